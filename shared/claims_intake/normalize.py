@@ -1,0 +1,154 @@
+"""Turn what a provider wrote (a cell, an OCR'd box) into a typed DHCS element value.
+
+`normalize(key, raw)` returns the typed value or raises ValueError with a message a provider
+can act on. Spreadsheet and OCR readers share it so both produce the same claims.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from .elements import KIND
+
+CENTS = Decimal("0.01")
+EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (1900 date system, after its leap-year bug)
+_EXCEL_SERIAL_RANGE = (1, 2958465)  # 1900-01-01 .. 9999-12-31
+_DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y", "%Y/%m/%d", "%m %d %Y", "%m %d %y", "%m%d%Y", "%m%d%y")
+_MODIFIER_SPLIT = re.compile(r"[\s,;/|+&-]+")
+_DIAGNOSIS_SPLIT = re.compile(r"[\s,;/|]+")
+_FIXED_WIDTH = {"npi": 10, "tin": 9, "zip": 5, "pos": 2, "phone": 10}
+
+
+def normalize(key: str, raw):
+    """The typed value of element `key`, or None when the cell is empty."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    kind = KIND[key]
+    if kind in _FIXED_WIDTH:
+        return parse_digits(raw, _FIXED_WIDTH[kind], kind)
+    return _PARSERS.get(kind, parse_text)(raw)
+
+
+def parse_text(raw) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return " ".join(str(raw).split())
+
+
+def parse_digits(raw, width: int, kind: str) -> str:
+    """Digits only, keeping leading zeros; a spreadsheet number that lost them is padded back."""
+    if isinstance(raw, bool):
+        raise ValueError(f"'{raw}' is not a {kind}")
+    if isinstance(raw, (int, float, Decimal)):
+        if raw != int(raw):
+            raise ValueError(f"'{raw}' is not a {kind}")
+        return str(int(raw)).zfill(width)
+    text = str(raw).strip()
+    if kind == "zip" and re.fullmatch(r"\d{5}-\d{4}", text):
+        return text.replace("-", "")
+    digits = re.sub(r"[\s().\-]", "", text)
+    if kind == "phone" and len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if not digits.isdigit():
+        raise ValueError(f"'{text}' is not a {kind}: only digits are expected")
+    return digits
+
+
+def parse_date(raw) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if _EXCEL_SERIAL_RANGE[0] <= raw <= _EXCEL_SERIAL_RANGE[1]:
+            return EXCEL_EPOCH + timedelta(days=int(raw))
+        raise ValueError(f"'{raw}' is not a date")
+    text = str(raw).strip()
+    if re.fullmatch(r"\d{5}(\.0+)?", text):  # an Excel serial number that arrived as text
+        return EXCEL_EPOCH + timedelta(days=int(float(text)))
+    text = re.sub(r"[T ]00:00(:00)?$", "", text)
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"'{text}' is not a date: write it as MM/DD/YYYY")
+
+
+def parse_money(raw) -> Decimal:
+    if isinstance(raw, bool):
+        raise ValueError(f"'{raw}' is not an amount")
+    if isinstance(raw, (int, float, Decimal)):
+        return Decimal(str(raw)).quantize(CENTS)
+    text = str(raw).strip()
+    negative = text.startswith("(") and text.endswith(")")
+    cleaned = re.sub(r"[$,\s()]|USD", "", text)
+    try:
+        amount = Decimal(cleaned).quantize(CENTS)
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not an amount: write it as 1234.50") from None
+    return -amount if negative else amount
+
+
+def parse_units(raw) -> Decimal:
+    if isinstance(raw, bool):
+        raise ValueError(f"'{raw}' is not a unit count")
+    try:
+        units = Decimal(str(raw).strip().replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"'{raw}' is not a unit count: write a number") from None
+    return Decimal(int(units)) if units == units.to_integral() else units
+
+
+def parse_code(raw) -> str:
+    return re.sub(r"\s", "", str(raw)).upper()
+
+
+def parse_modifiers(raw) -> list[str]:
+    parts = raw if isinstance(raw, (list, tuple)) else _MODIFIER_SPLIT.split(str(raw))
+    return [parse_code(part) for part in parts if str(part).strip()]
+
+
+def parse_diagnoses(raw) -> list[str]:
+    parts = raw if isinstance(raw, (list, tuple)) else _DIAGNOSIS_SPLIT.split(str(raw))
+    return [normalize_icd10(part) for part in parts if str(part).strip()]
+
+
+def normalize_icd10(raw) -> str:
+    """ICD-10-CM upper case without the dot: 'z59.01' -> 'Z5901'."""
+    return re.sub(r"[\s.]", "", str(raw)).upper()
+
+
+_TRUE = {"y", "yes", "true", "t", "1", "x", "homeless"}
+_FALSE = {"n", "no", "false", "f", "0", "housed", "not homeless"}
+
+
+def parse_bool(raw) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"'{raw}' is not yes or no")
+
+
+def parse_state(raw) -> str:
+    return str(raw).strip().upper()
+
+
+_PARSERS = {
+    "text": parse_text,
+    "date": parse_date,
+    "money": parse_money,
+    "units": parse_units,
+    "hcpcs": parse_code,
+    "cin": parse_code,
+    "modifiers": parse_modifiers,
+    "icd10_list": parse_diagnoses,
+    "bool": parse_bool,
+    "state": parse_state,
+}
