@@ -1,0 +1,9 @@
+from .model import (  # noqa: F401
+    Authorization,
+    EligibilitySpan,
+    HistoryLine,
+    HistorySource,
+    InMemoryHistory,
+    Provider,
+    ReferenceSource,
+)

@@ -1,0 +1,98 @@
+"""Reference data the check needs: eligibility, authorizations (TARs), provider roster, claims history.
+
+The CLI reads them from CSV files (`--reference DIR`, `--history FILE`; formats in
+docs/reference-data.md); in the cloud the same files are loaded into DynamoDB. Both sides answer
+the `ReferenceSource` and `HistorySource` protocols, so the rules never know where data lives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class EligibilitySpan:
+    member_cin: str
+    plan: str                  # kp, phc, khs
+    start: date
+    end: date | None           # None: open-ended
+    county: str = ""
+    dsnp: bool = False         # enrolled in a D-SNP (001: ECM through the D-SNP, not Partnership)
+    other_primary: str = ""    # other primary coverage, e.g. "kaiser" (001: coordinated through Kaiser)
+    ecm_enrollment_date: date | None = None  # outreach must precede ECM enrollment (001)
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
+class Authorization:
+    number: str                # TAR / prior authorization number
+    member_cin: str
+    provider_npi: str
+    plan: str
+    code: str
+    modifiers: tuple[str, ...]  # authorized modifiers; U8 and GQ are never on a TAR (001 ECM TAR tips)
+    start: date
+    end: date
+    units: Decimal | None = None  # authorized units; None: not limited by units
+    amount: Decimal | None = None  # authorized amount (e.g. housing deposit)
+    documents_on_file: bool = True  # required documentation received (001 housing-deposit TAR)
+
+
+@dataclass(frozen=True)
+class Provider:
+    npi: str
+    tin: str
+    name: str
+    plans: tuple[str, ...]           # plans the provider is contracted with
+    contracted: tuple[str, ...] = ()  # combination keys or categories the provider is contracted for; empty: all
+    email: str = ""                  # where notices go
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """A line already on file for a member (paid or pending), for frequency and duplicate rules."""
+
+    claim_id: str
+    member_cin: str
+    provider_npi: str
+    invoice_number: str
+    combination: str          # CODE-MOD1-MOD2
+    start: date
+    end: date
+    units: Decimal
+    charge: Decimal
+    allowed: Decimal
+    status: str = "PAYABLE"   # PAYABLE or DENIED
+
+
+class ReferenceSource(Protocol):
+    def eligibility(self, member_cin: str) -> list[EligibilitySpan]: ...
+    def authorizations(self, member_cin: str) -> list[Authorization]: ...
+    def authorization(self, number: str) -> Authorization | None: ...
+    def provider(self, npi: str) -> Provider | None: ...
+
+
+class HistorySource(Protocol):
+    def member_lines(self, member_cin: str) -> list[HistoryLine]: ...
+    def invoice_exists(self, provider_npi: str, invoice_number: str) -> bool: ...
+
+
+@dataclass
+class InMemoryHistory:
+    """History held in memory: the CLI's `--history FILE`, and the pipeline within one claim batch."""
+
+    lines: list[HistoryLine] = field(default_factory=list)
+
+    def member_lines(self, member_cin: str) -> list[HistoryLine]:
+        return [line for line in self.lines if line.member_cin == member_cin]
+
+    def invoice_exists(self, provider_npi: str, invoice_number: str) -> bool:
+        return any(l.provider_npi == provider_npi and l.invoice_number == invoice_number for l in self.lines)
+
+    def add(self, line: HistoryLine) -> None:
+        self.lines.append(line)
