@@ -18,7 +18,8 @@ from ..validators import is_valid_cin, is_valid_hcpcs, is_valid_icd10, is_valid_
 # Shapes OCR confuses: a letter read where only a digit can be, and the reverse.
 AS_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "l": "1", "|": "1", "i": "1",
                           "!": "1", "L": "1", "J": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "G": "6",
-                          "b": "6", "T": "7", "g": "9", "q": "9", "A": "4"})
+                          "b": "6", "T": "7", "g": "9", "q": "9", "A": "4", "{": "1", "}": "1",
+                          "[": "1", "]": "1", "t": "1"})
 AS_LETTER = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", "7": "T", "8": "B"}
 # ICD-10-CM: a Z code is by far the likeliest reading of a leading '2' on ECM/CS claims (Z59.0x etc).
 ICD_FIRST_LETTER = {**AS_LETTER, "0": "O", "2": "Z", "7": "T", "9": "G"}
@@ -107,6 +108,11 @@ def _code_chars(text: str) -> str:
 def fix_hcpcs(text: str) -> Fixed:
     """A HCPCS Level II code is a letter and 4 digits; prefer a code of the DHCS ECM/CS catalog."""
     cleaned = _code_chars(text)
+    if len(cleaned) == 6:  # one character too many (a doubled 0/O): keep it only if one catalog code fits
+        fits = {cleaned[:i] + cleaned[i + 1:] for i in range(6)}
+        fits = {AS_LETTER.get(c[0], c[0]) + c[1:].translate(AS_DIGIT) for c in fits} & _catalog_codes()
+        if len(fits) == 1:
+            return Fixed(fits.pop(), CORRECTED * 0.9, "extra character dropped: the one DHCS catalog code that fits")
     if len(cleaned) != 5:
         return Fixed(cleaned, INVALID)
     if cleaned.isdigit() and cleaned not in _catalog_codes() and cleaned[0] not in AS_LETTER:
@@ -175,7 +181,8 @@ def fix_state(text: str) -> Fixed:
 
 
 def fix_text(text: str) -> Fixed:
-    return Fixed(" ".join(text.split()))
+    """Free text (names, streets): single spaces, no stray specks read as punctuation at the ends."""
+    return Fixed(" ".join(text.split()).strip(" ,.;:_-'`\"~|"))
 
 
 def date_from_cells(month: str, day: str, year: str, *, birth: bool = False) -> Fixed:
