@@ -38,12 +38,24 @@ class Fixed:
 
 
 def fix_digits(text: str, width: int | None = None) -> Fixed:
-    cleaned = re.sub(r"[\s.,\-()/_'\"`]", "", text)
+    cleaned = re.sub(r"[^0-9A-Za-z{}\[\]|!]", "", text)
     digits = cleaned.translate(AS_DIGIT)
     factor = CORRECTED if digits != cleaned else 1.0
     if not digits.isdigit() or (width and len(digits) != width):
         factor = min(factor, INVALID)
     return Fixed(digits, factor, "letters read as digits" if digits != cleaned else None)
+
+
+def fix_cell(text: str, width: int) -> Fixed:
+    """A fixed-width cell (MM, DD, YY, POS): a speck read beside the digits is dropped."""
+    fixed = fix_digits(text)
+    if len(fixed.text) > width:
+        digits = re.sub(r"\D", "", fixed.text)
+        if len(digits) >= width:
+            return Fixed(digits[-width:], min(fixed.factor, CORRECTED) * 0.9, "extra mark beside the digits dropped")
+    if len(fixed.text) != width or not fixed.text.isdigit():
+        return Fixed(fixed.text, INVALID, fixed.note)
+    return fixed
 
 
 def fix_npi(text: str) -> Fixed:
@@ -140,6 +152,27 @@ def fix_modifier(text: str) -> Fixed:
     return Fixed(cleaned, 1.0 if len(cleaned) == 2 else INVALID)
 
 
+MODIFIER_CONFUSIONS = {"6": "85G", "8": "63B", "B": "86", "5": "6S", "3": "8", "1": "7I", "2": "Z", "Q": "0O", "0": "QO"}
+
+
+def fix_modifiers_for_code(code: str | None, modifiers: list[str]) -> tuple[list[str], str | None]:
+    """Modifiers that make a DHCS catalog combination with `code`, when exactly one confusable
+    variant does (U8 read where only U6 is valid for the code); else as read."""
+    catalog = dhcs_catalog()
+    if not code or not modifiers or catalog.lookup(code, modifiers)[0] is not None:
+        return modifiers, None
+    variants = set()
+    for index, modifier in enumerate(modifiers):
+        for position, char in enumerate(modifier):
+            for alternative in MODIFIER_CONFUSIONS.get(char, ""):
+                changed = modifier[:position] + alternative + modifier[position + 1:]
+                variants.add(tuple(modifiers[:index] + [changed] + modifiers[index + 1:]))
+    fits = [list(v) for v in variants if catalog.lookup(code, v)[0] is not None]
+    if len(fits) == 1:
+        return fits[0], f"modifier corrected to the DHCS combination for {code}"
+    return modifiers, None
+
+
 def fix_pointers(text: str) -> Fixed:
     """24E: letters A-L pointing at box 21 ('AB', 'A B', 'A,B'); digits 1-12 from the old 08/05 form."""
     cleaned = re.sub(r"[^0-9A-Za-z]", "", text).upper().replace("8", "B").replace("0", "D")
@@ -187,7 +220,8 @@ def fix_text(text: str) -> Fixed:
 
 def date_from_cells(month: str, day: str, year: str, *, birth: bool = False) -> Fixed:
     """MM DD YY cells (24A, box 3); a two-digit year is 20YY for services, a past year for births."""
-    mm, dd, yy = fix_digits(month), fix_digits(day), fix_digits(year)
+    mm, dd = fix_cell(month, 2), fix_cell(day, 2)
+    yy = fix_cell(year, 4) if len(re.sub(r"\W", "", year)) >= 4 else fix_cell(year, 2)
     factor = min(mm.factor, dd.factor, yy.factor)
     if len(yy.text) == 2 and yy.text.isdigit():
         century = 1900 if birth and int(yy.text) > 30 else 2000

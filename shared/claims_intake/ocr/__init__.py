@@ -88,7 +88,7 @@ def read_page(page: PageImage, settings: dict) -> FormPage | ExtractError:
         registration = register(page.image, page.dpi)
         if registration is None:
             return ExtractError(code="blank_page", page=number, message=f"page {number} is blank.")
-        if registration.score < settings["min_form_score"]:
+        if registration.score < settings["min_form_score"] or registration.coverage < settings["min_form_coverage"]:
             return ExtractError(code="not_cms1500", page=number, message=(
                 f"page {number} is not a CMS-1500 (02/12) claim form. Send the claim on the CMS-1500 form, "
                 "or the DHCS invoice as a spreadsheet."))
