@@ -33,7 +33,9 @@ MIN_INK_PIXELS = 40   # fewer dark pixels than this in a box is dust, not an ent
 TEXT_HEIGHT = 30      # pixels: smaller writing (24G units, 24A dates: 7 pt) is enlarged to about this height
 RULE_MIN_LENGTH = 8   # pixels: template ink runs at least this long are rules (dotted cell rules too), the rest dots
 RULE_THICKNESS = 8    # pixels: a dark run this thin across a rule is the rule itself (blurred, at 300 dpi)
-TESSERACT_CONFIG = "--oem 1 --psm 7 --dpi 300 -c load_system_dawg=0 -c load_freq_dawg=0"
+# No dictionaries (codes and names are not English words); no second pass on inverted text
+# (white-on-black never occurs on the form; skipping it saves ~15% of the OCR time).
+TESSERACT_CONFIG = "--oem 1 --psm 7 --dpi 300 -c load_system_dawg=0 -c load_freq_dawg=0 -c tessedit_do_invert=0"
 
 # The boxes the DHCS elements come from (others on the form are not read: less to OCR, less to get wrong).
 READ_FIELDS = frozenset(
