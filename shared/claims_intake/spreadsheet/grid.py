@@ -65,13 +65,10 @@ def load_workbook(data: bytes, filename: str, kind: str, limits: Limits) -> tupl
 def load_csv(data: bytes, filename: str, limits: Limits) -> tuple[list[Grid], list[str]]:
     text, encoding = decode_text(data)
     notes = [] if encoding.startswith("utf-8") else [f"CSV is not UTF-8: read as {encoding}"]
-    try:
-        dialect = csv.Sniffer().sniff(text[:65536], delimiters=CSV_DELIMITERS)
-    except csv.Error:
-        dialect = csv.excel
+    delimiter = sniff_delimiter(text[:65536])
     rows = []
     try:
-        for row in csv.reader(io.StringIO(text, newline=""), dialect):
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
             rows.append(row)
             if len(rows) > limits.max_sheet_rows:
                 check_row_count(_count_lines(text), filename, limits)
@@ -79,6 +76,22 @@ def load_csv(data: bytes, filename: str, limits: Limits) -> tuple[list[Grid], li
         raise IntakeError("corrupt_csv", f"{filename}: the CSV cannot be read near line {len(rows) + 1} ({error}).") from None
     sheet_name = filename.rsplit("/", 1)[-1]
     return [Grid(sheet_name, rows)], notes
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter that splits the most lines into the same, largest number of fields.
+
+    csv.Sniffer is thrown off by title lines above the header; a table's rows agree on a width.
+    """
+    lines = sample.splitlines()[:60]
+    best, best_width = ",", 0
+    for delimiter in CSV_DELIMITERS:
+        widths = [len(row) for row in csv.reader(lines, delimiter=delimiter) if len(row) > 1]
+        repeated = [w for w in set(widths) if widths.count(w) >= 2] or widths[:1]
+        width = max(repeated, default=0)
+        if width > best_width:
+            best, best_width = delimiter, width
+    return best
 
 
 def decode_text(data: bytes) -> tuple[str, str]:

@@ -256,6 +256,9 @@ class _SheetReader:
             self._cell_error(cell, "minutes", f"'{cell_text(cell.raw)}' is not a whole number of minutes")
 
     def _set(self, item: Claim | ServiceLine, key: str, cell: _Cell) -> None:
+        if is_blank(cell.raw):  # keep the field's default (None, []) but remember the empty cell
+            item.provenance[key] = cell.source
+            return
         problem = item.set_raw(key, cell.raw, cell.source)
         if problem:
             self._cell_error(cell, key, problem)

@@ -4,7 +4,7 @@
     claims = sample_claims(count=2, lines=3, seed=7)
     write_invoice("samples/uploads/acme.xlsx", claims, layout="title_block")
 
-The format comes from the path's suffix (.xlsx, .xlsm, .csv). Layouts (see LAYOUTS):
+The format comes from the path's suffix (.xlsx, .xlsm, .csv; .xls needs the dev dependency xlwt). Layouts (see LAYOUTS):
   dhcs_template      the DHCS element labels as headers in row 1; every value on every row;
                      Excel dates; money as numbers
   title_block        title rows and a 'Label: value' provider block above the header; clerk words
@@ -116,7 +116,7 @@ LAYOUTS: dict[str, Layout] = {
 
 def write_invoice(path: str | Path, claims: Sequence[Claim], layout: str | Layout = "dhcs_template",
                   *, encoding: str = "utf-8", delimiter: str = ",") -> Path:
-    """Write `claims` as one invoice file at `path` (.xlsx, .xlsm or .csv) in `layout`."""
+    """Write `claims` as one invoice file at `path` (.xlsx, .xlsm, .xls or .csv) in `layout`."""
     path = Path(path)
     kind = path.suffix.lower().lstrip(".")
     path.write_bytes(invoice_bytes(claims, layout, kind, encoding=encoding, delimiter=delimiter))
@@ -133,7 +133,9 @@ def invoice_bytes(claims: Sequence[Claim], layout: str | Layout = "dhcs_template
     if kind in ("xlsx", "xlsm"):
         data = xlsx_bytes({sheet_name: rows})
         return add_macro_project(data) if kind == "xlsm" else data
-    raise ValueError(f"cannot write .{kind}: use .xlsx, .xlsm or .csv")
+    if kind == "xls":
+        return xls_bytes({sheet_name: rows})
+    raise ValueError(f"cannot write .{kind}: use .xlsx, .xlsm, .xls or .csv")
 
 
 def invoice_rows(claims: Sequence[Claim], layout: Layout, *, text_only: bool = False) -> list[list[Any]]:
@@ -170,6 +172,25 @@ def xlsx_bytes(sheets: dict[str, list[list[Any]]]) -> bytes:
             for cell in cells:
                 if isinstance(cell.value, date):
                     cell.number_format = "mm/dd/yyyy"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xls_bytes(sheets: dict[str, list[list[Any]]]) -> bytes:
+    """An Excel 97-2003 .xls (xlwt: a dev dependency, used only to make test files)."""
+    import xlwt
+
+    workbook = xlwt.Workbook()
+    date_style = xlwt.easyxf(num_format_str="MM/DD/YYYY")
+    for name, rows in sheets.items():
+        sheet = workbook.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, date):
+                    sheet.write(r, c, value, date_style)
+                elif value is not None:
+                    sheet.write(r, c, safe_cell(value))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
