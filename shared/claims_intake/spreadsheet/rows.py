@@ -48,7 +48,8 @@ class _Cell:
     def source(self) -> Provenance:
         if self._source is None:
             file, sheet, row, column = self._where
-            self._source = Provenance(file=file, sheet=sheet, row=row, column=column, raw=cell_text(self.raw))
+            raw = self.raw if self.raw.__class__ is str else cell_text(self.raw)
+            self._source = Provenance(file=file, sheet=sheet, row=row, column=column, raw=raw)
         return self._source
 
 
@@ -300,10 +301,11 @@ class _SheetReader:
             self._cell_error(cell, "minutes", f"'{cell_text(cell.raw)}' is not a whole number of minutes")
 
     def _set(self, item: Claim | ServiceLine, key: str, cell: _Cell) -> None:
-        if is_blank(cell.raw):  # keep the field's default (None, []) but remember the empty cell
-            item.provenance[key] = cell.source
+        raw = cell.raw
+        if raw == "" or raw is None or (raw.__class__ is str and raw.isspace()):
+            item.provenance[key] = cell.source  # keep the field's default (None, []) but remember the cell
             return
-        problem = item.set_raw(key, cell.raw, cell.source)
+        problem = item.set_raw(key, raw, cell.source)
         if problem:
             self._cell_error(cell, key, problem)
 
