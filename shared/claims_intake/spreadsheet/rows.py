@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import time, timedelta
 from typing import Any
 
 from ..elements import PHI_ELEMENTS, element, required_keys
@@ -292,13 +293,10 @@ class _SheetReader:
             return
         line.provenance["minutes"] = cell.source
         try:
-            minutes = float(str(cell.raw).strip().lower().removesuffix("min").removesuffix("mins").strip())
-            if minutes < 0 or not minutes.is_integer():
-                raise ValueError
-            line.minutes = int(minutes)
-        except ValueError:
+            line.minutes = parse_minutes(cell.raw)
+        except ValueError as problem:
             line.invalid["minutes"] = cell_text(cell.raw)
-            self._cell_error(cell, "minutes", f"'{cell_text(cell.raw)}' is not a whole number of minutes")
+            self._cell_error(cell, "minutes", str(problem))
 
     def _set(self, item: Claim | ServiceLine, key: str, cell: _Cell) -> None:
         raw = cell.raw
@@ -373,17 +371,41 @@ def _is_total_word(text: str) -> bool:
 
 
 def _comparable(key: str, raw: Any) -> str:
-    """A value as compared between rows: its parsed form, else its text ('04' equals 4 for POS)."""
+    """A value as compared between rows: its parsed form, else its text ('04' equals 4 for POS), any case."""
     try:
         value = normalize(key, raw)
     except (ValueError, KeyError):
         return cell_text(raw).upper()
-    return "" if value is None else str(value)
+    return "" if value is None else str(value).upper()  # 'inv-7' and 'INV-7' are one invoice to a clerk
 
 
 def _label(key: str) -> str:
     names = {SERVICE_DATE: "Date of Service", MEMBER_NAME: "Member Name", MINUTES: "Minutes"}
     return names.get(key) or element(key).label
+
+
+_DURATION = re.compile(r"(\d+):([0-5]\d)(?::00)?")
+
+
+def parse_minutes(raw: Any) -> int:
+    """Service minutes: 38, '38', '38 min', a time-formatted cell (0:38) or '1:15' (h:mm)."""
+    if isinstance(raw, timedelta):
+        seconds = raw.total_seconds()
+    elif isinstance(raw, time):
+        seconds = raw.hour * 3600 + raw.minute * 60 + raw.second
+    elif isinstance(raw, str) and (match := _DURATION.fullmatch(raw.strip())):
+        seconds = int(match.group(1)) * 3600 + int(match.group(2)) * 60
+    else:
+        text = str(raw).strip().lower()
+        for unit in ("minutes", "mins", "min"):
+            text = text.removesuffix(unit).strip()
+        try:
+            seconds = float(text) * 60
+        except ValueError:
+            seconds = -1
+    if seconds < 0 or seconds % 60:
+        raise ValueError(f"'{cell_text(raw)}' is not a whole number of minutes")
+    return int(seconds // 60)
 
 
 def split_person_name(text: str) -> tuple[str, str]:
