@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 from typing import Any
 
-from ..elements import PHI_ELEMENTS, element, required_keys
+from ..elements import PHI_ELEMENTS, claim_keys, element, required_keys
 from ..model import Claim, ExtractError, Provenance, ServiceLine
 from ..normalize import normalize, parse_money
 from .cells import cell_text, column_letter, is_blank
@@ -25,6 +25,7 @@ from .grid import Grid
 from .headers import MEMBER_NAME, MINUTES, SERVICE_DATE, ColumnMap, find_header, level_of, match_header, normalize_header, synonyms
 
 _UNSET = object()
+CLAIM_KEYS = frozenset(claim_keys())
 LINE_SIGNALS = frozenset({"procedure_code", "service_start_date", "service_end_date", SERVICE_DATE, "unit_count", "charge_amount"})
 _TOTAL_START = re.compile(r"^(grand |sub |invoice |claim )?totals?\b")
 
@@ -76,7 +77,7 @@ def read_sheet(grid: Grid, filename: str, file_sha: str) -> SheetResult:
 class _SheetReader:
     def __init__(self, grid: Grid, filename: str, file_sha: str, column_map: ColumnMap):
         self.grid, self.filename, self.file_sha, self.map = grid, filename, file_sha, column_map
-        self.header = grid.rows[column_map.header_row - 1]
+        self.header = column_map.header
         self.result = SheetResult(has_header=True)
         self.skipped: list[dict[str, Any]] = []
         self.totals: list[_Row] = []
@@ -130,13 +131,14 @@ class _SheetReader:
     def _title_block(self) -> dict[str, _Cell]:
         """'Label: value' pairs above the header row (provider and invoice facts for the whole sheet)."""
         block: dict[str, _Cell] = {}
-        for row_index, cells in enumerate(self.grid.rows[: self.map.header_row - 1]):
+        top = self.map.first_header_row or self.map.header_row
+        for row_index, cells in enumerate(self.grid.rows[: top - 1]):
             for column, value in enumerate(cells):
                 if not isinstance(value, str) or is_blank(value):
                     continue
                 label, _, inline = value.partition(":")
                 match = match_header(label)
-                if match is None or level_of(match.key) != "claim" or match.key in block:
+                if match is None or match.key not in CLAIM_KEYS or match.key in block:
                     continue
                 raw, at = (inline.strip(), column) if inline.strip() else _next_value(cells, column)
                 if is_blank(raw):
@@ -320,7 +322,7 @@ class _SheetReader:
                             row=min((p.row for p in claim.provenance.values() if p.row), default=None))
         self.result.claims = claims
         self.result.report = {
-            **self.map.describe(self.header),
+            **self.map.describe(),
             "title_block": {key: {"row": cell.source.row, "column": cell.source.column} for key, cell in self.block.items()},
             "grouped_by": "invoice_number" if "invoice_number" in self.map.keys() | set(self.block) else "billing_provider_npi+member_cin+invoice_date",
             "skipped_rows": self.skipped,
