@@ -17,6 +17,8 @@ from .sheet_helpers import HEADER, line
     ("Member Date of Birth (MM/DD/YYYY)", "member_dob"), ("Homeless (Y/N)", "member_homeless_indicator"),
     ("Modifier 3", "procedure_modifiers"), ("Dx 4", "diagnosis_codes"), ("Date of Service", "service_date"),
     ("Service Minutes", "minutes"), ("Patient Name", "member_name"), ("Place of Service (POS)", "place_of_service"),
+    ("Tax ID (TIN)", "billing_provider_tin"), ("Billing Provider Tax Identification Number (TIN)", "billing_provider_tin"),
+    ("Servce Start Date", "service_start_date"), ("Client DOB", "member_dob"), ("Diagnosis Cd", "diagnosis_codes"),
 ])
 def test_header_words_map_to_elements(header, key):
     assert match_header(header).key == key

@@ -78,12 +78,30 @@ class HeaderMatch:
 
 
 def match_header(text: Any) -> HeaderMatch | None:
-    """The element a header cell names, with a score 0-100; None when nothing is close enough."""
-    if is_blank(text) or not isinstance(text, str):
+    """The element a header cell names, with a score 0-100; None when nothing is close enough.
+
+    'Tax ID (TIN)' is tried whole, without the parentheses ('Tax ID') and as what they hold ('TIN').
+    """
+    if is_blank(text) or not isinstance(text, str) or len(text) > 120:
         return None
+    variants = [text]
+    if match := _PARENTHESES.search(text):
+        variants += [_PARENTHESES.sub(" ", text), match.group(1)]
+    best = None
+    for variant in variants:
+        found = _match_one(normalize_header(variant))
+        if found and (best is None or found.score > best.score):
+            best = found
+    return best
+
+
+_PARENTHESES = re.compile(r"\(([^)]*)\)")
+
+
+@cache
+def _match_one(normalized: str) -> HeaderMatch | None:
     config = synonyms()
-    normalized = normalize_header(text)
-    if not normalized or len(normalized) > 80:
+    if not normalized:
         return None
     if normalized in config.phrases:
         return HeaderMatch(config.phrases[normalized], 100.0, normalized)
