@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -22,6 +22,7 @@ from .cells import cell_text, column_letter, is_blank
 
 # Column kinds that are not one DHCS element (see header_synonyms.yaml).
 SERVICE_DATE, MEMBER_NAME, MINUTES = "service_date", "member_name", "minutes"
+MAX_HEADER_COLUMNS = 256  # an invoice has a few dozen columns; beyond this a header cell is not matched
 COMPOSITE_LEVEL = {SERVICE_DATE: "line", MEMBER_NAME: "claim", MINUTES: "line"}
 
 _FORMAT_HINT = re.compile(r"\((mm|m)/(dd|d)/(yyyy|yy)\)|\bmm/dd/yyyy\b|\(s\)|\(optional\)|\(required\)|\*")
@@ -98,7 +99,7 @@ def match_header(text: Any) -> HeaderMatch | None:
 _PARENTHESES = re.compile(r"\(([^)]*)\)")
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _match_one(normalized: str) -> HeaderMatch | None:
     config = synonyms()
     if not normalized:
@@ -188,7 +189,7 @@ def _with_second_header_row(single: ColumnMap, top: list[Any], below: list[Any])
     if named < 2 or named < len(cells) - named:
         return None
     combined, parent = [], ""
-    for index in range(max(len(top), len(below))):
+    for index in range(min(max(len(top), len(below)), MAX_HEADER_COLUMNS)):
         upper = top[index] if index < len(top) else ""
         lower = below[index] if index < len(below) else ""
         parent = upper if not is_blank(upper) else parent  # a merged cell's text is in its first column only
@@ -208,7 +209,7 @@ def _with_second_header_row(single: ColumnMap, top: list[Any], below: list[Any])
 def map_columns(header: list[Any], header_row: int) -> ColumnMap:
     """Map each header cell; a second column for a one-column element stays an extra (and is reported)."""
     column_map = ColumnMap(header_row, header=list(header))
-    matches = {i: match_header(cell) for i, cell in enumerate(header)}
+    matches = {i: match_header(cell) if i < MAX_HEADER_COLUMNS else None for i, cell in enumerate(header)}
     claimed: dict[str, list[int]] = {}
     for index, match in matches.items():
         if match is None:

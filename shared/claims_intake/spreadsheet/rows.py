@@ -22,7 +22,7 @@ from ..model import Claim, ExtractError, Provenance, ServiceLine
 from ..normalize import normalize, parse_money
 from .cells import cell_text, column_letter, is_blank
 from .grid import Grid
-from .headers import MEMBER_NAME, MINUTES, SERVICE_DATE, ColumnMap, find_header, level_of, match_header, normalize_header, synonyms
+from .headers import MAX_HEADER_COLUMNS, MEMBER_NAME, MINUTES, SERVICE_DATE, ColumnMap, find_header, level_of, match_header, normalize_header, synonyms
 
 _UNSET = object()
 CLAIM_KEYS = frozenset(claim_keys())
@@ -133,7 +133,7 @@ class _SheetReader:
         block: dict[str, _Cell] = {}
         top = self.map.first_header_row or self.map.header_row
         for row_index, cells in enumerate(self.grid.rows[: top - 1]):
-            for column, value in enumerate(cells):
+            for column, value in enumerate(cells[:MAX_HEADER_COLUMNS]):
                 if not isinstance(value, str) or is_blank(value):
                     continue
                 label, _, inline = value.partition(":")
