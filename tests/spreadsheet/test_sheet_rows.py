@@ -175,3 +175,11 @@ def test_invoice_numbers_match_across_case_spaces_and_number_cells(read_rows):
     result = read_rows([HEADER, line(invoice="inv-7"), line(invoice=" INV-7 "), line(invoice=1001), line(invoice="1001")])
     assert [len(c.lines) for c in result.claims] == [2, 2]
     assert [e for e in result.errors if e.code == "conflicting_value"] == []
+
+
+def test_without_an_end_date_column_the_service_is_one_day(read_rows):
+    header = [h for h in HEADER if h != "DOS To"]
+    claim = read_rows([header, [c for i, c in enumerate(line()) if i != 8]]).claims[0]
+    line_read = claim.lines[0]
+    assert line_read.service_end_date == line_read.service_start_date == date(2024, 3, 4)
+    assert line_read.provenance["service_end_date"].derived.startswith("no service end date column")

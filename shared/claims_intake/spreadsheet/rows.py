@@ -288,6 +288,11 @@ class _SheetReader:
                 self._set_minutes(line, cell)
             else:
                 self._set(line, key, cell)
+        if "service_end_date" not in row.line and SERVICE_DATE not in row.line and line.service_start_date:
+            # no end-date column: a single-day service, as a clerk reads it
+            line.service_end_date = line.service_start_date
+            line.provenance["service_end_date"] = line.provenance["service_start_date"].model_copy(
+                update={"derived": "no service end date column: the start date"})
         claim.lines.append(line)
 
     def _set_minutes(self, line: ServiceLine, cell: _Cell) -> None:
