@@ -183,3 +183,11 @@ def test_without_an_end_date_column_the_service_is_one_day(read_rows):
     line_read = claim.lines[0]
     assert line_read.service_end_date == line_read.service_start_date == date(2024, 3, 4)
     assert line_read.provenance["service_end_date"].derived.startswith("no service end date column")
+
+
+def test_a_bad_single_date_of_service_cell_is_one_error(read_rows):
+    header = ["Invoice #", "Member CIN", "HCPCS", "Date of Service", "Units", "Charge"]
+    result = read_rows([header, ["A1", "90000001A", "G9012", "31/31/2024", 1, 45]])
+    errors = [e for e in result.errors if e.code == "invalid_value"]
+    assert [(e.row, e.column) for e in errors] == [(2, "D")] and "Date of Service in D2" in errors[0].message
+    assert result.claims[0].lines[0].invalid == {"service_start_date": "31/31/2024", "service_end_date": "31/31/2024"}

@@ -116,7 +116,7 @@ class _SheetReader:
         for key, indexes in self.map.duplicates:
             letters = ", ".join(f"{column_letter(i)} ('{cell_text(self.header[i])}')" for i in indexes)
             self._error("duplicate_column", f"{_label(key)} is claimed by columns {letters}; keep one (the others were kept as extras).",
-                        row=self.map.header_row, column=column_letter(indexes[0]), element=key)
+                        row=self.map.header_row, column=column_letter(indexes[0]), element=_element_key(key))
         present = self.map.keys() | set(self.block)
         if SERVICE_DATE in present:
             present |= {"service_start_date", "service_end_date"}
@@ -280,10 +280,11 @@ class _SheetReader:
     def _add_line(self, claim: Claim, row: _Row) -> None:
         line = ServiceLine(line_number=len(claim.lines) + 1, extras=row.extras)
         for key, cell in row.line.items():
-            if key == SERVICE_DATE:
-                for date_key in ("service_start_date", "service_end_date"):
-                    if date_key not in row.line:
-                        self._set(line, date_key, cell)
+            if key == SERVICE_DATE:  # one cell, two elements, one error at most
+                problems = [self._parse_into(line, date_key, cell)
+                            for date_key in ("service_start_date", "service_end_date") if date_key not in row.line]
+                if any(problems):
+                    self._cell_error(cell, SERVICE_DATE, next(p for p in problems if p))
             elif key == MINUTES:
                 self._set_minutes(line, cell)
             else:
@@ -306,13 +307,18 @@ class _SheetReader:
             self._cell_error(cell, "minutes", str(problem))
 
     def _set(self, item: Claim | ServiceLine, key: str, cell: _Cell) -> None:
-        raw = cell.raw
-        if raw == "" or raw is None or (raw.__class__ is str and raw.isspace()):
-            item.provenance[key] = cell.source  # keep the field's default (None, []) but remember the cell
-            return
-        problem = item.set_raw(key, raw, cell.source)
+        problem = self._parse_into(item, key, cell)
         if problem:
             self._cell_error(cell, key, problem)
+
+    @staticmethod
+    def _parse_into(item: Claim | ServiceLine, key: str, cell: _Cell) -> str | None:
+        """set_raw with the cell's provenance; a blank cell keeps the default (None, []) but is remembered."""
+        raw = cell.raw
+        if raw == "" or raw is None or (raw.__class__ is str and raw.isspace()):
+            item.provenance[key] = cell.source
+            return None
+        return item.set_raw(key, raw, cell.source)
 
     # -- the end of the sheet ---------------------------------------------------------------
 
@@ -355,7 +361,7 @@ class _SheetReader:
 
     def _cell_error(self, cell: _Cell, key: str, problem: str) -> None:
         self._error("invalid_value", f"{_label(key)} in {cell.source.column}{cell.source.row}: {problem}",
-                    row=cell.source.row, column=cell.source.column, element=key)
+                    row=cell.source.row, column=cell.source.column, element=_element_key(key))
 
     def _error(self, code: str, message: str, **where: Any) -> None:
         self.result.errors.append(ExtractError(code=code, message=f"{self.grid.name}: {message}", sheet=self.grid.name, **where))
@@ -384,6 +390,11 @@ def _comparable(key: str, raw: Any) -> str:
     except (ValueError, KeyError):
         return cell_text(raw).upper()
     return "" if value is None else str(value).upper()  # 'inv-7' and 'INV-7' are one invoice to a clerk
+
+
+def _element_key(key: str) -> str:
+    """The DHCS element an error is about (a date-of-service column is the start date first)."""
+    return {SERVICE_DATE: "service_start_date", MEMBER_NAME: "member_last_name"}.get(key, key)
 
 
 def _label(key: str) -> str:
