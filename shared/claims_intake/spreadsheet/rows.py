@@ -15,6 +15,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from operator import itemgetter
 from typing import Any
 
 from ..elements import PHI_ELEMENTS, claim_keys, element, required_keys
@@ -93,6 +94,8 @@ class _SheetReader:
         self.claim_plan = [(index, key) for index, key, level, _ in self.plan if level == "claim"]
         self.line_plan = [(index, key, multi) for index, key, level, multi in self.plan if level == "line"]
         self.claim_columns = [index for index, _ in self.claim_plan]
+        self.claim_getter = _tuple_getter(self.claim_columns)
+        self.width = max(column_map.columns, default=-1) + 1
         self.previous_claim: tuple[tuple, dict[str, _Cell]] = ((), {})
 
     # -- the sheet as a whole ---------------------------------------------------------------
@@ -151,24 +154,28 @@ class _SheetReader:
     def _row(self, number: int, cells: list[Any]) -> _Row | None:
         """The row's mapped cells, or None for a blank, total or note row. Runs once per sheet row: kept lean."""
         row = _Row(number, {}, {}, {})
+        if len(cells) < self.width:
+            cells = list(cells) + [None] * (self.width - len(cells))
         width, where, letters = len(cells), (self.filename, self.grid.name, number), self.letters
-        claim_values = tuple(cells[i] if i < width else None for i in self.claim_columns)
+        claim_values = self.claim_getter(cells) if self.claim_columns else ()
         if claim_values and claim_values == self.previous_claim[0]:  # invoice values repeated on each line
             row.claim, row.repeats_claim = self.previous_claim[1], True
         else:
             for index, key in self.claim_plan:
-                value = cells[index] if index < width else None
-                if not _blank(value):
+                value = cells[index]
+                if not (value == "" or value is None or (value.__class__ is str and value.isspace())):
                     row.claim[key] = _Cell(value, where=(*where, letters[index]))
+        line, has_line, has_signal = row.line, False, False
         for index, key, multi in self.line_plan:
-            value = cells[index] if index < width else None
-            if not _blank(value):
-                row.has_line = True
-                row.has_signal = row.has_signal or key in LINE_SIGNALS
+            value = cells[index]
+            if not (value == "" or value is None or (value.__class__ is str and value.isspace())):
+                has_line = True
+                has_signal = has_signal or key in LINE_SIGNALS
             if multi:
-                self._add_multi(row.line, key, number, index, value)
+                self._add_multi(line, key, number, index, value)
             else:
-                row.line[key] = _Cell(value, where=(*where, letters[index]))
+                line[key] = _Cell(value, where=(*where, letters[index]))
+        row.has_line, row.has_signal = has_line, has_signal
         for index, header_text in self.map.extras.items():
             if index < width and not _blank(cells[index]):
                 row.extras[header_text or column_letter(index)] = cell_text(cells[index])
@@ -288,7 +295,11 @@ class _SheetReader:
             elif key == MINUTES:
                 self._set_minutes(line, cell)
             else:
-                self._set(line, key, cell)
+                raw = cell.raw
+                if raw == "" or raw is None or (raw.__class__ is str and raw.isspace()):
+                    line.provenance[key] = cell.source  # blank: the default stays, the cell is remembered
+                elif problem := line.set_raw(key, raw, cell.source):
+                    self._cell_error(cell, key, problem)
         if "service_end_date" not in row.line and SERVICE_DATE not in row.line and line.service_start_date:
             # no end-date column: a single-day service, as a clerk reads it
             line.service_end_date = line.service_start_date
@@ -365,6 +376,13 @@ class _SheetReader:
 
     def _error(self, code: str, message: str, **where: Any) -> None:
         self.result.errors.append(ExtractError(code=code, message=f"{self.grid.name}: {message}", sheet=self.grid.name, **where))
+
+
+def _tuple_getter(indexes: list[int]):
+    """cells -> tuple of the cells at `indexes` (operator.itemgetter returns a bare value for one index)."""
+    if len(indexes) == 1:
+        return lambda cells: (cells[indexes[0]],)
+    return itemgetter(*indexes) if indexes else (lambda cells: ())
 
 
 def _blank(value: Any) -> bool:
