@@ -97,6 +97,7 @@ class _SheetReader:
         self.claim_getter = _tuple_getter(self.claim_columns)
         self.width = max(column_map.columns, default=-1) + 1
         self.previous_claim: tuple[tuple, dict[str, _Cell]] = ((), {})
+        self.previous_group_key: str | None = None
 
     # -- the sheet as a whole ---------------------------------------------------------------
 
@@ -235,6 +236,12 @@ class _SheetReader:
         return self.claims[key]
 
     def _group_key(self, row: _Row) -> str | None:
+        if row.repeats_claim:
+            return self.previous_group_key  # same invoice cells as the row above
+        self.previous_group_key = key = self._new_group_key(row)
+        return key
+
+    def _new_group_key(self, row: _Row) -> str | None:
         invoice = row.claim.get("invoice_number") or self.block.get("invoice_number")
         if "invoice_number" in self.map_keys or "invoice_number" in self.block:
             return f"invoice:{_comparable('invoice_number', invoice.raw)}" if invoice else None
