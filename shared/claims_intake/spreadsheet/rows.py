@@ -173,7 +173,7 @@ class _SheetReader:
                 has_line = True
                 has_signal = has_signal or key in LINE_SIGNALS
             if multi:
-                self._add_multi(line, key, number, index, value)
+                self._add_multi(line, key, where, letters[index], value)
             else:
                 line[key] = _Cell(value, None, where, letters[index])
         row.has_line, row.has_signal = has_line, has_signal
@@ -190,20 +190,19 @@ class _SheetReader:
             self.totals.append(row)
         return None
 
-    def _add_multi(self, target: dict[str, _Cell], key: str, number: int, index: int, value: Any) -> None:
+    def _add_multi(self, target: dict[str, _Cell], key: str, where: tuple, letter: str, value: Any) -> None:
+        """Modifiers or diagnoses over several columns: one value 'U2, GQ' from columns 'D,E'."""
         existing = target.get(key)
-        if is_blank(value):
+        if _blank(value):
             if existing is None:
-                target[key] = _Cell("", self._source(number, index, ""))
+                target[key] = _Cell("", None, where, letter)
             return
         text = cell_text(value)
-        if existing is None or is_blank(existing.raw):
-            target[key] = _Cell(text, self._source(number, index, text))
-        else:
+        if existing is None or _blank(existing.raw):
+            target[key] = _Cell(text, None, where, letter)
+        else:  # provenance is built later, from the joined text and columns
             existing.raw = f"{existing.raw}, {text}"
-            source = existing.source
-            source.column = f"{source.column},{column_letter(index)}"
-            source.raw = existing.raw
+            existing._column = f"{existing._column},{letter}"
 
     def _skip_reason(self, row: _Row, cells: list[Any]) -> str | None:
         has_code = "procedure_code" in row.line and not is_blank(row.line["procedure_code"].raw)
