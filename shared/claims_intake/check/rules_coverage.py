@@ -147,6 +147,7 @@ def authorized(ctx: CheckContext, lc: LineContext):
             lc.authorization = tar
             return
         problems.append((0 if tar is numbered else 1 if tar.code == lc.line.procedure_code else 2, tar, reasons))
+    problems = [p for p in problems if p[0] < 2]  # a TAR for another code says nothing about this line
     if not problems:
         yield Issue(Category.AUTHORIZATION, Severity.DENY,
                     f"Line {lc.number}: {lc.combination.service} ({lc.combination.key}) requires an approved TAR; none is on "
