@@ -152,7 +152,7 @@ class LineContext:
         return self.line.unit_count if self.line.unit_count is not None else Decimal(1)
 
     def denied(self) -> bool:
-        return any(f.severity == Severity.DENY for f in self.findings)
+        return bool(self.findings) and any(f.severity is Severity.DENY for f in self.findings)
 
 
 @dataclass
@@ -169,13 +169,9 @@ class CheckContext:
     _eligibility: list[EligibilitySpan] | None = None
     _authorizations: list[Authorization] | None = None
 
-    @property
-    def plan_id(self) -> str:
-        return self.profile.plan_id
-
-    @property
-    def member(self) -> str:
-        return self.claim.member_cin or ""
+    def __post_init__(self) -> None:
+        self.plan_id: str = self.profile.plan_id  # read by nearly every rule: a plain attribute
+        self.member: str = self.claim.member_cin or ""
 
     def eligibility(self) -> list[EligibilitySpan]:
         if self._eligibility is None:
