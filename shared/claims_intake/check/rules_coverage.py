@@ -41,7 +41,7 @@ def provider_on_roster(ctx: CheckContext):
     npi = ctx.claim.billing_provider_npi
     if not npi or "billing_provider_npi" in ctx.claim.invalid:
         return issues or None
-    provider = ctx.reference.provider(npi)
+    provider = ctx.provider()
     cite = "004 III: contracted CSS CBOs in the KHS Provider Network; 000 Claims Submission Policy; 001 Tips"
     if provider is None:
         issues.append(Issue(Category.PROVIDER, Severity.DENY,
@@ -62,15 +62,14 @@ def provider_on_roster(ctx: CheckContext):
 
 @line_rule
 def provider_contracted_for_service(ctx: CheckContext, lc: LineContext):
-    npi = ctx.claim.billing_provider_npi
-    provider = ctx.reference.provider(npi) if npi else None
+    provider = ctx.provider()
     if provider is None or ctx.plan_id not in provider.plans or not provider.contracted:
-        return
+        return None
     combo = lc.combination
     if lc.key not in provider.contracted and combo.category not in provider.contracted:
         return Issue(Category.PROVIDER, Severity.DENY,
-                    f"Line {lc.number}: {provider.name} is not contracted for {combo.service} ({combo.key}).",
-                    "004 IV.A.1: the codes will be included in the contracts", "procedure_code")
+                     f"Line {lc.number}: {provider.name} is not contracted for {combo.service} ({combo.key}).",
+                     "004 IV.A.1: the codes will be included in the contracts", "procedure_code")
 
 
 @line_rule
@@ -109,19 +108,22 @@ def first_uncovered_day(ctx: CheckContext, start: date, end: date) -> date | Non
 @line_rule
 def plan_coverage_exclusions(ctx: CheckContext, lc: LineContext):
     """Partnership: Kaiser-primary members get ECM & CS through Kaiser; D-SNP members get ECM through the D-SNP (001)."""
-    if lc.start is None:
-        return
-    spans = [s for s in ctx.eligibility() if s.covers(lc.start)]
-    for exclusion in ctx.profile.data.get("coverage_exclusions", []):
+    exclusions = ctx.profile.data.get("coverage_exclusions")
+    if not exclusions or lc.start is None:
+        return None
+    spans = [s for s in ctx.eligibility() if (s.dsnp or s.other_primary) and s.covers(lc.start)]
+    if not spans:
+        return None
+    for exclusion in exclusions:
         when = exclusion["when"]
         if when == "other_primary_kaiser" and any(s.other_primary == "kaiser" for s in spans):
             return Issue(Category.ELIGIBILITY, Severity.DENY,
-                        f"Line {lc.number}: the member has Kaiser as primary coverage; ECM and Community Supports are "
-                        "coordinated and billed through Kaiser, not Partnership.", exclusion["cite"], "member_cin")
+                         f"Line {lc.number}: the member has Kaiser as primary coverage; ECM and Community Supports are "
+                         "coordinated and billed through Kaiser, not Partnership.", exclusion["cite"], "member_cin")
         elif when == "dsnp_ecm" and lc.combination.program == "ECM" and any(s.dsnp for s in spans):
             return Issue(Category.ELIGIBILITY, Severity.DENY,
-                        f"Line {lc.number}: the member is enrolled in a D-SNP, which provides ECM; bill the D-SNP.",
-                        exclusion["cite"], "member_cin")
+                         f"Line {lc.number}: the member is enrolled in a D-SNP, which provides ECM; bill the D-SNP.",
+                         exclusion["cite"], "member_cin")
 
 
 @claim_rule
@@ -130,9 +132,9 @@ def authorization_number_known(ctx: CheckContext):
     number = ctx.claim.authorization_number
     if number and ctx.reference.authorization(number) is None:
         return Issue(Category.AUTHORIZATION, Severity.RFI,
-                    f"Authorization Number {number} matches no approved TAR on file: send the approved TAR number "
-                    "(or a copy of the approval).", "001 ECM TAR Tips: verify the codes/modifiers billed match an approved TAR",
-                    "authorization_number")
+                     f"Authorization Number {number} matches no approved TAR on file: send the approved TAR number "
+                     "(or a copy of the approval).", "001 ECM TAR Tips: verify the codes/modifiers billed match an approved TAR",
+                     "authorization_number")
 
 
 @line_rule
@@ -157,11 +159,11 @@ def authorized(ctx: CheckContext, lc: LineContext):
         problems.append((0 if tar is numbered else 1 if same_service else 2, tar, reasons))
     if not problems:
         return Issue(Category.AUTHORIZATION, Severity.DENY,
-                    f"Line {lc.number}: {lc.combination.service} ({lc.combination.key}) requires an approved TAR; none is on "
-                    "file for this member: request authorization before billing.", cite, "authorization_number")
+                     f"Line {lc.number}: {lc.combination.service} ({lc.combination.key}) requires an approved TAR; none is on "
+                     "file for this member: request authorization before billing.", cite, "authorization_number")
     _, tar, reasons = min(problems, key=lambda item: (item[0], len(item[2])))
     return Issue(Category.AUTHORIZATION, Severity.DENY,
-                f"Line {lc.number}: not authorized — TAR {tar.number}: {'; '.join(reasons)}.", cite, "authorization_number")
+                 f"Line {lc.number}: not authorized — TAR {tar.number}: {'; '.join(reasons)}.", cite, "authorization_number")
 
 
 def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> list[str]:
@@ -230,7 +232,7 @@ def timely_filing(ctx: CheckContext, lc: LineContext):
     late = (ctx.received - end).days
     if late > days:
         return Issue(Category.TIMELY_FILING, Severity.DENY,
-                    f"Line {lc.number}: received {late} days after the service ended ({end:%m/%d/%Y}); "
-                    f"{ctx.profile.short_name} accepts claims within {days} days.", ctx.profile.timely_filing_cite,
-                    "service_end_date")
+                     f"Line {lc.number}: received {late} days after the service ended ({end:%m/%d/%Y}); "
+                     f"{ctx.profile.short_name} accepts claims within {days} days.", ctx.profile.timely_filing_cite,
+                     "service_end_date")
 

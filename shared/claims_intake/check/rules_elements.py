@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, utils
 from ..catalog import TELEHEALTH, dhcs_catalog
 from ..elements import KIND, PHI_ELEMENTS, element, required_keys
 from ..normalize import normalize
-from ..validators import format_problem
+from ..validators import format_problem as _format_problem
 from .context import CENTS, CheckContext, Issue, LineContext, money, plan_facts, settings
 from .registry import claim_rule, line_rule
 from .result import Category, Severity
@@ -32,9 +32,20 @@ def required(level: str) -> tuple[str, ...]:
     return tuple(required_keys(level))
 
 
-def is_empty(value) -> bool:
-    # not `value in (None, "", [])`: comparing a Decimal with a str goes through the numbers ABCs (slow)
-    return value is None or (type(value) in (str, list) and not value)
+@cache
+def hard_required(level: str) -> tuple[str, ...]:
+    """Required elements whose absence rejects the claim (the others have their own rules)."""
+    return tuple(key for key in required_keys(level) if key not in SOFT_REQUIRED)
+
+
+@lru_cache(maxsize=65536)  # NPIs, TINs, ZIPs and codes repeat from claim to claim
+def format_problem(kind: str, value: str) -> str | None:
+    return _format_problem(kind, value)
+
+
+# Emptiness is tested by type, not `value in (None, "", [])`: comparing a Decimal with a str goes
+# through the numbers ABCs, and this runs for every element of every claim.
+_EMPTIABLE = (str, list)
 
 
 def label(key: str) -> str:
@@ -52,10 +63,10 @@ def _value_text(key: str, value) -> str:
 @claim_rule
 def required_claim_elements(ctx: CheckContext):
     issues: list[Issue] = []
-    for key in required("claim"):
-        if key in SOFT_REQUIRED or key in ctx.claim.invalid:
-            continue
-        if is_empty(getattr(ctx.claim, key)):
+    values, invalid = ctx.claim.__dict__, ctx.claim.invalid
+    for key in hard_required("claim"):
+        value = values[key]
+        if (value is None or (value.__class__ in _EMPTIABLE and not value)) and key not in invalid:
             issues.append(Issue(Category.MISSING_ELEMENT, Severity.REJECT, f"{label(key)} is missing: fill it in and resubmit.",
                                 table_cite(key), key))
     if not ctx.claim.lines:
@@ -120,9 +131,9 @@ def invoice_amount_is_sum_of_lines(ctx: CheckContext):
     total = sum(charges, Decimal("0.00"))
     if total != claim.invoice_amount:
         return Issue(Category.AMOUNT, Severity.REJECT,
-                    f"Invoice Amount {money(claim.invoice_amount)} is not the sum of the line charges ({money(total)}): "
-                    "correct the total or the lines.", "000 Table 3: Invoice Amount (the total of the Service Charge Amounts)",
-                    "invoice_amount")
+                     f"Invoice Amount {money(claim.invoice_amount)} is not the sum of the line charges ({money(total)}): "
+                     "correct the total or the lines.", "000 Table 3: Invoice Amount (the total of the Service Charge Amounts)",
+                     "invoice_amount")
 
 
 @claim_rule
@@ -162,17 +173,17 @@ def homeless_indicator(ctx: CheckContext):
     prefixes = tuple(config["homeless_diagnosis_prefixes"])
     if any(code.startswith(prefixes) for line in claim.lines for code in line.diagnosis_codes):
         return Issue(Category.MISSING_ELEMENT, Severity.WARNING,
-                    "Member Homeless Indicator not given: derived as 'yes' from a Z59.0x homelessness diagnosis.",
-                    config["homeless_cite"], "member_homeless_indicator")
+                     "Member Homeless Indicator not given: derived as 'yes' from a Z59.0x homelessness diagnosis.",
+                     config["homeless_cite"], "member_homeless_indicator")
     address = (claim.member_address or "").lower()
     if any(word in address for word in config["homeless_address_words"]):
         return Issue(Category.MISSING_ELEMENT, Severity.WARNING,
-                    "Member Homeless Indicator not given: derived as 'yes' from the member's address.",
-                    config["homeless_cite"], "member_homeless_indicator")
+                     "Member Homeless Indicator not given: derived as 'yes' from the member's address.",
+                     config["homeless_cite"], "member_homeless_indicator")
     written = f" ('{claim.invalid['member_homeless_indicator']}' is not yes or no)" if "member_homeless_indicator" in claim.invalid else ""
     return Issue(Category.MISSING_ELEMENT, Severity.RFI,
-                f"Member Homeless Indicator could not be determined{written}: tell us whether the member is homeless "
-                "(yes/no).", config["homeless_cite"], "member_homeless_indicator")
+                 f"Member Homeless Indicator could not be determined{written}: tell us whether the member is homeless "
+                 "(yes/no).", config["homeless_cite"], "member_homeless_indicator")
 
 
 # ---- line elements -------------------------------------------------------------------------------
@@ -181,10 +192,10 @@ def homeless_indicator(ctx: CheckContext):
 def required_line_elements(ctx: CheckContext, lc: LineContext):
     issues: list[Issue] = []
     line = lc.line
-    for key in required("line"):
-        if key in SOFT_REQUIRED or key in line.invalid:
-            continue
-        if is_empty(getattr(line, key)):
+    values, invalid = line.__dict__, line.invalid
+    for key in hard_required("line"):
+        value = values[key]
+        if (value is None or (value.__class__ in _EMPTIABLE and not value)) and key not in invalid:
             if key == "service_end_date" and line.service_start_date:
                 continue  # a one-day service: the end date is the start date
             issues.append(Issue(Category.MISSING_ELEMENT, Severity.REJECT, f"Line {lc.number}: {label(key)} is missing.",
@@ -258,18 +269,18 @@ def modifiers_and_telehealth(ctx: CheckContext, lc: LineContext):
         return
     if len(set(modifiers)) != len(modifiers):
         return Issue(Category.MODIFIER, Severity.REJECT,
-                    f"Line {lc.number}: modifier repeated ({'-'.join(modifiers)}): list each modifier once.", cite,
-                    "procedure_modifiers")
+                     f"Line {lc.number}: modifier repeated ({'-'.join(modifiers)}): list each modifier once.", cite,
+                     "procedure_modifiers")
     elif TELEHEALTH in modifiers and modifiers[-1] != TELEHEALTH or modifiers == [TELEHEALTH]:
         return Issue(Category.MODIFIER, Severity.REJECT,
-                    f"Line {lc.number}: GQ (telehealth) must follow the service modifier, e.g. "
-                    f"{lc.line.procedure_code}-{_first_base_modifier(lc.line.procedure_code)}-GQ.", cite, "procedure_modifiers")
+                     f"Line {lc.number}: GQ (telehealth) must follow the service modifier, e.g. "
+                     f"{lc.line.procedure_code}-{_first_base_modifier(lc.line.procedure_code)}-GQ.", cite, "procedure_modifiers")
     elif lc.combination is None and modifiers[-1] == TELEHEALTH:
         base, _ = dhcs_catalog().lookup(lc.line.procedure_code, modifiers[:-1])
         if base is not None:
             return Issue(Category.MODIFIER, Severity.REJECT,
-                        f"Line {lc.number}: {base.service} ({base.key}) is not provided by telehealth: remove GQ.",
-                        base.cite, "procedure_modifiers")
+                         f"Line {lc.number}: {base.service} ({base.key}) is not provided by telehealth: remove GQ.",
+                         base.cite, "procedure_modifiers")
 
 
 def _first_base_modifier(code: str) -> str:
@@ -294,8 +305,8 @@ def combination_in_catalog(ctx: CheckContext, lc: LineContext):
     hint = f" Valid combinations for {line.procedure_code}: {', '.join(options)}." if options else \
         f" {line.procedure_code} is not an ECM or Community Supports code."
     return Issue(Category.CATALOG, Severity.REJECT,
-                f"Line {lc.number}: {billed} is not a DHCS ECM/CS code and modifier combination.{hint}",
-                "003 Overview (2): MCPs may not allow codes or modifiers beyond this guidance", "procedure_code")
+                 f"Line {lc.number}: {billed} is not a DHCS ECM/CS code and modifier combination.{hint}",
+                 "003 Overview (2): MCPs may not allow codes or modifiers beyond this guidance", "procedure_code")
 
 
 @line_rule
@@ -303,8 +314,8 @@ def combination_in_plan(ctx: CheckContext, lc: LineContext):
     key = lc.key
     if key not in plan_facts(ctx.plan_id).accepted:
         return Issue(Category.CATALOG, Severity.DENY,
-                    f"Line {lc.number}: {lc.combination.service} ({key}) is not a service {ctx.profile.short_name} covers.",
-                    f"{ctx.profile.accepted_cite}", "procedure_code")
+                     f"Line {lc.number}: {lc.combination.service} ({key}) is not a service {ctx.profile.short_name} covers.",
+                     f"{ctx.profile.accepted_cite}", "procedure_code")
 
 
 @line_rule
@@ -313,8 +324,8 @@ def invoice_allowed_for_service(ctx: CheckContext, lc: LineContext):
     if ctx.claim.source_kind == "spreadsheet" and not ctx.profile.accepts_invoice_for(lc.key):
         allowed = ", ".join(ctx.profile.invoices_accepted_for)
         return Issue(Category.CATALOG, Severity.REJECT,
-                    f"Line {lc.number}: {ctx.profile.short_name} accepts invoices only for {allowed}; submit "
-                    f"{lc.combination.key} on a CMS-1500 or 837P claim.", ctx.profile.invoices_cite, "procedure_code")
+                     f"Line {lc.number}: {ctx.profile.short_name} accepts invoices only for {allowed}; submit "
+                     f"{lc.combination.key} on a CMS-1500 or 837P claim.", ctx.profile.invoices_cite, "procedure_code")
 
 
 @line_rule
@@ -324,8 +335,8 @@ def community_supports_z_codes(ctx: CheckContext, lc: LineContext):
         return
     if not any(code.startswith(config["cs_diagnosis_prefix"]) for code in lc.line.diagnosis_codes):
         return Issue(Category.DIAGNOSIS, Severity.REJECT,
-                    f"Line {lc.number}: Community Supports lines need a Z code diagnosis (e.g. Z59.01 sheltered "
-                    f"homelessness); billed {', '.join(lc.line.diagnosis_codes)}.", config["cs_diagnosis_cite"], "diagnosis_codes")
+                     f"Line {lc.number}: Community Supports lines need a Z code diagnosis (e.g. Z59.01 sheltered "
+                     f"homelessness); billed {', '.join(lc.line.diagnosis_codes)}.", config["cs_diagnosis_cite"], "diagnosis_codes")
 
 
 @cache
@@ -366,13 +377,13 @@ def service_name_matches_code(ctx: CheckContext, lc: LineContext):
     best_category, best = max(scores.items(), key=lambda item: item[1])
     if best_category != lc.combination.category and best >= config["other_service_score"] and best > own:
         return Issue(Category.INVALID_VALUE, Severity.REJECT,
-                    f"Line {lc.number}: Service Name '{name}' describes {best_category.replace('_', ' ')}, but "
-                    f"{lc.combination.key} is {lc.combination.service}: correct the code or the service name.",
-                    config["cite"], "service_name")
+                     f"Line {lc.number}: Service Name '{name}' describes {best_category.replace('_', ' ')}, but "
+                     f"{lc.combination.key} is {lc.combination.service}: correct the code or the service name.",
+                     config["cite"], "service_name")
     else:
         return Issue(Category.INVALID_VALUE, Severity.WARNING,
-                    f"Line {lc.number}: Service Name '{name}' does not clearly name {lc.combination.service} ({lc.combination.key}).",
-                    config["cite"], "service_name")
+                     f"Line {lc.number}: Service Name '{name}' does not clearly name {lc.combination.service} ({lc.combination.key}).",
+                     config["cite"], "service_name")
 
 
 @line_rule(needs_combination=False)
@@ -382,13 +393,13 @@ def unit_cost_times_units(ctx: CheckContext, lc: LineContext):
         return
     if line.unit_count <= 0 or line.charge_amount < 0 or line.unit_cost < 0:
         return Issue(Category.UNITS, Severity.REJECT,
-                    f"Line {lc.number}: units, unit cost and charge must be positive.", table_cite("unit_count"), "unit_count")
+                     f"Line {lc.number}: units, unit cost and charge must be positive.", table_cite("unit_count"), "unit_count")
     expected = (line.unit_cost * line.unit_count).quantize(CENTS)
     if abs(expected - line.charge_amount) > CENTS:
         return Issue(Category.AMOUNT, Severity.REJECT,
-                    f"Line {lc.number}: unit cost {money(line.unit_cost)} × {line.unit_count} units = {money(expected)}, "
-                    f"but the charge is {money(line.charge_amount)}: correct one of them.",
-                    "000 Table 3: Service Unit Cost(s) and Service Charge Amount(s)", "charge_amount")
+                     f"Line {lc.number}: unit cost {money(line.unit_cost)} × {line.unit_count} units = {money(expected)}, "
+                     f"but the charge is {money(line.charge_amount)}: correct one of them.",
+                     "000 Table 3: Service Unit Cost(s) and Service Charge Amount(s)", "charge_amount")
 
 
 @line_rule
@@ -402,8 +413,8 @@ def rule_of_eights(ctx: CheckContext, lc: LineContext):
     if lc.line.unit_count > supported:
         detail = "not reportable (fewer than 8 minutes)" if supported == 0 else f"support at most {supported} unit(s)"
         return Issue(Category.UNITS, Severity.DENY,
-                    f"Line {lc.number}: {minutes} minutes {detail}, {lc.line.unit_count} billed.",
-                    config["cite"], "unit_count")
+                     f"Line {lc.number}: {minutes} minutes {detail}, {lc.line.unit_count} billed.",
+                     config["cite"], "unit_count")
 
 
 @line_rule
@@ -415,6 +426,6 @@ def per_diem_units(ctx: CheckContext, lc: LineContext):
         return  # the plan sets its own units per day (meals, sobering center)
     if lc.line.unit_count > lc.days:
         return Issue(Category.UNITS, Severity.DENY,
-                    f"Line {lc.number}: {lc.line.unit_count} units over {lc.days} day(s); {lc.combination.key} is one unit a day.",
-                    "000 ECM/CS Procedure Codes and Modifiers: Payable Billing Units 1-unit per diem", "unit_count")
+                     f"Line {lc.number}: {lc.line.unit_count} units over {lc.days} day(s); {lc.combination.key} is one unit a day.",
+                     "000 ECM/CS Procedure Codes and Modifiers: Payable Billing Units 1-unit per diem", "unit_count")
 

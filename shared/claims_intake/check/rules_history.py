@@ -25,10 +25,10 @@ def duplicate_invoice(ctx: CheckContext):
     for prior in ctx.prior:
         if prior.invoice_number == claim.invoice_number and prior.provider_npi == claim.billing_provider_npi:
             return Issue(Category.DUPLICATE, Severity.DENY,
-                        f"Invoice {claim.invoice_number} from this provider is already on file (claim {prior.claim_id or 'on file'}): "
-                        "do not resubmit; to correct it, send a corrected claim with the original claim's control number.",
-                        "000 Claims Submission Policy / Clean Claims; 003: claims and encounters reported once",
-                        "invoice_number")
+                         f"Invoice {claim.invoice_number} from this provider is already on file (claim {prior.claim_id or 'on file'}): "
+                         "do not resubmit; to correct it, send a corrected claim with the original claim's control number.",
+                         "000 Claims Submission Policy / Clean Claims; 003: claims and encounters reported once",
+                         "invoice_number")
 
 
 @line_rule
@@ -41,10 +41,10 @@ def duplicate_service(ctx: CheckContext, lc: LineContext):
     for counted in ctx.counted:
         if counted.combination == billed and counted.start == lc.start and counted.end == end:
             return Issue(Category.DUPLICATE, Severity.DENY,
-                        f"Line {lc.number}: {billed} on {lc.start:%m/%d/%Y} for this member is already billed"
-                        f"{' (invoice ' + counted.invoice_number + ')' if counted.invoice_number else ''}.",
-                        "000 ECM Outreach and Core Services: claims history is reviewed for services already paid",
-                        "procedure_code")
+                         f"Line {lc.number}: {billed} on {lc.start:%m/%d/%Y} for this member is already billed"
+                         f"{' (invoice ' + counted.invoice_number + ')' if counted.invoice_number else ''}.",
+                         "000 ECM Outreach and Core Services: claims history is reviewed for services already paid",
+                         "procedure_code")
 
 
 @line_rule
