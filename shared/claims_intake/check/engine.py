@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
-from ..catalog import PlanProfile, plan_ids, plan_profile
+from ..catalog import PlanProfile, dhcs_catalog, plan_ids, plan_profile
 from ..model import Claim, ExtractResult
 from ..reference.model import HistoryLine, HistorySource, InMemoryHistory, ReferenceSource
 from . import rules_elements  # noqa: F401, I001  (registers the rules, in reporting order)
@@ -39,7 +41,20 @@ from .result import (
 )
 
 ZERO = Decimal("0.00")
-LINE_RULE_TABLE = tuple((rule.name, rule.function, rule.needs_combination) for rule in LINE_RULES)
+
+
+@lru_cache(maxsize=None)
+def line_rules_for(plan_id: str, key: str | None) -> tuple[tuple[str, Any], ...]:
+    """The line rules that can find something for this plan and combination (None: not in the catalog)."""
+    combination = None
+    if key is not None:
+        combination = dhcs_catalog().by_key.get(key) or {c.key: c for c in plan_profile(plan_id).extra_combinations}[key]
+    unit = plan_facts(plan_id).unit_basis.get(key, combination.unit) if combination else ""
+    return tuple(
+        (rule.name, rule.function) for rule in LINE_RULES
+        if (combination is not None or not rule.needs_combination)
+        and (rule.applies is None or rule.applies(plan_id, combination, unit))
+    )
 UNKNOWN_PAYER_CITE = "000 Table 3: Primary Payer Identifier and Payer Name (the plan the claim is billed to)"
 
 
@@ -58,11 +73,10 @@ def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: Referen
     line_results = []
     for lc in ctx.lines:
         known = lc.combination is not None
-        for name, function, needs_combination in LINE_RULE_TABLE:
-            if known or not needs_combination:
-                found = function(ctx, lc)
-                if found is not None:
-                    _collect(name, found, lc.findings, lc.number)
+        for name, function in line_rules_for(profile.plan_id, lc.key):
+            found = function(ctx, lc)
+            if found is not None:
+                _collect(name, found, lc.findings, lc.number)
         accepted = known and not lc.denied()
         payable = accepted and not claim_denied
         allowed = _allowed_amount(ctx, lc) if payable else ZERO
