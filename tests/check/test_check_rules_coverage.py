@@ -166,3 +166,11 @@ def test_timely_filing(reference, empty_history, received, denied):
     # service 11/05/2026 + 180 days = 05/04/2027
     result = run(claim(line("G9008", "U1")), reference, empty_history, received=received)
     assert ("timely_filing" in rules(result, "deny")) is denied
+
+
+def test_plan_given_as_profile(reference, empty_history):
+    from claims_intake.catalog import PlanProfile, plan_profile
+
+    assert run(claim(line("G9008", "U1")), reference, empty_history, plan=plan_profile("phc")).disposition == "CLEAN"
+    with pytest.raises(ValueError, match="plans.yaml"):
+        run(claim(line("G9008", "U1")), reference, empty_history, plan=PlanProfile("xyz", {}))

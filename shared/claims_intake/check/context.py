@@ -23,7 +23,7 @@ COUNTING_STATUSES = frozenset({"PAYABLE", "PENDING"})
 
 
 class Issue(NamedTuple):
-    """What a rule yields; the engine turns it into a `Finding` named after the rule."""
+    """What a rule returns (or yields); the engine turns it into a `Finding` named after the rule."""
 
     category: Category
     severity: Severity

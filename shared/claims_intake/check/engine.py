@@ -166,6 +166,9 @@ class LayeredHistory:
 def resolve_plan(claim: Claim, plan: str | PlanProfile | None) -> PlanProfile | None:
     """The plan given, or the one the claim's payer names (PlanProfile.matches_payer)."""
     if isinstance(plan, PlanProfile):
+        if plan.plan_id not in plan_ids() or plan_profile(plan.plan_id) is not plan:
+            # rule tables and plan facts are cached by plan id, so only the profiles of plans.yaml are checked
+            raise ValueError(f"plan profile '{plan.plan_id}' is not one of plans.yaml ({', '.join(plan_ids())})")
         return plan
     if plan:
         return plan_profile(plan)
