@@ -191,10 +191,9 @@ def _unknown_payer(claim: Claim) -> CheckResult:
 
 
 def _line_context(profile: PlanProfile, line, number: int) -> LineContext:
-    combination, telehealth = (lookup_combination(profile.plan_id, line.procedure_code, tuple(line.procedure_modifiers))
-                               if line.procedure_code else (None, False))
-    key = combination.key if combination else None
-    unit = plan_facts(profile.plan_id).unit_basis.get(key, combination.unit) if combination else ""
+    combination, telehealth, key, unit = (
+        lookup_combination(profile.plan_id, line.procedure_code, tuple(line.procedure_modifiers))
+        if line.procedure_code else (None, False, None, ""))
     return LineContext(line=line, number=line.line_number or number, combination=combination, telehealth=telehealth,
                        start=line.service_start_date, end=line.service_end_date or line.service_start_date, unit=unit,
                        key=key)
