@@ -7,13 +7,14 @@ real check (issue 5), stored, and their flow started, exactly as intake does.
 import time
 
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from botocore.exceptions import ClientError
 
 from claims_intake.flow import answer_from_upload, start_flow
 from claims_intake.store import QueueItemNotOpen
 from tests.check.builders import claim, line, low_confidence
 
-from .conftest import FINAL, WAITING
+from .conftest import BUCKET, FINAL, WAITING
 
 
 def kinds(notices):
@@ -64,9 +65,12 @@ def test_rfi_second_round_after_an_upload_that_did_not_answer_it(flow):
     claim_id = flow.submit(claim(line("G9008", "U1", dx="Z60.2"), member_homeless_indicator=None,
                                  invoice="RFI-2"), "phc")
     first = flow.wait_item(claim_id, "RFI")
-    # The provider uploads a document under rfi/{claim}/ but it does not say whether the member is homeless.
-    closed = answer_from_upload(flow.store, flow.sfn, "uploads-bucket", f"rfi/{claim_id}/letter.pdf")
-    assert closed.status == "ANSWERED" and closed.resolution["documents"][0]["key"] == f"rfi/{claim_id}/letter.pdf"
+    # The provider uploads a document under rfi/{claim}/ (S3 -> SQS -> RFI upload Lambda -> SendTaskSuccess),
+    # but it does not say whether the member is homeless: the re-check asks again.
+    assert flow.provider_uploads(f"rfi/{claim_id}/cover letter.pdf") == {"batchItemFailures": []}
+    closed = flow.store.get_queue_item(claim_id, first.item_id)
+    assert closed.status == "ANSWERED" and closed.closed_by == "provider"
+    assert closed.resolution["documents"][0]["key"] == f"rfi/{claim_id}/cover letter.pdf"
 
     second = flow.wait_item(claim_id, "RFI", exclude={first.item_id})
     stored = flow.store.require_claim(claim_id)
@@ -77,6 +81,18 @@ def test_rfi_second_round_after_an_upload_that_did_not_answer_it(flow):
     assert flow.wait_execution(claim_id)["status"] == "SUCCEEDED"
     stored = flow.store.require_claim(claim_id)
     assert (stored.status, stored.disposition) == ("CLOSED", "CLEAN")
+
+
+def test_an_rfi_upload_for_a_claim_without_an_open_rfi_is_kept_and_audited(flow):
+    claim_id = flow.submit(claim(line("G9008", "U1"), member_dob=None, invoice="RFI-6"), "phc")
+    assert flow.wait_execution(claim_id)["status"] == "SUCCEEDED"  # rejected: nothing waits for an answer
+    assert answer_from_upload(flow.store, flow.sfn, "claims-intake-test", f"rfi/{claim_id}/late.pdf") is None
+    with pytest.raises(BatchProcessingError):  # no such claim: the batch fails, is retried, then goes to the DLQ
+        flow.provider_uploads("rfi/no-such-claim/x.pdf")
+    stored = flow.store.require_claim(claim_id)
+    assert stored.status == "REJECTED"
+    assert [e.details["document"]["key"] for e in stored.audit if e.action == "rfi_upload_without_open_rfi"] == \
+        [f"rfi/{claim_id}/late.pdf"]
 
 
 def test_rfi_rounds_exhausted_rejects_the_claim(flow):
@@ -189,7 +205,7 @@ def test_denied_claim_gets_a_denial_notice_with_the_rationale(flow):
 
 
 def test_task_error_is_retried_then_recorded_on_the_claim(flow):
-    flow.s3.delete_bucket(Bucket="claims-intake-letters-test")  # every letter write now fails
+    flow.s3.delete_bucket(Bucket=BUCKET)  # every letter write now fails
     claim_id = flow.submit(claim(line("G9008", "U1"), member_dob=None, invoice="ERR-1"), "phc")
     described = flow.wait_execution(claim_id, timeout=60)
     assert described["status"] == "FAILED"
