@@ -16,7 +16,7 @@ from claims_intake.local.inprocess_lambda import InProcessLambda
 from tests.pipeline.invoices import EXPECTED, PHI, PROVIDER, three_claim_invoice
 from tests.pipeline.stack import BUCKET, ROOT, build_stack, load_handler
 
-from .conftest import definition, load_app
+from .conftest import definition, load_app, stop_running
 
 
 @pytest.fixture
@@ -35,6 +35,7 @@ def stack_with_flow(monkeypatch):
             stack.state_machine_arn = arn
             stack.flow_logger = app.logger
             yield stack
+            stop_running(stack.sfn, arn)
         app.tasks.cache_clear()
 
 
