@@ -161,17 +161,19 @@ def invoice_rows(claims: Sequence[Claim], layout: Layout, *, text_only: bool = F
 def xlsx_bytes(sheets: dict[str, list[list[Any]]]) -> bytes:
     """An .xlsx with one sheet per entry; text cells pass through safe_cell()."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = Workbook(write_only=True)
     for name, rows in sheets.items():
         sheet = workbook.create_sheet(name)
         for row in rows:
-            sheet.append([safe_cell(value) for value in row])
-        for cells in sheet.iter_rows():
-            for cell in cells:
-                if isinstance(cell.value, date):
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, safe_cell(value))
+                if isinstance(value, date):
                     cell.number_format = "mm/dd/yyyy"
+                cells.append(cell)
+            sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -228,7 +230,7 @@ class _Renderer:
 
     def cell(self, claim: Claim, line: ServiceLine, key: str, first: bool) -> Any:
         special: dict[str, Callable[[], Any]] = {
-            "member_name": lambda: f"{claim.member_last_name}, {claim.member_first_name}",
+            "member_name": lambda: ", ".join(n for n in (claim.member_last_name, claim.member_first_name) if n) or None,
             "minutes": lambda: line.minutes,
             "note": lambda: "" if line.line_number % 2 else "see case notes",
             "procedure_modifiers": lambda: self.layout.modifier_separator.join(line.procedure_modifiers),
@@ -259,8 +261,9 @@ class _Renderer:
             if key in ("unit_cost", "charge_amount", "invoice_amount"):
                 return self.money(value)
             return str(value) if self.text_only else (int(value) if value == value.to_integral() else float(value))
-        if self.layout.numbers_as_numbers and not self.text_only and key.endswith(("_npi", "_tin")) | (key == "place_of_service"):
-            return int(value)
+        numeric_code = key.endswith(("_npi", "_tin")) or key == "place_of_service"
+        if self.layout.numbers_as_numbers and not self.text_only and numeric_code and str(value).isdigit():
+            return int(value)  # as Excel stores a typed-in number: leading zeros lost
         return value
 
     def date(self, value: date) -> Any:
@@ -295,7 +298,8 @@ class _Renderer:
         row: list[Any] = [None] * len(keys)
         row[0] = "Total"
         if "charge_amount" in keys:
-            row[keys.index("charge_amount")] = self.money(sum((l.charge_amount or Decimal(0) for l in claim.lines), Decimal("0.00")))
+            charges = [line.charge_amount for line in claim.lines if isinstance(line.charge_amount, Decimal)]
+            row[keys.index("charge_amount")] = self.money(sum(charges, Decimal("0.00")))
         return row
 
 
@@ -369,3 +373,27 @@ def sample_claims(count: int = 2, lines: int = 3, seed: int = 0, *, start: date 
         claim.invoice_amount = sum((line.charge_amount for line in claim.lines), Decimal("0.00"))
         claims.append(claim)
     return claims
+
+
+SAMPLE_SET = (  # (file name, layout, write options): one upload per way providers send invoices
+    ("invoice_dhcs_template.xlsx", "dhcs_template", {}),
+    ("invoice_title_block.xlsx", "title_block", {}),
+    ("invoice_fill_down.xlsm", "fill_down", {}),
+    ("invoice_no_invoice_number.csv", "no_invoice_number", {}),
+    ("invoice_title_block_cp1252.csv", "title_block", {"encoding": "cp1252", "delimiter": ";"}),
+)
+
+
+def write_samples(directory: str | Path, seed: int = 0, lines: int = 3) -> list[Path]:
+    """Write the SAMPLE_SET into `directory` (one provider per file, two invoices each); return the paths."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for offset, (name, layout, options) in enumerate(SAMPLE_SET):
+        claims = sample_claims(count=2, lines=lines, seed=seed + offset, provider_name=_PROVIDERS[offset % len(_PROVIDERS)])
+        paths.append(write_invoice(directory / name, claims, layout, **options))
+    return paths
+
+
+_PROVIDERS = ["Golden State Community Care", "Peña Housing Partners", "Valley Recuperative Care",
+              "Bay Area Care Coordination", "Kern Community Supports"]
