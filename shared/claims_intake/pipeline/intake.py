@@ -170,6 +170,10 @@ class Intake:
                 stored.append(claim_result)
             except ClaimTooLarge as problem:
                 errors.append({"code": "claim_too_large", "message": str(problem)})
+                self._notify(obj, upload.provider, "claim_too_large",
+                             f"invoice {claim_result.claim.invoice_number or '(no number)'} has "
+                             f"{len(claim_result.claim.lines)} service lines, more than one claim can hold; "
+                             "send it again split into invoices of at most 98 lines. The other claims of the file were received.")
         for claim_result in stored:
             outcome.claims.append(ClaimOutcome(
                 claim_id=claim_result.claim.claim_id, plan=claim_result.plan,
@@ -220,6 +224,10 @@ class Intake:
 
     # ---- unreadable files ----------------------------------------------------------------------
 
+    def _notify(self, obj: S3Object, provider: str | None, code: str, message: str) -> None:
+        if self.notice_topic_arn and self.sns is not None:
+            self.sns.publish(TopicArn=self.notice_topic_arn, **unreadable_file_notice(obj, provider, code, message))
+
     def _quarantine(self, obj: S3Object, upload: Upload, outcome: IntakeOutcome, problem: IntakeError,
                     version_read: str | None) -> IntakeOutcome:
         """Move the file to quarantine/ (the original version stays in the bucket's history), record why,
@@ -236,9 +244,7 @@ class Intake:
         self.store.put_upload(upload.model_copy(update={
             "status": UploadStatus.QUARANTINED, "error_code": problem.code, "error_message": problem.message,
             "quarantine_key": target}))
-        if self.notice_topic_arn and self.sns is not None:
-            self.sns.publish(TopicArn=self.notice_topic_arn,
-                             **unreadable_file_notice(obj, upload.provider, problem.code, problem.message))
+        self._notify(obj, upload.provider, problem.code, problem.message)
         outcome.status = UploadStatus.QUARANTINED.value
         outcome.error_code = problem.code
         outcome.quarantine_key = target
