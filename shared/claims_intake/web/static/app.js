@@ -113,6 +113,9 @@ async function loadMetrics() {
       counts.overdue ? el("span", { class: "clock bad" }, ` ${counts.overdue} overdue`) : "",
       counts.due_today ? el("span", { class: "clock warn" }, ` ${counts.due_today} due today`) : ""));
   }
+  if (!Object.keys(data.payment_targets).length) {
+    strip.append(el("div", { class: "metric", title: "000 Claims Submission Policy; 004 IV.B.2" }, "Payment targets: no clean claims yet"));
+  }
   for (const [plan, report] of Object.entries(data.payment_targets)) {
     for (const window of [report.within_30_days, report.within_90_days]) {
       const cls = window.met === false ? "bad" : window.still_reachable === false ? "bad" : window.at_risk ? "warn" : "ok";
@@ -169,11 +172,11 @@ async function openItem(index) {
   await openClaim(item.claim_id, item.item_id);
 }
 
-async function openClaim(claimId, itemId) {
+async function openClaim(claimId, itemId, keepMessage = false) {
   const claim = await api(`/claims/${encodeURIComponent(claimId)}`);
   state.claim = claim;
   state.item = claim.queue_items.find((i) => i.item_id === itemId) || claim.queue_items.find((i) => i.status === "OPEN") || null;
-  $("#message").hidden = true;
+  if (!keepMessage) $("#message").hidden = true;
   renderClaim();
   renderQueue();
 }
@@ -236,7 +239,7 @@ function renderActions() {
 function valueInput(entry, value) {
   const input = el("input", { value: value ?? "", "data-element": entry.element, "data-line": entry.line ?? "", class: "value-input" });
   const save = el("button", { class: "small-button", hidden: true, title: "Save the corrected value (Enter)" }, "Save");
-  const commit = () => correctValue(entry.element, entry.line, input.value, input);
+  const commit = () => correctValue(entry.element, entry.line, input.value);
   input.addEventListener("input", () => { save.hidden = input.value === String(value ?? ""); });
   input.addEventListener("keydown", (event) => { if (event.key === "Enter") { event.preventDefault(); commit(); } });
   save.addEventListener("click", commit);
@@ -266,19 +269,30 @@ function renderElements() {
   const claim = state.claim;
   const scanned = new Set((claim.values || []).filter((v) => v.line === null).map((v) => v.element));
   const invalid = claim.invalid || {};
-  $("#elements-table tbody").replaceChildren(...Object.entries(claim.elements || {})
-    .filter(([key]) => !scanned.has(key))
-    .map(([key, value]) => el("tr", { class: key in invalid ? "attention" : "" },
-      el("th", {}, label(key)),
-      el("td", {}, valueInput({ element: key, line: null }, invalid[key] ?? shown(value))))));
+  const flagged = new Set((claim.findings || []).map((f) => f.element));
+  const rest = Object.entries(claim.elements || {}).filter(([key]) => !scanned.has(key));
+  // Empty elements stay out of the way unless a finding names them or staff ask for them.
+  const wanted = rest.filter(([key, value]) => state.allElements || (value !== null && value !== "") || key in invalid || flagged.has(key));
+  const rows = wanted.map(([key, value]) => el("tr", { class: key in invalid || flagged.has(key) ? "attention" : "" },
+    el("th", {}, label(key)),
+    el("td", {}, valueInput({ element: key, line: null }, invalid[key] ?? shown(value)))));
+  const hidden = rest.length - wanted.length;
+  if (hidden > 0 || state.allElements) {
+    rows.push(el("tr", {}, el("td", { colspan: 2 }, el("button", { class: "toggle", id: "toggle-elements", onclick: () => {
+      state.allElements = !state.allElements;
+      renderElements();
+    } }, state.allElements ? "Hide empty elements" : `Show ${hidden} empty elements`))));
+  }
+  $("#elements-table tbody").replaceChildren(...rows);
 }
 
 // ---- actions -----------------------------------------------------------------------------------
 
 async function act(work, success) {
   try {
-    await work();
+    const followUp = await work();
     showMessage(success);
+    if (followUp) await followUp();
   } catch (error) {
     showMessage(error.message, "bad");
     return false;
@@ -286,16 +300,21 @@ async function act(work, success) {
   return true;
 }
 
-async function correctValue(element, line, value, input) {
+async function correctValue(element, line, value) {
   const body = { element, value, ...(line ? { line: Number(line) } : {}) };
+  const key = (v) => `${v.element}|${v.line ?? ""}`;
   await act(async () => {
-    state.claim = await api(`/claims/${encodeURIComponent(state.claim.claim_id)}/values`, { method: "PATCH", body });
-    const crops = await api(`/claims/${encodeURIComponent(state.claim.claim_id)}`);
-    state.claim = crops;
-    state.item = crops.queue_items.find((i) => state.item && i.item_id === state.item.item_id) || state.item;
+    const crops = new Map((state.claim.values || []).map((v) => [key(v), v.crop]));
+    const claim = await api(`/claims/${encodeURIComponent(state.claim.claim_id)}/values`, { method: "PATCH", body });
+    for (const v of claim.values || []) v.crop = crops.get(key(v)) ?? null;  // the scan did not change
+    state.claim = claim;
+    state.item = claim.queue_items.find((i) => state.item && i.item_id === state.item.item_id) || state.item;
     renderClaim();
   }, `${label(element)} corrected; the old value is kept in the history.`);
-  if (input) input.focus();
+  // Keep typing: focus the next value.
+  const inputs = [...document.querySelectorAll("#detail .value-input")];
+  const at = inputs.findIndex((i) => i.dataset.element === element && i.dataset.line === String(line ?? ""));
+  inputs[at + 1]?.focus();
 }
 
 const itemPath = (action) => `/claims/${encodeURIComponent(state.claim.claim_id)}/items/${encodeURIComponent(state.item.item_id)}/${action}`;
@@ -303,7 +322,7 @@ const itemPath = (action) => `/claims/${encodeURIComponent(state.claim.claim_id)
 async function assignToMe() {
   await act(async () => {
     await api(itemPath("assign"), { method: "POST" });
-    await refreshAfterAction(false);
+    return () => refreshAfterAction(false);
   }, "Assigned to you.");
 }
 
@@ -335,7 +354,7 @@ async function answerItem() {
   await act(async () => {
     const documents = await Promise.all([...(files.files || [])].map(readFile));
     await api(itemPath("answer"), { method: "POST", body: { note: note.value || null, documents } });
-    await refreshAfterAction(true);
+    return () => refreshAfterAction(true);
   }, "Recorded; the claim is being checked again.");
 }
 
@@ -344,7 +363,7 @@ async function rejectItem() {
   if (!(await dialog("Reject the claim", [el("label", {}, "Reason", reason)]))) return;
   await act(async () => {
     await api(itemPath("reject"), { method: "POST", body: { reason: reason.value } });
-    await refreshAfterAction(true);
+    return () => refreshAfterAction(true);
   }, "Rejected; the rejection letter follows.");
 }
 
@@ -355,7 +374,7 @@ async function extendItem() {
   if (!(await dialog(`Extend the due date (now ${current})`, [el("label", {}, "New due date", due), el("label", {}, "Note", note)]))) return;
   await act(async () => {
     await api(itemPath("extend"), { method: "POST", body: { due: due.value, note: note.value || null } });
-    await refreshAfterAction(false);
+    return () => refreshAfterAction(false);
   }, `Due date moved to ${due.value}.`);
 }
 
@@ -363,7 +382,7 @@ async function refreshAfterAction(resumed) {
   const claimId = state.claim.claim_id;
   const itemId = state.item && state.item.item_id;
   const before = state.claim.disposition;
-  await openClaim(claimId, itemId);
+  await openClaim(claimId, itemId, true);
   await loadQueue();
   loadMetrics().catch(() => {});
   if (!resumed) return;
@@ -373,7 +392,7 @@ async function refreshAfterAction(resumed) {
     const claim = await api(`/claims/${encodeURIComponent(claimId)}?crops=false`);
     const settled = claim.disposition !== before || (claim.status && !claim.status.startsWith("WAITING") && claim.status !== "CHECKED");
     if (settled) {
-      await openClaim(claimId, itemId);
+      await openClaim(claimId, itemId, true);
       showMessage(`The claim is now ${claim.disposition} (${claim.status}).`);
       await loadQueue();
       return;
