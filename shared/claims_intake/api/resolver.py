@@ -7,6 +7,7 @@ The OpenAPI schema (docs/openapi.json) is generated from these routes: `python -
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from typing import Annotated, Any
 
@@ -21,7 +22,9 @@ from .auth import Caller, Forbidden, Unauthorized, caller_from_event
 
 logger = Logger(child=True)
 
-app = APIGatewayRestResolver(enable_validation=True, cors=CORSConfig(allow_headers=["Authorization"]))
+# The page is served from its own origin (CloudFront) in AWS; locally from the same origin as the API.
+CORS = CORSConfig(allow_origin=os.environ.get("STAFF_SITE_ORIGIN", "*"), allow_headers=["Authorization"])
+app = APIGatewayRestResolver(enable_validation=True, cors=CORS)
 
 _services: service.Services | None = None
 
