@@ -15,7 +15,7 @@ from moto import mock_aws
 from PIL import Image, ImageDraw
 
 from claims_intake.api import resolver
-from claims_intake.api.crops import BoxGeometry
+from claims_intake.api.crops import BoxGeometry, page_image
 from claims_intake.api.service import Services
 from claims_intake.store import ClaimStore, Tables, create_tables
 
@@ -32,7 +32,8 @@ WAIT_FOR_ANSWER_ASL = {
         }
     },
 }
-# The test scan: a 1275 x 1650 page (150 dpi letter) with one dark box in a 612 x 792 template.
+# The test scan: a 1275 x 1650 page (150 dpi letter) with one dark box in a 612 x 792 template
+# (a plain image, not a CMS-1500: tests/api/test_scan_crops.py crops real CMS-1500 scans).
 SCAN_SIZE = (1275, 1650)
 BOXES = {"1a": BoxGeometry(100, 100, 300, 120, 612, 792)}
 
@@ -80,7 +81,7 @@ def services(aws, clock):
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
     built = Services(store=ClaimStore(Tables(), client=dynamodb, clock=clock), s3=s3,
                      sfn=boto3.client("stepfunctions", region_name=REGION), uploads_bucket=BUCKET,
-                     locate_box=lambda box, page: BOXES.get(box), clock=clock)
+                     locate_box=lambda element, box: BOXES.get(box), template_page=page_image, clock=clock)
     resolver.use_services(built)
     yield built
     resolver.use_services(None)

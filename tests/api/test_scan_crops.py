@@ -59,3 +59,34 @@ def test_bad_pages_boxes_and_files_say_why():
         crop_png(pdf_with_dark_box(), 1, BoxGeometry(700, 800, 720, 820, 612, 792))
     with pytest.raises(CropError, match="cannot be read"):
         crop_png(b"not an image at all", 1, BOX)
+
+
+def test_every_value_ocr_read_from_a_skewed_cms1500_scan_gets_the_crop_of_its_box(services):
+    """Real OCR provenance (claims_intake.ocr) -> the API's crops, on a page scanned 4 degrees askew."""
+    import base64
+
+    import pytesseract
+
+    from claims_intake.api.crops import cms1500_box, cms1500_page
+    from claims_intake.check.result import CheckResult, ClaimDisposition
+    from claims_intake.extract import extract_bytes
+    from claims_intake.testdata import scans
+
+    from .conftest import BUCKET, call
+
+    sample = scans.sample_claim(seed=7, lines=2)
+    scan = scans.make_scan([sample], "skewed", "pdf", seed=7)
+    claim = extract_bytes(scan, "claim.pdf").claims[0]
+    claim.claim_id = "C-scan"
+    services.s3.put_object(Bucket=BUCKET, Key="uploads/a/claim.pdf", Body=scan)
+    services.store.save_checked_claim(CheckResult(claim=claim, plan="kp", disposition=ClaimDisposition.REVIEW),
+                                      upload_key="uploads/a/claim.pdf")
+    services.locate_box, services.template_page = cms1500_box, cms1500_page  # the production defaults
+
+    values = call("GET", "/api/claims/C-scan")[1]["values"]
+    assert len(values) > 15
+    assert [v for v in values if v.get("crop_problem")] == []
+    cin = next(v for v in values if v["element"] == "member_cin")
+    crop = Image.open(io.BytesIO(base64.b64decode(cin["crop"].removeprefix("data:image/png;base64,"))))
+    # The crop is box 1a itself: read it again and find the member's CIN.
+    assert sample.expected["elements"]["member_cin"] in pytesseract.image_to_string(crop, config="--psm 7")

@@ -25,7 +25,9 @@ from ..clocks import CleanClaim, CleanClaimClock, as_date, payment_targets
 from ..store.claims import ClaimStore
 from ..store.records import QueueItem, QueueStatus, StoredClaim
 from .auth import Caller
-from .crops import BoxGeometry, CropError, crop_png
+from PIL import Image
+
+from .crops import BoxGeometry, CropError, cms1500_box, cms1500_page, crop_png
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -52,27 +54,19 @@ class Services:
     sfn: Any
     uploads_bucket: str | None
     documents_prefix: str = "documents/"
-    locate_box: Callable[[str, int | None], BoxGeometry | None] | None = None
+    # Where a value's box is on the form template, and the scanned page turned onto that template.
+    locate_box: Callable[[str, str | None], BoxGeometry | None] = cms1500_box
+    template_page: Callable[[bytes, int], Image.Image] = cms1500_page
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
 
     @classmethod
     def from_env(cls) -> "Services":
         return cls(store=ClaimStore(), s3=boto3.client("s3"), sfn=boto3.client("stepfunctions"),
                    uploads_bucket=os.environ.get("UPLOADS_BUCKET"),
-                   documents_prefix=os.environ.get("DOCUMENTS_PREFIX", "documents/"),
-                   locate_box=default_box_locator())
+                   documents_prefix=os.environ.get("DOCUMENTS_PREFIX", "documents/"))
 
     def today(self) -> date:
         return self.clock().date()
-
-
-def default_box_locator():
-    """The OCR template's box geometry, when the OCR module provides it (see docs/api.md)."""
-    try:
-        from ..ocr.template import box_geometry  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return box_geometry
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -152,6 +146,7 @@ def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) ->
     if not located:
         return []
     scan = _scan_bytes(services, stored) if with_crops else None
+    pages: dict[int, Image.Image | CropError] = {}  # each page is registered once per request
     values = []
     for line, element, source, value in located:
         entry = {"element": element, "line": line, "value": value, "raw": source.get("raw"),
@@ -162,7 +157,7 @@ def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) ->
         if element in invalid:
             entry["invalid"] = invalid[element]
         if scan is not None:
-            entry["crop"], problem = _crop(services, scan, source)
+            entry["crop"], problem = _crop(services, scan, element, source, pages)
             if problem:
                 entry["crop_problem"] = problem
         values.append(entry)
@@ -178,13 +173,23 @@ def _scan_bytes(services: Services, stored: StoredClaim) -> bytes | None:
         return None
 
 
-def _crop(services: Services, scan: bytes, source: dict[str, Any]) -> tuple[str | None, str | None]:
+def _crop(services: Services, scan: bytes, element: str, source: dict[str, Any],
+          pages: dict[int, Image.Image | CropError]) -> tuple[str | None, str | None]:
     box_name = source.get("box")
-    geometry = services.locate_box(box_name, source.get("page")) if services.locate_box and box_name else None
+    geometry = services.locate_box(element, box_name)
     if geometry is None:
-        return None, f"no template geometry for box {box_name!r}"
+        return None, f"no template geometry for {element} in box {box_name!r}"
+    number = int(source["page"])
+    if number not in pages:
+        try:
+            pages[number] = services.template_page(scan, number)
+        except CropError as problem:
+            pages[number] = problem
+    page = pages[number]
+    if isinstance(page, CropError):
+        return None, str(page)
     try:
-        png = crop_png(scan, int(source["page"]), geometry)
+        png = crop_png(page, number, geometry)
     except CropError as problem:
         return None, str(problem)
     return "data:image/png;base64," + base64.b64encode(png).decode(), None
