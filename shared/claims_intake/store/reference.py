@@ -12,10 +12,11 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import boto3
 
@@ -39,7 +40,7 @@ def reference_keys(record: ReferenceRecord) -> tuple[str, str]:
 
 def _record_attributes(record: ReferenceRecord) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for name, value in vars(record).items():
+    for name, value in ((spec.name, getattr(record, spec.name)) for spec in fields(record)):
         if value is None:
             continue
         values[name] = list(value) if isinstance(value, tuple) else value
@@ -48,27 +49,44 @@ def _record_attributes(record: ReferenceRecord) -> dict[str, Any]:
     return values
 
 
+def _from_attributes(cls, item: dict[str, Any]):
+    """Rebuild a reference dataclass from its item, converting by the field's declared type."""
+    hints = get_type_hints(cls)
+    values = {}
+    for spec in fields(cls):
+        if spec.name in item:
+            values[spec.name] = _convert(hints[spec.name], item[spec.name])
+        elif spec.default is MISSING and spec.default_factory is MISSING:
+            values[spec.name] = None  # None values are not stored
+        # otherwise a field added after the item was written: its default applies
+    return cls(**values)
+
+
+def _convert(kind, value):
+    if value is None:
+        return None
+    options = get_args(kind) if get_origin(kind) in (Union, UnionType) else (kind,)
+    if date in options:
+        return date.fromisoformat(value)
+    if Decimal in options:
+        return Decimal(value)
+    if bool in options:
+        return bool(value)
+    if get_origin(kind) is tuple:
+        return tuple(value)
+    return value
+
+
 def _eligibility(item: dict[str, Any]) -> EligibilitySpan:
-    return EligibilitySpan(
-        member_cin=item["member_cin"], plan=item["plan"], start=date.fromisoformat(item["start"]),
-        end=date.fromisoformat(item["end"]) if item.get("end") else None, county=item.get("county", ""),
-        dsnp=bool(item.get("dsnp", False)), other_primary=item.get("other_primary", ""),
-        ecm_enrollment_date=date.fromisoformat(item["ecm_enrollment_date"]) if item.get("ecm_enrollment_date") else None,
-    )
+    return _from_attributes(EligibilitySpan, item)
 
 
 def _authorization(item: dict[str, Any]) -> Authorization:
-    return Authorization(
-        number=item["number"], member_cin=item["member_cin"], provider_npi=item["provider_npi"], plan=item["plan"],
-        code=item["code"], modifiers=tuple(item.get("modifiers", [])), start=date.fromisoformat(item["start"]),
-        end=date.fromisoformat(item["end"]), units=item.get("units"), amount=item.get("amount"),
-        documents_on_file=bool(item.get("documents_on_file", True)),
-    )
+    return _from_attributes(Authorization, item)
 
 
 def _provider(item: dict[str, Any]) -> Provider:
-    return Provider(npi=item["npi"], tin=item["tin"], name=item["name"], plans=tuple(item.get("plans", [])),
-                    contracted=tuple(item.get("contracted", [])), email=item.get("email", ""))
+    return _from_attributes(Provider, item)
 
 
 class DynamoReference:
