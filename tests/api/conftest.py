@@ -120,7 +120,7 @@ class Flow:
 
 
 @pytest.fixture
-def flow(services):
+def waiting_flow(services):
     return Flow()
 
 

@@ -137,8 +137,8 @@ def test_assign_to_me(services):
     assert call("POST", "/api/claims/C-1/items/RFI-nope/assign")[0] == 404
 
 
-def test_answer_stores_documents_closes_the_item_and_resumes_the_flow(services, flow):
-    execution, token = flow.start("C-1")
+def test_answer_stores_documents_closes_the_item_and_resumes_the_flow(services, waiting_flow):
+    execution, token = waiting_flow.start("C-1")
     item = queued(services, "C-1", token=token)
     document = {"name": "member card (copy).pdf", "content_type": "application/pdf",
                 "content_base64": base64.b64encode(b"%PDF-1.4 card").decode()}
@@ -147,7 +147,7 @@ def test_answer_stores_documents_closes_the_item_and_resumes_the_flow(services, 
         "note": "provider faxed the card"})
     assert status == 200, view
     assert view["status"] == "ANSWERED" and view["flow_resumed"] is True
-    finished = flow.finished(execution)
+    finished = waiting_flow.finished(execution)
     assert finished["status"] == "SUCCEEDED"
     output = json.loads(finished["output"])
     assert output["action"] == "answered" and output["claim_id"] == "C-1" and output["actor"] == "maria.staff"
@@ -164,13 +164,13 @@ def test_answer_stores_documents_closes_the_item_and_resumes_the_flow(services, 
     assert call("POST", f"/api/claims/C-1/items/{item.item_id}/answer", body={})[0] == 409
 
 
-def test_reject_resumes_the_flow_with_the_reason(services, flow):
-    execution, token = flow.start("C-1")
+def test_reject_resumes_the_flow_with_the_reason(services, waiting_flow):
+    execution, token = waiting_flow.start("C-1")
     item = queued(services, "C-1", token=token)
     status, view = call("POST", f"/api/claims/C-1/items/{item.item_id}/reject",
                         body={"reason": "The member is not enrolled with this plan."})
     assert status == 200 and view["status"] == "CLOSED"
-    output = json.loads(flow.finished(execution)["output"])
+    output = json.loads(waiting_flow.finished(execution)["output"])
     assert output == {"action": "rejected", "reason": "The member is not enrolled with this plan.", "claim_id": "C-1",
                       "item_id": item.item_id, "queue": "RFI", "actor": "maria.staff"}
     assert call("POST", f"/api/claims/C-1/items/{item.item_id}/reject", body={"reason": ""})[0] == 422

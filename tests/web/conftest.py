@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.api.conftest import aws, clock, flow, services  # noqa: F401  (the API's moto fixtures)
+from tests.api.conftest import aws, clock, services, waiting_flow  # noqa: F401  (the API's moto fixtures)
 from claims_intake.web.server import serve_in_thread
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

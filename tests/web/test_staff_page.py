@@ -18,8 +18,8 @@ def shoot(page, name):
         page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
 
 
-def test_open_correct_and_answer_an_rfi_item(services, flow, site, page):
-    execution, token = flow.start("C-1")
+def test_open_correct_and_answer_an_rfi_item(services, waiting_flow, site, page):
+    execution, token = waiting_flow.start("C-1")
     item = queued(services, "C-1", token=token, due_days=1)
     queued(services, "C-2", npi=NPI_B, plan="kp", due_days=9)
     queued(services, "C-3", queue="REVIEW", due_days=3)
@@ -60,7 +60,7 @@ def test_open_correct_and_answer_an_rfi_item(services, flow, site, page):
     expect(page.locator(f'#queue-table tbody tr[data-item="{item.item_id}"]')).to_have_count(0)
     shoot(page, "3-answered")
 
-    output = json.loads(flow.finished(execution)["output"])
+    output = json.loads(waiting_flow.finished(execution)["output"])
     assert output["action"] == "answered" and output["actor"] == "dev-staff"
     assert output["note"] == "Provider sent a copy of the member's card."
     stored = services.store.get_claim("C-1")

@@ -265,18 +265,33 @@ function renderValues() {
   }));
 }
 
+const LINE_ELEMENTS = ["procedure_code", "procedure_modifiers", "service_start_date", "service_end_date", "service_name",
+  "unit_count", "place_of_service", "diagnosis_codes", "unit_cost", "charge_amount", "rendering_provider_npi"];
+
+function elementRows(entries, line, scanned, invalid, flagged) {
+  // Empty elements stay out of the way unless a finding names them or staff ask for them all.
+  const wanted = entries.filter(([key, value]) => state.allElements || (value !== null && value !== "" && !(Array.isArray(value) && !value.length))
+    || key in invalid || flagged.has(`${key}|${line ?? ""}`));
+  const rows = wanted.filter(([key]) => !scanned.has(`${key}|${line ?? ""}`)).map(([key, value]) => el("tr", {
+    class: key in invalid || flagged.has(`${key}|${line ?? ""}`) ? "attention" : "" },
+    el("th", {}, label(key)),
+    el("td", {}, valueInput({ element: key, line }, invalid[key] ?? shown(value)))));
+  return { rows, hidden: entries.length - wanted.length };
+}
+
 function renderElements() {
   const claim = state.claim;
-  const scanned = new Set((claim.values || []).filter((v) => v.line === null).map((v) => v.element));
-  const invalid = claim.invalid || {};
-  const flagged = new Set((claim.findings || []).map((f) => f.element));
-  const rest = Object.entries(claim.elements || {}).filter(([key]) => !scanned.has(key));
-  // Empty elements stay out of the way unless a finding names them or staff ask for them.
-  const wanted = rest.filter(([key, value]) => state.allElements || (value !== null && value !== "") || key in invalid || flagged.has(key));
-  const rows = wanted.map(([key, value]) => el("tr", { class: key in invalid || flagged.has(key) ? "attention" : "" },
-    el("th", {}, label(key)),
-    el("td", {}, valueInput({ element: key, line: null }, invalid[key] ?? shown(value)))));
-  const hidden = rest.length - wanted.length;
+  const scanned = new Set((claim.values || []).map((v) => `${v.element}|${v.line ?? ""}`));
+  const flagged = new Set((claim.findings || []).filter((f) => f.element).map((f) => `${f.element}|${f.line ?? ""}`));
+  const head = elementRows(Object.entries(claim.elements || {}), null, scanned, claim.invalid || {}, flagged);
+  const rows = [...head.rows];
+  let hidden = head.hidden;
+  for (const line of claim.lines || []) {
+    const entries = LINE_ELEMENTS.map((key) => [key, line[key] ?? null]);
+    const part = elementRows(entries, line.line_number, scanned, line.invalid || {}, flagged);
+    hidden += part.hidden;
+    if (part.rows.length) rows.push(el("tr", { class: "line-head" }, el("td", { colspan: 2 }, `Service line ${line.line_number}`)), ...part.rows);
+  }
   if (hidden > 0 || state.allElements) {
     rows.push(el("tr", {}, el("td", { colspan: 2 }, el("button", { class: "toggle", id: "toggle-elements", onclick: () => {
       state.allElements = !state.allElements;
