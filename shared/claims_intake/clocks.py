@@ -76,11 +76,18 @@ class CleanClaimClock:
     received: date
     business_days: int
     today: date
+    finalized: date | None = None  # the clock stops when the claim is finalized
 
     @classmethod
-    def for_plan(cls, plan_id: str, received: date | datetime | str, today: date | None = None) -> "CleanClaimClock":
+    def for_plan(cls, plan_id: str, received: date | datetime | str, today: date | None = None,
+                 finalized: date | datetime | str | None = None) -> "CleanClaimClock":
         rule = plan_profile(plan_id).clean_claim
-        return cls(as_date(received), int(rule["adjudicate_business_days"]), today or date.today())
+        return cls(as_date(received), int(rule["adjudicate_business_days"]), today or date.today(),
+                   as_date(finalized) if finalized else None)
+
+    @property
+    def _end(self) -> date:
+        return self.finalized or self.today
 
     @property
     def due(self) -> date:
@@ -88,20 +95,22 @@ class CleanClaimClock:
 
     @property
     def elapsed(self) -> int:
-        return business_days_between(self.received, self.today)
+        return business_days_between(self.received, self._end)
 
     @property
     def remaining(self) -> int:
-        return business_days_between(self.today, self.due)
+        return business_days_between(self._end, self.due)
 
     @property
     def overdue(self) -> bool:
-        return self.today > self.due
+        """Past the due date unfinalized, or finalized after it (interest is owed: 000 Clean Claims)."""
+        return self._end > self.due
 
     def to_output(self) -> dict[str, Any]:
         return {"received": self.received.isoformat(), "due": self.due.isoformat(),
                 "business_days": self.business_days, "business_days_elapsed": self.elapsed,
-                "business_days_left": self.remaining, "overdue": self.overdue}
+                "business_days_left": self.remaining, "overdue": self.overdue,
+                "finalized": self.finalized.isoformat() if self.finalized else None}
 
 
 @dataclass(frozen=True)

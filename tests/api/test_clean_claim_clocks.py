@@ -62,3 +62,12 @@ def test_an_empty_window_is_not_a_met_target():
 def test_stored_timestamps_become_dates():
     assert as_date("2026-11-20T23:59:59.000000Z") == date(2026, 11, 20)
     assert as_date("2026-11-20") == date(2026, 11, 20)
+
+
+def test_the_clock_stops_when_the_claim_is_finalized():
+    on_time = CleanClaimClock.for_plan("phc", "2026-03-02", today=date(2026, 6, 1), finalized="2026-03-20T10:00:00Z")
+    assert on_time.to_output() == {"received": "2026-03-02", "due": "2026-04-13", "business_days": 30,
+                                   "business_days_elapsed": 14, "business_days_left": 16, "overdue": False,
+                                   "finalized": "2026-03-20"}
+    late = CleanClaimClock.for_plan("phc", "2026-03-02", today=date(2026, 6, 1), finalized="2026-04-14")
+    assert late.overdue  # finalized after 30 business days: interest is owed (000 Clean Claims)

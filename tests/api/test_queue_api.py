@@ -216,6 +216,28 @@ def test_metrics_count_the_queues_and_measure_the_payment_targets(services, cloc
     assert metrics["payment_targets"] == {}
 
 
+def test_payment_targets_count_finalized_clean_claims(services, clock):
+    from claims_intake.check.result import ClaimDisposition
+
+    from .queue_factories import rfi_claim
+
+    store = services.store
+    for claim_id in ("P-1", "P-2", "P-3"):
+        store.save_checked_claim(rfi_claim(claim_id, disposition=ClaimDisposition.CLEAN), upload_key=None)
+    clock.advance(days=10)
+    store.set_status("P-1", "CLOSED", "flow", disposition="CLEAN")  # finalized on day 10
+    clock.advance(days=30)
+    store.set_status("P-2", "CLOSED", "flow", disposition="PARTIAL")  # finalized on day 40: late
+    targets = call("GET", "/api/metrics")[1]["payment_targets"]["khs"]  # P-3 still open on day 40: late too
+    assert targets["clean_claims"] == 3
+    assert {k: targets["within_30_days"][k] for k in ("paid_in_time", "late", "open", "ratio", "met")} == {
+        "paid_in_time": 1, "late": 2, "open": 0, "ratio": "0.3333", "met": False}
+    assert targets["within_90_days"]["open"] == 1 and targets["within_90_days"]["ratio"] == "1.0000"
+    claim = call("GET", "/api/claims/P-1")[1]
+    assert claim["clean_claim_clock"]["finalized"] == "2026-11-30"
+    assert claim["clean_claim_clock"]["business_days_elapsed"] == 5  # Thanksgiving week
+
+
 def test_me(services):
     assert call("GET", "/api/me")[1] == {"user": "maria.staff", "groups": ["staff"], "staff": True, "provider_npi": None}
     assert call("GET", "/api/me", claims=provider_claims(NPI_A))[1]["provider_npi"] == NPI_A

@@ -116,12 +116,22 @@ def get_claim(services: Services, caller: Caller, claim_id: str, crops: bool = T
     stored = _visible_claim(services, caller, claim_id)
     output = stored.to_output()
     output["disposition"] = stored.disposition.value
-    output["clean_claim_clock"] = CleanClaimClock.for_plan(stored.plan, stored.created_at, services.today()).to_output()
+    output["clean_claim_clock"] = CleanClaimClock.for_plan(stored.plan, stored.created_at, services.today(),
+                                                           finalized_on(stored.status, stored.disposition.value,
+                                                                        stored.updated_at)).to_output()
     output["queue_items"] = [queue_item_view(item, services, stored.created_at) for item in stored.queue_items]
     output["values"] = scanned_values(services, stored, crops)
     if not caller.is_staff:
         output.pop("audit", None)  # who did what inside the plan is staff business
     return output
+
+
+def finalized_on(status: str, disposition: str, updated_at: str) -> str | None:
+    """When the claim was finalized (closed with a final disposition), or None while it is open.
+
+    The remittance date stands for the payment date of the targets: this system stops at the
+    decision; the plan's payment run is outside it (docs/api.md)."""
+    return updated_at if status == "CLOSED" and disposition in FINAL_DISPOSITIONS else None
 
 
 def _visible_claim(services: Services, caller: Caller, claim_id: str) -> StoredClaim:
@@ -211,8 +221,9 @@ def metrics(services: Services, caller: Caller) -> dict[str, Any]:
     clean = []
     for header in services.store.iter_claim_headers():
         if header["disposition"] in FINAL_DISPOSITIONS or header["disposition"] == "REVIEW":
-            paid = as_date(header["updated_at"]) if header["status"] == "CLOSED" and header["disposition"] in FINAL_DISPOSITIONS else None
-            clean.append(CleanClaim(plan=header["plan"], received=as_date(header["created_at"]), paid=paid))
+            paid = finalized_on(header["status"], header["disposition"], header["updated_at"])
+            clean.append(CleanClaim(plan=header["plan"], received=as_date(header["created_at"]),
+                                    paid=as_date(paid) if paid else None))
     return {"as_of": today.isoformat(), "queues": queues, "payment_targets": payment_targets(clean, today)}
 
 

@@ -84,6 +84,10 @@ function dueCell(item) {
 
 function cleanClockCell(clock) {
   if (!clock) return el("span", { class: "muted" }, "–");
+  if (clock.finalized) {
+    return el("span", { class: clock.overdue ? "clock bad" : "clock ok", title: `received ${clock.received}; finalized ${clock.finalized} (due ${clock.due})` },
+      `finalized in ${clock.business_days_elapsed} bd`);
+  }
   const left = clock.business_days_left;
   const cls = clock.overdue ? "clock bad" : left <= 5 ? "clock warn" : "clock ok";
   const text = clock.overdue ? `${-left} bd over` : `${left} bd left`;
@@ -410,6 +414,7 @@ async function refreshAfterAction(resumed) {
       await openClaim(claimId, itemId, true);
       showMessage(`The claim is now ${claim.disposition} (${claim.status}).`);
       await loadQueue();
+      loadMetrics().catch(() => {});
       return;
     }
   }
