@@ -62,3 +62,28 @@ def test_api_writes_go_through_the_same_resolver(site, services, body):
     queued(services, "C-1")
     status, _, answer = fetch(site + "/api/claims/C-1/values", token="dev-staff", method="PATCH", body=body)
     assert status == 200 and json.loads(answer)["audit"][-1]["actor"] == "dev-staff"
+
+
+def test_the_module_level_app_builds_its_services_from_the_environment(aws, monkeypatch):
+    """What `claims-intake serve --app claims_intake.web.server:app` mounts: resources from the env."""
+    import boto3
+
+    from claims_intake.api import resolver
+    from claims_intake.store import Tables, create_tables
+    from claims_intake.web.server import app
+    from wsgiref.util import setup_testing_defaults
+
+    create_tables(boto3.client("dynamodb", region_name="us-west-2"), Tables(claims="LocalClaims"))
+    monkeypatch.setenv("CLAIMS_TABLE", "LocalClaims")
+    monkeypatch.setenv("UPLOADS_BUCKET", "local-uploads")
+    resolver.use_services(None)
+    environ = {"PATH_INFO": "/api/queue", "REQUEST_METHOD": "GET", "HTTP_AUTHORIZATION": "Bearer dev-staff"}
+    setup_testing_defaults(environ)
+    statuses = []
+    body = b"".join(app(environ, lambda status, headers: statuses.append(status)))
+    try:
+        assert statuses == ["200 OK"] and json.loads(body) == {"items": [], "next_token": None}
+        assert resolver.services().store.tables.claims == "LocalClaims"
+        assert resolver.services().uploads_bucket == "local-uploads"
+    finally:
+        resolver.use_services(None)

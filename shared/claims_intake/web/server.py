@@ -131,3 +131,8 @@ def serve_in_thread(services=None, host: str = "127.0.0.1", port: int = 0,
     thread = threading.Thread(target=server.serve_forever, name="claims-intake-web", daemon=True)
     thread.start()
     return server, f"http://{host}:{server.server_port}"
+
+
+# `claims-intake serve --app claims_intake.web.server:app`: the page, config.json and the API, with the
+# resources found from the environment (CLAIMS_TABLE, UPLOADS_BUCKET, AWS_ENDPOINT_URL) on first request.
+app = make_wsgi_app()
