@@ -25,7 +25,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from ..check.result import CheckResult, ClaimDisposition
+from ..check.result import FINAL_DISPOSITIONS, CheckResult, ClaimDisposition, LineDisposition
 from ..elements import claim_keys, line_keys
 from ..model import Claim, Provenance, to_json_value
 from .codec import as_iso, decode_token, encode_token, from_item, iso, plain, to_item, to_value
@@ -439,6 +439,7 @@ class ClaimStore:
         now = self.now()
         version = int(header["version"]) if header else 0
         entered = _entered(result.disposition.value, status)
+        final = result.disposition in FINAL_DISPOSITIONS
         decided = {line.line_number: line for line in result.lines}
 
         header_item = {
@@ -462,7 +463,7 @@ class ClaimStore:
             new_line_keys.add(sk)
             item = {"pk": claim_pk(claim_id), "sk": sk, "doc": line_doc,
                     "provenance": line_sources[index - 1] if index - 1 < len(line_sources) else {},
-                    **_history_fields(claim, line, decided.get(line.line_number))}
+                    **_history_fields(claim, line, decided.get(line.line_number), final)}
             if index - 1 < len(line_confidence) and line_confidence[index - 1]:
                 item["confidence"] = line_confidence[index - 1]
             if entered:
@@ -544,26 +545,33 @@ def _entered(disposition: str, status: str) -> bool:
     return disposition != ClaimDisposition.REJECTED.value and status != ClaimStatus.REJECTED.value
 
 
-def _history_fields(claim: Claim, line, decided) -> dict[str, Any]:
+def _history_fields(claim: Claim, line, decided, final: bool) -> dict[str, Any]:
     """What HistoryLine needs, flat on the line item (the index attributes come from these)."""
     start = line.service_start_date
     return {
         "claim_id": claim.claim_id, "line_number": line.line_number,
         "member_cin": claim.member_cin, "provider_npi": claim.billing_provider_npi,
-        "invoice_number": claim.invoice_number, "combination": line.combination,
+        "invoice_number": claim.invoice_number, "combination": line.combination if line.procedure_code else None,
         "start": start.isoformat() if start else None,
         "end": (line.service_end_date or start).isoformat() if start else None,
-        "units": line.unit_count if line.unit_count is not None else Decimal("0"),
+        "units": line.unit_count if line.unit_count is not None else Decimal(1),
         "charge": line.charge_amount if line.charge_amount is not None else Decimal("0.00"),
         "allowed": decided.allowed_amount if decided else Decimal("0.00"),
-        "line_status": decided.disposition.value if decided else "PENDING",
+        "line_status": _history_status(final, decided),
     }
+
+
+def _history_status(final: bool, decided) -> str:
+    """As claims_intake.check.history_lines: DENIED stays DENIED; RFI/REVIEW lines are PENDING until decided."""
+    if decided is not None and decided.disposition is LineDisposition.DENIED:
+        return "DENIED"
+    return "PAYABLE" if final and decided is not None else "PENDING"
 
 
 def _history_index(fields: dict[str, Any]) -> dict[str, str]:
     """GSI keys: by member and service date (frequency rules), by provider+invoice (duplicates)."""
     index = {}
-    if fields.get("member_cin") and fields.get("start"):
+    if fields.get("member_cin") and fields.get("start") and fields.get("combination"):
         index["history_member"] = fields["member_cin"]
         index["history_sort"] = f"{fields['start']}#{fields['claim_id']}#{int(fields['line_number']):04d}"
     if fields.get("provider_npi") and fields.get("invoice_number"):
