@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
@@ -18,13 +18,15 @@ from pydantic import BaseModel, Field
 
 from ..store.claims import ClaimNotFound, ConcurrentUpdate, QueueItemNotFound
 from . import service
+from .views import ClaimView, Me, Metrics, QueueItemView, QueuePage
 from .auth import Caller, Forbidden, Unauthorized, caller_from_event
 
 logger = Logger(child=True)
 
 # The page is served from its own origin (CloudFront) in AWS; locally from the same origin as the API.
 CORS = CORSConfig(allow_origin=os.environ.get("STAFF_SITE_ORIGIN", "*"), allow_headers=["Authorization"])
-app = APIGatewayRestResolver(enable_validation=True, cors=CORS)
+# A response that does not match its model is our bug: 500, not a 422 blamed on the caller.
+app = APIGatewayRestResolver(enable_validation=True, cors=CORS, response_validation_error_http_code=500)
 
 _services: service.Services | None = None
 
@@ -82,7 +84,7 @@ class ExtendBody(BaseModel):
 # ---- routes --------------------------------------------------------------------------------------
 
 @app.get("/api/me", summary="The caller: user, groups, staff or provider")
-def me() -> dict[str, Any]:
+def me() -> Me:
     return caller().to_output()
 
 
@@ -96,47 +98,47 @@ def list_queue(
     due_before: Annotated[date | None, Query(description="only items due before this date")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     next_token: Annotated[str | None, Query(description="from the previous page")] = None,
-) -> dict[str, Any]:
+) -> QueuePage:
     return service.list_queue(services(), caller(), queue, status, plan, provider, min_age_days, due_before,
                               limit, next_token)
 
 
 @app.get("/api/metrics", summary="Queue counts and the clean-claim payment targets (000; 004 IV.B.2)")
-def metrics() -> dict[str, Any]:
+def metrics() -> Metrics:
     return service.metrics(services(), caller())
 
 
 @app.get("/api/claims/<claim_id>", summary="A claim: lines, findings, letters, audit trail, scanned values with crops")
 def get_claim(claim_id: Annotated[str, Path()],
-              crops: Annotated[bool, Query(description="include the box crops (data URLs)")] = True) -> dict[str, Any]:
+              crops: Annotated[bool, Query(description="include the box crops (data URLs)")] = True) -> ClaimView:
     return service.get_claim(services(), caller(), claim_id, crops)
 
 
 @app.patch("/api/claims/<claim_id>/values", summary="Correct one value; the old value stays in the audit trail")
-def correct_value(claim_id: Annotated[str, Path()], body: CorrectValueBody) -> dict[str, Any]:
+def correct_value(claim_id: Annotated[str, Path()], body: CorrectValueBody) -> ClaimView:
     return service.correct_value(services(), caller(), claim_id, body.element, body.line, body.value, body.note)
 
 
 @app.post("/api/claims/<claim_id>/items/<item_id>/assign", summary="Assign the queue item to me")
-def assign(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()]) -> dict[str, Any]:
+def assign(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()]) -> QueueItemView:
     return service.assign(services(), caller(), claim_id, item_id)
 
 
 @app.post("/api/claims/<claim_id>/items/<item_id>/answer",
           summary="Record the provider's answer (RFI) or the verification (REVIEW) and resume the flow")
-def answer(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], body: AnswerBody) -> dict[str, Any]:
+def answer(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], body: AnswerBody) -> QueueItemView:
     return service.answer(services(), caller(), claim_id, item_id,
                           [c.model_dump() for c in body.corrections], [d.model_dump() for d in body.documents],
                           body.note)
 
 
 @app.post("/api/claims/<claim_id>/items/<item_id>/reject", summary="Reject the claim; the flow sends the letter")
-def reject(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], body: RejectBody) -> dict[str, Any]:
+def reject(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], body: RejectBody) -> QueueItemView:
     return service.reject(services(), caller(), claim_id, item_id, body.reason)
 
 
 @app.post("/api/claims/<claim_id>/items/<item_id>/extend", summary="Extend the item's due date")
-def extend(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], body: ExtendBody) -> dict[str, Any]:
+def extend(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], body: ExtendBody) -> QueueItemView:
     return service.extend_due(services(), caller(), claim_id, item_id, body.due, body.note)
 
 
