@@ -94,7 +94,7 @@ def crop_png(scan: bytes | Image.Image, page: int, box: BoxGeometry, margin: flo
     if crop.width > max_width:  # a wide box (an address line) stays readable without being huge
         crop = crop.resize((max_width, max(1, round(crop.height * max_width / crop.width))))
     out = io.BytesIO()
-    crop.save(out, format="PNG", optimize=True)
+    crop.save(out, format="PNG", compress_level=1)  # fast: a crop is a few KB either way
     return out.getvalue()
 
 

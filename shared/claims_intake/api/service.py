@@ -157,6 +157,7 @@ def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) ->
         return []
     scan = _scan_bytes(services, stored) if with_crops else None
     pages: dict[int, Image.Image | CropError] = {}  # each page is registered once per request
+    crops: dict[tuple, tuple[str | None, str | None]] = {}  # values read from the same box share its crop
     values = []
     for line, element, source, value in located:
         entry = {"element": element, "line": line, "value": value, "raw": source.get("raw"),
@@ -167,7 +168,7 @@ def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) ->
         if element in invalid:
             entry["invalid"] = invalid[element]
         if scan is not None:
-            entry["crop"], problem = _crop(services, scan, element, source, pages)
+            entry["crop"], problem = _crop(services, scan, element, source, pages, crops)
             if problem:
                 entry["crop_problem"] = problem
         values.append(entry)
@@ -184,12 +185,20 @@ def _scan_bytes(services: Services, stored: StoredClaim) -> bytes | None:
 
 
 def _crop(services: Services, scan: bytes, element: str, source: dict[str, Any],
-          pages: dict[int, Image.Image | CropError]) -> tuple[str | None, str | None]:
+          pages: dict[int, Image.Image | CropError], crops: dict[tuple, tuple[str | None, str | None]]
+          ) -> tuple[str | None, str | None]:
     box_name = source.get("box")
     geometry = services.locate_box(element, box_name)
     if geometry is None:
         return None, f"no template geometry for {element} in box {box_name!r}"
     number = int(source["page"])
+    if (number, geometry) not in crops:
+        crops[(number, geometry)] = _cut(services, scan, number, geometry, pages)
+    return crops[(number, geometry)]
+
+
+def _cut(services: Services, scan: bytes, number: int, geometry: BoxGeometry,
+         pages: dict[int, Image.Image | CropError]) -> tuple[str | None, str | None]:
     if number not in pages:
         try:
             pages[number] = services.template_page(scan, number)
