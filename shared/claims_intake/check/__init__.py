@@ -1,5 +1,10 @@
-"""The claim check (issue 5): catalog, plan rules, eligibility, authorization, history, decision."""
+"""The claim check (issue 5): catalog, plan rules, eligibility, authorization, history, decision.
 
+Public API: `check_claim`, `check_extract`, `history_lines` (see engine.py for the disposition
+precedence and docs/rules.md for every rule with its seed citation).
+"""
+
+from .engine import check_claim, check_extract, decide, history_lines, resolve_plan  # noqa: F401
 from .result import (  # noqa: F401
     Category,
     CheckResult,

@@ -1,3 +1,19 @@
+"""Reference data for the check: eligibility, TARs, provider roster (ReferenceSource) and history."""
+
+from .csv_files import (  # noqa: F401
+    AUTHORIZATION_COLUMNS,
+    ELIGIBILITY_COLUMNS,
+    HISTORY_COLUMNS,
+    PROVIDER_COLUMNS,
+    ReferenceDataError,
+    load_history_csv,
+    load_reference_dir,
+    parse_authorization_row,
+    parse_eligibility_row,
+    parse_history_row,
+    parse_provider_row,
+)
+from .memory import InMemoryReference  # noqa: F401
 from .model import (  # noqa: F401
     Authorization,
     EligibilitySpan,

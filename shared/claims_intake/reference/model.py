@@ -23,6 +23,9 @@ class EligibilitySpan:
     dsnp: bool = False         # enrolled in a D-SNP (001: ECM through the D-SNP, not Partnership)
     other_primary: str = ""    # other primary coverage, e.g. "kaiser" (001: coordinated through Kaiser)
     ecm_enrollment_date: date | None = None  # outreach must precede ECM enrollment (001)
+    first_name: str = ""       # for staff and sample builders; the check never logs them (PHI)
+    last_name: str = ""
+    dob: date | None = None
 
     def covers(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
@@ -67,7 +70,7 @@ class HistoryLine:
     units: Decimal
     charge: Decimal
     allowed: Decimal
-    status: str = "PAYABLE"   # PAYABLE or DENIED
+    status: str = "PAYABLE"   # PAYABLE, DENIED, or PENDING (RFI/REVIEW not yet decided)
 
 
 class ReferenceSource(Protocol):
@@ -84,15 +87,32 @@ class HistorySource(Protocol):
 
 @dataclass
 class InMemoryHistory:
-    """History held in memory: the CLI's `--history FILE`, and the pipeline within one claim batch."""
+    """History held in memory: the CLI's `--history FILE`, and the pipeline within one claim batch.
+
+    Indexed by member and by (provider, invoice) so a check costs the member's lines, not the file's.
+    """
 
     lines: list[HistoryLine] = field(default_factory=list)
+    _by_member: dict[str, list[HistoryLine]] = field(default_factory=dict, init=False, repr=False)
+    _invoices: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for line in self.lines:
+            self._index(line)
+
+    def _index(self, line: HistoryLine) -> None:
+        self._by_member.setdefault(line.member_cin, []).append(line)
+        self._invoices.add((line.provider_npi, line.invoice_number))
 
     def member_lines(self, member_cin: str) -> list[HistoryLine]:
-        return [line for line in self.lines if line.member_cin == member_cin]
+        return list(self._by_member.get(member_cin, ()))
 
     def invoice_exists(self, provider_npi: str, invoice_number: str) -> bool:
-        return any(l.provider_npi == provider_npi and l.invoice_number == invoice_number for l in self.lines)
+        return (provider_npi, invoice_number) in self._invoices
 
     def add(self, line: HistoryLine) -> None:
         self.lines.append(line)
+        self._index(line)
+
+    def __len__(self) -> int:
+        return len(self.lines)

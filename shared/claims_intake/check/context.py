@@ -1,0 +1,184 @@
+"""What every rule sees: the claim, the plan, reference data, the member's history, one line at a time.
+
+Built once per claim (and once per line) so each rule is a few comparisons: the member's history is
+fetched once and pre-filtered to the lines that still count (PAYABLE or PENDING).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Any, NamedTuple
+
+from ..catalog import TELEHEALTH, Combination, PlanProfile, dhcs_catalog, plans_data
+from ..model import Claim, ServiceLine
+from ..reference.model import Authorization, EligibilitySpan, HistoryLine, HistorySource, ReferenceSource
+from .result import Category, Finding, Severity
+
+CENTS = Decimal("0.01")
+COUNTING_STATUSES = frozenset({"PAYABLE", "PENDING"})
+
+
+class Issue(NamedTuple):
+    """What a rule yields; the engine turns it into a `Finding` named after the rule."""
+
+    category: Category
+    severity: Severity
+    message: str
+    cite: str
+    element: str | None = None
+    rule: str | None = None  # overrides the rule function's name (one function applying several plan limits)
+
+
+@cache
+def settings() -> dict[str, Any]:
+    return plans_data()["check"]
+
+
+@cache
+def limits_by_combination(plan_id: str) -> dict[str, tuple[dict[str, Any], ...]]:
+    """The plan's limits (and DHCS's) indexed by each combination they group."""
+    from ..catalog import plan_profile
+
+    index: dict[str, list[dict[str, Any]]] = {}
+    for limit in plan_profile(plan_id).all_limits():
+        for key in limit["combos"]:
+            index.setdefault(key, []).append(limit)
+    return {key: tuple(limits) for key, limits in index.items()}
+
+
+@cache
+def history_key(combination: str) -> str:
+    """A stored combination as the catalog keys it: CS lines billed with GQ count as their base service."""
+    by_key = dhcs_catalog().by_key
+    if combination in by_key or not combination.endswith("-" + TELEHEALTH):
+        return combination
+    base = combination[: -len(TELEHEALTH) - 1]
+    return base if base in by_key else combination
+
+
+@cache
+def history_category(combination: str, plan_id: str) -> str | None:
+    from ..catalog import plan_profile
+
+    key = history_key(combination)
+    found = dhcs_catalog().by_key.get(key) or {c.key: c for c in plan_profile(plan_id).extra_combinations}.get(key)
+    return found.category if found else None
+
+
+@dataclass(slots=True)
+class Counted:
+    """A line that counts for frequency rules: from history, or an earlier line of this claim."""
+
+    key: str
+    start: date
+    end: date
+    units: Decimal
+    allowed: Decimal
+    provider_npi: str
+    invoice_number: str
+    combination: str  # as billed, with every modifier
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(slots=True)
+class LineContext:
+    line: ServiceLine
+    number: int
+    combination: Combination | None
+    telehealth: bool
+    start: date | None
+    end: date | None
+    findings: list[Finding] = field(default_factory=list)
+    authorization: Authorization | None = None
+    allowed_cap: Decimal | None = None   # lifetime or TAR amount still available
+    cap_cite: str = ""
+
+    @property
+    def key(self) -> str | None:
+        return self.combination.key if self.combination else None
+
+    @property
+    def days(self) -> int:
+        if self.start is None or self.end is None:
+            return 1
+        return (self.end - self.start).days + 1
+
+    @property
+    def units(self) -> Decimal:
+        return self.line.unit_count if self.line.unit_count is not None else Decimal(1)
+
+    def denied(self) -> bool:
+        return any(f.severity == Severity.DENY for f in self.findings)
+
+
+@dataclass
+class CheckContext:
+    claim: Claim
+    profile: PlanProfile
+    reference: ReferenceSource
+    history: HistorySource
+    received: date
+    findings: list[Finding] = field(default_factory=list)  # claim-level
+    lines: list[LineContext] = field(default_factory=list)
+    counted: list[Counted] = field(default_factory=list)    # member history that counts + earlier lines
+    prior: list[HistoryLine] = field(default_factory=list)  # member history (every status), not this claim's
+    _eligibility: list[EligibilitySpan] | None = None
+    _authorizations: list[Authorization] | None = None
+
+    @property
+    def plan_id(self) -> str:
+        return self.profile.plan_id
+
+    @property
+    def member(self) -> str:
+        return self.claim.member_cin or ""
+
+    def eligibility(self) -> list[EligibilitySpan]:
+        if self._eligibility is None:
+            spans = self.reference.eligibility(self.member) if self.member else []
+            self._eligibility = [span for span in spans if span.plan == self.plan_id]
+        return self._eligibility
+
+    def authorizations(self) -> list[Authorization]:
+        if self._authorizations is None:
+            self._authorizations = list(self.reference.authorizations(self.member)) if self.member else []
+        return self._authorizations
+
+    def load_history(self) -> None:
+        if not self.member:
+            return
+        own = self.claim.claim_id
+        self.prior = [h for h in self.history.member_lines(self.member) if not own or h.claim_id != own]
+        self.counted = [
+            Counted(history_key(h.combination), h.start, h.end or h.start, h.units, h.allowed,
+                    h.provider_npi, h.invoice_number, h.combination)
+            for h in self.prior if h.status in COUNTING_STATUSES
+        ]
+
+    def count_line(self, lc: LineContext, allowed: Decimal) -> None:
+        """An accepted line of this claim counts for the lines after it."""
+        if lc.key and lc.start:
+            self.counted.append(Counted(lc.key, lc.start, lc.end or lc.start, lc.units, allowed,
+                                        self.claim.billing_provider_npi or "", self.claim.invoice_number or "",
+                                        lc.line.combination))
+
+    def counted_in(self, keys) -> list[Counted]:
+        keys = set(keys)
+        return [c for c in self.counted if c.key in keys]
+
+
+def days_between(start: date, end: date):
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+def money(value: Decimal) -> str:
+    return f"${value:,.2f}"

@@ -1,0 +1,264 @@
+"""The claim check: run every rule, price the lines, decide the claim.
+
+Disposition precedence (first that applies):
+1. REJECTED — any finding of severity `reject` (missing/invalid required elements, codes outside the
+   DHCS catalog, amounts that do not add up...): a rejection letter follows; nothing is paid, every
+   line is reported DENIED with 0.00.
+2. RFI — any `rfi` finding (housing-deposit documents, a TAR number that matches nothing, a homeless
+   indicator that cannot be derived): a Request for Information; lines carry provisional decisions.
+3. REVIEW — any `review` finding (a required value read by OCR below the confidence threshold):
+   staff verify it, then the claim is re-checked; lines carry provisional decisions.
+4. Otherwise the lines decide: a line with a `deny` finding (or under a claim-level `deny` finding:
+   provider not contracted, duplicate invoice) is DENIED with 0.00, every other line PAYABLE with its
+   allowed amount; the claim is CLEAN (all payable), DENIED (none) or PARTIAL.
+`warning` findings never change a decision.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from ..catalog import PlanProfile, plan_ids, plan_profile
+from ..model import Claim, ExtractResult
+from ..reference.model import HistoryLine, HistorySource, InMemoryHistory, ReferenceSource
+from . import rules_elements  # noqa: F401, I001  (registers the rules, in reporting order)
+from . import rules_coverage  # noqa: F401
+from . import rules_history  # noqa: F401
+from .context import CENTS, CheckContext, Issue, LineContext, history_category, money
+from .registry import CLAIM_RULES, LINE_RULES
+from .result import (
+    FINAL_DISPOSITIONS,
+    Category,
+    CheckResult,
+    ClaimDisposition,
+    Finding,
+    LineDisposition,
+    LineResult,
+    Severity,
+)
+
+ZERO = Decimal("0.00")
+UNKNOWN_PAYER_CITE = "000 Table 3: Primary Payer Identifier and Payer Name (the plan the claim is billed to)"
+
+
+def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: ReferenceSource,
+                history: HistorySource | None, *, received: date | None = None) -> CheckResult:
+    """Check one claim for one plan (or, with `plan=None`, the plan its payer names)."""
+    profile = resolve_plan(claim, plan)
+    if profile is None:
+        return _unknown_payer(claim)
+    ctx = CheckContext(claim, profile, reference, history or InMemoryHistory(), received or date.today())
+    ctx.load_history()
+    ctx.lines = [_line_context(profile, line, number) for number, line in enumerate(claim.lines, start=1)]
+    for rule in CLAIM_RULES:
+        _collect(rule.name, rule.function(ctx), ctx.findings, None)
+    claim_denied = any(f.severity is Severity.DENY for f in ctx.findings)
+    line_results = []
+    for lc in ctx.lines:
+        for rule in LINE_RULES:
+            if rule.needs_combination and lc.combination is None:
+                continue
+            _collect(rule.name, rule.function(ctx, lc), lc.findings, lc.number)
+        payable = not claim_denied and not lc.denied() and lc.combination is not None
+        allowed = _allowed_amount(ctx, lc) if payable else ZERO
+        if not lc.denied() and lc.combination is not None:
+            ctx.count_line(lc, allowed)
+        line_results.append(LineResult.model_construct(
+            line_number=lc.line.line_number or lc.number,
+            disposition=LineDisposition.PAYABLE if payable else LineDisposition.DENIED,
+            allowed_amount=allowed, findings=lc.findings))
+    findings = [*ctx.findings, *(f for lc in ctx.lines for f in lc.findings)]
+    disposition = decide(findings, line_results)
+    if disposition is ClaimDisposition.REJECTED:
+        for result in line_results:
+            result.disposition, result.allowed_amount = LineDisposition.DENIED, ZERO
+    return CheckResult.model_construct(claim=claim, plan=profile.plan_id, disposition=disposition,
+                                       findings=findings, lines=line_results)
+
+
+def decide(findings: list[Finding], lines: list[LineResult]) -> ClaimDisposition:
+    severities = {finding.severity for finding in findings}
+    for severity, disposition in ((Severity.REJECT, ClaimDisposition.REJECTED), (Severity.RFI, ClaimDisposition.RFI),
+                                  (Severity.REVIEW, ClaimDisposition.REVIEW)):
+        if severity in severities:
+            return disposition
+    payable = sum(1 for line in lines if line.disposition is LineDisposition.PAYABLE)
+    if lines and payable == len(lines):
+        return ClaimDisposition.CLEAN
+    return ClaimDisposition.PARTIAL if payable else ClaimDisposition.DENIED
+
+
+def check_extract(result: ExtractResult, plan: str | PlanProfile | None, reference: ReferenceSource,
+                  history: HistorySource | None, *, received: date | None = None) -> list[CheckResult]:
+    """Check the claims of one file in order; earlier claims of the file count as history for later ones."""
+    batch = InMemoryHistory()
+    layered = LayeredHistory(history or InMemoryHistory(), batch)
+    results = []
+    for claim in result.claims:
+        checked = check_claim(claim, plan, reference, layered, received=received)
+        for line in history_lines(checked):
+            batch.add(line)
+        results.append(checked)
+    return results
+
+
+def history_lines(result: CheckResult) -> list[HistoryLine]:
+    """What to append to the member's history after a decision.
+
+    Final decisions (CLEAN/PARTIAL/DENIED) give each line with its status and allowed amount;
+    RFI/REVIEW give PENDING lines (DENIED ones stay DENIED) so a second copy is caught while the first
+    waits; REJECTED gives nothing (the claim was never entered).
+    """
+    claim = result.claim
+    if result.disposition is ClaimDisposition.REJECTED or not claim.member_cin:
+        return []
+    final = result.disposition in FINAL_DISPOSITIONS
+    decided = {line.line_number: line for line in result.lines}
+    rows = []
+    for number, line in enumerate(claim.lines, start=1):
+        decision = decided.get(line.line_number or number)
+        if decision is None or line.service_start_date is None or not line.procedure_code:
+            continue
+        denied = decision.disposition is LineDisposition.DENIED
+        rows.append(HistoryLine(
+            claim_id=claim.claim_id or "", member_cin=claim.member_cin, provider_npi=claim.billing_provider_npi or "",
+            invoice_number=claim.invoice_number or "", combination=line.combination,
+            start=line.service_start_date, end=line.service_end_date or line.service_start_date,
+            units=line.unit_count if line.unit_count is not None else Decimal(1),
+            charge=line.charge_amount if line.charge_amount is not None else ZERO,
+            allowed=decision.allowed_amount, status="DENIED" if denied else ("PAYABLE" if final else "PENDING"),
+        ))
+    return rows
+
+
+class LayeredHistory:
+    """Stored history plus the lines of the file being checked."""
+
+    def __init__(self, stored: HistorySource, batch: InMemoryHistory):
+        self.stored, self.batch = stored, batch
+
+    def member_lines(self, member_cin: str) -> list[HistoryLine]:
+        return [*self.stored.member_lines(member_cin), *self.batch.member_lines(member_cin)]
+
+    def invoice_exists(self, provider_npi: str, invoice_number: str) -> bool:
+        return self.stored.invoice_exists(provider_npi, invoice_number) or self.batch.invoice_exists(provider_npi, invoice_number)
+
+
+def resolve_plan(claim: Claim, plan: str | PlanProfile | None) -> PlanProfile | None:
+    """The plan given, or the one the claim's payer names (PlanProfile.matches_payer)."""
+    if isinstance(plan, PlanProfile):
+        return plan
+    if plan:
+        return plan_profile(plan)
+    matches = [plan_profile(p) for p in plan_ids()
+               if plan_profile(p).matches_payer(claim.primary_payer_id, claim.payer_name)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _unknown_payer(claim: Claim) -> CheckResult:
+    billed = claim.payer_name or claim.primary_payer_id
+    known = ", ".join(f"{plan_profile(p).short_name} ({plan_profile(p).payer_id})" for p in plan_ids())
+    message = (f"Payer '{billed}' is not a plan this intake serves" if billed else "No payer is named on the claim")
+    finding = Finding(category=Category.INVALID_VALUE if billed else Category.MISSING_ELEMENT, severity=Severity.REJECT,
+                      element="primary_payer_id", message=f"{message}: bill one of {known}.",
+                      cite=UNKNOWN_PAYER_CITE, rule="resolve_plan")
+    lines = [LineResult(line_number=line.line_number or n, disposition=LineDisposition.DENIED)
+             for n, line in enumerate(claim.lines, start=1)]
+    return CheckResult.model_construct(claim=claim, plan="", disposition=ClaimDisposition.REJECTED,
+                                       findings=[finding], lines=lines)
+
+
+def _line_context(profile: PlanProfile, line, number: int) -> LineContext:
+    combination, telehealth = (profile.lookup(line.procedure_code, line.procedure_modifiers)
+                               if line.procedure_code else (None, False))
+    return LineContext(line=line, number=line.line_number or number, combination=combination, telehealth=telehealth,
+                       start=line.service_start_date, end=line.service_end_date or line.service_start_date)
+
+
+def _collect(rule_name: str, issues, into: list[Finding], line_number: int | None) -> None:
+    for issue in issues or ():
+        into.append(Finding.model_construct(
+            category=issue.category, severity=issue.severity, element=issue.element, line=line_number,
+            message=issue.message, cite=issue.cite, rule=issue.rule or rule_name))
+
+
+# ---- pricing -------------------------------------------------------------------------------------
+
+def _allowed_amount(ctx: CheckContext, lc: LineContext) -> Decimal:
+    """The plan's rate × units (or the billed contract amount), then the plan's payment rules and caps."""
+    combo, line, profile = lc.combination, lc.line, ctx.profile
+    if not combo.reimbursable or combo.key in profile.data.get("not_reimbursable", []):
+        cite = profile.data.get("not_reimbursable_cite") if combo.reimbursable else combo.cite
+        _warn(lc, "not_reimbursable", Category.AMOUNT,
+              f"Line {lc.number}: {combo.key} is reported as an encounter and is not reimbursed.", cite)
+        return ZERO
+    rate = profile.rate(combo.key)
+    billed = line.charge_amount if line.charge_amount is not None else (
+        (line.unit_cost or ZERO) * lc.units).quantize(CENTS)
+    if rate is not None:
+        allowed = min((rate * lc.units).quantize(CENTS), billed) if billed else (rate * lc.units).quantize(CENTS)
+        if combo.program == "CS" and line.unit_cost is not None and line.unit_cost != rate:
+            _warn(lc, "billed_at_plan_rate", Category.AMOUNT,
+                  f"Line {lc.number}: unit cost {money(line.unit_cost)} differs from {profile.short_name}'s rate "
+                  f"{money(rate)}; allowed at the lesser of the two.", "001 Tips for both: billed amount for CS services "
+                  "should match contract rates")
+    else:
+        allowed = billed
+    monthly = profile.data.get("ecm_monthly_payment")
+    if monthly and combo.category in ("ecm_core", "ecm_outreach"):
+        allowed = _ecm_monthly_payment(ctx, lc, allowed, monthly)
+    if lc.allowed_cap is not None and allowed > lc.allowed_cap:
+        _warn(lc, "amount_cap", Category.AMOUNT,
+              f"Line {lc.number}: allowed {money(lc.allowed_cap)} of {money(allowed)} ({lc.cap_cite}).",
+              profile.data.get("documentation_cite", "") if "TAR" in lc.cap_cite else _limit_cite(ctx, lc))
+        allowed = lc.allowed_cap
+    return allowed.quantize(CENTS)
+
+
+def _limit_cite(ctx: CheckContext, lc: LineContext) -> str:
+    for limit in ctx.profile.limits_for("lifetime_amount"):
+        if lc.combination.key in limit["combos"]:
+            return limit["cite"]
+    return ctx.profile.rates_cite
+
+
+def _ecm_monthly_payment(ctx: CheckContext, lc: LineContext, allowed: Decimal, config) -> Decimal:
+    """Kaiser: first core (or outreach) in a month at the rate, every later one at $0.01; core only when both (000)."""
+    penny = Decimal(config["subsequent_amount"])
+    month = (lc.start.year, lc.start.month) if lc.start else None
+    same_month = [c for c in ctx.counted if (c.start.year, c.start.month) == month]
+    categories = [(c, history_category(c.combination, ctx.plan_id)) for c in same_month]
+    cores = [c for c, category in categories if category == "ecm_core" and c.allowed > penny]
+    outreach = [c for c, category in categories if category == "ecm_outreach" and c.allowed > penny]
+    cite = config["cite"]
+    if lc.combination.category == "ecm_core":
+        if cores:
+            _warn(lc, "ecm_subsequent_in_month", Category.FREQUENCY,
+                  f"Line {lc.number}: a core service was already paid for {lc.start:%B %Y} ({cores[0].start:%m/%d/%Y}); "
+                  f"subsequent core services that month are paid {money(penny)}.", cite)
+            return penny
+        paid_outreach = sum((c.allowed for c in outreach), ZERO)
+        if config.get("core_only_when_both") and paid_outreach:
+            _warn(lc, "ecm_core_only_when_both", Category.FREQUENCY,
+                  f"Line {lc.number}: outreach already paid {money(paid_outreach)} for {lc.start:%B %Y}; with a core service "
+                  "the month is paid the core rate only, so that amount is deducted.", cite)
+            return max(allowed - paid_outreach, penny)
+        return allowed
+    core_later = any(other is not lc and other.combination is not None and other.combination.category == "ecm_core"
+                     and other.start and (other.start.year, other.start.month) == month and not other.denied()
+                     for other in ctx.lines)
+    if config.get("core_only_when_both") and (cores or core_later):
+        _warn(lc, "ecm_core_only_when_both", Category.FREQUENCY,
+              f"Line {lc.number}: outreach in a month with a core service is paid {money(penny)} (core rate only).", cite)
+        return penny
+    if outreach:
+        _warn(lc, "ecm_subsequent_in_month", Category.FREQUENCY,
+              f"Line {lc.number}: outreach was already paid for {lc.start:%B %Y}; subsequent outreach is paid {money(penny)}.",
+              cite)
+        return penny
+    return allowed
+
+
+def _warn(lc: LineContext, rule: str, category: Category, message: str, cite: str) -> None:
+    _collect(rule, [Issue(category, Severity.WARNING, message, cite, "charge_amount")], lc.findings, lc.number)

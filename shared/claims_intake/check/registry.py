@@ -1,0 +1,37 @@
+"""Rule registration: each rule is a small generator function yielding `Issue`s.
+
+`@claim_rule` rules take the `CheckContext`; `@line_rule` rules take the context and one
+`LineContext` (by default only once the line's code + modifier is known to the catalog).
+The order of registration is the order findings are reported in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from .context import Issue
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    function: Callable[..., Iterable[Issue]]
+    needs_combination: bool = True
+
+
+CLAIM_RULES: list[Rule] = []
+LINE_RULES: list[Rule] = []
+
+
+def claim_rule(function):
+    CLAIM_RULES.append(Rule(function.__name__, function, False))
+    return function
+
+
+def line_rule(function=None, *, needs_combination: bool = True):
+    def register(fn):
+        LINE_RULES.append(Rule(fn.__name__, fn, needs_combination))
+        return fn
+
+    return register(function) if function is not None else register

@@ -1,0 +1,52 @@
+"""`claims-intake extract FILE [--format json]`: the DHCS claims in a spreadsheet or CMS-1500 scan."""
+
+from __future__ import annotations
+
+import sys
+
+from ..extract import IntakeError, extract_file
+from ..model import ExtractResult
+from .output import add_format_option, print_json, print_table
+
+EXIT_UNREADABLE = 2
+
+
+def register(verbs) -> None:
+    parser = verbs.add_parser("extract", help="extract DHCS claims from an invoice spreadsheet or CMS-1500 scan")
+    parser.add_argument("file", help="the .xlsx/.xlsm/.xls/.csv invoice or .pdf/.tif/.png/.jpg CMS-1500")
+    add_format_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    try:
+        result = extract_file(args.file)
+    except IntakeError as error:
+        return report_unreadable(args.file, error, args.format)
+    if args.format == "json":
+        print_json(result.to_output())
+    else:
+        print_extract_tables(result)
+    return 0
+
+
+def report_unreadable(path: str, error: IntakeError, output_format: str) -> int:
+    if output_format == "json":
+        print_json({"source": {"file": path}, "claims": [], "errors": [error.to_output()]})
+    else:
+        print(f"error: {error.message}", file=sys.stderr)
+    return EXIT_UNREADABLE
+
+
+def print_extract_tables(result: ExtractResult) -> None:
+    for claim in result.claims:
+        title = f"Invoice {claim.invoice_number or '?'} — NPI {claim.billing_provider_npi or '?'} — {len(claim.lines)} line(s)"
+        print_table(title, ["#", "From", "To", "Code", "Mods", "Units", "Charge", "POS", "Dx"], [
+            (line.line_number, line.service_start_date, line.service_end_date, line.procedure_code,
+             " ".join(line.procedure_modifiers), line.unit_count, line.charge_amount, line.place_of_service,
+             " ".join(line.diagnosis_codes))
+            for line in claim.lines
+        ])
+    for error in result.errors:
+        where = ", ".join(f"{k} {v}" for k, v in error.model_dump(exclude_none=True).items() if k in ("sheet", "row", "column", "page", "box"))
+        print(f"error ({where}): {error.message}" if where else f"error: {error.message}")

@@ -1,0 +1,64 @@
+"""What an upload is, by its content (magic bytes), not by its extension alone."""
+
+from __future__ import annotations
+
+import zipfile
+from io import BytesIO
+from pathlib import PurePath
+
+SPREADSHEET_KINDS = frozenset({"xlsx", "xlsm", "xls", "csv"})
+SCAN_KINDS = frozenset({"pdf", "tiff", "png", "jpeg"})
+
+_MAGIC = [
+    (b"%PDF-", "pdf"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "xls"),  # OLE2 compound file (Excel 97-2003)
+]
+
+
+def detect_kind(data: bytes, filename: str = "") -> str | None:
+    """The file's kind from its first bytes: pdf, tiff, png, jpeg, xls, xlsx, xlsm, csv; None if unknown."""
+    head = data[:16]
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head.startswith(b"PK\x03\x04"):
+        return _office_zip_kind(data)
+    if _looks_like_text(data[:65536]):
+        return "csv"
+    return None
+
+
+def _office_zip_kind(data: bytes) -> str | None:
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile:
+        return None
+    if "xl/workbook.xml" not in names:
+        return None
+    return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
+
+
+def _looks_like_text(sample: bytes) -> bool:
+    if not sample or b"\x00" in sample:
+        return False
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = sample.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+        return printable / len(text) > 0.97
+    return False
+
+
+def extension(filename: str) -> str:
+    return PurePath(filename).suffix.lower().lstrip(".")
+
+
+EXTENSION_KINDS = {"xlsx": "xlsx", "xlsm": "xlsm", "xls": "xls", "csv": "csv", "txt": "csv", "pdf": "pdf",
+                   "tif": "tiff", "tiff": "tiff", "png": "png", "jpg": "jpeg", "jpeg": "jpeg"}

@@ -1,0 +1,109 @@
+"""Load an upload into plain grids of cell values (one per sheet), whatever its format.
+
+Workbooks are read with python-calamine (Rust; data only: formulas give their cached values and
+macros are never run). It was measured faster than openpyxl read-only (docs/spreadsheet.md). CSV
+is decoded as UTF-8 (with or without BOM), else cp1252, else Latin-1, and its delimiter sniffed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
+from ..extract import IntakeError
+from ..limits import Limits
+from .guard import check_office_zip, check_ole, check_row_count
+
+CSV_DELIMITERS = ",;\t|"
+
+
+@dataclass
+class Grid:
+    name: str
+    rows: list[list[Any]]  # rows[0] is sheet row 1, rows[r][0] is column A
+    notes: list[str] = field(default_factory=list)
+
+
+def load_grids(data: bytes, filename: str, kind: str, limits: Limits) -> tuple[list[Grid], list[str]]:
+    """The sheets of the upload (CSV: one), and notes about it (macros present, encoding used)."""
+    if kind == "csv":
+        return load_csv(data, filename, limits)
+    return load_workbook(data, filename, kind, limits)
+
+
+def load_workbook(data: bytes, filename: str, kind: str, limits: Limits) -> tuple[list[Grid], list[str]]:
+    notes = []
+    if kind in ("xlsx", "xlsm"):
+        dimensions = check_office_zip(data, filename, limits)
+        check_row_count(sum(dimensions.values()), filename, limits)
+        if kind == "xlsm":
+            notes.append("macro-enabled workbook: cell values read, macros never run")
+    else:
+        check_ole(data, filename)
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = [sheet.name for sheet in workbook.sheets_metadata if str(sheet.typ).endswith("WorkSheet")]
+        if len(names) > limits.max_sheets:
+            raise IntakeError("too_many_sheets", f"{filename}: {len(names)} sheets is over the {limits.max_sheets}-sheet limit. Send the invoice sheets only.")
+        grids, total = [], 0
+        for name in names:
+            sheet = workbook.get_sheet_by_name(name)
+            total += sheet.height
+            check_row_count(total, filename, limits)
+            grids.append(Grid(name, sheet.to_python(skip_empty_area=False)))
+    except PasswordError:
+        raise IntakeError("encrypted_workbook", f"{filename}: the workbook is password protected. Remove the password and re-upload.") from None
+    except CalamineError as error:
+        raise IntakeError("corrupt_workbook", f"{filename}: the workbook cannot be read ({type(error).__name__}). Save it again from Excel and re-upload.") from None
+    return grids, notes
+
+
+def load_csv(data: bytes, filename: str, limits: Limits) -> tuple[list[Grid], list[str]]:
+    text, encoding = decode_text(data)
+    notes = [] if encoding.startswith("utf-8") else [f"CSV is not UTF-8: read as {encoding}"]
+    delimiter = sniff_delimiter(text[:65536])
+    rows = []
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append(row)
+            if len(rows) > limits.max_sheet_rows:
+                check_row_count(_count_lines(text), filename, limits)
+    except csv.Error as error:
+        raise IntakeError("corrupt_csv", f"{filename}: the CSV cannot be read near line {len(rows) + 1} ({error}).") from None
+    sheet_name = filename.rsplit("/", 1)[-1]
+    return [Grid(sheet_name, rows)], notes
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter that splits the most lines into the same, largest number of fields.
+
+    csv.Sniffer is thrown off by title lines above the header; a table's rows agree on a width.
+    """
+    lines = sample.splitlines()[:60]
+    best, best_width = ",", 0
+    for delimiter in CSV_DELIMITERS:
+        widths = [len(row) for row in csv.reader(lines, delimiter=delimiter) if len(row) > 1]
+        repeated = [w for w in set(widths) if widths.count(w) >= 2] or widths[:1]
+        width = max(repeated, default=0)
+        if width > best_width:
+            best, best_width = delimiter, width
+    return best
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1"), "latin-1"  # every byte is a character: nothing is lost
+
+
+def _count_lines(text: str) -> int:
+    return text.count("\n") + (not text.endswith("\n"))

@@ -1,0 +1,176 @@
+"""Find the header row and decide which column holds which DHCS element.
+
+Header words vary between providers ('Member CIN', 'Medi-Cal ID', 'CIN #'). A header cell is
+normalized and matched against the phrases in data/header_synonyms.yaml: an exact phrase scores
+100, otherwise rapidfuzz's token_sort_ratio must reach the configured threshold. Each mapping
+keeps its score so the column map shows how sure the match was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from ..elements import all_elements, element
+from .cells import cell_text, column_letter, is_blank
+
+# Column kinds that are not one DHCS element (see header_synonyms.yaml).
+SERVICE_DATE, MEMBER_NAME, MINUTES = "service_date", "member_name", "minutes"
+COMPOSITE_LEVEL = {SERVICE_DATE: "line", MEMBER_NAME: "claim", MINUTES: "line"}
+
+_FORMAT_HINT = re.compile(r"\((mm|m)/(dd|d)/(yyyy|yy)\)|\bmm/dd/yyyy\b|\(s\)|\(optional\)|\(required\)|\*")
+_NUMBER_WORDS = re.compile(r"#|\bno\.|\bno\b(?=\s*$)|\bnbr\b|\bnum\b")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_TRAILING_INDEX = re.compile(r"\s+(\d|[a-d])$")
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    phrases: dict[str, str]  # normalized phrase -> element key
+    threshold: float
+    min_elements: int
+    search_rows: int
+    multi_column: frozenset[str]
+    may_be_absent: dict[str, str]
+    total_words: frozenset[str]
+
+
+@cache
+def synonyms() -> Synonyms:
+    config = yaml.safe_load(resources.files("claims_intake").joinpath("data/header_synonyms.yaml").read_text("utf-8"))
+    phrases: dict[str, str] = {}
+    for element_info in all_elements():
+        phrases[normalize_header(element_info.label)] = element_info.key
+    for key, words in config["synonyms"].items():
+        for word in words:
+            phrases.setdefault(normalize_header(word), key)
+    return Synonyms(
+        phrases=phrases,
+        threshold=float(config["fuzzy_threshold"]),
+        min_elements=int(config["header_min_elements"]),
+        search_rows=int(config["header_search_rows"]),
+        multi_column=frozenset(config["multi_column"]),
+        may_be_absent=dict(config["may_be_absent"]),
+        total_words=frozenset(normalize_header(w) for w in config["total_words"]),
+    )
+
+
+def normalize_header(text: Any) -> str:
+    """'CIN #' -> 'cin number'; 'Member Date of Birth (MM/DD/YYYY)' -> 'member date of birth'."""
+    text = str(text).lower().replace("&", " and ")
+    text = _FORMAT_HINT.sub(" ", text)
+    text = _NUMBER_WORDS.sub(" number ", text)
+    text = text.replace("medi-cal", "medi cal").replace("e-mail", "email")
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    key: str
+    score: float
+    phrase: str
+
+
+def match_header(text: Any) -> HeaderMatch | None:
+    """The element a header cell names, with a score 0-100; None when nothing is close enough."""
+    if is_blank(text) or not isinstance(text, str):
+        return None
+    config = synonyms()
+    normalized = normalize_header(text)
+    if not normalized or len(normalized) > 80:
+        return None
+    if normalized in config.phrases:
+        return HeaderMatch(config.phrases[normalized], 100.0, normalized)
+    indexed = _TRAILING_INDEX.sub("", normalized)  # 'Modifier 3', 'Dx B': one of several columns
+    if indexed != normalized and config.phrases.get(indexed) in config.multi_column:
+        return HeaderMatch(config.phrases[indexed], 100.0, indexed)
+    best = process.extractOne(normalized, config.phrases.keys(), scorer=fuzz.token_sort_ratio, score_cutoff=config.threshold)
+    if best is None:
+        return None
+    phrase, score, _ = best
+    return HeaderMatch(config.phrases[phrase], round(score, 1), phrase)
+
+
+def level_of(key: str) -> str:
+    return COMPOSITE_LEVEL.get(key) or element(key).level
+
+
+@dataclass
+class ColumnMap:
+    """Which column of a sheet became which element, and what was left as an extra."""
+
+    header_row: int  # 1-based sheet row
+    columns: dict[int, HeaderMatch] = field(default_factory=dict)  # column index -> element
+    extras: dict[int, str] = field(default_factory=dict)  # column index -> header text
+    duplicates: list[tuple[str, list[int]]] = field(default_factory=list)  # element, its columns
+
+    def columns_for(self, key: str) -> list[int]:
+        return [index for index, match in self.columns.items() if match.key == key]
+
+    def keys(self) -> set[str]:
+        return {match.key for match in self.columns.values()}
+
+    def describe(self, header: list[Any]) -> dict[str, Any]:
+        mapped = [
+            {"column": column_letter(i), "header": cell_text(header[i]), "element": m.key, "score": m.score,
+             **({"matched": m.phrase} if m.score < 100 else {})}
+            for i, m in sorted(self.columns.items())
+        ]
+        extras = [{"column": column_letter(i), "header": text} for i, text in sorted(self.extras.items())]
+        return {"header_row": self.header_row, "columns": mapped, "extras": extras}
+
+
+def find_header(rows: list[list[Any]]) -> ColumnMap | None:
+    """The row that looks most like the invoice's header row (most distinct elements named)."""
+    config = synonyms()
+    best: ColumnMap | None = None
+    for row_index, row in enumerate(rows[: config.search_rows]):
+        candidate = map_columns(row, row_index + 1)
+        keys = candidate.keys()
+        levels = {level_of(key) for key in keys}
+        if len(keys) < config.min_elements or levels != {"claim", "line"}:
+            continue
+        if best is None or len(keys) > len(best.keys()):
+            best = candidate
+    return best
+
+
+def map_columns(header: list[Any], header_row: int) -> ColumnMap:
+    """Map each header cell; a second column for a one-column element stays an extra (and is reported)."""
+    column_map = ColumnMap(header_row)
+    matches = {i: match_header(cell) for i, cell in enumerate(header)}
+    claimed: dict[str, list[int]] = {}
+    for index, match in matches.items():
+        if match is None:
+            if not is_blank(header[index]):
+                column_map.extras[index] = cell_text(header[index])
+            continue
+        claimed.setdefault(match.key, []).append(index)
+    for key, indexes in claimed.items():
+        if key in synonyms().multi_column or len(indexes) == 1:
+            for index in indexes:
+                column_map.columns[index] = matches[index]
+            continue
+        keep = max(indexes, key=lambda i: (matches[i].score, -i))
+        column_map.columns[keep] = matches[keep]
+        for index in indexes:
+            if index != keep:
+                column_map.extras[index] = cell_text(header[index])
+        column_map.duplicates.append((key, indexes))
+    _split_service_date_pair(column_map)
+    return column_map
+
+
+def _split_service_date_pair(column_map: ColumnMap) -> None:
+    """'Service Date' + 'Service End Date' (or two 'DOS' columns): the first is the start date."""
+    keys = column_map.keys()
+    if SERVICE_DATE in keys and "service_start_date" not in keys and "service_end_date" in keys:
+        (index,) = column_map.columns_for(SERVICE_DATE)
+        match = column_map.columns[index]
+        column_map.columns[index] = HeaderMatch("service_start_date", match.score, match.phrase)

@@ -1,0 +1,350 @@
+"""Turn one sheet's rows into DHCS claims, the way a claims clerk reads an invoice.
+
+One row is one service line. Rows group into a claim by invoice number (else by billing NPI,
+member CIN and invoice date); a row that leaves the grouping cells blank continues the claim
+above it (sheets often write the invoice values on its first line only). Blank, total and note
+rows are skipped and listed in the column map. Claim-level values written on the title block
+above the header ('Provider NPI: 1234567893') apply to every claim of the sheet. Every value keeps
+its cell (Provenance); a value that cannot be parsed is kept as written and reported with its
+sheet, row and column, and the rest of the sheet is still read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..elements import PHI_ELEMENTS, element, required_keys
+from ..model import Claim, ExtractError, Provenance, ServiceLine
+from ..normalize import normalize, parse_money
+from .cells import cell_text, column_letter, is_blank
+from .grid import Grid
+from .headers import MEMBER_NAME, MINUTES, SERVICE_DATE, ColumnMap, find_header, level_of, match_header, normalize_header, synonyms
+
+LINE_SIGNALS = ("procedure_code", "service_start_date", "service_end_date", SERVICE_DATE, "unit_count", "charge_amount")
+_TOTAL_START = re.compile(r"^(grand |sub |invoice |claim )?totals?\b")
+
+
+@dataclass
+class SheetResult:
+    claims: list[Claim] = field(default_factory=list)
+    errors: list[ExtractError] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
+    has_header: bool = False
+
+
+@dataclass
+class _Cell:
+    raw: Any
+    source: Provenance
+
+
+@dataclass
+class _Row:
+    number: int
+    claim: dict[str, _Cell]
+    line: dict[str, _Cell]
+    extras: dict[str, Any]
+
+
+def read_sheet(grid: Grid, filename: str, file_sha: str) -> SheetResult:
+    column_map = find_header(grid.rows)
+    if column_map is None:
+        return SheetResult(report={"skipped": "no header row naming the DHCS invoice columns"})
+    reader = _SheetReader(grid, filename, file_sha, column_map)
+    return reader.read()
+
+
+class _SheetReader:
+    def __init__(self, grid: Grid, filename: str, file_sha: str, column_map: ColumnMap):
+        self.grid, self.filename, self.file_sha, self.map = grid, filename, file_sha, column_map
+        self.header = grid.rows[column_map.header_row - 1]
+        self.result = SheetResult(has_header=True)
+        self.skipped: list[dict[str, Any]] = []
+        self.totals: list[_Row] = []
+        self.claims: dict[str, Claim] = {}
+        self.first_rows: dict[tuple[str, str], int] = {}  # (claim id, key) -> row that set it
+        self.block = self._title_block()
+
+    # -- the sheet as a whole ---------------------------------------------------------------
+
+    def read(self) -> SheetResult:
+        self._report_column_problems()
+        current: Claim | None = None
+        for offset, cells in enumerate(self.grid.rows[self.map.header_row:]):
+            row = self._row(self.map.header_row + 1 + offset, cells)
+            if row is None:
+                continue
+            current = self._claim_for(row, current)
+            self._add_claim_values(current, row)
+            if _has_values(row.line):
+                self._add_line(current, row)
+        self._finish()
+        return self.result
+
+    def _report_column_problems(self) -> None:
+        for key, indexes in self.map.duplicates:
+            letters = ", ".join(f"{column_letter(i)} ('{cell_text(self.header[i])}')" for i in indexes)
+            self._error("duplicate_column", f"{_label(key)} is claimed by columns {letters}; keep one (the others were kept as extras).",
+                        row=self.map.header_row, column=column_letter(indexes[0]), element=key)
+        present = self.map.keys() | set(self.block)
+        if SERVICE_DATE in present:
+            present |= {"service_start_date", "service_end_date"}
+        if MEMBER_NAME in present:
+            present |= {"member_first_name", "member_last_name"}
+        absent_ok = synonyms().may_be_absent
+        for key in required_keys("claim") + required_keys("line"):
+            if key not in present and key not in absent_ok:
+                self._error("missing_column", f"no column for the required element '{_label(key)}' (seed 000 Table {element(key).table}); add a column with that header.",
+                            row=self.map.header_row, element=key)
+
+    def _title_block(self) -> dict[str, _Cell]:
+        """'Label: value' pairs above the header row (provider and invoice facts for the whole sheet)."""
+        block: dict[str, _Cell] = {}
+        for row_index, cells in enumerate(self.grid.rows[: self.map.header_row - 1]):
+            for column, value in enumerate(cells):
+                if not isinstance(value, str) or is_blank(value):
+                    continue
+                label, _, inline = value.partition(":")
+                match = match_header(label)
+                if match is None or level_of(match.key) != "claim" or match.key in block:
+                    continue
+                raw, at = (inline.strip(), column) if inline.strip() else _next_value(cells, column)
+                if is_blank(raw):
+                    continue
+                block[match.key] = _Cell(raw, self._source(row_index + 1, at, raw))
+        return block
+
+    # -- one row ----------------------------------------------------------------------------
+
+    def _row(self, number: int, cells: list[Any]) -> _Row | None:
+        filled = [i for i, value in enumerate(cells) if not is_blank(value)]
+        if not filled:
+            return None  # blank rows are not worth listing
+        row = _Row(number, {}, {}, {})
+        for index, match in self.map.columns.items():
+            value = cells[index] if index < len(cells) else None
+            target = row.claim if level_of(match.key) == "claim" else row.line
+            if match.key in synonyms().multi_column:
+                self._add_multi(target, match.key, number, index, value)
+            elif level_of(match.key) == "line" or not is_blank(value):
+                target[match.key] = _Cell(value, self._source(number, index, value))
+        for index, header_text in self.map.extras.items():
+            if index < len(cells) and not is_blank(cells[index]):
+                row.extras[header_text or column_letter(index)] = cell_text(cells[index])
+        reason = self._skip_reason(row, cells, filled)
+        if reason:
+            self.skipped.append({"row": number, "reason": reason})
+            if reason == "total":
+                self.totals.append(row)
+            return None
+        return row
+
+    def _add_multi(self, target: dict[str, _Cell], key: str, number: int, index: int, value: Any) -> None:
+        existing = target.get(key)
+        if is_blank(value):
+            if existing is None:
+                target[key] = _Cell("", self._source(number, index, ""))
+            return
+        text = cell_text(value)
+        if existing is None or is_blank(existing.raw):
+            target[key] = _Cell(text, self._source(number, index, text))
+        else:
+            existing.raw = f"{existing.raw}, {text}"
+            existing.source.column = f"{existing.source.column},{column_letter(index)}"
+            existing.source.raw = existing.raw
+
+    def _skip_reason(self, row: _Row, cells: list[Any], filled: list[int]) -> str | None:
+        has_code = "procedure_code" in row.line and not is_blank(row.line["procedure_code"].raw)
+        if not has_code and any(isinstance(cells[i], str) and _is_total_word(cells[i]) for i in filled):
+            return "total"
+        has_signal = _has_values(row.line, LINE_SIGNALS)
+        if not has_signal and len(filled) == 1:
+            return "note"  # a single cell under the table: a footnote or signature line
+        if not _has_values(row.line) and not row.claim:
+            return "only unmapped columns: " + ",".join(column_letter(i) for i in filled)
+        return None
+
+    # -- grouping into claims ---------------------------------------------------------------
+
+    def _claim_for(self, row: _Row, current: Claim | None) -> Claim:
+        key = self._group_key(row)
+        if key is None:
+            if current is not None:
+                return current
+            key = f"row:{row.number}"
+        if key not in self.claims:
+            claim = Claim(claim_id=self._claim_id(key), source_kind="spreadsheet")
+            for element_key, cell in self.block.items():
+                self._set_claim_value(claim, element_key, cell, row_number=None)
+            self.claims[key] = claim
+        return self.claims[key]
+
+    def _group_key(self, row: _Row) -> str | None:
+        invoice = row.claim.get("invoice_number") or self.block.get("invoice_number")
+        if "invoice_number" in self.map.keys() or "invoice_number" in self.block:
+            return f"invoice:{_comparable('invoice_number', invoice.raw)}" if invoice else None
+        parts = []
+        for key in ("billing_provider_npi", "member_cin", "invoice_date"):
+            cell = row.claim.get(key)
+            parts.append(_comparable(key, cell.raw) if cell else "")
+        return "member:" + "|".join(parts) if any(parts) else None
+
+    def _claim_id(self, key: str) -> str:
+        digest = hashlib.sha256(f"{self.grid.name}|{key}".encode()).hexdigest()[:12]
+        return f"{self.file_sha[:12]}-{digest}"
+
+    def _add_claim_values(self, claim: Claim, row: _Row) -> None:
+        for key, cell in row.claim.items():
+            if key == MEMBER_NAME:
+                self._set_member_name(claim, cell, row.number)
+            elif not is_blank(cell.raw):
+                self._set_claim_value(claim, key, cell, row.number)
+
+    def _set_claim_value(self, claim: Claim, key: str, cell: _Cell, row_number: int | None) -> None:
+        if key not in claim.provenance:
+            self._set(claim, key, cell)
+            self.first_rows[(claim.claim_id, key)] = row_number
+            return
+        if _comparable(key, cell.raw) == _comparable(key, claim.provenance[key].raw):
+            return
+        first = self.first_rows.get((claim.claim_id, key))
+        where = f"row {first}" if first else "the title block"
+        shown = "" if key in PHI_ELEMENTS else f" ('{claim.provenance[key].raw}' vs '{cell_text(cell.raw)}')"
+        self._error("conflicting_value",
+                    f"invoice {claim.invoice_number or '?'}: {_label(key)} differs between {where} and row {row_number}{shown}; "
+                    "one invoice has one value (the first was kept).",
+                    row=row_number, column=cell.source.column, element=key)
+
+    def _set_member_name(self, claim: Claim, cell: _Cell, row_number: int) -> None:
+        if "member_first_name" in self.map.keys() or "member_last_name" in self.map.keys() or is_blank(cell.raw):
+            return
+        last, first = split_person_name(cell_text(cell.raw))
+        for key, part in (("member_last_name", last), ("member_first_name", first)):
+            if part:
+                source = cell.source.model_copy(update={"derived": "split from a full-name column"})
+                self._set_claim_value(claim, key, _Cell(part, source), row_number)
+
+    # -- lines ------------------------------------------------------------------------------
+
+    def _add_line(self, claim: Claim, row: _Row) -> None:
+        line = ServiceLine(line_number=len(claim.lines) + 1, extras=row.extras)
+        for key, cell in row.line.items():
+            if key == SERVICE_DATE:
+                for date_key in ("service_start_date", "service_end_date"):
+                    if date_key not in row.line:
+                        self._set(line, date_key, cell)
+            elif key == MINUTES:
+                self._set_minutes(line, cell)
+            else:
+                self._set(line, key, cell)
+        claim.lines.append(line)
+
+    def _set_minutes(self, line: ServiceLine, cell: _Cell) -> None:
+        if is_blank(cell.raw):
+            return
+        line.provenance["minutes"] = cell.source
+        try:
+            minutes = float(str(cell.raw).strip().lower().removesuffix("min").removesuffix("mins").strip())
+            if minutes < 0 or not minutes.is_integer():
+                raise ValueError
+            line.minutes = int(minutes)
+        except ValueError:
+            line.invalid["minutes"] = cell_text(cell.raw)
+            self._cell_error(cell, "minutes", f"'{cell_text(cell.raw)}' is not a whole number of minutes")
+
+    def _set(self, item: Claim | ServiceLine, key: str, cell: _Cell) -> None:
+        if is_blank(cell.raw):  # keep the field's default (None, []) but remember the empty cell
+            item.provenance[key] = cell.source
+            return
+        problem = item.set_raw(key, cell.raw, cell.source)
+        if problem:
+            self._cell_error(cell, key, problem)
+
+    # -- the end of the sheet ---------------------------------------------------------------
+
+    def _finish(self) -> None:
+        claims = list(self.claims.values())
+        self._invoice_amount_from_total_row(claims)
+        for claim in claims:
+            if not claim.lines:
+                self._error("no_lines", f"invoice {claim.invoice_number or '?'} has no service lines (no procedure code, dates, units or charge on its rows).",
+                            row=min((p.row for p in claim.provenance.values() if p.row), default=None))
+        self.result.claims = claims
+        self.result.report = {
+            **self.map.describe(self.header),
+            "title_block": {key: {"row": cell.source.row, "column": cell.source.column} for key, cell in self.block.items()},
+            "grouped_by": "invoice_number" if "invoice_number" in self.map.keys() | set(self.block) else "billing_provider_npi+member_cin+invoice_date",
+            "skipped_rows": self.skipped,
+        }
+
+    def _invoice_amount_from_total_row(self, claims: list[Claim]) -> None:
+        """One invoice with no amount column and one total row: the total is the invoice amount."""
+        if len(claims) != 1 or len(self.totals) != 1 or claims[0].invoice_amount is not None or "invoice_amount" in claims[0].invalid:
+            return
+        cells = self.totals[0].line
+        cell = cells.get("charge_amount")
+        if cell is None or is_blank(cell.raw):
+            return
+        try:
+            parse_money(cell.raw)
+        except ValueError:
+            return
+        source = cell.source.model_copy(update={"derived": "invoice total row"})
+        self._set(claims[0], "invoice_amount", _Cell(cell.raw, source))
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _source(self, row: int, column: int, value: Any) -> Provenance:
+        return Provenance.model_construct(file=self.filename, sheet=self.grid.name, row=row,
+                                          column=column_letter(column), raw=cell_text(value))
+
+    def _cell_error(self, cell: _Cell, key: str, problem: str) -> None:
+        self._error("invalid_value", f"{_label(key)} in {cell.source.column}{cell.source.row}: {problem}",
+                    row=cell.source.row, column=cell.source.column, element=key)
+
+    def _error(self, code: str, message: str, **where: Any) -> None:
+        self.result.errors.append(ExtractError(code=code, message=f"{self.grid.name}: {message}", sheet=self.grid.name, **where))
+
+
+def _has_values(cells: dict[str, _Cell], keys=None) -> bool:
+    return any(not is_blank(cell.raw) for key, cell in cells.items() if keys is None or key in keys)
+
+
+def _next_value(cells: list[Any], column: int) -> tuple[Any, int]:
+    for index in range(column + 1, min(len(cells), column + 4)):
+        if not is_blank(cells[index]):
+            return cells[index], index
+    return None, column
+
+
+def _is_total_word(text: str) -> bool:
+    normalized = normalize_header(text)
+    return normalized in synonyms().total_words or bool(_TOTAL_START.match(normalized))
+
+
+def _comparable(key: str, raw: Any) -> str:
+    """A value as compared between rows: its parsed form, else its text ('04' equals 4 for POS)."""
+    try:
+        value = normalize(key, raw)
+    except (ValueError, KeyError):
+        return cell_text(raw).upper()
+    return "" if value is None else str(value)
+
+
+def _label(key: str) -> str:
+    names = {SERVICE_DATE: "Date of Service", MEMBER_NAME: "Member Name", MINUTES: "Minutes"}
+    return names.get(key) or element(key).label
+
+
+def split_person_name(text: str) -> tuple[str, str]:
+    """'DOE, JANE' -> ('DOE', 'JANE'); 'Jane Q Doe' -> ('Doe', 'Jane Q')."""
+    if "," in text:
+        last, _, first = text.partition(",")
+        return last.strip(), first.strip()
+    words = text.split()
+    if len(words) < 2:
+        return text.strip(), ""
+    return words[-1], " ".join(words[:-1])

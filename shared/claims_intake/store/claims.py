@@ -1,0 +1,559 @@
+"""ClaimStore: uploads, checked claims, audit trail, letters and staff queue items in DynamoDB.
+
+Keys and access patterns are in docs/dynamodb.md. In short, the claims table holds one item
+collection per claim (partition `CLAIM#{id}`):
+
+    HEADER            the claim's elements, findings, disposition, workflow status, version
+    LINE#0001...      one item per service line (also the member's service history, via GSIs)
+    AUDIT#{at}#{n}    append-only audit trail (conditional puts, never updated)
+    LETTER#{at}#{k}   letters produced for the claim (S3 keys)
+    QUEUE#{item_id}   staff queue items (RFI, REVIEW), holding the Step Functions task token
+
+A claim and its lines (and the audit entry saying why) are written in one TransactWriteItems,
+guarded by the header's version number, so a reader never sees half a claim and two writers never
+overwrite each other silently.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from ..check.result import FINAL_DISPOSITIONS, CheckResult, ClaimDisposition, LineDisposition
+from ..elements import claim_keys, line_keys
+from ..model import Claim, Provenance, to_json_value
+from .codec import as_iso, decode_token, encode_token, from_item, iso, plain, to_item, to_value
+from .records import (
+    AuditEntry,
+    ClaimStatus,
+    Letter,
+    QueueItem,
+    QueuePage,
+    QueueStatus,
+    StoredClaim,
+    Upload,
+)
+from .tables import Tables
+
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
+HEADER = "HEADER"
+HISTORY_INDEX_ATTRIBUTES = ("history_member", "history_sort", "history_invoice")
+
+
+class StoreError(Exception):
+    """Base of the store's errors."""
+
+
+class ClaimNotFound(StoreError, LookupError):
+    pass
+
+
+class QueueItemNotFound(StoreError, LookupError):
+    pass
+
+
+class ConcurrentUpdate(StoreError):
+    """Someone else changed the claim (or queue item) since it was read: read again and retry."""
+
+
+class ClaimTooLarge(StoreError):
+    """More service lines than one transaction can hold."""
+
+
+class QueueItemNotOpen(StoreError):
+    pass
+
+
+def claim_pk(claim_id: str) -> str:
+    return f"CLAIM#{claim_id}"
+
+
+def line_sk(index: int) -> str:
+    return f"LINE#{index:04d}"
+
+
+class ClaimStore:
+    def __init__(self, tables: Tables | None = None, client=None,
+                 clock: Callable[[], datetime] | None = None):
+        self.tables = tables or Tables.from_env()
+        self.client = client or boto3.client("dynamodb")
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+
+    def now(self) -> str:
+        return iso(self._clock())
+
+    # ---- uploads -----------------------------------------------------------------------------
+
+    def put_upload(self, upload: Upload) -> Upload:
+        """Create or replace the record of one uploaded object version."""
+        now = self.now()
+        upload = upload.model_copy(update={"received_at": upload.received_at or now, "updated_at": now})
+        self.client.put_item(TableName=self.tables.uploads, Item=to_item(_without_none(upload.model_dump(mode="json"))))
+        return upload
+
+    def get_upload(self, upload_id: str) -> Upload | None:
+        item = self.client.get_item(TableName=self.tables.uploads, Key={"upload_id": {"S": upload_id}},
+                                    ConsistentRead=True).get("Item")
+        return Upload(**plain(from_item(item))) if item else None
+
+    def list_uploads(self, provider: str | None = None, status: str | None = None,
+                     page_token: str | None = None, limit: int = 100) -> tuple[list[Upload], str | None]:
+        """Uploads of one provider (newest first), or in one status, or all of them (a scan)."""
+        request: dict[str, Any] = {"TableName": self.tables.uploads, "Limit": limit}
+        if page_token:
+            request["ExclusiveStartKey"] = decode_token(page_token)
+        if provider:
+            request.update(IndexName="by_provider", ScanIndexForward=False,
+                           KeyConditionExpression="provider = :p", ExpressionAttributeValues={":p": {"S": provider}})
+            if status:
+                request.update(FilterExpression="#s = :s", ExpressionAttributeNames={"#s": "status"})
+                request["ExpressionAttributeValues"][":s"] = {"S": status}
+            page = self.client.query(**request)
+        elif status:
+            request.update(IndexName="by_status", KeyConditionExpression="#s = :s",
+                           ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":s": {"S": status}})
+            page = self.client.query(**request)
+        else:
+            page = self.client.scan(**request)
+        uploads = [Upload(**plain(from_item(item))) for item in page.get("Items", [])]
+        return uploads, encode_token(page.get("LastEvaluatedKey"))
+
+    # ---- claims ------------------------------------------------------------------------------
+
+    def save_checked_claim(self, result: CheckResult, upload_key: str | None, actor: str = "intake",
+                           note: str | None = None) -> str:
+        """Store a checked claim with its lines; a second save of the same claim id is a re-check.
+
+        The claim id comes from `result.claim.claim_id` (the pipeline derives it from the upload,
+        so a re-delivered upload overwrites rather than duplicates). Returns the claim id.
+        """
+        claim_id = result.claim.claim_id
+        if not claim_id:
+            raise ValueError("the claim has no claim_id: assign one before saving")
+        existing = self._read_items(claim_id)
+        header = existing.get(HEADER)
+        action = "rechecked" if header else "checked"
+        audit = self._audit_put(claim_id, actor, action, note,
+                                {"disposition": result.disposition.value, "upload_key": upload_key})
+        self._write_claim(result, existing, status=ClaimStatus.CHECKED.value,
+                          upload_key=upload_key if upload_key is not None else (header or {}).get("upload_key"),
+                          extra=[audit])
+        return claim_id
+
+    def get_claim(self, claim_id: str) -> StoredClaim | None:
+        items = self._read_items(claim_id)
+        header = items.get(HEADER)
+        if header is None:
+            return None
+        lines = [items[sk] for sk in sorted(items) if sk.startswith("LINE#")]
+        output = plain(header["doc"])
+        output["lines"] = [plain(line["doc"]) for line in lines]
+        output["provenance"] = {**output.get("provenance", {}),
+                                "lines": [plain(line.get("provenance", {})) for line in lines]}
+        if any(line.get("confidence") for line in lines) or "confidence" in output:
+            output.setdefault("confidence", {})["lines"] = [plain(line.get("confidence", {})) for line in lines]
+        return StoredClaim(
+            claim_id=claim_id, plan=header["plan"], disposition=header["disposition"], status=header["status"],
+            upload_key=header.get("upload_key"), created_at=header["created_at"], updated_at=header["updated_at"],
+            version=int(header["version"]), output=output, pages=[int(p) for p in header.get("pages", [])],
+            audit=[AuditEntry(**plain(items[sk])) for sk in sorted(items) if sk.startswith("AUDIT#")],
+            letters=[Letter(**plain(items[sk])) for sk in sorted(items) if sk.startswith("LETTER#")],
+            queue_items=[_queue_item(items[sk]) for sk in sorted(items) if sk.startswith("QUEUE#")],
+        )
+
+    def require_claim(self, claim_id: str) -> StoredClaim:
+        stored = self.get_claim(claim_id)
+        if stored is None:
+            raise ClaimNotFound(f"no claim {claim_id}")
+        return stored
+
+    def list_claims(self, provider_npi: str, page_token: str | None = None,
+                    limit: int = 50) -> tuple[list[dict[str, Any]], str | None]:
+        """A provider's claims, newest first: summaries (id, invoice, plan, disposition, status, dates)."""
+        request: dict[str, Any] = {
+            "TableName": self.tables.claims, "IndexName": "by_provider", "Limit": limit, "ScanIndexForward": False,
+            "KeyConditionExpression": "claim_provider = :p", "ExpressionAttributeValues": {":p": {"S": provider_npi}},
+        }
+        if page_token:
+            request["ExclusiveStartKey"] = decode_token(page_token)
+        page = self.client.query(**request)
+        return [plain(from_item(item)) for item in page.get("Items", [])], encode_token(page.get("LastEvaluatedKey"))
+
+    def set_status(self, claim_id: str, status: str, actor: str, note: str | None = None,
+                   disposition: ClaimDisposition | str | None = None) -> int:
+        """Move the claim to a workflow status (and optionally a new disposition); audited.
+
+        A claim that ends REJECTED leaves the member's service history (it was never entered), so
+        its lines stop counting for frequency and duplicate rules. Returns the new version.
+        """
+        items = self._read_items(claim_id)
+        header = items.get(HEADER)
+        if header is None:
+            raise ClaimNotFound(f"no claim {claim_id}")
+        new_disposition = ClaimDisposition(disposition or header["disposition"]).value
+        version = int(header["version"])
+        now = self.now()
+        names = {"#s": "status", "#d": "disposition", "#doc": "doc"}
+        values = {":s": to_value(status), ":d": to_value(new_disposition), ":u": to_value(now),
+                  ":v": to_value(version), ":one": to_value(1)}
+        operations = [{"Update": {
+            "TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), HEADER),
+            "UpdateExpression": "SET #s = :s, #d = :d, #doc.#d = :d, updated_at = :u, version = version + :one",
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeNames": names, "ExpressionAttributeValues": values,
+        }}]
+        entered = _entered(new_disposition, status)
+        for sk, line in items.items():
+            if sk.startswith("LINE#"):
+                operations.extend(self._history_toggle(claim_id, sk, line, entered))
+        operations.append(self._audit_put(claim_id, actor, "status", note, {
+            "from": header["status"], "to": status,
+            **({"disposition_from": header["disposition"], "disposition_to": new_disposition}
+               if new_disposition != header["disposition"] else {}),
+        }))
+        self._transact(operations)
+        return version + 1
+
+    def append_audit(self, claim_id: str, actor: str, action: str, note: str | None = None,
+                     details: dict[str, Any] | None = None) -> AuditEntry:
+        """Add one entry to the claim's audit trail (entries are only ever added)."""
+        operation = self._audit_put(claim_id, actor, action, note, details or {})
+        self._transact([self._claim_exists(claim_id), operation])
+        return AuditEntry(**plain(from_item(operation["Put"]["Item"])))
+
+    def record_letter(self, claim_id: str, kind: str, s3_key: str, actor: str, note: str | None = None) -> Letter:
+        now = self.now()
+        letter = Letter(kind=kind, s3_key=s3_key, at=now, actor=actor, note=note)
+        item = {"pk": claim_pk(claim_id), "sk": f"LETTER#{now}#{kind}", **_without_none(letter.model_dump())}
+        self._transact([
+            self._claim_exists(claim_id),
+            {"Put": {"TableName": self.tables.claims, "Item": to_item(item),
+                     "ConditionExpression": "attribute_not_exists(pk)"}},
+            self._audit_put(claim_id, actor, "letter", note, {"kind": kind, "s3_key": s3_key}),
+        ])
+        return letter
+
+    def correct_value(self, claim_id: str, element: str, line: int | None, new_value: Any, actor: str,
+                      note: str | None = None) -> StoredClaim:
+        """Staff correct (or verify) one element; the old value stays in the audit trail.
+
+        `line` is the service line number for line elements, None for claim elements. The value is
+        parsed like an extracted one (ValueError with the reason if it is not valid); its provenance
+        keeps the file/page/box it came from and is marked as corrected, without an OCR confidence.
+        """
+        stored = self.require_claim(claim_id)
+        if line is None and element not in claim_keys():
+            raise ValueError(f"'{element}' is not a claim element")
+        if line is not None and element not in line_keys() and element != "minutes":
+            raise ValueError(f"'{element}' is not a service line element")
+        result = stored.check_result()
+        target = result.claim
+        if line is not None:
+            matches = [l for l in result.claim.lines if l.line_number == line]
+            if not matches:
+                raise ValueError(f"claim {claim_id} has no line {line}")
+            target = matches[0]
+        old_value = to_json_value(getattr(target, element))
+        old_invalid = target.invalid.pop(element, None)
+        source = target.provenance.get(element, Provenance())
+        corrected = source.model_copy(update={"raw": str(new_value), "confidence": None, "derived": f"corrected by {actor}"})
+        problem = target.set_raw(element, new_value, corrected)
+        if problem:
+            raise ValueError(f"{element}: {problem}")
+        details = {"element": element, "line": line, "old": old_value, "new": to_json_value(getattr(target, element))}
+        if old_invalid is not None:
+            details["old_invalid"] = old_invalid
+        audit = self._audit_put(claim_id, actor, "correct_value", note, details)
+        items = self._read_items(claim_id)
+        if int(items[HEADER]["version"]) != stored.version:
+            raise ConcurrentUpdate(f"claim {claim_id} changed while being corrected")
+        self._write_claim(result, items, status=stored.status, upload_key=stored.upload_key, extra=[audit])
+        return self.require_claim(claim_id)
+
+    # ---- staff queues ------------------------------------------------------------------------
+
+    def open_queue_item(self, claim_id: str, queue: str, task_token: str | None, due: datetime | date | str,
+                        actor: str = "flow", reason: str | None = None) -> QueueItem:
+        """Put the claim in a staff queue (RFI or REVIEW) until `due`, holding the flow's task token."""
+        stored = self.require_claim(claim_id)
+        now = self.now()
+        elements = stored.output.get("elements", {})
+        item = QueueItem(
+            claim_id=claim_id, item_id=f"{queue}-{now.replace('-', '').replace(':', '').replace('.', '')}",
+            queue=queue, status=QueueStatus.OPEN.value, due=as_iso(due), opened_at=now, task_token=task_token,
+            plan=stored.plan, provider_npi=elements.get("billing_provider_npi"),
+            invoice_number=elements.get("invoice_number"), reason=reason,
+        )
+        self._transact([
+            self._claim_exists(claim_id),
+            {"Put": {"TableName": self.tables.claims, "Item": to_item(_queue_attributes(item)),
+                     "ConditionExpression": "attribute_not_exists(pk)"}},
+            self._audit_put(claim_id, actor, "queue_open", reason, {"queue": queue, "item_id": item.item_id, "due": item.due}),
+        ])
+        return item
+
+    def get_queue_item(self, claim_id: str, item_id: str) -> QueueItem:
+        item = self.client.get_item(TableName=self.tables.claims, Key=_key(claim_pk(claim_id), f"QUEUE#{item_id}"),
+                                    ConsistentRead=True).get("Item")
+        if not item:
+            raise QueueItemNotFound(f"no queue item {item_id} on claim {claim_id}")
+        return _queue_item(from_item(item))
+
+    def list_queue(self, queue: str, status: str = QueueStatus.OPEN.value, plan: str | None = None,
+                   provider: str | None = None, due_before: datetime | date | str | None = None,
+                   page_token: str | None = None, limit: int = 50) -> QueuePage:
+        """Items of one queue in one status, soonest due first; plan and provider filter the page."""
+        condition = "queue_status = :qs"
+        values: dict[str, Any] = {":qs": {"S": f"{queue}#{status}"}}
+        if due_before is not None:
+            condition += " AND queue_due < :due"
+            values[":due"] = {"S": as_iso(due_before)}
+        filters, names = [], {}
+        if plan:
+            filters.append("#plan = :plan")
+            names["#plan"] = "plan"
+            values[":plan"] = {"S": plan}
+        if provider:
+            filters.append("provider_npi = :provider")
+            values[":provider"] = {"S": provider}
+        request: dict[str, Any] = {"TableName": self.tables.claims, "IndexName": "by_queue", "Limit": limit,
+                                   "KeyConditionExpression": condition, "ExpressionAttributeValues": values}
+        if filters:
+            request["FilterExpression"] = " AND ".join(filters)
+        if names:
+            request["ExpressionAttributeNames"] = names
+        if page_token:
+            request["ExclusiveStartKey"] = decode_token(page_token)
+        page = self.client.query(**request)
+        return QueuePage(items=[_queue_item(from_item(item)) for item in page.get("Items", [])],
+                         next_token=encode_token(page.get("LastEvaluatedKey")))
+
+    def close_queue_item(self, claim_id: str, item_id: str, actor: str,
+                         resolution: dict[str, Any] | None = None,
+                         status: str = QueueStatus.CLOSED.value, note: str | None = None) -> QueueItem:
+        """Close an open item (ANSWERED, EXPIRED or CLOSED); returns it with its task token.
+
+        Only an OPEN item can be closed: of two staff resolving the same item, one gets QueueItemNotOpen.
+        """
+        now = self.now()
+        item = self.get_queue_item(claim_id, item_id)
+        update = {"status": status, "queue_status": f"{item.queue}#{status}", "closed_at": now,
+                  "closed_by": actor, "resolution": resolution or {}}
+        self._transact([
+            self._queue_update(claim_id, item_id, update, require_open=True),
+            self._audit_put(claim_id, actor, "queue_close", note, {"queue": item.queue, "item_id": item_id,
+                                                                     "status": status}),
+        ], not_open=item_id)
+        return self.get_queue_item(claim_id, item_id)
+
+    def assign_queue_item(self, claim_id: str, item_id: str, actor: str) -> QueueItem:
+        self._transact([
+            self._queue_update(claim_id, item_id, {"assigned_to": actor}, require_open=True),
+            self._audit_put(claim_id, actor, "queue_assign", None, {"item_id": item_id}),
+        ], not_open=item_id)
+        return self.get_queue_item(claim_id, item_id)
+
+    def extend_queue_item(self, claim_id: str, item_id: str, due: datetime | date | str, actor: str,
+                          note: str | None = None) -> QueueItem:
+        item = self.get_queue_item(claim_id, item_id)
+        new_due = as_iso(due)
+        self._transact([
+            self._queue_update(claim_id, item_id, {"due": new_due, "queue_due": f"{new_due}#{claim_id}#{item_id}"},
+                               require_open=True),
+            self._audit_put(claim_id, actor, "queue_extend", note, {"item_id": item_id, "from": item.due, "to": new_due}),
+        ], not_open=item_id)
+        return self.get_queue_item(claim_id, item_id)
+
+    # ---- internals ---------------------------------------------------------------------------
+
+    def _read_items(self, claim_id: str) -> dict[str, dict[str, Any]]:
+        """Every item of the claim's collection, by sort key (consistent read)."""
+        return {item["sk"]: item for item in self._query_all(
+            TableName=self.tables.claims, ConsistentRead=True,
+            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": claim_pk(claim_id)}})}
+
+    def _query_all(self, **request) -> Iterator[dict[str, Any]]:
+        while True:
+            page = self.client.query(**request)
+            yield from (from_item(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _write_claim(self, result: CheckResult, existing: dict[str, dict[str, Any]], status: str,
+                     upload_key: str | None, extra: list[dict[str, Any]]) -> None:
+        claim = result.claim
+        claim_id = claim.claim_id
+        output = result.to_output()
+        lines_output = output.pop("lines")
+        line_sources = output["provenance"].pop("lines", [])
+        line_confidence = output.get("confidence", {}).pop("lines", [])
+        header = existing.get(HEADER)
+        now = self.now()
+        version = int(header["version"]) if header else 0
+        entered = _entered(result.disposition.value, status)
+        final = result.disposition in FINAL_DISPOSITIONS
+        decided = {line.line_number: line for line in result.lines}
+
+        header_item = {
+            "pk": claim_pk(claim_id), "sk": HEADER, "claim_id": claim_id, "plan": result.plan,
+            "disposition": result.disposition.value, "status": status, "upload_key": upload_key,
+            "created_at": header["created_at"] if header else now, "updated_at": now, "version": version + 1,
+            "line_count": len(lines_output), "allowed_amount": result.allowed_total, "pages": claim.pages,
+            "invoice_number": claim.invoice_number, "doc": output,
+            "claim_provider": claim.billing_provider_npi, "claim_created": header["created_at"] if header else now,
+        }
+        header_put = {"TableName": self.tables.claims, "Item": to_item(_without_none(header_item))}
+        if header:
+            header_put.update(ConditionExpression="version = :v", ExpressionAttributeValues={":v": to_value(version)})
+        else:
+            header_put["ConditionExpression"] = "attribute_not_exists(pk)"
+        operations = [{"Put": header_put}]
+
+        new_line_keys = set()
+        for index, (line, line_doc) in enumerate(zip(claim.lines, lines_output), start=1):
+            sk = line_sk(index)
+            new_line_keys.add(sk)
+            item = {"pk": claim_pk(claim_id), "sk": sk, "doc": line_doc,
+                    "provenance": line_sources[index - 1] if index - 1 < len(line_sources) else {},
+                    **_history_fields(claim, line, decided.get(line.line_number), final)}
+            if index - 1 < len(line_confidence) and line_confidence[index - 1]:
+                item["confidence"] = line_confidence[index - 1]
+            if entered:
+                item.update(_history_index(item))
+            operations.append({"Put": {"TableName": self.tables.claims, "Item": to_item(_without_none(item))}})
+        for sk in existing:
+            if sk.startswith("LINE#") and sk not in new_line_keys:
+                operations.append({"Delete": {"TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), sk)}})
+        operations.extend(extra)
+        if len(operations) > MAX_TRANSACTION_ITEMS:
+            raise ClaimTooLarge(
+                f"claim {claim_id} has {len(lines_output)} service lines; at most "
+                f"{MAX_TRANSACTION_ITEMS - 2 - len(extra)} can be stored as one claim: split the invoice")
+        self._transact(operations)
+
+    def _history_toggle(self, claim_id: str, sk: str, line: dict[str, Any], entered: bool) -> list[dict[str, Any]]:
+        """Add or remove a line's history index attributes when the claim enters or leaves the books."""
+        indexed = any(name in line for name in HISTORY_INDEX_ATTRIBUTES)
+        wanted = _history_index(line) if entered else {}
+        if entered == indexed or (entered and not wanted):
+            return []
+        key = _key(claim_pk(claim_id), sk)
+        if wanted:
+            names = {f"#{name}": name for name in wanted}
+            return [{"Update": {"TableName": self.tables.claims, "Key": key,
+                                "UpdateExpression": "SET " + ", ".join(f"#{n} = :{n}" for n in wanted),
+                                "ExpressionAttributeNames": names,
+                                "ExpressionAttributeValues": {f":{n}": to_value(v) for n, v in wanted.items()}}}]
+        return [{"Update": {"TableName": self.tables.claims, "Key": key,
+                            "UpdateExpression": "REMOVE " + ", ".join(HISTORY_INDEX_ATTRIBUTES)}}]
+
+    def _audit_put(self, claim_id: str, actor: str, action: str, note: str | None,
+                   details: dict[str, Any]) -> dict[str, Any]:
+        now = self.now()
+        entry = {"pk": claim_pk(claim_id), "sk": f"AUDIT#{now}#{secrets.token_hex(4)}", "at": now,
+                 "actor": actor, "action": action, "note": note, "details": details}
+        return {"Put": {"TableName": self.tables.claims, "Item": to_item(_without_none(entry)),
+                        "ConditionExpression": "attribute_not_exists(pk)"}}
+
+    def _claim_exists(self, claim_id: str) -> dict[str, Any]:
+        return {"ConditionCheck": {"TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), HEADER),
+                                   "ConditionExpression": "attribute_exists(pk)"}}
+
+    def _queue_update(self, claim_id: str, item_id: str, values: dict[str, Any], require_open: bool) -> dict[str, Any]:
+        names = {f"#{name}": name for name in values}
+        expression_values = {f":{name}": to_value(value) for name, value in values.items()}
+        condition = "attribute_exists(pk)"
+        if require_open:
+            names["#status"] = "status"
+            expression_values[":open"] = to_value(QueueStatus.OPEN.value)
+            condition += " AND #status = :open"
+        return {"Update": {"TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), f"QUEUE#{item_id}"),
+                           "UpdateExpression": "SET " + ", ".join(f"#{n} = :{n}" for n in values),
+                           "ConditionExpression": condition, "ExpressionAttributeNames": names,
+                           "ExpressionAttributeValues": expression_values}}
+
+    def _transact(self, operations: list[dict[str, Any]], not_open: str | None = None) -> None:
+        try:
+            self.client.transact_write_items(TransactItems=operations)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" not in reasons:
+                raise
+            failed = operations[reasons.index("ConditionalCheckFailed")]
+            kind = next(iter(failed))
+            key = failed[kind].get("Key") or {k: failed[kind]["Item"][k] for k in ("pk", "sk")}
+            sk = key["sk"]["S"]
+            if sk == HEADER and kind == "ConditionCheck":
+                raise ClaimNotFound(f"no claim {key['pk']['S'].removeprefix('CLAIM#')}") from error
+            if sk.startswith("QUEUE#") and not_open:
+                raise QueueItemNotOpen(f"queue item {not_open} is not open (or does not exist)") from error
+            raise ConcurrentUpdate(f"{key['pk']['S']} {sk} changed concurrently; read it again") from error
+
+
+def _entered(disposition: str, status: str) -> bool:
+    """A claim counts in the member's history unless it was rejected (never entered)."""
+    return disposition != ClaimDisposition.REJECTED.value and status != ClaimStatus.REJECTED.value
+
+
+def _history_fields(claim: Claim, line, decided, final: bool) -> dict[str, Any]:
+    """What HistoryLine needs, flat on the line item (the index attributes come from these)."""
+    start = line.service_start_date
+    return {
+        "claim_id": claim.claim_id, "line_number": line.line_number,
+        "member_cin": claim.member_cin, "provider_npi": claim.billing_provider_npi,
+        "invoice_number": claim.invoice_number, "combination": line.combination if line.procedure_code else None,
+        "start": start.isoformat() if start else None,
+        "end": (line.service_end_date or start).isoformat() if start else None,
+        "units": line.unit_count if line.unit_count is not None else Decimal(1),
+        "charge": line.charge_amount if line.charge_amount is not None else Decimal("0.00"),
+        "allowed": decided.allowed_amount if decided else Decimal("0.00"),
+        "line_status": _history_status(final, decided),
+    }
+
+
+def _history_status(final: bool, decided) -> str:
+    """As claims_intake.check.history_lines: DENIED stays DENIED; RFI/REVIEW lines are PENDING until decided."""
+    if decided is not None and decided.disposition is LineDisposition.DENIED:
+        return "DENIED"
+    return "PAYABLE" if final and decided is not None else "PENDING"
+
+
+def _history_index(fields: dict[str, Any]) -> dict[str, str]:
+    """GSI keys: by member and service date (frequency rules), by provider+invoice (duplicates)."""
+    index = {}
+    if fields.get("member_cin") and fields.get("start") and fields.get("combination"):
+        index["history_member"] = fields["member_cin"]
+        index["history_sort"] = f"{fields['start']}#{fields['claim_id']}#{int(fields['line_number']):04d}"
+    if fields.get("provider_npi") and fields.get("invoice_number"):
+        index["history_invoice"] = f"{fields['provider_npi']}#{fields['invoice_number']}"
+    return index
+
+
+def _queue_attributes(item: QueueItem) -> dict[str, Any]:
+    return _without_none({
+        "pk": claim_pk(item.claim_id), "sk": f"QUEUE#{item.item_id}", **item.model_dump(),
+        "queue_status": f"{item.queue}#{item.status}", "queue_due": f"{item.due}#{item.claim_id}#{item.item_id}",
+    })
+
+
+def _queue_item(item: dict[str, Any]) -> QueueItem:
+    fields = set(QueueItem.model_fields)
+    return QueueItem(**{k: plain(v) for k, v in item.items() if k in fields})
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def _without_none(values: dict[str, Any]) -> dict[str, Any]:
+    """Top-level None attributes are left out: index keys must be absent, not NULL."""
+    return {k: v for k, v in values.items() if v is not None}

@@ -1,0 +1,243 @@
+"""Reference data (eligibility, authorizations, providers) and member service history in DynamoDB.
+
+`DynamoReference` answers `claims_intake.reference.ReferenceSource` from the reference table;
+`DynamoHistory` answers `HistorySource` from the claims table's line items (GSIs by_member and
+by_invoice), so a claim's lines count in the member's history from the moment it is stored.
+`ReferenceWriter` loads records from a reference file; reloading the same file replaces what the
+previous load of that file wrote (records missing from the new file are deleted).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import MISSING, dataclass, fields
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+import boto3
+
+from ..reference.model import Authorization, EligibilitySpan, HistoryLine, Provider
+from .codec import from_item, iso, to_item
+from .tables import Tables
+
+ReferenceRecord = EligibilitySpan | Authorization | Provider
+BATCH_SIZE = 25  # BatchWriteItem's limit
+
+
+def reference_keys(record: ReferenceRecord) -> tuple[str, str]:
+    if isinstance(record, EligibilitySpan):
+        return f"MEMBER#{record.member_cin}", f"ELIG#{record.plan}#{record.start.isoformat()}"
+    if isinstance(record, Authorization):
+        return f"MEMBER#{record.member_cin}", f"AUTH#{record.number}"
+    if isinstance(record, Provider):
+        return f"PROVIDER#{record.npi}", "PROVIDER"
+    raise TypeError(f"not a reference record: {type(record).__name__}")
+
+
+def _record_attributes(record: ReferenceRecord) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, value in ((spec.name, getattr(record, spec.name)) for spec in fields(record)):
+        if value is None:
+            continue
+        values[name] = list(value) if isinstance(value, tuple) else value
+    if isinstance(record, Authorization):
+        values["auth_number"] = record.number  # the by_auth_number index key
+    return values
+
+
+def _from_attributes(cls, item: dict[str, Any]):
+    """Rebuild a reference dataclass from its item, converting by the field's declared type."""
+    hints = get_type_hints(cls)
+    values = {}
+    for spec in fields(cls):
+        if spec.name in item:
+            values[spec.name] = _convert(hints[spec.name], item[spec.name])
+        elif spec.default is MISSING and spec.default_factory is MISSING:
+            values[spec.name] = None  # None values are not stored
+        # otherwise a field added after the item was written: its default applies
+    return cls(**values)
+
+
+def _convert(kind, value):
+    if value is None:
+        return None
+    options = get_args(kind) if get_origin(kind) in (Union, UnionType) else (kind,)
+    if date in options:
+        return date.fromisoformat(value)
+    if Decimal in options:
+        return Decimal(value)
+    if bool in options:
+        return bool(value)
+    if get_origin(kind) is tuple:
+        return tuple(value)
+    return value
+
+
+def _eligibility(item: dict[str, Any]) -> EligibilitySpan:
+    return _from_attributes(EligibilitySpan, item)
+
+
+def _authorization(item: dict[str, Any]) -> Authorization:
+    return _from_attributes(Authorization, item)
+
+
+def _provider(item: dict[str, Any]) -> Provider:
+    return _from_attributes(Provider, item)
+
+
+class DynamoReference:
+    """ReferenceSource over the reference table; answers are cached for the life of the object."""
+
+    def __init__(self, tables: Tables | None = None, client=None):
+        self.tables = tables or Tables.from_env()
+        self.client = client or boto3.client("dynamodb")
+        self._member: dict[str, list[dict[str, Any]]] = {}
+        self._providers: dict[str, Provider | None] = {}
+
+    def _member_items(self, member_cin: str) -> list[dict[str, Any]]:
+        if member_cin not in self._member:
+            self._member[member_cin] = list(_query_all(self.client, TableName=self.tables.reference,
+                                                       KeyConditionExpression="pk = :pk",
+                                                       ExpressionAttributeValues={":pk": {"S": f"MEMBER#{member_cin}"}}))
+        return self._member[member_cin]
+
+    def eligibility(self, member_cin: str) -> list[EligibilitySpan]:
+        return [_eligibility(i) for i in self._member_items(member_cin) if i["sk"].startswith("ELIG#")]
+
+    def authorizations(self, member_cin: str) -> list[Authorization]:
+        return [_authorization(i) for i in self._member_items(member_cin) if i["sk"].startswith("AUTH#")]
+
+    def authorization(self, number: str) -> Authorization | None:
+        items = list(_query_all(self.client, TableName=self.tables.reference, IndexName="by_auth_number",
+                                KeyConditionExpression="auth_number = :n",
+                                ExpressionAttributeValues={":n": {"S": number}}))
+        return _authorization(items[0]) if items else None
+
+    def provider(self, npi: str) -> Provider | None:
+        if npi not in self._providers:
+            item = self.client.get_item(TableName=self.tables.reference,
+                                        Key={"pk": {"S": f"PROVIDER#{npi}"}, "sk": {"S": "PROVIDER"}}).get("Item")
+            self._providers[npi] = _provider(from_item(item)) if item else None
+        return self._providers[npi]
+
+
+class DynamoHistory:
+    """HistorySource over stored claim lines (and imported history); excludes the claim being re-checked."""
+
+    def __init__(self, tables: Tables | None = None, client=None, exclude_claim_id: str | None = None):
+        self.tables = tables or Tables.from_env()
+        self.client = client or boto3.client("dynamodb")
+        self.exclude_claim_id = exclude_claim_id
+
+    def member_lines(self, member_cin: str) -> list[HistoryLine]:
+        items = _query_all(self.client, TableName=self.tables.claims, IndexName="by_member",
+                           KeyConditionExpression="history_member = :m",
+                           ExpressionAttributeValues={":m": {"S": member_cin}})
+        return [_history_line(item) for item in items if item["claim_id"] != self.exclude_claim_id]
+
+    def invoice_exists(self, provider_npi: str, invoice_number: str) -> bool:
+        items = _query_all(self.client, TableName=self.tables.claims, IndexName="by_invoice",
+                           KeyConditionExpression="history_invoice = :i",
+                           ExpressionAttributeValues={":i": {"S": f"{provider_npi}#{invoice_number}"}})
+        return any(item["claim_id"] != self.exclude_claim_id for item in items)
+
+
+def _history_line(item: dict[str, Any]) -> HistoryLine:
+    return HistoryLine(
+        claim_id=item["claim_id"], member_cin=item["member_cin"], provider_npi=item.get("provider_npi", ""),
+        invoice_number=item.get("invoice_number", ""), combination=item.get("combination", ""),
+        start=date.fromisoformat(item["start"]), end=date.fromisoformat(item["end"]),
+        units=Decimal(item.get("units", 0)), charge=Decimal(item.get("charge", 0)),
+        allowed=Decimal(item.get("allowed", 0)), status=item.get("line_status", "PAYABLE"),
+    )
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    dataset: str
+    load_id: str
+    written: int
+    removed: int
+
+
+class ReferenceWriter:
+    """Writes reference records and imported history lines (the reference loader Lambda's store side)."""
+
+    def __init__(self, tables: Tables | None = None, client=None):
+        self.tables = tables or Tables.from_env()
+        self.client = client or boto3.client("dynamodb")
+
+    def load(self, dataset: str, records: Iterable[ReferenceRecord]) -> LoadSummary:
+        """Write every record of one reference file; then delete what earlier loads of it wrote and this one did not.
+
+        `dataset` names the file (its S3 key). Every item carries dataset and load_id; load ids sort by
+        time, so the items of earlier loads are those with a smaller load_id (index by_dataset).
+        """
+        load_id = f"{iso(datetime.now(timezone.utc))}#{secrets.token_hex(4)}"
+        written = 0
+        batch: list[dict[str, Any]] = []
+        for record in records:
+            pk, sk = reference_keys(record)
+            item = {"pk": pk, "sk": sk, "kind": type(record).__name__, "dataset": dataset, "load_id": load_id,
+                    **_record_attributes(record)}
+            batch.append({"PutRequest": {"Item": to_item(item)}})
+            written += 1
+            if len(batch) == BATCH_SIZE:
+                self._write_batch(self.tables.reference, batch)
+                batch = []
+        if batch:
+            self._write_batch(self.tables.reference, batch)
+        stale = [{"DeleteRequest": {"Key": {"pk": {"S": item["pk"]}, "sk": {"S": item["sk"]}}}}
+                 for item in _query_all(self.client, TableName=self.tables.reference, IndexName="by_dataset",
+                                        KeyConditionExpression="dataset = :d AND load_id < :l",
+                                        ExpressionAttributeValues={":d": {"S": dataset}, ":l": {"S": load_id}})]
+        for start in range(0, len(stale), BATCH_SIZE):
+            self._write_batch(self.tables.reference, stale[start:start + BATCH_SIZE])
+        return LoadSummary(dataset, load_id, written, len(stale))
+
+    def load_history(self, lines: Iterable[HistoryLine]) -> int:
+        """Import lines already on file before this system (paid elsewhere): they count like stored lines."""
+        batch, written = [], 0
+        for number, line in enumerate(lines, start=1):
+            item = {
+                "pk": f"HISTORY#{line.claim_id}", "sk": f"LINE#{line.combination}#{line.start.isoformat()}#{number:06d}",
+                "claim_id": line.claim_id, "member_cin": line.member_cin, "provider_npi": line.provider_npi,
+                "invoice_number": line.invoice_number, "combination": line.combination,
+                "start": line.start.isoformat(), "end": line.end.isoformat(), "units": line.units,
+                "charge": line.charge, "allowed": line.allowed, "line_status": line.status,
+                "history_member": line.member_cin,
+                "history_sort": f"{line.start.isoformat()}#{line.claim_id}#{number:06d}",
+                "history_invoice": f"{line.provider_npi}#{line.invoice_number}",
+            }
+            batch.append({"PutRequest": {"Item": to_item(item)}})
+            written += 1
+            if len(batch) == BATCH_SIZE:
+                self._write_batch(self.tables.claims, batch)
+                batch = []
+        if batch:
+            self._write_batch(self.tables.claims, batch)
+        return written
+
+    def _write_batch(self, table: str, requests: list[dict[str, Any]], attempts: int = 8) -> None:
+        """BatchWriteItem, retrying unprocessed items with exponential backoff (throttling)."""
+        pending = {table: requests}
+        for attempt in range(attempts):
+            response = self.client.batch_write_item(RequestItems=pending)
+            pending = response.get("UnprocessedItems") or {}
+            if not pending:
+                return
+            time.sleep(min(0.05 * 2 ** attempt, 2.0))
+        raise RuntimeError(f"{sum(len(v) for v in pending.values())} items still unprocessed after {attempts} attempts")
+
+
+def _query_all(client, **request):
+    while True:
+        page = client.query(**request)
+        yield from (from_item(item) for item in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,0 +1,1 @@
+"""Builders of test and sample uploads (invoice workbooks, CSVs)."""

@@ -1,0 +1,18 @@
+import boto3
+import pytest
+from moto import mock_aws
+
+from claims_intake.store import ClaimStore, Tables, create_tables
+
+
+@pytest.fixture
+def dynamodb():
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-west-2")
+        create_tables(client, Tables())
+        yield client
+
+
+@pytest.fixture
+def store(dynamodb):
+    return ClaimStore(Tables(), client=dynamodb)
