@@ -63,10 +63,18 @@ class SqsPoller:
                 self.busy = False
 
     def _receive_batch(self) -> list[dict]:
+        """Long-poll for the first message, then keep gathering until the batch is full or the batching
+        window (from the first message) has passed."""
         messages: list[dict] = []
-        deadline = time.monotonic() + self.mapping.batching_window
+        deadline = None
         while len(messages) < self.mapping.batch_size and not self._stop.is_set():
-            wait = self.poll_seconds if not messages else max(0, min(self.poll_seconds, int(deadline - time.monotonic())))
+            if deadline is None:
+                wait = self.poll_seconds
+            else:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                wait = max(0, min(self.poll_seconds, int(remaining)))
             response = self.sqs.receive_message(
                 QueueUrl=self.queue_url,
                 MaxNumberOfMessages=min(SQS_MAX_RECEIVE, self.mapping.batch_size - len(messages)),
@@ -75,11 +83,15 @@ class SqsPoller:
                 MessageAttributeNames=["All"],
             )
             received = response.get("Messages", [])
+            if not messages and not received:
+                break  # nothing yet: the caller polls again
             if received:
                 self.busy = True
-            messages.extend(received)
-            if not received or time.monotonic() >= deadline:
-                break
+                messages.extend(received)
+            if deadline is None:
+                deadline = time.monotonic() + self.mapping.batching_window
+            elif not received and wait == 0:
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
         return messages
 
     def _process(self, messages: list[dict]) -> None:
