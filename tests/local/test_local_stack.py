@@ -102,3 +102,31 @@ def test_environment_is_restored_after_stop():
     with LocalStack(FIXTURE) as running:
         assert os.environ["AWS_ENDPOINT_URL"] == running.endpoint
     assert os.environ.get("AWS_ENDPOINT_URL") == before
+
+
+def test_template_api_is_served_through_the_handler(stack, tmp_path):
+    import base64
+    import urllib.request
+
+    from claims_intake.local.web import WebServer
+
+    (tmp_path / "index.html").write_text("<h1>staff</h1>")
+    server = WebServer(stack, static_dir=tmp_path).start()
+    try:
+        with urllib.request.urlopen(f"{server.url}/api/items/abc?x=1") as response:
+            item = json.loads(response.read())
+        assert item == {"resource": "/api/items/{pk}", "path": "/api/items/abc", "pathParameters": {"pk": "abc"},
+                        "query": {"x": "1"}, "user": "local-staff", "body": None}
+        payload = base64.urlsafe_b64encode(json.dumps({"cognito:username": "ana"}).encode()).decode().rstrip("=")
+        request = urllib.request.Request(f"{server.url}/api/queue/answer", data=b'{"a": 1}', method="POST",
+                                         headers={"Content-Type": "application/json",
+                                                  "Authorization": f"Bearer h.{payload}.s"})
+        with urllib.request.urlopen(request) as response:
+            assert response.status == 201
+            answer = json.loads(response.read())
+        assert answer["resource"] == "/api/{proxy+}" and answer["pathParameters"] == {"proxy": "queue/answer"}
+        assert answer["user"] == "ana" and answer["body"] == '{"a": 1}'
+        with urllib.request.urlopen(f"{server.url}/index.html") as response:
+            assert b"staff" in response.read()
+    finally:
+        server.stop()

@@ -1,7 +1,8 @@
 """`claims-intake serve [--port N]`: the local stack kept running, to upload with the AWS CLI and watch.
 
-Extra apps (the staff page and API) are served on --web-port: `--static DIR` at `/`, `--app
-module:attribute` (a WSGI app) at `/api` (or at `/` without --static). See docs/local.md.
+On --web-port: the REST APIs template.yaml declares (functions' `Api` events, run in process), plus
+`--static DIR` at `/` and `--app module:attribute` (a WSGI app) at `/api` (or at `/` without --static).
+See docs/local.md.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def run(args) -> int:
     try:
         if not args.no_reference:
             demo.load_reference(stack, args.reference or demo.REFERENCE_DIR)
-        if args.static or args.app:
+        if args.static or args.app or stack.plan.api_routes:
             web = WebServer(stack, app=args.app, static_dir=args.static, host=args.host, port=args.web_port).start()
         bucket = stack.bucket()
         console.print(f"Local AWS endpoint: [bold]{stack.endpoint}[/] (region {stack.region}, any credentials)")
@@ -49,6 +50,8 @@ def run(args) -> int:
             console.print(f"  {logical_id:<28} {name}")
         if web:
             console.print(f"Staff page and API: [bold]{web.url}[/]")
+            for route in stack.plan.api_routes:
+                console.print(f"  {route.method:<6} {web.url}{route.path}")
         console.print("\nUpload a claim (the provider's folder is its billing NPI, optionally a plan folder):")
         console.print(f"  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region {stack.region} "
                       f"--endpoint-url {stack.endpoint} s3 cp claim.pdf s3://{bucket}/uploads/1456700016/phc/claim.pdf",

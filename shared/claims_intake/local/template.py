@@ -94,6 +94,17 @@ class StateMachine:
 
 
 @dataclass
+class ApiRoute:
+    """One method of a REST API (API Gateway, Lambda proxy integration) from the API's OpenAPI body."""
+
+    api: str                            # logical id of the AWS::ApiGateway::RestApi
+    path: str                           # /api/claims/{id}, /api/{proxy+}
+    method: str                         # GET, POST, ..., ANY
+    function_arn: str
+    authorizer: str | None = None       # "cognito_user_pools", "token", "request" or None
+
+
+@dataclass
 class StackPlan:
     """Everything the local stack creates, in physical names, with intrinsics resolved."""
 
@@ -108,6 +119,7 @@ class StackPlan:
     functions: list[Function] = field(default_factory=list)
     event_source_mappings: list[EventSourceMapping] = field(default_factory=list)
     state_machines: list[StateMachine] = field(default_factory=list)
+    api_routes: list[ApiRoute] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # logical id -> type, not emulated locally
 
@@ -463,6 +475,25 @@ def _state_machine(plan, resolver, logical_id, properties, root, local_paths):
         definition_file, properties.get("StateMachineType", "STANDARD")))
 
 
+def _rest_api(plan, resolver, logical_id, properties, root, local_paths):
+    body = resolver.resolve(properties.get("Body") or {})
+    security = body.get("securityDefinitions") or {}
+    for path, methods in (body.get("paths") or {}).items():
+        for method, operation in methods.items():
+            integration = (operation or {}).get("x-amazon-apigateway-integration") or {}
+            match = re.search(r"functions/(arn:[^/]+)/invocations", str(integration.get("uri", "")))
+            if integration.get("type") != "aws_proxy" or not match:
+                continue
+            authorizer = None
+            for requirement in operation.get("security") or []:
+                for name in requirement:
+                    definition = security.get(name, {}).get("x-amazon-apigateway-authorizer") or {}
+                    authorizer = authorizer or definition.get("type")
+            plan.api_routes.append(ApiRoute(
+                logical_id, path, "ANY" if method == "x-amazon-apigateway-any-method" else method.upper(),
+                match.group(1), authorizer))
+
+
 _BUILDERS = {
     "AWS::S3::Bucket": _bucket,
     "AWS::SQS::Queue": _queue,
@@ -471,4 +502,5 @@ _BUILDERS = {
     "AWS::Lambda::Function": _function,
     "AWS::Lambda::EventSourceMapping": _event_source_mapping,
     "AWS::StepFunctions::StateMachine": _state_machine,
+    "AWS::ApiGateway::RestApi": _rest_api,
 }

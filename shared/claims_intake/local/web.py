@@ -1,11 +1,15 @@
-"""Serve an extra HTTP app next to the local stack: a static folder and/or a WSGI app, on their own port.
+"""Serve the template's REST APIs and extra HTTP apps next to the local stack, on their own port.
+
+- the REST APIs of template.yaml (functions' `Api` events), through api_gateway.ApiGatewayApp;
+- a static folder at `/` (the staff page), index.html for `/`;
+- a WSGI app at `mount` (default `/api`), or at `/` when there is no static folder.
+API routes win; other paths go to the WSGI app or the static folder.
 
     server = WebServer(stack, app="claims_intake.api.local:app", static_dir=Path("web"), port=8080).start()
     ...
     server.stop()
 
-The static folder is served at `/` (index.html for `/`), the WSGI app at `mount` (default `/api`), or at
-`/` when there is no static folder. Before the app is imported, the environment variables the template
+Before the app is imported, the environment variables the template
 gives its functions (table names, bucket, state machine ARN...) are set in this process, and boto3 already
 points at the stack (AWS_ENDPOINT_URL), so the app finds its resources exactly as a handler would.
 """
@@ -25,6 +29,7 @@ from werkzeug.serving import make_server
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request
 
+from .api_gateway import ApiGatewayApp
 from .stack import LocalStack
 
 
@@ -54,10 +59,9 @@ def _index_redirect(static_dir: Path) -> Callable:
 
 class WebServer:
     def __init__(self, stack: LocalStack, *, app: str | Callable | None = None, static_dir: Path | None = None,
-                 mount: str = "/api", host: str = "127.0.0.1", port: int = 0):
-        if app is None and static_dir is None:
-            raise ValueError("give a WSGI app, a static folder, or both")
+                 mount: str = "/api", host: str = "127.0.0.1", port: int = 0, template_api: bool = True):
         self.stack = stack
+        self.template_api = template_api
         self.app_spec = app
         self.static_dir = Path(static_dir) if static_dir else None
         self.mount = "/" + mount.strip("/") if mount.strip("/") else ""
@@ -70,12 +74,16 @@ class WebServer:
         for key, value in self.stack.function_environment().items():
             os.environ.setdefault(key, value)
         app = load_app(self.app_spec) if self.app_spec is not None else None
-        if self.static_dir is None:
-            return app
-        root: Any = SharedDataMiddleware(_index_redirect(self.static_dir), {"/": str(self.static_dir)})
-        if app is None:
-            return root
-        return DispatcherMiddleware(root, {self.mount or "/api": app})
+        static = (SharedDataMiddleware(_index_redirect(self.static_dir), {"/": str(self.static_dir)})
+                  if self.static_dir is not None else None)
+        inner = DispatcherMiddleware(static, {self.mount or "/api": app}) if app and static else (app or static)
+        routes = self.stack.plan.api_routes if self.template_api else []
+        if routes:
+            return ApiGatewayApp(routes, self.stack.registry, self.stack.region, self.stack.plan.account_id,
+                                 fallback=inner)
+        if inner is None:
+            raise ValueError("nothing to serve: no API in the template, no --app, no --static")
+        return inner
 
     def start(self) -> "WebServer":
         self._server = make_server(self.host, self.requested_port, self.wsgi(), threaded=True)
