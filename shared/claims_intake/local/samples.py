@@ -151,7 +151,80 @@ def all_samples() -> list[Sample]:
 
 
 def scan_samples() -> list[Sample]:
-    return []
+    return [
+        Sample(
+            "uploads/1456700024/phc/nguyen-housing-sustainability.tif", "CMS-1500, 200-dpi fax (TIFF G4)",
+            [invoice("BHP-CS-1104", "phc", "1456700024", "90000003C",
+                     service("H2016", "U6", "2026-11-04", cost="386.00"), tar="TAR-PHC-1006")],
+            ["CLEAN"], writer=_scan("fax", "tiff", seed=11),
+            why=["D-SNP at Partnership: the CS claim"]),
+        Sample(
+            "uploads/1456700016/phc/carter-ecm-scan.pdf", "CMS-1500, office scan (PDF)",
+            [invoice("SCCN-ECM-1006", "phc", "1456700016", "90000002B",
+                     service("G9012", "U2", "2026-10-06"), tar="TAR-PHC-1008")],
+            ["REVIEW"], writer=_scan("office", "pdf", seed=13),
+            why=["low OCR confidence"]),
+        Sample(
+            "uploads/1456700016/phc/reyes-recuperative-care.pdf", "CMS-1500, photocopy (PDF), NPI typo",
+            [invoice("SCCN-CS-1010", "phc", "1456700016", "90000006F",
+                     service("T2033", "U6", "2026-10-01", "2026-10-10", units="10", cost="204.00"),
+                     tar="TAR-PHC-1004", billing_provider_npi="1456700017")],
+            ["REJECTED"], writer=_scan("photocopy", "pdf", seed=12),
+            why=["missing / invalid elements: NPI 1456700017 fails its check digit"]),
+    ]
+
+
+def _scan(profile: str, file_format: str, seed: int) -> Callable[[Sample, Path], None]:
+    def write(sample: Sample, path: Path) -> None:
+        from ..testdata.scans import make_scan
+
+        path.write_bytes(make_scan([scan_sample(claim) for claim in sample.claims], profile, file_format, seed=seed))
+    return write
+
+
+def scan_sample(claim: Claim):
+    """The CMS-1500 fields (names of the fillable PDF, docs/cms1500) that carry `claim`, one form page."""
+    from ..testdata.scans import PAYERS as FORM_PAYERS, SampleClaim, _money_field
+
+    if len(claim.lines) > 6:
+        raise ValueError("scan samples hold one form page (six lines)")
+    plan = next(plan for plan, (payer_id, _) in PAYERS.items() if payer_id == claim.primary_payer_id)
+    dob = claim.member_dob
+    diagnoses = list(dict.fromkeys(code for line in claim.lines for code in line.diagnosis_codes))
+    fields = {
+        "insurance_name": FORM_PAYERS[plan], "insurance_address": "MEDI-CAL CLAIMS",
+        "insurance_id": claim.member_cin, "insurance_type": "Medicaid",
+        "pt_name": f"{claim.member_last_name}, {claim.member_first_name}".upper(),
+        "birth_mm": f"{dob.month:02d}", "birth_dd": f"{dob.day:02d}", "birth_yy": f"{dob.year}", "sex": "F",
+        "pt_street": claim.member_address.upper(), "pt_city": claim.member_city.upper(), "pt_state": "CA",
+        "pt_zip": claim.member_zip, "ins_name": "SAME", "tax_id": claim.billing_provider_tin, "ssn": "EIN",
+        "pt_account": claim.invoice_number, "physician_signature": "ON FILE",
+        "physician_date": claim.invoice_date.strftime("%m/%d/%Y"),
+        "doc_name": claim.billing_provider_name.upper(), "doc_street": claim.billing_provider_address.upper(),
+        "doc_location": f"{claim.billing_provider_city.upper()} CA {claim.billing_provider_zip}",
+        "doc_phone area": claim.billing_provider_phone[:3],
+        "doc_phone": f"{claim.billing_provider_phone[3:6]}-{claim.billing_provider_phone[6:]}",
+        "pin": claim.billing_provider_npi,
+        "t_charge": _money_field(claim.invoice_amount), "amt_paid": "0 00",
+    }
+    if claim.authorization_number:
+        fields["prior_auth"] = claim.authorization_number
+    for index, code in enumerate(diagnoses, start=1):
+        fields[f"diagnosis{index}"] = f"{code[:3]}.{code[3:]}" if len(code) > 3 else code
+    for slot, line in enumerate(claim.lines, start=1):
+        start, end = line.service_start_date, line.service_end_date
+        pointers = "".join("ABCDEFGHIJKL"[diagnoses.index(code)] for code in line.diagnosis_codes)
+        fields.update({
+            f"sv{slot}_mm_from": f"{start.month:02d}", f"sv{slot}_dd_from": f"{start.day:02d}",
+            f"sv{slot}_yy_from": f"{start.year % 100:02d}", f"sv{slot}_mm_end": f"{end.month:02d}",
+            f"sv{slot}_dd_end": f"{end.day:02d}", f"sv{slot}_yy_end": f"{end.year % 100:02d}",
+            f"place{slot}": line.place_of_service, f"cpt{slot}": line.procedure_code, f"diag{slot}": pointers,
+            f"ch{slot}": _money_field(line.charge_amount), f"day{slot}": str(int(line.unit_count)),
+        })
+        for name, modifier in zip((f"mod{slot}", f"mod{slot}a", f"mod{slot}b", f"mod{slot}c"),
+                                  line.procedure_modifiers):
+            fields[name] = modifier
+    return SampleClaim(pages=[fields], expected={}, seed=0)
 
 
 def write_samples(out_dir: Path, samples: list[Sample] | None = None) -> Path:
@@ -169,3 +242,25 @@ def write_samples(out_dir: Path, samples: list[Sample] | None = None) -> Path:
                                     for claim, expected, why in zip(sample.claims, sample.expected, sample.why)]})
     (out_dir / "expected.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return out_dir / "expected.json"
+
+
+def check_samples(out_dir: Path, reference_dir: Path) -> list[str]:
+    """Read and check every written sample offline (no AWS) and say where a disposition differs from
+    the expected one: the same extract and check the intake Lambda runs, on the same reference data."""
+    from ..check import check_extract
+    from ..extract import extract_file
+    from ..reference import load_history_csv, load_reference_dir
+
+    reference = load_reference_dir(reference_dir)
+    history_file = Path(reference_dir) / "history.csv"
+    history = load_history_csv(history_file) if history_file.exists() else None
+    problems = []
+    for sample in all_samples():
+        parts = sample.key.split("/")
+        plan = parts[2] if len(parts) == 4 else None
+        results = check_extract(extract_file(Path(out_dir) / sample.key.removeprefix("uploads/")), plan,
+                                reference, history)
+        got = [result.disposition.value for result in results]
+        if got != sample.expected:
+            problems.append(f"{sample.key}: expected {sample.expected}, got {got}")
+    return problems
