@@ -9,7 +9,8 @@ Starting the stack: moto's ThreadedMotoServer on 127.0.0.1 (a free port unless o
 set to execute state machines, the template read and translated (template.py), its buckets, queues, tables,
 topics and state machines created through the AWS APIs, its functions imported (functions.py), one SQS poller
 per event source mapping (event_source.py), S3 notifications wired to queues and in-process functions
-(s3_events.py) and Step Functions' Lambda tasks answered in process (lambda_invoke.py).
+(s3_events.py) and Step Functions' Lambda tasks answered in process (inprocess_lambda.py, on boto3's
+default session, which moto's Step Functions interpreter uses).
 
 While the stack runs, this process's boto3 talks to it: AWS_ENDPOINT_URL points at the server and the
 credentials are fake (restored on stop), so nothing can reach a real AWS account.
@@ -30,7 +31,8 @@ from botocore.config import Config
 
 from .event_source import SqsPoller
 from .functions import FunctionRegistry
-from .lambda_invoke import InvokeHook
+from .functions import FunctionError
+from .inprocess_lambda import InProcessLambda
 from .s3_events import AsyncInvoker, S3Notifications
 from .template import StackPlan, build_plan
 
@@ -194,9 +196,11 @@ class LocalStack:
             response.read()
 
     def _wire_functions(self) -> None:
-        hook = InvokeHook(self.registry)
-        hook.install()
-        self._teardown.append(hook.uninstall)
+        lambdas = InProcessLambda(region=self.region, account=ACCOUNT_ID)
+        for function in self.plan.functions:
+            lambdas.add(function.arn, _served_by(self.registry, function.logical_id))
+        lambdas.install()
+        self._teardown.append(lambdas.uninstall)
         self._async_invoker = AsyncInvoker(self.registry, self.async_retry_delays)
         self._async_invoker.start()
         self._teardown.append(self._async_invoker.stop)
@@ -221,3 +225,14 @@ class LocalStack:
             poller.start()
             self.pollers.append(poller)
             self._teardown.append(poller.stop)
+
+
+def _served_by(registry: FunctionRegistry, logical_id: str):
+    """A handler for InProcessLambda that runs the function through the registry (its environment and
+    context) and re-raises the handler's own exception, whose class name Step Functions' Retry and Catch see."""
+    def handler(event, _context):
+        try:
+            return registry.invoke(logical_id, event, source="states")
+        except FunctionError as error:
+            raise (error.__cause__ or error) from None
+    return handler
