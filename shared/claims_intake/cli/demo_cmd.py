@@ -8,6 +8,7 @@ writes the letters to ./out/.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -26,6 +27,8 @@ def register(verbs) -> None:
     parser.add_argument("--uploads", type=Path, default=None, help="folder of uploads (default samples/uploads)")
     parser.add_argument("--reference", type=Path, default=None, help="reference CSV folder (default samples/reference)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="where the letters go (default ./out)")
+    parser.add_argument("--logs", type=Path, default=None,
+                        help="file for the functions' log lines (default OUT/lambda.log)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for every file (default 600)")
     add_format_option(parser)
     parser.set_defaults(run=run)
@@ -35,10 +38,11 @@ def run(args) -> int:
     from ..local import demo
     from ..local.stack import LocalStack
 
-    console = Console(stderr=args.format == "json")
+    # the consoles keep today's streams: while a handler runs, stdout/stderr go to the functions' log
+    console = Console(file=sys.stderr if args.format == "json" else sys.stdout)
     started = time.monotonic()
     with console.status("Starting the local AWS stack from template.yaml"):
-        stack = LocalStack().start()
+        stack = LocalStack(function_log=args.logs or args.out / "lambda.log").start()
     try:
         console.print(f"Local stack on {stack.endpoint}: bucket [bold]{stack.bucket()}[/], "
                       f"{len(stack.plan.functions)} functions, {len(stack.plan.tables)} tables, "

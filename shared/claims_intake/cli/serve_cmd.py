@@ -7,6 +7,7 @@ See docs/local.md.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -26,6 +27,8 @@ def register(verbs) -> None:
     parser.add_argument("--app", default=None, help="a WSGI app 'module:attribute' to serve at /api on --web-port")
     parser.add_argument("--web-port", type=int, default=DEFAULT_WEB_PORT,
                         help=f"port of the page and API (default {DEFAULT_WEB_PORT})")
+    parser.add_argument("--logs", type=Path, default=Path("out/lambda.log"),
+                        help="file for the functions' log lines (default out/lambda.log)")
     parser.add_argument("--once", action="store_true", help="start, print the endpoints and stop (a smoke test)")
     parser.set_defaults(run=run)
 
@@ -35,8 +38,8 @@ def run(args) -> int:
     from ..local.stack import LocalStack
     from ..local.web import WebServer
 
-    console = Console()
-    stack = LocalStack(host=args.host, port=args.port).start()
+    console = Console(file=sys.stdout)  # keeps this stream while handlers' output goes to --logs
+    stack = LocalStack(host=args.host, port=args.port, function_log=args.logs).start()
     web = None
     try:
         if not args.no_reference:
@@ -48,6 +51,7 @@ def run(args) -> int:
         console.print(f"Upload bucket:      [bold]{bucket}[/]")
         for logical_id, name in sorted(stack.plan.physical_names().items()):
             console.print(f"  {logical_id:<28} {name}")
+        console.print(f"Functions' logs:    {args.logs}")
         if web:
             console.print(f"Staff page and API: [bold]{web.url}[/]")
             for route in stack.plan.api_routes:

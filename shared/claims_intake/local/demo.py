@@ -227,11 +227,17 @@ def _safe(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
 
 
-def main_findings(findings: list[dict[str, Any]], limit: int = 2) -> str:
-    """The findings that decided the claim, shortest form: 'eligibility: line 2 ...'."""
+def main_findings(findings: list[dict[str, Any]], limit: int = 2, width: int = 110) -> str:
+    """The findings that decided the claim, most severe first, one per element and line, shortened."""
     order = {"reject": 0, "rfi": 1, "review": 2, "deny": 3}
     ranked = sorted(findings, key=lambda f: order.get(f.get("severity"), 9))
-    shown = [f"{f['category']}: {f['message']}" for f in ranked[:limit]]
-    if len(ranked) > limit:
-        shown.append(f"(+{len(ranked) - limit} more)")
-    return "\n".join(shown)
+    shown, seen = [], set()
+    for finding in ranked:
+        place = (finding.get("element"), finding.get("line"))
+        if place in seen and place != (None, None):
+            continue
+        seen.add(place)
+        text = f"{finding['category']}: {finding['message']}"
+        shown.append(text if len(text) <= width else text[:width - 1].rstrip() + "…")
+    more = len(shown) - limit
+    return "\n".join(shown[:limit] + ([f"(+{more} more)"] if more > 0 else []))

@@ -16,7 +16,7 @@ import threading
 import time
 import traceback
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable, Iterator
@@ -66,7 +66,7 @@ class Invocation:
 class FunctionRegistry:
     """Loads and invokes the template's functions by logical id, name or ARN."""
 
-    def __init__(self, functions: list[Function], base_environment: dict[str, str]):
+    def __init__(self, functions: list[Function], base_environment: dict[str, str], log_stream: Any = None):
         self.functions = {function.logical_id: function for function in functions}
         self._by_name = {key: function for function in functions for key in (function.name, function.arn)}
         self._base_environment = base_environment
@@ -74,6 +74,7 @@ class FunctionRegistry:
         self._lock = threading.RLock()
         self.invocations: list[Invocation] = []
         self.listeners: list[Callable[[Invocation], None]] = []
+        self.log_stream = log_stream  # where handlers' stdout/stderr go (CloudWatch Logs' place); None: unchanged
 
     def find(self, name_or_arn: str) -> Function | None:
         """A function by logical id, name, ARN, or ARN with a version/alias qualifier."""
@@ -93,7 +94,7 @@ class FunctionRegistry:
             raise KeyError(f"no function {name_or_arn} in the template")
         started = time.monotonic()
         error = None
-        with self._lock, self._environment(function):
+        with self._lock, self._environment(function), self._output():
             handler = self._handler(function)
             context = LambdaContext(function.name, function.arn, function.memory, function.timeout)
             try:
@@ -112,7 +113,7 @@ class FunctionRegistry:
     def load_all(self) -> None:
         """Import every handler now, so import errors show when the stack starts, not on the first event."""
         for function in self.functions.values():
-            with self._lock, self._environment(function):
+            with self._lock, self._environment(function), self._output():
                 self._handler(function)
 
     def _handler(self, function: Function) -> Callable:
@@ -121,6 +122,17 @@ class FunctionRegistry:
             module = _import_by_path(function, module_name)
             self._handlers[function.logical_id] = getattr(module, attribute)
         return self._handlers[function.logical_id]
+
+    @contextmanager
+    def _output(self) -> Iterator[None]:
+        """Handlers' prints and log lines (Powertools writes JSON to stdout) go to the log stream, as
+        Lambda sends them to CloudWatch Logs. Loggers created at import keep the stream they saw then."""
+        if self.log_stream is None:
+            yield
+            return
+        with redirect_stdout(self.log_stream), redirect_stderr(self.log_stream):
+            yield
+        self.log_stream.flush()
 
     @contextmanager
     def _environment(self, function: Function) -> Iterator[None]:

@@ -39,6 +39,7 @@ MEMBERS = {  # cin: (first, last, dob) — samples/reference/eligibility.csv (fa
     "90000009J": ("Sofia", "Martinez", date(1964, 8, 25)),
     "90000010K": ("Thomas", "Allen", date(1958, 2, 11)),
     "90000011L": ("Grace", "Hall", date(1982, 5, 29)),
+    "90000012M": ("Michael", "Scott", date(1966, 10, 3)),
     "90000013N": ("Emily", "Davis", date(1993, 2, 19)),
     "90000014P": ("Carlos", "Ramirez", date(1987, 4, 9)),
 }
@@ -159,9 +160,9 @@ def scan_samples() -> list[Sample]:
             ["CLEAN"], writer=_scan("fax", "tiff", seed=11),
             why=["D-SNP at Partnership: the CS claim"]),
         Sample(
-            "uploads/1456700016/phc/carter-ecm-scan.pdf", "CMS-1500, office scan (PDF)",
-            [invoice("SCCN-ECM-1006", "phc", "1456700016", "90000002B",
-                     service("G9012", "U2", "2026-10-06"), tar="TAR-PHC-1008")],
+            "uploads/1456700024/phc/scott-tenancy-scan.pdf", "CMS-1500, office scan (PDF)",
+            [invoice("BHP-TS-1014", "phc", "1456700024", "90000012M",
+                     service("T2040", "U6", "2026-10-14", cost="222.00"), tar="TAR-PHC-1009")],
             ["REVIEW"], writer=_scan("office", "pdf", seed=13),
             why=["low OCR confidence"]),
         Sample(

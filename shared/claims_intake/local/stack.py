@@ -54,7 +54,8 @@ class LocalStack:
     def __init__(self, template: Path = DEFAULT_TEMPLATE, *, host: str = "127.0.0.1", port: int = 0,
                  region: str = DEFAULT_REGION, stack_name: str = "claims-intake-local",
                  parameters: dict[str, str] | None = None, async_retry_delays: tuple[float, ...] = (60.0, 120.0),
-                 poll_seconds: int = 1, extra_environment: dict[str, str] | None = None):
+                 poll_seconds: int = 1, extra_environment: dict[str, str] | None = None,
+                 function_log: Path | None = None):
         self.template = Path(template)
         self.host = host
         self.requested_port = port
@@ -64,6 +65,7 @@ class LocalStack:
         self.async_retry_delays = async_retry_delays
         self.poll_seconds = poll_seconds
         self.extra_environment = extra_environment or {}
+        self.function_log = Path(function_log) if function_log else None  # handlers' output; None: this process's
         self.plan: StackPlan | None = None
         self.registry: FunctionRegistry | None = None
         self.pollers: list[SqsPoller] = []
@@ -90,8 +92,14 @@ class LocalStack:
             self._moto_api("config", {"stepfunctions": {"execute_state_machine": True}})
             self.plan = build_plan(self.template, endpoint=self.endpoint, region=self.region,
                                    account_id=ACCOUNT_ID, stack_name=self.stack_name, parameters=self.parameters)
+            log_stream = None
+            if self.function_log:
+                self.function_log.parent.mkdir(parents=True, exist_ok=True)
+                log_stream = self.function_log.open("a", encoding="utf-8")
+                self._teardown.append(log_stream.close)
             self.registry = FunctionRegistry(self.plan.functions, {
-                "AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region, "AWS_ENDPOINT_URL": self.endpoint})
+                "AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region, "AWS_ENDPOINT_URL": self.endpoint},
+                log_stream=log_stream)
             self._wire_functions()
             self._create_resources()
             self.registry.load_all()
@@ -167,9 +175,9 @@ class LocalStack:
         busy = []
         for machine in self.plan.state_machines:
             for execution in sfn.list_executions(stateMachineArn=machine.arn, statusFilter="RUNNING")["executions"]:
-                events = sfn.get_execution_history(executionArn=execution["executionArn"], reverseOrder=True,
-                                                   maxResults=1)["events"]
-                if not events or events[0]["type"] not in PARKED_EVENTS:
+                # the whole history, last event last (moto ignores reverseOrder)
+                events = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+                if not events or events[-1]["type"] not in PARKED_EVENTS:
                     busy.append(execution["executionArn"])
         return busy
 
