@@ -92,9 +92,9 @@ class FunctionRegistry:
         function = self.find(name_or_arn)
         if function is None:
             raise KeyError(f"no function {name_or_arn} in the template")
-        started = time.monotonic()
         error = None
         with self._lock, self._environment(function), self._output():
+            started = time.monotonic()  # after the lock: the handler's own time
             handler = self._handler(function)
             context = LambdaContext(function.name, function.arn, function.memory, function.timeout)
             try:

@@ -365,6 +365,7 @@ def build_plan(template_path: Path, *, endpoint: str, region: str, account_id: s
     root = template_path.parent
     cfn, local_paths = translate(load_sam_template(template_path), parameters or {}, region)
     resolver = Resolver(cfn, stack_name, region, account_id, parameters or {}, endpoint)
+    wire_arn_parameters(resolver, set(parameters or {}))
     plan = StackPlan(stack_name=stack_name, region=region, account_id=account_id,
                      parameters={k: v for k, v in resolver.parameters.items() if isinstance(v, str)})
     for logical_id, resource in cfn["Resources"].items():
@@ -381,6 +382,19 @@ def build_plan(template_path: Path, *, endpoint: str, region: str, account_id: s
             continue
         plan.outputs[name] = resolver.resolve(output["Value"])
     return plan
+
+
+def wire_arn_parameters(resolver: Resolver, given: set[str]) -> dict[str, str]:
+    """A parameter `{LogicalId}Arn` with an empty default, naming a resource of the same template, gets that
+    resource's ARN (e.g. ClaimFlowStateMachineArn -> ClaimFlowStateMachine): blocks of the template that
+    were written apart, joined by a parameter, are joined locally as a deployment would join them."""
+    wired = {}
+    for name, spec in (resolver.cfn.get("Parameters") or {}).items():
+        target = name[:-3] if name.endswith("Arn") else None
+        if name in given or spec.get("Default") != "" or target not in resolver.resources:
+            continue
+        wired[name] = resolver.parameters[name] = resolver.get_att(target, "Arn")
+    return wired
 
 
 def _bucket(plan, resolver, logical_id, properties, root, local_paths):
