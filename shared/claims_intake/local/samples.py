@@ -154,10 +154,10 @@ def all_samples() -> list[Sample]:
 def scan_samples() -> list[Sample]:
     return [
         Sample(
-            "uploads/1456700024/phc/nguyen-housing-sustainability.tif", "CMS-1500, 200-dpi fax (TIFF G4)",
+            "uploads/1456700024/phc/nguyen-housing-sustainability.pdf", "CMS-1500, filled fillable PDF (typed in)",
             [invoice("BHP-CS-1104", "phc", "1456700024", "90000003C",
                      service("H2016", "U6", "2026-11-04", cost="386.00"), tar="TAR-PHC-1006")],
-            ["CLEAN"], writer=_scan("fax", "tiff", seed=11),
+            ["CLEAN"], writer=_fillable,
             why=["D-SNP at Partnership: the CS claim"]),
         Sample(
             "uploads/1456700024/phc/scott-tenancy-scan.pdf", "CMS-1500, office scan (PDF)",
@@ -173,6 +173,13 @@ def scan_samples() -> list[Sample]:
             ["REJECTED"], writer=_scan("photocopy", "pdf", seed=12),
             why=["missing / invalid elements: NPI 1456700017 fails its check digit"]),
     ]
+
+
+def _fillable(sample: Sample, path: Path) -> None:
+    """The CMS-1500 typed into the fillable PDF and saved (what a provider's billing software sends)."""
+    from ..testdata.scans import fill_form
+
+    path.write_bytes(fill_form(scan_sample(sample.claims[0]).pages[0]))
 
 
 def _scan(profile: str, file_format: str, seed: int) -> Callable[[Sample, Path], None]:
