@@ -7,6 +7,7 @@ See docs/local.md.
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -38,6 +39,7 @@ def run(args) -> int:
     from ..local.stack import LocalStack
     from ..local.web import WebServer
 
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
     console = Console(file=sys.stdout)  # keeps this stream while handlers' output goes to --logs
     stack = LocalStack(host=args.host, port=args.port, function_log=args.logs).start()
     web = None
@@ -50,7 +52,7 @@ def run(args) -> int:
         console.print(f"Local AWS endpoint: [bold]{stack.endpoint}[/] (region {stack.region}, any credentials)")
         console.print(f"Upload bucket:      [bold]{bucket}[/]")
         for logical_id, name in sorted(stack.plan.physical_names().items()):
-            console.print(f"  {logical_id:<28} {name}")
+            console.print(f"  {logical_id:<28} {name}", soft_wrap=True)
         console.print(f"Functions' logs:    {args.logs}")
         if web:
             console.print(f"Staff page and API: [bold]{web.url}[/]")
@@ -73,6 +75,10 @@ def run(args) -> int:
     return 0
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def _watch(console, stack, store) -> None:
     from ..local import demo
 
@@ -85,5 +91,5 @@ def _watch(console, stack, store) -> None:
                 for c in claims if c is not None)
             if reported.get(key) != state:
                 reported[key] = state
-                console.print(f"{time.strftime('%H:%M:%S')} {key}: {state}")
+                console.print(f"{time.strftime('%H:%M:%S')} {key}: {state}", soft_wrap=True)
         time.sleep(1)
