@@ -106,3 +106,10 @@ def test_cli_check_bad_input_is_a_clear_error(tmp_path, capsys):
     assert main(["check", str(bad), "--reference", str(SAMPLES)]) == 2
     assert "no 'claims' list" in capsys.readouterr().err
     assert main(["check", str(bad), "--reference", str(tmp_path)]) == 2
+
+
+def test_cli_check_unreadable_upload_reports_the_intake_error(tmp_path, capsys):
+    empty = tmp_path / "invoice.xlsx"
+    empty.write_bytes(b"")
+    assert main(["check", str(empty), "--reference", str(SAMPLES), "--format", "json"]) == 2
+    assert json.loads(capsys.readouterr().out)["errors"][0]["code"] == "empty_file"

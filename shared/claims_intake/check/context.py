@@ -14,10 +14,11 @@ from typing import Any, NamedTuple
 
 from ..catalog import TELEHEALTH, Combination, PlanProfile, dhcs_catalog, plans_data
 from ..model import Claim, ServiceLine
-from ..reference.model import Authorization, EligibilitySpan, HistoryLine, HistorySource, ReferenceSource
+from ..reference.model import Authorization, EligibilitySpan, HistoryLine, HistorySource, Provider, ReferenceSource
 from .result import Category, Finding, Severity
 
 CENTS = Decimal("0.01")
+_UNSET = object()
 COUNTING_STATUSES = frozenset({"PAYABLE", "PENDING"})
 
 
@@ -152,7 +153,7 @@ class LineContext:
         return self.line.unit_count if self.line.unit_count is not None else Decimal(1)
 
     def denied(self) -> bool:
-        return any(f.severity == Severity.DENY for f in self.findings)
+        return bool(self.findings) and any(f.severity is Severity.DENY for f in self.findings)
 
 
 @dataclass
@@ -168,14 +169,19 @@ class CheckContext:
     prior: list[HistoryLine] = field(default_factory=list)  # member history (every status), not this claim's
     _eligibility: list[EligibilitySpan] | None = None
     _authorizations: list[Authorization] | None = None
+    _provider: Any = None
 
-    @property
-    def plan_id(self) -> str:
-        return self.profile.plan_id
+    def __post_init__(self) -> None:
+        self.plan_id: str = self.profile.plan_id  # read by nearly every rule: a plain attribute
+        self.member: str = self.claim.member_cin or ""
+        self._provider = _UNSET
 
-    @property
-    def member(self) -> str:
-        return self.claim.member_cin or ""
+    def provider(self) -> Provider | None:
+        """The billing provider's roster entry (looked up once per claim)."""
+        if self._provider is _UNSET:
+            npi = self.claim.billing_provider_npi
+            self._provider = self.reference.provider(npi) if npi else None
+        return self._provider
 
     def eligibility(self) -> list[EligibilitySpan]:
         if self._eligibility is None:

@@ -60,13 +60,15 @@ def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: Referen
         known = lc.combination is not None
         for name, function, needs_combination in LINE_RULE_TABLE:
             if known or not needs_combination:
-                for issue in function(ctx, lc):
-                    lc.findings.append(_finding(issue, name, lc.number))
-        payable = not claim_denied and not lc.denied() and lc.combination is not None
+                found = function(ctx, lc)
+                if found is not None:
+                    _collect(name, found, lc.findings, lc.number)
+        accepted = known and not lc.denied()
+        payable = accepted and not claim_denied
         allowed = _allowed_amount(ctx, lc) if payable else ZERO
-        if not lc.denied() and lc.combination is not None:
+        if accepted:
             ctx.count_line(lc, allowed)
-        line_results.append(LineResult.model_construct(
+        line_results.append(LineResult(
             line_number=lc.line.line_number or lc.number,
             disposition=LineDisposition.PAYABLE if payable else LineDisposition.DENIED,
             allowed_amount=allowed, findings=lc.findings))
@@ -75,7 +77,7 @@ def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: Referen
     if disposition is ClaimDisposition.REJECTED:
         for result in line_results:
             result.disposition, result.allowed_amount = LineDisposition.DENIED, ZERO
-    return CheckResult.model_construct(claim=claim, plan=profile.plan_id, disposition=disposition,
+    return CheckResult(claim=claim, plan=profile.plan_id, disposition=disposition,
                                        findings=findings, lines=line_results)
 
 
@@ -167,7 +169,7 @@ def _unknown_payer(claim: Claim) -> CheckResult:
                       cite=UNKNOWN_PAYER_CITE, rule="resolve_plan")
     lines = [LineResult(line_number=line.line_number or n, disposition=LineDisposition.DENIED)
              for n, line in enumerate(claim.lines, start=1)]
-    return CheckResult.model_construct(claim=claim, plan="", disposition=ClaimDisposition.REJECTED,
+    return CheckResult(claim=claim, plan="", disposition=ClaimDisposition.REJECTED,
                                        findings=[finding], lines=lines)
 
 
@@ -181,13 +183,16 @@ def _line_context(profile: PlanProfile, line, number: int) -> LineContext:
                        key=key)
 
 
-def _collect(rule_name: str, issues, into: list[Finding], line_number: int | None) -> None:
-    for issue in issues:
+def _collect(rule_name: str, found, into: list[Finding], line_number: int | None) -> None:
+    """A rule returns None, one Issue, or an iterable of Issues (a generator when it may find several)."""
+    if found is None:
+        return
+    for issue in (found,) if isinstance(found, Issue) else found:
         into.append(_finding(issue, rule_name, line_number))
 
 
 def _finding(issue: Issue, rule_name: str, line_number: int | None) -> Finding:
-    return Finding.model_construct(category=issue.category, severity=issue.severity, element=issue.element,
+    return Finding(category=issue.category, severity=issue.severity, element=issue.element,
                                    line=line_number, message=issue.message, cite=issue.cite, rule=issue.rule or rule_name)
 
 
