@@ -311,6 +311,8 @@ class _SheetReader:
 
     def _finish(self) -> None:
         claims = list(self.claims.values())
+        if not claims:
+            self._error("no_rows", "the sheet has a header row but no invoice rows under it.", row=self.map.header_row)
         self._invoice_amount_from_total_row(claims)
         for claim in claims:
             if not claim.lines:
