@@ -37,12 +37,18 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples" / "reference"
 REGION = "us-west-2"
 FUNCTION_NAME = "claims-intake-flow-tasks-test"
-BUCKET = "claims-intake-letters-test"
+BUCKET = "claims-intake-test"  # the uploads bucket: letters/ and rfi/ live beside uploads/
 WAITING = {"WAITING_RFI", "WAITING_REVIEW"}
 FINAL = {"REJECTED", "CLOSED"}
 
 
-def flow_resources() -> tuple[dict[str, Any], dict[str, Any]]:
+def stop_running(sfn, state_machine_arn: str) -> None:
+    """Stop executions still waiting: their threads outlive the test and would call the next test's mock."""
+    for execution in sfn.list_executions(stateMachineArn=state_machine_arn, statusFilter="RUNNING")["executions"]:
+        sfn.stop_execution(executionArn=execution["executionArn"])
+
+
+def flow_resources() -> tuple[dict[str, Any], dict[str, Any]]:  # noqa: D401
     """The template's state machine and flow task function resources."""
     resources = load_template()["Resources"]
     machine = resources["ClaimFlowStateMachine"]["Properties"]
@@ -50,12 +56,12 @@ def flow_resources() -> tuple[dict[str, Any], dict[str, Any]]:
     return machine, function
 
 
-def load_app():
-    """functions/flow_tasks/app.py imported by path, as Lambda would find it from CodeUri + Handler."""
-    _, function = flow_resources()
+def load_app(logical_id: str = "FlowTasksFunction"):
+    """A function's app.py imported by path, as Lambda would find it from the template's CodeUri + Handler."""
+    function = load_template()["Resources"][logical_id]["Properties"]
     module_file, handler = function["Handler"].split(".")
     path = ROOT / function["CodeUri"] / f"{module_file}.py"
-    spec = importlib.util.spec_from_file_location("flow_tasks_app", path)
+    spec = importlib.util.spec_from_file_location(f"{logical_id}_app", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module, getattr(module, handler)
@@ -81,6 +87,24 @@ class FlowStack:
     notices_url: str
     state_machine_arn: str
     lambdas: InProcessLambda
+    rfi_uploads_url: str
+    rfi_upload_handler: Any
+
+    def provider_uploads(self, key: str, body: bytes = b"%PDF-1.4 answer") -> dict[str, Any]:
+        """A provider puts a file in the bucket; S3 notifies the RFI queue; the RFI upload Lambda gets the batch."""
+        self.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+        messages = self.sqs.receive_message(QueueUrl=self.rfi_uploads_url, MaxNumberOfMessages=10,
+                                            WaitTimeSeconds=1).get("Messages", [])
+        assert messages, "S3 sent no notification for the upload"
+        event = {"Records": [{
+            "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"], "attributes": {},
+            "messageAttributes": {}, "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-west-2:123456789012:rfi-uploads", "awsRegion": REGION} for m in messages]}
+        return self.rfi_upload_handler(event, self.lambdas_context())
+
+    def lambdas_context(self):
+        from claims_intake.local.inprocess_lambda import LambdaContext
+        return LambdaContext(function_name="rfi-upload", invoked_function_arn=self.lambdas.arn("rfi-upload"))
 
     def submit(self, claim, plan: str) -> str:
         """What intake does: check the claim, store it, start its flow. Returns the claim id."""
@@ -170,14 +194,22 @@ def flow(request, monkeypatch):
         notices_url = sqs.create_queue(QueueName="notices-test")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=notices_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        rfi_uploads_url = sqs.create_queue(QueueName="rfi-uploads")["QueueUrl"]
+        rfi_queue_arn = sqs.get_queue_attributes(QueueUrl=rfi_uploads_url,
+                                                 AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        s3.put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={"QueueConfigurations": [
+            {"QueueArn": rfi_queue_arn, "Events": ["s3:ObjectCreated:*"],
+             "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "rfi/"}]}}}]})
+        sqs.purge_queue(QueueUrl=rfi_uploads_url)  # S3's test event
 
         for name, value in {"CLAIMS_TABLE": tables.claims, "REFERENCE_TABLE": tables.reference,
-                            "LETTERS_BUCKET": BUCKET, "NOTICES_TOPIC_ARN": topic,
+                            "LETTERS_BUCKET": BUCKET, "NOTICE_TOPIC_ARN": topic,
                             "RFI_RESPONSE_WINDOW": options["rfi_window"],
                             "REVIEW_RESPONSE_WINDOW": options["review_window"],
                             "MAX_RFI_ROUNDS": options["max_rounds"]}.items():
             monkeypatch.setenv(name, value)
         app, handler = load_app()
+        rfi_app, rfi_handler = load_app("RfiUploadFunction")
         lambdas = InProcessLambda({FUNCTION_NAME: handler}, region=REGION)
         with lambdas:
             sfn = boto3.client("stepfunctions", region_name=REGION)
@@ -185,5 +217,8 @@ def flow(request, monkeypatch):
                 name="claims-intake-flow-test", definition=definition(lambdas.arn(FUNCTION_NAME)),
                 roleArn="arn:aws:iam::123456789012:role/claims-intake-flow")["stateMachineArn"]
             yield FlowStack(store=ClaimStore(tables, client=dynamodb), sfn=sfn, s3=s3, sqs=sqs,
-                            notices_url=notices_url, state_machine_arn=machine_arn, lambdas=lambdas)
+                            notices_url=notices_url, state_machine_arn=machine_arn, lambdas=lambdas,
+                            rfi_uploads_url=rfi_uploads_url, rfi_upload_handler=rfi_handler)
+            stop_running(sfn, machine_arn)
         app.tasks.cache_clear()
+        rfi_app.clients.cache_clear()

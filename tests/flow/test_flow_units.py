@@ -2,7 +2,6 @@
 
 import json
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import boto3
 import pytest
@@ -80,7 +79,7 @@ def test_the_template_deploys_this_asl_with_the_function_substituted():
     assert machine["Logging"]["IncludeExecutionData"] is False  # claim state never reaches the logs
     assert (ROOT / function["CodeUri"] / "app.py").exists()
     env = function["Environment"]["Variables"]
-    assert {"LETTERS_BUCKET", "NOTICES_TOPIC_ARN", "RFI_RESPONSE_WINDOW", "REVIEW_RESPONSE_WINDOW",
+    assert {"LETTERS_BUCKET", "NOTICE_TOPIC_ARN", "RFI_RESPONSE_WINDOW", "REVIEW_RESPONSE_WINDOW",
             "MAX_RFI_ROUNDS", "CLAIMS_TABLE", "REFERENCE_TABLE"} <= set(env)
 
 

@@ -1,4 +1,5 @@
-"""Rule registration: each rule is a small generator function yielding `Issue`s.
+"""Rule registration: each rule is a small function returning None or one `Issue`, or, when it may
+find several, a generator yielding them (plain returns keep the hot path cheap: most rules find nothing).
 
 `@claim_rule` rules take the `CheckContext`; `@line_rule` rules take the context and one
 `LineContext` (by default only once the line's code + modifier is known to the catalog).
@@ -16,7 +17,7 @@ from .context import Issue
 @dataclass(frozen=True)
 class Rule:
     name: str
-    function: Callable[..., Iterable[Issue]]
+    function: Callable[..., Issue | Iterable[Issue] | None]
     needs_combination: bool = True
 
 

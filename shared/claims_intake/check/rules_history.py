@@ -24,12 +24,11 @@ def duplicate_invoice(ctx: CheckContext):
         return
     for prior in ctx.prior:
         if prior.invoice_number == claim.invoice_number and prior.provider_npi == claim.billing_provider_npi:
-            yield Issue(Category.DUPLICATE, Severity.DENY,
-                        f"Invoice {claim.invoice_number} from this provider is already on file (claim {prior.claim_id or 'on file'}): "
-                        "do not resubmit; to correct it, send a corrected claim with the original claim's control number.",
-                        "000 Claims Submission Policy / Clean Claims; 003: claims and encounters reported once",
-                        "invoice_number")
-            return
+            return Issue(Category.DUPLICATE, Severity.DENY,
+                         f"Invoice {claim.invoice_number} from this provider is already on file (claim {prior.claim_id or 'on file'}): "
+                         "do not resubmit; to correct it, send a corrected claim with the original claim's control number.",
+                         "000 Claims Submission Policy / Clean Claims; 003: claims and encounters reported once",
+                         "invoice_number")
 
 
 @line_rule
@@ -41,19 +40,23 @@ def duplicate_service(ctx: CheckContext, lc: LineContext):
     billed = lc.line.combination
     for counted in ctx.counted:
         if counted.combination == billed and counted.start == lc.start and counted.end == end:
-            yield Issue(Category.DUPLICATE, Severity.DENY,
-                        f"Line {lc.number}: {billed} on {lc.start:%m/%d/%Y} for this member is already billed"
-                        f"{' (invoice ' + counted.invoice_number + ')' if counted.invoice_number else ''}.",
-                        "000 ECM Outreach and Core Services: claims history is reviewed for services already paid",
-                        "procedure_code")
-            return
+            return Issue(Category.DUPLICATE, Severity.DENY,
+                         f"Line {lc.number}: {billed} on {lc.start:%m/%d/%Y} for this member is already billed"
+                         f"{' (invoice ' + counted.invoice_number + ')' if counted.invoice_number else ''}.",
+                         "000 ECM Outreach and Core Services: claims history is reviewed for services already paid",
+                         "procedure_code")
 
 
 @line_rule
 def plan_limits(ctx: CheckContext, lc: LineContext):
-    if lc.start is None:
-        return
-    for limit in limits_by_combination(ctx.plan_id).get(lc.combination.key, ()):
+    limits = limits_by_combination(ctx.plan_id).get(lc.key)
+    if not limits or lc.start is None:
+        return None
+    return list(_apply_limits(ctx, lc, limits))
+
+
+def _apply_limits(ctx: CheckContext, lc: LineContext, limits):
+    for limit in limits:
         check = LIMITS.get(limit["rule"])
         if check is None:
             raise KeyError(f"plans.yaml limit rule '{limit['rule']}' has no check function")
@@ -66,7 +69,7 @@ def _deny(lc: LineContext, message: str, limit, category=Category.FREQUENCY, ele
 
 
 def _others(ctx: CheckContext, limit):
-    return ctx.counted_in(limit["combos"])
+    return ctx.counted_in(limit["combo_set"])
 
 
 def once_per_month_group(ctx, lc, limit):

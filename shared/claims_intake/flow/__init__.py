@@ -6,6 +6,7 @@
                                        recheck, send_rejection, finalize, record_error)
     flow.start.start_flow              intake starts the flow for a stored claim
     flow.start.answer_from_upload      a provider's rfi/{claim}/ upload answers the open RFI
+                                       (functions/rfi_upload/app.py: S3 -> SQS -> this)
 
 Design, diagram and configuration: docs/flow.md.
 """
@@ -17,7 +18,7 @@ import boto3
 from ..store import ClaimStore, Tables
 from .checker import StoreChecker
 from .config import FlowConfig, due_after, parse_duration, seconds_until  # noqa: F401
-from .start import answer_from_upload, execution_name, rfi_upload_claim_id, start_flow  # noqa: F401
+from .start import answer_from_upload, execution_name, rfi_upload_claim_id, s3_objects, start_flow  # noqa: F401
 from .tasks import FlowTasks, InvalidFlowInput  # noqa: F401
 
 

@@ -1,7 +1,7 @@
 """Flow configuration from the environment (template.yaml sets it; tests set seconds instead of days).
 
     LETTERS_BUCKET          S3 bucket for letters (keys under letters/)
-    NOTICES_TOPIC_ARN       SNS topic for provider/staff notices (optional: no notice when unset)
+    NOTICE_TOPIC_ARN       SNS topic for provider/staff notices (optional: no notice when unset)
     RFI_RESPONSE_WINDOW     how long a provider has to answer an RFI: "30d", "12h", "45m", "20s" or seconds
     REVIEW_RESPONSE_WINDOW  how long staff have to verify low-confidence OCR values before the item is overdue
     MAX_RFI_ROUNDS          how many RFI letters one claim may get before it is rejected as undecidable
@@ -59,7 +59,7 @@ class FlowConfig:
             raise ValueError("MAX_RFI_ROUNDS must be at least 1")
         return cls(
             letters_bucket=bucket,
-            topic_arn=env.get("NOTICES_TOPIC_ARN") or None,
+            topic_arn=env.get("NOTICE_TOPIC_ARN") or None,
             rfi_window=parse_duration(env.get("RFI_RESPONSE_WINDOW", "30d")),
             review_window=parse_duration(env.get("REVIEW_RESPONSE_WINDOW", "3d")),
             max_rfi_rounds=rounds,

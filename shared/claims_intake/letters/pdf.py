@@ -10,7 +10,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
-from reportlab.platypus import HRFlowable, ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import HRFlowable, ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from .compose import LetterContent
 
@@ -69,7 +69,7 @@ def _story(letter: LetterContent) -> list:
         story.append(_p(heading, SECTION))
         story.append(ListFlowable(
             [ListItem([_p(f"{item.where}: {item.text}"), _p(f"Rule: {item.cite}", SMALL)], leftIndent=14)
-             for item in letter.items], bulletType="1", start="1", leftIndent=14, bulletFontSize=9))
+             for item in letter.items], bulletType="1", start="1", bulletFormat="%s.", leftIndent=16, bulletFontSize=10))
     if letter.denied_lines:
         story.append(_p("Denied services", SECTION))
         rows = [[_p(h, CELL) for h in ("Line", "Dates of service", "Service", "Billed", "Allowed", "Reason", "Rationale")]]
