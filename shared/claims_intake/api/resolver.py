@@ -24,6 +24,8 @@ from .auth import Caller, Forbidden, Unauthorized, caller_from_event
 logger = Logger(child=True)
 
 # The page is served from its own origin (CloudFront) in AWS; locally from the same origin as the API.
+# The token travels in the Authorization header, never a cookie, so allowing any origin exposes nothing
+# to a page that has no token; set STAFF_SITE_ORIGIN to pin the page's origin.
 CORS = CORSConfig(allow_origin=os.environ.get("STAFF_SITE_ORIGIN", "*"), allow_headers=["Authorization"])
 # A response that does not match its model is our bug: 500, not a 422 blamed on the caller.
 app = APIGatewayRestResolver(enable_validation=True, cors=CORS, response_validation_error_http_code=500)
