@@ -241,3 +241,15 @@ def test_payment_targets_count_finalized_clean_claims(services, clock):
 def test_me(services):
     assert call("GET", "/api/me")[1] == {"user": "maria.staff", "groups": ["staff"], "staff": True, "provider_npi": None}
     assert call("GET", "/api/me", claims=provider_claims(NPI_A))[1]["provider_npi"] == NPI_A
+
+
+def test_the_scan_is_found_where_intake_recorded_it():
+    from claims_intake.api.service import scan_location
+    from claims_intake.store import upload_id
+
+    assert scan_location(upload_id("b", "uploads/1/a b#1.pdf", "v1"), "other") == {
+        "Bucket": "b", "Key": "uploads/1/a b#1.pdf", "VersionId": "v1"}
+    assert scan_location(upload_id("b", "uploads/1/x.pdf", None, '"abc"'), None) == {"Bucket": "b", "Key": "uploads/1/x.pdf"}
+    assert scan_location(upload_id("b", "uploads/1/x.pdf", None), None) == {"Bucket": "b", "Key": "uploads/1/x.pdf"}
+    assert scan_location("uploads/1/x.pdf", "uploads-bucket") == {"Bucket": "uploads-bucket", "Key": "uploads/1/x.pdf"}
+    assert scan_location(None, "uploads-bucket") is None

@@ -107,7 +107,6 @@ CLAIM_FIELDS: dict[str, tuple[str, ...]] = {
     "member_last_name": ("pt_name",), "member_first_name": ("pt_name",),
     "member_dob": ("birth_mm", "birth_dd", "birth_yy"),
     "member_address": ("pt_street",), "member_city": ("pt_city",), "member_zip": ("pt_zip",),
-    "member_homeless_indicator": ("pt_street",),
     "billing_provider_tin": ("tax_id",),
     "medical_record_number": ("pt_account",), "invoice_number": ("pt_account",),
     "invoice_amount": ("t_charge",), "invoice_date": ("physician_date",),
@@ -118,8 +117,13 @@ CLAIM_FIELDS: dict[str, tuple[str, ...]] = {
     "billing_provider_city": ("doc_location",), "billing_provider_state": ("doc_location",),
     "billing_provider_zip": ("doc_location",), "billing_provider_phone": ("doc_phone area", "doc_phone"),
 }
-# Payer name and id: the carrier block or box 11c, whichever the provider filled.
-PAYER_FIELDS = {"carrier": ("insurance_name", "insurance_address"), "11c": ("ins_plan_name",)}
+# Values whose box depends on where the OCR found them: the payer in the carrier block or box 11c;
+# the homeless indicator derived from a Z59.0 diagnosis (box 21) or the patient's address (box 5).
+BOX_FIELDS = {
+    "payer_name": {"carrier": ("insurance_name", "insurance_address"), "11c": ("ins_plan_name",)},
+    "member_homeless_indicator": {"21": tuple(f"diagnosis{n}" for n in range(1, 13)), "5": ("pt_street",)},
+}
+BOX_FIELDS["primary_payer_id"] = BOX_FIELDS["payer_name"]
 LINE_FIELDS: dict[str, tuple[str, ...]] = {
     "service_start_date": ("sv{n}_mm_from", "sv{n}_dd_from", "sv{n}_yy_from"),
     "service_end_date": ("sv{n}_mm_end", "sv{n}_dd_end", "sv{n}_yy_end"),
@@ -137,8 +141,8 @@ def cms1500_box(element: str, box: str | None) -> BoxGeometry | None:
     """Where `element` sits on the CMS-1500 template; line elements by the row in their box label."""
     from ..cms1500.template import PAGE_HEIGHT_PT, PAGE_WIDTH_PT, text_boxes
 
-    if element in ("payer_name", "primary_payer_id"):
-        names = PAYER_FIELDS.get(box or "", ())
+    if element in BOX_FIELDS:
+        names = BOX_FIELDS[element].get(box or "", ())
     elif element in LINE_FIELDS:
         row = LINE_ROW.search(box or "")
         names = tuple(name.format(n=row.group(1)) for name in LINE_FIELDS[element]) if row else ()

@@ -175,11 +175,30 @@ def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) ->
     return values
 
 
+def scan_location(upload_key: str | None, default_bucket: str | None) -> dict[str, str] | None:
+    """Where the claim's original upload is: intake records `s3://bucket/key?versionId=...` (the very
+    version it read, store.records.upload_id); a plain key is in the uploads bucket."""
+    if not upload_key:
+        return None
+    if upload_key.startswith("s3://"):
+        # Written unquoted (store.records.upload_id): split by hand, the key may hold any character.
+        bucket, _, rest = upload_key.removeprefix("s3://").partition("/")
+        key, marker, version = rest.rpartition("?versionId=")
+        if not marker:
+            key = rest.rpartition("?etag=")[0] or rest
+        location = {"Bucket": bucket, "Key": key}
+        if marker:
+            location["VersionId"] = version
+        return location
+    return {"Bucket": default_bucket, "Key": upload_key} if default_bucket else None
+
+
 def _scan_bytes(services: Services, stored: StoredClaim) -> bytes | None:
-    if not stored.upload_key or not services.uploads_bucket:
+    location = scan_location(stored.upload_key, services.uploads_bucket)
+    if location is None:
         return None
     try:
-        return services.s3.get_object(Bucket=services.uploads_bucket, Key=stored.upload_key)["Body"].read()
+        return services.s3.get_object(**location)["Body"].read()
     except ClientError:
         return None
 

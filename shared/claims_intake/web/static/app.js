@@ -157,7 +157,7 @@ function renderQueue() {
     el("td", {}, el("div", { class: "strong" }, item.invoice_number || item.claim_id), el("div", { class: "muted small" }, item.claim_id)),
     el("td", {}, (item.plan || "").toUpperCase()),
     el("td", { class: "mono" }, item.provider_npi || "–"),
-    el("td", { class: "reason" }, item.reason || ""),
+    el("td", { class: "reason", title: item.reason || "" }, el("div", { class: "clamp" }, item.reason || "")),
     el("td", { title: `opened ${item.opened_at}` }, duration(item.age.hours)),
     el("td", {}, dueCell(item)),
     el("td", {}, cleanClockCell(item.clean_claim_clock)),
@@ -241,10 +241,12 @@ function renderActions() {
 }
 
 function valueInput(entry, value) {
-  const input = el("input", { value: value ?? "", "data-element": entry.element, "data-line": entry.line ?? "", class: "value-input" });
+  const text = value === null || value === undefined ? "" : String(value);
+  const input = el("input", { "data-element": entry.element, "data-line": entry.line ?? "", class: "value-input", title: text });
+  input.value = text;
   const save = el("button", { class: "small-button", hidden: true, title: "Save the corrected value (Enter)" }, "Save");
   const commit = () => correctValue(entry.element, entry.line, input.value);
-  input.addEventListener("input", () => { save.hidden = input.value === String(value ?? ""); });
+  input.addEventListener("input", () => { save.hidden = input.value === text; });
   input.addEventListener("keydown", (event) => { if (event.key === "Enter") { event.preventDefault(); commit(); } });
   save.addEventListener("click", commit);
   return [input, save];
@@ -286,7 +288,11 @@ function elementRows(entries, line, scanned, invalid, flagged) {
 function renderElements() {
   const claim = state.claim;
   const scanned = new Set((claim.values || []).map((v) => `${v.element}|${v.line ?? ""}`));
-  const flagged = new Set((claim.findings || []).filter((f) => f.element).map((f) => `${f.element}|${f.line ?? ""}`));
+  const flagged = new Set();
+  for (const f of (claim.findings || []).filter((f) => f.element)) {
+    if (f.line || !LINE_ELEMENTS.includes(f.element)) flagged.add(`${f.element}|${f.line ?? ""}`);
+    else for (const line of claim.lines || []) flagged.add(`${f.element}|${line.line_number}`);  // a line element, line not said
+  }
   const head = elementRows(Object.entries(claim.elements || {}), null, scanned, claim.invalid || {}, flagged);
   const rows = [...head.rows];
   let hidden = head.hidden;
