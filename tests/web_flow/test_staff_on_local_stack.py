@@ -116,3 +116,38 @@ def test_review_of_a_scanned_claim_verified_on_the_local_stack(local_stack, page
     expect(page.locator("#queue-table tbody tr", has_text="BHP-TS-1014")).to_have_count(0)
     stored = store.require_claim(item.claim_id)
     assert stored.disposition.value != "REVIEW" and stored.status in ("CLOSED", "WAITING_RFI", "REJECTED")
+
+
+@pytest.mark.slow
+def test_development_tokens_through_the_local_api_gateway(local_stack):
+    """The stack's API Gateway emulator turns the page's development tokens into authorizer claims."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    stack, store, url = local_stack
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:  # the spreadsheet's claims, once intake has stored them
+        mine = {c.get("invoice_number"): c["claim_id"] for c in store.list_claims("1456700024")[0]}
+        if "BHP-2026-0415" in mine:
+            break
+        time.sleep(0.5)
+    claim_id = mine["BHP-2026-0415"]
+
+    def get(path, token):
+        request = urllib.request.Request(url + path, headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    assert get("/api/me", "dev-staff")[1]["staff"] is True
+    status, me = get("/api/me", "dev-provider-1456700024")
+    assert status == 200 and me == {"user": "provider-1456700024", "groups": [], "staff": False,
+                                    "provider_npi": "1456700024"}
+    assert get(f"/api/claims/{claim_id}", "dev-provider-1456700024")[0] == 200
+    assert get(f"/api/claims/{claim_id}", "dev-provider-1456700016")[0] == 404
+    for status_name in ("OPEN", "ANSWERED"):
+        query = f"/api/queue?queue=RFI&status={status_name}"
+        assert get(query, "dev-provider-1456700016")[1]["items"] == []
