@@ -11,7 +11,6 @@ import os
 from datetime import date
 from typing import Annotated
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, Field
@@ -20,8 +19,6 @@ from ..store.claims import ClaimNotFound, ConcurrentUpdate, QueueItemNotFound
 from . import service
 from .views import ClaimView, Me, Metrics, QueueItemView, QueuePage
 from .auth import Caller, Forbidden, Unauthorized, caller_from_event
-
-logger = Logger(child=True)
 
 # The page is served from its own origin (CloudFront) in AWS; locally from the same origin as the API.
 # The token travels in the Authorization header, never a cookie, so allowing any origin exposes nothing

@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from ..check.result import FINAL_DISPOSITIONS
 from ..clocks import CleanClaim, CleanClaimClock, as_date, payment_targets
-from ..store.claims import ClaimStore
+from ..store.claims import ClaimStore, QueueItemNotOpen
 from ..store.records import QueueItem, QueueStatus, StoredClaim
 from .auth import Caller
 from PIL import Image
@@ -83,8 +83,7 @@ def queue_item_view(item: QueueItem, services: Services, received: str | None = 
     age_hours = _hours_between(item.opened_at, now)
     due_hours = -_hours_between(item.due, now)
     view["age"] = {"hours": round(age_hours, 1), "days": int(age_hours // 24)}
-    view["due_in"] = {"hours": round(due_hours, 1), "days": int(due_hours // 24) if due_hours >= 0 else -int(-due_hours // 24),
-                      "overdue": due_hours < 0}
+    view["due_in"] = {"hours": round(due_hours, 1), "days": int(due_hours / 24), "overdue": due_hours < 0}
     if received and item.plan:
         view["clean_claim_clock"] = CleanClaimClock.for_plan(item.plan, received, services.today()).to_output()
     return view
@@ -325,8 +324,6 @@ def reject(services: Services, caller: Caller, claim_id: str, item_id: str, reas
 
 def _close_and_resume(services: Services, caller: Caller, claim_id: str, item_id: str, status: str,
                       resolution: dict[str, Any]) -> dict[str, Any]:
-    from ..store.claims import QueueItemNotOpen
-
     try:
         item = services.store.close_queue_item(claim_id, item_id, caller.user, resolution, status=status,
                                                note=resolution.get("note") or resolution.get("reason"))
