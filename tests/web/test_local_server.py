@@ -87,3 +87,18 @@ def test_the_module_level_app_builds_its_services_from_the_environment(aws, monk
         assert resolver.services().uploads_bucket == "local-uploads"
     finally:
         resolver.use_services(None)
+
+
+def test_parallel_requests_each_get_their_own_answer(site, services):
+    """The page asks for the queue and the metrics at once; each answer must match its own route."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    queued(services, "C-1")
+    paths = ["/api/queue", "/api/metrics", "/api/me", "/api/claims/C-1?crops=false"] * 6
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda path: fetch(site + path, token="dev-staff"), paths))
+    for path, (status, _, body) in zip(paths, answers):
+        assert status == 200, (path, body[:300])
+        data = json.loads(body)
+        key = {"/api/queue": "items", "/api/metrics": "payment_targets", "/api/me": "user"}.get(path, "claim_id")
+        assert key in data, (path, data)

@@ -78,6 +78,9 @@ def make_wsgi_app(services=None, dev_token: str | None = None) -> Callable:
     if services is not None:
         resolver.use_services(services)
     config = json.dumps({"apiRoot": "", "auth": "dev", "devToken": dev_token or dev_staff_token()}).encode()
+    # One request at a time through the resolver, as one warm Lambda instance takes one event at a
+    # time: the resolver keeps the current event and route on itself (the page asks in parallel).
+    one_at_a_time = threading.Lock()
 
     def application(environ, start_response):
         path = environ.get("PATH_INFO", "/")
@@ -87,7 +90,8 @@ def make_wsgi_app(services=None, dev_token: str | None = None) -> Callable:
             except ValueError as problem:
                 return _respond(start_response, 413, {"Content-Type": "application/json"},
                                 json.dumps({"message": str(problem)}).encode())
-            result = resolver.app.resolve(event, _lambda_context())
+            with one_at_a_time:
+                result = resolver.app.resolve(event, _lambda_context())
             body = result.get("body") or ""
             raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
             headers = {k: v for k, v in (result.get("headers") or {}).items()}

@@ -5,6 +5,7 @@ const state = {
   config: null, token: null, me: null,
   queue: "RFI", items: [], nextToken: null, selected: -1,
   claim: null, item: null,
+  crops: new Map(),  // claim id -> (element|line -> crop): a scan does not change
 };
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -176,13 +177,38 @@ async function openItem(index) {
   await openClaim(item.claim_id, item.item_id);
 }
 
+const valueKey = (v) => `${v.element}|${v.line ?? ""}`;
+
 async function openClaim(claimId, itemId, keepMessage = false) {
-  const claim = await api(`/claims/${encodeURIComponent(claimId)}`);
+  // The claim first (fast), then the crops of its scan (the page is rendered and registered server side).
+  const claim = await api(`/claims/${encodeURIComponent(claimId)}?crops=false`);
+  const cached = state.crops.get(claimId);
+  for (const v of claim.values || []) Object.assign(v, cached ? cached.get(valueKey(v)) || {} : { loading: true });
   state.claim = claim;
   state.item = claim.queue_items.find((i) => i.item_id === itemId) || claim.queue_items.find((i) => i.status === "OPEN") || null;
   if (!keepMessage) $("#message").hidden = true;
   renderClaim();
   renderQueue();
+  if (!cached && (claim.values || []).length) loadCrops(claimId).catch(() => {});
+}
+
+async function loadCrops(claimId) {
+  const full = await api(`/claims/${encodeURIComponent(claimId)}`);
+  const crops = new Map((full.values || []).map((v) => [valueKey(v), { crop: v.crop, crop_problem: v.crop_problem, loading: false }]));
+  state.crops.set(claimId, crops);
+  if (!state.claim || state.claim.claim_id !== claimId) return;
+  for (const v of state.claim.values || []) Object.assign(v, crops.get(valueKey(v)) || {});
+  // Fill the scan cells in place: whatever staff are typing stays as it is.
+  for (const cell of document.querySelectorAll("#values-table td.crop")) {
+    const found = crops.get(cell.dataset.key);
+    if (found) cell.replaceChildren(cropContent({ ...found, element: cell.dataset.key.split("|")[0], raw: cell.dataset.raw }));
+  }
+}
+
+function cropContent(entry) {
+  if (entry.crop) return el("img", { src: entry.crop, alt: `scan of ${entry.element}` });
+  return el("span", { class: "muted small", title: entry.crop_problem || "" },
+    entry.raw ? `“${entry.raw}”` : "", entry.loading ? el("span", { class: "loading" }, " loading scan…") : "");
 }
 
 function renderClaim() {
@@ -263,8 +289,7 @@ function renderValues() {
     return el("tr", { class: low || entry.invalid ? "attention" : "" },
       el("td", {}, label(entry.element), entry.line ? el("div", { class: "muted small" }, `line ${entry.line}`) : "",
         el("div", { class: "muted small" }, `p${entry.page} · ${entry.box || ""}`)),
-      el("td", { class: "crop" }, entry.crop ? el("img", { src: entry.crop, alt: `scan of ${entry.element}` })
-        : el("span", { class: "muted small", title: entry.crop_problem || "" }, entry.raw ? `“${entry.raw}”` : "no crop")),
+      el("td", { class: "crop", "data-key": valueKey(entry), "data-raw": entry.raw ?? "" }, cropContent(entry)),
       el("td", {}, valueInput(entry, entry.invalid ?? shown(entry.value)), entry.invalid ? el("div", { class: "bad small" }, "could not be read as a valid value") : ""),
       el("td", { class: low ? "bad" : "muted" }, entry.confidence === null || entry.confidence === undefined ? "" : `${Math.round(entry.confidence * 100)}%`),
       el("td", {}, entry.corrected ? el("span", { class: "badge status", title: "corrected by staff" }, "corrected") : ""));
@@ -327,11 +352,10 @@ async function act(work, success) {
 
 async function correctValue(element, line, value) {
   const body = { element, value, ...(line ? { line: Number(line) } : {}) };
-  const key = (v) => `${v.element}|${v.line ?? ""}`;
   await act(async () => {
-    const crops = new Map((state.claim.values || []).map((v) => [key(v), v.crop]));
+    const crops = new Map((state.claim.values || []).map((v) => [valueKey(v), { crop: v.crop, crop_problem: v.crop_problem, loading: v.loading }]));
     const claim = await api(`/claims/${encodeURIComponent(state.claim.claim_id)}/values`, { method: "PATCH", body });
-    for (const v of claim.values || []) v.crop = crops.get(key(v)) ?? null;  // the scan did not change
+    for (const v of claim.values || []) Object.assign(v, crops.get(valueKey(v)) || {});  // the scan did not change
     state.claim = claim;
     state.item = claim.queue_items.find((i) => state.item && i.item_id === state.item.item_id) || state.item;
     renderClaim();
@@ -406,7 +430,6 @@ async function extendItem() {
 async function refreshAfterAction(resumed) {
   const claimId = state.claim.claim_id;
   const itemId = state.item && state.item.item_id;
-  const before = state.claim.disposition;
   await openClaim(claimId, itemId, true);
   await loadQueue();
   loadMetrics().catch(() => {});
@@ -415,7 +438,9 @@ async function refreshAfterAction(resumed) {
   for (let attempt = 0; attempt < 20; attempt++) {
     await new Promise((r) => setTimeout(r, 750));
     const claim = await api(`/claims/${encodeURIComponent(claimId)}?crops=false`);
-    const settled = claim.disposition !== before || (claim.status && !claim.status.startsWith("WAITING") && claim.status !== "CHECKED");
+    // Settled: decided (closed, rejected, or an error to look at), or waiting on a new item the flow opened.
+    const settled = ["CLOSED", "REJECTED", "ERROR"].includes(claim.status)
+      || (claim.status.startsWith("WAITING") && claim.queue_items.some((i) => i.status === "OPEN"));
     if (settled) {
       await openClaim(claimId, itemId, true);
       showMessage(`The claim is now ${claim.disposition} (${claim.status}).`);
