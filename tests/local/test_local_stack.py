@@ -55,6 +55,8 @@ def test_upload_drives_queue_handler_and_state_machine(stack):
     seen = _item(stack, "uploads/acme/claim one.pdf", "seen")
     assert seen["function"] == stack.physical_name("EchoFunction")
     assert seen["version"] == version
+    assert seen["raw_key"] == "uploads/acme/claim+one.pdf"  # URL-encoded as AWS does it, "/" kept
+    assert seen["sequencer"]
     assert seen["source_arn"].endswith(stack.physical_name("WorkQueue"))
     flow = _item(stack, "uploads/acme/claim one.pdf", "flow")
     assert flow["status"] == "DONE-BY-StepFunction"  # the Lambda task ran with the StepFunction's environment
@@ -130,3 +132,14 @@ def test_template_api_is_served_through_the_handler(stack, tmp_path):
             assert b"staff" in response.read()
     finally:
         server.stop()
+
+
+def test_serve_prints_the_endpoint_bucket_and_an_upload_command(capsys):
+    from claims_intake.cli import main
+
+    assert main(["serve", "--template", str(FIXTURE), "--port", "0", "--no-reference", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "Local AWS endpoint: http://127.0.0.1:" in out
+    assert "fixture-uploads-123456789012-dev" in out
+    assert "--endpoint-url http://127.0.0.1:" in out and "s3://fixture-uploads-123456789012-dev/uploads/" in out
+    assert "/api/items/{pk}" in out  # the template's API is served on the web port
