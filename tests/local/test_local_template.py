@@ -21,7 +21,8 @@ def test_sub_ref_and_getatt_resolve_to_physical_names_and_arns():
                          {"Stage": {"Type": "String", "Default": "dev"}})
     assert resolver.resolve({"Ref": "Queue"}) == "http://127.0.0.1:1/123456789012/q-dev"
     assert resolver.resolve({"Fn::GetAtt": ["Queue", "Arn"]}) == "arn:aws:sqs:us-west-2:123456789012:q-dev"
-    assert resolver.resolve({"Fn::Sub": "${Queue.QueueName}/${AWS::Region}/${!Literal}"}) == "q-dev/us-west-2/${Literal}"
+    sub = {"Fn::Sub": "${Queue.QueueName}/${AWS::Region}/${!Literal}"}
+    assert resolver.resolve(sub) == "q-dev/us-west-2/${Literal}"
     assert resolver.resolve({"Ref": "Topic"}).startswith("arn:aws:sns:us-west-2:123456789012:stack-Topic-")
     assert resolver.resolve({"Ref": "Topic"}) == resolver.resolve({"Ref": "Topic"})  # stable names
 

@@ -172,7 +172,8 @@ def wait_for_files(stack: LocalStack, store: ClaimStore, files: list[FileProgres
         time.sleep(interval)
 
 
-def summarize(stack: LocalStack, store: ClaimStore, files: list[FileProgress], out_dir: Path | None) -> list[FileSummary]:
+def summarize(stack: LocalStack, store: ClaimStore, files: list[FileProgress],
+              out_dir: Path | None) -> list[FileSummary]:
     """One entry per file, its claims in file order; letters downloaded to out_dir when given."""
     summaries = []
     for item in files:

@@ -134,7 +134,8 @@ def spreadsheet_samples() -> list[Sample]:
             writer=_spreadsheet("dhcs_template"),
             why=["Kaiser: eligible, authorized", "Kaiser: not eligible"]),
         Sample(
-            "uploads/1456700040/khs/kern-recovery-2026-10.xlsx", "title block, clerk headers, $ text (.xlsx), 2 invoices",
+            "uploads/1456700040/khs/kern-recovery-2026-10.xlsx",
+            "title block, clerk headers, $ text (.xlsx), 2 invoices",
             [invoice("KRH-2026-1101", "khs", "1456700040", "90000010K",
                      service("H0043", "U3", "2026-10-01", "2026-10-30", units="30", cost="100.00"),
                      tar="TAR-KHS-3001"),
