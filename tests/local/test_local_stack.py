@@ -98,14 +98,6 @@ def test_s3_lambda_configuration_invokes_the_function_in_process(stack):
                                         Key={"pk": {"S": "reference/kp/readme.txt"}, "sk": {"S": "direct"}})
 
 
-def test_environment_is_restored_after_stop():
-    import os
-    before = os.environ.get("AWS_ENDPOINT_URL")
-    with LocalStack(FIXTURE) as running:
-        assert os.environ["AWS_ENDPOINT_URL"] == running.endpoint
-    assert os.environ.get("AWS_ENDPOINT_URL") == before
-
-
 def test_template_api_is_served_through_the_handler(stack, tmp_path):
     import base64
     import urllib.request
@@ -132,14 +124,3 @@ def test_template_api_is_served_through_the_handler(stack, tmp_path):
             assert b"staff" in response.read()
     finally:
         server.stop()
-
-
-def test_serve_prints_the_endpoint_bucket_and_an_upload_command(capsys):
-    from claims_intake.cli import main
-
-    assert main(["serve", "--template", str(FIXTURE), "--port", "0", "--no-reference", "--once"]) == 0
-    out = capsys.readouterr().out
-    assert "Local AWS endpoint: http://127.0.0.1:" in out
-    assert "fixture-uploads-123456789012-dev" in out
-    assert "--endpoint-url http://127.0.0.1:" in out and "s3://fixture-uploads-123456789012-dev/uploads/" in out
-    assert "/api/items/{pk}" in out  # the template's API is served on the web port

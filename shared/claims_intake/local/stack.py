@@ -100,6 +100,7 @@ class LocalStack:
             self.registry = FunctionRegistry(self.plan.functions, {
                 "AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region, "AWS_ENDPOINT_URL": self.endpoint},
                 log_stream=log_stream)
+            self._teardown.append(self.registry.unload)
             self._wire_functions()
             self._create_resources()
             self.registry.load_all()
