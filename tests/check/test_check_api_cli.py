@@ -1,8 +1,6 @@
 """Public API (check_extract, history_lines, loaders) and the `claims-intake check` command."""
 
 import json
-from datetime import date
-from decimal import Decimal
 
 import pytest
 
@@ -10,7 +8,6 @@ from claims_intake.check import check_claim, check_extract, history_lines
 from claims_intake.cli import main
 from claims_intake.model import ExtractResult, SourceInfo
 from claims_intake.reference import (
-    InMemoryHistory,
     ReferenceDataError,
     load_history_csv,
     load_reference_dir,

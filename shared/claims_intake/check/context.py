@@ -23,7 +23,7 @@ COUNTING_STATUSES = frozenset({"PAYABLE", "PENDING"})
 
 
 class Issue(NamedTuple):
-    """What a rule yields; the engine turns it into a `Finding` named after the rule."""
+    """What a rule returns (or yields); the engine turns it into a `Finding` named after the rule."""
 
     category: Category
     severity: Severity
@@ -83,10 +83,16 @@ def limits_by_combination(plan_id: str) -> dict[str, tuple[dict[str, Any], ...]]
 
 
 @lru_cache(maxsize=8192)
-def lookup_combination(plan_id: str, code: str, modifiers: tuple[str, ...]) -> tuple[Combination | None, bool]:
+def lookup_combination(plan_id: str, code: str, modifiers: tuple[str, ...]
+                       ) -> tuple[Combination | None, bool, str | None, str]:
+    """(combination, telehealth, catalog key, billing unit) of a billed code + modifiers for a plan."""
     from ..catalog import plan_profile
 
-    return plan_profile(plan_id).lookup(code, modifiers)
+    combination, telehealth = plan_profile(plan_id).lookup(code, modifiers)
+    if combination is None:
+        return None, False, None, ""
+    key = combination.key
+    return combination, telehealth, key, plan_facts(plan_id).unit_basis.get(key, combination.unit)
 
 
 @cache

@@ -105,7 +105,7 @@ def first_uncovered_day(ctx: CheckContext, start: date, end: date) -> date | Non
     return cursor if cursor <= end else None
 
 
-@line_rule
+@line_rule(applies=lambda plan, combination, unit: bool(plan_profile(plan).data.get("coverage_exclusions")))
 def plan_coverage_exclusions(ctx: CheckContext, lc: LineContext):
     """Partnership: Kaiser-primary members get ECM & CS through Kaiser; D-SNP members get ECM through the D-SNP (001)."""
     exclusions = ctx.profile.data.get("coverage_exclusions")
@@ -137,7 +137,7 @@ def authorization_number_known(ctx: CheckContext):
                      "authorization_number")
 
 
-@line_rule
+@line_rule(applies=lambda plan, combination, unit: combination.key in plan_facts(plan).requires_authorization)
 def authorized(ctx: CheckContext, lc: LineContext):
     """TAR on file for the member, provider, code + modifier, dates and units (001 TAR Tips; 000 NLEs; 004 IV.B.1)."""
     if lc.key not in plan_facts(ctx.plan_id).requires_authorization or lc.start is None:
@@ -200,7 +200,7 @@ def units_used_under(ctx: CheckContext, tar: Authorization) -> Decimal:
     return total
 
 
-@line_rule
+@line_rule(applies=lambda plan, combination, unit: combination.key in plan_facts(plan).requires_authorization)
 def authorization_documents(ctx: CheckContext, lc: LineContext):
     """Housing deposit TARs need the CS referral, support plan, lease and item list (001 CS TAR Tips): ask (RFI).
 

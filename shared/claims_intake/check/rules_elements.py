@@ -11,7 +11,7 @@ from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, utils
 
-from ..catalog import TELEHEALTH, dhcs_catalog
+from ..catalog import TELEHEALTH, dhcs_catalog, plan_profile
 from ..elements import KIND, PHI_ELEMENTS, element, required_keys
 from ..normalize import normalize
 from ..validators import format_problem as _format_problem
@@ -288,7 +288,7 @@ def _first_base_modifier(code: str) -> str:
     return options[0] if options else "U6"
 
 
-@line_rule(needs_combination=False)
+@line_rule(needs_combination=False, applies=lambda plan, combination, unit: combination is None)
 def combination_in_catalog(ctx: CheckContext, lc: LineContext):
     """Only the DHCS code + modifier combinations define an ECM/CS service (003 Overview (2))."""
     line = lc.line
@@ -318,7 +318,7 @@ def combination_in_plan(ctx: CheckContext, lc: LineContext):
                      f"{ctx.profile.accepted_cite}", "procedure_code")
 
 
-@line_rule
+@line_rule(applies=lambda plan, combination, unit: not plan_profile(plan).accepts_invoice_for(combination.key))
 def invoice_allowed_for_service(ctx: CheckContext, lc: LineContext):
     """Kern accepts invoices (spreadsheets) only for STPH bed holds (004 IV.B.5)."""
     if ctx.claim.source_kind == "spreadsheet" and not ctx.profile.accepts_invoice_for(lc.key):
@@ -328,7 +328,7 @@ def invoice_allowed_for_service(ctx: CheckContext, lc: LineContext):
                      f"{lc.combination.key} on a CMS-1500 or 837P claim.", ctx.profile.invoices_cite, "procedure_code")
 
 
-@line_rule
+@line_rule(applies=lambda plan, combination, unit: combination.program == "CS")
 def community_supports_z_codes(ctx: CheckContext, lc: LineContext):
     config = settings()
     if lc.combination.program != "CS" or not lc.line.diagnosis_codes:
@@ -402,7 +402,7 @@ def unit_cost_times_units(ctx: CheckContext, lc: LineContext):
                      "000 Table 3: Service Unit Cost(s) and Service Charge Amount(s)", "charge_amount")
 
 
-@line_rule
+@line_rule(applies=lambda plan, combination, unit: unit == "per_15_minutes")
 def rule_of_eights(ctx: CheckContext, lc: LineContext):
     minutes = lc.line.minutes
     if minutes is None or lc.unit != "per_15_minutes" or lc.line.unit_count is None:
@@ -417,7 +417,8 @@ def rule_of_eights(ctx: CheckContext, lc: LineContext):
                      config["cite"], "unit_count")
 
 
-@line_rule
+@line_rule(applies=lambda plan, combination, unit: unit in ("per_diem", "per_encounter")
+           and combination.key not in plan_facts(plan).units_per_day_limited)
 def per_diem_units(ctx: CheckContext, lc: LineContext):
     """Per-diem and per-encounter services: at most one unit a day (000 Payable Billing Units: 1-unit per diem)."""
     if lc.unit not in ("per_diem", "per_encounter") or lc.line.unit_count is None or lc.start is None:
