@@ -112,8 +112,9 @@ def score(item: dict, result, review: float) -> dict:
 
 def measure(files: list[dict], repeat: int) -> None:
     review = ocr.ocr_settings()["review_confidence"]
-    for item in files:
+    for number, item in enumerate(files, start=1):
         runs = [read_once(item) for _ in range(repeat)]
+        print(f"  {number}/{len(files)} {item['name']}: {statistics.median(r[0] for r in runs):.2f} s", flush=True)
         item["wall"] = statistics.median(r[0] for r in runs)
         item["cpu"] = statistics.median(r[1] for r in runs)
         item["pages"] = runs[0][2].source.pages or 1
