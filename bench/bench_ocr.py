@@ -71,6 +71,8 @@ def peak_memory_mb(item: dict) -> tuple[float, float]:
         from claims_intake.ocr import recognize
         from claims_intake.ocr.register import register
 
+        assert hasattr(recognize, "drop_out_source"), "claims_intake.ocr.recognize must be the module"
+
         page = scans.degrade(scans.render_pages(item["sample"])[0], item["profile"], seed=1)
         source, color = recognize.drop_out_source(page)
         slots = recognize.box_crops(recognize.PageWindow(source, register(page, page.width / 8.5)), color)
@@ -222,7 +224,11 @@ def main() -> None:
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     read_once(files[0])  # warm the caches (template masks, profiles) as a warm Lambda would have them
     measure(files, args.repeat)
-    memory = peak_memory_mb(files[0])
+    try:
+        memory = peak_memory_mb(files[0])
+    except Exception as error:  # the figures above must not be lost to the memory probe
+        print(f"memory probe failed: {error!r}")
+        memory = (float("nan"), float("nan"))
     fillable = fillable_seconds(args.repeat)
     threads = thread_comparison([f for f in files if f["profile"] in ("clean", "fax")][: args.thread_pages], args.repeat)
     summary = report(files, threads, fillable, memory, args)

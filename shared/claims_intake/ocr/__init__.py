@@ -73,7 +73,7 @@ def read_scan(data: bytes, filename: str, kind: str, limits: Limits) -> ExtractR
             continue
         outcome = prepare_page(page, settings)
         (errors if isinstance(outcome, ExtractError) else prepared).append(outcome)
-    form_pages, read_errors = recognize(prepared)
+    form_pages, read_errors = read_prepared(prepared)
     claims, page_errors = claims_from_pages(filename, form_pages, source_kind="scan", claim_id_prefix=claim_id_prefix,
                                             review_confidence=settings["review_confidence"])
     errors = sorted(errors + read_errors + page_errors, key=lambda e: e.page or 0)
@@ -116,7 +116,7 @@ def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError
     return PreparedPage(number, slots, notes)
 
 
-def recognize(prepared: list[PreparedPage]) -> tuple[list[FormPage], list[ExtractError]]:
+def read_prepared(prepared: list[PreparedPage]) -> tuple[list[FormPage], list[ExtractError]]:
     """OCR every prepared page in one Tesseract run; a page with writing but no characters is an error."""
     form_pages, errors = [], []
     for page, readings in zip(prepared, read_pages([p.slots for p in prepared])):

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from ..cms1500.mapping import Reading
-from ..cms1500.template import MONEY_FIELDS, Box, render_blank_form, text_boxes
+from ..cms1500.template import Box, render_blank_form, text_boxes
 from .register import Registration
 
 DPI = 300
