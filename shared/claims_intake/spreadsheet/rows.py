@@ -42,17 +42,17 @@ class SheetResult:
 class _Cell:
     """A cell value; its Provenance is built only when a value is kept (most repeats are not)."""
 
-    __slots__ = ("raw", "_source", "_where")
+    __slots__ = ("raw", "_source", "_where", "_column")
 
-    def __init__(self, raw: Any, source: Provenance | None = None, where: tuple | None = None):
-        self.raw, self._source, self._where = raw, source, where
+    def __init__(self, raw: Any, source: Provenance | None = None, where: tuple | None = None, column: str = ""):
+        self.raw, self._source, self._where, self._column = raw, source, where, column  # where: (file, sheet, row)
 
     @property
     def source(self) -> Provenance:
         if self._source is None:
-            file, sheet, row, column = self._where
+            file, sheet, row = self._where
             raw = self.raw if self.raw.__class__ is str else cell_text(self.raw)
-            self._source = Provenance(file=file, sheet=sheet, row=row, column=column, raw=raw)
+            self._source = Provenance(file=file, sheet=sheet, row=row, column=self._column, raw=raw)
         return self._source
 
 
@@ -165,7 +165,7 @@ class _SheetReader:
             for index, key in self.claim_plan:
                 value = cells[index]
                 if not (value == "" or value is None or (value.__class__ is str and value.isspace())):
-                    row.claim[key] = _Cell(value, where=(*where, letters[index]))
+                    row.claim[key] = _Cell(value, None, where, letters[index])
         line, has_line, has_signal = row.line, False, False
         for index, key, multi in self.line_plan:
             value = cells[index]
@@ -175,7 +175,7 @@ class _SheetReader:
             if multi:
                 self._add_multi(line, key, number, index, value)
             else:
-                line[key] = _Cell(value, where=(*where, letters[index]))
+                line[key] = _Cell(value, None, where, letters[index])
         row.has_line, row.has_signal = has_line, has_signal
         for index, header_text in self.map.extras.items():
             if index < width and not _blank(cells[index]):
