@@ -57,7 +57,11 @@ def run(args) -> int:
         if not files:
             console.print("[red]No sample uploads found[/]: run `python samples/make_uploads.py` first.")
             return 1
-        progress_files = _run_with_progress(console, stack, store, files, args.timeout)
+        try:
+            progress_files = _run_with_progress(console, stack, store, files, args.timeout)
+        except TimeoutError as error:
+            console.print(f"[red]{error}[/]. What the functions did is in {args.logs or args.out / 'lambda.log'}.")
+            return 1
         args.out.mkdir(parents=True, exist_ok=True)
         summaries = demo.summarize(stack, store, progress_files, args.out)
     finally:
