@@ -28,6 +28,7 @@ def register(verbs) -> None:
     parser.add_argument("--app", default=None, help="a WSGI app 'module:attribute' to serve at /api on --web-port")
     parser.add_argument("--web-port", type=int, default=DEFAULT_WEB_PORT,
                         help=f"port of the page and API (default {DEFAULT_WEB_PORT})")
+    parser.add_argument("--template", type=Path, default=None, help="the SAM template (default: the project's)")
     parser.add_argument("--logs", type=Path, default=Path("out/lambda.log"),
                         help="file for the functions' log lines (default out/lambda.log)")
     parser.add_argument("--once", action="store_true", help="start, print the endpoints and stop (a smoke test)")
@@ -36,12 +37,13 @@ def register(verbs) -> None:
 
 def run(args) -> int:
     from ..local import demo
-    from ..local.stack import LocalStack
+    from ..local.stack import DEFAULT_TEMPLATE, LocalStack
     from ..local.web import WebServer
 
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
     console = Console(file=sys.stdout)  # keeps this stream while handlers' output goes to --logs
-    stack = LocalStack(host=args.host, port=args.port, function_log=args.logs).start()
+    stack = LocalStack(args.template or DEFAULT_TEMPLATE, host=args.host, port=args.port,
+                       function_log=args.logs).start()
     web = None
     try:
         if not args.no_reference:
