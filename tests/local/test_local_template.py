@@ -78,3 +78,11 @@ def test_the_project_template_has_what_the_demo_needs():
     assert notified <= queues and notified
     assert plan.state_machines and all(m.definition_file.is_file() for m in plan.state_machines)
     assert functions["IntakeFunction"].environment["STATE_MACHINE_ARN"] == plan.state_machines[0].arn
+
+
+def test_variables_pointing_into_a_layer_are_left_to_the_local_machine():
+    plan = build_plan(ROOT / "template.yaml", endpoint="http://127.0.0.1:1", region="us-west-2",
+                      account_id="123456789012")
+    intake = plan.function("IntakeFunction")
+    assert "TESSDATA_PREFIX" not in intake.environment  # /opt/share/tessdata exists only with the Lambda layer
+    assert intake.environment["OMP_THREAD_LIMIT"] == "1"

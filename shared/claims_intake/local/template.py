@@ -449,7 +449,16 @@ def _function(plan, resolver, logical_id, properties, root, local_paths):
         logical_id=logical_id, name=resolver.physical_name(logical_id), arn=resolver.get_att(logical_id, "Arn"),
         code_dir=(root / local_paths[key]).resolve(), handler=properties["Handler"],
         timeout=int(properties.get("Timeout", 3)), memory=int(properties.get("MemorySize", 128)),
-        environment={k: str(v) for k, v in variables.items()}))
+        environment=_local_variables(variables)))
+
+
+LAYER_MOUNT = "/opt/"
+
+
+def _local_variables(variables: dict) -> dict[str, str]:
+    """The function's variables, less those that point into a layer: layers are not mounted locally
+    (e.g. TESSDATA_PREFIX=/opt/share/tessdata), so the machine's own installation is used instead."""
+    return {k: str(v) for k, v in variables.items() if not str(v).startswith(LAYER_MOUNT)}
 
 
 def _event_source_mapping(plan, resolver, logical_id, properties, root, local_paths):
