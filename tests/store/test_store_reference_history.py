@@ -26,6 +26,7 @@ def test_reference_records_round_trip(dynamodb):
     assert reference.eligibility("91234567A") == [SPAN]
     assert reference.authorizations("91234567A") == [TAR]
     assert reference.authorization("TAR-77") == TAR
+    assert reference.authorization("tar 77") == TAR  # as OCR'd from box 23 or typed by staff
     assert reference.authorization("TAR-0") is None
     assert reference.provider(PROVIDER_NPI) == PROVIDER
     assert reference.provider("1111111111") is None

@@ -22,4 +22,5 @@ from .model import (  # noqa: F401
     InMemoryHistory,
     Provider,
     ReferenceSource,
+    authorization_key,
 )

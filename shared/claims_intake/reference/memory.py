@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .model import Authorization, EligibilitySpan, Provider
+from .model import Authorization, EligibilitySpan, Provider, authorization_key
 
 
 @dataclass
@@ -34,7 +34,7 @@ class InMemoryReference:
 
     def _index_authorization(self, tar: Authorization) -> None:
         self._member_tars[tar.member_cin].append(tar)
-        self._tars.setdefault(tar.number.upper(), tar)
+        self._tars.setdefault(authorization_key(tar.number), tar)
 
     def eligibility(self, member_cin: str) -> list[EligibilitySpan]:
         return self._eligibility.get(member_cin, [])
@@ -43,7 +43,7 @@ class InMemoryReference:
         return self._member_tars.get(member_cin, [])
 
     def authorization(self, number: str) -> Authorization | None:
-        return self._tars.get(number.strip().upper())
+        return self._tars.get(authorization_key(number))
 
     def provider(self, npi: str) -> Provider | None:
         return self._providers.get(npi)

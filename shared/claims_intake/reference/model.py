@@ -7,6 +7,7 @@ the `ReferenceSource` and `HistorySource` protocols, so the rules never know whe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -29,6 +30,12 @@ class EligibilitySpan:
 
     def covers(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
+
+
+def authorization_key(number: str) -> str:
+    """How TAR numbers are matched: letters and digits, upper case. 'TAR-PHC-1006' on an invoice,
+    'TARPHC1006' read from CMS-1500 box 23 and 'tar phc 1006' typed by staff are one TAR."""
+    return re.sub(r"[^0-9A-Za-z]", "", number).upper()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import boto3
 
-from ..reference.model import Authorization, EligibilitySpan, HistoryLine, Provider
+from ..reference.model import Authorization, EligibilitySpan, HistoryLine, Provider, authorization_key
 from .codec import from_item, iso, to_item
 from .tables import Tables
 
@@ -45,7 +45,7 @@ def _record_attributes(record: ReferenceRecord) -> dict[str, Any]:
             continue
         values[name] = list(value) if isinstance(value, tuple) else value
     if isinstance(record, Authorization):
-        values["auth_number"] = record.number  # the by_auth_number index key
+        values["auth_number"] = authorization_key(record.number)  # the by_auth_number index key
     return values
 
 
@@ -114,7 +114,7 @@ class DynamoReference:
     def authorization(self, number: str) -> Authorization | None:
         items = list(_query_all(self.client, TableName=self.tables.reference, IndexName="by_auth_number",
                                 KeyConditionExpression="auth_number = :n",
-                                ExpressionAttributeValues={":n": {"S": number}}))
+                                ExpressionAttributeValues={":n": {"S": authorization_key(number)}}))
         return _authorization(items[0]) if items else None
 
     def provider(self, npi: str) -> Provider | None:
