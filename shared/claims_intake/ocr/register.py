@@ -18,7 +18,7 @@ from functools import cache
 import numpy as np
 from PIL import Image
 
-from ..cms1500.template import render_blank_form
+from ..cms1500.template import PAGE_HEIGHT_PT, PAGE_WIDTH_PT, render_blank_form
 
 COARSE_DPI = 100
 SKEW_SAMPLE = 60000
@@ -205,3 +205,13 @@ def _unrotate(matrix: np.ndarray, turns: int, shape: tuple[int, int]) -> np.ndar
         back = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, height - 1]])
     full = np.vstack([matrix, [0, 0, 1]])
     return (np.vstack([back, [0, 0, 1]]) @ full)[:2]
+
+
+def warp_to_template(page: Image.Image, registration: Registration, dpi: int = 300) -> Image.Image:
+    """The page resampled into template coordinates at `dpi` (the blank form's pixel grid): the staff
+    page cuts each value's box crop from it (api/crops.py)."""
+    size = (round(PAGE_WIDTH_PT * dpi / 72), round(PAGE_HEIGHT_PT * dpi / 72))
+    mode = "L" if page.mode in ("1", "L") else "RGB"
+    source = page.convert(mode) if page.mode != mode else page
+    return source.transform(size, Image.AFFINE, registration.affine_for(dpi), resample=Image.BILINEAR,
+                            fillcolor=255 if mode == "L" else (255, 255, 255))
