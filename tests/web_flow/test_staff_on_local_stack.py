@@ -5,6 +5,7 @@ takes each claim out of the queue."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -17,6 +18,14 @@ from tests.web.conftest import page  # noqa: F401  (headless Chromium)
 ROOT = Path(__file__).resolve().parents[2]
 UPLOADS = ROOT / "samples" / "uploads"
 SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
+RFI_SPREADSHEET = "1456700024/bay-housing-2026-10.xlsx"
+
+
+def review_sample() -> tuple[str, str]:
+    """The sample scan the samples' expectations send to REVIEW: (file, invoice number)."""
+    expected = json.loads((UPLOADS / "expected.json").read_text())
+    return next((entry["file"], claim["invoice_number"]) for entry in expected
+                for claim in entry["claims"] if claim["expected"] == "REVIEW")
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +39,7 @@ def local_stack():
     with LocalStack() as stack:
         demo.load_reference(stack)
         s3 = stack.client("s3")
-        for name in ("1456700024/bay-housing-2026-10.xlsx", "1456700024/phc/scott-tenancy-scan.pdf"):
+        for name in (RFI_SPREADSHEET, review_sample()[0]):
             s3.put_object(Bucket=stack.bucket(), Key=f"uploads/{name}", Body=(UPLOADS / name).read_bytes())
         web = WebServer(stack, app="claims_intake.web.server:app").start()
         try:
@@ -94,8 +103,9 @@ def test_rfi_for_housing_deposit_documents_answered_on_the_local_stack(local_sta
 @pytest.mark.slow
 def test_review_of_a_scanned_claim_verified_on_the_local_stack(local_stack, page):
     stack, store, url = local_stack
-    item = wait_for_item(store, "REVIEW", "BHP-TS-1014")
-    open_item(page, url, "REVIEW", "BHP-TS-1014")
+    invoice = review_sample()[1]
+    item = wait_for_item(store, "REVIEW", invoice)
+    open_item(page, url, "REVIEW", invoice)
     # The claim beside its scan: every OCR'd value with the crop of its box.
     crops = page.locator("#values-table td.crop img")
     expect(crops.first).to_be_visible()
@@ -113,7 +123,7 @@ def test_review_of_a_scanned_claim_verified_on_the_local_stack(local_stack, page
     page.locator("#action-answer").click()
     page.locator("#dialog-ok").click()
     expect(page.locator("#claim-disposition")).not_to_have_text("REVIEW", timeout=60000)
-    expect(page.locator("#queue-table tbody tr", has_text="BHP-TS-1014")).to_have_count(0)
+    expect(page.locator("#queue-table tbody tr", has_text=invoice)).to_have_count(0)
     stored = store.require_claim(item.claim_id)
     assert stored.disposition.value != "REVIEW" and stored.status in ("CLOSED", "WAITING_RFI", "REJECTED")
 
