@@ -17,6 +17,8 @@ from rich.console import Console
 DEFAULT_PORT = 4599
 DEFAULT_WEB_PORT = 8080
 
+STAFF_PAGE_APP = "claims_intake.web.server:app"  # the staff page, its config.json and the /api routes
+
 
 def register(verbs) -> None:
     parser = verbs.add_parser("serve", help="keep the local stack running for uploads from the AWS CLI or the page")
@@ -25,7 +27,8 @@ def register(verbs) -> None:
     parser.add_argument("--no-reference", action="store_true", help="do not load samples/reference/*.csv")
     parser.add_argument("--reference", type=Path, default=None, help="reference CSV folder (default samples/reference)")
     parser.add_argument("--static", type=Path, default=None, help="a folder to serve at / on --web-port")
-    parser.add_argument("--app", default=None, help="a WSGI app 'module:attribute' to serve at /api on --web-port")
+    parser.add_argument("--app", default=STAFF_PAGE_APP,
+                        help=f"a WSGI app 'module:attribute' to serve on --web-port (default: the staff page, {STAFF_PAGE_APP})")
     parser.add_argument("--web-port", type=int, default=DEFAULT_WEB_PORT,
                         help=f"port of the page and API (default {DEFAULT_WEB_PORT})")
     parser.add_argument("--template", type=Path, default=None, help="the SAM template (default: the project's)")
