@@ -1,0 +1,335 @@
+"""CMS-1500 box readings -> DHCS claims (the 37 minimum data elements, seed 000 Tables 1-4).
+
+Both sources feed this module: the fields of a filled fillable PDF (confidence 1.0) and the boxes
+read by OCR (Tesseract's confidence). One claim per form page; a page whose patient and billing
+provider repeat the previous page's, after a page with all six lines used, continues that claim
+(NUCC: a claim with more than six lines goes on further forms, total charge on the last).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..catalog import dhcs_catalog, plan_ids, plan_profile
+from ..elements import element
+from ..model import Claim, ExtractError, Provenance, ServiceLine
+from . import parse
+from .parse import Fixed
+
+LINES_PER_PAGE = 6
+DIAGNOSIS_LETTERS = "ABCDEFGHIJKL"
+HOMELESS_DIAGNOSES = ("Z5900", "Z5901", "Z5902")  # ICD-10-CM Z59.0x homelessness
+HOMELESS_WORDS = re.compile(r"\b(homeless|unhoused|no fixed address|general delivery)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The text of one box and how sure the reader is of it (1.0 for a fillable PDF's field)."""
+
+    text: str
+    confidence: float = 1.0
+
+
+@dataclass
+class FormPage:
+    page: int  # 1-based page of the file
+    readings: dict[str, Reading] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # e.g. "rotated 180 degrees"
+
+    def text(self, name: str) -> str:
+        reading = self.readings.get(name)
+        return reading.text.strip() if reading else ""
+
+    def confidence(self, *names: str) -> float:
+        values = [self.readings[n].confidence for n in names if n in self.readings]
+        return min(values) if values else 1.0
+
+    def has_data(self) -> bool:
+        return any(r.text.strip() for r in self.readings.values())
+
+
+class ClaimBuilder:
+    """Sets elements on a claim or line with provenance (page, box, raw text, confidence)."""
+
+    def __init__(self, file: str, page: FormPage):
+        self.file = file
+        self.page = page
+
+    def put(self, target, key: str, fixed: Fixed, box: str, names: tuple[str, ...], raw: str | None = None) -> None:
+        if not fixed.text:
+            return
+        confidence = round(self.page.confidence(*names) * fixed.factor, 3)
+        raw_text = raw if raw is not None else " ".join(self.page.text(n) for n in names if self.page.text(n))
+        source = Provenance(file=self.file, page=self.page.page, box=box, raw=raw_text, confidence=confidence,
+                            derived=fixed.note)
+        target.set_raw(key, fixed.text, source)
+
+
+def page_claim(file: str, page: FormPage) -> Claim:
+    claim = Claim(source_kind="scan", pages=[page.page])
+    put = ClaimBuilder(file, page).put
+    text = page.text
+
+    put(claim, "member_cin", parse.fix_cin(text("insurance_id")), "1a", ("insurance_id",))
+    name = parse.split_person_name(text("pt_name"))
+    if name:
+        put(claim, "member_last_name", parse.fix_text(name[0]), "2", ("pt_name",))
+        put(claim, "member_first_name", parse.fix_text(name[1]), "2", ("pt_name",))
+        if name[2]:
+            claim.extras["member_middle_initial"] = name[2]
+    elif text("pt_name"):
+        claim.invalid["member_last_name"] = text("pt_name")  # no 'LAST, FIRST' comma: staff must split it
+    if text("birth_mm") or text("birth_yy"):
+        put(claim, "member_dob", parse.date_from_cells(text("birth_mm"), text("birth_dd"), text("birth_yy"), birth=True),
+            "3", ("birth_mm", "birth_dd", "birth_yy"))
+    put(claim, "member_address", parse.fix_text(text("pt_street")), "5", ("pt_street",))
+    put(claim, "member_city", parse.fix_text(text("pt_city")), "5", ("pt_city",))
+    put(claim, "member_zip", parse.fix_digits(text("pt_zip")), "5", ("pt_zip",))
+    if text("pt_state"):
+        claim.extras["member_state"] = parse.fix_state(text("pt_state")).text
+
+    payer = text("insurance_name") or text("ins_plan_name")
+    payer_box = ("insurance_name",) if text("insurance_name") else ("ins_plan_name",)
+    put(claim, "payer_name", parse.fix_text(payer), "carrier" if text("insurance_name") else "11c", payer_box)
+    _derive_payer_id(claim)
+
+    put(claim, "billing_provider_tin", parse.fix_tin(text("tax_id")), "25", ("tax_id",))
+    if text("ssn"):
+        claim.extras["billing_provider_tin_type"] = text("ssn")  # SSN or EIN mark of box 25
+    put(claim, "medical_record_number", parse.fix_text(text("pt_account")), "26", ("pt_account",))
+    put(claim, "invoice_number", parse.fix_text(text("pt_account")), "26", ("pt_account",))
+    if text("t_charge"):
+        put(claim, "invoice_amount", parse.fix_money(text("t_charge")), "28", ("t_charge",))
+    put(claim, "invoice_date", parse.fix_date(text("physician_date")) if text("physician_date") else Fixed(""),
+        "31", ("physician_date",))
+    put(claim, "control_number", parse.fix_text(text("original_ref")), "22", ("original_ref",))
+    put(claim, "authorization_number", Fixed(re.sub(r"\s", "", text("prior_auth"))), "23", ("prior_auth",))
+    _billing_provider(claim, page, put)
+
+    diagnoses = _diagnoses(claim, page)
+    for number in range(1, LINES_PER_PAGE + 1):
+        line = _service_line(file, page, number, diagnoses)
+        if line is not None:
+            line.line_number = len(claim.lines) + 1
+            claim.lines.append(line)
+    return claim
+
+
+def _billing_provider(claim: Claim, page: FormPage, put) -> None:
+    text = page.text
+    put(claim, "billing_provider_npi", parse.fix_npi(text("pin")), "33a", ("pin",))
+    put(claim, "billing_provider_name", parse.fix_text(text("doc_name")), "33", ("doc_name",))
+    person = parse.split_person_name(text("doc_name"))
+    if person:  # an individual billing provider writes 'LAST, FIRST'
+        put(claim, "billing_provider_last_name", parse.fix_text(person[0]), "33", ("doc_name",))
+        put(claim, "billing_provider_first_name", parse.fix_text(person[1]), "33", ("doc_name",))
+    put(claim, "billing_provider_address", parse.fix_text(text("doc_street")), "33", ("doc_street",))
+    location = text("doc_location")
+    city_state_zip = parse.split_city_state_zip(location)
+    if city_state_zip:
+        city, state, zip_code = city_state_zip
+        put(claim, "billing_provider_city", parse.fix_text(city), "33", ("doc_location",))
+        put(claim, "billing_provider_state", parse.fix_state(state), "33", ("doc_location",))
+        put(claim, "billing_provider_zip", parse.fix_digits(zip_code), "33", ("doc_location",))
+    elif location:
+        claim.invalid["billing_provider_city"] = location
+    phone = text("doc_phone area") + text("doc_phone")
+    if phone:
+        put(claim, "billing_provider_phone", parse.fix_digits(phone, 10), "33", ("doc_phone area", "doc_phone"))
+
+
+def _diagnoses(claim: Claim, page: FormPage) -> dict[str, tuple[str, float]]:
+    """Box 21 A-L: letter -> (ICD-10 code, confidence)."""
+    codes = {}
+    for index, letter in enumerate(DIAGNOSIS_LETTERS, start=1):
+        name = f"diagnosis{index}"
+        if page.text(name):
+            fixed = parse.fix_icd10(page.text(name))
+            codes[letter] = (fixed.text, round(page.confidence(name) * fixed.factor, 3))
+    if codes:
+        claim.extras["diagnoses_box21"] = {letter: code for letter, (code, _) in codes.items()}
+    return codes
+
+
+def _service_line(file: str, page: FormPage, n: int, diagnoses: dict[str, tuple[str, float]]) -> ServiceLine | None:
+    text = page.text
+    names = [f"sv{n}_mm_from", f"sv{n}_dd_from", f"sv{n}_yy_from", f"cpt{n}", f"ch{n}", f"day{n}", f"place{n}"]
+    if not any(text(name) for name in names):
+        return None
+    line = ServiceLine()
+    put = ClaimBuilder(file, page).put
+    box = lambda label: f"{label} line {n}"  # noqa: E731 - the provenance label of a line box
+    start = (f"sv{n}_mm_from", f"sv{n}_dd_from", f"sv{n}_yy_from")
+    end = (f"sv{n}_mm_end", f"sv{n}_dd_end", f"sv{n}_yy_end")
+    if any(text(c) for c in start):
+        put(line, "service_start_date", parse.date_from_cells(*(text(c) for c in start)), box("24A"), start)
+    if any(text(c) for c in end):
+        put(line, "service_end_date", parse.date_from_cells(*(text(c) for c in end)), box("24A"), end)
+    elif line.service_start_date:  # NUCC: the To date may be left blank for a one-day service
+        line.service_end_date = line.service_start_date
+        line.provenance["service_end_date"] = line.provenance["service_start_date"].model_copy(
+            update={"derived": "To date blank: same as From (one-day service)"})
+    put(line, "place_of_service", parse.fix_digits(text(f"place{n}"), 2), box("24B"), (f"place{n}",))
+    put(line, "procedure_code", parse.fix_hcpcs(text(f"cpt{n}")) if text(f"cpt{n}") else Fixed(""), box("24D"), (f"cpt{n}",))
+    modifier_fields = (f"mod{n}", f"mod{n}a", f"mod{n}b", f"mod{n}c")
+    modifiers = [parse.fix_modifier(text(m)) for m in modifier_fields if text(m)]
+    if modifiers:
+        joined = Fixed(" ".join(m.text for m in modifiers), min(m.factor for m in modifiers),
+                       next((m.note for m in modifiers if m.note), None))
+        put(line, "procedure_modifiers", joined, box("24D"), modifier_fields)
+    if text(f"diag{n}"):
+        _line_diagnoses(line, page, n, diagnoses, file)
+    if text(f"ch{n}"):
+        put(line, "charge_amount", parse.fix_money(text(f"ch{n}")), box("24F"), (f"ch{n}",))
+    put(line, "unit_count", parse.fix_units(text(f"day{n}")) if text(f"day{n}") else Fixed(""), box("24G"), (f"day{n}",))
+    put(line, "rendering_provider_npi", parse.fix_npi(text(f"local{n}")) if text(f"local{n}") else Fixed(""),
+        box("24J"), (f"local{n}",))
+    if text(f"type{n}"):
+        line.extras["emergency"] = text(f"type{n}")  # 24C EMG
+    _derive_unit_cost(line)
+    _derive_service_name(line)
+    return line
+
+
+def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: str) -> None:
+    """24E pointers (letters A-L) resolved to the codes of box 21."""
+    pointers = parse.fix_pointers(page.text(f"diag{n}"))
+    missing = [p for p in pointers.text if p not in diagnoses]
+    codes = [diagnoses[p][0] for p in pointers.text if p in diagnoses]
+    confidence = min([page.confidence(f"diag{n}") * pointers.factor] + [diagnoses[p][1] for p in pointers.text if p in diagnoses])
+    source = Provenance(file=file, page=page.page, box=f"24E line {n}", raw=page.text(f"diag{n}"),
+                        confidence=round(confidence, 3), derived=f"pointers {pointers.text or '?'} -> box 21")
+    if missing or not codes:
+        line.provenance["diagnosis_codes"] = source
+        line.invalid["diagnosis_codes"] = page.text(f"diag{n}")
+        line.extras["diagnosis_pointer_problem"] = f"pointer(s) {''.join(missing) or page.text(f'diag{n}')} name no code in box 21"
+        if codes:
+            line.diagnosis_codes = codes
+        return
+    line.set_raw("diagnosis_codes", " ".join(codes), source)
+    line.extras["diagnosis_pointers"] = pointers.text
+
+
+def _derive_unit_cost(line: ServiceLine) -> None:
+    """Unit cost is 24F divided by 24G (seed 000 Table 3, 'Service Unit Cost(s)')."""
+    if line.charge_amount is None or not line.unit_count:
+        return
+    cost = (line.charge_amount / line.unit_count).quantize(Decimal("0.01"))
+    confidence = min(line.confidence("charge_amount") or 1.0, line.confidence("unit_count") or 1.0)
+    line.set_raw("unit_cost", str(cost), Provenance(box="24F/24G", confidence=confidence,
+                                                      derived="24F charge divided by 24G units"))
+
+
+def _derive_service_name(line: ServiceLine) -> None:
+    combination, telehealth = dhcs_catalog().lookup(line.procedure_code, line.procedure_modifiers)
+    if combination is None:
+        return
+    name = combination.service + (" (telehealth)" if telehealth and "GQ" not in combination.modifiers else "")
+    line.set_raw("service_name", name, Provenance(box="24D", confidence=line.confidence("procedure_code"),
+                                                  derived="DHCS catalog name of the billed code and modifiers"))
+
+
+def _derive_payer_id(claim: Claim) -> None:
+    """The payer's id from the plan profile whose names match the carrier block (data/plans.yaml)."""
+    if not claim.payer_name:
+        return
+    matches = [plan_id for plan_id in plan_ids() if plan_profile(plan_id).matches_payer(None, claim.payer_name)]
+    if len(matches) == 1:
+        profile = plan_profile(matches[0])
+        claim.set_raw("primary_payer_id", profile.payer_id, Provenance(
+            box=claim.provenance["payer_name"].box, confidence=claim.confidence("payer_name"),
+            derived=f"payer name matches plan profile '{matches[0]}'"))
+
+
+def derive_homeless_indicator(claim: Claim) -> None:
+    """No CMS-1500 box carries it: a Z59.0x diagnosis or a 'homeless' address says yes; else leave it missing."""
+    for line in claim.lines:
+        for code in line.diagnosis_codes:
+            if code.startswith(HOMELESS_DIAGNOSES):
+                claim.set_raw("member_homeless_indicator", True, Provenance(
+                    box="21", confidence=line.confidence("diagnosis_codes"), page=claim.pages[0] if claim.pages else None,
+                    derived=f"diagnosis {code} (ICD-10-CM Z59.0x homelessness)"))
+                return
+    address = " ".join(filter(None, [claim.member_address, claim.member_city]))
+    if HOMELESS_WORDS.search(address):
+        claim.set_raw("member_homeless_indicator", True, Provenance(
+            box="5", confidence=claim.confidence("member_address"), page=claim.pages[0] if claim.pages else None,
+            derived="box 5 address says the member is homeless"))
+
+
+def continues(previous: Claim, claim: Claim) -> bool:
+    """A page continues the previous claim: six lines used there, same member and billing provider."""
+    return (
+        len(previous.lines) == LINES_PER_PAGE
+        and bool(claim.member_cin) and claim.member_cin == previous.member_cin
+        and claim.billing_provider_npi == previous.billing_provider_npi
+        and (not claim.invoice_number or not previous.invoice_number or claim.invoice_number == previous.invoice_number)
+    )
+
+
+def merge_continuation(previous: Claim, claim: Claim) -> None:
+    for line in claim.lines:
+        line.line_number = len(previous.lines) + 1
+        previous.lines.append(line)
+    previous.pages.extend(claim.pages)
+    if claim.invoice_amount is not None:  # the total is on the last page
+        previous.invoice_amount = claim.invoice_amount
+        previous.provenance["invoice_amount"] = claim.provenance["invoice_amount"]
+        previous.invalid.pop("invoice_amount", None)
+
+
+def check_total(claim: Claim) -> None:
+    """Box 28 must equal the sum of the 24F charges; when it does not, the amounts need a person."""
+    charges = [line.charge_amount for line in claim.lines]
+    if claim.invoice_amount is None or not charges or any(c is None for c in charges):
+        return
+    if sum(charges) == claim.invoice_amount:
+        for target, key in [(claim, "invoice_amount"), *[(line, "charge_amount") for line in claim.lines]]:
+            source = target.provenance.get(key)
+            if source and source.confidence is not None and source.confidence < 1.0:
+                # The total agreeing with the lines confirms every amount read.
+                target.provenance[key] = source.model_copy(update={"confidence": max(source.confidence, 0.95)})
+        return
+    claim.extras["total_mismatch"] = f"box 28 {claim.invoice_amount} != sum of 24F {sum(charges)}"
+    for target, key in [(claim, "invoice_amount"), *[(line, "charge_amount") for line in claim.lines]]:
+        source = target.provenance.get(key)
+        if source:
+            target.provenance[key] = source.model_copy(update={"confidence": min(source.confidence or 1.0, 0.5)})
+
+
+def mark_for_verification(claim: Claim, threshold: float) -> None:
+    """List the required values read with confidence below `threshold` (staff verify them)."""
+    flagged = [key for key, source in claim.provenance.items()
+               if source.confidence is not None and source.confidence < threshold and element(key).required]
+    for line in claim.lines:
+        flagged += [f"lines[{line.line_number}].{key}" for key, source in line.provenance.items()
+                    if source.confidence is not None and source.confidence < threshold and element(key).required]
+    if flagged:
+        claim.extras["needs_verification"] = flagged
+
+
+def claims_from_pages(file: str, pages: list[FormPage], *, source_kind: str, claim_id_prefix: str,
+                      review_confidence: float) -> tuple[list[Claim], list[ExtractError]]:
+    claims: list[Claim] = []
+    errors: list[ExtractError] = []
+    for page in pages:
+        if not page.has_data():
+            errors.append(ExtractError(code="no_data", page=page.page,
+                                       message=f"page {page.page}: the CMS-1500 has no data filled in."))
+            continue
+        claim = page_claim(file, page)
+        claim.source_kind = source_kind
+        if page.notes:
+            claim.extras.setdefault("scan_notes", []).extend(f"page {page.page}: {n}" for n in page.notes)
+        if claims and continues(claims[-1], claim):
+            merge_continuation(claims[-1], claim)
+            continue
+        claim.claim_id = f"{claim_id_prefix}-p{page.page}"
+        claims.append(claim)
+    for claim in claims:
+        check_total(claim)
+        derive_homeless_indicator(claim)
+        mark_for_verification(claim, review_confidence)
+    return claims, errors

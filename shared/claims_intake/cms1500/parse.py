@@ -1,0 +1,218 @@
+"""Per-box parsing rules with domain corrections for what OCR typically confuses.
+
+Each `fix_*` takes the text read from one box and returns `Fixed(text, confidence_factor, note)`:
+the text to hand to `normalize()`, a factor (<= 1) applied to the OCR confidence when the text had
+to be corrected or is still invalid, and a note for the provenance. Fillable-PDF values pass through
+the same rules (they rarely need a fix), so both sources produce the same claims.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from ..catalog import dhcs_catalog
+from ..validators import is_valid_cin, is_valid_hcpcs, is_valid_icd10, is_valid_npi, is_valid_tin, luhn_valid, NPI_PREFIX
+
+# Shapes OCR confuses: a letter read where only a digit can be, and the reverse.
+AS_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "l": "1", "|": "1", "i": "1",
+                          "!": "1", "L": "1", "J": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "G": "6",
+                          "b": "6", "T": "7", "g": "9", "q": "9", "A": "4"})
+AS_LETTER = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", "7": "T", "8": "B"}
+# ICD-10-CM: a Z code is by far the likeliest reading of a leading '2' on ECM/CS claims (Z59.0x etc).
+ICD_FIRST_LETTER = {**AS_LETTER, "0": "O", "2": "Z", "7": "T", "9": "G"}
+# Digit pairs OCR swaps; used to repair an NPI whose check digit fails.
+DIGIT_CONFUSIONS = {"0": "869", "1": "74", "2": "7", "3": "85", "4": "19", "5": "63", "6": "508", "7": "12",
+                    "8": "3060", "9": "40"}
+CORRECTED = 0.9  # confidence factor when a rule changed what was read
+INVALID = 0.4    # confidence factor when the value still breaks its rule
+
+
+@dataclass(frozen=True)
+class Fixed:
+    text: str
+    factor: float = 1.0
+    note: str | None = None
+
+
+def fix_digits(text: str, width: int | None = None) -> Fixed:
+    cleaned = re.sub(r"[\s.,\-()/_'\"`]", "", text)
+    digits = cleaned.translate(AS_DIGIT)
+    factor = CORRECTED if digits != cleaned else 1.0
+    if not digits.isdigit() or (width and len(digits) != width):
+        factor = min(factor, INVALID)
+    return Fixed(digits, factor, "letters read as digits" if digits != cleaned else None)
+
+
+def fix_npi(text: str) -> Fixed:
+    fixed = fix_digits(text, 10)
+    if is_valid_npi(fixed.text) or len(fixed.text) != 10 or not fixed.text.isdigit():
+        return fixed
+    candidates = {
+        fixed.text[:i] + alt + fixed.text[i + 1:]
+        for i, char in enumerate(fixed.text)
+        for alt in DIGIT_CONFUSIONS.get(char, "")
+    }
+    valid = sorted(c for c in candidates if c[0] in "12" and luhn_valid(NPI_PREFIX + c))
+    if len(valid) == 1:
+        return Fixed(valid[0], CORRECTED * 0.9, "one digit repaired by the NPI check digit")
+    return Fixed(fixed.text, INVALID, "NPI check digit fails")
+
+
+def fix_tin(text: str) -> Fixed:
+    fixed = fix_digits(text, 9)
+    return fixed if is_valid_tin(fixed.text) else Fixed(fixed.text, INVALID, fixed.note)
+
+
+def fix_cin(text: str) -> Fixed:
+    """Medi-Cal CIN: 8 digits then a letter."""
+    cleaned = _code_chars(text)
+    if len(cleaned) != 9:
+        return Fixed(cleaned, INVALID)
+    fixed = cleaned[:8].translate(AS_DIGIT) + AS_LETTER.get(cleaned[8], cleaned[8])
+    if not is_valid_cin(fixed):
+        return Fixed(fixed, INVALID)
+    return Fixed(fixed, CORRECTED if fixed != cleaned else 1.0, "CIN shape corrected" if fixed != cleaned else None)
+
+
+def fix_icd10(text: str) -> Fixed:
+    """An ICD-10-CM code starts with a letter, then two digits: '2590' read in box 21 is Z590."""
+    cleaned = _code_chars(text)
+    if len(cleaned) < 3:
+        return Fixed(cleaned, INVALID)
+    first = ICD_FIRST_LETTER.get(cleaned[0], cleaned[0])
+    second = cleaned[1].translate(AS_DIGIT)
+    fixed = first + second + cleaned[2:]
+    if not is_valid_icd10(fixed):
+        return Fixed(fixed, INVALID)
+    return Fixed(fixed, CORRECTED if fixed != cleaned else 1.0, "ICD-10 shape corrected" if fixed != cleaned else None)
+
+
+@cache
+def _catalog_codes() -> frozenset[str]:
+    return frozenset(dhcs_catalog().codes())
+
+
+@cache
+def known_modifiers() -> frozenset[str]:
+    return frozenset(m for c in dhcs_catalog().combinations for m in c.modifiers)
+
+
+def _code_chars(text: str) -> str:
+    """Letters and digits of a code, upper case; '$' is how OCR often reads an S."""
+    return re.sub(r"[^0-9A-Za-z]", "", text.replace("$", "S")).upper()
+
+
+def fix_hcpcs(text: str) -> Fixed:
+    """A HCPCS Level II code is a letter and 4 digits; prefer a code of the DHCS ECM/CS catalog."""
+    cleaned = _code_chars(text)
+    if len(cleaned) != 5:
+        return Fixed(cleaned, INVALID)
+    if cleaned.isdigit() and cleaned not in _catalog_codes() and cleaned[0] not in AS_LETTER:
+        return Fixed(cleaned, 1.0)  # a CPT code: five digits
+    fixed = AS_LETTER.get(cleaned[0], cleaned[0]) + cleaned[1:].translate(AS_DIGIT)
+    if fixed not in _catalog_codes():
+        near = [code for code in _catalog_codes() if code[1:] == fixed[1:]]
+        if len(near) == 1 and not is_valid_hcpcs(fixed):
+            fixed = near[0]
+    factor = CORRECTED if fixed != cleaned else 1.0
+    if not is_valid_hcpcs(fixed):
+        factor = INVALID
+    return Fixed(fixed, factor, "HCPCS shape corrected" if fixed != cleaned else None)
+
+
+def fix_modifier(text: str) -> Fixed:
+    cleaned = _code_chars(text)
+    if cleaned in known_modifiers() or not cleaned:
+        return Fixed(cleaned)
+    variants = {cleaned.replace("V", "U"), cleaned.replace("0", "Q"), cleaned.replace("6", "G"),
+                cleaned[:1] + cleaned[1:].translate(AS_DIGIT), cleaned.replace("LJ", "U"), cleaned.replace("O", "Q")}
+    known = sorted(v for v in variants if v in known_modifiers())
+    if len(known) == 1:
+        return Fixed(known[0], CORRECTED, "modifier corrected to a catalog modifier")
+    return Fixed(cleaned, 1.0 if len(cleaned) == 2 else INVALID)
+
+
+def fix_pointers(text: str) -> Fixed:
+    """24E: letters A-L pointing at box 21 ('AB', 'A B', 'A,B'); digits 1-12 from the old 08/05 form."""
+    cleaned = re.sub(r"[^0-9A-Za-z]", "", text).upper().replace("8", "B").replace("0", "D")
+    if cleaned.isdigit():
+        numbers = [int(d) for d in cleaned if d != "0"]
+        return Fixed("".join("ABCDEFGHIJKL"[n - 1] for n in numbers), CORRECTED, "numeric pointers")
+    letters = "".join(ch for ch in cleaned if ch in "ABCDEFGHIJKL")
+    return Fixed(letters, 1.0 if letters == cleaned and letters else INVALID)
+
+
+def fix_money(dollars: str, cents: str | None = None) -> Fixed:
+    """24F/28/29: dollars left of the printed rule, cents right of it ('125 00', '125.00', '125')."""
+    if cents is None:
+        parts = re.findall(r"[0-9OoIlSB]+", dollars.replace(",", ""))
+        if len(parts) >= 2 and len(parts[-1]) == 2:
+            dollars, cents = "".join(parts[:-1]), parts[-1]
+        else:
+            dollars, cents = "".join(parts), "00"
+    whole = fix_digits(dollars)
+    part = fix_digits(cents or "00")
+    if not part.text:
+        part = Fixed("00", 0.9)
+    text = f"{whole.text}.{part.text.ljust(2, '0')[:2]}"
+    ok = whole.text.isdigit() and part.text.isdigit() and len(part.text) <= 2
+    return Fixed(text, min(whole.factor, part.factor) if ok else INVALID)
+
+
+def fix_units(text: str) -> Fixed:
+    cleaned = re.sub(r"[\s,]", "", text)
+    fixed = cleaned.translate(AS_DIGIT)
+    ok = bool(re.fullmatch(r"\d+(\.\d+)?", fixed))
+    return Fixed(fixed, (CORRECTED if fixed != cleaned else 1.0) if ok else INVALID)
+
+
+def fix_state(text: str) -> Fixed:
+    cleaned = re.sub(r"[^A-Za-z0-9]", "", text).upper()
+    fixed = "".join(ch if ch.isalpha() else AS_LETTER.get(ch, ch) for ch in cleaned)
+    return Fixed(fixed, 1.0 if fixed == cleaned and len(fixed) == 2 else (CORRECTED if len(fixed) == 2 else INVALID))
+
+
+def fix_text(text: str) -> Fixed:
+    return Fixed(" ".join(text.split()))
+
+
+def date_from_cells(month: str, day: str, year: str, *, birth: bool = False) -> Fixed:
+    """MM DD YY cells (24A, box 3); a two-digit year is 20YY for services, a past year for births."""
+    mm, dd, yy = fix_digits(month), fix_digits(day), fix_digits(year)
+    factor = min(mm.factor, dd.factor, yy.factor)
+    if len(yy.text) == 2 and yy.text.isdigit():
+        century = 1900 if birth and int(yy.text) > 30 else 2000
+        yy = Fixed(str(century + int(yy.text)))
+    return Fixed(f"{mm.text.zfill(2)}/{dd.text.zfill(2)}/{yy.text}", factor)
+
+
+def fix_date(text: str) -> Fixed:
+    """A date written in one box (31): 'MM/DD/YYYY', 'MM DD YY', 'MMDDYYYY'."""
+    parts = re.findall(r"[0-9OoIlSBZ]+", text)
+    if len(parts) == 3:
+        return date_from_cells(*parts)
+    digits = fix_digits(text)
+    if len(digits.text) in (6, 8):
+        return date_from_cells(digits.text[:2], digits.text[2:4], digits.text[4:])
+    return Fixed(text.strip(), INVALID)
+
+
+_CITY_STATE_ZIP = re.compile(r"^(?P<city>.*?)[,\s]+(?P<state>[A-Za-z]{2})[.,\s]+(?P<zip>[0-9OoIlSB]{5}(?:[-\s]?[0-9OoIlSB]{4})?)\s*$")
+
+
+def split_city_state_zip(text: str) -> tuple[str, str, str] | None:
+    """'OAKLAND CA 94607' or 'Oakland, CA 94607-1234' -> (city, state, zip)."""
+    match = _CITY_STATE_ZIP.match(" ".join(text.split()))
+    if not match:
+        return None
+    return match["city"].strip(" ,"), match["state"].upper(), re.sub(r"[-\s]", "", match["zip"])
+
+
+def split_person_name(text: str) -> tuple[str, str, str] | None:
+    """'LAST, FIRST, MI' (box 2) -> (last, first, middle); None when there is no comma."""
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        return None
+    return parts[0], parts[1], parts[2] if len(parts) > 2 else ""

@@ -1,0 +1,142 @@
+"""Open an uploaded scan safely and yield its pages as images, within the configured limits.
+
+Whole-file problems raise IntakeError: a PDF that is corrupt, truncated or encrypted, carries
+document-level JavaScript or embedded files, has too many pages; a TIFF with too many frames; an
+image over the pixel limit (decompression bomb). Nothing in a PDF is ever executed: pages are
+rasterized by PDFium without a JavaScript engine and without initialising the form environment.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from PIL import Image
+
+from ..extract import IntakeError
+from ..limits import Limits
+
+LETTER_WIDTH_IN, LETTER_HEIGHT_IN = 8.5, 11.0
+
+
+@dataclass
+class PageImage:
+    number: int  # 1-based
+    image: Image.Image | None
+    dpi: float
+    problem: str | None = None  # why this page could not be rasterized
+
+
+def pdf_reader(data: bytes, filename: str):
+    """pypdf's reader for the structural checks, or IntakeError when the PDF cannot be opened."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise IntakeError("pdf_encrypted", f"{filename}: the PDF is encrypted or password-protected. "
+                                               "Send it without a password.")
+        len(reader.pages)
+    except IntakeError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as error:
+        raise IntakeError("pdf_corrupt", f"{filename}: the PDF is damaged or incomplete ({type(error).__name__}). "
+                                         "Scan or export it again.") from None
+    return reader
+
+
+def check_pdf_content(reader, filename: str, limits: Limits) -> None:
+    pages = len(reader.pages)
+    if pages > limits.max_pdf_pages:
+        raise IntakeError("too_many_pages", f"{filename}: {pages} pages is over the limit of {limits.max_pdf_pages}. "
+                                            "Send each claim (1-2 pages) or a smaller batch as its own file.")
+    root = reader.trailer["/Root"]
+    names = root.get("/Names")
+    names = names.get_object() if names is not None else {}
+    if "/EmbeddedFiles" in names or _has_file_attachments(reader):
+        raise IntakeError("pdf_embedded_files", f"{filename}: the PDF carries embedded files. "
+                                                "Send the claim form alone, without attachments.")
+    open_action = root.get("/OpenAction")
+    open_action = open_action.get_object() if open_action is not None else None
+    has_document_script = "/JavaScript" in names or "/AA" in root or (
+        isinstance(open_action, dict) and open_action.get("/S") == "/JavaScript")
+    if has_document_script:
+        raise IntakeError("pdf_javascript", f"{filename}: the PDF runs JavaScript when opened. "
+                                            "Print it to a plain PDF or scan it, and send that.")
+
+
+def _has_file_attachments(reader) -> bool:
+    for page in reader.pages[:50]:
+        for annotation in page.get("/Annots") or []:
+            if annotation.get_object().get("/Subtype") == "/FileAttachment":
+                return True
+    return False
+
+
+def pdf_pages(data: bytes, filename: str, limits: Limits) -> Iterator[PageImage]:
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        raise IntakeError("pdf_corrupt", f"{filename}: the PDF cannot be rendered ({error}). Scan or export it again.") from None
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            width_pt, height_pt = page.get_size()
+            dpi = float(limits.ocr_dpi)
+            pixels = (width_pt * dpi / 72) * (height_pt * dpi / 72)
+            if pixels > limits.max_image_pixels:  # an oversized page box: render it smaller, not bigger
+                dpi *= (limits.max_image_pixels / pixels) ** 0.5
+            try:
+                bitmap = page.render(scale=dpi / 72, grayscale=False)
+                image = bitmap.to_pil()
+            except pdfium.PdfiumError as error:
+                yield PageImage(index + 1, None, dpi, f"page {index + 1} cannot be rendered ({error})")
+                continue
+            finally:
+                page.close()
+            yield PageImage(index + 1, image, dpi)
+    finally:
+        document.close()
+
+
+def image_pages(data: bytes, filename: str, kind: str, limits: Limits) -> Iterator[PageImage]:
+    """TIFF (every frame), PNG or JPEG; the pixel limit is checked before any frame is decoded."""
+    Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            frames = getattr(image, "n_frames", 1)
+            if kind == "tiff" and frames > limits.max_tiff_pages:
+                raise IntakeError("too_many_pages", f"{filename}: {frames} TIFF pages is over the limit of "
+                                                    f"{limits.max_tiff_pages}. Send each claim as its own file.")
+            for index in range(frames if kind == "tiff" else 1):
+                image.seek(index)
+                if image.width * image.height > limits.max_image_pixels:
+                    raise _bomb(filename, image, limits)
+                frame = image.copy()
+                yield PageImage(index + 1, frame, _dpi(frame))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise IntakeError("image_too_large", f"{filename}: the image is larger than {limits.max_image_pixels:,} pixels. "
+                                             "Scan at 300 dpi.") from None
+    except IntakeError:
+        raise
+    except (OSError, ValueError, SyntaxError, EOFError) as error:
+        raise IntakeError("image_corrupt", f"{filename}: the image is damaged or truncated ({error}). "
+                                           "Scan it again.") from None
+
+
+def _bomb(filename: str, image: Image.Image, limits: Limits) -> IntakeError:
+    return IntakeError("image_too_large", f"{filename}: a {image.width} x {image.height} image is over the "
+                                          f"{limits.max_image_pixels:,}-pixel limit. Scan at 300 dpi.")
+
+
+def _dpi(image: Image.Image) -> float:
+    """The page's resolution from its width (a letter page spans 8.5 in), whatever the header claims."""
+    long_side, short_side = max(image.size), min(image.size)
+    return short_side / LETTER_WIDTH_IN if long_side / short_side > 1.2 else long_side / LETTER_HEIGHT_IN

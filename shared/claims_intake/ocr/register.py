@@ -1,0 +1,177 @@
+"""Find the CMS-1500 on a scanned page and map the page onto the template.
+
+The form is a grid of long printed rules, so its row and column ink profiles are a fingerprint.
+1. Skew: the angle that makes the horizontal rules sharpest (a projection-profile search).
+2. Scale and offset per axis: the stretch and shift that best correlate the page's deskewed profiles
+   with the blank form's, first at 100 dpi over a wide range, then at full resolution nearby.
+3. Orientation: the same on the page turned 180 degrees; the better fit wins (upside-down scans).
+The correlation of the fit says whether the page is a CMS-1500 at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from PIL import Image
+
+from ..cms1500.template import PAGE_HEIGHT_PT, PAGE_WIDTH_PT, render_blank_form
+
+COARSE_DPI = 100
+INK_LEVEL = 70  # darkness (0-255) above which a pixel counts as ink for registration
+MIN_FORM_SCORE = 0.45  # profile correlation of a CMS-1500 page (other documents score far lower)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Template pixel (at `dpi`) -> page pixel: page = M @ [x, y, 1]."""
+
+    matrix: np.ndarray  # 2x3
+    angle: float  # degrees
+    scale: tuple[float, float]
+    score: float
+    upside_down: bool
+    rotated_quarter: int = 0  # quarter turns applied before registration (landscape scans)
+
+    def affine_for(self, template_dpi: float) -> tuple[float, ...]:
+        """PIL's AFFINE data mapping output (template pixels at template_dpi) to input (page pixels)."""
+        factor = COARSE_DPI / template_dpi
+        m = self.matrix
+        return (m[0, 0] * factor, m[0, 1] * factor, m[0, 2], m[1, 0] * factor, m[1, 1] * factor, m[1, 2])
+
+
+def darkness(image: Image.Image) -> np.ndarray:
+    """0 (paper) .. 255 (ink) for any mode: the darkest channel, so red form ink counts as ink."""
+    if image.mode in ("1", "L", "I;16", "I", "F"):
+        return 255 - np.asarray(image.convert("L"), dtype=np.int16)
+    return 255 - np.asarray(image.convert("RGB"), dtype=np.uint8).min(axis=2).astype(np.int16)
+
+
+def downscale(image: Image.Image, from_dpi: float, to_dpi: float) -> Image.Image:
+    if image.mode == "1":
+        image = image.convert("L")
+    elif image.mode not in ("L", "RGB"):
+        image = image.convert("RGB")
+    size = (max(1, round(image.width * to_dpi / from_dpi)), max(1, round(image.height * to_dpi / from_dpi)))
+    return image.resize(size, Image.BOX)
+
+
+@cache
+def template_profiles(dpi: int) -> tuple[np.ndarray, np.ndarray]:
+    ink = darkness(downscale(render_blank_form(300), 300, dpi)) > INK_LEVEL
+    return _highpass(ink.sum(axis=1).astype(np.float64)), _highpass(ink.sum(axis=0).astype(np.float64))
+
+
+def _highpass(profile: np.ndarray, width: int = 9) -> np.ndarray:
+    """Keep the sharp peaks of rules; drop the slow swell of text and shading."""
+    kernel = np.ones(width) / width
+    return np.clip(profile - np.convolve(profile, kernel, mode="same"), 0, None)
+
+
+def _skew_angle(ys: np.ndarray, xs: np.ndarray, max_angle: float = 6.0) -> float:
+    """Degrees the page is turned (positive: clockwise on screen), from the sharpest row profile."""
+    def sharpness(angle: float) -> float:
+        t = np.radians(angle)
+        rows = np.round(-xs * np.sin(t) + ys * np.cos(t)).astype(np.int64)
+        counts = np.bincount(rows - rows.min())
+        return float(np.dot(counts, counts))
+
+    best = max(np.arange(-max_angle, max_angle + 1e-9, 0.25), key=sharpness)
+    return float(max(np.arange(best - 0.25, best + 0.25 + 1e-9, 0.025), key=sharpness))
+
+
+def _fit_axis(scan: np.ndarray, template: np.ndarray, scales: np.ndarray) -> tuple[float, float, float]:
+    """(scale, offset, score) with scan(s * t + o) ~ template(t), by FFT cross-correlation per scale."""
+    best = (1.0, 0.0, -1.0)
+    length = 1 << int(np.ceil(np.log2(len(template) * 2 + len(scan))))
+    template_fft = np.conj(np.fft.rfft(template, length))
+    template_norm = np.linalg.norm(template)
+    positions = np.arange(len(scan))
+    for scale in scales:
+        # Resample the scan profile onto the template's unit: u = y / s.
+        u = np.arange(int(len(scan) / scale))
+        resampled = np.interp(u * scale, positions, scan)
+        correlation = np.fft.irfft(np.fft.rfft(resampled, length) * template_fft, length)
+        shift = int(np.argmax(correlation))
+        norm = np.linalg.norm(resampled) * template_norm
+        score = correlation[shift] / norm if norm else 0.0
+        if score > best[2]:
+            offset_u = shift if shift < length // 2 else shift - length
+            best = (float(scale), float(offset_u * scale), float(score))
+    return best
+
+
+def _profiles(ys: np.ndarray, xs: np.ndarray, angle: float, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, float, float]:
+    t = np.radians(angle)
+    rows = -xs * np.sin(t) + ys * np.cos(t)
+    cols = xs * np.cos(t) + ys * np.sin(t)
+    row_origin, col_origin = rows.min(), cols.min()
+    row_profile = np.bincount(np.round(rows - row_origin).astype(np.int64)).astype(np.float64)
+    col_profile = np.bincount(np.round(cols - col_origin).astype(np.int64)).astype(np.float64)
+    return _highpass(row_profile), _highpass(col_profile), float(row_origin), float(col_origin)
+
+
+def _register_ink(ink: np.ndarray, scales: np.ndarray) -> tuple[np.ndarray, float, tuple[float, float], float]:
+    ys, xs = np.nonzero(ink)
+    ys, xs = ys.astype(np.float64), xs.astype(np.float64)
+    angle = _skew_angle(ys, xs)
+    row_profile, col_profile, row_origin, col_origin = _profiles(ys, xs, angle, ink.shape)
+    template_rows, template_cols = template_profiles(COARSE_DPI)
+    sy, oy, score_y = _fit_axis(row_profile, template_rows, scales)
+    sx, ox, score_x = _fit_axis(col_profile, template_cols, scales)
+    # deskewed (c, r) = (sx * xt + ox + col_origin, sy * yt + oy + row_origin); page = R(angle) @ deskewed
+    t = np.radians(angle)
+    rotation = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    linear = rotation @ np.diag([sx, sy])
+    offset = rotation @ np.array([ox + col_origin, oy + row_origin])
+    matrix = np.hstack([linear, offset[:, None]])
+    return matrix, angle, (sx, sy), min(score_x, score_y)
+
+
+def register(page: Image.Image, dpi: float) -> Registration | None:
+    """The page's registration to the template, or None when the page is blank."""
+    small = downscale(page, dpi, COARSE_DPI)
+    ink = darkness(small) > INK_LEVEL
+    if ink.mean() < 0.002:
+        return None
+    quarter = 0
+    if small.width > small.height * 1.2:  # a landscape scan of a portrait form
+        quarter = 1
+    candidates = []
+    for turns in ((quarter, quarter + 2) if quarter else (0, 2)):
+        turned = np.rot90(ink, k=turns) if turns else ink
+        matrix, angle, scale, score = _register_ink(turned, np.arange(0.85, 1.15, 0.0025))
+        candidates.append((score, turns, matrix, angle, scale))
+    score, turns, matrix, angle, scale = max(candidates, key=lambda c: c[0])
+    # Express the fit in the original page's 100-dpi pixels, then in its own pixels.
+    matrix = _unrotate(matrix, turns, ink.shape)
+    to_page = dpi / COARSE_DPI
+    page_matrix = matrix * to_page
+    return Registration(page_matrix, angle, scale, score, upside_down=turns % 4 == 2, rotated_quarter=turns % 2)
+
+
+def _unrotate(matrix: np.ndarray, turns: int, shape: tuple[int, int]) -> np.ndarray:
+    """Compose with the inverse of np.rot90(k=turns) so the matrix points into the unturned image."""
+    height, width = shape
+    turns %= 4
+    if turns == 0:
+        return matrix
+    # np.rot90 (counter-clockwise) maps original (x, y) to turned coordinates; invert that map.
+    if turns == 1:  # turned (x', y') = (y, W - 1 - x)  ->  original x = W - 1 - y', y = x'
+        back = np.array([[0.0, -1.0, width - 1], [1.0, 0.0, 0.0]])
+    elif turns == 2:  # turned = (W - 1 - x, H - 1 - y)
+        back = np.array([[-1.0, 0.0, width - 1], [0.0, -1.0, height - 1]])
+    else:  # turns == 3: turned (x', y') = (H - 1 - y, x)  ->  x = y', y = H - 1 - x'
+        back = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, height - 1]])
+    full = np.vstack([matrix, [0, 0, 1]])
+    return (np.vstack([back, [0, 0, 1]]) @ full)[:2]
+
+
+def warp_to_template(page: Image.Image, registration: Registration, dpi: int = 300) -> Image.Image:
+    """The page resampled into template coordinates at `dpi` (the blank form's pixel grid)."""
+    size = (round(PAGE_WIDTH_PT * dpi / 72), round(PAGE_HEIGHT_PT * dpi / 72))
+    mode = "L" if page.mode in ("1", "L") else "RGB"
+    source = page.convert(mode) if page.mode != mode else page
+    return source.transform(size, Image.AFFINE, registration.affine_for(dpi), resample=Image.BILINEAR,
+                            fillcolor=255 if mode == "L" else (255, 255, 255))
