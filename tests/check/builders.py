@@ -68,7 +68,7 @@ def claim(*lines: ServiceLine, member: str = "90000001A", provider: str = "14567
         member_cin=member, member_first_name=first, member_last_name=last, member_homeless_indicator=True,
         member_address="200 Oak Avenue", member_city="Vallejo", member_zip="94590", member_dob=dob,
         primary_payer_id=payer_id, payer_name=payer_name,
-        invoice_amount=sum((item.charge_amount for item in lines), Decimal("0.00")),
+        invoice_amount=sum((item.charge_amount or Decimal(0) for item in lines), Decimal("0.00")),
         invoice_date=date(2026, 11, 20), invoice_number=invoice, authorization_number=tar,
         lines=list(lines),
     )

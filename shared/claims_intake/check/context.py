@@ -99,6 +99,8 @@ class LineContext:
     allowed_cap: Decimal | None = None   # lifetime or TAR amount still available
     cap_cite: str = ""
 
+    unit: str = ""  # billing basis: the plan's unit_basis, else the catalog's
+
     @property
     def key(self) -> str | None:
         return self.combination.key if self.combination else None

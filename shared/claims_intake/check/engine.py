@@ -172,8 +172,9 @@ def _unknown_payer(claim: Claim) -> CheckResult:
 def _line_context(profile: PlanProfile, line, number: int) -> LineContext:
     combination, telehealth = (profile.lookup(line.procedure_code, line.procedure_modifiers)
                                if line.procedure_code else (None, False))
+    unit = profile.data.get("unit_basis", {}).get(combination.key, combination.unit) if combination else ""
     return LineContext(line=line, number=line.line_number or number, combination=combination, telehealth=telehealth,
-                       start=line.service_start_date, end=line.service_end_date or line.service_start_date)
+                       start=line.service_start_date, end=line.service_end_date or line.service_start_date, unit=unit)
 
 
 def _collect(rule_name: str, issues, into: list[Finding], line_number: int | None) -> None:

@@ -146,7 +146,10 @@ def authorized(ctx: CheckContext, lc: LineContext):
         if not reasons:  # a claim carries one TAR number, its lines may fall under several TARs
             lc.authorization = tar
             return
-        problems.append((0 if tar is numbered else 1 if tar.code == lc.line.procedure_code else 2, tar, reasons))
+        same_code = tar.code == lc.line.procedure_code
+        same_service = same_code and tar.modifiers == tuple(m for m in lc.line.procedure_modifiers if m not in OUTREACH_MODIFIERS)
+        problems.append((0 if tar is numbered else 1 if same_service else 2 if same_code else 3, tar, reasons))
+    problems = [p for p in problems if p[0] < 3]  # a TAR for another code says nothing about this line
     if not problems:
         yield Issue(Category.AUTHORIZATION, Severity.DENY,
                     f"Line {lc.number}: {lc.combination.service} ({lc.combination.key}) requires an approved TAR; none is on "
@@ -171,8 +174,9 @@ def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> li
         reasons.append(f"authorizes {'-'.join([tar.code, *tar.modifiers])}, not {'-'.join([line.procedure_code or '', *billed])}")
     end = lc.end or lc.start
     if lc.start < tar.start or end > tar.end:
-        reasons.append(f"covers {tar.start:%m/%d/%Y}-{tar.end:%m/%d/%Y}, not {lc.start:%m/%d/%Y}-{end:%m/%d/%Y}"
-                       + (" (expired)" if lc.start > tar.end else ""))
+        billed = f"{lc.start:%m/%d/%Y}" + (f"-{end:%m/%d/%Y}" if end != lc.start else "")
+        reasons.append(f"covers {tar.start:%m/%d/%Y}-{tar.end:%m/%d/%Y}, not {billed}"
+                       + (" (expired)" if lc.start > tar.end else " (not yet in effect)" if end < tar.start else ""))
     if not reasons and tar.units is not None:
         used = units_used_under(ctx, tar)
         if used + lc.units > tar.units:

@@ -371,7 +371,7 @@ def unit_cost_times_units(ctx: CheckContext, lc: LineContext):
 @line_rule
 def rule_of_eights(ctx: CheckContext, lc: LineContext):
     minutes = lc.line.minutes
-    if minutes is None or lc.combination.unit != "per_15_minutes" or lc.line.unit_count is None:
+    if minutes is None or lc.unit != "per_15_minutes" or lc.line.unit_count is None:
         return
     config = settings()["rule_of_eights"]
     first, size = config["first_unit_minutes"], config["unit_minutes"]
@@ -386,12 +386,10 @@ def rule_of_eights(ctx: CheckContext, lc: LineContext):
 @line_rule
 def per_diem_units(ctx: CheckContext, lc: LineContext):
     """Per-diem and per-encounter services: at most one unit a day (000 Payable Billing Units: 1-unit per diem)."""
-    if lc.combination.unit not in ("per_diem", "per_encounter") or lc.line.unit_count is None or lc.start is None:
+    if lc.unit not in ("per_diem", "per_encounter") or lc.line.unit_count is None or lc.start is None:
         return
-    if limit_applies(ctx, lc, {"max_units_per_day"}) or lc.combination.category == "day_habilitation":
-        return  # units per day set by the plan (meals, day habilitation hourly)
-    if ctx.plan_id == "phc" and lc.combination.key == "G9007":
-        return  # 001: G9007 billed in 15-minute units
+    if limit_applies(ctx, lc, {"max_units_per_day"}):
+        return  # the plan sets its own units per day (meals, sobering center)
     if lc.line.unit_count > lc.days:
         yield Issue(Category.UNITS, Severity.DENY,
                     f"Line {lc.number}: {lc.line.unit_count} units over {lc.days} day(s); {lc.combination.key} is one unit a day.",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import catalog_cmd, extract_cmd
+from . import catalog_cmd, check_cmd, extract_cmd
 
-COMMANDS = [catalog_cmd, extract_cmd]
+COMMANDS = [catalog_cmd, extract_cmd, check_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,116 @@
+"""`claims-intake check FILE --reference DIR [--plan kp|phc|khs] [--history FILE] [--format json]`.
+
+FILE is an upload (read with `claims_intake.extract.extract_file`) or the JSON that
+`claims-intake extract --format json` prints. Without --plan, each claim's plan is the one its
+payer names; a claim billed to no known plan is REJECTED.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from ..catalog import plan_ids
+from ..check import check_extract
+from ..model import Claim, ExtractError, ExtractResult, SourceInfo
+from ..reference import InMemoryHistory, ReferenceDataError, load_history_csv, load_reference_dir
+from .output import add_format_option, print_json, print_table
+
+
+def register(verbs) -> None:
+    parser = verbs.add_parser("check", help="check claims against the DHCS catalog, plan rules, eligibility, TARs and history")
+    parser.add_argument("file", help="an upload (spreadsheet, CMS-1500 PDF/image) or the JSON of `claims-intake extract --format json`")
+    parser.add_argument("--reference", required=True, metavar="DIR",
+                        help="folder with eligibility.csv, authorizations.csv, providers.csv (docs/reference-data.md)")
+    parser.add_argument("--plan", choices=plan_ids(), help="the plan checking the claims (default: the plan each claim's payer names)")
+    parser.add_argument("--history", metavar="FILE", help="claims history CSV (docs/reference-data.md)")
+    parser.add_argument("--received", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="date the plan received the file, for timely filing (default: today)")
+    add_format_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    try:
+        reference = load_reference_dir(args.reference)
+        history = load_history_csv(args.history) if args.history else InMemoryHistory()
+        extracted = read_claims(Path(args.file))
+    except (ReferenceDataError, OSError, ValueError) as problem:
+        print(f"claims-intake check: {problem}", file=sys.stderr)
+        return 2
+    results = check_extract(extracted, args.plan, reference, history, received=args.received)
+    if args.format == "json":
+        print_json({
+            "source": extracted.source.model_dump(exclude_none=True),
+            "claims": [result.to_output() for result in results],
+            "errors": [error.model_dump(exclude_none=True) for error in extracted.errors],
+            "summary": dict(Counter(result.disposition.value for result in results)),
+        })
+        return 0
+    print_tables(extracted, results)
+    return 0
+
+
+def read_claims(path: Path) -> ExtractResult:
+    if not path.exists():
+        raise OSError(f"'{path}' does not exist")
+    if path.suffix.lower() == ".json":
+        return extract_result_from_json(json.loads(path.read_text("utf-8")), path)
+    try:
+        from ..extract import extract_file
+    except ImportError:
+        raise ValueError(f"cannot read '{path.name}': this build has no extractor; pass the JSON of "
+                         "`claims-intake extract --format json`") from None
+    return extract_file(path)
+
+
+def extract_result_from_json(data, path: Path) -> ExtractResult:
+    """The output of `claims-intake extract --format json` (or a list of claims) back into an ExtractResult."""
+    if isinstance(data, list):
+        data = {"claims": data}
+    if not isinstance(data, dict) or "claims" not in data:
+        raise ValueError(f"'{path.name}' is not the JSON of `claims-intake extract`: no 'claims' list")
+    source = data.get("source") or {"file": path.name, "kind": "json"}
+    return ExtractResult(
+        source=SourceInfo(**source),
+        claims=[Claim.from_output(claim) for claim in data["claims"]],
+        errors=[ExtractError(**error) for error in data.get("errors", [])],
+    )
+
+
+def print_tables(extracted: ExtractResult, results) -> None:
+    print_table(
+        f"Claim check — {extracted.source.file}",
+        ["#", "Claim", "Invoice", "Billing NPI", "Plan", "Lines", "Billed", "Allowed", "Disposition"],
+        [(index, r.claim.claim_id, r.claim.invoice_number, r.claim.billing_provider_npi, r.plan or "?",
+          len(r.lines), _money(r.claim.invoice_amount), _money(r.allowed_total), r.disposition.value)
+         for index, r in enumerate(results, start=1)],
+    )
+    print_table(
+        "Lines",
+        ["#", "Line", "Code", "Dates", "Units", "Charge", "Disposition", "Allowed"],
+        [(index, decided.line_number, line.combination, _dates(line), line.unit_count, _money(line.charge_amount),
+          decided.disposition.value, _money(decided.allowed_amount))
+         for index, r in enumerate(results, start=1) for line, decided in zip(r.claim.lines, r.lines)],
+    )
+    findings = [(index, f.line or "", f.severity.value, f.category.value, f.element or "", f.message, f.cite)
+                for index, r in enumerate(results, start=1) for f in r.findings]
+    if findings:
+        print_table("Findings", ["#", "Line", "Severity", "Category", "Element", "Message", "Rule source"], findings)
+    for error in extracted.errors:
+        print(f"extract error {error.code}: {error.message}")
+
+
+def _money(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def _dates(line) -> str:
+    start, end = line.service_start_date, line.service_end_date
+    if start is None:
+        return ""
+    return f"{start:%m/%d/%Y}" if end in (None, start) else f"{start:%m/%d/%Y}-{end:%m/%d/%Y}"
