@@ -16,8 +16,10 @@ from pathlib import Path
 
 from ..catalog import plan_ids
 from ..check import check_extract
+from ..extract import IntakeError
 from ..model import Claim, ExtractError, ExtractResult, SourceInfo
 from ..reference import InMemoryHistory, ReferenceDataError, load_history_csv, load_reference_dir
+from .extract_cmd import report_no_claims, report_unreadable
 from .output import add_format_option, print_json, print_table
 
 
@@ -39,9 +41,13 @@ def run(args) -> int:
         reference = load_reference_dir(args.reference)
         history = load_history_csv(args.history) if args.history else InMemoryHistory()
         extracted = read_claims(Path(args.file))
+    except IntakeError as error:
+        return report_unreadable(args.file, error, args.format)
     except (ReferenceDataError, OSError, ValueError) as problem:
         print(f"claims-intake check: {problem}", file=sys.stderr)
         return 2
+    if not extracted.claims:
+        return report_no_claims(args.file, extracted, args.format)
     results = check_extract(extracted, args.plan, reference, history, received=args.received)
     if args.format == "json":
         print_json({
