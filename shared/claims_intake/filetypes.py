@@ -70,8 +70,9 @@ EXTENSION_KINDS = {"xlsx": "xlsx", "xlsm": "xlsm", "xls": "xls", "csv": "csv", "
                    "tif": "tiff", "tiff": "tiff", "png": "png", "jpg": "jpeg", "jpeg": "jpeg"}
 
 # Extensions that may carry each kind: an .xlsx holding a macro project is still a workbook
-# (Excel names it .xlsm, but the data is read the same way and macros never run).
-_COMPATIBLE = {"xlsx": {"xlsx", "xlsm"}, "xlsm": {"xlsx", "xlsm"}}
+# (Excel names it .xlsm, but the data is read the same way and macros never run), and a
+# password-protected .xlsx is an OLE2 file like an .xls (the reader then says it is encrypted).
+_COMPATIBLE = {"xlsx": {"xlsx", "xlsm"}, "xlsm": {"xlsx", "xlsm"}, "xls": {"xls", "xlsx", "xlsm"}}
 
 
 def extension_matches(filename: str, kind: str) -> bool:

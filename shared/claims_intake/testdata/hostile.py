@@ -95,6 +95,12 @@ def xlsm_with_macros() -> bytes:
     return add_macro_project(good_invoice_xlsx())
 
 
+def xlsx_encrypted() -> bytes:
+    """What Excel saves for a password-protected .xlsx: an OLE2 file holding an EncryptedPackage stream."""
+    return (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "EncryptionInfo".encode("utf-16-le")
+            + b"\x00" * 64 + "EncryptedPackage".encode("utf-16-le") + bytes(range(256)) * 16)
+
+
 def csv_formula_injection() -> bytes:
     """A well-formed invoice whose text cells start with = + - @ (DDE and HYPERLINK payloads)."""
     claims = sample_claims(count=1, lines=2, seed=12)
@@ -304,6 +310,8 @@ CASES: dict[str, HostileCase] = {case.name: case for case in [
     HostileCase("xlsx_zip_bomb", "invoice.xlsx", xlsx_zip_bomb, "zip_bomb", why="64 MiB of XML in ~70 KiB"),
     HostileCase("xlsx_entity_expansion", "invoice.xlsx", xlsx_entity_expansion, "xml_entities",
                 why="billion laughs DTD"),
+    HostileCase("xlsx_encrypted", "invoice.xlsx", xlsx_encrypted, "encrypted_workbook",
+                why="password-protected workbook"),
     HostileCase("csv_million_rows", "invoice.csv", csv_million_rows, "too_many_rows", why="1,000,000 rows"),
     HostileCase("xlsx_million_rows", "invoice.xlsx", xlsx_million_rows, "too_many_rows",
                 why="1,000,000 rows"),
