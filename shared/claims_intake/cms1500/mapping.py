@@ -155,8 +155,10 @@ def _diagnoses(claim: Claim, page: FormPage) -> dict[str, tuple[str, float]]:
 
 def _service_line(file: str, page: FormPage, n: int, diagnoses: dict[str, tuple[str, float]]) -> ServiceLine | None:
     text = page.text
-    names = [f"sv{n}_mm_from", f"sv{n}_dd_from", f"sv{n}_yy_from", f"cpt{n}", f"ch{n}", f"day{n}", f"place{n}"]
-    if not any(text(name) for name in names):
+    # A line is there when its code, its charge or its From date is: a speck read in one other cell
+    # (a fax's noise in 24G) is not a service line.
+    start_cells = [f"sv{n}_mm_from", f"sv{n}_dd_from", f"sv{n}_yy_from"]
+    if not (text(f"cpt{n}") or text(f"ch{n}") or sum(bool(text(c)) for c in start_cells) >= 2):
         return None
     line = ServiceLine()
     put = ClaimBuilder(file, page).put
@@ -171,13 +173,16 @@ def _service_line(file: str, page: FormPage, n: int, diagnoses: dict[str, tuple[
         line.service_end_date = line.service_start_date
         line.provenance["service_end_date"] = line.provenance["service_start_date"].model_copy(
             update={"derived": "To date blank: same as From (one-day service)"})
-    put(line, "place_of_service", parse.fix_digits(text(f"place{n}"), 2), box("24B"), (f"place{n}",))
-    put(line, "procedure_code", parse.fix_hcpcs(text(f"cpt{n}")) if text(f"cpt{n}") else Fixed(""), box("24D"), (f"cpt{n}",))
+    if text(f"place{n}"):
+        put(line, "place_of_service", parse.fix_cell(text(f"place{n}"), 2), box("24B"), (f"place{n}",))
+    code = parse.fix_hcpcs(text(f"cpt{n}")) if text(f"cpt{n}") else Fixed("")
+    put(line, "procedure_code", code, box("24D"), (f"cpt{n}",))
     modifier_fields = (f"mod{n}", f"mod{n}a", f"mod{n}b", f"mod{n}c")
     modifiers = [parse.fix_modifier(text(m)) for m in modifier_fields if text(m)]
     if modifiers:
-        joined = Fixed(" ".join(m.text for m in modifiers), min(m.factor for m in modifiers),
-                       next((m.note for m in modifiers if m.note), None))
+        corrected, note = parse.fix_modifiers_for_code(code.text, [m.text for m in modifiers])
+        factor = min(m.factor for m in modifiers) * (parse.CORRECTED if note else 1.0)
+        joined = Fixed(" ".join(corrected), factor, note or next((m.note for m in modifiers if m.note), None))
         put(line, "procedure_modifiers", joined, box("24D"), modifier_fields)
     if text(f"diag{n}"):
         _line_diagnoses(line, page, n, diagnoses, file)

@@ -18,7 +18,8 @@ from ..validators import is_valid_cin, is_valid_hcpcs, is_valid_icd10, is_valid_
 # Shapes OCR confuses: a letter read where only a digit can be, and the reverse.
 AS_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "l": "1", "|": "1", "i": "1",
                           "!": "1", "L": "1", "J": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "G": "6",
-                          "b": "6", "T": "7", "g": "9", "q": "9", "A": "4"})
+                          "b": "6", "T": "7", "g": "9", "q": "9", "A": "4", "{": "1", "}": "1",
+                          "[": "1", "]": "1", "t": "1"})
 AS_LETTER = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", "7": "T", "8": "B"}
 # ICD-10-CM: a Z code is by far the likeliest reading of a leading '2' on ECM/CS claims (Z59.0x etc).
 ICD_FIRST_LETTER = {**AS_LETTER, "0": "O", "2": "Z", "7": "T", "9": "G"}
@@ -37,12 +38,24 @@ class Fixed:
 
 
 def fix_digits(text: str, width: int | None = None) -> Fixed:
-    cleaned = re.sub(r"[\s.,\-()/_'\"`]", "", text)
+    cleaned = re.sub(r"[^0-9A-Za-z{}\[\]|!]", "", text)
     digits = cleaned.translate(AS_DIGIT)
     factor = CORRECTED if digits != cleaned else 1.0
     if not digits.isdigit() or (width and len(digits) != width):
         factor = min(factor, INVALID)
     return Fixed(digits, factor, "letters read as digits" if digits != cleaned else None)
+
+
+def fix_cell(text: str, width: int) -> Fixed:
+    """A fixed-width cell (MM, DD, YY, POS): a speck read beside the digits is dropped."""
+    fixed = fix_digits(text)
+    if len(fixed.text) > width:
+        digits = re.sub(r"\D", "", fixed.text)
+        if len(digits) >= width:
+            return Fixed(digits[-width:], min(fixed.factor, CORRECTED) * 0.9, "extra mark beside the digits dropped")
+    if len(fixed.text) != width or not fixed.text.isdigit():
+        return Fixed(fixed.text, INVALID, fixed.note)
+    return fixed
 
 
 def fix_npi(text: str) -> Fixed:
@@ -107,6 +120,11 @@ def _code_chars(text: str) -> str:
 def fix_hcpcs(text: str) -> Fixed:
     """A HCPCS Level II code is a letter and 4 digits; prefer a code of the DHCS ECM/CS catalog."""
     cleaned = _code_chars(text)
+    if len(cleaned) == 6:  # one character too many (a doubled 0/O): keep it only if one catalog code fits
+        fits = {cleaned[:i] + cleaned[i + 1:] for i in range(6)}
+        fits = {AS_LETTER.get(c[0], c[0]) + c[1:].translate(AS_DIGIT) for c in fits} & _catalog_codes()
+        if len(fits) == 1:
+            return Fixed(fits.pop(), CORRECTED * 0.9, "extra character dropped: the one DHCS catalog code that fits")
     if len(cleaned) != 5:
         return Fixed(cleaned, INVALID)
     if cleaned.isdigit() and cleaned not in _catalog_codes() and cleaned[0] not in AS_LETTER:
@@ -132,6 +150,27 @@ def fix_modifier(text: str) -> Fixed:
     if len(known) == 1:
         return Fixed(known[0], CORRECTED, "modifier corrected to a catalog modifier")
     return Fixed(cleaned, 1.0 if len(cleaned) == 2 else INVALID)
+
+
+MODIFIER_CONFUSIONS = {"6": "85G", "8": "63B", "B": "86", "5": "6S", "3": "8", "1": "7I", "2": "Z", "Q": "0O", "0": "QO"}
+
+
+def fix_modifiers_for_code(code: str | None, modifiers: list[str]) -> tuple[list[str], str | None]:
+    """Modifiers that make a DHCS catalog combination with `code`, when exactly one confusable
+    variant does (U8 read where only U6 is valid for the code); else as read."""
+    catalog = dhcs_catalog()
+    if not code or not modifiers or catalog.lookup(code, modifiers)[0] is not None:
+        return modifiers, None
+    variants = set()
+    for index, modifier in enumerate(modifiers):
+        for position, char in enumerate(modifier):
+            for alternative in MODIFIER_CONFUSIONS.get(char, ""):
+                changed = modifier[:position] + alternative + modifier[position + 1:]
+                variants.add(tuple(modifiers[:index] + [changed] + modifiers[index + 1:]))
+    fits = [list(v) for v in variants if catalog.lookup(code, v)[0] is not None]
+    if len(fits) == 1:
+        return fits[0], f"modifier corrected to the DHCS combination for {code}"
+    return modifiers, None
 
 
 def fix_pointers(text: str) -> Fixed:
@@ -175,12 +214,14 @@ def fix_state(text: str) -> Fixed:
 
 
 def fix_text(text: str) -> Fixed:
-    return Fixed(" ".join(text.split()))
+    """Free text (names, streets): single spaces, no stray specks read as punctuation at the ends."""
+    return Fixed(" ".join(text.split()).strip(" ,.;:_-'`\"~|"))
 
 
 def date_from_cells(month: str, day: str, year: str, *, birth: bool = False) -> Fixed:
     """MM DD YY cells (24A, box 3); a two-digit year is 20YY for services, a past year for births."""
-    mm, dd, yy = fix_digits(month), fix_digits(day), fix_digits(year)
+    mm, dd = fix_cell(month, 2), fix_cell(day, 2)
+    yy = fix_cell(year, 4) if len(re.sub(r"\W", "", year)) >= 4 else fix_cell(year, 2)
     factor = min(mm.factor, dd.factor, yy.factor)
     if len(yy.text) == 2 and yy.text.isdigit():
         century = 1900 if birth and int(yy.text) > 30 else 2000

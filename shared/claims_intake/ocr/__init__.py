@@ -27,8 +27,8 @@ from ..cms1500.mapping import FormPage, claims_from_pages
 from ..limits import Limits
 from ..model import ExtractError, ExtractResult, SourceInfo
 from .pages import PageImage, check_pdf_content, image_pages, pdf_pages, pdf_reader
-from .recognize import is_color, recognize_page, red_channel, thread_limit_env
-from .register import register, warp_to_template
+from .recognize import recognize_page, thread_limit_env
+from .register import register
 
 logger = logging.getLogger(__name__)
 
@@ -88,13 +88,11 @@ def read_page(page: PageImage, settings: dict) -> FormPage | ExtractError:
         registration = register(page.image, page.dpi)
         if registration is None:
             return ExtractError(code="blank_page", page=number, message=f"page {number} is blank.")
-        if registration.score < settings["min_form_score"]:
+        if registration.score < settings["min_form_score"] or registration.coverage < settings["min_form_coverage"]:
             return ExtractError(code="not_cms1500", page=number, message=(
                 f"page {number} is not a CMS-1500 (02/12) claim form. Send the claim on the CMS-1500 form, "
                 "or the DHCS invoice as a spreadsheet."))
-        color = is_color(page.image)
-        source = red_channel(page.image) if color else page.image
-        readings = recognize_page(warp_to_template(source, registration), color)
+        readings = recognize_page(page.image, registration)
     except (ValueError, MemoryError, OSError) as error:
         logger.warning("page could not be processed", extra={"page": number, "error": type(error).__name__})
         return ExtractError(code="page_unreadable", page=number,

@@ -1,120 +1,245 @@
-"""Drop the form ink, find the filled boxes, and read them with Tesseract in one call per strip.
+"""Drop the form ink, find the filled boxes, and read them with one Tesseract run per page.
 
 Red drop-out: the CMS-1500 is printed in red so that a scanner looking through the red channel
 sees white paper where the form is and black where someone typed. A colour scan therefore keeps
 only its red channel. A grey or bitonal scan (fax, photocopy) has lost the colour, so the blank
-form's own ink, registered onto the page, is erased instead.
+form's own ink, registered onto the page, is erased instead (rules only where the dark run across
+them is as thin as a rule, so typed characters touching a rule keep their strokes).
 
-Tesseract is started once per page, not once per box: the filled boxes are cut out and stacked
-one under another, with gaps, into one strip; each word found is given back to the box whose slot
-it sits in, and each box is then parsed by its own rules (cms1500.parse).
+Each box is resampled from the page straight into template coordinates (no full-page warp), cut to
+its ink, and becomes one frame of a multi-page TIFF; Tesseract reads every frame as a single text
+line (--psm 7) in one process, so the model loads once per page and every word maps back to its
+box by frame number. Each box is then parsed by its own rules (cms1500.parse).
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from ..cms1500.mapping import Reading
 from ..cms1500.template import MONEY_FIELDS, Box, render_blank_form, text_boxes
+from .register import Registration
 
 DPI = 300
 SCALE = DPI / 72
-INK = 150            # grey level below which a pixel is ink in the cleaned page
-MIN_INK_PIXELS = 40  # fewer dark pixels than this in a box is dust, not an entry
-SLOT_GAP = 24        # blank pixels between stacked boxes in a strip
-TEXT_HEIGHT = 30     # pixels: smaller writing (24G units, 24A dates) is enlarged to about this height
-MARGIN = 10          # blank pixels around each box's ink
+INK = 150             # grey level below which a pixel is ink in the cleaned page
+MIN_INK_PIXELS = 40   # fewer dark pixels than this in a box is dust, not an entry
+TEXT_HEIGHT = 30      # pixels: smaller writing (24G units, 24A dates: 7 pt) is enlarged to about this height
+RULE_MIN_LENGTH = 8   # pixels: template ink runs at least this long are rules (dotted cell rules too), the rest dots
+RULE_THICKNESS = 8    # pixels: a dark run this thin across a rule is the rule itself (blurred, at 300 dpi)
+TESSERACT_CONFIG = "--oem 1 --psm 7 --dpi 300 -c load_system_dawg=0 -c load_freq_dawg=0"
 
-# Boxes whose content is digits only (dates, amounts, units, POS, NPIs, tax id, zip, phone).
-DIGIT_FIELDS = frozenset(
-    {f"sv{n}_{part}_{end}" for n in range(1, 7) for part in ("mm", "dd", "yy") for end in ("from", "end")}
-    | {f"place{n}" for n in range(1, 7)} | {f"day{n}" for n in range(1, 7)} | {f"local{n}" for n in range(1, 7)}
-    | {"birth_mm", "birth_dd", "birth_yy", "tax_id", "pin", "pin1", "pt_zip", "pt_AreaCode", "pt_phone",
-       "doc_phone area", "doc_phone", "physician_date"}
-    | set(MONEY_FIELDS)
-)
 # The boxes the DHCS elements come from (others on the form are not read: less to OCR, less to get wrong).
 READ_FIELDS = frozenset(
-    DIGIT_FIELDS
-    | {f"cpt{n}" for n in range(1, 7)} | {f"diag{n}" for n in range(1, 7)} | {f"type{n}" for n in range(1, 7)}
+    {f"sv{n}_{part}_{end}" for n in range(1, 7) for part in ("mm", "dd", "yy") for end in ("from", "end")}
+    | {f"{prefix}{n}" for n in range(1, 7) for prefix in ("place", "day", "local", "cpt", "diag", "type", "ch")}
     | {f"mod{n}{s}" for n in range(1, 7) for s in ("", "a", "b", "c")}
     | {f"diagnosis{n}" for n in range(1, 13)}
-    | {"insurance_name", "insurance_id", "pt_name", "pt_street", "pt_city", "pt_state", "ins_plan_name", "pt_account",
-       "prior_auth", "original_ref", "doc_name", "doc_street", "doc_location"}
-) - {"amt_paid", "pin1", "pt_AreaCode", "pt_phone"}
+    | {"birth_mm", "birth_dd", "birth_yy", "tax_id", "pin", "pt_zip", "doc_phone area", "doc_phone", "physician_date",
+       "t_charge", "insurance_name", "insurance_id", "pt_name", "pt_street", "pt_city", "pt_state", "ins_plan_name",
+       "pt_account", "prior_auth", "original_ref", "doc_name", "doc_street", "doc_location"}
+)
 # Cells that sit edge to edge (24A dates, box 3) get little horizontal padding; free-text boxes more.
 PAD_CELL_PT, PAD_FREE_PT, PAD_Y_PT = 1.0, 4.0, 2.5
 
 
+# The 7-pt cells of one service line (24A-24E, 24G) are read together as one line of text: a lone
+# '1' in 24G or 'A' in 24E is read far more reliably among words than cut out on its own (Tesseract
+# took a lone '1' for a '4'). Each cell's ink is placed after the previous one with an ordinary word
+# gap (the form's wide gaps made the LSTM invent characters), and words go back to cells by x.
+LINE_CELLS = ("sv{n}_mm_from", "sv{n}_dd_from", "sv{n}_yy_from", "sv{n}_mm_end", "sv{n}_dd_end", "sv{n}_yy_end",
+              "place{n}", "type{n}", "cpt{n}", "mod{n}", "mod{n}a", "mod{n}b", "mod{n}c", "diag{n}", "day{n}")
+WORD_GAP = 32  # pixels between cells composed into one line
+BIRTH_CELLS = ("birth_mm", "birth_dd", "birth_yy")
+
+
 @dataclass
 class Slot:
-    name: str
+    """One frame for Tesseract: a box, or a group of cells on one line, cut to its ink."""
+
     image: Image.Image
-    cents: bool | None = None  # money boxes: is there writing right of the dollars/cents rule?
+    members: list[tuple[str, float, float]]  # (field, x0, x1) in the frame image's pixels before scaling
+    cents: dict[str, bool]  # money boxes: is there writing right of the dollars/cents rule?
+
+    def field_at(self, x: float) -> str:
+        inside = [name for name, x0, x1 in self.members if x0 <= x <= x1]
+        if inside:
+            return inside[0]
+        return min(self.members, key=lambda m: min(abs(x - m[1]), abs(x - m[2])))[0]
 
 
 @cache
-def form_ink_mask() -> np.ndarray:
-    """Where the blank form has ink at 300 dpi, widened a little for registration error."""
+def reading_groups() -> tuple[tuple[str, ...], ...]:
+    """Fields read together (service lines, box 3), then every other read field alone."""
+    boxes = text_boxes()
+    groups = [tuple(c.format(n=n) for c in LINE_CELLS if c.format(n=n) in boxes) for n in range(1, 7)]
+    groups.append(BIRTH_CELLS)
+    grouped = {name for group in groups for name in group}
+    groups += [(name,) for name in sorted(READ_FIELDS - grouped) if name in boxes]
+    return tuple(groups)
+
+
+@dataclass(frozen=True)
+class FormMasks:
+    """The blank form's ink at 300 dpi, split by shape: vertical rules, horizontal rules, the rest
+    (dots, specks of lettering), each widened for registration error."""
+
+    vertical: np.ndarray
+    horizontal: np.ndarray
+    dots: np.ndarray
+
+
+@cache
+def form_masks() -> FormMasks:
     blank = render_blank_form(DPI)
     ink = (255 - np.asarray(blank, dtype=np.uint8).min(axis=2)) > 40
-    widened = Image.fromarray(ink.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(5))
-    return np.asarray(widened) > 0
+    vertical = run_lengths(ink.T).T >= RULE_MIN_LENGTH
+    horizontal = run_lengths(ink) >= RULE_MIN_LENGTH
+    dots = ink & ~vertical & ~horizontal
+    return FormMasks(_widen(vertical, 3, axis=1), _widen(horizontal, 3, axis=0), _widen(_widen(dots, 2, 0), 2, 1))
 
 
-def red_channel(page: Image.Image) -> Image.Image:
-    """Colour scans: the red channel, in which the red form ink vanishes."""
-    return page.getchannel("R") if page.mode == "RGB" else page.convert("L")
+def _widen(mask: np.ndarray, by: int, axis: int) -> np.ndarray:
+    widened = mask.copy()
+    for step in range(1, by + 1):
+        widened |= np.roll(mask, step, axis=axis) | np.roll(mask, -step, axis=axis)
+    return widened
+
+
+def run_lengths(dark: np.ndarray) -> np.ndarray:
+    """For each dark pixel, the length of the horizontal run of dark pixels it belongs to."""
+    padded = np.pad(dark, ((0, 0), (1, 1))).astype(np.int8)
+    edges = np.diff(padded, axis=1).ravel()
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    lengths = ends - starts  # runs never cross rows: each row is padded with a blank on both sides
+    out = np.zeros(dark.shape, dtype=np.int32)
+    out[dark] = np.repeat(lengths, lengths)
+    return out
+
+
+def erase_form(region: np.ndarray, window: tuple[slice, slice]) -> np.ndarray:
+    """Grey/bitonal scans: paint the registered blank form's ink white inside `region`."""
+    masks = form_masks()
+    dark = region < INK
+    erase = masks.dots[window].copy()
+    erase |= masks.vertical[window] & (run_lengths(dark) <= RULE_THICKNESS)
+    erase |= masks.horizontal[window] & (run_lengths(dark.T).T <= RULE_THICKNESS)
+    cleaned = region.copy()
+    cleaned[erase & dark] = 255
+    return cleaned
+
+
+def drop_out_source(page: Image.Image) -> tuple[Image.Image, bool]:
+    """The grey image to read boxes from, and whether it came from a colour scan (red dropped)."""
+    if page.mode in ("RGB", "RGBA", "P") and is_color(page):
+        return page.convert("RGB").getchannel("R"), True
+    return page.convert("L"), False
 
 
 def is_color(page: Image.Image) -> bool:
-    if page.mode not in ("RGB", "RGBA", "P"):
-        return False
     small = np.asarray(page.convert("RGB").resize((170, 220), Image.BOX), dtype=np.int16)
     redness = small[..., 0] - small[..., 1:].max(axis=2)
     return bool((redness > 40).mean() > 0.005)  # the red form shows up in a colour scan
 
 
-def erase_form(registered: np.ndarray) -> np.ndarray:
-    """Grey/bitonal scans: paint the registered blank form's ink white."""
-    cleaned = registered.copy()
-    cleaned[form_ink_mask()[: cleaned.shape[0], : cleaned.shape[1]]] = 255
-    return cleaned
+class PageWindow:
+    """Regions of the page resampled into template pixels (300 dpi) on demand."""
+
+    def __init__(self, source: Image.Image, registration: Registration):
+        self.source = source
+        self.affine = registration.affine_for(DPI)
+
+    def region(self, left: int, top: int, right: int, bottom: int) -> np.ndarray:
+        a, b, c, d, e, f = self.affine
+        data = (a, b, c + a * left + b * top, d, e, f + d * left + e * top)
+        warped = self.source.transform((right - left, bottom - top), Image.AFFINE, data, resample=Image.BILINEAR,
+                                       fillcolor=255)
+        return np.asarray(warped, dtype=np.uint8)
 
 
-def box_crops(page: np.ndarray, speckled: bool) -> list[Slot]:
-    """The boxes with something written in them, each cut to its ink."""
+def box_crops(window: PageWindow, color: bool) -> list[Slot]:
+    """The boxes (and cell groups) with something written in them, each cut to its line of ink."""
+    boxes = text_boxes()
     slots = []
-    for name, box in text_boxes().items():
-        if name not in READ_FIELDS:
-            continue
-        pad = PAD_CELL_PT if (box.max_length or 99) <= 4 or "_mm_" in name or "_dd_" in name or "_yy_" in name else PAD_FREE_PT
-        crop = _ink_crop(page, box, pad, speckled)
-        if crop is not None:
-            slots.append(Slot(name, crop, cents=_has_cents(page, box) if box.cents_rule_x else None))
+    for group in reading_groups():
+        members = [boxes[name] for name in group]
+        pad_x = PAD_CELL_PT if len(group) > 1 or _is_cell(members[0]) else PAD_FREE_PT
+        left = max(int((min(b.rect[0] for b in members) - pad_x) * SCALE), 0)
+        right = int((max(b.rect[2] for b in members) + pad_x) * SCALE)
+        upper = max(int((min(b.rect[1] for b in members) - PAD_Y_PT) * SCALE), 0)
+        lower = int((max(b.rect[3] for b in members) + PAD_Y_PT) * SCALE)
+        region = window.region(left, upper, right, lower)
+        if not color:
+            region = erase_form(region, (slice(upper, lower), slice(left, right)))
+        slot = _group_slot(region, members, left, pad_x, speckled=not color) if len(group) > 1 else \
+            _box_slot(region, members[0], left, upper, speckled=not color)
+        if slot is not None:
+            slots.append(slot)
     return slots
 
 
-def _has_cents(page: np.ndarray, box: Box) -> bool:
-    """Whether anything is written right of the dollars/cents rule of a money box."""
-    left, right = int((box.cents_rule_x + 2) * SCALE), int(box.rect[2] * SCALE)
-    top, bottom = int(box.rect[1] * SCALE), int(box.rect[3] * SCALE)
-    return int((page[top:bottom, left:right] < INK).sum()) >= MIN_INK_PIXELS // 2
+def _box_slot(region: np.ndarray, box: Box, left: int, upper: int, speckled: bool) -> Slot | None:
+    cut = _ink_crop(region, speckled)
+    if cut is None:
+        return None
+    cents = {box.name: _has_cents(region, box, left, upper)} if box.cents_rule_x else {}
+    return Slot(cut[0], [(box.name, float("-inf"), float("inf"))], cents)
 
 
-def _ink_crop(page: np.ndarray, box: Box, pad_x: float, speckled: bool) -> Image.Image | None:
-    x0, top, x1, bottom = box.rect
-    left, right = int((x0 - pad_x) * SCALE), int((x1 + pad_x) * SCALE)
-    upper, lower = int((top - PAD_Y_PT) * SCALE), int((bottom + PAD_Y_PT) * SCALE)
-    region = page[max(upper, 0):lower, max(left, 0):right]
+def _group_slot(region: np.ndarray, members: list[Box], left: int, pad_x: float, speckled: bool) -> Slot | None:
+    """The group's cells that hold ink, side by side with a word gap, on their common text band."""
     ink = region < INK
     if speckled and ink.any():
-        ink = np.asarray(Image.fromarray(ink.astype(np.uint8) * 255).filter(ImageFilter.MedianFilter(3))) > 0
+        ink = _despeckle(ink)
+    if ink.sum() < MIN_INK_PIXELS:
+        return None
+    first, last = _main_band(ink.sum(axis=1))
+    band_ink, band = ink[first:last + 1], region[first:last + 1]
+    pieces, spans, x = [], [], 0
+    for box in members:
+        c0 = max(int((box.rect[0] - pad_x) * SCALE) - left, 0)
+        c1 = min(int((box.rect[2] + pad_x) * SCALE) - left, band.shape[1])
+        cols = np.nonzero(band_ink[:, c0:c1].any(axis=0))[0]
+        if band_ink[:, c0:c1].sum() < MIN_INK_PIXELS // 2 or not len(cols):
+            continue
+        piece = band[:, c0 + cols[0]:c0 + cols[-1] + 1]
+        if speckled:
+            piece = np.where(band_ink[:, c0 + cols[0]:c0 + cols[-1] + 1], piece, 255).astype(np.uint8)
+        pieces.append(piece)
+        spans.append((box.name, x - WORD_GAP / 2, x + piece.shape[1] + WORD_GAP / 2))
+        x += piece.shape[1] + WORD_GAP
+    if not pieces or last - first < 10:
+        return None
+    line = np.full((band.shape[0], x - WORD_GAP), 255, dtype=np.uint8)
+    for piece, (_, start, _) in zip(pieces, spans):
+        offset = int(start + WORD_GAP / 2)
+        line[:, offset:offset + piece.shape[1]] = piece
+    return Slot(Image.fromarray(line), spans, {})
+
+
+def _is_cell(box: Box) -> bool:
+    return (box.max_length or 99) <= 4 or any(part in box.name for part in ("_mm_", "_dd_", "_yy_"))
+
+
+def _has_cents(region: np.ndarray, box: Box, left: int, upper: int) -> bool:
+    """Whether anything is written right of the dollars/cents rule of a money box."""
+    start = int((box.cents_rule_x + 2) * SCALE) - left
+    end = int(box.rect[2] * SCALE) - left
+    rows = slice(max(int(box.rect[1] * SCALE) - upper, 0), int(box.rect[3] * SCALE) - upper)
+    return int((region[rows, start:end] < INK).sum()) >= MIN_INK_PIXELS // 2
+
+
+def _ink_crop(region: np.ndarray, speckled: bool) -> tuple[Image.Image, int] | None:
+    """The region cut to its main line of ink, and the column where the cut starts."""
+    ink = region < INK
+    if speckled and ink.any():
+        ink = _despeckle(ink)
     if ink.sum() < MIN_INK_PIXELS:
         return None
     first, last = _main_band(ink.sum(axis=1))
@@ -125,13 +250,20 @@ def _ink_crop(page: np.ndarray, box: Box, pad_x: float, speckled: bool) -> Image
     crop = region[first:last + 1, cols[0]:cols[-1] + 1]
     if speckled:
         crop = np.where(band[:, cols[0]:cols[-1] + 1], crop, 255).astype(np.uint8)
-    return Image.fromarray(crop)
+    return Image.fromarray(crop), int(cols[0])
+
+
+def _despeckle(ink: np.ndarray) -> np.ndarray:
+    """Drop isolated dark pixels (fax and photocopier specks): keep those with 2+ dark neighbours."""
+    padded = np.pad(ink, 1).astype(np.uint8)
+    neighbours = sum(np.roll(np.roll(padded, dy, 0), dx, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1))[1:-1, 1:-1]
+    return ink & (neighbours >= 3)  # itself + 2
 
 
 def _main_band(row_ink: np.ndarray, max_gap: int = 4) -> tuple[int, int]:
     """The run of inked rows holding the most ink: the box's own line of text, not the tails of
     the line above or below that the padding let in."""
-    runs, start, gap = [], None, 0
+    runs, start, gap, end = [], None, 0, 0
     for index, count in enumerate(row_ink):
         if count:
             if start is None:
@@ -147,83 +279,68 @@ def _main_band(row_ink: np.ndarray, max_gap: int = 4) -> tuple[int, int]:
     return max(runs, key=lambda run: row_ink[run[0]:run[1] + 1].sum())
 
 
-def build_strip(slots: list[Slot]) -> tuple[Image.Image, list[tuple[int, int, str]]]:
-    """Stack the slots one per line (Tesseract reads a line of one box far more reliably than a line
-    mixing boxes of several sizes); small text is enlarged to a common height. Return the image and
-    each slot's (top, bottom, name)."""
-    images = [_to_text_height(slot.image) for slot in slots]
-    width = max(image.width for image in images) + 2 * MARGIN + 2 * SLOT_GAP
-    strip = Image.new("L", (width, sum(image.height + SLOT_GAP for image in images) + 2 * MARGIN), 255)
-    spans, y = [], MARGIN
-    for slot, image in zip(slots, images):
-        strip.paste(image, (MARGIN + SLOT_GAP, y))
-        spans.append((y, y + image.height, slot.name))
-        y += image.height + SLOT_GAP
-    return strip, spans
+FRAME_MARGIN = (20, 15)
 
 
-def _to_text_height(image: Image.Image) -> Image.Image:
-    if image.height >= TEXT_HEIGHT:
-        return image
-    factor = min(TEXT_HEIGHT / image.height, 2.0)
-    return image.resize((max(1, round(image.width * factor)), round(image.height * factor)), Image.BICUBIC)
+def _frame(image: Image.Image) -> tuple[Image.Image, float]:
+    """One slot as Tesseract likes a text line: about 30 px tall, with a white margin; and the scale."""
+    factor = 1.0
+    if image.height < TEXT_HEIGHT:
+        factor = min(TEXT_HEIGHT / image.height, 2.0)
+        image = image.resize((max(1, round(image.width * factor)), round(image.height * factor)), Image.BICUBIC)
+    framed = Image.new("L", (image.width + 2 * FRAME_MARGIN[0], image.height + 2 * FRAME_MARGIN[1]), 255)
+    framed.paste(image, FRAME_MARGIN)
+    return framed, factor
 
 
-def tesseract_words(image: Image.Image) -> list[tuple[int, int, str, float]]:
-    """(x, y_center, text, confidence 0-1) for each word Tesseract finds in the strip.
-
-    No character whitelist: on a strip mixing boxes it made the LSTM run words together; each box's
-    own parser corrects letters read as digits (and back) instead. No dictionaries: codes and names
-    are not English words.
-    """
-    import pytesseract
-
-    config = "--oem 1 --psm 6 --dpi 300 -c load_system_dawg=0 -c load_freq_dawg=0"
-    data = pytesseract.image_to_data(image, lang="eng", config=config, output_type=pytesseract.Output.DICT)
-    words = []
-    for text, conf, left, top, height in zip(data["text"], data["conf"], data["left"], data["top"], data["height"]):
-        if text.strip() and float(conf) >= 0:
-            words.append((int(left), int(top) + int(height) // 2, text.strip(), float(conf) / 100))
-    return words
-
-
-def read_strip(slots: list[Slot]) -> dict[str, Reading]:
+def read_boxes(slots: list[Slot]) -> dict[str, Reading]:
+    """Every slot read as one line of text; confidence is the least sure word's (0-1)."""
     if not slots:
         return {}
-    strip, spans = build_strip(slots)
-    words = tesseract_words(strip)
-    found: dict[str, list[tuple[int, str, float]]] = {}
-    for x, y, text, conf in words:
-        for top, bottom, name in spans:
-            if top - SLOT_GAP // 2 <= y <= bottom + SLOT_GAP // 2:
-                found.setdefault(name, []).append((x, text, conf))
-                break
+    import pytesseract
+
+    framed = [_frame(slot.image) for slot in slots]
+    frames = [frame for frame, _ in framed]
+    handle, path = tempfile.mkstemp(suffix=".tif", prefix="cms1500-")
+    os.close(handle)
+    try:
+        frames[0].save(path, save_all=True, append_images=frames[1:], compression="tiff_lzw", dpi=(DPI, DPI))
+        data = pytesseract.image_to_data(path, lang="eng", config=TESSERACT_CONFIG, output_type=pytesseract.Output.DICT)
+    finally:
+        os.unlink(path)
+    words: dict[str, list[tuple[float, str, float]]] = {}
+    for page, text, conf, left, width in zip(data["page_num"], data["text"], data["conf"], data["left"], data["width"]):
+        if not str(text).strip() or float(conf) < 0:
+            continue
+        slot, factor = slots[int(page) - 1], framed[int(page) - 1][1]
+        x = (int(left) + int(width) / 2 - FRAME_MARGIN[0]) / factor
+        words.setdefault(slot.field_at(x), []).append((x, str(text).strip(), float(conf) / 100))
     readings = {}
-    for _, _, name in spans:
-        parts = sorted(found.get(name, []))
-        if parts:
-            readings[name] = Reading(" ".join(p[1] for p in parts), min(p[2] for p in parts))
-        else:  # ink but no characters recognised: keep the box, with no confidence at all
-            readings[name] = Reading("", 0.0)
+    for slot in slots:
+        for name, _, _ in slot.members:
+            found = sorted(words.get(name, []))
+            if found:
+                readings[name] = Reading(" ".join(w[1] for w in found), min(w[2] for w in found))
+        if len(slot.members) == 1 and slot.members[0][0] not in readings:
+            readings[slot.members[0][0]] = Reading("", 0.0)  # ink but no characters recognised
     return readings
 
 
-def recognize_page(registered: Image.Image, color: bool) -> dict[str, Reading]:
-    """Box readings of one registered page (template coordinates, 300 dpi)."""
-    pixels = np.asarray(registered.convert("L"), dtype=np.uint8)
-    if not color:
-        pixels = erase_form(pixels)
-    slots = box_crops(pixels, speckled=not color)
-    return _split_cents(read_strip(slots), slots)
+def recognize_page(page: Image.Image, registration: Registration) -> dict[str, Reading]:
+    """Box readings of one page registered to the template."""
+    source, color = drop_out_source(page)
+    slots = box_crops(PageWindow(source, registration), color)
+    return _split_cents(read_boxes(slots), slots)
 
 
 def _split_cents(readings: dict[str, Reading], slots: list[Slot]) -> dict[str, Reading]:
     """A money box read as one run of digits ('12500') with writing right of the rule: the last two
     digits are the cents ('125 00'), as the printed rule says."""
     for slot in slots:
-        reading = readings.get(slot.name)
-        if slot.cents and reading and reading.text.isdigit() and len(reading.text) >= 3:
-            readings[slot.name] = Reading(f"{reading.text[:-2]} {reading.text[-2:]}", reading.confidence)
+        for name, has_cents in slot.cents.items():
+            reading = readings.get(name)
+            if has_cents and reading and reading.text.isdigit() and len(reading.text) >= 3:
+                readings[name] = Reading(f"{reading.text[:-2]} {reading.text[-2:]}", reading.confidence)
     return readings
 
 

@@ -31,6 +31,7 @@ class Registration:
     angle: float  # degrees
     scale: tuple[float, float]
     score: float
+    coverage: float  # share of the blank form's ink that lands on ink of the page (1.0: every rule found)
     upside_down: bool
     rotated_quarter: int = 0  # quarter turns applied before registration (landscape scans)
 
@@ -146,9 +147,28 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
     score, turns, matrix, angle, scale = max(candidates, key=lambda c: c[0])
     # Express the fit in the original page's 100-dpi pixels, then in its own pixels.
     matrix = _unrotate(matrix, turns, ink.shape)
+    coverage = _coverage(matrix, ink)
     to_page = dpi / COARSE_DPI
     page_matrix = matrix * to_page
-    return Registration(page_matrix, angle, scale, score, upside_down=turns % 4 == 2, rotated_quarter=turns % 2)
+    return Registration(page_matrix, angle, scale, score, coverage, upside_down=turns % 4 == 2,
+                        rotated_quarter=turns % 2)
+
+
+@cache
+def _template_ink_points() -> np.ndarray:
+    ink = darkness(downscale(render_blank_form(300), 300, COARSE_DPI)) > INK_LEVEL
+    ys, xs = np.nonzero(ink)
+    return np.vstack([xs, ys, np.ones_like(xs)]).astype(np.float64)
+
+
+def _coverage(matrix: np.ndarray, ink: np.ndarray) -> float:
+    """Share of the blank form's ink pixels that fall on (or next to) ink of the page."""
+    near = ink | np.roll(ink, 1, 0) | np.roll(ink, -1, 0) | np.roll(ink, 1, 1) | np.roll(ink, -1, 1)
+    xs, ys = np.round(matrix @ _template_ink_points()).astype(np.int64)
+    inside = (xs >= 0) & (ys >= 0) & (xs < ink.shape[1]) & (ys < ink.shape[0])
+    if not inside.any():
+        return 0.0
+    return float(near[ys[inside], xs[inside]].sum() / len(xs))
 
 
 def _unrotate(matrix: np.ndarray, turns: int, shape: tuple[int, int]) -> np.ndarray:

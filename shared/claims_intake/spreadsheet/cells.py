@@ -32,7 +32,9 @@ def column_letter(index: int) -> str:
 
 
 def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    if value is None or value == "":
+        return True
+    return value.__class__ is str and value.isspace()  # hot path: called for every cell
 
 
 def cell_text(value: Any) -> str:

@@ -23,7 +23,8 @@ from .cells import cell_text, column_letter, is_blank
 from .grid import Grid
 from .headers import MEMBER_NAME, MINUTES, SERVICE_DATE, ColumnMap, find_header, level_of, match_header, normalize_header, synonyms
 
-LINE_SIGNALS = ("procedure_code", "service_start_date", "service_end_date", SERVICE_DATE, "unit_count", "charge_amount")
+_UNSET = object()
+LINE_SIGNALS = frozenset({"procedure_code", "service_start_date", "service_end_date", SERVICE_DATE, "unit_count", "charge_amount"})
 _TOTAL_START = re.compile(r"^(grand |sub |invoice |claim )?totals?\b")
 
 
@@ -35,10 +36,20 @@ class SheetResult:
     has_header: bool = False
 
 
-@dataclass
 class _Cell:
-    raw: Any
-    source: Provenance
+    """A cell value; its Provenance is built only when a value is kept (most repeats are not)."""
+
+    __slots__ = ("raw", "_source", "_where")
+
+    def __init__(self, raw: Any, source: Provenance | None = None, where: tuple | None = None):
+        self.raw, self._source, self._where = raw, source, where
+
+    @property
+    def source(self) -> Provenance:
+        if self._source is None:
+            file, sheet, row, column = self._where
+            self._source = Provenance(file=file, sheet=sheet, row=row, column=column, raw=cell_text(self.raw))
+        return self._source
 
 
 @dataclass
@@ -47,6 +58,9 @@ class _Row:
     claim: dict[str, _Cell]
     line: dict[str, _Cell]
     extras: dict[str, Any]
+    has_line: bool = False  # any line-level value
+    has_signal: bool = False  # a code, date, unit count or charge: this row is a service line
+    repeats_claim: bool = False  # every claim-level cell equals the row above's (nothing new to set)
 
 
 def read_sheet(grid: Grid, filename: str, file_sha: str) -> SheetResult:
@@ -66,7 +80,15 @@ class _SheetReader:
         self.totals: list[_Row] = []
         self.claims: dict[str, Claim] = {}
         self.first_rows: dict[tuple[str, str], int] = {}  # (claim id, key) -> row that set it
+        self.first_values: dict[tuple[str, str], Any] = {}  # (claim id, key) -> the cell value kept
         self.block = self._title_block()
+        multi = synonyms().multi_column
+        self.map_keys = column_map.keys()
+        # (column index, element, level, several columns?) for every mapped column, computed once
+        self.plan = [(index, m.key, level_of(m.key), m.key in multi) for index, m in sorted(column_map.columns.items())]
+        self.letters = {index: column_letter(index) for index in range(max(column_map.columns, default=0) + 1)}
+        self.claim_columns = [index for index, _, level, _ in self.plan if level == "claim"]
+        self.previous_claim: tuple[tuple, dict[str, _Cell]] = ((), {})
 
     # -- the sheet as a whole ---------------------------------------------------------------
 
@@ -78,8 +100,9 @@ class _SheetReader:
             if row is None:
                 continue
             current = self._claim_for(row, current)
-            self._add_claim_values(current, row)
-            if _has_values(row.line):
+            if not row.repeats_claim:
+                self._add_claim_values(current, row)
+            if row.has_line:
                 self._add_line(current, row)
         self._finish()
         return self.result
@@ -120,21 +143,35 @@ class _SheetReader:
     # -- one row ----------------------------------------------------------------------------
 
     def _row(self, number: int, cells: list[Any]) -> _Row | None:
-        filled = [i for i, value in enumerate(cells) if not is_blank(value)]
+        # is_blank inlined: this runs for every cell of the sheet
+        filled = [i for i, v in enumerate(cells) if v != "" and v is not None and not (v.__class__ is str and v.isspace())]
         if not filled:
             return None  # blank rows are not worth listing
         row = _Row(number, {}, {}, {})
-        for index, match in self.map.columns.items():
-            value = cells[index] if index < len(cells) else None
-            target = row.claim if level_of(match.key) == "claim" else row.line
-            if match.key in synonyms().multi_column:
-                self._add_multi(target, match.key, number, index, value)
-            elif level_of(match.key) == "line" or not is_blank(value):
-                target[match.key] = _Cell(value, self._source(number, index, value))
+        width, where = len(cells), (self.filename, self.grid.name, number)
+        claim_values = tuple(cells[i] if i < width else None for i in self.claim_columns)
+        if claim_values and claim_values == self.previous_claim[0]:  # invoice values repeated on each line
+            row.claim, row.repeats_claim = self.previous_claim[1], True
+        for index, key, level, multi in self.plan:
+            value = cells[index] if index < width else None
+            blank = value == "" or value is None or (value.__class__ is str and value.isspace())
+            if level == "claim":
+                if not blank and not row.repeats_claim:
+                    row.claim[key] = _Cell(value, where=(*where, self.letters[index]))
+                continue
+            if not blank:
+                row.has_line = True
+                row.has_signal = row.has_signal or key in LINE_SIGNALS
+            if multi:
+                self._add_multi(row.line, key, number, index, value)
+            else:
+                row.line[key] = _Cell(value, where=(*where, self.letters[index]))
         for index, header_text in self.map.extras.items():
             if index < len(cells) and not is_blank(cells[index]):
                 row.extras[header_text or column_letter(index)] = cell_text(cells[index])
         reason = self._skip_reason(row, cells, filled)
+        if not reason:
+            self.previous_claim = (claim_values, row.claim)
         if reason:
             self.skipped.append({"row": number, "reason": reason})
             if reason == "total":
@@ -153,17 +190,17 @@ class _SheetReader:
             target[key] = _Cell(text, self._source(number, index, text))
         else:
             existing.raw = f"{existing.raw}, {text}"
-            existing.source.column = f"{existing.source.column},{column_letter(index)}"
-            existing.source.raw = existing.raw
+            source = existing.source
+            source.column = f"{source.column},{column_letter(index)}"
+            source.raw = existing.raw
 
     def _skip_reason(self, row: _Row, cells: list[Any], filled: list[int]) -> str | None:
         has_code = "procedure_code" in row.line and not is_blank(row.line["procedure_code"].raw)
         if not has_code and any(isinstance(cells[i], str) and _is_total_word(cells[i]) for i in filled):
             return "total"
-        has_signal = _has_values(row.line, LINE_SIGNALS)
-        if not has_signal and len(filled) == 1:
+        if not row.has_signal and len(filled) == 1:
             return "note"  # a single cell under the table: a footnote or signature line
-        if not _has_values(row.line) and not row.claim:
+        if not row.has_line and not row.claim:
             return "only unmapped columns: " + ",".join(column_letter(i) for i in filled)
         return None
 
@@ -184,7 +221,7 @@ class _SheetReader:
 
     def _group_key(self, row: _Row) -> str | None:
         invoice = row.claim.get("invoice_number") or self.block.get("invoice_number")
-        if "invoice_number" in self.map.keys() or "invoice_number" in self.block:
+        if "invoice_number" in self.map_keys or "invoice_number" in self.block:
             return f"invoice:{_comparable('invoice_number', invoice.raw)}" if invoice else None
         parts = []
         for key in ("billing_provider_npi", "member_cin", "invoice_date"):
@@ -197,29 +234,32 @@ class _SheetReader:
         return f"{self.file_sha[:12]}-{digest}"
 
     def _add_claim_values(self, claim: Claim, row: _Row) -> None:
-        for key, cell in row.claim.items():
+        first_values, claim_id = self.first_values, claim.claim_id
+        for key, cell in row.claim.items():  # only non-blank cells are here
             if key == MEMBER_NAME:
                 self._set_member_name(claim, cell, row.number)
-            elif not is_blank(cell.raw):
+            elif first_values.get((claim_id, key), _UNSET) != cell.raw:  # the same cell again is the common case
                 self._set_claim_value(claim, key, cell, row.number)
 
     def _set_claim_value(self, claim: Claim, key: str, cell: _Cell, row_number: int | None) -> None:
-        if key not in claim.provenance:
+        slot = (claim.claim_id, key)
+        if slot not in self.first_values:
             self._set(claim, key, cell)
-            self.first_rows[(claim.claim_id, key)] = row_number
+            self.first_rows[slot], self.first_values[slot] = row_number, cell.raw
             return
-        if _comparable(key, cell.raw) == _comparable(key, claim.provenance[key].raw):
+        kept = self.first_values[slot]
+        if cell.raw == kept or _comparable(key, cell.raw) == _comparable(key, kept):
             return
         first = self.first_rows.get((claim.claim_id, key))
         where = f"row {first}" if first else "the title block"
-        shown = "" if key in PHI_ELEMENTS else f" ('{claim.provenance[key].raw}' vs '{cell_text(cell.raw)}')"
+        shown = "" if key in PHI_ELEMENTS else f" ('{cell_text(kept)}' vs '{cell_text(cell.raw)}')"
         self._error("conflicting_value",
                     f"invoice {claim.invoice_number or '?'}: {_label(key)} differs between {where} and row {row_number}{shown}; "
                     "one invoice has one value (the first was kept).",
                     row=row_number, column=cell.source.column, element=key)
 
     def _set_member_name(self, claim: Claim, cell: _Cell, row_number: int) -> None:
-        if "member_first_name" in self.map.keys() or "member_last_name" in self.map.keys() or is_blank(cell.raw):
+        if "member_first_name" in self.map_keys or "member_last_name" in self.map_keys or is_blank(cell.raw):
             return
         last, first = split_person_name(cell_text(cell.raw))
         for key, part in (("member_last_name", last), ("member_first_name", first)):
@@ -298,8 +338,7 @@ class _SheetReader:
     # -- helpers ----------------------------------------------------------------------------
 
     def _source(self, row: int, column: int, value: Any) -> Provenance:
-        return Provenance.model_construct(file=self.filename, sheet=self.grid.name, row=row,
-                                          column=column_letter(column), raw=cell_text(value))
+        return Provenance(file=self.filename, sheet=self.grid.name, row=row, column=column_letter(column), raw=cell_text(value))
 
     def _cell_error(self, cell: _Cell, key: str, problem: str) -> None:
         self._error("invalid_value", f"{_label(key)} in {cell.source.column}{cell.source.row}: {problem}",
@@ -307,10 +346,6 @@ class _SheetReader:
 
     def _error(self, code: str, message: str, **where: Any) -> None:
         self.result.errors.append(ExtractError(code=code, message=f"{self.grid.name}: {message}", sheet=self.grid.name, **where))
-
-
-def _has_values(cells: dict[str, _Cell], keys=None) -> bool:
-    return any(not is_blank(cell.raw) for key, cell in cells.items() if keys is None or key in keys)
 
 
 def _next_value(cells: list[Any], column: int) -> tuple[Any, int]:

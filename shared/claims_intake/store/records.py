@@ -23,6 +23,7 @@ class Upload(BaseModel):
     """One uploaded object version. Every upload gets one, whatever happens to it."""
 
     upload_id: str                 # s3://bucket/key?versionId=... (see upload_id())
+    ref: str | None = None         # short hash of upload_id: what logs and claim ids show
     bucket: str
     key: str
     version_id: str | None = None
@@ -43,8 +44,11 @@ class Upload(BaseModel):
     updated_at: str | None = None
 
 
-def upload_id(bucket: str, key: str, version_id: str | None) -> str:
-    return f"s3://{bucket}/{key}" + (f"?versionId={version_id}" if version_id else "")
+def upload_id(bucket: str, key: str, version_id: str | None, etag: str | None = None) -> str:
+    """One object version: its version id (versioned bucket) or else its ETag (content)."""
+    if version_id and version_id != "null":
+        return f"s3://{bucket}/{key}?versionId={version_id}"
+    return f"s3://{bucket}/{key}" + (f"?etag={etag.strip(chr(34))}" if etag else "")
 
 
 class ClaimStatus(StrEnum):

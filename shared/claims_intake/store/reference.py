@@ -126,24 +126,29 @@ class DynamoReference:
 
 
 class DynamoHistory:
-    """HistorySource over stored claim lines (and imported history); excludes the claim being re-checked."""
+    """HistorySource over stored claim lines (and imported history).
 
-    def __init__(self, tables: Tables | None = None, client=None, exclude_claim_id: str | None = None):
+    `exclude_claim_id(s)`: the claim(s) being checked again (a re-check, or an upload delivered twice)
+    must not count as their own history.
+    """
+
+    def __init__(self, tables: Tables | None = None, client=None, exclude_claim_id: str | None = None,
+                 exclude_claim_ids: Iterable[str] = ()):
         self.tables = tables or Tables.from_env()
         self.client = client or boto3.client("dynamodb")
-        self.exclude_claim_id = exclude_claim_id
+        self.excluded = {*exclude_claim_ids, *([exclude_claim_id] if exclude_claim_id else [])}
 
     def member_lines(self, member_cin: str) -> list[HistoryLine]:
         items = _query_all(self.client, TableName=self.tables.claims, IndexName="by_member",
                            KeyConditionExpression="history_member = :m",
                            ExpressionAttributeValues={":m": {"S": member_cin}})
-        return [_history_line(item) for item in items if item["claim_id"] != self.exclude_claim_id]
+        return [_history_line(item) for item in items if item["claim_id"] not in self.excluded]
 
     def invoice_exists(self, provider_npi: str, invoice_number: str) -> bool:
         items = _query_all(self.client, TableName=self.tables.claims, IndexName="by_invoice",
                            KeyConditionExpression="history_invoice = :i",
                            ExpressionAttributeValues={":i": {"S": f"{provider_npi}#{invoice_number}"}})
-        return any(item["claim_id"] != self.exclude_claim_id for item in items)
+        return any(item["claim_id"] not in self.excluded for item in items)
 
 
 def _history_line(item: dict[str, Any]) -> HistoryLine:

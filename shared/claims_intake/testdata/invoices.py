@@ -161,17 +161,19 @@ def invoice_rows(claims: Sequence[Claim], layout: Layout, *, text_only: bool = F
 def xlsx_bytes(sheets: dict[str, list[list[Any]]]) -> bytes:
     """An .xlsx with one sheet per entry; text cells pass through safe_cell()."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = Workbook(write_only=True)
     for name, rows in sheets.items():
         sheet = workbook.create_sheet(name)
         for row in rows:
-            sheet.append([safe_cell(value) for value in row])
-        for cells in sheet.iter_rows():
-            for cell in cells:
-                if isinstance(cell.value, date):
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, safe_cell(value))
+                if isinstance(value, date):
                     cell.number_format = "mm/dd/yyyy"
+                cells.append(cell)
+            sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

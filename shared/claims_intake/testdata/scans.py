@@ -140,7 +140,7 @@ def sample_claim(seed: int, lines: int | None = None, plan: str | None = None, h
         last_page = page_start + LINES_PER_PAGE >= line_count
         if last_page:
             page_fields["t_charge"] = _money_field(total)
-            page_fields["amt_paid"] = "0 00"
+            page_fields["amt_paid"] = "0  00"
         pages.append(page_fields)
 
     expected = {
@@ -169,8 +169,11 @@ def sample_claim(seed: int, lines: int | None = None, plan: str | None = None, h
 
 
 def _money_field(amount: Decimal) -> str:
-    """Dollars and cents as a provider types them into the split 24F/28 boxes: '1250 00'."""
-    return f"{int(amount)} {int((amount * 100) % 100):02d}"
+    """Dollars and cents as billing software prints them into the split 24F/28 boxes: '1250  00'.
+
+    The fields are right-aligned; two spaces put the dollars' last digit clear of the printed
+    dollars/cents rule, as a form-aligned printout does (one space lets it touch the rule)."""
+    return f"{int(amount)}  {int((amount * 100) % 100):02d}"
 
 
 def _line_fields(slot: int, line: dict, rendering_npi: str) -> dict[str, str]:

@@ -1,0 +1,100 @@
+"""Benchmark: read and map a 10,000-line DHCS invoice workbook on one core (issue 3 target: <= 2 s).
+
+Prints, for the same workbook:
+  - the raw readers: python-calamine vs openpyxl read-only (cells into Python lists, nothing else);
+  - the whole intake: read_spreadsheet() = zip/XML guards + reading + header mapping + 10,000 lines
+    into claims with per-cell provenance, for .xlsx (two layouts) and .csv.
+Each figure is the best of --repeat runs, as wall time and CPU time of this process (CPU time is
+the fairer figure when other jobs share the machine). The process is pinned to one core.
+
+    PYTHONPATH=shared python bench/bench_spreadsheet.py [--lines 10000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
+
+from claims_intake.limits import default_limits  # noqa: E402
+from claims_intake.spreadsheet import read_spreadsheet  # noqa: E402
+from claims_intake.testdata.invoices import invoice_bytes, sample_claims  # noqa: E402
+
+LINES_PER_CLAIM = 5
+TARGET_SECONDS = 2.0
+
+
+def best_of(repeat: int, run) -> tuple[float, float, object]:
+    """(best wall seconds, best CPU seconds, last result)."""
+    walls, cpus, result = [], [], None
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = run()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), min(cpus), result
+
+
+def read_calamine(data: bytes) -> int:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return sum(len(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in workbook.sheet_names)
+
+
+def read_openpyxl(data: bytes) -> int:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    rows = sum(1 for sheet in workbook.worksheets for _ in sheet.iter_rows(values_only=True))
+    workbook.close()
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores (pinned to 1), Python {platform.python_version()}, "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+    claims = sample_claims(count=args.lines // LINES_PER_CLAIM, lines=LINES_PER_CLAIM, seed=42)
+    files = {
+        "xlsx dhcs_template (37 columns)": (invoice_bytes(claims, "dhcs_template", "xlsx"), "xlsx"),
+        "xlsx fill_down (34 columns)": (invoice_bytes(claims, "fill_down", "xlsx"), "xlsx"),
+        "csv dhcs_template": (invoice_bytes(claims, "dhcs_template", "csv"), "csv"),
+    }
+    template = files["xlsx dhcs_template (37 columns)"][0]
+    print(f"workbook: {args.lines:,} service lines in {len(claims):,} invoices, {len(template) / 1048576:.1f} MiB xlsx")
+
+    print("\nraw readers (cells into Python lists), best of", args.repeat)
+    for name, reader in (("python-calamine", read_calamine), ("openpyxl read-only", read_openpyxl)):
+        wall, cpu, rows = best_of(args.repeat, lambda: reader(template))
+        print(f"  {name:<20} {wall:6.2f} s wall  {cpu:6.2f} s CPU  ({rows:,} rows)")
+
+    print("\nread_spreadsheet: guards + read + map + claims, best of", args.repeat)
+    worst = 0.0
+    limits = default_limits()
+    for name, (data, kind) in files.items():
+        wall, cpu, result = best_of(args.repeat, lambda: read_spreadsheet(data, f"bench.{kind}", kind, limits))
+        lines = sum(len(claim.lines) for claim in result.claims)
+        assert lines == args.lines and not result.errors, (lines, result.errors[:3])
+        worst = max(worst, cpu)
+        print(f"  {name:<32} {wall:6.2f} s wall  {cpu:6.2f} s CPU  ({len(result.claims):,} claims, {lines:,} lines, "
+              f"{lines / cpu:,.0f} lines/s CPU)")
+    print(f"\ntarget <= {TARGET_SECONDS:.1f} s for {args.lines:,} lines: {'met' if worst <= TARGET_SECONDS else 'NOT met'} "
+          f"(slowest {worst:.2f} s CPU)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

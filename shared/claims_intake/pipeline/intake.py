@@ -1,0 +1,261 @@
+"""The intake of one uploaded object, without any AWS event types (the Lambda handler adapts to it).
+
+    read the object -> extract (kind detected from the bytes) -> check against reference data and
+    the member's history -> store each claim with its lines -> start the claim flow per claim
+
+Every upload gets a record in the uploads table first, whatever happens next. A file that cannot
+be read (IntakeError) is moved to quarantine/ with its reason and the provider gets a notice; any
+other exception is an infrastructure failure: the upload is marked FAILED and the exception goes
+up, so the message is retried and ends in the dead-letter queue if it keeps failing.
+
+Nothing here logs PHI: log lines carry the upload's short ref, the provider id, kinds, counts and
+error codes, never a file name, a value or a message written from the file's contents.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+
+from ..check import check_extract
+from ..check.result import CheckResult
+from ..extract import IntakeError, extract_bytes
+from ..limits import Limits, default_limits
+from ..model import ExtractResult
+from ..reference.model import ReferenceSource
+from ..store import ClaimStore, ClaimTooLarge, DynamoHistory, DynamoReference, Upload, UploadStatus
+from .notices import unreadable_file_notice
+from .objects import S3Object, claim_id_for, quarantine_key, upload_place
+
+logger = Logger(child=True)
+
+
+@dataclass
+class ClaimOutcome:
+    claim_id: str
+    plan: str
+    disposition: str
+    lines: int
+    execution_arn: str | None = None
+
+
+@dataclass
+class IntakeOutcome:
+    """What happened to one upload; the handler turns it into metrics, tests read it."""
+
+    upload_id: str
+    ref: str
+    status: str
+    provider: str | None = None
+    kind: str | None = None
+    claims: list[ClaimOutcome] = field(default_factory=list)
+    errors: int = 0                  # cell/box errors reported by the reader
+    error_code: str | None = None
+    quarantine_key: str | None = None
+    pages: int | None = None
+    extract_seconds: float | None = None
+    ocr_confidences: list[float] = field(default_factory=list)
+
+    @property
+    def lines(self) -> int:
+        return sum(claim.lines for claim in self.claims)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "IntakeOutcome":
+        return cls(**{**data, "claims": [ClaimOutcome(**claim) for claim in data.get("claims", [])]})
+
+
+class Intake:
+    def __init__(self, store: ClaimStore, s3, stepfunctions=None, sns=None, *,
+                 reference: Callable[[], ReferenceSource] | None = None,
+                 state_machine_arn: str | None = None, notice_topic_arn: str | None = None,
+                 limits: Limits | None = None, today: Callable[[], date] | None = None,
+                 extract: Callable[..., ExtractResult] = extract_bytes,
+                 check: Callable[..., list[CheckResult]] = check_extract):
+        self.store = store
+        self.s3 = s3
+        self.stepfunctions = stepfunctions
+        self.sns = sns
+        self.reference = reference or (lambda: DynamoReference(store.tables, store.client))
+        self.state_machine_arn = state_machine_arn or None
+        self.notice_topic_arn = notice_topic_arn or None
+        self.limits = limits or default_limits()
+        self.today = today or (lambda: datetime.now(timezone.utc).date())
+        self.extract = extract
+        self.check = check
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Intake":
+        """Clients and names as template.yaml sets them (CLAIMS_TABLE..., STATE_MACHINE_ARN, NOTICE_TOPIC_ARN)."""
+        environ = os.environ if environ is None else environ
+        received = environ.get("INTAKE_RECEIVED_DATE")  # pins "today" for reproducible demos and tests only
+        return cls(ClaimStore(), boto3.client("s3"), boto3.client("stepfunctions"), boto3.client("sns"),
+                   state_machine_arn=environ.get("STATE_MACHINE_ARN"),
+                   notice_topic_arn=environ.get("NOTICE_TOPIC_ARN"),
+                   today=(lambda: date.fromisoformat(received)) if received else None)
+
+    # ---- one upload ----------------------------------------------------------------------------
+
+    def process(self, obj: S3Object) -> IntakeOutcome:
+        self._version_read = None
+        place = upload_place(obj.key)
+        upload = self.store.put_upload(Upload(
+            upload_id=obj.upload_id, ref=obj.ref, bucket=obj.bucket, key=obj.key, version_id=obj.version_id,
+            etag=obj.etag, size=obj.size, provider=place.provider, plan=place.plan))
+        outcome = IntakeOutcome(upload_id=obj.upload_id, ref=obj.ref, status=UploadStatus.RECEIVED.value,
+                                provider=place.provider)
+        logger.info("upload received", extra={"upload_ref": obj.ref, "provider": place.provider, "size": obj.size})
+        try:
+            data, version_id = self._read(obj)
+            if version_id and version_id != "null" and not upload.version_id:
+                upload = upload.model_copy(update={"version_id": version_id})  # the notification did not say
+            started = time.perf_counter()
+            result = self.extract(data, obj.filename, self.limits)
+            outcome.extract_seconds = round(time.perf_counter() - started, 3)
+            if not result.claims:
+                raise IntakeError("no_claims", _no_claims_message(obj.filename, result))
+        except IntakeError as problem:
+            return self._quarantine(obj, upload, outcome, problem)
+        except Exception as error:
+            self.store.put_upload(upload.model_copy(update={
+                "status": UploadStatus.FAILED, "error_code": type(error).__name__,
+                "error_message": "processing failed; the upload will be retried"}))
+            logger.error("upload failed", extra={"upload_ref": obj.ref, "error_type": type(error).__name__})
+            raise
+        return self._store_claims(obj, upload, outcome, result)
+
+    def _read(self, obj: S3Object) -> tuple[bytes, str | None]:
+        """The object's bytes and the version read; over the size limit, IntakeError without reading it."""
+        request = {"Bucket": obj.bucket, "Key": obj.key}
+        if obj.version_id and obj.version_id != "null":
+            request["VersionId"] = obj.version_id
+        response = self.s3.get_object(**request)
+        self._version_read = response.get("VersionId")
+        size = response.get("ContentLength", 0)
+        if size > self.limits.max_file_bytes:
+            response["Body"].close()
+            raise IntakeError("file_too_large", f"{obj.filename}: {size / 1048576:.1f} MiB is over the "
+                              f"{self.limits.max_file_bytes / 1048576:.0f} MiB limit. Split the upload into smaller files.")
+        return response["Body"].read(), self._version_read
+
+    def _store_claims(self, obj: S3Object, upload: Upload, outcome: IntakeOutcome,
+                      result: ExtractResult) -> IntakeOutcome:
+        claim_ids = [claim_id_for(obj, index) for index in range(1, len(result.claims) + 1)]
+        for claim, claim_id in zip(result.claims, claim_ids):
+            claim.claim_id = claim_id
+        reference = self.reference()
+        history = DynamoHistory(self.store.tables, self.store.client, exclude_claim_ids=claim_ids)
+        checked = self.check(result, self._plan_for(upload, result, reference), reference, history,
+                             received=self.today())
+        errors = [error.model_dump(exclude_none=True) for error in result.errors]
+        stored: list[CheckResult] = []
+        for claim_result in checked:
+            try:
+                self.store.save_checked_claim(claim_result, upload_key=obj.upload_id)
+                stored.append(claim_result)
+            except ClaimTooLarge as problem:
+                errors.append({"code": "claim_too_large", "message": str(problem)})
+        for claim_result in stored:
+            outcome.claims.append(ClaimOutcome(
+                claim_id=claim_result.claim.claim_id, plan=claim_result.plan,
+                disposition=claim_result.disposition.value, lines=len(claim_result.claim.lines),
+                execution_arn=self._start_flow(obj, claim_result)))
+        outcome.status = UploadStatus.PROCESSED.value
+        outcome.kind = result.source.kind
+        outcome.errors = len(errors)
+        outcome.pages = result.source.pages
+        outcome.ocr_confidences = _confidences(result)
+        self.store.put_upload(upload.model_copy(update={
+            "status": UploadStatus.PROCESSED, "kind": result.source.kind, "sha256": result.source.sha256,
+            "pages": result.source.pages, "claim_ids": [c.claim_id for c in outcome.claims], "errors": errors}))
+        logger.info("upload processed", extra={
+            "upload_ref": obj.ref, "provider": outcome.provider, "kind": outcome.kind, "claims": len(outcome.claims),
+            "lines": outcome.lines, "extract_errors": outcome.errors,
+            "dispositions": [c.disposition for c in outcome.claims]})
+        return outcome
+
+    def _plan_for(self, upload: Upload, result: ExtractResult, reference: ReferenceSource) -> str | None:
+        """The plan folder of the upload; else the claims' payer (None), unless no payer is recognisable
+        and the provider's roster entry names a single plan."""
+        if upload.plan:
+            return upload.plan
+        from ..check import resolve_plan
+
+        if all(resolve_plan(claim, None) is not None for claim in result.claims) or not upload.provider:
+            return None
+        provider = reference.provider(upload.provider)
+        return provider.plans[0] if provider is not None and len(provider.plans) == 1 else None
+
+    def _start_flow(self, obj: S3Object, result: CheckResult) -> str | None:
+        """One execution per claim, named after the claim: a second start of the same claim is a no-op."""
+        if not self.state_machine_arn or self.stepfunctions is None:
+            logger.warning("no state machine configured: claim flow not started", extra={"upload_ref": obj.ref})
+            return None
+        claim_id = result.claim.claim_id
+        payload = {"claim_id": claim_id, "disposition": result.disposition.value, "plan": result.plan,
+                   "upload_id": obj.upload_id}
+        try:
+            response = self.stepfunctions.start_execution(
+                stateMachineArn=self.state_machine_arn, name=claim_id, input=json.dumps(payload))
+            return response["executionArn"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
+                raise
+            return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{claim_id}"
+
+    # ---- unreadable files ----------------------------------------------------------------------
+
+    def _quarantine(self, obj: S3Object, upload: Upload, outcome: IntakeOutcome, problem: IntakeError) -> IntakeOutcome:
+        """Move the file to quarantine/ (the original version stays in the bucket's history), record why,
+        and tell the provider what to fix."""
+        target = quarantine_key(obj)
+        source = {"Bucket": obj.bucket, "Key": obj.key}
+        version = upload.version_id or self._version_read
+        if version and version != "null":
+            source["VersionId"] = version  # exactly the version read: a newer upload of the key is untouched
+        self.s3.copy_object(Bucket=obj.bucket, Key=target, CopySource=source, MetadataDirective="REPLACE",
+                            Metadata={"reason-code": problem.code, "upload-ref": obj.ref,
+                                      "reason": _ascii(problem.message)[:1500]})
+        self.s3.delete_object(**source)
+        self.store.put_upload(upload.model_copy(update={
+            "status": UploadStatus.QUARANTINED, "error_code": problem.code, "error_message": problem.message,
+            "quarantine_key": target}))
+        if self.notice_topic_arn and self.sns is not None:
+            self.sns.publish(TopicArn=self.notice_topic_arn,
+                             **unreadable_file_notice(obj, upload.provider, problem.code, problem.message))
+        outcome.status = UploadStatus.QUARANTINED.value
+        outcome.error_code = problem.code
+        outcome.quarantine_key = target
+        logger.warning("upload quarantined", extra={"upload_ref": obj.ref, "provider": upload.provider,
+                                                    "error_code": problem.code})
+        return outcome
+
+
+def _no_claims_message(filename: str, result: ExtractResult) -> str:
+    reasons = "; ".join(error.message for error in result.errors[:3])
+    return f"{filename}: no claim could be read from the file" + (f" ({reasons})" if reasons else "") + \
+        ". Send the DHCS invoice with one row per service line, or a filled-in CMS-1500."
+
+
+def _confidences(result: ExtractResult) -> list[float]:
+    values = []
+    for claim in result.claims:
+        for item in (claim, *claim.lines):
+            values.extend(p.confidence for p in item.provenance.values() if p.confidence is not None)
+    return values
+
+
+def _ascii(text: str) -> str:
+    return text.encode("ascii", "replace").decode("ascii")

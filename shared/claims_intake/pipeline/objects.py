@@ -1,0 +1,84 @@
+"""Where an uploaded object sits in the bucket, and what its key says about it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import unquote_plus
+
+from ..catalog import plan_ids
+from ..store.records import upload_id
+
+UPLOADS_PREFIX = "uploads/"      # uploads/{provider NPI}/[{plan}/]{file}
+REFERENCE_PREFIX = "reference/"  # reference/[{anything}/]{eligibility|authorizations|providers|history}.csv
+QUARANTINE_PREFIX = "quarantine/"
+LETTERS_PREFIX = "letters/"
+
+
+@dataclass(frozen=True)
+class S3Object:
+    bucket: str
+    key: str
+    version_id: str | None = None
+    etag: str | None = None
+    size: int | None = None
+
+    @property
+    def upload_id(self) -> str:
+        return upload_id(self.bucket, self.key, self.version_id, self.etag)
+
+    @property
+    def ref(self) -> str:
+        """A short id for logs and claim ids: it says which upload without saying what is in its name."""
+        return hashlib.sha256(self.upload_id.encode()).hexdigest()[:12]
+
+    @property
+    def filename(self) -> str:
+        return PurePosixPath(self.key).name
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class UploadPlace:
+    provider: str | None  # the provider's prefix (its billing NPI)
+    plan: str | None      # a plan folder under it, when the provider uses one
+
+
+def upload_place(key: str) -> UploadPlace:
+    """uploads/{provider}/{file} or uploads/{provider}/{plan}/{file}."""
+    parts = key.split("/")
+    if len(parts) < 3 or parts[0] + "/" != UPLOADS_PREFIX:
+        return UploadPlace(None, None)
+    plan = parts[2].lower() if len(parts) >= 4 and parts[2].lower() in plan_ids() else None
+    return UploadPlace(parts[1] or None, plan)
+
+
+def claim_id_for(obj: S3Object, index: int) -> str:
+    """Derived from the upload: processing the same object version again gives the same claim ids."""
+    return f"C-{obj.ref}-{index:03d}"
+
+
+def quarantine_key(obj: S3Object) -> str:
+    place = upload_place(obj.key)
+    return f"{QUARANTINE_PREFIX}{place.provider or 'unknown'}/{obj.ref}/{obj.filename}"
+
+
+def objects_in_notification(body: Any) -> list[S3Object]:
+    """The objects of an S3 event notification (as S3 sends it to SQS). Keys arrive URL-encoded
+    ('+' for a space); the s3:TestEvent sent when notifications are configured has none."""
+    if not isinstance(body, dict):
+        return []
+    objects = []
+    for record in body.get("Records", []):
+        if not str(record.get("eventName", "ObjectCreated")).startswith("ObjectCreated"):
+            continue
+        s3 = record["s3"]
+        item = s3["object"]
+        objects.append(S3Object(bucket=s3["bucket"]["name"], key=unquote_plus(item["key"]),
+                                version_id=item.get("versionId") or None, etag=item.get("eTag") or None,
+                                size=item.get("size")))
+    return objects

@@ -1,0 +1,121 @@
+"""Per-box rules of the CMS-1500 reader: OCR confusions corrected with domain knowledge."""
+
+from decimal import Decimal
+
+import pytest
+
+from claims_intake.cms1500 import parse
+from claims_intake.cms1500.mapping import FormPage, Reading, claims_from_pages
+from claims_intake.validators import is_valid_npi, npi_check_digit
+
+
+def test_icd10_leading_digit_becomes_letter():
+    # Issue 4: '2590' read in box 21 is Z590.
+    assert parse.fix_icd10("2590").text == "Z590"
+    assert parse.fix_icd10("259.01").text == "Z5901"
+    assert parse.fix_icd10("Z59.01").factor == 1.0
+    assert parse.fix_icd10("2590").factor < 1.0
+
+
+def test_hcpcs_is_a_letter_and_four_digits():
+    assert parse.fix_hcpcs("69008").text == "G9008"
+    assert parse.fix_hcpcs("$9470").text == "S9470"
+    assert parse.fix_hcpcs("T2O33").text == "T2033"
+    assert parse.fix_hcpcs("HO0044").text == "H0044"  # doubled O/0: the one catalog code that fits
+    assert parse.fix_hcpcs("99213").text == "99213"  # a CPT code stays as written
+
+
+def test_npi_single_digit_repaired_by_check_digit_only_when_unambiguous():
+    nine = "123456789"
+    npi = nine + npi_check_digit(nine)
+    assert is_valid_npi(parse.fix_npi(npi).text)
+    assert npi[7] == "8"
+    garbled = npi[:7] + "B" + npi[8:]  # OCR read the 8 as a B
+    assert parse.fix_npi(garbled).text == npi
+    wrong_digit = npi[:-1] + str((int(npi[-1]) + 5) % 10)
+    fixed = parse.fix_npi(wrong_digit)
+    assert fixed.factor < 1.0  # repaired or flagged, never silently trusted
+    assert is_valid_npi(fixed.text) or fixed.note == "NPI check digit fails"
+
+
+def test_money_dollars_and_cents():
+    assert parse.fix_money("125 00").text == "125.00"
+    assert parse.fix_money("1,250  50").text == "1250.50"
+    assert parse.fix_money("125").text == "125.00"
+    assert parse.fix_money("12S 5O").text == "125.50"
+
+
+def test_pointers_and_dates():
+    assert parse.fix_pointers("A B").text == "AB"
+    assert parse.fix_pointers("12").text == "AB"  # numeric pointers of the old 08/05 form
+    assert parse.date_from_cells("03", "05", "26").text == "03/05/2026"
+    assert parse.date_from_cells("04", "17", "61", birth=True).text == "04/17/1961"
+    assert parse.fix_date("O3/31/2026").text == "03/31/2026"
+
+
+def test_city_state_zip_and_names():
+    assert parse.split_city_state_zip("SANTA ROSA CA 95404") == ("SANTA ROSA", "CA", "95404")
+    assert parse.split_city_state_zip("Oakland, CA 94607-1234") == ("Oakland", "CA", "946071234")
+    assert parse.split_person_name("GARCIA, MARIA, L") == ("GARCIA", "MARIA", "L")
+    assert parse.fix_text("3908 SONOMA AVE ,").text == "3908 SONOMA AVE"
+
+
+def _page(number, **fields):
+    return FormPage(number, {name: Reading(value, 0.95) for name, value in fields.items()})
+
+
+def _line(n, code="G9008", charge="100 00"):
+    return {f"sv{n}_mm_from": "03", f"sv{n}_dd_from": f"{n:02d}", f"sv{n}_yy_from": "26", f"place{n}": "12",
+            f"cpt{n}": code, f"mod{n}": "U1", f"diag{n}": "A", f"ch{n}": charge, f"day{n}": "1"}
+
+
+HEADER = {"insurance_id": "91234567A", "pt_name": "DOE, JANE", "pin": "1234567893", "tax_id": "941234567",
+          "diagnosis1": "Z59.01", "pt_account": "INV-1"}
+
+
+def test_pointers_resolve_to_box_21_and_homeless_is_derived():
+    claims, errors = claims_from_pages("f.pdf", [_page(1, **HEADER, **_line(1), t_charge="100 00")],
+                                       source_kind="scan", claim_id_prefix="x", review_confidence=0.8)
+    assert not errors
+    claim = claims[0]
+    assert claim.lines[0].diagnosis_codes == ["Z5901"]
+    assert claim.member_homeless_indicator is True
+    assert "Z5901" in claim.provenance["member_homeless_indicator"].derived
+    assert claim.lines[0].unit_cost == Decimal("100.00")
+    assert claim.lines[0].service_name.startswith("ECM In-Person")
+
+
+def test_no_homeless_evidence_leaves_it_missing():
+    header = {**HEADER, "diagnosis1": "F32.9"}
+    claims, _ = claims_from_pages("f.pdf", [_page(1, **header, **_line(1))], source_kind="scan",
+                                  claim_id_prefix="x", review_confidence=0.8)
+    assert claims[0].member_homeless_indicator is None
+
+
+def test_seven_lines_continue_on_the_next_page():
+    first = {**HEADER}
+    for n in range(1, 7):
+        first.update(_line(n))
+    second = {**HEADER, **_line(1), "t_charge": "700 00"}
+    claims, _ = claims_from_pages("f.pdf", [_page(1, **first), _page(2, **second)], source_kind="scan",
+                                  claim_id_prefix="x", review_confidence=0.8)
+    assert len(claims) == 1
+    assert len(claims[0].lines) == 7 and claims[0].pages == [1, 2]
+    assert claims[0].invoice_amount == Decimal("700.00")
+    assert "total_mismatch" not in claims[0].extras
+
+
+def test_total_mismatch_lowers_confidence_and_low_confidence_is_marked():
+    page = _page(1, **HEADER, **_line(1), t_charge="999 00")
+    claims, _ = claims_from_pages("f.pdf", [page], source_kind="scan", claim_id_prefix="x", review_confidence=0.8)
+    claim = claims[0]
+    assert "total_mismatch" in claim.extras
+    assert claim.confidence("invoice_amount") <= 0.5
+    assert "invoice_amount" in claim.extras["needs_verification"]
+
+
+@pytest.mark.parametrize("fields", [{}, {"pt_state": ""}])
+def test_empty_page_is_an_error_not_a_claim(fields):
+    claims, errors = claims_from_pages("f.pdf", [_page(3, **fields)], source_kind="scan", claim_id_prefix="x",
+                                       review_confidence=0.8)
+    assert claims == [] and errors[0].code == "no_data" and errors[0].page == 3

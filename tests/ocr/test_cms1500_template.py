@@ -1,0 +1,18 @@
+"""The box geometry in data/cms1500_boxes.json is what build_template.py derives from the PDF."""
+
+from claims_intake.cms1500 import build_template
+from claims_intake.cms1500.template import FORM_PDF_PATH, template_data, text_boxes
+
+
+def test_boxes_json_is_current():
+    assert build_template.build() == template_data()
+
+
+def test_the_form_ships_with_the_package_and_boxes_are_where_the_form_says():
+    assert FORM_PDF_PATH.stat().st_size > 1_000_000
+    boxes = text_boxes()
+    assert boxes["insurance_id"].rect[0] > 300  # 1a is on the right half
+    assert boxes["pin"].rect[1] > 700  # 33a is at the bottom
+    for n in range(1, 7):  # 24F dollars/cents rule sits inside the charge box
+        box = boxes[f"ch{n}"]
+        assert box.rect[0] < box.cents_rule_x < box.rect[2]
