@@ -125,7 +125,7 @@ class Intake:
             result = self.extract(data, obj.filename, self.limits)
             outcome.extract_seconds = round(time.perf_counter() - started, 3)
             if not result.claims:
-                raise IntakeError("no_claims", _no_claims_message(obj.filename, result))
+                raise IntakeError(_no_claims_code(result), _no_claims_message(obj.filename, result))
         except IntakeError as problem:
             return self._quarantine(obj, upload, outcome, problem)
         except Exception as error:
@@ -241,6 +241,12 @@ class Intake:
         logger.warning("upload quarantined", extra={"upload_ref": obj.ref, "provider": upload.provider,
                                                     "error_code": problem.code})
         return outcome
+
+
+def _no_claims_code(result: ExtractResult) -> str:
+    """The pages' own reason when they agree (not_cms1500, no_data, blank_page...), else no_claims."""
+    codes = {error.code for error in result.errors}
+    return codes.pop() if len(codes) == 1 else "no_claims"
 
 
 def _no_claims_message(filename: str, result: ExtractResult) -> str:
