@@ -129,12 +129,19 @@ class Intake:
         except IntakeError as problem:
             return self._quarantine(obj, upload, outcome, problem)
         except Exception as error:
-            self.store.put_upload(upload.model_copy(update={
-                "status": UploadStatus.FAILED, "error_code": type(error).__name__,
-                "error_message": "processing failed; the upload will be retried"}))
-            logger.error("upload failed", extra={"upload_ref": obj.ref, "error_type": type(error).__name__})
+            self._mark_failed(obj, upload, error)
             raise
-        return self._store_claims(obj, upload, outcome, result)
+        try:
+            return self._store_claims(obj, upload, outcome, result)
+        except Exception as error:  # DynamoDB or Step Functions down after retries: recorded, then retried
+            self._mark_failed(obj, upload, error)
+            raise
+
+    def _mark_failed(self, obj: S3Object, upload: Upload, error: Exception) -> None:
+        self.store.put_upload(upload.model_copy(update={
+            "status": UploadStatus.FAILED, "error_code": type(error).__name__,
+            "error_message": "processing failed; the upload will be retried"}))
+        logger.error("upload failed", extra={"upload_ref": obj.ref, "error_type": type(error).__name__})
 
     def _read(self, obj: S3Object) -> tuple[bytes, str | None]:
         """The object's bytes and the version read; over the size limit, IntakeError without reading it."""
