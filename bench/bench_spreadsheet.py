@@ -67,6 +67,9 @@ def main() -> int:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores (pinned to 1), Python {platform.python_version()}, "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
+    reference = min(best_of(3, lambda: sum(range(10_000_000)))[:2])
+    print(f"reference: sum(range(10**7)) takes {reference:.3f} s on this core now (a yardstick for the load)")
+
     claims = sample_claims(count=args.lines // LINES_PER_CLAIM, lines=LINES_PER_CLAIM, seed=42)
     files = {
         "xlsx dhcs_template (37 columns)": (invoice_bytes(claims, "dhcs_template", "xlsx"), "xlsx"),

@@ -16,6 +16,7 @@ CENTS = Decimal("0.01")
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (1900 date system, after its leap-year bug)
 _EXCEL_SERIAL_RANGE = (1, 2958465)  # 1900-01-01 .. 9999-12-31
 _DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y", "%Y/%m/%d", "%m %d %Y", "%m %d %y", "%m%d%Y", "%m%d%y")
+_COMMON_DATE = re.compile(r"(?:(\d{1,2})/(\d{1,2})/(\d{4}))|(?:(\d{4})-(\d{2})-(\d{2}))")
 _MODIFIER_SPLIT = re.compile(r"[\s,;/|+&-]+")
 _DIAGNOSIS_SPLIT = re.compile(r"[\s,;/|]+")
 _FIXED_WIDTH = {"npi": 10, "tin": 9, "zip": 5, "pos": 2, "phone": 10}
@@ -69,6 +70,12 @@ def parse_date(raw) -> date:
     if re.fullmatch(r"\d{5}(\.0+)?", text):  # an Excel serial number that arrived as text
         return EXCEL_EPOCH + timedelta(days=int(float(text)))
     text = re.sub(r"[T ]00:00(:00)?$", "", text)
+    if match := _COMMON_DATE.fullmatch(text):  # fast path for MM/DD/YYYY and ISO (strptime is slow)
+        month, day, year = match.group(1, 2, 3) if match.group(1) else match.group(5, 6, 4)
+        try:
+            return date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValueError(f"'{text}' is not a date: write it as MM/DD/YYYY") from None
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()

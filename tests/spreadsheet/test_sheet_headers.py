@@ -27,7 +27,8 @@ def test_fuzzy_match_of_a_misspelled_header_reports_its_score():
     assert match.key == "procedure_code" and 88 <= match.score < 100
 
 
-@pytest.mark.parametrize("header", ["Notes", "Case Manager", "Comments", "Program Year", ""])
+@pytest.mark.parametrize("header", ["Notes", "Case Manager", "Comments", "Program Year", "", "Rendering Provider Name",
+                                    "Member Phone", "Member State"])
 def test_unrelated_headers_are_not_matched(header):
     assert match_header(header) is None
 
@@ -91,3 +92,8 @@ def test_header_map_keeps_several_modifier_and_diagnosis_columns():
     assert column_map.columns_for("procedure_modifiers") == [1, 2]
     assert column_map.columns_for("diagnosis_codes") == [3, 4]
     assert column_map.duplicates == []
+
+
+def test_a_header_with_no_rows_under_it_is_reported(read_rows):
+    result = read_rows([HEADER])
+    assert result.claims == [] and [(e.code, e.row) for e in result.errors if e.code == "no_rows"] == [("no_rows", 1)]

@@ -86,6 +86,11 @@ def pdf_pages(data: bytes, filename: str, limits: Limits) -> Iterator[PageImage]
     try:
         for index in range(len(document)):
             page = document[index]
+            scanned = _scanned_image(page, limits)
+            if scanned is not None:
+                page.close()
+                yield PageImage(index + 1, scanned[0], scanned[1])
+                continue
             width_pt, height_pt = page.get_size()
             dpi = float(limits.ocr_dpi)
             pixels = (width_pt * dpi / 72) * (height_pt * dpi / 72)
@@ -102,6 +107,30 @@ def pdf_pages(data: bytes, filename: str, limits: Limits) -> Iterator[PageImage]
             yield PageImage(index + 1, image, dpi)
     finally:
         document.close()
+
+
+def _scanned_image(page, limits: Limits) -> tuple[Image.Image, float] | None:
+    """A scanned page is one image covering the page: take its pixels as they are (3x faster than
+    rendering, and a 200-dpi fax stays 200 dpi). None when the page is anything else."""
+    import pypdfium2.raw as pdfium_c
+
+    if page.get_rotation() != 0:
+        return None
+    images = list(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=1))
+    if len(images) != 1:
+        return None
+    width_pt, height_pt = page.get_size()
+    left, bottom, right, top = images[0].get_bounds()
+    if (right - left) * (top - bottom) < 0.9 * width_pt * height_pt:
+        return None
+    pixel_width, pixel_height = images[0].get_px_size()
+    if pixel_width * pixel_height > limits.max_image_pixels or pixel_width < 200:
+        return None  # rendering caps the pixels; a tiny image is no scan
+    try:
+        image = images[0].get_bitmap(render=False).to_pil()
+    except Exception:  # an image filter PDFium cannot decode raw: render the page instead
+        return None
+    return image, pixel_width / ((right - left) / 72)
 
 
 def image_pages(data: bytes, filename: str, kind: str, limits: Limits) -> Iterator[PageImage]:

@@ -19,8 +19,9 @@ from PIL import Image
 from ..cms1500.template import PAGE_HEIGHT_PT, PAGE_WIDTH_PT, render_blank_form
 
 COARSE_DPI = 100
+SKEW_SAMPLE = 60000
 INK_LEVEL = 70  # darkness (0-255) above which a pixel counts as ink for registration
-MIN_FORM_SCORE = 0.45  # profile correlation of a CMS-1500 page (other documents score far lower)
+CONFIDENT_SCORE = 0.6  # a fit this good is the form the right way up (upside down it scores < 0.45)
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,21 @@ def _skew_angle(ys: np.ndarray, xs: np.ndarray, max_angle: float = 6.0) -> float
         counts = np.bincount(rows - rows.min())
         return float(np.dot(counts, counts))
 
-    best = max(np.arange(-max_angle, max_angle + 1e-9, 0.25), key=sharpness)
-    return float(max(np.arange(best - 0.25, best + 0.25 + 1e-9, 0.025), key=sharpness))
+    best = max(np.arange(-max_angle, max_angle + 1e-9, 0.5), key=sharpness)
+    best = max(np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1), key=sharpness)
+    return float(max(np.arange(best - 0.1, best + 0.1 + 1e-9, 0.025), key=sharpness))
 
 
 def _fit_axis(scan: np.ndarray, template: np.ndarray, scales: np.ndarray) -> tuple[float, float, float]:
-    """(scale, offset, score) with scan(s * t + o) ~ template(t), by FFT cross-correlation per scale."""
+    """(scale, offset, score) with scan(s * t + o) ~ template(t): a coarse pass over `scales`, then
+    a fine one around the best."""
+    coarse = _fit_axis_scales(scan, template, scales)
+    step = float(scales[1] - scales[0]) if len(scales) > 1 else 0.01
+    return _fit_axis_scales(scan, template, np.arange(coarse[0] - step, coarse[0] + step + 1e-9, step / 8))
+
+
+def _fit_axis_scales(scan: np.ndarray, template: np.ndarray, scales: np.ndarray) -> tuple[float, float, float]:
+    """The best (scale, offset, score) among `scales`, by FFT cross-correlation per scale."""
     best = (1.0, 0.0, -1.0)
     length = 1 << int(np.ceil(np.log2(len(template) * 2 + len(scan))))
     template_fft = np.conj(np.fft.rfft(template, length))
@@ -116,7 +126,8 @@ def _profiles(ys: np.ndarray, xs: np.ndarray, angle: float, shape: tuple[int, in
 def _register_ink(ink: np.ndarray, scales: np.ndarray) -> tuple[np.ndarray, float, tuple[float, float], float]:
     ys, xs = np.nonzero(ink)
     ys, xs = ys.astype(np.float64), xs.astype(np.float64)
-    angle = _skew_angle(ys, xs)
+    step = max(1, len(xs) // SKEW_SAMPLE)  # every n-th ink pixel is plenty to find the skew
+    angle = _skew_angle(ys[::step], xs[::step])
     row_profile, col_profile, row_origin, col_origin = _profiles(ys, xs, angle, ink.shape)
     template_rows, template_cols = template_profiles(COARSE_DPI)
     sy, oy, score_y = _fit_axis(row_profile, template_rows, scales)
@@ -142,8 +153,10 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
     candidates = []
     for turns in ((quarter, quarter + 2) if quarter else (0, 2)):
         turned = np.rot90(ink, k=turns) if turns else ink
-        matrix, angle, scale, score = _register_ink(turned, np.arange(0.85, 1.15, 0.0025))
+        matrix, angle, scale, score = _register_ink(turned, np.arange(0.85, 1.15, 0.004))
         candidates.append((score, turns, matrix, angle, scale))
+        if score >= CONFIDENT_SCORE:  # clearly the right way up: no need to try it upside down
+            break
     score, turns, matrix, angle, scale = max(candidates, key=lambda c: c[0])
     # Express the fit in the original page's 100-dpi pixels, then in its own pixels.
     matrix = _unrotate(matrix, turns, ink.shape)

@@ -90,11 +90,22 @@ def match_header(text: Any) -> HeaderMatch | None:
     indexed = _TRAILING_INDEX.sub("", normalized)  # 'Modifier 3', 'Dx B': one of several columns
     if indexed != normalized and config.phrases.get(indexed) in config.multi_column:
         return HeaderMatch(config.phrases[indexed], 100.0, indexed)
-    best = process.extractOne(normalized, config.phrases.keys(), scorer=fuzz.token_sort_ratio, score_cutoff=config.threshold)
-    if best is None:
-        return None
-    phrase, score, _ = best
-    return HeaderMatch(config.phrases[phrase], round(score, 1), phrase)
+    candidates = process.extract(normalized, config.phrases.keys(), scorer=fuzz.token_sort_ratio,
+                                 score_cutoff=config.threshold, limit=5)
+    for phrase, score, _ in candidates:
+        if _kind_words(phrase) == _kind_words(normalized):
+            return HeaderMatch(config.phrases[phrase], round(score, 1), phrase)
+    return None
+
+
+# Words that say what kind of value a column holds: a fuzzy match must agree on them, so
+# 'Rendering Provider Name' is not taken for 'Rendering Provider NPI' (91% alike as text).
+_KIND_WORDS = frozenset({"npi", "tin", "name", "date", "dob", "zip", "city", "state", "phone", "address", "code",
+                         "number", "id", "amount", "cost", "rate", "units", "minutes", "first", "last", "from", "to"})
+
+
+def _kind_words(text: str) -> frozenset[str]:
+    return _KIND_WORDS.intersection(text.split())
 
 
 def level_of(key: str) -> str:

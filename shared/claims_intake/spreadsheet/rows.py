@@ -87,7 +87,9 @@ class _SheetReader:
         # (column index, element, level, several columns?) for every mapped column, computed once
         self.plan = [(index, m.key, level_of(m.key), m.key in multi) for index, m in sorted(column_map.columns.items())]
         self.letters = {index: column_letter(index) for index in range(max(column_map.columns, default=0) + 1)}
-        self.claim_columns = [index for index, _, level, _ in self.plan if level == "claim"]
+        self.claim_plan = [(index, key) for index, key, level, _ in self.plan if level == "claim"]
+        self.line_plan = [(index, key, multi) for index, key, level, multi in self.plan if level == "line"]
+        self.claim_columns = [index for index, _ in self.claim_plan]
         self.previous_claim: tuple[tuple, dict[str, _Cell]] = ((), {})
 
     # -- the sheet as a whole ---------------------------------------------------------------
@@ -143,41 +145,38 @@ class _SheetReader:
     # -- one row ----------------------------------------------------------------------------
 
     def _row(self, number: int, cells: list[Any]) -> _Row | None:
-        # is_blank inlined: this runs for every cell of the sheet
-        filled = [i for i, v in enumerate(cells) if v != "" and v is not None and not (v.__class__ is str and v.isspace())]
-        if not filled:
-            return None  # blank rows are not worth listing
+        """The row's mapped cells, or None for a blank, total or note row. Runs once per sheet row: kept lean."""
         row = _Row(number, {}, {}, {})
-        width, where = len(cells), (self.filename, self.grid.name, number)
+        width, where, letters = len(cells), (self.filename, self.grid.name, number), self.letters
         claim_values = tuple(cells[i] if i < width else None for i in self.claim_columns)
         if claim_values and claim_values == self.previous_claim[0]:  # invoice values repeated on each line
             row.claim, row.repeats_claim = self.previous_claim[1], True
-        for index, key, level, multi in self.plan:
+        else:
+            for index, key in self.claim_plan:
+                value = cells[index] if index < width else None
+                if not _blank(value):
+                    row.claim[key] = _Cell(value, where=(*where, letters[index]))
+        for index, key, multi in self.line_plan:
             value = cells[index] if index < width else None
-            blank = value == "" or value is None or (value.__class__ is str and value.isspace())
-            if level == "claim":
-                if not blank and not row.repeats_claim:
-                    row.claim[key] = _Cell(value, where=(*where, self.letters[index]))
-                continue
-            if not blank:
+            if not _blank(value):
                 row.has_line = True
                 row.has_signal = row.has_signal or key in LINE_SIGNALS
             if multi:
                 self._add_multi(row.line, key, number, index, value)
             else:
-                row.line[key] = _Cell(value, where=(*where, self.letters[index]))
+                row.line[key] = _Cell(value, where=(*where, letters[index]))
         for index, header_text in self.map.extras.items():
-            if index < len(cells) and not is_blank(cells[index]):
+            if index < width and not _blank(cells[index]):
                 row.extras[header_text or column_letter(index)] = cell_text(cells[index])
-        reason = self._skip_reason(row, cells, filled)
-        if not reason:
+        reason = self._skip_reason(row, cells)
+        if reason is None:
             self.previous_claim = (claim_values, row.claim)
-        if reason:
+            return row
+        if reason != "blank":  # blank rows are not worth listing
             self.skipped.append({"row": number, "reason": reason})
-            if reason == "total":
-                self.totals.append(row)
-            return None
-        return row
+        if reason == "total":
+            self.totals.append(row)
+        return None
 
     def _add_multi(self, target: dict[str, _Cell], key: str, number: int, index: int, value: Any) -> None:
         existing = target.get(key)
@@ -194,8 +193,13 @@ class _SheetReader:
             source.column = f"{source.column},{column_letter(index)}"
             source.raw = existing.raw
 
-    def _skip_reason(self, row: _Row, cells: list[Any], filled: list[int]) -> str | None:
+    def _skip_reason(self, row: _Row, cells: list[Any]) -> str | None:
         has_code = "procedure_code" in row.line and not is_blank(row.line["procedure_code"].raw)
+        if has_code and row.has_signal:
+            return None  # the common case: a service line
+        filled = [i for i, value in enumerate(cells) if not _blank(value)]
+        if not filled:
+            return "blank"
         if not has_code and any(isinstance(cells[i], str) and _is_total_word(cells[i]) for i in filled):
             return "total"
         if not row.has_signal and len(filled) == 1:
@@ -307,6 +311,8 @@ class _SheetReader:
 
     def _finish(self) -> None:
         claims = list(self.claims.values())
+        if not claims:
+            self._error("no_rows", "the sheet has a header row but no invoice rows under it.", row=self.map.header_row)
         self._invoice_amount_from_total_row(claims)
         for claim in claims:
             if not claim.lines:
@@ -346,6 +352,10 @@ class _SheetReader:
 
     def _error(self, code: str, message: str, **where: Any) -> None:
         self.result.errors.append(ExtractError(code=code, message=f"{self.grid.name}: {message}", sheet=self.grid.name, **where))
+
+
+def _blank(value: Any) -> bool:
+    return value == "" or value is None or (value.__class__ is str and value.isspace())
 
 
 def _next_value(cells: list[Any], column: int) -> tuple[Any, int]:

@@ -371,3 +371,27 @@ def sample_claims(count: int = 2, lines: int = 3, seed: int = 0, *, start: date 
         claim.invoice_amount = sum((line.charge_amount for line in claim.lines), Decimal("0.00"))
         claims.append(claim)
     return claims
+
+
+SAMPLE_SET = (  # (file name, layout, write options): one upload per way providers send invoices
+    ("invoice_dhcs_template.xlsx", "dhcs_template", {}),
+    ("invoice_title_block.xlsx", "title_block", {}),
+    ("invoice_fill_down.xlsm", "fill_down", {}),
+    ("invoice_no_invoice_number.csv", "no_invoice_number", {}),
+    ("invoice_title_block_cp1252.csv", "title_block", {"encoding": "cp1252", "delimiter": ";"}),
+)
+
+
+def write_samples(directory: str | Path, seed: int = 0, lines: int = 3) -> list[Path]:
+    """Write the SAMPLE_SET into `directory` (one provider per file, two invoices each); return the paths."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for offset, (name, layout, options) in enumerate(SAMPLE_SET):
+        claims = sample_claims(count=2, lines=lines, seed=seed + offset, provider_name=_PROVIDERS[offset % len(_PROVIDERS)])
+        paths.append(write_invoice(directory / name, claims, layout, **options))
+    return paths
+
+
+_PROVIDERS = ["Golden State Community Care", "Peña Housing Partners", "Valley Recuperative Care",
+              "Bay Area Care Coordination", "Kern Community Supports"]

@@ -1,0 +1,39 @@
+"""PHI never reaches a log line: run the pipeline (reference load, good file, bad file, failing record)
+and scan everything logged: the Powertools JSON log lines (all fields), every log record of any logger
+with its extra fields, and whatever reached stdout/stderr (EMF metrics included)."""
+
+import io
+import json
+import logging
+import os
+
+from .invoices import PHI, PROVIDER, three_claim_invoice
+
+
+def test_nothing_logged_contains_phi(reference_loaded, intake_app, capfd, caplog, monkeypatch):
+    caplog.set_level(logging.INFO)
+    json_lines = io.StringIO()
+    for handler in logging.getLogger(os.environ["POWERTOOLS_SERVICE_NAME"]).handlers:
+        monkeypatch.setattr(handler, "stream", json_lines)  # Powertools' handler, bound at import time
+
+    stack = reference_loaded
+    stack.upload(f"uploads/{PROVIDER}/november.csv", three_claim_invoice())
+    stack.upload(f"uploads/{PROVIDER}/Lopez Maria 90000001A.pdf", b"not a pdf at all \x00\x01")  # PHI in the name
+    good = stack.receive("intake", 1)[0]
+    body = json.loads(good["Body"])
+    body["Records"][0]["s3"]["object"].update(key="uploads/1456700016/Reyes+Daniel.csv", versionId="missing")
+    stack.sqs.send_message(QueueUrl=stack.queues["intake"], MessageBody=json.dumps(body))
+    stack.sqs.change_message_visibility(QueueUrl=stack.queues["intake"], ReceiptHandle=good["ReceiptHandle"],
+                                        VisibilityTimeout=0)
+    stack.poll("intake", intake_app.lambda_handler)
+
+    uploads = stack.store.list_uploads(provider=PROVIDER)[0]
+    assert {u.status for u in uploads} == {"PROCESSED", "QUARANTINED", "FAILED"}  # every path ran
+    out, err = capfd.readouterr()
+    lines = json_lines.getvalue()
+    assert '"upload processed"' in lines and '"upload quarantined"' in lines and '"upload failed' in lines
+    assert '"DispositionClean"' in out  # the EMF metrics were written and are scanned too
+    records = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
+    logged = "\n".join([lines, out, err, records])
+    leaked = [value for value in PHI if value in logged]
+    assert leaked == [], f"PHI in the logs: {leaked}"
