@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 from ..catalog import TELEHEALTH, Combination, PlanProfile, dhcs_catalog, plans_data
@@ -37,6 +37,37 @@ def settings() -> dict[str, Any]:
     return plans_data()["check"]
 
 
+@dataclass(frozen=True)
+class PlanFacts:
+    """A plan profile's lists as sets and Decimals, computed once per plan for the hot path."""
+
+    accepted: frozenset[str]
+    rates: dict[str, Decimal]
+    not_reimbursable: frozenset[str]
+    unit_basis: dict[str, str]
+    documentation_required: dict[str, str]
+    requires_authorization: frozenset[str]
+    units_per_day_limited: frozenset[str]  # combinations with a plan max_units_per_day
+
+
+@cache
+def plan_facts(plan_id: str) -> PlanFacts:
+    from ..catalog import plan_profile
+
+    profile = plan_profile(plan_id)
+    keys = [c.key for c in dhcs_catalog().combinations] + [c.key for c in profile.extra_combinations]
+    return PlanFacts(
+        accepted=frozenset(key for key in keys if profile.accepts(key) or key in {c.key for c in profile.extra_combinations}),
+        rates={key: Decimal(value) for key, value in profile.data.get("rates", {}).items()},
+        not_reimbursable=frozenset(profile.data.get("not_reimbursable", [])),
+        unit_basis=dict(profile.data.get("unit_basis", {})),
+        documentation_required=dict(profile.data.get("documentation_required", {})),
+        requires_authorization=frozenset(
+            c.key for c in [*dhcs_catalog().combinations, *profile.extra_combinations] if profile.requires_authorization(c)),
+        units_per_day_limited=frozenset(key for limit in profile.limits_for("max_units_per_day") for key in limit["combos"]),
+    )
+
+
 @cache
 def limits_by_combination(plan_id: str) -> dict[str, tuple[dict[str, Any], ...]]:
     """The plan's limits (and DHCS's) indexed by each combination they group."""
@@ -44,9 +75,17 @@ def limits_by_combination(plan_id: str) -> dict[str, tuple[dict[str, Any], ...]]
 
     index: dict[str, list[dict[str, Any]]] = {}
     for limit in plan_profile(plan_id).all_limits():
+        limit = {**limit, "combo_set": frozenset(limit["combos"])}
         for key in limit["combos"]:
             index.setdefault(key, []).append(limit)
     return {key: tuple(limits) for key, limits in index.items()}
+
+
+@lru_cache(maxsize=8192)
+def lookup_combination(plan_id: str, code: str, modifiers: tuple[str, ...]) -> tuple[Combination | None, bool]:
+    from ..catalog import plan_profile
+
+    return plan_profile(plan_id).lookup(code, modifiers)
 
 
 @cache
@@ -100,10 +139,7 @@ class LineContext:
     cap_cite: str = ""
 
     unit: str = ""  # billing basis: the plan's unit_basis, else the catalog's
-
-    @property
-    def key(self) -> str | None:
-        return self.combination.key if self.combination else None
+    key: str | None = None  # the catalog key of the combination (GQ dropped for CS telehealth)
 
     @property
     def days(self) -> int:
@@ -170,8 +206,7 @@ class CheckContext:
                                         self.claim.billing_provider_npi or "", self.claim.invoice_number or "",
                                         lc.line.combination))
 
-    def counted_in(self, keys) -> list[Counted]:
-        keys = set(keys)
+    def counted_in(self, keys: frozenset[str]) -> list[Counted]:
         return [c for c in self.counted if c.key in keys]
 
 

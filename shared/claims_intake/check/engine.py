@@ -25,7 +25,7 @@ from ..reference.model import HistoryLine, HistorySource, InMemoryHistory, Refer
 from . import rules_elements  # noqa: F401, I001  (registers the rules, in reporting order)
 from . import rules_coverage  # noqa: F401
 from . import rules_history  # noqa: F401
-from .context import CENTS, CheckContext, Issue, LineContext, history_category, money
+from .context import CENTS, CheckContext, Issue, LineContext, history_category, lookup_combination, money, plan_facts
 from .registry import CLAIM_RULES, LINE_RULES
 from .result import (
     FINAL_DISPOSITIONS,
@@ -39,6 +39,7 @@ from .result import (
 )
 
 ZERO = Decimal("0.00")
+LINE_RULE_TABLE = tuple((rule.name, rule.function, rule.needs_combination) for rule in LINE_RULES)
 UNKNOWN_PAYER_CITE = "000 Table 3: Primary Payer Identifier and Payer Name (the plan the claim is billed to)"
 
 
@@ -56,10 +57,11 @@ def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: Referen
     claim_denied = any(f.severity is Severity.DENY for f in ctx.findings)
     line_results = []
     for lc in ctx.lines:
-        for rule in LINE_RULES:
-            if rule.needs_combination and lc.combination is None:
-                continue
-            _collect(rule.name, rule.function(ctx, lc), lc.findings, lc.number)
+        known = lc.combination is not None
+        for name, function, needs_combination in LINE_RULE_TABLE:
+            if known or not needs_combination:
+                for issue in function(ctx, lc):
+                    lc.findings.append(_finding(issue, name, lc.number))
         payable = not claim_denied and not lc.denied() and lc.combination is not None
         allowed = _allowed_amount(ctx, lc) if payable else ZERO
         if not lc.denied() and lc.combination is not None:
@@ -170,18 +172,23 @@ def _unknown_payer(claim: Claim) -> CheckResult:
 
 
 def _line_context(profile: PlanProfile, line, number: int) -> LineContext:
-    combination, telehealth = (profile.lookup(line.procedure_code, line.procedure_modifiers)
+    combination, telehealth = (lookup_combination(profile.plan_id, line.procedure_code, tuple(line.procedure_modifiers))
                                if line.procedure_code else (None, False))
-    unit = profile.data.get("unit_basis", {}).get(combination.key, combination.unit) if combination else ""
+    key = combination.key if combination else None
+    unit = plan_facts(profile.plan_id).unit_basis.get(key, combination.unit) if combination else ""
     return LineContext(line=line, number=line.line_number or number, combination=combination, telehealth=telehealth,
-                       start=line.service_start_date, end=line.service_end_date or line.service_start_date, unit=unit)
+                       start=line.service_start_date, end=line.service_end_date or line.service_start_date, unit=unit,
+                       key=key)
 
 
 def _collect(rule_name: str, issues, into: list[Finding], line_number: int | None) -> None:
-    for issue in issues or ():
-        into.append(Finding.model_construct(
-            category=issue.category, severity=issue.severity, element=issue.element, line=line_number,
-            message=issue.message, cite=issue.cite, rule=issue.rule or rule_name))
+    for issue in issues:
+        into.append(_finding(issue, rule_name, line_number))
+
+
+def _finding(issue: Issue, rule_name: str, line_number: int | None) -> Finding:
+    return Finding.model_construct(category=issue.category, severity=issue.severity, element=issue.element,
+                                   line=line_number, message=issue.message, cite=issue.cite, rule=issue.rule or rule_name)
 
 
 # ---- pricing -------------------------------------------------------------------------------------
@@ -189,12 +196,13 @@ def _collect(rule_name: str, issues, into: list[Finding], line_number: int | Non
 def _allowed_amount(ctx: CheckContext, lc: LineContext) -> Decimal:
     """The plan's rate × units (or the billed contract amount), then the plan's payment rules and caps."""
     combo, line, profile = lc.combination, lc.line, ctx.profile
-    if not combo.reimbursable or combo.key in profile.data.get("not_reimbursable", []):
+    facts = plan_facts(profile.plan_id)
+    if not combo.reimbursable or lc.key in facts.not_reimbursable:
         cite = profile.data.get("not_reimbursable_cite") if combo.reimbursable else combo.cite
         _warn(lc, "not_reimbursable", Category.AMOUNT,
               f"Line {lc.number}: {combo.key} is reported as an encounter and is not reimbursed.", cite)
         return ZERO
-    rate = profile.rate(combo.key)
+    rate = facts.rates.get(lc.key)
     billed = line.charge_amount if line.charge_amount is not None else (
         (line.unit_cost or ZERO) * lc.units).quantize(CENTS)
     if rate is not None:
@@ -219,7 +227,7 @@ def _allowed_amount(ctx: CheckContext, lc: LineContext) -> Decimal:
 
 def _limit_cite(ctx: CheckContext, lc: LineContext) -> str:
     for limit in ctx.profile.limits_for("lifetime_amount"):
-        if lc.combination.key in limit["combos"]:
+        if lc.key in limit["combos"]:
             return limit["cite"]
     return ctx.profile.rates_cite
 

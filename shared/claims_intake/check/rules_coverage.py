@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from ..catalog import TELEHEALTH, plan_ids, plan_profile
 from ..reference.model import Authorization
-from .context import CheckContext, Issue, LineContext, money
+from .context import CheckContext, Issue, LineContext, money, plan_facts
 from .registry import claim_rule, line_rule
 from .result import Category, Severity
 
@@ -65,7 +65,7 @@ def provider_contracted_for_service(ctx: CheckContext, lc: LineContext):
     if provider is None or ctx.plan_id not in provider.plans or not provider.contracted:
         return
     combo = lc.combination
-    if combo.key not in provider.contracted and combo.category not in provider.contracted:
+    if lc.key not in provider.contracted and combo.category not in provider.contracted:
         yield Issue(Category.PROVIDER, Severity.DENY,
                     f"Line {lc.number}: {provider.name} is not contracted for {combo.service} ({combo.key}).",
                     "004 IV.A.1: the codes will be included in the contracts", "procedure_code")
@@ -78,7 +78,10 @@ def eligible_on_each_date(ctx: CheckContext, lc: LineContext):
         return
     cite = ("000 Reimbursement: services rendered without active coverage on the date of service will be denied; "
             "001 Tips: verify eligibility every month")
-    uncovered = first_uncovered_day(ctx, lc.start, lc.end or lc.start)
+    end = lc.end or lc.start
+    if any(s.start <= lc.start and (s.end is None or end <= s.end) for s in ctx.eligibility()):
+        return  # one span covers every date (the usual case)
+    uncovered = first_uncovered_day(ctx, lc.start, end)
     if uncovered is None:
         return
     if not ctx.eligibility():
@@ -133,11 +136,13 @@ def authorization_number_known(ctx: CheckContext):
 @line_rule
 def authorized(ctx: CheckContext, lc: LineContext):
     """TAR on file for the member, provider, code + modifier, dates and units (001 TAR Tips; 000 NLEs; 004 IV.B.1)."""
-    if not ctx.profile.requires_authorization(lc.combination) or lc.start is None:
+    if lc.key not in plan_facts(ctx.plan_id).requires_authorization or lc.start is None:
         return
     cite = ctx.profile.requires_authorization_cite
     numbered = ctx.reference.authorization(ctx.claim.authorization_number) if ctx.claim.authorization_number else None
-    candidates = [tar for tar in ctx.authorizations() if tar.plan == ctx.plan_id]
+    # only TARs for this code can authorize the line or explain why not
+    code = lc.line.procedure_code
+    candidates = [tar for tar in ctx.authorizations() if tar.code == code and tar.plan == ctx.plan_id]
     if numbered is not None and numbered not in candidates:
         candidates.insert(0, numbered)
     problems: list[tuple[int, Authorization, list[str]]] = []
@@ -146,10 +151,8 @@ def authorized(ctx: CheckContext, lc: LineContext):
         if not reasons:  # a claim carries one TAR number, its lines may fall under several TARs
             lc.authorization = tar
             return
-        same_code = tar.code == lc.line.procedure_code
-        same_service = same_code and tar.modifiers == tuple(m for m in lc.line.procedure_modifiers if m not in OUTREACH_MODIFIERS)
-        problems.append((0 if tar is numbered else 1 if same_service else 2 if same_code else 3, tar, reasons))
-    problems = [p for p in problems if p[0] < 3]  # a TAR for another code says nothing about this line
+        same_service = tar.modifiers == tuple(m for m in lc.line.procedure_modifiers if m not in OUTREACH_MODIFIERS)
+        problems.append((0 if tar is numbered else 1 if same_service else 2, tar, reasons))
     if not problems:
         yield Issue(Category.AUTHORIZATION, Severity.DENY,
                     f"Line {lc.number}: {lc.combination.service} ({lc.combination.key}) requires an approved TAR; none is on "
@@ -197,7 +200,7 @@ def units_used_under(ctx: CheckContext, tar: Authorization) -> Decimal:
 @line_rule
 def authorization_documents(ctx: CheckContext, lc: LineContext):
     """Housing deposit TARs need the CS referral, support plan, lease and item list (001 CS TAR Tips): ask (RFI)."""
-    needed = ctx.profile.data.get("documentation_required", {}).get(lc.combination.key)
+    needed = ctx.profile.data.get("documentation_required", {}).get(lc.key)
     tar = lc.authorization
     if needed and tar is not None and not tar.documents_on_file:
         yield Issue(Category.DOCUMENTATION, Severity.RFI,

@@ -7,7 +7,7 @@ A claim whose required elements are missing or invalid is rejected upfront with 
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, utils
 
@@ -15,7 +15,7 @@ from ..catalog import TELEHEALTH, dhcs_catalog
 from ..elements import KIND, PHI_ELEMENTS, element, required_keys
 from ..normalize import normalize
 from ..validators import format_problem
-from .context import CENTS, CheckContext, Issue, LineContext, money, settings
+from .context import CENTS, CheckContext, Issue, LineContext, money, plan_facts, settings
 from .registry import claim_rule, line_rule
 from .result import Category, Severity
 
@@ -25,6 +25,16 @@ TABLES = {"1 Provider": "000 Table 1: Provider Information", "2 Member": "000 Ta
 # Checked by their own rules (RFI, derived or warned), not rejected as missing.
 SOFT_REQUIRED = {"member_homeless_indicator", "service_name", "procedure_modifiers"}
 FORMAT_KINDS = {"npi", "tin", "cin", "zip", "phone", "pos", "hcpcs", "state"}
+
+
+@cache
+def required(level: str) -> tuple[str, ...]:
+    return tuple(required_keys(level))
+
+
+def is_empty(value) -> bool:
+    # not `value in (None, "", [])`: comparing a Decimal with a str goes through the numbers ABCs (slow)
+    return value is None or (type(value) in (str, list) and not value)
 
 
 def label(key: str) -> str:
@@ -41,10 +51,10 @@ def _value_text(key: str, value) -> str:
 
 @claim_rule
 def required_claim_elements(ctx: CheckContext):
-    for key in required_keys("claim"):
+    for key in required("claim"):
         if key in SOFT_REQUIRED or key in ctx.claim.invalid:
             continue
-        if getattr(ctx.claim, key) in (None, "", []):
+        if is_empty(getattr(ctx.claim, key)):
             yield Issue(Category.MISSING_ELEMENT, Severity.REJECT, f"{label(key)} is missing: fill it in and resubmit.",
                         table_cite(key), key)
     if not ctx.claim.lines:
@@ -112,22 +122,18 @@ def low_ocr_confidence(ctx: CheckContext):
     """Values read by OCR below the threshold are verified by staff before deciding (REVIEW)."""
     threshold = settings()["ocr_confidence_threshold"]
     cite = settings()["ocr_confidence_cite"]
-    for key in required_keys("claim"):
-        issue = _low_confidence(ctx.claim, key, threshold, cite, None)
-        if issue:
-            yield issue
-    line_keys = required_keys("line")
+    claim_required, line_required = required("claim"), required("line")
+    for key, source in ctx.claim.provenance.items():
+        if source.confidence is not None and source.confidence < threshold and key in claim_required:
+            yield _low_confidence(ctx.claim, key, cite, None)
     for number, line in enumerate(ctx.claim.lines, start=1):
-        for key in line_keys:
-            issue = _low_confidence(line, key, threshold, cite, line.line_number or number)
-            if issue:
-                yield issue
+        for key, source in line.provenance.items():
+            if source.confidence is not None and source.confidence < threshold and key in line_required:
+                yield _low_confidence(line, key, cite, line.line_number or number)
 
 
-def _low_confidence(item, key, threshold, cite, line_number):
-    source = item.provenance.get(key)
-    if source is None or source.confidence is None or source.confidence >= threshold:
-        return None
+def _low_confidence(item, key, cite, line_number):
+    source = item.provenance[key]
     where = f" (page {source.page}, box {source.box})" if source.box else ""
     seen = "" if key in PHI_ELEMENTS or not source.raw else f" read as '{source.raw}'"
     prefix = f"Line {line_number}: " if line_number else ""
@@ -166,10 +172,10 @@ def homeless_indicator(ctx: CheckContext):
 @line_rule(needs_combination=False)
 def required_line_elements(ctx: CheckContext, lc: LineContext):
     line = lc.line
-    for key in required_keys("line"):
+    for key in required("line"):
         if key in SOFT_REQUIRED or key in line.invalid:
             continue
-        if getattr(line, key) in (None, "", []):
+        if is_empty(getattr(line, key)):
             if key == "service_end_date" and line.service_start_date:
                 continue  # a one-day service: the end date is the start date
             yield Issue(Category.MISSING_ELEMENT, Severity.REJECT, f"Line {lc.number}: {label(key)} is missing.",
@@ -278,8 +284,8 @@ def combination_in_catalog(ctx: CheckContext, lc: LineContext):
 
 @line_rule
 def combination_in_plan(ctx: CheckContext, lc: LineContext):
-    key = lc.combination.key
-    if not ctx.profile.accepts(key) and key not in {c.key for c in ctx.profile.extra_combinations}:
+    key = lc.key
+    if key not in plan_facts(ctx.plan_id).accepted:
         yield Issue(Category.CATALOG, Severity.DENY,
                     f"Line {lc.number}: {lc.combination.service} ({key}) is not a service {ctx.profile.short_name} covers.",
                     f"{ctx.profile.accepted_cite}", "procedure_code")
@@ -288,7 +294,7 @@ def combination_in_plan(ctx: CheckContext, lc: LineContext):
 @line_rule
 def invoice_allowed_for_service(ctx: CheckContext, lc: LineContext):
     """Kern accepts invoices (spreadsheets) only for STPH bed holds (004 IV.B.5)."""
-    if ctx.claim.source_kind == "spreadsheet" and not ctx.profile.accepts_invoice_for(lc.combination.key):
+    if ctx.claim.source_kind == "spreadsheet" and not ctx.profile.accepts_invoice_for(lc.key):
         allowed = ", ".join(ctx.profile.invoices_accepted_for)
         yield Issue(Category.CATALOG, Severity.REJECT,
                     f"Line {lc.number}: {ctx.profile.short_name} accepts invoices only for {allowed}; submit "
@@ -307,20 +313,22 @@ def community_supports_z_codes(ctx: CheckContext, lc: LineContext):
 
 
 @cache
-def _service_names(plan_extra: tuple = ()) -> dict[str, tuple[str, ...]]:
+def _service_names(plan_id: str) -> dict[str, tuple[str, ...]]:
+    from ..catalog import plan_profile
+
     names: dict[str, set[str]] = {}
-    for combo in [*dhcs_catalog().combinations, *plan_extra]:
+    for combo in [*dhcs_catalog().combinations, *plan_profile(plan_id).extra_combinations]:
         names.setdefault(combo.category, set()).update({combo.service.lower(), combo.category.replace("_", " ")})
     for category, aliases in settings()["service_name"]["aliases"].items():
         names.setdefault(category, set()).update(alias.lower() for alias in aliases)
     return {category: tuple(sorted(values)) for category, values in names.items()}
 
 
-@cache
-def _name_scores(name: str, plan_extra: tuple) -> dict[str, float]:
+@lru_cache(maxsize=4096)  # providers write the same few names over and over
+def _name_scores(name: str, plan_id: str) -> dict[str, float]:
     text = name.lower()
     return {category: max(_score(text, candidate) for candidate in candidates)
-            for category, candidates in _service_names(plan_extra).items()}
+            for category, candidates in _service_names(plan_id).items()}
 
 
 def _score(text: str, candidate: str) -> float:
@@ -335,7 +343,7 @@ def service_name_matches_code(ctx: CheckContext, lc: LineContext):
     if not name:
         return
     config = settings()["service_name"]
-    scores = _name_scores(name, ctx.profile.extra_combinations)
+    scores = _name_scores(name, ctx.plan_id)
     own = scores.get(lc.combination.category, 0)
     if own >= config["consistent_score"]:
         return
@@ -388,15 +396,10 @@ def per_diem_units(ctx: CheckContext, lc: LineContext):
     """Per-diem and per-encounter services: at most one unit a day (000 Payable Billing Units: 1-unit per diem)."""
     if lc.unit not in ("per_diem", "per_encounter") or lc.line.unit_count is None or lc.start is None:
         return
-    if limit_applies(ctx, lc, {"max_units_per_day"}):
+    if lc.key in plan_facts(ctx.plan_id).units_per_day_limited:
         return  # the plan sets its own units per day (meals, sobering center)
     if lc.line.unit_count > lc.days:
         yield Issue(Category.UNITS, Severity.DENY,
                     f"Line {lc.number}: {lc.line.unit_count} units over {lc.days} day(s); {lc.combination.key} is one unit a day.",
                     "000 ECM/CS Procedure Codes and Modifiers: Payable Billing Units 1-unit per diem", "unit_count")
 
-
-def limit_applies(ctx: CheckContext, lc: LineContext, rules: set[str]) -> bool:
-    from .context import limits_by_combination
-
-    return any(limit["rule"] in rules for limit in limits_by_combination(ctx.plan_id).get(lc.combination.key, ()))

@@ -53,7 +53,7 @@ def duplicate_service(ctx: CheckContext, lc: LineContext):
 def plan_limits(ctx: CheckContext, lc: LineContext):
     if lc.start is None:
         return
-    for limit in limits_by_combination(ctx.plan_id).get(lc.combination.key, ()):
+    for limit in limits_by_combination(ctx.plan_id).get(lc.key, ()):
         check = LIMITS.get(limit["rule"])
         if check is None:
             raise KeyError(f"plans.yaml limit rule '{limit['rule']}' has no check function")
@@ -66,7 +66,7 @@ def _deny(lc: LineContext, message: str, limit, category=Category.FREQUENCY, ele
 
 
 def _others(ctx: CheckContext, limit):
-    return ctx.counted_in(limit["combos"])
+    return ctx.counted_in(limit["combo_set"])
 
 
 def once_per_month_group(ctx, lc, limit):

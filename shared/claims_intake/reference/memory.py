@@ -24,13 +24,15 @@ class InMemoryReference:
         for span in self.eligibility_spans:
             self._eligibility[span.member_cin].append(span)
         for tar in self.authorization_list:
-            self.add_authorization(tar)
+            self._index_authorization(tar)
         for provider in self.providers:
             self._providers[provider.npi] = provider
 
     def add_authorization(self, tar: Authorization) -> None:
-        if tar not in self.authorization_list:
-            self.authorization_list.append(tar)
+        self.authorization_list.append(tar)
+        self._index_authorization(tar)
+
+    def _index_authorization(self, tar: Authorization) -> None:
         self._member_tars[tar.member_cin].append(tar)
         self._tars.setdefault(tar.number.upper(), tar)
 

@@ -1,0 +1,126 @@
+"""Claim-check throughput: lines checked per second in-process against 100,000 prior history lines.
+
+Synthetic, fake data: MEMBERS Partnership members, each eligible and authorized, with history
+spread over the previous months; CLAIMS claims of LINES_PER_CLAIM lines (ECM core, housing
+navigation, personal care with minutes, meals) checked one by one with `check_claim` — every rule
+runs, including the history ones (indexed by member). Prints the figure; see docs/rules.md.
+
+    PYTHONPATH=shared python bench/bench_check.py [--history 100000] [--claims 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import sys
+import time
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
+
+from claims_intake.check import check_claim  # noqa: E402
+from claims_intake.model import Claim, ServiceLine  # noqa: E402
+from claims_intake.reference import (  # noqa: E402
+    Authorization,
+    EligibilitySpan,
+    HistoryLine,
+    InMemoryHistory,
+    InMemoryReference,
+    Provider,
+)
+from claims_intake.validators import npi_check_digit  # noqa: E402
+
+PLAN = "phc"
+RECEIVED = date(2026, 11, 30)
+NPI = "145670001" + npi_check_digit("145670001")
+TIN = "941234501"
+SERVICES = [  # code, modifiers, unit cost, units, minutes, service name
+    ("G9008", ["U1"], Decimal("400.00"), 1, None, "ECM Core Service"),
+    ("H0043", ["U6"], Decimal("386.00"), 1, None, "Housing Navigation"),
+    ("T1019", ["U6"], Decimal("8.25"), 4, 60, "Personal Care Services"),
+    ("S5170", ["U6"], Decimal("10.00"), 2, None, "Medically Tailored Meals"),
+]
+HISTORY_COMBOS = ["G9008-U1", "H0043-U6", "T1019-U6", "T2040-U6", "S9470-U6"]
+
+
+def cin(number: int) -> str:
+    return f"{91000000 + number:08d}" + "ABCDEFGHJK"[number % 10]
+
+
+def build_reference(members: int) -> InMemoryReference:
+    spans = [EligibilitySpan(cin(m), PLAN, date(2025, 1, 1), None, county="Solano") for m in range(members)]
+    tars = [Authorization(f"TAR-{m}-{code}", cin(m), NPI, PLAN, code, tuple(mods), date(2026, 1, 1), date(2026, 12, 31))
+            for m in range(members) for code, mods, *_ in SERVICES]
+    return InMemoryReference(spans, tars, [Provider(NPI, TIN, "Bench Community Care", (PLAN,))])
+
+
+def build_history(lines: int, members: int, rng: random.Random) -> InMemoryHistory:
+    rows = []
+    for index in range(lines):
+        start = date(2026, 1, 5) + timedelta(days=rng.randrange(0, 270))  # January to September 2026
+        rows.append(HistoryLine(f"H-{index // 4}", cin(rng.randrange(members)), NPI, f"OLD-{index // 4}",
+                                rng.choice(HISTORY_COMBOS), start, start, Decimal(1), Decimal("100.00"),
+                                Decimal("100.00"), "PAYABLE"))
+    return InMemoryHistory(rows)
+
+
+def build_claims(count: int, members: int, rng: random.Random) -> list[Claim]:
+    claims = []
+    for number in range(count):
+        member = rng.randrange(members)
+        day = date(2026, 11, 2) + timedelta(days=rng.randrange(0, 20))
+        lines = [ServiceLine(line_number=i, procedure_code=code, procedure_modifiers=mods, service_start_date=day,
+                             service_end_date=day, service_name=name, unit_count=Decimal(units), place_of_service="12",
+                             diagnosis_codes=["Z5901"], unit_cost=cost, charge_amount=cost * units, minutes=minutes)
+                 for i, (code, mods, cost, units, minutes, name) in enumerate(SERVICES, start=1)]
+        claims.append(Claim(
+            claim_id=f"bench-{number}", source_kind="spreadsheet", billing_provider_npi=NPI, billing_provider_tin=TIN,
+            billing_provider_name="Bench Community Care", billing_provider_phone="7075551234",
+            billing_provider_address="1 Main St", billing_provider_city="Fairfield", billing_provider_state="CA",
+            billing_provider_zip="94534", member_cin=cin(member), member_first_name="Test", member_last_name="Member",
+            member_homeless_indicator=True, member_address="2 Oak Ave", member_city="Vallejo", member_zip="94590",
+            member_dob=date(1970, 1, 1), primary_payer_id="PHC01", payer_name="Partnership HealthPlan",
+            invoice_amount=sum((line.charge_amount for line in lines), Decimal("0.00")), invoice_date=RECEIVED,
+            invoice_number=f"NEW-{number}", lines=lines))
+    return claims
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--history", type=int, default=100_000, help="prior history lines (default 100,000)")
+    parser.add_argument("--members", type=int, default=10_000, help="members (default 10,000)")
+    parser.add_argument("--claims", type=int, default=5_000, help="claims checked (4 lines each; default 5,000)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs; the best is reported")
+    args = parser.parse_args()
+    rng = random.Random(20261122)
+    reference = build_reference(args.members)
+    history = build_history(args.history, args.members, rng)
+    claims = build_claims(args.claims, args.members, rng)
+    lines = sum(len(c.lines) for c in claims)
+
+    for claim in claims[:200]:  # warm caches (catalog, plan limits, fuzzy names)
+        check_claim(claim, PLAN, reference, history, received=RECEIVED)
+    best, best_cpu, outcome = float("inf"), float("inf"), Counter()
+    for _ in range(args.repeat):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        results = [check_claim(claim, PLAN, reference, history, received=RECEIVED) for claim in claims]
+        best = min(best, time.perf_counter() - started)
+        best_cpu = min(best_cpu, time.process_time() - started_cpu)
+        outcome = Counter(r.disposition.value for r in results)
+    print(f"claim check: {lines:,} lines in {len(claims):,} claims against {len(history):,} history lines "
+          f"({args.members:,} members)")
+    print(f"  wall clock, best of {args.repeat}: {best:.3f} s  ->  {lines / best:,.0f} lines/s  ({len(claims) / best:,.0f} claims/s)")
+    # On a shared machine the wall clock includes time other processes held the core; CPU time does not.
+    print(f"  CPU time,   best of {args.repeat}: {best_cpu:.3f} s  ->  {lines / best_cpu:,.0f} lines/s of one core")
+    print(f"  load average during the run: {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    print(f"  dispositions: {dict(outcome)}")
+    print(f"  python {platform.python_version()} on {platform.machine()}, {platform.processor() or 'cpu n/a'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""Letters per second: compose + render each kind to PDF (reportlab), on the sample scenarios of docs/reference-data.md.
+
+Run: .venv/bin/python bench/bench_letters.py   (prints figures; nothing is asserted)
+"""
+
+import sys
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "shared"), str(ROOT)]
+
+from claims_intake.check import check_claim  # noqa: E402
+from claims_intake.letters import denial_notice, rejection_letter, render_pdf, rfi_letter  # noqa: E402
+from claims_intake.reference import load_reference_dir  # noqa: E402
+from tests.check.builders import RECEIVED, SAMPLES, claim, line  # noqa: E402
+
+ISSUED = date(2026, 11, 22)
+DUE = datetime(2026, 12, 22, 23, 59, 59, tzinfo=timezone.utc)
+
+
+def main(seconds: float = 3.0) -> None:
+    reference = load_reference_dir(SAMPLES)
+    cases = {
+        "rejection": (claim(line("G9008", "U1"), member_dob=None), lambda r: rejection_letter(r, "C-1", ISSUED)),
+        "rfi": (claim(line("G9008", "U1"), tar="TAR-PHC-9999"), lambda r: rfi_letter(r, "C-2", ISSUED, DUE)),
+        "denial": (claim(*[line("G9012", "U2", start=f"2026-10-{d:02d}") for d in range(1, 21)], member="90000002B"),
+                   lambda r: denial_notice(r, "C-3", ISSUED)),
+    }
+    print(f"{'letter':<10} {'lines':>5} {'letters/s':>10} {'ms/letter':>10} {'bytes':>7}")
+    for kind, (claim_, compose) in cases.items():
+        result = check_claim(claim_, "phc", reference, None, received=RECEIVED)
+        count, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            size = len(render_pdf(compose(result)))
+            count += 1
+        elapsed = time.perf_counter() - started
+        print(f"{kind:<10} {len(claim_.lines):>5} {count / elapsed:>10.1f} {1000 * elapsed / count:>10.2f} {size:>7}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Step Functions claim flow tasks (statemachine/claim_flow.asl.json): one Lambda, the task named by `action`.
+
+Event: {"action": "prepare" | "send_rfi" | "wait_rfi" | ..., "state": {...flow state...},
+        "execution": "$$.Execution.Name", "task_token": "$$.Task.Token" (waiting tasks only)}.
+Returns the next flow state. All logic is in claims_intake.flow.
+"""
+
+from functools import cache
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from claims_intake.flow import FlowTasks, flow_tasks_from_env
+
+logger = Logger()
+tracer = Tracer()
+
+
+@cache
+def tasks() -> FlowTasks:
+    return flow_tasks_from_env()
+
+
+@logger.inject_lambda_context(log_event=False)  # the event holds no PHI, but the state may grow: log ids only
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict, context: LambdaContext) -> dict:
+    logger.append_keys(claim_id=(event.get("state") or {}).get("claim_id"), action=event.get("action"))
+    return tasks().run(event)

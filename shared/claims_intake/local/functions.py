@@ -1,0 +1,170 @@
+"""The template's Lambda functions, run in this process: the same `functions/<name>/app.py` handlers.
+
+Each function's `app.py` is imported by path (as `sam local` would find it from `CodeUri` and `Handler`) with
+its own environment variables from the template. Invocations are serialized by one lock, like one warm
+Lambda execution environment per function: handlers need not be thread-safe, and a function's environment
+variables are in `os.environ` only while it is being imported or invoked.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Callable, Iterator
+
+from .template import Function
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda context object that handlers and Powertools read."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    timeout_seconds: int
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    started: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
+
+
+class FunctionError(Exception):
+    """A handler raised: carries the error payload Lambda would return (errorMessage, errorType, stackTrace)."""
+
+    def __init__(self, function: str, payload: dict[str, Any]):
+        super().__init__(f"{function}: {payload['errorType']}: {payload['errorMessage']}")
+        self.payload = payload
+
+
+@dataclass
+class Invocation:
+    function: str
+    source: str          # "sqs", "s3", "states", "direct"
+    seconds: float
+    error: str | None
+
+
+class FunctionRegistry:
+    """Loads and invokes the template's functions by logical id, name or ARN."""
+
+    def __init__(self, functions: list[Function], base_environment: dict[str, str], log_stream: Any = None):
+        self.functions = {function.logical_id: function for function in functions}
+        self._by_name = {key: function for function in functions for key in (function.name, function.arn)}
+        self._base_environment = base_environment
+        self._handlers: dict[str, Callable] = {}
+        self._lock = threading.RLock()
+        self.invocations: list[Invocation] = []
+        self.listeners: list[Callable[[Invocation], None]] = []
+        self.log_stream = log_stream  # where handlers' stdout/stderr go (CloudWatch Logs' place); None: unchanged
+
+    def find(self, name_or_arn: str) -> Function | None:
+        """A function by logical id, name, ARN, or ARN with a version/alias qualifier."""
+        if name_or_arn in self.functions:
+            return self.functions[name_or_arn]
+        if name_or_arn in self._by_name:
+            return self._by_name[name_or_arn]
+        parts = name_or_arn.split(":")
+        if len(parts) == 8:  # arn:aws:lambda:region:account:function:name:qualifier
+            return self._by_name.get(":".join(parts[:7]))
+        return None
+
+    def invoke(self, name_or_arn: str, event: Any, source: str = "direct") -> Any:
+        """Run the handler synchronously; raises FunctionError with Lambda's error payload when it fails."""
+        function = self.find(name_or_arn)
+        if function is None:
+            raise KeyError(f"no function {name_or_arn} in the template")
+        error = None
+        with self._lock, self._environment(function), self._output():
+            started = time.monotonic()  # after the lock: the handler's own time
+            handler = self._handler(function)
+            context = LambdaContext(function.name, function.arn, function.memory, function.timeout)
+            try:
+                return handler(event, context)
+            except Exception as exc:  # Lambda turns any exception into an error payload
+                error = f"{type(exc).__name__}: {exc}"
+                raise FunctionError(function.logical_id, {
+                    "errorMessage": str(exc), "errorType": type(exc).__name__,
+                    "stackTrace": traceback.format_tb(exc.__traceback__)}) from exc
+            finally:
+                record = Invocation(function.logical_id, source, time.monotonic() - started, error)
+                self.invocations.append(record)
+                for listener in self.listeners:
+                    listener(record)
+
+    def load_all(self) -> None:
+        """Import every handler now, so import errors show when the stack starts, not on the first event."""
+        for function in self.functions.values():
+            with self._lock, self._environment(function), self._output():
+                self._handler(function)
+
+    def _handler(self, function: Function) -> Callable:
+        if function.logical_id not in self._handlers:
+            module_name, _, attribute = function.handler.rpartition(".")
+            module = _import_by_path(function, module_name)
+            self._handlers[function.logical_id] = getattr(module, attribute)
+        return self._handlers[function.logical_id]
+
+    @contextmanager
+    def _output(self) -> Iterator[None]:
+        """Handlers' prints and log lines (Powertools writes JSON to stdout) go to the log stream, as
+        Lambda sends them to CloudWatch Logs. Loggers created at import keep the stream they saw then."""
+        if self.log_stream is None:
+            yield
+            return
+        with redirect_stdout(self.log_stream), redirect_stderr(self.log_stream):
+            yield
+        self.log_stream.flush()
+
+    @contextmanager
+    def _environment(self, function: Function) -> Iterator[None]:
+        variables = {**self._base_environment, **function.environment,
+                     "AWS_LAMBDA_FUNCTION_NAME": function.name,
+                     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory),
+                     "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST"}
+        saved = {key: os.environ.get(key) for key in variables}
+        os.environ.update(variables)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def _import_by_path(function: Function, module_name: str) -> ModuleType:
+    path = function.code_dir.joinpath(*module_name.split(".")).with_suffix(".py")
+    if not path.is_file():
+        raise FileNotFoundError(f"{function.logical_id}: handler module {path} not found (Handler {function.handler})")
+    unique_name = f"_local_lambda_{function.logical_id}_{module_name.replace('.', '_')}"
+    if unique_name in sys.modules:
+        return sys.modules[unique_name]
+    spec = importlib.util.spec_from_file_location(unique_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[unique_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[unique_name]
+        raise
+    return module
