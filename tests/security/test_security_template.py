@@ -15,7 +15,7 @@ from claims_intake.store.tables import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
-MAX_SUPPRESSIONS = 10
+MAX_SUPPRESSED_CHECKS = 5  # distinct check ids; the same reason on every function counts once
 MIN_REASON_CHARS = 40
 
 # Actions that accept no resource-level permission in IAM: "*" is the only resource they can have.
@@ -58,14 +58,14 @@ def test_checkov_cloudformation_checks_pass():
 
 
 def test_every_suppressed_check_has_a_written_reason_and_there_are_few():
-    suppressions = []
+    suppressed = set()
     for name, resource in resources().items():
         for skip in (resource.get("Metadata") or {}).get("checkov", {}).get("skip", []):
-            suppressions.append(name)
+            suppressed.add(skip.get("id"))
             reason = (skip.get("comment") or "").strip()
             assert skip.get("id", "").startswith("CKV"), f"{name}: suppression without a check id"
             assert len(reason) >= MIN_REASON_CHARS, f"{name} {skip.get('id')}: say why the check does not apply"
-    assert len(suppressions) <= MAX_SUPPRESSIONS, f"{len(suppressions)} suppressions: fix the template instead"
+    assert len(suppressed) <= MAX_SUPPRESSED_CHECKS, f"checks suppressed: {sorted(suppressed)}; fix the template instead"
 
 
 def test_cfn_lint_is_clean():
