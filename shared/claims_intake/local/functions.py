@@ -16,7 +16,7 @@ import threading
 import time
 import traceback
 import uuid
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable, Iterator
@@ -75,6 +75,9 @@ class FunctionRegistry:
         self.invocations: list[Invocation] = []
         self.listeners: list[Callable[[Invocation], None]] = []
         self.log_stream = log_stream  # where handlers' stdout/stderr go (CloudWatch Logs' place); None: unchanged
+        self._output_lock = threading.Lock()
+        self._redirects = 0
+        self._saved_output = (sys.stdout, sys.stderr)
 
     def find(self, name_or_arn: str) -> Function | None:
         """A function by logical id, name, ARN, or ARN with a version/alias qualifier."""
@@ -130,9 +133,22 @@ class FunctionRegistry:
         if self.log_stream is None:
             yield
             return
-        with redirect_stdout(self.log_stream), redirect_stderr(self.log_stream):
+        # sys.stdout is process-wide and handlers run on several threads (pollers, Step Functions tasks):
+        # nested redirect_stdout()s would restore each other's streams out of order and leave the log
+        # stream in place after the stack stopped. Only the first handler in swaps, only the last out restores.
+        with self._output_lock:
+            if self._redirects == 0:
+                self._saved_output = (sys.stdout, sys.stderr)
+                sys.stdout = sys.stderr = self.log_stream
+            self._redirects += 1
+        try:
             yield
-        self.log_stream.flush()
+        finally:
+            with self._output_lock:
+                self._redirects -= 1
+                if self._redirects == 0:
+                    sys.stdout, sys.stderr = self._saved_output
+            self.log_stream.flush()
 
     @contextmanager
     def _environment(self, function: Function) -> Iterator[None]:
