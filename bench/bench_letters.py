@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/bench_letters.py   (prints figures; nothing is asser
 
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

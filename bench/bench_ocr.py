@@ -71,6 +71,8 @@ def peak_memory_mb(item: dict) -> tuple[float, float]:
         from claims_intake.ocr import recognize
         from claims_intake.ocr.register import register
 
+        assert hasattr(recognize, "drop_out_source"), "claims_intake.ocr.recognize must be the module"
+
         page = scans.degrade(scans.render_pages(item["sample"])[0], item["profile"], seed=1)
         source, color = recognize.drop_out_source(page)
         slots = recognize.box_crops(recognize.PageWindow(source, register(page, page.width / 8.5)), color)
@@ -112,8 +114,9 @@ def score(item: dict, result, review: float) -> dict:
 
 def measure(files: list[dict], repeat: int) -> None:
     review = ocr.ocr_settings()["review_confidence"]
-    for item in files:
+    for number, item in enumerate(files, start=1):
         runs = [read_once(item) for _ in range(repeat)]
+        print(f"  {number}/{len(files)} {item['name']}: {statistics.median(r[0] for r in runs):.2f} s", flush=True)
         item["wall"] = statistics.median(r[0] for r in runs)
         item["cpu"] = statistics.median(r[1] for r in runs)
         item["pages"] = runs[0][2].source.pages or 1
@@ -221,7 +224,11 @@ def main() -> None:
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     read_once(files[0])  # warm the caches (template masks, profiles) as a warm Lambda would have them
     measure(files, args.repeat)
-    memory = peak_memory_mb(files[0])
+    try:
+        memory = peak_memory_mb(files[0])
+    except Exception as error:  # the figures above must not be lost to the memory probe
+        print(f"memory probe failed: {error!r}")
+        memory = (float("nan"), float("nan"))
     fillable = fillable_seconds(args.repeat)
     threads = thread_comparison([f for f in files if f["profile"] in ("clean", "fax")][: args.thread_pages], args.repeat)
     summary = report(files, threads, fillable, memory, args)

@@ -25,4 +25,7 @@ def tasks() -> FlowTasks:
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict, context: LambdaContext) -> dict:
     logger.append_keys(claim_id=(event.get("state") or {}).get("claim_id"), action=event.get("action"))
-    return tasks().run(event)
+    state = tasks().run(event)
+    logger.info("flow task done", extra={"disposition": state.get("disposition"), "status": state.get("status"),
+                                         "rfi_round": state.get("rfi_round")})
+    return state

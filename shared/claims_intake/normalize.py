@@ -17,6 +17,14 @@ EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (1900 date system, after its l
 _EXCEL_SERIAL_RANGE = (1, 2958465)  # 1900-01-01 .. 9999-12-31
 _DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y", "%Y/%m/%d", "%m %d %Y", "%m %d %y", "%m%d%Y", "%m%d%y")
 _COMMON_DATE = re.compile(r"(?:(\d{1,2})/(\d{1,2})/(\d{4}))|(?:(\d{4})-(\d{2})-(\d{2}))")
+# Precompiled: these run for every cell of a spreadsheet.
+_ZIP9 = re.compile(r"\d{5}-\d{4}")
+_DIGIT_PUNCTUATION = re.compile(r"[\s().\-]")
+_SERIAL_TEXT = re.compile(r"\d{5}(\.0+)?")
+_MIDNIGHT = re.compile(r"[T ]00:00(:00)?$")
+_MONEY_NOISE = re.compile(r"[$,\s()]|USD")
+_SPACE = re.compile(r"\s")
+_SPACE_OR_DOT = re.compile(r"[\s.]")
 _MODIFIER_SPLIT = re.compile(r"[\s,;/|+&-]+")
 _DIAGNOSIS_SPLIT = re.compile(r"[\s,;/|]+")
 _FIXED_WIDTH = {"npi": 10, "tin": 9, "zip": 5, "pos": 2, "phone": 10}
@@ -47,9 +55,9 @@ def parse_digits(raw, width: int, kind: str) -> str:
             raise ValueError(f"'{raw}' is not a {kind}")
         return str(int(raw)).zfill(width)
     text = str(raw).strip()
-    if kind == "zip" and re.fullmatch(r"\d{5}-\d{4}", text):
+    if kind == "zip" and _ZIP9.fullmatch(text):
         return text.replace("-", "")
-    digits = re.sub(r"[\s().\-]", "", text)
+    digits = _DIGIT_PUNCTUATION.sub("", text)
     if kind == "phone" and len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     if not digits.isdigit():
@@ -67,9 +75,9 @@ def parse_date(raw) -> date:
             return EXCEL_EPOCH + timedelta(days=int(raw))
         raise ValueError(f"'{raw}' is not a date")
     text = str(raw).strip()
-    if re.fullmatch(r"\d{5}(\.0+)?", text):  # an Excel serial number that arrived as text
+    if _SERIAL_TEXT.fullmatch(text):  # an Excel serial number that arrived as text
         return EXCEL_EPOCH + timedelta(days=int(float(text)))
-    text = re.sub(r"[T ]00:00(:00)?$", "", text)
+    text = _MIDNIGHT.sub("", text)
     if match := _COMMON_DATE.fullmatch(text):  # fast path for MM/DD/YYYY and ISO (strptime is slow)
         month, day, year = match.group(1, 2, 3) if match.group(1) else match.group(5, 6, 4)
         try:
@@ -91,7 +99,7 @@ def parse_money(raw) -> Decimal:
         return Decimal(str(raw)).quantize(CENTS)
     text = str(raw).strip()
     negative = text.startswith("(") and text.endswith(")")
-    cleaned = re.sub(r"[$,\s()]|USD", "", text)
+    cleaned = _MONEY_NOISE.sub("", text)
     try:
         amount = Decimal(cleaned).quantize(CENTS)
     except InvalidOperation:
@@ -110,7 +118,7 @@ def parse_units(raw) -> Decimal:
 
 
 def parse_code(raw) -> str:
-    return re.sub(r"\s", "", str(raw)).upper()
+    return _SPACE.sub("", str(raw)).upper()
 
 
 def parse_modifiers(raw) -> list[str]:
@@ -125,7 +133,7 @@ def parse_diagnoses(raw) -> list[str]:
 
 def normalize_icd10(raw) -> str:
     """ICD-10-CM upper case without the dot: 'z59.01' -> 'Z5901'."""
-    return re.sub(r"[\s.]", "", str(raw)).upper()
+    return _SPACE_OR_DOT.sub("", str(raw)).upper()
 
 
 _TRUE = {"y", "yes", "true", "t", "1", "x", "homeless"}

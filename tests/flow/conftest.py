@@ -42,6 +42,12 @@ WAITING = {"WAITING_RFI", "WAITING_REVIEW"}
 FINAL = {"REJECTED", "CLOSED"}
 
 
+def stop_running(sfn, state_machine_arn: str) -> None:
+    """Stop executions still waiting: their threads outlive the test and would call the next test's mock."""
+    for execution in sfn.list_executions(stateMachineArn=state_machine_arn, statusFilter="RUNNING")["executions"]:
+        sfn.stop_execution(executionArn=execution["executionArn"])
+
+
 def flow_resources() -> tuple[dict[str, Any], dict[str, Any]]:  # noqa: D401
     """The template's state machine and flow task function resources."""
     resources = load_template()["Resources"]
@@ -213,5 +219,6 @@ def flow(request, monkeypatch):
             yield FlowStack(store=ClaimStore(tables, client=dynamodb), sfn=sfn, s3=s3, sqs=sqs,
                             notices_url=notices_url, state_machine_arn=machine_arn, lambdas=lambdas,
                             rfi_uploads_url=rfi_uploads_url, rfi_upload_handler=rfi_handler)
+            stop_running(sfn, machine_arn)
         app.tasks.cache_clear()
         rfi_app.clients.cache_clear()

@@ -2,7 +2,6 @@
 
 import json
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import boto3
 import pytest

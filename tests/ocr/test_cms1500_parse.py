@@ -119,3 +119,13 @@ def test_empty_page_is_an_error_not_a_claim(fields):
     claims, errors = claims_from_pages("f.pdf", [_page(3, **fields)], source_kind="scan", claim_id_prefix="x",
                                        review_confidence=0.8)
     assert claims == [] and errors[0].code == "no_data" and errors[0].page == 3
+
+
+def test_authorization_number_digits_after_a_prefix():
+    assert parse.fix_authorization("TARO80827881").text == "TAR080827881"
+    assert parse.fix_authorization("71494197924").text == "71494197924"
+
+
+def test_confirmed_values_get_a_confidence_floor():
+    nine = "123456789"
+    assert parse.fix_npi(nine + npi_check_digit(nine)).floor == parse.CONFIRMED

@@ -119,3 +119,14 @@ def test_an_empty_file_is_quarantined_without_disturbing_the_batch(reference_loa
     by_key = {u.key: u for u in stack.store.list_uploads(provider=PROVIDER)[0]}
     assert by_key[f"uploads/{PROVIDER}/empty.xlsx"].error_code == "empty_file"
     assert by_key[f"uploads/{PROVIDER}/november.csv"].status == "PROCESSED"
+
+
+def test_a_spreadsheet_without_claims_is_quarantined_with_the_reason(reference_loaded, intake_app):
+    stack = reference_loaded
+    header_only = three_claim_invoice().decode().splitlines()[0] + "\n"
+    stack.upload(f"uploads/{PROVIDER}/blank.csv", header_only.encode())
+    assert stack.poll("intake", intake_app.lambda_handler) == [{"batchItemFailures": []}]
+    upload = stack.store.list_uploads(provider=PROVIDER)[0][0]
+    assert upload.status == "QUARANTINED" and upload.error_code == "no_claims"
+    assert "no claim could be read" in upload.error_message
+    assert stack.notices()[0]["MessageAttributes"]["code"]["Value"] == "no_claims"

@@ -85,3 +85,17 @@ def test_every_value_carries_its_cell():
     code = claim.lines[1].provenance["procedure_code"]
     assert code.row == 15 and code.raw == claims[0].lines[1].procedure_code
     assert claim.to_output()["provenance"]["lines"][1]["procedure_code"]["row"] == 15
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_maker_writes_invalid_and_missing_values_for_negative_tests(layout):
+    claims = sample_claims(count=1, lines=2, seed=9)
+    claims[0].member_dob = "13/45/1980"
+    claims[0].billing_provider_npi = "12AB"
+    claims[0].member_first_name = None
+    claims[0].lines[1].charge_amount = "forty"
+    result = extract_bytes(invoice_bytes(claims, layout, "xlsx"), "bad.xlsx")
+    claim = result.claims[0]
+    assert claim.invalid.get("member_dob") == "13/45/1980" and claim.invalid.get("billing_provider_npi") == "12AB"
+    assert claim.lines[1].invalid == {"charge_amount": "forty"} and len(claim.lines) == 2
+    assert {e.element for e in result.errors if e.code == "invalid_value"} == {"member_dob", "billing_provider_npi", "charge_amount"}

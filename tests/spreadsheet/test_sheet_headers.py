@@ -17,6 +17,8 @@ from .sheet_helpers import HEADER, line
     ("Member Date of Birth (MM/DD/YYYY)", "member_dob"), ("Homeless (Y/N)", "member_homeless_indicator"),
     ("Modifier 3", "procedure_modifiers"), ("Dx 4", "diagnosis_codes"), ("Date of Service", "service_date"),
     ("Service Minutes", "minutes"), ("Patient Name", "member_name"), ("Place of Service (POS)", "place_of_service"),
+    ("Tax ID (TIN)", "billing_provider_tin"), ("Billing Provider Tax Identification Number (TIN)", "billing_provider_tin"),
+    ("Servce Start Date", "service_start_date"), ("Client DOB", "member_dob"), ("Diagnosis Cd", "diagnosis_codes"),
 ])
 def test_header_words_map_to_elements(header, key):
     assert match_header(header).key == key
@@ -97,3 +99,21 @@ def test_header_map_keeps_several_modifier_and_diagnosis_columns():
 def test_a_header_with_no_rows_under_it_is_reported(read_rows):
     result = read_rows([HEADER])
     assert result.claims == [] and [(e.code, e.row) for e in result.errors if e.code == "no_rows"] == [("no_rows", 1)]
+
+
+def test_header_over_two_rows_with_merged_group_cells(read_rows):
+    top = ["Invoice #", "Member", None, "Medi-Cal ID", "HCPCS", "Service Dates", None, "Units", "Charge"]
+    below = [None, "First", "Last", None, None, "From", "To", None, None]
+    data = ["A1", "Ana", "Lopez", "90000001A", "G9012", "03/04/2024", "03/05/2024", 1, 45]
+    result = read_rows([["ECM invoice"], top, below, data])
+    report = result.source.column_map["sheets"]["Invoice"]
+    assert report["header_rows"] == [2, 3]
+    claim = result.claims[0]
+    assert (claim.member_first_name, claim.member_last_name) == ("Ana", "Lopez")
+    assert claim.lines[0].service_end_date.day == 5 and claim.lines[0].provenance["procedure_code"].row == 4
+
+
+def test_first_data_row_is_not_taken_for_a_second_header_row(read_rows):
+    result = read_rows([HEADER, line(), line()], "csv")
+    assert "header_rows" not in result.source.column_map["sheets"]["upload.csv"]
+    assert len(result.claims[0].lines) == 2

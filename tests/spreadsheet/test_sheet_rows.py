@@ -154,3 +154,40 @@ def test_output_has_dhcs_keys_iso_dates_money_strings_and_lists(read_rows):
     assert claim["lines"][0]["charge_amount"] == "45.00"
     assert claim["lines"][0]["procedure_modifiers"] == ["U2", "GQ"]
     assert claim["lines"][0]["diagnosis_codes"] == ["Z5901", "Z600"]
+
+
+@pytest.mark.parametrize("cell,minutes", [(38, 38), ("38", 38), ("45 min", 45), ("1:15", 75), ("0:38", 38), (38.0, 38)])
+def test_minutes_styles(cell, minutes):
+    from claims_intake.spreadsheet.rows import parse_minutes
+
+    assert parse_minutes(cell) == minutes
+
+
+def test_time_formatted_minutes_cells(read_rows):
+    from datetime import time, timedelta
+
+    header = HEADER + ["Minutes"]
+    claim = read_rows([header, line() + [time(0, 38)], line() + [timedelta(minutes=75)]]).claims[0]
+    assert [l.minutes for l in claim.lines] == [38, 75]
+
+
+def test_invoice_numbers_match_across_case_spaces_and_number_cells(read_rows):
+    result = read_rows([HEADER, line(invoice="inv-7"), line(invoice=" INV-7 "), line(invoice=1001), line(invoice="1001")])
+    assert [len(c.lines) for c in result.claims] == [2, 2]
+    assert [e for e in result.errors if e.code == "conflicting_value"] == []
+
+
+def test_without_an_end_date_column_the_service_is_one_day(read_rows):
+    header = [h for h in HEADER if h != "DOS To"]
+    claim = read_rows([header, [c for i, c in enumerate(line()) if i != 8]]).claims[0]
+    line_read = claim.lines[0]
+    assert line_read.service_end_date == line_read.service_start_date == date(2024, 3, 4)
+    assert line_read.provenance["service_end_date"].derived.startswith("no service end date column")
+
+
+def test_a_bad_single_date_of_service_cell_is_one_error(read_rows):
+    header = ["Invoice #", "Member CIN", "HCPCS", "Date of Service", "Units", "Charge"]
+    result = read_rows([header, ["A1", "90000001A", "G9012", "31/31/2024", 1, 45]])
+    errors = [e for e in result.errors if e.code == "invalid_value"]
+    assert [(e.row, e.column) for e in errors] == [(2, "D")] and "Date of Service in D2" in errors[0].message
+    assert result.claims[0].lines[0].invalid == {"service_start_date": "31/31/2024", "service_end_date": "31/31/2024"}

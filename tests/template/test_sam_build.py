@@ -1,7 +1,7 @@
 """`sam build` builds the functions and the shared layer, and the built handlers import from the built layer.
 
-Slow (the layer's wheels are resolved for the Lambda platform: ~90 s cold, ~20 s with the dependency
-cache in .aws-sam/deps), so it is marked slow; `make test` still runs it.
+Slow (the layer's wheels are resolved for the Lambda platform: 2-3 min cold, ~20 s when .aws-sam/
+holds the previous build and its dependency cache), so it is marked slow; `make test` still runs it.
 """
 
 import os
@@ -20,7 +20,7 @@ FUNCTIONS = {"IntakeFunction": "functions/intake", "ReferenceLoaderFunction": "f
 @pytest.mark.slow
 def test_sam_build_builds_functions_and_layer(tmp_path):
     sam = shutil.which("sam", path=str(Path(sys.executable).parent)) or shutil.which("sam")
-    build = tmp_path / "build"
+    build = ROOT / ".aws-sam" / "test-build"  # kept between runs: sam's cache checks hashes stored beside it
     result = subprocess.run(
         [sam, "build", "--template-file", str(ROOT / "template.yaml"), "--build-dir", str(build),
          "--cache-dir", str(ROOT / ".aws-sam" / "cache"), "--cached"],

@@ -60,7 +60,7 @@ class ClaimBuilder:
     def put(self, target, key: str, fixed: Fixed, box: str, names: tuple[str, ...], raw: str | None = None) -> None:
         if not fixed.text:
             return
-        confidence = round(self.page.confidence(*names) * fixed.factor, 3)
+        confidence = round(max(self.page.confidence(*names) * fixed.factor, fixed.floor), 3)
         raw_text = raw if raw is not None else " ".join(self.page.text(n) for n in names if self.page.text(n))
         source = Provenance(file=self.file, page=self.page.page, box=box, raw=raw_text, confidence=confidence,
                             derived=fixed.note)
@@ -105,7 +105,7 @@ def page_claim(file: str, page: FormPage) -> Claim:
     put(claim, "invoice_date", parse.fix_date(text("physician_date")) if text("physician_date") else Fixed(""),
         "31", ("physician_date",))
     put(claim, "control_number", parse.fix_text(text("original_ref")), "22", ("original_ref",))
-    put(claim, "authorization_number", Fixed(re.sub(r"\s", "", text("prior_auth"))), "23", ("prior_auth",))
+    put(claim, "authorization_number", parse.fix_authorization(text("prior_auth")), "23", ("prior_auth",))
     _billing_provider(claim, page, put)
 
     diagnoses = _diagnoses(claim, page)
@@ -147,7 +147,7 @@ def _diagnoses(claim: Claim, page: FormPage) -> dict[str, tuple[str, float]]:
         name = f"diagnosis{index}"
         if page.text(name):
             fixed = parse.fix_icd10(page.text(name))
-            codes[letter] = (fixed.text, round(page.confidence(name) * fixed.factor, 3))
+            codes[letter] = (fixed.text, round(max(page.confidence(name) * fixed.factor, fixed.floor), 3))
     if codes:
         claim.extras["diagnoses_box21"] = {letter: code for letter, (code, _) in codes.items()}
     return codes
@@ -193,6 +193,7 @@ def _service_line(file: str, page: FormPage, n: int, diagnoses: dict[str, tuple[
         box("24J"), (f"local{n}",))
     if text(f"type{n}"):
         line.extras["emergency"] = text(f"type{n}")  # 24C EMG
+    _confirm_by_catalog(line)
     _derive_unit_cost(line)
     _derive_service_name(line)
     return line
@@ -203,7 +204,11 @@ def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: 
     pointers = parse.fix_pointers(page.text(f"diag{n}"))
     missing = [p for p in pointers.text if p not in diagnoses]
     codes = [diagnoses[p][0] for p in pointers.text if p in diagnoses]
-    confidence = min([page.confidence(f"diag{n}") * pointers.factor] + [diagnoses[p][1] for p in pointers.text if p in diagnoses])
+    # A pointer that names a filled box-21 letter is confirmed by box 21 (only those letters are possible).
+    pointer_confidence = page.confidence(f"diag{n}") * pointers.factor
+    if pointers.text and not missing:
+        pointer_confidence = max(pointer_confidence, parse.CONFIRMED)
+    confidence = min([pointer_confidence] + [diagnoses[p][1] for p in pointers.text if p in diagnoses])
     source = Provenance(file=file, page=page.page, box=f"24E line {n}", raw=page.text(f"diag{n}"),
                         confidence=round(confidence, 3), derived=f"pointers {pointers.text or '?'} -> box 21")
     if missing or not codes:
@@ -215,6 +220,17 @@ def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: 
         return
     line.set_raw("diagnosis_codes", " ".join(codes), source)
     line.extras["diagnosis_pointers"] = pointers.text
+
+
+def _confirm_by_catalog(line: ServiceLine) -> None:
+    """A code and modifiers that form a DHCS catalog combination confirm each other (43 valid
+    combinations among ~10^9 possible strings): their confidence is at least CONFIRMED."""
+    if dhcs_catalog().lookup(line.procedure_code, line.procedure_modifiers)[0] is None:
+        return
+    for key in ("procedure_code", "procedure_modifiers"):
+        source = line.provenance.get(key)
+        if source and source.confidence is not None and source.confidence < parse.CONFIRMED:
+            line.provenance[key] = source.model_copy(update={"confidence": parse.CONFIRMED})
 
 
 def _derive_unit_cost(line: ServiceLine) -> None:
@@ -268,10 +284,17 @@ def continues(previous: Claim, claim: Claim) -> bool:
     """A page continues the previous claim: six lines used there, same member and billing provider."""
     return (
         len(previous.lines) == LINES_PER_PAGE
-        and bool(claim.member_cin) and claim.member_cin == previous.member_cin
-        and claim.billing_provider_npi == previous.billing_provider_npi
-        and (not claim.invoice_number or not previous.invoice_number or claim.invoice_number == previous.invoice_number)
+        and _same(claim.member_cin, previous.member_cin)
+        and _same(claim.billing_provider_npi, previous.billing_provider_npi)
+        and (not claim.invoice_number or not previous.invoice_number or _same(claim.invoice_number, previous.invoice_number))
     )
+
+
+def _same(read: str | None, before: str | None) -> bool:
+    """The same identifier on two pages, allowing one character OCR read differently."""
+    from rapidfuzz.distance import Levenshtein
+
+    return bool(read and before) and Levenshtein.distance(read, before) <= 1
 
 
 def merge_continuation(previous: Claim, claim: Claim) -> None:

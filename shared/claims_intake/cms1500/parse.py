@@ -27,6 +27,7 @@ ICD_FIRST_LETTER = {**AS_LETTER, "0": "O", "2": "Z", "7": "T", "9": "G"}
 DIGIT_CONFUSIONS = {"0": "869", "1": "74", "2": "7", "3": "85", "4": "19", "5": "63", "6": "508", "7": "12",
                     "8": "3060", "9": "40"}
 CORRECTED = 0.9  # confidence factor when a rule changed what was read
+ICD_LETTER_FLOOR = 0.85  # an ICD-10 code whose only fix was its leading digit -> letter
 INVALID = 0.4    # confidence factor when the value still breaks its rule
 
 
@@ -35,6 +36,7 @@ class Fixed:
     text: str
     factor: float = 1.0
     note: str | None = None
+    floor: float = 0.0  # confidence is at least this: an independent check confirmed the value
 
 
 def fix_digits(text: str, width: int | None = None) -> Fixed:
@@ -58,9 +60,14 @@ def fix_cell(text: str, width: int) -> Fixed:
     return fixed
 
 
+CONFIRMED = 0.9  # confidence floor when an independent check confirms what was read
+
+
 def fix_npi(text: str) -> Fixed:
     fixed = fix_digits(text, 10)
-    if is_valid_npi(fixed.text) or len(fixed.text) != 10 or not fixed.text.isdigit():
+    if is_valid_npi(fixed.text):  # the check digit confirms all ten digits (any single misread fails it)
+        return Fixed(fixed.text, fixed.factor, fixed.note, floor=CONFIRMED)
+    if len(fixed.text) != 10 or not fixed.text.isdigit():
         return fixed
     candidates = {
         fixed.text[:i] + alt + fixed.text[i + 1:]
@@ -99,7 +106,12 @@ def fix_icd10(text: str) -> Fixed:
     fixed = first + second + cleaned[2:]
     if not is_valid_icd10(fixed):
         return Fixed(fixed, INVALID)
-    return Fixed(fixed, CORRECTED if fixed != cleaned else 1.0, "ICD-10 shape corrected" if fixed != cleaned else None)
+    if fixed == cleaned:
+        return Fixed(fixed)
+    # Tesseract's low confidence on '259.01' is about the Z it read as 2; the rule settles that one
+    # character, so the code is only as doubtful as a plain reading (floor below CONFIRMED).
+    only_first = fixed[1:] == cleaned[1:] and cleaned[0].isdigit()
+    return Fixed(fixed, CORRECTED, "ICD-10 shape corrected", floor=ICD_LETTER_FLOOR if only_first else 0.0)
 
 
 @cache
@@ -171,6 +183,19 @@ def fix_modifiers_for_code(code: str | None, modifiers: list[str]) -> tuple[list
     if len(fits) == 1:
         return fits[0], f"modifier corrected to the DHCS combination for {code}"
     return modifiers, None
+
+
+def fix_authorization(text: str) -> Fixed:
+    """Box 23: a TAR / authorization number is digits, maybe after a short letter prefix ('TAR');
+    an O or I among the digits is a 0 or 1 (Courier's 0 and O look alike)."""
+    cleaned = re.sub(r"[^0-9A-Za-z]", "", text).upper()
+    prefix = re.match(r"[A-Z]{0,3}", cleaned).group()
+    rest = cleaned[len(prefix):]
+    if len(rest) >= 6 and sum(ch.isdigit() for ch in rest) >= 0.8 * len(rest):
+        fixed = prefix + rest.translate(AS_DIGIT)
+        if fixed != cleaned:
+            return Fixed(fixed, CORRECTED, "letters among the digits read as digits")
+    return Fixed(cleaned)
 
 
 def fix_pointers(text: str) -> Fixed:

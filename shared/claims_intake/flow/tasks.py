@@ -24,8 +24,8 @@ from typing import Any
 from ..check.result import CheckResult, ClaimDisposition, LineDisposition, Severity
 from ..letters import RejectionCause, denial_notice, rejection_letter, render_pdf, rfi_letter
 from ..letters.compose import LetterContent
-from ..store.codec import iso
 from ..store import ClaimStatus, ClaimStore, QueueItemNotOpen, QueueName, QueueStatus, StoredClaim
+from ..store.codec import iso
 from .config import FlowConfig, due_after, seconds_until
 
 logger = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -27,7 +28,7 @@ from ..cms1500.mapping import FormPage, claims_from_pages
 from ..limits import Limits
 from ..model import ExtractError, ExtractResult, SourceInfo
 from .pages import PageImage, check_pdf_content, image_pages, pdf_pages, pdf_reader
-from .recognize import recognize_page, thread_limit_env
+from .recognize import Slot, page_slots, read_pages, thread_limit_env
 from .register import register
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def read_scan(data: bytes, filename: str, kind: str, limits: Limits) -> ExtractR
         page_count = None
         pages = image_pages(data, filename, kind, limits)
 
-    form_pages: list[FormPage] = []
+    prepared: list[PreparedPage] = []
     errors: list[ExtractError] = []
     deadline = time.monotonic() + limits.max_seconds_per_file
     seen = 0
@@ -70,17 +71,27 @@ def read_scan(data: bytes, filename: str, kind: str, limits: Limits) -> ExtractR
                 f"page {page.number}: not read, the file took longer than {limits.max_seconds_per_file} s. "
                 "Send fewer pages per file.")))
             continue
-        outcome = read_page(page, settings)
-        (errors if isinstance(outcome, ExtractError) else form_pages).append(outcome)
+        outcome = prepare_page(page, settings)
+        (errors if isinstance(outcome, ExtractError) else prepared).append(outcome)
+    form_pages, read_errors = read_prepared(prepared)
     claims, page_errors = claims_from_pages(filename, form_pages, source_kind="scan", claim_id_prefix=claim_id_prefix,
                                             review_confidence=settings["review_confidence"])
-    errors = sorted(errors + page_errors, key=lambda e: e.page or 0)
+    errors = sorted(errors + read_errors + page_errors, key=lambda e: e.page or 0)
     logger.info("scan read", extra={"pages": seen, "claims": len(claims), "page_errors": len(errors)})
     return ExtractResult(source=SourceInfo(file=filename, kind=kind, pages=page_count or seen), claims=claims, errors=errors)
 
 
-def read_page(page: PageImage, settings: dict) -> FormPage | ExtractError:
-    """One page's box readings, or the reason it has none. Never raises for a bad page."""
+@dataclass
+class PreparedPage:
+    """A page found to be a CMS-1500, registered, its filled boxes cut out for Tesseract."""
+
+    number: int
+    slots: list[Slot]
+    notes: list[str]
+
+
+def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError:
+    """Register one page and cut out its boxes, or say why it has none. Never raises for a bad page."""
     number = page.number
     if page.image is None:
         return ExtractError(code="page_unreadable", page=number, message=f"page {number}: {page.problem}. Scan it again.")
@@ -92,21 +103,31 @@ def read_page(page: PageImage, settings: dict) -> FormPage | ExtractError:
             return ExtractError(code="not_cms1500", page=number, message=(
                 f"page {number} is not a CMS-1500 (02/12) claim form. Send the claim on the CMS-1500 form, "
                 "or the DHCS invoice as a spreadsheet."))
-        readings = recognize_page(page.image, registration)
+        slots = page_slots(page.image, registration)
     except (ValueError, MemoryError, OSError) as error:
         logger.warning("page could not be processed", extra={"page": number, "error": type(error).__name__})
         return ExtractError(code="page_unreadable", page=number,
                             message=f"page {number} could not be read ({type(error).__name__}). Scan it again at 300 dpi.")
-    if readings and not any(r.text for r in readings.values()):
-        return ExtractError(code="page_unreadable", page=number, message=(
-            f"page {number}: the boxes have writing but no characters could be read. "
-            "Scan it again at 300 dpi, in colour if possible."))
     notes = []
     if registration.upside_down:
         notes.append("scanned upside down; turned 180 degrees before reading")
     if registration.rotated_quarter:
         notes.append("scanned sideways; turned 90 degrees before reading")
-    unread = sorted(name for name, r in readings.items() if not r.text)
-    if unread:
-        notes.append("writing that could not be read in: " + ", ".join(unread))
-    return FormPage(number, {k: v for k, v in readings.items() if v.text}, notes)
+    return PreparedPage(number, slots, notes)
+
+
+def read_prepared(prepared: list[PreparedPage]) -> tuple[list[FormPage], list[ExtractError]]:
+    """OCR every prepared page in one Tesseract run; a page with writing but no characters is an error."""
+    form_pages, errors = [], []
+    for page, readings in zip(prepared, read_pages([p.slots for p in prepared])):
+        if readings and not any(r.text for r in readings.values()):
+            errors.append(ExtractError(code="page_unreadable", page=page.number, message=(
+                f"page {page.number}: the boxes have writing but no characters could be read. "
+                "Scan it again at 300 dpi, in colour if possible.")))
+            continue
+        notes = list(page.notes)
+        unread = sorted(name for name, r in readings.items() if not r.text)
+        if unread:
+            notes.append("writing that could not be read in: " + ", ".join(unread))
+        form_pages.append(FormPage(page.number, {k: v for k, v in readings.items() if v.text}, notes))
+    return form_pages, errors

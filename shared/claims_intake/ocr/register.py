@@ -3,9 +3,11 @@
 The form is a grid of long printed rules, so its row and column ink profiles are a fingerprint.
 1. Skew: the angle that makes the horizontal rules sharpest (a projection-profile search).
 2. Scale and offset per axis: the stretch and shift that best correlate the page's deskewed profiles
-   with the blank form's, first at 100 dpi over a wide range, then at full resolution nearby.
-3. Orientation: the same on the page turned 180 degrees; the better fit wins (upside-down scans).
-The correlation of the fit says whether the page is a CMS-1500 at all.
+   with the blank form's (FFT cross-correlation per scale, coarse over 0.85-1.15, then fine).
+3. Orientation: when the upright fit is poor, the same on the page turned 180 degrees (90/270 for
+   a landscape page); the better fit wins.
+The fit's correlation and coverage (share of the blank form's ink landing on page ink) say whether
+the page is a CMS-1500 at all. Everything runs at 100 dpi on ink pixels: ~0.05-0.25 s a page.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from functools import cache
 import numpy as np
 from PIL import Image
 
-from ..cms1500.template import PAGE_HEIGHT_PT, PAGE_WIDTH_PT, render_blank_form
+from ..cms1500.template import render_blank_form
 
 COARSE_DPI = 100
 SKEW_SAMPLE = 60000
@@ -199,12 +201,3 @@ def _unrotate(matrix: np.ndarray, turns: int, shape: tuple[int, int]) -> np.ndar
         back = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, height - 1]])
     full = np.vstack([matrix, [0, 0, 1]])
     return (np.vstack([back, [0, 0, 1]]) @ full)[:2]
-
-
-def warp_to_template(page: Image.Image, registration: Registration, dpi: int = 300) -> Image.Image:
-    """The page resampled into template coordinates at `dpi` (the blank form's pixel grid)."""
-    size = (round(PAGE_WIDTH_PT * dpi / 72), round(PAGE_HEIGHT_PT * dpi / 72))
-    mode = "L" if page.mode in ("1", "L") else "RGB"
-    source = page.convert(mode) if page.mode != mode else page
-    return source.transform(size, Image.AFFINE, registration.affine_for(dpi), resample=Image.BILINEAR,
-                            fillcolor=255 if mode == "L" else (255, 255, 255))

@@ -75,6 +75,7 @@ class ReferenceLoader:
         return cls(ClaimStore(), boto3.client("s3"), boto3.client("sns"), os.environ.get("NOTICE_TOPIC_ARN"))
 
     def load(self, obj: S3Object) -> ReferenceOutcome:
+        self._version_read = None
         kind = reference_kind(obj.filename)
         upload = self.store.put_upload(Upload(upload_id=obj.upload_id, ref=obj.ref, bucket=obj.bucket, key=obj.key,
                                               version_id=obj.version_id, etag=obj.etag, size=obj.size,
@@ -103,6 +104,7 @@ class ReferenceLoader:
         if obj.version_id and obj.version_id != "null":
             request["VersionId"] = obj.version_id
         body = self.s3.get_object(**request)
+        self._version_read = body.get("VersionId")
         if body.get("ContentLength", 0) > MAX_REFERENCE_BYTES:
             raise ReferenceDataError(f"{obj.filename}: over the {MAX_REFERENCE_BYTES // 1048576} MiB limit; split it")
         try:
@@ -125,8 +127,9 @@ class ReferenceLoader:
     def _reject(self, obj: S3Object, upload: Upload, outcome: ReferenceOutcome, code: str, message: str) -> ReferenceOutcome:
         target = quarantine_key(obj).replace("quarantine/unknown/", "quarantine/reference/", 1)
         source = {"Bucket": obj.bucket, "Key": obj.key}
-        if obj.version_id and obj.version_id != "null":
-            source["VersionId"] = obj.version_id
+        version = obj.version_id or self._version_read
+        if version and version != "null":
+            source["VersionId"] = version  # exactly the version read: a newer file at the key is untouched
         self.s3.copy_object(Bucket=obj.bucket, Key=target, CopySource=source, MetadataDirective="REPLACE",
                             Metadata={"reason-code": code, "upload-ref": obj.ref})
         self.s3.delete_object(**source)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -22,6 +22,7 @@ from .cells import cell_text, column_letter, is_blank
 
 # Column kinds that are not one DHCS element (see header_synonyms.yaml).
 SERVICE_DATE, MEMBER_NAME, MINUTES = "service_date", "member_name", "minutes"
+MAX_HEADER_COLUMNS = 256  # an invoice has a few dozen columns; beyond this a header cell is not matched
 COMPOSITE_LEVEL = {SERVICE_DATE: "line", MEMBER_NAME: "claim", MINUTES: "line"}
 
 _FORMAT_HINT = re.compile(r"\((mm|m)/(dd|d)/(yyyy|yy)\)|\bmm/dd/yyyy\b|\(s\)|\(optional\)|\(required\)|\*")
@@ -78,12 +79,30 @@ class HeaderMatch:
 
 
 def match_header(text: Any) -> HeaderMatch | None:
-    """The element a header cell names, with a score 0-100; None when nothing is close enough."""
-    if is_blank(text) or not isinstance(text, str):
+    """The element a header cell names, with a score 0-100; None when nothing is close enough.
+
+    'Tax ID (TIN)' is tried whole, without the parentheses ('Tax ID') and as what they hold ('TIN').
+    """
+    if is_blank(text) or not isinstance(text, str) or len(text) > 120:
         return None
+    variants = [text]
+    if match := _PARENTHESES.search(text):
+        variants += [_PARENTHESES.sub(" ", text), match.group(1)]
+    best = None
+    for variant in variants:
+        found = _match_one(normalize_header(variant))
+        if found and (best is None or found.score > best.score):
+            best = found
+    return best
+
+
+_PARENTHESES = re.compile(r"\(([^)]*)\)")
+
+
+@lru_cache(maxsize=4096)
+def _match_one(normalized: str) -> HeaderMatch | None:
     config = synonyms()
-    normalized = normalize_header(text)
-    if not normalized or len(normalized) > 80:
+    if not normalized:
         return None
     if normalized in config.phrases:
         return HeaderMatch(config.phrases[normalized], 100.0, normalized)
@@ -116,7 +135,9 @@ def level_of(key: str) -> str:
 class ColumnMap:
     """Which column of a sheet became which element, and what was left as an extra."""
 
-    header_row: int  # 1-based sheet row
+    header_row: int  # 1-based sheet row of the (last) header row: data starts below it
+    header: list[Any] = field(default_factory=list)  # each column's header text
+    first_header_row: int | None = None  # set when the header spans two rows
     columns: dict[int, HeaderMatch] = field(default_factory=dict)  # column index -> element
     extras: dict[int, str] = field(default_factory=dict)  # column index -> header text
     duplicates: list[tuple[str, list[int]]] = field(default_factory=list)  # element, its columns
@@ -127,14 +148,16 @@ class ColumnMap:
     def keys(self) -> set[str]:
         return {match.key for match in self.columns.values()}
 
-    def describe(self, header: list[Any]) -> dict[str, Any]:
+    def describe(self) -> dict[str, Any]:
+        header = self.header
         mapped = [
             {"column": column_letter(i), "header": cell_text(header[i]), "element": m.key, "score": m.score,
              **({"matched": m.phrase} if m.score < 100 else {})}
             for i, m in sorted(self.columns.items())
         ]
         extras = [{"column": column_letter(i), "header": text} for i, text in sorted(self.extras.items())]
-        return {"header_row": self.header_row, "columns": mapped, "extras": extras}
+        rows = {"header_rows": [self.first_header_row, self.header_row]} if self.first_header_row else {}
+        return {"header_row": self.header_row, **rows, "columns": mapped, "extras": extras}
 
 
 def find_header(rows: list[list[Any]]) -> ColumnMap | None:
@@ -149,13 +172,44 @@ def find_header(rows: list[list[Any]]) -> ColumnMap | None:
             continue
         if best is None or len(keys) > len(best.keys()):
             best = candidate
+    if best is not None and best.header_row < len(rows):
+        return _with_second_header_row(best, rows[best.header_row - 1], rows[best.header_row]) or best
     return best
+
+
+def _with_second_header_row(single: ColumnMap, top: list[Any], below: list[Any]) -> ColumnMap | None:
+    """A header over two rows ('Service Dates' merged above 'From' | 'To'): the map of both, if better.
+
+    The row below counts as a header row only if it is all text and mostly header words.
+    """
+    cells = [value for value in below if not is_blank(value)]
+    if not cells or not all(isinstance(value, str) for value in cells):
+        return None
+    named = sum(match_header(value) is not None for value in cells)
+    if named < 2 or named < len(cells) - named:
+        return None
+    combined, parent = [], ""
+    for index in range(min(max(len(top), len(below)), MAX_HEADER_COLUMNS)):
+        upper = top[index] if index < len(top) else ""
+        lower = below[index] if index < len(below) else ""
+        parent = upper if not is_blank(upper) else parent  # a merged cell's text is in its first column only
+        if is_blank(lower):
+            combined.append(upper)
+        else:
+            joined = f"{parent} {lower}".strip()
+            alone, together = match_header(lower), match_header(joined)
+            combined.append(joined if together and (alone is None or together.score >= alone.score) else lower)
+    two_rows = map_columns(combined, single.header_row + 1)
+    if len(two_rows.keys()) <= len(single.keys()):
+        return None
+    two_rows.first_header_row = single.header_row
+    return two_rows
 
 
 def map_columns(header: list[Any], header_row: int) -> ColumnMap:
     """Map each header cell; a second column for a one-column element stays an extra (and is reported)."""
-    column_map = ColumnMap(header_row)
-    matches = {i: match_header(cell) for i, cell in enumerate(header)}
+    column_map = ColumnMap(header_row, header=list(header))
+    matches = {i: match_header(cell) if i < MAX_HEADER_COLUMNS else None for i, cell in enumerate(header)}
     claimed: dict[str, list[int]] = {}
     for index, match in matches.items():
         if match is None:

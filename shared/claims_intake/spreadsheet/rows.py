@@ -14,16 +14,19 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import time, timedelta
+from operator import itemgetter
 from typing import Any
 
-from ..elements import PHI_ELEMENTS, element, required_keys
+from ..elements import PHI_ELEMENTS, claim_keys, element, required_keys
 from ..model import Claim, ExtractError, Provenance, ServiceLine
 from ..normalize import normalize, parse_money
 from .cells import cell_text, column_letter, is_blank
 from .grid import Grid
-from .headers import MEMBER_NAME, MINUTES, SERVICE_DATE, ColumnMap, find_header, level_of, match_header, normalize_header, synonyms
+from .headers import MAX_HEADER_COLUMNS, MEMBER_NAME, MINUTES, SERVICE_DATE, ColumnMap, find_header, level_of, match_header, normalize_header, synonyms
 
 _UNSET = object()
+CLAIM_KEYS = frozenset(claim_keys())
 LINE_SIGNALS = frozenset({"procedure_code", "service_start_date", "service_end_date", SERVICE_DATE, "unit_count", "charge_amount"})
 _TOTAL_START = re.compile(r"^(grand |sub |invoice |claim )?totals?\b")
 
@@ -39,16 +42,17 @@ class SheetResult:
 class _Cell:
     """A cell value; its Provenance is built only when a value is kept (most repeats are not)."""
 
-    __slots__ = ("raw", "_source", "_where")
+    __slots__ = ("raw", "_source", "_where", "_column")
 
-    def __init__(self, raw: Any, source: Provenance | None = None, where: tuple | None = None):
-        self.raw, self._source, self._where = raw, source, where
+    def __init__(self, raw: Any, source: Provenance | None = None, where: tuple | None = None, column: str = ""):
+        self.raw, self._source, self._where, self._column = raw, source, where, column  # where: (file, sheet, row)
 
     @property
     def source(self) -> Provenance:
         if self._source is None:
-            file, sheet, row, column = self._where
-            self._source = Provenance(file=file, sheet=sheet, row=row, column=column, raw=cell_text(self.raw))
+            file, sheet, row = self._where
+            raw = self.raw if self.raw.__class__ is str else cell_text(self.raw)
+            self._source = Provenance(file=file, sheet=sheet, row=row, column=self._column, raw=raw)
         return self._source
 
 
@@ -74,7 +78,7 @@ def read_sheet(grid: Grid, filename: str, file_sha: str) -> SheetResult:
 class _SheetReader:
     def __init__(self, grid: Grid, filename: str, file_sha: str, column_map: ColumnMap):
         self.grid, self.filename, self.file_sha, self.map = grid, filename, file_sha, column_map
-        self.header = grid.rows[column_map.header_row - 1]
+        self.header = column_map.header
         self.result = SheetResult(has_header=True)
         self.skipped: list[dict[str, Any]] = []
         self.totals: list[_Row] = []
@@ -90,7 +94,10 @@ class _SheetReader:
         self.claim_plan = [(index, key) for index, key, level, _ in self.plan if level == "claim"]
         self.line_plan = [(index, key, multi) for index, key, level, multi in self.plan if level == "line"]
         self.claim_columns = [index for index, _ in self.claim_plan]
+        self.claim_getter = _tuple_getter(self.claim_columns)
+        self.width = max(column_map.columns, default=-1) + 1
         self.previous_claim: tuple[tuple, dict[str, _Cell]] = ((), {})
+        self.previous_group_key: str | None = None
 
     # -- the sheet as a whole ---------------------------------------------------------------
 
@@ -113,7 +120,7 @@ class _SheetReader:
         for key, indexes in self.map.duplicates:
             letters = ", ".join(f"{column_letter(i)} ('{cell_text(self.header[i])}')" for i in indexes)
             self._error("duplicate_column", f"{_label(key)} is claimed by columns {letters}; keep one (the others were kept as extras).",
-                        row=self.map.header_row, column=column_letter(indexes[0]), element=key)
+                        row=self.map.header_row, column=column_letter(indexes[0]), element=_element_key(key))
         present = self.map.keys() | set(self.block)
         if SERVICE_DATE in present:
             present |= {"service_start_date", "service_end_date"}
@@ -128,13 +135,14 @@ class _SheetReader:
     def _title_block(self) -> dict[str, _Cell]:
         """'Label: value' pairs above the header row (provider and invoice facts for the whole sheet)."""
         block: dict[str, _Cell] = {}
-        for row_index, cells in enumerate(self.grid.rows[: self.map.header_row - 1]):
-            for column, value in enumerate(cells):
+        top = self.map.first_header_row or self.map.header_row
+        for row_index, cells in enumerate(self.grid.rows[: top - 1]):
+            for column, value in enumerate(cells[:MAX_HEADER_COLUMNS]):
                 if not isinstance(value, str) or is_blank(value):
                     continue
                 label, _, inline = value.partition(":")
                 match = match_header(label)
-                if match is None or level_of(match.key) != "claim" or match.key in block:
+                if match is None or match.key not in CLAIM_KEYS or match.key in block:
                     continue
                 raw, at = (inline.strip(), column) if inline.strip() else _next_value(cells, column)
                 if is_blank(raw):
@@ -147,24 +155,28 @@ class _SheetReader:
     def _row(self, number: int, cells: list[Any]) -> _Row | None:
         """The row's mapped cells, or None for a blank, total or note row. Runs once per sheet row: kept lean."""
         row = _Row(number, {}, {}, {})
+        if len(cells) < self.width:
+            cells = list(cells) + [None] * (self.width - len(cells))
         width, where, letters = len(cells), (self.filename, self.grid.name, number), self.letters
-        claim_values = tuple(cells[i] if i < width else None for i in self.claim_columns)
+        claim_values = self.claim_getter(cells) if self.claim_columns else ()
         if claim_values and claim_values == self.previous_claim[0]:  # invoice values repeated on each line
             row.claim, row.repeats_claim = self.previous_claim[1], True
         else:
             for index, key in self.claim_plan:
-                value = cells[index] if index < width else None
-                if not _blank(value):
-                    row.claim[key] = _Cell(value, where=(*where, letters[index]))
+                value = cells[index]
+                if not (value == "" or value is None or (value.__class__ is str and value.isspace())):
+                    row.claim[key] = _Cell(value, None, where, letters[index])
+        line, has_line, has_signal = row.line, False, False
         for index, key, multi in self.line_plan:
-            value = cells[index] if index < width else None
-            if not _blank(value):
-                row.has_line = True
-                row.has_signal = row.has_signal or key in LINE_SIGNALS
+            value = cells[index]
+            if not (value == "" or value is None or (value.__class__ is str and value.isspace())):
+                has_line = True
+                has_signal = has_signal or key in LINE_SIGNALS
             if multi:
-                self._add_multi(row.line, key, number, index, value)
+                self._add_multi(line, key, where, letters[index], value)
             else:
-                row.line[key] = _Cell(value, where=(*where, letters[index]))
+                line[key] = _Cell(value, None, where, letters[index])
+        row.has_line, row.has_signal = has_line, has_signal
         for index, header_text in self.map.extras.items():
             if index < width and not _blank(cells[index]):
                 row.extras[header_text or column_letter(index)] = cell_text(cells[index])
@@ -178,20 +190,19 @@ class _SheetReader:
             self.totals.append(row)
         return None
 
-    def _add_multi(self, target: dict[str, _Cell], key: str, number: int, index: int, value: Any) -> None:
+    def _add_multi(self, target: dict[str, _Cell], key: str, where: tuple, letter: str, value: Any) -> None:
+        """Modifiers or diagnoses over several columns: one value 'U2, GQ' from columns 'D,E'."""
         existing = target.get(key)
-        if is_blank(value):
+        if _blank(value):
             if existing is None:
-                target[key] = _Cell("", self._source(number, index, ""))
+                target[key] = _Cell("", None, where, letter)
             return
         text = cell_text(value)
-        if existing is None or is_blank(existing.raw):
-            target[key] = _Cell(text, self._source(number, index, text))
-        else:
+        if existing is None or _blank(existing.raw):
+            target[key] = _Cell(text, None, where, letter)
+        else:  # provenance is built later, from the joined text and columns
             existing.raw = f"{existing.raw}, {text}"
-            source = existing.source
-            source.column = f"{source.column},{column_letter(index)}"
-            source.raw = existing.raw
+            existing._column = f"{existing._column},{letter}"
 
     def _skip_reason(self, row: _Row, cells: list[Any]) -> str | None:
         has_code = "procedure_code" in row.line and not is_blank(row.line["procedure_code"].raw)
@@ -224,6 +235,12 @@ class _SheetReader:
         return self.claims[key]
 
     def _group_key(self, row: _Row) -> str | None:
+        if row.repeats_claim:
+            return self.previous_group_key  # same invoice cells as the row above
+        self.previous_group_key = key = self._new_group_key(row)
+        return key
+
+    def _new_group_key(self, row: _Row) -> str | None:
         invoice = row.claim.get("invoice_number") or self.block.get("invoice_number")
         if "invoice_number" in self.map_keys or "invoice_number" in self.block:
             return f"invoice:{_comparable('invoice_number', invoice.raw)}" if invoice else None
@@ -276,14 +293,24 @@ class _SheetReader:
     def _add_line(self, claim: Claim, row: _Row) -> None:
         line = ServiceLine(line_number=len(claim.lines) + 1, extras=row.extras)
         for key, cell in row.line.items():
-            if key == SERVICE_DATE:
-                for date_key in ("service_start_date", "service_end_date"):
-                    if date_key not in row.line:
-                        self._set(line, date_key, cell)
+            if key == SERVICE_DATE:  # one cell, two elements, one error at most
+                problems = [self._parse_into(line, date_key, cell)
+                            for date_key in ("service_start_date", "service_end_date") if date_key not in row.line]
+                if any(problems):
+                    self._cell_error(cell, SERVICE_DATE, next(p for p in problems if p))
             elif key == MINUTES:
                 self._set_minutes(line, cell)
             else:
-                self._set(line, key, cell)
+                raw = cell.raw
+                if raw == "" or raw is None or (raw.__class__ is str and raw.isspace()):
+                    line.provenance[key] = cell.source  # blank: the default stays, the cell is remembered
+                elif problem := line.set_raw(key, raw, cell.source):
+                    self._cell_error(cell, key, problem)
+        if "service_end_date" not in row.line and SERVICE_DATE not in row.line and line.service_start_date:
+            # no end-date column: a single-day service, as a clerk reads it
+            line.service_end_date = line.service_start_date
+            line.provenance["service_end_date"] = line.provenance["service_start_date"].model_copy(
+                update={"derived": "no service end date column: the start date"})
         claim.lines.append(line)
 
     def _set_minutes(self, line: ServiceLine, cell: _Cell) -> None:
@@ -291,21 +318,24 @@ class _SheetReader:
             return
         line.provenance["minutes"] = cell.source
         try:
-            minutes = float(str(cell.raw).strip().lower().removesuffix("min").removesuffix("mins").strip())
-            if minutes < 0 or not minutes.is_integer():
-                raise ValueError
-            line.minutes = int(minutes)
-        except ValueError:
+            line.minutes = parse_minutes(cell.raw)
+        except ValueError as problem:
             line.invalid["minutes"] = cell_text(cell.raw)
-            self._cell_error(cell, "minutes", f"'{cell_text(cell.raw)}' is not a whole number of minutes")
+            self._cell_error(cell, "minutes", str(problem))
 
     def _set(self, item: Claim | ServiceLine, key: str, cell: _Cell) -> None:
-        if is_blank(cell.raw):  # keep the field's default (None, []) but remember the empty cell
-            item.provenance[key] = cell.source
-            return
-        problem = item.set_raw(key, cell.raw, cell.source)
+        problem = self._parse_into(item, key, cell)
         if problem:
             self._cell_error(cell, key, problem)
+
+    @staticmethod
+    def _parse_into(item: Claim | ServiceLine, key: str, cell: _Cell) -> str | None:
+        """set_raw with the cell's provenance; a blank cell keeps the default (None, []) but is remembered."""
+        raw = cell.raw
+        if raw == "" or raw is None or (raw.__class__ is str and raw.isspace()):
+            item.provenance[key] = cell.source
+            return None
+        return item.set_raw(key, raw, cell.source)
 
     # -- the end of the sheet ---------------------------------------------------------------
 
@@ -320,7 +350,7 @@ class _SheetReader:
                             row=min((p.row for p in claim.provenance.values() if p.row), default=None))
         self.result.claims = claims
         self.result.report = {
-            **self.map.describe(self.header),
+            **self.map.describe(),
             "title_block": {key: {"row": cell.source.row, "column": cell.source.column} for key, cell in self.block.items()},
             "grouped_by": "invoice_number" if "invoice_number" in self.map.keys() | set(self.block) else "billing_provider_npi+member_cin+invoice_date",
             "skipped_rows": self.skipped,
@@ -348,10 +378,17 @@ class _SheetReader:
 
     def _cell_error(self, cell: _Cell, key: str, problem: str) -> None:
         self._error("invalid_value", f"{_label(key)} in {cell.source.column}{cell.source.row}: {problem}",
-                    row=cell.source.row, column=cell.source.column, element=key)
+                    row=cell.source.row, column=cell.source.column, element=_element_key(key))
 
     def _error(self, code: str, message: str, **where: Any) -> None:
         self.result.errors.append(ExtractError(code=code, message=f"{self.grid.name}: {message}", sheet=self.grid.name, **where))
+
+
+def _tuple_getter(indexes: list[int]):
+    """cells -> tuple of the cells at `indexes` (operator.itemgetter returns a bare value for one index)."""
+    if len(indexes) == 1:
+        return lambda cells: (cells[indexes[0]],)
+    return itemgetter(*indexes) if indexes else (lambda cells: ())
 
 
 def _blank(value: Any) -> bool:
@@ -371,17 +408,46 @@ def _is_total_word(text: str) -> bool:
 
 
 def _comparable(key: str, raw: Any) -> str:
-    """A value as compared between rows: its parsed form, else its text ('04' equals 4 for POS)."""
+    """A value as compared between rows: its parsed form, else its text ('04' equals 4 for POS), any case."""
     try:
         value = normalize(key, raw)
     except (ValueError, KeyError):
         return cell_text(raw).upper()
-    return "" if value is None else str(value)
+    return "" if value is None else str(value).upper()  # 'inv-7' and 'INV-7' are one invoice to a clerk
+
+
+def _element_key(key: str) -> str:
+    """The DHCS element an error is about (a date-of-service column is the start date first)."""
+    return {SERVICE_DATE: "service_start_date", MEMBER_NAME: "member_last_name"}.get(key, key)
 
 
 def _label(key: str) -> str:
     names = {SERVICE_DATE: "Date of Service", MEMBER_NAME: "Member Name", MINUTES: "Minutes"}
     return names.get(key) or element(key).label
+
+
+_DURATION = re.compile(r"(\d+):([0-5]\d)(?::00)?")
+
+
+def parse_minutes(raw: Any) -> int:
+    """Service minutes: 38, '38', '38 min', a time-formatted cell (0:38) or '1:15' (h:mm)."""
+    if isinstance(raw, timedelta):
+        seconds = raw.total_seconds()
+    elif isinstance(raw, time):
+        seconds = raw.hour * 3600 + raw.minute * 60 + raw.second
+    elif isinstance(raw, str) and (match := _DURATION.fullmatch(raw.strip())):
+        seconds = int(match.group(1)) * 3600 + int(match.group(2)) * 60
+    else:
+        text = str(raw).strip().lower()
+        for unit in ("minutes", "mins", "min"):
+            text = text.removesuffix(unit).strip()
+        try:
+            seconds = float(text) * 60
+        except ValueError:
+            seconds = -1
+    if seconds < 0 or seconds % 60:
+        raise ValueError(f"'{cell_text(raw)}' is not a whole number of minutes")
+    return int(seconds // 60)
 
 
 def split_person_name(text: str) -> tuple[str, str]:

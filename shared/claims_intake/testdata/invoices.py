@@ -230,7 +230,7 @@ class _Renderer:
 
     def cell(self, claim: Claim, line: ServiceLine, key: str, first: bool) -> Any:
         special: dict[str, Callable[[], Any]] = {
-            "member_name": lambda: f"{claim.member_last_name}, {claim.member_first_name}",
+            "member_name": lambda: ", ".join(n for n in (claim.member_last_name, claim.member_first_name) if n) or None,
             "minutes": lambda: line.minutes,
             "note": lambda: "" if line.line_number % 2 else "see case notes",
             "procedure_modifiers": lambda: self.layout.modifier_separator.join(line.procedure_modifiers),
@@ -261,8 +261,9 @@ class _Renderer:
             if key in ("unit_cost", "charge_amount", "invoice_amount"):
                 return self.money(value)
             return str(value) if self.text_only else (int(value) if value == value.to_integral() else float(value))
-        if self.layout.numbers_as_numbers and not self.text_only and key.endswith(("_npi", "_tin")) | (key == "place_of_service"):
-            return int(value)
+        numeric_code = key.endswith(("_npi", "_tin")) or key == "place_of_service"
+        if self.layout.numbers_as_numbers and not self.text_only and numeric_code and str(value).isdigit():
+            return int(value)  # as Excel stores a typed-in number: leading zeros lost
         return value
 
     def date(self, value: date) -> Any:
@@ -297,7 +298,8 @@ class _Renderer:
         row: list[Any] = [None] * len(keys)
         row[0] = "Total"
         if "charge_amount" in keys:
-            row[keys.index("charge_amount")] = self.money(sum((l.charge_amount or Decimal(0) for l in claim.lines), Decimal("0.00")))
+            charges = [line.charge_amount for line in claim.lines if isinstance(line.charge_amount, Decimal)]
+            row[keys.index("charge_amount")] = self.money(sum(charges, Decimal("0.00")))
         return row
 
 

@@ -8,8 +8,11 @@
     data = scans.encode([page], "tiff", "fax")                # the file a provider would upload
     data = scans.make_scan([sample], "office", "pdf", seed=7) # all of the above in one call
 
-or from the shell (the demo samples):
+    scans.write_demo_samples(Path("samples"))                 # one file of each kind, with expected values
 
+or from the shell:
+
+    PYTHONPATH=shared python -m claims_intake.testdata.scans OUTDIR --demo
     PYTHONPATH=shared python -m claims_intake.testdata.scans OUTDIR --count 3 --profile fax --format tiff
 
 `sample.expected` holds the DHCS element values the form carries (as `Claim.to_output()` prints
@@ -21,7 +24,7 @@ from __future__ import annotations
 import argparse
 import io
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -374,9 +377,37 @@ def field_accuracy(sample: SampleClaim, claim_output: dict | None) -> tuple[int,
     return right, total, wrong
 
 
+DEMO_SET = (
+    # (file name, profile, format, lines): one of each kind of upload the intake reads
+    ("cms1500-fillable.pdf", None, "fillable", 3),
+    ("cms1500-clean-scan.pdf", "clean", "pdf", 4),
+    ("cms1500-office-scan.jpg", "office", "jpeg", 2),
+    ("cms1500-photocopy.pdf", "photocopy", "pdf", 3),
+    ("cms1500-fax-2-pages.tif", "fax", "tiff", 8),
+    ("cms1500-upside-down.png", "upside_down", "png", 1),
+)
+
+
+def write_demo_samples(outdir: Path, seed: int = 2026) -> list[Path]:
+    """The demo's CMS-1500 uploads (fillable PDF, scans, a 2-page fax) and their expected values."""
+    import json
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for offset, (name, profile, file_format, lines) in enumerate(DEMO_SET):
+        sample = sample_claim(seed + offset, lines=lines)
+        data = fill_form(sample.pages[0]) if file_format == "fillable" else make_scan([sample], profile, file_format, seed + offset)
+        path = outdir / name
+        path.write_bytes(data)
+        (outdir / f"{path.stem}.expected.json").write_text(json.dumps(sample.expected, indent=1), "utf-8")
+        written.append(path)
+    return written
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Write generated CMS-1500 scans (and their expected values).")
     parser.add_argument("outdir", type=Path)
+    parser.add_argument("--demo", action="store_true", help="write the demo set (one file of each kind) and stop")
     parser.add_argument("--count", type=int, default=3)
     parser.add_argument("--profile", default="office", choices=sorted(PROFILES))
     parser.add_argument("--format", default="pdf", choices=["pdf", "tiff", "png", "jpeg", "fillable"])
@@ -385,6 +416,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     import json
 
+    if args.demo:
+        for path in write_demo_samples(args.outdir, args.seed):
+            print(path)
+        return
     args.outdir.mkdir(parents=True, exist_ok=True)
     for number in range(args.count):
         sample = sample_claim(args.seed + number, lines=args.lines)
