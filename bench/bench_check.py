@@ -90,6 +90,16 @@ def build_claims(count: int, members: int, rng: random.Random) -> list[Claim]:
     return claims
 
 
+def cpu_reference() -> float:
+    """A fixed pure-Python loop, to compare runs made while other processes share the cores."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        sum(range(10**7))
+        best = min(best, time.process_time() - started)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--history", type=int, default=100_000, help="prior history lines (default 100,000)")
@@ -118,6 +128,8 @@ def main() -> None:
     # On a shared machine the wall clock includes time other processes held the core; CPU time does not.
     print(f"  CPU time,   best of {args.repeat}: {best_cpu:.3f} s  ->  {lines / best_cpu:,.0f} lines/s of one core")
     print(f"  load average during the run: {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    print(f"  CPU speed reference: sum(range(10**7)) takes {cpu_reference():.3f} s of CPU time "
+          "(about 0.13 s on this machine when it is quiet)")
     print(f"  dispositions: {dict(outcome)}")
     print(f"  python {platform.python_version()} on {platform.machine()}, {platform.processor() or 'cpu n/a'}")
 

@@ -1,8 +1,6 @@
 """Public API (check_extract, history_lines, loaders) and the `claims-intake check` command."""
 
 import json
-from datetime import date
-from decimal import Decimal
 
 import pytest
 
@@ -10,7 +8,6 @@ from claims_intake.check import check_claim, check_extract, history_lines
 from claims_intake.cli import main
 from claims_intake.model import ExtractResult, SourceInfo
 from claims_intake.reference import (
-    InMemoryHistory,
     ReferenceDataError,
     load_history_csv,
     load_reference_dir,
@@ -106,3 +103,10 @@ def test_cli_check_bad_input_is_a_clear_error(tmp_path, capsys):
     assert main(["check", str(bad), "--reference", str(SAMPLES)]) == 2
     assert "no 'claims' list" in capsys.readouterr().err
     assert main(["check", str(bad), "--reference", str(tmp_path)]) == 2
+
+
+def test_cli_check_unreadable_upload_reports_the_intake_error(tmp_path, capsys):
+    empty = tmp_path / "invoice.xlsx"
+    empty.write_bytes(b"")
+    assert main(["check", str(empty), "--reference", str(SAMPLES), "--format", "json"]) == 2
+    assert json.loads(capsys.readouterr().out)["errors"][0]["code"] == "empty_file"

@@ -166,3 +166,21 @@ def test_timely_filing(reference, empty_history, received, denied):
     # service 11/05/2026 + 180 days = 05/04/2027
     result = run(claim(line("G9008", "U1")), reference, empty_history, received=received)
     assert ("timely_filing" in rules(result, "deny")) is denied
+
+
+def test_plan_given_as_profile(reference, empty_history):
+    from claims_intake.catalog import PlanProfile, plan_profile
+
+    assert run(claim(line("G9008", "U1")), reference, empty_history, plan=plan_profile("phc")).disposition == "CLEAN"
+    with pytest.raises(ValueError, match="plans.yaml"):
+        run(claim(line("G9008", "U1")), reference, empty_history, plan=PlanProfile("xyz", {}))
+
+
+# 001 ECM TAR Tips: "Providers should verify the codes/modifiers they are billing match an approved TAR":
+# a TAR number that matches nothing on file is asked for (RFI), not guessed
+def test_tar_number_that_matches_nothing_is_rfi(reference, empty_history):
+    result = run(claim(line("G9008", "U1"), tar="TAR-PHC-0000"), reference, empty_history)
+    assert result.disposition == "RFI"
+    assert "authorization_number_known" in rules(result, "rfi")
+    written_lowercase = run(claim(line("G9008", "U1"), tar="tar-phc-1001"), reference, empty_history)
+    assert written_lowercase.disposition == "CLEAN"

@@ -187,3 +187,38 @@ def test_rejected_beats_rfi_beats_review(reference, empty_history):
     assert run(both, reference, empty_history).disposition == "RFI"
     both.member_dob = None
     assert run(both, reference, empty_history).disposition == "REJECTED"
+
+
+# 000 Unclean Claims: invalid information on a line (kept as written by the extractor) -> rejected upfront
+def test_unparseable_line_value_is_rejected(reference, empty_history):
+    item = ecm_line()
+    item.unit_count = None
+    item.invalid["unit_count"] = "one"
+    result = run(claim(item, invoice_amount=Decimal("400.00")), reference, empty_history)
+    finding = next(f for f in result.findings if f.rule == "invalid_line_values")
+    assert result.disposition == "REJECTED" and "'one' is not a unit count" in finding.message
+
+
+# 000 Table 3: Place of Services (two-digit CMS code), Procedure Code (HCPCS), Diagnosis (ICD-10-CM)
+@pytest.mark.parametrize("key,value", [("place_of_service", "00"), ("procedure_code", "G900"), ("diagnosis_codes", ["59.01"])])
+def test_invalid_line_formats_reject(reference, empty_history, key, value):
+    item = ecm_line()
+    setattr(item, key, value)
+    result = run(claim(item), reference, empty_history)
+    assert result.disposition == "REJECTED" and "line_value_formats" in rules(result, "reject")
+
+
+# 000 Table 2 / Table 4: Member Date of Birth and Invoice Date are real dates, not in the future
+def test_claim_dates_in_the_future_reject(reference, empty_history):
+    from datetime import date
+
+    result = run(claim(ecm_line(), invoice_date=date(2026, 12, 15)), reference, empty_history)
+    assert "claim_dates" in rules(result, "reject")
+
+
+# 000 Table 2: homeless indicator derived from a "homeless" address when not given
+def test_homeless_indicator_derived_from_address(reference, empty_history):
+    result = run(claim(ecm_line(dx="Z60.2"), member_homeless_indicator=None, member_address="Homeless - General Delivery"),
+                 reference, empty_history)
+    assert result.disposition == "CLEAN"
+    assert any(f.rule == "homeless_indicator" and "address" in f.message for f in result.findings)

@@ -14,15 +14,16 @@ from typing import Any, NamedTuple
 
 from ..catalog import TELEHEALTH, Combination, PlanProfile, dhcs_catalog, plans_data
 from ..model import Claim, ServiceLine
-from ..reference.model import Authorization, EligibilitySpan, HistoryLine, HistorySource, ReferenceSource
+from ..reference.model import Authorization, EligibilitySpan, HistoryLine, HistorySource, Provider, ReferenceSource
 from .result import Category, Finding, Severity
 
 CENTS = Decimal("0.01")
+_UNSET = object()
 COUNTING_STATUSES = frozenset({"PAYABLE", "PENDING"})
 
 
 class Issue(NamedTuple):
-    """What a rule yields; the engine turns it into a `Finding` named after the rule."""
+    """What a rule returns (or yields); the engine turns it into a `Finding` named after the rule."""
 
     category: Category
     severity: Severity
@@ -82,10 +83,16 @@ def limits_by_combination(plan_id: str) -> dict[str, tuple[dict[str, Any], ...]]
 
 
 @lru_cache(maxsize=8192)
-def lookup_combination(plan_id: str, code: str, modifiers: tuple[str, ...]) -> tuple[Combination | None, bool]:
+def lookup_combination(plan_id: str, code: str, modifiers: tuple[str, ...]
+                       ) -> tuple[Combination | None, bool, str | None, str]:
+    """(combination, telehealth, catalog key, billing unit) of a billed code + modifiers for a plan."""
     from ..catalog import plan_profile
 
-    return plan_profile(plan_id).lookup(code, modifiers)
+    combination, telehealth = plan_profile(plan_id).lookup(code, modifiers)
+    if combination is None:
+        return None, False, None, ""
+    key = combination.key
+    return combination, telehealth, key, plan_facts(plan_id).unit_basis.get(key, combination.unit)
 
 
 @cache
@@ -152,7 +159,7 @@ class LineContext:
         return self.line.unit_count if self.line.unit_count is not None else Decimal(1)
 
     def denied(self) -> bool:
-        return any(f.severity == Severity.DENY for f in self.findings)
+        return bool(self.findings) and any(f.severity is Severity.DENY for f in self.findings)
 
 
 @dataclass
@@ -168,14 +175,19 @@ class CheckContext:
     prior: list[HistoryLine] = field(default_factory=list)  # member history (every status), not this claim's
     _eligibility: list[EligibilitySpan] | None = None
     _authorizations: list[Authorization] | None = None
+    _provider: Any = None
 
-    @property
-    def plan_id(self) -> str:
-        return self.profile.plan_id
+    def __post_init__(self) -> None:
+        self.plan_id: str = self.profile.plan_id  # read by nearly every rule: a plain attribute
+        self.member: str = self.claim.member_cin or ""
+        self._provider = _UNSET
 
-    @property
-    def member(self) -> str:
-        return self.claim.member_cin or ""
+    def provider(self) -> Provider | None:
+        """The billing provider's roster entry (looked up once per claim)."""
+        if self._provider is _UNSET:
+            npi = self.claim.billing_provider_npi
+            self._provider = self.reference.provider(npi) if npi else None
+        return self._provider
 
     def eligibility(self) -> list[EligibilitySpan]:
         if self._eligibility is None:

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
-from ..catalog import PlanProfile, plan_ids, plan_profile
+from ..catalog import PlanProfile, dhcs_catalog, plan_ids, plan_profile
 from ..model import Claim, ExtractResult
 from ..reference.model import HistoryLine, HistorySource, InMemoryHistory, ReferenceSource
 from . import rules_elements  # noqa: F401, I001  (registers the rules, in reporting order)
@@ -39,7 +41,20 @@ from .result import (
 )
 
 ZERO = Decimal("0.00")
-LINE_RULE_TABLE = tuple((rule.name, rule.function, rule.needs_combination) for rule in LINE_RULES)
+
+
+@lru_cache(maxsize=None)
+def line_rules_for(plan_id: str, key: str | None) -> tuple[tuple[str, Any], ...]:
+    """The line rules that can find something for this plan and combination (None: not in the catalog)."""
+    combination = None
+    if key is not None:
+        combination = dhcs_catalog().by_key.get(key) or {c.key: c for c in plan_profile(plan_id).extra_combinations}[key]
+    unit = plan_facts(plan_id).unit_basis.get(key, combination.unit) if combination else ""
+    return tuple(
+        (rule.name, rule.function) for rule in LINE_RULES
+        if (combination is not None or not rule.needs_combination)
+        and (rule.applies is None or rule.applies(plan_id, combination, unit))
+    )
 UNKNOWN_PAYER_CITE = "000 Table 3: Primary Payer Identifier and Payer Name (the plan the claim is billed to)"
 
 
@@ -58,15 +73,16 @@ def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: Referen
     line_results = []
     for lc in ctx.lines:
         known = lc.combination is not None
-        for name, function, needs_combination in LINE_RULE_TABLE:
-            if known or not needs_combination:
-                for issue in function(ctx, lc):
-                    lc.findings.append(_finding(issue, name, lc.number))
-        payable = not claim_denied and not lc.denied() and lc.combination is not None
+        for name, function in line_rules_for(profile.plan_id, lc.key):
+            found = function(ctx, lc)
+            if found is not None:
+                _collect(name, found, lc.findings, lc.number)
+        accepted = known and not lc.denied()
+        payable = accepted and not claim_denied
         allowed = _allowed_amount(ctx, lc) if payable else ZERO
-        if not lc.denied() and lc.combination is not None:
+        if accepted:
             ctx.count_line(lc, allowed)
-        line_results.append(LineResult.model_construct(
+        line_results.append(LineResult(
             line_number=lc.line.line_number or lc.number,
             disposition=LineDisposition.PAYABLE if payable else LineDisposition.DENIED,
             allowed_amount=allowed, findings=lc.findings))
@@ -75,7 +91,7 @@ def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: Referen
     if disposition is ClaimDisposition.REJECTED:
         for result in line_results:
             result.disposition, result.allowed_amount = LineDisposition.DENIED, ZERO
-    return CheckResult.model_construct(claim=claim, plan=profile.plan_id, disposition=disposition,
+    return CheckResult(claim=claim, plan=profile.plan_id, disposition=disposition,
                                        findings=findings, lines=line_results)
 
 
@@ -150,6 +166,9 @@ class LayeredHistory:
 def resolve_plan(claim: Claim, plan: str | PlanProfile | None) -> PlanProfile | None:
     """The plan given, or the one the claim's payer names (PlanProfile.matches_payer)."""
     if isinstance(plan, PlanProfile):
+        if plan.plan_id not in plan_ids() or plan_profile(plan.plan_id) is not plan:
+            # rule tables and plan facts are cached by plan id, so only the profiles of plans.yaml are checked
+            raise ValueError(f"plan profile '{plan.plan_id}' is not one of plans.yaml ({', '.join(plan_ids())})")
         return plan
     if plan:
         return plan_profile(plan)
@@ -167,27 +186,29 @@ def _unknown_payer(claim: Claim) -> CheckResult:
                       cite=UNKNOWN_PAYER_CITE, rule="resolve_plan")
     lines = [LineResult(line_number=line.line_number or n, disposition=LineDisposition.DENIED)
              for n, line in enumerate(claim.lines, start=1)]
-    return CheckResult.model_construct(claim=claim, plan="", disposition=ClaimDisposition.REJECTED,
+    return CheckResult(claim=claim, plan="", disposition=ClaimDisposition.REJECTED,
                                        findings=[finding], lines=lines)
 
 
 def _line_context(profile: PlanProfile, line, number: int) -> LineContext:
-    combination, telehealth = (lookup_combination(profile.plan_id, line.procedure_code, tuple(line.procedure_modifiers))
-                               if line.procedure_code else (None, False))
-    key = combination.key if combination else None
-    unit = plan_facts(profile.plan_id).unit_basis.get(key, combination.unit) if combination else ""
+    combination, telehealth, key, unit = (
+        lookup_combination(profile.plan_id, line.procedure_code, tuple(line.procedure_modifiers))
+        if line.procedure_code else (None, False, None, ""))
     return LineContext(line=line, number=line.line_number or number, combination=combination, telehealth=telehealth,
                        start=line.service_start_date, end=line.service_end_date or line.service_start_date, unit=unit,
                        key=key)
 
 
-def _collect(rule_name: str, issues, into: list[Finding], line_number: int | None) -> None:
-    for issue in issues:
+def _collect(rule_name: str, found, into: list[Finding], line_number: int | None) -> None:
+    """A rule returns None, one Issue, or an iterable of Issues (a generator when it may find several)."""
+    if found is None:
+        return
+    for issue in (found,) if isinstance(found, Issue) else found:
         into.append(_finding(issue, rule_name, line_number))
 
 
 def _finding(issue: Issue, rule_name: str, line_number: int | None) -> Finding:
-    return Finding.model_construct(category=issue.category, severity=issue.severity, element=issue.element,
+    return Finding(category=issue.category, severity=issue.severity, element=issue.element,
                                    line=line_number, message=issue.message, cite=issue.cite, rule=issue.rule or rule_name)
 
 

@@ -1,14 +1,17 @@
-"""Rule registration: each rule is a small generator function yielding `Issue`s.
+"""Rule registration: each rule is a small function returning None or one `Issue`, or, when it may
+find several, a generator yielding them (plain returns keep the hot path cheap: most rules find nothing).
 
 `@claim_rule` rules take the `CheckContext`; `@line_rule` rules take the context and one
 `LineContext` (by default only once the line's code + modifier is known to the catalog).
+A line rule may declare `applies(plan_id, combination, unit)`: whether it can ever find anything for
+that plan and combination; the engine decides it once per (plan, combination), not once per line.
 The order of registration is the order findings are reported in.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from .context import Issue
 
@@ -16,8 +19,9 @@ from .context import Issue
 @dataclass(frozen=True)
 class Rule:
     name: str
-    function: Callable[..., Iterable[Issue]]
+    function: Callable[..., Issue | Iterable[Issue] | None]
     needs_combination: bool = True
+    applies: Callable[[str, Any, str], bool] | None = None
 
 
 CLAIM_RULES: list[Rule] = []
@@ -29,9 +33,9 @@ def claim_rule(function):
     return function
 
 
-def line_rule(function=None, *, needs_combination: bool = True):
+def line_rule(function=None, *, needs_combination: bool = True, applies=None):
     def register(fn):
-        LINE_RULES.append(Rule(fn.__name__, fn, needs_combination))
+        LINE_RULES.append(Rule(fn.__name__, fn, needs_combination, applies))
         return fn
 
     return register(function) if function is not None else register

@@ -31,44 +31,45 @@ def payer_is_the_plan(ctx: CheckContext):
     else:
         message = (f"Payer '{billed}' is not {ctx.profile.short_name} (payer ID {ctx.profile.payer_id}): "
                    "correct the Primary Payer Identifier and Payer Name.")
-    yield Issue(Category.INVALID_VALUE, Severity.REJECT, message, PAYER_CITE, "primary_payer_id")
+    return Issue(Category.INVALID_VALUE, Severity.REJECT, message, PAYER_CITE, "primary_payer_id")
 
 
 @claim_rule
 def provider_on_roster(ctx: CheckContext):
     """The billing provider must be contracted with the plan (000 Claims Submission Policy; 004 II: contracted CBOs)."""
+    issues: list[Issue] = []
     npi = ctx.claim.billing_provider_npi
     if not npi or "billing_provider_npi" in ctx.claim.invalid:
-        return
-    provider = ctx.reference.provider(npi)
+        return issues or None
+    provider = ctx.provider()
     cite = "004 III: contracted CSS CBOs in the KHS Provider Network; 000 Claims Submission Policy; 001 Tips"
     if provider is None:
-        yield Issue(Category.PROVIDER, Severity.DENY,
-                    f"Billing NPI {npi} is not on {ctx.profile.short_name}'s ECM/CS provider roster: contact provider "
-                    "relations to contract or correct the NPI.", cite, "billing_provider_npi")
-        return
+        issues.append(Issue(Category.PROVIDER, Severity.DENY,
+                            f"Billing NPI {npi} is not on {ctx.profile.short_name}'s ECM/CS provider roster: contact provider "
+                            "relations to contract or correct the NPI.", cite, "billing_provider_npi"))
+        return issues or None
     tin = ctx.claim.billing_provider_tin
     if tin and tin != provider.tin:
-        yield Issue(Category.PROVIDER, Severity.REJECT,
-                    f"Billing TIN {tin} is not the TIN on file for NPI {npi}: correct the TIN (or update your W-9 with "
-                    "provider relations).", cite, "billing_provider_tin")
+        issues.append(Issue(Category.PROVIDER, Severity.REJECT,
+                            f"Billing TIN {tin} is not the TIN on file for NPI {npi}: correct the TIN (or update your W-9 with "
+                            "provider relations).", cite, "billing_provider_tin"))
     if ctx.plan_id not in provider.plans:
-        yield Issue(Category.PROVIDER, Severity.DENY,
-                    f"{provider.name} (NPI {npi}) has no ECM/CS contract in force with {ctx.profile.short_name}.",
-                    cite, "billing_provider_npi")
+        issues.append(Issue(Category.PROVIDER, Severity.DENY,
+                            f"{provider.name} (NPI {npi}) has no ECM/CS contract in force with {ctx.profile.short_name}.",
+                            cite, "billing_provider_npi"))
+    return issues or None
 
 
 @line_rule
 def provider_contracted_for_service(ctx: CheckContext, lc: LineContext):
-    npi = ctx.claim.billing_provider_npi
-    provider = ctx.reference.provider(npi) if npi else None
+    provider = ctx.provider()
     if provider is None or ctx.plan_id not in provider.plans or not provider.contracted:
-        return
+        return None
     combo = lc.combination
     if lc.key not in provider.contracted and combo.category not in provider.contracted:
-        yield Issue(Category.PROVIDER, Severity.DENY,
-                    f"Line {lc.number}: {provider.name} is not contracted for {combo.service} ({combo.key}).",
-                    "004 IV.A.1: the codes will be included in the contracts", "procedure_code")
+        return Issue(Category.PROVIDER, Severity.DENY,
+                     f"Line {lc.number}: {provider.name} is not contracted for {combo.service} ({combo.key}).",
+                     "004 IV.A.1: the codes will be included in the contracts", "procedure_code")
 
 
 @line_rule
@@ -89,7 +90,7 @@ def eligible_on_each_date(ctx: CheckContext, lc: LineContext):
     else:
         message = (f"Line {lc.number}: the member is not eligible with {ctx.profile.short_name} on {uncovered:%m/%d/%Y}; "
                    "bill only dates with active coverage.")
-    yield Issue(Category.ELIGIBILITY, Severity.DENY, message, cite, "service_start_date")
+    return Issue(Category.ELIGIBILITY, Severity.DENY, message, cite, "service_start_date")
 
 
 def first_uncovered_day(ctx: CheckContext, start: date, end: date) -> date | None:
@@ -104,22 +105,25 @@ def first_uncovered_day(ctx: CheckContext, start: date, end: date) -> date | Non
     return cursor if cursor <= end else None
 
 
-@line_rule
+@line_rule(applies=lambda plan, combination, unit: bool(plan_profile(plan).data.get("coverage_exclusions")))
 def plan_coverage_exclusions(ctx: CheckContext, lc: LineContext):
     """Partnership: Kaiser-primary members get ECM & CS through Kaiser; D-SNP members get ECM through the D-SNP (001)."""
-    if lc.start is None:
-        return
-    spans = [s for s in ctx.eligibility() if s.covers(lc.start)]
-    for exclusion in ctx.profile.data.get("coverage_exclusions", []):
+    exclusions = ctx.profile.data.get("coverage_exclusions")
+    if not exclusions or lc.start is None:
+        return None
+    spans = [s for s in ctx.eligibility() if (s.dsnp or s.other_primary) and s.covers(lc.start)]
+    if not spans:
+        return None
+    for exclusion in exclusions:
         when = exclusion["when"]
         if when == "other_primary_kaiser" and any(s.other_primary == "kaiser" for s in spans):
-            yield Issue(Category.ELIGIBILITY, Severity.DENY,
-                        f"Line {lc.number}: the member has Kaiser as primary coverage; ECM and Community Supports are "
-                        "coordinated and billed through Kaiser, not Partnership.", exclusion["cite"], "member_cin")
+            return Issue(Category.ELIGIBILITY, Severity.DENY,
+                         f"Line {lc.number}: the member has Kaiser as primary coverage; ECM and Community Supports are "
+                         "coordinated and billed through Kaiser, not Partnership.", exclusion["cite"], "member_cin")
         elif when == "dsnp_ecm" and lc.combination.program == "ECM" and any(s.dsnp for s in spans):
-            yield Issue(Category.ELIGIBILITY, Severity.DENY,
-                        f"Line {lc.number}: the member is enrolled in a D-SNP, which provides ECM; bill the D-SNP.",
-                        exclusion["cite"], "member_cin")
+            return Issue(Category.ELIGIBILITY, Severity.DENY,
+                         f"Line {lc.number}: the member is enrolled in a D-SNP, which provides ECM; bill the D-SNP.",
+                         exclusion["cite"], "member_cin")
 
 
 @claim_rule
@@ -127,13 +131,13 @@ def authorization_number_known(ctx: CheckContext):
     """A TAR number that matches nothing on file: ask for the right one (RFI)."""
     number = ctx.claim.authorization_number
     if number and ctx.reference.authorization(number) is None:
-        yield Issue(Category.AUTHORIZATION, Severity.RFI,
-                    f"Authorization Number {number} matches no approved TAR on file: send the approved TAR number "
-                    "(or a copy of the approval).", "001 ECM TAR Tips: verify the codes/modifiers billed match an approved TAR",
-                    "authorization_number")
+        return Issue(Category.AUTHORIZATION, Severity.RFI,
+                     f"Authorization Number {number} matches no approved TAR on file: send the approved TAR number "
+                     "(or a copy of the approval).", "001 ECM TAR Tips: verify the codes/modifiers billed match an approved TAR",
+                     "authorization_number")
 
 
-@line_rule
+@line_rule(applies=lambda plan, combination, unit: combination.key in plan_facts(plan).requires_authorization)
 def authorized(ctx: CheckContext, lc: LineContext):
     """TAR on file for the member, provider, code + modifier, dates and units (001 TAR Tips; 000 NLEs; 004 IV.B.1)."""
     if lc.key not in plan_facts(ctx.plan_id).requires_authorization or lc.start is None:
@@ -154,13 +158,12 @@ def authorized(ctx: CheckContext, lc: LineContext):
         same_service = tar.modifiers == tuple(m for m in lc.line.procedure_modifiers if m not in OUTREACH_MODIFIERS)
         problems.append((0 if tar is numbered else 1 if same_service else 2, tar, reasons))
     if not problems:
-        yield Issue(Category.AUTHORIZATION, Severity.DENY,
-                    f"Line {lc.number}: {lc.combination.service} ({lc.combination.key}) requires an approved TAR; none is on "
-                    "file for this member: request authorization before billing.", cite, "authorization_number")
-        return
+        return Issue(Category.AUTHORIZATION, Severity.DENY,
+                     f"Line {lc.number}: {lc.combination.service} ({lc.combination.key}) requires an approved TAR; none is on "
+                     "file for this member: request authorization before billing.", cite, "authorization_number")
     _, tar, reasons = min(problems, key=lambda item: (item[0], len(item[2])))
-    yield Issue(Category.AUTHORIZATION, Severity.DENY,
-                f"Line {lc.number}: not authorized — TAR {tar.number}: {'; '.join(reasons)}.", cite, "authorization_number")
+    return Issue(Category.AUTHORIZATION, Severity.DENY,
+                 f"Line {lc.number}: not authorized — TAR {tar.number}: {'; '.join(reasons)}.", cite, "authorization_number")
 
 
 def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> list[str]:
@@ -197,21 +200,27 @@ def units_used_under(ctx: CheckContext, tar: Authorization) -> Decimal:
     return total
 
 
-@line_rule
+@line_rule(applies=lambda plan, combination, unit: combination.key in plan_facts(plan).requires_authorization)
 def authorization_documents(ctx: CheckContext, lc: LineContext):
-    """Housing deposit TARs need the CS referral, support plan, lease and item list (001 CS TAR Tips): ask (RFI)."""
-    needed = ctx.profile.data.get("documentation_required", {}).get(lc.key)
+    """Housing deposit TARs need the CS referral, support plan, lease and item list (001 CS TAR Tips): ask (RFI).
+
+    Also caps the allowed amount at what the TAR's approved amount leaves.
+    """
     tar = lc.authorization
-    if needed and tar is not None and not tar.documents_on_file:
-        yield Issue(Category.DOCUMENTATION, Severity.RFI,
-                    f"Line {lc.number}: TAR {tar.number} for {lc.combination.service} is missing its documentation: send the "
-                    f"{needed}.", ctx.profile.documentation_cite, "authorization_number")
-    if tar is not None and tar.amount is not None:
-        used = sum((c.allowed for c in ctx.counted if c.key == lc.combination.key and tar.start <= c.start <= tar.end),
+    if tar is None:
+        return None
+    if tar.amount is not None:
+        used = sum((c.allowed for c in ctx.counted if c.key == lc.key and tar.start <= c.start <= tar.end),
                    Decimal("0.00"))
         remaining = max(tar.amount - used, Decimal("0.00"))
         if lc.allowed_cap is None or remaining < lc.allowed_cap:
             lc.allowed_cap, lc.cap_cite = remaining, f"TAR {tar.number} approved {money(tar.amount)}"
+    needed = plan_facts(ctx.plan_id).documentation_required.get(lc.key)
+    if needed and not tar.documents_on_file:
+        return Issue(Category.DOCUMENTATION, Severity.RFI,
+                     f"Line {lc.number}: TAR {tar.number} for {lc.combination.service} is missing its documentation: send the "
+                     f"{needed}.", ctx.profile.documentation_cite, "authorization_number")
+    return None
 
 
 @line_rule
@@ -222,8 +231,8 @@ def timely_filing(ctx: CheckContext, lc: LineContext):
         return
     late = (ctx.received - end).days
     if late > days:
-        yield Issue(Category.TIMELY_FILING, Severity.DENY,
-                    f"Line {lc.number}: received {late} days after the service ended ({end:%m/%d/%Y}); "
-                    f"{ctx.profile.short_name} accepts claims within {days} days.", ctx.profile.timely_filing_cite,
-                    "service_end_date")
+        return Issue(Category.TIMELY_FILING, Severity.DENY,
+                     f"Line {lc.number}: received {late} days after the service ended ({end:%m/%d/%Y}); "
+                     f"{ctx.profile.short_name} accepts claims within {days} days.", ctx.profile.timely_filing_cite,
+                     "service_end_date")
 

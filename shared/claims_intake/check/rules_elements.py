@@ -11,10 +11,10 @@ from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, utils
 
-from ..catalog import TELEHEALTH, dhcs_catalog
+from ..catalog import TELEHEALTH, dhcs_catalog, plan_profile
 from ..elements import KIND, PHI_ELEMENTS, element, required_keys
 from ..normalize import normalize
-from ..validators import format_problem
+from ..validators import format_problem as _format_problem
 from .context import CENTS, CheckContext, Issue, LineContext, money, plan_facts, settings
 from .registry import claim_rule, line_rule
 from .result import Category, Severity
@@ -32,9 +32,20 @@ def required(level: str) -> tuple[str, ...]:
     return tuple(required_keys(level))
 
 
-def is_empty(value) -> bool:
-    # not `value in (None, "", [])`: comparing a Decimal with a str goes through the numbers ABCs (slow)
-    return value is None or (type(value) in (str, list) and not value)
+@cache
+def hard_required(level: str) -> tuple[str, ...]:
+    """Required elements whose absence rejects the claim (the others have their own rules)."""
+    return tuple(key for key in required_keys(level) if key not in SOFT_REQUIRED)
+
+
+@lru_cache(maxsize=65536)  # NPIs, TINs, ZIPs and codes repeat from claim to claim
+def format_problem(kind: str, value: str) -> str | None:
+    return _format_problem(kind, value)
+
+
+# Emptiness is tested by type, not `value in (None, "", [])`: comparing a Decimal with a str goes
+# through the numbers ABCs, and this runs for every element of every claim.
+_EMPTIABLE = (str, list)
 
 
 def label(key: str) -> str:
@@ -51,23 +62,27 @@ def _value_text(key: str, value) -> str:
 
 @claim_rule
 def required_claim_elements(ctx: CheckContext):
-    for key in required("claim"):
-        if key in SOFT_REQUIRED or key in ctx.claim.invalid:
-            continue
-        if is_empty(getattr(ctx.claim, key)):
-            yield Issue(Category.MISSING_ELEMENT, Severity.REJECT, f"{label(key)} is missing: fill it in and resubmit.",
-                        table_cite(key), key)
+    issues: list[Issue] = []
+    values, invalid = ctx.claim.__dict__, ctx.claim.invalid
+    for key in hard_required("claim"):
+        value = values[key]
+        if (value is None or (value.__class__ in _EMPTIABLE and not value)) and key not in invalid:
+            issues.append(Issue(Category.MISSING_ELEMENT, Severity.REJECT, f"{label(key)} is missing: fill it in and resubmit.",
+                                table_cite(key), key))
     if not ctx.claim.lines:
-        yield Issue(Category.MISSING_ELEMENT, Severity.REJECT, "The claim has no service lines: list each service billed.",
-                    TABLES["3 Service"], "procedure_code")
+        issues.append(Issue(Category.MISSING_ELEMENT, Severity.REJECT, "The claim has no service lines: list each service billed.",
+                            TABLES["3 Service"], "procedure_code"))
+    return issues or None
 
 
 @claim_rule
 def invalid_claim_values(ctx: CheckContext):
+    issues: list[Issue] = []
     for key, raw in ctx.claim.invalid.items():
         if key == "member_homeless_indicator" or key not in KIND:
             continue
-        yield Issue(Category.INVALID_VALUE, Severity.REJECT, f"{label(key)}: {_why_invalid(key, raw)}", UNCLEAN, key)
+        issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT, f"{label(key)}: {_why_invalid(key, raw)}", UNCLEAN, key))
+    return issues or None
 
 
 def _why_invalid(key: str, raw: str) -> str:
@@ -80,6 +95,7 @@ def _why_invalid(key: str, raw: str) -> str:
 
 @claim_rule
 def claim_value_formats(ctx: CheckContext):
+    issues: list[Issue] = []
     claim = ctx.claim
     for key in ("billing_provider_npi", "billing_provider_tin", "billing_provider_phone", "billing_provider_state",
                 "billing_provider_zip", "member_cin", "member_zip"):
@@ -87,20 +103,23 @@ def claim_value_formats(ctx: CheckContext):
         if value and KIND[key] in FORMAT_KINDS:
             problem = format_problem(KIND[key], value)
             if problem:
-                yield Issue(Category.INVALID_VALUE, Severity.REJECT,
-                            f"{label(key)} {_value_text(key, value)} {problem}.", UNCLEAN, key)
+                issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
+                                    f"{label(key)} {_value_text(key, value)} {problem}.", UNCLEAN, key))
+    return issues or None
 
 
 @claim_rule
 def claim_dates(ctx: CheckContext):
+    issues: list[Issue] = []
     claim = ctx.claim
     if claim.member_dob and claim.member_dob > ctx.received:
-        yield Issue(Category.INVALID_VALUE, Severity.REJECT, "Member Date of Birth is in the future: correct it.",
-                    table_cite("member_dob"), "member_dob")
+        issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT, "Member Date of Birth is in the future: correct it.",
+                            table_cite("member_dob"), "member_dob"))
     if claim.invoice_date and claim.invoice_date > ctx.received:
-        yield Issue(Category.INVALID_VALUE, Severity.REJECT,
-                    f"Invoice Date {claim.invoice_date:%m/%d/%Y} is after the date the claim was received: correct it.",
-                    table_cite("invoice_date"), "invoice_date")
+        issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
+                            f"Invoice Date {claim.invoice_date:%m/%d/%Y} is after the date the claim was received: correct it.",
+                            table_cite("invoice_date"), "invoice_date"))
+    return issues or None
 
 
 @claim_rule
@@ -111,25 +130,27 @@ def invoice_amount_is_sum_of_lines(ctx: CheckContext):
         return
     total = sum(charges, Decimal("0.00"))
     if total != claim.invoice_amount:
-        yield Issue(Category.AMOUNT, Severity.REJECT,
-                    f"Invoice Amount {money(claim.invoice_amount)} is not the sum of the line charges ({money(total)}): "
-                    "correct the total or the lines.", "000 Table 3: Invoice Amount (the total of the Service Charge Amounts)",
-                    "invoice_amount")
+        return Issue(Category.AMOUNT, Severity.REJECT,
+                     f"Invoice Amount {money(claim.invoice_amount)} is not the sum of the line charges ({money(total)}): "
+                     "correct the total or the lines.", "000 Table 3: Invoice Amount (the total of the Service Charge Amounts)",
+                     "invoice_amount")
 
 
 @claim_rule
 def low_ocr_confidence(ctx: CheckContext):
     """Values read by OCR below the threshold are verified by staff before deciding (REVIEW)."""
+    issues: list[Issue] = []
     threshold = settings()["ocr_confidence_threshold"]
     cite = settings()["ocr_confidence_cite"]
     claim_required, line_required = required("claim"), required("line")
     for key, source in ctx.claim.provenance.items():
         if source.confidence is not None and source.confidence < threshold and key in claim_required:
-            yield _low_confidence(ctx.claim, key, cite, None)
+            issues.append(_low_confidence(ctx.claim, key, cite, None))
     for number, line in enumerate(ctx.claim.lines, start=1):
         for key, source in line.provenance.items():
             if source.confidence is not None and source.confidence < threshold and key in line_required:
-                yield _low_confidence(line, key, cite, line.line_number or number)
+                issues.append(_low_confidence(line, key, cite, line.line_number or number))
+    return issues or None
 
 
 def _low_confidence(item, key, cite, line_number):
@@ -151,86 +172,92 @@ def homeless_indicator(ctx: CheckContext):
     config = settings()
     prefixes = tuple(config["homeless_diagnosis_prefixes"])
     if any(code.startswith(prefixes) for line in claim.lines for code in line.diagnosis_codes):
-        yield Issue(Category.MISSING_ELEMENT, Severity.WARNING,
-                    "Member Homeless Indicator not given: derived as 'yes' from a Z59.0x homelessness diagnosis.",
-                    config["homeless_cite"], "member_homeless_indicator")
-        return
+        return Issue(Category.MISSING_ELEMENT, Severity.WARNING,
+                     "Member Homeless Indicator not given: derived as 'yes' from a Z59.0x homelessness diagnosis.",
+                     config["homeless_cite"], "member_homeless_indicator")
     address = (claim.member_address or "").lower()
     if any(word in address for word in config["homeless_address_words"]):
-        yield Issue(Category.MISSING_ELEMENT, Severity.WARNING,
-                    "Member Homeless Indicator not given: derived as 'yes' from the member's address.",
-                    config["homeless_cite"], "member_homeless_indicator")
-        return
+        return Issue(Category.MISSING_ELEMENT, Severity.WARNING,
+                     "Member Homeless Indicator not given: derived as 'yes' from the member's address.",
+                     config["homeless_cite"], "member_homeless_indicator")
     written = f" ('{claim.invalid['member_homeless_indicator']}' is not yes or no)" if "member_homeless_indicator" in claim.invalid else ""
-    yield Issue(Category.MISSING_ELEMENT, Severity.RFI,
-                f"Member Homeless Indicator could not be determined{written}: tell us whether the member is homeless "
-                "(yes/no).", config["homeless_cite"], "member_homeless_indicator")
+    return Issue(Category.MISSING_ELEMENT, Severity.RFI,
+                 f"Member Homeless Indicator could not be determined{written}: tell us whether the member is homeless "
+                 "(yes/no).", config["homeless_cite"], "member_homeless_indicator")
 
 
 # ---- line elements -------------------------------------------------------------------------------
 
 @line_rule(needs_combination=False)
 def required_line_elements(ctx: CheckContext, lc: LineContext):
+    issues: list[Issue] = []
     line = lc.line
-    for key in required("line"):
-        if key in SOFT_REQUIRED or key in line.invalid:
-            continue
-        if is_empty(getattr(line, key)):
+    values, invalid = line.__dict__, line.invalid
+    for key in hard_required("line"):
+        value = values[key]
+        if (value is None or (value.__class__ in _EMPTIABLE and not value)) and key not in invalid:
             if key == "service_end_date" and line.service_start_date:
                 continue  # a one-day service: the end date is the start date
-            yield Issue(Category.MISSING_ELEMENT, Severity.REJECT, f"Line {lc.number}: {label(key)} is missing.",
-                        table_cite(key), key)
+            issues.append(Issue(Category.MISSING_ELEMENT, Severity.REJECT, f"Line {lc.number}: {label(key)} is missing.",
+                                table_cite(key), key))
     if not line.service_name and lc.combination:
-        yield Issue(Category.MISSING_ELEMENT, Severity.WARNING,
-                    f"Line {lc.number}: Service Name missing; taken from the code: {lc.combination.service}.",
-                    table_cite("service_name"), "service_name")
+        issues.append(Issue(Category.MISSING_ELEMENT, Severity.WARNING,
+                            f"Line {lc.number}: Service Name missing; taken from the code: {lc.combination.service}.",
+                            table_cite("service_name"), "service_name"))
+    return issues or None
 
 
 @line_rule(needs_combination=False)
 def invalid_line_values(ctx: CheckContext, lc: LineContext):
+    issues: list[Issue] = []
     for key, raw in lc.line.invalid.items():
         if key in KIND:
-            yield Issue(Category.INVALID_VALUE, Severity.REJECT, f"Line {lc.number}: {label(key)}: {_why_invalid(key, raw)}",
-                        UNCLEAN, key)
+            issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT, f"Line {lc.number}: {label(key)}: {_why_invalid(key, raw)}",
+                                UNCLEAN, key))
+    return issues or None
 
 
 @line_rule(needs_combination=False)
 def line_value_formats(ctx: CheckContext, lc: LineContext):
+    issues: list[Issue] = []
     line = lc.line
     for key in ("procedure_code", "place_of_service", "rendering_provider_npi"):
         value = getattr(line, key)
         problem = value and format_problem(KIND[key], value)
         if problem:
-            yield Issue(Category.INVALID_VALUE, Severity.REJECT, f"Line {lc.number}: {label(key)} '{value}' {problem}.",
-                        UNCLEAN, key)
+            issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT, f"Line {lc.number}: {label(key)} '{value}' {problem}.",
+                                UNCLEAN, key))
     bad = [code for code in line.diagnosis_codes if format_problem("icd10", code)]
     if bad:
-        yield Issue(Category.DIAGNOSIS, Severity.REJECT,
-                    f"Line {lc.number}: diagnosis code(s) {', '.join(bad)} are not ICD-10-CM codes.", UNCLEAN, "diagnosis_codes")
+        issues.append(Issue(Category.DIAGNOSIS, Severity.REJECT,
+                            f"Line {lc.number}: diagnosis code(s) {', '.join(bad)} are not ICD-10-CM codes.", UNCLEAN, "diagnosis_codes"))
+    return issues or None
 
 
 @line_rule(needs_combination=False)
 def service_dates(ctx: CheckContext, lc: LineContext):
+    issues: list[Issue] = []
     start, end, claim = lc.line.service_start_date, lc.line.service_end_date, ctx.claim
     cite = table_cite("service_start_date")
     if start is None:
-        return
+        return issues or None
     if end and end < start:
-        yield Issue(Category.INVALID_VALUE, Severity.REJECT,
-                    f"Line {lc.number}: Service End Date {end:%m/%d/%Y} is before the Service Start Date {start:%m/%d/%Y}.",
-                    cite, "service_end_date")
+        issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
+                            f"Line {lc.number}: Service End Date {end:%m/%d/%Y} is before the Service Start Date {start:%m/%d/%Y}.",
+                            cite, "service_end_date"))
     if (end or start) > ctx.received:
-        yield Issue(Category.INVALID_VALUE, Severity.REJECT,
-                    f"Line {lc.number}: service dates after the date the claim was received cannot be billed yet.",
-                    cite, "service_end_date")
+        issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
+                            f"Line {lc.number}: service dates after the date the claim was received cannot be billed yet.",
+                            cite, "service_end_date"))
     if claim.member_dob and start < claim.member_dob:
-        yield Issue(Category.INVALID_VALUE, Severity.REJECT,
-                    f"Line {lc.number}: the service date is before the Member Date of Birth: correct one of them.",
-                    cite, "member_dob")
+        issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
+                            f"Line {lc.number}: the service date is before the Member Date of Birth: correct one of them.",
+                            cite, "member_dob"))
     if claim.invoice_date and claim.invoice_date < start:
-        yield Issue(Category.INVALID_VALUE, Severity.REJECT,
-                    f"Line {lc.number}: the Invoice Date {claim.invoice_date:%m/%d/%Y} is before the service "
-                    f"({start:%m/%d/%Y}): bill services after they are provided.", table_cite("invoice_date"), "invoice_date")
+        issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
+                            f"Line {lc.number}: the Invoice Date {claim.invoice_date:%m/%d/%Y} is before the service "
+                            f"({start:%m/%d/%Y}): bill services after they are provided.", table_cite("invoice_date"), "invoice_date"))
+    return issues or None
 
 
 @line_rule(needs_combination=False)
@@ -241,19 +268,19 @@ def modifiers_and_telehealth(ctx: CheckContext, lc: LineContext):
     if not modifiers or not lc.line.procedure_code:
         return
     if len(set(modifiers)) != len(modifiers):
-        yield Issue(Category.MODIFIER, Severity.REJECT,
-                    f"Line {lc.number}: modifier repeated ({'-'.join(modifiers)}): list each modifier once.", cite,
-                    "procedure_modifiers")
+        return Issue(Category.MODIFIER, Severity.REJECT,
+                     f"Line {lc.number}: modifier repeated ({'-'.join(modifiers)}): list each modifier once.", cite,
+                     "procedure_modifiers")
     elif TELEHEALTH in modifiers and modifiers[-1] != TELEHEALTH or modifiers == [TELEHEALTH]:
-        yield Issue(Category.MODIFIER, Severity.REJECT,
-                    f"Line {lc.number}: GQ (telehealth) must follow the service modifier, e.g. "
-                    f"{lc.line.procedure_code}-{_first_base_modifier(lc.line.procedure_code)}-GQ.", cite, "procedure_modifiers")
+        return Issue(Category.MODIFIER, Severity.REJECT,
+                     f"Line {lc.number}: GQ (telehealth) must follow the service modifier, e.g. "
+                     f"{lc.line.procedure_code}-{_first_base_modifier(lc.line.procedure_code)}-GQ.", cite, "procedure_modifiers")
     elif lc.combination is None and modifiers[-1] == TELEHEALTH:
         base, _ = dhcs_catalog().lookup(lc.line.procedure_code, modifiers[:-1])
         if base is not None:
-            yield Issue(Category.MODIFIER, Severity.REJECT,
-                        f"Line {lc.number}: {base.service} ({base.key}) is not provided by telehealth: remove GQ.",
-                        base.cite, "procedure_modifiers")
+            return Issue(Category.MODIFIER, Severity.REJECT,
+                         f"Line {lc.number}: {base.service} ({base.key}) is not provided by telehealth: remove GQ.",
+                         base.cite, "procedure_modifiers")
 
 
 def _first_base_modifier(code: str) -> str:
@@ -261,7 +288,7 @@ def _first_base_modifier(code: str) -> str:
     return options[0] if options else "U6"
 
 
-@line_rule(needs_combination=False)
+@line_rule(needs_combination=False, applies=lambda plan, combination, unit: combination is None)
 def combination_in_catalog(ctx: CheckContext, lc: LineContext):
     """Only the DHCS code + modifier combinations define an ECM/CS service (003 Overview (2))."""
     line = lc.line
@@ -277,39 +304,39 @@ def combination_in_catalog(ctx: CheckContext, lc: LineContext):
     billed = line.combination
     hint = f" Valid combinations for {line.procedure_code}: {', '.join(options)}." if options else \
         f" {line.procedure_code} is not an ECM or Community Supports code."
-    yield Issue(Category.CATALOG, Severity.REJECT,
-                f"Line {lc.number}: {billed} is not a DHCS ECM/CS code and modifier combination.{hint}",
-                "003 Overview (2): MCPs may not allow codes or modifiers beyond this guidance", "procedure_code")
+    return Issue(Category.CATALOG, Severity.REJECT,
+                 f"Line {lc.number}: {billed} is not a DHCS ECM/CS code and modifier combination.{hint}",
+                 "003 Overview (2): MCPs may not allow codes or modifiers beyond this guidance", "procedure_code")
 
 
 @line_rule
 def combination_in_plan(ctx: CheckContext, lc: LineContext):
     key = lc.key
     if key not in plan_facts(ctx.plan_id).accepted:
-        yield Issue(Category.CATALOG, Severity.DENY,
-                    f"Line {lc.number}: {lc.combination.service} ({key}) is not a service {ctx.profile.short_name} covers.",
-                    f"{ctx.profile.accepted_cite}", "procedure_code")
+        return Issue(Category.CATALOG, Severity.DENY,
+                     f"Line {lc.number}: {lc.combination.service} ({key}) is not a service {ctx.profile.short_name} covers.",
+                     f"{ctx.profile.accepted_cite}", "procedure_code")
 
 
-@line_rule
+@line_rule(applies=lambda plan, combination, unit: not plan_profile(plan).accepts_invoice_for(combination.key))
 def invoice_allowed_for_service(ctx: CheckContext, lc: LineContext):
     """Kern accepts invoices (spreadsheets) only for STPH bed holds (004 IV.B.5)."""
     if ctx.claim.source_kind == "spreadsheet" and not ctx.profile.accepts_invoice_for(lc.key):
         allowed = ", ".join(ctx.profile.invoices_accepted_for)
-        yield Issue(Category.CATALOG, Severity.REJECT,
-                    f"Line {lc.number}: {ctx.profile.short_name} accepts invoices only for {allowed}; submit "
-                    f"{lc.combination.key} on a CMS-1500 or 837P claim.", ctx.profile.invoices_cite, "procedure_code")
+        return Issue(Category.CATALOG, Severity.REJECT,
+                     f"Line {lc.number}: {ctx.profile.short_name} accepts invoices only for {allowed}; submit "
+                     f"{lc.combination.key} on a CMS-1500 or 837P claim.", ctx.profile.invoices_cite, "procedure_code")
 
 
-@line_rule
+@line_rule(applies=lambda plan, combination, unit: combination.program == "CS")
 def community_supports_z_codes(ctx: CheckContext, lc: LineContext):
     config = settings()
     if lc.combination.program != "CS" or not lc.line.diagnosis_codes:
         return
     if not any(code.startswith(config["cs_diagnosis_prefix"]) for code in lc.line.diagnosis_codes):
-        yield Issue(Category.DIAGNOSIS, Severity.REJECT,
-                    f"Line {lc.number}: Community Supports lines need a Z code diagnosis (e.g. Z59.01 sheltered "
-                    f"homelessness); billed {', '.join(lc.line.diagnosis_codes)}.", config["cs_diagnosis_cite"], "diagnosis_codes")
+        return Issue(Category.DIAGNOSIS, Severity.REJECT,
+                     f"Line {lc.number}: Community Supports lines need a Z code diagnosis (e.g. Z59.01 sheltered "
+                     f"homelessness); billed {', '.join(lc.line.diagnosis_codes)}.", config["cs_diagnosis_cite"], "diagnosis_codes")
 
 
 @cache
@@ -349,14 +376,14 @@ def service_name_matches_code(ctx: CheckContext, lc: LineContext):
         return
     best_category, best = max(scores.items(), key=lambda item: item[1])
     if best_category != lc.combination.category and best >= config["other_service_score"] and best > own:
-        yield Issue(Category.INVALID_VALUE, Severity.REJECT,
-                    f"Line {lc.number}: Service Name '{name}' describes {best_category.replace('_', ' ')}, but "
-                    f"{lc.combination.key} is {lc.combination.service}: correct the code or the service name.",
-                    config["cite"], "service_name")
+        return Issue(Category.INVALID_VALUE, Severity.REJECT,
+                     f"Line {lc.number}: Service Name '{name}' describes {best_category.replace('_', ' ')}, but "
+                     f"{lc.combination.key} is {lc.combination.service}: correct the code or the service name.",
+                     config["cite"], "service_name")
     else:
-        yield Issue(Category.INVALID_VALUE, Severity.WARNING,
-                    f"Line {lc.number}: Service Name '{name}' does not clearly name {lc.combination.service} ({lc.combination.key}).",
-                    config["cite"], "service_name")
+        return Issue(Category.INVALID_VALUE, Severity.WARNING,
+                     f"Line {lc.number}: Service Name '{name}' does not clearly name {lc.combination.service} ({lc.combination.key}).",
+                     config["cite"], "service_name")
 
 
 @line_rule(needs_combination=False)
@@ -365,18 +392,17 @@ def unit_cost_times_units(ctx: CheckContext, lc: LineContext):
     if line.unit_cost is None or line.unit_count is None or line.charge_amount is None:
         return
     if line.unit_count <= 0 or line.charge_amount < 0 or line.unit_cost < 0:
-        yield Issue(Category.UNITS, Severity.REJECT,
-                    f"Line {lc.number}: units, unit cost and charge must be positive.", table_cite("unit_count"), "unit_count")
-        return
+        return Issue(Category.UNITS, Severity.REJECT,
+                     f"Line {lc.number}: units, unit cost and charge must be positive.", table_cite("unit_count"), "unit_count")
     expected = (line.unit_cost * line.unit_count).quantize(CENTS)
     if abs(expected - line.charge_amount) > CENTS:
-        yield Issue(Category.AMOUNT, Severity.REJECT,
-                    f"Line {lc.number}: unit cost {money(line.unit_cost)} × {line.unit_count} units = {money(expected)}, "
-                    f"but the charge is {money(line.charge_amount)}: correct one of them.",
-                    "000 Table 3: Service Unit Cost(s) and Service Charge Amount(s)", "charge_amount")
+        return Issue(Category.AMOUNT, Severity.REJECT,
+                     f"Line {lc.number}: unit cost {money(line.unit_cost)} × {line.unit_count} units = {money(expected)}, "
+                     f"but the charge is {money(line.charge_amount)}: correct one of them.",
+                     "000 Table 3: Service Unit Cost(s) and Service Charge Amount(s)", "charge_amount")
 
 
-@line_rule
+@line_rule(applies=lambda plan, combination, unit: unit == "per_15_minutes")
 def rule_of_eights(ctx: CheckContext, lc: LineContext):
     minutes = lc.line.minutes
     if minutes is None or lc.unit != "per_15_minutes" or lc.line.unit_count is None:
@@ -386,12 +412,13 @@ def rule_of_eights(ctx: CheckContext, lc: LineContext):
     supported = 0 if minutes < first else 1 + (minutes - first) // size
     if lc.line.unit_count > supported:
         detail = "not reportable (fewer than 8 minutes)" if supported == 0 else f"support at most {supported} unit(s)"
-        yield Issue(Category.UNITS, Severity.DENY,
-                    f"Line {lc.number}: {minutes} minutes {detail}, {lc.line.unit_count} billed.",
-                    config["cite"], "unit_count")
+        return Issue(Category.UNITS, Severity.DENY,
+                     f"Line {lc.number}: {minutes} minutes {detail}, {lc.line.unit_count} billed.",
+                     config["cite"], "unit_count")
 
 
-@line_rule
+@line_rule(applies=lambda plan, combination, unit: unit in ("per_diem", "per_encounter")
+           and combination.key not in plan_facts(plan).units_per_day_limited)
 def per_diem_units(ctx: CheckContext, lc: LineContext):
     """Per-diem and per-encounter services: at most one unit a day (000 Payable Billing Units: 1-unit per diem)."""
     if lc.unit not in ("per_diem", "per_encounter") or lc.line.unit_count is None or lc.start is None:
@@ -399,7 +426,7 @@ def per_diem_units(ctx: CheckContext, lc: LineContext):
     if lc.key in plan_facts(ctx.plan_id).units_per_day_limited:
         return  # the plan sets its own units per day (meals, sobering center)
     if lc.line.unit_count > lc.days:
-        yield Issue(Category.UNITS, Severity.DENY,
-                    f"Line {lc.number}: {lc.line.unit_count} units over {lc.days} day(s); {lc.combination.key} is one unit a day.",
-                    "000 ECM/CS Procedure Codes and Modifiers: Payable Billing Units 1-unit per diem", "unit_count")
+        return Issue(Category.UNITS, Severity.DENY,
+                     f"Line {lc.number}: {lc.line.unit_count} units over {lc.days} day(s); {lc.combination.key} is one unit a day.",
+                     "000 ECM/CS Procedure Codes and Modifiers: Payable Billing Units 1-unit per diem", "unit_count")
 

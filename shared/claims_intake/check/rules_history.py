@@ -24,12 +24,11 @@ def duplicate_invoice(ctx: CheckContext):
         return
     for prior in ctx.prior:
         if prior.invoice_number == claim.invoice_number and prior.provider_npi == claim.billing_provider_npi:
-            yield Issue(Category.DUPLICATE, Severity.DENY,
-                        f"Invoice {claim.invoice_number} from this provider is already on file (claim {prior.claim_id or 'on file'}): "
-                        "do not resubmit; to correct it, send a corrected claim with the original claim's control number.",
-                        "000 Claims Submission Policy / Clean Claims; 003: claims and encounters reported once",
-                        "invoice_number")
-            return
+            return Issue(Category.DUPLICATE, Severity.DENY,
+                         f"Invoice {claim.invoice_number} from this provider is already on file (claim {prior.claim_id or 'on file'}): "
+                         "do not resubmit; to correct it, send a corrected claim with the original claim's control number.",
+                         "000 Claims Submission Policy / Clean Claims; 003: claims and encounters reported once",
+                         "invoice_number")
 
 
 @line_rule
@@ -41,24 +40,27 @@ def duplicate_service(ctx: CheckContext, lc: LineContext):
     billed = lc.line.combination
     for counted in ctx.counted:
         if counted.combination == billed and counted.start == lc.start and counted.end == end:
-            yield Issue(Category.DUPLICATE, Severity.DENY,
-                        f"Line {lc.number}: {billed} on {lc.start:%m/%d/%Y} for this member is already billed"
-                        f"{' (invoice ' + counted.invoice_number + ')' if counted.invoice_number else ''}.",
-                        "000 ECM Outreach and Core Services: claims history is reviewed for services already paid",
-                        "procedure_code")
-            return
+            return Issue(Category.DUPLICATE, Severity.DENY,
+                         f"Line {lc.number}: {billed} on {lc.start:%m/%d/%Y} for this member is already billed"
+                         f"{' (invoice ' + counted.invoice_number + ')' if counted.invoice_number else ''}.",
+                         "000 ECM Outreach and Core Services: claims history is reviewed for services already paid",
+                         "procedure_code")
 
 
-@line_rule
+@line_rule(applies=lambda plan, combination, unit: combination.key in limits_by_combination(plan))
 def plan_limits(ctx: CheckContext, lc: LineContext):
-    if lc.start is None:
-        return
-    for limit in limits_by_combination(ctx.plan_id).get(lc.key, ()):
+    limits = limits_by_combination(ctx.plan_id).get(lc.key)
+    if not limits or lc.start is None:
+        return None
+    issues = []
+    for limit in limits:
         check = LIMITS.get(limit["rule"])
         if check is None:
             raise KeyError(f"plans.yaml limit rule '{limit['rule']}' has no check function")
-        for issue in check(ctx, lc, limit):
-            yield issue._replace(rule=limit["rule"])
+        issue = check(ctx, lc, limit)
+        if issue is not None:
+            issues.append(issue._replace(rule=limit["rule"]))
+    return issues or None
 
 
 def _deny(lc: LineContext, message: str, limit, category=Category.FREQUENCY, element="procedure_code") -> Issue:
@@ -73,29 +75,26 @@ def once_per_month_group(ctx, lc, limit):
     month = (lc.start.year, lc.start.month)
     for counted in _others(ctx, limit):
         if (counted.start.year, counted.start.month) == month:
-            yield _deny(lc, f"{counted.key} was already billed for {lc.start:%B %Y} ({counted.start:%m/%d/%Y}); "
-                            "only one of these services is paid per member per month.", limit)
-            return
+            return _deny(lc, f"{counted.key} was already billed for {lc.start:%B %Y} ({counted.start:%m/%d/%Y}); "
+                         "only one of these services is paid per member per month.", limit)
 
 
 def max_per_rolling_days(ctx, lc, limit):
     if limit.get("before_enrollment"):
         enrolled = [s.ecm_enrollment_date for s in ctx.eligibility() if s.ecm_enrollment_date]
         if enrolled and lc.start >= min(enrolled):
-            yield _deny(lc, f"outreach on {lc.start:%m/%d/%Y} is after the member's ECM enrollment "
-                            f"({min(enrolled):%m/%d/%Y}); outreach is paid only before enrollment.", limit)
-            return
+            return _deny(lc, f"outreach on {lc.start:%m/%d/%Y} is after the member's ECM enrollment "
+                         f"({min(enrolled):%m/%d/%Y}); outreach is paid only before enrollment.", limit)
     window_start = lc.start - timedelta(days=limit["days"] - 1)
     count = sum(1 for c in _others(ctx, limit) if window_start <= c.start <= lc.start)
     if count >= limit["count"]:
-        yield _deny(lc, f"{count} outreach attempts already billed in the {limit['days']} days up to "
-                        f"{lc.start:%m/%d/%Y}; at most {limit['count']} are paid.", limit)
+        return _deny(lc, f"{count} outreach attempts already billed in the {limit['days']} days up to "
+                     f"{lc.start:%m/%d/%Y}; at most {limit['count']} are paid.", limit)
 
 
 def lifetime_once(ctx, lc, limit):
     for counted in _others(ctx, limit):
-        yield _deny(lc, f"{counted.key} is paid once per lifetime and was already billed on {counted.start:%m/%d/%Y}.", limit)
-        return
+        return _deny(lc, f"{counted.key} is paid once per lifetime and was already billed on {counted.start:%m/%d/%Y}.", limit)
 
 
 def lifetime_amount(ctx, lc, limit):
@@ -103,7 +102,7 @@ def lifetime_amount(ctx, lc, limit):
     used = sum((c.allowed for c in _others(ctx, limit)), Decimal("0.00"))
     remaining = cap - used
     if remaining <= 0:
-        yield _deny(lc, f"the lifetime maximum of {money(cap)} is already used.", limit, Category.AMOUNT, "charge_amount")
+        return _deny(lc, f"the lifetime maximum of {money(cap)} is already used.", limit, Category.AMOUNT, "charge_amount")
     elif lc.allowed_cap is None or remaining < lc.allowed_cap:
         lc.allowed_cap, lc.cap_cite = remaining, f"lifetime maximum {money(cap)}, {money(used)} already paid"
 
@@ -118,14 +117,13 @@ def max_days_lifetime(ctx, lc, limit):
                 break
             stay_end = max(stay_end, c.end)
         if lc.start > stay_end + timedelta(days=1) or lc.start < counted[0].start:
-            yield _deny(lc, f"this service is offered once per lifetime; the member's stay began "
-                            f"{counted[0].start:%m/%d/%Y} and ended {stay_end:%m/%d/%Y}.", limit)
-            return
+            return _deny(lc, f"this service is offered once per lifetime; the member's stay began "
+                         f"{counted[0].start:%m/%d/%Y} and ended {stay_end:%m/%d/%Y}.", limit)
     used = sum(c.days for c in counted)
     this = (end - lc.start).days + 1
     if used + this > limit["days"]:
-        yield _deny(lc, f"{used} of the {limit['days']} lifetime days are used; {this} more days exceed the limit"
-                        f" ({max(limit['days'] - used, 0)} remain).", limit, Category.UNITS, "unit_count")
+        return _deny(lc, f"{used} of the {limit['days']} lifetime days are used; {this} more days exceed the limit"
+                     f" ({max(limit['days'] - used, 0)} remain).", limit, Category.UNITS, "unit_count")
 
 
 def max_continuous_days(ctx, lc, limit):
@@ -139,8 +137,8 @@ def max_continuous_days(ctx, lc, limit):
                 run_start, extended = c.start, True
     days = (end - run_start).days + 1
     if days > limit["days"]:
-        yield _deny(lc, f"the stay would last {days} continuous days (since {run_start:%m/%d/%Y}); "
-                        f"at most {limit['days']} are covered.", limit, Category.UNITS, "unit_count")
+        return _deny(lc, f"the stay would last {days} continuous days (since {run_start:%m/%d/%Y}); "
+                     f"at most {limit['days']} are covered.", limit, Category.UNITS, "unit_count")
 
 
 def max_units_per_day(ctx, lc, limit):
@@ -152,17 +150,16 @@ def max_units_per_day(ctx, lc, limit):
     share = lc.units / lc.days
     for day in days_between(lc.start, lc.end or lc.start):
         if per_day[day] + share > limit["units"]:
-            yield _deny(lc, f"{per_day[day] + share:g} units on {day:%m/%d/%Y}; at most {limit['units']} a day.",
-                        limit, Category.UNITS, "unit_count")
-            return
+            return _deny(lc, f"{per_day[day] + share:g} units on {day:%m/%d/%Y}; at most {limit['units']} a day.",
+                         limit, Category.UNITS, "unit_count")
 
 
 def max_units_per_month_group(ctx, lc, limit):
     month = (lc.start.year, lc.start.month)
     used = sum((c.units for c in _others(ctx, limit) if (c.start.year, c.start.month) == month), Decimal(0))
     if used + lc.units > limit["units"]:
-        yield _deny(lc, f"{used} units already billed in {lc.start:%B %Y}; with {lc.units} more the month exceeds "
-                        f"{limit['units']} units.", limit, Category.UNITS, "unit_count")
+        return _deny(lc, f"{used} units already billed in {lc.start:%B %Y}; with {lc.units} more the month exceeds "
+                     f"{limit['units']} units.", limit, Category.UNITS, "unit_count")
 
 
 def max_weeks_from_first(ctx, lc, limit):
@@ -170,32 +167,30 @@ def max_weeks_from_first(ctx, lc, limit):
     first = min([*starts, lc.start])
     last_day = first + timedelta(weeks=limit["weeks"]) - timedelta(days=1)
     if (lc.end or lc.start) > last_day:
-        yield _deny(lc, f"the benefit began {first:%m/%d/%Y} and covers {limit['weeks']} weeks (through "
-                        f"{last_day:%m/%d/%Y}).", limit)
+        return _deny(lc, f"the benefit began {first:%m/%d/%Y} and covers {limit['weeks']} weeks (through "
+                     f"{last_day:%m/%d/%Y}).", limit)
 
 
 def not_together(ctx, lc, limit):
     window = timedelta(weeks=limit.get("weeks", 0))
     for c in _others(ctx, limit):
         if c.key != lc.combination.key and c.start - window <= lc.start <= c.end + window:
-            yield _deny(lc, f"{lc.combination.key} cannot be combined with {c.key} (billed {c.start:%m/%d/%Y}): "
-                            "bill either one or the other.", limit)
-            return
+            return _deny(lc, f"{lc.combination.key} cannot be combined with {c.key} (billed {c.start:%m/%d/%Y}): "
+                         "bill either one or the other.", limit)
 
 
 def not_same_day(ctx, lc, limit):
     end = lc.end or lc.start
     for c in _others(ctx, limit):
         if c.key != lc.combination.key and c.start <= end and lc.start <= c.end:
-            yield _deny(lc, f"{lc.combination.key} (per 15 minutes) and {c.key} (per diem) cannot both be billed for "
-                            f"the same day ({max(c.start, lc.start):%m/%d/%Y}).", limit)
-            return
+            return _deny(lc, f"{lc.combination.key} (per 15 minutes) and {c.key} (per diem) cannot both be billed for "
+                         f"the same day ({max(c.start, lc.start):%m/%d/%Y}).", limit)
 
 
 def no_date_span(ctx, lc, limit):
     if lc.end and lc.end != lc.start:
-        yield _deny(lc, f"{lc.combination.key} is billed once per member per month: use a single date of service, "
-                        f"not {lc.start:%m/%d/%Y}-{lc.end:%m/%d/%Y}.", limit, Category.DATE_SPAN, "service_end_date")
+        return _deny(lc, f"{lc.combination.key} is billed once per member per month: use a single date of service, "
+                     f"not {lc.start:%m/%d/%Y}-{lc.end:%m/%d/%Y}.", limit, Category.DATE_SPAN, "service_end_date")
 
 
 LIMITS = {

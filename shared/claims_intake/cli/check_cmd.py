@@ -16,10 +16,10 @@ from pathlib import Path
 
 from ..catalog import plan_ids
 from ..check import check_extract
-from ..extract import IntakeError
+from ..extract import IntakeError, extract_file
 from ..model import Claim, ExtractError, ExtractResult, SourceInfo
 from ..reference import InMemoryHistory, ReferenceDataError, load_history_csv, load_reference_dir
-from .extract_cmd import report_no_claims, report_unreadable
+from .extract_cmd import EXIT_UNREADABLE, report_no_claims, report_unreadable
 from .output import add_format_option, print_json, print_table
 
 
@@ -45,7 +45,7 @@ def run(args) -> int:
         return report_unreadable(args.file, error, args.format)
     except (ReferenceDataError, OSError, ValueError) as problem:
         print(f"claims-intake check: {problem}", file=sys.stderr)
-        return 2
+        return EXIT_UNREADABLE
     if not extracted.claims:
         return report_no_claims(args.file, extracted, args.format)
     results = check_extract(extracted, args.plan, reference, history, received=args.received)
@@ -67,11 +67,10 @@ def read_claims(path: Path) -> ExtractResult:
     if path.suffix.lower() == ".json":
         return extract_result_from_json(json.loads(path.read_text("utf-8")), path)
     try:
-        from ..extract import extract_file
-    except ImportError:
-        raise ValueError(f"cannot read '{path.name}': this build has no extractor; pass the JSON of "
+        return extract_file(path)
+    except ImportError as missing:  # a reader not installed in this build (spreadsheet, OCR)
+        raise ValueError(f"cannot read '{path.name}' here ({missing}); pass the JSON of "
                          "`claims-intake extract --format json`") from None
-    return extract_file(path)
 
 
 def extract_result_from_json(data, path: Path) -> ExtractResult:

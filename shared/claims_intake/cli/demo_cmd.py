@@ -27,6 +27,7 @@ def register(verbs) -> None:
     parser.add_argument("--uploads", type=Path, default=None, help="folder of uploads (default samples/uploads)")
     parser.add_argument("--reference", type=Path, default=None, help="reference CSV folder (default samples/reference)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="where the letters go (default ./out)")
+    parser.add_argument("--template", type=Path, default=None, help="the SAM template (default: the project's)")
     parser.add_argument("--logs", type=Path, default=None,
                         help="file for the functions' log lines (default OUT/lambda.log)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for every file (default 600)")
@@ -36,13 +37,14 @@ def register(verbs) -> None:
 
 def run(args) -> int:
     from ..local import demo
-    from ..local.stack import LocalStack
+    from ..local.stack import DEFAULT_TEMPLATE, LocalStack
 
     # the consoles keep today's streams: while a handler runs, stdout/stderr go to the functions' log
     console = Console(file=sys.stderr if args.format == "json" else sys.stdout)
     started = time.monotonic()
     with console.status("Starting the local AWS stack from template.yaml"):
-        stack = LocalStack(function_log=args.logs or args.out / "lambda.log").start()
+        stack = LocalStack(args.template or DEFAULT_TEMPLATE,
+                           function_log=args.logs or args.out / "lambda.log").start()
     try:
         console.print(f"Local stack on {stack.endpoint}: bucket [bold]{stack.bucket()}[/], "
                       f"{len(stack.plan.functions)} functions, {len(stack.plan.tables)} tables, "
@@ -55,7 +57,11 @@ def run(args) -> int:
         if not files:
             console.print("[red]No sample uploads found[/]: run `python samples/make_uploads.py` first.")
             return 1
-        progress_files = _run_with_progress(console, stack, store, files, args.timeout)
+        try:
+            progress_files = _run_with_progress(console, stack, store, files, args.timeout)
+        except TimeoutError as error:
+            console.print(f"[red]{error}[/]. What the functions did is in {args.logs or args.out / 'lambda.log'}.")
+            return 1
         args.out.mkdir(parents=True, exist_ok=True)
         summaries = demo.summarize(stack, store, progress_files, args.out)
     finally:

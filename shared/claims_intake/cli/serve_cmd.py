@@ -7,6 +7,7 @@ See docs/local.md.
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ def register(verbs) -> None:
     parser.add_argument("--app", default=None, help="a WSGI app 'module:attribute' to serve at /api on --web-port")
     parser.add_argument("--web-port", type=int, default=DEFAULT_WEB_PORT,
                         help=f"port of the page and API (default {DEFAULT_WEB_PORT})")
+    parser.add_argument("--template", type=Path, default=None, help="the SAM template (default: the project's)")
     parser.add_argument("--logs", type=Path, default=Path("out/lambda.log"),
                         help="file for the functions' log lines (default out/lambda.log)")
     parser.add_argument("--once", action="store_true", help="start, print the endpoints and stop (a smoke test)")
@@ -35,11 +37,13 @@ def register(verbs) -> None:
 
 def run(args) -> int:
     from ..local import demo
-    from ..local.stack import LocalStack
+    from ..local.stack import DEFAULT_TEMPLATE, LocalStack
     from ..local.web import WebServer
 
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
     console = Console(file=sys.stdout)  # keeps this stream while handlers' output goes to --logs
-    stack = LocalStack(host=args.host, port=args.port, function_log=args.logs).start()
+    stack = LocalStack(args.template or DEFAULT_TEMPLATE, host=args.host, port=args.port,
+                       function_log=args.logs).start()
     web = None
     try:
         if not args.no_reference:
@@ -50,7 +54,7 @@ def run(args) -> int:
         console.print(f"Local AWS endpoint: [bold]{stack.endpoint}[/] (region {stack.region}, any credentials)")
         console.print(f"Upload bucket:      [bold]{bucket}[/]")
         for logical_id, name in sorted(stack.plan.physical_names().items()):
-            console.print(f"  {logical_id:<28} {name}")
+            console.print(f"  {logical_id:<28} {name}", soft_wrap=True)
         console.print(f"Functions' logs:    {args.logs}")
         if web:
             console.print(f"Staff page and API: [bold]{web.url}[/]")
@@ -73,6 +77,10 @@ def run(args) -> int:
     return 0
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def _watch(console, stack, store) -> None:
     from ..local import demo
 
@@ -85,5 +93,5 @@ def _watch(console, stack, store) -> None:
                 for c in claims if c is not None)
             if reported.get(key) != state:
                 reported[key] = state
-                console.print(f"{time.strftime('%H:%M:%S')} {key}: {state}")
+                console.print(f"{time.strftime('%H:%M:%S')} {key}: {state}", soft_wrap=True)
         time.sleep(1)

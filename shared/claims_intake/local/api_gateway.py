@@ -132,8 +132,8 @@ def token_claims(authorization: str | None) -> dict[str, Any]:
         claims = json.loads(payload)
     except (binascii.Error, ValueError):
         return dict(LOCAL_CLAIMS)
-    return {key: value if isinstance(value, str) else json.dumps(value) if isinstance(value, (list, dict)) else str(value)
-            for key, value in claims.items()}
+    return {key: value if isinstance(value, str) else json.dumps(value) if isinstance(value, (list, dict))
+            else str(value) for key, value in claims.items()}
 
 
 def _proxy_response(result: Any) -> Response:

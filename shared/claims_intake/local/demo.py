@@ -31,6 +31,7 @@ class FileProgress:
     claims_total: int = 0
     claims_settled: int = 0
     upload: Upload | None = None
+    settled_ids: set[str] = field(default_factory=set)  # claims already seen settled: not read again
 
     @property
     def done(self) -> bool:
@@ -115,10 +116,13 @@ def upload_files(stack: LocalStack, files: list[tuple[Path, str]]) -> list[FileP
 
 
 def poll_progress(stack: LocalStack, store: ClaimStore, files: list[FileProgress]) -> None:
-    """Update each file's stage from what the pipeline has stored so far."""
+    """Update each file's stage from what the pipeline has stored so far (reads only what may have moved)."""
+    pending = [item for item in files if not item.done]
+    if not pending:
+        return
     uploads = _latest_uploads(store)
     has_flow = bool(stack.plan.state_machines)
-    for item in files:
+    for item in pending:
         upload = uploads.get(item.key)
         if upload is None:
             continue
@@ -130,13 +134,14 @@ def poll_progress(stack: LocalStack, store: ClaimStore, files: list[FileProgress
             item.stage = "received"
             continue
         item.claims_total = len(upload.claim_ids)
-        settled = 0
         for claim_id in upload.claim_ids:
+            if claim_id in item.settled_ids:
+                continue
             stored = store.get_claim(claim_id)
             if stored is not None and (not has_flow or stored.status not in CLAIM_WORKING):
-                settled += 1
-        item.claims_settled = settled
-        item.stage = "done" if settled == item.claims_total else "checked"
+                item.settled_ids.add(claim_id)
+        item.claims_settled = len(item.settled_ids)
+        item.stage = "done" if item.claims_settled == item.claims_total else "checked"
 
 
 def _latest_uploads(store: ClaimStore) -> dict[str, Upload]:
@@ -153,7 +158,7 @@ def _latest_uploads(store: ClaimStore) -> dict[str, Upload]:
 
 
 def wait_for_files(stack: LocalStack, store: ClaimStore, files: list[FileProgress], timeout: float = 600,
-                   on_update: Callable[[list[FileProgress]], None] | None = None, interval: float = 0.3) -> None:
+                   on_update: Callable[[list[FileProgress]], None] | None = None, interval: float = 1.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
         poll_progress(stack, store, files)
@@ -167,7 +172,8 @@ def wait_for_files(stack: LocalStack, store: ClaimStore, files: list[FileProgres
         time.sleep(interval)
 
 
-def summarize(stack: LocalStack, store: ClaimStore, files: list[FileProgress], out_dir: Path | None) -> list[FileSummary]:
+def summarize(stack: LocalStack, store: ClaimStore, files: list[FileProgress],
+              out_dir: Path | None) -> list[FileSummary]:
     """One entry per file, its claims in file order; letters downloaded to out_dir when given."""
     summaries = []
     for item in files:

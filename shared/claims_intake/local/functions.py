@@ -9,6 +9,8 @@ variables are in `os.environ` only while it is being imported or invoked.
 from __future__ import annotations
 
 import importlib.util
+import io
+import itertools
 import logging
 import os
 import sys
@@ -16,7 +18,7 @@ import threading
 import time
 import traceback
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable, Iterator
@@ -63,8 +65,43 @@ class Invocation:
     error: str | None
 
 
+class OutputSwitch(io.TextIOBase):
+    """A stream handlers write to, whose target the running stack sets.
+
+    Loggers keep the stream they saw when they were created (Powertools at import); they see this switch,
+    so a later stack in the same process (tests) still gets its functions' lines in its own log."""
+
+    def __init__(self, fallback: Callable[[], Any]):
+        self.target = None
+        self._fallback = fallback
+
+    def write(self, text: str) -> int:
+        return (self.target or self._fallback()).write(text)
+
+    def flush(self) -> None:
+        (self.target or self._fallback()).flush()
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
+    def isatty(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
+
+
+FUNCTION_STDOUT = OutputSwitch(lambda: sys.__stdout__)
+FUNCTION_STDERR = OutputSwitch(lambda: sys.__stderr__)
+_registries = itertools.count(1)
+
+
 class FunctionRegistry:
-    """Loads and invokes the template's functions by logical id, name or ARN."""
+    """Loads and invokes the template's functions by logical id, name or ARN.
+
+    Each registry imports the handlers afresh (module-level clients and caches belong to one stack);
+    `unload()` forgets them."""
 
     def __init__(self, functions: list[Function], base_environment: dict[str, str], log_stream: Any = None):
         self.functions = {function.logical_id: function for function in functions}
@@ -74,10 +111,11 @@ class FunctionRegistry:
         self._lock = threading.RLock()
         self.invocations: list[Invocation] = []
         self.listeners: list[Callable[[Invocation], None]] = []
-        self.log_stream = log_stream  # where handlers' stdout/stderr go (CloudWatch Logs' place); None: unchanged
-        self._output_lock = threading.Lock()
-        self._redirects = 0
-        self._saved_output = (sys.stdout, sys.stderr)
+        self.serial = next(_registries)
+        self._modules: list[str] = []
+        # where handlers' stdout/stderr go (CloudWatch Logs' place); None: this process's streams
+        FUNCTION_STDOUT.target = log_stream or sys.stdout
+        FUNCTION_STDERR.target = log_stream or sys.stderr
 
     def find(self, name_or_arn: str) -> Function | None:
         """A function by logical id, name, ARN, or ARN with a version/alias qualifier."""
@@ -122,33 +160,25 @@ class FunctionRegistry:
     def _handler(self, function: Function) -> Callable:
         if function.logical_id not in self._handlers:
             module_name, _, attribute = function.handler.rpartition(".")
-            module = _import_by_path(function, module_name)
+            module = _import_by_path(function, module_name, f"_local_lambda_{self.serial}_{function.logical_id}")
+            self._modules.append(module.__name__)
             self._handlers[function.logical_id] = getattr(module, attribute)
         return self._handlers[function.logical_id]
+
+    def unload(self) -> None:
+        for name in self._modules:
+            sys.modules.pop(name, None)
+        self._modules.clear()
+        self._handlers.clear()
+        FUNCTION_STDOUT.target = FUNCTION_STDERR.target = None
 
     @contextmanager
     def _output(self) -> Iterator[None]:
         """Handlers' prints and log lines (Powertools writes JSON to stdout) go to the log stream, as
-        Lambda sends them to CloudWatch Logs. Loggers created at import keep the stream they saw then."""
-        if self.log_stream is None:
+        Lambda sends them to CloudWatch Logs."""
+        with redirect_stdout(FUNCTION_STDOUT), redirect_stderr(FUNCTION_STDERR):
             yield
-            return
-        # sys.stdout is process-wide and handlers run on several threads (pollers, Step Functions tasks):
-        # nested redirect_stdout()s would restore each other's streams out of order and leave the log
-        # stream in place after the stack stopped. Only the first handler in swaps, only the last out restores.
-        with self._output_lock:
-            if self._redirects == 0:
-                self._saved_output = (sys.stdout, sys.stderr)
-                sys.stdout = sys.stderr = self.log_stream
-            self._redirects += 1
-        try:
-            yield
-        finally:
-            with self._output_lock:
-                self._redirects -= 1
-                if self._redirects == 0:
-                    sys.stdout, sys.stderr = self._saved_output
-            self.log_stream.flush()
+        FUNCTION_STDOUT.flush()
 
     @contextmanager
     def _environment(self, function: Function) -> Iterator[None]:
@@ -168,13 +198,11 @@ class FunctionRegistry:
                     os.environ[key] = value
 
 
-def _import_by_path(function: Function, module_name: str) -> ModuleType:
+def _import_by_path(function: Function, module_name: str, prefix: str) -> ModuleType:
     path = function.code_dir.joinpath(*module_name.split(".")).with_suffix(".py")
     if not path.is_file():
         raise FileNotFoundError(f"{function.logical_id}: handler module {path} not found (Handler {function.handler})")
-    unique_name = f"_local_lambda_{function.logical_id}_{module_name.replace('.', '_')}"
-    if unique_name in sys.modules:
-        return sys.modules[unique_name]
+    unique_name = f"{prefix}_{module_name.replace('.', '_')}"
     spec = importlib.util.spec_from_file_location(unique_name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[unique_name] = module

@@ -36,6 +36,7 @@ MEMBERS = {  # cin: (first, last, dob) — samples/reference/eligibility.csv (fa
     "90000004D": ("Robert", "Kim", date(1960, 6, 5)),
     "90000005E": ("Angela", "Brooks", date(1985, 11, 17)),
     "90000006F": ("Daniel", "Reyes", date(1979, 3, 8)),
+    "90000008H": ("Kevin", "Walker", date(1971, 12, 2)),
     "90000009J": ("Sofia", "Martinez", date(1964, 8, 25)),
     "90000010K": ("Thomas", "Allen", date(1958, 2, 11)),
     "90000011L": ("Grace", "Hall", date(1982, 5, 29)),
@@ -134,7 +135,8 @@ def spreadsheet_samples() -> list[Sample]:
             writer=_spreadsheet("dhcs_template"),
             why=["Kaiser: eligible, authorized", "Kaiser: not eligible"]),
         Sample(
-            "uploads/1456700040/khs/kern-recovery-2026-10.xlsx", "title block, clerk headers, $ text (.xlsx), 2 invoices",
+            "uploads/1456700040/khs/kern-recovery-2026-10.xlsx",
+            "title block, clerk headers, $ text (.xlsx), 2 invoices",
             [invoice("KRH-2026-1101", "khs", "1456700040", "90000010K",
                      service("H0043", "U3", "2026-10-01", "2026-10-30", units="30", cost="100.00"),
                      tar="TAR-KHS-3001"),
@@ -152,19 +154,27 @@ def all_samples() -> list[Sample]:
 
 
 def scan_samples() -> list[Sample]:
+    """CMS-1500s. Box 23 is left blank on the CLEAN and REVIEW forms: the OCR reads 'TAR-PHC-1006' as
+    'TARPHC1006', which the check does not match to the TAR on file (an RFI) — see docs/local.md."""
     return [
         Sample(
-            "uploads/1456700024/phc/nguyen-housing-sustainability.pdf", "CMS-1500, filled fillable PDF (typed in)",
-            [invoice("BHP-CS-1104", "phc", "1456700024", "90000003C",
-                     service("H2016", "U6", "2026-11-04", cost="386.00"), tar="TAR-PHC-1006")],
+            "uploads/1456700032/kp/walker-ecm-typed.pdf", "CMS-1500, filled fillable PDF (typed in)",
+            [invoice("VLC-ECM-1020", "kp", "1456700032", "90000008H",
+                     service("G9012", "U2", "2026-10-20", cost="450.00"))],
             ["CLEAN"], writer=_fillable,
-            why=["D-SNP at Partnership: the CS claim"]),
+            why=["Kaiser: subsequent ECM in a month ($0.01 allowed, 000 billing guidelines)"]),
         Sample(
             "uploads/1456700024/phc/scott-tenancy-scan.pdf", "CMS-1500, office scan (PDF)",
             [invoice("BHP-TS-1014", "phc", "1456700024", "90000012M",
-                     service("T2040", "U6", "2026-10-14", cost="222.00"), tar="TAR-PHC-1009")],
-            ["REVIEW"], writer=_scan("office", "pdf", seed=13),
-            why=["low OCR confidence"]),
+                     service("T2040", "U6", "2026-10-14", cost="222.00"))],
+            ["CLEAN"], writer=_scan("office", "pdf", seed=13),
+            why=["tenancy sustaining services, authorized (TAR-PHC-1009 on file)"]),
+        Sample(
+            "uploads/1456700024/phc/nguyen-housing-fax.tif", "CMS-1500, 200-dpi fax (TIFF G4)",
+            [invoice("BHP-CS-1104", "phc", "1456700024", "90000003C",
+                     service("H2016", "U6", "2026-11-04", cost="386.00"))],
+            ["REVIEW"], writer=_scan("fax", "tiff", seed=11),
+            why=["low OCR confidence (D-SNP at Partnership: the CS claim)"]),
         Sample(
             "uploads/1456700016/phc/reyes-recuperative-care.pdf", "CMS-1500, photocopy (PDF), NPI typo",
             [invoice("SCCN-CS-1010", "phc", "1456700016", "90000006F",

@@ -2,7 +2,7 @@
 
     with LocalStack() as stack:
         s3 = stack.client("s3")
-        s3.put_object(Bucket=stack.bucket("UploadBucket"), Key="uploads/acme/claim.pdf", Body=...)
+        s3.put_object(Bucket=stack.bucket(), Key="uploads/1456700016/claim.pdf", Body=...)
         stack.wait_until_settled()
 
 Starting the stack: moto's ThreadedMotoServer on 127.0.0.1 (a free port unless one is given), Step Functions
@@ -30,8 +30,7 @@ import boto3
 from botocore.config import Config
 
 from .event_source import SqsPoller
-from .functions import FunctionRegistry
-from .functions import FunctionError
+from .functions import FunctionError, FunctionRegistry
 from .inprocess_lambda import InProcessLambda
 from .s3_events import AsyncInvoker, S3Notifications
 from .template import StackPlan, build_plan
@@ -100,6 +99,7 @@ class LocalStack:
             self.registry = FunctionRegistry(self.plan.functions, {
                 "AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region, "AWS_ENDPOINT_URL": self.endpoint},
                 log_stream=log_stream)
+            self._teardown.append(self.registry.unload)
             self._wire_functions()
             self._create_resources()
             self.registry.load_all()

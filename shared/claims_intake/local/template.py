@@ -222,7 +222,8 @@ class Resolver:
         elif kind == "AWS::StepFunctions::StateMachine":
             name = f"{logical_id}-{self.suffix(logical_id)}"
         else:
-            name = f"{self.stack_name}-{logical_id}-{self.suffix(logical_id)}"[:64 if kind == "AWS::Lambda::Function" else 80]
+            limit = 64 if kind == "AWS::Lambda::Function" else 80
+            name = f"{self.stack_name}-{logical_id}-{self.suffix(logical_id)}"[:limit]
             if kind == "AWS::SQS::Queue" and self.resolve(properties.get("FifoQueue", False)) in (True, "true"):
                 name = name[:75] + ".fifo"
         self.names[logical_id] = name
@@ -403,7 +404,8 @@ def _bucket(plan, resolver, logical_id, properties, root, local_paths):
 
 _QUEUE_ATTRIBUTES = ["DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
                      "VisibilityTimeout", "FifoQueue", "ContentBasedDeduplication", "KmsMasterKeyId",
-                     "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled", "DeduplicationScope", "FifoThroughputLimit"]
+                     "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled", "DeduplicationScope",
+                     "FifoThroughputLimit"]
 
 
 def _queue(plan, resolver, logical_id, properties, root, local_paths):

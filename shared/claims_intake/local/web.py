@@ -20,7 +20,7 @@ import importlib
 import os
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware

@@ -1,0 +1,80 @@
+"""template.py: SAM -> CloudFormation -> the plan of the local stack, intrinsics resolved (no AWS, no server)."""
+
+from pathlib import Path
+
+import pytest
+
+from claims_intake.local.template import Resolver, TemplateError, build_plan, wire_arn_parameters
+
+FIXTURE = Path(__file__).parent / "fixtures" / "stack" / "template.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _resolver(resources=None, parameters=None, conditions=None, given=None):
+    cfn = {"Resources": resources or {}, "Parameters": parameters or {}, "Conditions": conditions or {}}
+    return Resolver(cfn, "stack", "us-west-2", "123456789012", given or {}, "http://127.0.0.1:1")
+
+
+def test_sub_ref_and_getatt_resolve_to_physical_names_and_arns():
+    resolver = _resolver({"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::Sub": "q-${Stage}"}}},
+                          "Topic": {"Type": "AWS::SNS::Topic"}},
+                         {"Stage": {"Type": "String", "Default": "dev"}})
+    assert resolver.resolve({"Ref": "Queue"}) == "http://127.0.0.1:1/123456789012/q-dev"
+    assert resolver.resolve({"Fn::GetAtt": ["Queue", "Arn"]}) == "arn:aws:sqs:us-west-2:123456789012:q-dev"
+    sub = {"Fn::Sub": "${Queue.QueueName}/${AWS::Region}/${!Literal}"}
+    assert resolver.resolve(sub) == "q-dev/us-west-2/${Literal}"
+    assert resolver.resolve({"Ref": "Topic"}).startswith("arn:aws:sns:us-west-2:123456789012:stack-Topic-")
+    assert resolver.resolve({"Ref": "Topic"}) == resolver.resolve({"Ref": "Topic"})  # stable names
+
+
+def test_conditions_if_and_novalue():
+    resolver = _resolver({}, {"Layer": {"Type": "String", "Default": ""}},
+                         {"HasLayer": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Layer"}, ""]}]}})
+    value = resolver.resolve([{"Fn::If": ["HasLayer", {"Ref": "Layer"}, {"Ref": "AWS::NoValue"}]}, "x"])
+    assert value == ["x"]
+    assert resolver.resolve({"Fn::Join": ["-", ["a", {"Fn::Select": [1, {"Fn::Split": [",", "b,c"]}]}]]}) == "a-c"
+
+
+def test_parameters_need_a_value():
+    with pytest.raises(TemplateError, match="Bucket has no default"):
+        _resolver({}, {"Bucket": {"Type": "String"}})
+
+
+def test_arn_parameter_with_empty_default_is_wired_to_the_resource_it_names():
+    resolver = _resolver({"FlowStateMachine": {"Type": "AWS::StepFunctions::StateMachine",
+                                               "Properties": {"StateMachineName": "flow"}}},
+                         {"FlowStateMachineArn": {"Type": "String", "Default": ""},
+                          "OtherArn": {"Type": "String", "Default": ""}})
+    assert wire_arn_parameters(resolver, set()) == {
+        "FlowStateMachineArn": "arn:aws:states:us-west-2:123456789012:stateMachine:flow"}
+    assert resolver.resolve({"Ref": "OtherArn"}) == ""
+
+
+def test_fixture_plan_follows_sam():
+    plan = build_plan(FIXTURE, endpoint="http://127.0.0.1:1", region="us-west-2", account_id="123456789012")
+    mapping = next(m for m in plan.event_source_mappings if m.function == "EchoFunction")
+    assert (mapping.batch_size, mapping.report_batch_item_failures) == (5, True)
+    reference = next(b for b in plan.buckets if b.logical_id == "ReferenceBucket")
+    lambda_config = reference.properties["NotificationConfiguration"]["LambdaConfigurations"][0]
+    assert lambda_config["Function"] == plan.function("DirectFunction").arn  # S3 event -> bucket notification
+    machine = plan.state_machines[0]
+    assert plan.function("StepFunction").arn in machine.definition and "${" not in machine.definition
+    assert plan.function("EchoFunction").environment["STAGE"] == "dev"  # Globals merged
+    assert {(r.path, r.method, r.authorizer) for r in plan.api_routes} == {
+        ("/api/items/{pk}", "GET", "cognito_user_pools"), ("/api/{proxy+}", "ANY", "cognito_user_pools")}
+
+
+def test_the_project_template_has_what_the_demo_needs():
+    plan = build_plan(ROOT / "template.yaml", endpoint="http://127.0.0.1:1", region="us-west-2",
+                      account_id="123456789012")
+    functions = {f.logical_id: f for f in plan.functions}
+    for function in functions.values():
+        assert (function.code_dir / "app.py").is_file(), function.logical_id
+    queues = {q.arn for q in plan.queues}
+    for mapping in plan.event_source_mappings:
+        assert mapping.queue_arn in queues and mapping.function in functions
+    notified = {config["Queue"] for b in plan.buckets
+                for config in (b.properties.get("NotificationConfiguration") or {}).get("QueueConfigurations", [])}
+    assert notified <= queues and notified
+    assert plan.state_machines and all(m.definition_file.is_file() for m in plan.state_machines)
+    assert functions["IntakeFunction"].environment["STATE_MACHINE_ARN"] == plan.state_machines[0].arn
