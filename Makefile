@@ -13,11 +13,15 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
 setup: system-deps $(STAMP) $(CHECKOV)
 
-# Debian/Ubuntu packages the project needs at run time: Tesseract OCR (English).
+# Debian/Ubuntu packages the project needs at run time: Tesseract OCR (English); and for the tests,
+# Chromium, which Playwright drives headless for the staff page (never `playwright install`).
 system-deps:
 	@command -v tesseract >/dev/null 2>&1 || { \
 	  echo "Installing tesseract-ocr (Debian package)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tesseract-ocr tesseract-ocr-eng; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing chromium (Debian package, for the staff page tests)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }

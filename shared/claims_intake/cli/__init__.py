@@ -7,10 +7,10 @@ import logging
 import os
 import sys
 
-from . import catalog_cmd, check_cmd, demo_cmd, extract_cmd, replay_dlq_cmd, serve_cmd
+from . import catalog_cmd, check_cmd, demo_cmd, extract_cmd, publish_page_cmd, replay_dlq_cmd, serve_cmd
 from .output import print_json
 
-COMMANDS = [catalog_cmd, extract_cmd, check_cmd, demo_cmd, serve_cmd, replay_dlq_cmd]
+COMMANDS = [catalog_cmd, extract_cmd, check_cmd, demo_cmd, serve_cmd, publish_page_cmd, replay_dlq_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

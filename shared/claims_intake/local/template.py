@@ -278,6 +278,8 @@ class Resolver:
                                                  "Name": lambda: name},
             "AWS::KMS::Key": {"Arn": lambda: arn("kms", f"key/{name}"), "KeyId": lambda: name},
             "AWS::IAM::Role": {"Arn": lambda: arn("iam", f"role/{name}", region=False), "RoleId": lambda: name},
+            # Not created locally (the local web server hosts the staff page), but named in CORS and outputs.
+            "AWS::CloudFront::Distribution": {"DomainName": lambda: f"{name}.cloudfront.net"},
         }.get(kind, {})
         if attribute in table:
             return table[attribute]()

@@ -378,6 +378,47 @@ class ClaimStore:
         ], not_open=item_id)
         return self.get_queue_item(claim_id, item_id)
 
+    # ---- staff queue reads (queue API: clocks and metrics) --------------------------------------
+
+    def iter_queue(self, queue: str, status: str = QueueStatus.OPEN.value) -> Iterator[QueueItem]:
+        """Every item of one queue in one status, soonest due first (all pages)."""
+        token = None
+        while True:
+            page = self.list_queue(queue, status, page_token=token, limit=100)
+            yield from page.items
+            token = page.next_token
+            if not token:
+                return
+
+    def claim_received_dates(self, claim_ids: list[str]) -> dict[str, str]:
+        """When each claim was received (its header's created_at), in one BatchGetItem per 100 ids."""
+        unique = list(dict.fromkeys(claim_ids))
+        received: dict[str, str] = {}
+        for start in range(0, len(unique), 100):
+            keys = [_key(claim_pk(claim_id), HEADER) for claim_id in unique[start:start + 100]]
+            request = {self.tables.claims: {"Keys": keys, "ProjectionExpression": "claim_id, created_at"}}
+            while request:
+                answer = self.client.batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self.tables.claims, []):
+                    values = from_item(item)
+                    received[values["claim_id"]] = values["created_at"]
+                request = answer.get("UnprocessedKeys") or None
+        return received
+
+    def iter_claim_headers(self) -> Iterator[dict[str, Any]]:
+        """Every claim's id, plan, disposition, status and dates (a filtered scan: for queue metrics)."""
+        request: dict[str, Any] = {
+            "TableName": self.tables.claims, "FilterExpression": "sk = :header",
+            "ProjectionExpression": "claim_id, #p, disposition, #s, created_at, updated_at",
+            "ExpressionAttributeNames": {"#p": "plan", "#s": "status"}, "ExpressionAttributeValues": {":header": {"S": HEADER}},
+        }
+        while True:
+            page = self.client.scan(**request)
+            yield from (plain(from_item(item)) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     # ---- internals ---------------------------------------------------------------------------
 
     def _read_items(self, claim_id: str) -> dict[str, dict[str, Any]]:

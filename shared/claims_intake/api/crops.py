@@ -1,0 +1,169 @@
+"""Crops of the original scan: the box an OCR'd value was read from, as a PNG staff can compare.
+
+A value's `Provenance` names its page and box; the box's rectangle is in *template coordinates*
+(the coordinate space of the form template the OCR reads with, e.g. PDF points of the CMS-1500
+page). The crop scales that rectangle onto the page image, whatever resolution it was scanned at.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from PIL import Image, ImageOps
+
+
+class CropError(ValueError):
+    """The scan or the box cannot give a crop (unknown page, box outside the page, unreadable file)."""
+
+
+@dataclass(frozen=True)
+class BoxGeometry:
+    """A rectangle (left, top, right, bottom; origin top left) on a template page of `width` x `height`."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    width: float
+    height: float
+
+    def scaled_to(self, pixels_wide: int, pixels_high: int, margin: float = 0.0) -> tuple[int, int, int, int]:
+        """The rectangle in pixels of an image of the page, with `margin` template units around it."""
+        sx, sy = pixels_wide / self.width, pixels_high / self.height
+        left = max(0, int((self.left - margin) * sx))
+        top = max(0, int((self.top - margin) * sy))
+        right = min(pixels_wide, int(round((self.right + margin) * sx)))
+        bottom = min(pixels_high, int(round((self.bottom + margin) * sy)))
+        if right <= left or bottom <= top:
+            raise CropError("the box lies outside the page")
+        return left, top, right, bottom
+
+
+class BoxLocator(Protocol):
+    """Where the value of `element`, read from the box labelled `box`, sits on the template."""
+
+    def __call__(self, element: str, box: str | None) -> BoxGeometry | None: ...
+
+
+PDF_MAGIC = b"%PDF"
+RENDER_DPI = 150
+
+
+def page_image(scan: bytes, page: int) -> Image.Image:
+    """Page `page` (1-based) of a PDF or (multi-page) image scan, as an RGB image."""
+    if page < 1:
+        raise CropError(f"page {page} does not exist")
+    if scan[:4] == PDF_MAGIC:
+        return _pdf_page(scan, page)
+    try:
+        image = Image.open(io.BytesIO(scan))
+        frames = getattr(image, "n_frames", 1)
+        if page > frames:
+            raise CropError(f"page {page} does not exist (the scan has {frames})")
+        image.seek(page - 1)
+        return ImageOps.exif_transpose(image).convert("RGB")
+    except (OSError, EOFError) as problem:
+        raise CropError(f"the scan cannot be read as an image: {problem}") from problem
+
+
+def _pdf_page(scan: bytes, page: int) -> Image.Image:
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(scan)
+    except pdfium.PdfiumError as problem:
+        raise CropError(f"the scan cannot be read as a PDF: {problem}") from problem
+    try:
+        if page > len(document):
+            raise CropError(f"page {page} does not exist (the scan has {len(document)})")
+        document.init_forms()  # fillable PDFs: draw the filled fields too
+        bitmap = document[page - 1].render(scale=RENDER_DPI / 72, may_draw_forms=True)
+        return bitmap.to_pil().convert("RGB")
+    finally:
+        document.close()
+
+
+def crop_png(scan: bytes | Image.Image, page: int, box: BoxGeometry, margin: float = 4.0, max_width: int = 640) -> bytes:
+    """PNG of `box` on page `page` of `scan` (or on an already prepared page image), with a small
+    margin so the box's edges show."""
+    image = scan if isinstance(scan, Image.Image) else page_image(scan, page)
+    crop = image.crop(box.scaled_to(image.width, image.height, margin))
+    if crop.width > max_width:  # a wide box (an address line) stays readable without being huge
+        crop = crop.resize((max_width, max(1, round(crop.height * max_width / crop.width))))
+    out = io.BytesIO()
+    crop.save(out, format="PNG", compress_level=1)  # fast: a crop is a few KB either way
+    return out.getvalue()
+
+
+# ---- CMS-1500 scans: where each element was read, and the page turned onto the template ----------
+
+# The fillable-form fields each claim element is read from (as claims_intake.cms1500.mapping reads
+# them); a value's box is the union of its fields' rectangles in the OCR template.
+CLAIM_FIELDS: dict[str, tuple[str, ...]] = {
+    "member_cin": ("insurance_id",),
+    "member_last_name": ("pt_name",), "member_first_name": ("pt_name",),
+    "member_dob": ("birth_mm", "birth_dd", "birth_yy"),
+    "member_address": ("pt_street",), "member_city": ("pt_city",), "member_zip": ("pt_zip",),
+    "billing_provider_tin": ("tax_id",),
+    "medical_record_number": ("pt_account",), "invoice_number": ("pt_account",),
+    "invoice_amount": ("t_charge",), "invoice_date": ("physician_date",),
+    "control_number": ("original_ref",), "authorization_number": ("prior_auth",),
+    "billing_provider_npi": ("pin",),
+    "billing_provider_name": ("doc_name",), "billing_provider_last_name": ("doc_name",),
+    "billing_provider_first_name": ("doc_name",), "billing_provider_address": ("doc_street",),
+    "billing_provider_city": ("doc_location",), "billing_provider_state": ("doc_location",),
+    "billing_provider_zip": ("doc_location",), "billing_provider_phone": ("doc_phone area", "doc_phone"),
+}
+# Values whose box depends on where the OCR found them: the payer in the carrier block or box 11c;
+# the homeless indicator derived from a Z59.0 diagnosis (box 21) or the patient's address (box 5).
+BOX_FIELDS = {
+    "payer_name": {"carrier": ("insurance_name", "insurance_address"), "11c": ("ins_plan_name",)},
+    "member_homeless_indicator": {"21": tuple(f"diagnosis{n}" for n in range(1, 13)), "5": ("pt_street",)},
+}
+BOX_FIELDS["primary_payer_id"] = BOX_FIELDS["payer_name"]
+LINE_FIELDS: dict[str, tuple[str, ...]] = {
+    "service_start_date": ("sv{n}_mm_from", "sv{n}_dd_from", "sv{n}_yy_from"),
+    "service_end_date": ("sv{n}_mm_end", "sv{n}_dd_end", "sv{n}_yy_end"),
+    "place_of_service": ("place{n}",),
+    "procedure_code": ("cpt{n}",), "service_name": ("cpt{n}",),
+    "procedure_modifiers": ("mod{n}", "mod{n}a", "mod{n}b", "mod{n}c"),
+    "diagnosis_codes": ("diag{n}",),
+    "charge_amount": ("ch{n}",), "unit_count": ("day{n}",), "unit_cost": ("ch{n}", "day{n}"),
+    "rendering_provider_npi": ("local{n}",),
+}
+LINE_ROW = re.compile(r"\bline (\d+)\b")
+
+
+def cms1500_box(element: str, box: str | None) -> BoxGeometry | None:
+    """Where `element` sits on the CMS-1500 template; line elements by the row in their box label."""
+    from ..cms1500.template import PAGE_HEIGHT_PT, PAGE_WIDTH_PT, text_boxes
+
+    if element in BOX_FIELDS:
+        names = BOX_FIELDS[element].get(box or "", ())
+    elif element in LINE_FIELDS:
+        row = LINE_ROW.search(box or "")
+        names = tuple(name.format(n=row.group(1)) for name in LINE_FIELDS[element]) if row else ()
+    else:
+        names = CLAIM_FIELDS.get(element, ())
+    rects = [text_boxes()[name].rect for name in names if name in text_boxes()]
+    if not rects:
+        return None
+    return BoxGeometry(min(r[0] for r in rects), min(r[1] for r in rects), max(r[2] for r in rects),
+                       max(r[3] for r in rects), PAGE_WIDTH_PT, PAGE_HEIGHT_PT)
+
+
+def cms1500_page(scan: bytes, page: int) -> Image.Image:
+    """The page registered onto the CMS-1500 template (deskewed, shifted, scaled, turned upright), as
+    the OCR read it, so a box's template rectangle is exactly where the value was read. A page that
+    does not register (blank, not a CMS-1500) is returned as scanned."""
+    from ..ocr.register import register, warp_to_template
+
+    image = page_image(scan, page)
+    dpi = image.width / 8.5  # a letter-size page across, whatever the file says
+    registration = register(image, dpi)
+    if registration is None:
+        return image
+    return warp_to_template(image, registration, dpi=RENDER_DPI)

@@ -1,0 +1,361 @@
+"""The staff queue's business logic, as plain functions over the store, S3 and Step Functions.
+
+The REST resolver (api/resolver.py) only parses requests, calls these and shapes the answers.
+Every change goes through ClaimStore, which writes the audit trail (who, when, old and new value).
+Answering or rejecting an item resumes the claim's flow with SendTaskSuccess on the task token
+the flow left on the queue item; the flow then checks the claim again (or rejects it).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Callable
+
+import boto3
+from botocore.exceptions import ClientError
+
+from ..check.result import FINAL_DISPOSITIONS
+from ..clocks import CleanClaim, CleanClaimClock, as_date, payment_targets
+from ..store.claims import ClaimStore, QueueItemNotOpen
+from ..store.records import QueueItem, QueueStatus, StoredClaim
+from .auth import Caller
+from PIL import Image
+
+from .crops import BoxGeometry, CropError, cms1500_box, cms1500_page, crop_png
+
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class NotFound(LookupError):
+    """No such claim or item, or one the caller may not see (a provider never learns which)."""
+
+
+class Conflict(Exception):
+    """The item is no longer open, or the flow no longer waits for it."""
+
+
+class BadRequest(ValueError):
+    pass
+
+
+@dataclass
+class Services:
+    """What the queue logic needs; built from the environment in Lambda, injected in tests."""
+
+    store: ClaimStore
+    s3: Any
+    sfn: Any
+    uploads_bucket: str | None
+    documents_prefix: str = "documents/"
+    # Where a value's box is on the form template, and the scanned page turned onto that template.
+    locate_box: Callable[[str, str | None], BoxGeometry | None] = cms1500_box
+    template_page: Callable[[bytes, int], Image.Image] = cms1500_page
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+
+    @classmethod
+    def from_env(cls) -> "Services":
+        return cls(store=ClaimStore(), s3=boto3.client("s3"), sfn=boto3.client("stepfunctions"),
+                   uploads_bucket=os.environ.get("UPLOADS_BUCKET"),
+                   documents_prefix=os.environ.get("DOCUMENTS_PREFIX", "documents/"))
+
+    def today(self) -> date:
+        return self.clock().date()
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+def _hours_between(start: str, now: datetime) -> float:
+    opened = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    return (now - opened).total_seconds() / 3600
+
+
+def queue_item_view(item: QueueItem, services: Services, received: str | None = None) -> dict[str, Any]:
+    """A queue row with its clocks: age since opened, time left to the due date, clean-claim clock."""
+    now = services.clock()
+    view = item.model_dump(exclude={"task_token"}, exclude_none=True)
+    age_hours = _hours_between(item.opened_at, now)
+    due_hours = -_hours_between(item.due, now)
+    view["age"] = {"hours": round(age_hours, 1), "days": int(age_hours // 24)}
+    view["due_in"] = {"hours": round(due_hours, 1), "days": int(due_hours / 24), "overdue": due_hours < 0}
+    if received and item.plan:
+        view["clean_claim_clock"] = CleanClaimClock.for_plan(item.plan, received, services.today()).to_output()
+    return view
+
+
+def list_queue(services: Services, caller: Caller, queue: str, status: str = QueueStatus.OPEN.value,
+               plan: str | None = None, provider: str | None = None, min_age_days: int | None = None,
+               due_before: date | None = None, limit: int = 50, next_token: str | None = None) -> dict[str, Any]:
+    """One page of a queue, soonest due first. A provider is always limited to its own items."""
+    if not caller.is_staff:
+        if provider and provider != caller.provider_npi:
+            return {"items": [], "next_token": None}
+        provider = caller.provider_npi
+    try:
+        page = services.store.list_queue(queue=queue, status=status, plan=plan, provider=provider,
+                                         due_before=due_before, page_token=next_token, limit=limit)
+    except ValueError as problem:  # a page token that is not ours
+        raise BadRequest(str(problem)) from problem
+    items = [item for item in page.items if caller.may_see(item.provider_npi)]
+    if min_age_days is not None:
+        cutoff = services.clock() - timedelta(days=min_age_days)
+        items = [item for item in items if datetime.fromisoformat(item.opened_at.replace("Z", "+00:00")) <= cutoff]
+    received = services.store.claim_received_dates([item.claim_id for item in items])
+    return {"items": [queue_item_view(item, services, received.get(item.claim_id)) for item in items],
+            "next_token": page.next_token}
+
+
+def get_claim(services: Services, caller: Caller, claim_id: str, crops: bool = True) -> dict[str, Any]:
+    stored = _visible_claim(services, caller, claim_id)
+    output = stored.to_output()
+    output["disposition"] = stored.disposition.value
+    output["clean_claim_clock"] = CleanClaimClock.for_plan(stored.plan, stored.created_at, services.today(),
+                                                           finalized_on(stored.status, stored.disposition.value,
+                                                                        stored.updated_at)).to_output()
+    output["queue_items"] = [queue_item_view(item, services, stored.created_at) for item in stored.queue_items]
+    output["values"] = scanned_values(services, stored, crops)
+    if not caller.is_staff:
+        output.pop("audit", None)  # who did what inside the plan is staff business
+    return output
+
+
+def finalized_on(status: str, disposition: str, updated_at: str) -> str | None:
+    """When the claim was finalized (closed with a final disposition), or None while it is open.
+
+    The remittance date stands for the payment date of the targets: this system stops at the
+    decision; the plan's payment run is outside it (docs/api.md)."""
+    return updated_at if status == "CLOSED" and disposition in FINAL_DISPOSITIONS else None
+
+
+def _visible_claim(services: Services, caller: Caller, claim_id: str) -> StoredClaim:
+    stored = services.store.get_claim(claim_id)
+    if stored is None or not caller.may_see(stored.output.get("elements", {}).get("billing_provider_npi")):
+        raise NotFound(f"no claim {claim_id}")
+    return stored
+
+
+def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) -> list[dict[str, Any]]:
+    """Each value read from a scan (a page on its provenance), with the crop of its box as a data URL."""
+    output = stored.output
+    located: list[tuple[int | None, str, dict[str, Any], Any]] = []
+    provenance = output.get("provenance", {})
+    for element, source in provenance.items():
+        if element != "lines" and isinstance(source, dict) and source.get("page"):
+            located.append((None, element, source, output.get("elements", {}).get(element)))
+    for line, sources in zip(output.get("lines", []), provenance.get("lines", [])):
+        for element, source in sources.items():
+            if source.get("page"):
+                located.append((line["line_number"], element, source, line.get(element)))
+    if not located:
+        return []
+    scan = _scan_bytes(services, stored) if with_crops else None
+    pages: dict[int, Image.Image | CropError] = {}  # each page is registered once per request
+    crops: dict[tuple, tuple[str | None, str | None]] = {}  # values read from the same box share its crop
+    values = []
+    for line, element, source, value in located:
+        entry = {"element": element, "line": line, "value": value, "raw": source.get("raw"),
+                 "confidence": source.get("confidence"), "page": source.get("page"), "box": source.get("box"),
+                 "corrected": bool(source.get("derived", "") and str(source.get("derived")).startswith("corrected"))}
+        invalid = (output.get("invalid", {}) if line is None else
+                   next((l.get("invalid", {}) for l in output["lines"] if l["line_number"] == line), {}))
+        if element in invalid:
+            entry["invalid"] = invalid[element]
+        if scan is not None:
+            entry["crop"], problem = _crop(services, scan, element, source, pages, crops)
+            if problem:
+                entry["crop_problem"] = problem
+        values.append(entry)
+    return values
+
+
+def scan_location(upload_key: str | None, default_bucket: str | None) -> dict[str, str] | None:
+    """Where the claim's original upload is: intake records `s3://bucket/key?versionId=...` (the very
+    version it read, store.records.upload_id); a plain key is in the uploads bucket."""
+    if not upload_key:
+        return None
+    if upload_key.startswith("s3://"):
+        # Written unquoted (store.records.upload_id): split by hand, the key may hold any character.
+        bucket, _, rest = upload_key.removeprefix("s3://").partition("/")
+        key, marker, version = rest.rpartition("?versionId=")
+        if not marker:
+            key = rest.rpartition("?etag=")[0] or rest
+        location = {"Bucket": bucket, "Key": key}
+        if marker:
+            location["VersionId"] = version
+        return location
+    return {"Bucket": default_bucket, "Key": upload_key} if default_bucket else None
+
+
+def _scan_bytes(services: Services, stored: StoredClaim) -> bytes | None:
+    location = scan_location(stored.upload_key, services.uploads_bucket)
+    if location is None:
+        return None
+    try:
+        return services.s3.get_object(**location)["Body"].read()
+    except ClientError:
+        return None
+
+
+def _crop(services: Services, scan: bytes, element: str, source: dict[str, Any],
+          pages: dict[int, Image.Image | CropError], crops: dict[tuple, tuple[str | None, str | None]]
+          ) -> tuple[str | None, str | None]:
+    box_name = source.get("box")
+    geometry = services.locate_box(element, box_name)
+    if geometry is None:
+        return None, f"no template geometry for {element} in box {box_name!r}"
+    number = int(source["page"])
+    if (number, geometry) not in crops:
+        crops[(number, geometry)] = _cut(services, scan, number, geometry, pages)
+    return crops[(number, geometry)]
+
+
+def _cut(services: Services, scan: bytes, number: int, geometry: BoxGeometry,
+         pages: dict[int, Image.Image | CropError]) -> tuple[str | None, str | None]:
+    if number not in pages:
+        try:
+            pages[number] = services.template_page(scan, number)
+        except CropError as problem:
+            pages[number] = problem
+    page = pages[number]
+    if isinstance(page, CropError):
+        return None, str(page)
+    try:
+        png = crop_png(page, number, geometry)
+    except CropError as problem:
+        return None, str(problem)
+    return "data:image/png;base64," + base64.b64encode(png).decode(), None
+
+
+def metrics(services: Services, caller: Caller) -> dict[str, Any]:
+    """Queue counts with their clocks, and the clean-claim payment targets (000; 004 IV.B.2)."""
+    caller.require_staff()
+    today = services.today()
+    queues = {}
+    for queue in ("RFI", "REVIEW"):
+        items = list(services.store.iter_queue(queue, QueueStatus.OPEN.value))
+        overdue = sum(1 for item in items if as_date(item.due) < today)
+        due_today = sum(1 for item in items if as_date(item.due) == today)
+        ages = sorted(_hours_between(item.opened_at, services.clock()) / 24 for item in items)
+        queues[queue] = {"open": len(items), "overdue": overdue, "due_today": due_today,
+                         "unassigned": sum(1 for item in items if not item.assigned_to),
+                         "oldest_days": round(ages[-1], 1) if ages else None}
+    clean = []
+    for header in services.store.iter_claim_headers():
+        if header["disposition"] in FINAL_DISPOSITIONS or header["disposition"] == "REVIEW":
+            paid = finalized_on(header["status"], header["disposition"], header["updated_at"])
+            clean.append(CleanClaim(plan=header["plan"], received=as_date(header["created_at"]),
+                                    paid=as_date(paid) if paid else None))
+    return {"as_of": today.isoformat(), "queues": queues, "payment_targets": payment_targets(clean, today)}
+
+
+# ---- actions (staff only) --------------------------------------------------------------------
+
+def _open_item(services: Services, caller: Caller, claim_id: str, item_id: str) -> tuple[StoredClaim, QueueItem]:
+    caller.require_staff()
+    stored = _visible_claim(services, caller, claim_id)
+    item = next((i for i in stored.queue_items if i.item_id == item_id), None)
+    if item is None:
+        raise NotFound(f"no queue item {item_id} on claim {claim_id}")
+    if item.status != QueueStatus.OPEN.value:
+        raise Conflict(f"queue item {item_id} is {item.status}, not OPEN")
+    return stored, item
+
+
+def assign(services: Services, caller: Caller, claim_id: str, item_id: str) -> dict[str, Any]:
+    _open_item(services, caller, claim_id, item_id)
+    return queue_item_view(services.store.assign_queue_item(claim_id, item_id, caller.user), services)
+
+
+def correct_value(services: Services, caller: Caller, claim_id: str, element: str, line: int | None,
+                  value: Any, note: str | None = None) -> dict[str, Any]:
+    caller.require_staff()
+    _visible_claim(services, caller, claim_id)
+    try:
+        services.store.correct_value(claim_id, element, line, value, caller.user, note)
+    except ValueError as problem:
+        raise BadRequest(str(problem)) from problem
+    return get_claim(services, caller, claim_id, crops=False)
+
+
+def extend_due(services: Services, caller: Caller, claim_id: str, item_id: str, due: date,
+               note: str | None = None) -> dict[str, Any]:
+    _, item = _open_item(services, caller, claim_id, item_id)
+    if due <= as_date(item.due):
+        raise BadRequest(f"the new due date {due.isoformat()} is not after the current one {as_date(item.due).isoformat()}")
+    # Due at the end of that day (UTC), like the response windows the flow opens.
+    end_of_day = datetime(due.year, due.month, due.day, 23, 59, 59, tzinfo=timezone.utc)
+    return queue_item_view(services.store.extend_queue_item(claim_id, item_id, end_of_day, caller.user, note), services)
+
+
+def answer(services: Services, caller: Caller, claim_id: str, item_id: str, corrections: list[dict[str, Any]],
+           documents: list[dict[str, str]], note: str | None = None) -> dict[str, Any]:
+    """Record the provider's answer (RFI) or the verification (REVIEW), then resume the flow.
+
+    Corrections are applied one by one (each audited with its old value); documents are stored in
+    S3 under documents/{claim}/; the item is closed as ANSWERED (only one staff member can) and the
+    flow gets {"action": "answered", ...} through SendTaskSuccess and checks the claim again.
+    """
+    _open_item(services, caller, claim_id, item_id)
+    stored_documents = [_store_document(services, claim_id, item_id, document) for document in documents]
+    applied = []
+    for correction in corrections:
+        try:
+            services.store.correct_value(claim_id, correction["element"], correction.get("line"),
+                                         correction["value"], caller.user, note)
+        except ValueError as problem:
+            raise BadRequest(f"{correction['element']}: {problem}") from problem
+        applied.append({k: correction.get(k) for k in ("element", "line", "value")})
+    resolution = {"action": "answered", "corrections": applied, "documents": stored_documents, "note": note}
+    return _close_and_resume(services, caller, claim_id, item_id, QueueStatus.ANSWERED.value, resolution)
+
+
+def reject(services: Services, caller: Caller, claim_id: str, item_id: str, reason: str) -> dict[str, Any]:
+    """Reject the claim from the queue: the flow gets {"action": "rejected", "reason": ...} and writes the letter."""
+    _open_item(services, caller, claim_id, item_id)
+    resolution = {"action": "rejected", "reason": reason}
+    return _close_and_resume(services, caller, claim_id, item_id, QueueStatus.CLOSED.value, resolution)
+
+
+def _close_and_resume(services: Services, caller: Caller, claim_id: str, item_id: str, status: str,
+                      resolution: dict[str, Any]) -> dict[str, Any]:
+    try:
+        item = services.store.close_queue_item(claim_id, item_id, caller.user, resolution, status=status,
+                                               note=resolution.get("note") or resolution.get("reason"))
+    except QueueItemNotOpen as problem:
+        raise Conflict(str(problem)) from problem
+    resumed = False
+    if item.task_token:
+        payload = {**resolution, "claim_id": claim_id, "item_id": item_id, "queue": item.queue, "actor": caller.user}
+        try:
+            services.sfn.send_task_success(taskToken=item.task_token, output=json.dumps(payload))
+            resumed = True
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            services.store.append_audit(claim_id, caller.user, "flow_not_resumed", code, {"item_id": item_id})
+            raise Conflict(f"the item is closed but the flow no longer waits for it ({code}): "
+                           "its response window has probably run out") from error
+    view = queue_item_view(item, services)
+    view["flow_resumed"] = resumed
+    return view
+
+
+def _store_document(services: Services, claim_id: str, item_id: str, document: dict[str, str]) -> dict[str, Any]:
+    name = SAFE_NAME.sub("_", document.get("name") or "document").strip("._") or "document"
+    try:
+        content = base64.b64decode(document["content_base64"], validate=True)
+    except (KeyError, binascii.Error) as problem:
+        raise BadRequest(f"document {name}: content_base64 is not base64") from problem
+    if len(content) > MAX_DOCUMENT_BYTES:
+        raise BadRequest(f"document {name} is over {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB")
+    if not services.uploads_bucket:
+        raise BadRequest("documents cannot be stored: no uploads bucket is configured")
+    key = f"{services.documents_prefix}{claim_id}/{item_id}/{name}"
+    services.s3.put_object(Bucket=services.uploads_bucket, Key=key, Body=content,
+                           ContentType=document.get("content_type") or "application/octet-stream")
+    return {"name": name, "s3_key": key, "bytes": len(content)}

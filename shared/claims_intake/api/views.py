@@ -1,0 +1,134 @@
+"""Response shapes of the staff API: they validate what the routes return and document it (OpenAPI).
+
+The claim itself keeps the open shape of `CheckResult.to_output()` (DHCS element keys, lines,
+provenance; docs/data-model.md); the fields the page relies on are typed here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Me(BaseModel):
+    user: str
+    groups: list[str]
+    staff: bool
+    provider_npi: str | None = None
+
+
+class Age(BaseModel):
+    hours: float = Field(description="since the item was opened")
+    days: int
+
+
+class DueIn(BaseModel):
+    hours: float = Field(description="until the due date; negative when overdue")
+    days: int
+    overdue: bool
+
+
+class CleanClaimClockView(BaseModel):
+    """000 Clean Claims: finalize within 30 business days of receipt."""
+
+    received: str
+    due: str
+    business_days: int
+    business_days_elapsed: int
+    business_days_left: int
+    overdue: bool
+    finalized: str | None = None
+
+
+class QueueItemView(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    claim_id: str
+    item_id: str
+    queue: str = Field(description="RFI or REVIEW")
+    status: str = Field(description="OPEN, ANSWERED, EXPIRED or CLOSED")
+    due: str
+    opened_at: str
+    plan: str | None = None
+    provider_npi: str | None = None
+    invoice_number: str | None = None
+    reason: str | None = None
+    assigned_to: str | None = None
+    closed_at: str | None = None
+    closed_by: str | None = None
+    resolution: dict[str, Any] = Field(default_factory=dict)
+    age: Age
+    due_in: DueIn
+    clean_claim_clock: CleanClaimClockView | None = None
+    flow_resumed: bool | None = Field(None, description="after answer/reject: the flow was resumed")
+
+
+class QueuePage(BaseModel):
+    items: list[QueueItemView]
+    next_token: str | None = Field(None, description="pass as next_token for the next page")
+
+
+class QueueCounts(BaseModel):
+    open: int
+    overdue: int
+    due_today: int
+    unassigned: int
+    oldest_days: float | None = None
+
+
+class TargetWindow(BaseModel):
+    days: int
+    target: str = Field(description="share of clean claims to pay within `days`, e.g. '0.9'")
+    paid_in_time: int
+    late: int
+    open: int = Field(description="unpaid and still inside the window")
+    at_risk: int = Field(description="open claims whose window closes within 5 days")
+    ratio: str | None = Field(None, description="paid_in_time / (paid_in_time + late); null before any window closed")
+    met: bool | None = None
+    still_reachable: bool | None = None
+
+
+class PlanTargets(BaseModel):
+    clean_claims: int
+    within_30_days: TargetWindow
+    within_90_days: TargetWindow
+    cite: str
+
+
+class Metrics(BaseModel):
+    as_of: str
+    queues: dict[str, QueueCounts]
+    payment_targets: dict[str, PlanTargets] = Field(description="by plan (kp, phc, khs): 000; 004 IV.B.2")
+
+
+class ScannedValue(BaseModel):
+    element: str
+    line: int | None = None
+    value: Any = None
+    raw: str | None = None
+    confidence: float | None = None
+    page: int | None = None
+    box: str | None = None
+    corrected: bool = False
+    invalid: str | None = Field(None, description="the text as read, when it does not parse")
+    crop: str | None = Field(None, description="PNG data URL of the box on the scan")
+    crop_problem: str | None = None
+
+
+class ClaimView(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    claim_id: str
+    plan: str
+    disposition: str
+    status: str
+    source_kind: str | None = None
+    elements: dict[str, Any]
+    lines: list[dict[str, Any]]
+    findings: list[dict[str, Any]] = Field(default_factory=list)
+    letters: list[dict[str, Any]] = Field(default_factory=list)
+    audit: list[dict[str, Any]] | None = Field(None, description="staff only: who changed what, when, old and new")
+    queue_items: list[QueueItemView] = Field(default_factory=list)
+    clean_claim_clock: CleanClaimClockView
+    values: list[ScannedValue] = Field(default_factory=list)

@@ -1,0 +1,142 @@
+"""The staff page and the /api routes on localhost: a WSGI app for `claims-intake serve` and tests.
+
+    from claims_intake.web.server import make_wsgi_app, serve_in_thread
+    app = make_wsgi_app(services)               # mount in any WSGI server, or:
+    server, url = serve_in_thread(services, port=8080)   # threaded, until server.shutdown()
+
+- `/` and `/static/...`: the page (claims_intake/web/static), exactly the files S3 serves in AWS.
+- `/config.json`: tells the page where the API is and that it signs in with the development token.
+- `/api/...`: turned into the API Gateway REST proxy event and passed to the SAME resolver the
+  Lambda function runs (claims_intake.api.resolver.app); the development token in
+  `Authorization: Bearer ...` becomes the authorizer claims API Gateway's Cognito authorizer would
+  put there (see claims_intake.api.auth.dev_claims). Nothing else is accepted as a token.
+
+Bind it to 127.0.0.1 only: the development token is not a secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+import threading
+import uuid
+from http import HTTPStatus
+from importlib import resources
+from socketserver import ThreadingMixIn
+from types import SimpleNamespace
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from ..api import resolver
+from ..api.auth import dev_claims, dev_staff_token
+
+STATIC = resources.files("claims_intake.web").joinpath("static")
+MAX_BODY = 12 * 1024 * 1024  # API Gateway's payload limit is 10 MB; a little slack for base64
+
+
+def api_event(environ: dict[str, Any]) -> dict[str, Any]:
+    """The API Gateway REST (v1) proxy event for a WSGI request, with dev-token authorizer claims."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    if length > MAX_BODY:
+        raise ValueError("request body too large")
+    body = environ["wsgi.input"].read(length) if length else b""
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
+    if environ.get("CONTENT_TYPE"):
+        headers["Content-Type"] = environ["CONTENT_TYPE"]
+    claims = dev_claims(headers.get("Authorization"))
+    path = environ.get("PATH_INFO", "/")
+    return {
+        "resource": path, "path": path, "httpMethod": environ["REQUEST_METHOD"],
+        "headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": None, "stageVariables": None,
+        "requestContext": {"requestId": str(uuid.uuid4()), "stage": "local", "path": path,
+                           "httpMethod": environ["REQUEST_METHOD"], "identity": {"sourceIp": environ.get("REMOTE_ADDR")},
+                           **({"authorizer": {"claims": claims}} if claims else {})},
+        "body": body.decode("utf-8") if body else None, "isBase64Encoded": False,
+    }
+
+
+def _lambda_context() -> SimpleNamespace:
+    return SimpleNamespace(function_name="claims-intake-api-local", memory_limit_in_mb=1024,
+                           invoked_function_arn="arn:aws:lambda:local:000000000000:function:api",
+                           aws_request_id=str(uuid.uuid4()), get_remaining_time_in_millis=lambda: 30000)
+
+
+def _respond(start_response, status: int, headers: dict[str, str], body: bytes) -> Iterable[bytes]:
+    reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+    start_response(f"{status} {reason}", [*headers.items(), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def make_wsgi_app(services=None, dev_token: str | None = None) -> Callable:
+    """The page and the API as one WSGI application (services: claims_intake.api.service.Services)."""
+    if services is not None:
+        resolver.use_services(services)
+    config = json.dumps({"apiRoot": "", "auth": "dev", "devToken": dev_token or dev_staff_token()}).encode()
+    # One request at a time through the resolver, as one warm Lambda instance takes one event at a
+    # time: the resolver keeps the current event and route on itself (the page asks in parallel).
+    one_at_a_time = threading.Lock()
+
+    def application(environ, start_response):
+        path = environ.get("PATH_INFO", "/")
+        if path.startswith("/api/") or path == "/api":
+            try:
+                event = api_event(environ)
+            except ValueError as problem:
+                return _respond(start_response, 413, {"Content-Type": "application/json"},
+                                json.dumps({"message": str(problem)}).encode())
+            with one_at_a_time:
+                result = resolver.app.resolve(event, _lambda_context())
+            body = result.get("body") or ""
+            raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+            headers = {k: v for k, v in (result.get("headers") or {}).items()}
+            for key, values in (result.get("multiValueHeaders") or {}).items():
+                headers.setdefault(key, ", ".join(values))
+            return _respond(start_response, int(result["statusCode"]), headers, raw)
+        if path == "/config.json":
+            return _respond(start_response, 200, {"Content-Type": "application/json", "Cache-Control": "no-store"}, config)
+        return _static(path, start_response)
+
+    return application
+
+
+def _static(path: str, start_response) -> Iterable[bytes]:
+    name = "index.html" if path in ("/", "/index.html") else path.removeprefix("/static/")
+    if path not in ("/", "/index.html") and not path.startswith("/static/") or ".." in name or name.startswith("/"):
+        return _respond(start_response, 404, {"Content-Type": "text/plain"}, b"not found")
+    target = STATIC.joinpath(name)
+    if not target.is_file():
+        return _respond(start_response, 404, {"Content-Type": "text/plain"}, b"not found")
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if content_type.startswith("text/") or content_type in ("application/javascript",):
+        content_type += "; charset=utf-8"
+    return _respond(start_response, 200, {"Content-Type": content_type, "Cache-Control": "no-cache"}, target.read_bytes())
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):  # request lines would carry claim ids; keep the console clean
+        pass
+
+
+def serve_in_thread(services=None, host: str = "127.0.0.1", port: int = 0,
+                    dev_token: str | None = None) -> tuple[WSGIServer, str]:
+    """Start the page and API on host:port (0: any free port) in a daemon thread; returns (server, base URL)."""
+    server = make_server(host, port, make_wsgi_app(services, dev_token),
+                         server_class=_ThreadingServer, handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="claims-intake-web", daemon=True)
+    thread.start()
+    return server, f"http://{host}:{server.server_port}"
+
+
+# `claims-intake serve --app claims_intake.web.server:app`: the page, config.json and the API, with the
+# resources found from the environment (CLAIMS_TABLE, UPLOADS_BUCKET, AWS_ENDPOINT_URL) on first request.
+app = make_wsgi_app()
