@@ -145,6 +145,34 @@ def thread_comparison(files: list[dict], repeat: int) -> dict:
     return timings
 
 
+def whole_page_comparison(item: dict, repeat: int) -> dict:
+    """CPU seconds of Tesseract on a whole page (--psm 3, the usual way) as scanned and after red
+    drop-out, against this reader's box frames: why the reader OCRs boxes, not pages."""
+    import pytesseract
+
+    from claims_intake.ocr import recognize
+    from claims_intake.ocr.register import register
+
+    page = scans.degrade(scans.render_pages(item["sample"])[0], "office", seed=1)
+    dropped, color = recognize.drop_out_source(page)
+    slots = recognize.box_crops(recognize.PageWindow(dropped, register(page, page.width / 8.5)), color)
+
+    def child_cpu(run) -> float:
+        samples = []
+        for _ in range(repeat):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            run()
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            samples.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        return statistics.median(samples)
+
+    return {
+        "whole page, colour as scanned (psm 3)": child_cpu(lambda: pytesseract.image_to_string(page, config="--psm 3")),
+        "whole page, red channel (psm 3)": child_cpu(lambda: pytesseract.image_to_string(dropped, config="--psm 3")),
+        "filled boxes as frames (psm 7, this reader)": child_cpu(lambda: recognize.read_boxes(slots)),
+    }
+
+
 def fillable_seconds(repeat: int) -> float:
     data = scans.fill_form(scans.sample_claim(999).pages[0])
     return statistics.median(read_once({"data": data, "name": "fillable.pdf"})[0] for _ in range(max(repeat, 5)))
@@ -216,7 +244,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5000)
     parser.add_argument("--thread-pages", type=int, default=4, help="files for the OMP_THREAD_LIMIT comparison")
     parser.add_argument("--json", type=Path, help="write the figures here too")
+    parser.add_argument("--whole-page-only", action="store_true", help="only compare whole-page and box OCR time")
     args = parser.parse_args()
+    if args.whole_page_only:
+        os.environ["OMP_THREAD_LIMIT"] = "1"
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+        item = build_files(1, ["clean"], args.seed)[0]
+        for label, seconds in whole_page_comparison(item, args.repeat).items():
+            print(f"Tesseract CPU, {label}: {seconds:.2f} s")
+        return
 
     files = build_files(args.pages, args.profiles, args.seed)
     print(f"generated {len(files)} files", flush=True)

@@ -129,3 +129,16 @@ def test_authorization_number_digits_after_a_prefix():
 def test_confirmed_values_get_a_confidence_floor():
     nine = "123456789"
     assert parse.fix_npi(nine + npi_check_digit(nine)).floor == parse.CONFIRMED
+
+
+def test_hcpcs_letter_misread_as_digit_resolved_by_the_catalog():
+    assert parse.fix_hcpcs("11019").text == "T1019"
+    assert parse.fix_hcpcs("I2038").text == "T2038"
+
+
+def test_text_and_identifier_cleanup():
+    assert parse.fix_text("WASHINGTON, MEi, W").text == "WASHINGTON, MEI, W"
+    assert parse.fix_text("Maria Lopez").text == "Maria Lopez"
+    assert parse.fix_text("NORTH COAST HOUSING SERVICES /").text == "NORTH COAST HOUSING SERVICES"
+    assert parse.fix_identifier("INV-2026-501 11").text == "INV-2026-50111"
+    assert parse.fix_hcpcs("Gg008").text == "G9008"

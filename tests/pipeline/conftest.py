@@ -1,6 +1,8 @@
 import pytest
 from moto import mock_aws
 
+from claims_intake.store.moto_speedup import speed_up_moto_transactions
+
 from .stack import ROOT, build_stack, load_handler
 
 
@@ -28,3 +30,6 @@ def reference_loaded(stack, reference_app):
     responses = stack.poll("reference", reference_app.lambda_handler)
     assert all(not r["batchItemFailures"] for r in responses)
     return stack
+
+
+speed_up_moto_transactions()  # moto copies whole tables per transaction item (see the module)

@@ -2,6 +2,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from claims_intake.store.moto_speedup import speed_up_moto_transactions
+
 from claims_intake.store import ClaimStore, Tables, create_tables
 
 
@@ -16,3 +18,6 @@ def dynamodb():
 @pytest.fixture
 def store(dynamodb):
     return ClaimStore(Tables(), client=dynamodb)
+
+
+speed_up_moto_transactions()  # moto copies whole tables per transaction item (see the module)

@@ -226,3 +226,24 @@ def test_list_claims_of_a_provider(store):
     claims, token = store.list_claims("1234567893")
     assert {c["claim_id"] for c in claims} == {"C-1", "C-2"} and token is None
     assert store.list_claims("9999999999")[0] == []
+
+
+def test_a_failed_status_change_rolls_back_every_update(store, dynamodb):
+    """Updates mutate items in place: the rollback (moto's, sped up in conftest) must restore them all."""
+    store.save_checked_claim(checked_claim(disposition=ClaimDisposition.RFI), upload_key="u")
+    store.save_checked_claim(checked_claim("C-2", invoice="INV-2"), upload_key="u")
+    original = dynamodb.transact_write_items
+
+    def fail_on_audit(**kwargs):
+        kwargs["TransactItems"][-1]["Put"]["ConditionExpression"] = "attribute_exists(pk)"
+        return original(**kwargs)
+
+    dynamodb.transact_write_items = fail_on_audit
+    with pytest.raises(ConcurrentUpdate):
+        store.set_status("C-1", "REJECTED", actor="flow", disposition="REJECTED")  # header + 2 line updates
+    dynamodb.transact_write_items = original
+    stored = store.get_claim("C-1")
+    assert (stored.status, stored.disposition, stored.version) == ("CHECKED", ClaimDisposition.RFI, 1)
+    line = dynamodb.get_item(TableName="ClaimsTable", Key={"pk": {"S": "CLAIM#C-1"}, "sk": {"S": "LINE#0001"}})["Item"]
+    assert line["history_member"] == {"S": "91234567A"}
+    assert store.get_claim("C-2").status == "CHECKED"

@@ -73,7 +73,7 @@ def page_claim(file: str, page: FormPage) -> Claim:
     text = page.text
 
     put(claim, "member_cin", parse.fix_cin(text("insurance_id")), "1a", ("insurance_id",))
-    name = parse.split_person_name(text("pt_name"))
+    name = parse.split_person_name(parse.fix_text(text("pt_name")).text)
     if name:
         put(claim, "member_last_name", parse.fix_text(name[0]), "2", ("pt_name",))
         put(claim, "member_first_name", parse.fix_text(name[1]), "2", ("pt_name",))
@@ -98,13 +98,13 @@ def page_claim(file: str, page: FormPage) -> Claim:
     put(claim, "billing_provider_tin", parse.fix_tin(text("tax_id")), "25", ("tax_id",))
     if text("ssn"):
         claim.extras["billing_provider_tin_type"] = text("ssn")  # SSN or EIN mark of box 25
-    put(claim, "medical_record_number", parse.fix_text(text("pt_account")), "26", ("pt_account",))
-    put(claim, "invoice_number", parse.fix_text(text("pt_account")), "26", ("pt_account",))
+    put(claim, "medical_record_number", parse.fix_identifier(text("pt_account")), "26", ("pt_account",))
+    put(claim, "invoice_number", parse.fix_identifier(text("pt_account")), "26", ("pt_account",))
     if text("t_charge"):
         put(claim, "invoice_amount", parse.fix_money(text("t_charge")), "28", ("t_charge",))
     put(claim, "invoice_date", parse.fix_date(text("physician_date")) if text("physician_date") else Fixed(""),
         "31", ("physician_date",))
-    put(claim, "control_number", parse.fix_text(text("original_ref")), "22", ("original_ref",))
+    put(claim, "control_number", parse.fix_identifier(text("original_ref")), "22", ("original_ref",))
     put(claim, "authorization_number", parse.fix_authorization(text("prior_auth")), "23", ("prior_auth",))
     _billing_provider(claim, page, put)
 
@@ -121,7 +121,7 @@ def _billing_provider(claim: Claim, page: FormPage, put) -> None:
     text = page.text
     put(claim, "billing_provider_npi", parse.fix_npi(text("pin")), "33a", ("pin",))
     put(claim, "billing_provider_name", parse.fix_text(text("doc_name")), "33", ("doc_name",))
-    person = parse.split_person_name(text("doc_name"))
+    person = parse.split_person_name(parse.fix_text(text("doc_name")).text)
     if person:  # an individual billing provider writes 'LAST, FIRST'
         put(claim, "billing_provider_last_name", parse.fix_text(person[0]), "33", ("doc_name",))
         put(claim, "billing_provider_first_name", parse.fix_text(person[1]), "33", ("doc_name",))

@@ -124,6 +124,11 @@ def known_modifiers() -> frozenset[str]:
     return frozenset(m for c in dhcs_catalog().combinations for m in c.modifiers)
 
 
+# HCPCS Level II codes start with one of these letters (no I, N, O, W, X, Y, Z).
+HCPCS_LETTERS = frozenset("ABCDEGHJKLMPQRSTUV")
+HCPCS_LETTER = {**AS_LETTER, "1": "T", "7": "T", "I": "T", "0": "G", "9": "G"}
+
+
 def _code_chars(text: str) -> str:
     """Letters and digits of a code, upper case; '$' is how OCR often reads an S."""
     return re.sub(r"[^0-9A-Za-z]", "", text.replace("$", "S")).upper()
@@ -139,13 +144,19 @@ def fix_hcpcs(text: str) -> Fixed:
             return Fixed(fits.pop(), CORRECTED * 0.9, "extra character dropped: the one DHCS catalog code that fits")
     if len(cleaned) != 5:
         return Fixed(cleaned, INVALID)
-    if cleaned.isdigit() and cleaned not in _catalog_codes() and cleaned[0] not in AS_LETTER:
-        return Fixed(cleaned, 1.0)  # a CPT code: five digits
-    fixed = AS_LETTER.get(cleaned[0], cleaned[0]) + cleaned[1:].translate(AS_DIGIT)
+    fixed = HCPCS_LETTER.get(cleaned[0], cleaned[0]) + cleaned[1:].translate(AS_DIGIT)
     if fixed not in _catalog_codes():
+        # The four digits read well and the letter did not: the one catalog code with those digits.
         near = [code for code in _catalog_codes() if code[1:] == fixed[1:]]
-        if len(near) == 1 and not is_valid_hcpcs(fixed):
+        # ... or the letter read well and one digit did not (G6008 for G9008): the one code that fits.
+        one_digit = [code for code in _catalog_codes()
+                     if code[0] == fixed[0] and sum(a != b for a, b in zip(code[1:], fixed[1:])) == 1]
+        if len(near) == 1 and (not fixed[0].isalpha() or fixed[0] not in HCPCS_LETTERS or cleaned[0].isdigit()):
             fixed = near[0]
+        elif cleaned.isdigit():
+            return Fixed(cleaned, 1.0)  # a CPT code: five digits
+        elif not near and len(one_digit) == 1:
+            return Fixed(one_digit[0], CORRECTED * 0.9, "one digit corrected to the DHCS catalog code that fits")
     factor = CORRECTED if fixed != cleaned else 1.0
     if not is_valid_hcpcs(fixed):
         factor = INVALID
@@ -239,8 +250,18 @@ def fix_state(text: str) -> Fixed:
 
 
 def fix_text(text: str) -> Fixed:
-    """Free text (names, streets): single spaces, no stray specks read as punctuation at the ends."""
-    return Fixed(" ".join(text.split()).strip(" ,.;:_-'`\"~|"))
+    """Free text (names, streets): single spaces, no stray specks read as punctuation at the ends;
+    a text written in capitals keeps capitals (an 'i' read in 'MEI' is an I)."""
+    cleaned = " ".join(text.split()).strip(" ,.;:_-'`\"~|/\\")
+    letters = [ch for ch in cleaned if ch.isalpha()]
+    if letters and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters):
+        cleaned = cleaned.upper()
+    return Fixed(cleaned)
+
+
+def fix_identifier(text: str) -> Fixed:
+    """An account or reference number (box 26, 22): no spaces inside ('INV-2026-501 11')."""
+    return Fixed(re.sub(r"\s+", "", fix_text(text).text))
 
 
 def date_from_cells(month: str, day: str, year: str, *, birth: bool = False) -> Fixed:

@@ -29,7 +29,7 @@ from ..limits import Limits
 from ..model import ExtractError, ExtractResult, SourceInfo
 from .pages import PageImage, check_pdf_content, image_pages, pdf_pages, pdf_reader
 from .recognize import Slot, page_slots, read_pages, thread_limit_env
-from .register import register
+from .register import register as register_page  # keeps `ocr.register` the module
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError
     if page.image is None:
         return ExtractError(code="page_unreadable", page=number, message=f"page {number}: {page.problem}. Scan it again.")
     try:
-        registration = register(page.image, page.dpi)
+        registration = register_page(page.image, page.dpi)
         if registration is None:
             return ExtractError(code="blank_page", page=number, message=f"page {number} is blank.")
         if registration.score < settings["min_form_score"] or registration.coverage < settings["min_form_coverage"]:

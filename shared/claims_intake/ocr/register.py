@@ -22,6 +22,7 @@ from ..cms1500.template import render_blank_form
 
 COARSE_DPI = 100
 SKEW_SAMPLE = 60000
+MAX_ANISOTROPY = 0.015  # |horizontal - vertical scale| a scan may have
 INK_LEVEL = 70  # darkness (0-255) above which a pixel counts as ink for registration
 CONFIDENT_SCORE = 0.6  # a fit this good is the form the right way up (upside down it scores < 0.45)
 
@@ -133,7 +134,10 @@ def _register_ink(ink: np.ndarray, scales: np.ndarray) -> tuple[np.ndarray, floa
     row_profile, col_profile, row_origin, col_origin = _profiles(ys, xs, angle, ink.shape)
     template_rows, template_cols = template_profiles(COARSE_DPI)
     sy, oy, score_y = _fit_axis(row_profile, template_rows, scales)
-    sx, ox, score_x = _fit_axis(col_profile, template_cols, scales)
+    # The form's columns are fewer and less distinct than its rows: search the horizontal scale
+    # only near the vertical one (scanners and faxes stretch the axes alike within ~1.5%).
+    near = np.arange(sy - MAX_ANISOTROPY, sy + MAX_ANISOTROPY + 1e-9, 0.0005)
+    sx, ox, score_x = _fit_axis_scales(col_profile, template_cols, near)
     # deskewed (c, r) = (sx * xt + ox + col_origin, sy * yt + oy + row_origin); page = R(angle) @ deskewed
     t = np.radians(angle)
     rotation = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])

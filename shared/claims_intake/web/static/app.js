@@ -484,8 +484,9 @@ async function start() {
   }
   $("#filters").addEventListener("submit", (event) => { event.preventDefault(); loadQueue(); });
   $("#more").addEventListener("click", () => loadQueue(true));
-  await Promise.all([loadQueue(), loadMetrics()]);
+  await loadQueue();  // the work first; the metrics (a scan of the claims) follow
   document.body.dataset.ready = "true";
+  await loadMetrics();
 }
 
 start().catch((error) => {
