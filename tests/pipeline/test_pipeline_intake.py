@@ -131,3 +131,22 @@ def test_a_spreadsheet_without_claims_is_quarantined_with_the_reason(reference_l
     assert upload.status == "QUARANTINED" and upload.error_code == "no_rows"
     assert "no claim could be read" in upload.error_message
     assert stack.notices()[0]["MessageAttributes"]["code"]["Value"] == "no_rows"
+
+
+def test_a_claim_too_large_for_one_transaction_is_reported_and_the_rest_stored(reference_loaded, intake_app):
+    from claims_intake.testdata.invoices import invoice_bytes
+    from tests.check.builders import claim, line
+
+    stack = reference_loaded
+    days = [f"2026-{month:02d}-{day:02d}" for month in (7, 8, 9, 10) for day in range(1, 29)][:99]
+    huge = claim(*[line("T2033", "U6", start=day, cost="204.00") for day in days], member="90000009J",
+                 provider=PROVIDER, invoice="SCCN-BIG-1")
+    small = claim(line("G9008", "U1", cost="400.00"), invoice="SCCN-SMALL-1")
+    stack.upload(f"uploads/{PROVIDER}/big.csv", invoice_bytes([huge, small], "dhcs_template", "csv"))
+    assert stack.poll("intake", intake_app.lambda_handler) == [{"batchItemFailures": []}]
+    upload = stack.store.list_uploads(provider=PROVIDER)[0][0]
+    assert upload.status == "PROCESSED" and len(upload.claim_ids) == 1
+    assert [e["code"] for e in upload.errors if e.get("code") == "claim_too_large"] == ["claim_too_large"]
+    notice = stack.notices()[0]
+    assert notice["MessageAttributes"]["code"]["Value"] == "claim_too_large"
+    assert "SCCN-BIG-1" in notice["Message"] and "98 lines" in notice["Message"]

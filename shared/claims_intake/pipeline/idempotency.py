@@ -8,6 +8,7 @@ Step Functions executions are named after them.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import (
@@ -29,11 +30,11 @@ class IdempotentIntake:
         self.config = IdempotencyConfig(event_key_jmespath=KEY, raise_on_no_idempotency_key=True,
                                         expires_after_seconds=expires_after_seconds)
         persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client)
-        self._executed = False
+        self._calls = threading.local()  # one Intake may serve several poller threads (local stack)
 
         @idempotent_function(data_keyword_argument="upload", persistence_store=persistence, config=self.config)
         def process_upload(upload: dict[str, Any]) -> dict[str, Any]:
-            self._executed = True
+            self._calls.executed = True
             return self.intake.process(S3Object(**upload)).to_dict()
 
         self._process = process_upload
@@ -44,6 +45,6 @@ class IdempotentIntake:
 
     def process(self, obj: S3Object) -> tuple[IntakeOutcome, bool]:
         """The outcome, and whether this call did the work (False: an earlier delivery did)."""
-        self._executed = False
+        self._calls.executed = False
         outcome = IntakeOutcome.from_dict(self._process(upload=obj.to_dict()))
-        return outcome, self._executed
+        return outcome, self._calls.executed

@@ -109,7 +109,6 @@ class Intake:
     # ---- one upload ----------------------------------------------------------------------------
 
     def process(self, obj: S3Object) -> IntakeOutcome:
-        self._version_read = None
         place = upload_place(obj.key)
         upload = self.store.put_upload(Upload(
             upload_id=obj.upload_id, ref=obj.ref, bucket=obj.bucket, key=obj.key, version_id=obj.version_id,
@@ -117,17 +116,20 @@ class Intake:
         outcome = IntakeOutcome(upload_id=obj.upload_id, ref=obj.ref, status=UploadStatus.RECEIVED.value,
                                 provider=place.provider)
         logger.info("upload received", extra={"upload_ref": obj.ref, "provider": place.provider, "size": obj.size})
+        version_read = None
         try:
-            data, version_id = self._read(obj)
-            if version_id and version_id != "null" and not upload.version_id:
-                upload = upload.model_copy(update={"version_id": version_id})  # the notification did not say
+            response = self._open(obj)
+            version_read = response.get("VersionId")
+            if version_read and version_read != "null" and not upload.version_id:
+                upload = upload.model_copy(update={"version_id": version_read})  # the notification did not say
+            data = self._read(obj, response)
             started = time.perf_counter()
             result = self.extract(data, obj.filename, self.limits)
             outcome.extract_seconds = round(time.perf_counter() - started, 3)
             if not result.claims:
                 raise IntakeError(_no_claims_code(result), _no_claims_message(obj.filename, result))
         except IntakeError as problem:
-            return self._quarantine(obj, upload, outcome, problem)
+            return self._quarantine(obj, upload, outcome, problem, version_read)
         except Exception as error:
             self._mark_failed(obj, upload, error)
             raise
@@ -143,19 +145,20 @@ class Intake:
             "error_message": "processing failed; the upload will be retried"}))
         logger.error("upload failed", extra={"upload_ref": obj.ref, "error_type": type(error).__name__})
 
-    def _read(self, obj: S3Object) -> tuple[bytes, str | None]:
-        """The object's bytes and the version read; over the size limit, IntakeError without reading it."""
+    def _open(self, obj: S3Object) -> dict[str, Any]:
         request = {"Bucket": obj.bucket, "Key": obj.key}
         if obj.version_id and obj.version_id != "null":
             request["VersionId"] = obj.version_id
-        response = self.s3.get_object(**request)
-        self._version_read = response.get("VersionId")
+        return self.s3.get_object(**request)
+
+    def _read(self, obj: S3Object, response: dict[str, Any]) -> bytes:
+        """The object's bytes; over the size limit, IntakeError without reading them."""
         size = response.get("ContentLength", 0)
         if size > self.limits.max_file_bytes:
             response["Body"].close()
             raise IntakeError("file_too_large", f"{obj.filename}: {size / 1048576:.1f} MiB is over the "
                               f"{self.limits.max_file_bytes / 1048576:.0f} MiB limit. Split the upload into smaller files.")
-        return response["Body"].read(), self._version_read
+        return response["Body"].read()
 
     def _store_claims(self, obj: S3Object, upload: Upload, outcome: IntakeOutcome,
                       result: ExtractResult) -> IntakeOutcome:
@@ -174,6 +177,10 @@ class Intake:
                 stored.append(claim_result)
             except ClaimTooLarge as problem:
                 errors.append({"code": "claim_too_large", "message": str(problem)})
+                self._notify(obj, upload.provider, "claim_too_large",
+                             f"invoice {claim_result.claim.invoice_number or '(no number)'} has "
+                             f"{len(claim_result.claim.lines)} service lines, more than one claim can hold; "
+                             "send it again split into invoices of at most 98 lines. The other claims of the file were received.")
         for claim_result in stored:
             outcome.claims.append(ClaimOutcome(
                 claim_id=claim_result.claim.claim_id, plan=claim_result.plan,
@@ -224,12 +231,17 @@ class Intake:
 
     # ---- unreadable files ----------------------------------------------------------------------
 
-    def _quarantine(self, obj: S3Object, upload: Upload, outcome: IntakeOutcome, problem: IntakeError) -> IntakeOutcome:
+    def _notify(self, obj: S3Object, provider: str | None, code: str, message: str) -> None:
+        if self.notice_topic_arn and self.sns is not None:
+            self.sns.publish(TopicArn=self.notice_topic_arn, **unreadable_file_notice(obj, provider, code, message))
+
+    def _quarantine(self, obj: S3Object, upload: Upload, outcome: IntakeOutcome, problem: IntakeError,
+                    version_read: str | None) -> IntakeOutcome:
         """Move the file to quarantine/ (the original version stays in the bucket's history), record why,
         and tell the provider what to fix."""
         target = quarantine_key(obj)
         source = {"Bucket": obj.bucket, "Key": obj.key}
-        version = upload.version_id or self._version_read
+        version = upload.version_id or version_read
         if version and version != "null":
             source["VersionId"] = version  # exactly the version read: a newer upload of the key is untouched
         self.s3.copy_object(Bucket=obj.bucket, Key=target, CopySource=source, MetadataDirective="REPLACE",
@@ -239,9 +251,7 @@ class Intake:
         self.store.put_upload(upload.model_copy(update={
             "status": UploadStatus.QUARANTINED, "error_code": problem.code, "error_message": problem.message,
             "quarantine_key": target}))
-        if self.notice_topic_arn and self.sns is not None:
-            self.sns.publish(TopicArn=self.notice_topic_arn,
-                             **unreadable_file_notice(obj, upload.provider, problem.code, problem.message))
+        self._notify(obj, upload.provider, problem.code, problem.message)
         outcome.status = UploadStatus.QUARANTINED.value
         outcome.error_code = problem.code
         outcome.quarantine_key = target

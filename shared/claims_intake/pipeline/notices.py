@@ -10,8 +10,10 @@ from .objects import S3Object
 def unreadable_file_notice(obj: S3Object, provider: str | None, code: str, message: str) -> dict:
     """The SNS publish request for a file that could not be read (the provider's own file name only)."""
     folder = f"uploads/{provider}/" if provider else "your uploads folder"
+    opening = ("We could not read the file" if code != "claim_too_large"
+               else "We could not receive one claim of the file")
     text = (
-        f"We could not read the file {obj.filename} you uploaded.\n\n"
+        f"{opening} {obj.filename} you uploaded.\n\n"
         f"Reason: {message}\n\n"
         f"What to do: correct the file and upload it again to {folder}. The original is kept "
         f"(reference {obj.ref}); nothing else you sent is affected."
@@ -20,7 +22,8 @@ def unreadable_file_notice(obj: S3Object, provider: str | None, code: str, messa
         "Subject": "Claims intake: a file could not be read",
         "Message": text,
         "MessageAttributes": {
-            "kind": {"DataType": "String", "StringValue": "unreadable_file"},
+            "kind": {"DataType": "String", "StringValue": "unreadable_file" if code != "claim_too_large"
+                     else "claim_not_received"},
             "code": {"DataType": "String", "StringValue": code},
             "provider": {"DataType": "String", "StringValue": provider or "unknown"},
         },

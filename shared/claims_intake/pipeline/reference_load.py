@@ -75,19 +75,24 @@ class ReferenceLoader:
         return cls(ClaimStore(), boto3.client("s3"), boto3.client("sns"), os.environ.get("NOTICE_TOPIC_ARN"))
 
     def load(self, obj: S3Object) -> ReferenceOutcome:
-        self._version_read = None
         kind = reference_kind(obj.filename)
         upload = self.store.put_upload(Upload(upload_id=obj.upload_id, ref=obj.ref, bucket=obj.bucket, key=obj.key,
                                               version_id=obj.version_id, etag=obj.etag, size=obj.size,
                                               kind=f"reference:{kind}" if kind else "reference"))
         outcome = ReferenceOutcome(upload_id=obj.upload_id, ref=obj.ref, status=UploadStatus.RECEIVED.value, kind=kind)
+        request = {"Bucket": obj.bucket, "Key": obj.key}
+        if obj.version_id and obj.version_id != "null":
+            request["VersionId"] = obj.version_id
+        response = self.s3.get_object(**request)
+        version_read = response.get("VersionId")
         try:
             if kind is None:
                 raise ReferenceDataError(f"{obj.filename}: not a reference file name; use one of "
                                          + ", ".join(f"{k}.csv" for k in PARSERS))
-            records = self._parse(obj, kind)
+            records = self._parse(obj, kind, response)
         except ReferenceDataError as problem:
-            return self._reject(obj, upload, outcome, "invalid_reference_file", str(problem))
+            response["Body"].close()
+            return self._reject(obj, upload, outcome, "invalid_reference_file", str(problem), version_read)
         if kind == "history":
             outcome.written = self.writer.load_history(records)
         else:
@@ -99,12 +104,7 @@ class ReferenceLoader:
                                                "removed": outcome.removed})
         return outcome
 
-    def _parse(self, obj: S3Object, kind: str) -> list[Any]:
-        request = {"Bucket": obj.bucket, "Key": obj.key}
-        if obj.version_id and obj.version_id != "null":
-            request["VersionId"] = obj.version_id
-        body = self.s3.get_object(**request)
-        self._version_read = body.get("VersionId")
+    def _parse(self, obj: S3Object, kind: str, body: dict[str, Any]) -> list[Any]:
         if body.get("ContentLength", 0) > MAX_REFERENCE_BYTES:
             raise ReferenceDataError(f"{obj.filename}: over the {MAX_REFERENCE_BYTES // 1048576} MiB limit; split it")
         try:
@@ -124,10 +124,11 @@ class ReferenceLoader:
             raise ReferenceDataError(f"{obj.filename}: no rows (a header row and one row per record are expected)")
         return records
 
-    def _reject(self, obj: S3Object, upload: Upload, outcome: ReferenceOutcome, code: str, message: str) -> ReferenceOutcome:
+    def _reject(self, obj: S3Object, upload: Upload, outcome: ReferenceOutcome, code: str, message: str,
+                version_read: str | None) -> ReferenceOutcome:
         target = quarantine_key(obj).replace("quarantine/unknown/", "quarantine/reference/", 1)
         source = {"Bucket": obj.bucket, "Key": obj.key}
-        version = obj.version_id or self._version_read
+        version = obj.version_id or version_read
         if version and version != "null":
             source["VersionId"] = version  # exactly the version read: a newer file at the key is untouched
         self.s3.copy_object(Bucket=obj.bucket, Key=target, CopySource=source, MetadataDirective="REPLACE",
