@@ -4,10 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
+# checkov (CloudFormation security checks, tests/security) pins boto3 and packaging exactly, against
+# aws-sam-cli's and pytest's pins: it gets a virtualenv of its own, found by the tests.
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
 .PHONY: setup system-deps demo test lint bench clean
 
-setup: system-deps $(STAMP)
+setup: system-deps $(STAMP) $(CHECKOV)
 
 # Debian/Ubuntu packages the project needs at run time: Tesseract OCR (English); and for the tests,
 # Chromium, which Playwright drives headless for the staff page (never `playwright install`).
@@ -38,5 +42,9 @@ lint: setup
 bench: setup
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
+$(CHECKOV):   # the requirement is pyproject.toml's `security` extra
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q 'checkov>=3.2,<4'
+
 clean:
-	rm -rf $(VENV) .aws-sam out .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam out .pytest_cache

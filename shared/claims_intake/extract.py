@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .filetypes import EXTENSION_KINDS, SCAN_KINDS, SPREADSHEET_KINDS, detect_kind, extension
+from .filetypes import EXTENSION_KINDS, SCAN_KINDS, SPREADSHEET_KINDS, detect_kind, extension, extension_matches
 from .limits import Limits, default_limits
 from .model import ExtractResult
 
@@ -70,7 +70,20 @@ def check_upload(data: bytes, filename: str, limits: Limits) -> str:
         )
     if kind not in SPREADSHEET_KINDS | SCAN_KINDS:
         raise IntakeError("unsupported_type", f"{filename}: {kind} files are not accepted.")
+    if not extension_matches(filename, kind):
+        # A file that says one thing and is another is how polyglots and mislabelled exports arrive;
+        # reading it as its content would surprise the provider and whoever opens it after us.
+        raise IntakeError(
+            "wrong_extension",
+            f"{filename}: the name says .{extension(filename)} but the file is {KIND_NAMES[kind]}. "
+            f"Save it again with the right type (.{kind}) and upload it again.",
+        )
     return kind
+
+
+KIND_NAMES = {"xlsx": "an Excel workbook (.xlsx)", "xlsm": "a macro-enabled Excel workbook (.xlsm)",
+              "xls": "an Excel 97-2003 workbook (.xls)", "csv": "text (CSV)", "pdf": "a PDF",
+              "tiff": "a TIFF image", "png": "a PNG image", "jpeg": "a JPEG image"}
 
 
 def _too_large(filename: str, size: int, limits: Limits) -> IntakeError:

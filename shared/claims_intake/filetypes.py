@@ -44,6 +44,8 @@ def _office_zip_kind(data: bytes) -> str | None:
 
 
 def _looks_like_text(sample: bytes) -> bool:
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark (Excel "Unicode Text")
+        return _printable(sample[: len(sample) & ~1].decode("utf-16", errors="replace"))
     if not sample or b"\x00" in sample:
         return False
     for encoding in ("utf-8-sig", "cp1252"):
@@ -51,9 +53,13 @@ def _looks_like_text(sample: bytes) -> bool:
             text = sample.decode(encoding)
         except UnicodeDecodeError:
             continue
-        printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
-        return printable / len(text) > 0.97
+        return _printable(text)
     return False
+
+
+def _printable(text: str) -> bool:
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    return bool(text) and printable / len(text) > 0.97
 
 
 def extension(filename: str) -> str:
@@ -62,3 +68,14 @@ def extension(filename: str) -> str:
 
 EXTENSION_KINDS = {"xlsx": "xlsx", "xlsm": "xlsm", "xls": "xls", "csv": "csv", "txt": "csv", "pdf": "pdf",
                    "tif": "tiff", "tiff": "tiff", "png": "png", "jpg": "jpeg", "jpeg": "jpeg"}
+
+# Extensions that may carry each kind: an .xlsx holding a macro project is still a workbook
+# (Excel names it .xlsm, but the data is read the same way and macros never run), and a
+# password-protected .xlsx is an OLE2 file like an .xls (the reader then says it is encrypted).
+_COMPATIBLE = {"xlsx": {"xlsx", "xlsm"}, "xlsm": {"xlsx", "xlsm"}, "xls": {"xls", "xlsx", "xlsm"}}
+
+
+def extension_matches(filename: str, kind: str) -> bool:
+    """False when the name claims another kind we read than the content is; unknown names pass."""
+    claimed = EXTENSION_KINDS.get(extension(filename))
+    return claimed is None or claimed in _COMPATIBLE.get(kind, {kind})

@@ -19,7 +19,7 @@ from ..check import check_extract
 from ..extract import IntakeError, extract_file
 from ..model import Claim, ExtractError, ExtractResult, SourceInfo
 from ..reference import InMemoryHistory, ReferenceDataError, load_history_csv, load_reference_dir
-from .extract_cmd import EXIT_UNREADABLE, report_unreadable
+from .extract_cmd import EXIT_UNREADABLE, report_no_claims, report_unreadable
 from .output import add_format_option, print_json, print_table
 
 
@@ -46,6 +46,8 @@ def run(args) -> int:
     except (ReferenceDataError, OSError, ValueError) as problem:
         print(f"claims-intake check: {problem}", file=sys.stderr)
         return EXIT_UNREADABLE
+    if not extracted.claims:
+        return report_no_claims(args.file, extracted, args.format)
     results = check_extract(extracted, args.plan, reference, history, received=args.received)
     if args.format == "json":
         print_json({

@@ -23,6 +23,8 @@ def run(args) -> int:
         result = extract_file(args.file)
     except IntakeError as error:
         return report_unreadable(args.file, error, args.format)
+    if not result.claims:
+        return report_no_claims(args.file, result, args.format)
     if args.format == "json":
         print_json(result.to_output())
     else:
@@ -35,6 +37,18 @@ def report_unreadable(path: str, error: IntakeError, output_format: str) -> int:
         print_json({"source": {"file": path}, "claims": [], "errors": [error.to_output()]})
     else:
         print(f"error: {error.message}", file=sys.stderr)
+    return EXIT_UNREADABLE
+
+
+def report_no_claims(path: str, result: ExtractResult, output_format: str) -> int:
+    """A file that opened but gave no claim (not a CMS-1500, a blank form...): an error, not an empty success."""
+    if output_format == "json":
+        output = result.to_output()
+        output["errors"] = output["errors"] or [{"code": "no_claims", "message": "no claim could be read from the file"}]
+        print_json(output)
+    else:
+        reasons = "; ".join(error.message for error in result.errors[:3]) or "no claim could be read from the file"
+        print(f"error: {path}: {reasons}", file=sys.stderr)
     return EXIT_UNREADABLE
 
 

@@ -345,9 +345,14 @@ def claims_from_pages(file: str, pages: list[FormPage], *, source_kind: str, cla
     for page in pages:
         if not page.has_data():
             errors.append(ExtractError(code="no_data", page=page.page,
-                                       message=f"page {page.page}: the CMS-1500 has no data filled in."))
+                                       message=f"page {page.page}: the CMS-1500 has no data filled in. Fill in the claim and send it again."))
             continue
         claim = page_claim(file, page)
+        if not claim.lines and not _has_values(claim):
+            # Specks or the form's own print read as text: nothing on the page parsed into an element.
+            errors.append(ExtractError(code="no_data", page=page.page,
+                                       message=f"page {page.page}: the CMS-1500 has no data filled in. Fill in the claim and send it again."))
+            continue
         claim.source_kind = source_kind
         if page.notes:
             claim.extras.setdefault("scan_notes", []).extend(f"page {page.page}: {n}" for n in page.notes)
@@ -361,3 +366,9 @@ def claims_from_pages(file: str, pages: list[FormPage], *, source_kind: str, cla
         derive_homeless_indicator(claim)
         mark_for_verification(claim, review_confidence)
     return claims, errors
+
+
+def _has_values(claim: Claim) -> bool:
+    """Any claim-level value besides an amount (a lone box-28 total of 0.00 is the form's print misread)."""
+    return any(value not in (None, "", []) and element(key).kind != "money"
+               for key, value in claim.to_output()["elements"].items())

@@ -127,16 +127,23 @@ class Intake:
             result = self.extract(data, obj.filename, self.limits)
             outcome.extract_seconds = round(time.perf_counter() - started, 3)
             if not result.claims:
-                raise IntakeError("no_claims", _no_claims_message(obj.filename, result))
+                raise IntakeError(_no_claims_code(result), _no_claims_message(obj.filename, result))
         except IntakeError as problem:
             return self._quarantine(obj, upload, outcome, problem, version_read)
         except Exception as error:
-            self.store.put_upload(upload.model_copy(update={
-                "status": UploadStatus.FAILED, "error_code": type(error).__name__,
-                "error_message": "processing failed; the upload will be retried"}))
-            logger.error("upload failed", extra={"upload_ref": obj.ref, "error_type": type(error).__name__})
+            self._mark_failed(obj, upload, error)
             raise
-        return self._store_claims(obj, upload, outcome, result)
+        try:
+            return self._store_claims(obj, upload, outcome, result)
+        except Exception as error:  # DynamoDB or Step Functions down after retries: recorded, then retried
+            self._mark_failed(obj, upload, error)
+            raise
+
+    def _mark_failed(self, obj: S3Object, upload: Upload, error: Exception) -> None:
+        self.store.put_upload(upload.model_copy(update={
+            "status": UploadStatus.FAILED, "error_code": type(error).__name__,
+            "error_message": "processing failed; the upload will be retried"}))
+        logger.error("upload failed", extra={"upload_ref": obj.ref, "error_type": type(error).__name__})
 
     def _open(self, obj: S3Object) -> dict[str, Any]:
         request = {"Bucket": obj.bucket, "Key": obj.key}
@@ -251,6 +258,12 @@ class Intake:
         logger.warning("upload quarantined", extra={"upload_ref": obj.ref, "provider": upload.provider,
                                                     "error_code": problem.code})
         return outcome
+
+
+def _no_claims_code(result: ExtractResult) -> str:
+    """The pages' own reason when they agree (not_cms1500, no_data, blank_page...), else no_claims."""
+    codes = {error.code for error in result.errors}
+    return codes.pop() if len(codes) == 1 else "no_claims"
 
 
 def _no_claims_message(filename: str, result: ExtractResult) -> str:

@@ -97,6 +97,8 @@ def sniff_delimiter(sample: str) -> str:
 def decode_text(data: bytes) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text" export
+        return data.decode("utf-16", errors="replace"), "utf-16"
     for encoding in ("utf-8", "cp1252"):
         try:
             return data.decode(encoding), encoding

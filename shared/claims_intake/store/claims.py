@@ -16,7 +16,9 @@ overwrite each other silently.
 
 from __future__ import annotations
 
+import random
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -42,6 +44,11 @@ from .records import (
 from .tables import Tables
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
+# A transaction cancelled only because an item was throttled or touched by another transaction can be
+# sent again as it is; botocore does not retry these (the error is TransactionCanceledException).
+RETRYABLE_CANCELLATIONS = {"ThrottlingError", "TransactionConflict", "ProvisionedThroughputExceeded"}
+TRANSACTION_ATTEMPTS = 5
+TRANSACTION_BACKOFF_SECONDS = 0.05  # doubled each attempt, with full jitter
 HEADER = "HEADER"
 HISTORY_INDEX_ATTRIBUTES = ("history_member", "history_sort", "history_invoice")
 
@@ -84,6 +91,7 @@ class ClaimStore:
         self.tables = tables or Tables.from_env()
         self.client = client or boto3.client("dynamodb")
         self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._sleep = time.sleep
 
     def now(self) -> str:
         return iso(self._clock())
@@ -522,7 +530,7 @@ class ClaimStore:
 
     def _transact(self, operations: list[dict[str, Any]], not_open: str | None = None) -> None:
         try:
-            self.client.transact_write_items(TransactItems=operations)
+            self._transact_with_retries(operations)
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
@@ -538,6 +546,26 @@ class ClaimStore:
             if sk.startswith("QUEUE#") and not_open:
                 raise QueueItemNotOpen(f"queue item {not_open} is not open (or does not exist)") from error
             raise ConcurrentUpdate(f"{key['pk']['S']} {sk} changed concurrently; read it again") from error
+
+
+    def _transact_with_retries(self, operations: list[dict[str, Any]]) -> None:
+        """All or nothing, retried with exponential backoff while DynamoDB cancels it for throughput or
+        a conflicting transaction (throttling of the call itself is retried inside botocore)."""
+        for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+            try:
+                self.client.transact_write_items(TransactItems=operations)
+                return
+            except ClientError as error:
+                if attempt == TRANSACTION_ATTEMPTS or not _retryable_cancellation(error):
+                    raise
+                self._sleep(random.uniform(0, TRANSACTION_BACKOFF_SECONDS * 2 ** (attempt - 1)))
+
+
+def _retryable_cancellation(error: ClientError) -> bool:
+    if error.response["Error"]["Code"] != "TransactionCanceledException":
+        return False
+    reasons = {r.get("Code") for r in error.response.get("CancellationReasons", [])} - {"None", None}
+    return bool(reasons) and reasons <= RETRYABLE_CANCELLATIONS
 
 
 def _entered(disposition: str, status: str) -> bool:

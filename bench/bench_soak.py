@@ -1,0 +1,284 @@
+"""Bounded soak test on the embedded local stack (issue 10): upload many files in bursts and account for
+every one of them.
+
+    PYTHONPATH=shared python bench/bench_soak.py                  # 1,000 files (a quarter of an hour here)
+    PYTHONPATH=shared python bench/bench_soak.py --files 100 --scans 3
+
+The stack is `claims_intake.local.LocalStack` (moto server in process, template.yaml's resources, an SQS
+poller per event source mapping, Step Functions executing the flow's Lambda tasks in process): the same
+machinery as `claims-intake demo`. The files are made here: DHCS invoice spreadsheets (CSV and XLSX, 1-3
+invoices of 1-4 lines each), CMS-1500 scans (OCR; few, because a page costs seconds on this machine) and
+hostile files from claims_intake.testdata.hostile (quarantined). They are uploaded in bursts of --burst
+files, --pause seconds apart, while intake drains the queue.
+
+At the end every file must be accounted for: exactly one upload record in a final state (PROCESSED with
+the number of claims its invoices hold, or QUARANTINED with the error its hostile file must give), one
+stored claim per invoice (no duplicates: claim headers == claims expected), and nothing in any dead-letter
+queue. The script prints files per minute (until the last upload's record was final, and until every
+claim flow had settled) and exits non-zero if anything is unaccounted for. Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ClaimsIntakeSoak")
+
+from claims_intake.local.demo import load_reference, store_for  # noqa: E402
+from claims_intake.local.stack import LocalStack  # noqa: E402
+from claims_intake.testdata import hostile  # noqa: E402
+from claims_intake.testdata.invoices import invoice_bytes, sample_claims  # noqa: E402
+
+PROVIDERS = ["1456700016", "1456700024", "1456700032", "1456700040"]  # samples/reference/providers.csv
+# Hostile files that are quick to make and to refuse; the OCR ones and the 34 MB CSV are in the tests.
+HOSTILE = ["empty_file", "wrong_extension", "unknown_type", "pdf_truncated", "pdf_garbage", "pdf_encrypted",
+           "pdf_500_pages", "pdf_javascript", "pdf_embedded_file", "image_bomb", "image_truncated", "tiff_200_pages",
+           "xlsx_zip_bomb", "xlsx_entity_expansion", "xlsx_encrypted", "xlsx_million_rows"]
+
+
+@dataclass
+class SoakFile:
+    key: str
+    data: bytes
+    kind: str                    # spreadsheet, scan, hostile
+    claims: int = 0              # claims the file holds (spreadsheets; scans: one per claim form)
+    code: str | None = None      # the quarantine reason a hostile file must get
+
+
+def say(text: str) -> None:
+    """Progress on the terminal: while the stack runs, sys.stdout may be the functions' log stream."""
+    print(text, file=sys.__stdout__, flush=True)
+
+
+def make_files(count: int, scans: int, hostile_share: float, seed: int) -> list[SoakFile]:
+    rng = random.Random(seed)
+    hostile_count = int(count * hostile_share)
+    sheets = count - scans - hostile_count
+    files = []
+    for index in range(sheets):
+        invoices = rng.randint(1, 3)
+        claims = sample_claims(count=invoices, lines=rng.randint(1, 4), seed=seed * 100_000 + index)
+        for number, claim in enumerate(claims, start=1):
+            claim.invoice_number = f"SOAK-{seed}-{index:05d}-{number}"
+        kind = "xlsx" if index % 3 == 0 else "csv"
+        provider = PROVIDERS[index % len(PROVIDERS)]
+        files.append(SoakFile(f"uploads/{provider}/soak-{index:05d}.{kind}",
+                              invoice_bytes(claims, "dhcs_template", kind), "spreadsheet", claims=invoices))
+    if scans:
+        from claims_intake.testdata.scans import make_scan, sample_claim
+
+        for index in range(scans):
+            sample = sample_claim(seed=seed * 1000 + index, lines=rng.randint(1, 4))
+            profile = ["clean", "office", "fax"][index % 3]
+            files.append(SoakFile(f"uploads/{PROVIDERS[index % 4]}/soak-scan-{index:03d}.pdf",
+                                  make_scan([sample], profile, "pdf", seed=index), "scan", claims=1))
+    built = {name: hostile.CASES[name].build() for name in HOSTILE}
+    for index in range(hostile_count):
+        case = hostile.CASES[HOSTILE[index % len(HOSTILE)]]
+        files.append(SoakFile(f"uploads/{PROVIDERS[index % 4]}/soak-bad-{index:04d}-{case.filename}",
+                              built[case.name], "hostile", code=case.code))
+    rng.shuffle(files)
+    return files
+
+
+def upload_in_bursts(stack: LocalStack, files: list[SoakFile], burst: int, pause: float) -> float:
+    s3 = stack.client("s3")
+    bucket = stack.bucket()
+    started = time.monotonic()
+    for start in range(0, len(files), burst):
+        for item in files[start:start + burst]:
+            s3.put_object(Bucket=bucket, Key=item.key, Body=item.data)
+        say(f"  burst {start // burst + 1}: {min(start + burst, len(files))}/{len(files)} uploaded "
+            f"at {time.monotonic() - started:.0f} s")
+        if start + burst < len(files):
+            time.sleep(pause)
+    return started
+
+
+def all_uploads(store) -> dict[str, list]:
+    by_key: dict[str, list] = {}
+    token = None
+    while True:
+        page, token = store.list_uploads(page_token=token, limit=500)
+        for upload in page:
+            by_key.setdefault(upload.key, []).append(upload)
+        if not token:
+            return by_key
+
+
+def wait_for_final_records(store, files: list[SoakFile], timeout: float, started: float) -> dict[str, list]:
+    deadline = time.monotonic() + timeout
+    last_report = 0.0
+    while True:
+        uploads = all_uploads(store)
+        final = sum(1 for f in files if any(u.status in ("PROCESSED", "QUARANTINED") for u in uploads.get(f.key, [])))
+        if final == len(files):
+            return uploads
+        if time.monotonic() - last_report > 30:
+            say(f"  {final}/{len(files)} files final at {time.monotonic() - started:.0f} s")
+            last_report = time.monotonic()
+        if time.monotonic() > deadline:
+            return uploads
+        time.sleep(10)  # a full scan of the uploads table: on moto it costs more as the table grows
+
+
+def wait_for_empty_queues(stack: LocalStack, timeout: float) -> None:
+    """Intake's queues drained: nothing visible or in flight (a message still being retried would show)."""
+    sqs = stack.client("sqs")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        depth = 0
+        for poller in stack.pollers:
+            attributes = sqs.get_queue_attributes(QueueUrl=poller.queue_url, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            depth += sum(int(value) for value in attributes.values())
+        if depth == 0 and not any(poller.busy for poller in stack.pollers):
+            return
+        time.sleep(1)
+
+
+def claim_headers(stack: LocalStack, store) -> list[dict]:
+    dynamodb = stack.client("dynamodb")
+    headers, request = [], {"TableName": store.tables.claims, "FilterExpression": "sk = :h",
+                            "ExpressionAttributeValues": {":h": {"S": "HEADER"}},
+                            "ProjectionExpression": "claim_id, disposition, #s, upload_key",
+                            "ExpressionAttributeNames": {"#s": "status"}}
+    while True:
+        page = dynamodb.scan(**request)
+        headers += [{k: v.get("S") for k, v in item.items()} for item in page["Items"]]
+        if "LastEvaluatedKey" not in page:
+            return headers
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def account(stack: LocalStack, store, files: list[SoakFile], uploads: dict[str, list]) -> tuple[dict, list[str]]:
+    problems = []
+    expected_claims = 0
+    statuses: Counter = Counter()
+    for item in files:
+        records = uploads.get(item.key, [])
+        if len(records) != 1:
+            problems.append(f"{item.key}: {len(records)} upload records")
+            continue
+        upload = records[0]
+        statuses[f"{item.kind}:{upload.status}"] += 1
+        if item.kind == "hostile":
+            if upload.status != "QUARANTINED" or upload.error_code != item.code:
+                problems.append(f"{item.key}: {upload.status} {upload.error_code}, expected QUARANTINED {item.code}")
+            continue
+        if upload.status != "PROCESSED":
+            problems.append(f"{item.key}: {upload.status} {upload.error_code}")
+            continue
+        expected_claims += item.claims
+        if item.kind == "spreadsheet" and len(upload.claim_ids) != item.claims:
+            problems.append(f"{item.key}: {len(upload.claim_ids)} claims stored, {item.claims} invoices sent")
+    headers = claim_headers(stack, store)
+    ids = [h["claim_id"] for h in headers]
+    if len(ids) != len(set(ids)):
+        problems.append(f"duplicate claim ids: {len(ids) - len(set(ids))}")
+    recorded = sum(len(records[0].claim_ids) for records in uploads.values() if len(records) == 1)
+    if len(headers) != recorded:
+        problems.append(f"{len(headers)} claims stored, {recorded} listed by the uploads")
+    scans = [f for f in files if f.kind == "scan"]
+    sheet_claims = sum(f.claims for f in files if f.kind == "spreadsheet")
+    if len(headers) < sheet_claims:
+        problems.append(f"{len(headers)} claims stored, at least {sheet_claims} expected")
+    dead = {}
+    sqs = stack.client("sqs")
+    for name, url in stack.queue_urls.items():
+        depth = int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+                    ["Attributes"]["ApproximateNumberOfMessages"])
+        if "Dead" in name or "dlq" in name.lower():
+            dead[name] = depth
+            if depth:
+                problems.append(f"{name}: {depth} message(s) in the dead-letter queue")
+    summary = {
+        "files": len(files), "by_kind_and_status": dict(sorted(statuses.items())),
+        "claims_stored": len(headers), "claims_from_spreadsheets": sheet_claims, "scans": len(scans),
+        "dispositions": dict(Counter(h.get("disposition") for h in headers)),
+        "claim_status": dict(Counter(h.get("status") for h in headers)), "dead_letter_queues": dead,
+    }
+    return summary, problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--scans", type=int, default=20, help="CMS-1500 scans among the files (OCR: seconds each)")
+    parser.add_argument("--hostile-share", type=float, default=0.08)
+    parser.add_argument("--burst", type=int, default=100, help="files per burst")
+    parser.add_argument("--pause", type=float, default=20.0, help="seconds between bursts")
+    parser.add_argument("--timeout", type=float, default=7200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--settle", action="store_true",
+                        help="also wait until every claim flow execution is parked or finished (slow on moto)")
+    parser.add_argument("--settle-timeout", type=float, default=1800)
+    parser.add_argument("--moto-as-is", action="store_true",
+                        help="do not apply store.moto_speedup (moto's TransactWriteItems then slows with table size)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+
+    print(f"making {args.files} files ({args.scans} scans, {args.hostile_share:.0%} hostile)...", flush=True)
+    files = make_files(args.files, args.scans, args.hostile_share, args.seed)
+    size = sum(len(f.data) for f in files)
+    workdir = Path(tempfile.mkdtemp(prefix="soak-"))
+    if not args.moto_as_is:
+        # moto copies the whole table per transaction item; without this the soak measures moto, not intake
+        from claims_intake.store.moto_speedup import speed_up_moto_transactions
+
+        speed_up_moto_transactions()
+    with LocalStack(function_log=workdir / "lambda.log") as stack:
+        store = store_for(stack)
+        load_reference(stack)
+        say(f"uploading {len(files)} files ({size / 1048576:.1f} MiB) in bursts of {args.burst}, "
+            f"{args.pause:.0f} s apart")
+        started = upload_in_bursts(stack, files, args.burst, args.pause)
+        uploads = wait_for_final_records(store, files, args.timeout, started)
+        records_done = time.monotonic() - started
+        settled = None
+        if args.settle:
+            try:
+                stack.wait_until_settled(timeout=args.settle_timeout)
+                settled = time.monotonic() - started
+            except TimeoutError as error:
+                say(f"  claim flows: {error}")
+        else:
+            wait_for_empty_queues(stack, args.timeout)
+        try:
+            summary, problems = account(stack, store, files, uploads)
+        except Exception as error:  # keep the figures of a long run even if the accounting breaks
+            summary, problems = {}, [f"accounting failed: {type(error).__name__}: {error}"]
+    figures = {
+        **summary, "megabytes": round(size / 1048576, 1),
+        "burst": args.burst, "pause_seconds": args.pause, "moto_speedup": not args.moto_as_is,
+        "seconds_until_every_upload_final": round(records_done, 1),
+        "seconds_until_flows_settled": round(settled, 1) if settled else None,
+        "files_per_minute_intake": round(len(files) / records_done * 60, 1),
+        "files_per_minute_settled": round(len(files) / settled * 60, 1) if settled else None,
+        "load_average_at_end": os.getloadavg(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "function_log": str(workdir / "lambda.log"), "problems": problems,
+    }
+    say(json.dumps(figures, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+    flows = (f", {figures['files_per_minute_settled']} files/min with every claim flow settled" if settled else "")
+    say(f"{len(files)} files: {figures['files_per_minute_intake']} files/min to a final upload record{flows}; "
+        + ("every file accounted for" if not problems else f"{len(problems)} PROBLEM(S)"))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
