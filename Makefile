@@ -9,16 +9,20 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: setup system-deps demo test lint bench clean
+.PHONY: setup test-setup system-deps test-system-deps demo test lint bench clean
 
-setup: system-deps $(STAMP) $(CHECKOV)
+setup: system-deps $(STAMP)
 
-# Debian/Ubuntu packages the project needs at run time: Tesseract OCR (English); and for the tests,
-# Chromium, which Playwright drives headless for the staff page (never `playwright install`).
+test-setup: setup test-system-deps $(CHECKOV)
+
+# Debian/Ubuntu packages the project needs at run time: Tesseract OCR (English).
 system-deps:
 	@command -v tesseract >/dev/null 2>&1 || { \
 	  echo "Installing tesseract-ocr (Debian package)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tesseract-ocr tesseract-ocr-eng; }
+
+# For the tests only: Chromium, which Playwright drives headless for the staff page (never `playwright install`).
+test-system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing chromium (Debian package, for the staff page tests)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
@@ -33,7 +37,7 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/claims-intake demo
 
-test: setup
+test: test-setup
 	$(BIN)/pytest
 
 lint: setup
