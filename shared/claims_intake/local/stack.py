@@ -77,7 +77,10 @@ class LocalStack:
     def start(self) -> "LocalStack":
         from moto.server import ThreadedMotoServer
 
+        from ..store.moto_speedup import speed_up_moto_transactions
+
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
+        speed_up_moto_transactions()  # every claim is a transaction: keep its cost flat as tables grow
         try:
             self._server = ThreadedMotoServer(ip_address=self.host, port=self.requested_port, verbose=False)
             self._server.start()
