@@ -45,10 +45,17 @@ class _Elements(BaseModel):
         if source is not None:
             self.provenance[key] = source
         try:
-            setattr(self, key, normalize(key, raw))
+            value = normalize(key, raw)
         except ValueError as problem:
             self.invalid[key] = str(raw)
             return str(problem)
+        if key in self.__class__.__pydantic_fields__:
+            # What pydantic's __setattr__ does without validate_assignment, minus its dispatch:
+            # this runs for every cell of a spreadsheet (bench/bench_spreadsheet.py).
+            self.__dict__[key] = value
+            self.__pydantic_fields_set__.add(key)
+        else:
+            setattr(self, key, value)
         return None
 
     def confidence(self, key: str) -> float | None:

@@ -32,12 +32,20 @@ _FIXED_WIDTH = {"npi": 10, "tin": 9, "zip": 5, "pos": 2, "phone": 10}
 
 def normalize(key: str, raw):
     """The typed value of element `key`, or None when the cell is empty."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    if raw is None or (isinstance(raw, str) and (not raw or raw.isspace())):
         return None
-    kind = KIND[key]
+    parser = _BY_KEY.get(key)
+    if parser is None:
+        parser = _BY_KEY[key] = _parser_for(KIND[key])  # KeyError for an unknown element, as before
+    return parser(raw)
+
+
+def _parser_for(kind: str):
+    """The parser of an element kind, resolved once per element (normalize runs for every cell)."""
     if kind in _FIXED_WIDTH:
-        return parse_digits(raw, _FIXED_WIDTH[kind], kind)
-    return _PARSERS.get(kind, parse_text)(raw)
+        width = _FIXED_WIDTH[kind]
+        return lambda raw: parse_digits(raw, width, kind)
+    return _PARSERS.get(kind, parse_text)
 
 
 def parse_text(raw) -> str:
@@ -167,3 +175,4 @@ _PARSERS = {
     "bool": parse_bool,
     "state": parse_state,
 }
+_BY_KEY: dict = {}  # element key -> parser

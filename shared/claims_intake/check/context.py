@@ -204,12 +204,15 @@ class CheckContext:
         if not self.member:
             return
         own = self.claim.claim_id
-        self.prior = [h for h in self.history.member_lines(self.member) if not own or h.claim_id != own]
-        self.counted = [
-            Counted(history_key(h.combination), h.start, h.end or h.start, h.units, h.allowed,
-                    h.provider_npi, h.invoice_number, h.combination)
-            for h in self.prior if h.status in COUNTING_STATUSES
-        ]
+        prior, counted = [], []
+        for h in self.history.member_lines(self.member):  # one pass: this runs for every claim
+            if own and h.claim_id == own:
+                continue
+            prior.append(h)
+            if h.status in COUNTING_STATUSES:
+                counted.append(Counted(history_key(h.combination), h.start, h.end or h.start, h.units, h.allowed,
+                                       h.provider_npi, h.invoice_number, h.combination))
+        self.prior, self.counted = prior, counted
 
     def count_line(self, lc: LineContext, allowed: Decimal) -> None:
         """An accepted line of this claim counts for the lines after it."""

@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..catalog import PlanProfile, dhcs_catalog, plan_ids, plan_profile
+from ..gc_pause import gc_paused
 from ..model import Claim, ExtractResult
 from ..reference.model import HistoryLine, HistorySource, InMemoryHistory, ReferenceSource
 from . import rules_elements  # noqa: F401, I001  (registers the rules, in reporting order)
@@ -68,7 +69,9 @@ def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: Referen
     ctx.load_history()
     ctx.lines = [_line_context(profile, line, number) for number, line in enumerate(claim.lines, start=1)]
     for rule in CLAIM_RULES:
-        _collect(rule.name, rule.function(ctx), ctx.findings, None)
+        found = rule.function(ctx)
+        if found is not None:  # most rules find nothing: no call to _collect
+            _collect(rule.name, found, ctx.findings, None)
     claim_denied = any(f.severity is Severity.DENY for f in ctx.findings)
     line_results = []
     for lc in ctx.lines:
@@ -113,11 +116,12 @@ def check_extract(result: ExtractResult, plan: str | PlanProfile | None, referen
     batch = InMemoryHistory()
     layered = LayeredHistory(history or InMemoryHistory(), batch)
     results = []
-    for claim in result.claims:
-        checked = check_claim(claim, plan, reference, layered, received=received)
-        for line in history_lines(checked):
-            batch.add(line)
-        results.append(checked)
+    with gc_paused():  # every result survives the batch: collect once after it (see gc_pause)
+        for claim in result.claims:
+            checked = check_claim(claim, plan, reference, layered, received=received)
+            for line in history_lines(checked):
+                batch.add(line)
+            results.append(checked)
     return results
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from ..catalog import TELEHEALTH, plan_ids, plan_profile
 from ..reference.model import Authorization
@@ -194,8 +195,7 @@ def units_used_under(ctx: CheckContext, tar: Authorization) -> Decimal:
     authorized_key = "-".join([tar.code, *tar.modifiers])
     total = Decimal(0)
     for counted in ctx.counted:
-        billed = "-".join(part for part in counted.combination.split("-") if part not in OUTREACH_MODIFIERS)
-        if billed == authorized_key and tar.start <= counted.start <= tar.end:
+        if tar.start <= counted.start <= tar.end and _without_outreach(counted.combination) == authorized_key:
             total += counted.units
     return total
 
@@ -236,3 +236,8 @@ def timely_filing(ctx: CheckContext, lc: LineContext):
                      f"{ctx.profile.short_name} accepts claims within {days} days.", ctx.profile.timely_filing_cite,
                      "service_end_date")
 
+
+@lru_cache(maxsize=4096)
+def _without_outreach(combination: str) -> str:
+    """A billed combination as a TAR names it (U8/GQ dropped): run for every history line of every TAR check."""
+    return "-".join(part for part in combination.split("-") if part not in OUTREACH_MODIFIERS)

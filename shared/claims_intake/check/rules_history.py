@@ -143,9 +143,12 @@ def max_continuous_days(ctx, lc, limit):
 
 def max_units_per_day(ctx, lc, limit):
     per_day: dict = defaultdict(Decimal)
+    end = lc.end or lc.start
     for c in _others(ctx, limit):
+        if c.end < lc.start or c.start > end:
+            continue  # no day in common (most history): skip the division and the day loop
         share = c.units / c.days
-        for day in days_between(max(c.start, lc.start), min(c.end, lc.end or lc.start)):
+        for day in days_between(max(c.start, lc.start), min(c.end, end)):
             per_day[day] += share
     share = lc.units / lc.days
     for day in days_between(lc.start, lc.end or lc.start):

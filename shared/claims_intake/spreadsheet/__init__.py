@@ -9,31 +9,17 @@ the project produces (formula injection).
 
 from __future__ import annotations
 
-import gc
 import hashlib
-from contextlib import contextmanager
 
 from ..extract import IntakeError
+from ..gc_pause import gc_paused
 from ..limits import Limits
 from ..model import ExtractResult, SourceInfo
 from .cells import safe_cell
 from .grid import load_grids
 from .rows import read_sheet
 
-__all__ = ["read_spreadsheet", "safe_cell"]
-
-
-@contextmanager
-def gc_paused():
-    """Pause the cyclic GC while a sheet becomes claims: the many small models created trigger
-    repeated full collections that cost ~40% of the time (measured: bench/bench_spreadsheet.py)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+__all__ = ["gc_paused", "read_spreadsheet", "safe_cell"]
 
 
 def read_spreadsheet(data: bytes, filename: str, kind: str, limits: Limits) -> ExtractResult:

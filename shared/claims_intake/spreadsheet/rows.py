@@ -28,6 +28,7 @@ from .headers import MAX_HEADER_COLUMNS, MEMBER_NAME, MINUTES, SERVICE_DATE, Col
 _UNSET = object()
 CLAIM_KEYS = frozenset(claim_keys())
 LINE_SIGNALS = frozenset({"procedure_code", "service_start_date", "service_end_date", SERVICE_DATE, "unit_count", "charge_amount"})
+_new_provenance = Provenance.__pydantic_validator__.validate_python
 _TOTAL_START = re.compile(r"^(grand |sub |invoice |claim )?totals?\b")
 
 
@@ -52,7 +53,8 @@ class _Cell:
         if self._source is None:
             file, sheet, row = self._where
             raw = self.raw if self.raw.__class__ is str else cell_text(self.raw)
-            self._source = Provenance(file=file, sheet=sheet, row=row, column=self._column, raw=raw)
+            # the validator without Provenance.__init__'s Python frame: one of these per kept cell
+            self._source = _new_provenance({"file": file, "sheet": sheet, "row": row, "column": self._column, "raw": raw})
         return self._source
 
 
