@@ -76,10 +76,16 @@ class OutputSwitch(io.TextIOBase):
         self._fallback = fallback
 
     def write(self, text: str) -> int:
-        return (self.target or self._fallback()).write(text)
+        return self._stream().write(text)
 
     def flush(self) -> None:
-        (self.target or self._fallback()).flush()
+        self._stream().flush()
+
+    def _stream(self) -> Any:
+        if self.target is not None:
+            return self.target
+        stream = self._fallback()
+        return stream if stream is not self else sys.__stdout__
 
     @property
     def encoding(self) -> str:
@@ -92,8 +98,21 @@ class OutputSwitch(io.TextIOBase):
         return True
 
 
-FUNCTION_STDOUT = OutputSwitch(lambda: sys.__stdout__)
-FUNCTION_STDERR = OutputSwitch(lambda: sys.__stderr__)
+FUNCTION_STDOUT = OutputSwitch(lambda: sys.stdout)  # no stack running: wherever stdout is now
+FUNCTION_STDERR = OutputSwitch(lambda: sys.stderr)
+
+
+def route_powertools_logs_to_the_switch() -> None:
+    """Powertools loggers are process-wide, one per service name: a logger a handler module created
+    before this stack (another test, an earlier stack) keeps the stream it saw then. Point them all at
+    the switch, so the functions' lines reach the running stack's log."""
+    from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+    for logger in list(logging.Logger.manager.loggerDict.values()):
+        for handler in getattr(logger, "handlers", []):
+            if (type(handler) is logging.StreamHandler and isinstance(handler.formatter, LambdaPowertoolsFormatter)
+                    and handler.stream is not FUNCTION_STDOUT):
+                handler.setStream(FUNCTION_STDOUT)
 _registries = itertools.count(1)
 
 
@@ -163,6 +182,7 @@ class FunctionRegistry:
             module = _import_by_path(function, module_name, f"_local_lambda_{self.serial}_{function.logical_id}")
             self._modules.append(module.__name__)
             self._handlers[function.logical_id] = getattr(module, attribute)
+            route_powertools_logs_to_the_switch()
         return self._handlers[function.logical_id]
 
     def unload(self) -> None:
