@@ -314,10 +314,8 @@ function renderElements() {
   const claim = state.claim;
   const scanned = new Set((claim.values || []).map((v) => `${v.element}|${v.line ?? ""}`));
   const flagged = new Set();
-  for (const f of (claim.findings || []).filter((f) => f.element)) {
-    if (f.line || !LINE_ELEMENTS.includes(f.element)) flagged.add(`${f.element}|${f.line ?? ""}`);
-    else for (const line of claim.lines || []) flagged.add(`${f.element}|${line.line_number}`);  // a line element, line not said
-  }
+  // Every finding on a line element names its line (Finding.line), so it flags exactly that cell.
+  for (const f of (claim.findings || []).filter((f) => f.element)) flagged.add(`${f.element}|${f.line ?? ""}`);
   const head = elementRows(Object.entries(claim.elements || {}), null, scanned, claim.invalid || {}, flagged);
   const rows = [...head.rows];
   let hidden = head.hidden;
