@@ -61,7 +61,7 @@ class QueueItemView(BaseModel):
     age: Age
     due_in: DueIn
     clean_claim_clock: CleanClaimClockView | None = None
-    flow_resumed: bool | None = Field(None, description="after answer/reject: the flow was resumed")
+    flow_resumed: bool | None = Field(None, description="after answer/reject/extend: the waiting flow was resumed (after extend: to wait again until the new due date)")
 
 
 class QueuePage(BaseModel):
