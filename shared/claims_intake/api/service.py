@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from ..check.result import FINAL_DISPOSITIONS
 from ..clocks import CleanClaim, CleanClaimClock, as_date, payment_targets
 from ..store.claims import ClaimStore, QueueItemNotOpen
-from ..store.records import QueueItem, QueueStatus, StoredClaim
+from ..store.records import ClaimStatus, QueueItem, QueueStatus, StoredClaim
 from .auth import Caller
 from PIL import Image
 
@@ -246,11 +246,16 @@ def metrics(services: Services, caller: Caller) -> dict[str, Any]:
                          "unassigned": sum(1 for item in items if not item.assigned_to),
                          "oldest_days": round(ages[-1], 1) if ages else None}
     clean = []
+    stopped = {"RFI": 0, "REVIEW": 0}
     for header in services.store.iter_claim_headers():
+        if header["status"] == ClaimStatus.REVIEW_OVERDUE.value:  # reopened MAX_REVIEW_REOPENINGS times: staff act
+            stopped["REVIEW"] += 1
         if header["disposition"] in FINAL_DISPOSITIONS or header["disposition"] == "REVIEW":
             paid = finalized_on(header["status"], header["disposition"], header["updated_at"])
             clean.append(CleanClaim(plan=header["plan"], received=as_date(header["created_at"]),
                                     paid=as_date(paid) if paid else None))
+    for queue, count in stopped.items():
+        queues[queue]["stopped_claims"] = count
     return {"as_of": today.isoformat(), "queues": queues, "payment_targets": payment_targets(clean, today)}
 
 

@@ -75,6 +75,8 @@ class QueueCounts(BaseModel):
     due_today: int
     unassigned: int
     oldest_days: float | None = None
+    stopped_claims: int = Field(0, description="claims whose flow stopped waiting on this queue and need staff: "
+                                               "REVIEW counts status REVIEW_OVERDUE (docs/flow.md)")
 
 
 class TargetWindow(BaseModel):

@@ -116,7 +116,9 @@ async function loadMetrics() {
     strip.append(el("div", { class: "metric", title: `${counts.unassigned} unassigned; oldest ${counts.oldest_days ?? "–"} days` },
       el("b", {}, queue), ` ${counts.open} open`,
       counts.overdue ? el("span", { class: "clock bad" }, ` ${counts.overdue} overdue`) : "",
-      counts.due_today ? el("span", { class: "clock warn" }, ` ${counts.due_today} due today`) : ""));
+      counts.due_today ? el("span", { class: "clock warn" }, ` ${counts.due_today} due today`) : "",
+      counts.stopped_claims ? el("span", { class: "clock bad", title: "reopened too often: status REVIEW_OVERDUE, the flow stopped" },
+        ` ${counts.stopped_claims} left to staff`) : ""));
   }
   if (!Object.keys(data.payment_targets).length) {
     strip.append(el("div", { class: "metric", title: "000 Claims Submission Policy; 004 IV.B.2" }, "Payment targets: no clean claims yet"));
