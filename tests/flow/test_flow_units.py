@@ -116,7 +116,8 @@ def test_waiting_states_hold_a_task_token_and_time_out_from_configuration():
         # An extension loops back into the same wait with a timeout from the new due date; answers are checked.
         kind = STATES[state["Next"]]
         assert kind["Type"] == "Choice" and kind["Default"] == "Recheck"
-        assert kind["Choices"] == [{"Variable": "$.answer.action", "StringEquals": "extended",
+        assert kind["Choices"] == [{"And": [{"Variable": "$.answer.action", "IsPresent": True},
+                                            {"Variable": "$.answer.action", "StringEquals": "extended"}],
                                     "Next": f"Extend{queue}Wait"}]
         extend = STATES[f"Extend{queue}Wait"]
         assert extend["Parameters"]["Payload"]["action"] == "extend_wait" and extend["Next"] == name
