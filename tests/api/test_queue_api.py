@@ -204,14 +204,36 @@ def test_extend_the_due_date(services):
     assert audit["action"] == "queue_extend" and audit["note"] == "provider asked for two more weeks"
 
 
+def test_extend_tells_the_waiting_flow_the_new_due_date(services, waiting_flow):
+    execution, token = waiting_flow.start("C-1")
+    item = queued(services, "C-1", token=token, due_days=5)
+    status, view = call("POST", f"/api/claims/C-1/items/{item.item_id}/extend", body={"due": "2026-12-15"})
+    assert status == 200 and view["flow_resumed"] is True and view["status"] == "OPEN"
+    output = json.loads(waiting_flow.finished(execution)["output"])
+    assert output["action"] == "extended" and output["due"] == view["due"] and output["item_id"] == item.item_id
+    # The token is spent: it comes off the item until the flow, waiting again, attaches its new one.
+    assert services.store.get_queue_item("C-1", item.item_id).task_token is None
+
+
+def test_extend_when_the_flow_no_longer_waits_says_so(services):
+    item = queued(services, "C-1", token="token-of-a-window-that-ran-out")
+    status, body = call("POST", f"/api/claims/C-1/items/{item.item_id}/extend", body={"due": "2026-12-20"})
+    assert status == 409 and "no longer waits" in body["message"]
+    assert call("GET", "/api/claims/C-1")[1]["audit"][-1]["action"] == "flow_not_resumed"
+
+
 def test_metrics_count_the_queues_and_measure_the_payment_targets(services, clock):
     queued(services, "C-1", due_days=1)
     queued(services, "C-2", queue="REVIEW", due_days=10)
     clock.advance(days=2)
     status, metrics = call("GET", "/api/metrics")
     assert status == 200
-    assert metrics["queues"]["RFI"] == {"open": 1, "overdue": 1, "due_today": 0, "unassigned": 1, "oldest_days": 2.0}
-    assert metrics["queues"]["REVIEW"]["open"] == 1
+    assert metrics["queues"]["RFI"] == {"open": 1, "overdue": 1, "due_today": 0, "unassigned": 1, "oldest_days": 2.0,
+                                        "stopped_claims": 0}
+    assert metrics["queues"]["REVIEW"]["open"] == 1 and metrics["queues"]["REVIEW"]["stopped_claims"] == 0
+    # A claim nobody verified after MAX_REVIEW_REOPENINGS reopenings (docs/flow.md) is counted for staff.
+    services.store.set_status("C-2", "REVIEW_OVERDUE", "flow", note="review window ran out 4 times")
+    assert call("GET", "/api/metrics")[1]["queues"]["REVIEW"]["stopped_claims"] == 1
     # Both claims are RFI: not clean claims (000 Unclean Claims), so no payment target is measured yet.
     assert metrics["payment_targets"] == {}
 

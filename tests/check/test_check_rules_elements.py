@@ -168,6 +168,17 @@ def test_low_ocr_confidence_on_required_value_is_review(reference, empty_history
     assert run(confident, reference, empty_history).disposition == "CLEAN"
 
 
+# The staff page flags the exact cell: a low-confidence line value's finding names its line
+def test_low_ocr_confidence_on_a_line_value_names_its_line(reference, empty_history):
+    second = low_confidence(ecm_line(start="2026-10-02", end="2026-10-02"), "charge_amount", 0.5)
+    c = claim(ecm_line(), second, invoice_amount=Decimal("800.00"))
+    low_confidence(c, "member_cin", 0.55)
+    result = run(c, reference, empty_history)
+    review = {(f.element, f.line) for f in result.findings if f.rule == "low_ocr_confidence"}
+    assert review == {("member_cin", None), ("charge_amount", 2)}
+    assert result.disposition == "REVIEW"
+
+
 # 000 Table 2: Member Homeless Indicator required; derived from Z59.0x when not given
 def test_homeless_indicator_derived_from_diagnosis(reference, empty_history):
     result = run(claim(ecm_line(dx="Z59.02"), member_homeless_indicator=None), reference, empty_history)

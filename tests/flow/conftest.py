@@ -177,7 +177,8 @@ class FlowStack:
 
 @pytest.fixture
 def flow(request, monkeypatch):
-    options = {"rfi_window": "60s", "review_window": "60s", "max_rounds": "2", **getattr(request, "param", {})}
+    options = {"rfi_window": "60s", "review_window": "60s", "max_rounds": "2", "max_reopenings": "3",
+               **getattr(request, "param", {})}
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         tables = Tables()
         dynamodb = boto3.client("dynamodb", region_name=REGION)
@@ -206,7 +207,8 @@ def flow(request, monkeypatch):
                             "LETTERS_BUCKET": BUCKET, "NOTICE_TOPIC_ARN": topic,
                             "RFI_RESPONSE_WINDOW": options["rfi_window"],
                             "REVIEW_RESPONSE_WINDOW": options["review_window"],
-                            "MAX_RFI_ROUNDS": options["max_rounds"]}.items():
+                            "MAX_RFI_ROUNDS": options["max_rounds"],
+                            "MAX_REVIEW_REOPENINGS": options["max_reopenings"]}.items():
             monkeypatch.setenv(name, value)
         app, handler = load_app()
         rfi_app, rfi_handler = load_app("RfiUploadFunction")

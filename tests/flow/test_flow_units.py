@@ -106,19 +106,33 @@ def test_every_task_retries_with_backoff_and_every_task_but_the_last_resort_is_c
 
 
 def test_waiting_states_hold_a_task_token_and_time_out_from_configuration():
-    for name, window, on_timeout in (("WaitForRfiAnswer", "$.rfi_window_seconds", "NoResponse"),
-                                     ("WaitForReview", "$.review_window_seconds", "ReviewOverdue")):
+    for name, window, on_timeout, queue in (("WaitForRfiAnswer", "$.rfi_window_seconds", "NoResponse", "Rfi"),
+                                            ("WaitForReview", "$.review_window_seconds", "ReviewOverdue", "Review")):
         state = STATES[name]
         assert state["Resource"].endswith(":lambda:invoke.waitForTaskToken")
         assert state["Parameters"]["Payload"]["task_token.$"] == "$$.Task.Token"
         assert state["TimeoutSecondsPath"] == window
         assert state["Catch"][0] == {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": on_timeout}
-        assert state["Next"] == "Recheck"
+        # An extension loops back into the same wait with a timeout from the new due date; answers are checked.
+        kind = STATES[state["Next"]]
+        assert kind["Type"] == "Choice" and kind["Default"] == "Recheck"
+        assert kind["Choices"] == [{"And": [{"Variable": "$.answer.action", "IsPresent": True},
+                                            {"Variable": "$.answer.action", "StringEquals": "extended"}],
+                                    "Next": f"Extend{queue}Wait"}]
+        extend = STATES[f"Extend{queue}Wait"]
+        assert extend["Parameters"]["Payload"]["action"] == "extend_wait" and extend["Next"] == name
+        assert {c["Next"] for c in state["Catch"] if c["ErrorEquals"] == ["ItemResolvedMeanwhile"]} == {
+            f"Take{queue}Resolution"}
+        assert STATES[f"Take{queue}Resolution"]["Next"] == "Recheck"
+        for not_retried in ("ItemResolvedMeanwhile", "DueMovedAgain"):
+            assert not_retried in state["Retry"][0]["ErrorEquals"] and state["Retry"][0]["MaxAttempts"] == 0
 
 
 def test_every_end_is_a_final_status():
     ends = {name for name, state in STATES.items() if state["Type"] in ("Succeed", "Fail")}
-    assert ends == {"NothingToDo", "Rejected", "Closed", "FlowFailed"}
+    assert ends == {"NothingToDo", "Rejected", "Closed", "FlowFailed", "ReviewLeftToStaff"}
+    assert STATES["ReviewLeftToStaff"]["Type"] == "Succeed"  # status REVIEW_OVERDUE, set by ReviewOverdue
+    assert STATES["ReviewReopeningsLeft"]["Choices"][0]["Next"] == "ReviewLeftToStaff"
     assert STATES["SendRejectionLetter"]["Next"] == "Rejected"
     assert STATES["RecordFinalDisposition"]["Next"] == "Closed"
 

@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from ..check.result import FINAL_DISPOSITIONS
 from ..clocks import CleanClaim, CleanClaimClock, as_date, payment_targets
 from ..store.claims import ClaimStore, QueueItemNotOpen
-from ..store.records import QueueItem, QueueStatus, StoredClaim
+from ..store.records import ClaimStatus, QueueItem, QueueStatus, StoredClaim
 from .auth import Caller
 from PIL import Image
 
@@ -246,11 +246,16 @@ def metrics(services: Services, caller: Caller) -> dict[str, Any]:
                          "unassigned": sum(1 for item in items if not item.assigned_to),
                          "oldest_days": round(ages[-1], 1) if ages else None}
     clean = []
+    stopped = {"RFI": 0, "REVIEW": 0}
     for header in services.store.iter_claim_headers():
+        if header["status"] == ClaimStatus.REVIEW_OVERDUE.value:  # reopened MAX_REVIEW_REOPENINGS times: staff act
+            stopped["REVIEW"] += 1
         if header["disposition"] in FINAL_DISPOSITIONS or header["disposition"] == "REVIEW":
             paid = finalized_on(header["status"], header["disposition"], header["updated_at"])
             clean.append(CleanClaim(plan=header["plan"], received=as_date(header["created_at"]),
                                     paid=as_date(paid) if paid else None))
+    for queue, count in stopped.items():
+        queues[queue]["stopped_claims"] = count
     return {"as_of": today.isoformat(), "queues": queues, "payment_targets": payment_targets(clean, today)}
 
 
@@ -290,7 +295,21 @@ def extend_due(services: Services, caller: Caller, claim_id: str, item_id: str, 
         raise BadRequest(f"the new due date {due.isoformat()} is not after the current one {as_date(item.due).isoformat()}")
     # Due at the end of that day (UTC), like the response windows the flow opens.
     end_of_day = datetime(due.year, due.month, due.day, 23, 59, 59, tzinfo=timezone.utc)
-    return queue_item_view(services.store.extend_queue_item(claim_id, item_id, end_of_day, caller.user, note), services)
+    # The flow's wait has a fixed timeout: spend its token on {"action": "extended"} so it waits again,
+    # on this same item, until the new due date (the token comes off the item until the flow attaches
+    # its new one; an answer meanwhile is picked up by the flow from the item).
+    try:
+        extended = services.store.extend_queue_item(claim_id, item_id, end_of_day, caller.user, note,
+                                                    release_token=item.task_token)
+    except QueueItemNotOpen as problem:
+        raise Conflict(f"queue item {item_id} changed meanwhile; reload it ({problem})") from problem
+    view = queue_item_view(extended, services)
+    if item.task_token:
+        payload = {"action": "extended", "due": extended.due, "note": note, "claim_id": claim_id,
+                   "item_id": item_id, "queue": item.queue, "actor": caller.user}
+        _resume(services, caller, claim_id, item_id, item.task_token, payload)
+        view["flow_resumed"] = True
+    return view
 
 
 def answer(services: Services, caller: Caller, claim_id: str, item_id: str, corrections: list[dict[str, Any]],
@@ -332,17 +351,24 @@ def _close_and_resume(services: Services, caller: Caller, claim_id: str, item_id
     resumed = False
     if item.task_token:
         payload = {**resolution, "claim_id": claim_id, "item_id": item_id, "queue": item.queue, "actor": caller.user}
-        try:
-            services.sfn.send_task_success(taskToken=item.task_token, output=json.dumps(payload))
-            resumed = True
-        except ClientError as error:
-            code = error.response["Error"]["Code"]
-            services.store.append_audit(claim_id, caller.user, "flow_not_resumed", code, {"item_id": item_id})
-            raise Conflict(f"the item is closed but the flow no longer waits for it ({code}): "
-                           "its response window has probably run out") from error
+        _resume(services, caller, claim_id, item_id, item.task_token, payload)
+        resumed = True
+    # No token: none was ever attached, or the flow is re-entering its wait after an extension and
+    # takes this resolution from the closed item itself (flow task take_resolution).
     view = queue_item_view(item, services)
     view["flow_resumed"] = resumed
     return view
+
+
+def _resume(services: Services, caller: Caller, claim_id: str, item_id: str, token: str,
+            payload: dict[str, Any]) -> None:
+    try:
+        services.sfn.send_task_success(taskToken=token, output=json.dumps(payload))
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        services.store.append_audit(claim_id, caller.user, "flow_not_resumed", code, {"item_id": item_id})
+        raise Conflict(f"the item is {'closed' if payload['action'] != 'extended' else 'extended'} but the flow "
+                       f"no longer waits for it ({code}): its response window has probably run out") from error
 
 
 def _store_document(services: Services, claim_id: str, item_id: str, document: dict[str, str]) -> dict[str, Any]:

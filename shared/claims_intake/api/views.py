@@ -61,7 +61,7 @@ class QueueItemView(BaseModel):
     age: Age
     due_in: DueIn
     clean_claim_clock: CleanClaimClockView | None = None
-    flow_resumed: bool | None = Field(None, description="after answer/reject: the flow was resumed")
+    flow_resumed: bool | None = Field(None, description="after answer/reject/extend: the waiting flow was resumed (after extend: to wait again until the new due date)")
 
 
 class QueuePage(BaseModel):
@@ -75,6 +75,8 @@ class QueueCounts(BaseModel):
     due_today: int
     unassigned: int
     oldest_days: float | None = None
+    stopped_claims: int = Field(0, description="claims whose flow stopped waiting on this queue and need staff: "
+                                               "REVIEW counts status REVIEW_OVERDUE (docs/flow.md)")
 
 
 class TargetWindow(BaseModel):

@@ -31,6 +31,7 @@ class Issue(NamedTuple):
     cite: str
     element: str | None = None
     rule: str | None = None  # overrides the rule function's name (one function applying several plan limits)
+    line: int | None = None  # a claim rule's finding about one service line (line rules get theirs from the engine)
 
 
 @cache

@@ -213,7 +213,7 @@ def _collect(rule_name: str, found, into: list[Finding], line_number: int | None
 
 def _finding(issue: Issue, rule_name: str, line_number: int | None) -> Finding:
     return Finding(category=issue.category, severity=issue.severity, element=issue.element,
-                                   line=line_number, message=issue.message, cite=issue.cite, rule=issue.rule or rule_name)
+                   line=issue.line if issue.line is not None else line_number, message=issue.message, cite=issue.cite, rule=issue.rule or rule_name)
 
 
 # ---- pricing -------------------------------------------------------------------------------------

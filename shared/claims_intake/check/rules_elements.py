@@ -160,7 +160,7 @@ def _low_confidence(item, key, cite, line_number):
     prefix = f"Line {line_number}: " if line_number else ""
     return Issue(Category.INVALID_VALUE, Severity.REVIEW,
                  f"{prefix}{label(key)}{where}{seen} with OCR confidence {source.confidence:.2f}: staff must verify it "
-                 "against the scan before the claim is decided.", cite, key)
+                 "against the scan before the claim is decided.", cite, key, line=line_number)
 
 
 @claim_rule

@@ -19,7 +19,7 @@ from ..store import ClaimStore, Tables
 from .checker import StoreChecker
 from .config import FlowConfig, due_after, parse_duration, seconds_until  # noqa: F401
 from .start import answer_from_upload, execution_name, rfi_upload_claim_id, s3_objects, start_flow  # noqa: F401
-from .tasks import FlowTasks, InvalidFlowInput  # noqa: F401
+from .tasks import DueMovedAgain, FlowTasks, InvalidFlowInput, ItemResolvedMeanwhile  # noqa: F401
 
 
 def flow_tasks_from_env() -> FlowTasks:

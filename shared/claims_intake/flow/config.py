@@ -5,6 +5,8 @@
     RFI_RESPONSE_WINDOW     how long a provider has to answer an RFI: "30d", "12h", "45m", "20s" or seconds
     REVIEW_RESPONSE_WINDOW  how long staff have to verify low-confidence OCR values before the item is overdue
     MAX_RFI_ROUNDS          how many RFI letters one claim may get before it is rejected as undecidable
+    MAX_REVIEW_REOPENINGS   how many times an overdue REVIEW item is reopened before the claim goes to
+                            REVIEW_OVERDUE (the flow stops; staff are notified)
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class FlowConfig:
     rfi_window: timedelta = timedelta(days=30)
     review_window: timedelta = timedelta(days=3)
     max_rfi_rounds: int = 2
+    max_review_reopenings: int = 3
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "FlowConfig":
@@ -57,10 +60,14 @@ class FlowConfig:
         rounds = int(env.get("MAX_RFI_ROUNDS", "2"))
         if rounds < 1:
             raise ValueError("MAX_RFI_ROUNDS must be at least 1")
+        reopenings = int(env.get("MAX_REVIEW_REOPENINGS", "3"))
+        if reopenings < 0:
+            raise ValueError("MAX_REVIEW_REOPENINGS must be 0 or more")
         return cls(
             letters_bucket=bucket,
             topic_arn=env.get("NOTICE_TOPIC_ARN") or None,
             rfi_window=parse_duration(env.get("RFI_RESPONSE_WINDOW", "30d")),
             review_window=parse_duration(env.get("REVIEW_RESPONSE_WINDOW", "3d")),
             max_rfi_rounds=rounds,
+            max_review_reopenings=reopenings,
         )

@@ -7,7 +7,8 @@ letter has a key fixed by execution, kind and round, and is recorded once; openi
 first expires any item of the same queue left open by an earlier attempt.
 
 Claim statuses the flow leaves behind (no claim is left without a final or waiting status):
-WAITING_RFI, WAITING_REVIEW (waiting); REJECTED, CLOSED with the CLEAN/PARTIAL/DENIED disposition
+WAITING_RFI, WAITING_REVIEW (waiting); REVIEW_OVERDUE (nobody verified the values after
+MAX_REVIEW_REOPENINGS reopened REVIEW items: the flow stops and staff are notified); REJECTED, CLOSED with the CLEAN/PARTIAL/DENIED disposition
 (final); ERROR (a task kept failing: the error is on the claim, staff are notified, and a new
 execution re-drives it from the stored disposition).
 """
@@ -37,6 +38,16 @@ Checker = Callable[[StoredClaim], CheckResult]
 
 class InvalidFlowInput(ValueError):
     """The execution input or task event is malformed: retrying will not help."""
+
+
+class ItemResolvedMeanwhile(Exception):
+    """Staff answered or rejected the extended item while the flow was not holding a token on it:
+    the flow takes the item's resolution as the answer (ASL Catch -> TakeResolution)."""
+
+
+class DueMovedAgain(Exception):
+    """The item was extended again while the flow re-entered its wait: compute the timeout again
+    (ASL Catch -> Extend*Wait)."""
 
 
 class FlowTasks:
@@ -76,6 +87,8 @@ class FlowTasks:
             "max_rfi_rounds": config.max_rfi_rounds,
             "rfi_window_seconds": int(config.rfi_window.total_seconds()),
             "review_window_seconds": int(config.review_window.total_seconds()),
+            "review_reopenings": 0,
+            "max_review_reopenings": config.max_review_reopenings,
             "rejection_cause": None,
         }
 
@@ -96,6 +109,8 @@ class FlowTasks:
         """Open the RFI item in the staff queue holding the task token, due when the letter says."""
         token = _token(event)
         stored = self.store.require_claim(state["claim_id"])
+        if state.get("resume_item"):
+            return self._wait_again(stored, state, token, state["rfi_due"])
         self._expire_open_items(stored, QueueName.RFI.value, note="superseded by a new RFI item")
         item = self.store.open_queue_item(stored.claim_id, QueueName.RFI.value, token, state["rfi_due"], actor=ACTOR,
                                           reason=_reasons(stored, Severity.RFI))
@@ -105,6 +120,8 @@ class FlowTasks:
         """Open a REVIEW item (staff verify low-confidence OCR values) holding the task token."""
         token = _token(event)
         stored = self.store.require_claim(state["claim_id"])
+        if state.get("resume_item"):
+            return self._wait_again(stored, state, token, state["review_due"])
         now = self._clock()
         due = now + self.config.review_window
         self._set_status(stored, ClaimStatus.WAITING_REVIEW.value, note="values to verify against the scan")
@@ -114,17 +131,57 @@ class FlowTasks:
         return {"item_id": item.item_id, "due": item.due}
 
     def review_overdue(self, state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        """Nobody verified the values in time: expire the item, tell staff; the flow opens a new one."""
+        """Nobody verified the values in time: expire the item, tell staff; the flow opens a new one,
+        at most MAX_REVIEW_REOPENINGS times; then the claim goes to REVIEW_OVERDUE and the flow stops."""
         stored = self.store.require_claim(state["claim_id"])
+        overdue = int(state.get("review_reopenings", 0)) + 1
+        limit = int(state.get("max_review_reopenings", self.config.max_review_reopenings))
+        next_state = {k: v for k, v in state.items() if k not in ("error", "resume_item", "review_due")}
         self._expire_open_items(stored, QueueName.REVIEW.value, note="review window ran out")
-        self.store.append_audit(stored.claim_id, ACTOR, "review_overdue", "verification item reopened")
-        self._notify(stored, "review_overdue", None)
-        return {k: v for k, v in state.items() if k != "error"}
+        if overdue > limit:
+            note = f"review window ran out {overdue} times: nobody verified the values"
+            self._set_status(stored, ClaimStatus.REVIEW_OVERDUE.value, note=note)
+            self._notify(stored, "review_escalated", None, reopenings=limit)
+            return {**next_state, "review_reopenings": overdue, "review_escalated": True,
+                    "status": ClaimStatus.REVIEW_OVERDUE.value}
+        self.store.append_audit(stored.claim_id, ACTOR, "review_overdue",
+                                f"verification item reopened ({overdue} of {limit})")
+        self._notify(stored, "review_overdue", None, reopenings=overdue)
+        return {**next_state, "review_reopenings": overdue, "review_escalated": False,
+                "review_window_seconds": int(self.config.review_window.total_seconds())}
+
+    def extend_wait(self, state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        """Staff extended the open item's due date: wait again until the item's (new) due date, on the
+        same item, without a new letter or RFI round. event["queue"] says which wait (RFI or REVIEW)."""
+        queue = _queue(event)
+        stored = self.store.require_claim(state["claim_id"])
+        item = _open_item(stored, queue)
+        if item is None:
+            raise ItemResolvedMeanwhile(f"no open {queue} item on claim {stored.claim_id} to wait on")
+        seconds = seconds_until(self._clock(), _parse(item.due))
+        self.store.append_audit(stored.claim_id, ACTOR, "wait_extended", f"the flow waits until {item.due}",
+                                {"queue": queue, "item_id": item.item_id, "due": item.due})
+        prefix = queue.lower()
+        return {**{k: v for k, v in state.items() if k not in ("answer", "error")},
+                f"{prefix}_due": item.due, f"{prefix}_window_seconds": seconds, "resume_item": item.item_id}
+
+    def take_resolution(self, state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        """The extended item was answered or rejected while the flow held no token on it: that is the answer."""
+        queue = _queue(event)
+        stored = self.store.require_claim(state["claim_id"])
+        closed = [i for i in stored.queue_items if i.queue == queue and i.status != QueueStatus.OPEN.value
+                  and (not state.get("resume_item") or i.item_id == state["resume_item"])]
+        if not closed:
+            raise InvalidFlowInput(f"no resolved {queue} item on claim {stored.claim_id}")
+        item = max(closed, key=lambda i: i.closed_at or "")
+        answer = {**item.resolution, "claim_id": stored.claim_id, "item_id": item.item_id, "queue": queue,
+                  "actor": item.closed_by or ACTOR}
+        return {**{k: v for k, v in state.items() if k not in ("error", "resume_item")}, "answer": answer}
 
     def recheck(self, state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         """Check the claim again with what the answer brought (corrections are already on the stored claim)."""
         answer = state.get("answer") or {}
-        next_state = {k: v for k, v in state.items() if k not in ("answer", "error")}
+        next_state = {k: v for k, v in state.items() if k not in ("answer", "error", "resume_item")}
         if answer.get("action") == "rejected":
             return {**next_state, "disposition": ClaimDisposition.REJECTED.value,
                     "rejection_cause": RejectionCause.STAFF.value, "rejection_note": answer.get("reason")}
@@ -181,11 +238,21 @@ class FlowTasks:
 
     ACTIONS: dict[str, Callable[["FlowTasks", dict[str, Any], dict[str, Any]], dict[str, Any]]] = {
         "prepare": prepare, "send_rfi": send_rfi, "wait_rfi": wait_rfi, "wait_review": wait_review,
-        "review_overdue": review_overdue, "recheck": recheck, "send_rejection": send_rejection,
+        "review_overdue": review_overdue, "extend_wait": extend_wait, "take_resolution": take_resolution,
+        "recheck": recheck, "send_rejection": send_rejection,
         "finalize": finalize, "record_error": record_error,
     }
 
     # ---- helpers -----------------------------------------------------------------------------
+
+    def _wait_again(self, stored: StoredClaim, state: dict[str, Any], token: str, due: str) -> dict[str, Any]:
+        """Re-enter a wait on the extended item: it gets the new task token (no new item, no new letter)."""
+        item_id = state["resume_item"]
+        if self.store.attach_task_token(stored.claim_id, item_id, token, due):
+            return {"item_id": item_id, "due": due}
+        if self.store.get_queue_item(stored.claim_id, item_id).status != QueueStatus.OPEN.value:
+            raise ItemResolvedMeanwhile(f"queue item {item_id} was resolved while the flow re-entered its wait")
+        raise DueMovedAgain(f"queue item {item_id} was extended again while the flow re-entered its wait")
 
     def _letter(self, stored: StoredClaim, letter: LetterContent, event: dict[str, Any], number: int) -> str:
         """Render, store in S3 and record on the claim, once per execution, kind and round."""
@@ -243,6 +310,18 @@ class FlowTasks:
 def _reasons(stored: StoredClaim, severity: Severity) -> str:
     messages = [f.message for f in stored.findings if f.severity is severity]
     return " | ".join(messages)[:1000] or severity.value
+
+
+def _queue(event: dict[str, Any]) -> str:
+    queue = event.get("queue")
+    if queue not in (QueueName.RFI.value, QueueName.REVIEW.value):
+        raise InvalidFlowInput(f"this task needs the queue (RFI or REVIEW), not {queue!r}")
+    return queue
+
+
+def _open_item(stored: StoredClaim, queue: str):
+    items = [i for i in stored.queue_items if i.queue == queue and i.status == QueueStatus.OPEN.value]
+    return items[-1] if items else None
 
 
 def _token(event: dict[str, Any]) -> str:

@@ -105,6 +105,12 @@ class InProcessLambda:
     def arn(self, name: str) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account}:function:{function_name_of(name)}"
 
+    def paused(self) -> threading.RLock:
+        """`with lambdas.paused(): ...`: no handler runs meanwhile (a moto Step Functions execution
+        thread invoking one waits). moto's DynamoDB is not thread-safe, so a test that writes while a
+        flow runs holds this around its own writes."""
+        return self._lock
+
     # ---- boto3 event hook ----------------------------------------------------------------------
 
     def install(self, session: boto3.Session | None = None) -> "InProcessLambda":

@@ -368,15 +368,36 @@ class ClaimStore:
         return self.get_queue_item(claim_id, item_id)
 
     def extend_queue_item(self, claim_id: str, item_id: str, due: datetime | date | str, actor: str,
-                          note: str | None = None) -> QueueItem:
+                          note: str | None = None, release_token: str | None = None) -> QueueItem:
+        """Move an open item's due date. `release_token`: the item's task token, which the caller is about
+        to spend telling the flow to wait longer; it is taken off the item (only if it is still that token)
+        until the flow waits again and attaches its new one (attach_task_token)."""
         item = self.get_queue_item(claim_id, item_id)
         new_due = as_iso(due)
+        update = self._queue_update(claim_id, item_id, {"due": new_due, "queue_due": f"{new_due}#{claim_id}#{item_id}"},
+                                    require_open=True)
+        if release_token:
+            update["Update"]["UpdateExpression"] += " REMOVE task_token"
+            update["Update"]["ConditionExpression"] += " AND task_token = :token"
+            update["Update"]["ExpressionAttributeValues"][":token"] = to_value(release_token)
         self._transact([
-            self._queue_update(claim_id, item_id, {"due": new_due, "queue_due": f"{new_due}#{claim_id}#{item_id}"},
-                               require_open=True),
+            update,
             self._audit_put(claim_id, actor, "queue_extend", note, {"item_id": item_id, "from": item.due, "to": new_due}),
         ], not_open=item_id)
         return self.get_queue_item(claim_id, item_id)
+
+    def attach_task_token(self, claim_id: str, item_id: str, task_token: str, due: str) -> bool:
+        """The flow waits again on an extended item: put its new task token on the item, if the item is
+        still OPEN and still due `due` (what the flow's new timeout was computed from). False otherwise."""
+        update = self._queue_update(claim_id, item_id, {"task_token": task_token}, require_open=True)
+        update["Update"]["ConditionExpression"] += " AND #due = :due"
+        update["Update"]["ExpressionAttributeNames"]["#due"] = "due"
+        update["Update"]["ExpressionAttributeValues"][":due"] = to_value(due)
+        try:
+            self._transact([update], not_open=item_id)
+        except QueueItemNotOpen:
+            return False
+        return True
 
     # ---- staff queue reads (queue API: clocks and metrics) --------------------------------------
 

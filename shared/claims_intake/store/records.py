@@ -57,6 +57,7 @@ class ClaimStatus(StrEnum):
     CHECKED = "CHECKED"
     WAITING_RFI = "WAITING_RFI"
     WAITING_REVIEW = "WAITING_REVIEW"
+    REVIEW_OVERDUE = "REVIEW_OVERDUE"  # nobody verified it after MAX_REVIEW_REOPENINGS reopenings: staff must act
     REJECTED = "REJECTED"
     CLOSED = "CLOSED"
     ERROR = "ERROR"

@@ -116,7 +116,9 @@ async function loadMetrics() {
     strip.append(el("div", { class: "metric", title: `${counts.unassigned} unassigned; oldest ${counts.oldest_days ?? "–"} days` },
       el("b", {}, queue), ` ${counts.open} open`,
       counts.overdue ? el("span", { class: "clock bad" }, ` ${counts.overdue} overdue`) : "",
-      counts.due_today ? el("span", { class: "clock warn" }, ` ${counts.due_today} due today`) : ""));
+      counts.due_today ? el("span", { class: "clock warn" }, ` ${counts.due_today} due today`) : "",
+      counts.stopped_claims ? el("span", { class: "clock bad", title: "reopened too often: status REVIEW_OVERDUE, the flow stopped" },
+        ` ${counts.stopped_claims} left to staff`) : ""));
   }
   if (!Object.keys(data.payment_targets).length) {
     strip.append(el("div", { class: "metric", title: "000 Claims Submission Policy; 004 IV.B.2" }, "Payment targets: no clean claims yet"));
@@ -314,10 +316,8 @@ function renderElements() {
   const claim = state.claim;
   const scanned = new Set((claim.values || []).map((v) => `${v.element}|${v.line ?? ""}`));
   const flagged = new Set();
-  for (const f of (claim.findings || []).filter((f) => f.element)) {
-    if (f.line || !LINE_ELEMENTS.includes(f.element)) flagged.add(`${f.element}|${f.line ?? ""}`);
-    else for (const line of claim.lines || []) flagged.add(`${f.element}|${line.line_number}`);  // a line element, line not said
-  }
+  // Every finding on a line element names its line (Finding.line), so it flags exactly that cell.
+  for (const f of (claim.findings || []).filter((f) => f.element)) flagged.add(`${f.element}|${f.line ?? ""}`);
   const head = elementRows(Object.entries(claim.elements || {}), null, scanned, claim.invalid || {}, flagged);
   const rows = [...head.rows];
   let hidden = head.hidden;
