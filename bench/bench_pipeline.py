@@ -21,7 +21,7 @@ for name, value in {"AWS_DEFAULT_REGION": "us-west-2", "AWS_ACCESS_KEY_ID": "ben
 
 from moto import mock_aws  # noqa: E402
 
-from claims_intake.store.moto_speedup import speed_up_moto_transactions  # noqa: E402
+from claims_intake.store.moto_speedup import speed_up_moto  # noqa: E402
 
 from tests.pipeline.invoices import PROVIDER, three_claim_invoice  # noqa: E402
 from tests.pipeline.stack import ROOT as _ROOT, build_stack, load_handler  # noqa: E402
@@ -35,7 +35,7 @@ class Env:
 
 def main(files: int = 60, speedup: bool = True) -> None:
     if speedup:
-        speed_up_moto_transactions()
+        speed_up_moto()
     with mock_aws():
         stack = build_stack(Env())
         loader, intake = load_handler("reference_loader"), load_handler("intake")

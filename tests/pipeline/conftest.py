@@ -1,7 +1,7 @@
 import pytest
 from moto import mock_aws
 
-from claims_intake.store.moto_speedup import speed_up_moto_transactions
+from claims_intake.store.moto_speedup import speed_up_moto
 
 from .stack import ROOT, build_stack, load_handler
 
@@ -32,4 +32,4 @@ def reference_loaded(stack, reference_app):
     return stack
 
 
-speed_up_moto_transactions()  # moto copies whole tables per transaction item (see the module)
+speed_up_moto()  # otherwise moto's transactions and queries cost more as tables grow (see the module)

@@ -13,8 +13,8 @@ from .invoices import PHI, PROVIDER, three_claim_invoice
 def test_nothing_logged_contains_phi(reference_loaded, intake_app, capfd, caplog, monkeypatch):
     caplog.set_level(logging.INFO)
     json_lines = io.StringIO()
-    for handler in logging.getLogger(os.environ["POWERTOOLS_SERVICE_NAME"]).handlers:
-        monkeypatch.setattr(handler, "stream", json_lines)  # Powertools' handler, bound at import time
+    for handler in _powertools_handlers():
+        monkeypatch.setattr(handler, "stream", json_lines)  # bound at import time, maybe by an earlier test
 
     stack = reference_loaded
     stack.upload(f"uploads/{PROVIDER}/november.csv", three_claim_invoice())
@@ -37,3 +37,12 @@ def test_nothing_logged_contains_phi(reference_loaded, intake_app, capfd, caplog
     logged = "\n".join([lines, out, err, records])
     leaked = [value for value in PHI if value in logged]
     assert leaked == [], f"PHI in the logs: {leaked}"
+
+
+def _powertools_handlers() -> list[logging.StreamHandler]:
+    """The handlers of every service logger: a module's child logger belongs to the service it was first
+    imported under (this test's, or an earlier test's local stack function)."""
+    names = [os.environ["POWERTOOLS_SERVICE_NAME"]] + [
+        name for name in logging.root.manager.loggerDict if name.startswith("claims-intake")]
+    return [handler for name in dict.fromkeys(names) for handler in logging.getLogger(name).handlers
+            if isinstance(handler, logging.StreamHandler)]

@@ -2,7 +2,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from claims_intake.store.moto_speedup import speed_up_moto_transactions
+from claims_intake.store.moto_speedup import speed_up_moto
 
 from claims_intake.store import ClaimStore, Tables, create_tables
 
@@ -20,4 +20,4 @@ def store(dynamodb):
     return ClaimStore(Tables(), client=dynamodb)
 
 
-speed_up_moto_transactions()  # moto copies whole tables per transaction item (see the module)
+speed_up_moto()  # otherwise moto's transactions and queries cost more as tables grow (see the module)

@@ -170,6 +170,12 @@ class FunctionRegistry:
                 for listener in self.listeners:
                     listener(record)
 
+    def environment_frozen(self) -> threading.RLock:
+        """`with registry.environment_frozen(): ...`: no function's variables come or go from os.environ
+        meanwhile. Creating a boto3 client reads the whole environment (proxy settings); a variable removed
+        half-way makes it raise KeyError, so threads other than the handlers' create clients under this."""
+        return self._lock
+
     def load_all(self) -> None:
         """Import every handler now, so import errors show when the stack starts, not on the first event."""
         for function in self.functions.values():

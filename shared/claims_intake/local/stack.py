@@ -23,6 +23,7 @@ import logging
 import os
 import time
 import urllib.request
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Callable
 
@@ -77,10 +78,10 @@ class LocalStack:
     def start(self) -> "LocalStack":
         from moto.server import ThreadedMotoServer
 
-        from ..store.moto_speedup import speed_up_moto_transactions
+        from ..store.moto_speedup import speed_up_moto
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
-        speed_up_moto_transactions()  # every claim is a transaction: keep its cost flat as tables grow
+        speed_up_moto()  # keep transactions, queries and flow starts flat as tables grow
         try:
             self._server = ThreadedMotoServer(ip_address=self.host, port=self.requested_port, verbose=False)
             self._server.start()
@@ -134,9 +135,10 @@ class LocalStack:
 
     # -- access -----------------------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=self.region, endpoint_url=self.endpoint,
-                            aws_access_key_id="local", aws_secret_access_key="local",
-                            config=Config(retries={"max_attempts": 2, "mode": "standard"}))
+        with self.registry.environment_frozen() if self.registry else nullcontext():
+            return boto3.client(service, region_name=self.region, endpoint_url=self.endpoint,
+                                aws_access_key_id="local", aws_secret_access_key="local",
+                                config=Config(retries={"max_attempts": 2, "mode": "standard"}))
 
     def physical_name(self, logical_id: str) -> str:
         return self.plan.physical_names()[logical_id]
@@ -176,8 +178,11 @@ class LocalStack:
     def busy_executions(self) -> list[str]:
         sfn = self.client("stepfunctions")
         busy = []
+        pages = sfn.get_paginator("list_executions")
         for machine in self.plan.state_machines:
-            for execution in sfn.list_executions(stateMachineArn=machine.arn, statusFilter="RUNNING")["executions"]:
+            running = (execution for page in pages.paginate(stateMachineArn=machine.arn, statusFilter="RUNNING")
+                       for execution in page["executions"])
+            for execution in running:
                 # the whole history, last event last (moto ignores reverseOrder)
                 events = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
                 if not events or events[-1]["type"] not in PARKED_EVENTS:
@@ -206,12 +211,28 @@ class LocalStack:
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
+    def _freeze_environment_for_flow_clients(self) -> None:
+        """moto's Step Functions threads create a Lambda client per task: under the registry's environment
+        lock, as LocalStack.client does (see FunctionRegistry.environment_frozen)."""
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+        original = lambda_eval_utils.boto_client_for
+        registry = self.registry
+
+        def boto_client_for(*args, **kwargs):
+            with registry.environment_frozen():
+                return original(*args, **kwargs)
+
+        lambda_eval_utils.boto_client_for = boto_client_for
+        self._teardown.append(lambda: setattr(lambda_eval_utils, "boto_client_for", original))
+
     def _wire_functions(self) -> None:
         lambdas = InProcessLambda(region=self.region, account=ACCOUNT_ID)
         for function in self.plan.functions:
             lambdas.add(function.arn, _served_by(self.registry, function.logical_id))
         lambdas.install()
         self._teardown.append(lambdas.uninstall)
+        self._freeze_environment_for_flow_clients()
         self._async_invoker = AsyncInvoker(self.registry, self.async_retry_delays)
         self._async_invoker.start()
         self._teardown.append(self._async_invoker.stop)

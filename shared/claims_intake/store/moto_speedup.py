@@ -1,30 +1,54 @@
-"""Make moto's TransactWriteItems cost what the transaction touches, not what the table holds.
+"""Make moto's DynamoDB and Step Functions cost what a request touches, not what the tables hold.
 
-moto (5.2) backs up a table for rollback by deep-copying the whole table once per item of the
+Three patches, applied together by `speed_up_moto()` (the tests, the benchmarks and the local stack):
+
+1. TransactWriteItems. moto (5.2) backs up a table for rollback by deep-copying the whole table once per item of the
 transaction: a 30-line claim (32 items) in a table of a few thousand items costs seconds, and it grows
 with every claim stored (bench/bench_pipeline.py: 11 s per claim after 60 invoice files). The tests,
 the benchmarks and the local stack store every claim in a transaction, so they apply this patch:
 the rollback copy is taken once per table per transaction, sharing the untouched items and deep-copying
 only the partitions the transaction writes (what a rollback can need). Semantics are unchanged: a
-failed transaction still leaves nothing behind (tests/store/test_claim_store.py). Real DynamoDB is
-not affected by any of this; the Lambda code never imports this module.
+failed transaction still leaves nothing behind (tests/store/test_claim_store.py).
+
+2. Query. moto answers every Query by listing and sorting every item of the table, then keeping those
+of the queried partition (or, on an index, those whose index key matches): a claim's check, which
+queries member history, authorizations and eligibility, cost more with every claim stored. The patch
+hands the query only its candidates: the partition itself, or the items whose index hash key matches
+(unsorted: moto sorts index results by index and table keys itself). Results and their order are
+unchanged (tests/store/test_moto_speedup.py).
+
+3. Step Functions. moto parses the state machine's definition (ANTLR, about 0.12 s here) for every
+execution. The parsed program holds no execution state (the state of a run lives in its Environment),
+so executions of one definition share it.
+
+Real AWS is not affected by any of this; the Lambda code never imports this module.
 """
 
 from __future__ import annotations
 
 import contextvars
 import copy
+import inspect
+import threading
 from collections import defaultdict
 from typing import Any
 
 _touched: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("moto_touched", default=None)
-_applied = False
+# what the Query running in this thread can match: ("partition", hash value) or ("index", [(attribute, value)])
+_query_scope: contextvars.ContextVar[tuple | None] = contextvars.ContextVar("moto_query_scope", default=None)
+_applied: set[str] = set()
+
+
+def speed_up_moto() -> None:
+    """Apply every patch of this module (idempotent); call before (or inside) mock_aws / the moto server."""
+    speed_up_moto_transactions()
+    speed_up_moto_queries()
+    reuse_parsed_state_machines()
 
 
 def speed_up_moto_transactions() -> None:
     """Idempotent; call before (or inside) mock_aws / the moto server."""
-    global _applied
-    if _applied:
+    if "transactions" in _applied:
         return
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.dynamo_type import DynamoType
@@ -61,7 +85,86 @@ def speed_up_moto_transactions() -> None:
 
     DynamoDBBackend.transact_write_items = transact_write_items
     Table.__deepcopy__ = table_deepcopy
-    _applied = True
+    _applied.add("transactions")
+
+
+def speed_up_moto_queries() -> None:
+    """Query lists only the candidates of its partition or index key (see the module's docstring)."""
+    if "queries" in _applied:
+        return
+    from moto.dynamodb.models.table import Table
+
+    original_query, original_all_items = Table.query, Table.all_items
+
+    query_signature = inspect.signature(original_query)
+
+    def query(*args, **kwargs):
+        call = query_signature.bind(*args, **kwargs).arguments
+        token = _query_scope.set(_scope_of(call["hash_key"], call.get("index_name"), call.get("hash_key_conditions")))
+        try:
+            return original_query(*args, **kwargs)
+        finally:
+            _query_scope.reset(token)
+
+    def all_items(self):
+        scope = _query_scope.get()
+        if scope is None:
+            return original_all_items(self)
+        _query_scope.set(None)  # only the query's own listing is narrowed
+        if scope[0] == "partition":
+            partition = self.items.get(scope[1])
+            if partition is None:
+                return []
+            return list(partition.values()) if self.range_key_attr else [partition]
+        return [item for item in _every_item(self) if _matches(item, scope[1])]
+
+    Table.query = query
+    Table.all_items = all_items
+    _applied.add("queries")
+
+
+def _scope_of(hash_key, index_name: str | None, hash_key_conditions) -> tuple | None:
+    if index_name is None:
+        # a number key may be written "1" or "1.0" (equal for DynamoDB, not for the dict): left to moto
+        return ("partition", hash_key) if hash_key is not None and hash_key.type == "S" else None
+    return ("index", list(hash_key_conditions)) if hash_key_conditions else None
+
+
+def _every_item(table) -> list:
+    if table.range_key_attr:
+        return [item for partition in list(table.items.values()) for item in list(partition.values())]
+    return list(table.items.values())
+
+
+def _matches(item, conditions: list) -> bool:
+    for attribute, expected in conditions:
+        value = item.attrs.get(attribute)
+        if value is None or value.type != expected.type:
+            return False
+        if value.value != expected.value and (value.type == "S" or value != expected):
+            return False
+    return True
+
+
+def reuse_parsed_state_machines() -> None:
+    """Executions of one state machine definition share its parsed program (see the module's docstring)."""
+    if "state_machines" in _applied:
+        return
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    programs: dict[str, Any] = {}
+    parsing = threading.Lock()  # executions start in threads of their own: parse each definition once
+
+    def evaluation_entrypoint(self):
+        definition = self._evaluation_details.state_machine_details.definition
+        with parsing:
+            if definition not in programs:
+                programs[definition] = AmazonStateLanguageParser.parse(definition)[0]
+            return programs[definition]
+
+    ExecutionWorker._get_evaluation_entrypoint = evaluation_entrypoint
+    _applied.add("state_machines")
 
 
 def _snapshot(table, hashes: set) -> Any:

@@ -1,0 +1,143 @@
+"""store.moto_speedup: the patched moto answers queries and runs state machines exactly as before.
+
+Every expected answer here is worked out in plain Python from the items written, so a patch that
+dropped, added or reordered an item (or broke pagination) fails.
+"""
+
+import json
+import random
+import time
+import uuid
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from claims_intake.store.moto_speedup import speed_up_moto
+
+speed_up_moto()
+
+GSI = {"IndexName": "by_group", "KeySchema": [{"AttributeName": "group", "KeyType": "HASH"},
+                                              {"AttributeName": "due", "KeyType": "RANGE"}],
+       "Projection": {"ProjectionType": "ALL"}}
+
+
+@pytest.fixture
+def table():
+    """pk/sk table with an index on (group, due); items written in a shuffled order."""
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-west-2")
+        client.create_table(
+            TableName="t", BillingMode="PAY_PER_REQUEST", GlobalSecondaryIndexes=[GSI],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "group", "due")])
+        items = []
+        for p in range(12):
+            for s in range(6):
+                item = {"pk": f"P{p:02d}", "sk": f"S{s}", "n": str(p * 10 + s)}
+                if (p + s) % 3:  # a third of the items are not in the index (no group)
+                    item.update(group=f"G{(p * s) % 4}", due=f"2024-0{1 + (p + s) % 9}-{10 + s}")
+                items.append(item)
+        random.Random(7).shuffle(items)
+        for item in items:
+            client.put_item(TableName="t", Item={k: {"N" if k == "n" else "S": v} for k, v in item.items()})
+        yield client, items
+
+
+def _query_all(client, **request) -> list[dict]:
+    """Every page, following LastEvaluatedKey."""
+    found, start = [], None
+    while True:
+        page = client.query(TableName="t", **request, **({"ExclusiveStartKey": start} if start else {}))
+        found += [{k: next(iter(v.values())) for k, v in item.items()} for item in page["Items"]]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return found
+
+
+@pytest.mark.parametrize("limit", [None, 1, 4])
+@pytest.mark.parametrize("forward", [True, False])
+def test_partition_query_returns_the_partition_in_sort_key_order(table, limit, forward):
+    client, items = table
+    request = {"KeyConditionExpression": "pk = :p AND sk >= :s",
+               "ExpressionAttributeValues": {":p": {"S": "P05"}, ":s": {"S": "S2"}}, "ScanIndexForward": forward}
+    got = _query_all(client, **request, **({"Limit": limit} if limit else {}))
+    expected = sorted((i for i in items if i["pk"] == "P05" and i["sk"] >= "S2"), key=lambda i: i["sk"],
+                      reverse=not forward)
+    assert got == expected
+
+
+def test_query_of_a_missing_partition_is_empty(table):
+    client, _ = table
+    assert _query_all(client, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "none"}}) == []
+
+
+@pytest.mark.parametrize("limit", [None, 1, 3])
+@pytest.mark.parametrize("forward", [True, False])
+def test_index_query_returns_the_matching_items_in_index_order(table, limit, forward):
+    client, items = table
+    request = {"IndexName": "by_group", "KeyConditionExpression": "#g = :g AND begins_with(due, :m)",
+               "ExpressionAttributeNames": {"#g": "group"},
+               "ExpressionAttributeValues": {":g": {"S": "G2"}, ":m": {"S": "2024-0"}}, "ScanIndexForward": forward}
+    got = _query_all(client, **request, **({"Limit": limit} if limit else {}))
+    expected = sorted((i for i in items if i.get("group") == "G2"), key=lambda i: (i["due"], i["pk"], i["sk"]),
+                      reverse=not forward)
+    assert got and [(i["due"], i["pk"], i["sk"]) for i in got] == [(i["due"], i["pk"], i["sk"]) for i in expected]
+
+
+def test_index_query_with_a_filter(table):
+    client, items = table
+    got = _query_all(client, IndexName="by_group", KeyConditionExpression="#g = :g", FilterExpression="n > :n",
+                     ExpressionAttributeNames={"#g": "group"},
+                     ExpressionAttributeValues={":g": {"S": "G0"}, ":n": {"N": "60"}})
+    assert sorted(i["n"] for i in got) == sorted(i["n"] for i in items if i.get("group") == "G0" and int(i["n"]) > 60)
+
+
+def test_number_keys_are_matched_by_value():
+    """'7' and '7.0' are one number for DynamoDB: a query for either finds the item."""
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-west-2")
+        client.create_table(TableName="n", BillingMode="PAY_PER_REQUEST",
+                            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "N"}])
+        client.put_item(TableName="n", Item={"id": {"N": "7"}, "v": {"S": "seven"}})
+        for written in ("7", "7.0"):
+            page = client.query(TableName="n", KeyConditionExpression="id = :i",
+                                ExpressionAttributeValues={":i": {"N": written}})
+            assert [item["v"]["S"] for item in page["Items"]] == ["seven"]
+
+
+def test_executions_of_one_definition_parse_it_once_and_keep_their_own_state(monkeypatch):
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    parses = []
+    original = AmazonStateLanguageParser.parse
+    monkeypatch.setattr(AmazonStateLanguageParser, "parse",
+                        staticmethod(lambda definition: parses.append(1) or original(definition)))
+    definition = {"Comment": f"unique {uuid.uuid4()}", "StartAt": "Route", "States": {
+        "Route": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 10, "Next": "Big"}],
+                  "Default": "Small"},
+        "Big": {"Type": "Pass", "Parameters": {"size": "big", "n.$": "$.n"}, "End": True},
+        "Small": {"Type": "Pass", "Parameters": {"size": "small", "n.$": "$.n"}, "End": True}}}
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name="us-west-2")
+        arn = sfn.create_state_machine(name="m", definition=json.dumps(definition),
+                                       roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
+        runs = {n: sfn.start_execution(stateMachineArn=arn, name=f"run-{n}", input=json.dumps({"n": n}))["executionArn"]
+                for n in (3, 30, 5, 50)}
+        outputs = {n: _output(sfn, execution) for n, execution in runs.items()}
+    assert outputs == {3: {"size": "small", "n": 3}, 30: {"size": "big", "n": 30},
+                       5: {"size": "small", "n": 5}, 50: {"size": "big", "n": 50}}
+    executions_parsed = len(parses) - 1  # create_state_machine validates the definition once
+    assert executions_parsed == 1
+
+
+def _output(sfn, execution_arn: str) -> dict:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=execution_arn)
+        if described["status"] != "RUNNING":
+            assert described["status"] == "SUCCEEDED", described
+            return json.loads(described["output"])
+        time.sleep(0.05)
+    raise AssertionError("execution still running")
