@@ -141,3 +141,43 @@ def _output(sfn, execution_arn: str) -> dict:
             return json.loads(described["output"])
         time.sleep(0.05)
     raise AssertionError("execution still running")
+
+
+EVERY_TYPE = {"pk": {"S": "every-type"}, "text": {"S": "Reyes, Daniel — ü"}, "number": {"N": "-12.50"},
+              "binary": {"B": b"\x00\xffscan"}, "flag": {"BOOL": False}, "nothing": {"NULL": True},
+              "strings": {"SS": ["a", "b"]}, "numbers": {"NS": ["1", "2.5"]}, "blobs": {"BS": [b"\x01", b"\x02"]},
+              "nested": {"M": {"lines": {"L": [{"M": {"code": {"S": "G9008"}, "units": {"N": "2"}}},
+                                               {"B": b"\x03"}, {"NULL": True}]}, "empty": {"M": {}}}}}
+
+
+def test_items_of_every_type_come_back_as_written_from_every_read():
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-west-2")
+        client.create_table(TableName="all", BillingMode="PAY_PER_REQUEST",
+                            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+        client.put_item(TableName="all", Item=EVERY_TYPE)
+        key = {"pk": EVERY_TYPE["pk"]}
+        reads = {
+            "get_item": client.get_item(TableName="all", Key=key)["Item"],
+            "query": client.query(TableName="all", KeyConditionExpression="pk = :p",
+                                  ExpressionAttributeValues={":p": EVERY_TYPE["pk"]})["Items"][0],
+            "scan": client.scan(TableName="all")["Items"][0],
+            "batch_get_item": client.batch_get_item(RequestItems={"all": {"Keys": [key]}})["Responses"]["all"][0],
+            "transact_get_items": client.transact_get_items(
+                TransactItems=[{"Get": {"TableName": "all", "Key": key}}])["Responses"][0]["Item"],
+            "put_item ALL_OLD": client.put_item(TableName="all", Item=EVERY_TYPE, ReturnValues="ALL_OLD")["Attributes"],
+        }
+        missing = client.get_item(TableName="all", Key={"pk": {"S": "none"}})
+        projected = client.get_item(TableName="all", Key=key, ProjectionExpression="#n",
+                                    ExpressionAttributeNames={"#n": "nested"})["Item"]
+    for read, item in reads.items():
+        assert _sets_sorted(item) == _sets_sorted(EVERY_TYPE), read
+    assert "Item" not in missing
+    assert projected == {"nested": EVERY_TYPE["nested"]}
+
+
+def _sets_sorted(item: dict) -> dict:
+    """Sets come back in any order."""
+    return {name: {kind: sorted(value) if kind in ("SS", "NS", "BS") else value for kind, value in attribute.items()}
+            for name, attribute in item.items()}

@@ -18,17 +18,27 @@ hands the query only its candidates: the partition itself, or the items whose in
 unchanged (tests/store/test_moto_speedup.py).
 
 3. Step Functions. moto parses the state machine's definition (ANTLR, about 0.12 s here) for every
-execution. The parsed program holds no execution state (the state of a run lives in its Environment),
-so executions of one definition share it.
+execution, and every JSONPath each time a state reads one (building a new yacc parser each time). The
+parsed program holds no execution state (the state of a run lives in its Environment) and a parsed
+JSONPath is only read, so each is parsed once and shared.
+
+4. Responses. moto writes every DynamoDB response through its generic, shape-driven serializer, which
+walks each attribute of each item in Python: reading a claim (a few dozen items of nested maps, each
+value with its provenance) cost more than everything else the claim flow does. Items are already in
+DynamoDB's JSON form inside moto, so they are written with json.dumps (binary values base64-encoded,
+as the serializer does); the rest of the response still goes through moto's serializer.
 
 Real AWS is not affected by any of this; the Lambda code never imports this module.
 """
 
 from __future__ import annotations
 
+import base64
 import contextvars
 import copy
+import functools
 import inspect
+import json
 import threading
 from collections import defaultdict
 from typing import Any
@@ -44,6 +54,7 @@ def speed_up_moto() -> None:
     speed_up_moto_transactions()
     speed_up_moto_queries()
     reuse_parsed_state_machines()
+    write_dynamodb_items_directly()
 
 
 def speed_up_moto_transactions() -> None:
@@ -147,10 +158,11 @@ def _matches(item, conditions: list) -> bool:
 
 
 def reuse_parsed_state_machines() -> None:
-    """Executions of one state machine definition share its parsed program (see the module's docstring)."""
+    """Executions of one definition share its parsed program, and JSONPaths are parsed once (see the module)."""
     if "state_machines" in _applied:
         return
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.utils import json_path
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     programs: dict[str, Any] = {}
@@ -164,7 +176,48 @@ def reuse_parsed_state_machines() -> None:
             return programs[definition]
 
     ExecutionWorker._get_evaluation_entrypoint = evaluation_entrypoint
+    json_path.parse = functools.lru_cache(maxsize=1024)(json_path.parse)
     _applied.add("state_machines")
+
+
+_ITEM_KEYS = ("Items", "Item", "Attributes", "Responses")  # where DynamoDB responses carry items
+
+
+def write_dynamodb_items_directly() -> None:
+    """DynamoDB items in responses are written with json.dumps (see the module's docstring)."""
+    if "responses" in _applied:
+        return
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.responses import DynamoResult  # an ActionResult whose DynamoTypes are already dicts
+
+    original = ActionResult.execute_result
+
+    def execute_result(self, context):
+        result = self.result
+        if (type(self) not in (ActionResult, DynamoResult) or not isinstance(result, dict)
+                or context.service_model.service_name != "dynamodb"):
+            return original(self, context)
+        items = {key: result[key] for key in _ITEM_KEYS if result.get(key) is not None}
+        try:
+            items_json = json.dumps(items, default=_base64)[1:-1]  # '"Items": [...]', no braces
+        except TypeError:  # something json.dumps cannot write: moto's serializer knows
+            return original(self, context)
+        if not items_json:
+            return original(self, context)
+        rest = ActionResult({key: value for key, value in result.items() if key not in items})
+        status, headers, body = original(rest, context)
+        body = body.decode() if isinstance(body, bytes) else body
+        inner = body.strip()[1:-1].strip() if body else ""
+        return status, headers, "{" + (inner + ", " if inner else "") + items_json + "}"
+
+    ActionResult.execute_result = execute_result
+    _applied.add("responses")
+
+
+def _base64(value: Any) -> str:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(type(value).__name__)
 
 
 def _snapshot(table, hashes: set) -> Any:
