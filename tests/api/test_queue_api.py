@@ -275,3 +275,22 @@ def test_the_scan_is_found_where_intake_recorded_it():
     assert scan_location(upload_id("b", "uploads/1/x.pdf", None), None) == {"Bucket": "b", "Key": "uploads/1/x.pdf"}
     assert scan_location("uploads/1/x.pdf", "uploads-bucket") == {"Bucket": "uploads-bucket", "Key": "uploads/1/x.pdf"}
     assert scan_location(None, "uploads-bucket") is None
+
+
+def test_a_review_left_to_staff_is_reopened_once_with_a_new_run_of_the_flow(services, waiting_flow):
+    """REVIEW_OVERDUE (the flow ended after MAX_REVIEW_REOPENINGS, docs/flow.md): staff reopen it, which
+    starts a new run named after the claim; a second click, or a claim in any other status, is refused."""
+    services.state_machine_arn = waiting_flow.machine
+    queued(services, "C-stuck", queue="REVIEW")
+    assert call("POST", "/api/claims/C-stuck/reopen-review", body={})[0] == 409  # still waiting for review
+    services.store.set_status("C-stuck", "REVIEW_OVERDUE", "flow", note="review window ran out 4 times")
+    assert call("POST", "/api/claims/C-stuck/reopen-review", claims=provider_claims(NPI_A), body={})[0] == 403
+
+    status, claim = call("POST", "/api/claims/C-stuck/reopen-review", body={"note": "provider sent the signed form"})
+    assert status == 200 and claim["status"] == "CHECKED"
+    reopened = [entry for entry in claim["audit"] if entry["action"] == "review_reopened"]
+    assert [(e["actor"], e["note"], e["details"]) for e in reopened] == [
+        ("maria.staff", "provider sent the signed form", {"execution": "claim-C-stuck-reopen-1"})]
+    runs = services.sfn.list_executions(stateMachineArn=waiting_flow.machine)["executions"]
+    assert [run["name"] for run in runs] == ["claim-C-stuck-reopen-1"]
+    assert call("POST", "/api/claims/C-stuck/reopen-review", body={})[0] == 409  # the new run has it now

@@ -106,6 +106,28 @@ def test_an_overdue_review_is_reopened_a_limited_number_of_times_then_left_to_st
     assert notices == ["review_overdue", "review_escalated"]
 
 
+@pytest.mark.parametrize("flow", [{"review_window": "5s", "max_reopenings": "0"}], indirect=True)
+def test_staff_reopen_a_review_left_to_them_and_verify_it(flow):
+    first = low_confidence(line("G9008", "U1"), "charge_amount", raw="400.00")
+    claim_id = flow.submit(claim(first, invoice="REV-REOPEN"), "phc")
+    assert flow.wait_execution(claim_id, timeout=40)["status"] == "SUCCEEDED"  # nobody verified: left to staff
+    expired = {item.item_id for item in flow.store.require_claim(claim_id).queue_items}
+    api = service.Services(store=flow.store, s3=flow.s3, sfn=flow.sfn, uploads_bucket=BUCKET,
+                           state_machine_arn=flow.state_machine_arn)
+    service.reopen_review(api, STAFF, claim_id, note="provider called back")
+    item = flow.wait_item(claim_id, "REVIEW", exclude=expired)  # the new run opened a new item
+    service.answer(api, STAFF, claim_id, item.item_id, [{"element": "charge_amount", "line": 1, "value": "400.00"}], [])
+    reopened = flow.sfn.describe_execution(executionArn=flow.execution_arn(claim_id) + "-reopen-1")
+    deadline = time.monotonic() + 30
+    while reopened["status"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        reopened = flow.sfn.describe_execution(executionArn=reopened["executionArn"])
+    assert reopened["status"] == "SUCCEEDED"
+    stored = flow.store.require_claim(claim_id)
+    assert (stored.status, stored.disposition) == ("CLOSED", "CLEAN")
+    assert [entry.actor for entry in stored.audit if entry.action == "review_reopened"] == ["maria.staff"]
+
+
 # ---- the re-entered wait, task by task (moto DynamoDB only) ------------------------------------
 
 @pytest.fixture

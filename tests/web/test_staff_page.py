@@ -82,3 +82,28 @@ def test_a_provider_token_shows_only_that_providers_claims(services, site, page)
     rows.first.click()
     expect(page.locator("#claim-title")).to_have_text("Invoice INV-C-2")
     expect(page.locator("#action-answer")).to_have_count(0)  # providers cannot work the queue
+
+
+def test_a_review_left_to_staff_is_reopened_from_the_page(services, waiting_flow, site, page):
+    """REVIEW_OVERDUE: the flow stopped after its reopenings; staff find it among EXPIRED review items."""
+    services.state_machine_arn = waiting_flow.machine
+    item = queued(services, "C-9", queue="REVIEW", due_days=1)
+    services.store.close_queue_item("C-9", item.item_id, "flow", {}, status="EXPIRED", note="review window ran out")
+    services.store.set_status("C-9", "REVIEW_OVERDUE", "flow", note="review window ran out 4 times")
+
+    page.goto(site)
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    page.locator('.tab[data-queue="REVIEW"]').click()
+    page.locator('#filters select[name="status"]').select_option("EXPIRED")
+    page.locator('#filters button[type="submit"]').click()
+    page.locator("#queue-table tbody tr", has_text="INV-C-9").click()
+    expect(page.locator("#item-actions")).to_contain_text("its flow stopped")
+    page.locator("#action-reopen").click()
+    page.locator("#reopen-note").fill("Provider called back")
+    page.locator("#dialog-ok").click()
+    expect(page.locator("#message")).to_contain_text("Reopened")
+    expect(page.locator("#action-reopen")).to_have_count(0)  # the claim left REVIEW_OVERDUE
+    runs = services.sfn.list_executions(stateMachineArn=waiting_flow.machine)["executions"]
+    assert [run["name"] for run in runs] == ["claim-C-9-reopen-1"]
+    assert [e.note for e in services.store.get_claim("C-9").audit if e.action == "review_reopened"] == [
+        "Provider called back"]

@@ -80,6 +80,10 @@ class ExtendBody(BaseModel):
     note: str | None = None
 
 
+class ReopenBody(BaseModel):
+    note: str | None = Field(None, description="why (kept in the audit trail)")
+
+
 # ---- routes --------------------------------------------------------------------------------------
 
 @app.get("/api/me", summary="The caller: user, groups, staff or provider")
@@ -139,6 +143,12 @@ def reject(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], bo
 @app.post("/api/claims/<claim_id>/items/<item_id>/extend", summary="Extend the item's due date")
 def extend(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], body: ExtendBody) -> QueueItemView:
     return service.extend_due(services(), caller(), claim_id, item_id, body.due, body.note)
+
+
+@app.post("/api/claims/<claim_id>/reopen-review",
+          summary="Reopen the review of a claim left to staff (REVIEW_OVERDUE): its flow opens a new REVIEW item")
+def reopen_review(claim_id: Annotated[str, Path()], body: ReopenBody) -> ClaimView:
+    return service.reopen_review(services(), caller(), claim_id, body.note)
 
 
 # ---- errors --------------------------------------------------------------------------------------

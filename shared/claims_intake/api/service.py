@@ -22,7 +22,8 @@ from botocore.exceptions import ClientError
 
 from ..check.result import FINAL_DISPOSITIONS
 from ..clocks import CleanClaim, CleanClaimClock, as_date, payment_targets
-from ..store.claims import ClaimStore, QueueItemNotOpen
+from ..flow.start import start_flow
+from ..store.claims import ClaimStore, ConcurrentUpdate, QueueItemNotOpen
 from ..store.records import ClaimStatus, QueueItem, QueueStatus, StoredClaim
 from .auth import Caller
 from PIL import Image
@@ -54,6 +55,7 @@ class Services:
     sfn: Any
     uploads_bucket: str | None
     documents_prefix: str = "documents/"
+    state_machine_arn: str | None = None  # the claim flow: a reopened review starts a new run of it
     # Where a value's box is on the form template, and the scanned page turned onto that template.
     locate_box: Callable[[str, str | None], BoxGeometry | None] = cms1500_box
     template_page: Callable[[bytes, int], Image.Image] = cms1500_page
@@ -63,7 +65,8 @@ class Services:
     def from_env(cls) -> "Services":
         return cls(store=ClaimStore(), s3=boto3.client("s3"), sfn=boto3.client("stepfunctions"),
                    uploads_bucket=os.environ.get("UPLOADS_BUCKET"),
-                   documents_prefix=os.environ.get("DOCUMENTS_PREFIX", "documents/"))
+                   documents_prefix=os.environ.get("DOCUMENTS_PREFIX", "documents/"),
+                   state_machine_arn=os.environ.get("STATE_MACHINE_ARN"))
 
     def today(self) -> date:
         return self.clock().date()
@@ -339,6 +342,33 @@ def reject(services: Services, caller: Caller, claim_id: str, item_id: str, reas
     _open_item(services, caller, claim_id, item_id)
     resolution = {"action": "rejected", "reason": reason}
     return _close_and_resume(services, caller, claim_id, item_id, QueueStatus.CLOSED.value, resolution)
+
+
+def reopen_review(services: Services, caller: Caller, claim_id: str, note: str | None = None) -> dict[str, Any]:
+    """Give a claim whose review ran out MAX_REVIEW_REOPENINGS times (REVIEW_OVERDUE, its flow ended) a
+    new run of its flow, which opens a new REVIEW item with fresh reopenings. The status check and the
+    move to CHECKED are one conditional write, so two clicks start one run."""
+    caller.require_staff()
+    stored = _visible_claim(services, caller, claim_id)
+    overdue = ClaimStatus.REVIEW_OVERDUE.value
+    if stored.status != overdue:
+        raise Conflict(f"claim {claim_id} is {stored.status}: only a claim whose review ran out ({overdue}) is reopened")
+    if not services.state_machine_arn:
+        raise RuntimeError("STATE_MACHINE_ARN is not set: the claim flow cannot be started")
+    attempt = f"reopen-{1 + sum(1 for entry in stored.audit if entry.action == 'review_reopened')}"
+    try:
+        services.store.set_status(claim_id, ClaimStatus.CHECKED.value, caller.user, expected_status=overdue,
+                                  note="review reopened: the flow opens a new REVIEW item")
+    except ConcurrentUpdate as problem:
+        raise Conflict(f"claim {claim_id} changed meanwhile (reopened already?): {problem}") from problem
+    try:
+        execution = start_flow(services.sfn, services.state_machine_arn, claim_id, attempt=attempt)
+    except ClientError:
+        services.store.set_status(claim_id, overdue, caller.user, note="the flow could not be started")
+        raise
+    services.store.append_audit(claim_id, caller.user, "review_reopened", note,
+                                {"execution": execution.rsplit(":", 1)[-1]})
+    return get_claim(services, caller, claim_id, crops=False)
 
 
 def _close_and_resume(services: Services, caller: Caller, claim_id: str, item_id: str, status: str,

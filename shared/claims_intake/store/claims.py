@@ -194,16 +194,19 @@ class ClaimStore:
         return [plain(from_item(item)) for item in page.get("Items", [])], encode_token(page.get("LastEvaluatedKey"))
 
     def set_status(self, claim_id: str, status: str, actor: str, note: str | None = None,
-                   disposition: ClaimDisposition | str | None = None) -> int:
+                   disposition: ClaimDisposition | str | None = None, expected_status: str | None = None) -> int:
         """Move the claim to a workflow status (and optionally a new disposition); audited.
 
         A claim that ends REJECTED leaves the member's service history (it was never entered), so
-        its lines stop counting for frequency and duplicate rules. Returns the new version.
+        its lines stop counting for frequency and duplicate rules. With `expected_status`, the claim
+        must be in that status (else ConcurrentUpdate). Returns the new version.
         """
         items = self._read_items(claim_id)
         header = items.get(HEADER)
         if header is None:
             raise ClaimNotFound(f"no claim {claim_id}")
+        if expected_status is not None and header["status"] != expected_status:
+            raise ConcurrentUpdate(f"claim {claim_id} is {header['status']}, not {expected_status}")
         new_disposition = ClaimDisposition(disposition or header["disposition"]).value
         version = int(header["version"])
         now = self.now()

@@ -253,6 +253,11 @@ function renderActions() {
   const box = $("#item-actions");
   box.replaceChildren();
   const item = state.item;
+  if (state.claim.status === "REVIEW_OVERDUE" && state.me.staff) {
+    box.append(el("span", { class: "item-info bad" }, "Nobody verified this claim in time: its flow stopped. "),
+      el("button", { id: "action-reopen", class: "primary", onclick: reopenReview }, "Reopen review"));
+    return;
+  }
   if (!item) {
     box.append(el("span", { class: "muted" }, "This claim has no queue item."));
     return;
@@ -425,6 +430,16 @@ async function extendItem() {
     await api(itemPath("extend"), { method: "POST", body: { due: due.value, note: note.value || null } });
     return () => refreshAfterAction(false);
   }, `Due date moved to ${due.value}.`);
+}
+
+async function reopenReview() {
+  const note = el("input", { id: "reopen-note", placeholder: "Why (optional)" });
+  if (!(await dialog("Reopen the review: the flow opens a new REVIEW item", [el("label", {}, "Note", note)]))) return;
+  await act(async () => {
+    await api(`/claims/${encodeURIComponent(state.claim.claim_id)}/reopen-review`, { method: "POST", body: { note: note.value || null } });
+    state.item = null;  // show the new REVIEW item once the flow opens it, not the expired one
+    return () => refreshAfterAction(true);
+  }, "Reopened; a new REVIEW item follows.");
 }
 
 async function refreshAfterAction(resumed) {
