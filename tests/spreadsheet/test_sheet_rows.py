@@ -191,3 +191,22 @@ def test_a_bad_single_date_of_service_cell_is_one_error(read_rows):
     errors = [e for e in result.errors if e.code == "invalid_value"]
     assert [(e.row, e.column) for e in errors] == [(2, "D")] and "Date of Service in D2" in errors[0].message
     assert result.claims[0].lines[0].invalid == {"service_start_date": "31/31/2024", "service_end_date": "31/31/2024"}
+
+
+def test_an_excel_error_cell_is_reported_with_the_error_it_shows(read_rows):
+    """calamine reads #REF!/#DIV/0! as empty: the provider is told the cell shows an error, not that it is blank."""
+    rows = [HEADER, line("INV-1", charge="#DIV/0!"), line("INV-2", cin="90000002B"), line("INV-3", units="#REF!")]
+    result = read_rows(rows)
+    errors = [(e.code, e.row, e.column, e.element) for e in result.errors if e.code == "excel_error"]
+    assert errors == [("excel_error", 2, "M", "charge_amount"), ("excel_error", 4, "J", "unit_count")]
+    assert "shows the Excel error #DIV/0!" in next(e.message for e in result.errors if e.row == 2)
+    assert [c.invoice_number for c in result.claims] == ["INV-1", "INV-2", "INV-3"]  # the rest is still read
+    assert result.claims[0].lines[0].charge_amount is None
+
+
+def test_error_cells_are_found_in_the_sheet_they_are_on():
+    from claims_intake.spreadsheet.excel_errors import error_cells
+    from claims_intake.testdata.invoices import xlsx_bytes
+
+    data = xlsx_bytes({"Notes": [["fine"]], "Invoice": [["a", "b"], [1, "#N/A"]], "Totals": [["#VALUE!"]]})
+    assert error_cells(data) == {"Invoice": {(1, 1): "#N/A"}, "Totals": {(0, 0): "#VALUE!"}}

@@ -16,6 +16,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from ..extract import IntakeError
 from ..limits import Limits
+from .excel_errors import ErrorCells, error_cells
 from .guard import check_office_zip, check_ole, check_row_count
 
 CSV_DELIMITERS = ",;\t|"
@@ -26,6 +27,7 @@ class Grid:
     name: str
     rows: list[list[Any]]  # rows[0] is sheet row 1, rows[r][0] is column A
     notes: list[str] = field(default_factory=list)
+    errors: ErrorCells = field(default_factory=dict)  # cells Excel shows as #REF! etc. (read as "")
 
 
 def load_grids(data: bytes, filename: str, kind: str, limits: Limits) -> tuple[list[Grid], list[str]]:
@@ -36,10 +38,11 @@ def load_grids(data: bytes, filename: str, kind: str, limits: Limits) -> tuple[l
 
 
 def load_workbook(data: bytes, filename: str, kind: str, limits: Limits) -> tuple[list[Grid], list[str]]:
-    notes = []
+    notes, errors = [], {}
     if kind in ("xlsx", "xlsm"):
         dimensions = check_office_zip(data, filename, limits)
         check_row_count(sum(dimensions.values()), filename, limits)
+        errors = error_cells(data)
         if kind == "xlsm":
             notes.append("macro-enabled workbook: cell values read, macros never run")
     else:
@@ -54,7 +57,7 @@ def load_workbook(data: bytes, filename: str, kind: str, limits: Limits) -> tupl
             sheet = workbook.get_sheet_by_name(name)
             total += sheet.height
             check_row_count(total, filename, limits)
-            grids.append(Grid(name, sheet.to_python(skip_empty_area=False)))
+            grids.append(Grid(name, sheet.to_python(skip_empty_area=False), errors=errors.get(name, {})))
     except PasswordError:
         raise IntakeError("encrypted_workbook", f"{filename}: the workbook is password protected. Remove the password and re-upload.") from None
     except CalamineError as error:

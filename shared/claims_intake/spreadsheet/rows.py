@@ -105,6 +105,7 @@ class _SheetReader:
 
     def read(self) -> SheetResult:
         self._report_column_problems()
+        self._report_excel_errors()
         current: Claim | None = None
         for offset, cells in enumerate(self.grid.rows[self.map.header_row:]):
             row = self._row(self.map.header_row + 1 + offset, cells)
@@ -133,6 +134,18 @@ class _SheetReader:
             if key not in present and key not in absent_ok:
                 self._error("missing_column", f"no column for the required element '{_label(key)}' (seed 000 Table {element(key).table}); add a column with that header.",
                             row=self.map.header_row, element=key)
+
+    def _report_excel_errors(self) -> None:
+        """A mapped cell that Excel shows as an error (#REF!, #DIV/0!...) reads as empty: say what it shows."""
+        mapped = {index: key for index, key, _, _ in self.plan}
+        for (row, column), error in sorted(self.grid.errors.items()):
+            key = mapped.get(column)
+            if key is None or row < self.map.header_row:
+                continue
+            letter = column_letter(column)
+            self._error("excel_error", f"{_label(key)} in {letter}{row + 1}: the cell shows the Excel error {error} "
+                        "(a broken formula or reference), so it has no value; fix it and upload again.",
+                        row=row + 1, column=letter, element=_element_key(key))
 
     def _title_block(self) -> dict[str, _Cell]:
         """'Label: value' pairs above the header row (provider and invoice facts for the whole sheet)."""
