@@ -1,9 +1,10 @@
 """Make moto's DynamoDB and Step Functions cost what a request touches, not what the tables hold.
 
-Three patches, applied together by `speed_up_moto()` (the tests, the benchmarks and the local stack):
+Four patches, applied together by `speed_up_moto()` (the tests, the benchmarks and the local stack).
+Each changes how moto works, never what it answers; the soak (bench/bench_soak.py) found them.
 
-1. TransactWriteItems. moto (5.2) backs up a table for rollback by deep-copying the whole table once per item of the
-transaction: a 30-line claim (32 items) in a table of a few thousand items costs seconds, and it grows
+1. TransactWriteItems. moto (5.2) backs up a table for rollback by deep-copying the whole table once
+per item of the transaction: a 30-line claim (32 items) in a table of a few thousand items costs seconds, and it grows
 with every claim stored (bench/bench_pipeline.py: 11 s per claim after 60 invoice files). The tests,
 the benchmarks and the local stack store every claim in a transaction, so they apply this patch:
 the rollback copy is taken once per table per transaction, sharing the untouched items and deep-copying
