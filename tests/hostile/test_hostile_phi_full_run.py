@@ -54,7 +54,10 @@ def test_a_full_run_logs_no_phi(tmp_path, capfd, caplog):
 
     out, err = capfd.readouterr()
     logged_by_functions = function_log.read_text("utf-8")
-    assert '"upload processed"' in logged_by_functions and '"upload quarantined"' in logged_by_functions
+    elsewhere = sorted({f"{r.name} (level {logging.getLogger(r.name).getEffectiveLevel()})"
+                        for r in caplog.records if r.getMessage() == "upload processed"})
+    assert '"upload processed"' in logged_by_functions and '"upload quarantined"' in logged_by_functions, (
+        f"intake's lines are not in the function log; logged through: {elsewhere}")
     assert "CloudWatchMetrics" in logged_by_functions  # EMF metrics are scanned too
     records = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
     everything = "\n".join([logged_by_functions, out, err, records])

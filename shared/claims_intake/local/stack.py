@@ -81,7 +81,7 @@ class LocalStack:
         from ..store.moto_speedup import speed_up_moto
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
-        speed_up_moto()  # keep transactions, queries and flow starts flat as tables grow
+        speed_up_moto()  # moto's transactions, queries, flows and responses: cost flat as tables grow
         try:
             self._server = ThreadedMotoServer(ip_address=self.host, port=self.requested_port, verbose=False)
             self._server.start()
