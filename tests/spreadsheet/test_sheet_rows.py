@@ -205,8 +205,14 @@ def test_an_excel_error_cell_is_reported_with_the_error_it_shows(read_rows):
 
 
 def test_error_cells_are_found_in_the_sheet_they_are_on():
+    from claims_intake.limits import default_limits
     from claims_intake.spreadsheet.excel_errors import error_cells
+    from claims_intake.spreadsheet.guard import check_office_zip
     from claims_intake.testdata.invoices import xlsx_bytes
 
     data = xlsx_bytes({"Notes": [["fine"]], "Invoice": [["a", "b"], [1, "#N/A"]], "Totals": [["#VALUE!"]]})
-    assert error_cells(data) == {"Invoice": {(1, 1): "#N/A"}, "Totals": {(0, 0): "#VALUE!"}}
+    unpacked = check_office_zip(data, "upload.xlsx", default_limits())
+    assert unpacked.parts_with_error_cells == {"xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"}
+    assert error_cells(data, unpacked.parts_with_error_cells) == {"Invoice": {(1, 1): "#N/A"},
+                                                                  "Totals": {(0, 0): "#VALUE!"}}
+    assert error_cells(data, set()) == {}

@@ -2,9 +2,9 @@
 
 python-calamine reads an error cell as an empty string (dimastbk/python-calamine#105), so a broken
 formula in the charge column would reach the provider as "charge amount missing". Error cells are
-stored as <c t="e"><v>#REF!</v></c> in the sheet XML: the sheets that contain any are parsed here
-(defusedxml, after guard.check_office_zip has vetted every part), so the message can name the error
-and the cell. Legacy .xls files keep calamine's reading (errors read as empty cells).
+stored as <c t="e"><v>#REF!</v></c> in the sheet XML: guard.check_office_zip notes the sheets that
+contain any while it unpacks them, and only those are parsed here (defusedxml), so the message can
+name the error and the cell. Legacy .xls files keep calamine's reading (errors read as empty cells).
 """
 
 from __future__ import annotations
@@ -19,23 +19,21 @@ import defusedxml.ElementTree as SafeET
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*\bt="e"')
 _REFERENCE = re.compile(r"([A-Z]+)(\d+)")
 
 ErrorCells = dict[tuple[int, int], str]  # (row index, column index), both from 0 -> "#DIV/0!"
 
 
-def error_cells(data: bytes) -> dict[str, ErrorCells]:
-    """For each sheet (by name) that has error cells: where they are and what they show."""
+def error_cells(data: bytes, parts: set[str]) -> dict[str, ErrorCells]:
+    """For each sheet (by name) whose part is in `parts` (guard.check_office_zip saw t="e" in them):
+    where its error cells are and what they show."""
     found: dict[str, ErrorCells] = {}
+    if not parts:
+        return found
     with zipfile.ZipFile(BytesIO(data)) as archive:
         for name, part in _sheet_parts(archive).items():
-            try:
-                xml = archive.read(part)
-            except KeyError:
-                continue
-            if _ERROR_CELL.search(xml):
-                found[name] = _errors_in(xml)
+            if part in parts:
+                found[name] = _errors_in(archive.read(part))
     return found
 
 

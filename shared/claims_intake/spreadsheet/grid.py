@@ -40,9 +40,9 @@ def load_grids(data: bytes, filename: str, kind: str, limits: Limits) -> tuple[l
 def load_workbook(data: bytes, filename: str, kind: str, limits: Limits) -> tuple[list[Grid], list[str]]:
     notes, errors = [], {}
     if kind in ("xlsx", "xlsm"):
-        dimensions = check_office_zip(data, filename, limits)
-        check_row_count(sum(dimensions.values()), filename, limits)
-        errors = error_cells(data)
+        unpacked = check_office_zip(data, filename, limits)
+        check_row_count(sum(unpacked.dimensions.values()), filename, limits)
+        errors = error_cells(data, unpacked.parts_with_error_cells)
         if kind == "xlsm":
             notes.append("macro-enabled workbook: cell values read, macros never run")
     else:

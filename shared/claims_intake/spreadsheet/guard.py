@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import dataclass
 import zlib
 from io import BytesIO
 
@@ -27,10 +28,19 @@ _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _DIMENSION = re.compile(rb'<dimension[^>]*\bref="[A-Z]+\d+:[A-Z]+(\d+)"')
 _OLE_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ERROR_TYPE = b't="e"'
 
 
-def check_office_zip(data: bytes, filename: str, limits: Limits) -> dict[str, int]:
-    """Refuse zip bombs and DTDs; return each worksheet part's declared last row (<dimension>)."""
+@dataclass
+class OfficeZip:
+    """What the guard saw while it unpacked the workbook."""
+
+    dimensions: dict[str, int]  # worksheet part -> its declared last row (<dimension>)
+    parts_with_error_cells: set[str]  # parts holding a cell Excel shows as an error (t="e")
+
+
+def check_office_zip(data: bytes, filename: str, limits: Limits) -> OfficeZip:
+    """Refuse zip bombs and DTDs; note each worksheet's declared rows and which parts hold error cells."""
     try:
         archive = zipfile.ZipFile(BytesIO(data))
     except zipfile.BadZipFile:
@@ -39,16 +49,19 @@ def check_office_zip(data: bytes, filename: str, limits: Limits) -> dict[str, in
         declared = sum(info.file_size for info in archive.infolist())
         _check_size(declared, len(data), filename, limits)
         unpacked = 0
-        dimensions = {}
+        seen = OfficeZip({}, set())
         for info in archive.infolist():
-            unpacked, head = _stream_member(archive, info, unpacked, len(data), filename, limits)
+            unpacked, head, error_cells = _stream_member(archive, info, unpacked, len(data), filename, limits)
             if info.filename.lower().endswith(_XML_SUFFIXES):
                 _check_prolog(head, info.filename, filename)
             match = _DIMENSION.search(head[:8192])
-            if info.filename.startswith("xl/worksheets/") and match:
-                dimensions[info.filename] = int(match.group(1))
+            if info.filename.startswith("xl/worksheets/"):
+                if match:
+                    seen.dimensions[info.filename] = int(match.group(1))
+                if error_cells:
+                    seen.parts_with_error_cells.add(info.filename)
         _parse_workbook_part(archive, filename)
-    return dimensions
+    return seen
 
 
 def _check_size(unpacked: int, packed: int, filename: str, limits: Limits) -> None:
@@ -61,9 +74,10 @@ def _check_size(unpacked: int, packed: int, filename: str, limits: Limits) -> No
         )
 
 
-def _stream_member(archive, info, unpacked, packed, filename, limits) -> tuple[int, bytes]:
-    """Decompress one part in chunks, counting real bytes; return the running total and its head."""
-    head = b""
+def _stream_member(archive, info, unpacked, packed, filename, limits) -> tuple[int, bytes, bool]:
+    """Decompress one part in chunks, counting real bytes; return the running total, its head, and
+    whether it has a cell of error type (t="e", looked for on the way: no second pass for most files)."""
+    head, tail, error_cells = b"", b"", False
     try:
         with archive.open(info) as stream:
             while chunk := stream.read(_CHUNK):
@@ -71,10 +85,13 @@ def _stream_member(archive, info, unpacked, packed, filename, limits) -> tuple[i
                 _check_size(unpacked, packed, filename, limits)
                 if len(head) < 65536:
                     head += chunk[: 65536 - len(head)]
+                error_cells = error_cells or _ERROR_TYPE in tail + chunk[:8]
+                error_cells = error_cells or _ERROR_TYPE in chunk
+                tail = chunk[-8:]
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
         code, what = ("encrypted_workbook", "is password protected") if "encrypted" in str(error).lower() else ("corrupt_workbook", "is damaged")
         raise IntakeError(code, f"{filename}: the workbook {what} ({info.filename}). Save an unprotected copy and re-upload.") from None
-    return unpacked, head
+    return unpacked, head, error_cells
 
 
 def _check_prolog(head: bytes, part: str, filename: str) -> None:
