@@ -120,23 +120,27 @@ def all_uploads(store) -> dict[str, list]:
             return by_key
 
 
-def final_records(stack: LocalStack, store) -> int:
-    """Upload records of provider uploads (not the reference files) in a final state, counted on the
-    by_status index (no item leaves moto)."""
+def count(stack: LocalStack, request: dict) -> int:
+    """Items a Query matches, every page (Select COUNT: no item leaves moto)."""
     dynamodb = stack.client("dynamodb")
-    count = 0
-    for status in ("PROCESSED", "QUARANTINED"):
-        request = {"TableName": store.tables.uploads, "IndexName": "by_status", "Select": "COUNT",
-                   "KeyConditionExpression": "#s = :s", "FilterExpression": "begins_with(#k, :uploads)",
-                   "ExpressionAttributeNames": {"#s": "status", "#k": "key"},
-                   "ExpressionAttributeValues": {":s": {"S": status}, ":uploads": {"S": "uploads/"}}}
-        while True:
-            page = dynamodb.query(**request)
-            count += page["Count"]
-            if "LastEvaluatedKey" not in page:
-                break
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return count
+    request = {**request, "Select": "COUNT"}
+    total = 0
+    while True:
+        page = dynamodb.query(**request)
+        total += page["Count"]
+        if "LastEvaluatedKey" not in page:
+            return total
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def final_records(stack: LocalStack, store) -> int:
+    """Upload records of provider uploads (not the reference files) in a final state, on the by_status index."""
+    return sum(count(stack, {
+        "TableName": store.tables.uploads, "IndexName": "by_status",
+        "KeyConditionExpression": "#s = :s", "FilterExpression": "begins_with(#k, :uploads)",
+        "ExpressionAttributeNames": {"#s": "status", "#k": "key"},
+        "ExpressionAttributeValues": {":s": {"S": status}, ":uploads": {"S": "uploads/"}}})
+        for status in ("PROCESSED", "QUARANTINED"))
 
 
 def wait_for_final_records(stack: LocalStack, store, files: list[SoakFile], timeout: float,
@@ -183,17 +187,10 @@ def claim_headers(stack: LocalStack, store) -> list[dict]:
 
 
 def queue_count(stack: LocalStack, store, queue_status: str) -> int:
-    """Queue items in one queue and status ("RFI#OPEN"), counted on the by_queue index."""
-    dynamodb = stack.client("dynamodb")
-    request = {"TableName": store.tables.claims, "IndexName": "by_queue", "Select": "COUNT",
-               "KeyConditionExpression": "queue_status = :q", "ExpressionAttributeValues": {":q": {"S": queue_status}}}
-    count = 0
-    while True:
-        page = dynamodb.query(**request)
-        count += page["Count"]
-        if "LastEvaluatedKey" not in page:
-            return count
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    """Queue items in one queue and status ("RFI#OPEN"), on the by_queue index."""
+    return count(stack, {"TableName": store.tables.claims, "IndexName": "by_queue",
+                         "KeyConditionExpression": "queue_status = :q",
+                         "ExpressionAttributeValues": {":q": {"S": queue_status}}})
 
 
 def finished_executions(stack: LocalStack) -> int:

@@ -1,10 +1,8 @@
 """Hostile spreadsheets (issue 10): refused before any parser opens them, with a clear message."""
 
 import dataclasses
-import io
 import json
 import re
-import zipfile
 
 import pytest
 
@@ -12,6 +10,7 @@ from claims_intake.cli import main
 from claims_intake.extract import IntakeError, extract_bytes
 from claims_intake.limits import default_limits
 from claims_intake.spreadsheet import read_spreadsheet, safe_cell
+from claims_intake.testdata.hostile import rewrite_zip
 from claims_intake.testdata.invoices import invoice_bytes, sample_claims, write_invoice
 
 from .sheet_helpers import HEADER, line
@@ -19,18 +18,6 @@ from .sheet_helpers import HEADER, line
 
 def small_workbook():
     return invoice_bytes(sample_claims(count=1, lines=2), "dhcs_template", "xlsx")
-
-
-def rewrite_zip(data, change):
-    """A copy of the zip with change(name, bytes) -> bytes applied to each part (None drops it)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            new = change(info.filename, source.read(info))
-            if new is not None:
-                target.writestr(info.filename, new)
-    return buffer.getvalue()
 
 
 def intake_error(data, filename, limits=None):

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..store.records import QueueItemFields
+
 
 class Me(BaseModel):
     user: str
@@ -41,23 +43,9 @@ class CleanClaimClockView(BaseModel):
     finalized: str | None = None
 
 
-class QueueItemView(BaseModel):
+class QueueItemView(QueueItemFields):
     model_config = ConfigDict(extra="allow")
 
-    claim_id: str
-    item_id: str
-    queue: str = Field(description="RFI or REVIEW")
-    status: str = Field(description="OPEN, ANSWERED, EXPIRED or CLOSED")
-    due: str
-    opened_at: str
-    plan: str | None = None
-    provider_npi: str | None = None
-    invoice_number: str | None = None
-    reason: str | None = None
-    assigned_to: str | None = None
-    closed_at: str | None = None
-    closed_by: str | None = None
-    resolution: dict[str, Any] = Field(default_factory=dict)
     age: Age
     due_in: DueIn
     clean_claim_clock: CleanClaimClockView | None = None

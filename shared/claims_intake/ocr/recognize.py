@@ -196,12 +196,10 @@ def _box_slot(region: np.ndarray, box: Box, left: int, upper: int, speckled: boo
 
 def _group_slot(region: np.ndarray, members: list[Box], left: int, pad_x: float, speckled: bool) -> Slot | None:
     """The group's cells that hold ink, side by side with a word gap, on their common text band."""
-    ink = region < INK
-    if speckled and ink.any():
-        ink = _despeckle(ink)
-    if ink.sum() < MIN_INK_PIXELS:
+    inked = _ink_band(region, speckled)
+    if inked is None:
         return None
-    first, last = _main_band(ink.sum(axis=1))
+    ink, first, last = inked
     band_ink, band = ink[first:last + 1], region[first:last + 1]
     pieces, spans, x = [], [], 0
     for box in members:
@@ -239,12 +237,10 @@ def _has_cents(region: np.ndarray, box: Box, left: int, upper: int) -> bool:
 
 def _ink_crop(region: np.ndarray, speckled: bool) -> tuple[Image.Image, int] | None:
     """The region cut to its main line of ink, and the column where the cut starts."""
-    ink = region < INK
-    if speckled and ink.any():
-        ink = _despeckle(ink)
-    if ink.sum() < MIN_INK_PIXELS:
+    inked = _ink_band(region, speckled)
+    if inked is None:
         return None
-    first, last = _main_band(ink.sum(axis=1))
+    ink, first, last = inked
     if last - first < 10:  # a stray rule fragment, not characters
         return None
     band = ink[first:last + 1]
@@ -253,6 +249,18 @@ def _ink_crop(region: np.ndarray, speckled: bool) -> tuple[Image.Image, int] | N
     if speckled:
         crop = np.where(band[:, cols[0]:cols[-1] + 1], crop, 255).astype(np.uint8)
     return Image.fromarray(crop), int(cols[0])
+
+
+def _ink_band(region: np.ndarray, speckled: bool) -> tuple[np.ndarray, int, int] | None:
+    """The region's ink (despeckled on a speckled scan) and its main text band's first and last rows;
+    None when there is too little ink to be writing."""
+    ink = region < INK
+    if speckled and ink.any():
+        ink = _despeckle(ink)
+    if ink.sum() < MIN_INK_PIXELS:
+        return None
+    first, last = _main_band(ink.sum(axis=1))
+    return ink, first, last
 
 
 def _despeckle(ink: np.ndarray) -> np.ndarray:

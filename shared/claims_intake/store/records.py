@@ -91,14 +91,15 @@ class QueueStatus(StrEnum):
     CLOSED = "CLOSED"
 
 
-class QueueItem(BaseModel):
+class QueueItemFields(BaseModel):
+    """A staff queue item as anyone may see it (the API's view adds its clocks)."""
+
     claim_id: str
     item_id: str
-    queue: str
-    status: str
+    queue: str = Field(description="RFI or REVIEW")
+    status: str = Field(description="OPEN, ANSWERED, EXPIRED or CLOSED")
     due: str
     opened_at: str
-    task_token: str | None = None
     plan: str | None = None
     provider_npi: str | None = None
     invoice_number: str | None = None
@@ -107,6 +108,10 @@ class QueueItem(BaseModel):
     closed_at: str | None = None
     closed_by: str | None = None
     resolution: dict[str, Any] = Field(default_factory=dict)
+
+
+class QueueItem(QueueItemFields):
+    task_token: str | None = None  # the waiting flow's: never shown outside the store and the flow
 
 
 class QueuePage(BaseModel):

@@ -183,19 +183,9 @@ class ReferenceWriter:
         time, so the items of earlier loads are those with a smaller load_id (index by_dataset).
         """
         load_id = f"{iso(datetime.now(timezone.utc))}#{secrets.token_hex(4)}"
-        written = 0
-        batch: list[dict[str, Any]] = []
-        for record in records:
-            pk, sk = reference_keys(record)
-            item = {"pk": pk, "sk": sk, "kind": type(record).__name__, "dataset": dataset, "load_id": load_id,
-                    **_record_attributes(record)}
-            batch.append({"PutRequest": {"Item": to_item(item)}})
-            written += 1
-            if len(batch) == BATCH_SIZE:
-                self._write_batch(self.tables.reference, batch)
-                batch = []
-        if batch:
-            self._write_batch(self.tables.reference, batch)
+        items = ({"pk": pk, "sk": sk, "kind": type(record).__name__, "dataset": dataset, "load_id": load_id,
+                  **_record_attributes(record)} for record in records for pk, sk in [reference_keys(record)])
+        written = self._put_all(self.tables.reference, items)
         stale = [{"DeleteRequest": {"Key": {"pk": {"S": item["pk"]}, "sk": {"S": item["sk"]}}}}
                  for item in _query_all(self.client, TableName=self.tables.reference, IndexName="by_dataset",
                                         KeyConditionExpression="dataset = :d AND load_id < :l",
@@ -206,25 +196,21 @@ class ReferenceWriter:
 
     def load_history(self, lines: Iterable[HistoryLine]) -> int:
         """Import lines already on file before this system (paid elsewhere): they count like stored lines."""
-        batch, written = [], 0
-        for number, line in enumerate(lines, start=1):
-            item = {
-                "pk": f"HISTORY#{line.claim_id}", "sk": f"LINE#{line.combination}#{line.start.isoformat()}#{number:06d}",
-                "claim_id": line.claim_id, "member_cin": line.member_cin, "provider_npi": line.provider_npi,
-                "invoice_number": line.invoice_number, "combination": line.combination,
-                "start": line.start.isoformat(), "end": line.end.isoformat(), "units": line.units,
-                "charge": line.charge, "allowed": line.allowed, "line_status": line.status,
-                "history_member": line.member_cin,
-                "history_sort": f"{line.start.isoformat()}#{line.claim_id}#{number:06d}",
-                "history_invoice": f"{line.provider_npi}#{line.invoice_number}",
-            }
+        return self._put_all(self.tables.claims, (_history_item(line, number)
+                                                  for number, line in enumerate(lines, start=1)))
+
+    def _put_all(self, table: str, items: Iterable[dict[str, Any]]) -> int:
+        """Put every item, BATCH_SIZE to a BatchWriteItem; returns how many were written."""
+        batch: list[dict[str, Any]] = []
+        written = 0
+        for item in items:
             batch.append({"PutRequest": {"Item": to_item(item)}})
             written += 1
             if len(batch) == BATCH_SIZE:
-                self._write_batch(self.tables.claims, batch)
+                self._write_batch(table, batch)
                 batch = []
         if batch:
-            self._write_batch(self.tables.claims, batch)
+            self._write_batch(table, batch)
         return written
 
     def _write_batch(self, table: str, requests: list[dict[str, Any]], attempts: int = 8) -> None:
@@ -246,3 +232,17 @@ def _query_all(client, **request):
         if "LastEvaluatedKey" not in page:
             return
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _history_item(line: HistoryLine, number: int) -> dict[str, Any]:
+    """A line paid before this system, stored like a claim's line for the history index."""
+    start = line.start.isoformat()
+    return {
+        "pk": f"HISTORY#{line.claim_id}", "sk": f"LINE#{line.combination}#{start}#{number:06d}",
+        "claim_id": line.claim_id, "member_cin": line.member_cin, "provider_npi": line.provider_npi,
+        "invoice_number": line.invoice_number, "combination": line.combination,
+        "start": start, "end": line.end.isoformat(), "units": line.units,
+        "charge": line.charge, "allowed": line.allowed, "line_status": line.status,
+        "history_member": line.member_cin, "history_sort": f"{start}#{line.claim_id}#{number:06d}",
+        "history_invoice": f"{line.provider_npi}#{line.invoice_number}",
+    }
