@@ -21,7 +21,7 @@ for name, value in {"AWS_DEFAULT_REGION": "us-west-2", "AWS_ACCESS_KEY_ID": "ben
 
 from moto import mock_aws  # noqa: E402
 
-from claims_intake.store.moto_speedup import speed_up_moto  # noqa: E402
+from claims_intake_dev.moto_speedup import speed_up_moto  # noqa: E402
 
 from tests.pipeline.invoices import PROVIDER, three_claim_invoice  # noqa: E402
 from tests.pipeline.stack import ROOT as _ROOT, build_stack, load_handler  # noqa: E402

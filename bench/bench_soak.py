@@ -4,11 +4,11 @@ every one of them.
     PYTHONPATH=shared python bench/bench_soak.py                  # 1,000 files (about 20 minutes here)
     PYTHONPATH=shared python bench/bench_soak.py --files 100 --scans 3 --pause 5
 
-The stack is `claims_intake.local.LocalStack` (moto server in process, template.yaml's resources, an SQS
+The stack is `claims_intake_dev.local.LocalStack` (moto server in process, template.yaml's resources, an SQS
 poller per event source mapping, Step Functions executing the flow's Lambda tasks in process): the same
 machinery as `claims-intake demo`. The files are made here: DHCS invoice spreadsheets (CSV and XLSX, 1-3
 invoices of 1-4 lines each), CMS-1500 scans (OCR; few, because a page costs seconds on this machine) and
-hostile files from claims_intake.testdata.hostile (quarantined). They are uploaded in bursts of --burst
+hostile files from claims_intake_dev.testdata.hostile (quarantined). They are uploaded in bursts of --burst
 files, --pause seconds apart, while intake drains the queue.
 
 At the end every file must be accounted for: exactly one upload record in a final state (PROCESSED with
@@ -38,10 +38,10 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ClaimsIntakeSoak")
 
-from claims_intake.local.demo import load_reference, store_for  # noqa: E402
-from claims_intake.local.stack import LocalStack  # noqa: E402
-from claims_intake.testdata import hostile  # noqa: E402
-from claims_intake.testdata.invoices import invoice_bytes, sample_claims  # noqa: E402
+from claims_intake_dev.local.demo import load_reference, store_for  # noqa: E402
+from claims_intake_dev.local.stack import LocalStack  # noqa: E402
+from claims_intake_dev.testdata import hostile  # noqa: E402
+from claims_intake_dev.testdata.invoices import invoice_bytes, sample_claims  # noqa: E402
 
 PROVIDERS = ["1456700016", "1456700024", "1456700032", "1456700040"]  # samples/reference/providers.csv
 # Hostile files that are quick to make and to refuse; the OCR ones and the 34 MB CSV are in the tests.
@@ -79,7 +79,7 @@ def make_files(count: int, scans: int, hostile_share: float, seed: int) -> list[
         files.append(SoakFile(f"uploads/{provider}/soak-{index:05d}.{kind}",
                               invoice_bytes(claims, "dhcs_template", kind), "spreadsheet", claims=invoices))
     if scans:
-        from claims_intake.testdata.scans import make_scan, sample_claim
+        from claims_intake_dev.testdata.scans import make_scan, sample_claim
 
         for index in range(scans):
             sample = sample_claim(seed=seed * 1000 + index, lines=rng.randint(1, 4))

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 
 from claims_intake.limits import default_limits  # noqa: E402
 from claims_intake.spreadsheet import read_spreadsheet  # noqa: E402
-from claims_intake.testdata.invoices import invoice_bytes, sample_claims  # noqa: E402
+from claims_intake_dev.testdata.invoices import invoice_bytes, sample_claims  # noqa: E402
 
 LINES_PER_CLAIM = 5
 TARGET_SECONDS = 2.0

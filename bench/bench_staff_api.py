@@ -30,7 +30,7 @@ from claims_intake.api.service import Services  # noqa: E402
 from claims_intake.check.result import CheckResult, ClaimDisposition  # noqa: E402
 from claims_intake.extract import extract_bytes  # noqa: E402
 from claims_intake.store import ClaimStore, Tables, create_tables  # noqa: E402
-from claims_intake.testdata import scans  # noqa: E402
+from claims_intake_dev.testdata import scans  # noqa: E402
 
 BUCKET = "bench-uploads"
 STAFF = {"sub": "b", "cognito:username": "bench", "cognito:groups": "staff"}

@@ -2,7 +2,7 @@
 
     PYTHONPATH=shared python samples/make_uploads.py [--check] [OUT_DIR]
 
-The samples and the disposition each claim must get are defined in claims_intake/local/samples.py.
+The samples and the disposition each claim must get are defined in claims_intake_dev/local/samples.py.
 --check then reads and checks every file offline (the intake's extract and check, no AWS) and fails
 if a disposition differs from the expected one.
 """
@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from claims_intake.local.samples import check_samples, write_samples
+from claims_intake_dev.local.samples import check_samples, write_samples
 
 HERE = Path(__file__).resolve().parent
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

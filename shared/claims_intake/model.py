@@ -29,6 +29,11 @@ class Provenance(BaseModel):
     raw: str | None = None
     confidence: float | None = None
     derived: str | None = None  # how a value with no source cell was derived
+    # What the reader changed from what it saw, and why (a code snapped to the catalog, a year aligned with
+    # the claim's other dates). A repaired value is the intake's reading, not the provider's writing.
+    repaired: str | None = None
+    # How sure the reader is that the value's column or box holds this element (0-1; header and content).
+    match_score: float | None = None
 
 
 class _Elements(BaseModel):

@@ -79,7 +79,7 @@ def test_every_value_ocr_read_from_a_skewed_cms1500_scan_gets_the_crop_of_its_bo
     from claims_intake.api.crops import cms1500_box, cms1500_page, page_image
     from claims_intake.check.result import CheckResult, ClaimDisposition
     from claims_intake.extract import extract_bytes
-    from claims_intake.testdata import scans
+    from claims_intake_dev.testdata import scans
 
     from .conftest import BUCKET, call
 

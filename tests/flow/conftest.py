@@ -23,7 +23,7 @@ from moto import mock_aws
 
 from claims_intake.check import check_claim
 from claims_intake.flow import start_flow
-from claims_intake.local.inprocess_lambda import InProcessLambda
+from claims_intake_dev.local.inprocess_lambda import InProcessLambda
 from claims_intake.reference.csv_files import (
     parse_authorization_row,
     parse_eligibility_row,
@@ -103,7 +103,7 @@ class FlowStack:
         return self.rfi_upload_handler(event, self.lambdas_context())
 
     def lambdas_context(self):
-        from claims_intake.local.inprocess_lambda import LambdaContext
+        from claims_intake_dev.local.inprocess_lambda import LambdaContext
         return LambdaContext(function_name="rfi-upload", invoked_function_arn=self.lambdas.arn("rfi-upload"))
 
     def submit(self, claim, plan: str) -> str:

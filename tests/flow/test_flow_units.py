@@ -10,7 +10,7 @@ from moto import mock_aws
 
 from claims_intake.flow import FlowConfig, FlowTasks, InvalidFlowInput, due_after, parse_duration, seconds_until
 from claims_intake.flow.start import execution_name, rfi_upload_claim_id
-from claims_intake.local.inprocess_lambda import InProcessLambda, function_name_of
+from claims_intake_dev.local.inprocess_lambda import InProcessLambda, function_name_of
 
 from .conftest import ROOT, flow_resources
 

@@ -12,7 +12,7 @@ import time
 import pytest
 from moto import mock_aws
 
-from claims_intake.local.inprocess_lambda import InProcessLambda
+from claims_intake_dev.local.inprocess_lambda import InProcessLambda
 from tests.pipeline.invoices import EXPECTED, PHI, PROVIDER, three_claim_invoice
 from tests.pipeline.stack import BUCKET, ROOT, build_stack, load_handler
 

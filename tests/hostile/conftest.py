@@ -4,7 +4,7 @@ from functools import cache
 
 import pytest
 
-from claims_intake.testdata import hostile
+from claims_intake_dev.testdata import hostile
 
 
 @cache

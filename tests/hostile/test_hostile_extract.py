@@ -1,6 +1,6 @@
 """Issue 10, bad input: every hostile upload gets a clear error (or is read with the danger
 neutralised), and the `extract` and `check` verbs answer with a JSON error or one line on stderr and
-a non-zero exit code, never a traceback. The files come from claims_intake.testdata.hostile."""
+a non-zero exit code, never a traceback. The files come from claims_intake_dev.testdata.hostile."""
 
 import csv
 import io
@@ -14,8 +14,8 @@ import pytest
 
 from claims_intake.cli import main
 from claims_intake.extract import IntakeError, extract_bytes
-from claims_intake.testdata import hostile
-from claims_intake.testdata.invoices import write_invoice
+from claims_intake_dev.testdata import hostile
+from claims_intake_dev.testdata.invoices import write_invoice
 
 from .conftest import hostile_bytes
 

@@ -8,7 +8,7 @@ import pytest
 
 from claims_intake.extract import IntakeError, extract_bytes
 from claims_intake.limits import Limits, default_limits
-from claims_intake.testdata import hostile
+from claims_intake_dev.testdata import hostile
 
 ROOT = Path(__file__).resolve().parents[2]
 

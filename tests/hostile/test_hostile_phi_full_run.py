@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from claims_intake.local.demo import load_reference, sample_files, store_for, upload_files, wait_for_files
-from claims_intake.local.stack import LocalStack
+from claims_intake_dev.local.demo import load_reference, sample_files, store_for, upload_files, wait_for_files
+from claims_intake_dev.local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 ELIGIBILITY = ROOT / "samples" / "reference" / "eligibility.csv"
@@ -44,7 +44,7 @@ def test_a_full_run_logs_no_phi(tmp_path, capfd, caplog):
         for key, data in hostile_named:
             stack.client("s3").put_object(Bucket=stack.bucket(), Key=key, Body=data)
         store = store_for(stack)
-        from claims_intake.local.demo import FileProgress
+        from claims_intake_dev.local.demo import FileProgress
 
         files += [FileProgress(key) for key, _ in hostile_named]
         wait_for_files(stack, store, files, timeout=900)

@@ -1,4 +1,4 @@
-"""Issue 10, bad input through the pipeline: every hostile file of claims_intake.testdata.hostile is
+"""Issue 10, bad input through the pipeline: every hostile file of claims_intake_dev.testdata.hostile is
 uploaded in one burst with good invoices around it, and the intake Lambda (moto stack of
 tests/pipeline) must record a clear error, keep the original in quarantine/ with its reason, send the
 provider a notice saying what to fix, and store the good invoices as if nothing had happened."""
@@ -6,7 +6,7 @@ provider a notice saying what to fix, and store the good invoices as if nothing 
 import pytest
 from moto import mock_aws
 
-from claims_intake.testdata import hostile
+from claims_intake_dev.testdata import hostile
 from tests.pipeline.invoices import EXPECTED, PROVIDER, three_claim_invoice
 from tests.pipeline.stack import ROOT, build_stack, load_handler
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from claims_intake.local.stack import LocalStack
+from claims_intake_dev.local.stack import LocalStack
 
 FIXTURE = Path(__file__).parent / "fixtures" / "stack" / "template.yaml"
 
@@ -102,7 +102,7 @@ def test_template_api_is_served_through_the_handler(stack, tmp_path):
     import base64
     import urllib.request
 
-    from claims_intake.local.web import WebServer
+    from claims_intake_dev.local.web import WebServer
 
     (tmp_path / "index.html").write_text("<h1>staff</h1>")
     server = WebServer(stack, static_dir=tmp_path).start()

@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from claims_intake.local.stack import LocalStack
+from claims_intake_dev.local.stack import LocalStack
 
 FIXTURE = Path(__file__).parent / "fixtures" / "stack" / "template.yaml"
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from claims_intake.local.template import Resolver, TemplateError, build_plan, wire_arn_parameters
+from claims_intake_dev.local.template import Resolver, TemplateError, build_plan, wire_arn_parameters
 
 FIXTURE = Path(__file__).parent / "fixtures" / "stack" / "template.yaml"
 ROOT = Path(__file__).resolve().parents[2]

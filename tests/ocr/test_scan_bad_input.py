@@ -10,7 +10,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringO
 
 from claims_intake.cms1500.template import form_pdf_bytes
 from claims_intake.extract import IntakeError, extract_bytes
-from claims_intake.testdata import scans
+from claims_intake_dev.testdata import scans
 
 
 def _png(image):

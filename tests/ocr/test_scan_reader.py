@@ -12,7 +12,7 @@ import pytest
 
 from claims_intake.cli import main as cli_main
 from claims_intake.extract import extract_bytes
-from claims_intake.testdata import scans
+from claims_intake_dev.testdata import scans
 
 
 def _score(sample, result, claim_index=0):

@@ -1,7 +1,7 @@
 import pytest
 from moto import mock_aws
 
-from claims_intake.store.moto_speedup import speed_up_moto
+from claims_intake_dev.moto_speedup import speed_up_moto
 
 from .stack import ROOT, build_stack, load_handler
 

@@ -1,6 +1,6 @@
 """Invoice uploads for the pipeline tests: claims against the sample reference data (docs/reference-data.md)."""
 
-from claims_intake.testdata.invoices import invoice_bytes
+from claims_intake_dev.testdata.invoices import invoice_bytes
 from tests.check.builders import claim, line
 
 PROVIDER = "1456700016"

@@ -134,7 +134,7 @@ def test_a_spreadsheet_without_claims_is_quarantined_with_the_reason(reference_l
 
 
 def test_a_claim_too_large_for_one_transaction_is_reported_and_the_rest_stored(reference_loaded, intake_app):
-    from claims_intake.testdata.invoices import invoice_bytes
+    from claims_intake_dev.testdata.invoices import invoice_bytes
     from tests.check.builders import claim, line
 
     stack = reference_loaded

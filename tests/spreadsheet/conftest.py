@@ -6,7 +6,7 @@ import io
 import pytest
 
 from claims_intake.extract import extract_bytes
-from claims_intake.testdata.invoices import xlsx_bytes
+from claims_intake_dev.testdata.invoices import xlsx_bytes
 
 
 

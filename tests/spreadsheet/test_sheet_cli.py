@@ -5,7 +5,7 @@ import json
 import pytest
 
 from claims_intake.cli import main
-from claims_intake.testdata.invoices import SAMPLE_SET, write_samples
+from claims_intake_dev.testdata.invoices import SAMPLE_SET, write_samples
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import pytest
 
 from claims_intake.extract import extract_bytes
 from claims_intake.model import Claim
-from claims_intake.testdata.invoices import LAYOUTS, PROVIDER_FIELDS, invoice_bytes, sample_claims
+from claims_intake_dev.testdata.invoices import LAYOUTS, PROVIDER_FIELDS, invoice_bytes, sample_claims
 
 SPECIAL_FIELDS = {"member_name": ("member_first_name", "member_last_name"),
                   "modifier:1": ("procedure_modifiers",), "dx:1": ("diagnosis_codes",)}

@@ -4,7 +4,7 @@ import pytest
 
 from claims_intake.extract import IntakeError, extract_bytes
 from claims_intake.spreadsheet.headers import find_header, map_columns, match_header, normalize_header
-from claims_intake.testdata.invoices import xlsx_bytes
+from claims_intake_dev.testdata.invoices import xlsx_bytes
 
 from .sheet_helpers import HEADER, line
 

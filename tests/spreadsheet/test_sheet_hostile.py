@@ -10,8 +10,8 @@ from claims_intake.cli import main
 from claims_intake.extract import IntakeError, extract_bytes
 from claims_intake.limits import default_limits
 from claims_intake.spreadsheet import read_spreadsheet, safe_cell
-from claims_intake.testdata.hostile import rewrite_zip
-from claims_intake.testdata.invoices import invoice_bytes, sample_claims, write_invoice
+from claims_intake_dev.testdata.hostile import rewrite_zip
+from claims_intake_dev.testdata.invoices import invoice_bytes, sample_claims, write_invoice
 
 from .sheet_helpers import HEADER, line
 

@@ -208,7 +208,7 @@ def test_error_cells_are_found_in_the_sheet_they_are_on():
     from claims_intake.limits import default_limits
     from claims_intake.spreadsheet.excel_errors import error_cells
     from claims_intake.spreadsheet.guard import check_office_zip
-    from claims_intake.testdata.invoices import xlsx_bytes
+    from claims_intake_dev.testdata.invoices import xlsx_bytes
 
     data = xlsx_bytes({"Notes": [["fine"]], "Invoice": [["a", "b"], [1, "#N/A"]], "Totals": [["#VALUE!"]]})
     unpacked = check_office_zip(data, "upload.xlsx", default_limits())

@@ -2,7 +2,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from claims_intake.store.moto_speedup import speed_up_moto
+from claims_intake_dev.moto_speedup import speed_up_moto
 
 from claims_intake.store import ClaimStore, Tables, create_tables
 

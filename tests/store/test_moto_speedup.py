@@ -1,4 +1,4 @@
-"""store.moto_speedup: the patched moto answers queries and runs state machines exactly as before.
+"""moto_speedup: the patched moto answers queries and runs state machines exactly as before.
 
 Every expected answer here is worked out in plain Python from the items written, so a patch that
 dropped, added or reordered an item (or broke pagination) fails.
@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from claims_intake.store.moto_speedup import speed_up_moto
+from claims_intake_dev.moto_speedup import speed_up_moto
 
 speed_up_moto()
 

@@ -1,5 +1,5 @@
 """The staff page in headless Chromium (Debian's package, driven by Playwright), served with the API
-on 127.0.0.1 by claims_intake.web.server, AWS answered by moto in the same process."""
+on 127.0.0.1 by claims_intake_dev.web_server, AWS answered by moto in the same process."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import pytest
 
 from tests.api.conftest import aws, clock, services, waiting_flow  # noqa: F401  (the API's moto fixtures)
-from claims_intake.web.server import serve_in_thread
+from claims_intake_dev.web_server import serve_in_thread
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -43,7 +43,7 @@ def test_api_needs_a_development_token_and_scopes_providers(site, services):
 
 
 def test_the_staff_token_can_be_set_by_environment(monkeypatch, services):
-    from claims_intake.web.server import serve_in_thread
+    from claims_intake_dev.web_server import serve_in_thread
 
     monkeypatch.setenv("CLAIMS_INTAKE_DEV_TOKEN", "s3cret-local")
     server, url = serve_in_thread(services)
@@ -65,12 +65,12 @@ def test_api_writes_go_through_the_same_resolver(site, services, body):
 
 
 def test_the_module_level_app_builds_its_services_from_the_environment(aws, monkeypatch):
-    """What `claims-intake serve --app claims_intake.web.server:app` mounts: resources from the env."""
+    """What `claims-intake serve --app claims_intake_dev.web_server:app` mounts: resources from the env."""
     import boto3
 
     from claims_intake.api import resolver
     from claims_intake.store import Tables, create_tables
-    from claims_intake.web.server import app
+    from claims_intake_dev.web_server import app
     from wsgiref.util import setup_testing_defaults
 
     create_tables(boto3.client("dynamodb", region_name="us-west-2"), Tables(claims="LocalClaims"))

@@ -6,7 +6,7 @@ import boto3
 from moto import mock_aws
 
 from claims_intake.cli import main
-from claims_intake.web.server import STATIC
+from claims_intake_dev.web_server import STATIC
 
 
 def test_publish_page_puts_the_page_and_its_config_in_the_bucket(capsys):

@@ -7,7 +7,7 @@ import pytest
 
 from claims_intake.api.crops import page_image
 from claims_intake.api.service import Services
-from claims_intake.web.server import serve_in_thread
+from claims_intake_dev.web_server import serve_in_thread
 from tests.flow.conftest import flow  # noqa: F401  (the real claim flow on moto)
 from tests.web.conftest import page  # noqa: F401  (headless Chromium)
 

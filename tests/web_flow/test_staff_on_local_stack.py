@@ -31,9 +31,9 @@ def review_sample() -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def local_stack():
     from claims_intake.api import resolver
-    from claims_intake.local import demo
-    from claims_intake.local.stack import LocalStack
-    from claims_intake.local.web import WebServer
+    from claims_intake_dev.local import demo
+    from claims_intake_dev.local.stack import LocalStack
+    from claims_intake_dev.local.web import WebServer
 
     resolver.use_services(None)
     with LocalStack() as stack:
@@ -41,7 +41,7 @@ def local_stack():
         s3 = stack.client("s3")
         for name in (RFI_SPREADSHEET, review_sample()[0]):
             s3.put_object(Bucket=stack.bucket(), Key=f"uploads/{name}", Body=(UPLOADS / name).read_bytes())
-        web = WebServer(stack, app="claims_intake.web.server:app").start()
+        web = WebServer(stack, app="claims_intake_dev.web_server:app").start()
         try:
             yield stack, demo.store_for(stack), web.url
         finally:

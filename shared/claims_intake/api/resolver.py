@@ -1,7 +1,7 @@
 """REST routes under /api for the staff queues (Powertools APIGatewayRestResolver).
 
 The same resolver serves API Gateway (functions/api/app.py) and the local server
-(claims_intake.web.server); routes only parse, authorize and shape, the logic is in service.py.
+(claims_intake_dev.web_server); routes only parse, authorize and shape, the logic is in service.py.
 The OpenAPI schema (docs/openapi.json) is generated from these routes: `python -m claims_intake.api.openapi`.
 """
 

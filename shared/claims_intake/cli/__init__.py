@@ -1,4 +1,10 @@
-"""`claims-intake` command line: one module per verb, each with `register(subparsers)`."""
+"""`claims-intake` command line: one module per verb, each with `register(subparsers)`.
+
+The runtime package carries the verbs that work on files (catalog, extract, check) and operations
+(publish-page, replay-dlq). Verbs that need the development kit (demo, serve: the local AWS stack) are
+found through the `claims_intake.commands` entry point group, so they are there when the development
+package is installed and absent from what Lambda ships.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,20 @@ import argparse
 import logging
 import os
 import sys
+from importlib.metadata import entry_points
+from types import ModuleType
 
-from . import catalog_cmd, check_cmd, demo_cmd, extract_cmd, publish_page_cmd, replay_dlq_cmd, serve_cmd
+from . import catalog_cmd, check_cmd, extract_cmd, publish_page_cmd, replay_dlq_cmd
 from .output import print_json
 
-COMMANDS = [catalog_cmd, extract_cmd, check_cmd, demo_cmd, serve_cmd, publish_page_cmd, replay_dlq_cmd]
+RUNTIME_COMMANDS: list[ModuleType] = [catalog_cmd, extract_cmd, check_cmd, publish_page_cmd, replay_dlq_cmd]
+COMMAND_GROUP = "claims_intake.commands"
+
+
+def commands() -> list[ModuleType]:
+    """The runtime verbs, then those installed packages add (sorted by entry point name)."""
+    added = sorted(entry_points(group=COMMAND_GROUP), key=lambda point: point.name)
+    return RUNTIME_COMMANDS + [point.load() for point in added]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Medi-Cal ECM and Community Supports claims intake: catalog, extract, check, demo, serve.",
     )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-    for command in COMMANDS:
+    for command in commands():
         command.register(verbs)
     return parser
 

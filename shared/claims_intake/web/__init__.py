@@ -1,1 +1,5 @@
-"""The staff page (static/: HTML, CSS, JavaScript) and the local server that hosts it with the API."""
+"""The staff page (static/: HTML, CSS, JavaScript), published to S3 by `publish-page`."""
+
+from importlib import resources
+
+STATIC = resources.files(__name__).joinpath("static")

@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 
-from .server import STATIC
+from . import STATIC
 
 
 def page_config(api_url: str, login_domain: str, client_id: str) -> dict[str, Any]:

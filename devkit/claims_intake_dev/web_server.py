@@ -1,6 +1,6 @@
 """The staff page and the /api routes on localhost: a WSGI app for `claims-intake serve` and tests.
 
-    from claims_intake.web.server import make_wsgi_app, serve_in_thread
+    from claims_intake_dev.web_server import make_wsgi_app, serve_in_thread
     app = make_wsgi_app(services)               # mount in any WSGI server, or:
     server, url = serve_in_thread(services, port=8080)   # threaded, until server.shutdown()
 
@@ -22,17 +22,16 @@ import mimetypes
 import threading
 import uuid
 from http import HTTPStatus
-from importlib import resources
 from socketserver import ThreadingMixIn
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from ..api import resolver
-from ..api.auth import dev_claims, dev_staff_token
+from claims_intake.api import resolver
+from claims_intake.web import STATIC
+from claims_intake.api.auth import dev_claims, dev_staff_token
 
-STATIC = resources.files("claims_intake.web").joinpath("static")
 MAX_BODY = 12 * 1024 * 1024  # API Gateway's payload limit is 10 MB; a little slack for base64
 
 
@@ -137,6 +136,6 @@ def serve_in_thread(services=None, host: str = "127.0.0.1", port: int = 0,
     return server, f"http://{host}:{server.server_port}"
 
 
-# `claims-intake serve --app claims_intake.web.server:app`: the page, config.json and the API, with the
+# `claims-intake serve --app claims_intake_dev.web_server:app`: the page, config.json and the API, with the
 # resources found from the environment (CLAIMS_TABLE, UPLOADS_BUCKET, AWS_ENDPOINT_URL) on first request.
 app = make_wsgi_app()

@@ -1,6 +1,6 @@
 """Test scans of CMS-1500 claims: fill the real fillable form, render it, degrade it like a scanner.
 
-    from claims_intake.testdata import scans
+    from claims_intake_dev.testdata import scans
     sample = scans.sample_claim(seed=7, lines=3)             # realistic ECM/CS claim + expected values
     pdf = scans.fill_form(sample.pages[0])                    # a filled fillable PDF (page 1 of the form)
     images = scans.render_pages(sample)                       # one 300-dpi RGB image per form page
@@ -12,8 +12,8 @@
 
 or from the shell:
 
-    PYTHONPATH=shared python -m claims_intake.testdata.scans OUTDIR --demo
-    PYTHONPATH=shared python -m claims_intake.testdata.scans OUTDIR --count 3 --profile fax --format tiff
+    PYTHONPATH=shared python -m claims_intake_dev.testdata.scans OUTDIR --demo
+    PYTHONPATH=shared python -m claims_intake_dev.testdata.scans OUTDIR --count 3 --profile fax --format tiff
 
 `sample.expected` holds the DHCS element values the form carries (as `Claim.to_output()` prints
 them), so `field_accuracy(sample, claim)` scores what a reader extracted, field by field.
@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from ..catalog import dhcs_catalog, plan_profile
-from ..cms1500.template import form_pdf_bytes
-from ..validators import npi_check_digit
+from claims_intake.catalog import dhcs_catalog, plan_profile
+from claims_intake.cms1500.template import form_pdf_bytes
+from claims_intake.validators import npi_check_digit
 
 LINES_PER_PAGE = 6
 

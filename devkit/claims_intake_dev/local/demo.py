@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..store import ClaimStore, Tables, Upload
+from claims_intake.store import ClaimStore, Tables, Upload
 from .stack import REPO_ROOT, LocalStack
 
 SAMPLES_DIR = REPO_ROOT / "samples"

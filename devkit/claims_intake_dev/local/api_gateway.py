@@ -127,7 +127,7 @@ def token_claims(authorization: str | None) -> dict[str, Any]:
     parts = token.split(".")
     if len(parts) != 3:
         # The staff page's development tokens (docs/api.md): dev-staff, dev-provider-<NPI>.
-        from ..api.auth import dev_claims
+        from claims_intake.api.auth import dev_claims
 
         return dev_claims(f"Bearer {token}") or dict(LOCAL_CLAIMS, **{"local:token": token})
     try:

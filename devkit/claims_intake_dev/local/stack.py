@@ -78,7 +78,7 @@ class LocalStack:
     def start(self) -> "LocalStack":
         from moto.server import ThreadedMotoServer
 
-        from ..store.moto_speedup import speed_up_moto
+        from claims_intake_dev.moto_speedup import speed_up_moto
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
         speed_up_moto()  # moto's transactions, queries, flows and responses: cost flat as tables grow

@@ -17,7 +17,7 @@ from rich.console import Console
 DEFAULT_PORT = 4599
 DEFAULT_WEB_PORT = 8080
 
-STAFF_PAGE_APP = "claims_intake.web.server:app"  # the staff page, its config.json and the /api routes
+STAFF_PAGE_APP = "claims_intake_dev.web_server:app"  # the staff page, its config.json and the /api routes
 
 
 def register(verbs) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .output import add_format_option, print_json, print_table
+from claims_intake.cli.output import add_format_option, print_json, print_table
 
 STEPS = {"uploaded": 1, "received": 2, "checked": 3, "done": 4, "unreadable": 4}
 LABELS = {"uploaded": "queued", "received": "reading", "checked": "letters and queues", "done": "done",

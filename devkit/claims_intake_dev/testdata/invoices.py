@@ -1,6 +1,6 @@
 """Write DHCS invoice workbooks and CSVs in the layouts real providers use, for tests and samples.
 
-    from claims_intake.testdata.invoices import sample_claims, write_invoice
+    from claims_intake_dev.testdata.invoices import sample_claims, write_invoice
     claims = sample_claims(count=2, lines=3, seed=7)
     write_invoice("samples/uploads/acme.xlsx", claims, layout="title_block")
 
@@ -29,10 +29,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..model import Claim, ServiceLine
-from ..normalize import EXCEL_EPOCH
-from ..spreadsheet.cells import safe_cell
-from ..validators import npi_check_digit
+from claims_intake.model import Claim, ServiceLine
+from claims_intake.normalize import EXCEL_EPOCH
+from claims_intake.spreadsheet.cells import safe_cell
+from claims_intake.validators import npi_check_digit
 
 PROVIDER_FIELDS = ("billing_provider_npi", "billing_provider_tin", "billing_provider_name", "billing_provider_phone",
                    "billing_provider_address", "billing_provider_city", "billing_provider_state", "billing_provider_zip")
@@ -54,7 +54,7 @@ class Layout:
 
 
 def _dhcs_template_columns() -> tuple[tuple[str, str], ...]:
-    from ..elements import all_elements
+    from claims_intake.elements import all_elements
 
     return tuple((e.label, e.key) for e in all_elements())
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
-from ..model import Claim, ServiceLine
+from claims_intake.model import Claim, ServiceLine
 
 INVOICE_DATE = date(2026, 11, 20)
 PAYERS = {"phc": ("PHC01", "Partnership HealthPlan of California"), "kp": ("94135", "Kaiser Permanente"),
@@ -265,9 +265,9 @@ def write_samples(out_dir: Path, samples: list[Sample] | None = None) -> Path:
 def check_samples(out_dir: Path, reference_dir: Path) -> list[str]:
     """Read and check every written sample offline (no AWS) and say where a disposition differs from
     the expected one: the same extract and check the intake Lambda runs, on the same reference data."""
-    from ..check import check_extract
-    from ..extract import extract_file
-    from ..reference import load_history_csv, load_reference_dir
+    from claims_intake.check import check_extract
+    from claims_intake.extract import extract_file
+    from claims_intake.reference import load_history_csv, load_reference_dir
 
     reference = load_reference_dir(reference_dir)
     history_file = Path(reference_dir) / "history.csv"

@@ -5,7 +5,7 @@ runs Lambda tasks by calling ``lambda.invoke`` with a boto3 client it creates fr
 session. This module answers those calls before any HTTP request is made, by calling the handler
 registered for the function (the same ``functions/<name>/app.py`` handler Lambda would run):
 
-    from claims_intake.local.inprocess_lambda import InProcessLambda
+    from claims_intake_dev.local.inprocess_lambda import InProcessLambda
 
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         lambdas = InProcessLambda({"arn:aws:lambda:us-west-2:123456789012:function:flow": app.handler})

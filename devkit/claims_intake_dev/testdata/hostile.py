@@ -1,6 +1,6 @@
 """Hostile uploads (issue 10): one builder per bad-input case, and what intake must make of it.
 
-    from claims_intake.testdata import hostile
+    from claims_intake_dev.testdata import hostile
     for case in hostile.CASES.values():
         data = case.build()            # the file's bytes, made in memory
         case.filename                  # the name a provider would give it
@@ -8,7 +8,7 @@
         case.refused                   # True: the file is quarantined; False: read, with a note
 
 Every file is built from nothing but the project's own test-data makers, Pillow, pypdf and zlib, so
-the tests, the soak bench and a curious engineer (`python -m claims_intake.testdata.hostile DIR`)
+the tests, the soak bench and a curious engineer (`python -m claims_intake_dev.testdata.hostile DIR`)
 all get the same files. Nothing here is ever executed by intake: the JavaScript, macro and embedded
 payloads are inert strings that only have to look like the real thing to the checks.
 """
