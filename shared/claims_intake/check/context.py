@@ -145,6 +145,7 @@ class LineContext:
     authorization: Authorization | None = None
     allowed_cap: Decimal | None = None   # lifetime or TAR amount still available
     cap_cite: str = ""
+    contract_rate: Decimal | None = None  # the provider's contract rate on file (plans paying contract rates)
 
     unit: str = ""  # billing basis: the plan's unit_basis, else the catalog's
     key: str | None = None  # the catalog key of the combination (GQ dropped for CS telehealth)

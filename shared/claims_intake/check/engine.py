@@ -22,12 +22,15 @@ from functools import lru_cache
 from typing import Any
 
 from ..catalog import PlanProfile, dhcs_catalog, plan_ids, plan_profile
+from ..citations import for_people
 from ..gc_pause import gc_paused
 from ..model import Claim, ExtractResult
 from ..reference.model import HistoryLine, HistorySource, InMemoryHistory, ReferenceSource
 from . import rules_elements  # noqa: F401, I001  (registers the rules, in reporting order)
 from . import rules_coverage  # noqa: F401
 from . import rules_history  # noqa: F401
+from . import rules_codes  # noqa: F401
+from . import rules_rates  # noqa: F401
 from .context import CENTS, CheckContext, Issue, LineContext, history_category, lookup_combination, money, plan_facts
 from .registry import CLAIM_RULES, LINE_RULES
 from .result import (
@@ -213,7 +216,8 @@ def _collect(rule_name: str, found, into: list[Finding], line_number: int | None
 
 def _finding(issue: Issue, rule_name: str, line_number: int | None) -> Finding:
     return Finding(category=issue.category, severity=issue.severity, element=issue.element,
-                   line=issue.line if issue.line is not None else line_number, message=issue.message, cite=issue.cite, rule=issue.rule or rule_name)
+                   line=issue.line if issue.line is not None else line_number, message=issue.message,
+                   cite=for_people(issue.cite), rule=issue.rule or rule_name)
 
 
 # ---- pricing -------------------------------------------------------------------------------------
@@ -227,7 +231,7 @@ def _allowed_amount(ctx: CheckContext, lc: LineContext) -> Decimal:
         _warn(lc, "not_reimbursable", Category.AMOUNT,
               f"Line {lc.number}: {combo.key} is reported as an encounter and is not reimbursed.", cite)
         return ZERO
-    rate = facts.rates.get(lc.key)
+    rate = lc.contract_rate if lc.contract_rate is not None else facts.rates.get(lc.key)
     billed = line.charge_amount if line.charge_amount is not None else (
         (line.unit_cost or ZERO) * lc.units).quantize(CENTS)
     if rate is not None:

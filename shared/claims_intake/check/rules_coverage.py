@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from ..catalog import TELEHEALTH, plan_ids, plan_profile
 from ..reference.model import Authorization
-from .context import CheckContext, Issue, LineContext, money, plan_facts
+from .context import CheckContext, Issue, LineContext, money, plan_facts, settings
 from .registry import claim_rule, line_rule
 from .result import Category, Severity
 
@@ -156,7 +156,7 @@ def authorized(ctx: CheckContext, lc: LineContext):
         if not reasons:  # a claim carries one TAR number, its lines may fall under several TARs
             lc.authorization = tar
             return
-        same_service = tar.modifiers == tuple(m for m in lc.line.procedure_modifiers if m not in OUTREACH_MODIFIERS)
+        same_service = tar_modifiers(tar) == tuple(m for m in lc.line.procedure_modifiers if m not in OUTREACH_MODIFIERS)
         problems.append((0 if tar is numbered else 1 if same_service else 2, tar, reasons))
     if not problems:
         return Issue(Category.AUTHORIZATION, Severity.DENY,
@@ -177,8 +177,8 @@ def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> li
     if tar.provider_npi not in npis:
         reasons.append(f"issued to another provider (NPI {tar.provider_npi})")
     billed = tuple(m for m in line.procedure_modifiers if m not in OUTREACH_MODIFIERS)
-    if tar.code != line.procedure_code or tar.modifiers != billed:
-        reasons.append(f"authorizes {'-'.join([tar.code, *tar.modifiers])}, not {'-'.join([line.procedure_code or '', *billed])}")
+    if tar.code != line.procedure_code or tar_modifiers(tar) != billed:
+        reasons.append(f"authorizes {'-'.join([tar.code, *tar_modifiers(tar)])}, not {'-'.join([line.procedure_code or '', *billed])}")
     end = lc.end or lc.start
     if lc.start < tar.start or end > tar.end:
         billed = f"{lc.start:%m/%d/%Y}" + (f"-{end:%m/%d/%Y}" if end != lc.start else "")
@@ -191,8 +191,14 @@ def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> li
     return reasons
 
 
+def tar_modifiers(tar: Authorization) -> tuple[str, ...]:
+    """The modifiers a TAR authorizes: U8 and GQ never belong on a TAR, so one that lists them is read without them."""
+    ignored = settings()["tar_ignored_modifiers"]
+    return tuple(m for m in tar.modifiers if m not in ignored)
+
+
 def units_used_under(ctx: CheckContext, tar: Authorization) -> Decimal:
-    authorized_key = "-".join([tar.code, *tar.modifiers])
+    authorized_key = "-".join([tar.code, *tar_modifiers(tar)])
     total = Decimal(0)
     for counted in ctx.counted:
         if tar.start <= counted.start <= tar.end and _without_outreach(counted.combination) == authorized_key:
