@@ -7,7 +7,8 @@ import pytest
 
 from claims_intake.catalog import plan_profile
 from claims_intake.check import check_claim
-from claims_intake.reference import Authorization, EligibilitySpan, HistoryLine, InMemoryHistory, InMemoryReference, Provider
+from claims_intake.reference import (Authorization, ContractRate, EligibilitySpan, HistoryLine, InMemoryHistory,
+                                      InMemoryReference, Provider)
 
 from .builders import RECEIVED, claim, line
 
@@ -31,7 +32,11 @@ def open_reference():
             for i, (code, mods) in enumerate(codes) for plan in ("phc", "kp", "khs")]
     spans = [EligibilitySpan(MEMBER, plan, date(2025, 1, 1), None, ecm_enrollment_date=date(2026, 11, 1) if plan == "phc" else None)
              for plan in ("phc", "kp", "khs")]
-    return InMemoryReference(spans, tars, [Provider(NPI, "941234501", "Solano Community Care Network", ("phc", "kp", "khs"))])
+    # Kaiser and Kern pay contract rates: a rate above every amount billed here keeps allowed = billed
+    rates = [ContractRate(NPI, plan, "-".join([code, *mods, *extra]), Decimal("10000.00"), date(2025, 1, 1))
+             for code, mods in codes for extra in ((), ("GQ",), ("U8",)) for plan in ("kp", "khs")]
+    return InMemoryReference(spans, tars, [Provider(NPI, "941234501", "Solano Community Care Network", ("phc", "kp", "khs"))],
+                             rates)
 
 
 def run(c, reference, history_rows=(), plan="phc"):

@@ -22,11 +22,12 @@ def _pays_contract_rates(plan_id: str) -> bool:
     return bool(plan_profile(plan_id).data.get("contract_rates", {}).get("required"))
 
 
-@line_rule(applies=lambda plan, combination, unit: _pays_contract_rates(plan) and combination.reimbursable)
+@line_rule(applies=lambda plan, combination, unit: _pays_contract_rates(plan) and combination.reimbursable
+           and not combination.amount_reported)
 def contract_rate_on_file(ctx: CheckContext, lc: LineContext):
     config = ctx.profile.data.get("contract_rates") or {}
     npi = ctx.claim.billing_provider_npi
-    if not config.get("required") or lc.start is None or not npi or ctx.provider() is None:
+    if not config.get("required") or lc.combination.amount_reported or lc.start is None or not npi or ctx.provider() is None:
         return None  # no roster entry: provider_on_roster already denies
     rate = find_contract_rate(ctx.reference.contract_rates(npi), ctx.plan_id, lc)
     if rate is not None:
