@@ -12,7 +12,8 @@ Usage (each release as NAME=FORMAT:PATH:FIRST_DAY:LAST_DAY):
 
     python -m claims_intake_dev.codesets \\
         FY2021=order:icd10cm-order-Jan-2021.txt:2020-10-01:2021-09-30 \\
-        FY2024=codes:icd10cm-codes-2024.txt:2023-10-01:2024-09-30 ... --out shared/claims_intake/data/icd10cm_billable.tsv.gz
+        FY2024=codes:icd10cm-codes-2024.txt:2023-10-01:2024-09-30 ... \\
+        --out shared/claims_intake/data/icd10cm_billable.tsv.gz
 
 Output: comment lines naming each release (bit, name, dates, source), then one line per code ever
 billable: the code without its dot, a tab, and the hexadecimal mask of the releases it is billable in.
@@ -63,7 +64,7 @@ def billable_from_codes(lines: list[str]) -> set[str]:
 def billable_from_tree(lines: list[str]) -> set[str]:
     codes = sorted({line.strip().replace(".", "") for line in lines if CODE.match(line.strip().replace(".", ""))})
     # sorted: a code's extensions follow it directly, so a code is a leaf when the next one does not extend it
-    return {code for code, following in zip(codes, [*codes[1:], ""]) if not following.startswith(code)}
+    return {code for code, following in zip(codes, [*codes[1:], ""], strict=True) if not following.startswith(code)}
 
 
 READERS = {"order": billable_from_order, "codes": billable_from_codes, "tree": billable_from_tree}
@@ -81,8 +82,8 @@ def build(releases: list[ReleaseSource]) -> str:
             raise ValueError(f"{release.name}: only {len(billable)} billable codes read from {release.path}: wrong format?")
         for code in billable:
             masks[code] = masks.get(code, 0) | (1 << bit)
-        header.append(f"#release\t{bit}\t{release.name}\t{release.first_day}\t{release.last_day}\t{release.path.name}"
-                      f"\t{len(billable)}")
+        header.append("\t".join(["#release", str(bit), release.name, str(release.first_day), str(release.last_day),
+                                 release.path.name, str(len(billable))]))
     body = [f"{code}\t{mask:x}" for code, mask in sorted(masks.items())]
     return "\n".join([*header, *body]) + "\n"
 

@@ -16,7 +16,7 @@ import gzip
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -57,9 +57,10 @@ class Icd10cm:
         self.releases = sorted(releases, key=lambda r: r.first_day)
         self.masks = masks
         self.codes = sorted(masks)
+        self._verdicts: dict[tuple[str, tuple[Release, ...]], CodeVerdict] = {}
 
     @classmethod
-    def from_text(cls, text: str) -> "Icd10cm":
+    def from_text(cls, text: str) -> Icd10cm:
         releases, masks = [], {}
         for line in text.splitlines():
             if line.startswith("#release\t"):
@@ -87,15 +88,19 @@ class Icd10cm:
         return (before,)           # after the last release: judged by the last
 
     def verdict(self, code: str, day: date) -> CodeVerdict:
-        return self._verdict(code.replace(".", "").upper(), self.releases_for(day))
+        code, releases = code.replace(".", "").upper(), self.releases_for(day)
+        key = (code, releases)
+        found = self._verdicts.get(key)
+        if found is None:  # providers bill the same few Z codes over and over: decide each once
+            found = self._verdicts[key] = self._decide(code, releases)
+        return found
 
-    @lru_cache(maxsize=16384)  # providers bill the same few Z codes over and over
-    def _verdict(self, code: str, releases: tuple[Release, ...]) -> CodeVerdict:
+    def _decide(self, code: str, releases: tuple[Release, ...]) -> CodeVerdict:
         verdicts = [self._in_release(code, release) for release in releases]
         first = verdicts[0]
         if all(v.status == first.status for v in verdicts[1:]):
             return CodeVerdict(first.status, first.code, "/".join(r.name for r in releases), first.children)
-        sides = "; ".join(f"{v.status} in the {r.name} release" for v, r in zip(verdicts, releases))
+        sides = "; ".join(f"{v.status} in the {r.name} release" for v, r in zip(verdicts, releases, strict=True))
         return CodeVerdict("undetermined", dotted(code), "/".join(r.name for r in releases),
                            note=f"no release on file between {releases[0].name} and {releases[-1].name}: {sides}")
 
@@ -146,6 +151,6 @@ def place_of_service_data() -> dict[str, Any]:
 
 @cache
 def places_of_service() -> dict[str, PlaceOfService]:
-    return {str(entry["code"]).zfill(2): PlaceOfService(str(entry["code"]).zfill(2), entry["name"], entry.get("effective"),
-                                                        entry.get("ended"))
-            for entry in place_of_service_data()["codes"]}
+    entries = [PlaceOfService(str(entry["code"]).zfill(2), entry["name"], entry.get("effective"), entry.get("ended"))
+               for entry in place_of_service_data()["codes"]]
+    return {entry.code: entry for entry in entries}

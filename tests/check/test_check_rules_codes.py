@@ -14,7 +14,7 @@ from claims_intake.codesets import Icd10cm, icd10cm
 from claims_intake.reference import Authorization, ContractRate, InMemoryHistory, InMemoryReference, Provider
 
 from .builders import RECEIVED, claim, line
-from .test_check_rules_history import MEMBER, NPI, open_reference, past, run  # noqa: F401  (fixture)
+from .test_check_rules_history import MEMBER, NPI, past, run
 
 CLINICAL, NON_CLINICAL = "1456700107", "1456700115"
 

@@ -11,8 +11,8 @@ from functools import cache
 from ..codesets import icd10cm, place_of_service_data, places_of_service
 from .context import CheckContext, Issue, LineContext, settings
 from .registry import line_rule
-from .rules_elements import format_problem
 from .result import Category, Severity
+from .rules_elements import format_problem
 
 ICD10CM_CITE = ("CMS/CDC ICD-10-CM code set in force on the date of service (fiscal year from October 1), billable "
                 "codes only; 000 Unclean Claims: claims with invalid information are rejected upfront")
@@ -65,8 +65,8 @@ def place_of_service_in_code_set(ctx: CheckContext, lc: LineContext):
     cite = place_of_service_data()["cite"]
     if entry is None:
         return Issue(Category.INVALID_VALUE, Severity.REJECT,
-                     f"Line {lc.number}: Place of Service '{code}' is not assigned in the CMS place-of-service code set: "
-                     "use the code of the place the service was given (e.g. 12 Home, 04 Homeless Shelter, 27 "
+                     f"Line {lc.number}: Place of Service '{code}' is not assigned in the CMS place-of-service code "
+                     "set: use the code of the place the service was given (e.g. 12 Home, 04 Homeless Shelter, 27 "
                      "Outreach Site/Street).", cite, "place_of_service")
     if day is not None and entry.effective is not None and day < entry.effective:
         return Issue(Category.INVALID_VALUE, Severity.REJECT,

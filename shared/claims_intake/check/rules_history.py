@@ -91,8 +91,8 @@ def max_per_rolling_days(ctx, lc, limit):
         first, last, count = window
         what = limit.get("noun", "outreach attempts")
         return _deny(lc, f"{count} {what} already billed in the rolling {limit['days']}-day period "
-                     f"{first:%m/%d/%Y}-{last:%m/%d/%Y} that includes {lc.start:%m/%d/%Y}; at most {limit['count']} are paid.",
-                     limit)
+                     f"{first:%m/%d/%Y}-{last:%m/%d/%Y} that includes {lc.start:%m/%d/%Y}; at most {limit['count']} "
+                     "are paid.", limit)
 
 
 def busiest_window(day, others, days: int):
@@ -233,8 +233,8 @@ def requires_service_in_progress(ctx, lc, limit):
     since = lc.start - timedelta(days=limit["days"])
     if any(since <= c.start <= lc.start for c in ctx.counted_in(required)):
         return None
-    if any(tar.plan == ctx.plan_id and "-".join([tar.code, *tar.modifiers]) in required and tar.start <= lc.start <= tar.end
-           for tar in ctx.authorizations()):
+    if any(tar.plan == ctx.plan_id and "-".join([tar.code, *tar.modifiers]) in required
+           and tar.start <= lc.start <= tar.end for tar in ctx.authorizations()):
         return None
     return Issue(Category.DOCUMENTATION, Severity(limit.get("severity", "rfi")),
                  f"Line {lc.number}: {lc.combination.service} is paid only while the member is in "

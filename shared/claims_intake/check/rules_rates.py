@@ -27,7 +27,9 @@ def _pays_contract_rates(plan_id: str) -> bool:
 def contract_rate_on_file(ctx: CheckContext, lc: LineContext):
     config = ctx.profile.data.get("contract_rates") or {}
     npi = ctx.claim.billing_provider_npi
-    if not config.get("required") or lc.combination.amount_reported or lc.start is None or not npi or ctx.provider() is None:
+    if not config.get("required") or lc.combination.amount_reported or lc.start is None or not npi:
+        return None
+    if ctx.provider() is None:
         return None  # no roster entry: provider_on_roster already denies
     rate = find_contract_rate(ctx.reference.contract_rates(npi), ctx.plan_id, lc)
     if rate is not None:
@@ -72,6 +74,6 @@ def charge_at_least_minimum(ctx: CheckContext, lc: LineContext):
     if charge >= minimum:
         return None
     return Issue(Category.AMOUNT, Severity(config.get("severity", "deny")),
-                 f"Line {lc.number}: {lc.combination.key} is billed at {money(charge)}; {ctx.profile.short_name} requires a "
-                 f"charge of {money(Decimal(config['per_unit']))} per unit ({money(minimum)} for {lc.units} units) even "
+                 f"Line {lc.number}: {lc.combination.key} is billed at {money(charge)}; {ctx.profile.short_name} requires "
+                 f"a charge of {money(Decimal(config['per_unit']))} per unit ({money(minimum)} for {lc.units} units) even "
                  "though the service is not reimbursed: rebill with the charge.", config["cite"], "charge_amount")

@@ -20,6 +20,7 @@ import yaml
 
 from ..catalog import plan_profile
 from ..check.result import CheckResult, Finding, LineDisposition, Severity
+from ..citations import for_people
 from ..elements import element
 
 
@@ -102,7 +103,7 @@ def rejection_letter(result: CheckResult, claim_id: str, issued: date, cause: Re
         ("How to resubmit", list(plan["resubmit"])),
         ("Contact", [plan["contact"]]),
     ]
-    letter.cites = [data["cite"]["rejection"], plan["resubmit_cite"], plan["contact_cite"]]
+    letter.cites = [for_people(c) for c in (data["cite"]["rejection"], plan["resubmit_cite"], plan["contact_cite"])]
     return letter
 
 
@@ -124,7 +125,7 @@ def rfi_letter(result: CheckResult, claim_id: str, issued: date, due: datetime, 
         (f"Respond by {_when(due)}", [plan["rfi_reply"]]),
         ("Contact", [plan["contact"]]),
     ]
-    letter.cites = [data["cite"]["rfi"], plan["contact_cite"]]
+    letter.cites = [for_people(c) for c in (data["cite"]["rfi"], plan["contact_cite"])]
     return letter
 
 
@@ -168,7 +169,7 @@ def denial_notice(result: CheckResult, claim_id: str, issued: date) -> LetterCon
         ("If you disagree", [plan["dispute"]]),
         ("Contact", [plan["contact"]]),
     ]
-    letter.cites = [data["cite"]["denial"], remittance["cite"], plan["dispute_cite"]]
+    letter.cites = [for_people(c) for c in (data["cite"]["denial"], remittance["cite"], plan["dispute_cite"])]
     return letter
 
 
@@ -204,7 +205,7 @@ def _item(result: CheckResult, finding: Finding) -> LetterItem:
     text = finding.message
     if finding.element and _label(finding.element) and _label(finding.element).lower() not in text.lower():
         text = f"{_label(finding.element)}: {text}"
-    return LetterItem(where=where, text=text, cite=finding.cite)
+    return LetterItem(where=where, text=text, cite=for_people(finding.cite))  # results stored before titles: keys
 
 
 def _label(key: str) -> str | None:
