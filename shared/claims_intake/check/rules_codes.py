@@ -6,9 +6,10 @@ The code sets are data (claims_intake.codesets); the rules only compare.
 
 from __future__ import annotations
 
-from functools import cache
+from datetime import date
+from functools import cache, lru_cache
 
-from ..codesets import icd10cm, place_of_service_data, places_of_service
+from ..codesets import CodeVerdict, icd10cm, place_of_service_data, places_of_service
 from .context import CheckContext, Issue, LineContext, settings
 from .registry import line_rule
 from .result import Category, Severity
@@ -28,14 +29,15 @@ def diagnosis_codes_billable(ctx: CheckContext, lc: LineContext):
     codes, day = lc.line.diagnosis_codes, lc.start
     if not codes or day is None:
         return None
-    issues = []
+    problems = _not_billable(tuple(codes), day)
+    return [_diagnosis_issue(lc, verdict, day) for verdict in problems] if problems else None
+
+
+@lru_cache(maxsize=65536)  # the same few codes on the same days, claim after claim
+def _not_billable(codes: tuple[str, ...], day: date) -> tuple[CodeVerdict, ...]:
     code_set = icd10cm()
-    for code in codes:
-        verdict = code_set.verdict(code, day)
-        if verdict.status == "billable" or format_problem("icd10", code):
-            continue  # malformed codes are reported by line_value_formats
-        issues.append(_diagnosis_issue(lc, verdict, day))
-    return issues or None
+    verdicts = (code_set.verdict(code, day) for code in codes if not format_problem("icd10", code))
+    return tuple(v for v in verdicts if v.status != "billable")  # malformed codes: reported by line_value_formats
 
 
 def _diagnosis_issue(lc: LineContext, verdict, day) -> Issue:
@@ -58,24 +60,29 @@ def _diagnosis_issue(lc: LineContext, verdict, day) -> Issue:
 @line_rule(needs_combination=False)
 def place_of_service_in_code_set(ctx: CheckContext, lc: LineContext):
     """The place of service must be a CMS code in force on the date of service ('90' is unassigned)."""
-    code, day = lc.line.place_of_service, lc.start
-    if not code or format_problem("pos", code):
-        return None  # missing or malformed: reported by the element rules
+    code = lc.line.place_of_service
+    if not code:
+        return None
+    problem = _place_of_service_problem(code, lc.start)
+    if problem is None:
+        return None
+    return Issue(Category.INVALID_VALUE, Severity.REJECT, f"Line {lc.number}: {problem}", place_of_service_data()["cite"],
+                 "place_of_service")
+
+
+@lru_cache(maxsize=4096)
+def _place_of_service_problem(code: str, day: date | None) -> str | None:
+    if format_problem("pos", code):
+        return None  # malformed: reported by the element rules
     entry = places_of_service().get(code)
-    cite = place_of_service_data()["cite"]
     if entry is None:
-        return Issue(Category.INVALID_VALUE, Severity.REJECT,
-                     f"Line {lc.number}: Place of Service '{code}' is not assigned in the CMS place-of-service code "
-                     "set: use the code of the place the service was given (e.g. 12 Home, 04 Homeless Shelter, 27 "
-                     "Outreach Site/Street).", cite, "place_of_service")
+        return (f"Place of Service '{code}' is not assigned in the CMS place-of-service code set: use the code of the "
+                "place the service was given (e.g. 12 Home, 04 Homeless Shelter, 27 Outreach Site/Street).")
     if day is not None and entry.effective is not None and day < entry.effective:
-        return Issue(Category.INVALID_VALUE, Severity.REJECT,
-                     f"Line {lc.number}: Place of Service {code} ({entry.name}) is in force from "
-                     f"{entry.effective:%m/%d/%Y}, after the service date {day:%m/%d/%Y}.", cite, "place_of_service")
+        return (f"Place of Service {code} ({entry.name}) is in force from {entry.effective:%m/%d/%Y}, after the service "
+                f"date {day:%m/%d/%Y}.")
     if day is not None and entry.ended is not None and day > entry.ended:
-        return Issue(Category.INVALID_VALUE, Severity.REJECT,
-                     f"Line {lc.number}: Place of Service {code} ({entry.name}) was retired on {entry.ended:%m/%d/%Y}.",
-                     cite, "place_of_service")
+        return f"Place of Service {code} ({entry.name}) was retired on {entry.ended:%m/%d/%Y}."
     return None
 
 
