@@ -16,7 +16,7 @@ from claims_intake.reference import Authorization, ContractRate, InMemoryHistory
 from .builders import RECEIVED, claim, line
 from .test_check_rules_history import MEMBER, NPI, past, run
 
-CLINICAL, NON_CLINICAL = "1456700107", "1456700115"
+CLINICAL, NON_CLINICAL = "1987600115", "1987600123"  # the sample roster's rendering staff
 
 
 def rules(result, severity=None):
@@ -105,8 +105,8 @@ def test_place_of_service_code_set(open_reference, code, start, found):
 
 @pytest.fixture
 def licence_reference(open_reference):
-    staff = [Provider(CLINICAL, "941234501", "Ana Torres RN", (), licence_type="clinical"),
-             Provider(NON_CLINICAL, "941234501", "Luis Ortega CHW", (), licence_type="non_clinical"),
+    staff = [Provider(CLINICAL, "941234501", "Ana Torres, RN", (), licence_type="clinical"),
+             Provider(NON_CLINICAL, "941234501", "Luis Fernandez, CHW", (), licence_type="non_clinical"),
              Provider("1456700123", "941234501", "Unknown Licence", ())]
     return InMemoryReference(open_reference.eligibility_spans, open_reference.authorization_list,
                              [*open_reference.providers, *staff], open_reference.rates)

@@ -25,7 +25,7 @@ def test_sample_reference_files_are_loaded(reference_loaded):
                                                "reference:eligibility", "reference:history", "reference:providers"]
     rates = reference(stack).contract_rates("1456700032")
     assert ("kp", "T2033-U6", "210.00") in {(r.plan, r.combination, str(r.rate)) for r in rates}
-    assert reference(stack).provider("1456700115").licence_type == "non_clinical"
+    assert reference(stack).provider("1987600123").licence_type == "non_clinical"
 
 
 def test_reloading_a_file_replaces_its_previous_load(reference_loaded, reference_app):
