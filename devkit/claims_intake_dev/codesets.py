@@ -15,8 +15,9 @@ Usage (each release as NAME=FORMAT:PATH:FIRST_DAY:LAST_DAY):
         FY2024=codes:icd10cm-codes-2024.txt:2023-10-01:2024-09-30 ... \\
         --out shared/claims_intake/data/icd10cm_billable.tsv.gz
 
-Output: comment lines naming each release (bit, name, dates, source), then one line per code ever
-billable: the code without its dot, a tab, and the hexadecimal mask of the releases it is billable in.
+Output: comment lines naming each release (bit, name, dates, source), then one line per set of
+releases: the hexadecimal mask of the releases (bit n = the n-th release by date), a tab, and every code
+(without its dot) billable in exactly those releases, separated by spaces.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ READERS = {"order": billable_from_order, "codes": billable_from_codes, "tree": b
 def build(releases: list[ReleaseSource]) -> str:
     releases = sorted(releases, key=lambda r: r.first_day)
     masks: dict[str, int] = {}
-    header = ["# ICD-10-CM billable codes by release: code (no dot) TAB hexadecimal mask of the releases below.",
+    header = ["# ICD-10-CM billable codes by release: hexadecimal mask of the releases below TAB the codes (no dot).",
               "# Built by claims_intake_dev.codesets from the CDC/NCHS ICD-10-CM files; see docs/reference-data.md."]
     for bit, release in enumerate(releases):
         lines = release.path.read_text("utf-8", errors="replace").splitlines()
@@ -84,7 +85,11 @@ def build(releases: list[ReleaseSource]) -> str:
             masks[code] = masks.get(code, 0) | (1 << bit)
         header.append("\t".join(["#release", str(bit), release.name, str(release.first_day), str(release.last_day),
                                  release.path.name, str(len(billable))]))
-    body = [f"{code}\t{mask:x}" for code, mask in sorted(masks.items())]
+    by_mask: dict[int, list[str]] = {}
+    for code, mask in sorted(masks.items()):
+        by_mask.setdefault(mask, []).append(code)
+    # one line per mask: the runtime loads each line with one split (cold start), not one parse per code
+    body = [f"{mask:x}\t{' '.join(codes)}" for mask, codes in sorted(by_mask.items())]
     return "\n".join([*header, *body]) + "\n"
 
 

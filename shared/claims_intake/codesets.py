@@ -67,8 +67,8 @@ class Icd10cm:
                 _, bit, name, first, last, source, *_ = line.split("\t")
                 releases.append(Release(int(bit), name, date.fromisoformat(first), date.fromisoformat(last), source))
             elif line and not line.startswith("#"):
-                code, mask = line.split("\t")
-                masks[code] = int(mask, 16)
+                mask, codes = line.split("\t")
+                masks.update(dict.fromkeys(codes.split(), int(mask, 16)))
         if not releases:
             raise ValueError("ICD-10-CM code-set file names no release")
         return cls(releases, masks)

@@ -71,7 +71,7 @@ def test_z591_rejected_after_october_2023_on_a_cs_line(open_reference):
 
 def test_gap_year_disagreement_goes_to_staff_review(open_reference):
     code_set = Icd10cm.from_text("#release\t0\tA\t2020-10-01\t2021-09-30\tx\n#release\t1\tB\t2023-10-01\t2024-09-30\tx\n"
-                                 "Z590\t1\nZ5900\t2\nZ5901\t2\n")
+                                 "1\tZ590\n2\tZ5900 Z5901\n")
     assert code_set.verdict("Z59.0", date(2022, 5, 1)).status == "undetermined"
     assert code_set.verdict("Z59.0", date(2021, 5, 1)).status == "billable"
     assert code_set.verdict("Z59.0", date(2024, 5, 1)).children == ("Z59.00", "Z59.01")
