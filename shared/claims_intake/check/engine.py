@@ -237,10 +237,12 @@ def _allowed_amount(ctx: CheckContext, lc: LineContext) -> Decimal:
     if rate is not None:
         allowed = min((rate * lc.units).quantize(CENTS), billed) if billed else (rate * lc.units).quantize(CENTS)
         if combo.program == "CS" and line.unit_cost is not None and line.unit_cost != rate:
+            contract = lc.contract_rate is not None
+            rate_name = "the contract rate on file" if contract else f"{profile.short_name}'s rate"
             _warn(lc, "billed_at_plan_rate", Category.AMOUNT,
-                  f"Line {lc.number}: unit cost {money(line.unit_cost)} differs from {profile.short_name}'s rate "
-                  f"{money(rate)}; allowed at the lesser of the two.", "001 Tips for both: billed amount for CS services "
-                  "should match contract rates")
+                  f"Line {lc.number}: unit cost {money(line.unit_cost)} differs from {rate_name} {money(rate)}; "
+                  "allowed at the lesser of the two.", profile.rates_cite if contract else
+                  "001 Tips for both: billed amount for CS services should match contract rates")
     else:
         allowed = billed
     monthly = profile.data.get("ecm_monthly_payment")
