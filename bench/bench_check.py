@@ -86,7 +86,7 @@ def build_claims(count: int, members: int, rng: random.Random, kaiser_share: flo
     for number in range(count):
         member = rng.randrange(members)
         day = date(2026, 11, 2) + timedelta(days=rng.randrange(0, 20))
-        plan = "kp" if rng.random() < kaiser_share else PLAN
+        plan = "kp" if kaiser_share and rng.random() < kaiser_share else PLAN  # no draw by default: same claims as before
         services = KAISER_SERVICES if plan == "kp" else SERVICES
         lines = [ServiceLine(line_number=i, procedure_code=code, procedure_modifiers=mods, service_start_date=day,
                              service_end_date=day, service_name=name, unit_count=Decimal(units), place_of_service="12",
