@@ -287,3 +287,17 @@ def test_findings_cite_documents_by_title(open_reference):
                                                              "once per month"
     assert for_people("approved up to $5,000 (001)") == "approved up to $5,000 (Partnership HealthPlan ECM/CS Billing Tips)"
     assert RECEIVED  # the builders' received date is the one these dates are chosen around
+
+
+def test_letters_cite_documents_by_title(open_reference):
+    from claims_intake.letters.compose import denial_notice, rejection_letter
+
+    rejected = run(claim(line("G9008", "U1", dx="Z59.0")), open_reference)
+    letter = rejection_letter(rejected, "c-1", date(2026, 11, 30))
+    denied = run(claim(line("G9008", "U1", start="2026-10-22")), open_reference, [past("G9008-U1", "2026-10-08")])
+    notice = denial_notice(denied, "c-2", date(2026, 11, 30))
+    texts = [*letter.cites, *(item.cite for item in letter.items), *notice.cites]
+    assert any("Kaiser Permanente Claims Guidance" in text for text in letter.cites)
+    assert any("Partnership HealthPlan ECM/CS Billing Tips" in text for text in notice.cites)
+    for text in texts:
+        assert not any(word.strip(":;,()") in ("000", "001", "003", "004") for word in text.split()), text
