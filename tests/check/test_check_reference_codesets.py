@@ -46,7 +46,7 @@ def test_build_code_set_from_the_three_cdc_formats(tmp_path):
     # enough codes to pass the builder's sanity floor, plus the three formats' own lines
     filler = [f"A{n:05d}" for n in range(50000)]
     order = tmp_path / "order.txt"
-    order.write_text("\n".join([f"00001 Z59     0 Housing", f"00002 Z590    1 Homelessness",
+    order.write_text("\n".join(["00001 Z59     0 Housing", "00002 Z590    1 Homelessness",
                                 *(f"{i:05d} {c} 1 x" for i, c in enumerate(filler))]) + "\n")
     codes = tmp_path / "codes.txt"
     codes.write_text("\n".join(["Z5900   Homelessness unspecified", "Z5901   Sheltered", *filler]) + "\n")

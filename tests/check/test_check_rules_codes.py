@@ -53,8 +53,9 @@ def test_category_names_its_billable_children():
 def test_category_z590_rejected_with_the_codes_to_bill(open_reference):
     result = run(claim(line("G9008", "U1", dx="Z59.0"), tar="T-0"), open_reference)
     assert result.disposition == "REJECTED"
-    assert "Z59.0 is a category, not a billable ICD-10-CM code on 11/05/2026 (FY2026 code set): bill Z59.00, Z59.01 or " \
-           "Z59.02." in messages(result, "diagnosis_codes_billable")[0]
+    expected = ("Z59.0 is a category, not a billable ICD-10-CM code on 11/05/2026 (FY2026 code set): bill Z59.00, "
+                "Z59.01 or Z59.02.")
+    assert expected in messages(result, "diagnosis_codes_billable")[0]
 
 
 def test_billable_code_passes_and_unknown_code_rejected(open_reference):
@@ -70,7 +71,8 @@ def test_z591_rejected_after_october_2023_on_a_cs_line(open_reference):
 
 
 def test_gap_year_disagreement_goes_to_staff_review(open_reference):
-    code_set = Icd10cm.from_text("#release\t0\tA\t2020-10-01\t2021-09-30\tx\n#release\t1\tB\t2023-10-01\t2024-09-30\tx\n"
+    code_set = Icd10cm.from_text("#release\t0\tA\t2020-10-01\t2021-09-30\tx\n"
+                                 "#release\t1\tB\t2023-10-01\t2024-09-30\tx\n"
                                  "1\tZ590\n2\tZ5900 Z5901\n")
     assert code_set.verdict("Z59.0", date(2022, 5, 1)).status == "undetermined"
     assert code_set.verdict("Z59.0", date(2021, 5, 1)).status == "billable"
@@ -152,7 +154,8 @@ def test_contract_rate_times_units_never_more_than_billed(open_reference):
 
 
 def test_no_contract_rate_on_file_goes_to_review(open_reference):
-    result = run(claim(line("T2033", "U6", start="2026-11-01", cost="210.00"), plan="kp"), _rated(open_reference), plan="kp")
+    result = run(claim(line("T2033", "U6", start="2026-11-01", cost="210.00"), plan="kp"), _rated(open_reference),
+                 plan="kp")
     assert result.disposition == "REVIEW" and "contract_rate_on_file" in rules(result, "review")
 
 
@@ -244,7 +247,8 @@ def test_per_member_per_month_two_units_on_one_line(open_reference):
 @pytest.mark.parametrize("plan", ["kp", "phc"])
 def test_second_grocery_box_within_a_week(open_reference, plan):
     first = [past("S9977-U6", "2026-11-02", allowed="66.00")]
-    six_days = run(claim(line("S9977", "U6", start="2026-11-08", cost="66.00"), plan=plan), open_reference, first, plan=plan)
+    six_days = run(claim(line("S9977", "U6", start="2026-11-08", cost="66.00"), plan=plan), open_reference, first,
+                   plan=plan)
     seven_days = run(claim(line("S9977", "U6", start="2026-11-09", cost="66.00"), plan=plan), open_reference, first,
                      plan=plan)
     assert "max_per_rolling_days" in rules(six_days, "deny")
@@ -262,9 +266,9 @@ def test_kaiser_deposit_needs_housing_navigation(open_reference):
     assert "requires_service_in_progress" not in rules(navigating)
     long_ago = run(deposit, no_tars, [past("H2016-U6", "2026-05-13", allowed="390.00")], plan="kp")  # 181 days before
     assert "requires_service_in_progress" in rules(long_ago)
-    assert "requires_service_in_progress" not in rules(run(deposit, open_reference, plan="kp"))  # navigation TAR on file
-    assert "requires_service_in_progress" not in rules(run(claim(line("H0044", "U2", start="2026-11-10", cost="1500.00")),
-                                                           no_tars))  # Partnership states no such rule
+    assert "requires_service_in_progress" not in rules(run(deposit, open_reference, plan="kp"))  # a navigation TAR
+    partnership = claim(line("H0044", "U2", start="2026-11-10", cost="1500.00"))
+    assert "requires_service_in_progress" not in rules(run(partnership, no_tars))  # Partnership states no such rule
 
 
 def test_tar_listing_gq_still_authorizes_the_service(open_reference):
@@ -283,9 +287,9 @@ def test_findings_cite_documents_by_title(open_reference):
     result = run(claim(line("G9008", "U1", dx="Z59.0")), open_reference)
     for finding in result.findings:
         assert not any(key in finding.cite.split() for key in ("000", "001", "003", "004")), finding.cite
-    assert for_people("001 ECM Services: once per month") == "Partnership HealthPlan ECM/CS Billing Tips — ECM Services: " \
-                                                             "once per month"
-    assert for_people("approved up to $5,000 (001)") == "approved up to $5,000 (Partnership HealthPlan ECM/CS Billing Tips)"
+    tips = "Partnership HealthPlan ECM/CS Billing Tips"
+    assert for_people("001 ECM Services: once per month") == f"{tips} — ECM Services: once per month"
+    assert for_people("approved up to $5,000 (001)") == f"approved up to $5,000 ({tips})"
     assert RECEIVED  # the builders' received date is the one these dates are chosen around
 
 

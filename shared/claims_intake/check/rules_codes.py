@@ -79,8 +79,8 @@ def _place_of_service_problem(code: str, day: date | None) -> str | None:
         return (f"Place of Service '{code}' is not assigned in the CMS place-of-service code set: use the code of the "
                 "place the service was given (e.g. 12 Home, 04 Homeless Shelter, 27 Outreach Site/Street).")
     if day is not None and entry.effective is not None and day < entry.effective:
-        return (f"Place of Service {code} ({entry.name}) is in force from {entry.effective:%m/%d/%Y}, after the service "
-                f"date {day:%m/%d/%Y}.")
+        return (f"Place of Service {code} ({entry.name}) is in force from {entry.effective:%m/%d/%Y}, after the "
+                f"service date {day:%m/%d/%Y}.")
     if day is not None and entry.ended is not None and day > entry.ended:
         return f"Place of Service {code} ({entry.name}) was retired on {entry.ended:%m/%d/%Y}."
     return None

@@ -73,7 +73,8 @@ def charge_at_least_minimum(ctx: CheckContext, lc: LineContext):
     minimum = (Decimal(config["per_unit"]) * lc.units).quantize(CENTS)
     if charge >= minimum:
         return None
+    per_unit = money(Decimal(config["per_unit"]))
     return Issue(Category.AMOUNT, Severity(config.get("severity", "deny")),
-                 f"Line {lc.number}: {lc.combination.key} is billed at {money(charge)}; {ctx.profile.short_name} requires "
-                 f"a charge of {money(Decimal(config['per_unit']))} per unit ({money(minimum)} for {lc.units} units) even "
-                 "though the service is not reimbursed: rebill with the charge.", config["cite"], "charge_amount")
+                 f"Line {lc.number}: {lc.combination.key} is billed at {money(charge)}; {ctx.profile.short_name} "
+                 f"requires a charge of {per_unit} per unit ({money(minimum)} for {lc.units} units) even though the "
+                 "service is not reimbursed: rebill with the charge.", config["cite"], "charge_amount")

@@ -32,7 +32,8 @@ def run(args) -> int:
         f"DHCS ECM & Community Supports HCPCS coding options v{catalog.version} ({len(catalog.combinations)} combinations)",
         ["Code", "Modifiers", "Program", "Service", "Unit", "Paid", "GQ add-on", "Source"],
         [(c.code, ", ".join(c.modifiers) or "none", c.program, c.service, c.unit.replace("_", " "),
-          "yes" if c.reimbursable else "no", "yes" if c.telehealth_gq else "-", for_people(c.cite))
+          "yes" if c.reimbursable else "no", "yes" if c.telehealth_gq else "-",
+          for_people(c.cite))
          for c in catalog.combinations],
     )
     return 0

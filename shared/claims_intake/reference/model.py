@@ -61,7 +61,7 @@ class Provider:
     plans: tuple[str, ...]           # plans the provider is contracted with
     contracted: tuple[str, ...] = ()  # combination keys or categories the provider is contracted for; empty: all
     email: str = ""                  # where notices go
-    licence_type: str = ""           # rendering staff: "clinical" (licensed, 003 footnote 4), "non_clinical", "" unknown
+    licence_type: str = ""           # rendering staff: "clinical" (licensed, 003 footnote 4), "non_clinical", ""
 
 
 @dataclass(frozen=True)
