@@ -66,8 +66,8 @@ def place_of_service_in_code_set(ctx: CheckContext, lc: LineContext):
     problem = _place_of_service_problem(code, lc.start)
     if problem is None:
         return None
-    return Issue(Category.INVALID_VALUE, Severity.REJECT, f"Line {lc.number}: {problem}", place_of_service_data()["cite"],
-                 "place_of_service")
+    return Issue(Category.INVALID_VALUE, Severity.REJECT, f"Line {lc.number}: {problem}",
+                 place_of_service_data()["cite"], "place_of_service")
 
 
 @lru_cache(maxsize=4096)
