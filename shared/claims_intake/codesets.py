@@ -42,7 +42,8 @@ class CodeVerdict:
     status: Status
     code: str                      # as written to providers, with its dot
     release: str                   # the release(s) that decided, e.g. "FY2026" or "FY2021/FY2024"
-    children: tuple[str, ...] = ()  # for a category: the billable codes to choose from (or its subcategories)
+    children: tuple[str, ...] = ()  # for a category: the billable codes to choose from, or (when many) its subcategories
+    children_billable: bool = True  # False: `children` are subcategories, each to be completed
     note: str = ""                 # for undetermined: how the releases on either side differ
 
 
@@ -99,7 +100,8 @@ class Icd10cm:
         verdicts = [self._in_release(code, release) for release in releases]
         first = verdicts[0]
         if all(v.status == first.status for v in verdicts[1:]):
-            return CodeVerdict(first.status, first.code, "/".join(r.name for r in releases), first.children)
+            return CodeVerdict(first.status, first.code, "/".join(r.name for r in releases), first.children,
+                               first.children_billable)
         sides = "; ".join(f"{v.status} in the {r.name} release" for v, r in zip(verdicts, releases, strict=True))
         return CodeVerdict("undetermined", dotted(code), "/".join(r.name for r in releases),
                            note=f"no release on file between {releases[0].name} and {releases[-1].name}: {sides}")
@@ -111,7 +113,10 @@ class Icd10cm:
         extensions = self._billable_extensions(code, bit)
         if not extensions:
             return CodeVerdict("unknown", dotted(code), release.name)
-        return CodeVerdict("category", dotted(code), release.name, self._choices(code, extensions))
+        if len(extensions) <= MAX_CHILDREN_LISTED:
+            return CodeVerdict("category", dotted(code), release.name, tuple(dotted(c) for c in extensions))
+        subcategories = tuple(dotted(prefix) for prefix in dict.fromkeys(c[:len(code) + 1] for c in extensions))
+        return CodeVerdict("category", dotted(code), release.name, subcategories, children_billable=False)
 
     def _billable_extensions(self, code: str, bit: int) -> list[str]:
         found = []
@@ -121,13 +126,6 @@ class Icd10cm:
                 found.append(self.codes[index])
             index += 1
         return found
-
-    @staticmethod
-    def _choices(code: str, extensions: list[str]) -> tuple[str, ...]:
-        """The billable codes when few; else the next level down (its subcategories)."""
-        if len(extensions) <= MAX_CHILDREN_LISTED:
-            return tuple(dotted(c) for c in extensions)
-        return tuple(dotted(prefix) for prefix in dict.fromkeys(c[:len(code) + 1] for c in extensions))
 
 
 @cache

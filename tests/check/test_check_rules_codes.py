@@ -82,6 +82,13 @@ def test_gap_year_disagreement_goes_to_staff_review(open_reference):
 def test_many_children_listed_by_subcategory():
     verdict = icd10cm().verdict("Z59", date(2026, 11, 5))
     assert verdict.status == "category" and "Z59.0" in verdict.children and "Z59.00" not in verdict.children
+    assert not verdict.children_billable
+
+
+def test_a_three_character_category_asks_for_a_complete_code(open_reference):
+    result = run(claim(line("G9008", "U1", dx="Z59")), open_reference)
+    assert "Z59 is a category" in messages(result, "diagnosis_codes_billable")[0]
+    assert "bill a complete code under Z59.0, Z59.1," in messages(result, "diagnosis_codes_billable")[0]
 
 
 # ---- place of service ----------------------------------------------------------------------------

@@ -43,8 +43,9 @@ def _not_billable(codes: tuple[str, ...], day: date) -> tuple[CodeVerdict, ...]:
 def _diagnosis_issue(lc: LineContext, verdict, day) -> Issue:
     when = f"on {day:%m/%d/%Y} ({verdict.release} code set)"
     if verdict.status == "category":
-        message = (f"Line {lc.number}: {verdict.code} is a category, not a billable ICD-10-CM code {when}: bill "
-                   f"{_or_list(verdict.children)}.")
+        choice = _or_list(verdict.children) if verdict.children_billable else \
+            f"a complete code under {_or_list(verdict.children)}"
+        message = f"Line {lc.number}: {verdict.code} is a category, not a billable ICD-10-CM code {when}: bill {choice}."
         return Issue(Category.DIAGNOSIS, Severity.REJECT, message, ICD10CM_CITE, "diagnosis_codes")
     if verdict.status == "unknown":
         return Issue(Category.DIAGNOSIS, Severity.REJECT,
