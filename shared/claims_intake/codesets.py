@@ -42,7 +42,7 @@ class CodeVerdict:
     status: Status
     code: str                      # as written to providers, with its dot
     release: str                   # the release(s) that decided, e.g. "FY2026" or "FY2021/FY2024"
-    children: tuple[str, ...] = ()  # for a category: the billable codes to choose from, or (when many) its subcategories
+    children: tuple[str, ...] = ()  # a category's billable codes to choose from, or (when many) its subcategories
     children_billable: bool = True  # False: `children` are subcategories, each to be completed
     note: str = ""                 # for undetermined: how the releases on either side differ
 

@@ -45,7 +45,8 @@ def _diagnosis_issue(lc: LineContext, verdict, day) -> Issue:
     if verdict.status == "category":
         choice = _or_list(verdict.children) if verdict.children_billable else \
             f"a complete code under {_or_list(verdict.children)}"
-        message = f"Line {lc.number}: {verdict.code} is a category, not a billable ICD-10-CM code {when}: bill {choice}."
+        message = f"Line {lc.number}: {verdict.code} is a category, not a billable ICD-10-CM code {when}: " \
+                  f"bill {choice}."
         return Issue(Category.DIAGNOSIS, Severity.REJECT, message, ICD10CM_CITE, "diagnosis_codes")
     if verdict.status == "unknown":
         return Issue(Category.DIAGNOSIS, Severity.REJECT,
