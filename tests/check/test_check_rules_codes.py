@@ -166,6 +166,13 @@ def test_no_contract_rate_on_file_goes_to_review(open_reference):
     assert result.disposition == "REVIEW" and "contract_rate_on_file" in rules(result, "review")
 
 
+def test_no_rate_needed_for_a_line_that_pays_nothing(open_reference):
+    not_eligible = InMemoryReference([s for s in open_reference.eligibility_spans if s.plan != "kp"],
+                                     open_reference.authorization_list, open_reference.providers)
+    result = run(claim(line("G9012", "U2", cost="450.00"), plan="kp"), not_eligible, plan="kp")
+    assert result.disposition == "DENIED" and "contract_rate_on_file" not in rules(result)
+
+
 def test_contract_rate_dates_bound_it(open_reference):
     reference = _rated(open_reference, ContractRate(NPI, "khs", "T2033-U6", Decimal("200.00"), date(2026, 1, 1),
                                                     date(2026, 10, 31)))

@@ -29,8 +29,11 @@ def contract_rate_on_file(ctx: CheckContext, lc: LineContext):
     npi = ctx.claim.billing_provider_npi
     if not config.get("required") or lc.combination.amount_reported or lc.start is None or not npi:
         return None
-    if ctx.provider() is None:
-        return None  # no roster entry: provider_on_roster already denies
+    provider = ctx.provider()
+    if provider is None or ctx.plan_id not in provider.plans:
+        return None  # not on the roster or not contracted with the plan: provider_on_roster denies
+    if lc.denied() or any(f.severity is Severity.DENY for f in ctx.findings):
+        return None  # a line that pays nothing needs no price (rules registered after the coverage rules)
     rate = find_contract_rate(ctx.reference.contract_rates(npi), ctx.plan_id, lc)
     if rate is not None:
         lc.contract_rate = rate.rate
@@ -43,7 +46,7 @@ def contract_rate_on_file(ctx: CheckContext, lc: LineContext):
 
 
 def find_contract_rate(rates: list[ContractRate], plan_id: str, lc: LineContext) -> ContractRate | None:
-    """The rate for the combination as billed, else as the catalog keys it (CS telehealth drops GQ)."""
+    """The rate for the combination as billed, else as the catalog keys it, else (telehealth) without GQ."""
     if not rates:
         return None
     billed = lc.line.combination
