@@ -1,4 +1,4 @@
-"""Bounded soak test on the embedded local stack (issue 10): upload many files in bursts and account for
+"""Bounded soak test on the embedded local stack: upload many files in bursts and account for
 every one of them.
 
     PYTHONPATH=shared python bench/bench_soak.py                  # 1,000 files (about 20 minutes here)

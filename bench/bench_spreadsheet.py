@@ -1,4 +1,4 @@
-"""Benchmark: read and map a 10,000-line DHCS invoice workbook on one core (issue 3 target: <= 2 s).
+"""Benchmark: read and map a 10,000-line DHCS invoice workbook on one core (target: <= 2 s).
 
 Prints, for the same workbook:
   - the raw readers: python-calamine vs openpyxl read-only (cells into Python lists, nothing else);

@@ -22,7 +22,7 @@ import pytest
 from moto import mock_aws
 
 from claims_intake.check import check_claim
-from claims_intake.flow import start_flow
+from claims_intake.flow.start import start_flow
 from claims_intake_dev.local.inprocess_lambda import InProcessLambda
 from claims_intake.reference.csv_files import (
     parse_authorization_row,
@@ -141,7 +141,7 @@ class FlowStack:
 
     def answer(self, claim_id: str, item, corrections=(), actor: str = "staff@plan", action: str = "answered",
                reason: str | None = None) -> None:
-        """What the staff API (issue 8) does: apply corrections, close the item, SendTaskSuccess."""
+        """What the staff API does: apply corrections, close the item, SendTaskSuccess."""
         for element, line, value in corrections:
             self.store.correct_value(claim_id, element, line, value, actor)
         resolution = {"action": action, "corrections": [{"element": e, "line": l, "value": v} for e, l, v in corrections],

@@ -8,7 +8,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from claims_intake.flow import FlowConfig, FlowTasks, InvalidFlowInput, due_after, parse_duration, seconds_until
+from claims_intake.flow.config import FlowConfig, due_after, parse_duration, seconds_until
+from claims_intake.flow.tasks import FlowTasks, InvalidFlowInput
 from claims_intake.flow.start import execution_name, rfi_upload_claim_id
 from claims_intake_dev.local.inprocess_lambda import InProcessLambda, function_name_of
 

@@ -1,4 +1,4 @@
-"""Issue 10, bad input: every hostile upload gets a clear error (or is read with the danger
+"""Bad input: every hostile upload gets a clear error (or is read with the danger
 neutralised), and the `extract` and `check` verbs answer with a JSON error or one line on stderr and
 a non-zero exit code, never a traceback. The files come from claims_intake_dev.testdata.hostile."""
 

@@ -1,4 +1,4 @@
-"""Issue 10, security: checkov's CloudFormation checks pass over template.yaml, every suppressed check
+"""Security: checkov's CloudFormation checks pass over template.yaml, every suppressed check
 carries a written reason in the resource's Metadata (and was reviewed), cfn-lint is clean, and IAM
 is least privilege: no wildcard actions, no data action on every resource."""
 

@@ -1,4 +1,4 @@
-"""Hostile spreadsheets (issue 10): refused before any parser opens them, with a clear message."""
+"""Hostile spreadsheets: refused before any parser opens them, with a clear message."""
 
 import dataclasses
 import json

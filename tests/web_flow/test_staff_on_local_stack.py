@@ -1,4 +1,4 @@
-"""Done-when of issue 8 on the local stack (issue 9): `claims-intake serve` hosts the page and the API
+"""The staff queue on the local stack: `claims-intake serve` hosts the page and the API
 (the template's StaffApi route -> functions/api/app.py, in process), uploads go through S3 -> intake ->
 the claim flow, and a staff member works an RFI and a review item in Chromium until the flow's re-check
 takes each claim out of the queue."""

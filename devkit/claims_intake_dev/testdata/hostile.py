@@ -1,4 +1,4 @@
-"""Hostile uploads (issue 10): one builder per bad-input case, and what intake must make of it.
+"""Hostile uploads: one builder per bad-input case, and what intake must make of it.
 
     from claims_intake_dev.testdata import hostile
     for case in hostile.CASES.values():

@@ -1,4 +1,4 @@
-"""The claim check (issue 5): catalog, plan rules, eligibility, authorization, history, decision.
+"""The claim check: catalog, plan rules, eligibility, authorization, history, decision.
 
 Public API: `check_claim`, `check_extract`, `history_lines` (see engine.py for the disposition
 precedence and docs/rules.md for every rule with its seed citation).

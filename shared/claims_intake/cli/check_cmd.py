@@ -16,7 +16,8 @@ from pathlib import Path
 
 from ..catalog import plan_ids
 from ..check import check_extract
-from ..extract import IntakeError, extract_file
+from ..errors import IntakeError
+from ..extract import extract_file
 from ..model import Claim, ExtractError, ExtractResult, SourceInfo
 from ..reference import InMemoryHistory, ReferenceDataError, load_history_csv, load_reference_dir
 from .extract_cmd import EXIT_UNREADABLE, report_no_claims, report_unreadable

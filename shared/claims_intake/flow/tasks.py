@@ -16,11 +16,12 @@ execution re-drives it from the stored disposition).
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
+
+from aws_lambda_powertools import Logger
 
 from ..check.result import CheckResult, ClaimDisposition, LineDisposition, Severity
 from ..letters import RejectionCause, denial_notice, rejection_letter, render_pdf, rfi_letter
@@ -29,7 +30,7 @@ from ..store import ClaimStatus, ClaimStore, QueueItemNotOpen, QueueName, QueueS
 from ..store.codec import iso
 from .config import FlowConfig, due_after, seconds_until
 
-logger = logging.getLogger(__name__)
+logger = Logger(child=True)
 
 ACTOR = "flow"
 FINAL_STATUSES = frozenset({ClaimStatus.REJECTED.value, ClaimStatus.CLOSED.value})

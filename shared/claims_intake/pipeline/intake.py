@@ -14,7 +14,6 @@ error codes, never a file name, a value or a message written from the file's con
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
@@ -24,11 +23,12 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
 
 from ..check import check_extract
 from ..check.result import CheckResult
-from ..extract import IntakeError, extract_bytes
+from ..errors import IntakeError
+from ..extract import extract_bytes
+from ..flow.start import start_flow
 from ..limits import Limits, default_limits
 from ..model import ExtractResult
 from ..reference.model import ReferenceSource
@@ -213,21 +213,11 @@ class Intake:
         return provider.plans[0] if provider is not None and len(provider.plans) == 1 else None
 
     def _start_flow(self, obj: S3Object, result: CheckResult) -> str | None:
-        """One execution per claim, named after the claim: a second start of the same claim is a no-op."""
+        """One execution per claim (flow.start names it after the claim): a second start is a no-op."""
         if not self.state_machine_arn or self.stepfunctions is None:
             logger.warning("no state machine configured: claim flow not started", extra={"upload_ref": obj.ref})
             return None
-        claim_id = result.claim.claim_id
-        payload = {"claim_id": claim_id, "disposition": result.disposition.value, "plan": result.plan,
-                   "upload_id": obj.upload_id}
-        try:
-            response = self.stepfunctions.start_execution(
-                stateMachineArn=self.state_machine_arn, name=claim_id, input=json.dumps(payload))
-            return response["executionArn"]
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
-                raise
-            return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{claim_id}"
+        return start_flow(self.stepfunctions, self.state_machine_arn, result.claim.claim_id)
 
     # ---- unreadable files ----------------------------------------------------------------------
 
