@@ -29,7 +29,8 @@ from claims_intake.api import resolver  # noqa: E402
 from claims_intake.api.service import Services  # noqa: E402
 from claims_intake.check.result import CheckResult, ClaimDisposition  # noqa: E402
 from claims_intake.extract import extract_bytes  # noqa: E402
-from claims_intake.store import ClaimStore, Tables, create_tables  # noqa: E402
+from claims_intake.store import ClaimStore, Tables  # noqa: E402
+from claims_intake_dev.local.moto_stack import create_tables  # noqa: E402
 from claims_intake_dev.testdata import scans  # noqa: E402
 
 BUCKET = "bench-uploads"

@@ -17,7 +17,8 @@ from PIL import Image, ImageDraw
 from claims_intake.api import resolver
 from claims_intake.api.crops import BoxGeometry, page_image
 from claims_intake.api.service import Services
-from claims_intake.store import ClaimStore, Tables, create_tables
+from claims_intake.store import ClaimStore, Tables
+from claims_intake_dev.local.moto_stack import create_tables
 
 REGION = "us-west-2"
 BUCKET = "claims-uploads-test"

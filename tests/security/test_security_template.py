@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from claims_intake.store.tables import load_template
+from claims_intake_dev.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"

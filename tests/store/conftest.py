@@ -4,7 +4,8 @@ from moto import mock_aws
 
 from claims_intake_dev.moto_speedup import speed_up_moto
 
-from claims_intake.store import ClaimStore, Tables, create_tables
+from claims_intake.store import ClaimStore, Tables
+from claims_intake_dev.local.moto_stack import create_tables
 
 
 @pytest.fixture

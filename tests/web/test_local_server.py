@@ -69,7 +69,8 @@ def test_the_module_level_app_builds_its_services_from_the_environment(aws, monk
     import boto3
 
     from claims_intake.api import resolver
-    from claims_intake.store import Tables, create_tables
+    from claims_intake.store import Tables
+    from claims_intake_dev.local.moto_stack import create_tables
     from claims_intake_dev.web_server import app
     from wsgiref.util import setup_testing_defaults
 

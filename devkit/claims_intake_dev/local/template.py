@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 ARTIFACTS_BUCKET = "claims-intake-local-artifacts"
 PARTITION = "aws"
 URL_SUFFIX = "amazonaws.com"
@@ -130,6 +132,29 @@ class StackPlan:
         """Logical id -> physical name (queue name, table name, ...) of every created resource."""
         groups = [self.buckets, self.queues, self.tables, self.topics, self.functions, self.state_machines]
         return {resource.logical_id: resource.name for group in groups for resource in group}
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """CloudFormation YAML as written: short-form intrinsics (!Ref, !Sub, !GetAtt...) become {"Fn::X": ...}."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {"Ref" if suffix == "Ref" else f"Fn::{suffix}": value}
+
+
+_TemplateLoader.add_multi_constructor("!", _intrinsic)
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    """template.yaml as written (for tests of what it says); `load_sam_template` for what SAM makes of it."""
+    return yaml.load(Path(path).read_text("utf-8"), Loader=_TemplateLoader)
 
 
 def load_sam_template(path: Path) -> dict[str, Any]:
@@ -362,12 +387,16 @@ _INTRINSICS = {
 
 
 def build_plan(template_path: Path, *, endpoint: str, region: str, account_id: str,
-               stack_name: str = "claims-intake-local", parameters: dict[str, str] | None = None) -> StackPlan:
-    """Read template.yaml and return the resources to create, names and intrinsics resolved."""
+               stack_name: str = "claims-intake-local", parameters: dict[str, str] | None = None,
+               physical_names: dict[str, str] | None = None) -> StackPlan:
+    """Read template.yaml and return the resources to create, names and intrinsics resolved.
+
+    `physical_names` (logical id -> name) overrides generated names, and every Ref to them follows."""
     template_path = Path(template_path).resolve()
     root = template_path.parent
     cfn, local_paths = translate(load_sam_template(template_path), parameters or {}, region)
     resolver = Resolver(cfn, stack_name, region, account_id, parameters or {}, endpoint)
+    resolver.names.update(physical_names or {})
     wire_arn_parameters(resolver, set(parameters or {}))
     plan = StackPlan(stack_name=stack_name, region=region, account_id=account_id,
                      parameters={k: v for k, v in resolver.parameters.items() if isinstance(v, str)})

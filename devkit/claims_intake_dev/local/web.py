@@ -79,8 +79,9 @@ class WebServer:
         inner = DispatcherMiddleware(static, {self.mount or "/api": app}) if app and static else (app or static)
         routes = self.stack.plan.api_routes if self.template_api else []
         if routes:
-            return ApiGatewayApp(routes, self.stack.registry, self.stack.region, self.stack.plan.account_id,
-                                 fallback=inner)
+            registry = self.stack.registry
+            return ApiGatewayApp(routes, lambda arn, event: registry.invoke(arn, event, source="apigateway"),
+                                 self.stack.region, self.stack.plan.account_id, fallback=inner)
         if inner is None:
             raise ValueError("nothing to serve: no API in the template, no --app, no --static")
         return inner
