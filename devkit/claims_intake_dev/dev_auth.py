@@ -13,7 +13,6 @@ import base64
 import binascii
 import json
 import os
-from typing import Any
 
 from claims_intake.api.auth import PROVIDER_NPI_CLAIM, STAFF_GROUP
 

@@ -77,7 +77,7 @@ def make_wsgi_app(services=None, dev_token: str | None = None) -> Callable:
 
 def _static(path: str, start_response) -> Iterable[bytes]:
     name = "index.html" if path in ("/", "/index.html") else path.removeprefix("/static/")
-    if path not in ("/", "/index.html") and not path.startswith("/static/") or ".." in name or name.startswith("/"):
+    if (path not in ("/", "/index.html") and not path.startswith("/static/")) or ".." in name or name.startswith("/"):
         return _respond(start_response, 404, {"Content-Type": "text/plain"}, b"not found")
     target = STATIC.joinpath(name)
     if not target.is_file():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -43,7 +43,7 @@ class Clock:
     """A settable UTC clock shared by the store and the API (ages, due dates, audit times)."""
 
     def __init__(self):
-        self.now = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
     def __call__(self):
         # Each reading moves on a millisecond, so audit entries keep their order as in real time.

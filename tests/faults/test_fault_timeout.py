@@ -14,7 +14,6 @@ from claims_intake.store import ClaimStore
 from tests.pipeline.invoices import EXPECTED, PROVIDER, three_claim_invoice
 from tests.pipeline.stack import MAX_RECEIVE_COUNT, ROOT, build_stack, load_handler, sqs_event
 
-
 VISIBILITY_SECONDS = 4  # the queue's visibility timeout, shortened (template: 6 x the function timeout)
 
 

@@ -23,7 +23,6 @@ from moto import mock_aws
 
 from claims_intake.check import check_claim
 from claims_intake.flow.start import start_flow
-from claims_intake_dev.local.inprocess_lambda import InProcessLambda
 from claims_intake.reference.csv_files import (
     parse_authorization_row,
     parse_eligibility_row,
@@ -31,6 +30,7 @@ from claims_intake.reference.csv_files import (
     read_rows,
 )
 from claims_intake.store import ClaimStore, DynamoReference, ReferenceWriter, StoredClaim, Tables
+from claims_intake_dev.local.inprocess_lambda import InProcessLambda
 from claims_intake_dev.local.moto_stack import create_stack, template_plan
 from claims_intake_dev.local.template import load_template
 

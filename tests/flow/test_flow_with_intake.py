@@ -13,8 +13,8 @@ import pytest
 from moto import mock_aws
 
 from claims_intake_dev.local.inprocess_lambda import InProcessLambda
-from tests.pipeline.invoices import EXPECTED, PHI, PROVIDER, three_claim_invoice
 from claims_intake_dev.local.moto_stack import template_plan
+from tests.pipeline.invoices import EXPECTED, PHI, PROVIDER, three_claim_invoice
 from tests.pipeline.stack import BUCKET, ROOT, build_stack, load_handler
 
 from .conftest import STAGE, load_app, stop_running

@@ -50,7 +50,7 @@ def test_refused_upload_gets_a_clear_error_that_says_what_to_send(name):
 
 
 def test_wrong_extension_names_both_the_claim_and_the_content():
-    code, message = whole_file_error("wrong_extension")
+    _code, message = whole_file_error("wrong_extension")
     assert ".pdf" in message and ".xlsx" in message
 
 

@@ -91,7 +91,7 @@ def test_a_failing_record_is_retried_then_dead_lettered_and_the_rest_stored(refe
 def test_an_unreadable_file_is_quarantined_and_the_provider_told(reference_loaded, intake_app):
     stack = reference_loaded
     key = f"uploads/{PROVIDER}/claim.pdf"
-    put = stack.upload(key, b"\x00\x01\x02 this is not a PDF \xff\xfe" * 10)
+    stack.upload(key, b"\x00\x01\x02 this is not a PDF \xff\xfe" * 10)
     assert stack.poll("intake", intake_app.lambda_handler) == [{"batchItemFailures": []}]
 
     upload = stack.store.list_uploads(provider=PROVIDER)[0][0]

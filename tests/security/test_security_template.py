@@ -91,9 +91,7 @@ def policy_statements():
     """(resource, statement) for every IAM statement the template grants to its own principals."""
     for name, resource in resources().items():
         props = resource.get("Properties") or {}
-        if resource["Type"] == "AWS::Serverless::Function":
-            documents = [p for p in props.get("Policies", []) if isinstance(p, dict) and "Statement" in p]
-        elif resource["Type"] == "AWS::Serverless::StateMachine":
+        if resource["Type"] == "AWS::Serverless::Function" or resource["Type"] == "AWS::Serverless::StateMachine":
             documents = [p for p in props.get("Policies", []) if isinstance(p, dict) and "Statement" in p]
         elif resource["Type"] == "AWS::IAM::Role":
             documents = [p["PolicyDocument"] for p in props.get("Policies", [])]

@@ -105,7 +105,7 @@ class ApiGatewayApp:
         body = request.get_data()
         is_text = not body or any(request.mimetype.startswith(kind) for kind in TEXT_TYPES)
         query = request.args
-        headers = {key: value for key, value in request.headers.items()}
+        headers = dict(request.headers.items())
         context: dict[str, Any] = {
             "accountId": self.account_id, "apiId": route.api.lower(), "stage": self.stage,
             "resourcePath": route.path, "httpMethod": request.method, "path": f"/{self.stage}{request.path}",

@@ -25,6 +25,7 @@ from . import resources
 from .stack import ACCOUNT_ID, DEFAULT_REGION, DEFAULT_TEMPLATE
 from .template import StackPlan, Table, build_plan
 
+DEFAULT_TABLES = Tables()  # the template's logical ids
 MOCK_ENDPOINT = "https://aws.invalid"  # queue URLs in the plan only; boto3 talks to the in-process mock
 
 
@@ -36,7 +37,7 @@ def _cached_plan(template: Path, stage: str, stack_name: str, names: tuple[tuple
 
 
 def template_plan(template: Path = DEFAULT_TEMPLATE, *, stage: str = "test", stack_name: str = "claims-intake-test",
-                  tables: Tables = Tables(), region: str = DEFAULT_REGION) -> StackPlan:
+                  tables: Tables = DEFAULT_TABLES, region: str = DEFAULT_REGION) -> StackPlan:
     """The template's resources for one stage, its tables under `tables`' names (logical ids by default)."""
     plan = _cached_plan(Path(template).resolve(), stage, stack_name, tuple(sorted(tables.by_logical_id().items())),
                         region)
@@ -73,7 +74,7 @@ def create_stack(plan: StackPlan) -> MotoStack:
     return stack
 
 
-def create_tables(client: Any, tables: Tables = Tables(), template: Path = DEFAULT_TEMPLATE) -> None:
+def create_tables(client: Any, tables: Tables = DEFAULT_TABLES, template: Path = DEFAULT_TEMPLATE) -> None:
     """Only the template's DynamoDB tables (keys, indexes, TTL), under the names in `tables`."""
     names = tables.by_logical_id()
     for table in template_plan(template).tables:

@@ -167,9 +167,9 @@ def load_sam_template(path: Path) -> dict[str, Any]:
 
 def translate(sam_template: dict[str, Any], parameters: dict[str, str], region: str) -> tuple[dict, dict[str, Path]]:
     """SAM -> CloudFormation; returns the CFN template and placeholder S3 key -> local path."""
+    import boto3
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
-    import boto3
 
     template = copy.deepcopy(sam_template)
     local_paths: dict[str, Path] = {}

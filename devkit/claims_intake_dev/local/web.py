@@ -19,8 +19,8 @@ from __future__ import annotations
 import importlib
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
@@ -86,7 +86,7 @@ class WebServer:
             raise ValueError("nothing to serve: no API in the template, no --app, no --static")
         return inner
 
-    def start(self) -> "WebServer":
+    def start(self) -> WebServer:
         self._server = make_server(self.host, self.requested_port, self.wsgi(), threaded=True)
         self.port = self._server.server_port
         self.url = f"http://{self.host}:{self.port}"

@@ -6,10 +6,10 @@ precedence and docs/rules.md for every rule with its seed citation).
 
 from .engine import check_claim, check_extract, decide, history_lines, resolve_plan  # noqa: F401
 from .result import (  # noqa: F401
+    FINAL_DISPOSITIONS,
     Category,
     CheckResult,
     ClaimDisposition,
-    FINAL_DISPOSITIONS,
     Finding,
     LineDisposition,
     LineResult,

@@ -21,7 +21,6 @@ from functools import cache
 from importlib import resources
 
 import yaml
-
 from aws_lambda_powertools import Logger
 
 from ..cms1500.fillable import filled_form_page
@@ -51,11 +50,11 @@ def read_scan(data: bytes, filename: str, kind: str, limits: Limits) -> ExtractR
         page_count = len(reader.pages)
         filled = filled_form_page(reader)
         if filled is not None:
-            claims, errors = claims_from_pages(filename, [filled], source_kind="fillable_pdf",
-                                               claim_id_prefix=claim_id_prefix,
-                                               review_confidence=settings["review_confidence"])
+            claims, form_errors = claims_from_pages(filename, [filled], source_kind="fillable_pdf",
+                                                    claim_id_prefix=claim_id_prefix,
+                                                    review_confidence=settings["review_confidence"])
             return ExtractResult(source=SourceInfo(file=filename, kind="fillable_pdf", pages=page_count),
-                                 claims=claims, errors=errors)
+                                 claims=claims, errors=form_errors)
         pages = pdf_pages(data, filename, limits)
     else:
         page_count = None
@@ -73,7 +72,10 @@ def read_scan(data: bytes, filename: str, kind: str, limits: Limits) -> ExtractR
                 "Send fewer pages per file.")))
             continue
         outcome = prepare_page(page, settings)
-        (errors if isinstance(outcome, ExtractError) else prepared).append(outcome)
+        if isinstance(outcome, ExtractError):
+            errors.append(outcome)
+        else:
+            prepared.append(outcome)
     form_pages, read_errors = read_prepared(prepared)
     claims, page_errors = claims_from_pages(filename, form_pages, source_kind="scan", claim_id_prefix=claim_id_prefix,
                                             review_confidence=settings["review_confidence"])
@@ -120,7 +122,7 @@ def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError
 def read_prepared(prepared: list[PreparedPage]) -> tuple[list[FormPage], list[ExtractError]]:
     """OCR every prepared page in one Tesseract run; a page with writing but no characters is an error."""
     form_pages, errors = [], []
-    for page, readings in zip(prepared, read_pages([p.slots for p in prepared])):
+    for page, readings in zip(prepared, read_pages([p.slots for p in prepared]), strict=False):
         if readings and not any(r.text for r in readings.values()):
             errors.append(ExtractError(code="page_unreadable", page=page.number, message=(
                 f"page {page.number}: the boxes have writing but no characters could be read. "

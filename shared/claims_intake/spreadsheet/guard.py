@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass
 import zlib
+from dataclasses import dataclass
 from io import BytesIO
 
 import defusedxml.ElementTree as SafeET

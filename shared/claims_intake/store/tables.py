@@ -8,7 +8,9 @@ the local stack (claims_intake_dev.local.moto_stack), so there is no second sche
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -20,11 +22,11 @@ class Tables:
     reference: str = "ReferenceTable"
     idempotency: str = "IdempotencyTable"
 
-    ENV = {"claims": "CLAIMS_TABLE", "uploads": "UPLOADS_TABLE",
+    ENV: ClassVar[dict[str, str]] = {"claims": "CLAIMS_TABLE", "uploads": "UPLOADS_TABLE",
            "reference": "REFERENCE_TABLE", "idempotency": "IDEMPOTENCY_TABLE"}
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Tables":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Tables:
         environ = os.environ if environ is None else environ
         defaults = cls()
         return cls(**{f.name: environ.get(cls.ENV[f.name], getattr(defaults, f.name)) for f in fields(cls)})
