@@ -76,7 +76,7 @@ class Icd10cm:
 
     def releases_for(self, day: date) -> tuple[Release, ...]:
         """The release in force on `day`; or the two on either side of a fiscal year with none on file."""
-        before = None
+        before: Release | None = None
         for release in self.releases:
             if release.first_day <= day <= release.last_day:
                 return (release,)
@@ -86,7 +86,7 @@ class Icd10cm:
                 return before, release
             else:
                 return (release,)  # before the first release on file: judged by the first
-        return (before,)           # after the last release: judged by the last
+        return (self.releases[-1],)  # after the last release: judged by the last
 
     def verdict(self, code: str, day: date) -> CodeVerdict:
         code, releases = code.replace(".", "").upper(), self.releases_for(day)

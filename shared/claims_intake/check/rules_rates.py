@@ -7,6 +7,7 @@ With no rate on file the line is not priced at whatever was billed: the claim go
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from ..catalog import TELEHEALTH
@@ -27,25 +28,26 @@ def _pays_contract_rates(plan_id: str) -> bool:
 def contract_rate_on_file(ctx: CheckContext, lc: LineContext):
     config = ctx.profile.data.get("contract_rates") or {}
     npi = ctx.claim.billing_provider_npi
-    if not config.get("required") or lc.combination.amount_reported or lc.start is None or not npi:
+    combination, day = lc.combination, lc.start
+    if not config.get("required") or combination is None or combination.amount_reported or day is None or not npi:
         return None
     provider = ctx.provider()
     if provider is None or ctx.plan_id not in provider.plans:
         return None  # not on the roster or not contracted with the plan: provider_on_roster denies
     if lc.denied() or any(f.severity is Severity.DENY for f in ctx.findings):
         return None  # a line that pays nothing needs no price (rules registered after the coverage rules)
-    rate = find_contract_rate(ctx.reference.contract_rates(npi), ctx.plan_id, lc)
+    rate = find_contract_rate(ctx.reference.contract_rates(npi), ctx.plan_id, lc, day)
     if rate is not None:
         lc.contract_rate = rate.rate
         return None
     billed = f" (billed {money(lc.line.charge_amount)})" if lc.line.charge_amount is not None else ""
     return Issue(Category.AMOUNT, Severity(config.get("missing", "review")),
                  f"Line {lc.number}: no {ctx.profile.short_name} contract rate is on file for NPI {npi} and "
-                 f"{lc.line.combination} on {lc.start:%m/%d/%Y}{billed}: staff load the provider's contract rate "
+                 f"{lc.line.combination} on {day:%m/%d/%Y}{billed}: staff load the provider's contract rate "
                  "before the line is priced.", ctx.profile.rates_cite, "charge_amount")
 
 
-def find_contract_rate(rates: list[ContractRate], plan_id: str, lc: LineContext) -> ContractRate | None:
+def find_contract_rate(rates: list[ContractRate], plan_id: str, lc: LineContext, day: date) -> ContractRate | None:
     """The rate for the combination as billed, else as the catalog keys it, else (telehealth) without GQ."""
     if not rates:
         return None
@@ -55,7 +57,7 @@ def find_contract_rate(rates: list[ContractRate], plan_id: str, lc: LineContext)
         wanted.append(billed[: -len(TELEHEALTH) - 1])
     for combination in wanted:
         for rate in rates:
-            if rate.plan == plan_id and rate.combination == combination and rate.covers(lc.start):
+            if rate.plan == plan_id and rate.combination == combination and rate.covers(day):
                 return rate
     return None
 
@@ -71,7 +73,7 @@ def charge_at_least_minimum(ctx: CheckContext, lc: LineContext):
     """A plan that requires a charge even for a non-reimbursed service (Partnership G9007: $0.01 per unit)."""
     config = _minimum_charges(ctx.plan_id).get(lc.key or "")
     charge = lc.line.charge_amount
-    if config is None or charge is None:
+    if config is None or charge is None or lc.combination is None:
         return None
     minimum = (Decimal(config["per_unit"]) * lc.units).quantize(CENTS)
     if charge >= minimum:
