@@ -149,6 +149,12 @@ def place_of_service_data() -> dict[str, Any]:
 
 @cache
 def places_of_service() -> dict[str, PlaceOfService]:
-    entries = [PlaceOfService(str(entry["code"]).zfill(2), entry["name"], entry.get("effective"), entry.get("ended"))
+    entries = [PlaceOfService(str(entry["code"]).zfill(2), entry["name"], _day(entry.get("effective")),
+                              _day(entry.get("ended")))
                for entry in place_of_service_data()["codes"]]
     return {entry.code: entry for entry in entries}
+
+
+def _day(value: date | str | None) -> date | None:
+    """A YAML date, whether the loader made it a date or left it text (loaders differ in their resolvers)."""
+    return value if value is None or isinstance(value, date) else date.fromisoformat(str(value))
