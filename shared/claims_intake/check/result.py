@@ -1,9 +1,10 @@
 """What the claim check decides: findings, line decisions and the claim's disposition.
 
-Dispositions (issue 5):
+Dispositions (precedence in engine.py):
+- REVIEW: the intake is unsure of what the provider wrote (a doubtful reading, an unplaced column):
+  staff verify or correct the values, then the claim is checked again. Never sent to the provider.
 - REJECTED: missing or invalid required elements; a rejection letter follows.
 - RFI: more information is needed to decide (a written Request for Information).
-- REVIEW: low-confidence OCR values that staff must verify before deciding.
 - CLEAN / PARTIAL / DENIED: decided from the lines, each PAYABLE or DENIED with an allowed amount.
 """
 
@@ -51,6 +52,7 @@ class Category(StrEnum):
     AMOUNT = "amount"
     DOCUMENTATION = "documentation"
     TIMELY_FILING = "timely_filing"
+    FORM = "form"  # the page itself: a form the reader could not register with certainty
 
 
 class Severity(StrEnum):
@@ -61,6 +63,20 @@ class Severity(StrEnum):
     WARNING = "warning"  # noted, does not change the decision
 
 
+class Value(BaseModel):
+    """One value a finding rests on: a claim element (line None) or a service line's element."""
+
+    element: str
+    line: int | None = None
+
+
+class Doubt(Value):
+    """A value the intake is unsure it read as the provider wrote it, and why (claims_intake.check.doubt)."""
+
+    kind: str    # low_confidence, repaired, derived, low_match_score, unparseable, unmapped_column
+    reason: str  # for staff: what the reader saw or did (no PHI: confidence, box, column, note)
+
+
 class Finding(BaseModel):
     category: Category
     severity: Severity
@@ -69,9 +85,17 @@ class Finding(BaseModel):
     message: str             # what the provider can do about it
     cite: str                # seed and section of the rule
     rule: str                # the rule function that found it
+    rests_on: list[Value] = Field(default_factory=list)  # the values the rule read to find it
+    # Set when the finding rests on doubtful values: severity is then REVIEW, `would_be` what it
+    # becomes once staff verified those values (reject, deny or rfi), `doubts` which values and why.
+    would_be: Severity | None = None
+    doubts: list[Doubt] = Field(default_factory=list)
 
     def to_output(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True)
+        output = self.model_dump(mode="json", exclude_none=True)
+        if not output["doubts"]:
+            del output["doubts"]
+        return output
 
 
 class LineResult(BaseModel):
