@@ -245,6 +245,37 @@ def label(element: str) -> str:
         return element.replace("_", " ")
 
 
+# ---- what staff see on a REVIEW item ------------------------------------------------------------
+
+SEVERITY_ORDER = ("reject", "deny", "rfi", "review")
+
+
+def review_values(findings: Iterable[Any]) -> list[dict[str, Any]]:
+    """Each doubtful value the REVIEW rests on, once: where it is, why it is doubtful, and what the
+    findings resting on it would become once verified (`would_be`: reject, deny or rfi; review when a
+    value is only to be verified) with the rules that found them."""
+    values: dict[tuple[str, int | None], dict[str, Any]] = {}
+    for finding in findings:
+        if str(finding.severity) != "review":
+            continue
+        would_be = str(finding.would_be) if finding.would_be else "review"
+        for doubt in finding.doubts:
+            entry = values.setdefault((doubt.element, doubt.line), {
+                "element": doubt.element, "line": doubt.line, "label": describe_value(doubt.element, doubt.line)
+                if doubt.element != "form" else "The page", "kind": doubt.kind, "reason": doubt.reason,
+                "would_be": would_be, "rules": []})
+            if SEVERITY_ORDER.index(would_be) < SEVERITY_ORDER.index(entry["would_be"]):
+                entry["would_be"] = would_be
+            if finding.rule not in entry["rules"]:
+                entry["rules"].append(finding.rule)
+    return [{k: v for k, v in entry.items() if v is not None} for entry in values.values()]
+
+
+def is_element(element: str, line: int | None) -> bool:
+    """Whether staff can verify this value on the claim (a whole page under review is not one value)."""
+    return element in (_line_level() if line is not None else _claim_level())
+
+
 # ---- a whole file (page) the reader was unsure of --------------------------------------------------
 
 FILE_REVIEW_CODES = frozenset({"form_uncertain", "unmapped_columns"})
