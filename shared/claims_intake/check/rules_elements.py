@@ -140,17 +140,19 @@ def invoice_amount_is_sum_of_lines(ctx: CheckContext):
 
 @claim_rule
 def low_ocr_confidence(ctx: CheckContext):
-    """Values read by OCR below the threshold are verified by staff before deciding (REVIEW)."""
+    """Values read by OCR below the threshold are verified by staff before deciding (REVIEW); once staff
+    verified one (Provenance.verified) it is sure."""
     issues: list[Issue] = []
     threshold = settings()["ocr_confidence_threshold"]
     cite = settings()["ocr_confidence_cite"]
     claim_required, line_required = required("claim"), required("line")
     for key, source in ctx.claim.provenance.items():
-        if source.confidence is not None and source.confidence < threshold and key in claim_required:
+        if source.confidence is not None and source.confidence < threshold and key in claim_required and not source.verified:
             issues.append(_low_confidence(ctx.claim, key, cite, None))
     for number, line in enumerate(ctx.claim.lines, start=1):
         for key, source in line.provenance.items():
-            if source.confidence is not None and source.confidence < threshold and key in line_required:
+            if source.confidence is not None and source.confidence < threshold and key in line_required \
+                    and not source.verified:
                 issues.append(_low_confidence(line, key, cite, line.line_number or number))
     return issues or None
 
