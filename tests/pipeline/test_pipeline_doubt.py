@@ -40,6 +40,11 @@ def test_an_uncertain_page_is_a_staff_review_not_a_refusal(reference_loaded):
     assert stack.notices() == []  # the provider hears nothing until staff have read it
     assert [e["input"]["disposition"] for e in stack.executions()] == ["REVIEW"]
     assert stack.s3.get_object(Bucket=BUCKET, Key=obj.key)["Body"].read() == b"%PDF-1.4 a grey photocopy"
+    # The flow's re-check keeps it with staff: nothing was read, so nothing can be told to the provider.
+    from claims_intake.check import check_claim
+
+    again = check_claim(stored.claim, stored.plan, None, None)
+    assert again.disposition == "REVIEW" and again.findings[0].rule == "form_uncertain"
 
 
 def test_an_uncertain_page_beside_read_claims_is_reviewed_too(reference_loaded):

@@ -283,14 +283,32 @@ FILE_REVIEW_CITE = ("Kaiser Permanente, Claims Guidance for ECM and CS — Clean
                     "missing or invalid information; a page the intake could not read with certainty is read by staff")
 
 
+FILE_REVIEW_EXTRA = "file_review"
+
+
 def file_review(claim: Claim, plan: str, error: ExtractError):
-    """A REVIEW result for a page (or sheet) the reader could not read with certainty: staff read it
-    from the upload, correct the claim or reject it with a reason; the provider is told nothing yet."""
+    """A REVIEW result for a page (or sheet) the reader could not read with certainty: staff read it from
+    the upload and reject it with the reason the provider should hear (or ask for a clearer copy); the
+    provider is told nothing until then. The claim keeps the error (extras), so a re-check keeps it in
+    REVIEW: no value was read, so there is nothing a check could tell the provider."""
+    claim.extras[FILE_REVIEW_EXTRA] = error.model_dump(exclude_none=True)
+    return _file_review_result(claim, plan, error)
+
+
+def pending_file_review(claim: Claim, plan: str):
+    """The REVIEW result again for a claim made from a page staff have to read, else None."""
+    recorded = claim.extras.get(FILE_REVIEW_EXTRA)
+    if not isinstance(recorded, dict) or "code" not in recorded or "message" not in recorded:
+        return None
+    return _file_review_result(claim, plan, ExtractError(**recorded))
+
+
+def _file_review_result(claim: Claim, plan: str, error: ExtractError):
     from .result import Category, CheckResult, ClaimDisposition, Doubt, Finding, Severity
 
     where = f"Page {error.page}" if error.page else (f"Sheet {error.sheet}" if error.sheet else "The file")
-    message = (f"{where}: {error.message} Staff read it from the upload and enter or correct the claim's values, "
-               "or reject it with the reason the provider should hear.")
+    message = (f"{where}: {error.message} Staff read it from the upload and reject it with the reason the provider "
+               "should hear, or ask the provider for a clearer copy.")
     finding = Finding(category=Category.FORM, severity=Severity.REVIEW, element=None, message=message,
                       cite=FILE_REVIEW_CITE, rule=error.code,
                       doubts=[Doubt(element="form", kind=error.code, reason=error.message)])

@@ -38,7 +38,7 @@ from . import rules_elements  # noqa: F401, I001  (registers the rules, in repor
 from . import rules_coverage  # noqa: F401
 from . import rules_history  # noqa: F401
 from .context import CENTS, CheckContext, Issue, LineContext, history_category, lookup_combination, money, plan_facts
-from .doubt import ClaimDoubts, rests_on, unplaced_columns
+from .doubt import ClaimDoubts, pending_file_review, rests_on, unplaced_columns
 from .registry import CLAIM_RULES, LINE_RULES
 from .result import (
     FINAL_DISPOSITIONS,
@@ -78,6 +78,9 @@ def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: Referen
 
     `unplaced`: element -> headers of the sheet's columns the reader could not place
     (doubt.unplaced_columns; check_extract works it out from the extract result)."""
+    pending = pending_file_review(claim, plan.plan_id if isinstance(plan, PlanProfile) else plan or "")
+    if pending is not None:
+        return pending
     profile = resolve_plan(claim, plan)
     if profile is None:
         return _unknown_payer(claim, ClaimDoubts(claim, unplaced))
