@@ -1,7 +1,7 @@
 """Doubt goes to staff: claims the provider wrote correctly, read and checked; how many are refused because of a
 reading error (must be 0), and how many go to staff REVIEW (the staff's load; target <= 15% of degraded scans).
 
-    PYTHONPATH=shared:devkit nice python bench/bench_doubt.py [--scans 8] [--workbooks 6] [--seed 91000] [--json out.json]
+    nice python bench/bench_doubt.py [--scans 8] [--workbooks 6] [--seed 91000] [--json out.json]
 
 Every value is written correctly by construction: the project's generators (claims_intake_dev.testdata: scans'
 degradation profiles, invoices' layouts) write claims whose truth is known, and the reference data (roster,
@@ -44,12 +44,19 @@ from claims_intake.check.result import CheckResult, Severity  # noqa: E402
 from claims_intake.extract import IntakeError, extract_bytes  # noqa: E402
 from claims_intake.elements import claim_keys, line_keys  # noqa: E402
 from claims_intake.model import Claim, ExtractResult  # noqa: E402
-from claims_intake.reference import Authorization, EligibilitySpan, InMemoryHistory, InMemoryReference, Provider  # noqa: E402
+from claims_intake.reference import (  # noqa: E402
+    Authorization,
+    EligibilitySpan,
+    InMemoryHistory,
+    InMemoryReference,
+    Provider,
+)
 from claims_intake_dev.testdata import invoices, scans  # noqa: E402
 
 # What each profile is sent as (as bench_ocr.py): scanners make PDFs or JPEGs, fax servers TIFF G4.
 SCAN_FORMATS = {"clean": "pdf", "office": "pdf", "skewed": "jpeg", "photocopy": "pdf", "gray200": "jpeg",
                 "fax": "tiff", "upside_down": "pdf"}
+OUTREACH = ("U8", "GQ")  # never on a TAR
 PROVIDER_FACING = {Severity.REJECT, Severity.DENY, Severity.RFI}
 REFUSED = {"REJECTED", "DENIED", "PARTIAL", "RFI"}
 PLAN_BY_PAYER = {name: plan for plan, name in scans.PAYERS.items()}
@@ -98,8 +105,8 @@ def matching_reference(claims: list[Claim], plan: str) -> InMemoryReference:
     spans, tars, providers = [], [], {}
     for claim in claims:
         if claim.billing_provider_npi:
-            providers[claim.billing_provider_npi] = Provider(claim.billing_provider_npi, claim.billing_provider_tin or "",
-                                                             claim.billing_provider_name or "", (plan,))
+            npi = claim.billing_provider_npi
+            providers[npi] = Provider(npi, claim.billing_provider_tin or "", claim.billing_provider_name or "", (plan,))
         if not claim.member_cin:
             continue
         spans.append(EligibilitySpan(claim.member_cin, plan, date(2020, 1, 1), None))
@@ -108,7 +115,7 @@ def matching_reference(claims: list[Claim], plan: str) -> InMemoryReference:
             continue
         first = min(line.service_start_date for line in dated)
         last = max(line.service_end_date or line.service_start_date for line in dated)
-        services = dict.fromkeys((line.procedure_code, tuple(m for m in line.procedure_modifiers if m not in ("U8", "GQ")))
+        services = dict.fromkeys((line.procedure_code, tuple(m for m in line.procedure_modifiers if m not in OUTREACH))
                                  for line in dated if line.procedure_code)
         for index, (code, modifiers) in enumerate(services):
             number = claim.authorization_number if index == 0 and claim.authorization_number else \
@@ -250,7 +257,8 @@ def bench_workbooks(layouts: list[str], count: int, seed: int) -> list[Tally]:
                 if not checked:
                     if result is not None:
                         codes = {e.code for e in result.errors}
-                        refusal = "unmapped_columns" if "unmapped_columns" in codes else ",".join(sorted(codes)) or "no_claims"
+                        refusal = ("unmapped_columns" if "unmapped_columns" in codes
+                                   else ",".join(sorted(codes)) or "no_claims")
                     for index in range(len(truths)):
                         _page_without_claim(tally, f"{layout}-{number}.{kind}#{index + 1}", refusal)
                     continue
@@ -331,8 +339,9 @@ def main() -> None:
     parser.add_argument("--scans", type=int, default=8, help="forms per degradation profile")
     parser.add_argument("--workbooks", type=int, default=6, help="files (3 invoices each) per layout and kind")
     parser.add_argument("--seed", type=int, default=91000, help="first seed of the held-out range")
-    parser.add_argument("--profiles", default=",".join(scans.DEGRADED_PROFILES), type=lambda v: [p for p in v.split(",") if p])
-    parser.add_argument("--layouts", default=",".join(invoices.LAYOUTS), type=lambda v: [p for p in v.split(",") if p])
+    names = lambda text: [name for name in text.split(",") if name]  # noqa: E731
+    parser.add_argument("--profiles", default=",".join(scans.DEGRADED_PROFILES), type=names)
+    parser.add_argument("--layouts", default=",".join(invoices.LAYOUTS), type=names)
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Iterable
 
-from ..elements import PHI_ELEMENTS, claim_keys, element as element_of, line_keys
+from ..elements import claim_keys, line_keys
+from ..elements import element as element_of
 from ..model import Claim, ExtractError, ExtractResult, Provenance
 
 LOW_CONFIDENCE = "low_confidence"
@@ -58,6 +59,11 @@ def rests_on(*elements: str, line: int | None = None) -> tuple[ValueRef, ...]:
     return tuple((key, line if key in line_level else None) for key in elements)
 
 
+def every_line(claim: Claim, element: str) -> tuple[ValueRef, ...]:
+    """One line element on every service line (a claim rule reading all the lines)."""
+    return tuple((element, line.line_number or number) for number, line in enumerate(claim.lines, start=1))
+
+
 @dataclass(frozen=True)
 class Thresholds:
     confidence: float
@@ -79,7 +85,8 @@ def provenance_doubt(source: Provenance | None, limits: Thresholds | None = None
     limits = limits or thresholds()
     where = _where(source)
     if source.confidence is not None and source.confidence < limits.confidence:
-        return LOW_CONFIDENCE, f"read{where} with OCR confidence {source.confidence:.2f} (below {limits.confidence:.2f})"
+        return LOW_CONFIDENCE, (f"read{where} with OCR confidence {source.confidence:.2f} "
+                                f"(below {limits.confidence:.2f})")
     if source.repaired:
         return REPAIRED, f"repaired by the reader{where}: {source.repaired}"
     if source.match_score is not None and source.match_score < limits.match_score:
@@ -231,11 +238,6 @@ def _with_parts(placed: set[Any]) -> set[str]:
 def describe_value(element: str, line: int | None) -> str:
     """'Line 2: Service Unit Count(s)' or 'Member CIN', for staff."""
     return (f"Line {line}: " if line is not None else "") + label(element)
-
-
-def shows_value(element: str) -> bool:
-    """Whether a value may be quoted to staff in a queue reason (no PHI in queue lists)."""
-    return element not in PHI_ELEMENTS
 
 
 def label(element: str) -> str:

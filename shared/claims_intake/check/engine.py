@@ -120,8 +120,8 @@ def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: Referen
 
 def decide(findings: list[Finding], lines: list[LineResult]) -> ClaimDisposition:
     severities = {finding.severity for finding in findings}
-    for severity, disposition in ((Severity.REVIEW, ClaimDisposition.REVIEW), (Severity.REJECT, ClaimDisposition.REJECTED),
-                                  (Severity.RFI, ClaimDisposition.RFI)):
+    for severity, disposition in ((Severity.REVIEW, ClaimDisposition.REVIEW),
+                                  (Severity.REJECT, ClaimDisposition.REJECTED), (Severity.RFI, ClaimDisposition.RFI)):
         if severity in severities:
             return disposition
     payable = sum(1 for line in lines if line.disposition is LineDisposition.PAYABLE)

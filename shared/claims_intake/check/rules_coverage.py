@@ -14,6 +14,9 @@ from .registry import claim_rule, line_rule
 from .result import Category, Severity
 
 OUTREACH_MODIFIERS = {"U8", TELEHEALTH}  # never on a TAR (001 ECM TAR Tips)
+# A TAR is matched on the member, the providers, the service, its dates and units.
+TAR_VALUES = ("authorization_number", "member_cin", "billing_provider_npi", "rendering_provider_npi", "procedure_code",
+              "procedure_modifiers", "service_start_date", "service_end_date", "unit_count")
 PAYER_CITE = "000 Table 3: Primary Payer Identifier and Payer Name (the plan the claim is billed to)"
 
 
@@ -170,15 +173,11 @@ def authorized(ctx: CheckContext, lc: LineContext):
         return Issue(Category.AUTHORIZATION, Severity.DENY,
                      f"Line {lc.number}: {lc.combination.service} ({lc.combination.key}) requires an approved TAR; none is on "
                      "file for this member: request authorization before billing.", cite, "authorization_number",
-                     rests_on=rests_on("authorization_number", "member_cin", "billing_provider_npi", "rendering_provider_npi",
-                                       "procedure_code", "procedure_modifiers", "service_start_date", "service_end_date",
-                                       "unit_count", line=lc.number))
+                     rests_on=rests_on(*TAR_VALUES, line=lc.number))
     _, tar, reasons = min(problems, key=lambda item: (item[0], len(item[2])))
     return Issue(Category.AUTHORIZATION, Severity.DENY,
                  f"Line {lc.number}: not authorized — TAR {tar.number}: {'; '.join(reasons)}.", cite, "authorization_number",
-                 rests_on=rests_on("authorization_number", "member_cin", "billing_provider_npi", "rendering_provider_npi",
-                                       "procedure_code", "procedure_modifiers", "service_start_date", "service_end_date",
-                                       "unit_count", line=lc.number))
+                 rests_on=rests_on(*TAR_VALUES, line=lc.number))
 
 
 def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> list[str]:

@@ -16,7 +16,7 @@ from ..elements import KIND, PHI_ELEMENTS, element, required_keys
 from ..normalize import normalize
 from ..validators import format_problem as _format_problem
 from .context import CENTS, CheckContext, Issue, LineContext, money, plan_facts, settings
-from .doubt import rests_on
+from .doubt import every_line, rests_on
 from .registry import claim_rule, line_rule
 from .result import Category, Severity
 
@@ -134,8 +134,7 @@ def invoice_amount_is_sum_of_lines(ctx: CheckContext):
         return Issue(Category.AMOUNT, Severity.REJECT,
                      f"Invoice Amount {money(claim.invoice_amount)} is not the sum of the line charges ({money(total)}): "
                      "correct the total or the lines.", "000 Table 3: Invoice Amount (the total of the Service Charge Amounts)",
-                     "invoice_amount", rests_on=(("invoice_amount", None), *(
-                         ("charge_amount", line.line_number or number) for number, line in enumerate(claim.lines, start=1))))
+                     "invoice_amount", rests_on=(("invoice_amount", None), *every_line(claim, "charge_amount")))
 
 
 @claim_rule
@@ -147,7 +146,8 @@ def low_ocr_confidence(ctx: CheckContext):
     cite = settings()["ocr_confidence_cite"]
     claim_required, line_required = required("claim"), required("line")
     for key, source in ctx.claim.provenance.items():
-        if source.confidence is not None and source.confidence < threshold and key in claim_required and not source.verified:
+        if source.confidence is not None and source.confidence < threshold and key in claim_required \
+                and not source.verified:
             issues.append(_low_confidence(ctx.claim, key, cite, None))
     for number, line in enumerate(ctx.claim.lines, start=1):
         for key, source in line.provenance.items():
@@ -188,8 +188,8 @@ def homeless_indicator(ctx: CheckContext):
     return Issue(Category.MISSING_ELEMENT, Severity.RFI,
                  f"Member Homeless Indicator could not be determined{written}: tell us whether the member is homeless "
                  "(yes/no).", config["homeless_cite"], "member_homeless_indicator",
-                 rests_on=(*rests_on("member_homeless_indicator", "member_address"), *(
-                     ("diagnosis_codes", line.line_number or number) for number, line in enumerate(claim.lines, start=1))))
+                 rests_on=(*rests_on("member_homeless_indicator", "member_address"),
+                           *every_line(claim, "diagnosis_codes")))
 
 
 # ---- line elements -------------------------------------------------------------------------------
@@ -245,16 +245,17 @@ def service_dates(ctx: CheckContext, lc: LineContext):
     issues: list[Issue] = []
     start, end, claim = lc.line.service_start_date, lc.line.service_end_date, ctx.claim
     cite = table_cite("service_start_date")
+    dates = rests_on("service_start_date", "service_end_date", line=lc.number)
     if start is None:
         return issues or None
     if end and end < start:
         issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
                             f"Line {lc.number}: Service End Date {end:%m/%d/%Y} is before the Service Start Date {start:%m/%d/%Y}.",
-                            cite, "service_end_date", rests_on=rests_on("service_start_date", "service_end_date", line=lc.number)))
+                            cite, "service_end_date", rests_on=dates))
     if (end or start) > ctx.received:
         issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
                             f"Line {lc.number}: service dates after the date the claim was received cannot be billed yet.",
-                            cite, "service_end_date", rests_on=rests_on("service_start_date", "service_end_date", line=lc.number)))
+                            cite, "service_end_date", rests_on=dates))
     if claim.member_dob and start < claim.member_dob:
         issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
                             f"Line {lc.number}: the service date is before the Member Date of Birth: correct one of them.",
@@ -262,8 +263,8 @@ def service_dates(ctx: CheckContext, lc: LineContext):
     if claim.invoice_date and claim.invoice_date < start:
         issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
                             f"Line {lc.number}: the Invoice Date {claim.invoice_date:%m/%d/%Y} is before the service "
-                            f"({start:%m/%d/%Y}): bill services after they are provided.", table_cite("invoice_date"), "invoice_date",
-                            rests_on=rests_on("invoice_date", "service_start_date", line=lc.number)))
+                            f"({start:%m/%d/%Y}): bill services after they are provided.", table_cite("invoice_date"),
+                            "invoice_date", rests_on=rests_on("invoice_date", "service_start_date", line=lc.number)))
     return issues or None
 
 
@@ -281,14 +282,15 @@ def modifiers_and_telehealth(ctx: CheckContext, lc: LineContext):
     elif TELEHEALTH in modifiers and modifiers[-1] != TELEHEALTH or modifiers == [TELEHEALTH]:
         return Issue(Category.MODIFIER, Severity.REJECT,
                      f"Line {lc.number}: GQ (telehealth) must follow the service modifier, e.g. "
-                     f"{lc.line.procedure_code}-{_first_base_modifier(lc.line.procedure_code)}-GQ.", cite, "procedure_modifiers",
-                     rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number))
+                     f"{lc.line.procedure_code}-{_first_base_modifier(lc.line.procedure_code)}-GQ.", cite,
+                     "procedure_modifiers", rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number))
     elif lc.combination is None and modifiers[-1] == TELEHEALTH:
         base, _ = dhcs_catalog().lookup(lc.line.procedure_code, modifiers[:-1])
         if base is not None:
             return Issue(Category.MODIFIER, Severity.REJECT,
                          f"Line {lc.number}: {base.service} ({base.key}) is not provided by telehealth: remove GQ.",
-                         base.cite, "procedure_modifiers", rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number))
+                         base.cite, "procedure_modifiers",
+                         rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number))
 
 
 def _first_base_modifier(code: str) -> str:
@@ -347,7 +349,8 @@ def community_supports_z_codes(ctx: CheckContext, lc: LineContext):
     if not any(code.startswith(config["cs_diagnosis_prefix"]) for code in lc.line.diagnosis_codes):
         return Issue(Category.DIAGNOSIS, Severity.REJECT,
                      f"Line {lc.number}: Community Supports lines need a Z code diagnosis (e.g. Z59.01 sheltered "
-                     f"homelessness); billed {', '.join(lc.line.diagnosis_codes)}.", config["cs_diagnosis_cite"], "diagnosis_codes",
+                     f"homelessness); billed {', '.join(lc.line.diagnosis_codes)}.", config["cs_diagnosis_cite"],
+                     "diagnosis_codes",
                      rests_on=rests_on("procedure_code", "procedure_modifiers", "diagnosis_codes", line=lc.number))
 
 
@@ -406,8 +409,8 @@ def unit_cost_times_units(ctx: CheckContext, lc: LineContext):
         return
     if line.unit_count <= 0 or line.charge_amount < 0 or line.unit_cost < 0:
         return Issue(Category.UNITS, Severity.REJECT,
-                     f"Line {lc.number}: units, unit cost and charge must be positive.", table_cite("unit_count"), "unit_count",
-                     rests_on=rests_on("unit_count", "unit_cost", "charge_amount", line=lc.number))
+                     f"Line {lc.number}: units, unit cost and charge must be positive.", table_cite("unit_count"),
+                     "unit_count", rests_on=rests_on("unit_count", "unit_cost", "charge_amount", line=lc.number))
     expected = (line.unit_cost * line.unit_count).quantize(CENTS)
     if abs(expected - line.charge_amount) > CENTS:
         return Issue(Category.AMOUNT, Severity.REJECT,
@@ -430,7 +433,8 @@ def rule_of_eights(ctx: CheckContext, lc: LineContext):
         return Issue(Category.UNITS, Severity.DENY,
                      f"Line {lc.number}: {minutes} minutes {detail}, {lc.line.unit_count} billed.",
                      config["cite"], "unit_count",
-                     rests_on=rests_on("minutes", "unit_count", "procedure_code", "procedure_modifiers", line=lc.number))
+                     rests_on=rests_on("minutes", "unit_count", "procedure_code", "procedure_modifiers",
+                                       line=lc.number))
 
 
 @line_rule(applies=lambda plan, combination, unit: unit in ("per_diem", "per_encounter")

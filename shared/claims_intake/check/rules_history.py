@@ -66,12 +66,14 @@ def plan_limits(ctx: CheckContext, lc: LineContext):
 
 
 # A plan limit reads the member, the service, its dates and units (and the history those select).
-LIMIT_VALUES = ("member_cin", "procedure_code", "procedure_modifiers", "service_start_date", "service_end_date", "unit_count")
+LIMIT_VALUES = ("member_cin", "procedure_code", "procedure_modifiers", "service_start_date", "service_end_date",
+                "unit_count")
 
 
 def _deny(lc: LineContext, message: str, limit, category=Category.FREQUENCY, element="procedure_code") -> Issue:
     return Issue(category, Severity.DENY, f"Line {lc.number}: {message}", limit["cite"], element,
-                 rests_on=rests_on(*LIMIT_VALUES, *(("charge_amount",) if element == "charge_amount" else ()), line=lc.number))
+                 rests_on=rests_on(*LIMIT_VALUES, *(("charge_amount",) if element == "charge_amount" else ()),
+                                   line=lc.number))
 
 
 def _others(ctx: CheckContext, limit):

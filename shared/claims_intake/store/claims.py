@@ -275,8 +275,9 @@ class ClaimStore:
         old_value = to_json_value(getattr(target, element))
         old_invalid = target.invalid.pop(element, None)
         source = target.provenance.get(element, Provenance())
-        corrected = source.model_copy(update={"raw": str(new_value), "confidence": None, "derived": f"corrected by {actor}",
-                                              "repaired": None, "verified": f"corrected by {actor} at {self.now()}"})
+        corrected = source.model_copy(update={
+            "raw": str(new_value), "confidence": None, "derived": f"corrected by {actor}", "repaired": None,
+            "verified": f"corrected by {actor} at {self.now()}"})
         problem = target.set_raw(element, new_value, corrected)
         if problem:
             raise ValueError(f"{element}: {problem}")
