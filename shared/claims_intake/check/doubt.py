@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..elements import claim_keys, line_keys
 from ..elements import element as element_of
@@ -168,7 +168,22 @@ def _is_empty(item, element: str) -> bool:
 def unplaced_columns(result: ExtractResult, claim: Claim) -> dict[str, list[str]]:
     """For each element with no column on the claim's sheet: the headers of the columns the reader could
     not place, when there are any (an `unmapped_columns` error, or the sheet's column_map extras)."""
-    sheet = claim_sheet(claim)
+    return sheet_unplaced_columns(result, claim_sheet(claim))
+
+
+def unplaced_columns_by_sheet(result: ExtractResult) -> Callable[[Claim], dict[str, list[str]]]:
+    """unplaced_columns for each claim of one file, worked out once per sheet."""
+    by_sheet: dict[str | None, dict[str, list[str]]] = {}
+
+    def of(claim: Claim) -> dict[str, list[str]]:
+        sheet = claim_sheet(claim)
+        if sheet not in by_sheet:
+            by_sheet[sheet] = sheet_unplaced_columns(result, sheet)
+        return by_sheet[sheet]
+    return of
+
+
+def sheet_unplaced_columns(result: ExtractResult, sheet: str | None) -> dict[str, list[str]]:
     if sheet is None:
         return {}
     headers = _unplaced_headers(result, sheet)

@@ -38,7 +38,7 @@ from . import rules_elements  # noqa: F401, I001  (registers the rules, in repor
 from . import rules_coverage  # noqa: F401
 from . import rules_history  # noqa: F401
 from .context import CENTS, CheckContext, Issue, LineContext, history_category, lookup_combination, money, plan_facts
-from .doubt import ClaimDoubts, pending_file_review, rests_on, unplaced_columns
+from .doubt import ClaimDoubts, pending_file_review, rests_on, unplaced_columns_by_sheet
 from .registry import CLAIM_RULES, LINE_RULES
 from .result import (
     FINAL_DISPOSITIONS,
@@ -136,10 +136,10 @@ def check_extract(result: ExtractResult, plan: str | PlanProfile | None, referen
     batch = InMemoryHistory()
     layered = LayeredHistory(history or InMemoryHistory(), batch)
     results = []
+    unplaced = unplaced_columns_by_sheet(result)
     with gc_paused():  # every result survives the batch: collect once after it (see gc_pause)
         for claim in result.claims:
-            checked = check_claim(claim, plan, reference, layered, received=received,
-                                  unplaced=unplaced_columns(result, claim))
+            checked = check_claim(claim, plan, reference, layered, received=received, unplaced=unplaced(claim))
             for line in history_lines(checked):
                 batch.add(line)
             results.append(checked)
