@@ -80,10 +80,12 @@ class Tally:
     claims: int = 0
     refused_by_reading: int = 0   # rejected/denied/partial/RFI on a finding the truth does not have, or quarantined
     review: int = 0
+    review_all_right: int = 0     # sent to staff although every compared value was read right
     decided_on_misread: int = 0
     truth_refused: int = 0        # the truth itself refused (generator claims breaking a plan rule): not counted
     dispositions: Counter = field(default_factory=Counter)
     reading_findings: Counter = field(default_factory=Counter)
+    review_causes: Counter = field(default_factory=Counter)  # low_ocr_confidence:<element> or <rule> -> <would_be>
     cpu: float = 0.0
     wall: float = 0.0
     examples: list[str] = field(default_factory=list)
@@ -91,6 +93,7 @@ class Tally:
     def row(self) -> dict[str, Any]:
         return {"files": self.files, "claims": self.claims, "refused_by_reading_error": self.refused_by_reading,
                 "review": self.review, "review_share": self.review / self.claims if self.claims else None,
+                "review_all_values_right": self.review_all_right, "review_causes": dict(self.review_causes),
                 "decided_on_misread_value": self.decided_on_misread, "truth_refused": self.truth_refused,
                 "dispositions": dict(self.dispositions), "reading_error_findings": dict(self.reading_findings),
                 "cpu_s": round(self.cpu, 2), "cpu_s_per_file": round(self.cpu / self.files, 3) if self.files else None,
@@ -156,12 +159,26 @@ def score(tally: Tally, label: str, read: CheckResult, truth: CheckResult) -> No
     extra = facing(read) - facing(truth)
     if disposition == "REVIEW":
         tally.review += 1
+        tally.review_all_right += not misread(read.claim, truth.claim)
+        tally.review_causes.update(review_causes(read))
     elif disposition in REFUSED and extra:
         tally.refused_by_reading += 1
         tally.reading_findings.update(rule for rule, _, _ in extra)
         tally.examples.append(f"{label}: {disposition} on {sorted(extra)}")
     elif misread(read.claim, truth.claim):
         tally.decided_on_misread += 1
+
+
+def review_causes(result: CheckResult) -> set[str]:
+    causes = set()
+    for finding in result.findings:
+        if finding.severity is not Severity.REVIEW:
+            continue
+        if finding.would_be:
+            causes.add(f"{finding.rule} -> {finding.would_be.value}")
+        else:
+            causes.update(f"{finding.rule}:{doubt.element}" for doubt in finding.doubts)
+    return causes
 
 
 def check(claim: Claim, plan: str, reference, received: date, result: ExtractResult | None = None) -> CheckResult:
@@ -332,6 +349,12 @@ def report(title: str, tallies: list[Tally]) -> None:
     for t in tallies:
         for example in t.examples[:3]:
             print(f"    {example}")
+    reviewed = [t for t in tallies if t.review]
+    if reviewed:
+        causes = sum((t.review_causes for t in reviewed), Counter())
+        right = sum(t.review_all_right for t in reviewed)
+        print(f"  REVIEW claims with every compared value read right: {right} of {sum(t.review for t in reviewed)}")
+        print(f"  what sent claims to REVIEW (claims): {dict(causes.most_common(12))}")
 
 
 def main() -> None:

@@ -219,3 +219,14 @@ def test_letters_never_cite_a_doubtful_value(reference, empty_history):
     requests = rfi_letter(result, "C-1", RECEIVED, due=datetime(2026, 12, 30, 23, 59, 59)).items
     assert [item.text.split(":")[0] for item in requests] == ["Member Homeless Indicator could not be determined"]
     assert not any("verify" in item.text for item in requests)
+
+
+def test_an_optional_element_left_out_is_no_mapping_question(reference, empty_history):
+    """Only a required element missing beside unplaced columns is a mapping review: an optional one (the TAR
+    number: the TAR is found by member and service) is simply not given."""
+    c = sheet_claim()
+    c.authorization_number = None
+    (result,) = check_extract(sheet_result(c, PLACED + ["billing_provider_phone"], extras=["Notes"]), "phc",
+                              reference, empty_history, received=RECEIVED)
+    assert result.disposition == "CLEAN"
+    assert ClaimDoubts(c, {"authorization_number": ["Notes"]}).of("authorization_number", None) is None

@@ -14,7 +14,8 @@ A value is doubtful when (first that applies):
 - it was derived (computed by the intake, not read) and the reader gave it no confidence: a derived
   value with a confidence (the OCR gives a computed value the lowest confidence of what it was
   computed from) is judged by that confidence, like a read one;
-- it is missing while its sheet has columns the reader could not place (the element may be in one).
+- it is a required element, missing while its sheet has columns the reader could not place (the
+  element may be in one of them: a mapping review, not "missing" to the provider).
 A value kept in `invalid` (unparseable) is doubtful only with one of the marks above: text that
 was read cleanly and still does not parse is the provider's to fix.
 
@@ -149,11 +150,19 @@ class ClaimDoubts:
             return found
         if source is not None and source.verified:
             return None
-        if element in self.unplaced_columns and _is_empty(item, element):
+        if element in self.unplaced_columns and _required(element) and _is_empty(item, element):
             headers = ", ".join(f"'{header}'" for header in self.unplaced_columns[element][:6])
             return UNMAPPED_COLUMN, (f"no column was recognised as {label(element)} while the sheet has columns "
                                      f"the reader could not place ({headers}): staff map the column")
         return None
+
+
+@cache
+def _required(element: str) -> bool:
+    try:
+        return element_of(element).required
+    except KeyError:
+        return False
 
 
 def _is_empty(item, element: str) -> bool:
