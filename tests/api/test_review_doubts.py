@@ -3,6 +3,7 @@ did not correct, so the re-check takes them as sure and the provider then hears 
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -64,3 +65,14 @@ def test_a_corrected_value_is_sure_and_the_claim_clean(services):
     assert not any(entry.action == "verify_values" for entry in stored.audit)  # nothing left to confirm
     recheck = check_claim(stored.claim, "phc", load_reference_dir(SAMPLES), InMemoryHistory(), received=RECEIVED)
     assert recheck.disposition == "CLEAN"
+
+
+def test_a_provider_does_not_see_what_staff_still_verify(services):
+    from .conftest import provider_claims
+
+    open_review(services, "C-R4")
+    status, claim_view = call("GET", "/api/claims/C-R4", claims=provider_claims("1456700016"))
+    assert status == 200
+    assert not any(f["severity"] == "review" for f in claim_view["findings"])
+    assert "Invoice Amount" not in json.dumps(claim_view["findings"])
+    assert not any(item.get("doubts") for item in claim_view["queue_items"])

@@ -126,6 +126,10 @@ def get_claim(services: Services, caller: Caller, claim_id: str, crops: bool = T
     output["values"] = scanned_values(services, stored, crops)
     if not caller.is_staff:
         output.pop("audit", None)  # who did what inside the plan is staff business
+        # What staff still verify is not told to the provider as the provider's error (check/doubt.py).
+        output["findings"] = [f for f in output.get("findings", []) if f.get("severity") != "review"]
+        for item in output["queue_items"]:
+            item.pop("doubts", None)
     return output
 
 
