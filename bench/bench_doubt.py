@@ -39,11 +39,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "shared"), str(ROOT / "devkit")]
 
 from claims_intake.check import check_claim  # noqa: E402
-from claims_intake.check.doubt import FILE_REVIEW_CODES, unplaced_columns  # noqa: E402
+from claims_intake.check.doubt import FILE_REVIEW_CODES, unplaced_columns_by_sheet  # noqa: E402
 from claims_intake.check.result import CheckResult, Severity  # noqa: E402
 from claims_intake.extract import IntakeError, extract_bytes  # noqa: E402
 from claims_intake.elements import claim_keys, line_keys  # noqa: E402
-from claims_intake.model import Claim, ExtractResult  # noqa: E402
+from claims_intake.model import Claim  # noqa: E402
 from claims_intake.reference import (  # noqa: E402
     Authorization,
     EligibilitySpan,
@@ -181,8 +181,9 @@ def review_causes(result: CheckResult) -> set[str]:
     return causes
 
 
-def check(claim: Claim, plan: str, reference, received: date, result: ExtractResult | None = None) -> CheckResult:
-    unplaced = unplaced_columns(result, claim) if result is not None else None
+def check(claim: Claim, plan: str, reference, received: date, unplaced: dict[str, list[str]] | None = None
+          ) -> CheckResult:
+    """The claim check as the intake runs it (unplaced: the sheet's columns the reader could not place)."""
     return check_claim(claim, plan, reference, InMemoryHistory(), received=received, unplaced=unplaced)
 
 
@@ -195,7 +196,40 @@ def scan_truth(sample: scans.SampleClaim) -> Claim:
     return claim
 
 
+def run_scan(tally: Tally, label: str, sample: scans.SampleClaim, data: bytes, filename: str,
+             expected_error: str | None = None) -> None:
+    """Read one scanned form as the intake does and score it against the form as written."""
+    truth = scan_truth(sample)
+    plan = PLAN_BY_PAYER[sample.expected["elements"]["payer_name"]]
+    reference, received = matching_reference([truth], plan), received_after([truth])
+    truth_result = check(truth, plan, reference, received)
+    cpu, wall = cpu_seconds(), time.perf_counter()
+    refusal, result, checked = None, None, []
+    try:
+        result = extract_bytes(data, filename)
+        unplaced = unplaced_columns_by_sheet(result)
+        checked = [check(claim, plan, reference, received, unplaced(claim)) for claim in result.claims]
+    except IntakeError as problem:
+        refusal = problem.code
+    tally.cpu += cpu_seconds() - cpu
+    tally.wall += time.perf_counter() - wall
+    tally.files += 1
+    codes = {e.code for e in result.errors} if result is not None else {refusal}
+    if expected_error is not None:  # an old form version: its own refusal is right
+        tally.claims += 1
+        tally.dispositions[f"refused as expected: {expected_error}" if expected_error in codes else "not refused"] += 1
+        if expected_error not in codes:
+            tally.examples.append(f"{label}: expected {expected_error}, got {sorted(codes)}")
+        return
+    if not checked:
+        code = "form_uncertain" if codes & FILE_REVIEW_CODES else ",".join(sorted(c for c in codes if c)) or "no_claims"
+        _page_without_claim(tally, label, code)
+        return
+    score(tally, label, checked[0], truth_result)  # one claim per generated form
+
+
 def bench_scans(profiles: list[str], count: int, seed: int) -> list[Tally]:
+    """The degradation profiles of testdata.scans (seeds from --seed)."""
     tallies = []
     for profile in profiles:
         tally = Tally(profile)
@@ -203,31 +237,28 @@ def bench_scans(profiles: list[str], count: int, seed: int) -> list[Tally]:
             sample = scans.sample_claim(number, lines=None)
             if len(sample.pages) > 1:  # the truth is read from one fillable page
                 sample = scans.sample_claim(number, lines=scans.LINES_PER_PAGE)
-            truth = scan_truth(sample)
-            plan = PLAN_BY_PAYER[sample.expected["elements"]["payer_name"]]
-            reference, received = matching_reference([truth], plan), received_after([truth])
-            truth_result = check(truth, plan, reference, received)
             data = scans.make_scan([sample], profile, SCAN_FORMATS[profile], seed=number)
-            cpu, wall = cpu_seconds(), time.perf_counter()
-            try:
-                result = extract_bytes(data, f"{profile}-{number}.{SCAN_FORMATS[profile]}")
-                checked = [check(claim, plan, reference, received, result) for claim in result.claims]
-            except IntakeError as problem:
-                result, checked = None, []
-                refusal = problem.code
-            tally.cpu += cpu_seconds() - cpu
-            tally.wall += time.perf_counter() - wall
-            tally.files += 1
-            if result is not None and not checked:
-                codes = {e.code for e in result.errors}
-                refusal = "form_uncertain" if codes & FILE_REVIEW_CODES else ",".join(sorted(codes)) or "no_claims"
-            if not checked:
-                _page_without_claim(tally, f"{profile}-{number}", refusal)
-                continue
-            for claim_result in checked[:1]:  # one claim per generated form
-                score(tally, f"{profile}-{number}", claim_result, truth_result)
+            run_scan(tally, f"{profile}-{number}", sample, data, f"{profile}-{number}.{SCAN_FORMATS[profile]}")
         tallies.append(tally)
         print(f"  scans {profile}: {tally.files} files read", flush=True)
+    return tallies
+
+
+def bench_mailroom(count: int) -> list[Tally]:
+    """The mailroom families of testdata.mailroom, when the dev kit has them (its HELD_OUT_SEEDS)."""
+    try:
+        from claims_intake_dev.testdata import mailroom
+    except ImportError:
+        return []
+    tallies = []
+    seeds = list(mailroom.HELD_OUT_SEEDS)[:count]
+    for family in (*mailroom.FAMILIES, "old_version"):
+        tally = Tally(f"mailroom {family}")
+        for seed in seeds:
+            case = mailroom.make_case(family, seed)
+            run_scan(tally, case.filename, case.sample, case.data, case.filename, case.expected_error)
+        tallies.append(tally)
+        print(f"  mailroom {family}: {tally.files} files read", flush=True)
     return tallies
 
 
@@ -247,49 +278,69 @@ def _page_without_claim(tally: Tally, label: str, code: str) -> None:
 # ---- workbooks --------------------------------------------------------------------------------------
 
 WORKBOOK_KINDS = ("xlsx", "csv")
+PLAN = "kp"  # the invoice generators bill Kaiser Permanente
+
+
+def run_workbook(tally: Tally, label: str, data: bytes, filename: str, truths: list[Claim]) -> None:
+    """Read one workbook as the intake does and score each claim against the claims as written."""
+    reference, received = matching_reference(truths, PLAN), received_after(truths)
+    truth_results = [check(claim, PLAN, reference, received) for claim in truths]
+    cpu, wall = cpu_seconds(), time.perf_counter()
+    refusal, result, checked = None, None, []
+    try:
+        result = extract_bytes(data, filename)
+        unplaced = unplaced_columns_by_sheet(result)
+        checked = [check(claim, PLAN, reference, received, unplaced(claim)) for claim in result.claims]
+    except IntakeError as problem:
+        refusal = problem.code
+    tally.cpu += cpu_seconds() - cpu
+    tally.wall += time.perf_counter() - wall
+    tally.files += 1
+    if not checked:
+        codes = {e.code for e in result.errors} if result is not None else {refusal}
+        code = "unmapped_columns" if "unmapped_columns" in codes else ",".join(sorted(c for c in codes if c)) or "no_claims"
+        for index in range(len(truths)):
+            _page_without_claim(tally, f"{label}#{index + 1}", code)
+        return
+    for read, truth in pair_up(checked, truth_results):
+        score(tally, label, read, truth)
 
 
 def bench_workbooks(layouts: list[str], count: int, seed: int) -> list[Tally]:
+    """The named layouts of testdata.invoices, each as .xlsx and .csv (seeds from --seed)."""
     tallies = []
     for layout in layouts:
         for kind in WORKBOOK_KINDS:
             tally = Tally(f"{layout}.{kind}")
             for number in range(seed, seed + count):
                 written = invoices.sample_claims(count=3, lines=3, seed=number)
-                truths = as_written(written, invoices.LAYOUTS[layout])
-                plan = "kp"  # the generator bills Kaiser Permanente
-                reference, received = matching_reference(truths, plan), received_after(truths)
-                truth_results = [check(claim, plan, reference, received) for claim in truths]
+                truths = as_written(written, written_elements(invoices.LAYOUTS[layout]))
                 data = invoices.invoice_bytes(written, layout, kind)
-                cpu, wall = cpu_seconds(), time.perf_counter()
-                try:
-                    result = extract_bytes(data, f"{layout}-{number}.{kind}")
-                    checked = [check(claim, plan, reference, received, result) for claim in result.claims]
-                except IntakeError as problem:
-                    result, checked = None, []
-                    refusal = problem.code
-                tally.cpu += cpu_seconds() - cpu
-                tally.wall += time.perf_counter() - wall
-                tally.files += 1
-                if not checked:
-                    if result is not None:
-                        codes = {e.code for e in result.errors}
-                        refusal = ("unmapped_columns" if "unmapped_columns" in codes
-                                   else ",".join(sorted(codes)) or "no_claims")
-                    for index in range(len(truths)):
-                        _page_without_claim(tally, f"{layout}-{number}.{kind}#{index + 1}", refusal)
-                    continue
-                for read, truth in pair_up(checked, truth_results):
-                    score(tally, f"{layout}-{number}.{kind}", read, truth)
+                run_workbook(tally, f"{layout}-{number}.{kind}", data, f"{layout}-{number}.{kind}", truths)
             tallies.append(tally)
             print(f"  workbooks {tally.name}: {tally.files} files read", flush=True)
     return tallies
 
 
-def as_written(claims: list[Claim], layout: invoices.Layout) -> list[Claim]:
+def bench_random_layouts(count: int) -> list[Tally]:
+    """Workbooks laid out as any provider might keep them (testdata.invoice_layouts, its HELD_OUT_SEEDS), when
+    the dev kit has them: each seed draws its own layout."""
+    try:
+        from claims_intake_dev.testdata import invoice_layouts
+    except ImportError:
+        return []
+    tally = Tally("random layouts")
+    for seed in list(invoice_layouts.HELD_OUT_SEEDS)[:count]:
+        workbook = invoice_layouts.random_workbook(seed)
+        truths = as_written(workbook.claims, invoice_layouts.layout_fields(workbook.layout))
+        run_workbook(tally, f"layout-{seed}.{workbook.kind}", workbook.data, f"layout-{seed}.{workbook.kind}", truths)
+    print(f"  workbooks random layouts: {tally.files} files read", flush=True)
+    return [tally]
+
+
+def as_written(claims: list[Claim], written: set[str]) -> list[Claim]:
     """The claims as the layout writes them: an element the layout has no column for is not in the file (the
     provider left it out; the reader cannot be faulted for not finding it)."""
-    written = written_elements(layout)
     copies = []
     for claim in claims:
         copy = claim.model_copy(deep=True)
@@ -362,6 +413,9 @@ def main() -> None:
     parser.add_argument("--scans", type=int, default=8, help="forms per degradation profile")
     parser.add_argument("--workbooks", type=int, default=6, help="files (3 invoices each) per layout and kind")
     parser.add_argument("--seed", type=int, default=91000, help="first seed of the held-out range")
+    parser.add_argument("--mailroom", type=int, default=4, help="forms per mailroom family (testdata.mailroom)")
+    parser.add_argument("--random-layouts", type=int, default=60,
+                        help="workbooks of randomly drawn layouts (testdata.invoice_layouts)")
     names = lambda text: [name for name in text.split(",") if name]  # noqa: E731
     parser.add_argument("--profiles", default=",".join(scans.DEGRADED_PROFILES), type=names)
     parser.add_argument("--layouts", default=",".join(invoices.LAYOUTS), type=names)
@@ -370,7 +424,9 @@ def main() -> None:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     started = time.perf_counter()
     scan_tallies = bench_scans(args.profiles, args.scans, args.seed) if args.scans else []
+    scan_tallies += bench_mailroom(args.mailroom) if args.mailroom else []
     book_tallies = bench_workbooks(args.layouts, args.workbooks, args.seed) if args.workbooks else []
+    book_tallies += bench_random_layouts(args.random_layouts) if args.random_layouts else []
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load average "
           f"{os.getloadavg()[0]:.1f} at the end (shared with other jobs); seeds {args.seed}.. (held out); "
           f"{time.perf_counter() - started:.0f} s wall in all")
