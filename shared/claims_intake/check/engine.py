@@ -242,8 +242,7 @@ def _finding(issue: Issue, rule_name: str, line_number: int | None, doubts: Clai
         rests_on(issue.element, line=line) if issue.element else ())
     finding = Finding(category=issue.category, severity=issue.severity, element=issue.element, line=line,
                       message=issue.message, cite=issue.cite, rule=issue.rule or rule_name,
-                      # built without validation: the rules' own (element, line) pairs, on every finding
-                      rests_on=[Value.model_construct(element=element, line=number) for element, number in values])
+                      rests_on=[Value(element=element, line=number) for element, number in values])
     if issue.severity in PROVIDER_FACING or issue.severity is Severity.REVIEW:
         doubtful = doubts.doubtful(values)
         if doubtful:
