@@ -38,20 +38,20 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "shared"), str(ROOT / "devkit")]
 
-from claims_intake.check import check_claim  # noqa: E402
-from claims_intake.check.doubt import FILE_REVIEW_CODES, unplaced_columns_by_sheet  # noqa: E402
-from claims_intake.check.result import CheckResult, Severity  # noqa: E402
-from claims_intake.extract import IntakeError, extract_bytes  # noqa: E402
-from claims_intake.elements import claim_keys, line_keys  # noqa: E402
-from claims_intake.model import Claim  # noqa: E402
-from claims_intake.reference import (  # noqa: E402
+from claims_intake.check import check_claim
+from claims_intake.check.doubt import FILE_REVIEW_CODES, unplaced_columns_by_sheet
+from claims_intake.check.result import CheckResult, Severity
+from claims_intake.elements import claim_keys, line_keys
+from claims_intake.extract import IntakeError, extract_bytes
+from claims_intake.model import Claim
+from claims_intake.reference import (
     Authorization,
     EligibilitySpan,
     InMemoryHistory,
     InMemoryReference,
     Provider,
 )
-from claims_intake_dev.testdata import invoices, scans  # noqa: E402
+from claims_intake_dev.testdata import invoices, scans
 
 # What each profile is sent as (as bench_ocr.py): scanners make PDFs or JPEGs, fax servers TIFF G4.
 SCAN_FORMATS = {"clean": "pdf", "office": "pdf", "skewed": "jpeg", "photocopy": "pdf", "gray200": "jpeg",
@@ -145,7 +145,7 @@ def misread(read: Claim, truth: Claim) -> list[str]:
     wrong = [key for key in COMPARED_ELEMENTS if getattr(read, key) != getattr(truth, key)]
     if len(read.lines) != len(truth.lines):
         wrong.append("line count")
-    for number, (mine, right) in enumerate(zip(read.lines, truth.lines), start=1):
+    for number, (mine, right) in enumerate(zip(read.lines, truth.lines, strict=False), start=1):
         wrong += [f"line {number} {key}" for key in COMPARED_LINE_ELEMENTS if getattr(mine, key) != getattr(right, key)]
     return wrong
 
@@ -356,15 +356,15 @@ def as_written(claims: list[Claim], written: set[str]) -> list[Claim]:
 
 
 def written_elements(layout: invoices.Layout) -> set[str]:
-    fields = {field for _, field in layout.columns}
+    fields = {name for _, name in layout.columns}
     if layout.provider_block:
         fields |= set(invoices.PROVIDER_FIELDS)
     composite = {"member_name": ("member_first_name", "member_last_name")}
-    for field in list(fields):
-        fields.update(composite.get(field, ()))
-        if field.startswith("modifier:"):
+    for name in list(fields):
+        fields.update(composite.get(name, ()))
+        if name.startswith("modifier:"):
             fields.add("procedure_modifiers")
-        if field.startswith("dx:"):
+        if name.startswith("dx:"):
             fields.add("diagnosis_codes")
     return fields
 
@@ -416,7 +416,7 @@ def main() -> None:
     parser.add_argument("--mailroom", type=int, default=4, help="forms per mailroom family (testdata.mailroom)")
     parser.add_argument("--random-layouts", type=int, default=60,
                         help="workbooks of randomly drawn layouts (testdata.invoice_layouts)")
-    names = lambda text: [name for name in text.split(",") if name]  # noqa: E731
+    names = lambda text: [name for name in text.split(",") if name]
     parser.add_argument("--profiles", default=",".join(scans.DEGRADED_PROFILES), type=names)
     parser.add_argument("--layouts", default=",".join(invoices.LAYOUTS), type=names)
     parser.add_argument("--json", type=Path, help="write the figures here too")

@@ -165,13 +165,13 @@ def test_unmapped_columns_error_names_the_element(reference, empty_history):
     c = sheet_claim(billing_provider_phone=None)
     error = ExtractError(code="unmapped_columns", sheet="Invoice", element="billing_provider_phone", column="K",
                          message="Billing Provider Phone Number has no recognised column; column K is not recognised")
-    (result,) = check_extract(sheet_result(c, PLACED + ["billing_provider_phone"], errors=[error]), "phc",
+    (result,) = check_extract(sheet_result(c, [*PLACED, "billing_provider_phone"], errors=[error]), "phc",
                               reference, empty_history, received=RECEIVED)
     assert result.disposition == "REVIEW"
     assert next(f for f in result.findings if f.element == "billing_provider_phone").doubts[0].kind == "unmapped_column"
 
 
-@pytest.mark.parametrize("columns,extras", [(PLACED + ["billing_provider_phone"], ["Notes"]), (PLACED, [])])
+@pytest.mark.parametrize("columns,extras", [([*PLACED, "billing_provider_phone"], ["Notes"]), (PLACED, [])])
 def test_missing_element_is_the_providers_when_its_column_was_placed_or_nothing_is_unplaced(
         reference, empty_history, columns, extras):
     c = sheet_claim(billing_provider_phone=None)
@@ -226,7 +226,7 @@ def test_an_optional_element_left_out_is_no_mapping_question(reference, empty_hi
     number: the TAR is found by member and service) is simply not given."""
     c = sheet_claim()
     c.authorization_number = None
-    (result,) = check_extract(sheet_result(c, PLACED + ["billing_provider_phone"], extras=["Notes"]), "phc",
+    (result,) = check_extract(sheet_result(c, [*PLACED, "billing_provider_phone"], extras=["Notes"]), "phc",
                               reference, empty_history, received=RECEIVED)
     assert result.disposition == "CLEAN"
     assert ClaimDoubts(c, {"authorization_number": ["Notes"]}).of("authorization_number", None) is None

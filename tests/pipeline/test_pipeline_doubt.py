@@ -26,7 +26,7 @@ def uploaded(stack, key: str, data: bytes) -> S3Object:
 
 def test_an_uncertain_page_is_a_staff_review_not_a_refusal(reference_loaded):
     stack = reference_loaded
-    read = lambda data, name, limits: ExtractResult(source=SourceInfo(file=name, kind="pdf", pages=2),  # noqa: E731
+    read = lambda data, name, limits: ExtractResult(source=SourceInfo(file=name, kind="pdf", pages=2),
                                                     errors=[UNCERTAIN])
     obj = uploaded(stack, f"uploads/{PROVIDER}/grey-copy.pdf", b"%PDF-1.4 a grey photocopy")
     outcome = intake_reading(stack, read).process(obj)
@@ -39,7 +39,7 @@ def test_an_uncertain_page_is_a_staff_review_not_a_refusal(reference_loaded):
     assert (finding.rule, finding.severity, finding.doubts[0].kind) == ("form_uncertain", "review", "form_uncertain")
     assert stored.upload_key == obj.upload_id and stored.pages == [2]  # staff open the very upload, page 2
     assert stack.notices() == []  # the provider hears nothing until staff have read it
-    assert [e["input"]["disposition"] for e in stack.executions()] == ["REVIEW"]
+    assert [e["input"]["claim_id"] for e in stack.executions()] == [claim_outcome.claim_id]  # its flow waits on staff
     assert stack.s3.get_object(Bucket=BUCKET, Key=obj.key)["Body"].read() == b"%PDF-1.4 a grey photocopy"
     # The flow's re-check keeps it with staff: nothing was read, so nothing can be told to the provider.
     from claims_intake.check import check_claim
@@ -66,7 +66,7 @@ def test_an_uncertain_page_beside_read_claims_is_reviewed_too(reference_loaded):
 def test_a_page_that_is_no_form_is_still_refused(reference_loaded):
     stack = reference_loaded
     not_form = ExtractError(code="not_cms1500", page=1, message="page 1 is not a CMS-1500 claim form.")
-    read = lambda data, name, limits: ExtractResult(source=SourceInfo(file=name, kind="pdf", pages=1),  # noqa: E731
+    read = lambda data, name, limits: ExtractResult(source=SourceInfo(file=name, kind="pdf", pages=1),
                                                     errors=[not_form])
     outcome = intake_reading(stack, read).process(uploaded(stack, f"uploads/{PROVIDER}/letter.pdf", b"%PDF-1.4 x"))
     assert outcome.status == "QUARANTINED" and outcome.error_code == "not_cms1500"

@@ -25,13 +25,15 @@ Rules name the values they read with `rests_on(...)`: one call, e.g.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from ..elements import claim_keys, line_keys
+from ..catalog import plans_data
 from ..elements import element as element_of
 from ..model import Claim, ExtractError, ExtractResult, Provenance
+from .result import claim_level, is_element, label, line_level, review_values  # noqa: F401  (public names)
 
 LOW_CONFIDENCE = "low_confidence"
 REPAIRED = "repaired"
@@ -44,20 +46,10 @@ FORM_UNCERTAIN = "form_uncertain"
 ValueRef = tuple[str, int | None]  # (element, service line number or None for a claim element)
 
 
-@cache
-def _line_level() -> frozenset[str]:
-    return frozenset(line_keys()) | {"minutes"}
-
-
-@cache
-def _claim_level() -> frozenset[str]:
-    return frozenset(claim_keys())
-
-
 def rests_on(*elements: str, line: int | None = None) -> tuple[ValueRef, ...]:
     """The values a finding rests on: line elements on `line`, claim elements on the claim."""
-    line_level = _line_level()
-    return tuple((key, line if key in line_level else None) for key in elements)
+    line_elements = line_level()
+    return tuple((key, line if key in line_elements else None) for key in elements)
 
 
 def every_line(claim: Claim, element: str) -> tuple[ValueRef, ...]:
@@ -73,9 +65,8 @@ class Thresholds:
 
 @cache
 def thresholds() -> Thresholds:
-    from .context import settings
-
-    config = settings()
+    """plans.yaml `check`: the OCR confidence and column match score below which a reading is doubtful."""
+    config = plans_data()["check"]
     return Thresholds(float(config["ocr_confidence_threshold"]), float(config["match_score_threshold"]))
 
 
@@ -201,7 +192,7 @@ def sheet_unplaced_columns(result: ExtractResult, sheet: str | None) -> dict[str
     if not headers and not named:
         return {}
     placed = _placed_elements(result, sheet)
-    elements = (set(_claim_level()) | set(_line_level())) - placed
+    elements = (set(claim_level()) | set(line_level())) - placed
     return {element: headers or ["(see the mapping review)"] for element in elements | named}
 
 
@@ -257,49 +248,6 @@ def _with_parts(placed: set[Any]) -> set[str]:
     if "service_start_date" in names:
         names.add("service_end_date")  # a one-day service: the end date is the start date
     return names
-
-
-def describe_value(element: str, line: int | None) -> str:
-    """'Line 2: Service Unit Count(s)' or 'Member CIN', for staff."""
-    return (f"Line {line}: " if line is not None else "") + label(element)
-
-
-def label(element: str) -> str:
-    try:
-        return element_of(element).label
-    except KeyError:  # an extra the check reads (minutes)
-        return element.replace("_", " ")
-
-
-# ---- what staff see on a REVIEW item ------------------------------------------------------------
-
-SEVERITY_ORDER = ("reject", "deny", "rfi", "review")
-
-
-def review_values(findings: Iterable[Any]) -> list[dict[str, Any]]:
-    """Each doubtful value the REVIEW rests on, once: where it is, why it is doubtful, and what the
-    findings resting on it would become once verified (`would_be`: reject, deny or rfi; review when a
-    value is only to be verified) with the rules that found them."""
-    values: dict[tuple[str, int | None], dict[str, Any]] = {}
-    for finding in findings:
-        if str(finding.severity) != "review":
-            continue
-        would_be = str(finding.would_be) if finding.would_be else "review"
-        for doubt in finding.doubts:
-            entry = values.setdefault((doubt.element, doubt.line), {
-                "element": doubt.element, "line": doubt.line, "label": describe_value(doubt.element, doubt.line)
-                if doubt.element != "form" else "The page", "kind": doubt.kind, "reason": doubt.reason,
-                "would_be": would_be, "rules": []})
-            if SEVERITY_ORDER.index(would_be) < SEVERITY_ORDER.index(entry["would_be"]):
-                entry["would_be"] = would_be
-            if finding.rule not in entry["rules"]:
-                entry["rules"].append(finding.rule)
-    return [{k: v for k, v in entry.items() if v is not None} for entry in values.values()]
-
-
-def is_element(element: str, line: int | None) -> bool:
-    """Whether staff can verify this value on the claim (a whole page under review is not one value)."""
-    return element in (_line_level() if line is not None else _claim_level())
 
 
 # ---- a whole file (page) the reader was unsure of --------------------------------------------------

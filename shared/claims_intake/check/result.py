@@ -10,12 +10,16 @@ Dispositions (precedence in engine.py):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ..elements import claim_keys, line_keys
+from ..elements import element as element_of
 from ..model import Claim
 
 
@@ -130,3 +134,57 @@ class CheckResult(BaseModel):
                 line_output["allowed_amount"] = str(decided.allowed_amount)
         output["allowed_amount"] = str(self.allowed_total)
         return output
+
+
+# ---- what staff see on a REVIEW item (claims_intake.check.doubt) -----------------------------------
+
+@cache
+def line_level() -> frozenset[str]:
+    """The elements of a service line (and the minutes the check reads)."""
+    return frozenset(line_keys()) | {"minutes"}
+
+
+@cache
+def claim_level() -> frozenset[str]:
+    return frozenset(claim_keys())
+
+
+SEVERITY_ORDER = ("reject", "deny", "rfi", "review")
+
+
+def review_values(findings: Iterable[Any]) -> list[dict[str, Any]]:
+    """Each doubtful value the REVIEW rests on, once: where it is, why it is doubtful, and what the
+    findings resting on it would become once verified (`would_be`: reject, deny or rfi; review when a
+    value is only to be verified) with the rules that found them."""
+    values: dict[tuple[str, int | None], dict[str, Any]] = {}
+    for finding in findings:
+        if str(finding.severity) != "review":
+            continue
+        would_be = str(finding.would_be) if finding.would_be else "review"
+        for doubt in finding.doubts:
+            entry = values.setdefault((doubt.element, doubt.line), {
+                "element": doubt.element, "line": doubt.line, "label": describe_value(doubt.element, doubt.line)
+                if doubt.element != "form" else "The page", "kind": doubt.kind, "reason": doubt.reason,
+                "would_be": would_be, "rules": []})
+            if SEVERITY_ORDER.index(would_be) < SEVERITY_ORDER.index(entry["would_be"]):
+                entry["would_be"] = would_be
+            if finding.rule not in entry["rules"]:
+                entry["rules"].append(finding.rule)
+    return [{k: v for k, v in entry.items() if v is not None} for entry in values.values()]
+
+
+def is_element(element: str, line: int | None) -> bool:
+    """Whether staff can verify this value on the claim (a whole page under review is not one value)."""
+    return element in (line_level() if line is not None else claim_level())
+
+
+def describe_value(element: str, line: int | None) -> str:
+    """'Line 2: Service Unit Count(s)' or 'Member CIN', for staff."""
+    return (f"Line {line}: " if line is not None else "") + label(element)
+
+
+def label(element: str) -> str:
+    try:
+        return element_of(element).label
+    except KeyError:  # an extra the check reads (minutes)
+        return element.replace("_", " ")

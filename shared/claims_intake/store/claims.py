@@ -27,8 +27,14 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from ..check.doubt import is_element, review_values
-from ..check.result import FINAL_DISPOSITIONS, CheckResult, ClaimDisposition, LineDisposition
+from ..check.result import (
+    FINAL_DISPOSITIONS,
+    CheckResult,
+    ClaimDisposition,
+    LineDisposition,
+    is_element,
+    review_values,
+)
 from ..elements import claim_keys, line_keys
 from ..model import Claim, Provenance, ServiceLine, to_json_value
 from .codec import as_iso, decode_token, encode_token, from_item, iso, plain, to_item, to_value
