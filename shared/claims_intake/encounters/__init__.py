@@ -1,0 +1,11 @@
+"""837P encounters for DHCS from decided claims (docs/encounters.md).
+
+    build_encounter(check_result, decided_on=...)  -> EncounterClaim (or NotEncodable: held, with the reason)
+    write_encounters([...], counter, created=...)  -> EncounterFile (one interchange, one group per plan)
+    check_encounter_file(text)                     -> problems the X12 validator does not look for
+"""
+
+from .build import ORIGINAL, REPLACEMENT, EncounterClaim, NotEncodable, build_encounter, line_policy  # noqa: F401
+from .checks import check_encounter_file  # noqa: F401
+from .control import ControlNumbers, DynamoControlNumbers, FileControlNumbers  # noqa: F401
+from .document import EncounterFile, write_encounters  # noqa: F401
