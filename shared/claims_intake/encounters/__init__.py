@@ -5,7 +5,15 @@
     check_encounter_file(text)                     -> problems the X12 validator does not look for
 """
 
-from .build import ORIGINAL, REPLACEMENT, EncounterClaim, NotEncodable, build_encounter, line_policy  # noqa: F401
+from .build import (  # noqa: F401
+    ORIGINAL,
+    REPLACEMENT,
+    EncounterClaim,
+    NotEncodable,
+    NothingToReport,
+    build_encounter,
+    line_policy,
+)
 from .checks import check_encounter_file  # noqa: F401
 from .control import ControlNumbers, DynamoControlNumbers, FileControlNumbers  # noqa: F401
 from .document import EncounterFile, write_encounters  # noqa: F401

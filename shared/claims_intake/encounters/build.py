@@ -24,6 +24,7 @@ from ..model import Claim as ClaimElements
 from ..model import ServiceLine as LineElements
 from ..reference.model import ReferenceSource
 from . import x12
+from .icd10 import CODE_SET, is_billable_icd10
 
 ORIGINAL = "1"
 REPLACEMENT = "7"
@@ -33,6 +34,10 @@ ZERO = Decimal("0")
 
 class NotEncodable(ValueError):
     """The claim cannot make a valid encounter; the message says why (for staff, without PHI)."""
+
+
+class NothingToReport(NotEncodable):
+    """No line of the claim goes under the plan's setting (e.g. every line denied, payable lines only)."""
 
 
 @cache
@@ -66,13 +71,17 @@ def build_encounter(result: CheckResult, *, decided_on: date, frequency: str = O
         raise NotEncodable(f"disposition {result.disposition.value} is not a decision")
     profile = plan_profile(result.plan)
     claim = result.claim
-    lines = _lines(result, profile, decided_on, reference)
+    lines = _lines(result, profile)
     if not lines:
-        raise NotEncodable("no line to report under the plan's encounter setting "
+        raise NothingToReport("no line to report under the plan's encounter setting "
                            f"'{line_policy(profile)}'")
     diagnoses = _diagnoses(claim)
     if not diagnoses:
         raise NotEncodable("no diagnosis code (HI is required)")
+    unbillable = [code for code in diagnoses if not is_billable_icd10(code)]
+    if unbillable:
+        raise NotEncodable(f"diagnosis {', '.join(unbillable)} is not a billable ICD-10-CM code ({CODE_SET}): "
+                           "staff correct it, the next run reports the claim")
     pointers = {code: index for index, code in enumerate(diagnoses, start=1)}
     encoded = tuple(_service_line(line, decided, profile, pointers, decided_on, claim, reference)
                     for line, decided in lines)
@@ -93,8 +102,7 @@ def build_encounter(result: CheckResult, *, decided_on: date, frequency: str = O
             claim_identifier=claim.claim_id or "", other_payer=other_payer))
 
 
-def _lines(result: CheckResult, profile: PlanProfile,
-           decided_on: date, reference) -> list[tuple[LineElements, LineResult]]:
+def _lines(result: CheckResult, profile: PlanProfile) -> list[tuple[LineElements, LineResult]]:
     policy = line_policy(profile)
     decided = {line.line_number: line for line in result.lines}
     chosen = []
@@ -175,7 +183,7 @@ def _rendering(line: LineElements, claim: ClaimElements, reference) -> x12.Rende
 def _billing_provider(claim: ClaimElements) -> x12.BillingProvider:
     person = not claim.billing_provider_name and bool(claim.billing_provider_last_name)
     name = claim.billing_provider_last_name if person else claim.billing_provider_name
-    if not (claim.billing_provider_npi and name and claim.billing_provider_address and claim.billing_provider_city
+    if not (claim.billing_provider_npi and x12.text(name, 60) and claim.billing_provider_address and claim.billing_provider_city
             and claim.billing_provider_state and claim.billing_provider_zip and claim.billing_provider_tin):
         raise NotEncodable("billing provider NPI, name, address or TIN missing")
     return x12.BillingProvider(
@@ -186,9 +194,9 @@ def _billing_provider(claim: ClaimElements) -> x12.BillingProvider:
 
 
 def _subscriber(claim: ClaimElements) -> x12.Subscriber:
-    if not (claim.member_cin and claim.member_last_name and claim.member_dob):
+    if not (claim.member_cin and x12.text(claim.member_last_name, 60) and claim.member_dob):
         raise NotEncodable("member CIN, name or date of birth missing")
-    if not (claim.member_address and claim.member_city and claim.member_zip):
+    if not (x12.text(claim.member_address, 55) and x12.text(claim.member_city, 30) and claim.member_zip):
         raise NotEncodable("member address missing (2010BA N3/N4 are required when the member is the patient)")
     return x12.Subscriber(
         member_id=claim.member_cin, last=claim.member_last_name, first=claim.member_first_name or "",

@@ -2,9 +2,10 @@
 
 - every NPI (NM1 with qualifier XX) has a right check digit;
 - CLM02 equals the sum of the claim's SV102, and every line balances: SVD02 + its CAS amounts = SV102;
+- the claim frequency code (CLM05-3) is 1 (original), 7 (replacement) or 8 (void);
 - every SV101 and SVD03 code/modifier combination is one of the DHCS catalog (GQ as the additional modifier
   where the catalog allows it);
-- every HI code is an ICD-10-CM code: its shape, and, given a code set, that the code exists in it.
+- every HI code is a billable ICD-10-CM code (the CMS code set shipped in data/).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from decimal import Decimal
 
 from ..catalog import dhcs_catalog
 from ..validators import is_valid_icd10, is_valid_npi
+from .icd10 import CODE_SET, is_billable_icd10
 from .x12 import COMPONENT, ELEMENT, SEGMENT
 
 IcdLookup = Callable[[str], bool]
+FREQUENCY_CODES = {"1", "7", "8"}  # original, replacement, void (X222A1 CLM05-3, NUBC frequency codes)
 
 
 @dataclass
@@ -30,7 +33,7 @@ class _ClaimTotals:
     problems: list[str] = field(default_factory=list)
 
 
-def check_encounter_file(text: str, icd10_exists: IcdLookup | None = None) -> list[str]:
+def check_encounter_file(text: str, icd10_exists: IcdLookup = is_billable_icd10) -> list[str]:
     """The problems found (empty: the file passes), each naming the segment it is about."""
     problems: list[str] = []
     claim: _ClaimTotals | None = None
@@ -44,6 +47,9 @@ def check_encounter_file(text: str, icd10_exists: IcdLookup | None = None) -> li
         if tag == "NM1" and len(elements) > 9 and elements[8] == "XX" and not is_valid_npi(elements[9]):
             problems.append(f"segment {position}: NM1*{elements[1]} NPI {elements[9]} has a wrong check digit")
         elif tag == "CLM":
+            frequency = elements[5].split(COMPONENT)[-1] if len(elements) > 5 else ""
+            if frequency not in FREQUENCY_CODES:
+                problems.append(f"segment {position}: claim {elements[1]} frequency code '{frequency}' is not 1, 7 or 8")
             if claim is not None:
                 _close_line(claim, adjudicated)
             _close_claim(claim, problems)
@@ -95,7 +101,7 @@ def _code_problems(composite: str) -> list[str]:
     return [] if found else [f"procedure {'-'.join(parts[1:])} is not a DHCS ECM/CS code and modifier combination"]
 
 
-def _diagnosis_problems(composites: list[str], icd10_exists: IcdLookup | None) -> list[str]:
+def _diagnosis_problems(composites: list[str], icd10_exists: IcdLookup) -> list[str]:
     problems = []
     for index, composite in enumerate(composites):
         qualifier, _, code = composite.partition(COMPONENT)
@@ -104,6 +110,6 @@ def _diagnosis_problems(composites: list[str], icd10_exists: IcdLookup | None) -
             problems.append(f"diagnosis {index + 1} has qualifier {qualifier}, not {expected} (ICD-10-CM)")
         if not is_valid_icd10(code):
             problems.append(f"diagnosis {code} is not shaped like an ICD-10-CM code")
-        elif icd10_exists is not None and not icd10_exists(code):
-            problems.append(f"diagnosis {code} is not in the ICD-10-CM code set")
+        elif not icd10_exists(code):
+            problems.append(f"diagnosis {code} is not a billable code of {CODE_SET}")
     return problems

@@ -13,6 +13,7 @@ packages on PyPI parse only. docs/encounters.md has the comparison.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -32,8 +33,10 @@ Segment = tuple[str, ...]
 
 
 def text(value: object, limit: int) -> str:
-    """An AN element: upper case, X12 extended characters only (no delimiters), at most `limit` long."""
-    cleaned = _UNSAFE.sub(" ", str(value or "").upper())
+    """An AN element: upper case, X12 extended characters only (no delimiters), at most `limit` long.
+    Accented letters lose their accent ('Peña' -> 'PENA'); anything else outside the set becomes a space."""
+    ascii_text = unicodedata.normalize("NFKD", str(value or "")).encode("ascii", "ignore").decode("ascii")
+    cleaned = _UNSAFE.sub(" ", ascii_text.upper())
     return _SPACES.sub(" ", cleaned).strip()[:limit].rstrip()
 
 
