@@ -1,9 +1,8 @@
 import boto3
 import pytest
-from moto import mock_aws
-
 from claims_intake.store import ClaimStore, Tables, create_tables
 from claims_intake_dev.moto_speedup import speed_up_moto
+from moto import mock_aws
 
 BUCKET = "claims-intake-test-uploads"
 

@@ -4,7 +4,6 @@ import multiprocessing
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from claims_intake.encounters import DynamoControlNumbers, FileControlNumbers
 from claims_intake.encounters.control import ControlNumbersExhausted
 from claims_intake.store import Tables

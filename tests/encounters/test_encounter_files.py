@@ -8,7 +8,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-
 from claims_intake.catalog import plan_profile
 from claims_intake.check.result import LineDisposition
 from claims_intake.encounters import (
@@ -85,17 +84,17 @@ def test_which_lines_go_follows_the_plan_setting():
         try:
             encounter = build_encounter(result, decided_on=DECIDED_ON)
         except NothingToReport:
-            assert policy == "payable" and all(l.disposition is LineDisposition.DENIED for l in result.lines) or \
+            assert policy == "payable" and all(d.disposition is LineDisposition.DENIED for d in result.lines) or \
                 not _dhcs_lines(result)
             continue
         except NotEncodable:
             continue
         paid = [line.adjudication.paid for line in encounter.claim.lines]
         if policy == "payable":
-            assert len(encounter.claim.lines) == sum(1 for l, d in _pairs(result) if d.disposition is
-                                                      LineDisposition.PAYABLE and _in_dhcs(l))
+            assert len(encounter.claim.lines) == sum(1 for line, d in _pairs(result) if d.disposition is
+                                                      LineDisposition.PAYABLE and _in_dhcs(line))
         else:
-            assert len(encounter.claim.lines) == sum(1 for l, _ in _pairs(result) if _in_dhcs(l))
+            assert len(encounter.claim.lines) == sum(1 for line, _ in _pairs(result) if _in_dhcs(line))
         assert encounter.claim.other_payer.paid == sum(paid, Decimal("0"))
 
 
@@ -103,7 +102,8 @@ def test_a_denied_line_goes_as_a_denied_encounter_with_its_reason_when_the_plan_
     result = next(r for r in decided_results(300, 12) if r.plan == "kp" and _denied_dhcs_line(r))
     encounter = build_encounter(result, decided_on=DECIDED_ON)
     line, decided = _denied_dhcs_line(result)
-    carried = next(l for l in encounter.claim.lines if l.code == line.procedure_code and l.charge == line.charge_amount)
+    carried = next(sent for sent in encounter.claim.lines
+                   if sent.code == line.procedure_code and sent.charge == line.charge_amount)
     assert carried.adjudication.paid == 0
     (adjustment,) = carried.adjudication.adjustments
     assert adjustment.group == "CO" and adjustment.amount == line.charge_amount and adjustment.reason.isalnum()
@@ -111,7 +111,7 @@ def test_a_denied_line_goes_as_a_denied_encounter_with_its_reason_when_the_plan_
 
 def test_partnership_only_g9012_never_goes_to_dhcs():
     results = [r for r in decided_results(400, 13) if r.plan == "phc"]
-    lonely = [r for r in results if any(l.combination == "G9012" for l in r.claim.lines)]
+    lonely = [r for r in results if any(line.combination == "G9012" for line in r.claim.lines)]
     assert lonely
     for result in lonely:
         try:
@@ -137,6 +137,19 @@ def test_a_replacement_carries_frequency_7_and_the_original_reference():
     assert validate_x12(text).errors == []
 
 
+def _bad_npi(text):
+    start = text.index("*XX*") + 4
+    npi = text[start:start + 10]
+    wrong = npi[:9] + str((int(npi[9]) + 1) % 10)
+    return text[:start] + wrong + text[start + 10:]
+
+
+def _first_clm_total(text, total):
+    start = text.index("CLM*")
+    parts = text[start:].split("*", 3)
+    return text[:start] + "*".join([parts[0], parts[1], total, parts[3]])
+
+
 @pytest.mark.parametrize("corrupt, problem", [
     (_bad_npi, "wrong check digit"),
     (lambda t: _first_clm_total(t, "0.01"), "is not the sum of its SV102"),
@@ -150,19 +163,6 @@ def test_the_encounter_checks_find_what_pyx12_does_not(corrupt, problem):
     assert broken != text
     problems = check_encounter_file(broken)
     assert any(problem in p for p in problems), problems
-
-
-def _bad_npi(text):
-    start = text.index("*XX*") + 4
-    npi = text[start:start + 10]
-    wrong = npi[:9] + str((int(npi[9]) + 1) % 10)
-    return text[:start] + wrong + text[start + 10:]
-
-
-def _first_clm_total(text, total):
-    start = text.index("CLM*")
-    parts = text[start:].split("*", 3)
-    return text[:start] + "*".join([parts[0], parts[1], total, parts[3]])
 
 
 def _pairs(result):
@@ -181,4 +181,5 @@ def _dhcs_lines(result):
 
 
 def _denied_dhcs_line(result):
-    return next(((l, d) for l, d in _pairs(result) if d.disposition is LineDisposition.DENIED and _in_dhcs(l)), None)
+    denied = [(line, d) for line, d in _pairs(result) if d.disposition is LineDisposition.DENIED and _in_dhcs(line)]
+    return denied[0] if denied else None

@@ -4,7 +4,6 @@ a corrected claim goes again as a replacement; an interrupted run is settled by 
 from datetime import datetime, timezone
 
 import pytest
-
 from claims_intake.check.result import ClaimDisposition
 from claims_intake.encounters import DynamoControlNumbers, check_encounter_file
 from claims_intake.encounters.job import EncounterJob
@@ -35,7 +34,7 @@ def file_text(aws, key):
 
 def encodable(count, seed):
     return [r for r in decided_results(count, seed)
-            if r.claim.member_address and "Z9119" not in {c for l in r.claim.lines for c in l.diagnosis_codes}]
+            if r.claim.member_address and "Z9119" not in {c for line in r.claim.lines for c in line.diagnosis_codes}]
 
 
 def test_a_run_writes_one_valid_file_and_records_which_file_carried_each_claim(store, aws):

@@ -59,9 +59,11 @@ def _result(rng: random.Random, number: int, seed: int, start: date) -> CheckRes
         charge = line.charge_amount or Decimal("0.00")
         if denied:
             category = rng.choice(DENIAL_CATEGORIES)
-            finding = Finding(category=category, severity=Severity.DENY, line=line.line_number, element="procedure_code",
+            finding = Finding(category=category, severity=Severity.DENY, line=line.line_number,
+                              element="procedure_code",
                               message=f"Line {line.line_number}: denied ({category.value}).", cite="test", rule="test")
-            lines.append(LineResult(line_number=line.line_number, disposition=LineDisposition.DENIED, findings=[finding]))
+            lines.append(LineResult(line_number=line.line_number, disposition=LineDisposition.DENIED,
+                                    findings=[finding]))
         else:
             allowed = charge if rng.random() < 0.7 else (charge * Decimal(rng.choice(["0.5", "0.8", "0.99"]))).quantize(
                 Decimal("0.01"))
@@ -108,7 +110,8 @@ def _claim(rng: random.Random, plan: str, number: int, seed: int, start: date) -
         claim.lines.append(ServiceLine(
             line_number=line_number, procedure_code=code, procedure_modifiers=modifiers,
             service_start_date=day, service_end_date=day + timedelta(days=span), unit_count=units, unit_cost=cost,
-            charge_amount=(cost * units).quantize(Decimal("0.01")), place_of_service=rng.choice(["04", "12", "99", "02"]),
+            charge_amount=(cost * units).quantize(Decimal("0.01")),
+            place_of_service=rng.choice(["04", "12", "99", "02"]),
             diagnosis_codes=rng.sample(DIAGNOSES, rng.randint(1, 4)) + (["Z9119"] if rng.random() < 0.01 else []),
             rendering_provider_npi=rng.choice([None, npi, sample_npi(rng)]),
         ))

@@ -83,7 +83,8 @@ def _report(args, written, left_out, problems) -> None:
             "control_number": written.control_number if written else None,
             "groups": written.group_control_numbers if written else {},
             "claims": list(written.claim_ids) if written else [],
-            "left_out": [{"claim_id": c, "invoice_number": i, "disposition": d, "reason": r} for c, i, d, r in left_out],
+            "left_out": [{"claim_id": c, "invoice_number": i, "disposition": d, "reason": r}
+                         for c, i, d, r in left_out],
             "problems": problems,
         })
         return

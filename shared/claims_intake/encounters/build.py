@@ -183,7 +183,8 @@ def _rendering(line: LineElements, claim: ClaimElements, reference) -> x12.Rende
 def _billing_provider(claim: ClaimElements) -> x12.BillingProvider:
     person = not claim.billing_provider_name and bool(claim.billing_provider_last_name)
     name = claim.billing_provider_last_name if person else claim.billing_provider_name
-    if not (claim.billing_provider_npi and x12.text(name, 60) and claim.billing_provider_address and claim.billing_provider_city
+    if not (claim.billing_provider_npi and x12.text(name, 60) and claim.billing_provider_address
+            and claim.billing_provider_city
             and claim.billing_provider_state and claim.billing_provider_zip and claim.billing_provider_tin):
         raise NotEncodable("billing provider NPI, name, address or TIN missing")
     return x12.BillingProvider(

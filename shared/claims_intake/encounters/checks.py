@@ -49,13 +49,14 @@ def check_encounter_file(text: str, icd10_exists: IcdLookup = is_billable_icd10)
         elif tag == "CLM":
             frequency = elements[5].split(COMPONENT)[-1] if len(elements) > 5 else ""
             if frequency not in FREQUENCY_CODES:
-                problems.append(f"segment {position}: claim {elements[1]} frequency code '{frequency}' is not 1, 7 or 8")
+                problems.append(f"segment {position}: claim {elements[1]} frequency code '{frequency}' "
+                                "is not 1, 7 or 8")
             if claim is not None:
                 _close_line(claim, adjudicated)
             _close_claim(claim, problems)
             claim, adjudicated = _ClaimTotals(elements[1], Decimal(elements[2])), Decimal("0")
         elif tag == "HI":
-            problems += [f"segment {position}: {problem}" for problem in _diagnosis_problems(elements[1:], icd10_exists)]
+            problems += [f"segment {position}: {p}" for p in _diagnosis_problems(elements[1:], icd10_exists)]
         elif tag == "LX" and claim is not None:
             _close_line(claim, adjudicated)
             claim.line_number, claim.line_charge, adjudicated = int(elements[1]), None, Decimal("0")

@@ -26,7 +26,7 @@ from botocore.exceptions import ClientError
 from ..check.result import FINAL_DISPOSITIONS
 from ..reference.model import ReferenceSource
 from ..store import ClaimStatus, ClaimStore, DynamoReference, Tables
-from .build import ORIGINAL, REPLACEMENT, EncounterClaim, NothingToReport, NotEncodable, build_encounter
+from .build import ORIGINAL, REPLACEMENT, EncounterClaim, NotEncodable, NothingToReport, build_encounter
 from .checks import check_encounter_file
 from .control import ControlNumbers, DynamoControlNumbers
 from .document import EncounterFile, write_encounters
@@ -136,7 +136,8 @@ class EncounterJob:
             marker = markers.get(header.claim_id)
             if header.status != ClaimStatus.CLOSED.value or header.disposition not in FINAL:
                 continue
-            if marker is not None and marker.state is not MarkerState.RESERVED and marker.claim_version == header.version:
+            settled = marker is not None and marker.state is not MarkerState.RESERVED
+            if settled and marker.claim_version == header.version:
                 continue
             item = self._prepare(header, marker, today, summary)
             if item is not None:

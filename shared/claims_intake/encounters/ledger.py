@@ -83,11 +83,13 @@ class EncounterLedger:
         else:
             put["ConditionExpression"] = "#state = :state AND claim_version = :version AND control_number = :control"
             put["ExpressionAttributeNames"] = {"#state": "state"}
-            put["ExpressionAttributeValues"] = to_item({":state": expected.state.value, ":version": expected.claim_version,
+            put["ExpressionAttributeValues"] = to_item({":state": expected.state.value,
+                                                        ":version": expected.claim_version,
                                                         ":control": expected.control_number})
         operations = [{"Put": put}]
         if log_key:
-            log = {"pk": claim_pk(marker.claim_id), "sk": f"{MARKER}#{marker.control_number:09d}", **_attributes(marker)}
+            log = {"pk": claim_pk(marker.claim_id), "sk": f"{MARKER}#{marker.control_number:09d}",
+                   **_attributes(marker)}
             operations.append({"Put": {"TableName": self.table, "Item": to_item(log),
                                        "ConditionExpression": "attribute_not_exists(pk)"}})
             operations.append(self.store._audit_put(marker.claim_id, ACTOR, "encounter_sent", note, {

@@ -74,7 +74,8 @@ class Address:
     zip_code: str
 
     def segments(self) -> list[Segment]:
-        return [("N3", text(self.street, 55)), ("N4", text(self.city, 30), text(self.state, 2), text(self.zip_code, 15))]
+        return [("N3", text(self.street, 55)),
+                ("N4", text(self.city, 30), text(self.state, 2), text(self.zip_code, 15))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +90,9 @@ class PartyName:
     person: bool = False
 
     def segment(self) -> Segment:
-        return ("NM1", self.entity, "1" if self.person else "2", text(self.last, 60), text(self.first, 35) if self.person
-                else "", "", "", "", self.id_qualifier, text(self.identifier, 80))
+        first = text(self.first, 35) if self.person else ""
+        return ("NM1", self.entity, "1" if self.person else "2", text(self.last, 60), first, "", "", "",
+                self.id_qualifier, text(self.identifier, 80))
 
 
 @dataclass(frozen=True, slots=True)
