@@ -25,7 +25,7 @@ from .output import add_format_option, print_json, print_table
 
 DEFAULT_COUNTER = Path.home() / ".claims-intake" / "x12-control-number"
 EXIT_NOTHING_DECIDED = 1
-EXIT_CHECKS_FAILED = 2
+EXIT_CHECKS_FAILED = 4
 
 
 def register(verbs) -> None:
