@@ -114,3 +114,43 @@ def _diagnosis_problems(composites: list[str], icd10_exists: IcdLookup) -> list[
         elif not icd10_exists(code):
             problems.append(f"diagnosis {code} is not a billable code of {CODE_SET}")
     return problems
+
+
+def check_remittance_file(text: str) -> list[str]:
+    """An 835 balances: BPR02 = the sum of CLP04; CLP04 = the sum of its SVC03; each line's SVC02 - SVC03 = its
+    CAS amounts; the payee's NPI has a right check digit."""
+    problems: list[str] = []
+    total, claims_paid = Decimal("0"), Decimal("0")
+    claim: list | None = None  # [clm id, CLP04, sum of SVC03]
+    line: list | None = None   # [SVC02 - SVC03, sum of CAS]
+    for raw in text.split(SEGMENT):
+        elements = raw.strip().split(ELEMENT)
+        tag = elements[0]
+        if tag in ("CLP", "SVC", "SE"):
+            _close_remittance_line(line, claim, problems)
+            line = None
+        if tag in ("CLP", "SE") and claim is not None:
+            if claim[1] != claim[2]:
+                problems.append(f"claim {claim[0]}: CLP04 {claim[1]} is not the sum of its SVC03 ({claim[2]})")
+            claim = None
+        if tag == "BPR":
+            total = Decimal(elements[2])
+        elif tag == "N1" and elements[1] == "PE" and len(elements) > 4 and elements[3] == "XX" \
+                and not is_valid_npi(elements[4]):
+            problems.append(f"payee NPI {elements[4]} has a wrong check digit")
+        elif tag == "CLP":
+            claim = [elements[1], Decimal(elements[4]), Decimal("0")]
+            claims_paid += Decimal(elements[4])
+        elif tag == "SVC" and claim is not None:
+            claim[2] += Decimal(elements[3])
+            line = [Decimal(elements[2]) - Decimal(elements[3]), Decimal("0")]
+        elif tag == "CAS" and line is not None:
+            line[1] += sum((Decimal(elements[i]) for i in range(3, len(elements), 3) if elements[i]), Decimal("0"))
+    if total != claims_paid:
+        problems.append(f"BPR02 {total} is not the sum of the claims' CLP04 ({claims_paid})")
+    return problems
+
+
+def _close_remittance_line(line: list | None, claim: list | None, problems: list[str]) -> None:
+    if line is not None and claim is not None and line[0] != line[1]:
+        problems.append(f"claim {claim[0]}: a line's billed - paid {line[0]} is not its CAS amounts ({line[1]})")
