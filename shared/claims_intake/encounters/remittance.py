@@ -54,8 +54,9 @@ def _remittance(plan: str, npi: str, results: list[CheckResult], counter: Contro
                 created: datetime) -> RemittanceFile:
     profile = plan_profile(plan)
     first = results[0].claim
+    payee_name = first.billing_provider_name or first.billing_provider_last_name
     if not (first.billing_provider_address and first.billing_provider_city and first.billing_provider_zip
-            and first.billing_provider_tin and x12.text(first.billing_provider_name or first.billing_provider_last_name, 60)):
+            and first.billing_provider_tin and x12.text(payee_name, 60)):
         raise NotEncodable("billing provider name, address or TIN missing")
     setting = profile.data["remittance"]
     encounter_setting = profile.data.get("encounters", {})
@@ -67,7 +68,7 @@ def _remittance(plan: str, npi: str, results: list[CheckResult], counter: Contro
         email=encounter_setting.get("contact_email",
                                     "" if encounter_setting.get("contact_phone") else default["email"]))
     payee = x835.PayeeIdentification(
-        name=first.billing_provider_name or first.billing_provider_last_name or "", npi=npi,
+        name=payee_name or "", npi=npi,
         tin=first.billing_provider_tin,
         address=x12.Address(first.billing_provider_address, first.billing_provider_city,
                             first.billing_provider_state or "CA", first.billing_provider_zip))
