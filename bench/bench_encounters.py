@@ -28,7 +28,9 @@ from claims_intake.encounters import (  # noqa: E402
     NotEncodable,
     build_encounter,
     check_encounter_file,
+    check_remittance_file,
     write_encounters,
+    write_remittances,
 )
 from claims_intake_dev.testdata.decided import decided_results  # noqa: E402
 
@@ -89,8 +91,18 @@ def main(argv=None) -> int:
           f"encounters written / CPU s: {encoded / min(build_cpu):,.0f}")
     with_checks = args.claims / (min(build_cpu) + min(checks_cpu))
     print(f"encounters/s with the encounter checks (what the job and the CLI do): {with_checks:,.0f}")
+    _time_remittances(results)
     _time_pyx12(results[:SAMPLE])
     return 0 if per_second >= TARGET_PER_SECOND else 1
+
+
+def _time_remittances(results) -> None:
+    cpu = time.process_time()
+    files, _ = write_remittances(results, Numbers(), paid_on=date(2026, 11, 25), created=datetime(2026, 11, 25, 8))
+    problems = [p for remittance in files for p in check_remittance_file(remittance.text)]
+    spent = time.process_time() - cpu
+    print(f"835 remittance advice: {len(files)} files (one per provider and plan) for {len(results)} claims, "
+          f"{len(problems)} balancing problems, CPU {spent:.2f} s ({len(results) / spent:,.0f} claims/s, with checks)")
 
 
 def _time_pyx12(results) -> None:
