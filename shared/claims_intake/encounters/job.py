@@ -157,9 +157,12 @@ class EncounterJob:
         except NotEncodable as reason:
             state = MarkerState.SKIPPED if isinstance(reason, NothingToReport) else MarkerState.HELD
             new = Marker(header.claim_id, state, header.version, sent_before=sent_before, reason=str(reason))
-            if self.ledger.put_marker(new, marker):
-                (summary.skipped.append(header.claim_id) if state is MarkerState.SKIPPED
-                 else summary.held.__setitem__(header.claim_id, str(reason)))
+            if not self.ledger.put_marker(new, marker):
+                return None
+            if state is MarkerState.SKIPPED:
+                summary.skipped.append(header.claim_id)
+            else:
+                summary.held[header.claim_id] = str(reason)
             return None
         content_sha = _content_sha(encounter)
         if marker is not None and marker.state is MarkerState.SENT and marker.content_sha == content_sha:
