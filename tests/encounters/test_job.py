@@ -192,3 +192,10 @@ def test_denied_claims_follow_the_plan_setting(store, aws):
             assert result.claim.claim_id in summary.claims + list(summary.held)
         else:
             assert result.claim.claim_id in summary.skipped
+
+
+def test_the_logged_summary_names_held_claims_without_their_reasons():
+    from claims_intake.encounters.job import RunSummary
+
+    summary = RunSummary(held={"C-1": "diagnosis Z9119 is not a billable ICD-10-CM code"})
+    assert summary.to_json()["held"] == ["C-1"] and "Z9119" not in str(summary.to_json())

@@ -53,8 +53,10 @@ class RunSummary:
     unchanged: int = 0
 
     def to_json(self) -> dict[str, Any]:
+        """What the handler logs and returns: counts and claim ids, no reason (a reason may name a diagnosis,
+        which is health information about the claim's member; it stays on the claim's marker)."""
         return {"s3_key": self.s3_key, "control_number": self.control_number, "claims": len(self.claims),
-                "replacements": len(self.replacements), "held": self.held, "skipped": len(self.skipped),
+                "replacements": len(self.replacements), "held": sorted(self.held), "skipped": len(self.skipped),
                 "settled": len(self.settled), "unchanged": self.unchanged}
 
 
