@@ -199,3 +199,26 @@ def test_the_logged_summary_names_held_claims_without_their_reasons():
 
     summary = RunSummary(held={"C-1": "diagnosis Z9119 is not a billable ICD-10-CM code"})
     assert summary.to_json()["held"] == ["C-1"] and "Z9119" not in str(summary.to_json())
+
+
+def test_a_providers_corrected_claim_replaces_the_reported_original(store, aws):
+    original, corrected = encodable(8, 32)[:2]
+    corrected.claim.billing_provider_npi = original.claim.billing_provider_npi
+    corrected.claim.invoice_number = original.claim.invoice_number + "-C"
+    corrected.claim.control_number = original.claim.invoice_number  # box 22: the original's invoice number
+    store_decided(store, [original])
+    job(store, aws).run()
+    store_decided(store, [corrected])
+    summary = job(store, aws).run()
+    assert summary.replacements == [corrected.claim.claim_id]
+    text = file_text(aws, summary.s3_key)
+    assert ":B:7*" in text and f"REF*F8*{original.claim.claim_id.upper()}~" in text
+    assert validate_x12(text).errors == [] and check_encounter_file(text) == []
+
+
+def test_a_control_number_that_names_nothing_reported_leaves_the_claim_an_original(store, aws):
+    result = encodable(1, 33)[0]
+    result.claim.control_number = "NEVER-SENT-1"
+    store_decided(store, [result])
+    summary = job(store, aws).run()
+    assert summary.claims == [result.claim.claim_id] and summary.replacements == []

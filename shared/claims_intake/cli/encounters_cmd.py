@@ -2,7 +2,8 @@
 
 Checks FILE (an upload, or the JSON of `claims-intake extract --format json`) as `check` does and writes the
 837P encounters of its decided claims (CLEAN, PARTIAL, DENIED) to --out. Claims that are not decided, or
-cannot make a valid encounter, are listed with the reason and left out. The file is written only if it
+cannot make a valid encounter, are listed with the reason and left out. A corrected claim (its control number,
+CMS-1500 box 22, names the original) goes as a replacement: frequency code 7, REF*F8 the control number. The file is written only if it
 passes the encounter checks (NPI check digits, CLM02 = sum of SV102, DHCS codes, ICD-10-CM shape).
 Interchange and group control numbers come from a counter file (default ~/.claims-intake/x12-control-number)
 so two runs never reuse one.
@@ -16,7 +17,15 @@ from pathlib import Path
 
 from ..catalog import plan_ids
 from ..check import check_extract
-from ..encounters import FileControlNumbers, NotEncodable, build_encounter, check_encounter_file, write_encounters
+from ..encounters import (
+    ORIGINAL,
+    REPLACEMENT,
+    FileControlNumbers,
+    NotEncodable,
+    build_encounter,
+    check_encounter_file,
+    write_encounters,
+)
 from ..extract import IntakeError
 from ..reference import InMemoryHistory, ReferenceDataError, load_history_csv, load_reference_dir
 from .check_cmd import read_claims
@@ -59,8 +68,11 @@ def run(args) -> int:
     today = date.today()
     encounters, left_out = [], []
     for result in check_extract(extracted, args.plan, reference, history, received=args.received):
+        original = (result.claim.control_number or "").strip()  # a corrected claim names its original (box 22)
         try:
-            encounters.append(build_encounter(result, decided_on=today, reference=reference))
+            encounters.append(build_encounter(result, decided_on=today, reference=reference,
+                                              frequency=REPLACEMENT if original else ORIGINAL,
+                                              original_reference=original))
         except NotEncodable as reason:
             left_out.append((result.claim.claim_id, result.claim.invoice_number, result.disposition.value, str(reason)))
     if not encounters:

@@ -6,7 +6,8 @@ A run (1) settles what an interrupted run left RESERVED, (2) finds the claims to
 CLEAN, PARTIAL or DENIED disposition and no marker, or a marker for an older version of the claim whose
 encounter content changed (then it goes again as a replacement, frequency code 7, of the original),
 (3) reserves them, (4) writes the file and checks it (nothing is written that fails the encounter checks),
-(5) marks them SENT with the file's key. A claim that cannot make a valid encounter is HELD with the
+(5) marks them SENT with the file's key. A provider's corrected claim (a new claim whose control number, CMS-1500
+box 22, names a reported claim or its invoice number) goes as a replacement of that claim. A claim that cannot make a valid encounter is HELD with the
 reason, one with nothing to report under the plan's line setting is SKIPPED: none is lost, none goes twice.
 """
 
@@ -141,21 +142,22 @@ class EncounterJob:
             settled = marker is not None and marker.state is not MarkerState.RESERVED
             if settled and marker.claim_version == header.version:
                 continue
-            item = self._prepare(header, marker, today, summary)
+            item = self._prepare(header, marker, markers, today, summary)
             if item is not None:
                 pending.append(item)
         return pending
 
-    def _prepare(self, header: ClaimHeader, marker: Marker | None, today: date, summary: RunSummary) -> _Pending | None:
+    def _prepare(self, header: ClaimHeader, marker: Marker | None, markers: dict[str, Marker], today: date,
+                 summary: RunSummary) -> _Pending | None:
         stored = self.store.get_claim(header.claim_id)
         if stored is None:
             return None
         sent_before = marker is not None and marker.sent_before
-        frequency = REPLACEMENT if sent_before else ORIGINAL
+        original = header.claim_id if sent_before else self._corrected_original(stored.claim, markers)
         try:
             encounter = build_encounter(stored.check_result(), decided_on=_day(stored.updated_at) or today,
-                                        frequency=frequency, original_reference=header.claim_id if sent_before else "",
-                                        reference=self.reference)
+                                        frequency=REPLACEMENT if original else ORIGINAL,
+                                        original_reference=original or "", reference=self.reference)
         except NotEncodable as reason:
             state = MarkerState.SKIPPED if isinstance(reason, NothingToReport) else MarkerState.HELD
             new = Marker(header.claim_id, state, header.version, sent_before=sent_before, reason=str(reason))
@@ -173,6 +175,19 @@ class EncounterJob:
             summary.unchanged += 1
             return None
         return _Pending(header, marker, encounter, content_sha)
+
+    def _corrected_original(self, claim, markers: dict[str, Marker]) -> str | None:
+        """The reported claim a provider's corrected claim replaces: the one its control number (CMS-1500 box 22,
+        original reference) names, by claim id or by the same provider's invoice number."""
+        reference = (claim.control_number or "").strip()
+        if not reference:
+            return None
+        reported = {claim_id for claim_id, marker in markers.items() if marker.sent_before} - {claim.claim_id}
+        named = next((claim_id for claim_id in reported if claim_id.upper() == reference.upper()), None)
+        if named or not claim.billing_provider_npi:
+            return named
+        billed = self.ledger.claims_with_invoice(claim.billing_provider_npi, reference) & reported
+        return min(billed) if billed else None
 
     def _reserve(self, item: _Pending, control_number: int, key: str) -> bool:
         reserved = Marker(item.header.claim_id, MarkerState.RESERVED, item.header.version, item.content_sha,

@@ -100,6 +100,13 @@ class EncounterLedger:
             return False
         return True
 
+    def claims_with_invoice(self, provider_npi: str, invoice_number: str) -> set[str]:
+        """The entered claims a provider billed under an invoice number (the store's duplicate-invoice index)."""
+        answer = self.client.query(
+            TableName=self.table, IndexName="by_invoice", KeyConditionExpression="history_invoice = :key",
+            ExpressionAttributeValues={":key": {"S": f"{provider_npi}#{invoice_number}"}})
+        return {from_item(item)["claim_id"] for item in answer.get("Items", []) if "claim_id" in item}
+
     def files_of(self, claim_id: str) -> list[dict[str, Any]]:
         """The files that carried the claim, oldest first (the log items)."""
         answer = self.client.query(
