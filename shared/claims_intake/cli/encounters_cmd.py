@@ -2,9 +2,10 @@
 
 Checks FILE (an upload, or the JSON of `claims-intake extract --format json`) as `check` does and writes the
 837P encounters of its decided claims (CLEAN, PARTIAL, DENIED) to --out. Claims that are not decided, or
-cannot make a valid encounter, are listed with the reason and left out. A corrected claim (its control number,
-CMS-1500 box 22, names the original) goes as a replacement: frequency code 7, REF*F8 the control number. The file is written only if it
-passes the encounter checks (NPI check digits, CLM02 = sum of SV102, DHCS codes, ICD-10-CM shape).
+cannot make a valid encounter, are listed with the reason and left out. A corrected claim (its control
+number, CMS-1500 box 22, names the original) goes as a replacement: frequency code 7, REF*F8 the control
+number. The file is written only if it passes the encounter checks (NPI check digits, CLM02 = sum of SV102,
+DHCS codes, billable ICD-10-CM codes).
 Interchange and group control numbers come from a counter file (default ~/.claims-intake/x12-control-number)
 so two runs never reuse one.
 """

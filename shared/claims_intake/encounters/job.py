@@ -6,9 +6,10 @@ A run (1) settles what an interrupted run left RESERVED, (2) finds the claims to
 CLEAN, PARTIAL or DENIED disposition and no marker, or a marker for an older version of the claim whose
 encounter content changed (then it goes again as a replacement, frequency code 7, of the original),
 (3) reserves them, (4) writes the file and checks it (nothing is written that fails the encounter checks),
-(5) marks them SENT with the file's key. A provider's corrected claim (a new claim whose control number, CMS-1500
-box 22, names a reported claim or its invoice number) goes as a replacement of that claim. A claim that cannot make a valid encounter is HELD with the
-reason, one with nothing to report under the plan's line setting is SKIPPED: none is lost, none goes twice.
+(5) marks them SENT with the file's key. A provider's corrected claim (a new claim whose control number,
+CMS-1500 box 22, names a reported claim or its invoice number) goes as a replacement of that claim. A claim
+that cannot make a valid encounter is HELD with the reason, one with nothing to report under the plan's line
+setting is SKIPPED: none is lost, none goes twice.
 """
 
 from __future__ import annotations
