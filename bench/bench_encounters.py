@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "shared"), str(ROOT / "devkit")]
 
-from claims_intake.encounters import (  # noqa: E402
+from claims_intake.encounters import (
     NotEncodable,
     build_encounter,
     check_encounter_file,
@@ -32,7 +32,7 @@ from claims_intake.encounters import (  # noqa: E402
     write_encounters,
     write_remittances,
 )
-from claims_intake_dev.testdata.decided import decided_results  # noqa: E402
+from claims_intake_dev.testdata.decided import decided_results
 
 TARGET_PER_SECOND = 2000
 SAMPLE = 500

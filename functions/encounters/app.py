@@ -7,6 +7,7 @@ from functools import cache
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from claims_intake.encounters.job import EncounterJob, job_from_env
 
 logger = Logger()

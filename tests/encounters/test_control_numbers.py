@@ -3,6 +3,7 @@
 import multiprocessing
 
 import pytest
+
 from claims_intake.encounters import DynamoControlNumbers, FileControlNumbers
 from claims_intake.encounters.control import ControlNumbersExhausted
 from claims_intake.store import Tables

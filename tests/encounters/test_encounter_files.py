@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+
 from claims_intake.catalog import plan_profile
 from claims_intake.check.result import LineDisposition
 from claims_intake.encounters import (
@@ -84,7 +85,7 @@ def test_which_lines_go_follows_the_plan_setting():
         try:
             encounter = build_encounter(result, decided_on=DECIDED_ON)
         except NothingToReport:
-            assert policy == "payable" and all(d.disposition is LineDisposition.DENIED for d in result.lines) or \
+            assert (policy == "payable" and all(d.disposition is LineDisposition.DENIED for d in result.lines)) or \
                 not _dhcs_lines(result)
             continue
         except NotEncodable:
@@ -101,7 +102,7 @@ def test_which_lines_go_follows_the_plan_setting():
 def test_a_denied_line_goes_as_a_denied_encounter_with_its_reason_when_the_plan_reports_all_lines():
     result = next(r for r in decided_results(300, 12) if r.plan == "kp" and _denied_dhcs_line(r))
     encounter = build_encounter(result, decided_on=DECIDED_ON)
-    line, decided = _denied_dhcs_line(result)
+    line, _ = _denied_dhcs_line(result)
     carried = next(sent for sent in encounter.claim.lines
                    if sent.code == line.procedure_code and sent.charge == line.charge_amount)
     assert carried.adjudication.paid == 0

@@ -1,9 +1,10 @@
 """The scheduled run on moto: decided claims from the store -> one 837 in S3; no claim twice, none lost;
 a corrected claim goes again as a replacement; an interrupted run is settled by the next one."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+
 from claims_intake.check.result import ClaimDisposition
 from claims_intake.encounters import DynamoControlNumbers, check_encounter_file
 from claims_intake.encounters.job import EncounterJob
@@ -14,7 +15,7 @@ from claims_intake_dev.x12_validation import validate_x12
 
 from .conftest import BUCKET
 
-NOW = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
 
 def job(store, aws, clock=NOW):
@@ -154,15 +155,15 @@ def test_two_runs_racing_never_report_a_claim_twice(store, aws):
     store_decided(store, results)
     first, second = job(store, aws), job(store, aws)
     headers, markers = first.ledger.scan()
-    pending_a = first._pending(headers, markers, NOW.date(), _Summary())
-    pending_b = second._pending(headers, markers, NOW.date(), _Summary())
+    pending_a = first._pending(headers, markers, NOW.date(), _summary())
+    pending_b = second._pending(headers, markers, NOW.date(), _summary())
     assert pending_a and pending_b
     won_a = [p for p in pending_a if first._reserve(p, 900, "encounters/a.837")]
     won_b = [p for p in pending_b if second._reserve(p, 901, "encounters/b.837")]
     assert won_a and not won_b
 
 
-def _Summary():
+def _summary():
     from claims_intake.encounters.job import RunSummary
 
     return RunSummary()

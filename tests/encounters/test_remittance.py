@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+
 from claims_intake.cli import main
 from claims_intake.encounters import check_remittance_file, write_remittances
 from claims_intake_dev.testdata.decided import decided_results

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+
 from claims_intake.encounters import x12
 from claims_intake_dev.x12_validation import validate_x12
 

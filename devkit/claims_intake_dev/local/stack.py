@@ -24,10 +24,11 @@ import os
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from contextlib import nullcontext
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -77,7 +78,7 @@ class LocalStack:
         self._teardown: list[Callable[[], None]] = []
 
     # -- lifecycle --------------------------------------------------------------------------------------------
-    def start(self) -> "LocalStack":
+    def start(self) -> LocalStack:
         from moto.server import ThreadedMotoServer
 
         from claims_intake_dev.moto_speedup import speed_up_moto
@@ -129,7 +130,7 @@ class LocalStack:
                 os.environ[key] = value
         self._saved_environment = {}
 
-    def __enter__(self) -> "LocalStack":
+    def __enter__(self) -> LocalStack:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -138,7 +139,7 @@ class LocalStack:
     def fire_schedule(self, logical_id: str | None = None, time: datetime | None = None) -> list[Any]:
         """Run a schedule's target functions now, with the event EventBridge sends (every schedule if none is
         named); returns what each handler returned. Nothing fires by the clock locally: the caller decides."""
-        moment = (time or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = (time or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
         results = []
         for schedule in self.plan.schedules:
             if logical_id not in (None, schedule.logical_id) or not schedule.enabled:

@@ -13,7 +13,7 @@ so two runs never reuse one.
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ..catalog import plan_ids
@@ -80,7 +80,7 @@ def run(args) -> int:
         _report(args, None, left_out, [])
         return EXIT_NOTHING_DECIDED
     written = write_encounters(encounters, FileControlNumbers(args.control_numbers),
-                               created=datetime.now(timezone.utc), usage=args.usage)
+                               created=datetime.now(UTC), usage=args.usage)
     problems = check_encounter_file(written.text)
     if not problems:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,8 +9,9 @@ counter file.
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from ..catalog import plan_ids
 from ..check import check_extract
@@ -53,9 +54,9 @@ def run(args) -> int:
         return report_no_claims(args.file, extracted, args.format)
     results = check_extract(extracted, args.plan, reference, history, received=args.received)
     files, left_out = write_remittances(results, FileControlNumbers(args.control_numbers),
-                                        paid_on=args.paid_on or date.today(), created=datetime.now(timezone.utc))
+                                        paid_on=args.paid_on or date.today(), created=datetime.now(UTC))
     problems = [p for remittance in files for p in check_remittance_file(remittance.text)]
-    written = []
+    written: list[dict[str, Any]] = []
     if files and not problems:
         for index, remittance in enumerate(files):
             path = args.out if index == 0 else args.out.with_name(
@@ -73,8 +74,8 @@ def run(args) -> int:
                   f"(interchange {item['control_number']:09d})")
         for claim_id, reason in left_out:
             print(f"left out {claim_id}: {reason}")
-        for problem in problems:
-            print(f"remittance check: {problem}", file=sys.stderr)
+        for issue in problems:
+            print(f"remittance check: {issue}", file=sys.stderr)
     if problems:
         return EXIT_CHECKS_FAILED
     return 0 if written else EXIT_NOTHING_DECIDED

@@ -138,6 +138,8 @@ def _service_line(line: LineElements, decided: LineResult, profile: PlanProfile,
     adjudication = x12.LineAdjudication(
         payer_id=profile.payer_id, paid=paid, code=line.procedure_code or "", modifiers=modifiers, units=units,
         adjustments=_adjustments(charge, paid, decided), adjudicated=decided_on)
+    if line.service_start_date is None:
+        raise NotEncodable(f"line {line.line_number} has no service date")
     return x12.ServiceLine(
         code=line.procedure_code or "", modifiers=modifiers, charge=charge, units=units,
         diagnosis_pointers=tuple(dict.fromkeys(own))[:4] or (1,), start=line.service_start_date,
@@ -200,6 +202,6 @@ def _subscriber(claim: ClaimElements) -> x12.Subscriber:
     if not (x12.text(claim.member_address, 55) and x12.text(claim.member_city, 30) and claim.member_zip):
         raise NotEncodable("member address missing (2010BA N3/N4 are required when the member is the patient)")
     return x12.Subscriber(
-        member_id=claim.member_cin, last=claim.member_last_name, first=claim.member_first_name or "",
+        member_id=claim.member_cin, last=claim.member_last_name or "", first=claim.member_first_name or "",
         dob=claim.member_dob, claim_filing=settings()["claim_filing_indicator"],
-        address=x12.Address(claim.member_address, claim.member_city, MEDI_CAL_STATE, claim.member_zip))
+        address=x12.Address(claim.member_address or "", claim.member_city or "", MEDI_CAL_STATE, claim.member_zip))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 MAX_CONTROL_NUMBER = 999_999_999  # ISA13 is nine digits
 
@@ -33,7 +33,7 @@ def _block(last: int, count: int) -> list[int]:
 class DynamoControlNumbers:
     """The counter item in the claims table (an item in an existing table, not a table of its own)."""
 
-    KEY = {"pk": {"S": "COUNTER#x12"}, "sk": {"S": "CONTROL"}}
+    KEY: ClassVar[dict[str, dict[str, str]]] = {"pk": {"S": "COUNTER#x12"}, "sk": {"S": "CONTROL"}}
 
     def __init__(self, client, table: str):
         self.client, self.table = client, table

@@ -42,7 +42,7 @@ def write_encounters(encounters: Iterable[EncounterClaim], counter: ControlNumbe
         receiver_qualifier=config["receiver_qualifier"], receiver_id=config["receiver_id"],
         control_number=numbers[0], created=created, usage=usage or config["usage"])
     groups, group_numbers = [], {}
-    for number, (plan, claims) in zip(numbers[1:], sorted(by_plan.items())):
+    for number, (plan, claims) in zip(numbers[1:], sorted(by_plan.items()), strict=True):
         groups.append(_group(plan, claims, number, config["receiver_code"]))
         group_numbers[plan] = number
     claim_ids = tuple(encounter.claim_id for plan in sorted(by_plan) for encounter in by_plan[plan])

@@ -19,7 +19,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import boto3
@@ -89,7 +89,7 @@ class EncounterJob:
         self.store, self.s3, self.bucket, self.counter = store, s3, bucket, counter
         self.ledger = EncounterLedger(store)
         self.reference, self.usage = reference, usage
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
 
     def run(self) -> RunSummary:
         now = self._clock()
@@ -140,8 +140,8 @@ class EncounterJob:
             marker = markers.get(header.claim_id)
             if header.status != ClaimStatus.CLOSED.value or header.disposition not in FINAL:
                 continue
-            settled = marker is not None and marker.state is not MarkerState.RESERVED
-            if settled and marker.claim_version == header.version:
+            if (marker is not None and marker.state is not MarkerState.RESERVED
+                    and marker.claim_version == header.version):
                 continue
             item = self._prepare(header, marker, markers, today, summary)
             if item is not None:
@@ -237,7 +237,7 @@ def _day(timestamp: str | None) -> date | None:
 
 def job_from_env(environ: dict[str, str] | None = None) -> EncounterJob:
     """The scheduled function's job: tables from the environment, the uploads bucket, the counter item."""
-    environ = os.environ if environ is None else environ
+    environ = dict(os.environ) if environ is None else environ
     tables = Tables.from_env(environ)
     dynamodb = boto3.client("dynamodb")
     store = ClaimStore(tables, client=dynamodb)
