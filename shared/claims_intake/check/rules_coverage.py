@@ -9,10 +9,14 @@ from functools import lru_cache
 from ..catalog import TELEHEALTH, plan_ids, plan_profile
 from ..reference.model import Authorization
 from .context import CheckContext, Issue, LineContext, money, plan_facts, settings
+from .doubt import rests_on
 from .registry import claim_rule, line_rule
 from .result import Category, Severity
 
 OUTREACH_MODIFIERS = {"U8", TELEHEALTH}  # never on a TAR (001 ECM TAR Tips)
+# A TAR is matched on the member, the providers, the service, its dates and units.
+TAR_VALUES = ("authorization_number", "member_cin", "billing_provider_npi", "rendering_provider_npi", "procedure_code",
+              "procedure_modifiers", "service_start_date", "service_end_date", "unit_count")
 PAYER_CITE = "000 Table 3: Primary Payer Identifier and Payer Name (the plan the claim is billed to)"
 
 
@@ -32,7 +36,8 @@ def payer_is_the_plan(ctx: CheckContext):
     else:
         message = (f"Payer '{billed}' is not {ctx.profile.short_name} (payer ID {ctx.profile.payer_id}): "
                    "correct the Primary Payer Identifier and Payer Name.")
-    return Issue(Category.INVALID_VALUE, Severity.REJECT, message, PAYER_CITE, "primary_payer_id")
+    return Issue(Category.INVALID_VALUE, Severity.REJECT, message, PAYER_CITE, "primary_payer_id",
+                 rests_on=rests_on("primary_payer_id", "payer_name"))
 
 
 @claim_rule
@@ -53,7 +58,8 @@ def provider_on_roster(ctx: CheckContext):
     if tin and tin != provider.tin:
         issues.append(Issue(Category.PROVIDER, Severity.REJECT,
                             f"Billing TIN {tin} is not the TIN on file for NPI {npi}: correct the TIN (or update your W-9 with "
-                            "provider relations).", cite, "billing_provider_tin"))
+                            "provider relations).", cite, "billing_provider_tin",
+                            rests_on=rests_on("billing_provider_npi", "billing_provider_tin")))
     if ctx.plan_id not in provider.plans:
         issues.append(Issue(Category.PROVIDER, Severity.DENY,
                             f"{provider.name} (NPI {npi}) has no ECM/CS contract in force with {ctx.profile.short_name}.",
@@ -70,7 +76,8 @@ def provider_contracted_for_service(ctx: CheckContext, lc: LineContext):
     if lc.key not in provider.contracted and combo.category not in provider.contracted:
         return Issue(Category.PROVIDER, Severity.DENY,
                      f"Line {lc.number}: {provider.name} is not contracted for {combo.service} ({combo.key}).",
-                     "004 IV.A.1: the codes will be included in the contracts", "procedure_code")
+                     "004 IV.A.1: the codes will be included in the contracts", "procedure_code",
+                     rests_on=rests_on("billing_provider_npi", "procedure_code", "procedure_modifiers", line=lc.number))
 
 
 @line_rule
@@ -91,7 +98,8 @@ def eligible_on_each_date(ctx: CheckContext, lc: LineContext):
     else:
         message = (f"Line {lc.number}: the member is not eligible with {ctx.profile.short_name} on {uncovered:%m/%d/%Y}; "
                    "bill only dates with active coverage.")
-    return Issue(Category.ELIGIBILITY, Severity.DENY, message, cite, "service_start_date")
+    return Issue(Category.ELIGIBILITY, Severity.DENY, message, cite, "service_start_date",
+                 rests_on=rests_on("member_cin", "service_start_date", "service_end_date", line=lc.number))
 
 
 def first_uncovered_day(ctx: CheckContext, start: date, end: date) -> date | None:
@@ -120,11 +128,14 @@ def plan_coverage_exclusions(ctx: CheckContext, lc: LineContext):
         if when == "other_primary_kaiser" and any(s.other_primary == "kaiser" for s in spans):
             return Issue(Category.ELIGIBILITY, Severity.DENY,
                          f"Line {lc.number}: the member has Kaiser as primary coverage; ECM and Community Supports are "
-                         "coordinated and billed through Kaiser, not Partnership.", exclusion["cite"], "member_cin")
+                         "coordinated and billed through Kaiser, not Partnership.", exclusion["cite"], "member_cin",
+                         rests_on=rests_on("member_cin", "service_start_date", line=lc.number))
         elif when == "dsnp_ecm" and lc.combo.program == "ECM" and any(s.dsnp for s in spans):
             return Issue(Category.ELIGIBILITY, Severity.DENY,
                          f"Line {lc.number}: the member is enrolled in a D-SNP, which provides ECM; bill the D-SNP.",
-                         exclusion["cite"], "member_cin")
+                         exclusion["cite"], "member_cin",
+                         rests_on=rests_on("member_cin", "procedure_code", "procedure_modifiers", "service_start_date",
+                                           line=lc.number))
 
 
 @claim_rule
@@ -161,10 +172,12 @@ def authorized(ctx: CheckContext, lc: LineContext):
     if not problems:
         return Issue(Category.AUTHORIZATION, Severity.DENY,
                      f"Line {lc.number}: {lc.combo.service} ({lc.combo.key}) requires an approved TAR; none is on "
-                     "file for this member: request authorization before billing.", cite, "authorization_number")
+                     "file for this member: request authorization before billing.", cite, "authorization_number",
+                     rests_on=rests_on(*TAR_VALUES, line=lc.number))
     _, tar, reasons = min(problems, key=lambda item: (item[0], len(item[2])))
     return Issue(Category.AUTHORIZATION, Severity.DENY,
-                 f"Line {lc.number}: not authorized — TAR {tar.number}: {'; '.join(reasons)}.", cite, "authorization_number")
+                 f"Line {lc.number}: not authorized — TAR {tar.number}: {'; '.join(reasons)}.", cite, "authorization_number",
+                 rests_on=rests_on(*TAR_VALUES, line=lc.number))
 
 
 def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> list[str]:
@@ -227,7 +240,8 @@ def authorization_documents(ctx: CheckContext, lc: LineContext):
     if needed and not tar.documents_on_file:
         return Issue(Category.DOCUMENTATION, Severity.RFI,
                      f"Line {lc.number}: TAR {tar.number} for {lc.combo.service} is missing its documentation: send the "
-                     f"{needed}.", ctx.profile.documentation_cite, "authorization_number")
+                     f"{needed}.", ctx.profile.documentation_cite, "authorization_number",
+                     rests_on=rests_on("authorization_number", "procedure_code", "procedure_modifiers", line=lc.number))
     return None
 
 
@@ -242,7 +256,7 @@ def timely_filing(ctx: CheckContext, lc: LineContext):
         return Issue(Category.TIMELY_FILING, Severity.DENY,
                      f"Line {lc.number}: received {late} days after the service ended ({end:%m/%d/%Y}); "
                      f"{ctx.profile.short_name} accepts claims within {days} days.", ctx.profile.timely_filing_cite,
-                     "service_end_date")
+                     "service_end_date", rests_on=rests_on("service_start_date", "service_end_date", line=lc.number))
 
 
 @lru_cache(maxsize=4096)
