@@ -319,3 +319,13 @@ def test_letters_cite_documents_by_title(open_reference):
     assert any("Partnership HealthPlan ECM/CS Billing Tips" in text for text in notice.cites)
     for text in texts:
         assert not any(word.strip(":;,()") in ("000", "001", "003", "004") for word in text.split()), text
+
+
+def test_a_category_read_with_doubt_goes_to_staff_not_to_the_provider(open_reference):
+    from .builders import low_confidence
+
+    item = low_confidence(line("G9008", "U1", dx="Z59.0"), "diagnosis_codes", 0.41, raw="Z59.0")
+    result = run(claim(item, tar="T-0"), open_reference)
+    finding = next(f for f in result.findings if f.rule == "diagnosis_codes_billable")
+    assert finding.severity == "review" and finding.would_be == "reject"
+    assert {(v.element, v.line) for v in finding.rests_on} == {("diagnosis_codes", 1), ("service_start_date", 1)}

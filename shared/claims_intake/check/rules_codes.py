@@ -11,6 +11,7 @@ from functools import cache, lru_cache
 
 from ..codesets import CodeVerdict, icd10cm, place_of_service_data, places_of_service
 from .context import CheckContext, Issue, LineContext, settings
+from .doubt import rests_on
 from .registry import line_rule
 from .result import Category, Severity
 from .rules_elements import format_problem
@@ -47,16 +48,22 @@ def _diagnosis_issue(lc: LineContext, verdict, day) -> Issue:
             f"a complete code under {_or_list(verdict.children)}"
         message = f"Line {lc.number}: {verdict.code} is a category, not a billable ICD-10-CM code {when}: " \
                   f"bill {choice}."
-        return Issue(Category.DIAGNOSIS, Severity.REJECT, message, ICD10CM_CITE, "diagnosis_codes")
+        return Issue(Category.DIAGNOSIS, Severity.REJECT, message, ICD10CM_CITE, "diagnosis_codes",
+                     rests_on=_diagnosis_values(lc))
     if verdict.status == "unknown":
         return Issue(Category.DIAGNOSIS, Severity.REJECT,
                      f"Line {lc.number}: {verdict.code} is not an ICD-10-CM code {when}: correct the diagnosis code.",
-                     ICD10CM_CITE, "diagnosis_codes")
+                     ICD10CM_CITE, "diagnosis_codes", rests_on=_diagnosis_values(lc))
     # the code set of that fiscal year is not on file and the releases around it disagree: staff decide
     return Issue(Category.DIAGNOSIS, Severity.REVIEW,
                  f"Line {lc.number}: whether {verdict.code} was billable on {day:%m/%d/%Y} cannot be decided from the "
                  f"code sets on file ({verdict.note}); staff check the ICD-10-CM release of that fiscal year.",
-                 ICD10CM_CITE, "diagnosis_codes")
+                 ICD10CM_CITE, "diagnosis_codes", rests_on=_diagnosis_values(lc))
+
+
+def _diagnosis_values(lc: LineContext):
+    """The code read, and the date that chose the code set."""
+    return rests_on("diagnosis_codes", "service_start_date", line=lc.number)
 
 
 @line_rule(needs_combination=False)
@@ -69,7 +76,8 @@ def place_of_service_in_code_set(ctx: CheckContext, lc: LineContext):
     if problem is None:
         return None
     return Issue(Category.INVALID_VALUE, Severity.REJECT, f"Line {lc.number}: {problem}",
-                 place_of_service_data()["cite"], "place_of_service")
+                 place_of_service_data()["cite"], "place_of_service",
+                 rests_on=rests_on("place_of_service", "service_start_date", line=lc.number))
 
 
 @lru_cache(maxsize=4096)
@@ -117,4 +125,5 @@ def rendering_licence_matches_code(ctx: CheckContext, lc: LineContext):
     return Issue(Category.PROVIDER, Severity.DENY,
                  f"Line {lc.number}: {billed} is for {kind} staff, but rendering provider {provider.name} (NPI {npi}) "
                  f"is {actual} on the roster: rebill as {instead}, or update the roster if the licence changed.",
-                 settings()["rendering_licence"]["cite"], "procedure_code")
+                 settings()["rendering_licence"]["cite"], "procedure_code",
+                 rests_on=rests_on("rendering_provider_npi", "procedure_code", "procedure_modifiers", line=lc.number))

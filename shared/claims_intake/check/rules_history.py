@@ -249,7 +249,7 @@ def requires_service_in_progress(ctx, lc, limit):
                  f"Line {lc.number}: {lc.combination.service} is paid only while the member is in "
                  f"{limit['requires_name']} ({', '.join(limit['requires'])}); none is billed or authorized in the "
                  f"{limit['days']} days up to {lc.start:%m/%d/%Y}: send proof of the member's {limit['requires_name']}.",
-                 limit["cite"], "procedure_code")
+                 limit["cite"], "procedure_code", rests_on=rests_on(*LIMIT_VALUES, line=lc.number))
 
 
 def no_date_span(ctx, lc, limit):

@@ -13,6 +13,7 @@ from decimal import Decimal
 from ..catalog import TELEHEALTH
 from ..reference.model import ContractRate
 from .context import CENTS, CheckContext, Issue, LineContext, money
+from .doubt import rests_on
 from .registry import line_rule
 from .result import Category, Severity
 
@@ -44,7 +45,9 @@ def contract_rate_on_file(ctx: CheckContext, lc: LineContext):
     return Issue(Category.AMOUNT, Severity(config.get("missing", "review")),
                  f"Line {lc.number}: no {ctx.profile.short_name} contract rate is on file for NPI {npi} and "
                  f"{lc.line.combination} on {day:%m/%d/%Y}{billed}: staff load the provider's contract rate "
-                 "before the line is priced.", ctx.profile.rates_cite, "charge_amount")
+                 "before the line is priced.", ctx.profile.rates_cite, "charge_amount",
+                 rests_on=rests_on("billing_provider_npi", "procedure_code", "procedure_modifiers", "service_start_date",
+                                   line=lc.number))
 
 
 def find_contract_rate(rates: list[ContractRate], plan_id: str, lc: LineContext, day: date) -> ContractRate | None:
@@ -82,4 +85,5 @@ def charge_at_least_minimum(ctx: CheckContext, lc: LineContext):
     return Issue(Category.AMOUNT, Severity(config.get("severity", "deny")),
                  f"Line {lc.number}: {lc.combination.key} is billed at {money(charge)}; {ctx.profile.short_name} "
                  f"requires a charge of {per_unit} per unit ({money(minimum)} for {lc.units} units) even though the "
-                 "service is not reimbursed: rebill with the charge.", config["cite"], "charge_amount")
+                 "service is not reimbursed: rebill with the charge.", config["cite"], "charge_amount",
+                 rests_on=rests_on("charge_amount", "unit_count", "procedure_code", line=lc.number))
