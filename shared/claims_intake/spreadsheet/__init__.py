@@ -17,19 +17,22 @@ from ..limits import Limits
 from ..model import ExtractResult, SourceInfo
 from .cells import safe_cell
 from .grid import load_grids
+from .mapping import ConfirmedMapping
 from .rows import read_sheet
 
-__all__ = ["gc_paused", "read_spreadsheet", "safe_cell"]
+__all__ = ["ConfirmedMapping", "gc_paused", "read_spreadsheet", "safe_cell"]
 
 
-def read_spreadsheet(data: bytes, filename: str, kind: str, limits: Limits) -> ExtractResult:
+def read_spreadsheet(data: bytes, filename: str, kind: str, limits: Limits,
+                     mapping: ConfirmedMapping | None = None) -> ExtractResult:
+    """Claims of every invoice sheet. `mapping`: columns someone confirmed (layout memory, a --mapping file)."""
     file_sha = hashlib.sha256(data).hexdigest()
     grids, notes = load_grids(data, filename, kind, limits)
     result = ExtractResult(source=SourceInfo(file=filename, kind=kind, sha256=file_sha, sheets=[g.name for g in grids]))
     sheets = {}
     for grid in grids:
         with gc_paused():
-            sheet = read_sheet(grid, filename, file_sha)
+            sheet = read_sheet(grid, filename, file_sha, mapping)
         sheets[grid.name] = sheet.report
         result.claims.extend(sheet.claims)
         result.errors.extend(sheet.errors)

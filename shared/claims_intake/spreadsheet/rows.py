@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from operator import itemgetter
 from typing import Any
 
@@ -24,6 +24,7 @@ from ..normalize import normalize, parse_money
 from .cells import cell_text, column_letter, is_blank
 from .grid import Grid
 from .headers import MAX_HEADER_COLUMNS, MEMBER_NAME, MINUTES, SERVICE_DATE, ColumnMap, find_header, level_of, match_header, normalize_header, synonyms
+from .mapping import ConfirmedMapping
 
 _UNSET = object()
 CLAIM_KEYS = frozenset(claim_keys())
@@ -43,10 +44,12 @@ class SheetResult:
 class _Cell:
     """A cell value; its Provenance is built only when a value is kept (most repeats are not)."""
 
-    __slots__ = ("raw", "_source", "_where", "_column")
+    __slots__ = ("raw", "_source", "_where", "_column", "_score")
 
-    def __init__(self, raw: Any, source: Provenance | None = None, where: tuple | None = None, column: str = ""):
+    def __init__(self, raw: Any, source: Provenance | None = None, where: tuple | None = None, column: str = "",
+                 score: float | None = None):
         self.raw, self._source, self._where, self._column = raw, source, where, column  # where: (file, sheet, row)
+        self._score = score  # the column's joint header+content score (Provenance.match_score)
 
     @property
     def source(self) -> Provenance:
@@ -54,7 +57,8 @@ class _Cell:
             file, sheet, row = self._where
             raw = self.raw if self.raw.__class__ is str else cell_text(self.raw)
             # the validator without Provenance.__init__'s Python frame: one of these per kept cell
-            self._source = _new_provenance({"file": file, "sheet": sheet, "row": row, "column": self._column, "raw": raw})
+            self._source = _new_provenance({"file": file, "sheet": sheet, "row": row, "column": self._column, "raw": raw,
+                                            "match_score": self._score})
         return self._source
 
 
@@ -69,8 +73,8 @@ class _Row:
     repeats_claim: bool = False  # every claim-level cell equals the row above's (nothing new to set)
 
 
-def read_sheet(grid: Grid, filename: str, file_sha: str) -> SheetResult:
-    column_map = find_header(grid.rows)
+def read_sheet(grid: Grid, filename: str, file_sha: str, confirmed: ConfirmedMapping | None = None) -> SheetResult:
+    column_map = find_header(grid.rows, confirmed)
     if column_map is None:
         return SheetResult(report={"skipped": "no header row naming the DHCS invoice columns"})
     reader = _SheetReader(grid, filename, file_sha, column_map)
@@ -91,7 +95,10 @@ class _SheetReader:
         multi = synonyms().multi_column
         self.map_keys = column_map.keys()
         # (column index, element, level, several columns?) for every mapped column, computed once
-        self.plan = [(index, m.key, level_of(m.key), m.key in multi) for index, m in sorted(column_map.columns.items())]
+        # several columns of one element are read in the order of their header numbers ('Modifier 2' after 'Modifier 1')
+        ordered = sorted(column_map.columns.items(), key=lambda item: (item[1].index or 0, item[0]))
+        self.plan = [(index, m.key, level_of(m.key), m.key in multi) for index, m in ordered]
+        self.scores = {index: m.match for index, m in column_map.columns.items()}
         self.letters = {index: column_letter(index) for index in range(max(column_map.columns, default=0) + 1)}
         self.claim_plan = [(index, key) for index, key, level, _ in self.plan if level == "claim"]
         self.line_plan = [(index, key, multi) for index, key, level, multi in self.plan if level == "line"]
@@ -130,10 +137,21 @@ class _SheetReader:
         if MEMBER_NAME in present:
             present |= {"member_first_name", "member_last_name"}
         absent_ok = synonyms().may_be_absent
-        for key in required_keys("claim") + required_keys("line"):
-            if key not in present and key not in absent_ok:
-                self._error("missing_column", f"no column for the required element '{_label(key)}' (seed 000 Table {element(key).table}); add a column with that header.",
-                            row=self.map.header_row, element=key)
+        missing = [key for key in required_keys("claim") + required_keys("line") if key not in present and key not in absent_ok]
+        if missing and self.map.unplaced:
+            self._report_unmapped(missing)
+            return
+        for key in missing:
+            self._error("missing_column", f"no column for the required element '{_label(key)}' (seed 000 Table {element(key).table}); add a column with that header.",
+                        row=self.map.header_row, element=key)
+
+    def _report_unmapped(self, missing: list[str]) -> None:
+        """Required elements unplaced while some columns could not be placed: a mapping for staff to review."""
+        columns = "; ".join(f"{column_letter(i)} ('{cell_text(self.header[i]) if i < len(self.header) else ''}'): {why}"
+                            for i, why in sorted(self.map.unplaced.items()))
+        names = ", ".join(f"'{_label(key)}'" for key in missing)
+        self._error("unmapped_columns", f"no column was placed for {names}, and these columns could not be placed: "
+                    f"{columns}. Staff review the column mapping.", row=self.map.header_row, element=missing[0])
 
     def _report_excel_errors(self) -> None:
         """A mapped cell that Excel shows as an error (#REF!, #DIV/0!...) reads as empty: say what it shows."""
@@ -162,7 +180,8 @@ class _SheetReader:
                 raw, at = (inline.strip(), column) if inline.strip() else _next_value(cells, column)
                 if is_blank(raw):
                     continue
-                block[match.key] = _Cell(raw, self._source(row_index + 1, at, raw))
+                source = self._source(row_index + 1, at, raw).model_copy(update={"match_score": match.score / 100})
+                block[match.key] = _Cell(raw, source)
         return block
 
     # -- one row ----------------------------------------------------------------------------
@@ -172,7 +191,7 @@ class _SheetReader:
         row = _Row(number, {}, {}, {})
         if len(cells) < self.width:
             cells = list(cells) + [None] * (self.width - len(cells))
-        width, where, letters = len(cells), (self.filename, self.grid.name, number), self.letters
+        width, where, letters, scores = len(cells), (self.filename, self.grid.name, number), self.letters, self.scores
         claim_values = self.claim_getter(cells) if self.claim_columns else ()
         if claim_values and claim_values == self.previous_claim[0]:  # invoice values repeated on each line
             row.claim, row.repeats_claim = self.previous_claim[1], True
@@ -180,7 +199,7 @@ class _SheetReader:
             for index, key in self.claim_plan:
                 value = cells[index]
                 if not (value == "" or value is None or (value.__class__ is str and value.isspace())):
-                    row.claim[key] = _Cell(value, None, where, letters[index])
+                    row.claim[key] = _Cell(value, None, where, letters[index], scores[index])
         line, has_line, has_signal = row.line, False, False
         for index, key, multi in self.line_plan:
             value = cells[index]
@@ -188,9 +207,9 @@ class _SheetReader:
                 has_line = True
                 has_signal = has_signal or key in LINE_SIGNALS
             if multi:
-                self._add_multi(line, key, where, letters[index], value)
+                self._add_multi(line, key, where, letters[index], value, scores[index])
             else:
-                line[key] = _Cell(value, None, where, letters[index])
+                line[key] = _Cell(value, None, where, letters[index], scores[index])
         row.has_line, row.has_signal = has_line, has_signal
         for index, header_text in self.map.extras.items():
             if index < width and not _blank(cells[index]):
@@ -205,19 +224,22 @@ class _SheetReader:
             self.totals.append(row)
         return None
 
-    def _add_multi(self, target: dict[str, _Cell], key: str, where: tuple, letter: str, value: Any) -> None:
+    def _add_multi(self, target: dict[str, _Cell], key: str, where: tuple, letter: str, value: Any,
+                   score: float | None) -> None:
         """Modifiers or diagnoses over several columns: one value 'U2, GQ' from columns 'D,E'."""
         existing = target.get(key)
         if _blank(value):
             if existing is None:
-                target[key] = _Cell("", None, where, letter)
+                target[key] = _Cell("", None, where, letter, score)
             return
         text = cell_text(value)
         if existing is None or _blank(existing.raw):
-            target[key] = _Cell(text, None, where, letter)
+            target[key] = _Cell(text, None, where, letter, score)
         else:  # provenance is built later, from the joined text and columns
             existing.raw = f"{existing.raw}, {text}"
             existing._column = f"{existing._column},{letter}"
+            if score is not None and (existing._score is None or score < existing._score):
+                existing._score = score
 
     def _skip_reason(self, row: _Row, cells: list[Any]) -> str | None:
         has_code = "procedure_code" in row.line and not is_blank(row.line["procedure_code"].raw)
@@ -350,7 +372,10 @@ class _SheetReader:
         if raw == "" or raw is None or (raw.__class__ is str and raw.isspace()):
             item.provenance[key] = cell.source
             return None
-        return item.set_raw(key, raw, cell.source)
+        problem = item.set_raw(key, raw, cell.source)
+        if key == "member_dob" and problem is None:
+            _birth_date_in_the_past(item)
+        return problem
 
     # -- the end of the sheet ---------------------------------------------------------------
 
@@ -397,6 +422,13 @@ class _SheetReader:
 
     def _error(self, code: str, message: str, **where: Any) -> None:
         self.result.errors.append(ExtractError(code=code, message=f"{self.grid.name}: {message}", sheet=self.grid.name, **where))
+
+
+def _birth_date_in_the_past(claim: Claim) -> None:
+    """A birth date written with a two-digit year ('03/15/55') is in the last century, not the next."""
+    born = claim.member_dob
+    if born is not None and born > date.today():
+        claim.member_dob = born.replace(year=born.year - 100)
 
 
 def _tuple_getter(indexes: list[int]):
