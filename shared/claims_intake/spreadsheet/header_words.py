@@ -44,6 +44,7 @@ _FORMAT_HINT = re.compile(r"\((mm|m)/(dd|d)/(yyyy|yy)\)|\bmm/dd/(yyyy|yy)\b|\(s\
 _NUMBER_MARKS = re.compile(r"#|\bno\.|\bnbr\b|\bnum\b")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LETTER_DIGIT = re.compile(r"\b([a-z]{2,})(\d{1,2})\b")
+_NUMBER_WORD = re.compile(r"(?<!yes )(?<!\by )\b(no|num|nbr|nmbr)\b")
 _TRAILING_INDEX = re.compile(r"\s+(\d{1,2}|[a-l])$")
 
 
@@ -107,6 +108,7 @@ def tokens_of(normalized: str, *, correct: bool = True) -> Tokens:
                 spelling = min(spelling, similarity)
             words.append(word)
         normalized = " ".join(words)
+    normalized = _NUMBER_WORD.sub("number", normalized)  # 'chart no' is 'chart number' (but 'yes no' stays)
     text = vocab.phrase_pattern.sub(lambda m: vocab.phrase_map[m.group(1)], normalized)
     text = _LETTER_DIGIT.sub(r"\1 \2", text)
     tokens = []
@@ -173,6 +175,15 @@ def element_role(key: str) -> str | None:
     return {"member_name": "member", "payer_name": "payer"}.get(key)
 
 
+@cache
+def _implied(key: str) -> frozenset[str]:
+    """Words an element's phrases need not say: its role ('Mbr Chart #' is the member's chart number)."""
+    role = element_role(key)
+    if role is None:
+        return frozenset()
+    return frozenset({role, "provider"} if role in ("billing", "rendering") else {role})
+
+
 def similarity(header: frozenset[str], phrase: frozenset[str]) -> float:
     """Weighted Dice overlap of two token sets (0-1)."""
     weight = WEAK_TOKENS.get
@@ -235,7 +246,7 @@ def _score_tokens(tokens: Tokens, only: frozenset[str] | None = None) -> HeaderS
             continue
         if phrase.tokens & KIND_TOKENS != kinds or not roles_agree(tokens.words, phrase.tokens, phrase.key):
             continue
-        score = similarity(tokens.words, phrase.tokens) * tokens.spelling
+        score = similarity(tokens.words, phrase.tokens | (tokens.words & _implied(phrase.key))) * tokens.spelling
         if score >= MIN_KEPT and score > scores.get(phrase.key, 0.0):
             scores[phrase.key], phrases[phrase.key] = round(score, 3), phrase.text
     return HeaderScores(scores, phrases)

@@ -28,6 +28,7 @@ from .mapping import ConfirmedMapping
 
 _UNSET = object()
 CLAIM_KEYS = frozenset(claim_keys())
+TITLE_KEYS = CLAIM_KEYS | {MEMBER_NAME}
 LINE_SIGNALS = frozenset({"procedure_code", "service_start_date", "service_end_date", SERVICE_DATE, "unit_count", "charge_amount"})
 _new_provenance = Provenance.__pydantic_validator__.validate_python
 _TOTAL_START = re.compile(r"^(grand |sub |invoice |claim )?totals?\b")
@@ -175,13 +176,16 @@ class _SheetReader:
                     continue
                 label, _, inline = value.partition(":")
                 match = match_header(label)
-                if match is None or match.key not in CLAIM_KEYS or match.key in block:
+                if match is None or match.key not in TITLE_KEYS or match.key in block:
                     continue
                 raw, at = (inline.strip(), column) if inline.strip() else _next_value(cells, column)
                 if is_blank(raw):
                     continue
                 source = self._source(row_index + 1, at, raw).model_copy(update={"match_score": match.score / 100})
-                block[match.key] = _Cell(raw, source)
+                if match.key == MEMBER_NAME:
+                    block.update(_split_name_cell(raw, source))
+                else:
+                    block[match.key] = _Cell(raw, source)
         return block
 
     # -- one row ----------------------------------------------------------------------------
@@ -422,6 +426,13 @@ class _SheetReader:
 
     def _error(self, code: str, message: str, **where: Any) -> None:
         self.result.errors.append(ExtractError(code=code, message=f"{self.grid.name}: {message}", sheet=self.grid.name, **where))
+
+
+def _split_name_cell(raw: Any, source: Provenance) -> dict[str, _Cell]:
+    """A 'Member Name: DOE, JANE' title line: the last and first names."""
+    last, first = split_person_name(cell_text(raw))
+    derived = source.model_copy(update={"derived": "split from a full-name line"})
+    return {key: _Cell(part, derived) for key, part in (("member_last_name", last), ("member_first_name", first)) if part}
 
 
 def _birth_date_in_the_past(claim: Claim) -> None:
