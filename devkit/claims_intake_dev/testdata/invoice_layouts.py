@@ -29,7 +29,7 @@ from claims_intake.normalize import EXCEL_EPOCH
 
 from .invoices import _csv_bytes, dotted_icd10, sample_claims, xlsx_bytes
 
-TUNING_SEEDS = range(0, 300)
+TUNING_SEEDS = range(0, 1500)
 HELD_OUT_SEEDS = range(1_000_000, 1_000_300)
 
 _BILLING = ["Billing Provider", "Billing", "Provider", "Prov", "Billing Prov", "Pay-To", "Agency", "Organization",
