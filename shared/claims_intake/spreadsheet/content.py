@@ -24,6 +24,7 @@ from ..validators import (is_valid_cin, is_valid_hcpcs, is_valid_icd10, is_valid
 from .cells import is_blank
 
 SAMPLE_SIZE = 40
+SAMPLE_ROWS = 400
 OLD_DATE_DAYS = 3 * 365  # a column of dates this much older than the sheet's latest ones: birth dates
 NEUTRAL = 0.5  # an empty column says nothing about what it holds
 US_STATES = frozenset(
@@ -51,9 +52,13 @@ def _catalog_modifiers() -> frozenset[str]:
 
 
 def sample_values(rows: list[list[Any]], column: int, start: int, size: int = SAMPLE_SIZE) -> list[Any]:
-    """Up to `size` non-blank values of `column` in rows[start:] (the cheap part of a 10,000-row sheet)."""
+    """Up to `size` non-blank values of `column` in the first SAMPLE_ROWS rows under the header.
+
+    A column blank that far down is read as empty: scanning all of a 10,000-row sheet for each empty
+    optional column would cost more than reading the sheet.
+    """
     values = []
-    for row in rows[start:]:
+    for row in rows[start:start + SAMPLE_ROWS]:
         if column < len(row) and not is_blank(row[column]):
             values.append(row[column])
             if len(values) >= size:
