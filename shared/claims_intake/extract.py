@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .filetypes import EXTENSION_KINDS, SCAN_KINDS, SPREADSHEET_KINDS, detect_kind, extension, extension_matches
 from .limits import Limits, default_limits
 from .model import ExtractResult
+
+if TYPE_CHECKING:
+    from .spreadsheet.mapping import ConfirmedMapping
 
 
 class IntakeError(Exception):
@@ -27,7 +31,7 @@ class IntakeError(Exception):
         return {"code": self.code, "message": self.message}
 
 
-def extract_file(path: str | Path, limits: Limits | None = None) -> ExtractResult:
+def extract_file(path: str | Path, limits: Limits | None = None, mapping: ConfirmedMapping | None = None) -> ExtractResult:
     path = Path(path)
     limits = limits or default_limits()
     try:
@@ -36,16 +40,18 @@ def extract_file(path: str | Path, limits: Limits | None = None) -> ExtractResul
         raise IntakeError("unreadable", f"{path.name}: cannot be opened ({error.strerror})") from None
     if size > limits.max_file_bytes:
         raise _too_large(path.name, size, limits)
-    return extract_bytes(path.read_bytes(), path.name, limits)
+    return extract_bytes(path.read_bytes(), path.name, limits, mapping)
 
 
-def extract_bytes(data: bytes, filename: str, limits: Limits | None = None) -> ExtractResult:
+def extract_bytes(data: bytes, filename: str, limits: Limits | None = None,
+                  mapping: ConfirmedMapping | None = None) -> ExtractResult:
+    """`mapping`: spreadsheet columns someone confirmed (the layout memory, a --mapping file)."""
     limits = limits or default_limits()
     kind = check_upload(data, filename, limits)
     if kind in SPREADSHEET_KINDS:
         from .spreadsheet import read_spreadsheet
 
-        result = read_spreadsheet(data, filename, kind, limits)
+        result = read_spreadsheet(data, filename, kind, limits, mapping)
     else:
         from .ocr import read_scan
 

@@ -140,7 +140,21 @@ def _explain_unplaced(column_map: ColumnMap, free: list[int], scores: list[Heade
             duplicates.setdefault(best[0], [winner]).append(index)
             continue
         column_map.unplaced[index] = _why_not(scores[index], contents[index], best)
+        column_map.could_hold[index] = _could_hold(scores[index], contents[index])
     column_map.duplicates = [(key, sorted(indexes)) for key, indexes in duplicates.items()]
+
+
+CANDIDATE_FIT = 0.4
+
+
+def _could_hold(scores: HeaderScores, content: ColumnContent) -> set[str]:
+    """Elements an unplaced column might hold: its values fit their format, or (text) its header partly names them."""
+    if not content.values:
+        return set()
+    kinds = element_kinds()
+    return {key for key, kind in kinds.items()
+            if (kind == "text" and key in scores.scores)
+            or (kind != "text" and (key in scores.scores or CONTENT_ONLY_WEIGHT.get(kind)) and content.score(key) >= CANDIDATE_FIT)}
 
 
 def _why_not(scores: HeaderScores, content: ColumnContent, best: tuple[str, float] | None) -> str:
@@ -150,6 +164,8 @@ def _why_not(scores: HeaderScores, content: ColumnContent, best: tuple[str, floa
         return words + " and the column is empty"
     fits = {key: content.score(key) for key in element_kinds() if CONTENT_ONLY_WEIGHT.get(element_kinds()[key])}
     key = max(fits, key=fits.__getitem__) if fits else None
-    if key is None or fits[key] < 0.5:
+    if key is None or fits[key] < CANDIDATE_FIT:
         return words + " and its values fit no element's format"
-    return words + f" and its values look like {key} ({fits[key]:.0%} fit), which another column holds or is ambiguous"
+    if fits[key] < 0.8:
+        return words + f" and only {fits[key]:.0%} of its values fit {key}"
+    return words + f" and its values look like {key} ({fits[key]:.0%} fit), which another column holds"

@@ -121,6 +121,7 @@ class ColumnMap:
     extras: dict[int, str] = field(default_factory=dict)  # column index -> header text
     duplicates: list[tuple[str, list[int]]] = field(default_factory=list)  # element, its columns
     unplaced: dict[int, str] = field(default_factory=dict)  # column index -> why it was not placed
+    could_hold: dict[int, set[str]] = field(default_factory=dict)  # unplaced column -> elements its values fit
     samples: dict[int, list[str]] = field(default_factory=dict)  # column index -> a few values (mapping review)
 
     def columns_for(self, key: str) -> list[int]:

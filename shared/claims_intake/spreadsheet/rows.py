@@ -139,17 +139,32 @@ class _SheetReader:
             present |= {"member_first_name", "member_last_name"}
         absent_ok = synonyms().may_be_absent
         missing = [key for key in required_keys("claim") + required_keys("line") if key not in present and key not in absent_ok]
-        if missing and self.map.unplaced:
-            self._report_unmapped(missing)
-            return
+        held = self._unplaced_holders(missing)
+        if held:
+            self._report_unmapped(held)
         for key in missing:
+            if key in held:
+                continue
             self._error("missing_column", f"no column for the required element '{_label(key)}' (seed 000 Table {element(key).table}); add a column with that header.",
                         row=self.map.header_row, element=key)
 
-    def _report_unmapped(self, missing: list[str]) -> None:
-        """Required elements unplaced while some columns could not be placed: a mapping for staff to review."""
-        columns = "; ".join(f"{column_letter(i)} ('{cell_text(self.header[i]) if i < len(self.header) else ''}'): {why}"
-                            for i, why in sorted(self.map.unplaced.items()))
+    def _unplaced_holders(self, missing: list[str]) -> dict[str, list[int]]:
+        """Missing required elements that an unplaced column may hold (its values fit), with those columns."""
+        aliases = {"service_start_date": SERVICE_DATE, "service_end_date": SERVICE_DATE,
+                   "member_first_name": MEMBER_NAME, "member_last_name": MEMBER_NAME}
+        held: dict[str, list[int]] = {}
+        for key in missing:
+            columns = [i for i, fits in sorted(self.map.could_hold.items()) if key in fits or aliases.get(key) in fits]
+            if columns:
+                held[key] = columns
+        return held
+
+    def _report_unmapped(self, held: dict[str, list[int]]) -> None:
+        """Required elements unplaced while columns that may hold them could not be placed: staff review the mapping."""
+        indexes = sorted({i for columns in held.values() for i in columns})
+        columns = "; ".join(f"{column_letter(i)} ('{cell_text(self.header[i]) if i < len(self.header) else ''}'): "
+                            f"{self.map.unplaced[i]}" for i in indexes)
+        missing = list(held)
         names = ", ".join(f"'{_label(key)}'" for key in missing)
         self._error("unmapped_columns", f"no column was placed for {names}, and these columns could not be placed: "
                     f"{columns}. Staff review the column mapping.", row=self.map.header_row, element=missing[0])
