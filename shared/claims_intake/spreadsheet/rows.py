@@ -40,6 +40,7 @@ class SheetResult:
     errors: list[ExtractError] = field(default_factory=list)
     report: dict[str, Any] = field(default_factory=dict)
     has_header: bool = False
+    column_map: ColumnMap | None = None
 
 
 class _Cell:
@@ -86,7 +87,7 @@ class _SheetReader:
     def __init__(self, grid: Grid, filename: str, file_sha: str, column_map: ColumnMap):
         self.grid, self.filename, self.file_sha, self.map = grid, filename, file_sha, column_map
         self.header = column_map.header
-        self.result = SheetResult(has_header=True)
+        self.result = SheetResult(has_header=True, column_map=column_map)
         self.skipped: list[dict[str, Any]] = []
         self.totals: list[_Row] = []
         self.claims: dict[str, Claim] = {}
