@@ -60,16 +60,24 @@ class Services:
     locate_box: Callable[[str, str | None], BoxGeometry | None] = cms1500_box
     template_page: Callable[[bytes, int], Image.Image] = cms1500_page
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    # reads a held upload again after staff confirm its column mapping (api/mapping_reviews.py)
+    reread: Callable[[dict[str, Any]], None] | None = None
 
     @classmethod
     def from_env(cls) -> "Services":
         return cls(store=ClaimStore(), s3=boto3.client("s3"), sfn=boto3.client("stepfunctions"),
                    uploads_bucket=os.environ.get("UPLOADS_BUCKET"),
                    documents_prefix=os.environ.get("DOCUMENTS_PREFIX", "documents/"),
-                   state_machine_arn=os.environ.get("STATE_MACHINE_ARN"))
+                   state_machine_arn=os.environ.get("STATE_MACHINE_ARN"), reread=_intake_rereader())
 
     def today(self) -> date:
         return self.clock().date()
+
+
+def _intake_rereader():
+    from .mapping_reviews import intake_rereader
+
+    return intake_rereader()
 
 
 # ---- reading ---------------------------------------------------------------------------------

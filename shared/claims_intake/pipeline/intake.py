@@ -33,6 +33,7 @@ from ..limits import Limits, default_limits
 from ..model import ExtractResult
 from ..reference.model import ReferenceSource
 from ..store import ClaimStore, ClaimTooLarge, DynamoHistory, DynamoReference, Upload, UploadStatus
+from ..store.layouts import LayoutMemory
 from .notices import unreadable_file_notice
 from .objects import S3Object, claim_id_for, quarantine_key, upload_place
 
@@ -83,7 +84,8 @@ class Intake:
                  state_machine_arn: str | None = None, notice_topic_arn: str | None = None,
                  limits: Limits | None = None, today: Callable[[], date] | None = None,
                  extract: Callable[..., ExtractResult] = extract_bytes,
-                 check: Callable[..., list[CheckResult]] = check_extract):
+                 check: Callable[..., list[CheckResult]] = check_extract,
+                 layouts: LayoutMemory | None = None):
         self.store = store
         self.s3 = s3
         self.stepfunctions = stepfunctions
@@ -95,6 +97,8 @@ class Intake:
         self.today = today or (lambda: datetime.now(timezone.utc).date())
         self.extract = extract
         self.check = check
+        # the provider's confirmed workbook layouts (claims-table items; a store without a table has none)
+        self.layouts = layouts or (LayoutMemory(store.tables, store.client) if hasattr(store, "client") else None)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Intake":
@@ -123,9 +127,13 @@ class Intake:
             if version_read and version_read != "null" and not upload.version_id:
                 upload = upload.model_copy(update={"version_id": version_read})  # the notification did not say
             data = self._read(obj, response)
+            mapping = self.layouts.mapping_for(place.provider) if self.layouts else None
             started = time.perf_counter()
-            result = self.extract(data, obj.filename, self.limits)
+            result = self.extract(data, obj.filename, self.limits, **({"mapping": mapping} if mapping else {}))
             outcome.extract_seconds = round(time.perf_counter() - started, 3)
+            reviews = _mapping_reviews(result)
+            if reviews and self.layouts is not None:
+                return self._hold_for_mapping(obj, upload, outcome, result, reviews)
             if not result.claims:
                 raise IntakeError(_no_claims_code(result), _no_claims_message(obj.filename, result))
         except IntakeError as problem:
@@ -138,6 +146,21 @@ class Intake:
         except Exception as error:  # DynamoDB or Step Functions down after retries: recorded, then retried
             self._mark_failed(obj, upload, error)
             raise
+
+    def _hold_for_mapping(self, obj: S3Object, upload: Upload, outcome: IntakeOutcome, result: ExtractResult,
+                          reviews: list[dict[str, Any]]) -> IntakeOutcome:
+        """A workbook whose new layout has doubtful or unplaced columns waits for staff to confirm its mapping
+        (the provider hears nothing: doubt goes to staff). Confirming reads the file again (api: mapping reviews)."""
+        self.layouts.hold({"ref": obj.ref, "upload_id": obj.upload_id, "object": obj.to_dict(),
+                           "provider": upload.provider, "plan": upload.plan, "filename": obj.filename,
+                           "kind": result.source.kind, "sheets": reviews})
+        self.store.put_upload(upload.model_copy(update={
+            "status": UploadStatus.MAPPING_REVIEW, "kind": result.source.kind, "sha256": result.source.sha256}))
+        outcome.status = UploadStatus.MAPPING_REVIEW.value
+        outcome.kind = result.source.kind
+        logger.info("upload held for mapping review", extra={"upload_ref": obj.ref, "provider": upload.provider,
+                                                             "sheets": len(reviews)})
+        return outcome
 
     def _mark_failed(self, obj: S3Object, upload: Upload, error: Exception) -> None:
         self.store.put_upload(upload.model_copy(update={
@@ -258,6 +281,12 @@ class Intake:
         logger.warning("upload quarantined", extra={"upload_ref": obj.ref, "provider": upload.provider,
                                                     "error_code": problem.code})
         return outcome
+
+
+def _mapping_reviews(result: ExtractResult) -> list[dict[str, Any]]:
+    """The review proposals of the sheets the spreadsheet reader could not map surely (spreadsheet/review.py)."""
+    sheets = (result.source.column_map or {}).get("sheets", {})
+    return [report["review"] for report in sheets.values() if isinstance(report, dict) and "review" in report]
 
 
 def _no_claims_code(result: ExtractResult) -> str:
