@@ -36,6 +36,7 @@ _PERSON_COMMA = re.compile(r"^[A-Za-z'. -]+,\s*[A-Za-z'. -]+$")
 _MODIFIER_SPLIT = re.compile(r"[\s,;/|+&-]+")
 _DIAGNOSIS_SPLIT = re.compile(r"[\s,;/|]+")
 _DURATION = re.compile(r"\d{1,2}:[0-5]\d")
+_DATE_LIKE = re.compile(r"\d{1,4}[-/. ]\d{1,2}[-/. ]\d{2,4}\b|\d{5,8}(\.0+)?$")
 
 # Composite column kinds (see header_synonyms.yaml) and how their content is typed.
 COMPOSITE_KINDS = {"service_date": "date", "member_name": "person", "minutes": "minutes"}
@@ -210,6 +211,8 @@ def _date(value: Any) -> date | None:
         return None
     if isinstance(value, (int, float)) and not 20000 <= value <= 80000:
         return None  # serial numbers of 1954-2119 only: other numbers are not dates
+    if isinstance(value, str) and not _DATE_LIKE.match(value.strip()):
+        return None  # parse_date would try a dozen formats on every name and address
     try:
         parsed = parse_date(value)
     except (ValueError, TypeError, OverflowError):

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 # Column kinds that are not one DHCS element (see header_synonyms.yaml).
 SERVICE_DATE, MEMBER_NAME, MINUTES = "service_date", "member_name", "minutes"
+MAX_HEADER_LENGTH = 80  # longer text is a note or a title, not a column header
+HEADER_ROWS_AFTER = 3  # rows still looked at below the best header row so far (a group row above a header)
 MAX_HEADER_COLUMNS = 256  # an invoice has a few dozen columns; beyond this a header cell is not matched
 COMPOSITE_LEVEL = {SERVICE_DATE: "line", MEMBER_NAME: "claim", MINUTES: "line"}
 
@@ -166,7 +168,7 @@ def named_keys(row: list[Any]) -> set[str]:
     """The elements a row's cells name by their words (cheap: what the header row search counts)."""
     keys = set()
     for value in row[:MAX_HEADER_COLUMNS]:
-        if value.__class__ is str and (match := match_header(value)) is not None:
+        if value.__class__ is str and len(value) <= MAX_HEADER_LENGTH and (match := match_header(value)) is not None:
             keys.add(match.key)
     return keys
 
@@ -181,6 +183,8 @@ def find_header(rows: list[list[Any]], confirmed: "ConfirmedMapping | None" = No
     config = synonyms()
     best_row, best_keys = None, set()
     for row_index, row in enumerate(rows[: config.search_rows]):
+        if best_row is not None and row_index > best_row + HEADER_ROWS_AFTER:
+            break  # data rows below a header do not name more elements than it
         keys = named_keys(row)
         if len(keys) < config.min_elements or len(keys) <= len(best_keys):
             continue
