@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 
-from claims_intake_dev.testdata.invoice_layouts import HELD_OUT_SEEDS, TUNING_SEEDS, evaluate, random_workbook  # noqa: E402
+from claims_intake_dev.testdata.invoice_layouts import HELD_OUT_SEEDS, TUNING_SEEDS, evaluate, random_workbook
 
 
 def main() -> int:

@@ -3,7 +3,8 @@
 import pytest
 
 from claims_intake.extract import IntakeError, extract_bytes
-from claims_intake.spreadsheet.headers import find_header, map_columns, match_header, normalize_header
+from claims_intake.spreadsheet.columns import find_header, map_columns
+from claims_intake.spreadsheet.headers import match_header, normalize_header
 from claims_intake_dev.testdata.invoices import xlsx_bytes
 
 from .sheet_helpers import HEADER, line
@@ -49,7 +50,7 @@ def test_header_row_below_a_title_block_is_found():
 
 
 def test_column_report_names_each_column_and_keeps_extras(read_rows):
-    result = read_rows([HEADER + ["Case Manager"], line() + ["Pat Jones"]])
+    result = read_rows([[*HEADER, "Case Manager"], [*line(), "Pat Jones"]])
     report = result.source.column_map["sheets"]["Invoice"]
     hcpcs = next(column for column in report["columns"] if column["column"] == "F")
     assert {"column": "F", "header": "HCPCS", "element": "procedure_code", "score": 100.0}.items() <= hcpcs.items()
@@ -69,8 +70,8 @@ def test_missing_required_columns_are_errors_naming_them(read_rows):
 
 
 def test_two_columns_claiming_one_element_is_an_error_naming_both(read_rows):
-    header = HEADER + ["Medi-Cal ID"]
-    result = read_rows([header, line() + ["90000002B"]])
+    header = [*HEADER, "Medi-Cal ID"]
+    result = read_rows([header, [*line(), "90000002B"]])
     (error,) = [e for e in result.errors if e.code == "duplicate_column"]
     assert error.element == "member_cin" and "D ('Member CIN')" in error.message and "N ('Medi-Cal ID')" in error.message
     assert result.claims[0].member_cin == "90000001A"

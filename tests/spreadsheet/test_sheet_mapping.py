@@ -5,7 +5,8 @@ import json
 import pytest
 
 from claims_intake.cli import main
-from claims_intake.spreadsheet.headers import map_columns, match_header
+from claims_intake.spreadsheet.columns import map_columns
+from claims_intake.spreadsheet.headers import match_header
 from claims_intake.spreadsheet.mapping import ConfirmedMapping
 from claims_intake_dev.testdata.invoice_layouts import TUNING_SEEDS, evaluate, random_workbook
 from claims_intake_dev.testdata.invoices import xlsx_bytes
@@ -43,8 +44,8 @@ def test_icd_10_alone_is_not_a_tenth_diagnosis():
 
 
 def test_modifier_columns_are_read_in_the_order_of_their_numbers(read_rows):
-    header = HEADER[:6] + ["Modifier 2", "Modifier 1"] + HEADER[7:]
-    row = line()[:6] + ["GQ", "U2"] + line()[7:]
+    header = [*HEADER[:6], "Modifier 2", "Modifier 1", *HEADER[7:]]
+    row = [*line()[:6], "GQ", "U2", *line()[7:]]
     result = read_rows([header, row])
     assert result.claims[0].lines[0].procedure_modifiers == ["U2", "GQ"]
     assert result.claims[0].lines[0].provenance["procedure_modifiers"].column == "H,G"
@@ -97,8 +98,8 @@ def test_a_title_block_full_name_gives_first_and_last(read_rows):
 
 
 def test_a_two_digit_birth_year_is_in_the_past(read_rows):
-    header = HEADER + ["DOB"]
-    result = read_rows([header, line() + ["03/15/55"]], "csv")
+    header = [*HEADER, "DOB"]
+    result = read_rows([header, [*line(), "03/15/55"]], "csv")
     assert result.claims[0].member_dob.isoformat() == "1955-03-15"
 
 

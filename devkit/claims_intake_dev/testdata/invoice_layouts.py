@@ -448,7 +448,7 @@ def sheet_rows(claims: list[Claim], layout: DrawnLayout, rng: random.Random) -> 
             label_at = 0 if fields[0] not in ("charge_amount",) else 1
             total[label_at] = "Total"
             if "charge_amount" in fields:
-                total[fields.index("charge_amount")] = writer.money(sum(l.charge_amount for l in claim.lines))
+                total[fields.index("charge_amount")] = writer.money(sum(item.charge_amount for item in claim.lines))
             rows.append(total)
     return rows
 
@@ -493,7 +493,7 @@ class Score:
     lost_to_unplaced: int = 0  # required values not read while the column holding them was left unplaced
     misses: list[str] = field(default_factory=list)
 
-    def add(self, other: "Score") -> None:
+    def add(self, other: Score) -> None:
         self.fields += other.fields
         self.right += other.right
         self.lost_to_unplaced += other.lost_to_unplaced

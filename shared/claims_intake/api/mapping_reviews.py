@@ -7,29 +7,11 @@ the provider's next uploads with the same layout (store/layouts.py).
 
 from __future__ import annotations
 
-import json
-import os
-from typing import Any, Callable
-
-import boto3
+from typing import Any
 
 from ..store.layouts import LayoutMemory, ReviewClosed, ReviewNotFound
 from .auth import Caller
 from .service import BadRequest, Conflict, NotFound, Services
-
-
-def intake_rereader(environ: dict[str, str] | None = None) -> Callable[[dict[str, Any]], None] | None:
-    """Asks the intake function (INTAKE_FUNCTION) to read a held upload again, asynchronously."""
-    environ = os.environ if environ is None else environ
-    function = environ.get("INTAKE_FUNCTION")
-    if not function:
-        return None
-    client = boto3.client("lambda")
-
-    def reread(upload: dict[str, Any]) -> None:
-        client.invoke(FunctionName=function, InvocationType="Event", Payload=json.dumps({"reread": upload}).encode())
-
-    return reread
 
 
 def _memory(services: Services) -> LayoutMemory:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from ..extract import IntakeError, extract_file
+from ..errors import IntakeError
+from ..extract import extract_file
 from ..model import ExtractResult
 
 if TYPE_CHECKING:

@@ -14,21 +14,21 @@ error codes, never a file name, a value or a message written from the file's con
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
 
 from ..check import check_extract
 from ..check.result import CheckResult
-from ..extract import IntakeError, extract_bytes
+from ..errors import IntakeError
+from ..extract import extract_bytes
+from ..flow.start import start_flow
 from ..limits import Limits, default_limits
 from ..model import ExtractResult
 from ..reference.model import ReferenceSource
@@ -36,6 +36,9 @@ from ..store import ClaimStore, ClaimTooLarge, DynamoHistory, DynamoReference, U
 from ..store.layouts import LayoutMemory
 from .notices import unreadable_file_notice
 from .objects import S3Object, claim_id_for, quarantine_key, upload_place
+
+if TYPE_CHECKING:
+    from ..spreadsheet.mapping import ConfirmedMapping
 
 logger = Logger(child=True)
 
@@ -74,7 +77,7 @@ class IntakeOutcome:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "IntakeOutcome":
+    def from_dict(cls, data: dict[str, Any]) -> IntakeOutcome:
         return cls(**{**data, "claims": [ClaimOutcome(**claim) for claim in data.get("claims", [])]})
 
 
@@ -94,14 +97,14 @@ class Intake:
         self.state_machine_arn = state_machine_arn or None
         self.notice_topic_arn = notice_topic_arn or None
         self.limits = limits or default_limits()
-        self.today = today or (lambda: datetime.now(timezone.utc).date())
+        self.today = today or (lambda: datetime.now(UTC).date())
         self.extract = extract
         self.check = check
         # the provider's confirmed workbook layouts (claims-table items; a store without a table has none)
         self.layouts = layouts or (LayoutMemory(store.tables, store.client) if hasattr(store, "client") else None)
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Intake":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Intake:
         """Clients and names as template.yaml sets them (CLAIMS_TABLE..., STATE_MACHINE_ARN, NOTICE_TOPIC_ARN)."""
         environ = os.environ if environ is None else environ
         received = environ.get("INTAKE_RECEIVED_DATE")  # pins "today" for reproducible demos and tests only
@@ -127,13 +130,13 @@ class Intake:
             if version_read and version_read != "null" and not upload.version_id:
                 upload = upload.model_copy(update={"version_id": version_read})  # the notification did not say
             data = self._read(obj, response)
-            mapping = self.layouts.mapping_for(place.provider) if self.layouts else None
+            mapping = self._confirmed_layouts(place.provider)
             started = time.perf_counter()
             result = self.extract(data, obj.filename, self.limits, **({"mapping": mapping} if mapping else {}))
             outcome.extract_seconds = round(time.perf_counter() - started, 3)
             reviews = _mapping_reviews(result)
             if reviews and self.layouts is not None:
-                return self._hold_for_mapping(obj, upload, outcome, result, reviews)
+                return self._hold_for_mapping(self.layouts, obj, upload, outcome, result, reviews)
             if not result.claims:
                 raise IntakeError(_no_claims_code(result), _no_claims_message(obj.filename, result))
         except IntakeError as problem:
@@ -147,11 +150,20 @@ class Intake:
             self._mark_failed(obj, upload, error)
             raise
 
-    def _hold_for_mapping(self, obj: S3Object, upload: Upload, outcome: IntakeOutcome, result: ExtractResult,
+    def _confirmed_layouts(self, provider: str | None) -> ConfirmedMapping | None:
+        """The workbook layouts staff confirmed for this provider (None: none)."""
+        layouts = self.layouts.layouts_for(provider) if self.layouts is not None else {}
+        if not layouts:
+            return None
+        from ..spreadsheet.mapping import ConfirmedMapping  # only the intake function reads workbooks
+
+        return ConfirmedMapping.from_dict({"layouts": layouts})
+
+    def _hold_for_mapping(self, layouts: LayoutMemory, obj: S3Object, upload: Upload, outcome: IntakeOutcome, result: ExtractResult,
                           reviews: list[dict[str, Any]]) -> IntakeOutcome:
         """A workbook whose new layout has doubtful or unplaced columns waits for staff to confirm its mapping
         (the provider hears nothing: doubt goes to staff). Confirming reads the file again (api: mapping reviews)."""
-        self.layouts.hold({"ref": obj.ref, "upload_id": obj.upload_id, "object": obj.to_dict(),
+        layouts.hold({"ref": obj.ref, "upload_id": obj.upload_id, "object": obj.to_dict(),
                            "provider": upload.provider, "plan": upload.plan, "filename": obj.filename,
                            "kind": result.source.kind, "sheets": reviews})
         self.store.put_upload(upload.model_copy(update={
@@ -186,7 +198,7 @@ class Intake:
     def _store_claims(self, obj: S3Object, upload: Upload, outcome: IntakeOutcome,
                       result: ExtractResult) -> IntakeOutcome:
         claim_ids = [claim_id_for(obj, index) for index in range(1, len(result.claims) + 1)]
-        for claim, claim_id in zip(result.claims, claim_ids):
+        for claim, claim_id in zip(result.claims, claim_ids, strict=False):
             claim.claim_id = claim_id
         reference = self.reference()
         history = DynamoHistory(self.store.tables, self.store.client, exclude_claim_ids=claim_ids)
@@ -205,10 +217,13 @@ class Intake:
                              f"{len(claim_result.claim.lines)} service lines, more than one claim can hold; "
                              "send it again split into invoices of at most 98 lines. The other claims of the file were received.")
         for claim_result in stored:
+            stored_id = claim_result.claim.claim_id
+            if stored_id is None:  # every claim got its id above
+                raise ValueError("a checked claim has no claim id")
             outcome.claims.append(ClaimOutcome(
-                claim_id=claim_result.claim.claim_id, plan=claim_result.plan,
+                claim_id=stored_id, plan=claim_result.plan,
                 disposition=claim_result.disposition.value, lines=len(claim_result.claim.lines),
-                execution_arn=self._start_flow(obj, claim_result)))
+                execution_arn=self._start_flow(obj, stored_id)))
         outcome.status = UploadStatus.PROCESSED.value
         outcome.kind = result.source.kind
         outcome.errors = len(errors)
@@ -235,22 +250,12 @@ class Intake:
         provider = reference.provider(upload.provider)
         return provider.plans[0] if provider is not None and len(provider.plans) == 1 else None
 
-    def _start_flow(self, obj: S3Object, result: CheckResult) -> str | None:
-        """One execution per claim, named after the claim: a second start of the same claim is a no-op."""
+    def _start_flow(self, obj: S3Object, claim_id: str) -> str | None:
+        """One execution per claim (flow.start names it after the claim): a second start is a no-op."""
         if not self.state_machine_arn or self.stepfunctions is None:
             logger.warning("no state machine configured: claim flow not started", extra={"upload_ref": obj.ref})
             return None
-        claim_id = result.claim.claim_id
-        payload = {"claim_id": claim_id, "disposition": result.disposition.value, "plan": result.plan,
-                   "upload_id": obj.upload_id}
-        try:
-            response = self.stepfunctions.start_execution(
-                stateMachineArn=self.state_machine_arn, name=claim_id, input=json.dumps(payload))
-            return response["executionArn"]
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
-                raise
-            return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{claim_id}"
+        return start_flow(self.stepfunctions, self.state_machine_arn, claim_id)
 
     # ---- unreadable files ----------------------------------------------------------------------
 
@@ -302,7 +307,7 @@ def _no_claims_message(filename: str, result: ExtractResult) -> str:
 
 
 def _confidences(result: ExtractResult) -> list[float]:
-    values = []
+    values: list[float] = []
     for claim in result.claims:
         for item in (claim, *claim.lines):
             values.extend(p.confidence for p in item.provenance.values() if p.confidence is not None)

@@ -22,7 +22,7 @@ from scipy.optimize import linear_sum_assignment
 
 from ..elements import all_elements
 from .cells import cell_text, column_letter, is_blank
-from .content import CONTENT_ONLY_WEIGHT, COMPOSITE_KINDS, ColumnContent, element_kinds, latest_date, sample_values
+from .content import COMPOSITE_KINDS, CONTENT_ONLY_WEIGHT, ColumnContent, element_kinds, latest_date, sample_values
 from .header_words import HeaderScores
 from .headers import MAX_HEADER_COLUMNS, ColumnMap, HeaderMatch, header_scores, synonyms
 
@@ -107,7 +107,7 @@ def _solve(column_map: ColumnMap, free: list[int], slots: list[str], scores: lis
     unplaced = np.full((len(free), len(free)), -1.0)
     np.fill_diagonal(unplaced, floor)
     rows, cols = linear_sum_assignment(np.hstack([matrix, unplaced]), maximize=True)
-    for row, col in zip(rows, cols):
+    for row, col in zip(rows, cols, strict=False):
         if col >= len(slots) or matrix[row, col] < floor:
             continue
         index, key = free[row], slots[col]

@@ -10,17 +10,26 @@ so on. The share of values that pass is the column's content score for that elem
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from statistics import median
-from typing import Any, Callable
+from typing import Any
 
 from ..catalog import dhcs_catalog
 from ..elements import KIND, all_elements
 from ..normalize import parse_bool, parse_date, parse_digits, parse_money, parse_units
-from ..validators import (is_valid_cin, is_valid_hcpcs, is_valid_icd10, is_valid_modifier, is_valid_npi,
-                          is_valid_phone, is_valid_tin, is_valid_zip)
+from ..validators import (
+    is_valid_cin,
+    is_valid_hcpcs,
+    is_valid_icd10,
+    is_valid_modifier,
+    is_valid_npi,
+    is_valid_phone,
+    is_valid_tin,
+    is_valid_zip,
+)
 from .cells import is_blank
 
 SAMPLE_SIZE = 40
@@ -28,8 +37,7 @@ SAMPLE_ROWS = 400
 OLD_DATE_DAYS = 3 * 365  # a column of dates this much older than the sheet's latest ones: birth dates
 NEUTRAL = 0.5  # an empty column says nothing about what it holds
 US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK "
-    "OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP".split())
+    ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP"])
 _LETTERS = re.compile(r"[A-Za-z]")
 _STREET = re.compile(r"^\s*\d+[A-Za-z]?\s+\S+")
 _PERSON_COMMA = re.compile(r"^[A-Za-z'. -]+,\s*[A-Za-z'. -]+$")

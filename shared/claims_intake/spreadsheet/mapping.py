@@ -21,35 +21,11 @@ from typing import Any
 
 import yaml
 
-from ..elements import all_elements
+from ..column_specs import Spec, parse_spec, spec_text
 from .cells import cell_text, column_letter
-from .content import COMPOSITE_KINDS
 from .header_words import normalize_header
 
-Spec = tuple[str | None, int | None]
-
-
-def known_keys() -> set[str]:
-    return {e.key for e in all_elements()} | set(COMPOSITE_KINDS)
-
-
-def parse_spec(value: Any) -> Spec:
-    """'procedure_modifiers:2' -> ('procedure_modifiers', 2); None or '' -> (None, None)."""
-    if value is None or value == "":
-        return None, None
-    text = str(value).strip()
-    key, _, number = text.partition(":")
-    if key not in known_keys():
-        raise ValueError(f"'{key}' is not an invoice element (one of: {', '.join(sorted(known_keys()))})")
-    if number and not number.isdigit():
-        raise ValueError(f"'{text}': the column number after ':' must be a whole number")
-    return key, int(number) if number else None
-
-
-def spec_text(spec: Spec) -> str | None:
-    key, number = spec
-    return None if key is None else (f"{key}:{number}" if number else key)
-
+__all__ = ["ConfirmedMapping", "Spec", "parse_spec", "spec_text"]
 
 @dataclass
 class ConfirmedMapping:

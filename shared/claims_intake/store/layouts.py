@@ -13,12 +13,12 @@ values are PHI: they live here (encrypted table) and in the staff page, never in
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 
-from ..spreadsheet.mapping import ConfirmedMapping, parse_spec
+from ..column_specs import parse_spec
 from .codec import from_item, plain, to_item
 from .tables import Tables
 
@@ -37,7 +37,7 @@ class ReviewClosed(Exception):
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class LayoutMemory:
@@ -47,16 +47,11 @@ class LayoutMemory:
 
     # ---- confirmed layouts ----------------------------------------------------------------------
 
-    def mapping_for(self, provider: str | None) -> ConfirmedMapping | None:
-        """Every layout confirmed for this provider, or None when there is none."""
+    def layouts_for(self, provider: str | None) -> dict[str, dict[str, str | None]]:
+        """Every layout confirmed for this provider: signature -> column letter -> element ('' for none)."""
         if not provider:
-            return None
-        items = self._query(LAYOUT_PREFIX + provider)
-        if not items:
-            return None
-        return ConfirmedMapping(by_layout={item["signature"]: {letter: parse_spec(spec)
-                                                               for letter, spec in item["columns"].items()}
-                                           for item in items})
+            return {}
+        return {item["signature"]: dict(item["columns"]) for item in self._query(LAYOUT_PREFIX + provider)}
 
     def remember(self, provider: str, signature: str, columns: dict[str, str | None], confirmed_by: str) -> None:
         for spec in columns.values():
