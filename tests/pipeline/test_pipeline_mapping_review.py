@@ -1,8 +1,10 @@
 """A workbook with a new layout and a doubtful column waits for staff; confirming reads it again and is remembered."""
 
+import pytest
+
 from claims_intake.api import mapping_reviews
-from claims_intake.api.auth import Caller
-from claims_intake.api.service import Services
+from claims_intake.api.auth import Caller, Forbidden
+from claims_intake.api.service import BadRequest, Conflict, Services
 from claims_intake.spreadsheet.headers import normalize_header
 
 from .invoices import EXPECTED, PROVIDER, three_claim_invoice
@@ -36,7 +38,13 @@ def test_a_new_doubtful_layout_is_held_then_read_with_the_confirmed_mapping(refe
     assert reference["proposed"] == "member_cin" and reference["doubtful"] and reference["samples"][0] == "90000001A"
 
     confirmed = {c["column"]: c["proposed"] for c in sheet["columns"]}
+    with pytest.raises(BadRequest, match="member_shoe_size"):
+        mapping_reviews.confirm_review(services, STAFF, listed["ref"], {sheet["signature"]: {"A": "member_shoe_size"}})
+    with pytest.raises(Forbidden):
+        mapping_reviews.list_reviews(services, Caller("someone", frozenset(), provider_npi=PROVIDER))
     mapping_reviews.confirm_review(services, STAFF, listed["ref"], {sheet["signature"]: confirmed})
+    with pytest.raises(Conflict):  # confirmed once
+        mapping_reviews.confirm_review(services, STAFF, listed["ref"], {sheet["signature"]: confirmed})
     (upload,), _ = stack.store.list_uploads(provider=PROVIDER)
     assert upload.status == "PROCESSED"
     assert {stack.store.get_claim(c).output["elements"]["invoice_number"] for c in upload.claim_ids} == set(EXPECTED)
