@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from statistics import median
@@ -302,6 +302,3 @@ def latest_date(contents: list[ColumnContent]) -> date | None:
     medians = [c.median_date for c in contents if len(c.dates) >= max(1, len(c.values) // 2)]
     return max((m for m in medians if m is not None), default=None)
 
-
-def is_datetime(value: Any) -> bool:
-    return isinstance(value, (date, datetime))
