@@ -29,7 +29,8 @@ def register(verbs) -> None:
 
 def run(args) -> int:
     try:
-        result = extract_file(args.file, mapping=load_mapping_option(args))
+        mapping = load_mapping_option(args)
+        result = extract_file(args.file, mapping=mapping) if mapping else extract_file(args.file)
     except IntakeError as error:
         return report_unreadable(args.file, error, args.format)
     except (OSError, ValueError) as problem:

@@ -24,6 +24,7 @@ from .header_words import HeaderScores, normalize_header, score_header
 
 # Column kinds that are not one DHCS element (see header_synonyms.yaml).
 SERVICE_DATE, MEMBER_NAME, MINUTES = "service_date", "member_name", "minutes"
+SURE_HEADER = 90.0  # a header score (0-100) from which the header alone settles which element a column holds
 MAX_HEADER_LENGTH = 80  # longer text is a note or a title, not a column header
 HEADER_ROWS_AFTER = 3  # rows still looked at below the best header row so far (a group row above a header)
 MAX_HEADER_COLUMNS = 256  # an invoice has a few dozen columns; beyond this a header cell is not matched
@@ -140,9 +141,12 @@ class ColumnMap:
         return hashlib.sha256("|".join(cells).encode()).hexdigest()[:16]
 
     def doubtful(self) -> list[int]:
-        """Columns placed with a joint score under the review threshold (not confirmed by staff)."""
-        floor = synonyms().review_below
-        return [i for i, m in sorted(self.columns.items()) if not m.confirmed and (m.match or 0) < floor]
+        """Columns whose *placement* is in doubt: a joint score under the review threshold from a header that
+        does not name the element surely. A sure header over odd values is a value problem (the values'
+        match_score and the check's doubt), not a mapping to review."""
+        config = synonyms()
+        return [i for i, m in sorted(self.columns.items())
+                if not m.confirmed and (m.match or 0) < config.review_below and m.score < SURE_HEADER]
 
     def describe(self) -> dict[str, Any]:
         header = self.header
