@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from claims_intake.pipeline import IdempotentIntake, Intake, IntakeOutcome, objects_in_notification
+from claims_intake.pipeline.objects import S3Object
 
 logger = Logger()
 tracer = Tracer()
@@ -56,6 +57,9 @@ def publish_metrics(outcome: IntakeOutcome) -> None:
     if outcome.status == "QUARANTINED":
         metrics.add_metric(name="FilesQuarantined", unit=MetricUnit.Count, value=1)
         return
+    if outcome.status == "MAPPING_REVIEW":
+        metrics.add_metric(name="FilesHeldForMapping", unit=MetricUnit.Count, value=1)
+        return
     metrics.add_metric(name="Claims", unit=MetricUnit.Count, value=len(outcome.claims))
     metrics.add_metric(name="ServiceLines", unit=MetricUnit.Count, value=outcome.lines)
     metrics.add_metric(name="ExtractErrors", unit=MetricUnit.Count, value=outcome.errors)
@@ -69,9 +73,21 @@ def publish_metrics(outcome: IntakeOutcome) -> None:
                            value=round(outcome.extract_seconds / outcome.pages, 3))
 
 
+def reread(upload: dict) -> dict:
+    """Staff confirmed a held workbook's columns (the API invokes this asynchronously): read it again, now
+    with the provider's confirmed layout. Not through the idempotency record: that delivery is done."""
+    obj = S3Object(**upload)
+    logger.set_correlation_id(obj.ref)
+    outcome = intake().intake.process(obj)
+    publish_metrics(outcome)
+    return {"upload_ref": obj.ref, "status": outcome.status}
+
+
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     intake().register_lambda_context(context)
+    if "reread" in event:
+        return reread(event["reread"])
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

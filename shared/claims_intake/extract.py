@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import IntakeError
 from .filetypes import EXTENSION_KINDS, SCAN_KINDS, SPREADSHEET_KINDS, detect_kind, extension, extension_matches
 from .limits import Limits, default_limits
 from .model import ExtractResult
 
+if TYPE_CHECKING:
+    from .spreadsheet.mapping import ConfirmedMapping
+
 __all__ = ["IntakeError", "check_upload", "extract_bytes", "extract_file"]
 
 
-def extract_file(path: str | Path, limits: Limits | None = None) -> ExtractResult:
+def extract_file(path: str | Path, limits: Limits | None = None, mapping: ConfirmedMapping | None = None) -> ExtractResult:
     path = Path(path)
     limits = limits or default_limits()
     try:
@@ -27,16 +31,18 @@ def extract_file(path: str | Path, limits: Limits | None = None) -> ExtractResul
         raise IntakeError("unreadable", f"{path.name}: cannot be opened ({error.strerror})") from None
     if size > limits.max_file_bytes:
         raise _too_large(path.name, size, limits)
-    return extract_bytes(path.read_bytes(), path.name, limits)
+    return extract_bytes(path.read_bytes(), path.name, limits, mapping)
 
 
-def extract_bytes(data: bytes, filename: str, limits: Limits | None = None) -> ExtractResult:
+def extract_bytes(data: bytes, filename: str, limits: Limits | None = None,
+                  mapping: ConfirmedMapping | None = None) -> ExtractResult:
+    """`mapping`: spreadsheet columns someone confirmed (the layout memory, a --mapping file)."""
     limits = limits or default_limits()
     kind = check_upload(data, filename, limits)
     if kind in SPREADSHEET_KINDS:
         from .spreadsheet.reader import read_spreadsheet
 
-        result = read_spreadsheet(data, filename, kind, limits)
+        result = read_spreadsheet(data, filename, kind, limits, mapping)
     else:
         from .ocr.scan import read_scan
 

@@ -20,7 +20,8 @@ def test_every_route_is_documented_with_its_inputs():
         "/api/me", "/api/queue", "/api/metrics", "/api/claims/{claim_id}", "/api/claims/{claim_id}/values",
         "/api/claims/{claim_id}/items/{item_id}/assign", "/api/claims/{claim_id}/items/{item_id}/answer",
         "/api/claims/{claim_id}/items/{item_id}/reject", "/api/claims/{claim_id}/items/{item_id}/extend",
-        "/api/claims/{claim_id}/reopen-review"}
+        "/api/claims/{claim_id}/reopen-review",
+        "/api/mapping-reviews", "/api/mapping-reviews/{ref}", "/api/mapping-reviews/{ref}/confirm"}
     queue_parameters = {p["name"] for p in paths["/api/queue"]["get"]["parameters"]}
     assert queue_parameters == {"queue", "status", "plan", "provider", "min_age_days", "due_before", "limit", "next_token"}
     answer_body = paths["/api/claims/{claim_id}/items/{item_id}/answer"]["post"]["requestBody"]

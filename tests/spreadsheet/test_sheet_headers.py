@@ -3,7 +3,8 @@
 import pytest
 
 from claims_intake.extract import IntakeError, extract_bytes
-from claims_intake.spreadsheet.headers import find_header, map_columns, match_header, normalize_header
+from claims_intake.spreadsheet.columns import find_header, map_columns
+from claims_intake.spreadsheet.headers import match_header, normalize_header
 from claims_intake_dev.testdata.invoices import xlsx_bytes
 
 from .sheet_helpers import HEADER, line
@@ -51,7 +52,9 @@ def test_header_row_below_a_title_block_is_found():
 def test_column_report_names_each_column_and_keeps_extras(read_rows):
     result = read_rows([[*HEADER, "Case Manager"], [*line(), "Pat Jones"]])
     report = result.source.column_map["sheets"]["Invoice"]
-    assert {"column": "F", "header": "HCPCS", "element": "procedure_code", "score": 100.0} in report["columns"]
+    hcpcs = next(column for column in report["columns"] if column["column"] == "F")
+    assert {"column": "F", "header": "HCPCS", "element": "procedure_code", "score": 100.0}.items() <= hcpcs.items()
+    assert hcpcs["match"] == 1.0 and hcpcs["content"] == 1.0  # the header and the catalog code agree
     assert report["extras"] == [{"column": "N", "header": "Case Manager"}]
     assert result.claims[0].lines[0].extras == {"Case Manager": "Pat Jones"}
 

@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, Field
 
 from ..store.claims import ClaimNotFound, ConcurrentUpdate, QueueItemNotFound
-from . import service
+from . import mapping_reviews, service
 from .auth import Caller, Forbidden, Unauthorized, caller_from_event
 from .views import ClaimView, Me, Metrics, QueueItemView, QueuePage
 
@@ -149,6 +149,28 @@ def extend(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], bo
           summary="Reopen the review of a claim left to staff (REVIEW_OVERDUE): its flow opens a new REVIEW item")
 def reopen_review(claim_id: Annotated[str, Path()], body: ReopenBody) -> ClaimView:
     return ClaimView.model_validate(service.reopen_review(services(), caller(), claim_id, body.note))
+
+
+class ConfirmMappingBody(BaseModel):
+    sheets: dict[str, dict[str, str | None]] = Field(
+        description="layout signature -> column letter -> element key ('procedure_modifiers:2' for the 2nd of "
+                    "several columns; null: not an invoice element)")
+
+
+@app.get("/api/mapping-reviews", summary="Workbooks held until staff confirm their column mapping")
+def list_mapping_reviews() -> list[dict]:
+    return mapping_reviews.list_reviews(services(), caller())
+
+
+@app.get("/api/mapping-reviews/<ref>", summary="A held workbook: each column's header, sample values, proposed element")
+def get_mapping_review(ref: Annotated[str, Path()]) -> dict:
+    return mapping_reviews.get_review(services(), caller(), ref)
+
+
+@app.post("/api/mapping-reviews/<ref>/confirm",
+          summary="Confirm the columns; the layout is remembered for the provider and the file is read again")
+def confirm_mapping_review(ref: Annotated[str, Path()], body: ConfirmMappingBody) -> dict:
+    return mapping_reviews.confirm_review(services(), caller(), ref, body.sheets)
 
 
 # ---- errors --------------------------------------------------------------------------------------

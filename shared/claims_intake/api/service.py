@@ -13,7 +13,7 @@ import binascii
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -61,16 +61,31 @@ class Services:
     locate_box: Callable[[str, str | None], BoxGeometry | None] = cms1500_box
     template_page: Callable[[bytes, int], Image.Image] = cms1500_page
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # reads a held upload again after staff confirm its column mapping (api/mapping_reviews.py)
+    reread: Callable[[dict[str, Any]], None] | None = None
 
     @classmethod
     def from_env(cls) -> Services:
         return cls(store=ClaimStore(), s3=boto3.client("s3"), sfn=boto3.client("stepfunctions"),
                    uploads_bucket=os.environ.get("UPLOADS_BUCKET"),
                    documents_prefix=os.environ.get("DOCUMENTS_PREFIX", "documents/"),
-                   state_machine_arn=os.environ.get("STATE_MACHINE_ARN"))
+                   state_machine_arn=os.environ.get("STATE_MACHINE_ARN"), reread=intake_rereader())
 
     def today(self) -> date:
         return self.clock().date()
+
+
+def intake_rereader(environ: Mapping[str, str] | None = None) -> Callable[[dict[str, Any]], None] | None:
+    """Asks the intake function (INTAKE_FUNCTION) to read a held upload again, asynchronously."""
+    function = (os.environ if environ is None else environ).get("INTAKE_FUNCTION")
+    if not function:
+        return None
+    client = boto3.client("lambda")
+
+    def reread(upload: dict[str, Any]) -> None:
+        client.invoke(FunctionName=function, InvocationType="Event", Payload=json.dumps({"reread": upload}).encode())
+
+    return reread
 
 
 # ---- reading ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from collections import Counter
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..catalog import plan_ids
 from ..check import check_extract
@@ -20,8 +21,11 @@ from ..errors import IntakeError
 from ..extract import extract_file
 from ..model import Claim, ExtractError, ExtractResult, SourceInfo
 from ..reference import InMemoryHistory, ReferenceDataError, load_history_csv, load_reference_dir
-from .extract_cmd import EXIT_UNREADABLE, report_no_claims, report_unreadable
+from .extract_cmd import EXIT_UNREADABLE, add_mapping_option, load_mapping_option, report_no_claims, report_unreadable
 from .output import add_format_option, print_json, print_table
+
+if TYPE_CHECKING:
+    from ..spreadsheet.mapping import ConfirmedMapping
 
 
 def register(verbs) -> None:
@@ -33,6 +37,7 @@ def register(verbs) -> None:
     parser.add_argument("--history", metavar="FILE", help="claims history CSV (docs/reference-data.md)")
     parser.add_argument("--received", type=date.fromisoformat, metavar="YYYY-MM-DD",
                         help="date the plan received the file, for timely filing (default: today)")
+    add_mapping_option(parser)
     add_format_option(parser)
     parser.set_defaults(run=run)
 
@@ -41,7 +46,7 @@ def run(args) -> int:
     try:
         reference = load_reference_dir(args.reference)
         history = load_history_csv(args.history) if args.history else InMemoryHistory()
-        extracted = read_claims(Path(args.file))
+        extracted = read_claims(Path(args.file), load_mapping_option(args))
     except IntakeError as error:
         return report_unreadable(args.file, error, args.format)
     except (ReferenceDataError, OSError, ValueError) as problem:
@@ -62,13 +67,13 @@ def run(args) -> int:
     return 0
 
 
-def read_claims(path: Path) -> ExtractResult:
+def read_claims(path: Path, mapping: ConfirmedMapping | None = None) -> ExtractResult:
     if not path.exists():
         raise OSError(f"'{path}' does not exist")
     if path.suffix.lower() == ".json":
         return extract_result_from_json(json.loads(path.read_text("utf-8")), path)
     try:
-        return extract_file(path)
+        return extract_file(path, mapping=mapping)
     except ImportError as missing:  # a reader not installed in this build (spreadsheet, OCR)
         raise ValueError(f"cannot read '{path.name}' here ({missing}); pass the JSON of "
                          "`claims-intake extract --format json`") from None

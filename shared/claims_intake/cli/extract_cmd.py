@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from typing import TYPE_CHECKING
+
+import yaml
 
 from ..errors import IntakeError
 from ..extract import extract_file
 from ..model import ExtractResult
+
+if TYPE_CHECKING:
+    from ..spreadsheet.mapping import ConfirmedMapping
 from .output import add_format_option, print_json, print_table
 
 EXIT_UNREADABLE = 2
@@ -15,15 +22,20 @@ EXIT_UNREADABLE = 2
 def register(verbs) -> None:
     parser = verbs.add_parser("extract", help="extract DHCS claims from an invoice spreadsheet or CMS-1500 scan")
     parser.add_argument("file", help="the .xlsx/.xlsm/.xls/.csv invoice or .pdf/.tif/.png/.jpg CMS-1500")
+    add_mapping_option(parser)
     add_format_option(parser)
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
     try:
-        result = extract_file(args.file)
+        mapping = load_mapping_option(args)
+        result = extract_file(args.file, mapping=mapping) if mapping else extract_file(args.file)
     except IntakeError as error:
         return report_unreadable(args.file, error, args.format)
+    except (OSError, ValueError) as problem:
+        print(f"claims-intake extract: {problem}", file=sys.stderr)
+        return EXIT_UNREADABLE
     if not result.claims:
         return report_no_claims(args.file, result, args.format)
     if args.format == "json":
@@ -31,6 +43,26 @@ def run(args) -> int:
     else:
         print_extract_tables(result)
     return 0
+
+
+def add_mapping_option(parser) -> None:
+    parser.add_argument("--mapping", metavar="FILE",
+                        help="spreadsheet columns to place as given, JSON or YAML: "
+                             '{"columns": {"Client Last": "member_last_name", "Notes": null}} (docs/spreadsheet.md)')
+
+
+def load_mapping_option(args) -> ConfirmedMapping | None:
+    """The --mapping file, or None; a file that is not a mapping is a ValueError naming what is wrong."""
+    if not getattr(args, "mapping", None):
+        return None
+    from ..spreadsheet.mapping import ConfirmedMapping  # the spreadsheet reader only when a mapping is given
+
+    try:
+        return ConfirmedMapping.load(args.mapping)
+    except (json.JSONDecodeError, yaml.YAMLError) as problem:
+        raise ValueError(f"--mapping {args.mapping}: not JSON or YAML ({problem})") from None
+    except ValueError as problem:
+        raise ValueError(f"--mapping {args.mapping}: {problem}") from None
 
 
 def report_unreadable(path: str, error: IntakeError, output_format: str) -> int:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools import Logger
@@ -37,8 +37,12 @@ from ..limits import Limits, default_limits
 from ..model import Claim, ExtractError, ExtractResult
 from ..reference.model import ReferenceSource
 from ..store import ClaimStore, ClaimTooLarge, DynamoHistory, DynamoReference, Upload, UploadStatus
+from ..store.layouts import LayoutMemory
 from .notices import unreadable_file_notice
 from .objects import S3Object, claim_id_for, quarantine_key, upload_place
+
+if TYPE_CHECKING:
+    from ..spreadsheet.mapping import ConfirmedMapping
 
 logger = Logger(child=True)
 
@@ -87,7 +91,8 @@ class Intake:
                  state_machine_arn: str | None = None, notice_topic_arn: str | None = None,
                  limits: Limits | None = None, today: Callable[[], date] | None = None,
                  extract: Callable[..., ExtractResult] = extract_bytes,
-                 check: Callable[..., list[CheckResult]] = check_extract):
+                 check: Callable[..., list[CheckResult]] = check_extract,
+                 layouts: LayoutMemory | None = None):
         self.store = store
         self.s3 = s3
         self.stepfunctions = stepfunctions
@@ -99,6 +104,8 @@ class Intake:
         self.today = today or (lambda: datetime.now(UTC).date())
         self.extract = extract
         self.check = check
+        # the provider's confirmed workbook layouts (claims-table items; a store without a table has none)
+        self.layouts = layouts or (LayoutMemory(store.tables, store.client) if hasattr(store, "client") else None)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Intake:
@@ -127,9 +134,13 @@ class Intake:
             if version_read and version_read != "null" and not upload.version_id:
                 upload = upload.model_copy(update={"version_id": version_read})  # the notification did not say
             data = self._read(obj, response)
+            mapping = self._confirmed_layouts(place.provider)
             started = time.perf_counter()
-            result = self.extract(data, obj.filename, self.limits)
+            result = self.extract(data, obj.filename, self.limits, **({"mapping": mapping} if mapping else {}))
             outcome.extract_seconds = round(time.perf_counter() - started, 3)
+            reviews = _mapping_reviews(result)
+            if reviews and self.layouts is not None:
+                return self._hold_for_mapping(self.layouts, obj, upload, outcome, result, reviews)
             if not result.claims and not _pages_for_staff(result):
                 raise IntakeError(_no_claims_code(result), _no_claims_message(obj.filename, result))
         except IntakeError as problem:
@@ -142,6 +153,30 @@ class Intake:
         except Exception as error:  # DynamoDB or Step Functions down after retries: recorded, then retried
             self._mark_failed(obj, upload, error)
             raise
+
+    def _confirmed_layouts(self, provider: str | None) -> ConfirmedMapping | None:
+        """The workbook layouts staff confirmed for this provider (None: none)."""
+        layouts = self.layouts.layouts_for(provider) if self.layouts is not None else {}
+        if not layouts:
+            return None
+        from ..spreadsheet.mapping import ConfirmedMapping  # only the intake function reads workbooks
+
+        return ConfirmedMapping.from_dict({"layouts": layouts})
+
+    def _hold_for_mapping(self, layouts: LayoutMemory, obj: S3Object, upload: Upload, outcome: IntakeOutcome, result: ExtractResult,
+                          reviews: list[dict[str, Any]]) -> IntakeOutcome:
+        """A workbook whose new layout has doubtful or unplaced columns waits for staff to confirm its mapping
+        (the provider hears nothing: doubt goes to staff). Confirming reads the file again (api: mapping reviews)."""
+        layouts.hold({"ref": obj.ref, "upload_id": obj.upload_id, "object": obj.to_dict(),
+                           "provider": upload.provider, "plan": upload.plan, "filename": obj.filename,
+                           "kind": result.source.kind, "sheets": reviews})
+        self.store.put_upload(upload.model_copy(update={
+            "status": UploadStatus.MAPPING_REVIEW, "kind": result.source.kind, "sha256": result.source.sha256}))
+        outcome.status = UploadStatus.MAPPING_REVIEW.value
+        outcome.kind = result.source.kind
+        logger.info("upload held for mapping review", extra={"upload_ref": obj.ref, "provider": upload.provider,
+                                                             "sheets": len(reviews)})
+        return outcome
 
     def _mark_failed(self, obj: S3Object, upload: Upload, error: Exception) -> None:
         self.store.put_upload(upload.model_copy(update={
@@ -290,6 +325,12 @@ def _pages_for_staff(result: ExtractResult) -> list[ExtractError]:
 
 def _source_kind(result: ExtractResult) -> str:
     return "spreadsheet" if result.source.kind in ("xlsx", "xlsm", "xls", "csv") else "scan"
+
+
+def _mapping_reviews(result: ExtractResult) -> list[dict[str, Any]]:
+    """The review proposals of the sheets the spreadsheet reader could not map surely (spreadsheet/review.py)."""
+    sheets = (result.source.column_map or {}).get("sheets", {})
+    return [report["review"] for report in sheets.values() if isinstance(report, dict) and "review" in report]
 
 
 def _no_claims_code(result: ExtractResult) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from operator import itemgetter
 from typing import Any
 
@@ -23,6 +23,7 @@ from ..elements import PHI_ELEMENTS, claim_keys, element, required_keys
 from ..model import Claim, ExtractError, Provenance, ServiceLine
 from ..normalize import normalize, parse_money
 from .cells import cell_text, column_letter, is_blank
+from .columns import find_header
 from .grid import Grid
 from .headers import (
     MAX_HEADER_COLUMNS,
@@ -30,15 +31,16 @@ from .headers import (
     MINUTES,
     SERVICE_DATE,
     ColumnMap,
-    find_header,
     level_of,
     match_header,
     normalize_header,
     synonyms,
 )
+from .mapping import ConfirmedMapping
 
 _UNSET = object()
 CLAIM_KEYS = frozenset(claim_keys())
+TITLE_KEYS = CLAIM_KEYS | {MEMBER_NAME}
 LINE_SIGNALS = frozenset({"procedure_code", "service_start_date", "service_end_date", SERVICE_DATE, "unit_count", "charge_amount"})
 _new_provenance = Provenance.__pydantic_validator__.validate_python
 _TOTAL_START = re.compile(r"^(grand |sub |invoice |claim )?totals?\b")
@@ -50,15 +52,18 @@ class SheetResult:
     errors: list[ExtractError] = field(default_factory=list)
     report: dict[str, Any] = field(default_factory=dict)
     has_header: bool = False
+    column_map: ColumnMap | None = None
 
 
 class _Cell:
     """A cell value; its Provenance is built only when a value is kept (most repeats are not)."""
 
-    __slots__ = ("_column", "_source", "_where", "raw")
+    __slots__ = ("_column", "_score", "_source", "_where", "raw")
 
-    def __init__(self, raw: Any, source: Provenance | None = None, where: tuple[str, str, int] = ("", "", 0), column: str = ""):
+    def __init__(self, raw: Any, source: Provenance | None = None, where: tuple[str, str, int] = ("", "", 0), column: str = "",
+                 score: float | None = None):
         self.raw, self._source, self._where, self._column = raw, source, where, column  # where: (file, sheet, row)
+        self._score = score  # the column's joint header+content score (Provenance.match_score)
 
     @property
     def source(self) -> Provenance:
@@ -66,7 +71,8 @@ class _Cell:
             file, sheet, row = self._where
             raw = self.raw if self.raw.__class__ is str else cell_text(self.raw)
             # the validator without Provenance.__init__'s Python frame: one of these per kept cell
-            self._source = _new_provenance({"file": file, "sheet": sheet, "row": row, "column": self._column, "raw": raw})
+            self._source = _new_provenance({"file": file, "sheet": sheet, "row": row, "column": self._column, "raw": raw,
+                                            "match_score": self._score})
         return self._source
 
 
@@ -81,8 +87,8 @@ class _Row:
     repeats_claim: bool = False  # every claim-level cell equals the row above's (nothing new to set)
 
 
-def read_sheet(grid: Grid, filename: str, file_sha: str) -> SheetResult:
-    column_map = find_header(grid.rows)
+def read_sheet(grid: Grid, filename: str, file_sha: str, confirmed: ConfirmedMapping | None = None) -> SheetResult:
+    column_map = find_header(grid.rows, confirmed)
     if column_map is None:
         return SheetResult(report={"skipped": "no header row naming the DHCS invoice columns"})
     reader = _SheetReader(grid, filename, file_sha, column_map)
@@ -93,7 +99,7 @@ class _SheetReader:
     def __init__(self, grid: Grid, filename: str, file_sha: str, column_map: ColumnMap):
         self.grid, self.filename, self.file_sha, self.map = grid, filename, file_sha, column_map
         self.header = column_map.header
-        self.result = SheetResult(has_header=True)
+        self.result = SheetResult(has_header=True, column_map=column_map)
         self.skipped: list[dict[str, Any]] = []
         self.totals: list[_Row] = []
         self.claims: dict[str, Claim] = {}
@@ -103,7 +109,10 @@ class _SheetReader:
         multi = synonyms().multi_column
         self.map_keys = column_map.keys()
         # (column index, element, level, several columns?) for every mapped column, computed once
-        self.plan = [(index, m.key, level_of(m.key), m.key in multi) for index, m in sorted(column_map.columns.items())]
+        # several columns of one element are read in the order of their header numbers ('Modifier 2' after 'Modifier 1')
+        ordered = sorted(column_map.columns.items(), key=lambda item: (item[1].index or 0, item[0]))
+        self.plan = [(index, m.key, level_of(m.key), m.key in multi) for index, m in ordered]
+        self.scores = {index: m.match for index, m in column_map.columns.items()}
         self.letters = {index: column_letter(index) for index in range(max(column_map.columns, default=0) + 1)}
         self.claim_plan = [(index, key) for index, key, level, _ in self.plan if level == "claim"]
         self.line_plan = [(index, key, multi) for index, key, level, multi in self.plan if level == "line"]
@@ -142,10 +151,36 @@ class _SheetReader:
         if MEMBER_NAME in present:
             present |= {"member_first_name", "member_last_name"}
         absent_ok = synonyms().may_be_absent
-        for key in required_keys("claim") + required_keys("line"):
-            if key not in present and key not in absent_ok:
-                self._error("missing_column", f"no column for the required element '{_label(key)}' ({for_people('000 Table ' + element(key).table)}); add a column with that header.",
-                            row=self.map.header_row, element=key)
+        missing = [key for key in required_keys("claim") + required_keys("line") if key not in present and key not in absent_ok]
+        held = self._unplaced_holders(missing)
+        if held:
+            self._report_unmapped(held)
+        for key in missing:
+            if key in held:
+                continue
+            self._error("missing_column", f"no column for the required element '{_label(key)}' ({for_people('000 Table ' + element(key).table)}); add a column with that header.",
+                        row=self.map.header_row, element=key)
+
+    def _unplaced_holders(self, missing: list[str]) -> dict[str, list[int]]:
+        """Missing required elements that an unplaced column may hold (its values fit), with those columns."""
+        aliases = {"service_start_date": SERVICE_DATE, "service_end_date": SERVICE_DATE,
+                   "member_first_name": MEMBER_NAME, "member_last_name": MEMBER_NAME}
+        held: dict[str, list[int]] = {}
+        for key in missing:
+            columns = [i for i, fits in sorted(self.map.could_hold.items()) if key in fits or aliases.get(key) in fits]
+            if columns:
+                held[key] = columns
+        return held
+
+    def _report_unmapped(self, held: dict[str, list[int]]) -> None:
+        """Required elements unplaced while columns that may hold them could not be placed: staff review the mapping."""
+        indexes = sorted({i for columns in held.values() for i in columns})
+        columns = "; ".join(f"{column_letter(i)} ('{cell_text(self.header[i]) if i < len(self.header) else ''}'): "
+                            f"{self.map.unplaced[i]}" for i in indexes)
+        missing = list(held)
+        names = ", ".join(f"'{_label(key)}'" for key in missing)
+        self._error("unmapped_columns", f"no column was placed for {names}, and these columns could not be placed: "
+                    f"{columns}. Staff review the column mapping.", row=self.map.header_row, element=missing[0])
 
     def _report_excel_errors(self) -> None:
         """A mapped cell that Excel shows as an error (#REF!, #DIV/0!...) reads as empty: say what it shows."""
@@ -169,12 +204,16 @@ class _SheetReader:
                     continue
                 label, _, inline = value.partition(":")
                 match = match_header(label)
-                if match is None or match.key not in CLAIM_KEYS or match.key in block:
+                if match is None or match.key not in TITLE_KEYS or match.key in block:
                     continue
                 raw, at = (inline.strip(), column) if inline.strip() else _next_value(cells, column)
                 if is_blank(raw):
                     continue
-                block[match.key] = _Cell(raw, self._source(row_index + 1, at, raw))
+                source = self._source(row_index + 1, at, raw).model_copy(update={"match_score": match.score / 100})
+                if match.key == MEMBER_NAME:
+                    block.update(_split_name_cell(raw, source))
+                else:
+                    block[match.key] = _Cell(raw, source)
         return block
 
     # -- one row ----------------------------------------------------------------------------
@@ -184,7 +223,7 @@ class _SheetReader:
         row = _Row(number, {}, {}, {})
         if len(cells) < self.width:
             cells = list(cells) + [None] * (self.width - len(cells))
-        width, where, letters = len(cells), (self.filename, self.grid.name, number), self.letters
+        width, where, letters, scores = len(cells), (self.filename, self.grid.name, number), self.letters, self.scores
         claim_values = self.claim_getter(cells) if self.claim_columns else ()
         if claim_values and claim_values == self.previous_claim[0]:  # invoice values repeated on each line
             row.claim, row.repeats_claim = self.previous_claim[1], True
@@ -192,7 +231,7 @@ class _SheetReader:
             for index, key in self.claim_plan:
                 value = cells[index]
                 if not (value == "" or value is None or (value.__class__ is str and value.isspace())):
-                    row.claim[key] = _Cell(value, None, where, letters[index])
+                    row.claim[key] = _Cell(value, None, where, letters[index], scores[index])
         line, has_line, has_signal = row.line, False, False
         for index, key, multi in self.line_plan:
             value = cells[index]
@@ -200,9 +239,9 @@ class _SheetReader:
                 has_line = True
                 has_signal = has_signal or key in LINE_SIGNALS
             if multi:
-                self._add_multi(line, key, where, letters[index], value)
+                self._add_multi(line, key, where, letters[index], value, scores[index])
             else:
-                line[key] = _Cell(value, None, where, letters[index])
+                line[key] = _Cell(value, None, where, letters[index], scores[index])
         row.has_line, row.has_signal = has_line, has_signal
         for index, header_text in self.map.extras.items():
             if index < width and not _blank(cells[index]):
@@ -217,19 +256,22 @@ class _SheetReader:
             self.totals.append(row)
         return None
 
-    def _add_multi(self, target: dict[str, _Cell], key: str, where: tuple, letter: str, value: Any) -> None:
+    def _add_multi(self, target: dict[str, _Cell], key: str, where: tuple, letter: str, value: Any,
+                   score: float | None) -> None:
         """Modifiers or diagnoses over several columns: one value 'U2, GQ' from columns 'D,E'."""
         existing = target.get(key)
         if _blank(value):
             if existing is None:
-                target[key] = _Cell("", None, where, letter)
+                target[key] = _Cell("", None, where, letter, score)
             return
         text = cell_text(value)
         if existing is None or _blank(existing.raw):
-            target[key] = _Cell(text, None, where, letter)
+            target[key] = _Cell(text, None, where, letter, score)
         else:  # provenance is built later, from the joined text and columns
             existing.raw = f"{existing.raw}, {text}"
             existing._column = f"{existing._column},{letter}"
+            if score is not None and (existing._score is None or score < existing._score):
+                existing._score = score
 
     def _skip_reason(self, row: _Row, cells: list[Any]) -> str | None:
         has_code = "procedure_code" in row.line and not is_blank(row.line["procedure_code"].raw)
@@ -362,7 +404,10 @@ class _SheetReader:
         if raw == "" or raw is None or (raw.__class__ is str and raw.isspace()):
             item.provenance[key] = cell.source
             return None
-        return item.set_raw(key, raw, cell.source)
+        problem = item.set_raw(key, raw, cell.source)
+        if key == "member_dob" and problem is None and isinstance(item, Claim):
+            _birth_date_in_the_past(item)
+        return problem
 
     # -- the end of the sheet ---------------------------------------------------------------
 
@@ -409,6 +454,20 @@ class _SheetReader:
 
     def _error(self, code: str, message: str, **where: Any) -> None:
         self.result.errors.append(ExtractError(code=code, message=f"{self.grid.name}: {message}", sheet=self.grid.name, **where))
+
+
+def _split_name_cell(raw: Any, source: Provenance) -> dict[str, _Cell]:
+    """A 'Member Name: DOE, JANE' title line: the last and first names."""
+    last, first = split_person_name(cell_text(raw))
+    derived = source.model_copy(update={"derived": "split from a full-name line"})
+    return {key: _Cell(part, derived) for key, part in (("member_last_name", last), ("member_first_name", first)) if part}
+
+
+def _birth_date_in_the_past(claim: Claim) -> None:
+    """A birth date written with a two-digit year ('03/15/55') is in the last century, not the next."""
+    born = claim.member_dob
+    if born is not None and born > date.today():
+        claim.member_dob = born.replace(year=born.year - 100)
 
 
 def _tuple_getter(indexes: list[int]):

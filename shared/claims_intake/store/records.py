@@ -16,6 +16,7 @@ class UploadStatus(StrEnum):
     RECEIVED = "RECEIVED"        # recorded before anything else happens to it
     PROCESSED = "PROCESSED"      # extracted and checked; claims stored (maybe none, with errors)
     QUARANTINED = "QUARANTINED"  # unreadable: moved to quarantine/, provider notified
+    MAPPING_REVIEW = "MAPPING_REVIEW"  # a workbook with a new layout held until staff confirm its columns
     FAILED = "FAILED"            # an infrastructure error; the message is retried, then goes to the DLQ
 
 

@@ -501,6 +501,7 @@ async function start() {
   $("#filters").addEventListener("submit", (event) => { event.preventDefault(); loadQueue(); });
   $("#more").addEventListener("click", () => loadQueue(true));
   await loadQueue();  // the work first; the metrics (a scan of the claims) follow
+  if (state.me.staff) MappingReviews.start().catch(() => {});  // mapping.js: workbooks waiting for a column mapping
   document.body.dataset.ready = "true";
   await loadMetrics();
 }
