@@ -27,9 +27,9 @@ from claims_intake.model import Claim, ServiceLine
 
 from .invoices import sample_npi
 
-# Billable ICD-10-CM codes (FY2025) seen on ECM/CS claims: homelessness, housing, social needs, some conditions;
+# ICD-10-CM codes billable in FY2026 (the generated service dates) seen on ECM/CS claims: homelessness, housing,
 # now and then Z91.19, a category that is not billable (the claim is held for staff).
-DIAGNOSES = ["Z5900", "Z5901", "Z5902", "Z5910", "Z5941", "Z59811", "Z5986", "Z600", "Z602", "Z604", "Z6372",
+DIAGNOSES = ["Z5900", "Z5901", "Z5902", "Z5910", "Z5941", "Z59811", "Z59869", "Z600", "Z602", "Z604", "Z6372",
              "Z658", "F329", "F1020", "E119", "I10", "J449", "N184", "Z7189"]
 FIRST = ["Maria", "José", "Ana", "Nguyễn Văn", "Grace", "Tomás", "Keisha", "Duc", "Zoë", "Li"]
 LAST = ["García", "Nguyen", "Smith", "Hernández", "O'Brien", "Johnson-Lee", "Peña", "Van der Berg",

@@ -78,7 +78,8 @@ def build_encounter(result: CheckResult, *, decided_on: date, frequency: str = O
     diagnoses = _diagnoses(claim)
     if not diagnoses:
         raise NotEncodable("no diagnosis code (HI is required)")
-    unbillable = [code for code in diagnoses if not is_billable_icd10(code)]
+    served_on = min(line.service_start_date for line, _ in lines if line.service_start_date is not None)
+    unbillable = [code for code in diagnoses if not is_billable_icd10(code, served_on)]
     if unbillable:
         raise NotEncodable(f"diagnosis {', '.join(unbillable)} is not a billable ICD-10-CM code ({CODE_SET}): "
                            "staff correct it, the next run reports the claim")
