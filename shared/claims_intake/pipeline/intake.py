@@ -18,7 +18,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -108,7 +108,21 @@ class Intake:
 
     # ---- one upload ----------------------------------------------------------------------------
 
+    def identify(self, obj: S3Object) -> S3Object:
+        """The object with its version id (and ETag) filled in when the notification left them out, so a
+        delivery with and one without a versionId are the same upload (same record, same claim ids)."""
+        if obj.version_id and obj.etag:
+            return obj
+        try:
+            head = self.s3.head_object(Bucket=obj.bucket, Key=obj.key)
+        except ClientError:
+            return obj  # gone or unreadable: the read will say so
+        version = obj.version_id or head.get("VersionId")
+        return replace(obj, version_id=version if version and version != "null" else None,
+                       etag=obj.etag or head.get("ETag"))
+
     def process(self, obj: S3Object) -> IntakeOutcome:
+        obj = self.identify(obj)
         place = upload_place(obj.key)
         upload = self.store.put_upload(Upload(
             upload_id=obj.upload_id, ref=obj.ref, bucket=obj.bucket, key=obj.key, version_id=obj.version_id,
@@ -118,6 +132,10 @@ class Intake:
         logger.info("upload received", extra={"upload_ref": obj.ref, "provider": place.provider, "size": obj.size})
         version_read = None
         try:
+            if not place.provider:
+                raise IntakeError("no_provider_folder", f"{obj.filename}: the file was not uploaded into a provider's "
+                                  "folder (uploads/<billing NPI>/), so it cannot be filed for anyone. "
+                                  "Upload it again through the provider portal.")
             response = self._open(obj)
             version_read = response.get("VersionId")
             if version_read and version_read != "null" and not upload.version_id:
@@ -128,6 +146,7 @@ class Intake:
             outcome.extract_seconds = round(time.perf_counter() - started, 3)
             if not result.claims:
                 raise IntakeError(_no_claims_code(result), _no_claims_message(obj.filename, result))
+            check_billing_npi(result, place.provider, obj.filename)
         except IntakeError as problem:
             return self._quarantine(obj, upload, outcome, problem, version_read)
         except Exception as error:
@@ -258,6 +277,18 @@ class Intake:
         logger.warning("upload quarantined", extra={"upload_ref": obj.ref, "provider": upload.provider,
                                                     "error_code": problem.code})
         return outcome
+
+
+def check_billing_npi(result: ExtractResult, folder_npi: str, filename: str) -> None:
+    """The uploader's folder is its billing NPI: a file billing another NPI is refused whole, never filed
+    as that provider (who would then see the member's claim). A claim with no billing NPI is the uploader's."""
+    written = sorted({claim.billing_provider_npi.strip() for claim in result.claims
+                      if claim.billing_provider_npi and claim.billing_provider_npi.strip()} - {folder_npi})
+    if written:
+        others = ", ".join(written[:3]) + (" ..." if len(written) > 3 else "")
+        raise IntakeError("npi_mismatch", f"{filename}: the billing NPI in the file ({others}) is not the NPI of "
+                          f"the account that uploaded it ({folder_npi}). Nothing was filed. Each provider uploads "
+                          "its own claims; correct the billing NPI or upload from the right account.")
 
 
 def _no_claims_code(result: ExtractResult) -> str:
