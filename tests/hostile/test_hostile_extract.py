@@ -14,6 +14,7 @@ import pytest
 
 from claims_intake.cli import main
 from claims_intake.extract import IntakeError, extract_bytes
+from claims_intake.limits import default_limits
 from claims_intake_dev.testdata import hostile
 from claims_intake_dev.testdata.invoices import write_invoice
 

@@ -20,9 +20,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import boto3
+import yaml
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
@@ -33,6 +36,7 @@ from ..limits import Limits, default_limits
 from ..model import ExtractResult
 from ..reference.model import ReferenceSource
 from ..store import ClaimStore, ClaimTooLarge, DynamoHistory, DynamoReference, Upload, UploadStatus
+from ..validators import is_valid_npi
 from .notices import unreadable_file_notice
 from .objects import S3Object, claim_id_for, quarantine_key, upload_place
 
@@ -279,14 +283,40 @@ class Intake:
         return outcome
 
 
+DOUBTFUL_CONFIDENCE = 0.5  # what a repaired OCR value is given: below every review threshold
+
+
+@cache
+def review_confidence() -> float:
+    """The OCR confidence below which a value is staff's to verify (data/ocr.yaml)."""
+    text = resources.files("claims_intake").joinpath("data/ocr.yaml").read_text("utf-8")
+    return float(yaml.safe_load(text)["review_confidence"])
+
+
 def check_billing_npi(result: ExtractResult, folder_npi: str, filename: str) -> None:
     """The uploader's folder is its billing NPI: a file billing another NPI is refused whole, never filed
-    as that provider (who would then see the member's claim). A claim with no billing NPI is the uploader's."""
-    written = sorted({claim.billing_provider_npi.strip() for claim in result.claims
-                      if claim.billing_provider_npi and claim.billing_provider_npi.strip()} - {folder_npi})
-    if written:
-        others = ", ".join(written[:3]) + (" ..." if len(written) > 3 else "")
-        raise IntakeError("npi_mismatch", f"{filename}: the billing NPI in the file ({others}) is not the NPI of "
+    as that provider (who would then see the member's claim). A claim with no billing NPI is the uploader's.
+
+    An NPI read by OCR that is unsure (low confidence, or not a valid NPI: a misread digit) is not the
+    provider's writing: it is replaced by the uploader's NPI, marked repaired with low confidence, and
+    the claim goes to staff review rather than a refusal to the provider."""
+    others = set()
+    for claim in result.claims:
+        written = (claim.billing_provider_npi or "").strip()
+        if not written or written == folder_npi:
+            continue
+        source = claim.provenance.get("billing_provider_npi")
+        if source is not None and source.confidence is not None and (
+                source.confidence < review_confidence() or not is_valid_npi(written)):
+            claim.billing_provider_npi = folder_npi
+            claim.provenance["billing_provider_npi"] = source.model_copy(update={
+                "confidence": min(source.confidence, DOUBTFUL_CONFIDENCE),
+                "repaired": f"read as {written}, not the uploader's NPI; the uploader's NPI put in its place for staff to confirm"})
+            continue
+        others.add(written)
+    if others:
+        shown = ", ".join(sorted(others)[:3]) + (" ..." if len(others) > 3 else "")
+        raise IntakeError("npi_mismatch", f"{filename}: the billing NPI in the file ({shown}) is not the NPI of "
                           f"the account that uploaded it ({folder_npi}). Nothing was filed. Each provider uploads "
                           "its own claims; correct the billing NPI or upload from the right account.")
 
