@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from .elements import KIND
 
@@ -35,10 +36,28 @@ def normalize(key: str, raw):
     """The typed value of element `key`, or None when the cell is empty."""
     if raw is None or (isinstance(raw, str) and (not raw or raw.isspace())):
         return None
+    if raw.__class__ is str and len(raw) > max_value_chars():
+        raise ValueError(f"{len(raw):,} characters is longer than any value of this element "
+                         f"(at most {max_value_chars():,})")
     parser = _BY_KEY.get(key)
     if parser is None:
         parser = _BY_KEY[key] = _parser_for(KIND[key])  # KeyError for an unknown element, as before
     return parser(raw)
+
+
+@cache
+def max_value_chars() -> int:
+    """The longest text a value may be (limits.yaml `max_value_chars`): a 20,000-character name breaks
+    every page, letter and table it is shown in."""
+    from .limits import default_limits
+
+    return default_limits().max_value_chars
+
+
+def clip(text: str, limit: int | None = None) -> str:
+    """Text cut to `limit` characters (default: the value limit), with an ellipsis when it was longer."""
+    limit = limit or max_value_chars()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _parser_for(kind: str):

@@ -8,10 +8,12 @@ most `max_page_inches`, long/short no more than `max_page_aspect`, and no more t
 pixels; all read from headers (Pillow's `open` reads no pixels; PDFium gives a page's size from the
 page tree without loading it).
 
-A PDF may carry actions a viewer runs: JavaScript (document, page, link or form-field level, or at
-the end of a `/Next` chain), a launch of another program, an import or submit of form data. Intake
-never runs them (PDFium renders without a JavaScript engine), but a file built to run code when the
-next person opens it is refused, not filed. A PDF with only an owner password (permissions, no
+A PDF may carry actions a viewer runs: JavaScript (document, page or link level, or at the end of a
+`/Next` chain), a launch of another program, an import or submit of form data. Intake never runs them
+(PDFium renders without a JavaScript engine), but a file built to run code when the next person opens
+it is refused, not filed. Scripts attached to form fields (formatting a date as it is typed, a
+"clear form" button) are how fillable forms work, the CMS's own CMS-1500 PDF among them: they are
+allowed, while a launch, import or submit hung on a field is refused like anywhere else. A PDF with only an owner password (permissions, no
 password to open) is read: any viewer opens it, and so does intake.
 """
 
@@ -28,6 +30,7 @@ from .limits import Limits
 POINTS_PER_INCH = 72
 LETTER_WIDTH_IN = 8.5
 RUNNING_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/GoToE", "/RichMediaExecute"})
+FIELD_ACTIONS_REFUSED = RUNNING_ACTIONS - {"/JavaScript"}  # a form field's own scripts are the form's
 _MAX_ACTIONS_VISITED = 5000  # a /Next chain or annotation list longer than this is itself refused
 
 
@@ -101,7 +104,7 @@ def _running_actions(reader: Any) -> Iterator[str]:
     names = _resolve(root.get("/Names"))
     if isinstance(names, dict) and "/JavaScript" in names:
         yield "/JavaScript"
-    visited: set[int] = set()
+    visited: set[tuple[int, int]] = set()
     yield from _walk_action(root.get("/OpenAction"), visited)
     yield from _walk_trigger_dict(root.get("/AA"), visited)
     for page in reader.pages:
@@ -109,24 +112,25 @@ def _running_actions(reader: Any) -> Iterator[str]:
         for annotation in _resolve(page.get("/Annots")) or []:
             annotation = _resolve(annotation)
             if isinstance(annotation, dict):
-                yield from _walk_action(annotation.get("/A"), visited)
-                yield from _walk_trigger_dict(annotation.get("/AA"), visited)
+                refused = FIELD_ACTIONS_REFUSED if annotation.get("/Subtype") == "/Widget" else RUNNING_ACTIONS
+                yield from _walk_action(annotation.get("/A"), visited, refused)
+                yield from _walk_trigger_dict(annotation.get("/AA"), visited, refused)
     form = _resolve(root.get("/AcroForm"))
     for field in (_resolve(form.get("/Fields")) or []) if isinstance(form, dict) else []:
         field = _resolve(field)
         if isinstance(field, dict):
-            yield from _walk_trigger_dict(field.get("/AA"), visited)
+            yield from _walk_trigger_dict(field.get("/AA"), visited, FIELD_ACTIONS_REFUSED)
 
 
-def _walk_trigger_dict(triggers: Any, visited: set[int]) -> Iterator[str]:
+def _walk_trigger_dict(triggers: Any, visited: set[tuple[int, int]], refused: frozenset[str] = RUNNING_ACTIONS) -> Iterator[str]:
     """An additional-actions dictionary (/O, /C, /K, /F, /V, /E, /X ... -> action)."""
     triggers = _resolve(triggers)
     if isinstance(triggers, dict):
         for action in triggers.values():
-            yield from _walk_action(action, visited)
+            yield from _walk_action(action, visited, refused)
 
 
-def _walk_action(action: Any, visited: set[int]) -> Iterator[str]:
+def _walk_action(action: Any, visited: set[tuple[int, int]], refused: frozenset[str] = RUNNING_ACTIONS) -> Iterator[str]:
     """An action and every action its /Next chain leads to (a dict or an array of them), each once."""
     pending = [action]
     while pending:
@@ -134,16 +138,17 @@ def _walk_action(action: Any, visited: set[int]) -> Iterator[str]:
         if isinstance(item, list):
             pending.extend(item)
             continue
-        if not isinstance(item, dict) or id(item) in visited:
+        seen = (id(item), len(refused))  # once per policy: a field's script may also be a link's
+        if not isinstance(item, dict) or seen in visited:
             continue
-        visited.add(id(item))
+        visited.add(seen)
         if len(visited) > _MAX_ACTIONS_VISITED:
             yield "/Next"  # a chain this long is built to exhaust a checker
             return
         kind = item.get("/S")
-        if kind in RUNNING_ACTIONS:
+        if kind in refused:
             yield str(kind)
-        elif "/JS" in item:
+        elif "/JS" in item and "/JavaScript" in refused:
             yield "/JS"
         if "/Next" in item:
             pending.append(item["/Next"])

@@ -7,17 +7,16 @@ same handler in this process; the handler's proxy response becomes the HTTP resp
 start-api` does, the API is served at the root (no stage prefix).
 
 Authorizers are not run locally. For a route behind a Cognito user pool authorizer, the claims API
-Gateway would pass are taken from the request's `Authorization` bearer token: a JWT's payload is read
-WITHOUT verifying its signature (local development only; the deployed API verifies it with Cognito), and
-a request with no token gets `LOCAL_CLAIMS` (a development staff user). The staff API decides what
-those claims allow, exactly as it would behind API Gateway.
+Gateway would pass come from the request's `Authorization` bearer token, which must be one of the
+development tokens `claims_intake.api.auth.dev_claims` defines (`dev-staff`, `dev-provider-<NPI>`).
+Anything else (no token, `garbage`, an unsigned `a.b.c`) gets no claims, so the API answers 401 as
+API Gateway would: a local stack reachable from a network is not an open door. The staff API decides
+what the claims allow, exactly as it would behind API Gateway.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import json
 import re
 import time
 import uuid
@@ -28,8 +27,6 @@ from werkzeug.wrappers import Request, Response
 from .functions import FunctionError, FunctionRegistry
 from .template import ApiRoute
 
-LOCAL_CLAIMS = {"sub": "local-staff", "cognito:username": "local-staff", "email": "staff@localhost",
-                "cognito:groups": "staff", "token_use": "id"}
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "application/x-www-form")
 
 
@@ -120,39 +117,9 @@ class ApiGatewayApp:
 
 
 def token_claims(authorization: str | None) -> dict[str, Any]:
-    """The JWT payload of a bearer token, unverified (local only); LOCAL_CLAIMS without a token."""
+    """The claims of a development token; {} (unauthorized) for no token or any other token."""
+    from claims_intake.api.auth import dev_claims
+
     if not authorization:
-        return dict(LOCAL_CLAIMS)
-    token = authorization.split(" ", 1)[-1].strip()
-    parts = token.split(".")
-    if len(parts) != 3:
-        # The staff page's development tokens (docs/api.md): dev-staff, dev-provider-<NPI>.
-        from claims_intake.api.auth import dev_claims
-
-        return dev_claims(f"Bearer {token}") or dict(LOCAL_CLAIMS, **{"local:token": token})
-    try:
-        payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
-        claims = json.loads(payload)
-    except (binascii.Error, ValueError):
-        return dict(LOCAL_CLAIMS)
-    return {key: value if isinstance(value, str) else json.dumps(value) if isinstance(value, (list, dict))
-            else str(value) for key, value in claims.items()}
-
-
-def _proxy_response(result: Any) -> Response:
-    if not isinstance(result, dict) or "statusCode" not in result:
-        return _json_response(502, {"message": "Internal server error"})
-    body = result.get("body") or ""
-    data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
-    response = Response(data, status=int(result["statusCode"]))
-    for key, value in (result.get("headers") or {}).items():
-        response.headers[key] = str(value)
-    for key, values in (result.get("multiValueHeaders") or {}).items():
-        response.headers.remove(key)
-        for value in values:
-            response.headers.add(key, str(value))
-    return response
-
-
-def _json_response(status: int, body: dict) -> Response:
-    return Response(json.dumps(body), status=status, mimetype="application/json")
+        return {}
+    return dev_claims(f"Bearer {authorization.split(' ', 1)[-1].strip()}") or {}

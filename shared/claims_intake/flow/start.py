@@ -54,12 +54,17 @@ def s3_objects(message_body: str) -> Iterator[tuple[str, str]]:
     """(bucket, key) of each object-created record in an S3 event notification delivered through SQS.
 
     S3's own test message (`s3:TestEvent`) has no records; keys arrive URL-encoded ('+' for spaces).
+    An empty object (0 bytes, or a console's "folder" marker ending in '/') answers nothing: skipped.
     """
     event = json.loads(message_body)
     for record in event.get("Records", []):
         if not str(record.get("eventName", "")).startswith("ObjectCreated"):
             continue
-        yield record["s3"]["bucket"]["name"], unquote_plus(record["s3"]["object"]["key"])
+        item = record["s3"]["object"]
+        key = unquote_plus(item["key"])
+        if item.get("size") == 0 or key.endswith("/"):
+            continue
+        yield record["s3"]["bucket"]["name"], key
 
 
 def answer_from_upload(store: ClaimStore, sfn, bucket: str, key: str, actor: str = "provider") -> QueueItem | None:
