@@ -13,8 +13,10 @@ A PDF may carry actions a viewer runs: JavaScript (document, page or link level,
 (PDFium renders without a JavaScript engine), but a file built to run code when the next person opens
 it is refused, not filed. Scripts attached to form fields (formatting a date as it is typed, a
 "clear form" button) are how fillable forms work, the CMS's own CMS-1500 PDF among them: they are
-allowed, while a launch, import or submit hung on a field is refused like anywhere else. A PDF with only an owner password (permissions, no
-password to open) is read: any viewer opens it, and so does intake.
+allowed, while a launch, import or submit hung on a field is refused like anywhere else.
+
+A PDF with only an owner password (permissions, no password to open) is read: any viewer opens it, and
+so does intake.
 """
 
 from __future__ import annotations
@@ -122,7 +124,8 @@ def _running_actions(reader: Any) -> Iterator[str]:
             yield from _walk_trigger_dict(field.get("/AA"), visited, FIELD_ACTIONS_REFUSED)
 
 
-def _walk_trigger_dict(triggers: Any, visited: set[tuple[int, int]], refused: frozenset[str] = RUNNING_ACTIONS) -> Iterator[str]:
+def _walk_trigger_dict(triggers: Any, visited: set[tuple[int, int]],
+                       refused: frozenset[str] = RUNNING_ACTIONS) -> Iterator[str]:
     """An additional-actions dictionary (/O, /C, /K, /F, /V, /E, /X ... -> action)."""
     triggers = _resolve(triggers)
     if isinstance(triggers, dict):
@@ -130,7 +133,8 @@ def _walk_trigger_dict(triggers: Any, visited: set[tuple[int, int]], refused: fr
             yield from _walk_action(action, visited, refused)
 
 
-def _walk_action(action: Any, visited: set[tuple[int, int]], refused: frozenset[str] = RUNNING_ACTIONS) -> Iterator[str]:
+def _walk_action(action: Any, visited: set[tuple[int, int]],
+                 refused: frozenset[str] = RUNNING_ACTIONS) -> Iterator[str]:
     """An action and every action its /Next chain leads to (a dict or an array of them), each once."""
     pending = [action]
     while pending:

@@ -76,10 +76,8 @@ def test_a_stray_cell_is_refused_before_the_reader_allocates_its_grid():
 @pytest.mark.parametrize("name,shape", [("png_strip", "20000 x 20 pixel"), ("png_line", "1 x 39999999 pixel"),
                                         ("pdf_huge_page", "200.0 x 200.0 in")])
 def test_a_page_of_no_paper_shape_is_refused_from_its_header(name, shape):
-    started = time.process_time()
-    error = _error(name)
+    error = _error(name)  # the 1 GiB cap test above shows nothing was decoded
     assert error.code == "page_size" and shape in error.message
-    assert time.process_time() - started < 5  # answered from the header, nothing decoded (generous bound)
 
 
 def test_the_hard_time_budget_stops_a_reader_that_runs_too_long(monkeypatch):
@@ -89,11 +87,9 @@ def test_the_hard_time_budget_stops_a_reader_that_runs_too_long(monkeypatch):
         time.sleep(30)
     monkeypatch.setattr(spreadsheet, "read_spreadsheet", slow)
     limits = dataclasses.replace(default_limits(), max_seconds_per_file=1)
-    started = time.monotonic()
-    with pytest.raises(IntakeError) as error:
+    with pytest.raises(IntakeError) as error:  # the reader would sleep 30 s: only the timer ends it this way
         extract_bytes(hostile.good_invoice_csv(), "invoice.csv", limits)
     assert error.value.code == "time_limit" and "1 s budget" in error.value.message
-    assert time.monotonic() - started < 10
 
 
 def test_past_the_soft_budget_no_new_page_is_rendered(monkeypatch):

@@ -99,7 +99,6 @@ def test_s3_lambda_configuration_invokes_the_function_in_process(stack):
 
 
 def test_template_api_is_served_through_the_handler(stack, tmp_path):
-    import base64
     import urllib.request
 
     from claims_intake_dev.local.web import WebServer
@@ -107,7 +106,8 @@ def test_template_api_is_served_through_the_handler(stack, tmp_path):
     (tmp_path / "index.html").write_text("<h1>staff</h1>")
     server = WebServer(stack, static_dir=tmp_path).start()
     try:
-        request = urllib.request.Request(f"{server.url}/api/items/abc?x=1", headers={"Authorization": "Bearer dev-staff"})
+        request = urllib.request.Request(f"{server.url}/api/items/abc?x=1",
+                                         headers={"Authorization": "Bearer dev-staff"})
         with urllib.request.urlopen(request) as response:
             item = json.loads(response.read())
         assert item == {"resource": "/api/items/{pk}", "path": "/api/items/abc", "pathParameters": {"pk": "abc"},

@@ -55,7 +55,8 @@ MAX_NOTE = 2000
 
 class Correction(BaseModel):
     element: str = Field(max_length=64, description="DHCS element key, e.g. member_cin or procedure_code")
-    line: int | None = Field(None, ge=1, le=9999, description="service line number for line elements; omit for claim elements")
+    line: int | None = Field(None, ge=1, le=9999,
+                             description="service line number for line elements; omit for claim elements")
     value: str = Field(max_length=MAX_VALUE, description="the value as it should read; parsed like an extracted value")
 
 

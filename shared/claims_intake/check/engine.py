@@ -28,7 +28,8 @@ from ..reference.model import HistoryLine, HistorySource, InMemoryHistory, Refer
 from . import rules_elements  # noqa: F401, I001  (registers the rules, in reporting order)
 from . import rules_coverage  # noqa: F401
 from . import rules_history  # noqa: F401
-from .context import CENTS, CheckContext, HistoryIndex, Issue, LineContext, history_category, lookup_combination, money, plan_facts
+from .context import (CENTS, CheckContext, HistoryIndex, Issue, LineContext, history_category, lookup_combination,
+                      money, plan_facts)
 from .registry import CLAIM_RULES, LINE_RULES
 from .result import (
     FINAL_DISPOSITIONS,

@@ -25,7 +25,8 @@ def duplicate_invoice(ctx: CheckContext):
     prior = ctx.prior_invoice(claim.invoice_number, claim.billing_provider_npi)
     if prior is not None:
         return Issue(Category.DUPLICATE, Severity.DENY,
-                     f"Invoice {claim.invoice_number} from this provider is already on file (claim {prior.claim_id or 'on file'}): "
+                     f"Invoice {claim.invoice_number} from this provider is already on file "
+                     f"(claim {prior.claim_id or 'on file'}): "
                      "do not resubmit; to correct it, send a corrected claim with the original claim's control number.",
                      "000 Claims Submission Policy / Clean Claims; 003: claims and encounters reported once",
                      "invoice_number")

@@ -311,7 +311,8 @@ def check_billing_npi(result: ExtractResult, folder_npi: str, filename: str) -> 
             claim.billing_provider_npi = folder_npi
             claim.provenance["billing_provider_npi"] = source.model_copy(update={
                 "confidence": min(source.confidence, DOUBTFUL_CONFIDENCE),
-                "repaired": f"read as {written}, not the uploader's NPI; the uploader's NPI put in its place for staff to confirm"})
+                "repaired": f"read as {written}, not the uploader's NPI; the uploader's NPI put in its place "
+                            "for staff to confirm"})
             continue
         others.add(written)
     if others:

@@ -78,7 +78,8 @@ def load_csv(data: bytes, filename: str, limits: Limits) -> tuple[list[Grid], li
         raise IntakeError("binary_content", f"{filename}: the file holds NUL bytes (binary data), so it is not a "
                                             "text CSV. Save the invoice again as CSV or .xlsx and upload that.")
     notes = [] if encoding in ("utf-8", "utf-8-sig") else [
-        f"CSV mixes encodings: read as {encoding}" if encoding.startswith("UTF-8 with") else f"CSV is not UTF-8: read as {encoding}"]
+        f"CSV mixes encodings: read as {encoding}" if encoding.startswith("UTF-8 with")
+        else f"CSV is not UTF-8: read as {encoding}"]
     delimiter = sniff_delimiter(text[:65536])
     rows = []
     try:

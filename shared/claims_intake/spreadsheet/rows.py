@@ -259,7 +259,9 @@ class _SheetReader:
     def _new_group_key(self, row: _Row) -> str | None:
         invoice = row.claim.get("invoice_number") or self.block.get("invoice_number")
         if "invoice_number" in self.map_keys or "invoice_number" in self.block:
-            return self._invoice_member_key(f"invoice:{_comparable('invoice_number', invoice.raw)}", row) if invoice else None
+            if invoice is None:
+                return None
+            return self._invoice_member_key(f"invoice:{_comparable('invoice_number', invoice.raw)}", row)
         parts = []
         for key in ("billing_provider_npi", "member_cin", "invoice_date"):
             cell = row.claim.get(key)
@@ -281,9 +283,10 @@ class _SheetReader:
             return first_key
         key = f"{invoice_key}|member:{member}"
         if key not in self.claims:
+            invoice = row.claim.get("invoice_number") or self.block.get("invoice_number")
             self._error("invoice_two_members",
-                        f"row {row.number}: invoice number {cell_text(row.claim['invoice_number'].raw) if 'invoice_number' in row.claim else '?'} "
-                        "is used for more than one member; each member's rows were made a claim of their own. "
+                        f"row {row.number}: invoice number {cell_text(invoice.raw) if invoice else '?'} is used for "
+                        "more than one member; each member's rows were made a claim of their own. "
                         "Give each member's claim its own invoice number.",
                         row=row.number, column=cell.source.column, element="invoice_number")
         return key

@@ -647,7 +647,8 @@ def _apply_correction(claim_id: str, result, element: str, line: int | None, new
     old_value = to_json_value(getattr(target, element))
     old_invalid = target.invalid.pop(element, None)
     source = target.provenance.get(element, Provenance())
-    corrected = source.model_copy(update={"raw": str(new_value), "confidence": None, "derived": f"corrected by {actor}"})
+    corrected = source.model_copy(update={"raw": str(new_value), "confidence": None,
+                                          "derived": f"corrected by {actor}"})
     problem = target.set_raw(element, new_value, corrected)
     if problem:
         raise ValueError(f"{element}: {problem}")

@@ -104,7 +104,11 @@ ELEMENTS = ["member_cin", "member_last_name", "procedure_code", "service_start_d
 values = st.one_of(st.text(max_size=60), st.text(min_size=400, max_size=2000), st.sampled_from(["A" * 600_000]))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+API_SETTINGS = settings(max_examples=25, deadline=None,
+                        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+@API_SETTINGS
 @given(element=st.sampled_from(ELEMENTS), line=st.one_of(st.none(), st.integers(-3, 12)), value=values,
        note=st.one_of(st.none(), st.text(max_size=50), st.just("n" * 5000)))
 def test_a_correction_is_answered_and_a_refused_one_changes_nothing(new_claim, element, line, value, note):
@@ -122,7 +126,7 @@ def test_a_correction_is_answered_and_a_refused_one_changes_nothing(new_claim, e
             before["elements"], before["lines"], len(before["audit"]))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@API_SETTINGS
 @given(corrections=st.lists(st.fixed_dictionaries({"element": st.sampled_from(ELEMENTS), "value": values}), max_size=4),
        names=st.lists(st.sampled_from(["lease.pdf", "../lease.pdf", "..", "a/b/c.pdf", "", "é.pdf"]), max_size=3),
        empty=st.booleans())
