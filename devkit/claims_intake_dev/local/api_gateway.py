@@ -17,6 +17,7 @@ what the claims allow, exactly as it would behind API Gateway.
 from __future__ import annotations
 
 import base64
+import json
 import re
 import time
 import uuid
@@ -123,3 +124,22 @@ def token_claims(authorization: str | None) -> dict[str, Any]:
     if not authorization:
         return {}
     return dev_claims(f"Bearer {authorization.split(' ', 1)[-1].strip()}") or {}
+
+
+def _proxy_response(result: Any) -> Response:
+    if not isinstance(result, dict) or "statusCode" not in result:
+        return _json_response(502, {"message": "Internal server error"})
+    body = result.get("body") or ""
+    data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+    response = Response(data, status=int(result["statusCode"]))
+    for key, value in (result.get("headers") or {}).items():
+        response.headers[key] = str(value)
+    for key, values in (result.get("multiValueHeaders") or {}).items():
+        response.headers.remove(key)
+        for value in values:
+            response.headers.add(key, str(value))
+    return response
+
+
+def _json_response(status: int, body: dict) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
