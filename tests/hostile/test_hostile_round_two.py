@@ -176,6 +176,16 @@ def test_an_unsure_ocr_npi_goes_to_staff_not_back_to_the_provider():
     assert "1456700019" in claim.provenance["billing_provider_npi"].repaired
 
 
+@pytest.mark.parametrize("authorization", [None, "", "Bearer garbage", "Bearer a.b.c", "dev-staff",
+                                           "Bearer dev-provider-12ab", "Basic ZGV2LXN0YWZm"])
+def test_the_local_api_gateway_knows_only_the_development_tokens(authorization):
+    from claims_intake_dev.local.api_gateway import token_claims
+
+    assert token_claims(authorization) == {}  # no claims: the staff API answers 401
+    assert token_claims("Bearer dev-staff")["cognito:groups"] == "staff"
+    assert token_claims("Bearer dev-provider-1456700016")["custom:provider_npi"] == "1456700016"
+
+
 def test_a_quarantine_key_fits_s3s_limit_and_keeps_the_extension():
     long_name = "é" * 700 + ".pdf"
     key = quarantine_key(S3Object("b", f"uploads/{PROVIDER}/{long_name}", "v1"))
