@@ -297,6 +297,26 @@ def test_a_failed_write_leaves_the_previous_reference_data_in_use(pipeline, monk
     assert [reference.eligibility(span.member_cin)[0].end for span in first] == [None] * 60  # none half-changed
 
 
+def test_a_claim_naming_no_plan_gets_a_letter_and_a_huge_name_fits_the_page():
+    """Before: `unknown plan ''` stopped the flow (no letter, the staff page 502); a 20,000-character name
+    made a table cell taller than the page (LayoutError, claim ERROR)."""
+    from pypdf import PdfReader
+
+    from claims_intake.check import check_claim
+    from claims_intake.letters import rejection_letter, render_pdf
+    from claims_intake.reference import InMemoryReference
+
+    claim = Claim(claim_id="C-1", billing_provider_npi="1456700016", member_cin="90000001A")
+    claim.__dict__["member_last_name"] = "N" * 20_000  # as a stored claim from before the value bound holds it
+    claim.__dict__["billing_provider_name"] = "P" * 20_000
+    result = check_claim(claim, None, InMemoryReference([], [], []), None, received=date(2026, 11, 2))
+    assert result.plan == "" and result.disposition.value == "REJECTED"
+    pdf = render_pdf(rejection_letter(result, "C-1", date(2026, 11, 2)))
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Claims Intake" in text and "payer" in text.lower()
+    assert "N" * 300 not in text  # cut to what fits a cell
+
+
 def _error(name: str) -> IntakeError:
     case = hostile.CASES[name]
     with pytest.raises(IntakeError) as error:
