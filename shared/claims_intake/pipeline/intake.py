@@ -117,8 +117,11 @@ class Intake:
         delivery with and one without a versionId are the same upload (same record, same claim ids)."""
         if obj.version_id and obj.etag:
             return obj
+        request = {"Bucket": obj.bucket, "Key": obj.key}
+        if obj.version_id and obj.version_id != "null":
+            request["VersionId"] = obj.version_id  # the ETag of that version, not of a newer one
         try:
-            head = self.s3.head_object(Bucket=obj.bucket, Key=obj.key)
+            head = self.s3.head_object(**request)
         except ClientError:
             return obj  # gone or unreadable: the read will say so
         version = obj.version_id or head.get("VersionId")
