@@ -7,6 +7,7 @@ all-or-nothing writes."""
 import dataclasses
 import io
 import json
+import zipfile
 import os
 import subprocess
 import sys
@@ -71,6 +72,24 @@ def test_a_stray_cell_is_refused_before_the_reader_allocates_its_grid():
     error = _error("xlsx_far_cell")
     assert error.code == "too_many_columns" and "column 16,384" in error.message
     assert "19,000 rows x 200 columns" in _error("xlsx_wide_area").message
+
+
+def test_a_worksheet_stored_outside_worksheets_is_measured_too():
+    """The reader finds sheets through workbook.xml.rels, wherever they are in the zip."""
+    def move(name, data):
+        if name.endswith(".rels") or name == "[Content_Types].xml":
+            return data.replace(b"worksheets/sheet1.xml", b"elsewhere/data.xml")
+        return data
+    moved = hostile.rewrite_zip(hostile.xlsx_far_cell(), move)
+    source = zipfile.ZipFile(io.BytesIO(moved))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            name = "xl/elsewhere/data.xml" if info.filename == "xl/worksheets/sheet1.xml" else info.filename
+            target.writestr(name, source.read(info))
+    with pytest.raises(IntakeError) as error:
+        extract_bytes(buffer.getvalue(), "invoice.xlsx")
+    assert error.value.code == "too_many_columns"
 
 
 @pytest.mark.parametrize("name,shape", [("png_strip", "20000 x 20 pixel"), ("png_line", "1 x 39999999 pixel"),

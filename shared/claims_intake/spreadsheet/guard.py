@@ -38,6 +38,7 @@ _REFERENCE = re.compile(rb' r="([A-Z]{0,3})(\d{1,9})"')  # a row's r="20000" or 
 _CELL_START = re.compile(rb"<c[\s/>]")
 _ROW_START = re.compile(rb"<row[\s/>]")
 _CARRY = 4096  # bytes of an unfinished tag carried over to the next chunk
+_WORKSHEET_ROOT = re.compile(rb"<(\w+:)?(worksheet|dialogsheet)[\s>]")
 
 
 @dataclass
@@ -98,7 +99,8 @@ def check_office_zip(data: bytes, filename: str, limits: Limits) -> OfficeZip:
         unpacked = 0
         seen = OfficeZip({}, set())
         for info in archive.infolist():
-            extent = SheetExtent() if info.filename.startswith("xl/worksheets/") else None
+            # Every XML part is measured: a worksheet is wherever workbook.xml.rels says, not only in worksheets/
+            extent = SheetExtent() if info.filename.lower().endswith(".xml") else None
             unpacked, head, error_cells = _stream_member(archive, info, unpacked, len(data), filename, limits, extent)
             if info.filename.lower().endswith(_XML_SUFFIXES):
                 _check_prolog(head, info.filename, filename)
@@ -108,7 +110,7 @@ def check_office_zip(data: bytes, filename: str, limits: Limits) -> OfficeZip:
                     seen.dimensions[info.filename] = int(match.group(1))
                 if error_cells:
                     seen.parts_with_error_cells.add(info.filename)
-            if extent is not None:
+            if extent is not None and _WORKSHEET_ROOT.search(head):
                 seen.extents[info.filename] = extent
         check_extents(seen.extents, filename, limits)
         _parse_workbook_part(archive, filename)
