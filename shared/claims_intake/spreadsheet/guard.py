@@ -34,31 +34,37 @@ _DIMENSION = re.compile(rb'<dimension[^>]*\bref="[A-Z]+\d+:[A-Z]+(\d+)"')
 _OLE_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ERROR_TYPE = b't="e"'
-_REFERENCE = re.compile(rb' r="([A-Z]{0,3})(\d{1,9})"')  # a row's r="20000" or a cell's r="XFD20000"
-_CELL_START = re.compile(rb"<c[\s/>]")
-_ROW_START = re.compile(rb"<row[\s/>]")
+# A row (its r="20000" if written) or a cell (its r="XFD20000" if written): one pass over the part.
+_TOKENS = re.compile(rb'<(row)(?=[\s/>])(?:[^>]*?\sr="(\d{1,9})")?|<c(?=[\s/>])(?:[^>]*?\sr="([A-Z]{1,3})(\d{1,9})")?')
 _CARRY = 4096  # bytes of an unfinished tag carried over to the next chunk
 _WORKSHEET_ROOT = re.compile(rb"<(\w+:)?(worksheet|dialogsheet)[\s>]")
 
 
 @dataclass
 class SheetExtent:
-    """How far a worksheet's cells reach: its last row and column (1-based), counted while it streams."""
+    """How far a worksheet's cells reach: its last row and column (1-based), counted while it streams.
+
+    A cell without a reference sits right of the cell before it in its row (the OOXML rule the reader
+    follows too), so the column is counted along each row whether or not the writer wrote references."""
 
     last_row: int = 0
     last_column: int = 0
     rows: int = 0
-    cells: int = 0
-    referenced_cells: int = 0
+    column: int = 0  # the column of the last cell seen, in the current row
 
     def scan(self, text: bytes) -> None:
-        for letters, number in _REFERENCE.findall(text):
-            if letters:
-                self.referenced_cells += 1
-                self.last_column = max(self.last_column, column_number(letters))
-            self.last_row = max(self.last_row, int(number))
-        self.rows += len(_ROW_START.findall(text))
-        self.cells += len(_CELL_START.findall(text))
+        last_row, last_column, rows, column = self.last_row, self.last_column, self.rows, self.column
+        for row, row_number, letters, cell_row in _TOKENS.findall(text):
+            if row:
+                rows, column = rows + 1, 0
+                if row_number:
+                    last_row = max(last_row, int(row_number))
+                continue
+            column = column_number(letters) if letters else column + 1
+            last_column = max(last_column, column)
+            if cell_row:
+                last_row = max(last_row, int(cell_row))
+        self.last_row, self.last_column, self.rows, self.column = last_row, last_column, rows, column
 
     @property
     def height(self) -> int:
@@ -66,8 +72,7 @@ class SheetExtent:
 
     @property
     def width(self) -> int:
-        """A cell without a reference sits right of the one before: their count bounds the width."""
-        return max(self.last_column, self.cells - self.referenced_cells)
+        return self.last_column
 
 
 def column_number(letters: bytes) -> int:
