@@ -187,12 +187,20 @@ def test_a_file_billing_another_npi_is_refused_whole():
 
 
 def test_an_unsure_ocr_npi_goes_to_staff_not_back_to_the_provider():
-    result = _result("1456700019", confidence=0.97)  # one digit misread: not a valid NPI
+    result = _result("1245319599", confidence=0.62)  # another valid NPI, read unsure
     check_billing_npi(result, "1456700016", "claim.pdf")
     claim = result.claims[0]
     assert claim.billing_provider_npi == "1456700016"
     assert claim.provenance["billing_provider_npi"].confidence <= 0.5
-    assert "1456700019" in claim.provenance["billing_provider_npi"].repaired
+    assert "1245319599" in claim.provenance["billing_provider_npi"].repaired
+    with pytest.raises(IntakeError):  # read sure: another provider's claim
+        check_billing_npi(_result("1245319599", confidence=0.97), "1456700016", "claim.pdf")
+
+
+def test_an_npi_that_fails_its_check_digit_is_left_for_the_check_to_reject():
+    result = _result("1456700017", confidence=0.97)  # a typo belongs to no provider
+    check_billing_npi(result, "1456700016", "claim.pdf")
+    assert result.claims[0].billing_provider_npi == "1456700017"
 
 
 @pytest.mark.parametrize("authorization", [None, "", "Bearer garbage", "Bearer a.b.c", "dev-staff",

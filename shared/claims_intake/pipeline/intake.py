@@ -300,17 +300,17 @@ def check_billing_npi(result: ExtractResult, folder_npi: str, filename: str) -> 
     """The uploader's folder is its billing NPI: a file billing another NPI is refused whole, never filed
     as that provider (who would then see the member's claim). A claim with no billing NPI is the uploader's.
 
-    An NPI read by OCR that is unsure (low confidence, or not a valid NPI: a misread digit) is not the
-    provider's writing: it is replaced by the uploader's NPI, marked repaired with low confidence, and
-    the claim goes to staff review rather than a refusal to the provider."""
+    An NPI that fails its check digit belongs to no provider: it is left for the check, which rejects
+    the claim for it (the provider hears about what it wrote). An NPI read by OCR below the review
+    confidence is not the provider's writing: it is replaced by the uploader's NPI, marked repaired
+    with low confidence, and the claim goes to staff review rather than a refusal to the provider."""
     others = set()
     for claim in result.claims:
         written = (claim.billing_provider_npi or "").strip()
-        if not written or written == folder_npi:
+        if not written or written == folder_npi or not is_valid_npi(written):
             continue
         source = claim.provenance.get("billing_provider_npi")
-        if source is not None and source.confidence is not None and (
-                source.confidence < review_confidence() or not is_valid_npi(written)):
+        if source is not None and source.confidence is not None and source.confidence < review_confidence():
             claim.billing_provider_npi = folder_npi
             claim.provenance["billing_provider_npi"] = source.model_copy(update={
                 "confidence": min(source.confidence, DOUBTFUL_CONFIDENCE),
