@@ -8,29 +8,15 @@ tells the provider what to send instead.
 from __future__ import annotations
 
 import hashlib
-import signal
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
 
+from .budget import time_budget
+from .errors import IntakeError
 from .filetypes import EXTENSION_KINDS, SCAN_KINDS, SPREADSHEET_KINDS, detect_kind, extension, extension_matches
 from .limits import Limits, default_limits
 from .model import ExtractResult
 
-
-class IntakeError(Exception):
-    """The whole file cannot be read. `code` is stable (for metrics and tests), `message` is for the provider."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def to_output(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+__all__ = ["IntakeError", "check_upload", "extract_bytes", "extract_file"]
 
 
 def extract_file(path: str | Path, limits: Limits | None = None) -> ExtractResult:
@@ -50,69 +36,15 @@ def extract_bytes(data: bytes, filename: str, limits: Limits | None = None) -> E
     kind = check_upload(data, filename, limits)
     with time_budget(limits.max_seconds_per_file, filename):
         if kind in SPREADSHEET_KINDS:
-            from .spreadsheet import read_spreadsheet
+            from .spreadsheet.reader import read_spreadsheet
 
             result = read_spreadsheet(data, filename, kind, limits)
         else:
-            from .ocr import read_scan
+            from .ocr.scan import read_scan
 
             result = read_scan(data, filename, kind, limits)
     result.source.sha256 = hashlib.sha256(data).hexdigest()
     return result
-
-
-# ---- the per-file time budget ---------------------------------------------------------------
-#
-# Two layers. Soft: readers ask `budget_spent()` between pages and stop rendering new ones once
-# SOFT_SHARE of the budget is gone, so what was read is still OCR'd and reported. Hard: when the
-# whole budget is spent (a page that renders or OCRs for minutes), a timer signal stops the read and
-# the file is answered with `time_limit`. The signal works in the main thread only (Lambda's); other
-# threads get the soft layer.
-
-SOFT_SHARE = 0.75
-_deadline: ContextVar[tuple[float, float] | None] = ContextVar("file_deadline", default=None)
-
-
-@contextmanager
-def time_budget(seconds: float, filename: str) -> Iterator[None]:
-    started = time.monotonic()
-    token = _deadline.set((started + seconds * SOFT_SHARE, started + seconds))
-    hard = _arm_timer(seconds, filename)
-    try:
-        yield
-    finally:
-        hard()
-        _deadline.reset(token)
-
-
-def budget_spent() -> bool:
-    """True once the soft share of the current file's budget is gone (False outside a budget)."""
-    deadline = _deadline.get()
-    return deadline is not None and time.monotonic() > deadline[0]
-
-
-def seconds_left() -> float | None:
-    """Seconds until the current file's hard deadline, or None outside a budget."""
-    deadline = _deadline.get()
-    return None if deadline is None else max(0.0, deadline[1] - time.monotonic())
-
-
-def _arm_timer(seconds: float, filename: str):
-    """Start the hard deadline's timer; return what disarms it (a no-op where signals cannot be used)."""
-    if threading.current_thread() is not threading.main_thread() or signal.getitimer(signal.ITIMER_REAL)[0]:
-        return lambda: None  # not the main thread, or someone else's timer is running: leave it alone
-
-    def expire(signum, frame):
-        raise IntakeError("time_limit", f"{filename}: reading the file took longer than its {seconds:g} s budget. "
-                                        "Send fewer pages or rows per file.")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-
-    def disarm() -> None:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    return disarm
 
 
 def check_upload(data: bytes, filename: str, limits: Limits) -> str:

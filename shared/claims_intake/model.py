@@ -34,6 +34,9 @@ class Provenance(BaseModel):
     repaired: str | None = None
     # How sure the reader is that the value's column or box holds this element (0-1; header and content).
     match_score: float | None = None
+    # Who confirmed or corrected the value against the scan or sheet (staff): a verified value is sure,
+    # whatever the reading's confidence, repair or match score were (claims_intake.check.doubt).
+    verified: str | None = None
 
 
 class _Elements(BaseModel):
@@ -151,7 +154,7 @@ class Claim(_Elements):
         return output
 
     @classmethod
-    def from_output(cls, data: dict[str, Any]) -> "Claim":
+    def from_output(cls, data: dict[str, Any]) -> Claim:
         """Rebuild a claim from `to_output()` (stored claims, API payloads)."""
         provenance = data.get("provenance", {})
         line_sources = provenance.get("lines", [])
@@ -176,7 +179,7 @@ class Claim(_Elements):
 
 
 def line_output(line: ServiceLine) -> dict[str, Any]:
-    output = {"line_number": line.line_number}
+    output: dict[str, Any] = {"line_number": line.line_number}
     output.update({key: to_json_value(getattr(line, key)) for key in line_keys()})
     if line.minutes is not None:
         output["minutes"] = line.minutes

@@ -26,7 +26,7 @@ from typing import Any
 
 from PIL import Image
 
-from .extract import IntakeError
+from .errors import IntakeError
 from .limits import Limits
 
 POINTS_PER_INCH = 72

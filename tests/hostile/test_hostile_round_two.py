@@ -17,7 +17,8 @@ from datetime import date
 import pytest
 from moto import mock_aws
 
-from claims_intake.extract import IntakeError, budget_spent, extract_bytes, time_budget
+from claims_intake.budget import budget_spent, time_budget
+from claims_intake.extract import IntakeError, extract_bytes
 from claims_intake.limits import default_limits
 from claims_intake.model import Claim, ExtractResult, Provenance, SourceInfo
 from claims_intake.normalize import normalize

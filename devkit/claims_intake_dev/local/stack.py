@@ -23,9 +23,12 @@ import logging
 import os
 import time
 import urllib.request
+import uuid
+from collections.abc import Callable
 from contextlib import nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -75,7 +78,7 @@ class LocalStack:
         self._teardown: list[Callable[[], None]] = []
 
     # -- lifecycle --------------------------------------------------------------------------------------------
-    def start(self) -> "LocalStack":
+    def start(self) -> LocalStack:
         from moto.server import ThreadedMotoServer
 
         from claims_intake_dev.moto_speedup import speed_up_moto
@@ -127,11 +130,25 @@ class LocalStack:
                 os.environ[key] = value
         self._saved_environment = {}
 
-    def __enter__(self) -> "LocalStack":
+    def __enter__(self) -> LocalStack:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:
         self.stop()
+
+    def fire_schedule(self, logical_id: str | None = None, time: datetime | None = None) -> list[Any]:
+        """Run a schedule's target functions now, with the event EventBridge sends (every schedule if none is
+        named); returns what each handler returned. Nothing fires by the clock locally: the caller decides."""
+        moment = (time or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        results = []
+        for schedule in self.plan.schedules:
+            if logical_id not in (None, schedule.logical_id) or not schedule.enabled:
+                continue
+            rule_arn = f"arn:aws:events:{self.region}:{ACCOUNT_ID}:rule/{schedule.logical_id}"
+            event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+                     "account": ACCOUNT_ID, "time": moment, "region": self.region, "resources": [rule_arn], "detail": {}}
+            results += [self.registry.invoke(arn, event, source="events") for arn in schedule.function_arns]
+        return results
 
     # -- access -----------------------------------------------------------------------------------------------
     def client(self, service: str) -> Any:

@@ -13,21 +13,22 @@ import binascii
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
+from PIL import Image
 
+from ..check.doubt import is_element
 from ..check.result import FINAL_DISPOSITIONS
 from ..clocks import CleanClaim, CleanClaimClock, as_date, payment_targets
 from ..flow.start import start_flow
 from ..store.claims import ClaimStore, ConcurrentUpdate, QueueItemNotOpen
 from ..store.records import ClaimStatus, QueueItem, QueueStatus, StoredClaim
 from .auth import Caller
-from PIL import Image
-
 from .crops import BoxGeometry, CropError, cms1500_box, cms1500_page, crop_png
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -60,10 +61,10 @@ class Services:
     # Where a value's box is on the form template, and the scanned page turned onto that template.
     locate_box: Callable[[str, str | None], BoxGeometry | None] = cms1500_box
     template_page: Callable[[bytes, int], Image.Image] = cms1500_page
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @classmethod
-    def from_env(cls) -> "Services":
+    def from_env(cls) -> Services:
         return cls(store=ClaimStore(), s3=boto3.client("s3"), sfn=boto3.client("stepfunctions"),
                    uploads_bucket=os.environ.get("UPLOADS_BUCKET"),
                    documents_prefix=os.environ.get("DOCUMENTS_PREFIX", "documents/"),
@@ -127,6 +128,10 @@ def get_claim(services: Services, caller: Caller, claim_id: str, crops: bool = T
     output["values"] = scanned_values(services, stored, crops)
     if not caller.is_staff:
         output.pop("audit", None)  # who did what inside the plan is staff business
+        # What staff still verify is not told to the provider as the provider's error (check/doubt.py).
+        output["findings"] = [f for f in output.get("findings", []) if f.get("severity") != "review"]
+        for item in output["queue_items"]:
+            item.pop("doubts", None)
     return output
 
 
@@ -153,7 +158,7 @@ def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) ->
     for element, source in provenance.items():
         if element != "lines" and isinstance(source, dict) and source.get("page"):
             located.append((None, element, source, output.get("elements", {}).get(element)))
-    for line, sources in zip(output.get("lines", []), provenance.get("lines", [])):
+    for line, sources in zip(output.get("lines", []), provenance.get("lines", []), strict=False):
         for element, source in sources.items():
             if source.get("page"):
                 located.append((line["line_number"], element, source, line.get(element)))
@@ -166,9 +171,10 @@ def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) ->
     for line, element, source, value in located:
         entry = {"element": element, "line": line, "value": value, "raw": source.get("raw"),
                  "confidence": source.get("confidence"), "page": source.get("page"), "box": source.get("box"),
-                 "corrected": bool(source.get("derived", "") and str(source.get("derived")).startswith("corrected"))}
+                 "corrected": bool(source.get("derived", "") and str(source.get("derived")).startswith("corrected")),
+                 **({"verified": source["verified"]} if source.get("verified") else {})}
         invalid = (output.get("invalid", {}) if line is None else
-                   next((l.get("invalid", {}) for l in output["lines"] if l["line_number"] == line), {}))
+                   next((out.get("invalid", {}) for out in output["lines"] if out["line_number"] == line), {}))
         if element in invalid:
             entry["invalid"] = invalid[element]
         if scan is not None:
@@ -299,7 +305,7 @@ def extend_due(services: Services, caller: Caller, claim_id: str, item_id: str, 
     if due <= as_date(item.due):
         raise BadRequest(f"the new due date {due.isoformat()} is not after the current one {as_date(item.due).isoformat()}")
     # Due at the end of that day (UTC), like the response windows the flow opens.
-    end_of_day = datetime(due.year, due.month, due.day, 23, 59, 59, tzinfo=timezone.utc)
+    end_of_day = datetime(due.year, due.month, due.day, 23, 59, 59, tzinfo=UTC)
     # The flow's wait has a fixed timeout: spend its token on {"action": "extended"} so it waits again,
     # on this same item, until the new due date (the token comes off the item until the flow attaches
     # its new one; an answer meanwhile is picked up by the flow from the item).
@@ -322,10 +328,12 @@ def answer(services: Services, caller: Caller, claim_id: str, item_id: str, corr
     """Record the provider's answer (RFI) or the verification (REVIEW), then resume the flow.
 
     Corrections are applied one by one (each audited with its old value); documents are stored in
-    S3 under documents/{claim}/; the item is closed as ANSWERED (only one staff member can) and the
-    flow gets {"action": "answered", ...} through SendTaskSuccess and checks the claim again.
+    S3 under documents/{claim}/; answering a REVIEW item confirms every other doubtful value it lists
+    as read (staff verified them against the upload: the re-check takes them as sure); the item is
+    closed as ANSWERED (only one staff member can) and the flow gets {"action": "answered", ...}
+    through SendTaskSuccess and checks the claim again.
     """
-    _open_item(services, caller, claim_id, item_id)
+    stored, item = _open_item(services, caller, claim_id, item_id)
     # All or nothing: every document is decoded and every correction parsed before anything is written.
     decoded = _decode_documents(documents)
     if decoded and not services.uploads_bucket:
@@ -340,7 +348,19 @@ def answer(services: Services, caller: Caller, claim_id: str, item_id: str, corr
     stored_documents = [_store_document(services, claim_id, item_id, name, content, content_type)
                         for name, content, content_type in decoded]
     resolution = {"action": "answered", "corrections": applied, "documents": stored_documents, "note": note}
+    if item.queue == "REVIEW":
+        resolution["verified"] = _verify_the_rest(services, caller, stored, applied, note)
     return _close_and_resume(services, caller, claim_id, item_id, QueueStatus.ANSWERED.value, resolution)
+
+
+def _verify_the_rest(services: Services, caller: Caller, stored: StoredClaim, corrected: list[dict[str, Any]],
+                     note: str | None) -> list[dict[str, Any]]:
+    """The doubtful values of the claim's REVIEW findings that staff did not correct: confirmed as read."""
+    done = {(c["element"], c.get("line")) for c in corrected}
+    values = [(doubt.element, doubt.line) for finding in stored.findings for doubt in finding.doubts
+              if (doubt.element, doubt.line) not in done]
+    services.store.verify_values(stored.claim_id, values, caller.user, note)
+    return [{"element": element, "line": line} for element, line in dict.fromkeys(values) if is_element(element, line)]
 
 
 def reject(services: Services, caller: Caller, claim_id: str, item_id: str, reason: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from ..catalog import TELEHEALTH, Combination, PlanProfile, dhcs_catalog, plans_data
 from ..model import Claim, ServiceLine
 from ..reference.model import Authorization, EligibilitySpan, HistoryLine, HistorySource, Provider, ReferenceSource
+from .doubt import ClaimDoubts
 from .result import Category, Finding, Severity
 
 CENTS = Decimal("0.01")
@@ -32,6 +33,8 @@ class Issue(NamedTuple):
     element: str | None = None
     rule: str | None = None  # overrides the rule function's name (one function applying several plan limits)
     line: int | None = None  # a claim rule's finding about one service line (line rules get theirs from the engine)
+    # The values the rule read to find it (doubt.rests_on); None: the finding's own element.
+    rests_on: tuple[tuple[str, int | None], ...] | None = None
 
 
 @cache
@@ -181,6 +184,18 @@ class LineContext:
     key: str | None = None  # the catalog key of the combination (GQ dropped for CS telehealth)
 
     @property
+    def combo(self) -> Combination:
+        """The line's catalog combination, for rules that run only on lines that have one (needs_combination)."""
+        if self.combination is None:
+            raise LookupError(f"line {self.number}: no catalog combination (a rule without needs_combination)")
+        return self.combination
+
+    @property
+    def catalog_key(self) -> str:
+        """The combination's catalog key, for rules that run only on lines that have one."""
+        return self.key if self.key is not None else self.combo.key
+
+    @property
     def days(self) -> int:
         if self.start is None or self.end is None:
             return 1
@@ -205,14 +220,24 @@ class CheckContext:
     lines: list[LineContext] = field(default_factory=list)
     history_index: HistoryIndex = field(default_factory=HistoryIndex)  # the member's history, not this claim's
     own: HistoryIndex = field(default_factory=HistoryIndex)  # this claim's accepted lines so far
+    # element -> headers of sheet columns the reader could not place (doubt.unplaced_columns)
+    unplaced_columns: dict[str, list[str]] = field(default_factory=dict)
     _eligibility: list[EligibilitySpan] | None = None
     _authorizations: list[Authorization] | None = None
     _provider: Any = None
+    _doubts: ClaimDoubts | None = None
 
     def __post_init__(self) -> None:
         self.plan_id: str = self.profile.plan_id  # read by nearly every rule: a plain attribute
         self.member: str = self.claim.member_cin or ""
         self._provider = _UNSET
+
+    @property
+    def doubts(self) -> ClaimDoubts:
+        """Which values of the claim are doubtful (worked out on demand: most claims never ask)."""
+        if self._doubts is None:
+            self._doubts = ClaimDoubts(self.claim, self.unplaced_columns)
+        return self._doubts
 
     def provider(self) -> Provider | None:
         """The billing provider's roster entry (looked up once per claim)."""

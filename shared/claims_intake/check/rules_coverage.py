@@ -9,10 +9,14 @@ from functools import lru_cache
 from ..catalog import TELEHEALTH, plan_ids, plan_profile
 from ..reference.model import Authorization
 from .context import CheckContext, Issue, LineContext, money, plan_facts
+from .doubt import rests_on
 from .registry import claim_rule, line_rule
 from .result import Category, Severity
 
 OUTREACH_MODIFIERS = {"U8", TELEHEALTH}  # never on a TAR (001 ECM TAR Tips)
+# A TAR is matched on the member, the providers, the service, its dates and units.
+TAR_VALUES = ("authorization_number", "member_cin", "billing_provider_npi", "rendering_provider_npi", "procedure_code",
+              "procedure_modifiers", "service_start_date", "service_end_date", "unit_count")
 PAYER_CITE = "000 Table 3: Primary Payer Identifier and Payer Name (the plan the claim is billed to)"
 
 
@@ -32,7 +36,8 @@ def payer_is_the_plan(ctx: CheckContext):
     else:
         message = (f"Payer '{billed}' is not {ctx.profile.short_name} (payer ID {ctx.profile.payer_id}): "
                    "correct the Primary Payer Identifier and Payer Name.")
-    return Issue(Category.INVALID_VALUE, Severity.REJECT, message, PAYER_CITE, "primary_payer_id")
+    return Issue(Category.INVALID_VALUE, Severity.REJECT, message, PAYER_CITE, "primary_payer_id",
+                 rests_on=rests_on("primary_payer_id", "payer_name"))
 
 
 @claim_rule
@@ -53,7 +58,8 @@ def provider_on_roster(ctx: CheckContext):
     if tin and tin != provider.tin:
         issues.append(Issue(Category.PROVIDER, Severity.REJECT,
                             f"Billing TIN {tin} is not the TIN on file for NPI {npi}: correct the TIN (or update your W-9 with "
-                            "provider relations).", cite, "billing_provider_tin"))
+                            "provider relations).", cite, "billing_provider_tin",
+                            rests_on=rests_on("billing_provider_npi", "billing_provider_tin")))
     if ctx.plan_id not in provider.plans:
         issues.append(Issue(Category.PROVIDER, Severity.DENY,
                             f"{provider.name} (NPI {npi}) has no ECM/CS contract in force with {ctx.profile.short_name}.",
@@ -66,11 +72,12 @@ def provider_contracted_for_service(ctx: CheckContext, lc: LineContext):
     provider = ctx.provider()
     if provider is None or ctx.plan_id not in provider.plans or not provider.contracted:
         return None
-    combo = lc.combination
+    combo = lc.combo
     if lc.key not in provider.contracted and combo.category not in provider.contracted:
         return Issue(Category.PROVIDER, Severity.DENY,
                      f"Line {lc.number}: {provider.name} is not contracted for {combo.service} ({combo.key}).",
-                     "004 IV.A.1: the codes will be included in the contracts", "procedure_code")
+                     "004 IV.A.1: the codes will be included in the contracts", "procedure_code",
+                     rests_on=rests_on("billing_provider_npi", "procedure_code", "procedure_modifiers", line=lc.number))
 
 
 @line_rule
@@ -91,7 +98,8 @@ def eligible_on_each_date(ctx: CheckContext, lc: LineContext):
     else:
         message = (f"Line {lc.number}: the member is not eligible with {ctx.profile.short_name} on {uncovered:%m/%d/%Y}; "
                    "bill only dates with active coverage.")
-    return Issue(Category.ELIGIBILITY, Severity.DENY, message, cite, "service_start_date")
+    return Issue(Category.ELIGIBILITY, Severity.DENY, message, cite, "service_start_date",
+                 rests_on=rests_on("member_cin", "service_start_date", "service_end_date", line=lc.number))
 
 
 def first_uncovered_day(ctx: CheckContext, start: date, end: date) -> date | None:
@@ -120,11 +128,14 @@ def plan_coverage_exclusions(ctx: CheckContext, lc: LineContext):
         if when == "other_primary_kaiser" and any(s.other_primary == "kaiser" for s in spans):
             return Issue(Category.ELIGIBILITY, Severity.DENY,
                          f"Line {lc.number}: the member has Kaiser as primary coverage; ECM and Community Supports are "
-                         "coordinated and billed through Kaiser, not Partnership.", exclusion["cite"], "member_cin")
-        elif when == "dsnp_ecm" and lc.combination.program == "ECM" and any(s.dsnp for s in spans):
+                         "coordinated and billed through Kaiser, not Partnership.", exclusion["cite"], "member_cin",
+                         rests_on=rests_on("member_cin", "service_start_date", line=lc.number))
+        elif when == "dsnp_ecm" and lc.combo.program == "ECM" and any(s.dsnp for s in spans):
             return Issue(Category.ELIGIBILITY, Severity.DENY,
                          f"Line {lc.number}: the member is enrolled in a D-SNP, which provides ECM; bill the D-SNP.",
-                         exclusion["cite"], "member_cin")
+                         exclusion["cite"], "member_cin",
+                         rests_on=rests_on("member_cin", "procedure_code", "procedure_modifiers", "service_start_date",
+                                           line=lc.number))
 
 
 @claim_rule
@@ -160,11 +171,13 @@ def authorized(ctx: CheckContext, lc: LineContext):
         problems.append((0 if tar is numbered else 1 if same_service else 2, tar, reasons))
     if not problems:
         return Issue(Category.AUTHORIZATION, Severity.DENY,
-                     f"Line {lc.number}: {lc.combination.service} ({lc.combination.key}) requires an approved TAR; none is on "
-                     "file for this member: request authorization before billing.", cite, "authorization_number")
+                     f"Line {lc.number}: {lc.combo.service} ({lc.combo.key}) requires an approved TAR; none is on "
+                     "file for this member: request authorization before billing.", cite, "authorization_number",
+                     rests_on=rests_on(*TAR_VALUES, line=lc.number))
     _, tar, reasons = min(problems, key=lambda item: (item[0], len(item[2])))
     return Issue(Category.AUTHORIZATION, Severity.DENY,
-                 f"Line {lc.number}: not authorized — TAR {tar.number}: {'; '.join(reasons)}.", cite, "authorization_number")
+                 f"Line {lc.number}: not authorized — TAR {tar.number}: {'; '.join(reasons)}.", cite, "authorization_number",
+                 rests_on=rests_on(*TAR_VALUES, line=lc.number))
 
 
 def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> list[str]:
@@ -179,11 +192,12 @@ def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> li
     billed = tuple(m for m in line.procedure_modifiers if m not in OUTREACH_MODIFIERS)
     if tar.code != line.procedure_code or tar.modifiers != billed:
         reasons.append(f"authorizes {'-'.join([tar.code, *tar.modifiers])}, not {'-'.join([line.procedure_code or '', *billed])}")
-    end = lc.end or lc.start
-    if lc.start < tar.start or end > tar.end:
-        billed = f"{lc.start:%m/%d/%Y}" + (f"-{end:%m/%d/%Y}" if end != lc.start else "")
-        reasons.append(f"covers {tar.start:%m/%d/%Y}-{tar.end:%m/%d/%Y}, not {billed}"
-                       + (" (expired)" if lc.start > tar.end else " (not yet in effect)" if end < tar.start else ""))
+    start = lc.start
+    end = lc.end or start
+    if start is not None and end is not None and (start < tar.start or end > tar.end):
+        dates = f"{start:%m/%d/%Y}" + (f"-{end:%m/%d/%Y}" if end != start else "")
+        reasons.append(f"covers {tar.start:%m/%d/%Y}-{tar.end:%m/%d/%Y}, not {dates}"
+                       + (" (expired)" if start > tar.end else " (not yet in effect)" if end < tar.start else ""))
     if not reasons and tar.units is not None:
         used = units_used_under(ctx, tar)
         if used + lc.units > tar.units:
@@ -215,11 +229,12 @@ def authorization_documents(ctx: CheckContext, lc: LineContext):
         remaining = max(tar.amount - used, Decimal("0.00"))
         if lc.allowed_cap is None or remaining < lc.allowed_cap:
             lc.allowed_cap, lc.cap_cite = remaining, f"TAR {tar.number} approved {money(tar.amount)}"
-    needed = plan_facts(ctx.plan_id).documentation_required.get(lc.key)
+    needed = plan_facts(ctx.plan_id).documentation_required.get(lc.key or "")
     if needed and not tar.documents_on_file:
         return Issue(Category.DOCUMENTATION, Severity.RFI,
-                     f"Line {lc.number}: TAR {tar.number} for {lc.combination.service} is missing its documentation: send the "
-                     f"{needed}.", ctx.profile.documentation_cite, "authorization_number")
+                     f"Line {lc.number}: TAR {tar.number} for {lc.combo.service} is missing its documentation: send the "
+                     f"{needed}.", ctx.profile.documentation_cite, "authorization_number",
+                     rests_on=rests_on("authorization_number", "procedure_code", "procedure_modifiers", line=lc.number))
     return None
 
 
@@ -234,7 +249,7 @@ def timely_filing(ctx: CheckContext, lc: LineContext):
         return Issue(Category.TIMELY_FILING, Severity.DENY,
                      f"Line {lc.number}: received {late} days after the service ended ({end:%m/%d/%Y}); "
                      f"{ctx.profile.short_name} accepts claims within {days} days.", ctx.profile.timely_filing_cite,
-                     "service_end_date")
+                     "service_end_date", rests_on=rests_on("service_start_date", "service_end_date", line=lc.number))
 
 
 @lru_cache(maxsize=4096)

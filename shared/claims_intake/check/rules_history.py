@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from .context import CheckContext, Issue, LineContext, days_between, limits_by_combination, money
+from .doubt import rests_on
 from .registry import claim_rule, line_rule
 from .result import Category, Severity
 
@@ -29,7 +30,7 @@ def duplicate_invoice(ctx: CheckContext):
                      f"(claim {prior.claim_id or 'on file'}): "
                      "do not resubmit; to correct it, send a corrected claim with the original claim's control number.",
                      "000 Claims Submission Policy / Clean Claims; 003: claims and encounters reported once",
-                     "invoice_number")
+                     "invoice_number", rests_on=rests_on("invoice_number", "billing_provider_npi"))
 
 
 @line_rule
@@ -45,12 +46,13 @@ def duplicate_service(ctx: CheckContext, lc: LineContext):
                      f"Line {lc.number}: {billed} on {lc.start:%m/%d/%Y} for this member is already billed"
                      f"{' (invoice ' + counted.invoice_number + ')' if counted.invoice_number else ''}.",
                      "000 ECM Outreach and Core Services: claims history is reviewed for services already paid",
-                     "procedure_code")
+                     "procedure_code", rests_on=rests_on("member_cin", "procedure_code", "procedure_modifiers",
+                                                         "service_start_date", "service_end_date", line=lc.number))
 
 
 @line_rule(applies=lambda plan, combination, unit: combination.key in limits_by_combination(plan))
 def plan_limits(ctx: CheckContext, lc: LineContext):
-    limits = limits_by_combination(ctx.plan_id).get(lc.key)
+    limits = limits_by_combination(ctx.plan_id).get(lc.key or "")
     if not limits or lc.start is None:
         return None
     issues = []
@@ -64,8 +66,15 @@ def plan_limits(ctx: CheckContext, lc: LineContext):
     return issues or None
 
 
+# A plan limit reads the member, the service, its dates and units (and the history those select).
+LIMIT_VALUES = ("member_cin", "procedure_code", "procedure_modifiers", "service_start_date", "service_end_date",
+                "unit_count")
+
+
 def _deny(lc: LineContext, message: str, limit, category=Category.FREQUENCY, element="procedure_code") -> Issue:
-    return Issue(category, Severity.DENY, f"Line {lc.number}: {message}", limit["cite"], element)
+    return Issue(category, Severity.DENY, f"Line {lc.number}: {message}", limit["cite"], element,
+                 rests_on=rests_on(*LIMIT_VALUES, *(("charge_amount",) if element == "charge_amount" else ()),
+                                   line=lc.number))
 
 
 def _others(ctx: CheckContext, limit):

@@ -4,6 +4,9 @@ Three letters (seed 000 Unclean Claims):
 - rejection: the claim could not be entered; every reason, in words the provider can act on; how to resubmit.
 - rfi: what information is needed to decide the claim, and by when.
 - denial: for denied service lines, what the remittance advice would say (reason code and rationale).
+
+A letter states only what the provider wrote: findings staff must still verify (severity review,
+or any finding resting on a doubtful reading: `Finding.doubts`) are never cited to the provider.
 """
 
 from __future__ import annotations
@@ -90,11 +93,11 @@ def rejection_letter(result: CheckResult, claim_id: str, issued: date, cause: Re
     wording = data["rejection_causes"][cause.value].format(
         rfi_sent=_day(rfi_sent) if rfi_sent else "an earlier date", rfi_due=_when(rfi_due) if rfi_due else "the due date",
         rounds=rounds, note=note or "no reason was recorded")
-    wanted = {Severity.REJECT} if cause is RejectionCause.FINDINGS else {Severity.REJECT, Severity.RFI, Severity.REVIEW}
-    reasons = [_item(result, f) for f in result.findings if f.severity in wanted]
+    wanted = {Severity.REJECT} if cause is RejectionCause.FINDINGS else {Severity.REJECT, Severity.RFI}
+    reasons = [_item(result, f) for f in provider_findings(result, wanted)]
     if not reasons and cause is not RejectionCause.STAFF:
-        # A rejection always says why: fall back to every finding the check recorded.
-        reasons = [_item(result, f) for f in result.findings if f.severity is not Severity.WARNING]
+        # A rejection always says why: fall back to every finding about what the provider wrote.
+        reasons = [_item(result, f) for f in provider_findings(result, {Severity.REJECT, Severity.RFI, Severity.DENY})]
     letter = _base(result, claim_id, issued, LetterKind.REJECTION, "Claim Rejection Notice")
     letter.intro = [wording]
     letter.items = reasons
@@ -109,7 +112,7 @@ def rejection_letter(result: CheckResult, claim_id: str, issued: date, cause: Re
 def rfi_letter(result: CheckResult, claim_id: str, issued: date, due: datetime, round_number: int = 1) -> LetterContent:
     """What is needed to decide the claim, and by when."""
     data, plan = letters_data(), _plan_text(result.plan)
-    requests = [_item(result, f) for f in result.findings if f.severity in (Severity.RFI, Severity.REVIEW)]
+    requests = [_item(result, f) for f in provider_findings(result, {Severity.RFI})]
     letter = _base(result, claim_id, issued, LetterKind.RFI, "Request for Information")
     letter.due = due
     follow_up = f" This is request number {round_number}." if round_number > 1 else ""
@@ -138,8 +141,8 @@ def denial_notice(result: CheckResult, claim_id: str, issued: date) -> LetterCon
         if decided.disposition is not LineDisposition.DENIED:
             continue
         line = by_number.get(decided.line_number)
-        findings = [f for f in result.findings if f.line == decided.line_number and f.severity is Severity.DENY]
-        findings += [f for f in result.findings if f.line is None and f.severity is Severity.DENY]
+        denials = provider_findings(result, {Severity.DENY})
+        findings = [f for f in denials if f.line == decided.line_number] + [f for f in denials if f.line is None]
         codes = []
         for finding in findings:
             carc = remittance["carc_by_rule"].get(finding.rule) or remittance["carc"].get(finding.category.value)
@@ -174,6 +177,11 @@ def denial_notice(result: CheckResult, claim_id: str, issued: date) -> LetterCon
 
 # ---- pieces ----------------------------------------------------------------------------------------
 
+def provider_findings(result: CheckResult, severities: set[Severity]) -> list[Finding]:
+    """The findings of these severities that rest only on what the provider wrote (no doubtful reading)."""
+    return [f for f in result.findings if f.severity in severities and not f.doubts]
+
+
 def _base(result: CheckResult, claim_id: str, issued: date, kind: LetterKind, title: str) -> LetterContent:
     claim = result.claim
     letterhead = plan_profile(result.plan).letterhead if result.plan else letters_data()["no_plan"]["letterhead"]
@@ -200,11 +208,12 @@ def _base(result: CheckResult, claim_id: str, issued: date, kind: LetterKind, ti
 def _item(result: CheckResult, finding: Finding) -> LetterItem:
     where = "Claim"
     if finding.line is not None:
-        line = next((l for l in result.claim.lines if l.line_number == finding.line), None)
+        line = next((item for item in result.claim.lines if item.line_number == finding.line), None)
         where = f"Line {finding.line}" + (f" ({line.combination}, {_line_dates(line)})" if line and line.procedure_code else "")
     text = finding.message
-    if finding.element and _label(finding.element) and _label(finding.element).lower() not in text.lower():
-        text = f"{_label(finding.element)}: {text}"
+    label = _label(finding.element) if finding.element else None
+    if label and label.lower() not in text.lower():
+        text = f"{label}: {text}"
     return LetterItem(where=where, text=text, cite=finding.cite)
 
 
@@ -238,8 +247,8 @@ def _line_dates(line) -> str:
 
 
 def _claim_dates(result: CheckResult) -> str:
-    starts = [l.service_start_date for l in result.claim.lines if l.service_start_date]
-    ends = [l.service_end_date or l.service_start_date for l in result.claim.lines if l.service_start_date]
+    starts = [item.service_start_date for item in result.claim.lines if item.service_start_date]
+    ends = [item.service_end_date or item.service_start_date for item in result.claim.lines if item.service_start_date]
     if not starts:
         return "not given"
     first, last = min(starts), max(ends)

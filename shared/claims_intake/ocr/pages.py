@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from PIL import Image
 
 from .. import page_guard
-from ..extract import IntakeError, budget_spent
+from ..budget import budget_spent
+from ..errors import IntakeError
 from ..limits import Limits
 
 LETTER_WIDTH_IN, LETTER_HEIGHT_IN = 8.5, 11.0

@@ -4,7 +4,10 @@
     the member's history -> store each claim with its lines -> start the claim flow per claim
 
 Every upload gets a record in the uploads table first, whatever happens next. A file that cannot
-be read (IntakeError) is moved to quarantine/ with its reason and the provider gets a notice; any
+be read (IntakeError) is moved to quarantine/ with its reason and the provider gets a notice; a page
+the reader was unsure of (`form_uncertain`: form-like but not registered well enough; or a workbook
+whose required columns it could not place, `unmapped_columns`, with no claim read) goes to staff as
+a REVIEW of the file instead, and the provider hears nothing until staff have read it; any
 other exception is an infrastructure failure: the upload is marked FAILED and the exception goes
 up, so the message is retried and ends in the dead-letter queue if it keeps failing.
 
@@ -14,12 +17,11 @@ error codes, never a file name, a value or a message written from the file's con
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -27,13 +29,15 @@ from typing import Any
 import boto3
 import yaml
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
 
 from ..check import check_extract
+from ..check.doubt import FILE_REVIEW_CODES, file_review
 from ..check.result import CheckResult
-from ..extract import IntakeError, extract_bytes
+from ..errors import IntakeError
+from ..extract import extract_bytes
+from ..flow.start import start_flow
 from ..limits import Limits, default_limits
-from ..model import ExtractResult
+from ..model import Claim, ExtractError, ExtractResult
 from ..reference.model import ReferenceSource
 from ..store import ClaimStore, ClaimTooLarge, DynamoHistory, DynamoReference, Upload, UploadStatus
 from ..validators import is_valid_npi
@@ -77,7 +81,7 @@ class IntakeOutcome:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "IntakeOutcome":
+    def from_dict(cls, data: dict[str, Any]) -> IntakeOutcome:
         return cls(**{**data, "claims": [ClaimOutcome(**claim) for claim in data.get("claims", [])]})
 
 
@@ -96,12 +100,12 @@ class Intake:
         self.state_machine_arn = state_machine_arn or None
         self.notice_topic_arn = notice_topic_arn or None
         self.limits = limits or default_limits()
-        self.today = today or (lambda: datetime.now(timezone.utc).date())
+        self.today = today or (lambda: datetime.now(UTC).date())
         self.extract = extract
         self.check = check
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Intake":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Intake:
         """Clients and names as template.yaml sets them (CLAIMS_TABLE..., STATE_MACHINE_ARN, NOTICE_TOPIC_ARN)."""
         environ = os.environ if environ is None else environ
         received = environ.get("INTAKE_RECEIVED_DATE")  # pins "today" for reproducible demos and tests only
@@ -151,7 +155,7 @@ class Intake:
             started = time.perf_counter()
             result = self.extract(data, obj.filename, self.limits)
             outcome.extract_seconds = round(time.perf_counter() - started, 3)
-            if not result.claims:
+            if not result.claims and not _pages_for_staff(result):
                 raise IntakeError(_no_claims_code(result), _no_claims_message(obj.filename, result))
             check_billing_npi(result, place.provider, obj.filename)
         except IntakeError as problem:
@@ -189,12 +193,13 @@ class Intake:
     def _store_claims(self, obj: S3Object, upload: Upload, outcome: IntakeOutcome,
                       result: ExtractResult) -> IntakeOutcome:
         claim_ids = [claim_id_for(obj, index) for index in range(1, len(result.claims) + 1)]
-        for claim, claim_id in zip(result.claims, claim_ids):
+        for claim, claim_id in zip(result.claims, claim_ids, strict=False):
             claim.claim_id = claim_id
         reference = self.reference()
         history = DynamoHistory(self.store.tables, self.store.client, exclude_claim_ids=claim_ids)
-        checked = self.check(result, self._plan_for(upload, result, reference), reference, history,
-                             received=self.today())
+        plan = self._plan_for(upload, result, reference)
+        checked = self.check(result, plan, reference, history, received=self.today())
+        checked += self._file_reviews(obj, upload, result, plan, reference, first=len(result.claims) + 1)
         errors = [error.model_dump(exclude_none=True) for error in result.errors]
         stored: list[CheckResult] = []
         for claim_result in checked:
@@ -208,10 +213,13 @@ class Intake:
                              f"{len(claim_result.claim.lines)} service lines, more than one claim can hold; "
                              "send it again split into invoices of at most 98 lines. The other claims of the file were received.")
         for claim_result in stored:
+            stored_id = claim_result.claim.claim_id
+            if stored_id is None:  # every claim got its id above
+                raise ValueError("a checked claim has no claim id")
             outcome.claims.append(ClaimOutcome(
-                claim_id=claim_result.claim.claim_id, plan=claim_result.plan,
+                claim_id=stored_id, plan=claim_result.plan,
                 disposition=claim_result.disposition.value, lines=len(claim_result.claim.lines),
-                execution_arn=self._start_flow(obj, claim_result)))
+                execution_arn=self._start_flow(obj, stored_id)))
         outcome.status = UploadStatus.PROCESSED.value
         outcome.kind = result.source.kind
         outcome.errors = len(errors)
@@ -226,6 +234,24 @@ class Intake:
             "dispositions": [c.disposition for c in outcome.claims]})
         return outcome
 
+    def _file_reviews(self, obj: S3Object, upload: Upload, result: ExtractResult, plan: str | None,
+                      reference: ReferenceSource, first: int) -> list[CheckResult]:
+        """One REVIEW claim per page (or sheet) the reader was unsure of, for staff to read from the upload."""
+        reviews = []
+        for index, error in enumerate(_pages_for_staff(result), start=first):
+            claim = Claim(claim_id=claim_id_for(obj, index), source_kind=_source_kind(result),
+                          pages=[error.page] if error.page else [])
+            claim.extras["upload_provider"] = upload.provider
+            reviews.append(file_review(claim, plan or self._provider_plan(upload, reference) or "", error))
+        if reviews:
+            logger.info("pages sent to staff review", extra={"upload_ref": obj.ref, "provider": upload.provider,
+                                                             "pages": len(reviews)})
+        return reviews
+
+    def _provider_plan(self, upload: Upload, reference: ReferenceSource) -> str | None:
+        provider = reference.provider(upload.provider) if upload.provider else None
+        return provider.plans[0] if provider is not None and len(provider.plans) == 1 else None
+
     def _plan_for(self, upload: Upload, result: ExtractResult, reference: ReferenceSource) -> str | None:
         """The plan folder of the upload; else the claims' payer (None), unless no payer is recognisable
         and the provider's roster entry names a single plan."""
@@ -235,25 +261,14 @@ class Intake:
 
         if all(resolve_plan(claim, None) is not None for claim in result.claims) or not upload.provider:
             return None
-        provider = reference.provider(upload.provider)
-        return provider.plans[0] if provider is not None and len(provider.plans) == 1 else None
+        return self._provider_plan(upload, reference)
 
-    def _start_flow(self, obj: S3Object, result: CheckResult) -> str | None:
-        """One execution per claim, named after the claim: a second start of the same claim is a no-op."""
+    def _start_flow(self, obj: S3Object, claim_id: str) -> str | None:
+        """One execution per claim (flow.start names it after the claim): a second start is a no-op."""
         if not self.state_machine_arn or self.stepfunctions is None:
             logger.warning("no state machine configured: claim flow not started", extra={"upload_ref": obj.ref})
             return None
-        claim_id = result.claim.claim_id
-        payload = {"claim_id": claim_id, "disposition": result.disposition.value, "plan": result.plan,
-                   "upload_id": obj.upload_id}
-        try:
-            response = self.stepfunctions.start_execution(
-                stateMachineArn=self.state_machine_arn, name=claim_id, input=json.dumps(payload))
-            return response["executionArn"]
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
-                raise
-            return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{claim_id}"
+        return start_flow(self.stepfunctions, self.state_machine_arn, claim_id)
 
     # ---- unreadable files ----------------------------------------------------------------------
 
@@ -325,6 +340,23 @@ def check_billing_npi(result: ExtractResult, folder_npi: str, filename: str) -> 
                           "its own claims; correct the billing NPI or upload from the right account.")
 
 
+def _pages_for_staff(result: ExtractResult) -> list[ExtractError]:
+    """Pages the reader was unsure of (form_uncertain), and, when no claim was read at all, sheets whose
+    columns it could not place (unmapped_columns): staff read them, the provider gets no refusal."""
+    codes = FILE_REVIEW_CODES if not result.claims else FILE_REVIEW_CODES - {"unmapped_columns"}
+    found, seen = [], set()
+    for error in result.errors:
+        place = (error.code, error.page, error.sheet)
+        if error.code in codes and place not in seen:
+            seen.add(place)
+            found.append(error)
+    return found
+
+
+def _source_kind(result: ExtractResult) -> str:
+    return "spreadsheet" if result.source.kind in ("xlsx", "xlsm", "xls", "csv") else "scan"
+
+
 def _no_claims_code(result: ExtractResult) -> str:
     """The pages' own reason when they agree (not_cms1500, no_data, blank_page...), else no_claims."""
     codes = {error.code for error in result.errors}
@@ -338,7 +370,7 @@ def _no_claims_message(filename: str, result: ExtractResult) -> str:
 
 
 def _confidences(result: ExtractResult) -> list[float]:
-    values = []
+    values: list[float] = []
     for claim in result.claims:
         for item in (claim, *claim.lines):
             values.extend(p.confidence for p in item.provenance.values() if p.confidence is not None)

@@ -23,7 +23,7 @@ from io import BytesIO
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from ..extract import IntakeError
+from ..errors import IntakeError
 from ..limits import Limits
 
 _CHUNK = 1 << 20

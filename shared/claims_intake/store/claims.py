@@ -20,16 +20,23 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
-from ..check.result import FINAL_DISPOSITIONS, CheckResult, ClaimDisposition, LineDisposition
+from ..check.result import (
+    FINAL_DISPOSITIONS,
+    CheckResult,
+    ClaimDisposition,
+    LineDisposition,
+    is_element,
+    review_values,
+)
 from ..elements import claim_keys, line_keys
-from ..model import Claim, Provenance, to_json_value
+from ..model import Claim, Provenance, ServiceLine, to_json_value
 from .codec import as_iso, decode_token, encode_token, from_item, iso, plain, to_item, to_value
 from .records import (
     AuditEntry,
@@ -90,7 +97,7 @@ class ClaimStore:
                  clock: Callable[[], datetime] | None = None):
         self.tables = tables or Tables.from_env()
         self.client = client or boto3.client("dynamodb")
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._sleep = time.sleep
 
     def now(self) -> str:
@@ -256,7 +263,8 @@ class ClaimStore:
 
         `line` is the service line number for line elements, None for claim elements. The value is
         parsed like an extracted one (ValueError with the reason if it is not valid); its provenance
-        keeps the file/page/box it came from and is marked as corrected, without an OCR confidence.
+        keeps the file/page/box it came from and is marked as corrected and verified by staff (so the
+        check takes it as sure: claims_intake.check.doubt), without an OCR confidence.
         """
         return self.correct_values(claim_id, [(element, line, new_value)], actor, note)
 
@@ -267,12 +275,40 @@ class ClaimStore:
         stored = self.require_claim(claim_id)
         result = stored.check_result()
         audits = [self._audit_put(claim_id, actor, "correct_value", note,
-                                  _apply_correction(claim_id, result, element, line, value, actor))
+                                  _apply_correction(claim_id, result, element, line, value, actor, self.now()))
                   for element, line, value in corrections]
         items = self._read_items(claim_id)
         if int(items[HEADER]["version"]) != stored.version:
             raise ConcurrentUpdate(f"claim {claim_id} changed while being corrected")
         self._write_claim(result, items, status=stored.status, upload_key=stored.upload_key, extra=audits)
+        return self.require_claim(claim_id)
+
+    def verify_values(self, claim_id: str, values: list[tuple[str, int | None]], actor: str,
+                      note: str | None = None) -> StoredClaim:
+        """Staff confirm values as read (against the scan or sheet): each value's provenance records who
+        verified it, so the re-check takes it as sure. A value with no reading (an element no column
+        held) is confirmed missing. Values already verified and non-elements are left alone; audited."""
+        stored = self.require_claim(claim_id)
+        result = stored.check_result()
+        lines = {line.line_number: line for line in result.claim.lines}
+        stamp = f"verified by {actor} at {self.now()}"
+        done = []
+        for element, line in dict.fromkeys(values):
+            target = result.claim if line is None else lines.get(line)
+            if target is None or not is_element(element, line):
+                continue
+            source = target.provenance.get(element)
+            if source is not None and source.verified:
+                continue
+            target.provenance[element] = (source or Provenance()).model_copy(update={"verified": stamp})
+            done.append({"element": element, "line": line})
+        if not done:
+            return stored
+        audit = self._audit_put(claim_id, actor, "verify_values", note, {"values": done})
+        items = self._read_items(claim_id)
+        if int(items[HEADER]["version"]) != stored.version:
+            raise ConcurrentUpdate(f"claim {claim_id} changed while its values were verified")
+        self._write_claim(result, items, status=stored.status, upload_key=stored.upload_key, extra=[audit])
         return self.require_claim(claim_id)
 
     # ---- staff queues ------------------------------------------------------------------------
@@ -288,6 +324,7 @@ class ClaimStore:
             queue=queue, status=QueueStatus.OPEN.value, due=as_iso(due), opened_at=now, task_token=task_token,
             plan=stored.plan, provider_npi=elements.get("billing_provider_npi"),
             invoice_number=elements.get("invoice_number"), reason=reason,
+            doubts=review_values(stored.findings) if queue == "REVIEW" else [],
         )
         self._transact([
             self._claim_exists(claim_id),
@@ -414,7 +451,7 @@ class ClaimStore:
                 for item in answer.get("Responses", {}).get(self.tables.claims, []):
                     values = from_item(item)
                     received[values["claim_id"]] = values["created_at"]
-                request = answer.get("UnprocessedKeys") or None
+                request = answer.get("UnprocessedKeys") or {}
         return received
 
     def iter_claim_headers(self) -> Iterator[dict[str, Any]]:
@@ -451,6 +488,8 @@ class ClaimStore:
                      upload_key: str | None, extra: list[dict[str, Any]]) -> None:
         claim = result.claim
         claim_id = claim.claim_id
+        if not claim_id:  # save_checked_claim refuses these first
+            raise ValueError("the claim has no claim_id: assign one before saving")
         output = result.to_output()
         lines_output = output.pop("lines")
         line_sources = output["provenance"].pop("lines", [])
@@ -478,7 +517,7 @@ class ClaimStore:
         operations = [{"Put": header_put}]
 
         new_line_keys = set()
-        for index, (line, line_doc) in enumerate(zip(claim.lines, lines_output), start=1):
+        for index, (line, line_doc) in enumerate(zip(claim.lines, lines_output, strict=False), start=1):
             sk = line_sk(index)
             new_line_keys.add(sk)
             item = {"pk": claim_pk(claim_id), "sk": sk, "doc": line_doc,
@@ -632,23 +671,24 @@ def _queue_item(item: dict[str, Any]) -> QueueItem:
 
 
 def _apply_correction(claim_id: str, result, element: str, line: int | None, new_value: Any,
-                      actor: str) -> dict[str, Any]:
+                      actor: str, now: str) -> dict[str, Any]:
     """Set one corrected value on the checked claim in memory; the audit details, or ValueError."""
     if line is None and element not in claim_keys():
         raise ValueError(f"'{element}' is not a claim element")
     if line is not None and element not in line_keys() and element != "minutes":
         raise ValueError(f"'{element}' is not a service line element")
-    target = result.claim
+    target: Claim | ServiceLine = result.claim
     if line is not None:
-        matches = [l for l in result.claim.lines if l.line_number == line]
+        matches = [item for item in result.claim.lines if item.line_number == line]
         if not matches:
             raise ValueError(f"claim {claim_id} has no line {line}")
         target = matches[0]
     old_value = to_json_value(getattr(target, element))
     old_invalid = target.invalid.pop(element, None)
     source = target.provenance.get(element, Provenance())
-    corrected = source.model_copy(update={"raw": str(new_value), "confidence": None,
-                                          "derived": f"corrected by {actor}"})
+    corrected = source.model_copy(update={
+        "raw": str(new_value), "confidence": None, "derived": f"corrected by {actor}", "repaired": None,
+        "verified": f"corrected by {actor} at {now}"})
     problem = target.set_raw(element, new_value, corrected)
     if problem:
         raise ValueError(f"{element}: {problem}")

@@ -20,7 +20,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import MISSING, dataclass, fields
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -229,7 +229,7 @@ class ReferenceWriter:
         `dataset` names the file (its S3 key). Identical repeated records are written once; two different
         records with the same key raise DuplicateRecord before anything is written.
         """
-        load_id = f"{iso(datetime.now(timezone.utc))}#{secrets.token_hex(4)}"
+        load_id = f"{iso(datetime.now(UTC))}#{secrets.token_hex(4)}"
         items = self._items(dataset, load_id, records)
         try:
             written = self._put_all(self.tables.reference, items)

@@ -242,6 +242,7 @@ function renderActions() {
   const box = $("#item-actions");
   box.replaceChildren();
   const item = state.item;
+  if (window.renderReviewDoubts) window.renderReviewDoubts(item);  // review.js: the values to verify and why
   if (state.claim.status === "REVIEW_OVERDUE" && state.me.staff) {
     box.append(el("span", { class: "item-info bad" }, "Nobody verified this claim in time: its flow stopped. "),
       el("button", { id: "action-reopen", class: "primary", onclick: reopenReview }, "Reopen review"));

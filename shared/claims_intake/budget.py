@@ -1,0 +1,104 @@
+"""The per-file time budget: readers stop starting new work once most of it is spent, and a timer stops
+a read that runs over it (see time_budget)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from .errors import IntakeError
+
+# Two layers. Soft: readers ask `budget_spent()` between pages and stop rendering new ones once
+# SOFT_SHARE of the budget is gone, so what was read is still OCR'd and reported. Hard: when the
+# whole budget is spent (a page that renders or OCRs for minutes), a timer signal stops the read and
+# the file is answered with `time_limit`. The signal works in the main thread only (Lambda's); other
+# threads get the soft layer.
+
+SOFT_SHARE = 0.75
+_deadline: ContextVar[tuple[float, float] | None] = ContextVar("file_deadline", default=None)
+
+
+@contextmanager
+def time_budget(seconds: float, filename: str) -> Iterator[None]:
+    started = time.monotonic()
+    token = _deadline.set((started + seconds * SOFT_SHARE, started + seconds))
+    hard = _arm_timer(seconds, filename)
+    try:
+        yield
+    finally:
+        hard()
+        _deadline.reset(token)
+
+
+def budget_spent() -> bool:
+    """True once the soft share of the current file's budget is gone (False outside a budget)."""
+    deadline = _deadline.get()
+    return deadline is not None and time.monotonic() > deadline[0]
+
+
+def seconds_left() -> float | None:
+    """Seconds until the current file's hard deadline, or None outside a budget."""
+    deadline = _deadline.get()
+    return None if deadline is None else max(0.0, deadline[1] - time.monotonic())
+
+
+def _arm_timer(seconds: float, filename: str):
+    """Start the hard deadline's timer; return what disarms it (a no-op where signals cannot be used)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getitimer(signal.ITIMER_REAL)[0]:
+        return lambda: None  # not the main thread, or someone else's timer is running: leave it alone
+
+    def expire(signum, frame):
+        raise IntakeError("time_limit", f"{filename}: reading the file took longer than its {seconds:g} s budget. "
+                                        "Send fewer pages or rows per file.")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    def disarm() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    return disarm
+
+
+def check_upload(data: bytes, filename: str, limits: Limits) -> str:
+    """The file's kind, or IntakeError when it is empty, too large or of no kind we read."""
+    if not data:
+        raise IntakeError("empty_file", f"{filename}: the file is empty (0 bytes). Upload the invoice or claim again.")
+    if len(data) > limits.max_file_bytes:
+        raise _too_large(filename, len(data), limits)
+    kind = detect_kind(data, filename)
+    if kind is None:
+        claimed = EXTENSION_KINDS.get(extension(filename))
+        what = f"is named .{extension(filename)} but is not a readable {claimed} file" if claimed else "is not a type we read"
+        raise IntakeError(
+            "unsupported_type",
+            f"{filename}: {what}. Send the DHCS invoice as .xlsx or .csv, or the CMS-1500 as PDF, TIFF, PNG or JPEG.",
+        )
+    if kind not in SPREADSHEET_KINDS | SCAN_KINDS:
+        raise IntakeError("unsupported_type", f"{filename}: {kind} files are not accepted.")
+    if not extension_matches(filename, kind):
+        # A file that says one thing and is another is how polyglots and mislabelled exports arrive;
+        # reading it as its content would surprise the provider and whoever opens it after us.
+        raise IntakeError(
+            "wrong_extension",
+            f"{filename}: the name says .{extension(filename)} but the file is {KIND_NAMES[kind]}. "
+            f"Save it again with the right type (.{kind}) and upload it again.",
+        )
+    return kind
+
+
+KIND_NAMES = {"xlsx": "an Excel workbook (.xlsx)", "xlsm": "a macro-enabled Excel workbook (.xlsm)",
+              "xls": "an Excel 97-2003 workbook (.xls)", "csv": "text (CSV)", "pdf": "a PDF",
+              "tiff": "a TIFF image", "png": "a PNG image", "jpeg": "a JPEG image"}
+
+
+def _too_large(filename: str, size: int, limits: Limits) -> IntakeError:
+    return IntakeError(
+        "file_too_large",
+        f"{filename}: {size / 1048576:.1f} MiB is over the {limits.max_file_bytes / 1048576:.0f} MiB limit. "
+        "Split the upload into smaller files.",
+    )
