@@ -81,7 +81,7 @@ def unlock_pdf(reader: Any, filename: str) -> None:
         return
     try:
         opened = reader.decrypt("")
-    except Exception:  # an unknown or broken security handler: treat as locked  # noqa: BLE001
+    except Exception:  # an unknown or broken security handler: treat as locked
         opened = 0
     if not opened:
         raise IntakeError("pdf_encrypted", f"{filename}: the PDF is encrypted or password-protected. "
@@ -162,5 +162,5 @@ def _resolve(value: Any) -> Any:
     """An indirect object's target; pypdf's dictionaries and arrays are dict and list subclasses."""
     try:
         return value.get_object() if hasattr(value, "get_object") else value
-    except Exception:  # a dangling reference in a damaged PDF: nothing there  # noqa: BLE001
+    except Exception:  # a dangling reference in a damaged PDF: nothing there
         return None

@@ -7,11 +7,11 @@ all-or-nothing writes."""
 import dataclasses
 import io
 import json
-import zipfile
 import os
 import subprocess
 import sys
 import time
+import zipfile
 from datetime import date
 
 import pytest
@@ -101,7 +101,7 @@ def test_a_page_of_no_paper_shape_is_refused_from_its_header(name, shape):
 
 
 def test_the_hard_time_budget_stops_a_reader_that_runs_too_long(monkeypatch):
-    import claims_intake.spreadsheet as spreadsheet
+    import claims_intake.spreadsheet.reader as spreadsheet
 
     def slow(*args):
         time.sleep(30)
@@ -269,7 +269,7 @@ def test_a_reference_file_with_repeated_rows_loads_whole_or_not_at_all(pipeline)
     lines = (ROOT / "samples" / "reference" / "eligibility.csv").read_text().splitlines()
     header, rows = lines[0], [line for line in lines[1:] if line.strip()]
     many = [header] + [row.replace(row.split(",")[0], f"9{n:07d}Z", 1) for n, row in enumerate(rows * 5)]
-    stack.upload("reference/phc-eligibility.csv", ("\n".join(many[:30] + [many[29]] + many[30:]) + "\n").encode())
+    stack.upload("reference/phc-eligibility.csv", ("\n".join([*many[:30], many[29], *many[30:]]) + "\n").encode())
     stack.poll("reference", loader.lambda_handler)  # an identical repeat: written once, every row loaded
     loaded = [u for u in stack.store.list_uploads(status="PROCESSED")[0] if u.key == "reference/phc-eligibility.csv"]
     assert loaded
@@ -279,7 +279,7 @@ def test_a_reference_file_with_repeated_rows_loads_whole_or_not_at_all(pipeline)
     assert all(reference.eligibility(row.split(",")[0]) for row in many[1:])
     changed = many[29].split(",")
     changed[4] = "Other County"  # same member, plan and start: the same record, another value
-    conflicting = many[:30] + [",".join(changed)] + many[30:]
+    conflicting = [*many[:30], ",".join(changed), *many[30:]]
     stack.upload("reference/phc-eligibility.csv", ("\n".join(conflicting) + "\n").encode())
     stack.poll("reference", loader.lambda_handler)
     rejected = [u for u in stack.store.list_uploads(status="QUARANTINED")[0]

@@ -426,7 +426,7 @@ def csv_mixed_encoding() -> bytes:
     claims[0].member_last_name = "NUÑEZ"
     claims[1].member_last_name = "PEÑA"
     text = invoice_bytes(claims, "dhcs_template", "csv")
-    return text.replace("PEÑA".encode("utf-8"), "PEÑA".encode("cp1252"))
+    return text.replace("PEÑA".encode(), "PEÑA".encode("cp1252"))
 
 
 # ---- other files ------------------------------------------------------------------------------

@@ -299,7 +299,7 @@ class CheckContext:
         return self.history_index.exact.get(key) or self.own.exact.get(key)
 
     def counted_in(self, keys: frozenset[str]) -> list[Counted]:
-        found = []
+        found: list[Counted] = []
         for index in (self.history_index, self.own):
             for key in keys:
                 found.extend(index.by_key.get(key, ()))

@@ -29,6 +29,7 @@ from typing import Any
 import boto3
 import yaml
 from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
 
 from ..check import check_extract
 from ..check.doubt import FILE_REVIEW_CODES, file_review

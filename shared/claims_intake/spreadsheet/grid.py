@@ -135,8 +135,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
     return text, f"UTF-8 with Windows-1252 on line(s) {shown}"
 
 
-def _windows_1252(error: UnicodeDecodeError) -> tuple[str, int]:
+def _windows_1252(error: UnicodeError) -> tuple[str | bytes, int]:
     """Codec error handler: one undecodable byte read as Windows-1252, its line noted (the first 11)."""
+    assert isinstance(error, UnicodeDecodeError)  # registered for decoding only
     lines = _fallback_lines.get()
     if len(lines) <= 10:
         line = error.object.count(b"\n", 0, error.start) + 1

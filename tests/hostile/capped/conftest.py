@@ -11,7 +11,7 @@ _numbers = itertools.count(1)
 
 
 @pytest.fixture
-def new_claim(services):  # noqa: F811
+def new_claim(services):
     """new_claim() -> (claim id, open item id): a fresh claim for each Hypothesis example (the stack is
     shared by a test's examples; what one example changed must not be what the next one looks at)."""
     def make():
