@@ -3,15 +3,11 @@ authorizer would pass. Never part of the runtime: the deployed API verifies Cogn
 
 - `Bearer <CLAIMS_INTAKE_DEV_TOKEN>` (default `dev-staff`): a staff member named `dev-staff`.
 - `Bearer dev-provider-<NPI>`: the provider with that billing NPI (sees only its own claims).
-- on the local stack's template API only (`token_claims`): a JWT's payload, read WITHOUT verifying its
-  signature, and a development staff user (`LOCAL_CLAIMS`) when there is no token at all.
+- anything else (no token, `garbage`, an unsigned JWT): no claims, the API answers 401.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import os
 
 from claims_intake.api.auth import PROVIDER_NPI_CLAIM, STAFF_GROUP
@@ -41,16 +37,6 @@ def dev_claims(authorization: str | None) -> dict[str, str] | None:
 
 
 def token_claims(authorization: str | None) -> dict[str, str]:
-    """A development token's claims, else a JWT's payload unverified; LOCAL_CLAIMS without a token."""
-    if not authorization:
-        return dict(LOCAL_CLAIMS)
-    token = authorization.split(" ", 1)[-1].strip()
-    parts = token.split(".")
-    if len(parts) != 3:
-        return dev_claims(f"Bearer {token}") or dict(LOCAL_CLAIMS, **{"local:token": token})
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (binascii.Error, ValueError):
-        return dict(LOCAL_CLAIMS)
-    return {key: value if isinstance(value, str) else json.dumps(value) if isinstance(value, (list, dict))
-            else str(value) for key, value in claims.items()}
+    """A development token's claims; {} (unauthorized: 401) for no token or any other token, so a local
+    stack reachable from a network is not an open door to staff."""
+    return dev_claims(authorization) or {}

@@ -33,6 +33,8 @@ def clients() -> tuple[ClaimStore, Any]:
 def record_handler(record: SQSRecord) -> None:
     store, sfn = clients()
     for obj in objects_in_notification(record.json_body):
+        if obj.size == 0 or obj.key.endswith("/"):
+            continue  # an empty object or a console's folder marker answers nothing
         logger.set_correlation_id(obj.ref)
         item = answer_from_upload(store, sfn, obj.bucket, obj.key)
         logger.info("rfi upload", extra={"claim_id": rfi_upload_claim_id(obj.key),

@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .budget import time_budget
 from .errors import IntakeError
 from .filetypes import EXTENSION_KINDS, SCAN_KINDS, SPREADSHEET_KINDS, detect_kind, extension, extension_matches
 from .limits import Limits, default_limits
@@ -39,14 +40,15 @@ def extract_bytes(data: bytes, filename: str, limits: Limits | None = None,
     """`mapping`: spreadsheet columns someone confirmed (the layout memory, a --mapping file)."""
     limits = limits or default_limits()
     kind = check_upload(data, filename, limits)
-    if kind in SPREADSHEET_KINDS:
-        from .spreadsheet.reader import read_spreadsheet
+    with time_budget(limits.max_seconds_per_file, filename):
+        if kind in SPREADSHEET_KINDS:
+            from .spreadsheet.reader import read_spreadsheet
 
-        result = read_spreadsheet(data, filename, kind, limits, mapping)
-    else:
-        from .ocr.scan import read_scan
+            result = read_spreadsheet(data, filename, kind, limits, mapping)
+        else:
+            from .ocr.scan import read_scan
 
-        result = read_scan(data, filename, kind, limits)
+            result = read_scan(data, filename, kind, limits)
     result.source.sha256 = hashlib.sha256(data).hexdigest()
     return result
 

@@ -76,6 +76,11 @@ _COMPATIBLE = {"xlsx": {"xlsx", "xlsm"}, "xlsm": {"xlsx", "xlsm"}, "xls": {"xls"
 
 
 def extension_matches(filename: str, kind: str) -> bool:
-    """False when the name claims another kind we read than the content is; unknown names pass."""
-    claimed = EXTENSION_KINDS.get(extension(filename))
-    return claimed is None or claimed in _COMPATIBLE.get(kind, {kind})
+    """False when the name claims another kind than the content is, or a kind we never read (.exe, .html):
+    such a file is opened by the next person's program for what its name says. A name without an
+    extension passes (the content decides)."""
+    suffix = extension(filename)
+    if not suffix.isascii() or not suffix.isalnum() or len(suffix) > 8:
+        return True  # no extension ('Invoice Dec. 2024' ends in a sentence, not a type)
+    claimed = EXTENSION_KINDS.get(suffix)
+    return claimed is not None and claimed in _COMPATIBLE.get(kind, {kind})

@@ -21,11 +21,17 @@ class Limits:
     max_tiff_pages: int
     max_image_pixels: int
     max_sheet_rows: int
+    max_sheet_columns: int
+    max_sheet_cells: int
     max_sheets: int
     max_unzipped_bytes: int
     max_zip_ratio: int
     max_seconds_per_file: int
     ocr_dpi: int
+    min_page_inches: float
+    max_page_inches: float
+    max_page_aspect: float
+    max_value_chars: int
 
 
 @cache
@@ -34,5 +40,5 @@ def default_limits() -> Limits:
     for field in fields(Limits):
         override = os.environ.get(f"CLAIMS_INTAKE_{field.name.upper()}")
         if override:
-            data[field.name] = int(override)
-    return Limits(**data)
+            data[field.name] = float(override) if field.type == "float" else int(override)
+    return Limits(**{field.name: data[field.name] for field in fields(Limits)})

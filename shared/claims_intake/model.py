@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .elements import claim_keys, line_keys
-from .normalize import normalize
+from .normalize import clip, normalize
 
 
 class Provenance(BaseModel):
@@ -55,7 +55,7 @@ class _Elements(BaseModel):
         try:
             value = normalize(key, raw)
         except ValueError as problem:
-            self.invalid[key] = str(raw)
+            self.invalid[key] = clip(str(raw))  # kept to show the provider, never unbounded
             return str(problem)
         if key in self.__class__.__pydantic_fields__:
             # What pydantic's __setattr__ does without validate_assignment, minus its dispatch:

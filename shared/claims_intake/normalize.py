@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from .elements import KIND
 
@@ -16,17 +17,18 @@ CENTS = Decimal("0.01")
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (1900 date system, after its leap-year bug)
 _EXCEL_SERIAL_RANGE = (1, 2958465)  # 1900-01-01 .. 9999-12-31
 _DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y", "%Y/%m/%d", "%m %d %Y", "%m %d %y", "%m%d%Y", "%m%d%y")
-_COMMON_DATE = re.compile(r"(?:(\d{1,2})/(\d{1,2})/(\d{4}))|(?:(\d{4})-(\d{2})-(\d{2}))")
+_COMMON_DATE = re.compile(r"(?:(\d{1,2})/(\d{1,2})/(\d{4}))|(?:(\d{4})-(\d{2})-(\d{2}))", re.ASCII)
 # Precompiled: these run for every cell of a spreadsheet.
-_ZIP9 = re.compile(r"\d{5}-\d{4}")
+_ZIP9 = re.compile(r"\d{5}-\d{4}", re.ASCII)
 _DIGIT_PUNCTUATION = re.compile(r"[\s().\-]")
-_SERIAL_TEXT = re.compile(r"\d{5}(\.0+)?")
+_SERIAL_TEXT = re.compile(r"\d{5}(\.0+)?", re.ASCII)
 _MIDNIGHT = re.compile(r"[T ]00:00(:00)?$")
 _MONEY_NOISE = re.compile(r"[$,\s()]|USD")
 _SPACE = re.compile(r"\s")
 _SPACE_OR_DOT = re.compile(r"[\s.]")
 _MODIFIER_SPLIT = re.compile(r"[\s,;/|+&-]+")
 _DIAGNOSIS_SPLIT = re.compile(r"[\s,;/|]+")
+_CONTROL = {code: " " if chr(code).isspace() else None for code in (*range(0x20), 0x7F)}
 _FIXED_WIDTH = {"npi": 10, "tin": 9, "zip": 5, "pos": 2, "phone": 10}
 
 
@@ -34,10 +36,28 @@ def normalize(key: str, raw):
     """The typed value of element `key`, or None when the cell is empty."""
     if raw is None or (isinstance(raw, str) and (not raw or raw.isspace())):
         return None
+    if raw.__class__ is str and len(raw) > max_value_chars():
+        raise ValueError(f"{len(raw):,} characters is longer than any value of this element "
+                         f"(at most {max_value_chars():,})")
     parser = _BY_KEY.get(key)
     if parser is None:
         parser = _BY_KEY[key] = _parser_for(KIND[key])  # KeyError for an unknown element, as before
     return parser(raw)
+
+
+@cache
+def max_value_chars() -> int:
+    """The longest text a value may be (limits.yaml `max_value_chars`): a 20,000-character name breaks
+    every page, letter and table it is shown in."""
+    from .limits import default_limits
+
+    return default_limits().max_value_chars
+
+
+def clip(text: str, limit: int | None = None) -> str:
+    """Text cut to `limit` characters (default: the value limit), with an ellipsis when it was longer."""
+    limit = limit or max_value_chars()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _parser_for(kind: str):
@@ -49,9 +69,11 @@ def _parser_for(kind: str):
 
 
 def parse_text(raw) -> str:
+    """Text with its runs of white space made one space and control characters (NUL, escape...) dropped:
+    they are never part of a name or an address, and break whatever shows or prints the value next."""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    return " ".join(str(raw).split())
+    return " ".join(str(raw).translate(_CONTROL).split())
 
 
 def parse_digits(raw, width: int, kind: str) -> str:
@@ -68,8 +90,8 @@ def parse_digits(raw, width: int, kind: str) -> str:
     digits = _DIGIT_PUNCTUATION.sub("", text)
     if kind == "phone" and len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
-    if not digits.isdigit():
-        raise ValueError(f"'{text}' is not a {kind}: only digits are expected")
+    if not (digits.isascii() and digits.isdigit()):  # '١٢٣' is digits to Python, not to DHCS
+        raise ValueError(f"'{text}' is not a {kind}: only digits 0-9 are expected")
     return digits
 
 

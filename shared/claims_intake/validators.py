@@ -10,16 +10,16 @@ import re
 
 NPI_PREFIX = "80840"  # ISO card issuer prefix the NPI check digit is computed with (CMS NPI standard)
 
-_TIN = re.compile(r"\d{9}")
-_CIN = re.compile(r"\d{8}[A-Z]")
-_ZIP = re.compile(r"\d{5}(\d{4})?")
-_PHONE = re.compile(r"\d{10}")
-_POS = re.compile(r"\d{2}")
-_HCPCS = re.compile(r"[A-Z]\d{4}")
-_MODIFIER = re.compile(r"[A-Z0-9]{2}")
+_TIN = re.compile(r"\d{9}", re.ASCII)
+_CIN = re.compile(r"\d{8}[A-Z]", re.ASCII)
+_ZIP = re.compile(r"\d{5}(\d{4})?", re.ASCII)
+_PHONE = re.compile(r"\d{10}", re.ASCII)
+_POS = re.compile(r"\d{2}", re.ASCII)
+_HCPCS = re.compile(r"[A-Z]\d{4}", re.ASCII)
+_MODIFIER = re.compile(r"[A-Z0-9]{2}", re.ASCII)
 # ICD-10-CM without the dot: a letter, a digit, a letter or digit, then up to four more.
-_ICD10 = re.compile(r"[A-TV-Z]\d[0-9A-Z][0-9A-Z]{0,4}")
-_STATE = re.compile(r"[A-Z]{2}")
+_ICD10 = re.compile(r"[A-TV-Z]\d[0-9A-Z][0-9A-Z]{0,4}", re.ASCII)
+_STATE = re.compile(r"[A-Z]{2}", re.ASCII)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -43,7 +43,8 @@ def npi_check_digit(first_nine: str) -> str:
 
 
 def is_valid_npi(value: str) -> bool:
-    return len(value) == 10 and value.isdigit() and value[0] in "12" and luhn_valid(NPI_PREFIX + value)
+    return (len(value) == 10 and value.isascii() and value.isdigit() and value[0] in "12"
+            and luhn_valid(NPI_PREFIX + value))
 
 
 def is_valid_tin(value: str) -> bool:

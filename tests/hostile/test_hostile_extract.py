@@ -14,6 +14,7 @@ import pytest
 
 from claims_intake.cli import main
 from claims_intake.extract import IntakeError, extract_bytes
+from claims_intake.limits import default_limits
 from claims_intake_dev.testdata import hostile
 from claims_intake_dev.testdata.invoices import write_invoice
 
@@ -57,7 +58,8 @@ def test_wrong_extension_names_both_the_claim_and_the_content():
 def test_limits_are_named_in_the_message():
     assert "500 pages is over the limit of 50" in whole_file_error("pdf_500_pages")[1]
     assert "200 TIFF pages is over the limit of 50" in whole_file_error("tiff_200_pages")[1]
-    assert "1,000,001 rows is over the 100,000-row limit" in whole_file_error("csv_million_rows")[1]
+    limit = default_limits().max_sheet_rows
+    assert f"1,000,001 rows is over the {limit:,}-row limit" in whole_file_error("csv_million_rows")[1]
     assert "40,000,000 pixels" in whole_file_error("image_bomb")[1]
 
 

@@ -120,10 +120,18 @@ def test_member_full_name_column_is_split(read_rows):
 def test_claim_values_that_differ_between_rows_are_an_error_naming_the_rows(read_rows):
     result = read_rows([HEADER, line(), line(npi="1245319599"), line(cin="90000009Z")])
     conflicts = [e for e in result.errors if e.code == "conflicting_value"]
-    assert [(e.element, e.row, e.column) for e in conflicts] == [("billing_provider_npi", 3, "C"), ("member_cin", 4, "D")]
+    assert [(e.element, e.row, e.column) for e in conflicts] == [("billing_provider_npi", 3, "C")]
     assert "row 2 and row 3" in conflicts[0].message and "'1234567893' vs '1245319599'" in conflicts[0].message
-    assert "90000009Z" not in conflicts[1].message  # PHI values are not repeated in messages
-    assert result.claims[0].billing_provider_npi == "1234567893" and len(result.claims[0].lines) == 3
+    assert result.claims[0].billing_provider_npi == "1234567893" and len(result.claims[0].lines) == 2
+
+
+def test_one_invoice_number_for_two_members_makes_two_claims_never_one(read_rows):
+    """A second member under the same invoice number is never merged into the first member's claim."""
+    result = read_rows([HEADER, line(), line(), line(cin="90000009Z"), line()])
+    assert [(c.member_cin, len(c.lines)) for c in result.claims] == [("90000001A", 3), ("90000009Z", 1)]
+    split = [e for e in result.errors if e.code == "invoice_two_members"]
+    assert [(e.row, e.column) for e in split] == [(4, "D")]
+    assert "90000009Z" not in split[0].message  # PHI values are not repeated in messages
 
 
 def test_a_bad_cell_is_reported_where_it_is_and_the_good_rows_are_kept(read_rows):

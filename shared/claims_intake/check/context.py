@@ -136,6 +136,37 @@ class Counted:
         return (self.end - self.start).days + 1
 
 
+class HistoryIndex:
+    """One member's history, indexed so that a rule costs a look-up, not a pass over every line.
+
+    Built once per member per file (check_extract shares it between the file's claims and adds each
+    checked claim's lines to it), so checking a file costs its lines, not lines x the member's history.
+    """
+
+    def __init__(self) -> None:
+        self.prior: list[HistoryLine] = []
+        self.counted: list[Counted] = []
+        self.claim_ids: set[str] = set()
+        self.invoices: dict[tuple[str, str], HistoryLine] = {}
+        self.exact: dict[tuple[str, date, date], Counted] = {}
+        self.by_key: dict[str, list[Counted]] = {}
+        self.by_month: dict[tuple[int, int], list[Counted]] = {}
+
+    def add_prior(self, h: HistoryLine) -> None:
+        self.prior.append(h)
+        self.claim_ids.add(h.claim_id)
+        self.invoices.setdefault((h.invoice_number, h.provider_npi), h)
+        if h.status in COUNTING_STATUSES:
+            self.add_counted(Counted(history_key(h.combination), h.start, h.end or h.start, h.units, h.allowed,
+                                     h.provider_npi, h.invoice_number, h.combination))
+
+    def add_counted(self, c: Counted) -> None:
+        self.counted.append(c)
+        self.exact.setdefault((c.combination, c.start, c.end), c)
+        self.by_key.setdefault(c.key, []).append(c)
+        self.by_month.setdefault((c.start.year, c.start.month), []).append(c)
+
+
 @dataclass(slots=True)
 class LineContext:
     line: ServiceLine
@@ -188,8 +219,8 @@ class CheckContext:
     received: date
     findings: list[Finding] = field(default_factory=list)  # claim-level
     lines: list[LineContext] = field(default_factory=list)
-    counted: list[Counted] = field(default_factory=list)    # member history that counts + earlier lines
-    prior: list[HistoryLine] = field(default_factory=list)  # member history (every status), not this claim's
+    history_index: HistoryIndex = field(default_factory=HistoryIndex)  # the member's history, not this claim's
+    own: HistoryIndex = field(default_factory=HistoryIndex)  # this claim's accepted lines so far
     # element -> headers of sheet columns the reader could not place (doubt.unplaced_columns)
     unplaced_columns: dict[str, list[str]] = field(default_factory=dict)
     _eligibility: list[EligibilitySpan] | None = None
@@ -231,25 +262,52 @@ class CheckContext:
         if not self.member:
             return
         own = self.claim.claim_id
-        prior, counted = [], []
-        for h in self.history.member_lines(self.member):  # one pass: this runs for every claim
-            if own and h.claim_id == own:
-                continue
-            prior.append(h)
-            if h.status in COUNTING_STATUSES:
-                counted.append(Counted(history_key(h.combination), h.start, h.end or h.start, h.units, h.allowed,
-                                       h.provider_npi, h.invoice_number, h.combination))
-        self.prior, self.counted = prior, counted
+        shared = getattr(self.history, "member_index", None)  # a file's batch: one index per member
+        if shared is not None:
+            index = shared(self.member)
+            if not own or own not in index.claim_ids:
+                self.history_index = index
+                return
+        index = HistoryIndex()
+        for h in self.history.member_lines(self.member):
+            if not own or h.claim_id != own:
+                index.add_prior(h)
+        self.history_index = index
+
+    @property
+    def prior(self) -> list[HistoryLine]:
+        """Member history (every status), not this claim's."""
+        return self.history_index.prior
+
+    @property
+    def counted(self) -> list[Counted]:
+        """Member history that counts, then this claim's accepted lines so far (a copy: rules only read it)."""
+        return [*self.history_index.counted, *self.own.counted]
 
     def count_line(self, lc: LineContext, allowed: Decimal) -> None:
         """An accepted line of this claim counts for the lines after it."""
         if lc.key and lc.start:
-            self.counted.append(Counted(lc.key, lc.start, lc.end or lc.start, lc.units, allowed,
-                                        self.claim.billing_provider_npi or "", self.claim.invoice_number or "",
-                                        lc.line.combination))
+            self.own.add_counted(Counted(lc.key, lc.start, lc.end or lc.start, lc.units, allowed,
+                                         self.claim.billing_provider_npi or "", self.claim.invoice_number or "",
+                                         lc.line.combination))
+
+    def prior_invoice(self, invoice_number: str, provider_npi: str) -> HistoryLine | None:
+        return self.history_index.invoices.get((invoice_number, provider_npi))
+
+    def counted_same(self, combination: str, start: date, end: date) -> Counted | None:
+        """A counted line of exactly this combination and dates."""
+        key = (combination, start, end)
+        return self.history_index.exact.get(key) or self.own.exact.get(key)
 
     def counted_in(self, keys: frozenset[str]) -> list[Counted]:
-        return [c for c in self.counted if c.key in keys]
+        found: list[Counted] = []
+        for index in (self.history_index, self.own):
+            for key in keys:
+                found.extend(index.by_key.get(key, ()))
+        return found
+
+    def counted_in_month(self, year: int, month: int) -> list[Counted]:
+        return [*self.history_index.by_month.get((year, month), ()), *self.own.by_month.get((year, month), ())]
 
 
 def days_between(start: date, end: date):

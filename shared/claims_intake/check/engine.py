@@ -42,7 +42,17 @@ from . import (
     rules_history,  # noqa: F401
     rules_rates,  # noqa: F401  (after the coverage rules: a line they deny needs no price)
 )
-from .context import CENTS, CheckContext, Issue, LineContext, history_category, lookup_combination, money, plan_facts
+from .context import (
+    CENTS,
+    CheckContext,
+    HistoryIndex,
+    Issue,
+    LineContext,
+    history_category,
+    lookup_combination,
+    money,
+    plan_facts,
+)
 from .doubt import ClaimDoubts, pending_file_review, rests_on, unplaced_columns_by_sheet
 from .registry import CLAIM_RULES, LINE_RULES
 from .result import (
@@ -146,7 +156,7 @@ def check_extract(result: ExtractResult, plan: str | PlanProfile | None, referen
         for claim in result.claims:
             checked = check_claim(claim, plan, reference, layered, received=received, unplaced=unplaced(claim))
             for line in history_lines(checked):
-                batch.add(line)
+                layered.add(line)
             results.append(checked)
     return results
 
@@ -181,10 +191,30 @@ def history_lines(result: CheckResult) -> list[HistoryLine]:
 
 
 class LayeredHistory:
-    """Stored history plus the lines of the file being checked."""
+    """Stored history plus the lines of the file being checked.
+
+    Each member's stored history is read once per file and indexed (`member_index`); the lines of the
+    file's checked claims are added to the same index, so a file of many claims for one member costs
+    its lines, not claims x history (and one query per member, not per claim).
+    """
 
     def __init__(self, stored: HistorySource, batch: InMemoryHistory):
         self.stored, self.batch = stored, batch
+        self._indexes: dict[str, HistoryIndex] = {}
+
+    def member_index(self, member_cin: str) -> HistoryIndex:
+        index = self._indexes.get(member_cin)
+        if index is None:
+            index = self._indexes[member_cin] = HistoryIndex()
+            for line in self.member_lines(member_cin):
+                index.add_prior(line)
+        return index
+
+    def add(self, line: HistoryLine) -> None:
+        self.batch.add(line)
+        index = self._indexes.get(line.member_cin)
+        if index is not None:
+            index.add_prior(line)
 
     def member_lines(self, member_cin: str) -> list[HistoryLine]:
         return [*self.stored.member_lines(member_cin), *self.batch.member_lines(member_cin)]
@@ -305,7 +335,7 @@ def _ecm_monthly_payment(ctx: CheckContext, lc: LineContext, allowed: Decimal, c
     """Kaiser: first core (or outreach) in a month at the rate, every later one at $0.01; core only when both (000)."""
     penny = Decimal(config["subsequent_amount"])
     month = (lc.start.year, lc.start.month) if lc.start else None
-    same_month = [c for c in ctx.counted if (c.start.year, c.start.month) == month]
+    same_month = ctx.counted_in_month(*month) if month else []
     categories = [(c, history_category(c.combination, ctx.plan_id)) for c in same_month]
     cores = [c for c, category in categories if category == "ecm_core" and c.allowed > penny]
     outreach = [c for c, category in categories if category == "ecm_outreach" and c.allowed > penny]

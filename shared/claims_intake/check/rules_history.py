@@ -24,13 +24,14 @@ def duplicate_invoice(ctx: CheckContext):
     claim = ctx.claim
     if not claim.invoice_number or not claim.billing_provider_npi:
         return
-    for prior in ctx.prior:
-        if prior.invoice_number == claim.invoice_number and prior.provider_npi == claim.billing_provider_npi:
-            return Issue(Category.DUPLICATE, Severity.DENY,
-                         f"Invoice {claim.invoice_number} from this provider is already on file (claim {prior.claim_id or 'on file'}): "
-                         "do not resubmit; to correct it, send a corrected claim with the original claim's control number.",
-                         "000 Claims Submission Policy / Clean Claims; 003: claims and encounters reported once",
-                         "invoice_number", rests_on=rests_on("invoice_number", "billing_provider_npi"))
+    prior = ctx.prior_invoice(claim.invoice_number, claim.billing_provider_npi)
+    if prior is not None:
+        return Issue(Category.DUPLICATE, Severity.DENY,
+                     f"Invoice {claim.invoice_number} from this provider is already on file "
+                     f"(claim {prior.claim_id or 'on file'}): "
+                     "do not resubmit; to correct it, send a corrected claim with the original claim's control number.",
+                     "000 Claims Submission Policy / Clean Claims; 003: claims and encounters reported once",
+                     "invoice_number", rests_on=rests_on("invoice_number", "billing_provider_npi"))
 
 
 @line_rule
@@ -40,14 +41,14 @@ def duplicate_service(ctx: CheckContext, lc: LineContext):
         return
     end = lc.end or lc.start
     billed = lc.line.combination
-    for counted in ctx.counted:
-        if counted.combination == billed and counted.start == lc.start and counted.end == end:
-            return Issue(Category.DUPLICATE, Severity.DENY,
-                         f"Line {lc.number}: {billed} on {lc.start:%m/%d/%Y} for this member is already billed"
-                         f"{' (invoice ' + counted.invoice_number + ')' if counted.invoice_number else ''}.",
-                         "000 ECM Outreach and Core Services: claims history is reviewed for services already paid",
-                         "procedure_code", rests_on=rests_on("member_cin", "procedure_code", "procedure_modifiers",
-                                                             "service_start_date", "service_end_date", line=lc.number))
+    counted = ctx.counted_same(billed, lc.start, end)
+    if counted is not None:
+        return Issue(Category.DUPLICATE, Severity.DENY,
+                     f"Line {lc.number}: {billed} on {lc.start:%m/%d/%Y} for this member is already billed"
+                     f"{' (invoice ' + counted.invoice_number + ')' if counted.invoice_number else ''}.",
+                     "000 ECM Outreach and Core Services: claims history is reviewed for services already paid",
+                     "procedure_code", rests_on=rests_on("member_cin", "procedure_code", "procedure_modifiers",
+                                                         "service_start_date", "service_end_date", line=lc.number))
 
 
 @line_rule(applies=lambda plan, combination, unit: combination.key in limits_by_combination(plan))

@@ -184,7 +184,8 @@ def provider_findings(result: CheckResult, severities: set[Severity]) -> list[Fi
 
 
 def _base(result: CheckResult, claim_id: str, issued: date, kind: LetterKind, title: str) -> LetterContent:
-    claim, profile = result.claim, plan_profile(result.plan)
+    claim = result.claim
+    letterhead = plan_profile(result.plan).letterhead if result.plan else letters_data()["no_plan"]["letterhead"]
     name = claim.billing_provider_name or " ".join(
         p for p in (claim.billing_provider_first_name, claim.billing_provider_last_name) if p) or "Billing provider"
     provider = [name]
@@ -199,7 +200,7 @@ def _base(result: CheckResult, claim_id: str, issued: date, kind: LetterKind, ti
     member_name = " ".join(p for p in (claim.member_first_name, claim.member_last_name) if p) or "Name not given"
     member = f"{member_name} (CIN {claim.member_cin or 'not given'})"
     return LetterContent(
-        kind=kind, title=title, plan_id=result.plan, letterhead=list(profile.letterhead), issued=issued,
+        kind=kind, title=title, plan_id=result.plan, letterhead=list(letterhead), issued=issued,
         claim_id=claim_id, invoice_number=claim.invoice_number or claim.invalid.get("invoice_number"),
         provider=provider, member=member, service_dates=_claim_dates(result), intro=[],
     )
@@ -225,6 +226,8 @@ def _label(key: str) -> str | None:
 
 
 def _plan_text(plan_id: str) -> dict[str, Any]:
+    if not plan_id:  # rejected for naming no plan we serve
+        return letters_data()["no_plan"]
     plans = letters_data()["plans"]
     if plan_id not in plans:
         raise KeyError(f"no letter wording for plan '{plan_id}' in data/letters.yaml")

@@ -12,6 +12,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import HRFlowable, ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table
 
+from ..normalize import clip
 from .compose import LetterContent
 
 _styles = getSampleStyleSheet()
@@ -36,8 +37,19 @@ def render_pdf(letter: LetterContent) -> bytes:
     return buffer.getvalue()
 
 
+MAX_PARAGRAPH_CHARS = 2000  # a reason or a section line; far above any real one, far below a page
+MAX_CELL_CHARS = 200  # a name, an address line, a member or invoice in the reference table
+
+
 def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
-    return Paragraph(escape(text), style)
+    """A paragraph of provider-given or derived text, cut to what fits a page (a 20,000-character name
+    would make a table cell taller than the page and stop the letter)."""
+    return Paragraph(escape(clip(text, MAX_PARAGRAPH_CHARS)), style)
+
+
+def _c(text: str) -> Paragraph:
+    """A table cell: a row taller than the page cannot be laid out at all."""
+    return Paragraph(escape(clip(text, MAX_CELL_CHARS)), CELL)
 
 
 def _story(letter: LetterContent) -> list:
@@ -48,7 +60,7 @@ def _story(letter: LetterContent) -> list:
     story.append(HRFlowable(width="100%", thickness=1, color=colors.HexColor("#1f4e79"), spaceBefore=4, spaceAfter=10))
     story.append(_p(f"Date: {letter.issued.strftime('%B %d, %Y')}"))
     story.append(Spacer(1, 8))
-    story.append(Paragraph("<br/>".join(escape(line) for line in letter.provider), BODY))
+    story.append(Paragraph("<br/>".join(escape(clip(line, MAX_CELL_CHARS)) for line in letter.provider), BODY))
     story.append(Spacer(1, 10))
     reference = [
         ["Claim number", letter.claim_id],
@@ -58,7 +70,7 @@ def _story(letter: LetterContent) -> list:
     ]
     if letter.due is not None:
         reference.append(["Respond by", _due(letter)])
-    story.append(Table([[_p(k, CELL), _p(v, CELL)] for k, v in reference], colWidths=[1.4 * inch, 5.3 * inch],
+    story.append(Table([[_c(k), _c(v)] for k, v in reference], colWidths=[1.4 * inch, 5.3 * inch],
                        style=[("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eef3f8")),
                               ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#b0bec5")),
                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -72,11 +84,11 @@ def _story(letter: LetterContent) -> list:
              for item in letter.items], bulletType="1", start="1", bulletFormat="%s.", leftIndent=16, bulletFontSize=10))
     if letter.denied_lines:
         story.append(_p("Denied services", SECTION))
-        rows = [[_p(h, CELL) for h in ("Line", "Dates of service", "Service", "Billed", "Allowed", "Reason", "Rationale")]]
+        rows = [[_c(h) for h in ("Line", "Dates of service", "Service", "Billed", "Allowed", "Reason", "Rationale")]]
         for line in letter.denied_lines:
-            rows.append([_p(str(line.line_number), CELL), _p(line.service_dates, CELL), _p(line.service, CELL),
-                         _p(f"${line.billed:,.2f}", CELL), _p(f"${line.allowed:,.2f}", CELL),
-                         _p(line.reason_codes, CELL), Paragraph("<br/>".join(escape(r) for r in line.rationale), CELL)])
+            rows.append([_c(str(line.line_number)), _c(line.service_dates), _c(line.service),
+                         _c(f"${line.billed:,.2f}"), _c(f"${line.allowed:,.2f}"), _c(line.reason_codes),
+                         Paragraph("<br/>".join(escape(clip(r, MAX_CELL_CHARS)) for r in line.rationale), CELL)])
         story.append(Table(rows, repeatRows=1, colWidths=[0.4 * inch, 0.95 * inch, 0.85 * inch, 0.7 * inch,
                                                           0.7 * inch, 0.7 * inch, 2.4 * inch],
                            style=[("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef3f8")),

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from .. import page_guard
+from ..budget import budget_spent
 from ..errors import IntakeError
 from ..limits import Limits
 
@@ -36,9 +38,7 @@ def pdf_reader(data: bytes, filename: str):
 
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise IntakeError("pdf_encrypted", f"{filename}: the PDF is encrypted or password-protected. "
-                                               "Send it without a password.")
+        page_guard.unlock_pdf(reader, filename)
         len(reader.pages)
     except IntakeError:
         raise
@@ -66,6 +66,7 @@ def check_pdf_content(reader, filename: str, limits: Limits) -> None:
     if has_document_script:
         raise IntakeError("pdf_javascript", f"{filename}: the PDF runs JavaScript when opened. "
                                             "Print it to a plain PDF or scan it, and send that.")
+    page_guard.check_pdf_actions(reader, filename)
 
 
 def _has_file_attachments(reader) -> bool:
@@ -84,7 +85,11 @@ def pdf_pages(data: bytes, filename: str, limits: Limits) -> Iterator[PageImage]
     except pdfium.PdfiumError as error:
         raise IntakeError("pdf_corrupt", f"{filename}: the PDF cannot be rendered ({error}). Scan or export it again.") from None
     try:
+        page_guard.check_pdf_page_sizes(document, filename, limits)
         for index in range(len(document)):
+            if budget_spent():
+                yield PageImage(index + 1, None, float(limits.ocr_dpi), "not read: the file's time budget was spent")
+                continue
             page = document[index]
             scanned = _scanned_image(page, limits)
             if scanned is not None:
@@ -146,8 +151,10 @@ def image_pages(data: bytes, filename: str, kind: str, limits: Limits) -> Iterat
                                                     f"{limits.max_tiff_pages}. Send each claim as its own file.")
             for index in range(frames if kind == "tiff" else 1):
                 image.seek(index)
-                if image.width * image.height > limits.max_image_pixels:
-                    raise _bomb(filename, image, limits)
+                page_guard.check_image_frame(image, filename, limits)
+                if budget_spent():
+                    yield PageImage(index + 1, None, 0.0, "not read: the file's time budget was spent")
+                    continue
                 frame = image.copy()
                 yield PageImage(index + 1, frame, _dpi(frame))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -155,14 +162,9 @@ def image_pages(data: bytes, filename: str, kind: str, limits: Limits) -> Iterat
                                              "Scan at 300 dpi.") from None
     except IntakeError:
         raise
-    except (OSError, ValueError, SyntaxError, EOFError) as error:
+    except (OSError, ValueError, SyntaxError, EOFError, OverflowError) as error:
         raise IntakeError("image_corrupt", f"{filename}: the image is damaged or truncated ({error}). "
                                            "Scan it again.") from None
-
-
-def _bomb(filename: str, image: Image.Image, limits: Limits) -> IntakeError:
-    return IntakeError("image_too_large", f"{filename}: a {image.width} x {image.height} image is over the "
-                                          f"{limits.max_image_pixels:,}-pixel limit. Scan at 300 dpi.")
 
 
 def _dpi(image: Image.Image) -> float:

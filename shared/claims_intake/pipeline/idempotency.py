@@ -46,5 +46,6 @@ class IdempotentIntake:
     def process(self, obj: S3Object) -> tuple[IntakeOutcome, bool]:
         """The outcome, and whether this call did the work (False: an earlier delivery did)."""
         self._calls.executed = False
+        obj = self.intake.identify(obj)  # a redelivery without its versionId is still the same object version
         outcome = IntakeOutcome.from_dict(self._process(upload=obj.to_dict()))
         return outcome, self._calls.executed

@@ -20,12 +20,16 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import cache
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import yaml
 from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
 
 from ..check import check_extract
 from ..check.doubt import FILE_REVIEW_CODES, file_review
@@ -38,6 +42,7 @@ from ..model import Claim, ExtractError, ExtractResult
 from ..reference.model import ReferenceSource
 from ..store import ClaimStore, ClaimTooLarge, DynamoHistory, DynamoReference, Upload, UploadStatus
 from ..store.layouts import LayoutMemory
+from ..validators import is_valid_npi
 from .notices import unreadable_file_notice
 from .objects import S3Object, claim_id_for, quarantine_key, upload_place
 
@@ -119,7 +124,24 @@ class Intake:
 
     # ---- one upload ----------------------------------------------------------------------------
 
+    def identify(self, obj: S3Object) -> S3Object:
+        """The object with its version id (and ETag) filled in when the notification left them out, so a
+        delivery with and one without a versionId are the same upload (same record, same claim ids)."""
+        if obj.version_id and obj.etag:
+            return obj
+        request = {"Bucket": obj.bucket, "Key": obj.key}
+        if obj.version_id and obj.version_id != "null":
+            request["VersionId"] = obj.version_id  # the ETag of that version, not of a newer one
+        try:
+            head = self.s3.head_object(**request)
+        except ClientError:
+            return obj  # gone or unreadable: the read will say so
+        version = obj.version_id or head.get("VersionId")
+        return replace(obj, version_id=version if version and version != "null" else None,
+                       etag=obj.etag or head.get("ETag"))
+
     def process(self, obj: S3Object) -> IntakeOutcome:
+        obj = self.identify(obj)
         place = upload_place(obj.key)
         upload = self.store.put_upload(Upload(
             upload_id=obj.upload_id, ref=obj.ref, bucket=obj.bucket, key=obj.key, version_id=obj.version_id,
@@ -129,6 +151,10 @@ class Intake:
         logger.info("upload received", extra={"upload_ref": obj.ref, "provider": place.provider, "size": obj.size})
         version_read = None
         try:
+            if not place.provider:
+                raise IntakeError("no_provider_folder", f"{obj.filename}: the file was not uploaded into a provider's "
+                                  "folder (uploads/<billing NPI>/), so it cannot be filed for anyone. "
+                                  "Upload it again through the provider portal.")
             response = self._open(obj)
             version_read = response.get("VersionId")
             if version_read and version_read != "null" and not upload.version_id:
@@ -143,6 +169,7 @@ class Intake:
                 return self._hold_for_mapping(self.layouts, obj, upload, outcome, result, reviews)
             if not result.claims and not _pages_for_staff(result):
                 raise IntakeError(_no_claims_code(result), _no_claims_message(obj.filename, result))
+            check_billing_npi(result, place.provider, obj.filename)
         except IntakeError as problem:
             return self._quarantine(obj, upload, outcome, problem, version_read)
         except Exception as error:
@@ -308,6 +335,45 @@ class Intake:
         logger.warning("upload quarantined", extra={"upload_ref": obj.ref, "provider": upload.provider,
                                                     "error_code": problem.code})
         return outcome
+
+
+DOUBTFUL_CONFIDENCE = 0.5  # what a repaired OCR value is given: below every review threshold
+
+
+@cache
+def review_confidence() -> float:
+    """The OCR confidence below which a value is staff's to verify (data/ocr.yaml)."""
+    text = resources.files("claims_intake").joinpath("data/ocr.yaml").read_text("utf-8")
+    return float(yaml.safe_load(text)["review_confidence"])
+
+
+def check_billing_npi(result: ExtractResult, folder_npi: str, filename: str) -> None:
+    """The uploader's folder is its billing NPI: a file billing another NPI is refused whole, never filed
+    as that provider (who would then see the member's claim). A claim with no billing NPI is the uploader's.
+
+    An NPI that fails its check digit belongs to no provider: it is left for the check, which rejects
+    the claim for it (the provider hears about what it wrote). An NPI read by OCR below the review
+    confidence is not the provider's writing: it is replaced by the uploader's NPI, marked repaired
+    with low confidence, and the claim goes to staff review rather than a refusal to the provider."""
+    others = set()
+    for claim in result.claims:
+        written = (claim.billing_provider_npi or "").strip()
+        if not written or written == folder_npi or not is_valid_npi(written):
+            continue
+        source = claim.provenance.get("billing_provider_npi")
+        if source is not None and source.confidence is not None and source.confidence < review_confidence():
+            claim.billing_provider_npi = folder_npi
+            claim.provenance["billing_provider_npi"] = source.model_copy(update={
+                "confidence": min(source.confidence, DOUBTFUL_CONFIDENCE),
+                "repaired": f"read as {written}, not the uploader's NPI; the uploader's NPI put in its place "
+                            "for staff to confirm"})
+            continue
+        others.add(written)
+    if others:
+        shown = ", ".join(sorted(others)[:3]) + (" ..." if len(others) > 3 else "")
+        raise IntakeError("npi_mismatch", f"{filename}: the billing NPI in the file ({shown}) is not the NPI of "
+                          f"the account that uploaded it ({folder_npi}). Nothing was filed. Each provider uploads "
+                          "its own claims; correct the billing NPI or upload from the right account.")
 
 
 def _pages_for_staff(result: ExtractResult) -> list[ExtractError]:

@@ -64,9 +64,29 @@ def claim_id_for(obj: S3Object, index: int) -> str:
     return f"C-{obj.ref}-{index:03d}"
 
 
+MAX_KEY_BYTES = 1024  # S3's limit on an object key (UTF-8)
+
+
 def quarantine_key(obj: S3Object) -> str:
+    """quarantine/{provider}/{ref}/{file}, the file name shortened (its extension kept) to fit S3's 1,024 bytes."""
     place = upload_place(obj.key)
-    return f"{QUARANTINE_PREFIX}{place.provider or 'unknown'}/{obj.ref}/{obj.filename}"
+    provider = _fit_bytes(place.provider or "unknown", 64)
+    prefix = f"{QUARANTINE_PREFIX}{provider}/{obj.ref}/"
+    return prefix + _fit_name(obj.filename or "file", MAX_KEY_BYTES - len(prefix.encode()))
+
+
+def _fit_name(name: str, budget: int) -> str:
+    if len(name.encode()) <= budget:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    suffix = _fit_bytes(suffix, 16) if dot else ""
+    marker = "~" + ("." + suffix if suffix else "")
+    return _fit_bytes(stem if dot else name, budget - len(marker.encode())) + marker
+
+
+def _fit_bytes(text: str, budget: int) -> str:
+    """The longest prefix of text whose UTF-8 is at most budget bytes (never half a character)."""
+    return text.encode()[:max(budget, 0)].decode("utf-8", errors="ignore")
 
 
 def objects_in_notification(body: Any) -> list[S3Object]:

@@ -4,7 +4,10 @@ The kind comes from the file name (`eligibility.csv`, `authorizations.csv`, `pro
 `history.csv`, possibly with a prefix such as `phc-eligibility.csv`). Every row is parsed before
 anything is written, so a bad row loads nothing: the file is quarantined with the row and column
 named, the previous data stays in use, and operations get a notice. Reloading a file replaces what
-its previous load wrote (ReferenceWriter.load).
+its previous load wrote (ReferenceWriter.load), all or nothing: readers see the previous load until
+the new one is complete. Two rows for one record with different values are a bad row; a reload that
+would remove more than half of the file's records (a one-row eligibility file replacing fourteen
+members) is refused unless the object carries the metadata `replace: all`.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from ..reference import (
     parse_provider_row,
 )
 from ..store import ClaimStore, ReferenceWriter, Upload, UploadStatus
+from ..store.reference import DuplicateRecord
 from .notices import reference_load_failed_notice
 from .objects import S3Object, quarantine_key
 
@@ -41,6 +45,7 @@ PARSERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "history": parse_history_row,
 }
 MAX_REFERENCE_BYTES = 200 * 1048576
+MIN_RECORDS_GUARDED = 4  # below this, any reload is taken as meant
 
 
 @dataclass
@@ -92,22 +97,46 @@ class ReferenceLoader:
             if kind is None:
                 raise ReferenceDataError(f"{obj.filename}: not a reference file name; use one of "
                                          + ", ".join(f"{k}.csv" for k in PARSERS))
-            records = self._parse(obj, kind, response)
+            records, rows = self._parse(obj, kind, response)
+            if kind != "history":
+                self._check_shrink(obj, len(records), response)
         except ReferenceDataError as problem:
             response["Body"].close()
             return self._reject(obj, upload, outcome, "invalid_reference_file", str(problem), version_read)
-        if kind == "history":
-            outcome.written = self.writer.load_history(records)
-        else:
-            summary = self.writer.load(obj.key, records)
-            outcome.written, outcome.removed = summary.written, summary.removed
+        try:
+            if kind == "history":
+                outcome.written = self.writer.load_history(records)
+            else:
+                summary = self.writer.load(obj.key, records)
+                outcome.written, outcome.removed = summary.written, summary.removed
+        except DuplicateRecord as duplicate:
+            message = (f"{obj.filename} rows {rows[duplicate.first - 1]} and {rows[duplicate.second - 1]}: the same "
+                       f"record ({duplicate.key}) twice with different values; keep one row per record")
+            return self._reject(obj, upload, outcome, "invalid_reference_file", message, version_read)
+        except Exception as error:  # DynamoDB failed part-way: nothing is in use; recorded, then retried
+            self.store.put_upload(upload.model_copy(update={
+                "status": UploadStatus.FAILED, "error_code": type(error).__name__,
+                "error_message": "loading failed; the previous data stays in use and the file will be retried"}))
+            logger.error("reference load failed", extra={"upload_ref": obj.ref, "error_type": type(error).__name__})
+            raise
         outcome.status = UploadStatus.PROCESSED.value
         self.store.put_upload(upload.model_copy(update={"status": UploadStatus.PROCESSED}))
         logger.info("reference loaded", extra={"upload_ref": obj.ref, "kind": kind, "written": outcome.written,
                                                "removed": outcome.removed})
         return outcome
 
-    def _parse(self, obj: S3Object, kind: str, body: dict[str, Any]) -> list[Any]:
+    def _check_shrink(self, obj: S3Object, count: int, response: dict[str, Any]) -> None:
+        """A reload that drops most of the file's records is more often a partial export than a decision."""
+        if (response.get("Metadata") or {}).get("replace", "").lower() == "all":
+            return
+        previous = self.writer.current_count(obj.key)
+        if previous >= MIN_RECORDS_GUARDED and count * 2 < previous:
+            raise ReferenceDataError(
+                f"{obj.filename}: {count} record(s) where the file in use has {previous}; loading it would remove "
+                f"{previous - count}. Nothing was changed. Upload the complete file, or upload it with the object "
+                "metadata replace=all to replace the data on purpose")
+
+    def _parse(self, obj: S3Object, kind: str, body: dict[str, Any]) -> tuple[list[Any], list[int]]:
         if body.get("ContentLength", 0) > MAX_REFERENCE_BYTES:
             raise ReferenceDataError(f"{obj.filename}: over the {MAX_REFERENCE_BYTES // 1048576} MiB limit; split it")
         try:
@@ -115,7 +144,7 @@ class ReferenceLoader:
         except UnicodeDecodeError:
             raise ReferenceDataError(f"{obj.filename}: not UTF-8 text; save it as CSV UTF-8") from None
         parse = PARSERS[kind]
-        records = []
+        records, rows = [], []
         for number, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=2):
             if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
                 continue
@@ -123,9 +152,10 @@ class ReferenceLoader:
                 records.append(parse(row))
             except ReferenceDataError as problem:
                 raise ReferenceDataError(f"{obj.filename} row {number}: {problem}") from None
+            rows.append(number)
         if not records:
             raise ReferenceDataError(f"{obj.filename}: no rows (a header row and one row per record are expected)")
-        return records
+        return records, rows
 
     def _reject(self, obj: S3Object, upload: Upload, outcome: ReferenceOutcome, code: str, message: str,
                 version_read: str | None) -> ReferenceOutcome:

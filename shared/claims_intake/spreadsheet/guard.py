@@ -1,10 +1,15 @@
-"""Checks made before a workbook is opened: zip bombs, XML entity tricks, encryption, row counts.
+"""Checks made before a workbook is opened: zip bombs, XML entity tricks, encryption, rows, columns, cells.
 
 An .xlsx/.xlsm is a zip of XML parts. Before any parser sees it, every part is decompressed in
 a stream (never all at once) while the real byte count is checked against the configured limits,
 and each XML part's prolog is checked for a DTD: a real workbook never has one, and a DTD is how
 entity-expansion ("billion laughs") and external-entity attacks start. workbook.xml itself is
 parsed with defusedxml so any such trick is refused by the parser too.
+
+The workbook reader builds a dense grid (every cell from A1 to the last used row and column), so one
+stray cell at XFD20000 in a 6 KB file costs gigabytes. While each worksheet streams past, the guard
+notes the furthest row and column any cell reaches (its `r="XFD20000"` reference, or its position
+when a writer leaves references out), and the used area is refused before the reader allocates it.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 
 import defusedxml.ElementTree as SafeET
@@ -29,6 +34,53 @@ _DIMENSION = re.compile(rb'<dimension[^>]*\bref="[A-Z]+\d+:[A-Z]+(\d+)"')
 _OLE_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ERROR_TYPE = b't="e"'
+# A row (its r="20000" if written) or a cell (its r="XFD20000" if written): one pass over the part.
+_TOKENS = re.compile(rb'<(row)(?=[\s/>])(?:[^>]*?\sr="(\d{1,9})")?|<c(?=[\s/>])(?:[^>]*?\sr="([A-Z]{1,3})(\d{1,9})")?')
+_CARRY = 4096  # bytes of an unfinished tag carried over to the next chunk
+_WORKSHEET_ROOT = re.compile(rb"<(\w+:)?(worksheet|dialogsheet)[\s>]")
+
+
+@dataclass
+class SheetExtent:
+    """How far a worksheet's cells reach: its last row and column (1-based), counted while it streams.
+
+    A cell without a reference sits right of the cell before it in its row (the OOXML rule the reader
+    follows too), so the column is counted along each row whether or not the writer wrote references."""
+
+    last_row: int = 0
+    last_column: int = 0
+    rows: int = 0
+    column: int = 0  # the column of the last cell seen, in the current row
+
+    def scan(self, text: bytes) -> None:
+        last_row, last_column, rows, column = self.last_row, self.last_column, self.rows, self.column
+        for row, row_number, letters, cell_row in _TOKENS.findall(text):
+            if row:
+                rows, column = rows + 1, 0
+                if row_number:
+                    last_row = max(last_row, int(row_number))
+                continue
+            column = column_number(letters) if letters else column + 1
+            last_column = max(last_column, column)
+            if cell_row:
+                last_row = max(last_row, int(cell_row))
+        self.last_row, self.last_column, self.rows, self.column = last_row, last_column, rows, column
+
+    @property
+    def height(self) -> int:
+        return max(self.last_row, self.rows)
+
+    @property
+    def width(self) -> int:
+        return self.last_column
+
+
+def column_number(letters: bytes) -> int:
+    """b'A' -> 1, b'XFD' -> 16384."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
 
 
 @dataclass
@@ -37,6 +89,7 @@ class OfficeZip:
 
     dimensions: dict[str, int]  # worksheet part -> its declared last row (<dimension>)
     parts_with_error_cells: set[str]  # parts holding a cell Excel shows as an error (t="e")
+    extents: dict[str, SheetExtent] = field(default_factory=dict)  # worksheet part -> how far its cells reach
 
 
 def check_office_zip(data: bytes, filename: str, limits: Limits) -> OfficeZip:
@@ -51,7 +104,9 @@ def check_office_zip(data: bytes, filename: str, limits: Limits) -> OfficeZip:
         unpacked = 0
         seen = OfficeZip({}, set())
         for info in archive.infolist():
-            unpacked, head, error_cells = _stream_member(archive, info, unpacked, len(data), filename, limits)
+            # Every XML part is measured: a worksheet is wherever workbook.xml.rels says, not only in worksheets/
+            extent = SheetExtent() if info.filename.lower().endswith(".xml") else None
+            unpacked, head, error_cells = _stream_member(archive, info, unpacked, len(data), filename, limits, extent)
             if info.filename.lower().endswith(_XML_SUFFIXES):
                 _check_prolog(head, info.filename, filename)
             match = _DIMENSION.search(head[:8192])
@@ -60,6 +115,9 @@ def check_office_zip(data: bytes, filename: str, limits: Limits) -> OfficeZip:
                     seen.dimensions[info.filename] = int(match.group(1))
                 if error_cells:
                     seen.parts_with_error_cells.add(info.filename)
+            if extent is not None and _WORKSHEET_ROOT.search(head):
+                seen.extents[info.filename] = extent
+        check_extents(seen.extents, filename, limits)
         _parse_workbook_part(archive, filename)
     return seen
 
@@ -74,10 +132,12 @@ def _check_size(unpacked: int, packed: int, filename: str, limits: Limits) -> No
         )
 
 
-def _stream_member(archive, info, unpacked, packed, filename, limits) -> tuple[int, bytes, bool]:
+def _stream_member(archive, info, unpacked, packed, filename, limits,
+                   extent: SheetExtent | None = None) -> tuple[int, bytes, bool]:
     """Decompress one part in chunks, counting real bytes; return the running total, its head, and
-    whether it has a cell of error type (t="e", looked for on the way: no second pass for most files)."""
-    head, tail, error_cells = b"", b"", False
+    whether it has a cell of error type (t="e", looked for on the way: no second pass for most files).
+    A worksheet's cell references go into `extent` on the way too."""
+    head, tail, error_cells, carry = b"", b"", False, b""
     try:
         with archive.open(info) as stream:
             while chunk := stream.read(_CHUNK):
@@ -88,10 +148,48 @@ def _stream_member(archive, info, unpacked, packed, filename, limits) -> tuple[i
                 error_cells = error_cells or _ERROR_TYPE in tail + chunk[:8]
                 error_cells = error_cells or _ERROR_TYPE in chunk
                 tail = chunk[-8:]
+                if extent is not None:
+                    carry = _scan_whole_tags(extent, carry + chunk)
+        if extent is not None and carry:
+            extent.scan(carry)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
         code, what = ("encrypted_workbook", "is password protected") if "encrypted" in str(error).lower() else ("corrupt_workbook", "is damaged")
         raise IntakeError(code, f"{filename}: the workbook {what} ({info.filename}). Save an unprotected copy and re-upload.") from None
     return unpacked, head, error_cells
+
+
+def _scan_whole_tags(extent: SheetExtent, text: bytes) -> bytes:
+    """Scan up to the last complete tag; the rest (a tag cut by the chunk) is carried to the next chunk."""
+    cut = text.rfind(b">") + 1
+    extent.scan(text[:cut])
+    return text[cut:][-_CARRY:]
+
+
+def check_extents(extents: dict[str, SheetExtent], filename: str, limits: Limits) -> None:
+    """Refuse a worksheet whose cells reach too far right, or whose used area is too large, before reading."""
+    cells = 0
+    for part, extent in extents.items():
+        sheet = part.rsplit("/", 1)[-1].removesuffix(".xml")
+        if extent.width > limits.max_sheet_columns:
+            raise IntakeError(
+                "too_many_columns",
+                f"{filename}: a cell of {sheet} is in column {extent.width:,} (the limit is "
+                f"{limits.max_sheet_columns:,} columns). Delete the cells right of the invoice table and upload again.",
+            )
+        cells += extent.height * extent.width
+        if cells > limits.max_sheet_cells:
+            raise IntakeError(
+                "too_many_cells",
+                f"{filename}: the sheets' used area ({extent.height:,} rows x {extent.width:,} columns in {sheet}) "
+                f"is over the {limits.max_sheet_cells:,}-cell limit. Delete stray cells below and right of the "
+                "invoice table, or split the invoice into several files.",
+            )
+
+
+def check_grid_area(height: int, width: int, filename: str, sheet: str, limits: Limits) -> None:
+    """The same limits for a workbook format the guard cannot look into (.xls), from the reader's size."""
+    extent = SheetExtent(last_row=height, last_column=width)
+    check_extents({sheet: extent}, filename, limits)
 
 
 def _check_prolog(head: bytes, part: str, filename: str) -> None:

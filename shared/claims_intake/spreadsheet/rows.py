@@ -121,6 +121,7 @@ class _SheetReader:
         self.width = max(column_map.columns, default=-1) + 1
         self.previous_claim: tuple[tuple, dict[str, _Cell]] = ((), {})
         self.previous_group_key: str | None = None
+        self.invoice_members: dict[str, tuple[str, Any]] = {}  # invoice key -> (its first claim's key, member)
 
     # -- the sheet as a whole ---------------------------------------------------------------
 
@@ -312,12 +313,37 @@ class _SheetReader:
     def _new_group_key(self, row: _Row) -> str | None:
         invoice = row.claim.get("invoice_number") or self.block.get("invoice_number")
         if "invoice_number" in self.map_keys or "invoice_number" in self.block:
-            return f"invoice:{_comparable('invoice_number', invoice.raw)}" if invoice else None
+            if invoice is None:
+                return None
+            return self._invoice_member_key(f"invoice:{_comparable('invoice_number', invoice.raw)}", row)
         parts = []
         for key in ("billing_provider_npi", "member_cin", "invoice_date"):
             cell = row.claim.get(key)
             parts.append(_comparable(key, cell.raw) if cell else "")
         return "member:" + "|".join(parts) if any(parts) else None
+
+    def _invoice_member_key(self, invoice_key: str, row: _Row) -> str:
+        """One claim is one member's: rows of one invoice number naming a second member make a claim of
+        their own (never lines of the first member's claim), and the provider is told."""
+        cell = row.claim.get("member_cin")
+        if cell is None:  # a row without a CIN continues the invoice's member above it
+            previous = self.previous_group_key or ""
+            if previous == invoice_key or previous.startswith(invoice_key + "|"):
+                return previous
+            return self.invoice_members.get(invoice_key, (invoice_key, None))[0]
+        member = _comparable("member_cin", cell.raw)
+        first_key, first_member = self.invoice_members.setdefault(invoice_key, (invoice_key, member))
+        if member == first_member:
+            return first_key
+        key = f"{invoice_key}|member:{member}"
+        if key not in self.claims:
+            invoice = row.claim.get("invoice_number") or self.block.get("invoice_number")
+            self._error("invoice_two_members",
+                        f"row {row.number}: invoice number {cell_text(invoice.raw) if invoice else '?'} is used for "
+                        "more than one member; each member's rows were made a claim of their own. "
+                        "Give each member's claim its own invoice number.",
+                        row=row.number, column=cell.source.column, element="invoice_number")
+        return key
 
     def _claim_id(self, key: str) -> str:
         digest = hashlib.sha256(f"{self.grid.name}|{key}".encode()).hexdigest()[:12]

@@ -266,35 +266,21 @@ class ClaimStore:
         keeps the file/page/box it came from and is marked as corrected and verified by staff (so the
         check takes it as sure: claims_intake.check.doubt), without an OCR confidence.
         """
+        return self.correct_values(claim_id, [(element, line, new_value)], actor, note)
+
+    def correct_values(self, claim_id: str, corrections: list[tuple[str, int | None, Any]], actor: str,
+                       note: str | None = None) -> StoredClaim:
+        """Several corrections, all or none: every one is parsed before anything is written (ValueError
+        naming the first bad one), then the claim and one audit entry each are written in one transaction."""
         stored = self.require_claim(claim_id)
-        if line is None and element not in claim_keys():
-            raise ValueError(f"'{element}' is not a claim element")
-        if line is not None and element not in line_keys() and element != "minutes":
-            raise ValueError(f"'{element}' is not a service line element")
         result = stored.check_result()
-        target: Claim | ServiceLine = result.claim
-        if line is not None:
-            matches = [item for item in result.claim.lines if item.line_number == line]
-            if not matches:
-                raise ValueError(f"claim {claim_id} has no line {line}")
-            target = matches[0]
-        old_value = to_json_value(getattr(target, element))
-        old_invalid = target.invalid.pop(element, None)
-        source = target.provenance.get(element, Provenance())
-        corrected = source.model_copy(update={
-            "raw": str(new_value), "confidence": None, "derived": f"corrected by {actor}", "repaired": None,
-            "verified": f"corrected by {actor} at {self.now()}"})
-        problem = target.set_raw(element, new_value, corrected)
-        if problem:
-            raise ValueError(f"{element}: {problem}")
-        details = {"element": element, "line": line, "old": old_value, "new": to_json_value(getattr(target, element))}
-        if old_invalid is not None:
-            details["old_invalid"] = old_invalid
-        audit = self._audit_put(claim_id, actor, "correct_value", note, details)
+        audits = [self._audit_put(claim_id, actor, "correct_value", note,
+                                  _apply_correction(claim_id, result, element, line, value, actor, self.now()))
+                  for element, line, value in corrections]
         items = self._read_items(claim_id)
         if int(items[HEADER]["version"]) != stored.version:
             raise ConcurrentUpdate(f"claim {claim_id} changed while being corrected")
-        self._write_claim(result, items, status=stored.status, upload_key=stored.upload_key, extra=[audit])
+        self._write_claim(result, items, status=stored.status, upload_key=stored.upload_key, extra=audits)
         return self.require_claim(claim_id)
 
     def verify_values(self, claim_id: str, values: list[tuple[str, int | None]], actor: str,
@@ -682,6 +668,34 @@ def _queue_attributes(item: QueueItem) -> dict[str, Any]:
 def _queue_item(item: dict[str, Any]) -> QueueItem:
     fields = set(QueueItem.model_fields)
     return QueueItem(**{k: plain(v) for k, v in item.items() if k in fields})
+
+
+def _apply_correction(claim_id: str, result, element: str, line: int | None, new_value: Any,
+                      actor: str, now: str) -> dict[str, Any]:
+    """Set one corrected value on the checked claim in memory; the audit details, or ValueError."""
+    if line is None and element not in claim_keys():
+        raise ValueError(f"'{element}' is not a claim element")
+    if line is not None and element not in line_keys() and element != "minutes":
+        raise ValueError(f"'{element}' is not a service line element")
+    target: Claim | ServiceLine = result.claim
+    if line is not None:
+        matches = [item for item in result.claim.lines if item.line_number == line]
+        if not matches:
+            raise ValueError(f"claim {claim_id} has no line {line}")
+        target = matches[0]
+    old_value = to_json_value(getattr(target, element))
+    old_invalid = target.invalid.pop(element, None)
+    source = target.provenance.get(element, Provenance())
+    corrected = source.model_copy(update={
+        "raw": str(new_value), "confidence": None, "derived": f"corrected by {actor}", "repaired": None,
+        "verified": f"corrected by {actor} at {now}"})
+    problem = target.set_raw(element, new_value, corrected)
+    if problem:
+        raise ValueError(f"{element}: {problem}")
+    details = {"element": element, "line": line, "old": old_value, "new": to_json_value(getattr(target, element))}
+    if old_invalid is not None:
+        details["old_invalid"] = old_invalid
+    return details
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:

@@ -5,13 +5,20 @@
 by_invoice), so a claim's lines count in the member's history from the moment it is stored.
 `ReferenceWriter` loads records from a reference file; reloading the same file replaces what the
 previous load of that file wrote (records missing from the new file are deleted).
+
+A load is all or nothing. Its items are written beside the previous load's (their sort key carries
+the load id), invisible to readers; only when every item is written does one PutItem move the
+file's pointer (pk "LOAD", sk the file's key) to the new load, and only then are the previous load's
+items deleted. A load that fails part-way leaves the previous data in use and its own items invisible
+(and removes them). Readers keep the items of each file's current load; items written before
+pointers existed (no load id in the sort key) stay visible until their file is reloaded.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -26,6 +33,16 @@ from .tables import Tables
 
 ReferenceRecord = EligibilitySpan | Authorization | Provider | ContractRate
 BATCH_SIZE = 25  # BatchWriteItem's limit
+LOAD_POINTERS = "LOAD"  # pk of the items naming each reference file's current load
+LOAD_MARK = "@"  # sort key = record key + "@" + load id
+
+
+class DuplicateRecord(ValueError):
+    """Two rows of one file for the same record (same key) with different values."""
+
+    def __init__(self, first: int, second: int, key: str):
+        super().__init__(f"records {first} and {second} are the same record ({key}) with different values")
+        self.first, self.second, self.key = first, second, key
 
 
 def reference_keys(record: ReferenceRecord) -> tuple[str, str]:
@@ -91,6 +108,29 @@ def _provider(item: dict[str, Any]) -> Provider:
     return _from_attributes(Provider, item)
 
 
+def current_loads(client, table: str) -> dict[str, str]:
+    """Each reference file's current load id (its pointer item)."""
+    return {item["sk"]: item.get("load_id", "") for item in _query_all(
+        client, TableName=table, KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": LOAD_POINTERS}})}
+
+
+def _visible(items: Iterable[dict[str, Any]], loads: dict[str, str]) -> list[dict[str, Any]]:
+    """The items of each file's current load (one per record key: the newest load wins across files)."""
+    kept: dict[str, dict[str, Any]] = {}
+    for item in items:
+        base, marked, load_id = item["sk"].partition(LOAD_MARK)
+        if marked:
+            if loads.get(item.get("dataset", "")) != load_id:
+                continue  # a load not (yet, or any more) current
+        elif item.get("dataset") in loads:
+            continue  # written before pointers; its file has been reloaded since
+        key = item["pk"] + "|" + base
+        if key not in kept or kept[key].get("load_id", "") < item.get("load_id", ""):
+            kept[key] = item
+    return list(kept.values())
+
+
 class DynamoReference:
     """ReferenceSource over the reference table; answers are cached for the life of the object."""
 
@@ -100,12 +140,18 @@ class DynamoReference:
         self._member: dict[str, list[dict[str, Any]]] = {}
         self._providers: dict[str, Provider | None] = {}
         self._rates: dict[str, list[ContractRate]] = {}
+        self._loads: dict[str, str] | None = None
+
+    def _current(self, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        if self._loads is None:
+            self._loads = current_loads(self.client, self.tables.reference)
+        return _visible(items, self._loads)
 
     def _member_items(self, member_cin: str) -> list[dict[str, Any]]:
         if member_cin not in self._member:
-            self._member[member_cin] = list(_query_all(self.client, TableName=self.tables.reference,
-                                                       KeyConditionExpression="pk = :pk",
-                                                       ExpressionAttributeValues={":pk": {"S": f"MEMBER#{member_cin}"}}))
+            self._member[member_cin] = self._current(_query_all(
+                self.client, TableName=self.tables.reference, KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": f"MEMBER#{member_cin}"}}))
         return self._member[member_cin]
 
     def eligibility(self, member_cin: str) -> list[EligibilitySpan]:
@@ -115,16 +161,17 @@ class DynamoReference:
         return [_authorization(i) for i in self._member_items(member_cin) if i["sk"].startswith("AUTH#")]
 
     def authorization(self, number: str) -> Authorization | None:
-        items = list(_query_all(self.client, TableName=self.tables.reference, IndexName="by_auth_number",
-                                KeyConditionExpression="auth_number = :n",
-                                ExpressionAttributeValues={":n": {"S": authorization_key(number)}}))
+        items = self._current(_query_all(self.client, TableName=self.tables.reference, IndexName="by_auth_number",
+                                         KeyConditionExpression="auth_number = :n",
+                                         ExpressionAttributeValues={":n": {"S": authorization_key(number)}}))
         return _authorization(items[0]) if items else None
 
     def provider(self, npi: str) -> Provider | None:
         if npi not in self._providers:
-            item = self.client.get_item(TableName=self.tables.reference,
-                                        Key={"pk": {"S": f"PROVIDER#{npi}"}, "sk": {"S": "PROVIDER"}}).get("Item")
-            self._providers[npi] = _provider(from_item(item)) if item else None
+            items = self._current(_query_all(self.client, TableName=self.tables.reference,
+                                             KeyConditionExpression="pk = :pk",
+                                             ExpressionAttributeValues={":pk": {"S": f"PROVIDER#{npi}"}}))
+            self._providers[npi] = _provider(items[0]) if items else None
         return self._providers[npi]
 
 
@@ -133,7 +180,7 @@ class DynamoReference:
             items = _query_all(self.client, TableName=self.tables.reference,
                                KeyConditionExpression="pk = :pk AND begins_with(sk, :rate)",
                                ExpressionAttributeValues={":pk": {"S": f"PROVIDER#{npi}"}, ":rate": {"S": "RATE#"}})
-            self._rates[npi] = [_from_attributes(ContractRate, item) for item in items]
+            self._rates[npi] = [_from_attributes(ContractRate, item) for item in self._current(items)]
         return self._rates[npi]
 
 
@@ -189,22 +236,59 @@ class ReferenceWriter:
         self.client = client or boto3.client("dynamodb")
 
     def load(self, dataset: str, records: Iterable[ReferenceRecord]) -> LoadSummary:
-        """Write every record of one reference file; then delete what earlier loads of it wrote and this one did not.
+        """Load every record of one reference file, all or nothing; then delete what earlier loads of it wrote.
 
-        `dataset` names the file (its S3 key). Every item carries dataset and load_id; load ids sort by
-        time, so the items of earlier loads are those with a smaller load_id (index by_dataset).
+        `dataset` names the file (its S3 key). Identical repeated records are written once; two different
+        records with the same key raise DuplicateRecord before anything is written.
         """
         load_id = f"{iso(datetime.now(UTC))}#{secrets.token_hex(4)}"
-        items = ({"pk": pk, "sk": sk, "kind": type(record).__name__, "dataset": dataset, "load_id": load_id,
-                  **_record_attributes(record)} for record in records for pk, sk in [reference_keys(record)])
-        written = self._put_all(self.tables.reference, items)
-        stale = [{"DeleteRequest": {"Key": {"pk": {"S": item["pk"]}, "sk": {"S": item["sk"]}}}}
-                 for item in _query_all(self.client, TableName=self.tables.reference, IndexName="by_dataset",
-                                        KeyConditionExpression="dataset = :d AND load_id < :l",
-                                        ExpressionAttributeValues={":d": {"S": dataset}, ":l": {"S": load_id}})]
-        for start in range(0, len(stale), BATCH_SIZE):
-            self._write_batch(self.tables.reference, stale[start:start + BATCH_SIZE])
-        return LoadSummary(dataset, load_id, written, len(stale))
+        items = self._items(dataset, load_id, records)
+        try:
+            written = self._put_all(self.tables.reference, items)
+        except Exception:
+            self._delete_load(dataset, lambda found: found == load_id)  # invisible anyway; do not leave them
+            raise
+        self.client.put_item(TableName=self.tables.reference, Item=to_item(
+            {"pk": LOAD_POINTERS, "sk": dataset, "load_id": load_id, "records": written}))
+        kept = {(item["pk"], item["sk"].partition(LOAD_MARK)[0]) for item in items}
+        deleted = self._delete_load(dataset, lambda found: found < load_id)
+        return LoadSummary(dataset, load_id, written, len(deleted - kept))
+
+    def current_count(self, dataset: str) -> int:
+        """How many records the file's current load holds (0 before its first load)."""
+        item = self.client.get_item(TableName=self.tables.reference,
+                                    Key={"pk": {"S": LOAD_POINTERS}, "sk": {"S": dataset}}).get("Item")
+        if item is not None:
+            return int(from_item(item).get("records", 0))
+        return sum(1 for _ in _query_all(self.client, TableName=self.tables.reference, IndexName="by_dataset",
+                                         KeyConditionExpression="dataset = :d",
+                                         ExpressionAttributeValues={":d": {"S": dataset}}))
+
+    @staticmethod
+    def _items(dataset: str, load_id: str, records: Iterable[ReferenceRecord]) -> list[dict[str, Any]]:
+        """One item per record key; an identical repeat is dropped, a different one refused."""
+        items: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+        for number, record in enumerate(records, start=1):
+            pk, sk = reference_keys(record)
+            item = {"pk": pk, "sk": sk + LOAD_MARK + load_id, "kind": type(record).__name__, "dataset": dataset,
+                    "load_id": load_id, **_record_attributes(record)}
+            seen = items.get((pk, sk))
+            if seen is None:
+                items[(pk, sk)] = (number, item)
+            elif seen[1] != item:
+                raise DuplicateRecord(seen[0], number, f"{pk.partition('#')[0].lower()} {sk.partition('#')[2] or sk}")
+        return [item for _, item in items.values()]
+
+    def _delete_load(self, dataset: str, which: Callable[[str], bool]) -> set[tuple[str, str]]:
+        """Delete the file's items whose load id `which` selects; the record keys they held."""
+        found = [item for item in _query_all(self.client, TableName=self.tables.reference, IndexName="by_dataset",
+                                             KeyConditionExpression="dataset = :d",
+                                             ExpressionAttributeValues={":d": {"S": dataset}})
+                 if which(item.get("load_id", ""))]
+        doomed = [{"DeleteRequest": {"Key": {"pk": {"S": item["pk"]}, "sk": {"S": item["sk"]}}}} for item in found]
+        for start in range(0, len(doomed), BATCH_SIZE):
+            self._write_batch(self.tables.reference, doomed[start:start + BATCH_SIZE])
+        return {(item["pk"], item["sk"].partition(LOAD_MARK)[0]) for item in found}
 
     def load_history(self, lines: Iterable[HistoryLine]) -> int:
         """Import lines already on file before this system (paid elsewhere): they count like stored lines."""

@@ -31,19 +31,8 @@ async function signIn() {
     state.token = state.config.devToken;
     return;
   }
-  // Cognito hosted UI, implicit grant: the ID token comes back in the URL fragment.
-  const fragment = new URLSearchParams(location.hash.slice(1));
-  if (fragment.get("id_token")) {
-    sessionStorage.setItem("idToken", fragment.get("id_token"));
-    history.replaceState(null, "", location.pathname);
-  }
-  state.token = sessionStorage.getItem("idToken");
-  if (!state.token) {
-    const { cognitoDomain, clientId } = state.config;
-    const back = encodeURIComponent(location.origin + location.pathname);
-    location.assign(`${cognitoDomain}/login?client_id=${clientId}&response_type=token&scope=openid+email&redirect_uri=${back}`);
-    throw new Error("signing in");
-  }
+  state.token = await cognitoIdToken(state.config);  // signin.js: authorization code + PKCE
+  if (!state.token) throw new Error("signing in");
 }
 
 async function api(path, { method = "GET", body } = {}) {
