@@ -59,6 +59,14 @@ LINE_CELLS = ("sv{n}_mm_from", "sv{n}_dd_from", "sv{n}_yy_from", "sv{n}_mm_end",
               "place{n}", "type{n}", "cpt{n}", "mod{n}", "mod{n}a", "mod{n}b", "mod{n}c", "diag{n}", "day{n}")
 WORD_GAP = 32  # pixels between cells composed into one line
 BIRTH_CELLS = ("birth_mm", "birth_dd", "birth_yy")
+# Money boxes (24F, 28) are read as two cells either side of the printed dollars/cents rule, so a
+# last dollar digit printed flush against the rule ('400|00') stays a digit of the dollars.
+MONEY_READ = tuple(f"ch{n}" for n in range(1, 7)) + ("t_charge",)
+DOLLARS, CENTS = ".dollars", ".cents"
+# The form's printed version labels (template points): the line under the title and the footer's end.
+VERSION_FIELDS = ("_version_top", "_version_footer")
+VERSION_RECTS = {"_version_top": (18.0, 72.0, 262.0, 84.0), "_version_footer": (398.0, 752.0, 594.0, 768.0)}
+STREAK_SHARE = 0.95  # a pixel column dark over this share of the page is a scanner streak
 
 
 @dataclass
@@ -77,12 +85,25 @@ class Slot:
 
 
 @cache
+def reading_boxes() -> dict[str, Box]:
+    """The template's boxes plus each money box's dollars and cents halves."""
+    boxes = dict(text_boxes())
+    for name in MONEY_READ:
+        box = boxes[name]
+        x0, top, x1, bottom = box.rect
+        boxes[name + DOLLARS] = Box(name + DOLLARS, (x0, top, box.cents_rule_x, bottom))
+        boxes[name + CENTS] = Box(name + CENTS, (box.cents_rule_x, top, x1, bottom))
+    return boxes
+
+
+@cache
 def reading_groups() -> tuple[tuple[str, ...], ...]:
-    """Fields read together (service lines, box 3), then every other read field alone."""
-    boxes = text_boxes()
+    """Fields read together (service lines, box 3, money halves), then every other read field alone."""
+    boxes = reading_boxes()
     groups = [tuple(c.format(n=n) for c in LINE_CELLS if c.format(n=n) in boxes) for n in range(1, 7)]
     groups.append(BIRTH_CELLS)
-    grouped = {name for group in groups for name in group}
+    groups += [(name + DOLLARS, name + CENTS) for name in MONEY_READ]
+    grouped = {name for group in groups for name in group} | set(MONEY_READ)
     groups += [(name,) for name in sorted(READ_FIELDS - grouped) if name in boxes]
     return tuple(groups)
 
@@ -138,10 +159,27 @@ def erase_form(region: np.ndarray, window: tuple[slice, slice]) -> np.ndarray:
 
 
 def drop_out_source(page: Image.Image) -> tuple[Image.Image, bool]:
-    """The grey image to read boxes from, and whether it came from a colour scan (red dropped)."""
+    """The grey image to read boxes from, and whether it came from a colour scan (red dropped).
+    Either is divided by its local paper level (uneven light, a faint copy, a colour cast) and
+    loses full-height scanner streaks."""
     if page.mode in ("RGB", "RGBA", "P") and is_color(page):
-        return page.convert("RGB").getchannel("R"), True
-    return page.convert("L"), False
+        return clean_grey(page.convert("RGB").getchannel("R")), True
+    return clean_grey(page.convert("L")), False
+
+
+def clean_grey(grey: Image.Image) -> Image.Image:
+    """Paper brought to white everywhere, ink kept as dark as it is against its paper; streaks gone."""
+    import cv2
+
+    level = np.asarray(grey, dtype=np.uint8)
+    small = cv2.resize(level, (max(1, level.shape[1] // 8), max(1, level.shape[0] // 8)), interpolation=cv2.INTER_AREA)
+    paper = cv2.blur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)), (9, 9))
+    paper = cv2.resize(np.maximum(paper, 1), (level.shape[1], level.shape[0]), interpolation=cv2.INTER_LINEAR)
+    flat = cv2.divide(level, paper, scale=255)
+    streaks = (flat < INK).mean(axis=0) > STREAK_SHARE
+    if streaks.any():
+        flat[:, streaks] = 255
+    return Image.fromarray(flat)
 
 
 def is_color(page: Image.Image) -> bool:
@@ -155,19 +193,18 @@ class PageWindow:
 
     def __init__(self, source: Image.Image, registration: Registration):
         self.source = source
-        self.affine = registration.affine_for(DPI)
+        self.registration = registration
 
     def region(self, left: int, top: int, right: int, bottom: int) -> np.ndarray:
-        a, b, c, d, e, f = self.affine
-        data = (a, b, c + a * left + b * top, d, e, f + d * left + e * top)
-        warped = self.source.transform((right - left, bottom - top), Image.AFFINE, data, resample=Image.BILINEAR,
+        data = self.registration.perspective_for(DPI, left, top)
+        warped = self.source.transform((right - left, bottom - top), Image.PERSPECTIVE, data, resample=Image.BILINEAR,
                                        fillcolor=255)
         return np.asarray(warped, dtype=np.uint8)
 
 
 def box_crops(window: PageWindow, color: bool) -> list[Slot]:
     """The boxes (and cell groups) with something written in them, each cut to its line of ink."""
-    boxes = text_boxes()
+    boxes = reading_boxes()
     slots = []
     for group in reading_groups():
         members = [boxes[name] for name in group]
@@ -339,7 +376,29 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
                 readings[page][name] = Reading(" ".join(w[1] for w in found), min(w[2] for w in found))
         if len(slot.members) == 1 and slot.members[0][0] not in readings[page]:
             readings[page][slot.members[0][0]] = Reading("", 0.0)  # ink but no characters recognised
-    return [_split_cents(page_readings, slots) for page_readings, slots in zip(readings, pages)]
+    return [_join_money(_split_cents(page_readings, slots)) for page_readings, slots in zip(readings, pages)]
+
+
+def _join_money(readings: dict[str, Reading]) -> dict[str, Reading]:
+    """Each money box's dollars and cents halves back into one reading ('400 00')."""
+    for name in MONEY_READ:
+        dollars, cents = readings.pop(name + DOLLARS, None), readings.pop(name + CENTS, None)
+        parts = [r for r in (dollars, cents) if r is not None and r.text]
+        if parts:
+            readings[name] = Reading(" ".join(r.text for r in parts), min(r.confidence for r in parts))
+    return readings
+
+
+def version_slots(page: Image.Image, registration: Registration) -> list[Slot]:
+    """The form's own printed version labels (read from the page as scanned, form ink kept)."""
+    window = PageWindow(clean_grey(page.convert("L")), registration)
+    slots = []
+    for name, rect in VERSION_RECTS.items():
+        left, top, right, bottom = (int(v * SCALE) for v in rect)
+        cut = _ink_crop(window.region(left, top, right, bottom), speckled=True)
+        if cut is not None:
+            slots.append(Slot(cut[0], [(name, float("-inf"), float("inf"))], {}))
+    return slots
 
 
 def page_slots(page: Image.Image, registration: Registration) -> list[Slot]:
