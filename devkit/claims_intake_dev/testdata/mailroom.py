@@ -142,17 +142,19 @@ def _place(page: Image.Image, np_rng, *, dpi_x: float, dpi_y: float, rotation: f
            anisotropy: float, source_dpi: int = 300) -> Image.Image:
     """The page as a scanner lays it: rotated, shifted, scaled per axis, resampled to dpi_x x dpi_y."""
     width, height = round(8.5 * dpi_x), round(11 * dpi_y)
+    # The sensor integrates over its pixel: average the page down to the output grid first (a plain
+    # resampling would skip hair-thin rules at 98 dpi), then lay it with a near 1:1 transform.
+    page = page.resize((round(page.width * dpi_x / source_dpi), round(page.height * dpi_y / source_dpi)), Image.BOX)
     angle = np.radians(np_rng.uniform(-rotation, rotation))
     scale_x = 1 + np_rng.uniform(-0.01, 0.01)
     scale_y = scale_x * (1 + np_rng.uniform(-anisotropy, anisotropy))
     dx, dy = np_rng.uniform(-shift, shift, 2)
-    # output (u, v) -> source: undo the shift and the per-axis resolution, rotate about the centre.
+    # output (u, v) -> source pixels: diag(dpi) @ rotation (in inches) @ diag(1 / (dpi * scale)).
     cos, sin = np.cos(angle), np.sin(angle)
-    rx, ry = source_dpi / dpi_x / scale_x, source_dpi / dpi_y / scale_y
+    a, b = cos / scale_x, sin * dpi_x / (dpi_y * scale_y)
+    d, e = -sin * dpi_y / (dpi_x * scale_x), cos / scale_y
     cx_out, cy_out = width / 2 + dx * dpi_x, height / 2 + dy * dpi_y
     cx_in, cy_in = page.width / 2, page.height / 2
-    a, b = rx * cos, ry * sin
-    d, e = -rx * sin, ry * cos
     c = cx_in - a * cx_out - b * cy_out
     f = cy_in - d * cx_out - e * cy_out
     return page.transform((width, height), Image.AFFINE, (a, b, c, d, e, f), resample=Image.BILINEAR,

@@ -176,6 +176,10 @@ def clean_grey(grey: Image.Image) -> Image.Image:
     paper = cv2.blur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)), (9, 9))
     paper = cv2.resize(np.maximum(paper, 1), (level.shape[1], level.shape[0]), interpolation=cv2.INTER_LINEAR)
     flat = cv2.divide(level, paper, scale=255)
+    # A faint copy's darkest ink is grey: stretch it back to black so thin strokes stay ink.
+    darkest = float(np.percentile(flat[::4, ::4], 0.5))
+    if 20 < darkest < 140:
+        flat = cv2.convertScaleAbs(flat, alpha=255 / (255 - darkest), beta=-darkest * 255 / (255 - darkest))
     streaks = (flat < INK).mean(axis=0) > STREAK_SHARE
     if streaks.any():
         flat[:, streaks] = 255

@@ -270,7 +270,9 @@ def _fit_patches(matrix: np.ndarray, template: np.ndarray, page: np.ndarray, pat
             form = template[top:top + patch, left:left + patch]
             if form.mean() < MIN_PATCH_INK:
                 continue
-            (dx, dy), response = cv2.phaseCorrelate(form, warped[top:top + patch, left:left + patch], window)
+            # copies: OpenCV may work in place on a view, and the template is cached
+            (dx, dy), response = cv2.phaseCorrelate(form.copy(), warped[top:top + patch, left:left + patch].copy(),
+                                                    window)
             if response < MIN_RESPONSE or abs(dx) > patch / 3 or abs(dy) > patch / 3:
                 continue
             centre = (left + patch / 2, top + patch / 2)
