@@ -63,6 +63,7 @@ BIRTH_CELLS = ("birth_mm", "birth_dd", "birth_yy")
 # last dollar digit printed flush against the rule ('400|00') stays a digit of the dollars.
 MONEY_READ = tuple(f"ch{n}" for n in range(1, 7)) + ("t_charge",)
 DOLLARS, CENTS = ".dollars", ".cents"
+RULE_CLEARANCE_PT = 1.2  # from the dollars/cents rule to each half's edge (the cell padding adds 1 pt back)
 # The form's printed version labels (template points): the line under the title and the footer's end.
 VERSION_FIELDS = ("_version_top", "_version_footer")
 VERSION_RECTS = {"_version_top": (18.0, 72.0, 262.0, 84.0), "_version_footer": (398.0, 752.0, 594.0, 768.0)}
@@ -91,8 +92,9 @@ def reading_boxes() -> dict[str, Box]:
     for name in MONEY_READ:
         box = boxes[name]
         x0, top, x1, bottom = box.rect
-        boxes[name + DOLLARS] = Box(name + DOLLARS, (x0, top, box.cents_rule_x, bottom))
-        boxes[name + CENTS] = Box(name + CENTS, (box.cents_rule_x, top, x1, bottom))
+        # The rule itself belongs to neither half: a remnant of it reads as a '1'.
+        boxes[name + DOLLARS] = Box(name + DOLLARS, (x0, top, box.cents_rule_x - RULE_CLEARANCE_PT, bottom))
+        boxes[name + CENTS] = Box(name + CENTS, (box.cents_rule_x + RULE_CLEARANCE_PT + 0.3, top, x1, bottom))
     return boxes
 
 
@@ -195,9 +197,10 @@ def is_color(page: Image.Image) -> bool:
 class PageWindow:
     """Regions of the page resampled into template pixels (300 dpi) on demand."""
 
-    def __init__(self, source: Image.Image, registration: Registration):
+    def __init__(self, source: Image.Image, registration: Registration, thin_strokes: bool = False):
         self.source = source
         self.registration = registration
+        self.thin_strokes = thin_strokes
 
     def region(self, left: int, top: int, right: int, bottom: int) -> np.ndarray:
         data = self.registration.perspective_for(DPI, left, top)
@@ -220,6 +223,8 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         region = window.region(left, upper, right, lower)
         if not color:
             region = erase_form(region, (slice(upper, lower), slice(left, right)))
+        if window.thin_strokes:  # a bilevel fax's one-pixel strokes: thickened once the form is gone
+            region = np.minimum(region, np.minimum(np.roll(region, 1, 0), np.roll(region, 1, 1)))
         slot = _group_slot(region, members, left, pad_x, speckled=not color) if len(group) > 1 else \
             _box_slot(region, members[0], left, upper, speckled=not color)
         if slot is not None:
@@ -408,7 +413,8 @@ def version_slots(page: Image.Image, registration: Registration) -> list[Slot]:
 def page_slots(page: Image.Image, registration: Registration) -> list[Slot]:
     """The filled boxes of one page registered to the template, ready for Tesseract."""
     source, color = drop_out_source(page)
-    return box_crops(PageWindow(source, registration), color)
+    bilevel_low_dpi = page.mode == "1" and page.width < 2000  # below ~235 dpi across a letter page
+    return box_crops(PageWindow(source, registration, thin_strokes=bilevel_low_dpi), color)
 
 
 def recognize_page(page: Image.Image, registration: Registration) -> dict[str, Reading]:
