@@ -194,11 +194,14 @@ def _bw_copy(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str,
 
 def _bilevel(page: Image.Image, rng: random.Random, np_rng, dpi_x: float, dpi_y: float) -> Image.Image:
     placed = _place(page, np_rng, dpi_x=dpi_x, dpi_y=dpi_y, rotation=1.5, shift=0.12, anisotropy=0.035)
-    pixels = _grey_copy(placed, np_rng, ink=rng.uniform(0, 40), paper=rng.uniform(230, 255), noise=rng.uniform(2, 8),
+    paper = rng.uniform(230, 255)
+    pixels = _grey_copy(placed, np_rng, ink=rng.uniform(0, 40), paper=paper, noise=rng.uniform(2, 8),
                         specks=rng.uniform(0.0001, 0.0006), blur=rng.uniform(0.3, 0.7))
     if rng.random() < 0.5:
         pixels = _streaks(pixels, np_rng, rng.randint(1, 3))
-    threshold = rng.uniform(120, 175)
+    # A fax machine cuts at 60-80% of the paper's brightness (it keeps faint writing: a cut at half
+    # the paper level would lose 10-pt type averaged over a 200-dpi sensor pixel).
+    threshold = paper * rng.uniform(0.6, 0.8)
     return Image.fromarray(np.where(pixels < threshold, 0, 255).astype(np.uint8)).convert("1")
 
 

@@ -39,6 +39,7 @@ INK_LEVEL = 70  # darkness (0-255) above which a pixel of the blank form counts 
 INK_CONTRAST = 0.22  # a page pixel this much darker than its local paper level is ink
 STREAK_SHARE = 0.96  # a column dark over this share of the page is a scanner streak, not the form
 CONFIDENT_SCORE = 0.6  # a fit this good is the form the right way up (upside down it scores < 0.45)
+SETTLED_COVERAGE = 0.9  # with a confident score, a fit this good needs no homography refinement
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,9 @@ def darkness(image: Image.Image) -> np.ndarray:
     """0 (paper) .. 255 (ink) for any mode: the darkest channel, so red form ink counts as ink."""
     if image.mode in ("1", "L", "I;16", "I", "F"):
         return 255 - np.asarray(image.convert("L"), dtype=np.int16)
-    return 255 - np.asarray(image.convert("RGB"), dtype=np.uint8).min(axis=2).astype(np.int16)
+    rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    # channel by channel: numpy's min over a 3-wide last axis is ~20x slower
+    return 255 - np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2]).astype(np.int16)
 
 
 def page_ink(page: Image.Image, dpi: float) -> np.ndarray:
@@ -217,7 +220,10 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
     score, turns, matrix, angle, scale = max(candidates, key=lambda c: c[0])
     # Express the fit in the original page's 100-dpi pixels.
     matrix = np.vstack([_unrotate(matrix, turns, ink.shape), [0.0, 0.0, 1.0]])
-    refined = _refine(matrix, ink)
+    # A clear profile fit that already puts the form's ink on the page's is an affine scan: no
+    # perspective to fit (saves ~0.2 s a page).
+    clear = score >= CONFIDENT_SCORE and _coverage(matrix, ink) >= SETTLED_COVERAGE
+    refined = None if clear else _refine(matrix, ink)
     if score < CONFIDENT_SCORE:  # the profiles found no clear form: try the sheet's own corners
         for corner_fit in _sheet_corner_fits(small, ink):
             candidate = _refine(corner_fit, ink)
@@ -258,6 +264,7 @@ def _refine(matrix: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, float] | N
 PATCH_SIZES = (128, 64)  # template pixels at 100 dpi: a wide first pass catches a photo's perspective
 MIN_PATCH_INK = 0.03  # a patch with less of the form's ink than this has no rules to correlate
 MIN_RESPONSE = 0.08  # phase-correlation peak below this: the patch found nothing reliable
+MIN_PATCHES = 8  # fewer agreeing patches than this: no homography
 
 
 def _fit_patches(matrix: np.ndarray, template: np.ndarray, page: np.ndarray, patch: int) -> tuple[np.ndarray, float] | None:
@@ -265,8 +272,9 @@ def _fit_patches(matrix: np.ndarray, template: np.ndarray, page: np.ndarray, pat
     warped = cv2.warpPerspective(page, matrix, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
     window = cv2.createHanningWindow((patch, patch), cv2.CV_32F)
     sources, targets = [], []
-    for top in range(0, height - patch + 1, patch // 2):
-        for left in range(0, width - patch + 1, patch // 2):
+    stride = patch // 2 if patch >= 128 else patch  # the fine pass needs no overlap: half the cost
+    for top in range(0, height - patch + 1, stride):
+        for left in range(0, width - patch + 1, stride):
             form = template[top:top + patch, left:left + patch]
             if form.mean() < MIN_PATCH_INK:
                 continue
@@ -278,7 +286,7 @@ def _fit_patches(matrix: np.ndarray, template: np.ndarray, page: np.ndarray, pat
             centre = (left + patch / 2, top + patch / 2)
             sources.append(centre)
             targets.append((centre[0] + dx, centre[1] + dy))
-    if len(sources) < 8:
+    if len(sources) < MIN_PATCHES:
         return None
     sources_arr, targets_arr = np.float32(sources), np.float32(targets)
     # targets are in the warped (template) frame: send them to the page through the current matrix
