@@ -63,7 +63,7 @@ BIRTH_CELLS = ("birth_mm", "birth_dd", "birth_yy")
 # last dollar digit printed flush against the rule ('400|00') stays a digit of the dollars.
 MONEY_READ = tuple(f"ch{n}" for n in range(1, 7)) + ("t_charge",)
 DOLLARS, CENTS = ".dollars", ".cents"
-RULE_CLEARANCE_PT = 1.2  # from the dollars/cents rule to each half's edge (the cell padding adds 1 pt back)
+RULE_CLEARANCE_PT = 1.8  # from the dollars/cents rule to the cents' edge (the cell padding takes 1 pt back)
 # The form's printed version labels (template points): the line under the title and the footer's end.
 VERSION_FIELDS = ("_version_top", "_version_footer")
 VERSION_RECTS = {"_version_top": (18.0, 72.0, 262.0, 84.0), "_version_footer": (398.0, 752.0, 594.0, 768.0)}
@@ -92,9 +92,10 @@ def reading_boxes() -> dict[str, Box]:
     for name in MONEY_READ:
         box = boxes[name]
         x0, top, x1, bottom = box.rect
-        # The rule itself belongs to neither half: a remnant of it reads as a '1'.
-        boxes[name + DOLLARS] = Box(name + DOLLARS, (x0, top, box.cents_rule_x - RULE_CLEARANCE_PT, bottom))
-        boxes[name + CENTS] = Box(name + CENTS, (box.cents_rule_x + RULE_CLEARANCE_PT + 0.3, top, x1, bottom))
+        # The dollars reach the rule (a digit printed flush against it keeps its strokes: drop-out erases
+        # only the rule's thin parts); the cents start clear of it, so no remnant reads as a '1'.
+        boxes[name + DOLLARS] = Box(name + DOLLARS, (x0, top, box.cents_rule_x, bottom))
+        boxes[name + CENTS] = Box(name + CENTS, (box.cents_rule_x + RULE_CLEARANCE_PT, top, x1, bottom))
     return boxes
 
 
