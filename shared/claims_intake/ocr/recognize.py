@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from ..cms1500.mapping import Reading
-from ..cms1500.template import Box, render_blank_form, text_boxes
+from ..cms1500.template import Box, read_fields, render_blank_form, text_boxes
 from .register import Registration
 
 DPI = 300
@@ -37,16 +37,9 @@ RULE_THICKNESS = 8    # pixels: a dark run this thin across a rule is the rule i
 # (white-on-black never occurs on the form; skipping it saves ~15% of the OCR time).
 TESSERACT_CONFIG = "--oem 1 --psm 7 --dpi 300 -c load_system_dawg=0 -c load_freq_dawg=0 -c tessedit_do_invert=0"
 
-# The boxes the DHCS elements come from (others on the form are not read: less to OCR, less to get wrong).
-READ_FIELDS = frozenset(
-    {f"sv{n}_{part}_{end}" for n in range(1, 7) for part in ("mm", "dd", "yy") for end in ("from", "end")}
-    | {f"{prefix}{n}" for n in range(1, 7) for prefix in ("place", "day", "local", "cpt", "diag", "type", "ch")}
-    | {f"mod{n}{s}" for n in range(1, 7) for s in ("", "a", "b", "c")}
-    | {f"diagnosis{n}" for n in range(1, 13)}
-    | {"birth_mm", "birth_dd", "birth_yy", "tax_id", "pin", "pt_zip", "doc_phone area", "doc_phone", "physician_date",
-       "t_charge", "insurance_name", "insurance_id", "pt_name", "pt_street", "pt_city", "pt_state", "ins_plan_name",
-       "pt_account", "prior_auth", "original_ref", "doc_name", "doc_street", "doc_location"}
-)
+# The boxes the DHCS elements come from (data/cms1500_elements.yaml; others on the form are not
+# read: less to OCR, less to get wrong).
+READ_FIELDS = read_fields()
 # Cells that sit edge to edge (24A dates, box 3) get little horizontal padding; free-text boxes more.
 PAD_CELL_PT, PAD_FREE_PT, PAD_Y_PT = 1.0, 4.0, 2.5
 
