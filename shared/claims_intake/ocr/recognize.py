@@ -191,10 +191,9 @@ def is_color(page: Image.Image) -> bool:
 class PageWindow:
     """Regions of the page resampled into template pixels (300 dpi) on demand."""
 
-    def __init__(self, source: Image.Image, registration: Registration, thin_strokes: bool = False):
+    def __init__(self, source: Image.Image, registration: Registration):
         self.source = source
         self.registration = registration
-        self.thin_strokes = thin_strokes
 
     def region(self, left: int, top: int, right: int, bottom: int) -> np.ndarray:
         data = self.registration.perspective_for(DPI, left, top)
@@ -217,8 +216,6 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         region = window.region(left, upper, right, lower)
         if not color:
             region = erase_form(region, (slice(upper, lower), slice(left, right)))
-        if window.thin_strokes:  # a bilevel fax's one-pixel strokes: thickened once the form is gone
-            region = np.minimum(region, np.minimum(np.roll(region, 1, 0), np.roll(region, 1, 1)))
         slot = _group_slot(region, members, left, pad_x, speckled=not color) if len(group) > 1 else \
             _box_slot(region, members[0], left, upper, speckled=not color)
         if slot is not None:
@@ -407,8 +404,7 @@ def version_slots(page: Image.Image, registration: Registration) -> list[Slot]:
 def page_slots(page: Image.Image, registration: Registration) -> list[Slot]:
     """The filled boxes of one page registered to the template, ready for Tesseract."""
     source, color = drop_out_source(page)
-    bilevel_low_dpi = page.mode == "1" and page.width < 2000  # below ~235 dpi across a letter page
-    return box_crops(PageWindow(source, registration, thin_strokes=bilevel_low_dpi), color)
+    return box_crops(PageWindow(source, registration), color)
 
 
 def recognize_page(page: Image.Image, registration: Registration) -> dict[str, Reading]:
