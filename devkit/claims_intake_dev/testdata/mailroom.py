@@ -223,11 +223,9 @@ def _photo(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, N
     out_w, out_h = rng.choice([(2250, 3000), (2448, 3264), (1800, 2400)])
     table = np.array([rng.randint(40, 120), rng.randint(40, 110), rng.randint(30, 100)], dtype=np.float32)
     margin_x, margin_y = out_w * rng.uniform(0.03, 0.08), out_h * rng.uniform(0.03, 0.07)
-    jitter = lambda: np_rng.uniform(-0.035, 0.035) * out_w  # noqa: E731 - one corner's perspective offset
-    corners = np.float32([[margin_x + jitter(), margin_y + jitter()],
-                          [out_w - margin_x + jitter(), margin_y + jitter()],
-                          [out_w - margin_x + jitter(), out_h - margin_y + jitter()],
-                          [margin_x + jitter(), out_h - margin_y + jitter()]])
+    sheet = np.float32([[margin_x, margin_y], [out_w - margin_x, margin_y], [out_w - margin_x, out_h - margin_y],
+                        [margin_x, out_h - margin_y]])
+    corners = (sheet + np_rng.uniform(-0.035, 0.035, (4, 2)) * out_w).astype(np.float32)  # perspective
     source = np.float32([[0, 0], [page.width, 0], [page.width, page.height], [0, page.height]])
     homography = cv2.getPerspectiveTransform(source, corners)
     rgb = np.asarray(page, dtype=np.uint8)

@@ -94,7 +94,7 @@ def _darkest_level(page: Image.Image, dpi: float) -> np.ndarray:
     level = (255 - darkness(page)).astype(np.uint8)
     ratio = dpi / COARSE_DPI
     if ratio >= 1.5:
-        level = cv2.erode(level, np.ones((int(round(ratio)), int(round(ratio))), np.uint8))
+        level = cv2.erode(level, np.ones((round(ratio), round(ratio)), np.uint8))
     size = (max(1, round(level.shape[1] / ratio)), max(1, round(level.shape[0] / ratio)))
     return cv2.resize(level, size, interpolation=cv2.INTER_AREA).astype(np.float32)
 
@@ -301,7 +301,7 @@ def _quarter_turns(matrix: np.ndarray) -> int:
     """How many quarter turns (counter-clockwise, np.rot90) the homography's page is from upright."""
     h = matrix / matrix[2, 2]
     angle = np.degrees(np.arctan2(h[1, 0], h[0, 0])) % 360  # where the template's x axis points (y down)
-    return int(round(angle / 90)) % 4
+    return round(angle / 90) % 4
 
 
 def _sheet_corner_fits(small: Image.Image, ink: np.ndarray) -> list[np.ndarray]:
