@@ -174,7 +174,7 @@ def clean_grey(grey: Image.Image) -> Image.Image:
     flat = cv2.divide(level, paper, scale=255)
     # A faint copy's darkest ink is grey: stretch it back to black so thin strokes stay ink.
     darkest = float(np.percentile(flat[::4, ::4], 0.5))
-    if 20 < darkest < 140:
+    if 20 < darkest < 200:
         flat = cv2.convertScaleAbs(flat, alpha=255 / (255 - darkest), beta=-darkest * 255 / (255 - darkest))
     streaks = (flat < INK).mean(axis=0) > STREAK_SHARE
     if streaks.any():
@@ -297,6 +297,8 @@ def _ink_band(region: np.ndarray, speckled: bool) -> tuple[np.ndarray, int, int]
     if ink.sum() < MIN_INK_PIXELS:
         return None
     first, last = _main_band(ink.sum(axis=1))
+    if speckled:  # keep the grey edges of the strokes kept: a thin stroke of a faint copy is mostly edge
+        ink = ink | np.roll(ink, 1, 0) | np.roll(ink, -1, 0) | np.roll(ink, 1, 1) | np.roll(ink, -1, 1)
     return ink, first, last
 
 
