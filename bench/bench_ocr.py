@@ -33,9 +33,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 
-from claims_intake import ocr  # noqa: E402
-from claims_intake.extract import extract_bytes  # noqa: E402
-from claims_intake_dev.testdata import mailroom, scans  # noqa: E402
+from claims_intake import ocr
+from claims_intake.extract import extract_bytes
+from claims_intake_dev.testdata import mailroom, scans
 
 CLASSIC = {"clean": "pdf", "office": "pdf", "photocopy": "pdf", "gray200": "jpeg", "fax": "tiff", "upside_down": "pdf"}
 PROFILES = (*CLASSIC, *mailroom.FAMILIES)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from claims_intake import ocr
+from claims_intake.ocr import scan as ocr
 from claims_intake.cms1500 import parse
 from claims_intake.cms1500.mapping import FormPage, Reading, claims_from_pages
 from claims_intake.extract import extract_bytes
