@@ -159,12 +159,14 @@ def drop_out_source(page: Image.Image) -> tuple[Image.Image, bool]:
     Either is divided by its local paper level (uneven light, a faint copy, a colour cast) and
     loses full-height scanner streaks."""
     if page.mode in ("RGB", "RGBA", "P") and is_color(page):
-        return clean_grey(page.convert("RGB").getchannel("R")), True
+        return clean_grey(page.convert("RGB").getchannel("R"), stretch=False), True
     return clean_grey(page.convert("L")), False
 
 
-def clean_grey(grey: Image.Image) -> Image.Image:
-    """Paper brought to white everywhere, ink kept as dark as it is against its paper; streaks gone."""
+def clean_grey(grey: Image.Image, stretch: bool = True) -> Image.Image:
+    """Paper brought to white everywhere, ink kept as dark as it is against its paper; streaks gone.
+    `stretch`: a grey copy's darkest ink is taken back to black (not after red drop-out: there the
+    darkest left may be the dropped form's own ink, on a form with nothing typed)."""
     import cv2
 
     level = np.asarray(grey, dtype=np.uint8)
@@ -174,7 +176,7 @@ def clean_grey(grey: Image.Image) -> Image.Image:
     flat = cv2.divide(level, paper, scale=255)
     # A faint copy's darkest ink is grey: stretch it back to black so thin strokes stay ink.
     darkest = float(np.percentile(flat[::4, ::4], 0.5))
-    if 20 < darkest < 200:
+    if stretch and 20 < darkest < 200:
         flat = cv2.convertScaleAbs(flat, alpha=255 / (255 - darkest), beta=-darkest * 255 / (255 - darkest))
     streaks = (flat < INK).mean(axis=0) > STREAK_SHARE
     if streaks.any():
