@@ -100,40 +100,20 @@ def crop_png(scan: bytes | Image.Image, page: int, box: BoxGeometry, margin: flo
 
 # ---- CMS-1500 scans: where each element was read, and the page turned onto the template ----------
 
-# The fillable-form fields each claim element is read from (as claims_intake.cms1500.mapping reads
-# them); a value's box is the union of its fields' rectangles in the OCR template.
-CLAIM_FIELDS: dict[str, tuple[str, ...]] = {
-    "member_cin": ("insurance_id",),
-    "member_last_name": ("pt_name",), "member_first_name": ("pt_name",),
-    "member_dob": ("birth_mm", "birth_dd", "birth_yy"),
-    "member_address": ("pt_street",), "member_city": ("pt_city",), "member_zip": ("pt_zip",),
-    "billing_provider_tin": ("tax_id",),
-    "medical_record_number": ("pt_account",), "invoice_number": ("pt_account",),
-    "invoice_amount": ("t_charge",), "invoice_date": ("physician_date",),
-    "control_number": ("original_ref",), "authorization_number": ("prior_auth",),
-    "billing_provider_npi": ("pin",),
-    "billing_provider_name": ("doc_name",), "billing_provider_last_name": ("doc_name",),
-    "billing_provider_first_name": ("doc_name",), "billing_provider_address": ("doc_street",),
-    "billing_provider_city": ("doc_location",), "billing_provider_state": ("doc_location",),
-    "billing_provider_zip": ("doc_location",), "billing_provider_phone": ("doc_phone area", "doc_phone"),
-}
-# Values whose box depends on where the OCR found them: the payer in the carrier block or box 11c;
-# the homeless indicator derived from a Z59.0 diagnosis (box 21) or the patient's address (box 5).
-BOX_FIELDS = {
-    "payer_name": {"carrier": ("insurance_name", "insurance_address"), "11c": ("ins_plan_name",)},
-    "member_homeless_indicator": {"21": tuple(f"diagnosis{n}" for n in range(1, 13)), "5": ("pt_street",)},
-}
-BOX_FIELDS["primary_payer_id"] = BOX_FIELDS["payer_name"]
-LINE_FIELDS: dict[str, tuple[str, ...]] = {
-    "service_start_date": ("sv{n}_mm_from", "sv{n}_dd_from", "sv{n}_yy_from"),
-    "service_end_date": ("sv{n}_mm_end", "sv{n}_dd_end", "sv{n}_yy_end"),
-    "place_of_service": ("place{n}",),
-    "procedure_code": ("cpt{n}",), "service_name": ("cpt{n}",),
-    "procedure_modifiers": ("mod{n}", "mod{n}a", "mod{n}b", "mod{n}c"),
-    "diagnosis_codes": ("diag{n}",),
-    "charge_amount": ("ch{n}",), "unit_count": ("day{n}",), "unit_cost": ("ch{n}", "day{n}"),
-    "rendering_provider_npi": ("local{n}",),
-}
+def _element_table() -> tuple[dict, dict, dict]:
+    """(claim, by_box, line) fields per element: data/cms1500_elements.yaml, the table the OCR reads by."""
+    from ..cms1500.template import element_fields
+
+    table = element_fields()
+    claim = {key: tuple(fields) for key, fields in table["claim"].items()}
+    by_box = {key: {str(box): tuple(fields) for box, fields in boxes.items()} for key, boxes in table["by_box"].items()}
+    line = {key: tuple(fields) for key, fields in table["line"].items()}
+    return claim, by_box, line
+
+
+# The fillable-form fields each claim element is read from; a value's box is the union of its fields'
+# rectangles in the OCR template. Payer and homeless indicator: by the box the value was found in.
+CLAIM_FIELDS, BOX_FIELDS, LINE_FIELDS = _element_table()
 LINE_ROW = re.compile(r"\bline (\d+)\b")
 
 

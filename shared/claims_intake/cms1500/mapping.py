@@ -9,8 +9,10 @@ provider repeat the previous page's, after a page with all six lines used, conti
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from ..catalog import dhcs_catalog, plan_ids, plan_profile
 from ..elements import element
@@ -50,37 +52,43 @@ class FormPage:
         return any(r.text.strip() for r in self.readings.values())
 
 
-class ClaimBuilder:
-    """Sets elements on a claim or line with provenance (page, box, raw text, confidence)."""
+REPAIRED_CONFIDENCE = 0.7  # a value the reader changed, unconfirmed: below any review threshold in use
+NAME_WITHOUT_COMMA_CONFIDENCE = 0.5
 
-    def __init__(self, file: str, page: FormPage):
+
+class ClaimBuilder:
+    """Sets elements on a claim or line with provenance (page, box, raw text, confidence).
+
+    OCR readings go through the parse rules' repairs; a fillable PDF's values are what the provider
+    typed, so a rule that would change characters (a CIN's last digit taken for a letter, a leading 2
+    for a Z) leaves them as typed, for the check to judge."""
+
+    def __init__(self, file: str, page: FormPage, ocr: bool = True):
         self.file = file
         self.page = page
+        self.ocr = ocr
 
     def put(self, target, key: str, fixed: Fixed, box: str, names: tuple[str, ...], raw: str | None = None) -> None:
+        raw_text = raw if raw is not None else " ".join(self.page.text(n) for n in names if self.page.text(n))
+        if fixed.repaired and not self.ocr:
+            fixed = Fixed(" ".join(raw_text.split()))
         if not fixed.text:
             return
         confidence = round(max(self.page.confidence(*names) * fixed.factor, fixed.floor), 3)
-        raw_text = raw if raw is not None else " ".join(self.page.text(n) for n in names if self.page.text(n))
+        if fixed.repaired and fixed.floor < parse.CONFIRMED:
+            confidence = min(confidence, REPAIRED_CONFIDENCE)
         source = Provenance(file=self.file, page=self.page.page, box=box, raw=raw_text, confidence=confidence,
-                            derived=fixed.note)
+                            derived=None if fixed.repaired else fixed.note, repaired=fixed.repaired)
         target.set_raw(key, fixed.text, source)
 
 
-def page_claim(file: str, page: FormPage) -> Claim:
+def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
     claim = Claim(source_kind="scan", pages=[page.page])
-    put = ClaimBuilder(file, page).put
+    put = ClaimBuilder(file, page, ocr).put
     text = page.text
 
     put(claim, "member_cin", parse.fix_cin(text("insurance_id")), "1a", ("insurance_id",))
-    name = parse.split_person_name(parse.fix_text(text("pt_name")).text)
-    if name:
-        put(claim, "member_last_name", parse.fix_text(name[0]), "2", ("pt_name",))
-        put(claim, "member_first_name", parse.fix_text(name[1]), "2", ("pt_name",))
-        if name[2]:
-            claim.extras["member_middle_initial"] = name[2]
-    elif text("pt_name"):
-        claim.invalid["member_last_name"] = text("pt_name")  # no 'LAST, FIRST' comma: staff must split it
+    _member_name(claim, page, put)
     if text("birth_mm") or text("birth_yy"):
         put(claim, "member_dob", parse.date_from_cells(text("birth_mm"), text("birth_dd"), text("birth_yy"), birth=True),
             "3", ("birth_mm", "birth_dd", "birth_yy"))
@@ -108,13 +116,36 @@ def page_claim(file: str, page: FormPage) -> Claim:
     put(claim, "authorization_number", parse.fix_authorization(text("prior_auth")), "23", ("prior_auth",))
     _billing_provider(claim, page, put)
 
-    diagnoses = _diagnoses(claim, page)
+    diagnoses = _diagnoses(claim, page, ocr)
     for number in range(1, LINES_PER_PAGE + 1):
-        line = _service_line(file, page, number, diagnoses)
+        line = _service_line(file, page, number, diagnoses, ocr)
         if line is not None:
             line.line_number = len(claim.lines) + 1
             claim.lines.append(line)
     return claim
+
+
+def _member_name(claim: Claim, page: FormPage, put) -> None:
+    """Box 2 as the form instructs: 'LAST, FIRST, MI'. Written without a comma, the name is kept as
+    read (first word as the last name, the rest as the first name, the form's order) and flagged."""
+    written = parse.fix_text(page.text("pt_name")).text
+    if not written:
+        return
+    name = parse.split_person_name(written)
+    if name:
+        put(claim, "member_last_name", parse.fix_text(name[0]), "2", ("pt_name",))
+        put(claim, "member_first_name", parse.fix_text(name[1]), "2", ("pt_name",))
+        if name[2]:
+            claim.extras["member_middle_initial"] = name[2]
+        return
+    words = written.split()
+    last, first = words[0], " ".join(words[1:])
+    note = "box 2 written without a comma: split in the form's order (LAST FIRST MI); staff confirm which is which"
+    for key, value in (("member_last_name", last), ("member_first_name", first)):
+        if value:
+            claim.set_raw(key, value, Provenance(box="2", page=page.page, raw=page.text("pt_name"),
+                                                 confidence=NAME_WITHOUT_COMMA_CONFIDENCE, repaired=note))
+    claim.extras["member_name_as_written"] = written
 
 
 def _billing_provider(claim: Claim, page: FormPage, put) -> None:
@@ -140,20 +171,26 @@ def _billing_provider(claim: Claim, page: FormPage, put) -> None:
         put(claim, "billing_provider_phone", parse.fix_digits(phone, 10), "33", ("doc_phone area", "doc_phone"))
 
 
-def _diagnoses(claim: Claim, page: FormPage) -> dict[str, tuple[str, float]]:
-    """Box 21 A-L: letter -> (ICD-10 code, confidence)."""
+def _diagnoses(claim: Claim, page: FormPage, ocr: bool = True) -> dict[str, tuple[str, float, str | None]]:
+    """Box 21 A-L: letter -> (ICD-10 code, confidence, what was repaired)."""
     codes = {}
     for index, letter in enumerate(DIAGNOSIS_LETTERS, start=1):
         name = f"diagnosis{index}"
         if page.text(name):
             fixed = parse.fix_icd10(page.text(name))
-            codes[letter] = (fixed.text, round(max(page.confidence(name) * fixed.factor, fixed.floor), 3))
+            if fixed.repaired and not ocr:  # typed into a fillable PDF: keep it as typed
+                fixed = Fixed(re.sub(r"[^0-9A-Za-z]", "", page.text(name)).upper())
+            confidence = round(max(page.confidence(name) * fixed.factor, fixed.floor), 3)
+            if fixed.repaired:
+                confidence = min(confidence, REPAIRED_CONFIDENCE)
+            codes[letter] = (fixed.text, confidence, f"21{letter}: {fixed.repaired}" if fixed.repaired else None)
     if codes:
-        claim.extras["diagnoses_box21"] = {letter: code for letter, (code, _) in codes.items()}
+        claim.extras["diagnoses_box21"] = {letter: code for letter, (code, _, _) in codes.items()}
     return codes
 
 
-def _service_line(file: str, page: FormPage, n: int, diagnoses: dict[str, tuple[str, float]]) -> ServiceLine | None:
+def _service_line(file: str, page: FormPage, n: int, diagnoses: dict[str, tuple[str, float, str | None]],
+                  ocr: bool = True) -> ServiceLine | None:
     text = page.text
     # A line is there when its code, its charge or its From date is: a speck read in one other cell
     # (a fax's noise in 24G) is not a service line.
@@ -161,7 +198,7 @@ def _service_line(file: str, page: FormPage, n: int, diagnoses: dict[str, tuple[
     if not (text(f"cpt{n}") or text(f"ch{n}") or sum(bool(text(c)) for c in start_cells) >= 2):
         return None
     line = ServiceLine()
-    put = ClaimBuilder(file, page).put
+    put = ClaimBuilder(file, page, ocr).put
     box = lambda label: f"{label} line {n}"
     start = (f"sv{n}_mm_from", f"sv{n}_dd_from", f"sv{n}_yy_from")
     end = (f"sv{n}_mm_end", f"sv{n}_dd_end", f"sv{n}_yy_end")
@@ -182,10 +219,14 @@ def _service_line(file: str, page: FormPage, n: int, diagnoses: dict[str, tuple[
     if modifiers:
         corrected, note = parse.fix_modifiers_for_code(code.text, [m.text for m in modifiers])
         factor = min(m.factor for m in modifiers) * (parse.CORRECTED if note else 1.0)
-        joined = Fixed(" ".join(corrected), factor, note or next((m.note for m in modifiers if m.note), None))
+        repaired = "; ".join(filter(None, [*(m.repaired for m in modifiers), note])) or None
+        joined = Fixed(" ".join(corrected), factor, note or next((m.note for m in modifiers if m.note), None),
+                       repaired=repaired)
         put(line, "procedure_modifiers", joined, box("24D"), modifier_fields)
     if text(f"diag{n}"):
         _line_diagnoses(line, page, n, diagnoses, file)
+        if not ocr:
+            _drop_repairs(line)
     if text(f"ch{n}"):
         put(line, "charge_amount", parse.fix_money(text(f"ch{n}")), box("24F"), (f"ch{n}",))
     put(line, "unit_count", parse.fix_units(text(f"day{n}")) if text(f"day{n}") else Fixed(""), box("24G"), (f"day{n}",))
@@ -204,13 +245,15 @@ def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: 
     pointers = parse.fix_pointers(page.text(f"diag{n}"))
     missing = [p for p in pointers.text if p not in diagnoses]
     codes = [diagnoses[p][0] for p in pointers.text if p in diagnoses]
+    repairs = "; ".join(diagnoses[p][2] for p in pointers.text if p in diagnoses and diagnoses[p][2]) or None
     # A pointer that names a filled box-21 letter is confirmed by box 21 (only those letters are possible).
     pointer_confidence = page.confidence(f"diag{n}") * pointers.factor
     if pointers.text and not missing:
         pointer_confidence = max(pointer_confidence, parse.CONFIRMED)
     confidence = min([pointer_confidence] + [diagnoses[p][1] for p in pointers.text if p in diagnoses])
     source = Provenance(file=file, page=page.page, box=f"24E line {n}", raw=page.text(f"diag{n}"),
-                        confidence=round(confidence, 3), derived=f"pointers {pointers.text or '?'} -> box 21")
+                        confidence=round(confidence, 3), derived=f"pointers {pointers.text or '?'} -> box 21",
+                        repaired=repairs)
     if missing or not codes:
         line.provenance["diagnosis_codes"] = source
         line.invalid["diagnosis_codes"] = page.text(f"diag{n}")
@@ -222,10 +265,22 @@ def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: 
     line.extras["diagnosis_pointers"] = pointers.text
 
 
+def _drop_repairs(line: ServiceLine) -> None:
+    """A fillable PDF's pointers resolve to box 21 as typed: no repair notes to carry."""
+    source = line.provenance.get("diagnosis_codes")
+    if source and source.repaired:
+        line.provenance["diagnosis_codes"] = source.model_copy(update={"repaired": None})
+
+
 def _confirm_by_catalog(line: ServiceLine) -> None:
-    """A code and modifiers that form a DHCS catalog combination confirm each other (43 valid
-    combinations among ~10^9 possible strings): their confidence is at least CONFIRMED."""
-    if dhcs_catalog().lookup(line.procedure_code, line.procedure_modifiers)[0] is None:
+    """A code and modifiers that form a DHCS catalog combination as read confirm each other (43 valid
+    combinations among ~10^9 possible strings): their confidence is at least CONFIRMED. Not when the
+    combination was made by a repair: the repair chose it from the catalog, so the catalog cannot
+    confirm it."""
+    if dhcs_catalog().lookup(line.procedure_code, line.procedure_modifiers or ())[0] is None:
+        return
+    sources = [line.provenance.get(key) for key in ("procedure_code", "procedure_modifiers")]
+    if any(source is not None and source.repaired for source in sources):
         return
     for key in ("procedure_code", "procedure_modifiers"):
         source = line.provenance.get(key)
@@ -244,7 +299,7 @@ def _derive_unit_cost(line: ServiceLine) -> None:
 
 
 def _derive_service_name(line: ServiceLine) -> None:
-    combination, telehealth = dhcs_catalog().lookup(line.procedure_code, line.procedure_modifiers)
+    combination, telehealth = dhcs_catalog().lookup(line.procedure_code, line.procedure_modifiers or ())
     if combination is None:
         return
     name = combination.service + (" (telehealth)" if telehealth and "GQ" not in combination.modifiers else "")
@@ -308,6 +363,93 @@ def merge_continuation(previous: Claim, claim: Claim) -> None:
         previous.invalid.pop("invoice_amount", None)
 
 
+def repair_amounts_by_total(claim: Claim) -> None:
+    """Box 28 and the 24F charges disagree: when changing exactly one of them by a misread-sized edit
+    (one digit changed, dropped or added) makes them agree, take that reading; the other amounts
+    confirm it ('confirmed by box 28 total'). More than one way, or a bigger change: leave it to staff."""
+    charges = [line.charge_amount for line in claim.lines if line.charge_amount is not None]
+    if claim.invoice_amount is None or not charges or len(charges) != len(claim.lines):
+        return
+    total = sum(charges, Decimal(0))
+    if total == claim.invoice_amount:
+        return
+    options: list[tuple[Claim | ServiceLine, str, Decimal, str]] = []
+    if _one_misread_apart(claim.invoice_amount, total):
+        options.append((claim, "invoice_amount", total, "box 28 read {read}: the sum of the 24F charges is {value}"))
+    for line, charge in zip(claim.lines, charges, strict=True):
+        fitting = claim.invoice_amount - (total - charge)
+        if fitting > 0 and _one_misread_apart(charge, fitting):
+            options.append((line, "charge_amount", fitting, "24F read {read}: box 28 total less the other lines is {value}"))
+    if len(options) != 1:
+        return
+    target, key, value, why = options[0]
+    source = target.provenance.get(key)
+    read = getattr(target, key)
+    setattr(target, key, value)
+    if source is not None:
+        target.provenance[key] = source.model_copy(update={
+            "repaired": why.format(read=read, value=value) + " (one digit apart), confirmed by box 28 total",
+            "confidence": min(source.confidence or 1.0, parse.CONFIRMED)})
+    if isinstance(target, ServiceLine):
+        _derive_unit_cost(target)
+
+
+def _one_misread_apart(read: Decimal, other: Decimal) -> bool:
+    """One digit changed, dropped or added between the two amounts (cents included)."""
+    from rapidfuzz.distance import Levenshtein
+
+    a, b = f"{read:.2f}".replace(".", ""), f"{other:.2f}".replace(".", "")
+    return a != b and Levenshtein.distance(a, b) == 1
+
+
+YEAR_CONFUSIONS = {("5", "6"), ("6", "5"), ("6", "8"), ("8", "6"), ("5", "3"), ("3", "5"), ("0", "8"), ("8", "0"),
+                   ("1", "7"), ("7", "1"), ("4", "1"), ("1", "4"), ("9", "8"), ("8", "9"), ("0", "6"), ("6", "0")}
+
+
+def check_dates(claim: Claim) -> None:
+    """Service dates against each other and box 31: a year that differs from all the others' by one
+    confusable digit (2026 read for 2025) is taken as theirs (repaired, for staff to verify); a From
+    after its To, or a service after the invoice date, lowers both dates' confidence."""
+    dates: list[tuple[Claim | ServiceLine, str, Any]] = [(line, key, getattr(line, key)) for line in claim.lines for key in ("service_start_date", "service_end_date")
+             if getattr(line, key) is not None]
+    if claim.invoice_date is not None:
+        dates.append((claim, "invoice_date", claim.invoice_date))
+    years = [d.year for _, _, d in dates]
+    if len(years) < 3:
+        return
+    wanted, count = Counter(years).most_common(1)[0]
+    if count < max(2, 2 * len(years) / 3):
+        return
+    majority = [d for _, _, d in dates if d.year == wanted]
+    for target, key, value in dates:
+        read, want = str(value.year), str(wanted)
+        differing = [(a, b) for a, b in zip(read, want, strict=False) if a != b]
+        if len(differing) != 1 or differing[0] not in YEAR_CONFUSIONS:
+            continue
+        try:
+            repaired = value.replace(year=wanted)
+        except ValueError:  # 29 February
+            continue
+        # Only a year that puts the date among the others, when as read it is far from all of them
+        # (a December service billed in January keeps its year).
+        if min(abs((value - d).days) for d in majority) <= 62 or min(abs((repaired - d).days) for d in majority) > 120:
+            continue
+        setattr(target, key, repaired)
+        source = target.provenance.get(key)
+        if source is not None:
+            target.provenance[key] = source.model_copy(update={
+                "repaired": f"year read {read}; the claim's other dates are in {want}",
+                "confidence": min(source.confidence or 1.0, REPAIRED_CONFIDENCE)})
+    for line in claim.lines:
+        start, end = line.service_start_date, line.service_end_date
+        late = claim.invoice_date is not None and start is not None and start > claim.invoice_date
+        if (start and end and start > end) or late:
+            for key in ("service_start_date", "service_end_date"):
+                source = line.provenance.get(key)
+                if source is not None:
+                    line.provenance[key] = source.model_copy(update={"confidence": min(source.confidence or 1.0, 0.5)})
+
+
 def check_total(claim: Claim) -> None:
     """Box 28 must equal the sum of the 24F charges; when it does not, the amounts need a person."""
     charges = [line.charge_amount for line in claim.lines if line.charge_amount is not None]
@@ -347,7 +489,7 @@ def claims_from_pages(file: str, pages: list[FormPage], *, source_kind: str, cla
             errors.append(ExtractError(code="no_data", page=page.page,
                                        message=f"page {page.page}: the CMS-1500 has no data filled in. Fill in the claim and send it again."))
             continue
-        claim = page_claim(file, page)
+        claim = page_claim(file, page, ocr=source_kind != "fillable_pdf")
         if not claim.lines and not _has_values(claim):
             # Specks or the form's own print read as text: nothing on the page parsed into an element.
             errors.append(ExtractError(code="no_data", page=page.page,
@@ -362,6 +504,9 @@ def claims_from_pages(file: str, pages: list[FormPage], *, source_kind: str, cla
         claim.claim_id = f"{claim_id_prefix}-p{page.page}"
         claims.append(claim)
     for claim in claims:
+        if source_kind != "fillable_pdf":
+            repair_amounts_by_total(claim)
+            check_dates(claim)
         check_total(claim)
         derive_homeless_indicator(claim)
         mark_for_verification(claim, review_confidence)

@@ -2,7 +2,9 @@
 
 Each `fix_*` takes the text read from one box and returns `Fixed(text, confidence_factor, note)`:
 the text to hand to `normalize()`, a factor (<= 1) applied to the OCR confidence when the text had
-to be corrected or is still invalid, and a note for the provenance. Fillable-PDF values pass through
+to be corrected or is still invalid, a note for the provenance, and `repaired`: what was changed from
+the characters read and why (the mapping then keeps the value below the review threshold unless an
+independent check confirmed it: `floor`). Fillable-PDF values pass through
 the same rules (they rarely need a fix), so both sources produce the same claims.
 """
 
@@ -45,6 +47,7 @@ class Fixed:
     factor: float = 1.0
     note: str | None = None
     floor: float = 0.0  # confidence is at least this: an independent check confirmed the value
+    repaired: str | None = None  # what the rule changed from what was read, and why
 
 
 def fix_digits(text: str, width: int | None = None) -> Fixed:
@@ -53,7 +56,8 @@ def fix_digits(text: str, width: int | None = None) -> Fixed:
     factor = CORRECTED if digits != cleaned else 1.0
     if not digits.isdigit() or (width and len(digits) != width):
         factor = min(factor, INVALID)
-    return Fixed(digits, factor, "letters read as digits" if digits != cleaned else None)
+    repaired = "letters read as digits" if digits != cleaned else None
+    return Fixed(digits, factor, repaired, repaired=repaired)
 
 
 def fix_cell(text: str, width: int) -> Fixed:
@@ -62,9 +66,10 @@ def fix_cell(text: str, width: int) -> Fixed:
     if len(fixed.text) > width:
         digits = re.sub(r"\D", "", fixed.text)
         if len(digits) >= width:
-            return Fixed(digits[-width:], min(fixed.factor, CORRECTED) * 0.9, "extra mark beside the digits dropped")
+            return Fixed(digits[-width:], min(fixed.factor, CORRECTED) * 0.9, "extra mark beside the digits dropped",
+                         repaired="extra mark beside the digits dropped")
     if len(fixed.text) != width or not fixed.text.isdigit():
-        return Fixed(fixed.text, INVALID, fixed.note)
+        return Fixed(fixed.text, INVALID, fixed.note, repaired=fixed.repaired)
     return fixed
 
 
@@ -74,7 +79,8 @@ CONFIRMED = 0.9  # confidence floor when an independent check confirms what was 
 def fix_npi(text: str) -> Fixed:
     fixed = fix_digits(text, 10)
     if is_valid_npi(fixed.text):  # the check digit confirms all ten digits (any single misread fails it)
-        return Fixed(fixed.text, fixed.factor, fixed.note, floor=CONFIRMED)
+        repaired = f"{fixed.repaired}, confirmed by the NPI check digit" if fixed.repaired else None
+        return Fixed(fixed.text, fixed.factor, fixed.note, floor=CONFIRMED, repaired=repaired)
     if len(fixed.text) != 10 or not fixed.text.isdigit():
         return fixed
     candidates = {
@@ -84,13 +90,14 @@ def fix_npi(text: str) -> Fixed:
     }
     valid = sorted(c for c in candidates if c[0] in "12" and luhn_valid(NPI_PREFIX + c))
     if len(valid) == 1:
-        return Fixed(valid[0], CORRECTED * 0.9, "one digit repaired by the NPI check digit")
+        return Fixed(valid[0], CORRECTED * 0.9, "one digit repaired by the NPI check digit",
+                     repaired="one digit changed to the only value the NPI check digit allows")
     return Fixed(fixed.text, INVALID, "NPI check digit fails")
 
 
 def fix_tin(text: str) -> Fixed:
     fixed = fix_digits(text, 9)
-    return fixed if is_valid_tin(fixed.text) else Fixed(fixed.text, INVALID, fixed.note)
+    return fixed if is_valid_tin(fixed.text) else Fixed(fixed.text, INVALID, fixed.note, repaired=fixed.repaired)
 
 
 def fix_cin(text: str) -> Fixed:
@@ -100,8 +107,13 @@ def fix_cin(text: str) -> Fixed:
         return Fixed(cleaned, INVALID)
     fixed = cleaned[:8].translate(AS_DIGIT) + AS_LETTER.get(cleaned[8], cleaned[8])
     if not is_valid_cin(fixed):
-        return Fixed(fixed, INVALID)
-    return Fixed(fixed, CORRECTED if fixed != cleaned else 1.0, "CIN shape corrected" if fixed != cleaned else None)
+        return Fixed(cleaned, INVALID)  # not a CIN's shape even after the usual confusions: keep what was read
+    if fixed == cleaned:
+        return Fixed(fixed)
+    repaired = "Medi-Cal CIN shape (8 digits, a letter): " + (
+        "last character read as a digit taken for the letter it resembles" if fixed[8] != cleaned[8]
+        else "letters among the 8 digits read as digits")
+    return Fixed(fixed, CORRECTED, "CIN shape corrected", repaired=repaired)
 
 
 def fix_icd10(text: str) -> Fixed:
@@ -119,7 +131,9 @@ def fix_icd10(text: str) -> Fixed:
     # Tesseract's low confidence on '259.01' is about the Z it read as 2; the rule settles that one
     # character, so the code is only as doubtful as a plain reading (floor below CONFIRMED).
     only_first = fixed[1:] == cleaned[1:] and cleaned[0].isdigit()
-    return Fixed(fixed, CORRECTED, "ICD-10 shape corrected", floor=ICD_LETTER_FLOOR if only_first else 0.0)
+    repaired = (f"ICD-10-CM codes start with a letter: leading '{cleaned[0]}' read as '{fixed[0]}'" if only_first
+                else "ICD-10-CM shape (letter, digit, ...): confusable characters changed")
+    return Fixed(fixed, CORRECTED, "ICD-10 shape corrected", repaired=repaired)
 
 
 @cache
@@ -149,7 +163,8 @@ def fix_hcpcs(text: str) -> Fixed:
         fits = {cleaned[:i] + cleaned[i + 1:] for i in range(6)}
         fits = {AS_LETTER.get(c[0], c[0]) + c[1:].translate(AS_DIGIT) for c in fits} & _catalog_codes()
         if len(fits) == 1:
-            return Fixed(fits.pop(), CORRECTED * 0.9, "extra character dropped: the one DHCS catalog code that fits")
+            note = "extra character dropped: the one DHCS catalog code that fits"
+            return Fixed(fits.pop(), CORRECTED * 0.9, note, repaired=note)
     if len(cleaned) != 5:
         return Fixed(cleaned, INVALID)
     fixed = HCPCS_LETTER.get(cleaned[0], cleaned[0]) + cleaned[1:].translate(AS_DIGIT)
@@ -164,11 +179,13 @@ def fix_hcpcs(text: str) -> Fixed:
         elif cleaned.isdigit():
             return Fixed(cleaned, 1.0)  # a CPT code: five digits
         elif not near and len(one_digit) == 1:
-            return Fixed(one_digit[0], CORRECTED * 0.9, "one digit corrected to the DHCS catalog code that fits")
+            note = "one digit corrected to the DHCS catalog code that fits"
+            return Fixed(one_digit[0], CORRECTED * 0.9, note, repaired=note)
     factor = CORRECTED if fixed != cleaned else 1.0
     if not is_valid_hcpcs(fixed):
         factor = INVALID
-    return Fixed(fixed, factor, "HCPCS shape corrected" if fixed != cleaned else None)
+    shape_note = "HCPCS shape corrected" if fixed != cleaned else None
+    return Fixed(fixed, factor, shape_note, repaired=shape_note)
 
 
 def fix_modifier(text: str) -> Fixed:
@@ -179,29 +196,52 @@ def fix_modifier(text: str) -> Fixed:
                 cleaned[:1] + cleaned[1:].translate(AS_DIGIT), cleaned.replace("LJ", "U"), cleaned.replace("O", "Q")}
     known = sorted(v for v in variants if v in known_modifiers())
     if len(known) == 1:
-        return Fixed(known[0], CORRECTED, "modifier corrected to a catalog modifier")
+        return Fixed(known[0], CORRECTED, "modifier corrected to a catalog modifier",
+                     repaired="modifier corrected to a catalog modifier")
     return Fixed(cleaned, 1.0 if len(cleaned) == 2 else INVALID)
 
 
 MODIFIER_CONFUSIONS = {"6": "85G", "8": "63B", "B": "86", "5": "6S", "3": "8", "1": "7I", "2": "Z", "Q": "0O", "0": "QO"}
+MAX_MODIFIER_EDITS = 2  # characters a snapped set of modifiers may differ from what was read
 
 
-def fix_modifiers_for_code(code: str | None, modifiers: list[str]) -> tuple[list[str], str | None]:
-    """Modifiers that make a DHCS catalog combination with `code`, when exactly one confusable
-    variant does (U8 read where only U6 is valid for the code); else as read."""
+def fix_modifiers_for_code(code: str | None, modifiers: list[str], extra_combinations=()) -> tuple[list[str], str | None]:
+    """Modifiers that make a DHCS (or plan) combination with `code`, when they do not as read: the
+    one combination for the code nearest to what was read ('UE' read where only U2 is valid for the
+    code), if exactly one is nearest and it differs by at most MAX_MODIFIER_EDITS characters; else as
+    read. Returns the modifiers and a note saying what was changed (None: unchanged)."""
     catalog = dhcs_catalog()
     if not code or not modifiers or catalog.lookup(code, modifiers)[0] is not None:
         return modifiers, None
-    variants = set()
-    for index, modifier in enumerate(modifiers):
-        for position, char in enumerate(modifier):
-            for alternative in MODIFIER_CONFUSIONS.get(char, ""):
-                changed = modifier[:position] + alternative + modifier[position + 1:]
-                variants.add((*modifiers[:index], changed, *modifiers[index + 1:]))
-    fits = [list(v) for v in variants if catalog.lookup(code, v)[0] is not None]
-    if len(fits) == 1:
-        return fits[0], f"modifier corrected to the DHCS combination for {code}"
-    return modifiers, None
+    candidates = _modifier_sets(code, extra_combinations)
+    if not candidates:
+        return modifiers, None
+    scored = sorted((_modifier_distance(modifiers, option), option) for option in candidates)
+    best = scored[0][0]
+    if best > MAX_MODIFIER_EDITS or (len(scored) > 1 and scored[1][0] == best):
+        return modifiers, None
+    chosen = list(scored[0][1])
+    return chosen, (f"modifiers read {' '.join(modifiers)}: the DHCS combination for {code} nearest to "
+                    f"them is {' '.join(chosen)}")
+
+
+def _modifier_sets(code: str, extra_combinations) -> set[tuple[str, ...]]:
+    sets = set()
+    for combination in [*dhcs_catalog().combinations, *extra_combinations]:
+        if combination.code != code:
+            continue
+        sets.add(tuple(combination.modifiers))
+        if getattr(combination, "telehealth_gq", False) and "GQ" not in combination.modifiers:
+            sets.add((*combination.modifiers, "GQ"))
+    return sets
+
+
+def _modifier_distance(read: list[str], option: tuple[str, ...]) -> int:
+    """Characters to change (a missing or extra modifier costs 2) to turn `read` into `option`."""
+    cost = 2 * abs(len(read) - len(option))
+    for a, b in zip(read, option, strict=False):  # the extra modifiers are costed above
+        cost += sum(x != y for x, y in zip(a.ljust(2), b.ljust(2), strict=False))
+    return cost
 
 
 def fix_authorization(text: str) -> Fixed:
@@ -213,7 +253,8 @@ def fix_authorization(text: str) -> Fixed:
     if len(rest) >= 6 and sum(ch.isdigit() for ch in rest) >= 0.8 * len(rest):
         fixed = prefix + rest.translate(AS_DIGIT)
         if fixed != cleaned:
-            return Fixed(fixed, CORRECTED, "letters among the digits read as digits")
+            return Fixed(fixed, CORRECTED, "letters among the digits read as digits",
+                         repaired="letters among the digits read as digits")
     return Fixed(cleaned)
 
 
@@ -241,14 +282,15 @@ def fix_money(dollars: str, cents: str | None = None) -> Fixed:
         part = Fixed("00", 0.9)
     text = f"{whole.text}.{part.text.ljust(2, '0')[:2]}"
     ok = whole.text.isdigit() and part.text.isdigit() and len(part.text) <= 2
-    return Fixed(text, min(whole.factor, part.factor) if ok else INVALID)
+    return Fixed(text, min(whole.factor, part.factor) if ok else INVALID, repaired=whole.repaired or part.repaired)
 
 
 def fix_units(text: str) -> Fixed:
     cleaned = re.sub(r"[\s,]", "", text)
     fixed = cleaned.translate(AS_DIGIT)
     ok = bool(re.fullmatch(r"\d+(\.\d+)?", fixed))
-    return Fixed(fixed, (CORRECTED if fixed != cleaned else 1.0) if ok else INVALID)
+    repaired = "letters read as digits" if fixed != cleaned and ok else None
+    return Fixed(fixed, (CORRECTED if fixed != cleaned else 1.0) if ok else INVALID, repaired=repaired)
 
 
 def fix_state(text: str) -> Fixed:
@@ -277,10 +319,11 @@ def date_from_cells(month: str, day: str, year: str, *, birth: bool = False) -> 
     mm, dd = fix_cell(month, 2), fix_cell(day, 2)
     yy = fix_cell(year, 4) if len(re.sub(r"\W", "", year)) >= 4 else fix_cell(year, 2)
     factor = min(mm.factor, dd.factor, yy.factor)
+    repairs = "; ".join(sorted({f.repaired for f in (mm, dd, yy) if f.repaired}))
     if len(yy.text) == 2 and yy.text.isdigit():
         century = 1900 if birth and int(yy.text) > 30 else 2000
         yy = Fixed(str(century + int(yy.text)))
-    return Fixed(f"{mm.text.zfill(2)}/{dd.text.zfill(2)}/{yy.text}", factor)
+    return Fixed(f"{mm.text.zfill(2)}/{dd.text.zfill(2)}/{yy.text}", factor, repaired=repairs or None)
 
 
 def fix_date(text: str) -> Fixed:

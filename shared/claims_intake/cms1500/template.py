@@ -18,6 +18,7 @@ from PIL import Image
 _DATA = Path(str(resources.files("claims_intake").joinpath("data")))
 FORM_PDF_PATH = _DATA / "forms" / "cms1500-02-12-fillable.pdf"
 BOXES_PATH = _DATA / "cms1500_boxes.json"
+ELEMENTS_PATH = _DATA / "cms1500_elements.yaml"
 MONEY_FIELDS = ("t_charge", "amt_paid", *(f"ch{n}" for n in range(1, 7)))
 PAGE_WIDTH_PT, PAGE_HEIGHT_PT = 612.0, 792.0
 
@@ -71,3 +72,22 @@ def render_blank_form(dpi: int) -> Image.Image:
         return document[0].render(scale=dpi / 72).to_pil().convert("RGB")
     finally:
         document.close()
+
+
+@cache
+def element_fields() -> dict:
+    """data/cms1500_elements.yaml: the fields each DHCS element is read from (claim, by_box, line, extras)."""
+    import yaml
+
+    return yaml.safe_load(ELEMENTS_PATH.read_text("utf-8"))
+
+
+@cache
+def read_fields() -> frozenset[str]:
+    """Every form field the OCR reads: the table's fields (service lines 1-6), less the crop-only ones."""
+    table = element_fields()
+    names = {name for fields in table["claim"].values() for name in fields}
+    names |= {name for boxes in table["by_box"].values() for fields in boxes.values() for name in fields}
+    for section in ("line", "extras"):
+        names |= {name.format(n=n) for fields in table[section].values() for name in fields for n in range(1, 7)}
+    return frozenset(names - set(table.get("crop_only", ())))

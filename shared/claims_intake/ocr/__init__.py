@@ -2,6 +2,6 @@
 png and jpeg uploads; pages.py opens and rasterizes, register.py registers a page to the form, recognize.py
 drops the form ink and runs Tesseract box by box."""
 
-from .scan import PreparedPage, ocr_settings, prepare_page, read_prepared, read_scan
+from .scan import PreparedPage, form_verdict, ocr_settings, prepare_page, read_prepared, read_scan
 
-__all__ = ["PreparedPage", "ocr_settings", "prepare_page", "read_prepared", "read_scan"]
+__all__ = ["PreparedPage", "form_verdict", "ocr_settings", "prepare_page", "read_prepared", "read_scan"]

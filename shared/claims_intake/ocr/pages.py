@@ -27,8 +27,9 @@ LETTER_WIDTH_IN, LETTER_HEIGHT_IN = 8.5, 11.0
 class PageImage:
     number: int  # 1-based
     image: Image.Image | None
-    dpi: float
+    dpi: float  # horizontal
     problem: str | None = None  # why this page could not be rasterized
+    vertical_dpi: float | None = None  # when the pixels are not square (a 204 x 98 dpi fax)
 
 
 def pdf_reader(data: bytes, filename: str):
@@ -129,13 +130,15 @@ def _scanned_image(page, limits: Limits) -> tuple[Image.Image, float] | None:
     if (right - left) * (top - bottom) < 0.9 * width_pt * height_pt:
         return None
     pixel_width, pixel_height = images[0].get_px_size()
-    if pixel_width * pixel_height > limits.max_image_pixels or pixel_width < 200:
+    if pixel_width * pixel_height > limits.max_image_pixels or min(pixel_width, pixel_height) < 200:
         return None  # rendering caps the pixels; a tiny image is no scan
     try:
         image = images[0].get_bitmap(render=False).to_pil()
     except Exception:  # an image filter PDFium cannot decode raw: render the page instead
         return None
-    return image, pixel_width / ((right - left) / 72)
+    # Long side to long side: a phone scanner's landscape image placed with a 90-degree matrix keeps
+    # its resolution (registration turns it upright).
+    return image, max(pixel_width, pixel_height) / (max(right - left, top - bottom) / 72)
 
 
 def image_pages(data: bytes, filename: str, kind: str, limits: Limits) -> Iterator[PageImage]:
@@ -156,7 +159,8 @@ def image_pages(data: bytes, filename: str, kind: str, limits: Limits) -> Iterat
                     yield PageImage(index + 1, None, 0.0, "not read: the file's time budget was spent")
                     continue
                 frame = image.copy()
-                yield PageImage(index + 1, frame, _dpi(frame))
+                dpi, vertical_dpi = _dpi(frame)
+                yield PageImage(index + 1, frame, dpi, vertical_dpi=vertical_dpi)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise IntakeError("image_too_large", f"{filename}: the image is larger than {limits.max_image_pixels:,} pixels. "
                                              "Scan at 300 dpi.") from None
@@ -167,7 +171,18 @@ def image_pages(data: bytes, filename: str, kind: str, limits: Limits) -> Iterat
                                            "Scan it again.") from None
 
 
-def _dpi(image: Image.Image) -> float:
-    """The page's resolution from its width (a letter page spans 8.5 in), whatever the header claims."""
+def _dpi(image: Image.Image) -> tuple[float, float | None]:
+    """The page's (horizontal, vertical) resolution: the file's resolution tags when they describe a
+    page of paper (a 204 x 98 dpi fax has non-square pixels), else from its width (a letter page spans
+    8.5 in); vertical None when the pixels are square."""
+    tagged = image.info.get("dpi")
+    try:
+        x_dpi, y_dpi = (float(v) for v in tagged) if tagged else (0.0, 0.0)
+    except (TypeError, ValueError):
+        x_dpi = y_dpi = 0.0
+    if 50 <= x_dpi <= 1300 and 50 <= y_dpi <= 1300:
+        width_in, height_in = image.width / x_dpi, image.height / y_dpi
+        if 5 <= min(width_in, height_in) <= 15 and 7 <= max(width_in, height_in) <= 20:
+            return x_dpi, (y_dpi if abs(x_dpi - y_dpi) > 0.02 * x_dpi else None)
     long_side, short_side = max(image.size), min(image.size)
-    return short_side / LETTER_WIDTH_IN if long_side / short_side > 1.2 else long_side / LETTER_HEIGHT_IN
+    return (short_side / LETTER_WIDTH_IN if long_side / short_side > 1.2 else long_side / LETTER_HEIGHT_IN), None

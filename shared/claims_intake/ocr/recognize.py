@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from ..cms1500.mapping import Reading
-from ..cms1500.template import Box, render_blank_form, text_boxes
+from ..cms1500.template import Box, read_fields, render_blank_form, text_boxes
 from .register import Registration
 
 DPI = 300
@@ -37,16 +37,9 @@ RULE_THICKNESS = 8    # pixels: a dark run this thin across a rule is the rule i
 # (white-on-black never occurs on the form; skipping it saves ~15% of the OCR time).
 TESSERACT_CONFIG = "--oem 1 --psm 7 --dpi 300 -c load_system_dawg=0 -c load_freq_dawg=0 -c tessedit_do_invert=0"
 
-# The boxes the DHCS elements come from (others on the form are not read: less to OCR, less to get wrong).
-READ_FIELDS = frozenset(
-    {f"sv{n}_{part}_{end}" for n in range(1, 7) for part in ("mm", "dd", "yy") for end in ("from", "end")}
-    | {f"{prefix}{n}" for n in range(1, 7) for prefix in ("place", "day", "local", "cpt", "diag", "type", "ch")}
-    | {f"mod{n}{s}" for n in range(1, 7) for s in ("", "a", "b", "c")}
-    | {f"diagnosis{n}" for n in range(1, 13)}
-    | {"birth_mm", "birth_dd", "birth_yy", "tax_id", "pin", "pt_zip", "doc_phone area", "doc_phone", "physician_date",
-       "t_charge", "insurance_name", "insurance_id", "pt_name", "pt_street", "pt_city", "pt_state", "ins_plan_name",
-       "pt_account", "prior_auth", "original_ref", "doc_name", "doc_street", "doc_location"}
-)
+# The boxes the DHCS elements come from (data/cms1500_elements.yaml; others on the form are not
+# read: less to OCR, less to get wrong).
+READ_FIELDS = read_fields()
 # Cells that sit edge to edge (24A dates, box 3) get little horizontal padding; free-text boxes more.
 PAD_CELL_PT, PAD_FREE_PT, PAD_Y_PT = 1.0, 4.0, 2.5
 
@@ -59,6 +52,15 @@ LINE_CELLS = ("sv{n}_mm_from", "sv{n}_dd_from", "sv{n}_yy_from", "sv{n}_mm_end",
               "place{n}", "type{n}", "cpt{n}", "mod{n}", "mod{n}a", "mod{n}b", "mod{n}c", "diag{n}", "day{n}")
 WORD_GAP = 32  # pixels between cells composed into one line
 BIRTH_CELLS = ("birth_mm", "birth_dd", "birth_yy")
+# Money boxes (24F, 28) are read as two cells either side of the printed dollars/cents rule, so a
+# last dollar digit printed flush against the rule ('400|00') stays a digit of the dollars.
+MONEY_READ = (*(f"ch{n}" for n in range(1, 7)), "t_charge")
+DOLLARS, CENTS = ".dollars", ".cents"
+RULE_CLEARANCE_PT = 1.8  # from the dollars/cents rule to the cents' edge (the cell padding takes 1 pt back)
+# The form's printed version labels (template points): the line under the title and the footer's end.
+VERSION_FIELDS = ("_version_top", "_version_footer")
+VERSION_RECTS = {"_version_top": (18.0, 72.0, 262.0, 84.0), "_version_footer": (398.0, 752.0, 594.0, 768.0)}
+STREAK_SHARE = 0.95  # a pixel column dark over this share of the page is a scanner streak
 
 
 @dataclass
@@ -77,12 +79,28 @@ class Slot:
 
 
 @cache
+def reading_boxes() -> dict[str, Box]:
+    """The template's boxes plus each money box's dollars and cents halves."""
+    boxes = dict(text_boxes())
+    for name in MONEY_READ:
+        box = boxes[name]
+        x0, top, x1, bottom = box.rect
+        assert box.cents_rule_x is not None, f"money box {name} has no dollars/cents rule in the template"
+        # The dollars reach the rule (a digit printed flush against it keeps its strokes: drop-out erases
+        # only the rule's thin parts); the cents start clear of it, so no remnant reads as a '1'.
+        boxes[name + DOLLARS] = Box(name + DOLLARS, (x0, top, box.cents_rule_x, bottom))
+        boxes[name + CENTS] = Box(name + CENTS, (box.cents_rule_x + RULE_CLEARANCE_PT, top, x1, bottom))
+    return boxes
+
+
+@cache
 def reading_groups() -> tuple[tuple[str, ...], ...]:
-    """Fields read together (service lines, box 3), then every other read field alone."""
-    boxes = text_boxes()
+    """Fields read together (service lines, box 3, money halves), then every other read field alone."""
+    boxes = reading_boxes()
     groups = [tuple(c.format(n=n) for c in LINE_CELLS if c.format(n=n) in boxes) for n in range(1, 7)]
     groups.append(BIRTH_CELLS)
-    grouped = {name for group in groups for name in group}
+    groups += [(name + DOLLARS, name + CENTS) for name in MONEY_READ]
+    grouped = {name for group in groups for name in group} | set(MONEY_READ)
     groups += [(name,) for name in sorted(READ_FIELDS - grouped) if name in boxes]
     return tuple(groups)
 
@@ -138,10 +156,33 @@ def erase_form(region: np.ndarray, window: tuple[slice, slice]) -> np.ndarray:
 
 
 def drop_out_source(page: Image.Image) -> tuple[Image.Image, bool]:
-    """The grey image to read boxes from, and whether it came from a colour scan (red dropped)."""
+    """The grey image to read boxes from, and whether it came from a colour scan (red dropped).
+    Either is divided by its local paper level (uneven light, a faint copy, a colour cast) and
+    loses full-height scanner streaks."""
     if page.mode in ("RGB", "RGBA", "P") and is_color(page):
-        return page.convert("RGB").getchannel("R"), True
-    return page.convert("L"), False
+        return clean_grey(page.convert("RGB").getchannel("R"), stretch=False), True
+    return clean_grey(page.convert("L")), False
+
+
+def clean_grey(grey: Image.Image, stretch: bool = True) -> Image.Image:
+    """Paper brought to white everywhere, ink kept as dark as it is against its paper; streaks gone.
+    `stretch`: a grey copy's darkest ink is taken back to black (not after red drop-out: there the
+    darkest left may be the dropped form's own ink, on a form with nothing typed)."""
+    import cv2
+
+    level = np.asarray(grey, dtype=np.uint8)
+    small = cv2.resize(level, (max(1, level.shape[1] // 8), max(1, level.shape[0] // 8)), interpolation=cv2.INTER_AREA)
+    paper = cv2.blur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)), (9, 9))
+    paper = cv2.resize(np.maximum(paper, 1), (level.shape[1], level.shape[0]), interpolation=cv2.INTER_LINEAR)
+    flat = cv2.divide(level, paper, scale=255)
+    # A faint copy's darkest ink is grey: stretch it back to black so thin strokes stay ink.
+    darkest = float(np.percentile(flat[::4, ::4], 0.5))
+    if stretch and 20 < darkest < 200:
+        flat = cv2.convertScaleAbs(flat, alpha=255 / (255 - darkest), beta=-darkest * 255 / (255 - darkest))
+    streaks = (flat < INK).mean(axis=0) > STREAK_SHARE
+    if streaks.any():
+        flat[:, streaks] = 255
+    return Image.fromarray(flat)
 
 
 def is_color(page: Image.Image) -> bool:
@@ -155,19 +196,18 @@ class PageWindow:
 
     def __init__(self, source: Image.Image, registration: Registration):
         self.source = source
-        self.affine = registration.affine_for(DPI)
+        self.registration = registration
 
     def region(self, left: int, top: int, right: int, bottom: int) -> np.ndarray:
-        a, b, c, d, e, f = self.affine
-        data = (a, b, c + a * left + b * top, d, e, f + d * left + e * top)
-        warped = self.source.transform((right - left, bottom - top), Image.Transform.AFFINE, data, resample=Image.Resampling.BILINEAR,
+        data = self.registration.perspective_for(DPI, left, top)
+        warped = self.source.transform((right - left, bottom - top), Image.Transform.PERSPECTIVE, data, resample=Image.Resampling.BILINEAR,
                                        fillcolor=255)
         return np.asarray(warped, dtype=np.uint8)
 
 
 def box_crops(window: PageWindow, color: bool) -> list[Slot]:
     """The boxes (and cell groups) with something written in them, each cut to its line of ink."""
-    boxes = text_boxes()
+    boxes = reading_boxes()
     slots = []
     for group in reading_groups():
         members = [boxes[name] for name in group]
@@ -260,6 +300,8 @@ def _ink_band(region: np.ndarray, speckled: bool) -> tuple[np.ndarray, int, int]
     if ink.sum() < MIN_INK_PIXELS:
         return None
     first, last = _main_band(ink.sum(axis=1))
+    if speckled:  # keep the grey edges of the strokes kept: a thin stroke of a faint copy is mostly edge
+        ink = ink | np.roll(ink, 1, 0) | np.roll(ink, -1, 0) | np.roll(ink, 1, 1) | np.roll(ink, -1, 1)
     return ink, first, last
 
 
@@ -340,7 +382,29 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
                 readings[page][name] = Reading(" ".join(w[1] for w in found), min(w[2] for w in found))
         if len(slot.members) == 1 and slot.members[0][0] not in readings[page]:
             readings[page][slot.members[0][0]] = Reading("", 0.0)  # ink but no characters recognised
-    return [_split_cents(page_readings, slots) for page_readings, slots in zip(readings, pages, strict=False)]
+    return [_join_money(_split_cents(page_readings, slots)) for page_readings, slots in zip(readings, pages, strict=False)]
+
+
+def _join_money(readings: dict[str, Reading]) -> dict[str, Reading]:
+    """Each money box's dollars and cents halves back into one reading ('400 00')."""
+    for name in MONEY_READ:
+        dollars, cents = readings.pop(name + DOLLARS, None), readings.pop(name + CENTS, None)
+        parts = [r for r in (dollars, cents) if r is not None and r.text]
+        if parts:
+            readings[name] = Reading(" ".join(r.text for r in parts), min(r.confidence for r in parts))
+    return readings
+
+
+def version_slots(page: Image.Image, registration: Registration) -> list[Slot]:
+    """The form's own printed version labels (read from the page as scanned, form ink kept)."""
+    window = PageWindow(clean_grey(page.convert("L")), registration)
+    slots = []
+    for name, rect in VERSION_RECTS.items():
+        left, top, right, bottom = (int(v * SCALE) for v in rect)
+        cut = _ink_crop(window.region(left, top, right, bottom), speckled=True)
+        if cut is not None:
+            slots.append(Slot(cut[0], [(name, float("-inf"), float("inf"))], {}))
+    return slots
 
 
 def page_slots(page: Image.Image, registration: Registration) -> list[Slot]:

@@ -4,17 +4,21 @@
 pdf, tiff, png and jpeg uploads:
 
 - a PDF whose CMS-1500 form fields are filled is read from the fields (source_kind "fillable_pdf");
-- anything else is rasterized (300 dpi), each page registered to the template (skew, shift, scale,
-  upside down), the red form ink dropped, the filled boxes OCR'd by Tesseract and parsed box by box.
+- anything else is rasterized (300 dpi), each page made 8-bit with square pixels (normalise.py),
+  registered to the template (a homography: skew, shift, scale, perspective, turned), the form ink
+  dropped, the filled boxes OCR'd by Tesseract and parsed box by box.
 
 One claim per form page (a continuation page joins the claim before it). A page that is blank, is
-not a CMS-1500, carries no data or cannot be read gives an ExtractError for that page; problems with
-the whole file raise IntakeError. Nothing is logged from a page's content (PHI).
+not a CMS-1500, is an older version of the form (12/90, 08/05), looks like a form but does not
+register well enough (`form_uncertain`: staff review), carries no data or cannot be read gives an
+ExtractError for that page; problems with the whole file raise IntakeError. No page ever raises.
+Nothing is logged from a page's content (PHI).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -27,8 +31,9 @@ from ..cms1500.fillable import filled_form_page
 from ..cms1500.mapping import FormPage, claims_from_pages
 from ..limits import Limits
 from ..model import ExtractError, ExtractResult, SourceInfo
+from .normalise import normalise
 from .pages import PageImage, check_pdf_content, image_pages, pdf_pages, pdf_reader
-from .recognize import Slot, page_slots, read_pages, thread_limit_env
+from .recognize import VERSION_FIELDS, Slot, page_slots, read_pages, thread_limit_env, version_slots
 from .register import register as register_page
 
 logger = Logger(child=True)
@@ -99,15 +104,15 @@ def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError
     if page.image is None:
         return ExtractError(code="page_unreadable", page=number, message=f"page {number}: {page.problem}. Scan it again.")
     try:
-        registration = register_page(page.image, page.dpi)
+        image, dpi = normalise(page.image, page.dpi, page.vertical_dpi)
+        registration = register_page(image, dpi)
         if registration is None:
             return ExtractError(code="blank_page", page=number, message=f"page {number} is blank.")
-        if registration.score < settings["min_form_score"] or registration.coverage < settings["min_form_coverage"]:
-            return ExtractError(code="not_cms1500", page=number, message=(
-                f"page {number} is not a CMS-1500 (02/12) claim form. Send the claim on the CMS-1500 form, "
-                "or the DHCS invoice as a spreadsheet."))
-        slots = page_slots(page.image, registration)
-    except (ValueError, MemoryError, OSError) as error:
+        verdict = form_verdict(registration, settings)
+        if verdict != "form":
+            return _refusal(verdict, number)
+        slots = page_slots(image, registration) + version_slots(image, registration)
+    except Exception as error:
         logger.warning("page could not be processed", extra={"page": number, "error": type(error).__name__})
         return ExtractError(code="page_unreadable", page=number,
                             message=f"page {number} could not be read ({type(error).__name__}). Scan it again at 300 dpi.")
@@ -119,10 +124,59 @@ def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError
     return PreparedPage(number, slots, notes)
 
 
+def form_verdict(registration, settings: dict) -> str:
+    """'form' (read it), 'uncertain' (form-like, not registered well enough: staff) or 'not_form'."""
+    fits = registration.coverage >= settings["min_form_coverage"] and (
+        registration.score >= settings["min_form_score"]
+        or (registration.refined and registration.coverage >= settings["min_refined_coverage"]))
+    if fits:
+        return "form"
+    form_like = registration.coverage >= settings["form_like_coverage"] and (
+        registration.score >= settings["form_like_score"] or registration.refined)
+    return "uncertain" if form_like else "not_form"
+
+
+def _refusal(verdict: str, number: int) -> ExtractError:
+    if verdict == "uncertain":
+        return ExtractError(code="form_uncertain", page=number, message=(
+            f"page {number} looks like a CMS-1500 but could not be lined up with the form well enough to read "
+            "it safely; staff will read this page."))
+    return ExtractError(code="not_cms1500", page=number, message=(
+        f"page {number} is not a CMS-1500 (02/12) claim form. Send the claim on the CMS-1500 form, "
+        "or the DHCS invoice as a spreadsheet."))
+
+
+OLD_VERSION = re.compile(r"HCFA|0938-?0999|0938-?0008|\(?(12|08)[-/ ]?(90|05)\)?\s*$|\b(12|08)[-/](90|05)\b")
+CURRENT_VERSION = re.compile(r"0?2[-/ ]?12\)?\s*$|1197")
+
+
+def old_form_version(readings: dict) -> str | None:
+    """'12/90' or '08/05' when the form's printed version labels say so; None for the 02/12 (or unread)."""
+    labels = " ".join(readings.pop(name).text for name in VERSION_FIELDS if name in readings).upper()
+    if not labels or CURRENT_VERSION.search(labels):
+        return None
+    found = OLD_VERSION.search(labels)
+    if not found:
+        return None
+    return "12/90" if ("HCFA" in labels or "90" in found.group(0) or "0008" in found.group(0)) else "08/05"
+
+
 def read_prepared(prepared: list[PreparedPage]) -> tuple[list[FormPage], list[ExtractError]]:
     """OCR every prepared page in one Tesseract run; a page with writing but no characters is an error."""
     form_pages, errors = [], []
-    for page, readings in zip(prepared, read_pages([p.slots for p in prepared]), strict=False):
+    try:
+        all_readings = read_pages([p.slots for p in prepared])
+    except Exception as error:
+        logger.warning("OCR failed", extra={"error": type(error).__name__})
+        return [], [ExtractError(code="page_unreadable", page=page.number, message=(
+            f"page {page.number} could not be read ({type(error).__name__}); staff will read it.")) for page in prepared]
+    for page, readings in zip(prepared, all_readings, strict=False):
+        version = old_form_version(readings)
+        if version:
+            errors.append(ExtractError(code="cms1500_old_version", page=page.number, message=(
+                f"page {page.number} is on the old {'HCFA' if version == '12/90' else 'CMS'}-1500 ({version}) form, which "
+                "is no longer accepted. Send the claim on the current CMS-1500 (02/12) form.")))
+            continue
         if readings and not any(r.text for r in readings.values()):
             errors.append(ExtractError(code="page_unreadable", page=page.number, message=(
                 f"page {page.number}: the boxes have writing but no characters could be read. "

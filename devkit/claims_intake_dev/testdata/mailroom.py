@@ -1,0 +1,351 @@
+"""CMS-1500 pages as a plan's mailroom really receives them, far wider than `scans.PROFILES`.
+
+Every family draws its own parameters per page from the seed (nothing fixed per family):
+
+| family | what |
+| --- | --- |
+| bw_copy | the form printed in black or grey (no red left), a photocopy: low contrast, toner noise, specks, PDF/PNG |
+| fax200 | bilevel 200 dpi, CCITT G4 TIFF with resolution tags, a few % out of proportion, streaks, specks |
+| fax_standard | bilevel 204 x 98 dpi (non-square pixels), CCITT G3 TIFF with its resolution tags |
+| photo | phone photo: the sheet on a table in perspective, uneven light, colour cast, blur, JPEG |
+| deep16 | 16-bit greyscale PNG or TIFF, 300 dpi |
+| dpi600 | colour or grey at 600 dpi (PNG/TIFF) |
+| rotated_pdf | a phone-scanner PDF: a landscape image placed with a 90-degree page matrix, or /Rotate 90 |
+| old_version | the older HCFA-1500 (12/90) or CMS-1500 (08/05): the form's printed version labels changed |
+
+Fonts (Helvetica, Courier, Times; dot-matrix-like dots), amounts right-aligned flush against the
+dollars/cents rule and black-printed forms vary across all families.
+
+The split: tuning uses seeds from TUNING_SEEDS, the bench reports HELD_OUT_SEEDS, never looked at
+while tuning the reader.
+
+    from claims_intake_dev.testdata import mailroom
+    case = mailroom.make_case("fax_standard", seed=900_123)
+    case.data, case.filename, case.sample.expected
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from . import scans
+
+TUNING_SEEDS = range(1, 100_000)
+HELD_OUT_SEEDS = range(900_000, 1_000_000)
+FAMILIES = ("bw_copy", "fax200", "fax_standard", "photo", "deep16", "dpi600", "rotated_pdf")
+OLD_VERSIONS = ("12/90", "08/05")
+FONTS = ("Helv", "Cour", "TiRo")
+
+
+@dataclass
+class Case:
+    family: str
+    seed: int
+    sample: scans.SampleClaim
+    data: bytes
+    filename: str
+    expected_error: str | None = None  # the ExtractError code the page must give (old versions)
+
+
+def make_case(family: str, seed: int, lines: int | None = None) -> Case:
+    """One upload of `family`, its claim and its expected values, all from `seed`."""
+    rng = random.Random(seed * 7919 + zlib.crc32(family.encode()) % 1000)
+    sample = scans.sample_claim(seed, lines=lines or rng.randint(1, 6))
+    style = PrintStyle(font=rng.choice(FONTS), flush_amounts=rng.random() < 0.5, dot_matrix=rng.random() < 0.15,
+                       black_form=family in ("bw_copy", "fax200", "fax_standard") and rng.random() < 0.5)
+    dpi = 600 if family == "dpi600" else 300
+    page = render(sample.pages[0], style, dpi)
+    np_rng = np.random.default_rng(seed)
+    maker = {"bw_copy": _bw_copy, "fax200": _fax200, "fax_standard": _fax_standard, "photo": _photo,
+             "deep16": _deep16, "dpi600": _dpi600, "rotated_pdf": _rotated_pdf, "old_version": _old_version}[family]
+    data, suffix, error = maker(page, rng, np_rng)
+    return Case(family, seed, sample, data, f"{family}-{seed}.{suffix}", error)
+
+
+@dataclass(frozen=True)
+class PrintStyle:
+    font: str = "Helv"
+    flush_amounts: bool = False  # dollars printed flush against the dollars/cents rule ('400|00')
+    dot_matrix: bool = False
+    black_form: bool = False  # the form itself printed in black (a copy of a copy), not drop-out red
+
+
+def render(fields: dict[str, str], style: PrintStyle, dpi: int = 300) -> Image.Image:
+    """The filled form printed in `style` at `dpi` (RGB)."""
+    import pypdfium2 as pdfium
+
+    fields = dict(fields)
+    if style.flush_amounts:
+        for name, value in list(fields.items()):
+            if name.startswith("ch") or name in ("t_charge", "amt_paid"):
+                fields[name] = " ".join(value.split())  # one space: the last dollar digit meets the rule
+    document = pdfium.PdfDocument(_with_font(scans.fill_form(fields), style.font))
+    try:
+        document.init_forms()
+        page = document[0].render(scale=dpi / 72, may_draw_forms=True).to_pil().convert("RGB")
+    finally:
+        document.close()
+    if style.dot_matrix:
+        page = _dot_matrix(page, dpi)
+    if style.black_form:
+        page = page.convert("L").convert("RGB")  # red rules become mid grey, as on a black-and-white print
+    return page
+
+
+def _with_font(pdf: bytes, font: str) -> bytes:
+    """The filled PDF with every field's default appearance set to `font` (a PDF standard font)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    acro = writer._root_object["/AcroForm"]
+    resources = acro.setdefault(NameObject("/DR"), DictionaryObject())
+    fonts = resources.setdefault(NameObject("/Font"), DictionaryObject())
+    base = {"Helv": "/Helvetica", "Cour": "/Courier", "TiRo": "/Times-Roman"}[font]
+    fonts[NameObject(f"/{font}")] = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject(base), NameObject("/Encoding"): NameObject("/WinAnsiEncoding")}))
+    for annotation in writer.pages[0].get("/Annots", []):
+        widget = annotation.get_object()
+        da = str(widget.get("/DA") or acro.get("/DA") or "/Helv 0 Tf 0 g")
+        parts = da.split()
+        if "Tf" in parts:
+            index = parts.index("Tf")
+            parts[index - 2] = f"/{font}"
+        widget[NameObject("/DA")] = TextStringObject(" ".join(parts))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _dot_matrix(page: Image.Image, dpi: int) -> Image.Image:
+    """Black type broken into a grid of dots, like a 9-pin printer's."""
+    pixels = np.asarray(page).astype(np.int16)
+    black = (pixels.max(axis=2) < 110)
+    pitch = max(2, round(dpi / 100))
+    ys, xs = np.mgrid[0:black.shape[0], 0:black.shape[1]]
+    holes = black & ((ys % pitch == 0) | (xs % pitch == 0))
+    out = pixels.copy()
+    out[holes] = 200
+    return Image.fromarray(out.astype(np.uint8))
+
+
+# --- families -------------------------------------------------------------------------------------
+
+def _place(page: Image.Image, np_rng, *, dpi_x: float, dpi_y: float, rotation: float, shift: float,
+           anisotropy: float, source_dpi: int = 300) -> Image.Image:
+    """The page as a scanner lays it: rotated, shifted, scaled per axis, resampled to dpi_x x dpi_y."""
+    width, height = round(8.5 * dpi_x), round(11 * dpi_y)
+    # The sensor integrates over its pixel: average the page down to the output grid first (a plain
+    # resampling would skip hair-thin rules at 98 dpi), then lay it with a near 1:1 transform.
+    page = page.resize((round(page.width * dpi_x / source_dpi), round(page.height * dpi_y / source_dpi)), Image.BOX)
+    angle = np.radians(np_rng.uniform(-rotation, rotation))
+    scale_x = 1 + np_rng.uniform(-0.01, 0.01)
+    scale_y = scale_x * (1 + np_rng.uniform(-anisotropy, anisotropy))
+    dx, dy = np_rng.uniform(-shift, shift, 2)
+    # output (u, v) -> source pixels: diag(dpi) @ rotation (in inches) @ diag(1 / (dpi * scale)).
+    cos, sin = np.cos(angle), np.sin(angle)
+    a, b = cos / scale_x, sin * dpi_x / (dpi_y * scale_y)
+    d, e = -sin * dpi_y / (dpi_x * scale_x), cos / scale_y
+    cx_out, cy_out = width / 2 + dx * dpi_x, height / 2 + dy * dpi_y
+    cx_in, cy_in = page.width / 2, page.height / 2
+    c = cx_in - a * cx_out - b * cy_out
+    f = cy_in - d * cx_out - e * cy_out
+    return page.transform((width, height), Image.AFFINE, (a, b, c, d, e, f), resample=Image.BILINEAR,
+                          fillcolor=(255, 255, 255))
+
+
+def _grey_copy(page: Image.Image, np_rng, *, ink: float, paper: float, noise: float, specks: float,
+               blur: float) -> np.ndarray:
+    """A photocopier's grey: contrast squeezed between `ink` and `paper`, toner noise and specks."""
+    grey = page.convert("L")
+    if blur:
+        grey = grey.filter(ImageFilter.GaussianBlur(blur))
+    pixels = np.asarray(grey).astype(np.float32) / 255.0
+    pixels = ink + (paper - ink) * pixels
+    pixels += np_rng.normal(0, noise, pixels.shape)
+    pixels[np_rng.random(pixels.shape) < specks] = np_rng.uniform(0, ink + 20)
+    return np.clip(pixels, 0, 255).astype(np.uint8)
+
+
+def _streaks(pixels: np.ndarray, np_rng, count: int) -> np.ndarray:
+    """Vertical scanner streaks: a dirty sensor pixel draws a line down the whole page."""
+    for _ in range(count):
+        x = int(np_rng.integers(0, pixels.shape[1] - 2))
+        pixels[:, x:x + int(np_rng.integers(1, 3))] = 0
+    return pixels
+
+
+def _bw_copy(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:
+    placed = _place(page.convert("L").convert("RGB"), np_rng, dpi_x=300, dpi_y=300, rotation=2.0, shift=0.15,
+                    anisotropy=0.01)
+    pixels = _grey_copy(placed, np_rng, ink=rng.uniform(30, 110), paper=rng.uniform(200, 245),
+                        noise=rng.uniform(3, 10), specks=rng.uniform(0.0001, 0.001), blur=rng.uniform(0.3, 1.0))
+    image = Image.fromarray(pixels)
+    suffix = rng.choice(["pdf", "png", "jpeg"])
+    return _encode(image, suffix, (300, 300), jpeg_quality=rng.randint(60, 85)), suffix, None
+
+
+def _bilevel(page: Image.Image, rng: random.Random, np_rng, dpi_x: float, dpi_y: float) -> Image.Image:
+    placed = _place(page, np_rng, dpi_x=dpi_x, dpi_y=dpi_y, rotation=1.5, shift=0.12, anisotropy=0.035)
+    paper = rng.uniform(230, 255)
+    pixels = _grey_copy(placed, np_rng, ink=rng.uniform(0, 40), paper=paper, noise=rng.uniform(2, 8),
+                        specks=rng.uniform(0.0001, 0.0006), blur=rng.uniform(0.3, 0.7))
+    if rng.random() < 0.5:
+        pixels = _streaks(pixels, np_rng, rng.randint(1, 3))
+    # A fax machine cuts at 60-80% of the paper's brightness (it keeps faint writing: a cut at half
+    # the paper level would lose 10-pt type averaged over a 200-dpi sensor pixel).
+    threshold = paper * rng.uniform(0.6, 0.8)
+    return Image.fromarray(np.where(pixels < threshold, 0, 255).astype(np.uint8)).convert("1")
+
+
+def _fax200(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:
+    image = _bilevel(page, rng, np_rng, 200, 200)
+    return _encode(image, "tiff", (200, 200), compression="group4"), "tif", None
+
+
+def _fax_standard(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:
+    dpi = rng.choice([(204, 98), (204, 98), (204, 196)])
+    image = _bilevel(page, rng, np_rng, *dpi)
+    return _encode(image, "tiff", dpi, compression=rng.choice(["group3", "group4"])), "tif", None
+
+
+def _photo(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:
+    """The sheet on a table, photographed at an angle: perspective, light falloff, colour cast."""
+    import cv2
+
+    out_w, out_h = rng.choice([(2250, 3000), (2448, 3264), (1800, 2400)])
+    table = np.array([rng.randint(40, 120), rng.randint(40, 110), rng.randint(30, 100)], dtype=np.float32)
+    margin_x, margin_y = out_w * rng.uniform(0.03, 0.08), out_h * rng.uniform(0.03, 0.07)
+    sheet = np.float32([[margin_x, margin_y], [out_w - margin_x, margin_y], [out_w - margin_x, out_h - margin_y],
+                        [margin_x, out_h - margin_y]])
+    corners = (sheet + np_rng.uniform(-0.035, 0.035, (4, 2)) * out_w).astype(np.float32)  # perspective
+    source = np.float32([[0, 0], [page.width, 0], [page.width, page.height], [0, page.height]])
+    homography = cv2.getPerspectiveTransform(source, corners)
+    rgb = np.asarray(page, dtype=np.uint8)
+    warped = cv2.warpPerspective(rgb, homography, (out_w, out_h), flags=cv2.INTER_AREA, borderValue=(0, 0, 0))
+    mask = cv2.warpPerspective(np.full(rgb.shape[:2], 255, np.uint8), homography, (out_w, out_h)) > 127
+    pixels = np.where(mask[..., None], warped.astype(np.float32), table)
+    ys, xs = np.mgrid[0:out_h, 0:out_w].astype(np.float32)
+    cx, cy = rng.uniform(0.2, 0.8) * out_w, rng.uniform(0.2, 0.8) * out_h
+    falloff = 1 - rng.uniform(0.15, 0.4) * (((xs - cx) / out_w) ** 2 + ((ys - cy) / out_h) ** 2) * 2
+    cast = np.array([rng.uniform(0.85, 1.05), rng.uniform(0.85, 1.0), rng.uniform(0.7, 0.95)], dtype=np.float32)
+    pixels = pixels * falloff[..., None] * cast
+    pixels += np_rng.normal(0, rng.uniform(2, 6), pixels.shape[:2])[..., None]
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.0)))
+    return _encode(image, "jpeg", None, jpeg_quality=rng.randint(70, 92)), "jpg", None
+
+
+def _deep16(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:
+    placed = _place(page, np_rng, dpi_x=300, dpi_y=300, rotation=1.5, shift=0.1, anisotropy=0.005)
+    grey = np.asarray(placed.convert("L")).astype(np.float32)
+    deep = np.clip(grey * 257 * rng.uniform(0.85, 1.0) + np_rng.normal(0, 300, grey.shape), 0, 65535).astype(np.uint16)
+    image = Image.fromarray(deep)  # mode I;16
+    suffix = rng.choice(["png", "tiff"])
+    return _encode(image, suffix, (300, 300)), "tif" if suffix == "tiff" else "png", None
+
+
+def _dpi600(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:
+    placed = _place(page, np_rng, dpi_x=600, dpi_y=600, rotation=1.0, shift=0.1, anisotropy=0.005, source_dpi=600)
+    if rng.random() < 0.5:
+        placed = placed.convert("L")
+    placed = placed.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 1.5)))
+    suffix = rng.choice(["png", "tiff"])
+    return _encode(placed, suffix, (600, 600)), "tif" if suffix == "tiff" else "png", None
+
+
+def _rotated_pdf(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:
+    """A phone-scanner app's PDF: the image stored landscape, turned upright by the page matrix or /Rotate."""
+    placed = _place(page, np_rng, dpi_x=200, dpi_y=200, rotation=1.0, shift=0.1, anisotropy=0.005)
+    turn = rng.choice([90, 270])
+    landscape = placed.rotate(turn, expand=True)  # counter-clockwise by `turn`
+    if rng.random() < 0.5:
+        return _pdf_with_rotate(landscape, turn), "pdf", None
+    return _pdf_with_matrix(landscape, turn), "pdf", None
+
+
+def _pdf_with_rotate(landscape: Image.Image, rotate: int) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    buffer = io.BytesIO()
+    landscape.save(buffer, "PDF", resolution=200.0)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buffer.getvalue())))
+    writer.pages[0].rotate(rotate)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _pdf_with_matrix(landscape: Image.Image, turn: int) -> bytes:
+    """A portrait letter page whose content stream draws the landscape image turned by a 90-degree matrix."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(612, 792))
+    pdf.saveState()
+    if turn == 90:  # the image was turned counter-clockwise: draw it turned back clockwise
+        pdf.translate(0, 792)
+        pdf.rotate(-90)
+    else:
+        pdf.translate(612, 0)
+        pdf.rotate(90)
+    pdf.drawImage(ImageReader(landscape.convert("RGB")), 0, 0, width=792, height=612)
+    pdf.restoreState()
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+# --- older form versions --------------------------------------------------------------------------
+
+# Where the 02/12 prints its version (template points): the top line under the title, the footer's right end.
+VERSION_LABELS = {"top": (18, 73, 260, 83), "footer": (400, 754, 592, 767)}
+OLD_LABELS = {
+    "12/90": ("PLEASE DO NOT STAPLE IN THIS AREA", "FORM HCFA-1500 (12-90)"),
+    "08/05": ("APPROVED BY NATIONAL UNIFORM CLAIM COMMITTEE 08/05", "APPROVED OMB-0938-0999 FORM CMS-1500 (08-05)"),
+}
+
+
+def old_version_page(page: Image.Image, version: str, dpi: int = 300) -> Image.Image:
+    """The page with the printed version labels of an older form (no copy of the 12/90 or 08/05 form
+    ships with the project: the layout stays the 02/12's, the labels say which form it is)."""
+    page = page.copy()
+    draw = ImageDraw.Draw(page)
+    scale = dpi / 72
+    for (where, box), text in zip(VERSION_LABELS.items(), OLD_LABELS[version], strict=False):
+        left, top, right, bottom = (round(v * scale) for v in box)
+        draw.rectangle((left, top, right, bottom), fill=(255, 255, 255))
+        font = ImageFont.load_default(size=round((bottom - top) * 0.9))
+        x = left if where == "top" else right - draw.textlength(text, font=font)
+        draw.text((x, top), text, fill=(200, 30, 40), font=font)
+    return page
+
+
+def _old_version(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, str]:
+    aged = old_version_page(page, rng.choice(OLD_VERSIONS))
+    placed = _place(aged, np_rng, dpi_x=300, dpi_y=300, rotation=1.0, shift=0.1, anisotropy=0.005)
+    return _encode(placed, "pdf", (300, 300)), "pdf", "cms1500_old_version"
+
+
+def _encode(image: Image.Image, suffix: str, dpi: tuple[float, float] | None, *, compression: str | None = None,
+            jpeg_quality: int = 85) -> bytes:
+    buffer = io.BytesIO()
+    if suffix == "pdf":
+        image.save(buffer, "PDF", resolution=float(dpi[0] if dpi else 300))
+    elif suffix == "tiff":
+        options = {"compression": compression or "tiff_lzw"}
+        if dpi:
+            options["dpi"] = dpi
+        image.save(buffer, "TIFF", **options)
+    elif suffix == "png":
+        image.save(buffer, "PNG", **({"dpi": dpi} if dpi else {}))
+    else:
+        image.convert("RGB" if image.mode not in ("L", "RGB") else image.mode).save(buffer, "JPEG", quality=jpeg_quality)
+    return buffer.getvalue()

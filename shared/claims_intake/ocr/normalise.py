@@ -1,0 +1,42 @@
+"""One page image, whatever the file made of it, as the reader wants it: 8-bit, square pixels, <= 300 dpi.
+
+- 16-bit greyscale (PNG/TIFF "I;16", "I") is scaled to 8 bits: PIL's own conversion clips everything
+  above 255 to white, which made such a page blank.
+- Non-square pixels (a standard-resolution fax, 204 x 98 dpi) are resampled to the horizontal resolution.
+- A page above 400 dpi is reduced to 300 dpi (box filter): thin strokes average instead of aliasing,
+  and every later step costs a quarter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+READ_DPI = 300
+MAX_DPI = 400
+
+
+def normalise(image: Image.Image, dpi: float, vertical_dpi: float | None = None) -> tuple[Image.Image, float]:
+    """The page in mode 1, L or RGB with square pixels at <= MAX_DPI, and its resolution."""
+    image = eight_bit(image)
+    if vertical_dpi and abs(vertical_dpi - dpi) > 0.02 * dpi:
+        height = max(1, round(image.height * dpi / vertical_dpi))
+        image = (image.convert("L") if image.mode == "1" else image).resize((image.width, height), Image.Resampling.BILINEAR)
+    if dpi > MAX_DPI:
+        factor = READ_DPI / dpi
+        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+        image = (image.convert("L") if image.mode == "1" else image).resize(size, Image.Resampling.BOX)
+        dpi = READ_DPI
+    return image, dpi
+
+
+def eight_bit(image: Image.Image) -> Image.Image:
+    if image.mode in ("1", "L", "RGB"):
+        return image
+    if image.mode.startswith("I;16") or image.mode in ("I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if values.max(initial=0) > 255 else 255.0
+        return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), "L")
+    if image.mode in ("LA", "La"):
+        return image.convert("L")
+    return image.convert("RGB")  # P, RGBA, CMYK, YCbCr...

@@ -1,0 +1,64 @@
+"""Pages as a mailroom receives them are found and placed on the form (no OCR: registration only).
+
+One tuning-split page per family; the bench measures the held-out split (bench/bench_ocr.py).
+"""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from claims_intake.limits import default_limits
+from claims_intake.ocr import form_verdict, ocr_settings
+from claims_intake.ocr.normalise import normalise
+from claims_intake.ocr.pages import image_pages, pdf_pages
+from claims_intake.ocr.register import register
+from claims_intake_dev.testdata import mailroom
+
+TUNING_SEED = mailroom.TUNING_SEEDS.start + 40
+
+
+def _first_page(case):
+    kind = {"tif": "tiff", "jpg": "jpeg"}.get(case.filename.rsplit(".", 1)[1], case.filename.rsplit(".", 1)[1])
+    pages = pdf_pages(case.data, case.filename, default_limits()) if kind == "pdf" else \
+        image_pages(case.data, case.filename, kind, default_limits())
+    return next(iter(pages))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", mailroom.FAMILIES)
+def test_each_family_registers_as_the_form(family):
+    case = mailroom.make_case(family, TUNING_SEED, lines=2)
+    page = _first_page(case)
+    image, dpi = normalise(page.image, page.dpi, page.vertical_dpi)
+    registration = register(image, dpi)
+    assert registration is not None
+    assert form_verdict(registration, ocr_settings()) == "form", (registration.score, registration.coverage)
+    # The form's top-left corner lands where the template says, within a few points.
+    corner = registration.matrix @ np.array([0.0, 0.0, 1.0])
+    assert corner[2] > 0
+
+
+def test_fax_resolution_tags_give_square_pixels():
+    frame = Image.new("1", (1728, 1078), 1)
+    buffer = io.BytesIO()
+    frame.save(buffer, "TIFF", compression="group3", dpi=(204, 98))
+    page = next(iter(image_pages(buffer.getvalue(), "fax.tif", "tiff", default_limits())))
+    assert (round(page.dpi), round(page.vertical_dpi)) == (204, 98)
+    image, dpi = normalise(page.image, page.dpi, page.vertical_dpi)
+    assert dpi == pytest.approx(204, abs=1)
+    assert image.height == pytest.approx(1078 * 204 / 98, abs=2)
+
+
+def test_16_bit_greyscale_keeps_its_ink():
+    deep = np.full((1100, 850), 60000, dtype=np.uint16)
+    deep[500:520, 100:700] = 2000  # a dark rule
+    image, _ = normalise(Image.fromarray(deep), 100)
+    pixels = np.asarray(image)
+    assert image.mode == "L" and pixels[510, 400] < 20 and pixels[100, 100] > 200
+
+
+def test_600_dpi_pages_are_read_at_300():
+    image, dpi = normalise(Image.new("L", (5100, 6600), 255), 600)
+    assert dpi == 300 and image.size == (2550, 3300)
