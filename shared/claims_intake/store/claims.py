@@ -30,6 +30,7 @@ from botocore.exceptions import ClientError
 from ..check.result import FINAL_DISPOSITIONS, CheckResult, ClaimDisposition, LineDisposition
 from ..elements import claim_keys, line_keys
 from ..model import Claim, Provenance, to_json_value
+from . import counters, search
 from .codec import as_iso, decode_token, encode_token, from_item, iso, plain, to_item, to_value
 from .records import (
     AuditEntry,
@@ -223,6 +224,9 @@ class ClaimStore:
         for sk, line in items.items():
             if sk.startswith("LINE#"):
                 operations.extend(self._history_toggle(claim_id, sk, line, entered))
+        changed = {**header, "status": status, "disposition": new_disposition, "updated_at": now}
+        operations.extend(counters.add_operations(self.tables.claims, counters.CLAIM_COUNTERS_PK,
+                                                  counters.claim_delta(header, changed)))
         operations.append(self._audit_put(claim_id, actor, "status", note, {
             "from": header["status"], "to": status,
             **({"disposition_from": header["disposition"], "disposition_to": new_disposition}
@@ -306,8 +310,24 @@ class ClaimStore:
             {"Put": {"TableName": self.tables.claims, "Item": to_item(_queue_attributes(item)),
                      "ConditionExpression": "attribute_not_exists(pk)"}},
             self._audit_put(claim_id, actor, "queue_open", reason, {"queue": queue, "item_id": item.item_id, "due": item.due}),
+            *self._queue_counts(queue, open=1, unassigned=1),
         ])
         return item
+
+    def _queue_counts(self, queue: str, **counts: int) -> list[dict[str, Any]]:
+        changed = {name: n for name, n in counts.items() if n}
+        return counters.add_operations(self.tables.claims, counters.QUEUE_COUNTERS_PK, {queue: changed} if changed else {})
+
+    def _unchanged_assignee(self, update: dict[str, Any], item: QueueItem) -> dict[str, Any]:
+        """The counters assume the assignee read with the item: the update holds only if it is still that one."""
+        body = update["Update"]
+        body["ExpressionAttributeNames"]["#assignee"] = "assigned_to"
+        if item.assigned_to:
+            body["ConditionExpression"] += " AND #assignee = :assignee"
+            body["ExpressionAttributeValues"][":assignee"] = to_value(item.assigned_to)
+        else:
+            body["ConditionExpression"] += " AND attribute_not_exists(#assignee)"
+        return update
 
     def get_queue_item(self, claim_id: str, item_id: str) -> QueueItem:
         item = self.client.get_item(TableName=self.tables.claims, Key=_key(claim_pk(claim_id), f"QUEUE#{item_id}"),
@@ -318,8 +338,8 @@ class ClaimStore:
 
     def list_queue(self, queue: str, status: str = QueueStatus.OPEN.value, plan: str | None = None,
                    provider: str | None = None, due_before: datetime | date | str | None = None,
-                   page_token: str | None = None, limit: int = 50) -> QueuePage:
-        """Items of one queue in one status, soonest due first; plan and provider filter the page."""
+                   page_token: str | None = None, limit: int = 50, assigned_to: str | None = None) -> QueuePage:
+        """Items of one queue in one status, soonest due first; plan, provider and assignee filter the page."""
         condition = "queue_status = :qs"
         values: dict[str, Any] = {":qs": {"S": f"{queue}#{status}"}}
         if due_before is not None:
@@ -333,6 +353,9 @@ class ClaimStore:
         if provider:
             filters.append("provider_npi = :provider")
             values[":provider"] = {"S": provider}
+        if assigned_to:
+            filters.append("assigned_to = :assignee")
+            values[":assignee"] = {"S": assigned_to}
         request: dict[str, Any] = {"TableName": self.tables.claims, "IndexName": "by_queue", "Limit": limit,
                                    "KeyConditionExpression": condition, "ExpressionAttributeValues": values}
         if filters:
@@ -357,16 +380,20 @@ class ClaimStore:
         update = {"status": status, "queue_status": f"{item.queue}#{status}", "closed_at": now,
                   "closed_by": actor, "resolution": resolution or {}}
         self._transact([
-            self._queue_update(claim_id, item_id, update, require_open=True),
+            self._unchanged_assignee(self._queue_update(claim_id, item_id, update, require_open=True), item),
             self._audit_put(claim_id, actor, "queue_close", note, {"queue": item.queue, "item_id": item_id,
                                                                      "status": status}),
+            *self._queue_counts(item.queue, open=-1, unassigned=-1 if not item.assigned_to else 0),
         ], not_open=item_id)
         return self.get_queue_item(claim_id, item_id)
 
     def assign_queue_item(self, claim_id: str, item_id: str, actor: str) -> QueueItem:
+        item = self.get_queue_item(claim_id, item_id)
         self._transact([
-            self._queue_update(claim_id, item_id, {"assigned_to": actor}, require_open=True),
+            self._unchanged_assignee(self._queue_update(claim_id, item_id, {"assigned_to": actor}, require_open=True),
+                                     item),
             self._audit_put(claim_id, actor, "queue_assign", None, {"item_id": item_id}),
+            *self._queue_counts(item.queue, unassigned=-1 if not item.assigned_to else 0),
         ], not_open=item_id)
         return self.get_queue_item(claim_id, item_id)
 
@@ -429,16 +456,129 @@ class ClaimStore:
                 request = answer.get("UnprocessedKeys") or None
         return received
 
-    def iter_claim_headers(self) -> Iterator[dict[str, Any]]:
-        """Every claim's id, plan, disposition, status and dates (a filtered scan: for queue metrics)."""
-        request: dict[str, Any] = {
-            "TableName": self.tables.claims, "FilterExpression": "sk = :header",
-            "ProjectionExpression": "claim_id, #p, disposition, #s, created_at, updated_at",
-            "ExpressionAttributeNames": {"#p": "plan", "#s": "status"}, "ExpressionAttributeValues": {":header": {"S": HEADER}},
-        }
+    # ---- search (store/search.py) -------------------------------------------------------------
+
+    def search_claims(self, query: str, provider: str | None = None, filters: dict[str, str] | None = None,
+                      page_token: str | None = None, limit: int = 25,
+                      max_reads: int = 2000) -> tuple[list[dict[str, Any]], str | None]:
+        """Claims whose terms start with every word of `query`, in term order: summaries and the next page's token.
+
+        The longest word is read from the search index (a provider's own partition when `provider` is
+        given); the other words and `filters` (plan, status, disposition, provider_npi) are checked on the
+        claims' headers, read in one BatchGetItem per page. At most `max_reads` index entries are read
+        per call: a page may then come back short, with a token to read on."""
+        words = search.query_words(query)
+        if not words:
+            raise ValueError(f"type at least {search.MIN_WORD} letters or digits")
+        primary = words[0]
+        request: dict[str, Any] = {"TableName": self.tables.claims, "ProjectionExpression": "pk, sk"}
+        if provider:
+            request.update(IndexName="by_provider_search",
+                           KeyConditionExpression="search_provider = :p AND begins_with(search_sort, :w)",
+                           ExpressionAttributeValues={":p": {"S": provider}, ":w": {"S": primary}})
+        else:
+            request.update(IndexName="by_search",
+                           KeyConditionExpression="search_shard = :s AND begins_with(search_sort, :w)",
+                           ExpressionAttributeValues={":s": {"S": primary[:search.SHARD_CHARACTERS]},
+                                                      ":w": {"S": primary}})
+        last_key = decode_token(page_token)
+        found: list[dict[str, Any]] = []
+        reads = 0
+        while len(found) < limit and reads < max_reads:
+            request["Limit"] = limit - len(found)  # each entry gives at most one claim: none is skipped
+            if last_key:
+                request["ExclusiveStartKey"] = last_key
+            page = self.client.query(**request)
+            entries = [from_item(item) for item in page.get("Items", [])]
+            reads += len(entries)
+            headers = self.claim_summaries([str(e["pk"]).removeprefix("CLAIM#") for e in entries])
+            for entry in entries:
+                summary = headers.get(str(entry["pk"]).removeprefix("CLAIM#"))
+                if summary and _is_hit(summary, entry, primary, words, filters or {}, provider):
+                    found.append(summary)
+            last_key = page.get("LastEvaluatedKey")
+            if not last_key:
+                break
+        return found, encode_token(last_key)
+
+    def claim_summaries(self, claim_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Each claim's summary (id, invoice, plan, provider, disposition, status, dates, member, search terms)."""
+        unique = list(dict.fromkeys(claim_ids))
+        summaries: dict[str, dict[str, Any]] = {}
+        projection = ("claim_id, invoice_number, #plan, claim_provider, disposition, #status, created_at, updated_at, "
+                      "search_terms, #doc.elements.member_first_name, #doc.elements.member_last_name, "
+                      "#doc.elements.member_cin")
+        names = {"#plan": "plan", "#status": "status", "#doc": "doc"}
+        for start in range(0, len(unique), 100):
+            keys = [_key(claim_pk(claim_id), HEADER) for claim_id in unique[start:start + 100]]
+            request = {self.tables.claims: {"Keys": keys, "ProjectionExpression": projection,
+                                            "ExpressionAttributeNames": names}}
+            while request:
+                answer = self.client.batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self.tables.claims, []):
+                    summaries.update(_summary(plain(from_item(item))))
+                request = answer.get("UnprocessedKeys") or None
+        return summaries
+
+    # ---- running counters (store/counters.py) ---------------------------------------------------
+
+    def claim_counters(self) -> list[dict[str, Any]]:
+        """The METRICS#CLAIMS items: one per plan and day received."""
+        return [plain(item) for item in self._query_all(
+            TableName=self.tables.claims, KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": counters.CLAIM_COUNTERS_PK}})]
+
+    def queue_counters(self) -> dict[str, dict[str, int]]:
+        """Open and unassigned items, by queue."""
+        return {str(item["sk"]): {k: int(v) for k, v in item.items() if k not in ("pk", "sk")}
+                for item in self._query_all(TableName=self.tables.claims, KeyConditionExpression="pk = :pk",
+                                            ExpressionAttributeValues={":pk": {"S": counters.QUEUE_COUNTERS_PK}})}
+
+    def count_due(self, queue: str, start: str | None, end: str) -> int:
+        """How many OPEN items of `queue` are due before `end` (and from `start`), counted on the queue index."""
+        condition = "queue_status = :qs AND " + ("queue_due BETWEEN :start AND :end" if start else "queue_due < :end")
+        values = {":qs": {"S": f"{queue}#{QueueStatus.OPEN.value}"}, ":end": {"S": end}}
+        if start:
+            values[":start"] = {"S": start}
+        request: dict[str, Any] = {"TableName": self.tables.claims, "IndexName": "by_queue", "Select": "COUNT",
+                                   "KeyConditionExpression": condition, "ExpressionAttributeValues": values}
+        total = 0
+        while True:
+            page = self.client.query(**request)
+            total += page.get("Count", 0)
+            if "LastEvaluatedKey" not in page:
+                return total
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def oldest_open(self, queue: str) -> str | None:
+        """When the longest-open OPEN item of `queue` was opened (one index entry read)."""
+        page = self.client.query(TableName=self.tables.claims, IndexName="by_queue_opened", Limit=1,
+                                 KeyConditionExpression="queue_status = :qs",
+                                 ExpressionAttributeValues={":qs": {"S": f"{queue}#{QueueStatus.OPEN.value}"}})
+        items = page.get("Items", [])
+        return from_item(items[0])["opened_at"] if items else None
+
+    def recount_metrics(self) -> None:
+        """Rebuild every running counter from the claims and queue items (one scan: for a table that
+        holds claims written before the counters existed). Run while nothing else writes."""
+        headers, queue_items = [], []
+        for item in self._scan_all(TableName=self.tables.claims):
+            if item["sk"] == HEADER:
+                headers.append(plain(item))
+            elif str(item["sk"]).startswith("QUEUE#"):
+                queue_items.append(plain(item))
+        claim_counts, queue_counts = counters.recount(headers, queue_items)
+        for pk, wanted in ((counters.CLAIM_COUNTERS_PK, claim_counts), (counters.QUEUE_COUNTERS_PK, queue_counts)):
+            for old in list(self._query_all(TableName=self.tables.claims, KeyConditionExpression="pk = :pk",
+                                            ExpressionAttributeValues={":pk": {"S": pk}})):
+                self.client.delete_item(TableName=self.tables.claims, Key=_key(pk, old["sk"]))
+            for sk, counts in wanted.items():
+                self.client.put_item(TableName=self.tables.claims, Item=to_item({"pk": pk, "sk": sk, **counts}))
+
+    def _scan_all(self, **request) -> Iterator[dict[str, Any]]:
         while True:
             page = self.client.scan(**request)
-            yield from (plain(from_item(item)) for item in page.get("Items", []))
+            yield from (from_item(item) for item in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -481,6 +621,7 @@ class ClaimStore:
             "line_count": len(lines_output), "allowed_amount": result.allowed_total, "pages": claim.pages,
             "invoice_number": claim.invoice_number, "doc": output,
             "claim_provider": claim.billing_provider_npi, "claim_created": header["created_at"] if header else now,
+            "search_terms": search.search_terms(claim_id, output.get("elements", {})),
         }
         header_put = {"TableName": self.tables.claims, "Item": to_item(_without_none(header_item))}
         if header:
@@ -504,12 +645,30 @@ class ClaimStore:
         for sk in existing:
             if sk.startswith("LINE#") and sk not in new_line_keys:
                 operations.append({"Delete": {"TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), sk)}})
+        operations.extend(self._search_operations(claim_id, header_item, existing))
+        operations.extend(counters.add_operations(self.tables.claims, counters.CLAIM_COUNTERS_PK,
+                                                  counters.claim_delta(header, header_item)))
+        others = len(operations) - len(lines_output)
         operations.extend(extra)
         if len(operations) > MAX_TRANSACTION_ITEMS:
             raise ClaimTooLarge(
                 f"claim {claim_id} has {len(lines_output)} service lines; at most "
-                f"{MAX_TRANSACTION_ITEMS - 2 - len(extra)} can be stored as one claim: split the invoice")
+                f"{MAX_TRANSACTION_ITEMS - others - len(extra)} can be stored as one claim: split the invoice")
         self._transact(operations)
+
+    def _search_operations(self, claim_id: str, header_item: dict[str, Any],
+                           existing: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        """Put the claim's SEARCH# items that are new, delete those of terms it no longer has."""
+        wanted = search.search_items(claim_id, header_item.get("claim_provider"), header_item["search_terms"])
+        operations: list[dict[str, Any]] = []
+        for sk, item in wanted.items():
+            if existing.get(sk, {}).get("search_provider") != item.get("search_provider") or sk not in existing:
+                operations.append({"Put": {"TableName": self.tables.claims,
+                                           "Item": to_item({"pk": claim_pk(claim_id), **item})}})
+        for sk in existing:
+            if sk.startswith(search.SEARCH_PREFIX) and sk not in wanted:
+                operations.append({"Delete": {"TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), sk)}})
+        return operations
 
     def _history_toggle(self, claim_id: str, sk: str, line: dict[str, Any], entered: bool) -> list[dict[str, Any]]:
         """Add or remove a line's history index attributes when the claim enters or leaves the books."""
@@ -583,6 +742,27 @@ class ClaimStore:
                 if attempt == TRANSACTION_ATTEMPTS or not _retryable_cancellation(error):
                     raise
                 self._sleep(random.uniform(0, TRANSACTION_BACKOFF_SECONDS * 2 ** (attempt - 1)))
+
+
+def _summary(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A header read for search, as the summary the API lists (the member's name joined)."""
+    elements = (values.pop("doc", None) or {}).get("elements", {})
+    values["provider_npi"] = values.pop("claim_provider", None)
+    values["member_cin"] = elements.get("member_cin")
+    values["member_name"] = " ".join(filter(None, (elements.get("member_first_name"),
+                                                   elements.get("member_last_name")))) or None
+    return {values["claim_id"]: values}
+
+
+def _is_hit(summary: dict[str, Any], entry: dict[str, Any], primary: str, words: list[str],
+            filters: dict[str, str], provider: str | None) -> bool:
+    terms = summary.get("search_terms") or []
+    term = str(entry.get("sk", "")).removeprefix(search.SEARCH_PREFIX)
+    if search.first_match(terms, primary) != term or not search.matches_all(terms, words):
+        return False  # listed from its first matching term only; every word must match
+    if provider and summary.get("provider_npi") != provider:
+        return False
+    return all(not wanted or str(summary.get(name)) == wanted for name, wanted in filters.items())
 
 
 def _retryable_cancellation(error: ClientError) -> bool:
