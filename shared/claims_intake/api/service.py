@@ -28,7 +28,7 @@ from ..store.records import ClaimStatus, QueueItem, QueueStatus, StoredClaim
 from .auth import Caller
 from PIL import Image
 
-from .crops import BoxGeometry, CropError, cms1500_box, cms1500_page, crop_png
+from .crops import BoxGeometry, CropError, cms1500_box, cms1500_page, crop_box_label, crop_png
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 LETTER_LINK_SECONDS = 15 * 60  # a letter link opens the PDF for a quarter of an hour
@@ -211,6 +211,8 @@ def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) ->
                    next((l.get("invalid", {}) for l in output["lines"] if l["line_number"] == line), {}))
         if element in invalid:
             entry["invalid"] = invalid[element]
+        entry["box"] = crop_box_label(element, source.get("box"), source.get("derived"), element in invalid)
+        source = {**source, "box": entry["box"]}
         if scan is not None:
             entry["crop"], problem = _crop(services, scan, element, source, pages, crops)
             if problem:
