@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from ..clocks import CleanClaimClock, as_date, targets_from_counts
@@ -64,7 +65,9 @@ class Services:
 
     @classmethod
     def from_env(cls) -> "Services":
-        return cls(store=ClaimStore(), s3=boto3.client("s3"), sfn=boto3.client("stepfunctions"),
+        # SigV4: the letter links are presigned, and objects under a KMS key accept only SigV4 signatures.
+        s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
+        return cls(store=ClaimStore(), s3=s3, sfn=boto3.client("stepfunctions"),
                    uploads_bucket=os.environ.get("UPLOADS_BUCKET"),
                    documents_prefix=os.environ.get("DOCUMENTS_PREFIX", "documents/"),
                    state_machine_arn=os.environ.get("STATE_MACHINE_ARN"))
