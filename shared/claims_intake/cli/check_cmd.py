@@ -44,7 +44,7 @@ def run(args) -> int:
     except IntakeError as error:
         return report_unreadable(args.file, error, args.format)
     except (ReferenceDataError, OSError, ValueError) as problem:
-        print(f"claims-intake check: {problem}", file=sys.stderr)
+        print(f"claims-intake check: {_plainly(problem)}", file=sys.stderr)
         return EXIT_UNREADABLE
     if not extracted.claims:
         return report_no_claims(args.file, extracted, args.format)
@@ -59,6 +59,15 @@ def run(args) -> int:
         return 0
     print_tables(extracted, results)
     return 0
+
+
+def _plainly(problem: Exception) -> str:
+    """An OSError as 'PATH: no such file or folder' rather than '[Errno 2] No such file or directory: ...'."""
+    if isinstance(problem, FileNotFoundError) and problem.filename:
+        return f"{problem.filename}: no such file or folder"
+    if isinstance(problem, OSError) and problem.filename and problem.strerror:
+        return f"{problem.filename}: {problem.strerror.lower()}"
+    return str(problem)
 
 
 def read_claims(path: Path) -> ExtractResult:
