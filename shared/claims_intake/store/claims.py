@@ -461,27 +461,38 @@ class ClaimStore:
     def search_claims(self, query: str, provider: str | None = None, filters: dict[str, str] | None = None,
                       page_token: str | None = None, limit: int = 25,
                       max_reads: int = 2000) -> tuple[list[dict[str, Any]], str | None]:
-        """Claims whose terms start with every word of `query`, in term order: summaries and the next page's token.
+        """Claims whose terms start with every word of `query`: summaries and the next page's token.
 
-        The longest word is read from the search index (a provider's own partition when `provider` is
-        given); the other words and `filters` (plan, status, disposition, provider_npi) are checked on the
-        claims' headers, read in one BatchGetItem per page. At most `max_reads` index entries are read
-        per call: a page may then come back short, with a token to read on."""
+        One word and no filter: the index is read a page at a time (`max_reads` index entries at most per
+        call: a page may come back short, with a token to read on). Several words or a filter (plan,
+        status, disposition, provider_npi): each word's claims are read from the index (keys only) and
+        intersected, the filters checked on the remaining claims' headers, and the result paged. A
+        provider's words are read from its own partition of the index only."""
         words = search.query_words(query)
         if not words:
             raise ValueError(f"type at least {search.MIN_WORD} letters or digits")
-        primary = words[0]
+        if len(words) == 1 and not filters:
+            return self._search_one_word(words[0], provider, page_token, limit, max_reads)
+        return self._search_intersection(words, provider, filters or {}, page_token, limit)
+
+    def _search_request(self, word: str, provider: str | None) -> dict[str, Any]:
         request: dict[str, Any] = {"TableName": self.tables.claims, "ProjectionExpression": "pk, sk"}
         if provider:
             request.update(IndexName="by_provider_search",
                            KeyConditionExpression="search_provider = :p AND begins_with(search_sort, :w)",
-                           ExpressionAttributeValues={":p": {"S": provider}, ":w": {"S": primary}})
+                           ExpressionAttributeValues={":p": {"S": provider}, ":w": {"S": word}})
         else:
             request.update(IndexName="by_search",
                            KeyConditionExpression="search_shard = :s AND begins_with(search_sort, :w)",
-                           ExpressionAttributeValues={":s": {"S": primary[:search.SHARD_CHARACTERS]},
-                                                      ":w": {"S": primary}})
+                           ExpressionAttributeValues={":s": {"S": word[:search.SHARD_CHARACTERS]}, ":w": {"S": word}})
+        return request
+
+    def _search_one_word(self, word: str, provider: str | None, page_token: str | None, limit: int,
+                         max_reads: int) -> tuple[list[dict[str, Any]], str | None]:
+        request = self._search_request(word, provider)
         last_key = decode_token(page_token)
+        if last_key and "offset" in last_key:
+            raise ValueError("invalid page token")
         found: list[dict[str, Any]] = []
         reads = 0
         while len(found) < limit and reads < max_reads:
@@ -494,12 +505,49 @@ class ClaimStore:
             headers = self.claim_summaries([str(e["pk"]).removeprefix("CLAIM#") for e in entries])
             for entry in entries:
                 summary = headers.get(str(entry["pk"]).removeprefix("CLAIM#"))
-                if summary and _is_hit(summary, entry, primary, words, filters or {}, provider):
+                if summary and _is_hit(summary, entry, word, [word], {}, provider):
                     found.append(summary)
             last_key = page.get("LastEvaluatedKey")
             if not last_key:
                 break
         return found, encode_token(last_key)
+
+    def _search_intersection(self, words: list[str], provider: str | None, filters: dict[str, str],
+                             page_token: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+        position = decode_token(page_token) or {"offset": 0}
+        if not isinstance(position.get("offset"), int) or position["offset"] < 0:
+            raise ValueError("invalid page token")
+        claim_ids: list[str] | None = None
+        for word in words[:search.MAX_INDEXED_WORDS]:
+            matched = self._claims_matching(word, provider)
+            claim_ids = list(matched) if claim_ids is None else [c for c in claim_ids if c in matched]
+            if not claim_ids:
+                return [], None
+        assert claim_ids is not None
+        if filters or len(words) > search.MAX_INDEXED_WORDS:
+            summaries = self.claim_summaries(claim_ids)
+            claim_ids = [c for c in claim_ids if c in summaries and _is_hit(summaries[c], None, words[0], words,
+                                                                          filters, provider)]
+        page = claim_ids[position["offset"]:position["offset"] + limit]
+        summaries = self.claim_summaries(page)
+        found = [summaries[c] for c in page if c in summaries]
+        more = position["offset"] + limit < len(claim_ids)
+        return found, encode_token({"offset": position["offset"] + limit}) if more else None
+
+    def _claims_matching(self, word: str, provider: str | None) -> dict[str, None]:
+        """The claim ids with a term starting with `word`, in index order (keys only, every page)."""
+        request = self._search_request(word, provider)
+        request["ProjectionExpression"] = "pk"
+        matched: dict[str, None] = {}
+        while True:
+            page = self.client.query(**request)
+            for item in page.get("Items", []):
+                matched[item["pk"]["S"].removeprefix("CLAIM#")] = None
+            if len(matched) > search.MAX_WORD_MATCHES:
+                raise ValueError(f"more than {search.MAX_WORD_MATCHES:,} claims match '{word}': type more of it")
+            if "LastEvaluatedKey" not in page:
+                return matched
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def claim_summaries(self, claim_ids: list[str]) -> dict[str, dict[str, Any]]:
         """Each claim's summary (id, invoice, plan, provider, disposition, status, dates, member, search terms)."""
@@ -754,12 +802,13 @@ def _summary(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {values["claim_id"]: values}
 
 
-def _is_hit(summary: dict[str, Any], entry: dict[str, Any], primary: str, words: list[str],
+def _is_hit(summary: dict[str, Any], entry: dict[str, Any] | None, primary: str, words: list[str],
             filters: dict[str, str], provider: str | None) -> bool:
     terms = summary.get("search_terms") or []
-    term = str(entry.get("sk", "")).removeprefix(search.SEARCH_PREFIX)
-    if search.first_match(terms, primary) != term or not search.matches_all(terms, words):
-        return False  # listed from its first matching term only; every word must match
+    if not search.matches_all(terms, words):
+        return False
+    if entry is not None and search.first_match(terms, primary) != str(entry.get("sk", "")).removeprefix(search.SEARCH_PREFIX):
+        return False  # read from the index in term order: listed from its first matching term only
     if provider and summary.get("provider_npi") != provider:
         return False
     return all(not wanted or str(summary.get(name)) == wanted for name, wanted in filters.items())

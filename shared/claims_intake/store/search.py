@@ -23,6 +23,8 @@ SEARCH_PREFIX = "SEARCH#"
 SHARD_CHARACTERS = 2
 MIN_WORD = 2  # a shorter word would have to read a whole shard
 MAX_TERM = 64
+MAX_INDEXED_WORDS = 3  # words read from the index and intersected; any further word is checked on the claims
+MAX_WORD_MATCHES = 50_000  # claims one word of a several-word search may match ("12" would match every NPI)
 SEARCHED_ELEMENTS = ("invoice_number", "member_cin", "billing_provider_npi", "member_last_name",
                      "member_first_name")
 NAME_ELEMENTS = ("member_last_name", "member_first_name")
