@@ -107,3 +107,17 @@ def test_assigned_to_me_filters_the_queue(services):
     mine = call("GET", "/api/queue", query={"queue": "RFI", "assigned_to_me": "true"})[1]["items"]
     assert [item["claim_id"] for item in mine] == ["C-1"]
     assert len(call("GET", "/api/queue", query={"queue": "RFI"})[1]["items"]) == 2
+
+
+def test_claims_stored_before_the_index_are_found_after_a_rebuild(services):
+    store_claim(services, "C-old", invoice="OLD-1")
+    store = services.store
+    for sk in ("SEARCH#OLD1", "SEARCH#COLD"):
+        store.client.delete_item(TableName=store.tables.claims, Key={"pk": {"S": "CLAIM#C-old"}, "sk": {"S": sk}})
+    store.client.update_item(TableName=store.tables.claims, Key={"pk": {"S": "CLAIM#C-old"}, "sk": {"S": "HEADER"}},
+                             UpdateExpression="REMOVE search_terms")
+    assert found("OLD-1") == []
+    assert store.rebuild_search_index() == 1
+    assert found("OLD-1") == ["C-old"] and found("C-old quintero") == ["C-old"]
+    assert store.rebuild_search_index() == 1  # idempotent
+    assert found("OLD") == ["C-old"]

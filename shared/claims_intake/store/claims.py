@@ -623,6 +623,26 @@ class ClaimStore:
             for sk, counts in wanted.items():
                 self.client.put_item(TableName=self.tables.claims, Item=to_item({"pk": pk, "sk": sk, **counts}))
 
+    def rebuild_search_index(self) -> int:
+        """Write the search items (and the header's terms) of every claim from its header (one scan: for
+        claims stored before the search index existed; idempotent). Returns the number of claims."""
+        count = 0
+        for header in self._scan_all(TableName=self.tables.claims, FilterExpression="sk = :h",
+                                     ExpressionAttributeValues={":h": {"S": HEADER}}):
+            claim_id = str(header["claim_id"])
+            terms = search.search_terms(claim_id, plain(header.get("doc", {})).get("elements", {}))
+            existing = {item["sk"]: item for item in self._query_all(
+                TableName=self.tables.claims, KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
+                ExpressionAttributeValues={":pk": {"S": claim_pk(claim_id)}, ":s": {"S": search.SEARCH_PREFIX}})}
+            operations = self._search_operations(claim_id, {"claim_provider": header.get("claim_provider"),
+                                                            "search_terms": terms}, existing)
+            operations.append({"Update": {"TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), HEADER),
+                                          "UpdateExpression": "SET search_terms = :t",
+                                          "ExpressionAttributeValues": {":t": to_value(terms)}}})
+            self._transact(operations)
+            count += 1
+        return count
+
     def _scan_all(self, **request) -> Iterator[dict[str, Any]]:
         while True:
             page = self.client.scan(**request)
