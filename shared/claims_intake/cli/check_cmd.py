@@ -19,7 +19,7 @@ from ..check import check_extract
 from ..extract import IntakeError, extract_file
 from ..model import Claim, ExtractError, ExtractResult, SourceInfo
 from ..reference import InMemoryHistory, ReferenceDataError, load_history_csv, load_reference_dir
-from .extract_cmd import EXIT_UNREADABLE, report_no_claims, report_unreadable
+from .extract_cmd import EXIT_READ_WITH_PROBLEMS, EXIT_UNREADABLE, report_no_claims, report_unreadable
 from .output import add_format_option, print_json, print_table
 
 
@@ -56,9 +56,9 @@ def run(args) -> int:
             "errors": [error.model_dump(exclude_none=True) for error in extracted.errors],
             "summary": dict(Counter(result.disposition.value for result in results)),
         })
-        return 0
-    print_tables(extracted, results)
-    return 0
+    else:
+        print_tables(extracted, results)
+    return EXIT_READ_WITH_PROBLEMS if extracted.errors else 0
 
 
 def _plainly(problem: Exception) -> str:
