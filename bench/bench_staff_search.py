@@ -60,7 +60,8 @@ def claims(count: int, seed: int) -> list[CheckResult]:
         claim.set_raw("member_first_name", rng.choice(FIRST))
         claim.set_raw("member_last_name", rng.choice(LAST) + ("-" + rng.choice(LAST) if rng.random() < 0.1 else ""))
         claim.set_raw("billing_provider_npi", rng.choice(providers))
-        claim.set_raw("invoice_number", f"{rng.choice(['INV', 'BHP', 'KHS', 'VL'])}-{rng.randrange(2025, 2027)}-{index:05d}")
+        prefix = rng.choice(["INV", "BHP", "KHS", "VL"])
+        claim.set_raw("invoice_number", f"{prefix}-{rng.randrange(2025, 2027)}-{index:05d}")
         line = ServiceLine(line_number=1)
         for element, value in (("procedure_code", "G9008"), ("service_start_date", "2026-10-05"),
                                ("unit_count", "1"), ("charge_amount", "400.00")):

@@ -147,7 +147,8 @@ def _window(claims: list[CleanClaim], days: int, target: Decimal, today: date) -
     return _window_report(days, target, paid_in_time, late, open_, at_risk)
 
 
-def _window_report(days: int, target: Decimal, paid_in_time: int, late: int, open_: int, at_risk: int) -> dict[str, Any]:
+def _window_report(days: int, target: Decimal, paid_in_time: int, late: int, open_: int,
+                   at_risk: int) -> dict[str, Any]:
     counted = paid_in_time + late
     ratio = _ratio(paid_in_time, counted)
     # Even if every open claim were paid in time, could the target still be met?

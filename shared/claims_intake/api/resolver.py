@@ -110,7 +110,8 @@ def list_queue(
 @app.get("/api/claims", summary="Find claims by claim id, invoice number, member CIN or name, or billing NPI "
                                 "(words match the start of a term; a provider finds only its own claims)")
 def search_claims(
-    q: Annotated[str, Query(min_length=2, max_length=200, description="what staff have in hand, e.g. 'BHP-2026' or 'quintero rosa'")],
+    q: Annotated[str, Query(min_length=2, max_length=200,
+                            description="what staff have in hand, e.g. 'BHP-2026' or 'quintero rosa'")],
     plan: Annotated[str | None, Query(description="plan profile id: kp, phc, khs")] = None,
     status: Annotated[str | None, Query(description="workflow status, e.g. WAITING_RFI, CLOSED")] = None,
     disposition: Annotated[str | None, Query(description="CLEAN, PARTIAL, DENIED, RFI, REVIEW, REJECTED")] = None,

@@ -23,7 +23,8 @@ def register(verbs) -> None:
     parser.add_argument("dlq", metavar="DLQ", help="the dead-letter queue: name or URL")
     parser.add_argument("--source", metavar="QUEUE", help="queue to send them to (default: the DLQ's redrive source)")
     parser.add_argument("--max", type=int, metavar="N", help="move at most N messages (default: all)")
-    parser.add_argument("--dry-run", action="store_true", help="count the messages and name their queue; receive nothing")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="count the messages and name their queue; receive nothing")
     parser.add_argument("--endpoint-url", metavar="URL", help="SQS endpoint (the local stack), default AWS")
     parser.add_argument("--region", help="AWS region (default: from the environment or profile)")
     parser.add_argument("--format", choices=["table", "json"], default="table", help="output format (default: table)")

@@ -316,7 +316,8 @@ class ClaimStore:
 
     def _queue_counts(self, queue: str, **counts: int) -> list[dict[str, Any]]:
         changed = {name: n for name, n in counts.items() if n}
-        return counters.add_operations(self.tables.claims, counters.QUEUE_COUNTERS_PK, {queue: changed} if changed else {})
+        return counters.add_operations(self.tables.claims, counters.QUEUE_COUNTERS_PK,
+                                       {queue: changed} if changed else {})
 
     def _unchanged_assignee(self, update: dict[str, Any], item: QueueItem) -> dict[str, Any]:
         """The counters assume the assignee read with the item: the update holds only if it is still that one."""
@@ -827,7 +828,8 @@ def _is_hit(summary: dict[str, Any], entry: dict[str, Any] | None, primary: str,
     terms = summary.get("search_terms") or []
     if not search.matches_all(terms, words):
         return False
-    if entry is not None and search.first_match(terms, primary) != str(entry.get("sk", "")).removeprefix(search.SEARCH_PREFIX):
+    term = str((entry or {}).get("sk", "")).removeprefix(search.SEARCH_PREFIX)
+    if entry is not None and search.first_match(terms, primary) != term:
         return False  # read from the index in term order: listed from its first matching term only
     if provider and summary.get("provider_npi") != provider:
         return False

@@ -578,13 +578,13 @@ async function refreshAfterAction(resumed) {
 // ---- keyboard and start ------------------------------------------------------------------------
 
 document.addEventListener("keydown", (event) => {
-  if (event.target.closest("input, textarea, select, dialog, button, a")) return;
+  if (event.target.closest("input, textarea, select, dialog")) return;
   if (event.key === "j" || event.key === "k") {
     const step = event.key === "j" ? 1 : -1;
     state.selected = Math.max(0, Math.min(state.items.length - 1, state.selected + step));
     renderQueue();
     $("#queue-table tbody tr.selected")?.focus();
-  } else if (event.key === "Enter" && state.selected >= 0 && !event.target.closest("tr")) {
+  } else if (event.key === "Enter" && state.selected >= 0 && !event.target.closest("tr, button, a")) {
     openItem(state.selected);
   } else if (event.key === "a" && state.item) {
     assignToMe();
