@@ -257,6 +257,7 @@ def test_no_serious_accessibility_violation_on_any_screen(services, site, staff_
                 if v["impact"] in ("serious", "critical")]
 
     ready(page, site)
+    expect(page.locator("#metrics")).to_contain_text("RFI 1 open")  # every part of the page is drawn
     assert serious() == [], "queue"
     page.locator(f'#queue-table tbody tr[data-item="{item.item_id}"]').click()
     expect(page.locator("#values-table .crop img").first).to_be_visible()
