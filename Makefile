@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: setup test-setup system-deps test-system-deps demo test lint bench clean
+.PHONY: setup test-setup system-deps test-system-deps demo test check format-check lint bench clean
 
 setup: system-deps $(STAMP)
 
@@ -37,7 +37,23 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/claims-intake demo
 
-test: test-setup
+# Quality gates, run by `make test` (and so CI) before the tests: ruff's lint rules, mypy on the runtime
+# package, the import layers (import-linter; configuration in pyproject.toml). The format check joins them
+# with FORMAT_CHECK=1 once the whole tree has been formatted (`ruff format`) in one commit.
+FORMAT_CHECK ?= 0
+
+check: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+ifeq ($(FORMAT_CHECK),1)
+	$(BIN)/ruff format --check .
+endif
+
+format-check: setup
+	$(BIN)/ruff format --check .
+
+test: test-setup check
 	$(BIN)/pytest
 
 lint: setup
@@ -51,4 +67,4 @@ $(CHECKOV):   # the requirement is pyproject.toml's `security` extra
 	$(CHECKOV_VENV)/bin/pip install -q 'checkov>=3.2,<4'
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam out .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam out .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 
-from claims_intake.check import check_claim, check_extract  # noqa: E402
-from claims_intake.model import Claim, ExtractResult, ServiceLine, SourceInfo  # noqa: E402
-from claims_intake.reference import (  # noqa: E402
+from claims_intake.check import check_claim, check_extract
+from claims_intake.model import Claim, ExtractResult, ServiceLine, SourceInfo
+from claims_intake.reference import (
     Authorization,
     EligibilitySpan,
     HistoryLine,
@@ -36,7 +36,7 @@ from claims_intake.reference import (  # noqa: E402
     InMemoryReference,
     Provider,
 )
-from claims_intake.validators import npi_check_digit  # noqa: E402
+from claims_intake.validators import npi_check_digit
 
 PLAN = "phc"
 RECEIVED = date(2026, 11, 30)

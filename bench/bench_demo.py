@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 
-from claims_intake_dev.local import demo  # noqa: E402
-from claims_intake_dev.local.stack import LocalStack  # noqa: E402
+from claims_intake_dev.local import demo
+from claims_intake_dev.local.stack import LocalStack
 
 
 def main() -> None:

@@ -5,19 +5,19 @@ Run: .venv/bin/python bench/bench_letters.py   (prints figures; nothing is asser
 
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "shared"), str(ROOT)]
 
-from claims_intake.check import check_claim  # noqa: E402
-from claims_intake.letters import denial_notice, rejection_letter, render_pdf, rfi_letter  # noqa: E402
-from claims_intake.reference import load_reference_dir  # noqa: E402
-from tests.check.builders import RECEIVED, SAMPLES, claim, line  # noqa: E402
+from claims_intake.check import check_claim
+from claims_intake.letters import denial_notice, rejection_letter, render_pdf, rfi_letter
+from claims_intake.reference import load_reference_dir
+from tests.check.builders import RECEIVED, SAMPLES, claim, line
 
 ISSUED = date(2026, 11, 22)
-DUE = datetime(2026, 12, 22, 23, 59, 59, tzinfo=timezone.utc)
+DUE = datetime(2026, 12, 22, 23, 59, 59, tzinfo=UTC)
 
 
 def main(seconds: float = 3.0) -> None:

@@ -29,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 
-from claims_intake import ocr  # noqa: E402
-from claims_intake.extract import extract_bytes  # noqa: E402
-from claims_intake_dev.testdata import scans  # noqa: E402
+from claims_intake import ocr
+from claims_intake.extract import extract_bytes
+from claims_intake_dev.testdata import scans
 
 # What each profile is sent as: scanners make PDFs or JPEGs, fax servers TIFF G4.
 PROFILE_FORMATS = {"clean": "pdf", "office": "pdf", "skewed": "jpeg", "photocopy": "pdf", "gray200": "jpeg",

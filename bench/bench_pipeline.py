@@ -19,13 +19,13 @@ for name, value in {"AWS_DEFAULT_REGION": "us-west-2", "AWS_ACCESS_KEY_ID": "ben
                     "POWERTOOLS_SERVICE_NAME": "claims-intake", "POWERTOOLS_LOG_LEVEL": "WARNING"}.items():
     os.environ.setdefault(name, value)
 
-from moto import mock_aws  # noqa: E402
+from moto import mock_aws
 
-from claims_intake_dev.moto_speedup import speed_up_moto  # noqa: E402
-
-from tests.pipeline.invoices import PROVIDER, three_claim_invoice  # noqa: E402
-from tests.pipeline.stack import ROOT as _ROOT, build_stack, load_handler  # noqa: E402
-from tests.store.factories import checked_claim  # noqa: E402
+from claims_intake_dev.moto_speedup import speed_up_moto
+from tests.pipeline.invoices import PROVIDER, three_claim_invoice
+from tests.pipeline.stack import ROOT as _ROOT
+from tests.pipeline.stack import build_stack, load_handler
+from tests.store.factories import checked_claim
 
 
 class Env:

@@ -1,4 +1,4 @@
-"""Bounded soak test on the embedded local stack (issue 10): upload many files in bursts and account for
+"""Bounded soak test on the embedded local stack: upload many files in bursts and account for
 every one of them.
 
     PYTHONPATH=shared python bench/bench_soak.py                  # 1,000 files (about 20 minutes here)
@@ -38,10 +38,10 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ClaimsIntakeSoak")
 
-from claims_intake_dev.local.demo import load_reference, store_for  # noqa: E402
-from claims_intake_dev.local.stack import LocalStack  # noqa: E402
-from claims_intake_dev.testdata import hostile  # noqa: E402
-from claims_intake_dev.testdata.invoices import invoice_bytes, sample_claims  # noqa: E402
+from claims_intake_dev.local.demo import load_reference, store_for
+from claims_intake_dev.local.stack import LocalStack
+from claims_intake_dev.testdata import hostile
+from claims_intake_dev.testdata.invoices import invoice_bytes, sample_claims
 
 PROVIDERS = ["1456700016", "1456700024", "1456700032", "1456700040"]  # samples/reference/providers.csv
 # Hostile files that are quick to make and to refuse; the OCR ones and the 34 MB CSV are in the tests.

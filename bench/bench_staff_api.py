@@ -22,15 +22,16 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
-import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
+import boto3
+from moto import mock_aws
 
-from claims_intake.api import resolver  # noqa: E402
-from claims_intake.api.service import Services  # noqa: E402
-from claims_intake.check.result import CheckResult, ClaimDisposition  # noqa: E402
-from claims_intake.extract import extract_bytes  # noqa: E402
-from claims_intake.store import ClaimStore, Tables, create_tables  # noqa: E402
-from claims_intake_dev.testdata import scans  # noqa: E402
+from claims_intake.api import resolver
+from claims_intake.api.service import Services
+from claims_intake.check.result import CheckResult, ClaimDisposition
+from claims_intake.extract import extract_bytes
+from claims_intake.store import ClaimStore, Tables
+from claims_intake_dev.local.moto_stack import create_tables
+from claims_intake_dev.testdata import scans
 
 BUCKET = "bench-uploads"
 STAFF = {"sub": "b", "cognito:username": "bench", "cognito:groups": "staff"}
@@ -74,9 +75,9 @@ def main() -> None:
             store.save_checked_claim(CheckResult(claim=claim, plan="kp", disposition=ClaimDisposition.REVIEW), key)
             values = len(call(f"/api/claims/{claim.claim_id}")["values"])
             timed(f"GET claim, {profile} {file_format} scan, {values} values with crops", 5,
-                  lambda: call(f"/api/claims/{claim.claim_id}"))
+                  lambda claim=claim: call(f"/api/claims/{claim.claim_id}"))
             timed(f"GET claim, {profile} {file_format} scan, crops=false", 5,
-                  lambda: call(f"/api/claims/{claim.claim_id}", {"crops": "false"}))
+                  lambda claim=claim: call(f"/api/claims/{claim.claim_id}", {"crops": "false"}))
 
         for number in range(60):
             result = CheckResult(claim=claim.model_copy(update={"claim_id": f"q-{number:03d}"}), plan="kp",

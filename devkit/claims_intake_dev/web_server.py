@@ -6,64 +6,45 @@
 
 - `/` and `/static/...`: the page (claims_intake/web/static), exactly the files S3 serves in AWS.
 - `/config.json`: tells the page where the API is and that it signs in with the development token.
-- `/api/...`: turned into the API Gateway REST proxy event and passed to the SAME resolver the
-  Lambda function runs (claims_intake.api.resolver.app); the development token in
-  `Authorization: Bearer ...` becomes the authorizer claims API Gateway's Cognito authorizer would
-  put there (see claims_intake.api.auth.dev_claims). Nothing else is accepted as a token.
+- `/api/...`: the template's route (`/api/{proxy+}`, Cognito authorizer) through the development kit's one
+  API Gateway adapter (local/api_gateway.py) to the SAME resolver the Lambda function runs
+  (claims_intake.api.resolver.app); the development token in `Authorization: Bearer ...` becomes the
+  authorizer claims API Gateway's Cognito authorizer would put there (dev_auth.dev_claims). Nothing else is
+  accepted as a token.
 
 Bind it to 127.0.0.1 only: the development token is not a secret.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import mimetypes
 import threading
 import uuid
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from socketserver import ThreadingMixIn
 from types import SimpleNamespace
-from typing import Any, Callable, Iterable
-from urllib.parse import parse_qs
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from claims_intake.api import resolver
 from claims_intake.web import STATIC
-from claims_intake.api.auth import dev_claims, dev_staff_token
 
-MAX_BODY = 12 * 1024 * 1024  # API Gateway's payload limit is 10 MB; a little slack for base64
+from .dev_auth import dev_claims, dev_staff_token
+from .local.api_gateway import ApiGatewayApp
+from .local.template import ApiRoute
 
-
-def api_event(environ: dict[str, Any]) -> dict[str, Any]:
-    """The API Gateway REST (v1) proxy event for a WSGI request, with dev-token authorizer claims."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    if length > MAX_BODY:
-        raise ValueError("request body too large")
-    body = environ["wsgi.input"].read(length) if length else b""
-    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-    headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
-    if environ.get("CONTENT_TYPE"):
-        headers["Content-Type"] = environ["CONTENT_TYPE"]
-    claims = dev_claims(headers.get("Authorization"))
-    path = environ.get("PATH_INFO", "/")
-    return {
-        "resource": path, "path": path, "httpMethod": environ["REQUEST_METHOD"],
-        "headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
-        "multiValueQueryStringParameters": query or None,
-        "pathParameters": None, "stageVariables": None,
-        "requestContext": {"requestId": str(uuid.uuid4()), "stage": "local", "path": path,
-                           "httpMethod": environ["REQUEST_METHOD"], "identity": {"sourceIp": environ.get("REMOTE_ADDR")},
-                           **({"authorizer": {"claims": claims}} if claims else {})},
-        "body": body.decode("utf-8") if body else None, "isBase64Encoded": False,
-    }
+REGION, ACCOUNT = "us-west-2", "000000000000"
+RESOLVER_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:claims-intake-api-local"
+STAFF_API = ApiRoute(api="StaffApi", path="/api/{proxy+}", method="ANY", function_arn=RESOLVER_ARN,
+                     authorizer="cognito_user_pools")  # template.yaml's ApiFunction event
 
 
 def _lambda_context() -> SimpleNamespace:
     return SimpleNamespace(function_name="claims-intake-api-local", memory_limit_in_mb=1024,
-                           invoked_function_arn="arn:aws:lambda:local:000000000000:function:api",
-                           aws_request_id=str(uuid.uuid4()), get_remaining_time_in_millis=lambda: 30000)
+                           invoked_function_arn=RESOLVER_ARN, aws_request_id=str(uuid.uuid4()),
+                           get_remaining_time_in_millis=lambda: 30000)
 
 
 def _respond(start_response, status: int, headers: dict[str, str], body: bytes) -> Iterable[bytes]:
@@ -81,32 +62,22 @@ def make_wsgi_app(services=None, dev_token: str | None = None) -> Callable:
     # time: the resolver keeps the current event and route on itself (the page asks in parallel).
     one_at_a_time = threading.Lock()
 
-    def application(environ, start_response):
-        path = environ.get("PATH_INFO", "/")
-        if path.startswith("/api/") or path == "/api":
-            try:
-                event = api_event(environ)
-            except ValueError as problem:
-                return _respond(start_response, 413, {"Content-Type": "application/json"},
-                                json.dumps({"message": str(problem)}).encode())
-            with one_at_a_time:
-                result = resolver.app.resolve(event, _lambda_context())
-            body = result.get("body") or ""
-            raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
-            headers = {k: v for k, v in (result.get("headers") or {}).items()}
-            for key, values in (result.get("multiValueHeaders") or {}).items():
-                headers.setdefault(key, ", ".join(values))
-            return _respond(start_response, int(result["statusCode"]), headers, raw)
-        if path == "/config.json":
-            return _respond(start_response, 200, {"Content-Type": "application/json", "Cache-Control": "no-store"}, config)
-        return _static(path, start_response)
+    def resolve(_arn: str, event: dict[str, Any]) -> dict[str, Any]:
+        with one_at_a_time:
+            return resolver.app.resolve(event, _lambda_context())
 
-    return application
+    def page(environ, start_response):
+        if environ.get("PATH_INFO", "/") == "/config.json":
+            return _respond(start_response, 200, {"Content-Type": "application/json", "Cache-Control": "no-store"},
+                            config)
+        return _static(environ.get("PATH_INFO", "/"), start_response)
+
+    return ApiGatewayApp([STAFF_API], resolve, REGION, ACCOUNT, fallback=page, claims_for=dev_claims)
 
 
 def _static(path: str, start_response) -> Iterable[bytes]:
     name = "index.html" if path in ("/", "/index.html") else path.removeprefix("/static/")
-    if path not in ("/", "/index.html") and not path.startswith("/static/") or ".." in name or name.startswith("/"):
+    if (path not in ("/", "/index.html") and not path.startswith("/static/")) or ".." in name or name.startswith("/"):
         return _respond(start_response, 404, {"Content-Type": "text/plain"}, b"not found")
     target = STATIC.joinpath(name)
     if not target.is_file():
@@ -114,7 +85,8 @@ def _static(path: str, start_response) -> Iterable[bytes]:
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     if content_type.startswith("text/") or content_type in ("application/javascript",):
         content_type += "; charset=utf-8"
-    return _respond(start_response, 200, {"Content-Type": content_type, "Cache-Control": "no-cache"}, target.read_bytes())
+    return _respond(start_response, 200, {"Content-Type": content_type, "Cache-Control": "no-cache"},
+                    target.read_bytes())
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):

@@ -4,7 +4,10 @@ Partial batch failures (Powertools batch): a message that fails is retried, then
 rest of the batch is done. Keys are never logged (a provider's file name may carry a member's name).
 """
 
+from __future__ import annotations
+
 from functools import cache
+from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Tracer
@@ -12,28 +15,31 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from claims_intake.flow import answer_from_upload, rfi_upload_claim_id, s3_objects
+from claims_intake.flow.start import answer_from_upload, rfi_upload_claim_id
+from claims_intake.pipeline.objects import objects_in_notification
 from claims_intake.store import ClaimStore
 
 logger = Logger()
 tracer = Tracer()
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @cache
-def clients() -> tuple[ClaimStore, object]:
+def clients() -> tuple[ClaimStore, Any]:
     return ClaimStore(), boto3.client("stepfunctions")
 
 
+@tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     store, sfn = clients()
-    for bucket, key in s3_objects(record.body):
-        item = answer_from_upload(store, sfn, bucket, key)
-        logger.info("rfi upload", extra={"claim_id": rfi_upload_claim_id(key),
+    for obj in objects_in_notification(record.json_body):
+        logger.set_correlation_id(obj.ref)
+        item = answer_from_upload(store, sfn, obj.bucket, obj.key)
+        logger.info("rfi upload", extra={"claim_id": rfi_upload_claim_id(obj.key),
                                          "resumed": item is not None, "item_id": item.item_id if item else None})
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
-def handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

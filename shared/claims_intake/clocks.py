@@ -11,12 +11,13 @@ calendar from data/business_calendar.yaml. No AWS here: the API feeds these from
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterable
+from typing import Any
 
 import holidays
 import yaml
@@ -62,7 +63,7 @@ def business_days_between(start: date, end: date) -> int:
 def as_date(moment: date | datetime | str) -> date:
     """A stored timestamp ('2026-03-02T17:00:00.000000Z', '2026-03-02') or date -> its UTC date."""
     if isinstance(moment, datetime):
-        return moment.astimezone(timezone.utc).date() if moment.tzinfo else moment.date()
+        return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
     if isinstance(moment, date):
         return moment
     text = moment.strip().replace("Z", "+00:00")
@@ -80,7 +81,7 @@ class CleanClaimClock:
 
     @classmethod
     def for_plan(cls, plan_id: str, received: date | datetime | str, today: date | None = None,
-                 finalized: date | datetime | str | None = None) -> "CleanClaimClock":
+                 finalized: date | datetime | str | None = None) -> CleanClaimClock:
         rule = plan_profile(plan_id).clean_claim
         return cls(as_date(received), int(rule["adjudicate_business_days"]), today or date.today(),
                    as_date(finalized) if finalized else None)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 SQS_BATCH = 10
@@ -163,4 +163,4 @@ def _upload_folders(body: str) -> list[str]:
 def _time(milliseconds: str | None) -> str | None:
     if not milliseconds:
         return None
-    return datetime.fromtimestamp(int(milliseconds) / 1000, timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(int(milliseconds) / 1000, UTC).isoformat(timespec="seconds")

@@ -10,21 +10,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from .errors import IntakeError
 from .filetypes import EXTENSION_KINDS, SCAN_KINDS, SPREADSHEET_KINDS, detect_kind, extension, extension_matches
 from .limits import Limits, default_limits
 from .model import ExtractResult
 
-
-class IntakeError(Exception):
-    """The whole file cannot be read. `code` is stable (for metrics and tests), `message` is for the provider."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def to_output(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+__all__ = ["IntakeError", "check_upload", "extract_bytes", "extract_file"]
 
 
 def extract_file(path: str | Path, limits: Limits | None = None) -> ExtractResult:
@@ -43,11 +34,11 @@ def extract_bytes(data: bytes, filename: str, limits: Limits | None = None) -> E
     limits = limits or default_limits()
     kind = check_upload(data, filename, limits)
     if kind in SPREADSHEET_KINDS:
-        from .spreadsheet import read_spreadsheet
+        from .spreadsheet.reader import read_spreadsheet
 
         result = read_spreadsheet(data, filename, kind, limits)
     else:
-        from .ocr import read_scan
+        from .ocr.scan import read_scan
 
         result = read_scan(data, filename, kind, limits)
     result.source.sha256 = hashlib.sha256(data).hexdigest()

@@ -151,7 +151,7 @@ class Claim(_Elements):
         return output
 
     @classmethod
-    def from_output(cls, data: dict[str, Any]) -> "Claim":
+    def from_output(cls, data: dict[str, Any]) -> Claim:
         """Rebuild a claim from `to_output()` (stored claims, API payloads)."""
         provenance = data.get("provenance", {})
         line_sources = provenance.get("lines", [])
@@ -176,7 +176,7 @@ class Claim(_Elements):
 
 
 def line_output(line: ServiceLine) -> dict[str, Any]:
-    output = {"line_number": line.line_number}
+    output: dict[str, Any] = {"line_number": line.line_number}
     output.update({key: to_json_value(getattr(line, key)) for key in line_keys()})
     if line.minutes is not None:
         output["minutes"] = line.minutes

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -17,7 +17,8 @@ from PIL import Image, ImageDraw
 from claims_intake.api import resolver
 from claims_intake.api.crops import BoxGeometry, page_image
 from claims_intake.api.service import Services
-from claims_intake.store import ClaimStore, Tables, create_tables
+from claims_intake.store import ClaimStore, Tables
+from claims_intake_dev.local.moto_stack import create_tables
 
 REGION = "us-west-2"
 BUCKET = "claims-uploads-test"
@@ -42,7 +43,7 @@ class Clock:
     """A settable UTC clock shared by the store and the API (ages, due dates, audit times)."""
 
     def __init__(self):
-        self.now = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
     def __call__(self):
         # Each reading moves on a millisecond, so audit entries keep their order as in real time.

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import boto3
 
 from claims_intake.api import resolver
-from claims_intake.store import Tables, create_tables
+from claims_intake.store import Tables
+from claims_intake_dev.local.moto_stack import create_tables
 
 from .queue_factories import queued
 

@@ -8,9 +8,7 @@ import json
 
 from PIL import Image
 
-from claims_intake.api import resolver
-
-from .conftest import BUCKET, STAFF, call, provider_claims, scan_png
+from .conftest import BUCKET, call, provider_claims, scan_png
 from .queue_factories import NPI_A, NPI_B, queued
 
 

@@ -60,18 +60,18 @@ def claim(*lines: ServiceLine, member: str = "90000001A", provider: str = "14567
     first, last, dob = MEMBERS[member]
     tin, name = PROVIDERS[provider]
     payer_id, payer_name = PAYERS[plan]
-    values = dict(
-        claim_id=f"test-{invoice}", source_kind=source_kind,
-        billing_provider_npi=provider, billing_provider_tin=tin, billing_provider_name=name,
-        billing_provider_phone="7075551234", billing_provider_address="100 Main Street",
-        billing_provider_city="Fairfield", billing_provider_state="CA", billing_provider_zip="94534",
-        member_cin=member, member_first_name=first, member_last_name=last, member_homeless_indicator=True,
-        member_address="200 Oak Avenue", member_city="Vallejo", member_zip="94590", member_dob=dob,
-        primary_payer_id=payer_id, payer_name=payer_name,
-        invoice_amount=sum((item.charge_amount or Decimal(0) for item in lines), Decimal("0.00")),
-        invoice_date=date(2026, 11, 20), invoice_number=invoice, authorization_number=tar,
-        lines=list(lines),
-    )
+    values = {
+        "claim_id": f"test-{invoice}", "source_kind": source_kind,
+        "billing_provider_npi": provider, "billing_provider_tin": tin, "billing_provider_name": name,
+        "billing_provider_phone": "7075551234", "billing_provider_address": "100 Main Street",
+        "billing_provider_city": "Fairfield", "billing_provider_state": "CA", "billing_provider_zip": "94534",
+        "member_cin": member, "member_first_name": first, "member_last_name": last, "member_homeless_indicator": True,
+        "member_address": "200 Oak Avenue", "member_city": "Vallejo", "member_zip": "94590", "member_dob": dob,
+        "primary_payer_id": payer_id, "payer_name": payer_name,
+        "invoice_amount": sum((item.charge_amount or Decimal(0) for item in lines), Decimal("0.00")),
+        "invoice_date": date(2026, 11, 20), "invoice_number": invoice, "authorization_number": tar,
+        "lines": list(lines),
+    }
     values.update(elements)
     return Claim(**values)
 

@@ -69,7 +69,7 @@ def test_row_parsers_name_the_bad_column():
 
 def test_bad_reference_row_reports_file_and_row(tmp_path):
     (tmp_path / "providers.csv").write_text("npi,tin,name\n1456700016,941234501,Ok\n1456700024,,Missing TIN\n")
-    with pytest.raises(ReferenceDataError, match="providers.csv row 3: column 'tin'"):
+    with pytest.raises(ReferenceDataError, match=r"providers\.csv row 3: column 'tin'"):
         load_reference_dir(tmp_path)
 
 

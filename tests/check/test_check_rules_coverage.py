@@ -172,7 +172,7 @@ def test_plan_given_as_profile(reference, empty_history):
     from claims_intake.catalog import PlanProfile, plan_profile
 
     assert run(claim(line("G9008", "U1")), reference, empty_history, plan=plan_profile("phc")).disposition == "CLEAN"
-    with pytest.raises(ValueError, match="plans.yaml"):
+    with pytest.raises(ValueError, match=r"plans\.yaml"):
         run(claim(line("G9008", "U1")), reference, empty_history, plan=PlanProfile("xyz", {}))
 
 

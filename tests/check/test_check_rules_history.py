@@ -7,7 +7,14 @@ import pytest
 
 from claims_intake.catalog import plan_profile
 from claims_intake.check import check_claim
-from claims_intake.reference import Authorization, EligibilitySpan, HistoryLine, InMemoryHistory, InMemoryReference, Provider
+from claims_intake.reference import (
+    Authorization,
+    EligibilitySpan,
+    HistoryLine,
+    InMemoryHistory,
+    InMemoryReference,
+    Provider,
+)
 
 from .builders import RECEIVED, claim, line
 

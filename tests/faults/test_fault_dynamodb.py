@@ -6,7 +6,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from claims_intake.store import ClaimStore, Tables, create_tables
+from claims_intake.store import ClaimStore, Tables
+from claims_intake_dev.local.moto_stack import create_tables
 from tests.store.factories import checked_claim
 
 from .dynamo_faults import INTERNAL, THROTTLED, THROUGHPUT, UNAVAILABLE, Faults, cancelled, record_botocore_sleeps

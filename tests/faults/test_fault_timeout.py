@@ -9,10 +9,10 @@ import pytest
 from moto import mock_aws
 
 from claims_intake.dlq import replay_dlq
+from claims_intake.flow.start import execution_name
 from claims_intake.store import ClaimStore
 from tests.pipeline.invoices import EXPECTED, PROVIDER, three_claim_invoice
 from tests.pipeline.stack import MAX_RECEIVE_COUNT, ROOT, build_stack, load_handler, sqs_event
-
 
 VISIBILITY_SECONDS = 4  # the queue's visibility timeout, shortened (template: 6 x the function timeout)
 
@@ -103,7 +103,7 @@ def test_a_timeout_mid_file_is_redelivered_and_finished_without_duplicates(stack
     assert stored == EXPECTED
     first = stack.store.get_claim(upload.claim_ids[0])
     assert [entry.action for entry in first.audit] == ["checked", "rechecked"]  # overwritten, not duplicated
-    assert sorted(e["name"] for e in stack.executions()) == sorted(upload.claim_ids)
+    assert sorted(e["name"] for e in stack.executions()) == sorted(execution_name(c) for c in upload.claim_ids)
     assert stack.depth("intake") == 0 and stack.depth("intake-dlq") == 0
 
 

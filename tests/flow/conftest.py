@@ -1,9 +1,9 @@
 """The claim flow on moto: the real ASL of template.yaml, its Lambda tasks served in-process.
 
-`flow` gives a running stack: DynamoDB tables created from the template, the sample reference data
-loaded into the reference table, the letters bucket, the notices topic (subscribed by an SQS queue
-so the tests read every notice), and the state machine created from the template's DefinitionUri
-with its DefinitionSubstitutions. Windows are seconds here (days in production).
+`flow` gives a running stack: what template.yaml declares (claims_intake_dev.local.moto_stack: tables,
+the uploads bucket where letters/ and rfi/ live, its notifications, the notice topic, the claim flow with its
+DefinitionSubstitutions), the sample reference data loaded into the reference table, and an SQS queue
+subscribed to the notice topic so the tests read every notice. Windows are seconds here (days in production).
 """
 
 from __future__ import annotations
@@ -22,22 +22,23 @@ import pytest
 from moto import mock_aws
 
 from claims_intake.check import check_claim
-from claims_intake.flow import start_flow
-from claims_intake_dev.local.inprocess_lambda import InProcessLambda
+from claims_intake.flow.start import start_flow
 from claims_intake.reference.csv_files import (
     parse_authorization_row,
     parse_eligibility_row,
     parse_provider_row,
     read_rows,
 )
-from claims_intake.store import ClaimStore, DynamoReference, ReferenceWriter, StoredClaim, Tables, create_tables
-from claims_intake.store.tables import load_template
+from claims_intake.store import ClaimStore, DynamoReference, ReferenceWriter, StoredClaim, Tables
+from claims_intake_dev.local.inprocess_lambda import InProcessLambda
+from claims_intake_dev.local.moto_stack import create_stack, template_plan
+from claims_intake_dev.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples" / "reference"
 REGION = "us-west-2"
-FUNCTION_NAME = "claims-intake-flow-tasks-test"
-BUCKET = "claims-intake-test"  # the uploads bucket: letters/ and rfi/ live beside uploads/
+STAGE = "test"
+BUCKET = f"claims-intake-{STAGE}-123456789012-{REGION}"  # the uploads bucket: letters/ and rfi/ live beside uploads/
 WAITING = {"WAITING_RFI", "WAITING_REVIEW"}
 FINAL = {"REJECTED", "CLOSED"}
 
@@ -48,19 +49,17 @@ def stop_running(sfn, state_machine_arn: str) -> None:
         sfn.stop_execution(executionArn=execution["executionArn"])
 
 
-def flow_resources() -> tuple[dict[str, Any], dict[str, Any]]:  # noqa: D401
-    """The template's state machine and flow task function resources."""
-    resources = load_template()["Resources"]
-    machine = resources["ClaimFlowStateMachine"]["Properties"]
-    function = resources["FlowTasksFunction"]["Properties"]
-    return machine, function
+def flow_resources() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The template's state machine and flow task function resources, as written (SAM)."""
+    resources = load_template(ROOT / "template.yaml")["Resources"]
+    return resources["ClaimFlowStateMachine"]["Properties"], resources["FlowTasksFunction"]["Properties"]
 
 
 def load_app(logical_id: str = "FlowTasksFunction"):
     """A function's app.py imported by path, as Lambda would find it from the template's CodeUri + Handler."""
-    function = load_template()["Resources"][logical_id]["Properties"]
-    module_file, handler = function["Handler"].split(".")
-    path = ROOT / function["CodeUri"] / f"{module_file}.py"
+    function = template_plan(stage=STAGE).function(logical_id)
+    module_file, handler = function.handler.split(".")
+    path = function.code_dir / f"{module_file}.py"
     spec = importlib.util.spec_from_file_location(f"{logical_id}_app", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -68,14 +67,11 @@ def load_app(logical_id: str = "FlowTasksFunction"):
 
 
 def definition(function_arn: str) -> str:
-    """The ASL file the template deploys, with its DefinitionSubstitutions applied."""
-    machine, _ = flow_resources()
-    text = (ROOT / machine["DefinitionUri"]).read_text("utf-8")
-    for name in machine["DefinitionSubstitutions"]:
-        assert name == "FlowTasksFunctionArn", f"the tests do not know substitution {name}"
-        text = text.replace("${" + name + "}", function_arn)
-    assert "${" not in text
-    return text
+    """The claim flow the template deploys, its DefinitionSubstitutions applied, tasks sent to `function_arn`."""
+    plan = template_plan(stage=STAGE)
+    machine = next(m for m in plan.state_machines if m.logical_id == "ClaimFlowStateMachine")
+    assert "${" not in machine.definition, "a DefinitionSubstitution the template does not set"
+    return machine.definition.replace(plan.function("FlowTasksFunction").arn, function_arn)
 
 
 @dataclass
@@ -141,7 +137,7 @@ class FlowStack:
 
     def answer(self, claim_id: str, item, corrections=(), actor: str = "staff@plan", action: str = "answered",
                reason: str | None = None) -> None:
-        """What the staff API (issue 8) does: apply corrections, close the item, SendTaskSuccess."""
+        """What the staff API does: apply corrections, close the item, SendTaskSuccess."""
         for element, line, value in corrections:
             self.store.correct_value(claim_id, element, line, value, actor)
         resolution = {"action": action, "corrections": [{"element": e, "line": l, "value": v} for e, l, v in corrections],
@@ -180,44 +176,33 @@ def flow(request, monkeypatch):
     options = {"rfi_window": "60s", "review_window": "60s", "max_rounds": "2", "max_reopenings": "3",
                **getattr(request, "param", {})}
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        stack = create_stack(template_plan(stage=STAGE))
         tables = Tables()
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        create_tables(dynamodb, tables)
         writer = ReferenceWriter(tables, client=dynamodb)
         for name, parse in (("eligibility", parse_eligibility_row), ("authorizations", parse_authorization_row),
                             ("providers", parse_provider_row)):
             writer.load(f"reference/{name}.csv", read_rows(SAMPLES / f"{name}.csv", parse))
         s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         sns = boto3.client("sns", region_name=REGION)
         sqs = boto3.client("sqs", region_name=REGION)
-        topic = sns.create_topic(Name="claims-intake-notices-test")["TopicArn"]
+        topic = next(t.arn for t in stack.plan.topics if t.logical_id == "NoticeTopic")
         notices_url = sqs.create_queue(QueueName="notices-test")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=notices_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
-        rfi_uploads_url = sqs.create_queue(QueueName="rfi-uploads")["QueueUrl"]
-        rfi_queue_arn = sqs.get_queue_attributes(QueueUrl=rfi_uploads_url,
-                                                 AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        s3.put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={"QueueConfigurations": [
-            {"QueueArn": rfi_queue_arn, "Events": ["s3:ObjectCreated:*"],
-             "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "rfi/"}]}}}]})
-        sqs.purge_queue(QueueUrl=rfi_uploads_url)  # S3's test event
+        rfi_uploads_url = stack.queue_url("RfiUploadQueue")
 
-        for name, value in {"CLAIMS_TABLE": tables.claims, "REFERENCE_TABLE": tables.reference,
-                            "LETTERS_BUCKET": BUCKET, "NOTICE_TOPIC_ARN": topic,
-                            "RFI_RESPONSE_WINDOW": options["rfi_window"],
-                            "REVIEW_RESPONSE_WINDOW": options["review_window"],
-                            "MAX_RFI_ROUNDS": options["max_rounds"],
-                            "MAX_REVIEW_REOPENINGS": options["max_reopenings"]}.items():
+        environment = {**stack.environment("RfiUploadFunction"), **stack.environment("FlowTasksFunction"),
+                       "RFI_RESPONSE_WINDOW": options["rfi_window"], "REVIEW_RESPONSE_WINDOW": options["review_window"],
+                       "MAX_RFI_ROUNDS": options["max_rounds"], "MAX_REVIEW_REOPENINGS": options["max_reopenings"]}
+        for name, value in environment.items():
             monkeypatch.setenv(name, value)
         app, handler = load_app()
         rfi_app, rfi_handler = load_app("RfiUploadFunction")
-        lambdas = InProcessLambda({FUNCTION_NAME: handler}, region=REGION)
+        machine_arn = next(m.arn for m in stack.plan.state_machines if m.logical_id == "ClaimFlowStateMachine")
+        lambdas = InProcessLambda({stack.plan.function("FlowTasksFunction").arn: handler}, region=REGION)
         with lambdas:
             sfn = boto3.client("stepfunctions", region_name=REGION)
-            machine_arn = sfn.create_state_machine(
-                name="claims-intake-flow-test", definition=definition(lambdas.arn(FUNCTION_NAME)),
-                roleArn="arn:aws:iam::123456789012:role/claims-intake-flow")["stateMachineArn"]
             yield FlowStack(store=ClaimStore(tables, client=dynamodb), sfn=sfn, s3=s3, sqs=sqs,
                             notices_url=notices_url, state_machine_arn=machine_arn, lambdas=lambdas,
                             rfi_uploads_url=rfi_uploads_url, rfi_upload_handler=rfi_handler)

@@ -10,8 +10,10 @@ from moto import mock_aws
 
 from claims_intake.api import service
 from claims_intake.api.auth import Caller
-from claims_intake.flow import DueMovedAgain, FlowConfig, FlowTasks, InvalidFlowInput, ItemResolvedMeanwhile
-from claims_intake.store import ClaimStore, Tables, create_tables
+from claims_intake.flow.config import FlowConfig
+from claims_intake.flow.tasks import DueMovedAgain, FlowTasks, InvalidFlowInput, ItemResolvedMeanwhile
+from claims_intake.store import ClaimStore, Tables
+from claims_intake_dev.local.moto_stack import create_tables
 from tests.api.queue_factories import rfi_claim
 from tests.check.builders import claim, line, low_confidence
 

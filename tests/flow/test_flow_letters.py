@@ -1,7 +1,7 @@
 """The letters as PDFs: rendered with reportlab, read back with pdfplumber and pypdf (seed 000 Unclean Claims)."""
 
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pdfplumber
 import pytest
@@ -56,7 +56,7 @@ def test_rfi_letter_says_what_is_needed_and_by_when(reference):
     result = check(claim(line("H0044", "U2", start="2026-10-15", cost="3500.00"), member="90000005E",
                          provider="1456700024", tar="TAR-PHC-1003"), "phc", reference)
     assert result.disposition == "RFI"
-    due = datetime(2026, 12, 22, 23, 59, 59, tzinfo=timezone.utc)
+    due = datetime(2026, 12, 22, 23, 59, 59, tzinfo=UTC)
     text = text_of(render_pdf(rfi_letter(result, "C-5", ISSUED, due)))
     assert "Request for Information" in text
     assert "Respond by December 22, 2026" in text and "by December 22, 2026" in text
@@ -66,7 +66,7 @@ def test_rfi_letter_says_what_is_needed_and_by_when(reference):
 
 def test_rfi_letter_with_a_short_window_gives_the_time(reference):
     result = check(claim(line("G9008", "U1"), tar="TAR-PHC-9999"), "phc", reference)
-    due = datetime(2026, 11, 22, 10, 30, 5, tzinfo=timezone.utc)
+    due = datetime(2026, 11, 22, 10, 30, 5, tzinfo=UTC)
     text = text_of(render_pdf(rfi_letter(result, "C-6", ISSUED, due, round_number=2)))
     assert "November 22, 2026 at 10:30 UTC" in text and "This is request number 2" in text
 
@@ -74,8 +74,8 @@ def test_rfi_letter_with_a_short_window_gives_the_time(reference):
 def test_rejection_for_no_response_names_the_dates_and_what_is_still_needed(reference):
     result = check(claim(line("G9008", "U1"), tar="TAR-PHC-9999"), "phc", reference)
     letter = rejection_letter(result, "C-7", ISSUED, RejectionCause.NO_RESPONSE,
-                              rfi_sent=datetime(2026, 10, 1, tzinfo=timezone.utc),
-                              rfi_due=datetime(2026, 10, 31, 23, 59, 59, tzinfo=timezone.utc), rounds=1)
+                              rfi_sent=datetime(2026, 10, 1, tzinfo=UTC),
+                              rfi_due=datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC), rounds=1)
     text = text_of(render_pdf(letter))
     assert "asked for more information on 10/01/2026" in text and "by October 31, 2026" in text
     assert "TAR-PHC-9999 matches no approved TAR" in text

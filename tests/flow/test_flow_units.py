@@ -1,15 +1,16 @@
 """Flow pieces without a running state machine: configuration, the ASL's structure, the in-process invoker."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from claims_intake.flow import FlowConfig, FlowTasks, InvalidFlowInput, due_after, parse_duration, seconds_until
+from claims_intake.flow.config import FlowConfig, due_after, parse_duration, seconds_until
 from claims_intake.flow.start import execution_name, rfi_upload_claim_id
+from claims_intake.flow.tasks import FlowTasks, InvalidFlowInput
 from claims_intake_dev.local.inprocess_lambda import InProcessLambda, function_name_of
 
 from .conftest import ROOT, flow_resources
@@ -34,8 +35,8 @@ def test_parse_duration_refuses_what_it_cannot_read(text):
 
 
 def test_windows_of_days_end_at_the_end_of_the_day_and_short_ones_are_exact():
-    now = datetime(2026, 11, 22, 10, 15, 30, tzinfo=timezone.utc)
-    assert due_after(now, timedelta(days=30)) == datetime(2026, 12, 22, 23, 59, 59, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 22, 10, 15, 30, tzinfo=UTC)
+    assert due_after(now, timedelta(days=30)) == datetime(2026, 12, 22, 23, 59, 59, tzinfo=UTC)
     assert due_after(now, timedelta(seconds=20)) == now + timedelta(seconds=20)
     assert seconds_until(now, now + timedelta(seconds=19, milliseconds=200)) == 20
     assert seconds_until(now, now - timedelta(seconds=5)) == 1  # Step Functions needs a positive timeout

@@ -13,29 +13,28 @@ import pytest
 from moto import mock_aws
 
 from claims_intake_dev.local.inprocess_lambda import InProcessLambda
+from claims_intake_dev.local.moto_stack import template_plan
 from tests.pipeline.invoices import EXPECTED, PHI, PROVIDER, three_claim_invoice
 from tests.pipeline.stack import BUCKET, ROOT, build_stack, load_handler
 
-from .conftest import definition, load_app, stop_running
+from .conftest import STAGE, load_app, stop_running
 
 
 @pytest.fixture
 def stack_with_flow(monkeypatch):
+    """The pipeline's stack with the template's claim flow running, its tasks served in process."""
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         stack = build_stack(monkeypatch)
-        for name, value in {"LETTERS_BUCKET": BUCKET, "NOTICE_TOPIC_ARN": stack.topic_arn,
-                            "RFI_RESPONSE_WINDOW": "60s", "REVIEW_RESPONSE_WINDOW": "60s", "MAX_RFI_ROUNDS": "2"}.items():
+        flow_function = template_plan(stage=STAGE).function("FlowTasksFunction")
+        for name in ("LETTERS_BUCKET", "NOTICE_TOPIC_ARN"):
+            monkeypatch.setenv(name, flow_function.environment[name])
+        for name, value in {"RFI_RESPONSE_WINDOW": "60s", "REVIEW_RESPONSE_WINDOW": "60s", "MAX_RFI_ROUNDS": "2"}.items():
             monkeypatch.setenv(name, value)
         app, handler = load_app()
-        with InProcessLambda({"claims-intake-flow-tasks-test": handler}) as lambdas:
-            arn = stack.sfn.create_state_machine(
-                name="claims-intake-flow", definition=definition(lambdas.arn("claims-intake-flow-tasks-test")),
-                roleArn="arn:aws:iam::123456789012:role/claims-intake-flow")["stateMachineArn"]
-            monkeypatch.setenv("STATE_MACHINE_ARN", arn)
-            stack.state_machine_arn = arn
+        with InProcessLambda({flow_function.arn: handler}):
             stack.flow_logger = app.logger
             yield stack
-            stop_running(stack.sfn, arn)
+            stop_running(stack.sfn, stack.state_machine_arn)
         app.tasks.cache_clear()
 
 

@@ -1,4 +1,4 @@
-"""Issue 10, bad input: every hostile upload gets a clear error (or is read with the danger
+"""Bad input: every hostile upload gets a clear error (or is read with the danger
 neutralised), and the `extract` and `check` verbs answer with a JSON error or one line on stderr and
 a non-zero exit code, never a traceback. The files come from claims_intake_dev.testdata.hostile."""
 
@@ -50,7 +50,7 @@ def test_refused_upload_gets_a_clear_error_that_says_what_to_send(name):
 
 
 def test_wrong_extension_names_both_the_claim_and_the_content():
-    code, message = whole_file_error("wrong_extension")
+    _code, message = whole_file_error("wrong_extension")
     assert ".pdf" in message and ".xlsx" in message
 
 

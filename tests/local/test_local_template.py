@@ -86,3 +86,23 @@ def test_variables_pointing_into_a_layer_are_left_to_the_local_machine():
     intake = plan.function("IntakeFunction")
     assert "TESSDATA_PREFIX" not in intake.environment  # /opt/share/tessdata exists only with the Lambda layer
     assert intake.environment["OMP_THREAD_LIMIT"] == "1"
+
+
+def test_an_image_function_runs_from_the_folder_its_dockerfile_copies_the_handler_from():
+    plan = build_plan(ROOT / "template.yaml", endpoint="http://127.0.0.1:1", region="us-west-2",
+                      account_id="123456789012")
+    intake = plan.function("IntakeFunction")
+    assert (intake.code_dir, intake.handler) == (ROOT / "functions" / "intake", "app.lambda_handler")
+
+
+def test_an_image_function_without_image_config_takes_the_dockerfiles_cmd(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.py").write_text("def handle(event, context):\n    return event\n")
+    (tmp_path / "Dockerfile").write_text('FROM python:3.11-slim\nCOPY src/main.py \\\n    /var/task/\n'
+                                         'CMD ["main.handle"]\n')
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Metadata: {Dockerfile: Dockerfile, DockerContext: .}\n    Properties: {PackageType: Image}\n")
+    plan = build_plan(tmp_path / "template.yaml", endpoint="http://127.0.0.1:1", region="us-west-2",
+                      account_id="123456789012")
+    assert (plan.function("Fn").code_dir, plan.function("Fn").handler) == (tmp_path / "src", "main.handle")

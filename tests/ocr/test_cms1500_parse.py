@@ -10,7 +10,7 @@ from claims_intake.validators import is_valid_npi, npi_check_digit
 
 
 def test_icd10_leading_digit_becomes_letter():
-    # Issue 4: '2590' read in box 21 is Z590.
+    # OCR confuses Z and 2: '2590' read in box 21 is Z590.
     assert parse.fix_icd10("2590").text == "Z590"
     assert parse.fix_icd10("259.01").text == "Z5901"
     assert parse.fix_icd10("Z59.01").factor == 1.0

@@ -1,4 +1,4 @@
-"""Bad scans give a clear error per page; bad files an IntakeError with a stable code (issue 10)."""
+"""Bad scans give a clear error per page; bad files an IntakeError with a stable code."""
 
 import io
 

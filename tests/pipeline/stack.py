@@ -1,4 +1,5 @@
-"""A moto stack shaped like template.yaml's pipeline block, and a poller that plays Lambda's SQS event source."""
+"""template.yaml's resources in moto (claims_intake_dev.local.moto_stack), and a poller that plays Lambda's SQS
+event source mapping for the intake and reference loader handlers."""
 
 from __future__ import annotations
 
@@ -11,13 +12,25 @@ from typing import Any
 
 import boto3
 
-from claims_intake.store import ClaimStore, Tables, create_tables
+from claims_intake.store import ClaimStore, Tables
+from claims_intake_dev.local.moto_stack import create_stack, template_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-west-2"
-BUCKET = "claims-intake-test-123456789012-us-west-2"
-MAX_RECEIVE_COUNT = 3  # as IntakeQueue's RedrivePolicy
-PASS_FLOW = {"StartAt": "Received", "States": {"Received": {"Type": "Pass", "End": True}}}
+STAGE = "test"
+BUCKET = f"claims-intake-{STAGE}-123456789012-{REGION}"  # the template's UploadsBucket for the stage
+QUEUES = {"intake": "IntakeQueue", "intake-dlq": "IntakeDeadLetterQueue",
+          "reference": "ReferenceQueue", "reference-dlq": "ReferenceDeadLetterQueue"}
+FUNCTIONS = ("ReferenceLoaderFunction", "IntakeFunction")  # intake last: its service name wins
+
+
+def _max_receive_count() -> int:
+    """IntakeQueue's RedrivePolicy in the template: deliveries before a message goes to the DLQ."""
+    queue = next(q for q in template_plan(stage=STAGE).queues if q.logical_id == "IntakeQueue")
+    return int(json.loads(queue.attributes["RedrivePolicy"])["maxReceiveCount"])
+
+
+MAX_RECEIVE_COUNT = _max_receive_count()
 
 
 @dataclass
@@ -109,49 +122,29 @@ def sqs_event(messages: list[dict], queue_arn: str) -> dict:
 
 
 def build_stack(monkeypatch) -> Stack:
-    """Inside mock_aws: the bucket (versioned) notifying two queues with DLQs, tables, topic, a state machine."""
-    s3 = boto3.client("s3", region_name=REGION)
-    sqs = boto3.client("sqs", region_name=REGION)
-    sns = boto3.client("sns", region_name=REGION)
-    sfn = boto3.client("stepfunctions", region_name=REGION)
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
-    create_tables(dynamodb, Tables())
-
-    queues = {}
+    """Inside mock_aws: what template.yaml declares for the stage (bucket and its notifications, queues with
+    their DLQs, tables, topics, the claim flow), plus an SQS queue subscribed to the notice topic so tests read
+    the notices, and the intake and loader functions' environment. The flow does not run (moto executes state
+    machines only when asked; tests/flow does). The queues' visibility timeout is 0: a failed message comes
+    back at once instead of after the template's 30 minutes."""
+    moto = create_stack(template_plan(stage=STAGE))
+    s3, sqs, sns, sfn, dynamodb = (boto3.client(name, region_name=REGION)
+                                   for name in ("s3", "sqs", "sns", "stepfunctions", "dynamodb"))
+    queues = {name: moto.queue_url(logical_id) for name, logical_id in QUEUES.items()}
     for name in ("intake", "reference"):
-        dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
-        queues[f"{name}-dlq"] = dlq
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        queues[name] = sqs.create_queue(QueueName=name, Attributes={
-            "VisibilityTimeout": "0",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)}),
-        })["QueueUrl"]
-
-    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    arn = lambda url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3.put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={"QueueConfigurations": [
-        {"QueueArn": arn(queues["intake"]), "Events": ["s3:ObjectCreated:*"],
-         "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}}},
-        {"QueueArn": arn(queues["reference"]), "Events": ["s3:ObjectCreated:*"],
-         "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "reference/"}]}}},
-    ]})
-    for name in ("intake", "reference"):  # moto sends the s3:TestEvent too; the handlers skip it, drop it here
-        for message in sqs.receive_message(QueueUrl=queues[name], MaxNumberOfMessages=10).get("Messages", []):
-            sqs.delete_message(QueueUrl=queues[name], ReceiptHandle=message["ReceiptHandle"])
-
-    topic_arn = sns.create_topic(Name="notices")["TopicArn"]
+        sqs.set_queue_attributes(QueueUrl=queues[name], Attributes={"VisibilityTimeout": "0"})
+    names = moto.plan.physical_names()
+    assert names["UploadsBucket"] == BUCKET
+    topic_arn = next(topic.arn for topic in moto.plan.topics if topic.logical_id == "NoticeTopic")
     notices_url = sqs.create_queue(QueueName="notices")["QueueUrl"]
-    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn(notices_url))
-    state_machine_arn = sfn.create_state_machine(
-        name="claim-flow", definition=json.dumps(PASS_FLOW),
-        roleArn="arn:aws:iam::123456789012:role/claim-flow")["stateMachineArn"]
+    notices_arn = sqs.get_queue_attributes(QueueUrl=notices_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=notices_arn)
+    state_machine_arn = next(m.arn for m in moto.plan.state_machines if m.logical_id == "ClaimFlowStateMachine")
 
-    for variable, value in {"IDEMPOTENCY_TABLE": "IdempotencyTable", "STATE_MACHINE_ARN": state_machine_arn,
-                            "NOTICE_TOPIC_ARN": topic_arn, "INTAKE_RECEIVED_DATE": "2026-11-30",
+    for function in FUNCTIONS:
+        for variable, value in moto.environment(function).items():
+            monkeypatch.setenv(variable, value)
+    for variable, value in {"INTAKE_RECEIVED_DATE": "2026-11-30",
                             "AWS_LAMBDA_FUNCTION_NAME": "claims-intake-test-intake"}.items():
         monkeypatch.setenv(variable, value)
-    for variable, value in Tables().by_logical_id().items():
-        monkeypatch.setenv({"ClaimsTable": "CLAIMS_TABLE", "UploadsTable": "UPLOADS_TABLE",
-                            "ReferenceTable": "REFERENCE_TABLE", "IdempotencyTable": "IDEMPOTENCY_TABLE"}[variable], value)
     return Stack(s3, sqs, sns, sfn, dynamodb, queues, notices_url, topic_arn, state_machine_arn)

@@ -9,7 +9,6 @@ from claims_intake.extract import extract_bytes
 from claims_intake_dev.testdata.invoices import xlsx_bytes
 
 
-
 def rows_csv(rows, encoding="utf-8", delimiter=","):
     buffer = io.StringIO(newline="")
     csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)

@@ -20,11 +20,11 @@ def written_fields(layout_name):
 
 def assert_same_claims(expected: list[Claim], got: list[Claim], fields: set[str]):
     assert len(got) == len(expected)
-    for want, have in zip(expected, got):
+    for want, have in zip(expected, got, strict=False):
         for key in fields & set(Claim.model_fields):
             assert getattr(have, key) == getattr(want, key), key
         assert len(have.lines) == len(want.lines)
-        for want_line, have_line in zip(want.lines, have.lines):
+        for want_line, have_line in zip(want.lines, have.lines, strict=False):
             for key in fields & set(type(want_line).model_fields):
                 assert getattr(have_line, key) == getattr(want_line, key), (key, have_line.line_number)
             if "minutes" in fields:

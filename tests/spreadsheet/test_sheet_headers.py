@@ -49,7 +49,7 @@ def test_header_row_below_a_title_block_is_found():
 
 
 def test_column_report_names_each_column_and_keeps_extras(read_rows):
-    result = read_rows([HEADER + ["Case Manager"], line() + ["Pat Jones"]])
+    result = read_rows([[*HEADER, "Case Manager"], [*line(), "Pat Jones"]])
     report = result.source.column_map["sheets"]["Invoice"]
     assert {"column": "F", "header": "HCPCS", "element": "procedure_code", "score": 100.0} in report["columns"]
     assert report["extras"] == [{"column": "N", "header": "Case Manager"}]
@@ -67,8 +67,8 @@ def test_missing_required_columns_are_errors_naming_them(read_rows):
 
 
 def test_two_columns_claiming_one_element_is_an_error_naming_both(read_rows):
-    header = HEADER + ["Medi-Cal ID"]
-    result = read_rows([header, line() + ["90000002B"]])
+    header = [*HEADER, "Medi-Cal ID"]
+    result = read_rows([header, [*line(), "90000002B"]])
     (error,) = [e for e in result.errors if e.code == "duplicate_column"]
     assert error.element == "member_cin" and "D ('Member CIN')" in error.message and "N ('Medi-Cal ID')" in error.message
     assert result.claims[0].member_cin == "90000001A"

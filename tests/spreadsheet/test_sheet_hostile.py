@@ -1,4 +1,4 @@
-"""Hostile spreadsheets (issue 10): refused before any parser opens them, with a clear message."""
+"""Hostile spreadsheets: refused before any parser opens them, with a clear message."""
 
 import dataclasses
 import json
@@ -114,7 +114,7 @@ def test_files_we_write_never_hold_a_live_formula(tmp_path, kind):
 
 
 def test_provider_formula_text_is_read_as_text_never_evaluated(read_rows):
-    result = read_rows([HEADER + ["Provider Name"], line() + ['=HYPERLINK("http://evil","x")']], "csv")
+    result = read_rows([[*HEADER, "Provider Name"], [*line(), '=HYPERLINK("http://evil","x")']], "csv")
     assert result.claims[0].billing_provider_name == '=HYPERLINK("http://evil","x")'
 
 

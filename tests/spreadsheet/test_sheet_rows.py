@@ -89,17 +89,17 @@ def test_money_styles(read_rows, cell, expected):
 
 @pytest.mark.parametrize("kind", ["xlsx", "csv"])
 def test_leading_zeros_are_kept(read_rows, kind):
-    header = HEADER + ["Tax ID", "Member Zip"]
-    text_cells = read_rows([header, line(pos="04") + ["012345678", "09501"]], kind).claims[0]
+    header = [*HEADER, "Tax ID", "Member Zip"]
+    text_cells = read_rows([header, [*line(pos="04"), "012345678", "09501"]], kind).claims[0]
     assert (text_cells.lines[0].place_of_service, text_cells.billing_provider_tin, text_cells.member_zip) == ("04", "012345678", "09501")
     if kind == "xlsx":  # numbers that Excel already stripped are padded back to the element's width
-        number_cells = read_rows([header, line(pos=4) + [12345678, 9501]]).claims[0]
+        number_cells = read_rows([header, [*line(pos=4), 12345678, 9501]]).claims[0]
         assert (number_cells.lines[0].place_of_service, number_cells.billing_provider_tin, number_cells.member_zip) == ("04", "012345678", "09501")
 
 
 def test_minutes_homeless_and_service_name_columns(read_rows):
-    header = HEADER + ["Minutes", "Homeless Y/N", "Service Name"]
-    rows = [header, line() + [38, "Y", "ECM In-Person"], line() + ["45 min", "Y", "ECM"], line() + ["about an hour", "Y", ""]]
+    header = [*HEADER, "Minutes", "Homeless Y/N", "Service Name"]
+    rows = [header, [*line(), 38, "Y", "ECM In-Person"], [*line(), "45 min", "Y", "ECM"], [*line(), "about an hour", "Y", ""]]
     result = read_rows(rows)
     claim = result.claims[0]
     assert claim.member_homeless_indicator is True
@@ -166,8 +166,8 @@ def test_minutes_styles(cell, minutes):
 def test_time_formatted_minutes_cells(read_rows):
     from datetime import time, timedelta
 
-    header = HEADER + ["Minutes"]
-    claim = read_rows([header, line() + [time(0, 38)], line() + [timedelta(minutes=75)]]).claims[0]
+    header = [*HEADER, "Minutes"]
+    claim = read_rows([header, [*line(), time(0, 38)], [*line(), timedelta(minutes=75)]]).claims[0]
     assert [l.minutes for l in claim.lines] == [38, 75]
 
 

@@ -2,9 +2,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from claims_intake.store import ClaimStore, Tables
+from claims_intake_dev.local.moto_stack import create_tables
 from claims_intake_dev.moto_speedup import speed_up_moto
-
-from claims_intake.store import ClaimStore, Tables, create_tables
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """ClaimStore on moto: uploads, atomic claim writes, status, audit, letters, corrections, queues."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -173,7 +173,7 @@ def test_correcting_an_invalid_value_clears_it(store):
 
 
 def test_queue_items_by_queue_status_and_due_date(store):
-    due = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    due = datetime(2026, 12, 1, tzinfo=UTC)
     for number, days in [(1, 5), (2, 1), (3, 10)]:
         store.save_checked_claim(checked_claim(f"C-{number}", ClaimDisposition.RFI, invoice=f"INV-{number}"), "u")
         store.open_queue_item(f"C-{number}", "RFI", task_token=f"token-{number}", due=due + timedelta(days=days),

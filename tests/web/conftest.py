@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from tests.api.conftest import aws, clock, services, waiting_flow  # noqa: F401  (the API's moto fixtures)
 from claims_intake_dev.web_server import serve_in_thread
+from tests.api.conftest import aws, clock, services, waiting_flow  # noqa: F401  (the API's moto fixtures)
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -16,7 +16,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 
 @pytest.fixture
-def site(services):  # noqa: F811
+def site(services):
     server, url = serve_in_thread(services)
     yield url
     server.shutdown()

@@ -66,12 +66,14 @@ def test_api_writes_go_through_the_same_resolver(site, services, body):
 
 def test_the_module_level_app_builds_its_services_from_the_environment(aws, monkeypatch):
     """What `claims-intake serve --app claims_intake_dev.web_server:app` mounts: resources from the env."""
+    from wsgiref.util import setup_testing_defaults
+
     import boto3
 
     from claims_intake.api import resolver
-    from claims_intake.store import Tables, create_tables
+    from claims_intake.store import Tables
+    from claims_intake_dev.local.moto_stack import create_tables
     from claims_intake_dev.web_server import app
-    from wsgiref.util import setup_testing_defaults
 
     create_tables(boto3.client("dynamodb", region_name="us-west-2"), Tables(claims="LocalClaims"))
     monkeypatch.setenv("CLAIMS_TABLE", "LocalClaims")
@@ -97,7 +99,7 @@ def test_parallel_requests_each_get_their_own_answer(site, services):
     paths = ["/api/queue", "/api/metrics", "/api/me", "/api/claims/C-1?crops=false"] * 6
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(lambda path: fetch(site + path, token="dev-staff"), paths))
-    for path, (status, _, body) in zip(paths, answers):
+    for path, (status, _, body) in zip(paths, answers, strict=False):
         assert status == 200, (path, body[:300])
         data = json.loads(body)
         key = {"/api/queue": "items", "/api/metrics": "payment_targets", "/api/me": "user"}.get(path, "claim_id")

@@ -15,7 +15,7 @@ UPLOADS = "claims-intake-uploads-test"
 
 
 @pytest.fixture
-def staff_site(flow):  # noqa: F811
+def staff_site(flow):
     flow.s3.create_bucket(Bucket=UPLOADS, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
     services = Services(store=flow.store, s3=flow.s3, sfn=flow.sfn, uploads_bucket=UPLOADS, template_page=page_image)
     server, url = serve_in_thread(services)

@@ -1,4 +1,4 @@
-"""Done-when of issue 8 on the local stack (issue 9): `claims-intake serve` hosts the page and the API
+"""The staff queue on the local stack: `claims-intake serve` hosts the page and the API
 (the template's StaffApi route -> functions/api/app.py, in process), uploads go through S3 -> intake ->
 the claim flow, and a staff member works an RFI and a review item in Chromium until the flow's re-check
 takes each claim out of the queue."""
@@ -102,7 +102,7 @@ def test_rfi_for_housing_deposit_documents_answered_on_the_local_stack(local_sta
 
 @pytest.mark.slow
 def test_review_of_a_scanned_claim_verified_on_the_local_stack(local_stack, page):
-    stack, store, url = local_stack
+    _stack, store, url = local_stack
     invoice = review_sample()[1]
     item = wait_for_item(store, "REVIEW", invoice)
     open_item(page, url, "REVIEW", invoice)
@@ -139,7 +139,7 @@ def test_development_tokens_through_the_local_api_gateway(local_stack):
     import urllib.error
     import urllib.request
 
-    stack, store, url = local_stack
+    _stack, store, url = local_stack
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:  # the spreadsheet's claims, once intake has stored them
         mine = {c.get("invoice_number"): c["claim_id"] for c in store.list_claims("1456700024")[0]}

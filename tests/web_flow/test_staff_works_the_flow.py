@@ -1,4 +1,4 @@
-"""Done-when of issue 8: a staff member works an RFI and a review item end to end in the browser,
+"""A staff member works an RFI and a review item end to end in the browser,
 and the claim leaves the queue with the disposition the flow's re-check gives it."""
 
 from __future__ import annotations

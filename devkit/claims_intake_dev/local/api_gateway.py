@@ -7,30 +7,35 @@ same handler in this process; the handler's proxy response becomes the HTTP resp
 start-api` does, the API is served at the root (no stage prefix).
 
 Authorizers are not run locally. For a route behind a Cognito user pool authorizer, the claims API
-Gateway would pass are taken from the request's `Authorization` bearer token: a JWT's payload is read
-WITHOUT verifying its signature (local development only; the deployed API verifies it with Cognito), and
-a request with no token gets `LOCAL_CLAIMS` (a development staff user). The staff API decides what
-those claims allow, exactly as it would behind API Gateway.
+Gateway would pass come from the request's `Authorization` bearer token through claims_intake_dev.dev_auth
+(by default `token_claims`: development tokens, unverified JWT payloads, `LOCAL_CLAIMS` without a token;
+the staff page's server passes the stricter `dev_claims`). The staff API decides what those claims allow,
+exactly as it would behind API Gateway. This is the one HTTP-to-API-Gateway adapter of the development kit:
+the local stack's template APIs and the staff page's server (web_server.py) both serve through it.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import re
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .functions import FunctionError, FunctionRegistry
+from ..dev_auth import LOCAL_CLAIMS, token_claims
+from .functions import FunctionError
 from .template import ApiRoute
 
-LOCAL_CLAIMS = {"sub": "local-staff", "cognito:username": "local-staff", "email": "staff@localhost",
-                "cognito:groups": "staff", "token_use": "id"}
+__all__ = ["LOCAL_CLAIMS", "ApiGatewayApp", "token_claims"]
+
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "application/x-www-form")
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+Invoke = Callable[[str, dict[str, Any]], Any]          # (function ARN, proxy event) -> proxy response
+ClaimsFor = Callable[[str | None], dict[str, str] | None]  # Authorization header -> authorizer claims
 
 
 class _CompiledRoute:
@@ -64,16 +69,17 @@ def _group(name: str) -> str:
 class ApiGatewayApp:
     """WSGI app serving `routes`; `fallback` (e.g. a static folder) answers paths no route matches."""
 
-    def __init__(self, routes: list[ApiRoute], registry: FunctionRegistry, region: str, account_id: str,
-                 fallback: Callable | None = None, stage: str = "local"):
+    def __init__(self, routes: list[ApiRoute], invoke: Invoke, region: str, account_id: str,
+                 fallback: Callable | None = None, stage: str = "local", claims_for: ClaimsFor = token_claims):
         # exact routes before parameterized, greedy ({proxy+}) last, as API Gateway matches them
         compiled = [_CompiledRoute(route) for route in routes]
         self.routes = sorted(compiled, key=lambda c: (c.greedy, c.route.path.count("{"), -len(c.route.path)))
-        self.registry = registry
+        self.invoke = invoke
         self.region = region
         self.account_id = account_id
         self.fallback = fallback
         self.stage = stage
+        self.claims_for = claims_for
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -86,9 +92,11 @@ class ApiGatewayApp:
         return _json_response(404, {"message": "Missing Authentication Token"})(environ, start_response)
 
     def _invoke(self, route: ApiRoute, parameters: dict[str, str], request: Request) -> Response:
+        if (request.content_length or 0) > MAX_BODY:
+            return _json_response(413, {"message": "Request Entity Too Large"})
         event = self.event(route, parameters, request)
         try:
-            result = self.registry.invoke(route.function_arn, event, source="apigateway")
+            result = self.invoke(route.function_arn, event)
         except FunctionError:
             return _json_response(502, {"message": "Internal server error"})
         return _proxy_response(result)
@@ -97,7 +105,7 @@ class ApiGatewayApp:
         body = request.get_data()
         is_text = not body or any(request.mimetype.startswith(kind) for kind in TEXT_TYPES)
         query = request.args
-        headers = {key: value for key, value in request.headers.items()}
+        headers = dict(request.headers.items())
         context: dict[str, Any] = {
             "accountId": self.account_id, "apiId": route.api.lower(), "stage": self.stage,
             "resourcePath": route.path, "httpMethod": request.method, "path": f"/{self.stage}{request.path}",
@@ -105,8 +113,9 @@ class ApiGatewayApp:
             "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
             "identity": {"sourceIp": request.remote_addr or "127.0.0.1", "userAgent": request.user_agent.string},
         }
-        if route.authorizer == "cognito_user_pools":
-            context["authorizer"] = {"claims": token_claims(request.headers.get("Authorization"))}
+        claims = self.claims_for(request.headers.get("Authorization")) if route.authorizer == "cognito_user_pools" else None
+        if claims:
+            context["authorizer"] = {"claims": claims}
         return {
             "resource": route.path, "path": request.path, "httpMethod": request.method,
             "headers": headers or None,
@@ -117,26 +126,6 @@ class ApiGatewayApp:
             "body": (body.decode() if is_text else base64.b64encode(body).decode()) if body else None,
             "isBase64Encoded": bool(body) and not is_text,
         }
-
-
-def token_claims(authorization: str | None) -> dict[str, Any]:
-    """The JWT payload of a bearer token, unverified (local only); LOCAL_CLAIMS without a token."""
-    if not authorization:
-        return dict(LOCAL_CLAIMS)
-    token = authorization.split(" ", 1)[-1].strip()
-    parts = token.split(".")
-    if len(parts) != 3:
-        # The staff page's development tokens (docs/api.md): dev-staff, dev-provider-<NPI>.
-        from claims_intake.api.auth import dev_claims
-
-        return dev_claims(f"Bearer {token}") or dict(LOCAL_CLAIMS, **{"local:token": token})
-    try:
-        payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
-        claims = json.loads(payload)
-    except (binascii.Error, ValueError):
-        return dict(LOCAL_CLAIMS)
-    return {key: value if isinstance(value, str) else json.dumps(value) if isinstance(value, (list, dict))
-            else str(value) for key, value in claims.items()}
 
 
 def _proxy_response(result: Any) -> Response:

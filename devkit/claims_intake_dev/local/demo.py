@@ -8,11 +8,13 @@ and the letters the flow wrote to S3, as the staff API would.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from claims_intake.store import ClaimStore, Tables, Upload
+
 from .stack import REPO_ROOT, LocalStack
 
 SAMPLES_DIR = REPO_ROOT / "samples"

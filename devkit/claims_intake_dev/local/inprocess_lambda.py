@@ -97,7 +97,7 @@ class InProcessLambda:
         for name, handler in (handlers or {}).items():
             self.add(name, handler)
 
-    def add(self, name_or_arn: str, handler: Handler) -> "InProcessLambda":
+    def add(self, name_or_arn: str, handler: Handler) -> InProcessLambda:
         """Serve calls to this function (by name or ARN) with `handler(event, context)`."""
         self._handlers[function_name_of(name_or_arn)] = handler
         return self
@@ -113,7 +113,7 @@ class InProcessLambda:
 
     # ---- boto3 event hook ----------------------------------------------------------------------
 
-    def install(self, session: boto3.Session | None = None) -> "InProcessLambda":
+    def install(self, session: boto3.Session | None = None) -> InProcessLambda:
         """Register on `session` (default: boto3's default session, created if needed)."""
         self._session = session or boto3._get_default_session()
         self._session.events.register(EVENT_NAME, self, unique_id=f"in-process-lambda-{id(self)}")
@@ -124,7 +124,7 @@ class InProcessLambda:
             self._session.events.unregister(EVENT_NAME, unique_id=f"in-process-lambda-{id(self)}")
             self._session = None
 
-    def __enter__(self) -> "InProcessLambda":
+    def __enter__(self) -> InProcessLambda:
         return self.install() if self._session is None else self
 
     def __exit__(self, *exc_info) -> None:
@@ -161,7 +161,7 @@ class InProcessLambda:
                 result = handler(event, context)
                 record.result = result
                 return json.loads(json.dumps(result, default=str))
-            except Exception as error:  # noqa: BLE001 - every handler error becomes a Lambda function error
+            except Exception as error:
                 record.error = type(error).__name__
                 return _Failure({"errorType": type(error).__name__, "errorMessage": str(error),
                                  "stackTrace": traceback.format_tb(error.__traceback__)})

@@ -22,7 +22,7 @@ def create_all(stack: Any, plan: StackPlan) -> None:
         stack.client("sns").create_topic(Name=topic.name)
     _create_queues(stack, plan)
     for table in plan.tables:
-        _create_table(stack.client("dynamodb"), table)
+        create_table(stack.client("dynamodb"), table)
     for bucket in plan.buckets:
         _create_bucket(stack.client("s3"), bucket, plan.region)
     sfn = stack.client("stepfunctions")
@@ -39,7 +39,7 @@ def _create_queues(stack: Any, plan: StackPlan) -> None:
         stack.queue_urls[queue.name] = sqs.create_queue(QueueName=queue.name, Attributes=queue.attributes)["QueueUrl"]
 
 
-def _create_table(dynamodb: Any, table: Table) -> None:
+def create_table(dynamodb: Any, table: Table) -> None:
     properties = table.properties
     request: dict[str, Any] = {
         "TableName": table.name,

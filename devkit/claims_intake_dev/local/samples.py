@@ -12,11 +12,11 @@ Every member appears in one file only, so the results do not depend on the order
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 from claims_intake.model import Claim, ServiceLine
 
@@ -64,15 +64,15 @@ def invoice(number: str, plan: str, provider: str, member: str, *lines: ServiceL
     first, last, dob = MEMBERS[member]
     tin, name, street, city, zip_code = PROVIDERS[provider]
     payer_id, payer_name = PAYERS[plan]
-    values = dict(
-        billing_provider_npi=provider, billing_provider_tin=tin, billing_provider_name=name,
-        billing_provider_phone="7075551234", billing_provider_address=street, billing_provider_city=city,
-        billing_provider_state="CA", billing_provider_zip=zip_code,
-        member_cin=member, member_first_name=first, member_last_name=last, member_dob=dob,
-        member_homeless_indicator=True, member_address="200 Oak Avenue", member_city=city, member_zip=zip_code,
-        primary_payer_id=payer_id, payer_name=payer_name, invoice_date=INVOICE_DATE, invoice_number=number,
-        authorization_number=tar, invoice_amount=sum((line.charge_amount for line in lines), Decimal("0.00")),
-        lines=list(lines))
+    values = {
+        "billing_provider_npi": provider, "billing_provider_tin": tin, "billing_provider_name": name,
+        "billing_provider_phone": "7075551234", "billing_provider_address": street, "billing_provider_city": city,
+        "billing_provider_state": "CA", "billing_provider_zip": zip_code,
+        "member_cin": member, "member_first_name": first, "member_last_name": last, "member_dob": dob,
+        "member_homeless_indicator": True, "member_address": "200 Oak Avenue", "member_city": city, "member_zip": zip_code,
+        "primary_payer_id": payer_id, "payer_name": payer_name, "invoice_date": INVOICE_DATE, "invoice_number": number,
+        "authorization_number": tar, "invoice_amount": sum((line.charge_amount for line in lines), Decimal("0.00")),
+        "lines": list(lines)}
     values.update(overrides)
     return Claim(**values)
 
@@ -85,7 +85,7 @@ class Sample:
     describe: str                 # one line for people: layout or scan quality
     claims: list[Claim]
     expected: list[str]           # disposition per claim, in file order
-    writer: Callable[["Sample", Path], None] = field(repr=False, default=None)
+    writer: Callable[[Sample, Path], None] = field(repr=False, default=None)
     why: list[str] = field(default_factory=list)  # the scenario of each claim (docs/reference-data.md)
 
     @property
@@ -202,7 +202,8 @@ def _scan(profile: str, file_format: str, seed: int) -> Callable[[Sample, Path],
 
 def scan_sample(claim: Claim):
     """The CMS-1500 fields (names of the fillable PDF, docs/cms1500) that carry `claim`, one form page."""
-    from ..testdata.scans import PAYERS as FORM_PAYERS, SampleClaim, _money_field
+    from ..testdata.scans import PAYERS as FORM_PAYERS
+    from ..testdata.scans import SampleClaim, _money_field
 
     if len(claim.lines) > 6:
         raise ValueError("scan samples hold one form page (six lines)")
@@ -240,7 +241,7 @@ def scan_sample(claim: Claim):
             f"ch{slot}": _money_field(line.charge_amount), f"day{slot}": str(int(line.unit_count)),
         })
         for name, modifier in zip((f"mod{slot}", f"mod{slot}a", f"mod{slot}b", f"mod{slot}c"),
-                                  line.procedure_modifiers):
+                                  line.procedure_modifiers, strict=False):
             fields[name] = modifier
     return SampleClaim(pages=[fields], expected={}, seed=0)
 
@@ -257,7 +258,7 @@ def write_samples(out_dir: Path, samples: list[Sample] | None = None) -> Path:
         manifest.append({"key": sample.key, "file": str(path.relative_to(out_dir)), "describe": sample.describe,
                          "claims": [{"invoice_number": claim.invoice_number or None, "expected": expected,
                                      "scenario": why}
-                                    for claim, expected, why in zip(sample.claims, sample.expected, sample.why)]})
+                                    for claim, expected, why in zip(sample.claims, sample.expected, sample.why, strict=False)]})
     (out_dir / "expected.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return out_dir / "expected.json"
 

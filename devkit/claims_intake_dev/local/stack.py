@@ -23,9 +23,10 @@ import logging
 import os
 import time
 import urllib.request
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -75,7 +76,7 @@ class LocalStack:
         self._teardown: list[Callable[[], None]] = []
 
     # -- lifecycle --------------------------------------------------------------------------------------------
-    def start(self) -> "LocalStack":
+    def start(self) -> LocalStack:
         from moto.server import ThreadedMotoServer
 
         from claims_intake_dev.moto_speedup import speed_up_moto
@@ -128,7 +129,7 @@ class LocalStack:
                 os.environ[key] = value
         self._saved_environment = {}
 
-    def __enter__(self) -> "LocalStack":
+    def __enter__(self) -> LocalStack:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:

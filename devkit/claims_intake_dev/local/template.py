@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 ARTIFACTS_BUCKET = "claims-intake-local-artifacts"
+IMAGE_REPOSITORY = "local.invalid/claims-intake"  # placeholder ImageUri of a function built from its Dockerfile
 PARTITION = "aws"
 URL_SUFFIX = "amazonaws.com"
 
@@ -132,6 +135,29 @@ class StackPlan:
         return {resource.logical_id: resource.name for group in groups for resource in group}
 
 
+class _TemplateLoader(yaml.SafeLoader):
+    """CloudFormation YAML as written: short-form intrinsics (!Ref, !Sub, !GetAtt...) become {"Fn::X": ...}."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {"Ref" if suffix == "Ref" else f"Fn::{suffix}": value}
+
+
+_TemplateLoader.add_multi_constructor("!", _intrinsic)
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    """template.yaml as written (for tests of what it says); `load_sam_template` for what SAM makes of it."""
+    return yaml.load(Path(path).read_text("utf-8"), Loader=_TemplateLoader)
+
+
 def load_sam_template(path: Path) -> dict[str, Any]:
     """Parse template.yaml with the short-form intrinsic tags (!Ref, !Sub, ...) as SAM CLI does."""
     from samcli.yamlhelper import parse_yaml_file
@@ -141,14 +167,22 @@ def load_sam_template(path: Path) -> dict[str, Any]:
 
 def translate(sam_template: dict[str, Any], parameters: dict[str, str], region: str) -> tuple[dict, dict[str, Path]]:
     """SAM -> CloudFormation; returns the CFN template and placeholder S3 key -> local path."""
+    import boto3
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
-    import boto3
 
     template = copy.deepcopy(sam_template)
     local_paths: dict[str, Path] = {}
-    for resource in template.get("Resources", {}).values():
+    for logical_id, resource in template.get("Resources", {}).items():
         properties = resource.get("Properties") or {}
+        dockerfile = (resource.get("Metadata") or {}).get("Dockerfile")
+        if properties.get("PackageType") == "Image" and dockerfile and "ImageUri" not in properties:
+            # what `sam build` does: the image is built from the Dockerfile; here it is read instead
+            image = f"{IMAGE_REPOSITORY}:{logical_id}"
+            context = Path(resource["Metadata"].get("DockerContext", "."))
+            local_paths[image] = context                                 # Dockerfile is relative to its context
+            local_paths[f"{image}/Dockerfile"] = context / dockerfile
+            properties["ImageUri"] = image
         for key in ("CodeUri", "ContentUri", "DefinitionUri"):
             value = properties.get(key)
             if isinstance(value, str) and not value.startswith("s3://"):
@@ -362,12 +396,16 @@ _INTRINSICS = {
 
 
 def build_plan(template_path: Path, *, endpoint: str, region: str, account_id: str,
-               stack_name: str = "claims-intake-local", parameters: dict[str, str] | None = None) -> StackPlan:
-    """Read template.yaml and return the resources to create, names and intrinsics resolved."""
+               stack_name: str = "claims-intake-local", parameters: dict[str, str] | None = None,
+               physical_names: dict[str, str] | None = None) -> StackPlan:
+    """Read template.yaml and return the resources to create, names and intrinsics resolved.
+
+    `physical_names` (logical id -> name) overrides generated names, and every Ref to them follows."""
     template_path = Path(template_path).resolve()
     root = template_path.parent
     cfn, local_paths = translate(load_sam_template(template_path), parameters or {}, region)
     resolver = Resolver(cfn, stack_name, region, account_id, parameters or {}, endpoint)
+    resolver.names.update(physical_names or {})
     wire_arn_parameters(resolver, set(parameters or {}))
     plan = StackPlan(stack_name=stack_name, region=region, account_id=account_id,
                      parameters={k: v for k, v in resolver.parameters.items() if isinstance(v, str)})
@@ -441,15 +479,63 @@ def _topic(plan, resolver, logical_id, properties, root, local_paths):
 def _function(plan, resolver, logical_id, properties, root, local_paths):
     properties = resolver.resolve(properties)
     code = properties.get("Code") or {}
-    key = code.get("S3Key")
-    if key not in local_paths:
-        raise TemplateError(f"{logical_id}: only local CodeUri folders can run in the local stack (got {code})")
+    if "ImageUri" in code:
+        code_dir, handler = _image_code(logical_id, properties, root, local_paths)
+    elif code.get("S3Key") in local_paths:
+        code_dir, handler = (root / local_paths[code["S3Key"]]).resolve(), properties["Handler"]
+    else:
+        raise TemplateError(f"{logical_id}: only local CodeUri folders and Dockerfiles can run in the local stack "
+                            f"(got {code})")
     variables = (properties.get("Environment") or {}).get("Variables") or {}
     plan.functions.append(Function(
         logical_id=logical_id, name=resolver.physical_name(logical_id), arn=resolver.get_att(logical_id, "Arn"),
-        code_dir=(root / local_paths[key]).resolve(), handler=properties["Handler"],
+        code_dir=code_dir, handler=handler,
         timeout=int(properties.get("Timeout", 3)), memory=int(properties.get("MemorySize", 128)),
         environment=_local_variables(variables)))
+
+
+def _image_code(logical_id: str, properties: dict, root: Path, local_paths: dict[str, Path]) -> tuple[Path, str]:
+    """An Image function runs here from the folder its Dockerfile copies the handler module from (the image's
+    other contents, the runtime package and its requirements, are this machine's installation). The handler
+    is the function's ImageConfig.Command, else the Dockerfile's CMD."""
+    image = properties["Code"]["ImageUri"]
+    if image not in local_paths:
+        raise TemplateError(f"{logical_id}: image {image} is not built from a Dockerfile in this repository")
+    dockerfile = (root / local_paths[f"{image}/Dockerfile"]).resolve()
+    context = (root / local_paths[image]).resolve()
+    instructions = _dockerfile_instructions(dockerfile)
+    command = (properties.get("ImageConfig") or {}).get("Command") or _json_or_words(instructions.get("CMD", [""])[-1])
+    if not command:
+        raise TemplateError(f"{logical_id}: no handler (ImageConfig.Command or the Dockerfile's CMD)")
+    handler = command[0]
+    module_file = handler.rpartition(".")[0].replace(".", "/") + ".py"
+    for arguments in instructions.get("COPY", []):
+        sources = [word for word in arguments.split() if not word.startswith("--")][:-1]
+        for source in sources:
+            if source.endswith(module_file) or (context / source / module_file).is_file():
+                found = context / source
+                return (found.parent if found.is_file() else found).resolve(), handler
+    raise TemplateError(f"{logical_id}: {dockerfile.name} copies no {module_file} into the image")
+
+
+def _dockerfile_instructions(path: Path) -> dict[str, list[str]]:
+    """Instruction -> its arguments, in order (continuation lines joined; comments dropped)."""
+    text = re.sub(r"\\\n", " ", path.read_text("utf-8"))
+    found: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            instruction, _, arguments = line.partition(" ")
+            found.setdefault(instruction.upper(), []).append(arguments.strip())
+    return found
+
+
+def _json_or_words(arguments: str) -> list[str]:
+    try:
+        value = json.loads(arguments)
+    except ValueError:
+        return arguments.split()
+    return [str(item) for item in value] if isinstance(value, list) else [str(value)]
 
 
 LAYER_MOUNT = "/opt/"

@@ -19,8 +19,8 @@ from __future__ import annotations
 import importlib
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
@@ -79,13 +79,14 @@ class WebServer:
         inner = DispatcherMiddleware(static, {self.mount or "/api": app}) if app and static else (app or static)
         routes = self.stack.plan.api_routes if self.template_api else []
         if routes:
-            return ApiGatewayApp(routes, self.stack.registry, self.stack.region, self.stack.plan.account_id,
-                                 fallback=inner)
+            registry = self.stack.registry
+            return ApiGatewayApp(routes, lambda arn, event: registry.invoke(arn, event, source="apigateway"),
+                                 self.stack.region, self.stack.plan.account_id, fallback=inner)
         if inner is None:
             raise ValueError("nothing to serve: no API in the template, no --app, no --static")
         return inner
 
-    def start(self) -> "WebServer":
+    def start(self) -> WebServer:
         self._server = make_server(self.host, self.requested_port, self.wsgi(), threaded=True)
         self.port = self._server.server_port
         self.url = f"http://{self.host}:{self.port}"

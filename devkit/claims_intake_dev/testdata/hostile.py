@@ -1,4 +1,4 @@
-"""Hostile uploads (issue 10): one builder per bad-input case, and what intake must make of it.
+"""Hostile uploads: one builder per bad-input case, and what intake must make of it.
 
     from claims_intake_dev.testdata import hostile
     for case in hostile.CASES.values():
@@ -80,7 +80,7 @@ def xlsx_zip_bomb() -> bytes:
 def xlsx_entity_expansion() -> bytes:
     """'Billion laughs': a DTD in the styles part whose entities expand to gigabytes."""
     laughs = [b'<!ENTITY lol0 "lol">'] + [
-        f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">'.encode() for i in range(1, 10)]
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">'.encode() for i in range(1, 10)]
     prolog = b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE lolz [' + b"".join(laughs) + b"]>\n"
 
     def poison(name: str, data: bytes) -> bytes:
@@ -153,7 +153,7 @@ def _text_pdf(lines: list[str], pages: int = 1) -> bytes:
 
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=letter)
-    for page in range(pages):
+    for _page in range(pages):
         y = 720
         for text in lines:
             pdf.drawString(72, y, text)

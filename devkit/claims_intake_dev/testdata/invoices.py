@@ -23,11 +23,12 @@ from __future__ import annotations
 import io
 import random
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from claims_intake.model import Claim, ServiceLine
 from claims_intake.normalize import EXCEL_EPOCH
@@ -68,13 +69,7 @@ LAYOUTS: dict[str, Layout] = {
     "dhcs_template": Layout("dhcs_template", _dhcs_template_columns()),
     "title_block": Layout(
         "title_block",
-        _CLERK_MEMBER + (
-            ("Payer ID", "primary_payer_id"), ("Health Plan", "payer_name"), ("Auth #", "authorization_number"),
-            ("HCPCS", "procedure_code"), ("Modifiers", "procedure_modifiers"), ("Service Description", "service_name"),
-            ("DOS From", "service_start_date"), ("DOS To", "service_end_date"), ("Units", "unit_count"), ("POS", "place_of_service"),
-            ("Dx Codes", "diagnosis_codes"), ("Rate", "unit_cost"), ("Line Total", "charge_amount"),
-            ("Rendering NPI", "rendering_provider_npi"), ("Invoice Total", "invoice_amount"),
-        ),
+        (*_CLERK_MEMBER, ("Payer ID", "primary_payer_id"), ("Health Plan", "payer_name"), ("Auth #", "authorization_number"), ("HCPCS", "procedure_code"), ("Modifiers", "procedure_modifiers"), ("Service Description", "service_name"), ("DOS From", "service_start_date"), ("DOS To", "service_end_date"), ("Units", "unit_count"), ("POS", "place_of_service"), ("Dx Codes", "diagnosis_codes"), ("Rate", "unit_cost"), ("Line Total", "charge_amount"), ("Rendering NPI", "rendering_provider_npi"), ("Invoice Total", "invoice_amount")),
         title_rows=("Community Supports Invoice", "Submitted to the health plan per DHCS billing guidance"),
         provider_block=True, dates="us_text", money="dollar_text", total_row=True, blank_row_between=True,
     ),
@@ -144,7 +139,7 @@ def invoice_rows(claims: Sequence[Claim], layout: Layout, *, text_only: bool = F
     rows: list[list[Any]] = [[title] for title in layout.title_rows]
     columns = list(layout.columns)
     if layout.provider_block:
-        rows += [[]] + render.provider_block(claims) + [[]]
+        rows += [[], *render.provider_block(claims), []]
         columns = [(header, key) for header, key in columns if key not in PROVIDER_FIELDS]
     rows.append([header for header, _ in columns])
     for index, claim in enumerate(claims):

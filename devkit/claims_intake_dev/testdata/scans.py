@@ -187,7 +187,7 @@ def _line_fields(slot: int, line: dict, rendering_npi: str) -> dict[str, str]:
         f"place{slot}": line["pos"], f"cpt{slot}": line["code"], f"diag{slot}": line["pointers"],
         f"ch{slot}": _money_field(line["charge"]), f"day{slot}": str(line["units"]), f"local{slot}": rendering_npi,
     }
-    for name, modifier in zip((f"mod{slot}", f"mod{slot}a", f"mod{slot}b", f"mod{slot}c"), line["modifiers"]):
+    for name, modifier in zip((f"mod{slot}", f"mod{slot}a", f"mod{slot}b", f"mod{slot}c"), line["modifiers"], strict=False):
         fields[name] = modifier
     return {k: v for k, v in fields.items() if v}
 
@@ -211,7 +211,7 @@ def fill_form(fields: dict[str, str]) -> bytes:
         wanted = fields.get(name)
         if wanted is None or name not in ("sex", "ssn", "insurance_type"):
             continue
-        states = [str(s) for s in widget.get("/AP", {}).get("/N", {}).keys()]
+        states = [str(s) for s in widget.get("/AP", {}).get("/N", {})]
         on = f"/{wanted}"
         widget[NameObject("/AS")] = NameObject(on if on in states else "/Off")
         if on in states:

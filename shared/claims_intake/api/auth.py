@@ -1,24 +1,18 @@
 """Who is calling: staff (Cognito group `staff`) see every claim; a provider only its own.
 
 In AWS the API Gateway Cognito authorizer has verified the ID token and puts its claims in
-`requestContext.authorizer.claims`; the resolver only reads them. Locally (claims-intake serve,
-tests) the local server turns a development token into the same claims (`dev_claims`), so the
-resolver runs exactly the same code in both places.
+`requestContext.authorizer.claims`; the resolver only reads them. Locally (claims-intake serve, tests) the
+development kit's API Gateway emulator turns a development token into the same claims
+(claims_intake_dev.dev_auth), so the resolver runs exactly the same code in both places.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 STAFF_GROUP = "staff"
 PROVIDER_NPI_CLAIM = "custom:provider_npi"
-
-# Development tokens (local server only; never accepted by API Gateway, which verifies Cognito tokens).
-DEV_STAFF_TOKEN_ENV = "CLAIMS_INTAKE_DEV_TOKEN"
-DEFAULT_DEV_STAFF_TOKEN = "dev-staff"
-DEV_PROVIDER_PREFIX = "dev-provider-"
 
 
 class Unauthorized(Exception):
@@ -73,23 +67,3 @@ def caller_from_event(event: dict[str, Any]) -> Caller:
         raise Forbidden("this account is neither plan staff nor linked to a provider")
     return Caller(user=str(user), groups=groups, provider_npi=provider)
 
-
-def dev_staff_token() -> str:
-    return os.environ.get(DEV_STAFF_TOKEN_ENV, DEFAULT_DEV_STAFF_TOKEN)
-
-
-def dev_claims(authorization: str | None) -> dict[str, str] | None:
-    """Authorizer claims for a local development token, or None (the request is then unauthorized).
-
-    - `Bearer <CLAIMS_INTAKE_DEV_TOKEN>` (default `dev-staff`): a staff member named `dev-staff`.
-    - `Bearer dev-provider-<NPI>`: the provider with that billing NPI (sees only its own claims).
-    """
-    if not authorization or not authorization.startswith("Bearer "):
-        return None
-    token = authorization.removeprefix("Bearer ").strip()
-    if token == dev_staff_token():
-        return {"sub": "dev-staff", "cognito:username": "dev-staff", "cognito:groups": STAFF_GROUP}
-    if token.startswith(DEV_PROVIDER_PREFIX) and token[len(DEV_PROVIDER_PREFIX):].isdigit():
-        npi = token[len(DEV_PROVIDER_PREFIX):]
-        return {"sub": f"provider-{npi}", "cognito:username": f"provider-{npi}", PROVIDER_NPI_CLAIM: npi}
-    return None

@@ -35,8 +35,8 @@ class BoxGeometry:
         sx, sy = pixels_wide / self.width, pixels_high / self.height
         left = max(0, int((self.left - margin) * sx))
         top = max(0, int((self.top - margin) * sy))
-        right = min(pixels_wide, int(round((self.right + margin) * sx)))
-        bottom = min(pixels_high, int(round((self.bottom + margin) * sy)))
+        right = min(pixels_wide, round((self.right + margin) * sx))
+        bottom = min(pixels_high, round((self.bottom + margin) * sy))
         if right <= left or bottom <= top:
             raise CropError("the box lies outside the page")
         return left, top, right, bottom

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field
 
 from ..store.claims import ClaimNotFound, ConcurrentUpdate, QueueItemNotFound
 from . import service
-from .views import ClaimView, Me, Metrics, QueueItemView, QueuePage, SearchPage
 from .auth import Caller, Forbidden, Unauthorized, caller_from_event
+from .views import ClaimView, Me, Metrics, QueueItemView, QueuePage, SearchPage
 
 # The page is served from its own origin (CloudFront) in AWS; locally from the same origin as the API.
 # The token travels in the Authorization header, never a cookie, so allowing any origin exposes nothing
@@ -88,7 +88,7 @@ class ReopenBody(BaseModel):
 
 @app.get("/api/me", summary="The caller: user, groups, staff or provider")
 def me() -> Me:
-    return caller().to_output()
+    return Me.model_validate(caller().to_output())
 
 
 @app.get("/api/queue", summary="One page of a staff queue, soonest due first, with age and due clocks")
@@ -103,8 +103,8 @@ def list_queue(
     next_token: Annotated[str | None, Query(description="from the previous page")] = None,
     assigned_to_me: Annotated[bool, Query(description="only items assigned to the caller")] = False,
 ) -> QueuePage:
-    return service.list_queue(services(), caller(), queue, status, plan, provider, min_age_days, due_before,
-                              limit, next_token, assigned_to_me)
+    return QueuePage.model_validate(service.list_queue(services(), caller(), queue, status, plan, provider,
+                                                       min_age_days, due_before, limit, next_token, assigned_to_me))
 
 
 @app.get("/api/claims", summary="Find claims by claim id, invoice number, member CIN or name, or billing NPI "
@@ -120,52 +120,52 @@ def search_claims(
     next_token: Annotated[str | None, Query(description="from the previous page")] = None,
 ) -> SearchPage:
     filters = {"plan": plan, "status": status, "disposition": disposition, "provider_npi": provider}
-    return service.search_claims(services(), caller(), q, filters, limit, next_token)
+    return SearchPage.model_validate(service.search_claims(services(), caller(), q, filters, limit, next_token))
 
 
 @app.get("/api/metrics", summary="Queue counts and the clean-claim payment targets (000; 004 IV.B.2)")
 def metrics() -> Metrics:
-    return service.metrics(services(), caller())
+    return Metrics.model_validate(service.metrics(services(), caller()))
 
 
 @app.get("/api/claims/<claim_id>", summary="A claim: lines, findings, letters, audit trail, scanned values with crops")
 def get_claim(claim_id: Annotated[str, Path()],
               crops: Annotated[bool, Query(description="include the box crops (data URLs)")] = True) -> ClaimView:
-    return service.get_claim(services(), caller(), claim_id, crops)
+    return ClaimView.model_validate(service.get_claim(services(), caller(), claim_id, crops))
 
 
 @app.patch("/api/claims/<claim_id>/values", summary="Correct one value; the old value stays in the audit trail")
 def correct_value(claim_id: Annotated[str, Path()], body: CorrectValueBody) -> ClaimView:
-    return service.correct_value(services(), caller(), claim_id, body.element, body.line, body.value, body.note)
+    return ClaimView.model_validate(service.correct_value(services(), caller(), claim_id, body.element, body.line, body.value, body.note))
 
 
 @app.post("/api/claims/<claim_id>/items/<item_id>/assign", summary="Assign the queue item to me")
 def assign(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()]) -> QueueItemView:
-    return service.assign(services(), caller(), claim_id, item_id)
+    return QueueItemView.model_validate(service.assign(services(), caller(), claim_id, item_id))
 
 
 @app.post("/api/claims/<claim_id>/items/<item_id>/answer",
           summary="Record the provider's answer (RFI) or the verification (REVIEW) and resume the flow")
 def answer(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], body: AnswerBody) -> QueueItemView:
-    return service.answer(services(), caller(), claim_id, item_id,
-                          [c.model_dump() for c in body.corrections], [d.model_dump() for d in body.documents],
-                          body.note)
+    return QueueItemView.model_validate(service.answer(services(), caller(), claim_id, item_id,
+                                                       [c.model_dump() for c in body.corrections], [d.model_dump() for d in body.documents],
+                                                       body.note))
 
 
 @app.post("/api/claims/<claim_id>/items/<item_id>/reject", summary="Reject the claim; the flow sends the letter")
 def reject(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], body: RejectBody) -> QueueItemView:
-    return service.reject(services(), caller(), claim_id, item_id, body.reason)
+    return QueueItemView.model_validate(service.reject(services(), caller(), claim_id, item_id, body.reason))
 
 
 @app.post("/api/claims/<claim_id>/items/<item_id>/extend", summary="Extend the item's due date")
 def extend(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], body: ExtendBody) -> QueueItemView:
-    return service.extend_due(services(), caller(), claim_id, item_id, body.due, body.note)
+    return QueueItemView.model_validate(service.extend_due(services(), caller(), claim_id, item_id, body.due, body.note))
 
 
 @app.post("/api/claims/<claim_id>/reopen-review",
           summary="Reopen the review of a claim left to staff (REVIEW_OVERDUE): its flow opens a new REVIEW item")
 def reopen_review(claim_id: Annotated[str, Path()], body: ReopenBody) -> ClaimView:
-    return service.reopen_review(services(), caller(), claim_id, body.note)
+    return ClaimView.model_validate(service.reopen_review(services(), caller(), claim_id, body.note))
 
 
 # ---- errors --------------------------------------------------------------------------------------

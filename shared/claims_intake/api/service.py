@@ -13,13 +13,15 @@ import binascii
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from PIL import Image
 
 from ..clocks import CleanClaimClock, as_date, targets_from_counts
 from ..flow.start import start_flow
@@ -27,8 +29,6 @@ from ..store import counters
 from ..store.claims import ClaimStore, ConcurrentUpdate, QueueItemNotOpen
 from ..store.records import ClaimStatus, QueueItem, QueueStatus, StoredClaim
 from .auth import Caller
-from PIL import Image
-
 from .crops import BoxGeometry, CropError, cms1500_box, cms1500_page, crop_box_label, crop_png
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -61,10 +61,10 @@ class Services:
     # Where a value's box is on the form template, and the scanned page turned onto that template.
     locate_box: Callable[[str, str | None], BoxGeometry | None] = cms1500_box
     template_page: Callable[[bytes, int], Image.Image] = cms1500_page
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @classmethod
-    def from_env(cls) -> "Services":
+    def from_env(cls) -> Services:
         # SigV4: the letter links are presigned, and objects under a KMS key accept only SigV4 signatures.
         s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
         return cls(store=ClaimStore(), s3=s3, sfn=boto3.client("stepfunctions"),
@@ -196,7 +196,7 @@ def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) ->
     for element, source in provenance.items():
         if element != "lines" and isinstance(source, dict) and source.get("page"):
             located.append((None, element, source, output.get("elements", {}).get(element)))
-    for line, sources in zip(output.get("lines", []), provenance.get("lines", [])):
+    for line, sources in zip(output.get("lines", []), provenance.get("lines", []), strict=False):
         for element, source in sources.items():
             if source.get("page"):
                 located.append((line["line_number"], element, source, line.get(element)))
@@ -211,7 +211,7 @@ def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) ->
                  "confidence": source.get("confidence"), "page": source.get("page"), "box": source.get("box"),
                  "corrected": bool(source.get("derived", "") and str(source.get("derived")).startswith("corrected"))}
         invalid = (output.get("invalid", {}) if line is None else
-                   next((l.get("invalid", {}) for l in output["lines"] if l["line_number"] == line), {}))
+                   next((out.get("invalid", {}) for out in output["lines"] if out["line_number"] == line), {}))
         if element in invalid:
             entry["invalid"] = invalid[element]
         entry["box"] = crop_box_label(element, source.get("box"), source.get("derived"), element in invalid)
@@ -340,7 +340,7 @@ def extend_due(services: Services, caller: Caller, claim_id: str, item_id: str, 
     if due <= as_date(item.due):
         raise BadRequest(f"the new due date {due.isoformat()} is not after the current one {as_date(item.due).isoformat()}")
     # Due at the end of that day (UTC), like the response windows the flow opens.
-    end_of_day = datetime(due.year, due.month, due.day, 23, 59, 59, tzinfo=timezone.utc)
+    end_of_day = datetime(due.year, due.month, due.day, 23, 59, 59, tzinfo=UTC)
     # The flow's wait has a fixed timeout: spend its token on {"action": "extended"} so it waits again,
     # on this same item, until the new due date (the token comes off the item until the flow attaches
     # its new one; an answer meanwhile is picked up by the flow from the item).

@@ -150,6 +150,18 @@ class LineContext:
     key: str | None = None  # the catalog key of the combination (GQ dropped for CS telehealth)
 
     @property
+    def combo(self) -> Combination:
+        """The line's catalog combination, for rules that run only on lines that have one (needs_combination)."""
+        if self.combination is None:
+            raise LookupError(f"line {self.number}: no catalog combination (a rule without needs_combination)")
+        return self.combination
+
+    @property
+    def catalog_key(self) -> str:
+        """The combination's catalog key, for rules that run only on lines that have one."""
+        return self.key if self.key is not None else self.combo.key
+
+    @property
     def days(self) -> int:
         if self.start is None or self.end is None:
             return 1

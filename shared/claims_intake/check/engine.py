@@ -18,16 +18,18 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from ..catalog import PlanProfile, dhcs_catalog, plan_ids, plan_profile
 from ..gc_pause import gc_paused
 from ..model import Claim, ExtractResult
 from ..reference.model import HistoryLine, HistorySource, InMemoryHistory, ReferenceSource
-from . import rules_elements  # noqa: F401, I001  (registers the rules, in reporting order)
-from . import rules_coverage  # noqa: F401
-from . import rules_history  # noqa: F401
+from . import (
+    rules_coverage,  # noqa: F401
+    rules_elements,  # noqa: F401  (registers the rules, in reporting order)
+    rules_history,  # noqa: F401
+)
 from .context import CENTS, CheckContext, Issue, LineContext, history_category, lookup_combination, money, plan_facts
 from .registry import CLAIM_RULES, LINE_RULES
 from .result import (
@@ -44,13 +46,13 @@ from .result import (
 ZERO = Decimal("0.00")
 
 
-@lru_cache(maxsize=None)
+@cache
 def line_rules_for(plan_id: str, key: str | None) -> tuple[tuple[str, Any], ...]:
     """The line rules that can find something for this plan and combination (None: not in the catalog)."""
     combination = None
     if key is not None:
         combination = dhcs_catalog().by_key.get(key) or {c.key: c for c in plan_profile(plan_id).extra_combinations}[key]
-    unit = plan_facts(plan_id).unit_basis.get(key, combination.unit) if combination else ""
+    unit = plan_facts(plan_id).unit_basis.get(key or "", combination.unit) if combination else ""
     return tuple(
         (rule.name, rule.function) for rule in LINE_RULES
         if (combination is not None or not rule.needs_combination)
@@ -220,14 +222,14 @@ def _finding(issue: Issue, rule_name: str, line_number: int | None) -> Finding:
 
 def _allowed_amount(ctx: CheckContext, lc: LineContext) -> Decimal:
     """The plan's rate × units (or the billed contract amount), then the plan's payment rules and caps."""
-    combo, line, profile = lc.combination, lc.line, ctx.profile
+    combo, line, profile = lc.combo, lc.line, ctx.profile
     facts = plan_facts(profile.plan_id)
     if not combo.reimbursable or lc.key in facts.not_reimbursable:
-        cite = profile.data.get("not_reimbursable_cite") if combo.reimbursable else combo.cite
+        cite = str(profile.data.get("not_reimbursable_cite") or "") if combo.reimbursable else combo.cite
         _warn(lc, "not_reimbursable", Category.AMOUNT,
               f"Line {lc.number}: {combo.key} is reported as an encounter and is not reimbursed.", cite)
         return ZERO
-    rate = facts.rates.get(lc.key)
+    rate = facts.rates.get(lc.key or "")
     billed = line.charge_amount if line.charge_amount is not None else (
         (line.unit_cost or ZERO) * lc.units).quantize(CENTS)
     if rate is not None:
@@ -266,7 +268,7 @@ def _ecm_monthly_payment(ctx: CheckContext, lc: LineContext, allowed: Decimal, c
     cores = [c for c, category in categories if category == "ecm_core" and c.allowed > penny]
     outreach = [c for c, category in categories if category == "ecm_outreach" and c.allowed > penny]
     cite = config["cite"]
-    if lc.combination.category == "ecm_core":
+    if lc.combo.category == "ecm_core":
         if cores:
             _warn(lc, "ecm_subsequent_in_month", Category.FREQUENCY,
                   f"Line {lc.number}: a core service was already paid for {lc.start:%B %Y} ({cores[0].start:%m/%d/%Y}); "

@@ -10,8 +10,9 @@ The order of registration is the order findings are reported in.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .context import Issue
 

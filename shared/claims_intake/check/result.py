@@ -1,6 +1,6 @@
 """What the claim check decides: findings, line decisions and the claim's disposition.
 
-Dispositions (issue 5):
+Dispositions:
 - REJECTED: missing or invalid required elements; a rejection letter follows.
 - RFI: more information is needed to decide (a written Request for Information).
 - REVIEW: low-confidence OCR values that staff must verify before deciding.

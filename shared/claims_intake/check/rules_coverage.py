@@ -66,7 +66,7 @@ def provider_contracted_for_service(ctx: CheckContext, lc: LineContext):
     provider = ctx.provider()
     if provider is None or ctx.plan_id not in provider.plans or not provider.contracted:
         return None
-    combo = lc.combination
+    combo = lc.combo
     if lc.key not in provider.contracted and combo.category not in provider.contracted:
         return Issue(Category.PROVIDER, Severity.DENY,
                      f"Line {lc.number}: {provider.name} is not contracted for {combo.service} ({combo.key}).",
@@ -121,7 +121,7 @@ def plan_coverage_exclusions(ctx: CheckContext, lc: LineContext):
             return Issue(Category.ELIGIBILITY, Severity.DENY,
                          f"Line {lc.number}: the member has Kaiser as primary coverage; ECM and Community Supports are "
                          "coordinated and billed through Kaiser, not Partnership.", exclusion["cite"], "member_cin")
-        elif when == "dsnp_ecm" and lc.combination.program == "ECM" and any(s.dsnp for s in spans):
+        elif when == "dsnp_ecm" and lc.combo.program == "ECM" and any(s.dsnp for s in spans):
             return Issue(Category.ELIGIBILITY, Severity.DENY,
                          f"Line {lc.number}: the member is enrolled in a D-SNP, which provides ECM; bill the D-SNP.",
                          exclusion["cite"], "member_cin")
@@ -160,7 +160,7 @@ def authorized(ctx: CheckContext, lc: LineContext):
         problems.append((0 if tar is numbered else 1 if same_service else 2, tar, reasons))
     if not problems:
         return Issue(Category.AUTHORIZATION, Severity.DENY,
-                     f"Line {lc.number}: {lc.combination.service} ({lc.combination.key}) requires an approved TAR; none is on "
+                     f"Line {lc.number}: {lc.combo.service} ({lc.combo.key}) requires an approved TAR; none is on "
                      "file for this member: request authorization before billing.", cite, "authorization_number")
     _, tar, reasons = min(problems, key=lambda item: (item[0], len(item[2])))
     return Issue(Category.AUTHORIZATION, Severity.DENY,
@@ -179,11 +179,12 @@ def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> li
     billed = tuple(m for m in line.procedure_modifiers if m not in OUTREACH_MODIFIERS)
     if tar.code != line.procedure_code or tar.modifiers != billed:
         reasons.append(f"authorizes {'-'.join([tar.code, *tar.modifiers])}, not {'-'.join([line.procedure_code or '', *billed])}")
-    end = lc.end or lc.start
-    if lc.start < tar.start or end > tar.end:
-        billed = f"{lc.start:%m/%d/%Y}" + (f"-{end:%m/%d/%Y}" if end != lc.start else "")
-        reasons.append(f"covers {tar.start:%m/%d/%Y}-{tar.end:%m/%d/%Y}, not {billed}"
-                       + (" (expired)" if lc.start > tar.end else " (not yet in effect)" if end < tar.start else ""))
+    start = lc.start
+    end = lc.end or start
+    if start is not None and end is not None and (start < tar.start or end > tar.end):
+        dates = f"{start:%m/%d/%Y}" + (f"-{end:%m/%d/%Y}" if end != start else "")
+        reasons.append(f"covers {tar.start:%m/%d/%Y}-{tar.end:%m/%d/%Y}, not {dates}"
+                       + (" (expired)" if start > tar.end else " (not yet in effect)" if end < tar.start else ""))
     if not reasons and tar.units is not None:
         used = units_used_under(ctx, tar)
         if used + lc.units > tar.units:
@@ -215,10 +216,10 @@ def authorization_documents(ctx: CheckContext, lc: LineContext):
         remaining = max(tar.amount - used, Decimal("0.00"))
         if lc.allowed_cap is None or remaining < lc.allowed_cap:
             lc.allowed_cap, lc.cap_cite = remaining, f"TAR {tar.number} approved {money(tar.amount)}"
-    needed = plan_facts(ctx.plan_id).documentation_required.get(lc.key)
+    needed = plan_facts(ctx.plan_id).documentation_required.get(lc.key or "")
     if needed and not tar.documents_on_file:
         return Issue(Category.DOCUMENTATION, Severity.RFI,
-                     f"Line {lc.number}: TAR {tar.number} for {lc.combination.service} is missing its documentation: send the "
+                     f"Line {lc.number}: TAR {tar.number} for {lc.combo.service} is missing its documentation: send the "
                      f"{needed}.", ctx.profile.documentation_cite, "authorization_number")
     return None
 

@@ -125,9 +125,9 @@ def claim_dates(ctx: CheckContext):
 @claim_rule
 def invoice_amount_is_sum_of_lines(ctx: CheckContext):
     claim = ctx.claim
-    charges = [line.charge_amount for line in claim.lines]
-    if claim.invoice_amount is None or not charges or any(c is None for c in charges):
-        return
+    charges = [line.charge_amount for line in claim.lines if line.charge_amount is not None]
+    if claim.invoice_amount is None or not charges or len(charges) < len(claim.lines):
+        return None
     total = sum(charges, Decimal("0.00"))
     if total != claim.invoice_amount:
         return Issue(Category.AMOUNT, Severity.REJECT,
@@ -271,7 +271,7 @@ def modifiers_and_telehealth(ctx: CheckContext, lc: LineContext):
         return Issue(Category.MODIFIER, Severity.REJECT,
                      f"Line {lc.number}: modifier repeated ({'-'.join(modifiers)}): list each modifier once.", cite,
                      "procedure_modifiers")
-    elif TELEHEALTH in modifiers and modifiers[-1] != TELEHEALTH or modifiers == [TELEHEALTH]:
+    elif (TELEHEALTH in modifiers and modifiers[-1] != TELEHEALTH) or modifiers == [TELEHEALTH]:
         return Issue(Category.MODIFIER, Severity.REJECT,
                      f"Line {lc.number}: GQ (telehealth) must follow the service modifier, e.g. "
                      f"{lc.line.procedure_code}-{_first_base_modifier(lc.line.procedure_code)}-GQ.", cite, "procedure_modifiers")
@@ -314,24 +314,24 @@ def combination_in_plan(ctx: CheckContext, lc: LineContext):
     key = lc.key
     if key not in plan_facts(ctx.plan_id).accepted:
         return Issue(Category.CATALOG, Severity.DENY,
-                     f"Line {lc.number}: {lc.combination.service} ({key}) is not a service {ctx.profile.short_name} covers.",
+                     f"Line {lc.number}: {lc.combo.service} ({key}) is not a service {ctx.profile.short_name} covers.",
                      f"{ctx.profile.accepted_cite}", "procedure_code")
 
 
 @line_rule(applies=lambda plan, combination, unit: not plan_profile(plan).accepts_invoice_for(combination.key))
 def invoice_allowed_for_service(ctx: CheckContext, lc: LineContext):
     """Kern accepts invoices (spreadsheets) only for STPH bed holds (004 IV.B.5)."""
-    if ctx.claim.source_kind == "spreadsheet" and not ctx.profile.accepts_invoice_for(lc.key):
+    if ctx.claim.source_kind == "spreadsheet" and not ctx.profile.accepts_invoice_for(lc.key or ""):
         allowed = ", ".join(ctx.profile.invoices_accepted_for)
         return Issue(Category.CATALOG, Severity.REJECT,
                      f"Line {lc.number}: {ctx.profile.short_name} accepts invoices only for {allowed}; submit "
-                     f"{lc.combination.key} on a CMS-1500 or 837P claim.", ctx.profile.invoices_cite, "procedure_code")
+                     f"{lc.combo.key} on a CMS-1500 or 837P claim.", ctx.profile.invoices_cite, "procedure_code")
 
 
 @line_rule(applies=lambda plan, combination, unit: combination.program == "CS")
 def community_supports_z_codes(ctx: CheckContext, lc: LineContext):
     config = settings()
-    if lc.combination.program != "CS" or not lc.line.diagnosis_codes:
+    if lc.combo.program != "CS" or not lc.line.diagnosis_codes:
         return
     if not any(code.startswith(config["cs_diagnosis_prefix"]) for code in lc.line.diagnosis_codes):
         return Issue(Category.DIAGNOSIS, Severity.REJECT,
@@ -371,18 +371,18 @@ def service_name_matches_code(ctx: CheckContext, lc: LineContext):
         return
     config = settings()["service_name"]
     scores = _name_scores(name, ctx.plan_id)
-    own = scores.get(lc.combination.category, 0)
+    own = scores.get(lc.combo.category, 0)
     if own >= config["consistent_score"]:
         return
     best_category, best = max(scores.items(), key=lambda item: item[1])
-    if best_category != lc.combination.category and best >= config["other_service_score"] and best > own:
+    if best_category != lc.combo.category and best >= config["other_service_score"] and best > own:
         return Issue(Category.INVALID_VALUE, Severity.REJECT,
                      f"Line {lc.number}: Service Name '{name}' describes {best_category.replace('_', ' ')}, but "
-                     f"{lc.combination.key} is {lc.combination.service}: correct the code or the service name.",
+                     f"{lc.combo.key} is {lc.combo.service}: correct the code or the service name.",
                      config["cite"], "service_name")
     else:
         return Issue(Category.INVALID_VALUE, Severity.WARNING,
-                     f"Line {lc.number}: Service Name '{name}' does not clearly name {lc.combination.service} ({lc.combination.key}).",
+                     f"Line {lc.number}: Service Name '{name}' does not clearly name {lc.combo.service} ({lc.combo.key}).",
                      config["cite"], "service_name")
 
 
@@ -427,6 +427,6 @@ def per_diem_units(ctx: CheckContext, lc: LineContext):
         return  # the plan sets its own units per day (meals, sobering center)
     if lc.line.unit_count > lc.days:
         return Issue(Category.UNITS, Severity.DENY,
-                     f"Line {lc.number}: {lc.line.unit_count} units over {lc.days} day(s); {lc.combination.key} is one unit a day.",
+                     f"Line {lc.number}: {lc.line.unit_count} units over {lc.days} day(s); {lc.combo.key} is one unit a day.",
                      "000 ECM/CS Procedure Codes and Modifiers: Payable Billing Units 1-unit per diem", "unit_count")
 

@@ -49,7 +49,7 @@ def duplicate_service(ctx: CheckContext, lc: LineContext):
 
 @line_rule(applies=lambda plan, combination, unit: combination.key in limits_by_combination(plan))
 def plan_limits(ctx: CheckContext, lc: LineContext):
-    limits = limits_by_combination(ctx.plan_id).get(lc.key)
+    limits = limits_by_combination(ctx.plan_id).get(lc.key or "")
     if not limits or lc.start is None:
         return None
     issues = []

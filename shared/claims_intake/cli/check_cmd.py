@@ -16,7 +16,8 @@ from pathlib import Path
 
 from ..catalog import plan_ids
 from ..check import check_extract
-from ..extract import IntakeError, extract_file
+from ..errors import IntakeError
+from ..extract import extract_file
 from ..model import Claim, ExtractError, ExtractResult, SourceInfo
 from ..reference import InMemoryHistory, ReferenceDataError, load_history_csv, load_reference_dir
 from .extract_cmd import EXIT_READ_WITH_PROBLEMS, EXIT_UNREADABLE, report_no_claims, report_unreadable
@@ -109,7 +110,7 @@ def print_tables(extracted: ExtractResult, results) -> None:
         ["#", "Line", "Code", "Dates", "Units", "Charge", "Disposition", "Allowed"],
         [(index, decided.line_number, line.combination, _dates(line), line.unit_count, _money(line.charge_amount),
           decided.disposition.value, _money(decided.allowed_amount))
-         for index, r in enumerate(results, start=1) for line, decided in zip(r.claim.lines, r.lines)],
+         for index, r in enumerate(results, start=1) for line, decided in zip(r.claim.lines, r.lines, strict=False)],
     )
     findings = [(index, f.line or "", f.severity.value, f.category.value, f.element or "", f.message, f.cite)
                 for index, r in enumerate(results, start=1) for f in r.findings]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from ..extract import IntakeError, extract_file
+from ..errors import IntakeError
+from ..extract import extract_file
 from ..model import ExtractResult
 from .output import add_format_option, print_json, print_table
 

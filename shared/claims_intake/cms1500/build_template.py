@@ -37,7 +37,7 @@ def widget_boxes(pdf_path: Path) -> dict[str, dict]:
         x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
         rect = [round(min(x0, x1), 2), round(height - max(y0, y1), 2), round(max(x0, x1), 2), round(height - min(y0, y1), 2)]
         if field_type == "/Btn":
-            states = [str(s).lstrip("/") for s in widget.get("/AP", {}).get("/N", {}).keys() if str(s) != "/Off"]
+            states = [str(s).lstrip("/") for s in widget.get("/AP", {}).get("/N", {}) if str(s) != "/Off"]
             box = boxes.setdefault(name, {"type": "button", "options": {}})
             for state in states:
                 box["options"][state] = rect
@@ -49,7 +49,7 @@ def widget_boxes(pdf_path: Path) -> dict[str, dict]:
 
 def dollars_cents_rule(ink: np.ndarray, rect: list[float], scale: float) -> float | None:
     """x (points) of the vertical rule that splits a money field, from the blank form's ink."""
-    x0, top, x1, bottom = (int(round(v * scale)) for v in rect)
+    x0, top, x1, bottom = (round(v * scale) for v in rect)
     region = ink[top:bottom, x0:x1]
     coverage = region.mean(axis=0)
     inner = np.arange(region.shape[1])

@@ -162,7 +162,7 @@ def _service_line(file: str, page: FormPage, n: int, diagnoses: dict[str, tuple[
         return None
     line = ServiceLine()
     put = ClaimBuilder(file, page).put
-    box = lambda label: f"{label} line {n}"  # noqa: E731 - the provenance label of a line box
+    box = lambda label: f"{label} line {n}"
     start = (f"sv{n}_mm_from", f"sv{n}_dd_from", f"sv{n}_yy_from")
     end = (f"sv{n}_mm_end", f"sv{n}_dd_end", f"sv{n}_yy_end")
     if any(text(c) for c in start):
@@ -294,7 +294,7 @@ def _same(read: str | None, before: str | None) -> bool:
     """The same identifier on two pages, allowing one character OCR read differently."""
     from rapidfuzz.distance import Levenshtein
 
-    return bool(read and before) and Levenshtein.distance(read, before) <= 1
+    return bool(read and before) and Levenshtein.distance(read or "", before or "") <= 1
 
 
 def merge_continuation(previous: Claim, claim: Claim) -> None:
@@ -310,17 +310,17 @@ def merge_continuation(previous: Claim, claim: Claim) -> None:
 
 def check_total(claim: Claim) -> None:
     """Box 28 must equal the sum of the 24F charges; when it does not, the amounts need a person."""
-    charges = [line.charge_amount for line in claim.lines]
-    if claim.invoice_amount is None or not charges or any(c is None for c in charges):
+    charges = [line.charge_amount for line in claim.lines if line.charge_amount is not None]
+    if claim.invoice_amount is None or not charges or len(charges) < len(claim.lines):
         return
-    if sum(charges) == claim.invoice_amount:
+    if sum(charges, Decimal(0)) == claim.invoice_amount:
         for target, key in [(claim, "invoice_amount"), *[(line, "charge_amount") for line in claim.lines]]:
             source = target.provenance.get(key)
             if source and source.confidence is not None and source.confidence < 1.0:
                 # The total agreeing with the lines confirms every amount read.
                 target.provenance[key] = source.model_copy(update={"confidence": max(source.confidence, 0.95)})
         return
-    claim.extras["total_mismatch"] = f"box 28 {claim.invoice_amount} != sum of 24F {sum(charges)}"
+    claim.extras["total_mismatch"] = f"box 28 {claim.invoice_amount} != sum of 24F {sum(charges, Decimal(0))}"
     for target, key in [(claim, "invoice_amount"), *[(line, "charge_amount") for line in claim.lines]]:
         source = target.provenance.get(key)
         if source:

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..catalog import dhcs_catalog
-from ..validators import is_valid_cin, is_valid_hcpcs, is_valid_icd10, is_valid_npi, is_valid_tin, luhn_valid, NPI_PREFIX
+from ..validators import (
+    NPI_PREFIX,
+    is_valid_cin,
+    is_valid_hcpcs,
+    is_valid_icd10,
+    is_valid_npi,
+    is_valid_tin,
+    luhn_valid,
+)
 
 # Shapes OCR confuses: a letter read where only a digit can be, and the reverse.
 AS_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "l": "1", "|": "1", "i": "1",
@@ -150,7 +158,7 @@ def fix_hcpcs(text: str) -> Fixed:
         near = [code for code in _catalog_codes() if code[1:] == fixed[1:]]
         # ... or the letter read well and one digit did not (G6008 for G9008): the one code that fits.
         one_digit = [code for code in _catalog_codes()
-                     if code[0] == fixed[0] and sum(a != b for a, b in zip(code[1:], fixed[1:])) == 1]
+                     if code[0] == fixed[0] and sum(a != b for a, b in zip(code[1:], fixed[1:], strict=False)) == 1]
         if len(near) == 1 and (not fixed[0].isalpha() or fixed[0] not in HCPCS_LETTERS or cleaned[0].isdigit()):
             fixed = near[0]
         elif cleaned.isdigit():
@@ -189,7 +197,7 @@ def fix_modifiers_for_code(code: str | None, modifiers: list[str]) -> tuple[list
         for position, char in enumerate(modifier):
             for alternative in MODIFIER_CONFUSIONS.get(char, ""):
                 changed = modifier[:position] + alternative + modifier[position + 1:]
-                variants.add(tuple(modifiers[:index] + [changed] + modifiers[index + 1:]))
+                variants.add((*modifiers[:index], changed, *modifiers[index + 1:]))
     fits = [list(v) for v in variants if catalog.lookup(code, v)[0] is not None]
     if len(fits) == 1:
         return fits[0], f"modifier corrected to the DHCS combination for {code}"
@@ -200,7 +208,7 @@ def fix_authorization(text: str) -> Fixed:
     """Box 23: a TAR / authorization number is digits, maybe after a short letter prefix ('TAR');
     an O or I among the digits is a 0 or 1 (Courier's 0 and O look alike)."""
     cleaned = re.sub(r"[^0-9A-Za-z]", "", text).upper()
-    prefix = re.match(r"[A-Z]{0,3}", cleaned).group()
+    prefix = cleaned[:len(cleaned) - len(cleaned.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))][:3]
     rest = cleaned[len(prefix):]
     if len(rest) >= 6 and sum(ch.isdigit() for ch in rest) >= 0.8 * len(rest):
         fixed = prefix + rest.translate(AS_DIGIT)

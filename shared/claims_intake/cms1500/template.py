@@ -32,7 +32,7 @@ class Box:
     cents_rule_x: float | None = None
 
     def scaled(self, scale: float) -> tuple[int, int, int, int]:
-        return tuple(int(round(v * scale)) for v in self.rect)  # type: ignore[return-value]
+        return tuple(round(v * scale) for v in self.rect)  # type: ignore[return-value]
 
 
 @cache

@@ -1,4 +1,4 @@
-"""The re-check: the claim check (issue 5) run on the stored claim against DynamoDB reference data and history."""
+"""The re-check: the claim check run on the stored claim against DynamoDB reference data and history."""
 
 from __future__ import annotations
 

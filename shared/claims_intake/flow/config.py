@@ -15,7 +15,7 @@ import math
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dhms]?)\s*$", re.IGNORECASE)
 _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds", "": "seconds"}
@@ -33,7 +33,7 @@ def due_after(now: datetime, window: timedelta) -> datetime:
     """When a response window opened `now` ends: the end of that day (UTC) for windows of a day or more."""
     due = now + window
     if window >= timedelta(days=1):
-        due = datetime.combine(due.date(), time(23, 59, 59), tzinfo=timezone.utc)
+        due = datetime.combine(due.date(), time(23, 59, 59), tzinfo=UTC)
     return due
 
 
@@ -52,7 +52,7 @@ class FlowConfig:
     max_review_reopenings: int = 3
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "FlowConfig":
+    def from_env(cls, environ: dict[str, str] | None = None) -> FlowConfig:
         env = os.environ if environ is None else environ
         bucket = env.get("LETTERS_BUCKET")
         if not bucket:

@@ -1,6 +1,7 @@
-"""Starting the claim flow (intake) and resuming it from outside a staff queue (provider RFI uploads).
+"""Starting the claim flow (intake, and staff reopening a review) and resuming it from outside a staff queue
+(provider RFI uploads). `start_flow` is the one way an execution is started.
 
-The staff API resumes a waiting flow itself (SendTaskSuccess with the queue item's token, issue 8);
+The staff API resumes a waiting flow itself (SendTaskSuccess with the queue item's token);
 both send the same answer document: {"action": "answered" | "rejected", "claim_id", "item_id",
 "queue", "actor", "corrections": [...], "documents": [...], "note" | "reason"}.
 """
@@ -9,9 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
-from urllib.parse import unquote_plus
 
 from botocore.exceptions import ClientError
 
@@ -48,18 +47,6 @@ def rfi_upload_claim_id(key: str) -> str | None:
         return None
     parts = key[len(RFI_PREFIX):].split("/", 1)
     return parts[0] if len(parts) == 2 and parts[0] and parts[1] else None
-
-
-def s3_objects(message_body: str) -> Iterator[tuple[str, str]]:
-    """(bucket, key) of each object-created record in an S3 event notification delivered through SQS.
-
-    S3's own test message (`s3:TestEvent`) has no records; keys arrive URL-encoded ('+' for spaces).
-    """
-    event = json.loads(message_body)
-    for record in event.get("Records", []):
-        if not str(record.get("eventName", "")).startswith("ObjectCreated"):
-            continue
-        yield record["s3"]["bucket"]["name"], unquote_plus(record["s3"]["object"]["key"])
 
 
 def answer_from_upload(store: ClaimStore, sfn, bucket: str, key: str, actor: str = "provider") -> QueueItem | None:

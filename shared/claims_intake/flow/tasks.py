@@ -15,12 +15,14 @@ execution re-drives it from the stored disposition).
 
 from __future__ import annotations
 
+import contextlib
 import json
-import logging
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from aws_lambda_powertools import Logger
 
 from ..check.result import CheckResult, ClaimDisposition, LineDisposition, Severity
 from ..letters import RejectionCause, denial_notice, rejection_letter, render_pdf, rfi_letter
@@ -29,7 +31,7 @@ from ..store import ClaimStatus, ClaimStore, QueueItemNotOpen, QueueName, QueueS
 from ..store.codec import iso
 from .config import FlowConfig, due_after, seconds_until
 
-logger = logging.getLogger(__name__)
+logger = Logger(child=True)
 
 ACTOR = "flow"
 FINAL_STATUSES = frozenset({ClaimStatus.REJECTED.value, ClaimStatus.CLOSED.value})
@@ -58,12 +60,12 @@ class FlowTasks:
         self.sns = sns
         self.config = config
         self.checker = checker
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
 
     def run(self, event: dict[str, Any]) -> dict[str, Any]:
         """Dispatch one task event {"action", "state", "execution"[, "task_token"]} to its task."""
         action = event.get("action")
-        task = self.ACTIONS.get(action)
+        task = self.ACTIONS.get(action) if isinstance(action, str) else None
         if task is None:
             raise InvalidFlowInput(f"unknown flow action '{action}': one of {', '.join(sorted(self.ACTIONS))}")
         state = event.get("state")
@@ -158,7 +160,10 @@ class FlowTasks:
         item = _open_item(stored, queue)
         if item is None:
             raise ItemResolvedMeanwhile(f"no open {queue} item on claim {stored.claim_id} to wait on")
-        seconds = seconds_until(self._clock(), _parse(item.due))
+        due = _parse(item.due)
+        if due is None:
+            raise InvalidFlowInput(f"queue item {item.item_id} has no due date to wait until")
+        seconds = seconds_until(self._clock(), due)
         self.store.append_audit(stored.claim_id, ACTOR, "wait_extended", f"the flow waits until {item.due}",
                                 {"queue": queue, "item_id": item.item_id, "due": item.due})
         prefix = queue.lower()
@@ -236,7 +241,7 @@ class FlowTasks:
         self._notify(stored, "error", None, error=name, claim_id=state["claim_id"])
         return {**state, "status": ClaimStatus.ERROR.value}
 
-    ACTIONS: dict[str, Callable[["FlowTasks", dict[str, Any], dict[str, Any]], dict[str, Any]]] = {
+    ACTIONS: ClassVar[dict[str, Callable[[FlowTasks, dict[str, Any], dict[str, Any]], dict[str, Any]]]] = {
         "prepare": prepare, "send_rfi": send_rfi, "wait_rfi": wait_rfi, "wait_review": wait_review,
         "review_overdue": review_overdue, "extend_wait": extend_wait, "take_resolution": take_resolution,
         "recheck": recheck, "send_rejection": send_rejection,
@@ -278,11 +283,9 @@ class FlowTasks:
         current = self.store.require_claim(stored.claim_id)
         for item in current.queue_items:
             if item.status == QueueStatus.OPEN.value and (queue is None or item.queue == queue):
-                try:
+                with contextlib.suppress(QueueItemNotOpen):  # staff closed it meanwhile
                     self.store.close_queue_item(stored.claim_id, item.item_id, ACTOR, {"action": "expired"},
                                                 status=status, note=note)
-                except QueueItemNotOpen:
-                    pass  # staff closed it meanwhile
 
     def _notify(self, stored: StoredClaim | None, kind: str, key: str | None, **details: Any) -> None:
         """One SNS notice per event; ids and codes only (no member names, CIN or dates of birth)."""

@@ -199,11 +199,12 @@ def _base(result: CheckResult, claim_id: str, issued: date, kind: LetterKind, ti
 def _item(result: CheckResult, finding: Finding) -> LetterItem:
     where = "Claim"
     if finding.line is not None:
-        line = next((l for l in result.claim.lines if l.line_number == finding.line), None)
+        line = next((item for item in result.claim.lines if item.line_number == finding.line), None)
         where = f"Line {finding.line}" + (f" ({line.combination}, {_line_dates(line)})" if line and line.procedure_code else "")
     text = finding.message
-    if finding.element and _label(finding.element) and _label(finding.element).lower() not in text.lower():
-        text = f"{_label(finding.element)}: {text}"
+    label = _label(finding.element) if finding.element else None
+    if label and label.lower() not in text.lower():
+        text = f"{label}: {text}"
     return LetterItem(where=where, text=text, cite=finding.cite)
 
 
@@ -235,8 +236,8 @@ def _line_dates(line) -> str:
 
 
 def _claim_dates(result: CheckResult) -> str:
-    starts = [l.service_start_date for l in result.claim.lines if l.service_start_date]
-    ends = [l.service_end_date or l.service_start_date for l in result.claim.lines if l.service_start_date]
+    starts = [item.service_start_date for item in result.claim.lines if item.service_start_date]
+    ends = [item.service_end_date or item.service_start_date for item in result.claim.lines if item.service_start_date]
     if not starts:
         return "not given"
     first, last = min(starts), max(ends)

@@ -97,6 +97,8 @@ def _story(letter: LetterContent) -> list:
 
 def _due(letter: LetterContent) -> str:
     due = letter.due
+    if due is None:
+        return ""
     return due.strftime("%B %d, %Y") if (due.hour, due.minute, due.second) == (23, 59, 59) \
         else due.strftime("%B %d, %Y at %H:%M UTC")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from ..extract import IntakeError
+from ..errors import IntakeError
 from ..limits import Limits
 
 LETTER_WIDTH_IN, LETTER_HEIGHT_IN = 8.5, 11.0

@@ -145,7 +145,7 @@ def drop_out_source(page: Image.Image) -> tuple[Image.Image, bool]:
 
 
 def is_color(page: Image.Image) -> bool:
-    small = np.asarray(page.convert("RGB").resize((170, 220), Image.BOX), dtype=np.int16)
+    small = np.asarray(page.convert("RGB").resize((170, 220), Image.Resampling.BOX), dtype=np.int16)
     redness = small[..., 0] - small[..., 1:].max(axis=2)
     return bool((redness > 40).mean() > 0.005)  # the red form shows up in a colour scan
 
@@ -160,7 +160,7 @@ class PageWindow:
     def region(self, left: int, top: int, right: int, bottom: int) -> np.ndarray:
         a, b, c, d, e, f = self.affine
         data = (a, b, c + a * left + b * top, d, e, f + d * left + e * top)
-        warped = self.source.transform((right - left, bottom - top), Image.AFFINE, data, resample=Image.BILINEAR,
+        warped = self.source.transform((right - left, bottom - top), Image.Transform.AFFINE, data, resample=Image.Resampling.BILINEAR,
                                        fillcolor=255)
         return np.asarray(warped, dtype=np.uint8)
 
@@ -217,7 +217,7 @@ def _group_slot(region: np.ndarray, members: list[Box], left: int, pad_x: float,
     if not pieces or last - first < 10:
         return None
     line = np.full((band.shape[0], x - WORD_GAP), 255, dtype=np.uint8)
-    for piece, (_, start, _) in zip(pieces, spans):
+    for piece, (_, start, _) in zip(pieces, spans, strict=False):
         offset = int(start + WORD_GAP / 2)
         line[:, offset:offset + piece.shape[1]] = piece
     return Slot(Image.fromarray(line), spans, {})
@@ -229,7 +229,7 @@ def _is_cell(box: Box) -> bool:
 
 def _has_cents(region: np.ndarray, box: Box, left: int, upper: int) -> bool:
     """Whether anything is written right of the dollars/cents rule of a money box."""
-    start = int((box.cents_rule_x + 2) * SCALE) - left
+    start = int(((box.cents_rule_x or 0) + 2) * SCALE) - left
     end = int(box.rect[2] * SCALE) - left
     rows = slice(max(int(box.rect[1] * SCALE) - upper, 0), int(box.rect[3] * SCALE) - upper)
     return int((region[rows, start:end] < INK).sum()) >= MIN_INK_PIXELS // 2
@@ -266,7 +266,8 @@ def _ink_band(region: np.ndarray, speckled: bool) -> tuple[np.ndarray, int, int]
 def _despeckle(ink: np.ndarray) -> np.ndarray:
     """Drop isolated dark pixels (fax and photocopier specks): keep those with 2+ dark neighbours."""
     padded = np.pad(ink, 1).astype(np.uint8)
-    neighbours = sum(np.roll(np.roll(padded, dy, 0), dx, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1))[1:-1, 1:-1]
+    shifted = [np.roll(np.roll(padded, dy, 0), dx, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    neighbours = np.sum(shifted, axis=0)[1:-1, 1:-1]
     return ink & (neighbours >= 3)  # itself + 2
 
 
@@ -297,7 +298,7 @@ def _frame(image: Image.Image) -> tuple[Image.Image, float]:
     factor = 1.0
     if image.height < TEXT_HEIGHT:
         factor = min(TEXT_HEIGHT / image.height, 2.0)
-        image = image.resize((max(1, round(image.width * factor)), round(image.height * factor)), Image.BICUBIC)
+        image = image.resize((max(1, round(image.width * factor)), round(image.height * factor)), Image.Resampling.BICUBIC)
     framed = Image.new("L", (image.width + 2 * FRAME_MARGIN[0], image.height + 2 * FRAME_MARGIN[1]), 255)
     framed.paste(image, FRAME_MARGIN)
     return framed, factor
@@ -325,7 +326,7 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
     finally:
         os.unlink(path)
     words: dict[tuple[int, str], list[tuple[float, str, float]]] = {}
-    for frame, text, conf, left, width in zip(data["page_num"], data["text"], data["conf"], data["left"], data["width"]):
+    for frame, text, conf, left, width in zip(data["page_num"], data["text"], data["conf"], data["left"], data["width"], strict=False):
         if not str(text).strip() or float(conf) < 0:
             continue
         (page, slot), factor = flat[int(frame) - 1], framed[int(frame) - 1][1]
@@ -339,7 +340,7 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
                 readings[page][name] = Reading(" ".join(w[1] for w in found), min(w[2] for w in found))
         if len(slot.members) == 1 and slot.members[0][0] not in readings[page]:
             readings[page][slot.members[0][0]] = Reading("", 0.0)  # ink but no characters recognised
-    return [_split_cents(page_readings, slots) for page_readings, slots in zip(readings, pages)]
+    return [_split_cents(page_readings, slots) for page_readings, slots in zip(readings, pages, strict=False)]
 
 
 def page_slots(page: Image.Image, registration: Registration) -> list[Slot]:

@@ -59,7 +59,7 @@ def downscale(image: Image.Image, from_dpi: float, to_dpi: float) -> Image.Image
     elif image.mode not in ("L", "RGB"):
         image = image.convert("RGB")
     size = (max(1, round(image.width * to_dpi / from_dpi)), max(1, round(image.height * to_dpi / from_dpi)))
-    return image.resize(size, Image.BOX)
+    return image.resize(size, Image.Resampling.BOX)
 
 
 @cache
@@ -213,5 +213,5 @@ def warp_to_template(page: Image.Image, registration: Registration, dpi: int = 3
     size = (round(PAGE_WIDTH_PT * dpi / 72), round(PAGE_HEIGHT_PT * dpi / 72))
     mode = "L" if page.mode in ("1", "L") else "RGB"
     source = page.convert(mode) if page.mode != mode else page
-    return source.transform(size, Image.AFFINE, registration.affine_for(dpi), resample=Image.BILINEAR,
+    return source.transform(size, Image.Transform.AFFINE, registration.affine_for(dpi), resample=Image.Resampling.BILINEAR,
                             fillcolor=255 if mode == "L" else (255, 255, 255))

@@ -14,21 +14,21 @@ error codes, never a file name, a value or a message written from the file's con
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
 
 from ..check import check_extract
 from ..check.result import CheckResult
-from ..extract import IntakeError, extract_bytes
+from ..errors import IntakeError
+from ..extract import extract_bytes
+from ..flow.start import start_flow
 from ..limits import Limits, default_limits
 from ..model import ExtractResult
 from ..reference.model import ReferenceSource
@@ -73,7 +73,7 @@ class IntakeOutcome:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "IntakeOutcome":
+    def from_dict(cls, data: dict[str, Any]) -> IntakeOutcome:
         return cls(**{**data, "claims": [ClaimOutcome(**claim) for claim in data.get("claims", [])]})
 
 
@@ -92,12 +92,12 @@ class Intake:
         self.state_machine_arn = state_machine_arn or None
         self.notice_topic_arn = notice_topic_arn or None
         self.limits = limits or default_limits()
-        self.today = today or (lambda: datetime.now(timezone.utc).date())
+        self.today = today or (lambda: datetime.now(UTC).date())
         self.extract = extract
         self.check = check
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Intake":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Intake:
         """Clients and names as template.yaml sets them (CLAIMS_TABLE..., STATE_MACHINE_ARN, NOTICE_TOPIC_ARN)."""
         environ = os.environ if environ is None else environ
         received = environ.get("INTAKE_RECEIVED_DATE")  # pins "today" for reproducible demos and tests only
@@ -163,7 +163,7 @@ class Intake:
     def _store_claims(self, obj: S3Object, upload: Upload, outcome: IntakeOutcome,
                       result: ExtractResult) -> IntakeOutcome:
         claim_ids = [claim_id_for(obj, index) for index in range(1, len(result.claims) + 1)]
-        for claim, claim_id in zip(result.claims, claim_ids):
+        for claim, claim_id in zip(result.claims, claim_ids, strict=False):
             claim.claim_id = claim_id
         reference = self.reference()
         history = DynamoHistory(self.store.tables, self.store.client, exclude_claim_ids=claim_ids)
@@ -182,10 +182,13 @@ class Intake:
                              f"{len(claim_result.claim.lines)} service lines, more than one claim can hold; "
                              "send it again split into invoices of at most 98 lines. The other claims of the file were received.")
         for claim_result in stored:
+            stored_id = claim_result.claim.claim_id
+            if stored_id is None:  # every claim got its id above
+                raise ValueError("a checked claim has no claim id")
             outcome.claims.append(ClaimOutcome(
-                claim_id=claim_result.claim.claim_id, plan=claim_result.plan,
+                claim_id=stored_id, plan=claim_result.plan,
                 disposition=claim_result.disposition.value, lines=len(claim_result.claim.lines),
-                execution_arn=self._start_flow(obj, claim_result)))
+                execution_arn=self._start_flow(obj, stored_id)))
         outcome.status = UploadStatus.PROCESSED.value
         outcome.kind = result.source.kind
         outcome.errors = len(errors)
@@ -212,22 +215,12 @@ class Intake:
         provider = reference.provider(upload.provider)
         return provider.plans[0] if provider is not None and len(provider.plans) == 1 else None
 
-    def _start_flow(self, obj: S3Object, result: CheckResult) -> str | None:
-        """One execution per claim, named after the claim: a second start of the same claim is a no-op."""
+    def _start_flow(self, obj: S3Object, claim_id: str) -> str | None:
+        """One execution per claim (flow.start names it after the claim): a second start is a no-op."""
         if not self.state_machine_arn or self.stepfunctions is None:
             logger.warning("no state machine configured: claim flow not started", extra={"upload_ref": obj.ref})
             return None
-        claim_id = result.claim.claim_id
-        payload = {"claim_id": claim_id, "disposition": result.disposition.value, "plan": result.plan,
-                   "upload_id": obj.upload_id}
-        try:
-            response = self.stepfunctions.start_execution(
-                stateMachineArn=self.state_machine_arn, name=claim_id, input=json.dumps(payload))
-            return response["executionArn"]
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
-                raise
-            return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{claim_id}"
+        return start_flow(self.stepfunctions, self.state_machine_arn, claim_id)
 
     # ---- unreadable files ----------------------------------------------------------------------
 
@@ -273,7 +266,7 @@ def _no_claims_message(filename: str, result: ExtractResult) -> str:
 
 
 def _confidences(result: ExtractResult) -> list[float]:
-    values = []
+    values: list[float] = []
     for claim in result.claims:
         for item in (claim, *claim.lines):
             values.extend(p.confidence for p in item.provenance.values() if p.confidence is not None)

@@ -8,6 +8,8 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote_plus
 
+from aws_lambda_powertools.utilities.data_classes import S3Event
+
 from ..catalog import plan_ids
 from ..store.records import upload_id
 
@@ -68,17 +70,17 @@ def quarantine_key(obj: S3Object) -> str:
 
 
 def objects_in_notification(body: Any) -> list[S3Object]:
-    """The objects of an S3 event notification (as S3 sends it to SQS). Keys arrive URL-encoded
-    ('+' for a space); the s3:TestEvent sent when notifications are configured has none."""
-    if not isinstance(body, dict):
+    """The objects created in an S3 event notification as S3 sends it to SQS, read with Powertools' S3Event.
+
+    Keys arrive URL-encoded ('+' for a space). The s3:TestEvent S3 sends when notifications are configured has
+    no records, and a record that is not ObjectCreated (a deletion, a restore) is not an upload."""
+    if not isinstance(body, dict) or not body.get("Records"):
         return []
     objects = []
-    for record in body.get("Records", []):
-        if not str(record.get("eventName", "ObjectCreated")).startswith("ObjectCreated"):
+    for record in S3Event(body).records:
+        if not str(record.get("eventName", "")).startswith("ObjectCreated"):
             continue
-        s3 = record["s3"]
-        item = s3["object"]
-        objects.append(S3Object(bucket=s3["bucket"]["name"], key=unquote_plus(item["key"]),
-                                version_id=item.get("versionId") or None, etag=item.get("eTag") or None,
-                                size=item.get("size")))
+        item = record.s3.get_object
+        objects.append(S3Object(bucket=record.s3.bucket.name, key=unquote_plus(item.key),
+                                version_id=item.version_id or None, etag=item.etag or None, size=item.get("size")))
     return objects

@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
@@ -71,7 +72,7 @@ class ReferenceLoader:
         self.notice_topic_arn = notice_topic_arn or None
 
     @classmethod
-    def from_env(cls) -> "ReferenceLoader":
+    def from_env(cls) -> ReferenceLoader:
         return cls(ClaimStore(), boto3.client("s3"), boto3.client("sns"), os.environ.get("NOTICE_TOPIC_ARN"))
 
     def load(self, obj: S3Object) -> ReferenceOutcome:

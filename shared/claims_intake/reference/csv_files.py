@@ -8,9 +8,10 @@ CSV row as `csv.DictReader` gives it (column name -> text) and returns the datac
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from ..normalize import parse_date, parse_modifiers
 from .memory import InMemoryReference

@@ -42,11 +42,11 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     workbook = SafeET.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
     rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True)
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_PACKAGE_REL}Relationship")}
-    parts = {}
+    parts: dict[str, str] = {}
     for sheet in workbook.iter(f"{_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{_REL}id"), "")
+        target = targets.get(sheet.get(f"{_REL}id", ""), "")
         if target:
-            parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
                 posixpath.join("xl", target))
     return parts
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
-from ..extract import IntakeError
+from ..errors import IntakeError
 from ..limits import Limits
 from .excel_errors import ErrorCells, error_cells
 from .guard import check_office_zip, check_ole, check_row_count

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass
 import zlib
+from dataclasses import dataclass
 from io import BytesIO
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from ..extract import IntakeError
+from ..errors import IntakeError
 from ..limits import Limits
 
 _CHUNK = 1 << 20

@@ -211,19 +211,21 @@ def map_columns(header: list[Any], header_row: int) -> ColumnMap:
     column_map = ColumnMap(header_row, header=list(header))
     matches = {i: match_header(cell) if i < MAX_HEADER_COLUMNS else None for i, cell in enumerate(header)}
     claimed: dict[str, list[int]] = {}
+    found: dict[int, HeaderMatch] = {}
     for index, match in matches.items():
         if match is None:
             if not is_blank(header[index]):
                 column_map.extras[index] = cell_text(header[index])
             continue
+        found[index] = match
         claimed.setdefault(match.key, []).append(index)
     for key, indexes in claimed.items():
         if key in synonyms().multi_column or len(indexes) == 1:
             for index in indexes:
-                column_map.columns[index] = matches[index]
+                column_map.columns[index] = found[index]
             continue
-        keep = max(indexes, key=lambda i: (matches[i].score, -i))
-        column_map.columns[keep] = matches[keep]
+        keep = max(indexes, key=lambda i: (found[i].score, -i))
+        column_map.columns[keep] = found[keep]
         for index in indexes:
             if index != keep:
                 column_map.extras[index] = cell_text(header[index])

@@ -23,7 +23,18 @@ from ..model import Claim, ExtractError, Provenance, ServiceLine
 from ..normalize import normalize, parse_money
 from .cells import cell_text, column_letter, is_blank
 from .grid import Grid
-from .headers import MAX_HEADER_COLUMNS, MEMBER_NAME, MINUTES, SERVICE_DATE, ColumnMap, find_header, level_of, match_header, normalize_header, synonyms
+from .headers import (
+    MAX_HEADER_COLUMNS,
+    MEMBER_NAME,
+    MINUTES,
+    SERVICE_DATE,
+    ColumnMap,
+    find_header,
+    level_of,
+    match_header,
+    normalize_header,
+    synonyms,
+)
 
 _UNSET = object()
 CLAIM_KEYS = frozenset(claim_keys())
@@ -43,9 +54,9 @@ class SheetResult:
 class _Cell:
     """A cell value; its Provenance is built only when a value is kept (most repeats are not)."""
 
-    __slots__ = ("raw", "_source", "_where", "_column")
+    __slots__ = ("_column", "_source", "_where", "raw")
 
-    def __init__(self, raw: Any, source: Provenance | None = None, where: tuple | None = None, column: str = ""):
+    def __init__(self, raw: Any, source: Provenance | None = None, where: tuple[str, str, int] = ("", "", 0), column: str = ""):
         self.raw, self._source, self._where, self._column = raw, source, where, column  # where: (file, sheet, row)
 
     @property
@@ -85,7 +96,7 @@ class _SheetReader:
         self.skipped: list[dict[str, Any]] = []
         self.totals: list[_Row] = []
         self.claims: dict[str, Claim] = {}
-        self.first_rows: dict[tuple[str, str], int] = {}  # (claim id, key) -> row that set it
+        self.first_rows: dict[tuple[str, str], int | None] = {}  # (claim id, key) -> row that set it
         self.first_values: dict[tuple[str, str], Any] = {}  # (claim id, key) -> the cell value kept
         self.block = self._title_block()
         multi = synonyms().multi_column
@@ -270,7 +281,7 @@ class _SheetReader:
         return f"{self.file_sha[:12]}-{digest}"
 
     def _add_claim_values(self, claim: Claim, row: _Row) -> None:
-        first_values, claim_id = self.first_values, claim.claim_id
+        first_values, claim_id = self.first_values, claim.claim_id or ""
         for key, cell in row.claim.items():  # only non-blank cells are here
             if key == MEMBER_NAME:
                 self._set_member_name(claim, cell, row.number)
@@ -278,7 +289,7 @@ class _SheetReader:
                 self._set_claim_value(claim, key, cell, row.number)
 
     def _set_claim_value(self, claim: Claim, key: str, cell: _Cell, row_number: int | None) -> None:
-        slot = (claim.claim_id, key)
+        slot = (claim.claim_id or "", key)
         if slot not in self.first_values:
             self._set(claim, key, cell)
             self.first_rows[slot], self.first_values[slot] = row_number, cell.raw
@@ -286,7 +297,7 @@ class _SheetReader:
         kept = self.first_values[slot]
         if cell.raw == kept or _comparable(key, cell.raw) == _comparable(key, kept):
             return
-        first = self.first_rows.get((claim.claim_id, key))
+        first = self.first_rows.get(slot)
         where = f"row {first}" if first else "the title block"
         shown = "" if key in PHI_ELEMENTS else f" ('{cell_text(kept)}' vs '{cell_text(cell.raw)}')"
         self._error("conflicting_value",

@@ -29,4 +29,4 @@ from .records import (  # noqa: F401
     upload_id,
 )
 from .reference import DynamoHistory, DynamoReference, LoadSummary, ReferenceWriter  # noqa: F401
-from .tables import Tables, create_tables  # noqa: F401
+from .tables import Tables  # noqa: F401

@@ -20,7 +20,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +29,7 @@ from botocore.exceptions import ClientError
 
 from ..check.result import FINAL_DISPOSITIONS, CheckResult, ClaimDisposition, LineDisposition
 from ..elements import claim_keys, line_keys
-from ..model import Claim, Provenance, to_json_value
+from ..model import Claim, Provenance, ServiceLine, to_json_value
 from . import counters, search
 from .codec import as_iso, decode_token, encode_token, from_item, iso, plain, to_item, to_value
 from .records import (
@@ -91,7 +91,7 @@ class ClaimStore:
                  clock: Callable[[], datetime] | None = None):
         self.tables = tables or Tables.from_env()
         self.client = client or boto3.client("dynamodb")
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._sleep = time.sleep
 
     def now(self) -> str:
@@ -268,9 +268,9 @@ class ClaimStore:
         if line is not None and element not in line_keys() and element != "minutes":
             raise ValueError(f"'{element}' is not a service line element")
         result = stored.check_result()
-        target = result.claim
+        target: Claim | ServiceLine = result.claim
         if line is not None:
-            matches = [l for l in result.claim.lines if l.line_number == line]
+            matches = [item for item in result.claim.lines if item.line_number == line]
             if not matches:
                 raise ValueError(f"claim {claim_id} has no line {line}")
             target = matches[0]
@@ -454,7 +454,7 @@ class ClaimStore:
                 for item in answer.get("Responses", {}).get(self.tables.claims, []):
                     values = from_item(item)
                     received[values["claim_id"]] = values["created_at"]
-                request = answer.get("UnprocessedKeys") or None
+                request = answer.get("UnprocessedKeys") or {}
         return received
 
     # ---- search (store/search.py) -------------------------------------------------------------
@@ -672,6 +672,8 @@ class ClaimStore:
                      upload_key: str | None, extra: list[dict[str, Any]]) -> None:
         claim = result.claim
         claim_id = claim.claim_id
+        if not claim_id:  # save_checked_claim refuses these first
+            raise ValueError("the claim has no claim_id: assign one before saving")
         output = result.to_output()
         lines_output = output.pop("lines")
         line_sources = output["provenance"].pop("lines", [])
@@ -700,7 +702,7 @@ class ClaimStore:
         operations = [{"Put": header_put}]
 
         new_line_keys = set()
-        for index, (line, line_doc) in enumerate(zip(claim.lines, lines_output), start=1):
+        for index, (line, line_doc) in enumerate(zip(claim.lines, lines_output, strict=False), start=1):
             sk = line_sk(index)
             new_line_keys.add(sk)
             item = {"pk": claim_pk(claim_id), "sk": sk, "doc": line_doc,

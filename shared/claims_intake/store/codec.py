@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -40,7 +40,7 @@ def to_item(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_value(value: Any) -> dict[str, Any]:
-    return _serializer.serialize(to_storable(value))
+    return dict(_serializer.serialize(to_storable(value)))
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -65,15 +65,15 @@ def plain(value: Any) -> Any:
 def iso(moment: datetime) -> str:
     """UTC timestamps in one fixed-width format, so they sort as text in sort keys."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def as_iso(moment: datetime | date | str) -> str:
     if isinstance(moment, datetime):
         return iso(moment)
     if isinstance(moment, date):
-        return iso(datetime(moment.year, moment.month, moment.day, tzinfo=timezone.utc))
+        return iso(datetime(moment.year, moment.month, moment.day, tzinfo=UTC))
     return iso(datetime.fromisoformat(moment.replace("Z", "+00:00")))
 
 

@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import MISSING, dataclass, fields
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -182,7 +182,7 @@ class ReferenceWriter:
         `dataset` names the file (its S3 key). Every item carries dataset and load_id; load ids sort by
         time, so the items of earlier loads are those with a smaller load_id (index by_dataset).
         """
-        load_id = f"{iso(datetime.now(timezone.utc))}#{secrets.token_hex(4)}"
+        load_id = f"{iso(datetime.now(UTC))}#{secrets.token_hex(4)}"
         items = ({"pk": pk, "sk": sk, "kind": type(record).__name__, "dataset": dataset, "load_id": load_id,
                   **_record_attributes(record)} for record in records for pk, sk in [reference_keys(record)])
         written = self._put_all(self.tables.reference, items)
