@@ -29,10 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "shared"), str(ROOT / "devkit"), str(ROOT)]
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
-from claims_intake.api import resolver  # noqa: E402
-from claims_intake.api.service import Services  # noqa: E402
-from claims_intake.check.result import CheckResult, ClaimDisposition, LineDisposition, LineResult  # noqa: E402
-from claims_intake.model import Claim, ServiceLine  # noqa: E402
+from claims_intake.api import resolver
+from claims_intake.api.service import Services
+from claims_intake.check.result import CheckResult, ClaimDisposition, LineDisposition, LineResult
+from claims_intake.model import Claim, ServiceLine
 
 LAST = ["Garcia", "Nguyen", "Smith", "Hernandez", "Lopez", "Okafor", "Quintero", "Tran", "Johnson", "Martinez",
         "Kim", "Patel", "Brown", "Rodriguez", "Chavez", "Williams", "Singh", "Ramirez", "Lee", "Flores"]

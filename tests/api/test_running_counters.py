@@ -10,6 +10,7 @@ from claims_intake.clocks import CleanClaim, as_date, payment_targets, targets_f
 from claims_intake.store import counters
 from claims_intake.store.claims import HEADER
 from claims_intake.store.codec import from_item, plain
+
 from .queue_factories import rfi_claim
 
 DISPOSITIONS = [ClaimDisposition.CLEAN, ClaimDisposition.PARTIAL, ClaimDisposition.DENIED, ClaimDisposition.RFI,
@@ -75,7 +76,7 @@ def test_counters_follow_a_random_day_of_work_and_match_a_recount(services, cloc
     clean = [CleanClaim(h["plan"], as_date(h["created_at"]),
                         as_date(h["updated_at"]) if counters.finalized_on(h["status"], h["disposition"], h["updated_at"]) else None)
              for h in headers if h["disposition"] in ("CLEAN", "PARTIAL", "DENIED", "REVIEW")]
-    by_plan, statuses = counters.day_counts_by_plan(store.claim_counters())
+    by_plan, _ = counters.day_counts_by_plan(store.claim_counters())
     assert targets_from_counts(by_plan, services.today()) == payment_targets(clean, services.today())
     metrics = call("GET", "/api/metrics")[1]
     assert metrics["payment_targets"] == payment_targets(clean, services.today())

@@ -20,7 +20,7 @@ WIDTH = 1280
 
 
 @pytest.fixture
-def staff_page(page):  # noqa: F811
+def staff_page(page):
     page.set_viewport_size({"width": WIDTH, "height": 900})
     return page
 
@@ -30,14 +30,14 @@ def ready(page, url):
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
 
-def stored(services, claim_id, invoice, disposition=ClaimDisposition.CLEAN, npi=None, last="Quintero"):  # noqa: F811
+def stored(services, claim_id, invoice, disposition=ClaimDisposition.CLEAN, npi=None, last="Quintero"):
     result = rfi_claim(claim_id, npi or "1234567893", "khs", "91234567A", disposition)
     result.claim.set_raw("invoice_number", invoice)
     result.claim.set_raw("member_last_name", last)
     services.store.save_checked_claim(result, upload_key="uploads/a/scan.png")
 
 
-def test_staff_find_a_claim_that_never_reached_a_queue_and_open_it_from_the_keyboard(services, site, staff_page):  # noqa: F811
+def test_staff_find_a_claim_that_never_reached_a_queue_and_open_it_from_the_keyboard(services, site, staff_page):
     page = staff_page
     queued(services, "C-1")
     stored(services, "C-quiet", "BHP-2026-0415", last="Okafor")
@@ -67,7 +67,7 @@ def test_staff_find_a_claim_that_never_reached_a_queue_and_open_it_from_the_keyb
     expect(page.locator("#queue-table tbody tr")).to_have_count(1)
 
 
-def test_a_deep_link_opens_its_claim_and_back_returns_to_the_previous_one(services, site, staff_page):  # noqa: F811
+def test_a_deep_link_opens_its_claim_and_back_returns_to_the_previous_one(services, site, staff_page):
     page = staff_page
     queued(services, "C-1")
     stored(services, "C-2", "INV-TWO")
@@ -82,7 +82,7 @@ def test_a_deep_link_opens_its_claim_and_back_returns_to_the_previous_one(servic
     expect(page.locator("#placeholder")).to_contain_text("C-nope: 404")
 
 
-def test_queue_keyboard_and_assigned_to_me(services, site, staff_page):  # noqa: F811
+def test_queue_keyboard_and_assigned_to_me(services, site, staff_page):
     page = staff_page
     for claim_id, days in (("C-1", 1), ("C-2", 2), ("C-3", 3)):
         queued(services, claim_id, due_days=days)
@@ -105,7 +105,7 @@ def test_queue_keyboard_and_assigned_to_me(services, site, staff_page):  # noqa:
     expect(rows.first).to_contain_text("dev-staff")
 
 
-def test_layout_at_1280_px_shows_every_queue_column_and_values_are_never_cut_off(services, site, staff_page):  # noqa: F811
+def test_layout_at_1280_px_shows_every_queue_column_and_values_are_never_cut_off(services, site, staff_page):
     page = staff_page
     item = queued(services, "C-1")
     services.store.correct_value("C-1", "member_first_name",
@@ -130,7 +130,7 @@ def test_layout_at_1280_px_shows_every_queue_column_and_values_are_never_cut_off
     assert cut == []
 
 
-def test_a_crop_is_shown_at_the_scans_resolution_and_zooms_on_click(services, site, staff_page):  # noqa: F811
+def test_a_crop_is_shown_at_the_scans_resolution_and_zooms_on_click(services, site, staff_page):
     page = staff_page
     item = queued(services, "C-1")
     services.s3.put_object(Bucket=BUCKET, Key="uploads/a/scan.png", Body=scan_png())
@@ -151,7 +151,7 @@ def test_a_crop_is_shown_at_the_scans_resolution_and_zooms_on_click(services, si
     expect(zoomed).not_to_be_visible()
 
 
-def test_letters_are_links_that_open_the_pdf(services, site, staff_page):  # noqa: F811
+def test_letters_are_links_that_open_the_pdf(services, site, staff_page):
     import requests
 
     page = staff_page
@@ -169,7 +169,7 @@ def test_letters_are_links_that_open_the_pdf(services, site, staff_page):  # noq
     assert answer.status_code == 200 and answer.content == b"%PDF-1.4 the RFI letter"
 
 
-def test_sign_out_in_development_forgets_the_session(services, site, staff_page):  # noqa: F811
+def test_sign_out_in_development_forgets_the_session(services, site, staff_page):
     page = staff_page
     queued(services, "C-1")
     ready(page, site)
@@ -181,7 +181,7 @@ def test_sign_out_in_development_forgets_the_session(services, site, staff_page)
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
 
-def test_cognito_sign_in_with_pkce_and_sign_out_revoking_the_refresh_token(services, site, staff_page):  # noqa: F811
+def test_cognito_sign_in_with_pkce_and_sign_out_revoking_the_refresh_token(services, site, staff_page):
     """The hosted UI's endpoints answered in the browser: authorize -> code -> token (PKCE verifier checked),
     a 401 renews the ID token with the refresh token, sign-out revokes it and ends the hosted UI session."""
     import base64
@@ -242,7 +242,7 @@ def test_cognito_sign_in_with_pkce_and_sign_out_revoking_the_refresh_token(servi
     assert page.evaluate("sessionStorage.getItem('claimsIntakeTokens')") is None
 
 
-def test_no_serious_accessibility_violation_on_any_screen(services, site, staff_page):  # noqa: F811
+def test_no_serious_accessibility_violation_on_any_screen(services, site, staff_page):
     from axe_playwright_python.sync_playwright import Axe
 
     page = staff_page

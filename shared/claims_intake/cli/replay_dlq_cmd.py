@@ -10,6 +10,7 @@ any credentials: without any configured, placeholder ones are used, and the stac
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from ..dlq import ReplayError, replay_dlq
 from .output import print_json, print_table
@@ -55,9 +56,9 @@ def run(args) -> int:
     return EXIT_FAILED if summary.failed else 0
 
 
-def client_settings(session, endpoint_url: str | None, region: str | None) -> dict[str, str | None]:
+def client_settings(session: Any, endpoint_url: str | None, region: str | None) -> dict[str, Any]:
     """boto3 client arguments: AWS as configured; a local endpoint also without configured credentials or region."""
-    settings: dict[str, str | None] = {"endpoint_url": endpoint_url, "region_name": region}
+    settings: dict[str, Any] = {"endpoint_url": endpoint_url, "region_name": region}
     if endpoint_url:
         settings["region_name"] = region or session.region_name or LOCAL_STACK_REGION
         if session.get_credentials() is None:

@@ -560,8 +560,8 @@ class ClaimStore:
         names = {"#plan": "plan", "#status": "status", "#doc": "doc"}
         for start in range(0, len(unique), 100):
             keys = [_key(claim_pk(claim_id), HEADER) for claim_id in unique[start:start + 100]]
-            request = {self.tables.claims: {"Keys": keys, "ProjectionExpression": projection,
-                                            "ExpressionAttributeNames": names}}
+            request: dict[str, Any] | None = {self.tables.claims: {
+                "Keys": keys, "ProjectionExpression": projection, "ExpressionAttributeNames": names}}
             while request:
                 answer = self.client.batch_get_item(RequestItems=request)
                 for item in answer.get("Responses", {}).get(self.tables.claims, []):

@@ -19,8 +19,9 @@ so `GET /api/metrics` reads one small item per plan and day received instead of 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from ..check.result import FINAL_DISPOSITIONS
 from ..clocks import as_date

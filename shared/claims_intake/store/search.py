@@ -17,7 +17,8 @@ Terms are upper-case letters and digits only, so "bhp2026", "BHP-2026" and "BHP 
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 SEARCH_PREFIX = "SEARCH#"
 SHARD_CHARACTERS = 2
