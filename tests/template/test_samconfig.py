@@ -6,7 +6,7 @@ import shlex
 import tomllib
 from pathlib import Path
 
-from claims_intake.store.tables import load_template
+from claims_intake_dev.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 
