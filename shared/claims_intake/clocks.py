@@ -194,7 +194,7 @@ def targets_from_counts(by_plan: dict[str, list[tuple[date, dict[str, int]]]],
             "clean_claims": clean,
             "within_30_days": _window_from_counts(days_received, 30, Decimal(str(rule["pay_within_30_days"])), today),
             "within_90_days": _window_from_counts(days_received, 90, Decimal(str(rule["pay_within_90_days"])), today),
-            "cite": rule["cite"],
+            "cite": for_people(rule["cite"]),
         }
     return report
 
