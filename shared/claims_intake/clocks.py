@@ -146,6 +146,11 @@ def _window(claims: list[CleanClaim], days: int, target: Decimal, today: date) -
         else:
             open_ += 1
             at_risk += (deadline - today).days <= 5
+    return _window_report(days, target, paid_in_time, late, open_, at_risk)
+
+
+def _window_report(days: int, target: Decimal, paid_in_time: int, late: int, open_: int,
+                   at_risk: int) -> dict[str, Any]:
     counted = paid_in_time + late
     ratio = _ratio(paid_in_time, counted)
     # Even if every open claim were paid in time, could the target still be met?
@@ -156,6 +161,44 @@ def _window(claims: list[CleanClaim], days: int, target: Decimal, today: date) -
         "met": None if ratio is None else Decimal(ratio) >= target,
         "still_reachable": None if best_case is None else Decimal(best_case) >= target,
     }
+
+
+def _window_from_counts(days_received: list[tuple[date, dict[str, int]]], days: int, target: Decimal,
+                        today: date) -> dict[str, Any]:
+    """`_window` over per-day sums (clean, paid, paid_by_{days}) instead of the claims one by one."""
+    paid_in_time = late = open_ = at_risk = 0
+    for received, counts in days_received:
+        deadline = received + timedelta(days=days)
+        clean, paid, in_time = counts.get("clean", 0), counts.get("paid", 0), counts.get(f"paid_by_{days}", 0)
+        paid_in_time += in_time
+        late += paid - in_time
+        if today > deadline:
+            late += clean - paid
+        else:
+            open_ += clean - paid
+            at_risk += (clean - paid) if (deadline - today).days <= 5 else 0
+    return _window_report(days, target, paid_in_time, late, open_, at_risk)
+
+
+def targets_from_counts(by_plan: dict[str, list[tuple[date, dict[str, int]]]],
+                        today: date | None = None) -> dict[str, dict[str, Any]]:
+    """`payment_targets` from running counters: per plan, (day received, counts) as store/counters.py keeps them."""
+    today = today or date.today()
+    report = {}
+    for plan_id, days_received in sorted(by_plan.items()):
+        if not plan_id:
+            continue  # a claim naming no plan we serve has no plan's targets
+        clean = sum(counts.get("clean", 0) for _, counts in days_received)
+        if not clean:
+            continue
+        rule = plan_profile(plan_id).clean_claim
+        report[plan_id] = {
+            "clean_claims": clean,
+            "within_30_days": _window_from_counts(days_received, 30, Decimal(str(rule["pay_within_30_days"])), today),
+            "within_90_days": _window_from_counts(days_received, 90, Decimal(str(rule["pay_within_90_days"])), today),
+            "cite": for_people(rule["cite"]),
+        }
+    return report
 
 
 def payment_targets(claims: Iterable[CleanClaim], today: date | None = None) -> dict[str, dict[str, Any]]:

@@ -4,7 +4,8 @@ A message lands in a DLQ after maxReceiveCount failed deliveries (a bug, an outa
 Once the cause is fixed, `replay_dlq` sends each message back unchanged (body and attributes) to the
 source queue and deletes it from the DLQ only after the send succeeded, so a crash half-way loses
 nothing: at worst a message is in both queues, and intake's idempotency makes the second delivery a
-no-op. `dry_run` lists what would move and leaves every message where it was.
+no-op. `dry_run` receives nothing (a receive would count toward each message's receive count): it reads
+how many messages wait in the DLQ and which queue they would go back to.
 
     from claims_intake.dlq import replay_dlq
     summary = replay_dlq(boto3.client("sqs"), "claims-intake-dev-IntakeDeadLetterQueue-...", max_messages=10)
@@ -45,6 +46,9 @@ class ReplaySummary:
     moved: int = 0
     failed: int = 0
     messages: list[ReplayedMessage] = field(default_factory=list)
+    waiting: int | None = None  # dry run: messages in the DLQ (visible), as SQS counts them
+    in_flight: int | None = None  # dry run: received by someone and not yet deleted or visible again
+    would_move: int | None = None  # dry run: how many a replay with the same --max would move
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,26 +78,25 @@ def replay_dlq(sqs, dlq: str, source: str | None = None, *, max_messages: int | 
     dlq_url = queue_url(sqs, dlq)
     source_url = queue_url(sqs, source) if source else source_queue_url(sqs, dlq_url)
     summary = ReplaySummary(dlq_url=dlq_url, source_url=source_url, dry_run=dry_run)
-    held: list[dict[str, Any]] = []  # dry run: messages hidden while listing, made visible again at the end
+    if dry_run:
+        counts = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        summary.waiting = int(counts.get("ApproximateNumberOfMessages", 0))
+        summary.in_flight = int(counts.get("ApproximateNumberOfMessagesNotVisible", 0))
+        summary.would_move = summary.waiting if max_messages is None else min(summary.waiting, max_messages)
+        return summary
     seen: set[str] = set()
-    try:
-        while max_messages is None or len(seen) < max_messages:
-            wanted = SQS_BATCH if max_messages is None else min(SQS_BATCH, max_messages - len(seen))
-            batch = [m for m in _receive(sqs, dlq_url, wanted, visibility_timeout, wait_seconds)
-                     if m["MessageId"] not in seen]
-            if not batch:
-                break
-            seen.update(m["MessageId"] for m in batch)
-            summary.messages.extend(_describe(m) for m in batch)
-            if dry_run:
-                held.extend(batch)
-            else:
-                moved, failed = _move(sqs, dlq_url, source_url, batch)
-                summary.moved += moved
-                summary.failed += failed
-    finally:
-        if held:
-            _release(sqs, dlq_url, held)
+    while max_messages is None or len(seen) < max_messages:
+        wanted = SQS_BATCH if max_messages is None else min(SQS_BATCH, max_messages - len(seen))
+        batch = [m for m in _receive(sqs, dlq_url, wanted, visibility_timeout, wait_seconds)
+                 if m["MessageId"] not in seen]
+        if not batch:
+            break
+        seen.update(m["MessageId"] for m in batch)
+        summary.messages.extend(_describe(m) for m in batch)
+        moved, failed = _move(sqs, dlq_url, source_url, batch)
+        summary.moved += moved
+        summary.failed += failed
     return summary
 
 

@@ -106,3 +106,43 @@ def test_every_value_ocr_read_from_a_skewed_cms1500_scan_gets_the_crop_of_its_bo
         naive = Image.open(io.BytesIO(crop_png(unregistered, 1, box)))  # the same box without registration
         assert _similarity(crop, expected) > 0.4, element
         assert _similarity(crop, expected) > 2 * _similarity(naive, expected), element
+
+
+def test_a_lines_diagnosis_crop_shows_the_box_21_codes_its_pointers_name(services):
+    """The diagnosis codes of a line are written in box 21; 24E only holds pointer letters to them."""
+    import base64
+
+    from claims_intake.api.crops import cms1500_box, cms1500_page
+    from claims_intake.check.result import CheckResult, ClaimDisposition
+    from claims_intake.extract import extract_bytes
+    from claims_intake_dev.testdata import scans
+
+    from .conftest import BUCKET, call
+
+    sample = scans.sample_claim(seed=11, lines=1)
+    scan = scans.make_scan([sample], "clean", "pdf", seed=11)
+    claim = extract_bytes(scan, "claim.pdf").claims[0]
+    claim.claim_id = "C-dx"
+    services.s3.put_object(Bucket=BUCKET, Key="uploads/a/claim.pdf", Body=scan)
+    services.store.save_checked_claim(CheckResult(claim=claim, plan="kp", disposition=ClaimDisposition.REVIEW),
+                                      upload_key="uploads/a/claim.pdf")
+    services.locate_box, services.template_page = cms1500_box, cms1500_page
+
+    value = next(v for v in call("GET", "/api/claims/C-dx")[1]["values"] if v["element"] == "diagnosis_codes")
+    assert value["box"].startswith("21 ")
+    crop = Image.open(io.BytesIO(base64.b64decode(value["crop"].removeprefix("data:image/png;base64,"))))
+    form = scans.render_pages(sample)[0]
+    box_21 = Image.open(io.BytesIO(crop_png(form, 1, cms1500_box("diagnosis_codes", value["box"]))))
+    pointer = Image.open(io.BytesIO(crop_png(form, 1, cms1500_box("diagnosis_codes", "24E line 1"))))
+    assert crop.size != pointer.size
+    assert _similarity(crop, box_21) > 0.4
+    # Native resolution: a 150 dpi page gives the box at 150 dpi, not shrunk to fit a table cell.
+    assert crop.width == box_21.width
+
+
+def test_crops_keep_the_pages_resolution_unless_asked():
+    image = Image.new("RGB", (2550, 3300), "white")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    wide = BoxGeometry(0, 0, 612, 40, 612, 792)
+    assert Image.open(io.BytesIO(crop_png(out.getvalue(), 1, wide))).width == 2550

@@ -19,10 +19,10 @@ def s3_notification(provider, name):
         "bucket": {"name": "uploads"}, "object": {"key": f"uploads/{provider}/{name}", "size": 10}}}]})
 
 
-def make_queues(sqs):
-    dlq = sqs.create_queue(QueueName="intake-dlq")["QueueUrl"]
+def make_queues(sqs, name="intake"):
+    dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    source = sqs.create_queue(QueueName="intake", Attributes={"RedrivePolicy": json.dumps(
+    source = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": json.dumps(
         {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVES)})})["QueueUrl"]
     return source, dlq
 
@@ -60,12 +60,14 @@ def test_poison_messages_move_to_the_dlq_after_max_receives(sqs):
     assert depth(sqs, source) == 0 and depth(sqs, dlq) == 3
 
 
-def test_dry_run_lists_without_moving_and_leaves_messages_visible(sqs):
+def test_dry_run_counts_without_receiving_so_no_receive_count_rises(sqs, monkeypatch):
     source, dlq = make_queues(sqs)
     poison(sqs, source, 12)
+    monkeypatch.setattr(sqs, "receive_message", lambda **_: pytest.fail("a dry run must not receive"))
     summary = replay_dlq(sqs, "intake-dlq", dry_run=True)
-    assert len(summary.messages) == 12 and summary.moved == 0 and summary.source_url == source
-    assert all(m.receive_count >= 1 and m.uploads == ["uploads/1234567893/…"] for m in summary.messages)
+    assert (summary.waiting, summary.would_move, summary.moved, summary.source_url) == (12, 12, 0, source)
+    assert replay_dlq(sqs, "intake-dlq", dry_run=True, max_messages=5).would_move == 5
+    monkeypatch.undo()
     assert depth(sqs, source) == 0
     visible = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
     assert visible["Attributes"]["ApproximateNumberOfMessages"] == "12"
@@ -122,12 +124,31 @@ def test_cli_replays_over_an_endpoint_url(endpoint, capsys):
     poison(sqs, source, 4)
     assert main(["replay-dlq", "intake-dlq", "--endpoint-url", endpoint, "--dry-run", "--format", "json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert listed["dry_run"] and len(listed["messages"]) == 4 and depth(sqs, dlq) == 4
-    assert "member-name" not in json.dumps(listed)  # file names stay out of the output
-    assert main(["replay-dlq", "intake-dlq", "--endpoint-url", endpoint, "--max", "1"]) == 0
-    assert "moved 1 message(s)" in capsys.readouterr().out
-    assert main(["replay-dlq", dlq, "--endpoint-url", endpoint, "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["moved"] == 3
+    assert listed["dry_run"] and listed["waiting"] == 4 and depth(sqs, dlq) == 4
+    assert main(["replay-dlq", "intake-dlq", "--endpoint-url", endpoint, "--dry-run"]) == 0
+    assert "would move 4 message(s)" in capsys.readouterr().out
+    assert main(["replay-dlq", "intake-dlq", "--endpoint-url", endpoint, "--max", "1", "--format", "json"]) == 0
+    moved = json.loads(capsys.readouterr().out)
+    assert moved["moved"] == 1 and moved["messages"][0]["uploads"] == ["uploads/1234567893/…"]
+    assert "member-name" not in json.dumps(moved)  # file names stay out of the output
+    assert main(["replay-dlq", dlq, "--endpoint-url", endpoint]) == 0
+    assert "moved 3 message(s)" in capsys.readouterr().out
     assert depth(sqs, dlq) == 0 and depth(sqs, source) == 4
     assert main(["replay-dlq", "missing", "--endpoint-url", endpoint]) == 2
     assert capsys.readouterr().err.startswith("error: no queue named missing")
+
+
+def test_cli_on_a_local_endpoint_needs_no_configured_credentials_or_region(endpoint, capsys, monkeypatch, tmp_path):
+    """`serve` says the local stack takes any credentials: replay-dlq works there with none configured."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    sqs = boto3.client("sqs", region_name="us-west-2", endpoint_url=endpoint,
+                       aws_access_key_id="x", aws_secret_access_key="x")
+    source, dlq = make_queues(sqs, name="plain")
+    poison(sqs, source, 2)
+    assert main(["replay-dlq", dlq, "--endpoint-url", endpoint, "--dry-run"]) == 0
+    assert "would move 2 message(s)" in capsys.readouterr().out

@@ -73,9 +73,13 @@ def test_claim_and_lines_are_written_in_one_transaction(store, dynamodb):
     dynamodb.transact_write_items = spy
     store.save_checked_claim(checked_claim(lines=4), upload_key="u")
     assert len(calls) == 1
-    keys = [op["Put"]["Item"]["sk"]["S"] for op in calls[0]]
+    keys = [op["Put"]["Item"]["sk"]["S"] for op in calls[0] if "Put" in op]
     assert keys[0] == "HEADER" and keys[1:5] == ["LINE#0001", "LINE#0002", "LINE#0003", "LINE#0004"]
-    assert keys[5].startswith("AUDIT#")
+    assert keys[-1].startswith("AUDIT#")
+    # ... with the claim's search terms and the metrics' running counters (store/search.py, store/counters.py)
+    assert keys[5:-1] and all(key.startswith("SEARCH#") for key in keys[5:-1])
+    counted = [op["Update"]["Key"]["pk"]["S"] for op in calls[0] if "Update" in op]
+    assert counted == ["METRICS#CLAIMS"]
 
 
 def test_failed_transaction_leaves_no_half_claim(store, dynamodb):

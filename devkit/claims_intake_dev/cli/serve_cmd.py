@@ -38,13 +38,32 @@ def register(verbs) -> None:
     parser.set_defaults(run=run)
 
 
+EXIT_PORT_IN_USE = 2
+
+
 def run(args) -> int:
+    from ..local.stack import port_in_use
+
+    # Checked before anything starts: moto's server, started on a busy port, would wait forever.
+    for option, port in (("--port", args.port), ("--web-port", args.web_port)):
+        if port_in_use(args.host, port):
+            print(f"error: port {port} on {args.host} is in use (another `claims-intake serve`?): stop what uses it "
+                  f"or pass another {option}", file=sys.stderr)
+            return EXIT_PORT_IN_USE
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
+    console = Console(file=sys.stdout)  # keeps this stream while handlers' output goes to --logs
+    try:
+        return _serve(args, console)
+    except KeyboardInterrupt:  # Ctrl-C while starting: the stack has stopped what it had started
+        console.print("stopped")
+        return 0
+
+
+def _serve(args, console: Console) -> int:
     from ..local import demo
     from ..local.stack import DEFAULT_TEMPLATE, LocalStack
     from ..local.web import WebServer
 
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
-    console = Console(file=sys.stdout)  # keeps this stream while handlers' output goes to --logs
     stack = LocalStack(args.template or DEFAULT_TEMPLATE, host=args.host, port=args.port,
                        function_log=args.logs).start()
     web = None
@@ -72,11 +91,16 @@ def run(args) -> int:
         console.print("\nWatching uploads (Ctrl-C to stop)...")
         _watch(console, stack, demo.store_for(stack))
     except KeyboardInterrupt:
-        console.print("stopping")
+        console.print("stopping (a few seconds)")
     finally:
-        if web:
-            web.stop()
-        stack.stop()
+        # A second Ctrl-C while stopping would cut the teardown short and print a traceback: ignore it.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            if web:
+                web.stop()
+            stack.stop()
+        finally:
+            signal.signal(signal.SIGINT, previous)
     return 0
 
 

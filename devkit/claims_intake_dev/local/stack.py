@@ -85,6 +85,7 @@ class LocalStack:
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
         speed_up_moto()  # moto's transactions, queries, flows and responses: cost flat as tables grow
+        _require_free_port(self.host, self.requested_port)  # moto's server would wait forever for a busy port
         try:
             self._server = ThreadedMotoServer(ip_address=self.host, port=self.requested_port, verbose=False)
             self._server.start()
@@ -285,3 +286,24 @@ def _served_by(registry: FunctionRegistry, logical_id: str):
         except FunctionError as error:
             raise (error.__cause__ or error) from None
     return handler
+
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Something already listens on host:port (port 0 asks for any free port: never in use)."""
+    import socket
+
+    if not port:
+        return False
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def _require_free_port(host: str, port: int) -> None:
+    if port_in_use(host, port):
+        raise OSError(f"port {port} on {host} is in use: stop what uses it or choose another port")

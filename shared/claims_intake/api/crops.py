@@ -52,12 +52,12 @@ PDF_MAGIC = b"%PDF"
 RENDER_DPI = 150
 
 
-def page_image(scan: bytes, page: int) -> Image.Image:
-    """Page `page` (1-based) of a PDF or (multi-page) image scan, as an RGB image."""
+def page_image(scan: bytes, page: int, dpi: float = RENDER_DPI) -> Image.Image:
+    """Page `page` (1-based) of a PDF (rendered at `dpi`) or (multi-page) image scan, as an RGB image."""
     if page < 1:
         raise CropError(f"page {page} does not exist")
     if scan[:4] == PDF_MAGIC:
-        return _pdf_page(scan, page)
+        return _pdf_page(scan, page, dpi)
     try:
         image = Image.open(io.BytesIO(scan))
         frames = getattr(image, "n_frames", 1)
@@ -69,7 +69,7 @@ def page_image(scan: bytes, page: int) -> Image.Image:
         raise CropError(f"the scan cannot be read as an image: {problem}") from problem
 
 
-def _pdf_page(scan: bytes, page: int) -> Image.Image:
+def _pdf_page(scan: bytes, page: int, dpi: float) -> Image.Image:
     import pypdfium2 as pdfium
 
     try:
@@ -80,18 +80,20 @@ def _pdf_page(scan: bytes, page: int) -> Image.Image:
         if page > len(document):
             raise CropError(f"page {page} does not exist (the scan has {len(document)})")
         document.init_forms()  # fillable PDFs: draw the filled fields too
-        bitmap = document[page - 1].render(scale=RENDER_DPI / 72, may_draw_forms=True)
+        bitmap = document[page - 1].render(scale=dpi / 72, may_draw_forms=True)
         return bitmap.to_pil().convert("RGB")
     finally:
         document.close()
 
 
-def crop_png(scan: bytes | Image.Image, page: int, box: BoxGeometry, margin: float = 4.0, max_width: int = 640) -> bytes:
+def crop_png(scan: bytes | Image.Image, page: int, box: BoxGeometry, margin: float = 4.0,
+             max_width: int | None = None) -> bytes:
     """PNG of `box` on page `page` of `scan` (or on an already prepared page image), with a small
-    margin so the box's edges show."""
+    margin so the box's edges show; at the page's own resolution unless `max_width` says otherwise
+    (staff compare characters: a downscaled wide box could not be read)."""
     image = scan if isinstance(scan, Image.Image) else page_image(scan, page)
     crop = image.crop(box.scaled_to(image.width, image.height, margin))
-    if crop.width > max_width:  # a wide box (an address line) stays readable without being huge
+    if max_width and crop.width > max_width:
         crop = crop.resize((max_width, max(1, round(crop.height * max_width / crop.width))))
     out = io.BytesIO()
     crop.save(out, format="PNG", compress_level=1)  # fast: a crop is a few KB either way
@@ -115,13 +117,29 @@ def _element_table() -> tuple[dict, dict, dict]:
 # rectangles in the OCR template. Payer and homeless indicator: by the box the value was found in.
 CLAIM_FIELDS, BOX_FIELDS, LINE_FIELDS = _element_table()
 LINE_ROW = re.compile(r"\bline (\d+)\b")
+# A line's diagnosis codes are read from box 21 through its 24E pointer letters: their crop is the
+# box-21 codes the letters name ("21 AB"), the pointer box only while a pointer names no code.
+DIAGNOSIS_LETTERS = "ABCDEFGHIJKL"
+DIAGNOSIS_BOX = re.compile(r"^21 ([A-L]+)$")
+POINTERS = re.compile(r"^pointers ([A-L]+) -> box 21$")
+
+
+def crop_box_label(element: str, box: str | None, derived: str | None, invalid: bool) -> str | None:
+    """The box a value's crop shows: where the value itself is written, not where it was pointed to."""
+    pointers = POINTERS.match(derived or "")
+    if element == "diagnosis_codes" and pointers and not invalid:
+        return f"21 {pointers.group(1)}"
+    return box
 
 
 def cms1500_box(element: str, box: str | None) -> BoxGeometry | None:
     """Where `element` sits on the CMS-1500 template; line elements by the row in their box label."""
     from ..cms1500.template import PAGE_HEIGHT_PT, PAGE_WIDTH_PT, text_boxes
 
-    if element in BOX_FIELDS:
+    diagnoses = DIAGNOSIS_BOX.match(box or "") if element == "diagnosis_codes" else None
+    if diagnoses:
+        names = tuple(f"diagnosis{DIAGNOSIS_LETTERS.index(letter) + 1}" for letter in diagnoses.group(1))
+    elif element in BOX_FIELDS:
         names = BOX_FIELDS[element].get(box or "", ())
     elif element in LINE_FIELDS:
         row = LINE_ROW.search(box or "")
@@ -139,11 +157,12 @@ def cms1500_page(scan: bytes, page: int) -> Image.Image:
     """The page registered onto the CMS-1500 template (deskewed, shifted, scaled, turned upright), as
     the OCR read it, so a box's template rectangle is exactly where the value was read. A page that
     does not register (blank, not a CMS-1500) is returned as scanned."""
+    from ..limits import default_limits
     from ..ocr.register import register, warp_to_template
 
-    image = page_image(scan, page)
+    image = page_image(scan, page, dpi=default_limits().ocr_dpi)  # a PDF as the OCR renders it
     dpi = image.width / 8.5  # a letter-size page across, whatever the file says
     registration = register(image, dpi)
     if registration is None:
         return image
-    return warp_to_template(image, registration, dpi=RENDER_DPI)
+    return warp_to_template(image, registration, dpi=round(dpi))  # the page's own resolution: nothing lost

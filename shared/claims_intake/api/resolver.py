@@ -19,7 +19,7 @@ from ..limits import default_limits
 from ..store.claims import ClaimNotFound, ConcurrentUpdate, QueueItemNotFound
 from . import mapping_reviews, service
 from .auth import Caller, Forbidden, Unauthorized, caller_from_event
-from .views import ClaimView, Me, Metrics, QueueItemView, QueuePage
+from .views import ClaimView, Me, Metrics, QueueItemView, QueuePage, SearchPage
 
 # The page is served from its own origin (CloudFront) in AWS; locally from the same origin as the API.
 # The token travels in the Authorization header, never a cookie, so allowing any origin exposes nothing
@@ -106,9 +106,26 @@ def list_queue(
     due_before: Annotated[date | None, Query(description="only items due before this date")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     next_token: Annotated[str | None, Query(description="from the previous page")] = None,
+    assigned_to_me: Annotated[bool, Query(description="only items assigned to the caller")] = False,
 ) -> QueuePage:
-    return QueuePage.model_validate(service.list_queue(services(), caller(), queue, status, plan, provider, min_age_days, due_before,
-                                                       limit, next_token))
+    return QueuePage.model_validate(service.list_queue(services(), caller(), queue, status, plan, provider,
+                                                       min_age_days, due_before, limit, next_token, assigned_to_me))
+
+
+@app.get("/api/claims", summary="Find claims by claim id, invoice number, member CIN or name, or billing NPI "
+                                "(words match the start of a term; a provider finds only its own claims)")
+def search_claims(
+    q: Annotated[str, Query(min_length=2, max_length=200,
+                            description="what staff have in hand, e.g. 'BHP-2026' or 'quintero rosa'")],
+    plan: Annotated[str | None, Query(description="plan profile id: kp, phc, khs")] = None,
+    status: Annotated[str | None, Query(description="workflow status, e.g. WAITING_RFI, CLOSED")] = None,
+    disposition: Annotated[str | None, Query(description="CLEAN, PARTIAL, DENIED, RFI, REVIEW, REJECTED")] = None,
+    provider: Annotated[str | None, Query(description="billing provider NPI")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    next_token: Annotated[str | None, Query(description="from the previous page")] = None,
+) -> SearchPage:
+    filters = {"plan": plan, "status": status, "disposition": disposition, "provider_npi": provider}
+    return SearchPage.model_validate(service.search_claims(services(), caller(), q, filters, limit, next_token))
 
 
 @app.get("/api/metrics", summary="Queue counts and the clean-claim payment targets (000; 004 IV.B.2)")

@@ -19,19 +19,21 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from PIL import Image
 
 from ..check.doubt import is_element
-from ..check.result import FINAL_DISPOSITIONS
-from ..clocks import CleanClaim, CleanClaimClock, as_date, payment_targets
+from ..clocks import CleanClaimClock, as_date, targets_from_counts
 from ..flow.start import start_flow
+from ..store import counters
 from ..store.claims import ClaimStore, ConcurrentUpdate, QueueItemNotOpen
 from ..store.records import ClaimStatus, QueueItem, QueueStatus, StoredClaim
 from .auth import Caller
-from .crops import BoxGeometry, CropError, cms1500_box, cms1500_page, crop_png
+from .crops import BoxGeometry, CropError, cms1500_box, cms1500_page, crop_box_label, crop_png
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+LETTER_LINK_SECONDS = 15 * 60  # a letter link opens the PDF for a quarter of an hour
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_DOCUMENT_NAME = 120
 
@@ -67,7 +69,9 @@ class Services:
 
     @classmethod
     def from_env(cls) -> Services:
-        return cls(store=ClaimStore(), s3=boto3.client("s3"), sfn=boto3.client("stepfunctions"),
+        # SigV4: the letter links are presigned, and objects under a KMS key accept only SigV4 signatures.
+        s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
+        return cls(store=ClaimStore(), s3=s3, sfn=boto3.client("stepfunctions"),
                    uploads_bucket=os.environ.get("UPLOADS_BUCKET"),
                    documents_prefix=os.environ.get("DOCUMENTS_PREFIX", "documents/"),
                    state_machine_arn=os.environ.get("STATE_MACHINE_ARN"), reread=intake_rereader())
@@ -111,7 +115,8 @@ def queue_item_view(item: QueueItem, services: Services, received: str | None = 
 
 def list_queue(services: Services, caller: Caller, queue: str, status: str = QueueStatus.OPEN.value,
                plan: str | None = None, provider: str | None = None, min_age_days: int | None = None,
-               due_before: date | None = None, limit: int = 50, next_token: str | None = None) -> dict[str, Any]:
+               due_before: date | None = None, limit: int = 50, next_token: str | None = None,
+               assigned_to_me: bool = False) -> dict[str, Any]:
     """One page of a queue, soonest due first. A provider is always limited to its own items."""
     if not caller.is_staff:
         if provider and provider != caller.provider_npi:
@@ -119,7 +124,8 @@ def list_queue(services: Services, caller: Caller, queue: str, status: str = Que
         provider = caller.provider_npi
     try:
         page = services.store.list_queue(queue=queue, status=status, plan=plan, provider=provider,
-                                         due_before=due_before, page_token=next_token, limit=limit)
+                                         due_before=due_before, page_token=next_token, limit=limit,
+                                         assigned_to=caller.user if assigned_to_me else None)
     except ValueError as problem:  # a page token that is not ours
         raise BadRequest(str(problem)) from problem
     items = [item for item in page.items if caller.may_see(item.provider_npi)]
@@ -141,6 +147,7 @@ def get_claim(services: Services, caller: Caller, claim_id: str, crops: bool = T
                                                                             stored.updated_at)).to_output()
     output["queue_items"] = [queue_item_view(item, services, stored.created_at) for item in stored.queue_items]
     output["values"] = scanned_values(services, stored, crops)
+    output["letters"] = [letter_view(services, letter) for letter in output.get("letters", [])]
     if not caller.is_staff:
         output.pop("audit", None)  # who did what inside the plan is staff business
         # What staff still verify is not told to the provider as the provider's error (check/doubt.py).
@@ -155,7 +162,45 @@ def finalized_on(status: str, disposition: str, updated_at: str) -> str | None:
 
     The remittance date stands for the payment date of the targets: this system stops at the
     decision; the plan's payment run is outside it (docs/api.md)."""
-    return updated_at if status == "CLOSED" and disposition in FINAL_DISPOSITIONS else None
+    return counters.finalized_on(status, disposition, updated_at)
+
+
+def letter_view(services: Services, letter: dict[str, Any]) -> dict[str, Any]:
+    """A letter with a presigned link that opens its PDF (the bucket stays private)."""
+    view = dict(letter)
+    if services.uploads_bucket and letter.get("s3_key"):
+        view["url"] = services.s3.generate_presigned_url(
+            "get_object", ExpiresIn=LETTER_LINK_SECONDS,
+            Params={"Bucket": services.uploads_bucket, "Key": letter["s3_key"],
+                    "ResponseContentType": "application/pdf",
+                    "ResponseContentDisposition": f'inline; filename="{letter["s3_key"].rsplit("/", 1)[-1]}"'})
+    return view
+
+
+SEARCH_FILTERS = ("plan", "status", "disposition", "provider_npi")
+
+
+def search_claims(services: Services, caller: Caller, query: str, filters: dict[str, str | None],
+                  limit: int = 25, next_token: str | None = None) -> dict[str, Any]:
+    """Claims found by claim id, invoice number, member CIN, member name or billing NPI (store/search.py).
+    A provider's search reads only its own claims' index partition."""
+    wanted = {name: value for name, value in filters.items() if name in SEARCH_FILTERS and value}
+    provider = None if caller.is_staff else caller.provider_npi
+    if provider and wanted.get("provider_npi", provider) != provider:
+        return {"items": [], "next_token": None}
+    try:
+        found, token = services.store.search_claims(query, provider=provider, filters=wanted,
+                                                    page_token=next_token, limit=limit)
+    except ValueError as problem:  # nothing to search for, or a page token that is not ours
+        raise BadRequest(str(problem)) from problem
+    items = []
+    for summary in found:
+        summary.pop("search_terms", None)
+        summary["clean_claim_clock"] = CleanClaimClock.for_plan(
+            summary["plan"], summary["created_at"], services.today(),
+            finalized_on(summary["status"], summary["disposition"], summary["updated_at"])).to_output()
+        items.append(summary)
+    return {"items": items, "next_token": token}
 
 
 def _visible_claim(services: Services, caller: Caller, claim_id: str) -> StoredClaim:
@@ -192,6 +237,8 @@ def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) ->
                    next((out.get("invalid", {}) for out in output["lines"] if out["line_number"] == line), {}))
         if element in invalid:
             entry["invalid"] = invalid[element]
+        entry["box"] = crop_box_label(element, source.get("box"), source.get("derived"), element in invalid)
+        source = {**source, "box": entry["box"]}
         if scan is not None:
             entry["crop"], problem = _crop(services, scan, element, source, pages, crops)
             if problem:
@@ -259,30 +306,26 @@ def _cut(services: Services, scan: bytes, number: int, geometry: BoxGeometry,
 
 
 def metrics(services: Services, caller: Caller) -> dict[str, Any]:
-    """Queue counts with their clocks, and the clean-claim payment targets (000; 004 IV.B.2)."""
+    """Queue counts with their clocks, and the clean-claim payment targets (000; 004 IV.B.2), from the
+    running counters (store/counters.py) and counts on the queue index: no read of every claim."""
     caller.require_staff()
     today = services.today()
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    counts = services.store.queue_counters()
+    by_plan, statuses = counters.day_counts_by_plan(services.store.claim_counters())
     queues = {}
     for queue in ("RFI", "REVIEW"):
-        items = list(services.store.iter_queue(queue, QueueStatus.OPEN.value))
-        overdue = sum(1 for item in items if as_date(item.due) < today)
-        due_today = sum(1 for item in items if as_date(item.due) == today)
-        ages = sorted(_hours_between(item.opened_at, services.clock()) / 24 for item in items)
-        queues[queue] = {"open": len(items), "overdue": overdue, "due_today": due_today,
-                         "unassigned": sum(1 for item in items if not item.assigned_to),
-                         "oldest_days": round(ages[-1], 1) if ages else None}
-    clean = []
-    stopped = {"RFI": 0, "REVIEW": 0}
-    for header in services.store.iter_claim_headers():
-        if header["status"] == ClaimStatus.REVIEW_OVERDUE.value:  # reopened MAX_REVIEW_REOPENINGS times: staff act
-            stopped["REVIEW"] += 1
-        if header.get("plan") and (header["disposition"] in FINAL_DISPOSITIONS or header["disposition"] == "REVIEW"):
-            paid = finalized_on(header["status"], header["disposition"], header["updated_at"])
-            clean.append(CleanClaim(plan=header["plan"], received=as_date(header["created_at"]),
-                                    paid=as_date(paid) if paid else None))
-    for queue, count in stopped.items():
-        queues[queue]["stopped_claims"] = count
-    return {"as_of": today.isoformat(), "queues": queues, "payment_targets": payment_targets(clean, today)}
+        running = counts.get(queue, {})
+        oldest = services.store.oldest_open(queue)
+        queues[queue] = {"open": running.get("open", 0),
+                         "overdue": services.store.count_due(queue, None, today.isoformat()),
+                         "due_today": services.store.count_due(queue, today.isoformat(), tomorrow),
+                         "unassigned": running.get("unassigned", 0),
+                         "oldest_days": round(_hours_between(oldest, services.clock()) / 24, 1) if oldest else None,
+                         "stopped_claims": 0}
+    # reopened MAX_REVIEW_REOPENINGS times: the flow stopped, staff act
+    queues["REVIEW"]["stopped_claims"] = statuses.get(ClaimStatus.REVIEW_OVERDUE.value, 0)
+    return {"as_of": today.isoformat(), "queues": queues, "payment_targets": targets_from_counts(by_plan, today)}
 
 
 # ---- actions (staff only) --------------------------------------------------------------------

@@ -57,6 +57,30 @@ class QueuePage(BaseModel):
     next_token: str | None = Field(None, description="pass as next_token for the next page")
 
 
+class ClaimSummary(BaseModel):
+    """A claim found by search: enough to pick it from a list (open it with GET /api/claims/{id})."""
+
+    model_config = ConfigDict(extra="allow")
+
+    claim_id: str
+    invoice_number: str | None = None
+    plan: str
+    provider_npi: str | None = None
+    member_name: str | None = None
+    member_cin: str | None = None
+    disposition: str
+    status: str
+    created_at: str = Field(description="when the claim was received")
+    updated_at: str
+    clean_claim_clock: CleanClaimClockView
+
+
+class SearchPage(BaseModel):
+    items: list[ClaimSummary]
+    next_token: str | None = Field(None, description="pass as next_token for the next page; a page can be short "
+                                                     "when the search read its limit of index entries")
+
+
 class QueueCounts(BaseModel):
     open: int
     overdue: int

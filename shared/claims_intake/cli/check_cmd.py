@@ -21,7 +21,14 @@ from ..errors import IntakeError
 from ..extract import extract_file
 from ..model import Claim, ExtractError, ExtractResult, SourceInfo
 from ..reference import InMemoryHistory, ReferenceDataError, load_history_csv, load_reference_dir
-from .extract_cmd import EXIT_UNREADABLE, add_mapping_option, load_mapping_option, report_no_claims, report_unreadable
+from .extract_cmd import (
+    EXIT_READ_WITH_PROBLEMS,
+    EXIT_UNREADABLE,
+    add_mapping_option,
+    load_mapping_option,
+    report_no_claims,
+    report_unreadable,
+)
 from .output import add_format_option, print_json, print_table
 
 if TYPE_CHECKING:
@@ -50,7 +57,7 @@ def run(args) -> int:
     except IntakeError as error:
         return report_unreadable(args.file, error, args.format)
     except (ReferenceDataError, OSError, ValueError) as problem:
-        print(f"claims-intake check: {problem}", file=sys.stderr)
+        print(f"claims-intake check: {_plainly(problem)}", file=sys.stderr)
         return EXIT_UNREADABLE
     if not extracted.claims:
         return report_no_claims(args.file, extracted, args.format)
@@ -62,9 +69,18 @@ def run(args) -> int:
             "errors": [error.model_dump(exclude_none=True) for error in extracted.errors],
             "summary": dict(Counter(result.disposition.value for result in results)),
         })
-        return 0
-    print_tables(extracted, results)
-    return 0
+    else:
+        print_tables(extracted, results)
+    return EXIT_READ_WITH_PROBLEMS if extracted.errors else 0
+
+
+def _plainly(problem: Exception) -> str:
+    """An OSError as 'PATH: no such file or folder' rather than '[Errno 2] No such file or directory: ...'."""
+    if isinstance(problem, FileNotFoundError) and problem.filename:
+        return f"{problem.filename}: no such file or folder"
+    if isinstance(problem, OSError) and problem.filename and problem.strerror:
+        return f"{problem.filename}: {problem.strerror.lower()}"
+    return str(problem)
 
 
 def read_claims(path: Path, mapping: ConfirmedMapping | None = None) -> ExtractResult:

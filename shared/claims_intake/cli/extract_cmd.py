@@ -1,4 +1,9 @@
-"""`claims-intake extract FILE [--format json]`: the DHCS claims in a spreadsheet or CMS-1500 scan."""
+"""`claims-intake extract FILE [--format json]`: the DHCS claims in a spreadsheet or CMS-1500 scan.
+
+Exit codes: 0 the file was read and every claim in it; 1 claims were read but the file also has problems
+(a missing required column, a cell or box that does not parse, a page that gave no claim: listed as
+errors); 2 nothing could be read (not a claim file, corrupt, too large, no claim at all); 3 an internal
+error or a missing tool (Tesseract)."""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ if TYPE_CHECKING:
     from ..spreadsheet.mapping import ConfirmedMapping
 from .output import add_format_option, print_json, print_table
 
+EXIT_READ = 0
+EXIT_READ_WITH_PROBLEMS = 1
 EXIT_UNREADABLE = 2
 
 
@@ -42,7 +49,7 @@ def run(args) -> int:
         print_json(result.to_output())
     else:
         print_extract_tables(result)
-    return 0
+    return EXIT_READ_WITH_PROBLEMS if result.errors else EXIT_READ
 
 
 def add_mapping_option(parser) -> None:

@@ -37,6 +37,7 @@ from ..check.result import (
 )
 from ..elements import claim_keys, line_keys
 from ..model import Claim, Provenance, ServiceLine, to_json_value
+from . import counters, search
 from .codec import as_iso, decode_token, encode_token, from_item, iso, plain, to_item, to_value
 from .records import (
     AuditEntry,
@@ -230,6 +231,9 @@ class ClaimStore:
         for sk, line in items.items():
             if sk.startswith("LINE#"):
                 operations.extend(self._history_toggle(claim_id, sk, line, entered))
+        changed = {**header, "status": status, "disposition": new_disposition, "updated_at": now}
+        operations.extend(counters.add_operations(self.tables.claims, counters.CLAIM_COUNTERS_PK,
+                                                  counters.claim_delta(header, changed)))
         operations.append(self._audit_put(claim_id, actor, "status", note, {
             "from": header["status"], "to": status,
             **({"disposition_from": header["disposition"], "disposition_to": new_disposition}
@@ -331,8 +335,25 @@ class ClaimStore:
             {"Put": {"TableName": self.tables.claims, "Item": to_item(_queue_attributes(item)),
                      "ConditionExpression": "attribute_not_exists(pk)"}},
             self._audit_put(claim_id, actor, "queue_open", reason, {"queue": queue, "item_id": item.item_id, "due": item.due}),
+            *self._queue_counts(queue, open=1, unassigned=1),
         ])
         return item
+
+    def _queue_counts(self, queue: str, **counts: int) -> list[dict[str, Any]]:
+        changed = {name: n for name, n in counts.items() if n}
+        return counters.add_operations(self.tables.claims, counters.QUEUE_COUNTERS_PK,
+                                       {queue: changed} if changed else {})
+
+    def _unchanged_assignee(self, update: dict[str, Any], item: QueueItem) -> dict[str, Any]:
+        """The counters assume the assignee read with the item: the update holds only if it is still that one."""
+        body = update["Update"]
+        body["ExpressionAttributeNames"]["#assignee"] = "assigned_to"
+        if item.assigned_to:
+            body["ConditionExpression"] += " AND #assignee = :assignee"
+            body["ExpressionAttributeValues"][":assignee"] = to_value(item.assigned_to)
+        else:
+            body["ConditionExpression"] += " AND attribute_not_exists(#assignee)"
+        return update
 
     def get_queue_item(self, claim_id: str, item_id: str) -> QueueItem:
         item = self.client.get_item(TableName=self.tables.claims, Key=_key(claim_pk(claim_id), f"QUEUE#{item_id}"),
@@ -343,8 +364,8 @@ class ClaimStore:
 
     def list_queue(self, queue: str, status: str = QueueStatus.OPEN.value, plan: str | None = None,
                    provider: str | None = None, due_before: datetime | date | str | None = None,
-                   page_token: str | None = None, limit: int = 50) -> QueuePage:
-        """Items of one queue in one status, soonest due first; plan and provider filter the page."""
+                   page_token: str | None = None, limit: int = 50, assigned_to: str | None = None) -> QueuePage:
+        """Items of one queue in one status, soonest due first; plan, provider and assignee filter the page."""
         condition = "queue_status = :qs"
         values: dict[str, Any] = {":qs": {"S": f"{queue}#{status}"}}
         if due_before is not None:
@@ -358,6 +379,9 @@ class ClaimStore:
         if provider:
             filters.append("provider_npi = :provider")
             values[":provider"] = {"S": provider}
+        if assigned_to:
+            filters.append("assigned_to = :assignee")
+            values[":assignee"] = {"S": assigned_to}
         request: dict[str, Any] = {"TableName": self.tables.claims, "IndexName": "by_queue", "Limit": limit,
                                    "KeyConditionExpression": condition, "ExpressionAttributeValues": values}
         if filters:
@@ -382,16 +406,20 @@ class ClaimStore:
         update = {"status": status, "queue_status": f"{item.queue}#{status}", "closed_at": now,
                   "closed_by": actor, "resolution": resolution or {}}
         self._transact([
-            self._queue_update(claim_id, item_id, update, require_open=True),
+            self._unchanged_assignee(self._queue_update(claim_id, item_id, update, require_open=True), item),
             self._audit_put(claim_id, actor, "queue_close", note, {"queue": item.queue, "item_id": item_id,
                                                                      "status": status}),
+            *self._queue_counts(item.queue, open=-1, unassigned=-1 if not item.assigned_to else 0),
         ], not_open=item_id)
         return self.get_queue_item(claim_id, item_id)
 
     def assign_queue_item(self, claim_id: str, item_id: str, actor: str) -> QueueItem:
+        item = self.get_queue_item(claim_id, item_id)
         self._transact([
-            self._queue_update(claim_id, item_id, {"assigned_to": actor}, require_open=True),
+            self._unchanged_assignee(self._queue_update(claim_id, item_id, {"assigned_to": actor}, require_open=True),
+                                     item),
             self._audit_put(claim_id, actor, "queue_assign", None, {"item_id": item_id}),
+            *self._queue_counts(item.queue, unassigned=-1 if not item.assigned_to else 0),
         ], not_open=item_id)
         return self.get_queue_item(claim_id, item_id)
 
@@ -454,16 +482,197 @@ class ClaimStore:
                 request = answer.get("UnprocessedKeys") or {}
         return received
 
-    def iter_claim_headers(self) -> Iterator[dict[str, Any]]:
-        """Every claim's id, plan, disposition, status and dates (a filtered scan: for queue metrics)."""
-        request: dict[str, Any] = {
-            "TableName": self.tables.claims, "FilterExpression": "sk = :header",
-            "ProjectionExpression": "claim_id, #p, disposition, #s, created_at, updated_at",
-            "ExpressionAttributeNames": {"#p": "plan", "#s": "status"}, "ExpressionAttributeValues": {":header": {"S": HEADER}},
-        }
+    # ---- search (store/search.py) -------------------------------------------------------------
+
+    def search_claims(self, query: str, provider: str | None = None, filters: dict[str, str] | None = None,
+                      page_token: str | None = None, limit: int = 25,
+                      max_reads: int = 2000) -> tuple[list[dict[str, Any]], str | None]:
+        """Claims whose terms start with every word of `query`: summaries and the next page's token.
+
+        One word and no filter: the index is read a page at a time (`max_reads` index entries at most per
+        call: a page may come back short, with a token to read on). Several words or a filter (plan,
+        status, disposition, provider_npi): each word's claims are read from the index (keys only) and
+        intersected, the filters checked on the remaining claims' headers, and the result paged. A
+        provider's words are read from its own partition of the index only."""
+        words = search.query_words(query)
+        if not words:
+            raise ValueError(f"type at least {search.MIN_WORD} letters or digits")
+        if len(words) == 1 and not filters:
+            return self._search_one_word(words[0], provider, page_token, limit, max_reads)
+        return self._search_intersection(words, provider, filters or {}, page_token, limit)
+
+    def _search_request(self, word: str, provider: str | None) -> dict[str, Any]:
+        request: dict[str, Any] = {"TableName": self.tables.claims, "ProjectionExpression": "pk, sk"}
+        if provider:
+            request.update(IndexName="by_provider_search",
+                           KeyConditionExpression="search_provider = :p AND begins_with(search_sort, :w)",
+                           ExpressionAttributeValues={":p": {"S": provider}, ":w": {"S": word}})
+        else:
+            request.update(IndexName="by_search",
+                           KeyConditionExpression="search_shard = :s AND begins_with(search_sort, :w)",
+                           ExpressionAttributeValues={":s": {"S": word[:search.SHARD_CHARACTERS]}, ":w": {"S": word}})
+        return request
+
+    def _search_one_word(self, word: str, provider: str | None, page_token: str | None, limit: int,
+                         max_reads: int) -> tuple[list[dict[str, Any]], str | None]:
+        request = self._search_request(word, provider)
+        last_key = decode_token(page_token)
+        if last_key and "offset" in last_key:
+            raise ValueError("invalid page token")
+        found: list[dict[str, Any]] = []
+        reads = 0
+        while len(found) < limit and reads < max_reads:
+            request["Limit"] = limit - len(found)  # each entry gives at most one claim: none is skipped
+            if last_key:
+                request["ExclusiveStartKey"] = last_key
+            page = self.client.query(**request)
+            entries = [from_item(item) for item in page.get("Items", [])]
+            reads += len(entries)
+            headers = self.claim_summaries([str(e["pk"]).removeprefix("CLAIM#") for e in entries])
+            for entry in entries:
+                summary = headers.get(str(entry["pk"]).removeprefix("CLAIM#"))
+                if summary and _is_hit(summary, entry, word, [word], {}, provider):
+                    found.append(summary)
+            last_key = page.get("LastEvaluatedKey")
+            if not last_key:
+                break
+        return found, encode_token(last_key)
+
+    def _search_intersection(self, words: list[str], provider: str | None, filters: dict[str, str],
+                             page_token: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+        position = decode_token(page_token) or {"offset": 0}
+        if not isinstance(position.get("offset"), int) or position["offset"] < 0:
+            raise ValueError("invalid page token")
+        claim_ids: list[str] | None = None
+        for word in words[:search.MAX_INDEXED_WORDS]:
+            matched = self._claims_matching(word, provider)
+            claim_ids = list(matched) if claim_ids is None else [c for c in claim_ids if c in matched]
+            if not claim_ids:
+                return [], None
+        assert claim_ids is not None
+        if filters or len(words) > search.MAX_INDEXED_WORDS:
+            summaries = self.claim_summaries(claim_ids)
+            claim_ids = [c for c in claim_ids if c in summaries and _is_hit(summaries[c], None, words[0], words,
+                                                                          filters, provider)]
+        page = claim_ids[position["offset"]:position["offset"] + limit]
+        summaries = self.claim_summaries(page)
+        found = [summaries[c] for c in page if c in summaries]
+        more = position["offset"] + limit < len(claim_ids)
+        return found, encode_token({"offset": position["offset"] + limit}) if more else None
+
+    def _claims_matching(self, word: str, provider: str | None) -> dict[str, None]:
+        """The claim ids with a term starting with `word`, in index order (keys only, every page)."""
+        request = self._search_request(word, provider)
+        request["ProjectionExpression"] = "pk"
+        matched: dict[str, None] = {}
+        while True:
+            page = self.client.query(**request)
+            for item in page.get("Items", []):
+                matched[item["pk"]["S"].removeprefix("CLAIM#")] = None
+            if len(matched) > search.MAX_WORD_MATCHES:
+                raise ValueError(f"more than {search.MAX_WORD_MATCHES:,} claims match '{word}': type more of it")
+            if "LastEvaluatedKey" not in page:
+                return matched
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def claim_summaries(self, claim_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Each claim's summary (id, invoice, plan, provider, disposition, status, dates, member, search terms)."""
+        unique = list(dict.fromkeys(claim_ids))
+        summaries: dict[str, dict[str, Any]] = {}
+        projection = ("claim_id, invoice_number, #plan, claim_provider, disposition, #status, created_at, updated_at, "
+                      "search_terms, #doc.elements.member_first_name, #doc.elements.member_last_name, "
+                      "#doc.elements.member_cin")
+        names = {"#plan": "plan", "#status": "status", "#doc": "doc"}
+        for start in range(0, len(unique), 100):
+            keys = [_key(claim_pk(claim_id), HEADER) for claim_id in unique[start:start + 100]]
+            request: dict[str, Any] | None = {self.tables.claims: {
+                "Keys": keys, "ProjectionExpression": projection, "ExpressionAttributeNames": names}}
+            while request:
+                answer = self.client.batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self.tables.claims, []):
+                    summaries.update(_summary(plain(from_item(item))))
+                request = answer.get("UnprocessedKeys") or None
+        return summaries
+
+    # ---- running counters (store/counters.py) ---------------------------------------------------
+
+    def claim_counters(self) -> list[dict[str, Any]]:
+        """The METRICS#CLAIMS items: one per plan and day received."""
+        return [plain(item) for item in self._query_all(
+            TableName=self.tables.claims, KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": counters.CLAIM_COUNTERS_PK}})]
+
+    def queue_counters(self) -> dict[str, dict[str, int]]:
+        """Open and unassigned items, by queue."""
+        return {str(item["sk"]): {k: int(v) for k, v in item.items() if k not in ("pk", "sk")}
+                for item in self._query_all(TableName=self.tables.claims, KeyConditionExpression="pk = :pk",
+                                            ExpressionAttributeValues={":pk": {"S": counters.QUEUE_COUNTERS_PK}})}
+
+    def count_due(self, queue: str, start: str | None, end: str) -> int:
+        """How many OPEN items of `queue` are due before `end` (and from `start`), counted on the queue index."""
+        condition = "queue_status = :qs AND " + ("queue_due BETWEEN :start AND :end" if start else "queue_due < :end")
+        values = {":qs": {"S": f"{queue}#{QueueStatus.OPEN.value}"}, ":end": {"S": end}}
+        if start:
+            values[":start"] = {"S": start}
+        request: dict[str, Any] = {"TableName": self.tables.claims, "IndexName": "by_queue", "Select": "COUNT",
+                                   "KeyConditionExpression": condition, "ExpressionAttributeValues": values}
+        total = 0
+        while True:
+            page = self.client.query(**request)
+            total += page.get("Count", 0)
+            if "LastEvaluatedKey" not in page:
+                return total
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def oldest_open(self, queue: str) -> str | None:
+        """When the longest-open OPEN item of `queue` was opened (one index entry read)."""
+        page = self.client.query(TableName=self.tables.claims, IndexName="by_queue_opened", Limit=1,
+                                 KeyConditionExpression="queue_status = :qs",
+                                 ExpressionAttributeValues={":qs": {"S": f"{queue}#{QueueStatus.OPEN.value}"}})
+        items = page.get("Items", [])
+        return from_item(items[0])["opened_at"] if items else None
+
+    def recount_metrics(self) -> None:
+        """Rebuild every running counter from the claims and queue items (one scan: for a table that
+        holds claims written before the counters existed). Run while nothing else writes."""
+        headers, queue_items = [], []
+        for item in self._scan_all(TableName=self.tables.claims):
+            if item["sk"] == HEADER:
+                headers.append(plain(item))
+            elif str(item["sk"]).startswith("QUEUE#"):
+                queue_items.append(plain(item))
+        claim_counts, queue_counts = counters.recount(headers, queue_items)
+        for pk, wanted in ((counters.CLAIM_COUNTERS_PK, claim_counts), (counters.QUEUE_COUNTERS_PK, queue_counts)):
+            for old in list(self._query_all(TableName=self.tables.claims, KeyConditionExpression="pk = :pk",
+                                            ExpressionAttributeValues={":pk": {"S": pk}})):
+                self.client.delete_item(TableName=self.tables.claims, Key=_key(pk, old["sk"]))
+            for sk, counts in wanted.items():
+                self.client.put_item(TableName=self.tables.claims, Item=to_item({"pk": pk, "sk": sk, **counts}))
+
+    def rebuild_search_index(self) -> int:
+        """Write the search items (and the header's terms) of every claim from its header (one scan: for
+        claims stored before the search index existed; idempotent). Returns the number of claims."""
+        count = 0
+        for header in self._scan_all(TableName=self.tables.claims, FilterExpression="sk = :h",
+                                     ExpressionAttributeValues={":h": {"S": HEADER}}):
+            claim_id = str(header["claim_id"])
+            terms = search.search_terms(claim_id, plain(header.get("doc", {})).get("elements", {}))
+            existing = {item["sk"]: item for item in self._query_all(
+                TableName=self.tables.claims, KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
+                ExpressionAttributeValues={":pk": {"S": claim_pk(claim_id)}, ":s": {"S": search.SEARCH_PREFIX}})}
+            operations = self._search_operations(claim_id, {"claim_provider": header.get("claim_provider"),
+                                                            "search_terms": terms}, existing)
+            operations.append({"Update": {"TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), HEADER),
+                                          "UpdateExpression": "SET search_terms = :t",
+                                          "ExpressionAttributeValues": {":t": to_value(terms)}}})
+            self._transact(operations)
+            count += 1
+        return count
+
+    def _scan_all(self, **request) -> Iterator[dict[str, Any]]:
         while True:
             page = self.client.scan(**request)
-            yield from (plain(from_item(item)) for item in page.get("Items", []))
+            yield from (from_item(item) for item in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -508,6 +717,7 @@ class ClaimStore:
             "line_count": len(lines_output), "allowed_amount": result.allowed_total, "pages": claim.pages,
             "invoice_number": claim.invoice_number, "doc": output,
             "claim_provider": claim.billing_provider_npi, "claim_created": header["created_at"] if header else now,
+            "search_terms": search.search_terms(claim_id, output.get("elements", {})),
         }
         header_put = {"TableName": self.tables.claims, "Item": to_item(_without_none(header_item))}
         if header:
@@ -531,12 +741,30 @@ class ClaimStore:
         for sk in existing:
             if sk.startswith("LINE#") and sk not in new_line_keys:
                 operations.append({"Delete": {"TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), sk)}})
+        operations.extend(self._search_operations(claim_id, header_item, existing))
+        operations.extend(counters.add_operations(self.tables.claims, counters.CLAIM_COUNTERS_PK,
+                                                  counters.claim_delta(header, header_item)))
+        others = len(operations) - len(lines_output)
         operations.extend(extra)
         if len(operations) > MAX_TRANSACTION_ITEMS:
             raise ClaimTooLarge(
                 f"claim {claim_id} has {len(lines_output)} service lines; at most "
-                f"{MAX_TRANSACTION_ITEMS - 2 - len(extra)} can be stored as one claim: split the invoice")
+                f"{MAX_TRANSACTION_ITEMS - others - len(extra)} can be stored as one claim: split the invoice")
         self._transact(operations)
+
+    def _search_operations(self, claim_id: str, header_item: dict[str, Any],
+                           existing: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        """Put the claim's SEARCH# items that are new, delete those of terms it no longer has."""
+        wanted = search.search_items(claim_id, header_item.get("claim_provider"), header_item["search_terms"])
+        operations: list[dict[str, Any]] = []
+        for sk, item in wanted.items():
+            if existing.get(sk, {}).get("search_provider") != item.get("search_provider") or sk not in existing:
+                operations.append({"Put": {"TableName": self.tables.claims,
+                                           "Item": to_item({"pk": claim_pk(claim_id), **item})}})
+        for sk in existing:
+            if sk.startswith(search.SEARCH_PREFIX) and sk not in wanted:
+                operations.append({"Delete": {"TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), sk)}})
+        return operations
 
     def _history_toggle(self, claim_id: str, sk: str, line: dict[str, Any], entered: bool) -> list[dict[str, Any]]:
         """Add or remove a line's history index attributes when the claim enters or leaves the books."""
@@ -610,6 +838,29 @@ class ClaimStore:
                 if attempt == TRANSACTION_ATTEMPTS or not _retryable_cancellation(error):
                     raise
                 self._sleep(random.uniform(0, TRANSACTION_BACKOFF_SECONDS * 2 ** (attempt - 1)))
+
+
+def _summary(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A header read for search, as the summary the API lists (the member's name joined)."""
+    elements = (values.pop("doc", None) or {}).get("elements", {})
+    values["provider_npi"] = values.pop("claim_provider", None)
+    values["member_cin"] = elements.get("member_cin")
+    values["member_name"] = " ".join(filter(None, (elements.get("member_first_name"),
+                                                   elements.get("member_last_name")))) or None
+    return {values["claim_id"]: values}
+
+
+def _is_hit(summary: dict[str, Any], entry: dict[str, Any] | None, primary: str, words: list[str],
+            filters: dict[str, str], provider: str | None) -> bool:
+    terms = summary.get("search_terms") or []
+    if not search.matches_all(terms, words):
+        return False
+    term = str((entry or {}).get("sk", "")).removeprefix(search.SEARCH_PREFIX)
+    if entry is not None and search.first_match(terms, primary) != term:
+        return False  # read from the index in term order: listed from its first matching term only
+    if provider and summary.get("provider_npi") != provider:
+        return False
+    return all(not wanted or str(summary.get(name)) == wanted for name, wanted in filters.items())
 
 
 def _retryable_cancellation(error: ClientError) -> bool:

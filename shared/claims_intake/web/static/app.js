@@ -25,17 +25,113 @@ const el = (tag, attrs = {}, ...children) => {
 
 // ---- sign-in and API ---------------------------------------------------------------------------
 
+// Cognito hosted UI, authorization code with PKCE: the ID token (1 hour) is renewed with the refresh
+// token; signing out revokes the refresh token (and the access tokens issued with it) and ends the
+// hosted UI session. Tokens live in sessionStorage only (this tab), never in a cookie.
+const TOKENS = "claimsIntakeTokens";
+const RETURN_TO = "claimsIntakeReturnTo";
+const SIGNED_OUT = "claimsIntakeSignedOut";
+
+const base64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const redirectUri = () => location.origin + location.pathname;
+
+async function cognitoToken(form) {
+  const response = await fetch(`${state.config.cognitoDomain}/oauth2/token`, {
+    method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ client_id: state.config.clientId, ...form }),
+  });
+  if (!response.ok) throw new Error(`sign-in failed (${response.status})`);
+  return response.json();
+}
+
+function keepTokens(tokens, refreshToken) {
+  const kept = { id: tokens.id_token, refresh: tokens.refresh_token || refreshToken };
+  sessionStorage.setItem(TOKENS, JSON.stringify(kept));
+  state.token = kept.id;
+}
+
+async function redirectToLogin() {
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(48)));
+  const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  const nonce = base64url(crypto.getRandomValues(new Uint8Array(16)));
+  sessionStorage.setItem("claimsIntakePkce", JSON.stringify({ verifier, nonce }));
+  sessionStorage.setItem(RETURN_TO, location.hash);  // a deep link survives the sign-in
+  const query = new URLSearchParams({ response_type: "code", client_id: state.config.clientId, redirect_uri: redirectUri(),
+    scope: "openid email", code_challenge_method: "S256", code_challenge: challenge, state: nonce });
+  location.assign(`${state.config.cognitoDomain}/oauth2/authorize?${query}`);
+  throw new Error("signing in");
+}
+
 async function signIn() {
   state.config = await (await fetch("config.json", { cache: "no-store" })).json();
+  if (sessionStorage.getItem(SIGNED_OUT)) {
+    showSignedOut();
+    throw new Error("signed out");
+  }
   if (state.config.auth === "dev") {
     state.token = state.config.devToken;
     return;
   }
-  state.token = await cognitoIdToken(state.config);  // signin.js: authorization code + PKCE
-  if (!state.token) throw new Error("signing in");
+  const query = new URLSearchParams(location.search);
+  if (query.get("code")) {
+    const pkce = JSON.parse(sessionStorage.getItem("claimsIntakePkce") || "{}");
+    sessionStorage.removeItem("claimsIntakePkce");
+    history.replaceState(null, "", location.pathname + (sessionStorage.getItem(RETURN_TO) || ""));
+    sessionStorage.removeItem(RETURN_TO);
+    if (pkce.nonce && query.get("state") === pkce.nonce) {
+      keepTokens(await cognitoToken({ grant_type: "authorization_code", code: query.get("code"),
+        redirect_uri: redirectUri(), code_verifier: pkce.verifier }));
+      return;
+    }
+  }
+  const kept = JSON.parse(sessionStorage.getItem(TOKENS) || "null");
+  if (kept && kept.id) {
+    state.token = kept.id;
+    return;
+  }
+  await redirectToLogin();
 }
 
-async function api(path, { method = "GET", body } = {}) {
+async function renewToken() {
+  const kept = JSON.parse(sessionStorage.getItem(TOKENS) || "null");
+  if (!kept || !kept.refresh) return false;
+  try {
+    keepTokens(await cognitoToken({ grant_type: "refresh_token", refresh_token: kept.refresh }), kept.refresh);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function signOut() {
+  const kept = JSON.parse(sessionStorage.getItem(TOKENS) || "null");
+  sessionStorage.removeItem(TOKENS);
+  state.token = null;
+  sessionStorage.setItem(SIGNED_OUT, "1");
+  if (state.config.auth === "dev") {
+    showSignedOut();
+    return;
+  }
+  if (kept && kept.refresh) {  // revoke before leaving: the token is worthless even if it was copied
+    await fetch(`${state.config.cognitoDomain}/oauth2/revoke`, {
+      method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: kept.refresh, client_id: state.config.clientId }),
+    }).catch(() => {});
+  }
+  const query = new URLSearchParams({ client_id: state.config.clientId, logout_uri: redirectUri() });
+  location.assign(`${state.config.cognitoDomain}/logout?${query}`);
+}
+
+function showSignedOut() {
+  document.body.replaceChildren(el("main", { class: "signed-out", id: "signed-out" },
+    el("h1", {}, "Claims intake"), el("p", {}, "You are signed out."),
+    el("button", { class: "primary", id: "sign-in", onclick: () => {
+      sessionStorage.removeItem(SIGNED_OUT);
+      location.reload();
+    } }, "Sign in")));
+}
+
+async function api(path, { method = "GET", body } = {}, retried = false) {
   const response = await fetch(`${state.config.apiRoot}/api${path}`, {
     method,
     headers: { Authorization: `Bearer ${state.token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
@@ -43,8 +139,9 @@ async function api(path, { method = "GET", body } = {}) {
   });
   const data = await response.json().catch(() => ({}));
   if (response.status === 401 && state.config.auth !== "dev") {
-    sessionStorage.removeItem("idToken");
-    location.reload();
+    if (!retried && await renewToken()) return api(path, { method, body }, true);
+    sessionStorage.removeItem(TOKENS);
+    await redirectToLogin();
   }
   if (!response.ok) {
     const detail = data.message || (data.detail ? JSON.stringify(data.detail) : response.statusText);
@@ -144,14 +241,16 @@ function renderQueue() {
   body.replaceChildren(...state.items.map((item, index) => el("tr", {
     class: `${index === state.selected ? "selected" : ""} ${state.item && state.item.item_id === item.item_id ? "open" : ""}`,
     "data-claim": item.claim_id, "data-item": item.item_id, tabindex: 0,
+    "aria-label": `${item.invoice_number || item.claim_id}, ${item.queue} item due ${item.due.slice(0, 10)}`,
     onclick: () => openItem(index),
+    onfocus: () => { state.selected = index; },
+    onkeydown: (event) => { if (event.key === "Enter") { event.preventDefault(); openItem(index); } },
   },
     el("td", {}, el("div", { class: "strong" }, item.invoice_number || item.claim_id), el("div", { class: "muted small" }, item.claim_id)),
     el("td", {}, (item.plan || "").toUpperCase()),
     el("td", { class: "mono" }, item.provider_npi || "–"),
     el("td", { class: "reason", title: item.reason || "" }, el("div", { class: "clamp" }, item.reason || "")),
-    el("td", { title: `opened ${item.opened_at}` }, duration(item.age.hours)),
-    el("td", {}, dueCell(item)),
+    el("td", { title: `opened ${item.opened_at}` }, duration(item.age.hours), el("div", {}, dueCell(item))),
     el("td", {}, cleanClockCell(item.clean_claim_clock)),
     el("td", {}, item.assigned_to || el("span", { class: "muted" }, "—")),
   )));
@@ -170,9 +269,12 @@ async function openItem(index) {
 
 const valueKey = (v) => `${v.element}|${v.line ?? ""}`;
 
+const claimLink = (claimId) => `#/claims/${encodeURIComponent(claimId)}`;
+
 async function openClaim(claimId, itemId, keepMessage = false) {
   // The claim first (fast), then the crops of its scan (the page is rendered and registered server side).
   const claim = await api(`/claims/${encodeURIComponent(claimId)}?crops=false`);
+  if (location.hash !== claimLink(claimId)) history.pushState(null, "", claimLink(claimId));  // a link staff can share
   const cached = state.crops.get(claimId);
   for (const v of claim.values || []) Object.assign(v, cached ? cached.get(valueKey(v)) || {} : { loading: true });
   state.claim = claim;
@@ -190,16 +292,28 @@ async function loadCrops(claimId) {
   if (!state.claim || state.claim.claim_id !== claimId) return;
   for (const v of state.claim.values || []) Object.assign(v, crops.get(valueKey(v)) || {});
   // Fill the scan cells in place: whatever staff are typing stays as it is.
-  for (const cell of document.querySelectorAll("#values-table td.crop")) {
+  for (const cell of document.querySelectorAll("#values-table .crop")) {
     const found = crops.get(cell.dataset.key);
     if (found) cell.replaceChildren(cropContent({ ...found, element: cell.dataset.key.split("|")[0], raw: cell.dataset.raw }));
   }
 }
 
 function cropContent(entry) {
-  if (entry.crop) return el("img", { src: entry.crop, alt: `scan of ${entry.element}` });
+  if (entry.crop) {
+    const name = label(entry.element);
+    return el("button", { class: "crop-zoom", type: "button", title: "Zoom", "aria-label": `Zoom the scan of ${name}`,
+      onclick: () => zoomCrop(entry.crop, name) }, el("img", { src: entry.crop, alt: `scan of ${name}` }));
+  }
   return el("span", { class: "muted small", title: entry.crop_problem || "" },
     entry.raw ? `“${entry.raw}”` : "", entry.loading ? el("span", { class: "loading" }, " loading scan…") : "");
+}
+
+function zoomCrop(src, name) {
+  const box = $("#zoom");
+  $("#zoom-title").textContent = `Scan of ${name}`;
+  $("#zoom-image").src = src;
+  $("#zoom-image").alt = `scan of ${name}, enlarged`;
+  box.showModal();
 }
 
 function renderClaim() {
@@ -229,7 +343,10 @@ function renderClaim() {
     el("td", { class: "num" }, line.charge_amount ?? ""),
     el("td", {}, line.disposition ? el("span", { class: `badge disp-${line.disposition}` }, line.disposition) : "",
       line.allowed_amount ? el("span", { class: "muted small" }, ` $${line.allowed_amount}`) : ""))));
-  $("#letters").replaceChildren(...(claim.letters || []).map((l) => el("li", {}, el("b", {}, l.kind), ` ${l.at.slice(0, 16).replace("T", " ")} `, el("span", { class: "mono small" }, l.s3_key))));
+  $("#letters").replaceChildren(...(claim.letters || []).map((l) => el("li", {},
+    l.url ? el("a", { href: l.url, target: "_blank", rel: "noopener", class: "letter-link" }, el("b", {}, l.kind), " letter (PDF)")
+      : el("b", {}, l.kind),
+    ` ${l.at.slice(0, 16).replace("T", " ")}`)));
   if (!(claim.letters || []).length) $("#letters").append(el("li", { class: "muted" }, "None yet."));
   $("#audit").replaceChildren(...(claim.audit || []).slice().reverse().map((entry) => el("li", {},
     el("span", { class: "muted small" }, entry.at.slice(0, 19).replace("T", " ")), " ", el("b", {}, entry.actor), " ", entry.action.replace(/_/g, " "),
@@ -265,7 +382,8 @@ function renderActions() {
 
 function valueInput(entry, value) {
   const text = value === null || value === undefined ? "" : String(value);
-  const input = el("input", { "data-element": entry.element, "data-line": entry.line ?? "", class: "value-input", title: text });
+  const input = el("input", { "data-element": entry.element, "data-line": entry.line ?? "", class: "value-input", title: text,
+    "aria-label": `${label(entry.element)}${entry.line ? ` (line ${entry.line})` : ""}` });
   input.value = text;
   const save = el("button", { class: "small-button", hidden: true, title: "Save the corrected value (Enter)" }, "Save");
   const commit = () => correctValue(entry.element, entry.line, input.value);
@@ -285,11 +403,13 @@ function renderValues() {
     const low = entry.confidence !== null && entry.confidence !== undefined && entry.confidence < 0.8;
     return el("tr", { class: low || entry.invalid ? "attention" : "" },
       el("td", {}, label(entry.element), entry.line ? el("div", { class: "muted small" }, `line ${entry.line}`) : "",
-        el("div", { class: "muted small" }, `p${entry.page} · ${entry.box || ""}`)),
-      el("td", { class: "crop", "data-key": valueKey(entry), "data-raw": entry.raw ?? "" }, cropContent(entry)),
-      el("td", {}, valueInput(entry, entry.invalid ?? shown(entry.value)), entry.invalid ? el("div", { class: "bad small" }, "could not be read as a valid value") : ""),
-      el("td", { class: low ? "bad" : "muted" }, entry.confidence === null || entry.confidence === undefined ? "" : `${Math.round(entry.confidence * 100)}%`),
-      el("td", {}, entry.corrected ? el("span", { class: "badge status", title: "corrected by staff" }, "corrected") : ""));
+        el("div", { class: "muted small" }, `p${entry.page} · box ${entry.box || ""}`),
+        entry.corrected ? el("span", { class: "badge status", title: "corrected by staff" }, "corrected") : ""),
+      el("td", { class: "scan-value" },
+        el("div", { class: "crop", "data-key": valueKey(entry), "data-raw": entry.raw ?? "" }, cropContent(entry)),
+        el("div", { class: "value-row" }, valueInput(entry, entry.invalid ?? shown(entry.value))),
+        entry.invalid ? el("div", { class: "bad small" }, "could not be read as a valid value") : ""),
+      el("td", { class: low ? "bad" : "muted" }, entry.confidence === null || entry.confidence === undefined ? "" : `${Math.round(entry.confidence * 100)}%`));
   }));
 }
 
@@ -464,8 +584,8 @@ document.addEventListener("keydown", (event) => {
     const step = event.key === "j" ? 1 : -1;
     state.selected = Math.max(0, Math.min(state.items.length - 1, state.selected + step));
     renderQueue();
-    $("#queue-table tbody tr.selected")?.scrollIntoView({ block: "nearest" });
-  } else if (event.key === "Enter" && state.selected >= 0) {
+    $("#queue-table tbody tr.selected")?.focus();
+  } else if (event.key === "Enter" && state.selected >= 0 && !event.target.closest("tr, button, a")) {
     openItem(state.selected);
   } else if (event.key === "a" && state.item) {
     assignToMe();
@@ -475,13 +595,37 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// Other screens (search.js, ...) register here and are started once the caller is known.
+const startHooks = [];
+
+function claimFromLink() {
+  const match = location.hash.match(/^#\/claims\/(.+)$/);
+  return match ? decodeURIComponent(match[1]) : null;
+}
+
+async function followLink() {
+  const claimId = claimFromLink();
+  if (claimId && (!state.claim || state.claim.claim_id !== claimId)) {
+    await openClaim(claimId).catch((error) => {
+      $("#placeholder").hidden = false;
+      $("#placeholder").textContent = `Claim ${claimId}: ${error.message}`;
+    });
+  }
+}
+
 async function start() {
   await signIn();
   state.me = await api("/me");
   $("#whoami").textContent = state.me.staff ? `${state.me.user} (staff)` : `provider ${state.me.provider_npi}`;
+  $("#sign-out").addEventListener("click", signOut);
+  window.addEventListener("hashchange", followLink);
+  for (const hook of startHooks) hook();
   for (const tab of document.querySelectorAll(".tab")) {
     tab.addEventListener("click", () => {
-      document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t === tab));
+      document.querySelectorAll(".tab").forEach((t) => {
+        t.classList.toggle("active", t === tab);
+        t.setAttribute("aria-pressed", String(t === tab));
+      });
       state.queue = tab.dataset.queue;
       state.selected = -1;
       loadQueue();
@@ -489,14 +633,15 @@ async function start() {
   }
   $("#filters").addEventListener("submit", (event) => { event.preventDefault(); loadQueue(); });
   $("#more").addEventListener("click", () => loadQueue(true));
-  await loadQueue();  // the work first; the metrics (a scan of the claims) follow
+  await loadQueue();  // the work first; the metrics follow
   if (state.me.staff) MappingReviews.start().catch(() => {});  // mapping.js: workbooks waiting for a column mapping
+  await followLink();
   document.body.dataset.ready = "true";
   await loadMetrics();
 }
 
 start().catch((error) => {
-  if (error.message !== "signing in") {
+  if (error.message !== "signing in" && error.message !== "signed out") {
     document.body.prepend(el("div", { class: "message bad" }, `Cannot start: ${error.message}`));
   }
 });

@@ -1,0 +1,77 @@
+"""Finding a claim by what staff (or a provider) have in hand: claim id, invoice number, member CIN,
+member name, billing provider NPI.
+
+Each claim carries one small SEARCH#{term} item per searchable term in its own item collection,
+written in the claim's transaction (so a claim is findable exactly when it is stored). Two sparse
+global secondary indexes serve the look-ups without reading the claims:
+
+    by_search           HASH search_shard (the term's first 2 characters), RANGE search_sort
+    by_provider_search  HASH search_provider (the billing NPI),             RANGE search_sort
+
+`search_sort` is `{term}#{claim_id}`, so `begins_with(search_sort, word)` finds every term that starts
+with what was typed ("BHP-2026" finds invoice BHP-2026-0415). A provider's search only ever reads its
+own partition of by_provider_search: it cannot find another provider's claim, whatever it types.
+Terms are upper-case letters and digits only, so "bhp2026", "BHP-2026" and "BHP 2026 " are the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+SEARCH_PREFIX = "SEARCH#"
+SHARD_CHARACTERS = 2
+MIN_WORD = 2  # a shorter word would have to read a whole shard
+MAX_TERM = 64
+MAX_INDEXED_WORDS = 3  # words read from the index and intersected; any further word is checked on the claims
+MAX_WORD_MATCHES = 50_000  # claims one word of a several-word search may match ("12" would match every NPI)
+SEARCHED_ELEMENTS = ("invoice_number", "member_cin", "billing_provider_npi", "member_last_name",
+                     "member_first_name")
+NAME_ELEMENTS = ("member_last_name", "member_first_name")
+_NOT_ALPHANUMERIC = re.compile(r"[^A-Z0-9]+")
+_WORD_BREAK = re.compile(r"[\s,;/]+")
+
+
+def normalize(text: Any) -> str:
+    """Upper-case letters and digits only: how terms are stored and words are compared."""
+    return _NOT_ALPHANUMERIC.sub("", str(text).upper())[:MAX_TERM]
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a search box entry, normalized, longest first (the longest is read from the index)."""
+    words = {normalize(part) for part in _WORD_BREAK.split(query or "")}
+    return sorted((w for w in words if len(w) >= MIN_WORD), key=lambda w: (-len(w), w))
+
+
+def search_terms(claim_id: str, elements: dict[str, Any]) -> list[str]:
+    """Every term the claim can be found by: its id, invoice, CIN, NPI, and each part of the member's name."""
+    values: list[Any] = [claim_id] + [elements.get(name) for name in SEARCHED_ELEMENTS]
+    for name in NAME_ELEMENTS:  # "Garcia-Lopez" is found by GARCIALOPEZ, GARCIA and LOPEZ
+        values.extend(re.split(r"[\s\-']+", str(elements.get(name) or "")))
+    terms = {normalize(value) for value in values if value}
+    return sorted(term for term in terms if len(term) >= MIN_WORD)
+
+
+def search_items(claim_id: str, provider_npi: str | None, terms: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The SEARCH# items of one claim, by sort key (the store puts them in the claim's collection)."""
+    items = {}
+    for term in terms:
+        item = {"sk": f"{SEARCH_PREFIX}{term}", "claim_id": claim_id, "search_shard": term[:SHARD_CHARACTERS],
+                "search_sort": f"{term}#{claim_id}"}
+        if provider_npi:
+            item["search_provider"] = str(provider_npi)
+        items[item["sk"]] = item
+    return items
+
+
+def first_match(terms: Iterable[str], word: str) -> str | None:
+    """The smallest of a claim's terms starting with `word`: the index entry a claim is reported from
+    (the index is in term order), so a claim found by two of its terms is listed once."""
+    return min((term for term in terms if term.startswith(word)), default=None)
+
+
+def matches_all(terms: Iterable[str], words: Iterable[str]) -> bool:
+    """Every word starts one of the claim's terms ("rosa quin" finds Rosalind Quintero)."""
+    terms = list(terms)
+    return all(any(term.startswith(word) for term in terms) for word in words)

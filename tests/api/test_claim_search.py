@@ -1,0 +1,123 @@
+"""GET /api/claims?q=: staff find any claim (in a queue or not) by claim id, invoice number, member CIN,
+member name or billing NPI, through the search index; a provider only ever finds its own claims."""
+
+from __future__ import annotations
+
+from claims_intake.check.result import ClaimDisposition
+
+from .conftest import call, provider_claims
+from .queue_factories import NPI_A, NPI_B, queued, rfi_claim
+
+
+def store_claim(services, claim_id, npi=NPI_A, cin="91234567A", first="Rosalind", last="Quintero", plan="khs",
+                disposition=ClaimDisposition.CLEAN, invoice=None):
+    result = rfi_claim(claim_id, npi, plan, cin, disposition)
+    result.claim.set_raw("member_first_name", first)
+    result.claim.set_raw("member_last_name", last)
+    if invoice:
+        result.claim.set_raw("invoice_number", invoice)
+    services.store.save_checked_claim(result, upload_key=None)
+
+
+def found(query, claims=None, **params):
+    status, page = call("GET", "/api/claims", query={"q": query, **params}, **({"claims": claims} if claims else {}))
+    assert status == 200, page
+    return [item["claim_id"] for item in page["items"]]
+
+
+def test_staff_find_a_claim_by_each_term_whether_or_not_it_is_in_a_queue(services):
+    store_claim(services, "C-quiet", invoice="BHP-2026-0415")  # CLEAN: never reached a queue
+    store_claim(services, "C-other", npi=NPI_B, cin="98765432B", first="Tomas", last="Okafor", invoice="KHS-77")
+    assert found("BHP-2026") == ["C-quiet"]            # the start of the invoice number, as typed
+    assert found("bhp20260415") == ["C-quiet"]         # case and punctuation do not matter
+    assert found("91234567A") == ["C-quiet"]           # member CIN
+    assert found("quintero") == ["C-quiet"]            # member name
+    assert found("Rosa Quin") == ["C-quiet"]           # several words: each starts a term of the claim
+    assert found("Rosa Okafor") == []                  # ... of the same claim
+    assert found(NPI_B) == ["C-other"]                 # billing provider NPI
+    assert found("C-other") == ["C-other"]             # claim id
+    summary = call("GET", "/api/claims", query={"q": "okafor"})[1]["items"][0]
+    assert (summary["invoice_number"], summary["member_name"], summary["provider_npi"]) == ("KHS-77", "Tomas Okafor", NPI_B)
+    assert summary["clean_claim_clock"]["received"] == "2026-11-20"
+    assert "search_terms" not in summary
+
+
+def test_the_search_reads_the_index_not_the_table(services, monkeypatch):
+    store_claim(services, "C-1", invoice="BHP-1")
+    client = services.store.client
+    calls = []
+    for name in ("scan", "query", "batch_get_item"):
+        original = getattr(client, name)
+        monkeypatch.setattr(client, name, lambda *a, _name=name, _original=original, **k: calls.append(
+            (_name, k.get("IndexName"))) or _original(*a, **k))
+    assert found("BHP") == ["C-1"]
+    assert ("scan", None) not in calls
+    assert calls[0] == ("query", "by_search")
+
+
+def test_a_provider_finds_only_its_own_claims_whatever_it_types(services):
+    store_claim(services, "C-mine", npi=NPI_A, invoice="SAME-1")
+    store_claim(services, "C-theirs", npi=NPI_B, invoice="SAME-2", cin="98765432B")
+    mine = provider_claims(NPI_A)
+    assert found("SAME", claims=mine) == ["C-mine"]
+    assert found("98765432B", claims=mine) == []
+    assert found(NPI_B, claims=mine) == []
+    assert found("C-theirs", claims=mine) == []
+    assert found("SAME", claims=mine, provider=NPI_B) == []
+    assert found("SAME") == ["C-mine", "C-theirs"]
+
+
+def test_filters_and_pages_list_each_claim_once(services):
+    for index in range(7):
+        store_claim(services, f"C-{index}", first="Ann", last="Annis",  # two terms start with ANN
+                    plan="kp" if index % 2 else "khs", invoice=f"ANN-{index}")
+    assert found("ann", plan="kp") == ["C-1", "C-3", "C-5"]
+    assert found("ann", disposition="RFI") == []
+    seen, token = [], None
+    while True:
+        query = {"q": "annis", "limit": "3", **({"next_token": token} if token else {})}
+        page = call("GET", "/api/claims", query=query)[1]
+        seen += [item["claim_id"] for item in page["items"]]
+        token = page["next_token"]
+        if not token:
+            break
+    assert sorted(seen) == [f"C-{i}" for i in range(7)]
+    assert sorted(found("ann", limit="50")) == [f"C-{i}" for i in range(7)]  # ANN-x, ANN and ANNIS: once each
+
+
+def test_a_corrected_value_is_found_by_its_new_term_only(services):
+    queued(services, "C-1")  # CIN 9123456A, misread
+    assert found("9123456A") == ["C-1"]
+    assert call("PATCH", "/api/claims/C-1/values", body={"element": "member_cin", "value": "91234567A"})[0] == 200
+    assert found("91234567A") == ["C-1"] and found("9123456A") == []
+    assert call("PATCH", "/api/claims/C-1/values", body={"element": "member_cin", "value": "88888888C"})[0] == 200
+    assert found("91234567A") == [] and found("88888888C") == ["C-1"]
+
+
+def test_a_query_without_two_letters_or_digits_is_refused(services):
+    assert call("GET", "/api/claims", query={"q": "- -"})[0] == 400
+    assert call("GET", "/api/claims", query={"q": "x"})[0] == 422
+    assert call("GET", "/api/claims", query={"q": "ab", "next_token": "not-a-token"})[0] == 400
+
+
+def test_assigned_to_me_filters_the_queue(services):
+    first = queued(services, "C-1")
+    queued(services, "C-2")
+    assert call("POST", f"/api/claims/C-1/items/{first.item_id}/assign")[0] == 200
+    mine = call("GET", "/api/queue", query={"queue": "RFI", "assigned_to_me": "true"})[1]["items"]
+    assert [item["claim_id"] for item in mine] == ["C-1"]
+    assert len(call("GET", "/api/queue", query={"queue": "RFI"})[1]["items"]) == 2
+
+
+def test_claims_stored_before_the_index_are_found_after_a_rebuild(services):
+    store_claim(services, "C-old", invoice="OLD-1")
+    store = services.store
+    for sk in ("SEARCH#OLD1", "SEARCH#COLD"):
+        store.client.delete_item(TableName=store.tables.claims, Key={"pk": {"S": "CLAIM#C-old"}, "sk": {"S": sk}})
+    store.client.update_item(TableName=store.tables.claims, Key={"pk": {"S": "CLAIM#C-old"}, "sk": {"S": "HEADER"}},
+                             UpdateExpression="REMOVE search_terms")
+    assert found("OLD-1") == []
+    assert store.rebuild_search_index() == 1
+    assert found("OLD-1") == ["C-old"] and found("C-old quintero") == ["C-old"]
+    assert store.rebuild_search_index() == 1  # idempotent
+    assert found("OLD") == ["C-old"]
