@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, Field
 
 from ..store.claims import ClaimNotFound, ConcurrentUpdate, QueueItemNotFound
-from . import service
+from . import service, uploads
 from .auth import Caller, Forbidden, Unauthorized, caller_from_event
 from .views import ClaimView, Me, Metrics, QueueItemView, QueuePage
 
@@ -149,6 +149,10 @@ def extend(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], bo
           summary="Reopen the review of a claim left to staff (REVIEW_OVERDUE): its flow opens a new REVIEW item")
 def reopen_review(claim_id: Annotated[str, Path()], body: ReopenBody) -> ClaimView:
     return ClaimView.model_validate(service.reopen_review(services(), caller(), claim_id, body.note))
+
+
+# Provider uploads (presigned POST into the caller's NPI folder, the list of uploads): api/uploads.py.
+uploads.register(app, services, caller)
 
 
 # ---- errors --------------------------------------------------------------------------------------

@@ -23,10 +23,12 @@ from .records import (  # noqa: F401
     QueueName,
     QueuePage,
     QueueStatus,
+    SENT_BY_METADATA,
     StoredClaim,
     Upload,
     UploadStatus,
     upload_id,
+    upload_request_id,
 )
 from .reference import DynamoHistory, DynamoReference, LoadSummary, ReferenceWriter  # noqa: F401
 from .tables import Tables  # noqa: F401
