@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from PIL import Image
 
@@ -63,7 +64,10 @@ class Services:
 
     @classmethod
     def from_env(cls) -> Services:
-        return cls(store=ClaimStore(), s3=boto3.client("s3"), sfn=boto3.client("stepfunctions"),
+        # SigV4: S3 takes only SigV4 for KMS-encrypted objects (the bucket's default), and boto3 would sign a
+        # presigned POST (provider uploads) with SigV2.
+        return cls(store=ClaimStore(), s3=boto3.client("s3", config=Config(signature_version="s3v4")),
+                   sfn=boto3.client("stepfunctions"),
                    uploads_bucket=os.environ.get("UPLOADS_BUCKET"),
                    documents_prefix=os.environ.get("DOCUMENTS_PREFIX", "documents/"),
                    state_machine_arn=os.environ.get("STATE_MACHINE_ARN"))

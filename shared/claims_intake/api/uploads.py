@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 UPLOADS_PREFIX = "uploads/"
 URL_LIFETIME = timedelta(minutes=15)  # long enough to start a 50 MiB upload on a slow line; S3 checks it at the start
 MAX_NAME_CHARS = 120
-_UNSAFE = str.maketrans({c: "_" for c in " /\\?#%&+:;=@\"'<>|*{}[]^`~$,"})
+_UNSAFE = str.maketrans(dict.fromkeys(" /\\?#%&+:;=@\"'<>|*{}[]^`~$,", "_"))
 
 
 # ---- request and response shapes ---------------------------------------------------------------
@@ -151,7 +151,7 @@ def upload_view(upload: Upload, now: str, staff: bool) -> dict[str, Any]:
     view = {
         "upload_id": upload.upload_id, "ref": upload.ref, "file_name": PurePosixPath(upload.key).name,
         "key": upload.key, "provider": upload.provider, "plan": upload.plan, "status": upload.status.value,
-        "expired": upload.status == UploadStatus.REQUESTED and bool(upload.expires_at) and upload.expires_at < now,
+        "expired": upload.status == UploadStatus.REQUESTED and (upload.expires_at or now) < now,
         "kind": upload.kind, "size": upload.size, "pages": upload.pages, "claim_ids": upload.claim_ids,
         "sent_by": upload.sent_by, "received_at": upload.received_at, "updated_at": upload.updated_at,
     }
@@ -159,7 +159,7 @@ def upload_view(upload: Upload, now: str, staff: bool) -> dict[str, Any]:
         # The quarantine message is written for the provider (what was wrong, what to send instead).
         view.update(reason_code=upload.error_code, reason=upload.error_message)
     if not staff:
-        view["upload_id"] = upload.ref or upload.upload_id.rpartition("/")[2]  # the bucket is the plan's business
+        view["upload_id"] = upload.ref or upload.key  # the bucket and versions are the plan's business
     return view
 
 

@@ -16,6 +16,7 @@ from .claims import (  # noqa: F401
     StoreError,
 )
 from .records import (  # noqa: F401
+    SENT_BY_METADATA,
     AuditEntry,
     ClaimStatus,
     Letter,
@@ -23,7 +24,6 @@ from .records import (  # noqa: F401
     QueueName,
     QueuePage,
     QueueStatus,
-    SENT_BY_METADATA,
     StoredClaim,
     Upload,
     UploadStatus,
