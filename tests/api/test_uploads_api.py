@@ -117,6 +117,7 @@ def test_a_provider_never_gets_a_url_for_another_npis_folder(services):
     assert presigned["key"].count("/") == 2 and ".." not in presigned["key"]
     status, presigned = ask(file_name="a/b\\c..pdf", plan="kp")
     assert presigned["key"].startswith(f"uploads/{NPI}/kp/") and presigned["key"].count("/") == 3
+    assert ask(provider_claims("../1456700024"))[0] == 403  # an account whose NPI is no NPI
     assert ask(plan="../1456700024")[0] == 400
     assert ask(plan="nosuchplan")[0] == 400
     two = {ask()[1]["key"] for _ in range(2)}

@@ -97,6 +97,8 @@ def target_npi(caller: Caller, named: str | None) -> str:
         return named
     if not caller.provider_npi or (named and named != caller.provider_npi):
         raise Forbidden("a provider uploads into its own folder only")
+    if not is_valid_npi(caller.provider_npi):  # the account's NPI becomes a key segment: never anything else
+        raise Forbidden("this account's provider NPI is not a valid NPI")
     return caller.provider_npi
 
 
