@@ -3,7 +3,10 @@ whose notification drives the unchanged intake; the upload record names who sent
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,12 +22,33 @@ SAMPLE = "1456700032/kp/valley-lead-2026-10.csv"  # two claims (samples/uploads/
 NPI = "1456700032"
 
 
+@contextmanager
+def logging_restored() -> Iterator[None]:
+    """The stack imports the functions in process; their Powertools loggers print to stdout at INFO. Put the
+    loggers back as they were, so later tests that read a command's stdout see only the command's output."""
+    loggers = logging.Logger.manager.loggerDict
+    saved = {name: (logger.handlers[:], logger.level, logger.propagate)
+             for name, logger in loggers.items() if isinstance(logger, logging.Logger)}
+    root = (logging.root.handlers[:], logging.root.level)
+    try:
+        yield
+    finally:
+        for name, logger in list(loggers.items()):
+            if isinstance(logger, logging.Logger):
+                handlers, level, propagate = saved.get(name, ([], logging.NOTSET, True))
+                logger.handlers[:] = handlers
+                logger.setLevel(level)
+                logger.propagate = propagate
+        logging.root.handlers[:] = root[0]
+        logging.root.setLevel(root[1])
+
+
 @pytest.fixture(scope="module")
 def local_stack():
     from claims_intake_dev.local import demo
     from claims_intake_dev.local.stack import LocalStack
 
-    with LocalStack() as stack:
+    with logging_restored(), LocalStack() as stack:
         demo.load_reference(stack)
         store = demo.store_for(stack)
         resolver.use_services(Services(store=store, s3=stack.client("s3"), sfn=stack.client("stepfunctions"),
