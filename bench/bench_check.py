@@ -6,8 +6,10 @@ navigation, personal care with minutes, meals) checked two ways: one by one with
 file with `check_extract` (what the CLI and the pipeline call: earlier claims of the file count as history
 for later ones, and the collector is paused for the batch). Every rule runs, including the history ones
 (indexed by member). Prints best and median CPU and wall time; see docs/rules.md.
+With --kaiser-share 0.25 a quarter of the claims go to Kaiser (housing navigation instead of meals,
+priced from the provider's contract rates on file: the contract-rate and per-member-per-month rules run).
 
-    PYTHONPATH=shared python bench/bench_check.py [--history 100000] [--claims 5000]
+    PYTHONPATH=shared python bench/bench_check.py [--history 100000] [--claims 5000] [--kaiser-share 0.25]
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from claims_intake.check import check_claim, check_extract
 from claims_intake.model import Claim, ExtractResult, ServiceLine, SourceInfo
 from claims_intake.reference import (
     Authorization,
+    ContractRate,
     EligibilitySpan,
     HistoryLine,
     InMemoryHistory,
@@ -48,7 +51,10 @@ SERVICES = [  # code, modifiers, unit cost, units, minutes, service name
     ("T1019", ["U6"], Decimal("8.25"), 4, 60, "Personal Care Services"),
     ("S5170", ["U6"], Decimal("10.00"), 2, None, "Medically Tailored Meals"),
 ]
+KAISER_SERVICES = [SERVICES[0], ("H2016", ["U6"], Decimal("386.00"), 1, None, "Housing Navigation"), SERVICES[2],
+                   ("T2040", ["U6"], Decimal("222.00"), 1, None, "Housing Tenancy and Sustaining Services")]
 HISTORY_COMBOS = ["G9008-U1", "H0043-U6", "T1019-U6", "T2040-U6", "S9470-U6"]
+PAYERS = {"phc": ("PHC01", "Partnership HealthPlan"), "kp": ("94135", "Kaiser Permanente")}
 
 
 def cin(number: int) -> str:
@@ -56,10 +62,13 @@ def cin(number: int) -> str:
 
 
 def build_reference(members: int) -> InMemoryReference:
-    spans = [EligibilitySpan(cin(m), PLAN, date(2025, 1, 1), None, county="Solano") for m in range(members)]
+    spans = [EligibilitySpan(cin(m), plan, date(2025, 1, 1), None, county="Solano") for m in range(members)
+             for plan in PAYERS]
     tars = [Authorization(f"TAR-{m}-{code}", cin(m), NPI, PLAN, code, tuple(mods), date(2026, 1, 1), date(2026, 12, 31))
             for m in range(members) for code, mods, *_ in SERVICES]
-    return InMemoryReference(spans, tars, [Provider(NPI, TIN, "Bench Community Care", (PLAN,))])
+    rates = [ContractRate(NPI, "kp", "-".join([code, *mods]), cost, date(2026, 1, 1))
+             for code, mods, cost, *_ in KAISER_SERVICES]
+    return InMemoryReference(spans, tars, [Provider(NPI, TIN, "Bench Community Care", tuple(PAYERS))], rates)
 
 
 def build_history(lines: int, members: int, rng: random.Random) -> InMemoryHistory:
@@ -72,22 +81,24 @@ def build_history(lines: int, members: int, rng: random.Random) -> InMemoryHisto
     return InMemoryHistory(rows)
 
 
-def build_claims(count: int, members: int, rng: random.Random) -> list[Claim]:
+def build_claims(count: int, members: int, rng: random.Random, kaiser_share: float = 0.0) -> list[Claim]:
     claims = []
     for number in range(count):
         member = rng.randrange(members)
         day = date(2026, 11, 2) + timedelta(days=rng.randrange(0, 20))
+        plan = "kp" if kaiser_share and rng.random() < kaiser_share else PLAN  # no draw by default: same claims as before
+        services = KAISER_SERVICES if plan == "kp" else SERVICES
         lines = [ServiceLine(line_number=i, procedure_code=code, procedure_modifiers=mods, service_start_date=day,
                              service_end_date=day, service_name=name, unit_count=Decimal(units), place_of_service="12",
                              diagnosis_codes=["Z5901"], unit_cost=cost, charge_amount=cost * units, minutes=minutes)
-                 for i, (code, mods, cost, units, minutes, name) in enumerate(SERVICES, start=1)]
+                 for i, (code, mods, cost, units, minutes, name) in enumerate(services, start=1)]
         claims.append(Claim(
             claim_id=f"bench-{number}", source_kind="spreadsheet", billing_provider_npi=NPI, billing_provider_tin=TIN,
             billing_provider_name="Bench Community Care", billing_provider_phone="7075551234",
             billing_provider_address="1 Main St", billing_provider_city="Fairfield", billing_provider_state="CA",
             billing_provider_zip="94534", member_cin=cin(member), member_first_name="Test", member_last_name="Member",
             member_homeless_indicator=True, member_address="2 Oak Ave", member_city="Vallejo", member_zip="94590",
-            member_dob=date(1970, 1, 1), primary_payer_id="PHC01", payer_name="Partnership HealthPlan",
+            member_dob=date(1970, 1, 1), primary_payer_id=PAYERS[plan][0], payer_name=PAYERS[plan][1],
             invoice_amount=sum((line.charge_amount for line in lines), Decimal("0.00")), invoice_date=RECEIVED,
             invoice_number=f"NEW-{number}", lines=lines))
     return claims
@@ -109,20 +120,22 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000, help="members (default 10,000)")
     parser.add_argument("--claims", type=int, default=5_000, help="claims checked (4 lines each; default 5,000)")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs; the best and the median are reported")
+    parser.add_argument("--kaiser-share", type=float, default=0.0, help="share of claims billed to Kaiser (default 0)")
     args = parser.parse_args()
     rng = random.Random(20261122)
     reference = build_reference(args.members)
     history = build_history(args.history, args.members, rng)
-    claims = build_claims(args.claims, args.members, rng)
+    claims = build_claims(args.claims, args.members, rng, args.kaiser_share)
+    plan = PLAN if not args.kaiser_share else None  # None: each claim's payer names its plan
     lines = sum(len(c.lines) for c in claims)
 
     for claim in claims[:200]:  # warm caches (catalog, plan limits, fuzzy names)
-        check_claim(claim, PLAN, reference, history, received=RECEIVED)
+        check_claim(claim, plan, reference, history, received=RECEIVED)
     one_file = ExtractResult(source=SourceInfo(file="bench.xlsx", kind="xlsx"), claims=claims)
     ways = {  # name -> one run, returning the results
-        "check_claim, one claim at a time": lambda: [check_claim(claim, PLAN, reference, history, received=RECEIVED)
+        "check_claim, one claim at a time": lambda: [check_claim(claim, plan, reference, history, received=RECEIVED)
                                                       for claim in claims],
-        "check_extract, the claims as one file": lambda: check_extract(one_file, PLAN, reference, history, received=RECEIVED),
+        "check_extract, the claims as one file": lambda: check_extract(one_file, plan, reference, history, received=RECEIVED),
     }
     print(f"claim check: {lines:,} lines in {len(claims):,} claims against {len(history):,} history lines "
           f"({args.members:,} members)")

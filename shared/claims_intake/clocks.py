@@ -23,6 +23,7 @@ import holidays
 import yaml
 
 from .catalog import plan_profile
+from .citations import for_people
 
 
 @lru_cache(maxsize=1)
@@ -170,6 +171,6 @@ def payment_targets(claims: Iterable[CleanClaim], today: date | None = None) -> 
             "clean_claims": len(plan_claims),
             "within_30_days": _window(plan_claims, 30, Decimal(str(rule["pay_within_30_days"])), today),
             "within_90_days": _window(plan_claims, 90, Decimal(str(rule["pay_within_90_days"])), today),
-            "cite": rule["cite"],
+            "cite": for_people(rule["cite"]),
         }
     return report

@@ -34,6 +34,9 @@ class Provenance(BaseModel):
     repaired: str | None = None
     # How sure the reader is that the value's column or box holds this element (0-1; header and content).
     match_score: float | None = None
+    # Who confirmed or corrected the value against the scan or sheet (staff): a verified value is sure,
+    # whatever the reading's confidence, repair or match score were (claims_intake.check.doubt).
+    verified: str | None = None
 
 
 class _Elements(BaseModel):

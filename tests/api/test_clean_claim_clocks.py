@@ -48,7 +48,7 @@ def test_payment_targets_count_closed_windows_and_flag_what_is_at_risk():
     within_90 = report["within_90_days"]
     assert (within_90["paid_in_time"], within_90["late"], within_90["open"]) == (9, 0, 2)
     assert within_90["ratio"] == "1.0000" and within_90["met"] is True
-    assert report["cite"] == "004 IV.B.2"
+    assert report["cite"] == "Kern Health Systems Policy 17.06-P, CSS Coding and Payment to CBOs — IV.B.2"  # titles for people
 
 
 def test_an_empty_window_is_not_a_met_target():

@@ -1,11 +1,12 @@
 """Coverage checks: payer, provider roster, eligibility, plan exclusions, TARs, documentation, timely filing."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from claims_intake.check import check_claim
-from claims_intake.reference import Authorization, EligibilitySpan, InMemoryReference, Provider
+from claims_intake.reference import Authorization, ContractRate, EligibilitySpan, InMemoryReference, Provider
 
 from .builders import RECEIVED, claim, line
 
@@ -89,7 +90,8 @@ def test_dsnp_excludes_ecm_only(reference, empty_history):
 def test_exclusions_are_partnership_only(reference, empty_history):
     kp_reference = InMemoryReference(
         [EligibilitySpan("90000008H", "kp", date(2026, 1, 1), None, dsnp=True)], [],
-        [Provider("1456700032", "951234503", "Valley Lead Care LLC", ("kp",))])
+        [Provider("1456700032", "951234503", "Valley Lead Care LLC", ("kp",))],
+        rates=[ContractRate("1456700032", "kp", "G9012-U2", Decimal("450.00"), date(2026, 1, 1))])  # Kaiser pays contract rates
     result = run(claim(line("G9012", "U2", cost="450.00"), member="90000008H", provider="1456700032", plan="kp"),
                  kp_reference, empty_history, plan="kp")
     assert result.disposition == "CLEAN", result.findings

@@ -191,13 +191,18 @@ def test_homeless_indicator_unresolvable_is_rfi(reference, empty_history):
     assert result.disposition == "RFI" and "homeless_indicator" in rules(result, "rfi")
 
 
-# Precedence: REJECTED > RFI > REVIEW > line decisions
-def test_rejected_beats_rfi_beats_review(reference, empty_history):
+# Precedence: REVIEW > REJECTED > RFI > line decisions (staff verify doubtful readings before the
+# provider hears anything; the re-check then rejects with every reason at once)
+def test_review_beats_rejected_beats_rfi(reference, empty_history):
     item = low_confidence(ecm_line(dx="Z60.2"), "unit_count")
     both = claim(item, member_homeless_indicator=None)
-    assert run(both, reference, empty_history).disposition == "RFI"
+    assert run(both, reference, empty_history).disposition == "REVIEW"
     both.member_dob = None
+    assert run(both, reference, empty_history).disposition == "REVIEW"
+    del item.provenance["unit_count"]  # staff verified it: the value is sure
     assert run(both, reference, empty_history).disposition == "REJECTED"
+    both.member_dob = claim(ecm_line()).member_dob
+    assert run(both, reference, empty_history).disposition == "RFI"
 
 
 # 000 Unclean Claims: invalid information on a line (kept as written by the extractor) -> rejected upfront

@@ -8,12 +8,8 @@ import pytest
 from claims_intake.catalog import plan_profile
 from claims_intake.check import check_claim
 from claims_intake.reference import (
-    Authorization,
-    EligibilitySpan,
     HistoryLine,
     InMemoryHistory,
-    InMemoryReference,
-    Provider,
 )
 
 from .builders import RECEIVED, claim, line
@@ -26,19 +22,6 @@ def past(combination, start, end=None, units=1, allowed="400.00", status="PAYABL
     start = date.fromisoformat(start)
     return HistoryLine("old", member, npi, invoice, combination, start, date.fromisoformat(end) if end else start,
                        Decimal(units), Decimal(allowed), Decimal(allowed), status)
-
-
-@pytest.fixture
-def open_reference():
-    """Maria eligible, every service authorized to Solano Community Care Network (isolates the history rules)."""
-    codes = [("G9008", ("U1",)), ("G9012", ("U2",)), ("G9012", ()), ("G9008", ()), ("G9012", ()), ("T2040", ("U6",)),
-             ("T2041", ("U6",)), ("H0044", ("U2",)), ("H0044", ("U3",)), ("T2033", ("U6",)), ("S5170", ("U6",)),
-             ("S9977", ("U6",)), ("T2020", ("U6",)), ("H0014", ("U6",)), ("H0043", ("U6",)), ("H2016", ("U6",))]
-    tars = [Authorization(f"T-{i}", MEMBER, NPI, plan, code, mods, date(2025, 1, 1), date(2027, 12, 31))
-            for i, (code, mods) in enumerate(codes) for plan in ("phc", "kp", "khs")]
-    spans = [EligibilitySpan(MEMBER, plan, date(2025, 1, 1), None, ecm_enrollment_date=date(2026, 11, 1) if plan == "phc" else None)
-             for plan in ("phc", "kp", "khs")]
-    return InMemoryReference(spans, tars, [Provider(NPI, "941234501", "Solano Community Care Network", ("phc", "kp", "khs"))])
 
 
 def run(c, reference, history_rows=(), plan="phc"):

@@ -64,3 +64,17 @@ def test_letters_are_written_for_rejected_and_rfi_claims(demo_run):
     for path in out.glob("*.pdf"):
         assert path.read_bytes().startswith(b"%PDF"), path
     assert (out / "lambda.log").stat().st_size > 0  # the functions' log lines go there, not to the summary
+
+
+def test_the_daily_encounter_run_writes_one_valid_837_into_out(demo_run):
+    from claims_intake.encounters import check_encounter_file
+    from claims_intake_dev.x12_validation import validate_x12
+
+    summary, out = demo_run
+    (encounter_file,) = out.glob("*.837")
+    text = encounter_file.read_text("ascii")
+    assert validate_x12(text).errors == [] and check_encounter_file(text) == []
+    closed = {claim["invoice_number"] for entry in summary for claim in entry["claims"]
+              if claim["disposition"] in ("CLEAN", "PARTIAL")}
+    carried = {line.split("*")[1] for line in text.splitlines() if line.startswith("CLM*")}
+    assert closed <= carried  # every paid claim is reported; denied ones as the plan's setting says

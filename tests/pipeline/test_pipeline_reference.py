@@ -21,8 +21,11 @@ def test_sample_reference_files_are_loaded(reference_loaded):
     assert reference(stack).provider("1456700024").plans == ("phc", "kp")
     assert any(line.claim_id == "H-0001" for line in DynamoHistory(Tables(), client=stack.dynamodb).member_lines("90000001A"))
     uploads, _ = stack.store.list_uploads(status="PROCESSED")
-    assert sorted(u.kind for u in uploads) == ["reference:authorizations", "reference:eligibility",
-                                               "reference:history", "reference:providers"]
+    assert sorted(u.kind for u in uploads) == ["reference:authorizations", "reference:contract_rates",
+                                               "reference:eligibility", "reference:history", "reference:providers"]
+    rates = reference(stack).contract_rates("1456700032")
+    assert ("kp", "T2033-U6", "210.00") in {(r.plan, r.combination, str(r.rate)) for r in rates}
+    assert reference(stack).provider("1987600123").licence_type == "non_clinical"
 
 
 def test_reloading_a_file_replaces_its_previous_load(reference_loaded, reference_app):

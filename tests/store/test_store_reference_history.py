@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from claims_intake.check.result import ClaimDisposition
-from claims_intake.reference import Authorization, EligibilitySpan, HistoryLine, Provider
+from claims_intake.reference import Authorization, ContractRate, EligibilitySpan, HistoryLine, Provider
 from claims_intake.store import DynamoHistory, DynamoReference, ReferenceWriter, Tables
 
 from .factories import PROVIDER_NPI, checked_claim
@@ -31,6 +31,20 @@ def test_reference_records_round_trip(dynamodb):
     assert reference.provider(PROVIDER_NPI) == PROVIDER
     assert reference.provider("1111111111") is None
     assert reference.eligibility("00000000X") == []
+
+
+def test_contract_rates_and_licence_type_round_trip(dynamodb):
+    writer = ReferenceWriter(Tables(), client=dynamodb)
+    rates = [ContractRate(PROVIDER_NPI, "kp", "H2016-U6", Decimal("390.00"), date(2026, 1, 1)),
+             ContractRate(PROVIDER_NPI, "khs", "T2033-U6", Decimal("200.00"), date(2026, 1, 1), date(2026, 6, 30))]
+    writer.load("reference/contract_rates.csv", rates)
+    staff = Provider(npi="1456700115", tin="123456789", name="Luis Ortega CHW", plans=(), licence_type="non_clinical")
+    writer.load("reference/providers.csv", [PROVIDER, staff])
+    reference = DynamoReference(Tables(), client=dynamodb)
+    assert sorted(reference.contract_rates(PROVIDER_NPI), key=lambda r: r.plan) == sorted(rates, key=lambda r: r.plan)
+    assert reference.contract_rates("1111111111") == []
+    assert reference.provider(PROVIDER_NPI) == PROVIDER  # the rates under the same key do not disturb the roster row
+    assert reference.provider("1456700115").licence_type == "non_clinical"
 
 
 def test_reload_replaces_what_the_previous_load_of_the_file_wrote(dynamodb):

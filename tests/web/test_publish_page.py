@@ -16,7 +16,7 @@ def test_publish_page_puts_the_page_and_its_config_in_the_bucket(capsys):
         assert main(["publish-page", "--bucket", "staff-site", "--api-url", "https://abc.execute-api.us-west-2.amazonaws.com/dev/",
                      "--login-domain", "https://claims-intake-dev.auth.us-west-2.amazoncognito.com", "--client-id", "client123"]) == 0
         keys = {o["Key"] for o in s3.list_objects_v2(Bucket="staff-site")["Contents"]}
-        assert keys == {"index.html", "static/app.js", "static/style.css", "config.json"}
+        assert keys == {"index.html", "static/app.js", "static/review.js", "static/style.css", "config.json"}
         config = json.loads(s3.get_object(Bucket="staff-site", Key="config.json")["Body"].read())
         assert config == {"apiRoot": "https://abc.execute-api.us-west-2.amazonaws.com/dev", "auth": "cognito",
                           "cognitoDomain": "https://claims-intake-dev.auth.us-west-2.amazoncognito.com", "clientId": "client123"}

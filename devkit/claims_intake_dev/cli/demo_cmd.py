@@ -64,6 +64,8 @@ def run(args) -> int:
             return 1
         args.out.mkdir(parents=True, exist_ok=True)
         summaries = demo.summarize(stack, store, progress_files, args.out)
+        with console.status("Daily encounter run (the EventBridge schedule, fired now)"):
+            encounters = demo.run_encounters(stack, args.out)
     finally:
         stack.stop()
     elapsed = time.monotonic() - started
@@ -73,6 +75,7 @@ def run(args) -> int:
                      **({"error": s.error} if s.error else {})} for s in summaries])
     else:
         _print_summary(summaries, demo)
+        _print_encounters(console, encounters)
         letters = sum(len(c.letters) for s in summaries for c in s.claims)
         console.print(f"{len(summaries)} files, {sum(len(s.claims) for s in summaries)} claims, "
                       f"{letters} letters in {args.out}/ — {elapsed:.1f} s")
@@ -101,6 +104,19 @@ def _run_with_progress(console, stack, store, files, timeout):
 
         demo.wait_for_files(stack, store, uploaded, timeout=timeout, on_update=update)
     return uploaded
+
+
+def _print_encounters(console, encounters) -> None:
+    summary = encounters.summary
+    if encounters.path is None:
+        console.print(f"Encounters: no 837 written ({summary or 'the schedule did not run'})")
+        return
+    verdict = "[green]valid[/]" if not (encounters.x12_errors or encounters.check_problems) else (
+        f"[red]{len(encounters.x12_errors)} pyx12 error(s), {len(encounters.check_problems)} check problem(s)[/]")
+    held = f", {len(summary['held'])} held" if summary.get("held") else ""
+    console.print(f"Encounters: {encounters.path} — interchange {summary['control_number']:09d}, "
+                  f"{summary['claims']} claim(s), {summary['skipped']} with nothing to report{held}; "
+                  f"pyx12 (X222A1) and encounter checks: {verdict}")
 
 
 def _print_summary(summaries, demo) -> None:

@@ -249,3 +249,29 @@ def main_findings(findings: list[dict[str, Any]], limit: int = 2, width: int = 1
         shown.append(text if len(text) <= width else text[:width - 1].rstrip() + "…")
     more = len(shown) - limit
     return "\n".join(shown[:limit] + ([f"(+{more} more)"] if more > 0 else []))
+
+
+@dataclass
+class EncounterOutput:
+    path: Path | None
+    summary: dict[str, Any]
+    x12_errors: list[dict[str, Any]]
+    check_problems: list[str]
+
+
+def run_encounters(stack: LocalStack, out_dir: Path) -> EncounterOutput:
+    """Fire the daily encounter schedule as EventBridge would, and copy the 837 it wrote into out_dir,
+    validated with pyx12 (X222A1) and the encounter checks."""
+    from claims_intake.encounters import check_encounter_file
+
+    from ..x12_validation import validate_x12
+
+    summaries = [result for result in stack.fire_schedule() if isinstance(result, dict) and "s3_key" in result]
+    summary = next((s for s in summaries if s.get("s3_key")), summaries[0] if summaries else {})
+    if not summary.get("s3_key"):
+        return EncounterOutput(None, summary, [], [])
+    body = stack.client("s3").get_object(Bucket=stack.bucket(), Key=summary["s3_key"])["Body"].read().decode("ascii")
+    path = Path(out_dir) / summary["s3_key"].rsplit("/", 1)[-1]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body, encoding="ascii")
+    return EncounterOutput(path, summary, validate_x12(body).errors, check_encounter_file(body))

@@ -180,8 +180,9 @@ def scan_samples() -> list[Sample]:
             [invoice("SCCN-CS-1010", "phc", "1456700016", "90000006F",
                      service("T2033", "U6", "2026-10-01", "2026-10-10", units="10", cost="204.00"),
                      tar="TAR-PHC-1004", billing_provider_npi="1456700017")],
-            ["REJECTED"], writer=_scan("photocopy", "pdf", seed=12),
-            why=["missing / invalid elements: NPI 1456700017 fails its check digit"]),
+            ["REVIEW"], writer=_scan("photocopy", "pdf", seed=12),
+            why=["NPI 1456700017 fails its check digit, read from a photocopy with low confidence: staff verify it "
+                 "against the scan (a typo or a misreading?) before the provider is told (then REJECTED)"]),
     ]
 
 

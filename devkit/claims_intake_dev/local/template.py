@@ -108,6 +108,16 @@ class ApiRoute:
 
 
 @dataclass
+class Schedule:
+    """An EventBridge schedule rule (SAM `Events: Type: Schedule`): the local stack fires it on demand."""
+
+    logical_id: str
+    expression: str                     # cron(...) or rate(...)
+    function_arns: list[str]
+    enabled: bool = True
+
+
+@dataclass
 class StackPlan:
     """Everything the local stack creates, in physical names, with intrinsics resolved."""
 
@@ -123,6 +133,7 @@ class StackPlan:
     event_source_mappings: list[EventSourceMapping] = field(default_factory=list)
     state_machines: list[StateMachine] = field(default_factory=list)
     api_routes: list[ApiRoute] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # logical id -> type, not emulated locally
 
@@ -607,6 +618,16 @@ def _rest_api(plan, resolver, logical_id, properties, root, local_paths):
                 match.group(1), authorizer))
 
 
+def _schedule_rule(plan, resolver, logical_id, properties, root, local_paths):
+    properties = resolver.resolve(properties)
+    expression = properties.get("ScheduleExpression")
+    targets = [target["Arn"] for target in properties.get("Targets") or [] if ":lambda:" in str(target.get("Arn"))]
+    if not expression or not targets:
+        plan.skipped[logical_id] = "AWS::Events::Rule (not a schedule of a function)"
+        return
+    plan.schedules.append(Schedule(logical_id, expression, targets, properties.get("State", "ENABLED") == "ENABLED"))
+
+
 _BUILDERS = {
     "AWS::S3::Bucket": _bucket,
     "AWS::SQS::Queue": _queue,
@@ -616,4 +637,5 @@ _BUILDERS = {
     "AWS::Lambda::EventSourceMapping": _event_source_mapping,
     "AWS::StepFunctions::StateMachine": _state_machine,
     "AWS::ApiGateway::RestApi": _rest_api,
+    "AWS::Events::Rule": _schedule_rule,
 }

@@ -321,7 +321,7 @@ _FIRST = ["Maria", "James", "Ana", "Luis", "Grace", "Tomas", "Keisha", "Duc"]
 _LAST = ["Garcia", "Nguyen", "Smith", "Hernandez", "Lee", "Johnson", "O'Brien", "Lopez"]
 _STREETS = ["Main St", "Oak Ave", "2nd St", "Mission Blvd", "Palm Dr"]
 _CITIES = [("Oakland", "94607"), ("Fresno", "93721"), ("Bakersfield", "93301"), ("Santa Rosa", "95404")]
-_DIAGNOSES = ["Z5901", "Z5902", "Z5941", "Z600", "Z9119", "F329", "E119"]
+_DIAGNOSES = ["Z5901", "Z5902", "Z5941", "Z600", "Z91198", "F329", "E119"]
 
 
 def sample_npi(rng: random.Random) -> str:

@@ -23,6 +23,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from PIL import Image
 
+from ..check.doubt import is_element
 from ..check.result import FINAL_DISPOSITIONS
 from ..clocks import CleanClaim, CleanClaimClock, as_date, payment_targets
 from ..flow.start import start_flow
@@ -129,6 +130,10 @@ def get_claim(services: Services, caller: Caller, claim_id: str, crops: bool = T
     output["values"] = scanned_values(services, stored, crops)
     if not caller.is_staff:
         output.pop("audit", None)  # who did what inside the plan is staff business
+        # What staff still verify is not told to the provider as the provider's error (check/doubt.py).
+        output["findings"] = [f for f in output.get("findings", []) if f.get("severity") != "review"]
+        for item in output["queue_items"]:
+            item.pop("doubts", None)
     return output
 
 
@@ -168,7 +173,8 @@ def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) ->
     for line, element, source, value in located:
         entry = {"element": element, "line": line, "value": value, "raw": source.get("raw"),
                  "confidence": source.get("confidence"), "page": source.get("page"), "box": source.get("box"),
-                 "corrected": bool(source.get("derived", "") and str(source.get("derived")).startswith("corrected"))}
+                 "corrected": bool(source.get("derived", "") and str(source.get("derived")).startswith("corrected")),
+                 **({"verified": source["verified"]} if source.get("verified") else {})}
         invalid = (output.get("invalid", {}) if line is None else
                    next((out.get("invalid", {}) for out in output["lines"] if out["line_number"] == line), {}))
         if element in invalid:
@@ -324,10 +330,12 @@ def answer(services: Services, caller: Caller, claim_id: str, item_id: str, corr
     """Record the provider's answer (RFI) or the verification (REVIEW), then resume the flow.
 
     Corrections are applied one by one (each audited with its old value); documents are stored in
-    S3 under documents/{claim}/; the item is closed as ANSWERED (only one staff member can) and the
-    flow gets {"action": "answered", ...} through SendTaskSuccess and checks the claim again.
+    S3 under documents/{claim}/; answering a REVIEW item confirms every other doubtful value it lists
+    as read (staff verified them against the upload: the re-check takes them as sure); the item is
+    closed as ANSWERED (only one staff member can) and the flow gets {"action": "answered", ...}
+    through SendTaskSuccess and checks the claim again.
     """
-    _open_item(services, caller, claim_id, item_id)
+    stored, item = _open_item(services, caller, claim_id, item_id)
     stored_documents = [_store_document(services, claim_id, item_id, document) for document in documents]
     applied = []
     for correction in corrections:
@@ -338,7 +346,19 @@ def answer(services: Services, caller: Caller, claim_id: str, item_id: str, corr
             raise BadRequest(f"{correction['element']}: {problem}") from problem
         applied.append({k: correction.get(k) for k in ("element", "line", "value")})
     resolution = {"action": "answered", "corrections": applied, "documents": stored_documents, "note": note}
+    if item.queue == "REVIEW":
+        resolution["verified"] = _verify_the_rest(services, caller, stored, applied, note)
     return _close_and_resume(services, caller, claim_id, item_id, QueueStatus.ANSWERED.value, resolution)
+
+
+def _verify_the_rest(services: Services, caller: Caller, stored: StoredClaim, corrected: list[dict[str, Any]],
+                     note: str | None) -> list[dict[str, Any]]:
+    """The doubtful values of the claim's REVIEW findings that staff did not correct: confirmed as read."""
+    done = {(c["element"], c.get("line")) for c in corrected}
+    values = [(doubt.element, doubt.line) for finding in stored.findings for doubt in finding.doubts
+              if (doubt.element, doubt.line) not in done]
+    services.store.verify_values(stored.claim_id, values, caller.user, note)
+    return [{"element": element, "line": line} for element, line in dict.fromkeys(values) if is_element(element, line)]
 
 
 def reject(services: Services, caller: Caller, claim_id: str, item_id: str, reason: str) -> dict[str, Any]:

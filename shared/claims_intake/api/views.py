@@ -101,6 +101,7 @@ class ScannedValue(BaseModel):
     page: int | None = None
     box: str | None = None
     corrected: bool = False
+    verified: str | None = Field(None, description="who confirmed or corrected the value against the upload, and when")
     invalid: str | None = Field(None, description="the text as read, when it does not parse")
     crop: str | None = Field(None, description="PNG data URL of the box on the scan")
     crop_problem: str | None = None

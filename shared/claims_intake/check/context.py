@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from ..catalog import TELEHEALTH, Combination, PlanProfile, dhcs_catalog, plans_data
 from ..model import Claim, ServiceLine
 from ..reference.model import Authorization, EligibilitySpan, HistoryLine, HistorySource, Provider, ReferenceSource
+from .doubt import ClaimDoubts
 from .result import Category, Finding, Severity
 
 CENTS = Decimal("0.01")
@@ -32,6 +33,8 @@ class Issue(NamedTuple):
     element: str | None = None
     rule: str | None = None  # overrides the rule function's name (one function applying several plan limits)
     line: int | None = None  # a claim rule's finding about one service line (line rules get theirs from the engine)
+    # The values the rule read to find it (doubt.rests_on); None: the finding's own element.
+    rests_on: tuple[tuple[str, int | None], ...] | None = None
 
 
 @cache
@@ -145,6 +148,7 @@ class LineContext:
     authorization: Authorization | None = None
     allowed_cap: Decimal | None = None   # lifetime or TAR amount still available
     cap_cite: str = ""
+    contract_rate: Decimal | None = None  # the provider's contract rate on file (plans paying contract rates)
 
     unit: str = ""  # billing basis: the plan's unit_basis, else the catalog's
     key: str | None = None  # the catalog key of the combination (GQ dropped for CS telehealth)
@@ -186,14 +190,24 @@ class CheckContext:
     lines: list[LineContext] = field(default_factory=list)
     counted: list[Counted] = field(default_factory=list)    # member history that counts + earlier lines
     prior: list[HistoryLine] = field(default_factory=list)  # member history (every status), not this claim's
+    # element -> headers of sheet columns the reader could not place (doubt.unplaced_columns)
+    unplaced_columns: dict[str, list[str]] = field(default_factory=dict)
     _eligibility: list[EligibilitySpan] | None = None
     _authorizations: list[Authorization] | None = None
     _provider: Any = None
+    _doubts: ClaimDoubts | None = None
 
     def __post_init__(self) -> None:
         self.plan_id: str = self.profile.plan_id  # read by nearly every rule: a plain attribute
         self.member: str = self.claim.member_cin or ""
         self._provider = _UNSET
+
+    @property
+    def doubts(self) -> ClaimDoubts:
+        """Which values of the claim are doubtful (worked out on demand: most claims never ask)."""
+        if self._doubts is None:
+            self._doubts = ClaimDoubts(self.claim, self.unplaced_columns)
+        return self._doubts
 
     def provider(self) -> Provider | None:
         """The billing provider's roster entry (looked up once per claim)."""

@@ -1,13 +1,22 @@
 """The claim check: run every rule, price the lines, decide the claim.
 
+Every finding names the values it rests on (`Finding.rests_on`). A finding that would reject, deny
+or ask the provider (reject/deny/rfi) but rests on a value the intake is unsure it read right
+(claims_intake.check.doubt: low OCR confidence, repaired, derived, low column match score,
+unparseable from a troubled box, missing while the sheet has unplaced columns) becomes a `review`
+finding: `would_be` keeps its severity and `doubts` says which values and why. A provider is
+only ever told about what the provider wrote.
+
 Disposition precedence (first that applies):
-1. REJECTED — any finding of severity `reject` (missing/invalid required elements, codes outside the
+1. REVIEW — any `review` finding: staff verify or correct the doubtful values against the scan or
+   sheet (the flow then checks the claim again, the verified values now sure); nothing goes to the
+   provider meanwhile, even when other findings would reject the claim: the re-check decides
+   with every value settled, and a rejection letter then lists every reason at once.
+2. REJECTED — any finding of severity `reject` (missing/invalid required elements, codes outside the
    DHCS catalog, amounts that do not add up...): a rejection letter follows; nothing is paid, every
    line is reported DENIED with 0.00.
-2. RFI — any `rfi` finding (housing-deposit documents, a TAR number that matches nothing, a homeless
+3. RFI — any `rfi` finding (housing-deposit documents, a TAR number that matches nothing, a homeless
    indicator that cannot be derived): a Request for Information; lines carry provisional decisions.
-3. REVIEW — any `review` finding (a required value read by OCR below the confidence threshold):
-   staff verify it, then the claim is re-checked; lines carry provisional decisions.
 4. Otherwise the lines decide: a line with a `deny` finding (or under a claim-level `deny` finding:
    provider not contracted, duplicate invoice) is DENIED with 0.00, every other line PAYABLE with its
    allowed amount; the claim is CLEAN (all payable), DENIED (none) or PARTIAL.
@@ -22,15 +31,19 @@ from functools import cache
 from typing import Any
 
 from ..catalog import PlanProfile, dhcs_catalog, plan_ids, plan_profile
+from ..citations import for_people
 from ..gc_pause import gc_paused
 from ..model import Claim, ExtractResult
 from ..reference.model import HistoryLine, HistorySource, InMemoryHistory, ReferenceSource
 from . import (
+    rules_codes,  # noqa: F401
     rules_coverage,  # noqa: F401
     rules_elements,  # noqa: F401  (registers the rules, in reporting order)
     rules_history,  # noqa: F401
+    rules_rates,  # noqa: F401  (after the coverage rules: a line they deny needs no price)
 )
 from .context import CENTS, CheckContext, Issue, LineContext, history_category, lookup_combination, money, plan_facts
+from .doubt import ClaimDoubts, pending_file_review, rests_on, unplaced_columns_by_sheet
 from .registry import CLAIM_RULES, LINE_RULES
 from .result import (
     FINAL_DISPOSITIONS,
@@ -41,7 +54,9 @@ from .result import (
     LineDisposition,
     LineResult,
     Severity,
+    Value,
 )
+from .result import Doubt as DoubtfulValue
 
 ZERO = Decimal("0.00")
 
@@ -62,18 +77,26 @@ UNKNOWN_PAYER_CITE = "000 Table 3: Primary Payer Identifier and Payer Name (the 
 
 
 def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: ReferenceSource,
-                history: HistorySource | None, *, received: date | None = None) -> CheckResult:
-    """Check one claim for one plan (or, with `plan=None`, the plan its payer names)."""
+                history: HistorySource | None, *, received: date | None = None,
+                unplaced: dict[str, list[str]] | None = None) -> CheckResult:
+    """Check one claim for one plan (or, with `plan=None`, the plan its payer names).
+
+    `unplaced`: element -> headers of the sheet's columns the reader could not place
+    (doubt.unplaced_columns; check_extract works it out from the extract result)."""
+    pending = pending_file_review(claim, plan.plan_id if isinstance(plan, PlanProfile) else plan or "")
+    if pending is not None:
+        return pending
     profile = resolve_plan(claim, plan)
     if profile is None:
-        return _unknown_payer(claim)
-    ctx = CheckContext(claim, profile, reference, history or InMemoryHistory(), received or date.today())
+        return _unknown_payer(claim, ClaimDoubts(claim, unplaced))
+    ctx = CheckContext(claim, profile, reference, history or InMemoryHistory(), received or date.today(),
+                       unplaced_columns=unplaced or {})
     ctx.load_history()
     ctx.lines = [_line_context(profile, line, number) for number, line in enumerate(claim.lines, start=1)]
     for rule in CLAIM_RULES:
         found = rule.function(ctx)
         if found is not None:  # most rules find nothing: no call to _collect
-            _collect(rule.name, found, ctx.findings, None)
+            _collect(rule.name, found, ctx.findings, None, ctx)
     claim_denied = any(f.severity is Severity.DENY for f in ctx.findings)
     line_results = []
     for lc in ctx.lines:
@@ -81,7 +104,7 @@ def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: Referen
         for name, function in line_rules_for(profile.plan_id, lc.key):
             found = function(ctx, lc)
             if found is not None:
-                _collect(name, found, lc.findings, lc.number)
+                _collect(name, found, lc.findings, lc.number, ctx)
         accepted = known and not lc.denied()
         payable = accepted and not claim_denied
         allowed = _allowed_amount(ctx, lc) if payable else ZERO
@@ -102,8 +125,8 @@ def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: Referen
 
 def decide(findings: list[Finding], lines: list[LineResult]) -> ClaimDisposition:
     severities = {finding.severity for finding in findings}
-    for severity, disposition in ((Severity.REJECT, ClaimDisposition.REJECTED), (Severity.RFI, ClaimDisposition.RFI),
-                                  (Severity.REVIEW, ClaimDisposition.REVIEW)):
+    for severity, disposition in ((Severity.REVIEW, ClaimDisposition.REVIEW),
+                                  (Severity.REJECT, ClaimDisposition.REJECTED), (Severity.RFI, ClaimDisposition.RFI)):
         if severity in severities:
             return disposition
     payable = sum(1 for line in lines if line.disposition is LineDisposition.PAYABLE)
@@ -118,9 +141,10 @@ def check_extract(result: ExtractResult, plan: str | PlanProfile | None, referen
     batch = InMemoryHistory()
     layered = LayeredHistory(history or InMemoryHistory(), batch)
     results = []
+    unplaced = unplaced_columns_by_sheet(result)
     with gc_paused():  # every result survives the batch: collect once after it (see gc_pause)
         for claim in result.claims:
-            checked = check_claim(claim, plan, reference, layered, received=received)
+            checked = check_claim(claim, plan, reference, layered, received=received, unplaced=unplaced(claim))
             for line in history_lines(checked):
                 batch.add(line)
             results.append(checked)
@@ -183,17 +207,17 @@ def resolve_plan(claim: Claim, plan: str | PlanProfile | None) -> PlanProfile | 
     return matches[0] if len(matches) == 1 else None
 
 
-def _unknown_payer(claim: Claim) -> CheckResult:
+def _unknown_payer(claim: Claim, doubts: ClaimDoubts) -> CheckResult:
     billed = claim.payer_name or claim.primary_payer_id
     known = ", ".join(f"{plan_profile(p).short_name} ({plan_profile(p).payer_id})" for p in plan_ids())
     message = (f"Payer '{billed}' is not a plan this intake serves" if billed else "No payer is named on the claim")
-    finding = Finding(category=Category.INVALID_VALUE if billed else Category.MISSING_ELEMENT, severity=Severity.REJECT,
-                      element="primary_payer_id", message=f"{message}: bill one of {known}.",
-                      cite=UNKNOWN_PAYER_CITE, rule="resolve_plan")
+    issue = Issue(Category.INVALID_VALUE if billed else Category.MISSING_ELEMENT, Severity.REJECT,
+                  f"{message}: bill one of {known}.", UNKNOWN_PAYER_CITE, "primary_payer_id",
+                  rests_on=rests_on("primary_payer_id", "payer_name"))
+    finding = _finding(issue, "resolve_plan", None, doubts)
     lines = [LineResult(line_number=line.line_number or n, disposition=LineDisposition.DENIED)
              for n, line in enumerate(claim.lines, start=1)]
-    return CheckResult(claim=claim, plan="", disposition=ClaimDisposition.REJECTED,
-                                       findings=[finding], lines=lines)
+    return CheckResult(claim=claim, plan="", disposition=decide([finding], lines), findings=[finding], lines=lines)
 
 
 def _line_context(profile: PlanProfile, line, number: int) -> LineContext:
@@ -205,17 +229,33 @@ def _line_context(profile: PlanProfile, line, number: int) -> LineContext:
                        key=key)
 
 
-def _collect(rule_name: str, found, into: list[Finding], line_number: int | None) -> None:
+def _collect(rule_name: str, found, into: list[Finding], line_number: int | None, ctx: CheckContext) -> None:
     """A rule returns None, one Issue, or an iterable of Issues (a generator when it may find several)."""
     if found is None:
         return
     for issue in (found,) if isinstance(found, Issue) else found:
-        into.append(_finding(issue, rule_name, line_number))
+        into.append(_finding(issue, rule_name, line_number, ctx.doubts))
 
 
-def _finding(issue: Issue, rule_name: str, line_number: int | None) -> Finding:
-    return Finding(category=issue.category, severity=issue.severity, element=issue.element,
-                   line=issue.line if issue.line is not None else line_number, message=issue.message, cite=issue.cite, rule=issue.rule or rule_name)
+# What a doubtful reading may not do to a provider: reject the claim, deny a line, ask for information.
+PROVIDER_FACING = frozenset({Severity.REJECT, Severity.DENY, Severity.RFI})
+
+
+def _finding(issue: Issue, rule_name: str, line_number: int | None, doubts: ClaimDoubts) -> Finding:
+    line = issue.line if issue.line is not None else line_number
+    values = issue.rests_on if issue.rests_on is not None else (
+        rests_on(issue.element, line=line) if issue.element else ())
+    finding = Finding(category=issue.category, severity=issue.severity, element=issue.element, line=line,
+                      message=issue.message, cite=for_people(issue.cite), rule=issue.rule or rule_name,
+                      rests_on=[Value(element=element, line=number) for element, number in values])
+    if issue.severity in PROVIDER_FACING or issue.severity is Severity.REVIEW:
+        doubtful = doubts.doubtful(values)
+        if doubtful:
+            finding.doubts = [DoubtfulValue(element=element, line=number, kind=kind, reason=reason)
+                              for element, number, kind, reason in doubtful]
+            if issue.severity is not Severity.REVIEW:
+                finding.would_be, finding.severity = issue.severity, Severity.REVIEW
+    return finding
 
 
 # ---- pricing -------------------------------------------------------------------------------------
@@ -226,26 +266,28 @@ def _allowed_amount(ctx: CheckContext, lc: LineContext) -> Decimal:
     facts = plan_facts(profile.plan_id)
     if not combo.reimbursable or lc.key in facts.not_reimbursable:
         cite = str(profile.data.get("not_reimbursable_cite") or "") if combo.reimbursable else combo.cite
-        _warn(lc, "not_reimbursable", Category.AMOUNT,
+        _warn(ctx, lc, "not_reimbursable", Category.AMOUNT,
               f"Line {lc.number}: {combo.key} is reported as an encounter and is not reimbursed.", cite)
         return ZERO
-    rate = facts.rates.get(lc.key or "")
+    rate = lc.contract_rate if lc.contract_rate is not None else facts.rates.get(lc.key or "")
     billed = line.charge_amount if line.charge_amount is not None else (
         (line.unit_cost or ZERO) * lc.units).quantize(CENTS)
     if rate is not None:
         allowed = min((rate * lc.units).quantize(CENTS), billed) if billed else (rate * lc.units).quantize(CENTS)
         if combo.program == "CS" and line.unit_cost is not None and line.unit_cost != rate:
-            _warn(lc, "billed_at_plan_rate", Category.AMOUNT,
-                  f"Line {lc.number}: unit cost {money(line.unit_cost)} differs from {profile.short_name}'s rate "
-                  f"{money(rate)}; allowed at the lesser of the two.", "001 Tips for both: billed amount for CS services "
-                  "should match contract rates")
+            contract = lc.contract_rate is not None
+            rate_name = "the contract rate on file" if contract else f"{profile.short_name}'s rate"
+            _warn(ctx, lc, "billed_at_plan_rate", Category.AMOUNT,
+                  f"Line {lc.number}: unit cost {money(line.unit_cost)} differs from {rate_name} {money(rate)}; "
+                  "allowed at the lesser of the two.", profile.rates_cite if contract else
+                  "001 Tips for both: billed amount for CS services should match contract rates")
     else:
         allowed = billed
     monthly = profile.data.get("ecm_monthly_payment")
     if monthly and combo.category in ("ecm_core", "ecm_outreach"):
         allowed = _ecm_monthly_payment(ctx, lc, allowed, monthly)
     if lc.allowed_cap is not None and allowed > lc.allowed_cap:
-        _warn(lc, "amount_cap", Category.AMOUNT,
+        _warn(ctx, lc, "amount_cap", Category.AMOUNT,
               f"Line {lc.number}: allowed {money(lc.allowed_cap)} of {money(allowed)} ({lc.cap_cite}).",
               profile.data.get("documentation_cite", "") if "TAR" in lc.cap_cite else _limit_cite(ctx, lc))
         allowed = lc.allowed_cap
@@ -270,13 +312,13 @@ def _ecm_monthly_payment(ctx: CheckContext, lc: LineContext, allowed: Decimal, c
     cite = config["cite"]
     if lc.combo.category == "ecm_core":
         if cores:
-            _warn(lc, "ecm_subsequent_in_month", Category.FREQUENCY,
+            _warn(ctx, lc, "ecm_subsequent_in_month", Category.FREQUENCY,
                   f"Line {lc.number}: a core service was already paid for {lc.start:%B %Y} ({cores[0].start:%m/%d/%Y}); "
                   f"subsequent core services that month are paid {money(penny)}.", cite)
             return penny
         paid_outreach = sum((c.allowed for c in outreach), ZERO)
         if config.get("core_only_when_both") and paid_outreach:
-            _warn(lc, "ecm_core_only_when_both", Category.FREQUENCY,
+            _warn(ctx, lc, "ecm_core_only_when_both", Category.FREQUENCY,
                   f"Line {lc.number}: outreach already paid {money(paid_outreach)} for {lc.start:%B %Y}; with a core service "
                   "the month is paid the core rate only, so that amount is deducted.", cite)
             return max(allowed - paid_outreach, penny)
@@ -285,16 +327,20 @@ def _ecm_monthly_payment(ctx: CheckContext, lc: LineContext, allowed: Decimal, c
                      and other.start and (other.start.year, other.start.month) == month and not other.denied()
                      for other in ctx.lines)
     if config.get("core_only_when_both") and (cores or core_later):
-        _warn(lc, "ecm_core_only_when_both", Category.FREQUENCY,
+        _warn(ctx, lc, "ecm_core_only_when_both", Category.FREQUENCY,
               f"Line {lc.number}: outreach in a month with a core service is paid {money(penny)} (core rate only).", cite)
         return penny
     if outreach:
-        _warn(lc, "ecm_subsequent_in_month", Category.FREQUENCY,
+        _warn(ctx, lc, "ecm_subsequent_in_month", Category.FREQUENCY,
               f"Line {lc.number}: outreach was already paid for {lc.start:%B %Y}; subsequent outreach is paid {money(penny)}.",
               cite)
         return penny
     return allowed
 
 
-def _warn(lc: LineContext, rule: str, category: Category, message: str, cite: str) -> None:
-    _collect(rule, [Issue(category, Severity.WARNING, message, cite, "charge_amount")], lc.findings, lc.number)
+def _warn(ctx: CheckContext, lc: LineContext, rule: str, category: Category, message: str, cite: str) -> None:
+    """A pricing note: it rests on the line's service, units and amounts (never changes a decision)."""
+    values = rests_on("procedure_code", "procedure_modifiers", "service_start_date", "unit_count", "unit_cost",
+                      "charge_amount", line=lc.number)
+    lc.findings.append(_finding(Issue(category, Severity.WARNING, message, cite, "charge_amount", rests_on=values),
+                                rule, lc.number, ctx.doubts))

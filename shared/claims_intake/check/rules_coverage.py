@@ -8,11 +8,15 @@ from functools import lru_cache
 
 from ..catalog import TELEHEALTH, plan_ids, plan_profile
 from ..reference.model import Authorization
-from .context import CheckContext, Issue, LineContext, money, plan_facts
+from .context import CheckContext, Issue, LineContext, money, plan_facts, settings
+from .doubt import rests_on
 from .registry import claim_rule, line_rule
 from .result import Category, Severity
 
 OUTREACH_MODIFIERS = {"U8", TELEHEALTH}  # never on a TAR (001 ECM TAR Tips)
+# A TAR is matched on the member, the providers, the service, its dates and units.
+TAR_VALUES = ("authorization_number", "member_cin", "billing_provider_npi", "rendering_provider_npi", "procedure_code",
+              "procedure_modifiers", "service_start_date", "service_end_date", "unit_count")
 PAYER_CITE = "000 Table 3: Primary Payer Identifier and Payer Name (the plan the claim is billed to)"
 
 
@@ -32,7 +36,8 @@ def payer_is_the_plan(ctx: CheckContext):
     else:
         message = (f"Payer '{billed}' is not {ctx.profile.short_name} (payer ID {ctx.profile.payer_id}): "
                    "correct the Primary Payer Identifier and Payer Name.")
-    return Issue(Category.INVALID_VALUE, Severity.REJECT, message, PAYER_CITE, "primary_payer_id")
+    return Issue(Category.INVALID_VALUE, Severity.REJECT, message, PAYER_CITE, "primary_payer_id",
+                 rests_on=rests_on("primary_payer_id", "payer_name"))
 
 
 @claim_rule
@@ -53,7 +58,8 @@ def provider_on_roster(ctx: CheckContext):
     if tin and tin != provider.tin:
         issues.append(Issue(Category.PROVIDER, Severity.REJECT,
                             f"Billing TIN {tin} is not the TIN on file for NPI {npi}: correct the TIN (or update your W-9 with "
-                            "provider relations).", cite, "billing_provider_tin"))
+                            "provider relations).", cite, "billing_provider_tin",
+                            rests_on=rests_on("billing_provider_npi", "billing_provider_tin")))
     if ctx.plan_id not in provider.plans:
         issues.append(Issue(Category.PROVIDER, Severity.DENY,
                             f"{provider.name} (NPI {npi}) has no ECM/CS contract in force with {ctx.profile.short_name}.",
@@ -70,7 +76,8 @@ def provider_contracted_for_service(ctx: CheckContext, lc: LineContext):
     if lc.key not in provider.contracted and combo.category not in provider.contracted:
         return Issue(Category.PROVIDER, Severity.DENY,
                      f"Line {lc.number}: {provider.name} is not contracted for {combo.service} ({combo.key}).",
-                     "004 IV.A.1: the codes will be included in the contracts", "procedure_code")
+                     "004 IV.A.1: the codes will be included in the contracts", "procedure_code",
+                     rests_on=rests_on("billing_provider_npi", "procedure_code", "procedure_modifiers", line=lc.number))
 
 
 @line_rule
@@ -91,7 +98,8 @@ def eligible_on_each_date(ctx: CheckContext, lc: LineContext):
     else:
         message = (f"Line {lc.number}: the member is not eligible with {ctx.profile.short_name} on {uncovered:%m/%d/%Y}; "
                    "bill only dates with active coverage.")
-    return Issue(Category.ELIGIBILITY, Severity.DENY, message, cite, "service_start_date")
+    return Issue(Category.ELIGIBILITY, Severity.DENY, message, cite, "service_start_date",
+                 rests_on=rests_on("member_cin", "service_start_date", "service_end_date", line=lc.number))
 
 
 def first_uncovered_day(ctx: CheckContext, start: date, end: date) -> date | None:
@@ -120,11 +128,14 @@ def plan_coverage_exclusions(ctx: CheckContext, lc: LineContext):
         if when == "other_primary_kaiser" and any(s.other_primary == "kaiser" for s in spans):
             return Issue(Category.ELIGIBILITY, Severity.DENY,
                          f"Line {lc.number}: the member has Kaiser as primary coverage; ECM and Community Supports are "
-                         "coordinated and billed through Kaiser, not Partnership.", exclusion["cite"], "member_cin")
+                         "coordinated and billed through Kaiser, not Partnership.", exclusion["cite"], "member_cin",
+                         rests_on=rests_on("member_cin", "service_start_date", line=lc.number))
         elif when == "dsnp_ecm" and lc.combo.program == "ECM" and any(s.dsnp for s in spans):
             return Issue(Category.ELIGIBILITY, Severity.DENY,
                          f"Line {lc.number}: the member is enrolled in a D-SNP, which provides ECM; bill the D-SNP.",
-                         exclusion["cite"], "member_cin")
+                         exclusion["cite"], "member_cin",
+                         rests_on=rests_on("member_cin", "procedure_code", "procedure_modifiers", "service_start_date",
+                                           line=lc.number))
 
 
 @claim_rule
@@ -156,15 +167,17 @@ def authorized(ctx: CheckContext, lc: LineContext):
         if not reasons:  # a claim carries one TAR number, its lines may fall under several TARs
             lc.authorization = tar
             return
-        same_service = tar.modifiers == tuple(m for m in lc.line.procedure_modifiers if m not in OUTREACH_MODIFIERS)
+        same_service = tar_modifiers(tar) == tuple(m for m in lc.line.procedure_modifiers if m not in OUTREACH_MODIFIERS)
         problems.append((0 if tar is numbered else 1 if same_service else 2, tar, reasons))
     if not problems:
         return Issue(Category.AUTHORIZATION, Severity.DENY,
                      f"Line {lc.number}: {lc.combo.service} ({lc.combo.key}) requires an approved TAR; none is on "
-                     "file for this member: request authorization before billing.", cite, "authorization_number")
+                     "file for this member: request authorization before billing.", cite, "authorization_number",
+                     rests_on=rests_on(*TAR_VALUES, line=lc.number))
     _, tar, reasons = min(problems, key=lambda item: (item[0], len(item[2])))
     return Issue(Category.AUTHORIZATION, Severity.DENY,
-                 f"Line {lc.number}: not authorized — TAR {tar.number}: {'; '.join(reasons)}.", cite, "authorization_number")
+                 f"Line {lc.number}: not authorized — TAR {tar.number}: {'; '.join(reasons)}.", cite, "authorization_number",
+                 rests_on=rests_on(*TAR_VALUES, line=lc.number))
 
 
 def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> list[str]:
@@ -177,8 +190,9 @@ def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> li
     if tar.provider_npi not in npis:
         reasons.append(f"issued to another provider (NPI {tar.provider_npi})")
     billed = tuple(m for m in line.procedure_modifiers if m not in OUTREACH_MODIFIERS)
-    if tar.code != line.procedure_code or tar.modifiers != billed:
-        reasons.append(f"authorizes {'-'.join([tar.code, *tar.modifiers])}, not {'-'.join([line.procedure_code or '', *billed])}")
+    if tar.code != line.procedure_code or tar_modifiers(tar) != billed:
+        reasons.append(f"authorizes {'-'.join([tar.code, *tar_modifiers(tar)])}, "
+                       f"not {'-'.join([line.procedure_code or '', *billed])}")
     start = lc.start
     end = lc.end or start
     if start is not None and end is not None and (start < tar.start or end > tar.end):
@@ -192,8 +206,14 @@ def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> li
     return reasons
 
 
+def tar_modifiers(tar: Authorization) -> tuple[str, ...]:
+    """The modifiers a TAR authorizes: U8 and GQ never belong on a TAR, so one that lists them is read without them."""
+    ignored = settings()["tar_ignored_modifiers"]
+    return tuple(m for m in tar.modifiers if m not in ignored)
+
+
 def units_used_under(ctx: CheckContext, tar: Authorization) -> Decimal:
-    authorized_key = "-".join([tar.code, *tar.modifiers])
+    authorized_key = "-".join([tar.code, *tar_modifiers(tar)])
     total = Decimal(0)
     for counted in ctx.counted:
         if tar.start <= counted.start <= tar.end and _without_outreach(counted.combination) == authorized_key:
@@ -220,7 +240,8 @@ def authorization_documents(ctx: CheckContext, lc: LineContext):
     if needed and not tar.documents_on_file:
         return Issue(Category.DOCUMENTATION, Severity.RFI,
                      f"Line {lc.number}: TAR {tar.number} for {lc.combo.service} is missing its documentation: send the "
-                     f"{needed}.", ctx.profile.documentation_cite, "authorization_number")
+                     f"{needed}.", ctx.profile.documentation_cite, "authorization_number",
+                     rests_on=rests_on("authorization_number", "procedure_code", "procedure_modifiers", line=lc.number))
     return None
 
 
@@ -235,7 +256,7 @@ def timely_filing(ctx: CheckContext, lc: LineContext):
         return Issue(Category.TIMELY_FILING, Severity.DENY,
                      f"Line {lc.number}: received {late} days after the service ended ({end:%m/%d/%Y}); "
                      f"{ctx.profile.short_name} accepts claims within {days} days.", ctx.profile.timely_filing_cite,
-                     "service_end_date")
+                     "service_end_date", rests_on=rests_on("service_start_date", "service_end_date", line=lc.number))
 
 
 @lru_cache(maxsize=4096)

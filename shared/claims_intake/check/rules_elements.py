@@ -16,6 +16,7 @@ from ..elements import KIND, PHI_ELEMENTS, element, required_keys
 from ..normalize import normalize
 from ..validators import format_problem as _format_problem
 from .context import CENTS, CheckContext, Issue, LineContext, money, plan_facts, settings
+from .doubt import every_line, rests_on
 from .registry import claim_rule, line_rule
 from .result import Category, Severity
 
@@ -114,7 +115,7 @@ def claim_dates(ctx: CheckContext):
     claim = ctx.claim
     if claim.member_dob and claim.member_dob > ctx.received:
         issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT, "Member Date of Birth is in the future: correct it.",
-                            table_cite("member_dob"), "member_dob"))
+                            table_cite("member_dob"), "member_dob"))  # rests on the date of birth alone
     if claim.invoice_date and claim.invoice_date > ctx.received:
         issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
                             f"Invoice Date {claim.invoice_date:%m/%d/%Y} is after the date the claim was received: correct it.",
@@ -133,22 +134,25 @@ def invoice_amount_is_sum_of_lines(ctx: CheckContext):
         return Issue(Category.AMOUNT, Severity.REJECT,
                      f"Invoice Amount {money(claim.invoice_amount)} is not the sum of the line charges ({money(total)}): "
                      "correct the total or the lines.", "000 Table 3: Invoice Amount (the total of the Service Charge Amounts)",
-                     "invoice_amount")
+                     "invoice_amount", rests_on=(("invoice_amount", None), *every_line(claim, "charge_amount")))
 
 
 @claim_rule
 def low_ocr_confidence(ctx: CheckContext):
-    """Values read by OCR below the threshold are verified by staff before deciding (REVIEW)."""
+    """Values read by OCR below the threshold are verified by staff before deciding (REVIEW); once staff
+    verified one (Provenance.verified) it is sure."""
     issues: list[Issue] = []
     threshold = settings()["ocr_confidence_threshold"]
     cite = settings()["ocr_confidence_cite"]
     claim_required, line_required = required("claim"), required("line")
     for key, source in ctx.claim.provenance.items():
-        if source.confidence is not None and source.confidence < threshold and key in claim_required:
+        if source.confidence is not None and source.confidence < threshold and key in claim_required \
+                and not source.verified:
             issues.append(_low_confidence(ctx.claim, key, cite, None))
     for number, line in enumerate(ctx.claim.lines, start=1):
         for key, source in line.provenance.items():
-            if source.confidence is not None and source.confidence < threshold and key in line_required:
+            if source.confidence is not None and source.confidence < threshold and key in line_required \
+                    and not source.verified:
                 issues.append(_low_confidence(line, key, cite, line.line_number or number))
     return issues or None
 
@@ -183,7 +187,9 @@ def homeless_indicator(ctx: CheckContext):
     written = f" ('{claim.invalid['member_homeless_indicator']}' is not yes or no)" if "member_homeless_indicator" in claim.invalid else ""
     return Issue(Category.MISSING_ELEMENT, Severity.RFI,
                  f"Member Homeless Indicator could not be determined{written}: tell us whether the member is homeless "
-                 "(yes/no).", config["homeless_cite"], "member_homeless_indicator")
+                 "(yes/no).", config["homeless_cite"], "member_homeless_indicator",
+                 rests_on=(*rests_on("member_homeless_indicator", "member_address"),
+                           *every_line(claim, "diagnosis_codes")))
 
 
 # ---- line elements -------------------------------------------------------------------------------
@@ -239,24 +245,26 @@ def service_dates(ctx: CheckContext, lc: LineContext):
     issues: list[Issue] = []
     start, end, claim = lc.line.service_start_date, lc.line.service_end_date, ctx.claim
     cite = table_cite("service_start_date")
+    dates = rests_on("service_start_date", "service_end_date", line=lc.number)
     if start is None:
         return issues or None
     if end and end < start:
         issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
                             f"Line {lc.number}: Service End Date {end:%m/%d/%Y} is before the Service Start Date {start:%m/%d/%Y}.",
-                            cite, "service_end_date"))
+                            cite, "service_end_date", rests_on=dates))
     if (end or start) > ctx.received:
         issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
                             f"Line {lc.number}: service dates after the date the claim was received cannot be billed yet.",
-                            cite, "service_end_date"))
+                            cite, "service_end_date", rests_on=dates))
     if claim.member_dob and start < claim.member_dob:
         issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
                             f"Line {lc.number}: the service date is before the Member Date of Birth: correct one of them.",
-                            cite, "member_dob"))
+                            cite, "member_dob", rests_on=rests_on("member_dob", "service_start_date", line=lc.number)))
     if claim.invoice_date and claim.invoice_date < start:
         issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
                             f"Line {lc.number}: the Invoice Date {claim.invoice_date:%m/%d/%Y} is before the service "
-                            f"({start:%m/%d/%Y}): bill services after they are provided.", table_cite("invoice_date"), "invoice_date"))
+                            f"({start:%m/%d/%Y}): bill services after they are provided.", table_cite("invoice_date"),
+                            "invoice_date", rests_on=rests_on("invoice_date", "service_start_date", line=lc.number)))
     return issues or None
 
 
@@ -270,17 +278,19 @@ def modifiers_and_telehealth(ctx: CheckContext, lc: LineContext):
     if len(set(modifiers)) != len(modifiers):
         return Issue(Category.MODIFIER, Severity.REJECT,
                      f"Line {lc.number}: modifier repeated ({'-'.join(modifiers)}): list each modifier once.", cite,
-                     "procedure_modifiers")
+                     "procedure_modifiers", rests_on=rests_on("procedure_modifiers", line=lc.number))
     elif (TELEHEALTH in modifiers and modifiers[-1] != TELEHEALTH) or modifiers == [TELEHEALTH]:
         return Issue(Category.MODIFIER, Severity.REJECT,
                      f"Line {lc.number}: GQ (telehealth) must follow the service modifier, e.g. "
-                     f"{lc.line.procedure_code}-{_first_base_modifier(lc.line.procedure_code)}-GQ.", cite, "procedure_modifiers")
+                     f"{lc.line.procedure_code}-{_first_base_modifier(lc.line.procedure_code)}-GQ.", cite,
+                     "procedure_modifiers", rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number))
     elif lc.combination is None and modifiers[-1] == TELEHEALTH:
         base, _ = dhcs_catalog().lookup(lc.line.procedure_code, modifiers[:-1])
         if base is not None:
             return Issue(Category.MODIFIER, Severity.REJECT,
                          f"Line {lc.number}: {base.service} ({base.key}) is not provided by telehealth: remove GQ.",
-                         base.cite, "procedure_modifiers")
+                         base.cite, "procedure_modifiers",
+                         rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number))
 
 
 def _first_base_modifier(code: str) -> str:
@@ -306,7 +316,8 @@ def combination_in_catalog(ctx: CheckContext, lc: LineContext):
         f" {line.procedure_code} is not an ECM or Community Supports code."
     return Issue(Category.CATALOG, Severity.REJECT,
                  f"Line {lc.number}: {billed} is not a DHCS ECM/CS code and modifier combination.{hint}",
-                 "003 Overview (2): MCPs may not allow codes or modifiers beyond this guidance", "procedure_code")
+                 "003 Overview (2): MCPs may not allow codes or modifiers beyond this guidance", "procedure_code",
+                 rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number))
 
 
 @line_rule
@@ -315,7 +326,8 @@ def combination_in_plan(ctx: CheckContext, lc: LineContext):
     if key not in plan_facts(ctx.plan_id).accepted:
         return Issue(Category.CATALOG, Severity.DENY,
                      f"Line {lc.number}: {lc.combo.service} ({key}) is not a service {ctx.profile.short_name} covers.",
-                     f"{ctx.profile.accepted_cite}", "procedure_code")
+                     f"{ctx.profile.accepted_cite}", "procedure_code",
+                     rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number))
 
 
 @line_rule(applies=lambda plan, combination, unit: not plan_profile(plan).accepts_invoice_for(combination.key))
@@ -325,7 +337,8 @@ def invoice_allowed_for_service(ctx: CheckContext, lc: LineContext):
         allowed = ", ".join(ctx.profile.invoices_accepted_for)
         return Issue(Category.CATALOG, Severity.REJECT,
                      f"Line {lc.number}: {ctx.profile.short_name} accepts invoices only for {allowed}; submit "
-                     f"{lc.combo.key} on a CMS-1500 or 837P claim.", ctx.profile.invoices_cite, "procedure_code")
+                     f"{lc.combo.key} on a CMS-1500 or 837P claim.", ctx.profile.invoices_cite, "procedure_code",
+                     rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number))
 
 
 @line_rule(applies=lambda plan, combination, unit: combination.program == "CS")
@@ -336,7 +349,9 @@ def community_supports_z_codes(ctx: CheckContext, lc: LineContext):
     if not any(code.startswith(config["cs_diagnosis_prefix"]) for code in lc.line.diagnosis_codes):
         return Issue(Category.DIAGNOSIS, Severity.REJECT,
                      f"Line {lc.number}: Community Supports lines need a Z code diagnosis (e.g. Z59.01 sheltered "
-                     f"homelessness); billed {', '.join(lc.line.diagnosis_codes)}.", config["cs_diagnosis_cite"], "diagnosis_codes")
+                     f"homelessness); billed {', '.join(lc.line.diagnosis_codes)}.", config["cs_diagnosis_cite"],
+                     "diagnosis_codes",
+                     rests_on=rests_on("procedure_code", "procedure_modifiers", "diagnosis_codes", line=lc.number))
 
 
 @cache
@@ -379,7 +394,8 @@ def service_name_matches_code(ctx: CheckContext, lc: LineContext):
         return Issue(Category.INVALID_VALUE, Severity.REJECT,
                      f"Line {lc.number}: Service Name '{name}' describes {best_category.replace('_', ' ')}, but "
                      f"{lc.combo.key} is {lc.combo.service}: correct the code or the service name.",
-                     config["cite"], "service_name")
+                     config["cite"], "service_name",
+                     rests_on=rests_on("service_name", "procedure_code", "procedure_modifiers", line=lc.number))
     else:
         return Issue(Category.INVALID_VALUE, Severity.WARNING,
                      f"Line {lc.number}: Service Name '{name}' does not clearly name {lc.combo.service} ({lc.combo.key}).",
@@ -393,13 +409,15 @@ def unit_cost_times_units(ctx: CheckContext, lc: LineContext):
         return
     if line.unit_count <= 0 or line.charge_amount < 0 or line.unit_cost < 0:
         return Issue(Category.UNITS, Severity.REJECT,
-                     f"Line {lc.number}: units, unit cost and charge must be positive.", table_cite("unit_count"), "unit_count")
+                     f"Line {lc.number}: units, unit cost and charge must be positive.", table_cite("unit_count"),
+                     "unit_count", rests_on=rests_on("unit_count", "unit_cost", "charge_amount", line=lc.number))
     expected = (line.unit_cost * line.unit_count).quantize(CENTS)
     if abs(expected - line.charge_amount) > CENTS:
         return Issue(Category.AMOUNT, Severity.REJECT,
                      f"Line {lc.number}: unit cost {money(line.unit_cost)} × {line.unit_count} units = {money(expected)}, "
                      f"but the charge is {money(line.charge_amount)}: correct one of them.",
-                     "000 Table 3: Service Unit Cost(s) and Service Charge Amount(s)", "charge_amount")
+                     "000 Table 3: Service Unit Cost(s) and Service Charge Amount(s)", "charge_amount",
+                     rests_on=rests_on("unit_count", "unit_cost", "charge_amount", line=lc.number))
 
 
 @line_rule(applies=lambda plan, combination, unit: unit == "per_15_minutes")
@@ -414,7 +432,9 @@ def rule_of_eights(ctx: CheckContext, lc: LineContext):
         detail = "not reportable (fewer than 8 minutes)" if supported == 0 else f"support at most {supported} unit(s)"
         return Issue(Category.UNITS, Severity.DENY,
                      f"Line {lc.number}: {minutes} minutes {detail}, {lc.line.unit_count} billed.",
-                     config["cite"], "unit_count")
+                     config["cite"], "unit_count",
+                     rests_on=rests_on("minutes", "unit_count", "procedure_code", "procedure_modifiers",
+                                       line=lc.number))
 
 
 @line_rule(applies=lambda plan, combination, unit: unit in ("per_diem", "per_encounter")
@@ -428,5 +448,7 @@ def per_diem_units(ctx: CheckContext, lc: LineContext):
     if lc.line.unit_count > lc.days:
         return Issue(Category.UNITS, Severity.DENY,
                      f"Line {lc.number}: {lc.line.unit_count} units over {lc.days} day(s); {lc.combo.key} is one unit a day.",
-                     "000 ECM/CS Procedure Codes and Modifiers: Payable Billing Units 1-unit per diem", "unit_count")
+                     "000 ECM/CS Procedure Codes and Modifiers: Payable Billing Units 1-unit per diem", "unit_count",
+                     rests_on=rests_on("unit_count", "service_start_date", "service_end_date", "procedure_code",
+                                       "procedure_modifiers", line=lc.number))
 

@@ -7,11 +7,13 @@ member's history lines that are PAYABLE or PENDING plus the accepted earlier lin
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
 from .context import CheckContext, Issue, LineContext, days_between, limits_by_combination, money
+from .doubt import rests_on
 from .registry import claim_rule, line_rule
 from .result import Category, Severity
 
@@ -28,7 +30,7 @@ def duplicate_invoice(ctx: CheckContext):
                          f"Invoice {claim.invoice_number} from this provider is already on file (claim {prior.claim_id or 'on file'}): "
                          "do not resubmit; to correct it, send a corrected claim with the original claim's control number.",
                          "000 Claims Submission Policy / Clean Claims; 003: claims and encounters reported once",
-                         "invoice_number")
+                         "invoice_number", rests_on=rests_on("invoice_number", "billing_provider_npi"))
 
 
 @line_rule
@@ -44,7 +46,8 @@ def duplicate_service(ctx: CheckContext, lc: LineContext):
                          f"Line {lc.number}: {billed} on {lc.start:%m/%d/%Y} for this member is already billed"
                          f"{' (invoice ' + counted.invoice_number + ')' if counted.invoice_number else ''}.",
                          "000 ECM Outreach and Core Services: claims history is reviewed for services already paid",
-                         "procedure_code")
+                         "procedure_code", rests_on=rests_on("member_cin", "procedure_code", "procedure_modifiers",
+                                                             "service_start_date", "service_end_date", line=lc.number))
 
 
 @line_rule(applies=lambda plan, combination, unit: combination.key in limits_by_combination(plan))
@@ -63,8 +66,15 @@ def plan_limits(ctx: CheckContext, lc: LineContext):
     return issues or None
 
 
+# A plan limit reads the member, the service, its dates and units (and the history those select).
+LIMIT_VALUES = ("member_cin", "procedure_code", "procedure_modifiers", "service_start_date", "service_end_date",
+                "unit_count")
+
+
 def _deny(lc: LineContext, message: str, limit, category=Category.FREQUENCY, element="procedure_code") -> Issue:
-    return Issue(category, Severity.DENY, f"Line {lc.number}: {message}", limit["cite"], element)
+    return Issue(category, Severity.DENY, f"Line {lc.number}: {message}", limit["cite"], element,
+                 rests_on=rests_on(*LIMIT_VALUES, *(("charge_amount",) if element == "charge_amount" else ()),
+                                   line=lc.number))
 
 
 def _others(ctx: CheckContext, limit):
@@ -85,11 +95,30 @@ def max_per_rolling_days(ctx, lc, limit):
         if enrolled and lc.start >= min(enrolled):
             return _deny(lc, f"outreach on {lc.start:%m/%d/%Y} is after the member's ECM enrollment "
                          f"({min(enrolled):%m/%d/%Y}); outreach is paid only before enrollment.", limit)
-    window_start = lc.start - timedelta(days=limit["days"] - 1)
-    count = sum(1 for c in _others(ctx, limit) if window_start <= c.start <= lc.start)
-    if count >= limit["count"]:
-        return _deny(lc, f"{count} outreach attempts already billed in the {limit['days']} days up to "
-                     f"{lc.start:%m/%d/%Y}; at most {limit['count']} are paid.", limit)
+    window = busiest_window(lc.start, [c.start for c in _others(ctx, limit)], limit["days"])
+    if window is not None and window[2] >= limit["count"]:
+        first, last, count = window
+        what = limit.get("noun", "outreach attempts")
+        return _deny(lc, f"{count} {what} already billed in the rolling {limit['days']}-day period "
+                     f"{first:%m/%d/%Y}-{last:%m/%d/%Y} that includes {lc.start:%m/%d/%Y}; at most {limit['count']} "
+                     "are paid.", limit)
+
+
+def busiest_window(day, others, days: int):
+    """The rolling `days`-day period holding `day` with the most other dates in it, looking both ways: a line
+    billed late for an earlier date counts against the lines already paid after it.
+    Returns (first day, last day, how many others) or None when no other date is near."""
+    near = sorted(d for d in others if abs((d - day).days) < days)
+    if not near:
+        return None
+    best = None
+    for offset in range(days):  # every window [day - offset, day - offset + days - 1]
+        first = day - timedelta(days=offset)
+        last = first + timedelta(days=days - 1)
+        count = bisect_right(near, last) - bisect_left(near, first)
+        if best is None or count > best[2]:
+            best = (first, last, count)
+    return best
 
 
 def lifetime_once(ctx, lc, limit):
@@ -190,6 +219,39 @@ def not_same_day(ctx, lc, limit):
                          f"the same day ({max(c.start, lc.start):%m/%d/%Y}).", limit)
 
 
+def per_member_per_month(ctx, lc, limit):
+    """A service paid once per member per month: any other line of the group in the same calendar month
+    (history, earlier claims of the file, earlier lines of the claim) means this one is a repeat."""
+    month = (lc.start.year, lc.start.month)
+    units = limit.get("units", 1)
+    used = [c for c in _others(ctx, limit) if (c.start.year, c.start.month) == month]
+    if used:
+        first = min(used, key=lambda c: c.start)
+        invoice = f", invoice {first.invoice_number}" if first.invoice_number else ""
+        return _deny(lc, f"{lc.combination.key} is paid once per member per month and {first.key} was already billed "
+                     f"for {lc.start:%B %Y} ({first.start:%m/%d/%Y}{invoice}).", limit)
+    if lc.units > units:
+        return _deny(lc, f"{lc.units} units billed; {lc.combination.key} is {units} unit per member per month.", limit,
+                     Category.UNITS, "unit_count")
+
+
+def requires_service_in_progress(ctx, lc, limit):
+    """A service that needs another one under way (Kaiser: a housing deposit 'must be in housing navigation'):
+    a line of the required group within `days` before the service, or a TAR for it covering the date."""
+    required = frozenset(limit["requires"])
+    since = lc.start - timedelta(days=limit["days"])
+    if any(since <= c.start <= lc.start for c in ctx.counted_in(required)):
+        return None
+    if any(tar.plan == ctx.plan_id and "-".join([tar.code, *tar.modifiers]) in required
+           and tar.start <= lc.start <= tar.end for tar in ctx.authorizations()):
+        return None
+    return Issue(Category.DOCUMENTATION, Severity(limit.get("severity", "rfi")),
+                 f"Line {lc.number}: {lc.combination.service} is paid only while the member is in "
+                 f"{limit['requires_name']} ({', '.join(limit['requires'])}); none is billed or authorized in the "
+                 f"{limit['days']} days up to {lc.start:%m/%d/%Y}: send proof of the member's {limit['requires_name']}.",
+                 limit["cite"], "procedure_code", rests_on=rests_on(*LIMIT_VALUES, line=lc.number))
+
+
 def no_date_span(ctx, lc, limit):
     if lc.end and lc.end != lc.start:
         return _deny(lc, f"{lc.combination.key} is billed once per member per month: use a single date of service, "
@@ -200,5 +262,6 @@ LIMITS = {
     function.__name__: function
     for function in (once_per_month_group, max_per_rolling_days, lifetime_once, lifetime_amount, max_days_lifetime,
                      max_continuous_days, max_units_per_day, max_units_per_month_group, max_weeks_from_first,
-                     not_together, not_same_day, no_date_span)
+                     not_together, not_same_day, no_date_span, per_member_per_month,
+                     requires_service_in_progress)
 }

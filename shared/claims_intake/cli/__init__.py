@@ -15,10 +15,11 @@ import sys
 from importlib.metadata import entry_points
 from types import ModuleType
 
-from . import catalog_cmd, check_cmd, extract_cmd, publish_page_cmd, replay_dlq_cmd
+from . import catalog_cmd, check_cmd, encounters_cmd, extract_cmd, publish_page_cmd, remittance_cmd, replay_dlq_cmd
 from .output import print_json
 
-RUNTIME_COMMANDS: list[ModuleType] = [catalog_cmd, extract_cmd, check_cmd, publish_page_cmd, replay_dlq_cmd]
+RUNTIME_COMMANDS: list[ModuleType] = [catalog_cmd, extract_cmd, check_cmd, encounters_cmd, remittance_cmd,
+                                      publish_page_cmd, replay_dlq_cmd]
 COMMAND_GROUP = "claims_intake.commands"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from ..catalog import dhcs_catalog, plan_ids, plan_profile
+from ..citations import for_people
 from .output import add_format_option, print_json, print_table
 
 
@@ -31,7 +32,9 @@ def run(args) -> int:
         f"DHCS ECM & Community Supports HCPCS coding options v{catalog.version} ({len(catalog.combinations)} combinations)",
         ["Code", "Modifiers", "Program", "Service", "Unit", "Paid", "GQ add-on", "Source"],
         [(c.code, ", ".join(c.modifiers) or "none", c.program, c.service, c.unit.replace("_", " "),
-          "yes" if c.reimbursable else "no", "yes" if c.telehealth_gq else "-", c.cite) for c in catalog.combinations],
+          "yes" if c.reimbursable else "no", "yes" if c.telehealth_gq else "-",
+          for_people(c.cite))
+         for c in catalog.combinations],
     )
     return 0
 
@@ -44,7 +47,7 @@ def _show_plan(plan_id: str, output_format: str) -> int:
         return 0
     keys = [c.key for c in catalog.combinations] + [c.key for c in profile.extra_combinations]
     print_table(
-        f"{profile.name} ({plan_id}) — {profile.cite}",
+        f"{profile.name} ({plan_id}) — {for_people(profile.cite)}",
         ["Combination", "Accepted", "Rate", "Invoice OK", "Limits"],
         [(key, "yes" if profile.accepts(key) else "no", profile.rate(key) or "contract",
           "yes" if profile.accepts_invoice_for(key) else "no",
@@ -52,5 +55,5 @@ def _show_plan(plan_id: str, output_format: str) -> int:
          for key in keys],
     )
     for conflict in profile.conflicts_with_dhcs:
-        print(f"Conflict with DHCS 003 — {conflict['combination']}: {conflict['note']}")
+        print(f"Conflict with the DHCS coding options — {conflict['combination']}: {for_people(conflict['note'])}")
     return 0

@@ -4,6 +4,9 @@ Three letters (seed 000 Unclean Claims):
 - rejection: the claim could not be entered; every reason, in words the provider can act on; how to resubmit.
 - rfi: what information is needed to decide the claim, and by when.
 - denial: for denied service lines, what the remittance advice would say (reason code and rationale).
+
+A letter states only what the provider wrote: findings staff must still verify (severity review,
+or any finding resting on a doubtful reading: `Finding.doubts`) are never cited to the provider.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import yaml
 
 from ..catalog import plan_profile
 from ..check.result import CheckResult, Finding, LineDisposition, Severity
+from ..citations import for_people
 from ..elements import element
 
 
@@ -90,11 +94,11 @@ def rejection_letter(result: CheckResult, claim_id: str, issued: date, cause: Re
     wording = data["rejection_causes"][cause.value].format(
         rfi_sent=_day(rfi_sent) if rfi_sent else "an earlier date", rfi_due=_when(rfi_due) if rfi_due else "the due date",
         rounds=rounds, note=note or "no reason was recorded")
-    wanted = {Severity.REJECT} if cause is RejectionCause.FINDINGS else {Severity.REJECT, Severity.RFI, Severity.REVIEW}
-    reasons = [_item(result, f) for f in result.findings if f.severity in wanted]
+    wanted = {Severity.REJECT} if cause is RejectionCause.FINDINGS else {Severity.REJECT, Severity.RFI}
+    reasons = [_item(result, f) for f in provider_findings(result, wanted)]
     if not reasons and cause is not RejectionCause.STAFF:
-        # A rejection always says why: fall back to every finding the check recorded.
-        reasons = [_item(result, f) for f in result.findings if f.severity is not Severity.WARNING]
+        # A rejection always says why: fall back to every finding about what the provider wrote.
+        reasons = [_item(result, f) for f in provider_findings(result, {Severity.REJECT, Severity.RFI, Severity.DENY})]
     letter = _base(result, claim_id, issued, LetterKind.REJECTION, "Claim Rejection Notice")
     letter.intro = [wording]
     letter.items = reasons
@@ -102,14 +106,14 @@ def rejection_letter(result: CheckResult, claim_id: str, issued: date, cause: Re
         ("How to resubmit", list(plan["resubmit"])),
         ("Contact", [plan["contact"]]),
     ]
-    letter.cites = [data["cite"]["rejection"], plan["resubmit_cite"], plan["contact_cite"]]
+    letter.cites = [for_people(c) for c in (data["cite"]["rejection"], plan["resubmit_cite"], plan["contact_cite"])]
     return letter
 
 
 def rfi_letter(result: CheckResult, claim_id: str, issued: date, due: datetime, round_number: int = 1) -> LetterContent:
     """What is needed to decide the claim, and by when."""
     data, plan = letters_data(), _plan_text(result.plan)
-    requests = [_item(result, f) for f in result.findings if f.severity in (Severity.RFI, Severity.REVIEW)]
+    requests = [_item(result, f) for f in provider_findings(result, {Severity.RFI})]
     letter = _base(result, claim_id, issued, LetterKind.RFI, "Request for Information")
     letter.due = due
     follow_up = f" This is request number {round_number}." if round_number > 1 else ""
@@ -124,7 +128,7 @@ def rfi_letter(result: CheckResult, claim_id: str, issued: date, due: datetime, 
         (f"Respond by {_when(due)}", [plan["rfi_reply"]]),
         ("Contact", [plan["contact"]]),
     ]
-    letter.cites = [data["cite"]["rfi"], plan["contact_cite"]]
+    letter.cites = [for_people(c) for c in (data["cite"]["rfi"], plan["contact_cite"])]
     return letter
 
 
@@ -138,8 +142,8 @@ def denial_notice(result: CheckResult, claim_id: str, issued: date) -> LetterCon
         if decided.disposition is not LineDisposition.DENIED:
             continue
         line = by_number.get(decided.line_number)
-        findings = [f for f in result.findings if f.line == decided.line_number and f.severity is Severity.DENY]
-        findings += [f for f in result.findings if f.line is None and f.severity is Severity.DENY]
+        denials = provider_findings(result, {Severity.DENY})
+        findings = [f for f in denials if f.line == decided.line_number] + [f for f in denials if f.line is None]
         codes = []
         for finding in findings:
             carc = remittance["carc_by_rule"].get(finding.rule) or remittance["carc"].get(finding.category.value)
@@ -168,11 +172,16 @@ def denial_notice(result: CheckResult, claim_id: str, issued: date) -> LetterCon
         ("If you disagree", [plan["dispute"]]),
         ("Contact", [plan["contact"]]),
     ]
-    letter.cites = [data["cite"]["denial"], remittance["cite"], plan["dispute_cite"]]
+    letter.cites = [for_people(c) for c in (data["cite"]["denial"], remittance["cite"], plan["dispute_cite"])]
     return letter
 
 
 # ---- pieces ----------------------------------------------------------------------------------------
+
+def provider_findings(result: CheckResult, severities: set[Severity]) -> list[Finding]:
+    """The findings of these severities that rest only on what the provider wrote (no doubtful reading)."""
+    return [f for f in result.findings if f.severity in severities and not f.doubts]
+
 
 def _base(result: CheckResult, claim_id: str, issued: date, kind: LetterKind, title: str) -> LetterContent:
     claim, profile = result.claim, plan_profile(result.plan)
@@ -205,7 +214,7 @@ def _item(result: CheckResult, finding: Finding) -> LetterItem:
     label = _label(finding.element) if finding.element else None
     if label and label.lower() not in text.lower():
         text = f"{label}: {text}"
-    return LetterItem(where=where, text=text, cite=finding.cite)
+    return LetterItem(where=where, text=text, cite=for_people(finding.cite))  # results stored before titles: keys
 
 
 def _label(key: str) -> str | None:

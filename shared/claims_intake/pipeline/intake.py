@@ -4,7 +4,10 @@
     the member's history -> store each claim with its lines -> start the claim flow per claim
 
 Every upload gets a record in the uploads table first, whatever happens next. A file that cannot
-be read (IntakeError) is moved to quarantine/ with its reason and the provider gets a notice; any
+be read (IntakeError) is moved to quarantine/ with its reason and the provider gets a notice; a page
+the reader was unsure of (`form_uncertain`: form-like but not registered well enough; or a workbook
+whose required columns it could not place, `unmapped_columns`, with no claim read) goes to staff as
+a REVIEW of the file instead, and the provider hears nothing until staff have read it; any
 other exception is an infrastructure failure: the upload is marked FAILED and the exception goes
 up, so the message is retried and ends in the dead-letter queue if it keeps failing.
 
@@ -25,12 +28,13 @@ import boto3
 from aws_lambda_powertools import Logger
 
 from ..check import check_extract
+from ..check.doubt import FILE_REVIEW_CODES, file_review
 from ..check.result import CheckResult
 from ..errors import IntakeError
 from ..extract import extract_bytes
 from ..flow.start import start_flow
 from ..limits import Limits, default_limits
-from ..model import ExtractResult
+from ..model import Claim, ExtractError, ExtractResult
 from ..reference.model import ReferenceSource
 from ..store import (
     SENT_BY_METADATA,
@@ -137,7 +141,7 @@ class Intake:
             started = time.perf_counter()
             result = self.extract(data, obj.filename, self.limits)
             outcome.extract_seconds = round(time.perf_counter() - started, 3)
-            if not result.claims:
+            if not result.claims and not _pages_for_staff(result):
                 raise IntakeError(_no_claims_code(result), _no_claims_message(obj.filename, result))
         except IntakeError as problem:
             return self._quarantine(obj, upload, outcome, problem, version_read)
@@ -178,8 +182,9 @@ class Intake:
             claim.claim_id = claim_id
         reference = self.reference()
         history = DynamoHistory(self.store.tables, self.store.client, exclude_claim_ids=claim_ids)
-        checked = self.check(result, self._plan_for(upload, result, reference), reference, history,
-                             received=self.today())
+        plan = self._plan_for(upload, result, reference)
+        checked = self.check(result, plan, reference, history, received=self.today())
+        checked += self._file_reviews(obj, upload, result, plan, reference, first=len(result.claims) + 1)
         errors = [error.model_dump(exclude_none=True) for error in result.errors]
         stored: list[CheckResult] = []
         for claim_result in checked:
@@ -214,6 +219,24 @@ class Intake:
             "dispositions": [c.disposition for c in outcome.claims]})
         return outcome
 
+    def _file_reviews(self, obj: S3Object, upload: Upload, result: ExtractResult, plan: str | None,
+                      reference: ReferenceSource, first: int) -> list[CheckResult]:
+        """One REVIEW claim per page (or sheet) the reader was unsure of, for staff to read from the upload."""
+        reviews = []
+        for index, error in enumerate(_pages_for_staff(result), start=first):
+            claim = Claim(claim_id=claim_id_for(obj, index), source_kind=_source_kind(result),
+                          pages=[error.page] if error.page else [])
+            claim.extras["upload_provider"] = upload.provider
+            reviews.append(file_review(claim, plan or self._provider_plan(upload, reference) or "", error))
+        if reviews:
+            logger.info("pages sent to staff review", extra={"upload_ref": obj.ref, "provider": upload.provider,
+                                                             "pages": len(reviews)})
+        return reviews
+
+    def _provider_plan(self, upload: Upload, reference: ReferenceSource) -> str | None:
+        provider = reference.provider(upload.provider) if upload.provider else None
+        return provider.plans[0] if provider is not None and len(provider.plans) == 1 else None
+
     def _plan_for(self, upload: Upload, result: ExtractResult, reference: ReferenceSource) -> str | None:
         """The plan folder of the upload; else the claims' payer (None), unless no payer is recognisable
         and the provider's roster entry names a single plan."""
@@ -223,8 +246,7 @@ class Intake:
 
         if all(resolve_plan(claim, None) is not None for claim in result.claims) or not upload.provider:
             return None
-        provider = reference.provider(upload.provider)
-        return provider.plans[0] if provider is not None and len(provider.plans) == 1 else None
+        return self._provider_plan(upload, reference)
 
     def _start_flow(self, obj: S3Object, claim_id: str) -> str | None:
         """One execution per claim (flow.start names it after the claim): a second start is a no-op."""
@@ -262,6 +284,23 @@ class Intake:
         logger.warning("upload quarantined", extra={"upload_ref": obj.ref, "provider": upload.provider,
                                                     "error_code": problem.code})
         return outcome
+
+
+def _pages_for_staff(result: ExtractResult) -> list[ExtractError]:
+    """Pages the reader was unsure of (form_uncertain), and, when no claim was read at all, sheets whose
+    columns it could not place (unmapped_columns): staff read them, the provider gets no refusal."""
+    codes = FILE_REVIEW_CODES if not result.claims else FILE_REVIEW_CODES - {"unmapped_columns"}
+    found, seen = [], set()
+    for error in result.errors:
+        place = (error.code, error.page, error.sheet)
+        if error.code in codes and place not in seen:
+            seen.add(place)
+            found.append(error)
+    return found
+
+
+def _source_kind(result: ExtractResult) -> str:
+    return "spreadsheet" if result.source.kind in ("xlsx", "xlsm", "xls", "csv") else "scan"
 
 
 def _no_claims_code(result: ExtractResult) -> str:

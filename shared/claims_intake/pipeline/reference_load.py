@@ -22,6 +22,7 @@ from aws_lambda_powertools import Logger
 from ..reference import (
     ReferenceDataError,
     parse_authorization_row,
+    parse_contract_rate_row,
     parse_eligibility_row,
     parse_history_row,
     parse_provider_row,
@@ -36,6 +37,7 @@ PARSERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "eligibility": parse_eligibility_row,
     "authorizations": parse_authorization_row,
     "providers": parse_provider_row,
+    "contract_rates": parse_contract_rate_row,
     "history": parse_history_row,
 }
 MAX_REFERENCE_BYTES = 200 * 1048576

@@ -15,18 +15,22 @@ from typing import Any, TypeVar
 
 from ..normalize import parse_date, parse_modifiers
 from .memory import InMemoryReference
-from .model import Authorization, EligibilitySpan, HistoryLine, InMemoryHistory, Provider
+from .model import Authorization, ContractRate, EligibilitySpan, HistoryLine, InMemoryHistory, Provider
 
 ELIGIBILITY_FILE = "eligibility.csv"
 AUTHORIZATIONS_FILE = "authorizations.csv"
 PROVIDERS_FILE = "providers.csv"
+CONTRACT_RATES_FILE = "contract_rates.csv"
 HISTORY_FILE = "history.csv"
 
 ELIGIBILITY_COLUMNS = ("member_cin", "plan", "start_date", "end_date", "county", "dsnp", "other_primary",
                        "ecm_enrollment_date", "first_name", "last_name", "dob")
 AUTHORIZATION_COLUMNS = ("tar_number", "member_cin", "provider_npi", "plan", "procedure_code", "modifiers",
                          "start_date", "end_date", "units", "amount", "documents_on_file")
-PROVIDER_COLUMNS = ("npi", "tin", "name", "plans", "contracted", "email")
+PROVIDER_COLUMNS = ("npi", "tin", "name", "plans", "contracted", "email", "licence_type")
+CONTRACT_RATE_COLUMNS = ("provider_npi", "plan", "combination", "rate", "start_date", "end_date")
+LICENCE_TYPES = {"clinical": "clinical", "licensed": "clinical", "non-clinical": "non_clinical",
+                 "non_clinical": "non_clinical", "nonclinical": "non_clinical", "unlicensed": "non_clinical", "": ""}
 HISTORY_COLUMNS = ("claim_id", "member_cin", "provider_npi", "invoice_number", "combination", "start_date",
                    "end_date", "units", "charge", "allowed", "status")
 
@@ -132,7 +136,27 @@ def parse_provider_row(row: dict[str, Any]) -> Provider:
         contracted=tuple(item.upper() if item[:1].isalpha() and item[1:5].isdigit() else item.lower()
                          for item in _list(row, "contracted")),
         email=_text(row, "email"),
+        licence_type=_licence_type(row),
     )
+
+
+def _licence_type(row) -> str:
+    text = _text(row, "licence_type").lower()
+    if text not in LICENCE_TYPES:
+        raise ReferenceDataError(f"column 'licence_type': '{text}' is not clinical or non-clinical (or empty)")
+    return LICENCE_TYPES[text]
+
+
+def parse_contract_rate_row(row: dict[str, Any]) -> ContractRate:
+    start, end = _date(row, "start_date"), _date(row, "end_date", required=False)
+    if end is not None and end < start:
+        raise ReferenceDataError(f"end_date {end} is before start_date {start}")
+    rate = _decimal(row, "rate")
+    if rate is None or rate < 0:
+        raise ReferenceDataError("column 'rate': a contract rate of zero or more per unit is required")
+    combination = "-".join(part for part in _required(row, "combination").upper().replace("/", "-").split("-") if part)
+    return ContractRate(provider_npi=_required(row, "provider_npi"), plan=_required(row, "plan").lower(),
+                        combination=combination, rate=rate, start=start, end=end)
 
 
 def parse_history_row(row: dict[str, Any]) -> HistoryLine:
@@ -168,11 +192,12 @@ def read_rows(path: Path, parse: Callable[[dict[str, Any]], T]) -> Iterator[T]:
 
 
 def load_reference_dir(path: str | Path) -> InMemoryReference:
-    """eligibility.csv, authorizations.csv and providers.csv from `path` (each may be absent)."""
+    """eligibility.csv, authorizations.csv, providers.csv and contract_rates.csv from `path` (each may be absent)."""
     folder = Path(path)
     if not folder.is_dir():
         raise ReferenceDataError(f"reference directory '{folder}' does not exist")
-    files = {name: folder / name for name in (ELIGIBILITY_FILE, AUTHORIZATIONS_FILE, PROVIDERS_FILE)}
+    files = {name: folder / name for name in (ELIGIBILITY_FILE, AUTHORIZATIONS_FILE, PROVIDERS_FILE,
+                                              CONTRACT_RATES_FILE)}
     if not any(file.exists() for file in files.values()):
         raise ReferenceDataError(f"'{folder}' holds none of {', '.join(files)}")
 
@@ -183,6 +208,7 @@ def load_reference_dir(path: str | Path) -> InMemoryReference:
         eligibility_spans=rows(ELIGIBILITY_FILE, parse_eligibility_row),
         authorization_list=rows(AUTHORIZATIONS_FILE, parse_authorization_row),
         providers=rows(PROVIDERS_FILE, parse_provider_row),
+        rates=rows(CONTRACT_RATES_FILE, parse_contract_rate_row),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .model import Authorization, EligibilitySpan, Provider, authorization_key
+from .model import Authorization, ContractRate, EligibilitySpan, Provider, authorization_key
 
 
 @dataclass
@@ -15,6 +15,7 @@ class InMemoryReference:
     eligibility_spans: list[EligibilitySpan] = field(default_factory=list)
     authorization_list: list[Authorization] = field(default_factory=list)
     providers: list[Provider] = field(default_factory=list)
+    rates: list[ContractRate] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._eligibility: dict[str, list[EligibilitySpan]] = defaultdict(list)
@@ -27,6 +28,9 @@ class InMemoryReference:
             self._index_authorization(tar)
         for provider in self.providers:
             self._providers[provider.npi] = provider
+        self._rates: dict[str, list[ContractRate]] = defaultdict(list)
+        for rate in self.rates:
+            self._rates[rate.provider_npi].append(rate)
 
     def add_authorization(self, tar: Authorization) -> None:
         self.authorization_list.append(tar)
@@ -47,3 +51,6 @@ class InMemoryReference:
 
     def provider(self, npi: str) -> Provider | None:
         return self._providers.get(npi)
+
+    def contract_rates(self, npi: str) -> list[ContractRate]:
+        return self._rates.get(npi, [])

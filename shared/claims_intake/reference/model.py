@@ -61,6 +61,23 @@ class Provider:
     plans: tuple[str, ...]           # plans the provider is contracted with
     contracted: tuple[str, ...] = ()  # combination keys or categories the provider is contracted for; empty: all
     email: str = ""                  # where notices go
+    licence_type: str = ""           # rendering staff: "clinical" (licensed, 003 footnote 4), "non_clinical", ""
+
+
+@dataclass(frozen=True)
+class ContractRate:
+    """A provider's contracted rate for one combination, for plans that pay "the provider's fully executed
+    contract" rates (Kaiser 000 FAQ 2; Kern 004 IV.B.1). Allowed = rate x units, never more than billed."""
+
+    provider_npi: str
+    plan: str
+    combination: str          # CODE-MOD1-MOD2 as the catalog keys it (e.g. H2016-U6, G9008-U1-GQ)
+    rate: Decimal             # per unit
+    start: date
+    end: date | None = None   # None: open-ended
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,7 @@ class ReferenceSource(Protocol):
     def authorizations(self, member_cin: str) -> list[Authorization]: ...
     def authorization(self, number: str) -> Authorization | None: ...
     def provider(self, npi: str) -> Provider | None: ...
+    def contract_rates(self, npi: str) -> list[ContractRate]: ...
 
 
 class HistorySource(Protocol):

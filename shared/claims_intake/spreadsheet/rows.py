@@ -18,6 +18,7 @@ from datetime import time, timedelta
 from operator import itemgetter
 from typing import Any
 
+from ..citations import for_people
 from ..elements import PHI_ELEMENTS, claim_keys, element, required_keys
 from ..model import Claim, ExtractError, Provenance, ServiceLine
 from ..normalize import normalize, parse_money
@@ -143,7 +144,7 @@ class _SheetReader:
         absent_ok = synonyms().may_be_absent
         for key in required_keys("claim") + required_keys("line"):
             if key not in present and key not in absent_ok:
-                self._error("missing_column", f"no column for the required element '{_label(key)}' (seed 000 Table {element(key).table}); add a column with that header.",
+                self._error("missing_column", f"no column for the required element '{_label(key)}' ({for_people('000 Table ' + element(key).table)}); add a column with that header.",
                             row=self.map.header_row, element=key)
 
     def _report_excel_errors(self) -> None:

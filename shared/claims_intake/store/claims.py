@@ -27,7 +27,14 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from ..check.result import FINAL_DISPOSITIONS, CheckResult, ClaimDisposition, LineDisposition
+from ..check.result import (
+    FINAL_DISPOSITIONS,
+    CheckResult,
+    ClaimDisposition,
+    LineDisposition,
+    is_element,
+    review_values,
+)
 from ..elements import claim_keys, line_keys
 from ..model import Claim, Provenance, ServiceLine, to_json_value
 from .codec import as_iso, decode_token, encode_token, from_item, iso, plain, to_item, to_value
@@ -268,7 +275,8 @@ class ClaimStore:
 
         `line` is the service line number for line elements, None for claim elements. The value is
         parsed like an extracted one (ValueError with the reason if it is not valid); its provenance
-        keeps the file/page/box it came from and is marked as corrected, without an OCR confidence.
+        keeps the file/page/box it came from and is marked as corrected and verified by staff (so the
+        check takes it as sure: claims_intake.check.doubt), without an OCR confidence.
         """
         stored = self.require_claim(claim_id)
         if line is None and element not in claim_keys():
@@ -285,7 +293,9 @@ class ClaimStore:
         old_value = to_json_value(getattr(target, element))
         old_invalid = target.invalid.pop(element, None)
         source = target.provenance.get(element, Provenance())
-        corrected = source.model_copy(update={"raw": str(new_value), "confidence": None, "derived": f"corrected by {actor}"})
+        corrected = source.model_copy(update={
+            "raw": str(new_value), "confidence": None, "derived": f"corrected by {actor}", "repaired": None,
+            "verified": f"corrected by {actor} at {self.now()}"})
         problem = target.set_raw(element, new_value, corrected)
         if problem:
             raise ValueError(f"{element}: {problem}")
@@ -296,6 +306,34 @@ class ClaimStore:
         items = self._read_items(claim_id)
         if int(items[HEADER]["version"]) != stored.version:
             raise ConcurrentUpdate(f"claim {claim_id} changed while being corrected")
+        self._write_claim(result, items, status=stored.status, upload_key=stored.upload_key, extra=[audit])
+        return self.require_claim(claim_id)
+
+    def verify_values(self, claim_id: str, values: list[tuple[str, int | None]], actor: str,
+                      note: str | None = None) -> StoredClaim:
+        """Staff confirm values as read (against the scan or sheet): each value's provenance records who
+        verified it, so the re-check takes it as sure. A value with no reading (an element no column
+        held) is confirmed missing. Values already verified and non-elements are left alone; audited."""
+        stored = self.require_claim(claim_id)
+        result = stored.check_result()
+        lines = {line.line_number: line for line in result.claim.lines}
+        stamp = f"verified by {actor} at {self.now()}"
+        done = []
+        for element, line in dict.fromkeys(values):
+            target = result.claim if line is None else lines.get(line)
+            if target is None or not is_element(element, line):
+                continue
+            source = target.provenance.get(element)
+            if source is not None and source.verified:
+                continue
+            target.provenance[element] = (source or Provenance()).model_copy(update={"verified": stamp})
+            done.append({"element": element, "line": line})
+        if not done:
+            return stored
+        audit = self._audit_put(claim_id, actor, "verify_values", note, {"values": done})
+        items = self._read_items(claim_id)
+        if int(items[HEADER]["version"]) != stored.version:
+            raise ConcurrentUpdate(f"claim {claim_id} changed while its values were verified")
         self._write_claim(result, items, status=stored.status, upload_key=stored.upload_key, extra=[audit])
         return self.require_claim(claim_id)
 
@@ -312,6 +350,7 @@ class ClaimStore:
             queue=queue, status=QueueStatus.OPEN.value, due=as_iso(due), opened_at=now, task_token=task_token,
             plan=stored.plan, provider_npi=elements.get("billing_provider_npi"),
             invoice_number=elements.get("invoice_number"), reason=reason,
+            doubts=review_values(stored.findings) if queue == "REVIEW" else [],
         )
         self._transact([
             self._claim_exists(claim_id),

@@ -116,6 +116,9 @@ class QueueItemFields(BaseModel):
     provider_npi: str | None = None
     invoice_number: str | None = None
     reason: str | None = None
+    doubts: list[dict[str, Any]] = Field(
+        default_factory=list, description="REVIEW: each value staff verify, where it is, why the intake doubts it "
+        "(kind, reason) and what its findings would become once verified (would_be, rules)")
     assigned_to: str | None = None
     closed_at: str | None = None
     closed_by: str | None = None

@@ -20,11 +20,11 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import boto3
 
-from ..reference.model import Authorization, EligibilitySpan, HistoryLine, Provider, authorization_key
+from ..reference.model import Authorization, ContractRate, EligibilitySpan, HistoryLine, Provider, authorization_key
 from .codec import from_item, iso, to_item
 from .tables import Tables
 
-ReferenceRecord = EligibilitySpan | Authorization | Provider
+ReferenceRecord = EligibilitySpan | Authorization | Provider | ContractRate
 BATCH_SIZE = 25  # BatchWriteItem's limit
 
 
@@ -35,6 +35,8 @@ def reference_keys(record: ReferenceRecord) -> tuple[str, str]:
         return f"MEMBER#{record.member_cin}", f"AUTH#{record.number}"
     if isinstance(record, Provider):
         return f"PROVIDER#{record.npi}", "PROVIDER"
+    if isinstance(record, ContractRate):
+        return f"PROVIDER#{record.provider_npi}", f"RATE#{record.plan}#{record.combination}#{record.start.isoformat()}"
     raise TypeError(f"not a reference record: {type(record).__name__}")
 
 
@@ -97,6 +99,7 @@ class DynamoReference:
         self.client = client or boto3.client("dynamodb")
         self._member: dict[str, list[dict[str, Any]]] = {}
         self._providers: dict[str, Provider | None] = {}
+        self._rates: dict[str, list[ContractRate]] = {}
 
     def _member_items(self, member_cin: str) -> list[dict[str, Any]]:
         if member_cin not in self._member:
@@ -123,6 +126,15 @@ class DynamoReference:
                                         Key={"pk": {"S": f"PROVIDER#{npi}"}, "sk": {"S": "PROVIDER"}}).get("Item")
             self._providers[npi] = _provider(from_item(item)) if item else None
         return self._providers[npi]
+
+
+    def contract_rates(self, npi: str) -> list[ContractRate]:
+        if npi not in self._rates:
+            items = _query_all(self.client, TableName=self.tables.reference,
+                               KeyConditionExpression="pk = :pk AND begins_with(sk, :rate)",
+                               ExpressionAttributeValues={":pk": {"S": f"PROVIDER#{npi}"}, ":rate": {"S": "RATE#"}})
+            self._rates[npi] = [_from_attributes(ContractRate, item) for item in items]
+        return self._rates[npi]
 
 
 class DynamoHistory:

@@ -121,7 +121,7 @@ async function loadMetrics() {
         ` ${counts.stopped_claims} left to staff`) : ""));
   }
   if (!Object.keys(data.payment_targets).length) {
-    strip.append(el("div", { class: "metric", title: "000 Claims Submission Policy; 004 IV.B.2" }, "Payment targets: no clean claims yet"));
+    strip.append(el("div", { class: "metric", title: "Kaiser Permanente Claims Guidance for ECM and Community Supports — Claims Submission Policy; Kern Health Systems Policy 17.06-P — IV.B.2" }, "Payment targets: no clean claims yet"));
   }
   for (const [plan, report] of Object.entries(data.payment_targets)) {
     for (const window of [report.within_30_days, report.within_90_days]) {
@@ -253,6 +253,7 @@ function renderActions() {
   const box = $("#item-actions");
   box.replaceChildren();
   const item = state.item;
+  if (window.renderReviewDoubts) window.renderReviewDoubts(item);  // review.js: the values to verify and why
   if (state.claim.status === "REVIEW_OVERDUE" && state.me.staff) {
     box.append(el("span", { class: "item-info bad" }, "Nobody verified this claim in time: its flow stopped. "),
       el("button", { id: "action-reopen", class: "primary", onclick: reopenReview }, "Reopen review"));

@@ -1,0 +1,81 @@
+"""`claims-intake remittance FILE --reference DIR [--plan P] [--history H] [--received D] [--paid-on D] --out FILE.835`.
+
+Checks FILE as `check` does and writes the 835 remittance advice (005010X221A1) of its decided claims: one file
+per billing provider (a second provider's file gets `-{NPI}` before the suffix). Written only if it balances
+(BPR02 = sum of CLP04, CLP04 = sum of SVC03, billed - paid = CAS). Control numbers share the encounter
+counter file.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..catalog import plan_ids
+from ..check import check_extract
+from ..encounters import FileControlNumbers, check_remittance_file, write_remittances
+from ..extract import IntakeError
+from ..reference import InMemoryHistory, ReferenceDataError, load_history_csv, load_reference_dir
+from .check_cmd import read_claims
+from .encounters_cmd import DEFAULT_COUNTER, EXIT_CHECKS_FAILED, EXIT_NOTHING_DECIDED
+from .extract_cmd import EXIT_UNREADABLE, report_no_claims, report_unreadable
+from .output import add_format_option, print_json
+
+
+def register(verbs) -> None:
+    parser = verbs.add_parser("remittance", help="write the 835 remittance advice (005010X221A1) of decided claims")
+    parser.add_argument("file", help="an upload or the JSON of `claims-intake extract --format json`")
+    parser.add_argument("--reference", required=True, metavar="DIR", help="eligibility, authorizations, providers")
+    parser.add_argument("--plan", choices=plan_ids(), help="the plan deciding the claims (default: the payer's)")
+    parser.add_argument("--history", metavar="FILE", help="claims history CSV")
+    parser.add_argument("--received", type=date.fromisoformat, metavar="YYYY-MM-DD", help="date of receipt")
+    parser.add_argument("--paid-on", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="the payment run's date (BPR16; default: today)")
+    parser.add_argument("--out", required=True, type=Path, metavar="FILE.835", help="where the 835 goes")
+    parser.add_argument("--control-numbers", type=Path, default=DEFAULT_COUNTER, metavar="FILE",
+                        help=f"counter file of interchange control numbers (default {DEFAULT_COUNTER})")
+    add_format_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    try:
+        reference = load_reference_dir(args.reference)
+        history = load_history_csv(args.history) if args.history else InMemoryHistory()
+        extracted = read_claims(Path(args.file))
+    except IntakeError as error:
+        return report_unreadable(args.file, error, args.format)
+    except (ReferenceDataError, OSError, ValueError) as problem:
+        print(f"claims-intake remittance: {problem}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if not extracted.claims:
+        return report_no_claims(args.file, extracted, args.format)
+    results = check_extract(extracted, args.plan, reference, history, received=args.received)
+    files, left_out = write_remittances(results, FileControlNumbers(args.control_numbers),
+                                        paid_on=args.paid_on or date.today(), created=datetime.now(UTC))
+    problems = [p for remittance in files for p in check_remittance_file(remittance.text)]
+    written: list[dict[str, Any]] = []
+    if files and not problems:
+        for index, remittance in enumerate(files):
+            path = args.out if index == 0 else args.out.with_name(
+                f"{args.out.stem}-{remittance.payee_npi}{args.out.suffix}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(remittance.text, encoding="ascii")
+            written.append({"file": str(path), "payee_npi": remittance.payee_npi, "plan": remittance.plan,
+                            "control_number": remittance.control_number, "claims": list(remittance.claim_ids)})
+    if args.format == "json":
+        print_json({"files": written, "left_out": [{"claim_id": c, "reason": r} for c, r in left_out],
+                    "problems": problems})
+    else:
+        for item in written:
+            print(f"{item['file']}: {len(item['claims'])} claim(s) to {item['payee_npi']} "
+                  f"(interchange {item['control_number']:09d})")
+        for claim_id, reason in left_out:
+            print(f"left out {claim_id}: {reason}")
+        for issue in problems:
+            print(f"remittance check: {issue}", file=sys.stderr)
+    if problems:
+        return EXIT_CHECKS_FAILED
+    return 0 if written else EXIT_NOTHING_DECIDED
