@@ -69,6 +69,28 @@ def extension(filename: str) -> str:
 EXTENSION_KINDS = {"xlsx": "xlsx", "xlsm": "xlsm", "xls": "xls", "csv": "csv", "txt": "csv", "pdf": "pdf",
                    "tif": "tiff", "tiff": "tiff", "png": "png", "jpg": "jpeg", "jpeg": "jpeg"}
 
+# The media types a browser or billing system sends for each kind we read (IANA registrations; a CSV saved
+# by Excel on Windows often goes out as application/vnd.ms-excel, a .txt export as text/plain). A presigned
+# upload pins one of them as its Content-Type; the intake still decides the kind from the content.
+KIND_MEDIA_TYPES = {
+    "pdf": frozenset({"application/pdf"}),
+    "tiff": frozenset({"image/tiff"}),
+    "png": frozenset({"image/png"}),
+    "jpeg": frozenset({"image/jpeg"}),
+    "xlsx": frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+    "xlsm": frozenset({"application/vnd.ms-excel.sheet.macroenabled.12",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+    "xls": frozenset({"application/vnd.ms-excel"}),
+    "csv": frozenset({"text/csv", "text/plain", "application/vnd.ms-excel"}),
+}
+
+
+def media_types_for(filename: str) -> frozenset[str]:
+    """The media types an upload of this name may declare; empty when the name is no kind we read."""
+    kind = EXTENSION_KINDS.get(extension(filename))
+    return KIND_MEDIA_TYPES.get(kind, frozenset()) if kind else frozenset()
+
+
 # Extensions that may carry each kind: an .xlsx holding a macro project is still a workbook
 # (Excel names it .xlsm, but the data is read the same way and macros never run), and a
 # password-protected .xlsx is an OLE2 file like an .xls (the reader then says it is encrypted).

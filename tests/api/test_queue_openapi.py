@@ -20,7 +20,7 @@ def test_every_route_is_documented_with_its_inputs():
         "/api/me", "/api/queue", "/api/metrics", "/api/claims", "/api/claims/{claim_id}", "/api/claims/{claim_id}/values",
         "/api/claims/{claim_id}/items/{item_id}/assign", "/api/claims/{claim_id}/items/{item_id}/answer",
         "/api/claims/{claim_id}/items/{item_id}/reject", "/api/claims/{claim_id}/items/{item_id}/extend",
-        "/api/claims/{claim_id}/reopen-review",
+        "/api/claims/{claim_id}/reopen-review", "/api/uploads",
         "/api/mapping-reviews", "/api/mapping-reviews/{ref}", "/api/mapping-reviews/{ref}/confirm"}
     queue_parameters = {p["name"] for p in paths["/api/queue"]["get"]["parameters"]}
     assert queue_parameters == {"queue", "status", "plan", "provider", "min_age_days", "due_before", "limit", "next_token",
@@ -29,4 +29,7 @@ def test_every_route_is_documented_with_its_inputs():
     assert search_parameters == {"q", "plan", "status", "disposition", "provider", "limit", "next_token"}
     answer_body = paths["/api/claims/{claim_id}/items/{item_id}/answer"]["post"]["requestBody"]
     assert answer_body["content"]["application/json"]["schema"]["$ref"].endswith("AnswerBody")
+    assert set(paths["/api/uploads"]) == {"get", "post"}
+    upload_body = paths["/api/uploads"]["post"]["requestBody"]
+    assert upload_body["content"]["application/json"]["schema"]["$ref"].endswith("UploadRequestBody")
     assert schema["security"] == [{"cognito": []}]

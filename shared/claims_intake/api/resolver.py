@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from ..limits import default_limits
 from ..store.claims import ClaimNotFound, ConcurrentUpdate, QueueItemNotFound
-from . import mapping_reviews, service
+from . import mapping_reviews, service, uploads
 from .auth import Caller, Forbidden, Unauthorized, caller_from_event
 from .views import ClaimView, Me, Metrics, QueueItemView, QueuePage, SearchPage
 
@@ -193,6 +193,10 @@ def get_mapping_review(ref: Annotated[str, Path()]) -> dict:
           summary="Confirm the columns; the layout is remembered for the provider and the file is read again")
 def confirm_mapping_review(ref: Annotated[str, Path()], body: ConfirmMappingBody) -> dict:
     return mapping_reviews.confirm_review(services(), caller(), ref, body.sheets)
+
+
+# Provider uploads (presigned POST into the caller's NPI folder, the list of uploads): api/uploads.py.
+uploads.register(app, services, caller)
 
 
 # ---- errors --------------------------------------------------------------------------------------

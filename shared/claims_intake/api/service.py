@@ -69,7 +69,8 @@ class Services:
 
     @classmethod
     def from_env(cls) -> Services:
-        # SigV4: the letter links are presigned, and objects under a KMS key accept only SigV4 signatures.
+        # SigV4: letter links and provider upload forms are presigned, and objects under a KMS key (the bucket's
+        # default) accept only SigV4 signatures; boto3 would sign a presigned POST with SigV2.
         s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
         return cls(store=ClaimStore(), s3=s3, sfn=boto3.client("stepfunctions"),
                    uploads_bucket=os.environ.get("UPLOADS_BUCKET"),

@@ -40,7 +40,15 @@ from ..flow.start import start_flow
 from ..limits import Limits, default_limits
 from ..model import Claim, ExtractError, ExtractResult
 from ..reference.model import ReferenceSource
-from ..store import ClaimStore, ClaimTooLarge, DynamoHistory, DynamoReference, Upload, UploadStatus
+from ..store import (
+    SENT_BY_METADATA,
+    ClaimStore,
+    ClaimTooLarge,
+    DynamoHistory,
+    DynamoReference,
+    Upload,
+    UploadStatus,
+)
 from ..store.layouts import LayoutMemory
 from ..validators import is_valid_npi
 from .notices import unreadable_file_notice
@@ -146,6 +154,7 @@ class Intake:
         upload = self.store.put_upload(Upload(
             upload_id=obj.upload_id, ref=obj.ref, bucket=obj.bucket, key=obj.key, version_id=obj.version_id,
             etag=obj.etag, size=obj.size, provider=place.provider, plan=place.plan))
+        self.store.drop_upload_request(obj.bucket, obj.key)
         outcome = IntakeOutcome(upload_id=obj.upload_id, ref=obj.ref, status=UploadStatus.RECEIVED.value,
                                 provider=place.provider)
         logger.info("upload received", extra={"upload_ref": obj.ref, "provider": place.provider, "size": obj.size})
@@ -159,6 +168,8 @@ class Intake:
             version_read = response.get("VersionId")
             if version_read and version_read != "null" and not upload.version_id:
                 upload = upload.model_copy(update={"version_id": version_read})  # the notification did not say
+            if sender := (response.get("Metadata") or {}).get(SENT_BY_METADATA):
+                upload = upload.model_copy(update={"sent_by": sender})  # uploaded through the portal's URL
             data = self._read(obj, response)
             mapping = self._confirmed_layouts(place.provider)
             started = time.perf_counter()

@@ -16,6 +16,7 @@ from .claims import (  # noqa: F401
     StoreError,
 )
 from .records import (  # noqa: F401
+    SENT_BY_METADATA,
     AuditEntry,
     ClaimStatus,
     Letter,
@@ -27,6 +28,7 @@ from .records import (  # noqa: F401
     Upload,
     UploadStatus,
     upload_id,
+    upload_request_id,
 )
 from .reference import DynamoHistory, DynamoReference, LoadSummary, ReferenceWriter  # noqa: F401
 from .tables import Tables  # noqa: F401

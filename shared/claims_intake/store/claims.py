@@ -48,6 +48,8 @@ from .records import (
     QueueStatus,
     StoredClaim,
     Upload,
+    UploadStatus,
+    upload_request_id,
 )
 from .tables import Tables
 
@@ -112,6 +114,16 @@ class ClaimStore:
         upload = upload.model_copy(update={"received_at": upload.received_at or now, "updated_at": now})
         self.client.put_item(TableName=self.tables.uploads, Item=to_item(_without_none(upload.model_dump(mode="json"))))
         return upload
+
+    def drop_upload_request(self, bucket: str, key: str) -> None:
+        """The file of an issued upload URL arrived: its REQUESTED record gives way to the upload's own."""
+        try:
+            self.client.delete_item(TableName=self.tables.uploads, Key={"upload_id": {"S": upload_request_id(bucket, key)}},
+                                    ConditionExpression="#s = :requested", ExpressionAttributeNames={"#s": "status"},
+                                    ExpressionAttributeValues={":requested": {"S": UploadStatus.REQUESTED.value}})
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def get_upload(self, upload_id: str) -> Upload | None:
         item = self.client.get_item(TableName=self.tables.uploads, Key={"upload_id": {"S": upload_id}},

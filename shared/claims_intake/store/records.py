@@ -13,6 +13,7 @@ from ..model import Claim
 
 
 class UploadStatus(StrEnum):
+    REQUESTED = "REQUESTED"      # a presigned upload was issued (provider portal); the file has not arrived yet
     RECEIVED = "RECEIVED"        # recorded before anything else happens to it
     PROCESSED = "PROCESSED"      # extracted and checked; claims stored (maybe none, with errors)
     QUARANTINED = "QUARANTINED"  # unreadable: moved to quarantine/, provider notified
@@ -41,8 +42,14 @@ class Upload(BaseModel):
     error_code: str | None = None
     error_message: str | None = None
     quarantine_key: str | None = None
-    received_at: str | None = None
+    sent_by: str | None = None     # the signed-in user the upload URL was issued to (object metadata SENT_BY_METADATA)
+    expires_at: str | None = None  # REQUESTED only: when the upload URL stops working
+    received_at: str | None = None  # REQUESTED: when the URL was issued
     updated_at: str | None = None
+
+
+# The presigned upload pins this user metadata to the signed-in user, so the object itself says who sent it.
+SENT_BY_METADATA = "sent-by"
 
 
 def upload_id(bucket: str, key: str, version_id: str | None, etag: str | None = None) -> str:
@@ -50,6 +57,11 @@ def upload_id(bucket: str, key: str, version_id: str | None, etag: str | None = 
     if version_id and version_id != "null":
         return f"s3://{bucket}/{key}?versionId={version_id}"
     return f"s3://{bucket}/{key}" + (f"?etag={etag.strip(chr(34))}" if etag else "")
+
+
+def upload_request_id(bucket: str, key: str) -> str:
+    """The record of an issued upload URL: its own id, never an object version's (upload_id)."""
+    return f"request:s3://{bucket}/{key}"
 
 
 class ClaimStatus(StrEnum):
