@@ -39,6 +39,9 @@ def logging_restored() -> Iterator[None]:
                 logger.handlers[:] = handlers
                 logger.setLevel(level)
                 logger.propagate = propagate
+                if name not in saved:  # a Powertools logger made here: the next Logger() sets it up anew
+                    for mark in ("init", "powertools_handler"):
+                        logger.__dict__.pop(mark, None)
         logging.root.handlers[:] = root[0]
         logging.root.setLevel(root[1])
 
