@@ -5,6 +5,7 @@ a non-zero exit code, never a traceback. The files come from claims_intake_dev.t
 import csv
 import io
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -19,6 +20,20 @@ from claims_intake_dev.testdata import hostile
 from claims_intake_dev.testdata.invoices import write_invoice
 
 from .conftest import hostile_bytes
+
+
+@pytest.fixture(autouse=True)
+def runtime_logs_quiet():
+    """A command-line process has no service logger printing INFO to stdout; an earlier in-process test (a local
+    stack function) may have left one in this process. Quiet those for the CLI's output, then restore them."""
+    loggers = [logger for logger in logging.root.manager.loggerDict.values()
+               if isinstance(logger, logging.Logger) and getattr(logger, "powertools_handler", None) is not None]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "samples" / "reference"

@@ -167,8 +167,9 @@ def scan_samples() -> list[Sample]:
             "uploads/1456700024/phc/scott-tenancy-scan.pdf", "CMS-1500, office scan (PDF)",
             [invoice("BHP-TS-1014", "phc", "1456700024", "90000012M",
                      service("T2040", "U6", "2026-10-14", cost="222.00"))],
-            ["CLEAN"], writer=_scan("office", "pdf", seed=13),
-            why=["tenancy sustaining services, authorized (TAR-PHC-1009 on file)"]),
+            ["REVIEW"], writer=_scan("office", "pdf", seed=13),
+            why=["tenancy sustaining services, authorized (TAR-PHC-1009 on file); box 21 read with low confidence, "
+                 "so staff verify the diagnosis first (CLEAN once verified)"]),
         Sample(
             "uploads/1456700024/phc/nguyen-housing-fax.tif", "CMS-1500, 200-dpi fax (TIFF G4)",
             [invoice("BHP-CS-1104", "phc", "1456700024", "90000003C",

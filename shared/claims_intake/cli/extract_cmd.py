@@ -41,6 +41,8 @@ def run(args) -> int:
     except IntakeError as error:
         return report_unreadable(args.file, error, args.format)
     except (OSError, ValueError) as problem:
+        if type(problem).__name__ == "TesseractNotFoundError":
+            raise  # a missing tool, not an unreadable file: main() says how to install it
         print(f"claims-intake extract: {problem}", file=sys.stderr)
         return EXIT_UNREADABLE
     if not result.claims:

@@ -167,6 +167,8 @@ def read_prepared(prepared: list[PreparedPage]) -> tuple[list[FormPage], list[Ex
     try:
         all_readings = read_pages([p.slots for p in prepared])
     except Exception as error:
+        if type(error).__name__ == "TesseractNotFoundError":
+            raise  # the machine lacks the OCR engine: no page's fault, the caller says how to install it
         logger.warning("OCR failed", extra={"error": type(error).__name__})
         return [], [ExtractError(code="page_unreadable", page=page.number, message=(
             f"page {page.number} could not be read ({type(error).__name__}); staff will read it.")) for page in prepared]
