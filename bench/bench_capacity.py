@@ -51,8 +51,11 @@ def run_child(kind: str, **options) -> dict:
 
 # ---- children ----------------------------------------------------------------------------------
 
-SHAPES = {"members": "4-line claims of 5,000 members", "one_member": "4-line claims of one member",
-          "one_claim": "one invoice number: one claim"}
+SHAPES = {
+    "members": "4-line claims of 5,000 members",
+    "one_member": "4-line claims of one member",
+    "one_claim": "one invoice number: one claim",
+}
 
 
 def child_check(lines: int, shape: str) -> dict:
@@ -80,8 +83,13 @@ def child_check(lines: int, shape: str) -> dict:
     reference = build_reference(members)
     started, started_cpu = time.perf_counter(), time.process_time()
     checked = check_extract(result, PLAN, reference, InMemoryHistory(), received=RECEIVED)
-    return {"lines": sum(len(c.lines) for c in claims), "claims": len(checked),
-            "cpu": time.process_time() - started_cpu, "wall": time.perf_counter() - started, "rss_mb": peak_rss_mb()}
+    return {
+        "lines": sum(len(c.lines) for c in claims),
+        "claims": len(checked),
+        "cpu": time.process_time() - started_cpu,
+        "wall": time.perf_counter() - started,
+        "rss_mb": peak_rss_mb(),
+    }
 
 
 def child_largest_sheet(rows: int, kind: str = "csv") -> dict:
@@ -98,9 +106,15 @@ def child_largest_sheet(rows: int, kind: str = "csv") -> dict:
     started, started_cpu = time.perf_counter(), time.process_time()
     result = extract_bytes(data, f"largest.{kind}")
     checked = check_extract(result, PLAN, build_reference(100), InMemoryHistory(), received=RECEIVED)
-    return {"rows": sum(len(c.lines) for c in result.claims), "bytes": len(data), "claims": len(checked),
-            "cpu": time.process_time() - started_cpu, "wall": time.perf_counter() - started,
-            "rss_mb": peak_rss_mb(), "rss_before_mb": base_rss}
+    return {
+        "rows": sum(len(c.lines) for c in result.claims),
+        "bytes": len(data),
+        "claims": len(checked),
+        "cpu": time.process_time() - started_cpu,
+        "wall": time.perf_counter() - started,
+        "rss_mb": peak_rss_mb(),
+        "rss_before_mb": base_rss,
+    }
 
 
 def child_make_scan(pages: int, path: str) -> dict:
@@ -124,15 +138,22 @@ def child_scan(path: str) -> dict:
     started, started_cpu = time.perf_counter(), time.process_time()
     result = extract_bytes(data, "scan.pdf")
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"pages": result.source.pages, "claims": len(result.claims), "bytes": len(data),
-            "cpu": time.process_time() - started_cpu, "tesseract_cpu": children.ru_utime + children.ru_stime,
-            "wall": time.perf_counter() - started, "rss_mb": peak_rss_mb()}
+    return {
+        "pages": result.source.pages,
+        "claims": len(result.claims),
+        "bytes": len(data),
+        "cpu": time.process_time() - started_cpu,
+        "tesseract_cpu": children.ru_utime + children.ru_stime,
+        "wall": time.perf_counter() - started,
+        "rss_mb": peak_rss_mb(),
+    }
 
 
 CHILDREN = {"check": child_check, "sheet": child_largest_sheet, "make_scan": child_make_scan, "scan": child_scan}
 
 
 # ---- report ------------------------------------------------------------------------------------
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -149,34 +170,44 @@ def main() -> None:
     from claims_intake.limits import default_limits
 
     limits = default_limits()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} "
-          "(shared with other jobs: CPU time is the figure to compare)")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} "
+        "(shared with other jobs: CPU time is the figure to compare)"
+    )
     print("1. check growth (check_extract, one file):")
     for shape, who in SHAPES.items():
         small = run_child("check", lines=args.small, shape=shape)
         large = run_child("check", lines=args.large, shape=shape)
-        print(f"   {who}: {small['lines']:>7,} lines {small['cpu']:6.2f} s CPU | {large['lines']:>7,} lines "
-              f"{large['cpu']:6.2f} s CPU ({large['rss_mb']:.0f} MB)  ->  x{large['cpu'] / small['cpu']:.1f} "
-              f"for x{large['lines'] / small['lines']:.0f} lines (bar: x12)")
+        print(
+            f"   {who}: {small['lines']:>7,} lines {small['cpu']:6.2f} s CPU | {large['lines']:>7,} lines "
+            f"{large['cpu']:6.2f} s CPU ({large['rss_mb']:.0f} MB)  ->  x{large['cpu'] / small['cpu']:.1f} "
+            f"for x{large['lines'] / small['lines']:.0f} lines (bar: x12)"
+        )
     rows = limits.max_sheet_rows
     print(f"2. largest accepted spreadsheet ({rows:,} rows, max_sheet_rows), read + checked:")
     for kind in ("csv", "xlsx"):
         sheet = run_child("sheet", rows=rows, kind=kind)
-        print(f"   {kind}: {sheet['bytes'] / 1e6:.1f} MB, {sheet['claims']:,} claims, {sheet['cpu']:.1f} s CPU / "
-              f"{sheet['wall']:.1f} s wall, peak RSS {sheet['rss_mb']:.0f} MB  ->  margin: memory "
-              f"x{MEMORY_BUDGET_MB / sheet['rss_mb']:.1f} of {MEMORY_BUDGET_MB} MB, time "
-              f"x{limits.max_seconds_per_file / sheet['wall']:.1f} of {limits.max_seconds_per_file} s (bar: x2)")
+        print(
+            f"   {kind}: {sheet['bytes'] / 1e6:.1f} MB, {sheet['claims']:,} claims, {sheet['cpu']:.1f} s CPU / "
+            f"{sheet['wall']:.1f} s wall, peak RSS {sheet['rss_mb']:.0f} MB  ->  margin: memory "
+            f"x{MEMORY_BUDGET_MB / sheet['rss_mb']:.1f} of {MEMORY_BUDGET_MB} MB, time "
+            f"x{limits.max_seconds_per_file / sheet['wall']:.1f} of {limits.max_seconds_per_file} s (bar: x2)"
+        )
     if args.scan_pages:
         with tempfile.TemporaryDirectory() as folder:
             path = str(Path(folder) / "scan.pdf")
             run_child("make_scan", pages=args.scan_pages, path=path)
             scan = run_child("scan", path=path)
         per_page = (scan["cpu"] + scan["tesseract_cpu"]) / scan["pages"]
-        print(f"3. scan of {scan['pages']} pages ({scan['bytes'] / 1e6:.1f} MB): {scan['claims']} claims, "
-              f"{scan['cpu']:.1f} s CPU + {scan['tesseract_cpu']:.1f} s Tesseract CPU ({per_page:.2f} s a page), "
-              f"{scan['wall']:.1f} s wall, peak RSS {scan['rss_mb']:.0f} MB")
-        print(f"   at max_pdf_pages={limits.max_pdf_pages}: ~{per_page * limits.max_pdf_pages:.0f} s CPU "
-              f"(budget {limits.max_seconds_per_file} s)")
+        print(
+            f"3. scan of {scan['pages']} pages ({scan['bytes'] / 1e6:.1f} MB): {scan['claims']} claims, "
+            f"{scan['cpu']:.1f} s CPU + {scan['tesseract_cpu']:.1f} s Tesseract CPU ({per_page:.2f} s a page), "
+            f"{scan['wall']:.1f} s wall, peak RSS {scan['rss_mb']:.0f} MB"
+        )
+        print(
+            f"   at max_pdf_pages={limits.max_pdf_pages}: ~{per_page * limits.max_pdf_pages:.0f} s CPU "
+            f"(budget {limits.max_seconds_per_file} s)"
+        )
 
 
 if __name__ == "__main__":

@@ -51,8 +51,12 @@ SERVICES = [  # code, modifiers, unit cost, units, minutes, service name
     ("T1019", ["U6"], Decimal("8.25"), 4, 60, "Personal Care Services"),
     ("S5170", ["U6"], Decimal("10.00"), 2, None, "Medically Tailored Meals"),
 ]
-KAISER_SERVICES = [SERVICES[0], ("H2016", ["U6"], Decimal("386.00"), 1, None, "Housing Navigation"), SERVICES[2],
-                   ("T2040", ["U6"], Decimal("222.00"), 1, None, "Housing Tenancy and Sustaining Services")]
+KAISER_SERVICES = [
+    SERVICES[0],
+    ("H2016", ["U6"], Decimal("386.00"), 1, None, "Housing Navigation"),
+    SERVICES[2],
+    ("T2040", ["U6"], Decimal("222.00"), 1, None, "Housing Tenancy and Sustaining Services"),
+]
 HISTORY_COMBOS = ["G9008-U1", "H0043-U6", "T1019-U6", "T2040-U6", "S9470-U6"]
 PAYERS = {"phc": ("PHC01", "Partnership HealthPlan"), "kp": ("94135", "Kaiser Permanente")}
 
@@ -62,12 +66,20 @@ def cin(number: int) -> str:
 
 
 def build_reference(members: int) -> InMemoryReference:
-    spans = [EligibilitySpan(cin(m), plan, date(2025, 1, 1), None, county="Solano") for m in range(members)
-             for plan in PAYERS]
-    tars = [Authorization(f"TAR-{m}-{code}", cin(m), NPI, PLAN, code, tuple(mods), date(2026, 1, 1), date(2026, 12, 31))
-            for m in range(members) for code, mods, *_ in SERVICES]
-    rates = [ContractRate(NPI, "kp", "-".join([code, *mods]), cost, date(2026, 1, 1))
-             for code, mods, cost, *_ in KAISER_SERVICES]
+    spans = [
+        EligibilitySpan(cin(m), plan, date(2025, 1, 1), None, county="Solano")
+        for m in range(members)
+        for plan in PAYERS
+    ]
+    tars = [
+        Authorization(f"TAR-{m}-{code}", cin(m), NPI, PLAN, code, tuple(mods), date(2026, 1, 1), date(2026, 12, 31))
+        for m in range(members)
+        for code, mods, *_ in SERVICES
+    ]
+    rates = [
+        ContractRate(NPI, "kp", "-".join([code, *mods]), cost, date(2026, 1, 1))
+        for code, mods, cost, *_ in KAISER_SERVICES
+    ]
     return InMemoryReference(spans, tars, [Provider(NPI, TIN, "Bench Community Care", tuple(PAYERS))], rates)
 
 
@@ -75,9 +87,21 @@ def build_history(lines: int, members: int, rng: random.Random) -> InMemoryHisto
     rows = []
     for index in range(lines):
         start = date(2026, 1, 5) + timedelta(days=rng.randrange(0, 270))  # January to September 2026
-        rows.append(HistoryLine(f"H-{index // 4}", cin(rng.randrange(members)), NPI, f"OLD-{index // 4}",
-                                rng.choice(HISTORY_COMBOS), start, start, Decimal(1), Decimal("100.00"),
-                                Decimal("100.00"), "PAYABLE"))
+        rows.append(
+            HistoryLine(
+                f"H-{index // 4}",
+                cin(rng.randrange(members)),
+                NPI,
+                f"OLD-{index // 4}",
+                rng.choice(HISTORY_COMBOS),
+                start,
+                start,
+                Decimal(1),
+                Decimal("100.00"),
+                Decimal("100.00"),
+                "PAYABLE",
+            )
+        )
     return InMemoryHistory(rows)
 
 
@@ -86,21 +110,55 @@ def build_claims(count: int, members: int, rng: random.Random, kaiser_share: flo
     for number in range(count):
         member = rng.randrange(members)
         day = date(2026, 11, 2) + timedelta(days=rng.randrange(0, 20))
-        plan = "kp" if kaiser_share and rng.random() < kaiser_share else PLAN  # no draw by default: same claims as before
+        plan = (
+            "kp" if kaiser_share and rng.random() < kaiser_share else PLAN
+        )  # no draw by default: same claims as before
         services = KAISER_SERVICES if plan == "kp" else SERVICES
-        lines = [ServiceLine(line_number=i, procedure_code=code, procedure_modifiers=mods, service_start_date=day,
-                             service_end_date=day, service_name=name, unit_count=Decimal(units), place_of_service="12",
-                             diagnosis_codes=["Z5901"], unit_cost=cost, charge_amount=cost * units, minutes=minutes)
-                 for i, (code, mods, cost, units, minutes, name) in enumerate(services, start=1)]
-        claims.append(Claim(
-            claim_id=f"bench-{number}", source_kind="spreadsheet", billing_provider_npi=NPI, billing_provider_tin=TIN,
-            billing_provider_name="Bench Community Care", billing_provider_phone="7075551234",
-            billing_provider_address="1 Main St", billing_provider_city="Fairfield", billing_provider_state="CA",
-            billing_provider_zip="94534", member_cin=cin(member), member_first_name="Test", member_last_name="Member",
-            member_homeless_indicator=True, member_address="2 Oak Ave", member_city="Vallejo", member_zip="94590",
-            member_dob=date(1970, 1, 1), primary_payer_id=PAYERS[plan][0], payer_name=PAYERS[plan][1],
-            invoice_amount=sum((line.charge_amount for line in lines), Decimal("0.00")), invoice_date=RECEIVED,
-            invoice_number=f"NEW-{number}", lines=lines))
+        lines = [
+            ServiceLine(
+                line_number=i,
+                procedure_code=code,
+                procedure_modifiers=mods,
+                service_start_date=day,
+                service_end_date=day,
+                service_name=name,
+                unit_count=Decimal(units),
+                place_of_service="12",
+                diagnosis_codes=["Z5901"],
+                unit_cost=cost,
+                charge_amount=cost * units,
+                minutes=minutes,
+            )
+            for i, (code, mods, cost, units, minutes, name) in enumerate(services, start=1)
+        ]
+        claims.append(
+            Claim(
+                claim_id=f"bench-{number}",
+                source_kind="spreadsheet",
+                billing_provider_npi=NPI,
+                billing_provider_tin=TIN,
+                billing_provider_name="Bench Community Care",
+                billing_provider_phone="7075551234",
+                billing_provider_address="1 Main St",
+                billing_provider_city="Fairfield",
+                billing_provider_state="CA",
+                billing_provider_zip="94534",
+                member_cin=cin(member),
+                member_first_name="Test",
+                member_last_name="Member",
+                member_homeless_indicator=True,
+                member_address="2 Oak Ave",
+                member_city="Vallejo",
+                member_zip="94590",
+                member_dob=date(1970, 1, 1),
+                primary_payer_id=PAYERS[plan][0],
+                payer_name=PAYERS[plan][1],
+                invoice_amount=sum((line.charge_amount for line in lines), Decimal("0.00")),
+                invoice_date=RECEIVED,
+                invoice_number=f"NEW-{number}",
+                lines=lines,
+            )
+        )
     return claims
 
 
@@ -133,12 +191,17 @@ def main() -> None:
         check_claim(claim, plan, reference, history, received=RECEIVED)
     one_file = ExtractResult(source=SourceInfo(file="bench.xlsx", kind="xlsx"), claims=claims)
     ways = {  # name -> one run, returning the results
-        "check_claim, one claim at a time": lambda: [check_claim(claim, plan, reference, history, received=RECEIVED)
-                                                      for claim in claims],
-        "check_extract, the claims as one file": lambda: check_extract(one_file, plan, reference, history, received=RECEIVED),
+        "check_claim, one claim at a time": lambda: [
+            check_claim(claim, plan, reference, history, received=RECEIVED) for claim in claims
+        ],
+        "check_extract, the claims as one file": lambda: check_extract(
+            one_file, plan, reference, history, received=RECEIVED
+        ),
     }
-    print(f"claim check: {lines:,} lines in {len(claims):,} claims against {len(history):,} history lines "
-          f"({args.members:,} members)")
+    print(
+        f"claim check: {lines:,} lines in {len(claims):,} claims against {len(history):,} history lines "
+        f"({args.members:,} members)"
+    )
     for name, run in ways.items():
         walls, cpus, outcome = [], [], Counter()
         for _ in range(args.repeat):
@@ -150,14 +213,20 @@ def main() -> None:
             del results  # freed before the next run, as a service would between files
         # On a shared machine the wall clock includes time other processes held the core; CPU time does not.
         print(f"  {name}:")
-        print(f"    CPU time,   best {min(cpus):.3f} s / median {statistics.median(cpus):.3f} s of {args.repeat}  ->  "
-              f"{lines / min(cpus):,.0f} lines/s best, {lines / statistics.median(cpus):,.0f} median (one core)")
-        print(f"    wall clock, best {min(walls):.3f} s / median {statistics.median(walls):.3f} s  ->  "
-              f"{lines / min(walls):,.0f} lines/s best, {lines / statistics.median(walls):,.0f} median")
+        print(
+            f"    CPU time,   best {min(cpus):.3f} s / median {statistics.median(cpus):.3f} s of {args.repeat}  ->  "
+            f"{lines / min(cpus):,.0f} lines/s best, {lines / statistics.median(cpus):,.0f} median (one core)"
+        )
+        print(
+            f"    wall clock, best {min(walls):.3f} s / median {statistics.median(walls):.3f} s  ->  "
+            f"{lines / min(walls):,.0f} lines/s best, {lines / statistics.median(walls):,.0f} median"
+        )
         print(f"    dispositions (last run): {dict(outcome)}")
     print(f"  load average during the run: {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-    print(f"  CPU speed reference: sum(range(10**7)) takes {cpu_reference():.3f} s of CPU time "
-          "(about 0.13 s on this machine when it is quiet)")
+    print(
+        f"  CPU speed reference: sum(range(10**7)) takes {cpu_reference():.3f} s of CPU time "
+        "(about 0.13 s on this machine when it is quiet)"
+    )
     print(f"  python {platform.python_version()} on {platform.machine()}, {platform.processor() or 'cpu n/a'}")
 
 

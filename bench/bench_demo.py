@@ -40,14 +40,18 @@ def main() -> None:
         stack.stop()
     claims = sum(len(summary.claims) for summary in summaries)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-    print(f"start {started - began:.1f} s | reference data {loaded - started:.1f} s | "
-          f"{len(files)} uploads, {claims} claims to settled {settled - loaded:.1f} s | total {settled - began:.1f} s")
+    print(
+        f"start {started - began:.1f} s | reference data {loaded - started:.1f} s | "
+        f"{len(files)} uploads, {claims} claims to settled {settled - loaded:.1f} s | total {settled - began:.1f} s"
+    )
     per_function: dict[tuple[str, str], list[float]] = defaultdict(list)
     for invocation in stack.registry.invocations:
         per_function[(invocation.function, invocation.source)].append(invocation.seconds)
     for (function, source), seconds in sorted(per_function.items()):
-        print(f"  {function:<26} from {source:<6} {len(seconds):>3} invocations {sum(seconds):7.1f} s "
-              f"(mean {sum(seconds) / len(seconds):.2f} s)")
+        print(
+            f"  {function:<26} from {source:<6} {len(seconds):>3} invocations {sum(seconds):7.1f} s "
+            f"(mean {sum(seconds) / len(seconds):.2f} s)"
+        )
 
 
 if __name__ == "__main__":

@@ -54,16 +54,39 @@ from claims_intake.reference import (
 from claims_intake_dev.testdata import invoices, scans
 
 # What each profile is sent as (as bench_ocr.py): scanners make PDFs or JPEGs, fax servers TIFF G4.
-SCAN_FORMATS = {"clean": "pdf", "office": "pdf", "skewed": "jpeg", "photocopy": "pdf", "gray200": "jpeg",
-                "fax": "tiff", "upside_down": "pdf"}
+SCAN_FORMATS = {
+    "clean": "pdf",
+    "office": "pdf",
+    "skewed": "jpeg",
+    "photocopy": "pdf",
+    "gray200": "jpeg",
+    "fax": "tiff",
+    "upside_down": "pdf",
+}
 OUTREACH = ("U8", "GQ")  # never on a TAR
 PROVIDER_FACING = {Severity.REJECT, Severity.DENY, Severity.RFI}
 REFUSED = {"REJECTED", "DENIED", "PARTIAL", "RFI"}
 PLAN_BY_PAYER = {name: plan for plan, name in scans.PAYERS.items()}
-COMPARED_ELEMENTS = ("billing_provider_npi", "billing_provider_tin", "member_cin", "member_dob", "invoice_amount",
-                     "invoice_date", "invoice_number", "authorization_number")
-COMPARED_LINE_ELEMENTS = ("procedure_code", "procedure_modifiers", "service_start_date", "service_end_date",
-                          "unit_count", "charge_amount", "diagnosis_codes", "place_of_service")
+COMPARED_ELEMENTS = (
+    "billing_provider_npi",
+    "billing_provider_tin",
+    "member_cin",
+    "member_dob",
+    "invoice_amount",
+    "invoice_date",
+    "invoice_number",
+    "authorization_number",
+)
+COMPARED_LINE_ELEMENTS = (
+    "procedure_code",
+    "procedure_modifiers",
+    "service_start_date",
+    "service_end_date",
+    "unit_count",
+    "charge_amount",
+    "diagnosis_codes",
+    "place_of_service",
+)
 
 
 def cpu_seconds() -> float:
@@ -78,11 +101,11 @@ class Tally:
     name: str
     files: int = 0
     claims: int = 0
-    refused_by_reading: int = 0   # rejected/denied/partial/RFI on a finding the truth does not have, or quarantined
+    refused_by_reading: int = 0  # rejected/denied/partial/RFI on a finding the truth does not have, or quarantined
     review: int = 0
-    review_all_right: int = 0     # sent to staff although every compared value was read right
+    review_all_right: int = 0  # sent to staff although every compared value was read right
     decided_on_misread: int = 0
-    truth_refused: int = 0        # the truth itself refused (generator claims breaking a plan rule): not counted
+    truth_refused: int = 0  # the truth itself refused (generator claims breaking a plan rule): not counted
     dispositions: Counter = field(default_factory=Counter)
     reading_findings: Counter = field(default_factory=Counter)
     review_causes: Counter = field(default_factory=Counter)  # low_ocr_confidence:<element> or <rule> -> <would_be>
@@ -91,16 +114,27 @@ class Tally:
     examples: list[str] = field(default_factory=list)
 
     def row(self) -> dict[str, Any]:
-        return {"files": self.files, "claims": self.claims, "refused_by_reading_error": self.refused_by_reading,
-                "review": self.review, "review_share": self.review / self.claims if self.claims else None,
-                "review_all_values_right": self.review_all_right, "review_causes": dict(self.review_causes),
-                "decided_on_misread_value": self.decided_on_misread, "truth_refused": self.truth_refused,
-                "dispositions": dict(self.dispositions), "reading_error_findings": dict(self.reading_findings),
-                "cpu_s": round(self.cpu, 2), "cpu_s_per_file": round(self.cpu / self.files, 3) if self.files else None,
-                "wall_s": round(self.wall, 2), "examples": self.examples[:5]}
+        return {
+            "files": self.files,
+            "claims": self.claims,
+            "refused_by_reading_error": self.refused_by_reading,
+            "review": self.review,
+            "review_share": self.review / self.claims if self.claims else None,
+            "review_all_values_right": self.review_all_right,
+            "review_causes": dict(self.review_causes),
+            "decided_on_misread_value": self.decided_on_misread,
+            "truth_refused": self.truth_refused,
+            "dispositions": dict(self.dispositions),
+            "reading_error_findings": dict(self.reading_findings),
+            "cpu_s": round(self.cpu, 2),
+            "cpu_s_per_file": round(self.cpu / self.files, 3) if self.files else None,
+            "wall_s": round(self.wall, 2),
+            "examples": self.examples[:5],
+        }
 
 
 # ---- reference data matching the truth ----------------------------------------------------------
+
 
 def matching_reference(claims: list[Claim], plan: str) -> InMemoryReference:
     """Roster, eligibility and TARs that let every claim, as written, through: the member eligible, the provider
@@ -118,24 +152,38 @@ def matching_reference(claims: list[Claim], plan: str) -> InMemoryReference:
             continue
         first = min(line.service_start_date for line in dated)
         last = max(line.service_end_date or line.service_start_date for line in dated)
-        services = dict.fromkeys((line.procedure_code, tuple(m for m in line.procedure_modifiers if m not in OUTREACH))
-                                 for line in dated if line.procedure_code)
+        services = dict.fromkeys(
+            (line.procedure_code, tuple(m for m in line.procedure_modifiers if m not in OUTREACH))
+            for line in dated
+            if line.procedure_code
+        )
         for index, (code, modifiers) in enumerate(services):
-            number = claim.authorization_number if index == 0 and claim.authorization_number else \
-                f"BENCH-{claim.member_cin}-{claim.invoice_number}-{index}"
-            tars.append(Authorization(number, claim.member_cin, claim.billing_provider_npi or "", plan, code, modifiers,
-                                      first, last))
+            number = (
+                claim.authorization_number
+                if index == 0 and claim.authorization_number
+                else f"BENCH-{claim.member_cin}-{claim.invoice_number}-{index}"
+            )
+            tars.append(
+                Authorization(
+                    number, claim.member_cin, claim.billing_provider_npi or "", plan, code, modifiers, first, last
+                )
+            )
     return InMemoryReference(spans, tars, list(providers.values()))
 
 
 def received_after(claims: list[Claim]) -> date:
     """A week after the latest invoice or service date: inside every plan's timely filing."""
-    days = [d for c in claims for d in [c.invoice_date, *(line.service_end_date or line.service_start_date
-                                                          for line in c.lines)] if d]
+    days = [
+        d
+        for c in claims
+        for d in [c.invoice_date, *(line.service_end_date or line.service_start_date for line in c.lines)]
+        if d
+    ]
     return max(days) + timedelta(days=7)
 
 
 # ---- comparing a read claim with its truth -------------------------------------------------------
+
 
 def facing(result: CheckResult) -> set[tuple[str, str | None, int | None]]:
     return {(f.rule, f.element, f.line) for f in result.findings if f.severity in PROVIDER_FACING}
@@ -181,13 +229,15 @@ def review_causes(result: CheckResult) -> set[str]:
     return causes
 
 
-def check(claim: Claim, plan: str, reference, received: date, unplaced: dict[str, list[str]] | None = None
-          ) -> CheckResult:
+def check(
+    claim: Claim, plan: str, reference, received: date, unplaced: dict[str, list[str]] | None = None
+) -> CheckResult:
     """The claim check as the intake runs it (unplaced: the sheet's columns the reader could not place)."""
     return check_claim(claim, plan, reference, InMemoryHistory(), received=received, unplaced=unplaced)
 
 
 # ---- scans -----------------------------------------------------------------------------------------
+
 
 def scan_truth(sample: scans.SampleClaim) -> Claim:
     """The same form as a fillable PDF, read from its fields (no OCR): the claim exactly as written."""
@@ -196,8 +246,9 @@ def scan_truth(sample: scans.SampleClaim) -> Claim:
     return claim
 
 
-def run_scan(tally: Tally, label: str, sample: scans.SampleClaim, data: bytes, filename: str,
-             expected_error: str | None = None) -> None:
+def run_scan(
+    tally: Tally, label: str, sample: scans.SampleClaim, data: bytes, filename: str, expected_error: str | None = None
+) -> None:
     """Read one scanned form as the intake does and score it against the form as written."""
     truth = scan_truth(sample)
     plan = PLAN_BY_PAYER[sample.expected["elements"]["payer_name"]]
@@ -298,7 +349,11 @@ def run_workbook(tally: Tally, label: str, data: bytes, filename: str, truths: l
     tally.files += 1
     if not checked:
         codes = {e.code for e in result.errors} if result is not None else {refusal}
-        code = "unmapped_columns" if "unmapped_columns" in codes else ",".join(sorted(c for c in codes if c)) or "no_claims"
+        code = (
+            "unmapped_columns"
+            if "unmapped_columns" in codes
+            else ",".join(sorted(c for c in codes if c)) or "no_claims"
+        )
         for index in range(len(truths)):
             _page_without_claim(tally, f"{label}#{index + 1}", code)
         return
@@ -371,6 +426,7 @@ def written_elements(layout: invoices.Layout) -> set[str]:
 
 def pair_up(read: list[CheckResult], truth: list[CheckResult]) -> list[tuple[CheckResult, CheckResult]]:
     """Read claims with the claims as written: by invoice number, else by member and first service date, else order."""
+
     def key(result: CheckResult) -> tuple:
         claim = result.claim
         first = min((line.service_start_date for line in claim.lines if line.service_start_date), default=None)
@@ -380,8 +436,11 @@ def pair_up(read: list[CheckResult], truth: list[CheckResult]) -> list[tuple[Che
     by_key = {key(t): t for t in truth}
     pairs = []
     for index, result in enumerate(read):
-        match = by_invoice.get(result.claim.invoice_number or "") or by_key.get(key(result)) or \
-            (truth[index] if index < len(truth) else None)
+        match = (
+            by_invoice.get(result.claim.invoice_number or "")
+            or by_key.get(key(result))
+            or (truth[index] if index < len(truth) else None)
+        )
         if match is not None:
             pairs.append((result, match))
     return pairs
@@ -389,14 +448,19 @@ def pair_up(read: list[CheckResult], truth: list[CheckResult]) -> list[tuple[Che
 
 # ---- report ---------------------------------------------------------------------------------------
 
+
 def report(title: str, tallies: list[Tally]) -> None:
     print(f"\n{title}")
-    print(f"  {'profile/layout':<26} {'files':>5} {'claims':>6} {'refused by reading':>19} {'REVIEW':>7} "
-          f"{'share':>6} {'misread decided':>16} {'cpu s/file':>10}  dispositions")
+    print(
+        f"  {'profile/layout':<26} {'files':>5} {'claims':>6} {'refused by reading':>19} {'REVIEW':>7} "
+        f"{'share':>6} {'misread decided':>16} {'cpu s/file':>10}  dispositions"
+    )
     for t in tallies:
         share = f"{t.review / t.claims:.0%}" if t.claims else "-"
-        print(f"  {t.name:<26} {t.files:>5} {t.claims:>6} {t.refused_by_reading:>19} {t.review:>7} {share:>6} "
-              f"{t.decided_on_misread:>16} {t.cpu / max(t.files, 1):>10.2f}  {dict(t.dispositions)}")
+        print(
+            f"  {t.name:<26} {t.files:>5} {t.claims:>6} {t.refused_by_reading:>19} {t.review:>7} {share:>6} "
+            f"{t.decided_on_misread:>16} {t.cpu / max(t.files, 1):>10.2f}  {dict(t.dispositions)}"
+        )
     for t in tallies:
         for example in t.examples[:3]:
             print(f"    {example}")
@@ -414,8 +478,9 @@ def main() -> None:
     parser.add_argument("--workbooks", type=int, default=6, help="files (3 invoices each) per layout and kind")
     parser.add_argument("--seed", type=int, default=91000, help="first seed of the held-out range")
     parser.add_argument("--mailroom", type=int, default=4, help="forms per mailroom family (testdata.mailroom)")
-    parser.add_argument("--random-layouts", type=int, default=60,
-                        help="workbooks of randomly drawn layouts (testdata.invoice_layouts)")
+    parser.add_argument(
+        "--random-layouts", type=int, default=60, help="workbooks of randomly drawn layouts (testdata.invoice_layouts)"
+    )
     names = lambda text: [name for name in text.split(",") if name]
     parser.add_argument("--profiles", default=",".join(scans.DEGRADED_PROFILES), type=names)
     parser.add_argument("--layouts", default=",".join(invoices.LAYOUTS), type=names)
@@ -427,23 +492,38 @@ def main() -> None:
     scan_tallies += bench_mailroom(args.mailroom) if args.mailroom else []
     book_tallies = bench_workbooks(args.layouts, args.workbooks, args.seed) if args.workbooks else []
     book_tallies += bench_random_layouts(args.random_layouts) if args.random_layouts else []
-    print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load average "
-          f"{os.getloadavg()[0]:.1f} at the end (shared with other jobs); seeds {args.seed}.. (held out); "
-          f"{time.perf_counter() - started:.0f} s wall in all")
+    print(
+        f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load average "
+        f"{os.getloadavg()[0]:.1f} at the end (shared with other jobs); seeds {args.seed}.. (held out); "
+        f"{time.perf_counter() - started:.0f} s wall in all"
+    )
     report("Degraded scans (CMS-1500), every value written correctly:", scan_tallies)
     report("Invoice workbooks, every value written correctly:", book_tallies)
     scanned = [t for t in scan_tallies if t.claims]
     if scanned:
         claims = sum(t.claims for t in scanned)
-        print(f"\nall degraded scans: {sum(t.refused_by_reading for t in scanned)} of {claims} refused by a reading "
-              f"error (must be 0); REVIEW {sum(t.review for t in scanned) / claims:.1%} (target <= 15%)")
+        print(
+            f"\nall degraded scans: {sum(t.refused_by_reading for t in scanned)} of {claims} refused by a reading "
+            f"error (must be 0); REVIEW {sum(t.review for t in scanned) / claims:.1%} (target <= 15%)"
+        )
     if book_tallies:
         claims = sum(t.claims for t in book_tallies)
-        print(f"all workbooks: {sum(t.refused_by_reading for t in book_tallies)} of {claims} refused by a reading "
-              f"error (must be 0); REVIEW {sum(t.review for t in book_tallies) / max(claims, 1):.1%}")
+        print(
+            f"all workbooks: {sum(t.refused_by_reading for t in book_tallies)} of {claims} refused by a reading "
+            f"error (must be 0); REVIEW {sum(t.review for t in book_tallies) / max(claims, 1):.1%}"
+        )
     if args.json:
-        args.json.write_text(json.dumps({"seed": args.seed, "scans": {t.name: t.row() for t in scan_tallies},
-                                         "workbooks": {t.name: t.row() for t in book_tallies}}, indent=1), "utf-8")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "seed": args.seed,
+                    "scans": {t.name: t.row() for t in scan_tallies},
+                    "workbooks": {t.name: t.row() for t in book_tallies},
+                },
+                indent=1,
+            ),
+            "utf-8",
+        )
 
 
 if __name__ == "__main__":

@@ -79,16 +79,24 @@ def main(argv=None) -> int:
     build_wall = [r[4] for r in runs]
     checks_cpu = [r[5] for r in runs]
     per_second = args.claims / min(build_cpu)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} "
-          "(shared with other jobs: CPU time is the figure to read)")
-    print(f"{args.claims} decided claims: {encoded} encounters, {held} held or with nothing to report; "
-          f"{text.count('LX*')} service lines, {len(text) / 1e6:.1f} MB of X12")
-    print(f"build + write: CPU best {min(build_cpu):.2f} s, median {statistics.median(build_cpu):.2f} s; "
-          f"wall best {min(build_wall):.2f} s")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} "
+        "(shared with other jobs: CPU time is the figure to read)"
+    )
+    print(
+        f"{args.claims} decided claims: {encoded} encounters, {held} held or with nothing to report; "
+        f"{text.count('LX*')} service lines, {len(text) / 1e6:.1f} MB of X12"
+    )
+    print(
+        f"build + write: CPU best {min(build_cpu):.2f} s, median {statistics.median(build_cpu):.2f} s; "
+        f"wall best {min(build_wall):.2f} s"
+    )
     print(f"encounter checks: CPU best {min(checks_cpu):.2f} s")
-    print(f"encounters/s (claims in / CPU s, build + write, one core): {per_second:,.0f} "
-          f"(target {TARGET_PER_SECOND:,}: {'met' if per_second >= TARGET_PER_SECOND else 'NOT met'}); "
-          f"encounters written / CPU s: {encoded / min(build_cpu):,.0f}")
+    print(
+        f"encounters/s (claims in / CPU s, build + write, one core): {per_second:,.0f} "
+        f"(target {TARGET_PER_SECOND:,}: {'met' if per_second >= TARGET_PER_SECOND else 'NOT met'}); "
+        f"encounters written / CPU s: {encoded / min(build_cpu):,.0f}"
+    )
     with_checks = args.claims / (min(build_cpu) + min(checks_cpu))
     print(f"encounters/s with the encounter checks (what the job and the CLI do): {with_checks:,.0f}")
     _time_remittances(results)
@@ -101,8 +109,10 @@ def _time_remittances(results) -> None:
     files, _ = write_remittances(results, Numbers(), paid_on=date(2026, 11, 25), created=datetime(2026, 11, 25, 8))
     problems = [p for remittance in files for p in check_remittance_file(remittance.text)]
     spent = time.process_time() - cpu
-    print(f"835 remittance advice: {len(files)} files (one per provider and plan) for {len(results)} claims, "
-          f"{len(problems)} balancing problems, CPU {spent:.2f} s ({len(results) / spent:,.0f} claims/s, with checks)")
+    print(
+        f"835 remittance advice: {len(files)} files (one per provider and plan) for {len(results)} claims, "
+        f"{len(problems)} balancing problems, CPU {spent:.2f} s ({len(results) / spent:,.0f} claims/s, with checks)"
+    )
 
 
 def _time_pyx12(results) -> None:
@@ -114,8 +124,10 @@ def _time_pyx12(results) -> None:
     cpu = time.process_time()
     validation = validate_x12(text)
     spent = time.process_time() - cpu
-    print(f"pyx12 (X222A1) on {encoded} encounters: {len(validation.errors)} errors, CPU {spent:.2f} s "
-          f"({encoded / spent:,.0f} encounters/s)")
+    print(
+        f"pyx12 (X222A1) on {encoded} encounters: {len(validation.errors)} errors, CPU {spent:.2f} s "
+        f"({encoded / spent:,.0f} encounters/s)"
+    )
 
 
 if __name__ == "__main__":

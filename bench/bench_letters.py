@@ -25,8 +25,10 @@ def main(seconds: float = 3.0) -> None:
     cases = {
         "rejection": (claim(line("G9008", "U1"), member_dob=None), lambda r: rejection_letter(r, "C-1", ISSUED)),
         "rfi": (claim(line("G9008", "U1"), tar="TAR-PHC-9999"), lambda r: rfi_letter(r, "C-2", ISSUED, DUE)),
-        "denial": (claim(*[line("G9012", "U2", start=f"2026-10-{d:02d}") for d in range(1, 21)], member="90000002B"),
-                   lambda r: denial_notice(r, "C-3", ISSUED)),
+        "denial": (
+            claim(*[line("G9012", "U2", start=f"2026-10-{d:02d}") for d in range(1, 21)], member="90000002B"),
+            lambda r: denial_notice(r, "C-3", ISSUED),
+        ),
     }
     print(f"{'letter':<10} {'lines':>5} {'letters/s':>10} {'ms/letter':>10} {'CPU ms':>8} {'bytes':>7}")
     for kind, (claim_, compose) in cases.items():
@@ -37,8 +39,10 @@ def main(seconds: float = 3.0) -> None:
             count += 1
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         # CPU time per letter is what one idle core needs; wall time grows with the machine's load.
-        print(f"{kind:<10} {len(claim_.lines):>5} {count / elapsed:>10.1f} {1000 * elapsed / count:>10.2f} "
-              f"{1000 * cpu / count:>8.2f} {size:>7}")
+        print(
+            f"{kind:<10} {len(claim_.lines):>5} {count / elapsed:>10.1f} {1000 * elapsed / count:>10.2f} "
+            f"{1000 * cpu / count:>8.2f} {size:>7}"
+        )
 
 
 if __name__ == "__main__":

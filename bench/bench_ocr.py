@@ -51,10 +51,22 @@ def build(profile: str, seed: int) -> dict:
     if profile in CLASSIC:
         sample = scans.sample_claim(seed)
         data = scans.make_scan([sample], profile, CLASSIC[profile], seed=seed)
-        return {"profile": profile, "seed": seed, "sample": sample, "data": data, "name": f"{profile}-{seed}.{CLASSIC[profile]}"}
+        return {
+            "profile": profile,
+            "seed": seed,
+            "sample": sample,
+            "data": data,
+            "name": f"{profile}-{seed}.{CLASSIC[profile]}",
+        }
     case = mailroom.make_case(profile, seed)
-    return {"profile": profile, "seed": seed, "sample": case.sample, "data": case.data, "name": case.filename,
-            "expected_error": case.expected_error}
+    return {
+        "profile": profile,
+        "seed": seed,
+        "sample": case.sample,
+        "data": case.data,
+        "name": case.filename,
+        "expected_error": case.expected_error,
+    }
 
 
 def read(item: dict) -> tuple[float, float, object]:
@@ -79,7 +91,7 @@ def score(item: dict, result, review: float) -> dict:
         provenance = output.get("provenance", {})
         for key in wrong:
             if key.startswith("lines["):
-                index, element = int(key[6:key.index("]")]) - 1, key.split(".", 1)[1]
+                index, element = int(key[6 : key.index("]")]) - 1, key.split(".", 1)[1]
                 lines = output["lines"]
                 value = lines[index].get(element) if index < len(lines) else None
                 source = provenance.get("lines", [])[index].get(element) if index < len(lines) else None
@@ -87,8 +99,7 @@ def score(item: dict, result, review: float) -> dict:
                 value, source = output["elements"].get(key), provenance.get(key)
             if value not in (None, "", []) and not flagged(source, review):
                 silent.append(key)
-    return {"right": right, "total": total, "wrong": wrong, "silent": silent,
-            "errors": [e.code for e in result.errors]}
+    return {"right": right, "total": total, "wrong": wrong, "silent": silent, "errors": [e.code for e in result.errors]}
 
 
 def plain_tesseract_cpu(item: dict) -> float | None:
@@ -99,15 +110,22 @@ def plain_tesseract_cpu(item: dict) -> float | None:
 
     kind = item["name"].rsplit(".", 1)[1]
     kind = {"tif": "tiff", "jpg": "jpeg"}.get(kind, kind)
-    pages = pdf_pages(item["data"], item["name"], default_limits()) if kind == "pdf" else \
-        image_pages(item["data"], item["name"], kind, default_limits())
+    pages = (
+        pdf_pages(item["data"], item["name"], default_limits())
+        if kind == "pdf"
+        else image_pages(item["data"], item["name"], kind, default_limits())
+    )
     page = next(iter(pages))
     image, dpi = normalise(page.image, page.dpi, page.vertical_dpi)
     with tempfile.NamedTemporaryFile(suffix=".png") as handle:
         image.save(handle.name, dpi=(dpi, dpi))
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(["tesseract", handle.name, "-", "--psm", "3"], capture_output=True,
-                       env={**os.environ, "OMP_THREAD_LIMIT": "1"}, check=False)
+        subprocess.run(
+            ["tesseract", handle.name, "-", "--psm", "3"],
+            capture_output=True,
+            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+            check=False,
+        )
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
@@ -128,10 +146,14 @@ def main() -> None:
     review = ocr.ocr_settings()["review_confidence"]
     read(build("clean", args.first_seed))  # warm the caches as a warm Lambda has them
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, shared with other jobs; one core pinned, "
-          f"OMP_THREAD_LIMIT=1; seeds {args.first_seed}.. (held-out split)\n")
-    header = (f"{'profile':<13} {'files':>5} {'fields':>6} {'right':>7} {'silent':>7} {'cpu s/pg':>8} {'wall s/pg':>9} "
-              f"{'tess cpu':>8} {'ratio':>6}  refusals")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, shared with other jobs; one core pinned, "
+        f"OMP_THREAD_LIMIT=1; seeds {args.first_seed}.. (held-out split)\n"
+    )
+    header = (
+        f"{'profile':<13} {'files':>5} {'fields':>6} {'right':>7} {'silent':>7} {'cpu s/pg':>8} {'wall s/pg':>9} "
+        f"{'tess cpu':>8} {'ratio':>6}  refusals"
+    )
     print(header)
     summary = {}
     for profile in args.profiles:
@@ -147,16 +169,27 @@ def main() -> None:
             right, total, silent = right + scored["right"], total + scored["total"], silent + len(scored["silent"])
             refusals += scored["errors"]
             misses += [w.split(".")[-1] for w in scored["wrong"]]
-        tesseract = [plain_tesseract_cpu(item) for item in items[:args.tesseract_pages]]
+        tesseract = [plain_tesseract_cpu(item) for item in items[: args.tesseract_pages]]
         tess = statistics.median(tesseract) if tesseract else float("nan")
         cpu = statistics.median(cpus)
-        print(f"{profile:<13} {len(items):>5} {total:>6} {right / total:>7.1%} {silent / total:>7.2%} {cpu:>8.2f} "
-              f"{statistics.median(walls):>9.2f} {tess:>8.2f} {cpu / tess:>6.2f}  {','.join(sorted(set(refusals))) or '-'}",
-              flush=True)
-        summary[profile] = {"files": len(items), "fields": total, "right": right, "accuracy": right / total,
-                            "silent": silent, "silent_share": silent / total, "cpu_s_per_page": cpu,
-                            "wall_s_per_page": statistics.median(walls), "tesseract_cpu_s": tess,
-                            "refusals": refusals, "misses": sorted(set(misses))}
+        print(
+            f"{profile:<13} {len(items):>5} {total:>6} {right / total:>7.1%} {silent / total:>7.2%} {cpu:>8.2f} "
+            f"{statistics.median(walls):>9.2f} {tess:>8.2f} {cpu / tess:>6.2f}  {','.join(sorted(set(refusals))) or '-'}",
+            flush=True,
+        )
+        summary[profile] = {
+            "files": len(items),
+            "fields": total,
+            "right": right,
+            "accuracy": right / total,
+            "silent": silent,
+            "silent_share": silent / total,
+            "cpu_s_per_page": cpu,
+            "wall_s_per_page": statistics.median(walls),
+            "tesseract_cpu_s": tess,
+            "refusals": refusals,
+            "misses": sorted(set(misses)),
+        }
     refused = []
     for index in range(args.refusals):
         item = build("old_version", args.first_seed + index)

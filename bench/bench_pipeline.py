@@ -14,9 +14,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "shared"), str(ROOT)]
-for name, value in {"AWS_DEFAULT_REGION": "us-west-2", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                    "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "ClaimsIntakeBench",
-                    "POWERTOOLS_SERVICE_NAME": "claims-intake", "POWERTOOLS_LOG_LEVEL": "WARNING"}.items():
+for name, value in {
+    "AWS_DEFAULT_REGION": "us-west-2",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "ClaimsIntakeBench",
+    "POWERTOOLS_SERVICE_NAME": "claims-intake",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}.items():
     os.environ.setdefault(name, value)
 
 from moto import mock_aws
@@ -51,9 +57,11 @@ def main(files: int = 60, speedup: bool = True) -> None:
         failures = sum(len(r["batchItemFailures"]) for r in responses)
         uploads, _ = stack.store.list_uploads(provider=PROVIDER, limit=1000)
         claims = sum(len(u.claim_ids) for u in uploads)
-        print(f"intake: {len(uploads)} files ({claims} claims, {failures} failures) in {elapsed:.1f} s: "
-              f"{60 * len(uploads) / elapsed:.0f} files/min, {claims / elapsed:.1f} claims/s, "
-              f"{1000 * elapsed / len(uploads):.0f} ms per 3-claim CSV file")
+        print(
+            f"intake: {len(uploads)} files ({claims} claims, {failures} failures) in {elapsed:.1f} s: "
+            f"{60 * len(uploads) / elapsed:.0f} files/min, {claims / elapsed:.1f} claims/s, "
+            f"{1000 * elapsed / len(uploads):.0f} ms per 3-claim CSV file"
+        )
 
         store = stack.store
         timings = []

@@ -45,18 +45,33 @@ from claims_intake_dev.testdata.invoices import invoice_bytes, sample_claims
 
 PROVIDERS = ["1456700016", "1456700024", "1456700032", "1456700040"]  # samples/reference/providers.csv
 # Hostile files that are quick to make and to refuse; the OCR ones and the 34 MB CSV are in the tests.
-HOSTILE = ["empty_file", "wrong_extension", "unknown_type", "pdf_truncated", "pdf_garbage", "pdf_encrypted",
-           "pdf_500_pages", "pdf_javascript", "pdf_embedded_file", "image_bomb", "image_truncated", "tiff_200_pages",
-           "xlsx_zip_bomb", "xlsx_entity_expansion", "xlsx_encrypted", "xlsx_million_rows"]
+HOSTILE = [
+    "empty_file",
+    "wrong_extension",
+    "unknown_type",
+    "pdf_truncated",
+    "pdf_garbage",
+    "pdf_encrypted",
+    "pdf_500_pages",
+    "pdf_javascript",
+    "pdf_embedded_file",
+    "image_bomb",
+    "image_truncated",
+    "tiff_200_pages",
+    "xlsx_zip_bomb",
+    "xlsx_entity_expansion",
+    "xlsx_encrypted",
+    "xlsx_million_rows",
+]
 
 
 @dataclass
 class SoakFile:
     key: str
     data: bytes
-    kind: str                    # spreadsheet, scan, hostile
-    claims: int = 0              # claims the file holds (spreadsheets; scans: one per claim form)
-    code: str | None = None      # the quarantine reason a hostile file must get
+    kind: str  # spreadsheet, scan, hostile
+    claims: int = 0  # claims the file holds (spreadsheets; scans: one per claim form)
+    code: str | None = None  # the quarantine reason a hostile file must get
 
 
 def say(text: str) -> None:
@@ -76,21 +91,39 @@ def make_files(count: int, scans: int, hostile_share: float, seed: int) -> list[
             claim.invoice_number = f"SOAK-{seed}-{index:05d}-{number}"
         kind = "xlsx" if index % 3 == 0 else "csv"
         provider = PROVIDERS[index % len(PROVIDERS)]
-        files.append(SoakFile(f"uploads/{provider}/soak-{index:05d}.{kind}",
-                              invoice_bytes(claims, "dhcs_template", kind), "spreadsheet", claims=invoices))
+        files.append(
+            SoakFile(
+                f"uploads/{provider}/soak-{index:05d}.{kind}",
+                invoice_bytes(claims, "dhcs_template", kind),
+                "spreadsheet",
+                claims=invoices,
+            )
+        )
     if scans:
         from claims_intake_dev.testdata.scans import make_scan, sample_claim
 
         for index in range(scans):
             sample = sample_claim(seed=seed * 1000 + index, lines=rng.randint(1, 4))
             profile = ["clean", "office", "fax"][index % 3]
-            files.append(SoakFile(f"uploads/{PROVIDERS[index % 4]}/soak-scan-{index:03d}.pdf",
-                                  make_scan([sample], profile, "pdf", seed=index), "scan", claims=1))
+            files.append(
+                SoakFile(
+                    f"uploads/{PROVIDERS[index % 4]}/soak-scan-{index:03d}.pdf",
+                    make_scan([sample], profile, "pdf", seed=index),
+                    "scan",
+                    claims=1,
+                )
+            )
     built = {name: hostile.CASES[name].build() for name in HOSTILE}
     for index in range(hostile_count):
         case = hostile.CASES[HOSTILE[index % len(HOSTILE)]]
-        files.append(SoakFile(f"uploads/{PROVIDERS[index % 4]}/soak-bad-{index:04d}-{case.filename}",
-                              built[case.name], "hostile", code=case.code))
+        files.append(
+            SoakFile(
+                f"uploads/{PROVIDERS[index % 4]}/soak-bad-{index:04d}-{case.filename}",
+                built[case.name],
+                "hostile",
+                code=case.code,
+            )
+        )
     rng.shuffle(files)
     return files
 
@@ -100,10 +133,12 @@ def upload_in_bursts(stack: LocalStack, files: list[SoakFile], burst: int, pause
     bucket = stack.bucket()
     started = time.monotonic()
     for start in range(0, len(files), burst):
-        for item in files[start:start + burst]:
+        for item in files[start : start + burst]:
             s3.put_object(Bucket=bucket, Key=item.key, Body=item.data)
-        say(f"  burst {start // burst + 1}: {min(start + burst, len(files))}/{len(files)} uploaded "
-            f"at {time.monotonic() - started:.0f} s")
+        say(
+            f"  burst {start // burst + 1}: {min(start + burst, len(files))}/{len(files)} uploaded "
+            f"at {time.monotonic() - started:.0f} s"
+        )
         if start + burst < len(files):
             time.sleep(pause)
     return started
@@ -135,16 +170,25 @@ def count(stack: LocalStack, request: dict) -> int:
 
 def final_records(stack: LocalStack, store) -> int:
     """Upload records of provider uploads (not the reference files) in a final state, on the by_status index."""
-    return sum(count(stack, {
-        "TableName": store.tables.uploads, "IndexName": "by_status",
-        "KeyConditionExpression": "#s = :s", "FilterExpression": "begins_with(#k, :uploads)",
-        "ExpressionAttributeNames": {"#s": "status", "#k": "key"},
-        "ExpressionAttributeValues": {":s": {"S": status}, ":uploads": {"S": "uploads/"}}})
-        for status in ("PROCESSED", "QUARANTINED"))
+    return sum(
+        count(
+            stack,
+            {
+                "TableName": store.tables.uploads,
+                "IndexName": "by_status",
+                "KeyConditionExpression": "#s = :s",
+                "FilterExpression": "begins_with(#k, :uploads)",
+                "ExpressionAttributeNames": {"#s": "status", "#k": "key"},
+                "ExpressionAttributeValues": {":s": {"S": status}, ":uploads": {"S": "uploads/"}},
+            },
+        )
+        for status in ("PROCESSED", "QUARANTINED")
+    )
 
 
-def wait_for_final_records(stack: LocalStack, store, files: list[SoakFile], timeout: float,
-                           started: float) -> dict[str, list]:
+def wait_for_final_records(
+    stack: LocalStack, store, files: list[SoakFile], timeout: float, started: float
+) -> dict[str, list]:
     deadline = time.monotonic() + timeout
     last_report = 0.0
     while True:
@@ -164,8 +208,10 @@ def wait_for_empty_queues(stack: LocalStack, timeout: float) -> None:
     while time.monotonic() < deadline:
         depth = 0
         for poller in stack.pollers:
-            attributes = sqs.get_queue_attributes(QueueUrl=poller.queue_url, AttributeNames=[
-                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=poller.queue_url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
             depth += sum(int(value) for value in attributes.values())
         if depth == 0 and not any(poller.busy for poller in stack.pollers):
             return
@@ -174,10 +220,16 @@ def wait_for_empty_queues(stack: LocalStack, timeout: float) -> None:
 
 def claim_headers(stack: LocalStack, store) -> list[dict]:
     dynamodb = stack.client("dynamodb")
-    headers, request = [], {"TableName": store.tables.claims, "FilterExpression": "sk = :h",
-                            "ExpressionAttributeValues": {":h": {"S": "HEADER"}},
-                            "ProjectionExpression": "claim_id, disposition, #s, upload_key",
-                            "ExpressionAttributeNames": {"#s": "status"}}
+    headers, request = (
+        [],
+        {
+            "TableName": store.tables.claims,
+            "FilterExpression": "sk = :h",
+            "ExpressionAttributeValues": {":h": {"S": "HEADER"}},
+            "ProjectionExpression": "claim_id, disposition, #s, upload_key",
+            "ExpressionAttributeNames": {"#s": "status"},
+        },
+    )
     while True:
         page = dynamodb.scan(**request)
         headers += [{k: v.get("S") for k, v in item.items()} for item in page["Items"]]
@@ -188,17 +240,25 @@ def claim_headers(stack: LocalStack, store) -> list[dict]:
 
 def queue_count(stack: LocalStack, store, queue_status: str) -> int:
     """Queue items in one queue and status ("RFI#OPEN"), on the by_queue index."""
-    return count(stack, {"TableName": store.tables.claims, "IndexName": "by_queue",
-                         "KeyConditionExpression": "queue_status = :q",
-                         "ExpressionAttributeValues": {":q": {"S": queue_status}}})
+    return count(
+        stack,
+        {
+            "TableName": store.tables.claims,
+            "IndexName": "by_queue",
+            "KeyConditionExpression": "queue_status = :q",
+            "ExpressionAttributeValues": {":q": {"S": queue_status}},
+        },
+    )
 
 
 def finished_executions(stack: LocalStack) -> int:
     sfn = stack.client("stepfunctions")
-    return sum(len(page["executions"]) for machine in stack.plan.state_machines
-               for status in ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
-               for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine.arn,
-                                                                         statusFilter=status))
+    return sum(
+        len(page["executions"])
+        for machine in stack.plan.state_machines
+        for status in ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+        for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine.arn, statusFilter=status)
+    )
 
 
 def flows_at_rest(stack: LocalStack, store) -> int:
@@ -236,8 +296,14 @@ def flow_executions(stack: LocalStack) -> dict:
                 statuses[execution["status"]] += 1
                 if execution["status"] in ("FAILED", "TIMED_OUT", "ABORTED"):
                     described = sfn.describe_execution(executionArn=execution["executionArn"])
-                    failures.append({"name": execution["name"], "status": execution["status"],
-                                     "error": described.get("error"), "cause": (described.get("cause") or "")[:300]})
+                    failures.append(
+                        {
+                            "name": execution["name"],
+                            "status": execution["status"],
+                            "error": described.get("error"),
+                            "cause": (described.get("cause") or "")[:300],
+                        }
+                    )
     return {**dict(statuses), "failures": failures}
 
 
@@ -276,8 +342,11 @@ def account(stack: LocalStack, store, files: list[SoakFile], uploads: dict[str, 
     dead = {}
     sqs = stack.client("sqs")
     for name, url in stack.queue_urls.items():
-        depth = int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
-                    ["Attributes"]["ApproximateNumberOfMessages"])
+        depth = int(
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
+                "ApproximateNumberOfMessages"
+            ]
+        )
         if "Dead" in name or "dlq" in name.lower():
             dead[name] = depth
             if depth:
@@ -288,10 +357,14 @@ def account(stack: LocalStack, store, files: list[SoakFile], uploads: dict[str, 
     for failed in executions.pop("failures"):
         problems.append(f"claim flow {failed['name']}: {failed['status']} {failed.get('error')}: {failed.get('cause')}")
     summary = {
-        "files": len(files), "by_kind_and_status": dict(sorted(statuses.items())),
-        "claims_stored": len(headers), "claims_from_spreadsheets": sheet_claims, "scans": len(scans),
+        "files": len(files),
+        "by_kind_and_status": dict(sorted(statuses.items())),
+        "claims_stored": len(headers),
+        "claims_from_spreadsheets": sheet_claims,
+        "scans": len(scans),
         "dispositions": dict(Counter(h.get("disposition") for h in headers)),
-        "claim_status": dict(Counter(h.get("status") for h in headers)), "dead_letter_queues": dead,
+        "claim_status": dict(Counter(h.get("status") for h in headers)),
+        "dead_letter_queues": dead,
         "flow_executions": executions,
     }
     return summary, problems
@@ -306,8 +379,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pause", type=float, default=20.0, help="seconds between bursts")
     parser.add_argument("--timeout", type=float, default=7200)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--no-flows", action="store_true",
-                        help="stop when every upload is final; do not wait for the claim flows' letters and queue items")
+    parser.add_argument(
+        "--no-flows",
+        action="store_true",
+        help="stop when every upload is final; do not wait for the claim flows' letters and queue items",
+    )
     parser.add_argument("--flow-timeout", type=float, default=3600)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
@@ -319,8 +395,10 @@ def main(argv: list[str] | None = None) -> int:
     with LocalStack(function_log=workdir / "lambda.log") as stack:
         store = store_for(stack)
         load_reference(stack)
-        say(f"uploading {len(files)} files ({size / 1048576:.1f} MiB) in bursts of {args.burst}, "
-            f"{args.pause:.0f} s apart")
+        say(
+            f"uploading {len(files)} files ({size / 1048576:.1f} MiB) in bursts of {args.burst}, "
+            f"{args.pause:.0f} s apart"
+        )
         started = upload_in_bursts(stack, files, args.burst, args.pause)
         uploads = wait_for_final_records(stack, store, files, args.timeout, started)
         records_done = time.monotonic() - started
@@ -334,22 +412,27 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_flows and settled is None:
             problems.append(f"claim flows still working {args.flow_timeout:.0f} s after the last upload record")
     figures = {
-        **summary, "megabytes": round(size / 1048576, 1),
-        "burst": args.burst, "pause_seconds": args.pause,
+        **summary,
+        "megabytes": round(size / 1048576, 1),
+        "burst": args.burst,
+        "pause_seconds": args.pause,
         "seconds_until_every_upload_final": round(records_done, 1),
         "seconds_until_flows_at_rest": round(settled, 1) if settled else None,
         "files_per_minute_intake": round(len(files) / records_done * 60, 1),
         "files_per_minute_flows_at_rest": round(len(files) / settled * 60, 1) if settled else None,
         "load_average_at_end": os.getloadavg(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "function_log": str(workdir / "lambda.log"), "problems": problems,
+        "function_log": str(workdir / "lambda.log"),
+        "problems": problems,
     }
     say(json.dumps(figures, indent=2))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
-    flows = (f", {figures['files_per_minute_flows_at_rest']} files/min with every claim flow at rest" if settled else "")
-    say(f"{len(files)} files: {figures['files_per_minute_intake']} files/min to a final upload record{flows}; "
-        + ("every file accounted for" if not problems else f"{len(problems)} PROBLEM(S)"))
+    flows = f", {figures['files_per_minute_flows_at_rest']} files/min with every claim flow at rest" if settled else ""
+    say(
+        f"{len(files)} files: {figures['files_per_minute_intake']} files/min to a final upload record{flows}; "
+        + ("every file accounted for" if not problems else f"{len(problems)} PROBLEM(S)")
+    )
     return 1 if problems else 0
 
 

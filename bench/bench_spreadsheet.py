@@ -62,12 +62,16 @@ def read_openpyxl(data: bytes) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=5, help="runs per figure; the best counts (shared machines are noisy)")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="runs per figure; the best counts (shared machines are noisy)"
+    )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores (pinned to 1), Python {platform.python_version()}, "
-          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores (pinned to 1), Python {platform.python_version()}, "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
 
     reference = min(best_of(3, lambda: sum(range(10_000_000)))[:2])
     print(f"reference: sum(range(10**7)) takes {reference:.3f} s on this core now (a yardstick for the load)")
@@ -82,7 +86,10 @@ def main() -> int:
     print(f"workbook: {args.lines:,} service lines in {len(claims):,} invoices, {len(template) / 1048576:.1f} MiB xlsx")
 
     print("\nraw readers (cells into Python lists)")
-    for name, reader, repeat in (("python-calamine", read_calamine, args.repeat), ("openpyxl read-only", read_openpyxl, 1)):
+    for name, reader, repeat in (
+        ("python-calamine", read_calamine, args.repeat),
+        ("openpyxl read-only", read_openpyxl, 1),
+    ):
         wall, cpu, rows, *_ = best_of(repeat, lambda reader=reader: reader(template))
         print(f"  {name:<20} {wall:6.2f} s wall  {cpu:6.2f} s CPU  ({rows:,} rows, best of {repeat})")
 
@@ -91,12 +98,15 @@ def main() -> int:
     limits = default_limits()
     for name, (data, kind) in files.items():
         wall, cpu, result, median_wall, median_cpu = best_of(
-            args.repeat, lambda data=data, kind=kind: read_spreadsheet(data, f"bench.{kind}", kind, limits))
+            args.repeat, lambda data=data, kind=kind: read_spreadsheet(data, f"bench.{kind}", kind, limits)
+        )
         lines = sum(len(claim.lines) for claim in result.claims)
         assert lines == args.lines and not result.errors, (lines, result.errors[:3])
         worst, worst_median = max(worst, cpu), max(worst_median, median_cpu)
-        print(f"  {name:<32} {wall:6.2f} ({median_wall:.2f}) s wall  {cpu:6.2f} ({median_cpu:.2f}) s CPU  "
-              f"({len(result.claims):,} claims, {lines:,} lines, {lines / cpu:,.0f} lines/s CPU)")
+        print(
+            f"  {name:<32} {wall:6.2f} ({median_wall:.2f}) s wall  {cpu:6.2f} ({median_cpu:.2f}) s CPU  "
+            f"({len(result.claims):,} claims, {lines:,} lines, {lines / cpu:,.0f} lines/s CPU)"
+        )
         result = None
     from claims_intake.spreadsheet import gc_paused
     from claims_intake.spreadsheet.grid import load_grids
@@ -109,9 +119,13 @@ def main() -> int:
             return read_sheet(grids[0], "bench.xlsx", "0" * 64)
 
     _, map_cpu, *_ = best_of(args.repeat, map_rows)
-    print(f"  phases, xlsx dhcs_template: guards + calamine load {load_cpu:.2f} s CPU, header + rows into claims {map_cpu:.2f} s CPU")
-    print(f"\ntarget <= {TARGET_SECONDS:.1f} s for {args.lines:,} lines: {'met' if worst <= TARGET_SECONDS else 'NOT met'} "
-          f"(slowest file: best {worst:.2f} s CPU, median {worst_median:.2f} s CPU)")
+    print(
+        f"  phases, xlsx dhcs_template: guards + calamine load {load_cpu:.2f} s CPU, header + rows into claims {map_cpu:.2f} s CPU"
+    )
+    print(
+        f"\ntarget <= {TARGET_SECONDS:.1f} s for {args.lines:,} lines: {'met' if worst <= TARGET_SECONDS else 'NOT met'} "
+        f"(slowest file: best {worst:.2f} s CPU, median {worst_median:.2f} s CPU)"
+    )
     print(f"load average after the runs: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

@@ -38,9 +38,16 @@ STAFF = {"sub": "b", "cognito:username": "bench", "cognito:groups": "staff"}
 
 
 def call(path: str, query: dict | None = None) -> dict:
-    event = {"path": path, "httpMethod": "GET", "headers": {}, "queryStringParameters": query,
-             "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
-             "requestContext": {"authorizer": {"claims": STAFF}}, "body": None, "isBase64Encoded": False}
+    event = {
+        "path": path,
+        "httpMethod": "GET",
+        "headers": {},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
+        "requestContext": {"authorizer": {"claims": STAFF}},
+        "body": None,
+        "isBase64Encoded": False,
+    }
     response = resolver.app.resolve(event, None)
     assert response["statusCode"] == 200, response["body"][:300]
     return json.loads(response["body"])
@@ -52,7 +59,9 @@ def timed(label: str, runs: int, action) -> None:
         start = time.perf_counter()
         action()
         seconds.append(time.perf_counter() - start)
-    print(f"{label:<58} median {statistics.median(seconds) * 1000:7.0f} ms   worst {max(seconds) * 1000:7.0f} ms   ({runs} runs)")
+    print(
+        f"{label:<58} median {statistics.median(seconds) * 1000:7.0f} ms   worst {max(seconds) * 1000:7.0f} ms   ({runs} runs)"
+    )
 
 
 def main() -> None:
@@ -74,14 +83,23 @@ def main() -> None:
             s3.put_object(Bucket=BUCKET, Key=key, Body=data)
             store.save_checked_claim(CheckResult(claim=claim, plan="kp", disposition=ClaimDisposition.REVIEW), key)
             values = len(call(f"/api/claims/{claim.claim_id}")["values"])
-            timed(f"GET claim, {profile} {file_format} scan, {values} values with crops", 5,
-                  lambda claim=claim: call(f"/api/claims/{claim.claim_id}"))
-            timed(f"GET claim, {profile} {file_format} scan, crops=false", 5,
-                  lambda claim=claim: call(f"/api/claims/{claim.claim_id}", {"crops": "false"}))
+            timed(
+                f"GET claim, {profile} {file_format} scan, {values} values with crops",
+                5,
+                lambda claim=claim: call(f"/api/claims/{claim.claim_id}"),
+            )
+            timed(
+                f"GET claim, {profile} {file_format} scan, crops=false",
+                5,
+                lambda claim=claim: call(f"/api/claims/{claim.claim_id}", {"crops": "false"}),
+            )
 
         for number in range(60):
-            result = CheckResult(claim=claim.model_copy(update={"claim_id": f"q-{number:03d}"}), plan="kp",
-                                 disposition=ClaimDisposition.RFI)
+            result = CheckResult(
+                claim=claim.model_copy(update={"claim_id": f"q-{number:03d}"}),
+                plan="kp",
+                disposition=ClaimDisposition.RFI,
+            )
             store.save_checked_claim(result, None)
             store.open_queue_item(f"q-{number:03d}", "RFI", None, f"2026-12-{1 + number % 28:02d}", reason="bench")
         timed("GET queue, page of 50 (of 60 open RFI items)", 10, lambda: call("/api/queue", {"limit": "50"}))

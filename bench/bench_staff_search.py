@@ -34,10 +34,50 @@ from claims_intake.api.service import Services
 from claims_intake.check.result import CheckResult, ClaimDisposition, LineDisposition, LineResult
 from claims_intake.model import Claim, ServiceLine
 
-LAST = ["Garcia", "Nguyen", "Smith", "Hernandez", "Lopez", "Okafor", "Quintero", "Tran", "Johnson", "Martinez",
-        "Kim", "Patel", "Brown", "Rodriguez", "Chavez", "Williams", "Singh", "Ramirez", "Lee", "Flores"]
-FIRST = ["Maria", "Jose", "Ana", "David", "Linh", "Rosa", "James", "Carmen", "Tomas", "Grace", "Luis", "Mei",
-         "Sofia", "Omar", "Elena", "Ray", "Dolores", "Ivan", "Nora", "Sam"]
+LAST = [
+    "Garcia",
+    "Nguyen",
+    "Smith",
+    "Hernandez",
+    "Lopez",
+    "Okafor",
+    "Quintero",
+    "Tran",
+    "Johnson",
+    "Martinez",
+    "Kim",
+    "Patel",
+    "Brown",
+    "Rodriguez",
+    "Chavez",
+    "Williams",
+    "Singh",
+    "Ramirez",
+    "Lee",
+    "Flores",
+]
+FIRST = [
+    "Maria",
+    "Jose",
+    "Ana",
+    "David",
+    "Linh",
+    "Rosa",
+    "James",
+    "Carmen",
+    "Tomas",
+    "Grace",
+    "Luis",
+    "Mei",
+    "Sofia",
+    "Omar",
+    "Elena",
+    "Ray",
+    "Dolores",
+    "Ivan",
+    "Nora",
+    "Sam",
+]
 PLANS = ["kp", "phc", "khs"]
 DISPOSITIONS = [ClaimDisposition.CLEAN, ClaimDisposition.RFI, ClaimDisposition.REVIEW, ClaimDisposition.DENIED]
 
@@ -63,20 +103,38 @@ def claims(count: int, seed: int) -> list[CheckResult]:
         prefix = rng.choice(["INV", "BHP", "KHS", "VL"])
         claim.set_raw("invoice_number", f"{prefix}-{rng.randrange(2025, 2027)}-{index:05d}")
         line = ServiceLine(line_number=1)
-        for element, value in (("procedure_code", "G9008"), ("service_start_date", "2026-10-05"),
-                               ("unit_count", "1"), ("charge_amount", "400.00")):
+        for element, value in (
+            ("procedure_code", "G9008"),
+            ("service_start_date", "2026-10-05"),
+            ("unit_count", "1"),
+            ("charge_amount", "400.00"),
+        ):
             line.set_raw(element, value)
         claim.lines.append(line)
-        made.append(CheckResult(claim=claim, plan=rng.choice(PLANS), disposition=rng.choice(DISPOSITIONS),
-                                lines=[LineResult(line_number=1, disposition=LineDisposition.PAYABLE,
-                                                  allowed_amount=Decimal("400.00"))]))
+        made.append(
+            CheckResult(
+                claim=claim,
+                plan=rng.choice(PLANS),
+                disposition=rng.choice(DISPOSITIONS),
+                lines=[
+                    LineResult(line_number=1, disposition=LineDisposition.PAYABLE, allowed_amount=Decimal("400.00"))
+                ],
+            )
+        )
     return made
 
 
 def call(path: str, query: dict, claims_: dict) -> dict:
-    event = {"path": path, "httpMethod": "GET", "headers": {}, "queryStringParameters": query,
-             "multiValueQueryStringParameters": {k: [v] for k, v in query.items()},
-             "requestContext": {"authorizer": {"claims": claims_}}, "body": None, "isBase64Encoded": False}
+    event = {
+        "path": path,
+        "httpMethod": "GET",
+        "headers": {},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()},
+        "requestContext": {"authorizer": {"claims": claims_}},
+        "body": None,
+        "isBase64Encoded": False,
+    }
     response = resolver.app.resolve(event, None)
     assert response["statusCode"] == 200, response["body"][:300]
     return json.loads(response["body"])
@@ -92,8 +150,10 @@ def main() -> None:
     from claims_intake_dev.local import demo
     from claims_intake_dev.local.stack import LocalStack
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.1f} (shared with other jobs)")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f} (shared with other jobs)"
+    )
     made = claims(args.claims, args.seed)
     with LocalStack(function_log=ROOT / "out" / "bench-search-lambda.log") as stack:
         # A long read timeout: on a loaded machine a transaction moto answers late would be sent again by
@@ -103,19 +163,31 @@ def main() -> None:
 
         from claims_intake.store import ClaimStore
 
-        client = boto3.client("dynamodb", region_name=stack.region, endpoint_url=stack.endpoint,
-                              aws_access_key_id="local", aws_secret_access_key="local",
-                              config=Config(read_timeout=900, retries={"max_attempts": 2, "mode": "standard"}))
+        client = boto3.client(
+            "dynamodb",
+            region_name=stack.region,
+            endpoint_url=stack.endpoint,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            config=Config(read_timeout=900, retries={"max_attempts": 2, "mode": "standard"}),
+        )
         store = ClaimStore(demo.store_for(stack).tables, client=client)
         started, cpu = time.perf_counter(), time.process_time()
         with ThreadPoolExecutor(args.threads) as pool:
-            for done, _ in enumerate(pool.map(lambda result: store.save_checked_claim(result, upload_key=None), made), 1):
+            for done, _ in enumerate(
+                pool.map(lambda result: store.save_checked_claim(result, upload_key=None), made), 1
+            ):
                 if done % 1000 == 0:
                     print(f"  {done:,} stored, {time.process_time() - cpu:.0f} s CPU", flush=True)
-        print(f"stored {len(made):,} claims in {time.perf_counter() - started:.0f} s wall, "
-              f"{time.process_time() - cpu:.0f} s CPU ({args.threads} writers)")
-        resolver.use_services(Services(store=store, s3=stack.client("s3"), sfn=stack.client("stepfunctions"),
-                                       uploads_bucket=stack.bucket()))
+        print(
+            f"stored {len(made):,} claims in {time.perf_counter() - started:.0f} s wall, "
+            f"{time.process_time() - cpu:.0f} s CPU ({args.threads} writers)"
+        )
+        resolver.use_services(
+            Services(
+                store=store, s3=stack.client("s3"), sfn=stack.client("stepfunctions"), uploads_bucket=stack.bucket()
+            )
+        )
         rng = random.Random(args.seed + 1)
         sample = rng.choice(made).claim
         provider = sample.billing_provider_npi
@@ -140,8 +212,10 @@ def main() -> None:
                 walls.append(time.perf_counter() - wall)
                 cpus.append(time.process_time() - cpu)
             worst = max(worst, max(walls))
-            print(f"{label:<44} {found:>3} found   median {statistics.median(walls) * 1000:6.0f} ms wall "
-                  f"{statistics.median(cpus) * 1000:6.0f} ms CPU   worst {max(walls) * 1000:6.0f} ms wall")
+            print(
+                f"{label:<44} {found:>3} found   median {statistics.median(walls) * 1000:6.0f} ms wall "
+                f"{statistics.median(cpus) * 1000:6.0f} ms CPU   worst {max(walls) * 1000:6.0f} ms wall"
+            )
         print(f"worst of all searches: {worst * 1000:.0f} ms (target <= 1000 ms)")
         resolver.use_services(None)
 

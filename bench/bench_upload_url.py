@@ -45,10 +45,14 @@ def main(runs: int = 50) -> None:
         finally:
             web.stop()
     walls.sort()
-    print(f"POST /api/uploads, {runs} requests over HTTP on the local stack ({platform.machine()}, "
-          f"Python {platform.python_version()}):")
-    print(f"  wall ms: median {statistics.median(walls) * 1000:.1f}, p95 {walls[int(0.95 * (runs - 1))] * 1000:.1f}, "
-          f"worst {walls[-1] * 1000:.1f}")
+    print(
+        f"POST /api/uploads, {runs} requests over HTTP on the local stack ({platform.machine()}, "
+        f"Python {platform.python_version()}):"
+    )
+    print(
+        f"  wall ms: median {statistics.median(walls) * 1000:.1f}, p95 {walls[int(0.95 * (runs - 1))] * 1000:.1f}, "
+        f"worst {walls[-1] * 1000:.1f}"
+    )
     print(f"  CPU ms per request (whole process): median {statistics.median(cpus) * 1000:.1f}")
 
 

@@ -32,11 +32,13 @@ def main() -> int:
     total, per_seed = evaluate(seeds)
     held = _held_for_review(seeds)
     perfect = sum(score.right == score.fields for score in per_seed.values())
-    print(f"{args.split} split: {len(per_seed)} workbooks, {total.fields:,} fields, {total.right:,} right "
-          f"({total.accuracy:.4%}); workbooks read perfectly: {perfect}/{len(per_seed)}; "
-          f"required values lost to an unplaced column: {total.lost_to_unplaced}; "
-          f"workbooks a first upload would send to mapping review: {held}/{len(per_seed)}; "
-          f"{time.process_time() - started:.1f} s CPU")
+    print(
+        f"{args.split} split: {len(per_seed)} workbooks, {total.fields:,} fields, {total.right:,} right "
+        f"({total.accuracy:.4%}); workbooks read perfectly: {perfect}/{len(per_seed)}; "
+        f"required values lost to an unplaced column: {total.lost_to_unplaced}; "
+        f"workbooks a first upload would send to mapping review: {held}/{len(per_seed)}; "
+        f"{time.process_time() - started:.1f} s CPU"
+    )
     if args.split == "tuning":
         for seed, score in per_seed.items():
             for miss in score.misses[:3]:

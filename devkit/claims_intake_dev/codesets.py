@@ -74,17 +74,32 @@ READERS = {"order": billable_from_order, "codes": billable_from_codes, "tree": b
 def build(releases: list[ReleaseSource]) -> str:
     releases = sorted(releases, key=lambda r: r.first_day)
     masks: dict[str, int] = {}
-    header = ["# ICD-10-CM billable codes by release: hexadecimal mask of the releases below TAB the codes (no dot).",
-              "# Built by claims_intake_dev.codesets from the CDC/NCHS ICD-10-CM files; see docs/reference-data.md."]
+    header = [
+        "# ICD-10-CM billable codes by release: hexadecimal mask of the releases below TAB the codes (no dot).",
+        "# Built by claims_intake_dev.codesets from the CDC/NCHS ICD-10-CM files; see docs/reference-data.md.",
+    ]
     for bit, release in enumerate(releases):
         lines = release.path.read_text("utf-8", errors="replace").splitlines()
         billable = READERS[release.kind](lines)
         if len(billable) < 50000:
-            raise ValueError(f"{release.name}: only {len(billable)} billable codes read from {release.path}: wrong format?")
+            raise ValueError(
+                f"{release.name}: only {len(billable)} billable codes read from {release.path}: wrong format?"
+            )
         for code in billable:
             masks[code] = masks.get(code, 0) | (1 << bit)
-        header.append("\t".join(["#release", str(bit), release.name, str(release.first_day), str(release.last_day),
-                                 release.path.name, str(len(billable))]))
+        header.append(
+            "\t".join(
+                [
+                    "#release",
+                    str(bit),
+                    release.name,
+                    str(release.first_day),
+                    str(release.last_day),
+                    release.path.name,
+                    str(len(billable)),
+                ]
+            )
+        )
     by_mask: dict[int, list[str]] = {}
     for code, mask in sorted(masks.items()):
         by_mask.setdefault(mask, []).append(code)

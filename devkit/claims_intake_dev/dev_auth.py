@@ -15,8 +15,13 @@ from claims_intake.api.auth import PROVIDER_NPI_CLAIM, STAFF_GROUP
 DEV_STAFF_TOKEN_ENV = "CLAIMS_INTAKE_DEV_TOKEN"
 DEFAULT_DEV_STAFF_TOKEN = "dev-staff"
 DEV_PROVIDER_PREFIX = "dev-provider-"
-LOCAL_CLAIMS = {"sub": "local-staff", "cognito:username": "local-staff", "email": "staff@localhost",
-                "cognito:groups": STAFF_GROUP, "token_use": "id"}
+LOCAL_CLAIMS = {
+    "sub": "local-staff",
+    "cognito:username": "local-staff",
+    "email": "staff@localhost",
+    "cognito:groups": STAFF_GROUP,
+    "token_use": "id",
+}
 
 
 def dev_staff_token() -> str:
@@ -30,8 +35,8 @@ def dev_claims(authorization: str | None) -> dict[str, str] | None:
     token = authorization.removeprefix("Bearer ").strip()
     if token == dev_staff_token():
         return {"sub": "dev-staff", "cognito:username": "dev-staff", "cognito:groups": STAFF_GROUP}
-    if token.startswith(DEV_PROVIDER_PREFIX) and token[len(DEV_PROVIDER_PREFIX):].isdigit():
-        npi = token[len(DEV_PROVIDER_PREFIX):]
+    if token.startswith(DEV_PROVIDER_PREFIX) and token[len(DEV_PROVIDER_PREFIX) :].isdigit():
+        npi = token[len(DEV_PROVIDER_PREFIX) :]
         return {"sub": f"provider-{npi}", "cognito:username": f"provider-{npi}", PROVIDER_NPI_CLAIM: npi}
     return None
 

@@ -79,7 +79,8 @@ def speed_up_moto_transactions() -> None:
             key = op.get("Key") or op.get("Item") or {}
             if table.hash_key_attr in key:
                 touched.setdefault(name, {"hashes": set(), "copy": None})["hashes"].add(
-                    DynamoType(key[table.hash_key_attr]))
+                    DynamoType(key[table.hash_key_attr])
+                )
         token = _touched.set(touched)
         try:
             return original(self, transact_items)
@@ -195,8 +196,11 @@ def write_dynamodb_items_directly() -> None:
 
     def execute_result(self, context):
         result = self.result
-        if (type(self) not in (ActionResult, DynamoResult) or not isinstance(result, dict)
-                or context.service_model.service_name != "dynamodb"):
+        if (
+            type(self) not in (ActionResult, DynamoResult)
+            or not isinstance(result, dict)
+            or context.service_model.service_name != "dynamodb"
+        ):
             return original(self, context)
         items = {key: result[key] for key in _ITEM_KEYS if result.get(key) is not None}
         try:

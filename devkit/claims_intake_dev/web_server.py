@@ -37,14 +37,19 @@ from .local.template import ApiRoute
 
 REGION, ACCOUNT = "us-west-2", "000000000000"
 RESOLVER_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:claims-intake-api-local"
-STAFF_API = ApiRoute(api="StaffApi", path="/api/{proxy+}", method="ANY", function_arn=RESOLVER_ARN,
-                     authorizer="cognito_user_pools")  # template.yaml's ApiFunction event
+STAFF_API = ApiRoute(
+    api="StaffApi", path="/api/{proxy+}", method="ANY", function_arn=RESOLVER_ARN, authorizer="cognito_user_pools"
+)  # template.yaml's ApiFunction event
 
 
 def _lambda_context() -> SimpleNamespace:
-    return SimpleNamespace(function_name="claims-intake-api-local", memory_limit_in_mb=1024,
-                           invoked_function_arn=RESOLVER_ARN, aws_request_id=str(uuid.uuid4()),
-                           get_remaining_time_in_millis=lambda: 30000)
+    return SimpleNamespace(
+        function_name="claims-intake-api-local",
+        memory_limit_in_mb=1024,
+        invoked_function_arn=RESOLVER_ARN,
+        aws_request_id=str(uuid.uuid4()),
+        get_remaining_time_in_millis=lambda: 30000,
+    )
 
 
 def _respond(start_response, status: int, headers: dict[str, str], body: bytes) -> Iterable[bytes]:
@@ -68,8 +73,9 @@ def make_wsgi_app(services=None, dev_token: str | None = None) -> Callable:
 
     def page(environ, start_response):
         if environ.get("PATH_INFO", "/") == "/config.json":
-            return _respond(start_response, 200, {"Content-Type": "application/json", "Cache-Control": "no-store"},
-                            config)
+            return _respond(
+                start_response, 200, {"Content-Type": "application/json", "Cache-Control": "no-store"}, config
+            )
         return _static(environ.get("PATH_INFO", "/"), start_response)
 
     return ApiGatewayApp([STAFF_API], resolve, REGION, ACCOUNT, fallback=page, claims_for=dev_claims)
@@ -85,8 +91,9 @@ def _static(path: str, start_response) -> Iterable[bytes]:
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     if content_type.startswith("text/") or content_type in ("application/javascript",):
         content_type += "; charset=utf-8"
-    return _respond(start_response, 200, {"Content-Type": content_type, "Cache-Control": "no-cache"},
-                    target.read_bytes())
+    return _respond(
+        start_response, 200, {"Content-Type": content_type, "Cache-Control": "no-cache"}, target.read_bytes()
+    )
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -98,11 +105,13 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-def serve_in_thread(services=None, host: str = "127.0.0.1", port: int = 0,
-                    dev_token: str | None = None) -> tuple[WSGIServer, str]:
+def serve_in_thread(
+    services=None, host: str = "127.0.0.1", port: int = 0, dev_token: str | None = None
+) -> tuple[WSGIServer, str]:
     """Start the page and API on host:port (0: any free port) in a daemon thread; returns (server, base URL)."""
-    server = make_server(host, port, make_wsgi_app(services, dev_token),
-                         server_class=_ThreadingServer, handler_class=_QuietHandler)
+    server = make_server(
+        host, port, make_wsgi_app(services, dev_token), server_class=_ThreadingServer, handler_class=_QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, name="claims-intake-web", daemon=True)
     thread.start()
     return server, f"http://{host}:{server.server_port}"

@@ -28,8 +28,9 @@ def validate_x12(text: str) -> X12Validation:
     logging.getLogger("pyx12").setLevel(logging.CRITICAL)  # its progress notes are not results
     params = pyx12.params.params()
     out = io.StringIO()
-    valid = pyx12.x12n_document.x12n_document(params, io.StringIO(text), fd_997=None, fd_html=None,
-                                              fd_xmldoc=None, fd_json=out)
+    valid = pyx12.x12n_document.x12n_document(
+        params, io.StringIO(text), fd_997=None, fd_html=None, fd_xmldoc=None, fd_json=out
+    )
     report = json.loads(out.getvalue() or "{}")
     errors = list(_errors(report))
     return X12Validation(bool(valid) and not errors, errors, report)

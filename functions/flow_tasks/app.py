@@ -29,6 +29,12 @@ def tasks() -> FlowTasks:
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     logger.append_keys(claim_id=(event.get("state") or {}).get("claim_id"), action=event.get("action"))
     state = tasks().run(event)
-    logger.info("flow task done", extra={"disposition": state.get("disposition"), "status": state.get("status"),
-                                         "rfi_round": state.get("rfi_round")})
+    logger.info(
+        "flow task done",
+        extra={
+            "disposition": state.get("disposition"),
+            "status": state.get("status"),
+            "rfi_round": state.get("rfi_round"),
+        },
+    )
     return state

@@ -41,8 +41,10 @@ def record_handler(record: SQSRecord) -> None:
         try:
             outcome, executed = intake().process(obj)
         except Exception as error:
-            logger.error("upload failed; the message will be retried",
-                         extra={"upload_ref": obj.ref, "error_type": type(error).__name__})
+            logger.error(
+                "upload failed; the message will be retried",
+                extra={"upload_ref": obj.ref, "error_type": type(error).__name__},
+            )
             metrics.add_metric(name="FilesFailed", unit=MetricUnit.Count, value=1)
             raise UploadFailed(f"upload {obj.ref} failed ({type(error).__name__})") from None
         if executed:
@@ -69,8 +71,9 @@ def publish_metrics(outcome: IntakeOutcome) -> None:
         mean = sum(outcome.ocr_confidences) / len(outcome.ocr_confidences)
         metrics.add_metric(name="OcrConfidence", unit=MetricUnit.Percent, value=round(100 * mean, 1))
     if outcome.pages and outcome.extract_seconds is not None:
-        metrics.add_metric(name="SecondsPerPage", unit=MetricUnit.Seconds,
-                           value=round(outcome.extract_seconds / outcome.pages, 3))
+        metrics.add_metric(
+            name="SecondsPerPage", unit=MetricUnit.Seconds, value=round(outcome.extract_seconds / outcome.pages, 3)
+        )
 
 
 def reread(upload: dict) -> dict:

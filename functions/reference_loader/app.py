@@ -38,8 +38,10 @@ def record_handler(record: SQSRecord) -> None:
         try:
             outcome = loader().load(obj)
         except Exception as error:
-            logger.error("reference load failed; the message will be retried",
-                         extra={"upload_ref": obj.ref, "error_type": type(error).__name__})
+            logger.error(
+                "reference load failed; the message will be retried",
+                extra={"upload_ref": obj.ref, "error_type": type(error).__name__},
+            )
             raise ReferenceLoadFailed(f"reference {obj.ref} failed ({type(error).__name__})") from None
         metrics.add_metric(name="ReferenceFiles", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="ReferenceRecordsWritten", unit=MetricUnit.Count, value=outcome.written)

@@ -37,8 +37,14 @@ def record_handler(record: SQSRecord) -> None:
             continue  # an empty object or a console's folder marker answers nothing
         logger.set_correlation_id(obj.ref)
         item = answer_from_upload(store, sfn, obj.bucket, obj.key)
-        logger.info("rfi upload", extra={"claim_id": rfi_upload_claim_id(obj.key),
-                                         "resumed": item is not None, "item_id": item.item_id if item else None})
+        logger.info(
+            "rfi upload",
+            extra={
+                "claim_id": rfi_upload_claim_id(obj.key),
+                "resumed": item is not None,
+                "item_id": item.item_id if item else None,
+            },
+        )
 
 
 @logger.inject_lambda_context(clear_state=True)

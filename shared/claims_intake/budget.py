@@ -52,8 +52,11 @@ def _arm_timer(seconds: float, filename: str):
         return lambda: None  # not the main thread, or someone else's timer is running: leave it alone
 
     def expire(signum, frame):
-        raise IntakeError("time_limit", f"{filename}: reading the file took longer than its {seconds:g} s budget. "
-                                        "Send fewer pages or rows per file.")
+        raise IntakeError(
+            "time_limit",
+            f"{filename}: reading the file took longer than its {seconds:g} s budget. "
+            "Send fewer pages or rows per file.",
+        )
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -61,4 +64,5 @@ def _arm_timer(seconds: float, filename: str):
     def disarm() -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
     return disarm

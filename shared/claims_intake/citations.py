@@ -27,8 +27,10 @@ def _pattern() -> re.Pattern[str]:
     keys = "|".join(re.escape(key) for key in source_titles())
     # a key stands alone ("000 Table 3", "(001 is silent)", "seeds 000 and 004", "seed 001_14d0...txt"),
     # never inside an amount such as "$1,000" or "5000"; a section name after it gets a dash
-    return re.compile(rf"(?<![\w$,.])(?:seeds?\s+)?({keys})(?:_[0-9a-f]{{16}}\.txt)?(?![\w$]|[,.]\d)"
-                      rf"(?P<section>\s+(?!and\b|or\b|is\b|\()(?=\S))?")
+    return re.compile(
+        rf"(?<![\w$,.])(?:seeds?\s+)?({keys})(?:_[0-9a-f]{{16}}\.txt)?(?![\w$]|[,.]\d)"
+        rf"(?P<section>\s+(?!and\b|or\b|is\b|\()(?=\S))?"
+    )
 
 
 @lru_cache(maxsize=4096)  # a few hundred distinct citations, read for every finding
@@ -41,7 +43,7 @@ def for_people(cite: str) -> str:
     def title(match: re.Match[str]) -> str:
         key, section = match.group(1), match.group("section")
         # "000 Clean Claims; 000 Claims Submission Policy": the title once, then its sections
-        if key == last[0] and section and cite[:match.start()].rstrip().endswith(";"):
+        if key == last[0] and section and cite[: match.start()].rstrip().endswith(";"):
             return ""
         last[0] = key
         return titles[key] + (DASH if section else "")

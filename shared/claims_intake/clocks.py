@@ -81,11 +81,20 @@ class CleanClaimClock:
     finalized: date | None = None  # the clock stops when the claim is finalized
 
     @classmethod
-    def for_plan(cls, plan_id: str, received: date | datetime | str, today: date | None = None,
-                 finalized: date | datetime | str | None = None) -> CleanClaimClock:
+    def for_plan(
+        cls,
+        plan_id: str,
+        received: date | datetime | str,
+        today: date | None = None,
+        finalized: date | datetime | str | None = None,
+    ) -> CleanClaimClock:
         rule = plan_profile(plan_id).clean_claim
-        return cls(as_date(received), int(rule["adjudicate_business_days"]), today or date.today(),
-                   as_date(finalized) if finalized else None)
+        return cls(
+            as_date(received),
+            int(rule["adjudicate_business_days"]),
+            today or date.today(),
+            as_date(finalized) if finalized else None,
+        )
 
     @property
     def _end(self) -> date:
@@ -109,10 +118,15 @@ class CleanClaimClock:
         return self._end > self.due
 
     def to_output(self) -> dict[str, Any]:
-        return {"received": self.received.isoformat(), "due": self.due.isoformat(),
-                "business_days": self.business_days, "business_days_elapsed": self.elapsed,
-                "business_days_left": self.remaining, "overdue": self.overdue,
-                "finalized": self.finalized.isoformat() if self.finalized else None}
+        return {
+            "received": self.received.isoformat(),
+            "due": self.due.isoformat(),
+            "business_days": self.business_days,
+            "business_days_elapsed": self.elapsed,
+            "business_days_left": self.remaining,
+            "overdue": self.overdue,
+            "finalized": self.finalized.isoformat() if self.finalized else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -149,22 +163,29 @@ def _window(claims: list[CleanClaim], days: int, target: Decimal, today: date) -
     return _window_report(days, target, paid_in_time, late, open_, at_risk)
 
 
-def _window_report(days: int, target: Decimal, paid_in_time: int, late: int, open_: int,
-                   at_risk: int) -> dict[str, Any]:
+def _window_report(
+    days: int, target: Decimal, paid_in_time: int, late: int, open_: int, at_risk: int
+) -> dict[str, Any]:
     counted = paid_in_time + late
     ratio = _ratio(paid_in_time, counted)
     # Even if every open claim were paid in time, could the target still be met?
     best_case = _ratio(paid_in_time + open_, counted + open_)
     return {
-        "days": days, "target": str(target), "paid_in_time": paid_in_time, "late": late,
-        "open": open_, "at_risk": at_risk, "ratio": ratio,
+        "days": days,
+        "target": str(target),
+        "paid_in_time": paid_in_time,
+        "late": late,
+        "open": open_,
+        "at_risk": at_risk,
+        "ratio": ratio,
         "met": None if ratio is None else Decimal(ratio) >= target,
         "still_reachable": None if best_case is None else Decimal(best_case) >= target,
     }
 
 
-def _window_from_counts(days_received: list[tuple[date, dict[str, int]]], days: int, target: Decimal,
-                        today: date) -> dict[str, Any]:
+def _window_from_counts(
+    days_received: list[tuple[date, dict[str, int]]], days: int, target: Decimal, today: date
+) -> dict[str, Any]:
     """`_window` over per-day sums (clean, paid, paid_by_{days}) instead of the claims one by one."""
     paid_in_time = late = open_ = at_risk = 0
     for received, counts in days_received:
@@ -180,8 +201,9 @@ def _window_from_counts(days_received: list[tuple[date, dict[str, int]]], days: 
     return _window_report(days, target, paid_in_time, late, open_, at_risk)
 
 
-def targets_from_counts(by_plan: dict[str, list[tuple[date, dict[str, int]]]],
-                        today: date | None = None) -> dict[str, dict[str, Any]]:
+def targets_from_counts(
+    by_plan: dict[str, list[tuple[date, dict[str, int]]]], today: date | None = None
+) -> dict[str, dict[str, Any]]:
     """`payment_targets` from running counters: per plan, (day received, counts) as store/counters.py keeps them."""
     today = today or date.today()
     report = {}

@@ -40,11 +40,11 @@ class CodeVerdict:
     """What the code set says of one diagnosis code on one date of service."""
 
     status: Status
-    code: str                      # as written to providers, with its dot
-    release: str                   # the release(s) that decided, e.g. "FY2026" or "FY2021/FY2024"
+    code: str  # as written to providers, with its dot
+    release: str  # the release(s) that decided, e.g. "FY2026" or "FY2021/FY2024"
     children: tuple[str, ...] = ()  # a category's billable codes to choose from, or (when many) its subcategories
     children_billable: bool = True  # False: `children` are subcategories, each to be completed
-    note: str = ""                 # for undetermined: how the releases on either side differ
+    note: str = ""  # for undetermined: how the releases on either side differ
 
 
 def dotted(code: str) -> str:
@@ -100,11 +100,16 @@ class Icd10cm:
         verdicts = [self._in_release(code, release) for release in releases]
         first = verdicts[0]
         if all(v.status == first.status for v in verdicts[1:]):
-            return CodeVerdict(first.status, first.code, "/".join(r.name for r in releases), first.children,
-                               first.children_billable)
+            return CodeVerdict(
+                first.status, first.code, "/".join(r.name for r in releases), first.children, first.children_billable
+            )
         sides = "; ".join(f"{v.status} in the {r.name} release" for v, r in zip(verdicts, releases, strict=True))
-        return CodeVerdict("undetermined", dotted(code), "/".join(r.name for r in releases),
-                           note=f"no release on file between {releases[0].name} and {releases[-1].name}: {sides}")
+        return CodeVerdict(
+            "undetermined",
+            dotted(code),
+            "/".join(r.name for r in releases),
+            note=f"no release on file between {releases[0].name} and {releases[-1].name}: {sides}",
+        )
 
     def _in_release(self, code: str, release: Release) -> CodeVerdict:
         bit = 1 << release.bit
@@ -115,7 +120,7 @@ class Icd10cm:
             return CodeVerdict("unknown", dotted(code), release.name)
         if len(extensions) <= MAX_CHILDREN_LISTED:
             return CodeVerdict("category", dotted(code), release.name, tuple(dotted(c) for c in extensions))
-        subcategories = tuple(dotted(prefix) for prefix in dict.fromkeys(c[:len(code) + 1] for c in extensions))
+        subcategories = tuple(dotted(prefix) for prefix in dict.fromkeys(c[: len(code) + 1] for c in extensions))
         return CodeVerdict("category", dotted(code), release.name, subcategories, children_billable=False)
 
     def _billable_extensions(self, code: str, bit: int) -> list[str]:
@@ -138,7 +143,7 @@ def icd10cm() -> Icd10cm:
 class PlaceOfService:
     code: str
     name: str
-    effective: date | None   # None: in the code set before ECM and Community Supports began (January 2022)
+    effective: date | None  # None: in the code set before ECM and Community Supports began (January 2022)
     ended: date | None = None
 
 
@@ -149,9 +154,12 @@ def place_of_service_data() -> dict[str, Any]:
 
 @cache
 def places_of_service() -> dict[str, PlaceOfService]:
-    entries = [PlaceOfService(str(entry["code"]).zfill(2), entry["name"], _day(entry.get("effective")),
-                              _day(entry.get("ended")))
-               for entry in place_of_service_data()["codes"]]
+    entries = [
+        PlaceOfService(
+            str(entry["code"]).zfill(2), entry["name"], _day(entry.get("effective")), _day(entry.get("ended"))
+        )
+        for entry in place_of_service_data()["codes"]
+    ]
     return {entry.code: entry for entry in entries}
 
 

@@ -72,15 +72,24 @@ def source_queue_url(sqs, dlq_url: str) -> str:
     return sources[0]
 
 
-def replay_dlq(sqs, dlq: str, source: str | None = None, *, max_messages: int | None = None,
-               dry_run: bool = False, visibility_timeout: int = 60, wait_seconds: int = 1) -> ReplaySummary:
+def replay_dlq(
+    sqs,
+    dlq: str,
+    source: str | None = None,
+    *,
+    max_messages: int | None = None,
+    dry_run: bool = False,
+    visibility_timeout: int = 60,
+    wait_seconds: int = 1,
+) -> ReplaySummary:
     """Move up to `max_messages` (default: all) from `dlq` back to `source` (default: its redrive source)."""
     dlq_url = queue_url(sqs, dlq)
     source_url = queue_url(sqs, source) if source else source_queue_url(sqs, dlq_url)
     summary = ReplaySummary(dlq_url=dlq_url, source_url=source_url, dry_run=dry_run)
     if dry_run:
-        counts = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=[
-            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        counts = sqs.get_queue_attributes(
+            QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        )["Attributes"]
         summary.waiting = int(counts.get("ApproximateNumberOfMessages", 0))
         summary.in_flight = int(counts.get("ApproximateNumberOfMessagesNotVisible", 0))
         summary.would_move = summary.waiting if max_messages is None else min(summary.waiting, max_messages)
@@ -88,8 +97,9 @@ def replay_dlq(sqs, dlq: str, source: str | None = None, *, max_messages: int | 
     seen: set[str] = set()
     while max_messages is None or len(seen) < max_messages:
         wanted = SQS_BATCH if max_messages is None else min(SQS_BATCH, max_messages - len(seen))
-        batch = [m for m in _receive(sqs, dlq_url, wanted, visibility_timeout, wait_seconds)
-                 if m["MessageId"] not in seen]
+        batch = [
+            m for m in _receive(sqs, dlq_url, wanted, visibility_timeout, wait_seconds) if m["MessageId"] not in seen
+        ]
         if not batch:
             break
         seen.update(m["MessageId"] for m in batch)
@@ -101,9 +111,14 @@ def replay_dlq(sqs, dlq: str, source: str | None = None, *, max_messages: int | 
 
 
 def _receive(sqs, url: str, count: int, visibility_timeout: int, wait_seconds: int) -> list[dict[str, Any]]:
-    response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=count, VisibilityTimeout=visibility_timeout,
-                                   WaitTimeSeconds=wait_seconds, AttributeNames=["All"],
-                                   MessageAttributeNames=["All"])
+    response = sqs.receive_message(
+        QueueUrl=url,
+        MaxNumberOfMessages=count,
+        VisibilityTimeout=visibility_timeout,
+        WaitTimeSeconds=wait_seconds,
+        AttributeNames=["All"],
+        MessageAttributeNames=["All"],
+    )
     return response.get("Messages", [])
 
 
@@ -113,9 +128,14 @@ def _move(sqs, dlq_url: str, source_url: str, batch: list[dict[str, Any]]) -> tu
     response = sqs.send_message_batch(QueueUrl=source_url, Entries=entries)
     sent = {entry["Id"] for entry in response.get("Successful", [])}
     if sent:
-        sqs.delete_message_batch(QueueUrl=dlq_url, Entries=[
-            {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
-            for index, message in enumerate(batch) if str(index) in sent])
+        sqs.delete_message_batch(
+            QueueUrl=dlq_url,
+            Entries=[
+                {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                for index, message in enumerate(batch)
+                if str(index) in sent
+            ],
+        )
     unsent = [(index, message) for index, message in enumerate(batch) if str(index) not in sent]
     if unsent:  # back into view now rather than after the visibility timeout
         _release(sqs, dlq_url, [message for _, message in unsent])
@@ -135,9 +155,13 @@ def _send_entry(entry_id: str, message: dict[str, Any]) -> dict[str, Any]:
 
 def _release(sqs, url: str, messages: list[dict[str, Any]]) -> None:
     for start in range(0, len(messages), SQS_BATCH):
-        sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
-            {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"], "VisibilityTimeout": 0}
-            for index, message in enumerate(messages[start:start + SQS_BATCH])])
+        sqs.change_message_visibility_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"], "VisibilityTimeout": 0}
+                for index, message in enumerate(messages[start : start + SQS_BATCH])
+            ],
+        )
 
 
 def _describe(message: dict[str, Any]) -> ReplayedMessage:

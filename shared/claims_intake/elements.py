@@ -53,8 +53,16 @@ KIND = {
 
 # Elements that carry protected health information: never logged, masked in summaries.
 PHI_ELEMENTS = frozenset(
-    {"member_cin", "medical_record_number", "member_first_name", "member_last_name",
-     "member_address", "member_city", "member_zip", "member_dob"}
+    {
+        "member_cin",
+        "medical_record_number",
+        "member_first_name",
+        "member_last_name",
+        "member_address",
+        "member_city",
+        "member_zip",
+        "member_dob",
+    }
 )
 
 
@@ -78,8 +86,13 @@ def all_elements() -> tuple[Element, ...]:
     text = resources.files("claims_intake").joinpath("data/minimum-data-elements.csv").read_text("utf-8")
     return tuple(
         Element(
-            key=row["key"], label=row["label"], table=row["table"], required=row["required"] == "yes",
-            level=row["level"], cms1500_source=row["cms1500_usual_source"], notes=row["notes"],
+            key=row["key"],
+            label=row["label"],
+            table=row["table"],
+            required=row["required"] == "yes",
+            level=row["level"],
+            cms1500_source=row["cms1500_usual_source"],
+            notes=row["notes"],
         )
         for row in csv.DictReader(text.splitlines())
     )

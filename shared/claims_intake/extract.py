@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 __all__ = ["IntakeError", "check_upload", "extract_bytes", "extract_file"]
 
 
-def extract_file(path: str | Path, limits: Limits | None = None, mapping: ConfirmedMapping | None = None) -> ExtractResult:
+def extract_file(
+    path: str | Path, limits: Limits | None = None, mapping: ConfirmedMapping | None = None
+) -> ExtractResult:
     path = Path(path)
     limits = limits or default_limits()
     try:
@@ -35,8 +37,9 @@ def extract_file(path: str | Path, limits: Limits | None = None, mapping: Confir
     return extract_bytes(path.read_bytes(), path.name, limits, mapping)
 
 
-def extract_bytes(data: bytes, filename: str, limits: Limits | None = None,
-                  mapping: ConfirmedMapping | None = None) -> ExtractResult:
+def extract_bytes(
+    data: bytes, filename: str, limits: Limits | None = None, mapping: ConfirmedMapping | None = None
+) -> ExtractResult:
     """`mapping`: spreadsheet columns someone confirmed (the layout memory, a --mapping file)."""
     limits = limits or default_limits()
     kind = check_upload(data, filename, limits)
@@ -62,7 +65,11 @@ def check_upload(data: bytes, filename: str, limits: Limits) -> str:
     kind = detect_kind(data, filename)
     if kind is None:
         claimed = EXTENSION_KINDS.get(extension(filename))
-        what = f"is named .{extension(filename)} but is not a readable {claimed} file" if claimed else "is not a type we read"
+        what = (
+            f"is named .{extension(filename)} but is not a readable {claimed} file"
+            if claimed
+            else "is not a type we read"
+        )
         raise IntakeError(
             "unsupported_type",
             f"{filename}: {what}. Send the DHCS invoice as .xlsx or .csv, or the CMS-1500 as PDF, TIFF, PNG or JPEG.",
@@ -80,9 +87,16 @@ def check_upload(data: bytes, filename: str, limits: Limits) -> str:
     return kind
 
 
-KIND_NAMES = {"xlsx": "an Excel workbook (.xlsx)", "xlsm": "a macro-enabled Excel workbook (.xlsm)",
-              "xls": "an Excel 97-2003 workbook (.xls)", "csv": "text (CSV)", "pdf": "a PDF",
-              "tiff": "a TIFF image", "png": "a PNG image", "jpeg": "a JPEG image"}
+KIND_NAMES = {
+    "xlsx": "an Excel workbook (.xlsx)",
+    "xlsm": "a macro-enabled Excel workbook (.xlsm)",
+    "xls": "an Excel 97-2003 workbook (.xls)",
+    "csv": "text (CSV)",
+    "pdf": "a PDF",
+    "tiff": "a TIFF image",
+    "png": "a PNG image",
+    "jpeg": "a JPEG image",
+}
 
 
 def _too_large(filename: str, size: int, limits: Limits) -> IntakeError:

@@ -66,8 +66,19 @@ def extension(filename: str) -> str:
     return PurePath(filename).suffix.lower().lstrip(".")
 
 
-EXTENSION_KINDS = {"xlsx": "xlsx", "xlsm": "xlsm", "xls": "xls", "csv": "csv", "txt": "csv", "pdf": "pdf",
-                   "tif": "tiff", "tiff": "tiff", "png": "png", "jpg": "jpeg", "jpeg": "jpeg"}
+EXTENSION_KINDS = {
+    "xlsx": "xlsx",
+    "xlsm": "xlsm",
+    "xls": "xls",
+    "csv": "csv",
+    "txt": "csv",
+    "pdf": "pdf",
+    "tif": "tiff",
+    "tiff": "tiff",
+    "png": "png",
+    "jpg": "jpeg",
+    "jpeg": "jpeg",
+}
 
 # The media types a browser or billing system sends for each kind we read (IANA registrations; a CSV saved
 # by Excel on Windows often goes out as application/vnd.ms-excel, a .txt export as text/plain). A presigned
@@ -78,8 +89,12 @@ KIND_MEDIA_TYPES = {
     "png": frozenset({"image/png"}),
     "jpeg": frozenset({"image/jpeg"}),
     "xlsx": frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
-    "xlsm": frozenset({"application/vnd.ms-excel.sheet.macroenabled.12",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+    "xlsm": frozenset(
+        {
+            "application/vnd.ms-excel.sheet.macroenabled.12",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    ),
     "xls": frozenset({"application/vnd.ms-excel"}),
     "csv": frozenset({"text/csv", "text/plain", "application/vnd.ms-excel"}),
 }

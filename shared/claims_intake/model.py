@@ -161,12 +161,14 @@ class Claim(_Elements):
         lines = []
         for index, line_data in enumerate(data.get("lines", [])):
             fields = {k: v for k, v in line_data.items() if k not in ("invalid", "extras")}
-            lines.append(ServiceLine(
-                **fields,
-                invalid=line_data.get("invalid", {}),
-                extras=line_data.get("extras", {}),
-                provenance=line_sources[index] if index < len(line_sources) else {},
-            ))
+            lines.append(
+                ServiceLine(
+                    **fields,
+                    invalid=line_data.get("invalid", {}),
+                    extras=line_data.get("extras", {}),
+                    provenance=line_sources[index] if index < len(line_sources) else {},
+                )
+            )
         return cls(
             claim_id=data.get("claim_id"),
             source_kind=data.get("source_kind"),

@@ -16,7 +16,19 @@ from .elements import KIND
 CENTS = Decimal("0.01")
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (1900 date system, after its leap-year bug)
 _EXCEL_SERIAL_RANGE = (1, 2958465)  # 1900-01-01 .. 9999-12-31
-_DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y", "%Y/%m/%d", "%m %d %Y", "%m %d %y", "%m%d%Y", "%m%d%y")
+_DATE_FORMATS = (
+    "%m/%d/%Y",
+    "%m/%d/%y",
+    "%Y-%m-%d",
+    "%m-%d-%Y",
+    "%m-%d-%y",
+    "%m.%d.%Y",
+    "%Y/%m/%d",
+    "%m %d %Y",
+    "%m %d %y",
+    "%m%d%Y",
+    "%m%d%y",
+)
 _COMMON_DATE = re.compile(r"(?:(\d{1,2})/(\d{1,2})/(\d{4}))|(?:(\d{4})-(\d{2})-(\d{2}))", re.ASCII)
 # Precompiled: these run for every cell of a spreadsheet.
 _ZIP9 = re.compile(r"\d{5}-\d{4}", re.ASCII)
@@ -37,8 +49,9 @@ def normalize(key: str, raw):
     if raw is None or (isinstance(raw, str) and (not raw or raw.isspace())):
         return None
     if raw.__class__ is str and len(raw) > max_value_chars():
-        raise ValueError(f"{len(raw):,} characters is longer than any value of this element "
-                         f"(at most {max_value_chars():,})")
+        raise ValueError(
+            f"{len(raw):,} characters is longer than any value of this element (at most {max_value_chars():,})"
+        )
     parser = _BY_KEY.get(key)
     if parser is None:
         parser = _BY_KEY[key] = _parser_for(KIND[key])  # KeyError for an unknown element, as before

@@ -38,17 +38,22 @@ _MAX_ACTIONS_VISITED = 5000  # a /Next chain or annotation list longer than this
 
 # ---- images ----------------------------------------------------------------------------------
 
+
 def check_image_frame(image: Image.Image, filename: str, limits: Limits) -> None:
     """An opened (not decoded) image or TIFF frame: its pixel count and shape, from the header only."""
     width, height = image.size
     if width < 1 or height < 1 or width * height > limits.max_image_pixels:
-        raise IntakeError("image_too_large", f"{filename}: a {width} x {height} image is over the "
-                                             f"{limits.max_image_pixels:,}-pixel limit. Scan at 300 dpi.")
+        raise IntakeError(
+            "image_too_large",
+            f"{filename}: a {width} x {height} image is over the "
+            f"{limits.max_image_pixels:,}-pixel limit. Scan at 300 dpi.",
+        )
     if max(width, height) > limits.max_page_aspect * min(width, height):
         raise _not_a_page(filename, f"a {width} x {height} pixel image", limits)
 
 
 # ---- PDF pages -------------------------------------------------------------------------------
+
 
 def check_pdf_page_sizes(document: Any, filename: str, limits: Limits) -> None:
     """Every page box of a pypdfium2 document, before any page is loaded or rendered."""
@@ -75,6 +80,7 @@ def _not_a_page(filename: str, what: str, limits: Limits) -> IntakeError:
 
 # ---- PDF structure ---------------------------------------------------------------------------
 
+
 def unlock_pdf(reader: Any, filename: str) -> None:
     """An encrypted pypdf reader opened with the empty user password (owner-password-only PDFs), or refused."""
     if not reader.is_encrypted:
@@ -84,8 +90,9 @@ def unlock_pdf(reader: Any, filename: str) -> None:
     except Exception:  # an unknown or broken security handler: treat as locked
         opened = 0
     if not opened:
-        raise IntakeError("pdf_encrypted", f"{filename}: the PDF is encrypted or password-protected. "
-                                           "Send it without a password.")
+        raise IntakeError(
+            "pdf_encrypted", f"{filename}: the PDF is encrypted or password-protected. Send it without a password."
+        )
 
 
 def check_pdf_actions(reader: Any, filename: str) -> None:
@@ -124,8 +131,9 @@ def _running_actions(reader: Any) -> Iterator[str]:
             yield from _walk_trigger_dict(field.get("/AA"), visited, FIELD_ACTIONS_REFUSED)
 
 
-def _walk_trigger_dict(triggers: Any, visited: set[tuple[int, int]],
-                       refused: frozenset[str] = RUNNING_ACTIONS) -> Iterator[str]:
+def _walk_trigger_dict(
+    triggers: Any, visited: set[tuple[int, int]], refused: frozenset[str] = RUNNING_ACTIONS
+) -> Iterator[str]:
     """An additional-actions dictionary (/O, /C, /K, /F, /V, /E, /X ... -> action)."""
     triggers = _resolve(triggers)
     if isinstance(triggers, dict):
@@ -133,8 +141,9 @@ def _walk_trigger_dict(triggers: Any, visited: set[tuple[int, int]],
             yield from _walk_action(action, visited, refused)
 
 
-def _walk_action(action: Any, visited: set[tuple[int, int]],
-                 refused: frozenset[str] = RUNNING_ACTIONS) -> Iterator[str]:
+def _walk_action(
+    action: Any, visited: set[tuple[int, int]], refused: frozenset[str] = RUNNING_ACTIONS
+) -> Iterator[str]:
     """An action and every action its /Next chain leads to (a dict or an array of them), each once."""
     pending = [action]
     while pending:

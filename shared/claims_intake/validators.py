@@ -43,8 +43,9 @@ def npi_check_digit(first_nine: str) -> str:
 
 
 def is_valid_npi(value: str) -> bool:
-    return (len(value) == 10 and value.isascii() and value.isdigit() and value[0] in "12"
-            and luhn_valid(NPI_PREFIX + value))
+    return (
+        len(value) == 10 and value.isascii() and value.isdigit() and value[0] in "12" and luhn_valid(NPI_PREFIX + value)
+    )
 
 
 def is_valid_tin(value: str) -> bool:

@@ -28,7 +28,10 @@ WAIT_FOR_ANSWER_ASL = {
         "WaitForStaff": {
             "Type": "Task",
             "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-            "Parameters": {"QueueUrl.$": "$.queue_url", "MessageBody": {"claim_id.$": "$.claim_id", "token.$": "$$.Task.Token"}},
+            "Parameters": {
+                "QueueUrl.$": "$.queue_url",
+                "MessageBody": {"claim_id.$": "$.claim_id", "token.$": "$$.Task.Token"},
+            },
             "End": True,
         }
     },
@@ -80,9 +83,15 @@ def services(aws, clock):
     create_tables(dynamodb, Tables())
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    built = Services(store=ClaimStore(Tables(), client=dynamodb, clock=clock), s3=s3,
-                     sfn=boto3.client("stepfunctions", region_name=REGION), uploads_bucket=BUCKET,
-                     locate_box=lambda element, box: BOXES.get(box), template_page=page_image, clock=clock)
+    built = Services(
+        store=ClaimStore(Tables(), client=dynamodb, clock=clock),
+        s3=s3,
+        sfn=boto3.client("stepfunctions", region_name=REGION),
+        uploads_bucket=BUCKET,
+        locate_box=lambda element, box: BOXES.get(box),
+        template_page=page_image,
+        clock=clock,
+    )
     resolver.use_services(built)
     yield built
     resolver.use_services(None)
@@ -97,12 +106,14 @@ class Flow:
         self.queue_url = self.sqs.create_queue(QueueName="staff-tokens")["QueueUrl"]
         iam = boto3.client("iam", region_name=REGION)
         role = iam.create_role(RoleName="flow", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        self.machine = self.sfn.create_state_machine(name="wait-for-staff", definition=json.dumps(WAIT_FOR_ANSWER_ASL),
-                                                     roleArn=role)["stateMachineArn"]
+        self.machine = self.sfn.create_state_machine(
+            name="wait-for-staff", definition=json.dumps(WAIT_FOR_ANSWER_ASL), roleArn=role
+        )["stateMachineArn"]
 
     def start(self, claim_id: str) -> tuple[str, str]:
-        execution = self.sfn.start_execution(stateMachineArn=self.machine,
-                                             input=json.dumps({"claim_id": claim_id, "queue_url": self.queue_url}))
+        execution = self.sfn.start_execution(
+            stateMachineArn=self.machine, input=json.dumps({"claim_id": claim_id, "queue_url": self.queue_url})
+        )
         for _ in range(50):
             messages = self.sqs.receive_message(QueueUrl=self.queue_url, WaitTimeSeconds=0).get("Messages", [])
             if messages:
@@ -135,12 +146,22 @@ def provider_claims(npi: str) -> dict:
 def call(method: str, path: str, claims: dict | None = STAFF, query: dict | None = None, body=None):
     """Send one API Gateway REST proxy event through the resolver; returns (status, JSON body)."""
     event = {
-        "resource": path, "path": path, "httpMethod": method,
-        "headers": {"Content-Type": "application/json"}, "multiValueHeaders": {},
-        "queryStringParameters": query, "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
-        "pathParameters": None, "stageVariables": None,
-        "requestContext": {"requestId": "r-1", "stage": "test", **({"authorizer": {"claims": claims}} if claims else {})},
-        "body": json.dumps(body) if body is not None else None, "isBase64Encoded": False,
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json"},
+        "multiValueHeaders": {},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "requestId": "r-1",
+            "stage": "test",
+            **({"authorizer": {"claims": claims}} if claims else {}),
+        },
+        "body": json.dumps(body) if body is not None else None,
+        "isBase64Encoded": False,
     }
     response = resolver.app.resolve(event, None)
     return response["statusCode"], json.loads(response["body"]) if response.get("body") else None

@@ -20,8 +20,13 @@ NPI_A = "1234567893"  # valid NPIs (Luhn with prefix 80840)
 NPI_B = "1245319599"
 
 
-def rfi_claim(claim_id: str, npi: str = NPI_A, plan: str = "khs", cin: str = "9123456A",
-              disposition: ClaimDisposition = ClaimDisposition.RFI) -> CheckResult:
+def rfi_claim(
+    claim_id: str,
+    npi: str = NPI_A,
+    plan: str = "khs",
+    cin: str = "9123456A",
+    disposition: ClaimDisposition = ClaimDisposition.RFI,
+) -> CheckResult:
     """A scanned claim whose CIN was misread (8 characters, one digit short): the check asks for it."""
     claim = Claim(claim_id=claim_id, source_kind="scan", pages=[1])
     claim.set_raw("member_cin", cin, Provenance(file="scan.png", page=1, box="1a", raw=cin, confidence=0.58))
@@ -37,18 +42,36 @@ def rfi_claim(claim_id: str, npi: str = NPI_A, plan: str = "khs", cin: str = "91
     line.set_raw("unit_count", "1")
     line.set_raw("charge_amount", "400.00")
     claim.lines.append(line)
-    finding = Finding(category=Category.INVALID_VALUE, severity=Severity.RFI, element="member_cin",
-                      message="The member's CIN must be 8 digits and a letter: send the CIN from the member's card.",
-                      cite="000 Table 1 (Member CIN)", rule="member_cin_format")
-    return CheckResult(claim=claim, plan=plan, disposition=disposition, findings=[finding],
-                       lines=[LineResult(line_number=1, disposition=LineDisposition.PAYABLE,
-                                         allowed_amount=Decimal("400.00"))])
+    finding = Finding(
+        category=Category.INVALID_VALUE,
+        severity=Severity.RFI,
+        element="member_cin",
+        message="The member's CIN must be 8 digits and a letter: send the CIN from the member's card.",
+        cite="000 Table 1 (Member CIN)",
+        rule="member_cin_format",
+    )
+    return CheckResult(
+        claim=claim,
+        plan=plan,
+        disposition=disposition,
+        findings=[finding],
+        lines=[LineResult(line_number=1, disposition=LineDisposition.PAYABLE, allowed_amount=Decimal("400.00"))],
+    )
 
 
-def queued(services, claim_id: str, queue: str = "RFI", npi: str = NPI_A, plan: str = "khs",
-           token: str | None = None, due_days: int = 14, upload_key: str | None = "uploads/a/scan.png"):
+def queued(
+    services,
+    claim_id: str,
+    queue: str = "RFI",
+    npi: str = NPI_A,
+    plan: str = "khs",
+    token: str | None = None,
+    due_days: int = 14,
+    upload_key: str | None = "uploads/a/scan.png",
+):
     """Store the claim and open its queue item (as the flow does), due `due_days` from the store clock."""
     store = services.store
     store.save_checked_claim(rfi_claim(claim_id, npi, plan), upload_key=upload_key)
-    return store.open_queue_item(claim_id, queue, token, services.clock() + timedelta(days=due_days),
-                                 reason="member CIN unreadable")
+    return store.open_queue_item(
+        claim_id, queue, token, services.clock() + timedelta(days=due_days), reason="member CIN unreadable"
+    )

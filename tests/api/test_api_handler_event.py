@@ -30,8 +30,12 @@ def test_the_handler_answers_its_sample_event_with_resources_from_the_environmen
     resolver.use_services(None)
     try:
         queued(resolver.services(), "C-1")
-        context = SimpleNamespace(function_name="api", memory_limit_in_mb=1536, aws_request_id="r-1",
-                                  invoked_function_arn="arn:aws:lambda:us-west-2:123456789012:function:api")
+        context = SimpleNamespace(
+            function_name="api",
+            memory_limit_in_mb=1536,
+            aws_request_id="r-1",
+            invoked_function_arn="arn:aws:lambda:us-west-2:123456789012:function:api",
+        )
         event = json.loads((ROOT / "events" / "api_get_queue.json").read_text())
         response = load_handler()(event, context)
         assert response["statusCode"] == 200
@@ -52,16 +56,28 @@ def test_no_phi_reaches_the_logs(aws, monkeypatch, clock, capsys, caplog):
     try:
         queued(resolver.services(), "C-1")
         handler = load_handler()
-        context = SimpleNamespace(function_name="api", memory_limit_in_mb=1536, aws_request_id="r-2",
-                                  invoked_function_arn="arn:aws:lambda:us-west-2:123456789012:function:api")
+        context = SimpleNamespace(
+            function_name="api",
+            memory_limit_in_mb=1536,
+            aws_request_id="r-2",
+            invoked_function_arn="arn:aws:lambda:us-west-2:123456789012:function:api",
+        )
         base = json.loads((ROOT / "events" / "api_get_queue.json").read_text())
-        requests = [("GET", "/api/claims/C-1", None),
-                    ("PATCH", "/api/claims/C-1/values", {"element": "member_last_name", "value": "Quintanilla"}),
-                    ("PATCH", "/api/claims/C-1/values", {"element": "member_dob", "value": "03/14/1957"}),
-                    ("PATCH", "/api/claims/C-1/values", {"element": "member_cin", "value": "not a cin at all 1957"})]
+        requests = [
+            ("GET", "/api/claims/C-1", None),
+            ("PATCH", "/api/claims/C-1/values", {"element": "member_last_name", "value": "Quintanilla"}),
+            ("PATCH", "/api/claims/C-1/values", {"element": "member_dob", "value": "03/14/1957"}),
+            ("PATCH", "/api/claims/C-1/values", {"element": "member_cin", "value": "not a cin at all 1957"}),
+        ]
         for method, path, body in requests:
-            event = {**base, "httpMethod": method, "path": path, "queryStringParameters": None,
-                     "multiValueQueryStringParameters": None, "body": json.dumps(body) if body else None}
+            event = {
+                **base,
+                "httpMethod": method,
+                "path": path,
+                "queryStringParameters": None,
+                "multiValueQueryStringParameters": None,
+                "body": json.dumps(body) if body else None,
+            }
             assert handler(event, context)["statusCode"] in (200, 400)
     finally:
         resolver.use_services(None)

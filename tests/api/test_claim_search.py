@@ -9,8 +9,17 @@ from .conftest import call, provider_claims
 from .queue_factories import NPI_A, NPI_B, queued, rfi_claim
 
 
-def store_claim(services, claim_id, npi=NPI_A, cin="91234567A", first="Rosalind", last="Quintero", plan="khs",
-                disposition=ClaimDisposition.CLEAN, invoice=None):
+def store_claim(
+    services,
+    claim_id,
+    npi=NPI_A,
+    cin="91234567A",
+    first="Rosalind",
+    last="Quintero",
+    plan="khs",
+    disposition=ClaimDisposition.CLEAN,
+    invoice=None,
+):
     result = rfi_claim(claim_id, npi, plan, cin, disposition)
     result.claim.set_raw("member_first_name", first)
     result.claim.set_raw("member_last_name", last)
@@ -28,16 +37,20 @@ def found(query, claims=None, **params):
 def test_staff_find_a_claim_by_each_term_whether_or_not_it_is_in_a_queue(services):
     store_claim(services, "C-quiet", invoice="BHP-2026-0415")  # CLEAN: never reached a queue
     store_claim(services, "C-other", npi=NPI_B, cin="98765432B", first="Tomas", last="Okafor", invoice="KHS-77")
-    assert found("BHP-2026") == ["C-quiet"]            # the start of the invoice number, as typed
-    assert found("bhp20260415") == ["C-quiet"]         # case and punctuation do not matter
-    assert found("91234567A") == ["C-quiet"]           # member CIN
-    assert found("quintero") == ["C-quiet"]            # member name
-    assert found("Rosa Quin") == ["C-quiet"]           # several words: each starts a term of the claim
-    assert found("Rosa Okafor") == []                  # ... of the same claim
-    assert found(NPI_B) == ["C-other"]                 # billing provider NPI
-    assert found("C-other") == ["C-other"]             # claim id
+    assert found("BHP-2026") == ["C-quiet"]  # the start of the invoice number, as typed
+    assert found("bhp20260415") == ["C-quiet"]  # case and punctuation do not matter
+    assert found("91234567A") == ["C-quiet"]  # member CIN
+    assert found("quintero") == ["C-quiet"]  # member name
+    assert found("Rosa Quin") == ["C-quiet"]  # several words: each starts a term of the claim
+    assert found("Rosa Okafor") == []  # ... of the same claim
+    assert found(NPI_B) == ["C-other"]  # billing provider NPI
+    assert found("C-other") == ["C-other"]  # claim id
     summary = call("GET", "/api/claims", query={"q": "okafor"})[1]["items"][0]
-    assert (summary["invoice_number"], summary["member_name"], summary["provider_npi"]) == ("KHS-77", "Tomas Okafor", NPI_B)
+    assert (summary["invoice_number"], summary["member_name"], summary["provider_npi"]) == (
+        "KHS-77",
+        "Tomas Okafor",
+        NPI_B,
+    )
     assert summary["clean_claim_clock"]["received"] == "2026-11-20"
     assert "search_terms" not in summary
 
@@ -48,8 +61,13 @@ def test_the_search_reads_the_index_not_the_table(services, monkeypatch):
     calls = []
     for name in ("scan", "query", "batch_get_item"):
         original = getattr(client, name)
-        monkeypatch.setattr(client, name, lambda *a, _name=name, _original=original, **k: calls.append(
-            (_name, k.get("IndexName"))) or _original(*a, **k))
+        monkeypatch.setattr(
+            client,
+            name,
+            lambda *a, _name=name, _original=original, **k: (
+                calls.append((_name, k.get("IndexName"))) or _original(*a, **k)
+            ),
+        )
     assert found("BHP") == ["C-1"]
     assert ("scan", None) not in calls
     assert calls[0] == ("query", "by_search")
@@ -69,8 +87,14 @@ def test_a_provider_finds_only_its_own_claims_whatever_it_types(services):
 
 def test_filters_and_pages_list_each_claim_once(services):
     for index in range(7):
-        store_claim(services, f"C-{index}", first="Ann", last="Annis",  # two terms start with ANN
-                    plan="kp" if index % 2 else "khs", invoice=f"ANN-{index}")
+        store_claim(
+            services,
+            f"C-{index}",
+            first="Ann",
+            last="Annis",  # two terms start with ANN
+            plan="kp" if index % 2 else "khs",
+            invoice=f"ANN-{index}",
+        )
     assert found("ann", plan="kp") == ["C-1", "C-3", "C-5"]
     assert found("ann", disposition="RFI") == []
     seen, token = [], None
@@ -114,8 +138,11 @@ def test_claims_stored_before_the_index_are_found_after_a_rebuild(services):
     store = services.store
     for sk in ("SEARCH#OLD1", "SEARCH#COLD"):
         store.client.delete_item(TableName=store.tables.claims, Key={"pk": {"S": "CLAIM#C-old"}, "sk": {"S": sk}})
-    store.client.update_item(TableName=store.tables.claims, Key={"pk": {"S": "CLAIM#C-old"}, "sk": {"S": "HEADER"}},
-                             UpdateExpression="REMOVE search_terms")
+    store.client.update_item(
+        TableName=store.tables.claims,
+        Key={"pk": {"S": "CLAIM#C-old"}, "sk": {"S": "HEADER"}},
+        UpdateExpression="REMOVE search_terms",
+    )
     assert found("OLD-1") == []
     assert store.rebuild_search_index() == 1
     assert found("OLD-1") == ["C-old"] and found("C-old quintero") == ["C-old"]

@@ -48,7 +48,9 @@ def test_payment_targets_count_closed_windows_and_flag_what_is_at_risk():
     within_90 = report["within_90_days"]
     assert (within_90["paid_in_time"], within_90["late"], within_90["open"]) == (9, 0, 2)
     assert within_90["ratio"] == "1.0000" and within_90["met"] is True
-    assert report["cite"] == "Kern Health Systems Policy 17.06-P, CSS Coding and Payment to CBOs — IV.B.2"  # titles for people
+    assert (
+        report["cite"] == "Kern Health Systems Policy 17.06-P, CSS Coding and Payment to CBOs — IV.B.2"
+    )  # titles for people
 
 
 def test_an_empty_window_is_not_a_met_target():
@@ -66,8 +68,14 @@ def test_stored_timestamps_become_dates():
 
 def test_the_clock_stops_when_the_claim_is_finalized():
     on_time = CleanClaimClock.for_plan("phc", "2026-03-02", today=date(2026, 6, 1), finalized="2026-03-20T10:00:00Z")
-    assert on_time.to_output() == {"received": "2026-03-02", "due": "2026-04-13", "business_days": 30,
-                                   "business_days_elapsed": 14, "business_days_left": 16, "overdue": False,
-                                   "finalized": "2026-03-20"}
+    assert on_time.to_output() == {
+        "received": "2026-03-02",
+        "due": "2026-04-13",
+        "business_days": 30,
+        "business_days_elapsed": 14,
+        "business_days_left": 16,
+        "overdue": False,
+        "finalized": "2026-03-20",
+    }
     late = CleanClaimClock.for_plan("phc", "2026-03-02", today=date(2026, 6, 1), finalized="2026-04-14")
     assert late.overdue  # finalized after 30 business days: interest is owed (000 Clean Claims)

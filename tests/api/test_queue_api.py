@@ -66,7 +66,10 @@ def test_a_provider_only_ever_sees_its_own_claims(services):
     # Providers cannot work the queue, not even on their own claims.
     item = services.store.get_claim("C-mine").queue_items[0].item_id
     assert call("POST", f"/api/claims/C-mine/items/{item}/assign", claims=me)[0] == 403
-    assert call("PATCH", "/api/claims/C-mine/values", claims=me, body={"element": "member_cin", "value": "91234567A"})[0] == 403
+    assert (
+        call("PATCH", "/api/claims/C-mine/values", claims=me, body={"element": "member_cin", "value": "91234567A"})[0]
+        == 403
+    )
     assert call("GET", "/api/metrics", claims=me)[0] == 403
 
 
@@ -94,15 +97,21 @@ def test_claim_shows_lines_findings_history_and_a_crop_of_each_scanned_value(ser
     assert crop.convert("L").getpixel((crop.width // 2, crop.height // 2)) < 50  # the dark box itself
     assert values[("procedure_code", 1)]["crop"] is None
     assert "24D" in values[("procedure_code", 1)]["crop_problem"]
-    assert "values" in claim and call("GET", "/api/claims/C-1", query={"crops": "false"})[1]["values"][0].get("crop") is None
+    assert (
+        "values" in claim
+        and call("GET", "/api/claims/C-1", query={"crops": "false"})[1]["values"][0].get("crop") is None
+    )
     assert call("GET", "/api/claims/nope")[0] == 404
 
 
 def test_correcting_a_value_keeps_the_old_one_in_the_audit_trail(services, clock):
     queued(services, "C-1")
     clock.advance(hours=2)
-    status, claim = call("PATCH", "/api/claims/C-1/values",
-                         body={"element": "member_cin", "value": "91234567a", "note": "read from the card copy"})
+    status, claim = call(
+        "PATCH",
+        "/api/claims/C-1/values",
+        body={"element": "member_cin", "value": "91234567a", "note": "read from the card copy"},
+    )
     assert status == 200
     assert claim["elements"]["member_cin"] == "91234567A"
     entry = claim["audit"][-1]
@@ -110,7 +119,9 @@ def test_correcting_a_value_keeps_the_old_one_in_the_audit_trail(services, clock
     assert entry["at"].startswith("2026-11-20T17:00")
     assert entry["details"]["old"] == "9123456A" and entry["details"]["new"] == "91234567A"
     assert entry["note"] == "read from the card copy"
-    status, claim = call("PATCH", "/api/claims/C-1/values", body={"element": "procedure_code", "line": 1, "value": "G9012"})
+    status, claim = call(
+        "PATCH", "/api/claims/C-1/values", body={"element": "procedure_code", "line": 1, "value": "G9012"}
+    )
     assert status == 200 and claim["lines"][0]["procedure_code"] == "G9012"
     corrected = next(v for v in claim["values"] if v["element"] == "member_cin")
     assert corrected["corrected"] is True and corrected["confidence"] is None
@@ -118,10 +129,15 @@ def test_correcting_a_value_keeps_the_old_one_in_the_audit_trail(services, clock
 
 def test_a_value_that_does_not_parse_is_refused_and_nothing_changes(services):
     queued(services, "C-1")
-    status, body = call("PATCH", "/api/claims/C-1/values", body={"element": "service_start_date", "line": 1, "value": "31/31/2026"})
+    status, body = call(
+        "PATCH", "/api/claims/C-1/values", body={"element": "service_start_date", "line": 1, "value": "31/31/2026"}
+    )
     assert status == 400 and "service_start_date" in body["message"]
     assert call("PATCH", "/api/claims/C-1/values", body={"element": "no_such", "value": "x"})[0] == 400
-    assert call("PATCH", "/api/claims/C-1/values", body={"element": "procedure_code", "line": 9, "value": "G9008"})[0] == 400
+    assert (
+        call("PATCH", "/api/claims/C-1/values", body={"element": "procedure_code", "line": 9, "value": "G9008"})[0]
+        == 400
+    )
     claim = call("GET", "/api/claims/C-1")[1]
     assert claim["lines"][0]["service_start_date"] == "2026-10-05"
     assert [e["action"] for e in claim["audit"]] == ["checked", "queue_open"]
@@ -138,11 +154,20 @@ def test_assign_to_me(services):
 def test_answer_stores_documents_closes_the_item_and_resumes_the_flow(services, waiting_flow):
     execution, token = waiting_flow.start("C-1")
     item = queued(services, "C-1", token=token)
-    document = {"name": "member card (copy).pdf", "content_type": "application/pdf",
-                "content_base64": base64.b64encode(b"%PDF-1.4 card").decode()}
-    status, view = call("POST", f"/api/claims/C-1/items/{item.item_id}/answer", body={
-        "corrections": [{"element": "member_cin", "value": "91234567A"}], "documents": [document],
-        "note": "provider faxed the card"})
+    document = {
+        "name": "member card (copy).pdf",
+        "content_type": "application/pdf",
+        "content_base64": base64.b64encode(b"%PDF-1.4 card").decode(),
+    }
+    status, view = call(
+        "POST",
+        f"/api/claims/C-1/items/{item.item_id}/answer",
+        body={
+            "corrections": [{"element": "member_cin", "value": "91234567A"}],
+            "documents": [document],
+            "note": "provider faxed the card",
+        },
+    )
     assert status == 200, view
     assert view["status"] == "ANSWERED" and view["flow_resumed"] is True
     finished = waiting_flow.finished(execution)
@@ -165,12 +190,21 @@ def test_answer_stores_documents_closes_the_item_and_resumes_the_flow(services, 
 def test_reject_resumes_the_flow_with_the_reason(services, waiting_flow):
     execution, token = waiting_flow.start("C-1")
     item = queued(services, "C-1", token=token)
-    status, view = call("POST", f"/api/claims/C-1/items/{item.item_id}/reject",
-                        body={"reason": "The member is not enrolled with this plan."})
+    status, view = call(
+        "POST",
+        f"/api/claims/C-1/items/{item.item_id}/reject",
+        body={"reason": "The member is not enrolled with this plan."},
+    )
     assert status == 200 and view["status"] == "CLOSED"
     output = json.loads(waiting_flow.finished(execution)["output"])
-    assert output == {"action": "rejected", "reason": "The member is not enrolled with this plan.", "claim_id": "C-1",
-                      "item_id": item.item_id, "queue": "RFI", "actor": "maria.staff"}
+    assert output == {
+        "action": "rejected",
+        "reason": "The member is not enrolled with this plan.",
+        "claim_id": "C-1",
+        "item_id": item.item_id,
+        "queue": "RFI",
+        "actor": "maria.staff",
+    }
     assert call("POST", f"/api/claims/C-1/items/{item.item_id}/reject", body={"reason": ""})[0] == 422
 
 
@@ -186,16 +220,22 @@ def test_answer_with_a_bad_document_or_correction_changes_nothing(services):
     item = queued(services, "C-1")
     bad_document = {"name": "x.pdf", "content_base64": "***"}
     assert call("POST", f"/api/claims/C-1/items/{item.item_id}/answer", body={"documents": [bad_document]})[0] == 400
-    status, body = call("POST", f"/api/claims/C-1/items/{item.item_id}/answer",
-                        body={"corrections": [{"element": "member_dob", "value": "not a date"}]})
+    status, body = call(
+        "POST",
+        f"/api/claims/C-1/items/{item.item_id}/answer",
+        body={"corrections": [{"element": "member_dob", "value": "not a date"}]},
+    )
     assert status == 400 and "member_dob" in body["message"]
     assert call("GET", "/api/queue")[1]["items"][0]["status"] == "OPEN"
 
 
 def test_extend_the_due_date(services):
     item = queued(services, "C-1", due_days=5)
-    status, view = call("POST", f"/api/claims/C-1/items/{item.item_id}/extend",
-                        body={"due": "2026-12-15", "note": "provider asked for two more weeks"})
+    status, view = call(
+        "POST",
+        f"/api/claims/C-1/items/{item.item_id}/extend",
+        body={"due": "2026-12-15", "note": "provider asked for two more weeks"},
+    )
     assert status == 200 and view["due"].startswith("2026-12-15T23:59:59")
     assert call("POST", f"/api/claims/C-1/items/{item.item_id}/extend", body={"due": "2026-12-01"})[0] == 400
     audit = call("GET", "/api/claims/C-1")[1]["audit"][-1]
@@ -226,8 +266,14 @@ def test_metrics_count_the_queues_and_measure_the_payment_targets(services, cloc
     clock.advance(days=2)
     status, metrics = call("GET", "/api/metrics")
     assert status == 200
-    assert metrics["queues"]["RFI"] == {"open": 1, "overdue": 1, "due_today": 0, "unassigned": 1, "oldest_days": 2.0,
-                                        "stopped_claims": 0}
+    assert metrics["queues"]["RFI"] == {
+        "open": 1,
+        "overdue": 1,
+        "due_today": 0,
+        "unassigned": 1,
+        "oldest_days": 2.0,
+        "stopped_claims": 0,
+    }
     assert metrics["queues"]["REVIEW"]["open"] == 1 and metrics["queues"]["REVIEW"]["stopped_claims"] == 0
     # A claim nobody verified after MAX_REVIEW_REOPENINGS reopenings (docs/flow.md) is counted for staff.
     services.store.set_status("C-2", "REVIEW_OVERDUE", "flow", note="review window ran out 4 times")
@@ -251,7 +297,12 @@ def test_payment_targets_count_finalized_clean_claims(services, clock):
     targets = call("GET", "/api/metrics")[1]["payment_targets"]["khs"]  # P-3 still open on day 40: late too
     assert targets["clean_claims"] == 3
     assert {k: targets["within_30_days"][k] for k in ("paid_in_time", "late", "open", "ratio", "met")} == {
-        "paid_in_time": 1, "late": 2, "open": 0, "ratio": "0.3333", "met": False}
+        "paid_in_time": 1,
+        "late": 2,
+        "open": 0,
+        "ratio": "0.3333",
+        "met": False,
+    }
     assert targets["within_90_days"]["open"] == 1 and targets["within_90_days"]["ratio"] == "1.0000"
     claim = call("GET", "/api/claims/P-1")[1]
     assert claim["clean_claim_clock"]["finalized"] == "2026-11-30"
@@ -259,7 +310,12 @@ def test_payment_targets_count_finalized_clean_claims(services, clock):
 
 
 def test_me(services):
-    assert call("GET", "/api/me")[1] == {"user": "maria.staff", "groups": ["staff"], "staff": True, "provider_npi": None}
+    assert call("GET", "/api/me")[1] == {
+        "user": "maria.staff",
+        "groups": ["staff"],
+        "staff": True,
+        "provider_npi": None,
+    }
     assert call("GET", "/api/me", claims=provider_claims(NPI_A))[1]["provider_npi"] == NPI_A
 
 
@@ -268,8 +324,14 @@ def test_the_scan_is_found_where_intake_recorded_it():
     from claims_intake.store import upload_id
 
     assert scan_location(upload_id("b", "uploads/1/a b#1.pdf", "v1"), "other") == {
-        "Bucket": "b", "Key": "uploads/1/a b#1.pdf", "VersionId": "v1"}
-    assert scan_location(upload_id("b", "uploads/1/x.pdf", None, '"abc"'), None) == {"Bucket": "b", "Key": "uploads/1/x.pdf"}
+        "Bucket": "b",
+        "Key": "uploads/1/a b#1.pdf",
+        "VersionId": "v1",
+    }
+    assert scan_location(upload_id("b", "uploads/1/x.pdf", None, '"abc"'), None) == {
+        "Bucket": "b",
+        "Key": "uploads/1/x.pdf",
+    }
     assert scan_location(upload_id("b", "uploads/1/x.pdf", None), None) == {"Bucket": "b", "Key": "uploads/1/x.pdf"}
     assert scan_location("uploads/1/x.pdf", "uploads-bucket") == {"Bucket": "uploads-bucket", "Key": "uploads/1/x.pdf"}
     assert scan_location(None, "uploads-bucket") is None
@@ -288,7 +350,8 @@ def test_a_review_left_to_staff_is_reopened_once_with_a_new_run_of_the_flow(serv
     assert status == 200 and claim["status"] == "CHECKED"
     reopened = [entry for entry in claim["audit"] if entry["action"] == "review_reopened"]
     assert [(e["actor"], e["note"], e["details"]) for e in reopened] == [
-        ("maria.staff", "provider sent the signed form", {"execution": "claim-C-stuck-reopen-1"})]
+        ("maria.staff", "provider sent the signed form", {"execution": "claim-C-stuck-reopen-1"})
+    ]
     runs = services.sfn.list_executions(stateMachineArn=waiting_flow.machine)["executions"]
     assert [run["name"] for run in runs] == ["claim-C-stuck-reopen-1"]
     assert call("POST", "/api/claims/C-stuck/reopen-review", body={})[0] == 409  # the new run has it now

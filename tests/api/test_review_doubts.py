@@ -57,8 +57,11 @@ def test_verifying_without_corrections_makes_the_values_sure(services):
 
 def test_a_corrected_value_is_sure_and_the_claim_clean(services):
     item = open_review(services, "C-R3")
-    status, _ = call("POST", f"/api/claims/C-R3/items/{item.item_id}/answer",
-                     body={"corrections": [{"element": "invoice_amount", "value": "400.00"}]})
+    status, _ = call(
+        "POST",
+        f"/api/claims/C-R3/items/{item.item_id}/answer",
+        body={"corrections": [{"element": "invoice_amount", "value": "400.00"}]},
+    )
     assert status == 200
     stored = services.store.require_claim("C-R3")
     assert stored.claim.provenance["invoice_amount"].verified.startswith("corrected by maria.staff")

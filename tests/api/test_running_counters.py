@@ -13,8 +13,13 @@ from claims_intake.store.codec import from_item, plain
 
 from .queue_factories import rfi_claim
 
-DISPOSITIONS = [ClaimDisposition.CLEAN, ClaimDisposition.PARTIAL, ClaimDisposition.DENIED, ClaimDisposition.RFI,
-                ClaimDisposition.REVIEW]
+DISPOSITIONS = [
+    ClaimDisposition.CLEAN,
+    ClaimDisposition.PARTIAL,
+    ClaimDisposition.DENIED,
+    ClaimDisposition.RFI,
+    ClaimDisposition.REVIEW,
+]
 
 
 def items(services):
@@ -29,16 +34,21 @@ def items(services):
 
 
 def running(services):
-    by_sk = {item["sk"]: {k: v for k, v in item.items() if k not in ("pk", "sk") and v}
-             for item in services.store.claim_counters()}
-    queues = {queue: {k: v for k, v in counts.items() if v} for queue, counts in services.store.queue_counters().items()}
+    by_sk = {
+        item["sk"]: {k: v for k, v in item.items() if k not in ("pk", "sk") and v}
+        for item in services.store.claim_counters()
+    }
+    queues = {
+        queue: {k: v for k, v in counts.items() if v} for queue, counts in services.store.queue_counters().items()
+    }
     return {sk: counts for sk, counts in by_sk.items() if counts}, {q: c for q, c in queues.items() if c}
 
 
 def recounted(services):
     everything = items(services)
-    claims, queues = counters.recount([i for i in everything if i["sk"] == HEADER],
-                                      [i for i in everything if str(i["sk"]).startswith("QUEUE#")])
+    claims, queues = counters.recount(
+        [i for i in everything if i["sk"] == HEADER], [i for i in everything if str(i["sk"]).startswith("QUEUE#")]
+    )
     drop_zero = lambda table: {k: {n: c for n, c in v.items() if c} for k, v in table.items()}
     return {k: v for k, v in drop_zero(claims).items() if v}, {k: v for k, v in drop_zero(queues).items() if v}
 
@@ -52,14 +62,23 @@ def test_counters_follow_a_random_day_of_work_and_match_a_recount(services, cloc
         action = rng.choice(["save", "save", "status", "open", "assign", "close", "wait"])
         claim_id = f"C-{rng.randrange(12)}"
         if action == "save":
-            store.save_checked_claim(rfi_claim(claim_id, plan=rng.choice(["khs", "kp"]),
-                                               disposition=rng.choice(DISPOSITIONS)), upload_key=None)
+            store.save_checked_claim(
+                rfi_claim(claim_id, plan=rng.choice(["khs", "kp"]), disposition=rng.choice(DISPOSITIONS)),
+                upload_key=None,
+            )
         elif action == "status" and store.get_claim(claim_id):
-            store.set_status(claim_id, rng.choice(["CLOSED", "REVIEW_OVERDUE", "WAITING_RFI"]), "flow",
-                             disposition=rng.choice(DISPOSITIONS))
+            store.set_status(
+                claim_id,
+                rng.choice(["CLOSED", "REVIEW_OVERDUE", "WAITING_RFI"]),
+                "flow",
+                disposition=rng.choice(DISPOSITIONS),
+            )
         elif action == "open" and store.get_claim(claim_id):
-            opened.append(store.open_queue_item(claim_id, rng.choice(["RFI", "REVIEW"]), None,
-                                                clock() + timedelta(days=rng.randrange(-3, 9))))
+            opened.append(
+                store.open_queue_item(
+                    claim_id, rng.choice(["RFI", "REVIEW"]), None, clock() + timedelta(days=rng.randrange(-3, 9))
+                )
+            )
         elif action == "assign" and opened:
             item = rng.choice(opened)
             if store.get_queue_item(item.claim_id, item.item_id).status == "OPEN":
@@ -73,9 +92,15 @@ def test_counters_follow_a_random_day_of_work_and_match_a_recount(services, cloc
 
     # The metrics from the counters equal the payment targets measured claim by claim.
     headers = [i for i in items(services) if i["sk"] == HEADER]
-    clean = [CleanClaim(h["plan"], as_date(h["created_at"]),
-                        as_date(h["updated_at"]) if counters.finalized_on(h["status"], h["disposition"], h["updated_at"]) else None)
-             for h in headers if h["disposition"] in ("CLEAN", "PARTIAL", "DENIED", "REVIEW")]
+    clean = [
+        CleanClaim(
+            h["plan"],
+            as_date(h["created_at"]),
+            as_date(h["updated_at"]) if counters.finalized_on(h["status"], h["disposition"], h["updated_at"]) else None,
+        )
+        for h in headers
+        if h["disposition"] in ("CLEAN", "PARTIAL", "DENIED", "REVIEW")
+    ]
     by_plan, _ = counters.day_counts_by_plan(store.claim_counters())
     assert targets_from_counts(by_plan, services.today()) == payment_targets(clean, services.today())
     metrics = call("GET", "/api/metrics")[1]
@@ -98,7 +123,9 @@ def test_recount_rebuilds_counters_lost_or_never_written(services):
     before = running(services)
     for item in items(services):
         if str(item["pk"]).startswith("METRICS#"):
-            store.client.delete_item(TableName=store.tables.claims, Key={"pk": {"S": item["pk"]}, "sk": {"S": item["sk"]}})
+            store.client.delete_item(
+                TableName=store.tables.claims, Key={"pk": {"S": item["pk"]}, "sk": {"S": item["sk"]}}
+            )
     assert running(services) == ({}, {})
     store.recount_metrics()
     assert running(services) == before

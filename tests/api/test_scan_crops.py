@@ -88,8 +88,9 @@ def test_every_value_ocr_read_from_a_skewed_cms1500_scan_gets_the_crop_of_its_bo
     claim = extract_bytes(scan, "claim.pdf").claims[0]
     claim.claim_id = "C-scan"
     services.s3.put_object(Bucket=BUCKET, Key="uploads/a/claim.pdf", Body=scan)
-    services.store.save_checked_claim(CheckResult(claim=claim, plan="kp", disposition=ClaimDisposition.REVIEW),
-                                      upload_key="uploads/a/claim.pdf")
+    services.store.save_checked_claim(
+        CheckResult(claim=claim, plan="kp", disposition=ClaimDisposition.REVIEW), upload_key="uploads/a/claim.pdf"
+    )
     services.locate_box, services.template_page = cms1500_box, cms1500_page  # the production defaults
 
     values = call("GET", "/api/claims/C-scan")[1]["values"]
@@ -97,8 +98,12 @@ def test_every_value_ocr_read_from_a_skewed_cms1500_scan_gets_the_crop_of_its_bo
     assert [v for v in values if v.get("crop_problem")] == []
     form = scans.render_pages(sample)[0]  # the filled form, exactly on the template, before scanning
     unregistered = page_image(scan, 1)
-    for element, line in (("member_cin", None), ("billing_provider_npi", None), ("procedure_code", 2),
-                          ("invoice_amount", None)):
+    for element, line in (
+        ("member_cin", None),
+        ("billing_provider_npi", None),
+        ("procedure_code", 2),
+        ("invoice_amount", None),
+    ):
         value = next(v for v in values if v["element"] == element and v["line"] == line)
         crop = Image.open(io.BytesIO(base64.b64decode(value["crop"].removeprefix("data:image/png;base64,"))))
         box = cms1500_box(element, value["box"])
@@ -124,8 +129,9 @@ def test_a_lines_diagnosis_crop_shows_the_box_21_codes_its_pointers_name(service
     claim = extract_bytes(scan, "claim.pdf").claims[0]
     claim.claim_id = "C-dx"
     services.s3.put_object(Bucket=BUCKET, Key="uploads/a/claim.pdf", Body=scan)
-    services.store.save_checked_claim(CheckResult(claim=claim, plan="kp", disposition=ClaimDisposition.REVIEW),
-                                      upload_key="uploads/a/claim.pdf")
+    services.store.save_checked_claim(
+        CheckResult(claim=claim, plan="kp", disposition=ClaimDisposition.REVIEW), upload_key="uploads/a/claim.pdf"
+    )
     services.locate_box, services.template_page = cms1500_box, cms1500_page
 
     value = next(v for v in call("GET", "/api/claims/C-dx")[1]["values"] if v["element"] == "diagnosis_codes")

@@ -54,7 +54,11 @@ def test_the_presigned_post_uploads_into_the_callers_folder_with_who_sent_it(ser
     assert head["Metadata"] == {SENT_BY_METADATA: PROVIDER["cognito:username"]}
     request = services.store.get_upload(upload_request_id(BUCKET, key))
     assert (request.status, request.provider, request.plan, request.sent_by) == (
-        UploadStatus.REQUESTED, NPI, "phc", PROVIDER["cognito:username"])
+        UploadStatus.REQUESTED,
+        NPI,
+        "phc",
+        PROVIDER["cognito:username"],
+    )
     assert request.received_at and request.expires_at > request.received_at
 
 
@@ -63,10 +67,17 @@ def test_the_intake_takes_the_sender_from_the_object_and_retires_the_request(ser
     post_file(presigned, b"hello,world\n1,2\n")
     key = presigned["key"]
     head = services.s3.head_object(Bucket=BUCKET, Key=key)
-    intake = Intake(services.store, services.s3, reference=lambda: None,
-                    check=lambda *args, **kwargs: pytest.fail("a file without claims is never checked"))
-    outcome = intake.process(S3Object(bucket=BUCKET, key=key, version_id=head.get("VersionId"), etag=head["ETag"],
-                                       size=head["ContentLength"]))
+    intake = Intake(
+        services.store,
+        services.s3,
+        reference=lambda: None,
+        check=lambda *args, **kwargs: pytest.fail("a file without claims is never checked"),
+    )
+    outcome = intake.process(
+        S3Object(
+            bucket=BUCKET, key=key, version_id=head.get("VersionId"), etag=head["ETag"], size=head["ContentLength"]
+        )
+    )
     assert outcome.status == UploadStatus.QUARANTINED.value
     status, page = call("GET", "/api/uploads", PROVIDER)
     assert status == 200
@@ -97,12 +108,16 @@ def test_the_signed_policy_binds_key_size_type_and_sender(services):
     assert violations(fields, BUCKET, size=max_bytes + 1) == [f"size {max_bytes + 1} outside [1, {max_bytes}]"]
     assert violations(fields, BUCKET, size=0)  # an empty file is no claim
     assert violations({**fields, "Content-Type": "text/html"}, BUCKET, size=10) == [
-        f"content-type: 'text/html' is not {PDF!r}"]
+        f"content-type: 'text/html' is not {PDF!r}"
+    ]
     other_folder = {**fields, "key": f"uploads/{OTHER_NPI}/claims.pdf"}
     assert violations(other_folder, BUCKET, size=10) == [
-        f"key: 'uploads/{OTHER_NPI}/claims.pdf' is not {presigned['key']!r}"]
+        f"key: 'uploads/{OTHER_NPI}/claims.pdf' is not {presigned['key']!r}"
+    ]
     assert violations({**fields, f"x-amz-meta-{SENT_BY_METADATA}": "someone-else"}, BUCKET, size=10)
-    assert violations({**fields, "x-amz-meta-extra": "1"}, BUCKET, size=10) == ["field x-amz-meta-extra is in no condition"]
+    assert violations({**fields, "x-amz-meta-extra": "1"}, BUCKET, size=10) == [
+        "field x-amz-meta-extra is in no condition"
+    ]
     assert violations(fields, "another-bucket", size=10)
     later = datetime.now(UTC) + timedelta(minutes=16)  # boto3 signs with the real clock
     assert violations(fields, BUCKET, size=10, now=later) == ["policy expired"]
@@ -135,15 +150,18 @@ def test_staff_upload_only_on_a_named_providers_behalf(services):
     assert ask(staff_with_npi)[1]["key"].startswith(f"uploads/{NPI}/")
 
 
-@pytest.mark.parametrize(("file_name", "content_type", "expected"), [
-    ("claims.exe", "application/octet-stream", 400),
-    ("claims", PDF, 400),
-    ("claims.pdf", "text/html", 400),
-    ("claims.xlsx", PDF, 400),
-    ("claims.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 200),
-    ("claims.CSV", "text/csv; charset=utf-8", 200),
-    ("fax.tif", "image/tiff", 200),
-])
+@pytest.mark.parametrize(
+    ("file_name", "content_type", "expected"),
+    [
+        ("claims.exe", "application/octet-stream", 400),
+        ("claims", PDF, 400),
+        ("claims.pdf", "text/html", 400),
+        ("claims.xlsx", PDF, 400),
+        ("claims.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 200),
+        ("claims.CSV", "text/csv; charset=utf-8", 200),
+        ("fax.tif", "image/tiff", 200),
+    ],
+)
 def test_only_files_the_intake_reads_with_their_own_media_type(services, file_name, content_type, expected):
     status, body = ask(file_name=file_name, content_type=content_type)
     assert status == expected, body

@@ -27,8 +27,11 @@ def logging_restored() -> Iterator[None]:
     """The stack imports the functions in process; their Powertools loggers print to stdout at INFO. Put the
     loggers back as they were, so later tests that read a command's stdout see only the command's output."""
     loggers = logging.Logger.manager.loggerDict
-    saved = {name: (logger.handlers[:], logger.level, logger.propagate)
-             for name, logger in loggers.items() if isinstance(logger, logging.Logger)}
+    saved = {
+        name: (logger.handlers[:], logger.level, logger.propagate)
+        for name, logger in loggers.items()
+        if isinstance(logger, logging.Logger)
+    }
     root = (logging.root.handlers[:], logging.root.level)
     try:
         yield
@@ -54,8 +57,11 @@ def local_stack():
     with logging_restored(), LocalStack() as stack:
         demo.load_reference(stack)
         store = demo.store_for(stack)
-        resolver.use_services(Services(store=store, s3=stack.client("s3"), sfn=stack.client("stepfunctions"),
-                                       uploads_bucket=stack.bucket()))
+        resolver.use_services(
+            Services(
+                store=store, s3=stack.client("s3"), sfn=stack.client("stepfunctions"), uploads_bucket=stack.bucket()
+            )
+        )
         try:
             yield stack
         finally:
@@ -77,12 +83,17 @@ def wait_for_upload(claims: dict, key: str, timeout: float = 240) -> dict:
 @pytest.mark.slow
 def test_a_presigned_upload_is_read_by_the_intake_on_the_local_stack(local_stack):
     provider = provider_claims(NPI)
-    status, presigned = call("POST", "/api/uploads", provider,
-                             body={"file_name": "valley-lead-2026-10.csv", "content_type": "text/csv", "plan": "kp"})
+    status, presigned = call(
+        "POST",
+        "/api/uploads",
+        provider,
+        body={"file_name": "valley-lead-2026-10.csv", "content_type": "text/csv", "plan": "kp"},
+    )
     assert status == 200, presigned
     content = (ROOT / "samples" / "uploads" / SAMPLE).read_bytes()
-    response = requests.post(presigned["url"], data=presigned["fields"],
-                             files={"file": ("valley-lead-2026-10.csv", content)}, timeout=30)
+    response = requests.post(
+        presigned["url"], data=presigned["fields"], files={"file": ("valley-lead-2026-10.csv", content)}, timeout=30
+    )
     assert response.status_code in (200, 204), response.text
     listed = wait_for_upload(provider, presigned["key"])
     assert listed["status"] == "PROCESSED", listed

@@ -21,8 +21,10 @@ from .scenarios import scenario_file, scenarios
 
 
 def test_two_identical_claims_in_one_upload_are_caught(reference, empty_history):
-    upload = ExtractResult(source=SourceInfo(file="u.xlsx", kind="xlsx"), claims=[
-        claim(line("G9008", "U1"), invoice="A-1"), claim(line("G9008", "U1"), invoice="A-1")])
+    upload = ExtractResult(
+        source=SourceInfo(file="u.xlsx", kind="xlsx"),
+        claims=[claim(line("G9008", "U1"), invoice="A-1"), claim(line("G9008", "U1"), invoice="A-1")],
+    )
     upload.claims[1].claim_id = "second"
     first, second = check_extract(upload, "phc", reference, empty_history, received=RECEIVED)
     assert first.disposition == "CLEAN" and second.disposition == "DENIED"
@@ -31,37 +33,59 @@ def test_two_identical_claims_in_one_upload_are_caught(reference, empty_history)
 
 
 def test_history_lines_after_a_decision(reference, empty_history):
-    result = check_claim(claim(line("G9008", "U1"), line("G9008", "U1", start="2026-11-12"), invoice="B-1"),
-                         "phc", reference, empty_history, received=RECEIVED)
+    result = check_claim(
+        claim(line("G9008", "U1"), line("G9008", "U1", start="2026-11-12"), invoice="B-1"),
+        "phc",
+        reference,
+        empty_history,
+        received=RECEIVED,
+    )
     rows = history_lines(result)
-    assert [(r.combination, r.status, str(r.allowed)) for r in rows] == [("G9008-U1", "PAYABLE", "400.00"),
-                                                                         ("G9008-U1", "DENIED", "0.00")]
+    assert [(r.combination, r.status, str(r.allowed)) for r in rows] == [
+        ("G9008-U1", "PAYABLE", "400.00"),
+        ("G9008-U1", "DENIED", "0.00"),
+    ]
     assert rows[0].member_cin == "90000001A" and rows[0].invoice_number == "B-1"
 
 
 def test_history_lines_pending_and_rejected(reference, empty_history):
     rfi = check_claim(claim(line("G9008", "U1"), tar="NOPE-1"), "phc", reference, empty_history, received=RECEIVED)
     assert [r.status for r in history_lines(rfi)] == ["PENDING"]
-    rejected = check_claim(claim(line("G9008", "U1"), member_dob=None), "phc", reference, empty_history, received=RECEIVED)
+    rejected = check_claim(
+        claim(line("G9008", "U1"), member_dob=None), "phc", reference, empty_history, received=RECEIVED
+    )
     assert history_lines(rejected) == []
 
 
 def test_sample_reference_files_load():
     reference = load_reference_dir(SAMPLES)
     assert reference.authorization("tar-phc-1003").documents_on_file is False
-    assert reference.authorization("TARPHC1003") is reference.authorization("TAR-PHC-1003")  # box 23 OCR drops the dashes
+    assert reference.authorization("TARPHC1003") is reference.authorization(
+        "TAR-PHC-1003"
+    )  # box 23 OCR drops the dashes
     assert {p for span in reference.eligibility_spans for p in [span.plan]} == {"kp", "phc", "khs"}
     assert len(load_history_csv(SAMPLES / "history.csv")) >= 10
 
 
 def test_row_parsers_name_the_bad_column():
     with pytest.raises(ReferenceDataError, match="end_date"):
-        parse_eligibility_row({"member_cin": "90000001A", "plan": "phc", "start_date": "2026-01-01", "end_date": "soon"})
+        parse_eligibility_row(
+            {"member_cin": "90000001A", "plan": "phc", "start_date": "2026-01-01", "end_date": "soon"}
+        )
     with pytest.raises(ReferenceDataError, match="procedure_code"):
-        parse_authorization_row({"tar_number": "T", "member_cin": "90000001A", "provider_npi": "1", "plan": "phc",
-                                 "start_date": "2026-01-01", "end_date": "2026-02-01"})
-    provider = parse_provider_row({"npi": "1456700016", "tin": "941234501", "name": "X", "plans": "phc;kp",
-                                   "contracted": "T2033-u6; ecm_core"})
+        parse_authorization_row(
+            {
+                "tar_number": "T",
+                "member_cin": "90000001A",
+                "provider_npi": "1",
+                "plan": "phc",
+                "start_date": "2026-01-01",
+                "end_date": "2026-02-01",
+            }
+        )
+    provider = parse_provider_row(
+        {"npi": "1456700016", "tin": "941234501", "name": "X", "plans": "phc;kp", "contracted": "T2033-u6; ecm_core"}
+    )
     assert provider.plans == ("phc", "kp") and provider.contracted == ("T2033-U6", "ecm_core")
     span = parse_eligibility_row({"member_cin": "90000001a", "plan": "PHC", "start_date": "01/01/2026", "dsnp": "Y"})
     assert span.member_cin == "90000001A" and span.dsnp and span.end is None
@@ -79,8 +103,20 @@ def test_scenario_file_is_in_sync_with_the_builders():
 
 
 def test_cli_check_json_covers_every_disposition(capsys):
-    code = main(["check", str(SAMPLES / "scenario-claims.json"), "--reference", str(SAMPLES),
-                 "--history", str(SAMPLES / "history.csv"), "--received", "2026-11-30", "--format", "json"])
+    code = main(
+        [
+            "check",
+            str(SAMPLES / "scenario-claims.json"),
+            "--reference",
+            str(SAMPLES),
+            "--history",
+            str(SAMPLES / "history.csv"),
+            "--received",
+            "2026-11-30",
+            "--format",
+            "json",
+        ]
+    )
     assert code == 0
     output = json.loads(capsys.readouterr().out)
     got = [c["disposition"] for c in output["claims"]]
@@ -88,12 +124,17 @@ def test_cli_check_json_covers_every_disposition(capsys):
     assert set(got) == {"CLEAN", "PARTIAL", "DENIED", "REJECTED", "RFI", "REVIEW"}
     first = output["claims"][0]
     assert first["elements"]["member_cin"] == "90000001A"  # the extract output is kept
-    assert [(l["disposition"], l["allowed_amount"]) for l in first["lines"]] == [("PAYABLE", "400.00"), ("PAYABLE", "386.00")]
+    assert [(l["disposition"], l["allowed_amount"]) for l in first["lines"]] == [
+        ("PAYABLE", "400.00"),
+        ("PAYABLE", "386.00"),
+    ]
     assert len(scenarios()) == len(got)
 
 
 def test_cli_check_table_and_inferred_plan(capsys):
-    code = main(["check", str(SAMPLES / "scenario-claims.json"), "--reference", str(SAMPLES), "--received", "2026-11-30"])
+    code = main(
+        ["check", str(SAMPLES / "scenario-claims.json"), "--reference", str(SAMPLES), "--received", "2026-11-30"]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "Disposition" in out and "CLEAN" in out and "Findings" in out
 

@@ -38,8 +38,11 @@ def wrong_total(source: Provenance | None):
 def test_every_finding_names_the_values_it_rests_on(reference, empty_history):
     c = claim(ecm_line(), ecm_line(start="2026-11-06"), invoice_amount=Decimal("900.00"))
     finding = by_rule(run(c, reference, empty_history), "invoice_amount_is_sum_of_lines")
-    assert [(v.element, v.line) for v in finding.rests_on] == [("invoice_amount", None), ("charge_amount", 1),
-                                                                ("charge_amount", 2)]
+    assert [(v.element, v.line) for v in finding.rests_on] == [
+        ("invoice_amount", None),
+        ("charge_amount", 1),
+        ("charge_amount", 2),
+    ]
 
 
 def test_a_finding_on_sure_values_keeps_its_severity(reference, empty_history):
@@ -62,8 +65,9 @@ def test_low_confidence_value_sends_the_finding_to_review(reference, empty_histo
 def test_repaired_value_is_doubtful_even_when_confident(reference, empty_history):
     item = ecm_line()
     item.procedure_code = "G9099"
-    item.provenance["procedure_code"] = Provenance(page=1, box="24D line 1", raw="G9O99", confidence=0.92,
-                                                   repaired="letter O read as digit 0")
+    item.provenance["procedure_code"] = Provenance(
+        page=1, box="24D line 1", raw="G9O99", confidence=0.92, repaired="letter O read as digit 0"
+    )
     result = run(claim(item), reference, empty_history)
     finding = by_rule(result, "combination_in_catalog")
     assert (result.disposition, finding.severity, finding.would_be) == ("REVIEW", "review", "reject")
@@ -74,8 +78,9 @@ def test_repaired_value_is_doubtful_even_when_confident(reference, empty_history
 @pytest.mark.parametrize("confidence,disposition", [(None, "REVIEW"), (0.95, "REJECTED")])
 def test_derived_value_without_a_confidence_is_doubtful(reference, empty_history, confidence, disposition):
     item = ecm_line(start="2026-11-05", end="2026-11-03")
-    item.provenance["service_end_date"] = Provenance(sheet="Invoice", row=4, derived="the start date of the next row",
-                                                     confidence=confidence)
+    item.provenance["service_end_date"] = Provenance(
+        sheet="Invoice", row=4, derived="the start date of the next row", confidence=confidence
+    )
     result = run(claim(item), reference, empty_history)
     finding = next(f for f in result.findings if f.rule == "service_dates")
     assert result.disposition == disposition
@@ -87,8 +92,9 @@ def test_derived_value_without_a_confidence_is_doubtful(reference, empty_history
 @pytest.mark.parametrize("score,disposition", [(0.55, "REVIEW"), (0.95, "REJECTED")])
 def test_column_matched_with_a_low_score_is_doubtful(reference, empty_history, score, disposition):
     c = claim(ecm_line(), billing_provider_phone="555123")  # not ten digits: invalid as written
-    c.provenance["billing_provider_phone"] = Provenance(sheet="Invoice", row=2, column="K", raw="555123",
-                                                        match_score=score)
+    c.provenance["billing_provider_phone"] = Provenance(
+        sheet="Invoice", row=2, column="K", raw="555123", match_score=score
+    )
     result = run(c, reference, empty_history)
     finding = by_rule(result, "claim_value_formats")
     assert result.disposition == disposition
@@ -113,8 +119,9 @@ def test_a_denial_on_a_doubtful_date_leaves_the_line_undecided(reference, empty_
     old = ecm_line(start="2025-01-06")  # far outside Partnership's 180 days of timely filing
     sure = run(claim(old, invoice_date=date(2025, 1, 20)), reference, empty_history)
     assert sure.disposition == "DENIED" and by_rule(sure, "timely_filing").severity == "deny"
-    old.provenance["service_end_date"] = Provenance(page=1, box="24A line 1", confidence=0.91,
-                                                    repaired="year aligned with the claim's other dates")
+    old.provenance["service_end_date"] = Provenance(
+        page=1, box="24A line 1", confidence=0.91, repaired="year aligned with the claim's other dates"
+    )
     doubtful = run(claim(old, invoice_date=date(2025, 1, 20)), reference, empty_history)
     finding = by_rule(doubtful, "timely_filing")
     assert (doubtful.disposition, finding.severity, finding.would_be) == ("REVIEW", "review", "deny")
@@ -144,8 +151,11 @@ def sheet_claim(**elements):
 def sheet_result(c, columns, extras=(), errors=()):
     mapped = [{"column": "A", "header": key, "element": key, "score": 100} for key in columns]
     report = {"header_row": 1, "columns": mapped, "extras": [{"column": "Z", "header": h} for h in extras]}
-    return ExtractResult(source=SourceInfo(file="inv.xlsx", kind="xlsx", column_map={"sheets": {"Invoice": report}}),
-                         claims=[c], errors=list(errors))
+    return ExtractResult(
+        source=SourceInfo(file="inv.xlsx", kind="xlsx", column_map={"sheets": {"Invoice": report}}),
+        claims=[c],
+        errors=list(errors),
+    )
 
 
 PLACED = ["invoice_number", "billing_provider_npi", "member_cin", "procedure_code", "service_start_date"]
@@ -153,8 +163,9 @@ PLACED = ["invoice_number", "billing_provider_npi", "member_cin", "procedure_cod
 
 def test_missing_element_with_unplaced_columns_is_a_mapping_review(reference, empty_history):
     c = sheet_claim(billing_provider_phone=None)
-    (result,) = check_extract(sheet_result(c, PLACED, extras=["Billing Phone", "Notes"]), "phc", reference,
-                              empty_history, received=RECEIVED)
+    (result,) = check_extract(
+        sheet_result(c, PLACED, extras=["Billing Phone", "Notes"]), "phc", reference, empty_history, received=RECEIVED
+    )
     finding = next(f for f in result.findings if f.element == "billing_provider_phone")
     assert (result.disposition, finding.severity, finding.would_be) == ("REVIEW", "review", "reject")
     (doubt,) = finding.doubts
@@ -163,20 +174,32 @@ def test_missing_element_with_unplaced_columns_is_a_mapping_review(reference, em
 
 def test_unmapped_columns_error_names_the_element(reference, empty_history):
     c = sheet_claim(billing_provider_phone=None)
-    error = ExtractError(code="unmapped_columns", sheet="Invoice", element="billing_provider_phone", column="K",
-                         message="Billing Provider Phone Number has no recognised column; column K is not recognised")
-    (result,) = check_extract(sheet_result(c, [*PLACED, "billing_provider_phone"], errors=[error]), "phc",
-                              reference, empty_history, received=RECEIVED)
+    error = ExtractError(
+        code="unmapped_columns",
+        sheet="Invoice",
+        element="billing_provider_phone",
+        column="K",
+        message="Billing Provider Phone Number has no recognised column; column K is not recognised",
+    )
+    (result,) = check_extract(
+        sheet_result(c, [*PLACED, "billing_provider_phone"], errors=[error]),
+        "phc",
+        reference,
+        empty_history,
+        received=RECEIVED,
+    )
     assert result.disposition == "REVIEW"
     assert next(f for f in result.findings if f.element == "billing_provider_phone").doubts[0].kind == "unmapped_column"
 
 
 @pytest.mark.parametrize("columns,extras", [([*PLACED, "billing_provider_phone"], ["Notes"]), (PLACED, [])])
 def test_missing_element_is_the_providers_when_its_column_was_placed_or_nothing_is_unplaced(
-        reference, empty_history, columns, extras):
+    reference, empty_history, columns, extras
+):
     c = sheet_claim(billing_provider_phone=None)
-    (result,) = check_extract(sheet_result(c, columns, extras=extras), "phc", reference, empty_history,
-                              received=RECEIVED)
+    (result,) = check_extract(
+        sheet_result(c, columns, extras=extras), "phc", reference, empty_history, received=RECEIVED
+    )
     finding = next(f for f in result.findings if f.element == "billing_provider_phone")
     assert (result.disposition, finding.severity, finding.doubts) == ("REJECTED", "reject", [])
 
@@ -184,14 +207,24 @@ def test_missing_element_is_the_providers_when_its_column_was_placed_or_nothing_
 def test_review_values_lists_each_doubtful_value_once_with_what_it_would_become(reference, empty_history):
     c = wrong_total(Provenance(page=1, box="28", raw="900 00", confidence=0.55))
     values = review_values(run(c, reference, empty_history).findings)
-    assert values == [{"element": "invoice_amount", "label": "Invoice Amount", "kind": "low_confidence",
-                       "reason": values[0]["reason"], "would_be": "reject",
-                       "rules": ["invoice_amount_is_sum_of_lines", "low_ocr_confidence"]}]
+    assert values == [
+        {
+            "element": "invoice_amount",
+            "label": "Invoice Amount",
+            "kind": "low_confidence",
+            "reason": values[0]["reason"],
+            "would_be": "reject",
+            "rules": ["invoice_amount_is_sum_of_lines", "low_ocr_confidence"],
+        }
+    ]
 
 
 def test_rests_on_places_line_and_claim_elements():
-    assert rests_on("member_cin", "unit_count", "minutes", line=3) == (("member_cin", None), ("unit_count", 3),
-                                                                        ("minutes", 3))
+    assert rests_on("member_cin", "unit_count", "minutes", line=3) == (
+        ("member_cin", None),
+        ("unit_count", 3),
+        ("minutes", 3),
+    )
 
 
 def test_provenance_doubt_needs_a_mark_of_trouble():
@@ -204,6 +237,7 @@ def test_provenance_doubt_needs_a_mark_of_trouble():
 
 
 # ---- letters: a provider is told only about what the provider wrote --------------------------------
+
 
 def test_letters_never_cite_a_doubtful_value(reference, empty_history):
     from claims_intake.letters import RejectionCause, rejection_letter, rfi_letter
@@ -226,7 +260,12 @@ def test_an_optional_element_left_out_is_no_mapping_question(reference, empty_hi
     number: the TAR is found by member and service) is simply not given."""
     c = sheet_claim()
     c.authorization_number = None
-    (result,) = check_extract(sheet_result(c, [*PLACED, "billing_provider_phone"], extras=["Notes"]), "phc",
-                              reference, empty_history, received=RECEIVED)
+    (result,) = check_extract(
+        sheet_result(c, [*PLACED, "billing_provider_phone"], extras=["Notes"]),
+        "phc",
+        reference,
+        empty_history,
+        received=RECEIVED,
+    )
     assert result.disposition == "CLEAN"
     assert ClaimDoubts(c, {"authorization_number": ["Notes"]}).of("authorization_number", None) is None

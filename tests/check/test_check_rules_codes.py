@@ -29,18 +29,22 @@ def messages(result, rule):
 
 # ---- ICD-10-CM -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("code, start, status", [
-    ("Z59.0", "2021-09-30", "billable"),    # FY2021: Z59.0 still a code
-    ("Z59.0", "2023-10-01", "category"),    # FY2024: Z59.00-Z59.02 only
-    ("Z59.1", "2024-09-30", "category"),    # FY2024 made Z59.1 a category (Z59.10-Z59.19)
-    ("Z59.1", "2021-09-30", "billable"),
-    ("Z59.01", "2026-11-05", "billable"),   # after the last release: judged by it
-    ("Z99.99", "2026-11-05", "unknown"),
-    ("Z59.86", "2025-09-30", "billable"),   # FY2025: Z59.86 billable ...
-    ("Z59.86", "2025-10-01", "category"),   # ... FY2026 split it into Z59.861/868/869
-    ("Z59.0", "2022-06-01", "undetermined"),  # FY2022: no release on file, FY2021 and FY2024 disagree
-    ("Z60.2", "2022-06-01", "billable"),    # the same in both releases around the gap: decided
-])
+
+@pytest.mark.parametrize(
+    "code, start, status",
+    [
+        ("Z59.0", "2021-09-30", "billable"),  # FY2021: Z59.0 still a code
+        ("Z59.0", "2023-10-01", "category"),  # FY2024: Z59.00-Z59.02 only
+        ("Z59.1", "2024-09-30", "category"),  # FY2024 made Z59.1 a category (Z59.10-Z59.19)
+        ("Z59.1", "2021-09-30", "billable"),
+        ("Z59.01", "2026-11-05", "billable"),  # after the last release: judged by it
+        ("Z99.99", "2026-11-05", "unknown"),
+        ("Z59.86", "2025-09-30", "billable"),  # FY2025: Z59.86 billable ...
+        ("Z59.86", "2025-10-01", "category"),  # ... FY2026 split it into Z59.861/868/869
+        ("Z59.0", "2022-06-01", "undetermined"),  # FY2022: no release on file, FY2021 and FY2024 disagree
+        ("Z60.2", "2022-06-01", "billable"),  # the same in both releases around the gap: decided
+    ],
+)
 def test_icd10cm_verdict_by_date_of_service(code, start, status):
     assert icd10cm().verdict(code, date.fromisoformat(start)).status == status
 
@@ -53,8 +57,10 @@ def test_category_names_its_billable_children():
 def test_category_z590_rejected_with_the_codes_to_bill(open_reference):
     result = run(claim(line("G9008", "U1", dx="Z59.0"), tar="T-0"), open_reference)
     assert result.disposition == "REJECTED"
-    expected = ("Z59.0 is a category, not a billable ICD-10-CM code on 11/05/2026 (FY2026 code set): bill Z59.00, "
-                "Z59.01 or Z59.02.")
+    expected = (
+        "Z59.0 is a category, not a billable ICD-10-CM code on 11/05/2026 (FY2026 code set): bill Z59.00, "
+        "Z59.01 or Z59.02."
+    )
     assert expected in messages(result, "diagnosis_codes_billable")[0]
 
 
@@ -71,9 +77,11 @@ def test_z591_rejected_after_october_2023_on_a_cs_line(open_reference):
 
 
 def test_gap_year_disagreement_goes_to_staff_review(open_reference):
-    code_set = Icd10cm.from_text("#release\t0\tA\t2020-10-01\t2021-09-30\tx\n"
-                                 "#release\t1\tB\t2023-10-01\t2024-09-30\tx\n"
-                                 "1\tZ590\n2\tZ5900 Z5901\n")
+    code_set = Icd10cm.from_text(
+        "#release\t0\tA\t2020-10-01\t2021-09-30\tx\n"
+        "#release\t1\tB\t2023-10-01\t2024-09-30\tx\n"
+        "1\tZ590\n2\tZ5900 Z5901\n"
+    )
     assert code_set.verdict("Z59.0", date(2022, 5, 1)).status == "undetermined"
     assert code_set.verdict("Z59.0", date(2021, 5, 1)).status == "billable"
     assert code_set.verdict("Z59.0", date(2024, 5, 1)).children == ("Z59.00", "Z59.01")
@@ -93,17 +101,25 @@ def test_a_three_character_category_asks_for_a_complete_code(open_reference):
 
 # ---- place of service ----------------------------------------------------------------------------
 
+
 def _pos(code, start="2026-11-05"):
     item = line("G9008", "U1", start=start)
     item.place_of_service = code
     return item
 
 
-@pytest.mark.parametrize("code, start, found", [
-    ("12", "2026-11-05", False), ("04", "2026-11-05", False), ("27", "2026-11-05", False),
-    ("90", "2026-11-05", True), ("28", "2026-11-05", True),
-    ("27", "2023-09-30", True), ("27", "2023-10-01", False),   # Outreach Site/Street from 10/01/2023
-])
+@pytest.mark.parametrize(
+    "code, start, found",
+    [
+        ("12", "2026-11-05", False),
+        ("04", "2026-11-05", False),
+        ("27", "2026-11-05", False),
+        ("90", "2026-11-05", True),
+        ("28", "2026-11-05", True),
+        ("27", "2023-09-30", True),
+        ("27", "2023-10-01", False),  # Outreach Site/Street from 10/01/2023
+    ],
+)
 def test_place_of_service_code_set(open_reference, code, start, found):
     received = {"received": date(2026, 11, 30)}
     result = check_claim(claim(_pos(code, start)), "phc", open_reference, InMemoryHistory(), **received)
@@ -112,13 +128,20 @@ def test_place_of_service_code_set(open_reference, code, start, found):
 
 # ---- rendering provider licence type (DHCS footnotes 4-6) ----------------------------------------
 
+
 @pytest.fixture
 def licence_reference(open_reference):
-    staff = [Provider(CLINICAL, "941234501", "Ana Torres, RN", (), licence_type="clinical"),
-             Provider(NON_CLINICAL, "941234501", "Luis Fernandez, CHW", (), licence_type="non_clinical"),
-             Provider("1456700123", "941234501", "Unknown Licence", ())]
-    return InMemoryReference(open_reference.eligibility_spans, open_reference.authorization_list,
-                             [*open_reference.providers, *staff], open_reference.rates)
+    staff = [
+        Provider(CLINICAL, "941234501", "Ana Torres, RN", (), licence_type="clinical"),
+        Provider(NON_CLINICAL, "941234501", "Luis Fernandez, CHW", (), licence_type="non_clinical"),
+        Provider("1456700123", "941234501", "Unknown Licence", ()),
+    ]
+    return InMemoryReference(
+        open_reference.eligibility_spans,
+        open_reference.authorization_list,
+        [*open_reference.providers, *staff],
+        open_reference.rates,
+    )
 
 
 def _rendered(code, modifiers, npi, **kw):
@@ -127,14 +150,17 @@ def _rendered(code, modifiers, npi, **kw):
     return item
 
 
-@pytest.mark.parametrize("code, modifiers, npi, denied, instead", [
-    ("G9008", "U1", NON_CLINICAL, True, "G9012-U2"),
-    ("G9008", "U1", CLINICAL, False, None),
-    ("G9012", "U2", CLINICAL, True, "G9008-U1"),
-    ("G9012", "U2", NON_CLINICAL, False, None),
-    ("G9008", "U1-GQ", NON_CLINICAL, True, "G9012-U2-GQ"),
-    ("G9008", "U1", "1456700123", False, None),  # licence type not on the roster: nothing to hold against anyone
-])
+@pytest.mark.parametrize(
+    "code, modifiers, npi, denied, instead",
+    [
+        ("G9008", "U1", NON_CLINICAL, True, "G9012-U2"),
+        ("G9008", "U1", CLINICAL, False, None),
+        ("G9012", "U2", CLINICAL, True, "G9008-U1"),
+        ("G9012", "U2", NON_CLINICAL, False, None),
+        ("G9008", "U1-GQ", NON_CLINICAL, True, "G9012-U2-GQ"),
+        ("G9008", "U1", "1456700123", False, None),  # licence type not on the roster: nothing to hold against anyone
+    ],
+)
 def test_rendering_licence_matches_code(licence_reference, code, modifiers, npi, denied, instead):
     result = run(claim(_rendered(code, modifiers, npi), tar="T-0"), licence_reference)
     found = messages(result, "rendering_licence_matches_code")
@@ -145,37 +171,50 @@ def test_rendering_licence_matches_code(licence_reference, code, modifiers, npi,
 
 # ---- contract rates (Kaiser, Kern) ---------------------------------------------------------------
 
+
 def _rated(open_reference, *rates):
-    return InMemoryReference(open_reference.eligibility_spans, open_reference.authorization_list,
-                             open_reference.providers, list(rates))
+    return InMemoryReference(
+        open_reference.eligibility_spans, open_reference.authorization_list, open_reference.providers, list(rates)
+    )
 
 
 def test_contract_rate_times_units_never_more_than_billed(open_reference):
     reference = _rated(open_reference, ContractRate(NPI, "kp", "T2033-U6", Decimal("200.00"), date(2026, 1, 1)))
-    below = run(claim(line("T2033", "U6", start="2026-11-01", end="2026-11-03", units="3", cost="210.00"), plan="kp"),
-                reference, plan="kp")
+    below = run(
+        claim(line("T2033", "U6", start="2026-11-01", end="2026-11-03", units="3", cost="210.00"), plan="kp"),
+        reference,
+        plan="kp",
+    )
     assert below.disposition == "CLEAN" and below.allowed_total == Decimal("600.00")
-    above = run(claim(line("T2033", "U6", start="2026-11-01", end="2026-11-03", units="3", cost="150.00"), plan="kp"),
-                reference, plan="kp")
+    above = run(
+        claim(line("T2033", "U6", start="2026-11-01", end="2026-11-03", units="3", cost="150.00"), plan="kp"),
+        reference,
+        plan="kp",
+    )
     assert above.allowed_total == Decimal("450.00")  # the billed amount, less than the contract rate x units
 
 
 def test_no_contract_rate_on_file_goes_to_review(open_reference):
-    result = run(claim(line("T2033", "U6", start="2026-11-01", cost="210.00"), plan="kp"), _rated(open_reference),
-                 plan="kp")
+    result = run(
+        claim(line("T2033", "U6", start="2026-11-01", cost="210.00"), plan="kp"), _rated(open_reference), plan="kp"
+    )
     assert result.disposition == "REVIEW" and "contract_rate_on_file" in rules(result, "review")
 
 
 def test_no_rate_needed_for_a_line_that_pays_nothing(open_reference):
-    not_eligible = InMemoryReference([s for s in open_reference.eligibility_spans if s.plan != "kp"],
-                                     open_reference.authorization_list, open_reference.providers)
+    not_eligible = InMemoryReference(
+        [s for s in open_reference.eligibility_spans if s.plan != "kp"],
+        open_reference.authorization_list,
+        open_reference.providers,
+    )
     result = run(claim(line("G9012", "U2", cost="450.00"), plan="kp"), not_eligible, plan="kp")
     assert result.disposition == "DENIED" and "contract_rate_on_file" not in rules(result)
 
 
 def test_contract_rate_dates_bound_it(open_reference):
-    reference = _rated(open_reference, ContractRate(NPI, "khs", "T2033-U6", Decimal("200.00"), date(2026, 1, 1),
-                                                    date(2026, 10, 31)))
+    reference = _rated(
+        open_reference, ContractRate(NPI, "khs", "T2033-U6", Decimal("200.00"), date(2026, 1, 1), date(2026, 10, 31))
+    )
     inside = run(claim(line("T2033", "U6", start="2026-10-31", cost="210.00"), plan="khs"), reference, plan="khs")
     outside = run(claim(line("T2033", "U6", start="2026-11-01", cost="210.00"), plan="khs"), reference, plan="khs")
     assert inside.disposition == "CLEAN" and inside.allowed_total == Decimal("200.00")
@@ -191,6 +230,7 @@ def test_cs_telehealth_line_uses_the_base_rate_and_partnership_needs_no_file(ope
 
 # ---- minimum charge (Partnership G9007) -----------------------------------------------------------
 
+
 @pytest.mark.parametrize("charge, found", [("0.00", True), ("0.03", True), ("0.04", False)])
 def test_g9007_needs_a_charge_at_partnership(open_reference, charge, found):
     result = run(claim(line("G9007", "", units="4", cost=str(Decimal(charge) / 4), charge=charge)), open_reference)
@@ -198,6 +238,7 @@ def test_g9007_needs_a_charge_at_partnership(open_reference, charge, found):
 
 
 # ---- two-way rolling windows ---------------------------------------------------------------------
+
 
 def test_late_outreach_counts_against_the_attempts_after_it(open_reference):
     later = [past("G9012-U8", f"2026-10-{day}", allowed="5.00") for day in (20, 21, 22, 23, 24)]
@@ -210,10 +251,12 @@ def test_late_outreach_counts_against_the_attempts_after_it(open_reference):
 
 def test_outreach_30_days_apart_is_outside_the_window(open_reference):
     later = [past("G9012-U8", f"2026-10-{day}", allowed="5.00") for day in (20, 21, 22, 23, 24)]
-    assert "max_per_rolling_days" not in rules(run(claim(line("G9012", "U8", start="2026-09-24", cost="5.00")),
-                                                   open_reference, later))
-    assert "max_per_rolling_days" in rules(run(claim(line("G9012", "U8", start="2026-09-25", cost="5.00")),
-                                               open_reference, later))
+    assert "max_per_rolling_days" not in rules(
+        run(claim(line("G9012", "U8", start="2026-09-24", cost="5.00")), open_reference, later)
+    )
+    assert "max_per_rolling_days" in rules(
+        run(claim(line("G9012", "U8", start="2026-09-25", cost="5.00")), open_reference, later)
+    )
 
 
 def test_lines_of_the_same_file_count_both_ways(open_reference):
@@ -225,54 +268,74 @@ def test_lines_of_the_same_file_count_both_ways(open_reference):
 
 # ---- per member per month ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("plan, code, prior, found", [
-    ("kp", "H2016-U6", "H0043-U6", True),    # the same service (Housing Transition/Navigation) twice in November
-    ("kp", "H2016-U6", None, False),
-    ("kp", "T2041-U6", "T2040-U6", True),
-    ("kp", "T2038-U4", "T2038-U4", True),
-    ("phc", "H0043-U6", "H2016-U6", True),   # Partnership: $386 per member per month
-    ("phc", "H0043-U6", None, False),
-])
+
+@pytest.mark.parametrize(
+    "plan, code, prior, found",
+    [
+        ("kp", "H2016-U6", "H0043-U6", True),  # the same service (Housing Transition/Navigation) twice in November
+        ("kp", "H2016-U6", None, False),
+        ("kp", "T2041-U6", "T2040-U6", True),
+        ("kp", "T2038-U4", "T2038-U4", True),
+        ("phc", "H0043-U6", "H2016-U6", True),  # Partnership: $386 per member per month
+        ("phc", "H0043-U6", None, False),
+    ],
+)
 def test_per_member_per_month_against_history(open_reference, plan, code, prior, found):
     history = [past(prior, "2026-11-02", allowed="386.00")] if prior else []
     base, modifier = code.split("-")
-    result = run(claim(line(base, modifier, start="2026-11-20", cost="386.00"), plan=plan), open_reference, history,
-                 plan=plan)
+    result = run(
+        claim(line(base, modifier, start="2026-11-20", cost="386.00"), plan=plan), open_reference, history, plan=plan
+    )
     assert ("per_member_per_month" in rules(result, "deny")) is found
 
 
 def test_per_member_per_month_previous_month_and_later_history(open_reference):
-    october = run(claim(line("H2016", "U6", start="2026-11-20", cost="386.00"), plan="kp"), open_reference,
-                  [past("H2016-U6", "2026-10-31", allowed="386.00")], plan="kp")
+    october = run(
+        claim(line("H2016", "U6", start="2026-11-20", cost="386.00"), plan="kp"),
+        open_reference,
+        [past("H2016-U6", "2026-10-31", allowed="386.00")],
+        plan="kp",
+    )
     assert "per_member_per_month" not in rules(october)
-    billed_late = run(claim(line("H2016", "U6", start="2026-11-01", cost="386.00"), plan="kp"), open_reference,
-                      [past("H2016-U6", "2026-11-25", allowed="386.00")], plan="kp")
+    billed_late = run(
+        claim(line("H2016", "U6", start="2026-11-01", cost="386.00"), plan="kp"),
+        open_reference,
+        [past("H2016-U6", "2026-11-25", allowed="386.00")],
+        plan="kp",
+    )
     assert "per_member_per_month" in rules(billed_late, "deny")
 
 
 def test_per_member_per_month_two_units_on_one_line(open_reference):
-    result = run(claim(line("H2016", "U6", start="2026-11-20", units="2", cost="386.00"), plan="kp"), open_reference,
-                 plan="kp")
+    result = run(
+        claim(line("H2016", "U6", start="2026-11-20", units="2", cost="386.00"), plan="kp"), open_reference, plan="kp"
+    )
     assert "per_member_per_month" in rules(result, "deny")
 
 
 # ---- readings of docs/rules.md as plan settings --------------------------------------------------
 
+
 @pytest.mark.parametrize("plan", ["kp", "phc"])
 def test_second_grocery_box_within_a_week(open_reference, plan):
     first = [past("S9977-U6", "2026-11-02", allowed="66.00")]
-    six_days = run(claim(line("S9977", "U6", start="2026-11-08", cost="66.00"), plan=plan), open_reference, first,
-                   plan=plan)
-    seven_days = run(claim(line("S9977", "U6", start="2026-11-09", cost="66.00"), plan=plan), open_reference, first,
-                     plan=plan)
+    six_days = run(
+        claim(line("S9977", "U6", start="2026-11-08", cost="66.00"), plan=plan), open_reference, first, plan=plan
+    )
+    seven_days = run(
+        claim(line("S9977", "U6", start="2026-11-09", cost="66.00"), plan=plan), open_reference, first, plan=plan
+    )
     assert "max_per_rolling_days" in rules(six_days, "deny")
     assert "max_per_rolling_days" not in rules(seven_days)
 
 
 def test_kaiser_deposit_needs_housing_navigation(open_reference):
-    no_tars = InMemoryReference(open_reference.eligibility_spans,
-                                [t for t in open_reference.authorization_list if t.code not in ("H2016", "H0043")],
-                                open_reference.providers, open_reference.rates)
+    no_tars = InMemoryReference(
+        open_reference.eligibility_spans,
+        [t for t in open_reference.authorization_list if t.code not in ("H2016", "H0043")],
+        open_reference.providers,
+        open_reference.rates,
+    )
     deposit = claim(line("H0044", "U2", start="2026-11-10", cost="1500.00"), plan="kp")
     without = run(deposit, no_tars, plan="kp")
     assert without.disposition == "RFI" and "requires_service_in_progress" in rules(without, "rfi")
@@ -296,6 +359,7 @@ def test_tar_listing_gq_still_authorizes_the_service(open_reference):
 
 
 # ---- citations for people ------------------------------------------------------------------------
+
 
 def test_findings_cite_documents_by_title(open_reference):
     result = run(claim(line("G9008", "U1", dx="Z59.0")), open_reference)

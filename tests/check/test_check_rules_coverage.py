@@ -53,8 +53,11 @@ def test_provider_not_contracted_for_the_service(reference, empty_history):
 # 000 Reimbursement: "Services rendered to patients without active ... coverage on the date of service will be denied"
 def test_every_date_of_a_span_must_be_covered(reference, empty_history):
     # James Carter is eligible through 10/15/2026
-    result = run(claim(line("T1019", "U6", start="2026-10-14", end="2026-10-16", units="12", cost="8.25"),
-                       member="90000002B"), reference, empty_history)
+    result = run(
+        claim(line("T1019", "U6", start="2026-10-14", end="2026-10-16", units="12", cost="8.25"), member="90000002B"),
+        reference,
+        empty_history,
+    )
     finding = next(f for f in result.findings if f.rule == "eligible_on_each_date")
     assert "10/16/2026" in finding.message and result.disposition == "DENIED"
 
@@ -66,12 +69,18 @@ def test_member_unknown_to_the_plan_is_denied(reference, empty_history):
 
 
 def test_coverage_spans_can_be_joined():
-    spans = [EligibilitySpan("90000001A", "phc", date(2026, 1, 1), date(2026, 10, 31)),
-             EligibilitySpan("90000001A", "phc", date(2026, 11, 1), None)]
+    spans = [
+        EligibilitySpan("90000001A", "phc", date(2026, 1, 1), date(2026, 10, 31)),
+        EligibilitySpan("90000001A", "phc", date(2026, 11, 1), None),
+    ]
     reference = InMemoryReference(spans, [], [Provider("1456700016", "941234501", "Solano", ("phc",))])
     from claims_intake.reference import InMemoryHistory
-    result = run(claim(line("T1019", "U6", start="2026-10-30", end="2026-11-02", units="16", cost="8.25")),
-                 reference, InMemoryHistory())
+
+    result = run(
+        claim(line("T1019", "U6", start="2026-10-30", end="2026-11-02", units="16", cost="8.25")),
+        reference,
+        InMemoryHistory(),
+    )
     assert "eligible_on_each_date" not in rules(result)
 
 
@@ -89,11 +98,17 @@ def test_dsnp_excludes_ecm_only(reference, empty_history):
 
 def test_exclusions_are_partnership_only(reference, empty_history):
     kp_reference = InMemoryReference(
-        [EligibilitySpan("90000008H", "kp", date(2026, 1, 1), None, dsnp=True)], [],
+        [EligibilitySpan("90000008H", "kp", date(2026, 1, 1), None, dsnp=True)],
+        [],
         [Provider("1456700032", "951234503", "Valley Lead Care LLC", ("kp",))],
-        rates=[ContractRate("1456700032", "kp", "G9012-U2", Decimal("450.00"), date(2026, 1, 1))])  # Kaiser pays contract rates
-    result = run(claim(line("G9012", "U2", cost="450.00"), member="90000008H", provider="1456700032", plan="kp"),
-                 kp_reference, empty_history, plan="kp")
+        rates=[ContractRate("1456700032", "kp", "G9012-U2", Decimal("450.00"), date(2026, 1, 1))],
+    )  # Kaiser pays contract rates
+    result = run(
+        claim(line("G9012", "U2", cost="450.00"), member="90000008H", provider="1456700032", plan="kp"),
+        kp_reference,
+        empty_history,
+        plan="kp",
+    )
     assert result.disposition == "CLEAN", result.findings
 
 
@@ -125,21 +140,44 @@ def test_tar_issued_to_another_provider(reference, empty_history):
 
 
 def test_rendering_npi_may_hold_the_tar(empty_history):
-    tar = Authorization("TAR-1", "90000001A", "1987600115", "phc", "G9008", ("U1",), date(2026, 1, 1), date(2026, 12, 31))
-    reference = InMemoryReference([EligibilitySpan("90000001A", "phc", date(2026, 1, 1), None)], [tar],
-                                  [Provider("1456700016", "941234501", "Solano", ("phc",))])
+    tar = Authorization(
+        "TAR-1", "90000001A", "1987600115", "phc", "G9008", ("U1",), date(2026, 1, 1), date(2026, 12, 31)
+    )
+    reference = InMemoryReference(
+        [EligibilitySpan("90000001A", "phc", date(2026, 1, 1), None)],
+        [tar],
+        [Provider("1456700016", "941234501", "Solano", ("phc",))],
+    )
     item = line("G9008", "U1")
     item.rendering_provider_npi = "1987600115"
     assert run(claim(item), reference, empty_history).disposition == "CLEAN"
 
 
 def test_tar_units_exhausted(empty_history):
-    tar = Authorization("TAR-2", "90000001A", "1456700016", "phc", "T1019", ("U6",), date(2026, 1, 1),
-                        date(2026, 12, 31), units=__import__("decimal").Decimal(20))
-    reference = InMemoryReference([EligibilitySpan("90000001A", "phc", date(2026, 1, 1), None)], [tar],
-                                  [Provider("1456700016", "941234501", "Solano", ("phc",))])
-    result = run(claim(line("T1019", "U6", start="2026-11-02", units="16", cost="8.25"),
-                       line("T1019", "U6", start="2026-11-03", units="8", cost="8.25")), reference, empty_history)
+    tar = Authorization(
+        "TAR-2",
+        "90000001A",
+        "1456700016",
+        "phc",
+        "T1019",
+        ("U6",),
+        date(2026, 1, 1),
+        date(2026, 12, 31),
+        units=__import__("decimal").Decimal(20),
+    )
+    reference = InMemoryReference(
+        [EligibilitySpan("90000001A", "phc", date(2026, 1, 1), None)],
+        [tar],
+        [Provider("1456700016", "941234501", "Solano", ("phc",))],
+    )
+    result = run(
+        claim(
+            line("T1019", "U6", start="2026-11-02", units="16", cost="8.25"),
+            line("T1019", "U6", start="2026-11-03", units="8", cost="8.25"),
+        ),
+        reference,
+        empty_history,
+    )
     assert [l.disposition for l in result.lines] == ["PAYABLE", "DENIED"]
     finding = next(f for f in result.lines[1].findings if f.rule == "authorized")
     assert "20 units authorized, 16 already billed" in finding.message
@@ -147,18 +185,33 @@ def test_tar_units_exhausted(empty_history):
 
 # 001 CS TAR Tips: "Housing deposit TARs must include required documentation"
 def test_housing_deposit_documents_missing_is_rfi(reference, empty_history):
-    result = run(claim(line("H0044", "U2", start="2026-10-15", cost="3500.00"), member="90000005E",
-                       provider="1456700024"), reference, empty_history)
+    result = run(
+        claim(line("H0044", "U2", start="2026-10-15", cost="3500.00"), member="90000005E", provider="1456700024"),
+        reference,
+        empty_history,
+    )
     assert result.disposition == "RFI" and "authorization_documents" in rules(result, "rfi")
 
 
 def test_housing_deposit_capped_at_tar_amount(reference, empty_history):
     # Angela's TAR approves $3,500 (documents aside): a $4,000 deposit is allowed $3,500 at most
-    tar = Authorization("TAR-9", "90000005E", "1456700024", "phc", "H0044", ("U2",), date(2026, 10, 1),
-                        date(2026, 12, 31), amount=__import__("decimal").Decimal("3500.00"))
+    tar = Authorization(
+        "TAR-9",
+        "90000005E",
+        "1456700024",
+        "phc",
+        "H0044",
+        ("U2",),
+        date(2026, 10, 1),
+        date(2026, 12, 31),
+        amount=__import__("decimal").Decimal("3500.00"),
+    )
     local = InMemoryReference(reference.eligibility_spans, [tar], reference.providers)
-    result = run(claim(line("H0044", "U2", start="2026-10-15", cost="4000.00"), member="90000005E",
-                       provider="1456700024"), local, empty_history)
+    result = run(
+        claim(line("H0044", "U2", start="2026-10-15", cost="4000.00"), member="90000005E", provider="1456700024"),
+        local,
+        empty_history,
+    )
     assert result.disposition == "CLEAN" and str(result.allowed_total) == "3500.00"
 
 

@@ -22,7 +22,9 @@ def ecm_line(**kw):
 
 
 # 000 Table 2: "Member Date of Birth (MM/DD/YYYY) Yes"; 000 Unclean Claims: missing required fields -> rejected upfront
-@pytest.mark.parametrize("key", ["billing_provider_tin", "member_first_name", "member_dob", "invoice_number", "payer_name"])
+@pytest.mark.parametrize(
+    "key", ["billing_provider_tin", "member_first_name", "member_dob", "invoice_number", "payer_name"]
+)
 def test_missing_required_claim_element_rejects(reference, empty_history, key):
     result = run(claim(ecm_line(), **{key: None}), reference, empty_history)
     assert result.disposition == "REJECTED"
@@ -51,8 +53,15 @@ def test_unparseable_value_kept_in_invalid_is_rejected(reference, empty_history)
 
 
 # 000 Table 1: Billing Provider NPI (10 digits, check digit); Table 2: CIN
-@pytest.mark.parametrize("key,value", [("billing_provider_npi", "1456700017"), ("member_cin", "9000001A"),
-                                       ("billing_provider_tin", "000000000"), ("billing_provider_zip", "9453")])
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        ("billing_provider_npi", "1456700017"),
+        ("member_cin", "9000001A"),
+        ("billing_provider_tin", "000000000"),
+        ("billing_provider_zip", "9453"),
+    ],
+)
 def test_invalid_formats_reject(reference, empty_history, key, value):
     result = run(claim(ecm_line(), **{key: value}), reference, empty_history)
     assert result.disposition == "REJECTED"
@@ -64,6 +73,7 @@ def test_end_before_start_and_service_before_birth_reject(reference, empty_histo
     result = run(claim(ecm_line(start="2026-11-05", end="2026-11-01")), reference, empty_history)
     assert "service_dates" in rules(result, "reject")
     from datetime import date
+
     result = run(claim(ecm_line(), member_dob=date(2026, 11, 10)), reference, empty_history)
     assert result.disposition == "REJECTED" and any(f.element == "member_dob" for f in result.findings)
 
@@ -83,8 +93,12 @@ def test_combination_outside_dhcs_catalog_rejects(reference, empty_history):
 
 # 000 CS grid lists T1002 for Recuperative Care; DHCS 003 does not (plans.yaml conflicts_with_dhcs)
 def test_kaiser_t1002_is_not_in_the_catalog(reference, empty_history):
-    result = run(claim(line("T1002", "U6", cost="200.00"), member="90000009J", provider="1456700032", plan="kp"),
-                 reference, empty_history, plan="kp")
+    result = run(
+        claim(line("T1002", "U6", cost="200.00"), member="90000009J", provider="1456700032", plan="kp"),
+        reference,
+        empty_history,
+        plan="kp",
+    )
     assert "combination_in_catalog" in rules(result, "reject")
 
 
@@ -142,8 +156,9 @@ def test_unit_cost_times_units_must_equal_charge(reference, empty_history):
 
 
 # 003 Community Supports (added January 2024) + Figure 1: 0-7 not reportable, 8-22 = 1, 23-37 = 2 units
-@pytest.mark.parametrize("minutes,units,denied", [(7, 1, True), (8, 1, False), (22, 2, True), (23, 2, False),
-                                                  (37, 3, True), (38, 3, False)])
+@pytest.mark.parametrize(
+    "minutes,units,denied", [(7, 1, True), (8, 1, False), (22, 2, True), (23, 2, False), (37, 3, True), (38, 3, False)]
+)
 def test_rule_of_eights(reference, empty_history, minutes, units, denied):
     item = line("T1016", "U8", units=str(units), cost="0.00", minutes=minutes)
     result = run(claim(item, member="90000005E", provider="1456700024"), reference, empty_history)
@@ -216,7 +231,9 @@ def test_unparseable_line_value_is_rejected(reference, empty_history):
 
 
 # 000 Table 3: Place of Services (two-digit CMS code), Procedure Code (HCPCS), Diagnosis (ICD-10-CM)
-@pytest.mark.parametrize("key,value", [("place_of_service", "00"), ("procedure_code", "G900"), ("diagnosis_codes", ["59.01"])])
+@pytest.mark.parametrize(
+    "key,value", [("place_of_service", "00"), ("procedure_code", "G900"), ("diagnosis_codes", ["59.01"])]
+)
 def test_invalid_line_formats_reject(reference, empty_history, key, value):
     item = ecm_line()
     setattr(item, key, value)
@@ -234,7 +251,10 @@ def test_claim_dates_in_the_future_reject(reference, empty_history):
 
 # 000 Table 2: homeless indicator derived from a "homeless" address when not given
 def test_homeless_indicator_derived_from_address(reference, empty_history):
-    result = run(claim(ecm_line(dx="Z60.2"), member_homeless_indicator=None, member_address="Homeless - General Delivery"),
-                 reference, empty_history)
+    result = run(
+        claim(ecm_line(dx="Z60.2"), member_homeless_indicator=None, member_address="Homeless - General Delivery"),
+        reference,
+        empty_history,
+    )
     assert result.disposition == "CLEAN"
     assert any(f.rule == "homeless_indicator" and "address" in f.message for f in result.findings)

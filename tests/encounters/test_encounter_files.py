@@ -85,15 +85,17 @@ def test_which_lines_go_follows_the_plan_setting():
         try:
             encounter = build_encounter(result, decided_on=DECIDED_ON)
         except NothingToReport:
-            assert (policy == "payable" and all(d.disposition is LineDisposition.DENIED for d in result.lines)) or \
-                not _dhcs_lines(result)
+            assert (
+                policy == "payable" and all(d.disposition is LineDisposition.DENIED for d in result.lines)
+            ) or not _dhcs_lines(result)
             continue
         except NotEncodable:
             continue
         paid = [line.adjudication.paid for line in encounter.claim.lines]
         if policy == "payable":
-            assert len(encounter.claim.lines) == sum(1 for line, d in _pairs(result) if d.disposition is
-                                                      LineDisposition.PAYABLE and _in_dhcs(line))
+            assert len(encounter.claim.lines) == sum(
+                1 for line, d in _pairs(result) if d.disposition is LineDisposition.PAYABLE and _in_dhcs(line)
+            )
         else:
             assert len(encounter.claim.lines) == sum(1 for line, _ in _pairs(result) if _in_dhcs(line))
         assert encounter.claim.other_payer.paid == sum(paid, Decimal("0"))
@@ -103,8 +105,9 @@ def test_a_denied_line_goes_as_a_denied_encounter_with_its_reason_when_the_plan_
     result = next(r for r in decided_results(300, 12) if r.plan == "kp" and _denied_dhcs_line(r))
     encounter = build_encounter(result, decided_on=DECIDED_ON)
     line, _ = _denied_dhcs_line(result)
-    carried = next(sent for sent in encounter.claim.lines
-                   if sent.code == line.procedure_code and sent.charge == line.charge_amount)
+    carried = next(
+        sent for sent in encounter.claim.lines if sent.code == line.procedure_code and sent.charge == line.charge_amount
+    )
     assert carried.adjudication.paid == 0
     (adjustment,) = carried.adjudication.adjustments
     assert adjustment.group == "CO" and adjustment.amount == line.charge_amount and adjustment.reason.isalnum()
@@ -131,8 +134,9 @@ def test_a_claim_with_a_diagnosis_that_is_not_billable_is_held_for_staff():
 
 def test_a_replacement_carries_frequency_7_and_the_original_reference():
     result = next(r for r in decided_results(20, 6) if r.claim.member_address)
-    encounter = build_encounter(result, decided_on=DECIDED_ON, frequency=REPLACEMENT,
-                                original_reference=result.claim.claim_id)
+    encounter = build_encounter(
+        result, decided_on=DECIDED_ON, frequency=REPLACEMENT, original_reference=result.claim.claim_id
+    )
     text = write([encounter]).text
     assert ":B:7*" in text and f"REF*F8*{result.claim.claim_id}~" in text
     assert validate_x12(text).errors == []
@@ -140,9 +144,9 @@ def test_a_replacement_carries_frequency_7_and_the_original_reference():
 
 def _bad_npi(text):
     start = text.index("*XX*") + 4
-    npi = text[start:start + 10]
+    npi = text[start : start + 10]
     wrong = npi[:9] + str((int(npi[9]) + 1) % 10)
-    return text[:start] + wrong + text[start + 10:]
+    return text[:start] + wrong + text[start + 10 :]
 
 
 def _first_clm_total(text, total):
@@ -151,13 +155,16 @@ def _first_clm_total(text, total):
     return text[:start] + "*".join([parts[0], parts[1], total, parts[3]])
 
 
-@pytest.mark.parametrize("corrupt, problem", [
-    (_bad_npi, "wrong check digit"),
-    (lambda t: _first_clm_total(t, "0.01"), "is not the sum of its SV102"),
-    (lambda t: t.replace("SV1*HC:", "SV1*HC:A9999:", 1), "not a DHCS ECM/CS code"),
-    (lambda t: t.replace("HI*ABK:", "HI*ABK:Z9119*ABF:", 1), "not a billable code"),
-    (lambda t: t.replace(":B:1*", ":B:Q*", 1), "frequency code 'Q'"),
-])
+@pytest.mark.parametrize(
+    "corrupt, problem",
+    [
+        (_bad_npi, "wrong check digit"),
+        (lambda t: _first_clm_total(t, "0.01"), "is not the sum of its SV102"),
+        (lambda t: t.replace("SV1*HC:", "SV1*HC:A9999:", 1), "not a DHCS ECM/CS code"),
+        (lambda t: t.replace("HI*ABK:", "HI*ABK:Z9119*ABF:", 1), "not a billable code"),
+        (lambda t: t.replace(":B:1*", ":B:Q*", 1), "frequency code 'Q'"),
+    ],
+)
 def test_the_encounter_checks_find_what_pyx12_does_not(corrupt, problem):
     text = write(encounters_of(10, 8)).text
     broken = corrupt(text)

@@ -24,8 +24,19 @@ def run(*args):
 
 def test_the_cli_writes_the_decided_claims_of_an_upload_as_a_valid_837(tmp_path):
     out = tmp_path / "solano.837"
-    code, report = run(SOLANO, "--reference", REFERENCE, "--history", REFERENCE / "history.csv",
-                       "--received", "2026-11-20", "--out", out, "--control-numbers", tmp_path / "counter")
+    code, report = run(
+        SOLANO,
+        "--reference",
+        REFERENCE,
+        "--history",
+        REFERENCE / "history.csv",
+        "--received",
+        "2026-11-20",
+        "--out",
+        out,
+        "--control-numbers",
+        tmp_path / "counter",
+    )
     assert code == 0
     text = out.read_text("ascii")
     assert validate_x12(text).errors == [] and check_encounter_file(text) == []
@@ -35,8 +46,16 @@ def test_the_cli_writes_the_decided_claims_of_an_upload_as_a_valid_837(tmp_path)
 
 def test_two_runs_never_reuse_a_control_number(tmp_path):
     counter = tmp_path / "counter"
-    common = ["--reference", REFERENCE, "--history", REFERENCE / "history.csv", "--received", "2026-11-20",
-              "--control-numbers", counter]
+    common = [
+        "--reference",
+        REFERENCE,
+        "--history",
+        REFERENCE / "history.csv",
+        "--received",
+        "2026-11-20",
+        "--control-numbers",
+        counter,
+    ]
     _, first = run(VALLEY, *common, "--out", tmp_path / "a.837")
     _, second = run(VALLEY, *common, "--out", tmp_path / "b.837")
     numbers = [first["control_number"], *first["groups"].values(), second["control_number"], *second["groups"].values()]
@@ -49,7 +68,8 @@ def test_a_file_with_no_decided_claim_writes_nothing(tmp_path):
     rejected = tmp_path / "claims.json"
     claims = {"claims": [{"claim_id": "C-1", "elements": {"invoice_number": "X-1"}, "lines": []}]}
     rejected.write_text(json.dumps(claims))
-    code, report = run(rejected, "--reference", REFERENCE, "--out", tmp_path / "none.837",
-                       "--control-numbers", tmp_path / "counter")
+    code, report = run(
+        rejected, "--reference", REFERENCE, "--out", tmp_path / "none.837", "--control-numbers", tmp_path / "counter"
+    )
     assert code == 1 and report["out"] is None and not (tmp_path / "none.837").exists()
     assert report["left_out"][0]["disposition"] == "REJECTED"

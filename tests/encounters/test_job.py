@@ -34,8 +34,11 @@ def file_text(aws, key):
 
 
 def encodable(count, seed):
-    return [r for r in decided_results(count, seed)
-            if r.claim.member_address and "Z9119" not in {c for line in r.claim.lines for c in line.diagnosis_codes}]
+    return [
+        r
+        for r in decided_results(count, seed)
+        if r.claim.member_address and "Z9119" not in {c for line in r.claim.lines for c in line.diagnosis_codes}
+    ]
 
 
 def test_a_run_writes_one_valid_file_and_records_which_file_carried_each_claim(store, aws):
@@ -176,8 +179,16 @@ def deny_every_line(result):
 
     for line in result.lines:
         line.disposition, line.allowed_amount = LineDisposition.DENIED, Decimal("0.00")
-        line.findings = [Finding(category=Category.ELIGIBILITY, severity=Severity.DENY, line=line.line_number,
-                                 message="not eligible", cite="test", rule="test")]
+        line.findings = [
+            Finding(
+                category=Category.ELIGIBILITY,
+                severity=Severity.DENY,
+                line=line.line_number,
+                message="not eligible",
+                cite="test",
+                rule="test",
+            )
+        ]
     result.findings = [f for line in result.lines for f in line.findings]
     result.disposition = ClaimDisposition.DENIED
     return result

@@ -21,8 +21,9 @@ REFERENCE = ROOT / "samples" / "reference"
 
 def remittances(count, seed):
     results = decided_results(count, seed)
-    return results, *write_remittances(results, Numbers(), paid_on=date(2026, 11, 25),
-                                       created=datetime(2026, 11, 25, 8, 0))
+    return results, *write_remittances(
+        results, Numbers(), paid_on=date(2026, 11, 25), created=datetime(2026, 11, 25, 8, 0)
+    )
 
 
 @pytest.mark.parametrize("seed", TUNING_SEEDS[:1] + HELD_OUT_SEEDS[:2])
@@ -56,10 +57,24 @@ def test_a_remittance_that_does_not_balance_is_caught():
 def test_the_cli_writes_the_835_of_an_upload(tmp_path):
     stdout = io.StringIO()
     with redirect_stdout(stdout):
-        code = main(["remittance", str(ROOT / "samples/uploads/1456700016/phc/solano-ccn-2026-11.xlsx"),
-                     "--reference", str(REFERENCE), "--history", str(REFERENCE / "history.csv"),
-                     "--received", "2026-11-20", "--out", str(tmp_path / "solano.835"),
-                     "--control-numbers", str(tmp_path / "counter"), "--format", "json"])
+        code = main(
+            [
+                "remittance",
+                str(ROOT / "samples/uploads/1456700016/phc/solano-ccn-2026-11.xlsx"),
+                "--reference",
+                str(REFERENCE),
+                "--history",
+                str(REFERENCE / "history.csv"),
+                "--received",
+                "2026-11-20",
+                "--out",
+                str(tmp_path / "solano.835"),
+                "--control-numbers",
+                str(tmp_path / "counter"),
+                "--format",
+                "json",
+            ]
+        )
     report = json.loads(stdout.getvalue())
     assert code == 0 and len(report["files"]) == 1
     text = (tmp_path / "solano.835").read_text("ascii")

@@ -11,22 +11,34 @@ from claims_intake_dev.x12_validation import validate_x12
 from .test_encounter_files import encounters_of
 
 
-@pytest.mark.parametrize("raw, limit, expected", [
-    ("Peña Housing Partners, LLC", 60, "PENA HOUSING PARTNERS, LLC"),
-    ("Lopez*Star~Tilde:Colon^Caret", 60, "LOPEZ STAR TILDE COLON CARET"),  # delimiters never reach the file
-    ("  O'Brien   &  Sons ", 60, "O'BRIEN & SONS"),
-    ("Nguyễn Văn", 35, "NGUYEN VAN"),
-    ("x" * 80, 60, "X" * 60),
-    (None, 10, ""),
-])
+@pytest.mark.parametrize(
+    "raw, limit, expected",
+    [
+        ("Peña Housing Partners, LLC", 60, "PENA HOUSING PARTNERS, LLC"),
+        ("Lopez*Star~Tilde:Colon^Caret", 60, "LOPEZ STAR TILDE COLON CARET"),  # delimiters never reach the file
+        ("  O'Brien   &  Sons ", 60, "O'BRIEN & SONS"),
+        ("Nguyễn Văn", 35, "NGUYEN VAN"),
+        ("x" * 80, 60, "X" * 60),
+        (None, 10, ""),
+    ],
+)
 def test_text_is_upper_case_x12_characters_cut_to_the_element(raw, limit, expected):
     assert x12.text(raw, limit) == expected
 
 
-@pytest.mark.parametrize("value, expected", [
-    (Decimal("150.00"), "150"), (Decimal("1.50"), "1.5"), (Decimal("0.01"), "0.01"), (Decimal("100"), "100"),
-    (Decimal("1E+2"), "100"), (Decimal("0.00"), "0"), (Decimal("-12.30"), "-12.3"), (7, "7"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (Decimal("150.00"), "150"),
+        (Decimal("1.50"), "1.5"),
+        (Decimal("0.01"), "0.01"),
+        (Decimal("100"), "100"),
+        (Decimal("1E+2"), "100"),
+        (Decimal("0.00"), "0"),
+        (Decimal("-12.30"), "-12.3"),
+        (7, "7"),
+    ],
+)
 def test_numbers_have_no_exponent_and_no_trailing_zeros(value, expected):
     assert x12.number(value) == expected
 

@@ -18,13 +18,20 @@ def _zip(names):
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("data,kind", [
-    (b"%PDF-1.7\n...", "pdf"), (b"II*\x00rest", "tiff"), (b"MM\x00*rest", "tiff"),
-    (b"\x89PNG\r\n\x1a\nrest", "png"), (b"\xff\xd8\xff\xe0rest", "jpeg"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "xls"),
-    (b"Invoice Number,Member CIN\r\nINV-1,90000001A\r\n", "csv"),
-    ("\ufeffNombre,Café\n".encode("utf-8"), "csv"), ("Caf\xe9,x\n".encode("cp1252"), "csv"),
-])
+@pytest.mark.parametrize(
+    "data,kind",
+    [
+        (b"%PDF-1.7\n...", "pdf"),
+        (b"II*\x00rest", "tiff"),
+        (b"MM\x00*rest", "tiff"),
+        (b"\x89PNG\r\n\x1a\nrest", "png"),
+        (b"\xff\xd8\xff\xe0rest", "jpeg"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "xls"),
+        (b"Invoice Number,Member CIN\r\nINV-1,90000001A\r\n", "csv"),
+        ("\ufeffNombre,Café\n".encode("utf-8"), "csv"),
+        ("Caf\xe9,x\n".encode("cp1252"), "csv"),
+    ],
+)
 def test_detect_by_magic_bytes(data, kind):
     assert detect_kind(data) == kind
 

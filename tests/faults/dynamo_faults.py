@@ -10,19 +10,34 @@ import types
 from botocore.awsrequest import AWSResponse
 from moto.core.botocore_stubber import MockRawResponse
 
-THROTTLED = (400, {"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
-                   "message": "Rate of requests exceeds the allowed throughput."})
-THROUGHPUT = (400, {"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-                    "message": "The level of configured provisioned throughput for the table was exceeded."})
+THROTTLED = (
+    400,
+    {
+        "__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
+        "message": "Rate of requests exceeds the allowed throughput.",
+    },
+)
+THROUGHPUT = (
+    400,
+    {
+        "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+        "message": "The level of configured provisioned throughput for the table was exceeded.",
+    },
+)
 INTERNAL = (500, {"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": "Internal server error"})
 UNAVAILABLE = (503, {"__type": "com.amazonaws.dynamodb.v20120810#ServiceUnavailable", "message": "Service unavailable"})
 
 
 def cancelled(*codes: str):
     """TransactionCanceledException with one cancellation reason per item ('None' for the items that were fine)."""
-    return (400, {"__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
-                  "message": f"Transaction cancelled, please refer cancellation reasons for specific reasons [{', '.join(codes)}]",
-                  "CancellationReasons": [{"Code": code} for code in codes]})
+    return (
+        400,
+        {
+            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+            "message": f"Transaction cancelled, please refer cancellation reasons for specific reasons [{', '.join(codes)}]",
+            "CancellationReasons": [{"Code": code} for code in codes],
+        },
+    )
 
 
 class Faults:
@@ -54,8 +69,9 @@ class Faults:
 
 
 def _response(request, status: int, body: dict) -> AWSResponse:
-    return AWSResponse(request.url, status, {"Content-Type": "application/x-amz-json-1.0"},
-                       MockRawResponse(json.dumps(body)))
+    return AWSResponse(
+        request.url, status, {"Content-Type": "application/x-amz-json-1.0"}, MockRawResponse(json.dumps(body))
+    )
 
 
 def record_botocore_sleeps(monkeypatch) -> list[float]:

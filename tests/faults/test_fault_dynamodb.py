@@ -30,8 +30,11 @@ def store(client):
 
 
 def claim_items(client, claim_id):
-    items = client.query(TableName=Tables().claims, KeyConditionExpression="pk = :pk",
-                         ExpressionAttributeValues={":pk": {"S": f"CLAIM#{claim_id}"}})["Items"]
+    items = client.query(
+        TableName=Tables().claims,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"CLAIM#{claim_id}"}},
+    )["Items"]
     kinds = sorted(item["sk"]["S"].split("#")[0] for item in items)
     # The claim's search terms (store/search.py) come and go with it, in the same transaction.
     assert ("SEARCH" in kinds) == ("HEADER" in kinds)
@@ -49,8 +52,14 @@ def test_throttling_and_server_errors_are_retried_with_growing_backoff(client, s
 
 
 def test_a_transaction_cancelled_for_throughput_is_sent_again_by_the_store(client, store, monkeypatch):
-    faults = Faults(monkeypatch, "TransactWriteItems", [cancelled("None", "ThrottlingError", "None", "None"),
-                                                    cancelled("TransactionConflict", "None", "None", "None")])
+    faults = Faults(
+        monkeypatch,
+        "TransactWriteItems",
+        [
+            cancelled("None", "ThrottlingError", "None", "None"),
+            cancelled("TransactionConflict", "None", "None", "None"),
+        ],
+    )
     store.save_checked_claim(checked_claim("C-2", lines=2), upload_key="u1")
     assert faults.calls == 3 and len(store.sleeps) == 2
     assert claim_items(client, "C-2") == ["AUDIT", "HEADER", "LINE", "LINE"]

@@ -15,23 +15,38 @@ MAX_RECEIVES = 3
 
 
 def s3_notification(provider, name):
-    return json.dumps({"Records": [{"eventSource": "aws:s3", "s3": {
-        "bucket": {"name": "uploads"}, "object": {"key": f"uploads/{provider}/{name}", "size": 10}}}]})
+    return json.dumps(
+        {
+            "Records": [
+                {
+                    "eventSource": "aws:s3",
+                    "s3": {"bucket": {"name": "uploads"}, "object": {"key": f"uploads/{provider}/{name}", "size": 10}},
+                }
+            ]
+        }
+    )
 
 
 def make_queues(sqs, name="intake"):
     dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    source = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": json.dumps(
-        {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVES)})})["QueueUrl"]
+    source = sqs.create_queue(
+        QueueName=name,
+        Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVES)})
+        },
+    )["QueueUrl"]
     return source, dlq
 
 
 def poison(sqs, source, count):
     """Messages a consumer keeps failing on: received MAX_RECEIVES times, never deleted."""
     for index in range(count):
-        sqs.send_message(QueueUrl=source, MessageBody=s3_notification("1234567893", f"member-name-{index}.pdf"),
-                         MessageAttributes={"attempt": {"DataType": "String", "StringValue": str(index)}})
+        sqs.send_message(
+            QueueUrl=source,
+            MessageBody=s3_notification("1234567893", f"member-name-{index}.pdf"),
+            MessageAttributes={"attempt": {"DataType": "String", "StringValue": str(index)}},
+        )
     received = 0
     for _ in range(MAX_RECEIVES * count * 2):
         messages = sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
@@ -42,10 +57,12 @@ def poison(sqs, source, count):
 
 
 def depth(sqs, url):
-    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages",
-                                                                        "ApproximateNumberOfMessagesNotVisible"])
-    return int(attributes["Attributes"]["ApproximateNumberOfMessages"]) + \
-        int(attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"])
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"]) + int(
+        attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"]
+    )
 
 
 @pytest.fixture
@@ -80,8 +97,9 @@ def test_replay_moves_at_most_max_then_the_rest_with_body_and_attributes(sqs):
     assert depth(sqs, dlq) == 3 and depth(sqs, source) == 2
     assert replay_dlq(sqs, dlq).moved == 3
     assert depth(sqs, dlq) == 0
-    messages = sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
-                                   AttributeNames=["All"])["Messages"]
+    messages = sqs.receive_message(
+        QueueUrl=source, MaxNumberOfMessages=10, MessageAttributeNames=["All"], AttributeNames=["All"]
+    )["Messages"]
     assert sorted(m["MessageAttributes"]["attempt"]["StringValue"] for m in messages) == ["0", "1", "2", "3", "4"]
     assert all(json.loads(m["Body"])["Records"][0]["s3"]["object"]["key"].startswith("uploads/") for m in messages)
     assert all(m["Attributes"]["ApproximateReceiveCount"] == "1" for m in messages)  # a fresh start
@@ -95,6 +113,7 @@ def test_a_message_that_cannot_be_sent_stays_in_the_dlq(sqs, monkeypatch):
     def one_fails(QueueUrl, Entries):
         response = real_send(QueueUrl=QueueUrl, Entries=Entries[1:])
         return {**response, "Failed": [{"Id": Entries[0]["Id"], "SenderFault": False, "Code": "InternalError"}]}
+
     monkeypatch.setattr(sqs, "send_message_batch", one_fails)
     summary = replay_dlq(sqs, dlq, max_messages=3)
     assert (summary.moved, summary.failed) == (2, 1)
@@ -140,14 +159,21 @@ def test_cli_replays_over_an_endpoint_url(endpoint, capsys):
 
 def test_cli_on_a_local_endpoint_needs_no_configured_credentials_or_region(endpoint, capsys, monkeypatch, tmp_path):
     """`serve` says the local stack takes any credentials: replay-dlq works there with none configured."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                 "AWS_DEFAULT_REGION", "AWS_REGION"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    sqs = boto3.client("sqs", region_name="us-west-2", endpoint_url=endpoint,
-                       aws_access_key_id="x", aws_secret_access_key="x")
+    sqs = boto3.client(
+        "sqs", region_name="us-west-2", endpoint_url=endpoint, aws_access_key_id="x", aws_secret_access_key="x"
+    )
     source, dlq = make_queues(sqs, name="plain")
     poison(sqs, source, 2)
     assert main(["replay-dlq", dlq, "--endpoint-url", endpoint, "--dry-run"]) == 0

@@ -45,8 +45,9 @@ def stack(monkeypatch):
 
 def deliver(stack, app, context, visibility=0):
     """One receive + invoke, as the event source mapping does; deletes only what the handler reports done."""
-    messages = stack.sqs.receive_message(QueueUrl=stack.queues["intake"], MaxNumberOfMessages=10,
-                                         VisibilityTimeout=visibility, AttributeNames=["All"]).get("Messages", [])
+    messages = stack.sqs.receive_message(
+        QueueUrl=stack.queues["intake"], MaxNumberOfMessages=10, VisibilityTimeout=visibility, AttributeNames=["All"]
+    ).get("Messages", [])
     if not messages:
         return [], None
     response = app.lambda_handler(sqs_event(messages, stack.queue_arn("intake")), context)
@@ -70,6 +71,7 @@ def time_out_on_the_second_claim(monkeypatch):
         if len(saves) == 2:
             raise LambdaTimeout()
         return real_save(self, result, *args, **kwargs)
+
     monkeypatch.setattr(ClaimStore, "save_checked_claim", save)
     return saves
 
@@ -98,8 +100,10 @@ def test_a_timeout_mid_file_is_redelivered_and_finished_without_duplicates(stack
     upload = stack.store.list_uploads(provider=PROVIDER)[0][0]
     assert upload.status == "PROCESSED" and len(upload.claim_ids) == 3
     assert len(headers(stack)) == 3
-    stored = {stack.store.get_claim(c).output["elements"]["invoice_number"]: stack.store.get_claim(c).disposition.value
-              for c in upload.claim_ids}
+    stored = {
+        stack.store.get_claim(c).output["elements"]["invoice_number"]: stack.store.get_claim(c).disposition.value
+        for c in upload.claim_ids
+    }
     assert stored == EXPECTED
     first = stack.store.get_claim(upload.claim_ids[0])
     assert [entry.action for entry in first.audit] == ["checked", "rechecked"]  # overwritten, not duplicated
@@ -129,6 +133,7 @@ def test_a_poison_message_is_dead_lettered_then_replayed_once_the_cause_is_fixed
         if outage["on"]:
             raise RuntimeError("dependency down")
         return real_save(self, *args, **kwargs)
+
     monkeypatch.setattr(ClaimStore, "save_checked_claim", save)
 
     for _ in range(MAX_RECEIVE_COUNT + 1):

@@ -89,17 +89,31 @@ class FlowStack:
     def provider_uploads(self, key: str, body: bytes = b"%PDF-1.4 answer") -> dict[str, Any]:
         """A provider puts a file in the bucket; S3 notifies the RFI queue; the RFI upload Lambda gets the batch."""
         self.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
-        messages = self.sqs.receive_message(QueueUrl=self.rfi_uploads_url, MaxNumberOfMessages=10,
-                                            WaitTimeSeconds=1).get("Messages", [])
+        messages = self.sqs.receive_message(
+            QueueUrl=self.rfi_uploads_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", [])
         assert messages, "S3 sent no notification for the upload"
-        event = {"Records": [{
-            "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"], "attributes": {},
-            "messageAttributes": {}, "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:us-west-2:123456789012:rfi-uploads", "awsRegion": REGION} for m in messages]}
+        event = {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": {},
+                    "messageAttributes": {},
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:us-west-2:123456789012:rfi-uploads",
+                    "awsRegion": REGION,
+                }
+                for m in messages
+            ]
+        }
         return self.rfi_upload_handler(event, self.lambdas_context())
 
     def lambdas_context(self):
         from claims_intake_dev.local.inprocess_lambda import LambdaContext
+
         return LambdaContext(function_name="rfi-upload", invoked_function_arn=self.lambdas.arn("rfi-upload"))
 
     def submit(self, claim, plan: str) -> str:
@@ -128,24 +142,41 @@ class FlowStack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             stored = self.store.require_claim(claim_id)
-            items = [i for i in stored.queue_items
-                     if i.queue == queue and i.status == "OPEN" and i.item_id not in exclude]
+            items = [
+                i for i in stored.queue_items if i.queue == queue and i.status == "OPEN" and i.item_id not in exclude
+            ]
             if items:
                 return items[-1]
             time.sleep(0.05)
         raise AssertionError(f"no open {queue} item for {claim_id} after {timeout}s")
 
-    def answer(self, claim_id: str, item, corrections=(), actor: str = "staff@plan", action: str = "answered",
-               reason: str | None = None) -> None:
+    def answer(
+        self,
+        claim_id: str,
+        item,
+        corrections=(),
+        actor: str = "staff@plan",
+        action: str = "answered",
+        reason: str | None = None,
+    ) -> None:
         """What the staff API does: apply corrections, close the item, SendTaskSuccess."""
         for element, line, value in corrections:
             self.store.correct_value(claim_id, element, line, value, actor)
-        resolution = {"action": action, "corrections": [{"element": e, "line": l, "value": v} for e, l, v in corrections],
-                      "documents": [], **({"reason": reason} if reason else {})}
-        closed = self.store.close_queue_item(claim_id, item.item_id, actor, resolution,
-                                             status="ANSWERED" if action == "answered" else "CLOSED")
-        self.sfn.send_task_success(taskToken=closed.task_token, output=json.dumps(
-            {**resolution, "claim_id": claim_id, "item_id": item.item_id, "queue": item.queue, "actor": actor}))
+        resolution = {
+            "action": action,
+            "corrections": [{"element": e, "line": l, "value": v} for e, l, v in corrections],
+            "documents": [],
+            **({"reason": reason} if reason else {}),
+        }
+        closed = self.store.close_queue_item(
+            claim_id, item.item_id, actor, resolution, status="ANSWERED" if action == "answered" else "CLOSED"
+        )
+        self.sfn.send_task_success(
+            taskToken=closed.task_token,
+            output=json.dumps(
+                {**resolution, "claim_id": claim_id, "item_id": item.item_id, "queue": item.queue, "actor": actor}
+            ),
+        )
 
     def letter_text(self, stored: StoredClaim, kind: str) -> str:
         """The text of the claim's (last) letter of `kind`, read back from the PDF stored in S3.
@@ -173,28 +204,43 @@ class FlowStack:
 
 @pytest.fixture
 def flow(request, monkeypatch):
-    options = {"rfi_window": "60s", "review_window": "60s", "max_rounds": "2", "max_reopenings": "3",
-               **getattr(request, "param", {})}
+    options = {
+        "rfi_window": "60s",
+        "review_window": "60s",
+        "max_rounds": "2",
+        "max_reopenings": "3",
+        **getattr(request, "param", {}),
+    }
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         stack = create_stack(template_plan(stage=STAGE))
         tables = Tables()
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         writer = ReferenceWriter(tables, client=dynamodb)
-        for name, parse in (("eligibility", parse_eligibility_row), ("authorizations", parse_authorization_row),
-                            ("providers", parse_provider_row)):
+        for name, parse in (
+            ("eligibility", parse_eligibility_row),
+            ("authorizations", parse_authorization_row),
+            ("providers", parse_provider_row),
+        ):
             writer.load(f"reference/{name}.csv", read_rows(SAMPLES / f"{name}.csv", parse))
         s3 = boto3.client("s3", region_name=REGION)
         sns = boto3.client("sns", region_name=REGION)
         sqs = boto3.client("sqs", region_name=REGION)
         topic = next(t.arn for t in stack.plan.topics if t.logical_id == "NoticeTopic")
         notices_url = sqs.create_queue(QueueName="notices-test")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=notices_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=notices_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
         rfi_uploads_url = stack.queue_url("RfiUploadQueue")
 
-        environment = {**stack.environment("RfiUploadFunction"), **stack.environment("FlowTasksFunction"),
-                       "RFI_RESPONSE_WINDOW": options["rfi_window"], "REVIEW_RESPONSE_WINDOW": options["review_window"],
-                       "MAX_RFI_ROUNDS": options["max_rounds"], "MAX_REVIEW_REOPENINGS": options["max_reopenings"]}
+        environment = {
+            **stack.environment("RfiUploadFunction"),
+            **stack.environment("FlowTasksFunction"),
+            "RFI_RESPONSE_WINDOW": options["rfi_window"],
+            "REVIEW_RESPONSE_WINDOW": options["review_window"],
+            "MAX_RFI_ROUNDS": options["max_rounds"],
+            "MAX_REVIEW_REOPENINGS": options["max_reopenings"],
+        }
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
         app, handler = load_app()
@@ -203,9 +249,17 @@ def flow(request, monkeypatch):
         lambdas = InProcessLambda({stack.plan.function("FlowTasksFunction").arn: handler}, region=REGION)
         with lambdas:
             sfn = boto3.client("stepfunctions", region_name=REGION)
-            yield FlowStack(store=ClaimStore(tables, client=dynamodb), sfn=sfn, s3=s3, sqs=sqs,
-                            notices_url=notices_url, state_machine_arn=machine_arn, lambdas=lambdas,
-                            rfi_uploads_url=rfi_uploads_url, rfi_upload_handler=rfi_handler)
+            yield FlowStack(
+                store=ClaimStore(tables, client=dynamodb),
+                sfn=sfn,
+                s3=s3,
+                sqs=sqs,
+                notices_url=notices_url,
+                state_machine_arn=machine_arn,
+                lambdas=lambdas,
+                rfi_uploads_url=rfi_uploads_url,
+                rfi_upload_handler=rfi_handler,
+            )
             stop_running(sfn, machine_arn)
         app.tasks.cache_clear()
         rfi_app.clients.cache_clear()

@@ -39,8 +39,9 @@ def test_extending_an_rfi_keeps_the_flow_waiting_past_the_original_window(flow):
     claim_id = flow.submit(claim(line("G9008", "U1"), tar="TAR-PHC-9995", invoice="EXT-1"), "phc")
     item = flow.wait_item(claim_id, "RFI")
     api = staff_api(flow)
-    view = service.extend_due(api, STAFF, claim_id, item.item_id, date.today() + timedelta(days=2),
-                              note="provider asked for more time")
+    view = service.extend_due(
+        api, STAFF, claim_id, item.item_id, date.today() + timedelta(days=2), note="provider asked for more time"
+    )
     assert view["flow_resumed"] is True
     time.sleep(6)  # well past the original 4 s window
     assert status_of(flow, claim_id) == "RUNNING"
@@ -53,8 +54,14 @@ def test_extending_an_rfi_keeps_the_flow_waiting_past_the_original_window(flow):
     assert [letter.kind for letter in stored.letters] == ["rfi"]  # no second letter, no second round
     assert "wait_extended" in [entry.action for entry in stored.audit]
     assert actions(flow).count("wait_rfi") == 2 and actions(flow).count("send_rfi") == 1
-    service.answer(api, STAFF, claim_id, item.item_id,
-                   [{"element": "authorization_number", "line": None, "value": "TAR-PHC-1001"}], [])
+    service.answer(
+        api,
+        STAFF,
+        claim_id,
+        item.item_id,
+        [{"element": "authorization_number", "line": None, "value": "TAR-PHC-1001"}],
+        [],
+    )
     assert flow.wait_execution(claim_id)["status"] == "SUCCEEDED"
     stored = flow.store.require_claim(claim_id)
     assert (stored.status, stored.disposition) == ("CLOSED", "CLEAN")
@@ -69,8 +76,14 @@ def test_an_answer_right_after_an_extension_is_not_lost(flow):
     with flow.lambdas.paused():  # the flow's tasks run only after all three (and moto is not thread-safe)
         service.extend_due(api, STAFF, claim_id, item.item_id, date.today() + timedelta(days=3))
         second = service.extend_due(api, STAFF, claim_id, item.item_id, date.today() + timedelta(days=4))
-        answered = service.answer(api, STAFF, claim_id, item.item_id,
-                                  [{"element": "authorization_number", "line": None, "value": "TAR-PHC-1001"}], [])
+        answered = service.answer(
+            api,
+            STAFF,
+            claim_id,
+            item.item_id,
+            [{"element": "authorization_number", "line": None, "value": "TAR-PHC-1001"}],
+            [],
+        )
     assert second.get("flow_resumed") is None and answered["flow_resumed"] is False  # no token on the item yet
     assert flow.wait_execution(claim_id)["status"] == "SUCCEEDED"
     stored = flow.store.require_claim(claim_id)
@@ -114,8 +127,9 @@ def test_staff_reopen_a_review_left_to_them_and_verify_it(flow):
     claim_id = flow.submit(claim(first, invoice="REV-REOPEN"), "phc")
     assert flow.wait_execution(claim_id, timeout=40)["status"] == "SUCCEEDED"  # nobody verified: left to staff
     expired = {item.item_id for item in flow.store.require_claim(claim_id).queue_items}
-    api = service.Services(store=flow.store, s3=flow.s3, sfn=flow.sfn, uploads_bucket=BUCKET,
-                           state_machine_arn=flow.state_machine_arn)
+    api = service.Services(
+        store=flow.store, s3=flow.s3, sfn=flow.sfn, uploads_bucket=BUCKET, state_machine_arn=flow.state_machine_arn
+    )
     service.reopen_review(api, STAFF, claim_id, note="provider called back")
     item = flow.wait_item(claim_id, "REVIEW", exclude=expired)  # the new run opened a new item
     service.answer(api, STAFF, claim_id, item.item_id, [{"element": "charge_amount", "line": 1, "value": "400.00"}], [])
@@ -132,6 +146,7 @@ def test_staff_reopen_a_review_left_to_them_and_verify_it(flow):
 
 # ---- the re-entered wait, task by task (moto DynamoDB only) ------------------------------------
 
+
 @pytest.fixture
 def tasks_on_store():
     with mock_aws():
@@ -140,8 +155,10 @@ def tasks_on_store():
         create_tables(dynamodb, tables)
         store = ClaimStore(tables, client=dynamodb)
         store.save_checked_claim(rfi_claim("C-9"), upload_key=None)
-        yield store, FlowTasks(store=store, s3=None, sns=None, config=FlowConfig("b", max_review_reopenings=1),
-                               checker=None)
+        yield (
+            store,
+            FlowTasks(store=store, s3=None, sns=None, config=FlowConfig("b", max_review_reopenings=1), checker=None),
+        )
 
 
 def test_the_re_entered_wait_takes_over_the_same_item_or_says_why_it_cannot(tasks_on_store):
@@ -161,8 +178,14 @@ def test_the_re_entered_wait_takes_over_the_same_item_or_says_why_it_cannot(task
     with pytest.raises(ItemResolvedMeanwhile):
         tasks.run({"action": "extend_wait", "queue": "RFI", "state": {"claim_id": "C-9"}})
     taken = tasks.run({"action": "take_resolution", "queue": "RFI", "state": state})
-    assert taken["answer"] == {"action": "answered", "note": "faxed", "claim_id": "C-9", "item_id": item.item_id,
-                               "queue": "RFI", "actor": "maria"}
+    assert taken["answer"] == {
+        "action": "answered",
+        "note": "faxed",
+        "claim_id": "C-9",
+        "item_id": item.item_id,
+        "queue": "RFI",
+        "actor": "maria",
+    }
     assert "resume_item" not in taken
     with pytest.raises(InvalidFlowInput):
         tasks.run({"action": "extend_wait", "queue": "NOPE", "state": {"claim_id": "C-9"}})

@@ -31,12 +31,20 @@ def text_of(pdf_bytes: bytes) -> str:
         return " ".join(" ".join(page.extract_text() or "" for page in pdf.pages).split())
 
 
-@pytest.mark.parametrize("plan,member,provider", [("phc", "90000001A", "1456700016"),
-                                                  ("kp", "90000009J", "1456700032"),
-                                                  ("khs", "90000010K", "1456700040")])
+@pytest.mark.parametrize(
+    "plan,member,provider",
+    [("phc", "90000001A", "1456700016"), ("kp", "90000009J", "1456700032"), ("khs", "90000010K", "1456700040")],
+)
 def test_rejection_letter_has_the_plan_letterhead_and_every_reason(reference, plan, member, provider):
-    rejected = claim(line("T2033", "U6", start="2026-10-01", units="1", cost="210.00"), member=member,
-                     provider=provider, plan=plan, member_dob=None, member_zip=None, invoice=f"INV-{plan}")
+    rejected = claim(
+        line("T2033", "U6", start="2026-10-01", units="1", cost="210.00"),
+        member=member,
+        provider=provider,
+        plan=plan,
+        member_dob=None,
+        member_zip=None,
+        invoice=f"INV-{plan}",
+    )
     result = check(rejected, plan, reference)
     assert result.disposition == "REJECTED"
     text = text_of(render_pdf(rejection_letter(result, "C-77", ISSUED)))
@@ -47,14 +55,22 @@ def test_rejection_letter_has_the_plan_letterhead_and_every_reason(reference, pl
     reasons = [f for f in result.findings if f.severity == "reject"]
     assert len(reasons) >= 2
     for finding in reasons:
-        assert finding.message in text       # each reason, word for word
-        assert finding.cite in text          # with the rule it comes from
+        assert finding.message in text  # each reason, word for word
+        assert finding.cite in text  # with the rule it comes from
     assert "How to resubmit" in text
 
 
 def test_rfi_letter_says_what_is_needed_and_by_when(reference):
-    result = check(claim(line("H0044", "U2", start="2026-10-15", cost="3500.00"), member="90000005E",
-                         provider="1456700024", tar="TAR-PHC-1003"), "phc", reference)
+    result = check(
+        claim(
+            line("H0044", "U2", start="2026-10-15", cost="3500.00"),
+            member="90000005E",
+            provider="1456700024",
+            tar="TAR-PHC-1003",
+        ),
+        "phc",
+        reference,
+    )
     assert result.disposition == "RFI"
     due = datetime(2026, 12, 22, 23, 59, 59, tzinfo=UTC)
     text = text_of(render_pdf(rfi_letter(result, "C-5", ISSUED, due)))
@@ -73,17 +89,26 @@ def test_rfi_letter_with_a_short_window_gives_the_time(reference):
 
 def test_rejection_for_no_response_names_the_dates_and_what_is_still_needed(reference):
     result = check(claim(line("G9008", "U1"), tar="TAR-PHC-9999"), "phc", reference)
-    letter = rejection_letter(result, "C-7", ISSUED, RejectionCause.NO_RESPONSE,
-                              rfi_sent=datetime(2026, 10, 1, tzinfo=UTC),
-                              rfi_due=datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC), rounds=1)
+    letter = rejection_letter(
+        result,
+        "C-7",
+        ISSUED,
+        RejectionCause.NO_RESPONSE,
+        rfi_sent=datetime(2026, 10, 1, tzinfo=UTC),
+        rfi_due=datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC),
+        rounds=1,
+    )
     text = text_of(render_pdf(letter))
     assert "asked for more information on 10/01/2026" in text and "by October 31, 2026" in text
     assert "TAR-PHC-9999 matches no approved TAR" in text
 
 
 def test_denial_notice_reads_like_a_remittance_advice(reference):
-    result = check(claim(line("G9012", "U2", start="2026-09-15"), line("G9012", "U2", start="2026-10-20"),
-                         member="90000002B"), "phc", reference)
+    result = check(
+        claim(line("G9012", "U2", start="2026-09-15"), line("G9012", "U2", start="2026-10-20"), member="90000002B"),
+        "phc",
+        reference,
+    )
     assert result.disposition == "PARTIAL"
     pdf_bytes = render_pdf(denial_notice(result, "C-8", ISSUED))
     text = text_of(pdf_bytes)

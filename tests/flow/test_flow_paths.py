@@ -31,8 +31,8 @@ def test_rejected_claim_gets_a_rejection_letter(flow):
     assert "Solano Community Care Network" in text and "NPI 1456700016" in text
     assert f"Claim number {claim_id}" in text and "Invoice number REJ-1" in text
     assert "Maria Lopez (CIN 90000001A)" in text
-    assert "Member Date of Birth" in text and "missing" in text          # the reason, in words
-    assert "How to resubmit" in text and "Submit a new claim" in text      # and what to do
+    assert "Member Date of Birth" in text and "missing" in text  # the reason, in words
+    assert "How to resubmit" in text and "Submit a new claim" in text  # and what to do
     assert stored.letters[0].s3_key.startswith(f"letters/{claim_id}/")
     notices = flow.notices()
     assert kinds(notices) == ["rejection"]
@@ -61,8 +61,9 @@ def test_rfi_answered_then_rechecked_to_clean(flow):
 
 
 def test_rfi_second_round_after_an_upload_that_did_not_answer_it(flow):
-    claim_id = flow.submit(claim(line("G9008", "U1", dx="Z60.2"), member_homeless_indicator=None,
-                                 invoice="RFI-2"), "phc")
+    claim_id = flow.submit(
+        claim(line("G9008", "U1", dx="Z60.2"), member_homeless_indicator=None, invoice="RFI-2"), "phc"
+    )
     first = flow.wait_item(claim_id, "RFI")
     # The provider uploads a document under rfi/{claim}/ (S3 -> SQS -> RFI upload Lambda -> SendTaskSuccess),
     # but it does not say whether the member is homeless: the re-check asks again.
@@ -90,8 +91,9 @@ def test_an_rfi_upload_for_a_claim_without_an_open_rfi_is_kept_and_audited(flow)
     assert len(flow.provider_uploads("rfi/no-such-claim/x.pdf")["batchItemFailures"]) == 1
     stored = flow.store.require_claim(claim_id)
     assert stored.status == "REJECTED"
-    assert [e.details["document"]["key"] for e in stored.audit if e.action == "rfi_upload_without_open_rfi"] == \
-        [f"rfi/{claim_id}/late.pdf"]
+    assert [e.details["document"]["key"] for e in stored.audit if e.action == "rfi_upload_without_open_rfi"] == [
+        f"rfi/{claim_id}/late.pdf"
+    ]
 
 
 def test_rfi_rounds_exhausted_rejects_the_claim(flow):
@@ -170,9 +172,15 @@ def test_review_overdue_reopens_the_item_and_keeps_waiting(flow):
 
 
 def test_clean_claim_is_closed_without_letters(flow):
-    claim_id = flow.submit(claim(line("G9008", "U1", name="ECM Core Service"),
-                                 line("H0043", "U6", cost="386.00", name="Housing Transition/Navigation"),
-                                 tar="TAR-PHC-1001", invoice="CLEAN-1"), "phc")
+    claim_id = flow.submit(
+        claim(
+            line("G9008", "U1", name="ECM Core Service"),
+            line("H0043", "U6", cost="386.00", name="Housing Transition/Navigation"),
+            tar="TAR-PHC-1001",
+            invoice="CLEAN-1",
+        ),
+        "phc",
+    )
     assert flow.wait_execution(claim_id)["status"] == "SUCCEEDED"
     stored = flow.store.require_claim(claim_id)
     assert (stored.status, stored.disposition, stored.letters) == ("CLOSED", "CLEAN", [])
@@ -180,8 +188,15 @@ def test_clean_claim_is_closed_without_letters(flow):
 
 
 def test_partial_claim_gets_a_denial_notice_for_the_denied_line(flow):
-    claim_id = flow.submit(claim(line("G9012", "U2", start="2026-09-15"), line("G9012", "U2", start="2026-10-20"),
-                                 member="90000002B", invoice="PART-1"), "phc")
+    claim_id = flow.submit(
+        claim(
+            line("G9012", "U2", start="2026-09-15"),
+            line("G9012", "U2", start="2026-10-20"),
+            member="90000002B",
+            invoice="PART-1",
+        ),
+        "phc",
+    )
     assert flow.wait_execution(claim_id)["status"] == "SUCCEEDED"
     stored = flow.store.require_claim(claim_id)
     assert (stored.status, stored.disposition) == ("CLOSED", "PARTIAL")

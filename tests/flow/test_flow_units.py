@@ -21,9 +21,18 @@ STATES = ASL["States"]
 
 # ---- configuration ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text,expected", [("30d", timedelta(days=30)), ("12h", timedelta(hours=12)),
-                                           ("45m", timedelta(minutes=45)), ("20s", timedelta(seconds=20)),
-                                           ("90", timedelta(seconds=90)), (" 2D ", timedelta(days=2))])
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("30d", timedelta(days=30)),
+        ("12h", timedelta(hours=12)),
+        ("45m", timedelta(minutes=45)),
+        ("20s", timedelta(seconds=20)),
+        ("90", timedelta(seconds=90)),
+        (" 2D ", timedelta(days=2)),
+    ],
+)
 def test_parse_duration(text, expected):
     assert parse_duration(text) == expected
 
@@ -44,8 +53,12 @@ def test_windows_of_days_end_at_the_end_of_the_day_and_short_ones_are_exact():
 
 def test_config_from_env():
     config = FlowConfig.from_env({"LETTERS_BUCKET": "b", "RFI_RESPONSE_WINDOW": "10s", "MAX_RFI_ROUNDS": "3"})
-    assert (config.letters_bucket, config.rfi_window, config.max_rfi_rounds, config.topic_arn) == \
-        ("b", timedelta(seconds=10), 3, None)
+    assert (config.letters_bucket, config.rfi_window, config.max_rfi_rounds, config.topic_arn) == (
+        "b",
+        timedelta(seconds=10),
+        3,
+        None,
+    )
     assert config.review_window == timedelta(days=3)
     with pytest.raises(ValueError, match="LETTERS_BUCKET"):
         FlowConfig.from_env({})
@@ -73,6 +86,7 @@ def test_execution_names_and_rfi_upload_keys():
 
 # ---- the ASL -----------------------------------------------------------------------------------------
 
+
 def test_the_template_deploys_this_asl_with_the_function_substituted():
     machine, function = flow_resources()
     assert machine["DefinitionUri"] == "statemachine/claim_flow.asl.json"
@@ -80,8 +94,15 @@ def test_the_template_deploys_this_asl_with_the_function_substituted():
     assert machine["Logging"]["IncludeExecutionData"] is False  # claim state never reaches the logs
     assert (ROOT / function["CodeUri"] / "app.py").exists()
     env = function["Environment"]["Variables"]
-    assert {"LETTERS_BUCKET", "NOTICE_TOPIC_ARN", "RFI_RESPONSE_WINDOW", "REVIEW_RESPONSE_WINDOW",
-            "MAX_RFI_ROUNDS", "CLAIMS_TABLE", "REFERENCE_TABLE"} <= set(env)
+    assert {
+        "LETTERS_BUCKET",
+        "NOTICE_TOPIC_ARN",
+        "RFI_RESPONSE_WINDOW",
+        "REVIEW_RESPONSE_WINDOW",
+        "MAX_RFI_ROUNDS",
+        "CLAIMS_TABLE",
+        "REFERENCE_TABLE",
+    } <= set(env)
 
 
 def test_every_transition_goes_to_a_state_that_exists():
@@ -107,8 +128,10 @@ def test_every_task_retries_with_backoff_and_every_task_but_the_last_resort_is_c
 
 
 def test_waiting_states_hold_a_task_token_and_time_out_from_configuration():
-    for name, window, on_timeout, queue in (("WaitForRfiAnswer", "$.rfi_window_seconds", "NoResponse", "Rfi"),
-                                            ("WaitForReview", "$.review_window_seconds", "ReviewOverdue", "Review")):
+    for name, window, on_timeout, queue in (
+        ("WaitForRfiAnswer", "$.rfi_window_seconds", "NoResponse", "Rfi"),
+        ("WaitForReview", "$.review_window_seconds", "ReviewOverdue", "Review"),
+    ):
         state = STATES[name]
         assert state["Resource"].endswith(":lambda:invoke.waitForTaskToken")
         assert state["Parameters"]["Payload"]["task_token.$"] == "$$.Task.Token"
@@ -117,13 +140,20 @@ def test_waiting_states_hold_a_task_token_and_time_out_from_configuration():
         # An extension loops back into the same wait with a timeout from the new due date; answers are checked.
         kind = STATES[state["Next"]]
         assert kind["Type"] == "Choice" and kind["Default"] == "Recheck"
-        assert kind["Choices"] == [{"And": [{"Variable": "$.answer.action", "IsPresent": True},
-                                            {"Variable": "$.answer.action", "StringEquals": "extended"}],
-                                    "Next": f"Extend{queue}Wait"}]
+        assert kind["Choices"] == [
+            {
+                "And": [
+                    {"Variable": "$.answer.action", "IsPresent": True},
+                    {"Variable": "$.answer.action", "StringEquals": "extended"},
+                ],
+                "Next": f"Extend{queue}Wait",
+            }
+        ]
         extend = STATES[f"Extend{queue}Wait"]
         assert extend["Parameters"]["Payload"]["action"] == "extend_wait" and extend["Next"] == name
         assert {c["Next"] for c in state["Catch"] if c["ErrorEquals"] == ["ItemResolvedMeanwhile"]} == {
-            f"Take{queue}Resolution"}
+            f"Take{queue}Resolution"
+        }
         assert STATES[f"Take{queue}Resolution"]["Next"] == "Recheck"
         for not_retried in ("ItemResolvedMeanwhile", "DueMovedAgain"):
             assert not_retried in state["Retry"][0]["ErrorEquals"] and state["Retry"][0]["MaxAttempts"] == 0
@@ -140,6 +170,7 @@ def test_every_end_is_a_final_status():
 
 # ---- the in-process invoker --------------------------------------------------------------------------
 
+
 def greet(event, context):
     return {"hello": event["name"], "function": context.function_name}
 
@@ -150,7 +181,9 @@ def explode(event, context):
 
 def test_in_process_lambda_serves_results_errors_and_events():
     with mock_aws():
-        with InProcessLambda({"greet": greet, "arn:aws:lambda:us-west-2:123456789012:function:explode": explode}) as lambdas:
+        with InProcessLambda(
+            {"greet": greet, "arn:aws:lambda:us-west-2:123456789012:function:explode": explode}
+        ) as lambdas:
             client = boto3.client("lambda", region_name="us-west-2")
             answer = client.invoke(FunctionName="greet", Payload=json.dumps({"name": "Ana"}))
             assert answer["StatusCode"] == 200 and "FunctionError" not in answer
@@ -161,10 +194,15 @@ def test_in_process_lambda_serves_results_errors_and_events():
             error = json.loads(failed["Payload"].read())
             assert (error["errorType"], error["errorMessage"]) == ("LookupError", "no such thing")
 
-            queued = client.invoke(FunctionName="greet:live", InvocationType="Event", Payload=json.dumps({"name": "Bo"}))
+            queued = client.invoke(
+                FunctionName="greet:live", InvocationType="Event", Payload=json.dumps({"name": "Bo"})
+            )
             assert queued["StatusCode"] == 202 and queued["Payload"].read() == b""
-            assert [(i.function, i.error) for i in lambdas.invocations] == \
-                [("greet", None), ("explode", "LookupError"), ("greet", None)]
+            assert [(i.function, i.error) for i in lambdas.invocations] == [
+                ("greet", None),
+                ("explode", "LookupError"),
+                ("greet", None),
+            ]
 
             with pytest.raises(ClientError, match="ResourceNotFound"):
                 client.invoke(FunctionName="someone-else", Payload=b"{}")  # not ours: moto answers

@@ -28,7 +28,11 @@ def stack_with_flow(monkeypatch):
         flow_function = template_plan(stage=STAGE).function("FlowTasksFunction")
         for name in ("LETTERS_BUCKET", "NOTICE_TOPIC_ARN"):
             monkeypatch.setenv(name, flow_function.environment[name])
-        for name, value in {"RFI_RESPONSE_WINDOW": "60s", "REVIEW_RESPONSE_WINDOW": "60s", "MAX_RFI_ROUNDS": "2"}.items():
+        for name, value in {
+            "RFI_RESPONSE_WINDOW": "60s",
+            "REVIEW_RESPONSE_WINDOW": "60s",
+            "MAX_RFI_ROUNDS": "2",
+        }.items():
             monkeypatch.setenv(name, value)
         app, handler = load_app()
         with InProcessLambda({flow_function.arn: handler}):
@@ -43,7 +47,9 @@ def settled(stack, claim_ids, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         stored = [stack.store.require_claim(c) for c in claim_ids]
-        if all(s.status in ("CLOSED", "REJECTED") or (s.status.startswith("WAITING") and s.queue_items) for s in stored):
+        if all(
+            s.status in ("CLOSED", "REJECTED") or (s.status.startswith("WAITING") and s.queue_items) for s in stored
+        ):
             return {s.output["elements"]["invoice_number"]: s for s in stored}
         time.sleep(0.1)
     raise AssertionError({c: stack.store.require_claim(c).status for c in claim_ids})

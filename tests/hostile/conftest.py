@@ -15,9 +15,11 @@ def hostile_bytes(name: str) -> bytes:
 @pytest.fixture
 def write_case(tmp_path):
     """write_case(name) -> path of the hostile file under its provider-given name."""
+
     def write(name: str):
         case = hostile.CASES[name]
         path = tmp_path / case.filename
         path.write_bytes(hostile_bytes(name))
         return path
+
     return write

@@ -26,14 +26,18 @@ from .conftest import hostile_bytes
 def runtime_logs_quiet():
     """A command-line process has no service logger printing INFO to stdout; an earlier in-process test (a local
     stack function) may have left one in this process. Quiet those for the CLI's output, then restore them."""
-    loggers = [logger for logger in logging.root.manager.loggerDict.values()
-               if isinstance(logger, logging.Logger) and getattr(logger, "powertools_handler", None) is not None]
+    loggers = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger) and getattr(logger, "powertools_handler", None) is not None
+    ]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.WARNING)
     yield
     for logger, level in zip(loggers, levels, strict=True):
         logger.setLevel(level)
+
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "samples" / "reference"
@@ -102,7 +106,7 @@ def test_formula_cells_are_read_as_text_and_written_back_escaped(tmp_path):
             assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
             cells = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
         assert not [c for c in cells if c.startswith(hostile.FORMULA_TRIGGERS) and not _number(c)], kind
-        assert "'=cmd|\" /C calc\"!A0" in cells
+        assert '\'=cmd|" /C calc"!A0' in cells
 
 
 def _number(cell: str) -> bool:
@@ -136,6 +140,7 @@ def test_upside_down_scan_is_turned_and_read():
 
 # ---- the command line ------------------------------------------------------------------------
 
+
 def cli_variants(name):
     """OCR cases run the reader once per call: test the JSON extract and the plain check only."""
     if hostile.CASES[name].needs_ocr:
@@ -143,8 +148,11 @@ def cli_variants(name):
     return [(verb, fmt) for verb in ("extract", "check") for fmt in ("json", "table")]
 
 
-CLI_CASES = [pytest.param(name, verb, fmt, marks=[OCR] if hostile.CASES[name].needs_ocr else [])
-             for name in REFUSED for verb, fmt in cli_variants(name)]
+CLI_CASES = [
+    pytest.param(name, verb, fmt, marks=[OCR] if hostile.CASES[name].needs_ocr else [])
+    for name in REFUSED
+    for verb, fmt in cli_variants(name)
+]
 
 
 def cli_args(verb, path, fmt):
@@ -169,8 +177,13 @@ def test_cli_answers_a_hostile_file_with_an_error_and_a_nonzero_exit(name, verb,
 def test_cli_as_a_process_prints_no_traceback(name, write_case):
     path = write_case(name)
     for fmt in ("json", "table"):
-        run = subprocess.run([sys.executable, "-m", "claims_intake", *cli_args("extract", path, fmt)],
-                             capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT / "shared"), "PATH": "/usr/bin:/bin"})
+        run = subprocess.run(
+            [sys.executable, "-m", "claims_intake", *cli_args("extract", path, fmt)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={"PYTHONPATH": str(ROOT / "shared"), "PATH": "/usr/bin:/bin"},
+        )
         assert run.returncode == 2
         assert "Traceback" not in run.stdout + run.stderr
         if fmt == "json":
@@ -184,6 +197,7 @@ def test_cli_turns_an_unexpected_failure_into_one_line(monkeypatch, write_case, 
 
     def broken(path):
         raise KeyError("reader bug")
+
     monkeypatch.setattr(extract_cmd, "extract_file", broken)
     path = write_case("csv_cp1252")
     assert main(["extract", str(path), "--format", "json"]) == 3

@@ -36,8 +36,10 @@ def leaks(text: str, values: list[str]) -> list[str]:
 def test_a_full_run_logs_no_phi(tmp_path, capfd, caplog):
     caplog.set_level(logging.INFO)  # the functions' level (POWERTOOLS_LOG_LEVEL); botocore's DEBUG logs bodies
     function_log = tmp_path / "lambda.log"
-    hostile_named = [("uploads/1456700016/Lopez Maria 90000001A 04-12-1968.pdf", b"%PDF-1.7\n garbage"),
-                     ("uploads/1456700024/reyes_daniel_90000006F.xlsx", b"")]
+    hostile_named = [
+        ("uploads/1456700016/Lopez Maria 90000001A 04-12-1968.pdf", b"%PDF-1.7\n garbage"),
+        ("uploads/1456700024/reyes_daniel_90000006F.xlsx", b""),
+    ]
     with LocalStack(function_log=function_log) as stack:
         load_reference(stack, timeout=300)
         files = upload_files(stack, sample_files())
@@ -54,10 +56,16 @@ def test_a_full_run_logs_no_phi(tmp_path, capfd, caplog):
 
     out, err = capfd.readouterr()
     logged_by_functions = function_log.read_text("utf-8")
-    elsewhere = sorted({f"{r.name} (level {logging.getLogger(r.name).getEffectiveLevel()})"
-                        for r in caplog.records if r.getMessage() == "upload processed"})
+    elsewhere = sorted(
+        {
+            f"{r.name} (level {logging.getLogger(r.name).getEffectiveLevel()})"
+            for r in caplog.records
+            if r.getMessage() == "upload processed"
+        }
+    )
     assert '"upload processed"' in logged_by_functions and '"upload quarantined"' in logged_by_functions, (
-        f"intake's lines are not in the function log; logged through: {elsewhere}")
+        f"intake's lines are not in the function log; logged through: {elsewhere}"
+    )
     assert "CloudWatchMetrics" in logged_by_functions  # EMF metrics are scanned too
     records = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
     everything = "\n".join([logged_by_functions, out, err, records])
@@ -65,4 +73,5 @@ def test_a_full_run_logs_no_phi(tmp_path, capfd, caplog):
     assert len(phi) > 50
     found = leaks(everything, phi)
     assert found == [], f"PHI in the logs: {found[:10]}; e.g. " + next(
-        (line[:300] for line in everything.splitlines() if found and found[0] in line), "")
+        (line[:300] for line in everything.splitlines() if found and found[0] in line), ""
+    )

@@ -45,9 +45,16 @@ def run():
             if upload.quarantine_key:
                 moved = stack.s3.get_object(Bucket=upload.bucket, Key=upload.quarantine_key)
                 quarantined[upload.key] = (moved["Metadata"], moved["Body"].read())
-        yield {"stack": stack, "responses": responses, "uploads": uploads, "notices": notices,
-               "quarantined": quarantined, "originals": originals,
-               "dlq": stack.depth("intake-dlq"), "left": stack.depth("intake")}
+        yield {
+            "stack": stack,
+            "responses": responses,
+            "uploads": uploads,
+            "notices": notices,
+            "quarantined": quarantined,
+            "originals": originals,
+            "dlq": stack.depth("intake-dlq"),
+            "left": stack.depth("intake"),
+        }
 
 
 def test_the_burst_had_no_failed_message_and_nothing_left_over(run):
@@ -62,8 +69,12 @@ def test_the_good_invoices_around_the_hostile_files_are_stored(run):
     for key in GOOD:
         upload = run["uploads"][key]
         assert upload.status == "PROCESSED" and len(upload.claim_ids) == 3
-        stored.update({store.get_claim(c).output["elements"]["invoice_number"]: store.get_claim(c).disposition.value
-                       for c in upload.claim_ids})
+        stored.update(
+            {
+                store.get_claim(c).output["elements"]["invoice_number"]: store.get_claim(c).disposition.value
+                for c in upload.claim_ids
+            }
+        )
     # The first invoice is checked as usual; the second bills the same services again (the history rules
     # see the first), so only its invoice numbers are compared.
     assert {k: v for k, v in stored.items() if k.endswith("-A")} == {k + "-A": v for k, v in EXPECTED.items()}
@@ -79,8 +90,11 @@ def test_hostile_file_is_quarantined_with_its_reason_and_the_provider_told(run, 
     metadata, body = run["quarantined"][key_of(name)]
     assert metadata["reason-code"] == case.code and metadata["reason"]
     assert body == run["originals"][name]  # the original, byte for byte
-    notice = [n for n in run["notices"] if n["MessageAttributes"]["code"]["Value"] == case.code
-              and f"{name}--{case.filename}" in n["Message"]]
+    notice = [
+        n
+        for n in run["notices"]
+        if n["MessageAttributes"]["code"]["Value"] == case.code and f"{name}--{case.filename}" in n["Message"]
+    ]
     assert len(notice) == 1, f"{name}: {len(notice)} notice(s)"
     assert notice[0]["MessageAttributes"]["provider"]["Value"] == PROVIDER
     assert "Reason:" in notice[0]["Message"] and "What to do" in notice[0]["Message"]

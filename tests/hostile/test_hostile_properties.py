@@ -21,12 +21,33 @@ def _cap() -> None:
 
 @pytest.mark.slow
 def test_properties_hold_under_a_memory_cap(tmp_path):
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'shared'}:{ROOT / 'devkit'}", "OPENBLAS_NUM_THREADS": "1",
-           "OMP_NUM_THREADS": "1", "HYPOTHESIS_STORAGE_DIRECTORY": str(tmp_path / "hypothesis")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{ROOT}:{ROOT / 'shared'}:{ROOT / 'devkit'}",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "HYPOTHESIS_STORAGE_DIRECTORY": str(tmp_path / "hypothesis"),
+    }
     report = tmp_path / "properties.xml"
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", f"--junitxml={report}",
-                          str(ROOT / "tests" / "hostile" / "capped" / "properties.py")],
-                         capture_output=True, text=True, env=env, cwd=ROOT, preexec_fn=_cap, timeout=1800)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-x",
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={report}",
+            str(ROOT / "tests" / "hostile" / "capped" / "properties.py"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        preexec_fn=_cap,
+        timeout=1800,
+    )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     suite = ElementTree.parse(report).getroot().find("testsuite")
     assert int(suite.get("tests")) >= 8 and suite.get("failures") == suite.get("errors") == suite.get("skipped") == "0"

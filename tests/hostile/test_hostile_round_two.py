@@ -32,9 +32,23 @@ from tests.pipeline.stack import BUCKET, ROOT, build_stack, load_handler
 from .conftest import hostile_bytes
 
 ONE_GIB = 1 << 30
-PROBE_CASES = ["xlsx_far_cell", "xlsx_wide_area", "png_strip", "png_line", "pdf_huge_page", "pdf_launch",
-               "pdf_page_javascript", "pdf_link_javascript", "pdf_javascript_chain", "csv_named_exe",
-               "csv_nul_late", "image_bomb", "xlsx_zip_bomb", "xlsx_million_rows", "csv_mixed_encoding"]
+PROBE_CASES = [
+    "xlsx_far_cell",
+    "xlsx_wide_area",
+    "png_strip",
+    "png_line",
+    "pdf_huge_page",
+    "pdf_launch",
+    "pdf_page_javascript",
+    "pdf_link_javascript",
+    "pdf_javascript_chain",
+    "csv_named_exe",
+    "csv_nul_late",
+    "image_bomb",
+    "xlsx_zip_bomb",
+    "xlsx_million_rows",
+    "csv_mixed_encoding",
+]
 
 # ---- memory and time ---------------------------------------------------------------------------
 
@@ -57,10 +71,19 @@ print(json.dumps(answers))
 def test_every_probe_file_is_answered_inside_one_gib():
     """Before: a 6 KB workbook allocated ~10 GB, a 160-byte PNG 3.5-7 GB, a 1.4 KB PDF 5.7 GB. Each now
     gets its answer in a process that cannot map more than 1 GiB."""
-    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'shared'}:{ROOT / 'devkit'}", "OPENBLAS_NUM_THREADS": "1",
-           "OMP_NUM_THREADS": "1"}
-    run = subprocess.run([sys.executable, "-c", CAPPED.format(cap=ONE_GIB), *PROBE_CASES],
-                         capture_output=True, text=True, env=env, timeout=600)
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{ROOT / 'shared'}:{ROOT / 'devkit'}",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", CAPPED.format(cap=ONE_GIB), *PROBE_CASES],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     answers = json.loads(run.stdout.strip().splitlines()[-1])
     for name in PROBE_CASES:
@@ -77,10 +100,12 @@ def test_a_stray_cell_is_refused_before_the_reader_allocates_its_grid():
 
 def test_a_worksheet_stored_outside_worksheets_is_measured_too():
     """The reader finds sheets through workbook.xml.rels, wherever they are in the zip."""
+
     def move(name, data):
         if name.endswith(".rels") or name == "[Content_Types].xml":
             return data.replace(b"worksheets/sheet1.xml", b"elsewhere/data.xml")
         return data
+
     moved = hostile.rewrite_zip(hostile.xlsx_far_cell(), move)
     source = zipfile.ZipFile(io.BytesIO(moved))
     buffer = io.BytesIO()
@@ -93,8 +118,10 @@ def test_a_worksheet_stored_outside_worksheets_is_measured_too():
     assert error.value.code == "too_many_columns"
 
 
-@pytest.mark.parametrize("name,shape", [("png_strip", "20000 x 20 pixel"), ("png_line", "1 x 39999999 pixel"),
-                                        ("pdf_huge_page", "200.0 x 200.0 in")])
+@pytest.mark.parametrize(
+    "name,shape",
+    [("png_strip", "20000 x 20 pixel"), ("png_line", "1 x 39999999 pixel"), ("pdf_huge_page", "200.0 x 200.0 in")],
+)
 def test_a_page_of_no_paper_shape_is_refused_from_its_header(name, shape):
     error = _error(name)  # the 1 GiB cap test above shows nothing was decoded
     assert error.code == "page_size" and shape in error.message
@@ -105,6 +132,7 @@ def test_the_hard_time_budget_stops_a_reader_that_runs_too_long(monkeypatch):
 
     def slow(*args):
         time.sleep(30)
+
     monkeypatch.setattr(spreadsheet, "read_spreadsheet", slow)
     limits = dataclasses.replace(default_limits(), max_seconds_per_file=1)
     with pytest.raises(IntakeError) as error:  # the reader would sleep 30 s: only the timer ends it this way
@@ -125,6 +153,7 @@ def test_past_the_soft_budget_no_new_page_is_rendered(monkeypatch):
 
 
 # ---- what a value may be -------------------------------------------------------------------------
+
 
 def test_only_ascii_digits_are_digits():
     arabic = "٩٠٠٠٠٠٠١A"  # Arabic-Indic digits: \\d and str.isdigit() take them
@@ -171,6 +200,7 @@ def test_the_cms_own_fillable_form_with_its_field_scripts_is_not_refused():
 
 # ---- the uploader is the billing provider -----------------------------------------------------------
 
+
 def _result(*npis, confidence=None) -> ExtractResult:
     claims = []
     for npi in npis:
@@ -204,8 +234,10 @@ def test_an_npi_that_fails_its_check_digit_is_left_for_the_check_to_reject():
     assert result.claims[0].billing_provider_npi == "1456700017"
 
 
-@pytest.mark.parametrize("authorization", [None, "", "Bearer garbage", "Bearer a.b.c", "dev-staff",
-                                           "Bearer dev-provider-12ab", "Basic ZGV2LXN0YWZm"])
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "", "Bearer garbage", "Bearer a.b.c", "dev-staff", "Bearer dev-provider-12ab", "Basic ZGV2LXN0YWZm"],
+)
 def test_the_local_api_gateway_knows_only_the_development_tokens(authorization):
     from claims_intake_dev.local.api_gateway import token_claims
 
@@ -252,8 +284,10 @@ def test_the_same_event_without_its_version_id_is_the_same_upload(pipeline):
     stack, intake = pipeline
     put = stack.upload(f"uploads/{PROVIDER}/again.csv", three_claim_invoice("-V"))
     stack.poll("intake", intake.lambda_handler)
-    record = {"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": BUCKET}, "object": {
-        "key": f"uploads/{PROVIDER}/again.csv", "size": 10}}}  # no versionId, no eTag: a replay tool's event
+    record = {
+        "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": BUCKET}, "object": {"key": f"uploads/{PROVIDER}/again.csv", "size": 10}},
+    }  # no versionId, no eTag: a replay tool's event
     stack.sqs.send_message(QueueUrl=stack.queues["intake"], MessageBody=json.dumps({"Records": [record]}))
     stack.poll("intake", intake.lambda_handler)
     uploads = [u for u in stack.store.list_uploads(provider=PROVIDER)[0] if u.key.endswith("again.csv")]
@@ -262,6 +296,7 @@ def test_the_same_event_without_its_version_id_is_the_same_upload(pipeline):
 
 
 # ---- all or nothing -------------------------------------------------------------------------------
+
 
 def test_a_reference_file_with_repeated_rows_loads_whole_or_not_at_all(pipeline):
     stack, _ = pipeline
@@ -282,8 +317,9 @@ def test_a_reference_file_with_repeated_rows_loads_whole_or_not_at_all(pipeline)
     conflicting = [*many[:30], ",".join(changed), *many[30:]]
     stack.upload("reference/phc-eligibility.csv", ("\n".join(conflicting) + "\n").encode())
     stack.poll("reference", loader.lambda_handler)
-    rejected = [u for u in stack.store.list_uploads(status="QUARANTINED")[0]
-                if u.key == "reference/phc-eligibility.csv"]
+    rejected = [
+        u for u in stack.store.list_uploads(status="QUARANTINED")[0] if u.key == "reference/phc-eligibility.csv"
+    ]
     assert rejected and "rows 30 and 31" in rejected[0].error_message
     assert all(DynamoReference(client=stack.dynamodb).eligibility(row.split(",")[0]) for row in many[1:])
 
@@ -317,6 +353,7 @@ def test_a_failed_write_leaves_the_previous_reference_data_in_use(pipeline, monk
         if calls["n"] == 2:  # the second batch of 25: the load is half written
             raise RuntimeError("DynamoDB is down")
         return real(table, requests, attempts)
+
     monkeypatch.setattr(writer, "_write_batch", failing)
     ended = [dataclasses.replace(span, end=date(2026, 3, 31)) for span in first]
     with pytest.raises(RuntimeError):

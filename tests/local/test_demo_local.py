@@ -74,7 +74,11 @@ def test_the_daily_encounter_run_writes_one_valid_837_into_out(demo_run):
     (encounter_file,) = out.glob("*.837")
     text = encounter_file.read_text("ascii")
     assert validate_x12(text).errors == [] and check_encounter_file(text) == []
-    closed = {claim["invoice_number"] for entry in summary for claim in entry["claims"]
-              if claim["disposition"] in ("CLEAN", "PARTIAL")}
+    closed = {
+        claim["invoice_number"]
+        for entry in summary
+        for claim in entry["claims"]
+        if claim["disposition"] in ("CLEAN", "PARTIAL")
+    }
     carried = {line.split("*")[1] for line in text.splitlines() if line.startswith("CLM*")}
     assert closed <= carried  # every paid claim is reported; denied ones as the plan's setting says

@@ -22,8 +22,9 @@ def _item(stack, key, sort_key, timeout=20):
     table = stack.client("dynamodb")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        item = table.get_item(TableName=stack.physical_name("ItemsTable"),
-                              Key={"pk": {"S": key}, "sk": {"S": sort_key}}).get("Item")
+        item = table.get_item(
+            TableName=stack.physical_name("ItemsTable"), Key={"pk": {"S": key}, "sk": {"S": sort_key}}
+        ).get("Item")
         if item:
             return {name: next(iter(value.values())) for name, value in item.items()}
         time.sleep(0.1)
@@ -36,22 +37,26 @@ def test_resources_come_from_the_template(stack):
     attributes = sqs.get_queue_attributes(QueueUrl=work, AttributeNames=["All"])["Attributes"]
     assert attributes["VisibilityTimeout"] == "60"
     assert json.loads(attributes["RedrivePolicy"]) == {
-        "deadLetterTargetArn": "arn:aws:sqs:us-west-2:123456789012:fixture-work-dlq-dev", "maxReceiveCount": 2}
+        "deadLetterTargetArn": "arn:aws:sqs:us-west-2:123456789012:fixture-work-dlq-dev",
+        "maxReceiveCount": 2,
+    }
     table = dynamodb.describe_table(TableName=stack.physical_name("ItemsTable"))["Table"]
     assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["by-status"]
     assert stack.bucket("UploadBucket") == "fixture-uploads-123456789012-dev"
     assert s3.get_bucket_versioning(Bucket="fixture-uploads-123456789012-dev")["Status"] == "Enabled"
     notifications = s3.get_bucket_notification_configuration(Bucket=stack.bucket("ReferenceBucket"))
     assert notifications["LambdaFunctionConfigurations"][0]["LambdaFunctionArn"].endswith(
-        stack.physical_name("DirectFunction"))
+        stack.physical_name("DirectFunction")
+    )
     assert stack.plan.outputs == {"UploadBucketName": "fixture-uploads-123456789012-dev"}
     assert "AWS::IAM::Role" in stack.plan.skipped.values()
 
 
 def test_upload_drives_queue_handler_and_state_machine(stack):
     s3 = stack.client("s3")
-    version = s3.put_object(Bucket=stack.bucket("UploadBucket"), Key="uploads/acme/claim one.pdf",
-                            Body=b"%PDF-1.4")["VersionId"]
+    version = s3.put_object(Bucket=stack.bucket("UploadBucket"), Key="uploads/acme/claim one.pdf", Body=b"%PDF-1.4")[
+        "VersionId"
+    ]
     seen = _item(stack, "uploads/acme/claim one.pdf", "seen")
     assert seen["function"] == stack.physical_name("EchoFunction")
     assert seen["version"] == version
@@ -94,8 +99,9 @@ def test_s3_lambda_configuration_invokes_the_function_in_process(stack):
     assert item["event"] == "ObjectCreated:Put"
     stack.wait_until_settled(timeout=30)
     table = stack.client("dynamodb")
-    assert "Item" not in table.get_item(TableName=stack.physical_name("ItemsTable"),
-                                        Key={"pk": {"S": "reference/kp/readme.txt"}, "sk": {"S": "direct"}})
+    assert "Item" not in table.get_item(
+        TableName=stack.physical_name("ItemsTable"), Key={"pk": {"S": "reference/kp/readme.txt"}, "sk": {"S": "direct"}}
+    )
 
 
 def test_template_api_is_served_through_the_handler(stack, tmp_path):
@@ -106,15 +112,25 @@ def test_template_api_is_served_through_the_handler(stack, tmp_path):
     (tmp_path / "index.html").write_text("<h1>staff</h1>")
     server = WebServer(stack, static_dir=tmp_path).start()
     try:
-        request = urllib.request.Request(f"{server.url}/api/items/abc?x=1",
-                                         headers={"Authorization": "Bearer dev-staff"})
+        request = urllib.request.Request(
+            f"{server.url}/api/items/abc?x=1", headers={"Authorization": "Bearer dev-staff"}
+        )
         with urllib.request.urlopen(request) as response:
             item = json.loads(response.read())
-        assert item == {"resource": "/api/items/{pk}", "path": "/api/items/abc", "pathParameters": {"pk": "abc"},
-                        "query": {"x": "1"}, "user": "dev-staff", "body": None}
-        request = urllib.request.Request(f"{server.url}/api/queue/answer", data=b'{"a": 1}', method="POST",
-                                         headers={"Content-Type": "application/json",
-                                                  "Authorization": "Bearer dev-provider-1456700016"})
+        assert item == {
+            "resource": "/api/items/{pk}",
+            "path": "/api/items/abc",
+            "pathParameters": {"pk": "abc"},
+            "query": {"x": "1"},
+            "user": "dev-staff",
+            "body": None,
+        }
+        request = urllib.request.Request(
+            f"{server.url}/api/queue/answer",
+            data=b'{"a": 1}',
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": "Bearer dev-provider-1456700016"},
+        )
         with urllib.request.urlopen(request) as response:
             assert response.status == 201
             answer = json.loads(response.read())

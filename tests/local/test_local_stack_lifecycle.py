@@ -17,14 +17,17 @@ def test_environment_is_restored_and_a_second_stack_gets_fresh_handlers(tmp_path
         log = tmp_path / f"lambda-{run}.log"
         with LocalStack(FIXTURE, function_log=log) as running:
             assert os.environ["AWS_ENDPOINT_URL"] == running.endpoint
-            running.client("s3").put_object(Bucket=running.bucket("UploadBucket"), Key=f"uploads/acme/{run}.pdf",
-                                            Body=b"x")
+            running.client("s3").put_object(
+                Bucket=running.bucket("UploadBucket"), Key=f"uploads/acme/{run}.pdf", Body=b"x"
+            )
             table = running.client("dynamodb")
             deadline = time.monotonic() + 20
             item = None
             while item is None and time.monotonic() < deadline:
-                item = table.get_item(TableName=running.physical_name("ItemsTable"),
-                                      Key={"pk": {"S": f"uploads/acme/{run}.pdf"}, "sk": {"S": "seen"}}).get("Item")
+                item = table.get_item(
+                    TableName=running.physical_name("ItemsTable"),
+                    Key={"pk": {"S": f"uploads/acme/{run}.pdf"}, "sk": {"S": "seen"}},
+                ).get("Item")
                 time.sleep(0.1)
             assert item, f"run {run}: the handler did not reach this stack's table"
         assert os.environ.get("AWS_ENDPOINT_URL") == before

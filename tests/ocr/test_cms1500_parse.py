@@ -65,17 +65,37 @@ def _page(number, **fields):
 
 
 def _line(n, code="G9008", charge="100 00"):
-    return {f"sv{n}_mm_from": "03", f"sv{n}_dd_from": f"{n:02d}", f"sv{n}_yy_from": "26", f"place{n}": "12",
-            f"cpt{n}": code, f"mod{n}": "U1", f"diag{n}": "A", f"ch{n}": charge, f"day{n}": "1"}
+    return {
+        f"sv{n}_mm_from": "03",
+        f"sv{n}_dd_from": f"{n:02d}",
+        f"sv{n}_yy_from": "26",
+        f"place{n}": "12",
+        f"cpt{n}": code,
+        f"mod{n}": "U1",
+        f"diag{n}": "A",
+        f"ch{n}": charge,
+        f"day{n}": "1",
+    }
 
 
-HEADER = {"insurance_id": "91234567A", "pt_name": "DOE, JANE", "pin": "1234567893", "tax_id": "941234567",
-          "diagnosis1": "Z59.01", "pt_account": "INV-1"}
+HEADER = {
+    "insurance_id": "91234567A",
+    "pt_name": "DOE, JANE",
+    "pin": "1234567893",
+    "tax_id": "941234567",
+    "diagnosis1": "Z59.01",
+    "pt_account": "INV-1",
+}
 
 
 def test_pointers_resolve_to_box_21_and_homeless_is_derived():
-    claims, errors = claims_from_pages("f.pdf", [_page(1, **HEADER, **_line(1), t_charge="100 00")],
-                                       source_kind="scan", claim_id_prefix="x", review_confidence=0.8)
+    claims, errors = claims_from_pages(
+        "f.pdf",
+        [_page(1, **HEADER, **_line(1), t_charge="100 00")],
+        source_kind="scan",
+        claim_id_prefix="x",
+        review_confidence=0.8,
+    )
     assert not errors
     claim = claims[0]
     assert claim.lines[0].diagnosis_codes == ["Z5901"]
@@ -87,8 +107,9 @@ def test_pointers_resolve_to_box_21_and_homeless_is_derived():
 
 def test_no_homeless_evidence_leaves_it_missing():
     header = {**HEADER, "diagnosis1": "F32.9"}
-    claims, _ = claims_from_pages("f.pdf", [_page(1, **header, **_line(1))], source_kind="scan",
-                                  claim_id_prefix="x", review_confidence=0.8)
+    claims, _ = claims_from_pages(
+        "f.pdf", [_page(1, **header, **_line(1))], source_kind="scan", claim_id_prefix="x", review_confidence=0.8
+    )
     assert claims[0].member_homeless_indicator is None
 
 
@@ -97,8 +118,9 @@ def test_seven_lines_continue_on_the_next_page():
     for n in range(1, 7):
         first.update(_line(n))
     second = {**HEADER, **_line(1), "t_charge": "700 00"}
-    claims, _ = claims_from_pages("f.pdf", [_page(1, **first), _page(2, **second)], source_kind="scan",
-                                  claim_id_prefix="x", review_confidence=0.8)
+    claims, _ = claims_from_pages(
+        "f.pdf", [_page(1, **first), _page(2, **second)], source_kind="scan", claim_id_prefix="x", review_confidence=0.8
+    )
     assert len(claims) == 1
     assert len(claims[0].lines) == 7 and claims[0].pages == [1, 2]
     assert claims[0].invoice_amount == Decimal("700.00")
@@ -116,8 +138,9 @@ def test_total_mismatch_lowers_confidence_and_low_confidence_is_marked():
 
 @pytest.mark.parametrize("fields", [{}, {"pt_state": ""}])
 def test_empty_page_is_an_error_not_a_claim(fields):
-    claims, errors = claims_from_pages("f.pdf", [_page(3, **fields)], source_kind="scan", claim_id_prefix="x",
-                                       review_confidence=0.8)
+    claims, errors = claims_from_pages(
+        "f.pdf", [_page(3, **fields)], source_kind="scan", claim_id_prefix="x", review_confidence=0.8
+    )
     assert claims == [] and errors[0].code == "no_data" and errors[0].page == 3
 
 

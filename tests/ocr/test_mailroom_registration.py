@@ -21,8 +21,11 @@ TUNING_SEED = mailroom.TUNING_SEEDS.start + 40
 
 def _first_page(case):
     kind = {"tif": "tiff", "jpg": "jpeg"}.get(case.filename.rsplit(".", 1)[1], case.filename.rsplit(".", 1)[1])
-    pages = pdf_pages(case.data, case.filename, default_limits()) if kind == "pdf" else \
-        image_pages(case.data, case.filename, kind, default_limits())
+    pages = (
+        pdf_pages(case.data, case.filename, default_limits())
+        if kind == "pdf"
+        else image_pages(case.data, case.filename, kind, default_limits())
+    )
     return next(iter(pages))
 
 

@@ -18,14 +18,23 @@ REVIEW = 0.80
 
 def _claim(readings: dict[str, str], source_kind: str = "scan", confidence: float = 0.95):
     page = FormPage(1, {name: Reading(text, confidence) for name, text in readings.items()})
-    claims, errors = claims_from_pages("f.pdf", [page], source_kind=source_kind, claim_id_prefix="t",
-                                       review_confidence=REVIEW)
+    claims, errors = claims_from_pages(
+        "f.pdf", [page], source_kind=source_kind, claim_id_prefix="t", review_confidence=REVIEW
+    )
     assert not errors
     return claims[0]
 
 
-LINE = {"sv1_mm_from": "03", "sv1_dd_from": "04", "sv1_yy_from": "26", "cpt1": "G9008", "ch1": "100 00",
-        "day1": "1", "diagnosis1": "Z59.01", "diag1": "A"}
+LINE = {
+    "sv1_mm_from": "03",
+    "sv1_dd_from": "04",
+    "sv1_yy_from": "26",
+    "cpt1": "G9008",
+    "ch1": "100 00",
+    "day1": "1",
+    "diagnosis1": "Z59.01",
+    "diag1": "A",
+}
 
 
 def test_empty_modifiers_never_crash_the_mapping():
@@ -34,8 +43,11 @@ def test_empty_modifiers_never_crash_the_mapping():
 
 
 def test_modifiers_snap_to_the_one_combination_and_are_flagged():
-    combination = next(c for c in parse.dhcs_catalog().combinations
-                       if len([o for o in parse.dhcs_catalog().combinations if o.code == c.code]) == 1 and c.modifiers)
+    combination = next(
+        c
+        for c in parse.dhcs_catalog().combinations
+        if len([o for o in parse.dhcs_catalog().combinations if o.code == c.code]) == 1 and c.modifiers
+    )
     misread = combination.modifiers[0][0] + "E"
     claim = _claim({**LINE, "cpt1": combination.code, "mod1": misread})
     line = claim.lines[0]
@@ -69,9 +81,21 @@ def test_leading_digit_of_a_diagnosis_becomes_z_only_on_scans_and_flagged():
 
 
 def test_a_year_out_of_line_with_the_claim_is_repaired_and_flagged():
-    readings = {**LINE, "sv2_mm_from": "03", "sv2_dd_from": "05", "sv2_yy_from": "25", "cpt2": "G9008",
-                "ch2": "100 00", "sv3_mm_from": "03", "sv3_dd_from": "06", "sv3_yy_from": "25", "cpt3": "G9008",
-                "ch3": "100 00", "sv1_yy_from": "26", "physician_date": "03/20/2025"}
+    readings = {
+        **LINE,
+        "sv2_mm_from": "03",
+        "sv2_dd_from": "05",
+        "sv2_yy_from": "25",
+        "cpt2": "G9008",
+        "ch2": "100 00",
+        "sv3_mm_from": "03",
+        "sv3_dd_from": "06",
+        "sv3_yy_from": "25",
+        "cpt3": "G9008",
+        "ch3": "100 00",
+        "sv1_yy_from": "26",
+        "physician_date": "03/20/2025",
+    }
     claim = _claim(readings)
     line = claim.lines[0]
     assert line.service_start_date.year == 2025
@@ -80,8 +104,16 @@ def test_a_year_out_of_line_with_the_claim_is_repaired_and_flagged():
 
 
 def test_a_charge_box_28_explains_is_repaired_and_confirmed_by_the_total():
-    readings = {**LINE, "ch1": "40 00", "sv2_mm_from": "03", "sv2_dd_from": "05", "sv2_yy_from": "26",
-                "cpt2": "G9008", "ch2": "100 00", "t_charge": "500 00"}
+    readings = {
+        **LINE,
+        "ch1": "40 00",
+        "sv2_mm_from": "03",
+        "sv2_dd_from": "05",
+        "sv2_yy_from": "26",
+        "cpt2": "G9008",
+        "ch2": "100 00",
+        "t_charge": "500 00",
+    }
     claim = _claim(readings)
     assert claim.lines[0].charge_amount == Decimal("400.00")
     assert "confirmed by box 28 total" in claim.lines[0].provenance["charge_amount"].repaired
@@ -99,7 +131,7 @@ def test_an_exception_in_registration_is_a_page_error(monkeypatch):
 def test_a_form_like_page_that_does_not_register_goes_to_staff():
     page = scans.render_pages(scans.sample_claim(seed=31, lines=1))[0]
     pixels = np.asarray(page).copy()
-    pixels[int(pixels.shape[0] * 0.42):] = 255  # only the top of the form: the rest torn off
+    pixels[int(pixels.shape[0] * 0.42) :] = 255  # only the top of the form: the rest torn off
     registration = ocr.register_page(Image.fromarray(pixels), 300.0)
     verdict = ocr.form_verdict(registration, ocr.ocr_settings())
     assert verdict == "uncertain", (registration.score, registration.coverage)

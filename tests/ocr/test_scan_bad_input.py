@@ -61,9 +61,12 @@ def test_pages_are_judged_one_by_one():
     assert [(e.page, e.code) for e in result.errors] == [(1, "blank_page"), (2, "no_data")]
 
 
-@pytest.mark.parametrize("data, code", [
-    (b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n garbage", "pdf_corrupt"),
-])
+@pytest.mark.parametrize(
+    "data, code",
+    [
+        (b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n garbage", "pdf_corrupt"),
+    ],
+)
 def test_corrupt_pdf(data, code):
     with pytest.raises(IntakeError) as error:
         extract_bytes(data, "broken.pdf")
@@ -92,10 +95,13 @@ def test_encrypted_pdf():
 @pytest.mark.parametrize("where", ["names", "open_action"])
 def test_pdf_with_javascript(where):
     writer = _one_page_pdf()
-    action = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
-                               NameObject("/JS"): TextStringObject("app.alert('hello');")})
+    action = DictionaryObject(
+        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert('hello');")}
+    )
     if where == "names":
-        tree = DictionaryObject({NameObject("/Names"): ArrayObject([TextStringObject("hello"), writer._add_object(action)])})
+        tree = DictionaryObject(
+            {NameObject("/Names"): ArrayObject([TextStringObject("hello"), writer._add_object(action)])}
+        )
         writer._root_object[NameObject("/Names")] = DictionaryObject({NameObject("/JavaScript"): tree})
     else:
         writer._root_object[NameObject("/OpenAction")] = writer._add_object(action)

@@ -19,8 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-west-2"
 STAGE = "test"
 BUCKET = f"claims-intake-{STAGE}-123456789012-{REGION}"  # the template's UploadsBucket for the stage
-QUEUES = {"intake": "IntakeQueue", "intake-dlq": "IntakeDeadLetterQueue",
-          "reference": "ReferenceQueue", "reference-dlq": "ReferenceDeadLetterQueue"}
+QUEUES = {
+    "intake": "IntakeQueue",
+    "intake-dlq": "IntakeDeadLetterQueue",
+    "reference": "ReferenceQueue",
+    "reference-dlq": "ReferenceDeadLetterQueue",
+}
 FUNCTIONS = ("ReferenceLoaderFunction", "IntakeFunction")  # intake last: its service name wins
 
 
@@ -60,8 +64,8 @@ class Stack:
     sns: Any
     sfn: Any
     dynamodb: Any
-    queues: dict[str, str]       # name -> url
-    notices_url: str             # an SQS queue subscribed to the notice topic
+    queues: dict[str, str]  # name -> url
+    notices_url: str  # an SQS queue subscribed to the notice topic
     topic_arn: str
     state_machine_arn: str
 
@@ -70,18 +74,22 @@ class Stack:
         return ClaimStore(Tables(), client=self.dynamodb)
 
     def queue_arn(self, name: str) -> str:
-        return self.sqs.get_queue_attributes(QueueUrl=self.queues[name], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return self.sqs.get_queue_attributes(QueueUrl=self.queues[name], AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
 
     def upload(self, key: str, data: bytes) -> dict:
         return self.s3.put_object(Bucket=BUCKET, Key=key, Body=data)
 
     def receive(self, name: str, count: int = 10) -> list[dict]:
-        return self.sqs.receive_message(QueueUrl=self.queues[name], MaxNumberOfMessages=count,
-                                        AttributeNames=["All"]).get("Messages", [])
+        return self.sqs.receive_message(
+            QueueUrl=self.queues[name], MaxNumberOfMessages=count, AttributeNames=["All"]
+        ).get("Messages", [])
 
     def depth(self, name: str) -> int:
-        attributes = self.sqs.get_queue_attributes(QueueUrl=self.queues[name],
-                                                   AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.queues[name], AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"])
 
     def notices(self) -> list[dict]:
@@ -90,8 +98,10 @@ class Stack:
 
     def executions(self) -> list[dict]:
         found = self.sfn.list_executions(stateMachineArn=self.state_machine_arn)["executions"]
-        return [{**e, "input": json.loads(self.sfn.describe_execution(executionArn=e["executionArn"])["input"])}
-                for e in found]
+        return [
+            {**e, "input": json.loads(self.sfn.describe_execution(executionArn=e["executionArn"])["input"])}
+            for e in found
+        ]
 
     def poll(self, name: str, handler, rounds: int = 10) -> list[dict]:
         """What Lambda's event source mapping does: receive a batch, invoke, delete what succeeded.
@@ -114,11 +124,22 @@ class Stack:
 
 
 def sqs_event(messages: list[dict], queue_arn: str) -> dict:
-    return {"Records": [{
-        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-        "attributes": m.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
-        "eventSource": "aws:sqs", "eventSourceARN": queue_arn, "awsRegion": REGION,
-    } for m in messages]}
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": REGION,
+            }
+            for m in messages
+        ]
+    }
 
 
 def build_stack(monkeypatch) -> Stack:
@@ -128,8 +149,9 @@ def build_stack(monkeypatch) -> Stack:
     machines only when asked; tests/flow does). The queues' visibility timeout is 0: a failed message comes
     back at once instead of after the template's 30 minutes."""
     moto = create_stack(template_plan(stage=STAGE))
-    s3, sqs, sns, sfn, dynamodb = (boto3.client(name, region_name=REGION)
-                                   for name in ("s3", "sqs", "sns", "stepfunctions", "dynamodb"))
+    s3, sqs, sns, sfn, dynamodb = (
+        boto3.client(name, region_name=REGION) for name in ("s3", "sqs", "sns", "stepfunctions", "dynamodb")
+    )
     queues = {name: moto.queue_url(logical_id) for name, logical_id in QUEUES.items()}
     for name in ("intake", "reference"):
         sqs.set_queue_attributes(QueueUrl=queues[name], Attributes={"VisibilityTimeout": "0"})
@@ -144,7 +166,9 @@ def build_stack(monkeypatch) -> Stack:
     for function in FUNCTIONS:
         for variable, value in moto.environment(function).items():
             monkeypatch.setenv(variable, value)
-    for variable, value in {"INTAKE_RECEIVED_DATE": "2026-11-30",
-                            "AWS_LAMBDA_FUNCTION_NAME": "claims-intake-test-intake"}.items():
+    for variable, value in {
+        "INTAKE_RECEIVED_DATE": "2026-11-30",
+        "AWS_LAMBDA_FUNCTION_NAME": "claims-intake-test-intake",
+    }.items():
         monkeypatch.setenv(variable, value)
     return Stack(s3, sqs, sns, sfn, dynamodb, queues, notices_url, topic_arn, state_machine_arn)

@@ -9,8 +9,11 @@ from claims_intake.pipeline.objects import S3Object
 from .invoices import PROVIDER, three_claim_invoice
 from .stack import BUCKET
 
-UNCERTAIN = ExtractError(code="form_uncertain", page=2, message=(
-    "page 2 looks like a CMS-1500 (red form ink, box labels) but did not register well enough to be read."))
+UNCERTAIN = ExtractError(
+    code="form_uncertain",
+    page=2,
+    message=("page 2 looks like a CMS-1500 (red form ink, box labels) but did not register well enough to be read."),
+)
 
 
 def intake_reading(stack, read) -> Intake:
@@ -26,8 +29,9 @@ def uploaded(stack, key: str, data: bytes) -> S3Object:
 
 def test_an_uncertain_page_is_a_staff_review_not_a_refusal(reference_loaded):
     stack = reference_loaded
-    read = lambda data, name, limits: ExtractResult(source=SourceInfo(file=name, kind="pdf", pages=2),
-                                                    errors=[UNCERTAIN])
+    read = lambda data, name, limits: ExtractResult(
+        source=SourceInfo(file=name, kind="pdf", pages=2), errors=[UNCERTAIN]
+    )
     obj = uploaded(stack, f"uploads/{PROVIDER}/grey-copy.pdf", b"%PDF-1.4 a grey photocopy")
     outcome = intake_reading(stack, read).process(obj)
 
@@ -66,8 +70,9 @@ def test_an_uncertain_page_beside_read_claims_is_reviewed_too(reference_loaded):
 def test_a_page_that_is_no_form_is_still_refused(reference_loaded):
     stack = reference_loaded
     not_form = ExtractError(code="not_cms1500", page=1, message="page 1 is not a CMS-1500 claim form.")
-    read = lambda data, name, limits: ExtractResult(source=SourceInfo(file=name, kind="pdf", pages=1),
-                                                    errors=[not_form])
+    read = lambda data, name, limits: ExtractResult(
+        source=SourceInfo(file=name, kind="pdf", pages=1), errors=[not_form]
+    )
     outcome = intake_reading(stack, read).process(uploaded(stack, f"uploads/{PROVIDER}/letter.pdf", b"%PDF-1.4 x"))
     assert outcome.status == "QUARANTINED" and outcome.error_code == "not_cms1500"
     assert stack.notices()[0]["MessageAttributes"]["code"]["Value"] == "not_cms1500"

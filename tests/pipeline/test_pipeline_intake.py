@@ -9,8 +9,10 @@ from .invoices import EXPECTED, PROVIDER, three_claim_invoice
 
 
 def dispositions(stack, upload):
-    return {stack.store.get_claim(c).output["elements"]["invoice_number"]: stack.store.get_claim(c).disposition.value
-            for c in upload.claim_ids}
+    return {
+        stack.store.get_claim(c).output["elements"]["invoice_number"]: stack.store.get_claim(c).disposition.value
+        for c in upload.claim_ids
+    }
 
 
 def test_upload_is_extracted_checked_stored_and_the_flow_started(reference_loaded, intake_app):
@@ -31,7 +33,9 @@ def test_upload_is_extracted_checked_stored_and_the_flow_started(reference_loade
     history = DynamoHistory(Tables(), client=stack.dynamodb)
     assert {line.claim_id for line in history.member_lines("90000001A")} >= {clean.claim_id}
 
-    executions = stack.executions()  # one starter (flow.start): named claim-{id}, the flow reads the rest from the store
+    executions = (
+        stack.executions()
+    )  # one starter (flow.start): named claim-{id}, the flow reads the rest from the store
     assert sorted(e["name"] for e in executions) == sorted(execution_name(claim_id) for claim_id in upload.claim_ids)
     assert sorted(e["input"]["claim_id"] for e in executions) == sorted(upload.claim_ids)
     assert stack.depth("intake") == 0 and stack.depth("intake-dlq") == 0
@@ -68,8 +72,9 @@ def test_a_failing_record_is_retried_then_dead_lettered_and_the_rest_stored(refe
     stack = reference_loaded
     stack.upload(f"uploads/{PROVIDER}/november.csv", three_claim_invoice())
     good = stack.receive("intake")[0]
-    stack.sqs.change_message_visibility(QueueUrl=stack.queues["intake"], ReceiptHandle=good["ReceiptHandle"],
-                                        VisibilityTimeout=0)
+    stack.sqs.change_message_visibility(
+        QueueUrl=stack.queues["intake"], ReceiptHandle=good["ReceiptHandle"], VisibilityTimeout=0
+    )
     # A notification for an object that is gone (deleted before intake read it): get_object fails.
     body = json.loads(good["Body"])
     body["Records"][0]["s3"]["object"].update(key=f"uploads/{PROVIDER}/gone.csv", versionId="no-such-version")
@@ -139,8 +144,12 @@ def test_a_claim_too_large_for_one_transaction_is_reported_and_the_rest_stored(r
 
     stack = reference_loaded
     days = [f"2026-{month:02d}-{day:02d}" for month in (7, 8, 9, 10) for day in range(1, 29)][:99]
-    huge = claim(*[line("T2033", "U6", start=day, cost="204.00") for day in days], member="90000009J",
-                 provider=PROVIDER, invoice="SCCN-BIG-1")
+    huge = claim(
+        *[line("T2033", "U6", start=day, cost="204.00") for day in days],
+        member="90000009J",
+        provider=PROVIDER,
+        invoice="SCCN-BIG-1",
+    )
     small = claim(line("G9008", "U1", cost="400.00"), invoice="SCCN-SMALL-1")
     stack.upload(f"uploads/{PROVIDER}/big.csv", invoice_bytes([huge, small], "dhcs_template", "csv"))
     assert stack.poll("intake", intake_app.lambda_handler) == [{"batchItemFailures": []}]

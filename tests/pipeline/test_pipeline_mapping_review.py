@@ -29,8 +29,9 @@ def test_a_new_doubtful_layout_is_held_then_read_with_the_confirmed_mapping(refe
     assert upload.status == "MAPPING_REVIEW" and upload.claim_ids == [] and stack.executions() == []
     assert stack.notices() == []  # the provider hears nothing: doubt goes to staff
 
-    services = Services(store=stack.store, s3=stack.s3, sfn=None, uploads_bucket=None,
-                        reread=lambda obj: intake_app.reread(obj))
+    services = Services(
+        store=stack.store, s3=stack.s3, sfn=None, uploads_bucket=None, reread=lambda obj: intake_app.reread(obj)
+    )
     (listed,) = mapping_reviews.list_reviews(services, STAFF)
     review = mapping_reviews.get_review(services, STAFF, listed["ref"])
     (sheet,) = review["sheets"]

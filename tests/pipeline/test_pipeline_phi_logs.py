@@ -23,8 +23,9 @@ def test_nothing_logged_contains_phi(reference_loaded, intake_app, capfd, caplog
     body = json.loads(good["Body"])
     body["Records"][0]["s3"]["object"].update(key="uploads/1456700016/Reyes+Daniel.csv", versionId="missing")
     stack.sqs.send_message(QueueUrl=stack.queues["intake"], MessageBody=json.dumps(body))
-    stack.sqs.change_message_visibility(QueueUrl=stack.queues["intake"], ReceiptHandle=good["ReceiptHandle"],
-                                        VisibilityTimeout=0)
+    stack.sqs.change_message_visibility(
+        QueueUrl=stack.queues["intake"], ReceiptHandle=good["ReceiptHandle"], VisibilityTimeout=0
+    )
     stack.poll("intake", intake_app.lambda_handler)
 
     uploads = stack.store.list_uploads(provider=PROVIDER)[0]
@@ -46,7 +47,13 @@ def _powertools_handlers() -> list[logging.StreamHandler]:
     """The handlers of every service logger: a module's child logger belongs to the service it was first
     imported under (this test's, an earlier test's local stack function, or an earlier test's own)."""
     names = [os.environ["POWERTOOLS_SERVICE_NAME"]] + [
-        name for name, logger in logging.root.manager.loggerDict.items()
-        if name.startswith("claims-intake") or getattr(logger, "powertools_handler", None) is not None]
-    return [handler for name in dict.fromkeys(names) for handler in logging.getLogger(name).handlers
-            if isinstance(handler, logging.StreamHandler)]
+        name
+        for name, logger in logging.root.manager.loggerDict.items()
+        if name.startswith("claims-intake") or getattr(logger, "powertools_handler", None) is not None
+    ]
+    return [
+        handler
+        for name in dict.fromkeys(names)
+        for handler in logging.getLogger(name).handlers
+        if isinstance(handler, logging.StreamHandler)
+    ]

@@ -19,10 +19,17 @@ def test_sample_reference_files_are_loaded(reference_loaded):
     assert [(s.plan, s.start, s.end) for s in spans] == [("phc", date(2025, 7, 1), date(2026, 10, 15))]
     assert reference(stack).authorization("TAR-PHC-1001").units == 12
     assert reference(stack).provider("1456700024").plans == ("phc", "kp")
-    assert any(line.claim_id == "H-0001" for line in DynamoHistory(Tables(), client=stack.dynamodb).member_lines("90000001A"))
+    assert any(
+        line.claim_id == "H-0001" for line in DynamoHistory(Tables(), client=stack.dynamodb).member_lines("90000001A")
+    )
     uploads, _ = stack.store.list_uploads(status="PROCESSED")
-    assert sorted(u.kind for u in uploads) == ["reference:authorizations", "reference:contract_rates",
-                                               "reference:eligibility", "reference:history", "reference:providers"]
+    assert sorted(u.kind for u in uploads) == [
+        "reference:authorizations",
+        "reference:contract_rates",
+        "reference:eligibility",
+        "reference:history",
+        "reference:providers",
+    ]
     rates = reference(stack).contract_rates("1456700032")
     assert ("kp", "T2033-U6", "210.00") in {(r.plan, r.combination, str(r.rate)) for r in rates}
     assert reference(stack).provider("1987600123").licence_type == "non_clinical"
@@ -35,9 +42,9 @@ def test_reloading_a_file_replaces_its_previous_load(reference_loaded, reference
     assert len(kept) == len(lines) - 1
     stack.upload("reference/eligibility.csv", ("\n".join(kept) + "\n").encode())
     assert stack.poll("reference", reference_app.lambda_handler) == [{"batchItemFailures": []}]
-    assert reference(stack).eligibility("90000002B") == []           # removed from the file: gone
-    assert len(reference(stack).eligibility("90000001A")) == 1       # still in the file: still there
-    assert reference(stack).provider("1456700016") is not None       # another file: untouched
+    assert reference(stack).eligibility("90000002B") == []  # removed from the file: gone
+    assert len(reference(stack).eligibility("90000001A")) == 1  # still in the file: still there
+    assert reference(stack).provider("1456700016") is not None  # another file: untouched
 
 
 def test_a_bad_reference_file_loads_nothing_and_is_quarantined(reference_loaded, reference_app):
@@ -45,7 +52,7 @@ def test_a_bad_reference_file_loads_nothing_and_is_quarantined(reference_loaded,
     text = (SAMPLES / "eligibility.csv").read_text().replace("2025-07-01", "the first of July", 1)
     stack.upload("reference/eligibility.csv", text.encode())
     assert stack.poll("reference", reference_app.lambda_handler) == [{"batchItemFailures": []}]  # not retried
-    assert len(reference(stack).eligibility("90000002B")) == 1       # the previous load is still in use
+    assert len(reference(stack).eligibility("90000002B")) == 1  # the previous load is still in use
     rejected = stack.store.list_uploads(status="QUARANTINED")[0]
     assert len(rejected) == 1 and rejected[0].error_code == "invalid_reference_file"
     assert "row 3" in rejected[0].error_message and "start_date" in rejected[0].error_message

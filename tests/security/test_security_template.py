@@ -31,10 +31,21 @@ MIN_REASON_CHARS = 40
 
 # Actions that accept no resource-level permission in IAM: "*" is the only resource they can have.
 RESOURCELESS_ACTIONS = {
-    "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
-    "cloudwatch:PutMetricData", "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
-    "logs:DescribeLogGroups", "states:ListStateMachines", "sqs:ListQueues",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "cloudwatch:PutMetricData",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+    "states:ListStateMachines",
+    "sqs:ListQueues",
 }
 # The KMS key policy is the one place where Resource "*" means "this key" (AWS requires it).
 KEY_POLICY_RESOURCES = {"AWS::KMS::Key"}
@@ -42,8 +53,12 @@ KEY_POLICY_RESOURCES = {"AWS::KMS::Key"}
 
 def checkov_binary() -> str:
     """checkov lives in its own virtualenv (make setup): its exact boto3 pin conflicts with aws-sam-cli's."""
-    candidates = [os.environ.get("CHECKOV"), ROOT / ".venv-checkov/bin/checkov",
-                  Path(sys.prefix).parent / ".venv-checkov/bin/checkov", shutil.which("checkov")]
+    candidates = [
+        os.environ.get("CHECKOV"),
+        ROOT / ".venv-checkov/bin/checkov",
+        Path(sys.prefix).parent / ".venv-checkov/bin/checkov",
+        shutil.which("checkov"),
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).exists():
             return str(candidate)
@@ -55,10 +70,25 @@ def resources():
 
 
 def test_checkov_cloudformation_checks_pass():
-    run = subprocess.run([checkov_binary(), "--file", str(TEMPLATE), "--framework", "cloudformation",
-                          "--output", "json", "--skip-download", "--quiet", "--compact"],
-                         capture_output=True, text=True, timeout=600, cwd=ROOT,
-                         env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "ERROR"})
+    run = subprocess.run(
+        [
+            checkov_binary(),
+            "--file",
+            str(TEMPLATE),
+            "--framework",
+            "cloudformation",
+            "--output",
+            "json",
+            "--skip-download",
+            "--quiet",
+            "--compact",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "ERROR"},
+    )
     report = json.loads(run.stdout or "{}")
     if isinstance(report, list):
         report = next(r for r in report if r.get("check_type") == "cloudformation")
@@ -82,8 +112,9 @@ def test_every_suppressed_check_has_a_written_reason_and_there_are_few():
 
 def test_cfn_lint_is_clean():
     cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or shutil.which("cfn-lint")
-    run = subprocess.run([cfn_lint, "--regions", "us-west-2", "--", str(TEMPLATE)], capture_output=True,
-                         text=True, timeout=300, cwd=ROOT)
+    run = subprocess.run(
+        [cfn_lint, "--regions", "us-west-2", "--", str(TEMPLATE)], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
     assert run.returncode == 0, run.stdout + run.stderr  # 0: no error, no warning, no informational finding
 
 
@@ -123,11 +154,14 @@ def test_iam_statements_name_actions_and_resources():
             continue
         actions = _list(statement.get("Action", []))
         for action in actions:
-            assert "*" not in action.split(":", 1)[-1] or action.endswith(("Get*", "List*", "Describe*")), \
+            assert "*" not in action.split(":", 1)[-1] or action.endswith(("Get*", "List*", "Describe*")), (
                 f"{name} {statement.get('Sid')}: wildcard action {action}"
+            )
         for resource in _list(statement.get("Resource", [])):
             if resource == "*":
-                assert set(actions) <= RESOURCELESS_ACTIONS, f"{name} {statement.get('Sid')}: {actions} on every resource"
+                assert set(actions) <= RESOURCELESS_ACTIONS, (
+                    f"{name} {statement.get('Sid')}: {actions} on every resource"
+                )
 
 
 def test_sam_policy_templates_are_scoped_to_named_resources():
@@ -139,9 +173,10 @@ def test_sam_policy_templates_are_scoped_to_named_resources():
                 pytest.fail(f"{name}: managed policy {policy} (use a SAM policy template or a scoped statement)")
             if "Statement" in policy:
                 continue
-            (template_name, arguments), = policy.items()
-            assert arguments and all(value not in ("*", "") for value in arguments.values()), \
+            ((template_name, arguments),) = policy.items()
+            assert arguments and all(value not in ("*", "") for value in arguments.values()), (
                 f"{name}: {template_name} is not scoped to a resource"
+            )
 
 
 def test_key_policy_is_the_only_wildcard_resource_outside_resourceless_actions():
@@ -152,15 +187,19 @@ def test_key_policy_is_the_only_wildcard_resource_outside_resourceless_actions()
             principal = statement["Principal"]
             assert principal != "*" and principal != {"AWS": "*"}, f"{name}: key open to every principal"
             if statement["Principal"].get("Service"):
-                assert statement.get("Condition"), f"{name} {statement['Sid']}: service use of the key without a condition"
+                assert statement.get("Condition"), (
+                    f"{name} {statement['Sid']}: service use of the key without a condition"
+                )
 
 
 def _decrypts_with_data_key(policy) -> bool:
     if "KMSDecryptPolicy" in policy:
         return True
     statements = [s for raw in policy.get("Statement", []) for s in _resolved(raw)]
-    return any("kms:Decrypt" in _list(s.get("Action", [])) and s.get("Resource") == {"Fn::GetAtt": "DataKey.Arn"}
-               for s in statements)
+    return any(
+        "kms:Decrypt" in _list(s.get("Action", [])) and s.get("Resource") == {"Fn::GetAtt": "DataKey.Arn"}
+        for s in statements
+    )
 
 
 def test_every_function_can_decrypt_its_environment():

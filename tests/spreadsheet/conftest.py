@@ -18,8 +18,9 @@ def rows_csv(rows, encoding="utf-8", delimiter=","):
 @pytest.fixture
 def read_rows():
     """read_rows(rows, kind='xlsx') -> ExtractResult for a sheet given as rows of cells."""
+
     def read(rows, kind="xlsx", filename=None, sheet="Invoice"):
         data = xlsx_bytes({sheet: rows}) if kind == "xlsx" else rows_csv(rows)
         return extract_bytes(data, filename or f"upload.{kind}")
-    return read
 
+    return read

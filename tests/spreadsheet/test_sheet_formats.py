@@ -6,8 +6,11 @@ from claims_intake.extract import extract_bytes
 from claims_intake.model import Claim
 from claims_intake_dev.testdata.invoices import LAYOUTS, PROVIDER_FIELDS, invoice_bytes, sample_claims
 
-SPECIAL_FIELDS = {"member_name": ("member_first_name", "member_last_name"),
-                  "modifier:1": ("procedure_modifiers",), "dx:1": ("diagnosis_codes",)}
+SPECIAL_FIELDS = {
+    "member_name": ("member_first_name", "member_last_name"),
+    "modifier:1": ("procedure_modifiers",),
+    "dx:1": ("diagnosis_codes",),
+}
 
 
 def written_fields(layout_name):
@@ -98,4 +101,8 @@ def test_maker_writes_invalid_and_missing_values_for_negative_tests(layout):
     claim = result.claims[0]
     assert claim.invalid.get("member_dob") == "13/45/1980" and claim.invalid.get("billing_provider_npi") == "12AB"
     assert claim.lines[1].invalid == {"charge_amount": "forty"} and len(claim.lines) == 2
-    assert {e.element for e in result.errors if e.code == "invalid_value"} == {"member_dob", "billing_provider_npi", "charge_amount"}
+    assert {e.element for e in result.errors if e.code == "invalid_value"} == {
+        "member_dob",
+        "billing_provider_npi",
+        "charge_amount",
+    }

@@ -10,17 +10,36 @@ from claims_intake_dev.testdata.invoices import xlsx_bytes
 from .sheet_helpers import HEADER, line
 
 
-@pytest.mark.parametrize("header,key", [
-    ("Member CIN", "member_cin"), ("Medi-Cal ID", "member_cin"), ("CIN #", "member_cin"),
-    ("Member Medi-Cal ID (CIN)", "member_cin"), ("DOS From", "service_start_date"), ("DOS To", "service_end_date"),
-    ("HCPCS", "procedure_code"), ("Units", "unit_count"), ("Tax ID", "billing_provider_tin"),
-    ("Line Total", "charge_amount"), ("Invoice No.", "invoice_number"), ("Procedure Code(s)", "procedure_code"),
-    ("Member Date of Birth (MM/DD/YYYY)", "member_dob"), ("Homeless (Y/N)", "member_homeless_indicator"),
-    ("Modifier 3", "procedure_modifiers"), ("Dx 4", "diagnosis_codes"), ("Date of Service", "service_date"),
-    ("Service Minutes", "minutes"), ("Patient Name", "member_name"), ("Place of Service (POS)", "place_of_service"),
-    ("Tax ID (TIN)", "billing_provider_tin"), ("Billing Provider Tax Identification Number (TIN)", "billing_provider_tin"),
-    ("Servce Start Date", "service_start_date"), ("Client DOB", "member_dob"), ("Diagnosis Cd", "diagnosis_codes"),
-])
+@pytest.mark.parametrize(
+    "header,key",
+    [
+        ("Member CIN", "member_cin"),
+        ("Medi-Cal ID", "member_cin"),
+        ("CIN #", "member_cin"),
+        ("Member Medi-Cal ID (CIN)", "member_cin"),
+        ("DOS From", "service_start_date"),
+        ("DOS To", "service_end_date"),
+        ("HCPCS", "procedure_code"),
+        ("Units", "unit_count"),
+        ("Tax ID", "billing_provider_tin"),
+        ("Line Total", "charge_amount"),
+        ("Invoice No.", "invoice_number"),
+        ("Procedure Code(s)", "procedure_code"),
+        ("Member Date of Birth (MM/DD/YYYY)", "member_dob"),
+        ("Homeless (Y/N)", "member_homeless_indicator"),
+        ("Modifier 3", "procedure_modifiers"),
+        ("Dx 4", "diagnosis_codes"),
+        ("Date of Service", "service_date"),
+        ("Service Minutes", "minutes"),
+        ("Patient Name", "member_name"),
+        ("Place of Service (POS)", "place_of_service"),
+        ("Tax ID (TIN)", "billing_provider_tin"),
+        ("Billing Provider Tax Identification Number (TIN)", "billing_provider_tin"),
+        ("Servce Start Date", "service_start_date"),
+        ("Client DOB", "member_dob"),
+        ("Diagnosis Cd", "diagnosis_codes"),
+    ],
+)
 def test_header_words_map_to_elements(header, key):
     assert match_header(header).key == key
 
@@ -30,8 +49,19 @@ def test_fuzzy_match_of_a_misspelled_header_reports_its_score():
     assert match.key == "procedure_code" and 88 <= match.score < 100
 
 
-@pytest.mark.parametrize("header", ["Notes", "Case Manager", "Comments", "Program Year", "", "Rendering Provider Name",
-                                    "Member Phone", "Member State"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Notes",
+        "Case Manager",
+        "Comments",
+        "Program Year",
+        "",
+        "Rendering Provider Name",
+        "Member Phone",
+        "Member State",
+    ],
+)
 def test_unrelated_headers_are_not_matched(header):
     assert match_header(header) is None
 
@@ -73,7 +103,9 @@ def test_two_columns_claiming_one_element_is_an_error_naming_both(read_rows):
     header = [*HEADER, "Medi-Cal ID"]
     result = read_rows([header, [*line(), "90000002B"]])
     (error,) = [e for e in result.errors if e.code == "duplicate_column"]
-    assert error.element == "member_cin" and "D ('Member CIN')" in error.message and "N ('Medi-Cal ID')" in error.message
+    assert (
+        error.element == "member_cin" and "D ('Member CIN')" in error.message and "N ('Medi-Cal ID')" in error.message
+    )
     assert result.claims[0].member_cin == "90000001A"
     assert result.claims[0].lines[0].extras == {"Medi-Cal ID": "90000002B"}  # kept, not dropped
 
@@ -89,7 +121,9 @@ def test_sheets_without_a_header_are_skipped_and_reported():
     data = xlsx_bytes({"Instructions": [["Fill one row per service"]], "Invoice": [HEADER, line()]})
     result = extract_bytes(data, "inv.xlsx")
     assert len(result.claims) == 1
-    assert result.source.column_map["sheets"]["Instructions"] == {"skipped": "no header row naming the DHCS invoice columns"}
+    assert result.source.column_map["sheets"]["Instructions"] == {
+        "skipped": "no header row naming the DHCS invoice columns"
+    }
 
 
 def test_header_map_keeps_several_modifier_and_diagnosis_columns():

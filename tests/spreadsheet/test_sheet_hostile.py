@@ -27,7 +27,9 @@ def intake_error(data, filename, limits=None):
 
 
 def test_zip_bomb_is_refused_before_opening():
-    bomb = rewrite_zip(small_workbook(), lambda name, data: data + b" " * 30_000_000 if name == "xl/worksheets/sheet1.xml" else data)
+    bomb = rewrite_zip(
+        small_workbook(), lambda name, data: data + b" " * 30_000_000 if name == "xl/worksheets/sheet1.xml" else data
+    )
     error = intake_error(bomb, "bomb.xlsx")
     assert error.code == "zip_bomb" and "limits" in error.message
 
@@ -37,17 +39,25 @@ def test_unzipped_size_limit_applies_even_at_a_modest_ratio():
     assert intake_error(small_workbook(), "big.xlsx", limits).code == "zip_bomb"
 
 
-@pytest.mark.parametrize("part", ["xl/styles.xml", "xl/worksheets/sheet1.xml", "xl/workbook.xml", "[Content_Types].xml"])
+@pytest.mark.parametrize(
+    "part", ["xl/styles.xml", "xl/worksheets/sheet1.xml", "xl/workbook.xml", "[Content_Types].xml"]
+)
 def test_xml_entity_expansion_is_refused(part):
-    laughs = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n')
-    poisoned = rewrite_zip(small_workbook(), lambda name, data: laughs + re.sub(rb"^<\?xml[^>]*\?>\s*", b"", data) if name == part else data)
+    laughs = b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n'
+    poisoned = rewrite_zip(
+        small_workbook(),
+        lambda name, data: laughs + re.sub(rb"^<\?xml[^>]*\?>\s*", b"", data) if name == part else data,
+    )
     error = intake_error(poisoned, "laughs.xlsx")
     assert error.code == "xml_entities" and part in error.message
 
 
 def test_external_entity_is_refused():
     xxe = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-    poisoned = rewrite_zip(small_workbook(), lambda name, data: xxe + re.sub(rb"^<\?xml[^>]*\?>", b"", data) if name == "xl/styles.xml" else data)
+    poisoned = rewrite_zip(
+        small_workbook(),
+        lambda name, data: xxe + re.sub(rb"^<\?xml[^>]*\?>", b"", data) if name == "xl/styles.xml" else data,
+    )
     assert intake_error(poisoned, "xxe.xlsx").code == "xml_entities"
 
 
@@ -57,10 +67,13 @@ def test_encrypted_workbook_is_named_as_such():
     assert error.code == "encrypted_workbook" and "password" in error.message
 
 
-@pytest.mark.parametrize("data,kind", [
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1000, "xls"),
-    (None, "xlsx"),
-])
+@pytest.mark.parametrize(
+    "data,kind",
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1000, "xls"),
+        (None, "xlsx"),
+    ],
+)
 def test_corrupt_workbook_is_a_clear_error(data, kind):
     data = data or small_workbook()[:3000]
     with pytest.raises(IntakeError) as error:
@@ -69,7 +82,9 @@ def test_corrupt_workbook_is_a_clear_error(data, kind):
 
 
 def test_million_row_csv_hits_the_row_limit_with_a_clear_message():
-    data = (",".join(HEADER) + "\n").encode() + b"INV-1,04/01/2024,1234567893,90000001A,X,G9012,U2,3/4/2024,3/4/2024,1,04,Z5901,45\n" * 1_000_000
+    data = (
+        ",".join(HEADER) + "\n"
+    ).encode() + b"INV-1,04/01/2024,1234567893,90000001A,X,G9012,U2,3/4/2024,3/4/2024,1,04,Z5901,45\n" * 1_000_000
     error = intake_error(data, "huge.csv", dataclasses.replace(default_limits(), max_file_bytes=200_000_000))
     assert error.code == "too_many_rows"
     assert f"1,000,001 rows is over the {default_limits().max_sheet_rows:,}-row limit" in error.message
@@ -78,20 +93,34 @@ def test_million_row_csv_hits_the_row_limit_with_a_clear_message():
 def test_million_row_workbook_is_refused_from_its_declared_dimension():
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in range(1, 1_000_001))
     sheet = f'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:A1000000"/><sheetData>{rows}</sheetData></worksheet>'
-    huge = rewrite_zip(small_workbook(), lambda name, data: sheet.encode() if name == "xl/worksheets/sheet1.xml" else data)
+    huge = rewrite_zip(
+        small_workbook(), lambda name, data: sheet.encode() if name == "xl/worksheets/sheet1.xml" else data
+    )
     assert intake_error(huge, "huge.xlsx").code == "too_many_rows"
 
 
 def test_row_limit_also_holds_when_a_workbook_declares_no_dimension():
-    undeclared = rewrite_zip(small_workbook(), lambda name, data: re.sub(rb"<dimension[^>]*/>", b"", data) if name.startswith("xl/worksheets/") else data)
+    undeclared = rewrite_zip(
+        small_workbook(),
+        lambda name, data: re.sub(rb"<dimension[^>]*/>", b"", data) if name.startswith("xl/worksheets/") else data,
+    )
     limits = dataclasses.replace(default_limits(), max_sheet_rows=2)
     assert intake_error(undeclared, "rows.xlsx", limits).code == "too_many_rows"
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1+1", "'+1+1"), ("-2+3", "'-2+3"),
-    ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"), ("ACME", "ACME"), (12.5, 12.5), (None, None),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("ACME", "ACME"),
+        (12.5, 12.5),
+        (None, None),
+    ],
+)
 def test_safe_cell_defuses_formula_triggers(value, expected):
     assert safe_cell(value) == expected
 
@@ -118,10 +147,18 @@ def test_provider_formula_text_is_read_as_text_never_evaluated(read_rows):
     assert result.claims[0].billing_provider_name == '=HYPERLINK("http://evil","x")'
 
 
-@pytest.mark.parametrize("make,code", [
-    (lambda: rewrite_zip(small_workbook(), lambda n, d: d + b" " * 30_000_000 if n.endswith("sheet1.xml") else d), "zip_bomb"),
-    (lambda: b"just,some\nwords,here\n", "no_header_row"),
-])
+@pytest.mark.parametrize(
+    "make,code",
+    [
+        (
+            lambda: rewrite_zip(
+                small_workbook(), lambda n, d: d + b" " * 30_000_000 if n.endswith("sheet1.xml") else d
+            ),
+            "zip_bomb",
+        ),
+        (lambda: b"just,some\nwords,here\n", "no_header_row"),
+    ],
+)
 def test_cli_answers_hostile_files_with_a_json_error_and_exit_code(tmp_path, capsys, make, code):
     path = tmp_path / ("x.xlsx" if code == "zip_bomb" else "x.csv")
     path.write_bytes(make())

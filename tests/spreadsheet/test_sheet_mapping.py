@@ -14,25 +14,46 @@ from claims_intake_dev.testdata.invoices import xlsx_bytes
 from .sheet_helpers import HEADER, line
 
 
-@pytest.mark.parametrize("header,key", [
-    ("Billing Phone", "billing_provider_phone"), ("Prov City", "billing_provider_city"),
-    ("Prov State", "billing_provider_state"), ("Prov Zip", "billing_provider_zip"),
-    ("Billing Entity", "billing_provider_name"), ("TIN/EIN", "billing_provider_tin"),
-    ("Client First", "member_first_name"), ("Client Last", "member_last_name"),
-    ("Client Street Address", "member_address"), ("Total Amount", "charge_amount"),
-    ("CPT/HCPCS Code", "procedure_code"), ("Mbr DOB", "member_dob"), ("Svc Dt From", "service_start_date"),
-    ("Chg Amt", "charge_amount"), ("Prior Auth #", "authorization_number"), ("Bene Medi-Cal No", "member_cin"),
-    ("Rendering NPI", "rendering_provider_npi"), ("Pt Chart No", "medical_record_number"),
-    ("member_zip_code", "member_zip"), ("Amount Due", "invoice_amount"),
-])
+@pytest.mark.parametrize(
+    "header,key",
+    [
+        ("Billing Phone", "billing_provider_phone"),
+        ("Prov City", "billing_provider_city"),
+        ("Prov State", "billing_provider_state"),
+        ("Prov Zip", "billing_provider_zip"),
+        ("Billing Entity", "billing_provider_name"),
+        ("TIN/EIN", "billing_provider_tin"),
+        ("Client First", "member_first_name"),
+        ("Client Last", "member_last_name"),
+        ("Client Street Address", "member_address"),
+        ("Total Amount", "charge_amount"),
+        ("CPT/HCPCS Code", "procedure_code"),
+        ("Mbr DOB", "member_dob"),
+        ("Svc Dt From", "service_start_date"),
+        ("Chg Amt", "charge_amount"),
+        ("Prior Auth #", "authorization_number"),
+        ("Bene Medi-Cal No", "member_cin"),
+        ("Rendering NPI", "rendering_provider_npi"),
+        ("Pt Chart No", "medical_record_number"),
+        ("member_zip_code", "member_zip"),
+        ("Amount Due", "invoice_amount"),
+    ],
+)
 def test_abbreviated_and_role_headers_name_their_element(header, key):
     assert match_header(header).key == key
 
 
-@pytest.mark.parametrize("header,key,number", [
-    ("Modifier 2", "procedure_modifiers", 2), ("Mod1", "procedure_modifiers", 1), ("DX B", "diagnosis_codes", 2),
-    ("Secondary Dx", "diagnosis_codes", 2), ("ICD-10 Code 3", "diagnosis_codes", 3), ("Dx 10", "diagnosis_codes", 10),
-])
+@pytest.mark.parametrize(
+    "header,key,number",
+    [
+        ("Modifier 2", "procedure_modifiers", 2),
+        ("Mod1", "procedure_modifiers", 1),
+        ("DX B", "diagnosis_codes", 2),
+        ("Secondary Dx", "diagnosis_codes", 2),
+        ("ICD-10 Code 3", "diagnosis_codes", 3),
+        ("Dx 10", "diagnosis_codes", 10),
+    ],
+)
 def test_numbered_headers_keep_their_number(header, key, number):
     match = match_header(header)
     assert (match.key, match.index) == (key, number)
@@ -90,9 +111,13 @@ def test_a_column_that_cannot_be_placed_is_named_with_the_reason(read_rows):
 
 
 def test_a_title_block_full_name_gives_first_and_last(read_rows):
-    rows = [["Member Name: GARCIA, ANA"], ["Invoice #: A-1"], [],
-            ["HCPCS", "DOS From", "DOS To", "Units", "Charge Amount", "POS"],
-            ["G9012", "03/04/2024", "03/04/2024", 1, 45, "04"]]
+    rows = [
+        ["Member Name: GARCIA, ANA"],
+        ["Invoice #: A-1"],
+        [],
+        ["HCPCS", "DOS From", "DOS To", "Units", "Charge Amount", "POS"],
+        ["G9012", "03/04/2024", "03/04/2024", 1, 45, "04"],
+    ]
     claim = read_rows(rows).claims[0]
     assert (claim.member_last_name, claim.member_first_name, claim.invoice_number) == ("GARCIA", "ANA", "A-1")
 

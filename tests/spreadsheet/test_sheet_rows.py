@@ -18,9 +18,15 @@ def test_rows_group_into_claims_by_invoice_number_even_when_apart(read_rows):
 
 def test_without_invoice_numbers_rows_group_by_provider_member_and_invoice_date(read_rows):
     header = [h for h in HEADER if h != "Invoice Number"]
-    rows = [header] + [row[1:] for row in (
-        line(cin="90000001A"), line(cin="90000001A", code="G9008"), line(cin="90000002B"),
-        line(cin="90000001A", invoice_date="05/01/2024"))]
+    rows = [header] + [
+        row[1:]
+        for row in (
+            line(cin="90000001A"),
+            line(cin="90000001A", code="G9008"),
+            line(cin="90000002B"),
+            line(cin="90000001A", invoice_date="05/01/2024"),
+        )
+    ]
     result = read_rows(rows)
     assert [len(c.lines) for c in result.claims] == [2, 1, 1]
     assert result.source.column_map["sheets"]["Invoice"]["grouped_by"] == "billing_provider_npi+member_cin+invoice_date"
@@ -33,7 +39,9 @@ def test_blank_rows_total_rows_and_notes_are_skipped_and_listed(read_rows):
     result = read_rows(rows)
     assert len(result.claims) == 1 and len(result.claims[0].lines) == 2
     assert result.source.column_map["sheets"]["Invoice"]["skipped_rows"] == [
-        {"row": 5, "reason": "total"}, {"row": 6, "reason": "note"}]
+        {"row": 5, "reason": "total"},
+        {"row": 6, "reason": "note"},
+    ]
 
 
 def test_total_row_gives_the_invoice_amount_when_there_is_no_amount_column(read_rows):
@@ -42,7 +50,10 @@ def test_total_row_gives_the_invoice_amount_when_there_is_no_amount_column(read_
     result = read_rows([HEADER, line(), line(), total])
     claim = result.claims[0]
     assert claim.invoice_amount == Decimal("90.00")
-    assert claim.provenance["invoice_amount"].derived == "invoice total row" and claim.provenance["invoice_amount"].row == 4
+    assert (
+        claim.provenance["invoice_amount"].derived == "invoice total row"
+        and claim.provenance["invoice_amount"].row == 4
+    )
 
 
 def test_claim_values_written_only_on_the_first_row_fill_down(read_rows):
@@ -53,9 +64,15 @@ def test_claim_values_written_only_on_the_first_row_fill_down(read_rows):
     assert len(claim.lines) == 2 and claim.member_cin == "90000001A"
 
 
-@pytest.mark.parametrize("cells,expected", [
-    (["U2, GQ"], ["U2", "GQ"]), (["U2/GQ"], ["U2", "GQ"]), (["u2 gq"], ["U2", "GQ"]), ([""], []),
-])
+@pytest.mark.parametrize(
+    "cells,expected",
+    [
+        (["U2, GQ"], ["U2", "GQ"]),
+        (["U2/GQ"], ["U2", "GQ"]),
+        (["u2 gq"], ["U2", "GQ"]),
+        ([""], []),
+    ],
+)
 def test_modifiers_in_one_cell(read_rows, cells, expected):
     result = read_rows([HEADER, line(mods=cells[0])])
     assert result.claims[0].lines[0].procedure_modifiers == expected
@@ -63,8 +80,11 @@ def test_modifiers_in_one_cell(read_rows, cells, expected):
 
 def test_modifiers_and_diagnoses_in_separate_columns(read_rows):
     header = ["Invoice #", "Member CIN", "HCPCS", "Mod 1", "Mod 2", "Dx 1", "Dx 2", "DOS", "Units", "Charge"]
-    rows = [header, ["A1", "90000001A", "G9012", "U2", "GQ", "Z59.01", "z60.0", "03/04/2024", 1, 40],
-            ["A1", "90000001A", "G9012", "U2", None, "Z59.01", None, "03/05/2024", 1, 45]]
+    rows = [
+        header,
+        ["A1", "90000001A", "G9012", "U2", "GQ", "Z59.01", "z60.0", "03/04/2024", 1, 40],
+        ["A1", "90000001A", "G9012", "U2", None, "Z59.01", None, "03/05/2024", 1, 45],
+    ]
     lines = read_rows(rows).claims[0].lines
     assert [l.procedure_modifiers for l in lines] == [["U2", "GQ"], ["U2"]]
     assert [l.diagnosis_codes for l in lines] == [["Z5901", "Z600"], ["Z5901"]]
@@ -77,12 +97,16 @@ def test_several_diagnosis_codes_in_one_cell(read_rows):
     assert result.claims[0].lines[0].diagnosis_codes == ["Z5901", "Z9119", "F329"]
 
 
-@pytest.mark.parametrize("cell", [date(2024, 3, 4), datetime(2024, 3, 4), 45355, "45355", "03/04/2024", "3/4/2024", "2024-03-04"])
+@pytest.mark.parametrize(
+    "cell", [date(2024, 3, 4), datetime(2024, 3, 4), 45355, "45355", "03/04/2024", "3/4/2024", "2024-03-04"]
+)
 def test_date_styles(read_rows, cell):
     assert read_rows([HEADER, line(start=cell, end=cell)]).claims[0].lines[0].service_start_date == date(2024, 3, 4)
 
 
-@pytest.mark.parametrize("cell,expected", [(1234.5, "1234.50"), ("$1,234.50", "1234.50"), ("1234.5", "1234.50"), (45, "45.00")])
+@pytest.mark.parametrize(
+    "cell,expected", [(1234.5, "1234.50"), ("$1,234.50", "1234.50"), ("1234.5", "1234.50"), (45, "45.00")]
+)
 def test_money_styles(read_rows, cell, expected):
     assert read_rows([HEADER, line(charge=cell)]).claims[0].lines[0].charge_amount == Decimal(expected)
 
@@ -91,15 +115,28 @@ def test_money_styles(read_rows, cell, expected):
 def test_leading_zeros_are_kept(read_rows, kind):
     header = [*HEADER, "Tax ID", "Member Zip"]
     text_cells = read_rows([header, [*line(pos="04"), "012345678", "09501"]], kind).claims[0]
-    assert (text_cells.lines[0].place_of_service, text_cells.billing_provider_tin, text_cells.member_zip) == ("04", "012345678", "09501")
+    assert (text_cells.lines[0].place_of_service, text_cells.billing_provider_tin, text_cells.member_zip) == (
+        "04",
+        "012345678",
+        "09501",
+    )
     if kind == "xlsx":  # numbers that Excel already stripped are padded back to the element's width
         number_cells = read_rows([header, [*line(pos=4), 12345678, 9501]]).claims[0]
-        assert (number_cells.lines[0].place_of_service, number_cells.billing_provider_tin, number_cells.member_zip) == ("04", "012345678", "09501")
+        assert (number_cells.lines[0].place_of_service, number_cells.billing_provider_tin, number_cells.member_zip) == (
+            "04",
+            "012345678",
+            "09501",
+        )
 
 
 def test_minutes_homeless_and_service_name_columns(read_rows):
     header = [*HEADER, "Minutes", "Homeless Y/N", "Service Name"]
-    rows = [header, [*line(), 38, "Y", "ECM In-Person"], [*line(), "45 min", "Y", "ECM"], [*line(), "about an hour", "Y", ""]]
+    rows = [
+        header,
+        [*line(), 38, "Y", "ECM In-Person"],
+        [*line(), "45 min", "Y", "ECM"],
+        [*line(), "about an hour", "Y", ""],
+    ]
     result = read_rows(rows)
     claim = result.claims[0]
     assert claim.member_homeless_indicator is True
@@ -112,7 +149,9 @@ def test_minutes_homeless_and_service_name_columns(read_rows):
 
 def test_member_full_name_column_is_split(read_rows):
     header = ["Invoice #", "Patient Name", "HCPCS", "DOS", "Units", "Charge"]
-    claims = read_rows([header, ["1", "DOE, JANE", "G9012", "3/4/2024", 1, 45], ["2", "Juan de la Cruz", "G9012", "3/4/2024", 1, 45]]).claims
+    claims = read_rows(
+        [header, ["1", "DOE, JANE", "G9012", "3/4/2024", 1, 45], ["2", "Juan de la Cruz", "G9012", "3/4/2024", 1, 45]]
+    ).claims
     assert (claims[0].member_last_name, claims[0].member_first_name) == ("DOE", "JANE")
     assert (claims[1].member_last_name, claims[1].member_first_name) == ("Cruz", "Juan de la")
 
@@ -145,9 +184,12 @@ def test_a_bad_cell_is_reported_where_it_is_and_the_good_rows_are_kept(read_rows
 
 
 def test_title_block_values_apply_to_every_claim(read_rows):
-    rows = [["Provider NPI:", "1234567893"], ["Tax ID: 012345678"], [],
-            [h for h in HEADER if h != "Billing Provider NPI"]] + [
-        [c for i, c in enumerate(line(invoice=n)) if i != 2] for n in ("A", "B")]
+    rows = [
+        ["Provider NPI:", "1234567893"],
+        ["Tax ID: 012345678"],
+        [],
+        [h for h in HEADER if h != "Billing Provider NPI"],
+    ] + [[c for i, c in enumerate(line(invoice=n)) if i != 2] for n in ("A", "B")]
     result = read_rows(rows)
     assert [c.billing_provider_npi for c in result.claims] == ["1234567893"] * 2
     assert [c.billing_provider_tin for c in result.claims] == ["012345678"] * 2
@@ -180,7 +222,9 @@ def test_time_formatted_minutes_cells(read_rows):
 
 
 def test_invoice_numbers_match_across_case_spaces_and_number_cells(read_rows):
-    result = read_rows([HEADER, line(invoice="inv-7"), line(invoice=" INV-7 "), line(invoice=1001), line(invoice="1001")])
+    result = read_rows(
+        [HEADER, line(invoice="inv-7"), line(invoice=" INV-7 "), line(invoice=1001), line(invoice="1001")]
+    )
     assert [len(c.lines) for c in result.claims] == [2, 2]
     assert [e for e in result.errors if e.code == "conflicting_value"] == []
 
@@ -221,6 +265,8 @@ def test_error_cells_are_found_in_the_sheet_they_are_on():
     data = xlsx_bytes({"Notes": [["fine"]], "Invoice": [["a", "b"], [1, "#N/A"]], "Totals": [["#VALUE!"]]})
     unpacked = check_office_zip(data, "upload.xlsx", default_limits())
     assert unpacked.parts_with_error_cells == {"xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"}
-    assert error_cells(data, unpacked.parts_with_error_cells) == {"Invoice": {(1, 1): "#N/A"},
-                                                                  "Totals": {(0, 0): "#VALUE!"}}
+    assert error_cells(data, unpacked.parts_with_error_cells) == {
+        "Invoice": {(1, 1): "#N/A"},
+        "Totals": {(0, 0): "#VALUE!"},
+    }
     assert error_cells(data, set()) == {}

@@ -15,15 +15,26 @@ from claims_intake.check.result import (
 )
 from claims_intake.model import Claim, Provenance, ServiceLine
 
-MEMBER = {"member_cin": "91234567A", "member_first_name": "Rosalind", "member_last_name": "Quintero",
-          "member_dob": "03/14/1957", "member_address": "4410 Magnolia Ave", "member_city": "Bakersfield",
-          "member_zip": "93305"}
+MEMBER = {
+    "member_cin": "91234567A",
+    "member_first_name": "Rosalind",
+    "member_last_name": "Quintero",
+    "member_dob": "03/14/1957",
+    "member_address": "4410 Magnolia Ave",
+    "member_city": "Bakersfield",
+    "member_zip": "93305",
+}
 PROVIDER_NPI = "1234567893"
 
 
-def checked_claim(claim_id: str = "C-1", disposition: ClaimDisposition = ClaimDisposition.CLEAN,
-                  lines: int = 2, invoice: str = "INV-100", member: dict | None = None,
-                  start_day: int = 3) -> CheckResult:
+def checked_claim(
+    claim_id: str = "C-1",
+    disposition: ClaimDisposition = ClaimDisposition.CLEAN,
+    lines: int = 2,
+    invoice: str = "INV-100",
+    member: dict | None = None,
+    start_day: int = 3,
+) -> CheckResult:
     claim = Claim(claim_id=claim_id, source_kind="scan", pages=[1])
     for key, raw in {**MEMBER, **(member or {})}.items():
         claim.set_raw(key, raw, Provenance(file="scan.pdf", page=1, box="2", raw=raw, confidence=0.93))
@@ -40,8 +51,24 @@ def checked_claim(claim_id: str = "C-1", disposition: ClaimDisposition = ClaimDi
         line.set_raw("unit_count", "1")
         line.set_raw("charge_amount", "100.00")
         claim.lines.append(line)
-    findings = [Finding(category=Category.UNITS, severity=Severity.WARNING, line=1, element="unit_count",
-                        message="one unit a day", cite="001 ECM", rule="units_per_day")]
-    decided = [LineResult(line_number=n, disposition=LineDisposition.PAYABLE, allowed_amount=Decimal("87.50"),
-                          findings=findings if n == 1 else []) for n in range(1, lines + 1)]
+    findings = [
+        Finding(
+            category=Category.UNITS,
+            severity=Severity.WARNING,
+            line=1,
+            element="unit_count",
+            message="one unit a day",
+            cite="001 ECM",
+            rule="units_per_day",
+        )
+    ]
+    decided = [
+        LineResult(
+            line_number=n,
+            disposition=LineDisposition.PAYABLE,
+            allowed_amount=Decimal("87.50"),
+            findings=findings if n == 1 else [],
+        )
+        for n in range(1, lines + 1)
+    ]
     return CheckResult(claim=claim, plan="khs", disposition=disposition, findings=findings, lines=decided)

@@ -21,11 +21,19 @@ from .factories import checked_claim
 
 def test_upload_record_round_trip_and_listing(store):
     uid = upload_id("uploads-bucket", "uploads/p1/scan.pdf", "v1")
-    store.put_upload(Upload(upload_id=uid, bucket="uploads-bucket", key="uploads/p1/scan.pdf", version_id="v1",
-                            provider="p1", size=1024))
-    failed = store.get_upload(uid).model_copy(update={
-        "status": UploadStatus.QUARANTINED, "error_code": "unreadable_pdf", "error_message": "the PDF is truncated",
-        "quarantine_key": "quarantine/p1/scan.pdf"})
+    store.put_upload(
+        Upload(
+            upload_id=uid, bucket="uploads-bucket", key="uploads/p1/scan.pdf", version_id="v1", provider="p1", size=1024
+        )
+    )
+    failed = store.get_upload(uid).model_copy(
+        update={
+            "status": UploadStatus.QUARANTINED,
+            "error_code": "unreadable_pdf",
+            "error_message": "the PDF is truncated",
+            "quarantine_key": "quarantine/p1/scan.pdf",
+        }
+    )
     store.put_upload(failed)
     stored = store.get_upload(uid)
     assert stored.status == UploadStatus.QUARANTINED
@@ -176,8 +184,13 @@ def test_queue_items_by_queue_status_and_due_date(store):
     due = datetime(2026, 12, 1, tzinfo=UTC)
     for number, days in [(1, 5), (2, 1), (3, 10)]:
         store.save_checked_claim(checked_claim(f"C-{number}", ClaimDisposition.RFI, invoice=f"INV-{number}"), "u")
-        store.open_queue_item(f"C-{number}", "RFI", task_token=f"token-{number}", due=due + timedelta(days=days),
-                              reason="missing authorization number")
+        store.open_queue_item(
+            f"C-{number}",
+            "RFI",
+            task_token=f"token-{number}",
+            due=due + timedelta(days=days),
+            reason="missing authorization number",
+        )
     store.save_checked_claim(checked_claim("C-9", ClaimDisposition.REVIEW), "u")
     store.open_queue_item("C-9", "REVIEW", task_token="token-9", due=due)
 
@@ -200,8 +213,9 @@ def test_closing_a_queue_item_returns_its_token_once(store):
     store.assign_queue_item("C-1", item.item_id, actor="alice")
     extended = store.extend_queue_item("C-1", item.item_id, due="2026-12-15", actor="alice", note="provider asked")
     assert extended.due.startswith("2026-12-15") and extended.assigned_to == "alice"
-    closed = store.close_queue_item("C-1", item.item_id, actor="alice", status="ANSWERED",
-                                    resolution={"authorization_number": "TAR-1"})
+    closed = store.close_queue_item(
+        "C-1", item.item_id, actor="alice", status="ANSWERED", resolution={"authorization_number": "TAR-1"}
+    )
     assert closed.task_token == "token-1" and closed.status == "ANSWERED" and closed.closed_by == "alice"
     assert store.list_queue("RFI").items == []
     assert [i.item_id for i in store.list_queue("RFI", status="ANSWERED").items] == [item.item_id]

@@ -17,9 +17,11 @@ from claims_intake_dev.moto_speedup import speed_up_moto
 
 speed_up_moto()
 
-GSI = {"IndexName": "by_group", "KeySchema": [{"AttributeName": "group", "KeyType": "HASH"},
-                                              {"AttributeName": "due", "KeyType": "RANGE"}],
-       "Projection": {"ProjectionType": "ALL"}}
+GSI = {
+    "IndexName": "by_group",
+    "KeySchema": [{"AttributeName": "group", "KeyType": "HASH"}, {"AttributeName": "due", "KeyType": "RANGE"}],
+    "Projection": {"ProjectionType": "ALL"},
+}
 
 
 @pytest.fixture
@@ -28,9 +30,14 @@ def table():
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-west-2")
         client.create_table(
-            TableName="t", BillingMode="PAY_PER_REQUEST", GlobalSecondaryIndexes=[GSI],
+            TableName="t",
+            BillingMode="PAY_PER_REQUEST",
+            GlobalSecondaryIndexes=[GSI],
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "group", "due")])
+            AttributeDefinitions=[
+                {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "group", "due")
+            ],
+        )
         items = []
         for p in range(12):
             for s in range(6):
@@ -59,11 +66,15 @@ def _query_all(client, **request) -> list[dict]:
 @pytest.mark.parametrize("forward", [True, False])
 def test_partition_query_returns_the_partition_in_sort_key_order(table, limit, forward):
     client, items = table
-    request = {"KeyConditionExpression": "pk = :p AND sk >= :s",
-               "ExpressionAttributeValues": {":p": {"S": "P05"}, ":s": {"S": "S2"}}, "ScanIndexForward": forward}
+    request = {
+        "KeyConditionExpression": "pk = :p AND sk >= :s",
+        "ExpressionAttributeValues": {":p": {"S": "P05"}, ":s": {"S": "S2"}},
+        "ScanIndexForward": forward,
+    }
     got = _query_all(client, **request, **({"Limit": limit} if limit else {}))
-    expected = sorted((i for i in items if i["pk"] == "P05" and i["sk"] >= "S2"), key=lambda i: i["sk"],
-                      reverse=not forward)
+    expected = sorted(
+        (i for i in items if i["pk"] == "P05" and i["sk"] >= "S2"), key=lambda i: i["sk"], reverse=not forward
+    )
     assert got == expected
 
 
@@ -76,20 +87,30 @@ def test_query_of_a_missing_partition_is_empty(table):
 @pytest.mark.parametrize("forward", [True, False])
 def test_index_query_returns_the_matching_items_in_index_order(table, limit, forward):
     client, items = table
-    request = {"IndexName": "by_group", "KeyConditionExpression": "#g = :g AND begins_with(due, :m)",
-               "ExpressionAttributeNames": {"#g": "group"},
-               "ExpressionAttributeValues": {":g": {"S": "G2"}, ":m": {"S": "2024-0"}}, "ScanIndexForward": forward}
+    request = {
+        "IndexName": "by_group",
+        "KeyConditionExpression": "#g = :g AND begins_with(due, :m)",
+        "ExpressionAttributeNames": {"#g": "group"},
+        "ExpressionAttributeValues": {":g": {"S": "G2"}, ":m": {"S": "2024-0"}},
+        "ScanIndexForward": forward,
+    }
     got = _query_all(client, **request, **({"Limit": limit} if limit else {}))
-    expected = sorted((i for i in items if i.get("group") == "G2"), key=lambda i: (i["due"], i["pk"], i["sk"]),
-                      reverse=not forward)
+    expected = sorted(
+        (i for i in items if i.get("group") == "G2"), key=lambda i: (i["due"], i["pk"], i["sk"]), reverse=not forward
+    )
     assert got and [(i["due"], i["pk"], i["sk"]) for i in got] == [(i["due"], i["pk"], i["sk"]) for i in expected]
 
 
 def test_index_query_with_a_filter(table):
     client, items = table
-    got = _query_all(client, IndexName="by_group", KeyConditionExpression="#g = :g", FilterExpression="n > :n",
-                     ExpressionAttributeNames={"#g": "group"},
-                     ExpressionAttributeValues={":g": {"S": "G0"}, ":n": {"N": "60"}})
+    got = _query_all(
+        client,
+        IndexName="by_group",
+        KeyConditionExpression="#g = :g",
+        FilterExpression="n > :n",
+        ExpressionAttributeNames={"#g": "group"},
+        ExpressionAttributeValues={":g": {"S": "G0"}, ":n": {"N": "60"}},
+    )
     assert sorted(i["n"] for i in got) == sorted(i["n"] for i in items if i.get("group") == "G0" and int(i["n"]) > 60)
 
 
@@ -97,13 +118,17 @@ def test_number_keys_are_matched_by_value():
     """'7' and '7.0' are one number for DynamoDB: a query for either finds the item."""
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-west-2")
-        client.create_table(TableName="n", BillingMode="PAY_PER_REQUEST",
-                            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "N"}])
+        client.create_table(
+            TableName="n",
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "N"}],
+        )
         client.put_item(TableName="n", Item={"id": {"N": "7"}, "v": {"S": "seven"}})
         for written in ("7", "7.0"):
-            page = client.query(TableName="n", KeyConditionExpression="id = :i",
-                                ExpressionAttributeValues={":i": {"N": written}})
+            page = client.query(
+                TableName="n", KeyConditionExpression="id = :i", ExpressionAttributeValues={":i": {"N": written}}
+            )
             assert [item["v"]["S"] for item in page["Items"]] == ["seven"]
 
 
@@ -112,22 +137,38 @@ def test_executions_of_one_definition_parse_it_once_and_keep_their_own_state(mon
 
     parses = []
     original = AmazonStateLanguageParser.parse
-    monkeypatch.setattr(AmazonStateLanguageParser, "parse",
-                        staticmethod(lambda definition: parses.append(1) or original(definition)))
-    definition = {"Comment": f"unique {uuid.uuid4()}", "StartAt": "Route", "States": {
-        "Route": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 10, "Next": "Big"}],
-                  "Default": "Small"},
-        "Big": {"Type": "Pass", "Parameters": {"size": "big", "n.$": "$.n"}, "End": True},
-        "Small": {"Type": "Pass", "Parameters": {"size": "small", "n.$": "$.n"}, "End": True}}}
+    monkeypatch.setattr(
+        AmazonStateLanguageParser, "parse", staticmethod(lambda definition: parses.append(1) or original(definition))
+    )
+    definition = {
+        "Comment": f"unique {uuid.uuid4()}",
+        "StartAt": "Route",
+        "States": {
+            "Route": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.n", "NumericGreaterThan": 10, "Next": "Big"}],
+                "Default": "Small",
+            },
+            "Big": {"Type": "Pass", "Parameters": {"size": "big", "n.$": "$.n"}, "End": True},
+            "Small": {"Type": "Pass", "Parameters": {"size": "small", "n.$": "$.n"}, "End": True},
+        },
+    }
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         sfn = boto3.client("stepfunctions", region_name="us-west-2")
-        arn = sfn.create_state_machine(name="m", definition=json.dumps(definition),
-                                       roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
-        runs = {n: sfn.start_execution(stateMachineArn=arn, name=f"run-{n}", input=json.dumps({"n": n}))["executionArn"]
-                for n in (3, 30, 5, 50)}
+        arn = sfn.create_state_machine(
+            name="m", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/r"
+        )["stateMachineArn"]
+        runs = {
+            n: sfn.start_execution(stateMachineArn=arn, name=f"run-{n}", input=json.dumps({"n": n}))["executionArn"]
+            for n in (3, 30, 5, 50)
+        }
         outputs = {n: _output(sfn, execution) for n, execution in runs.items()}
-    assert outputs == {3: {"size": "small", "n": 3}, 30: {"size": "big", "n": 30},
-                       5: {"size": "small", "n": 5}, 50: {"size": "big", "n": 50}}
+    assert outputs == {
+        3: {"size": "small", "n": 3},
+        30: {"size": "big", "n": 30},
+        5: {"size": "small", "n": 5},
+        50: {"size": "big", "n": 50},
+    }
     executions_parsed = len(parses) - 1  # create_state_machine validates the definition once
     assert executions_parsed == 1
 
@@ -143,34 +184,52 @@ def _output(sfn, execution_arn: str) -> dict:
     raise AssertionError("execution still running")
 
 
-EVERY_TYPE = {"pk": {"S": "every-type"}, "text": {"S": "Reyes, Daniel — ü"}, "number": {"N": "-12.50"},
-              "binary": {"B": b"\x00\xffscan"}, "flag": {"BOOL": False}, "nothing": {"NULL": True},
-              "strings": {"SS": ["a", "b"]}, "numbers": {"NS": ["1", "2.5"]}, "blobs": {"BS": [b"\x01", b"\x02"]},
-              "nested": {"M": {"lines": {"L": [{"M": {"code": {"S": "G9008"}, "units": {"N": "2"}}},
-                                               {"B": b"\x03"}, {"NULL": True}]}, "empty": {"M": {}}}}}
+EVERY_TYPE = {
+    "pk": {"S": "every-type"},
+    "text": {"S": "Reyes, Daniel — ü"},
+    "number": {"N": "-12.50"},
+    "binary": {"B": b"\x00\xffscan"},
+    "flag": {"BOOL": False},
+    "nothing": {"NULL": True},
+    "strings": {"SS": ["a", "b"]},
+    "numbers": {"NS": ["1", "2.5"]},
+    "blobs": {"BS": [b"\x01", b"\x02"]},
+    "nested": {
+        "M": {
+            "lines": {"L": [{"M": {"code": {"S": "G9008"}, "units": {"N": "2"}}}, {"B": b"\x03"}, {"NULL": True}]},
+            "empty": {"M": {}},
+        }
+    },
+}
 
 
 def test_items_of_every_type_come_back_as_written_from_every_read():
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-west-2")
-        client.create_table(TableName="all", BillingMode="PAY_PER_REQUEST",
-                            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+        client.create_table(
+            TableName="all",
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        )
         client.put_item(TableName="all", Item=EVERY_TYPE)
         key = {"pk": EVERY_TYPE["pk"]}
         reads = {
             "get_item": client.get_item(TableName="all", Key=key)["Item"],
-            "query": client.query(TableName="all", KeyConditionExpression="pk = :p",
-                                  ExpressionAttributeValues={":p": EVERY_TYPE["pk"]})["Items"][0],
+            "query": client.query(
+                TableName="all", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": EVERY_TYPE["pk"]}
+            )["Items"][0],
             "scan": client.scan(TableName="all")["Items"][0],
             "batch_get_item": client.batch_get_item(RequestItems={"all": {"Keys": [key]}})["Responses"]["all"][0],
-            "transact_get_items": client.transact_get_items(
-                TransactItems=[{"Get": {"TableName": "all", "Key": key}}])["Responses"][0]["Item"],
+            "transact_get_items": client.transact_get_items(TransactItems=[{"Get": {"TableName": "all", "Key": key}}])[
+                "Responses"
+            ][0]["Item"],
             "put_item ALL_OLD": client.put_item(TableName="all", Item=EVERY_TYPE, ReturnValues="ALL_OLD")["Attributes"],
         }
         missing = client.get_item(TableName="all", Key={"pk": {"S": "none"}})
-        projected = client.get_item(TableName="all", Key=key, ProjectionExpression="#n",
-                                    ExpressionAttributeNames={"#n": "nested"})["Item"]
+        projected = client.get_item(
+            TableName="all", Key=key, ProjectionExpression="#n", ExpressionAttributeNames={"#n": "nested"}
+        )["Item"]
     for read, item in reads.items():
         assert _sets_sorted(item) == _sets_sorted(EVERY_TYPE), read
     assert "Item" not in missing
@@ -179,5 +238,7 @@ def test_items_of_every_type_come_back_as_written_from_every_read():
 
 def _sets_sorted(item: dict) -> dict:
     """Sets come back in any order."""
-    return {name: {kind: sorted(value) if kind in ("SS", "NS", "BS") else value for kind, value in attribute.items()}
-            for name, attribute in item.items()}
+    return {
+        name: {kind: sorted(value) if kind in ("SS", "NS", "BS") else value for kind, value in attribute.items()}
+        for name, attribute in item.items()
+    }

@@ -10,11 +10,21 @@ from claims_intake.store import DynamoHistory, DynamoReference, ReferenceWriter,
 from .factories import PROVIDER_NPI, checked_claim
 
 SPAN = EligibilitySpan(member_cin="91234567A", plan="khs", start=date(2026, 1, 1), end=None, county="Kern")
-TAR = Authorization(number="TAR-77", member_cin="91234567A", provider_npi=PROVIDER_NPI, plan="khs", code="H2016",
-                    modifiers=("U6",), start=date(2026, 1, 1), end=date(2026, 12, 31), units=Decimal("12"),
-                    amount=Decimal("1500.00"))
-PROVIDER = Provider(npi=PROVIDER_NPI, tin="123456789", name="Valley Care Partners", plans=("khs", "kp"),
-                    email="billing@example.org")
+TAR = Authorization(
+    number="TAR-77",
+    member_cin="91234567A",
+    provider_npi=PROVIDER_NPI,
+    plan="khs",
+    code="H2016",
+    modifiers=("U6",),
+    start=date(2026, 1, 1),
+    end=date(2026, 12, 31),
+    units=Decimal("12"),
+    amount=Decimal("1500.00"),
+)
+PROVIDER = Provider(
+    npi=PROVIDER_NPI, tin="123456789", name="Valley Care Partners", plans=("khs", "kp"), email="billing@example.org"
+)
 
 
 def test_reference_records_round_trip(dynamodb):
@@ -35,8 +45,10 @@ def test_reference_records_round_trip(dynamodb):
 
 def test_contract_rates_and_licence_type_round_trip(dynamodb):
     writer = ReferenceWriter(Tables(), client=dynamodb)
-    rates = [ContractRate(PROVIDER_NPI, "kp", "H2016-U6", Decimal("390.00"), date(2026, 1, 1)),
-             ContractRate(PROVIDER_NPI, "khs", "T2033-U6", Decimal("200.00"), date(2026, 1, 1), date(2026, 6, 30))]
+    rates = [
+        ContractRate(PROVIDER_NPI, "kp", "H2016-U6", Decimal("390.00"), date(2026, 1, 1)),
+        ContractRate(PROVIDER_NPI, "khs", "T2033-U6", Decimal("200.00"), date(2026, 1, 1), date(2026, 6, 30)),
+    ]
     writer.load("reference/contract_rates.csv", rates)
     staff = Provider(npi="1456700115", tin="123456789", name="Luis Ortega CHW", plans=(), licence_type="non_clinical")
     writer.load("reference/providers.csv", [PROVIDER, staff])
@@ -49,10 +61,14 @@ def test_contract_rates_and_licence_type_round_trip(dynamodb):
 
 def test_reload_replaces_what_the_previous_load_of_the_file_wrote(dynamodb):
     writer = ReferenceWriter(Tables(), client=dynamodb)
-    others = [EligibilitySpan(member_cin=f"9000000{n}A", plan="khs", start=date(2026, 1, 1), end=None) for n in range(30)]
+    others = [
+        EligibilitySpan(member_cin=f"9000000{n}A", plan="khs", start=date(2026, 1, 1), end=None) for n in range(30)
+    ]
     writer.load("reference/khs/eligibility.csv", [SPAN, *others])
-    writer.load("reference/kp/eligibility.csv", [EligibilitySpan(member_cin="95555555B", plan="kp",
-                                                                 start=date(2026, 2, 1), end=None)])
+    writer.load(
+        "reference/kp/eligibility.csv",
+        [EligibilitySpan(member_cin="95555555B", plan="kp", start=date(2026, 2, 1), end=None)],
+    )
     ended = EligibilitySpan(member_cin="91234567A", plan="khs", start=date(2026, 1, 1), end=date(2026, 6, 30))
     summary = writer.load("reference/khs/eligibility.csv", [ended])
     assert (summary.written, summary.removed) == (1, 30)
@@ -91,9 +107,18 @@ def test_a_claim_rejected_later_leaves_the_history(store, dynamodb):
 
 def test_imported_history_counts_like_stored_lines(dynamodb):
     writer = ReferenceWriter(Tables(), client=dynamodb)
-    old = HistoryLine(claim_id="LEGACY-1", member_cin="91234567A", provider_npi=PROVIDER_NPI, invoice_number="OLD-1",
-                      combination="H2016-U6", start=date(2026, 3, 1), end=date(2026, 3, 1), units=Decimal("1"),
-                      charge=Decimal("50.00"), allowed=Decimal("50.00"))
+    old = HistoryLine(
+        claim_id="LEGACY-1",
+        member_cin="91234567A",
+        provider_npi=PROVIDER_NPI,
+        invoice_number="OLD-1",
+        combination="H2016-U6",
+        start=date(2026, 3, 1),
+        end=date(2026, 3, 1),
+        units=Decimal("1"),
+        charge=Decimal("50.00"),
+        allowed=Decimal("50.00"),
+    )
     assert writer.load_history([old]) == 1
     history = DynamoHistory(Tables(), client=dynamodb)
     assert history.member_lines("91234567A") == [old]

@@ -20,9 +20,13 @@ import yaml
 from samcli.yamlhelper import parse_yaml_file, yaml_dump
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = {"IntakeFunction": "functions/intake", "ReferenceLoaderFunction": "functions/reference_loader",
-             "ApiFunction": "functions/api", "FlowTasksFunction": "functions/flow_tasks",
-             "RfiUploadFunction": "functions/rfi_upload"}
+FUNCTIONS = {
+    "IntakeFunction": "functions/intake",
+    "ReferenceLoaderFunction": "functions/reference_loader",
+    "ApiFunction": "functions/api",
+    "FlowTasksFunction": "functions/flow_tasks",
+    "RfiUploadFunction": "functions/rfi_upload",
+}
 LAYER_BUDGET = 60 * 1024 * 1024  # unpacked: leaves the zip functions most of Lambda's 250 MB
 NOT_IN_THE_LAYER = ("claims_intake_dev", "moto", "rich", "werkzeug", "pytest", "samcli", "boto3")
 
@@ -35,8 +39,9 @@ def zip_template(build: Path) -> Path:
     properties = intake["Properties"]
     for key in ("PackageType", "ImageConfig"):
         properties.pop(key)
-    properties.update(CodeUri="functions/intake/", Handler="app.lambda_handler", Runtime="python3.11",
-                      Layers=[{"Ref": "SharedLayer"}])
+    properties.update(
+        CodeUri="functions/intake/", Handler="app.lambda_handler", Runtime="python3.11", Layers=[{"Ref": "SharedLayer"}]
+    )
     build.mkdir(parents=True, exist_ok=True)
     path = build.parent / "zip-template.yaml"
     path.write_text(yaml_dump(template))
@@ -52,9 +57,24 @@ def test_sam_build_builds_functions_and_layer(tmp_path):
     sam = shutil.which("sam", path=str(Path(sys.executable).parent)) or shutil.which("sam")
     build = ROOT / ".aws-sam" / "test-build"  # kept between runs: sam's cache checks hashes stored beside it
     result = subprocess.run(
-        [sam, "build", "--template-file", str(zip_template(build)), "--base-dir", str(ROOT),
-         "--build-dir", str(build), "--cache-dir", str(ROOT / ".aws-sam" / "cache"), "--cached"],
-        cwd=ROOT, capture_output=True, text=True, timeout=900, env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+        [
+            sam,
+            "build",
+            "--template-file",
+            str(zip_template(build)),
+            "--base-dir",
+            str(ROOT),
+            "--build-dir",
+            str(build),
+            "--cache-dir",
+            str(ROOT / ".aws-sam" / "cache"),
+            "--cached",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
@@ -86,14 +106,25 @@ def test_sam_build_builds_functions_and_layer(tmp_path):
         module = __import__(package)
         source = Path(module.__file__)
         (runtime / (source.parent.name if source.name == "__init__.py" else source.name)).symlink_to(
-            source.parent if source.name == "__init__.py" else source)
+            source.parent if source.name == "__init__.py" else source
+        )
     for name in FUNCTIONS:
         code = build / built[name]["Properties"]["CodeUri"]
         layers = [str(layer)] + ([str(documents)] if name in ("ApiFunction", "FlowTasksFunction") else [])
         check = subprocess.run(
-            [sys.executable, "-S", "-c", "import sys; sys.path[:0] = sys.argv[1:]; import app; "
-             "assert callable(app.lambda_handler); print(app.__file__)", str(code), *layers, str(runtime)],
-            capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "-S",
+                "-c",
+                "import sys; sys.path[:0] = sys.argv[1:]; import app; "
+                "assert callable(app.lambda_handler); print(app.__file__)",
+                str(code),
+                *layers,
+                str(runtime),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
             env={"AWS_DEFAULT_REGION": "us-west-2", "PATH": os.environ.get("PATH", "")},
         )
         assert check.returncode == 0, check.stderr[-3000:]
@@ -101,8 +132,15 @@ def test_sam_build_builds_functions_and_layer(tmp_path):
 
 def test_the_intake_image_copies_the_handler_the_runtime_package_and_both_requirements():
     text = (ROOT / "functions" / "intake" / "Dockerfile").read_text()
-    for needed in ("shared/requirements.txt", "shared/requirements-intake.txt", "shared/claims_intake",
-                   "functions/intake/app.py", "awslambdaric", "tesseract-ocr-eng", 'CMD ["app.lambda_handler"]'):
+    for needed in (
+        "shared/requirements.txt",
+        "shared/requirements-intake.txt",
+        "shared/claims_intake",
+        "functions/intake/app.py",
+        "awslambdaric",
+        "tesseract-ocr-eng",
+        'CMD ["app.lambda_handler"]',
+    ):
         assert needed in text, needed
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert ignored[1:2] == ["*"] and "!shared/claims_intake" in ignored and "!functions/intake/app.py" in ignored

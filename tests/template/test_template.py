@@ -12,6 +12,9 @@ def test_sam_validate_lint():
     sam = shutil.which("sam", path=str(Path(sys.executable).parent)) or shutil.which("sam")
     result = subprocess.run(
         [sam, "validate", "--lint", "--region", "us-west-2", "--template-file", str(ROOT / "template.yaml")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr

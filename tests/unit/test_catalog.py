@@ -16,7 +16,23 @@ def test_catalog_has_the_43_dhcs_combinations():
     assert all(c.cite.startswith("003") for c in catalog.combinations)
 
 
-@pytest.mark.parametrize("key", ["G9007", "T1016-U8", "T1016-U8-GQ", "H0043-U3", "H0044-U3", "H2022-U5", "T2040-U6", "T2050-U6", "T2041-U6", "T2051-U6", "H2014-U6", "H2038-U6"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "G9007",
+        "T1016-U8",
+        "T1016-U8-GQ",
+        "H0043-U3",
+        "H0044-U3",
+        "H2022-U5",
+        "T2040-U6",
+        "T2050-U6",
+        "T2041-U6",
+        "T2051-U6",
+        "H2014-U6",
+        "H2038-U6",
+    ],
+)
 def test_catalog_carries_the_seed_003_specifics(key):
     assert key in dhcs_catalog().by_key
 
@@ -71,7 +87,9 @@ def test_every_limit_cites_a_seed():
 def test_cli_catalog_json_lists_all_combinations(capsys):
     assert main(["catalog", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["count"] == 43 and {"code", "modifiers", "program", "unit", "reimbursable", "cite"} <= set(data["combinations"][0])
+    assert data["count"] == 43 and {"code", "modifiers", "program", "unit", "reimbursable", "cite"} <= set(
+        data["combinations"][0]
+    )
 
 
 @pytest.mark.parametrize("plan", ["kp", "phc", "khs"])

@@ -25,8 +25,9 @@ CLI = [sys.executable, "-m", "claims_intake"]
 
 
 def run(*args, env=None, timeout=120):
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT, env={**os.environ, **(env or {})}
+    )
 
 
 def without_column(tmp_path, word):
@@ -55,16 +56,31 @@ def test_extract_exit_codes_read_read_with_problems_unreadable(tmp_path, capsys)
 
 
 def test_a_missing_history_file_is_named_plainly(capsys):
-    assert main(["check", str(CSV_SAMPLE), "--reference", str(ROOT / "samples" / "reference"),
-                 "--history", "/missing/history.csv"]) == 2
+    assert (
+        main(
+            [
+                "check",
+                str(CSV_SAMPLE),
+                "--reference",
+                str(ROOT / "samples" / "reference"),
+                "--history",
+                "/missing/history.csv",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert err.strip() == "claims-intake check: /missing/history.csv: no such file or folder"
     assert "Errno" not in err
 
 
 def test_json_piped_into_head_ends_quietly():
-    command = f"{sys.executable} -m claims_intake check {CSV_SAMPLE} --reference samples/reference --format json | head -2"
-    done = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    command = (
+        f"{sys.executable} -m claims_intake check {CSV_SAMPLE} --reference samples/reference --format json | head -2"
+    )
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert done.stdout.startswith("{")
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
 
@@ -91,19 +107,43 @@ def test_serve_on_a_busy_port_says_so_and_exits(tmp_path):
     holder, port = busy_port()
     with holder:
         started = time.monotonic()
-        done = run("serve", "--once", "--no-reference", "--port", str(port), "--web-port", "0",
-                   "--logs", str(tmp_path / "log"), timeout=60)
+        done = run(
+            "serve",
+            "--once",
+            "--no-reference",
+            "--port",
+            str(port),
+            "--web-port",
+            "0",
+            "--logs",
+            str(tmp_path / "log"),
+            timeout=60,
+        )
         assert done.returncode == 2 and f"port {port} on 127.0.0.1 is in use" in done.stderr
-        done = run("serve", "--once", "--no-reference", "--port", "0", "--web-port", str(port),
-                   "--logs", str(tmp_path / "log"), timeout=60)
+        done = run(
+            "serve",
+            "--once",
+            "--no-reference",
+            "--port",
+            "0",
+            "--web-port",
+            str(port),
+            "--logs",
+            str(tmp_path / "log"),
+            timeout=60,
+        )
         assert done.returncode == 2 and "--web-port" in done.stderr
         assert time.monotonic() - started < 60
 
 
 def test_serve_stops_on_ctrl_c_and_a_second_ctrl_c_prints_no_traceback(tmp_path):
-    server = subprocess.Popen([*CLI, "serve", "--no-reference", "--port", "0", "--web-port", "0",
-                               "--logs", str(tmp_path / "log")], cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [*CLI, "serve", "--no-reference", "--port", "0", "--web-port", "0", "--logs", str(tmp_path / "log")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 180
         seen = ""

@@ -23,11 +23,18 @@ def test_required_elements_follow_seed_000_tables():
     assert {"control_number", "authorization_number", "medical_record_number"}.isdisjoint(required_keys("claim"))
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("03/05/2025", date(2025, 3, 5)), ("3/5/2025", date(2025, 3, 5)), ("2025-03-05", date(2025, 3, 5)),
-    (45721, date(2025, 3, 5)), ("45721", date(2025, 3, 5)), ("03 05 25", date(2025, 3, 5)),
-    (date(2025, 3, 5), date(2025, 3, 5)),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("03/05/2025", date(2025, 3, 5)),
+        ("3/5/2025", date(2025, 3, 5)),
+        ("2025-03-05", date(2025, 3, 5)),
+        (45721, date(2025, 3, 5)),
+        ("45721", date(2025, 3, 5)),
+        ("03 05 25", date(2025, 3, 5)),
+        (date(2025, 3, 5), date(2025, 3, 5)),
+    ],
+)
 def test_dates_are_dates(raw, expected):
     assert normalize("service_start_date", raw) == expected
 
@@ -38,7 +45,16 @@ def test_bad_dates_raise_with_a_fix(raw):
         normalize("member_dob", raw)
 
 
-@pytest.mark.parametrize("raw,expected", [("$1,234.50", Decimal("1234.50")), (400, Decimal("400.00")), ("386", Decimal("386.00")), (8.25, Decimal("8.25")), ("(12.00)", Decimal("-12.00"))])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("$1,234.50", Decimal("1234.50")),
+        (400, Decimal("400.00")),
+        ("386", Decimal("386.00")),
+        (8.25, Decimal("8.25")),
+        ("(12.00)", Decimal("-12.00")),
+    ],
+)
 def test_money_is_decimal_with_cents(raw, expected):
     value = normalize("charge_amount", raw)
     assert value == expected and value.as_tuple().exponent == -2
@@ -52,11 +68,17 @@ def test_codes_are_normalized():
     assert normalize("member_cin", "91234567a") == "91234567A"
 
 
-@pytest.mark.parametrize("key,raw,expected", [
-    ("place_of_service", 4, "04"), ("place_of_service", "04", "04"), ("billing_provider_tin", 12345678, "012345678"),
-    ("billing_provider_zip", "95814-1234", "958141234"), ("billing_provider_phone", "(916) 555-1234", "9165551234"),
-    ("billing_provider_npi", 1234567893.0, "1234567893"),
-])
+@pytest.mark.parametrize(
+    "key,raw,expected",
+    [
+        ("place_of_service", 4, "04"),
+        ("place_of_service", "04", "04"),
+        ("billing_provider_tin", 12345678, "012345678"),
+        ("billing_provider_zip", "95814-1234", "958141234"),
+        ("billing_provider_phone", "(916) 555-1234", "9165551234"),
+        ("billing_provider_npi", 1234567893.0, "1234567893"),
+    ],
+)
 def test_leading_zeros_are_kept(key, raw, expected):
     assert normalize(key, raw) == expected
 

@@ -20,37 +20,70 @@ def test_npi_check_digit_is_computed_with_80840_prefix():
     assert v.luhn_valid("80840" + "1234567893")
 
 
-@pytest.mark.parametrize("tin,ok", [("941234567", True), ("012345678", True), ("94123456", False), ("94-1234567", False), ("000000000", False)])
+@pytest.mark.parametrize(
+    "tin,ok",
+    [("941234567", True), ("012345678", True), ("94123456", False), ("94-1234567", False), ("000000000", False)],
+)
 def test_tin(tin, ok):
     assert v.is_valid_tin(tin) is ok
 
 
-@pytest.mark.parametrize("cin,ok", [("91234567A", True), ("12345678Z", True), ("912345678", False), ("9123456A", False), ("A12345678", False), ("91234567a", False)])
+@pytest.mark.parametrize(
+    "cin,ok",
+    [
+        ("91234567A", True),
+        ("12345678Z", True),
+        ("912345678", False),
+        ("9123456A", False),
+        ("A12345678", False),
+        ("91234567a", False),
+    ],
+)
 def test_medi_cal_cin(cin, ok):
     assert v.is_valid_cin(cin) is ok
 
 
-@pytest.mark.parametrize("zip_code,ok", [("95814", True), ("958141234", True), ("9581", False), ("95814-1234", False), ("ABCDE", False)])
+@pytest.mark.parametrize(
+    "zip_code,ok", [("95814", True), ("958141234", True), ("9581", False), ("95814-1234", False), ("ABCDE", False)]
+)
 def test_zip(zip_code, ok):
     assert v.is_valid_zip(zip_code) is ok
 
 
-@pytest.mark.parametrize("phone,ok", [("9165551234", True), ("916555123", False), ("0165551234", False), ("91655512345", False)])
+@pytest.mark.parametrize(
+    "phone,ok", [("9165551234", True), ("916555123", False), ("0165551234", False), ("91655512345", False)]
+)
 def test_phone(phone, ok):
     assert v.is_valid_phone(phone) is ok
 
 
-@pytest.mark.parametrize("pos,ok", [("04", True), ("12", True), ("99", True), ("4", False), ("00", False), ("A4", False)])
+@pytest.mark.parametrize(
+    "pos,ok", [("04", True), ("12", True), ("99", True), ("4", False), ("00", False), ("A4", False)]
+)
 def test_place_of_service(pos, ok):
     assert v.is_valid_pos(pos) is ok
 
 
-@pytest.mark.parametrize("code,ok", [("G9008", True), ("T1016", True), ("g9008", False), ("99213", False), ("G900", False), ("GG008", False)])
+@pytest.mark.parametrize(
+    "code,ok", [("G9008", True), ("T1016", True), ("g9008", False), ("99213", False), ("G900", False), ("GG008", False)]
+)
 def test_hcpcs(code, ok):
     assert v.is_valid_hcpcs(code) is ok
 
 
-@pytest.mark.parametrize("code,ok", [("Z5901", True), ("Z590", True), ("Z59", True), ("F1020", True), ("Z59.01", False), ("2590", False), ("U071", False), ("Z", False)])
+@pytest.mark.parametrize(
+    "code,ok",
+    [
+        ("Z5901", True),
+        ("Z590", True),
+        ("Z59", True),
+        ("F1020", True),
+        ("Z59.01", False),
+        ("2590", False),
+        ("U071", False),
+        ("Z", False),
+    ],
+)
 def test_icd10_cm(code, ok):
     assert v.is_valid_icd10(code) is ok
 

@@ -10,9 +10,15 @@ from tests.api.queue_factories import NPI_A, NPI_B, queued
 
 
 def fetch(url, token=None, method="GET", body=None):
-    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None,
-                                     headers={**({"Authorization": f"Bearer {token}"} if token else {}),
-                                              **({"Content-Type": "application/json"} if body is not None else {})})
+    request = urllib.request.Request(
+        url,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+            **({"Content-Type": "application/json"} if body is not None else {}),
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.headers, response.read()

@@ -71,8 +71,10 @@ def test_a_provider_token_shows_only_that_providers_claims(services, site, page)
     queued(services, "C-1")
     queued(services, "C-2", npi=NPI_B)
     page.add_init_script("window.__devToken = 'x'")
-    page.route("**/config.json", lambda route: route.fulfill(
-        json={"apiRoot": "", "auth": "dev", "devToken": f"dev-provider-{NPI_B}"}))
+    page.route(
+        "**/config.json",
+        lambda route: route.fulfill(json={"apiRoot": "", "auth": "dev", "devToken": f"dev-provider-{NPI_B}"}),
+    )
     page.goto(site)
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
     expect(page.locator("#whoami")).to_have_text(f"provider {NPI_B}")
@@ -106,4 +108,5 @@ def test_a_review_left_to_staff_is_reopened_from_the_page(services, waiting_flow
     runs = services.sfn.list_executions(stateMachineArn=waiting_flow.machine)["executions"]
     assert [run["name"] for run in runs] == ["claim-C-9-reopen-1"]
     assert [e.note for e in services.store.get_claim("C-9").audit if e.action == "review_reopened"] == [
-        "Provider called back"]
+        "Provider called back"
+    ]

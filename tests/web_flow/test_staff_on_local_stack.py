@@ -24,8 +24,12 @@ RFI_SPREADSHEET = "1456700024/bay-housing-2026-10.xlsx"
 def review_sample() -> tuple[str, str]:
     """The sample scan the samples' expectations send to REVIEW: (file, invoice number)."""
     expected = json.loads((UPLOADS / "expected.json").read_text())
-    return next((entry["file"], claim["invoice_number"]) for entry in expected
-                for claim in entry["claims"] if claim["expected"] == "REVIEW")
+    return next(
+        (entry["file"], claim["invoice_number"])
+        for entry in expected
+        for claim in entry["claims"]
+        if claim["expected"] == "REVIEW"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +80,10 @@ def test_rfi_for_housing_deposit_documents_answered_on_the_local_stack(local_sta
     # The plan's authorization team marks the TAR's documents on file (its reference feed), as they
     # would once the provider's lease and support plan came in; staff then record the answer.
     authorizations = (ROOT / "samples" / "reference" / "authorizations.csv").read_text()
-    updated = authorizations.replace("TAR-PHC-1003,90000005E,1456700024,phc,H0044,U2,2026-10-01,2026-12-31,1,3500.00,no",
-                                     "TAR-PHC-1003,90000005E,1456700024,phc,H0044,U2,2026-10-01,2026-12-31,1,3500.00,yes")
+    updated = authorizations.replace(
+        "TAR-PHC-1003,90000005E,1456700024,phc,H0044,U2,2026-10-01,2026-12-31,1,3500.00,no",
+        "TAR-PHC-1003,90000005E,1456700024,phc,H0044,U2,2026-10-01,2026-12-31,1,3500.00,yes",
+    )
     assert updated != authorizations
     stack.client("s3").put_object(Bucket=stack.bucket(), Key="reference/demo/authorizations.csv", Body=updated.encode())
     stack.wait_until_settled(timeout=120)
@@ -108,13 +114,14 @@ def test_review_of_a_scanned_claim_verified_on_the_local_stack(local_stack, page
     open_item(page, url, "REVIEW", invoice)
     # The claim beside its scan: every OCR'd value with the crop of its box.
     crops = page.locator("#values-table td.crop img")
-    expect(crops.first).to_be_visible()
+    expect(crops.first).to_be_visible(timeout=60000)  # the crops follow the claim: the scan is registered server side
     assert crops.count() >= 10
     if SCREENSHOTS:
         page.screenshot(path=os.path.join(SCREENSHOTS, "local-review.png"), full_page=True)
     # Staff confirm each flagged value (low OCR confidence, or named by a finding) against its crop.
     flagged = page.locator("#detail tr.attention input.value-input").evaluate_all(
-        "inputs => inputs.map(i => [i.dataset.element, i.dataset.line])")
+        "inputs => inputs.map(i => [i.dataset.element, i.dataset.line])"
+    )
     assert flagged
     for element, line in flagged:
         entries = page.locator("#audit li").count()
@@ -158,8 +165,12 @@ def test_development_tokens_through_the_local_api_gateway(local_stack):
 
     assert get("/api/me", "dev-staff")[1]["staff"] is True
     status, me = get("/api/me", "dev-provider-1456700024")
-    assert status == 200 and me == {"user": "provider-1456700024", "groups": [], "staff": False,
-                                    "provider_npi": "1456700024"}
+    assert status == 200 and me == {
+        "user": "provider-1456700024",
+        "groups": [],
+        "staff": False,
+        "provider_npi": "1456700024",
+    }
     assert get(f"/api/claims/{claim_id}", "dev-provider-1456700024")[0] == 200
     assert get(f"/api/claims/{claim_id}", "dev-provider-1456700016")[0] == 404
     for status_name in ("OPEN", "ANSWERED"):

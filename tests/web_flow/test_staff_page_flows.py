@@ -108,8 +108,9 @@ def test_queue_keyboard_and_assigned_to_me(services, site, staff_page):
 def test_layout_at_1280_px_shows_every_queue_column_and_values_are_never_cut_off(services, site, staff_page):
     page = staff_page
     item = queued(services, "C-1")
-    services.store.correct_value("C-1", "member_first_name",
-                                 None, "Maria-Guadalupe Esperanza de los Angeles", "dev-staff")
+    services.store.correct_value(
+        "C-1", "member_first_name", None, "Maria-Guadalupe Esperanza de los Angeles", "dev-staff"
+    )
     services.s3.put_object(Bucket=BUCKET, Key="uploads/a/scan.png", Body=scan_png())
     ready(page, site)
     page.locator(f'#queue-table tbody tr[data-item="{item.item_id}"]').click()
@@ -126,7 +127,8 @@ def test_layout_at_1280_px_shows_every_queue_column_and_values_are_never_cut_off
     assert overflow["queue"][0] <= overflow["queue"][1]
     assert overflow["assigned"] <= WIDTH and overflow["detail"] <= WIDTH
     cut = page.locator("#detail input.value-input").evaluate_all(
-        "inputs => inputs.filter(i => i.value && i.scrollWidth > i.clientWidth + 1).map(i => i.dataset.element)")
+        "inputs => inputs.filter(i => i.value && i.scrollWidth > i.clientWidth + 1).map(i => i.dataset.element)"
+    )
     assert cut == []
 
 
@@ -145,8 +147,10 @@ def test_a_crop_is_shown_at_the_scans_resolution_and_zooms_on_click(services, si
     page.keyboard.press("Enter")
     zoomed = page.locator("#zoom-image")
     expect(zoomed).to_be_visible()
-    assert zoomed.evaluate("img => img.getBoundingClientRect().width") >= 1.9 * natural or \
-        zoomed.evaluate("img => img.parentElement.scrollWidth") >= 1.9 * natural
+    assert (
+        zoomed.evaluate("img => img.getBoundingClientRect().width") >= 1.9 * natural
+        or zoomed.evaluate("img => img.parentElement.scrollWidth") >= 1.9 * natural
+    )
     page.keyboard.press("Escape")
     expect(zoomed).not_to_be_visible()
 
@@ -218,11 +222,19 @@ def test_cognito_sign_in_with_pkce_and_sign_out_revoking_the_refresh_token(servi
 
     def logout(route):
         seen["logout"].append(route.request.url)
-        route.fulfill(status=302, headers={"Location": dict(urllib.parse.parse_qsl(
-            urllib.parse.urlparse(route.request.url).query))["logout_uri"]})
+        route.fulfill(
+            status=302,
+            headers={
+                "Location": dict(urllib.parse.parse_qsl(urllib.parse.urlparse(route.request.url).query))["logout_uri"]
+            },
+        )
 
-    page.route("**/config.json", lambda route: route.fulfill(
-        json={"apiRoot": "", "auth": "cognito", "cognitoDomain": cognito, "clientId": "client-1"}))
+    page.route(
+        "**/config.json",
+        lambda route: route.fulfill(
+            json={"apiRoot": "", "auth": "cognito", "cognitoDomain": cognito, "clientId": "client-1"}
+        ),
+    )
     page.route(f"{cognito}/oauth2/authorize**", authorize)
     page.route(f"{cognito}/oauth2/token", token)
     page.route(f"{cognito}/oauth2/revoke", revoke)
@@ -253,8 +265,11 @@ def test_no_serious_accessibility_violation_on_any_screen(services, site, staff_
 
     def serious() -> list[str]:
         results = axe.run(page).response
-        return [f"{v['id']}: {v['help']} {[node['target'] for node in v['nodes']]}" for v in results["violations"]
-                if v["impact"] in ("serious", "critical")]
+        return [
+            f"{v['id']}: {v['help']} {[node['target'] for node in v['nodes']]}"
+            for v in results["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
 
     ready(page, site)
     expect(page.locator("#metrics")).to_contain_text("RFI 1 open")  # every part of the page is drawn

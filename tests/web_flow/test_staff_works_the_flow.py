@@ -49,7 +49,11 @@ def test_rfi_item_corrected_answered_and_rechecked_to_clean(flow, staff_site, pa
     assert (stored.status, stored.disposition) == ("CLOSED", "CLEAN")
     assert flow.wait_execution(claim_id)["status"] == "SUCCEEDED"
     corrected = next(e for e in stored.audit if e.action == "correct_value")
-    assert (corrected.actor, corrected.details["old"], corrected.details["new"]) == ("dev-staff", "TAR-PHC-9999", "TAR-PHC-1001")
+    assert (corrected.actor, corrected.details["old"], corrected.details["new"]) == (
+        "dev-staff",
+        "TAR-PHC-9999",
+        "TAR-PHC-1001",
+    )
 
 
 def test_review_item_verified_and_rechecked(flow, staff_site, page):

@@ -18,8 +18,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from claims_intake.cli.output import add_format_option, print_json, print_table
 
 STEPS = {"uploaded": 1, "received": 2, "checked": 3, "done": 4, "unreadable": 4}
-LABELS = {"uploaded": "queued", "received": "reading", "checked": "letters and queues", "done": "done",
-          "unreadable": "unreadable (quarantined)"}
+LABELS = {
+    "uploaded": "queued",
+    "received": "reading",
+    "checked": "letters and queues",
+    "done": "done",
+    "unreadable": "unreadable (quarantined)",
+}
 
 
 def register(verbs) -> None:
@@ -28,8 +33,9 @@ def register(verbs) -> None:
     parser.add_argument("--reference", type=Path, default=None, help="reference CSV folder (default samples/reference)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="where the letters go (default ./out)")
     parser.add_argument("--template", type=Path, default=None, help="the SAM template (default: the project's)")
-    parser.add_argument("--logs", type=Path, default=None,
-                        help="file for the functions' log lines (default OUT/lambda.log)")
+    parser.add_argument(
+        "--logs", type=Path, default=None, help="file for the functions' log lines (default OUT/lambda.log)"
+    )
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for every file (default 600)")
     add_format_option(parser)
     parser.set_defaults(run=run)
@@ -43,12 +49,13 @@ def run(args) -> int:
     console = Console(file=sys.stderr if args.format == "json" else sys.stdout)
     started = time.monotonic()
     with console.status("Starting the local AWS stack from template.yaml"):
-        stack = LocalStack(args.template or DEFAULT_TEMPLATE,
-                           function_log=args.logs or args.out / "lambda.log").start()
+        stack = LocalStack(args.template or DEFAULT_TEMPLATE, function_log=args.logs or args.out / "lambda.log").start()
     try:
-        console.print(f"Local stack on {stack.endpoint}: bucket [bold]{stack.bucket()}[/], "
-                      f"{len(stack.plan.functions)} functions, {len(stack.plan.tables)} tables, "
-                      f"{len(stack.plan.state_machines)} state machine(s)")
+        console.print(
+            f"Local stack on {stack.endpoint}: bucket [bold]{stack.bucket()}[/], "
+            f"{len(stack.plan.functions)} functions, {len(stack.plan.tables)} tables, "
+            f"{len(stack.plan.state_machines)} state machine(s)"
+        )
         with console.status("Loading reference data through the loader (reference/*.csv)"):
             keys = demo.load_reference(stack, args.reference or demo.REFERENCE_DIR)
         console.print(f"Reference data loaded: {', '.join(key.rsplit('/', 1)[-1] for key in keys)}")
@@ -70,27 +77,47 @@ def run(args) -> int:
         stack.stop()
     elapsed = time.monotonic() - started
     if args.format == "json":
-        print_json([{"file": s.file, "claims": [{"invoice_number": c.invoice_number, "disposition": c.disposition,
-                                                  "findings": c.findings} for c in s.claims],
-                     **({"error": s.error} if s.error else {})} for s in summaries])
+        print_json(
+            [
+                {
+                    "file": s.file,
+                    "claims": [
+                        {"invoice_number": c.invoice_number, "disposition": c.disposition, "findings": c.findings}
+                        for c in s.claims
+                    ],
+                    **({"error": s.error} if s.error else {}),
+                }
+                for s in summaries
+            ]
+        )
     else:
         _print_summary(summaries, demo)
         _print_encounters(console, encounters)
         letters = sum(len(c.letters) for s in summaries for c in s.claims)
-        console.print(f"{len(summaries)} files, {sum(len(s.claims) for s in summaries)} claims, "
-                      f"{letters} letters in {args.out}/ — {elapsed:.1f} s")
+        console.print(
+            f"{len(summaries)} files, {sum(len(s.claims) for s in summaries)} claims, "
+            f"{letters} letters in {args.out}/ — {elapsed:.1f} s"
+        )
     return 0
 
 
 def _run_with_progress(console, stack, store, files, timeout):
     from ..local import demo
 
-    columns = [TextColumn("{task.fields[file]}", style="bold"), BarColumn(bar_width=30),
-               TextColumn("{task.description}"), TimeElapsedColumn()]
+    columns = [
+        TextColumn("{task.fields[file]}", style="bold"),
+        BarColumn(bar_width=30),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+    ]
     with Progress(*columns, console=console, transient=False) as progress:
         uploaded = demo.upload_files(stack, files)
-        tasks = {item.key: progress.add_task(LABELS["uploaded"], total=STEPS["done"], completed=1,
-                                             file=item.key.removeprefix("uploads/")) for item in uploaded}
+        tasks = {
+            item.key: progress.add_task(
+                LABELS["uploaded"], total=STEPS["done"], completed=1, file=item.key.removeprefix("uploads/")
+            )
+            for item in uploaded
+        }
 
         def update(items):
             for item in items:
@@ -111,12 +138,17 @@ def _print_encounters(console, encounters) -> None:
     if encounters.path is None:
         console.print(f"Encounters: no 837 written ({summary or 'the schedule did not run'})")
         return
-    verdict = "[green]valid[/]" if not (encounters.x12_errors or encounters.check_problems) else (
-        f"[red]{len(encounters.x12_errors)} pyx12 error(s), {len(encounters.check_problems)} check problem(s)[/]")
+    verdict = (
+        "[green]valid[/]"
+        if not (encounters.x12_errors or encounters.check_problems)
+        else (f"[red]{len(encounters.x12_errors)} pyx12 error(s), {len(encounters.check_problems)} check problem(s)[/]")
+    )
     held = f", {len(summary['held'])} held" if summary.get("held") else ""
-    console.print(f"Encounters: {encounters.path} — interchange {summary['control_number']:09d}, "
-                  f"{summary['claims']} claim(s), {summary['skipped']} with nothing to report{held}; "
-                  f"pyx12 (X222A1) and encounter checks: {verdict}")
+    console.print(
+        f"Encounters: {encounters.path} — interchange {summary['control_number']:09d}, "
+        f"{summary['claims']} claim(s), {summary['skipped']} with nothing to report{held}; "
+        f"pyx12 (X222A1) and encounter checks: {verdict}"
+    )
 
 
 def _print_summary(summaries, demo) -> None:
@@ -125,6 +157,12 @@ def _print_summary(summaries, demo) -> None:
         if not summary.claims:
             rows.append((summary.file, "-", summary.status, summary.error or "no claims found"))
         for claim in summary.claims:
-            rows.append((summary.file, claim.invoice_number or claim.claim_id, claim.disposition,
-                         demo.main_findings(claim.findings) or "-"))
+            rows.append(
+                (
+                    summary.file,
+                    claim.invoice_number or claim.claim_id,
+                    claim.disposition,
+                    demo.main_findings(claim.findings) or "-",
+                )
+            )
     print_table("Claims intake demo", ["File", "Claim / invoice", "Disposition", "Main findings"], rows)

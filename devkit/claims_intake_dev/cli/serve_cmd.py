@@ -27,13 +27,21 @@ def register(verbs) -> None:
     parser.add_argument("--no-reference", action="store_true", help="do not load samples/reference/*.csv")
     parser.add_argument("--reference", type=Path, default=None, help="reference CSV folder (default samples/reference)")
     parser.add_argument("--static", type=Path, default=None, help="a folder to serve at / on --web-port")
-    parser.add_argument("--app", default=STAFF_PAGE_APP,
-                        help=f"a WSGI app 'module:attribute' to serve on --web-port (default: the staff page, {STAFF_PAGE_APP})")
-    parser.add_argument("--web-port", type=int, default=DEFAULT_WEB_PORT,
-                        help=f"port of the page and API (default {DEFAULT_WEB_PORT})")
+    parser.add_argument(
+        "--app",
+        default=STAFF_PAGE_APP,
+        help=f"a WSGI app 'module:attribute' to serve on --web-port (default: the staff page, {STAFF_PAGE_APP})",
+    )
+    parser.add_argument(
+        "--web-port", type=int, default=DEFAULT_WEB_PORT, help=f"port of the page and API (default {DEFAULT_WEB_PORT})"
+    )
     parser.add_argument("--template", type=Path, default=None, help="the SAM template (default: the project's)")
-    parser.add_argument("--logs", type=Path, default=Path("out/lambda.log"),
-                        help="file for the functions' log lines (default out/lambda.log)")
+    parser.add_argument(
+        "--logs",
+        type=Path,
+        default=Path("out/lambda.log"),
+        help="file for the functions' log lines (default out/lambda.log)",
+    )
     parser.add_argument("--once", action="store_true", help="start, print the endpoints and stop (a smoke test)")
     parser.set_defaults(run=run)
 
@@ -47,8 +55,11 @@ def run(args) -> int:
     # Checked before anything starts: moto's server, started on a busy port, would wait forever.
     for option, port in (("--port", args.port), ("--web-port", args.web_port)):
         if port_in_use(args.host, port):
-            print(f"error: port {port} on {args.host} is in use (another `claims-intake serve`?): stop what uses it "
-                  f"or pass another {option}", file=sys.stderr)
+            print(
+                f"error: port {port} on {args.host} is in use (another `claims-intake serve`?): stop what uses it "
+                f"or pass another {option}",
+                file=sys.stderr,
+            )
             return EXIT_PORT_IN_USE
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
     console = Console(file=sys.stdout)  # keeps this stream while handlers' output goes to --logs
@@ -64,8 +75,9 @@ def _serve(args, console: Console) -> int:
     from ..local.stack import DEFAULT_TEMPLATE, LocalStack
     from ..local.web import WebServer
 
-    stack = LocalStack(args.template or DEFAULT_TEMPLATE, host=args.host, port=args.port,
-                       function_log=args.logs).start()
+    stack = LocalStack(
+        args.template or DEFAULT_TEMPLATE, host=args.host, port=args.port, function_log=args.logs
+    ).start()
     web = None
     try:
         if not args.no_reference:
@@ -83,9 +95,11 @@ def _serve(args, console: Console) -> int:
             for route in stack.plan.api_routes:
                 console.print(f"  {route.method:<6} {web.url}{route.path}")
         console.print("\nUpload a claim (the provider's folder is its billing NPI, optionally a plan folder):")
-        console.print(f"  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region {stack.region} "
-                      f"--endpoint-url {stack.endpoint} s3 cp claim.pdf s3://{bucket}/uploads/1456700016/phc/claim.pdf",
-                      soft_wrap=True)
+        console.print(
+            f"  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region {stack.region} "
+            f"--endpoint-url {stack.endpoint} s3 cp claim.pdf s3://{bucket}/uploads/1456700016/phc/claim.pdf",
+            soft_wrap=True,
+        )
         if args.once:
             return 0
         console.print("\nWatching uploads (Ctrl-C to stop)...")
@@ -117,7 +131,9 @@ def _watch(console, stack, store) -> None:
             claims = [store.get_claim(claim_id) for claim_id in upload.claim_ids]
             state = f"{upload.status} " + ", ".join(
                 f"{(c.output.get('elements', {}).get('invoice_number') or c.claim_id)} {c.disposition.value}/{c.status}"
-                for c in claims if c is not None)
+                for c in claims
+                if c is not None
+            )
             if reported.get(key) != state:
                 reported[key] = state
                 console.print(f"{time.strftime('%H:%M:%S')} {key}: {state}", soft_wrap=True)

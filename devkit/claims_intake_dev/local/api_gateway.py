@@ -34,7 +34,7 @@ __all__ = ["LOCAL_CLAIMS", "ApiGatewayApp", "token_claims"]
 
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "application/x-www-form")
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
-Invoke = Callable[[str, dict[str, Any]], Any]          # (function ARN, proxy event) -> proxy response
+Invoke = Callable[[str, dict[str, Any]], Any]  # (function ARN, proxy event) -> proxy response
 ClaimsFor = Callable[[str | None], dict[str, str] | None]  # Authorization header -> authorizer claims
 
 
@@ -69,8 +69,16 @@ def _group(name: str) -> str:
 class ApiGatewayApp:
     """WSGI app serving `routes`; `fallback` (e.g. a static folder) answers paths no route matches."""
 
-    def __init__(self, routes: list[ApiRoute], invoke: Invoke, region: str, account_id: str,
-                 fallback: Callable | None = None, stage: str = "local", claims_for: ClaimsFor = token_claims):
+    def __init__(
+        self,
+        routes: list[ApiRoute],
+        invoke: Invoke,
+        region: str,
+        account_id: str,
+        fallback: Callable | None = None,
+        stage: str = "local",
+        claims_for: ClaimsFor = token_claims,
+    ):
         # exact routes before parameterized, greedy ({proxy+}) last, as API Gateway matches them
         compiled = [_CompiledRoute(route) for route in routes]
         self.routes = sorted(compiled, key=lambda c: (c.greedy, c.route.path.count("{"), -len(c.route.path)))
@@ -107,22 +115,33 @@ class ApiGatewayApp:
         query = request.args
         headers = dict(request.headers.items())
         context: dict[str, Any] = {
-            "accountId": self.account_id, "apiId": route.api.lower(), "stage": self.stage,
-            "resourcePath": route.path, "httpMethod": request.method, "path": f"/{self.stage}{request.path}",
-            "requestId": str(uuid.uuid4()), "requestTimeEpoch": int(time.time() * 1000),
+            "accountId": self.account_id,
+            "apiId": route.api.lower(),
+            "stage": self.stage,
+            "resourcePath": route.path,
+            "httpMethod": request.method,
+            "path": f"/{self.stage}{request.path}",
+            "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": int(time.time() * 1000),
             "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
             "identity": {"sourceIp": request.remote_addr or "127.0.0.1", "userAgent": request.user_agent.string},
         }
-        claims = self.claims_for(request.headers.get("Authorization")) if route.authorizer == "cognito_user_pools" else None
+        claims = (
+            self.claims_for(request.headers.get("Authorization")) if route.authorizer == "cognito_user_pools" else None
+        )
         if claims:
             context["authorizer"] = {"claims": claims}
         return {
-            "resource": route.path, "path": request.path, "httpMethod": request.method,
+            "resource": route.path,
+            "path": request.path,
+            "httpMethod": request.method,
             "headers": headers or None,
             "multiValueHeaders": {key: request.headers.getlist(key) for key in headers} or None,
             "queryStringParameters": {key: query.getlist(key)[-1] for key in query} or None,
             "multiValueQueryStringParameters": {key: query.getlist(key) for key in query} or None,
-            "pathParameters": parameters or None, "stageVariables": None, "requestContext": context,
+            "pathParameters": parameters or None,
+            "stageVariables": None,
+            "requestContext": context,
             "body": (body.decode() if is_text else base64.b64encode(body).decode()) if body else None,
             "isBase64Encoded": bool(body) and not is_text,
         }

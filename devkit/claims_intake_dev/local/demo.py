@@ -51,9 +51,15 @@ class ClaimSummary:
     letters: list[str] = field(default_factory=list)  # paths written under out/
 
     def to_json(self) -> dict[str, Any]:
-        return {"claim_id": self.claim_id, "invoice_number": self.invoice_number, "disposition": self.disposition,
-                "status": self.status, "allowed_amount": self.allowed_amount, "findings": self.findings,
-                "letters": self.letters}
+        return {
+            "claim_id": self.claim_id,
+            "invoice_number": self.invoice_number,
+            "disposition": self.disposition,
+            "status": self.status,
+            "allowed_amount": self.allowed_amount,
+            "findings": self.findings,
+            "letters": self.letters,
+        }
 
 
 @dataclass
@@ -65,8 +71,12 @@ class FileSummary:
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"file": self.file, "key": self.key, "status": self.status,
-                                "claims": [claim.to_json() for claim in self.claims]}
+        data: dict[str, Any] = {
+            "file": self.file,
+            "key": self.key,
+            "status": self.status,
+            "claims": [claim.to_json() for claim in self.claims],
+        }
         if self.error:
             data["error"] = self.error
         return data
@@ -74,15 +84,23 @@ class FileSummary:
 
 def store_for(stack: LocalStack) -> ClaimStore:
     names = stack.plan.physical_names()
-    tables = Tables(**{field_name: names[logical_id]
-                       for field_name, logical_id in (("claims", "ClaimsTable"), ("uploads", "UploadsTable"),
-                                                      ("reference", "ReferenceTable"),
-                                                      ("idempotency", "IdempotencyTable"))})
+    tables = Tables(
+        **{
+            field_name: names[logical_id]
+            for field_name, logical_id in (
+                ("claims", "ClaimsTable"),
+                ("uploads", "UploadsTable"),
+                ("reference", "ReferenceTable"),
+                ("idempotency", "IdempotencyTable"),
+            )
+        }
+    )
     return ClaimStore(tables, client=stack.client("dynamodb"))
 
 
-def load_reference(stack: LocalStack, reference_dir: Path = REFERENCE_DIR, prefix: str = "reference/demo/",
-                   timeout: float = 120) -> list[str]:
+def load_reference(
+    stack: LocalStack, reference_dir: Path = REFERENCE_DIR, prefix: str = "reference/demo/", timeout: float = 120
+) -> list[str]:
     """Upload the reference CSVs as plan operations would; the loader Lambda puts them in DynamoDB."""
     s3 = stack.client("s3")
     bucket = stack.bucket()
@@ -102,8 +120,9 @@ def _reference_rank(path: Path) -> tuple[int, str]:
 def sample_files(uploads_dir: Path = UPLOADS_DIR) -> list[tuple[Path, str]]:
     """(file, S3 key) of every sample upload: samples/uploads/{provider}/... -> uploads/{provider}/..."""
     root = Path(uploads_dir)
-    files = sorted(path for path in root.rglob("*") if path.is_file() and path.name != "expected.json"
-                   and path.parent != root)
+    files = sorted(
+        path for path in root.rglob("*") if path.is_file() and path.name != "expected.json" and path.parent != root
+    )
     return [(path, "uploads/" + path.relative_to(root).as_posix()) for path in files]
 
 
@@ -159,8 +178,14 @@ def _latest_uploads(store: ClaimStore) -> dict[str, Upload]:
             return latest
 
 
-def wait_for_files(stack: LocalStack, store: ClaimStore, files: list[FileProgress], timeout: float = 600,
-                   on_update: Callable[[list[FileProgress]], None] | None = None, interval: float = 1.0) -> None:
+def wait_for_files(
+    stack: LocalStack,
+    store: ClaimStore,
+    files: list[FileProgress],
+    timeout: float = 600,
+    on_update: Callable[[list[FileProgress]], None] | None = None,
+    interval: float = 1.0,
+) -> None:
     deadline = time.monotonic() + timeout
     while True:
         poll_progress(stack, store, files)
@@ -174,8 +199,9 @@ def wait_for_files(stack: LocalStack, store: ClaimStore, files: list[FileProgres
         time.sleep(interval)
 
 
-def summarize(stack: LocalStack, store: ClaimStore, files: list[FileProgress],
-              out_dir: Path | None) -> list[FileSummary]:
+def summarize(
+    stack: LocalStack, store: ClaimStore, files: list[FileProgress], out_dir: Path | None
+) -> list[FileSummary]:
     """One entry per file, its claims in file order; letters downloaded to out_dir when given."""
     summaries = []
     for item in files:
@@ -190,12 +216,17 @@ def summarize(stack: LocalStack, store: ClaimStore, files: list[FileProgress],
             if stored is None:
                 continue
             letters = _download_letters(stack, stored, out_dir) if out_dir else []
-            claims.append(ClaimSummary(
-                claim_id=claim_id, invoice_number=stored.output.get("elements", {}).get("invoice_number"),
-                disposition=stored.disposition.value, status=stored.status,
-                allowed_amount=stored.output.get("allowed_amount"),
-                findings=[f.to_output() for f in stored.findings if f.severity.value != "warning"],
-                letters=letters))
+            claims.append(
+                ClaimSummary(
+                    claim_id=claim_id,
+                    invoice_number=stored.output.get("elements", {}).get("invoice_number"),
+                    disposition=stored.disposition.value,
+                    status=stored.status,
+                    allowed_amount=stored.output.get("allowed_amount"),
+                    findings=[f.to_output() for f in stored.findings if f.severity.value != "warning"],
+                    letters=letters,
+                )
+            )
         error = upload.error_message if upload.status == "QUARANTINED" else None
         summaries.append(FileSummary(name, item.key, str(upload.status), claims, error))
     return summaries
@@ -246,7 +277,7 @@ def main_findings(findings: list[dict[str, Any]], limit: int = 2, width: int = 1
             continue
         seen.add(place)
         text = f"{finding['category']}: {finding['message']}"
-        shown.append(text if len(text) <= width else text[:width - 1].rstrip() + "…")
+        shown.append(text if len(text) <= width else text[: width - 1].rstrip() + "…")
     more = len(shown) - limit
     return "\n".join(shown[:limit] + ([f"(+{more} more)"] if more > 0 else []))
 

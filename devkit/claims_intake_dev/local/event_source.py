@@ -28,8 +28,15 @@ SQS_MAX_RECEIVE = 10
 
 
 class SqsPoller:
-    def __init__(self, mapping: EventSourceMapping, sqs_client: Any, queue_url: str, region: str,
-                 registry: FunctionRegistry, poll_seconds: int = 1):
+    def __init__(
+        self,
+        mapping: EventSourceMapping,
+        sqs_client: Any,
+        queue_url: str,
+        region: str,
+        registry: FunctionRegistry,
+        poll_seconds: int = 1,
+    ):
         self.mapping = mapping
         self.sqs = sqs_client
         self.queue_url = queue_url
@@ -100,17 +107,20 @@ class SqsPoller:
         failed_ids = self._invoke(event, {m["MessageId"] for m in messages})
         done = [m for m in messages if m["MessageId"] not in failed_ids]
         for start in range(0, len(done), SQS_MAX_RECEIVE):
-            chunk = done[start:start + SQS_MAX_RECEIVE]
-            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
-                {"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(chunk)])
+            chunk = done[start : start + SQS_MAX_RECEIVE]
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(chunk)],
+            )
 
     def _invoke(self, event: dict, message_ids: set[str]) -> set[str]:
         """The ids of the messages that failed (they stay on the queue)."""
         try:
             response = self.registry.invoke(self.mapping.function, event, source="sqs")
         except FunctionError as error:
-            logger.warning("event source %s: %s; %d message(s) will be retried",
-                           self.mapping.logical_id, error, len(message_ids))
+            logger.warning(
+                "event source %s: %s; %d message(s) will be retried", self.mapping.logical_id, error, len(message_ids)
+            )
             return message_ids
         if not self.mapping.report_batch_item_failures:
             return set()
@@ -128,11 +138,23 @@ class SqsPoller:
             "messageId": message["MessageId"],
             "receiptHandle": message["ReceiptHandle"],
             "body": message["Body"],
-            "attributes": {key: attributes[key] for key in (
-                "ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp",
-                "SequenceNumber", "MessageGroupId", "MessageDeduplicationId", "AWSTraceHeader") if key in attributes},
-            "messageAttributes": {name: _lambda_attribute(value)
-                                  for name, value in message.get("MessageAttributes", {}).items()},
+            "attributes": {
+                key: attributes[key]
+                for key in (
+                    "ApproximateReceiveCount",
+                    "SentTimestamp",
+                    "SenderId",
+                    "ApproximateFirstReceiveTimestamp",
+                    "SequenceNumber",
+                    "MessageGroupId",
+                    "MessageDeduplicationId",
+                    "AWSTraceHeader",
+                )
+                if key in attributes
+            },
+            "messageAttributes": {
+                name: _lambda_attribute(value) for name, value in message.get("MessageAttributes", {}).items()
+            },
             "md5OfBody": message.get("MD5OfBody"),
             "eventSource": "aws:sqs",
             "eventSourceARN": self.mapping.queue_arn,

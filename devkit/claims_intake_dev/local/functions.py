@@ -61,7 +61,7 @@ class FunctionError(Exception):
 @dataclass
 class Invocation:
     function: str
-    source: str          # "sqs", "s3", "states", "direct"
+    source: str  # "sqs", "s3", "states", "direct"
     seconds: float
     error: str | None
 
@@ -111,9 +111,14 @@ def route_powertools_logs_to_the_switch() -> None:
 
     for logger in list(logging.Logger.manager.loggerDict.values()):
         for handler in getattr(logger, "handlers", []):
-            if (type(handler) is logging.StreamHandler and isinstance(handler.formatter, LambdaPowertoolsFormatter)
-                    and handler.stream is not FUNCTION_STDOUT):
+            if (
+                type(handler) is logging.StreamHandler
+                and isinstance(handler.formatter, LambdaPowertoolsFormatter)
+                and handler.stream is not FUNCTION_STDOUT
+            ):
                 handler.setStream(FUNCTION_STDOUT)
+
+
 _registries = itertools.count(1)
 
 
@@ -162,9 +167,14 @@ class FunctionRegistry:
                 return handler(event, context)
             except Exception as exc:  # Lambda turns any exception into an error payload
                 error = f"{type(exc).__name__}: {exc}"
-                raise FunctionError(function.logical_id, {
-                    "errorMessage": str(exc), "errorType": type(exc).__name__,
-                    "stackTrace": traceback.format_tb(exc.__traceback__)}) from exc
+                raise FunctionError(
+                    function.logical_id,
+                    {
+                        "errorMessage": str(exc),
+                        "errorType": type(exc).__name__,
+                        "stackTrace": traceback.format_tb(exc.__traceback__),
+                    },
+                ) from exc
             finally:
                 record = Invocation(function.logical_id, source, time.monotonic() - started, error)
                 self.invocations.append(record)
@@ -209,10 +219,13 @@ class FunctionRegistry:
 
     @contextmanager
     def _environment(self, function: Function) -> Iterator[None]:
-        variables = {**self._base_environment, **function.environment,
-                     "AWS_LAMBDA_FUNCTION_NAME": function.name,
-                     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory),
-                     "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST"}
+        variables = {
+            **self._base_environment,
+            **function.environment,
+            "AWS_LAMBDA_FUNCTION_NAME": function.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        }
         saved = {key: os.environ.get(key) for key in variables}
         os.environ.update(variables)
         try:

@@ -87,8 +87,9 @@ def function_name_of(name_or_arn: str) -> str:
 class InProcessLambda:
     """A registry of handlers that answers boto3 ``lambda.invoke`` calls in this process."""
 
-    def __init__(self, handlers: Mapping[str, Handler] | None = None, region: str = "us-west-2",
-                 account: str = "123456789012"):
+    def __init__(
+        self, handlers: Mapping[str, Handler] | None = None, region: str = "us-west-2", account: str = "123456789012"
+    ):
         self.region, self.account = region, account
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.RLock()
@@ -139,8 +140,10 @@ class InProcessLambda:
             return None
         event = _event(params.get("body"))
         invocation_type = (params.get("headers") or {}).get("X-Amz-Invocation-Type", "RequestResponse")
-        response: dict[str, Any] = {"StatusCode": 202 if invocation_type == "Event" else 200,
-                                    "ExecutedVersion": "$LATEST"}
+        response: dict[str, Any] = {
+            "StatusCode": 202 if invocation_type == "Event" else 200,
+            "ExecutedVersion": "$LATEST",
+        }
         payload = self.invoke(name, event, handler)
         if isinstance(payload, _Failure):
             response["FunctionError"] = "Unhandled"
@@ -163,8 +166,13 @@ class InProcessLambda:
                 return json.loads(json.dumps(result, default=str))
             except Exception as error:
                 record.error = type(error).__name__
-                return _Failure({"errorType": type(error).__name__, "errorMessage": str(error),
-                                 "stackTrace": traceback.format_tb(error.__traceback__)})
+                return _Failure(
+                    {
+                        "errorType": type(error).__name__,
+                        "errorMessage": str(error),
+                        "stackTrace": traceback.format_tb(error.__traceback__),
+                    }
+                )
 
 
 @dataclass

@@ -30,17 +30,32 @@ MOCK_ENDPOINT = "https://aws.invalid"  # queue URLs in the plan only; boto3 talk
 
 
 @cache
-def _cached_plan(template: Path, stage: str, stack_name: str, names: tuple[tuple[str, str], ...],
-                 region: str) -> StackPlan:
-    return build_plan(template, endpoint=MOCK_ENDPOINT, region=region, account_id=ACCOUNT_ID,
-                      stack_name=stack_name, parameters={"Stage": stage}, physical_names=dict(names))
+def _cached_plan(
+    template: Path, stage: str, stack_name: str, names: tuple[tuple[str, str], ...], region: str
+) -> StackPlan:
+    return build_plan(
+        template,
+        endpoint=MOCK_ENDPOINT,
+        region=region,
+        account_id=ACCOUNT_ID,
+        stack_name=stack_name,
+        parameters={"Stage": stage},
+        physical_names=dict(names),
+    )
 
 
-def template_plan(template: Path = DEFAULT_TEMPLATE, *, stage: str = "test", stack_name: str = "claims-intake-test",
-                  tables: Tables = DEFAULT_TABLES, region: str = DEFAULT_REGION) -> StackPlan:
+def template_plan(
+    template: Path = DEFAULT_TEMPLATE,
+    *,
+    stage: str = "test",
+    stack_name: str = "claims-intake-test",
+    tables: Tables = DEFAULT_TABLES,
+    region: str = DEFAULT_REGION,
+) -> StackPlan:
     """The template's resources for one stage, its tables under `tables`' names (logical ids by default)."""
-    plan = _cached_plan(Path(template).resolve(), stage, stack_name, tuple(sorted(tables.by_logical_id().items())),
-                        region)
+    plan = _cached_plan(
+        Path(template).resolve(), stage, stack_name, tuple(sorted(tables.by_logical_id().items())), region
+    )
     return copy.deepcopy(plan)  # callers may adjust their copy
 
 
@@ -50,7 +65,7 @@ class MotoStack:
 
     plan: StackPlan
     region: str
-    queue_urls: dict[str, str] = field(default_factory=dict)   # physical name -> URL
+    queue_urls: dict[str, str] = field(default_factory=dict)  # physical name -> URL
 
     def client(self, service: str) -> Any:
         return boto3.client(service, region_name=self.region)
@@ -78,5 +93,6 @@ def create_tables(client: Any, tables: Tables = DEFAULT_TABLES, template: Path =
     """Only the template's DynamoDB tables (keys, indexes, TTL), under the names in `tables`."""
     names = tables.by_logical_id()
     for table in template_plan(template).tables:
-        resources.create_table(client, Table(table.logical_id, names.get(table.logical_id, table.name),
-                                             table.properties))
+        resources.create_table(
+            client, Table(table.logical_id, names.get(table.logical_id, table.name), table.properties)
+        )

@@ -27,8 +27,12 @@ def create_all(stack: Any, plan: StackPlan) -> None:
         _create_bucket(stack.client("s3"), bucket, plan.region)
     sfn = stack.client("stepfunctions")
     for machine in plan.state_machines:
-        sfn.create_state_machine(name=machine.name, definition=machine.definition, type=machine.type,
-                                 roleArn=f"arn:aws:iam::{plan.account_id}:role/{machine.name}-local")
+        sfn.create_state_machine(
+            name=machine.name,
+            definition=machine.definition,
+            type=machine.type,
+            roleArn=f"arn:aws:iam::{plan.account_id}:role/{machine.name}-local",
+        )
 
 
 def _create_queues(stack: Any, plan: StackPlan) -> None:
@@ -49,7 +53,8 @@ def create_table(dynamodb: Any, table: Table) -> None:
     }
     if request["BillingMode"] == "PROVISIONED":
         request["ProvisionedThroughput"] = properties.get(
-            "ProvisionedThroughput", {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
+            "ProvisionedThroughput", {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+        )
     for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
         if properties.get(key):
             request[key] = [_index(index, request["BillingMode"]) for index in properties[key]]
@@ -61,13 +66,17 @@ def create_table(dynamodb: Any, table: Table) -> None:
     dynamodb.create_table(**request)
     ttl = properties.get("TimeToLiveSpecification")
     if ttl and ttl.get("Enabled") in (True, "true"):
-        dynamodb.update_time_to_live(TableName=table.name, TimeToLiveSpecification={
-            "Enabled": True, "AttributeName": ttl["AttributeName"]})
+        dynamodb.update_time_to_live(
+            TableName=table.name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]}
+        )
 
 
 def _index(index: dict, billing_mode: str) -> dict:
-    index = {key: value for key, value in index.items() if key in (
-        "IndexName", "KeySchema", "Projection", "ProvisionedThroughput")}
+    index = {
+        key: value
+        for key, value in index.items()
+        if key in ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
+    }
     if billing_mode == "PROVISIONED" and "ProvisionedThroughput" not in index:
         index["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
     return index
@@ -83,8 +92,10 @@ def _create_bucket(s3: Any, bucket: Bucket, region: str) -> None:
         s3.put_bucket_versioning(Bucket=bucket.name, VersioningConfiguration={"Status": "Enabled"})
     public_access = properties.get("PublicAccessBlockConfiguration")
     if public_access:
-        s3.put_public_access_block(Bucket=bucket.name, PublicAccessBlockConfiguration={
-            key: public_access[key] in (True, "true") for key in public_access})
+        s3.put_public_access_block(
+            Bucket=bucket.name,
+            PublicAccessBlockConfiguration={key: public_access[key] in (True, "true") for key in public_access},
+        )
     cors = (properties.get("CorsConfiguration") or {}).get("CorsRules")
     if cors:
         s3.put_bucket_cors(Bucket=bucket.name, CORSConfiguration={"CORSRules": [_cors_rule(rule) for rule in cors]})
@@ -102,16 +113,18 @@ def notification_configuration(cfn: dict) -> dict:
     """CloudFormation's NotificationConfiguration -> the PutBucketNotificationConfiguration shape."""
     api: dict[str, Any] = {}
     for cfn_key, api_key, target, arn_key in (
-            ("QueueConfigurations", "QueueConfigurations", "Queue", "QueueArn"),
-            ("TopicConfigurations", "TopicConfigurations", "Topic", "TopicArn"),
-            ("LambdaConfigurations", "LambdaFunctionConfigurations", "Function", "LambdaFunctionArn")):
+        ("QueueConfigurations", "QueueConfigurations", "Queue", "QueueArn"),
+        ("TopicConfigurations", "TopicConfigurations", "Topic", "TopicArn"),
+        ("LambdaConfigurations", "LambdaFunctionConfigurations", "Function", "LambdaFunctionArn"),
+    ):
         entries = []
         for entry in cfn.get(cfn_key) or []:
             converted = {arn_key: entry[target], "Events": [entry["Event"]]}
             rules = ((entry.get("Filter") or {}).get("S3Key") or {}).get("Rules")
             if rules:
-                converted["Filter"] = {"Key": {"FilterRules": [
-                    {"Name": rule["Name"], "Value": rule["Value"]} for rule in rules]}}
+                converted["Filter"] = {
+                    "Key": {"FilterRules": [{"Name": rule["Name"], "Value": rule["Value"]} for rule in rules]}
+                }
             entries.append(converted)
         if entries:
             api[api_key] = entries

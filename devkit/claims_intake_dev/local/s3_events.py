@@ -43,8 +43,7 @@ def enrich_record(record: dict[str, Any], bucket: Any, key: Any) -> dict[str, An
     """Add the fields of an AWS S3 event record that moto omits (same names and shapes as AWS)."""
     record.setdefault("userIdentity", {"principalId": LOCAL_PRINCIPAL})
     record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
-    record.setdefault("responseElements", {"x-amz-request-id": f"LOCAL{next(_sequence):011d}",
-                                           "x-amz-id-2": "local"})
+    record.setdefault("responseElements", {"x-amz-request-id": f"LOCAL{next(_sequence):011d}", "x-amz-id-2": "local"})
     s3 = record["s3"]
     s3["bucket"].setdefault("ownerIdentity", {"principalId": LOCAL_PRINCIPAL})
     s3_object = s3["object"]

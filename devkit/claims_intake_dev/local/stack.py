@@ -48,17 +48,28 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 PARKED_EVENTS = {"TaskSubmitted", "WaitStateEntered"}  # an execution waiting for a task token or a Wait state
 
 _FAKE_ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
     "AWS_SECURITY_TOKEN": "local",
 }
 
 
 class LocalStack:
-    def __init__(self, template: Path = DEFAULT_TEMPLATE, *, host: str = "127.0.0.1", port: int = 0,
-                 region: str = DEFAULT_REGION, stack_name: str = "claims-intake-local",
-                 parameters: dict[str, str] | None = None, async_retry_delays: tuple[float, ...] = (60.0, 120.0),
-                 poll_seconds: int = 1, extra_environment: dict[str, str] | None = None,
-                 function_log: Path | None = None):
+    def __init__(
+        self,
+        template: Path = DEFAULT_TEMPLATE,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        region: str = DEFAULT_REGION,
+        stack_name: str = "claims-intake-local",
+        parameters: dict[str, str] | None = None,
+        async_retry_delays: tuple[float, ...] = (60.0, 120.0),
+        poll_seconds: int = 1,
+        extra_environment: dict[str, str] | None = None,
+        function_log: Path | None = None,
+    ):
         self.template = Path(template)
         self.host = host
         self.requested_port = port
@@ -92,21 +103,36 @@ class LocalStack:
             self._teardown.append(self._server.stop)
             self.port = self._server.get_host_and_port()[1]
             self.endpoint = f"http://{self.host}:{self.port}"
-            self._set_environment({**_FAKE_ENVIRONMENT, "AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region,
-                                   "AWS_ENDPOINT_URL": self.endpoint, "MOTO_PORT": str(self.port),
-                                   **self.extra_environment})
+            self._set_environment(
+                {
+                    **_FAKE_ENVIRONMENT,
+                    "AWS_DEFAULT_REGION": self.region,
+                    "AWS_REGION": self.region,
+                    "AWS_ENDPOINT_URL": self.endpoint,
+                    "MOTO_PORT": str(self.port),
+                    **self.extra_environment,
+                }
+            )
             self._moto_api("reset", {})
             self._moto_api("config", {"stepfunctions": {"execute_state_machine": True}})
-            self.plan = build_plan(self.template, endpoint=self.endpoint, region=self.region,
-                                   account_id=ACCOUNT_ID, stack_name=self.stack_name, parameters=self.parameters)
+            self.plan = build_plan(
+                self.template,
+                endpoint=self.endpoint,
+                region=self.region,
+                account_id=ACCOUNT_ID,
+                stack_name=self.stack_name,
+                parameters=self.parameters,
+            )
             log_stream = None
             if self.function_log:
                 self.function_log.parent.mkdir(parents=True, exist_ok=True)
                 log_stream = self.function_log.open("a", encoding="utf-8")
                 self._teardown.append(log_stream.close)
-            self.registry = FunctionRegistry(self.plan.functions, {
-                "AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region, "AWS_ENDPOINT_URL": self.endpoint},
-                log_stream=log_stream)
+            self.registry = FunctionRegistry(
+                self.plan.functions,
+                {"AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region, "AWS_ENDPOINT_URL": self.endpoint},
+                log_stream=log_stream,
+            )
             self._teardown.append(self.registry.unload)
             self._wire_functions()
             self._create_resources()
@@ -146,17 +172,31 @@ class LocalStack:
             if logical_id not in (None, schedule.logical_id) or not schedule.enabled:
                 continue
             rule_arn = f"arn:aws:events:{self.region}:{ACCOUNT_ID}:rule/{schedule.logical_id}"
-            event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                     "account": ACCOUNT_ID, "time": moment, "region": self.region, "resources": [rule_arn], "detail": {}}
+            event = {
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": ACCOUNT_ID,
+                "time": moment,
+                "region": self.region,
+                "resources": [rule_arn],
+                "detail": {},
+            }
             results += [self.registry.invoke(arn, event, source="events") for arn in schedule.function_arns]
         return results
 
     # -- access -----------------------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
         with self.registry.environment_frozen() if self.registry else nullcontext():
-            return boto3.client(service, region_name=self.region, endpoint_url=self.endpoint,
-                                aws_access_key_id="local", aws_secret_access_key="local",
-                                config=Config(retries={"max_attempts": 2, "mode": "standard"}))
+            return boto3.client(
+                service,
+                region_name=self.region,
+                endpoint_url=self.endpoint,
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
+                config=Config(retries={"max_attempts": 2, "mode": "standard"}),
+            )
 
     def physical_name(self, logical_id: str) -> str:
         return self.plan.physical_names()[logical_id]
@@ -186,9 +226,14 @@ class LocalStack:
             return False
         sqs = self.client("sqs")
         for poller in self.pollers:
-            attributes = sqs.get_queue_attributes(QueueUrl=poller.queue_url, AttributeNames=[
-                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-                "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=poller.queue_url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                    "ApproximateNumberOfMessagesDelayed",
+                ],
+            )["Attributes"]
             if any(int(value) for value in attributes.values()):
                 return False
         return not self.busy_executions()
@@ -198,8 +243,11 @@ class LocalStack:
         busy = []
         pages = sfn.get_paginator("list_executions")
         for machine in self.plan.state_machines:
-            running = (execution for page in pages.paginate(stateMachineArn=machine.arn, statusFilter="RUNNING")
-                       for execution in page["executions"])
+            running = (
+                execution
+                for page in pages.paginate(stateMachineArn=machine.arn, statusFilter="RUNNING")
+                for execution in page["executions"]
+            )
             for execution in running:
                 # the whole history, last event last (moto ignores reverseOrder)
                 events = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
@@ -224,8 +272,12 @@ class LocalStack:
             os.environ[key] = value
 
     def _moto_api(self, action: str, body: dict) -> None:
-        request = urllib.request.Request(f"{self.endpoint}/moto-api/{action}", data=json.dumps(body).encode(),
-                                         method="POST", headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{self.endpoint}/moto-api/{action}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
@@ -270,8 +322,9 @@ class LocalStack:
             if not mapping.enabled:
                 continue
             queue_name = mapping.queue_arn.split(":")[-1]
-            poller = SqsPoller(mapping, sqs, self.queue_urls[queue_name], self.region, self.registry,
-                               poll_seconds=self.poll_seconds)
+            poller = SqsPoller(
+                mapping, sqs, self.queue_urls[queue_name], self.region, self.registry, poll_seconds=self.poll_seconds
+            )
             poller.start()
             self.pollers.append(poller)
             self._teardown.append(poller.stop)
@@ -280,13 +333,14 @@ class LocalStack:
 def _served_by(registry: FunctionRegistry, logical_id: str):
     """A handler for InProcessLambda that runs the function through the registry (its environment and
     context) and re-raises the handler's own exception, whose class name Step Functions' Retry and Catch see."""
+
     def handler(event, _context):
         try:
             return registry.invoke(logical_id, event, source="states")
         except FunctionError as error:
             raise (error.__cause__ or error) from None
-    return handler
 
+    return handler
 
 
 def port_in_use(host: str, port: int) -> bool:

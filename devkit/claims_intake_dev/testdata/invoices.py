@@ -35,8 +35,16 @@ from claims_intake.normalize import EXCEL_EPOCH
 from claims_intake.spreadsheet.cells import safe_cell
 from claims_intake.validators import npi_check_digit
 
-PROVIDER_FIELDS = ("billing_provider_npi", "billing_provider_tin", "billing_provider_name", "billing_provider_phone",
-                   "billing_provider_address", "billing_provider_city", "billing_provider_state", "billing_provider_zip")
+PROVIDER_FIELDS = (
+    "billing_provider_npi",
+    "billing_provider_tin",
+    "billing_provider_name",
+    "billing_provider_phone",
+    "billing_provider_address",
+    "billing_provider_city",
+    "billing_provider_state",
+    "billing_provider_zip",
+)
 
 
 @dataclass(frozen=True)
@@ -60,57 +68,142 @@ def _dhcs_template_columns() -> tuple[tuple[str, str], ...]:
     return tuple((e.label, e.key) for e in all_elements())
 
 
-_CLERK_MEMBER = (("Invoice #", "invoice_number"), ("Invoice Date", "invoice_date"), ("Medi-Cal ID", "member_cin"),
-                 ("MRN", "medical_record_number"), ("First Name", "member_first_name"), ("Last Name", "member_last_name"),
-                 ("DOB", "member_dob"), ("Homeless (Y/N)", "member_homeless_indicator"), ("Address", "member_address"),
-                 ("City", "member_city"), ("Zip", "member_zip"))
+_CLERK_MEMBER = (
+    ("Invoice #", "invoice_number"),
+    ("Invoice Date", "invoice_date"),
+    ("Medi-Cal ID", "member_cin"),
+    ("MRN", "medical_record_number"),
+    ("First Name", "member_first_name"),
+    ("Last Name", "member_last_name"),
+    ("DOB", "member_dob"),
+    ("Homeless (Y/N)", "member_homeless_indicator"),
+    ("Address", "member_address"),
+    ("City", "member_city"),
+    ("Zip", "member_zip"),
+)
 
 LAYOUTS: dict[str, Layout] = {
     "dhcs_template": Layout("dhcs_template", _dhcs_template_columns()),
     "title_block": Layout(
         "title_block",
-        (*_CLERK_MEMBER, ("Payer ID", "primary_payer_id"), ("Health Plan", "payer_name"), ("Auth #", "authorization_number"), ("HCPCS", "procedure_code"), ("Modifiers", "procedure_modifiers"), ("Service Description", "service_name"), ("DOS From", "service_start_date"), ("DOS To", "service_end_date"), ("Units", "unit_count"), ("POS", "place_of_service"), ("Dx Codes", "diagnosis_codes"), ("Rate", "unit_cost"), ("Line Total", "charge_amount"), ("Rendering NPI", "rendering_provider_npi"), ("Invoice Total", "invoice_amount")),
+        (
+            *_CLERK_MEMBER,
+            ("Payer ID", "primary_payer_id"),
+            ("Health Plan", "payer_name"),
+            ("Auth #", "authorization_number"),
+            ("HCPCS", "procedure_code"),
+            ("Modifiers", "procedure_modifiers"),
+            ("Service Description", "service_name"),
+            ("DOS From", "service_start_date"),
+            ("DOS To", "service_end_date"),
+            ("Units", "unit_count"),
+            ("POS", "place_of_service"),
+            ("Dx Codes", "diagnosis_codes"),
+            ("Rate", "unit_cost"),
+            ("Line Total", "charge_amount"),
+            ("Rendering NPI", "rendering_provider_npi"),
+            ("Invoice Total", "invoice_amount"),
+        ),
         title_rows=("Community Supports Invoice", "Submitted to the health plan per DHCS billing guidance"),
-        provider_block=True, dates="us_text", money="dollar_text", total_row=True, blank_row_between=True,
+        provider_block=True,
+        dates="us_text",
+        money="dollar_text",
+        total_row=True,
+        blank_row_between=True,
     ),
     "fill_down": Layout(
         "fill_down",
-        (("Invoice No.", "invoice_number"), ("Date of Invoice", "invoice_date"), ("Provider NPI", "billing_provider_npi"),
-         ("Tax ID", "billing_provider_tin"), ("Provider Name", "billing_provider_name"), ("Provider Phone", "billing_provider_phone"),
-         ("Provider Address", "billing_provider_address"), ("Provider City", "billing_provider_city"),
-         ("Provider State", "billing_provider_state"), ("Provider Zip", "billing_provider_zip"),
-         ("CIN #", "member_cin"), ("Member Name", "member_name"), ("Date of Birth", "member_dob"),
-         ("Homeless", "member_homeless_indicator"), ("Member Address", "member_address"), ("Member City", "member_city"),
-         ("Member Zip", "member_zip"), ("Payer ID", "primary_payer_id"), ("Payer Name", "payer_name"),
-         ("Invoice Amount", "invoice_amount"), ("Date of Service", "service_start_date"), ("Procedure Code", "procedure_code"),
-         ("Mod 1", "modifier:1"), ("Mod 2", "modifier:2"), ("Service", "service_name"), ("Qty", "unit_count"),
-         ("Minutes", "minutes"), ("Place of Service", "place_of_service"), ("Dx 1", "dx:1"), ("Dx 2", "dx:2"), ("Dx 3", "dx:3"),
-         ("Unit Rate", "unit_cost"), ("Billed Amount", "charge_amount"), ("Notes", "note")),
-        fill_down=True, dates="serial", numbers_as_numbers=True,
+        (
+            ("Invoice No.", "invoice_number"),
+            ("Date of Invoice", "invoice_date"),
+            ("Provider NPI", "billing_provider_npi"),
+            ("Tax ID", "billing_provider_tin"),
+            ("Provider Name", "billing_provider_name"),
+            ("Provider Phone", "billing_provider_phone"),
+            ("Provider Address", "billing_provider_address"),
+            ("Provider City", "billing_provider_city"),
+            ("Provider State", "billing_provider_state"),
+            ("Provider Zip", "billing_provider_zip"),
+            ("CIN #", "member_cin"),
+            ("Member Name", "member_name"),
+            ("Date of Birth", "member_dob"),
+            ("Homeless", "member_homeless_indicator"),
+            ("Member Address", "member_address"),
+            ("Member City", "member_city"),
+            ("Member Zip", "member_zip"),
+            ("Payer ID", "primary_payer_id"),
+            ("Payer Name", "payer_name"),
+            ("Invoice Amount", "invoice_amount"),
+            ("Date of Service", "service_start_date"),
+            ("Procedure Code", "procedure_code"),
+            ("Mod 1", "modifier:1"),
+            ("Mod 2", "modifier:2"),
+            ("Service", "service_name"),
+            ("Qty", "unit_count"),
+            ("Minutes", "minutes"),
+            ("Place of Service", "place_of_service"),
+            ("Dx 1", "dx:1"),
+            ("Dx 2", "dx:2"),
+            ("Dx 3", "dx:3"),
+            ("Unit Rate", "unit_cost"),
+            ("Billed Amount", "charge_amount"),
+            ("Notes", "note"),
+        ),
+        fill_down=True,
+        dates="serial",
+        numbers_as_numbers=True,
     ),
     "no_invoice_number": Layout(
         "no_invoice_number",
-        (("Billing Provider NPI", "billing_provider_npi"), ("Billing Provider TIN", "billing_provider_tin"),
-         ("Billing Provider Name", "billing_provider_name"), ("Phone", "billing_provider_phone"),
-         ("Billing Address", "billing_provider_address"), ("Billing City", "billing_provider_city"),
-         ("Billing State", "billing_provider_state"), ("Billing Zip", "billing_provider_zip"),
-         ("Member CIN", "member_cin"), ("Member First Name", "member_first_name"), ("Member Last Name", "member_last_name"),
-         ("Member DOB", "member_dob"), ("Homeless Indicator", "member_homeless_indicator"),
-         ("Residential Address", "member_address"), ("Residential City", "member_city"), ("Residential Zip", "member_zip"),
-         ("Primary Payer ID", "primary_payer_id"), ("Payer Name", "payer_name"), ("Invoice Date", "invoice_date"),
-         ("Invoice Amount", "invoice_amount"), ("Procedure Code", "procedure_code"), ("Modifier", "procedure_modifiers"),
-         ("Service Name", "service_name"), ("Service Start Date", "service_start_date"), ("Service End Date", "service_end_date"),
-         ("Unit Count", "unit_count"), ("Place of Service", "place_of_service"), ("Diagnosis Code", "diagnosis_codes"),
-         ("Unit Cost", "unit_cost"), ("Charge Amount", "charge_amount")),
-        dates="iso", modifier_separator="/",
+        (
+            ("Billing Provider NPI", "billing_provider_npi"),
+            ("Billing Provider TIN", "billing_provider_tin"),
+            ("Billing Provider Name", "billing_provider_name"),
+            ("Phone", "billing_provider_phone"),
+            ("Billing Address", "billing_provider_address"),
+            ("Billing City", "billing_provider_city"),
+            ("Billing State", "billing_provider_state"),
+            ("Billing Zip", "billing_provider_zip"),
+            ("Member CIN", "member_cin"),
+            ("Member First Name", "member_first_name"),
+            ("Member Last Name", "member_last_name"),
+            ("Member DOB", "member_dob"),
+            ("Homeless Indicator", "member_homeless_indicator"),
+            ("Residential Address", "member_address"),
+            ("Residential City", "member_city"),
+            ("Residential Zip", "member_zip"),
+            ("Primary Payer ID", "primary_payer_id"),
+            ("Payer Name", "payer_name"),
+            ("Invoice Date", "invoice_date"),
+            ("Invoice Amount", "invoice_amount"),
+            ("Procedure Code", "procedure_code"),
+            ("Modifier", "procedure_modifiers"),
+            ("Service Name", "service_name"),
+            ("Service Start Date", "service_start_date"),
+            ("Service End Date", "service_end_date"),
+            ("Unit Count", "unit_count"),
+            ("Place of Service", "place_of_service"),
+            ("Diagnosis Code", "diagnosis_codes"),
+            ("Unit Cost", "unit_cost"),
+            ("Charge Amount", "charge_amount"),
+        ),
+        dates="iso",
+        modifier_separator="/",
     ),
 }
 
 
 # -- writing ---------------------------------------------------------------------------------
 
-def write_invoice(path: str | Path, claims: Sequence[Claim], layout: str | Layout = "dhcs_template",
-                  *, encoding: str = "utf-8", delimiter: str = ",") -> Path:
+
+def write_invoice(
+    path: str | Path,
+    claims: Sequence[Claim],
+    layout: str | Layout = "dhcs_template",
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+) -> Path:
     """Write `claims` as one invoice file at `path` (.xlsx, .xlsm, .xls or .csv) in `layout`."""
     path = Path(path)
     kind = path.suffix.lower().lstrip(".")
@@ -118,8 +211,15 @@ def write_invoice(path: str | Path, claims: Sequence[Claim], layout: str | Layou
     return path
 
 
-def invoice_bytes(claims: Sequence[Claim], layout: str | Layout = "dhcs_template", kind: str = "xlsx",
-                  *, encoding: str = "utf-8", delimiter: str = ",", sheet_name: str = "Invoice") -> bytes:
+def invoice_bytes(
+    claims: Sequence[Claim],
+    layout: str | Layout = "dhcs_template",
+    kind: str = "xlsx",
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    sheet_name: str = "Invoice",
+) -> bytes:
     layout = LAYOUTS[layout] if isinstance(layout, str) else layout
     text_only = kind == "csv"
     rows = invoice_rows(claims, layout, text_only=text_only)
@@ -201,9 +301,15 @@ def add_macro_project(xlsx: bytes) -> bytes:
         for info in source.infolist():
             data = source.read(info)
             if info.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+                data = data.replace(
+                    b"</Types>",
+                    b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>',
+                )
             target.writestr(info, data)
-        target.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1Attribute VB_Name Sub Auto_Open() Shell \"calc\" End Sub")
+        target.writestr(
+            "xl/vbaProject.bin",
+            b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1Attribute VB_Name Sub Auto_Open() Shell "calc" End Sub',
+        )
     return buffer.getvalue()
 
 
@@ -281,10 +387,16 @@ class _Renderer:
         providers = {tuple(getattr(c, f) for f in PROVIDER_FIELDS) for c in claims}
         if len(providers) != 1:
             raise ValueError("a provider block needs every claim from one billing provider")
-        labels = {"billing_provider_npi": "Billing Provider NPI:", "billing_provider_tin": "Tax ID:",
-                  "billing_provider_name": "Provider Name:", "billing_provider_phone": "Phone:",
-                  "billing_provider_address": "Provider Address:", "billing_provider_city": "Provider City:",
-                  "billing_provider_state": "Provider State:", "billing_provider_zip": "Provider Zip:"}
+        labels = {
+            "billing_provider_npi": "Billing Provider NPI:",
+            "billing_provider_tin": "Tax ID:",
+            "billing_provider_name": "Provider Name:",
+            "billing_provider_phone": "Phone:",
+            "billing_provider_address": "Provider Address:",
+            "billing_provider_city": "Provider City:",
+            "billing_provider_state": "Provider State:",
+            "billing_provider_zip": "Provider Zip:",
+        }
         claim = claims[0]
         return [[labels[f], self.value(f, getattr(claim, f))] for f in PROVIDER_FIELDS]
 
@@ -329,15 +441,25 @@ def sample_npi(rng: random.Random) -> str:
     return first_nine + npi_check_digit(first_nine)
 
 
-def sample_claims(count: int = 2, lines: int = 3, seed: int = 0, *, start: date = date(2024, 3, 4),
-                  provider_name: str = "Golden State Community Care") -> list[Claim]:
+def sample_claims(
+    count: int = 2,
+    lines: int = 3,
+    seed: int = 0,
+    *,
+    start: date = date(2024, 3, 4),
+    provider_name: str = "Golden State Community Care",
+) -> list[Claim]:
     """`count` valid ECM/CS claims of `lines` lines each, from one billing provider, reproducible by `seed`."""
     rng = random.Random(seed)
     provider = {
-        "billing_provider_npi": sample_npi(rng), "billing_provider_tin": "0" + "".join(rng.choice("0123456789") for _ in range(8)),
-        "billing_provider_name": provider_name, "billing_provider_phone": "5105550" + str(rng.randint(100, 999)),
-        "billing_provider_address": f"{rng.randint(100, 9999)} Broadway", "billing_provider_city": "Oakland",
-        "billing_provider_state": "CA", "billing_provider_zip": "94612",
+        "billing_provider_npi": sample_npi(rng),
+        "billing_provider_tin": "0" + "".join(rng.choice("0123456789") for _ in range(8)),
+        "billing_provider_name": provider_name,
+        "billing_provider_phone": "5105550" + str(rng.randint(100, 999)),
+        "billing_provider_address": f"{rng.randint(100, 9999)} Broadway",
+        "billing_provider_city": "Oakland",
+        "billing_provider_state": "CA",
+        "billing_provider_zip": "94612",
     }
     claims = []
     for number in range(count):
@@ -346,25 +468,40 @@ def sample_claims(count: int = 2, lines: int = 3, seed: int = 0, *, start: date 
             **provider,
             member_cin=f"9{rng.randint(0, 9999999):07d}{rng.choice('ABCDEFGH')}",
             medical_record_number=f"MRN{rng.randint(10000, 99999)}",
-            member_first_name=rng.choice(_FIRST), member_last_name=rng.choice(_LAST),
+            member_first_name=rng.choice(_FIRST),
+            member_last_name=rng.choice(_LAST),
             member_homeless_indicator=rng.random() < 0.4,
-            member_address=f"{rng.randint(10, 999)} {rng.choice(_STREETS)}", member_city=city, member_zip=zip_code,
+            member_address=f"{rng.randint(10, 999)} {rng.choice(_STREETS)}",
+            member_city=city,
+            member_zip=zip_code,
             member_dob=date(1950, 1, 1) + timedelta(days=rng.randint(0, 20000)),
-            primary_payer_id="KP-NCAL", payer_name="Kaiser Permanente",
-            invoice_date=start + timedelta(days=30), invoice_number=f"INV-{seed:02d}{number + 1:04d}",
+            primary_payer_id="KP-NCAL",
+            payer_name="Kaiser Permanente",
+            invoice_date=start + timedelta(days=30),
+            invoice_number=f"INV-{seed:02d}{number + 1:04d}",
             authorization_number=f"TAR{rng.randint(100000, 999999)}",
         )
         for line_number in range(1, lines + 1):
             code, modifiers, name, rate, minutes_per_unit = rng.choice(_SERVICES)
             units = Decimal(rng.randint(1, 4))
             day = start + timedelta(days=rng.randint(0, 25))
-            claim.lines.append(ServiceLine(
-                line_number=line_number, procedure_code=code, procedure_modifiers=list(modifiers), service_name=name,
-                service_start_date=day, service_end_date=day, unit_count=units, unit_cost=rate, charge_amount=rate * units,
-                place_of_service=rng.choice(["04", "12", "99"]),
-                diagnosis_codes=rng.sample(_DIAGNOSES, rng.randint(1, 3)), rendering_provider_npi=sample_npi(rng),
-                minutes=int(units) * minutes_per_unit if minutes_per_unit else None,
-            ))
+            claim.lines.append(
+                ServiceLine(
+                    line_number=line_number,
+                    procedure_code=code,
+                    procedure_modifiers=list(modifiers),
+                    service_name=name,
+                    service_start_date=day,
+                    service_end_date=day,
+                    unit_count=units,
+                    unit_cost=rate,
+                    charge_amount=rate * units,
+                    place_of_service=rng.choice(["04", "12", "99"]),
+                    diagnosis_codes=rng.sample(_DIAGNOSES, rng.randint(1, 3)),
+                    rendering_provider_npi=sample_npi(rng),
+                    minutes=int(units) * minutes_per_unit if minutes_per_unit else None,
+                )
+            )
         claim.invoice_amount = sum((line.charge_amount for line in claim.lines), Decimal("0.00"))
         claims.append(claim)
     return claims
@@ -385,10 +522,17 @@ def write_samples(directory: str | Path, seed: int = 0, lines: int = 3) -> list[
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for offset, (name, layout, options) in enumerate(SAMPLE_SET):
-        claims = sample_claims(count=2, lines=lines, seed=seed + offset, provider_name=_PROVIDERS[offset % len(_PROVIDERS)])
+        claims = sample_claims(
+            count=2, lines=lines, seed=seed + offset, provider_name=_PROVIDERS[offset % len(_PROVIDERS)]
+        )
         paths.append(write_invoice(directory / name, claims, layout, **options))
     return paths
 
 
-_PROVIDERS = ["Golden State Community Care", "Peña Housing Partners", "Valley Recuperative Care",
-              "Bay Area Care Coordination", "Kern Community Supports"]
+_PROVIDERS = [
+    "Golden State Community Care",
+    "Peña Housing Partners",
+    "Valley Recuperative Care",
+    "Bay Area Care Coordination",
+    "Kern Community Supports",
+]

@@ -57,13 +57,25 @@ def make_case(family: str, seed: int, lines: int | None = None) -> Case:
     """One upload of `family`, its claim and its expected values, all from `seed`."""
     rng = random.Random(seed * 7919 + zlib.crc32(family.encode()) % 1000)
     sample = scans.sample_claim(seed, lines=lines or rng.randint(1, 6))
-    style = PrintStyle(font=rng.choice(FONTS), flush_amounts=rng.random() < 0.5, dot_matrix=rng.random() < 0.15,
-                       black_form=family in ("bw_copy", "fax200", "fax_standard") and rng.random() < 0.5)
+    style = PrintStyle(
+        font=rng.choice(FONTS),
+        flush_amounts=rng.random() < 0.5,
+        dot_matrix=rng.random() < 0.15,
+        black_form=family in ("bw_copy", "fax200", "fax_standard") and rng.random() < 0.5,
+    )
     dpi = 600 if family == "dpi600" else 300
     page = render(sample.pages[0], style, dpi)
     np_rng = np.random.default_rng(seed)
-    maker = {"bw_copy": _bw_copy, "fax200": _fax200, "fax_standard": _fax_standard, "photo": _photo,
-             "deep16": _deep16, "dpi600": _dpi600, "rotated_pdf": _rotated_pdf, "old_version": _old_version}[family]
+    maker = {
+        "bw_copy": _bw_copy,
+        "fax200": _fax200,
+        "fax_standard": _fax_standard,
+        "photo": _photo,
+        "deep16": _deep16,
+        "dpi600": _dpi600,
+        "rotated_pdf": _rotated_pdf,
+        "old_version": _old_version,
+    }[family]
     data, suffix, error = maker(page, rng, np_rng)
     return Case(family, seed, sample, data, f"{family}-{seed}.{suffix}", error)
 
@@ -108,9 +120,16 @@ def _with_font(pdf: bytes, font: str) -> bytes:
     resources = acro.setdefault(NameObject("/DR"), DictionaryObject())
     fonts = resources.setdefault(NameObject("/Font"), DictionaryObject())
     base = {"Helv": "/Helvetica", "Cour": "/Courier", "TiRo": "/Times-Roman"}[font]
-    fonts[NameObject(f"/{font}")] = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-        NameObject("/BaseFont"): NameObject(base), NameObject("/Encoding"): NameObject("/WinAnsiEncoding")}))
+    fonts[NameObject(f"/{font}")] = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject(base),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            }
+        )
+    )
     for annotation in writer.pages[0].get("/Annots", []):
         widget = annotation.get_object()
         da = str(widget.get("/DA") or acro.get("/DA") or "/Helv 0 Tf 0 g")
@@ -127,9 +146,9 @@ def _with_font(pdf: bytes, font: str) -> bytes:
 def _dot_matrix(page: Image.Image, dpi: int) -> Image.Image:
     """Black type broken into a grid of dots, like a 9-pin printer's."""
     pixels = np.asarray(page).astype(np.int16)
-    black = (pixels.max(axis=2) < 110)
+    black = pixels.max(axis=2) < 110
     pitch = max(2, round(dpi / 100))
-    ys, xs = np.mgrid[0:black.shape[0], 0:black.shape[1]]
+    ys, xs = np.mgrid[0 : black.shape[0], 0 : black.shape[1]]
     holes = black & ((ys % pitch == 0) | (xs % pitch == 0))
     out = pixels.copy()
     out[holes] = 200
@@ -138,8 +157,18 @@ def _dot_matrix(page: Image.Image, dpi: int) -> Image.Image:
 
 # --- families -------------------------------------------------------------------------------------
 
-def _place(page: Image.Image, np_rng, *, dpi_x: float, dpi_y: float, rotation: float, shift: float,
-           anisotropy: float, source_dpi: int = 300) -> Image.Image:
+
+def _place(
+    page: Image.Image,
+    np_rng,
+    *,
+    dpi_x: float,
+    dpi_y: float,
+    rotation: float,
+    shift: float,
+    anisotropy: float,
+    source_dpi: int = 300,
+) -> Image.Image:
     """The page as a scanner lays it: rotated, shifted, scaled per axis, resampled to dpi_x x dpi_y."""
     width, height = round(8.5 * dpi_x), round(11 * dpi_y)
     # The sensor integrates over its pixel: average the page down to the output grid first (a plain
@@ -157,12 +186,14 @@ def _place(page: Image.Image, np_rng, *, dpi_x: float, dpi_y: float, rotation: f
     cx_in, cy_in = page.width / 2, page.height / 2
     c = cx_in - a * cx_out - b * cy_out
     f = cy_in - d * cx_out - e * cy_out
-    return page.transform((width, height), Image.AFFINE, (a, b, c, d, e, f), resample=Image.BILINEAR,
-                          fillcolor=(255, 255, 255))
+    return page.transform(
+        (width, height), Image.AFFINE, (a, b, c, d, e, f), resample=Image.BILINEAR, fillcolor=(255, 255, 255)
+    )
 
 
-def _grey_copy(page: Image.Image, np_rng, *, ink: float, paper: float, noise: float, specks: float,
-               blur: float) -> np.ndarray:
+def _grey_copy(
+    page: Image.Image, np_rng, *, ink: float, paper: float, noise: float, specks: float, blur: float
+) -> np.ndarray:
     """A photocopier's grey: contrast squeezed between `ink` and `paper`, toner noise and specks."""
     grey = page.convert("L")
     if blur:
@@ -178,15 +209,23 @@ def _streaks(pixels: np.ndarray, np_rng, count: int) -> np.ndarray:
     """Vertical scanner streaks: a dirty sensor pixel draws a line down the whole page."""
     for _ in range(count):
         x = int(np_rng.integers(0, pixels.shape[1] - 2))
-        pixels[:, x:x + int(np_rng.integers(1, 3))] = 0
+        pixels[:, x : x + int(np_rng.integers(1, 3))] = 0
     return pixels
 
 
 def _bw_copy(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:
-    placed = _place(page.convert("L").convert("RGB"), np_rng, dpi_x=300, dpi_y=300, rotation=2.0, shift=0.15,
-                    anisotropy=0.01)
-    pixels = _grey_copy(placed, np_rng, ink=rng.uniform(30, 110), paper=rng.uniform(200, 245),
-                        noise=rng.uniform(3, 10), specks=rng.uniform(0.0001, 0.001), blur=rng.uniform(0.3, 1.0))
+    placed = _place(
+        page.convert("L").convert("RGB"), np_rng, dpi_x=300, dpi_y=300, rotation=2.0, shift=0.15, anisotropy=0.01
+    )
+    pixels = _grey_copy(
+        placed,
+        np_rng,
+        ink=rng.uniform(30, 110),
+        paper=rng.uniform(200, 245),
+        noise=rng.uniform(3, 10),
+        specks=rng.uniform(0.0001, 0.001),
+        blur=rng.uniform(0.3, 1.0),
+    )
     image = Image.fromarray(pixels)
     suffix = rng.choice(["pdf", "png", "jpeg"])
     return _encode(image, suffix, (300, 300), jpeg_quality=rng.randint(60, 85)), suffix, None
@@ -195,8 +234,15 @@ def _bw_copy(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str,
 def _bilevel(page: Image.Image, rng: random.Random, np_rng, dpi_x: float, dpi_y: float) -> Image.Image:
     placed = _place(page, np_rng, dpi_x=dpi_x, dpi_y=dpi_y, rotation=1.5, shift=0.12, anisotropy=0.035)
     paper = rng.uniform(230, 255)
-    pixels = _grey_copy(placed, np_rng, ink=rng.uniform(0, 40), paper=paper, noise=rng.uniform(2, 8),
-                        specks=rng.uniform(0.0001, 0.0006), blur=rng.uniform(0.3, 0.7))
+    pixels = _grey_copy(
+        placed,
+        np_rng,
+        ink=rng.uniform(0, 40),
+        paper=paper,
+        noise=rng.uniform(2, 8),
+        specks=rng.uniform(0.0001, 0.0006),
+        blur=rng.uniform(0.3, 0.7),
+    )
     if rng.random() < 0.5:
         pixels = _streaks(pixels, np_rng, rng.randint(1, 3))
     # A fax machine cuts at 60-80% of the paper's brightness (it keeps faint writing: a cut at half
@@ -223,8 +269,14 @@ def _photo(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, N
     out_w, out_h = rng.choice([(2250, 3000), (2448, 3264), (1800, 2400)])
     table = np.array([rng.randint(40, 120), rng.randint(40, 110), rng.randint(30, 100)], dtype=np.float32)
     margin_x, margin_y = out_w * rng.uniform(0.03, 0.08), out_h * rng.uniform(0.03, 0.07)
-    sheet = np.float32([[margin_x, margin_y], [out_w - margin_x, margin_y], [out_w - margin_x, out_h - margin_y],
-                        [margin_x, out_h - margin_y]])
+    sheet = np.float32(
+        [
+            [margin_x, margin_y],
+            [out_w - margin_x, margin_y],
+            [out_w - margin_x, out_h - margin_y],
+            [margin_x, out_h - margin_y],
+        ]
+    )
     corners = (sheet + np_rng.uniform(-0.035, 0.035, (4, 2)) * out_w).astype(np.float32)  # perspective
     source = np.float32([[0, 0], [page.width, 0], [page.width, page.height], [0, page.height]])
     homography = cv2.getPerspectiveTransform(source, corners)
@@ -238,7 +290,9 @@ def _photo(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, N
     cast = np.array([rng.uniform(0.85, 1.05), rng.uniform(0.85, 1.0), rng.uniform(0.7, 0.95)], dtype=np.float32)
     pixels = pixels * falloff[..., None] * cast
     pixels += np_rng.normal(0, rng.uniform(2, 6), pixels.shape[:2])[..., None]
-    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.0)))
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).filter(
+        ImageFilter.GaussianBlur(rng.uniform(0.4, 1.0))
+    )
     return _encode(image, "jpeg", None, jpeg_quality=rng.randint(70, 92)), "jpg", None
 
 
@@ -334,8 +388,14 @@ def _old_version(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, 
     return _encode(placed, "pdf", (300, 300)), "pdf", "cms1500_old_version"
 
 
-def _encode(image: Image.Image, suffix: str, dpi: tuple[float, float] | None, *, compression: str | None = None,
-            jpeg_quality: int = 85) -> bytes:
+def _encode(
+    image: Image.Image,
+    suffix: str,
+    dpi: tuple[float, float] | None,
+    *,
+    compression: str | None = None,
+    jpeg_quality: int = 85,
+) -> bytes:
     buffer = io.BytesIO()
     if suffix == "pdf":
         image.save(buffer, "PDF", resolution=float(dpi[0] if dpi else 300))
@@ -347,5 +407,7 @@ def _encode(image: Image.Image, suffix: str, dpi: tuple[float, float] | None, *,
     elif suffix == "png":
         image.save(buffer, "PNG", **({"dpi": dpi} if dpi else {}))
     else:
-        image.convert("RGB" if image.mode not in ("L", "RGB") else image.mode).save(buffer, "JPEG", quality=jpeg_quality)
+        image.convert("RGB" if image.mode not in ("L", "RGB") else image.mode).save(
+            buffer, "JPEG", quality=jpeg_quality
+        )
     return buffer.getvalue()

@@ -38,26 +38,125 @@ from claims_intake.validators import npi_check_digit
 
 LINES_PER_PAGE = 6
 
-FIRST_NAMES = ["MARIA", "JAMES", "LINDA", "ROBERT", "GUADALUPE", "DAVID", "NGUYEN", "PATRICIA", "JOSE", "MEI",
-               "MICHAEL", "ROSA", "DARNELL", "FATIMA", "KEVIN", "ELENA", "TERRENCE", "SOPHIA", "ANH", "WILLIAM"]
-LAST_NAMES = ["GARCIA", "JOHNSON", "HERNANDEZ", "SMITH", "LOPEZ", "WILLIAMS", "TRAN", "MARTINEZ", "BROWN", "NGUYEN",
-              "DAVIS", "RODRIGUEZ", "WASHINGTON", "CHEN", "PATEL", "JACKSON", "RAMIREZ", "KIM", "THOMPSON", "REYES"]
-STREETS = ["MAIN ST", "BROADWAY", "MISSION ST", "EL CAMINO REAL", "OAK AVE", "TRUXTUN AVE", "FOURTH ST",
-           "SONOMA AVE", "CHESTER AVE", "MARKET ST", "UNIVERSITY AVE", "PINE ST"]
-CITIES = [("OAKLAND", "94612"), ("BAKERSFIELD", "93301"), ("SANTA ROSA", "95404"), ("EUREKA", "95501"),
-          ("FAIRFIELD", "94533"), ("REDDING", "96001"), ("DELANO", "93215"), ("NAPA", "94559"),
-          ("SAN LEANDRO", "94577"), ("UKIAH", "95482")]
-PROVIDERS = ["BAY AREA CARE NETWORK", "KERN COMMUNITY HEALTH PARTNERS", "NORTH COAST HOUSING SERVICES",
-             "VALLEY RESPITE CENTER", "REDWOOD ECM PARTNERS", "GOLDEN STATE MEAL SERVICES", "SOLANO CARE LINK"]
+FIRST_NAMES = [
+    "MARIA",
+    "JAMES",
+    "LINDA",
+    "ROBERT",
+    "GUADALUPE",
+    "DAVID",
+    "NGUYEN",
+    "PATRICIA",
+    "JOSE",
+    "MEI",
+    "MICHAEL",
+    "ROSA",
+    "DARNELL",
+    "FATIMA",
+    "KEVIN",
+    "ELENA",
+    "TERRENCE",
+    "SOPHIA",
+    "ANH",
+    "WILLIAM",
+]
+LAST_NAMES = [
+    "GARCIA",
+    "JOHNSON",
+    "HERNANDEZ",
+    "SMITH",
+    "LOPEZ",
+    "WILLIAMS",
+    "TRAN",
+    "MARTINEZ",
+    "BROWN",
+    "NGUYEN",
+    "DAVIS",
+    "RODRIGUEZ",
+    "WASHINGTON",
+    "CHEN",
+    "PATEL",
+    "JACKSON",
+    "RAMIREZ",
+    "KIM",
+    "THOMPSON",
+    "REYES",
+]
+STREETS = [
+    "MAIN ST",
+    "BROADWAY",
+    "MISSION ST",
+    "EL CAMINO REAL",
+    "OAK AVE",
+    "TRUXTUN AVE",
+    "FOURTH ST",
+    "SONOMA AVE",
+    "CHESTER AVE",
+    "MARKET ST",
+    "UNIVERSITY AVE",
+    "PINE ST",
+]
+CITIES = [
+    ("OAKLAND", "94612"),
+    ("BAKERSFIELD", "93301"),
+    ("SANTA ROSA", "95404"),
+    ("EUREKA", "95501"),
+    ("FAIRFIELD", "94533"),
+    ("REDDING", "96001"),
+    ("DELANO", "93215"),
+    ("NAPA", "94559"),
+    ("SAN LEANDRO", "94577"),
+    ("UKIAH", "95482"),
+]
+PROVIDERS = [
+    "BAY AREA CARE NETWORK",
+    "KERN COMMUNITY HEALTH PARTNERS",
+    "NORTH COAST HOUSING SERVICES",
+    "VALLEY RESPITE CENTER",
+    "REDWOOD ECM PARTNERS",
+    "GOLDEN STATE MEAL SERVICES",
+    "SOLANO CARE LINK",
+]
 PAYERS = {"kp": "KAISER PERMANENTE", "phc": "PARTNERSHIP HEALTHPLAN", "khs": "KERN HEALTH SYSTEMS"}
 # ICD-10-CM codes common on ECM/CS claims (social determinants and chronic conditions).
-DIAGNOSES = ["Z59.01", "Z59.02", "Z59.00", "Z59.41", "Z59.10", "Z60.2", "Z91.19", "F20.9", "F32.9", "F10.20",
-             "E11.9", "I10", "J44.9", "F17.210", "Z63.8", "R69", "G30.9", "N18.30"]
-CHARGE_PER_UNIT = {"per_encounter": (90, 260), "per_diem": (45, 220), "per_15_minutes": (18, 40),
-                   "per_month": (300, 2500), "per_service": (250, 4000), "per_meal": (8, 18),
-                   "per_assessment": (60, 150)}
-UNITS = {"per_encounter": (1, 1), "per_diem": (1, 1), "per_15_minutes": (1, 12), "per_month": (1, 1),
-         "per_service": (1, 1), "per_meal": (2, 21), "per_assessment": (1, 1)}
+DIAGNOSES = [
+    "Z59.01",
+    "Z59.02",
+    "Z59.00",
+    "Z59.41",
+    "Z59.10",
+    "Z60.2",
+    "Z91.19",
+    "F20.9",
+    "F32.9",
+    "F10.20",
+    "E11.9",
+    "I10",
+    "J44.9",
+    "F17.210",
+    "Z63.8",
+    "R69",
+    "G30.9",
+    "N18.30",
+]
+CHARGE_PER_UNIT = {
+    "per_encounter": (90, 260),
+    "per_diem": (45, 220),
+    "per_15_minutes": (18, 40),
+    "per_month": (300, 2500),
+    "per_service": (250, 4000),
+    "per_meal": (8, 18),
+    "per_assessment": (60, 150),
+}
+UNITS = {
+    "per_encounter": (1, 1),
+    "per_diem": (1, 1),
+    "per_15_minutes": (1, 12),
+    "per_month": (1, 1),
+    "per_service": (1, 1),
+    "per_meal": (2, 21),
+    "per_assessment": (1, 1),
+}
 POS = ["12", "11", "99", "04", "02", "10", "14", "16"]
 
 
@@ -79,7 +178,9 @@ def _digits(rng: random.Random, count: int) -> str:
     return "".join(rng.choice("0123456789") for _ in range(count))
 
 
-def sample_claim(seed: int, lines: int | None = None, plan: str | None = None, homeless_address: bool = False) -> SampleClaim:
+def sample_claim(
+    seed: int, lines: int | None = None, plan: str | None = None, homeless_address: bool = False
+) -> SampleClaim:
     """A realistic ECM/CS claim (codes from the DHCS catalog); `lines` > 6 spans several form pages."""
     rng = random.Random(seed)
     plan = plan or rng.choice(sorted(PAYERS))
@@ -103,15 +204,30 @@ def sample_claim(seed: int, lines: int | None = None, plan: str | None = None, h
     phone = rng.choice(["510", "661", "707", "530", "916"]) + rng.choice("23456789") + _digits(rng, 6)
 
     claim_fields = {
-        "insurance_name": PAYERS[plan], "insurance_address": "MEDI-CAL CLAIMS", "insurance_id": cin,
-        "insurance_type": "Medicaid", "pt_name": f"{last}, {first}, {middle}",
-        "birth_mm": f"{dob.month:02d}", "birth_dd": f"{dob.day:02d}", "birth_yy": f"{dob.year}",
-        "sex": rng.choice(["M", "F"]), "pt_street": street, "pt_city": city, "pt_state": "CA", "pt_zip": zip_code,
-        "ins_name": "SAME", "tax_id": tin, "ssn": "EIN", "pt_account": account,
+        "insurance_name": PAYERS[plan],
+        "insurance_address": "MEDI-CAL CLAIMS",
+        "insurance_id": cin,
+        "insurance_type": "Medicaid",
+        "pt_name": f"{last}, {first}, {middle}",
+        "birth_mm": f"{dob.month:02d}",
+        "birth_dd": f"{dob.day:02d}",
+        "birth_yy": f"{dob.year}",
+        "sex": rng.choice(["M", "F"]),
+        "pt_street": street,
+        "pt_city": city,
+        "pt_state": "CA",
+        "pt_zip": zip_code,
+        "ins_name": "SAME",
+        "tax_id": tin,
+        "ssn": "EIN",
+        "pt_account": account,
         "physician_signature": f"{rng.choice(FIRST_NAMES)[0]}. {rng.choice(LAST_NAMES)}",
-        "doc_name": rng.choice(PROVIDERS), "doc_street": f"{rng.randint(100, 4999)} {rng.choice(STREETS)}",
-        "doc_location": f"{provider_city} CA {provider_zip}", "doc_phone area": phone[:3],
-        "doc_phone": f"{phone[3:6]}-{phone[6:]}", "pin": billing_npi,
+        "doc_name": rng.choice(PROVIDERS),
+        "doc_street": f"{rng.randint(100, 4999)} {rng.choice(STREETS)}",
+        "doc_location": f"{provider_city} CA {provider_zip}",
+        "doc_phone area": phone[:3],
+        "doc_phone": f"{phone[3:6]}-{phone[6:]}",
+        "pin": billing_npi,
     }
     if prior_auth:
         claim_fields["prior_auth"] = prior_auth
@@ -128,9 +244,18 @@ def sample_claim(seed: int, lines: int | None = None, plan: str | None = None, h
         units = rng.randint(low, high)
         rate = Decimal(rng.randint(*CHARGE_PER_UNIT[combo.unit])) + Decimal(rng.choice([0, 0, 50, 25, 75])) / 100
         day = start + timedelta(days=index * rng.randint(0, 3))
-        pointers = "".join(sorted(rng.sample("ABCDEFGHIJKL"[:len(diagnoses)], rng.randint(1, min(2, len(diagnoses))))))
-        service_lines.append({"code": combo.code, "modifiers": modifiers, "units": units, "charge": rate * units,
-                              "date": day, "pos": rng.choice(POS), "pointers": pointers})
+        pointers = "".join(sorted(rng.sample("ABCDEFGHIJKL"[: len(diagnoses)], rng.randint(1, min(2, len(diagnoses))))))
+        service_lines.append(
+            {
+                "code": combo.code,
+                "modifiers": modifiers,
+                "units": units,
+                "charge": rate * units,
+                "date": day,
+                "pos": rng.choice(POS),
+                "pointers": pointers,
+            }
+        )
     invoice_date = max(line["date"] for line in service_lines) + timedelta(days=rng.randint(1, 20))
     claim_fields["physician_date"] = invoice_date.strftime("%m/%d/%Y")
     total = sum(line["charge"] for line in service_lines)
@@ -138,7 +263,7 @@ def sample_claim(seed: int, lines: int | None = None, plan: str | None = None, h
     pages = []
     for page_start in range(0, line_count, LINES_PER_PAGE):
         page_fields = dict(claim_fields)
-        for slot, line in enumerate(service_lines[page_start:page_start + LINES_PER_PAGE], start=1):
+        for slot, line in enumerate(service_lines[page_start : page_start + LINES_PER_PAGE], start=1):
             page_fields.update(_line_fields(slot, line, rendering_npi))
         last_page = page_start + LINES_PER_PAGE >= line_count
         if last_page:
@@ -148,22 +273,39 @@ def sample_claim(seed: int, lines: int | None = None, plan: str | None = None, h
 
     expected = {
         "elements": {
-            "billing_provider_npi": billing_npi, "billing_provider_tin": tin,
-            "billing_provider_name": claim_fields["doc_name"], "billing_provider_phone": phone,
-            "billing_provider_address": claim_fields["doc_street"], "billing_provider_city": provider_city,
-            "billing_provider_state": "CA", "billing_provider_zip": provider_zip, "member_cin": cin,
-            "medical_record_number": account, "member_first_name": first, "member_last_name": last,
-            "member_address": street, "member_city": city, "member_zip": zip_code, "member_dob": dob.isoformat(),
-            "payer_name": PAYERS[plan], "invoice_amount": f"{total:.2f}", "invoice_date": invoice_date.isoformat(),
-            "invoice_number": account, "authorization_number": prior_auth or None,
+            "billing_provider_npi": billing_npi,
+            "billing_provider_tin": tin,
+            "billing_provider_name": claim_fields["doc_name"],
+            "billing_provider_phone": phone,
+            "billing_provider_address": claim_fields["doc_street"],
+            "billing_provider_city": provider_city,
+            "billing_provider_state": "CA",
+            "billing_provider_zip": provider_zip,
+            "member_cin": cin,
+            "medical_record_number": account,
+            "member_first_name": first,
+            "member_last_name": last,
+            "member_address": street,
+            "member_city": city,
+            "member_zip": zip_code,
+            "member_dob": dob.isoformat(),
+            "payer_name": PAYERS[plan],
+            "invoice_amount": f"{total:.2f}",
+            "invoice_date": invoice_date.isoformat(),
+            "invoice_number": account,
+            "authorization_number": prior_auth or None,
         },
         "lines": [
             {
-                "procedure_code": line["code"], "procedure_modifiers": line["modifiers"],
-                "service_start_date": line["date"].isoformat(), "service_end_date": line["date"].isoformat(),
-                "unit_count": str(line["units"]), "place_of_service": line["pos"],
+                "procedure_code": line["code"],
+                "procedure_modifiers": line["modifiers"],
+                "service_start_date": line["date"].isoformat(),
+                "service_end_date": line["date"].isoformat(),
+                "unit_count": str(line["units"]),
+                "place_of_service": line["pos"],
                 "diagnosis_codes": [diagnoses["ABCDEFGHIJKL".index(p)].replace(".", "") for p in line["pointers"]],
-                "charge_amount": f"{line['charge']:.2f}", "rendering_provider_npi": rendering_npi,
+                "charge_amount": f"{line['charge']:.2f}",
+                "rendering_provider_npi": rendering_npi,
             }
             for line in service_lines
         ],
@@ -182,17 +324,28 @@ def _money_field(amount: Decimal) -> str:
 def _line_fields(slot: int, line: dict, rendering_npi: str) -> dict[str, str]:
     day: date = line["date"]
     fields = {
-        f"sv{slot}_mm_from": f"{day.month:02d}", f"sv{slot}_dd_from": f"{day.day:02d}", f"sv{slot}_yy_from": f"{day.year % 100:02d}",
-        f"sv{slot}_mm_end": f"{day.month:02d}", f"sv{slot}_dd_end": f"{day.day:02d}", f"sv{slot}_yy_end": f"{day.year % 100:02d}",
-        f"place{slot}": line["pos"], f"cpt{slot}": line["code"], f"diag{slot}": line["pointers"],
-        f"ch{slot}": _money_field(line["charge"]), f"day{slot}": str(line["units"]), f"local{slot}": rendering_npi,
+        f"sv{slot}_mm_from": f"{day.month:02d}",
+        f"sv{slot}_dd_from": f"{day.day:02d}",
+        f"sv{slot}_yy_from": f"{day.year % 100:02d}",
+        f"sv{slot}_mm_end": f"{day.month:02d}",
+        f"sv{slot}_dd_end": f"{day.day:02d}",
+        f"sv{slot}_yy_end": f"{day.year % 100:02d}",
+        f"place{slot}": line["pos"],
+        f"cpt{slot}": line["code"],
+        f"diag{slot}": line["pointers"],
+        f"ch{slot}": _money_field(line["charge"]),
+        f"day{slot}": str(line["units"]),
+        f"local{slot}": rendering_npi,
     }
-    for name, modifier in zip((f"mod{slot}", f"mod{slot}a", f"mod{slot}b", f"mod{slot}c"), line["modifiers"], strict=False):
+    for name, modifier in zip(
+        (f"mod{slot}", f"mod{slot}a", f"mod{slot}b", f"mod{slot}c"), line["modifiers"], strict=False
+    ):
         fields[name] = modifier
     return {k: v for k, v in fields.items() if v}
 
 
 # --- the filled form and its rendering ------------------------------------------------------------
+
 
 def fill_form(fields: dict[str, str]) -> bytes:
     """Page 1 of the fillable CMS-1500 with `fields` filled in (a fillable PDF, values in its fields)."""
@@ -240,22 +393,23 @@ def render_pages(sample: SampleClaim, dpi: int = 300) -> list[Image.Image]:
 
 # --- degradations ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ScanProfile:
     """How a scanner, fax or photocopier changes a page. Ranges are drawn uniformly per page."""
 
     name: str
     dpi: int = 300
-    mode: str = "color"              # color, gray, bitonal
-    rotation: float = 0.0            # max |degrees|
-    shift: float = 0.0               # max |inches| in x and y
-    scale: float = 0.0               # max |relative| scale error (0.02 = +-2%)
-    blur: float = 0.0                # Gaussian radius, pixels at the output dpi
-    noise: float = 0.0               # Gaussian sigma, grey levels
-    speckle: float = 0.0             # fraction of pixels flipped to black (dust, toner)
-    contrast: float = 1.0            # photocopier darkening (<1 flattens, >1 harshens)
+    mode: str = "color"  # color, gray, bitonal
+    rotation: float = 0.0  # max |degrees|
+    shift: float = 0.0  # max |inches| in x and y
+    scale: float = 0.0  # max |relative| scale error (0.02 = +-2%)
+    blur: float = 0.0  # Gaussian radius, pixels at the output dpi
+    noise: float = 0.0  # Gaussian sigma, grey levels
+    speckle: float = 0.0  # fraction of pixels flipped to black (dust, toner)
+    contrast: float = 1.0  # photocopier darkening (<1 flattens, >1 harshens)
     jpeg_quality: int | None = None  # JPEG round trip
-    threshold: int = 150             # bitonal cut (fax machines dither; a plain cut is harsher)
+    threshold: int = 150  # bitonal cut (fax machines dither; a plain cut is harsher)
     upside_down: bool = False
 
 
@@ -263,14 +417,36 @@ PROFILES: dict[str, ScanProfile] = {
     "clean": ScanProfile("clean"),
     "office": ScanProfile("office", rotation=1.5, shift=0.12, scale=0.015, blur=0.6, noise=4, jpeg_quality=80),
     "skewed": ScanProfile("skewed", rotation=4.0, shift=0.25, scale=0.03, blur=0.4, noise=3, jpeg_quality=85),
-    "photocopy": ScanProfile("photocopy", mode="gray", rotation=2.0, shift=0.15, scale=0.025, blur=0.9, noise=8,
-                             speckle=0.0006, contrast=1.25, jpeg_quality=75),
-    "gray200": ScanProfile("gray200", dpi=200, mode="gray", rotation=1.0, shift=0.1, scale=0.01, blur=0.5, noise=5,
-                           jpeg_quality=70),
-    "fax": ScanProfile("fax", dpi=200, mode="bitonal", rotation=1.5, shift=0.12, scale=0.015, blur=0.5, noise=6,
-                       speckle=0.0004, threshold=150),
-    "upside_down": ScanProfile("upside_down", rotation=1.0, shift=0.08, blur=0.5, noise=3, jpeg_quality=85,
-                               upside_down=True),
+    "photocopy": ScanProfile(
+        "photocopy",
+        mode="gray",
+        rotation=2.0,
+        shift=0.15,
+        scale=0.025,
+        blur=0.9,
+        noise=8,
+        speckle=0.0006,
+        contrast=1.25,
+        jpeg_quality=75,
+    ),
+    "gray200": ScanProfile(
+        "gray200", dpi=200, mode="gray", rotation=1.0, shift=0.1, scale=0.01, blur=0.5, noise=5, jpeg_quality=70
+    ),
+    "fax": ScanProfile(
+        "fax",
+        dpi=200,
+        mode="bitonal",
+        rotation=1.5,
+        shift=0.12,
+        scale=0.015,
+        blur=0.5,
+        noise=6,
+        speckle=0.0004,
+        threshold=150,
+    ),
+    "upside_down": ScanProfile(
+        "upside_down", rotation=1.0, shift=0.08, blur=0.5, noise=3, jpeg_quality=85, upside_down=True
+    ),
 }
 DEGRADED_PROFILES = ("office", "skewed", "photocopy", "gray200", "fax")
 
@@ -282,7 +458,7 @@ def degrade(image: Image.Image, profile: str | ScanProfile, seed: int = 0, sourc
     width, height = round(8.5 * profile.dpi), round(11 * profile.dpi)
     angle = np.radians(rng.uniform(-profile.rotation, profile.rotation))
     scale = 1 + rng.uniform(-profile.scale, profile.scale)
-    dx, dy = (rng.uniform(-profile.shift, profile.shift, 2) * profile.dpi)
+    dx, dy = rng.uniform(-profile.shift, profile.shift, 2) * profile.dpi
     # Output pixel (u, v) -> source pixel: undo the shift, rotate about the centre, undo the scale.
     ratio = source_dpi / profile.dpi / scale
     cos, sin = np.cos(angle), np.sin(angle)
@@ -292,8 +468,9 @@ def degrade(image: Image.Image, profile: str | ScanProfile, seed: int = 0, sourc
     d, e = -ratio * sin, ratio * cos
     c = cx_in - a * cx_out - b * cy_out
     f = cy_in - d * cx_out - e * cy_out
-    page = image.convert("RGB").transform((width, height), Image.AFFINE, (a, b, c, d, e, f),
-                                          resample=Image.BILINEAR, fillcolor=(255, 255, 255))
+    page = image.convert("RGB").transform(
+        (width, height), Image.AFFINE, (a, b, c, d, e, f), resample=Image.BILINEAR, fillcolor=(255, 255, 255)
+    )
     if profile.upside_down:
         page = page.rotate(180)
     if profile.mode != "color":
@@ -334,14 +511,17 @@ def encode(pages: list[Image.Image], file_format: str, profile: str | ScanProfil
     elif file_format == "png":
         pages[0].save(buffer, "PNG", dpi=dpi)
     elif file_format == "jpeg":
-        pages[0].convert("L" if pages[0].mode == "1" else pages[0].mode).save(buffer, "JPEG", quality=profile.jpeg_quality or 90, dpi=dpi)
+        pages[0].convert("L" if pages[0].mode == "1" else pages[0].mode).save(
+            buffer, "JPEG", quality=profile.jpeg_quality or 90, dpi=dpi
+        )
     else:
         raise ValueError(f"unknown format {file_format}: use pdf, tiff, png or jpeg")
     return buffer.getvalue()
 
 
-def make_scan(samples: list[SampleClaim], profile: str | ScanProfile = "clean", file_format: str = "pdf",
-              seed: int = 0) -> bytes:
+def make_scan(
+    samples: list[SampleClaim], profile: str | ScanProfile = "clean", file_format: str = "pdf", seed: int = 0
+) -> bytes:
     """Every page of every sample, degraded with `profile`, in one upload of `file_format`."""
     pages = []
     for sample in samples:
@@ -351,6 +531,7 @@ def make_scan(samples: list[SampleClaim], profile: str | ScanProfile = "clean", 
 
 
 # --- scoring --------------------------------------------------------------------------------------
+
 
 def field_accuracy(sample: SampleClaim, claim_output: dict | None) -> tuple[int, int, list[str]]:
     """(right, total, wrong field names): every element the form carries, claim level and per line."""
@@ -396,7 +577,11 @@ def write_demo_samples(outdir: Path, seed: int = 2026) -> list[Path]:
     written = []
     for offset, (name, profile, file_format, lines) in enumerate(DEMO_SET):
         sample = sample_claim(seed + offset, lines=lines)
-        data = fill_form(sample.pages[0]) if file_format == "fillable" else make_scan([sample], profile, file_format, seed + offset)
+        data = (
+            fill_form(sample.pages[0])
+            if file_format == "fillable"
+            else make_scan([sample], profile, file_format, seed + offset)
+        )
         path = outdir / name
         path.write_bytes(data)
         (outdir / f"{path.stem}.expected.json").write_text(json.dumps(sample.expected, indent=1), "utf-8")

@@ -42,8 +42,12 @@ class Caller:
         return self.is_staff or (self.provider_npi is not None and provider_npi == self.provider_npi)
 
     def to_output(self) -> dict[str, Any]:
-        return {"user": self.user, "groups": sorted(self.groups), "staff": self.is_staff,
-                "provider_npi": self.provider_npi}
+        return {
+            "user": self.user,
+            "groups": sorted(self.groups),
+            "staff": self.is_staff,
+            "provider_npi": self.provider_npi,
+        }
 
 
 def _groups(value: Any) -> frozenset[str]:
@@ -66,4 +70,3 @@ def caller_from_event(event: dict[str, Any]) -> Caller:
     if STAFF_GROUP not in groups and not provider:
         raise Forbidden("this account is neither plan staff nor linked to a provider")
     return Caller(user=str(user), groups=groups, provider_npi=provider)
-

@@ -86,8 +86,9 @@ def _pdf_page(scan: bytes, page: int, dpi: float) -> Image.Image:
         document.close()
 
 
-def crop_png(scan: bytes | Image.Image, page: int, box: BoxGeometry, margin: float = 4.0,
-             max_width: int | None = None) -> bytes:
+def crop_png(
+    scan: bytes | Image.Image, page: int, box: BoxGeometry, margin: float = 4.0, max_width: int | None = None
+) -> bytes:
     """PNG of `box` on page `page` of `scan` (or on an already prepared page image), with a small
     margin so the box's edges show; at the page's own resolution unless `max_width` says otherwise
     (staff compare characters: a downscaled wide box could not be read)."""
@@ -101,6 +102,7 @@ def crop_png(scan: bytes | Image.Image, page: int, box: BoxGeometry, margin: flo
 
 
 # ---- CMS-1500 scans: where each element was read, and the page turned onto the template ----------
+
 
 def _element_table() -> tuple[dict, dict, dict]:
     """(claim, by_box, line) fields per element: data/cms1500_elements.yaml, the table the OCR reads by."""
@@ -149,8 +151,14 @@ def cms1500_box(element: str, box: str | None) -> BoxGeometry | None:
     rects = [text_boxes()[name].rect for name in names if name in text_boxes()]
     if not rects:
         return None
-    return BoxGeometry(min(r[0] for r in rects), min(r[1] for r in rects), max(r[2] for r in rects),
-                       max(r[3] for r in rects), PAGE_WIDTH_PT, PAGE_HEIGHT_PT)
+    return BoxGeometry(
+        min(r[0] for r in rects),
+        min(r[1] for r in rects),
+        max(r[2] for r in rects),
+        max(r[3] for r in rects),
+        PAGE_WIDTH_PT,
+        PAGE_HEIGHT_PT,
+    )
 
 
 def cms1500_page(scan: bytes, page: int) -> Image.Image:

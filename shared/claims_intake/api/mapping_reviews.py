@@ -19,9 +19,14 @@ def _memory(services: Services) -> LayoutMemory:
 
 
 def _summary(review: dict[str, Any]) -> dict[str, Any]:
-    return {"ref": review["ref"], "provider": review.get("provider"), "filename": review.get("filename"),
-            "held_at": review.get("held_at"), "status": review.get("status"),
-            "sheets": [sheet["sheet"] for sheet in review.get("sheets", [])]}
+    return {
+        "ref": review["ref"],
+        "provider": review.get("provider"),
+        "filename": review.get("filename"),
+        "held_at": review.get("held_at"),
+        "status": review.get("status"),
+        "sheets": [sheet["sheet"] for sheet in review.get("sheets", [])],
+    }
 
 
 def list_reviews(services: Services, caller: Caller) -> list[dict[str, Any]]:
@@ -38,8 +43,9 @@ def get_review(services: Services, caller: Caller, ref: str) -> dict[str, Any]:
     return {**_summary(review), "sheets": review.get("sheets", [])}
 
 
-def confirm_review(services: Services, caller: Caller, ref: str,
-                   sheets: dict[str, dict[str, str | None]]) -> dict[str, Any]:
+def confirm_review(
+    services: Services, caller: Caller, ref: str, sheets: dict[str, dict[str, str | None]]
+) -> dict[str, Any]:
     """Remember the confirmed columns per layout signature, close the review and read the upload again."""
     caller.require_staff()
     memory = _memory(services)

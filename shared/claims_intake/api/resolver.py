@@ -53,10 +53,12 @@ def caller() -> Caller:
 MAX_VALUE = default_limits().max_value_chars
 MAX_NOTE = 2000
 
+
 class Correction(BaseModel):
     element: str = Field(max_length=64, description="DHCS element key, e.g. member_cin or procedure_code")
-    line: int | None = Field(None, ge=1, le=9999,
-                             description="service line number for line elements; omit for claim elements")
+    line: int | None = Field(
+        None, ge=1, le=9999, description="service line number for line elements; omit for claim elements"
+    )
     value: str = Field(max_length=MAX_VALUE, description="the value as it should read; parsed like an extracted value")
 
 
@@ -91,6 +93,7 @@ class ReopenBody(BaseModel):
 
 # ---- routes --------------------------------------------------------------------------------------
 
+
 @app.get("/api/me", summary="The caller: user, groups, staff or provider")
 def me() -> Me:
     return Me.model_validate(caller().to_output())
@@ -108,15 +111,33 @@ def list_queue(
     next_token: Annotated[str | None, Query(description="from the previous page")] = None,
     assigned_to_me: Annotated[bool, Query(description="only items assigned to the caller")] = False,
 ) -> QueuePage:
-    return QueuePage.model_validate(service.list_queue(services(), caller(), queue, status, plan, provider,
-                                                       min_age_days, due_before, limit, next_token, assigned_to_me))
+    return QueuePage.model_validate(
+        service.list_queue(
+            services(),
+            caller(),
+            queue,
+            status,
+            plan,
+            provider,
+            min_age_days,
+            due_before,
+            limit,
+            next_token,
+            assigned_to_me,
+        )
+    )
 
 
-@app.get("/api/claims", summary="Find claims by claim id, invoice number, member CIN or name, or billing NPI "
-                                "(words match the start of a term; a provider finds only its own claims)")
+@app.get(
+    "/api/claims",
+    summary="Find claims by claim id, invoice number, member CIN or name, or billing NPI "
+    "(words match the start of a term; a provider finds only its own claims)",
+)
 def search_claims(
-    q: Annotated[str, Query(min_length=2, max_length=200,
-                            description="what staff have in hand, e.g. 'BHP-2026' or 'quintero rosa'")],
+    q: Annotated[
+        str,
+        Query(min_length=2, max_length=200, description="what staff have in hand, e.g. 'BHP-2026' or 'quintero rosa'"),
+    ],
     plan: Annotated[str | None, Query(description="plan profile id: kp, phc, khs")] = None,
     status: Annotated[str | None, Query(description="workflow status, e.g. WAITING_RFI, CLOSED")] = None,
     disposition: Annotated[str | None, Query(description="CLEAN, PARTIAL, DENIED, RFI, REVIEW, REJECTED")] = None,
@@ -134,14 +155,18 @@ def metrics() -> Metrics:
 
 
 @app.get("/api/claims/<claim_id>", summary="A claim: lines, findings, letters, audit trail, scanned values with crops")
-def get_claim(claim_id: Annotated[str, Path()],
-              crops: Annotated[bool, Query(description="include the box crops (data URLs)")] = True) -> ClaimView:
+def get_claim(
+    claim_id: Annotated[str, Path()],
+    crops: Annotated[bool, Query(description="include the box crops (data URLs)")] = True,
+) -> ClaimView:
     return ClaimView.model_validate(service.get_claim(services(), caller(), claim_id, crops))
 
 
 @app.patch("/api/claims/<claim_id>/values", summary="Correct one value; the old value stays in the audit trail")
 def correct_value(claim_id: Annotated[str, Path()], body: CorrectValueBody) -> ClaimView:
-    return ClaimView.model_validate(service.correct_value(services(), caller(), claim_id, body.element, body.line, body.value, body.note))
+    return ClaimView.model_validate(
+        service.correct_value(services(), caller(), claim_id, body.element, body.line, body.value, body.note)
+    )
 
 
 @app.post("/api/claims/<claim_id>/items/<item_id>/assign", summary="Assign the queue item to me")
@@ -149,12 +174,22 @@ def assign(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()]) ->
     return QueueItemView.model_validate(service.assign(services(), caller(), claim_id, item_id))
 
 
-@app.post("/api/claims/<claim_id>/items/<item_id>/answer",
-          summary="Record the provider's answer (RFI) or the verification (REVIEW) and resume the flow")
+@app.post(
+    "/api/claims/<claim_id>/items/<item_id>/answer",
+    summary="Record the provider's answer (RFI) or the verification (REVIEW) and resume the flow",
+)
 def answer(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], body: AnswerBody) -> QueueItemView:
-    return QueueItemView.model_validate(service.answer(services(), caller(), claim_id, item_id,
-                                                       [c.model_dump() for c in body.corrections], [d.model_dump() for d in body.documents],
-                                                       body.note))
+    return QueueItemView.model_validate(
+        service.answer(
+            services(),
+            caller(),
+            claim_id,
+            item_id,
+            [c.model_dump() for c in body.corrections],
+            [d.model_dump() for d in body.documents],
+            body.note,
+        )
+    )
 
 
 @app.post("/api/claims/<claim_id>/items/<item_id>/reject", summary="Reject the claim; the flow sends the letter")
@@ -164,11 +199,15 @@ def reject(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], bo
 
 @app.post("/api/claims/<claim_id>/items/<item_id>/extend", summary="Extend the item's due date")
 def extend(claim_id: Annotated[str, Path()], item_id: Annotated[str, Path()], body: ExtendBody) -> QueueItemView:
-    return QueueItemView.model_validate(service.extend_due(services(), caller(), claim_id, item_id, body.due, body.note))
+    return QueueItemView.model_validate(
+        service.extend_due(services(), caller(), claim_id, item_id, body.due, body.note)
+    )
 
 
-@app.post("/api/claims/<claim_id>/reopen-review",
-          summary="Reopen the review of a claim left to staff (REVIEW_OVERDUE): its flow opens a new REVIEW item")
+@app.post(
+    "/api/claims/<claim_id>/reopen-review",
+    summary="Reopen the review of a claim left to staff (REVIEW_OVERDUE): its flow opens a new REVIEW item",
+)
 def reopen_review(claim_id: Annotated[str, Path()], body: ReopenBody) -> ClaimView:
     return ClaimView.model_validate(service.reopen_review(services(), caller(), claim_id, body.note))
 
@@ -176,7 +215,8 @@ def reopen_review(claim_id: Annotated[str, Path()], body: ReopenBody) -> ClaimVi
 class ConfirmMappingBody(BaseModel):
     sheets: dict[str, dict[str, str | None]] = Field(
         description="layout signature -> column letter -> element key ('procedure_modifiers:2' for the 2nd of "
-                    "several columns; null: not an invoice element)")
+        "several columns; null: not an invoice element)"
+    )
 
 
 @app.get("/api/mapping-reviews", summary="Workbooks held until staff confirm their column mapping")
@@ -189,8 +229,10 @@ def get_mapping_review(ref: Annotated[str, Path()]) -> dict:
     return mapping_reviews.get_review(services(), caller(), ref)
 
 
-@app.post("/api/mapping-reviews/<ref>/confirm",
-          summary="Confirm the columns; the layout is remembered for the provider and the file is read again")
+@app.post(
+    "/api/mapping-reviews/<ref>/confirm",
+    summary="Confirm the columns; the layout is remembered for the provider and the file is read again",
+)
 def confirm_mapping_review(ref: Annotated[str, Path()], body: ConfirmMappingBody) -> dict:
     return mapping_reviews.confirm_review(services(), caller(), ref, body.sheets)
 
@@ -200,6 +242,7 @@ uploads.register(app, services, caller)
 
 
 # ---- errors --------------------------------------------------------------------------------------
+
 
 def _error(status: int, message: str) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message})

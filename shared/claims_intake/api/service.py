@@ -72,10 +72,15 @@ class Services:
         # SigV4: letter links and provider upload forms are presigned, and objects under a KMS key (the bucket's
         # default) accept only SigV4 signatures; boto3 would sign a presigned POST with SigV2.
         s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
-        return cls(store=ClaimStore(), s3=s3, sfn=boto3.client("stepfunctions"),
-                   uploads_bucket=os.environ.get("UPLOADS_BUCKET"),
-                   documents_prefix=os.environ.get("DOCUMENTS_PREFIX", "documents/"),
-                   state_machine_arn=os.environ.get("STATE_MACHINE_ARN"), reread=intake_rereader())
+        return cls(
+            store=ClaimStore(),
+            s3=s3,
+            sfn=boto3.client("stepfunctions"),
+            uploads_bucket=os.environ.get("UPLOADS_BUCKET"),
+            documents_prefix=os.environ.get("DOCUMENTS_PREFIX", "documents/"),
+            state_machine_arn=os.environ.get("STATE_MACHINE_ARN"),
+            reread=intake_rereader(),
+        )
 
     def today(self) -> date:
         return self.clock().date()
@@ -96,6 +101,7 @@ def intake_rereader(environ: Mapping[str, str] | None = None) -> Callable[[dict[
 
 # ---- reading ---------------------------------------------------------------------------------
 
+
 def _hours_between(start: str, now: datetime) -> float:
     opened = datetime.fromisoformat(start.replace("Z", "+00:00"))
     return (now - opened).total_seconds() / 3600
@@ -114,19 +120,35 @@ def queue_item_view(item: QueueItem, services: Services, received: str | None = 
     return view
 
 
-def list_queue(services: Services, caller: Caller, queue: str, status: str = QueueStatus.OPEN.value,
-               plan: str | None = None, provider: str | None = None, min_age_days: int | None = None,
-               due_before: date | None = None, limit: int = 50, next_token: str | None = None,
-               assigned_to_me: bool = False) -> dict[str, Any]:
+def list_queue(
+    services: Services,
+    caller: Caller,
+    queue: str,
+    status: str = QueueStatus.OPEN.value,
+    plan: str | None = None,
+    provider: str | None = None,
+    min_age_days: int | None = None,
+    due_before: date | None = None,
+    limit: int = 50,
+    next_token: str | None = None,
+    assigned_to_me: bool = False,
+) -> dict[str, Any]:
     """One page of a queue, soonest due first. A provider is always limited to its own items."""
     if not caller.is_staff:
         if provider and provider != caller.provider_npi:
             return {"items": [], "next_token": None}
         provider = caller.provider_npi
     try:
-        page = services.store.list_queue(queue=queue, status=status, plan=plan, provider=provider,
-                                         due_before=due_before, page_token=next_token, limit=limit,
-                                         assigned_to=caller.user if assigned_to_me else None)
+        page = services.store.list_queue(
+            queue=queue,
+            status=status,
+            plan=plan,
+            provider=provider,
+            due_before=due_before,
+            page_token=next_token,
+            limit=limit,
+            assigned_to=caller.user if assigned_to_me else None,
+        )
     except ValueError as problem:  # a page token that is not ours
         raise BadRequest(str(problem)) from problem
     items = [item for item in page.items if caller.may_see(item.provider_npi)]
@@ -134,8 +156,10 @@ def list_queue(services: Services, caller: Caller, queue: str, status: str = Que
         cutoff = services.clock() - timedelta(days=min_age_days)
         items = [item for item in items if datetime.fromisoformat(item.opened_at.replace("Z", "+00:00")) <= cutoff]
     received = services.store.claim_received_dates([item.claim_id for item in items])
-    return {"items": [queue_item_view(item, services, received.get(item.claim_id)) for item in items],
-            "next_token": page.next_token}
+    return {
+        "items": [queue_item_view(item, services, received.get(item.claim_id)) for item in items],
+        "next_token": page.next_token,
+    }
 
 
 def get_claim(services: Services, caller: Caller, claim_id: str, crops: bool = True) -> dict[str, Any]:
@@ -143,9 +167,12 @@ def get_claim(services: Services, caller: Caller, claim_id: str, crops: bool = T
     output = stored.to_output()
     output["disposition"] = stored.disposition.value
     if stored.plan:  # a claim naming no plan we serve has no plan's clock
-        output["clean_claim_clock"] = CleanClaimClock.for_plan(stored.plan, stored.created_at, services.today(),
-                                                               finalized_on(stored.status, stored.disposition.value,
-                                                                            stored.updated_at)).to_output()
+        output["clean_claim_clock"] = CleanClaimClock.for_plan(
+            stored.plan,
+            stored.created_at,
+            services.today(),
+            finalized_on(stored.status, stored.disposition.value, stored.updated_at),
+        ).to_output()
     output["queue_items"] = [queue_item_view(item, services, stored.created_at) for item in stored.queue_items]
     output["values"] = scanned_values(services, stored, crops)
     output["letters"] = [letter_view(services, letter) for letter in output.get("letters", [])]
@@ -171,18 +198,29 @@ def letter_view(services: Services, letter: dict[str, Any]) -> dict[str, Any]:
     view = dict(letter)
     if services.uploads_bucket and letter.get("s3_key"):
         view["url"] = services.s3.generate_presigned_url(
-            "get_object", ExpiresIn=LETTER_LINK_SECONDS,
-            Params={"Bucket": services.uploads_bucket, "Key": letter["s3_key"],
-                    "ResponseContentType": "application/pdf",
-                    "ResponseContentDisposition": f'inline; filename="{letter["s3_key"].rsplit("/", 1)[-1]}"'})
+            "get_object",
+            ExpiresIn=LETTER_LINK_SECONDS,
+            Params={
+                "Bucket": services.uploads_bucket,
+                "Key": letter["s3_key"],
+                "ResponseContentType": "application/pdf",
+                "ResponseContentDisposition": f'inline; filename="{letter["s3_key"].rsplit("/", 1)[-1]}"',
+            },
+        )
     return view
 
 
 SEARCH_FILTERS = ("plan", "status", "disposition", "provider_npi")
 
 
-def search_claims(services: Services, caller: Caller, query: str, filters: dict[str, str | None],
-                  limit: int = 25, next_token: str | None = None) -> dict[str, Any]:
+def search_claims(
+    services: Services,
+    caller: Caller,
+    query: str,
+    filters: dict[str, str | None],
+    limit: int = 25,
+    next_token: str | None = None,
+) -> dict[str, Any]:
     """Claims found by claim id, invoice number, member CIN, member name or billing NPI (store/search.py).
     A provider's search reads only its own claims' index partition."""
     wanted = {name: value for name, value in filters.items() if name in SEARCH_FILTERS and value}
@@ -190,16 +228,20 @@ def search_claims(services: Services, caller: Caller, query: str, filters: dict[
     if provider and wanted.get("provider_npi", provider) != provider:
         return {"items": [], "next_token": None}
     try:
-        found, token = services.store.search_claims(query, provider=provider, filters=wanted,
-                                                    page_token=next_token, limit=limit)
+        found, token = services.store.search_claims(
+            query, provider=provider, filters=wanted, page_token=next_token, limit=limit
+        )
     except ValueError as problem:  # nothing to search for, or a page token that is not ours
         raise BadRequest(str(problem)) from problem
     items = []
     for summary in found:
         summary.pop("search_terms", None)
         summary["clean_claim_clock"] = CleanClaimClock.for_plan(
-            summary["plan"], summary["created_at"], services.today(),
-            finalized_on(summary["status"], summary["disposition"], summary["updated_at"])).to_output()
+            summary["plan"],
+            summary["created_at"],
+            services.today(),
+            finalized_on(summary["status"], summary["disposition"], summary["updated_at"]),
+        ).to_output()
         items.append(summary)
     return {"items": items, "next_token": token}
 
@@ -230,12 +272,22 @@ def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) ->
     crops: dict[tuple, tuple[str | None, str | None]] = {}  # values read from the same box share its crop
     values = []
     for line, element, source, value in located:
-        entry = {"element": element, "line": line, "value": value, "raw": source.get("raw"),
-                 "confidence": source.get("confidence"), "page": source.get("page"), "box": source.get("box"),
-                 "corrected": bool(source.get("derived", "") and str(source.get("derived")).startswith("corrected")),
-                 **({"verified": source["verified"]} if source.get("verified") else {})}
-        invalid = (output.get("invalid", {}) if line is None else
-                   next((out.get("invalid", {}) for out in output["lines"] if out["line_number"] == line), {}))
+        entry = {
+            "element": element,
+            "line": line,
+            "value": value,
+            "raw": source.get("raw"),
+            "confidence": source.get("confidence"),
+            "page": source.get("page"),
+            "box": source.get("box"),
+            "corrected": bool(source.get("derived", "") and str(source.get("derived")).startswith("corrected")),
+            **({"verified": source["verified"]} if source.get("verified") else {}),
+        }
+        invalid = (
+            output.get("invalid", {})
+            if line is None
+            else next((out.get("invalid", {}) for out in output["lines"] if out["line_number"] == line), {})
+        )
         if element in invalid:
             entry["invalid"] = invalid[element]
         entry["box"] = crop_box_label(element, source.get("box"), source.get("derived"), element in invalid)
@@ -276,9 +328,14 @@ def _scan_bytes(services: Services, stored: StoredClaim) -> bytes | None:
         return None
 
 
-def _crop(services: Services, scan: bytes, element: str, source: dict[str, Any],
-          pages: dict[int, Image.Image | CropError], crops: dict[tuple, tuple[str | None, str | None]]
-          ) -> tuple[str | None, str | None]:
+def _crop(
+    services: Services,
+    scan: bytes,
+    element: str,
+    source: dict[str, Any],
+    pages: dict[int, Image.Image | CropError],
+    crops: dict[tuple, tuple[str | None, str | None]],
+) -> tuple[str | None, str | None]:
     box_name = source.get("box")
     geometry = services.locate_box(element, box_name)
     if geometry is None:
@@ -289,8 +346,9 @@ def _crop(services: Services, scan: bytes, element: str, source: dict[str, Any],
     return crops[(number, geometry)]
 
 
-def _cut(services: Services, scan: bytes, number: int, geometry: BoxGeometry,
-         pages: dict[int, Image.Image | CropError]) -> tuple[str | None, str | None]:
+def _cut(
+    services: Services, scan: bytes, number: int, geometry: BoxGeometry, pages: dict[int, Image.Image | CropError]
+) -> tuple[str | None, str | None]:
     if number not in pages:
         try:
             pages[number] = services.template_page(scan, number)
@@ -318,18 +376,21 @@ def metrics(services: Services, caller: Caller) -> dict[str, Any]:
     for queue in ("RFI", "REVIEW"):
         running = counts.get(queue, {})
         oldest = services.store.oldest_open(queue)
-        queues[queue] = {"open": running.get("open", 0),
-                         "overdue": services.store.count_due(queue, None, today.isoformat()),
-                         "due_today": services.store.count_due(queue, today.isoformat(), tomorrow),
-                         "unassigned": running.get("unassigned", 0),
-                         "oldest_days": round(_hours_between(oldest, services.clock()) / 24, 1) if oldest else None,
-                         "stopped_claims": 0}
+        queues[queue] = {
+            "open": running.get("open", 0),
+            "overdue": services.store.count_due(queue, None, today.isoformat()),
+            "due_today": services.store.count_due(queue, today.isoformat(), tomorrow),
+            "unassigned": running.get("unassigned", 0),
+            "oldest_days": round(_hours_between(oldest, services.clock()) / 24, 1) if oldest else None,
+            "stopped_claims": 0,
+        }
     # reopened MAX_REVIEW_REOPENINGS times: the flow stopped, staff act
     queues["REVIEW"]["stopped_claims"] = statuses.get(ClaimStatus.REVIEW_OVERDUE.value, 0)
     return {"as_of": today.isoformat(), "queues": queues, "payment_targets": targets_from_counts(by_plan, today)}
 
 
 # ---- actions (staff only) --------------------------------------------------------------------
+
 
 def _open_item(services: Services, caller: Caller, claim_id: str, item_id: str) -> tuple[StoredClaim, QueueItem]:
     caller.require_staff()
@@ -347,8 +408,15 @@ def assign(services: Services, caller: Caller, claim_id: str, item_id: str) -> d
     return queue_item_view(services.store.assign_queue_item(claim_id, item_id, caller.user), services)
 
 
-def correct_value(services: Services, caller: Caller, claim_id: str, element: str, line: int | None,
-                  value: Any, note: str | None = None) -> dict[str, Any]:
+def correct_value(
+    services: Services,
+    caller: Caller,
+    claim_id: str,
+    element: str,
+    line: int | None,
+    value: Any,
+    note: str | None = None,
+) -> dict[str, Any]:
     caller.require_staff()
     _visible_claim(services, caller, claim_id)
     try:
@@ -358,32 +426,50 @@ def correct_value(services: Services, caller: Caller, claim_id: str, element: st
     return get_claim(services, caller, claim_id, crops=False)
 
 
-def extend_due(services: Services, caller: Caller, claim_id: str, item_id: str, due: date,
-               note: str | None = None) -> dict[str, Any]:
+def extend_due(
+    services: Services, caller: Caller, claim_id: str, item_id: str, due: date, note: str | None = None
+) -> dict[str, Any]:
     _, item = _open_item(services, caller, claim_id, item_id)
     if due <= as_date(item.due):
-        raise BadRequest(f"the new due date {due.isoformat()} is not after the current one {as_date(item.due).isoformat()}")
+        raise BadRequest(
+            f"the new due date {due.isoformat()} is not after the current one {as_date(item.due).isoformat()}"
+        )
     # Due at the end of that day (UTC), like the response windows the flow opens.
     end_of_day = datetime(due.year, due.month, due.day, 23, 59, 59, tzinfo=UTC)
     # The flow's wait has a fixed timeout: spend its token on {"action": "extended"} so it waits again,
     # on this same item, until the new due date (the token comes off the item until the flow attaches
     # its new one; an answer meanwhile is picked up by the flow from the item).
     try:
-        extended = services.store.extend_queue_item(claim_id, item_id, end_of_day, caller.user, note,
-                                                    release_token=item.task_token)
+        extended = services.store.extend_queue_item(
+            claim_id, item_id, end_of_day, caller.user, note, release_token=item.task_token
+        )
     except QueueItemNotOpen as problem:
         raise Conflict(f"queue item {item_id} changed meanwhile; reload it ({problem})") from problem
     view = queue_item_view(extended, services)
     if item.task_token:
-        payload = {"action": "extended", "due": extended.due, "note": note, "claim_id": claim_id,
-                   "item_id": item_id, "queue": item.queue, "actor": caller.user}
+        payload = {
+            "action": "extended",
+            "due": extended.due,
+            "note": note,
+            "claim_id": claim_id,
+            "item_id": item_id,
+            "queue": item.queue,
+            "actor": caller.user,
+        }
         _resume(services, caller, claim_id, item_id, item.task_token, payload)
         view["flow_resumed"] = True
     return view
 
 
-def answer(services: Services, caller: Caller, claim_id: str, item_id: str, corrections: list[dict[str, Any]],
-           documents: list[dict[str, str]], note: str | None = None) -> dict[str, Any]:
+def answer(
+    services: Services,
+    caller: Caller,
+    claim_id: str,
+    item_id: str,
+    corrections: list[dict[str, Any]],
+    documents: list[dict[str, str]],
+    note: str | None = None,
+) -> dict[str, Any]:
     """Record the provider's answer (RFI) or the verification (REVIEW), then resume the flow.
 
     Corrections are applied one by one (each audited with its old value); documents are stored in
@@ -399,25 +485,33 @@ def answer(services: Services, caller: Caller, claim_id: str, item_id: str, corr
         raise BadRequest("documents cannot be stored: no uploads bucket is configured")
     if corrections:
         try:
-            services.store.correct_values(claim_id, [(c["element"], c.get("line"), c["value"]) for c in corrections],
-                                          caller.user, note)
+            services.store.correct_values(
+                claim_id, [(c["element"], c.get("line"), c["value"]) for c in corrections], caller.user, note
+            )
         except ValueError as problem:
             raise BadRequest(str(problem)) from problem
     applied = [{k: correction.get(k) for k in ("element", "line", "value")} for correction in corrections]
-    stored_documents = [_store_document(services, claim_id, item_id, name, content, content_type)
-                        for name, content, content_type in decoded]
+    stored_documents = [
+        _store_document(services, claim_id, item_id, name, content, content_type)
+        for name, content, content_type in decoded
+    ]
     resolution = {"action": "answered", "corrections": applied, "documents": stored_documents, "note": note}
     if item.queue == "REVIEW":
         resolution["verified"] = _verify_the_rest(services, caller, stored, applied, note)
     return _close_and_resume(services, caller, claim_id, item_id, QueueStatus.ANSWERED.value, resolution)
 
 
-def _verify_the_rest(services: Services, caller: Caller, stored: StoredClaim, corrected: list[dict[str, Any]],
-                     note: str | None) -> list[dict[str, Any]]:
+def _verify_the_rest(
+    services: Services, caller: Caller, stored: StoredClaim, corrected: list[dict[str, Any]], note: str | None
+) -> list[dict[str, Any]]:
     """The doubtful values of the claim's REVIEW findings that staff did not correct: confirmed as read."""
     done = {(c["element"], c.get("line")) for c in corrected}
-    values = [(doubt.element, doubt.line) for finding in stored.findings for doubt in finding.doubts
-              if (doubt.element, doubt.line) not in done]
+    values = [
+        (doubt.element, doubt.line)
+        for finding in stored.findings
+        for doubt in finding.doubts
+        if (doubt.element, doubt.line) not in done
+    ]
     services.store.verify_values(stored.claim_id, values, caller.user, note)
     return [{"element": element, "line": line} for element, line in dict.fromkeys(values) if is_element(element, line)]
 
@@ -437,13 +531,20 @@ def reopen_review(services: Services, caller: Caller, claim_id: str, note: str |
     stored = _visible_claim(services, caller, claim_id)
     overdue = ClaimStatus.REVIEW_OVERDUE.value
     if stored.status != overdue:
-        raise Conflict(f"claim {claim_id} is {stored.status}: only a claim whose review ran out ({overdue}) is reopened")
+        raise Conflict(
+            f"claim {claim_id} is {stored.status}: only a claim whose review ran out ({overdue}) is reopened"
+        )
     if not services.state_machine_arn:
         raise RuntimeError("STATE_MACHINE_ARN is not set: the claim flow cannot be started")
     attempt = f"reopen-{1 + sum(1 for entry in stored.audit if entry.action == 'review_reopened')}"
     try:
-        services.store.set_status(claim_id, ClaimStatus.CHECKED.value, caller.user, expected_status=overdue,
-                                  note="review reopened: the flow opens a new REVIEW item")
+        services.store.set_status(
+            claim_id,
+            ClaimStatus.CHECKED.value,
+            caller.user,
+            expected_status=overdue,
+            note="review reopened: the flow opens a new REVIEW item",
+        )
     except ConcurrentUpdate as problem:
         raise Conflict(f"claim {claim_id} changed meanwhile (reopened already?): {problem}") from problem
     try:
@@ -451,16 +552,24 @@ def reopen_review(services: Services, caller: Caller, claim_id: str, note: str |
     except ClientError:
         services.store.set_status(claim_id, overdue, caller.user, note="the flow could not be started")
         raise
-    services.store.append_audit(claim_id, caller.user, "review_reopened", note,
-                                {"execution": execution.rsplit(":", 1)[-1]})
+    services.store.append_audit(
+        claim_id, caller.user, "review_reopened", note, {"execution": execution.rsplit(":", 1)[-1]}
+    )
     return get_claim(services, caller, claim_id, crops=False)
 
 
-def _close_and_resume(services: Services, caller: Caller, claim_id: str, item_id: str, status: str,
-                      resolution: dict[str, Any]) -> dict[str, Any]:
+def _close_and_resume(
+    services: Services, caller: Caller, claim_id: str, item_id: str, status: str, resolution: dict[str, Any]
+) -> dict[str, Any]:
     try:
-        item = services.store.close_queue_item(claim_id, item_id, caller.user, resolution, status=status,
-                                               note=resolution.get("note") or resolution.get("reason"))
+        item = services.store.close_queue_item(
+            claim_id,
+            item_id,
+            caller.user,
+            resolution,
+            status=status,
+            note=resolution.get("note") or resolution.get("reason"),
+        )
     except QueueItemNotOpen as problem:
         raise Conflict(str(problem)) from problem
     resumed = False
@@ -475,15 +584,18 @@ def _close_and_resume(services: Services, caller: Caller, claim_id: str, item_id
     return view
 
 
-def _resume(services: Services, caller: Caller, claim_id: str, item_id: str, token: str,
-            payload: dict[str, Any]) -> None:
+def _resume(
+    services: Services, caller: Caller, claim_id: str, item_id: str, token: str, payload: dict[str, Any]
+) -> None:
     try:
         services.sfn.send_task_success(taskToken=token, output=json.dumps(payload))
     except ClientError as error:
         code = error.response["Error"]["Code"]
         services.store.append_audit(claim_id, caller.user, "flow_not_resumed", code, {"item_id": item_id})
-        raise Conflict(f"the item is {'closed' if payload['action'] != 'extended' else 'extended'} but the flow "
-                       f"no longer waits for it ({code}): its response window has probably run out") from error
+        raise Conflict(
+            f"the item is {'closed' if payload['action'] != 'extended' else 'extended'} but the flow "
+            f"no longer waits for it ({code}): its response window has probably run out"
+        ) from error
 
 
 def _decode_documents(documents: list[dict[str, str]]) -> list[tuple[str, bytes, str]]:
@@ -509,8 +621,9 @@ def _decode_documents(documents: list[dict[str, str]]) -> list[tuple[str, bytes,
     return decoded
 
 
-def _store_document(services: Services, claim_id: str, item_id: str, name: str, content: bytes,
-                    content_type: str) -> dict[str, Any]:
+def _store_document(
+    services: Services, claim_id: str, item_id: str, name: str, content: bytes, content_type: str
+) -> dict[str, Any]:
     if not services.uploads_bucket:
         raise BadRequest("documents cannot be stored: no uploads bucket is configured")
     key = f"{services.documents_prefix}{claim_id}/{item_id}/{name}"

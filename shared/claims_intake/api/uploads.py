@@ -41,12 +41,15 @@ _UNSAFE = str.maketrans(dict.fromkeys(" /\\?#%&+:;=@\"'<>|*{}[]^`~$,", "_"))
 
 # ---- request and response shapes ---------------------------------------------------------------
 
+
 class UploadRequestBody(BaseModel):
     file_name: str = Field(min_length=1, max_length=255, description="the file's name, with its extension")
     content_type: str = Field(min_length=1, max_length=127, description="its media type, e.g. application/pdf")
     plan: str | None = Field(None, description="plan profile id (kp, phc, khs) when the file is for one plan")
-    provider_npi: str | None = Field(None, description="staff only: the provider whose folder receives the file "
-                                                       "(a provider always uploads into its own)")
+    provider_npi: str | None = Field(
+        None,
+        description="staff only: the provider whose folder receives the file (a provider always uploads into its own)",
+    )
 
 
 class PresignedUpload(BaseModel):
@@ -66,8 +69,10 @@ class UploadView(BaseModel):
     key: str
     provider: str | None = None
     plan: str | None = None
-    status: str = Field(description="REQUESTED (URL issued, no file yet), RECEIVED (being read), PROCESSED, "
-                                    "QUARANTINED (with the reason) or FAILED (being retried)")
+    status: str = Field(
+        description="REQUESTED (URL issued, no file yet), RECEIVED (being read), PROCESSED, "
+        "QUARANTINED (with the reason) or FAILED (being retried)"
+    )
     expired: bool = Field(False, description="REQUESTED only: the upload URL has expired unused")
     kind: str | None = None
     size: int | None = None
@@ -86,6 +91,7 @@ class UploadPage(BaseModel):
 
 
 # ---- logic -----------------------------------------------------------------------------------
+
 
 def target_npi(caller: Caller, named: str | None) -> str:
     """The folder the caller may upload into: a provider's own; staff's only when they name one."""
@@ -114,12 +120,15 @@ def accepted_content_type(file_name: str, content_type: str) -> str:
     accepted = media_types_for(file_name)
     if not accepted:
         kinds = ", ".join(sorted({f".{ext}" for ext in EXTENSION_KINDS}))
-        raise BadRequest(f"{PurePosixPath(file_name).suffix or 'a file without an extension'} is not a file we "
-                         f"read: send one of {kinds}")
+        raise BadRequest(
+            f"{PurePosixPath(file_name).suffix or 'a file without an extension'} is not a file we "
+            f"read: send one of {kinds}"
+        )
     declared = content_type.split(";")[0].strip().lower()
     if declared not in accepted:
-        raise BadRequest(f"a {PurePosixPath(file_name).suffix} file is sent as {' or '.join(sorted(accepted))}, "
-                         f"not {content_type}")
+        raise BadRequest(
+            f"a {PurePosixPath(file_name).suffix} file is sent as {' or '.join(sorted(accepted))}, not {content_type}"
+        )
     return declared
 
 
@@ -138,24 +147,55 @@ def request_upload(services: Services, caller: Caller, body: UploadRequestBody) 
     max_bytes = default_limits().max_file_bytes
     fields = {"Content-Type": content_type, f"x-amz-meta-{SENT_BY_METADATA}": caller.user}
     conditions: list[Any] = [["content-length-range", 1, max_bytes], *({name: value} for name, value in fields.items())]
-    post = services.s3.generate_presigned_post(Bucket=services.uploads_bucket, Key=key, Fields=fields,
-                                               Conditions=conditions, ExpiresIn=int(URL_LIFETIME.total_seconds()))
+    post = services.s3.generate_presigned_post(
+        Bucket=services.uploads_bucket,
+        Key=key,
+        Fields=fields,
+        Conditions=conditions,
+        ExpiresIn=int(URL_LIFETIME.total_seconds()),
+    )
     expires_at = iso(now + URL_LIFETIME)
-    record = services.store.put_upload(Upload(
-        upload_id=upload_request_id(services.uploads_bucket, key), bucket=services.uploads_bucket, key=key,
-        provider=npi, plan=plan, status=UploadStatus.REQUESTED, sent_by=caller.user, expires_at=expires_at))
+    record = services.store.put_upload(
+        Upload(
+            upload_id=upload_request_id(services.uploads_bucket, key),
+            bucket=services.uploads_bucket,
+            key=key,
+            provider=npi,
+            plan=plan,
+            status=UploadStatus.REQUESTED,
+            sent_by=caller.user,
+            expires_at=expires_at,
+        )
+    )
     logger.info("upload URL issued", extra={"provider": npi, "plan": plan, "actor": caller.user})
-    return {"url": post["url"], "fields": post["fields"], "key": key, "max_bytes": max_bytes,
-            "content_type": content_type, "expires_at": expires_at, "upload_id": record.upload_id}
+    return {
+        "url": post["url"],
+        "fields": post["fields"],
+        "key": key,
+        "max_bytes": max_bytes,
+        "content_type": content_type,
+        "expires_at": expires_at,
+        "upload_id": record.upload_id,
+    }
 
 
 def upload_view(upload: Upload, now: str, staff: bool) -> dict[str, Any]:
     view = {
-        "upload_id": upload.upload_id, "ref": upload.ref, "file_name": PurePosixPath(upload.key).name,
-        "key": upload.key, "provider": upload.provider, "plan": upload.plan, "status": upload.status.value,
+        "upload_id": upload.upload_id,
+        "ref": upload.ref,
+        "file_name": PurePosixPath(upload.key).name,
+        "key": upload.key,
+        "provider": upload.provider,
+        "plan": upload.plan,
+        "status": upload.status.value,
         "expired": upload.status == UploadStatus.REQUESTED and (upload.expires_at or now) < now,
-        "kind": upload.kind, "size": upload.size, "pages": upload.pages, "claim_ids": upload.claim_ids,
-        "sent_by": upload.sent_by, "received_at": upload.received_at, "updated_at": upload.updated_at,
+        "kind": upload.kind,
+        "size": upload.size,
+        "pages": upload.pages,
+        "claim_ids": upload.claim_ids,
+        "sent_by": upload.sent_by,
+        "received_at": upload.received_at,
+        "updated_at": upload.updated_at,
     }
     if upload.status in (UploadStatus.QUARANTINED, UploadStatus.FAILED):
         # The quarantine message is written for the provider (what was wrong, what to send instead).
@@ -165,16 +205,23 @@ def upload_view(upload: Upload, now: str, staff: bool) -> dict[str, Any]:
     return view
 
 
-def list_uploads(services: Services, caller: Caller, provider: str | None = None, status: str | None = None,
-                 limit: int = 50, next_token: str | None = None) -> dict[str, Any]:
+def list_uploads(
+    services: Services,
+    caller: Caller,
+    provider: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    next_token: str | None = None,
+) -> dict[str, Any]:
     """One page of uploads, newest first; a provider only ever sees its own folder's."""
     if not caller.is_staff:
         if provider and provider != caller.provider_npi:
             return {"items": [], "next_token": None}
         provider = caller.provider_npi
     try:
-        uploads, token = services.store.list_uploads(provider=provider, status=status, page_token=next_token,
-                                                     limit=limit)
+        uploads, token = services.store.list_uploads(
+            provider=provider, status=status, page_token=next_token, limit=limit
+        )
     except ValueError as problem:  # a page token that is not ours
         raise BadRequest(str(problem)) from problem
     now = iso(services.clock())
@@ -183,6 +230,7 @@ def list_uploads(services: Services, caller: Caller, provider: str | None = None
 
 
 # ---- routes ----------------------------------------------------------------------------------
+
 
 def register(app: APIGatewayRestResolver, services: Callable[[], Services], caller: Callable[[], Caller]) -> None:
     """Add the upload routes to the API's resolver (api/resolver.py calls this once)."""

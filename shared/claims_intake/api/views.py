@@ -49,7 +49,10 @@ class QueueItemView(QueueItemFields):
     age: Age
     due_in: DueIn
     clean_claim_clock: CleanClaimClockView | None = None
-    flow_resumed: bool | None = Field(None, description="after answer/reject/extend: the waiting flow was resumed (after extend: to wait again until the new due date)")
+    flow_resumed: bool | None = Field(
+        None,
+        description="after answer/reject/extend: the waiting flow was resumed (after extend: to wait again until the new due date)",
+    )
 
 
 class QueuePage(BaseModel):
@@ -77,8 +80,11 @@ class ClaimSummary(BaseModel):
 
 class SearchPage(BaseModel):
     items: list[ClaimSummary]
-    next_token: str | None = Field(None, description="pass as next_token for the next page; a page can be short "
-                                                     "when the search read its limit of index entries")
+    next_token: str | None = Field(
+        None,
+        description="pass as next_token for the next page; a page can be short "
+        "when the search read its limit of index entries",
+    )
 
 
 class QueueCounts(BaseModel):
@@ -87,8 +93,11 @@ class QueueCounts(BaseModel):
     due_today: int
     unassigned: int
     oldest_days: float | None = None
-    stopped_claims: int = Field(0, description="claims whose flow stopped waiting on this queue and need staff: "
-                                               "REVIEW counts status REVIEW_OVERDUE (docs/flow.md)")
+    stopped_claims: int = Field(
+        0,
+        description="claims whose flow stopped waiting on this queue and need staff: "
+        "REVIEW counts status REVIEW_OVERDUE (docs/flow.md)",
+    )
 
 
 class TargetWindow(BaseModel):

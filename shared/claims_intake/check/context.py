@@ -62,14 +62,21 @@ def plan_facts(plan_id: str) -> PlanFacts:
     profile = plan_profile(plan_id)
     keys = [c.key for c in dhcs_catalog().combinations] + [c.key for c in profile.extra_combinations]
     return PlanFacts(
-        accepted=frozenset(key for key in keys if profile.accepts(key) or key in {c.key for c in profile.extra_combinations}),
+        accepted=frozenset(
+            key for key in keys if profile.accepts(key) or key in {c.key for c in profile.extra_combinations}
+        ),
         rates={key: Decimal(value) for key, value in profile.data.get("rates", {}).items()},
         not_reimbursable=frozenset(profile.data.get("not_reimbursable", [])),
         unit_basis=dict(profile.data.get("unit_basis", {})),
         documentation_required=dict(profile.data.get("documentation_required", {})),
         requires_authorization=frozenset(
-            c.key for c in [*dhcs_catalog().combinations, *profile.extra_combinations] if profile.requires_authorization(c)),
-        units_per_day_limited=frozenset(key for limit in profile.limits_for("max_units_per_day") for key in limit["combos"]),
+            c.key
+            for c in [*dhcs_catalog().combinations, *profile.extra_combinations]
+            if profile.requires_authorization(c)
+        ),
+        units_per_day_limited=frozenset(
+            key for limit in profile.limits_for("max_units_per_day") for key in limit["combos"]
+        ),
     )
 
 
@@ -87,8 +94,9 @@ def limits_by_combination(plan_id: str) -> dict[str, tuple[dict[str, Any], ...]]
 
 
 @lru_cache(maxsize=8192)
-def lookup_combination(plan_id: str, code: str, modifiers: tuple[str, ...]
-                       ) -> tuple[Combination | None, bool, str | None, str]:
+def lookup_combination(
+    plan_id: str, code: str, modifiers: tuple[str, ...]
+) -> tuple[Combination | None, bool, str | None, str]:
     """(combination, telehealth, catalog key, billing unit) of a billed code + modifiers for a plan."""
     from ..catalog import plan_profile
 
@@ -157,8 +165,18 @@ class HistoryIndex:
         self.claim_ids.add(h.claim_id)
         self.invoices.setdefault((h.invoice_number, h.provider_npi), h)
         if h.status in COUNTING_STATUSES:
-            self.add_counted(Counted(history_key(h.combination), h.start, h.end or h.start, h.units, h.allowed,
-                                     h.provider_npi, h.invoice_number, h.combination))
+            self.add_counted(
+                Counted(
+                    history_key(h.combination),
+                    h.start,
+                    h.end or h.start,
+                    h.units,
+                    h.allowed,
+                    h.provider_npi,
+                    h.invoice_number,
+                    h.combination,
+                )
+            )
 
     def add_counted(self, c: Counted) -> None:
         self.counted.append(c)
@@ -177,7 +195,7 @@ class LineContext:
     end: date | None
     findings: list[Finding] = field(default_factory=list)
     authorization: Authorization | None = None
-    allowed_cap: Decimal | None = None   # lifetime or TAR amount still available
+    allowed_cap: Decimal | None = None  # lifetime or TAR amount still available
     cap_cite: str = ""
     contract_rate: Decimal | None = None  # the provider's contract rate on file (plans paying contract rates)
 
@@ -287,9 +305,18 @@ class CheckContext:
     def count_line(self, lc: LineContext, allowed: Decimal) -> None:
         """An accepted line of this claim counts for the lines after it."""
         if lc.key and lc.start:
-            self.own.add_counted(Counted(lc.key, lc.start, lc.end or lc.start, lc.units, allowed,
-                                         self.claim.billing_provider_npi or "", self.claim.invoice_number or "",
-                                         lc.line.combination))
+            self.own.add_counted(
+                Counted(
+                    lc.key,
+                    lc.start,
+                    lc.end or lc.start,
+                    lc.units,
+                    allowed,
+                    self.claim.billing_provider_npi or "",
+                    self.claim.invoice_number or "",
+                    lc.line.combination,
+                )
+            )
 
     def prior_invoice(self, invoice_number: str, provider_npi: str) -> HistoryLine | None:
         return self.history_index.invoices.get((invoice_number, provider_npi))

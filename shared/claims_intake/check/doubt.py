@@ -77,13 +77,16 @@ def provenance_doubt(source: Provenance | None, limits: Thresholds | None = None
     limits = limits or thresholds()
     where = _where(source)
     if source.confidence is not None and source.confidence < limits.confidence:
-        return LOW_CONFIDENCE, (f"read{where} with OCR confidence {source.confidence:.2f} "
-                                f"(below {limits.confidence:.2f})")
+        return LOW_CONFIDENCE, (
+            f"read{where} with OCR confidence {source.confidence:.2f} (below {limits.confidence:.2f})"
+        )
     if source.repaired:
         return REPAIRED, f"repaired by the reader{where}: {source.repaired}"
     if source.match_score is not None and source.match_score < limits.match_score:
-        return LOW_MATCH_SCORE, (f"column{where} matched to this element with score {source.match_score:.2f} "
-                                 f"(below {limits.match_score:.2f})")
+        return LOW_MATCH_SCORE, (
+            f"column{where} matched to this element with score {source.match_score:.2f} "
+            f"(below {limits.match_score:.2f})"
+        )
     if source.derived and source.confidence is None:
         return DERIVED, f"derived by the intake{where}, not read: {source.derived}"
     return None
@@ -93,8 +96,11 @@ def _where(source: Provenance) -> str:
     if source.box:
         return f" from box {source.box}" + (f" on page {source.page}" if source.page else "")
     if source.column:
-        return f" from column {source.column}" + (f" row {source.row}" if source.row else "") + \
-            (f" of sheet {source.sheet}" if source.sheet else "")
+        return (
+            f" from column {source.column}"
+            + (f" row {source.row}" if source.row else "")
+            + (f" of sheet {source.sheet}" if source.sheet else "")
+        )
     return ""
 
 
@@ -143,8 +149,10 @@ class ClaimDoubts:
             return None
         if element in self.unplaced_columns and _required(element) and _is_empty(item, element):
             headers = ", ".join(f"'{header}'" for header in self.unplaced_columns[element][:6])
-            return UNMAPPED_COLUMN, (f"no column was recognised as {label(element)} while the sheet has columns "
-                                     f"the reader could not place ({headers}): staff map the column")
+            return UNMAPPED_COLUMN, (
+                f"no column was recognised as {label(element)} while the sheet has columns "
+                f"the reader could not place ({headers}): staff map the column"
+            )
         return None
 
 
@@ -165,6 +173,7 @@ def _is_empty(item, element: str) -> bool:
 
 # ---- what the reader could not place (workbooks) -----------------------------------------------
 
+
 def unplaced_columns(result: ExtractResult, claim: Claim) -> dict[str, list[str]]:
     """For each element with no column on the claim's sheet: the headers of the columns the reader could
     not place, when there are any (an `unmapped_columns` error, or the sheet's column_map extras)."""
@@ -180,6 +189,7 @@ def unplaced_columns_by_sheet(result: ExtractResult) -> Callable[[Claim], dict[s
         if sheet not in by_sheet:
             by_sheet[sheet] = sheet_unplaced_columns(result, sheet)
         return by_sheet[sheet]
+
     return of
 
 
@@ -187,8 +197,11 @@ def sheet_unplaced_columns(result: ExtractResult, sheet: str | None) -> dict[str
     if sheet is None:
         return {}
     headers = _unplaced_headers(result, sheet)
-    named = {error.element for error in result.errors
-             if error.code == "unmapped_columns" and error.element and error.sheet in (None, sheet)}
+    named = {
+        error.element
+        for error in result.errors
+        if error.code == "unmapped_columns" and error.element and error.sheet in (None, sheet)
+    }
     if not headers and not named:
         return {}
     placed = _placed_elements(result, sheet)
@@ -232,9 +245,11 @@ def _placed_elements(result: ExtractResult, sheet: str) -> set[str]:
 
 
 # A composite column fills several elements ('Member Name' -> first and last name, 'Mod 1' -> modifiers).
-_COMPOSITES = {"member_name": ("member_first_name", "member_last_name"),
-               "billing_provider_name": ("billing_provider_first_name", "billing_provider_last_name"),
-               "service_date": ("service_start_date", "service_end_date")}
+_COMPOSITES = {
+    "member_name": ("member_first_name", "member_last_name"),
+    "billing_provider_name": ("billing_provider_first_name", "billing_provider_last_name"),
+    "service_date": ("service_start_date", "service_end_date"),
+}
 
 
 def _with_parts(placed: set[Any]) -> set[str]:
@@ -253,8 +268,10 @@ def _with_parts(placed: set[Any]) -> set[str]:
 # ---- a whole file (page) the reader was unsure of --------------------------------------------------
 
 FILE_REVIEW_CODES = frozenset({"form_uncertain", "unmapped_columns"})
-FILE_REVIEW_CITE = ("Kaiser Permanente, Claims Guidance for ECM and CS — Clean Claims: a claim is rejected only for "
-                    "missing or invalid information; a page the intake could not read with certainty is read by staff")
+FILE_REVIEW_CITE = (
+    "Kaiser Permanente, Claims Guidance for ECM and CS — Clean Claims: a claim is rejected only for "
+    "missing or invalid information; a page the intake could not read with certainty is read by staff"
+)
 
 
 FILE_REVIEW_EXTRA = "file_review"
@@ -281,9 +298,17 @@ def _file_review_result(claim: Claim, plan: str, error: ExtractError):
     from .result import Category, CheckResult, ClaimDisposition, Doubt, Finding, Severity
 
     where = f"Page {error.page}" if error.page else (f"Sheet {error.sheet}" if error.sheet else "The file")
-    message = (f"{where}: {error.message} Staff read it from the upload and reject it with the reason the provider "
-               "should hear, or ask the provider for a clearer copy.")
-    finding = Finding(category=Category.FORM, severity=Severity.REVIEW, element=None, message=message,
-                      cite=FILE_REVIEW_CITE, rule=error.code,
-                      doubts=[Doubt(element="form", kind=error.code, reason=error.message)])
+    message = (
+        f"{where}: {error.message} Staff read it from the upload and reject it with the reason the provider "
+        "should hear, or ask the provider for a clearer copy."
+    )
+    finding = Finding(
+        category=Category.FORM,
+        severity=Severity.REVIEW,
+        element=None,
+        message=message,
+        cite=FILE_REVIEW_CITE,
+        rule=error.code,
+        doubts=[Doubt(element="form", kind=error.code, reason=error.message)],
+    )
     return CheckResult(claim=claim, plan=plan, disposition=ClaimDisposition.REVIEW, findings=[finding])

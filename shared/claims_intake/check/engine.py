@@ -76,19 +76,30 @@ def line_rules_for(plan_id: str, key: str | None) -> tuple[tuple[str, Any], ...]
     """The line rules that can find something for this plan and combination (None: not in the catalog)."""
     combination = None
     if key is not None:
-        combination = dhcs_catalog().by_key.get(key) or {c.key: c for c in plan_profile(plan_id).extra_combinations}[key]
+        combination = (
+            dhcs_catalog().by_key.get(key) or {c.key: c for c in plan_profile(plan_id).extra_combinations}[key]
+        )
     unit = plan_facts(plan_id).unit_basis.get(key or "", combination.unit) if combination else ""
     return tuple(
-        (rule.name, rule.function) for rule in LINE_RULES
+        (rule.name, rule.function)
+        for rule in LINE_RULES
         if (combination is not None or not rule.needs_combination)
         and (rule.applies is None or rule.applies(plan_id, combination, unit))
     )
+
+
 UNKNOWN_PAYER_CITE = "000 Table 3: Primary Payer Identifier and Payer Name (the plan the claim is billed to)"
 
 
-def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: ReferenceSource,
-                history: HistorySource | None, *, received: date | None = None,
-                unplaced: dict[str, list[str]] | None = None) -> CheckResult:
+def check_claim(
+    claim: Claim,
+    plan: str | PlanProfile | None,
+    reference: ReferenceSource,
+    history: HistorySource | None,
+    *,
+    received: date | None = None,
+    unplaced: dict[str, list[str]] | None = None,
+) -> CheckResult:
     """Check one claim for one plan (or, with `plan=None`, the plan its payer names).
 
     `unplaced`: element -> headers of the sheet's columns the reader could not place
@@ -99,8 +110,14 @@ def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: Referen
     profile = resolve_plan(claim, plan)
     if profile is None:
         return _unknown_payer(claim, ClaimDoubts(claim, unplaced))
-    ctx = CheckContext(claim, profile, reference, history or InMemoryHistory(), received or date.today(),
-                       unplaced_columns=unplaced or {})
+    ctx = CheckContext(
+        claim,
+        profile,
+        reference,
+        history or InMemoryHistory(),
+        received or date.today(),
+        unplaced_columns=unplaced or {},
+    )
     ctx.load_history()
     ctx.lines = [_line_context(profile, line, number) for number, line in enumerate(claim.lines, start=1)]
     for rule in CLAIM_RULES:
@@ -120,23 +137,31 @@ def check_claim(claim: Claim, plan: str | PlanProfile | None, reference: Referen
         allowed = _allowed_amount(ctx, lc) if payable else ZERO
         if accepted:
             ctx.count_line(lc, allowed)
-        line_results.append(LineResult(
-            line_number=lc.line.line_number or lc.number,
-            disposition=LineDisposition.PAYABLE if payable else LineDisposition.DENIED,
-            allowed_amount=allowed, findings=lc.findings))
+        line_results.append(
+            LineResult(
+                line_number=lc.line.line_number or lc.number,
+                disposition=LineDisposition.PAYABLE if payable else LineDisposition.DENIED,
+                allowed_amount=allowed,
+                findings=lc.findings,
+            )
+        )
     findings = [*ctx.findings, *(f for lc in ctx.lines for f in lc.findings)]
     disposition = decide(findings, line_results)
     if disposition is ClaimDisposition.REJECTED:
         for result in line_results:
             result.disposition, result.allowed_amount = LineDisposition.DENIED, ZERO
-    return CheckResult(claim=claim, plan=profile.plan_id, disposition=disposition,
-                                       findings=findings, lines=line_results)
+    return CheckResult(
+        claim=claim, plan=profile.plan_id, disposition=disposition, findings=findings, lines=line_results
+    )
 
 
 def decide(findings: list[Finding], lines: list[LineResult]) -> ClaimDisposition:
     severities = {finding.severity for finding in findings}
-    for severity, disposition in ((Severity.REVIEW, ClaimDisposition.REVIEW),
-                                  (Severity.REJECT, ClaimDisposition.REJECTED), (Severity.RFI, ClaimDisposition.RFI)):
+    for severity, disposition in (
+        (Severity.REVIEW, ClaimDisposition.REVIEW),
+        (Severity.REJECT, ClaimDisposition.REJECTED),
+        (Severity.RFI, ClaimDisposition.RFI),
+    ):
         if severity in severities:
             return disposition
     payable = sum(1 for line in lines if line.disposition is LineDisposition.PAYABLE)
@@ -145,8 +170,14 @@ def decide(findings: list[Finding], lines: list[LineResult]) -> ClaimDisposition
     return ClaimDisposition.PARTIAL if payable else ClaimDisposition.DENIED
 
 
-def check_extract(result: ExtractResult, plan: str | PlanProfile | None, reference: ReferenceSource,
-                  history: HistorySource | None, *, received: date | None = None) -> list[CheckResult]:
+def check_extract(
+    result: ExtractResult,
+    plan: str | PlanProfile | None,
+    reference: ReferenceSource,
+    history: HistorySource | None,
+    *,
+    received: date | None = None,
+) -> list[CheckResult]:
     """Check the claims of one file in order; earlier claims of the file count as history for later ones."""
     batch = InMemoryHistory()
     layered = LayeredHistory(history or InMemoryHistory(), batch)
@@ -179,14 +210,21 @@ def history_lines(result: CheckResult) -> list[HistoryLine]:
         if decision is None or line.service_start_date is None or not line.procedure_code:
             continue
         denied = decision.disposition is LineDisposition.DENIED
-        rows.append(HistoryLine(
-            claim_id=claim.claim_id or "", member_cin=claim.member_cin, provider_npi=claim.billing_provider_npi or "",
-            invoice_number=claim.invoice_number or "", combination=line.combination,
-            start=line.service_start_date, end=line.service_end_date or line.service_start_date,
-            units=line.unit_count if line.unit_count is not None else Decimal(1),
-            charge=line.charge_amount if line.charge_amount is not None else ZERO,
-            allowed=decision.allowed_amount, status="DENIED" if denied else ("PAYABLE" if final else "PENDING"),
-        ))
+        rows.append(
+            HistoryLine(
+                claim_id=claim.claim_id or "",
+                member_cin=claim.member_cin,
+                provider_npi=claim.billing_provider_npi or "",
+                invoice_number=claim.invoice_number or "",
+                combination=line.combination,
+                start=line.service_start_date,
+                end=line.service_end_date or line.service_start_date,
+                units=line.unit_count if line.unit_count is not None else Decimal(1),
+                charge=line.charge_amount if line.charge_amount is not None else ZERO,
+                allowed=decision.allowed_amount,
+                status="DENIED" if denied else ("PAYABLE" if final else "PENDING"),
+            )
+        )
     return rows
 
 
@@ -220,7 +258,9 @@ class LayeredHistory:
         return [*self.stored.member_lines(member_cin), *self.batch.member_lines(member_cin)]
 
     def invoice_exists(self, provider_npi: str, invoice_number: str) -> bool:
-        return self.stored.invoice_exists(provider_npi, invoice_number) or self.batch.invoice_exists(provider_npi, invoice_number)
+        return self.stored.invoice_exists(provider_npi, invoice_number) or self.batch.invoice_exists(
+            provider_npi, invoice_number
+        )
 
 
 def resolve_plan(claim: Claim, plan: str | PlanProfile | None) -> PlanProfile | None:
@@ -232,31 +272,48 @@ def resolve_plan(claim: Claim, plan: str | PlanProfile | None) -> PlanProfile | 
         return plan
     if plan:
         return plan_profile(plan)
-    matches = [plan_profile(p) for p in plan_ids()
-               if plan_profile(p).matches_payer(claim.primary_payer_id, claim.payer_name)]
+    matches = [
+        plan_profile(p) for p in plan_ids() if plan_profile(p).matches_payer(claim.primary_payer_id, claim.payer_name)
+    ]
     return matches[0] if len(matches) == 1 else None
 
 
 def _unknown_payer(claim: Claim, doubts: ClaimDoubts) -> CheckResult:
     billed = claim.payer_name or claim.primary_payer_id
     known = ", ".join(f"{plan_profile(p).short_name} ({plan_profile(p).payer_id})" for p in plan_ids())
-    message = (f"Payer '{billed}' is not a plan this intake serves" if billed else "No payer is named on the claim")
-    issue = Issue(Category.INVALID_VALUE if billed else Category.MISSING_ELEMENT, Severity.REJECT,
-                  f"{message}: bill one of {known}.", UNKNOWN_PAYER_CITE, "primary_payer_id",
-                  rests_on=rests_on("primary_payer_id", "payer_name"))
+    message = f"Payer '{billed}' is not a plan this intake serves" if billed else "No payer is named on the claim"
+    issue = Issue(
+        Category.INVALID_VALUE if billed else Category.MISSING_ELEMENT,
+        Severity.REJECT,
+        f"{message}: bill one of {known}.",
+        UNKNOWN_PAYER_CITE,
+        "primary_payer_id",
+        rests_on=rests_on("primary_payer_id", "payer_name"),
+    )
     finding = _finding(issue, "resolve_plan", None, doubts)
-    lines = [LineResult(line_number=line.line_number or n, disposition=LineDisposition.DENIED)
-             for n, line in enumerate(claim.lines, start=1)]
+    lines = [
+        LineResult(line_number=line.line_number or n, disposition=LineDisposition.DENIED)
+        for n, line in enumerate(claim.lines, start=1)
+    ]
     return CheckResult(claim=claim, plan="", disposition=decide([finding], lines), findings=[finding], lines=lines)
 
 
 def _line_context(profile: PlanProfile, line, number: int) -> LineContext:
     combination, telehealth, key, unit = (
         lookup_combination(profile.plan_id, line.procedure_code, tuple(line.procedure_modifiers))
-        if line.procedure_code else (None, False, None, ""))
-    return LineContext(line=line, number=line.line_number or number, combination=combination, telehealth=telehealth,
-                       start=line.service_start_date, end=line.service_end_date or line.service_start_date, unit=unit,
-                       key=key)
+        if line.procedure_code
+        else (None, False, None, "")
+    )
+    return LineContext(
+        line=line,
+        number=line.line_number or number,
+        combination=combination,
+        telehealth=telehealth,
+        start=line.service_start_date,
+        end=line.service_end_date or line.service_start_date,
+        unit=unit,
+        key=key,
+    )
 
 
 def _collect(rule_name: str, found, into: list[Finding], line_number: int | None, ctx: CheckContext) -> None:
@@ -273,16 +330,26 @@ PROVIDER_FACING = frozenset({Severity.REJECT, Severity.DENY, Severity.RFI})
 
 def _finding(issue: Issue, rule_name: str, line_number: int | None, doubts: ClaimDoubts) -> Finding:
     line = issue.line if issue.line is not None else line_number
-    values = issue.rests_on if issue.rests_on is not None else (
-        rests_on(issue.element, line=line) if issue.element else ())
-    finding = Finding(category=issue.category, severity=issue.severity, element=issue.element, line=line,
-                      message=issue.message, cite=for_people(issue.cite), rule=issue.rule or rule_name,
-                      rests_on=[Value(element=element, line=number) for element, number in values])
+    values = (
+        issue.rests_on if issue.rests_on is not None else (rests_on(issue.element, line=line) if issue.element else ())
+    )
+    finding = Finding(
+        category=issue.category,
+        severity=issue.severity,
+        element=issue.element,
+        line=line,
+        message=issue.message,
+        cite=for_people(issue.cite),
+        rule=issue.rule or rule_name,
+        rests_on=[Value(element=element, line=number) for element, number in values],
+    )
     if issue.severity in PROVIDER_FACING or issue.severity is Severity.REVIEW:
         doubtful = doubts.doubtful(values)
         if doubtful:
-            finding.doubts = [DoubtfulValue(element=element, line=number, kind=kind, reason=reason)
-                              for element, number, kind, reason in doubtful]
+            finding.doubts = [
+                DoubtfulValue(element=element, line=number, kind=kind, reason=reason)
+                for element, number, kind, reason in doubtful
+            ]
             if issue.severity is not Severity.REVIEW:
                 finding.would_be, finding.severity = issue.severity, Severity.REVIEW
     return finding
@@ -290,36 +357,56 @@ def _finding(issue: Issue, rule_name: str, line_number: int | None, doubts: Clai
 
 # ---- pricing -------------------------------------------------------------------------------------
 
+
 def _allowed_amount(ctx: CheckContext, lc: LineContext) -> Decimal:
     """The plan's rate × units (or the billed contract amount), then the plan's payment rules and caps."""
     combo, line, profile = lc.combo, lc.line, ctx.profile
     facts = plan_facts(profile.plan_id)
     if not combo.reimbursable or lc.key in facts.not_reimbursable:
         cite = str(profile.data.get("not_reimbursable_cite") or "") if combo.reimbursable else combo.cite
-        _warn(ctx, lc, "not_reimbursable", Category.AMOUNT,
-              f"Line {lc.number}: {combo.key} is reported as an encounter and is not reimbursed.", cite)
+        _warn(
+            ctx,
+            lc,
+            "not_reimbursable",
+            Category.AMOUNT,
+            f"Line {lc.number}: {combo.key} is reported as an encounter and is not reimbursed.",
+            cite,
+        )
         return ZERO
     rate = lc.contract_rate if lc.contract_rate is not None else facts.rates.get(lc.key or "")
-    billed = line.charge_amount if line.charge_amount is not None else (
-        (line.unit_cost or ZERO) * lc.units).quantize(CENTS)
+    billed = (
+        line.charge_amount if line.charge_amount is not None else ((line.unit_cost or ZERO) * lc.units).quantize(CENTS)
+    )
     if rate is not None:
         allowed = min((rate * lc.units).quantize(CENTS), billed) if billed else (rate * lc.units).quantize(CENTS)
         if combo.program == "CS" and line.unit_cost is not None and line.unit_cost != rate:
             contract = lc.contract_rate is not None
             rate_name = "the contract rate on file" if contract else f"{profile.short_name}'s rate"
-            _warn(ctx, lc, "billed_at_plan_rate", Category.AMOUNT,
-                  f"Line {lc.number}: unit cost {money(line.unit_cost)} differs from {rate_name} {money(rate)}; "
-                  "allowed at the lesser of the two.", profile.rates_cite if contract else
-                  "001 Tips for both: billed amount for CS services should match contract rates")
+            _warn(
+                ctx,
+                lc,
+                "billed_at_plan_rate",
+                Category.AMOUNT,
+                f"Line {lc.number}: unit cost {money(line.unit_cost)} differs from {rate_name} {money(rate)}; "
+                "allowed at the lesser of the two.",
+                profile.rates_cite
+                if contract
+                else "001 Tips for both: billed amount for CS services should match contract rates",
+            )
     else:
         allowed = billed
     monthly = profile.data.get("ecm_monthly_payment")
     if monthly and combo.category in ("ecm_core", "ecm_outreach"):
         allowed = _ecm_monthly_payment(ctx, lc, allowed, monthly)
     if lc.allowed_cap is not None and allowed > lc.allowed_cap:
-        _warn(ctx, lc, "amount_cap", Category.AMOUNT,
-              f"Line {lc.number}: allowed {money(lc.allowed_cap)} of {money(allowed)} ({lc.cap_cite}).",
-              profile.data.get("documentation_cite", "") if "TAR" in lc.cap_cite else _limit_cite(ctx, lc))
+        _warn(
+            ctx,
+            lc,
+            "amount_cap",
+            Category.AMOUNT,
+            f"Line {lc.number}: allowed {money(lc.allowed_cap)} of {money(allowed)} ({lc.cap_cite}).",
+            profile.data.get("documentation_cite", "") if "TAR" in lc.cap_cite else _limit_cite(ctx, lc),
+        )
         allowed = lc.allowed_cap
     return allowed.quantize(CENTS)
 
@@ -342,35 +429,77 @@ def _ecm_monthly_payment(ctx: CheckContext, lc: LineContext, allowed: Decimal, c
     cite = config["cite"]
     if lc.combo.category == "ecm_core":
         if cores:
-            _warn(ctx, lc, "ecm_subsequent_in_month", Category.FREQUENCY,
-                  f"Line {lc.number}: a core service was already paid for {lc.start:%B %Y} ({cores[0].start:%m/%d/%Y}); "
-                  f"subsequent core services that month are paid {money(penny)}.", cite)
+            _warn(
+                ctx,
+                lc,
+                "ecm_subsequent_in_month",
+                Category.FREQUENCY,
+                f"Line {lc.number}: a core service was already paid for {lc.start:%B %Y} ({cores[0].start:%m/%d/%Y}); "
+                f"subsequent core services that month are paid {money(penny)}.",
+                cite,
+            )
             return penny
         paid_outreach = sum((c.allowed for c in outreach), ZERO)
         if config.get("core_only_when_both") and paid_outreach:
-            _warn(ctx, lc, "ecm_core_only_when_both", Category.FREQUENCY,
-                  f"Line {lc.number}: outreach already paid {money(paid_outreach)} for {lc.start:%B %Y}; with a core service "
-                  "the month is paid the core rate only, so that amount is deducted.", cite)
+            _warn(
+                ctx,
+                lc,
+                "ecm_core_only_when_both",
+                Category.FREQUENCY,
+                f"Line {lc.number}: outreach already paid {money(paid_outreach)} for {lc.start:%B %Y}; with a core service "
+                "the month is paid the core rate only, so that amount is deducted.",
+                cite,
+            )
             return max(allowed - paid_outreach, penny)
         return allowed
-    core_later = any(other is not lc and other.combination is not None and other.combination.category == "ecm_core"
-                     and other.start and (other.start.year, other.start.month) == month and not other.denied()
-                     for other in ctx.lines)
+    core_later = any(
+        other is not lc
+        and other.combination is not None
+        and other.combination.category == "ecm_core"
+        and other.start
+        and (other.start.year, other.start.month) == month
+        and not other.denied()
+        for other in ctx.lines
+    )
     if config.get("core_only_when_both") and (cores or core_later):
-        _warn(ctx, lc, "ecm_core_only_when_both", Category.FREQUENCY,
-              f"Line {lc.number}: outreach in a month with a core service is paid {money(penny)} (core rate only).", cite)
+        _warn(
+            ctx,
+            lc,
+            "ecm_core_only_when_both",
+            Category.FREQUENCY,
+            f"Line {lc.number}: outreach in a month with a core service is paid {money(penny)} (core rate only).",
+            cite,
+        )
         return penny
     if outreach:
-        _warn(ctx, lc, "ecm_subsequent_in_month", Category.FREQUENCY,
-              f"Line {lc.number}: outreach was already paid for {lc.start:%B %Y}; subsequent outreach is paid {money(penny)}.",
-              cite)
+        _warn(
+            ctx,
+            lc,
+            "ecm_subsequent_in_month",
+            Category.FREQUENCY,
+            f"Line {lc.number}: outreach was already paid for {lc.start:%B %Y}; subsequent outreach is paid {money(penny)}.",
+            cite,
+        )
         return penny
     return allowed
 
 
 def _warn(ctx: CheckContext, lc: LineContext, rule: str, category: Category, message: str, cite: str) -> None:
     """A pricing note: it rests on the line's service, units and amounts (never changes a decision)."""
-    values = rests_on("procedure_code", "procedure_modifiers", "service_start_date", "unit_count", "unit_cost",
-                      "charge_amount", line=lc.number)
-    lc.findings.append(_finding(Issue(category, Severity.WARNING, message, cite, "charge_amount", rests_on=values),
-                                rule, lc.number, ctx.doubts))
+    values = rests_on(
+        "procedure_code",
+        "procedure_modifiers",
+        "service_start_date",
+        "unit_count",
+        "unit_cost",
+        "charge_amount",
+        line=lc.number,
+    )
+    lc.findings.append(
+        _finding(
+            Issue(category, Severity.WARNING, message, cite, "charge_amount", rests_on=values),
+            rule,
+            lc.number,
+            ctx.doubts,
+        )
+    )

@@ -60,10 +60,10 @@ class Category(StrEnum):
 
 
 class Severity(StrEnum):
-    REJECT = "reject"    # the claim cannot be entered: rejection letter
-    RFI = "rfi"          # information is missing: request it
-    REVIEW = "review"    # staff must verify an OCR value
-    DENY = "deny"        # the line is denied
+    REJECT = "reject"  # the claim cannot be entered: rejection letter
+    RFI = "rfi"  # information is missing: request it
+    REVIEW = "review"  # staff must verify an OCR value
+    DENY = "deny"  # the line is denied
     WARNING = "warning"  # noted, does not change the decision
 
 
@@ -77,7 +77,7 @@ class Value(BaseModel):
 class Doubt(Value):
     """A value the intake is unsure it read as the provider wrote it, and why (claims_intake.check.doubt)."""
 
-    kind: str    # low_confidence, repaired, derived, low_match_score, unparseable, unmapped_column
+    kind: str  # low_confidence, repaired, derived, low_match_score, unparseable, unmapped_column
     reason: str  # for staff: what the reader saw or did (no PHI: confidence, box, column, note)
 
 
@@ -86,9 +86,9 @@ class Finding(BaseModel):
     severity: Severity
     element: str | None = None
     line: int | None = None  # service line number; None for the claim
-    message: str             # what the provider can do about it
-    cite: str                # seed and section of the rule
-    rule: str                # the rule function that found it
+    message: str  # what the provider can do about it
+    cite: str  # seed and section of the rule
+    rule: str  # the rule function that found it
     rests_on: list[Value] = Field(default_factory=list)  # the values the rule read to find it
     # Set when the finding rests on doubtful values: severity is then REVIEW, `would_be` what it
     # becomes once staff verified those values (reject, deny or rfi), `doubts` which values and why.
@@ -138,6 +138,7 @@ class CheckResult(BaseModel):
 
 # ---- what staff see on a REVIEW item (claims_intake.check.doubt) -----------------------------------
 
+
 @cache
 def line_level() -> frozenset[str]:
     """The elements of a service line (and the minutes the check reads)."""
@@ -162,10 +163,18 @@ def review_values(findings: Iterable[Any]) -> list[dict[str, Any]]:
             continue
         would_be = str(finding.would_be) if finding.would_be else "review"
         for doubt in finding.doubts:
-            entry = values.setdefault((doubt.element, doubt.line), {
-                "element": doubt.element, "line": doubt.line, "label": describe_value(doubt.element, doubt.line)
-                if doubt.element != "form" else "The page", "kind": doubt.kind, "reason": doubt.reason,
-                "would_be": would_be, "rules": []})
+            entry = values.setdefault(
+                (doubt.element, doubt.line),
+                {
+                    "element": doubt.element,
+                    "line": doubt.line,
+                    "label": describe_value(doubt.element, doubt.line) if doubt.element != "form" else "The page",
+                    "kind": doubt.kind,
+                    "reason": doubt.reason,
+                    "would_be": would_be,
+                    "rules": [],
+                },
+            )
             if SEVERITY_ORDER.index(would_be) < SEVERITY_ORDER.index(entry["would_be"]):
                 entry["would_be"] = would_be
             if finding.rule not in entry["rules"]:

@@ -16,8 +16,10 @@ from .registry import line_rule
 from .result import Category, Severity
 from .rules_elements import format_problem
 
-ICD10CM_CITE = ("CMS/CDC ICD-10-CM code set in force on the date of service (fiscal year from October 1), billable "
-                "codes only; 000 Unclean Claims: claims with invalid information are rejected upfront")
+ICD10CM_CITE = (
+    "CMS/CDC ICD-10-CM code set in force on the date of service (fiscal year from October 1), billable "
+    "codes only; 000 Unclean Claims: claims with invalid information are rejected upfront"
+)
 
 
 def _or_list(items: tuple[str, ...]) -> str:
@@ -44,21 +46,41 @@ def _not_billable(codes: tuple[str, ...], day: date) -> tuple[CodeVerdict, ...]:
 def _diagnosis_issue(lc: LineContext, verdict, day) -> Issue:
     when = f"on {day:%m/%d/%Y} ({verdict.release} code set)"
     if verdict.status == "category":
-        choice = _or_list(verdict.children) if verdict.children_billable else \
-            f"a complete code under {_or_list(verdict.children)}"
-        message = f"Line {lc.number}: {verdict.code} is a category, not a billable ICD-10-CM code {when}: " \
-                  f"bill {choice}."
-        return Issue(Category.DIAGNOSIS, Severity.REJECT, message, ICD10CM_CITE, "diagnosis_codes",
-                     rests_on=_diagnosis_values(lc))
+        choice = (
+            _or_list(verdict.children)
+            if verdict.children_billable
+            else f"a complete code under {_or_list(verdict.children)}"
+        )
+        message = (
+            f"Line {lc.number}: {verdict.code} is a category, not a billable ICD-10-CM code {when}: bill {choice}."
+        )
+        return Issue(
+            Category.DIAGNOSIS,
+            Severity.REJECT,
+            message,
+            ICD10CM_CITE,
+            "diagnosis_codes",
+            rests_on=_diagnosis_values(lc),
+        )
     if verdict.status == "unknown":
-        return Issue(Category.DIAGNOSIS, Severity.REJECT,
-                     f"Line {lc.number}: {verdict.code} is not an ICD-10-CM code {when}: correct the diagnosis code.",
-                     ICD10CM_CITE, "diagnosis_codes", rests_on=_diagnosis_values(lc))
+        return Issue(
+            Category.DIAGNOSIS,
+            Severity.REJECT,
+            f"Line {lc.number}: {verdict.code} is not an ICD-10-CM code {when}: correct the diagnosis code.",
+            ICD10CM_CITE,
+            "diagnosis_codes",
+            rests_on=_diagnosis_values(lc),
+        )
     # the code set of that fiscal year is not on file and the releases around it disagree: staff decide
-    return Issue(Category.DIAGNOSIS, Severity.REVIEW,
-                 f"Line {lc.number}: whether {verdict.code} was billable on {day:%m/%d/%Y} cannot be decided from the "
-                 f"code sets on file ({verdict.note}); staff check the ICD-10-CM release of that fiscal year.",
-                 ICD10CM_CITE, "diagnosis_codes", rests_on=_diagnosis_values(lc))
+    return Issue(
+        Category.DIAGNOSIS,
+        Severity.REVIEW,
+        f"Line {lc.number}: whether {verdict.code} was billable on {day:%m/%d/%Y} cannot be decided from the "
+        f"code sets on file ({verdict.note}); staff check the ICD-10-CM release of that fiscal year.",
+        ICD10CM_CITE,
+        "diagnosis_codes",
+        rests_on=_diagnosis_values(lc),
+    )
 
 
 def _diagnosis_values(lc: LineContext):
@@ -75,9 +97,14 @@ def place_of_service_in_code_set(ctx: CheckContext, lc: LineContext):
     problem = _place_of_service_problem(code, lc.start)
     if problem is None:
         return None
-    return Issue(Category.INVALID_VALUE, Severity.REJECT, f"Line {lc.number}: {problem}",
-                 place_of_service_data()["cite"], "place_of_service",
-                 rests_on=rests_on("place_of_service", "service_start_date", line=lc.number))
+    return Issue(
+        Category.INVALID_VALUE,
+        Severity.REJECT,
+        f"Line {lc.number}: {problem}",
+        place_of_service_data()["cite"],
+        "place_of_service",
+        rests_on=rests_on("place_of_service", "service_start_date", line=lc.number),
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -86,11 +113,15 @@ def _place_of_service_problem(code: str, day: date | None) -> str | None:
         return None  # malformed: reported by the element rules
     entry = places_of_service().get(code)
     if entry is None:
-        return (f"Place of Service '{code}' is not assigned in the CMS place-of-service code set: use the code of the "
-                "place the service was given (e.g. 12 Home, 04 Homeless Shelter, 27 Outreach Site/Street).")
+        return (
+            f"Place of Service '{code}' is not assigned in the CMS place-of-service code set: use the code of the "
+            "place the service was given (e.g. 12 Home, 04 Homeless Shelter, 27 Outreach Site/Street)."
+        )
     if day is not None and entry.effective is not None and day < entry.effective:
-        return (f"Place of Service {code} ({entry.name}) is in force from {entry.effective:%m/%d/%Y}, after the "
-                f"service date {day:%m/%d/%Y}.")
+        return (
+            f"Place of Service {code} ({entry.name}) is in force from {entry.effective:%m/%d/%Y}, after the "
+            f"service date {day:%m/%d/%Y}."
+        )
     if day is not None and entry.ended is not None and day > entry.ended:
         return f"Place of Service {code} ({entry.name}) was retired on {entry.ended:%m/%d/%Y}."
     return None
@@ -122,8 +153,12 @@ def rendering_licence_matches_code(ctx: CheckContext, lc: LineContext):
         instead += "-GQ"
     kind = "licensed clinical" if wanted[0] == "clinical" else "non-clinical"
     actual = "non-clinical" if provider.licence_type == "non_clinical" else "licensed clinical"
-    return Issue(Category.PROVIDER, Severity.DENY,
-                 f"Line {lc.number}: {billed} is for {kind} staff, but rendering provider {provider.name} (NPI {npi}) "
-                 f"is {actual} on the roster: rebill as {instead}, or update the roster if the licence changed.",
-                 settings()["rendering_licence"]["cite"], "procedure_code",
-                 rests_on=rests_on("rendering_provider_npi", "procedure_code", "procedure_modifiers", line=lc.number))
+    return Issue(
+        Category.PROVIDER,
+        Severity.DENY,
+        f"Line {lc.number}: {billed} is for {kind} staff, but rendering provider {provider.name} (NPI {npi}) "
+        f"is {actual} on the roster: rebill as {instead}, or update the roster if the licence changed.",
+        settings()["rendering_licence"]["cite"],
+        "procedure_code",
+        rests_on=rests_on("rendering_provider_npi", "procedure_code", "procedure_modifiers", line=lc.number),
+    )

@@ -15,8 +15,17 @@ from .result import Category, Severity
 
 OUTREACH_MODIFIERS = {"U8", TELEHEALTH}  # never on a TAR (001 ECM TAR Tips)
 # A TAR is matched on the member, the providers, the service, its dates and units.
-TAR_VALUES = ("authorization_number", "member_cin", "billing_provider_npi", "rendering_provider_npi", "procedure_code",
-              "procedure_modifiers", "service_start_date", "service_end_date", "unit_count")
+TAR_VALUES = (
+    "authorization_number",
+    "member_cin",
+    "billing_provider_npi",
+    "rendering_provider_npi",
+    "procedure_code",
+    "procedure_modifiers",
+    "service_start_date",
+    "service_end_date",
+    "unit_count",
+)
 PAYER_CITE = "000 Table 3: Primary Payer Identifier and Payer Name (the plan the claim is billed to)"
 
 
@@ -28,16 +37,29 @@ def payer_is_the_plan(ctx: CheckContext):
     if ctx.profile.matches_payer(claim.primary_payer_id, claim.payer_name):
         return
     billed = claim.payer_name or claim.primary_payer_id
-    others = [plan_profile(p) for p in plan_ids() if p != ctx.plan_id
-              and plan_profile(p).matches_payer(claim.primary_payer_id, claim.payer_name)]
+    others = [
+        plan_profile(p)
+        for p in plan_ids()
+        if p != ctx.plan_id and plan_profile(p).matches_payer(claim.primary_payer_id, claim.payer_name)
+    ]
     if others:
-        message = (f"The claim is billed to {others[0].short_name} ({billed}) but was submitted to "
-                   f"{ctx.profile.short_name}: send it to {others[0].short_name} or correct the payer.")
+        message = (
+            f"The claim is billed to {others[0].short_name} ({billed}) but was submitted to "
+            f"{ctx.profile.short_name}: send it to {others[0].short_name} or correct the payer."
+        )
     else:
-        message = (f"Payer '{billed}' is not {ctx.profile.short_name} (payer ID {ctx.profile.payer_id}): "
-                   "correct the Primary Payer Identifier and Payer Name.")
-    return Issue(Category.INVALID_VALUE, Severity.REJECT, message, PAYER_CITE, "primary_payer_id",
-                 rests_on=rests_on("primary_payer_id", "payer_name"))
+        message = (
+            f"Payer '{billed}' is not {ctx.profile.short_name} (payer ID {ctx.profile.payer_id}): "
+            "correct the Primary Payer Identifier and Payer Name."
+        )
+    return Issue(
+        Category.INVALID_VALUE,
+        Severity.REJECT,
+        message,
+        PAYER_CITE,
+        "primary_payer_id",
+        rests_on=rests_on("primary_payer_id", "payer_name"),
+    )
 
 
 @claim_rule
@@ -50,20 +72,40 @@ def provider_on_roster(ctx: CheckContext):
     provider = ctx.provider()
     cite = "004 III: contracted CSS CBOs in the KHS Provider Network; 000 Claims Submission Policy; 001 Tips"
     if provider is None:
-        issues.append(Issue(Category.PROVIDER, Severity.DENY,
-                            f"Billing NPI {npi} is not on {ctx.profile.short_name}'s ECM/CS provider roster: contact provider "
-                            "relations to contract or correct the NPI.", cite, "billing_provider_npi"))
+        issues.append(
+            Issue(
+                Category.PROVIDER,
+                Severity.DENY,
+                f"Billing NPI {npi} is not on {ctx.profile.short_name}'s ECM/CS provider roster: contact provider "
+                "relations to contract or correct the NPI.",
+                cite,
+                "billing_provider_npi",
+            )
+        )
         return issues or None
     tin = ctx.claim.billing_provider_tin
     if tin and tin != provider.tin:
-        issues.append(Issue(Category.PROVIDER, Severity.REJECT,
-                            f"Billing TIN {tin} is not the TIN on file for NPI {npi}: correct the TIN (or update your W-9 with "
-                            "provider relations).", cite, "billing_provider_tin",
-                            rests_on=rests_on("billing_provider_npi", "billing_provider_tin")))
+        issues.append(
+            Issue(
+                Category.PROVIDER,
+                Severity.REJECT,
+                f"Billing TIN {tin} is not the TIN on file for NPI {npi}: correct the TIN (or update your W-9 with "
+                "provider relations).",
+                cite,
+                "billing_provider_tin",
+                rests_on=rests_on("billing_provider_npi", "billing_provider_tin"),
+            )
+        )
     if ctx.plan_id not in provider.plans:
-        issues.append(Issue(Category.PROVIDER, Severity.DENY,
-                            f"{provider.name} (NPI {npi}) has no ECM/CS contract in force with {ctx.profile.short_name}.",
-                            cite, "billing_provider_npi"))
+        issues.append(
+            Issue(
+                Category.PROVIDER,
+                Severity.DENY,
+                f"{provider.name} (NPI {npi}) has no ECM/CS contract in force with {ctx.profile.short_name}.",
+                cite,
+                "billing_provider_npi",
+            )
+        )
     return issues or None
 
 
@@ -74,10 +116,14 @@ def provider_contracted_for_service(ctx: CheckContext, lc: LineContext):
         return None
     combo = lc.combo
     if lc.key not in provider.contracted and combo.category not in provider.contracted:
-        return Issue(Category.PROVIDER, Severity.DENY,
-                     f"Line {lc.number}: {provider.name} is not contracted for {combo.service} ({combo.key}).",
-                     "004 IV.A.1: the codes will be included in the contracts", "procedure_code",
-                     rests_on=rests_on("billing_provider_npi", "procedure_code", "procedure_modifiers", line=lc.number))
+        return Issue(
+            Category.PROVIDER,
+            Severity.DENY,
+            f"Line {lc.number}: {provider.name} is not contracted for {combo.service} ({combo.key}).",
+            "004 IV.A.1: the codes will be included in the contracts",
+            "procedure_code",
+            rests_on=rests_on("billing_provider_npi", "procedure_code", "procedure_modifiers", line=lc.number),
+        )
 
 
 @line_rule
@@ -85,8 +131,10 @@ def eligible_on_each_date(ctx: CheckContext, lc: LineContext):
     """000 Reimbursement: services without active coverage on the date of service are denied; 001: verify monthly."""
     if lc.start is None or not ctx.member:
         return
-    cite = ("000 Reimbursement: services rendered without active coverage on the date of service will be denied; "
-            "001 Tips: verify eligibility every month")
+    cite = (
+        "000 Reimbursement: services rendered without active coverage on the date of service will be denied; "
+        "001 Tips: verify eligibility every month"
+    )
     end = lc.end or lc.start
     if any(s.start <= lc.start and (s.end is None or end <= s.end) for s in ctx.eligibility()):
         return  # one span covers every date (the usual case)
@@ -96,10 +144,18 @@ def eligible_on_each_date(ctx: CheckContext, lc: LineContext):
     if not ctx.eligibility():
         message = f"Line {lc.number}: the member has no {ctx.profile.short_name} Medi-Cal eligibility on file."
     else:
-        message = (f"Line {lc.number}: the member is not eligible with {ctx.profile.short_name} on {uncovered:%m/%d/%Y}; "
-                   "bill only dates with active coverage.")
-    return Issue(Category.ELIGIBILITY, Severity.DENY, message, cite, "service_start_date",
-                 rests_on=rests_on("member_cin", "service_start_date", "service_end_date", line=lc.number))
+        message = (
+            f"Line {lc.number}: the member is not eligible with {ctx.profile.short_name} on {uncovered:%m/%d/%Y}; "
+            "bill only dates with active coverage."
+        )
+    return Issue(
+        Category.ELIGIBILITY,
+        Severity.DENY,
+        message,
+        cite,
+        "service_start_date",
+        rests_on=rests_on("member_cin", "service_start_date", "service_end_date", line=lc.number),
+    )
 
 
 def first_uncovered_day(ctx: CheckContext, start: date, end: date) -> date | None:
@@ -126,16 +182,26 @@ def plan_coverage_exclusions(ctx: CheckContext, lc: LineContext):
     for exclusion in exclusions:
         when = exclusion["when"]
         if when == "other_primary_kaiser" and any(s.other_primary == "kaiser" for s in spans):
-            return Issue(Category.ELIGIBILITY, Severity.DENY,
-                         f"Line {lc.number}: the member has Kaiser as primary coverage; ECM and Community Supports are "
-                         "coordinated and billed through Kaiser, not Partnership.", exclusion["cite"], "member_cin",
-                         rests_on=rests_on("member_cin", "service_start_date", line=lc.number))
+            return Issue(
+                Category.ELIGIBILITY,
+                Severity.DENY,
+                f"Line {lc.number}: the member has Kaiser as primary coverage; ECM and Community Supports are "
+                "coordinated and billed through Kaiser, not Partnership.",
+                exclusion["cite"],
+                "member_cin",
+                rests_on=rests_on("member_cin", "service_start_date", line=lc.number),
+            )
         elif when == "dsnp_ecm" and lc.combo.program == "ECM" and any(s.dsnp for s in spans):
-            return Issue(Category.ELIGIBILITY, Severity.DENY,
-                         f"Line {lc.number}: the member is enrolled in a D-SNP, which provides ECM; bill the D-SNP.",
-                         exclusion["cite"], "member_cin",
-                         rests_on=rests_on("member_cin", "procedure_code", "procedure_modifiers", "service_start_date",
-                                           line=lc.number))
+            return Issue(
+                Category.ELIGIBILITY,
+                Severity.DENY,
+                f"Line {lc.number}: the member is enrolled in a D-SNP, which provides ECM; bill the D-SNP.",
+                exclusion["cite"],
+                "member_cin",
+                rests_on=rests_on(
+                    "member_cin", "procedure_code", "procedure_modifiers", "service_start_date", line=lc.number
+                ),
+            )
 
 
 @claim_rule
@@ -143,10 +209,14 @@ def authorization_number_known(ctx: CheckContext):
     """A TAR number that matches nothing on file: ask for the right one (RFI)."""
     number = ctx.claim.authorization_number
     if number and ctx.reference.authorization(number) is None:
-        return Issue(Category.AUTHORIZATION, Severity.RFI,
-                     f"Authorization Number {number} matches no approved TAR on file: send the approved TAR number "
-                     "(or a copy of the approval).", "001 ECM TAR Tips: verify the codes/modifiers billed match an approved TAR",
-                     "authorization_number")
+        return Issue(
+            Category.AUTHORIZATION,
+            Severity.RFI,
+            f"Authorization Number {number} matches no approved TAR on file: send the approved TAR number "
+            "(or a copy of the approval).",
+            "001 ECM TAR Tips: verify the codes/modifiers billed match an approved TAR",
+            "authorization_number",
+        )
 
 
 @line_rule(applies=lambda plan, combination, unit: combination.key in plan_facts(plan).requires_authorization)
@@ -167,17 +237,29 @@ def authorized(ctx: CheckContext, lc: LineContext):
         if not reasons:  # a claim carries one TAR number, its lines may fall under several TARs
             lc.authorization = tar
             return
-        same_service = tar_modifiers(tar) == tuple(m for m in lc.line.procedure_modifiers if m not in OUTREACH_MODIFIERS)
+        same_service = tar_modifiers(tar) == tuple(
+            m for m in lc.line.procedure_modifiers if m not in OUTREACH_MODIFIERS
+        )
         problems.append((0 if tar is numbered else 1 if same_service else 2, tar, reasons))
     if not problems:
-        return Issue(Category.AUTHORIZATION, Severity.DENY,
-                     f"Line {lc.number}: {lc.combo.service} ({lc.combo.key}) requires an approved TAR; none is on "
-                     "file for this member: request authorization before billing.", cite, "authorization_number",
-                     rests_on=rests_on(*TAR_VALUES, line=lc.number))
+        return Issue(
+            Category.AUTHORIZATION,
+            Severity.DENY,
+            f"Line {lc.number}: {lc.combo.service} ({lc.combo.key}) requires an approved TAR; none is on "
+            "file for this member: request authorization before billing.",
+            cite,
+            "authorization_number",
+            rests_on=rests_on(*TAR_VALUES, line=lc.number),
+        )
     _, tar, reasons = min(problems, key=lambda item: (item[0], len(item[2])))
-    return Issue(Category.AUTHORIZATION, Severity.DENY,
-                 f"Line {lc.number}: not authorized — TAR {tar.number}: {'; '.join(reasons)}.", cite, "authorization_number",
-                 rests_on=rests_on(*TAR_VALUES, line=lc.number))
+    return Issue(
+        Category.AUTHORIZATION,
+        Severity.DENY,
+        f"Line {lc.number}: not authorized — TAR {tar.number}: {'; '.join(reasons)}.",
+        cite,
+        "authorization_number",
+        rests_on=rests_on(*TAR_VALUES, line=lc.number),
+    )
 
 
 def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> list[str]:
@@ -191,14 +273,18 @@ def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> li
         reasons.append(f"issued to another provider (NPI {tar.provider_npi})")
     billed = tuple(m for m in line.procedure_modifiers if m not in OUTREACH_MODIFIERS)
     if tar.code != line.procedure_code or tar_modifiers(tar) != billed:
-        reasons.append(f"authorizes {'-'.join([tar.code, *tar_modifiers(tar)])}, "
-                       f"not {'-'.join([line.procedure_code or '', *billed])}")
+        reasons.append(
+            f"authorizes {'-'.join([tar.code, *tar_modifiers(tar)])}, "
+            f"not {'-'.join([line.procedure_code or '', *billed])}"
+        )
     start = lc.start
     end = lc.end or start
     if start is not None and end is not None and (start < tar.start or end > tar.end):
         dates = f"{start:%m/%d/%Y}" + (f"-{end:%m/%d/%Y}" if end != start else "")
-        reasons.append(f"covers {tar.start:%m/%d/%Y}-{tar.end:%m/%d/%Y}, not {dates}"
-                       + (" (expired)" if start > tar.end else " (not yet in effect)" if end < tar.start else ""))
+        reasons.append(
+            f"covers {tar.start:%m/%d/%Y}-{tar.end:%m/%d/%Y}, not {dates}"
+            + (" (expired)" if start > tar.end else " (not yet in effect)" if end < tar.start else "")
+        )
     if not reasons and tar.units is not None:
         used = units_used_under(ctx, tar)
         if used + lc.units > tar.units:
@@ -231,17 +317,23 @@ def authorization_documents(ctx: CheckContext, lc: LineContext):
     if tar is None:
         return None
     if tar.amount is not None:
-        used = sum((c.allowed for c in ctx.counted if c.key == lc.key and tar.start <= c.start <= tar.end),
-                   Decimal("0.00"))
+        used = sum(
+            (c.allowed for c in ctx.counted if c.key == lc.key and tar.start <= c.start <= tar.end), Decimal("0.00")
+        )
         remaining = max(tar.amount - used, Decimal("0.00"))
         if lc.allowed_cap is None or remaining < lc.allowed_cap:
             lc.allowed_cap, lc.cap_cite = remaining, f"TAR {tar.number} approved {money(tar.amount)}"
     needed = plan_facts(ctx.plan_id).documentation_required.get(lc.key or "")
     if needed and not tar.documents_on_file:
-        return Issue(Category.DOCUMENTATION, Severity.RFI,
-                     f"Line {lc.number}: TAR {tar.number} for {lc.combo.service} is missing its documentation: send the "
-                     f"{needed}.", ctx.profile.documentation_cite, "authorization_number",
-                     rests_on=rests_on("authorization_number", "procedure_code", "procedure_modifiers", line=lc.number))
+        return Issue(
+            Category.DOCUMENTATION,
+            Severity.RFI,
+            f"Line {lc.number}: TAR {tar.number} for {lc.combo.service} is missing its documentation: send the "
+            f"{needed}.",
+            ctx.profile.documentation_cite,
+            "authorization_number",
+            rests_on=rests_on("authorization_number", "procedure_code", "procedure_modifiers", line=lc.number),
+        )
     return None
 
 
@@ -253,10 +345,15 @@ def timely_filing(ctx: CheckContext, lc: LineContext):
         return
     late = (ctx.received - end).days
     if late > days:
-        return Issue(Category.TIMELY_FILING, Severity.DENY,
-                     f"Line {lc.number}: received {late} days after the service ended ({end:%m/%d/%Y}); "
-                     f"{ctx.profile.short_name} accepts claims within {days} days.", ctx.profile.timely_filing_cite,
-                     "service_end_date", rests_on=rests_on("service_start_date", "service_end_date", line=lc.number))
+        return Issue(
+            Category.TIMELY_FILING,
+            Severity.DENY,
+            f"Line {lc.number}: received {late} days after the service ended ({end:%m/%d/%Y}); "
+            f"{ctx.profile.short_name} accepts claims within {days} days.",
+            ctx.profile.timely_filing_cite,
+            "service_end_date",
+            rests_on=rests_on("service_start_date", "service_end_date", line=lc.number),
+        )
 
 
 @lru_cache(maxsize=4096)

@@ -21,8 +21,12 @@ from .registry import claim_rule, line_rule
 from .result import Category, Severity
 
 UNCLEAN = "000 Unclean Claims: claims missing required fields or with invalid information are rejected upfront"
-TABLES = {"1 Provider": "000 Table 1: Provider Information", "2 Member": "000 Table 2: Member Information",
-          "3 Service": "000 Table 3: Service and Billing Information", "4 Administrative": "000 Table 4: Administrative Information"}
+TABLES = {
+    "1 Provider": "000 Table 1: Provider Information",
+    "2 Member": "000 Table 2: Member Information",
+    "3 Service": "000 Table 3: Service and Billing Information",
+    "4 Administrative": "000 Table 4: Administrative Information",
+}
 # Checked by their own rules (RFI, derived or warned), not rejected as missing.
 SOFT_REQUIRED = {"member_homeless_indicator", "service_name", "procedure_modifiers"}
 FORMAT_KINDS = {"npi", "tin", "cin", "zip", "phone", "pos", "hcpcs", "state"}
@@ -68,11 +72,25 @@ def required_claim_elements(ctx: CheckContext):
     for key in hard_required("claim"):
         value = values[key]
         if (value is None or (value.__class__ in _EMPTIABLE and not value)) and key not in invalid:
-            issues.append(Issue(Category.MISSING_ELEMENT, Severity.REJECT, f"{label(key)} is missing: fill it in and resubmit.",
-                                table_cite(key), key))
+            issues.append(
+                Issue(
+                    Category.MISSING_ELEMENT,
+                    Severity.REJECT,
+                    f"{label(key)} is missing: fill it in and resubmit.",
+                    table_cite(key),
+                    key,
+                )
+            )
     if not ctx.claim.lines:
-        issues.append(Issue(Category.MISSING_ELEMENT, Severity.REJECT, "The claim has no service lines: list each service billed.",
-                            TABLES["3 Service"], "procedure_code"))
+        issues.append(
+            Issue(
+                Category.MISSING_ELEMENT,
+                Severity.REJECT,
+                "The claim has no service lines: list each service billed.",
+                TABLES["3 Service"],
+                "procedure_code",
+            )
+        )
     return issues or None
 
 
@@ -82,7 +100,9 @@ def invalid_claim_values(ctx: CheckContext):
     for key, raw in ctx.claim.invalid.items():
         if key == "member_homeless_indicator" or key not in KIND:
             continue
-        issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT, f"{label(key)}: {_why_invalid(key, raw)}", UNCLEAN, key))
+        issues.append(
+            Issue(Category.INVALID_VALUE, Severity.REJECT, f"{label(key)}: {_why_invalid(key, raw)}", UNCLEAN, key)
+        )
     return issues or None
 
 
@@ -98,14 +118,28 @@ def _why_invalid(key: str, raw: str) -> str:
 def claim_value_formats(ctx: CheckContext):
     issues: list[Issue] = []
     claim = ctx.claim
-    for key in ("billing_provider_npi", "billing_provider_tin", "billing_provider_phone", "billing_provider_state",
-                "billing_provider_zip", "member_cin", "member_zip"):
+    for key in (
+        "billing_provider_npi",
+        "billing_provider_tin",
+        "billing_provider_phone",
+        "billing_provider_state",
+        "billing_provider_zip",
+        "member_cin",
+        "member_zip",
+    ):
         value = getattr(claim, key)
         if value and KIND[key] in FORMAT_KINDS:
             problem = format_problem(KIND[key], value)
             if problem:
-                issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
-                                    f"{label(key)} {_value_text(key, value)} {problem}.", UNCLEAN, key))
+                issues.append(
+                    Issue(
+                        Category.INVALID_VALUE,
+                        Severity.REJECT,
+                        f"{label(key)} {_value_text(key, value)} {problem}.",
+                        UNCLEAN,
+                        key,
+                    )
+                )
     return issues or None
 
 
@@ -114,12 +148,25 @@ def claim_dates(ctx: CheckContext):
     issues: list[Issue] = []
     claim = ctx.claim
     if claim.member_dob and claim.member_dob > ctx.received:
-        issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT, "Member Date of Birth is in the future: correct it.",
-                            table_cite("member_dob"), "member_dob"))  # rests on the date of birth alone
+        issues.append(
+            Issue(
+                Category.INVALID_VALUE,
+                Severity.REJECT,
+                "Member Date of Birth is in the future: correct it.",
+                table_cite("member_dob"),
+                "member_dob",
+            )
+        )  # rests on the date of birth alone
     if claim.invoice_date and claim.invoice_date > ctx.received:
-        issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
-                            f"Invoice Date {claim.invoice_date:%m/%d/%Y} is after the date the claim was received: correct it.",
-                            table_cite("invoice_date"), "invoice_date"))
+        issues.append(
+            Issue(
+                Category.INVALID_VALUE,
+                Severity.REJECT,
+                f"Invoice Date {claim.invoice_date:%m/%d/%Y} is after the date the claim was received: correct it.",
+                table_cite("invoice_date"),
+                "invoice_date",
+            )
+        )
     return issues or None
 
 
@@ -131,10 +178,15 @@ def invoice_amount_is_sum_of_lines(ctx: CheckContext):
         return None
     total = sum(charges, Decimal("0.00"))
     if total != claim.invoice_amount:
-        return Issue(Category.AMOUNT, Severity.REJECT,
-                     f"Invoice Amount {money(claim.invoice_amount)} is not the sum of the line charges ({money(total)}): "
-                     "correct the total or the lines.", "000 Table 3: Invoice Amount (the total of the Service Charge Amounts)",
-                     "invoice_amount", rests_on=(("invoice_amount", None), *every_line(claim, "charge_amount")))
+        return Issue(
+            Category.AMOUNT,
+            Severity.REJECT,
+            f"Invoice Amount {money(claim.invoice_amount)} is not the sum of the line charges ({money(total)}): "
+            "correct the total or the lines.",
+            "000 Table 3: Invoice Amount (the total of the Service Charge Amounts)",
+            "invoice_amount",
+            rests_on=(("invoice_amount", None), *every_line(claim, "charge_amount")),
+        )
 
 
 @claim_rule
@@ -146,13 +198,21 @@ def low_ocr_confidence(ctx: CheckContext):
     cite = settings()["ocr_confidence_cite"]
     claim_required, line_required = required("claim"), required("line")
     for key, source in ctx.claim.provenance.items():
-        if source.confidence is not None and source.confidence < threshold and key in claim_required \
-                and not source.verified:
+        if (
+            source.confidence is not None
+            and source.confidence < threshold
+            and key in claim_required
+            and not source.verified
+        ):
             issues.append(_low_confidence(ctx.claim, key, cite, None))
     for number, line in enumerate(ctx.claim.lines, start=1):
         for key, source in line.provenance.items():
-            if source.confidence is not None and source.confidence < threshold and key in line_required \
-                    and not source.verified:
+            if (
+                source.confidence is not None
+                and source.confidence < threshold
+                and key in line_required
+                and not source.verified
+            ):
                 issues.append(_low_confidence(line, key, cite, line.line_number or number))
     return issues or None
 
@@ -162,9 +222,15 @@ def _low_confidence(item, key, cite, line_number):
     where = f" (page {source.page}, box {source.box})" if source.box else ""
     seen = "" if key in PHI_ELEMENTS or not source.raw else f" read as '{source.raw}'"
     prefix = f"Line {line_number}: " if line_number else ""
-    return Issue(Category.INVALID_VALUE, Severity.REVIEW,
-                 f"{prefix}{label(key)}{where}{seen} with OCR confidence {source.confidence:.2f}: staff must verify it "
-                 "against the scan before the claim is decided.", cite, key, line=line_number)
+    return Issue(
+        Category.INVALID_VALUE,
+        Severity.REVIEW,
+        f"{prefix}{label(key)}{where}{seen} with OCR confidence {source.confidence:.2f}: staff must verify it "
+        "against the scan before the claim is decided.",
+        cite,
+        key,
+        line=line_number,
+    )
 
 
 @claim_rule
@@ -176,23 +242,39 @@ def homeless_indicator(ctx: CheckContext):
     config = settings()
     prefixes = tuple(config["homeless_diagnosis_prefixes"])
     if any(code.startswith(prefixes) for line in claim.lines for code in line.diagnosis_codes):
-        return Issue(Category.MISSING_ELEMENT, Severity.WARNING,
-                     "Member Homeless Indicator not given: derived as 'yes' from a Z59.0x homelessness diagnosis.",
-                     config["homeless_cite"], "member_homeless_indicator")
+        return Issue(
+            Category.MISSING_ELEMENT,
+            Severity.WARNING,
+            "Member Homeless Indicator not given: derived as 'yes' from a Z59.0x homelessness diagnosis.",
+            config["homeless_cite"],
+            "member_homeless_indicator",
+        )
     address = (claim.member_address or "").lower()
     if any(word in address for word in config["homeless_address_words"]):
-        return Issue(Category.MISSING_ELEMENT, Severity.WARNING,
-                     "Member Homeless Indicator not given: derived as 'yes' from the member's address.",
-                     config["homeless_cite"], "member_homeless_indicator")
-    written = f" ('{claim.invalid['member_homeless_indicator']}' is not yes or no)" if "member_homeless_indicator" in claim.invalid else ""
-    return Issue(Category.MISSING_ELEMENT, Severity.RFI,
-                 f"Member Homeless Indicator could not be determined{written}: tell us whether the member is homeless "
-                 "(yes/no).", config["homeless_cite"], "member_homeless_indicator",
-                 rests_on=(*rests_on("member_homeless_indicator", "member_address"),
-                           *every_line(claim, "diagnosis_codes")))
+        return Issue(
+            Category.MISSING_ELEMENT,
+            Severity.WARNING,
+            "Member Homeless Indicator not given: derived as 'yes' from the member's address.",
+            config["homeless_cite"],
+            "member_homeless_indicator",
+        )
+    written = (
+        f" ('{claim.invalid['member_homeless_indicator']}' is not yes or no)"
+        if "member_homeless_indicator" in claim.invalid
+        else ""
+    )
+    return Issue(
+        Category.MISSING_ELEMENT,
+        Severity.RFI,
+        f"Member Homeless Indicator could not be determined{written}: tell us whether the member is homeless (yes/no).",
+        config["homeless_cite"],
+        "member_homeless_indicator",
+        rests_on=(*rests_on("member_homeless_indicator", "member_address"), *every_line(claim, "diagnosis_codes")),
+    )
 
 
 # ---- line elements -------------------------------------------------------------------------------
+
 
 @line_rule(needs_combination=False)
 def required_line_elements(ctx: CheckContext, lc: LineContext):
@@ -204,12 +286,25 @@ def required_line_elements(ctx: CheckContext, lc: LineContext):
         if (value is None or (value.__class__ in _EMPTIABLE and not value)) and key not in invalid:
             if key == "service_end_date" and line.service_start_date:
                 continue  # a one-day service: the end date is the start date
-            issues.append(Issue(Category.MISSING_ELEMENT, Severity.REJECT, f"Line {lc.number}: {label(key)} is missing.",
-                                table_cite(key), key))
+            issues.append(
+                Issue(
+                    Category.MISSING_ELEMENT,
+                    Severity.REJECT,
+                    f"Line {lc.number}: {label(key)} is missing.",
+                    table_cite(key),
+                    key,
+                )
+            )
     if not line.service_name and lc.combination:
-        issues.append(Issue(Category.MISSING_ELEMENT, Severity.WARNING,
-                            f"Line {lc.number}: Service Name missing; taken from the code: {lc.combination.service}.",
-                            table_cite("service_name"), "service_name"))
+        issues.append(
+            Issue(
+                Category.MISSING_ELEMENT,
+                Severity.WARNING,
+                f"Line {lc.number}: Service Name missing; taken from the code: {lc.combination.service}.",
+                table_cite("service_name"),
+                "service_name",
+            )
+        )
     return issues or None
 
 
@@ -218,8 +313,15 @@ def invalid_line_values(ctx: CheckContext, lc: LineContext):
     issues: list[Issue] = []
     for key, raw in lc.line.invalid.items():
         if key in KIND:
-            issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT, f"Line {lc.number}: {label(key)}: {_why_invalid(key, raw)}",
-                                UNCLEAN, key))
+            issues.append(
+                Issue(
+                    Category.INVALID_VALUE,
+                    Severity.REJECT,
+                    f"Line {lc.number}: {label(key)}: {_why_invalid(key, raw)}",
+                    UNCLEAN,
+                    key,
+                )
+            )
     return issues or None
 
 
@@ -231,12 +333,26 @@ def line_value_formats(ctx: CheckContext, lc: LineContext):
         value = getattr(line, key)
         problem = value and format_problem(KIND[key], value)
         if problem:
-            issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT, f"Line {lc.number}: {label(key)} '{value}' {problem}.",
-                                UNCLEAN, key))
+            issues.append(
+                Issue(
+                    Category.INVALID_VALUE,
+                    Severity.REJECT,
+                    f"Line {lc.number}: {label(key)} '{value}' {problem}.",
+                    UNCLEAN,
+                    key,
+                )
+            )
     bad = [code for code in line.diagnosis_codes if format_problem("icd10", code)]
     if bad:
-        issues.append(Issue(Category.DIAGNOSIS, Severity.REJECT,
-                            f"Line {lc.number}: diagnosis code(s) {', '.join(bad)} are not ICD-10-CM codes.", UNCLEAN, "diagnosis_codes"))
+        issues.append(
+            Issue(
+                Category.DIAGNOSIS,
+                Severity.REJECT,
+                f"Line {lc.number}: diagnosis code(s) {', '.join(bad)} are not ICD-10-CM codes.",
+                UNCLEAN,
+                "diagnosis_codes",
+            )
+        )
     return issues or None
 
 
@@ -249,22 +365,50 @@ def service_dates(ctx: CheckContext, lc: LineContext):
     if start is None:
         return issues or None
     if end and end < start:
-        issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
-                            f"Line {lc.number}: Service End Date {end:%m/%d/%Y} is before the Service Start Date {start:%m/%d/%Y}.",
-                            cite, "service_end_date", rests_on=dates))
+        issues.append(
+            Issue(
+                Category.INVALID_VALUE,
+                Severity.REJECT,
+                f"Line {lc.number}: Service End Date {end:%m/%d/%Y} is before the Service Start Date {start:%m/%d/%Y}.",
+                cite,
+                "service_end_date",
+                rests_on=dates,
+            )
+        )
     if (end or start) > ctx.received:
-        issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
-                            f"Line {lc.number}: service dates after the date the claim was received cannot be billed yet.",
-                            cite, "service_end_date", rests_on=dates))
+        issues.append(
+            Issue(
+                Category.INVALID_VALUE,
+                Severity.REJECT,
+                f"Line {lc.number}: service dates after the date the claim was received cannot be billed yet.",
+                cite,
+                "service_end_date",
+                rests_on=dates,
+            )
+        )
     if claim.member_dob and start < claim.member_dob:
-        issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
-                            f"Line {lc.number}: the service date is before the Member Date of Birth: correct one of them.",
-                            cite, "member_dob", rests_on=rests_on("member_dob", "service_start_date", line=lc.number)))
+        issues.append(
+            Issue(
+                Category.INVALID_VALUE,
+                Severity.REJECT,
+                f"Line {lc.number}: the service date is before the Member Date of Birth: correct one of them.",
+                cite,
+                "member_dob",
+                rests_on=rests_on("member_dob", "service_start_date", line=lc.number),
+            )
+        )
     if claim.invoice_date and claim.invoice_date < start:
-        issues.append(Issue(Category.INVALID_VALUE, Severity.REJECT,
-                            f"Line {lc.number}: the Invoice Date {claim.invoice_date:%m/%d/%Y} is before the service "
-                            f"({start:%m/%d/%Y}): bill services after they are provided.", table_cite("invoice_date"),
-                            "invoice_date", rests_on=rests_on("invoice_date", "service_start_date", line=lc.number)))
+        issues.append(
+            Issue(
+                Category.INVALID_VALUE,
+                Severity.REJECT,
+                f"Line {lc.number}: the Invoice Date {claim.invoice_date:%m/%d/%Y} is before the service "
+                f"({start:%m/%d/%Y}): bill services after they are provided.",
+                table_cite("invoice_date"),
+                "invoice_date",
+                rests_on=rests_on("invoice_date", "service_start_date", line=lc.number),
+            )
+        )
     return issues or None
 
 
@@ -276,21 +420,35 @@ def modifiers_and_telehealth(ctx: CheckContext, lc: LineContext):
     if not modifiers or not lc.line.procedure_code:
         return
     if len(set(modifiers)) != len(modifiers):
-        return Issue(Category.MODIFIER, Severity.REJECT,
-                     f"Line {lc.number}: modifier repeated ({'-'.join(modifiers)}): list each modifier once.", cite,
-                     "procedure_modifiers", rests_on=rests_on("procedure_modifiers", line=lc.number))
+        return Issue(
+            Category.MODIFIER,
+            Severity.REJECT,
+            f"Line {lc.number}: modifier repeated ({'-'.join(modifiers)}): list each modifier once.",
+            cite,
+            "procedure_modifiers",
+            rests_on=rests_on("procedure_modifiers", line=lc.number),
+        )
     elif (TELEHEALTH in modifiers and modifiers[-1] != TELEHEALTH) or modifiers == [TELEHEALTH]:
-        return Issue(Category.MODIFIER, Severity.REJECT,
-                     f"Line {lc.number}: GQ (telehealth) must follow the service modifier, e.g. "
-                     f"{lc.line.procedure_code}-{_first_base_modifier(lc.line.procedure_code)}-GQ.", cite,
-                     "procedure_modifiers", rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number))
+        return Issue(
+            Category.MODIFIER,
+            Severity.REJECT,
+            f"Line {lc.number}: GQ (telehealth) must follow the service modifier, e.g. "
+            f"{lc.line.procedure_code}-{_first_base_modifier(lc.line.procedure_code)}-GQ.",
+            cite,
+            "procedure_modifiers",
+            rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number),
+        )
     elif lc.combination is None and modifiers[-1] == TELEHEALTH:
         base, _ = dhcs_catalog().lookup(lc.line.procedure_code, modifiers[:-1])
         if base is not None:
-            return Issue(Category.MODIFIER, Severity.REJECT,
-                         f"Line {lc.number}: {base.service} ({base.key}) is not provided by telehealth: remove GQ.",
-                         base.cite, "procedure_modifiers",
-                         rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number))
+            return Issue(
+                Category.MODIFIER,
+                Severity.REJECT,
+                f"Line {lc.number}: {base.service} ({base.key}) is not provided by telehealth: remove GQ.",
+                base.cite,
+                "procedure_modifiers",
+                rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number),
+            )
 
 
 def _first_base_modifier(code: str) -> str:
@@ -305,29 +463,43 @@ def combination_in_catalog(ctx: CheckContext, lc: LineContext):
     if lc.combination is not None or not line.procedure_code or "procedure_code" in line.invalid:
         return
     modifiers = line.procedure_modifiers
-    if TELEHEALTH in modifiers and (modifiers[-1] != TELEHEALTH or len(modifiers) == 1 or len(set(modifiers)) != len(modifiers)):
+    if TELEHEALTH in modifiers and (
+        modifiers[-1] != TELEHEALTH or len(modifiers) == 1 or len(set(modifiers)) != len(modifiers)
+    ):
         return  # the modifier rule explains it
     if modifiers and modifiers[-1] == TELEHEALTH and dhcs_catalog().lookup(line.procedure_code, modifiers[:-1])[0]:
         return  # GQ on a service without telehealth: the modifier rule explains it
-    options = sorted(c.key for c in [*dhcs_catalog().combinations, *ctx.profile.extra_combinations]
-                     if c.code == line.procedure_code)
+    options = sorted(
+        c.key for c in [*dhcs_catalog().combinations, *ctx.profile.extra_combinations] if c.code == line.procedure_code
+    )
     billed = line.combination
-    hint = f" Valid combinations for {line.procedure_code}: {', '.join(options)}." if options else \
-        f" {line.procedure_code} is not an ECM or Community Supports code."
-    return Issue(Category.CATALOG, Severity.REJECT,
-                 f"Line {lc.number}: {billed} is not a DHCS ECM/CS code and modifier combination.{hint}",
-                 "003 Overview (2): MCPs may not allow codes or modifiers beyond this guidance", "procedure_code",
-                 rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number))
+    hint = (
+        f" Valid combinations for {line.procedure_code}: {', '.join(options)}."
+        if options
+        else f" {line.procedure_code} is not an ECM or Community Supports code."
+    )
+    return Issue(
+        Category.CATALOG,
+        Severity.REJECT,
+        f"Line {lc.number}: {billed} is not a DHCS ECM/CS code and modifier combination.{hint}",
+        "003 Overview (2): MCPs may not allow codes or modifiers beyond this guidance",
+        "procedure_code",
+        rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number),
+    )
 
 
 @line_rule
 def combination_in_plan(ctx: CheckContext, lc: LineContext):
     key = lc.key
     if key not in plan_facts(ctx.plan_id).accepted:
-        return Issue(Category.CATALOG, Severity.DENY,
-                     f"Line {lc.number}: {lc.combo.service} ({key}) is not a service {ctx.profile.short_name} covers.",
-                     f"{ctx.profile.accepted_cite}", "procedure_code",
-                     rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number))
+        return Issue(
+            Category.CATALOG,
+            Severity.DENY,
+            f"Line {lc.number}: {lc.combo.service} ({key}) is not a service {ctx.profile.short_name} covers.",
+            f"{ctx.profile.accepted_cite}",
+            "procedure_code",
+            rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number),
+        )
 
 
 @line_rule(applies=lambda plan, combination, unit: not plan_profile(plan).accepts_invoice_for(combination.key))
@@ -335,10 +507,15 @@ def invoice_allowed_for_service(ctx: CheckContext, lc: LineContext):
     """Kern accepts invoices (spreadsheets) only for STPH bed holds (004 IV.B.5)."""
     if ctx.claim.source_kind == "spreadsheet" and not ctx.profile.accepts_invoice_for(lc.key or ""):
         allowed = ", ".join(ctx.profile.invoices_accepted_for)
-        return Issue(Category.CATALOG, Severity.REJECT,
-                     f"Line {lc.number}: {ctx.profile.short_name} accepts invoices only for {allowed}; submit "
-                     f"{lc.combo.key} on a CMS-1500 or 837P claim.", ctx.profile.invoices_cite, "procedure_code",
-                     rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number))
+        return Issue(
+            Category.CATALOG,
+            Severity.REJECT,
+            f"Line {lc.number}: {ctx.profile.short_name} accepts invoices only for {allowed}; submit "
+            f"{lc.combo.key} on a CMS-1500 or 837P claim.",
+            ctx.profile.invoices_cite,
+            "procedure_code",
+            rests_on=rests_on("procedure_code", "procedure_modifiers", line=lc.number),
+        )
 
 
 @line_rule(applies=lambda plan, combination, unit: combination.program == "CS")
@@ -347,11 +524,15 @@ def community_supports_z_codes(ctx: CheckContext, lc: LineContext):
     if lc.combo.program != "CS" or not lc.line.diagnosis_codes:
         return
     if not any(code.startswith(config["cs_diagnosis_prefix"]) for code in lc.line.diagnosis_codes):
-        return Issue(Category.DIAGNOSIS, Severity.REJECT,
-                     f"Line {lc.number}: Community Supports lines need a Z code diagnosis (e.g. Z59.01 sheltered "
-                     f"homelessness); billed {', '.join(lc.line.diagnosis_codes)}.", config["cs_diagnosis_cite"],
-                     "diagnosis_codes",
-                     rests_on=rests_on("procedure_code", "procedure_modifiers", "diagnosis_codes", line=lc.number))
+        return Issue(
+            Category.DIAGNOSIS,
+            Severity.REJECT,
+            f"Line {lc.number}: Community Supports lines need a Z code diagnosis (e.g. Z59.01 sheltered "
+            f"homelessness); billed {', '.join(lc.line.diagnosis_codes)}.",
+            config["cs_diagnosis_cite"],
+            "diagnosis_codes",
+            rests_on=rests_on("procedure_code", "procedure_modifiers", "diagnosis_codes", line=lc.number),
+        )
 
 
 @cache
@@ -369,14 +550,18 @@ def _service_names(plan_id: str) -> dict[str, tuple[str, ...]]:
 @lru_cache(maxsize=4096)  # providers write the same few names over and over
 def _name_scores(name: str, plan_id: str) -> dict[str, float]:
     text = name.lower()
-    return {category: max(_score(text, candidate) for candidate in candidates)
-            for category, candidates in _service_names(plan_id).items()}
+    return {
+        category: max(_score(text, candidate) for candidate in candidates)
+        for category, candidates in _service_names(plan_id).items()
+    }
 
 
 def _score(text: str, candidate: str) -> float:
     # token_set_ratio forgives extra words ("ECM core services - Oct"); plain ratio breaks subset ties.
     clean = utils.default_process
-    return (2 * fuzz.token_set_ratio(text, candidate, processor=clean) + fuzz.ratio(text, candidate, processor=clean)) / 3
+    return (
+        2 * fuzz.token_set_ratio(text, candidate, processor=clean) + fuzz.ratio(text, candidate, processor=clean)
+    ) / 3
 
 
 @line_rule
@@ -391,15 +576,23 @@ def service_name_matches_code(ctx: CheckContext, lc: LineContext):
         return
     best_category, best = max(scores.items(), key=lambda item: item[1])
     if best_category != lc.combo.category and best >= config["other_service_score"] and best > own:
-        return Issue(Category.INVALID_VALUE, Severity.REJECT,
-                     f"Line {lc.number}: Service Name '{name}' describes {best_category.replace('_', ' ')}, but "
-                     f"{lc.combo.key} is {lc.combo.service}: correct the code or the service name.",
-                     config["cite"], "service_name",
-                     rests_on=rests_on("service_name", "procedure_code", "procedure_modifiers", line=lc.number))
+        return Issue(
+            Category.INVALID_VALUE,
+            Severity.REJECT,
+            f"Line {lc.number}: Service Name '{name}' describes {best_category.replace('_', ' ')}, but "
+            f"{lc.combo.key} is {lc.combo.service}: correct the code or the service name.",
+            config["cite"],
+            "service_name",
+            rests_on=rests_on("service_name", "procedure_code", "procedure_modifiers", line=lc.number),
+        )
     else:
-        return Issue(Category.INVALID_VALUE, Severity.WARNING,
-                     f"Line {lc.number}: Service Name '{name}' does not clearly name {lc.combo.service} ({lc.combo.key}).",
-                     config["cite"], "service_name")
+        return Issue(
+            Category.INVALID_VALUE,
+            Severity.WARNING,
+            f"Line {lc.number}: Service Name '{name}' does not clearly name {lc.combo.service} ({lc.combo.key}).",
+            config["cite"],
+            "service_name",
+        )
 
 
 @line_rule(needs_combination=False)
@@ -408,16 +601,25 @@ def unit_cost_times_units(ctx: CheckContext, lc: LineContext):
     if line.unit_cost is None or line.unit_count is None or line.charge_amount is None:
         return
     if line.unit_count <= 0 or line.charge_amount < 0 or line.unit_cost < 0:
-        return Issue(Category.UNITS, Severity.REJECT,
-                     f"Line {lc.number}: units, unit cost and charge must be positive.", table_cite("unit_count"),
-                     "unit_count", rests_on=rests_on("unit_count", "unit_cost", "charge_amount", line=lc.number))
+        return Issue(
+            Category.UNITS,
+            Severity.REJECT,
+            f"Line {lc.number}: units, unit cost and charge must be positive.",
+            table_cite("unit_count"),
+            "unit_count",
+            rests_on=rests_on("unit_count", "unit_cost", "charge_amount", line=lc.number),
+        )
     expected = (line.unit_cost * line.unit_count).quantize(CENTS)
     if abs(expected - line.charge_amount) > CENTS:
-        return Issue(Category.AMOUNT, Severity.REJECT,
-                     f"Line {lc.number}: unit cost {money(line.unit_cost)} × {line.unit_count} units = {money(expected)}, "
-                     f"but the charge is {money(line.charge_amount)}: correct one of them.",
-                     "000 Table 3: Service Unit Cost(s) and Service Charge Amount(s)", "charge_amount",
-                     rests_on=rests_on("unit_count", "unit_cost", "charge_amount", line=lc.number))
+        return Issue(
+            Category.AMOUNT,
+            Severity.REJECT,
+            f"Line {lc.number}: unit cost {money(line.unit_cost)} × {line.unit_count} units = {money(expected)}, "
+            f"but the charge is {money(line.charge_amount)}: correct one of them.",
+            "000 Table 3: Service Unit Cost(s) and Service Charge Amount(s)",
+            "charge_amount",
+            rests_on=rests_on("unit_count", "unit_cost", "charge_amount", line=lc.number),
+        )
 
 
 @line_rule(applies=lambda plan, combination, unit: unit == "per_15_minutes")
@@ -430,15 +632,21 @@ def rule_of_eights(ctx: CheckContext, lc: LineContext):
     supported = 0 if minutes < first else 1 + (minutes - first) // size
     if lc.line.unit_count > supported:
         detail = "not reportable (fewer than 8 minutes)" if supported == 0 else f"support at most {supported} unit(s)"
-        return Issue(Category.UNITS, Severity.DENY,
-                     f"Line {lc.number}: {minutes} minutes {detail}, {lc.line.unit_count} billed.",
-                     config["cite"], "unit_count",
-                     rests_on=rests_on("minutes", "unit_count", "procedure_code", "procedure_modifiers",
-                                       line=lc.number))
+        return Issue(
+            Category.UNITS,
+            Severity.DENY,
+            f"Line {lc.number}: {minutes} minutes {detail}, {lc.line.unit_count} billed.",
+            config["cite"],
+            "unit_count",
+            rests_on=rests_on("minutes", "unit_count", "procedure_code", "procedure_modifiers", line=lc.number),
+        )
 
 
-@line_rule(applies=lambda plan, combination, unit: unit in ("per_diem", "per_encounter")
-           and combination.key not in plan_facts(plan).units_per_day_limited)
+@line_rule(
+    applies=lambda plan, combination, unit: (
+        unit in ("per_diem", "per_encounter") and combination.key not in plan_facts(plan).units_per_day_limited
+    )
+)
 def per_diem_units(ctx: CheckContext, lc: LineContext):
     """Per-diem and per-encounter services: at most one unit a day (000 Payable Billing Units: 1-unit per diem)."""
     if lc.unit not in ("per_diem", "per_encounter") or lc.line.unit_count is None or lc.start is None:
@@ -446,9 +654,18 @@ def per_diem_units(ctx: CheckContext, lc: LineContext):
     if lc.key in plan_facts(ctx.plan_id).units_per_day_limited:
         return  # the plan sets its own units per day (meals, sobering center)
     if lc.line.unit_count > lc.days:
-        return Issue(Category.UNITS, Severity.DENY,
-                     f"Line {lc.number}: {lc.line.unit_count} units over {lc.days} day(s); {lc.combo.key} is one unit a day.",
-                     "000 ECM/CS Procedure Codes and Modifiers: Payable Billing Units 1-unit per diem", "unit_count",
-                     rests_on=rests_on("unit_count", "service_start_date", "service_end_date", "procedure_code",
-                                       "procedure_modifiers", line=lc.number))
-
+        return Issue(
+            Category.UNITS,
+            Severity.DENY,
+            f"Line {lc.number}: {lc.line.unit_count} units over {lc.days} day(s); {lc.combo.key} is one unit a day.",
+            "000 ECM/CS Procedure Codes and Modifiers: Payable Billing Units 1-unit per diem",
+            "unit_count",
+            rests_on=rests_on(
+                "unit_count",
+                "service_start_date",
+                "service_end_date",
+                "procedure_code",
+                "procedure_modifiers",
+                line=lc.number,
+            ),
+        )

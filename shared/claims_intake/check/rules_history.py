@@ -26,12 +26,16 @@ def duplicate_invoice(ctx: CheckContext):
         return
     prior = ctx.prior_invoice(claim.invoice_number, claim.billing_provider_npi)
     if prior is not None:
-        return Issue(Category.DUPLICATE, Severity.DENY,
-                     f"Invoice {claim.invoice_number} from this provider is already on file "
-                     f"(claim {prior.claim_id or 'on file'}): "
-                     "do not resubmit; to correct it, send a corrected claim with the original claim's control number.",
-                     "000 Claims Submission Policy / Clean Claims; 003: claims and encounters reported once",
-                     "invoice_number", rests_on=rests_on("invoice_number", "billing_provider_npi"))
+        return Issue(
+            Category.DUPLICATE,
+            Severity.DENY,
+            f"Invoice {claim.invoice_number} from this provider is already on file "
+            f"(claim {prior.claim_id or 'on file'}): "
+            "do not resubmit; to correct it, send a corrected claim with the original claim's control number.",
+            "000 Claims Submission Policy / Clean Claims; 003: claims and encounters reported once",
+            "invoice_number",
+            rests_on=rests_on("invoice_number", "billing_provider_npi"),
+        )
 
 
 @line_rule
@@ -43,12 +47,22 @@ def duplicate_service(ctx: CheckContext, lc: LineContext):
     billed = lc.line.combination
     counted = ctx.counted_same(billed, lc.start, end)
     if counted is not None:
-        return Issue(Category.DUPLICATE, Severity.DENY,
-                     f"Line {lc.number}: {billed} on {lc.start:%m/%d/%Y} for this member is already billed"
-                     f"{' (invoice ' + counted.invoice_number + ')' if counted.invoice_number else ''}.",
-                     "000 ECM Outreach and Core Services: claims history is reviewed for services already paid",
-                     "procedure_code", rests_on=rests_on("member_cin", "procedure_code", "procedure_modifiers",
-                                                         "service_start_date", "service_end_date", line=lc.number))
+        return Issue(
+            Category.DUPLICATE,
+            Severity.DENY,
+            f"Line {lc.number}: {billed} on {lc.start:%m/%d/%Y} for this member is already billed"
+            f"{' (invoice ' + counted.invoice_number + ')' if counted.invoice_number else ''}.",
+            "000 ECM Outreach and Core Services: claims history is reviewed for services already paid",
+            "procedure_code",
+            rests_on=rests_on(
+                "member_cin",
+                "procedure_code",
+                "procedure_modifiers",
+                "service_start_date",
+                "service_end_date",
+                line=lc.number,
+            ),
+        )
 
 
 @line_rule(applies=lambda plan, combination, unit: combination.key in limits_by_combination(plan))
@@ -68,14 +82,25 @@ def plan_limits(ctx: CheckContext, lc: LineContext):
 
 
 # A plan limit reads the member, the service, its dates and units (and the history those select).
-LIMIT_VALUES = ("member_cin", "procedure_code", "procedure_modifiers", "service_start_date", "service_end_date",
-                "unit_count")
+LIMIT_VALUES = (
+    "member_cin",
+    "procedure_code",
+    "procedure_modifiers",
+    "service_start_date",
+    "service_end_date",
+    "unit_count",
+)
 
 
 def _deny(lc: LineContext, message: str, limit, category=Category.FREQUENCY, element="procedure_code") -> Issue:
-    return Issue(category, Severity.DENY, f"Line {lc.number}: {message}", limit["cite"], element,
-                 rests_on=rests_on(*LIMIT_VALUES, *(("charge_amount",) if element == "charge_amount" else ()),
-                                   line=lc.number))
+    return Issue(
+        category,
+        Severity.DENY,
+        f"Line {lc.number}: {message}",
+        limit["cite"],
+        element,
+        rests_on=rests_on(*LIMIT_VALUES, *(("charge_amount",) if element == "charge_amount" else ()), line=lc.number),
+    )
 
 
 def _others(ctx: CheckContext, limit):
@@ -86,23 +111,35 @@ def once_per_month_group(ctx, lc, limit):
     month = (lc.start.year, lc.start.month)
     for counted in _others(ctx, limit):
         if (counted.start.year, counted.start.month) == month:
-            return _deny(lc, f"{counted.key} was already billed for {lc.start:%B %Y} ({counted.start:%m/%d/%Y}); "
-                         "only one of these services is paid per member per month.", limit)
+            return _deny(
+                lc,
+                f"{counted.key} was already billed for {lc.start:%B %Y} ({counted.start:%m/%d/%Y}); "
+                "only one of these services is paid per member per month.",
+                limit,
+            )
 
 
 def max_per_rolling_days(ctx, lc, limit):
     if limit.get("before_enrollment"):
         enrolled = [s.ecm_enrollment_date for s in ctx.eligibility() if s.ecm_enrollment_date]
         if enrolled and lc.start >= min(enrolled):
-            return _deny(lc, f"outreach on {lc.start:%m/%d/%Y} is after the member's ECM enrollment "
-                         f"({min(enrolled):%m/%d/%Y}); outreach is paid only before enrollment.", limit)
+            return _deny(
+                lc,
+                f"outreach on {lc.start:%m/%d/%Y} is after the member's ECM enrollment "
+                f"({min(enrolled):%m/%d/%Y}); outreach is paid only before enrollment.",
+                limit,
+            )
     window = busiest_window(lc.start, [c.start for c in _others(ctx, limit)], limit["days"])
     if window is not None and window[2] >= limit["count"]:
         first, last, count = window
         what = limit.get("noun", "outreach attempts")
-        return _deny(lc, f"{count} {what} already billed in the rolling {limit['days']}-day period "
-                     f"{first:%m/%d/%Y}-{last:%m/%d/%Y} that includes {lc.start:%m/%d/%Y}; at most {limit['count']} "
-                     "are paid.", limit)
+        return _deny(
+            lc,
+            f"{count} {what} already billed in the rolling {limit['days']}-day period "
+            f"{first:%m/%d/%Y}-{last:%m/%d/%Y} that includes {lc.start:%m/%d/%Y}; at most {limit['count']} "
+            "are paid.",
+            limit,
+        )
 
 
 def busiest_window(day, others, days: int):
@@ -124,7 +161,9 @@ def busiest_window(day, others, days: int):
 
 def lifetime_once(ctx, lc, limit):
     for counted in _others(ctx, limit):
-        return _deny(lc, f"{counted.key} is paid once per lifetime and was already billed on {counted.start:%m/%d/%Y}.", limit)
+        return _deny(
+            lc, f"{counted.key} is paid once per lifetime and was already billed on {counted.start:%m/%d/%Y}.", limit
+        )
 
 
 def lifetime_amount(ctx, lc, limit):
@@ -132,7 +171,9 @@ def lifetime_amount(ctx, lc, limit):
     used = sum((c.allowed for c in _others(ctx, limit)), Decimal("0.00"))
     remaining = cap - used
     if remaining <= 0:
-        return _deny(lc, f"the lifetime maximum of {money(cap)} is already used.", limit, Category.AMOUNT, "charge_amount")
+        return _deny(
+            lc, f"the lifetime maximum of {money(cap)} is already used.", limit, Category.AMOUNT, "charge_amount"
+        )
     elif lc.allowed_cap is None or remaining < lc.allowed_cap:
         lc.allowed_cap, lc.cap_cite = remaining, f"lifetime maximum {money(cap)}, {money(used)} already paid"
 
@@ -147,13 +188,23 @@ def max_days_lifetime(ctx, lc, limit):
                 break
             stay_end = max(stay_end, c.end)
         if lc.start > stay_end + timedelta(days=1) or lc.start < counted[0].start:
-            return _deny(lc, f"this service is offered once per lifetime; the member's stay began "
-                         f"{counted[0].start:%m/%d/%Y} and ended {stay_end:%m/%d/%Y}.", limit)
+            return _deny(
+                lc,
+                f"this service is offered once per lifetime; the member's stay began "
+                f"{counted[0].start:%m/%d/%Y} and ended {stay_end:%m/%d/%Y}.",
+                limit,
+            )
     used = sum(c.days for c in counted)
     this = (end - lc.start).days + 1
     if used + this > limit["days"]:
-        return _deny(lc, f"{used} of the {limit['days']} lifetime days are used; {this} more days exceed the limit"
-                     f" ({max(limit['days'] - used, 0)} remain).", limit, Category.UNITS, "unit_count")
+        return _deny(
+            lc,
+            f"{used} of the {limit['days']} lifetime days are used; {this} more days exceed the limit"
+            f" ({max(limit['days'] - used, 0)} remain).",
+            limit,
+            Category.UNITS,
+            "unit_count",
+        )
 
 
 def max_continuous_days(ctx, lc, limit):
@@ -167,8 +218,14 @@ def max_continuous_days(ctx, lc, limit):
                 run_start, extended = c.start, True
     days = (end - run_start).days + 1
     if days > limit["days"]:
-        return _deny(lc, f"the stay would last {days} continuous days (since {run_start:%m/%d/%Y}); "
-                     f"at most {limit['days']} are covered.", limit, Category.UNITS, "unit_count")
+        return _deny(
+            lc,
+            f"the stay would last {days} continuous days (since {run_start:%m/%d/%Y}); "
+            f"at most {limit['days']} are covered.",
+            limit,
+            Category.UNITS,
+            "unit_count",
+        )
 
 
 def max_units_per_day(ctx, lc, limit):
@@ -183,16 +240,27 @@ def max_units_per_day(ctx, lc, limit):
     share = lc.units / lc.days
     for day in days_between(lc.start, lc.end or lc.start):
         if per_day[day] + share > limit["units"]:
-            return _deny(lc, f"{per_day[day] + share:g} units on {day:%m/%d/%Y}; at most {limit['units']} a day.",
-                         limit, Category.UNITS, "unit_count")
+            return _deny(
+                lc,
+                f"{per_day[day] + share:g} units on {day:%m/%d/%Y}; at most {limit['units']} a day.",
+                limit,
+                Category.UNITS,
+                "unit_count",
+            )
 
 
 def max_units_per_month_group(ctx, lc, limit):
     month = (lc.start.year, lc.start.month)
     used = sum((c.units for c in _others(ctx, limit) if (c.start.year, c.start.month) == month), Decimal(0))
     if used + lc.units > limit["units"]:
-        return _deny(lc, f"{used} units already billed in {lc.start:%B %Y}; with {lc.units} more the month exceeds "
-                     f"{limit['units']} units.", limit, Category.UNITS, "unit_count")
+        return _deny(
+            lc,
+            f"{used} units already billed in {lc.start:%B %Y}; with {lc.units} more the month exceeds "
+            f"{limit['units']} units.",
+            limit,
+            Category.UNITS,
+            "unit_count",
+        )
 
 
 def max_weeks_from_first(ctx, lc, limit):
@@ -200,24 +268,35 @@ def max_weeks_from_first(ctx, lc, limit):
     first = min([*starts, lc.start])
     last_day = first + timedelta(weeks=limit["weeks"]) - timedelta(days=1)
     if (lc.end or lc.start) > last_day:
-        return _deny(lc, f"the benefit began {first:%m/%d/%Y} and covers {limit['weeks']} weeks (through "
-                     f"{last_day:%m/%d/%Y}).", limit)
+        return _deny(
+            lc,
+            f"the benefit began {first:%m/%d/%Y} and covers {limit['weeks']} weeks (through {last_day:%m/%d/%Y}).",
+            limit,
+        )
 
 
 def not_together(ctx, lc, limit):
     window = timedelta(weeks=limit.get("weeks", 0))
     for c in _others(ctx, limit):
         if c.key != lc.combination.key and c.start - window <= lc.start <= c.end + window:
-            return _deny(lc, f"{lc.combination.key} cannot be combined with {c.key} (billed {c.start:%m/%d/%Y}): "
-                         "bill either one or the other.", limit)
+            return _deny(
+                lc,
+                f"{lc.combination.key} cannot be combined with {c.key} (billed {c.start:%m/%d/%Y}): "
+                "bill either one or the other.",
+                limit,
+            )
 
 
 def not_same_day(ctx, lc, limit):
     end = lc.end or lc.start
     for c in _others(ctx, limit):
         if c.key != lc.combination.key and c.start <= end and lc.start <= c.end:
-            return _deny(lc, f"{lc.combination.key} (per 15 minutes) and {c.key} (per diem) cannot both be billed for "
-                         f"the same day ({max(c.start, lc.start):%m/%d/%Y}).", limit)
+            return _deny(
+                lc,
+                f"{lc.combination.key} (per 15 minutes) and {c.key} (per diem) cannot both be billed for "
+                f"the same day ({max(c.start, lc.start):%m/%d/%Y}).",
+                limit,
+            )
 
 
 def per_member_per_month(ctx, lc, limit):
@@ -229,11 +308,20 @@ def per_member_per_month(ctx, lc, limit):
     if used:
         first = min(used, key=lambda c: c.start)
         invoice = f", invoice {first.invoice_number}" if first.invoice_number else ""
-        return _deny(lc, f"{lc.combination.key} is paid once per member per month and {first.key} was already billed "
-                     f"for {lc.start:%B %Y} ({first.start:%m/%d/%Y}{invoice}).", limit)
+        return _deny(
+            lc,
+            f"{lc.combination.key} is paid once per member per month and {first.key} was already billed "
+            f"for {lc.start:%B %Y} ({first.start:%m/%d/%Y}{invoice}).",
+            limit,
+        )
     if lc.units > units:
-        return _deny(lc, f"{lc.units} units billed; {lc.combination.key} is {units} unit per member per month.", limit,
-                     Category.UNITS, "unit_count")
+        return _deny(
+            lc,
+            f"{lc.units} units billed; {lc.combination.key} is {units} unit per member per month.",
+            limit,
+            Category.UNITS,
+            "unit_count",
+        )
 
 
 def requires_service_in_progress(ctx, lc, limit):
@@ -243,26 +331,53 @@ def requires_service_in_progress(ctx, lc, limit):
     since = lc.start - timedelta(days=limit["days"])
     if any(since <= c.start <= lc.start for c in ctx.counted_in(required)):
         return None
-    if any(tar.plan == ctx.plan_id and "-".join([tar.code, *tar.modifiers]) in required
-           and tar.start <= lc.start <= tar.end for tar in ctx.authorizations()):
+    if any(
+        tar.plan == ctx.plan_id
+        and "-".join([tar.code, *tar.modifiers]) in required
+        and tar.start <= lc.start <= tar.end
+        for tar in ctx.authorizations()
+    ):
         return None
-    return Issue(Category.DOCUMENTATION, Severity(limit.get("severity", "rfi")),
-                 f"Line {lc.number}: {lc.combination.service} is paid only while the member is in "
-                 f"{limit['requires_name']} ({', '.join(limit['requires'])}); none is billed or authorized in the "
-                 f"{limit['days']} days up to {lc.start:%m/%d/%Y}: send proof of the member's {limit['requires_name']}.",
-                 limit["cite"], "procedure_code", rests_on=rests_on(*LIMIT_VALUES, line=lc.number))
+    return Issue(
+        Category.DOCUMENTATION,
+        Severity(limit.get("severity", "rfi")),
+        f"Line {lc.number}: {lc.combination.service} is paid only while the member is in "
+        f"{limit['requires_name']} ({', '.join(limit['requires'])}); none is billed or authorized in the "
+        f"{limit['days']} days up to {lc.start:%m/%d/%Y}: send proof of the member's {limit['requires_name']}.",
+        limit["cite"],
+        "procedure_code",
+        rests_on=rests_on(*LIMIT_VALUES, line=lc.number),
+    )
 
 
 def no_date_span(ctx, lc, limit):
     if lc.end and lc.end != lc.start:
-        return _deny(lc, f"{lc.combination.key} is billed once per member per month: use a single date of service, "
-                     f"not {lc.start:%m/%d/%Y}-{lc.end:%m/%d/%Y}.", limit, Category.DATE_SPAN, "service_end_date")
+        return _deny(
+            lc,
+            f"{lc.combination.key} is billed once per member per month: use a single date of service, "
+            f"not {lc.start:%m/%d/%Y}-{lc.end:%m/%d/%Y}.",
+            limit,
+            Category.DATE_SPAN,
+            "service_end_date",
+        )
 
 
 LIMITS = {
     function.__name__: function
-    for function in (once_per_month_group, max_per_rolling_days, lifetime_once, lifetime_amount, max_days_lifetime,
-                     max_continuous_days, max_units_per_day, max_units_per_month_group, max_weeks_from_first,
-                     not_together, not_same_day, no_date_span, per_member_per_month,
-                     requires_service_in_progress)
+    for function in (
+        once_per_month_group,
+        max_per_rolling_days,
+        lifetime_once,
+        lifetime_amount,
+        max_days_lifetime,
+        max_continuous_days,
+        max_units_per_day,
+        max_units_per_month_group,
+        max_weeks_from_first,
+        not_together,
+        not_same_day,
+        no_date_span,
+        per_member_per_month,
+        requires_service_in_progress,
+    )
 }

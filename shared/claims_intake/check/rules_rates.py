@@ -24,8 +24,11 @@ def _pays_contract_rates(plan_id: str) -> bool:
     return bool(plan_profile(plan_id).data.get("contract_rates", {}).get("required"))
 
 
-@line_rule(applies=lambda plan, combination, unit: _pays_contract_rates(plan) and combination.reimbursable
-           and not combination.amount_reported)
+@line_rule(
+    applies=lambda plan, combination, unit: (
+        _pays_contract_rates(plan) and combination.reimbursable and not combination.amount_reported
+    )
+)
 def contract_rate_on_file(ctx: CheckContext, lc: LineContext):
     config = ctx.profile.data.get("contract_rates") or {}
     npi = ctx.claim.billing_provider_npi
@@ -42,12 +45,18 @@ def contract_rate_on_file(ctx: CheckContext, lc: LineContext):
         lc.contract_rate = rate.rate
         return None
     billed = f" (billed {money(lc.line.charge_amount)})" if lc.line.charge_amount is not None else ""
-    return Issue(Category.AMOUNT, Severity(config.get("missing", "review")),
-                 f"Line {lc.number}: no {ctx.profile.short_name} contract rate is on file for NPI {npi} and "
-                 f"{lc.line.combination} on {day:%m/%d/%Y}{billed}: staff load the provider's contract rate "
-                 "before the line is priced.", ctx.profile.rates_cite, "charge_amount",
-                 rests_on=rests_on("billing_provider_npi", "procedure_code", "procedure_modifiers", "service_start_date",
-                                   line=lc.number))
+    return Issue(
+        Category.AMOUNT,
+        Severity(config.get("missing", "review")),
+        f"Line {lc.number}: no {ctx.profile.short_name} contract rate is on file for NPI {npi} and "
+        f"{lc.line.combination} on {day:%m/%d/%Y}{billed}: staff load the provider's contract rate "
+        "before the line is priced.",
+        ctx.profile.rates_cite,
+        "charge_amount",
+        rests_on=rests_on(
+            "billing_provider_npi", "procedure_code", "procedure_modifiers", "service_start_date", line=lc.number
+        ),
+    )
 
 
 def find_contract_rate(rates: list[ContractRate], plan_id: str, lc: LineContext, day: date) -> ContractRate | None:
@@ -82,8 +91,13 @@ def charge_at_least_minimum(ctx: CheckContext, lc: LineContext):
     if charge >= minimum:
         return None
     per_unit = money(Decimal(config["per_unit"]))
-    return Issue(Category.AMOUNT, Severity(config.get("severity", "deny")),
-                 f"Line {lc.number}: {lc.combination.key} is billed at {money(charge)}; {ctx.profile.short_name} "
-                 f"requires a charge of {per_unit} per unit ({money(minimum)} for {lc.units} units) even though the "
-                 "service is not reimbursed: rebill with the charge.", config["cite"], "charge_amount",
-                 rests_on=rests_on("charge_amount", "unit_count", "procedure_code", line=lc.number))
+    return Issue(
+        Category.AMOUNT,
+        Severity(config.get("severity", "deny")),
+        f"Line {lc.number}: {lc.combination.key} is billed at {money(charge)}; {ctx.profile.short_name} "
+        f"requires a charge of {per_unit} per unit ({money(minimum)} for {lc.units} units) even though the "
+        "service is not reimbursed: rebill with the charge.",
+        config["cite"],
+        "charge_amount",
+        rests_on=rests_on("charge_amount", "unit_count", "procedure_code", line=lc.number),
+    )

@@ -18,8 +18,15 @@ from types import ModuleType
 from . import catalog_cmd, check_cmd, encounters_cmd, extract_cmd, publish_page_cmd, remittance_cmd, replay_dlq_cmd
 from .output import print_json
 
-RUNTIME_COMMANDS: list[ModuleType] = [catalog_cmd, extract_cmd, check_cmd, encounters_cmd, remittance_cmd,
-                                      publish_page_cmd, replay_dlq_cmd]
+RUNTIME_COMMANDS: list[ModuleType] = [
+    catalog_cmd,
+    extract_cmd,
+    check_cmd,
+    encounters_cmd,
+    remittance_cmd,
+    publish_page_cmd,
+    replay_dlq_cmd,
+]
 COMMAND_GROUP = "claims_intake.commands"
 
 
@@ -50,8 +57,10 @@ def installed_version() -> str:
 
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C
-NO_TESSERACT = ("Tesseract OCR is not installed, and scans are read with it: `make setup` installs it "
-                "(Debian/Ubuntu: sudo apt-get install tesseract-ocr tesseract-ocr-eng). Spreadsheets need no OCR.")
+NO_TESSERACT = (
+    "Tesseract OCR is not installed, and scans are read with it: `make setup` installs it "
+    "(Debian/Ubuntu: sudo apt-get install tesseract-ocr tesseract-ocr-eng). Spreadsheets need no OCR."
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,20 +21,33 @@ def run(args) -> int:
         return _show_plan(args.plan, args.format)
     catalog = dhcs_catalog()
     if args.format == "json":
-        print_json({
-            "version": catalog.version,
-            "source": catalog.source,
-            "count": len(catalog.combinations),
-            "combinations": [{"key": c.key, **asdict(c), "modifiers": list(c.modifiers)} for c in catalog.combinations],
-        })
+        print_json(
+            {
+                "version": catalog.version,
+                "source": catalog.source,
+                "count": len(catalog.combinations),
+                "combinations": [
+                    {"key": c.key, **asdict(c), "modifiers": list(c.modifiers)} for c in catalog.combinations
+                ],
+            }
+        )
         return 0
     print_table(
         f"DHCS ECM & Community Supports HCPCS coding options v{catalog.version} ({len(catalog.combinations)} combinations)",
         ["Code", "Modifiers", "Program", "Service", "Unit", "Paid", "GQ add-on", "Source"],
-        [(c.code, ", ".join(c.modifiers) or "none", c.program, c.service, c.unit.replace("_", " "),
-          "yes" if c.reimbursable else "no", "yes" if c.telehealth_gq else "-",
-          for_people(c.cite))
-         for c in catalog.combinations],
+        [
+            (
+                c.code,
+                ", ".join(c.modifiers) or "none",
+                c.program,
+                c.service,
+                c.unit.replace("_", " "),
+                "yes" if c.reimbursable else "no",
+                "yes" if c.telehealth_gq else "-",
+                for_people(c.cite),
+            )
+            for c in catalog.combinations
+        ],
     )
     return 0
 
@@ -49,10 +62,16 @@ def _show_plan(plan_id: str, output_format: str) -> int:
     print_table(
         f"{profile.name} ({plan_id}) — {for_people(profile.cite)}",
         ["Combination", "Accepted", "Rate", "Invoice OK", "Limits"],
-        [(key, "yes" if profile.accepts(key) else "no", profile.rate(key) or "contract",
-          "yes" if profile.accepts_invoice_for(key) else "no",
-          "; ".join(limit["rule"] for limit in profile.all_limits() if key in limit["combos"]))
-         for key in keys],
+        [
+            (
+                key,
+                "yes" if profile.accepts(key) else "no",
+                profile.rate(key) or "contract",
+                "yes" if profile.accepts_invoice_for(key) else "no",
+                "; ".join(limit["rule"] for limit in profile.all_limits() if key in limit["combos"]),
+            )
+            for key in keys
+        ],
     )
     for conflict in profile.conflicts_with_dhcs:
         print(f"Conflict with the DHCS coding options — {conflict['combination']}: {for_people(conflict['note'])}")

@@ -36,14 +36,28 @@ if TYPE_CHECKING:
 
 
 def register(verbs) -> None:
-    parser = verbs.add_parser("check", help="check claims against the DHCS catalog, plan rules, eligibility, TARs and history")
-    parser.add_argument("file", help="an upload (spreadsheet, CMS-1500 PDF/image) or the JSON of `claims-intake extract --format json`")
-    parser.add_argument("--reference", required=True, metavar="DIR",
-                        help="folder with eligibility.csv, authorizations.csv, providers.csv (docs/reference-data.md)")
-    parser.add_argument("--plan", choices=plan_ids(), help="the plan checking the claims (default: the plan each claim's payer names)")
+    parser = verbs.add_parser(
+        "check", help="check claims against the DHCS catalog, plan rules, eligibility, TARs and history"
+    )
+    parser.add_argument(
+        "file", help="an upload (spreadsheet, CMS-1500 PDF/image) or the JSON of `claims-intake extract --format json`"
+    )
+    parser.add_argument(
+        "--reference",
+        required=True,
+        metavar="DIR",
+        help="folder with eligibility.csv, authorizations.csv, providers.csv (docs/reference-data.md)",
+    )
+    parser.add_argument(
+        "--plan", choices=plan_ids(), help="the plan checking the claims (default: the plan each claim's payer names)"
+    )
     parser.add_argument("--history", metavar="FILE", help="claims history CSV (docs/reference-data.md)")
-    parser.add_argument("--received", type=date.fromisoformat, metavar="YYYY-MM-DD",
-                        help="date the plan received the file, for timely filing (default: today)")
+    parser.add_argument(
+        "--received",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="date the plan received the file, for timely filing (default: today)",
+    )
     add_mapping_option(parser)
     add_format_option(parser)
     parser.set_defaults(run=run)
@@ -63,12 +77,14 @@ def run(args) -> int:
         return report_no_claims(args.file, extracted, args.format)
     results = check_extract(extracted, args.plan, reference, history, received=args.received)
     if args.format == "json":
-        print_json({
-            "source": extracted.source.model_dump(exclude_none=True),
-            "claims": [result.to_output() for result in results],
-            "errors": [error.model_dump(exclude_none=True) for error in extracted.errors],
-            "summary": dict(Counter(result.disposition.value for result in results)),
-        })
+        print_json(
+            {
+                "source": extracted.source.model_dump(exclude_none=True),
+                "claims": [result.to_output() for result in results],
+                "errors": [error.model_dump(exclude_none=True) for error in extracted.errors],
+                "summary": dict(Counter(result.disposition.value for result in results)),
+            }
+        )
     else:
         print_tables(extracted, results)
     return EXIT_READ_WITH_PROBLEMS if extracted.errors else 0
@@ -91,8 +107,9 @@ def read_claims(path: Path, mapping: ConfirmedMapping | None = None) -> ExtractR
     try:
         return extract_file(path, mapping=mapping)
     except ImportError as missing:  # a reader not installed in this build (spreadsheet, OCR)
-        raise ValueError(f"cannot read '{path.name}' here ({missing}); pass the JSON of "
-                         "`claims-intake extract --format json`") from None
+        raise ValueError(
+            f"cannot read '{path.name}' here ({missing}); pass the JSON of `claims-intake extract --format json`"
+        ) from None
 
 
 def extract_result_from_json(data, path: Path) -> ExtractResult:
@@ -113,19 +130,44 @@ def print_tables(extracted: ExtractResult, results) -> None:
     print_table(
         f"Claim check — {extracted.source.file}",
         ["#", "Claim", "Invoice", "Billing NPI", "Plan", "Lines", "Billed", "Allowed", "Disposition"],
-        [(index, r.claim.claim_id, r.claim.invoice_number, r.claim.billing_provider_npi, r.plan or "?",
-          len(r.lines), _money(r.claim.invoice_amount), _money(r.allowed_total), r.disposition.value)
-         for index, r in enumerate(results, start=1)],
+        [
+            (
+                index,
+                r.claim.claim_id,
+                r.claim.invoice_number,
+                r.claim.billing_provider_npi,
+                r.plan or "?",
+                len(r.lines),
+                _money(r.claim.invoice_amount),
+                _money(r.allowed_total),
+                r.disposition.value,
+            )
+            for index, r in enumerate(results, start=1)
+        ],
     )
     print_table(
         "Lines",
         ["#", "Line", "Code", "Dates", "Units", "Charge", "Disposition", "Allowed"],
-        [(index, decided.line_number, line.combination, _dates(line), line.unit_count, _money(line.charge_amount),
-          decided.disposition.value, _money(decided.allowed_amount))
-         for index, r in enumerate(results, start=1) for line, decided in zip(r.claim.lines, r.lines, strict=False)],
+        [
+            (
+                index,
+                decided.line_number,
+                line.combination,
+                _dates(line),
+                line.unit_count,
+                _money(line.charge_amount),
+                decided.disposition.value,
+                _money(decided.allowed_amount),
+            )
+            for index, r in enumerate(results, start=1)
+            for line, decided in zip(r.claim.lines, r.lines, strict=False)
+        ],
     )
-    findings = [(index, f.line or "", f.severity.value, f.category.value, f.element or "", f.message, f.cite)
-                for index, r in enumerate(results, start=1) for f in r.findings]
+    findings = [
+        (index, f.line or "", f.severity.value, f.category.value, f.element or "", f.message, f.cite)
+        for index, r in enumerate(results, start=1)
+        for f in r.findings
+    ]
     if findings:
         print_table("Findings", ["#", "Line", "Severity", "Category", "Element", "Message", "Rule source"], findings)
     for error in extracted.errors:

@@ -44,11 +44,20 @@ def register(verbs) -> None:
     parser.add_argument("--reference", required=True, metavar="DIR", help="eligibility, authorizations, providers")
     parser.add_argument("--plan", choices=plan_ids(), help="the plan deciding the claims (default: the payer's)")
     parser.add_argument("--history", metavar="FILE", help="claims history CSV (docs/reference-data.md)")
-    parser.add_argument("--received", type=date.fromisoformat, metavar="YYYY-MM-DD",
-                        help="date the plan received the file, for timely filing (default: today)")
+    parser.add_argument(
+        "--received",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="date the plan received the file, for timely filing (default: today)",
+    )
     parser.add_argument("--out", required=True, type=Path, metavar="FILE.837", help="where the 837P goes")
-    parser.add_argument("--control-numbers", type=Path, default=DEFAULT_COUNTER, metavar="FILE",
-                        help=f"counter file of interchange control numbers (default {DEFAULT_COUNTER})")
+    parser.add_argument(
+        "--control-numbers",
+        type=Path,
+        default=DEFAULT_COUNTER,
+        metavar="FILE",
+        help=f"counter file of interchange control numbers (default {DEFAULT_COUNTER})",
+    )
     parser.add_argument("--usage", choices=["T", "P"], help="ISA15: T test or P production (default: data setting)")
     add_format_option(parser)
     parser.set_defaults(run=run)
@@ -71,16 +80,23 @@ def run(args) -> int:
     for result in check_extract(extracted, args.plan, reference, history, received=args.received):
         original = (result.claim.control_number or "").strip()  # a corrected claim names its original (box 22)
         try:
-            encounters.append(build_encounter(result, decided_on=today, reference=reference,
-                                              frequency=REPLACEMENT if original else ORIGINAL,
-                                              original_reference=original))
+            encounters.append(
+                build_encounter(
+                    result,
+                    decided_on=today,
+                    reference=reference,
+                    frequency=REPLACEMENT if original else ORIGINAL,
+                    original_reference=original,
+                )
+            )
         except NotEncodable as reason:
             left_out.append((result.claim.claim_id, result.claim.invoice_number, result.disposition.value, str(reason)))
     if not encounters:
         _report(args, None, left_out, [])
         return EXIT_NOTHING_DECIDED
-    written = write_encounters(encounters, FileControlNumbers(args.control_numbers),
-                               created=datetime.now(UTC), usage=args.usage)
+    written = write_encounters(
+        encounters, FileControlNumbers(args.control_numbers), created=datetime.now(UTC), usage=args.usage
+    )
     problems = check_encounter_file(written.text)
     if not problems:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -91,19 +107,24 @@ def run(args) -> int:
 
 def _report(args, written, left_out, problems) -> None:
     if args.format == "json":
-        print_json({
-            "out": str(args.out) if written and not problems else None,
-            "control_number": written.control_number if written else None,
-            "groups": written.group_control_numbers if written else {},
-            "claims": list(written.claim_ids) if written else [],
-            "left_out": [{"claim_id": c, "invoice_number": i, "disposition": d, "reason": r}
-                         for c, i, d, r in left_out],
-            "problems": problems,
-        })
+        print_json(
+            {
+                "out": str(args.out) if written and not problems else None,
+                "control_number": written.control_number if written else None,
+                "groups": written.group_control_numbers if written else {},
+                "claims": list(written.claim_ids) if written else [],
+                "left_out": [
+                    {"claim_id": c, "invoice_number": i, "disposition": d, "reason": r} for c, i, d, r in left_out
+                ],
+                "problems": problems,
+            }
+        )
         return
     if written and not problems:
-        print(f"{len(written.claim_ids)} encounter(s) in {args.out} (interchange {written.control_number:09d}, "
-              f"groups {', '.join(f'{plan} {number}' for plan, number in written.group_control_numbers.items())})")
+        print(
+            f"{len(written.claim_ids)} encounter(s) in {args.out} (interchange {written.control_number:09d}, "
+            f"groups {', '.join(f'{plan} {number}' for plan, number in written.group_control_numbers.items())})"
+        )
     if left_out:
         print_table("Left out", ["Claim", "Invoice", "Disposition", "Why"], left_out)
     for problem in problems:

@@ -55,9 +55,12 @@ def run(args) -> int:
 
 
 def add_mapping_option(parser) -> None:
-    parser.add_argument("--mapping", metavar="FILE",
-                        help="spreadsheet columns to place as given, JSON or YAML: "
-                             '{"columns": {"Client Last": "member_last_name", "Notes": null}} (docs/spreadsheet.md)')
+    parser.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help="spreadsheet columns to place as given, JSON or YAML: "
+        '{"columns": {"Client Last": "member_last_name", "Notes": null}} (docs/spreadsheet.md)',
+    )
 
 
 def load_mapping_option(args) -> ConfirmedMapping | None:
@@ -86,7 +89,9 @@ def report_no_claims(path: str, result: ExtractResult, output_format: str) -> in
     """A file that opened but gave no claim (not a CMS-1500, a blank form...): an error, not an empty success."""
     if output_format == "json":
         output = result.to_output()
-        output["errors"] = output["errors"] or [{"code": "no_claims", "message": "no claim could be read from the file"}]
+        output["errors"] = output["errors"] or [
+            {"code": "no_claims", "message": "no claim could be read from the file"}
+        ]
         print_json(output)
     else:
         reasons = "; ".join(error.message for error in result.errors[:3]) or "no claim could be read from the file"
@@ -97,12 +102,28 @@ def report_no_claims(path: str, result: ExtractResult, output_format: str) -> in
 def print_extract_tables(result: ExtractResult) -> None:
     for claim in result.claims:
         title = f"Invoice {claim.invoice_number or '?'} — NPI {claim.billing_provider_npi or '?'} — {len(claim.lines)} line(s)"
-        print_table(title, ["#", "From", "To", "Code", "Mods", "Units", "Charge", "POS", "Dx"], [
-            (line.line_number, line.service_start_date, line.service_end_date, line.procedure_code,
-             " ".join(line.procedure_modifiers), line.unit_count, line.charge_amount, line.place_of_service,
-             " ".join(line.diagnosis_codes))
-            for line in claim.lines
-        ])
+        print_table(
+            title,
+            ["#", "From", "To", "Code", "Mods", "Units", "Charge", "POS", "Dx"],
+            [
+                (
+                    line.line_number,
+                    line.service_start_date,
+                    line.service_end_date,
+                    line.procedure_code,
+                    " ".join(line.procedure_modifiers),
+                    line.unit_count,
+                    line.charge_amount,
+                    line.place_of_service,
+                    " ".join(line.diagnosis_codes),
+                )
+                for line in claim.lines
+            ],
+        )
     for error in result.errors:
-        where = ", ".join(f"{k} {v}" for k, v in error.model_dump(exclude_none=True).items() if k in ("sheet", "row", "column", "page", "box"))
+        where = ", ".join(
+            f"{k} {v}"
+            for k, v in error.model_dump(exclude_none=True).items()
+            if k in ("sheet", "row", "column", "page", "box")
+        )
         print(f"error ({where}): {error.message}" if where else f"error: {error.message}")

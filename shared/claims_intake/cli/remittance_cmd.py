@@ -31,11 +31,20 @@ def register(verbs) -> None:
     parser.add_argument("--plan", choices=plan_ids(), help="the plan deciding the claims (default: the payer's)")
     parser.add_argument("--history", metavar="FILE", help="claims history CSV")
     parser.add_argument("--received", type=date.fromisoformat, metavar="YYYY-MM-DD", help="date of receipt")
-    parser.add_argument("--paid-on", type=date.fromisoformat, metavar="YYYY-MM-DD",
-                        help="the payment run's date (BPR16; default: today)")
+    parser.add_argument(
+        "--paid-on",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the payment run's date (BPR16; default: today)",
+    )
     parser.add_argument("--out", required=True, type=Path, metavar="FILE.835", help="where the 835 goes")
-    parser.add_argument("--control-numbers", type=Path, default=DEFAULT_COUNTER, metavar="FILE",
-                        help=f"counter file of interchange control numbers (default {DEFAULT_COUNTER})")
+    parser.add_argument(
+        "--control-numbers",
+        type=Path,
+        default=DEFAULT_COUNTER,
+        metavar="FILE",
+        help=f"counter file of interchange control numbers (default {DEFAULT_COUNTER})",
+    )
     add_format_option(parser)
     parser.set_defaults(run=run)
 
@@ -53,25 +62,42 @@ def run(args) -> int:
     if not extracted.claims:
         return report_no_claims(args.file, extracted, args.format)
     results = check_extract(extracted, args.plan, reference, history, received=args.received)
-    files, left_out = write_remittances(results, FileControlNumbers(args.control_numbers),
-                                        paid_on=args.paid_on or date.today(), created=datetime.now(UTC))
+    files, left_out = write_remittances(
+        results,
+        FileControlNumbers(args.control_numbers),
+        paid_on=args.paid_on or date.today(),
+        created=datetime.now(UTC),
+    )
     problems = [p for remittance in files for p in check_remittance_file(remittance.text)]
     written: list[dict[str, Any]] = []
     if files and not problems:
         for index, remittance in enumerate(files):
-            path = args.out if index == 0 else args.out.with_name(
-                f"{args.out.stem}-{remittance.payee_npi}{args.out.suffix}")
+            path = (
+                args.out
+                if index == 0
+                else args.out.with_name(f"{args.out.stem}-{remittance.payee_npi}{args.out.suffix}")
+            )
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(remittance.text, encoding="ascii")
-            written.append({"file": str(path), "payee_npi": remittance.payee_npi, "plan": remittance.plan,
-                            "control_number": remittance.control_number, "claims": list(remittance.claim_ids)})
+            written.append(
+                {
+                    "file": str(path),
+                    "payee_npi": remittance.payee_npi,
+                    "plan": remittance.plan,
+                    "control_number": remittance.control_number,
+                    "claims": list(remittance.claim_ids),
+                }
+            )
     if args.format == "json":
-        print_json({"files": written, "left_out": [{"claim_id": c, "reason": r} for c, r in left_out],
-                    "problems": problems})
+        print_json(
+            {"files": written, "left_out": [{"claim_id": c, "reason": r} for c, r in left_out], "problems": problems}
+        )
     else:
         for item in written:
-            print(f"{item['file']}: {len(item['claims'])} claim(s) to {item['payee_npi']} "
-                  f"(interchange {item['control_number']:09d})")
+            print(
+                f"{item['file']}: {len(item['claims'])} claim(s) to {item['payee_npi']} "
+                f"(interchange {item['control_number']:09d})"
+            )
         for claim_id, reason in left_out:
             print(f"left out {claim_id}: {reason}")
         for issue in problems:

@@ -24,8 +24,9 @@ def register(verbs) -> None:
     parser.add_argument("dlq", metavar="DLQ", help="the dead-letter queue: name or URL")
     parser.add_argument("--source", metavar="QUEUE", help="queue to send them to (default: the DLQ's redrive source)")
     parser.add_argument("--max", type=int, metavar="N", help="move at most N messages (default: all)")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="count the messages and name their queue; receive nothing")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="count the messages and name their queue; receive nothing"
+    )
     parser.add_argument("--endpoint-url", metavar="URL", help="SQS endpoint (the local stack), default AWS")
     parser.add_argument("--region", help="AWS region (default: from the environment or profile)")
     parser.add_argument("--format", choices=["table", "json"], default="table", help="output format (default: table)")
@@ -46,13 +47,20 @@ def run(args) -> int:
         print_json(summary.to_dict())
     elif summary.dry_run:
         print(f"{summary.dlq_url} -> {summary.source_url}")
-        print(f"would move {summary.would_move} message(s); {summary.waiting} waiting in the DLQ"
-              + (f", {summary.in_flight} received by someone else right now" if summary.in_flight else ""))
+        print(
+            f"would move {summary.would_move} message(s); {summary.waiting} waiting in the DLQ"
+            + (f", {summary.in_flight} received by someone else right now" if summary.in_flight else "")
+        )
     else:
-        print_table(f"{summary.dlq_url} -> {summary.source_url}", ["Message", "Receives", "Sent", "Uploads"],
-                    [(m.message_id, m.receive_count, m.sent, " ".join(m.uploads)) for m in summary.messages])
-        print(f"moved {summary.moved} message(s)"
-              + (f"; {summary.failed} could not be sent and stay in the DLQ" if summary.failed else ""))
+        print_table(
+            f"{summary.dlq_url} -> {summary.source_url}",
+            ["Message", "Receives", "Sent", "Uploads"],
+            [(m.message_id, m.receive_count, m.sent, " ".join(m.uploads)) for m in summary.messages],
+        )
+        print(
+            f"moved {summary.moved} message(s)"
+            + (f"; {summary.failed} could not be sent and stay in the DLQ" if summary.failed else "")
+        )
     return EXIT_FAILED if summary.failed else 0
 
 

@@ -35,7 +35,12 @@ def widget_boxes(pdf_path: Path) -> dict[str, dict]:
         name = str(widget.get("/T") or parent.get("/T"))
         field_type = widget.get("/FT") or parent.get("/FT")
         x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
-        rect = [round(min(x0, x1), 2), round(height - max(y0, y1), 2), round(max(x0, x1), 2), round(height - min(y0, y1), 2)]
+        rect = [
+            round(min(x0, x1), 2),
+            round(height - max(y0, y1), 2),
+            round(max(x0, x1), 2),
+            round(height - min(y0, y1), 2),
+        ]
         if field_type == "/Btn":
             states = [str(s).lstrip("/") for s in widget.get("/AP", {}).get("/N", {}) if str(s) != "/Off"]
             box = boxes.setdefault(name, {"type": "button", "options": {}})

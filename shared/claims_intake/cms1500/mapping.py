@@ -77,8 +77,15 @@ class ClaimBuilder:
         confidence = round(max(self.page.confidence(*names) * fixed.factor, fixed.floor), 3)
         if fixed.repaired and fixed.floor < parse.CONFIRMED:
             confidence = min(confidence, REPAIRED_CONFIDENCE)
-        source = Provenance(file=self.file, page=self.page.page, box=box, raw=raw_text, confidence=confidence,
-                            derived=None if fixed.repaired else fixed.note, repaired=fixed.repaired)
+        source = Provenance(
+            file=self.file,
+            page=self.page.page,
+            box=box,
+            raw=raw_text,
+            confidence=confidence,
+            derived=None if fixed.repaired else fixed.note,
+            repaired=fixed.repaired,
+        )
         target.set_raw(key, fixed.text, source)
 
 
@@ -90,8 +97,13 @@ def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
     put(claim, "member_cin", parse.fix_cin(text("insurance_id")), "1a", ("insurance_id",))
     _member_name(claim, page, put)
     if text("birth_mm") or text("birth_yy"):
-        put(claim, "member_dob", parse.date_from_cells(text("birth_mm"), text("birth_dd"), text("birth_yy"), birth=True),
-            "3", ("birth_mm", "birth_dd", "birth_yy"))
+        put(
+            claim,
+            "member_dob",
+            parse.date_from_cells(text("birth_mm"), text("birth_dd"), text("birth_yy"), birth=True),
+            "3",
+            ("birth_mm", "birth_dd", "birth_yy"),
+        )
     put(claim, "member_address", parse.fix_text(text("pt_street")), "5", ("pt_street",))
     put(claim, "member_city", parse.fix_text(text("pt_city")), "5", ("pt_city",))
     put(claim, "member_zip", parse.fix_digits(text("pt_zip")), "5", ("pt_zip",))
@@ -110,8 +122,13 @@ def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
     put(claim, "invoice_number", parse.fix_identifier(text("pt_account")), "26", ("pt_account",))
     if text("t_charge"):
         put(claim, "invoice_amount", parse.fix_money(text("t_charge")), "28", ("t_charge",))
-    put(claim, "invoice_date", parse.fix_date(text("physician_date")) if text("physician_date") else Fixed(""),
-        "31", ("physician_date",))
+    put(
+        claim,
+        "invoice_date",
+        parse.fix_date(text("physician_date")) if text("physician_date") else Fixed(""),
+        "31",
+        ("physician_date",),
+    )
     put(claim, "control_number", parse.fix_identifier(text("original_ref")), "22", ("original_ref",))
     put(claim, "authorization_number", parse.fix_authorization(text("prior_auth")), "23", ("prior_auth",))
     _billing_provider(claim, page, put)
@@ -143,8 +160,17 @@ def _member_name(claim: Claim, page: FormPage, put) -> None:
     note = "box 2 written without a comma: split in the form's order (LAST FIRST MI); staff confirm which is which"
     for key, value in (("member_last_name", last), ("member_first_name", first)):
         if value:
-            claim.set_raw(key, value, Provenance(box="2", page=page.page, raw=page.text("pt_name"),
-                                                 confidence=NAME_WITHOUT_COMMA_CONFIDENCE, repaired=note))
+            claim.set_raw(
+                key,
+                value,
+                Provenance(
+                    box="2",
+                    page=page.page,
+                    raw=page.text("pt_name"),
+                    confidence=NAME_WITHOUT_COMMA_CONFIDENCE,
+                    repaired=note,
+                ),
+            )
     claim.extras["member_name_as_written"] = written
 
 
@@ -189,8 +215,9 @@ def _diagnoses(claim: Claim, page: FormPage, ocr: bool = True) -> dict[str, tupl
     return codes
 
 
-def _service_line(file: str, page: FormPage, n: int, diagnoses: dict[str, tuple[str, float, str | None]],
-                  ocr: bool = True) -> ServiceLine | None:
+def _service_line(
+    file: str, page: FormPage, n: int, diagnoses: dict[str, tuple[str, float, str | None]], ocr: bool = True
+) -> ServiceLine | None:
     text = page.text
     # A line is there when its code, its charge or its From date is: a speck read in one other cell
     # (a fax's noise in 24G) is not a service line.
@@ -209,7 +236,8 @@ def _service_line(file: str, page: FormPage, n: int, diagnoses: dict[str, tuple[
     elif line.service_start_date:  # NUCC: the To date may be left blank for a one-day service
         line.service_end_date = line.service_start_date
         line.provenance["service_end_date"] = line.provenance["service_start_date"].model_copy(
-            update={"derived": "To date blank: same as From (one-day service)"})
+            update={"derived": "To date blank: same as From (one-day service)"}
+        )
     if text(f"place{n}"):
         put(line, "place_of_service", parse.fix_cell(text(f"place{n}"), 2), box("24B"), (f"place{n}",))
     code = parse.fix_hcpcs(text(f"cpt{n}")) if text(f"cpt{n}") else Fixed("")
@@ -220,8 +248,9 @@ def _service_line(file: str, page: FormPage, n: int, diagnoses: dict[str, tuple[
         corrected, note = parse.fix_modifiers_for_code(code.text, [m.text for m in modifiers])
         factor = min(m.factor for m in modifiers) * (parse.CORRECTED if note else 1.0)
         repaired = "; ".join(filter(None, [*(m.repaired for m in modifiers), note])) or None
-        joined = Fixed(" ".join(corrected), factor, note or next((m.note for m in modifiers if m.note), None),
-                       repaired=repaired)
+        joined = Fixed(
+            " ".join(corrected), factor, note or next((m.note for m in modifiers if m.note), None), repaired=repaired
+        )
         put(line, "procedure_modifiers", joined, box("24D"), modifier_fields)
     if text(f"diag{n}"):
         _line_diagnoses(line, page, n, diagnoses, file)
@@ -229,9 +258,16 @@ def _service_line(file: str, page: FormPage, n: int, diagnoses: dict[str, tuple[
             _drop_repairs(line)
     if text(f"ch{n}"):
         put(line, "charge_amount", parse.fix_money(text(f"ch{n}")), box("24F"), (f"ch{n}",))
-    put(line, "unit_count", parse.fix_units(text(f"day{n}")) if text(f"day{n}") else Fixed(""), box("24G"), (f"day{n}",))
-    put(line, "rendering_provider_npi", parse.fix_npi(text(f"local{n}")) if text(f"local{n}") else Fixed(""),
-        box("24J"), (f"local{n}",))
+    put(
+        line, "unit_count", parse.fix_units(text(f"day{n}")) if text(f"day{n}") else Fixed(""), box("24G"), (f"day{n}",)
+    )
+    put(
+        line,
+        "rendering_provider_npi",
+        parse.fix_npi(text(f"local{n}")) if text(f"local{n}") else Fixed(""),
+        box("24J"),
+        (f"local{n}",),
+    )
     if text(f"type{n}"):
         line.extras["emergency"] = text(f"type{n}")  # 24C EMG
     _confirm_by_catalog(line)
@@ -251,13 +287,21 @@ def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: 
     if pointers.text and not missing:
         pointer_confidence = max(pointer_confidence, parse.CONFIRMED)
     confidence = min([pointer_confidence] + [diagnoses[p][1] for p in pointers.text if p in diagnoses])
-    source = Provenance(file=file, page=page.page, box=f"24E line {n}", raw=page.text(f"diag{n}"),
-                        confidence=round(confidence, 3), derived=f"pointers {pointers.text or '?'} -> box 21",
-                        repaired=repairs)
+    source = Provenance(
+        file=file,
+        page=page.page,
+        box=f"24E line {n}",
+        raw=page.text(f"diag{n}"),
+        confidence=round(confidence, 3),
+        derived=f"pointers {pointers.text or '?'} -> box 21",
+        repaired=repairs,
+    )
     if missing or not codes:
         line.provenance["diagnosis_codes"] = source
         line.invalid["diagnosis_codes"] = page.text(f"diag{n}")
-        line.extras["diagnosis_pointer_problem"] = f"pointer(s) {''.join(missing) or page.text(f'diag{n}')} name no code in box 21"
+        line.extras["diagnosis_pointer_problem"] = (
+            f"pointer(s) {''.join(missing) or page.text(f'diag{n}')} name no code in box 21"
+        )
         if codes:
             line.diagnosis_codes = codes
         return
@@ -294,8 +338,11 @@ def _derive_unit_cost(line: ServiceLine) -> None:
         return
     cost = (line.charge_amount / line.unit_count).quantize(Decimal("0.01"))
     confidence = min(line.confidence("charge_amount") or 1.0, line.confidence("unit_count") or 1.0)
-    line.set_raw("unit_cost", str(cost), Provenance(box="24F/24G", confidence=confidence,
-                                                      derived="24F charge divided by 24G units"))
+    line.set_raw(
+        "unit_cost",
+        str(cost),
+        Provenance(box="24F/24G", confidence=confidence, derived="24F charge divided by 24G units"),
+    )
 
 
 def _derive_service_name(line: ServiceLine) -> None:
@@ -303,8 +350,15 @@ def _derive_service_name(line: ServiceLine) -> None:
     if combination is None:
         return
     name = combination.service + (" (telehealth)" if telehealth and "GQ" not in combination.modifiers else "")
-    line.set_raw("service_name", name, Provenance(box="24D", confidence=line.confidence("procedure_code"),
-                                                  derived="DHCS catalog name of the billed code and modifiers"))
+    line.set_raw(
+        "service_name",
+        name,
+        Provenance(
+            box="24D",
+            confidence=line.confidence("procedure_code"),
+            derived="DHCS catalog name of the billed code and modifiers",
+        ),
+    )
 
 
 def _derive_payer_id(claim: Claim) -> None:
@@ -314,9 +368,15 @@ def _derive_payer_id(claim: Claim) -> None:
     matches = [plan_id for plan_id in plan_ids() if plan_profile(plan_id).matches_payer(None, claim.payer_name)]
     if len(matches) == 1:
         profile = plan_profile(matches[0])
-        claim.set_raw("primary_payer_id", profile.payer_id, Provenance(
-            box=claim.provenance["payer_name"].box, confidence=claim.confidence("payer_name"),
-            derived=f"payer name matches plan profile '{matches[0]}'"))
+        claim.set_raw(
+            "primary_payer_id",
+            profile.payer_id,
+            Provenance(
+                box=claim.provenance["payer_name"].box,
+                confidence=claim.confidence("payer_name"),
+                derived=f"payer name matches plan profile '{matches[0]}'",
+            ),
+        )
 
 
 def derive_homeless_indicator(claim: Claim) -> None:
@@ -324,15 +384,29 @@ def derive_homeless_indicator(claim: Claim) -> None:
     for line in claim.lines:
         for code in line.diagnosis_codes:
             if code.startswith(HOMELESS_DIAGNOSES):
-                claim.set_raw("member_homeless_indicator", True, Provenance(
-                    box="21", confidence=line.confidence("diagnosis_codes"), page=claim.pages[0] if claim.pages else None,
-                    derived=f"diagnosis {code} (ICD-10-CM Z59.0x homelessness)"))
+                claim.set_raw(
+                    "member_homeless_indicator",
+                    True,
+                    Provenance(
+                        box="21",
+                        confidence=line.confidence("diagnosis_codes"),
+                        page=claim.pages[0] if claim.pages else None,
+                        derived=f"diagnosis {code} (ICD-10-CM Z59.0x homelessness)",
+                    ),
+                )
                 return
     address = " ".join(filter(None, [claim.member_address, claim.member_city]))
     if HOMELESS_WORDS.search(address):
-        claim.set_raw("member_homeless_indicator", True, Provenance(
-            box="5", confidence=claim.confidence("member_address"), page=claim.pages[0] if claim.pages else None,
-            derived="box 5 address says the member is homeless"))
+        claim.set_raw(
+            "member_homeless_indicator",
+            True,
+            Provenance(
+                box="5",
+                confidence=claim.confidence("member_address"),
+                page=claim.pages[0] if claim.pages else None,
+                derived="box 5 address says the member is homeless",
+            ),
+        )
 
 
 def continues(previous: Claim, claim: Claim) -> bool:
@@ -341,7 +415,11 @@ def continues(previous: Claim, claim: Claim) -> bool:
         len(previous.lines) == LINES_PER_PAGE
         and _same(claim.member_cin, previous.member_cin)
         and _same(claim.billing_provider_npi, previous.billing_provider_npi)
-        and (not claim.invoice_number or not previous.invoice_number or _same(claim.invoice_number, previous.invoice_number))
+        and (
+            not claim.invoice_number
+            or not previous.invoice_number
+            or _same(claim.invoice_number, previous.invoice_number)
+        )
     )
 
 
@@ -379,7 +457,9 @@ def repair_amounts_by_total(claim: Claim) -> None:
     for line, charge in zip(claim.lines, charges, strict=True):
         fitting = claim.invoice_amount - (total - charge)
         if fitting > 0 and _one_misread_apart(charge, fitting):
-            options.append((line, "charge_amount", fitting, "24F read {read}: box 28 total less the other lines is {value}"))
+            options.append(
+                (line, "charge_amount", fitting, "24F read {read}: box 28 total less the other lines is {value}")
+            )
     if len(options) != 1:
         return
     target, key, value, why = options[0]
@@ -387,9 +467,12 @@ def repair_amounts_by_total(claim: Claim) -> None:
     read = getattr(target, key)
     setattr(target, key, value)
     if source is not None:
-        target.provenance[key] = source.model_copy(update={
-            "repaired": why.format(read=read, value=value) + " (one digit apart), confirmed by box 28 total",
-            "confidence": min(source.confidence or 1.0, parse.CONFIRMED)})
+        target.provenance[key] = source.model_copy(
+            update={
+                "repaired": why.format(read=read, value=value) + " (one digit apart), confirmed by box 28 total",
+                "confidence": min(source.confidence or 1.0, parse.CONFIRMED),
+            }
+        )
     if isinstance(target, ServiceLine):
         _derive_unit_cost(target)
 
@@ -402,16 +485,36 @@ def _one_misread_apart(read: Decimal, other: Decimal) -> bool:
     return a != b and Levenshtein.distance(a, b) == 1
 
 
-YEAR_CONFUSIONS = {("5", "6"), ("6", "5"), ("6", "8"), ("8", "6"), ("5", "3"), ("3", "5"), ("0", "8"), ("8", "0"),
-                   ("1", "7"), ("7", "1"), ("4", "1"), ("1", "4"), ("9", "8"), ("8", "9"), ("0", "6"), ("6", "0")}
+YEAR_CONFUSIONS = {
+    ("5", "6"),
+    ("6", "5"),
+    ("6", "8"),
+    ("8", "6"),
+    ("5", "3"),
+    ("3", "5"),
+    ("0", "8"),
+    ("8", "0"),
+    ("1", "7"),
+    ("7", "1"),
+    ("4", "1"),
+    ("1", "4"),
+    ("9", "8"),
+    ("8", "9"),
+    ("0", "6"),
+    ("6", "0"),
+}
 
 
 def check_dates(claim: Claim) -> None:
     """Service dates against each other and box 31: a year that differs from all the others' by one
     confusable digit (2026 read for 2025) is taken as theirs (repaired, for staff to verify); a From
     after its To, or a service after the invoice date, lowers both dates' confidence."""
-    dates: list[tuple[Claim | ServiceLine, str, Any]] = [(line, key, getattr(line, key)) for line in claim.lines for key in ("service_start_date", "service_end_date")
-             if getattr(line, key) is not None]
+    dates: list[tuple[Claim | ServiceLine, str, Any]] = [
+        (line, key, getattr(line, key))
+        for line in claim.lines
+        for key in ("service_start_date", "service_end_date")
+        if getattr(line, key) is not None
+    ]
     if claim.invoice_date is not None:
         dates.append((claim, "invoice_date", claim.invoice_date))
     years = [d.year for _, _, d in dates]
@@ -437,9 +540,12 @@ def check_dates(claim: Claim) -> None:
         setattr(target, key, repaired)
         source = target.provenance.get(key)
         if source is not None:
-            target.provenance[key] = source.model_copy(update={
-                "repaired": f"year read {read}; the claim's other dates are in {want}",
-                "confidence": min(source.confidence or 1.0, REPAIRED_CONFIDENCE)})
+            target.provenance[key] = source.model_copy(
+                update={
+                    "repaired": f"year read {read}; the claim's other dates are in {want}",
+                    "confidence": min(source.confidence or 1.0, REPAIRED_CONFIDENCE),
+                }
+            )
     for line in claim.lines:
         start, end = line.service_start_date, line.service_end_date
         late = claim.invoice_date is not None and start is not None and start > claim.invoice_date
@@ -471,29 +577,46 @@ def check_total(claim: Claim) -> None:
 
 def mark_for_verification(claim: Claim, threshold: float) -> None:
     """List the required values read with confidence below `threshold` (staff verify them)."""
-    flagged = [key for key, source in claim.provenance.items()
-               if source.confidence is not None and source.confidence < threshold and element(key).required]
+    flagged = [
+        key
+        for key, source in claim.provenance.items()
+        if source.confidence is not None and source.confidence < threshold and element(key).required
+    ]
     for line in claim.lines:
-        flagged += [f"lines[{line.line_number}].{key}" for key, source in line.provenance.items()
-                    if source.confidence is not None and source.confidence < threshold and element(key).required]
+        flagged += [
+            f"lines[{line.line_number}].{key}"
+            for key, source in line.provenance.items()
+            if source.confidence is not None and source.confidence < threshold and element(key).required
+        ]
     if flagged:
         claim.extras["needs_verification"] = flagged
 
 
-def claims_from_pages(file: str, pages: list[FormPage], *, source_kind: str, claim_id_prefix: str,
-                      review_confidence: float) -> tuple[list[Claim], list[ExtractError]]:
+def claims_from_pages(
+    file: str, pages: list[FormPage], *, source_kind: str, claim_id_prefix: str, review_confidence: float
+) -> tuple[list[Claim], list[ExtractError]]:
     claims: list[Claim] = []
     errors: list[ExtractError] = []
     for page in pages:
         if not page.has_data():
-            errors.append(ExtractError(code="no_data", page=page.page,
-                                       message=f"page {page.page}: the CMS-1500 has no data filled in. Fill in the claim and send it again."))
+            errors.append(
+                ExtractError(
+                    code="no_data",
+                    page=page.page,
+                    message=f"page {page.page}: the CMS-1500 has no data filled in. Fill in the claim and send it again.",
+                )
+            )
             continue
         claim = page_claim(file, page, ocr=source_kind != "fillable_pdf")
         if not claim.lines and not _has_values(claim):
             # Specks or the form's own print read as text: nothing on the page parsed into an element.
-            errors.append(ExtractError(code="no_data", page=page.page,
-                                       message=f"page {page.page}: the CMS-1500 has no data filled in. Fill in the claim and send it again."))
+            errors.append(
+                ExtractError(
+                    code="no_data",
+                    page=page.page,
+                    message=f"page {page.page}: the CMS-1500 has no data filled in. Fill in the claim and send it again.",
+                )
+            )
             continue
         claim.source_kind = source_kind
         if page.notes:
@@ -515,5 +638,7 @@ def claims_from_pages(file: str, pages: list[FormPage], *, source_kind: str, cla
 
 def _has_values(claim: Claim) -> bool:
     """Any claim-level value besides an amount (a lone box-28 total of 0.00 is the form's print misread)."""
-    return any(value not in (None, "", []) and element(key).kind != "money"
-               for key, value in claim.to_output()["elements"].items())
+    return any(
+        value not in (None, "", []) and element(key).kind != "money"
+        for key, value in claim.to_output()["elements"].items()
+    )

@@ -26,19 +26,57 @@ from ..validators import (
 )
 
 # Shapes OCR confuses: a letter read where only a digit can be, and the reverse.
-AS_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "l": "1", "|": "1", "i": "1",
-                          "!": "1", "L": "1", "J": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "G": "6",
-                          "b": "6", "T": "7", "g": "9", "q": "9", "A": "4", "{": "1", "}": "1",
-                          "[": "1", "]": "1", "t": "1"})
+AS_DIGIT = str.maketrans(
+    {
+        "O": "0",
+        "o": "0",
+        "D": "0",
+        "Q": "0",
+        "U": "0",
+        "I": "1",
+        "l": "1",
+        "|": "1",
+        "i": "1",
+        "!": "1",
+        "L": "1",
+        "J": "1",
+        "Z": "2",
+        "z": "2",
+        "S": "5",
+        "s": "5",
+        "B": "8",
+        "G": "6",
+        "b": "6",
+        "T": "7",
+        "g": "9",
+        "q": "9",
+        "A": "4",
+        "{": "1",
+        "}": "1",
+        "[": "1",
+        "]": "1",
+        "t": "1",
+    }
+)
 AS_LETTER = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", "7": "T", "8": "B"}
 # ICD-10-CM: a Z code is by far the likeliest reading of a leading '2' on ECM/CS claims (Z59.0x etc).
 ICD_FIRST_LETTER = {**AS_LETTER, "0": "O", "2": "Z", "7": "T", "9": "G"}
 # Digit pairs OCR swaps; used to repair an NPI whose check digit fails.
-DIGIT_CONFUSIONS = {"0": "869", "1": "74", "2": "7", "3": "85", "4": "19", "5": "63", "6": "508", "7": "12",
-                    "8": "3060", "9": "40"}
+DIGIT_CONFUSIONS = {
+    "0": "869",
+    "1": "74",
+    "2": "7",
+    "3": "85",
+    "4": "19",
+    "5": "63",
+    "6": "508",
+    "7": "12",
+    "8": "3060",
+    "9": "40",
+}
 CORRECTED = 0.9  # confidence factor when a rule changed what was read
 ICD_LETTER_FLOOR = 0.85  # an ICD-10 code whose only fix was its leading digit -> letter
-INVALID = 0.4    # confidence factor when the value still breaks its rule
+INVALID = 0.4  # confidence factor when the value still breaks its rule
 
 
 @dataclass(frozen=True)
@@ -66,8 +104,12 @@ def fix_cell(text: str, width: int) -> Fixed:
     if len(fixed.text) > width:
         digits = re.sub(r"\D", "", fixed.text)
         if len(digits) >= width:
-            return Fixed(digits[-width:], min(fixed.factor, CORRECTED) * 0.9, "extra mark beside the digits dropped",
-                         repaired="extra mark beside the digits dropped")
+            return Fixed(
+                digits[-width:],
+                min(fixed.factor, CORRECTED) * 0.9,
+                "extra mark beside the digits dropped",
+                repaired="extra mark beside the digits dropped",
+            )
     if len(fixed.text) != width or not fixed.text.isdigit():
         return Fixed(fixed.text, INVALID, fixed.note, repaired=fixed.repaired)
     return fixed
@@ -84,14 +126,18 @@ def fix_npi(text: str) -> Fixed:
     if len(fixed.text) != 10 or not fixed.text.isdigit():
         return fixed
     candidates = {
-        fixed.text[:i] + alt + fixed.text[i + 1:]
+        fixed.text[:i] + alt + fixed.text[i + 1 :]
         for i, char in enumerate(fixed.text)
         for alt in DIGIT_CONFUSIONS.get(char, "")
     }
     valid = sorted(c for c in candidates if c[0] in "12" and luhn_valid(NPI_PREFIX + c))
     if len(valid) == 1:
-        return Fixed(valid[0], CORRECTED * 0.9, "one digit repaired by the NPI check digit",
-                     repaired="one digit changed to the only value the NPI check digit allows")
+        return Fixed(
+            valid[0],
+            CORRECTED * 0.9,
+            "one digit repaired by the NPI check digit",
+            repaired="one digit changed to the only value the NPI check digit allows",
+        )
     return Fixed(fixed.text, INVALID, "NPI check digit fails")
 
 
@@ -111,8 +157,10 @@ def fix_cin(text: str) -> Fixed:
     if fixed == cleaned:
         return Fixed(fixed)
     repaired = "Medi-Cal CIN shape (8 digits, a letter): " + (
-        "last character read as a digit taken for the letter it resembles" if fixed[8] != cleaned[8]
-        else "letters among the 8 digits read as digits")
+        "last character read as a digit taken for the letter it resembles"
+        if fixed[8] != cleaned[8]
+        else "letters among the 8 digits read as digits"
+    )
     return Fixed(fixed, CORRECTED, "CIN shape corrected", repaired=repaired)
 
 
@@ -131,8 +179,11 @@ def fix_icd10(text: str) -> Fixed:
     # Tesseract's low confidence on '259.01' is about the Z it read as 2; the rule settles that one
     # character, so the code is only as doubtful as a plain reading (floor below CONFIRMED).
     only_first = fixed[1:] == cleaned[1:] and cleaned[0].isdigit()
-    repaired = (f"ICD-10-CM codes start with a letter: leading '{cleaned[0]}' read as '{fixed[0]}'" if only_first
-                else "ICD-10-CM shape (letter, digit, ...): confusable characters changed")
+    repaired = (
+        f"ICD-10-CM codes start with a letter: leading '{cleaned[0]}' read as '{fixed[0]}'"
+        if only_first
+        else "ICD-10-CM shape (letter, digit, ...): confusable characters changed"
+    )
     return Fixed(fixed, CORRECTED, "ICD-10 shape corrected", repaired=repaired)
 
 
@@ -160,7 +211,7 @@ def fix_hcpcs(text: str) -> Fixed:
     """A HCPCS Level II code is a letter and 4 digits; prefer a code of the DHCS ECM/CS catalog."""
     cleaned = _code_chars(text)
     if len(cleaned) == 6:  # one character too many (a doubled 0/O): keep it only if one catalog code fits
-        fits = {cleaned[:i] + cleaned[i + 1:] for i in range(6)}
+        fits = {cleaned[:i] + cleaned[i + 1 :] for i in range(6)}
         fits = {AS_LETTER.get(c[0], c[0]) + c[1:].translate(AS_DIGIT) for c in fits} & _catalog_codes()
         if len(fits) == 1:
             note = "extra character dropped: the one DHCS catalog code that fits"
@@ -172,8 +223,11 @@ def fix_hcpcs(text: str) -> Fixed:
         # The four digits read well and the letter did not: the one catalog code with those digits.
         near = [code for code in _catalog_codes() if code[1:] == fixed[1:]]
         # ... or the letter read well and one digit did not (G6008 for G9008): the one code that fits.
-        one_digit = [code for code in _catalog_codes()
-                     if code[0] == fixed[0] and sum(a != b for a, b in zip(code[1:], fixed[1:], strict=False)) == 1]
+        one_digit = [
+            code
+            for code in _catalog_codes()
+            if code[0] == fixed[0] and sum(a != b for a, b in zip(code[1:], fixed[1:], strict=False)) == 1
+        ]
         if len(near) == 1 and (not fixed[0].isalpha() or fixed[0] not in HCPCS_LETTERS or cleaned[0].isdigit()):
             fixed = near[0]
         elif cleaned.isdigit():
@@ -192,20 +246,42 @@ def fix_modifier(text: str) -> Fixed:
     cleaned = _code_chars(text)
     if cleaned in known_modifiers() or not cleaned:
         return Fixed(cleaned)
-    variants = {cleaned.replace("V", "U"), cleaned.replace("0", "Q"), cleaned.replace("6", "G"),
-                cleaned[:1] + cleaned[1:].translate(AS_DIGIT), cleaned.replace("LJ", "U"), cleaned.replace("O", "Q")}
+    variants = {
+        cleaned.replace("V", "U"),
+        cleaned.replace("0", "Q"),
+        cleaned.replace("6", "G"),
+        cleaned[:1] + cleaned[1:].translate(AS_DIGIT),
+        cleaned.replace("LJ", "U"),
+        cleaned.replace("O", "Q"),
+    }
     known = sorted(v for v in variants if v in known_modifiers())
     if len(known) == 1:
-        return Fixed(known[0], CORRECTED, "modifier corrected to a catalog modifier",
-                     repaired="modifier corrected to a catalog modifier")
+        return Fixed(
+            known[0],
+            CORRECTED,
+            "modifier corrected to a catalog modifier",
+            repaired="modifier corrected to a catalog modifier",
+        )
     return Fixed(cleaned, 1.0 if len(cleaned) == 2 else INVALID)
 
 
-MODIFIER_CONFUSIONS = {"6": "85G", "8": "63B", "B": "86", "5": "6S", "3": "8", "1": "7I", "2": "Z", "Q": "0O", "0": "QO"}
+MODIFIER_CONFUSIONS = {
+    "6": "85G",
+    "8": "63B",
+    "B": "86",
+    "5": "6S",
+    "3": "8",
+    "1": "7I",
+    "2": "Z",
+    "Q": "0O",
+    "0": "QO",
+}
 MAX_MODIFIER_EDITS = 2  # characters a snapped set of modifiers may differ from what was read
 
 
-def fix_modifiers_for_code(code: str | None, modifiers: list[str], extra_combinations=()) -> tuple[list[str], str | None]:
+def fix_modifiers_for_code(
+    code: str | None, modifiers: list[str], extra_combinations=()
+) -> tuple[list[str], str | None]:
     """Modifiers that make a DHCS (or plan) combination with `code`, when they do not as read: the
     one combination for the code nearest to what was read ('UE' read where only U2 is valid for the
     code), if exactly one is nearest and it differs by at most MAX_MODIFIER_EDITS characters; else as
@@ -221,8 +297,9 @@ def fix_modifiers_for_code(code: str | None, modifiers: list[str], extra_combina
     if best > MAX_MODIFIER_EDITS or (len(scored) > 1 and scored[1][0] == best):
         return modifiers, None
     chosen = list(scored[0][1])
-    return chosen, (f"modifiers read {' '.join(modifiers)}: the DHCS combination for {code} nearest to "
-                    f"them is {' '.join(chosen)}")
+    return chosen, (
+        f"modifiers read {' '.join(modifiers)}: the DHCS combination for {code} nearest to them is {' '.join(chosen)}"
+    )
 
 
 def _modifier_sets(code: str, extra_combinations) -> set[tuple[str, ...]]:
@@ -248,13 +325,17 @@ def fix_authorization(text: str) -> Fixed:
     """Box 23: a TAR / authorization number is digits, maybe after a short letter prefix ('TAR');
     an O or I among the digits is a 0 or 1 (Courier's 0 and O look alike)."""
     cleaned = re.sub(r"[^0-9A-Za-z]", "", text).upper()
-    prefix = cleaned[:len(cleaned) - len(cleaned.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))][:3]
-    rest = cleaned[len(prefix):]
+    prefix = cleaned[: len(cleaned) - len(cleaned.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))][:3]
+    rest = cleaned[len(prefix) :]
     if len(rest) >= 6 and sum(ch.isdigit() for ch in rest) >= 0.8 * len(rest):
         fixed = prefix + rest.translate(AS_DIGIT)
         if fixed != cleaned:
-            return Fixed(fixed, CORRECTED, "letters among the digits read as digits",
-                         repaired="letters among the digits read as digits")
+            return Fixed(
+                fixed,
+                CORRECTED,
+                "letters among the digits read as digits",
+                repaired="letters among the digits read as digits",
+            )
     return Fixed(cleaned)
 
 
@@ -337,7 +418,9 @@ def fix_date(text: str) -> Fixed:
     return Fixed(text.strip(), INVALID)
 
 
-_CITY_STATE_ZIP = re.compile(r"^(?P<city>.*?)[,\s]+(?P<state>[A-Za-z]{2})[.,\s]+(?P<zip>[0-9OoIlSB]{5}(?:[-\s]?[0-9OoIlSB]{4})?)\s*$")
+_CITY_STATE_ZIP = re.compile(
+    r"^(?P<city>.*?)[,\s]+(?P<state>[A-Za-z]{2})[.,\s]+(?P<zip>[0-9OoIlSB]{5}(?:[-\s]?[0-9OoIlSB]{4})?)\s*$"
+)
 
 
 def split_city_state_zip(text: str) -> tuple[str, str, str] | None:

@@ -54,7 +54,11 @@ def text_boxes() -> dict[str, Box]:
 @cache
 def button_options() -> dict[str, dict[str, tuple[float, float, float, float]]]:
     fields = template_data()["fields"]
-    return {name: {k: tuple(v) for k, v in spec["options"].items()} for name, spec in fields.items() if spec["type"] == "button"}
+    return {
+        name: {k: tuple(v) for k, v in spec["options"].items()}
+        for name, spec in fields.items()
+        if spec["type"] == "button"
+    }
 
 
 @cache

@@ -64,8 +64,14 @@ class EncounterClaim:
     claim: x12.Claim
 
 
-def build_encounter(result: CheckResult, *, decided_on: date, frequency: str = ORIGINAL,
-                    original_reference: str = "", reference: ReferenceSource | None = None) -> EncounterClaim:
+def build_encounter(
+    result: CheckResult,
+    *,
+    decided_on: date,
+    frequency: str = ORIGINAL,
+    original_reference: str = "",
+    reference: ReferenceSource | None = None,
+) -> EncounterClaim:
     """The encounter of one decided claim; NotEncodable when it cannot be one."""
     if result.disposition not in FINAL_DISPOSITIONS:
         raise NotEncodable(f"disposition {result.disposition.value} is not a decision")
@@ -73,34 +79,49 @@ def build_encounter(result: CheckResult, *, decided_on: date, frequency: str = O
     claim = result.claim
     lines = _lines(result, profile)
     if not lines:
-        raise NothingToReport("no line to report under the plan's encounter setting "
-                           f"'{line_policy(profile)}'")
+        raise NothingToReport(f"no line to report under the plan's encounter setting '{line_policy(profile)}'")
     diagnoses = _diagnoses(claim)
     if not diagnoses:
         raise NotEncodable("no diagnosis code (HI is required)")
     served_on = min(line.service_start_date for line, _ in lines if line.service_start_date is not None)
     unbillable = [code for code in diagnoses if not is_billable_icd10(code, served_on)]
     if unbillable:
-        raise NotEncodable(f"diagnosis {', '.join(unbillable)} is not a billable ICD-10-CM code ({CODE_SET}): "
-                           "staff correct it, the next run reports the claim")
+        raise NotEncodable(
+            f"diagnosis {', '.join(unbillable)} is not a billable ICD-10-CM code ({CODE_SET}): "
+            "staff correct it, the next run reports the claim"
+        )
     pointers = {code: index for index, code in enumerate(diagnoses, start=1)}
-    encoded = tuple(_service_line(line, decided, profile, pointers, decided_on, claim, reference)
-                    for line, decided in lines)
+    encoded = tuple(
+        _service_line(line, decided, profile, pointers, decided_on, claim, reference) for line, decided in lines
+    )
     place = lines[0][0].place_of_service or "99"
     encoded = tuple(_claim_place(line, place) for line in encoded)
     other_payer = x12.OtherPayer(
-        payer_name=profile.name, payer_id=profile.payer_id,
+        payer_name=profile.name,
+        payer_id=profile.payer_id,
         paid=sum((decided.allowed_amount for _, decided in lines), Decimal("0.00")),
-        member_id=claim.member_cin or "", member_last=claim.member_last_name or "",
-        member_first=claim.member_first_name or "", claim_filing=settings()["claim_filing_indicator"])
+        member_id=claim.member_cin or "",
+        member_last=claim.member_last_name or "",
+        member_first=claim.member_first_name or "",
+        claim_filing=settings()["claim_filing_indicator"],
+    )
     return EncounterClaim(
-        claim_id=claim.claim_id or "", plan=profile.plan_id, provider=_billing_provider(claim),
+        claim_id=claim.claim_id or "",
+        plan=profile.plan_id,
+        provider=_billing_provider(claim),
         subscriber=_subscriber(claim),
         claim=x12.Claim(
-            patient_control_number=claim.invoice_number or claim.claim_id or "", place_of_service=place,
-            frequency=frequency, diagnoses=tuple(diagnoses), lines=encoded,
-            prior_authorization=claim.authorization_number or "", original_reference=original_reference,
-            claim_identifier=claim.claim_id or "", other_payer=other_payer))
+            patient_control_number=claim.invoice_number or claim.claim_id or "",
+            place_of_service=place,
+            frequency=frequency,
+            diagnoses=tuple(diagnoses),
+            lines=encoded,
+            prior_authorization=claim.authorization_number or "",
+            original_reference=original_reference,
+            claim_identifier=claim.claim_id or "",
+            other_payer=other_payer,
+        ),
+    )
 
 
 def _lines(result: CheckResult, profile: PlanProfile) -> list[tuple[LineElements, LineResult]]:
@@ -127,25 +148,51 @@ def _diagnoses(claim: ClaimElements) -> list[str]:
     return list(seen)[:12]
 
 
-def _service_line(line: LineElements, decided: LineResult, profile: PlanProfile, pointers: dict[str, int],
-                  decided_on: date, claim: ClaimElements, reference) -> x12.ServiceLine:
+def _service_line(
+    line: LineElements,
+    decided: LineResult,
+    profile: PlanProfile,
+    pointers: dict[str, int],
+    decided_on: date,
+    claim: ClaimElements,
+    reference,
+) -> x12.ServiceLine:
     units = line.unit_count if line.unit_count is not None and line.unit_count > 0 else Decimal(1)
-    charge = line.charge_amount if line.charge_amount is not None else (
-        (line.unit_cost or ZERO) * units).quantize(Decimal("0.01"))
-    own = [pointers[code.replace(".", "").upper()] for code in line.diagnosis_codes
-           if code.replace(".", "").upper() in pointers]
+    charge = (
+        line.charge_amount
+        if line.charge_amount is not None
+        else ((line.unit_cost or ZERO) * units).quantize(Decimal("0.01"))
+    )
+    own = [
+        pointers[code.replace(".", "").upper()]
+        for code in line.diagnosis_codes
+        if code.replace(".", "").upper() in pointers
+    ]
     modifiers = tuple(line.procedure_modifiers)
     paid = decided.allowed_amount if decided.disposition is LineDisposition.PAYABLE else Decimal("0.00")
     adjudication = x12.LineAdjudication(
-        payer_id=profile.payer_id, paid=paid, code=line.procedure_code or "", modifiers=modifiers, units=units,
-        adjustments=_adjustments(charge, paid, decided), adjudicated=decided_on)
+        payer_id=profile.payer_id,
+        paid=paid,
+        code=line.procedure_code or "",
+        modifiers=modifiers,
+        units=units,
+        adjustments=_adjustments(charge, paid, decided),
+        adjudicated=decided_on,
+    )
     if line.service_start_date is None:
         raise NotEncodable(f"line {line.line_number} has no service date")
     return x12.ServiceLine(
-        code=line.procedure_code or "", modifiers=modifiers, charge=charge, units=units,
-        diagnosis_pointers=tuple(dict.fromkeys(own))[:4] or (1,), start=line.service_start_date,
-        end=line.service_end_date, place_of_service=line.place_of_service or "",
-        rendering=_rendering(line, claim, reference), adjudication=adjudication)
+        code=line.procedure_code or "",
+        modifiers=modifiers,
+        charge=charge,
+        units=units,
+        diagnosis_pointers=tuple(dict.fromkeys(own))[:4] or (1,),
+        start=line.service_start_date,
+        end=line.service_end_date,
+        place_of_service=line.place_of_service or "",
+        rendering=_rendering(line, claim, reference),
+        adjudication=adjudication,
+    )
 
 
 def _claim_place(line: x12.ServiceLine, claim_place: str) -> x12.ServiceLine:
@@ -186,15 +233,29 @@ def _rendering(line: LineElements, claim: ClaimElements, reference) -> x12.Rende
 def _billing_provider(claim: ClaimElements) -> x12.BillingProvider:
     person = not claim.billing_provider_name and bool(claim.billing_provider_last_name)
     name = claim.billing_provider_last_name if person else claim.billing_provider_name
-    if not (claim.billing_provider_npi and x12.text(name, 60) and claim.billing_provider_address
-            and claim.billing_provider_city
-            and claim.billing_provider_state and claim.billing_provider_zip and claim.billing_provider_tin):
+    if not (
+        claim.billing_provider_npi
+        and x12.text(name, 60)
+        and claim.billing_provider_address
+        and claim.billing_provider_city
+        and claim.billing_provider_state
+        and claim.billing_provider_zip
+        and claim.billing_provider_tin
+    ):
         raise NotEncodable("billing provider NPI, name, address or TIN missing")
     return x12.BillingProvider(
-        npi=claim.billing_provider_npi, name=name or "", first_name=claim.billing_provider_first_name or "",
-        person=person, tin=claim.billing_provider_tin,
-        address=x12.Address(claim.billing_provider_address, claim.billing_provider_city,
-                            claim.billing_provider_state, claim.billing_provider_zip))
+        npi=claim.billing_provider_npi,
+        name=name or "",
+        first_name=claim.billing_provider_first_name or "",
+        person=person,
+        tin=claim.billing_provider_tin,
+        address=x12.Address(
+            claim.billing_provider_address,
+            claim.billing_provider_city,
+            claim.billing_provider_state,
+            claim.billing_provider_zip,
+        ),
+    )
 
 
 def _subscriber(claim: ClaimElements) -> x12.Subscriber:
@@ -203,6 +264,10 @@ def _subscriber(claim: ClaimElements) -> x12.Subscriber:
     if not (x12.text(claim.member_address, 55) and x12.text(claim.member_city, 30) and claim.member_zip):
         raise NotEncodable("member address missing (2010BA N3/N4 are required when the member is the patient)")
     return x12.Subscriber(
-        member_id=claim.member_cin, last=claim.member_last_name or "", first=claim.member_first_name or "",
-        dob=claim.member_dob, claim_filing=settings()["claim_filing_indicator"],
-        address=x12.Address(claim.member_address or "", claim.member_city or "", MEDI_CAL_STATE, claim.member_zip))
+        member_id=claim.member_cin,
+        last=claim.member_last_name or "",
+        first=claim.member_first_name or "",
+        dob=claim.member_dob,
+        claim_filing=settings()["claim_filing_indicator"],
+        address=x12.Address(claim.member_address or "", claim.member_city or "", MEDI_CAL_STATE, claim.member_zip),
+    )

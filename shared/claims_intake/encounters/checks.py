@@ -49,8 +49,9 @@ def check_encounter_file(text: str, icd10_exists: IcdLookup = is_billable_icd10)
         elif tag == "CLM":
             frequency = elements[5].split(COMPONENT)[-1] if len(elements) > 5 else ""
             if frequency not in FREQUENCY_CODES:
-                problems.append(f"segment {position}: claim {elements[1]} frequency code '{frequency}' "
-                                "is not 1, 7 or 8")
+                problems.append(
+                    f"segment {position}: claim {elements[1]} frequency code '{frequency}' is not 1, 7 or 8"
+                )
             if claim is not None:
                 _close_line(claim, adjudicated)
             _close_claim(claim, problems)
@@ -80,8 +81,10 @@ def check_encounter_file(text: str, icd10_exists: IcdLookup = is_billable_icd10)
 
 def _close_line(claim: _ClaimTotals, adjudicated: Decimal) -> None:
     if claim.line_charge is not None and adjudicated and adjudicated != claim.line_charge:
-        claim.problems.append(f"claim {claim.clm} line {claim.line_number}: SVD02 + CAS = {adjudicated}, "
-                              f"not the line charge {claim.line_charge}")
+        claim.problems.append(
+            f"claim {claim.clm} line {claim.line_number}: SVD02 + CAS = {adjudicated}, "
+            f"not the line charge {claim.line_charge}"
+        )
 
 
 def _close_claim(claim: _ClaimTotals | None, problems: list[str]) -> None:
@@ -122,7 +125,7 @@ def check_remittance_file(text: str) -> list[str]:
     problems: list[str] = []
     total, claims_paid = Decimal("0"), Decimal("0")
     claim: list | None = None  # [clm id, CLP04, sum of SVC03]
-    line: list | None = None   # [SVC02 - SVC03, sum of CAS]
+    line: list | None = None  # [SVC02 - SVC03, sum of CAS]
     for raw in text.split(SEGMENT):
         elements = raw.strip().split(ELEMENT)
         tag = elements[0]
@@ -135,8 +138,13 @@ def check_remittance_file(text: str) -> list[str]:
             claim = None
         if tag == "BPR":
             total = Decimal(elements[2])
-        elif tag == "N1" and elements[1] == "PE" and len(elements) > 4 and elements[3] == "XX" \
-                and not is_valid_npi(elements[4]):
+        elif (
+            tag == "N1"
+            and elements[1] == "PE"
+            and len(elements) > 4
+            and elements[3] == "XX"
+            and not is_valid_npi(elements[4])
+        ):
             problems.append(f"payee NPI {elements[4]} has a wrong check digit")
         elif tag == "CLP":
             claim = [elements[1], Decimal(elements[4]), Decimal("0")]

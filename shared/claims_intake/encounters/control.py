@@ -40,9 +40,13 @@ class DynamoControlNumbers:
 
     def take(self, count: int) -> list[int]:
         answer = self.client.update_item(
-            TableName=self.table, Key=self.KEY, UpdateExpression="ADD #n :count",
+            TableName=self.table,
+            Key=self.KEY,
+            UpdateExpression="ADD #n :count",
             ExpressionAttributeNames={"#n": "last_control_number"},
-            ExpressionAttributeValues={":count": {"N": str(count)}}, ReturnValues="UPDATED_NEW")
+            ExpressionAttributeValues={":count": {"N": str(count)}},
+            ReturnValues="UPDATED_NEW",
+        )
         return _block(int(answer["Attributes"]["last_control_number"]["N"]), count)
 
 

@@ -17,7 +17,7 @@ from .control import ControlNumbers
 class EncounterFile:
     """The written interchange and what it carries."""
 
-    control_number: int          # ISA13 (the file's name)
+    control_number: int  # ISA13 (the file's name)
     group_control_numbers: dict[str, int]  # plan -> GS06
     text: str
     claim_ids: tuple[str, ...]
@@ -27,8 +27,9 @@ class EncounterFile:
         return f"{self.control_number:09d}.837"
 
 
-def write_encounters(encounters: Iterable[EncounterClaim], counter: ControlNumbers, *, created: datetime,
-                     usage: str | None = None) -> EncounterFile:
+def write_encounters(
+    encounters: Iterable[EncounterClaim], counter: ControlNumbers, *, created: datetime, usage: str | None = None
+) -> EncounterFile:
     """One interchange for the encounters given (at least one), every plan in its own group."""
     by_plan: dict[str, list[EncounterClaim]] = {}
     for encounter in encounters:
@@ -38,9 +39,14 @@ def write_encounters(encounters: Iterable[EncounterClaim], counter: ControlNumbe
     numbers = counter.take(1 + len(by_plan))
     config = settings()["interchange"]
     interchange = x12.Interchange(
-        sender_qualifier=config["sender_qualifier"], sender_id=config["sender_id"],
-        receiver_qualifier=config["receiver_qualifier"], receiver_id=config["receiver_id"],
-        control_number=numbers[0], created=created, usage=usage or config["usage"])
+        sender_qualifier=config["sender_qualifier"],
+        sender_id=config["sender_id"],
+        receiver_qualifier=config["receiver_qualifier"],
+        receiver_id=config["receiver_id"],
+        control_number=numbers[0],
+        created=created,
+        usage=usage or config["usage"],
+    )
     groups, group_numbers = [], {}
     for number, (plan, claims) in zip(numbers[1:], sorted(by_plan.items()), strict=True):
         groups.append(_group(plan, claims, number, config["receiver_code"]))
@@ -54,10 +60,12 @@ def _group(plan: str, claims: list[EncounterClaim], control_number: int, receive
     setting = profile.data.get("encounters", {})
     contact = settings()["default_contact"]
     submitter = x12.Submitter(
-        name=profile.name, identifier=setting.get("submitter_id", profile.payer_id),
+        name=profile.name,
+        identifier=setting.get("submitter_id", profile.payer_id),
         contact=setting.get("contact", contact["name"]),
         phone=setting.get("contact_phone", ""),
-        email=setting.get("contact_email", "" if setting.get("contact_phone") else contact["email"]))
+        email=setting.get("contact_email", "" if setting.get("contact_phone") else contact["email"]),
+    )
     receiver = x12.Receiver(settings()["receiver"]["name"], settings()["receiver"]["id"])
     payer = x12.Payer(settings()["payer"]["name"], settings()["payer"]["id"])
     billing: dict[x12.BillingProvider, dict[x12.Subscriber, x12.SubscriberGroup]] = {}
@@ -66,6 +74,11 @@ def _group(plan: str, claims: list[EncounterClaim], control_number: int, receive
         group = members.setdefault(encounter.subscriber, x12.SubscriberGroup(encounter.subscriber, payer))
         group.claims.append(encounter.claim)
     return x12.FunctionalGroup(
-        sender_code=submitter.identifier, receiver_code=receiver_code, control_number=control_number,
-        submitter=submitter, receiver=receiver, reference=f"{plan.upper()}{control_number:09d}",
-        billing=[x12.BillingGroup(provider, list(members.values())) for provider, members in billing.items()])
+        sender_code=submitter.identifier,
+        receiver_code=receiver_code,
+        control_number=control_number,
+        submitter=submitter,
+        receiver=receiver,
+        reference=f"{plan.upper()}{control_number:09d}",
+        billing=[x12.BillingGroup(provider, list(members.values())) for provider, members in billing.items()],
+    )

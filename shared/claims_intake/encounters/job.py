@@ -57,9 +57,16 @@ class RunSummary:
     def to_json(self) -> dict[str, Any]:
         """What the handler logs and returns: counts and claim ids, no reason (a reason may name a diagnosis,
         which is health information about the claim's member; it stays on the claim's marker)."""
-        return {"s3_key": self.s3_key, "control_number": self.control_number, "claims": len(self.claims),
-                "replacements": len(self.replacements), "held": sorted(self.held), "skipped": len(self.skipped),
-                "settled": len(self.settled), "unchanged": self.unchanged}
+        return {
+            "s3_key": self.s3_key,
+            "control_number": self.control_number,
+            "claims": len(self.claims),
+            "replacements": len(self.replacements),
+            "held": sorted(self.held),
+            "skipped": len(self.skipped),
+            "settled": len(self.settled),
+            "unchanged": self.unchanged,
+        }
 
 
 @dataclass
@@ -83,9 +90,16 @@ class PreTaken:
 
 
 class EncounterJob:
-    def __init__(self, store: ClaimStore, s3, bucket: str, counter: ControlNumbers,
-                 reference: ReferenceSource | None = None, usage: str | None = None,
-                 clock: Callable[[], datetime] | None = None):
+    def __init__(
+        self,
+        store: ClaimStore,
+        s3,
+        bucket: str,
+        counter: ControlNumbers,
+        reference: ReferenceSource | None = None,
+        usage: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ):
         self.store, self.s3, self.bucket, self.counter = store, s3, bucket, counter
         self.ledger = EncounterLedger(store)
         self.reference, self.usage = reference, usage
@@ -105,13 +119,15 @@ class EncounterJob:
         reserved = [item for item in pending if self._reserve(item, numbers[0], key)]
         if not reserved:
             return summary
-        written = write_encounters([item.encounter for item in reserved], PreTaken(numbers), created=now,
-                                   usage=self.usage)
+        written = write_encounters(
+            [item.encounter for item in reserved], PreTaken(numbers), created=now, usage=self.usage
+        )
         problems = check_encounter_file(written.text)
         if problems:
             raise EncounterFileInvalid(f"{len(problems)} problem(s), first: {problems[0]}")
-        self.s3.put_object(Bucket=self.bucket, Key=key, Body=written.text.encode("ascii"),
-                           ContentType="application/edi-x12")
+        self.s3.put_object(
+            Bucket=self.bucket, Key=key, Body=written.text.encode("ascii"), ContentType="application/edi-x12"
+        )
         for item in reserved:
             self._mark_sent(item, written, key)
             summary.claims.append(item.header.claim_id)
@@ -133,32 +149,41 @@ class EncounterJob:
                 summary.settled.append(claim_id)
         return markers
 
-    def _pending(self, headers: list[ClaimHeader], markers: dict[str, Marker], today: date,
-                 summary: RunSummary) -> list[_Pending]:
+    def _pending(
+        self, headers: list[ClaimHeader], markers: dict[str, Marker], today: date, summary: RunSummary
+    ) -> list[_Pending]:
         pending = []
         for header in sorted(headers, key=lambda h: h.claim_id):
             marker = markers.get(header.claim_id)
             if header.status != ClaimStatus.CLOSED.value or header.disposition not in FINAL:
                 continue
-            if (marker is not None and marker.state is not MarkerState.RESERVED
-                    and marker.claim_version == header.version):
+            if (
+                marker is not None
+                and marker.state is not MarkerState.RESERVED
+                and marker.claim_version == header.version
+            ):
                 continue
             item = self._prepare(header, marker, markers, today, summary)
             if item is not None:
                 pending.append(item)
         return pending
 
-    def _prepare(self, header: ClaimHeader, marker: Marker | None, markers: dict[str, Marker], today: date,
-                 summary: RunSummary) -> _Pending | None:
+    def _prepare(
+        self, header: ClaimHeader, marker: Marker | None, markers: dict[str, Marker], today: date, summary: RunSummary
+    ) -> _Pending | None:
         stored = self.store.get_claim(header.claim_id)
         if stored is None:
             return None
         sent_before = marker is not None and marker.sent_before
         original = header.claim_id if sent_before else self._corrected_original(stored.claim, markers)
         try:
-            encounter = build_encounter(stored.check_result(), decided_on=_day(stored.updated_at) or today,
-                                        frequency=REPLACEMENT if original else ORIGINAL,
-                                        original_reference=original or "", reference=self.reference)
+            encounter = build_encounter(
+                stored.check_result(),
+                decided_on=_day(stored.updated_at) or today,
+                frequency=REPLACEMENT if original else ORIGINAL,
+                original_reference=original or "",
+                reference=self.reference,
+            )
         except NotEncodable as reason:
             state = MarkerState.SKIPPED if isinstance(reason, NothingToReport) else MarkerState.HELD
             new = Marker(header.claim_id, state, header.version, sent_before=sent_before, reason=str(reason))
@@ -191,9 +216,16 @@ class EncounterJob:
         return min(billed) if billed else None
 
     def _reserve(self, item: _Pending, control_number: int, key: str) -> bool:
-        reserved = Marker(item.header.claim_id, MarkerState.RESERVED, item.header.version, item.content_sha,
-                          control_number, key, item.encounter.claim.frequency,
-                          sent_before=bool(item.marker and item.marker.sent_before))
+        reserved = Marker(
+            item.header.claim_id,
+            MarkerState.RESERVED,
+            item.header.version,
+            item.content_sha,
+            control_number,
+            key,
+            item.encounter.claim.frequency,
+            sent_before=bool(item.marker and item.marker.sent_before),
+        )
         if self.ledger.put_marker(reserved, item.marker):
             item.marker = reserved
             return True
@@ -203,8 +235,10 @@ class EncounterJob:
     def _mark_sent(self, item: _Pending, written: EncounterFile, key: str) -> None:
         assert item.marker is not None
         sent = replace(item.marker, state=MarkerState.SENT, sent_before=True)
-        note = f"encounter {'replacement' if item.encounter.claim.frequency == REPLACEMENT else 'original'} " \
-               f"in interchange {written.control_number:09d}"
+        note = (
+            f"encounter {'replacement' if item.encounter.claim.frequency == REPLACEMENT else 'original'} "
+            f"in interchange {written.control_number:09d}"
+        )
         self.ledger.put_marker(sent, item.marker, note=note, log_key=key)
 
     def _exists(self, key: str) -> bool:
@@ -241,6 +275,11 @@ def job_from_env(environ: dict[str, str] | None = None) -> EncounterJob:
     tables = Tables.from_env(environ)
     dynamodb = boto3.client("dynamodb")
     store = ClaimStore(tables, client=dynamodb)
-    return EncounterJob(store, boto3.client("s3"), environ["ENCOUNTERS_BUCKET"],
-                        DynamoControlNumbers(dynamodb, tables.claims), reference=DynamoReference(tables, dynamodb),
-                        usage=environ.get("ENCOUNTER_USAGE") or None)
+    return EncounterJob(
+        store,
+        boto3.client("s3"),
+        environ["ENCOUNTERS_BUCKET"],
+        DynamoControlNumbers(dynamodb, tables.claims),
+        reference=DynamoReference(tables, dynamodb),
+        usage=environ.get("ENCOUNTER_USAGE") or None,
+    )

@@ -29,8 +29,9 @@ class RemittanceFile:
     claim_ids: tuple[str, ...]
 
 
-def write_remittances(results: Iterable[CheckResult], counter: ControlNumbers, *, paid_on: date,
-                      created: datetime) -> tuple[list[RemittanceFile], list[tuple[str, str]]]:
+def write_remittances(
+    results: Iterable[CheckResult], counter: ControlNumbers, *, paid_on: date, created: datetime
+) -> tuple[list[RemittanceFile], list[tuple[str, str]]]:
     """One 835 per (plan, billing provider) of the decided claims; and the claims left out, with the reason."""
     by_payee: dict[tuple[str, str], list[CheckResult]] = {}
     left_out = []
@@ -50,34 +51,58 @@ def write_remittances(results: Iterable[CheckResult], counter: ControlNumbers, *
     return files, left_out
 
 
-def _remittance(plan: str, npi: str, results: list[CheckResult], counter: ControlNumbers, paid_on: date,
-                created: datetime) -> RemittanceFile:
+def _remittance(
+    plan: str, npi: str, results: list[CheckResult], counter: ControlNumbers, paid_on: date, created: datetime
+) -> RemittanceFile:
     profile = plan_profile(plan)
     first = results[0].claim
     payee_name = first.billing_provider_name or first.billing_provider_last_name
-    if not (first.billing_provider_address and first.billing_provider_city and first.billing_provider_zip
-            and first.billing_provider_tin and x12.text(payee_name, 60)):
+    if not (
+        first.billing_provider_address
+        and first.billing_provider_city
+        and first.billing_provider_zip
+        and first.billing_provider_tin
+        and x12.text(payee_name, 60)
+    ):
         raise NotEncodable("billing provider name, address or TIN missing")
     setting = profile.data["remittance"]
     encounter_setting = profile.data.get("encounters", {})
     default = settings()["default_contact"]
     payer = x835.PayerIdentification(
-        name=profile.name, address=x12.Address(**{k: setting["address"][k] for k in ("city", "state", "street")},
-                                               zip_code=setting["address"]["zip"]),
-        contact=encounter_setting.get("contact", default["name"]), phone=encounter_setting.get("contact_phone", ""),
-        email=encounter_setting.get("contact_email",
-                                    "" if encounter_setting.get("contact_phone") else default["email"]))
+        name=profile.name,
+        address=x12.Address(
+            **{k: setting["address"][k] for k in ("city", "state", "street")}, zip_code=setting["address"]["zip"]
+        ),
+        contact=encounter_setting.get("contact", default["name"]),
+        phone=encounter_setting.get("contact_phone", ""),
+        email=encounter_setting.get(
+            "contact_email", "" if encounter_setting.get("contact_phone") else default["email"]
+        ),
+    )
     payee = x835.PayeeIdentification(
-        name=payee_name or "", npi=npi,
+        name=payee_name or "",
+        npi=npi,
         tin=first.billing_provider_tin,
-        address=x12.Address(first.billing_provider_address, first.billing_provider_city,
-                            first.billing_provider_state or "CA", first.billing_provider_zip))
+        address=x12.Address(
+            first.billing_provider_address,
+            first.billing_provider_city,
+            first.billing_provider_state or "CA",
+            first.billing_provider_zip,
+        ),
+    )
     claims = tuple(claim for claim in (_claim_payment(result) for result in results) if claim.lines)
     interchange_number, group_number = counter.take(2)
-    remittance = x835.Remittance(payer, payee, claims, paid_on, trace_number=f"{plan.upper()}{interchange_number:09d}",
-                                 originating_company=setting["originating_company"])
-    interchange = x12.Interchange("ZZ", profile.payer_id, "XX", npi, interchange_number, created,
-                                  usage=settings()["interchange"]["usage"])
+    remittance = x835.Remittance(
+        payer,
+        payee,
+        claims,
+        paid_on,
+        trace_number=f"{plan.upper()}{interchange_number:09d}",
+        originating_company=setting["originating_company"],
+    )
+    interchange = x12.Interchange(
+        "ZZ", profile.payer_id, "XX", npi, interchange_number, created, usage=settings()["interchange"]["usage"]
+    )
     text = x835.write_remittance(interchange, profile.payer_id, npi, group_number, remittance)
     return RemittanceFile(npi, plan, interchange_number, text, tuple(r.claim.claim_id or "" for r in results))
 
@@ -91,18 +116,35 @@ def _claim_payment(result: CheckResult) -> x835.ClaimPayment:
         if decision is None or not line.procedure_code or line.service_start_date is None:
             continue
         units = line.unit_count if line.unit_count is not None and line.unit_count > 0 else Decimal(1)
-        charge = line.charge_amount if line.charge_amount is not None else (
-            (line.unit_cost or Decimal("0")) * units).quantize(Decimal("0.01"))
+        charge = (
+            line.charge_amount
+            if line.charge_amount is not None
+            else ((line.unit_cost or Decimal("0")) * units).quantize(Decimal("0.01"))
+        )
         paid = decision.allowed_amount if decision.disposition is LineDisposition.PAYABLE else Decimal("0.00")
-        lines.append(x835.ServicePayment(
-            code=line.procedure_code, modifiers=tuple(line.procedure_modifiers), charge=charge, paid=paid, units=units,
-            start=line.service_start_date, end=line.service_end_date, adjustments=_adjustments(charge, paid, decision),
-            allowed=paid, line_reference=str(line.line_number or number)))
+        lines.append(
+            x835.ServicePayment(
+                code=line.procedure_code,
+                modifiers=tuple(line.procedure_modifiers),
+                charge=charge,
+                paid=paid,
+                units=units,
+                start=line.service_start_date,
+                end=line.service_end_date,
+                adjustments=_adjustments(charge, paid, decision),
+                allowed=paid,
+                line_reference=str(line.line_number or number),
+            )
+        )
     denied = all(line.paid == 0 for line in lines)
     return x835.ClaimPayment(
-        patient_control_number=claim.invoice_number or claim.claim_id or "", status="4" if denied else "1",
+        patient_control_number=claim.invoice_number or claim.claim_id or "",
+        status="4" if denied else "1",
         payer_claim_number=claim.claim_id or "",
         place_of_service=next((line.place_of_service for line in claim.lines if line.place_of_service), "99"),
-        member_id=claim.member_cin or "", member_last=claim.member_last_name or "",
-        member_first=claim.member_first_name or "", lines=tuple(lines),
-        claim_filing=settings()["claim_filing_indicator"])
+        member_id=claim.member_cin or "",
+        member_last=claim.member_last_name or "",
+        member_first=claim.member_first_name or "",
+        lines=tuple(lines),
+        claim_filing=settings()["claim_filing_indicator"],
+    )

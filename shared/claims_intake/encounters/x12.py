@@ -74,15 +74,17 @@ class Address:
     zip_code: str
 
     def segments(self) -> list[Segment]:
-        return [("N3", text(self.street, 55)),
-                ("N4", text(self.city, 30), text(self.state, 2), text(self.zip_code, 15))]
+        return [
+            ("N3", text(self.street, 55)),
+            ("N4", text(self.city, 30), text(self.state, 2), text(self.zip_code, 15)),
+        ]
 
 
 @dataclass(frozen=True, slots=True)
 class PartyName:
     """NM1 of a person (last, first) or an organization (last = its name, no first)."""
 
-    entity: str            # NM101: 85 billing, IL subscriber, PR payer, 82 rendering, 41 submitter, 40 receiver
+    entity: str  # NM101: 85 billing, IL subscriber, PR payer, 82 rendering, 41 submitter, 40 receiver
     last: str
     first: str = ""
     id_qualifier: str = ""  # XX (NPI), MI (member id), PI (payer id), 46 (ETIN)
@@ -91,8 +93,18 @@ class PartyName:
 
     def segment(self) -> Segment:
         first = text(self.first, 35) if self.person else ""
-        return ("NM1", self.entity, "1" if self.person else "2", text(self.last, 60), first, "", "", "",
-                self.id_qualifier, text(self.identifier, 80))
+        return (
+            "NM1",
+            self.entity,
+            "1" if self.person else "2",
+            text(self.last, 60),
+            first,
+            "",
+            "",
+            "",
+            self.id_qualifier,
+            text(self.identifier, 80),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +119,10 @@ class Submitter:
 
     def segments(self) -> list[Segment]:
         contact = ("TE", self.phone) if self.phone else ("EM", self.email)
-        return [PartyName("41", self.name, id_qualifier="46", identifier=self.identifier).segment(),
-                ("PER", "IC", text(self.contact, 60), contact[0], text(contact[1], 256))]
+        return [
+            PartyName("41", self.name, id_qualifier="46", identifier=self.identifier).segment(),
+            ("PER", "IC", text(self.contact, 60), contact[0], text(contact[1], 256)),
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +148,11 @@ class BillingProvider:
     person: bool = False
 
     def segments(self) -> list[Segment]:
-        return [PartyName("85", self.name, self.first_name, "XX", self.npi, self.person).segment(),
-                *self.address.segments(), ("REF", "EI", self.tin)]
+        return [
+            PartyName("85", self.name, self.first_name, "XX", self.npi, self.person).segment(),
+            *self.address.segments(),
+            ("REF", "EI", self.tin),
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +170,12 @@ class Subscriber:
     def segments(self) -> list[Segment]:
         name = PartyName("IL", self.last, self.first, "MI", self.member_id, person=True).segment()
         address = self.address.segments() if self.address else []
-        return [("SBR", self.payer_responsibility, "18", "", "", "", "", "", "", self.claim_filing), name, *address,
-                ("DMG", "D8", d8(self.dob), "U")]
+        return [
+            ("SBR", self.payer_responsibility, "18", "", "", "", "", "", "", self.claim_filing),
+            name,
+            *address,
+            ("DMG", "D8", d8(self.dob), "U"),
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +202,7 @@ class RenderingProvider:
 
 @dataclass(frozen=True, slots=True)
 class Adjustment:
-    group: str   # CO contractual obligation, PR patient responsibility, OA other
+    group: str  # CO contractual obligation, PR patient responsibility, OA other
     reason: str  # claim adjustment reason code (CARC)
     amount: Decimal
 
@@ -199,8 +220,16 @@ class LineAdjudication:
     adjudicated: date
 
     def segments(self) -> list[Segment]:
-        segments: list[Segment] = [("SVD", text(self.payer_id, 80), number(self.paid),
-                                    procedure(self.code, self.modifiers), "", number(self.units))]
+        segments: list[Segment] = [
+            (
+                "SVD",
+                text(self.payer_id, 80),
+                number(self.paid),
+                procedure(self.code, self.modifiers),
+                "",
+                number(self.units),
+            )
+        ]
         by_group: dict[str, list[Adjustment]] = {}
         for adjustment in self.adjustments:
             by_group.setdefault(adjustment.group, []).append(adjustment)
@@ -230,8 +259,16 @@ class ServiceLine:
 
     def segments(self, number_in_claim: int) -> list[Segment]:
         pointers = COMPONENT.join(str(p) for p in self.diagnosis_pointers[:4])
-        sv1: Segment = ("SV1", procedure(self.code, self.modifiers), number(self.charge), "UN", number(self.units),
-                        self.place_of_service, "", pointers)
+        sv1: Segment = (
+            "SV1",
+            procedure(self.code, self.modifiers),
+            number(self.charge),
+            "UN",
+            number(self.units),
+            self.place_of_service,
+            "",
+            pointers,
+        )
         qualifier, dates = service_dates(self.start, self.end)
         segments = [("LX", str(number_in_claim)), sv1, ("DTP", "472", qualifier, dates)]
         if self.rendering:
@@ -270,12 +307,12 @@ class Claim:
 
     patient_control_number: str
     place_of_service: str
-    frequency: str               # 1 original, 7 replacement, 8 void
-    diagnoses: tuple[str, ...]   # ICD-10-CM without the dot, principal first
+    frequency: str  # 1 original, 7 replacement, 8 void
+    diagnoses: tuple[str, ...]  # ICD-10-CM without the dot, principal first
     lines: tuple[ServiceLine, ...]
     prior_authorization: str = ""
     original_reference: str = ""  # REF F8 on a replacement
-    claim_identifier: str = ""    # REF D9: the plan's claim id, to trace the encounter back
+    claim_identifier: str = ""  # REF D9: the plan's claim id, to trace the encounter back
     other_payer: OtherPayer | None = None
 
     @property
@@ -284,8 +321,18 @@ class Claim:
         return sum((line.charge for line in self.lines), Decimal("0"))
 
     def segments(self) -> list[Segment]:
-        clm: Segment = ("CLM", text(self.patient_control_number, 38), number(self.total), "", "",
-                        COMPONENT.join((self.place_of_service, "B", self.frequency)), "Y", "A", "Y", "Y")
+        clm: Segment = (
+            "CLM",
+            text(self.patient_control_number, 38),
+            number(self.total),
+            "",
+            "",
+            COMPONENT.join((self.place_of_service, "B", self.frequency)),
+            "Y",
+            "A",
+            "Y",
+            "Y",
+        )
         segments: list[Segment] = [clm]
         if self.prior_authorization:
             segments.append(("REF", "G1", text(self.prior_authorization, 50)))
@@ -332,10 +379,25 @@ class Interchange:
     usage: str = "T"  # P production, T test
 
     def header(self) -> Segment:
-        return ("ISA", "00", " " * 10, "00", " " * 10, self.sender_qualifier, self.sender_id.ljust(15)[:15],
-                self.receiver_qualifier, self.receiver_id.ljust(15)[:15], self.created.strftime("%y%m%d"),
-                self.created.strftime("%H%M"), REPETITION, "00501", f"{self.control_number:09d}", "0", self.usage,
-                COMPONENT)
+        return (
+            "ISA",
+            "00",
+            " " * 10,
+            "00",
+            " " * 10,
+            self.sender_qualifier,
+            self.sender_id.ljust(15)[:15],
+            self.receiver_qualifier,
+            self.receiver_id.ljust(15)[:15],
+            self.created.strftime("%y%m%d"),
+            self.created.strftime("%H%M"),
+            REPETITION,
+            "00501",
+            f"{self.control_number:09d}",
+            "0",
+            self.usage,
+            COMPONENT,
+        )
 
 
 @dataclass(slots=True)
@@ -356,8 +418,21 @@ def write_interchange(interchange: Interchange, groups: list[FunctionalGroup]) -
     out: list[str] = [_join(interchange.header())]
     created = interchange.created
     for group in groups:
-        out.append(_join(("GS", "HC", text(group.sender_code, 15), text(group.receiver_code, 15), d8(created),
-                          created.strftime("%H%M"), str(group.control_number), "X", IMPLEMENTATION)))
+        out.append(
+            _join(
+                (
+                    "GS",
+                    "HC",
+                    text(group.sender_code, 15),
+                    text(group.receiver_code, 15),
+                    d8(created),
+                    created.strftime("%H%M"),
+                    str(group.control_number),
+                    "X",
+                    IMPLEMENTATION,
+                )
+            )
+        )
         chunks = list(_transactions(group.billing))
         for index, billing in enumerate(chunks, start=1):
             out.extend(_transaction(group, billing, f"{index:04d}", created))
@@ -373,7 +448,7 @@ def _transactions(billing: list[BillingGroup]) -> Iterator[list[BillingGroup]]:
     for provider_group in billing:
         for subscriber_group in provider_group.subscribers:
             for start in range(0, len(subscriber_group.claims), MAX_CLAIMS_PER_TRANSACTION):
-                claims = subscriber_group.claims[start:start + MAX_CLAIMS_PER_TRANSACTION]
+                claims = subscriber_group.claims[start : start + MAX_CLAIMS_PER_TRANSACTION]
                 if count + len(claims) > MAX_CLAIMS_PER_TRANSACTION:
                     yield chunk
                     chunk, count = [], 0
@@ -391,7 +466,8 @@ def _transaction(group: FunctionalGroup, billing: list[BillingGroup], control: s
     segments: list[Segment] = [
         ("ST", "837", control, IMPLEMENTATION),
         ("BHT", "0019", "00", text(group.reference or control, 50), d8(created), created.strftime("%H%M"), "RP"),
-        *group.submitter.segments(), *group.receiver.segments(),
+        *group.submitter.segments(),
+        *group.receiver.segments(),
     ]
     hl = 0
     for provider_group in billing:

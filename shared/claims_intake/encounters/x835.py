@@ -28,8 +28,11 @@ class PayerIdentification:
 
     def segments(self) -> list[Segment]:
         channel = ("TE", self.phone) if self.phone else ("EM", self.email)
-        return [("N1", "PR", text(self.name, 60)), *self.address.segments(),
-                ("PER", "BL", text(self.contact, 60), channel[0], text(channel[1], 256))]
+        return [
+            ("N1", "PR", text(self.name, 60)),
+            *self.address.segments(),
+            ("PER", "BL", text(self.contact, 60), channel[0], text(channel[1], 256)),
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +64,16 @@ class ServicePayment:
     line_reference: str
 
     def segments(self) -> list[Segment]:
-        segments: list[Segment] = [("SVC", procedure(self.code, self.modifiers), number(self.charge),
-                                    number(self.paid), "", number(self.units))]
+        segments: list[Segment] = [
+            (
+                "SVC",
+                procedure(self.code, self.modifiers),
+                number(self.charge),
+                number(self.paid),
+                "",
+                number(self.units),
+            )
+        ]
         if self.end is not None and self.end != self.start:
             segments += [("DTM", "150", d8(self.start)), ("DTM", "151", d8(self.end))]
         else:
@@ -79,7 +90,7 @@ class ClaimPayment:
     """Loop 2100: one claim: status, billed, paid, the member, the plan's claim number, its lines."""
 
     patient_control_number: str
-    status: str                  # 1 processed as primary, 4 denied
+    status: str  # 1 processed as primary, 4 denied
     payer_claim_number: str
     place_of_service: str
     member_id: str
@@ -98,10 +109,29 @@ class ClaimPayment:
 
     def segments(self) -> list[Segment]:
         segments: list[Segment] = [
-            ("CLP", text(self.patient_control_number, 38), self.status, number(self.charge), number(self.paid), "0",
-             self.claim_filing, text(self.payer_claim_number, 50), self.place_of_service),
-            ("NM1", "QC", "1", text(self.member_last, 60), text(self.member_first, 35), "", "", "", "MI",
-             text(self.member_id, 80)),
+            (
+                "CLP",
+                text(self.patient_control_number, 38),
+                self.status,
+                number(self.charge),
+                number(self.paid),
+                "0",
+                self.claim_filing,
+                text(self.payer_claim_number, 50),
+                self.place_of_service,
+            ),
+            (
+                "NM1",
+                "QC",
+                "1",
+                text(self.member_last, 60),
+                text(self.member_first, 35),
+                "",
+                "",
+                "",
+                "MI",
+                text(self.member_id, 80),
+            ),
         ]
         for line in self.lines:
             segments += line.segments()
@@ -132,7 +162,8 @@ class Remittance:
             ("BPR", handling, number(total), "C", method, *([""] * 11), d8(self.paid_on)),
             ("TRN", "1", text(self.trace_number, 50), self.originating_company),
             ("DTM", "405", d8(created.date())),
-            *self.payer.segments(), *self.payee.segments(),
+            *self.payer.segments(),
+            *self.payee.segments(),
         ]
         for index, claim in enumerate(self.claims, start=1):
             if index == 1:
@@ -142,17 +173,38 @@ class Remittance:
         return segments
 
 
-def write_remittance(interchange: Interchange, sender_code: str, receiver_code: str, group_control: int,
-                     remittance: Remittance) -> str:
+def write_remittance(
+    interchange: Interchange, sender_code: str, receiver_code: str, group_control: int, remittance: Remittance
+) -> str:
     """One interchange to one payee: ISA, GS (HP), the 835, GE, IEA."""
     created = interchange.created
-    lines = [_join(interchange.header()),
-             _join(("GS", "HP", text(sender_code, 15), text(receiver_code, 15), d8(created), created.strftime("%H%M"),
-                    str(group_control), "X", IMPLEMENTATION))]
+    lines = [
+        _join(interchange.header()),
+        _join(
+            (
+                "GS",
+                "HP",
+                text(sender_code, 15),
+                text(receiver_code, 15),
+                d8(created),
+                created.strftime("%H%M"),
+                str(group_control),
+                "X",
+                IMPLEMENTATION,
+            )
+        ),
+    ]
     lines += [_join(segment) for segment in remittance.segments("0001", created)]
     lines += [_join(("GE", "1", str(group_control))), _join(("IEA", "1", f"{interchange.control_number:09d}"))]
     return "".join(lines)
 
 
-__all__ = ["COMPONENT", "ClaimPayment", "PayeeIdentification", "PayerIdentification", "Remittance",
-           "ServicePayment", "write_remittance"]
+__all__ = [
+    "COMPONENT",
+    "ClaimPayment",
+    "PayeeIdentification",
+    "PayerIdentification",
+    "Remittance",
+    "ServicePayment",
+    "write_remittance",
+]

@@ -1,12 +1,12 @@
 """Flow configuration from the environment (template.yaml sets it; tests set seconds instead of days).
 
-    LETTERS_BUCKET          S3 bucket for letters (keys under letters/)
-    NOTICE_TOPIC_ARN       SNS topic for provider/staff notices (optional: no notice when unset)
-    RFI_RESPONSE_WINDOW     how long a provider has to answer an RFI: "30d", "12h", "45m", "20s" or seconds
-    REVIEW_RESPONSE_WINDOW  how long staff have to verify low-confidence OCR values before the item is overdue
-    MAX_RFI_ROUNDS          how many RFI letters one claim may get before it is rejected as undecidable
-    MAX_REVIEW_REOPENINGS   how many times an overdue REVIEW item is reopened before the claim goes to
-                            REVIEW_OVERDUE (the flow stops; staff are notified)
+LETTERS_BUCKET          S3 bucket for letters (keys under letters/)
+NOTICE_TOPIC_ARN       SNS topic for provider/staff notices (optional: no notice when unset)
+RFI_RESPONSE_WINDOW     how long a provider has to answer an RFI: "30d", "12h", "45m", "20s" or seconds
+REVIEW_RESPONSE_WINDOW  how long staff have to verify low-confidence OCR values before the item is overdue
+MAX_RFI_ROUNDS          how many RFI letters one claim may get before it is rejected as undecidable
+MAX_REVIEW_REOPENINGS   how many times an overdue REVIEW item is reopened before the claim goes to
+                        REVIEW_OVERDUE (the flow stops; staff are notified)
 """
 
 from __future__ import annotations

@@ -32,8 +32,9 @@ def start_flow(sfn, state_machine_arn: str, claim_id: str, attempt: str | None =
     """
     name = execution_name(claim_id, attempt)
     try:
-        return sfn.start_execution(stateMachineArn=state_machine_arn, name=name,
-                                   input=json.dumps({"claim_id": claim_id}))["executionArn"]
+        return sfn.start_execution(
+            stateMachineArn=state_machine_arn, name=name, input=json.dumps({"claim_id": claim_id})
+        )["executionArn"]
     except ClientError as error:
         if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
             raise
@@ -45,7 +46,7 @@ def rfi_upload_claim_id(key: str) -> str | None:
     """The claim a provider's RFI upload answers: rfi/{claim_id}/{file}."""
     if not key.startswith(RFI_PREFIX):
         return None
-    parts = key[len(RFI_PREFIX):].split("/", 1)
+    parts = key[len(RFI_PREFIX) :].split("/", 1)
     return parts[0] if len(parts) == 2 and parts[0] and parts[1] else None
 
 
@@ -59,20 +60,31 @@ def answer_from_upload(store: ClaimStore, sfn, bucket: str, key: str, actor: str
     if claim_id is None:
         raise ValueError(f"'{key}' is not an RFI upload: expected rfi/{{claim_id}}/{{file}}")
     stored = store.require_claim(claim_id)
-    open_items = [i for i in stored.queue_items if i.queue == QueueName.RFI.value and i.status == QueueStatus.OPEN.value]
+    open_items = [
+        i for i in stored.queue_items if i.queue == QueueName.RFI.value and i.status == QueueStatus.OPEN.value
+    ]
     document = {"bucket": bucket, "key": key}
     if not open_items:
         store.append_audit(claim_id, actor, "rfi_upload_without_open_rfi", key, {"document": document})
         return None
     item = open_items[-1]
-    resolution: dict[str, Any] = {"action": "answered", "corrections": [], "documents": [document],
-                                  "note": "documents uploaded by the provider"}
+    resolution: dict[str, Any] = {
+        "action": "answered",
+        "corrections": [],
+        "documents": [document],
+        "note": "documents uploaded by the provider",
+    }
     try:
-        closed = store.close_queue_item(claim_id, item.item_id, actor, resolution, status=QueueStatus.ANSWERED.value,
-                                        note=resolution["note"])
+        closed = store.close_queue_item(
+            claim_id, item.item_id, actor, resolution, status=QueueStatus.ANSWERED.value, note=resolution["note"]
+        )
     except QueueItemNotOpen:
         return None  # staff answered it first
     if closed.task_token:
-        sfn.send_task_success(taskToken=closed.task_token, output=json.dumps(
-            {**resolution, "claim_id": claim_id, "item_id": item.item_id, "queue": item.queue, "actor": actor}))
+        sfn.send_task_success(
+            taskToken=closed.task_token,
+            output=json.dumps(
+                {**resolution, "claim_id": claim_id, "item_id": item.item_id, "queue": item.queue, "actor": actor}
+            ),
+        )
     return closed

@@ -53,8 +53,15 @@ class DueMovedAgain(Exception):
 
 
 class FlowTasks:
-    def __init__(self, store: ClaimStore, s3, sns, config: FlowConfig, checker: Checker,
-                 clock: Callable[[], datetime] | None = None):
+    def __init__(
+        self,
+        store: ClaimStore,
+        s3,
+        sns,
+        config: FlowConfig,
+        checker: Checker,
+        clock: Callable[[], datetime] | None = None,
+    ):
         self.store = store
         self.s3 = s3
         self.sns = sns
@@ -104,8 +111,13 @@ class FlowTasks:
         key = self._letter(stored, letter, event, round_number)
         self._set_status(stored, ClaimStatus.WAITING_RFI.value, note=f"RFI {round_number} due {_iso(due)}")
         self._notify(stored, "rfi", key, due=_iso(due))
-        return {**state, "rfi_round": round_number, "rfi_sent": _iso(now), "rfi_due": _iso(due),
-                "rfi_window_seconds": seconds_until(now, due)}
+        return {
+            **state,
+            "rfi_round": round_number,
+            "rfi_sent": _iso(now),
+            "rfi_due": _iso(due),
+            "rfi_window_seconds": seconds_until(now, due),
+        }
 
     def wait_rfi(self, state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         """Open the RFI item in the staff queue holding the task token, due when the letter says."""
@@ -114,8 +126,14 @@ class FlowTasks:
         if state.get("resume_item"):
             return self._wait_again(stored, state, token, state["rfi_due"])
         self._expire_open_items(stored, QueueName.RFI.value, note="superseded by a new RFI item")
-        item = self.store.open_queue_item(stored.claim_id, QueueName.RFI.value, token, state["rfi_due"], actor=ACTOR,
-                                          reason=_reasons(stored, Severity.RFI))
+        item = self.store.open_queue_item(
+            stored.claim_id,
+            QueueName.RFI.value,
+            token,
+            state["rfi_due"],
+            actor=ACTOR,
+            reason=_reasons(stored, Severity.RFI),
+        )
         return {"item_id": item.item_id, "due": item.due}
 
     def wait_review(self, state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
@@ -128,8 +146,9 @@ class FlowTasks:
         due = now + self.config.review_window
         self._set_status(stored, ClaimStatus.WAITING_REVIEW.value, note="values to verify against the scan")
         self._expire_open_items(stored, QueueName.REVIEW.value, note="superseded by a new REVIEW item")
-        item = self.store.open_queue_item(stored.claim_id, QueueName.REVIEW.value, token, due, actor=ACTOR,
-                                          reason=_reasons(stored, Severity.REVIEW))
+        item = self.store.open_queue_item(
+            stored.claim_id, QueueName.REVIEW.value, token, due, actor=ACTOR, reason=_reasons(stored, Severity.REVIEW)
+        )
         return {"item_id": item.item_id, "due": item.due}
 
     def review_overdue(self, state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
@@ -144,13 +163,22 @@ class FlowTasks:
             note = f"review window ran out {overdue} times: nobody verified the values"
             self._set_status(stored, ClaimStatus.REVIEW_OVERDUE.value, note=note)
             self._notify(stored, "review_escalated", None, reopenings=limit)
-            return {**next_state, "review_reopenings": overdue, "review_escalated": True,
-                    "status": ClaimStatus.REVIEW_OVERDUE.value}
-        self.store.append_audit(stored.claim_id, ACTOR, "review_overdue",
-                                f"verification item reopened ({overdue} of {limit})")
+            return {
+                **next_state,
+                "review_reopenings": overdue,
+                "review_escalated": True,
+                "status": ClaimStatus.REVIEW_OVERDUE.value,
+            }
+        self.store.append_audit(
+            stored.claim_id, ACTOR, "review_overdue", f"verification item reopened ({overdue} of {limit})"
+        )
         self._notify(stored, "review_overdue", None, reopenings=overdue)
-        return {**next_state, "review_reopenings": overdue, "review_escalated": False,
-                "review_window_seconds": int(self.config.review_window.total_seconds())}
+        return {
+            **next_state,
+            "review_reopenings": overdue,
+            "review_escalated": False,
+            "review_window_seconds": int(self.config.review_window.total_seconds()),
+        }
 
     def extend_wait(self, state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         """Staff extended the open item's due date: wait again until the item's (new) due date, on the
@@ -164,23 +192,42 @@ class FlowTasks:
         if due is None:
             raise InvalidFlowInput(f"queue item {item.item_id} has no due date to wait until")
         seconds = seconds_until(self._clock(), due)
-        self.store.append_audit(stored.claim_id, ACTOR, "wait_extended", f"the flow waits until {item.due}",
-                                {"queue": queue, "item_id": item.item_id, "due": item.due})
+        self.store.append_audit(
+            stored.claim_id,
+            ACTOR,
+            "wait_extended",
+            f"the flow waits until {item.due}",
+            {"queue": queue, "item_id": item.item_id, "due": item.due},
+        )
         prefix = queue.lower()
-        return {**{k: v for k, v in state.items() if k not in ("answer", "error")},
-                f"{prefix}_due": item.due, f"{prefix}_window_seconds": seconds, "resume_item": item.item_id}
+        return {
+            **{k: v for k, v in state.items() if k not in ("answer", "error")},
+            f"{prefix}_due": item.due,
+            f"{prefix}_window_seconds": seconds,
+            "resume_item": item.item_id,
+        }
 
     def take_resolution(self, state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         """The extended item was answered or rejected while the flow held no token on it: that is the answer."""
         queue = _queue(event)
         stored = self.store.require_claim(state["claim_id"])
-        closed = [i for i in stored.queue_items if i.queue == queue and i.status != QueueStatus.OPEN.value
-                  and (not state.get("resume_item") or i.item_id == state["resume_item"])]
+        closed = [
+            i
+            for i in stored.queue_items
+            if i.queue == queue
+            and i.status != QueueStatus.OPEN.value
+            and (not state.get("resume_item") or i.item_id == state["resume_item"])
+        ]
         if not closed:
             raise InvalidFlowInput(f"no resolved {queue} item on claim {stored.claim_id}")
         item = max(closed, key=lambda i: i.closed_at or "")
-        answer = {**item.resolution, "claim_id": stored.claim_id, "item_id": item.item_id, "queue": queue,
-                  "actor": item.closed_by or ACTOR}
+        answer = {
+            **item.resolution,
+            "claim_id": stored.claim_id,
+            "item_id": item.item_id,
+            "queue": queue,
+            "actor": item.closed_by or ACTOR,
+        }
         return {**{k: v for k, v in state.items() if k not in ("error", "resume_item")}, "answer": answer}
 
     def recheck(self, state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
@@ -188,13 +235,18 @@ class FlowTasks:
         answer = state.get("answer") or {}
         next_state = {k: v for k, v in state.items() if k not in ("answer", "error", "resume_item")}
         if answer.get("action") == "rejected":
-            return {**next_state, "disposition": ClaimDisposition.REJECTED.value,
-                    "rejection_cause": RejectionCause.STAFF.value, "rejection_note": answer.get("reason")}
+            return {
+                **next_state,
+                "disposition": ClaimDisposition.REJECTED.value,
+                "rejection_cause": RejectionCause.STAFF.value,
+                "rejection_note": answer.get("reason"),
+            }
         stored = self.store.require_claim(state["claim_id"])
         result = self.checker(stored)
         queue = answer.get("queue") or "queue"
-        self.store.save_checked_claim(result, upload_key=None, actor=answer.get("actor") or ACTOR,
-                                      note=f"re-check after the {queue} answer")
+        self.store.save_checked_claim(
+            result, upload_key=None, actor=answer.get("actor") or ACTOR, note=f"re-check after the {queue} answer"
+        )
         return {**next_state, "disposition": result.disposition.value}
 
     def send_rejection(self, state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
@@ -203,17 +255,28 @@ class FlowTasks:
         cause = RejectionCause(state.get("rejection_cause") or RejectionCause.FINDINGS.value)
         now = self._clock()
         letter = rejection_letter(
-            stored.check_result(), stored.claim_id, now.date(), cause, note=state.get("rejection_note"),
-            rfi_sent=_parse(state.get("rfi_sent")), rfi_due=_parse(state.get("rfi_due")),
-            rounds=int(state.get("rfi_round", 0)))
+            stored.check_result(),
+            stored.claim_id,
+            now.date(),
+            cause,
+            note=state.get("rejection_note"),
+            rfi_sent=_parse(state.get("rfi_sent")),
+            rfi_due=_parse(state.get("rfi_due")),
+            rounds=int(state.get("rfi_round", 0)),
+        )
         key = self._letter(stored, letter, event, int(state.get("rfi_round", 0)))
         expired = QueueStatus.EXPIRED.value if cause is RejectionCause.NO_RESPONSE else QueueStatus.CLOSED.value
         self._expire_open_items(stored, None, note=f"claim rejected ({cause.value})", status=expired)
-        self._set_status(stored, ClaimStatus.REJECTED.value, note=f"rejected: {cause.value}",
-                         disposition=ClaimDisposition.REJECTED)
+        self._set_status(
+            stored, ClaimStatus.REJECTED.value, note=f"rejected: {cause.value}", disposition=ClaimDisposition.REJECTED
+        )
         self._notify(stored, "rejection", key, disposition=ClaimDisposition.REJECTED.value, cause=cause.value)
-        return {**state, "disposition": ClaimDisposition.REJECTED.value, "status": ClaimStatus.REJECTED.value,
-                "letter": key}
+        return {
+            **state,
+            "disposition": ClaimDisposition.REJECTED.value,
+            "status": ClaimStatus.REJECTED.value,
+            "letter": key,
+        }
 
     def finalize(self, state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         """Record the final disposition; a denial notice (what the RA says) when any line is denied."""
@@ -223,11 +286,16 @@ class FlowTasks:
         if any(line.disposition is LineDisposition.DENIED for line in result.lines):
             now = self._clock()
             key = self._letter(stored, denial_notice(result, stored.claim_id, now.date()), event, 0)
-        self._set_status(stored, ClaimStatus.CLOSED.value, note=f"final: {result.disposition.value}",
-                         disposition=result.disposition)
+        self._set_status(
+            stored, ClaimStatus.CLOSED.value, note=f"final: {result.disposition.value}", disposition=result.disposition
+        )
         self._notify(stored, "denial" if key else "final", key, disposition=result.disposition.value)
-        return {**state, "disposition": result.disposition.value, "status": ClaimStatus.CLOSED.value,
-                **({"letter": key} if key else {})}
+        return {
+            **state,
+            "disposition": result.disposition.value,
+            "status": ClaimStatus.CLOSED.value,
+            **({"letter": key} if key else {}),
+        }
 
     def record_error(self, state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         """A task kept failing: put the error on the claim (status ERROR, audited) and tell staff."""
@@ -235,17 +303,29 @@ class FlowTasks:
         name, cause = str(error.get("Error", "Unknown")), str(error.get("Cause", ""))[:2000]
         stored = self.store.get_claim(state["claim_id"])
         if stored is not None:
-            self.store.append_audit(stored.claim_id, ACTOR, "flow_error", name,
-                                    {"error": name, "cause": cause, "execution": event.get("execution")})
+            self.store.append_audit(
+                stored.claim_id,
+                ACTOR,
+                "flow_error",
+                name,
+                {"error": name, "cause": cause, "execution": event.get("execution")},
+            )
             self._set_status(stored, ClaimStatus.ERROR.value, note=f"flow error: {name}")
         self._notify(stored, "error", None, error=name, claim_id=state["claim_id"])
         return {**state, "status": ClaimStatus.ERROR.value}
 
     ACTIONS: ClassVar[dict[str, Callable[[FlowTasks, dict[str, Any], dict[str, Any]], dict[str, Any]]]] = {
-        "prepare": prepare, "send_rfi": send_rfi, "wait_rfi": wait_rfi, "wait_review": wait_review,
-        "review_overdue": review_overdue, "extend_wait": extend_wait, "take_resolution": take_resolution,
-        "recheck": recheck, "send_rejection": send_rejection,
-        "finalize": finalize, "record_error": record_error,
+        "prepare": prepare,
+        "send_rfi": send_rfi,
+        "wait_rfi": wait_rfi,
+        "wait_review": wait_review,
+        "review_overdue": review_overdue,
+        "extend_wait": extend_wait,
+        "take_resolution": take_resolution,
+        "recheck": recheck,
+        "send_rejection": send_rejection,
+        "finalize": finalize,
+        "record_error": record_error,
     }
 
     # ---- helpers -----------------------------------------------------------------------------
@@ -265,27 +345,34 @@ class FlowTasks:
         key = f"letters/{_safe(stored.claim_id)}/{execution}/{letter.kind.value}-{number}.pdf"
         if any(existing.s3_key == key for existing in stored.letters):
             return key
-        self.s3.put_object(Bucket=self.config.letters_bucket, Key=key, Body=render_pdf(letter),
-                           ContentType="application/pdf",
-                           Metadata={"claim-id": stored.claim_id, "kind": letter.kind.value, "plan": stored.plan})
+        self.s3.put_object(
+            Bucket=self.config.letters_bucket,
+            Key=key,
+            Body=render_pdf(letter),
+            ContentType="application/pdf",
+            Metadata={"claim-id": stored.claim_id, "kind": letter.kind.value, "plan": stored.plan},
+        )
         self.store.record_letter(stored.claim_id, letter.kind.value, key, ACTOR, note=letter.title)
         return key
 
-    def _set_status(self, stored: StoredClaim, status: str, note: str,
-                    disposition: ClaimDisposition | None = None) -> None:
+    def _set_status(
+        self, stored: StoredClaim, status: str, note: str, disposition: ClaimDisposition | None = None
+    ) -> None:
         current = self.store.require_claim(stored.claim_id)
         if current.status == status and (disposition is None or current.disposition == disposition):
             return  # a retried task: already there
         self.store.set_status(stored.claim_id, status, ACTOR, note=note, disposition=disposition)
 
-    def _expire_open_items(self, stored: StoredClaim, queue: str | None, note: str,
-                           status: str = QueueStatus.EXPIRED.value) -> None:
+    def _expire_open_items(
+        self, stored: StoredClaim, queue: str | None, note: str, status: str = QueueStatus.EXPIRED.value
+    ) -> None:
         current = self.store.require_claim(stored.claim_id)
         for item in current.queue_items:
             if item.status == QueueStatus.OPEN.value and (queue is None or item.queue == queue):
                 with contextlib.suppress(QueueItemNotOpen):  # staff closed it meanwhile
-                    self.store.close_queue_item(stored.claim_id, item.item_id, ACTOR, {"action": "expired"},
-                                                status=status, note=note)
+                    self.store.close_queue_item(
+                        stored.claim_id, item.item_id, ACTOR, {"action": "expired"}, status=status, note=note
+                    )
 
     def _notify(self, stored: StoredClaim | None, kind: str, key: str | None, **details: Any) -> None:
         """One SNS notice per event; ids and codes only (no member names, CIN or dates of birth)."""
@@ -305,9 +392,12 @@ class FlowTasks:
         for name in ("plan", "provider_npi"):
             if message.get(name):
                 attributes[name] = {"DataType": "String", "StringValue": str(message[name])}
-        self.sns.publish(TopicArn=self.config.topic_arn, Message=json.dumps(message),
-                         Subject=f"Claim {message['claim_id']}: {kind.replace('_', ' ')}"[:100],
-                         MessageAttributes=attributes)
+        self.sns.publish(
+            TopicArn=self.config.topic_arn,
+            Message=json.dumps(message),
+            Subject=f"Claim {message['claim_id']}: {kind.replace('_', ' ')}"[:100],
+            MessageAttributes=attributes,
+        )
 
 
 def _reasons(stored: StoredClaim, severity: Severity) -> str:
@@ -344,4 +434,3 @@ def _iso(value: datetime) -> str:
 
 def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-

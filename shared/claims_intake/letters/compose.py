@@ -34,10 +34,10 @@ class LetterKind(StrEnum):
 
 
 class RejectionCause(StrEnum):
-    FINDINGS = "findings"            # the check rejected it upfront
-    NO_RESPONSE = "no_response"      # the RFI response window ran out
+    FINDINGS = "findings"  # the check rejected it upfront
+    NO_RESPONSE = "no_response"  # the RFI response window ran out
     RFI_EXHAUSTED = "rfi_exhausted"  # still undecidable after the last RFI round
-    STAFF = "staff"                  # claims staff rejected it from the queue
+    STAFF = "staff"  # claims staff rejected it from the queue
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class LetterItem:
     """One reason (rejection), one request (RFI) or one denied line (denial)."""
 
     where: str  # "Claim" or "Line 2 (G9008-U1, 11/05/2026)"
-    text: str   # what to do about it
+    text: str  # what to do about it
     cite: str
 
 
@@ -56,8 +56,8 @@ class DeniedLine:
     service: str
     billed: Decimal
     allowed: Decimal
-    reason_codes: str      # "CO-27, CO-197"
-    rationale: list[str]   # the findings, as the RA would explain them
+    reason_codes: str  # "CO-27, CO-197"
+    rationale: list[str]  # the findings, as the RA would explain them
 
 
 @dataclass
@@ -85,15 +85,26 @@ def letters_data() -> dict[str, Any]:
     return yaml.safe_load(resources.files("claims_intake").joinpath("data/letters.yaml").read_text("utf-8"))
 
 
-def rejection_letter(result: CheckResult, claim_id: str, issued: date, cause: RejectionCause | str = RejectionCause.FINDINGS,
-                     *, note: str | None = None, rfi_sent: datetime | None = None, rfi_due: datetime | None = None,
-                     rounds: int = 0) -> LetterContent:
+def rejection_letter(
+    result: CheckResult,
+    claim_id: str,
+    issued: date,
+    cause: RejectionCause | str = RejectionCause.FINDINGS,
+    *,
+    note: str | None = None,
+    rfi_sent: datetime | None = None,
+    rfi_due: datetime | None = None,
+    rounds: int = 0,
+) -> LetterContent:
     """Every reason the claim could not be entered, and how to resubmit it."""
     cause = RejectionCause(cause)
     data, plan = letters_data(), _plan_text(result.plan)
     wording = data["rejection_causes"][cause.value].format(
-        rfi_sent=_day(rfi_sent) if rfi_sent else "an earlier date", rfi_due=_when(rfi_due) if rfi_due else "the due date",
-        rounds=rounds, note=note or "no reason was recorded")
+        rfi_sent=_day(rfi_sent) if rfi_sent else "an earlier date",
+        rfi_due=_when(rfi_due) if rfi_due else "the due date",
+        rounds=rounds,
+        note=note or "no reason was recorded",
+    )
     wanted = {Severity.REJECT} if cause is RejectionCause.FINDINGS else {Severity.REJECT, Severity.RFI}
     reasons = [_item(result, f) for f in provider_findings(result, wanted)]
     if not reasons and cause is not RejectionCause.STAFF:
@@ -149,22 +160,29 @@ def denial_notice(result: CheckResult, claim_id: str, issued: date) -> LetterCon
             carc = remittance["carc_by_rule"].get(finding.rule) or remittance["carc"].get(finding.category.value)
             if carc and f"{remittance['group_code']}-{carc['code']}" not in codes:
                 codes.append(f"{remittance['group_code']}-{carc['code']}")
-        denied.append(DeniedLine(
-            line_number=decided.line_number,
-            service_dates=_line_dates(line) if line else "",
-            service=line.combination if line else "",
-            billed=(line.charge_amount if line and line.charge_amount is not None else Decimal("0.00")),
-            allowed=decided.allowed_amount,
-            reason_codes=", ".join(codes) or f"{remittance['group_code']}-16",
-            rationale=[f.message for f in findings] or ["Denied during processing."],
-        ))
+        denied.append(
+            DeniedLine(
+                line_number=decided.line_number,
+                service_dates=_line_dates(line) if line else "",
+                service=line.combination if line else "",
+                billed=(line.charge_amount if line and line.charge_amount is not None else Decimal("0.00")),
+                allowed=decided.allowed_amount,
+                reason_codes=", ".join(codes) or f"{remittance['group_code']}-16",
+                rationale=[f.message for f in findings] or ["Denied during processing."],
+            )
+        )
     paid = [line for line in result.lines if line.disposition is LineDisposition.PAYABLE]
     letter = _base(result, claim_id, issued, LetterKind.DENIAL, "Notice of Denied Services")
-    summary = (f"{len(denied)} of {len(result.lines)} service lines on this claim were denied during processing"
-               if paid else "Every service line on this claim was denied during processing")
-    letter.intro = [f"{summary}. The rationale for each denied service is below, as it will appear on your "
-                    "remittance advice (Evidence of Payment).",
-                    f"Allowed on this claim: ${result.allowed_total:,.2f}."]
+    summary = (
+        f"{len(denied)} of {len(result.lines)} service lines on this claim were denied during processing"
+        if paid
+        else "Every service line on this claim was denied during processing"
+    )
+    letter.intro = [
+        f"{summary}. The rationale for each denied service is below, as it will appear on your "
+        "remittance advice (Evidence of Payment).",
+        f"Allowed on this claim: ${result.allowed_total:,.2f}.",
+    ]
     letter.denied_lines = denied
     used = sorted({code for line in denied for code in line.reason_codes.split(", ")})
     letter.sections = [
@@ -178,6 +196,7 @@ def denial_notice(result: CheckResult, claim_id: str, issued: date) -> LetterCon
 
 # ---- pieces ----------------------------------------------------------------------------------------
 
+
 def provider_findings(result: CheckResult, severities: set[Severity]) -> list[Finding]:
     """The findings of these severities that rest only on what the provider wrote (no doubtful reading)."""
     return [f for f in result.findings if f.severity in severities and not f.doubts]
@@ -186,23 +205,42 @@ def provider_findings(result: CheckResult, severities: set[Severity]) -> list[Fi
 def _base(result: CheckResult, claim_id: str, issued: date, kind: LetterKind, title: str) -> LetterContent:
     claim = result.claim
     letterhead = plan_profile(result.plan).letterhead if result.plan else letters_data()["no_plan"]["letterhead"]
-    name = claim.billing_provider_name or " ".join(
-        p for p in (claim.billing_provider_first_name, claim.billing_provider_last_name) if p) or "Billing provider"
+    name = (
+        claim.billing_provider_name
+        or " ".join(p for p in (claim.billing_provider_first_name, claim.billing_provider_last_name) if p)
+        or "Billing provider"
+    )
     provider = [name]
     if claim.billing_provider_address:
         provider.append(claim.billing_provider_address)
-    city = ", ".join(p for p in (claim.billing_provider_city, " ".join(
-        p for p in (claim.billing_provider_state, claim.billing_provider_zip) if p)) if p)
+    city = ", ".join(
+        p
+        for p in (
+            claim.billing_provider_city,
+            " ".join(p for p in (claim.billing_provider_state, claim.billing_provider_zip) if p),
+        )
+        if p
+    )
     if city:
         provider.append(city)
-    provider.append(f"NPI {claim.billing_provider_npi or 'not given'}"
-                    + (f" | TIN {claim.billing_provider_tin}" if claim.billing_provider_tin else ""))
+    provider.append(
+        f"NPI {claim.billing_provider_npi or 'not given'}"
+        + (f" | TIN {claim.billing_provider_tin}" if claim.billing_provider_tin else "")
+    )
     member_name = " ".join(p for p in (claim.member_first_name, claim.member_last_name) if p) or "Name not given"
     member = f"{member_name} (CIN {claim.member_cin or 'not given'})"
     return LetterContent(
-        kind=kind, title=title, plan_id=result.plan, letterhead=list(letterhead), issued=issued,
-        claim_id=claim_id, invoice_number=claim.invoice_number or claim.invalid.get("invoice_number"),
-        provider=provider, member=member, service_dates=_claim_dates(result), intro=[],
+        kind=kind,
+        title=title,
+        plan_id=result.plan,
+        letterhead=list(letterhead),
+        issued=issued,
+        claim_id=claim_id,
+        invoice_number=claim.invoice_number or claim.invalid.get("invoice_number"),
+        provider=provider,
+        member=member,
+        service_dates=_claim_dates(result),
+        intro=[],
     )
 
 
@@ -210,7 +248,9 @@ def _item(result: CheckResult, finding: Finding) -> LetterItem:
     where = "Claim"
     if finding.line is not None:
         line = next((item for item in result.claim.lines if item.line_number == finding.line), None)
-        where = f"Line {finding.line}" + (f" ({line.combination}, {_line_dates(line)})" if line and line.procedure_code else "")
+        where = f"Line {finding.line}" + (
+            f" ({line.combination}, {_line_dates(line)})" if line and line.procedure_code else ""
+        )
     text = finding.message
     label = _label(finding.element) if finding.element else None
     if label and label.lower() not in text.lower():
@@ -262,5 +302,8 @@ def _day(value: date | datetime) -> str:
 
 def _when(value: datetime) -> str:
     """A due date in words; with the time (UTC) when the window is shorter than a day (tests)."""
-    return value.strftime("%B %d, %Y at %H:%M UTC") if (value.hour, value.minute, value.second) != (23, 59, 59) \
+    return (
+        value.strftime("%B %d, %Y at %H:%M UTC")
+        if (value.hour, value.minute, value.second) != (23, 59, 59)
         else value.strftime("%B %d, %Y")
+    )

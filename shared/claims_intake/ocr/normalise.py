@@ -21,7 +21,9 @@ def normalise(image: Image.Image, dpi: float, vertical_dpi: float | None = None)
     image = eight_bit(image)
     if vertical_dpi and abs(vertical_dpi - dpi) > 0.02 * dpi:
         height = max(1, round(image.height * dpi / vertical_dpi))
-        image = (image.convert("L") if image.mode == "1" else image).resize((image.width, height), Image.Resampling.BILINEAR)
+        image = (image.convert("L") if image.mode == "1" else image).resize(
+            (image.width, height), Image.Resampling.BILINEAR
+        )
     if dpi > MAX_DPI:
         factor = READ_DPI / dpi
         size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))

@@ -43,30 +43,51 @@ def pdf_reader(data: bytes, filename: str):
         len(reader.pages)
     except IntakeError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as error:
-        raise IntakeError("pdf_corrupt", f"{filename}: the PDF is damaged or incomplete ({type(error).__name__}). "
-                                         "Scan or export it again.") from None
+    except (
+        PdfReadError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OSError,
+        RecursionError,
+    ) as error:
+        raise IntakeError(
+            "pdf_corrupt",
+            f"{filename}: the PDF is damaged or incomplete ({type(error).__name__}). Scan or export it again.",
+        ) from None
     return reader
 
 
 def check_pdf_content(reader, filename: str, limits: Limits) -> None:
     pages = len(reader.pages)
     if pages > limits.max_pdf_pages:
-        raise IntakeError("too_many_pages", f"{filename}: {pages} pages is over the limit of {limits.max_pdf_pages}. "
-                                            "Send each claim (1-2 pages) or a smaller batch as its own file.")
+        raise IntakeError(
+            "too_many_pages",
+            f"{filename}: {pages} pages is over the limit of {limits.max_pdf_pages}. "
+            "Send each claim (1-2 pages) or a smaller batch as its own file.",
+        )
     root = reader.trailer["/Root"]
     names = root.get("/Names")
     names = names.get_object() if names is not None else {}
     if "/EmbeddedFiles" in names or _has_file_attachments(reader):
-        raise IntakeError("pdf_embedded_files", f"{filename}: the PDF carries embedded files. "
-                                                "Send the claim form alone, without attachments.")
+        raise IntakeError(
+            "pdf_embedded_files",
+            f"{filename}: the PDF carries embedded files. Send the claim form alone, without attachments.",
+        )
     open_action = root.get("/OpenAction")
     open_action = open_action.get_object() if open_action is not None else None
-    has_document_script = "/JavaScript" in names or "/AA" in root or (
-        isinstance(open_action, dict) and open_action.get("/S") == "/JavaScript")
+    has_document_script = (
+        "/JavaScript" in names
+        or "/AA" in root
+        or (isinstance(open_action, dict) and open_action.get("/S") == "/JavaScript")
+    )
     if has_document_script:
-        raise IntakeError("pdf_javascript", f"{filename}: the PDF runs JavaScript when opened. "
-                                            "Print it to a plain PDF or scan it, and send that.")
+        raise IntakeError(
+            "pdf_javascript",
+            f"{filename}: the PDF runs JavaScript when opened. Print it to a plain PDF or scan it, and send that.",
+        )
     page_guard.check_pdf_actions(reader, filename)
 
 
@@ -84,7 +105,9 @@ def pdf_pages(data: bytes, filename: str, limits: Limits) -> Iterator[PageImage]
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
-        raise IntakeError("pdf_corrupt", f"{filename}: the PDF cannot be rendered ({error}). Scan or export it again.") from None
+        raise IntakeError(
+            "pdf_corrupt", f"{filename}: the PDF cannot be rendered ({error}). Scan or export it again."
+        ) from None
     try:
         page_guard.check_pdf_page_sizes(document, filename, limits)
         for index in range(len(document)):
@@ -150,8 +173,11 @@ def image_pages(data: bytes, filename: str, kind: str, limits: Limits) -> Iterat
             image = Image.open(io.BytesIO(data))
             frames = getattr(image, "n_frames", 1)
             if kind == "tiff" and frames > limits.max_tiff_pages:
-                raise IntakeError("too_many_pages", f"{filename}: {frames} TIFF pages is over the limit of "
-                                                    f"{limits.max_tiff_pages}. Send each claim as its own file.")
+                raise IntakeError(
+                    "too_many_pages",
+                    f"{filename}: {frames} TIFF pages is over the limit of "
+                    f"{limits.max_tiff_pages}. Send each claim as its own file.",
+                )
             for index in range(frames if kind == "tiff" else 1):
                 image.seek(index)
                 page_guard.check_image_frame(image, filename, limits)
@@ -162,13 +188,16 @@ def image_pages(data: bytes, filename: str, kind: str, limits: Limits) -> Iterat
                 dpi, vertical_dpi = _dpi(frame)
                 yield PageImage(index + 1, frame, dpi, vertical_dpi=vertical_dpi)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise IntakeError("image_too_large", f"{filename}: the image is larger than {limits.max_image_pixels:,} pixels. "
-                                             "Scan at 300 dpi.") from None
+        raise IntakeError(
+            "image_too_large",
+            f"{filename}: the image is larger than {limits.max_image_pixels:,} pixels. Scan at 300 dpi.",
+        ) from None
     except IntakeError:
         raise
     except (OSError, ValueError, SyntaxError, EOFError, OverflowError) as error:
-        raise IntakeError("image_corrupt", f"{filename}: the image is damaged or truncated ({error}). "
-                                           "Scan it again.") from None
+        raise IntakeError(
+            "image_corrupt", f"{filename}: the image is damaged or truncated ({error}). Scan it again."
+        ) from None
 
 
 def _dpi(image: Image.Image) -> tuple[float, float | None]:

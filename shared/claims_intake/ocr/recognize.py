@@ -28,11 +28,11 @@ from .register import Registration
 
 DPI = 300
 SCALE = DPI / 72
-INK = 150             # grey level below which a pixel is ink in the cleaned page
-MIN_INK_PIXELS = 40   # fewer dark pixels than this in a box is dust, not an entry
-TEXT_HEIGHT = 30      # pixels: smaller writing (24G units, 24A dates: 7 pt) is enlarged to about this height
-RULE_MIN_LENGTH = 8   # pixels: template ink runs at least this long are rules (dotted cell rules too), the rest dots
-RULE_THICKNESS = 8    # pixels: a dark run this thin across a rule is the rule itself (blurred, at 300 dpi)
+INK = 150  # grey level below which a pixel is ink in the cleaned page
+MIN_INK_PIXELS = 40  # fewer dark pixels than this in a box is dust, not an entry
+TEXT_HEIGHT = 30  # pixels: smaller writing (24G units, 24A dates: 7 pt) is enlarged to about this height
+RULE_MIN_LENGTH = 8  # pixels: template ink runs at least this long are rules (dotted cell rules too), the rest dots
+RULE_THICKNESS = 8  # pixels: a dark run this thin across a rule is the rule itself (blurred, at 300 dpi)
 # No dictionaries (codes and names are not English words); no second pass on inverted text
 # (white-on-black never occurs on the form; skipping it saves ~15% of the OCR time).
 TESSERACT_CONFIG = "--oem 1 --psm 7 --dpi 300 -c load_system_dawg=0 -c load_freq_dawg=0 -c tessedit_do_invert=0"
@@ -48,8 +48,23 @@ PAD_CELL_PT, PAD_FREE_PT, PAD_Y_PT = 1.0, 4.0, 2.5
 # '1' in 24G or 'A' in 24E is read far more reliably among words than cut out on its own (Tesseract
 # took a lone '1' for a '4'). Each cell's ink is placed after the previous one with an ordinary word
 # gap (the form's wide gaps made the LSTM invent characters), and words go back to cells by x.
-LINE_CELLS = ("sv{n}_mm_from", "sv{n}_dd_from", "sv{n}_yy_from", "sv{n}_mm_end", "sv{n}_dd_end", "sv{n}_yy_end",
-              "place{n}", "type{n}", "cpt{n}", "mod{n}", "mod{n}a", "mod{n}b", "mod{n}c", "diag{n}", "day{n}")
+LINE_CELLS = (
+    "sv{n}_mm_from",
+    "sv{n}_dd_from",
+    "sv{n}_yy_from",
+    "sv{n}_mm_end",
+    "sv{n}_dd_end",
+    "sv{n}_yy_end",
+    "place{n}",
+    "type{n}",
+    "cpt{n}",
+    "mod{n}",
+    "mod{n}a",
+    "mod{n}b",
+    "mod{n}c",
+    "diag{n}",
+    "day{n}",
+)
 WORD_GAP = 32  # pixels between cells composed into one line
 BIRTH_CELLS = ("birth_mm", "birth_dd", "birth_yy")
 # Money boxes (24F, 28) are read as two cells either side of the printed dollars/cents rule, so a
@@ -200,8 +215,13 @@ class PageWindow:
 
     def region(self, left: int, top: int, right: int, bottom: int) -> np.ndarray:
         data = self.registration.perspective_for(DPI, left, top)
-        warped = self.source.transform((right - left, bottom - top), Image.Transform.PERSPECTIVE, data, resample=Image.Resampling.BILINEAR,
-                                       fillcolor=255)
+        warped = self.source.transform(
+            (right - left, bottom - top),
+            Image.Transform.PERSPECTIVE,
+            data,
+            resample=Image.Resampling.BILINEAR,
+            fillcolor=255,
+        )
         return np.asarray(warped, dtype=np.uint8)
 
 
@@ -219,8 +239,11 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         region = window.region(left, upper, right, lower)
         if not color:
             region = erase_form(region, (slice(upper, lower), slice(left, right)))
-        slot = _group_slot(region, members, left, pad_x, speckled=not color) if len(group) > 1 else \
-            _box_slot(region, members[0], left, upper, speckled=not color)
+        slot = (
+            _group_slot(region, members, left, pad_x, speckled=not color)
+            if len(group) > 1
+            else _box_slot(region, members[0], left, upper, speckled=not color)
+        )
         if slot is not None:
             slots.append(slot)
     return slots
@@ -240,7 +263,7 @@ def _group_slot(region: np.ndarray, members: list[Box], left: int, pad_x: float,
     if inked is None:
         return None
     ink, first, last = inked
-    band_ink, band = ink[first:last + 1], region[first:last + 1]
+    band_ink, band = ink[first : last + 1], region[first : last + 1]
     pieces, spans, x = [], [], 0
     for box in members:
         c0 = max(int((box.rect[0] - pad_x) * SCALE) - left, 0)
@@ -248,9 +271,9 @@ def _group_slot(region: np.ndarray, members: list[Box], left: int, pad_x: float,
         cols = np.nonzero(band_ink[:, c0:c1].any(axis=0))[0]
         if band_ink[:, c0:c1].sum() < MIN_INK_PIXELS // 2 or not len(cols):
             continue
-        piece = band[:, c0 + cols[0]:c0 + cols[-1] + 1]
+        piece = band[:, c0 + cols[0] : c0 + cols[-1] + 1]
         if speckled:
-            piece = np.where(band_ink[:, c0 + cols[0]:c0 + cols[-1] + 1], piece, 255).astype(np.uint8)
+            piece = np.where(band_ink[:, c0 + cols[0] : c0 + cols[-1] + 1], piece, 255).astype(np.uint8)
         pieces.append(piece)
         spans.append((box.name, x - WORD_GAP / 2, x + piece.shape[1] + WORD_GAP / 2))
         x += piece.shape[1] + WORD_GAP
@@ -259,7 +282,7 @@ def _group_slot(region: np.ndarray, members: list[Box], left: int, pad_x: float,
     line = np.full((band.shape[0], x - WORD_GAP), 255, dtype=np.uint8)
     for piece, (_, start, _) in zip(pieces, spans, strict=False):
         offset = int(start + WORD_GAP / 2)
-        line[:, offset:offset + piece.shape[1]] = piece
+        line[:, offset : offset + piece.shape[1]] = piece
     return Slot(Image.fromarray(line), spans, {})
 
 
@@ -283,11 +306,11 @@ def _ink_crop(region: np.ndarray, speckled: bool) -> tuple[Image.Image, int] | N
     ink, first, last = inked
     if last - first < 10:  # a stray rule fragment, not characters
         return None
-    band = ink[first:last + 1]
+    band = ink[first : last + 1]
     cols = np.nonzero(band.any(axis=0))[0]
-    crop = region[first:last + 1, cols[0]:cols[-1] + 1]
+    crop = region[first : last + 1, cols[0] : cols[-1] + 1]
     if speckled:
-        crop = np.where(band[:, cols[0]:cols[-1] + 1], crop, 255).astype(np.uint8)
+        crop = np.where(band[:, cols[0] : cols[-1] + 1], crop, 255).astype(np.uint8)
     return Image.fromarray(crop), int(cols[0])
 
 
@@ -329,7 +352,7 @@ def _main_band(row_ink: np.ndarray, max_gap: int = 4) -> tuple[int, int]:
                 start = None
     if start is not None:
         runs.append((start, end))
-    return max(runs, key=lambda run: row_ink[run[0]:run[1] + 1].sum())
+    return max(runs, key=lambda run: row_ink[run[0] : run[1] + 1].sum())
 
 
 FRAME_MARGIN = (20, 15)
@@ -340,7 +363,9 @@ def _frame(image: Image.Image) -> tuple[Image.Image, float]:
     factor = 1.0
     if image.height < TEXT_HEIGHT:
         factor = min(TEXT_HEIGHT / image.height, 2.0)
-        image = image.resize((max(1, round(image.width * factor)), round(image.height * factor)), Image.Resampling.BICUBIC)
+        image = image.resize(
+            (max(1, round(image.width * factor)), round(image.height * factor)), Image.Resampling.BICUBIC
+        )
     framed = Image.new("L", (image.width + 2 * FRAME_MARGIN[0], image.height + 2 * FRAME_MARGIN[1]), 255)
     framed.paste(image, FRAME_MARGIN)
     return framed, factor
@@ -362,13 +387,20 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
     handle, path = tempfile.mkstemp(suffix=".tif", prefix="cms1500-")
     os.close(handle)
     try:
-        framed[0][0].save(path, save_all=True, append_images=[frame for frame, _ in framed[1:]],
-                          compression="tiff_lzw", dpi=(DPI, DPI))
+        framed[0][0].save(
+            path,
+            save_all=True,
+            append_images=[frame for frame, _ in framed[1:]],
+            compression="tiff_lzw",
+            dpi=(DPI, DPI),
+        )
         data = pytesseract.image_to_data(path, lang="eng", config=TESSERACT_CONFIG, output_type=pytesseract.Output.DICT)
     finally:
         os.unlink(path)
     words: dict[tuple[int, str], list[tuple[float, str, float]]] = {}
-    for frame, text, conf, left, width in zip(data["page_num"], data["text"], data["conf"], data["left"], data["width"], strict=False):
+    for frame, text, conf, left, width in zip(
+        data["page_num"], data["text"], data["conf"], data["left"], data["width"], strict=False
+    ):
         if not str(text).strip() or float(conf) < 0:
             continue
         (page, slot), factor = flat[int(frame) - 1], framed[int(frame) - 1][1]
@@ -382,7 +414,9 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
                 readings[page][name] = Reading(" ".join(w[1] for w in found), min(w[2] for w in found))
         if len(slot.members) == 1 and slot.members[0][0] not in readings[page]:
             readings[page][slot.members[0][0]] = Reading("", 0.0)  # ink but no characters recognised
-    return [_join_money(_split_cents(page_readings, slots)) for page_readings, slots in zip(readings, pages, strict=False)]
+    return [
+        _join_money(_split_cents(page_readings, slots)) for page_readings, slots in zip(readings, pages, strict=False)
+    ]
 
 
 def _join_money(readings: dict[str, Reading]) -> dict[str, Reading]:

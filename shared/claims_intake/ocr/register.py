@@ -30,7 +30,7 @@ from ..cms1500.template import PAGE_HEIGHT_PT, PAGE_WIDTH_PT, render_blank_form
 try:  # the intake function's image ships OpenCV; without it the profile fit (affine) is used alone
     import cv2
 except ImportError:  # pragma: no cover - exercised only where OpenCV is absent
-    cv2 = None
+    cv2 = None  # type: ignore[assignment]
 
 COARSE_DPI = 100
 SKEW_SAMPLE = 60000
@@ -91,7 +91,7 @@ def _darkest_level(page: Image.Image, dpi: float) -> np.ndarray:
     """Brightness (0 ink .. 255 paper) at 100 dpi, each pixel the darkest of those it covers."""
     if cv2 is None:
         return (255 - darkness(downscale(page, dpi, COARSE_DPI))).astype(np.float32)
-    level = (255 - darkness(page)).astype(np.uint8)
+    level: np.ndarray = (255 - darkness(page)).astype(np.uint8)
     ratio = dpi / COARSE_DPI
     if ratio >= 1.5:
         level = cv2.erode(level, np.ones((round(ratio), round(ratio)), np.uint8))
@@ -130,6 +130,7 @@ def _highpass(profile: np.ndarray, width: int = 9) -> np.ndarray:
 
 def _skew_angle(ys: np.ndarray, xs: np.ndarray, max_angle: float = 6.0) -> float:
     """Degrees the page is turned (positive: clockwise on screen), from the sharpest row profile."""
+
     def sharpness(angle: float) -> float:
         t = np.radians(angle)
         rows = np.round(-xs * np.sin(t) + ys * np.cos(t)).astype(np.int64)
@@ -170,7 +171,9 @@ def _fit_axis_scales(scan: np.ndarray, template: np.ndarray, scales: np.ndarray)
     return best
 
 
-def _profiles(ys: np.ndarray, xs: np.ndarray, angle: float, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, float, float]:
+def _profiles(
+    ys: np.ndarray, xs: np.ndarray, angle: float, shape: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, float, float]:
     t = np.radians(angle)
     rows = -xs * np.sin(t) + ys * np.cos(t)
     cols = xs * np.cos(t) + ys * np.sin(t)
@@ -211,7 +214,7 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
     if small.width > small.height * 1.2:  # a landscape scan of a portrait form
         quarter = 1
     candidates = []
-    for turns in ((quarter, quarter + 2) if quarter else (0, 2)):
+    for turns in (quarter, quarter + 2) if quarter else (0, 2):
         turned = np.rot90(ink, k=turns) if turns else ink
         matrix, angle, scale, score = _register_ink(turned, np.arange(0.85, 1.15, 0.004))
         candidates.append((score, turns, matrix, angle, scale))
@@ -233,8 +236,16 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
         matrix = refined[0]
     coverage = _coverage(matrix, ink)
     to_page = np.diag([dpi / COARSE_DPI, dpi / COARSE_DPI, 1.0])
-    return Registration(to_page @ matrix, angle, scale, score, coverage, upside_down=turns % 4 == 2,
-                        rotated_quarter=turns % 2, refined=refined is not None and matrix is refined[0])
+    return Registration(
+        to_page @ matrix,
+        angle,
+        scale,
+        score,
+        coverage,
+        upside_down=turns % 4 == 2,
+        rotated_quarter=turns % 2,
+        refined=refined is not None and matrix is refined[0],
+    )
 
 
 @cache
@@ -267,7 +278,9 @@ MIN_RESPONSE = 0.08  # phase-correlation peak below this: the patch found nothin
 MIN_PATCHES = 8  # fewer agreeing patches than this: no homography
 
 
-def _fit_patches(matrix: np.ndarray, template: np.ndarray, page: np.ndarray, patch: int) -> tuple[np.ndarray, float] | None:
+def _fit_patches(
+    matrix: np.ndarray, template: np.ndarray, page: np.ndarray, patch: int
+) -> tuple[np.ndarray, float] | None:
     height, width = template.shape
     warped = cv2.warpPerspective(page, matrix, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
     window = cv2.createHanningWindow((patch, patch), cv2.CV_32F)
@@ -275,12 +288,13 @@ def _fit_patches(matrix: np.ndarray, template: np.ndarray, page: np.ndarray, pat
     stride = patch // 2 if patch >= 128 else patch  # the fine pass needs no overlap: half the cost
     for top in range(0, height - patch + 1, stride):
         for left in range(0, width - patch + 1, stride):
-            form = template[top:top + patch, left:left + patch]
+            form = template[top : top + patch, left : left + patch]
             if form.mean() < MIN_PATCH_INK:
                 continue
             # copies: OpenCV may work in place on a view, and the template is cached
-            (dx, dy), response = cv2.phaseCorrelate(form.copy(), warped[top:top + patch, left:left + patch].copy(),
-                                                    window)
+            (dx, dy), response = cv2.phaseCorrelate(
+                form.copy(), warped[top : top + patch, left : left + patch].copy(), window
+            )
             if response < MIN_RESPONSE or abs(dx) > patch / 3 or abs(dy) > patch / 3:
                 continue
             centre = (left + patch / 2, top + patch / 2)
@@ -323,8 +337,9 @@ def _sheet_corner_fits(small: Image.Image, ink: np.ndarray) -> list[np.ndarray]:
     corners = _clockwise(quad.reshape(4, 2).astype(np.float32))
     width, height = PAGE_WIDTH_PT * COARSE_DPI / 72, PAGE_HEIGHT_PT * COARSE_DPI / 72
     letter = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
-    return [cv2.getPerspectiveTransform(letter, np.roll(corners, shift, axis=0)).astype(np.float64)
-            for shift in range(4)]
+    return [
+        cv2.getPerspectiveTransform(letter, np.roll(corners, shift, axis=0)).astype(np.float64) for shift in range(4)
+    ]
 
 
 def _clockwise(points: np.ndarray) -> np.ndarray:
@@ -380,5 +395,10 @@ def warp_to_template(page: Image.Image, registration: Registration, dpi: int = 3
     size = (round(PAGE_WIDTH_PT * dpi / 72), round(PAGE_HEIGHT_PT * dpi / 72))
     mode = "L" if page.mode in ("1", "L") else "RGB"
     source = page.convert(mode) if page.mode != mode else page
-    return source.transform(size, Image.Transform.PERSPECTIVE, registration.perspective_for(dpi), resample=Image.Resampling.BILINEAR,
-                            fillcolor=255 if mode == "L" else (255, 255, 255))
+    return source.transform(
+        size,
+        Image.Transform.PERSPECTIVE,
+        registration.perspective_for(dpi),
+        resample=Image.Resampling.BILINEAR,
+        fillcolor=255 if mode == "L" else (255, 255, 255),
+    )

@@ -55,11 +55,18 @@ def read_scan(data: bytes, filename: str, kind: str, limits: Limits) -> ExtractR
         page_count = len(reader.pages)
         filled = filled_form_page(reader)
         if filled is not None:
-            claims, form_errors = claims_from_pages(filename, [filled], source_kind="fillable_pdf",
-                                                    claim_id_prefix=claim_id_prefix,
-                                                    review_confidence=settings["review_confidence"])
-            return ExtractResult(source=SourceInfo(file=filename, kind="fillable_pdf", pages=page_count),
-                                 claims=claims, errors=form_errors)
+            claims, form_errors = claims_from_pages(
+                filename,
+                [filled],
+                source_kind="fillable_pdf",
+                claim_id_prefix=claim_id_prefix,
+                review_confidence=settings["review_confidence"],
+            )
+            return ExtractResult(
+                source=SourceInfo(file=filename, kind="fillable_pdf", pages=page_count),
+                claims=claims,
+                errors=form_errors,
+            )
         pages = pdf_pages(data, filename, limits)
     else:
         page_count = None
@@ -72,9 +79,16 @@ def read_scan(data: bytes, filename: str, kind: str, limits: Limits) -> ExtractR
     for page in pages:
         seen += 1
         if time.monotonic() > deadline:
-            errors.append(ExtractError(code="time_limit", page=page.number, message=(
-                f"page {page.number}: not read, the file took longer than {limits.max_seconds_per_file} s. "
-                "Send fewer pages per file.")))
+            errors.append(
+                ExtractError(
+                    code="time_limit",
+                    page=page.number,
+                    message=(
+                        f"page {page.number}: not read, the file took longer than {limits.max_seconds_per_file} s. "
+                        "Send fewer pages per file."
+                    ),
+                )
+            )
             continue
         outcome = prepare_page(page, settings)
         if isinstance(outcome, ExtractError):
@@ -82,11 +96,18 @@ def read_scan(data: bytes, filename: str, kind: str, limits: Limits) -> ExtractR
         else:
             prepared.append(outcome)
     form_pages, read_errors = read_prepared(prepared)
-    claims, page_errors = claims_from_pages(filename, form_pages, source_kind="scan", claim_id_prefix=claim_id_prefix,
-                                            review_confidence=settings["review_confidence"])
+    claims, page_errors = claims_from_pages(
+        filename,
+        form_pages,
+        source_kind="scan",
+        claim_id_prefix=claim_id_prefix,
+        review_confidence=settings["review_confidence"],
+    )
     errors = sorted(errors + read_errors + page_errors, key=lambda e: e.page or 0)
     logger.info("scan read", extra={"pages": seen, "claims": len(claims), "page_errors": len(errors)})
-    return ExtractResult(source=SourceInfo(file=filename, kind=kind, pages=page_count or seen), claims=claims, errors=errors)
+    return ExtractResult(
+        source=SourceInfo(file=filename, kind=kind, pages=page_count or seen), claims=claims, errors=errors
+    )
 
 
 @dataclass
@@ -102,7 +123,9 @@ def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError
     """Register one page and cut out its boxes, or say why it has none. Never raises for a bad page."""
     number = page.number
     if page.image is None:
-        return ExtractError(code="page_unreadable", page=number, message=f"page {number}: {page.problem}. Scan it again.")
+        return ExtractError(
+            code="page_unreadable", page=number, message=f"page {number}: {page.problem}. Scan it again."
+        )
     try:
         image, dpi = normalise(page.image, page.dpi, page.vertical_dpi)
         registration = register_page(image, dpi)
@@ -114,8 +137,11 @@ def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError
         slots = page_slots(image, registration) + version_slots(image, registration)
     except Exception as error:
         logger.warning("page could not be processed", extra={"page": number, "error": type(error).__name__})
-        return ExtractError(code="page_unreadable", page=number,
-                            message=f"page {number} could not be read ({type(error).__name__}). Scan it again at 300 dpi.")
+        return ExtractError(
+            code="page_unreadable",
+            page=number,
+            message=f"page {number} could not be read ({type(error).__name__}). Scan it again at 300 dpi.",
+        )
     notes = []
     if registration.upside_down:
         notes.append("scanned upside down; turned 180 degrees before reading")
@@ -128,22 +154,34 @@ def form_verdict(registration, settings: dict) -> str:
     """'form' (read it), 'uncertain' (form-like, not registered well enough: staff) or 'not_form'."""
     fits = registration.coverage >= settings["min_form_coverage"] and (
         registration.score >= settings["min_form_score"]
-        or (registration.refined and registration.coverage >= settings["min_refined_coverage"]))
+        or (registration.refined and registration.coverage >= settings["min_refined_coverage"])
+    )
     if fits:
         return "form"
     form_like = registration.coverage >= settings["form_like_coverage"] and (
-        registration.score >= settings["form_like_score"] or registration.refined)
+        registration.score >= settings["form_like_score"] or registration.refined
+    )
     return "uncertain" if form_like else "not_form"
 
 
 def _refusal(verdict: str, number: int) -> ExtractError:
     if verdict == "uncertain":
-        return ExtractError(code="form_uncertain", page=number, message=(
-            f"page {number} looks like a CMS-1500 but could not be lined up with the form well enough to read "
-            "it safely; staff will read this page."))
-    return ExtractError(code="not_cms1500", page=number, message=(
-        f"page {number} is not a CMS-1500 (02/12) claim form. Send the claim on the CMS-1500 form, "
-        "or the DHCS invoice as a spreadsheet."))
+        return ExtractError(
+            code="form_uncertain",
+            page=number,
+            message=(
+                f"page {number} looks like a CMS-1500 but could not be lined up with the form well enough to read "
+                "it safely; staff will read this page."
+            ),
+        )
+    return ExtractError(
+        code="not_cms1500",
+        page=number,
+        message=(
+            f"page {number} is not a CMS-1500 (02/12) claim form. Send the claim on the CMS-1500 form, "
+            "or the DHCS invoice as a spreadsheet."
+        ),
+    )
 
 
 OLD_VERSION = re.compile(r"HCFA|0938-?0999|0938-?0008|\(?(12|08)[-/ ]?(90|05)\)?\s*$|\b(12|08)[-/](90|05)\b")
@@ -170,19 +208,39 @@ def read_prepared(prepared: list[PreparedPage]) -> tuple[list[FormPage], list[Ex
         if type(error).__name__ == "TesseractNotFoundError":
             raise  # the machine lacks the OCR engine: no page's fault, the caller says how to install it
         logger.warning("OCR failed", extra={"error": type(error).__name__})
-        return [], [ExtractError(code="page_unreadable", page=page.number, message=(
-            f"page {page.number} could not be read ({type(error).__name__}); staff will read it.")) for page in prepared]
+        return [], [
+            ExtractError(
+                code="page_unreadable",
+                page=page.number,
+                message=(f"page {page.number} could not be read ({type(error).__name__}); staff will read it."),
+            )
+            for page in prepared
+        ]
     for page, readings in zip(prepared, all_readings, strict=False):
         version = old_form_version(readings)
         if version:
-            errors.append(ExtractError(code="cms1500_old_version", page=page.number, message=(
-                f"page {page.number} is on the old {'HCFA' if version == '12/90' else 'CMS'}-1500 ({version}) form, which "
-                "is no longer accepted. Send the claim on the current CMS-1500 (02/12) form.")))
+            errors.append(
+                ExtractError(
+                    code="cms1500_old_version",
+                    page=page.number,
+                    message=(
+                        f"page {page.number} is on the old {'HCFA' if version == '12/90' else 'CMS'}-1500 ({version}) form, which "
+                        "is no longer accepted. Send the claim on the current CMS-1500 (02/12) form."
+                    ),
+                )
+            )
             continue
         if readings and not any(r.text for r in readings.values()):
-            errors.append(ExtractError(code="page_unreadable", page=page.number, message=(
-                f"page {page.number}: the boxes have writing but no characters could be read. "
-                "Scan it again at 300 dpi, in colour if possible.")))
+            errors.append(
+                ExtractError(
+                    code="page_unreadable",
+                    page=page.number,
+                    message=(
+                        f"page {page.number}: the boxes have writing but no characters could be read. "
+                        "Scan it again at 300 dpi, in colour if possible."
+                    ),
+                )
+            )
             continue
         notes = list(page.notes)
         unread = sorted(name for name, r in readings.items() if not r.text)

@@ -27,8 +27,9 @@ ONE_DAY = 24 * 3600
 class IdempotentIntake:
     def __init__(self, intake: Intake, table_name: str, client=None, expires_after_seconds: int = ONE_DAY):
         self.intake = intake
-        self.config = IdempotencyConfig(event_key_jmespath=KEY, raise_on_no_idempotency_key=True,
-                                        expires_after_seconds=expires_after_seconds)
+        self.config = IdempotencyConfig(
+            event_key_jmespath=KEY, raise_on_no_idempotency_key=True, expires_after_seconds=expires_after_seconds
+        )
         persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client)
         self._calls = threading.local()  # one Intake may serve several poller threads (local stack)
 

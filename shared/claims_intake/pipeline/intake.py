@@ -79,7 +79,7 @@ class IntakeOutcome:
     provider: str | None = None
     kind: str | None = None
     claims: list[ClaimOutcome] = field(default_factory=list)
-    errors: int = 0                  # cell/box errors reported by the reader
+    errors: int = 0  # cell/box errors reported by the reader
     error_code: str | None = None
     quarantine_key: str | None = None
     pages: int | None = None
@@ -99,13 +99,22 @@ class IntakeOutcome:
 
 
 class Intake:
-    def __init__(self, store: ClaimStore, s3, stepfunctions=None, sns=None, *,
-                 reference: Callable[[], ReferenceSource] | None = None,
-                 state_machine_arn: str | None = None, notice_topic_arn: str | None = None,
-                 limits: Limits | None = None, today: Callable[[], date] | None = None,
-                 extract: Callable[..., ExtractResult] = extract_bytes,
-                 check: Callable[..., list[CheckResult]] = check_extract,
-                 layouts: LayoutMemory | None = None):
+    def __init__(
+        self,
+        store: ClaimStore,
+        s3,
+        stepfunctions=None,
+        sns=None,
+        *,
+        reference: Callable[[], ReferenceSource] | None = None,
+        state_machine_arn: str | None = None,
+        notice_topic_arn: str | None = None,
+        limits: Limits | None = None,
+        today: Callable[[], date] | None = None,
+        extract: Callable[..., ExtractResult] = extract_bytes,
+        check: Callable[..., list[CheckResult]] = check_extract,
+        layouts: LayoutMemory | None = None,
+    ):
         self.store = store
         self.s3 = s3
         self.stepfunctions = stepfunctions
@@ -125,10 +134,15 @@ class Intake:
         """Clients and names as template.yaml sets them (CLAIMS_TABLE..., STATE_MACHINE_ARN, NOTICE_TOPIC_ARN)."""
         environ = os.environ if environ is None else environ
         received = environ.get("INTAKE_RECEIVED_DATE")  # pins "today" for reproducible demos and tests only
-        return cls(ClaimStore(), boto3.client("s3"), boto3.client("stepfunctions"), boto3.client("sns"),
-                   state_machine_arn=environ.get("STATE_MACHINE_ARN"),
-                   notice_topic_arn=environ.get("NOTICE_TOPIC_ARN"),
-                   today=(lambda: date.fromisoformat(received)) if received else None)
+        return cls(
+            ClaimStore(),
+            boto3.client("s3"),
+            boto3.client("stepfunctions"),
+            boto3.client("sns"),
+            state_machine_arn=environ.get("STATE_MACHINE_ARN"),
+            notice_topic_arn=environ.get("NOTICE_TOPIC_ARN"),
+            today=(lambda: date.fromisoformat(received)) if received else None,
+        )
 
     # ---- one upload ----------------------------------------------------------------------------
 
@@ -145,25 +159,40 @@ class Intake:
         except ClientError:
             return obj  # gone or unreadable: the read will say so
         version = obj.version_id or head.get("VersionId")
-        return replace(obj, version_id=version if version and version != "null" else None,
-                       etag=obj.etag or head.get("ETag"))
+        return replace(
+            obj, version_id=version if version and version != "null" else None, etag=obj.etag or head.get("ETag")
+        )
 
     def process(self, obj: S3Object) -> IntakeOutcome:
         obj = self.identify(obj)
         place = upload_place(obj.key)
-        upload = self.store.put_upload(Upload(
-            upload_id=obj.upload_id, ref=obj.ref, bucket=obj.bucket, key=obj.key, version_id=obj.version_id,
-            etag=obj.etag, size=obj.size, provider=place.provider, plan=place.plan))
+        upload = self.store.put_upload(
+            Upload(
+                upload_id=obj.upload_id,
+                ref=obj.ref,
+                bucket=obj.bucket,
+                key=obj.key,
+                version_id=obj.version_id,
+                etag=obj.etag,
+                size=obj.size,
+                provider=place.provider,
+                plan=place.plan,
+            )
+        )
         self.store.drop_upload_request(obj.bucket, obj.key)
-        outcome = IntakeOutcome(upload_id=obj.upload_id, ref=obj.ref, status=UploadStatus.RECEIVED.value,
-                                provider=place.provider)
+        outcome = IntakeOutcome(
+            upload_id=obj.upload_id, ref=obj.ref, status=UploadStatus.RECEIVED.value, provider=place.provider
+        )
         logger.info("upload received", extra={"upload_ref": obj.ref, "provider": place.provider, "size": obj.size})
         version_read = None
         try:
             if not place.provider:
-                raise IntakeError("no_provider_folder", f"{obj.filename}: the file was not uploaded into a provider's "
-                                  "folder (uploads/<billing NPI>/), so it cannot be filed for anyone. "
-                                  "Upload it again through the provider portal.")
+                raise IntakeError(
+                    "no_provider_folder",
+                    f"{obj.filename}: the file was not uploaded into a provider's "
+                    "folder (uploads/<billing NPI>/), so it cannot be filed for anyone. "
+                    "Upload it again through the provider portal.",
+                )
             response = self._open(obj)
             version_read = response.get("VersionId")
             if version_read and version_read != "null" and not upload.version_id:
@@ -201,25 +230,56 @@ class Intake:
 
         return ConfirmedMapping.from_dict({"layouts": layouts})
 
-    def _hold_for_mapping(self, layouts: LayoutMemory, obj: S3Object, upload: Upload, outcome: IntakeOutcome, result: ExtractResult,
-                          reviews: list[dict[str, Any]]) -> IntakeOutcome:
+    def _hold_for_mapping(
+        self,
+        layouts: LayoutMemory,
+        obj: S3Object,
+        upload: Upload,
+        outcome: IntakeOutcome,
+        result: ExtractResult,
+        reviews: list[dict[str, Any]],
+    ) -> IntakeOutcome:
         """A workbook whose new layout has doubtful or unplaced columns waits for staff to confirm its mapping
         (the provider hears nothing: doubt goes to staff). Confirming reads the file again (api: mapping reviews)."""
-        layouts.hold({"ref": obj.ref, "upload_id": obj.upload_id, "object": obj.to_dict(),
-                           "provider": upload.provider, "plan": upload.plan, "filename": obj.filename,
-                           "kind": result.source.kind, "sheets": reviews})
-        self.store.put_upload(upload.model_copy(update={
-            "status": UploadStatus.MAPPING_REVIEW, "kind": result.source.kind, "sha256": result.source.sha256}))
+        layouts.hold(
+            {
+                "ref": obj.ref,
+                "upload_id": obj.upload_id,
+                "object": obj.to_dict(),
+                "provider": upload.provider,
+                "plan": upload.plan,
+                "filename": obj.filename,
+                "kind": result.source.kind,
+                "sheets": reviews,
+            }
+        )
+        self.store.put_upload(
+            upload.model_copy(
+                update={
+                    "status": UploadStatus.MAPPING_REVIEW,
+                    "kind": result.source.kind,
+                    "sha256": result.source.sha256,
+                }
+            )
+        )
         outcome.status = UploadStatus.MAPPING_REVIEW.value
         outcome.kind = result.source.kind
-        logger.info("upload held for mapping review", extra={"upload_ref": obj.ref, "provider": upload.provider,
-                                                             "sheets": len(reviews)})
+        logger.info(
+            "upload held for mapping review",
+            extra={"upload_ref": obj.ref, "provider": upload.provider, "sheets": len(reviews)},
+        )
         return outcome
 
     def _mark_failed(self, obj: S3Object, upload: Upload, error: Exception) -> None:
-        self.store.put_upload(upload.model_copy(update={
-            "status": UploadStatus.FAILED, "error_code": type(error).__name__,
-            "error_message": "processing failed; the upload will be retried"}))
+        self.store.put_upload(
+            upload.model_copy(
+                update={
+                    "status": UploadStatus.FAILED,
+                    "error_code": type(error).__name__,
+                    "error_message": "processing failed; the upload will be retried",
+                }
+            )
+        )
         logger.error("upload failed", extra={"upload_ref": obj.ref, "error_type": type(error).__name__})
 
     def _open(self, obj: S3Object) -> dict[str, Any]:
@@ -233,12 +293,16 @@ class Intake:
         size = response.get("ContentLength", 0)
         if size > self.limits.max_file_bytes:
             response["Body"].close()
-            raise IntakeError("file_too_large", f"{obj.filename}: {size / 1048576:.1f} MiB is over the "
-                              f"{self.limits.max_file_bytes / 1048576:.0f} MiB limit. Split the upload into smaller files.")
+            raise IntakeError(
+                "file_too_large",
+                f"{obj.filename}: {size / 1048576:.1f} MiB is over the "
+                f"{self.limits.max_file_bytes / 1048576:.0f} MiB limit. Split the upload into smaller files.",
+            )
         return response["Body"].read()
 
-    def _store_claims(self, obj: S3Object, upload: Upload, outcome: IntakeOutcome,
-                      result: ExtractResult) -> IntakeOutcome:
+    def _store_claims(
+        self, obj: S3Object, upload: Upload, outcome: IntakeOutcome, result: ExtractResult
+    ) -> IntakeOutcome:
         claim_ids = [claim_id_for(obj, index) for index in range(1, len(result.claims) + 1)]
         for claim, claim_id in zip(result.claims, claim_ids, strict=False):
             claim.claim_id = claim_id
@@ -255,44 +319,82 @@ class Intake:
                 stored.append(claim_result)
             except ClaimTooLarge as problem:
                 errors.append({"code": "claim_too_large", "message": str(problem)})
-                self._notify(obj, upload.provider, "claim_too_large",
-                             f"invoice {claim_result.claim.invoice_number or '(no number)'} has "
-                             f"{len(claim_result.claim.lines)} service lines, more than one claim can hold; "
-                             "send it again split into invoices of at most 98 lines. The other claims of the file were received.")
+                self._notify(
+                    obj,
+                    upload.provider,
+                    "claim_too_large",
+                    f"invoice {claim_result.claim.invoice_number or '(no number)'} has "
+                    f"{len(claim_result.claim.lines)} service lines, more than one claim can hold; "
+                    "send it again split into invoices of at most 98 lines. The other claims of the file were received.",
+                )
         for claim_result in stored:
             stored_id = claim_result.claim.claim_id
             if stored_id is None:  # every claim got its id above
                 raise ValueError("a checked claim has no claim id")
-            outcome.claims.append(ClaimOutcome(
-                claim_id=stored_id, plan=claim_result.plan,
-                disposition=claim_result.disposition.value, lines=len(claim_result.claim.lines),
-                execution_arn=self._start_flow(obj, stored_id)))
+            outcome.claims.append(
+                ClaimOutcome(
+                    claim_id=stored_id,
+                    plan=claim_result.plan,
+                    disposition=claim_result.disposition.value,
+                    lines=len(claim_result.claim.lines),
+                    execution_arn=self._start_flow(obj, stored_id),
+                )
+            )
         outcome.status = UploadStatus.PROCESSED.value
         outcome.kind = result.source.kind
         outcome.errors = len(errors)
         outcome.pages = result.source.pages
         outcome.ocr_confidences = _confidences(result)
-        self.store.put_upload(upload.model_copy(update={
-            "status": UploadStatus.PROCESSED, "kind": result.source.kind, "sha256": result.source.sha256,
-            "pages": result.source.pages, "claim_ids": [c.claim_id for c in outcome.claims], "errors": errors}))
-        logger.info("upload processed", extra={
-            "upload_ref": obj.ref, "provider": outcome.provider, "kind": outcome.kind, "claims": len(outcome.claims),
-            "lines": outcome.lines, "extract_errors": outcome.errors,
-            "dispositions": [c.disposition for c in outcome.claims]})
+        self.store.put_upload(
+            upload.model_copy(
+                update={
+                    "status": UploadStatus.PROCESSED,
+                    "kind": result.source.kind,
+                    "sha256": result.source.sha256,
+                    "pages": result.source.pages,
+                    "claim_ids": [c.claim_id for c in outcome.claims],
+                    "errors": errors,
+                }
+            )
+        )
+        logger.info(
+            "upload processed",
+            extra={
+                "upload_ref": obj.ref,
+                "provider": outcome.provider,
+                "kind": outcome.kind,
+                "claims": len(outcome.claims),
+                "lines": outcome.lines,
+                "extract_errors": outcome.errors,
+                "dispositions": [c.disposition for c in outcome.claims],
+            },
+        )
         return outcome
 
-    def _file_reviews(self, obj: S3Object, upload: Upload, result: ExtractResult, plan: str | None,
-                      reference: ReferenceSource, first: int) -> list[CheckResult]:
+    def _file_reviews(
+        self,
+        obj: S3Object,
+        upload: Upload,
+        result: ExtractResult,
+        plan: str | None,
+        reference: ReferenceSource,
+        first: int,
+    ) -> list[CheckResult]:
         """One REVIEW claim per page (or sheet) the reader was unsure of, for staff to read from the upload."""
         reviews = []
         for index, error in enumerate(_pages_for_staff(result), start=first):
-            claim = Claim(claim_id=claim_id_for(obj, index), source_kind=_source_kind(result),
-                          pages=[error.page] if error.page else [])
+            claim = Claim(
+                claim_id=claim_id_for(obj, index),
+                source_kind=_source_kind(result),
+                pages=[error.page] if error.page else [],
+            )
             claim.extras["upload_provider"] = upload.provider
             reviews.append(file_review(claim, plan or self._provider_plan(upload, reference) or "", error))
         if reviews:
-            logger.info("pages sent to staff review", extra={"upload_ref": obj.ref, "provider": upload.provider,
-                                                             "pages": len(reviews)})
+            logger.info(
+                "pages sent to staff review",
+                extra={"upload_ref": obj.ref, "provider": upload.provider, "pages": len(reviews)},
+            )
         return reviews
 
     def _provider_plan(self, upload: Upload, reference: ReferenceSource) -> str | None:
@@ -323,8 +425,9 @@ class Intake:
         if self.notice_topic_arn and self.sns is not None:
             self.sns.publish(TopicArn=self.notice_topic_arn, **unreadable_file_notice(obj, provider, code, message))
 
-    def _quarantine(self, obj: S3Object, upload: Upload, outcome: IntakeOutcome, problem: IntakeError,
-                    version_read: str | None) -> IntakeOutcome:
+    def _quarantine(
+        self, obj: S3Object, upload: Upload, outcome: IntakeOutcome, problem: IntakeError, version_read: str | None
+    ) -> IntakeOutcome:
         """Move the file to quarantine/ (the original version stays in the bucket's history), record why,
         and tell the provider what to fix."""
         target = quarantine_key(obj)
@@ -332,19 +435,31 @@ class Intake:
         version = upload.version_id or version_read
         if version and version != "null":
             source["VersionId"] = version  # exactly the version read: a newer upload of the key is untouched
-        self.s3.copy_object(Bucket=obj.bucket, Key=target, CopySource=source, MetadataDirective="REPLACE",
-                            Metadata={"reason-code": problem.code, "upload-ref": obj.ref,
-                                      "reason": _ascii(problem.message)[:1500]})
+        self.s3.copy_object(
+            Bucket=obj.bucket,
+            Key=target,
+            CopySource=source,
+            MetadataDirective="REPLACE",
+            Metadata={"reason-code": problem.code, "upload-ref": obj.ref, "reason": _ascii(problem.message)[:1500]},
+        )
         self.s3.delete_object(**source)
-        self.store.put_upload(upload.model_copy(update={
-            "status": UploadStatus.QUARANTINED, "error_code": problem.code, "error_message": problem.message,
-            "quarantine_key": target}))
+        self.store.put_upload(
+            upload.model_copy(
+                update={
+                    "status": UploadStatus.QUARANTINED,
+                    "error_code": problem.code,
+                    "error_message": problem.message,
+                    "quarantine_key": target,
+                }
+            )
+        )
         self._notify(obj, upload.provider, problem.code, problem.message)
         outcome.status = UploadStatus.QUARANTINED.value
         outcome.error_code = problem.code
         outcome.quarantine_key = target
-        logger.warning("upload quarantined", extra={"upload_ref": obj.ref, "provider": upload.provider,
-                                                    "error_code": problem.code})
+        logger.warning(
+            "upload quarantined", extra={"upload_ref": obj.ref, "provider": upload.provider, "error_code": problem.code}
+        )
         return outcome
 
 
@@ -374,17 +489,23 @@ def check_billing_npi(result: ExtractResult, folder_npi: str, filename: str) -> 
         source = claim.provenance.get("billing_provider_npi")
         if source is not None and source.confidence is not None and source.confidence < review_confidence():
             claim.billing_provider_npi = folder_npi
-            claim.provenance["billing_provider_npi"] = source.model_copy(update={
-                "confidence": min(source.confidence, DOUBTFUL_CONFIDENCE),
-                "repaired": f"read as {written}, not the uploader's NPI; the uploader's NPI put in its place "
-                            "for staff to confirm"})
+            claim.provenance["billing_provider_npi"] = source.model_copy(
+                update={
+                    "confidence": min(source.confidence, DOUBTFUL_CONFIDENCE),
+                    "repaired": f"read as {written}, not the uploader's NPI; the uploader's NPI put in its place "
+                    "for staff to confirm",
+                }
+            )
             continue
         others.add(written)
     if others:
         shown = ", ".join(sorted(others)[:3]) + (" ..." if len(others) > 3 else "")
-        raise IntakeError("npi_mismatch", f"{filename}: the billing NPI in the file ({shown}) is not the NPI of "
-                          f"the account that uploaded it ({folder_npi}). Nothing was filed. Each provider uploads "
-                          "its own claims; correct the billing NPI or upload from the right account.")
+        raise IntakeError(
+            "npi_mismatch",
+            f"{filename}: the billing NPI in the file ({shown}) is not the NPI of "
+            f"the account that uploaded it ({folder_npi}). Nothing was filed. Each provider uploads "
+            "its own claims; correct the billing NPI or upload from the right account.",
+        )
 
 
 def _pages_for_staff(result: ExtractResult) -> list[ExtractError]:
@@ -418,8 +539,11 @@ def _no_claims_code(result: ExtractResult) -> str:
 
 def _no_claims_message(filename: str, result: ExtractResult) -> str:
     reasons = "; ".join(error.message for error in result.errors[:3])
-    return f"{filename}: no claim could be read from the file" + (f" ({reasons})" if reasons else "") + \
-        ". Send the DHCS invoice with one row per service line, or a filled-in CMS-1500."
+    return (
+        f"{filename}: no claim could be read from the file"
+        + (f" ({reasons})" if reasons else "")
+        + ". Send the DHCS invoice with one row per service line, or a filled-in CMS-1500."
+    )
 
 
 def _confidences(result: ExtractResult) -> list[float]:

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event
 from ..catalog import plan_ids
 from ..store.records import upload_id
 
-UPLOADS_PREFIX = "uploads/"      # uploads/{provider NPI}/[{plan}/]{file}
+UPLOADS_PREFIX = "uploads/"  # uploads/{provider NPI}/[{plan}/]{file}
 REFERENCE_PREFIX = "reference/"  # reference/[{anything}/]{eligibility|authorizations|providers|history}.csv
 QUARANTINE_PREFIX = "quarantine/"
 LETTERS_PREFIX = "letters/"
@@ -47,7 +47,7 @@ class S3Object:
 @dataclass(frozen=True)
 class UploadPlace:
     provider: str | None  # the provider's prefix (its billing NPI)
-    plan: str | None      # a plan folder under it, when the provider uses one
+    plan: str | None  # a plan folder under it, when the provider uses one
 
 
 def upload_place(key: str) -> UploadPlace:
@@ -86,7 +86,7 @@ def _fit_name(name: str, budget: int) -> str:
 
 def _fit_bytes(text: str, budget: int) -> str:
     """The longest prefix of text whose UTF-8 is at most budget bytes (never half a character)."""
-    return text.encode()[:max(budget, 0)].decode("utf-8", errors="ignore")
+    return text.encode()[: max(budget, 0)].decode("utf-8", errors="ignore")
 
 
 def objects_in_notification(body: Any) -> list[S3Object]:
@@ -101,6 +101,13 @@ def objects_in_notification(body: Any) -> list[S3Object]:
         if not str(record.get("eventName", "")).startswith("ObjectCreated"):
             continue
         item = record.s3.get_object
-        objects.append(S3Object(bucket=record.s3.bucket.name, key=unquote_plus(item.key),
-                                version_id=item.version_id or None, etag=item.etag or None, size=item.get("size")))
+        objects.append(
+            S3Object(
+                bucket=record.s3.bucket.name,
+                key=unquote_plus(item.key),
+                version_id=item.version_id or None,
+                etag=item.etag or None,
+                size=item.get("size"),
+            )
+        )
     return objects

@@ -84,9 +84,18 @@ class ReferenceLoader:
 
     def load(self, obj: S3Object) -> ReferenceOutcome:
         kind = reference_kind(obj.filename)
-        upload = self.store.put_upload(Upload(upload_id=obj.upload_id, ref=obj.ref, bucket=obj.bucket, key=obj.key,
-                                              version_id=obj.version_id, etag=obj.etag, size=obj.size,
-                                              kind=f"reference:{kind}" if kind else "reference"))
+        upload = self.store.put_upload(
+            Upload(
+                upload_id=obj.upload_id,
+                ref=obj.ref,
+                bucket=obj.bucket,
+                key=obj.key,
+                version_id=obj.version_id,
+                etag=obj.etag,
+                size=obj.size,
+                kind=f"reference:{kind}" if kind else "reference",
+            )
+        )
         outcome = ReferenceOutcome(upload_id=obj.upload_id, ref=obj.ref, status=UploadStatus.RECEIVED.value, kind=kind)
         request = {"Bucket": obj.bucket, "Key": obj.key}
         if obj.version_id and obj.version_id != "null":
@@ -95,8 +104,9 @@ class ReferenceLoader:
         version_read = response.get("VersionId")
         try:
             if kind is None:
-                raise ReferenceDataError(f"{obj.filename}: not a reference file name; use one of "
-                                         + ", ".join(f"{k}.csv" for k in PARSERS))
+                raise ReferenceDataError(
+                    f"{obj.filename}: not a reference file name; use one of " + ", ".join(f"{k}.csv" for k in PARSERS)
+                )
             records, rows = self._parse(obj, kind, response)
             if kind != "history":
                 self._check_shrink(obj, len(records), response)
@@ -110,19 +120,29 @@ class ReferenceLoader:
                 summary = self.writer.load(obj.key, records)
                 outcome.written, outcome.removed = summary.written, summary.removed
         except DuplicateRecord as duplicate:
-            message = (f"{obj.filename} rows {rows[duplicate.first - 1]} and {rows[duplicate.second - 1]}: the same "
-                       f"record ({duplicate.key}) twice with different values; keep one row per record")
+            message = (
+                f"{obj.filename} rows {rows[duplicate.first - 1]} and {rows[duplicate.second - 1]}: the same "
+                f"record ({duplicate.key}) twice with different values; keep one row per record"
+            )
             return self._reject(obj, upload, outcome, "invalid_reference_file", message, version_read)
         except Exception as error:  # DynamoDB failed part-way: nothing is in use; recorded, then retried
-            self.store.put_upload(upload.model_copy(update={
-                "status": UploadStatus.FAILED, "error_code": type(error).__name__,
-                "error_message": "loading failed; the previous data stays in use and the file will be retried"}))
+            self.store.put_upload(
+                upload.model_copy(
+                    update={
+                        "status": UploadStatus.FAILED,
+                        "error_code": type(error).__name__,
+                        "error_message": "loading failed; the previous data stays in use and the file will be retried",
+                    }
+                )
+            )
             logger.error("reference load failed", extra={"upload_ref": obj.ref, "error_type": type(error).__name__})
             raise
         outcome.status = UploadStatus.PROCESSED.value
         self.store.put_upload(upload.model_copy(update={"status": UploadStatus.PROCESSED}))
-        logger.info("reference loaded", extra={"upload_ref": obj.ref, "kind": kind, "written": outcome.written,
-                                               "removed": outcome.removed})
+        logger.info(
+            "reference loaded",
+            extra={"upload_ref": obj.ref, "kind": kind, "written": outcome.written, "removed": outcome.removed},
+        )
         return outcome
 
     def _check_shrink(self, obj: S3Object, count: int, response: dict[str, Any]) -> None:
@@ -134,7 +154,8 @@ class ReferenceLoader:
             raise ReferenceDataError(
                 f"{obj.filename}: {count} record(s) where the file in use has {previous}; loading it would remove "
                 f"{previous - count}. Nothing was changed. Upload the complete file, or upload it with the object "
-                "metadata replace=all to replace the data on purpose")
+                "metadata replace=all to replace the data on purpose"
+            )
 
     def _parse(self, obj: S3Object, kind: str, body: dict[str, Any]) -> tuple[list[Any], list[int]]:
         if body.get("ContentLength", 0) > MAX_REFERENCE_BYTES:
@@ -157,18 +178,38 @@ class ReferenceLoader:
             raise ReferenceDataError(f"{obj.filename}: no rows (a header row and one row per record are expected)")
         return records, rows
 
-    def _reject(self, obj: S3Object, upload: Upload, outcome: ReferenceOutcome, code: str, message: str,
-                version_read: str | None) -> ReferenceOutcome:
+    def _reject(
+        self,
+        obj: S3Object,
+        upload: Upload,
+        outcome: ReferenceOutcome,
+        code: str,
+        message: str,
+        version_read: str | None,
+    ) -> ReferenceOutcome:
         target = quarantine_key(obj).replace("quarantine/unknown/", "quarantine/reference/", 1)
         source = {"Bucket": obj.bucket, "Key": obj.key}
         version = obj.version_id or version_read
         if version and version != "null":
             source["VersionId"] = version  # exactly the version read: a newer file at the key is untouched
-        self.s3.copy_object(Bucket=obj.bucket, Key=target, CopySource=source, MetadataDirective="REPLACE",
-                            Metadata={"reason-code": code, "upload-ref": obj.ref})
+        self.s3.copy_object(
+            Bucket=obj.bucket,
+            Key=target,
+            CopySource=source,
+            MetadataDirective="REPLACE",
+            Metadata={"reason-code": code, "upload-ref": obj.ref},
+        )
         self.s3.delete_object(**source)
-        self.store.put_upload(upload.model_copy(update={"status": UploadStatus.QUARANTINED, "error_code": code,
-                                                        "error_message": message, "quarantine_key": target}))
+        self.store.put_upload(
+            upload.model_copy(
+                update={
+                    "status": UploadStatus.QUARANTINED,
+                    "error_code": code,
+                    "error_message": message,
+                    "quarantine_key": target,
+                }
+            )
+        )
         if self.notice_topic_arn and self.sns is not None:
             self.sns.publish(TopicArn=self.notice_topic_arn, **reference_load_failed_notice(obj, code, message))
         outcome.status, outcome.error_code, outcome.quarantine_key = UploadStatus.QUARANTINED.value, code, target

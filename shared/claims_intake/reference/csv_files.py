@@ -23,16 +23,56 @@ PROVIDERS_FILE = "providers.csv"
 CONTRACT_RATES_FILE = "contract_rates.csv"
 HISTORY_FILE = "history.csv"
 
-ELIGIBILITY_COLUMNS = ("member_cin", "plan", "start_date", "end_date", "county", "dsnp", "other_primary",
-                       "ecm_enrollment_date", "first_name", "last_name", "dob")
-AUTHORIZATION_COLUMNS = ("tar_number", "member_cin", "provider_npi", "plan", "procedure_code", "modifiers",
-                         "start_date", "end_date", "units", "amount", "documents_on_file")
+ELIGIBILITY_COLUMNS = (
+    "member_cin",
+    "plan",
+    "start_date",
+    "end_date",
+    "county",
+    "dsnp",
+    "other_primary",
+    "ecm_enrollment_date",
+    "first_name",
+    "last_name",
+    "dob",
+)
+AUTHORIZATION_COLUMNS = (
+    "tar_number",
+    "member_cin",
+    "provider_npi",
+    "plan",
+    "procedure_code",
+    "modifiers",
+    "start_date",
+    "end_date",
+    "units",
+    "amount",
+    "documents_on_file",
+)
 PROVIDER_COLUMNS = ("npi", "tin", "name", "plans", "contracted", "email", "licence_type")
 CONTRACT_RATE_COLUMNS = ("provider_npi", "plan", "combination", "rate", "start_date", "end_date")
-LICENCE_TYPES = {"clinical": "clinical", "licensed": "clinical", "non-clinical": "non_clinical",
-                 "non_clinical": "non_clinical", "nonclinical": "non_clinical", "unlicensed": "non_clinical", "": ""}
-HISTORY_COLUMNS = ("claim_id", "member_cin", "provider_npi", "invoice_number", "combination", "start_date",
-                   "end_date", "units", "charge", "allowed", "status")
+LICENCE_TYPES = {
+    "clinical": "clinical",
+    "licensed": "clinical",
+    "non-clinical": "non_clinical",
+    "non_clinical": "non_clinical",
+    "nonclinical": "non_clinical",
+    "unlicensed": "non_clinical",
+    "": "",
+}
+HISTORY_COLUMNS = (
+    "claim_id",
+    "member_cin",
+    "provider_npi",
+    "invoice_number",
+    "combination",
+    "start_date",
+    "end_date",
+    "units",
+    "charge",
+    "allowed",
+    "status",
+)
 
 _TRUE = {"y", "yes", "true", "1", "x"}
 _FALSE = {"", "n", "no", "false", "0"}
@@ -133,8 +173,10 @@ def parse_provider_row(row: dict[str, Any]) -> Provider:
         tin=_required(row, "tin"),
         name=_required(row, "name"),
         plans=tuple(plan.lower() for plan in _list(row, "plans")),
-        contracted=tuple(item.upper() if item[:1].isalpha() and item[1:5].isdigit() else item.lower()
-                         for item in _list(row, "contracted")),
+        contracted=tuple(
+            item.upper() if item[:1].isalpha() and item[1:5].isdigit() else item.lower()
+            for item in _list(row, "contracted")
+        ),
         email=_text(row, "email"),
         licence_type=_licence_type(row),
     )
@@ -155,8 +197,14 @@ def parse_contract_rate_row(row: dict[str, Any]) -> ContractRate:
     if rate is None or rate < 0:
         raise ReferenceDataError("column 'rate': a contract rate of zero or more per unit is required")
     combination = "-".join(part for part in _required(row, "combination").upper().replace("/", "-").split("-") if part)
-    return ContractRate(provider_npi=_required(row, "provider_npi"), plan=_required(row, "plan").lower(),
-                        combination=combination, rate=rate, start=start, end=end)
+    return ContractRate(
+        provider_npi=_required(row, "provider_npi"),
+        plan=_required(row, "plan").lower(),
+        combination=combination,
+        rate=rate,
+        start=start,
+        end=end,
+    )
 
 
 def parse_history_row(row: dict[str, Any]) -> HistoryLine:
@@ -196,8 +244,9 @@ def load_reference_dir(path: str | Path) -> InMemoryReference:
     folder = Path(path)
     if not folder.is_dir():
         raise ReferenceDataError(f"reference directory '{folder}' does not exist")
-    files = {name: folder / name for name in (ELIGIBILITY_FILE, AUTHORIZATIONS_FILE, PROVIDERS_FILE,
-                                              CONTRACT_RATES_FILE)}
+    files = {
+        name: folder / name for name in (ELIGIBILITY_FILE, AUTHORIZATIONS_FILE, PROVIDERS_FILE, CONTRACT_RATES_FILE)
+    }
     if not any(file.exists() for file in files.values()):
         raise ReferenceDataError(f"'{folder}' holds none of {', '.join(files)}")
 

@@ -17,14 +17,14 @@ from typing import Protocol
 @dataclass(frozen=True)
 class EligibilitySpan:
     member_cin: str
-    plan: str                  # kp, phc, khs
+    plan: str  # kp, phc, khs
     start: date
-    end: date | None           # None: open-ended
+    end: date | None  # None: open-ended
     county: str = ""
-    dsnp: bool = False         # enrolled in a D-SNP (001: ECM through the D-SNP, not Partnership)
-    other_primary: str = ""    # other primary coverage, e.g. "kaiser" (001: coordinated through Kaiser)
+    dsnp: bool = False  # enrolled in a D-SNP (001: ECM through the D-SNP, not Partnership)
+    other_primary: str = ""  # other primary coverage, e.g. "kaiser" (001: coordinated through Kaiser)
     ecm_enrollment_date: date | None = None  # outreach must precede ECM enrollment (001)
-    first_name: str = ""       # for staff and sample builders; the check never logs them (PHI)
+    first_name: str = ""  # for staff and sample builders; the check never logs them (PHI)
     last_name: str = ""
     dob: date | None = None
 
@@ -40,7 +40,7 @@ def authorization_key(number: str) -> str:
 
 @dataclass(frozen=True)
 class Authorization:
-    number: str                # TAR / prior authorization number
+    number: str  # TAR / prior authorization number
     member_cin: str
     provider_npi: str
     plan: str
@@ -58,10 +58,10 @@ class Provider:
     npi: str
     tin: str
     name: str
-    plans: tuple[str, ...]           # plans the provider is contracted with
+    plans: tuple[str, ...]  # plans the provider is contracted with
     contracted: tuple[str, ...] = ()  # combination keys or categories the provider is contracted for; empty: all
-    email: str = ""                  # where notices go
-    licence_type: str = ""           # rendering staff: "clinical" (licensed, 003 footnote 4), "non_clinical", ""
+    email: str = ""  # where notices go
+    licence_type: str = ""  # rendering staff: "clinical" (licensed, 003 footnote 4), "non_clinical", ""
 
 
 @dataclass(frozen=True)
@@ -71,10 +71,10 @@ class ContractRate:
 
     provider_npi: str
     plan: str
-    combination: str          # CODE-MOD1-MOD2 as the catalog keys it (e.g. H2016-U6, G9008-U1-GQ)
-    rate: Decimal             # per unit
+    combination: str  # CODE-MOD1-MOD2 as the catalog keys it (e.g. H2016-U6, G9008-U1-GQ)
+    rate: Decimal  # per unit
     start: date
-    end: date | None = None   # None: open-ended
+    end: date | None = None  # None: open-ended
 
     def covers(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
@@ -88,13 +88,13 @@ class HistoryLine:
     member_cin: str
     provider_npi: str
     invoice_number: str
-    combination: str          # CODE-MOD1-MOD2
+    combination: str  # CODE-MOD1-MOD2
     start: date
     end: date
     units: Decimal
     charge: Decimal
     allowed: Decimal
-    status: str = "PAYABLE"   # PAYABLE, DENIED, or PENDING (RFI/REVIEW not yet decided)
+    status: str = "PAYABLE"  # PAYABLE, DENIED, or PENDING (RFI/REVIEW not yet decided)
 
 
 class ReferenceSource(Protocol):

@@ -41,13 +41,15 @@ def element_slots() -> list[str]:
 def assign_columns(column_map: ColumnMap, rows: list[list[Any]], fixed: Fixed) -> None:
     """Fill column_map.columns, extras, duplicates, unplaced and samples."""
     header, start = column_map.header, column_map.header_row
-    width = _width(header, rows[start:start + WIDTH_PROBE_ROWS])
+    width = _width(header, rows[start : start + WIDTH_PROBE_ROWS])
     scores = [header_scores(header[i]) if i < len(header) else HeaderScores({}, {}) for i in range(width)]
     contents = [ColumnContent(sample_values(rows, i, start) if rows else []) for i in range(width)]
     latest = latest_date(contents)
     for content in contents:
         content.latest_date = latest
-    column_map.samples = {i: [cell_text(v) for v in c.values[:SAMPLES_SHOWN]] for i, c in enumerate(contents) if c.values}
+    column_map.samples = {
+        i: [cell_text(v) for v in c.values[:SAMPLES_SHOWN]] for i, c in enumerate(contents) if c.values
+    }
     _place_fixed(column_map, fixed, contents)
     taken = {m.key for m in column_map.columns.values() if m.key not in SLOTS}
     free = [i for i in range(width) if i not in fixed and (_has_header(header, i) or contents[i].values)]
@@ -73,8 +75,9 @@ def _place_fixed(column_map: ColumnMap, fixed: Fixed, contents: list[ColumnConte
                 column_map.extras[index] = cell_text(column_map.header[index])
             continue
         content = contents[index].score(key) if index < len(contents) else None
-        column_map.columns[index] = HeaderMatch(key, 100.0, "confirmed mapping", number, 1.0,
-                                                None if content is None else round(content, 3), confirmed=True)
+        column_map.columns[index] = HeaderMatch(
+            key, 100.0, "confirmed mapping", number, 1.0, None if content is None else round(content, 3), confirmed=True
+        )
 
 
 def joint_score(scores: HeaderScores, content: ColumnContent, key: str) -> tuple[float, float]:
@@ -91,8 +94,9 @@ def joint_score(scores: HeaderScores, content: ColumnContent, key: str) -> tuple
     return min(CONTENT_ONLY_CAP, weight * fit + 0.3 * header * fit), fit
 
 
-def _solve(column_map: ColumnMap, free: list[int], slots: list[str], scores: list[HeaderScores],
-           contents: list[ColumnContent]) -> None:
+def _solve(
+    column_map: ColumnMap, free: list[int], slots: list[str], scores: list[HeaderScores], contents: list[ColumnContent]
+) -> None:
     floor = synonyms().assign_floor
     keys = list(dict.fromkeys(slots))
     joint = np.zeros((len(free), len(keys)))
@@ -115,12 +119,18 @@ def _solve(column_map: ColumnMap, free: list[int], slots: list[str], scores: lis
         phrase = scores[index].phrases.get(key, "")
         header = scores[index].scores.get(key, 0.0)
         column_map.columns[index] = HeaderMatch(
-            key, round(header * 100, 1), phrase, scores[index].index if key in SLOTS else None,
-            round(float(joint[row, k]), 3), round(float(fits[row, k]), 3))
+            key,
+            round(header * 100, 1),
+            phrase,
+            scores[index].index if key in SLOTS else None,
+            round(float(joint[row, k]), 3),
+            round(float(fits[row, k]), 3),
+        )
 
 
-def _explain_unplaced(column_map: ColumnMap, free: list[int], scores: list[HeaderScores],
-                      contents: list[ColumnContent]) -> None:
+def _explain_unplaced(
+    column_map: ColumnMap, free: list[int], scores: list[HeaderScores], contents: list[ColumnContent]
+) -> None:
     """Why each column with a header or values was left out; a column another one beat is a duplicate."""
     accept = synonyms().header_accept
     placed_by_key: dict[str, list[int]] = {}
@@ -152,14 +162,24 @@ def _could_hold(scores: HeaderScores, content: ColumnContent) -> set[str]:
     if not content.values:
         return set()
     kinds = element_kinds()
-    return {key for key, kind in kinds.items()
-            if (kind == "text" and key in scores.scores)
-            or (kind != "text" and (key in scores.scores or CONTENT_ONLY_WEIGHT.get(kind)) and content.score(key) >= CANDIDATE_FIT)}
+    return {
+        key
+        for key, kind in kinds.items()
+        if (kind == "text" and key in scores.scores)
+        or (
+            kind != "text"
+            and (key in scores.scores or CONTENT_ONLY_WEIGHT.get(kind))
+            and content.score(key) >= CANDIDATE_FIT
+        )
+    }
 
 
 def _why_not(scores: HeaderScores, content: ColumnContent, best: tuple[str, float] | None) -> str:
-    words = "its header names no invoice element" if best is None else \
-        f"its header only partly names {best[0]} ({best[1]:.2f})"
+    words = (
+        "its header names no invoice element"
+        if best is None
+        else f"its header only partly names {best[0]} ({best[1]:.2f})"
+    )
     if not content.values:
         return words + " and the column is empty"
     fits = {key: content.score(key) for key in element_kinds() if CONTENT_ONLY_WEIGHT.get(element_kinds()[key])}

@@ -90,8 +90,9 @@ def _with_second_header_row(top: list[Any], below: list[Any], single: set[str]) 
     return combined
 
 
-def map_columns(header: list[Any], header_row: int, rows: list[list[Any]] | None = None,
-                confirmed: ConfirmedMapping | None = None) -> ColumnMap:
+def map_columns(
+    header: list[Any], header_row: int, rows: list[list[Any]] | None = None, confirmed: ConfirmedMapping | None = None
+) -> ColumnMap:
     """Place every column: the whole column->element assignment chosen jointly from header and content scores.
 
     `rows` are the sheet's rows (data starts at `header_row`); without them only the header words count.

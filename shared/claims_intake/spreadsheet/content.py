@@ -37,7 +37,65 @@ SAMPLE_ROWS = 400
 OLD_DATE_DAYS = 3 * 365  # a column of dates this much older than the sheet's latest ones: birth dates
 NEUTRAL = 0.5  # an empty column says nothing about what it holds
 US_STATES = frozenset(
-    ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP"])
+    [
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "DC",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+        "PR",
+        "GU",
+        "VI",
+        "AS",
+        "MP",
+    ]
+)
 _LETTERS = re.compile(r"[A-Za-z]")
 _STREET = re.compile(r"^\s*\d+[A-Za-z]?\s+\S+")
 _PERSON_COMMA = re.compile(r"^[A-Za-z'. -]+,\s*[A-Za-z'. -]+$")
@@ -67,7 +125,7 @@ def sample_values(rows: list[list[Any]], column: int, start: int, size: int = SA
     optional column would cost more than reading the sheet.
     """
     values = []
-    for row in rows[start:start + SAMPLE_ROWS]:
+    for row in rows[start : start + SAMPLE_ROWS]:
         if column < len(row) and not is_blank(row[column]):
             values.append(row[column])
             if len(values) >= size:
@@ -229,16 +287,48 @@ def _date(value: Any) -> date | None:
 
 
 KIND_TESTS: dict[str, Callable[[Any], float]] = {
-    "npi": _npi, "tin": _tin, "cin": _cin, "zip": _zip, "phone": _phone, "pos": _pos, "hcpcs": _hcpcs,
-    "modifiers": _modifiers, "icd10_list": _icd10, "money": _money, "units": _units, "bool": _bool,
-    "state": _state, "minutes": _minutes, "person": _person,
+    "npi": _npi,
+    "tin": _tin,
+    "cin": _cin,
+    "zip": _zip,
+    "phone": _phone,
+    "pos": _pos,
+    "hcpcs": _hcpcs,
+    "modifiers": _modifiers,
+    "icd10_list": _icd10,
+    "money": _money,
+    "units": _units,
+    "bool": _bool,
+    "state": _state,
+    "minutes": _minutes,
+    "person": _person,
 }
-TEXT_TESTS = {"billing_provider_address": _address, "member_address": _address, "member_first_name": _name_text,
-              "member_last_name": _name_text, "member_city": _name_text, "billing_provider_city": _name_text,
-              "billing_provider_name": _name_text, "payer_name": _name_text, "service_name": _name_text}
+TEXT_TESTS = {
+    "billing_provider_address": _address,
+    "member_address": _address,
+    "member_first_name": _name_text,
+    "member_last_name": _name_text,
+    "member_city": _name_text,
+    "billing_provider_city": _name_text,
+    "billing_provider_name": _name_text,
+    "payer_name": _name_text,
+    "service_name": _name_text,
+}
 # How much a column's content alone (with no header naming it) says it holds an element of this kind.
-CONTENT_ONLY_WEIGHT = {"npi": 0.55, "cin": 0.6, "hcpcs": 0.6, "icd10_list": 0.5, "modifiers": 0.5, "tin": 0.45,
-                       "phone": 0.5, "state": 0.45, "date": 0.45, "money": 0.4, "bool": 0.4, "zip": 0.4}
+CONTENT_ONLY_WEIGHT = {
+    "npi": 0.55,
+    "cin": 0.6,
+    "hcpcs": 0.6,
+    "icd10_list": 0.5,
+    "modifiers": 0.5,
+    "tin": 0.45,
+    "phone": 0.5,
+    "state": 0.45,
+    "date": 0.45,
+    "money": 0.4,
+    "bool": 0.4,
+    "zip": 0.4,
+}
 
 
 def kind_of(key: str) -> str:
@@ -301,4 +391,3 @@ def latest_date(contents: list[ColumnContent]) -> date | None:
     """The latest median among the sheet's date columns: the service period (birth dates lie years before it)."""
     medians = [c.median_date for c in contents if len(c.dates) >= max(1, len(c.values) // 2)]
     return max((m for m in medians if m is not None), default=None)
-

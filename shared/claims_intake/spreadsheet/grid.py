@@ -55,7 +55,10 @@ def load_workbook(data: bytes, filename: str, kind: str, limits: Limits) -> tupl
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = [sheet.name for sheet in workbook.sheets_metadata if str(sheet.typ).endswith("WorkSheet")]
         if len(names) > limits.max_sheets:
-            raise IntakeError("too_many_sheets", f"{filename}: {len(names)} sheets is over the {limits.max_sheets}-sheet limit. Send the invoice sheets only.")
+            raise IntakeError(
+                "too_many_sheets",
+                f"{filename}: {len(names)} sheets is over the {limits.max_sheets}-sheet limit. Send the invoice sheets only.",
+            )
         grids, total, extents = [], 0, {}
         for name in names:
             sheet = workbook.get_sheet_by_name(name)
@@ -66,20 +69,34 @@ def load_workbook(data: bytes, filename: str, kind: str, limits: Limits) -> tupl
             check_extents(extents, filename, limits)
             grids.append(Grid(name, sheet.to_python(skip_empty_area=False), errors=errors.get(name, {})))
     except PasswordError:
-        raise IntakeError("encrypted_workbook", f"{filename}: the workbook is password protected. Remove the password and re-upload.") from None
+        raise IntakeError(
+            "encrypted_workbook", f"{filename}: the workbook is password protected. Remove the password and re-upload."
+        ) from None
     except CalamineError as error:
-        raise IntakeError("corrupt_workbook", f"{filename}: the workbook cannot be read ({type(error).__name__}). Save it again from Excel and re-upload.") from None
+        raise IntakeError(
+            "corrupt_workbook",
+            f"{filename}: the workbook cannot be read ({type(error).__name__}). Save it again from Excel and re-upload.",
+        ) from None
     return grids, notes
 
 
 def load_csv(data: bytes, filename: str, limits: Limits) -> tuple[list[Grid], list[str]]:
     text, encoding = decode_text(data)
     if "\x00" in text:
-        raise IntakeError("binary_content", f"{filename}: the file holds NUL bytes (binary data), so it is not a "
-                                            "text CSV. Save the invoice again as CSV or .xlsx and upload that.")
-    notes = [] if encoding in ("utf-8", "utf-8-sig") else [
-        f"CSV mixes encodings: read as {encoding}" if encoding.startswith("UTF-8 with")
-        else f"CSV is not UTF-8: read as {encoding}"]
+        raise IntakeError(
+            "binary_content",
+            f"{filename}: the file holds NUL bytes (binary data), so it is not a "
+            "text CSV. Save the invoice again as CSV or .xlsx and upload that.",
+        )
+    notes = (
+        []
+        if encoding in ("utf-8", "utf-8-sig")
+        else [
+            f"CSV mixes encodings: read as {encoding}"
+            if encoding.startswith("UTF-8 with")
+            else f"CSV is not UTF-8: read as {encoding}"
+        ]
+    )
     delimiter = sniff_delimiter(text[:65536])
     rows = []
     try:
@@ -88,7 +105,9 @@ def load_csv(data: bytes, filename: str, limits: Limits) -> tuple[list[Grid], li
             if len(rows) > limits.max_sheet_rows:
                 check_row_count(_count_lines(text), filename, limits)
     except csv.Error as error:
-        raise IntakeError("corrupt_csv", f"{filename}: the CSV cannot be read near line {len(rows) + 1} ({error}).") from None
+        raise IntakeError(
+            "corrupt_csv", f"{filename}: the CSV cannot be read near line {len(rows) + 1} ({error})."
+        ) from None
     sheet_name = filename.rsplit("/", 1)[-1]
     return [Grid(sheet_name, rows)], notes
 
@@ -143,7 +162,7 @@ def _windows_1252(error: UnicodeError) -> tuple[str | bytes, int]:
         line = error.object.count(b"\n", 0, error.start) + 1
         if line not in lines:
             lines.append(line)
-    return bytes(error.object[error.start:error.start + 1]).decode("cp1252", errors="replace"), error.start + 1
+    return bytes(error.object[error.start : error.start + 1]).decode("cp1252", errors="replace"), error.start + 1
 
 
 _FALLBACK = "claims_intake_windows_1252"

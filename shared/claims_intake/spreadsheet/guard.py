@@ -97,7 +97,10 @@ def check_office_zip(data: bytes, filename: str, limits: Limits) -> OfficeZip:
     try:
         archive = zipfile.ZipFile(BytesIO(data))
     except zipfile.BadZipFile:
-        raise IntakeError("corrupt_workbook", f"{filename}: the workbook is damaged (not a readable zip). Save it again from Excel and re-upload.") from None
+        raise IntakeError(
+            "corrupt_workbook",
+            f"{filename}: the workbook is damaged (not a readable zip). Save it again from Excel and re-upload.",
+        ) from None
     with archive:
         declared = sum(info.file_size for info in archive.infolist())
         _check_size(declared, len(data), filename, limits)
@@ -132,8 +135,9 @@ def _check_size(unpacked: int, packed: int, filename: str, limits: Limits) -> No
         )
 
 
-def _stream_member(archive, info, unpacked, packed, filename, limits,
-                   extent: SheetExtent | None = None) -> tuple[int, bytes, bool]:
+def _stream_member(
+    archive, info, unpacked, packed, filename, limits, extent: SheetExtent | None = None
+) -> tuple[int, bytes, bool]:
     """Decompress one part in chunks, counting real bytes; return the running total, its head, and
     whether it has a cell of error type (t="e", looked for on the way: no second pass for most files).
     A worksheet's cell references go into `extent` on the way too."""
@@ -153,8 +157,14 @@ def _stream_member(archive, info, unpacked, packed, filename, limits,
         if extent is not None and carry:
             extent.scan(carry)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
-        code, what = ("encrypted_workbook", "is password protected") if "encrypted" in str(error).lower() else ("corrupt_workbook", "is damaged")
-        raise IntakeError(code, f"{filename}: the workbook {what} ({info.filename}). Save an unprotected copy and re-upload.") from None
+        code, what = (
+            ("encrypted_workbook", "is password protected")
+            if "encrypted" in str(error).lower()
+            else ("corrupt_workbook", "is damaged")
+        )
+        raise IntakeError(
+            code, f"{filename}: the workbook {what} ({info.filename}). Save an unprotected copy and re-upload."
+        ) from None
     return unpacked, head, error_cells
 
 
@@ -207,7 +217,10 @@ def _parse_workbook_part(archive: zipfile.ZipFile, filename: str) -> None:
     try:
         root = SafeET.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
     except (DefusedXmlException, SafeET.ParseError, KeyError) as error:
-        raise IntakeError("corrupt_workbook", f"{filename}: the workbook's sheet list cannot be read ({type(error).__name__}). Save it again from Excel and re-upload.") from None
+        raise IntakeError(
+            "corrupt_workbook",
+            f"{filename}: the workbook's sheet list cannot be read ({type(error).__name__}). Save it again from Excel and re-upload.",
+        ) from None
     if root.find(f"{_MAIN_NS}sheets") is None:
         raise IntakeError("corrupt_workbook", f"{filename}: the workbook lists no sheets.")
 
@@ -215,7 +228,10 @@ def _parse_workbook_part(archive: zipfile.ZipFile, filename: str) -> None:
 def check_ole(data: bytes, filename: str) -> None:
     """An encrypted .xlsx is an OLE2 file holding an 'EncryptedPackage' stream: say so plainly."""
     if _OLE_ENCRYPTED in data:
-        raise IntakeError("encrypted_workbook", f"{filename}: the workbook is password protected. Remove the password (File > Info > Protect Workbook) and re-upload.")
+        raise IntakeError(
+            "encrypted_workbook",
+            f"{filename}: the workbook is password protected. Remove the password (File > Info > Protect Workbook) and re-upload.",
+        )
 
 
 def check_row_count(rows: int, filename: str, limits: Limits, where: str = "") -> None:

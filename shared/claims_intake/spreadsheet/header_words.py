@@ -29,15 +29,55 @@ from rapidfuzz import fuzz, process
 from ..elements import all_elements
 
 # Words that say what kind of value a column holds: a header and a phrase must agree on them.
-KIND_TOKENS = frozenset({"npi", "tin", "cin", "name", "date", "dob", "zip", "city", "state", "phone", "address",
-                         "amount", "cost", "rate", "units", "minutes", "first", "last", "from", "to", "dx",
-                         "modifier", "pos", "homeless", "mrn"})
+KIND_TOKENS = frozenset(
+    {
+        "npi",
+        "tin",
+        "cin",
+        "name",
+        "date",
+        "dob",
+        "zip",
+        "city",
+        "state",
+        "phone",
+        "address",
+        "amount",
+        "cost",
+        "rate",
+        "units",
+        "minutes",
+        "first",
+        "last",
+        "from",
+        "to",
+        "dx",
+        "modifier",
+        "pos",
+        "homeless",
+        "mrn",
+    }
+)
 # Words that add little: they count less in the overlap ('Invoice' and 'Invoice Number' are one column).
 WEAK_TOKENS = {"provider": 0.4, "number": 0.4, "code": 0.2, "total": 0.6, "description": 0.6}
-ELEMENT_ROLES = {"billing_provider": "billing", "rendering_provider": "rendering", "member": "member",
-                 "medical_record": "member", "payer": "payer", "primary_payer": "payer"}
-ORDINALS = {"primary": 1, "principal": 1, "secondary": 2, "tertiary": 3, "first": 1, "second": 2, "third": 3,
-            "fourth": 4}
+ELEMENT_ROLES = {
+    "billing_provider": "billing",
+    "rendering_provider": "rendering",
+    "member": "member",
+    "medical_record": "member",
+    "payer": "payer",
+    "primary_payer": "payer",
+}
+ORDINALS = {
+    "primary": 1,
+    "principal": 1,
+    "secondary": 2,
+    "tertiary": 3,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+}
 MAX_INDEX = 12  # 'Dx 1'..'Dx 12' (the CMS-1500 holds twelve diagnoses)
 
 _FORMAT_HINT = re.compile(r"\((mm|m)/(dd|d)/(yyyy|yy)\)|\bmm/dd/(yyyy|yy)\b|\(s\)|\(optional\)|\(required\)|\*")
@@ -80,8 +120,15 @@ def vocabulary() -> Vocabulary:
         known.update(normalize_header(phrase).split())
     known.update(normalize_header(e.label) for e in all_elements())
     known = {word for word in known if " " not in word and not word.isdigit()}
-    return Vocabulary(pattern, phrase_map, word_map, frozenset(config["stop_words"]), tuple(sorted(known)),
-                      frozenset(config["roles"]), float(config["fuzzy_threshold"]))
+    return Vocabulary(
+        pattern,
+        phrase_map,
+        word_map,
+        frozenset(config["stop_words"]),
+        tuple(sorted(known)),
+        frozenset(config["roles"]),
+        float(config["fuzzy_threshold"]),
+    )
 
 
 @cache

@@ -31,7 +31,6 @@ MAX_HEADER_COLUMNS = 256  # an invoice has a few dozen columns; beyond this a he
 COMPOSITE_LEVEL = {SERVICE_DATE: "line", MEMBER_NAME: "claim", MINUTES: "line"}
 
 
-
 @dataclass(frozen=True)
 class Synonyms:
     threshold: float
@@ -145,24 +144,42 @@ class ColumnMap:
         does not name the element surely. A sure header over odd values is a value problem (the values'
         match_score and the check's doubt), not a mapping to review."""
         config = synonyms()
-        return [i for i, m in sorted(self.columns.items())
-                if not m.confirmed and (m.match or 0) < config.review_below and m.score < SURE_HEADER]
+        return [
+            i
+            for i, m in sorted(self.columns.items())
+            if not m.confirmed and (m.match or 0) < config.review_below and m.score < SURE_HEADER
+        ]
 
     def describe(self) -> dict[str, Any]:
         header = self.header
         mapped = [
-            {"column": column_letter(i), "header": cell_text(header[i]) if i < len(header) else "", "element": m.key,
-             "score": m.score, **({"matched": m.phrase} if m.score < 100 and m.phrase else {}),
-             **({"number": m.index} if m.index else {}), "match": m.match, "content": m.content,
-             **({"confirmed": True} if m.confirmed else {})}
+            {
+                "column": column_letter(i),
+                "header": cell_text(header[i]) if i < len(header) else "",
+                "element": m.key,
+                "score": m.score,
+                **({"matched": m.phrase} if m.score < 100 and m.phrase else {}),
+                **({"number": m.index} if m.index else {}),
+                "match": m.match,
+                "content": m.content,
+                **({"confirmed": True} if m.confirmed else {}),
+            }
             for i, m in sorted(self.columns.items())
         ]
         extras = [{"column": column_letter(i), "header": text} for i, text in sorted(self.extras.items())]
-        unplaced = [{"column": column_letter(i), "header": cell_text(header[i]) if i < len(header) else "", "why": why}
-                    for i, why in sorted(self.unplaced.items())]
+        unplaced = [
+            {"column": column_letter(i), "header": cell_text(header[i]) if i < len(header) else "", "why": why}
+            for i, why in sorted(self.unplaced.items())
+        ]
         rows = {"header_rows": [self.first_header_row, self.header_row]} if self.first_header_row else {}
-        return {"header_row": self.header_row, **rows, "columns": mapped, "extras": extras,
-                **({"unplaced": unplaced} if unplaced else {}), "signature": self.signature}
+        return {
+            "header_row": self.header_row,
+            **rows,
+            "columns": mapped,
+            "extras": extras,
+            **({"unplaced": unplaced} if unplaced else {}),
+            "signature": self.signature,
+        }
 
 
 def named_keys(row: list[Any]) -> set[str]:

@@ -27,6 +27,7 @@ from .header_words import normalize_header
 
 __all__ = ["ConfirmedMapping", "Spec", "parse_spec", "spec_text"]
 
+
 @dataclass
 class ConfirmedMapping:
     by_header: dict[str, Spec] = field(default_factory=dict)  # normalized header text -> spec
@@ -35,11 +36,15 @@ class ConfirmedMapping:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ConfirmedMapping:
         if not isinstance(data, dict) or not set(data) <= {"columns", "layouts"}:
-            raise ValueError("a mapping has 'columns' (header text -> element) and/or 'layouts' "
-                             "(signature -> column letter -> element)")
+            raise ValueError(
+                "a mapping has 'columns' (header text -> element) and/or 'layouts' "
+                "(signature -> column letter -> element)"
+            )
         by_header = {normalize_header(h): parse_spec(v) for h, v in (data.get("columns") or {}).items()}
-        by_layout = {str(sig): {str(letter).upper(): parse_spec(v) for letter, v in columns.items()}
-                     for sig, columns in (data.get("layouts") or {}).items()}
+        by_layout = {
+            str(sig): {str(letter).upper(): parse_spec(v) for letter, v in columns.items()}
+            for sig, columns in (data.get("layouts") or {}).items()
+        }
         return cls(by_header, by_layout)
 
     @classmethod
@@ -66,8 +71,12 @@ class ConfirmedMapping:
         return signature in self.by_layout
 
     def to_dict(self) -> dict[str, Any]:
-        return {"columns": {h: spec_text(s) for h, s in self.by_header.items()},
-                "layouts": {sig: {letter: spec_text(s) for letter, s in cols.items()} for sig, cols in self.by_layout.items()}}
+        return {
+            "columns": {h: spec_text(s) for h, s in self.by_header.items()},
+            "layouts": {
+                sig: {letter: spec_text(s) for letter, s in cols.items()} for sig, cols in self.by_layout.items()
+            },
+        }
 
 
 def _letter_index(letters: str) -> int:

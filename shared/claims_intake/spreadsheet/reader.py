@@ -22,8 +22,9 @@ from .review import needs_review, review_of
 from .rows import read_sheet
 
 
-def read_spreadsheet(data: bytes, filename: str, kind: str, limits: Limits,
-                     mapping: ConfirmedMapping | None = None) -> ExtractResult:
+def read_spreadsheet(
+    data: bytes, filename: str, kind: str, limits: Limits, mapping: ConfirmedMapping | None = None
+) -> ExtractResult:
     """Claims of every invoice sheet. `mapping`: columns someone confirmed (layout memory, a --mapping file)."""
     file_sha = hashlib.sha256(data).hexdigest()
     grids, notes = load_grids(data, filename, kind, limits)

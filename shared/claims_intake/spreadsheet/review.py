@@ -31,7 +31,8 @@ def review_of(column_map: ColumnMap, sheet: str, errors: list[ExtractError]) -> 
     for index in indexes:
         match = column_map.columns.get(index)
         entry: dict[str, Any] = {
-            "column": column_letter(index), "header": cell_text(header[index]) if index < len(header) else "",
+            "column": column_letter(index),
+            "header": cell_text(header[index]) if index < len(header) else "",
             "samples": column_map.samples.get(index, []),
             "proposed": spec_text((match.key, match.index)) if match else None,
         }
@@ -41,5 +42,10 @@ def review_of(column_map: ColumnMap, sheet: str, errors: list[ExtractError]) -> 
             entry.update(why=column_map.unplaced.get(index, "not an invoice element"))
         columns.append(entry)
     problems = [e.message for e in errors if e.code == "unmapped_columns"]
-    return {"sheet": sheet, "signature": column_map.signature, "header_row": column_map.header_row,
-            "columns": columns, "problems": problems}
+    return {
+        "sheet": sheet,
+        "signature": column_map.signature,
+        "header_row": column_map.header_row,
+        "columns": columns,
+        "problems": problems,
+    }

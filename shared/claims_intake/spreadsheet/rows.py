@@ -41,7 +41,9 @@ from .mapping import ConfirmedMapping
 _UNSET = object()
 CLAIM_KEYS = frozenset(claim_keys())
 TITLE_KEYS = CLAIM_KEYS | {MEMBER_NAME}
-LINE_SIGNALS = frozenset({"procedure_code", "service_start_date", "service_end_date", SERVICE_DATE, "unit_count", "charge_amount"})
+LINE_SIGNALS = frozenset(
+    {"procedure_code", "service_start_date", "service_end_date", SERVICE_DATE, "unit_count", "charge_amount"}
+)
 _new_provenance = Provenance.__pydantic_validator__.validate_python
 _TOTAL_START = re.compile(r"^(grand |sub |invoice |claim )?totals?\b")
 
@@ -60,8 +62,14 @@ class _Cell:
 
     __slots__ = ("_column", "_score", "_source", "_where", "raw")
 
-    def __init__(self, raw: Any, source: Provenance | None = None, where: tuple[str, str, int] = ("", "", 0), column: str = "",
-                 score: float | None = None):
+    def __init__(
+        self,
+        raw: Any,
+        source: Provenance | None = None,
+        where: tuple[str, str, int] = ("", "", 0),
+        column: str = "",
+        score: float | None = None,
+    ):
         self.raw, self._source, self._where, self._column = raw, source, where, column  # where: (file, sheet, row)
         self._score = score  # the column's joint header+content score (Provenance.match_score)
 
@@ -71,8 +79,16 @@ class _Cell:
             file, sheet, row = self._where
             raw = self.raw if self.raw.__class__ is str else cell_text(self.raw)
             # the validator without Provenance.__init__'s Python frame: one of these per kept cell
-            self._source = _new_provenance({"file": file, "sheet": sheet, "row": row, "column": self._column, "raw": raw,
-                                            "match_score": self._score})
+            self._source = _new_provenance(
+                {
+                    "file": file,
+                    "sheet": sheet,
+                    "row": row,
+                    "column": self._column,
+                    "raw": raw,
+                    "match_score": self._score,
+                }
+            )
         return self._source
 
 
@@ -129,7 +145,7 @@ class _SheetReader:
         self._report_column_problems()
         self._report_excel_errors()
         current: Claim | None = None
-        for offset, cells in enumerate(self.grid.rows[self.map.header_row:]):
+        for offset, cells in enumerate(self.grid.rows[self.map.header_row :]):
             row = self._row(self.map.header_row + 1 + offset, cells)
             if row is None:
                 continue
@@ -144,28 +160,43 @@ class _SheetReader:
     def _report_column_problems(self) -> None:
         for key, indexes in self.map.duplicates:
             letters = ", ".join(f"{column_letter(i)} ('{cell_text(self.header[i])}')" for i in indexes)
-            self._error("duplicate_column", f"{_label(key)} is claimed by columns {letters}; keep one (the others were kept as extras).",
-                        row=self.map.header_row, column=column_letter(indexes[0]), element=_element_key(key))
+            self._error(
+                "duplicate_column",
+                f"{_label(key)} is claimed by columns {letters}; keep one (the others were kept as extras).",
+                row=self.map.header_row,
+                column=column_letter(indexes[0]),
+                element=_element_key(key),
+            )
         present = self.map.keys() | set(self.block)
         if SERVICE_DATE in present:
             present |= {"service_start_date", "service_end_date"}
         if MEMBER_NAME in present:
             present |= {"member_first_name", "member_last_name"}
         absent_ok = synonyms().may_be_absent
-        missing = [key for key in required_keys("claim") + required_keys("line") if key not in present and key not in absent_ok]
+        missing = [
+            key for key in required_keys("claim") + required_keys("line") if key not in present and key not in absent_ok
+        ]
         held = self._unplaced_holders(missing)
         if held:
             self._report_unmapped(held)
         for key in missing:
             if key in held:
                 continue
-            self._error("missing_column", f"no column for the required element '{_label(key)}' ({for_people('000 Table ' + element(key).table)}); add a column with that header.",
-                        row=self.map.header_row, element=key)
+            self._error(
+                "missing_column",
+                f"no column for the required element '{_label(key)}' ({for_people('000 Table ' + element(key).table)}); add a column with that header.",
+                row=self.map.header_row,
+                element=key,
+            )
 
     def _unplaced_holders(self, missing: list[str]) -> dict[str, list[int]]:
         """Missing required elements that an unplaced column may hold (its values fit), with those columns."""
-        aliases = {"service_start_date": SERVICE_DATE, "service_end_date": SERVICE_DATE,
-                   "member_first_name": MEMBER_NAME, "member_last_name": MEMBER_NAME}
+        aliases = {
+            "service_start_date": SERVICE_DATE,
+            "service_end_date": SERVICE_DATE,
+            "member_first_name": MEMBER_NAME,
+            "member_last_name": MEMBER_NAME,
+        }
         held: dict[str, list[int]] = {}
         for key in missing:
             columns = [i for i, fits in sorted(self.map.could_hold.items()) if key in fits or aliases.get(key) in fits]
@@ -176,12 +207,20 @@ class _SheetReader:
     def _report_unmapped(self, held: dict[str, list[int]]) -> None:
         """Required elements unplaced while columns that may hold them could not be placed: staff review the mapping."""
         indexes = sorted({i for columns in held.values() for i in columns})
-        columns = "; ".join(f"{column_letter(i)} ('{cell_text(self.header[i]) if i < len(self.header) else ''}'): "
-                            f"{self.map.unplaced[i]}" for i in indexes)
+        columns = "; ".join(
+            f"{column_letter(i)} ('{cell_text(self.header[i]) if i < len(self.header) else ''}'): "
+            f"{self.map.unplaced[i]}"
+            for i in indexes
+        )
         missing = list(held)
         names = ", ".join(f"'{_label(key)}'" for key in missing)
-        self._error("unmapped_columns", f"no column was placed for {names}, and these columns could not be placed: "
-                    f"{columns}. Staff review the column mapping.", row=self.map.header_row, element=missing[0])
+        self._error(
+            "unmapped_columns",
+            f"no column was placed for {names}, and these columns could not be placed: "
+            f"{columns}. Staff review the column mapping.",
+            row=self.map.header_row,
+            element=missing[0],
+        )
 
     def _report_excel_errors(self) -> None:
         """A mapped cell that Excel shows as an error (#REF!, #DIV/0!...) reads as empty: say what it shows."""
@@ -191,9 +230,14 @@ class _SheetReader:
             if key is None or row < self.map.header_row:
                 continue
             letter = column_letter(column)
-            self._error("excel_error", f"{_label(key)} in {letter}{row + 1}: the cell shows the Excel error {error} "
-                        "(a broken formula or reference), so it has no value; fix it and upload again.",
-                        row=row + 1, column=letter, element=_element_key(key))
+            self._error(
+                "excel_error",
+                f"{_label(key)} in {letter}{row + 1}: the cell shows the Excel error {error} "
+                "(a broken formula or reference), so it has no value; fix it and upload again.",
+                row=row + 1,
+                column=letter,
+                element=_element_key(key),
+            )
 
     def _title_block(self) -> dict[str, _Cell]:
         """'Label: value' pairs above the header row (provider and invoice facts for the whole sheet)."""
@@ -257,8 +301,9 @@ class _SheetReader:
             self.totals.append(row)
         return None
 
-    def _add_multi(self, target: dict[str, _Cell], key: str, where: tuple, letter: str, value: Any,
-                   score: float | None) -> None:
+    def _add_multi(
+        self, target: dict[str, _Cell], key: str, where: tuple, letter: str, value: Any, score: float | None
+    ) -> None:
         """Modifiers or diagnoses over several columns: one value 'U2, GQ' from columns 'D,E'."""
         existing = target.get(key)
         if _blank(value):
@@ -338,11 +383,15 @@ class _SheetReader:
         key = f"{invoice_key}|member:{member}"
         if key not in self.claims:
             invoice = row.claim.get("invoice_number") or self.block.get("invoice_number")
-            self._error("invoice_two_members",
-                        f"row {row.number}: invoice number {cell_text(invoice.raw) if invoice else '?'} is used for "
-                        "more than one member; each member's rows were made a claim of their own. "
-                        "Give each member's claim its own invoice number.",
-                        row=row.number, column=cell.source.column, element="invoice_number")
+            self._error(
+                "invoice_two_members",
+                f"row {row.number}: invoice number {cell_text(invoice.raw) if invoice else '?'} is used for "
+                "more than one member; each member's rows were made a claim of their own. "
+                "Give each member's claim its own invoice number.",
+                row=row.number,
+                column=cell.source.column,
+                element="invoice_number",
+            )
         return key
 
     def _claim_id(self, key: str) -> str:
@@ -369,10 +418,14 @@ class _SheetReader:
         first = self.first_rows.get(slot)
         where = f"row {first}" if first else "the title block"
         shown = "" if key in PHI_ELEMENTS else f" ('{cell_text(kept)}' vs '{cell_text(cell.raw)}')"
-        self._error("conflicting_value",
-                    f"invoice {claim.invoice_number or '?'}: {_label(key)} differs between {where} and row {row_number}{shown}; "
-                    "one invoice has one value (the first was kept).",
-                    row=row_number, column=cell.source.column, element=key)
+        self._error(
+            "conflicting_value",
+            f"invoice {claim.invoice_number or '?'}: {_label(key)} differs between {where} and row {row_number}{shown}; "
+            "one invoice has one value (the first was kept).",
+            row=row_number,
+            column=cell.source.column,
+            element=key,
+        )
 
     def _set_member_name(self, claim: Claim, cell: _Cell, row_number: int) -> None:
         if "member_first_name" in self.map_keys or "member_last_name" in self.map_keys or is_blank(cell.raw):
@@ -389,8 +442,11 @@ class _SheetReader:
         line = ServiceLine(line_number=len(claim.lines) + 1, extras=row.extras)
         for key, cell in row.line.items():
             if key == SERVICE_DATE:  # one cell, two elements, one error at most
-                problems = [self._parse_into(line, date_key, cell)
-                            for date_key in ("service_start_date", "service_end_date") if date_key not in row.line]
+                problems = [
+                    self._parse_into(line, date_key, cell)
+                    for date_key in ("service_start_date", "service_end_date")
+                    if date_key not in row.line
+                ]
                 if any(problems):
                     self._cell_error(cell, SERVICE_DATE, next(p for p in problems if p))
             elif key == MINUTES:
@@ -405,7 +461,8 @@ class _SheetReader:
             # no end-date column: a single-day service, as a clerk reads it
             line.service_end_date = line.service_start_date
             line.provenance["service_end_date"] = line.provenance["service_start_date"].model_copy(
-                update={"derived": "no service end date column: the start date"})
+                update={"derived": "no service end date column: the start date"}
+            )
         claim.lines.append(line)
 
     def _set_minutes(self, line: ServiceLine, cell: _Cell) -> None:
@@ -444,19 +501,31 @@ class _SheetReader:
         self._invoice_amount_from_total_row(claims)
         for claim in claims:
             if not claim.lines:
-                self._error("no_lines", f"invoice {claim.invoice_number or '?'} has no service lines (no procedure code, dates, units or charge on its rows).",
-                            row=min((p.row for p in claim.provenance.values() if p.row), default=None))
+                self._error(
+                    "no_lines",
+                    f"invoice {claim.invoice_number or '?'} has no service lines (no procedure code, dates, units or charge on its rows).",
+                    row=min((p.row for p in claim.provenance.values() if p.row), default=None),
+                )
         self.result.claims = claims
         self.result.report = {
             **self.map.describe(),
-            "title_block": {key: {"row": cell.source.row, "column": cell.source.column} for key, cell in self.block.items()},
-            "grouped_by": "invoice_number" if "invoice_number" in self.map.keys() | set(self.block) else "billing_provider_npi+member_cin+invoice_date",
+            "title_block": {
+                key: {"row": cell.source.row, "column": cell.source.column} for key, cell in self.block.items()
+            },
+            "grouped_by": "invoice_number"
+            if "invoice_number" in self.map.keys() | set(self.block)
+            else "billing_provider_npi+member_cin+invoice_date",
             "skipped_rows": self.skipped,
         }
 
     def _invoice_amount_from_total_row(self, claims: list[Claim]) -> None:
         """One invoice with no amount column and one total row: the total is the invoice amount."""
-        if len(claims) != 1 or len(self.totals) != 1 or claims[0].invoice_amount is not None or "invoice_amount" in claims[0].invalid:
+        if (
+            len(claims) != 1
+            or len(self.totals) != 1
+            or claims[0].invoice_amount is not None
+            or "invoice_amount" in claims[0].invalid
+        ):
             return
         cells = self.totals[0].line
         cell = cells.get("charge_amount")
@@ -472,21 +541,32 @@ class _SheetReader:
     # -- helpers ----------------------------------------------------------------------------
 
     def _source(self, row: int, column: int, value: Any) -> Provenance:
-        return Provenance(file=self.filename, sheet=self.grid.name, row=row, column=column_letter(column), raw=cell_text(value))
+        return Provenance(
+            file=self.filename, sheet=self.grid.name, row=row, column=column_letter(column), raw=cell_text(value)
+        )
 
     def _cell_error(self, cell: _Cell, key: str, problem: str) -> None:
-        self._error("invalid_value", f"{_label(key)} in {cell.source.column}{cell.source.row}: {problem}",
-                    row=cell.source.row, column=cell.source.column, element=_element_key(key))
+        self._error(
+            "invalid_value",
+            f"{_label(key)} in {cell.source.column}{cell.source.row}: {problem}",
+            row=cell.source.row,
+            column=cell.source.column,
+            element=_element_key(key),
+        )
 
     def _error(self, code: str, message: str, **where: Any) -> None:
-        self.result.errors.append(ExtractError(code=code, message=f"{self.grid.name}: {message}", sheet=self.grid.name, **where))
+        self.result.errors.append(
+            ExtractError(code=code, message=f"{self.grid.name}: {message}", sheet=self.grid.name, **where)
+        )
 
 
 def _split_name_cell(raw: Any, source: Provenance) -> dict[str, _Cell]:
     """A 'Member Name: DOE, JANE' title line: the last and first names."""
     last, first = split_person_name(cell_text(raw))
     derived = source.model_copy(update={"derived": "split from a full-name line"})
-    return {key: _Cell(part, derived) for key, part in (("member_last_name", last), ("member_first_name", first)) if part}
+    return {
+        key: _Cell(part, derived) for key, part in (("member_last_name", last), ("member_first_name", first)) if part
+    }
 
 
 def _birth_date_in_the_past(claim: Claim) -> None:

@@ -96,8 +96,7 @@ def line_sk(index: int) -> str:
 
 
 class ClaimStore:
-    def __init__(self, tables: Tables | None = None, client=None,
-                 clock: Callable[[], datetime] | None = None):
+    def __init__(self, tables: Tables | None = None, client=None, clock: Callable[[], datetime] | None = None):
         self.tables = tables or Tables.from_env()
         self.client = client or boto3.client("dynamodb")
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -118,34 +117,48 @@ class ClaimStore:
     def drop_upload_request(self, bucket: str, key: str) -> None:
         """The file of an issued upload URL arrived: its REQUESTED record gives way to the upload's own."""
         try:
-            self.client.delete_item(TableName=self.tables.uploads, Key={"upload_id": {"S": upload_request_id(bucket, key)}},
-                                    ConditionExpression="#s = :requested", ExpressionAttributeNames={"#s": "status"},
-                                    ExpressionAttributeValues={":requested": {"S": UploadStatus.REQUESTED.value}})
+            self.client.delete_item(
+                TableName=self.tables.uploads,
+                Key={"upload_id": {"S": upload_request_id(bucket, key)}},
+                ConditionExpression="#s = :requested",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":requested": {"S": UploadStatus.REQUESTED.value}},
+            )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
 
     def get_upload(self, upload_id: str) -> Upload | None:
-        item = self.client.get_item(TableName=self.tables.uploads, Key={"upload_id": {"S": upload_id}},
-                                    ConsistentRead=True).get("Item")
+        item = self.client.get_item(
+            TableName=self.tables.uploads, Key={"upload_id": {"S": upload_id}}, ConsistentRead=True
+        ).get("Item")
         return Upload(**plain(from_item(item))) if item else None
 
-    def list_uploads(self, provider: str | None = None, status: str | None = None,
-                     page_token: str | None = None, limit: int = 100) -> tuple[list[Upload], str | None]:
+    def list_uploads(
+        self, provider: str | None = None, status: str | None = None, page_token: str | None = None, limit: int = 100
+    ) -> tuple[list[Upload], str | None]:
         """Uploads of one provider (newest first), or in one status, or all of them (a scan)."""
         request: dict[str, Any] = {"TableName": self.tables.uploads, "Limit": limit}
         if page_token:
             request["ExclusiveStartKey"] = decode_token(page_token)
         if provider:
-            request.update(IndexName="by_provider", ScanIndexForward=False,
-                           KeyConditionExpression="provider = :p", ExpressionAttributeValues={":p": {"S": provider}})
+            request.update(
+                IndexName="by_provider",
+                ScanIndexForward=False,
+                KeyConditionExpression="provider = :p",
+                ExpressionAttributeValues={":p": {"S": provider}},
+            )
             if status:
                 request.update(FilterExpression="#s = :s", ExpressionAttributeNames={"#s": "status"})
                 request["ExpressionAttributeValues"][":s"] = {"S": status}
             page = self.client.query(**request)
         elif status:
-            request.update(IndexName="by_status", KeyConditionExpression="#s = :s",
-                           ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":s": {"S": status}})
+            request.update(
+                IndexName="by_status",
+                KeyConditionExpression="#s = :s",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":s": {"S": status}},
+            )
             page = self.client.query(**request)
         else:
             page = self.client.scan(**request)
@@ -154,8 +167,9 @@ class ClaimStore:
 
     # ---- claims ------------------------------------------------------------------------------
 
-    def save_checked_claim(self, result: CheckResult, upload_key: str | None, actor: str = "intake",
-                           note: str | None = None) -> str:
+    def save_checked_claim(
+        self, result: CheckResult, upload_key: str | None, actor: str = "intake", note: str | None = None
+    ) -> str:
         """Store a checked claim with its lines; a second save of the same claim id is a re-check.
 
         The claim id comes from `result.claim.claim_id` (the pipeline derives it from the upload,
@@ -167,11 +181,16 @@ class ClaimStore:
         existing = self._read_items(claim_id)
         header = existing.get(HEADER)
         action = "rechecked" if header else "checked"
-        audit = self._audit_put(claim_id, actor, action, note,
-                                {"disposition": result.disposition.value, "upload_key": upload_key})
-        self._write_claim(result, existing, status=ClaimStatus.CHECKED.value,
-                          upload_key=upload_key if upload_key is not None else (header or {}).get("upload_key"),
-                          extra=[audit])
+        audit = self._audit_put(
+            claim_id, actor, action, note, {"disposition": result.disposition.value, "upload_key": upload_key}
+        )
+        self._write_claim(
+            result,
+            existing,
+            status=ClaimStatus.CHECKED.value,
+            upload_key=upload_key if upload_key is not None else (header or {}).get("upload_key"),
+            extra=[audit],
+        )
         return claim_id
 
     def get_claim(self, claim_id: str) -> StoredClaim | None:
@@ -182,14 +201,23 @@ class ClaimStore:
         lines = [items[sk] for sk in sorted(items) if sk.startswith("LINE#")]
         output = plain(header["doc"])
         output["lines"] = [plain(line["doc"]) for line in lines]
-        output["provenance"] = {**output.get("provenance", {}),
-                                "lines": [plain(line.get("provenance", {})) for line in lines]}
+        output["provenance"] = {
+            **output.get("provenance", {}),
+            "lines": [plain(line.get("provenance", {})) for line in lines],
+        }
         if any(line.get("confidence") for line in lines) or "confidence" in output:
             output.setdefault("confidence", {})["lines"] = [plain(line.get("confidence", {})) for line in lines]
         return StoredClaim(
-            claim_id=claim_id, plan=header["plan"], disposition=header["disposition"], status=header["status"],
-            upload_key=header.get("upload_key"), created_at=header["created_at"], updated_at=header["updated_at"],
-            version=int(header["version"]), output=output, pages=[int(p) for p in header.get("pages", [])],
+            claim_id=claim_id,
+            plan=header["plan"],
+            disposition=header["disposition"],
+            status=header["status"],
+            upload_key=header.get("upload_key"),
+            created_at=header["created_at"],
+            updated_at=header["updated_at"],
+            version=int(header["version"]),
+            output=output,
+            pages=[int(p) for p in header.get("pages", [])],
             audit=[AuditEntry(**plain(items[sk])) for sk in sorted(items) if sk.startswith("AUDIT#")],
             letters=[Letter(**plain(items[sk])) for sk in sorted(items) if sk.startswith("LETTER#")],
             queue_items=[_queue_item(items[sk]) for sk in sorted(items) if sk.startswith("QUEUE#")],
@@ -201,20 +229,32 @@ class ClaimStore:
             raise ClaimNotFound(f"no claim {claim_id}")
         return stored
 
-    def list_claims(self, provider_npi: str, page_token: str | None = None,
-                    limit: int = 50) -> tuple[list[dict[str, Any]], str | None]:
+    def list_claims(
+        self, provider_npi: str, page_token: str | None = None, limit: int = 50
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """A provider's claims, newest first: summaries (id, invoice, plan, disposition, status, dates)."""
         request: dict[str, Any] = {
-            "TableName": self.tables.claims, "IndexName": "by_provider", "Limit": limit, "ScanIndexForward": False,
-            "KeyConditionExpression": "claim_provider = :p", "ExpressionAttributeValues": {":p": {"S": provider_npi}},
+            "TableName": self.tables.claims,
+            "IndexName": "by_provider",
+            "Limit": limit,
+            "ScanIndexForward": False,
+            "KeyConditionExpression": "claim_provider = :p",
+            "ExpressionAttributeValues": {":p": {"S": provider_npi}},
         }
         if page_token:
             request["ExclusiveStartKey"] = decode_token(page_token)
         page = self.client.query(**request)
         return [plain(from_item(item)) for item in page.get("Items", [])], encode_token(page.get("LastEvaluatedKey"))
 
-    def set_status(self, claim_id: str, status: str, actor: str, note: str | None = None,
-                   disposition: ClaimDisposition | str | None = None, expected_status: str | None = None) -> int:
+    def set_status(
+        self,
+        claim_id: str,
+        status: str,
+        actor: str,
+        note: str | None = None,
+        disposition: ClaimDisposition | str | None = None,
+        expected_status: str | None = None,
+    ) -> int:
         """Move the claim to a workflow status (and optionally a new disposition); audited.
 
         A claim that ends REJECTED leaves the member's service history (it was never entered), so
@@ -231,31 +271,58 @@ class ClaimStore:
         version = int(header["version"])
         now = self.now()
         names = {"#s": "status", "#d": "disposition", "#doc": "doc"}
-        values = {":s": to_value(status), ":d": to_value(new_disposition), ":u": to_value(now),
-                  ":v": to_value(version), ":one": to_value(1)}
-        operations = [{"Update": {
-            "TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), HEADER),
-            "UpdateExpression": "SET #s = :s, #d = :d, #doc.#d = :d, updated_at = :u, version = version + :one",
-            "ConditionExpression": "version = :v",
-            "ExpressionAttributeNames": names, "ExpressionAttributeValues": values,
-        }}]
+        values = {
+            ":s": to_value(status),
+            ":d": to_value(new_disposition),
+            ":u": to_value(now),
+            ":v": to_value(version),
+            ":one": to_value(1),
+        }
+        operations = [
+            {
+                "Update": {
+                    "TableName": self.tables.claims,
+                    "Key": _key(claim_pk(claim_id), HEADER),
+                    "UpdateExpression": "SET #s = :s, #d = :d, #doc.#d = :d, updated_at = :u, version = version + :one",
+                    "ConditionExpression": "version = :v",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            }
+        ]
         entered = _entered(new_disposition, status)
         for sk, line in items.items():
             if sk.startswith("LINE#"):
                 operations.extend(self._history_toggle(claim_id, sk, line, entered))
         changed = {**header, "status": status, "disposition": new_disposition, "updated_at": now}
-        operations.extend(counters.add_operations(self.tables.claims, counters.CLAIM_COUNTERS_PK,
-                                                  counters.claim_delta(header, changed)))
-        operations.append(self._audit_put(claim_id, actor, "status", note, {
-            "from": header["status"], "to": status,
-            **({"disposition_from": header["disposition"], "disposition_to": new_disposition}
-               if new_disposition != header["disposition"] else {}),
-        }))
+        operations.extend(
+            counters.add_operations(
+                self.tables.claims, counters.CLAIM_COUNTERS_PK, counters.claim_delta(header, changed)
+            )
+        )
+        operations.append(
+            self._audit_put(
+                claim_id,
+                actor,
+                "status",
+                note,
+                {
+                    "from": header["status"],
+                    "to": status,
+                    **(
+                        {"disposition_from": header["disposition"], "disposition_to": new_disposition}
+                        if new_disposition != header["disposition"]
+                        else {}
+                    ),
+                },
+            )
+        )
         self._transact(operations)
         return version + 1
 
-    def append_audit(self, claim_id: str, actor: str, action: str, note: str | None = None,
-                     details: dict[str, Any] | None = None) -> AuditEntry:
+    def append_audit(
+        self, claim_id: str, actor: str, action: str, note: str | None = None, details: dict[str, Any] | None = None
+    ) -> AuditEntry:
         """Add one entry to the claim's audit trail (entries are only ever added)."""
         operation = self._audit_put(claim_id, actor, action, note, details or {})
         self._transact([self._claim_exists(claim_id), operation])
@@ -265,16 +332,24 @@ class ClaimStore:
         now = self.now()
         letter = Letter(kind=kind, s3_key=s3_key, at=now, actor=actor, note=note)
         item = {"pk": claim_pk(claim_id), "sk": f"LETTER#{now}#{kind}", **_without_none(letter.model_dump())}
-        self._transact([
-            self._claim_exists(claim_id),
-            {"Put": {"TableName": self.tables.claims, "Item": to_item(item),
-                     "ConditionExpression": "attribute_not_exists(pk)"}},
-            self._audit_put(claim_id, actor, "letter", note, {"kind": kind, "s3_key": s3_key}),
-        ])
+        self._transact(
+            [
+                self._claim_exists(claim_id),
+                {
+                    "Put": {
+                        "TableName": self.tables.claims,
+                        "Item": to_item(item),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                self._audit_put(claim_id, actor, "letter", note, {"kind": kind, "s3_key": s3_key}),
+            ]
+        )
         return letter
 
-    def correct_value(self, claim_id: str, element: str, line: int | None, new_value: Any, actor: str,
-                      note: str | None = None) -> StoredClaim:
+    def correct_value(
+        self, claim_id: str, element: str, line: int | None, new_value: Any, actor: str, note: str | None = None
+    ) -> StoredClaim:
         """Staff correct (or verify) one element; the old value stays in the audit trail.
 
         `line` is the service line number for line elements, None for claim elements. The value is
@@ -284,23 +359,32 @@ class ClaimStore:
         """
         return self.correct_values(claim_id, [(element, line, new_value)], actor, note)
 
-    def correct_values(self, claim_id: str, corrections: list[tuple[str, int | None, Any]], actor: str,
-                       note: str | None = None) -> StoredClaim:
+    def correct_values(
+        self, claim_id: str, corrections: list[tuple[str, int | None, Any]], actor: str, note: str | None = None
+    ) -> StoredClaim:
         """Several corrections, all or none: every one is parsed before anything is written (ValueError
         naming the first bad one), then the claim and one audit entry each are written in one transaction."""
         stored = self.require_claim(claim_id)
         result = stored.check_result()
-        audits = [self._audit_put(claim_id, actor, "correct_value", note,
-                                  _apply_correction(claim_id, result, element, line, value, actor, self.now()))
-                  for element, line, value in corrections]
+        audits = [
+            self._audit_put(
+                claim_id,
+                actor,
+                "correct_value",
+                note,
+                _apply_correction(claim_id, result, element, line, value, actor, self.now()),
+            )
+            for element, line, value in corrections
+        ]
         items = self._read_items(claim_id)
         if int(items[HEADER]["version"]) != stored.version:
             raise ConcurrentUpdate(f"claim {claim_id} changed while being corrected")
         self._write_claim(result, items, status=stored.status, upload_key=stored.upload_key, extra=audits)
         return self.require_claim(claim_id)
 
-    def verify_values(self, claim_id: str, values: list[tuple[str, int | None]], actor: str,
-                      note: str | None = None) -> StoredClaim:
+    def verify_values(
+        self, claim_id: str, values: list[tuple[str, int | None]], actor: str, note: str | None = None
+    ) -> StoredClaim:
         """Staff confirm values as read (against the scan or sheet): each value's provenance records who
         verified it, so the re-check takes it as sure. A value with no reading (an element no column
         held) is confirmed missing. Values already verified and non-elements are left alone; audited."""
@@ -329,32 +413,56 @@ class ClaimStore:
 
     # ---- staff queues ------------------------------------------------------------------------
 
-    def open_queue_item(self, claim_id: str, queue: str, task_token: str | None, due: datetime | date | str,
-                        actor: str = "flow", reason: str | None = None) -> QueueItem:
+    def open_queue_item(
+        self,
+        claim_id: str,
+        queue: str,
+        task_token: str | None,
+        due: datetime | date | str,
+        actor: str = "flow",
+        reason: str | None = None,
+    ) -> QueueItem:
         """Put the claim in a staff queue (RFI or REVIEW) until `due`, holding the flow's task token."""
         stored = self.require_claim(claim_id)
         now = self.now()
         elements = stored.output.get("elements", {})
         item = QueueItem(
-            claim_id=claim_id, item_id=f"{queue}-{now.replace('-', '').replace(':', '').replace('.', '')}",
-            queue=queue, status=QueueStatus.OPEN.value, due=as_iso(due), opened_at=now, task_token=task_token,
-            plan=stored.plan, provider_npi=elements.get("billing_provider_npi"),
-            invoice_number=elements.get("invoice_number"), reason=reason,
+            claim_id=claim_id,
+            item_id=f"{queue}-{now.replace('-', '').replace(':', '').replace('.', '')}",
+            queue=queue,
+            status=QueueStatus.OPEN.value,
+            due=as_iso(due),
+            opened_at=now,
+            task_token=task_token,
+            plan=stored.plan,
+            provider_npi=elements.get("billing_provider_npi"),
+            invoice_number=elements.get("invoice_number"),
+            reason=reason,
             doubts=review_values(stored.findings) if queue == "REVIEW" else [],
         )
-        self._transact([
-            self._claim_exists(claim_id),
-            {"Put": {"TableName": self.tables.claims, "Item": to_item(_queue_attributes(item)),
-                     "ConditionExpression": "attribute_not_exists(pk)"}},
-            self._audit_put(claim_id, actor, "queue_open", reason, {"queue": queue, "item_id": item.item_id, "due": item.due}),
-            *self._queue_counts(queue, open=1, unassigned=1),
-        ])
+        self._transact(
+            [
+                self._claim_exists(claim_id),
+                {
+                    "Put": {
+                        "TableName": self.tables.claims,
+                        "Item": to_item(_queue_attributes(item)),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                self._audit_put(
+                    claim_id, actor, "queue_open", reason, {"queue": queue, "item_id": item.item_id, "due": item.due}
+                ),
+                *self._queue_counts(queue, open=1, unassigned=1),
+            ]
+        )
         return item
 
     def _queue_counts(self, queue: str, **counts: int) -> list[dict[str, Any]]:
         changed = {name: n for name, n in counts.items() if n}
-        return counters.add_operations(self.tables.claims, counters.QUEUE_COUNTERS_PK,
-                                       {queue: changed} if changed else {})
+        return counters.add_operations(
+            self.tables.claims, counters.QUEUE_COUNTERS_PK, {queue: changed} if changed else {}
+        )
 
     def _unchanged_assignee(self, update: dict[str, Any], item: QueueItem) -> dict[str, Any]:
         """The counters assume the assignee read with the item: the update holds only if it is still that one."""
@@ -368,15 +476,24 @@ class ClaimStore:
         return update
 
     def get_queue_item(self, claim_id: str, item_id: str) -> QueueItem:
-        item = self.client.get_item(TableName=self.tables.claims, Key=_key(claim_pk(claim_id), f"QUEUE#{item_id}"),
-                                    ConsistentRead=True).get("Item")
+        item = self.client.get_item(
+            TableName=self.tables.claims, Key=_key(claim_pk(claim_id), f"QUEUE#{item_id}"), ConsistentRead=True
+        ).get("Item")
         if not item:
             raise QueueItemNotFound(f"no queue item {item_id} on claim {claim_id}")
         return _queue_item(from_item(item))
 
-    def list_queue(self, queue: str, status: str = QueueStatus.OPEN.value, plan: str | None = None,
-                   provider: str | None = None, due_before: datetime | date | str | None = None,
-                   page_token: str | None = None, limit: int = 50, assigned_to: str | None = None) -> QueuePage:
+    def list_queue(
+        self,
+        queue: str,
+        status: str = QueueStatus.OPEN.value,
+        plan: str | None = None,
+        provider: str | None = None,
+        due_before: datetime | date | str | None = None,
+        page_token: str | None = None,
+        limit: int = 50,
+        assigned_to: str | None = None,
+    ) -> QueuePage:
         """Items of one queue in one status, soonest due first; plan, provider and assignee filter the page."""
         condition = "queue_status = :qs"
         values: dict[str, Any] = {":qs": {"S": f"{queue}#{status}"}}
@@ -394,8 +511,13 @@ class ClaimStore:
         if assigned_to:
             filters.append("assigned_to = :assignee")
             values[":assignee"] = {"S": assigned_to}
-        request: dict[str, Any] = {"TableName": self.tables.claims, "IndexName": "by_queue", "Limit": limit,
-                                   "KeyConditionExpression": condition, "ExpressionAttributeValues": values}
+        request: dict[str, Any] = {
+            "TableName": self.tables.claims,
+            "IndexName": "by_queue",
+            "Limit": limit,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
         if filters:
             request["FilterExpression"] = " AND ".join(filters)
         if names:
@@ -403,55 +525,89 @@ class ClaimStore:
         if page_token:
             request["ExclusiveStartKey"] = decode_token(page_token)
         page = self.client.query(**request)
-        return QueuePage(items=[_queue_item(from_item(item)) for item in page.get("Items", [])],
-                         next_token=encode_token(page.get("LastEvaluatedKey")))
+        return QueuePage(
+            items=[_queue_item(from_item(item)) for item in page.get("Items", [])],
+            next_token=encode_token(page.get("LastEvaluatedKey")),
+        )
 
-    def close_queue_item(self, claim_id: str, item_id: str, actor: str,
-                         resolution: dict[str, Any] | None = None,
-                         status: str = QueueStatus.CLOSED.value, note: str | None = None) -> QueueItem:
+    def close_queue_item(
+        self,
+        claim_id: str,
+        item_id: str,
+        actor: str,
+        resolution: dict[str, Any] | None = None,
+        status: str = QueueStatus.CLOSED.value,
+        note: str | None = None,
+    ) -> QueueItem:
         """Close an open item (ANSWERED, EXPIRED or CLOSED); returns it with its task token.
 
         Only an OPEN item can be closed: of two staff resolving the same item, one gets QueueItemNotOpen.
         """
         now = self.now()
         item = self.get_queue_item(claim_id, item_id)
-        update = {"status": status, "queue_status": f"{item.queue}#{status}", "closed_at": now,
-                  "closed_by": actor, "resolution": resolution or {}}
-        self._transact([
-            self._unchanged_assignee(self._queue_update(claim_id, item_id, update, require_open=True), item),
-            self._audit_put(claim_id, actor, "queue_close", note, {"queue": item.queue, "item_id": item_id,
-                                                                     "status": status}),
-            *self._queue_counts(item.queue, open=-1, unassigned=-1 if not item.assigned_to else 0),
-        ], not_open=item_id)
+        update = {
+            "status": status,
+            "queue_status": f"{item.queue}#{status}",
+            "closed_at": now,
+            "closed_by": actor,
+            "resolution": resolution or {},
+        }
+        self._transact(
+            [
+                self._unchanged_assignee(self._queue_update(claim_id, item_id, update, require_open=True), item),
+                self._audit_put(
+                    claim_id, actor, "queue_close", note, {"queue": item.queue, "item_id": item_id, "status": status}
+                ),
+                *self._queue_counts(item.queue, open=-1, unassigned=-1 if not item.assigned_to else 0),
+            ],
+            not_open=item_id,
+        )
         return self.get_queue_item(claim_id, item_id)
 
     def assign_queue_item(self, claim_id: str, item_id: str, actor: str) -> QueueItem:
         item = self.get_queue_item(claim_id, item_id)
-        self._transact([
-            self._unchanged_assignee(self._queue_update(claim_id, item_id, {"assigned_to": actor}, require_open=True),
-                                     item),
-            self._audit_put(claim_id, actor, "queue_assign", None, {"item_id": item_id}),
-            *self._queue_counts(item.queue, unassigned=-1 if not item.assigned_to else 0),
-        ], not_open=item_id)
+        self._transact(
+            [
+                self._unchanged_assignee(
+                    self._queue_update(claim_id, item_id, {"assigned_to": actor}, require_open=True), item
+                ),
+                self._audit_put(claim_id, actor, "queue_assign", None, {"item_id": item_id}),
+                *self._queue_counts(item.queue, unassigned=-1 if not item.assigned_to else 0),
+            ],
+            not_open=item_id,
+        )
         return self.get_queue_item(claim_id, item_id)
 
-    def extend_queue_item(self, claim_id: str, item_id: str, due: datetime | date | str, actor: str,
-                          note: str | None = None, release_token: str | None = None) -> QueueItem:
+    def extend_queue_item(
+        self,
+        claim_id: str,
+        item_id: str,
+        due: datetime | date | str,
+        actor: str,
+        note: str | None = None,
+        release_token: str | None = None,
+    ) -> QueueItem:
         """Move an open item's due date. `release_token`: the item's task token, which the caller is about
         to spend telling the flow to wait longer; it is taken off the item (only if it is still that token)
         until the flow waits again and attaches its new one (attach_task_token)."""
         item = self.get_queue_item(claim_id, item_id)
         new_due = as_iso(due)
-        update = self._queue_update(claim_id, item_id, {"due": new_due, "queue_due": f"{new_due}#{claim_id}#{item_id}"},
-                                    require_open=True)
+        update = self._queue_update(
+            claim_id, item_id, {"due": new_due, "queue_due": f"{new_due}#{claim_id}#{item_id}"}, require_open=True
+        )
         if release_token:
             update["Update"]["UpdateExpression"] += " REMOVE task_token"
             update["Update"]["ConditionExpression"] += " AND task_token = :token"
             update["Update"]["ExpressionAttributeValues"][":token"] = to_value(release_token)
-        self._transact([
-            update,
-            self._audit_put(claim_id, actor, "queue_extend", note, {"item_id": item_id, "from": item.due, "to": new_due}),
-        ], not_open=item_id)
+        self._transact(
+            [
+                update,
+                self._audit_put(
+                    claim_id, actor, "queue_extend", note, {"item_id": item_id, "from": item.due, "to": new_due}
+                ),
+            ],
+            not_open=item_id,
+        )
         return self.get_queue_item(claim_id, item_id)
 
     def attach_task_token(self, claim_id: str, item_id: str, task_token: str, due: str) -> bool:
@@ -484,7 +640,7 @@ class ClaimStore:
         unique = list(dict.fromkeys(claim_ids))
         received: dict[str, str] = {}
         for start in range(0, len(unique), 100):
-            keys = [_key(claim_pk(claim_id), HEADER) for claim_id in unique[start:start + 100]]
+            keys = [_key(claim_pk(claim_id), HEADER) for claim_id in unique[start : start + 100]]
             request = {self.tables.claims: {"Keys": keys, "ProjectionExpression": "claim_id, created_at"}}
             while request:
                 answer = self.client.batch_get_item(RequestItems=request)
@@ -496,9 +652,15 @@ class ClaimStore:
 
     # ---- search (store/search.py) -------------------------------------------------------------
 
-    def search_claims(self, query: str, provider: str | None = None, filters: dict[str, str] | None = None,
-                      page_token: str | None = None, limit: int = 25,
-                      max_reads: int = 2000) -> tuple[list[dict[str, Any]], str | None]:
+    def search_claims(
+        self,
+        query: str,
+        provider: str | None = None,
+        filters: dict[str, str] | None = None,
+        page_token: str | None = None,
+        limit: int = 25,
+        max_reads: int = 2000,
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """Claims whose terms start with every word of `query`: summaries and the next page's token.
 
         One word and no filter: the index is read a page at a time (`max_reads` index entries at most per
@@ -516,17 +678,22 @@ class ClaimStore:
     def _search_request(self, word: str, provider: str | None) -> dict[str, Any]:
         request: dict[str, Any] = {"TableName": self.tables.claims, "ProjectionExpression": "pk, sk"}
         if provider:
-            request.update(IndexName="by_provider_search",
-                           KeyConditionExpression="search_provider = :p AND begins_with(search_sort, :w)",
-                           ExpressionAttributeValues={":p": {"S": provider}, ":w": {"S": word}})
+            request.update(
+                IndexName="by_provider_search",
+                KeyConditionExpression="search_provider = :p AND begins_with(search_sort, :w)",
+                ExpressionAttributeValues={":p": {"S": provider}, ":w": {"S": word}},
+            )
         else:
-            request.update(IndexName="by_search",
-                           KeyConditionExpression="search_shard = :s AND begins_with(search_sort, :w)",
-                           ExpressionAttributeValues={":s": {"S": word[:search.SHARD_CHARACTERS]}, ":w": {"S": word}})
+            request.update(
+                IndexName="by_search",
+                KeyConditionExpression="search_shard = :s AND begins_with(search_sort, :w)",
+                ExpressionAttributeValues={":s": {"S": word[: search.SHARD_CHARACTERS]}, ":w": {"S": word}},
+            )
         return request
 
-    def _search_one_word(self, word: str, provider: str | None, page_token: str | None, limit: int,
-                         max_reads: int) -> tuple[list[dict[str, Any]], str | None]:
+    def _search_one_word(
+        self, word: str, provider: str | None, page_token: str | None, limit: int, max_reads: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
         request = self._search_request(word, provider)
         last_key = decode_token(page_token)
         if last_key and "offset" in last_key:
@@ -550,13 +717,14 @@ class ClaimStore:
                 break
         return found, encode_token(last_key)
 
-    def _search_intersection(self, words: list[str], provider: str | None, filters: dict[str, str],
-                             page_token: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    def _search_intersection(
+        self, words: list[str], provider: str | None, filters: dict[str, str], page_token: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
         position = decode_token(page_token) or {"offset": 0}
         if not isinstance(position.get("offset"), int) or position["offset"] < 0:
             raise ValueError("invalid page token")
         claim_ids: list[str] | None = None
-        for word in words[:search.MAX_INDEXED_WORDS]:
+        for word in words[: search.MAX_INDEXED_WORDS]:
             matched = self._claims_matching(word, provider)
             claim_ids = list(matched) if claim_ids is None else [c for c in claim_ids if c in matched]
             if not claim_ids:
@@ -564,9 +732,12 @@ class ClaimStore:
         assert claim_ids is not None
         if filters or len(words) > search.MAX_INDEXED_WORDS:
             summaries = self.claim_summaries(claim_ids)
-            claim_ids = [c for c in claim_ids if c in summaries and _is_hit(summaries[c], None, words[0], words,
-                                                                          filters, provider)]
-        page = claim_ids[position["offset"]:position["offset"] + limit]
+            claim_ids = [
+                c
+                for c in claim_ids
+                if c in summaries and _is_hit(summaries[c], None, words[0], words, filters, provider)
+            ]
+        page = claim_ids[position["offset"] : position["offset"] + limit]
         summaries = self.claim_summaries(page)
         found = [summaries[c] for c in page if c in summaries]
         more = position["offset"] + limit < len(claim_ids)
@@ -591,14 +762,21 @@ class ClaimStore:
         """Each claim's summary (id, invoice, plan, provider, disposition, status, dates, member, search terms)."""
         unique = list(dict.fromkeys(claim_ids))
         summaries: dict[str, dict[str, Any]] = {}
-        projection = ("claim_id, invoice_number, #plan, claim_provider, disposition, #status, created_at, updated_at, "
-                      "search_terms, #doc.elements.member_first_name, #doc.elements.member_last_name, "
-                      "#doc.elements.member_cin")
+        projection = (
+            "claim_id, invoice_number, #plan, claim_provider, disposition, #status, created_at, updated_at, "
+            "search_terms, #doc.elements.member_first_name, #doc.elements.member_last_name, "
+            "#doc.elements.member_cin"
+        )
         names = {"#plan": "plan", "#status": "status", "#doc": "doc"}
         for start in range(0, len(unique), 100):
-            keys = [_key(claim_pk(claim_id), HEADER) for claim_id in unique[start:start + 100]]
-            request: dict[str, Any] | None = {self.tables.claims: {
-                "Keys": keys, "ProjectionExpression": projection, "ExpressionAttributeNames": names}}
+            keys = [_key(claim_pk(claim_id), HEADER) for claim_id in unique[start : start + 100]]
+            request: dict[str, Any] | None = {
+                self.tables.claims: {
+                    "Keys": keys,
+                    "ProjectionExpression": projection,
+                    "ExpressionAttributeNames": names,
+                }
+            }
             while request:
                 answer = self.client.batch_get_item(RequestItems=request)
                 for item in answer.get("Responses", {}).get(self.tables.claims, []):
@@ -610,15 +788,25 @@ class ClaimStore:
 
     def claim_counters(self) -> list[dict[str, Any]]:
         """The METRICS#CLAIMS items: one per plan and day received."""
-        return [plain(item) for item in self._query_all(
-            TableName=self.tables.claims, KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": counters.CLAIM_COUNTERS_PK}})]
+        return [
+            plain(item)
+            for item in self._query_all(
+                TableName=self.tables.claims,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": counters.CLAIM_COUNTERS_PK}},
+            )
+        ]
 
     def queue_counters(self) -> dict[str, dict[str, int]]:
         """Open and unassigned items, by queue."""
-        return {str(item["sk"]): {k: int(v) for k, v in item.items() if k not in ("pk", "sk")}
-                for item in self._query_all(TableName=self.tables.claims, KeyConditionExpression="pk = :pk",
-                                            ExpressionAttributeValues={":pk": {"S": counters.QUEUE_COUNTERS_PK}})}
+        return {
+            str(item["sk"]): {k: int(v) for k, v in item.items() if k not in ("pk", "sk")}
+            for item in self._query_all(
+                TableName=self.tables.claims,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": counters.QUEUE_COUNTERS_PK}},
+            )
+        }
 
     def count_due(self, queue: str, start: str | None, end: str) -> int:
         """How many OPEN items of `queue` are due before `end` (and from `start`), counted on the queue index."""
@@ -626,8 +814,13 @@ class ClaimStore:
         values = {":qs": {"S": f"{queue}#{QueueStatus.OPEN.value}"}, ":end": {"S": end}}
         if start:
             values[":start"] = {"S": start}
-        request: dict[str, Any] = {"TableName": self.tables.claims, "IndexName": "by_queue", "Select": "COUNT",
-                                   "KeyConditionExpression": condition, "ExpressionAttributeValues": values}
+        request: dict[str, Any] = {
+            "TableName": self.tables.claims,
+            "IndexName": "by_queue",
+            "Select": "COUNT",
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
         total = 0
         while True:
             page = self.client.query(**request)
@@ -638,9 +831,13 @@ class ClaimStore:
 
     def oldest_open(self, queue: str) -> str | None:
         """When the longest-open OPEN item of `queue` was opened (one index entry read)."""
-        page = self.client.query(TableName=self.tables.claims, IndexName="by_queue_opened", Limit=1,
-                                 KeyConditionExpression="queue_status = :qs",
-                                 ExpressionAttributeValues={":qs": {"S": f"{queue}#{QueueStatus.OPEN.value}"}})
+        page = self.client.query(
+            TableName=self.tables.claims,
+            IndexName="by_queue_opened",
+            Limit=1,
+            KeyConditionExpression="queue_status = :qs",
+            ExpressionAttributeValues={":qs": {"S": f"{queue}#{QueueStatus.OPEN.value}"}},
+        )
         items = page.get("Items", [])
         return from_item(items[0])["opened_at"] if items else None
 
@@ -655,8 +852,13 @@ class ClaimStore:
                 queue_items.append(plain(item))
         claim_counts, queue_counts = counters.recount(headers, queue_items)
         for pk, wanted in ((counters.CLAIM_COUNTERS_PK, claim_counts), (counters.QUEUE_COUNTERS_PK, queue_counts)):
-            for old in list(self._query_all(TableName=self.tables.claims, KeyConditionExpression="pk = :pk",
-                                            ExpressionAttributeValues={":pk": {"S": pk}})):
+            for old in list(
+                self._query_all(
+                    TableName=self.tables.claims,
+                    KeyConditionExpression="pk = :pk",
+                    ExpressionAttributeValues={":pk": {"S": pk}},
+                )
+            ):
                 self.client.delete_item(TableName=self.tables.claims, Key=_key(pk, old["sk"]))
             for sk, counts in wanted.items():
                 self.client.put_item(TableName=self.tables.claims, Item=to_item({"pk": pk, "sk": sk, **counts}))
@@ -665,18 +867,32 @@ class ClaimStore:
         """Write the search items (and the header's terms) of every claim from its header (one scan: for
         claims stored before the search index existed; idempotent). Returns the number of claims."""
         count = 0
-        for header in self._scan_all(TableName=self.tables.claims, FilterExpression="sk = :h",
-                                     ExpressionAttributeValues={":h": {"S": HEADER}}):
+        for header in self._scan_all(
+            TableName=self.tables.claims, FilterExpression="sk = :h", ExpressionAttributeValues={":h": {"S": HEADER}}
+        ):
             claim_id = str(header["claim_id"])
             terms = search.search_terms(claim_id, plain(header.get("doc", {})).get("elements", {}))
-            existing = {item["sk"]: item for item in self._query_all(
-                TableName=self.tables.claims, KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
-                ExpressionAttributeValues={":pk": {"S": claim_pk(claim_id)}, ":s": {"S": search.SEARCH_PREFIX}})}
-            operations = self._search_operations(claim_id, {"claim_provider": header.get("claim_provider"),
-                                                            "search_terms": terms}, existing)
-            operations.append({"Update": {"TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), HEADER),
-                                          "UpdateExpression": "SET search_terms = :t",
-                                          "ExpressionAttributeValues": {":t": to_value(terms)}}})
+            existing = {
+                item["sk"]: item
+                for item in self._query_all(
+                    TableName=self.tables.claims,
+                    KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
+                    ExpressionAttributeValues={":pk": {"S": claim_pk(claim_id)}, ":s": {"S": search.SEARCH_PREFIX}},
+                )
+            }
+            operations = self._search_operations(
+                claim_id, {"claim_provider": header.get("claim_provider"), "search_terms": terms}, existing
+            )
+            operations.append(
+                {
+                    "Update": {
+                        "TableName": self.tables.claims,
+                        "Key": _key(claim_pk(claim_id), HEADER),
+                        "UpdateExpression": "SET search_terms = :t",
+                        "ExpressionAttributeValues": {":t": to_value(terms)},
+                    }
+                }
+            )
             self._transact(operations)
             count += 1
         return count
@@ -693,9 +909,15 @@ class ClaimStore:
 
     def _read_items(self, claim_id: str) -> dict[str, dict[str, Any]]:
         """Every item of the claim's collection, by sort key (consistent read)."""
-        return {item["sk"]: item for item in self._query_all(
-            TableName=self.tables.claims, ConsistentRead=True,
-            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": claim_pk(claim_id)}})}
+        return {
+            item["sk"]: item
+            for item in self._query_all(
+                TableName=self.tables.claims,
+                ConsistentRead=True,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": claim_pk(claim_id)}},
+            )
+        }
 
     def _query_all(self, **request) -> Iterator[dict[str, Any]]:
         while True:
@@ -705,8 +927,14 @@ class ClaimStore:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def _write_claim(self, result: CheckResult, existing: dict[str, dict[str, Any]], status: str,
-                     upload_key: str | None, extra: list[dict[str, Any]]) -> None:
+    def _write_claim(
+        self,
+        result: CheckResult,
+        existing: dict[str, dict[str, Any]],
+        status: str,
+        upload_key: str | None,
+        extra: list[dict[str, Any]],
+    ) -> None:
         claim = result.claim
         claim_id = claim.claim_id
         if not claim_id:  # save_checked_claim refuses these first
@@ -723,12 +951,23 @@ class ClaimStore:
         decided = {line.line_number: line for line in result.lines}
 
         header_item = {
-            "pk": claim_pk(claim_id), "sk": HEADER, "claim_id": claim_id, "plan": result.plan,
-            "disposition": result.disposition.value, "status": status, "upload_key": upload_key,
-            "created_at": header["created_at"] if header else now, "updated_at": now, "version": version + 1,
-            "line_count": len(lines_output), "allowed_amount": result.allowed_total, "pages": claim.pages,
-            "invoice_number": claim.invoice_number, "doc": output,
-            "claim_provider": claim.billing_provider_npi, "claim_created": header["created_at"] if header else now,
+            "pk": claim_pk(claim_id),
+            "sk": HEADER,
+            "claim_id": claim_id,
+            "plan": result.plan,
+            "disposition": result.disposition.value,
+            "status": status,
+            "upload_key": upload_key,
+            "created_at": header["created_at"] if header else now,
+            "updated_at": now,
+            "version": version + 1,
+            "line_count": len(lines_output),
+            "allowed_amount": result.allowed_total,
+            "pages": claim.pages,
+            "invoice_number": claim.invoice_number,
+            "doc": output,
+            "claim_provider": claim.billing_provider_npi,
+            "claim_created": header["created_at"] if header else now,
             "search_terms": search.search_terms(claim_id, output.get("elements", {})),
         }
         header_put = {"TableName": self.tables.claims, "Item": to_item(_without_none(header_item))}
@@ -742,9 +981,13 @@ class ClaimStore:
         for index, (line, line_doc) in enumerate(zip(claim.lines, lines_output, strict=False), start=1):
             sk = line_sk(index)
             new_line_keys.add(sk)
-            item = {"pk": claim_pk(claim_id), "sk": sk, "doc": line_doc,
-                    "provenance": line_sources[index - 1] if index - 1 < len(line_sources) else {},
-                    **_history_fields(claim, line, decided.get(line.line_number), final)}
+            item = {
+                "pk": claim_pk(claim_id),
+                "sk": sk,
+                "doc": line_doc,
+                "provenance": line_sources[index - 1] if index - 1 < len(line_sources) else {},
+                **_history_fields(claim, line, decided.get(line.line_number), final),
+            }
             if index - 1 < len(line_confidence) and line_confidence[index - 1]:
                 item["confidence"] = line_confidence[index - 1]
             if entered:
@@ -754,25 +997,31 @@ class ClaimStore:
             if sk.startswith("LINE#") and sk not in new_line_keys:
                 operations.append({"Delete": {"TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), sk)}})
         operations.extend(self._search_operations(claim_id, header_item, existing))
-        operations.extend(counters.add_operations(self.tables.claims, counters.CLAIM_COUNTERS_PK,
-                                                  counters.claim_delta(header, header_item)))
+        operations.extend(
+            counters.add_operations(
+                self.tables.claims, counters.CLAIM_COUNTERS_PK, counters.claim_delta(header, header_item)
+            )
+        )
         others = len(operations) - len(lines_output)
         operations.extend(extra)
         if len(operations) > MAX_TRANSACTION_ITEMS:
             raise ClaimTooLarge(
                 f"claim {claim_id} has {len(lines_output)} service lines; at most "
-                f"{MAX_TRANSACTION_ITEMS - others - len(extra)} can be stored as one claim: split the invoice")
+                f"{MAX_TRANSACTION_ITEMS - others - len(extra)} can be stored as one claim: split the invoice"
+            )
         self._transact(operations)
 
-    def _search_operations(self, claim_id: str, header_item: dict[str, Any],
-                           existing: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    def _search_operations(
+        self, claim_id: str, header_item: dict[str, Any], existing: dict[str, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         """Put the claim's SEARCH# items that are new, delete those of terms it no longer has."""
         wanted = search.search_items(claim_id, header_item.get("claim_provider"), header_item["search_terms"])
         operations: list[dict[str, Any]] = []
         for sk, item in wanted.items():
             if existing.get(sk, {}).get("search_provider") != item.get("search_provider") or sk not in existing:
-                operations.append({"Put": {"TableName": self.tables.claims,
-                                           "Item": to_item({"pk": claim_pk(claim_id), **item})}})
+                operations.append(
+                    {"Put": {"TableName": self.tables.claims, "Item": to_item({"pk": claim_pk(claim_id), **item})}}
+                )
         for sk in existing:
             if sk.startswith(search.SEARCH_PREFIX) and sk not in wanted:
                 operations.append({"Delete": {"TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), sk)}})
@@ -787,24 +1036,56 @@ class ClaimStore:
         key = _key(claim_pk(claim_id), sk)
         if wanted:
             names = {f"#{name}": name for name in wanted}
-            return [{"Update": {"TableName": self.tables.claims, "Key": key,
-                                "UpdateExpression": "SET " + ", ".join(f"#{n} = :{n}" for n in wanted),
-                                "ExpressionAttributeNames": names,
-                                "ExpressionAttributeValues": {f":{n}": to_value(v) for n, v in wanted.items()}}}]
-        return [{"Update": {"TableName": self.tables.claims, "Key": key,
-                            "UpdateExpression": "REMOVE " + ", ".join(HISTORY_INDEX_ATTRIBUTES)}}]
+            return [
+                {
+                    "Update": {
+                        "TableName": self.tables.claims,
+                        "Key": key,
+                        "UpdateExpression": "SET " + ", ".join(f"#{n} = :{n}" for n in wanted),
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": {f":{n}": to_value(v) for n, v in wanted.items()},
+                    }
+                }
+            ]
+        return [
+            {
+                "Update": {
+                    "TableName": self.tables.claims,
+                    "Key": key,
+                    "UpdateExpression": "REMOVE " + ", ".join(HISTORY_INDEX_ATTRIBUTES),
+                }
+            }
+        ]
 
-    def _audit_put(self, claim_id: str, actor: str, action: str, note: str | None,
-                   details: dict[str, Any]) -> dict[str, Any]:
+    def _audit_put(
+        self, claim_id: str, actor: str, action: str, note: str | None, details: dict[str, Any]
+    ) -> dict[str, Any]:
         now = self.now()
-        entry = {"pk": claim_pk(claim_id), "sk": f"AUDIT#{now}#{secrets.token_hex(4)}", "at": now,
-                 "actor": actor, "action": action, "note": note, "details": details}
-        return {"Put": {"TableName": self.tables.claims, "Item": to_item(_without_none(entry)),
-                        "ConditionExpression": "attribute_not_exists(pk)"}}
+        entry = {
+            "pk": claim_pk(claim_id),
+            "sk": f"AUDIT#{now}#{secrets.token_hex(4)}",
+            "at": now,
+            "actor": actor,
+            "action": action,
+            "note": note,
+            "details": details,
+        }
+        return {
+            "Put": {
+                "TableName": self.tables.claims,
+                "Item": to_item(_without_none(entry)),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
 
     def _claim_exists(self, claim_id: str) -> dict[str, Any]:
-        return {"ConditionCheck": {"TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), HEADER),
-                                   "ConditionExpression": "attribute_exists(pk)"}}
+        return {
+            "ConditionCheck": {
+                "TableName": self.tables.claims,
+                "Key": _key(claim_pk(claim_id), HEADER),
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+        }
 
     def _queue_update(self, claim_id: str, item_id: str, values: dict[str, Any], require_open: bool) -> dict[str, Any]:
         names = {f"#{name}": name for name in values}
@@ -814,10 +1095,16 @@ class ClaimStore:
             names["#status"] = "status"
             expression_values[":open"] = to_value(QueueStatus.OPEN.value)
             condition += " AND #status = :open"
-        return {"Update": {"TableName": self.tables.claims, "Key": _key(claim_pk(claim_id), f"QUEUE#{item_id}"),
-                           "UpdateExpression": "SET " + ", ".join(f"#{n} = :{n}" for n in values),
-                           "ConditionExpression": condition, "ExpressionAttributeNames": names,
-                           "ExpressionAttributeValues": expression_values}}
+        return {
+            "Update": {
+                "TableName": self.tables.claims,
+                "Key": _key(claim_pk(claim_id), f"QUEUE#{item_id}"),
+                "UpdateExpression": "SET " + ", ".join(f"#{n} = :{n}" for n in values),
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": expression_values,
+            }
+        }
 
     def _transact(self, operations: list[dict[str, Any]], not_open: str | None = None) -> None:
         try:
@@ -838,7 +1125,6 @@ class ClaimStore:
                 raise QueueItemNotOpen(f"queue item {not_open} is not open (or does not exist)") from error
             raise ConcurrentUpdate(f"{key['pk']['S']} {sk} changed concurrently; read it again") from error
 
-
     def _transact_with_retries(self, operations: list[dict[str, Any]]) -> None:
         """All or nothing, retried with exponential backoff while DynamoDB cancels it for throughput or
         a conflicting transaction (throttling of the call itself is retried inside botocore)."""
@@ -857,13 +1143,20 @@ def _summary(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
     elements = (values.pop("doc", None) or {}).get("elements", {})
     values["provider_npi"] = values.pop("claim_provider", None)
     values["member_cin"] = elements.get("member_cin")
-    values["member_name"] = " ".join(filter(None, (elements.get("member_first_name"),
-                                                   elements.get("member_last_name")))) or None
+    values["member_name"] = (
+        " ".join(filter(None, (elements.get("member_first_name"), elements.get("member_last_name")))) or None
+    )
     return {values["claim_id"]: values}
 
 
-def _is_hit(summary: dict[str, Any], entry: dict[str, Any] | None, primary: str, words: list[str],
-            filters: dict[str, str], provider: str | None) -> bool:
+def _is_hit(
+    summary: dict[str, Any],
+    entry: dict[str, Any] | None,
+    primary: str,
+    words: list[str],
+    filters: dict[str, str],
+    provider: str | None,
+) -> bool:
     terms = summary.get("search_terms") or []
     if not search.matches_all(terms, words):
         return False
@@ -891,9 +1184,12 @@ def _history_fields(claim: Claim, line, decided, final: bool) -> dict[str, Any]:
     """What HistoryLine needs, flat on the line item (the index attributes come from these)."""
     start = line.service_start_date
     return {
-        "claim_id": claim.claim_id, "line_number": line.line_number,
-        "member_cin": claim.member_cin, "provider_npi": claim.billing_provider_npi,
-        "invoice_number": claim.invoice_number, "combination": line.combination if line.procedure_code else None,
+        "claim_id": claim.claim_id,
+        "line_number": line.line_number,
+        "member_cin": claim.member_cin,
+        "provider_npi": claim.billing_provider_npi,
+        "invoice_number": claim.invoice_number,
+        "combination": line.combination if line.procedure_code else None,
         "start": start.isoformat() if start else None,
         "end": (line.service_end_date or start).isoformat() if start else None,
         "units": line.unit_count if line.unit_count is not None else Decimal(1),
@@ -922,10 +1218,15 @@ def _history_index(fields: dict[str, Any]) -> dict[str, str]:
 
 
 def _queue_attributes(item: QueueItem) -> dict[str, Any]:
-    return _without_none({
-        "pk": claim_pk(item.claim_id), "sk": f"QUEUE#{item.item_id}", **item.model_dump(),
-        "queue_status": f"{item.queue}#{item.status}", "queue_due": f"{item.due}#{item.claim_id}#{item.item_id}",
-    })
+    return _without_none(
+        {
+            "pk": claim_pk(item.claim_id),
+            "sk": f"QUEUE#{item.item_id}",
+            **item.model_dump(),
+            "queue_status": f"{item.queue}#{item.status}",
+            "queue_due": f"{item.due}#{item.claim_id}#{item.item_id}",
+        }
+    )
 
 
 def _queue_item(item: dict[str, Any]) -> QueueItem:
@@ -933,8 +1234,9 @@ def _queue_item(item: dict[str, Any]) -> QueueItem:
     return QueueItem(**{k: plain(v) for k, v in item.items() if k in fields})
 
 
-def _apply_correction(claim_id: str, result, element: str, line: int | None, new_value: Any,
-                      actor: str, now: str) -> dict[str, Any]:
+def _apply_correction(
+    claim_id: str, result, element: str, line: int | None, new_value: Any, actor: str, now: str
+) -> dict[str, Any]:
     """Set one corrected value on the checked claim in memory; the audit details, or ValueError."""
     if line is None and element not in claim_keys():
         raise ValueError(f"'{element}' is not a claim element")
@@ -949,9 +1251,15 @@ def _apply_correction(claim_id: str, result, element: str, line: int | None, new
     old_value = to_json_value(getattr(target, element))
     old_invalid = target.invalid.pop(element, None)
     source = target.provenance.get(element, Provenance())
-    corrected = source.model_copy(update={
-        "raw": str(new_value), "confidence": None, "derived": f"corrected by {actor}", "repaired": None,
-        "verified": f"corrected by {actor} at {now}"})
+    corrected = source.model_copy(
+        update={
+            "raw": str(new_value),
+            "confidence": None,
+            "derived": f"corrected by {actor}",
+            "repaired": None,
+            "verified": f"corrected by {actor} at {now}",
+        }
+    )
     problem = target.set_raw(element, new_value, corrected)
     if problem:
         raise ValueError(f"{element}: {problem}")

@@ -71,11 +71,17 @@ def add_operations(table: str, pk: str, deltas: dict[str, dict[str, int]]) -> li
     for sk, counts in sorted(deltas.items()):
         names = {f"#c{index}": name for index, name in enumerate(sorted(counts))}
         values = {f":c{index}": {"N": str(counts[name])} for index, name in enumerate(sorted(counts))}
-        operations.append({"Update": {
-            "TableName": table, "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
-            "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counts))),
-            "ExpressionAttributeNames": names, "ExpressionAttributeValues": values,
-        }})
+        operations.append(
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
+                    "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counts))),
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            }
+        )
     return operations
 
 
@@ -92,8 +98,9 @@ def day_counts_by_plan(items: Iterable[dict[str, Any]]) -> tuple[dict[str, list[
     return dict(by_plan), statuses
 
 
-def recount(headers: Iterable[dict[str, Any]], queue_items: Iterable[dict[str, Any]]
-            ) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+def recount(
+    headers: Iterable[dict[str, Any]], queue_items: Iterable[dict[str, Any]]
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
     """Every counter from the claim headers and queue items themselves: (claim counters, queue counters)."""
     claims: dict[str, Counter] = defaultdict(Counter)
     for header in headers:

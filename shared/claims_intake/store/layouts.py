@@ -56,9 +56,15 @@ class LayoutMemory:
     def remember(self, provider: str, signature: str, columns: dict[str, str | None], confirmed_by: str) -> None:
         for spec in columns.values():
             parse_spec(spec)  # ValueError for an element that does not exist
-        item = {"pk": LAYOUT_PREFIX + provider, "sk": SIGNATURE_PREFIX + signature, "signature": signature,
-                "provider": provider, "columns": {letter.upper(): spec or "" for letter, spec in columns.items()},
-                "confirmed_by": confirmed_by, "confirmed_at": _now()}
+        item = {
+            "pk": LAYOUT_PREFIX + provider,
+            "sk": SIGNATURE_PREFIX + signature,
+            "signature": signature,
+            "provider": provider,
+            "columns": {letter.upper(): spec or "" for letter, spec in columns.items()},
+            "confirmed_by": confirmed_by,
+            "confirmed_at": _now(),
+        }
         self.client.put_item(TableName=self.tables.claims, Item=to_item(item))
 
     # ---- reviews -----------------------------------------------------------------------------------
@@ -72,8 +78,9 @@ class LayoutMemory:
         return [r for r in self._query(REVIEW_PK) if r.get("status") == status]
 
     def review(self, ref: str) -> dict[str, Any]:
-        item = self.client.get_item(TableName=self.tables.claims, Key={"pk": {"S": REVIEW_PK}, "sk": {"S": ref}},
-                                    ConsistentRead=True).get("Item")
+        item = self.client.get_item(
+            TableName=self.tables.claims, Key={"pk": {"S": REVIEW_PK}, "sk": {"S": ref}}, ConsistentRead=True
+        ).get("Item")
         if item is None:
             raise ReviewNotFound(f"no mapping review {ref}")
         return plain(from_item(item))
@@ -92,18 +99,29 @@ class LayoutMemory:
             self.remember(provider, signature, columns, confirmed_by)
         try:
             self.client.update_item(
-                TableName=self.tables.claims, Key={"pk": {"S": REVIEW_PK}, "sk": {"S": ref}},
+                TableName=self.tables.claims,
+                Key={"pk": {"S": REVIEW_PK}, "sk": {"S": ref}},
                 UpdateExpression="SET #s = :done, confirmed_by = :by, confirmed_at = :at",
-                ConditionExpression="#s = :open", ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":done": {"S": CONFIRMED}, ":open": {"S": OPEN}, ":by": {"S": confirmed_by},
-                                           ":at": {"S": _now()}})
+                ConditionExpression="#s = :open",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":done": {"S": CONFIRMED},
+                    ":open": {"S": OPEN},
+                    ":by": {"S": confirmed_by},
+                    ":at": {"S": _now()},
+                },
+            )
         except self.client.exceptions.ConditionalCheckFailedException:
             raise ReviewClosed(f"mapping review {ref} was confirmed meanwhile") from None
         return {**review, "status": CONFIRMED}
 
     def _query(self, pk: str) -> list[dict[str, Any]]:
-        request: dict[str, Any] = {"TableName": self.tables.claims, "KeyConditionExpression": "pk = :pk",
-                                   "ExpressionAttributeValues": {":pk": {"S": pk}}, "ConsistentRead": True}
+        request: dict[str, Any] = {
+            "TableName": self.tables.claims,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": pk}},
+            "ConsistentRead": True,
+        }
         items = []
         while True:
             page = self.client.query(**request)
@@ -111,4 +129,3 @@ class LayoutMemory:
             if "LastEvaluatedKey" not in page:
                 return items
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-

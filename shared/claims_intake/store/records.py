@@ -13,28 +13,28 @@ from ..model import Claim
 
 
 class UploadStatus(StrEnum):
-    REQUESTED = "REQUESTED"      # a presigned upload was issued (provider portal); the file has not arrived yet
-    RECEIVED = "RECEIVED"        # recorded before anything else happens to it
-    PROCESSED = "PROCESSED"      # extracted and checked; claims stored (maybe none, with errors)
+    REQUESTED = "REQUESTED"  # a presigned upload was issued (provider portal); the file has not arrived yet
+    RECEIVED = "RECEIVED"  # recorded before anything else happens to it
+    PROCESSED = "PROCESSED"  # extracted and checked; claims stored (maybe none, with errors)
     QUARANTINED = "QUARANTINED"  # unreadable: moved to quarantine/, provider notified
     MAPPING_REVIEW = "MAPPING_REVIEW"  # a workbook with a new layout held until staff confirm its columns
-    FAILED = "FAILED"            # an infrastructure error; the message is retried, then goes to the DLQ
+    FAILED = "FAILED"  # an infrastructure error; the message is retried, then goes to the DLQ
 
 
 class Upload(BaseModel):
     """One uploaded object version. Every upload gets one, whatever happens to it."""
 
-    upload_id: str                 # s3://bucket/key?versionId=... (see upload_id())
-    ref: str | None = None         # short hash of upload_id: what logs and claim ids show
+    upload_id: str  # s3://bucket/key?versionId=... (see upload_id())
+    ref: str | None = None  # short hash of upload_id: what logs and claim ids show
     bucket: str
     key: str
     version_id: str | None = None
     etag: str | None = None
     size: int | None = None
-    provider: str | None = None    # the uploads/{provider}/ prefix
-    plan: str | None = None        # the plan the file was sent to, when the prefix says
+    provider: str | None = None  # the uploads/{provider}/ prefix
+    plan: str | None = None  # the plan the file was sent to, when the prefix says
     status: UploadStatus = UploadStatus.RECEIVED
-    kind: str | None = None        # detected from the content: xlsx, csv, pdf, tiff, ...
+    kind: str | None = None  # detected from the content: xlsx, csv, pdf, tiff, ...
     sha256: str | None = None
     pages: int | None = None
     claim_ids: list[str] = Field(default_factory=list)
@@ -42,7 +42,7 @@ class Upload(BaseModel):
     error_code: str | None = None
     error_message: str | None = None
     quarantine_key: str | None = None
-    sent_by: str | None = None     # the signed-in user the upload URL was issued to (object metadata SENT_BY_METADATA)
+    sent_by: str | None = None  # the signed-in user the upload URL was issued to (object metadata SENT_BY_METADATA)
     expires_at: str | None = None  # REQUESTED only: when the upload URL stops working
     received_at: str | None = None  # REQUESTED: when the URL was issued
     updated_at: str | None = None
@@ -85,7 +85,7 @@ class AuditEntry(BaseModel):
 
 
 class Letter(BaseModel):
-    kind: str        # rejection, rfi, denial, ...
+    kind: str  # rejection, rfi, denial, ...
     s3_key: str
     at: str
     actor: str
@@ -100,7 +100,7 @@ class QueueName(StrEnum):
 class QueueStatus(StrEnum):
     OPEN = "OPEN"
     ANSWERED = "ANSWERED"  # the answer was recorded and the flow resumed
-    EXPIRED = "EXPIRED"    # the response window ran out
+    EXPIRED = "EXPIRED"  # the response window ran out
     CLOSED = "CLOSED"
 
 
@@ -118,8 +118,10 @@ class QueueItemFields(BaseModel):
     invoice_number: str | None = None
     reason: str | None = None
     doubts: list[dict[str, Any]] = Field(
-        default_factory=list, description="REVIEW: each value staff verify, where it is, why the intake doubts it "
-        "(kind, reason) and what its findings would become once verified (would_be, rules)")
+        default_factory=list,
+        description="REVIEW: each value staff verify, where it is, why the intake doubts it "
+        "(kind, reason) and what its findings would become once verified (would_be, rules)",
+    )
     assigned_to: str | None = None
     closed_at: str | None = None
     closed_by: str | None = None
@@ -175,10 +177,12 @@ class StoredClaim(BaseModel):
                 allowed_amount=Decimal(line.get("allowed_amount", "0.00")),
                 findings=[f for f in findings if f.line == line["line_number"]],
             )
-            for line in self.output.get("lines", []) if line.get("disposition")
+            for line in self.output.get("lines", [])
+            if line.get("disposition")
         ]
-        return CheckResult(claim=self.claim, plan=self.plan, disposition=self.disposition,
-                           findings=findings, lines=lines)
+        return CheckResult(
+            claim=self.claim, plan=self.plan, disposition=self.disposition, findings=findings, lines=lines
+        )
 
     def to_output(self) -> dict[str, Any]:
         return {

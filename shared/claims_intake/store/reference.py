@@ -110,9 +110,15 @@ def _provider(item: dict[str, Any]) -> Provider:
 
 def current_loads(client, table: str) -> dict[str, str]:
     """Each reference file's current load id (its pointer item)."""
-    return {item["sk"]: item.get("load_id", "") for item in _query_all(
-        client, TableName=table, KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": LOAD_POINTERS}})}
+    return {
+        item["sk"]: item.get("load_id", "")
+        for item in _query_all(
+            client,
+            TableName=table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": LOAD_POINTERS}},
+        )
+    }
 
 
 def _visible(items: Iterable[dict[str, Any]], loads: dict[str, str]) -> list[dict[str, Any]]:
@@ -149,9 +155,14 @@ class DynamoReference:
 
     def _member_items(self, member_cin: str) -> list[dict[str, Any]]:
         if member_cin not in self._member:
-            self._member[member_cin] = self._current(_query_all(
-                self.client, TableName=self.tables.reference, KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues={":pk": {"S": f"MEMBER#{member_cin}"}}))
+            self._member[member_cin] = self._current(
+                _query_all(
+                    self.client,
+                    TableName=self.tables.reference,
+                    KeyConditionExpression="pk = :pk",
+                    ExpressionAttributeValues={":pk": {"S": f"MEMBER#{member_cin}"}},
+                )
+            )
         return self._member[member_cin]
 
     def eligibility(self, member_cin: str) -> list[EligibilitySpan]:
@@ -161,25 +172,38 @@ class DynamoReference:
         return [_authorization(i) for i in self._member_items(member_cin) if i["sk"].startswith("AUTH#")]
 
     def authorization(self, number: str) -> Authorization | None:
-        items = self._current(_query_all(self.client, TableName=self.tables.reference, IndexName="by_auth_number",
-                                         KeyConditionExpression="auth_number = :n",
-                                         ExpressionAttributeValues={":n": {"S": authorization_key(number)}}))
+        items = self._current(
+            _query_all(
+                self.client,
+                TableName=self.tables.reference,
+                IndexName="by_auth_number",
+                KeyConditionExpression="auth_number = :n",
+                ExpressionAttributeValues={":n": {"S": authorization_key(number)}},
+            )
+        )
         return _authorization(items[0]) if items else None
 
     def provider(self, npi: str) -> Provider | None:
         if npi not in self._providers:
-            items = self._current(_query_all(self.client, TableName=self.tables.reference,
-                                             KeyConditionExpression="pk = :pk",
-                                             ExpressionAttributeValues={":pk": {"S": f"PROVIDER#{npi}"}}))
+            items = self._current(
+                _query_all(
+                    self.client,
+                    TableName=self.tables.reference,
+                    KeyConditionExpression="pk = :pk",
+                    ExpressionAttributeValues={":pk": {"S": f"PROVIDER#{npi}"}},
+                )
+            )
             self._providers[npi] = _provider(items[0]) if items else None
         return self._providers[npi]
 
-
     def contract_rates(self, npi: str) -> list[ContractRate]:
         if npi not in self._rates:
-            items = _query_all(self.client, TableName=self.tables.reference,
-                               KeyConditionExpression="pk = :pk AND begins_with(sk, :rate)",
-                               ExpressionAttributeValues={":pk": {"S": f"PROVIDER#{npi}"}, ":rate": {"S": "RATE#"}})
+            items = _query_all(
+                self.client,
+                TableName=self.tables.reference,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :rate)",
+                ExpressionAttributeValues={":pk": {"S": f"PROVIDER#{npi}"}, ":rate": {"S": "RATE#"}},
+            )
             self._rates[npi] = [_from_attributes(ContractRate, item) for item in self._current(items)]
         return self._rates[npi]
 
@@ -191,32 +215,51 @@ class DynamoHistory:
     must not count as their own history.
     """
 
-    def __init__(self, tables: Tables | None = None, client=None, exclude_claim_id: str | None = None,
-                 exclude_claim_ids: Iterable[str] = ()):
+    def __init__(
+        self,
+        tables: Tables | None = None,
+        client=None,
+        exclude_claim_id: str | None = None,
+        exclude_claim_ids: Iterable[str] = (),
+    ):
         self.tables = tables or Tables.from_env()
         self.client = client or boto3.client("dynamodb")
         self.excluded = {*exclude_claim_ids, *([exclude_claim_id] if exclude_claim_id else [])}
 
     def member_lines(self, member_cin: str) -> list[HistoryLine]:
-        items = _query_all(self.client, TableName=self.tables.claims, IndexName="by_member",
-                           KeyConditionExpression="history_member = :m",
-                           ExpressionAttributeValues={":m": {"S": member_cin}})
+        items = _query_all(
+            self.client,
+            TableName=self.tables.claims,
+            IndexName="by_member",
+            KeyConditionExpression="history_member = :m",
+            ExpressionAttributeValues={":m": {"S": member_cin}},
+        )
         return [_history_line(item) for item in items if item["claim_id"] not in self.excluded]
 
     def invoice_exists(self, provider_npi: str, invoice_number: str) -> bool:
-        items = _query_all(self.client, TableName=self.tables.claims, IndexName="by_invoice",
-                           KeyConditionExpression="history_invoice = :i",
-                           ExpressionAttributeValues={":i": {"S": f"{provider_npi}#{invoice_number}"}})
+        items = _query_all(
+            self.client,
+            TableName=self.tables.claims,
+            IndexName="by_invoice",
+            KeyConditionExpression="history_invoice = :i",
+            ExpressionAttributeValues={":i": {"S": f"{provider_npi}#{invoice_number}"}},
+        )
         return any(item["claim_id"] not in self.excluded for item in items)
 
 
 def _history_line(item: dict[str, Any]) -> HistoryLine:
     return HistoryLine(
-        claim_id=item["claim_id"], member_cin=item["member_cin"], provider_npi=item.get("provider_npi", ""),
-        invoice_number=item.get("invoice_number", ""), combination=item.get("combination", ""),
-        start=date.fromisoformat(item["start"]), end=date.fromisoformat(item["end"]),
-        units=Decimal(item.get("units", 0)), charge=Decimal(item.get("charge", 0)),
-        allowed=Decimal(item.get("allowed", 0)), status=item.get("line_status", "PAYABLE"),
+        claim_id=item["claim_id"],
+        member_cin=item["member_cin"],
+        provider_npi=item.get("provider_npi", ""),
+        invoice_number=item.get("invoice_number", ""),
+        combination=item.get("combination", ""),
+        start=date.fromisoformat(item["start"]),
+        end=date.fromisoformat(item["end"]),
+        units=Decimal(item.get("units", 0)),
+        charge=Decimal(item.get("charge", 0)),
+        allowed=Decimal(item.get("allowed", 0)),
+        status=item.get("line_status", "PAYABLE"),
     )
 
 
@@ -248,21 +291,31 @@ class ReferenceWriter:
         except Exception:
             self._delete_load(dataset, lambda found: found == load_id)  # invisible anyway; do not leave them
             raise
-        self.client.put_item(TableName=self.tables.reference, Item=to_item(
-            {"pk": LOAD_POINTERS, "sk": dataset, "load_id": load_id, "records": written}))
+        self.client.put_item(
+            TableName=self.tables.reference,
+            Item=to_item({"pk": LOAD_POINTERS, "sk": dataset, "load_id": load_id, "records": written}),
+        )
         kept = {(item["pk"], item["sk"].partition(LOAD_MARK)[0]) for item in items}
         deleted = self._delete_load(dataset, lambda found: found < load_id)
         return LoadSummary(dataset, load_id, written, len(deleted - kept))
 
     def current_count(self, dataset: str) -> int:
         """How many records the file's current load holds (0 before its first load)."""
-        item = self.client.get_item(TableName=self.tables.reference,
-                                    Key={"pk": {"S": LOAD_POINTERS}, "sk": {"S": dataset}}).get("Item")
+        item = self.client.get_item(
+            TableName=self.tables.reference, Key={"pk": {"S": LOAD_POINTERS}, "sk": {"S": dataset}}
+        ).get("Item")
         if item is not None:
             return int(from_item(item).get("records", 0))
-        return sum(1 for _ in _query_all(self.client, TableName=self.tables.reference, IndexName="by_dataset",
-                                         KeyConditionExpression="dataset = :d",
-                                         ExpressionAttributeValues={":d": {"S": dataset}}))
+        return sum(
+            1
+            for _ in _query_all(
+                self.client,
+                TableName=self.tables.reference,
+                IndexName="by_dataset",
+                KeyConditionExpression="dataset = :d",
+                ExpressionAttributeValues={":d": {"S": dataset}},
+            )
+        )
 
     @staticmethod
     def _items(dataset: str, load_id: str, records: Iterable[ReferenceRecord]) -> list[dict[str, Any]]:
@@ -270,8 +323,14 @@ class ReferenceWriter:
         items: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
         for number, record in enumerate(records, start=1):
             pk, sk = reference_keys(record)
-            item = {"pk": pk, "sk": sk + LOAD_MARK + load_id, "kind": type(record).__name__, "dataset": dataset,
-                    "load_id": load_id, **_record_attributes(record)}
+            item = {
+                "pk": pk,
+                "sk": sk + LOAD_MARK + load_id,
+                "kind": type(record).__name__,
+                "dataset": dataset,
+                "load_id": load_id,
+                **_record_attributes(record),
+            }
             seen = items.get((pk, sk))
             if seen is None:
                 items[(pk, sk)] = (number, item)
@@ -281,19 +340,27 @@ class ReferenceWriter:
 
     def _delete_load(self, dataset: str, which: Callable[[str], bool]) -> set[tuple[str, str]]:
         """Delete the file's items whose load id `which` selects; the record keys they held."""
-        found = [item for item in _query_all(self.client, TableName=self.tables.reference, IndexName="by_dataset",
-                                             KeyConditionExpression="dataset = :d",
-                                             ExpressionAttributeValues={":d": {"S": dataset}})
-                 if which(item.get("load_id", ""))]
+        found = [
+            item
+            for item in _query_all(
+                self.client,
+                TableName=self.tables.reference,
+                IndexName="by_dataset",
+                KeyConditionExpression="dataset = :d",
+                ExpressionAttributeValues={":d": {"S": dataset}},
+            )
+            if which(item.get("load_id", ""))
+        ]
         doomed = [{"DeleteRequest": {"Key": {"pk": {"S": item["pk"]}, "sk": {"S": item["sk"]}}}} for item in found]
         for start in range(0, len(doomed), BATCH_SIZE):
-            self._write_batch(self.tables.reference, doomed[start:start + BATCH_SIZE])
+            self._write_batch(self.tables.reference, doomed[start : start + BATCH_SIZE])
         return {(item["pk"], item["sk"].partition(LOAD_MARK)[0]) for item in found}
 
     def load_history(self, lines: Iterable[HistoryLine]) -> int:
         """Import lines already on file before this system (paid elsewhere): they count like stored lines."""
-        return self._put_all(self.tables.claims, (_history_item(line, number)
-                                                  for number, line in enumerate(lines, start=1)))
+        return self._put_all(
+            self.tables.claims, (_history_item(line, number) for number, line in enumerate(lines, start=1))
+        )
 
     def _put_all(self, table: str, items: Iterable[dict[str, Any]]) -> int:
         """Put every item, BATCH_SIZE to a BatchWriteItem; returns how many were written."""
@@ -317,7 +384,7 @@ class ReferenceWriter:
             pending = response.get("UnprocessedItems") or {}
             if not pending:
                 return
-            time.sleep(min(0.05 * 2 ** attempt, 2.0))
+            time.sleep(min(0.05 * 2**attempt, 2.0))
         raise RuntimeError(f"{sum(len(v) for v in pending.values())} items still unprocessed after {attempts} attempts")
 
 
@@ -334,11 +401,20 @@ def _history_item(line: HistoryLine, number: int) -> dict[str, Any]:
     """A line paid before this system, stored like a claim's line for the history index."""
     start = line.start.isoformat()
     return {
-        "pk": f"HISTORY#{line.claim_id}", "sk": f"LINE#{line.combination}#{start}#{number:06d}",
-        "claim_id": line.claim_id, "member_cin": line.member_cin, "provider_npi": line.provider_npi,
-        "invoice_number": line.invoice_number, "combination": line.combination,
-        "start": start, "end": line.end.isoformat(), "units": line.units,
-        "charge": line.charge, "allowed": line.allowed, "line_status": line.status,
-        "history_member": line.member_cin, "history_sort": f"{start}#{line.claim_id}#{number:06d}",
+        "pk": f"HISTORY#{line.claim_id}",
+        "sk": f"LINE#{line.combination}#{start}#{number:06d}",
+        "claim_id": line.claim_id,
+        "member_cin": line.member_cin,
+        "provider_npi": line.provider_npi,
+        "invoice_number": line.invoice_number,
+        "combination": line.combination,
+        "start": start,
+        "end": line.end.isoformat(),
+        "units": line.units,
+        "charge": line.charge,
+        "allowed": line.allowed,
+        "line_status": line.status,
+        "history_member": line.member_cin,
+        "history_sort": f"{start}#{line.claim_id}#{number:06d}",
         "history_invoice": f"{line.provider_npi}#{line.invoice_number}",
     }

@@ -26,8 +26,7 @@ MIN_WORD = 2  # a shorter word would have to read a whole shard
 MAX_TERM = 64
 MAX_INDEXED_WORDS = 3  # words read from the index and intersected; any further word is checked on the claims
 MAX_WORD_MATCHES = 50_000  # claims one word of a several-word search may match ("12" would match every NPI)
-SEARCHED_ELEMENTS = ("invoice_number", "member_cin", "billing_provider_npi", "member_last_name",
-                     "member_first_name")
+SEARCHED_ELEMENTS = ("invoice_number", "member_cin", "billing_provider_npi", "member_last_name", "member_first_name")
 NAME_ELEMENTS = ("member_last_name", "member_first_name")
 _NOT_ALPHANUMERIC = re.compile(r"[^A-Z0-9]+")
 _WORD_BREAK = re.compile(r"[\s,;/]+")
@@ -57,8 +56,12 @@ def search_items(claim_id: str, provider_npi: str | None, terms: Iterable[str]) 
     """The SEARCH# items of one claim, by sort key (the store puts them in the claim's collection)."""
     items = {}
     for term in terms:
-        item = {"sk": f"{SEARCH_PREFIX}{term}", "claim_id": claim_id, "search_shard": term[:SHARD_CHARACTERS],
-                "search_sort": f"{term}#{claim_id}"}
+        item = {
+            "sk": f"{SEARCH_PREFIX}{term}",
+            "claim_id": claim_id,
+            "search_shard": term[:SHARD_CHARACTERS],
+            "search_sort": f"{term}#{claim_id}",
+        }
         if provider_npi:
             item["search_provider"] = str(provider_npi)
         items[item["sk"]] = item

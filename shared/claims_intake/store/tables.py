@@ -22,8 +22,12 @@ class Tables:
     reference: str = "ReferenceTable"
     idempotency: str = "IdempotencyTable"
 
-    ENV: ClassVar[dict[str, str]] = {"claims": "CLAIMS_TABLE", "uploads": "UPLOADS_TABLE",
-           "reference": "REFERENCE_TABLE", "idempotency": "IDEMPOTENCY_TABLE"}
+    ENV: ClassVar[dict[str, str]] = {
+        "claims": "CLAIMS_TABLE",
+        "uploads": "UPLOADS_TABLE",
+        "reference": "REFERENCE_TABLE",
+        "idempotency": "IDEMPOTENCY_TABLE",
+    }
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Tables:
@@ -32,5 +36,9 @@ class Tables:
         return cls(**{f.name: environ.get(cls.ENV[f.name], getattr(defaults, f.name)) for f in fields(cls)})
 
     def by_logical_id(self) -> dict[str, str]:
-        return {"ClaimsTable": self.claims, "UploadsTable": self.uploads,
-                "ReferenceTable": self.reference, "IdempotencyTable": self.idempotency}
+        return {
+            "ClaimsTable": self.claims,
+            "UploadsTable": self.uploads,
+            "ReferenceTable": self.reference,
+            "IdempotencyTable": self.idempotency,
+        }

@@ -13,8 +13,12 @@ from . import STATIC
 
 
 def page_config(api_url: str, login_domain: str, client_id: str) -> dict[str, Any]:
-    return {"apiRoot": api_url.rstrip("/"), "auth": "cognito", "cognitoDomain": login_domain.rstrip("/"),
-            "clientId": client_id}
+    return {
+        "apiRoot": api_url.rstrip("/"),
+        "auth": "cognito",
+        "cognitoDomain": login_domain.rstrip("/"),
+        "clientId": client_id,
+    }
 
 
 def publish(bucket: str, config: dict[str, Any], s3=None) -> list[str]:
@@ -25,8 +29,12 @@ def publish(bucket: str, config: dict[str, Any], s3=None) -> list[str]:
         if not entry.is_file():
             continue
         key = "index.html" if entry.name == "index.html" else f"static/{entry.name}"
-        s3.put_object(Bucket=bucket, Key=key, Body=entry.read_bytes(),
-                      ContentType=mimetypes.guess_type(entry.name)[0] or "application/octet-stream")
+        s3.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=entry.read_bytes(),
+            ContentType=mimetypes.guess_type(entry.name)[0] or "application/octet-stream",
+        )
         written.append(key)
     s3.put_object(Bucket=bucket, Key="config.json", Body=json.dumps(config).encode(), ContentType="application/json")
     written.append("config.json")

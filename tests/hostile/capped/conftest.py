@@ -14,7 +14,9 @@ _numbers = itertools.count(1)
 def new_claim(services):
     """new_claim() -> (claim id, open item id): a fresh claim for each Hypothesis example (the stack is
     shared by a test's examples; what one example changed must not be what the next one looks at)."""
+
     def make():
         claim_id = f"C-{next(_numbers)}"
         return claim_id, queued(services, claim_id).item_id
+
     return make

@@ -20,10 +20,22 @@ from claims_intake.extract import IntakeError, extract_bytes
 from claims_intake_dev.testdata import hostile
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-HEADER = ["Invoice Number", "Member CIN", "Billing Provider NPI", "Procedure Code", "Service Start Date", "Units",
-          "Charge Amount", "Member Last Name"]
-cells = st.one_of(st.text(max_size=40), st.sampled_from(["", "=cmd|x", "90000001A", "٩٠٠٠٠٠٠١A", "1456700016",
-                                                          "G9008", "3/4/2026", "1e308", "-0", "\x00", "NaN"]))
+HEADER = [
+    "Invoice Number",
+    "Member CIN",
+    "Billing Provider NPI",
+    "Procedure Code",
+    "Service Start Date",
+    "Units",
+    "Charge Amount",
+    "Member Last Name",
+]
+cells = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        ["", "=cmd|x", "90000001A", "٩٠٠٠٠٠٠١A", "1456700016", "G9008", "3/4/2026", "1e308", "-0", "\x00", "NaN"]
+    ),
+)
 
 
 def answered(data: bytes, filename: str) -> None:
@@ -34,9 +46,11 @@ def answered(data: bytes, filename: str) -> None:
 
 
 @SETTINGS
-@given(rows=st.lists(st.lists(cells, max_size=10), max_size=30),
-       encoding=st.sampled_from(["utf-8", "cp1252", "utf-16", "latin-1"]),
-       delimiter=st.sampled_from([",", ";", "\t", "|"]))
+@given(
+    rows=st.lists(st.lists(cells, max_size=10), max_size=30),
+    encoding=st.sampled_from(["utf-8", "cp1252", "utf-16", "latin-1"]),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+)
 def test_csv_reader_answers_any_table(rows, encoding, delimiter):
     text = "\n".join(delimiter.join(row) for row in [HEADER, *rows])
     answered(text.encode(encoding, errors="replace"), "invoice.csv")
@@ -61,6 +75,7 @@ def test_xlsx_with_a_cell_anywhere_is_answered(column, row, value):
 
     def add(name, data):
         return data.replace(b"</sheetData>", cell + b"</sheetData>") if name == "xl/worksheets/sheet1.xml" else data
+
     answered(hostile.rewrite_zip(hostile.good_invoice_xlsx(), add), "invoice.xlsx")
 
 
@@ -86,9 +101,21 @@ def test_pdf_page_of_any_size_is_answered(width, height):
 
 
 @SETTINGS
-@given(parts=st.dictionaries(st.sampled_from(["xl/workbook.xml", "xl/worksheets/sheet1.xml", "[Content_Types].xml",
-                                              "xl/sharedStrings.xml", "xl/styles.xml"]),
-                             st.binary(max_size=512), min_size=1))
+@given(
+    parts=st.dictionaries(
+        st.sampled_from(
+            [
+                "xl/workbook.xml",
+                "xl/worksheets/sheet1.xml",
+                "[Content_Types].xml",
+                "xl/sharedStrings.xml",
+                "xl/styles.xml",
+            ]
+        ),
+        st.binary(max_size=512),
+        min_size=1,
+    )
+)
 def test_a_zip_of_junk_parts_is_answered(parts):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -99,48 +126,73 @@ def test_a_zip_of_junk_parts_is_answered(parts):
 
 # ---- the staff API ----------------------------------------------------------------------------------
 
-ELEMENTS = ["member_cin", "member_last_name", "procedure_code", "service_start_date", "unit_count", "charge_amount",
-            "billing_provider_npi", "no_such_element", ""]
+ELEMENTS = [
+    "member_cin",
+    "member_last_name",
+    "procedure_code",
+    "service_start_date",
+    "unit_count",
+    "charge_amount",
+    "billing_provider_npi",
+    "no_such_element",
+    "",
+]
 values = st.one_of(st.text(max_size=60), st.text(min_size=400, max_size=2000), st.sampled_from(["A" * 600_000]))
 
 
-API_SETTINGS = settings(max_examples=25, deadline=None,
-                        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+API_SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 
 @API_SETTINGS
-@given(element=st.sampled_from(ELEMENTS), line=st.one_of(st.none(), st.integers(-3, 12)), value=values,
-       note=st.one_of(st.none(), st.text(max_size=50), st.just("n" * 5000)))
+@given(
+    element=st.sampled_from(ELEMENTS),
+    line=st.one_of(st.none(), st.integers(-3, 12)),
+    value=values,
+    note=st.one_of(st.none(), st.text(max_size=50), st.just("n" * 5000)),
+)
 def test_a_correction_is_answered_and_a_refused_one_changes_nothing(new_claim, element, line, value, note):
     from tests.api.conftest import call
 
     claim_id, _ = new_claim()
     before = call("GET", f"/api/claims/{claim_id}")[1]
-    body = {"element": element, "value": value, **({"line": line} if line is not None else {}),
-            **({"note": note} if note is not None else {})}
+    body = {
+        "element": element,
+        "value": value,
+        **({"line": line} if line is not None else {}),
+        **({"note": note} if note is not None else {}),
+    }
     status, answer = call("PATCH", f"/api/claims/{claim_id}/values", body=body)
     assert status < 500, (status, answer)
     if status != 200:
         after = call("GET", f"/api/claims/{claim_id}")[1]
         assert (after["elements"], after["lines"], len(after["audit"])) == (
-            before["elements"], before["lines"], len(before["audit"]))
+            before["elements"],
+            before["lines"],
+            len(before["audit"]),
+        )
 
 
 @API_SETTINGS
-@given(corrections=st.lists(st.fixed_dictionaries({"element": st.sampled_from(ELEMENTS), "value": values}), max_size=4),
-       names=st.lists(st.sampled_from(["lease.pdf", "../lease.pdf", "..", "a/b/c.pdf", "", "é.pdf"]), max_size=3),
-       empty=st.booleans())
+@given(
+    corrections=st.lists(st.fixed_dictionaries({"element": st.sampled_from(ELEMENTS), "value": values}), max_size=4),
+    names=st.lists(st.sampled_from(["lease.pdf", "../lease.pdf", "..", "a/b/c.pdf", "", "é.pdf"]), max_size=3),
+    empty=st.booleans(),
+)
 def test_an_answer_is_all_or_nothing(new_claim, corrections, names, empty):
     import base64
 
     from tests.api.conftest import BUCKET, call
 
     claim_id, item = new_claim()
-    documents = [{"name": name, "content_base64": "" if empty else base64.b64encode(b"%PDF-1.4 x").decode()}
-                 for name in names]
+    documents = [
+        {"name": name, "content_base64": "" if empty else base64.b64encode(b"%PDF-1.4 x").decode()} for name in names
+    ]
     before = call("GET", f"/api/claims/{claim_id}")[1]
-    status, answer = call("POST", f"/api/claims/{claim_id}/items/{item}/answer",
-                          body={"corrections": corrections, "documents": documents})
+    status, answer = call(
+        "POST", f"/api/claims/{claim_id}/items/{item}/answer", body={"corrections": corrections, "documents": documents}
+    )
     assert status < 500, (status, answer)
     stored = api_documents(BUCKET, claim_id)
     if status == 200:
@@ -156,4 +208,3 @@ def api_documents(bucket: str, claim_id: str) -> list[str]:
 
     listed = boto3.client("s3", region_name="us-west-2").list_objects_v2(Bucket=bucket, Prefix=f"documents/{claim_id}/")
     return [item["Key"] for item in listed.get("Contents", [])]
-
