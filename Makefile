@@ -38,8 +38,8 @@ demo: setup
 	$(BIN)/claims-intake demo
 
 # Quality gates, run by `make test` (and so CI) before the tests: ruff's lint rules, mypy on the runtime
-# package, the import layers (import-linter; configuration in pyproject.toml). The format check joins them
-# and the format check (`ruff format --check`; FORMAT_CHECK=0 skips it while a branch is being merged).
+# package, the import layers (import-linter; configuration in pyproject.toml), and the format check
+# (`ruff format --check`; FORMAT_CHECK=0 skips it while a branch is being merged).
 FORMAT_CHECK ?= 1
 
 check: setup
