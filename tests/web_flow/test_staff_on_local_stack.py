@@ -113,7 +113,7 @@ def test_review_of_a_scanned_claim_verified_on_the_local_stack(local_stack, page
     item = wait_for_item(store, "REVIEW", invoice)
     open_item(page, url, "REVIEW", invoice)
     # The claim beside its scan: every OCR'd value with the crop of its box.
-    crops = page.locator("#values-table td.crop img")
+    crops = page.locator("#values-table .crop img")
     expect(crops.first).to_be_visible(timeout=60000)  # the crops follow the claim: the scan is registered server side
     assert crops.count() >= 10
     if SCREENSHOTS:
