@@ -24,22 +24,11 @@ from .conftest import hostile_bytes
 
 @pytest.fixture(autouse=True)
 def runtime_logs_quiet():
-    """A command-line process has no service logger printing INFO to stdout; an earlier in-process test (a local
-    stack function) may have left one in this process. Quiet its handlers (they also take what child loggers
-    pass up) for the CLI's output, then restore them."""
-    handlers = [
-        handler
-        for logger in logging.root.manager.loggerDict.values()
-        if isinstance(logger, logging.Logger)
-        for handler in logger.handlers
-        if getattr(logger, "powertools_handler", None) is not None
-    ]
-    levels = [handler.level for handler in handlers]
-    for handler in handlers:
-        handler.setLevel(logging.WARNING)
+    """A command-line process has no service logger printing to stdout; an earlier in-process test (a local
+    stack function) may have left one in this process. No log record below ERROR while the CLI runs here."""
+    logging.disable(logging.WARNING)
     yield
-    for handler, level in zip(handlers, levels, strict=True):
-        handler.setLevel(level)
+    logging.disable(logging.NOTSET)
 
 
 ROOT = Path(__file__).resolve().parents[2]
