@@ -114,6 +114,61 @@ def test_index_query_with_a_filter(table):
     assert sorted(i["n"] for i in got) == sorted(i["n"] for i in items if i.get("group") == "G0" and int(i["n"]) > 60)
 
 
+def test_index_queries_see_every_kind_of_write_at_once(table):
+    """The index grouping is rebuilt after any write: put, update, delete, batch and transaction."""
+    client, items = table
+
+    def group(name):
+        found = _query_all(
+            client,
+            IndexName="by_group",
+            KeyConditionExpression="#g = :g",
+            ExpressionAttributeNames={"#g": "group"},
+            ExpressionAttributeValues={":g": {"S": name}},
+        )
+        return sorted((i["pk"], i["sk"]) for i in found)
+
+    before = sorted((i["pk"], i["sk"]) for i in items if i.get("group") == "G1")
+    assert group("G1") == before and group("G9") == []
+    key = {"pk": {"S": before[0][0]}, "sk": {"S": before[0][1]}}
+    client.update_item(
+        TableName="t",
+        Key=key,
+        UpdateExpression="SET #g = :g",
+        ExpressionAttributeNames={"#g": "group"},
+        ExpressionAttributeValues={":g": {"S": "G9"}},
+    )
+    assert group("G1") == before[1:] and group("G9") == [before[0]]
+    client.delete_item(TableName="t", Key=key)
+    assert group("G9") == []
+    new = {"pk": {"S": "NEW"}, "sk": {"S": "S0"}, "group": {"S": "G9"}, "due": {"S": "2024-01-01"}}
+    client.put_item(TableName="t", Item=new)
+    assert group("G9") == [("NEW", "S0")]
+    client.batch_write_item(RequestItems={"t": [{"PutRequest": {"Item": {**new, "sk": {"S": "S1"}}}}]})
+    assert group("G9") == [("NEW", "S0"), ("NEW", "S1")]
+    client.transact_write_items(
+        TransactItems=[
+            {"Delete": {"TableName": "t", "Key": {"pk": {"S": "NEW"}, "sk": {"S": "S0"}}}},
+            {"Put": {"TableName": "t", "Item": {**new, "sk": {"S": "S2"}, "group": {"S": "G1"}}}},
+        ]
+    )
+    assert group("G9") == [("NEW", "S1")] and group("G1") == sorted([*before[1:], ("NEW", "S2")])
+    with pytest.raises(client.exceptions.TransactionCanceledException):  # rolled back: nothing changes
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "t", "Item": {**new, "sk": {"S": "S3"}}}},
+                {
+                    "ConditionCheck": {
+                        "TableName": "t",
+                        "Key": {"pk": {"S": "NEW"}, "sk": {"S": "S1"}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+    assert group("G9") == [("NEW", "S1")]
+
+
 def test_number_keys_are_matched_by_value():
     """'7' and '7.0' are one number for DynamoDB: a query for either finds the item."""
     with mock_aws():
