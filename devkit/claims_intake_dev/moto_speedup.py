@@ -1,6 +1,6 @@
 """Make moto's DynamoDB and Step Functions cost what a request touches, not what the tables hold.
 
-Four patches, applied together by `speed_up_moto()` (the tests, the benchmarks and the local stack).
+Five patches, applied together by `speed_up_moto()` (the tests, the benchmarks and the local stack).
 Each changes how moto works, never what it answers; the soak (bench/bench_soak.py) found them.
 
 1. TransactWriteItems. moto (5.2) backs up a table for rollback by deep-copying the whole table once
@@ -34,6 +34,10 @@ value with its provenance) cost more than everything else the claim flow does. I
 DynamoDB's JSON form inside moto, so they are written with json.dumps (binary values base64-encoded,
 as the serializer does); the rest of the response still goes through moto's serializer.
 
+5. Projections. moto projects an item by converting all of it to plain JSON once per projected path: a
+search's 25 claim summaries (a dozen paths into each claim's large header) cost more than a second.
+The paths are followed on the item as stored instead; paths into list elements still go through moto.
+
 Real AWS is not affected by any of this; the Lambda code never imports this module.
 """
 
@@ -62,6 +66,35 @@ def speed_up_moto() -> None:
     speed_up_moto_queries()
     reuse_parsed_state_machines()
     write_dynamodb_items_directly()
+    project_items_directly()
+
+
+def project_items_directly() -> None:
+    """A ProjectionExpression picks its attributes from the item as stored (see the module's docstring)."""
+    if "projections" in _applied:
+        return
+    from moto.dynamodb.models.dynamo_type import Item
+
+    original = Item.project
+
+    def project(self, projection_expressions: list[list[str]]):
+        if any("[" in part for path in projection_expressions for part in path):  # list elements: moto's way
+            return original(self, projection_expressions)
+        picked: dict[str, Any] = {}
+        for path in projection_expressions:
+            value = self.attrs.get(path[0])
+            for name in path[1:]:
+                value = value.value.get(name) if value is not None and value.type == "M" else None
+            if value is None:
+                continue
+            target = picked
+            for name in path[:-1]:
+                target = target.setdefault(name, {"M": {}})["M"]
+            target[path[-1]] = value.to_json()
+        return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=picked)
+
+    Item.project = project
+    _applied.add("projections")
 
 
 def speed_up_moto_transactions() -> None:

@@ -300,3 +300,33 @@ def _sets_sorted(item: dict) -> dict:
         name: {kind: sorted(value) if kind in ("SS", "NS", "BS") else value for kind, value in attribute.items()}
         for name, attribute in item.items()
     }
+
+
+def test_projections_pick_nested_attributes_as_moto_does():
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-west-2")
+        client.create_table(
+            TableName="p",
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        )
+        item = {
+            "pk": {"S": "1"},
+            "plan": {"S": "kp"},
+            "doc": {"M": {"elements": {"M": {"cin": {"S": "9A"}, "name": {"S": "Ana"}, "npi": {"N": "12"}}}}},
+            "tags": {"L": [{"S": "x"}, {"S": "y"}]},
+        }
+        client.put_item(TableName="p", Item=item)
+
+        def projected(expression, names=None):
+            request = {"TableName": "p", "Key": {"pk": {"S": "1"}}, "ProjectionExpression": expression}
+            return client.get_item(**request, **({"ExpressionAttributeNames": names} if names else {})).get("Item", {})
+
+        assert projected("#p, #d.elements.cin, #d.elements.npi, #d.missing.x", {"#p": "plan", "#d": "doc"}) == {
+            "plan": {"S": "kp"},
+            "doc": {"M": {"elements": {"M": {"cin": {"S": "9A"}, "npi": {"N": "12"}}}}},
+        }
+        assert projected("#d", {"#d": "doc"}) == {"doc": item["doc"]}
+        assert projected("tags[1], pk") == {"tags": {"L": [{"S": "y"}]}, "pk": {"S": "1"}}
+        assert projected("nothing") == {}
