@@ -32,6 +32,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ from claims_intake.extract import IntakeError, extract_bytes
 from claims_intake.model import Claim
 from claims_intake.reference import (
     Authorization,
+    ContractRate,
     EligibilitySpan,
     InMemoryHistory,
     InMemoryReference,
@@ -137,9 +139,10 @@ class Tally:
 
 
 def matching_reference(claims: list[Claim], plan: str) -> InMemoryReference:
-    """Roster, eligibility and TARs that let every claim, as written, through: the member eligible, the provider
-    contracted, each billed service authorized for its dates."""
-    spans, tars, providers = [], [], {}
+    """Roster, eligibility, TARs and contract rates that let every claim, as written, through: the member
+    eligible, the provider contracted, each billed service authorized for its dates and priced at the rate
+    it was billed at (a plan paying contract rates sends a line with no rate on file to staff)."""
+    spans, tars, providers, rates = [], [], {}, {}
     for claim in claims:
         if claim.billing_provider_npi:
             npi = claim.billing_provider_npi
@@ -157,6 +160,11 @@ def matching_reference(claims: list[Claim], plan: str) -> InMemoryReference:
             for line in dated
             if line.procedure_code
         )
+        for line in dated:
+            if line.procedure_code and line.charge_amount is not None and line.unit_count:
+                rate = (line.charge_amount / line.unit_count).quantize(Decimal("0.01"))
+                key = (claim.billing_provider_npi or "", line.combination)
+                rates.setdefault(key, ContractRate(key[0], plan, key[1], rate, date(2020, 1, 1)))
         for index, (code, modifiers) in enumerate(services):
             number = (
                 claim.authorization_number
@@ -168,7 +176,7 @@ def matching_reference(claims: list[Claim], plan: str) -> InMemoryReference:
                     number, claim.member_cin, claim.billing_provider_npi or "", plan, code, modifiers, first, last
                 )
             )
-    return InMemoryReference(spans, tars, list(providers.values()))
+    return InMemoryReference(spans, tars, list(providers.values()), list(rates.values()))
 
 
 def received_after(claims: list[Claim]) -> date:
