@@ -157,9 +157,15 @@ def jobs_for(per_profile: int, held_out: bool, names: list[str]) -> list[tuple[s
     return jobs
 
 
-def load(path: Path) -> list[dict[str, Any]]:
-    forms = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-    return value_records(forms)
+def load(*paths: Path) -> list[dict[str, Any]]:
+    """The value records of the forms in `paths` (a form read twice counts once)."""
+    forms: dict[tuple[str, int], dict[str, Any]] = {}
+    for path in paths:
+        for line in path.read_text("utf-8").splitlines():
+            if line.strip():
+                form = json.loads(line)
+                forms.setdefault((form["profile"], form["seed"]), form)
+    return value_records(list(forms.values()))
 
 
 # ---- fit ----------------------------------------------------------------------------------------------
@@ -216,17 +222,41 @@ def fit(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def cross_validated(records: list[dict[str, Any]], folds: int = 5) -> list[dict[str, Any]]:
+    """The records with `p_out_of_fold`: each form's values scored by a model fitted without that form's
+    fold (folds by form, so no form is scored by a model that saw it)."""
+    forms = sorted({(r["profile"], r["seed"]) for r in records})
+    fold_of = {form: index % folds for index, form in enumerate(forms)}
+    scored = [dict(r) for r in records]
+    for fold in range(folds):
+        train = [r for r in records if fold_of[(r["profile"], r["seed"])] != fold]
+        test = [i for i, r in enumerate(records) if fold_of[(r["profile"], r["seed"])] == fold]
+        if not train or not test:
+            continue
+        model = calibration.Calibration.from_table(fit(train))
+        p = model.probability(np.array([records[i]["signals"] for i in test], dtype=float))
+        for i, value in zip(test, p, strict=True):
+            scored[i]["p_out_of_fold"] = float(value)
+    return scored
+
+
+def probabilities(records: list[dict[str, Any]], table: dict[str, Any]) -> np.ndarray:
+    """Out-of-fold probabilities when the records carry them (cross_validated), else the table's."""
+    if records and all("p_out_of_fold" in r for r in records):
+        return np.array([r["p_out_of_fold"] for r in records], dtype=float)
+    model = calibration.Calibration.from_table(table)
+    return model.probability(np.array([r["signals"] for r in records], dtype=float))
+
+
 def figures(records: list[dict[str, Any]], table: dict[str, Any], threshold: float) -> dict[str, Any]:
     """Per profile: values, share right, share below the threshold, silent errors, Brier score."""
-    model = calibration.Calibration.from_table(table)
     by_profile: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in records:
         by_profile[record["profile"]].append(record)
     rows = {}
     for profile, group in [*by_profile.items(), ("all", records)]:
-        x = np.array([r["signals"] for r in group], dtype=float)
         y = np.array([r["right"] for r in group], dtype=bool)
-        p = model.probability(x)
+        p = probabilities(group, table)
         reader = np.array([r["reader_confidence"] for r in group], dtype=float)
         flagged = p < threshold
         rows[profile] = {
@@ -246,10 +276,8 @@ def figures(records: list[dict[str, Any]], table: dict[str, Any], threshold: flo
 
 
 def reliability(records: list[dict[str, Any]], table: dict[str, Any]) -> list[dict[str, Any]]:
-    model = calibration.Calibration.from_table(table)
-    x = np.array([r["signals"] for r in records], dtype=float)
     y = np.array([r["right"] for r in records], dtype=float)
-    p = model.probability(x)
+    p = probabilities(records, table)
     bins = []
     for low, high in ((0, 0.5), (0.5, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 0.98), (0.98, 0.99), (0.99, 1.01)):
         inside = (p >= low) & (p < high)
@@ -266,10 +294,8 @@ def reliability(records: list[dict[str, Any]], table: dict[str, Any]) -> list[di
 
 
 def threshold_trade_off(records: list[dict[str, Any]], table: dict[str, Any]) -> list[dict[str, Any]]:
-    model = calibration.Calibration.from_table(table)
-    x = np.array([r["signals"] for r in records], dtype=float)
     y = np.array([r["right"] for r in records], dtype=bool)
-    p = model.probability(x)
+    p = probabilities(records, table)
     rows = []
     for threshold in (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99):
         flagged = p < threshold
@@ -304,7 +330,7 @@ def main(argv: list[str] | None = None) -> None:
         command.add_argument("--out", type=Path, default=Path(".calibration") / f"{name}.jsonl")
         command.add_argument("--held-out", action="store_true", help="the benches' held-out seeds (evaluate only)")
     fitting = commands.add_parser("fit")
-    fitting.add_argument("records", type=Path)
+    fitting.add_argument("records", type=Path, nargs="+", help="collected forms (JSON lines)")
     for command in (fitting, commands.choices["all"]):
         command.add_argument("--table", type=Path, default=DEFAULT_TABLE)
     evaluate = commands.choices["evaluate"]
@@ -316,7 +342,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command in ("collect", "all"):
         collect(jobs_for(args.per_profile, False, args.profiles), args.out, args.jobs)
     if args.command in ("fit", "all"):
-        records = load(args.records if args.command == "fit" else args.out)
+        records = load(*args.records) if args.command == "fit" else load(args.out)
         table = fit(records)
         table["fitted_on"] = {
             "seeds": f"tuning: {TUNING_FIRST_SEED}.. per profile",
@@ -324,13 +350,17 @@ def main(argv: list[str] | None = None) -> None:
             "forms": len({(r["profile"], r["seed"]) for r in records}),
             "profiles": sorted({r["profile"] for r in records}),
             "date": datetime.now(UTC).date().isoformat(),
-            "tuning_figures": figures(records, table, threshold)["all"],
+            "tuning_figures_in_sample": figures(records, table, threshold)["all"],
         }
+        folded = cross_validated(records)
+        table["fitted_on"]["cross_validated"] = figures(folded, table, threshold)["all"]
         args.table.write_text(json.dumps(table, indent=1) + "\n", "utf-8")
         print(f"wrote {args.table} ({len(records)} values)")
-        print_rows(f"tuning figures at the review threshold {threshold}:", figures(records, table, threshold))
-        print_rows("tuning reliability:", reliability(records, table))
-        print_rows("tuning trade-off:", threshold_trade_off(records, table))
+        print_rows(
+            f"tuning figures at the review threshold {threshold}, 5-fold by form:", figures(folded, table, threshold)
+        )
+        print_rows("tuning reliability, 5-fold by form:", reliability(folded, table))
+        print_rows("tuning trade-off, 5-fold by form:", threshold_trade_off(folded, table))
     if args.command == "evaluate":
         if args.records is None:
             collect(jobs_for(args.per_profile, args.held_out, args.profiles), args.out, args.jobs)

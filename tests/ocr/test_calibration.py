@@ -160,3 +160,18 @@ def test_one_source_for_each_doubt_threshold():
     for data, key in (("header_synonyms.yaml", "review_below"), ("ocr.yaml", "review_confidence")):
         text = resources.files("claims_intake").joinpath(f"data/{data}").read_text("utf-8")
         assert key not in yaml.safe_load(text)
+
+
+def test_marks_the_parse_dropped_from_an_amount_are_noise_for_every_amount():
+    claim = _scanned_claim()
+    assert _signals(claim, "invoice_amount")["raw_noise"] == 0.0
+    claim.lines[0].provenance["charge_amount"] = (
+        claim.lines[0]
+        .provenance["charge_amount"]
+        .model_copy(
+            update={"raw": "3= 00"}  # a last dollar digit lost against the dollars/cents rule
+        )
+    )
+    assert _signals(claim, "charge_amount", line=1)["raw_noise"] == 1.0
+    assert _signals(claim, "invoice_amount")["raw_noise"] == 1.0  # box 28 agreeing with a lost digit proves nothing
+    assert _signals(claim, "billing_provider_npi")["raw_noise"] == 0.0

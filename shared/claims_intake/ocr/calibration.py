@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -63,7 +64,7 @@ GROUP_OF = {key: group for group, keys in GROUPS.items() for key in keys}
 # Per kind of element: intercept, slope on the reader's confidence (logit), an unconfirmed repair, and
 # the claim's cross-check agreeing or disagreeing (a check digit says more than a date's neighbours).
 PER_GROUP = ("intercept", "logit_confidence", "repaired", "check_agrees", "check_fails")
-SHARED = ("repair_confirmed", "unparsed", "derived", "registration_score", "registration_coverage")
+SHARED = ("repair_confirmed", "unparsed", "derived", "raw_noise", "registration_score", "registration_coverage")
 EPSILON = 1e-3
 
 
@@ -128,10 +129,48 @@ def value_signals(claim: Claim, ref: ValueRef) -> np.ndarray:
         float(confirmed),
         float(ref.key in ref.item.invalid),
         float(bool(source.derived) and not repaired),
+        float(raw_noise(claim, ref)),
         float(registration.get("score", 1.0)),
         float(registration.get("coverage", 1.0)),
     )
     return vector
+
+
+# What a box may hold besides letters and digits; anything else in the text read ('18= 00', '4€ 50') is a mark
+# the parse rules dropped: a sign that a character of the value was lost or misread next to it.
+ORDINARY = re.compile(r"[A-Za-z0-9 .,/$#&'():-]*")
+DIGIT_GROUPS = frozenset({"money", "cell", "npi", "date"})
+# Values computed from others (no text of their own) take the noise of what they were computed from.
+COMPUTED_FROM = {
+    "unit_cost": ("charge_amount", "unit_count"),
+    "service_name": ("procedure_code", "procedure_modifiers"),
+    "primary_payer_id": ("payer_name",),
+}
+MONEY = ("invoice_amount", "charge_amount")
+
+
+def raw_noise(claim: Claim, ref: ValueRef) -> bool:
+    """The text read for the value (or what it was computed from) holds marks the parse dropped, or letters
+    where only digits belong. Box 28 and the 24F amounts confirm each other, so noise in any amount counts
+    for them all."""
+    group = group_of(ref.key)
+    if ref.key in MONEY or ref.key == "unit_cost":
+        texts = [_raw(claim, "invoice_amount"), *(_raw(line, "charge_amount") for line in claim.lines)]
+        texts += [_raw(ref.item, "unit_count")] if ref.key == "unit_cost" else []
+    else:
+        texts = [_raw(ref.item, key) for key in COMPUTED_FROM.get(ref.key, (ref.key,))]
+    return any(_noisy(text, group in DIGIT_GROUPS or ref.key in MONEY) for text in texts if text)
+
+
+def _raw(item: Claim | ServiceLine, key: str) -> str | None:
+    source = item.provenance.get(key)
+    return source.raw if source is not None else None
+
+
+def _noisy(text: str, digits_only: bool) -> bool:
+    if not ORDINARY.fullmatch(text):
+        return True
+    return digits_only and any(ch.isalpha() for ch in text)
 
 
 def cross_check(claim: Claim, ref: ValueRef) -> int:
