@@ -55,7 +55,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "date": ("member_dob", "invoice_date", "service_start_date", "service_end_date"),
     "money": ("invoice_amount", "charge_amount", "unit_cost"),
     "code": ("procedure_code", "procedure_modifiers", "service_name"),
-    "diagnosis": ("diagnosis_codes", "member_homeless_indicator"),
+    "diagnosis": ("diagnosis_codes",),
+    "homeless": ("member_homeless_indicator",),  # derived from a Z59.0x code: far surer than the code's reading
     "cell": ("unit_count", "place_of_service"),
     "identifier": ("invoice_number", "medical_record_number", "authorization_number", "control_number"),
     "text": (),  # names, addresses, phone, payer: everything else
