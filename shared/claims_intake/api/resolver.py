@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from ..limits import default_limits
 from ..store.claims import ClaimNotFound, ConcurrentUpdate, QueueItemNotFound
-from . import mapping_reviews, service, uploads
+from . import audit, mapping_reviews, portal, service, uploads
 from .auth import Caller, Forbidden, Unauthorized, caller_from_event
 from .views import ClaimView, Me, Metrics, QueueItemView, QueuePage, SearchPage
 
@@ -135,9 +135,14 @@ def list_queue(
 )
 def search_claims(
     q: Annotated[
-        str,
-        Query(min_length=2, max_length=200, description="what staff have in hand, e.g. 'BHP-2026' or 'quintero rosa'"),
-    ],
+        str | None,
+        Query(
+            min_length=2,
+            max_length=200,
+            description="what staff have in hand, e.g. 'BHP-2026' or 'quintero rosa'; without it, one provider's "
+            "claims newest first (a provider's own; staff name provider)",
+        ),
+    ] = None,
     plan: Annotated[str | None, Query(description="plan profile id: kp, phc, khs")] = None,
     status: Annotated[str | None, Query(description="workflow status, e.g. WAITING_RFI, CLOSED")] = None,
     disposition: Annotated[str | None, Query(description="CLEAN, PARTIAL, DENIED, RFI, REVIEW, REJECTED")] = None,
@@ -146,7 +151,7 @@ def search_claims(
     next_token: Annotated[str | None, Query(description="from the previous page")] = None,
 ) -> SearchPage:
     filters = {"plan": plan, "status": status, "disposition": disposition, "provider_npi": provider}
-    return SearchPage.model_validate(service.search_claims(services(), caller(), q, filters, limit, next_token))
+    return SearchPage.model_validate(portal.claims_page(services(), caller(), q, filters, limit, next_token))
 
 
 @app.get("/api/metrics", summary="Queue counts and the clean-claim payment targets (000; 004 IV.B.2)")
@@ -239,6 +244,9 @@ def confirm_mapping_review(ref: Annotated[str, Path()], body: ConfirmMappingBody
 
 # Provider uploads (presigned POST into the caller's NPI folder, the list of uploads): api/uploads.py.
 uploads.register(app, services, caller)
+# The provider's claim page and RFI answers: api/portal.py. Every request is audited: api/audit.py.
+portal.register(app, services, caller)
+app.use(middlewares=[audit.audit_request])
 
 
 # ---- errors --------------------------------------------------------------------------------------

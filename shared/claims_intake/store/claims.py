@@ -60,6 +60,7 @@ RETRYABLE_CANCELLATIONS = {"ThrottlingError", "TransactionConflict", "Provisione
 TRANSACTION_ATTEMPTS = 5
 TRANSACTION_BACKOFF_SECONDS = 0.05  # doubled each attempt, with full jitter
 HEADER = "HEADER"
+LISTED_FILTERS = ("plan", "status", "disposition")  # projected by the by_provider index
 HISTORY_INDEX_ATTRIBUTES = ("history_member", "history_sort", "history_invoice")
 
 
@@ -230,9 +231,15 @@ class ClaimStore:
         return stored
 
     def list_claims(
-        self, provider_npi: str, page_token: str | None = None, limit: int = 50
+        self,
+        provider_npi: str,
+        page_token: str | None = None,
+        limit: int = 50,
+        filters: dict[str, str] | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """A provider's claims, newest first: summaries (id, invoice, plan, disposition, status, dates)."""
+        """A provider's claims, newest first: summaries (id, invoice, plan, disposition, status, dates).
+        `filters` (plan, status, disposition: attributes the index projects) are applied after the read
+        of `limit` entries: a page can be short, with a token to read on."""
         request: dict[str, Any] = {
             "TableName": self.tables.claims,
             "IndexName": "by_provider",
@@ -241,6 +248,11 @@ class ClaimStore:
             "KeyConditionExpression": "claim_provider = :p",
             "ExpressionAttributeValues": {":p": {"S": provider_npi}},
         }
+        wanted = {name: value for name, value in (filters or {}).items() if name in LISTED_FILTERS and value}
+        if wanted:
+            request["FilterExpression"] = " AND ".join(f"#{name} = :{name}" for name in wanted)
+            request["ExpressionAttributeNames"] = {f"#{name}": name for name in wanted}
+            request["ExpressionAttributeValues"].update({f":{name}": {"S": value} for name, value in wanted.items()})
         if page_token:
             request["ExclusiveStartKey"] = decode_token(page_token)
         page = self.client.query(**request)
