@@ -12,6 +12,7 @@ import pytest
 import requests
 from botocore.config import Config
 
+from claims_intake.check.result import ClaimDisposition
 from claims_intake.flow.start import answer_from_upload
 from claims_intake.store import SENT_BY_METADATA
 
@@ -86,10 +87,16 @@ def test_a_claim_in_plain_words(services):
     assert claim["decision"] == "Waiting for information from you."
     assert claim["claim_reasons"][0]["message"].startswith("The member's CIN must be")
     [line] = claim["lines"]
-    assert line["procedure"] == "G9008 U1" and line["billed"] == "400.00" and line["decision"] == "Payable"
+    assert line["procedure"] == "G9008 U1" and line["billed"] == "400.00" and line["units"] == "1"
+    assert (line["decision"], line["allowed"]) == ("Not decided yet", None)  # an open RFI can change them
     assert claim["rfi"]["asked"][0]["message"].startswith("The member's CIN")
     assert claim["rfi"]["correctable"] == [{"element": "member_cin", "line": None}]
     assert "audit" not in claim
+    services.store.save_checked_claim(rfi_claim("A-2", disposition=ClaimDisposition.CLEAN), upload_key=None)
+    decided = call("GET", "/api/claims/A-2/in-words", PROVIDER_A)[1]
+    assert decided["decision"] == "Accepted: every line is payable." and decided["allowed"] == "400.00"
+    assert (decided["lines"][0]["decision"], decided["lines"][0]["allowed"]) == ("Payable", "400.00")
+    assert decided["rfi"] is None
 
 
 # ---- scope: another provider gets 404, staff see all ---------------------------------------------------

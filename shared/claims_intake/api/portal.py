@@ -212,7 +212,7 @@ def claim_in_plain_words(services: Services, caller: Caller, claim_id: str) -> d
         "billed": _money(_sum(line.get("charge_amount") for line in output.get("lines", []))),
         "allowed": _money(output.get("allowed_amount")) if stored.disposition.value in _DECIDED else None,
         "claim_reasons": [_reason(f) for f in told if f.get("line") is None],
-        "lines": [_line_in_words(line, told) for line in output.get("lines", [])],
+        "lines": [_line_in_words(line, told, stored.disposition.value in _DECIDED) for line in output.get("lines", [])],
         "letters": [_letter(services, letter) for letter in stored.to_output().get("letters", [])],
         "rfi": _rfi_in_words(open_rfi, told) if open_rfi else None,
     }
@@ -227,15 +227,17 @@ def _reason(finding: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _line_in_words(line: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any]:
+def _line_in_words(line: dict[str, Any], findings: list[dict[str, Any]], decided: bool) -> dict[str, Any]:
+    """A service line; its decision and allowed amount only once the claim is decided (an RFI or a review
+    still open can change them)."""
     number = line.get("line_number")
-    decision = line.get("disposition")
+    decision = line.get("disposition") if decided else None
     return {
         "line_number": number,
         "procedure": " ".join(filter(None, [line.get("procedure_code"), *(line.get("procedure_modifiers") or [])])),
         "service_from": line.get("service_start_date"),
         "service_to": line.get("service_end_date") or line.get("service_start_date"),
-        "units": line.get("units"),
+        "units": line.get("unit_count"),
         "billed": _money(line.get("charge_amount")),
         "allowed": _money(line.get("allowed_amount")) if decision else None,
         "decision": {"PAYABLE": "Payable", "DENIED": "Denied"}.get(decision or "", "Not decided yet"),

@@ -17,6 +17,11 @@ const UPLOAD_STATES = {
   QUARANTINED: "not read", FAILED: "being retried", MAPPING_REVIEW: "the plan is checking its columns",
 };
 
+const DISPOSITION_WORDS = {
+  CLEAN: "accepted", PARTIAL: "partly accepted", DENIED: "denied", REJECTED: "rejected",
+  RFI: "information needed", REVIEW: "being checked",
+};
+
 const $ = (selector, root = document) => root.querySelector(selector);
 const el = (tag, attrs = {}, ...children) => {
   const node = document.createElement(tag);
@@ -215,7 +220,7 @@ async function loadClaims(append = false) {
   el("td", {}, dates(claim.service_from, claim.service_to)),
   el("td", { class: "num" }, money(claim.billed)),
   el("td", { class: "num" }, money(claim.allowed)),
-  el("td", { class: `disposition ${claim.disposition}` }, claim.disposition),
+  el("td", { class: `disposition ${claim.disposition}` }, DISPOSITION_WORDS[claim.disposition] || claim.disposition),
   el("td", { class: `waiting-on ${claim.waiting_on === "you" ? "you" : ""}` },
     claim.waiting_on === "you" && claim.rfi_due ? `you, by ${day(claim.rfi_due)}` : claim.waiting_on),
   el("td", {}, letterLinks(claim.letters || []))));
@@ -253,6 +258,16 @@ async function openClaim(claimId) {
   showRfi(claim.rfi);
 }
 
+// After an answer, look at the claim again every few seconds until the plan's re-check has moved it on.
+function followAnswer(claimId, itemId, tries = 60) {
+  setTimeout(async () => {
+    if (!portal.claim || portal.claim.claim_id !== claimId) return;  // the provider went elsewhere
+    const claim = await openClaim(claimId).then(() => portal.claim).catch(() => null);
+    const moved = claim && claim.status !== "CHECKED" && !(claim.rfi && claim.rfi.item_id === itemId);
+    if (!moved && tries > 1) followAnswer(claimId, itemId, tries - 1);
+  }, 3000);
+}
+
 function showRfi(rfi) {
   $("#rfi").hidden = !rfi;
   $("#rfi-progress").replaceChildren();
@@ -281,7 +296,7 @@ async function sendRfiAnswer(event) {
     const ask = (file) => api(`${path}/uploads`, { method: "POST", body: { file_name: file.name, content_type: mediaType(file) } });
     for (const file of files) await sendOne(file, ask, $("#rfi-progress"));
     say("Your answer was sent. The plan checks the claim again; this page follows it.");
-    setTimeout(() => openClaim(claim.claim_id).catch(() => {}), 4000);
+    followAnswer(claim.claim_id, claim.rfi.item_id);
   } catch (error) {
     say(`The answer was not sent: ${error.message}`, "bad");
   } finally {
