@@ -139,7 +139,7 @@ def test_a_provider_sends_files_follows_its_claims_opens_a_letter_and_answers_an
 
     claim_id = next(c["claim_id"] for c in store.list_claims(NPI)[0] if c.get("invoice_number") == RFI_INVOICE)
     stored = store.require_claim(claim_id)
-    answered = [i for i in stored.queue_items if i.queue == "RFI"][0]
+    answered = next(i for i in stored.queue_items if i.queue == "RFI")
     assert answered.status == "ANSWERED" and answered.closed_by == f"provider-{NPI}"
     [document] = answered.resolution["documents"]
     assert document["key"].startswith(f"rfi/{claim_id}/{answered.item_id}/")
