@@ -88,7 +88,12 @@ def claims_page(
     else:
         page = _list_claims(services, caller, filters, limit, next_token)
     if not caller.is_staff:
-        page["items"] = [_provider_row(services, caller, summary) for summary in page["items"]]
+        outlines = services.store.claim_outlines([summary["claim_id"] for summary in page["items"]])
+        page["items"] = [
+            _provider_row(services, summary, outlines[summary["claim_id"]])
+            for summary in page["items"]
+            if summary["claim_id"] in outlines and caller.may_see(outlines[summary["claim_id"]]["provider_npi"])
+        ]
     return page
 
 
@@ -128,23 +133,21 @@ def _with_clocks(services: Services, items: list[dict[str, Any]]) -> list[dict[s
     return items
 
 
-def _provider_row(services: Services, caller: Caller, summary: dict[str, Any]) -> dict[str, Any]:
-    stored = _visible_claim(services, caller, summary["claim_id"])
-    lines = stored.output.get("lines", [])
+def _provider_row(services: Services, summary: dict[str, Any], outline: dict[str, Any]) -> dict[str, Any]:
+    lines = outline["lines"]
     starts = [line.get("service_start_date") for line in lines if line.get("service_start_date")]
     ends = [line.get("service_end_date") or line.get("service_start_date") for line in lines]
-    waiting_on, waiting = WAITING.get(stored.status, ("the plan", "The claim is being processed."))
-    open_rfi = _open_rfi(stored)
+    waiting_on, waiting = WAITING.get(summary["status"], ("the plan", "The claim is being processed."))
     return {
         **summary,
         "service_from": min(starts) if starts else None,
         "service_to": max(filter(None, ends)) if any(ends) else None,
         "billed": _money(_sum(line.get("charge_amount") for line in lines)),
-        "allowed": _money(stored.output.get("allowed_amount")) if stored.disposition.value in _DECIDED else None,
+        "allowed": _money(outline["allowed_amount"]) if summary["disposition"] in _DECIDED else None,
         "waiting_on": waiting_on,
         "waiting": waiting,
-        "rfi_due": open_rfi.due if open_rfi else None,
-        "letters": [_letter(services, letter) for letter in stored.to_output().get("letters", [])],
+        "rfi_due": outline["rfi_due"],
+        "letters": [_letter(services, letter) for letter in outline["letters"]],
     }
 
 
