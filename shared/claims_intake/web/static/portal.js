@@ -89,6 +89,10 @@ async function api(path, { method = "GET", body } = {}) {
     body: body ? JSON.stringify(body) : undefined,
   });
   const data = await response.json().catch(() => ({}));
+  if (response.status === 401 && portal.config.auth !== "dev") {  // the hour-long ID token ran out: sign in again
+    sessionStorage.removeItem(TOKENS);
+    location.assign("index.html#/portal");
+  }
   if (!response.ok) {
     const detail = data.message || (data.detail ? JSON.stringify(data.detail) : response.statusText);
     throw new Error(`${response.status}: ${detail}`);
