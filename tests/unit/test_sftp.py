@@ -70,7 +70,7 @@ def test_the_cli_adds_a_user(transfer, tmp_path, capsys, monkeypatch):
     arguments = ["sftp-user", "--server-id", server, "--role-arn", ROLE, "--bucket", "claims-bucket"]
     assert main([*arguments, "--npi", NPI, "--user", "bay-housing", "--ssh-key", str(key_file)]) == 0
     assert json.loads(capsys.readouterr().out)["home"] == f"/claims-bucket/uploads/{NPI}"
-    assert [u["UserName"] for u in client.list_users(ServerId=server)["Users"]] == ["bay-housing"]
+    assert client.describe_user(ServerId=server, UserName="bay-housing")["User"]["UserName"] == "bay-housing"
     assert main([*arguments, "--npi", "123", "--user", "bay-housing", "--ssh-key", str(key_file)]) == 2
     assert "not a valid NPI" in capsys.readouterr().err
 
