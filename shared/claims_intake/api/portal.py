@@ -133,11 +133,19 @@ def _with_clocks(services: Services, items: list[dict[str, Any]]) -> list[dict[s
     return items
 
 
+def _waiting(status: str, rfi_open: bool) -> tuple[str, str]:
+    """Who the claim waits on, in words: an open request for information waits on the provider, whatever
+    step of the flow the claim's status names."""
+    if rfi_open:
+        return WAITING[ClaimStatus.WAITING_RFI.value]
+    return WAITING.get(status, ("the plan", "The claim is being processed."))
+
+
 def _provider_row(services: Services, summary: dict[str, Any], outline: dict[str, Any]) -> dict[str, Any]:
     lines = outline["lines"]
     starts = [line.get("service_start_date") for line in lines if line.get("service_start_date")]
     ends = [line.get("service_end_date") or line.get("service_start_date") for line in lines]
-    waiting_on, waiting = WAITING.get(summary["status"], ("the plan", "The claim is being processed."))
+    waiting_on, waiting = _waiting(summary["status"], outline["rfi_due"] is not None)
     return {
         **summary,
         "service_from": min(starts) if starts else None,
@@ -196,8 +204,8 @@ def claim_in_plain_words(services: Services, caller: Caller, claim_id: str) -> d
     output = stored.output
     elements = output.get("elements", {})
     told = [f for f in output.get("findings", []) if f.get("severity") != "review"]
-    waiting_on, waiting = WAITING.get(stored.status, ("the plan", "The claim is being processed."))
     open_rfi = _open_rfi(stored)
+    waiting_on, waiting = _waiting(stored.status, open_rfi is not None)
     return {
         "claim_id": stored.claim_id,
         "invoice_number": elements.get("invoice_number"),

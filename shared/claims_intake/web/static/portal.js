@@ -162,7 +162,6 @@ function setUpDrop() {
     drop.addEventListener(name, (event) => { event.preventDefault(); drop.classList.remove("over"); });
   }
   drop.addEventListener("drop", (event) => sendFiles(event.dataTransfer.files));
-  drop.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") $("#files").click(); });
   $("#files").addEventListener("change", (event) => {
     sendFiles(event.target.files);
     event.target.value = "";
