@@ -23,7 +23,6 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, Field
 
-from ..clocks import CleanClaimClock
 from ..limits import default_limits
 from ..store.records import SENT_BY_METADATA, ClaimStatus, QueueStatus, StoredClaim
 from .auth import Caller
@@ -33,8 +32,8 @@ from .service import (
     Services,
     _close_and_resume,
     _visible_claim,
-    finalized_on,
     letter_view,
+    listed_claim,
     search_claims,
 )
 from .uploads import URL_LIFETIME, accepted_content_type, safe_unique_name
@@ -113,24 +112,12 @@ def _list_claims(
     except ValueError as problem:  # a page token that is not ours
         raise BadRequest(str(problem)) from problem
     summaries = services.store.claim_summaries([row["claim_id"] for row in listed])
-    items = []
-    for row in listed:
-        summary = summaries.get(row["claim_id"])
-        if summary and caller.may_see(summary.get("provider_npi")):
-            summary.pop("search_terms", None)
-            items.append(summary)
-    return {"items": _with_clocks(services, items), "next_token": token}
-
-
-def _with_clocks(services: Services, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for summary in items:
-        summary["clean_claim_clock"] = CleanClaimClock.for_plan(
-            summary["plan"],
-            summary["created_at"],
-            services.today(),
-            finalized_on(summary["status"], summary["disposition"], summary["updated_at"]),
-        ).to_output()
-    return items
+    items = [
+        listed_claim(services, summaries[row["claim_id"]])
+        for row in listed
+        if row["claim_id"] in summaries and caller.may_see(summaries[row["claim_id"]].get("provider_npi"))
+    ]
+    return {"items": items, "next_token": token}
 
 
 def _waiting(status: str, rfi_open: bool) -> tuple[str, str]:
