@@ -1,5 +1,5 @@
-"""Every API request audited: who (user, staff or the provider's NPI), what (method, path, route), when, and
-how it ended (status code, or the error the route raised), as one structured log line per request.
+"""Every API request audited: who (user, staff or the provider's NPI), what (method, path), when, and how it
+ended (status code), as one structured log line per request.
 
 The lines go to the API function's log group (KMS-encrypted, kept 90 days; template.yaml) under the
 message `api request` with an `audit` object, so a CloudWatch Logs Insights query finds who read or changed
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from .auth import PROVIDER_NPI_CLAIM, STAFF_GROUP, _groups
 
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 AUDIT_MESSAGE = "api request"
 
 
-def who(event: dict[str, Any]) -> dict[str, Any]:
+def who(event: Mapping[str, Any]) -> dict[str, Any]:
     """The caller as the authorizer verified it (nothing when unauthenticated)."""
     claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims") or {}
     user = claims.get("cognito:username") or claims.get("email") or claims.get("sub")
@@ -35,23 +35,26 @@ def who(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def audit_request(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
-    event = app.current_event.raw_event
-    started = time.perf_counter()
-    record: dict[str, Any] = {
-        **who(event),
-        "method": event.get("httpMethod"),
-        "path": event.get("path"),
-        "query_parameters": sorted((event.get("queryStringParameters") or {}).keys()),
-        "request_id": (event.get("requestContext") or {}).get("requestId"),
-        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-    try:
-        response = next_middleware(app)
-    except Exception as error:  # the resolver's exception handlers turn it into 4xx/5xx after this
-        record.update(outcome=type(error).__name__, ms=round((time.perf_counter() - started) * 1000, 1))
+class AuditedResolver(APIGatewayRestResolver):
+    """The API's resolver, logging one audit line per request once it is answered: whatever answered it
+    (a route, a refused validation (422), an unknown route, an error handler), the line has its status."""
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        started = time.perf_counter()
+        record: dict[str, Any] = {
+            **who(event),
+            "method": event.get("httpMethod"),
+            "path": event.get("path"),
+            "query_parameters": sorted((event.get("queryStringParameters") or {}).keys()),
+            "request_id": (event.get("requestContext") or {}).get("requestId"),
+            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        try:
+            response = super().resolve(event, context)
+        except Exception as error:  # no handler took it: Lambda reports the failure
+            record.update(outcome=type(error).__name__, ms=round((time.perf_counter() - started) * 1000, 1))
+            logger.info(AUDIT_MESSAGE, extra={"audit": record})
+            raise
+        record.update(status=response.get("statusCode"), ms=round((time.perf_counter() - started) * 1000, 1))
         logger.info(AUDIT_MESSAGE, extra={"audit": record})
-        raise
-    record.update(status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 1))
-    logger.info(AUDIT_MESSAGE, extra={"audit": record})
-    return response
+        return response

@@ -11,7 +11,7 @@ import os
 from datetime import date
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler import CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, Field
 
@@ -26,7 +26,8 @@ from .views import ClaimView, Me, Metrics, QueueItemView, QueuePage, SearchPage
 # to a page that has no token; set STAFF_SITE_ORIGIN to pin the page's origin.
 CORS = CORSConfig(allow_origin=os.environ.get("STAFF_SITE_ORIGIN", "*"), allow_headers=["Authorization"])
 # A response that does not match its model is our bug: 500, not a 422 blamed on the caller.
-app = APIGatewayRestResolver(enable_validation=True, cors=CORS, response_validation_error_http_code=500)
+# Every request is audited once answered (api/audit.py).
+app = audit.AuditedResolver(enable_validation=True, cors=CORS, response_validation_error_http_code=500)
 
 _services: service.Services | None = None
 
@@ -244,9 +245,8 @@ def confirm_mapping_review(ref: Annotated[str, Path()], body: ConfirmMappingBody
 
 # Provider uploads (presigned POST into the caller's NPI folder, the list of uploads): api/uploads.py.
 uploads.register(app, services, caller)
-# The provider's claim page and RFI answers: api/portal.py. Every request is audited: api/audit.py.
+# The provider's claim page and RFI answers: api/portal.py.
 portal.register(app, services, caller)
-app.use(middlewares=[audit.audit_request])
 
 
 # ---- errors --------------------------------------------------------------------------------------
