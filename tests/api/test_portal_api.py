@@ -12,6 +12,7 @@ import pytest
 import requests
 from botocore.config import Config
 
+from claims_intake.api import audit
 from claims_intake.check.result import ClaimDisposition
 from claims_intake.flow.start import answer_from_upload
 from claims_intake.store import SENT_BY_METADATA
@@ -209,15 +210,33 @@ def test_corrections_with_documents_to_follow_wait_for_the_document(services, wa
 # ---- audit ---------------------------------------------------------------------------------------------------
 
 
-def test_every_request_is_audited_with_who_what_when_and_no_query_values(services, caplog):
+class Kept(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@pytest.fixture
+def audit_lines():
+    """The audit logger's records, read on the logger itself (the function's Powertools logger emits them)."""
+    kept = Kept()
+    audit_logger = logging.getLogger(audit.logger.name)
+    audit_logger.addHandler(kept)
+    yield kept.records
+    audit_logger.removeHandler(kept)
+
+
+def test_every_request_is_audited_with_who_what_when_and_no_query_values(services, audit_lines):
     queued(services, "A-1")
-    with caplog.at_level(logging.INFO, logger="claims_intake.api.audit"):
-        call("GET", "/api/claims", PROVIDER_A, query={"q": "quintero rosa"})
-        call("GET", "/api/claims/A-1", PROVIDER_B)
-        call("GET", "/api/claims/A-1/in-words", STAFF)
-        call("GET", "/api/queue", STAFF, query={"queue": "NOPE"})  # refused by validation
-        call("GET", "/api/nowhere", None)  # no identity, no route
-    records = [r.audit for r in caplog.records if r.getMessage() == "api request"]
+    call("GET", "/api/claims", PROVIDER_A, query={"q": "quintero rosa"})
+    call("GET", "/api/claims/A-1", PROVIDER_B)
+    call("GET", "/api/claims/A-1/in-words", STAFF)
+    call("GET", "/api/queue", STAFF, query={"queue": "NOPE"})  # refused by validation
+    call("GET", "/api/nowhere", None)  # no identity, no route
+    records = [r.audit for r in audit_lines if r.getMessage() == "api request"]
     assert [(r["user"], r["path"], r["status"]) for r in records] == [
         (PROVIDER_A["cognito:username"], "/api/claims", 200),
         (PROVIDER_B["cognito:username"], "/api/claims/A-1", 404),
@@ -228,5 +247,5 @@ def test_every_request_is_audited_with_who_what_when_and_no_query_values(service
     assert records[0]["query_parameters"] == ["q"]
     assert records[0]["provider_npi"] == NPI_A and records[2]["staff"] is True
     assert all(r["at"].endswith("Z") and r["method"] == "GET" for r in records)
-    logged = " ".join(json.dumps(r.audit) for r in caplog.records if hasattr(r, "audit")).lower()
+    logged = " ".join(json.dumps(r.audit) for r in audit_lines).lower()
     assert "quintero" not in logged and "rosalind" not in logged and "9123456a" not in logged

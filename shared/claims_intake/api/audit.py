@@ -10,16 +10,17 @@ parameters used.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Mapping
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from .auth import PROVIDER_NPI_CLAIM, STAFF_GROUP, _groups
 
-logger = logging.getLogger(__name__)
+# The function's Powertools logger emits it (JSON, POWERTOOLS_LOG_LEVEL INFO), as the pipeline's lines.
+logger = Logger(child=True)
 
 AUDIT_MESSAGE = "api request"
 
