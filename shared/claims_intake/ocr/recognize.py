@@ -37,6 +37,14 @@ RULE_THICKNESS = 8  # pixels: a dark run this thin across a rule is the rule its
 # (white-on-black never occurs on the form; skipping it saves ~15% of the OCR time).
 TESSERACT_CONFIG = "--oem 1 --psm 7 --dpi 300 -c load_system_dawg=0 -c load_freq_dawg=0 -c tessedit_do_invert=0"
 
+# Boxes that hold only digits (dates, amounts, NPIs, the TIN, ZIP codes) are read in a second run
+# that may return nothing else: a fax's '07' no longer reads 'OF', nor '1' as 'l' or '|'.
+# The space must be in the whitelist, or the LSTM joins the cells' words into one.
+DIGIT_CONFIG = f'{TESSERACT_CONFIG} -c "tessedit_char_whitelist=0123456789 "'
+DIGIT_FIELDS = frozenset(
+    {"pin", "tax_id", "pt_zip", *(f"local{n}" for n in range(1, 7)), *(f"place{n}" for n in range(1, 7))}
+)
+
 # The boxes the DHCS elements come from (data/cms1500_elements.yaml; others on the form are not
 # read: less to OCR, less to get wrong).
 READ_FIELDS = read_fields()
@@ -44,11 +52,13 @@ READ_FIELDS = read_fields()
 PAD_CELL_PT, PAD_FREE_PT, PAD_Y_PT = 1.0, 4.0, 2.5
 
 
-# The 7-pt cells of one service line (24A-24E, 24G) are read together as one line of text: a lone
-# '1' in 24G or 'A' in 24E is read far more reliably among words than cut out on its own (Tesseract
-# took a lone '1' for a '4'). Each cell's ink is placed after the previous one with an ordinary word
-# gap (the form's wide gaps made the LSTM invent characters), and words go back to cells by x.
-LINE_CELLS = (
+# The 7-pt cells of one service line are read together as lines of text: a lone '1' in 24G or 'A'
+# in 24E is read far more reliably among words than cut out on its own (Tesseract took a lone '1'
+# for a '4'). Each cell's ink is placed after the previous one with an ordinary word gap (the form's
+# wide gaps made the LSTM invent characters), and words go back to cells by x. The dates and place of
+# service (24A, 24B: digits only) are one line, read with digits only; the codes (24C-24E, 24G)
+# another, read with every character.
+LINE_DATE_CELLS = (
     "sv{n}_mm_from",
     "sv{n}_dd_from",
     "sv{n}_yy_from",
@@ -56,6 +66,8 @@ LINE_CELLS = (
     "sv{n}_dd_end",
     "sv{n}_yy_end",
     "place{n}",
+)
+LINE_CODE_CELLS = (
     "type{n}",
     "cpt{n}",
     "mod{n}",
@@ -65,6 +77,7 @@ LINE_CELLS = (
     "diag{n}",
     "day{n}",
 )
+LINE_CELLS = LINE_DATE_CELLS + LINE_CODE_CELLS
 WORD_GAP = 32  # pixels between cells composed into one line
 BIRTH_CELLS = ("birth_mm", "birth_dd", "birth_yy")
 # Money boxes (24F, 28) are read as two cells either side of the printed dollars/cents rule, so a
@@ -86,11 +99,26 @@ class Slot:
     members: list[tuple[str, float, float]]  # (field, x0, x1) in the frame image's pixels before scaling
     cents: dict[str, bool]  # money boxes: is there writing right of the dollars/cents rule?
 
+    @property
+    def digits_only(self) -> bool:
+        """Every field of the slot holds only digits: read with digits only."""
+        return all(digit_field(name) for name, _, _ in self.members)
+
     def field_at(self, x: float) -> str:
         inside = [name for name, x0, x1 in self.members if x0 <= x <= x1]
         if inside:
             return inside[0]
         return min(self.members, key=lambda m: min(abs(x - m[1]), abs(x - m[2])))[0]
+
+
+def digit_field(name: str) -> bool:
+    base = name.split(".")[0]
+    return (
+        base in DIGIT_FIELDS
+        or base in MONEY_READ
+        or base in BIRTH_CELLS
+        or any(part in base for part in ("_mm_", "_dd_", "_yy_"))
+    )
 
 
 @cache
@@ -112,7 +140,11 @@ def reading_boxes() -> dict[str, Box]:
 def reading_groups() -> tuple[tuple[str, ...], ...]:
     """Fields read together (service lines, box 3, money halves), then every other read field alone."""
     boxes = reading_boxes()
-    groups = [tuple(c.format(n=n) for c in LINE_CELLS if c.format(n=n) in boxes) for n in range(1, 7)]
+    groups = [
+        tuple(c.format(n=n) for c in cells if c.format(n=n) in boxes)
+        for n in range(1, 7)
+        for cells in (LINE_DATE_CELLS, LINE_CODE_CELLS)
+    ]
     groups.append(BIRTH_CELLS)
     groups += [(name + DOLLARS, name + CENTS) for name in MONEY_READ]
     grouped = {name for group in groups for name in group} | set(MONEY_READ)
@@ -259,7 +291,7 @@ def _box_slot(region: np.ndarray, box: Box, left: int, upper: int, speckled: boo
 
 def _group_slot(region: np.ndarray, members: list[Box], left: int, pad_x: float, speckled: bool) -> Slot | None:
     """The group's cells that hold ink, side by side with a word gap, on their common text band."""
-    inked = _ink_band(region, speckled)
+    inked = _ink_band(region, speckled, cells=True)
     if inked is None:
         return None
     ink, first, last = inked
@@ -314,12 +346,13 @@ def _ink_crop(region: np.ndarray, speckled: bool) -> tuple[Image.Image, int] | N
     return Image.fromarray(crop), int(cols[0])
 
 
-def _ink_band(region: np.ndarray, speckled: bool) -> tuple[np.ndarray, int, int] | None:
+def _ink_band(region: np.ndarray, speckled: bool, cells: bool = False) -> tuple[np.ndarray, int, int] | None:
     """The region's ink (despeckled on a speckled scan) and its main text band's first and last rows;
-    None when there is too little ink to be writing."""
+    None when there is too little ink to be writing. `cells`: the region holds only codes, digits and
+    letters (no '.', '-'), so every mark much smaller than a character is a speck or a rule remnant."""
     ink = region < INK
     if speckled and ink.any():
-        ink = _despeckle(ink)
+        ink = _drop_marks(_despeckle(ink), cells)
     if ink.sum() < MIN_INK_PIXELS:
         return None
     first, last = _main_band(ink.sum(axis=1))
@@ -334,6 +367,48 @@ def _despeckle(ink: np.ndarray) -> np.ndarray:
     shifted = [np.roll(np.roll(padded, dy, 0), dx, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
     neighbours = np.sum(shifted, axis=0)[1:-1, 1:-1]
     return ink & (neighbours >= 3)  # itself + 2
+
+
+MARK_SHARE = 0.45  # a mark lower and narrower than this share of the characters' height is no character
+MIN_CHARACTER_PX = 12  # at 300 dpi: the smallest character height the form's entries have (7 pt digits ~ 20 px)
+
+
+def _drop_marks(ink: np.ndarray, cells: bool) -> np.ndarray:
+    """Ink without the marks too small to be characters: fax specks and what is left of a dotted or
+    broken rule after drop-out (read as '(', '.', ':' or '1' beside the digits). Dots one pixel apart
+    (a dot-matrix printer's) join into their character first. In a free-text box a small mark right
+    beside a character ('-', '.', an 'i' dot) is kept; in cells (dates, codes, modifiers, amounts)
+    none is."""
+    import cv2
+
+    joined = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    if count <= 2:
+        return ink
+    widths, heights = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    character = max(float(np.percentile(heights, 90)), MIN_CHARACTER_PX)
+    small = (heights < MARK_SHARE * character) & (widths < MARK_SHARE * character)
+    if not small.any() or small.all():
+        return ink
+    if not cells:
+        small &= ~_beside_characters(stats[1:], small, character)
+    keep = np.concatenate([[False], ~small])
+    return ink & keep[labels]
+
+
+def _beside_characters(stats: np.ndarray, small: np.ndarray, character: float) -> np.ndarray:
+    """Which marks sit within a word: closer than half a character to a character's side, at its height."""
+    import cv2
+
+    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    right, bottom = left + stats[:, cv2.CC_STAT_WIDTH], top + stats[:, cv2.CC_STAT_HEIGHT]
+    big = ~small
+    near = np.zeros(len(stats), dtype=bool)
+    for index in np.nonzero(small)[0]:
+        gap = np.maximum(left[big] - right[index], left[index] - right[big])
+        level = (top[index] < bottom[big]) & (bottom[index] > top[big] - character / 2)
+        near[index] = bool(np.any((gap < character / 2) & level))
+    return near
 
 
 def _main_band(row_ink: np.ndarray, max_gap: int = 4) -> tuple[int, int]:
@@ -381,31 +456,22 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
     flat = [(index, slot) for index, slots in enumerate(pages) for slot in slots]
     if not flat:
         return [{} for _ in pages]
-    import pytesseract
-
     framed = [_frame(slot.image) for _, slot in flat]
-    handle, path = tempfile.mkstemp(suffix=".tif", prefix="cms1500-")
-    os.close(handle)
-    try:
-        framed[0][0].save(
-            path,
-            save_all=True,
-            append_images=[frame for frame, _ in framed[1:]],
-            compression="tiff_lzw",
-            dpi=(DPI, DPI),
-        )
-        data = pytesseract.image_to_data(path, lang="eng", config=TESSERACT_CONFIG, output_type=pytesseract.Output.DICT)
-    finally:
-        os.unlink(path)
     words: dict[tuple[int, str], list[tuple[float, str, float]]] = {}
-    for frame, text, conf, left, width in zip(
-        data["page_num"], data["text"], data["conf"], data["left"], data["width"], strict=False
-    ):
-        if not str(text).strip() or float(conf) < 0:
+    for digits in (False, True):
+        chosen = [index for index, (_, slot) in enumerate(flat) if slot.digits_only == digits]
+        if not chosen:
             continue
-        (page, slot), factor = flat[int(frame) - 1], framed[int(frame) - 1][1]
-        x = (int(left) + int(width) / 2 - FRAME_MARGIN[0]) / factor
-        words.setdefault((page, slot.field_at(x)), []).append((x, str(text).strip(), float(conf) / 100))
+        data = _tesseract([framed[index][0] for index in chosen], DIGIT_CONFIG if digits else TESSERACT_CONFIG)
+        for frame, text, conf, left, width in zip(
+            data["page_num"], data["text"], data["conf"], data["left"], data["width"], strict=False
+        ):
+            if not str(text).strip() or float(conf) < 0:
+                continue
+            index = chosen[int(frame) - 1]
+            (page, slot), factor = flat[index], framed[index][1]
+            x = (int(left) + int(width) / 2 - FRAME_MARGIN[0]) / factor
+            words.setdefault((page, slot.field_at(x)), []).append((x, str(text).strip(), float(conf) / 100))
     readings: list[dict[str, Reading]] = [{} for _ in pages]
     for page, slot in flat:
         for name, _, _ in slot.members:
@@ -417,6 +483,19 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
     return [
         _join_money(_split_cents(page_readings, slots)) for page_readings, slots in zip(readings, pages, strict=False)
     ]
+
+
+def _tesseract(frames: list[Image.Image], config: str) -> dict:
+    """One Tesseract run over `frames` as the pages of one TIFF (the model loads once)."""
+    import pytesseract
+
+    handle, path = tempfile.mkstemp(suffix=".tif", prefix="cms1500-")
+    os.close(handle)
+    try:
+        frames[0].save(path, save_all=True, append_images=frames[1:], compression="tiff_lzw", dpi=(DPI, DPI))
+        return pytesseract.image_to_data(path, lang="eng", config=config, output_type=pytesseract.Output.DICT)
+    finally:
+        os.unlink(path)
 
 
 def _join_money(readings: dict[str, Reading]) -> dict[str, Reading]:
