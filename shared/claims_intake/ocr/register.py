@@ -372,8 +372,8 @@ def _template_core_points() -> np.ndarray:
     numbers survive; the thin red rules do not."""
     from PIL import ImageFilter
 
-    grey = render_blank_form(300).convert("L").resize((1700, 2200), Image.Resampling.BOX)
-    grey = np.asarray(grey.filter(ImageFilter.GaussianBlur(0.6)), dtype=np.uint8)
+    sensed = render_blank_form(300).convert("L").resize((1700, 2200), Image.Resampling.BOX)
+    grey = np.asarray(sensed.filter(ImageFilter.GaussianBlur(0.6)), dtype=np.uint8)
     kept = Image.fromarray(np.where(grey < FAX_CUT * 255, 0, 255).astype(np.uint8))
     ys, xs = np.nonzero(darkness(downscale(kept, 200, COARSE_DPI)) > INK_LEVEL)
     return np.vstack([xs, ys, np.ones_like(xs)]).astype(np.float64)
