@@ -510,9 +510,9 @@ def known_rates(claim: Claim, without: ServiceLine | None = None) -> dict[str, D
     if len(plans) == 1:
         for line in claim.lines:
             key = combination_key(line.procedure_code or "", line.procedure_modifiers or ())
-            rate = plan_profile(plans[0]).rate(key)
-            if rate is not None:
-                rates[key] = rate
+            published = plan_profile(plans[0]).rate(key)
+            if published is not None:
+                rates[key] = published
     return rates
 
 
@@ -522,8 +522,8 @@ def _rate_of(line: ServiceLine, rates: dict[str, Decimal]) -> Decimal | None:
 
 def _priced(line: ServiceLine, charge: Decimal, rates: dict[str, Decimal]) -> bool:
     """The charge equals the line's units times the known rate of its combination."""
-    rate = _rate_of(line, rates)
-    return rate is not None and bool(line.unit_count) and charge == (line.unit_count * rate).quantize(Decimal("0.01"))
+    rate, units = _rate_of(line, rates), line.unit_count
+    return rate is not None and units is not None and units > 0 and charge == (units * rate).quantize(Decimal("0.01"))
 
 
 def check_units_by_rate(claim: Claim) -> None:
