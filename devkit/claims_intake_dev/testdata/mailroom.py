@@ -5,7 +5,7 @@ Every family draws its own parameters per page from the seed (nothing fixed per 
 | family | what |
 | --- | --- |
 | bw_copy | the form printed in black or grey (no red left), a photocopy: low contrast, toner noise, specks, PDF/PNG |
-| fax200 | bilevel 200 dpi, CCITT G4 TIFF with resolution tags, a few % out of proportion, streaks, specks |
+| fax200 | bilevel 200 dpi, CCITT G3 or G4 TIFF with resolution tags, a few % out of proportion, black streaks (dirty glass) and white ones (a dead sensor element), specks |
 | fax_standard | bilevel 204 x 98 dpi (non-square pixels), CCITT G3 TIFF with its resolution tags |
 | photo | phone photo: the sheet on a table in perspective, uneven light, colour cast, blur, JPEG |
 | deep16 | 16-bit greyscale PNG or TIFF, 300 dpi |
@@ -13,7 +13,7 @@ Every family draws its own parameters per page from the seed (nothing fixed per 
 | rotated_pdf | a phone-scanner PDF: a landscape image placed with a 90-degree page matrix, or /Rotate 90 |
 | old_version | the older HCFA-1500 (12/90) or CMS-1500 (08/05): the form's printed version labels changed |
 
-Fonts (Helvetica, Courier, Times; dot-matrix-like dots), amounts right-aligned flush against the
+Fonts (Helvetica, Courier, Times; 9-pin dot-matrix dots), amounts right-aligned flush against the
 dollars/cents rule and black-printed forms vary across all families.
 
 The split: tuning uses seeds from TUNING_SEEDS, the bench reports HELD_OUT_SEEDS, never looked at
@@ -144,15 +144,24 @@ def _with_font(pdf: bytes, font: str) -> bytes:
 
 
 def _dot_matrix(page: Image.Image, dpi: int) -> Image.Image:
-    """Black type broken into a grid of dots, like a 9-pin printer's."""
-    pixels = np.asarray(page).astype(np.int16)
+    """Black type as a 9-pin impact printer prints it: round ribbon dots on a grid of about 1/100 inch, each a
+    little wider than the pitch so neighbours touch (a character is dotted, not faded: the earlier
+    simulation greyed 5 of every 9 pixels of each stroke, which a 98-dpi fax then erased entirely)."""
+    import cv2
+
+    pixels = np.asarray(page).astype(np.uint8)
     black = pixels.max(axis=2) < 110
     pitch = max(2, round(dpi / 100))
-    ys, xs = np.mgrid[0 : black.shape[0], 0 : black.shape[1]]
-    holes = black & ((ys % pitch == 0) | (xs % pitch == 0))
+    rows, cols = black.shape[0] // pitch, black.shape[1] // pitch
+    fired = black[: rows * pitch, : cols * pitch].reshape(rows, pitch, cols, pitch).any(axis=(1, 3))
+    centres = np.zeros(black.shape, np.uint8)
+    centres[pitch // 2 : rows * pitch : pitch, pitch // 2 : cols * pitch : pitch] = fired
+    diameter = pitch + 1
+    dots = cv2.dilate(centres, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))) > 0
     out = pixels.copy()
-    out[holes] = 200
-    return Image.fromarray(out.astype(np.uint8))
+    out[black] = 255
+    out[dots] = 35  # ribbon ink: near black
+    return Image.fromarray(out)
 
 
 # --- families -------------------------------------------------------------------------------------
@@ -248,12 +257,16 @@ def _bilevel(page: Image.Image, rng: random.Random, np_rng, dpi_x: float, dpi_y:
     # A fax machine cuts at 60-80% of the paper's brightness (it keeps faint writing: a cut at half
     # the paper level would lose 10-pt type averaged over a 200-dpi sensor pixel).
     threshold = paper * rng.uniform(0.6, 0.8)
-    return Image.fromarray(np.where(pixels < threshold, 0, 255).astype(np.uint8)).convert("1")
+    bilevel = np.where(pixels < threshold, 0, 255).astype(np.uint8)
+    if rng.random() < 0.25:  # a dead sensor element: a white line down the page, through rules and type
+        for x in np_rng.integers(0, bilevel.shape[1] - 1, rng.randint(1, 2)):
+            bilevel[:, int(x)] = 255
+    return Image.fromarray(bilevel).convert("1")
 
 
 def _fax200(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:
     image = _bilevel(page, rng, np_rng, 200, 200)
-    return _encode(image, "tiff", (200, 200), compression="group4"), "tif", None
+    return _encode(image, "tiff", (200, 200), compression=rng.choice(["group3", "group4"])), "tif", None
 
 
 def _fax_standard(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:

@@ -190,12 +190,17 @@ def run_lengths(dark: np.ndarray) -> np.ndarray:
     return out
 
 
-def erase_form(region: np.ndarray, window: tuple[slice, slice]) -> np.ndarray:
-    """Grey/bitonal scans: paint the registered blank form's ink white inside `region`."""
+def erase_form(region: np.ndarray, window: tuple[slice, slice], spare: slice | None = None) -> np.ndarray:
+    """Grey/bitonal scans: paint the registered blank form's ink white inside `region`; the vertical
+    rules in the columns `spare` are left (the caller erases them itself)."""
     masks = form_masks()
     dark = region < INK
     erase = masks.dots[window].copy()
-    erase |= masks.vertical[window] & (run_lengths(dark) <= RULE_THICKNESS)
+    vertical = masks.vertical[window]
+    if spare is not None:
+        vertical = vertical.copy()
+        vertical[:, spare] = False
+    erase |= vertical & (run_lengths(dark) <= RULE_THICKNESS)
     erase |= masks.horizontal[window] & (run_lengths(dark.T).T <= RULE_THICKNESS)
     cleaned = region.copy()
     cleaned[erase & dark] = 255
@@ -262,6 +267,8 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
     boxes = reading_boxes()
     slots = []
     for group in reading_groups():
+        if not color and group[0].endswith(DOLLARS):
+            group = (group[0].removesuffix(DOLLARS),)  # grey/bilevel: the money box whole (money_region)
         members = [boxes[name] for name in group]
         pad_x = PAD_CELL_PT if len(group) > 1 or _is_cell(members[0]) else PAD_FREE_PT
         left = max(int((min(b.rect[0] for b in members) - pad_x) * SCALE), 0)
@@ -269,7 +276,9 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         upper = max(int((min(b.rect[1] for b in members) - PAD_Y_PT) * SCALE), 0)
         lower = int((max(b.rect[3] for b in members) + PAD_Y_PT) * SCALE)
         region = window.region(left, upper, right, lower)
-        if not color:
+        if not color and members[0].cents_rule_x is not None:
+            region = money_region(region, (slice(upper, lower), slice(left, right)), members[0], left)
+        elif not color:
             region = erase_form(region, (slice(upper, lower), slice(left, right)))
         slot = (
             _group_slot(region, members, left, pad_x, speckled=not color)
@@ -279,6 +288,32 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         if slot is not None:
             slots.append(slot)
     return slots
+
+
+RULE_SEARCH_PX = 8  # how far from the template's dollars/cents rule the scanned rule may lie (300 dpi)
+
+
+def money_region(region: np.ndarray, window: tuple[slice, slice], box: Box, left: int) -> np.ndarray:
+    """A grey/bilevel money box with the form erased, the dollars/cents rule precisely: a digit printed
+    flush against the rule, or across it ('216|75' in a wide font), straddles the rule's columns, and
+    the generic erase (any thin dark run on the rule's mask) cut it in half or took a '1' whole. Here
+    the rule's own columns are found (the darkest near the template's x) and whitened only in rows
+    where nothing dark touches them from either side; the box is read whole and its last two digits
+    are the cents (split_cents)."""
+    expected = int((box.cents_rule_x or 0) * SCALE) - left
+    lo, hi = max(expected - RULE_SEARCH_PX, 1), min(expected + RULE_SEARCH_PX, region.shape[1] - 1)
+    cleaned = erase_form(region, window, spare=slice(lo - 2, hi + 2))
+    if hi <= lo:
+        return cleaned
+    dark = cleaned < INK
+    counts = dark[:, lo:hi].sum(axis=0)
+    if counts.max() < 0.5 * dark.shape[0]:
+        return cleaned  # no rule there (a drop-out copy, or the rule lost): nothing to erase
+    columns = lo + np.nonzero(counts >= 0.6 * counts.max())[0]
+    first, last = int(columns.min()), int(columns.max())
+    touched = dark[:, first - 1] | dark[:, min(last + 1, dark.shape[1] - 1)]
+    cleaned[~touched, first : last + 1] = 255
+    return cleaned
 
 
 def _box_slot(region: np.ndarray, box: Box, left: int, upper: int, speckled: bool) -> Slot | None:
