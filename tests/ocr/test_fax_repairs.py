@@ -46,3 +46,11 @@ def test_a_bar_beside_the_digits_of_an_account_number_is_a_flagged_one():
 
 def test_an_account_number_without_a_bar_is_untouched():
     assert parse.fix_identifier("INV-2026-501 11") == parse.Fixed("INV-2026-50111")
+
+
+def test_a_modifier_no_combination_uses_is_doubted_on_a_scan_only():
+    claim = _claim({"mod1": "YL"})  # G9008 has U1 and U8 (each two characters from YL): no one nearest
+    assert claim.lines[0].procedure_modifiers == ["YL"]
+    assert claim.lines[0].confidence("procedure_modifiers") < REVIEW
+    typed = _claim({"mod1": "YL"}, source_kind="fillable_pdf", confidence=1.0)
+    assert typed.lines[0].confidence("procedure_modifiers") == 1.0

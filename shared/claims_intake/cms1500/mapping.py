@@ -254,6 +254,10 @@ def _service_line(
     if modifiers:
         corrected, note = parse.fix_modifiers_for_code(code.text, [m.text for m in modifiers])
         factor = min(m.factor for m in modifiers) * (parse.CORRECTED if note else 1.0)
+        if ocr and not note and not set(corrected) <= parse.known_modifiers():
+            # Read as a modifier no catalog combination uses ('YL'), and no one combination near it:
+            # a misreading more likely than a new modifier. Staff read it.
+            factor = min(factor, parse.INVALID)
         repaired = "; ".join(filter(None, [*(m.repaired for m in modifiers), note])) or None
         joined = Fixed(
             " ".join(corrected), factor, note or next((m.note for m in modifiers if m.note), None), repaired=repaired
