@@ -54,3 +54,55 @@ def test_a_modifier_no_combination_uses_is_doubted_on_a_scan_only():
     assert claim.lines[0].confidence("procedure_modifiers") < REVIEW
     typed = _claim({"mod1": "YL"}, source_kind="fillable_pdf", confidence=1.0)
     assert typed.lines[0].confidence("procedure_modifiers") == 1.0
+
+
+def _dates(start: tuple[str, str], end: tuple[str, str]):
+    return _claim(
+        {
+            "sv1_mm_from": start[0],
+            "sv1_dd_from": start[1],
+            "sv1_yy_from": "26",
+            "sv1_mm_end": end[0],
+            "sv1_dd_end": end[1],
+            "sv1_yy_end": "26",
+        }
+    ).lines[0]
+
+
+def test_from_and_to_one_confusable_digit_apart_are_doubted():
+    line = _dates(("08", "12"), ("09", "12"))
+    assert line.confidence("service_start_date") < REVIEW and line.confidence("service_end_date") < REVIEW
+
+
+def test_a_two_day_service_is_not_doubted():
+    line = _dates(("09", "01"), ("09", "02"))
+    assert line.confidence("service_start_date") > REVIEW and line.confidence("service_end_date") > REVIEW
+
+
+NPI = "1083330419"  # check digit valid
+
+
+def _npi_claim(readings: list[str]):
+    cells = {}
+    for n, reading in enumerate(readings, start=1):
+        cells.update({f"cpt{n}": "G9008", f"mod{n}": "U1", f"ch{n}": "100 00", f"day{n}": "1", f"local{n}": reading})
+    return _claim(cells)
+
+
+def test_a_24j_npi_the_other_lines_read_whole_is_taken_and_flagged_as_confirmed():
+    claim = _npi_claim([NPI, NPI, "108333049"])  # a fax lost one digit on line 3
+    line = claim.lines[2]
+    assert line.rendering_provider_npi == NPI
+    assert "confirmed by them" in line.provenance["rendering_provider_npi"].repaired
+
+
+def test_a_different_valid_npi_on_one_line_is_kept():
+    other = "1234567893"  # check digit valid: another rendering provider
+    claim = _npi_claim([NPI, NPI, other])
+    assert claim.lines[2].rendering_provider_npi == other
+    assert not claim.lines[2].provenance["rendering_provider_npi"].repaired
+
+
+def test_one_line_alone_confirms_no_other():
+    claim = _npi_claim([NPI, "108333049"])
+    assert claim.lines[1].rendering_provider_npi != NPI

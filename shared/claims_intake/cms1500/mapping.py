@@ -611,8 +611,7 @@ YEAR_CONFUSIONS = {
 
 def check_dates(claim: Claim) -> None:
     """Service dates against each other and box 31: a year that differs from all the others' by one
-    confusable digit (2026 read for 2025) is taken as theirs (repaired, for staff to verify); a From
-    after its To, or a service after the invoice date, lowers both dates' confidence."""
+    confusable digit (2026 read for 2025) is taken as theirs (repaired, for staff to verify)."""
     dates: list[tuple[Claim | ServiceLine, str, Any]] = [
         (line, key, getattr(line, key))
         for line in claim.lines
@@ -650,14 +649,72 @@ def check_dates(claim: Claim) -> None:
                     "confidence": min(source.confidence or 1.0, REPAIRED_CONFIDENCE),
                 }
             )
+
+
+def check_line_dates(claim: Claim) -> None:
+    """A From after its To, a service after the invoice date (box 31), or a From and To one
+    confusable digit apart (08/12 and 09/12: most likely one day with one cell misread; 09/01 and
+    09/02 are two days) lower both dates' confidence."""
     for line in claim.lines:
         start, end = line.service_start_date, line.service_end_date
         late = claim.invoice_date is not None and start is not None and start > claim.invoice_date
-        if (start and end and start > end) or late:
+        misread = bool(start and end and start != end and _one_digit_apart(start, end))
+        if (start and end and start > end) or late or misread:
             for key in ("service_start_date", "service_end_date"):
                 source = line.provenance.get(key)
                 if source is not None:
                     line.provenance[key] = source.model_copy(update={"confidence": min(source.confidence or 1.0, 0.5)})
+
+
+MAX_NPI_EDITS = 2  # digits a 24J reading may differ from the NPI the other lines agree on
+
+
+def agree_rendering_npis(claim: Claim) -> None:
+    """24J NPIs across the claim's lines: when two or more lines read the same NPI whole (check digit
+    valid as read, no repair), a line whose reading is within MAX_NPI_EDITS digits of it (a fax lost a
+    digit, or a one-digit repair chose another valid NPI) takes it, confirmed by those lines'
+    independent readings. A line that read a different valid NPI keeps it (another rendering provider)."""
+    from rapidfuzz.distance import Levenshtein
+
+    whole = Counter(
+        line.rendering_provider_npi
+        for line in claim.lines
+        if line.rendering_provider_npi
+        and not line.provenance.get("rendering_provider_npi", Provenance()).repaired
+        and (line.confidence("rendering_provider_npi") or 0) >= parse.CONFIRMED
+    )
+    if not whole:
+        return
+    npi, count = whole.most_common(1)[0]
+    if count < 2:
+        return
+    for line in claim.lines:
+        source = line.provenance.get("rendering_provider_npi")
+        if source is None or line.rendering_provider_npi == npi:
+            continue
+        if line.rendering_provider_npi and not source.repaired and (source.confidence or 0) >= parse.CONFIRMED:
+            continue  # a valid NPI read whole: another rendering provider on this line
+        digits = re.sub(r"\D", "", source.raw or "")
+        if not digits or Levenshtein.distance(digits, npi) > MAX_NPI_EDITS:
+            continue
+        line.rendering_provider_npi = npi
+        line.invalid.pop("rendering_provider_npi", None)
+        line.provenance["rendering_provider_npi"] = source.model_copy(
+            update={
+                "repaired": f"24J read {source.raw}: the NPI {count} other lines read whole, confirmed by them",
+                "confidence": parse.CONFIRMED,
+            }
+        )
+
+
+def _one_digit_apart(first, second) -> bool:
+    """The two dates differ in one digit, a pair OCR confuses (8/9, 6/8, 1/7...; not 1/2)."""
+    a, b = first.strftime("%m%d%Y"), second.strftime("%m%d%Y")
+    differing = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    if len(differing) != 1:
+        return False
+    x, y = differing[0]
+    return (x, y) in YEAR_CONFUSIONS or y in parse.DIGIT_CONFUSIONS.get(x, "") or x in parse.DIGIT_CONFUSIONS.get(y, "")
 
 
 def check_total(claim: Claim) -> None:
@@ -736,6 +793,8 @@ def claims_from_pages(
         if source_kind != "fillable_pdf":
             repair_amounts_by_total(claim)
             check_dates(claim)
+            check_line_dates(claim)
+            agree_rendering_npis(claim)
         check_total(claim)
         if source_kind != "fillable_pdf":
             check_units_by_rate(claim)
