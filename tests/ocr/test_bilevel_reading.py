@@ -44,7 +44,7 @@ def test_service_line_dates_and_codes_are_read_as_separate_lines():
     groups = {group[0]: group for group in reading_groups()}
     dates, codes = groups["sv1_mm_from"], groups["type1"]
     assert "place1" in dates and "cpt1" not in dates
-    assert {"cpt1", "mod1", "diag1", "day1"} <= set(codes)
+    assert {"cpt1", "mod1", "diag1"} <= set(codes) and "day1" in dates
 
 
 def _slot(text: str, members: list[tuple[str, float, float]]) -> Slot:
@@ -88,3 +88,14 @@ def test_a_faxed_red_form_registers_as_the_form():
     registration = register(image, dpi)
     assert registration.coverage < ocr_settings()["min_refined_coverage"]  # the thin rules are gone
     assert form_verdict(registration, ocr_settings()) == "form"
+
+
+def test_a_money_box_read_whole_takes_its_last_two_digits_as_cents():
+    from claims_intake.cms1500.mapping import Reading
+    from claims_intake.ocr.recognize import _split_cents
+
+    slot = Slot(Image.new("L", (10, 10), 255), [("ch1", float("-inf"), float("inf"))], {"ch1": True})
+    for read in ("21675", "216 75", "2167 5", "21 675"):
+        assert _split_cents({"ch1": Reading(read, 0.9)}, [slot])["ch1"].text == "216 75"
+    no_cents = Slot(slot.image, slot.members, {"ch1": False})
+    assert _split_cents({"ch1": Reading("216", 0.9)}, [no_cents])["ch1"].text == "216"

@@ -15,6 +15,7 @@ box by frame number. Each box is then parsed by its own rules (cms1500.parse).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -40,9 +41,16 @@ TESSERACT_CONFIG = "--oem 1 --psm 7 --dpi 300 -c load_system_dawg=0 -c load_freq
 # Boxes that hold only digits (dates, amounts, NPIs, the TIN, ZIP codes) are read in a second run
 # that may return nothing else: a fax's '07' no longer reads 'OF', nor '1' as 'l' or '|'.
 # The space must be in the whitelist, or the LSTM joins the cells' words into one.
-DIGIT_CONFIG = f'{TESSERACT_CONFIG} -c "tessedit_char_whitelist=0123456789 "'
+DIGIT_CONFIG = f'{TESSERACT_CONFIG} -c "tessedit_char_whitelist=0123456789. "'
 DIGIT_FIELDS = frozenset(
-    {"pin", "tax_id", "pt_zip", *(f"local{n}" for n in range(1, 7)), *(f"place{n}" for n in range(1, 7))}
+    {
+        "pin",
+        "tax_id",
+        "pt_zip",
+        *(f"local{n}" for n in range(1, 7)),
+        *(f"place{n}" for n in range(1, 7)),
+        *(f"day{n}" for n in range(1, 7)),
+    }
 )
 
 # The boxes the DHCS elements come from (data/cms1500_elements.yaml; others on the form are not
@@ -56,8 +64,9 @@ PAD_CELL_PT, PAD_FREE_PT, PAD_Y_PT = 1.0, 4.0, 2.5
 # in 24E is read far more reliably among words than cut out on its own (Tesseract took a lone '1'
 # for a '4'). Each cell's ink is placed after the previous one with an ordinary word gap (the form's
 # wide gaps made the LSTM invent characters), and words go back to cells by x. The dates and place of
-# service (24A, 24B: digits only) are one line, read with digits only; the codes (24C-24E, 24G)
-# another, read with every character.
+# service and the units (24A, 24B, 24G: digits only) are one line, read with digits only (a lone
+# '1' in 24G read '14' or '4' at the end of the codes' line on faxes); the codes (24C-24E) another,
+# read with every character.
 LINE_DATE_CELLS = (
     "sv{n}_mm_from",
     "sv{n}_dd_from",
@@ -66,6 +75,7 @@ LINE_DATE_CELLS = (
     "sv{n}_dd_end",
     "sv{n}_yy_end",
     "place{n}",
+    "day{n}",
 )
 LINE_CODE_CELLS = (
     "type{n}",
@@ -75,7 +85,6 @@ LINE_CODE_CELLS = (
     "mod{n}b",
     "mod{n}c",
     "diag{n}",
-    "day{n}",
 )
 LINE_CELLS = LINE_DATE_CELLS + LINE_CODE_CELLS
 WORD_GAP = 32  # pixels between cells composed into one line
@@ -192,14 +201,15 @@ def run_lengths(dark: np.ndarray) -> np.ndarray:
 
 def erase_form(region: np.ndarray, window: tuple[slice, slice], spare: slice | None = None) -> np.ndarray:
     """Grey/bitonal scans: paint the registered blank form's ink white inside `region`; the vertical
-    rules in the columns `spare` are left (the caller erases them itself)."""
+    and dotted rules in the columns `spare` are left (the caller erases them itself)."""
     masks = form_masks()
     dark = region < INK
     erase = masks.dots[window].copy()
     vertical = masks.vertical[window]
-    if spare is not None:
+    if spare is not None:  # a dotted rule there is in the dots mask: spared too
         vertical = vertical.copy()
         vertical[:, spare] = False
+        erase[:, spare] = False
     erase |= vertical & (run_lengths(dark) <= RULE_THICKNESS)
     erase |= masks.horizontal[window] & (run_lengths(dark.T).T <= RULE_THICKNESS)
     cleaned = region.copy()
@@ -306,8 +316,12 @@ def money_region(region: np.ndarray, window: tuple[slice, slice], box: Box, left
     if hi <= lo:
         return cleaned
     dark = cleaned < INK
-    counts = dark[:, lo:hi].sum(axis=0)
-    if counts.max() < 0.5 * dark.shape[0]:
+    # The rule runs the box's full height; a character's stroke does not reach its top and bottom
+    # quarters (the padding above and below the line of text).
+    quarter = max(dark.shape[0] // 4, 1)
+    ends = np.vstack([dark[:quarter, lo:hi], dark[-quarter:, lo:hi]])
+    counts = ends.sum(axis=0)
+    if counts.max() < 0.6 * ends.shape[0]:
         return cleaned  # no rule there (a drop-out copy, or the rule lost): nothing to erase
     columns = lo + np.nonzero(counts >= 0.6 * counts.max())[0]
     first, last = int(columns.min()), int(columns.max())
@@ -567,13 +581,15 @@ def recognize_page(page: Image.Image, registration: Registration) -> dict[str, R
 
 
 def _split_cents(readings: dict[str, Reading], slots: list[Slot]) -> dict[str, Reading]:
-    """A money box read as one run of digits ('12500') with writing right of the rule: the last two
-    digits are the cents ('125 00'), as the printed rule says."""
+    """A money box read whole with writing right of the dollars/cents rule: its last two digits are
+    the cents, however Tesseract spaced them ('12500', '125 00', '1250 0' -> '125 00'), as the printed
+    rule says."""
     for slot in slots:
         for name, has_cents in slot.cents.items():
             reading = readings.get(name)
-            if has_cents and reading and reading.text.isdigit() and len(reading.text) >= 3:
-                readings[name] = Reading(f"{reading.text[:-2]} {reading.text[-2:]}", reading.confidence)
+            digits = re.sub(r"\D", "", reading.text) if reading else ""
+            if has_cents and reading and len(digits) >= 3 and re.fullmatch(r"[\d\s.,]+", reading.text):
+                readings[name] = Reading(f"{digits[:-2]} {digits[-2:]}", reading.confidence)
     return readings
 
 
