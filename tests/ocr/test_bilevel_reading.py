@@ -99,3 +99,30 @@ def test_a_money_box_read_whole_takes_its_last_two_digits_as_cents():
         assert _split_cents({"ch1": Reading(read, 0.9)}, [slot])["ch1"].text == "216 75"
     no_cents = Slot(slot.image, slot.members, {"ch1": False})
     assert _split_cents({"ch1": Reading("216", 0.9)}, [no_cents])["ch1"].text == "216"
+
+
+def test_the_dollars_cents_rule_is_erased_but_a_digit_across_it_keeps_its_strokes(monkeypatch):
+    from claims_intake.cms1500.template import Box
+    from claims_intake.ocr import recognize
+
+    monkeypatch.setattr(recognize, "erase_form", lambda region, window, spare=None: region.copy())
+    region = np.full((64, 200), 255, dtype=np.uint8)
+    region[:, 100:102] = 0  # the printed rule, the box's full height
+    region[20:45, 98:104] = 0  # a digit's stroke printed across the rule ('216|75')
+    region[20:24, 88:98] = 0  # ... and its top bar, reaching the rule from the dollars side
+    box = Box("ch1", (0.0, 0.0, 48.0, 15.0), None, 100 / recognize.SCALE)
+    cleaned = recognize.money_region(region, (slice(0, 64), slice(0, 200)), box, 0)
+    assert (cleaned[20:45, 98:104] == 0).all()  # the digit whole, the rule's columns inside it too
+    assert (cleaned[:18, 100:102] == 255).all() and (cleaned[47:, 100:102] == 255).all()  # the rule gone
+
+
+def test_a_digit_stroke_alone_near_the_rule_is_not_taken_for_the_rule(monkeypatch):
+    from claims_intake.cms1500.template import Box
+    from claims_intake.ocr import recognize
+
+    monkeypatch.setattr(recognize, "erase_form", lambda region, window, spare=None: region.copy())
+    region = np.full((64, 200), 255, dtype=np.uint8)
+    region[18:46, 99:102] = 0  # the right side of an '8' where a faint fax lost the rule
+    box = Box("ch1", (0.0, 0.0, 48.0, 15.0), None, 100 / recognize.SCALE)
+    cleaned = recognize.money_region(region, (slice(0, 64), slice(0, 200)), box, 0)
+    assert (cleaned == region).all()
