@@ -12,15 +12,15 @@ from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
-from ..catalog import TELEHEALTH, Combination, PlanProfile, dhcs_catalog, plans_data
+from ..catalog import Combination, PlanProfile, dhcs_catalog, plans_data
 from ..model import Claim, ServiceLine
+from ..reference.history import COUNTING_STATUSES, Counted, HistoryIndex, history_key  # noqa: F401  (re-exported)
 from ..reference.model import Authorization, EligibilitySpan, HistoryLine, HistorySource, Provider, ReferenceSource
 from .doubt import ClaimDoubts
 from .result import Category, Finding, Severity
 
 CENTS = Decimal("0.01")
 _UNSET = object()
-COUNTING_STATUSES = frozenset({"PAYABLE", "PENDING"})
 
 
 class Issue(NamedTuple):
@@ -108,81 +108,12 @@ def lookup_combination(
 
 
 @cache
-def history_key(combination: str) -> str:
-    """A stored combination as the catalog keys it: CS lines billed with GQ count as their base service."""
-    by_key = dhcs_catalog().by_key
-    if combination in by_key or not combination.endswith("-" + TELEHEALTH):
-        return combination
-    base = combination[: -len(TELEHEALTH) - 1]
-    return base if base in by_key else combination
-
-
-@cache
 def history_category(combination: str, plan_id: str) -> str | None:
     from ..catalog import plan_profile
 
     key = history_key(combination)
     found = dhcs_catalog().by_key.get(key) or {c.key: c for c in plan_profile(plan_id).extra_combinations}.get(key)
     return found.category if found else None
-
-
-@dataclass(slots=True)
-class Counted:
-    """A line that counts for frequency rules: from history, or an earlier line of this claim."""
-
-    key: str
-    start: date
-    end: date
-    units: Decimal
-    allowed: Decimal
-    provider_npi: str
-    invoice_number: str
-    combination: str  # as billed, with every modifier
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-
-class HistoryIndex:
-    """One member's history, indexed so that a rule costs a look-up, not a pass over every line.
-
-    Built once per member per file (check_extract shares it between the file's claims and adds each
-    checked claim's lines to it), so checking a file costs its lines, not lines x the member's history.
-    """
-
-    def __init__(self) -> None:
-        self.prior: list[HistoryLine] = []
-        self.counted: list[Counted] = []
-        self.claim_ids: set[str] = set()
-        self.invoices: dict[tuple[str, str], HistoryLine] = {}
-        self.exact: dict[tuple[str, date, date], Counted] = {}
-        self.by_key: dict[str, list[Counted]] = {}
-        self.by_month: dict[tuple[int, int], list[Counted]] = {}
-
-    def add_prior(self, h: HistoryLine) -> None:
-        self.prior.append(h)
-        self.claim_ids.add(h.claim_id)
-        self.invoices.setdefault((h.invoice_number, h.provider_npi), h)
-        if h.status in COUNTING_STATUSES:
-            self.add_counted(
-                Counted(
-                    history_key(h.combination),
-                    h.start,
-                    h.end or h.start,
-                    h.units,
-                    h.allowed,
-                    h.provider_npi,
-                    h.invoice_number,
-                    h.combination,
-                )
-            )
-
-    def add_counted(self, c: Counted) -> None:
-        self.counted.append(c)
-        self.exact.setdefault((c.combination, c.start, c.end), c)
-        self.by_key.setdefault(c.key, []).append(c)
-        self.by_month.setdefault((c.start.year, c.start.month), []).append(c)
 
 
 @dataclass(slots=True)
@@ -277,20 +208,20 @@ class CheckContext:
         return self._authorizations
 
     def load_history(self) -> None:
+        """The member's history, indexed: the source's own index when it keeps one per member (built once per
+        history or file, not per claim), else one built for this claim; never with this claim's own lines."""
         if not self.member:
             return
         own = self.claim.claim_id
-        shared = getattr(self.history, "member_index", None)  # a file's batch: one index per member
+        shared = getattr(self.history, "member_index", None)
         if shared is not None:
             index = shared(self.member)
             if not own or own not in index.claim_ids:
                 self.history_index = index
                 return
-        index = HistoryIndex()
-        for h in self.history.member_lines(self.member):
-            if not own or h.claim_id != own:
-                index.add_prior(h)
-        self.history_index = index
+        self.history_index = HistoryIndex(
+            [h for h in self.history.member_lines(self.member) if not own or h.claim_id != own]
+        )
 
     @property
     def prior(self) -> list[HistoryLine]:

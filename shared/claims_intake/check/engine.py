@@ -243,9 +243,7 @@ class LayeredHistory:
     def member_index(self, member_cin: str) -> HistoryIndex:
         index = self._indexes.get(member_cin)
         if index is None:
-            index = self._indexes[member_cin] = HistoryIndex()
-            for line in self.member_lines(member_cin):
-                index.add_prior(line)
+            index = self._indexes[member_cin] = HistoryIndex(self.member_lines(member_cin))
         return index
 
     def add(self, line: HistoryLine) -> None:
