@@ -168,7 +168,8 @@ class CheckContext:
     received: date
     findings: list[Finding] = field(default_factory=list)  # claim-level
     lines: list[LineContext] = field(default_factory=list)
-    history_index: HistoryIndex = field(default_factory=HistoryIndex)  # the member's history, not this claim's
+    # the member's history (not this claim's), as one or more indexes: stored history, then the file's earlier claims
+    history_indexes: tuple[HistoryIndex, ...] = ()
     own: HistoryIndex = field(default_factory=HistoryIndex)  # this claim's accepted lines so far
     # element -> headers of sheet columns the reader could not place (doubt.unplaced_columns)
     unplaced_columns: dict[str, list[str]] = field(default_factory=dict)
@@ -181,6 +182,7 @@ class CheckContext:
         self.plan_id: str = self.profile.plan_id  # read by nearly every rule: a plain attribute
         self.member: str = self.claim.member_cin or ""
         self._provider = _UNSET
+        self._searched: tuple[HistoryIndex, ...] = (*self.history_indexes, self.own)
 
     @property
     def doubts(self) -> ClaimDoubts:
@@ -208,30 +210,33 @@ class CheckContext:
         return self._authorizations
 
     def load_history(self) -> None:
-        """The member's history, indexed: the source's own index when it keeps one per member (built once per
+        """The member's history, indexed: the source's own indexes when it keeps them per member (built once per
         history or file, not per claim), else one built for this claim; never with this claim's own lines."""
         if not self.member:
             return
         own = self.claim.claim_id
-        shared = getattr(self.history, "member_index", None)
-        if shared is not None:
-            index = shared(self.member)
-            if not own or own not in index.claim_ids:
-                self.history_index = index
+        kept = getattr(self.history, "member_indexes", None)
+        if kept is not None:
+            indexes = kept(self.member)
+            if not own or not any(own in index.claim_ids for index in indexes):
+                self._set_indexes(indexes)
                 return
-        self.history_index = HistoryIndex(
-            [h for h in self.history.member_lines(self.member) if not own or h.claim_id != own]
-        )
+        lines = self.history.member_lines(self.member)
+        self._set_indexes((HistoryIndex([h for h in lines if not own or h.claim_id != own]),))
+
+    def _set_indexes(self, indexes: tuple[HistoryIndex, ...]) -> None:
+        self.history_indexes = indexes
+        self._searched = (*indexes, self.own)  # history first, then this claim's earlier lines
 
     @property
     def prior(self) -> list[HistoryLine]:
         """Member history (every status), not this claim's."""
-        return self.history_index.prior
+        return [h for index in self.history_indexes for h in index.prior]
 
     @property
     def counted(self) -> list[Counted]:
         """Member history that counts, then this claim's accepted lines so far (a copy: rules only read it)."""
-        return [*self.history_index.counted, *self.own.counted]
+        return [c for index in self._searched for c in index.counted]
 
     def count_line(self, lc: LineContext, allowed: Decimal) -> None:
         """An accepted line of this claim counts for the lines after it."""
@@ -250,22 +255,36 @@ class CheckContext:
             )
 
     def prior_invoice(self, invoice_number: str, provider_npi: str) -> HistoryLine | None:
-        return self.history_index.invoices.get((invoice_number, provider_npi))
+        key = (invoice_number, provider_npi)
+        for index in self.history_indexes:
+            found = index.invoices.get(key)
+            if found is not None:
+                return found
+        return None
 
     def counted_same(self, combination: str, start: date, end: date) -> Counted | None:
         """A counted line of exactly this combination and dates."""
         key = (combination, start, end)
-        return self.history_index.exact.get(key) or self.own.exact.get(key)
+        for index in self._searched:
+            found = index.exact.get(key)
+            if found is not None:
+                return found
+        return None
 
     def counted_in(self, keys: frozenset[str]) -> list[Counted]:
         found: list[Counted] = []
-        for index in (self.history_index, self.own):
-            for key in keys:
-                found.extend(index.by_key.get(key, ()))
+        for index in self._searched:
+            by_key = index.by_key
+            if by_key:
+                for key in keys:
+                    lines = by_key.get(key)
+                    if lines:
+                        found.extend(lines)
         return found
 
     def counted_in_month(self, year: int, month: int) -> list[Counted]:
-        return [*self.history_index.by_month.get((year, month), ()), *self.own.by_month.get((year, month), ())]
+        month_key = (year, month)
+        return [c for index in self._searched for c in index.by_month.get(month_key, ())]
 
 
 def days_between(start: date, end: date):

@@ -358,12 +358,19 @@ def line_value_formats(ctx: CheckContext, lc: LineContext):
 
 @line_rule(needs_combination=False)
 def service_dates(ctx: CheckContext, lc: LineContext):
-    issues: list[Issue] = []
     start, end, claim = lc.line.service_start_date, lc.line.service_end_date, ctx.claim
+    if start is None:
+        return None
+    if not (
+        (end and end < start)
+        or (end or start) > ctx.received
+        or (claim.member_dob and start < claim.member_dob)
+        or (claim.invoice_date and claim.invoice_date < start)
+    ):
+        return None  # the usual case: nothing to build
+    issues: list[Issue] = []
     cite = table_cite("service_start_date")
     dates = rests_on("service_start_date", "service_end_date", line=lc.number)
-    if start is None:
-        return issues or None
     if end and end < start:
         issues.append(
             Issue(

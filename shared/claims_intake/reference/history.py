@@ -145,6 +145,10 @@ class InMemoryHistory:
             index = self._member_indexes[member_cin] = HistoryIndex(self._by_member.get(member_cin, ()))
         return index
 
+    def member_indexes(self, member_cin: str) -> tuple[HistoryIndex, ...]:
+        """The indexes that together hold the member's history (here one; the check's file batch adds its own)."""
+        return (self.member_index(member_cin),)
+
     def invoice_exists(self, provider_npi: str, invoice_number: str) -> bool:
         return (provider_npi, invoice_number) in self._invoices
 
