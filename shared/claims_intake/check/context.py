@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from ..catalog import Combination, PlanProfile, dhcs_catalog, plans_data
 from ..model import Claim, ServiceLine
-from ..reference.history import COUNTING_STATUSES, Counted, HistoryIndex, history_key  # noqa: F401  (re-exported)
+from ..reference.history import COUNTING_STATUSES, ClaimCounted, Counted, HistoryIndex, history_key  # noqa: F401  (re-exported)
 from ..reference.model import Authorization, EligibilitySpan, HistoryLine, HistorySource, Provider, ReferenceSource
 from .doubt import ClaimDoubts
 from .result import Category, Finding, Severity
@@ -132,6 +132,7 @@ class LineContext:
 
     unit: str = ""  # billing basis: the plan's unit_basis, else the catalog's
     key: str | None = None  # the catalog key of the combination (GQ dropped for CS telehealth)
+    billed: str = ""  # the code and modifiers as billed (ServiceLine.combination, worked out once per line)
 
     @property
     def combo(self) -> Combination:
@@ -170,11 +171,12 @@ class CheckContext:
     lines: list[LineContext] = field(default_factory=list)
     # the member's history (not this claim's), as one or more indexes: stored history, then the file's earlier claims
     history_indexes: tuple[HistoryIndex, ...] = ()
-    own: HistoryIndex = field(default_factory=HistoryIndex)  # this claim's accepted lines so far
+    own: ClaimCounted = field(default_factory=ClaimCounted)  # this claim's accepted lines so far
     # element -> headers of sheet columns the reader could not place (doubt.unplaced_columns)
     unplaced_columns: dict[str, list[str]] = field(default_factory=dict)
     _eligibility: list[EligibilitySpan] | None = None
     _authorizations: list[Authorization] | None = None
+    _excluding: list[EligibilitySpan] | None = None
     _provider: Any = None
     _doubts: ClaimDoubts | None = None
 
@@ -182,7 +184,6 @@ class CheckContext:
         self.plan_id: str = self.profile.plan_id  # read by nearly every rule: a plain attribute
         self.member: str = self.claim.member_cin or ""
         self._provider = _UNSET
-        self._searched: tuple[HistoryIndex, ...] = (*self.history_indexes, self.own)
 
     @property
     def doubts(self) -> ClaimDoubts:
@@ -204,6 +205,12 @@ class CheckContext:
             self._eligibility = [span for span in spans if span.plan == self.plan_id]
         return self._eligibility
 
+    def excluding_spans(self) -> list[EligibilitySpan]:
+        """The member's spans with another coverage that may exclude this plan's (D-SNP, other primary)."""
+        if self._excluding is None:
+            self._excluding = [s for s in self.eligibility() if s.dsnp or s.other_primary]
+        return self._excluding
+
     def authorizations(self) -> list[Authorization]:
         if self._authorizations is None:
             self._authorizations = list(self.reference.authorizations(self.member)) if self.member else []
@@ -219,14 +226,10 @@ class CheckContext:
         if kept is not None:
             indexes = kept(self.member)
             if not own or not any(own in index.claim_ids for index in indexes):
-                self._set_indexes(indexes)
+                self.history_indexes = indexes
                 return
         lines = self.history.member_lines(self.member)
-        self._set_indexes((HistoryIndex([h for h in lines if not own or h.claim_id != own]),))
-
-    def _set_indexes(self, indexes: tuple[HistoryIndex, ...]) -> None:
-        self.history_indexes = indexes
-        self._searched = (*indexes, self.own)  # history first, then this claim's earlier lines
+        self.history_indexes = (HistoryIndex([h for h in lines if not own or h.claim_id != own]),)
 
     @property
     def prior(self) -> list[HistoryLine]:
@@ -236,7 +239,7 @@ class CheckContext:
     @property
     def counted(self) -> list[Counted]:
         """Member history that counts, then this claim's accepted lines so far (a copy: rules only read it)."""
-        return [c for index in self._searched for c in index.counted]
+        return [*(c for index in self.history_indexes for c in index.counted), *self.own.counted]
 
     def count_line(self, lc: LineContext, allowed: Decimal) -> None:
         """An accepted line of this claim counts for the lines after it."""
@@ -250,7 +253,7 @@ class CheckContext:
                     allowed,
                     self.claim.billing_provider_npi or "",
                     self.claim.invoice_number or "",
-                    lc.line.combination,
+                    lc.billed,
                 )
             )
 
@@ -263,17 +266,20 @@ class CheckContext:
         return None
 
     def counted_same(self, combination: str, start: date, end: date) -> Counted | None:
-        """A counted line of exactly this combination and dates."""
+        """A counted line of exactly this combination and dates (history first, then this claim's)."""
         key = (combination, start, end)
-        for index in self._searched:
+        for index in self.history_indexes:
             found = index.exact.get(key)
             if found is not None:
                 return found
+        for c in self.own.counted:
+            if c.combination == combination and c.start == start and c.end == end:
+                return c
         return None
 
     def counted_in(self, keys: frozenset[str]) -> list[Counted]:
         found: list[Counted] = []
-        for index in self._searched:
+        for index in (*self.history_indexes, self.own):
             by_key = index.by_key
             if by_key:
                 for key in keys:
@@ -284,7 +290,9 @@ class CheckContext:
 
     def counted_in_month(self, year: int, month: int) -> list[Counted]:
         month_key = (year, month)
-        return [c for index in self._searched for c in index.by_month.get(month_key, ())]
+        found = [c for index in self.history_indexes for c in index.by_month.get(month_key, ())]
+        found.extend(c for c in self.own.counted if (c.start.year, c.start.month) == month_key)
+        return found
 
 
 def days_between(start: date, end: date):

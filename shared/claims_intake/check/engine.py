@@ -312,6 +312,7 @@ def _line_context(profile: PlanProfile, line, number: int) -> LineContext:
         end=line.service_end_date or line.service_start_date,
         unit=unit,
         key=key,
+        billed=line.combination,
     )
 
 

@@ -135,9 +135,10 @@ def eligible_on_each_date(ctx: CheckContext, lc: LineContext):
         "000 Reimbursement: services rendered without active coverage on the date of service will be denied; "
         "001 Tips: verify eligibility every month"
     )
-    end = lc.end or lc.start
-    if any(s.start <= lc.start and (s.end is None or end <= s.end) for s in ctx.eligibility()):
-        return  # one span covers every date (the usual case)
+    start, end = lc.start, lc.end or lc.start
+    for span in ctx.eligibility():
+        if span.start <= start and (span.end is None or end <= span.end):
+            return  # one span covers every date (the usual case)
     uncovered = first_uncovered_day(ctx, lc.start, end)
     if uncovered is None:
         return
@@ -176,7 +177,10 @@ def plan_coverage_exclusions(ctx: CheckContext, lc: LineContext):
     exclusions = ctx.profile.data.get("coverage_exclusions")
     if not exclusions or lc.start is None:
         return None
-    spans = [s for s in ctx.eligibility() if (s.dsnp or s.other_primary) and s.covers(lc.start)]
+    excluding = ctx.excluding_spans()
+    if not excluding:
+        return None  # the usual member: no D-SNP, no other primary coverage
+    spans = [s for s in excluding if s.covers(lc.start)]
     if not spans:
         return None
     for exclusion in exclusions:

@@ -16,7 +16,7 @@ from typing import Protocol
 from ..catalog import TELEHEALTH, dhcs_catalog
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a file's checked lines join the history, one object each
 class HistoryLine:
     """A line already on file for a member (paid or pending), for frequency and duplicate rules."""
 
@@ -108,6 +108,20 @@ class HistoryIndex:
         self.exact.setdefault((c.combination, c.start, c.end), c)
         self.by_key.setdefault(c.key, []).append(c)
         self.by_month.setdefault((c.start.year, c.start.month), []).append(c)
+
+
+class ClaimCounted:
+    """The accepted lines of the claim being checked, so far: a few lines, searched by key, else in order."""
+
+    __slots__ = ("by_key", "counted")
+
+    def __init__(self) -> None:
+        self.counted: list[Counted] = []
+        self.by_key: dict[str, list[Counted]] = {}
+
+    def add_counted(self, c: Counted) -> None:
+        self.counted.append(c)
+        self.by_key.setdefault(c.key, []).append(c)
 
 
 @dataclass
