@@ -279,8 +279,9 @@ class CheckContext:
 
     def counted_in(self, keys: frozenset[str]) -> list[Counted]:
         found: list[Counted] = []
-        for index in (*self.history_indexes, self.own):
-            by_key = index.by_key
+        searched: list[dict[str, list[Counted]]] = [index.by_key for index in self.history_indexes]
+        searched.append(self.own.by_key)
+        for by_key in searched:
             if by_key:
                 for key in keys:
                     lines = by_key.get(key)
