@@ -24,7 +24,7 @@ from PIL import Image
 
 from ..cms1500.mapping import Reading
 from ..cms1500.template import Box, read_fields, render_blank_form, text_boxes
-from .register import Registration
+from .profile_fit import Registration
 
 DPI = 300
 SCALE = DPI / 72
@@ -75,6 +75,8 @@ RULE_CLEARANCE_PT = 1.8  # from the dollars/cents rule to the cents' edge (the c
 # The form's printed version labels (template points): the line under the title and the footer's end.
 VERSION_FIELDS = ("_version_top", "_version_footer")
 VERSION_RECTS = {"_version_top": (18.0, 72.0, 262.0, 84.0), "_version_footer": (398.0, 752.0, 594.0, 768.0)}
+FORM_LEVEL_GAP = 45  # grey levels between the form's rules and typing for the typing to be told apart by level
+RULE_LEVEL_MARGIN = 30  # a pixel this much darker than the rules' cores is typing, not rule
 STREAK_SHARE = 0.95  # a pixel column dark over this share of the page is a scanner streak
 
 
@@ -158,16 +160,58 @@ def run_lengths(dark: np.ndarray) -> np.ndarray:
     return out
 
 
-def erase_form(region: np.ndarray, window: tuple[slice, slice]) -> np.ndarray:
-    """Grey/bitonal scans: paint the registered blank form's ink white inside `region`."""
+def erase_form(region: np.ndarray, window: tuple[slice, slice], rule_level: float | None = None) -> np.ndarray:
+    """Grey/bitonal scans: paint the registered blank form's ink white inside `region`. With the
+    page's `rule_level` (how dark its printed rules are), typing clearly darker than the rules is kept
+    even where it crosses one: on a grey scan of the red form, a digit printed across a rule."""
     masks = form_masks()
     dark = region < INK
     erase = masks.dots[window].copy()
     erase |= masks.vertical[window] & (run_lengths(dark) <= RULE_THICKNESS)
     erase |= masks.horizontal[window] & (run_lengths(dark.T).T <= RULE_THICKNESS)
+    if rule_level is not None:
+        erase &= ~_darker_than_rules(region, dark, masks, window, rule_level)
     cleaned = region.copy()
     cleaned[erase & dark] = 255
     return cleaned
+
+
+def _darker_than_rules(region: np.ndarray, dark: np.ndarray, masks: FormMasks, window, rule_level: float) -> np.ndarray:
+    """Pixels clearly darker than the form's rules, when the typing in the region is (nothing on a
+    black-printed form or a bilevel page: rules and typing equally dark)."""
+    off_form = dark & ~(masks.vertical[window] | masks.horizontal[window] | masks.dots[window])
+    if off_form.sum() < MIN_INK_PIXELS:
+        return np.zeros(region.shape, dtype=bool)
+    typed_level = float(np.percentile(region[off_form], 5))
+    if rule_level - typed_level < FORM_LEVEL_GAP:
+        return np.zeros(region.shape, dtype=bool)
+    return region < max(rule_level - RULE_LEVEL_MARGIN, typed_level)
+
+
+@cache
+def rule_points() -> np.ndarray:
+    """Template pixels (300 dpi) on the blank form's long rules, a sample of about 20,000: where the
+    page's rule darkness is measured (typing covers a tiny share of them)."""
+    blank = render_blank_form(DPI)
+    ink = (255 - np.asarray(blank, dtype=np.uint8).min(axis=2)) > 40
+    rules = (run_lengths(ink.T).T >= 4 * RULE_MIN_LENGTH) | (run_lengths(ink) >= 4 * RULE_MIN_LENGTH)
+    ys, xs = np.nonzero(rules)
+    step = max(1, len(xs) // 20000)
+    return np.vstack([xs[::step], ys[::step]]).astype(np.float64)
+
+
+def page_rule_level(source: Image.Image, registration: Registration) -> float:
+    """How dark the page's printed rules are (0 black .. 255 white): the 25th percentile of the page
+    under the registered rules (the rules' cores, not their blurred edges)."""
+    a, b, c, d, e, f, g, h = registration.perspective_for(DPI)
+    xs, ys = rule_points()
+    w = g * xs + h * ys + 1.0
+    px, py = np.round((a * xs + b * ys + c) / w).astype(np.int64), np.round((d * xs + e * ys + f) / w).astype(np.int64)
+    pixels = np.asarray(source, dtype=np.uint8)
+    inside = (px >= 0) & (py >= 0) & (px < pixels.shape[1]) & (py < pixels.shape[0])
+    if inside.sum() < 100:
+        return 0.0
+    return float(np.percentile(pixels[py[inside], px[inside]], 25))
 
 
 def drop_out_source(page: Image.Image) -> tuple[Image.Image, bool]:
@@ -228,6 +272,7 @@ class PageWindow:
 def box_crops(window: PageWindow, color: bool) -> list[Slot]:
     """The boxes (and cell groups) with something written in them, each cut to its line of ink."""
     boxes = reading_boxes()
+    rule_level = None if color else page_rule_level(window.source, window.registration)
     slots = []
     for group in reading_groups():
         members = [boxes[name] for name in group]
@@ -238,7 +283,9 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         lower = int((max(b.rect[3] for b in members) + PAD_Y_PT) * SCALE)
         region = window.region(left, upper, right, lower)
         if not color:
-            region = erase_form(region, (slice(upper, lower), slice(left, right)))
+            region = erase_form(region, (slice(upper, lower), slice(left, right)), rule_level)
+        if len(members) == 2 and members[0].name.endswith(DOLLARS):
+            members = split_money_at_gap(region, members, left, pad_x, speckled=not color)
         slot = (
             _group_slot(region, members, left, pad_x, speckled=not color)
             if len(group) > 1
@@ -284,6 +331,42 @@ def _group_slot(region: np.ndarray, members: list[Box], left: int, pad_x: float,
         offset = int(start + WORD_GAP / 2)
         line[:, offset : offset + piece.shape[1]] = piece
     return Slot(Image.fromarray(line), spans, {})
+
+
+MONEY_SPLIT_WINDOW_PT = (1.5, 5.0)  # where the dollars may end: from before the rule to past it
+
+
+def split_money_at_gap(region: np.ndarray, members: list[Box], left: int, pad_x: float, speckled: bool) -> list[Box]:
+    """The dollars and cents cells divided at the widest blank column run near the printed rule
+    instead of at the rule itself: a last dollar digit printed across the rule ('93|00' in a narrow
+    font) stays whole in the dollars, not half a digit in each cell. No blank run: the rule."""
+    dollars, cents = members
+    inked = _ink_band(region, speckled)
+    if inked is None:
+        return members
+    ink, first, last = inked
+    rule = dollars.rect[2]
+    start = max(int((rule - MONEY_SPLIT_WINDOW_PT[0]) * SCALE) - left, 0)
+    stop = min(int((rule + MONEY_SPLIT_WINDOW_PT[1]) * SCALE) - left, ink.shape[1])
+    blank = np.logical_not(ink[first : last + 1, start:stop].any(axis=0))
+    runs = _blank_runs(blank)
+    if not runs:
+        return members
+    rule_col = rule * SCALE - left - start
+    run_start, run_end = max(runs, key=lambda r: (r[1] - r[0], -abs((r[0] + r[1]) / 2 - rule_col)))
+    split = (start + (run_start + run_end) / 2 + left) / SCALE
+    x0, top, _, bottom = dollars.rect
+    _, c_top, x1, c_bottom = cents.rect
+    return [
+        Box(dollars.name, (x0, top, split - pad_x, bottom)),
+        Box(cents.name, (split + pad_x, c_top, x1, c_bottom)),
+    ]
+
+
+def _blank_runs(blank: np.ndarray | np.bool_) -> list[tuple[int, int]]:
+    """(first, end) column index pairs of each run of True, end exclusive."""
+    edges = np.diff(np.concatenate([[0], blank.astype(np.int8), [0]]))
+    return list(zip(np.nonzero(edges == 1)[0].tolist(), np.nonzero(edges == -1)[0].tolist(), strict=True))
 
 
 def _is_cell(box: Box) -> bool:
