@@ -166,11 +166,11 @@ def erase_form(region: np.ndarray, window: tuple[slice, slice], rule_level: floa
     even where it crosses one: on a grey scan of the red form, a digit printed across a rule."""
     masks = form_masks()
     dark = region < INK
-    erase = masks.dots[window].copy()
-    erase |= masks.vertical[window] & (run_lengths(dark) <= RULE_THICKNESS)
-    erase |= masks.horizontal[window] & (run_lengths(dark.T).T <= RULE_THICKNESS)
-    if rule_level is not None:
-        erase &= ~_darker_than_rules(region, dark, masks, window, rule_level)
+    rules = masks.vertical[window] & (run_lengths(dark) <= RULE_THICKNESS)
+    rules |= masks.horizontal[window] & (run_lengths(dark.T).T <= RULE_THICKNESS)
+    if rule_level is not None:  # only rules: the form's lettering may print darker than its rules
+        rules &= ~_darker_than_rules(region, dark, masks, window, rule_level)
+    erase = masks.dots[window] | rules
     cleaned = region.copy()
     cleaned[erase & dark] = 255
     return cleaned

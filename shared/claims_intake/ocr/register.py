@@ -38,6 +38,8 @@ from .profile_fit import (
 )
 
 SETTLED_COVERAGE = 0.9  # with a confident score, a fit this good needs no homography refinement
+MIN_AGREEMENT = 0.5  # share of rule patches the homography must agree with (photos of the form: 0.97-0.99)
+MAX_STARTS = 2  # starting fits refined (best coverage first) until one gives a homography
 
 
 def register(page: Image.Image, dpi: float) -> Registration | None:
@@ -46,15 +48,26 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
     if ink.mean() < 0.002:
         return None
     matrix, angle, scale, score, turns = fit_profiles(ink, is_landscape(page))
-    # A clear profile fit that already puts the form's ink on the page's is an affine scan: no
-    # perspective to fit (saves ~0.2 s a page).
-    clear = score >= CONFIDENT_SCORE and coverage(matrix, ink) >= SETTLED_COVERAGE
-    refined = None if clear else _refine(matrix, ink)
-    if score < CONFIDENT_SCORE:  # the profiles found no clear form: try the sheet's own corners
-        for corner_fit in _sheet_corner_fits(downscale(page, dpi, COARSE_DPI)):
-            candidate = _refine(corner_fit, ink)
-            if candidate is not None and (refined is None or candidate[1] > refined[1]):
-                refined, turns = candidate, _quarter_turns(candidate[0])
+    refined = None
+    if score >= CONFIDENT_SCORE:
+        # A clear profile fit that already puts the form's ink on the page's is an affine scan: no
+        # perspective to fit (saves ~0.15 s a page).
+        if coverage(matrix, ink) < SETTLED_COVERAGE:
+            refined = _refine(matrix, ink)
+    else:
+        # The profiles found no clear form (a photo in perspective): start from the profile fit or
+        # from the sheet's own corners (four ways the page may sit on them), whichever already puts
+        # most of the form's ink on the page's; the next start only when that refinement fails
+        # (each costs ~0.15 s CPU).
+        starts = [(matrix, None)] + [(fit, "corners") for fit in _sheet_corner_fits(downscale(page, dpi, COARSE_DPI))]
+        for start, source in sorted(starts, key=lambda s: coverage(s[0], ink), reverse=True)[:MAX_STARTS]:
+            refined = _refine(start, ink)
+            if refined is not None and refined[1] < MIN_AGREEMENT:
+                refined = None  # the patches disagree: no form there to fit (the form's back page: 0.1)
+            if refined is not None:
+                if source == "corners":
+                    turns = _quarter_turns(refined[0])
+                break
     if refined is not None and coverage(refined[0], ink) >= coverage(matrix, ink):
         matrix = refined[0]
     is_refined = refined is not None and matrix is refined[0]
@@ -151,15 +164,49 @@ def _sheet_corner_fits(small: Image.Image) -> list[np.ndarray]:
     sheet = max(contours, key=cv2.contourArea)
     if cv2.contourArea(sheet) < 0.2 * level.size:
         return []
-    quad = cv2.approxPolyDP(sheet, 0.02 * cv2.arcLength(sheet, True), True)
-    if len(quad) != 4:
+    quad = _quadrilateral(sheet)
+    if quad is None:
         return []
-    corners = _clockwise(quad.reshape(4, 2).astype(np.float32))
+    corners = _clockwise(quad)
     width, height = PAGE_WIDTH_PT * COARSE_DPI / 72, PAGE_HEIGHT_PT * COARSE_DPI / 72
     letter = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     return [
         cv2.getPerspectiveTransform(letter, np.roll(corners, shift, axis=0)).astype(np.float64) for shift in range(4)
     ]
+
+
+def _quadrilateral(contour: np.ndarray) -> np.ndarray | None:
+    """The sheet's four corners from its outline: the lines of the four longest sides of its convex
+    hull, intersected. A corner lost in shadow or a stain (the outline cut across it) is found where
+    its two sides meet, not at the cut."""
+    hull = cv2.convexHull(contour)
+    polygon = cv2.approxPolyDP(hull, 0.01 * cv2.arcLength(hull, True), True).reshape(-1, 2).astype(np.float64)
+    if len(polygon) < 4:
+        return None
+    following = np.roll(polygon, -1, axis=0)
+    lengths = np.hypot(*(following - polygon).T)
+    sides = sorted(np.argsort(lengths)[-4:])  # the four longest, in order around the outline
+    corners = []
+    for first, second in zip(sides, sides[1:] + sides[:1], strict=True):
+        corner = _intersection(polygon[first], following[first], polygon[second], following[second])
+        if corner is None:
+            return None
+        corners.append(corner)
+    quad = np.array(corners, dtype=np.float32)
+    span = np.ptp(polygon, axis=0)
+    if np.any(np.abs(quad - polygon.mean(axis=0)) > span):  # sides nearly parallel: no sheet corner
+        return None
+    return quad
+
+
+def _intersection(a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray) -> np.ndarray | None:
+    """Where the line through a0, a1 meets the line through b0, b1 (None when parallel)."""
+    direction_a, direction_b = a1 - a0, b1 - b0
+    denominator = direction_a[0] * direction_b[1] - direction_a[1] * direction_b[0]
+    if abs(denominator) < 1e-9:
+        return None
+    t = ((b0[0] - a0[0]) * direction_b[1] - (b0[1] - a0[1]) * direction_b[0]) / denominator
+    return a0 + t * direction_a
 
 
 def _clockwise(points: np.ndarray) -> np.ndarray:
