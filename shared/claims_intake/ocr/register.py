@@ -34,6 +34,7 @@ from .profile_fit import (
     fit_profiles,
     is_landscape,
     page_ink,
+    template_core_points,
     template_ink_image,
 )
 
@@ -82,6 +83,7 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
         rotated_quarter=turns % 2,
         refined=is_refined,
         method=HOMOGRAPHY if is_refined else PROFILE_FIT,
+        core_coverage=coverage(matrix, ink, template_core_points()),
     )
 
 
