@@ -195,7 +195,7 @@ def test_typing_darker_than_the_red_forms_rules_survives_their_erasure():
     region, window, rule_x = _grey_box_with_digit(typed=10)
     rule_level = float(np.percentile(region[:, rule_x][region[:, rule_x] < 200], 50))
     assert rule_level > 60, "the red form's rule is mid grey in a grey scan"
-    cleaned = recognize.erase_form(region, window, rule_level)
+    cleaned = recognize.erase_form(region, window, rule_level=rule_level)
     assert (cleaned[15:30, rule_x] < 60).all(), "the stroke on the rule is kept"
     above = cleaned[2:12, rule_x]
     assert (above > 200).all(), "the rule itself is erased"
@@ -204,4 +204,4 @@ def test_typing_darker_than_the_red_forms_rules_survives_their_erasure():
 def test_on_a_black_printed_form_rules_are_erased_as_before():
     region, window, _rule_x = _grey_box_with_digit(typed=10)
     black = np.where(region < 200, 10, region).astype(np.uint8)  # the form printed as dark as the typing
-    assert (recognize.erase_form(black, window, 10.0) == recognize.erase_form(black, window, None)).all()
+    assert (recognize.erase_form(black, window, rule_level=10.0) == recognize.erase_form(black, window)).all()
