@@ -320,7 +320,9 @@ class _SheetReader:
                 existing._score = score
 
     def _skip_reason(self, row: _Row, cells: list[Any]) -> str | None:
-        has_code = "procedure_code" in row.line and not is_blank(row.line["procedure_code"].raw)
+        code = row.line.get("procedure_code")
+        # 'Total' written in the code column (the first column of many layouts) labels a total row, not a code.
+        has_code = code is not None and not is_blank(code.raw) and not _is_total_word(cell_text(code.raw))
         if has_code and row.has_signal:
             return None  # the common case: a service line
         filled = [i for i, value in enumerate(cells) if not _blank(value)]
