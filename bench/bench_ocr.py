@@ -144,7 +144,9 @@ def main() -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     review = review_threshold()  # the check's one threshold, on calibrated confidences
-    read(build("clean", args.first_seed))  # warm the caches as a warm Lambda has them
+    # warm the caches as a warm Lambda has them: a colour page and a grey one (the form masks)
+    read(build("clean", args.first_seed))
+    read(build("gray200", args.first_seed))
 
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, shared with other jobs; one core pinned, "

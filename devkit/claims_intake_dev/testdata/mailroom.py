@@ -4,13 +4,13 @@ Every family draws its own parameters per page from the seed (nothing fixed per 
 
 | family | what |
 | --- | --- |
-| bw_copy | the form printed in black or grey (no red left), a photocopy: low contrast, toner noise, specks, PDF/PNG |
+| bw_copy | the form printed in black or grey (no red left), a photocopy: low contrast, toner noise, specks, stains, PDF/PNG |
 | fax200 | bilevel 200 dpi, CCITT G3 or G4 TIFF with resolution tags, a few % out of proportion, black streaks (dirty glass) and white ones (a dead sensor element), specks |
 | fax_standard | bilevel 204 x 98 dpi (non-square pixels), CCITT G3 TIFF with its resolution tags |
-| photo | phone photo: the sheet on a table in perspective, uneven light, colour cast, blur, JPEG |
-| deep16 | 16-bit greyscale PNG or TIFF, 300 dpi |
+| photo | phone photo: the sheet on a table in perspective, uneven light, a shadow, coffee stains, colour cast, blur, JPEG |
+| deep16 | 16-bit greyscale or 48-bit colour PNG or TIFF, 300 dpi |
 | dpi600 | colour or grey at 600 dpi (PNG/TIFF) |
-| rotated_pdf | a phone-scanner PDF: a landscape image placed with a 90-degree page matrix, or /Rotate 90 |
+| rotated_pdf | a phone-scanner PDF: a landscape image placed with a 90-degree page matrix, or /Rotate 90/270/180 |
 | old_version | the older HCFA-1500 (12/90) or CMS-1500 (08/05): the form's printed version labels changed |
 
 Fonts (Helvetica, Courier, Times; dot-matrix-like dots), amounts right-aligned flush against the
@@ -226,8 +226,10 @@ def _bw_copy(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str,
         specks=rng.uniform(0.0001, 0.001),
         blur=rng.uniform(0.3, 1.0),
     )
-    image = Image.fromarray(pixels)
     suffix = rng.choice(["pdf", "png", "jpeg"])
+    if rng.random() < 0.3:  # a coffee ring or a water mark on the copy
+        pixels = _stains(pixels[..., None].astype(np.float32), rng, np_rng, count=1)[..., 0].astype(np.uint8)
+    image = Image.fromarray(pixels)
     return _encode(image, suffix, (300, 300), jpeg_quality=rng.randint(60, 85)), suffix, None
 
 
@@ -281,7 +283,7 @@ def _photo(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, N
             [margin_x, out_h - margin_y],
         ]
     )
-    corners = (sheet + np_rng.uniform(-0.035, 0.035, (4, 2)) * out_w).astype(np.float32)  # perspective
+    corners = (sheet + np_rng.uniform(-0.05, 0.05, (4, 2)) * out_w).astype(np.float32)  # perspective
     source = np.float32([[0, 0], [page.width, 0], [page.width, page.height], [0, page.height]])
     homography = cv2.getPerspectiveTransform(source, corners)
     rgb = np.asarray(page, dtype=np.uint8)
@@ -293,6 +295,10 @@ def _photo(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, N
     falloff = 1 - rng.uniform(0.15, 0.4) * (((xs - cx) / out_w) ** 2 + ((ys - cy) / out_h) ** 2) * 2
     cast = np.array([rng.uniform(0.85, 1.05), rng.uniform(0.85, 1.0), rng.uniform(0.7, 0.95)], dtype=np.float32)
     pixels = pixels * falloff[..., None] * cast
+    if rng.random() < 0.3:  # the phone's (or the photographer's) shadow across part of the sheet
+        pixels *= _shadow(out_w, out_h, rng)[..., None]
+    if rng.random() < 0.4:
+        pixels = _stains(pixels, rng, np_rng, count=rng.randint(1, 2))
     pixels += np_rng.normal(0, rng.uniform(2, 6), pixels.shape[:2])[..., None]
     image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).filter(
         ImageFilter.GaussianBlur(rng.uniform(0.4, 1.0))
@@ -300,13 +306,60 @@ def _photo(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, N
     return _encode(image, "jpeg", None, jpeg_quality=rng.randint(70, 92)), "jpg", None
 
 
+def _shadow(width: int, height: int, rng: random.Random) -> np.ndarray:
+    """A soft-edged shadow over one side of the picture: brightness factor per pixel (0.55-1)."""
+    angle = rng.uniform(0, 2 * np.pi)
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    along = (xs - width / 2) * np.cos(angle) + (ys - height / 2) * np.sin(angle)
+    edge = rng.uniform(0.15, 0.45) * max(width, height)
+    softness = rng.uniform(0.02, 0.08) * max(width, height)
+    inside = 1 / (1 + np.exp(-(along - edge) / softness))
+    return 1 - rng.uniform(0.2, 0.45) * inside
+
+
+def _stains(pixels: np.ndarray, rng: random.Random, np_rng, count: int) -> np.ndarray:
+    """Coffee rings and water marks: a brownish ring (darker rim, lighter inside) somewhere on the page."""
+    height, width = pixels.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    for _ in range(count):
+        cx, cy = rng.uniform(0.1, 0.9) * width, rng.uniform(0.1, 0.9) * height
+        radius = rng.uniform(0.05, 0.14) * width
+        squash = rng.uniform(0.8, 1.2)
+        distance = np.hypot(xs - cx, (ys - cy) * squash) / radius
+        rim = np.exp(-(((distance - 1) / rng.uniform(0.03, 0.08)) ** 2))
+        inside = (distance < 1) * rng.uniform(0.03, 0.1)
+        strength = rng.uniform(0.12, 0.3) * rim + inside
+        # brown: blue darkens most, red least; a grey copy darkens evenly
+        tint = np.array([0.6, 0.8, 1.1], dtype=np.float32) if pixels.shape[2] == 3 else np.float32(1.0)
+        pixels = pixels * np.clip(1 - strength[..., None] * tint, 0, 1)
+    return pixels
+
+
 def _deep16(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:
+    """16 bits per sample: greyscale (Pillow's I;16) or, on a third of the pages, colour (48-bit RGB,
+    written by OpenCV: Pillow cannot write it), PNG or TIFF."""
     placed = _place(page, np_rng, dpi_x=300, dpi_y=300, rotation=1.5, shift=0.1, anisotropy=0.005)
     grey = np.asarray(placed.convert("L")).astype(np.float32)
-    deep = np.clip(grey * 257 * rng.uniform(0.85, 1.0) + np_rng.normal(0, 300, grey.shape), 0, 65535).astype(np.uint16)
+    gain = rng.uniform(0.85, 1.0)
+    deep = np.clip(grey * 257 * gain + np_rng.normal(0, 300, grey.shape), 0, 65535).astype(np.uint16)
     image = Image.fromarray(deep)  # mode I;16
     suffix = rng.choice(["png", "tiff"])
+    if rng.random() < 1 / 3:
+        return _deep_colour(placed, gain, suffix, np_rng), "tif" if suffix == "tiff" else "png", None
     return _encode(image, suffix, (300, 300)), "tif" if suffix == "tiff" else "png", None
+
+
+def _deep_colour(placed: Image.Image, gain: float, suffix: str, np_rng) -> bytes:
+    import cv2
+
+    rgb = np.asarray(placed.convert("RGB")).astype(np.float32)
+    deep = np.clip(rgb * 257 * gain + np_rng.normal(0, 300, rgb.shape), 0, 65535).astype(np.uint16)
+    params = [cv2.IMWRITE_TIFF_RESUNIT, 2, cv2.IMWRITE_TIFF_XDPI, 300, cv2.IMWRITE_TIFF_YDPI, 300]
+    ok, encoded = cv2.imencode(
+        ".tif" if suffix == "tiff" else ".png", deep[..., ::-1], params if suffix == "tiff" else []
+    )
+    assert ok, "OpenCV could not encode the 16-bit page"
+    return encoded.tobytes()
 
 
 def _dpi600(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:
@@ -322,10 +375,13 @@ def _rotated_pdf(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, 
     """A phone-scanner app's PDF: the image stored landscape, turned upright by the page matrix or /Rotate."""
     placed = _place(page, np_rng, dpi_x=200, dpi_y=200, rotation=1.0, shift=0.1, anisotropy=0.005)
     turn = rng.choice([90, 270])
-    landscape = placed.rotate(turn, expand=True)  # counter-clockwise by `turn`
-    if rng.random() < 0.5:
-        return _pdf_with_rotate(landscape, turn), "pdf", None
-    return _pdf_with_matrix(landscape, turn), "pdf", None
+    by_rotate = rng.random() < 0.5
+    if by_rotate and rng.random() < 0.25:
+        turn = 180  # stored upside down, /Rotate 180 turns it upright
+    stored = placed.rotate(turn, expand=True)  # counter-clockwise by `turn`
+    if by_rotate:
+        return _pdf_with_rotate(stored, turn), "pdf", None
+    return _pdf_with_matrix(stored, turn), "pdf", None
 
 
 def _pdf_with_rotate(landscape: Image.Image, rotate: int) -> bytes:

@@ -162,15 +162,20 @@ def cms1500_box(element: str, box: str | None) -> BoxGeometry | None:
 
 
 def cms1500_page(scan: bytes, page: int) -> Image.Image:
-    """The page registered onto the CMS-1500 template (deskewed, shifted, scaled, turned upright), as
-    the OCR read it, so a box's template rectangle is exactly where the value was read. A page that
-    does not register (blank, not a CMS-1500) is returned as scanned."""
+    """The page registered onto the CMS-1500 template (deskewed, shifted, scaled, turned upright) by the
+    profile fit, the affine first stage of the OCR's registration: this function ships without OpenCV,
+    so the OCR's homography (perspective of a photographed page) is not applied here. The image's
+    `info["registration"]` says which was used ("profile fit", or "none" for a page that does not
+    register, returned as scanned), so a caller can tell staff how far to trust the box's position."""
     from ..limits import default_limits
-    from ..ocr.register import register, warp_to_template
+    from ..ocr.profile_fit import register_affine, warp_to_template
 
     image = page_image(scan, page, dpi=default_limits().ocr_dpi)  # a PDF as the OCR renders it
     dpi = image.width / 8.5  # a letter-size page across, whatever the file says
-    registration = register(image, dpi)
+    registration = register_affine(image, dpi)
     if registration is None:
+        image.info["registration"] = "none"
         return image
-    return warp_to_template(image, registration, dpi=round(dpi))  # the page's own resolution: nothing lost
+    warped = warp_to_template(image, registration, dpi=round(dpi))  # the page's own resolution: nothing lost
+    warped.info["registration"] = registration.method
+    return warped

@@ -25,7 +25,7 @@ from PIL import Image
 
 from ..cms1500.mapping import Reading
 from ..cms1500.template import Box, read_fields, render_blank_form, text_boxes
-from .register import Registration
+from .profile_fit import Registration
 
 DPI = 300
 SCALE = DPI / 72
@@ -97,6 +97,8 @@ RULE_CLEARANCE_PT = 1.8  # from the dollars/cents rule to the cents' edge (the c
 # The form's printed version labels (template points): the line under the title and the footer's end.
 VERSION_FIELDS = ("_version_top", "_version_footer")
 VERSION_RECTS = {"_version_top": (18.0, 72.0, 262.0, 84.0), "_version_footer": (398.0, 752.0, 594.0, 768.0)}
+FORM_LEVEL_GAP = 45  # grey levels between the form's rules and typing for the typing to be told apart by level
+RULE_LEVEL_MARGIN = 30  # a pixel this much darker than the rules' cores is typing, not rule
 STREAK_SHARE = 0.95  # a pixel column dark over this share of the page is a scanner streak
 
 
@@ -199,9 +201,13 @@ def run_lengths(dark: np.ndarray) -> np.ndarray:
     return out
 
 
-def erase_form(region: np.ndarray, window: tuple[slice, slice], spare: slice | None = None) -> np.ndarray:
+def erase_form(
+    region: np.ndarray, window: tuple[slice, slice], spare: slice | None = None, rule_level: float | None = None
+) -> np.ndarray:
     """Grey/bitonal scans: paint the registered blank form's ink white inside `region`; the vertical
-    and dotted rules in the columns `spare` are left (the caller erases them itself)."""
+    and dotted rules in the columns `spare` are left (the caller erases them itself). With the page's
+    `rule_level` (how dark its printed rules are), typing clearly darker than the rules is kept even
+    where it crosses one: on a grey scan of the red form, a character printed across a rule."""
     masks = form_masks()
     dark = region < INK
     erase = masks.dots[window].copy()
@@ -210,11 +216,52 @@ def erase_form(region: np.ndarray, window: tuple[slice, slice], spare: slice | N
         vertical = vertical.copy()
         vertical[:, spare] = False
         erase[:, spare] = False
-    erase |= vertical & (run_lengths(dark) <= RULE_THICKNESS)
-    erase |= masks.horizontal[window] & (run_lengths(dark.T).T <= RULE_THICKNESS)
+    rules = vertical & (run_lengths(dark) <= RULE_THICKNESS)
+    rules |= masks.horizontal[window] & (run_lengths(dark.T).T <= RULE_THICKNESS)
+    if rule_level is not None:  # only rules: the form's lettering may print darker than its rules
+        rules &= ~_darker_than_rules(region, dark, masks, window, rule_level)
+    erase |= rules
     cleaned = region.copy()
     cleaned[erase & dark] = 255
     return cleaned
+
+
+def _darker_than_rules(region: np.ndarray, dark: np.ndarray, masks: FormMasks, window, rule_level: float) -> np.ndarray:
+    """Pixels clearly darker than the form's rules, when the typing in the region is (nothing on a
+    black-printed form or a bilevel page: rules and typing equally dark)."""
+    off_form = dark & ~(masks.vertical[window] | masks.horizontal[window] | masks.dots[window])
+    if off_form.sum() < MIN_INK_PIXELS:
+        return np.zeros(region.shape, dtype=bool)
+    typed_level = float(np.percentile(region[off_form], 5))
+    if rule_level - typed_level < FORM_LEVEL_GAP:
+        return np.zeros(region.shape, dtype=bool)
+    return region < max(rule_level - RULE_LEVEL_MARGIN, typed_level)
+
+
+@cache
+def rule_points() -> np.ndarray:
+    """Template pixels (300 dpi) on the blank form's long rules, a sample of about 20,000: where the
+    page's rule darkness is measured (typing covers a tiny share of them)."""
+    blank = render_blank_form(DPI)
+    ink = (255 - np.asarray(blank, dtype=np.uint8).min(axis=2)) > 40
+    rules = (run_lengths(ink.T).T >= 4 * RULE_MIN_LENGTH) | (run_lengths(ink) >= 4 * RULE_MIN_LENGTH)
+    ys, xs = np.nonzero(rules)
+    step = max(1, len(xs) // 20000)
+    return np.vstack([xs[::step], ys[::step]]).astype(np.float64)
+
+
+def page_rule_level(source: Image.Image, registration: Registration) -> float:
+    """How dark the page's printed rules are (0 black .. 255 white): the 25th percentile of the page
+    under the registered rules (the rules' cores, not their blurred edges)."""
+    a, b, c, d, e, f, g, h = registration.perspective_for(DPI)
+    xs, ys = rule_points()
+    w = g * xs + h * ys + 1.0
+    px, py = np.round((a * xs + b * ys + c) / w).astype(np.int64), np.round((d * xs + e * ys + f) / w).astype(np.int64)
+    pixels = np.asarray(source, dtype=np.uint8)
+    inside = (px >= 0) & (py >= 0) & (px < pixels.shape[1]) & (py < pixels.shape[0])
+    if inside.sum() < 100:
+        return 0.0
+    return float(np.percentile(pixels[py[inside], px[inside]], 25))
 
 
 def drop_out_source(page: Image.Image) -> tuple[Image.Image, bool]:
@@ -275,6 +322,7 @@ class PageWindow:
 def box_crops(window: PageWindow, color: bool) -> list[Slot]:
     """The boxes (and cell groups) with something written in them, each cut to its line of ink."""
     boxes = reading_boxes()
+    rule_level = None if color else page_rule_level(window.source, window.registration)
     slots = []
     for group in reading_groups():
         if not color and group[0].endswith(DOLLARS):
@@ -289,7 +337,9 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         if not color and members[0].cents_rule_x is not None:
             region = money_region(region, (slice(upper, lower), slice(left, right)), members[0], left)
         elif not color:
-            region = erase_form(region, (slice(upper, lower), slice(left, right)))
+            region = erase_form(region, (slice(upper, lower), slice(left, right)), rule_level=rule_level)
+        if len(members) == 2 and members[0].name.endswith(DOLLARS):  # colour: dollars and cents cells
+            members = split_money_at_gap(region, members, left, pad_x, speckled=False)
         slot = (
             _group_slot(region, members, left, pad_x, speckled=not color)
             if len(group) > 1
@@ -365,6 +415,42 @@ def _group_slot(region: np.ndarray, members: list[Box], left: int, pad_x: float,
         offset = int(start + WORD_GAP / 2)
         line[:, offset : offset + piece.shape[1]] = piece
     return Slot(Image.fromarray(line), spans, {})
+
+
+MONEY_SPLIT_WINDOW_PT = (1.5, 5.0)  # where the dollars may end: from before the rule to past it
+
+
+def split_money_at_gap(region: np.ndarray, members: list[Box], left: int, pad_x: float, speckled: bool) -> list[Box]:
+    """The dollars and cents cells divided at the widest blank column run near the printed rule
+    instead of at the rule itself: a last dollar digit printed across the rule ('93|00' in a narrow
+    font) stays whole in the dollars, not half a digit in each cell. No blank run: the rule."""
+    dollars, cents = members
+    inked = _ink_band(region, speckled)
+    if inked is None:
+        return members
+    ink, first, last = inked
+    rule = dollars.rect[2]
+    start = max(int((rule - MONEY_SPLIT_WINDOW_PT[0]) * SCALE) - left, 0)
+    stop = min(int((rule + MONEY_SPLIT_WINDOW_PT[1]) * SCALE) - left, ink.shape[1])
+    blank = np.logical_not(ink[first : last + 1, start:stop].any(axis=0))
+    runs = _blank_runs(blank)
+    if not runs:
+        return members
+    rule_col = rule * SCALE - left - start
+    run_start, run_end = max(runs, key=lambda r: (r[1] - r[0], -abs((r[0] + r[1]) / 2 - rule_col)))
+    split = (start + (run_start + run_end) / 2 + left) / SCALE
+    x0, top, _, bottom = dollars.rect
+    _, c_top, x1, c_bottom = cents.rect
+    return [
+        Box(dollars.name, (x0, top, split - pad_x, bottom)),
+        Box(cents.name, (split + pad_x, c_top, x1, c_bottom)),
+    ]
+
+
+def _blank_runs(blank: np.ndarray | np.bool_) -> list[tuple[int, int]]:
+    """(first, end) column index pairs of each run of True, end exclusive."""
+    edges = np.diff(np.concatenate([[0], blank.astype(np.int8), [0]]))
+    return list(zip(np.nonzero(edges == 1)[0].tolist(), np.nonzero(edges == -1)[0].tolist(), strict=True))
 
 
 def _is_cell(box: Box) -> bool:
