@@ -15,6 +15,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
@@ -46,6 +47,9 @@ LINE_SIGNALS = frozenset(
 )
 _new_provenance = Provenance.__pydantic_validator__.validate_python
 _TOTAL_START = re.compile(r"^(grand |sub |invoice |claim )?totals?\b")
+_TOTAL_HINT = re.compile(r"total|sum|due|balance", re.IGNORECASE)  # cheap test before _is_total_word
+# Columns a total row sums: a row holding only these, each the sum of the lines above, is a total row.
+SUMMED = frozenset({"charge_amount", "unit_count", "unit_cost", "minutes"})
 
 
 @dataclass
@@ -118,6 +122,9 @@ class _SheetReader:
         self.result = SheetResult(has_header=True, column_map=column_map)
         self.skipped: list[dict[str, Any]] = []
         self.totals: list[_Row] = []
+        self.lines_read: list[ServiceLine] = []  # every line so far, in sheet order (sums for total rows)
+        self.block_starts = (0, 0)  # lines_read index after the last (total row, blank row)
+        self.current: Claim | None = None
         self.claims: dict[str, Claim] = {}
         self.first_rows: dict[tuple[str, str], int | None] = {}  # (claim id, key) -> row that set it
         self.first_values: dict[tuple[str, str], Any] = {}  # (claim id, key) -> the cell value kept
@@ -149,7 +156,7 @@ class _SheetReader:
             row = self._row(self.map.header_row + 1 + offset, cells)
             if row is None:
                 continue
-            current = self._claim_for(row, current)
+            current = self.current = self._claim_for(row, current)
             if not row.repeats_claim:
                 self._add_claim_values(current, row)
             if row.has_line:
@@ -299,6 +306,9 @@ class _SheetReader:
             self.skipped.append({"row": number, "reason": reason})
         if reason == "total":
             self.totals.append(row)
+            self.block_starts = (len(self.lines_read), self.block_starts[1])
+        elif reason == "blank":
+            self.block_starts = (self.block_starts[0], len(self.lines_read))
         return None
 
     def _add_multi(
@@ -320,19 +330,51 @@ class _SheetReader:
                 existing._score = score
 
     def _skip_reason(self, row: _Row, cells: list[Any]) -> str | None:
-        has_code = "procedure_code" in row.line and not is_blank(row.line["procedure_code"].raw)
+        code = row.line.get("procedure_code")
+        has_code = code is not None and not _blank(code.raw)
+        if has_code and _is_total_label(code.raw) and self._only_sums(row, besides="procedure_code") is not None:
+            return "total"  # 'Total' written in the code column, the sums beside it
         if has_code and row.has_signal:
             return None  # the common case: a service line
         filled = [i for i, value in enumerate(cells) if not _blank(value)]
         if not filled:
             return "blank"
-        if not has_code and any(isinstance(cells[i], str) and _is_total_word(cells[i]) for i in filled):
+        if not has_code and any(_is_total_label(cells[i]) for i in filled):
             return "total"
+        if not has_code and len(filled) == self._only_sums(row) and self._are_sums_above(row):
+            return "total"  # a total row without its label: only numbers, each the sum of its column above
         if not row.has_signal and len(filled) == 1:
             return "note"  # a single cell under the table: a footnote or signature line
         if not row.has_line and not row.claim:
             return "only unmapped columns: " + ",".join(column_letter(i) for i in filled)
         return None
+
+    @staticmethod
+    def _only_sums(row: _Row, besides: str = "") -> int | None:
+        """How many values the row has (`besides` one element), if all are under summed columns; else None."""
+        if any(not _blank(cell.raw) for cell in row.claim.values()):
+            return None
+        values = [key for key, cell in row.line.items() if key != besides and not _blank(cell.raw)]
+        return len(values) if all(key in SUMMED for key in values) else None
+
+    def _are_sums_above(self, row: _Row) -> bool:
+        """Every value equals its column's sum over the lines above: since the last total row, the last blank
+        row, the start of the current invoice, or the start of the sheet (a grand total)."""
+        after_total, after_blank = self.block_starts
+        spans = [self.lines_read[after_total:], self.lines_read[after_blank:], self.lines_read]
+        if self.current is not None:
+            spans.append(self.current.lines)
+        for key, cell in row.line.items():
+            if _blank(cell.raw):
+                continue
+            try:
+                value = parse_money(cell.raw)
+            except ValueError:
+                return False
+            sums = {sum((getattr(line, key) or 0 for line in span), Decimal(0)) for span in spans if span}
+            if value not in sums:
+                return False
+        return True
 
     # -- grouping into claims ---------------------------------------------------------------
 
@@ -464,6 +506,7 @@ class _SheetReader:
                 update={"derived": "no service end date column: the start date"}
             )
         claim.lines.append(line)
+        self.lines_read.append(line)
 
     def _set_minutes(self, line: ServiceLine, cell: _Cell) -> None:
         if is_blank(cell.raw):
@@ -592,6 +635,10 @@ def _next_value(cells: list[Any], column: int) -> tuple[Any, int]:
         if not is_blank(cells[index]):
             return cells[index], index
     return None, column
+
+
+def _is_total_label(value: Any) -> bool:
+    return value.__class__ is str and _TOTAL_HINT.search(value) is not None and _is_total_word(value)
 
 
 def _is_total_word(text: str) -> bool:
