@@ -302,7 +302,7 @@ def test_a_row_of_only_column_sums_is_a_total_row_even_without_its_label(read_ro
 def test_a_line_is_still_a_line_beside_total_words_or_with_numbers_that_are_not_sums(read_rows):
     header = [*HEADER, "Service Name"]
     named = [*line(code="G9008"), "Total care coordination"]
-    not_a_sum = _total_row(Charge_Amount="12.00") + [None]  # a line the provider left incomplete
+    not_a_sum = [*_total_row(Charge_Amount="12.00"), None]  # a line the provider left incomplete
     code_says_total = [*_total_row(HCPCS="Total", DOS_From="03/05/2024", Charge_Amount="90.00"), None]
     result = read_rows([header, [*line(), None], named, not_a_sum, code_says_total])
     lines = result.claims[0].lines

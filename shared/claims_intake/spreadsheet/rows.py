@@ -330,9 +330,9 @@ class _SheetReader:
                 existing._score = score
 
     def _skip_reason(self, row: _Row, cells: list[Any]) -> str | None:
-        code = row.line.get("procedure_code")
-        has_code = code is not None and not _blank(code.raw)
-        if has_code and _is_total_label(code.raw) and self._only_sums(row, besides="procedure_code") is not None:
+        code = row.line["procedure_code"].raw if "procedure_code" in row.line else None
+        has_code = not _blank(code)
+        if has_code and _is_total_label(code) and self._only_sums(row, besides="procedure_code") is not None:
             return "total"  # 'Total' written in the code column, the sums beside it
         if has_code and row.has_signal:
             return None  # the common case: a service line
