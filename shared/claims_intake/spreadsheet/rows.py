@@ -22,7 +22,7 @@ from typing import Any
 from ..citations import for_people
 from ..elements import PHI_ELEMENTS, claim_keys, element, required_keys
 from ..model import Claim, ExtractError, Provenance, ServiceLine
-from ..normalize import normalize, parse_money
+from ..normalize import clip, normalize, parse_money
 from .cells import cell_text, column_letter, is_blank
 from .columns import find_header
 from .grid import Grid
@@ -79,9 +79,13 @@ class _Cell:
 
     @property
     def source(self) -> Provenance:
+        return self.source_with_text(None)
+
+    def source_with_text(self, text: str | None) -> Provenance:
+        """The cell's Provenance; `text`: the cell as the provider sees it, when already known."""
         if self._source is None:
             file, sheet, row = self._where
-            raw = self.raw if self.raw.__class__ is str else cell_text(self.raw)
+            raw = text if text is not None else self.raw if self.raw.__class__ is str else cell_text(self.raw)
             # the validator without Provenance.__init__'s Python frame: one of these per kept cell
             self._source = _new_provenance(
                 {
@@ -122,6 +126,7 @@ class _SheetReader:
         self.result = SheetResult(has_header=True, column_map=column_map)
         self.skipped: list[dict[str, Any]] = []
         self.totals: list[_Row] = []
+        self.parsed: dict[tuple[str, type, Any], tuple[Any, str | None, str]] = {}  # see _set_line_value
         self.lines_read: list[ServiceLine] = []  # every line so far, in sheet order (sums for total rows)
         self.block_starts = (0, 0)  # lines_read index after the last (total row, blank row)
         self.current: Claim | None = None
@@ -494,11 +499,7 @@ class _SheetReader:
             elif key == MINUTES:
                 self._set_minutes(line, cell)
             else:
-                raw = cell.raw
-                if raw == "" or raw is None or (raw.__class__ is str and raw.isspace()):
-                    line.provenance[key] = cell.source  # blank: the default stays, the cell is remembered
-                elif problem := line.set_raw(key, raw, cell.source):
-                    self._cell_error(cell, key, problem)
+                self._set_line_value(line, key, cell)
         if "service_end_date" not in row.line and SERVICE_DATE not in row.line and line.service_start_date:
             # no end-date column: a single-day service, as a clerk reads it
             line.service_end_date = line.service_start_date
@@ -507,6 +508,26 @@ class _SheetReader:
             )
         claim.lines.append(line)
         self.lines_read.append(line)
+
+    def _set_line_value(self, line: ServiceLine, key: str, cell: _Cell) -> None:
+        """What set_raw does, with each distinct (element, cell value) parsed once per sheet: codes, dates, units
+        and rates repeat down an invoice sheet, and this runs for every line cell (bench/bench_spreadsheet.py)."""
+        raw = cell.raw
+        if raw == "" or raw is None or (raw.__class__ is str and raw.isspace()):
+            line.provenance[key] = cell.source  # blank: the default stays, the cell is remembered
+            return
+        memo_key = (key, raw.__class__, raw)
+        parsed = self.parsed.get(memo_key)
+        if parsed is None:
+            parsed = self.parsed[memo_key] = _parse_cell(key, raw)
+        value, problem, text = parsed
+        line.provenance[key] = cell.source_with_text(text)
+        if problem is not None:
+            line.invalid[key] = clip(str(raw))
+            self._cell_error(cell, key, problem)
+            return
+        line.__dict__[key] = value.copy() if value.__class__ is list else value  # each line owns its lists
+        line.__pydantic_fields_set__.add(key)
 
     def _set_minutes(self, line: ServiceLine, cell: _Cell) -> None:
         if is_blank(cell.raw):
@@ -635,6 +656,15 @@ def _next_value(cells: list[Any], column: int) -> tuple[Any, int]:
         if not is_blank(cells[index]):
             return cells[index], index
     return None, column
+
+
+def _parse_cell(key: str, raw: Any) -> tuple[Any, str | None, str]:
+    """(value, None, text) or (None, why it does not parse, text) for one cell of element `key`."""
+    text = raw if raw.__class__ is str else cell_text(raw)
+    try:
+        return normalize(key, raw), None, text
+    except ValueError as problem:
+        return None, str(problem), text
 
 
 def _is_total_label(value: Any) -> bool:
