@@ -172,6 +172,25 @@ def test_tuning_layouts_are_read_to_the_target():
     total, _ = evaluate(TUNING_SEEDS[:60])
     assert total.accuracy >= 0.995, total.misses[:5]
     assert total.lost_to_unplaced == 0
+    assert total.extra_lines == 0  # no total, subtotal or note row read as a service line
+
+
+def test_generated_workbooks_draw_totals_merged_group_cells_and_accounting_money():
+    import io
+    import zipfile
+
+    drawn = [random_workbook(seed) for seed in range(200)]
+    layouts = [workbook.layout for workbook in drawn]
+    assert {layout.total_label for layout in layouts if layout.total_row} >= {"", "Subtotal", "Total for {invoice}"}
+    assert {layout.total_at for layout in layouts if layout.total_row} == {"first", "code", "left_of_charge"}
+    assert any(layout.date_group for layout in layouts) and any(layout.money == "accounting" for layout in layouts)
+    merged = [
+        workbook
+        for workbook in drawn
+        if workbook.kind == "xlsx"
+        and b"<mergeCell " in zipfile.ZipFile(io.BytesIO(workbook.data)).read("xl/worksheets/sheet1.xml")
+    ]
+    assert merged and all(workbook.layout.group_row for workbook in merged)
 
 
 @pytest.mark.parametrize(
