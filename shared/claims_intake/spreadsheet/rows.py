@@ -510,24 +510,9 @@ class _SheetReader:
         self.lines_read.append(line)
 
     def _set_line_value(self, line: ServiceLine, key: str, cell: _Cell) -> None:
-        """What set_raw does, with each distinct (element, cell value) parsed once per sheet: codes, dates, units
-        and rates repeat down an invoice sheet, and this runs for every line cell (bench/bench_spreadsheet.py)."""
-        raw = cell.raw
-        if raw == "" or raw is None or (raw.__class__ is str and raw.isspace()):
-            line.provenance[key] = cell.source  # blank: the default stays, the cell is remembered
-            return
-        memo_key = (key, raw.__class__, raw)
-        parsed = self.parsed.get(memo_key)
-        if parsed is None:
-            parsed = self.parsed[memo_key] = _parse_cell(key, raw)
-        value, problem, text = parsed
-        line.provenance[key] = cell.source_with_text(text)
+        problem = self._parse_into(line, key, cell)
         if problem is not None:
-            line.invalid[key] = clip(str(raw))
             self._cell_error(cell, key, problem)
-            return
-        line.__dict__[key] = value.copy() if value.__class__ is list else value  # each line owns its lists
-        line.__pydantic_fields_set__.add(key)
 
     def _set_minutes(self, line: ServiceLine, cell: _Cell) -> None:
         if is_blank(cell.raw):
@@ -544,17 +529,31 @@ class _SheetReader:
         if problem:
             self._cell_error(cell, key, problem)
 
-    @staticmethod
-    def _parse_into(item: Claim | ServiceLine, key: str, cell: _Cell) -> str | None:
-        """set_raw with the cell's provenance; a blank cell keeps the default (None, []) but is remembered."""
+    def _parse_into(self, item: Claim | ServiceLine, key: str, cell: _Cell) -> str | None:
+        """What set_raw does, with the cell's provenance, and with each distinct (element, cell value) parsed
+        once per sheet: codes, dates, rates and the provider's own facts repeat down an invoice sheet, and this
+        runs for every kept cell (bench/bench_spreadsheet.py). A blank cell keeps the default (None, []) but is
+        remembered."""
         raw = cell.raw
         if raw == "" or raw is None or (raw.__class__ is str and raw.isspace()):
             item.provenance[key] = cell.source
             return None
-        problem = item.set_raw(key, raw, cell.source)
-        if key == "member_dob" and problem is None and isinstance(item, Claim):
+        memo_key = (key, raw.__class__, raw)
+        parsed = self.parsed.get(memo_key)
+        if parsed is None:
+            parsed = self.parsed[memo_key] = _parse_cell(key, raw)
+        value, problem, text = parsed
+        item.provenance[key] = cell.source_with_text(text)
+        if problem is not None:
+            item.invalid[key] = clip(str(raw))  # kept to show the provider, never unbounded
+            return problem
+        if key not in item.__class__.__pydantic_fields__:
+            return item.set_raw(key, raw, item.provenance[key])
+        item.__dict__[key] = value.copy() if value.__class__ is list else value  # each item owns its lists
+        item.__pydantic_fields_set__.add(key)
+        if key == "member_dob" and item.__class__ is Claim:
             _birth_date_in_the_past(item)
-        return problem
+        return None
 
     # -- the end of the sheet ---------------------------------------------------------------
 
