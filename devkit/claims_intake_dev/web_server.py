@@ -4,7 +4,8 @@
     app = make_wsgi_app(services)               # mount in any WSGI server, or:
     server, url = serve_in_thread(services, port=8080)   # threaded, until server.shutdown()
 
-- `/` and `/static/...`: the page (claims_intake/web/static), exactly the files S3 serves in AWS.
+- `/` and `/static/...`: the page (claims_intake/web/static), exactly the files S3 serves in AWS;
+  `/portal.html`: the provider portal, its sibling page (sign-in with `dev-provider-<NPI>` tokens).
 - `/config.json`: tells the page where the API is and that it signs in with the development token.
 - `/api/...`: the template's route (`/api/{proxy+}`, Cognito authorizer) through the development kit's one
   API Gateway adapter (local/api_gateway.py) to the SAME resolver the Lambda function runs
@@ -29,7 +30,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from claims_intake.api import resolver
-from claims_intake.web import STATIC
+from claims_intake.web import PAGES, STATIC
 
 from .dev_auth import dev_claims, dev_staff_token
 from .local.api_gateway import ApiGatewayApp
@@ -82,8 +83,9 @@ def make_wsgi_app(services=None, dev_token: str | None = None) -> Callable:
 
 
 def _static(path: str, start_response) -> Iterable[bytes]:
-    name = "index.html" if path in ("/", "/index.html") else path.removeprefix("/static/")
-    if (path not in ("/", "/index.html") and not path.startswith("/static/")) or ".." in name or name.startswith("/"):
+    page = "index.html" if path == "/" else path.removeprefix("/")
+    name = page if page in PAGES else path.removeprefix("/static/")
+    if (page not in PAGES and not path.startswith("/static/")) or ".." in name or name.startswith("/"):
         return _respond(start_response, 404, {"Content-Type": "text/plain"}, b"not found")
     target = STATIC.joinpath(name)
     if not target.is_file():

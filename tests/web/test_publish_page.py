@@ -32,7 +32,7 @@ def test_publish_page_puts_the_page_and_its_config_in_the_bucket(capsys):
         keys = {o["Key"] for o in s3.list_objects_v2(Bucket="staff-site")["Contents"]}
         scripts = {f"static/{entry.name}" for entry in STATIC.iterdir() if entry.suffix in (".js", ".css")}
         assert {"static/app.js", "static/search.js", "static/review.js", "static/style.css"} <= scripts
-        assert keys == {"index.html", "config.json"} | scripts
+        assert keys == {"index.html", "portal.html", "config.json"} | scripts
         config = json.loads(s3.get_object(Bucket="staff-site", Key="config.json")["Body"].read())
         assert config == {
             "apiRoot": "https://abc.execute-api.us-west-2.amazonaws.com/dev",

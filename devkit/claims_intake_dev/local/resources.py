@@ -109,6 +109,13 @@ def _cors_rule(rule: dict) -> dict:
     return {renamed.get(key, key): value for key, value in rule.items() if key != "Id"}
 
 
+def page_origin_cors(properties: dict, origin: str) -> list[dict]:
+    """The bucket's CORS rules with a local page's origin in place of the deployed site's (none: no CORS)."""
+    rules = (properties.get("CorsConfiguration") or {}).get("CorsRules") or []
+    origins = {origin, origin.replace("://127.0.0.1:", "://localhost:")}
+    return [{**_cors_rule(rule), "AllowedOrigins": sorted(origins)} for rule in rules]
+
+
 def notification_configuration(cfn: dict) -> dict:
     """CloudFormation's NotificationConfiguration -> the PutBucketNotificationConfiguration shape."""
     api: dict[str, Any] = {}

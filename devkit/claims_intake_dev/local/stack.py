@@ -211,6 +211,17 @@ class LocalStack:
                 return bucket.name
         raise LookupError("no bucket in the template has event notifications")
 
+    def allow_page_origin(self, origin: str) -> None:
+        """Let a page served on `origin` (the local web server) post to the buckets the template gives CORS
+        rules: the local stand-in for the StaffSiteOrigin parameter, whose port is known only once bound."""
+        from .resources import page_origin_cors
+
+        s3 = self.client("s3")
+        for bucket in self.plan.buckets:
+            rules = page_origin_cors(bucket.properties, origin)
+            if rules:
+                s3.put_bucket_cors(Bucket=bucket.name, CORSConfiguration={"CORSRules": rules})
+
     def function_environment(self) -> dict[str, str]:
         """Every environment variable the template gives its functions (table names, ARNs...)."""
         merged: dict[str, str] = {}

@@ -108,6 +108,7 @@ class WebServer:
         self._server = make_server(self.host, self.requested_port, self.wsgi(), threaded=True)
         self.port = self._server.server_port
         self.url = f"http://{self.host}:{self.port}"
+        self.stack.allow_page_origin(self.url)  # the portal's browser posts files straight to the stack's S3
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-web", daemon=True)
         self._thread.start()
         return self

@@ -5,7 +5,7 @@ Every family draws its own parameters per page from the seed (nothing fixed per 
 | family | what |
 | --- | --- |
 | bw_copy | the form printed in black or grey (no red left), a photocopy: low contrast, toner noise, specks, PDF/PNG |
-| fax200 | bilevel 200 dpi, CCITT G4 TIFF with resolution tags, a few % out of proportion, streaks, specks |
+| fax200 | bilevel 200 dpi, CCITT G3 or G4 TIFF with resolution tags, a few % out of proportion, black streaks (dirty glass) and white ones (a dead sensor element), specks |
 | fax_standard | bilevel 204 x 98 dpi (non-square pixels), CCITT G3 TIFF with its resolution tags |
 | photo | phone photo: the sheet on a table in perspective, uneven light, colour cast, blur, JPEG |
 | deep16 | 16-bit greyscale PNG or TIFF, 300 dpi |
@@ -248,12 +248,16 @@ def _bilevel(page: Image.Image, rng: random.Random, np_rng, dpi_x: float, dpi_y:
     # A fax machine cuts at 60-80% of the paper's brightness (it keeps faint writing: a cut at half
     # the paper level would lose 10-pt type averaged over a 200-dpi sensor pixel).
     threshold = paper * rng.uniform(0.6, 0.8)
-    return Image.fromarray(np.where(pixels < threshold, 0, 255).astype(np.uint8)).convert("1")
+    bilevel = np.where(pixels < threshold, 0, 255).astype(np.uint8)
+    if rng.random() < 0.25:  # a dead sensor element: a white line down the page, through rules and type
+        for x in np_rng.integers(0, bilevel.shape[1] - 1, rng.randint(1, 2)):
+            bilevel[:, int(x)] = 255
+    return Image.fromarray(bilevel).convert("1")
 
 
 def _fax200(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:
     image = _bilevel(page, rng, np_rng, 200, 200)
-    return _encode(image, "tiff", (200, 200), compression="group4"), "tif", None
+    return _encode(image, "tiff", (200, 200), compression=rng.choice(["group3", "group4"])), "tif", None
 
 
 def _fax_standard(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:

@@ -11,13 +11,13 @@ import os
 from datetime import date
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler import CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, Field
 
 from ..limits import default_limits
 from ..store.claims import ClaimNotFound, ConcurrentUpdate, QueueItemNotFound
-from . import mapping_reviews, service, uploads
+from . import audit, mapping_reviews, portal, service, uploads
 from .auth import Caller, Forbidden, Unauthorized, caller_from_event
 from .views import ClaimView, Me, Metrics, QueueItemView, QueuePage, SearchPage
 
@@ -26,7 +26,8 @@ from .views import ClaimView, Me, Metrics, QueueItemView, QueuePage, SearchPage
 # to a page that has no token; set STAFF_SITE_ORIGIN to pin the page's origin.
 CORS = CORSConfig(allow_origin=os.environ.get("STAFF_SITE_ORIGIN", "*"), allow_headers=["Authorization"])
 # A response that does not match its model is our bug: 500, not a 422 blamed on the caller.
-app = APIGatewayRestResolver(enable_validation=True, cors=CORS, response_validation_error_http_code=500)
+# Every request is audited once answered (api/audit.py).
+app = audit.AuditedResolver(enable_validation=True, cors=CORS, response_validation_error_http_code=500)
 
 _services: service.Services | None = None
 
@@ -135,9 +136,14 @@ def list_queue(
 )
 def search_claims(
     q: Annotated[
-        str,
-        Query(min_length=2, max_length=200, description="what staff have in hand, e.g. 'BHP-2026' or 'quintero rosa'"),
-    ],
+        str | None,
+        Query(
+            min_length=2,
+            max_length=200,
+            description="what staff have in hand, e.g. 'BHP-2026' or 'quintero rosa'; without it, one provider's "
+            "claims newest first (a provider's own; staff name provider)",
+        ),
+    ] = None,
     plan: Annotated[str | None, Query(description="plan profile id: kp, phc, khs")] = None,
     status: Annotated[str | None, Query(description="workflow status, e.g. WAITING_RFI, CLOSED")] = None,
     disposition: Annotated[str | None, Query(description="CLEAN, PARTIAL, DENIED, RFI, REVIEW, REJECTED")] = None,
@@ -146,7 +152,7 @@ def search_claims(
     next_token: Annotated[str | None, Query(description="from the previous page")] = None,
 ) -> SearchPage:
     filters = {"plan": plan, "status": status, "disposition": disposition, "provider_npi": provider}
-    return SearchPage.model_validate(service.search_claims(services(), caller(), q, filters, limit, next_token))
+    return SearchPage.model_validate(portal.claims_page(services(), caller(), q, filters, limit, next_token))
 
 
 @app.get("/api/metrics", summary="Queue counts and the clean-claim payment targets (000; 004 IV.B.2)")
@@ -239,6 +245,8 @@ def confirm_mapping_review(ref: Annotated[str, Path()], body: ConfirmMappingBody
 
 # Provider uploads (presigned POST into the caller's NPI folder, the list of uploads): api/uploads.py.
 uploads.register(app, services, caller)
+# The provider's claim page and RFI answers: api/portal.py.
+portal.register(app, services, caller)
 
 
 # ---- errors --------------------------------------------------------------------------------------

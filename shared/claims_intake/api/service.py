@@ -233,17 +233,19 @@ def search_claims(
         )
     except ValueError as problem:  # nothing to search for, or a page token that is not ours
         raise BadRequest(str(problem)) from problem
-    items = []
-    for summary in found:
-        summary.pop("search_terms", None)
-        summary["clean_claim_clock"] = CleanClaimClock.for_plan(
-            summary["plan"],
-            summary["created_at"],
-            services.today(),
-            finalized_on(summary["status"], summary["disposition"], summary["updated_at"]),
-        ).to_output()
-        items.append(summary)
-    return {"items": items, "next_token": token}
+    return {"items": [listed_claim(services, summary) for summary in found], "next_token": token}
+
+
+def listed_claim(services: Services, summary: dict[str, Any]) -> dict[str, Any]:
+    """A claim summary as the API lists it (search, a provider's claims): its clean-claim clock added."""
+    summary.pop("search_terms", None)
+    summary["clean_claim_clock"] = CleanClaimClock.for_plan(
+        summary["plan"],
+        summary["created_at"],
+        services.today(),
+        finalized_on(summary["status"], summary["disposition"], summary["updated_at"]),
+    ).to_output()
+    return summary
 
 
 def _visible_claim(services: Services, caller: Caller, claim_id: str) -> StoredClaim:

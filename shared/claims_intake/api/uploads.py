@@ -29,7 +29,7 @@ from ..store.codec import iso
 from ..store.records import SENT_BY_METADATA, Upload, UploadStatus, upload_request_id
 from ..validators import is_valid_npi
 from .auth import Caller, Forbidden
-from .service import BadRequest, Services
+from .service import BadRequest, NotFound, Services
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +101,10 @@ def target_npi(caller: Caller, named: str | None) -> str:
         if not is_valid_npi(named):
             raise BadRequest(f"{named!r} is not a valid NPI")
         return named
-    if not caller.provider_npi or (named and named != caller.provider_npi):
-        raise Forbidden("a provider uploads into its own folder only")
+    if not caller.provider_npi:
+        raise Forbidden("this account is linked to no provider folder")
+    if named and named != caller.provider_npi:  # another provider's folder: as unknown as its claims (404)
+        raise NotFound(f"no provider folder {named} for this account")
     if not is_valid_npi(caller.provider_npi):  # the account's NPI becomes a key segment: never anything else
         raise Forbidden("this account's provider NPI is not a valid NPI")
     return caller.provider_npi

@@ -15,7 +15,16 @@ import sys
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from types import ModuleType
 
-from . import catalog_cmd, check_cmd, encounters_cmd, extract_cmd, publish_page_cmd, remittance_cmd, replay_dlq_cmd
+from . import (
+    catalog_cmd,
+    check_cmd,
+    encounters_cmd,
+    extract_cmd,
+    publish_page_cmd,
+    remittance_cmd,
+    replay_dlq_cmd,
+    sftp_user_cmd,
+)
 from .output import print_json
 
 RUNTIME_COMMANDS: list[ModuleType] = [
@@ -26,6 +35,7 @@ RUNTIME_COMMANDS: list[ModuleType] = [
     remittance_cmd,
     publish_page_cmd,
     replay_dlq_cmd,
+    sftp_user_cmd,
 ]
 COMMAND_GROUP = "claims_intake.commands"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..catalog import dhcs_catalog, plan_ids, plan_profile
+from ..catalog import combination_key, dhcs_catalog, plan_ids, plan_profile
 from ..elements import element
 from ..model import Claim, ExtractError, Provenance, ServiceLine
 from . import parse
@@ -52,6 +52,7 @@ class FormPage:
         return any(r.text.strip() for r in self.readings.values())
 
 
+TOTAL_CONFIRMED = 0.95  # an amount the box-28 total agrees with
 REPAIRED_CONFIDENCE = 0.7  # a value the reader changed, unconfirmed: below any review threshold in use
 NAME_WITHOUT_COMMA_CONFIDENCE = 0.5
 
@@ -95,7 +96,7 @@ def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
     text = page.text
 
     put(claim, "member_cin", parse.fix_cin(text("insurance_id")), "1a", ("insurance_id",))
-    _member_name(claim, page, put)
+    _member_name(claim, page, put, ocr)
     if text("birth_mm") or text("birth_yy"):
         put(
             claim,
@@ -142,16 +143,22 @@ def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
     return claim
 
 
-def _member_name(claim: Claim, page: FormPage, put) -> None:
+def _member_name(claim: Claim, page: FormPage, put, ocr: bool = True) -> None:
     """Box 2 as the form instructs: 'LAST, FIRST, MI'. Written without a comma, the name is kept as
     read (first word as the last name, the rest as the first name, the form's order) and flagged."""
     written = parse.fix_text(page.text("pt_name")).text
     if not written:
         return
     name = parse.split_person_name(written)
+    commas = parse.period_for_comma(written) if ocr else None
+    if commas:
+        name = parse.split_person_name(commas)
     if name:
-        put(claim, "member_last_name", parse.fix_text(name[0]), "2", ("pt_name",))
-        put(claim, "member_first_name", parse.fix_text(name[1]), "2", ("pt_name",))
+        for key, value in (("member_last_name", name[0]), ("member_first_name", name[1])):
+            fixed = parse.fix_text(value)
+            if commas:
+                fixed = Fixed(fixed.text, parse.CORRECTED, repaired="box 2: a '.' read where the comma belongs")
+            put(claim, key, fixed, "2", ("pt_name",))
         if name[2]:
             claim.extras["member_middle_initial"] = name[2]
         return
@@ -247,6 +254,10 @@ def _service_line(
     if modifiers:
         corrected, note = parse.fix_modifiers_for_code(code.text, [m.text for m in modifiers])
         factor = min(m.factor for m in modifiers) * (parse.CORRECTED if note else 1.0)
+        if ocr and not note and not set(corrected) <= parse.known_modifiers():
+            # Read as a modifier no catalog combination uses ('YL'), and no one combination near it:
+            # a misreading more likely than a new modifier. Staff read it.
+            factor = min(factor, parse.INVALID)
         repaired = "; ".join(filter(None, [*(m.repaired for m in modifiers), note])) or None
         joined = Fixed(
             " ".join(corrected), factor, note or next((m.note for m in modifiers if m.note), None), repaired=repaired
@@ -460,6 +471,14 @@ def repair_amounts_by_total(claim: Claim) -> None:
             options.append(
                 (line, "charge_amount", fitting, "24F read {read}: box 28 total less the other lines is {value}")
             )
+    confirmation = "confirmed by box 28 total"
+    if len(options) > 1:  # several single-digit readings fit the total: units x a known rate chooses
+        options = [
+            o
+            for o in options
+            if isinstance(o[0], ServiceLine) and _priced(o[0], o[2], known_rates(claim, without=o[0]))
+        ]
+        confirmation = "confirmed by box 28 total and 24G units x the rate"
     if len(options) != 1:
         return
     target, key, value, why = options[0]
@@ -469,12 +488,97 @@ def repair_amounts_by_total(claim: Claim) -> None:
     if source is not None:
         target.provenance[key] = source.model_copy(
             update={
-                "repaired": why.format(read=read, value=value) + " (one digit apart), confirmed by box 28 total",
+                "repaired": why.format(read=read, value=value) + f" (one digit apart), {confirmation}",
                 "confidence": min(source.confidence or 1.0, parse.CONFIRMED),
             }
         )
     if isinstance(target, ServiceLine):
         _derive_unit_cost(target)
+
+
+def known_rates(claim: Claim, without: ServiceLine | None = None) -> dict[str, Decimal]:
+    """Charge per unit by combination (code-modifiers), from evidence independent of the line
+    `without`: the plan's published rate (data/plans.yaml, the payer read in the carrier block), else
+    a rate two or more other lines of the claim agree on (a provider bills one rate per service)."""
+    rates: dict[str, Decimal] = {}
+    per_line: dict[str, list[Decimal]] = {}
+    for line in claim.lines:
+        if line is not without and line.procedure_code and line.charge_amount is not None and line.unit_count:
+            key = combination_key(line.procedure_code, line.procedure_modifiers or ())
+            per_line.setdefault(key, []).append((line.charge_amount / line.unit_count).quantize(Decimal("0.01")))
+    for key, values in per_line.items():
+        rate, count = Counter(values).most_common(1)[0]
+        if count >= 2:
+            rates[key] = rate
+    plans = [p for p in plan_ids() if plan_profile(p).matches_payer(None, claim.payer_name)] if claim.payer_name else []
+    if len(plans) == 1:
+        for line in claim.lines:
+            key = combination_key(line.procedure_code or "", line.procedure_modifiers or ())
+            published = plan_profile(plans[0]).rate(key)
+            if published is not None:
+                rates[key] = published
+    return rates
+
+
+def _rate_of(line: ServiceLine, rates: dict[str, Decimal]) -> Decimal | None:
+    return rates.get(combination_key(line.procedure_code or "", line.procedure_modifiers or ()))
+
+
+def _priced(line: ServiceLine, charge: Decimal, rates: dict[str, Decimal]) -> bool:
+    """The charge equals the line's units times the known rate of its combination."""
+    rate, units = _rate_of(line, rates), line.unit_count
+    return rate is not None and units is not None and units > 0 and charge == (units * rate).quantize(Decimal("0.01"))
+
+
+def check_units_by_rate(claim: Claim) -> None:
+    """24F against 24G x a known rate (known_rates): when they agree, the units and the charge confirm
+    each other. When a charge box 28 confirmed divides by the rate into a whole number of units that
+    is one misread from the 24G reading (or 24G is blank), that number is taken, confirmed by both.
+    The rate a line's own reading would give is never used to confirm that line."""
+    for line in claim.lines:
+        rates = known_rates(claim, without=line)
+        rate = _rate_of(line, rates)
+        charge = line.charge_amount
+        if rate is None or not rate or charge is None:
+            continue
+        if _priced(line, charge, rates):
+            _confirm(line, ("unit_count", "charge_amount"), "24F = 24G units x the combination's known rate")
+            continue
+        units = charge / rate
+        if units != units.to_integral_value() or units < 1 or not _charge_confirmed(line):
+            continue
+        read = "" if line.unit_count is None else f"{line.unit_count.normalize():f}"
+        wanted = str(int(units))
+        from rapidfuzz.distance import Levenshtein
+
+        if read and Levenshtein.distance(read, wanted) != 1:
+            continue
+        line.unit_count = Decimal(wanted)
+        source = line.provenance.get("unit_count") or Provenance(box="24G")
+        line.provenance["unit_count"] = source.model_copy(
+            update={
+                "repaired": f"24G read {read or 'blank'}: 24F {charge} / rate {rate} = {wanted} units, "
+                "confirmed by box 28 total and the known rate",
+                "confidence": parse.CONFIRMED,
+            }
+        )
+        _derive_unit_cost(line)
+
+
+def _charge_confirmed(line: ServiceLine) -> bool:
+    """24F agreed with box 28 as read (check_total raised it to 0.95), not a repair."""
+    source = line.provenance.get("charge_amount")
+    return source is not None and not source.repaired and (source.confidence or 0) >= TOTAL_CONFIRMED
+
+
+def _confirm(line: ServiceLine, keys: tuple[str, ...], why: str) -> None:
+    for key in keys:
+        source = line.provenance.get(key)
+        if source is None or source.repaired or source.confidence is None or source.confidence >= parse.CONFIRMED:
+            continue
+        line.provenance[key] = source.model_copy(
+            update={"confidence": parse.CONFIRMED, "derived": source.derived or f"confirmed: {why}"}
+        )
 
 
 def _one_misread_apart(read: Decimal, other: Decimal) -> bool:
@@ -507,8 +611,7 @@ YEAR_CONFUSIONS = {
 
 def check_dates(claim: Claim) -> None:
     """Service dates against each other and box 31: a year that differs from all the others' by one
-    confusable digit (2026 read for 2025) is taken as theirs (repaired, for staff to verify); a From
-    after its To, or a service after the invoice date, lowers both dates' confidence."""
+    confusable digit (2026 read for 2025) is taken as theirs (repaired, for staff to verify)."""
     dates: list[tuple[Claim | ServiceLine, str, Any]] = [
         (line, key, getattr(line, key))
         for line in claim.lines
@@ -546,14 +649,72 @@ def check_dates(claim: Claim) -> None:
                     "confidence": min(source.confidence or 1.0, REPAIRED_CONFIDENCE),
                 }
             )
+
+
+def check_line_dates(claim: Claim) -> None:
+    """A From after its To, a service after the invoice date (box 31), or a From and To one
+    confusable digit apart (08/12 and 09/12: most likely one day with one cell misread; 09/01 and
+    09/02 are two days) lower both dates' confidence."""
     for line in claim.lines:
         start, end = line.service_start_date, line.service_end_date
         late = claim.invoice_date is not None and start is not None and start > claim.invoice_date
-        if (start and end and start > end) or late:
+        misread = bool(start and end and start != end and _one_digit_apart(start, end))
+        if (start and end and start > end) or late or misread:
             for key in ("service_start_date", "service_end_date"):
                 source = line.provenance.get(key)
                 if source is not None:
                     line.provenance[key] = source.model_copy(update={"confidence": min(source.confidence or 1.0, 0.5)})
+
+
+MAX_NPI_EDITS = 2  # digits a 24J reading may differ from the NPI the other lines agree on
+
+
+def agree_rendering_npis(claim: Claim) -> None:
+    """24J NPIs across the claim's lines: when two or more lines read the same NPI whole (check digit
+    valid as read, no repair), a line whose reading is within MAX_NPI_EDITS digits of it (a fax lost a
+    digit, or a one-digit repair chose another valid NPI) takes it, confirmed by those lines'
+    independent readings. A line that read a different valid NPI keeps it (another rendering provider)."""
+    from rapidfuzz.distance import Levenshtein
+
+    whole = Counter(
+        line.rendering_provider_npi
+        for line in claim.lines
+        if line.rendering_provider_npi
+        and not line.provenance.get("rendering_provider_npi", Provenance()).repaired
+        and (line.confidence("rendering_provider_npi") or 0) >= parse.CONFIRMED
+    )
+    if not whole:
+        return
+    npi, count = whole.most_common(1)[0]
+    if count < 2:
+        return
+    for line in claim.lines:
+        source = line.provenance.get("rendering_provider_npi")
+        if source is None or line.rendering_provider_npi == npi:
+            continue
+        if line.rendering_provider_npi and not source.repaired and (source.confidence or 0) >= parse.CONFIRMED:
+            continue  # a valid NPI read whole: another rendering provider on this line
+        digits = re.sub(r"\D", "", source.raw or "")
+        if not digits or Levenshtein.distance(digits, npi) > MAX_NPI_EDITS:
+            continue
+        line.rendering_provider_npi = npi
+        line.invalid.pop("rendering_provider_npi", None)
+        line.provenance["rendering_provider_npi"] = source.model_copy(
+            update={
+                "repaired": f"24J read {source.raw}: the NPI {count} other lines read whole, confirmed by them",
+                "confidence": parse.CONFIRMED,
+            }
+        )
+
+
+def _one_digit_apart(first, second) -> bool:
+    """The two dates differ in one digit, a pair OCR confuses (8/9, 6/8, 1/7...; not 1/2)."""
+    a, b = first.strftime("%m%d%Y"), second.strftime("%m%d%Y")
+    differing = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    if len(differing) != 1:
+        return False
+    x, y = differing[0]
+    return (x, y) in YEAR_CONFUSIONS or y in parse.DIGIT_CONFUSIONS.get(x, "") or x in parse.DIGIT_CONFUSIONS.get(y, "")
 
 
 def check_total(claim: Claim) -> None:
@@ -566,7 +727,9 @@ def check_total(claim: Claim) -> None:
             source = target.provenance.get(key)
             if source and source.confidence is not None and source.confidence < 1.0:
                 # The total agreeing with the lines confirms every amount read.
-                target.provenance[key] = source.model_copy(update={"confidence": max(source.confidence, 0.95)})
+                target.provenance[key] = source.model_copy(
+                    update={"confidence": max(source.confidence, TOTAL_CONFIRMED)}
+                )
         return
     claim.extras["total_mismatch"] = f"box 28 {claim.invoice_amount} != sum of 24F {sum(charges, Decimal(0))}"
     for target, key in [(claim, "invoice_amount"), *[(line, "charge_amount") for line in claim.lines]]:
@@ -630,7 +793,11 @@ def claims_from_pages(
         if source_kind != "fillable_pdf":
             repair_amounts_by_total(claim)
             check_dates(claim)
+            check_line_dates(claim)
+            agree_rendering_npis(claim)
         check_total(claim)
+        if source_kind != "fillable_pdf":
+            check_units_by_rate(claim)
         derive_homeless_indicator(claim)
         mark_for_verification(claim, review_confidence)
     return claims, errors

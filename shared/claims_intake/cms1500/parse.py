@@ -391,7 +391,11 @@ def fix_text(text: str) -> Fixed:
 
 
 def fix_identifier(text: str) -> Fixed:
-    """An account or reference number (box 26, 22): no spaces inside ('INV-2026-501 11')."""
+    """An account or reference number (box 26, 22): no spaces inside ('INV-2026-501 11'). A '|' next
+    to its digits is a '1' whose foot a fax lost ('CS-2026-2468 |'): taken as 1, flagged."""
+    if re.search(r"\d\s*\|", text):
+        digits = re.sub(r"(?<=\d)(\s*)\|", r"\g<1>1", text)
+        return Fixed(re.sub(r"\s+", "", fix_text(digits).text), CORRECTED, repaired="a '|' beside the digits read as 1")
     return Fixed(re.sub(r"\s+", "", fix_text(text).text))
 
 
@@ -429,6 +433,14 @@ def split_city_state_zip(text: str) -> tuple[str, str, str] | None:
     if not match:
         return None
     return match["city"].strip(" ,"), match["state"].upper(), re.sub(r"[-\s]", "", match["zip"])
+
+
+def period_for_comma(text: str) -> str | None:
+    """Box 2 with a '.' where the form's comma belongs ('DAVIS. FATIMA, A': a fax or copy lost the
+    comma's tail): the name with commas there, or None when no word ends in a '.' before another."""
+    if not re.search(r"[A-Za-z]{2,}\.\s+\S", text):
+        return None
+    return re.sub(r"(?<=[A-Za-z]{2})\.\s+", ", ", text)
 
 
 def split_person_name(text: str) -> tuple[str, str, str] | None:

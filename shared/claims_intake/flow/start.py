@@ -50,22 +50,33 @@ def rfi_upload_claim_id(key: str) -> str | None:
     return parts[0] if len(parts) == 2 and parts[0] and parts[1] else None
 
 
+def _named_item(key: str, items: list[QueueItem]) -> QueueItem | None:
+    """The RFI item a key under rfi/{claim}/{item}/{file} names, if it names one of the claim's."""
+    parts = key[len(RFI_PREFIX) :].split("/")
+    if len(parts) < 3:
+        return None
+    return next((item for item in items if item.item_id == parts[1]), None)
+
+
 def answer_from_upload(store: ClaimStore, sfn, bucket: str, key: str, actor: str = "provider") -> QueueItem | None:
     """A provider uploaded documents under rfi/{claim}/: close the open RFI item and resume the flow.
 
-    Returns the closed item, or None when no RFI is open for that claim (the upload is kept and
-    audited; a late answer does not reopen a rejected claim).
+    A key under rfi/{claim}/{item}/ (the portal's upload URLs) answers that item only: a further document
+    of the same answer, arriving after the first closed the item, is kept and audited on the claim rather
+    than taken as the answer to a later round. Returns the closed item, or None when no RFI is open for
+    that claim (the upload is kept and audited; a late answer does not reopen a rejected claim).
     """
     claim_id = rfi_upload_claim_id(key)
     if claim_id is None:
         raise ValueError(f"'{key}' is not an RFI upload: expected rfi/{{claim_id}}/{{file}}")
     stored = store.require_claim(claim_id)
-    open_items = [
-        i for i in stored.queue_items if i.queue == QueueName.RFI.value and i.status == QueueStatus.OPEN.value
-    ]
+    rfi_items = [i for i in stored.queue_items if i.queue == QueueName.RFI.value]
+    named = _named_item(key, rfi_items)
+    open_items = [i for i in ([named] if named else rfi_items) if i.status == QueueStatus.OPEN.value]
     document = {"bucket": bucket, "key": key}
     if not open_items:
-        store.append_audit(claim_id, actor, "rfi_upload_without_open_rfi", key, {"document": document})
+        action = "rfi_document_added" if named else "rfi_upload_without_open_rfi"
+        store.append_audit(claim_id, actor, action, key, {"document": document})
         return None
     item = open_items[-1]
     resolution: dict[str, Any] = {

@@ -15,6 +15,7 @@ box by frame number. Each box is then parsed by its own rules (cms1500.parse).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -37,6 +38,21 @@ RULE_THICKNESS = 8  # pixels: a dark run this thin across a rule is the rule its
 # (white-on-black never occurs on the form; skipping it saves ~15% of the OCR time).
 TESSERACT_CONFIG = "--oem 1 --psm 7 --dpi 300 -c load_system_dawg=0 -c load_freq_dawg=0 -c tessedit_do_invert=0"
 
+# Boxes that hold only digits (dates, amounts, NPIs, the TIN, ZIP codes) are read in a second run
+# that may return nothing else: a fax's '07' no longer reads 'OF', nor '1' as 'l' or '|'.
+# The space must be in the whitelist, or the LSTM joins the cells' words into one.
+DIGIT_CONFIG = f'{TESSERACT_CONFIG} -c "tessedit_char_whitelist=0123456789. "'
+DIGIT_FIELDS = frozenset(
+    {
+        "pin",
+        "tax_id",
+        "pt_zip",
+        *(f"local{n}" for n in range(1, 7)),
+        *(f"place{n}" for n in range(1, 7)),
+        *(f"day{n}" for n in range(1, 7)),
+    }
+)
+
 # The boxes the DHCS elements come from (data/cms1500_elements.yaml; others on the form are not
 # read: less to OCR, less to get wrong).
 READ_FIELDS = read_fields()
@@ -44,11 +60,14 @@ READ_FIELDS = read_fields()
 PAD_CELL_PT, PAD_FREE_PT, PAD_Y_PT = 1.0, 4.0, 2.5
 
 
-# The 7-pt cells of one service line (24A-24E, 24G) are read together as one line of text: a lone
-# '1' in 24G or 'A' in 24E is read far more reliably among words than cut out on its own (Tesseract
-# took a lone '1' for a '4'). Each cell's ink is placed after the previous one with an ordinary word
-# gap (the form's wide gaps made the LSTM invent characters), and words go back to cells by x.
-LINE_CELLS = (
+# The 7-pt cells of one service line are read together as lines of text: a lone '1' in 24G or 'A'
+# in 24E is read far more reliably among words than cut out on its own (Tesseract took a lone '1'
+# for a '4'). Each cell's ink is placed after the previous one with an ordinary word gap (the form's
+# wide gaps made the LSTM invent characters), and words go back to cells by x. The dates and place of
+# service and the units (24A, 24B, 24G: digits only) are one line, read with digits only (a lone
+# '1' in 24G read '14' or '4' at the end of the codes' line on faxes); the codes (24C-24E) another,
+# read with every character.
+LINE_DATE_CELLS = (
     "sv{n}_mm_from",
     "sv{n}_dd_from",
     "sv{n}_yy_from",
@@ -56,6 +75,9 @@ LINE_CELLS = (
     "sv{n}_dd_end",
     "sv{n}_yy_end",
     "place{n}",
+    "day{n}",
+)
+LINE_CODE_CELLS = (
     "type{n}",
     "cpt{n}",
     "mod{n}",
@@ -63,8 +85,8 @@ LINE_CELLS = (
     "mod{n}b",
     "mod{n}c",
     "diag{n}",
-    "day{n}",
 )
+LINE_CELLS = LINE_DATE_CELLS + LINE_CODE_CELLS
 WORD_GAP = 32  # pixels between cells composed into one line
 BIRTH_CELLS = ("birth_mm", "birth_dd", "birth_yy")
 # Money boxes (24F, 28) are read as two cells either side of the printed dollars/cents rule, so a
@@ -86,11 +108,26 @@ class Slot:
     members: list[tuple[str, float, float]]  # (field, x0, x1) in the frame image's pixels before scaling
     cents: dict[str, bool]  # money boxes: is there writing right of the dollars/cents rule?
 
+    @property
+    def digits_only(self) -> bool:
+        """Every field of the slot holds only digits: read with digits only."""
+        return all(digit_field(name) for name, _, _ in self.members)
+
     def field_at(self, x: float) -> str:
         inside = [name for name, x0, x1 in self.members if x0 <= x <= x1]
         if inside:
             return inside[0]
         return min(self.members, key=lambda m: min(abs(x - m[1]), abs(x - m[2])))[0]
+
+
+def digit_field(name: str) -> bool:
+    base = name.split(".")[0]
+    return (
+        base in DIGIT_FIELDS
+        or base in MONEY_READ
+        or base in BIRTH_CELLS
+        or any(part in base for part in ("_mm_", "_dd_", "_yy_"))
+    )
 
 
 @cache
@@ -112,7 +149,11 @@ def reading_boxes() -> dict[str, Box]:
 def reading_groups() -> tuple[tuple[str, ...], ...]:
     """Fields read together (service lines, box 3, money halves), then every other read field alone."""
     boxes = reading_boxes()
-    groups = [tuple(c.format(n=n) for c in LINE_CELLS if c.format(n=n) in boxes) for n in range(1, 7)]
+    groups = [
+        tuple(c.format(n=n) for c in cells if c.format(n=n) in boxes)
+        for n in range(1, 7)
+        for cells in (LINE_DATE_CELLS, LINE_CODE_CELLS)
+    ]
     groups.append(BIRTH_CELLS)
     groups += [(name + DOLLARS, name + CENTS) for name in MONEY_READ]
     grouped = {name for group in groups for name in group} | set(MONEY_READ)
@@ -158,12 +199,18 @@ def run_lengths(dark: np.ndarray) -> np.ndarray:
     return out
 
 
-def erase_form(region: np.ndarray, window: tuple[slice, slice]) -> np.ndarray:
-    """Grey/bitonal scans: paint the registered blank form's ink white inside `region`."""
+def erase_form(region: np.ndarray, window: tuple[slice, slice], spare: slice | None = None) -> np.ndarray:
+    """Grey/bitonal scans: paint the registered blank form's ink white inside `region`; the vertical
+    and dotted rules in the columns `spare` are left (the caller erases them itself)."""
     masks = form_masks()
     dark = region < INK
     erase = masks.dots[window].copy()
-    erase |= masks.vertical[window] & (run_lengths(dark) <= RULE_THICKNESS)
+    vertical = masks.vertical[window]
+    if spare is not None:  # a dotted rule there is in the dots mask: spared too
+        vertical = vertical.copy()
+        vertical[:, spare] = False
+        erase[:, spare] = False
+    erase |= vertical & (run_lengths(dark) <= RULE_THICKNESS)
     erase |= masks.horizontal[window] & (run_lengths(dark.T).T <= RULE_THICKNESS)
     cleaned = region.copy()
     cleaned[erase & dark] = 255
@@ -230,6 +277,8 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
     boxes = reading_boxes()
     slots = []
     for group in reading_groups():
+        if not color and group[0].endswith(DOLLARS):
+            group = (group[0].removesuffix(DOLLARS),)  # grey/bilevel: the money box whole (money_region)
         members = [boxes[name] for name in group]
         pad_x = PAD_CELL_PT if len(group) > 1 or _is_cell(members[0]) else PAD_FREE_PT
         left = max(int((min(b.rect[0] for b in members) - pad_x) * SCALE), 0)
@@ -237,7 +286,9 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         upper = max(int((min(b.rect[1] for b in members) - PAD_Y_PT) * SCALE), 0)
         lower = int((max(b.rect[3] for b in members) + PAD_Y_PT) * SCALE)
         region = window.region(left, upper, right, lower)
-        if not color:
+        if not color and members[0].cents_rule_x is not None:
+            region = money_region(region, (slice(upper, lower), slice(left, right)), members[0], left)
+        elif not color:
             region = erase_form(region, (slice(upper, lower), slice(left, right)))
         slot = (
             _group_slot(region, members, left, pad_x, speckled=not color)
@@ -247,6 +298,36 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         if slot is not None:
             slots.append(slot)
     return slots
+
+
+RULE_SEARCH_PX = 8  # how far from the template's dollars/cents rule the scanned rule may lie (300 dpi)
+
+
+def money_region(region: np.ndarray, window: tuple[slice, slice], box: Box, left: int) -> np.ndarray:
+    """A grey/bilevel money box with the form erased, the dollars/cents rule precisely: a digit printed
+    flush against the rule, or across it ('216|75' in a wide font), straddles the rule's columns, and
+    the generic erase (any thin dark run on the rule's mask) cut it in half or took a '1' whole. Here
+    the rule's own columns are found (the darkest near the template's x) and whitened only in rows
+    where nothing dark touches them from either side; the box is read whole and its last two digits
+    are the cents (split_cents)."""
+    expected = int((box.cents_rule_x or 0) * SCALE) - left
+    lo, hi = max(expected - RULE_SEARCH_PX, 1), min(expected + RULE_SEARCH_PX, region.shape[1] - 1)
+    cleaned = erase_form(region, window, spare=slice(lo - 2, hi + 2))
+    if hi <= lo:
+        return cleaned
+    dark = cleaned < INK
+    # The rule runs the box's full height; a character's stroke does not reach its top and bottom
+    # quarters (the padding above and below the line of text).
+    quarter = max(dark.shape[0] // 4, 1)
+    ends = np.vstack([dark[:quarter, lo:hi], dark[-quarter:, lo:hi]])
+    counts = ends.sum(axis=0)
+    if counts.max() < 0.6 * ends.shape[0]:
+        return cleaned  # no rule there (a drop-out copy, or the rule lost): nothing to erase
+    columns = lo + np.nonzero(counts >= 0.6 * counts.max())[0]
+    first, last = int(columns.min()), int(columns.max())
+    touched = dark[:, first - 1] | dark[:, min(last + 1, dark.shape[1] - 1)]
+    cleaned[~touched, first : last + 1] = 255
+    return cleaned
 
 
 def _box_slot(region: np.ndarray, box: Box, left: int, upper: int, speckled: bool) -> Slot | None:
@@ -259,7 +340,7 @@ def _box_slot(region: np.ndarray, box: Box, left: int, upper: int, speckled: boo
 
 def _group_slot(region: np.ndarray, members: list[Box], left: int, pad_x: float, speckled: bool) -> Slot | None:
     """The group's cells that hold ink, side by side with a word gap, on their common text band."""
-    inked = _ink_band(region, speckled)
+    inked = _ink_band(region, speckled, cells=True)
     if inked is None:
         return None
     ink, first, last = inked
@@ -314,12 +395,13 @@ def _ink_crop(region: np.ndarray, speckled: bool) -> tuple[Image.Image, int] | N
     return Image.fromarray(crop), int(cols[0])
 
 
-def _ink_band(region: np.ndarray, speckled: bool) -> tuple[np.ndarray, int, int] | None:
+def _ink_band(region: np.ndarray, speckled: bool, cells: bool = False) -> tuple[np.ndarray, int, int] | None:
     """The region's ink (despeckled on a speckled scan) and its main text band's first and last rows;
-    None when there is too little ink to be writing."""
+    None when there is too little ink to be writing. `cells`: the region holds only codes, digits and
+    letters (no '.', '-'), so every mark much smaller than a character is a speck or a rule remnant."""
     ink = region < INK
     if speckled and ink.any():
-        ink = _despeckle(ink)
+        ink = _drop_marks(_despeckle(ink), cells)
     if ink.sum() < MIN_INK_PIXELS:
         return None
     first, last = _main_band(ink.sum(axis=1))
@@ -334,6 +416,48 @@ def _despeckle(ink: np.ndarray) -> np.ndarray:
     shifted = [np.roll(np.roll(padded, dy, 0), dx, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
     neighbours = np.sum(shifted, axis=0)[1:-1, 1:-1]
     return ink & (neighbours >= 3)  # itself + 2
+
+
+MARK_SHARE = 0.45  # a mark lower and narrower than this share of the characters' height is no character
+MIN_CHARACTER_PX = 12  # at 300 dpi: the smallest character height the form's entries have (7 pt digits ~ 20 px)
+
+
+def _drop_marks(ink: np.ndarray, cells: bool) -> np.ndarray:
+    """Ink without the marks too small to be characters: fax specks and what is left of a dotted or
+    broken rule after drop-out (read as '(', '.', ':' or '1' beside the digits). Dots one pixel apart
+    (a dot-matrix printer's) join into their character first. In a free-text box a small mark right
+    beside a character ('-', '.', an 'i' dot) is kept; in cells (dates, codes, modifiers, amounts)
+    none is."""
+    import cv2
+
+    joined = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    if count <= 2:
+        return ink
+    widths, heights = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    character = max(float(np.percentile(heights, 90)), MIN_CHARACTER_PX)
+    small = (heights < MARK_SHARE * character) & (widths < MARK_SHARE * character)
+    if not small.any() or small.all():
+        return ink
+    if not cells:
+        small &= ~_beside_characters(stats[1:], small, character)
+    keep = np.concatenate([[False], ~small])
+    return ink & keep[labels]
+
+
+def _beside_characters(stats: np.ndarray, small: np.ndarray, character: float) -> np.ndarray:
+    """Which marks sit within a word: closer than half a character to a character's side, at its height."""
+    import cv2
+
+    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    right, bottom = left + stats[:, cv2.CC_STAT_WIDTH], top + stats[:, cv2.CC_STAT_HEIGHT]
+    big = ~small
+    near = np.zeros(len(stats), dtype=bool)
+    for index in np.nonzero(small)[0]:
+        gap = np.maximum(left[big] - right[index], left[index] - right[big])
+        level = (top[index] < bottom[big]) & (bottom[index] > top[big] - character / 2)
+        near[index] = bool(np.any((gap < character / 2) & level))
+    return near
 
 
 def _main_band(row_ink: np.ndarray, max_gap: int = 4) -> tuple[int, int]:
@@ -381,31 +505,22 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
     flat = [(index, slot) for index, slots in enumerate(pages) for slot in slots]
     if not flat:
         return [{} for _ in pages]
-    import pytesseract
-
     framed = [_frame(slot.image) for _, slot in flat]
-    handle, path = tempfile.mkstemp(suffix=".tif", prefix="cms1500-")
-    os.close(handle)
-    try:
-        framed[0][0].save(
-            path,
-            save_all=True,
-            append_images=[frame for frame, _ in framed[1:]],
-            compression="tiff_lzw",
-            dpi=(DPI, DPI),
-        )
-        data = pytesseract.image_to_data(path, lang="eng", config=TESSERACT_CONFIG, output_type=pytesseract.Output.DICT)
-    finally:
-        os.unlink(path)
     words: dict[tuple[int, str], list[tuple[float, str, float]]] = {}
-    for frame, text, conf, left, width in zip(
-        data["page_num"], data["text"], data["conf"], data["left"], data["width"], strict=False
-    ):
-        if not str(text).strip() or float(conf) < 0:
+    for digits in (False, True):
+        chosen = [index for index, (_, slot) in enumerate(flat) if slot.digits_only == digits]
+        if not chosen:
             continue
-        (page, slot), factor = flat[int(frame) - 1], framed[int(frame) - 1][1]
-        x = (int(left) + int(width) / 2 - FRAME_MARGIN[0]) / factor
-        words.setdefault((page, slot.field_at(x)), []).append((x, str(text).strip(), float(conf) / 100))
+        data = _tesseract([framed[index][0] for index in chosen], DIGIT_CONFIG if digits else TESSERACT_CONFIG)
+        for frame, text, conf, left, width in zip(
+            data["page_num"], data["text"], data["conf"], data["left"], data["width"], strict=False
+        ):
+            if not str(text).strip() or float(conf) < 0:
+                continue
+            index = chosen[int(frame) - 1]
+            (page, slot), factor = flat[index], framed[index][1]
+            x = (int(left) + int(width) / 2 - FRAME_MARGIN[0]) / factor
+            words.setdefault((page, slot.field_at(x)), []).append((x, str(text).strip(), float(conf) / 100))
     readings: list[dict[str, Reading]] = [{} for _ in pages]
     for page, slot in flat:
         for name, _, _ in slot.members:
@@ -417,6 +532,19 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
     return [
         _join_money(_split_cents(page_readings, slots)) for page_readings, slots in zip(readings, pages, strict=False)
     ]
+
+
+def _tesseract(frames: list[Image.Image], config: str) -> dict:
+    """One Tesseract run over `frames` as the pages of one TIFF (the model loads once)."""
+    import pytesseract
+
+    handle, path = tempfile.mkstemp(suffix=".tif", prefix="cms1500-")
+    os.close(handle)
+    try:
+        frames[0].save(path, save_all=True, append_images=frames[1:], compression="tiff_lzw", dpi=(DPI, DPI))
+        return pytesseract.image_to_data(path, lang="eng", config=config, output_type=pytesseract.Output.DICT)
+    finally:
+        os.unlink(path)
 
 
 def _join_money(readings: dict[str, Reading]) -> dict[str, Reading]:
@@ -453,13 +581,15 @@ def recognize_page(page: Image.Image, registration: Registration) -> dict[str, R
 
 
 def _split_cents(readings: dict[str, Reading], slots: list[Slot]) -> dict[str, Reading]:
-    """A money box read as one run of digits ('12500') with writing right of the rule: the last two
-    digits are the cents ('125 00'), as the printed rule says."""
+    """A money box read whole with writing right of the dollars/cents rule: its last two digits are
+    the cents, however Tesseract spaced them ('12500', '125 00', '1250 0' -> '125 00'), as the printed
+    rule says."""
     for slot in slots:
         for name, has_cents in slot.cents.items():
             reading = readings.get(name)
-            if has_cents and reading and reading.text.isdigit() and len(reading.text) >= 3:
-                readings[name] = Reading(f"{reading.text[:-2]} {reading.text[-2:]}", reading.confidence)
+            digits = re.sub(r"\D", "", reading.text) if reading else ""
+            if has_cents and reading and len(digits) >= 3 and re.fullmatch(r"[\d\s.,]+", reading.text):
+                readings[name] = Reading(f"{digits[:-2]} {digits[-2:]}", reading.confidence)
     return readings
 
 

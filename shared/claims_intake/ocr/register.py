@@ -54,6 +54,9 @@ class Registration:
     upside_down: bool
     rotated_quarter: int = 0  # quarter turns applied before registration (landscape scans)
     refined: bool = False  # the homography was fitted to the rules' patches (False: the profile fit alone)
+    # share of the form's HEAVY ink (what a bilevel fax keeps of the red form: bars, bold titles, the
+    # line numbers) on page ink: high on a red form faxed to black and white, whose thin rules are gone
+    core_coverage: float = 0.0
 
     def perspective_for(self, template_dpi: float, left: float = 0.0, top: float = 0.0) -> tuple[float, ...]:
         """PIL's PERSPECTIVE data mapping output pixels (template at template_dpi, shifted by left/top)
@@ -235,6 +238,7 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
     if refined is not None and _coverage(refined[0], ink) >= _coverage(matrix, ink):
         matrix = refined[0]
     coverage = _coverage(matrix, ink)
+    core_coverage = _coverage(matrix, ink, _template_core_points())
     to_page = np.diag([dpi / COARSE_DPI, dpi / COARSE_DPI, 1.0])
     return Registration(
         to_page @ matrix,
@@ -245,6 +249,7 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
         upside_down=turns % 4 == 2,
         rotated_quarter=turns % 2,
         refined=refined is not None and matrix is refined[0],
+        core_coverage=core_coverage,
     )
 
 
@@ -357,10 +362,27 @@ def _template_ink_points() -> np.ndarray:
     return np.vstack([xs, ys, np.ones_like(xs)]).astype(np.float64)
 
 
-def _coverage(matrix: np.ndarray, ink: np.ndarray) -> float:
-    """Share of the blank form's ink pixels that fall on (or next to) ink of the page."""
+FAX_CUT = 0.6  # a harsh fax machine keeps only what is darker than 60% of the paper's brightness
+
+
+@cache
+def _template_core_points() -> np.ndarray:
+    """The blank form's ink that survives a bilevel fax of the red form: the sensor averages over its
+    200-dpi pixel, the optics blur, the machine cuts at FAX_CUT. The heavy bars, bold titles and line
+    numbers survive; the thin red rules do not."""
+    from PIL import ImageFilter
+
+    sensed = render_blank_form(300).convert("L").resize((1700, 2200), Image.Resampling.BOX)
+    grey = np.asarray(sensed.filter(ImageFilter.GaussianBlur(0.6)), dtype=np.uint8)
+    kept = Image.fromarray(np.where(grey < FAX_CUT * 255, 0, 255).astype(np.uint8))
+    ys, xs = np.nonzero(darkness(downscale(kept, 200, COARSE_DPI)) > INK_LEVEL)
+    return np.vstack([xs, ys, np.ones_like(xs)]).astype(np.float64)
+
+
+def _coverage(matrix: np.ndarray, ink: np.ndarray, points: np.ndarray | None = None) -> float:
+    """Share of the blank form's ink pixels (or of `points`) that fall on (or next to) ink of the page."""
     near = ink | np.roll(ink, 1, 0) | np.roll(ink, -1, 0) | np.roll(ink, 1, 1) | np.roll(ink, -1, 1)
-    projected = matrix @ _template_ink_points()
+    projected = matrix @ (_template_ink_points() if points is None else points)
     with np.errstate(divide="ignore", invalid="ignore"):
         xs, ys = projected[:2] / projected[2]
     if not (np.all(np.isfinite(xs)) and np.all(np.isfinite(ys))):

@@ -156,6 +156,10 @@ def form_verdict(registration, settings: dict) -> str:
         registration.score >= settings["min_form_score"]
         or (registration.refined and registration.coverage >= settings["min_refined_coverage"])
     )
+    # A red form faxed to black and white keeps only its heavy ink: judged on that.
+    fits = fits or (
+        registration.core_coverage >= settings["min_core_coverage"] and registration.score >= settings["min_core_score"]
+    )
     if fits:
         return "form"
     form_like = registration.coverage >= settings["form_like_coverage"] and (

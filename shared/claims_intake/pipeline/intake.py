@@ -52,7 +52,7 @@ from ..store import (
 from ..store.layouts import LayoutMemory
 from ..validators import is_valid_npi
 from .notices import unreadable_file_notice
-from .objects import S3Object, claim_id_for, quarantine_key, upload_place
+from .objects import S3Object, claim_id_for, open_object, quarantine_key, upload_place
 
 if TYPE_CHECKING:
     from ..spreadsheet.mapping import ConfirmedMapping
@@ -166,19 +166,7 @@ class Intake:
     def process(self, obj: S3Object) -> IntakeOutcome:
         obj = self.identify(obj)
         place = upload_place(obj.key)
-        upload = self.store.put_upload(
-            Upload(
-                upload_id=obj.upload_id,
-                ref=obj.ref,
-                bucket=obj.bucket,
-                key=obj.key,
-                version_id=obj.version_id,
-                etag=obj.etag,
-                size=obj.size,
-                provider=place.provider,
-                plan=place.plan,
-            )
-        )
+        upload = self.store.put_upload(obj.received(provider=place.provider, plan=place.plan))
         self.store.drop_upload_request(obj.bucket, obj.key)
         outcome = IntakeOutcome(
             upload_id=obj.upload_id, ref=obj.ref, status=UploadStatus.RECEIVED.value, provider=place.provider
@@ -193,7 +181,7 @@ class Intake:
                     "folder (uploads/<billing NPI>/), so it cannot be filed for anyone. "
                     "Upload it again through the provider portal.",
                 )
-            response = self._open(obj)
+            response = open_object(self.s3, obj)
             version_read = response.get("VersionId")
             if version_read and version_read != "null" and not upload.version_id:
                 upload = upload.model_copy(update={"version_id": version_read})  # the notification did not say
@@ -281,12 +269,6 @@ class Intake:
             )
         )
         logger.error("upload failed", extra={"upload_ref": obj.ref, "error_type": type(error).__name__})
-
-    def _open(self, obj: S3Object) -> dict[str, Any]:
-        request = {"Bucket": obj.bucket, "Key": obj.key}
-        if obj.version_id and obj.version_id != "null":
-            request["VersionId"] = obj.version_id
-        return self.s3.get_object(**request)
 
     def _read(self, obj: S3Object, response: dict[str, Any]) -> bytes:
         """The object's bytes; over the size limit, IntakeError without reading them."""

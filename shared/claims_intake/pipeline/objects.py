@@ -11,7 +11,7 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools.utilities.data_classes import S3Event
 
 from ..catalog import plan_ids
-from ..store.records import upload_id
+from ..store.records import Upload, upload_id
 
 UPLOADS_PREFIX = "uploads/"  # uploads/{provider NPI}/[{plan}/]{file}
 REFERENCE_PREFIX = "reference/"  # reference/[{anything}/]{eligibility|authorizations|providers|history}.csv
@@ -42,6 +42,27 @@ class S3Object:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def received(self, **details: Any) -> Upload:
+        """The upload record of this exact object version, as it is first written."""
+        return Upload(
+            upload_id=self.upload_id,
+            ref=self.ref,
+            bucket=self.bucket,
+            key=self.key,
+            version_id=self.version_id,
+            etag=self.etag,
+            size=self.size,
+            **details,
+        )
+
+
+def open_object(s3: Any, obj: S3Object) -> dict[str, Any]:
+    """GetObject for the exact version the event named, so a later overwrite is never read in its place."""
+    request = {"Bucket": obj.bucket, "Key": obj.key}
+    if obj.version_id and obj.version_id != "null":
+        request["VersionId"] = obj.version_id
+    return s3.get_object(**request)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from ..reference import (
 from ..store import ClaimStore, ReferenceWriter, Upload, UploadStatus
 from ..store.reference import DuplicateRecord
 from .notices import reference_load_failed_notice
-from .objects import S3Object, quarantine_key
+from .objects import S3Object, open_object, quarantine_key
 
 logger = Logger(child=True)
 
@@ -84,23 +84,9 @@ class ReferenceLoader:
 
     def load(self, obj: S3Object) -> ReferenceOutcome:
         kind = reference_kind(obj.filename)
-        upload = self.store.put_upload(
-            Upload(
-                upload_id=obj.upload_id,
-                ref=obj.ref,
-                bucket=obj.bucket,
-                key=obj.key,
-                version_id=obj.version_id,
-                etag=obj.etag,
-                size=obj.size,
-                kind=f"reference:{kind}" if kind else "reference",
-            )
-        )
+        upload = self.store.put_upload(obj.received(kind=f"reference:{kind}" if kind else "reference"))
         outcome = ReferenceOutcome(upload_id=obj.upload_id, ref=obj.ref, status=UploadStatus.RECEIVED.value, kind=kind)
-        request = {"Bucket": obj.bucket, "Key": obj.key}
-        if obj.version_id and obj.version_id != "null":
-            request["VersionId"] = obj.version_id
-        response = self.s3.get_object(**request)
+        response = open_object(self.s3, obj)
         version_read = response.get("VersionId")
         try:
             if kind is None:

@@ -20,6 +20,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -60,6 +61,7 @@ RETRYABLE_CANCELLATIONS = {"ThrottlingError", "TransactionConflict", "Provisione
 TRANSACTION_ATTEMPTS = 5
 TRANSACTION_BACKOFF_SECONDS = 0.05  # doubled each attempt, with full jitter
 HEADER = "HEADER"
+LISTED_FILTERS = ("plan", "status", "disposition")  # projected by the by_provider index
 HISTORY_INDEX_ATTRIBUTES = ("history_member", "history_sort", "history_invoice")
 
 
@@ -230,9 +232,15 @@ class ClaimStore:
         return stored
 
     def list_claims(
-        self, provider_npi: str, page_token: str | None = None, limit: int = 50
+        self,
+        provider_npi: str,
+        page_token: str | None = None,
+        limit: int = 50,
+        filters: dict[str, str] | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """A provider's claims, newest first: summaries (id, invoice, plan, disposition, status, dates)."""
+        """A provider's claims, newest first: summaries (id, invoice, plan, disposition, status, dates).
+        `filters` (plan, status, disposition: attributes the index projects) are applied after the read
+        of `limit` entries: a page can be short, with a token to read on."""
         request: dict[str, Any] = {
             "TableName": self.tables.claims,
             "IndexName": "by_provider",
@@ -241,6 +249,11 @@ class ClaimStore:
             "KeyConditionExpression": "claim_provider = :p",
             "ExpressionAttributeValues": {":p": {"S": provider_npi}},
         }
+        wanted = {name: value for name, value in (filters or {}).items() if name in LISTED_FILTERS and value}
+        if wanted:
+            request["FilterExpression"] = " AND ".join(f"#{name} = :{name}" for name in wanted)
+            request["ExpressionAttributeNames"] = {f"#{name}": name for name in wanted}
+            request["ExpressionAttributeValues"].update({f":{name}": {"S": value} for name, value in wanted.items()})
         if page_token:
             request["ExclusiveStartKey"] = decode_token(page_token)
         page = self.client.query(**request)
@@ -906,6 +919,51 @@ class ClaimStore:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # ---- internals ---------------------------------------------------------------------------
+
+    def claim_outlines(self, claim_ids: list[str], workers: int = 8) -> dict[str, dict[str, Any]]:
+        """What a provider's claim list shows of each claim, read in parallel: the billing NPI, the allowed
+        total, each line's dates and charge, the letters, the open RFI's due date. One query per claim that
+        leaves out the search terms, the audit trail and the documents' other values."""
+        unique = list(dict.fromkeys(claim_ids))
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(unique)))) as pool:
+            outlines = dict(zip(unique, pool.map(self._claim_outline, unique), strict=True))
+        return {claim_id: outline for claim_id, outline in outlines.items() if outline}
+
+    def _claim_outline(self, claim_id: str) -> dict[str, Any] | None:
+        items = list(
+            self._query_all(
+                TableName=self.tables.claims,
+                KeyConditionExpression="pk = :pk",
+                FilterExpression="NOT begins_with(sk, :search) AND NOT begins_with(sk, :audit)",
+                ProjectionExpression="sk, claim_provider, #doc.allowed_amount, #doc.charge_amount, "
+                "#doc.service_start_date, #doc.service_end_date, kind, s3_key, #at, #queue, #status, due",
+                ExpressionAttributeNames={"#doc": "doc", "#at": "at", "#queue": "queue", "#status": "status"},
+                ExpressionAttributeValues={
+                    ":pk": {"S": claim_pk(claim_id)},
+                    ":search": {"S": search.SEARCH_PREFIX},
+                    ":audit": {"S": "AUDIT#"},
+                },
+            )
+        )
+        header = next((plain(item) for item in items if item["sk"] == HEADER), None)
+        if header is None:
+            return None
+        rfi_due = [
+            item["due"]
+            for item in items
+            if item["sk"].startswith("QUEUE#") and item.get("queue") == "RFI" and item.get("status") == "OPEN"
+        ]
+        return {
+            "provider_npi": header.get("claim_provider"),
+            "allowed_amount": (header.get("doc") or {}).get("allowed_amount"),
+            "lines": [plain(item.get("doc") or {}) for item in items if item["sk"].startswith("LINE#")],
+            "letters": [
+                {"kind": item["kind"], "s3_key": item["s3_key"], "at": item["at"]}
+                for item in items
+                if item["sk"].startswith("LETTER#")
+            ],
+            "rfi_due": rfi_due[-1] if rfi_due else None,
+        }
 
     def _read_items(self, claim_id: str) -> dict[str, dict[str, Any]]:
         """Every item of the claim's collection, by sort key (consistent read)."""

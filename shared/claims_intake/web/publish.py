@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 
-from . import STATIC
+from . import PAGES, STATIC
 
 
 def page_config(api_url: str, login_domain: str, client_id: str) -> dict[str, Any]:
@@ -22,13 +22,13 @@ def page_config(api_url: str, login_domain: str, client_id: str) -> dict[str, An
 
 
 def publish(bucket: str, config: dict[str, Any], s3=None) -> list[str]:
-    """Upload index.html, static/* and config.json; returns the keys written."""
+    """Upload the pages (index.html, portal.html), static/* and config.json; returns the keys written."""
     s3 = s3 or boto3.client("s3")
     written = []
     for entry in STATIC.iterdir():
         if not entry.is_file():
             continue
-        key = "index.html" if entry.name == "index.html" else f"static/{entry.name}"
+        key = entry.name if entry.name in PAGES else f"static/{entry.name}"
         s3.put_object(
             Bucket=bucket,
             Key=key,

@@ -616,6 +616,7 @@ async function followLink() {
 async function start() {
   await signIn();
   state.me = await api("/me");
+  if (!state.me.staff && location.hash === "#/portal") return location.assign("portal.html");  // signed in for the portal
   $("#whoami").textContent = state.me.staff ? `${state.me.user} (staff)` : `provider ${state.me.provider_npi}`;
   $("#sign-out").addEventListener("click", signOut);
   window.addEventListener("hashchange", followLink);

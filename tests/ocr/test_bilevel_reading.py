@@ -1,0 +1,128 @@
+"""Bilevel and low-contrast pages: rule remnants and specks dropped, digit boxes read as digits, a
+red form faxed to black and white still found. One tuning-split page per slow test; the bench
+measures the held-out split (bench/bench_ocr.py)."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from claims_intake.ocr import form_verdict, ocr_settings
+from claims_intake.ocr.recognize import Slot, _drop_marks, read_pages, reading_groups
+from claims_intake.ocr.register import Registration
+from claims_intake_dev.testdata import mailroom
+
+
+def _ink_of(text: str, size: int = 28, width: int = 400) -> np.ndarray:
+    image = Image.new("L", (width, 50), 255)
+    ImageDraw.Draw(image).text((10, 8), text, fill=0, font=ImageFont.load_default(size=size))
+    return np.asarray(image) < 150
+
+
+def test_specks_and_rule_remnants_between_cells_are_dropped():
+    ink = _ink_of("07 18 26")
+    marked = ink.copy()
+    marked[20:23, 150:152] = True  # a dotted rule's remnant between two cells
+    marked[5:7, 300:302] = True  # a fax speck
+    kept = _drop_marks(marked, cells=True)
+    assert not kept[20:23, 150:152].any() and not kept[5:7, 300:302].any()
+    assert (kept == ink).all()  # every stroke of the digits stays
+
+
+def test_a_hyphen_inside_a_free_text_word_is_kept():
+    ink = _ink_of("CS-2026-00954")
+    assert (_drop_marks(ink, cells=False) == ink).all()
+
+
+def test_dot_matrix_dots_join_into_their_character():
+    ink = _ink_of("8", size=40, width=80)
+    dotted = ink.copy()
+    dotted[::3, :] = False  # a 9-pin printer's gaps between its dot rows
+    assert _drop_marks(dotted, cells=True).sum() == dotted.sum()
+
+
+def test_service_line_dates_and_codes_are_read_as_separate_lines():
+    groups = {group[0]: group for group in reading_groups()}
+    dates, codes = groups["sv1_mm_from"], groups["type1"]
+    assert "place1" in dates and "cpt1" not in dates
+    assert {"cpt1", "mod1", "diag1"} <= set(codes) and "day1" in dates
+
+
+def _slot(text: str, members: list[tuple[str, float, float]]) -> Slot:
+    image = Image.new("L", (320, 40), 255)
+    ImageDraw.Draw(image).text((4, 4), text, fill=0, font=ImageFont.load_default(size=26))
+    return Slot(image, members, {})
+
+
+def test_digit_only_boxes_keep_their_word_gaps_and_read_no_letters():
+    dates = _slot("07 18 26", [("sv1_mm_from", 0, 38), ("sv1_dd_from", 38, 80), ("sv1_yy_from", 80, 320)])
+    code = _slot("G9008 U1", [("cpt1", 0, 88), ("mod1", 88, 320)])
+    assert dates.digits_only and not code.digits_only
+    readings = read_pages([[dates, code]])[0]
+    assert readings["sv1_mm_from"].text == "07" and readings["sv1_yy_from"].text == "26"
+    assert readings["cpt1"].text.startswith("G") and readings["mod1"].text.startswith("U")  # letters allowed there
+
+
+def _registration(score: float, coverage: float, core: float) -> Registration:
+    return Registration(np.eye(3), 0.0, (1.0, 1.0), score, coverage, False, core_coverage=core)
+
+
+def test_a_red_form_faxed_to_black_and_white_is_judged_on_its_heavy_ink():
+    settings = ocr_settings()
+    # thin red rules lost: the whole form's coverage is low, its heavy ink is all there
+    assert form_verdict(_registration(0.39, 0.48, 0.80), settings) == "form"
+    # a ruled invoice or the form's back page: neither the rules nor the heavy ink line up
+    assert form_verdict(_registration(0.29, 0.43, 0.45), settings) != "form"
+    assert form_verdict(_registration(0.30, 0.31, 0.80), settings) != "form"  # heavy ink alone, no profile fit
+
+
+@pytest.mark.slow
+def test_a_faxed_red_form_registers_as_the_form():
+    from claims_intake.limits import default_limits
+    from claims_intake.ocr.normalise import normalise
+    from claims_intake.ocr.pages import image_pages
+    from claims_intake.ocr.register import register
+
+    case = mailroom.make_case("fax200", mailroom.TUNING_SEEDS.start + 206)  # red form (not black), 200 dpi
+    page = next(iter(image_pages(case.data, case.filename, "tiff", default_limits())))
+    image, dpi = normalise(page.image, page.dpi, page.vertical_dpi)
+    registration = register(image, dpi)
+    assert registration.coverage < ocr_settings()["min_refined_coverage"]  # the thin rules are gone
+    assert form_verdict(registration, ocr_settings()) == "form"
+
+
+def test_a_money_box_read_whole_takes_its_last_two_digits_as_cents():
+    from claims_intake.cms1500.mapping import Reading
+    from claims_intake.ocr.recognize import _split_cents
+
+    slot = Slot(Image.new("L", (10, 10), 255), [("ch1", float("-inf"), float("inf"))], {"ch1": True})
+    for read in ("21675", "216 75", "2167 5", "21 675"):
+        assert _split_cents({"ch1": Reading(read, 0.9)}, [slot])["ch1"].text == "216 75"
+    no_cents = Slot(slot.image, slot.members, {"ch1": False})
+    assert _split_cents({"ch1": Reading("216", 0.9)}, [no_cents])["ch1"].text == "216"
+
+
+def test_the_dollars_cents_rule_is_erased_but_a_digit_across_it_keeps_its_strokes(monkeypatch):
+    from claims_intake.cms1500.template import Box
+    from claims_intake.ocr import recognize
+
+    monkeypatch.setattr(recognize, "erase_form", lambda region, window, spare=None: region.copy())
+    region = np.full((64, 200), 255, dtype=np.uint8)
+    region[:, 100:102] = 0  # the printed rule, the box's full height
+    region[20:45, 98:104] = 0  # a digit's stroke printed across the rule ('216|75')
+    region[20:24, 88:98] = 0  # ... and its top bar, reaching the rule from the dollars side
+    box = Box("ch1", (0.0, 0.0, 48.0, 15.0), None, 100 / recognize.SCALE)
+    cleaned = recognize.money_region(region, (slice(0, 64), slice(0, 200)), box, 0)
+    assert (cleaned[20:45, 98:104] == 0).all()  # the digit whole, the rule's columns inside it too
+    assert (cleaned[:18, 100:102] == 255).all() and (cleaned[47:, 100:102] == 255).all()  # the rule gone
+
+
+def test_a_digit_stroke_alone_near_the_rule_is_not_taken_for_the_rule(monkeypatch):
+    from claims_intake.cms1500.template import Box
+    from claims_intake.ocr import recognize
+
+    monkeypatch.setattr(recognize, "erase_form", lambda region, window, spare=None: region.copy())
+    region = np.full((64, 200), 255, dtype=np.uint8)
+    region[18:46, 99:102] = 0  # the right side of an '8' where a faint fax lost the rule
+    box = Box("ch1", (0.0, 0.0, 48.0, 15.0), None, 100 / recognize.SCALE)
+    cleaned = recognize.money_region(region, (slice(0, 64), slice(0, 200)), box, 0)
+    assert (cleaned == region).all()

@@ -1,0 +1,108 @@
+"""What faxes and copies do to punctuation: a comma read as '.', a '1' read as '|'. Each repair is
+flagged (below the review threshold, `repaired` says what changed); typed fillable-PDF values are
+never repaired."""
+
+from claims_intake.cms1500 import parse
+from claims_intake.cms1500.mapping import FormPage, Reading, claims_from_pages
+
+REVIEW = 0.80
+
+
+def _claim(readings: dict[str, str], source_kind: str = "scan", confidence: float = 0.92):
+    base = {"cpt1": "G9008", "mod1": "U1", "ch1": "100 00", "day1": "1"}
+    page = FormPage(1, {name: Reading(text, confidence) for name, text in {**base, **readings}.items()})
+    claims, errors = claims_from_pages(
+        "f.pdf", [page], source_kind=source_kind, claim_id_prefix="t", review_confidence=REVIEW
+    )
+    assert not errors
+    return claims[0]
+
+
+def test_a_period_where_box_2_has_its_comma_splits_the_name_and_is_flagged():
+    claim = _claim({"pt_name": "DAVIS. FATIMA, A"})
+    assert (claim.member_last_name, claim.member_first_name) == ("DAVIS", "FATIMA")
+    for key in ("member_last_name", "member_first_name"):
+        assert claim.provenance[key].repaired and claim.provenance[key].confidence < REVIEW
+
+
+def test_a_name_with_its_commas_is_not_repaired():
+    claim = _claim({"pt_name": "DAVIS, FATIMA, A."})
+    assert (claim.member_last_name, claim.member_first_name) == ("DAVIS", "FATIMA")
+    assert not claim.provenance["member_last_name"].repaired
+
+
+def test_a_typed_name_is_never_re_punctuated():
+    claim = _claim({"pt_name": "DAVIS. FATIMA, A"}, source_kind="fillable_pdf", confidence=1.0)
+    assert not claim.provenance["member_last_name"].repaired
+
+
+def test_a_bar_beside_the_digits_of_an_account_number_is_a_flagged_one():
+    fixed = parse.fix_identifier("CS-2026-2468 |")
+    assert fixed.text == "CS-2026-24681" and fixed.repaired
+    claim = _claim({"pt_account": "CS-2026-2468 |"})
+    assert claim.invoice_number == "CS-2026-24681"
+    assert claim.provenance["invoice_number"].repaired and claim.confidence("invoice_number") < REVIEW
+
+
+def test_an_account_number_without_a_bar_is_untouched():
+    assert parse.fix_identifier("INV-2026-501 11") == parse.Fixed("INV-2026-50111")
+
+
+def test_a_modifier_no_combination_uses_is_doubted_on_a_scan_only():
+    claim = _claim({"mod1": "YL"})  # G9008 has U1 and U8 (each two characters from YL): no one nearest
+    assert claim.lines[0].procedure_modifiers == ["YL"]
+    assert claim.lines[0].confidence("procedure_modifiers") < REVIEW
+    typed = _claim({"mod1": "YL"}, source_kind="fillable_pdf", confidence=1.0)
+    assert typed.lines[0].confidence("procedure_modifiers") == 1.0
+
+
+def _dates(start: tuple[str, str], end: tuple[str, str]):
+    return _claim(
+        {
+            "sv1_mm_from": start[0],
+            "sv1_dd_from": start[1],
+            "sv1_yy_from": "26",
+            "sv1_mm_end": end[0],
+            "sv1_dd_end": end[1],
+            "sv1_yy_end": "26",
+        }
+    ).lines[0]
+
+
+def test_from_and_to_one_confusable_digit_apart_are_doubted():
+    line = _dates(("08", "12"), ("09", "12"))
+    assert line.confidence("service_start_date") < REVIEW and line.confidence("service_end_date") < REVIEW
+
+
+def test_a_two_day_service_is_not_doubted():
+    line = _dates(("09", "01"), ("09", "02"))
+    assert line.confidence("service_start_date") > REVIEW and line.confidence("service_end_date") > REVIEW
+
+
+NPI = "1083330419"  # check digit valid
+
+
+def _npi_claim(readings: list[str]):
+    cells = {}
+    for n, reading in enumerate(readings, start=1):
+        cells.update({f"cpt{n}": "G9008", f"mod{n}": "U1", f"ch{n}": "100 00", f"day{n}": "1", f"local{n}": reading})
+    return _claim(cells)
+
+
+def test_a_24j_npi_the_other_lines_read_whole_is_taken_and_flagged_as_confirmed():
+    claim = _npi_claim([NPI, NPI, "108333049"])  # a fax lost one digit on line 3
+    line = claim.lines[2]
+    assert line.rendering_provider_npi == NPI
+    assert "confirmed by them" in line.provenance["rendering_provider_npi"].repaired
+
+
+def test_a_different_valid_npi_on_one_line_is_kept():
+    other = "1234567893"  # check digit valid: another rendering provider
+    claim = _npi_claim([NPI, NPI, other])
+    assert claim.lines[2].rendering_provider_npi == other
+    assert not claim.lines[2].provenance["rendering_provider_npi"].repaired
+
+
+def test_one_line_alone_confirms_no_other():
+    claim = _npi_claim([NPI, "108333049"])
+    assert claim.lines[1].rendering_provider_npi != NPI
