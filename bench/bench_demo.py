@@ -4,7 +4,7 @@ Runs what `claims-intake demo` runs (samples/reference, samples/uploads) and pri
 then per function: invocations, handler seconds (measured inside the invocation lock) and the mean.
 The machine's load average is printed with the figures (a shared 2-core machine varies a lot).
 
-    PYTHONPATH=shared python bench/bench_demo.py
+    nice .venv/bin/python bench/bench_demo.py
 """
 
 from __future__ import annotations

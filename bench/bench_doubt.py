@@ -30,22 +30,28 @@ import resource
 import sys
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "shared"), str(ROOT / "devkit")]
 
+from claims_intake.catalog import plans_data
 from claims_intake.check import check_claim
-from claims_intake.check.doubt import FILE_REVIEW_CODES, unplaced_columns_by_sheet
+from claims_intake.check.doubt import FILE_REVIEW_CODES, thresholds, unplaced_columns_by_sheet
 from claims_intake.check.result import CheckResult, Severity
 from claims_intake.elements import claim_keys, line_keys
 from claims_intake.extract import IntakeError, extract_bytes
 from claims_intake.model import Claim
+from claims_intake.ocr import scan as scan_module
+from claims_intake.ocr.calibration import calibrate_claims, review_threshold, scanned_values
 from claims_intake.reference import (
     Authorization,
+    ContractRate,
     EligibilitySpan,
     InMemoryHistory,
     InMemoryReference,
@@ -106,6 +112,11 @@ class Tally:
     review_all_right: int = 0  # sent to staff although every compared value was read right
     decided_on_misread: int = 0
     truth_refused: int = 0  # the truth itself refused (generator claims breaking a plan rule): not counted
+    review_truth_refused: int = 0  # sent to staff, and the claim as written is refused anyway (its own errors)
+    values: int = 0  # scanned values compared with the truth (scans only)
+    values_wrong: int = 0
+    values_flagged: int = 0  # calibrated confidence below the review threshold: staff verify them
+    values_silent: int = 0  # wrong and at or above the threshold: nobody is told to check them
     dispositions: Counter = field(default_factory=Counter)
     reading_findings: Counter = field(default_factory=Counter)
     review_causes: Counter = field(default_factory=Counter)  # low_ocr_confidence:<element> or <rule> -> <would_be>
@@ -123,7 +134,13 @@ class Tally:
             "review_all_values_right": self.review_all_right,
             "review_causes": dict(self.review_causes),
             "decided_on_misread_value": self.decided_on_misread,
+            "values": self.values,
+            "values_wrong": self.values_wrong,
+            "values_below_threshold": self.values_flagged,
+            "silent_errors": self.values_silent,
+            "silent_share": self.values_silent / self.values if self.values else None,
             "truth_refused": self.truth_refused,
+            "review_of_claims_refused_as_written": self.review_truth_refused,
             "dispositions": dict(self.dispositions),
             "reading_error_findings": dict(self.reading_findings),
             "cpu_s": round(self.cpu, 2),
@@ -137,9 +154,10 @@ class Tally:
 
 
 def matching_reference(claims: list[Claim], plan: str) -> InMemoryReference:
-    """Roster, eligibility and TARs that let every claim, as written, through: the member eligible, the provider
-    contracted, each billed service authorized for its dates."""
-    spans, tars, providers = [], [], {}
+    """Roster, eligibility, TARs and contract rates that let every claim, as written, through: the member
+    eligible, the provider contracted, each billed service authorized for its dates and priced at the rate
+    it was billed at (a plan paying contract rates sends a line with no rate on file to staff)."""
+    spans, tars, providers, rates = [], [], {}, {}
     for claim in claims:
         if claim.billing_provider_npi:
             npi = claim.billing_provider_npi
@@ -157,6 +175,11 @@ def matching_reference(claims: list[Claim], plan: str) -> InMemoryReference:
             for line in dated
             if line.procedure_code
         )
+        for line in dated:
+            if line.procedure_code and line.charge_amount is not None and line.unit_count:
+                rate = (line.charge_amount / line.unit_count).quantize(Decimal("0.01"))
+                key = (claim.billing_provider_npi or "", line.combination)
+                rates.setdefault(key, ContractRate(key[0], plan, key[1], rate, date(2020, 1, 1)))
         for index, (code, modifiers) in enumerate(services):
             number = (
                 claim.authorization_number
@@ -168,7 +191,7 @@ def matching_reference(claims: list[Claim], plan: str) -> InMemoryReference:
                     number, claim.member_cin, claim.billing_provider_npi or "", plan, code, modifiers, first, last
                 )
             )
-    return InMemoryReference(spans, tars, list(providers.values()))
+    return InMemoryReference(spans, tars, list(providers.values()), list(rates.values()))
 
 
 def received_after(claims: list[Claim]) -> date:
@@ -207,6 +230,7 @@ def score(tally: Tally, label: str, read: CheckResult, truth: CheckResult) -> No
     extra = facing(read) - facing(truth)
     if disposition == "REVIEW":
         tally.review += 1
+        tally.review_truth_refused += truth.disposition.value in REFUSED
         tally.review_all_right += not misread(read.claim, truth.claim)
         tally.review_causes.update(review_causes(read))
     elif disposition in REFUSED and extra:
@@ -247,23 +271,40 @@ def scan_truth(sample: scans.SampleClaim) -> Claim:
 
 
 def run_scan(
-    tally: Tally, label: str, sample: scans.SampleClaim, data: bytes, filename: str, expected_error: str | None = None
+    tally: Tally,
+    baseline: Tally,
+    label: str,
+    sample: scans.SampleClaim,
+    data: bytes,
+    filename: str,
+    expected_error: str | None = None,
 ) -> None:
-    """Read one scanned form as the intake does and score it against the form as written."""
+    """Read one scanned form as the intake does and score it against the form as written: `tally` with the
+    calibrated confidences (what the intake does), `baseline` with the reader's own (the same read, before
+    calibration: read_scan's last step, applied here to a copy)."""
     truth = scan_truth(sample)
     plan = PLAN_BY_PAYER[sample.expected["elements"]["payer_name"]]
     reference, received = matching_reference([truth], plan), received_after([truth])
     truth_result = check(truth, plan, reference, received)
     cpu, wall = cpu_seconds(), time.perf_counter()
-    refusal, result, checked = None, None, []
+    refusal, result, raw_claims = None, None, []
     try:
-        result = extract_bytes(data, filename)
-        unplaced = unplaced_columns_by_sheet(result)
-        checked = [check(claim, plan, reference, received, unplaced(claim)) for claim in result.claims]
+        with reader_confidences():
+            result = extract_bytes(data, filename)
+        raw_claims = [claim.model_copy(deep=True) for claim in result.claims]
+        calibrate_claims(result.claims)
     except IntakeError as problem:
         refusal = problem.code
+    checked = [check(claim, plan, reference, received) for claim in (result.claims if result is not None else [])]
     tally.cpu += cpu_seconds() - cpu
     tally.wall += time.perf_counter() - wall
+    _score_scan(tally, label, result, refusal, checked, truth, truth_result, expected_error)
+    with ocr_threshold(BASELINE_THRESHOLD):
+        checked = [check(claim, plan, reference, received) for claim in raw_claims]
+        _score_scan(baseline, label, result, refusal, checked, truth, truth_result, expected_error)
+
+
+def _score_scan(tally, label, result, refusal, checked, truth, truth_result, expected_error) -> None:
     tally.files += 1
     codes = {e.code for e in result.errors} if result is not None else {refusal}
     if expected_error is not None:  # an old form version: its own refusal is right
@@ -277,40 +318,94 @@ def run_scan(
         _page_without_claim(tally, label, code)
         return
     score(tally, label, checked[0], truth_result)  # one claim per generated form
+    score_values(tally, checked[0].claim, truth)
 
 
-def bench_scans(profiles: list[str], count: int, seed: int) -> list[Tally]:
-    """The degradation profiles of testdata.scans (seeds from --seed)."""
-    tallies = []
+BASELINE_THRESHOLD = 0.80  # the review threshold on the reader's own confidences before calibration
+
+
+@contextmanager
+def ocr_threshold(value: float):
+    """The check's OCR review threshold set to `value` for a while (the baseline's 0.80)."""
+    config = plans_data()["check"]
+    saved = config["ocr_confidence_threshold"]
+    config["ocr_confidence_threshold"] = value
+    thresholds.cache_clear()
+    try:
+        yield
+    finally:
+        config["ocr_confidence_threshold"] = saved
+        thresholds.cache_clear()
+
+
+@contextmanager
+def reader_confidences():
+    """The scan reader without its calibration step (the reader's own confidences)."""
+    saved = scan_module.calibrate_claims
+    scan_module.calibrate_claims = lambda claims: None
+    try:
+        yield
+    finally:
+        scan_module.calibrate_claims = saved
+
+
+def score_values(tally: Tally, read: Claim, truth: Claim) -> None:
+    """Each scanned value against the form as written: wrong ones below the review threshold go to staff,
+    wrong ones at or above it are silent errors."""
+    threshold = review_threshold()
+    for ref in scanned_values(read):
+        if ref.line is None:
+            written = truth
+        else:
+            index = next(i for i, line in enumerate(read.lines) if line is ref.item)
+            written = truth.lines[index] if index < len(truth.lines) else None
+        right = (
+            written is not None
+            and getattr(ref.item, ref.key) == getattr(written, ref.key, None)
+            and ref.key not in ref.item.invalid
+        )
+        below = (ref.source.confidence or 0.0) < threshold
+        tally.values += 1
+        tally.values_flagged += below
+        tally.values_wrong += not right
+        tally.values_silent += (not right) and not below
+
+
+def bench_scans(profiles: list[str], count: int, seed: int) -> tuple[list[Tally], list[Tally]]:
+    """The degradation profiles of testdata.scans (seeds from --seed): calibrated, and the reader's own."""
+    tallies, baselines = [], []
     for profile in profiles:
-        tally = Tally(profile)
+        tally, baseline = Tally(profile), Tally(profile)
         for number in range(seed, seed + count):
             sample = scans.sample_claim(number, lines=None)
             if len(sample.pages) > 1:  # the truth is read from one fillable page
                 sample = scans.sample_claim(number, lines=scans.LINES_PER_PAGE)
             data = scans.make_scan([sample], profile, SCAN_FORMATS[profile], seed=number)
-            run_scan(tally, f"{profile}-{number}", sample, data, f"{profile}-{number}.{SCAN_FORMATS[profile]}")
+            name = f"{profile}-{number}.{SCAN_FORMATS[profile]}"
+            run_scan(tally, baseline, f"{profile}-{number}", sample, data, name)
         tallies.append(tally)
+        baselines.append(baseline)
         print(f"  scans {profile}: {tally.files} files read", flush=True)
-    return tallies
+    return tallies, baselines
 
 
-def bench_mailroom(count: int) -> list[Tally]:
+def bench_mailroom(count: int) -> tuple[list[Tally], list[Tally]]:
     """The mailroom families of testdata.mailroom, when the dev kit has them (its HELD_OUT_SEEDS)."""
     try:
         from claims_intake_dev.testdata import mailroom
     except ImportError:
-        return []
-    tallies = []
+        return [], []
+    tallies, baselines = [], []
     seeds = list(mailroom.HELD_OUT_SEEDS)[:count]
     for family in (*mailroom.FAMILIES, "old_version"):
-        tally = Tally(f"mailroom {family}")
+        tally, baseline = Tally(f"mailroom {family}"), Tally(f"mailroom {family}")
         for seed in seeds:
             case = mailroom.make_case(family, seed)
-            run_scan(tally, case.filename, case.sample, case.data, case.filename, case.expected_error)
+            run_scan(tally, baseline, case.filename, case.sample, case.data, case.filename, case.expected_error)
         tallies.append(tally)
+        baselines.append(baseline)
         print(f"  mailroom {family}: {tally.files} files read", flush=True)
-    return tallies
+    return tallies, baselines
 
 
 def _page_without_claim(tally: Tally, label: str, code: str) -> None:
@@ -461,6 +556,17 @@ def report(title: str, tallies: list[Tally]) -> None:
             f"  {t.name:<26} {t.files:>5} {t.claims:>6} {t.refused_by_reading:>19} {t.review:>7} {share:>6} "
             f"{t.decided_on_misread:>16} {t.cpu / max(t.files, 1):>10.2f}  {dict(t.dispositions)}"
         )
+    scored = [t for t in tallies if t.values]
+    if scored:
+        print(
+            f"  values (scans; review threshold {review_threshold():.2f}):\n"
+            f"  {'profile':<26} {'values':>6} {'wrong':>6} {'below threshold':>16} {'silent errors':>14}"
+        )
+        for t in scored:
+            print(
+                f"  {t.name:<26} {t.values:>6} {t.values_wrong:>6} {t.values_flagged / t.values:>16.1%} "
+                f"{t.values_silent:>5} ({t.values_silent / t.values:.2%})"
+            )
     for t in tallies:
         for example in t.examples[:3]:
             print(f"    {example}")
@@ -469,7 +575,29 @@ def report(title: str, tallies: list[Tally]) -> None:
         causes = sum((t.review_causes for t in reviewed), Counter())
         right = sum(t.review_all_right for t in reviewed)
         print(f"  REVIEW claims with every compared value read right: {right} of {sum(t.review for t in reviewed)}")
+        own = sum(t.review_truth_refused for t in reviewed)
+        clean = sum(t.claims - t.truth_refused for t in tallies)
+        print(
+            f"  REVIEW claims the check refuses as written too (the provider's own errors, resting on a doubtful "
+            f"value): {own}; REVIEW share of the claims accepted as written: "
+            f"{(sum(t.review for t in reviewed) - own) / max(clean, 1):.0%} of {clean}"
+        )
         print(f"  what sent claims to REVIEW (claims): {dict(causes.most_common(12))}")
+
+
+def summary(title: str, tallies: list[Tally]) -> None:
+    scanned = [t for t in tallies if t.claims]
+    if not scanned:
+        return
+    claims = sum(t.claims for t in scanned)
+    values = max(sum(t.values for t in scanned), 1)
+    silent = sum(t.values_silent for t in scanned)
+    print(
+        f"\n{title}: {sum(t.refused_by_reading for t in scanned)} of {claims} refused by a reading error (must be "
+        f"0); REVIEW {sum(t.review for t in scanned) / claims:.1%} (target <= 15%); {silent} silent errors of "
+        f"{values} values ({silent / values:.2%}; target <= 0.5%), "
+        f"{sum(t.values_flagged for t in scanned) / values:.1%} of values below the threshold"
+    )
 
 
 def main() -> None:
@@ -488,8 +616,10 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     started = time.perf_counter()
-    scan_tallies = bench_scans(args.profiles, args.scans, args.seed) if args.scans else []
-    scan_tallies += bench_mailroom(args.mailroom) if args.mailroom else []
+    scan_tallies, baselines = bench_scans(args.profiles, args.scans, args.seed) if args.scans else ([], [])
+    if args.mailroom:
+        more, more_baselines = bench_mailroom(args.mailroom)
+        scan_tallies, baselines = scan_tallies + more, baselines + more_baselines
     book_tallies = bench_workbooks(args.layouts, args.workbooks, args.seed) if args.workbooks else []
     book_tallies += bench_random_layouts(args.random_layouts) if args.random_layouts else []
     print(
@@ -497,15 +627,13 @@ def main() -> None:
         f"{os.getloadavg()[0]:.1f} at the end (shared with other jobs); seeds {args.seed}.. (held out); "
         f"{time.perf_counter() - started:.0f} s wall in all"
     )
+    if baselines:
+        with ocr_threshold(BASELINE_THRESHOLD):
+            report("Before calibration (the same reads, the reader's own confidences):", baselines)
+            summary("before calibration", baselines)
     report("Degraded scans (CMS-1500), every value written correctly:", scan_tallies)
     report("Invoice workbooks, every value written correctly:", book_tallies)
-    scanned = [t for t in scan_tallies if t.claims]
-    if scanned:
-        claims = sum(t.claims for t in scanned)
-        print(
-            f"\nall degraded scans: {sum(t.refused_by_reading for t in scanned)} of {claims} refused by a reading "
-            f"error (must be 0); REVIEW {sum(t.review for t in scanned) / claims:.1%} (target <= 15%)"
-        )
+    summary("all degraded scans", scan_tallies)
     if book_tallies:
         claims = sum(t.claims for t in book_tallies)
         print(
@@ -518,6 +646,7 @@ def main() -> None:
                 {
                     "seed": args.seed,
                     "scans": {t.name: t.row() for t in scan_tallies},
+                    "scans_before_calibration": {t.name: t.row() for t in baselines},
                     "workbooks": {t.name: t.row() for t in book_tallies},
                 },
                 indent=1,

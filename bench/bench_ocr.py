@@ -33,8 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 
-from claims_intake import ocr
 from claims_intake.extract import extract_bytes
+from claims_intake.ocr.calibration import review_threshold
 from claims_intake_dev.testdata import mailroom, scans
 
 CLASSIC = {"clean": "pdf", "office": "pdf", "photocopy": "pdf", "gray200": "jpeg", "fax": "tiff", "upside_down": "pdf"}
@@ -143,7 +143,7 @@ def main() -> None:
         print(f"note: seed {args.first_seed} is outside the held-out split (a tuning run)")
     os.environ["OMP_THREAD_LIMIT"] = "1"
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    review = ocr.ocr_settings()["review_confidence"]
+    review = review_threshold()  # the check's one threshold, on calibrated confidences
     read(build("clean", args.first_seed))  # warm the caches as a warm Lambda has them
 
     print(

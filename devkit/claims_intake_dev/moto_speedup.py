@@ -1,6 +1,6 @@
 """Make moto's DynamoDB and Step Functions cost what a request touches, not what the tables hold.
 
-Four patches, applied together by `speed_up_moto()` (the tests, the benchmarks and the local stack).
+Five patches, applied together by `speed_up_moto()` (the tests, the benchmarks and the local stack).
 Each changes how moto works, never what it answers; the soak (bench/bench_soak.py) found them.
 
 1. TransactWriteItems. moto (5.2) backs up a table for rollback by deep-copying the whole table once
@@ -15,8 +15,13 @@ failed transaction still leaves nothing behind (tests/store/test_claim_store.py)
 of the queried partition (or, on an index, those whose index key matches): a claim's check, which
 queries member history, authorizations and eligibility, cost more with every claim stored. The patch
 hands the query only its candidates: the partition itself, or the items whose index hash key matches
-(unsorted: moto sorts index results by index and table keys itself). Results and their order are
-unchanged (tests/store/test_moto_speedup.py).
+(unsorted: moto sorts index results by index and table keys itself), and on an index only those whose
+range key starts as a `begins_with` key condition asks (moto sorts its candidates before it compares
+them: a search sorted a whole shard of the search index). Finding an index's candidates
+still meant reading every item (0.2-0.3 s per search with 10,000 claims, bench/bench_staff_search.py),
+so the items are grouped by the index's hash key once and the grouping reused until the next write:
+every DynamoDB call that is not a read (put, update, delete, batch, transaction, PartiQL, restore...)
+makes it stale. Results and their order are unchanged (tests/store/test_moto_speedup.py).
 
 3. Step Functions. moto parses the state machine's definition (ANTLR, about 0.12 s here) for every
 execution, and every JSONPath each time a state reads one (building a new yacc parser each time). The
@@ -28,6 +33,10 @@ walks each attribute of each item in Python: reading a claim (a few dozen items 
 value with its provenance) cost more than everything else the claim flow does. Items are already in
 DynamoDB's JSON form inside moto, so they are written with json.dumps (binary values base64-encoded,
 as the serializer does); the rest of the response still goes through moto's serializer.
+
+5. Projections. moto projects an item by converting all of it to plain JSON once per projected path: a
+search's 25 claim summaries (a dozen paths into each claim's large header) cost more than a second.
+The paths are followed on the item as stored instead; paths into list elements still go through moto.
 
 Real AWS is not affected by any of this; the Lambda code never imports this module.
 """
@@ -45,7 +54,8 @@ from collections import defaultdict
 from typing import Any
 
 _touched: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("moto_touched", default=None)
-# what the Query running in this thread can match: ("partition", hash value) or ("index", [(attribute, value)])
+# what the Query running in this thread can match: ("partition", hash value) or
+# ("index", [(attribute, value)], (range key, begins_with prefix) or None)
 _query_scope: contextvars.ContextVar[tuple | None] = contextvars.ContextVar("moto_query_scope", default=None)
 _applied: set[str] = set()
 
@@ -56,6 +66,35 @@ def speed_up_moto() -> None:
     speed_up_moto_queries()
     reuse_parsed_state_machines()
     write_dynamodb_items_directly()
+    project_items_directly()
+
+
+def project_items_directly() -> None:
+    """A ProjectionExpression picks its attributes from the item as stored (see the module's docstring)."""
+    if "projections" in _applied:
+        return
+    from moto.dynamodb.models.dynamo_type import Item
+
+    original = Item.project
+
+    def project(self, projection_expressions: list[list[str]]):
+        if any("[" in part for path in projection_expressions for part in path):  # list elements: moto's way
+            return original(self, projection_expressions)
+        picked: dict[str, Any] = {}
+        for path in projection_expressions:
+            value = self.attrs.get(path[0])
+            for name in path[1:]:
+                value = value.value.get(name) if value is not None and value.type == "M" else None
+            if value is None:
+                continue
+            target = picked
+            for name in path[:-1]:
+                target = target.setdefault(name, {"M": {}})["M"]
+            target[path[-1]] = value.to_json()
+        return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=picked)
+
+    Item.project = project
+    _applied.add("projections")
 
 
 def speed_up_moto_transactions() -> None:
@@ -113,7 +152,11 @@ def speed_up_moto_queries() -> None:
 
     def query(*args, **kwargs):
         call = query_signature.bind(*args, **kwargs).arguments
-        token = _query_scope.set(_scope_of(call["hash_key"], call.get("index_name"), call.get("hash_key_conditions")))
+        scope = _scope_of(call["hash_key"], call.get("index_name"), call.get("hash_key_conditions"))
+        if scope and scope[0] == "index":
+            prefix = _range_prefix(call["self"], call["index_name"], call.get("range_comparison"), call["range_objs"])
+            scope = (*scope, prefix)
+        token = _query_scope.set(scope)
         try:
             return original_query(*args, **kwargs)
         finally:
@@ -129,11 +172,96 @@ def speed_up_moto_queries() -> None:
             if partition is None:
                 return []
             return list(partition.values()) if self.range_key_attr else [partition]
-        return [item for item in _every_item(self) if _matches(item, scope[1])]
+        grouped = _grouped_candidates(self, scope[1])
+        if grouped is None:
+            grouped = [item for item in _every_item(self) if _matches(item, scope[1])]
+        if scope[2] is None:
+            return grouped
+        attribute, prefix = scope[2]  # begins_with on the index's range key: moto would drop the others
+        return [item for item in grouped if _starts(item.attrs.get(attribute), prefix)]
 
     Table.query = query
     Table.all_items = all_items
+    _count_writes()
     _applied.add("queries")
+
+
+# DynamoDB calls that change no item: every other backend call counts as a write (unknown ones too).
+_READS = {
+    "describe_endpoints",
+    "list_tags_of_resource",
+    "list_tables",
+    "describe_table",
+    "get_table_keys_name",
+    "get_keys_value",
+    "get_schema",
+    "get_table",
+    "get_item",
+    "query",
+    "scan",
+    "describe_time_to_live",
+    "check_unicity",
+    "describe_continuous_backups",
+    "get_backup",
+    "list_backups",
+    "describe_backup",
+    "batch_get_item",
+    "transact_get_items",
+    "describe_import",
+    "describe_export",
+    "list_exports",
+    "get_resource_policy",
+    "iter_tagged_resources",
+}
+_writes = {"count": 0}
+_writes_lock = threading.Lock()
+
+
+def _note_write() -> None:
+    with _writes_lock:
+        _writes["count"] += 1
+
+
+def _count_writes() -> None:
+    """Every non-read call of moto's DynamoDB backend moves the write count, before and after it runs (a
+    grouping built while a write was under way is stale once it ends)."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for name, method in list(vars(DynamoDBBackend).items()):
+        if name.startswith("_") or name in _READS or not inspect.isfunction(method):
+            continue
+
+        def counted(*args, _method=method, **kwargs):
+            _note_write()
+            try:
+                return _method(*args, **kwargs)
+            finally:
+                _note_write()
+
+        functools.update_wrapper(counted, method)
+        setattr(DynamoDBBackend, name, counted)
+
+
+def _grouped_candidates(table, conditions: list) -> list | None:
+    """The items whose one hash key attribute is this string, from a grouping of the table's items by that
+    attribute built at the current write count; None for other keys (numbers, several attributes)."""
+    if len(conditions) != 1 or conditions[0][1].type != "S":
+        return None
+    attribute, expected = conditions[0]
+    count = _writes["count"]  # read before building: a write during the build makes the result stale
+    cache = getattr(table, "_speedup_groups", None)
+    if cache is None or cache["count"] != count:
+        cache = {"count": count, "by": {}}
+        table._speedup_groups = cache
+    groups = cache["by"].get(attribute)
+    if groups is None:
+        groups = defaultdict(list)
+        for item in _every_item(table):
+            value = item.attrs.get(attribute)
+            if value is not None and value.type == "S":
+                groups[value.value].append(item)
+        cache["by"][attribute] = groups
+    return list(groups.get(expected.value, ()))
 
 
 def _scope_of(hash_key, index_name: str | None, hash_key_conditions) -> tuple | None:
@@ -141,6 +269,19 @@ def _scope_of(hash_key, index_name: str | None, hash_key_conditions) -> tuple | 
         # a number key may be written "1" or "1.0" (equal for DynamoDB, not for the dict): left to moto
         return ("partition", hash_key) if hash_key is not None and hash_key.type == "S" else None
     return ("index", list(hash_key_conditions)) if hash_key_conditions else None
+
+
+def _range_prefix(table, index_name: str, comparison: str | None, values: list) -> tuple[str, str] | None:
+    """(the index's range key, the prefix) of a `begins_with` key condition on a string range key."""
+    if not comparison or comparison.upper() != "BEGINS_WITH" or len(values) != 1 or values[0].type != "S":
+        return None
+    index = next((i for i in table.all_indexes() if i.name == index_name), None)
+    ranges = [key["AttributeName"] for key in index.schema if key["KeyType"] == "RANGE"] if index else []
+    return (ranges[0], values[0].value) if len(ranges) == 1 else None
+
+
+def _starts(value, prefix: str) -> bool:
+    return value is not None and value.type == "S" and value.value.startswith(prefix)
 
 
 def _every_item(table) -> list:
@@ -228,6 +369,7 @@ def _base64(value: Any) -> str:
 def _snapshot(table, hashes: set) -> Any:
     """A table object for rollback: its own item containers; Items deep-copied only in touched partitions."""
     clone = copy.copy(table)
+    clone._speedup_groups = None  # a grouping belongs to the table it was built from
     items = defaultdict(dict)
     for hash_value, partition in table.items.items():
         if hash_value in hashes:
@@ -246,5 +388,5 @@ def _plain_deepcopy(obj, memo: dict[int, Any]):
     clone = cls.__new__(cls)
     memo[id(obj)] = clone
     for name, value in obj.__dict__.items():
-        setattr(clone, name, copy.deepcopy(value, memo))
+        setattr(clone, name, None if name == "_speedup_groups" else copy.deepcopy(value, memo))
     return clone

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -30,7 +30,7 @@ class Combination:
     service_group: str | None = None
     amount_reported: bool = False
 
-    @property
+    @cached_property  # read for every line checked; the combination never changes
     def key(self) -> str:
         return combination_key(self.code, self.modifiers)
 
@@ -86,13 +86,20 @@ class PlanProfile:
     plan_id: str
     data: dict[str, Any] = field(repr=False)
 
+    def __post_init__(self) -> None:
+        # The plan's settings as plain attributes: the check reads them for every line, and a miss that
+        # falls through to __getattr__ costs an AttributeError each time. Names the class defines win, as before.
+        for name, value in self.data.items():
+            if isinstance(name, str) and not hasattr(type(self), name):
+                self.__dict__[name] = value
+
     def __getattr__(self, name: str) -> Any:
         try:
             return self.data[name]
         except KeyError:
             raise AttributeError(name) from None
 
-    @property
+    @cached_property  # plan data does not change once loaded
     def extra_combinations(self) -> tuple[Combination, ...]:
         return tuple(_combination(e) for e in self.data.get("extra_combinations", []))
 
@@ -129,9 +136,12 @@ class PlanProfile:
             return combination.program == "CS" and combination.reimbursable
         return combination.key in required
 
+    @cached_property
+    def _payer_ids(self) -> frozenset[str]:
+        return frozenset(i.upper() for i in (self.data["payer_id"], *self.data.get("other_payer_ids", [])))
+
     def matches_payer(self, payer_id: str | None, payer_name: str | None) -> bool:
-        ids = {self.data["payer_id"], *self.data.get("other_payer_ids", [])}
-        if payer_id and payer_id.strip().upper() in {i.upper() for i in ids}:
+        if payer_id and payer_id.strip().upper() in self._payer_ids:
             return True
         name = (payer_name or "").strip().lower()
         return any(alias in name for alias in self.data.get("payer_names", [])) if name else False

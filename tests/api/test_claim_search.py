@@ -148,3 +148,19 @@ def test_claims_stored_before_the_index_are_found_after_a_rebuild(services):
     assert found("OLD-1") == ["C-old"] and found("C-old quintero") == ["C-old"]
     assert store.rebuild_search_index() == 1  # idempotent
     assert found("OLD") == ["C-old"]
+
+
+def test_accents_slashes_and_spaces_in_what_staff_type(services):
+    store_claim(services, "C-accents", first="Zoë", last="García-Peña", invoice="WF/00496/26")
+    store_claim(services, "C-plain", npi=NPI_B, cin="98765432B", first="Ana", last="Garcia", invoice="BHP 2026 0415")
+    assert found("garcia zoe") == ["C-accents"]  # typed without the accents the name was written with
+    assert found("García", limit="10") == found("GARCIA", limit="10")
+    assert sorted(found("garcia")) == ["C-accents", "C-plain"]
+    assert found("pena") == ["C-accents"]
+    assert found("WF/00496/26") == ["C-accents"]  # an invoice number holding slashes is one word
+    assert found("WF/004") == ["C-accents"]
+    assert found("WF 00496 26") == ["C-accents"]  # typed with spaces: also read as one term
+    assert found("bhp 2026 0415") == ["C-plain"]
+    assert found("BHP-2026-0415") == ["C-plain"]
+    assert found("ana garcia", plan="khs") == ["C-plain"]
+    assert found("zoe garcia", plan="kp") == []

@@ -66,7 +66,7 @@ def test_repaired_value_is_doubtful_even_when_confident(reference, empty_history
     item = ecm_line()
     item.procedure_code = "G9099"
     item.provenance["procedure_code"] = Provenance(
-        page=1, box="24D line 1", raw="G9O99", confidence=0.92, repaired="letter O read as digit 0"
+        page=1, box="24D line 1", raw="G9O99", confidence=0.99, repaired="letter O read as digit 0"
     )
     result = run(claim(item), reference, empty_history)
     finding = by_rule(result, "combination_in_catalog")

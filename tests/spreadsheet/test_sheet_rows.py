@@ -309,3 +309,14 @@ def test_a_line_is_still_a_line_beside_total_words_or_with_numbers_that_are_not_
     assert [l.procedure_code for l in lines] == ["G9012", "G9008", None, "TOTAL"]
     assert lines[1].service_name == "Total care coordination" and lines[2].charge_amount == Decimal("12.00")
     assert result.source.column_map["sheets"]["Invoice"]["skipped_rows"] == []
+
+
+def test_a_total_row_labelled_in_the_code_column_is_not_a_service_line(read_rows):
+    order = [HEADER.index("HCPCS"), *(i for i, h in enumerate(HEADER) if h != "HCPCS")]
+    header = [HEADER[i] for i in order]
+    code_first = [[row[i] for i in order] for row in (line(), line(code="G9008", mods="U1"))]
+    total = [None] * len(header)
+    total[0], total[-1] = "Total", "90.00"
+    result = read_rows([header, *code_first, total])
+    assert [l.procedure_code for l in result.claims[0].lines] == ["G9012", "G9008"]
+    assert {"row": 4, "reason": "total"} in result.source.column_map["sheets"]["Invoice"]["skipped_rows"]

@@ -85,18 +85,21 @@ def test_query_of_a_missing_partition_is_empty(table):
 
 @pytest.mark.parametrize("limit", [None, 1, 3])
 @pytest.mark.parametrize("forward", [True, False])
-def test_index_query_returns_the_matching_items_in_index_order(table, limit, forward):
+@pytest.mark.parametrize("prefix", ["2024-0", "2024-03"])
+def test_index_query_returns_the_matching_items_in_index_order(table, limit, forward, prefix):
     client, items = table
     request = {
         "IndexName": "by_group",
         "KeyConditionExpression": "#g = :g AND begins_with(due, :m)",
         "ExpressionAttributeNames": {"#g": "group"},
-        "ExpressionAttributeValues": {":g": {"S": "G2"}, ":m": {"S": "2024-0"}},
+        "ExpressionAttributeValues": {":g": {"S": "G2"}, ":m": {"S": prefix}},
         "ScanIndexForward": forward,
     }
     got = _query_all(client, **request, **({"Limit": limit} if limit else {}))
     expected = sorted(
-        (i for i in items if i.get("group") == "G2"), key=lambda i: (i["due"], i["pk"], i["sk"]), reverse=not forward
+        (i for i in items if i.get("group") == "G2" and i["due"].startswith(prefix)),
+        key=lambda i: (i["due"], i["pk"], i["sk"]),
+        reverse=not forward,
     )
     assert got and [(i["due"], i["pk"], i["sk"]) for i in got] == [(i["due"], i["pk"], i["sk"]) for i in expected]
 
@@ -112,6 +115,61 @@ def test_index_query_with_a_filter(table):
         ExpressionAttributeValues={":g": {"S": "G0"}, ":n": {"N": "60"}},
     )
     assert sorted(i["n"] for i in got) == sorted(i["n"] for i in items if i.get("group") == "G0" and int(i["n"]) > 60)
+
+
+def test_index_queries_see_every_kind_of_write_at_once(table):
+    """The index grouping is rebuilt after any write: put, update, delete, batch and transaction."""
+    client, items = table
+
+    def group(name):
+        found = _query_all(
+            client,
+            IndexName="by_group",
+            KeyConditionExpression="#g = :g",
+            ExpressionAttributeNames={"#g": "group"},
+            ExpressionAttributeValues={":g": {"S": name}},
+        )
+        return sorted((i["pk"], i["sk"]) for i in found)
+
+    before = sorted((i["pk"], i["sk"]) for i in items if i.get("group") == "G1")
+    assert group("G1") == before and group("G9") == []
+    key = {"pk": {"S": before[0][0]}, "sk": {"S": before[0][1]}}
+    client.update_item(
+        TableName="t",
+        Key=key,
+        UpdateExpression="SET #g = :g",
+        ExpressionAttributeNames={"#g": "group"},
+        ExpressionAttributeValues={":g": {"S": "G9"}},
+    )
+    assert group("G1") == before[1:] and group("G9") == [before[0]]
+    client.delete_item(TableName="t", Key=key)
+    assert group("G9") == []
+    new = {"pk": {"S": "NEW"}, "sk": {"S": "S0"}, "group": {"S": "G9"}, "due": {"S": "2024-01-01"}}
+    client.put_item(TableName="t", Item=new)
+    assert group("G9") == [("NEW", "S0")]
+    client.batch_write_item(RequestItems={"t": [{"PutRequest": {"Item": {**new, "sk": {"S": "S1"}}}}]})
+    assert group("G9") == [("NEW", "S0"), ("NEW", "S1")]
+    client.transact_write_items(
+        TransactItems=[
+            {"Delete": {"TableName": "t", "Key": {"pk": {"S": "NEW"}, "sk": {"S": "S0"}}}},
+            {"Put": {"TableName": "t", "Item": {**new, "sk": {"S": "S2"}, "group": {"S": "G1"}}}},
+        ]
+    )
+    assert group("G9") == [("NEW", "S1")] and group("G1") == sorted([*before[1:], ("NEW", "S2")])
+    with pytest.raises(client.exceptions.TransactionCanceledException):  # rolled back: nothing changes
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "t", "Item": {**new, "sk": {"S": "S3"}}}},
+                {
+                    "ConditionCheck": {
+                        "TableName": "t",
+                        "Key": {"pk": {"S": "NEW"}, "sk": {"S": "S1"}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+    assert group("G9") == [("NEW", "S1")]
 
 
 def test_number_keys_are_matched_by_value():
@@ -242,3 +300,33 @@ def _sets_sorted(item: dict) -> dict:
         name: {kind: sorted(value) if kind in ("SS", "NS", "BS") else value for kind, value in attribute.items()}
         for name, attribute in item.items()
     }
+
+
+def test_projections_pick_nested_attributes_as_moto_does():
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-west-2")
+        client.create_table(
+            TableName="p",
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        )
+        item = {
+            "pk": {"S": "1"},
+            "plan": {"S": "kp"},
+            "doc": {"M": {"elements": {"M": {"cin": {"S": "9A"}, "name": {"S": "Ana"}, "npi": {"N": "12"}}}}},
+            "tags": {"L": [{"S": "x"}, {"S": "y"}]},
+        }
+        client.put_item(TableName="p", Item=item)
+
+        def projected(expression, names=None):
+            request = {"TableName": "p", "Key": {"pk": {"S": "1"}}, "ProjectionExpression": expression}
+            return client.get_item(**request, **({"ExpressionAttributeNames": names} if names else {})).get("Item", {})
+
+        assert projected("#p, #d.elements.cin, #d.elements.npi, #d.missing.x", {"#p": "plan", "#d": "doc"}) == {
+            "plan": {"S": "kp"},
+            "doc": {"M": {"elements": {"M": {"cin": {"S": "9A"}, "npi": {"N": "12"}}}}},
+        }
+        assert projected("#d", {"#d": "doc"}) == {"doc": item["doc"]}
+        assert projected("tags[1], pk") == {"tags": {"L": [{"S": "y"}]}, "pk": {"S": "1"}}
+        assert projected("nothing") == {}

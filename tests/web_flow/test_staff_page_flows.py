@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.parse
 
 import pytest
@@ -287,3 +288,63 @@ def test_no_serious_accessibility_violation_on_any_screen(services, site, staff_
     assert serious() == [], "search"
     page.locator("#action-answer").click()
     assert serious() == [], "answer dialog"
+
+
+def test_queue_counters_follow_what_staff_and_the_flow_do(services, site, staff_page):
+    page = staff_page
+    first = queued(services, "C-1")
+    queued(services, "C-2")
+    queued(services, "C-3", queue="REVIEW")
+    stored(services, "C-quiet", "INV-QUIET")  # CLEAN: counts in no queue
+    ready(page, site)
+    rfi = page.locator("#metrics .metric", has_text="RFI")
+    expect(page.locator("#count-RFI")).to_have_text("2")
+    expect(page.locator("#count-REVIEW")).to_have_text("1")
+    expect(rfi).to_contain_text("RFI 2 open")
+    expect(rfi).to_have_attribute("title", re.compile(r"^2 unassigned"))
+    page.locator(f'#queue-table tbody tr[data-item="{first.item_id}"]').click()
+    page.locator("#action-assign").click()
+    expect(rfi).to_have_attribute("title", re.compile(r"^1 unassigned"))  # redrawn after the assignment
+    queued(services, "C-4")  # the flow opens another item meanwhile
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("r")  # refresh
+    expect(page.locator("#count-RFI")).to_have_text("3")
+    expect(rfi).to_contain_text("RFI 3 open")
+
+
+def test_a_lines_diagnosis_crop_in_the_page_is_box_21_not_the_pointer(services, site, staff_page):
+    import base64
+    import io
+
+    from PIL import Image
+
+    from claims_intake.api.crops import cms1500_box, cms1500_page, crop_png
+    from claims_intake.check.result import CheckResult
+    from claims_intake.extract import extract_bytes
+    from claims_intake_dev.testdata import scans
+
+    page = staff_page
+    sample = scans.sample_claim(seed=12, lines=1)
+    scan = scans.make_scan([sample], "clean", "pdf", seed=12)
+    claim = extract_bytes(scan, "claim.pdf").claims[0]
+    claim.claim_id = "C-dx"
+    services.s3.put_object(Bucket=BUCKET, Key="uploads/a/claim.pdf", Body=scan)
+    services.store.save_checked_claim(
+        CheckResult(claim=claim, plan="kp", disposition=ClaimDisposition.REVIEW), upload_key="uploads/a/claim.pdf"
+    )
+    services.locate_box, services.template_page = cms1500_box, cms1500_page
+    ready(page, f"{site}/#/claims/C-dx")
+    row = page.locator("#values-table tr", has_text="line 1").filter(has_text="box 21 ")
+    expect(row).to_have_count(1)
+    expect(row).not_to_contain_text("24E")
+    crop = row.locator(".crop img")
+    expect(crop).to_be_visible(timeout=60000)  # the crops follow the claim: the PDF page is rendered server side
+    src = crop.get_attribute("src")
+    shown = Image.open(io.BytesIO(base64.b64decode(src.removeprefix("data:image/png;base64,"))))
+    label = re.search(r"box (21 [A-L]+)", row.inner_text()).group(1)
+
+    form = scans.render_pages(sample)[0]
+    box_21 = Image.open(io.BytesIO(crop_png(form, 1, cms1500_box("diagnosis_codes", label))))
+    pointer = Image.open(io.BytesIO(crop_png(form, 1, cms1500_box("diagnosis_codes", "24E line 1"))))
+    assert shown.width == box_21.width != pointer.width  # the codes' box at the scan's resolution, not 24E
+    assert crop.evaluate("img => img.naturalWidth") == shown.width

@@ -273,11 +273,11 @@ def scan_samples() -> list[Sample]:
                     "BHP-TS-1014", "phc", "1456700024", "90000012M", service("T2040", "U6", "2026-10-14", cost="222.00")
                 )
             ],
-            ["REVIEW"],
+            ["CLEAN"],
             writer=_scan("office", "pdf", seed=13),
             why=[
-                "tenancy sustaining services, authorized (TAR-PHC-1009 on file); box 21 read with low confidence, "
-                "so staff verify the diagnosis first (CLEAN once verified)"
+                "tenancy sustaining services, authorized (TAR-PHC-1009 on file); every value read right and, once "
+                "calibrated, sure (box 21's low OCR score no longer sends it to staff)"
             ],
         ),
         Sample(

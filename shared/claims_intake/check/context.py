@@ -12,15 +12,15 @@ from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
-from ..catalog import TELEHEALTH, Combination, PlanProfile, dhcs_catalog, plans_data
+from ..catalog import Combination, PlanProfile, dhcs_catalog, plans_data
 from ..model import Claim, ServiceLine
+from ..reference.history import COUNTING_STATUSES, ClaimCounted, Counted, HistoryIndex, history_key  # noqa: F401  (re-exported)
 from ..reference.model import Authorization, EligibilitySpan, HistoryLine, HistorySource, Provider, ReferenceSource
 from .doubt import ClaimDoubts
 from .result import Category, Finding, Severity
 
 CENTS = Decimal("0.01")
 _UNSET = object()
-COUNTING_STATUSES = frozenset({"PAYABLE", "PENDING"})
 
 
 class Issue(NamedTuple):
@@ -108,81 +108,12 @@ def lookup_combination(
 
 
 @cache
-def history_key(combination: str) -> str:
-    """A stored combination as the catalog keys it: CS lines billed with GQ count as their base service."""
-    by_key = dhcs_catalog().by_key
-    if combination in by_key or not combination.endswith("-" + TELEHEALTH):
-        return combination
-    base = combination[: -len(TELEHEALTH) - 1]
-    return base if base in by_key else combination
-
-
-@cache
 def history_category(combination: str, plan_id: str) -> str | None:
     from ..catalog import plan_profile
 
     key = history_key(combination)
     found = dhcs_catalog().by_key.get(key) or {c.key: c for c in plan_profile(plan_id).extra_combinations}.get(key)
     return found.category if found else None
-
-
-@dataclass(slots=True)
-class Counted:
-    """A line that counts for frequency rules: from history, or an earlier line of this claim."""
-
-    key: str
-    start: date
-    end: date
-    units: Decimal
-    allowed: Decimal
-    provider_npi: str
-    invoice_number: str
-    combination: str  # as billed, with every modifier
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-
-class HistoryIndex:
-    """One member's history, indexed so that a rule costs a look-up, not a pass over every line.
-
-    Built once per member per file (check_extract shares it between the file's claims and adds each
-    checked claim's lines to it), so checking a file costs its lines, not lines x the member's history.
-    """
-
-    def __init__(self) -> None:
-        self.prior: list[HistoryLine] = []
-        self.counted: list[Counted] = []
-        self.claim_ids: set[str] = set()
-        self.invoices: dict[tuple[str, str], HistoryLine] = {}
-        self.exact: dict[tuple[str, date, date], Counted] = {}
-        self.by_key: dict[str, list[Counted]] = {}
-        self.by_month: dict[tuple[int, int], list[Counted]] = {}
-
-    def add_prior(self, h: HistoryLine) -> None:
-        self.prior.append(h)
-        self.claim_ids.add(h.claim_id)
-        self.invoices.setdefault((h.invoice_number, h.provider_npi), h)
-        if h.status in COUNTING_STATUSES:
-            self.add_counted(
-                Counted(
-                    history_key(h.combination),
-                    h.start,
-                    h.end or h.start,
-                    h.units,
-                    h.allowed,
-                    h.provider_npi,
-                    h.invoice_number,
-                    h.combination,
-                )
-            )
-
-    def add_counted(self, c: Counted) -> None:
-        self.counted.append(c)
-        self.exact.setdefault((c.combination, c.start, c.end), c)
-        self.by_key.setdefault(c.key, []).append(c)
-        self.by_month.setdefault((c.start.year, c.start.month), []).append(c)
 
 
 @dataclass(slots=True)
@@ -201,6 +132,7 @@ class LineContext:
 
     unit: str = ""  # billing basis: the plan's unit_basis, else the catalog's
     key: str | None = None  # the catalog key of the combination (GQ dropped for CS telehealth)
+    billed: str = ""  # the code and modifiers as billed (ServiceLine.combination, worked out once per line)
 
     @property
     def combo(self) -> Combination:
@@ -237,12 +169,14 @@ class CheckContext:
     received: date
     findings: list[Finding] = field(default_factory=list)  # claim-level
     lines: list[LineContext] = field(default_factory=list)
-    history_index: HistoryIndex = field(default_factory=HistoryIndex)  # the member's history, not this claim's
-    own: HistoryIndex = field(default_factory=HistoryIndex)  # this claim's accepted lines so far
+    # the member's history (not this claim's), as one or more indexes: stored history, then the file's earlier claims
+    history_indexes: tuple[HistoryIndex, ...] = ()
+    own: ClaimCounted = field(default_factory=ClaimCounted)  # this claim's accepted lines so far
     # element -> headers of sheet columns the reader could not place (doubt.unplaced_columns)
     unplaced_columns: dict[str, list[str]] = field(default_factory=dict)
     _eligibility: list[EligibilitySpan] | None = None
     _authorizations: list[Authorization] | None = None
+    _excluding: list[EligibilitySpan] | None = None
     _provider: Any = None
     _doubts: ClaimDoubts | None = None
 
@@ -271,36 +205,41 @@ class CheckContext:
             self._eligibility = [span for span in spans if span.plan == self.plan_id]
         return self._eligibility
 
+    def excluding_spans(self) -> list[EligibilitySpan]:
+        """The member's spans with another coverage that may exclude this plan's (D-SNP, other primary)."""
+        if self._excluding is None:
+            self._excluding = [s for s in self.eligibility() if s.dsnp or s.other_primary]
+        return self._excluding
+
     def authorizations(self) -> list[Authorization]:
         if self._authorizations is None:
             self._authorizations = list(self.reference.authorizations(self.member)) if self.member else []
         return self._authorizations
 
     def load_history(self) -> None:
+        """The member's history, indexed: the source's own indexes when it keeps them per member (built once per
+        history or file, not per claim), else one built for this claim; never with this claim's own lines."""
         if not self.member:
             return
         own = self.claim.claim_id
-        shared = getattr(self.history, "member_index", None)  # a file's batch: one index per member
-        if shared is not None:
-            index = shared(self.member)
-            if not own or own not in index.claim_ids:
-                self.history_index = index
+        kept = getattr(self.history, "member_indexes", None)
+        if kept is not None:
+            indexes = kept(self.member)
+            if not own or not any(own in index.claim_ids for index in indexes):
+                self.history_indexes = indexes
                 return
-        index = HistoryIndex()
-        for h in self.history.member_lines(self.member):
-            if not own or h.claim_id != own:
-                index.add_prior(h)
-        self.history_index = index
+        lines = self.history.member_lines(self.member)
+        self.history_indexes = (HistoryIndex([h for h in lines if not own or h.claim_id != own]),)
 
     @property
     def prior(self) -> list[HistoryLine]:
         """Member history (every status), not this claim's."""
-        return self.history_index.prior
+        return [h for index in self.history_indexes for h in index.prior]
 
     @property
     def counted(self) -> list[Counted]:
         """Member history that counts, then this claim's accepted lines so far (a copy: rules only read it)."""
-        return [*self.history_index.counted, *self.own.counted]
+        return [*(c for index in self.history_indexes for c in index.counted), *self.own.counted]
 
     def count_line(self, lc: LineContext, allowed: Decimal) -> None:
         """An accepted line of this claim counts for the lines after it."""
@@ -314,27 +253,47 @@ class CheckContext:
                     allowed,
                     self.claim.billing_provider_npi or "",
                     self.claim.invoice_number or "",
-                    lc.line.combination,
+                    lc.billed,
                 )
             )
 
     def prior_invoice(self, invoice_number: str, provider_npi: str) -> HistoryLine | None:
-        return self.history_index.invoices.get((invoice_number, provider_npi))
+        key = (invoice_number, provider_npi)
+        for index in self.history_indexes:
+            found = index.invoices.get(key)
+            if found is not None:
+                return found
+        return None
 
     def counted_same(self, combination: str, start: date, end: date) -> Counted | None:
-        """A counted line of exactly this combination and dates."""
+        """A counted line of exactly this combination and dates (history first, then this claim's)."""
         key = (combination, start, end)
-        return self.history_index.exact.get(key) or self.own.exact.get(key)
+        for index in self.history_indexes:
+            found = index.exact.get(key)
+            if found is not None:
+                return found
+        for c in self.own.counted:
+            if c.combination == combination and c.start == start and c.end == end:
+                return c
+        return None
 
     def counted_in(self, keys: frozenset[str]) -> list[Counted]:
         found: list[Counted] = []
-        for index in (self.history_index, self.own):
-            for key in keys:
-                found.extend(index.by_key.get(key, ()))
+        searched: list[dict[str, list[Counted]]] = [index.by_key for index in self.history_indexes]
+        searched.append(self.own.by_key)
+        for by_key in searched:
+            if by_key:
+                for key in keys:
+                    lines = by_key.get(key)
+                    if lines:
+                        found.extend(lines)
         return found
 
     def counted_in_month(self, year: int, month: int) -> list[Counted]:
-        return [*self.history_index.by_month.get((year, month), ()), *self.own.by_month.get((year, month), ())]
+        month_key = (year, month)
+        found = [c for index in self.history_indexes for c in index.by_month.get(month_key, ())]
+        found.extend(c for c in self.own.counted if (c.start.year, c.start.month) == month_key)
+        return found
 
 
 def days_between(start: date, end: date):

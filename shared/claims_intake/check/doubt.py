@@ -8,9 +8,11 @@ original severity kept as `would_be`), so a provider never hears about a value t
 
 A value is doubtful when (first that applies):
 - staff have not verified it (`Provenance.verified`: a value staff corrected or confirmed is sure), and
-- its OCR confidence is below the threshold (plans.yaml check.ocr_confidence_threshold);
+- its OCR confidence is below the threshold (plans.yaml check.ocr_confidence_threshold; for a scan the
+  confidence is calibrated, the probability that the value is right: ocr/calibration.py);
 - the reader repaired it (changed what it saw: the repair is the intake's, not the provider's);
-- its column or box matched the element with a low score (check.match_score_threshold);
+- its column or box matched the element with a low score (check.match_score_threshold, the one setting the
+  workbook reader's mapping review uses too);
 - it was derived (computed by the intake, not read) and the reader gave it no confidence: a derived
   value with a confidence (the OCR gives a computed value the lowest confidence of what it was
   computed from) is judged by that confidence, like a read one;

@@ -231,28 +231,27 @@ def history_lines(result: CheckResult) -> list[HistoryLine]:
 class LayeredHistory:
     """Stored history plus the lines of the file being checked.
 
-    Each member's stored history is read once per file and indexed (`member_index`); the lines of the
-    file's checked claims are added to the same index, so a file of many claims for one member costs
-    its lines, not claims x history (and one query per member, not per claim).
+    Each member's history is indexed once, not once per claim: the stored history's own index when it keeps
+    one (InMemoryHistory, built once per history), else one built here once per member per file; the lines
+    of the file's checked claims go to a second, per-file index (the batch). A file of many claims for one
+    member costs its lines, not claims x history (and one query per member, not per claim).
     """
 
     def __init__(self, stored: HistorySource, batch: InMemoryHistory):
         self.stored, self.batch = stored, batch
-        self._indexes: dict[str, HistoryIndex] = {}
+        self._stored_indexes: dict[str, tuple[HistoryIndex, ...]] = {}
 
-    def member_index(self, member_cin: str) -> HistoryIndex:
-        index = self._indexes.get(member_cin)
-        if index is None:
-            index = self._indexes[member_cin] = HistoryIndex()
-            for line in self.member_lines(member_cin):
-                index.add_prior(line)
-        return index
+    def member_indexes(self, member_cin: str) -> tuple[HistoryIndex, ...]:
+        stored = self._stored_indexes.get(member_cin)
+        if stored is None:
+            kept = getattr(self.stored, "member_indexes", None)
+            stored = self._stored_indexes[member_cin] = (
+                kept(member_cin) if kept is not None else (HistoryIndex(self.stored.member_lines(member_cin)),)
+            )
+        return (*stored, self.batch.member_index(member_cin))
 
     def add(self, line: HistoryLine) -> None:
         self.batch.add(line)
-        index = self._indexes.get(line.member_cin)
-        if index is not None:
-            index.add_prior(line)
 
     def member_lines(self, member_cin: str) -> list[HistoryLine]:
         return [*self.stored.member_lines(member_cin), *self.batch.member_lines(member_cin)]
@@ -313,6 +312,7 @@ def _line_context(profile: PlanProfile, line, number: int) -> LineContext:
         end=line.service_end_date or line.service_start_date,
         unit=unit,
         key=key,
+        billed=line.combination,
     )
 
 

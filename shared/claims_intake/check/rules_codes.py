@@ -148,7 +148,7 @@ def rendering_licence_matches_code(ctx: CheckContext, lc: LineContext):
     provider = ctx.reference.provider(npi)
     if provider is None or not provider.licence_type or provider.licence_type == wanted[0]:
         return None  # unknown licence type: nothing to hold against the provider
-    billed, instead = lc.line.combination, wanted[1]
+    billed, instead = lc.billed, wanted[1]
     if lc.line.procedure_modifiers[-1:] == ["GQ"] and not instead.endswith("-GQ"):
         instead += "-GQ"
     kind = "licensed clinical" if wanted[0] == "clinical" else "non-clinical"

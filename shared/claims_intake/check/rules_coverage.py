@@ -135,9 +135,10 @@ def eligible_on_each_date(ctx: CheckContext, lc: LineContext):
         "000 Reimbursement: services rendered without active coverage on the date of service will be denied; "
         "001 Tips: verify eligibility every month"
     )
-    end = lc.end or lc.start
-    if any(s.start <= lc.start and (s.end is None or end <= s.end) for s in ctx.eligibility()):
-        return  # one span covers every date (the usual case)
+    start, end = lc.start, lc.end or lc.start
+    for span in ctx.eligibility():
+        if span.start <= start and (span.end is None or end <= span.end):
+            return  # one span covers every date (the usual case)
     uncovered = first_uncovered_day(ctx, lc.start, end)
     if uncovered is None:
         return
@@ -176,7 +177,10 @@ def plan_coverage_exclusions(ctx: CheckContext, lc: LineContext):
     exclusions = ctx.profile.data.get("coverage_exclusions")
     if not exclusions or lc.start is None:
         return None
-    spans = [s for s in ctx.eligibility() if (s.dsnp or s.other_primary) and s.covers(lc.start)]
+    excluding = ctx.excluding_spans()
+    if not excluding:
+        return None  # the usual member: no D-SNP, no other primary coverage
+    spans = [s for s in excluding if s.covers(lc.start)]
     if not spans:
         return None
     for exclusion in exclusions:
@@ -225,21 +229,21 @@ def authorized(ctx: CheckContext, lc: LineContext):
     if lc.key not in plan_facts(ctx.plan_id).requires_authorization or lc.start is None:
         return
     cite = ctx.profile.requires_authorization_cite
-    numbered = ctx.reference.authorization(ctx.claim.authorization_number) if ctx.claim.authorization_number else None
+    number, plan_id = ctx.claim.authorization_number, ctx.plan_id
+    numbered = ctx.reference.authorization(number) if number else None
     # only TARs for this code can authorize the line or explain why not
     code = lc.line.procedure_code
-    candidates = [tar for tar in ctx.authorizations() if tar.code == code and tar.plan == ctx.plan_id]
+    candidates = [tar for tar in ctx.authorizations() if tar.code == code and tar.plan == plan_id]
     if numbered is not None and numbered not in candidates:
         candidates.insert(0, numbered)
+    billed = _billed_for_tar(tuple(lc.line.procedure_modifiers))
     problems: list[tuple[int, Authorization, list[str]]] = []
     for tar in candidates:
-        reasons = tar_mismatches(ctx, lc, tar)
+        reasons = tar_mismatches(ctx, lc, tar, billed)
         if not reasons:  # a claim carries one TAR number, its lines may fall under several TARs
             lc.authorization = tar
             return
-        same_service = tar_modifiers(tar) == tuple(
-            m for m in lc.line.procedure_modifiers if m not in OUTREACH_MODIFIERS
-        )
+        same_service = tar_modifiers(tar) == billed
         problems.append((0 if tar is numbered else 1 if same_service else 2, tar, reasons))
     if not problems:
         return Issue(
@@ -262,19 +266,23 @@ def authorized(ctx: CheckContext, lc: LineContext):
     )
 
 
-def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> list[str]:
+def tar_mismatches(
+    ctx: CheckContext, lc: LineContext, tar: Authorization, billed: tuple[str, ...] | None = None
+) -> list[str]:
+    """Why `tar` does not authorize the line (empty: it does). `billed`: the line's modifiers without U8/GQ."""
     line, reasons = lc.line, []
+    if billed is None:
+        billed = _billed_for_tar(tuple(line.procedure_modifiers))
     if tar.plan != ctx.plan_id:
         reasons.append(f"approved by another plan ({tar.plan})")
     if tar.member_cin != ctx.member:
         reasons.append("issued for another member")
-    npis = {ctx.claim.billing_provider_npi, line.rendering_provider_npi}
-    if tar.provider_npi not in npis:
+    if tar.provider_npi != ctx.claim.billing_provider_npi and tar.provider_npi != line.rendering_provider_npi:
         reasons.append(f"issued to another provider (NPI {tar.provider_npi})")
-    billed = tuple(m for m in line.procedure_modifiers if m not in OUTREACH_MODIFIERS)
-    if tar.code != line.procedure_code or tar_modifiers(tar) != billed:
+    authorized_modifiers = tar_modifiers(tar)
+    if tar.code != line.procedure_code or authorized_modifiers != billed:
         reasons.append(
-            f"authorizes {'-'.join([tar.code, *tar_modifiers(tar)])}, "
+            f"authorizes {'-'.join([tar.code, *authorized_modifiers])}, "
             f"not {'-'.join([line.procedure_code or '', *billed])}"
         )
     start = lc.start
@@ -294,8 +302,19 @@ def tar_mismatches(ctx: CheckContext, lc: LineContext, tar: Authorization) -> li
 
 def tar_modifiers(tar: Authorization) -> tuple[str, ...]:
     """The modifiers a TAR authorizes: U8 and GQ never belong on a TAR, so one that lists them is read without them."""
+    return _tar_modifiers(tar.modifiers)
+
+
+@lru_cache(maxsize=1024)  # a handful of modifier lists, checked for every line under a TAR
+def _tar_modifiers(modifiers: tuple[str, ...]) -> tuple[str, ...]:
     ignored = settings()["tar_ignored_modifiers"]
-    return tuple(m for m in tar.modifiers if m not in ignored)
+    return tuple(m for m in modifiers if m not in ignored)
+
+
+@lru_cache(maxsize=1024)
+def _billed_for_tar(modifiers: tuple[str, ...]) -> tuple[str, ...]:
+    """A line's modifiers as a TAR would name them (outreach U8 and telehealth GQ are never on a TAR)."""
+    return tuple(m for m in modifiers if m not in OUTREACH_MODIFIERS)
 
 
 def units_used_under(ctx: CheckContext, tar: Authorization) -> Decimal:

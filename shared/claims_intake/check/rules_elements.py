@@ -327,8 +327,12 @@ def invalid_line_values(ctx: CheckContext, lc: LineContext):
 
 @line_rule(needs_combination=False)
 def line_value_formats(ctx: CheckContext, lc: LineContext):
-    issues: list[Issue] = []
     line = lc.line
+    if not _line_formats_wrong(
+        line.procedure_code, line.place_of_service, line.rendering_provider_npi, tuple(line.diagnosis_codes)
+    ):
+        return None
+    issues: list[Issue] = []
     for key in ("procedure_code", "place_of_service", "rendering_provider_npi"):
         value = getattr(line, key)
         problem = value and format_problem(KIND[key], value)
@@ -356,14 +360,32 @@ def line_value_formats(ctx: CheckContext, lc: LineContext):
     return issues or None
 
 
+@lru_cache(maxsize=65536)  # the same codes, places and NPIs, line after line
+def _line_formats_wrong(code: str | None, place: str | None, npi: str | None, diagnoses: tuple[str, ...]) -> bool:
+    """Whether any of the line's coded values is malformed (line_value_formats then says which)."""
+    return bool(
+        (code and format_problem(KIND["procedure_code"], code))
+        or (place and format_problem(KIND["place_of_service"], place))
+        or (npi and format_problem(KIND["rendering_provider_npi"], npi))
+        or any(format_problem("icd10", diagnosis) for diagnosis in diagnoses)
+    )
+
+
 @line_rule(needs_combination=False)
 def service_dates(ctx: CheckContext, lc: LineContext):
-    issues: list[Issue] = []
     start, end, claim = lc.line.service_start_date, lc.line.service_end_date, ctx.claim
+    if start is None:
+        return None
+    if not (
+        (end and end < start)
+        or (end or start) > ctx.received
+        or (claim.member_dob and start < claim.member_dob)
+        or (claim.invoice_date and claim.invoice_date < start)
+    ):
+        return None  # the usual case: nothing to build
+    issues: list[Issue] = []
     cite = table_cite("service_start_date")
     dates = rests_on("service_start_date", "service_end_date", line=lc.number)
-    if start is None:
-        return issues or None
     if end and end < start:
         issues.append(
             Issue(
@@ -520,10 +542,11 @@ def invoice_allowed_for_service(ctx: CheckContext, lc: LineContext):
 
 @line_rule(applies=lambda plan, combination, unit: combination.program == "CS")
 def community_supports_z_codes(ctx: CheckContext, lc: LineContext):
-    config = settings()
-    if lc.combo.program != "CS" or not lc.line.diagnosis_codes:
+    codes = lc.line.diagnosis_codes
+    if not codes or lc.combo.program != "CS":
         return
-    if not any(code.startswith(config["cs_diagnosis_prefix"]) for code in lc.line.diagnosis_codes):
+    config = settings()
+    if not _any_with_prefix(tuple(codes), config["cs_diagnosis_prefix"]):
         return Issue(
             Category.DIAGNOSIS,
             Severity.REJECT,
@@ -533,6 +556,11 @@ def community_supports_z_codes(ctx: CheckContext, lc: LineContext):
             "diagnosis_codes",
             rests_on=rests_on("procedure_code", "procedure_modifiers", "diagnosis_codes", line=lc.number),
         )
+
+
+@lru_cache(maxsize=4096)  # the same few diagnosis lists, line after line
+def _any_with_prefix(codes: tuple[str, ...], prefix: str) -> bool:
+    return any(code.startswith(prefix) for code in codes)
 
 
 @cache

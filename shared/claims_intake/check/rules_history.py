@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
 
 from .context import CheckContext, Issue, LineContext, days_between, limits_by_combination, money
 from .doubt import rests_on
@@ -44,7 +46,7 @@ def duplicate_service(ctx: CheckContext, lc: LineContext):
     if lc.start is None:
         return
     end = lc.end or lc.start
-    billed = lc.line.combination
+    billed = lc.billed
     counted = ctx.counted_same(billed, lc.start, end)
     if counted is not None:
         return Issue(
@@ -67,18 +69,27 @@ def duplicate_service(ctx: CheckContext, lc: LineContext):
 
 @line_rule(applies=lambda plan, combination, unit: combination.key in limits_by_combination(plan))
 def plan_limits(ctx: CheckContext, lc: LineContext):
-    limits = limits_by_combination(ctx.plan_id).get(lc.key or "")
-    if not limits or lc.start is None:
+    if lc.start is None:
         return None
-    issues = []
-    for limit in limits:
+    issues = None
+    for limit, check in _limit_checks(ctx.plan_id, lc.key or ""):
+        issue = check(ctx, lc, limit)
+        if issue is not None:
+            issues = issues or []
+            issues.append(issue._replace(rule=limit["rule"]))
+    return issues
+
+
+@cache
+def _limit_checks(plan_id: str, key: str) -> tuple[tuple[dict, Callable[..., Issue | None]], ...]:
+    """The plan's limits on a combination, each with its check function (looked up once per combination)."""
+    checks = []
+    for limit in limits_by_combination(plan_id).get(key, ()):
         check = LIMITS.get(limit["rule"])
         if check is None:
             raise KeyError(f"plans.yaml limit rule '{limit['rule']}' has no check function")
-        issue = check(ctx, lc, limit)
-        if issue is not None:
-            issues.append(issue._replace(rule=limit["rule"]))
-    return issues or None
+        checks.append((limit, check))
+    return tuple(checks)
 
 
 # A plan limit reads the member, the service, its dates and units (and the history those select).

@@ -49,7 +49,7 @@ def contract_rate_on_file(ctx: CheckContext, lc: LineContext):
         Category.AMOUNT,
         Severity(config.get("missing", "review")),
         f"Line {lc.number}: no {ctx.profile.short_name} contract rate is on file for NPI {npi} and "
-        f"{lc.line.combination} on {day:%m/%d/%Y}{billed}: staff load the provider's contract rate "
+        f"{lc.billed} on {day:%m/%d/%Y}{billed}: staff load the provider's contract rate "
         "before the line is priced.",
         ctx.profile.rates_cite,
         "charge_amount",
@@ -63,7 +63,7 @@ def find_contract_rate(rates: list[ContractRate], plan_id: str, lc: LineContext,
     """The rate for the combination as billed, else as the catalog keys it, else (telehealth) without GQ."""
     if not rates:
         return None
-    billed = lc.line.combination
+    billed = lc.billed
     wanted = [billed, lc.key] if lc.key and lc.key != billed else [billed]
     if billed.endswith("-" + TELEHEALTH):
         wanted.append(billed[: -len(TELEHEALTH) - 1])

@@ -10,17 +10,18 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..catalog import plan_ids
-from ..check import check_extract
+from ..check import CheckResult, check_extract
 from ..errors import IntakeError
 from ..extract import extract_file
 from ..model import Claim, ExtractError, ExtractResult, SourceInfo
-from ..reference import InMemoryHistory, ReferenceDataError, load_history_csv, load_reference_dir
+from ..reference import InMemoryHistory, InMemoryReference, ReferenceDataError, load_history_csv, load_reference_dir
 from .extract_cmd import (
     EXIT_READ_WITH_PROBLEMS,
     EXIT_UNREADABLE,
@@ -63,19 +64,38 @@ def register(verbs) -> None:
     parser.set_defaults(run=run)
 
 
-def run(args) -> int:
+@dataclass
+class CheckedFile:
+    """A file read and its claims checked: what the check, encounters and remittance verbs start from."""
+
+    extracted: ExtractResult
+    reference: InMemoryReference
+    results: list[CheckResult]
+
+
+def read_and_check(args, verb: str, mapping: ConfirmedMapping | None = None) -> CheckedFile | int:
+    """Load --reference and --history, read FILE and check its claims; or, when that cannot be done, say why
+    (unreadable file, bad reference data, no claims) and give the exit code."""
     try:
         reference = load_reference_dir(args.reference)
         history = load_history_csv(args.history) if args.history else InMemoryHistory()
-        extracted = read_claims(Path(args.file), load_mapping_option(args))
+        extracted = read_claims(Path(args.file), mapping)
     except IntakeError as error:
         return report_unreadable(args.file, error, args.format)
     except (ReferenceDataError, OSError, ValueError) as problem:
-        print(f"claims-intake check: {_plainly(problem)}", file=sys.stderr)
+        print(f"claims-intake {verb}: {_plainly(problem)}", file=sys.stderr)
         return EXIT_UNREADABLE
     if not extracted.claims:
         return report_no_claims(args.file, extracted, args.format)
     results = check_extract(extracted, args.plan, reference, history, received=args.received)
+    return CheckedFile(extracted, reference, results)
+
+
+def run(args) -> int:
+    checked = read_and_check(args, "check", load_mapping_option(args))
+    if isinstance(checked, int):
+        return checked
+    extracted, results = checked.extracted, checked.results
     if args.format == "json":
         print_json(
             {

@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ..catalog import plan_ids
-from ..check import check_extract
 from ..encounters import (
     ORIGINAL,
     REPLACEMENT,
@@ -27,10 +26,7 @@ from ..encounters import (
     check_encounter_file,
     write_encounters,
 )
-from ..extract import IntakeError
-from ..reference import InMemoryHistory, ReferenceDataError, load_history_csv, load_reference_dir
-from .check_cmd import read_claims
-from .extract_cmd import EXIT_UNREADABLE, report_no_claims, report_unreadable
+from .check_cmd import read_and_check
 from .output import add_format_option, print_json, print_table
 
 DEFAULT_COUNTER = Path.home() / ".claims-intake" / "x12-control-number"
@@ -64,20 +60,12 @@ def register(verbs) -> None:
 
 
 def run(args) -> int:
-    try:
-        reference = load_reference_dir(args.reference)
-        history = load_history_csv(args.history) if args.history else InMemoryHistory()
-        extracted = read_claims(Path(args.file))
-    except IntakeError as error:
-        return report_unreadable(args.file, error, args.format)
-    except (ReferenceDataError, OSError, ValueError) as problem:
-        print(f"claims-intake encounters: {problem}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    if not extracted.claims:
-        return report_no_claims(args.file, extracted, args.format)
-    today = date.today()
+    checked = read_and_check(args, "encounters")
+    if isinstance(checked, int):
+        return checked
+    reference, today = checked.reference, date.today()
     encounters, left_out = [], []
-    for result in check_extract(extracted, args.plan, reference, history, received=args.received):
+    for result in checked.results:
         original = (result.claim.control_number or "").strip()  # a corrected claim names its original (box 22)
         try:
             encounters.append(

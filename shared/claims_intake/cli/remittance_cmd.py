@@ -14,13 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import plan_ids
-from ..check import check_extract
 from ..encounters import FileControlNumbers, check_remittance_file, write_remittances
-from ..extract import IntakeError
-from ..reference import InMemoryHistory, ReferenceDataError, load_history_csv, load_reference_dir
-from .check_cmd import read_claims
+from .check_cmd import read_and_check
 from .encounters_cmd import DEFAULT_COUNTER, EXIT_CHECKS_FAILED, EXIT_NOTHING_DECIDED
-from .extract_cmd import EXIT_UNREADABLE, report_no_claims, report_unreadable
 from .output import add_format_option, print_json
 
 
@@ -50,20 +46,11 @@ def register(verbs) -> None:
 
 
 def run(args) -> int:
-    try:
-        reference = load_reference_dir(args.reference)
-        history = load_history_csv(args.history) if args.history else InMemoryHistory()
-        extracted = read_claims(Path(args.file))
-    except IntakeError as error:
-        return report_unreadable(args.file, error, args.format)
-    except (ReferenceDataError, OSError, ValueError) as problem:
-        print(f"claims-intake remittance: {problem}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    if not extracted.claims:
-        return report_no_claims(args.file, extracted, args.format)
-    results = check_extract(extracted, args.plan, reference, history, received=args.received)
+    checked = read_and_check(args, "remittance")
+    if isinstance(checked, int):
+        return checked
     files, left_out = write_remittances(
-        results,
+        checked.results,
         FileControlNumbers(args.control_numbers),
         paid_on=args.paid_on or date.today(),
         created=datetime.now(UTC),

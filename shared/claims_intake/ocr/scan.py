@@ -31,6 +31,7 @@ from ..cms1500.fillable import filled_form_page
 from ..cms1500.mapping import FormPage, claims_from_pages
 from ..limits import Limits
 from ..model import ExtractError, ExtractResult, SourceInfo
+from .calibration import REGISTRATION_EXTRA, calibrate_claims, review_threshold
 from .normalise import normalise
 from .pages import PageImage, check_pdf_content, image_pages, pdf_pages, pdf_reader
 from .recognize import VERSION_FIELDS, Slot, page_slots, read_pages, thread_limit_env, version_slots
@@ -41,11 +42,12 @@ logger = Logger(child=True)
 
 @cache
 def ocr_settings() -> dict:
-    """data/ocr.yaml: review threshold, form-recognition threshold."""
+    """data/ocr.yaml: form-recognition thresholds (the review threshold is the check's: calibration.review_threshold)."""
     return yaml.safe_load(resources.files("claims_intake").joinpath("data/ocr.yaml").read_text("utf-8"))
 
 
-def read_scan(data: bytes, filename: str, kind: str, limits: Limits) -> ExtractResult:
+def read_scan(data: bytes, filename: str, kind: str, limits: Limits, calibrate: bool = True) -> ExtractResult:
+    """`calibrate=False` keeps the reader's own confidences (what ocr.calibration is fitted on)."""
     thread_limit_env()
     settings = ocr_settings()
     claim_id_prefix = "cms1500-" + hashlib.sha256(data).hexdigest()[:16]
@@ -60,7 +62,7 @@ def read_scan(data: bytes, filename: str, kind: str, limits: Limits) -> ExtractR
                 [filled],
                 source_kind="fillable_pdf",
                 claim_id_prefix=claim_id_prefix,
-                review_confidence=settings["review_confidence"],
+                review_confidence=review_threshold(),
             )
             return ExtractResult(
                 source=SourceInfo(file=filename, kind="fillable_pdf", pages=page_count),
@@ -101,8 +103,11 @@ def read_scan(data: bytes, filename: str, kind: str, limits: Limits) -> ExtractR
         form_pages,
         source_kind="scan",
         claim_id_prefix=claim_id_prefix,
-        review_confidence=settings["review_confidence"],
+        review_confidence=review_threshold(),
     )
+    record_registration(claims, prepared)
+    if calibrate:
+        calibrate_claims(claims)
     errors = sorted(errors + read_errors + page_errors, key=lambda e: e.page or 0)
     logger.info("scan read", extra={"pages": seen, "claims": len(claims), "page_errors": len(errors)})
     return ExtractResult(
@@ -117,6 +122,7 @@ class PreparedPage:
     number: int
     slots: list[Slot]
     notes: list[str]
+    registration: dict[str, float] | None = None  # how well the page lined up with the form (score, coverage)
 
 
 def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError:
@@ -147,7 +153,17 @@ def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError
         notes.append("scanned upside down; turned 180 degrees before reading")
     if registration.rotated_quarter:
         notes.append("scanned sideways; turned 90 degrees before reading")
-    return PreparedPage(number, slots, notes)
+    quality = {"score": float(registration.score), "coverage": float(registration.coverage)}
+    return PreparedPage(number, slots, notes, quality)
+
+
+def record_registration(claims: list, prepared: list[PreparedPage]) -> None:
+    """Each claim keeps how well its pages lined up with the form (the worst page): a calibration signal."""
+    by_page = {page.number: page.registration for page in prepared if page.registration}
+    for claim in claims:
+        found = [by_page[number] for number in claim.pages if number in by_page]
+        if found:
+            claim.extras[REGISTRATION_EXTRA] = {key: round(min(q[key] for q in found), 3) for key in found[0]}
 
 
 def form_verdict(registration, settings: dict) -> str:

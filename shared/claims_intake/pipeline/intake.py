@@ -22,17 +22,14 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
-from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import boto3
-import yaml
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from ..check import check_extract
-from ..check.doubt import FILE_REVIEW_CODES, file_review
+from ..check.doubt import FILE_REVIEW_CODES, file_review, thresholds
 from ..check.result import CheckResult
 from ..errors import IntakeError
 from ..extract import extract_bytes
@@ -448,11 +445,10 @@ class Intake:
 DOUBTFUL_CONFIDENCE = 0.5  # what a repaired OCR value is given: below every review threshold
 
 
-@cache
 def review_confidence() -> float:
-    """The OCR confidence below which a value is staff's to verify (data/ocr.yaml)."""
-    text = resources.files("claims_intake").joinpath("data/ocr.yaml").read_text("utf-8")
-    return float(yaml.safe_load(text)["review_confidence"])
+    """The OCR confidence (calibrated: P(value right)) below which a value is staff's to verify: the check's
+    one threshold, plans.yaml check.ocr_confidence_threshold."""
+    return thresholds().confidence
 
 
 def check_billing_npi(result: ExtractResult, folder_npi: str, filename: str) -> None:

@@ -8,10 +8,15 @@ the `ReferenceSource` and `HistorySource` protocols, so the rules never know whe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Protocol
+
+# the claims history model lives beside its index (history.py); imported from here as before
+from .history import HistoryLine as HistoryLine
+from .history import HistorySource as HistorySource
+from .history import InMemoryHistory as InMemoryHistory
 
 
 @dataclass(frozen=True)
@@ -80,64 +85,9 @@ class ContractRate:
         return self.start <= day and (self.end is None or day <= self.end)
 
 
-@dataclass(frozen=True)
-class HistoryLine:
-    """A line already on file for a member (paid or pending), for frequency and duplicate rules."""
-
-    claim_id: str
-    member_cin: str
-    provider_npi: str
-    invoice_number: str
-    combination: str  # CODE-MOD1-MOD2
-    start: date
-    end: date
-    units: Decimal
-    charge: Decimal
-    allowed: Decimal
-    status: str = "PAYABLE"  # PAYABLE, DENIED, or PENDING (RFI/REVIEW not yet decided)
-
-
 class ReferenceSource(Protocol):
     def eligibility(self, member_cin: str) -> list[EligibilitySpan]: ...
     def authorizations(self, member_cin: str) -> list[Authorization]: ...
     def authorization(self, number: str) -> Authorization | None: ...
     def provider(self, npi: str) -> Provider | None: ...
     def contract_rates(self, npi: str) -> list[ContractRate]: ...
-
-
-class HistorySource(Protocol):
-    def member_lines(self, member_cin: str) -> list[HistoryLine]: ...
-    def invoice_exists(self, provider_npi: str, invoice_number: str) -> bool: ...
-
-
-@dataclass
-class InMemoryHistory:
-    """History held in memory: the CLI's `--history FILE`, and the pipeline within one claim batch.
-
-    Indexed by member and by (provider, invoice) so a check costs the member's lines, not the file's.
-    """
-
-    lines: list[HistoryLine] = field(default_factory=list)
-    _by_member: dict[str, list[HistoryLine]] = field(default_factory=dict, init=False, repr=False)
-    _invoices: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        for line in self.lines:
-            self._index(line)
-
-    def _index(self, line: HistoryLine) -> None:
-        self._by_member.setdefault(line.member_cin, []).append(line)
-        self._invoices.add((line.provider_npi, line.invoice_number))
-
-    def member_lines(self, member_cin: str) -> list[HistoryLine]:
-        return list(self._by_member.get(member_cin, ()))
-
-    def invoice_exists(self, provider_npi: str, invoice_number: str) -> bool:
-        return (provider_npi, invoice_number) in self._invoices
-
-    def add(self, line: HistoryLine) -> None:
-        self.lines.append(line)
-        self._index(line)
-
-    def __len__(self) -> int:
-        return len(self.lines)

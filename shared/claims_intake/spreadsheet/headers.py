@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from ..catalog import plans_data
 from ..elements import element
 from .cells import cell_text, column_letter, is_blank
 from .header_words import HeaderScores, normalize_header, score_header
@@ -44,6 +45,12 @@ class Synonyms:
     total_words: frozenset[str]
 
 
+def match_score_threshold() -> float:
+    """The one match-score setting (plans.yaml check.match_score_threshold): a column placed below it goes to
+    staff mapping review on a new layout, and its values are doubtful for the check (check.doubt)."""
+    return float(plans_data()["check"]["match_score_threshold"])
+
+
 @cache
 def synonyms() -> Synonyms:
     config = yaml.safe_load(resources.files("claims_intake").joinpath("data/header_synonyms.yaml").read_text("utf-8"))
@@ -51,7 +58,7 @@ def synonyms() -> Synonyms:
         threshold=float(config["fuzzy_threshold"]),
         header_accept=float(config["header_accept"]),
         assign_floor=float(config["assign_floor"]),
-        review_below=float(config["review_below"]),
+        review_below=match_score_threshold(),
         min_elements=int(config["header_min_elements"]),
         search_rows=int(config["header_search_rows"]),
         multi_column=frozenset(config["multi_column"]),

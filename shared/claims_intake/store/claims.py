@@ -684,9 +684,11 @@ class ClaimStore:
         words = search.query_words(query)
         if not words:
             raise ValueError(f"type at least {search.MIN_WORD} letters or digits")
-        if len(words) == 1 and not filters:
+        whole = search.whole_entry(query)
+        if len(words) == 1 and not filters and not whole:
             return self._search_one_word(words[0], provider, page_token, limit, max_reads)
-        return self._search_intersection(words, provider, filters or {}, page_token, limit)
+        readings = [words] + ([[whole]] if whole else [])
+        return self._search_intersection(readings, provider, filters or {}, page_token, limit)
 
     def _search_request(self, word: str, provider: str | None) -> dict[str, Any]:
         request: dict[str, Any] = {"TableName": self.tables.claims, "ProjectionExpression": "pk, sk"}
@@ -731,30 +733,43 @@ class ClaimStore:
         return found, encode_token(last_key)
 
     def _search_intersection(
-        self, words: list[str], provider: str | None, filters: dict[str, str], page_token: str | None, limit: int
+        self,
+        readings: list[list[str]],
+        provider: str | None,
+        filters: dict[str, str],
+        page_token: str | None,
+        limit: int,
     ) -> tuple[list[dict[str, Any]], str | None]:
+        """Claims matching every word of one of the `readings` (the words; the entry as one term)."""
         position = decode_token(page_token) or {"offset": 0}
         if not isinstance(position.get("offset"), int) or position["offset"] < 0:
             raise ValueError("invalid page token")
-        claim_ids: list[str] | None = None
-        for word in words[: search.MAX_INDEXED_WORDS]:
-            matched = self._claims_matching(word, provider)
-            claim_ids = list(matched) if claim_ids is None else [c for c in claim_ids if c in matched]
-            if not claim_ids:
-                return [], None
-        assert claim_ids is not None
-        if filters or len(words) > search.MAX_INDEXED_WORDS:
+        claim_ids = list(
+            dict.fromkeys(claim_id for words in readings for claim_id in self._claims_matching_all(words, provider))
+        )
+        if filters or any(len(words) > search.MAX_INDEXED_WORDS for words in readings):
             summaries = self.claim_summaries(claim_ids)
             claim_ids = [
                 c
                 for c in claim_ids
-                if c in summaries and _is_hit(summaries[c], None, words[0], words, filters, provider)
+                if c in summaries
+                and any(_is_hit(summaries[c], None, words[0], words, filters, provider) for words in readings)
             ]
         page = claim_ids[position["offset"] : position["offset"] + limit]
         summaries = self.claim_summaries(page)
         found = [summaries[c] for c in page if c in summaries]
         more = position["offset"] + limit < len(claim_ids)
         return found, encode_token({"offset": position["offset"] + limit}) if more else None
+
+    def _claims_matching_all(self, words: list[str], provider: str | None) -> list[str]:
+        """The claim ids with a term starting with each of the first words, read from the index and intersected."""
+        claim_ids: list[str] | None = None
+        for word in words[: search.MAX_INDEXED_WORDS]:
+            matched = self._claims_matching(word, provider)
+            claim_ids = list(matched) if claim_ids is None else [c for c in claim_ids if c in matched]
+            if not claim_ids:
+                return []
+        return claim_ids or []
 
     def _claims_matching(self, word: str, provider: str | None) -> dict[str, None]:
         """The claim ids with a term starting with `word`, in index order (keys only, every page)."""

@@ -11,12 +11,14 @@ global secondary indexes serve the look-ups without reading the claims:
 `search_sort` is `{term}#{claim_id}`, so `begins_with(search_sort, word)` finds every term that starts
 with what was typed ("BHP-2026" finds invoice BHP-2026-0415). A provider's search only ever reads its
 own partition of by_provider_search: it cannot find another provider's claim, whatever it types.
-Terms are upper-case letters and digits only, so "bhp2026", "BHP-2026" and "BHP 2026 " are the same.
+Terms are upper-case letters and digits only, accents folded, so "bhp2026", "BHP-2026" and "BHP/2026" are
+the same word and "garcia" finds García; an entry of several words ("BHP 2026") is also read as one term.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,12 +31,22 @@ MAX_WORD_MATCHES = 50_000  # claims one word of a several-word search may match 
 SEARCHED_ELEMENTS = ("invoice_number", "member_cin", "billing_provider_npi", "member_last_name", "member_first_name")
 NAME_ELEMENTS = ("member_last_name", "member_first_name")
 _NOT_ALPHANUMERIC = re.compile(r"[^A-Z0-9]+")
-_WORD_BREAK = re.compile(r"[\s,;/]+")
+_WORD_BREAK = re.compile(r"[\s,;]+")  # not "/": invoice numbers hold slashes (WF/00496/26)
 
 
 def normalize(text: Any) -> str:
-    """Upper-case letters and digits only: how terms are stored and words are compared."""
-    return _NOT_ALPHANUMERIC.sub("", str(text).upper())[:MAX_TERM]
+    """Upper-case letters and digits only, accents folded (García is found by GARCIA): how terms are
+    stored and words are compared."""
+    folded = unicodedata.normalize("NFKD", str(text).upper())  # Í -> I and a combining accent, dropped next
+    return _NOT_ALPHANUMERIC.sub("", folded)[:MAX_TERM]
+
+
+def whole_entry(query: str) -> str | None:
+    """The entry read as one term, for an entry of several words: an invoice number typed with spaces
+    ("BHP 2026 0415") is found as BHP20260415 as well as by its words."""
+    words = [part for part in _WORD_BREAK.split(query or "") if normalize(part)]
+    whole = normalize(query)
+    return whole if len(words) > 1 and len(whole) >= MIN_WORD else None
 
 
 def query_words(query: str) -> list[str]:

@@ -1,0 +1,316 @@
+"""OCR confidence calibration: each scanned value's confidence becomes the probability that it is right.
+
+The reader's own confidence (Tesseract's least sure word, times the parse rules' factors and floors)
+orders values well but is not a probability: on degraded scans most values it scored below 0.80 were
+read right. This module maps the reader's signals for one value to P(value is right), with a model
+fitted on generated scans whose truth is known (the TUNING seeds; `python -m
+claims_intake_dev.calibrate` refits it, `make calibrate`), kept as data in `data/ocr_calibration.json`.
+
+Signals per value (`value_signals`):
+- the reader's confidence (as a logit), per kind of element (identifiers with a check digit, dates,
+  amounts, codes, ...), each kind with its own intercept and slope;
+- whether the parse rules repaired it, and whether an independent check confirmed the repair;
+- whether it failed to parse (kept in `invalid`), whether it was derived;
+- cross-checks on the claim: the NPI/TIN/CIN shape and check digit, the code and modifiers forming a
+  DHCS catalog combination, box 28 agreeing with the sum of the 24F charges, service dates in order
+  and near the claim's other dates, a birth year that makes a plausible age;
+- how well the page registered to the form (score and coverage of the blank form's rules).
+
+A logistic model (ridge-regularised) combines them; an isotonic map (pool-adjacent-violators) over
+its output then fixes what the logistic shape gets wrong, so the final number is a calibrated
+probability. The check's review threshold (plans.yaml `check.ocr_confidence_threshold`) therefore
+reads "staff verify a value whose probability of being right is below x".
+
+Applied in one place: `ocr.scan.read_scan`, on every scanned claim, after the reader's own
+cross-checks (box 28, dates) and before the check. Fillable PDFs keep confidence 1.0.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from ..catalog import dhcs_catalog, plans_data
+from ..elements import element
+from ..model import Claim, Provenance, ServiceLine
+from ..validators import is_valid_cin, is_valid_icd10, is_valid_npi, is_valid_pos, is_valid_tin
+
+TABLE = "data/ocr_calibration.json"
+REGISTRATION_EXTRA = "registration"  # claim.extras: the worst page's registration score and coverage
+
+# Kinds of element: each has its own intercept and slope on the reader's confidence.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "npi": ("billing_provider_npi", "rendering_provider_npi"),
+    "tin_cin": ("billing_provider_tin", "member_cin"),
+    "date": ("member_dob", "invoice_date", "service_start_date", "service_end_date"),
+    "money": ("invoice_amount", "charge_amount", "unit_cost"),
+    "code": ("procedure_code", "procedure_modifiers", "service_name"),
+    "diagnosis": ("diagnosis_codes",),
+    "homeless": ("member_homeless_indicator",),  # derived from a Z59.0x code: far surer than the code's reading
+    "cell": ("unit_count", "place_of_service"),
+    "identifier": ("invoice_number", "medical_record_number", "authorization_number", "control_number"),
+    "text": (),  # names, addresses, phone, payer: everything else
+}
+GROUP_OF = {key: group for group, keys in GROUPS.items() for key in keys}
+# Per kind of element: intercept, slope on the reader's confidence (logit), an unconfirmed repair, and
+# the claim's cross-check agreeing or disagreeing (a check digit says more than a date's neighbours).
+PER_GROUP = ("intercept", "logit_confidence", "repaired", "check_agrees", "check_fails")
+SHARED = ("repair_confirmed", "unparsed", "derived", "raw_noise", "registration_score", "registration_coverage")
+EPSILON = 1e-3
+
+
+def feature_names() -> list[str]:
+    return [f"{group}:{name}" for group in GROUPS for name in PER_GROUP] + list(SHARED)
+
+
+def group_of(key: str) -> str:
+    return GROUP_OF.get(key, "text")
+
+
+def logit(p: float) -> float:
+    p = min(max(p, EPSILON), 1 - EPSILON)
+    return math.log(p / (1 - p))
+
+
+@dataclass(frozen=True)
+class ValueRef:
+    """One scanned value: the claim or line it is on, its element, and its line number (None: claim)."""
+
+    item: Claim | ServiceLine
+    key: str
+    line: int | None
+
+    @property
+    def source(self) -> Provenance:
+        return self.item.provenance[self.key]
+
+    @property
+    def label(self) -> str:
+        return self.key if self.line is None else f"lines[{self.line}].{self.key}"
+
+
+def scanned_values(claim: Claim) -> Iterator[ValueRef]:
+    """Every value with an OCR confidence on the claim and its lines."""
+    for key, source in claim.provenance.items():
+        if source.confidence is not None:
+            yield ValueRef(claim, key, None)
+    for number, line in enumerate(claim.lines, start=1):
+        for key, source in line.provenance.items():
+            if source.confidence is not None:
+                yield ValueRef(line, key, line.line_number or number)
+
+
+def value_signals(claim: Claim, ref: ValueRef) -> np.ndarray:
+    """The feature vector of one value (feature_names() order)."""
+    source = ref.source
+    repaired = bool(source.repaired)
+    confirmed = repaired and "confirmed" in (source.repaired or "")
+    agreement = cross_check(claim, ref)
+    registration = claim.extras.get(REGISTRATION_EXTRA) or {}
+    vector = np.zeros(len(feature_names()))
+    start = list(GROUPS).index(group_of(ref.key)) * len(PER_GROUP)
+    vector[start : start + len(PER_GROUP)] = (
+        1.0,
+        logit(float(source.confidence or 0.0)),
+        float(repaired and not confirmed),
+        float(agreement > 0),
+        float(agreement < 0),
+    )
+    vector[len(GROUPS) * len(PER_GROUP) :] = (
+        float(confirmed),
+        float(ref.key in ref.item.invalid),
+        float(bool(source.derived) and not repaired),
+        float(raw_noise(claim, ref)),
+        float(registration.get("score", 1.0)),
+        float(registration.get("coverage", 1.0)),
+    )
+    return vector
+
+
+# What a box may hold besides letters and digits; anything else in the text read ('18= 00', '4€ 50') is a mark
+# the parse rules dropped: a sign that a character of the value was lost or misread next to it.
+ORDINARY = re.compile(r"[A-Za-z0-9 .,/$#&'():-]*")
+DIGIT_GROUPS = frozenset({"money", "cell", "npi", "date"})
+# Values computed from others (no text of their own) take the noise of what they were computed from.
+COMPUTED_FROM = {
+    "unit_cost": ("charge_amount", "unit_count"),
+    "service_name": ("procedure_code", "procedure_modifiers"),
+    "primary_payer_id": ("payer_name",),
+}
+MONEY = ("invoice_amount", "charge_amount")
+
+
+def raw_noise(claim: Claim, ref: ValueRef) -> bool:
+    """The text read for the value (or what it was computed from) holds marks the parse dropped, or letters
+    where only digits belong. Box 28 and the 24F amounts confirm each other, so noise in any amount counts
+    for them all."""
+    group = group_of(ref.key)
+    if ref.key in MONEY or ref.key == "unit_cost":
+        texts = [_raw(claim, "invoice_amount"), *(_raw(line, "charge_amount") for line in claim.lines)]
+        texts += [_raw(ref.item, "unit_count")] if ref.key == "unit_cost" else []
+    else:
+        texts = [_raw(ref.item, key) for key in COMPUTED_FROM.get(ref.key, (ref.key,))]
+    return any(_noisy(text, group in DIGIT_GROUPS or ref.key in MONEY) for text in texts if text)
+
+
+def _raw(item: Claim | ServiceLine, key: str) -> str | None:
+    source = item.provenance.get(key)
+    return source.raw if source is not None else None
+
+
+def _noisy(text: str, digits_only: bool) -> bool:
+    if not ORDINARY.fullmatch(text):
+        return True
+    return digits_only and any(ch.isalpha() for ch in text)
+
+
+def cross_check(claim: Claim, ref: ValueRef) -> int:
+    """+1 when an independent check on the claim agrees with the value, -1 when it disagrees, 0: none."""
+    key, item = ref.key, ref.item
+    value = getattr(item, key, None)
+    if key in item.invalid or value in (None, "", []):
+        return -1 if key in item.invalid else 0
+    shape = SHAPE_CHECKS.get(key)
+    if shape is not None:
+        return 1 if shape(str(value)) else -1
+    if key in ("invoice_amount", "charge_amount", "unit_cost"):
+        return _total_agrees(claim)
+    if key in ("procedure_code", "procedure_modifiers", "service_name") and isinstance(item, ServiceLine):
+        return 1 if dhcs_catalog().lookup(item.procedure_code, item.procedure_modifiers or ())[0] else -1
+    if key == "diagnosis_codes":
+        return 1 if all(is_valid_icd10(code) for code in value) else -1
+    if key in ("service_start_date", "service_end_date") and isinstance(item, ServiceLine):
+        return _line_dates_agree(claim, item)
+    if key == "member_dob" and isinstance(value, date):
+        reference = claim.invoice_date or _first_service(claim)
+        if reference is None:
+            return 0
+        age = (reference - value).days / 365.25
+        return 1 if 0 <= age <= 110 else -1
+    if key == "invoice_date" and isinstance(value, date):
+        last = max(
+            (line.service_end_date or line.service_start_date for line in claim.lines if line.service_start_date),
+            default=None,
+        )
+        return 0 if last is None else (1 if 0 <= (value - last).days <= 400 else -1)
+    return 0
+
+
+SHAPE_CHECKS = {
+    "billing_provider_npi": is_valid_npi,
+    "rendering_provider_npi": is_valid_npi,
+    "billing_provider_tin": is_valid_tin,
+    "member_cin": is_valid_cin,
+    "place_of_service": is_valid_pos,
+}
+
+
+def _total_agrees(claim: Claim) -> int:
+    charges = [line.charge_amount for line in claim.lines]
+    if claim.invoice_amount is None or not charges or any(c is None for c in charges):
+        return 0
+    return 1 if sum((c for c in charges if c is not None), Decimal(0)) == claim.invoice_amount else -1
+
+
+def _first_service(claim: Claim) -> date | None:
+    return min((line.service_start_date for line in claim.lines if line.service_start_date), default=None)
+
+
+def _line_dates_agree(claim: Claim, line: ServiceLine) -> int:
+    start, end = line.service_start_date, line.service_end_date
+    if start is None or end is None or start > end or (end - start).days > 62:
+        return -1
+    others = [
+        other.service_start_date for other in claim.lines if other is not line and other.service_start_date is not None
+    ]
+    if claim.invoice_date is not None:
+        if start > claim.invoice_date:
+            return -1
+        others.append(claim.invoice_date)
+    if not others:
+        return 0
+    return 1 if min(abs((start - other).days) for other in others) <= 62 else -1
+
+
+# ---- the fitted table ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A fitted model: logistic weights over feature_names(), then an isotonic map (x knots -> y)."""
+
+    weights: np.ndarray
+    knots_x: np.ndarray
+    knots_y: np.ndarray
+
+    def probability(self, vectors: np.ndarray) -> np.ndarray:
+        raw = 1.0 / (1.0 + np.exp(-np.clip(vectors @ self.weights, -30, 30)))
+        return np.interp(raw, self.knots_x, self.knots_y)
+
+    @classmethod
+    def from_table(cls, table: dict[str, Any]) -> Calibration:
+        names = feature_names()
+        weights = np.array([float(table["weights"].get(name, 0.0)) for name in names])
+        isotonic = table["isotonic"]
+        return cls(weights, np.array(isotonic["x"], dtype=float), np.array(isotonic["y"], dtype=float))
+
+
+@cache
+def fitted() -> Calibration | None:
+    """The table shipped in the runtime package; None when there is none (the reader's confidences stand)."""
+    path = resources.files("claims_intake").joinpath(TABLE)
+    if not path.is_file():
+        return None
+    return Calibration.from_table(json.loads(path.read_text("utf-8")))
+
+
+def calibrate_claims(claims: list[Claim], calibration: Calibration | None = None) -> None:
+    """Replace each scanned value's confidence by its calibrated probability of being right, and refresh
+    the list of values staff must verify."""
+    calibration = calibration or fitted()
+    if calibration is None:
+        return
+    for claim in claims:
+        refs = list(scanned_values(claim))
+        if not refs:
+            continue
+        vectors = np.array([value_signals(claim, ref) for ref in refs])
+        probabilities = calibration.probability(vectors)
+        for ref, probability in zip(refs, probabilities, strict=True):
+            ref.item.provenance[ref.key] = ref.source.model_copy(update={"confidence": round(float(probability), 3)})
+        _needs_verification(claim)
+
+
+def review_threshold() -> float:
+    """The one OCR review threshold (plans.yaml check.ocr_confidence_threshold): P(right) below it goes to staff."""
+    return float(plans_data()["check"]["ocr_confidence_threshold"])
+
+
+def _needs_verification(claim: Claim) -> None:
+    """The required values whose calibrated probability is below the review threshold (staff verify them)."""
+    threshold = review_threshold()
+    flagged = [
+        ref.label for ref in scanned_values(claim) if (ref.source.confidence or 0.0) < threshold and _required(ref.key)
+    ]
+    if flagged:
+        claim.extras["needs_verification"] = flagged
+    else:
+        claim.extras.pop("needs_verification", None)
+
+
+@cache
+def _required(key: str) -> bool:
+    try:
+        return element(key).required
+    except KeyError:
+        return False

@@ -1,0 +1,174 @@
+"""Claims history: the lines on file for a member, and their index for the check's frequency and duplicate rules.
+
+Each member's lines are indexed once per history (InMemoryHistory keeps one index per member and extends it
+as lines are added; the check's file batch keeps one per member for the file), so a rule costs a look-up,
+not a pass over every history line, and checking many claims costs their lines, not claims x history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from typing import Protocol
+
+from ..catalog import TELEHEALTH, dhcs_catalog
+
+
+@dataclass(frozen=True, slots=True)  # slots: a file's checked lines join the history, one object each
+class HistoryLine:
+    """A line already on file for a member (paid or pending), for frequency and duplicate rules."""
+
+    claim_id: str
+    member_cin: str
+    provider_npi: str
+    invoice_number: str
+    combination: str  # CODE-MOD1-MOD2
+    start: date
+    end: date
+    units: Decimal
+    charge: Decimal
+    allowed: Decimal
+    status: str = "PAYABLE"  # PAYABLE, DENIED, or PENDING (RFI/REVIEW not yet decided)
+
+
+class HistorySource(Protocol):
+    def member_lines(self, member_cin: str) -> list[HistoryLine]: ...
+    def invoice_exists(self, provider_npi: str, invoice_number: str) -> bool: ...
+
+
+COUNTING_STATUSES = frozenset({"PAYABLE", "PENDING"})
+
+
+@cache
+def history_key(combination: str) -> str:
+    """A stored combination as the catalog keys it: CS lines billed with GQ count as their base service."""
+    by_key = dhcs_catalog().by_key
+    if combination in by_key or not combination.endswith("-" + TELEHEALTH):
+        return combination
+    base = combination[: -len(TELEHEALTH) - 1]
+    return base if base in by_key else combination
+
+
+@dataclass(slots=True)
+class Counted:
+    """A line that counts for frequency rules: from history, or an earlier line of this claim."""
+
+    key: str
+    start: date
+    end: date
+    units: Decimal
+    allowed: Decimal
+    provider_npi: str
+    invoice_number: str
+    combination: str  # as billed, with every modifier
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+class HistoryIndex:
+    """Lines of one member (history, or one claim's accepted lines), indexed by what the rules ask."""
+
+    __slots__ = ("by_key", "by_month", "claim_ids", "counted", "exact", "invoices", "prior")
+
+    def __init__(self, lines: list[HistoryLine] | tuple[HistoryLine, ...] = ()) -> None:
+        self.prior: list[HistoryLine] = []
+        self.counted: list[Counted] = []
+        self.claim_ids: set[str] = set()
+        self.invoices: dict[tuple[str, str], HistoryLine] = {}
+        self.exact: dict[tuple[str, date, date], Counted] = {}
+        self.by_key: dict[str, list[Counted]] = {}
+        self.by_month: dict[tuple[int, int], list[Counted]] = {}
+        for line in lines:
+            self.add_prior(line)
+
+    def add_prior(self, h: HistoryLine) -> None:
+        self.prior.append(h)
+        self.claim_ids.add(h.claim_id)
+        self.invoices.setdefault((h.invoice_number, h.provider_npi), h)
+        if h.status in COUNTING_STATUSES:
+            self.add_counted(
+                Counted(
+                    history_key(h.combination),
+                    h.start,
+                    h.end or h.start,
+                    h.units,
+                    h.allowed,
+                    h.provider_npi,
+                    h.invoice_number,
+                    h.combination,
+                )
+            )
+
+    def add_counted(self, c: Counted) -> None:
+        self.counted.append(c)
+        self.exact.setdefault((c.combination, c.start, c.end), c)
+        self.by_key.setdefault(c.key, []).append(c)
+        self.by_month.setdefault((c.start.year, c.start.month), []).append(c)
+
+
+class ClaimCounted:
+    """The accepted lines of the claim being checked, so far: a few lines, searched by key, else in order."""
+
+    __slots__ = ("by_key", "counted")
+
+    def __init__(self) -> None:
+        self.counted: list[Counted] = []
+        self.by_key: dict[str, list[Counted]] = {}
+
+    def add_counted(self, c: Counted) -> None:
+        self.counted.append(c)
+        self.by_key.setdefault(c.key, []).append(c)
+
+
+@dataclass
+class InMemoryHistory:
+    """History held in memory: the CLI's `--history FILE`, and the pipeline within one claim batch.
+
+    Indexed by member and by (provider, invoice) so a check costs the member's lines, not the file's;
+    each member's lines are indexed for the rules once (`member_index`, kept up to date by `add`), not
+    once per claim checked.
+    """
+
+    lines: list[HistoryLine] = field(default_factory=list)
+    _by_member: dict[str, list[HistoryLine]] = field(default_factory=dict, init=False, repr=False)
+    _invoices: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
+    _member_indexes: dict[str, HistoryIndex] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for line in self.lines:
+            self._index(line)
+
+    def _index(self, line: HistoryLine) -> None:
+        self._by_member.setdefault(line.member_cin, []).append(line)
+        self._invoices.add((line.provider_npi, line.invoice_number))
+        index = self._member_indexes.get(line.member_cin)
+        if index is not None:
+            index.add_prior(line)
+
+    def member_lines(self, member_cin: str) -> list[HistoryLine]:
+        return list(self._by_member.get(member_cin, ()))
+
+    def member_index(self, member_cin: str) -> HistoryIndex:
+        """The member's lines indexed for the check's rules (built on first use; the rules only read it)."""
+        index = self._member_indexes.get(member_cin)
+        if index is None:
+            index = self._member_indexes[member_cin] = HistoryIndex(self._by_member.get(member_cin, ()))
+        return index
+
+    def member_indexes(self, member_cin: str) -> tuple[HistoryIndex, ...]:
+        """The indexes that together hold the member's history (here one; the check's file batch adds its own)."""
+        return (self.member_index(member_cin),)
+
+    def invoice_exists(self, provider_npi: str, invoice_number: str) -> bool:
+        return (provider_npi, invoice_number) in self._invoices
+
+    def add(self, line: HistoryLine) -> None:
+        self.lines.append(line)
+        self._index(line)
+
+    def __len__(self) -> int:
+        return len(self.lines)

@@ -1,0 +1,177 @@
+"""OCR confidence calibration: the reader's signals per value -> P(value right), fitted as data."""
+
+import itertools
+import json
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+
+import numpy as np
+import pytest
+import yaml
+
+from claims_intake.catalog import plans_data
+from claims_intake.check.doubt import thresholds
+from claims_intake.model import Claim, Provenance, ServiceLine
+from claims_intake.ocr import calibration
+from claims_intake.spreadsheet.headers import synonyms
+from claims_intake.validators import npi_check_digit
+from claims_intake_dev.calibrate import fit, fit_isotonic, fit_logistic, value_records
+
+NPI = "123456789" + npi_check_digit("123456789")
+
+
+def _scanned_claim(npi: str = NPI, npi_confidence: float = 0.6, repaired: str | None = None) -> Claim:
+    claim = Claim(source_kind="scan", pages=[1])
+    claim.set_raw("billing_provider_npi", npi, Provenance(box="33a", confidence=npi_confidence, repaired=repaired))
+    claim.set_raw("invoice_amount", "30.00", Provenance(box="28", confidence=0.9))
+    line = ServiceLine(line_number=1)
+    line.set_raw("charge_amount", "30.00", Provenance(box="24F line 1", confidence=0.4))
+    line.set_raw("service_start_date", "2025-03-04", Provenance(box="24A line 1", confidence=0.95))
+    line.set_raw("service_end_date", "2025-03-04", Provenance(box="24A line 1", confidence=0.95))
+    claim.lines.append(line)
+    claim.extras[calibration.REGISTRATION_EXTRA] = {"score": 0.7, "coverage": 0.9}
+    return claim
+
+
+def _signals(claim: Claim, key: str, line: int | None = None) -> dict[str, float]:
+    ref = next(r for r in calibration.scanned_values(claim) if r.key == key and r.line == line)
+    return dict(zip(calibration.feature_names(), calibration.value_signals(claim, ref), strict=True))
+
+
+def test_signals_name_the_group_the_reader_confidence_and_the_cross_checks():
+    signals = _signals(_scanned_claim(), "billing_provider_npi")
+    assert signals["npi:intercept"] == 1.0
+    assert signals["npi:logit_confidence"] == pytest.approx(np.log(0.6 / 0.4))
+    assert signals["npi:check_agrees"] == 1.0 and signals["npi:check_fails"] == 0.0  # the check digit holds
+    assert signals["date:intercept"] == 0.0  # only the value's own group is set
+    assert signals["registration_score"] == 0.7 and signals["registration_coverage"] == 0.9
+
+
+def test_a_failing_check_digit_and_an_unconfirmed_repair_are_signals():
+    bad = NPI[:-1] + str((int(NPI[-1]) + 1) % 10)
+    signals = _signals(_scanned_claim(bad, repaired="one digit changed"), "billing_provider_npi")
+    assert signals["npi:check_fails"] == 1.0
+    assert signals["npi:repaired"] == 1.0 and signals["repair_confirmed"] == 0.0
+    confirmed = _signals(
+        _scanned_claim(repaired="letters read as digits, confirmed by the NPI check digit"), "billing_provider_npi"
+    )
+    assert confirmed["npi:repaired"] == 0.0 and confirmed["repair_confirmed"] == 1.0
+
+
+def test_box_28_agreeing_with_the_lines_is_a_signal_for_every_amount():
+    claim = _scanned_claim()
+    assert _signals(claim, "invoice_amount")["money:check_agrees"] == 1.0
+    assert _signals(claim, "charge_amount", line=1)["money:check_agrees"] == 1.0
+    claim.lines[0].charge_amount = Decimal("31.00")
+    assert _signals(claim, "charge_amount", line=1)["money:check_fails"] == 1.0
+
+
+def test_service_dates_out_of_order_disagree():
+    claim = _scanned_claim()
+    claim.lines[0].service_end_date = date(2025, 3, 1)
+    assert _signals(claim, "service_start_date", line=1)["date:check_fails"] == 1.0
+
+
+def _table(weights: dict[str, float], knots_x=(0.0, 1.0), knots_y=(0.0, 1.0)) -> calibration.Calibration:
+    return calibration.Calibration.from_table(
+        {"weights": weights, "isotonic": {"x": list(knots_x), "y": list(knots_y)}}
+    )
+
+
+def test_calibrate_claims_replaces_confidences_and_lists_what_staff_verify():
+    # A model that trusts a value exactly as far as its NPI check digit and the reader's score say.
+    model = _table({f"{g}:logit_confidence": 1.0 for g in calibration.GROUPS} | {"npi:check_agrees": 6.0})
+    claim = _scanned_claim(npi_confidence=0.6)
+    calibration.calibrate_claims([claim], model)
+    assert claim.provenance["billing_provider_npi"].confidence > 0.99  # the check digit vouches for it
+    assert claim.lines[0].provenance["charge_amount"].confidence == pytest.approx(0.4, abs=0.01)
+    threshold = calibration.review_threshold()
+    flagged = claim.extras["needs_verification"]
+    assert "lines[1].charge_amount" in flagged and "billing_provider_npi" not in flagged
+    assert all(claim.lines[0].provenance[k.split(".")[1]].confidence < threshold for k in flagged if "." in k)
+
+
+def test_calibration_keeps_the_repair_mark():
+    model = _table({"npi:intercept": 8.0})
+    claim = _scanned_claim(repaired="one digit changed")
+    calibration.calibrate_claims([claim], model)
+    assert claim.provenance["billing_provider_npi"].repaired == "one digit changed"  # the check still doubts it
+
+
+def test_isotonic_map_is_non_decreasing_and_matches_shares():
+    scores = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    right = np.array([0, 1, 0, 1, 1, 1])
+    knots_x, knots_y = fit_isotonic(scores, right)
+    assert all(a <= b for a, b in itertools.pairwise(knots_y))
+    assert np.interp(0.6, knots_x, knots_y) == 1.0 and np.interp(0.1, knots_x, knots_y) == 0.0
+    assert np.interp(0.25, knots_x, knots_y) == pytest.approx(0.5)  # 0.2 and 0.3 pooled: one of two right
+
+
+def test_logistic_fit_recovers_a_known_model():
+    rng = np.random.default_rng(3)
+    x = np.column_stack([np.ones(4000), rng.normal(size=4000)])
+    y = (rng.random(4000) < 1 / (1 + np.exp(-(1.0 + 2.0 * x[:, 1])))).astype(float)
+    weights = fit_logistic(x, y, ridge=0.01)
+    assert weights == pytest.approx([1.0, 2.0], abs=0.25)
+
+
+def test_fit_on_collected_forms_orders_right_values_above_wrong_ones():
+    forms = []
+    for seed in range(40):
+        claim = _scanned_claim(npi_confidence=0.5 + seed / 100)
+        wrong_charge = seed % 4 == 0
+        forms.append(
+            {
+                "profile": "synthetic",
+                "seed": seed,
+                "claim": claim.to_output(),
+                "right": {
+                    "billing_provider_npi": True,
+                    "invoice_amount": True,
+                    "lines[1].charge_amount": not wrong_charge,
+                }
+                | {"lines[1].service_start_date": True, "lines[1].service_end_date": True},
+            }
+        )
+    records = value_records(forms)
+    assert len(records) == 40 * 5
+    table = fit(records)
+    model = calibration.Calibration.from_table(table)
+    probabilities = model.probability(np.array([r["signals"] for r in records]))
+    right = np.array([r["right"] for r in records])
+    assert probabilities[right].mean() > probabilities[~right].mean()
+
+
+def test_the_shipped_table_fits_the_signals_of_this_code():
+    """A change to the signals without a refit (make calibrate) fails here, not silently in production."""
+    table = json.loads(resources.files("claims_intake").joinpath(calibration.TABLE).read_text("utf-8"))
+    assert table["features"] == calibration.feature_names()
+    assert set(table["weights"]) == set(calibration.feature_names())
+    knots = table["isotonic"]["y"]
+    assert all(a <= b for a, b in itertools.pairwise(knots)) and knots[0] >= 0 and knots[-1] <= 1
+    assert calibration.fitted() is not None
+
+
+def test_one_source_for_each_doubt_threshold():
+    check = plans_data()["check"]
+    assert synonyms().review_below == thresholds().match_score == float(check["match_score_threshold"])
+    assert calibration.review_threshold() == thresholds().confidence == float(check["ocr_confidence_threshold"])
+    for data, key in (("header_synonyms.yaml", "review_below"), ("ocr.yaml", "review_confidence")):
+        text = resources.files("claims_intake").joinpath(f"data/{data}").read_text("utf-8")
+        assert key not in yaml.safe_load(text)
+
+
+def test_marks_the_parse_dropped_from_an_amount_are_noise_for_every_amount():
+    claim = _scanned_claim()
+    assert _signals(claim, "invoice_amount")["raw_noise"] == 0.0
+    claim.lines[0].provenance["charge_amount"] = (
+        claim.lines[0]
+        .provenance["charge_amount"]
+        .model_copy(
+            update={"raw": "3= 00"}  # a last dollar digit lost against the dollars/cents rule
+        )
+    )
+    assert _signals(claim, "charge_amount", line=1)["raw_noise"] == 1.0
+    assert _signals(claim, "invoice_amount")["raw_noise"] == 1.0  # box 28 agreeing with a lost digit proves nothing
+    assert _signals(claim, "billing_provider_npi")["raw_noise"] == 0.0
