@@ -36,6 +36,7 @@ def main() -> int:
         f"{args.split} split: {len(per_seed)} workbooks, {total.fields:,} fields, {total.right:,} right "
         f"({total.accuracy:.4%}); workbooks read perfectly: {perfect}/{len(per_seed)}; "
         f"required values lost to an unplaced column: {total.lost_to_unplaced}; "
+        f"lines read that the workbooks do not hold: {total.extra_lines}; "
         f"workbooks a first upload would send to mapping review: {held}/{len(per_seed)}; "
         f"{time.process_time() - started:.1f} s CPU"
     )

@@ -10,6 +10,7 @@ from claims_intake.cli import main
 from claims_intake.extract import IntakeError, extract_bytes
 from claims_intake.limits import default_limits
 from claims_intake.spreadsheet import read_spreadsheet, safe_cell
+from claims_intake.spreadsheet.guard import SheetExtent
 from claims_intake_dev.testdata.hostile import rewrite_zip
 from claims_intake_dev.testdata.invoices import invoice_bytes, sample_claims, write_invoice
 
@@ -166,3 +167,21 @@ def test_cli_answers_hostile_files_with_a_json_error_and_exit_code(tmp_path, cap
     assert json.loads(capsys.readouterr().out)["errors"][0]["code"] == code
     assert main(["extract", str(path)]) == 2
     assert capsys.readouterr().err.startswith("error: ")
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [b'<row r="1"><c r="A1"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row><row r="2"><c r="B7"/></row>'],
+        [b"<row><c><v>1</v></c><c/><c>", b"<v>2</v></c></row><row><c/></row>"],  # no references: counted along rows
+        [b'<row r="3"><c r="AB3"/><c/><c t="s">', b'<v>1</v></c><c r="A9"/></row><row><c/><c/></row>'],  # mixed
+        [b'<row r="1"><c r="A1"/><c r="B1"/>', b"<c/><c/><c/></row>"],  # the row goes on in the next chunk
+        [b'<cols><col min="1" max="3"/></cols><row r="5"><c\nr="D5"/></row>'],
+    ],
+)
+def test_the_extent_scan_counts_the_same_with_or_without_cell_references(chunks):
+    fast, tag_by_tag = SheetExtent(), SheetExtent()
+    for chunk in chunks:
+        fast.scan(chunk)
+        tag_by_tag._scan_tags(chunk)
+    assert (fast.height, fast.width, fast.rows) == (tag_by_tag.height, tag_by_tag.width, tag_by_tag.rows)

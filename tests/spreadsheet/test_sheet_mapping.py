@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from claims_intake.cli import main
@@ -171,3 +172,48 @@ def test_tuning_layouts_are_read_to_the_target():
     total, _ = evaluate(TUNING_SEEDS[:60])
     assert total.accuracy >= 0.995, total.misses[:5]
     assert total.lost_to_unplaced == 0
+    assert total.extra_lines == 0  # no total, subtotal or note row read as a service line
+
+
+def test_generated_workbooks_draw_totals_merged_group_cells_and_accounting_money():
+    import io
+    import zipfile
+
+    drawn = [random_workbook(seed) for seed in range(200)]
+    layouts = [workbook.layout for workbook in drawn]
+    assert {layout.total_label for layout in layouts if layout.total_row} >= {"", "Subtotal", "Total for {invoice}"}
+    assert {layout.total_at for layout in layouts if layout.total_row} == {"first", "code", "left_of_charge"}
+    assert any(layout.date_group for layout in layouts) and any(layout.money == "accounting" for layout in layouts)
+    merged = [
+        workbook
+        for workbook in drawn
+        if workbook.kind == "xlsx"
+        and b"<mergeCell " in zipfile.ZipFile(io.BytesIO(workbook.data)).read("xl/worksheets/sheet1.xml")
+    ]
+    assert merged and all(workbook.layout.group_row for workbook in merged)
+
+
+@pytest.mark.parametrize(
+    "matrix,keys",
+    [
+        # every row's best element is its own: taken as it is
+        (
+            [[0.9, 0.1, 0.2, 0.35, -1, -1], [0.2, 0.8, 0.1, -1, 0.35, -1], [0.1, 0.1, 0.3, -1, -1, 0.35]],
+            ["a", "b", "c"],
+        ),
+        # two rows want 'a' most: the Hungarian method gives 'a' to the row that gains most from it
+        ([[0.9, 0.85, 0.35, -1], [0.95, 0.2, -1, 0.35]], ["a", "b"]),
+        # two rows want the modifier: two copies of it, one each
+        ([[0.9, 0.9 - 1e-8, 0.1, 0.35, -1], [0.8, 0.8 - 1e-8, 0.1, -1, 0.35]], ["mod", "mod", "c"]),
+    ],
+)
+def test_the_assignment_is_the_optimum_with_or_without_rivals(matrix, keys):
+    from scipy.optimize import linear_sum_assignment
+
+    from claims_intake.spreadsheet.assign import best_assignment
+
+    matrix = np.array(matrix)
+    rows, cols = best_assignment(matrix, keys)
+    expected_rows, expected_cols = linear_sum_assignment(matrix, maximize=True)
+    assert matrix[rows, cols].sum() == pytest.approx(matrix[expected_rows, expected_cols].sum(), abs=1e-6)
+    assert len(set(cols)) == len(cols) == len(matrix)

@@ -272,6 +272,45 @@ def test_error_cells_are_found_in_the_sheet_they_are_on():
     assert error_cells(data, set()) == {}
 
 
+def _total_row(**cells):
+    row = [None] * len(HEADER)
+    for header, value in cells.items():
+        row[HEADER.index(header.replace("_", " "))] = value
+    return row
+
+
+def test_a_total_label_in_the_code_column_with_the_sums_beside_it_is_not_a_line(read_rows):
+    total = _total_row(HCPCS="Subtotal", Units=2, Charge_Amount="90.00")
+    grand = _total_row(HCPCS="GRAND TOTAL", Charge_Amount="135.00")
+    rows = [HEADER, line(), line(code="G9008"), total, line("INV-2", cin="90000002B"), grand]
+    result = read_rows(rows)
+    assert [len(c.lines) for c in result.claims] == [2, 1]
+    assert not [e for e in result.errors if e.code != "missing_column"]  # the test header has few columns
+    skipped = result.source.column_map["sheets"]["Invoice"]["skipped_rows"]
+    assert skipped == [{"row": 4, "reason": "total"}, {"row": 6, "reason": "total"}]
+
+
+def test_a_row_of_only_column_sums_is_a_total_row_even_without_its_label(read_rows):
+    block_sum = _total_row(Units=2, Charge_Amount="$90.00")
+    rows = [HEADER, line(), line(code="G9008"), block_sum, [], line("INV-2", cin="90000002B", charge="30.00")]
+    rows.append(_total_row(Charge_Amount=120))  # the sheet's grand total, after a blank-separated block
+    result = read_rows(rows)
+    assert [len(c.lines) for c in result.claims] == [2, 1]
+    assert [r["reason"] for r in result.source.column_map["sheets"]["Invoice"]["skipped_rows"]] == ["total", "total"]
+
+
+def test_a_line_is_still_a_line_beside_total_words_or_with_numbers_that_are_not_sums(read_rows):
+    header = [*HEADER, "Service Name"]
+    named = [*line(code="G9008"), "Total care coordination"]
+    not_a_sum = [*_total_row(Charge_Amount="12.00"), None]  # a line the provider left incomplete
+    code_says_total = [*_total_row(HCPCS="Total", DOS_From="03/05/2024", Charge_Amount="90.00"), None]
+    result = read_rows([header, [*line(), None], named, not_a_sum, code_says_total])
+    lines = result.claims[0].lines
+    assert [l.procedure_code for l in lines] == ["G9012", "G9008", None, "TOTAL"]
+    assert lines[1].service_name == "Total care coordination" and lines[2].charge_amount == Decimal("12.00")
+    assert result.source.column_map["sheets"]["Invoice"]["skipped_rows"] == []
+
+
 def test_a_total_row_labelled_in_the_code_column_is_not_a_service_line(read_rows):
     order = [HEADER.index("HCPCS"), *(i for i, h in enumerate(HEADER) if h != "HCPCS")]
     header = [HEADER[i] for i in order]

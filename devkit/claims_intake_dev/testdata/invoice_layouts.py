@@ -26,6 +26,7 @@ from typing import Any
 
 from claims_intake.model import Claim
 from claims_intake.normalize import EXCEL_EPOCH
+from claims_intake.spreadsheet.cells import column_letter
 
 from .invoices import _csv_bytes, dotted_icd10, sample_claims, xlsx_bytes
 
@@ -306,6 +307,11 @@ class DrawnLayout:
     per_sheet: bool = False  # one invoice per sheet, its facts in the title block
     fill_down: bool = False
     total_row: bool = False
+    total_label: str = "Total"  # '' : a row of sums without a label
+    total_at: str = "first"  # where the label goes: the first column, the code column, left of the charge
+    total_units: bool = False  # the total row sums the units too
+    grand_total: bool = False  # one more total row under the last invoice, over the whole sheet
+    date_group: tuple[str, str, str] | None = None  # ('Service Dates', 'From', 'To'): a two-row date header
     blank_rows: bool = False
     dates: str = "excel"
     dob_dates: str = "excel"
@@ -498,13 +504,22 @@ def draw_layout(rng: random.Random) -> DrawnLayout:
     )
     layout.title_inline = rng.random() < 0.6
     if rng.random() < 0.15:
-        layout.group_row = _group_row(columns)
+        if rng.random() < 0.5:
+            columns, layout.date_group = _dates_under_one_group(rng, columns, words)
+        layout.columns = columns
+        layout.group_row = _group_row(columns, layout.date_group)
     layout.fill_down = rng.random() < 0.35
     layout.total_row = rng.random() < 0.35
+    layout.total_label = rng.choice(
+        ["Total", "Total", "TOTAL", "Subtotal", "Sub-total", "Invoice Total", "Total for {invoice}", ""]
+    )
+    layout.total_at = rng.choice(["first", "first", "code", "left_of_charge"])
+    layout.total_units = rng.random() < 0.3
+    layout.grand_total = rng.random() < 0.3
     layout.blank_rows = rng.random() < 0.3
     layout.dates = rng.choice(["excel", "serial", "mdy4", "mdy2", "md_y", "iso", "dash"])
     layout.dob_dates = layout.dates if rng.random() < 0.7 else rng.choice(["excel", "mdy4", "md_y"])
-    layout.money = rng.choice(["number", "dollar", "plain", "dollar_no_cents"])
+    layout.money = rng.choice(["number", "dollar", "plain", "dollar_no_cents", "accounting"])
     layout.modifier_sep = rng.choice([", ", "/", " ", "-", ",", "; "])
     layout.dx_sep = rng.choice([", ", "; ", " ", ","])
     layout.dx_dotted = rng.random() < 0.7
@@ -516,21 +531,60 @@ def draw_layout(rng: random.Random) -> DrawnLayout:
     return layout
 
 
-def _group_row(columns: list[tuple[str, str]]) -> list[str]:
+_DATE_GROUPS = ["Service Dates", "Dates of Service", "Service Period", "DOS"]
+_DATE_PAIRS = [("From", "To"), ("Start", "End"), ("Begin", "Thru"), ("From Date", "To Date")]
+
+
+def _dates_under_one_group(
+    rng: random.Random, columns: list[tuple[str, str]], words: _Headers
+) -> tuple[list[tuple[str, str]], tuple[str, str, str] | None]:
+    """'From' | 'To' under one merged 'Service Dates' cell: the two date columns side by side."""
+    fields = [f for _, f in columns]
+    if "service_start_date" not in fields or "service_end_date" not in fields:
+        return columns, None
+    group, (start, end) = rng.choice(_DATE_GROUPS), rng.choice(_DATE_PAIRS)
+    rest = [c for c in columns if c[1] != "service_end_date"]
+    at = next(i for i, (_, f) in enumerate(rest) if f == "service_start_date")
+    rest[at] = (words.finish(start), "service_start_date")
+    rest.insert(at + 1, (words.finish(end), "service_end_date"))
+    return rest, (words.finish(group), start, end)
+
+
+def _group_row(columns: list[tuple[str, str]], date_group: tuple[str, str, str] | None = None) -> list[str]:
     """A group row above the header: 'Member' over the member columns, 'Service' over the line columns..."""
+    merged, previous = [], None
+    for group in _groups(columns, date_group):
+        merged.append(group if group != previous else "")  # a merged cell's text is in its first column only
+        previous = group
+    return merged
+
+
+def _merged_ranges(layout: DrawnLayout, rows: list[list[Any]]) -> list[str]:
+    """The group row's merged cells ('A3:D3'), as Excel saves a cell merged across its group's columns."""
+    if not layout.group_row or list(layout.group_row) not in rows:
+        return []
+    number = rows.index(list(layout.group_row)) + 1
+    groups, ranges, start = _groups(layout.columns, layout.date_group), [], 0
+    for index in range(1, len(groups) + 1):
+        if index == len(groups) or groups[index] != groups[start]:
+            if groups[start] and index - 1 > start:
+                ranges.append(f"{column_letter(start)}{number}:{column_letter(index - 1)}{number}")
+            start = index
+    return ranges
+
+
+def _groups(columns: list[tuple[str, str]], date_group: tuple[str, str, str] | None) -> list[str]:
     groups = []
     for _, key in columns:
-        if key.startswith("member") or key == "medical_record_number":
+        if date_group and key in ("service_start_date", "service_end_date"):
+            groups.append(date_group[0])
+        elif key.startswith("member") or key == "medical_record_number":
             groups.append("Member Information")
         elif key.startswith("billing"):
             groups.append("Provider Information")
         else:
             groups.append("")
-    merged, previous = [], None
-    for group in groups:
-        merged.append(group if group != previous else "")  # a merged cell's text is in its first column only
-        previous = group
-    return merged
+    return groups
 
 
 class _Writer:
@@ -562,6 +616,8 @@ class _Writer:
             return f"${value:,.2f}"
         if style == "dollar_no_cents" and value == value.to_integral():
             return f"${int(value):,}"
+        if style == "accounting":  # Excel's accounting format saved as text: negatives in parentheses
+            return f" $ ({-value:,.2f})" if value < 0 else f" $ {value:,.2f} "
         return f"{value:.2f}"
 
     def value(self, key: str, value: Any) -> Any:
@@ -655,14 +711,33 @@ def sheet_rows(claims: list[Claim], layout: DrawnLayout, rng: random.Random) -> 
             first = line_index == 0 or not layout.fill_down
             rows.append([writer.cell(claim, line, f, first) for _, f in layout.columns])
         if layout.total_row:
-            total = [None] * len(layout.columns)
-            fields = [f for _, f in layout.columns]
-            label_at = 0 if fields[0] not in ("charge_amount",) else 1
-            total[label_at] = "Total"
-            if "charge_amount" in fields:
-                total[fields.index("charge_amount")] = writer.money(sum(item.charge_amount for item in claim.lines))
-            rows.append(total)
+            rows.append(
+                _total_row(layout, writer, claim.lines, layout.total_label.format(invoice=claim.invoice_number))
+            )
+    if layout.total_row and layout.grand_total and len(claims) > 1:
+        rows.append(_total_row(layout, writer, [line for claim in claims for line in claim.lines], "Grand Total"))
     return rows
+
+
+def _total_row(layout: DrawnLayout, writer: _Writer, lines: list, label: str) -> list[Any]:
+    """A row of sums under an invoice (or the sheet): charges, sometimes units, and a label somewhere, or none."""
+    total: list[Any] = [None] * len(layout.columns)
+    fields = [f for _, f in layout.columns]
+    charge_at = fields.index("charge_amount")
+    total[charge_at] = writer.money(sum(line.charge_amount for line in lines))
+    if layout.total_units and "unit_count" in fields:
+        total[fields.index("unit_count")] = writer.value("unit_count", sum(line.unit_count for line in lines))
+    spots = {
+        "first": 0,
+        "code": fields.index("procedure_code") if "procedure_code" in fields else 0,
+        "left_of_charge": charge_at - 1,
+    }
+    label_at = spots[layout.total_at]
+    if label and 0 <= label_at < len(total) and total[label_at] is None:
+        total[label_at] = label
+    elif label:
+        total[next(i for i, value in enumerate(total) if value is None)] = label
+    return total
 
 
 def random_workbook(seed: int, *, count: int | None = None, lines: int | None = None) -> Workbook:
@@ -692,7 +767,7 @@ def random_workbook(seed: int, *, count: int | None = None, lines: int | None = 
     if layout.kind == "csv":
         data = _csv_bytes(sheets["Invoice"], "utf-8", ",")
     else:
-        data = xlsx_bytes(sheets)
+        data = xlsx_bytes(sheets, {name: _merged_ranges(layout, rows) for name, rows in sheets.items()})
     return Workbook(data, layout.kind, claims, layout)
 
 
@@ -707,12 +782,14 @@ class Score:
     fields: int = 0
     right: int = 0
     lost_to_unplaced: int = 0  # required values not read while the column holding them was left unplaced
+    extra_lines: int = 0  # lines read that the workbook does not hold (a total or note row read as a service line)
     misses: list[str] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
         self.fields += other.fields
         self.right += other.right
         self.lost_to_unplaced += other.lost_to_unplaced
+        self.extra_lines += other.extra_lines
         self.misses.extend(other.misses)
 
     @property
@@ -745,6 +822,9 @@ def score_workbook(workbook: Workbook, claims_read: list[Claim], column_map: dic
     holders = _holders(workbook.layout)
     by_number = {c.invoice_number: c for c in claims_read}
     score = Score()
+    truth_lines = {truth.invoice_number: len(truth.lines) for truth in workbook.claims}
+    for read in claims_read:
+        score.extra_lines += max(0, len(read.lines) - truth_lines.get(read.invoice_number, 0))
     for truth in workbook.claims:
         read = by_number.get(truth.invoice_number) or Claim()
         pairs = [(key, getattr(truth, key), getattr(read, key, None)) for key in CLAIM_FIELDS if key in present]

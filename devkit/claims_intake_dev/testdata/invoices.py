@@ -253,14 +253,17 @@ def invoice_rows(claims: Sequence[Claim], layout: Layout, *, text_only: bool = F
     return rows
 
 
-def xlsx_bytes(sheets: dict[str, list[list[Any]]]) -> bytes:
-    """An .xlsx with one sheet per entry; text cells pass through safe_cell()."""
+def xlsx_bytes(sheets: dict[str, list[list[Any]]], merged: dict[str, list[str]] | None = None) -> bytes:
+    """An .xlsx with one sheet per entry; text cells pass through safe_cell(). `merged`: sheet -> merged
+    ranges ('A1:C1'), as Excel writes a merged cell (its value in the first cell only)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     for name, rows in sheets.items():
         sheet = workbook.create_sheet(name)
+        for cell_range in (merged or {}).get(name, []):
+            sheet.merged_cells.add(cell_range)
         for row in rows:
             cells = []
             for value in row:

@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from ..elements import all_elements
 from .cells import cell_text, column_letter, is_blank
@@ -110,7 +109,7 @@ def _solve(
     matrix = matrix - 1e-6 * np.arange(len(free))[:, None] - 1e-8 * np.arange(len(slots))[None, :]
     unplaced = np.full((len(free), len(free)), -1.0)
     np.fill_diagonal(unplaced, floor)
-    rows, cols = linear_sum_assignment(np.hstack([matrix, unplaced]), maximize=True)
+    rows, cols = best_assignment(np.hstack([matrix, unplaced]), slots)
     for row, col in zip(rows, cols, strict=False):
         if col >= len(slots) or matrix[row, col] < floor:
             continue
@@ -126,6 +125,34 @@ def _solve(
             round(float(joint[row, k]), 3),
             round(float(fits[row, k]), 3),
         )
+
+
+def best_assignment(matrix: np.ndarray, slot_keys: list[str]) -> tuple[list[int], list[int]]:
+    """Rows and columns of the assignment with the largest total (each column once).
+
+    When every row's own best column is free of rivals, that is the optimum, exactly: no assignment can
+    give a row more. The copies of one element (modifier slots, diagnosis slots, then the unplaced
+    columns, which have no key) are interchangeable, so rows that chose copies of one element get
+    copies in order. Only when rows compete for one element does the Hungarian method decide (SciPy,
+    imported then: it costs ~0.5 s CPU to import, and most sheets never need it)."""
+    best = matrix.argmax(axis=1)
+    wanted: dict[str, list[int]] = {}
+    for row, col in enumerate(best):
+        key = slot_keys[col] if col < len(slot_keys) else f"unplaced:{row}"
+        wanted.setdefault(key, []).append(row)
+    copies: dict[str, list[int]] = {}
+    for col, key in enumerate(slot_keys):
+        copies.setdefault(key, []).append(col)
+    if all(len(rows) <= len(copies.get(key, [0])) for key, rows in wanted.items()):
+        cols = [0] * len(best)
+        for key, rows in wanted.items():
+            for row, col in zip(rows, copies.get(key, [int(best[rows[0]])]), strict=False):
+                cols[row] = col
+        return list(range(len(best))), cols
+    from scipy.optimize import linear_sum_assignment
+
+    rows, cols = linear_sum_assignment(matrix, maximize=True)
+    return [int(r) for r in rows], [int(c) for c in cols]
 
 
 def _explain_unplaced(

@@ -36,6 +36,12 @@ _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ERROR_TYPE = b't="e"'
 # A row (its r="20000" if written) or a cell (its r="XFD20000" if written): one pass over the part.
 _TOKENS = re.compile(rb'<(row)(?=[\s/>])(?:[^>]*?\sr="(\d{1,9})")?|<c(?=[\s/>])(?:[^>]*?\sr="([A-Z]{1,3})(\d{1,9})")?')
+# The same facts when every cell gives its reference (Excel and most writers): counted by C loops, not Python ones.
+_CELL_TAG = re.compile(rb"<c[\s/>]")
+_ROW_TAG = re.compile(rb"<row[\s/>]")
+_CELL_COLUMN = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})\d')
+_CELL_ROW = re.compile(rb'<c\s[^>]*?\br="[A-Z]{1,3}(\d{1,9})"')
+_ROW_NUMBER = re.compile(rb'<row\s[^>]*?\br="(\d{1,9})"')
 _CARRY = 4096  # bytes of an unfinished tag carried over to the next chunk
 _WORKSHEET_ROOT = re.compile(rb"<(\w+:)?(worksheet|dialogsheet)[\s>]")
 
@@ -53,6 +59,28 @@ class SheetExtent:
     column: int = 0  # the column of the last cell seen, in the current row
 
     def scan(self, text: bytes) -> None:
+        if not self._scan_referenced(text):
+            self._scan_tags(text)
+
+    def _scan_referenced(self, text: bytes) -> bool:
+        """The chunk's extent when every cell tag in it has its reference; False (nothing counted) otherwise."""
+        letters = _CELL_COLUMN.findall(text)
+        cell_rows = _CELL_ROW.findall(text)
+        if not (len(letters) == len(cell_rows) == len(_CELL_TAG.findall(text))):
+            return False
+        self.rows += len(_ROW_TAG.findall(text))
+        numbers = {int(n) for n in cell_rows} | {int(n) for n in _ROW_NUMBER.findall(text)}
+        self.last_row = max(self.last_row, *numbers) if numbers else self.last_row
+        if letters:
+            self.last_column = max(self.last_column, *(column_number(word) for word in set(letters)))
+        if text.rfind(b"<row") > _last_cell_tag(text):
+            self.column = 0  # a row started after the chunk's last cell
+        elif letters:
+            self.column = column_number(letters[-1])
+        return True
+
+    def _scan_tags(self, text: bytes) -> None:
+        """Tag by tag: a cell without a reference sits right of the cell before it in its row."""
         last_row, last_column, rows, column = self.last_row, self.last_column, self.rows, self.column
         for row, row_number, letters, cell_row in _TOKENS.findall(text):
             if row:
@@ -73,6 +101,13 @@ class SheetExtent:
     @property
     def width(self) -> int:
         return self.last_column
+
+
+def _last_cell_tag(text: bytes) -> int:
+    at = text.rfind(b"<c")
+    while at >= 0 and text[at + 2 : at + 3] not in (b" ", b"\t", b"\n", b"\r", b"/", b">"):
+        at = text.rfind(b"<c", 0, at)  # '<col', '<cfRule'...
+    return at
 
 
 def column_number(letters: bytes) -> int:

@@ -15,13 +15,14 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
 from ..citations import for_people
 from ..elements import PHI_ELEMENTS, claim_keys, element, required_keys
 from ..model import Claim, ExtractError, Provenance, ServiceLine
-from ..normalize import normalize, parse_money
+from ..normalize import clip, normalize, parse_money
 from .cells import cell_text, column_letter, is_blank
 from .columns import find_header
 from .grid import Grid
@@ -46,6 +47,9 @@ LINE_SIGNALS = frozenset(
 )
 _new_provenance = Provenance.__pydantic_validator__.validate_python
 _TOTAL_START = re.compile(r"^(grand |sub |invoice |claim )?totals?\b")
+_TOTAL_HINT = re.compile(r"total|sum|due|balance", re.IGNORECASE)  # cheap test before _is_total_word
+# Columns a total row sums: a row holding only these, each the sum of the lines above, is a total row.
+SUMMED = frozenset({"charge_amount", "unit_count", "unit_cost", "minutes"})
 
 
 @dataclass
@@ -75,9 +79,13 @@ class _Cell:
 
     @property
     def source(self) -> Provenance:
+        return self.source_with_text(None)
+
+    def source_with_text(self, text: str | None) -> Provenance:
+        """The cell's Provenance; `text`: the cell as the provider sees it, when already known."""
         if self._source is None:
             file, sheet, row = self._where
-            raw = self.raw if self.raw.__class__ is str else cell_text(self.raw)
+            raw = text if text is not None else self.raw if self.raw.__class__ is str else cell_text(self.raw)
             # the validator without Provenance.__init__'s Python frame: one of these per kept cell
             self._source = _new_provenance(
                 {
@@ -118,6 +126,10 @@ class _SheetReader:
         self.result = SheetResult(has_header=True, column_map=column_map)
         self.skipped: list[dict[str, Any]] = []
         self.totals: list[_Row] = []
+        self.parsed: dict[tuple[str, type, Any], tuple[Any, str | None, str]] = {}  # see _set_line_value
+        self.lines_read: list[ServiceLine] = []  # every line so far, in sheet order (sums for total rows)
+        self.block_starts = (0, 0)  # lines_read index after the last (total row, blank row)
+        self.current: Claim | None = None
         self.claims: dict[str, Claim] = {}
         self.first_rows: dict[tuple[str, str], int | None] = {}  # (claim id, key) -> row that set it
         self.first_values: dict[tuple[str, str], Any] = {}  # (claim id, key) -> the cell value kept
@@ -149,7 +161,7 @@ class _SheetReader:
             row = self._row(self.map.header_row + 1 + offset, cells)
             if row is None:
                 continue
-            current = self._claim_for(row, current)
+            current = self.current = self._claim_for(row, current)
             if not row.repeats_claim:
                 self._add_claim_values(current, row)
             if row.has_line:
@@ -299,6 +311,9 @@ class _SheetReader:
             self.skipped.append({"row": number, "reason": reason})
         if reason == "total":
             self.totals.append(row)
+            self.block_starts = (len(self.lines_read), self.block_starts[1])
+        elif reason == "blank":
+            self.block_starts = (self.block_starts[0], len(self.lines_read))
         return None
 
     def _add_multi(
@@ -320,21 +335,51 @@ class _SheetReader:
                 existing._score = score
 
     def _skip_reason(self, row: _Row, cells: list[Any]) -> str | None:
-        code = row.line.get("procedure_code")
-        # 'Total' written in the code column (the first column of many layouts) labels a total row, not a code.
-        has_code = code is not None and not is_blank(code.raw) and not _is_total_word(cell_text(code.raw))
+        code = row.line["procedure_code"].raw if "procedure_code" in row.line else None
+        has_code = not _blank(code)
+        if has_code and _is_total_label(code) and self._only_sums(row, besides="procedure_code") is not None:
+            return "total"  # 'Total' written in the code column, the sums beside it
         if has_code and row.has_signal:
             return None  # the common case: a service line
         filled = [i for i, value in enumerate(cells) if not _blank(value)]
         if not filled:
             return "blank"
-        if not has_code and any(isinstance(cells[i], str) and _is_total_word(cells[i]) for i in filled):
+        if not has_code and any(_is_total_label(cells[i]) for i in filled):
             return "total"
+        if not has_code and len(filled) == self._only_sums(row) and self._are_sums_above(row):
+            return "total"  # a total row without its label: only numbers, each the sum of its column above
         if not row.has_signal and len(filled) == 1:
             return "note"  # a single cell under the table: a footnote or signature line
         if not row.has_line and not row.claim:
             return "only unmapped columns: " + ",".join(column_letter(i) for i in filled)
         return None
+
+    @staticmethod
+    def _only_sums(row: _Row, besides: str = "") -> int | None:
+        """How many values the row has (`besides` one element), if all are under summed columns; else None."""
+        if any(not _blank(cell.raw) for cell in row.claim.values()):
+            return None
+        values = [key for key, cell in row.line.items() if key != besides and not _blank(cell.raw)]
+        return len(values) if all(key in SUMMED for key in values) else None
+
+    def _are_sums_above(self, row: _Row) -> bool:
+        """Every value equals its column's sum over the lines above: since the last total row, the last blank
+        row, the start of the current invoice, or the start of the sheet (a grand total)."""
+        after_total, after_blank = self.block_starts
+        spans = [self.lines_read[after_total:], self.lines_read[after_blank:], self.lines_read]
+        if self.current is not None:
+            spans.append(self.current.lines)
+        for key, cell in row.line.items():
+            if _blank(cell.raw):
+                continue
+            try:
+                value = parse_money(cell.raw)
+            except ValueError:
+                return False
+            sums = {sum((getattr(line, key) or 0 for line in span), Decimal(0)) for span in spans if span}
+            if value not in sums:
+                return False
+        return True
 
     # -- grouping into claims ---------------------------------------------------------------
 
@@ -454,11 +499,7 @@ class _SheetReader:
             elif key == MINUTES:
                 self._set_minutes(line, cell)
             else:
-                raw = cell.raw
-                if raw == "" or raw is None or (raw.__class__ is str and raw.isspace()):
-                    line.provenance[key] = cell.source  # blank: the default stays, the cell is remembered
-                elif problem := line.set_raw(key, raw, cell.source):
-                    self._cell_error(cell, key, problem)
+                self._set_line_value(line, key, cell)
         if "service_end_date" not in row.line and SERVICE_DATE not in row.line and line.service_start_date:
             # no end-date column: a single-day service, as a clerk reads it
             line.service_end_date = line.service_start_date
@@ -466,6 +507,12 @@ class _SheetReader:
                 update={"derived": "no service end date column: the start date"}
             )
         claim.lines.append(line)
+        self.lines_read.append(line)
+
+    def _set_line_value(self, line: ServiceLine, key: str, cell: _Cell) -> None:
+        problem = self._parse_into(line, key, cell)
+        if problem is not None:
+            self._cell_error(cell, key, problem)
 
     def _set_minutes(self, line: ServiceLine, cell: _Cell) -> None:
         if is_blank(cell.raw):
@@ -482,17 +529,31 @@ class _SheetReader:
         if problem:
             self._cell_error(cell, key, problem)
 
-    @staticmethod
-    def _parse_into(item: Claim | ServiceLine, key: str, cell: _Cell) -> str | None:
-        """set_raw with the cell's provenance; a blank cell keeps the default (None, []) but is remembered."""
+    def _parse_into(self, item: Claim | ServiceLine, key: str, cell: _Cell) -> str | None:
+        """What set_raw does, with the cell's provenance, and with each distinct (element, cell value) parsed
+        once per sheet: codes, dates, rates and the provider's own facts repeat down an invoice sheet, and this
+        runs for every kept cell (bench/bench_spreadsheet.py). A blank cell keeps the default (None, []) but is
+        remembered."""
         raw = cell.raw
         if raw == "" or raw is None or (raw.__class__ is str and raw.isspace()):
             item.provenance[key] = cell.source
             return None
-        problem = item.set_raw(key, raw, cell.source)
-        if key == "member_dob" and problem is None and isinstance(item, Claim):
+        memo_key = (key, raw.__class__, raw)
+        parsed = self.parsed.get(memo_key)
+        if parsed is None:
+            parsed = self.parsed[memo_key] = _parse_cell(key, raw)
+        value, problem, text = parsed
+        item.provenance[key] = cell.source_with_text(text)
+        if problem is not None:
+            item.invalid[key] = clip(str(raw))  # kept to show the provider, never unbounded
+            return problem
+        if key not in item.__class__.__pydantic_fields__:
+            return item.set_raw(key, raw, item.provenance[key])
+        item.__dict__[key] = value.copy() if value.__class__ is list else value  # each item owns its lists
+        item.__pydantic_fields_set__.add(key)
+        if key == "member_dob" and item.__class__ is Claim:
             _birth_date_in_the_past(item)
-        return problem
+        return None
 
     # -- the end of the sheet ---------------------------------------------------------------
 
@@ -594,6 +655,19 @@ def _next_value(cells: list[Any], column: int) -> tuple[Any, int]:
         if not is_blank(cells[index]):
             return cells[index], index
     return None, column
+
+
+def _parse_cell(key: str, raw: Any) -> tuple[Any, str | None, str]:
+    """(value, None, text) or (None, why it does not parse, text) for one cell of element `key`."""
+    text = raw if raw.__class__ is str else cell_text(raw)
+    try:
+        return normalize(key, raw), None, text
+    except ValueError as problem:
+        return None, str(problem), text
+
+
+def _is_total_label(value: Any) -> bool:
+    return value.__class__ is str and _TOTAL_HINT.search(value) is not None and _is_total_word(value)
 
 
 def _is_total_word(text: str) -> bool:
