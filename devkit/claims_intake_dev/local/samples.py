@@ -288,9 +288,9 @@ def scan_samples() -> list[Sample]:
                     "BHP-CS-1104", "phc", "1456700024", "90000003C", service("H2016", "U6", "2026-11-04", cost="386.00")
                 )
             ],
-            ["REVIEW"],
+            ["CLEAN"],
             writer=_scan("fax", "tiff", seed=11),
-            why=["low OCR confidence (D-SNP at Partnership: the CS claim)"],
+            why=["every value of the fax read with calibrated confidence (D-SNP at Partnership: the CS claim)"],
         ),
         Sample(
             "uploads/1456700016/phc/reyes-recuperative-care.pdf",
