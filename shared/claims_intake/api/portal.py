@@ -24,7 +24,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, Field
 
 from ..limits import default_limits
-from ..store.records import SENT_BY_METADATA, ClaimStatus, QueueStatus, StoredClaim
+from ..store.records import ClaimStatus, QueueStatus, StoredClaim
 from .auth import Caller
 from .service import (
     BadRequest,
@@ -36,7 +36,7 @@ from .service import (
     listed_claim,
     search_claims,
 )
-from .uploads import URL_LIFETIME, accepted_content_type, safe_unique_name
+from .uploads import URL_LIFETIME, accepted_content_type, safe_unique_name, signed_post
 
 logger = logging.getLogger(__name__)
 
@@ -285,22 +285,13 @@ def rfi_upload(services: Services, caller: Caller, claim_id: str, file_name: str
     now = services.clock()
     token = now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
     key = f"{RFI_PREFIX}{claim_id}/{item.item_id}/{safe_unique_name(file_name, token)}"
-    max_bytes = default_limits().max_file_bytes
-    fields = {"Content-Type": content_type, f"x-amz-meta-{SENT_BY_METADATA}": caller.user}
-    conditions: list[Any] = [["content-length-range", 1, max_bytes], *({name: value} for name, value in fields.items())]
-    post = services.s3.generate_presigned_post(
-        Bucket=services.uploads_bucket,
-        Key=key,
-        Fields=fields,
-        Conditions=conditions,
-        ExpiresIn=int(URL_LIFETIME.total_seconds()),
-    )
+    post = signed_post(services, caller, key, content_type)
     services.store.append_audit(claim_id, caller.user, "rfi_upload_url_issued", None, {"item_id": item.item_id})
     return {
         "url": post["url"],
         "fields": post["fields"],
         "key": key,
-        "max_bytes": max_bytes,
+        "max_bytes": default_limits().max_file_bytes,
         "content_type": content_type,
         "expires_at": (now + URL_LIFETIME).isoformat().replace("+00:00", "Z"),
         "item_id": item.item_id,

@@ -134,6 +134,20 @@ def accepted_content_type(file_name: str, content_type: str) -> str:
     return declared
 
 
+def signed_post(services: Services, caller: Caller, key: str, content_type: str) -> dict[str, Any]:
+    """A presigned POST of one file at `key`: the policy pins the key, the size limit, the type and the sender."""
+    max_bytes = default_limits().max_file_bytes
+    fields = {"Content-Type": content_type, f"x-amz-meta-{SENT_BY_METADATA}": caller.user}
+    conditions: list[Any] = [["content-length-range", 1, max_bytes], *({name: value} for name, value in fields.items())]
+    return services.s3.generate_presigned_post(
+        Bucket=services.uploads_bucket,
+        Key=key,
+        Fields=fields,
+        Conditions=conditions,
+        ExpiresIn=int(URL_LIFETIME.total_seconds()),
+    )
+
+
 def request_upload(services: Services, caller: Caller, body: UploadRequestBody) -> dict[str, Any]:
     """Sign a POST of one file into the caller's folder, and record who asked for it, when, and where."""
     npi = target_npi(caller, body.provider_npi)
@@ -146,16 +160,7 @@ def request_upload(services: Services, caller: Caller, body: UploadRequestBody) 
     now = services.clock()
     token = now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
     key = f"{UPLOADS_PREFIX}{npi}/{plan + '/' if plan else ''}{safe_unique_name(body.file_name, token)}"
-    max_bytes = default_limits().max_file_bytes
-    fields = {"Content-Type": content_type, f"x-amz-meta-{SENT_BY_METADATA}": caller.user}
-    conditions: list[Any] = [["content-length-range", 1, max_bytes], *({name: value} for name, value in fields.items())]
-    post = services.s3.generate_presigned_post(
-        Bucket=services.uploads_bucket,
-        Key=key,
-        Fields=fields,
-        Conditions=conditions,
-        ExpiresIn=int(URL_LIFETIME.total_seconds()),
-    )
+    post = signed_post(services, caller, key, content_type)
     expires_at = iso(now + URL_LIFETIME)
     record = services.store.put_upload(
         Upload(
@@ -174,7 +179,7 @@ def request_upload(services: Services, caller: Caller, body: UploadRequestBody) 
         "url": post["url"],
         "fields": post["fields"],
         "key": key,
-        "max_bytes": max_bytes,
+        "max_bytes": default_limits().max_file_bytes,
         "content_type": content_type,
         "expires_at": expires_at,
         "upload_id": record.upload_id,
