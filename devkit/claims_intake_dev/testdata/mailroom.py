@@ -7,10 +7,10 @@ Every family draws its own parameters per page from the seed (nothing fixed per 
 | bw_copy | the form printed in black or grey (no red left), a photocopy: low contrast, toner noise, specks, stains, PDF/PNG |
 | fax200 | bilevel 200 dpi, CCITT G3 or G4 TIFF with resolution tags, a few % out of proportion, black streaks (dirty glass) and white ones (a dead sensor element), specks |
 | fax_standard | bilevel 204 x 98 dpi (non-square pixels), CCITT G3 TIFF with its resolution tags |
-| photo | phone photo: the sheet on a table in perspective, uneven light, a shadow, coffee stains, colour cast, blur, JPEG |
+| photo | phone photo: the sheet on a table in perspective (corners up to 5% off), uneven light, a shadow, coffee stains, a warm, cool, neutral or green colour cast, blur, JPEG |
 | deep16 | 16-bit greyscale or 48-bit colour PNG or TIFF, 300 dpi |
 | dpi600 | colour or grey at 600 dpi (PNG/TIFF) |
-| rotated_pdf | a phone-scanner PDF: a landscape image placed with a 90-degree page matrix, or /Rotate 90/270/180 |
+| rotated_pdf | a phone-scanner PDF at 200 dpi: the image stored turned by 90, 180 or 270 degrees, set upright by the page matrix or by /Rotate |
 | old_version | the older HCFA-1500 (12/90) or CMS-1500 (08/05): the form's printed version labels changed |
 
 Fonts (Helvetica, Courier, Times; dot-matrix-like dots), amounts right-aligned flush against the
@@ -293,7 +293,7 @@ def _photo(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, N
     ys, xs = np.mgrid[0:out_h, 0:out_w].astype(np.float32)
     cx, cy = rng.uniform(0.2, 0.8) * out_w, rng.uniform(0.2, 0.8) * out_h
     falloff = 1 - rng.uniform(0.15, 0.4) * (((xs - cx) / out_w) ** 2 + ((ys - cy) / out_h) ** 2) * 2
-    cast = np.array([rng.uniform(0.85, 1.05), rng.uniform(0.85, 1.0), rng.uniform(0.7, 0.95)], dtype=np.float32)
+    cast = np.array(CASTS[rng.choice(list(CASTS))], dtype=np.float32) * np.float32(rng.uniform(0.9, 1.05))
     pixels = pixels * falloff[..., None] * cast
     if rng.random() < 0.3:  # the phone's (or the photographer's) shadow across part of the sheet
         pixels *= _shadow(out_w, out_h, rng)[..., None]
@@ -304,6 +304,16 @@ def _photo(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, N
         ImageFilter.GaussianBlur(rng.uniform(0.4, 1.0))
     )
     return _encode(image, "jpeg", None, jpeg_quality=rng.randint(70, 92)), "jpg", None
+
+
+# The light's colour on a phone photo (R, G, B gains): warm bulb, cool daylight or LED, green fluorescent.
+CASTS = {
+    "tungsten": (1.0, 0.85, 0.65),
+    "warm": (1.0, 0.93, 0.8),
+    "neutral": (0.97, 0.97, 0.97),
+    "daylight": (0.85, 0.92, 1.0),
+    "fluorescent": (0.88, 1.0, 0.85),
+}
 
 
 def _shadow(width: int, height: int, rng: random.Random) -> np.ndarray:
@@ -374,11 +384,9 @@ def _dpi600(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, 
 def _rotated_pdf(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:
     """A phone-scanner app's PDF: the image stored landscape, turned upright by the page matrix or /Rotate."""
     placed = _place(page, np_rng, dpi_x=200, dpi_y=200, rotation=1.0, shift=0.1, anisotropy=0.005)
-    turn = rng.choice([90, 270])
+    turn = rng.choice([90, 180, 270])  # how the app stored the image, counter-clockwise from upright
     by_rotate = rng.random() < 0.5
-    if by_rotate and rng.random() < 0.25:
-        turn = 180  # stored upside down, /Rotate 180 turns it upright
-    stored = placed.rotate(turn, expand=True)  # counter-clockwise by `turn`
+    stored = placed.rotate(turn, expand=True)
     if by_rotate:
         return _pdf_with_rotate(stored, turn), "pdf", None
     return _pdf_with_matrix(stored, turn), "pdf", None
@@ -396,8 +404,9 @@ def _pdf_with_rotate(landscape: Image.Image, rotate: int) -> bytes:
     return out.getvalue()
 
 
-def _pdf_with_matrix(landscape: Image.Image, turn: int) -> bytes:
-    """A portrait letter page whose content stream draws the landscape image turned by a 90-degree matrix."""
+def _pdf_with_matrix(stored: Image.Image, turn: int) -> bytes:
+    """A portrait letter page whose content stream draws the stored image turned upright by the page
+    matrix (a quarter turn for a landscape image, a half turn for one stored upside down)."""
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
@@ -407,10 +416,14 @@ def _pdf_with_matrix(landscape: Image.Image, turn: int) -> bytes:
     if turn == 90:  # the image was turned counter-clockwise: draw it turned back clockwise
         pdf.translate(0, 792)
         pdf.rotate(-90)
-    else:
+    elif turn == 270:
         pdf.translate(612, 0)
         pdf.rotate(90)
-    pdf.drawImage(ImageReader(landscape.convert("RGB")), 0, 0, width=792, height=612)
+    else:
+        pdf.translate(612, 792)
+        pdf.rotate(180)
+    width, height = (612, 792) if turn == 180 else (792, 612)
+    pdf.drawImage(ImageReader(stored.convert("RGB")), 0, 0, width=width, height=height)
     pdf.restoreState()
     pdf.showPage()
     pdf.save()

@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image
 
 from .. import page_guard
@@ -118,7 +119,7 @@ def pdf_pages(data: bytes, filename: str, limits: Limits) -> Iterator[PageImage]
             scanned = _scanned_image(page, limits)
             if scanned is not None:
                 page.close()
-                yield PageImage(index + 1, scanned[0], scanned[1])
+                yield PageImage(index + 1, scanned[0], scanned[1], vertical_dpi=scanned[2])
                 continue
             width_pt, height_pt = page.get_size()
             dpi = float(limits.ocr_dpi)
@@ -138,13 +139,14 @@ def pdf_pages(data: bytes, filename: str, limits: Limits) -> Iterator[PageImage]
         document.close()
 
 
-def _scanned_image(page, limits: Limits) -> tuple[Image.Image, float] | None:
+def _scanned_image(page, limits: Limits) -> tuple[Image.Image, float, float | None] | None:
     """A scanned page is one image covering the page: take its pixels as they are (3x faster than
-    rendering, and a 200-dpi fax stays 200 dpi). None when the page is anything else."""
+    rendering, and a 200-dpi fax stays 200 dpi), turned upright as the page shows it (a phone
+    scanner's landscape image placed with a 90-degree matrix or /Rotate) by a lossless quarter turn
+    or flip. Returns the image, its horizontal resolution and its vertical one when the pixels are
+    not square (a 204 x 98 dpi fax made into a PDF); None when the page is anything else."""
     import pypdfium2.raw as pdfium_c
 
-    if page.get_rotation() != 0:
-        return None
     images = list(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=1))
     if len(images) != 1:
         return None
@@ -155,13 +157,52 @@ def _scanned_image(page, limits: Limits) -> tuple[Image.Image, float] | None:
     pixel_width, pixel_height = images[0].get_px_size()
     if pixel_width * pixel_height > limits.max_image_pixels or min(pixel_width, pixel_height) < 200:
         return None  # rendering caps the pixels; a tiny image is no scan
+    matrix = images[0].get_matrix()
+    turn = upright_turn((matrix.a, matrix.b, matrix.c, matrix.d), page.get_rotation())
+    if turn is None:
+        return None  # placed at an angle or skewed: let PDFium draw it
     try:
         image = images[0].get_bitmap(render=False).to_pil()
     except Exception:  # an image filter PDFium cannot decode raw: render the page instead
         return None
-    # Long side to long side: a phone scanner's landscape image placed with a 90-degree matrix keeps
-    # its resolution (registration turns it upright).
-    return image, max(pixel_width, pixel_height) / (max(right - left, top - bottom) / 72)
+    if image.size != (pixel_width, pixel_height):
+        return None
+    image = turned(image, *turn)
+    # the page as shown: its box turned by /Rotate (get_size already reports it so)
+    dpi_x, dpi_y = image.width / (width_pt / 72), image.height / (height_pt / 72)
+    return image, dpi_x, (dpi_y if abs(dpi_y - dpi_x) > 0.02 * dpi_x else None)
+
+
+def upright_turn(linear: tuple[float, float, float, float], rotate: int) -> tuple[bool, bool, bool] | None:
+    """How to lay an image's pixels out as the page shows them: (transpose, flip left-right, flip top-bottom),
+    from the image's placement matrix (a, b, c, d: PDF image space, y up, its first row at the top) and the
+    page's /Rotate (clockwise, degrees). None when the image is not placed along the page's axes."""
+    a, b, c, d = linear
+    # pixel (x right, y down) -> page (x right, y down): the image's first row is at v = 1 in image space
+    m = np.array([[a, -c], [-b, d]], dtype=float)
+    quarter = np.array([[0.0, -1.0], [1.0, 0.0]])  # a quarter turn clockwise in y-down coordinates
+    m = np.linalg.matrix_power(quarter, (rotate // 90) % 4) @ m
+    scale = np.abs(m).max()
+    if scale == 0:
+        return None
+    m = m / scale
+    if abs(m[0, 1]) < 1e-3 and abs(m[1, 0]) < 1e-3 and min(abs(m[0, 0]), abs(m[1, 1])) > 1e-3:
+        return False, bool(m[0, 0] < 0), bool(m[1, 1] < 0)
+    if abs(m[0, 0]) < 1e-3 and abs(m[1, 1]) < 1e-3 and min(abs(m[0, 1]), abs(m[1, 0])) > 1e-3:
+        # display x follows the pixel rows' index, display y the columns': transposed first
+        return True, bool(m[0, 1] < 0), bool(m[1, 0] < 0)
+    return None
+
+
+def turned(image: Image.Image, transpose: bool, flip_x: bool, flip_y: bool) -> Image.Image:
+    """The image laid out by upright_turn's answer (lossless)."""
+    if transpose:
+        image = image.transpose(Image.Transpose.TRANSPOSE)
+    if flip_x:
+        image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    if flip_y:
+        image = image.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    return image
 
 
 def image_pages(data: bytes, filename: str, kind: str, limits: Limits) -> Iterator[PageImage]:

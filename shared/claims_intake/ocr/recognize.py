@@ -253,15 +253,8 @@ def rule_points() -> np.ndarray:
 def page_rule_level(source: Image.Image, registration: Registration) -> float:
     """How dark the page's printed rules are (0 black .. 255 white): the 25th percentile of the page
     under the registered rules (the rules' cores, not their blurred edges)."""
-    a, b, c, d, e, f, g, h = registration.perspective_for(DPI)
-    xs, ys = rule_points()
-    w = g * xs + h * ys + 1.0
-    px, py = np.round((a * xs + b * ys + c) / w).astype(np.int64), np.round((d * xs + e * ys + f) / w).astype(np.int64)
-    pixels = np.asarray(source, dtype=np.uint8)
-    inside = (px >= 0) & (py >= 0) & (px < pixels.shape[1]) & (py < pixels.shape[0])
-    if inside.sum() < 100:
-        return 0.0
-    return float(np.percentile(pixels[py[inside], px[inside]], 25))
+    level = _percentile_at(source, registration, rule_points(), 25)
+    return 0.0 if level is None else level
 
 
 def drop_out_source(page: Image.Image) -> tuple[Image.Image, bool]:
@@ -658,7 +651,56 @@ def version_slots(page: Image.Image, registration: Registration) -> list[Slot]:
 def page_slots(page: Image.Image, registration: Registration) -> list[Slot]:
     """The filled boxes of one page registered to the template, ready for Tesseract."""
     source, color = drop_out_source(page)
+    if color:
+        source = faint_typing_darkened(source, registration)
     return box_crops(PageWindow(source, registration), color)
+
+
+FAINT_TYPING = 60  # after red drop-out, typing whose darkest pixels are lighter than this is faint
+
+
+def faint_typing_darkened(source: Image.Image, registration: Registration) -> Image.Image:
+    """A colour page whose typing came out faint (a blurred phone photo of a dot-matrix or worn-ribbon
+    print: strokes 130-190 grey) stretched so the typing's darkest level is black and the dropped
+    form's rules are white: the strokes read as ink again and the form's pale remains stay paper.
+    Left as it is when the typing is dark already, or not clearly darker than the form's remains."""
+    darkest = off_form_darkest(source, registration)
+    if darkest is None or darkest <= FAINT_TYPING:
+        return source
+    rules = page_rule_level(source, registration)
+    if rules - darkest < FORM_LEVEL_GAP:
+        return source
+    import cv2
+
+    alpha = 255.0 / (rules - darkest)
+    return Image.fromarray(cv2.convertScaleAbs(np.asarray(source, dtype=np.uint8), alpha=alpha, beta=-darkest * alpha))
+
+
+@cache
+def off_form_points() -> np.ndarray:
+    """Template pixels (300 dpi) on a 3-pixel grid inside the form and off its printed ink: where typing is."""
+    masks = form_masks()
+    form = masks.vertical | masks.horizontal | masks.dots
+    ys, xs = np.mgrid[0 : form.shape[0] : 3, 0 : form.shape[1] : 3]
+    keep = ~form[ys, xs]
+    return np.vstack([xs[keep], ys[keep]]).astype(np.float64)
+
+
+def off_form_darkest(source: Image.Image, registration: Registration) -> float | None:
+    """The darkest typing on the registered form: the 0.1th percentile of the page off the form's ink."""
+    return _percentile_at(source, registration, off_form_points(), 0.1)
+
+
+def _percentile_at(source: Image.Image, registration: Registration, points: np.ndarray, q: float) -> float | None:
+    a, b, c, d, e, f, g, h = registration.perspective_for(DPI)
+    xs, ys = points
+    w = g * xs + h * ys + 1.0
+    px, py = np.round((a * xs + b * ys + c) / w).astype(np.int64), np.round((d * xs + e * ys + f) / w).astype(np.int64)
+    pixels = np.asarray(source, dtype=np.uint8)
+    inside = (px >= 0) & (py >= 0) & (px < pixels.shape[1]) & (py < pixels.shape[0])
+    if inside.sum() < 100:
+        return None
+    return float(np.percentile(pixels[py[inside], px[inside]], q))
 
 
 def recognize_page(page: Image.Image, registration: Registration) -> dict[str, Reading]:
