@@ -87,6 +87,8 @@ def _dropped_page(typing_level: int) -> Image.Image:
     red = np.where(red < 250, 215, 255).astype(np.uint8)  # what a photo leaves of the red rules
     for box in recognize.reading_boxes().values():  # strokes of typed characters in every box
         left, top, right, bottom = (int(v * recognize.SCALE) for v in box.rect)
+        if bottom - top < 30:
+            continue  # too low for a stroke of a character at 300 dpi
         for x in range(left + 6, right - 6, 16):
             red[top + 8 : bottom - 6, x : x + 5] = typing_level
     return Image.fromarray(red)
@@ -104,3 +106,20 @@ def test_faint_typing_on_a_colour_page_is_darkened_and_the_forms_remains_stay_pa
 def test_dark_typing_is_left_as_it_is():
     page = _dropped_page(typing_level=20)
     assert recognize.faint_typing_darkened(page, _template_registration()) is page
+
+
+def test_the_dot_grid_inside_faint_strokes_is_closed_and_letters_counters_stay_open():
+    page = np.asarray(_dropped_page(typing_level=150)).copy()
+    box = recognize.reading_boxes()["pt_city"]
+    left, top = (int(v * recognize.SCALE) for v in box.rect[:2])
+    page[top + 8 : top + 30, left + 4 : left + 14] = 150  # a letter whose counter is 2 px wide
+    page[top + 12 : top + 26, left + 8 : left + 10] = 255
+    typed = page == 150
+    grid = typed.copy()
+    grid[::2] = False  # every second row of each stroke a light stripe: a dot-matrix print at 200 dpi
+    page[grid] = 215
+    darkened = np.asarray(recognize.faint_typing_darkened(Image.fromarray(page), _template_registration()))
+    dots = typed & ~grid
+    inside = grid & np.roll(dots, 1, axis=0) & np.roll(dots, -1, axis=0)  # stripes between two rows of dots
+    assert (darkened[dots] < recognize.INK).all() and (darkened[inside] < recognize.INK).all()
+    assert (darkened[top + 14 : top + 24, left + 8 : left + 10] >= recognize.INK).all(), "the counter stays paper"
