@@ -11,14 +11,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from ..catalog import TELEHEALTH, dhcs_catalog
 
 
-@dataclass(frozen=True, slots=True)  # slots: a file's checked lines join the history, one object each
-class HistoryLine:
-    """A line already on file for a member (paid or pending), for frequency and duplicate rules."""
+class HistoryLine(NamedTuple):
+    """A line already on file for a member (paid or pending), for frequency and duplicate rules.
+
+    A named tuple, not a dataclass: a history holds hundreds of thousands of these for the life of the
+    process, and a tuple of strings, dates and Decimals is dropped from the garbage collector's tracking
+    the first time the collector sees it, so full collections no longer walk the whole history (a frozen
+    dataclass stays tracked, and its __init__ costs a setattr per field)."""
 
     claim_id: str
     member_cin: str
@@ -51,9 +55,10 @@ def history_key(combination: str) -> str:
     return base if base in by_key else combination
 
 
-@dataclass(slots=True)
-class Counted:
-    """A line that counts for frequency rules: from history, or an earlier line of this claim."""
+class Counted(NamedTuple):
+    """A line that counts for frequency rules: from history, or an earlier line of this claim.
+
+    Immutable and a named tuple for the same reason as HistoryLine: one per counted history line."""
 
     key: str
     start: date
