@@ -256,3 +256,22 @@ def test_every_citation_of_the_data_reads_as_document_titles(name):
         shown = for_people(cite)
         words = {word.strip(":;,()'\"") for word in shown.split()}
         assert not words & set(KEYS) and "seed" not in shown.lower(), shown
+
+
+# ---- Kaiser date spans: per diem spans one unit a day, per-member-per-month codes never span ------
+
+
+@pytest.mark.parametrize("units, denied", [("3", False), ("4", True)])
+def test_kaiser_per_diem_span_pays_one_unit_a_day(open_reference, units, denied):
+    spanned = line("T2033", "U6", start="2026-11-01", end="2026-11-03", units=units, cost="200.00")
+    result = run(claim(spanned, plan="kp"), open_reference, plan="kp")
+    assert ("per_diem_units" in rules(result, "deny")) is denied
+    assert "no_date_span" not in rules(result)
+
+
+@pytest.mark.parametrize("end, denied", [("2026-11-05", False), ("2026-11-06", True)])
+def test_kaiser_monthly_code_billed_for_one_date_only(open_reference, end, denied):
+    result = run(
+        claim(line("H2016", "U6", start="2026-11-05", end=end, cost="386.00"), plan="kp"), open_reference, plan="kp"
+    )
+    assert ("no_date_span" in rules(result, "deny")) is denied
