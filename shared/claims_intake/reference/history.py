@@ -19,10 +19,9 @@ from ..catalog import TELEHEALTH, dhcs_catalog
 class HistoryLine(NamedTuple):
     """A line already on file for a member (paid or pending), for frequency and duplicate rules.
 
-    A named tuple, not a dataclass: a history holds hundreds of thousands of these for the life of the
-    process, and a tuple of strings, dates and Decimals is dropped from the garbage collector's tracking
-    the first time the collector sees it, so full collections no longer walk the whole history (a frozen
-    dataclass stays tracked, and its __init__ costs a setattr per field)."""
+    A named tuple, not a frozen dataclass: every line of a checked file and of a loaded history becomes one,
+    and a frozen dataclass's __init__ sets each field through object.__setattr__ (~5 us a line against
+    ~0.9 us for the tuple). Still tracked by the garbage collector (CPython untracks only exact tuples)."""
 
     claim_id: str
     member_cin: str
@@ -58,7 +57,7 @@ def history_key(combination: str) -> str:
 class Counted(NamedTuple):
     """A line that counts for frequency rules: from history, or an earlier line of this claim.
 
-    Immutable and a named tuple for the same reason as HistoryLine: one per counted history line."""
+    A named tuple for the same reason as HistoryLine: one per counted history line and accepted claim line."""
 
     key: str
     start: date
