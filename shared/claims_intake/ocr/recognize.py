@@ -674,8 +674,8 @@ def faint_typing_darkened(source: Image.Image, registration: Registration) -> Im
     import cv2
 
     # Close the pixel-wide light gaps inside the strokes first (a dot-matrix print's dot grid at 200 dpi
-    # is a stripe every second pixel): the strokes read whole; gaps two pixels wide (letters' counters) stay.
-    # (an opening of the paper: the 2x2 minimum, then the maximum anchored the other way, so nothing shifts)
+    # is a stripe every second pixel); gaps two pixels wide (letters' counters) stay. An opening of the
+    # paper: the 2x2 minimum, then the maximum anchored the other way, so the page does not shift.
     pair = np.ones((2, 2), np.uint8)
     level = cv2.dilate(cv2.erode(np.asarray(source, dtype=np.uint8), pair), pair, anchor=(0, 0))
     alpha = 255.0 / (rules - darkest)
