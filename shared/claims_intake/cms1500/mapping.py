@@ -17,6 +17,7 @@ from typing import Any
 from ..catalog import combination_key, dhcs_catalog, plan_ids, plan_profile
 from ..elements import element
 from ..model import Claim, ExtractError, Provenance, ServiceLine
+from ..validators import is_valid_icd10
 from . import parse
 from .parse import Fixed
 
@@ -211,8 +212,9 @@ def _diagnoses(claim: Claim, page: FormPage, ocr: bool = True) -> dict[str, tupl
         name = f"diagnosis{index}"
         if page.text(name):
             fixed = parse.fix_icd10(page.text(name))
-            if fixed.repaired and not ocr:  # typed into a fillable PDF: keep it as typed
-                fixed = Fixed(re.sub(r"[^0-9A-Za-z]", "", page.text(name)).upper())
+            typed = re.sub(r"[^0-9A-Za-z]", "", page.text(name)).upper()
+            if not ocr and (fixed.repaired or is_valid_icd10(typed)):  # typed into a fillable PDF: as typed
+                fixed = Fixed(typed)
             confidence = round(max(page.confidence(name) * fixed.factor, fixed.floor), 3)
             if fixed.repaired:
                 confidence = min(confidence, REPAIRED_CONFIDENCE)
@@ -236,10 +238,13 @@ def _service_line(
     box = lambda label: f"{label} line {n}"
     start = (f"sv{n}_mm_from", f"sv{n}_dd_from", f"sv{n}_yy_from")
     end = (f"sv{n}_mm_end", f"sv{n}_dd_end", f"sv{n}_yy_end")
-    if any(text(c) for c in start):
-        put(line, "service_start_date", parse.date_from_cells(*(text(c) for c in start)), box("24A"), start)
-    if any(text(c) for c in end):
-        put(line, "service_end_date", parse.date_from_cells(*(text(c) for c in end)), box("24A"), end)
+    start_cells, end_cells, filled = [text(c) for c in start], [text(c) for c in end], []
+    if ocr:
+        start_cells, end_cells, filled = parse.complete_line_dates(start_cells, end_cells, service_year(page))
+    if any(start_cells):
+        put(line, "service_start_date", _line_date(start_cells, filled, "From"), box("24A"), start)
+    if any(end_cells):
+        put(line, "service_end_date", _line_date(end_cells, filled, "To"), box("24A"), end)
     elif line.service_start_date:  # NUCC: the To date may be left blank for a one-day service
         line.service_end_date = line.service_start_date
         line.provenance["service_end_date"] = line.provenance["service_start_date"].model_copy(
@@ -285,6 +290,34 @@ def _service_line(
     _derive_unit_cost(line)
     _derive_service_name(line)
     return line
+
+
+def _line_date(cells: list[str], filled: list[str], side: str) -> Fixed:
+    """One 24A date from its cells. A cell taken from elsewhere (complete_line_dates) makes it a
+    repair; a date that lent its cells to the other is marked too: the two now agree by
+    construction, so their agreement confirms nothing and only staff can."""
+    date = parse.date_from_cells(*cells)
+    if not filled:
+        return date
+    notes = [note for note in filled if note.startswith(side)]
+    if not notes:
+        notes = ["kept as read, unconfirmed: the line's other date took its unreadable cells from this one"]
+    repaired = "; ".join(filter(None, [date.repaired, *notes]))
+    return Fixed(date.text, min(date.factor, parse.INVALID), date.note, repaired=repaired)
+
+
+def service_year(page: FormPage) -> str | None:
+    """The two-digit year most 24A cells of the page read cleanly, when at least two agree."""
+    years = Counter(
+        year
+        for n in range(1, LINES_PER_PAGE + 1)
+        for side in ("from", "end")
+        if (year := parse.readable_cell(page.text(f"sv{n}_yy_{side}"), 0, 99))
+    )
+    if not years:
+        return None
+    year, count = years.most_common(1)[0]
+    return year if count >= 2 else None
 
 
 def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: str) -> None:
