@@ -21,10 +21,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_ocr import flagged  # noqa: E402
-from claims_intake.extract import extract_bytes  # noqa: E402
-from claims_intake.ocr.calibration import review_threshold  # noqa: E402
-from claims_intake_dev.testdata import mailroom, scans  # noqa: E402
+from bench_ocr import flagged
+
+from claims_intake.extract import extract_bytes
+from claims_intake.ocr.calibration import review_threshold
+from claims_intake_dev.testdata import mailroom, scans
 
 KINDS = {
     "date": ("date", "dob", "birth"),

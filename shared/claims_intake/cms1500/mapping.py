@@ -238,7 +238,8 @@ def _service_line(
     box = lambda label: f"{label} line {n}"
     start = (f"sv{n}_mm_from", f"sv{n}_dd_from", f"sv{n}_yy_from")
     end = (f"sv{n}_mm_end", f"sv{n}_dd_end", f"sv{n}_yy_end")
-    start_cells, end_cells, filled = [text(c) for c in start], [text(c) for c in end], []
+    start_cells, end_cells = [text(c) for c in start], [text(c) for c in end]
+    filled: list[str] = []
     if ocr:
         start_cells, end_cells, filled = parse.complete_line_dates(start_cells, end_cells, service_year(page))
     if any(start_cells):
