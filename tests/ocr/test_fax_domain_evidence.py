@@ -118,3 +118,8 @@ def test_a_typed_category_code_keeps_full_confidence_on_a_fillable_pdf():
     claim = _claim({"diagnosis1": "S90.1"}, source_kind="fillable_pdf", confidence=1.0)
     assert claim.lines[0].diagnosis_codes == ["S901"]
     assert claim.lines[0].provenance["diagnosis_codes"].confidence == 1.0
+
+
+def test_a_year_read_with_leading_zeros_does_not_crash_the_date_checks():
+    claim = _claim({**_dates(1, ("05", "05", "0026"), ("05", "05", "26"))})
+    assert claim.lines[0].service_end_date is not None

@@ -743,7 +743,7 @@ def agree_rendering_npis(claim: Claim) -> None:
 
 def _one_digit_apart(first, second) -> bool:
     """The two dates differ in one digit, a pair OCR confuses (8/9, 6/8, 1/7...; not 1/2)."""
-    a, b = first.strftime("%m%d%Y"), second.strftime("%m%d%Y")
+    a, b = (f"{day.month:02d}{day.day:02d}{day.year:04d}" for day in (first, second))  # %Y: no zeros before year 26
     differing = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
     if len(differing) != 1:
         return False
