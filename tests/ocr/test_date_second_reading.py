@@ -69,3 +69,20 @@ def test_nothing_is_read_again_when_every_date_cell_read(monkeypatch):
 def test_a_run_of_cells_read_as_one_word_is_split_into_two_digit_cells():
     assert [text for _, text in recognize._split_digit_pairs(60.0, "060726", 120.0)] == ["06", "07", "26"]
     assert recognize._split_digit_pairs(10.0, "061", 30.0) == [(10.0, "061")]
+
+
+def test_a_date_taken_from_a_second_reading_goes_to_staff():
+    from claims_intake.cms1500.mapping import FormPage, Reading, claims_from_pages
+
+    readings = {"cpt1": Reading("G9008", 0.97), "ch1": Reading("100 00", 0.97), "day1": Reading("1", 0.97)}
+    cells = {"sv1_mm_from": "06", "sv1_dd_from": "07", "sv1_yy_from": "26"}
+    readings |= {name: Reading(text, 0.97) for name, text in cells.items()}
+    readings |= {"sv1_mm_end": Reading("06", 0.97), "sv1_dd_end": Reading("07", 0.5, read_again=True)}
+    readings |= {"sv1_yy_end": Reading("26", 0.97)}
+    claims, _ = claims_from_pages(
+        "f.tif", [FormPage(1, readings)], source_kind="scan", claim_id_prefix="t", review_confidence=0.8
+    )
+    line = claims[0].lines[0]
+    assert str(line.service_end_date) == "2026-06-07"
+    assert "read a second time" in line.provenance["service_end_date"].repaired
+    assert line.provenance["service_start_date"].repaired  # agrees with it only by the second reading's choice

@@ -33,6 +33,7 @@ class Reading:
 
     text: str
     confidence: float = 1.0
+    read_again: bool = False  # taken from a second reading because the first did not parse
 
 
 @dataclass
@@ -242,6 +243,7 @@ def _service_line(
     filled: list[str] = []
     if ocr:
         start_cells, end_cells, filled = parse.complete_line_dates(start_cells, end_cells, service_year(page))
+        filled += _read_again_notes(page, start, end)
     if any(start_cells):
         put(line, "service_start_date", _line_date(start_cells, filled, "From"), box("24A"), start)
     if any(end_cells):
@@ -305,6 +307,17 @@ def _line_date(cells: list[str], filled: list[str], side: str) -> Fixed:
         notes = ["kept as read, unconfirmed: the line's other date took its unreadable cells from this one"]
     repaired = "; ".join(filter(None, [date.repaired, *notes]))
     return Fixed(date.text, min(date.factor, parse.INVALID), date.note, repaired=repaired)
+
+
+def _read_again_notes(page: FormPage, start: tuple[str, ...], end: tuple[str, ...]) -> list[str]:
+    """A 24A cell taken from a second reading was chosen because it parsed: staff verify it."""
+    notes = []
+    for side, cells in (("From", start), ("To", end)):
+        for (label, _, _), name in zip(parse.DATE_CELLS, cells, strict=True):
+            reading = page.readings.get(name)
+            if reading is not None and reading.read_again:
+                notes.append(f"{side} {label} read a second time, enlarged: the first reading was not two digits")
+    return notes
 
 
 def service_year(page: FormPage) -> str | None:

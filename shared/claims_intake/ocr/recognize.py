@@ -613,7 +613,8 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
         for name, _, _ in slot.members:
             found = sorted(words.get((page, name), []))
             if found:
-                readings[page][name] = Reading(" ".join(w[1] for w in found), min(w[2] for w in found))
+                again = any(len(w) > 3 for w in found)  # from read_date_cells_again
+                readings[page][name] = Reading(" ".join(w[1] for w in found), min(w[2] for w in found), again)
         if len(slot.members) == 1 and slot.members[0][0] not in readings[page]:
             readings[page][slot.members[0][0]] = Reading("", 0.0)  # ink but no characters recognised
     return [
@@ -624,7 +625,8 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
 # A 24A date cell whose first reading is not two digits (a fax lost the thin strokes of a Times or
 # Courier digit) is read once more, its line enlarged and read as raw text (--psm 13: no layout
 # analysis, which on these lines dropped a lone '0'). Only lines with such a cell; the cell keeps the
-# second reading only when that one is two digits, and at a confidence that sends it to staff.
+# second reading only when that one is two digits, marked (Reading.read_again: the mapping flags the
+# date as repaired, since the reading was chosen because it parsed) and at a low confidence.
 AGAIN_CONFIG = DIGIT_CONFIG.replace("--psm 7", "--psm 13")
 AGAIN_SCALE = 2.0
 AGAIN_CONFIDENCE = 0.5  # a value read only on a second try, chosen because it parsed: staff verify it
@@ -665,7 +667,7 @@ def read_date_cells_again(flat: list[tuple[int, Slot]], words: dict[tuple[int, s
             found = again.get((page, name), [])
             text = "".join(w[1] for w in sorted(found))
             if len(text) == 2 and text.isdigit():
-                words[(page, name)] = [(found[0][0], text, min(AGAIN_CONFIDENCE, min(w[2] for w in found)))]
+                words[(page, name)] = [(found[0][0], text, min(AGAIN_CONFIDENCE, min(w[2] for w in found)), True)]
 
 
 def _date_cell_unread(name: str, found: list) -> bool:
