@@ -244,7 +244,7 @@ def test_a_page_token_cannot_reach_another_providers_partition(services):
     staff_page = call("GET", "/api/claims", query={"q": "same", "limit": "1", "provider": NPI_B})[1]
     assert staff_page["next_token"]
     mine = provider_claims(NPI_A)
-    status, body = call(
+    status, _ = call(
         "GET", "/api/claims", query={"q": "same", "limit": "1", "next_token": staff_page["next_token"]}, claims=mine
     )
     assert status == 400  # a start key in NPI_B's partition is refused, not followed
