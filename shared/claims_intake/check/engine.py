@@ -34,6 +34,7 @@ from ..catalog import PlanProfile, dhcs_catalog, plan_ids, plan_profile
 from ..citations import for_people
 from ..gc_pause import gc_paused
 from ..model import Claim, ExtractResult
+from ..reference.history import FileBatch
 from ..reference.model import HistoryLine, HistorySource, InMemoryHistory, ReferenceSource
 from . import (
     rules_codes,  # noqa: F401
@@ -180,15 +181,13 @@ def check_extract(
     received: date | None = None,
 ) -> list[CheckResult]:
     """Check the claims of one file in order; earlier claims of the file count as history for later ones."""
-    batch = InMemoryHistory()
-    layered = LayeredHistory(history or InMemoryHistory(), batch)
+    layered = LayeredHistory(history or InMemoryHistory(), FileBatch())
     results = []
     unplaced = unplaced_columns_by_sheet(result)
     with gc_paused():  # every result survives the batch: collect once after it (see gc_pause)
         for claim in result.claims:
             checked = check_claim(claim, plan, reference, layered, received=received, unplaced=unplaced(claim))
-            for line in history_lines(checked):
-                layered.add(line)
+            layered.batch.add_lines(history_lines(checked))
             results.append(checked)
     return results
 
@@ -240,7 +239,7 @@ class LayeredHistory:
     member costs its lines, not claims x history (and one query per member, not per claim).
     """
 
-    def __init__(self, stored: HistorySource, batch: InMemoryHistory):
+    def __init__(self, stored: HistorySource, batch: FileBatch):
         self.stored, self.batch = stored, batch
         self._stored_indexes: dict[str, tuple[HistoryIndex, ...]] = {}
 
@@ -254,7 +253,7 @@ class LayeredHistory:
         return (*stored, self.batch.member_index(member_cin))
 
     def add(self, line: HistoryLine) -> None:
-        self.batch.add(line)
+        self.batch.add_lines([line])
 
     def member_lines(self, member_cin: str) -> list[HistoryLine]:
         return [*self.stored.member_lines(member_cin), *self.batch.member_lines(member_cin)]
