@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from ..catalog import PlanProfile, dhcs_catalog, plan_ids, plan_profile
@@ -326,6 +326,10 @@ def _collect(rule_name: str, found, into: list[Finding], line_number: int | None
         into.append(_finding(issue, rule_name, line_number, ctx.doubts))
 
 
+# A finding's citation for people: the same few cites (rule data) recur on every denied line of a file, and the
+# title substitution is a regex pass, so each distinct cite is rendered once.
+cite_for_people = lru_cache(maxsize=2048)(for_people)
+
 # What a doubtful reading may not do to a provider: reject the claim, deny a line, ask for information.
 PROVIDER_FACING = frozenset({Severity.REJECT, Severity.DENY, Severity.RFI})
 
@@ -341,7 +345,7 @@ def _finding(issue: Issue, rule_name: str, line_number: int | None, doubts: Clai
         element=issue.element,
         line=line,
         message=issue.message,
-        cite=for_people(issue.cite),
+        cite=cite_for_people(issue.cite),
         rule=issue.rule or rule_name,
         rests_on=[Value(element=element, line=number) for element, number in values],
     )
