@@ -122,7 +122,7 @@ class PreparedPage:
     number: int
     slots: list[Slot]
     notes: list[str]
-    registration: dict[str, float] | None = None  # how well the page lined up with the form (score, coverage)
+    registration: dict[str, float] | None = None  # how well the page lined up (score, coverage); its resolution
 
 
 def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError:
@@ -153,7 +153,11 @@ def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError
         notes.append("scanned upside down; turned 180 degrees before reading")
     if registration.rotated_quarter:
         notes.append("scanned sideways; turned 90 degrees before reading")
-    quality = {"score": float(registration.score), "coverage": float(registration.coverage)}
+    quality = {
+        "score": float(registration.score),
+        "coverage": float(registration.coverage),
+        "resolution": float(min(page.dpi, page.vertical_dpi or page.dpi)),  # the file's, before resampling
+    }
     return PreparedPage(number, slots, notes, quality)
 
 
