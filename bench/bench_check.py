@@ -6,7 +6,7 @@ navigation, personal care with minutes, meals) checked two ways: one by one with
 file with `check_extract` (what the CLI and the pipeline call: earlier claims of the file count as history
 for later ones, and the collector is paused for the batch). Every rule runs, including the history ones
 (each member's history is indexed once per history and kept by InMemoryHistory, so the first check_claim
-run also builds the indexes: it is printed apart). Prints best and median CPU and wall time; see docs/rules.md.
+run also builds the indexes: it is printed apart). Prints best and median CPU and wall time, and the collector's share of each run; see docs/rules.md.
 With --kaiser-share 0.25 a quarter of the claims go to Kaiser (housing navigation instead of meals,
 priced from the provider's contract rates on file: the contract-rate and per-member-per-month rules run).
 
@@ -16,6 +16,7 @@ priced from the provider's contract rates on file: the contract-rate and per-mem
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import platform
 import random
@@ -173,6 +174,23 @@ def cpu_reference() -> float:
     return best
 
 
+class CollectorClock:
+    """CPU time the cyclic garbage collector takes, and its full (generation 2) collections, while it runs."""
+
+    def __init__(self) -> None:
+        self.cpu, self.full, self._started = 0.0, 0, 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.cpu += time.process_time() - self._started
+            self.full += info["generation"] == 2
+
+    def reset(self) -> None:
+        self.cpu, self.full = 0.0, 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--history", type=int, default=100_000, help="prior history lines (default 100,000)")
@@ -203,13 +221,17 @@ def main() -> None:
         f"claim check: {lines:,} lines in {len(claims):,} claims against {len(history):,} history lines "
         f"({args.members:,} members)"
     )
+    collector = CollectorClock()
+    gc.callbacks.append(collector)
     for name, run in ways.items():
-        walls, cpus, outcome = [], [], Counter()
+        walls, cpus, outcome, collected = [], [], Counter(), []
         for _ in range(args.repeat):
+            collector.reset()
             started, started_cpu = time.perf_counter(), time.process_time()
             results = run()
             walls.append(time.perf_counter() - started)
             cpus.append(time.process_time() - started_cpu)
+            collected.append((collector.cpu, collector.full))
             outcome = Counter(r.disposition.value for r in results)
             del results  # freed before the next run, as a service would between files
         # On a shared machine the wall clock includes time other processes held the core; CPU time does not.
@@ -225,6 +247,10 @@ def main() -> None:
         print(
             f"    first run,  CPU {cpus[0]:.3f} s  ->  {lines / cpus[0]:,.0f} lines/s (the stored history's member "
             "indexes are built during the first check_claim run and kept by the history after it)"
+        )
+        print(
+            f"    garbage collector: {', '.join(f'{cpu:.3f} s ({full} full)' for cpu, full in collected)} of CPU "
+            "in the runs (included above; full collections walk every object the process holds)"
         )
         print(f"    dispositions (last run): {dict(outcome)}")
     print(f"  load average during the run: {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")

@@ -152,3 +152,22 @@ def test_cli_check_unreadable_upload_reports_the_intake_error(tmp_path, capsys):
     empty.write_bytes(b"")
     assert main(["check", str(empty), "--reference", str(SAMPLES), "--format", "json"]) == 2
     assert json.loads(capsys.readouterr().out)["errors"][0]["code"] == "empty_file"
+
+
+def test_check_encounters_and_remittance_take_the_same_check_options(tmp_path):
+    """The three verbs built on read_and_check declare FILE, --reference, --plan, --history and --received once
+    (check_cmd.add_check_options), so they parse them alike; the two X12 verbs share --control-numbers."""
+    from claims_intake.cli import build_parser
+
+    common = ["up.xlsx", "--reference", "ref", "--plan", "phc", "--history", "h.csv", "--received", "2026-11-30"]
+    out = ["--out", str(tmp_path / "x"), "--control-numbers", str(tmp_path / "n")]
+    parsed = {
+        verb: build_parser().parse_args([verb, *common, *(out if verb != "check" else [])])
+        for verb in ("check", "encounters", "remittance")
+    }
+    for verb, args in parsed.items():
+        read = (args.file, args.reference, args.plan, args.history, str(args.received))
+        assert read == ("up.xlsx", "ref", "phc", "h.csv", "2026-11-30"), verb
+    assert parsed["encounters"].control_numbers == parsed["remittance"].control_numbers == tmp_path / "n"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["remittance", "up.xlsx", "--out", "x"])  # --reference stays required

@@ -69,6 +69,7 @@ from .result import (
 from .result import Doubt as DoubtfulValue
 
 ZERO = Decimal("0.00")
+ONE = Decimal(1)
 
 
 @cache
@@ -202,27 +203,29 @@ def history_lines(result: CheckResult) -> list[HistoryLine]:
     claim = result.claim
     if result.disposition is ClaimDisposition.REJECTED or not claim.member_cin:
         return []
-    final = result.disposition in FINAL_DISPOSITIONS
+    accepted = "PAYABLE" if result.disposition in FINAL_DISPOSITIONS else "PENDING"
     decided = {line.line_number: line for line in result.lines}
+    claim_id, member = claim.claim_id or "", claim.member_cin
+    npi, invoice = claim.billing_provider_npi or "", claim.invoice_number or ""
     rows = []
     for number, line in enumerate(claim.lines, start=1):
         decision = decided.get(line.line_number or number)
-        if decision is None or line.service_start_date is None or not line.procedure_code:
+        start = line.service_start_date
+        if decision is None or start is None or not line.procedure_code:
             continue
-        denied = decision.disposition is LineDisposition.DENIED
         rows.append(
-            HistoryLine(
-                claim_id=claim.claim_id or "",
-                member_cin=claim.member_cin,
-                provider_npi=claim.billing_provider_npi or "",
-                invoice_number=claim.invoice_number or "",
-                combination=line.combination,
-                start=line.service_start_date,
-                end=line.service_end_date or line.service_start_date,
-                units=line.unit_count if line.unit_count is not None else Decimal(1),
-                charge=line.charge_amount if line.charge_amount is not None else ZERO,
-                allowed=decision.allowed_amount,
-                status="DENIED" if denied else ("PAYABLE" if final else "PENDING"),
+            HistoryLine(  # positional: a file's every line passes here (fields in HistoryLine's order)
+                claim_id,
+                member,
+                npi,
+                invoice,
+                line.combination,
+                start,
+                line.service_end_date or start,
+                line.unit_count if line.unit_count is not None else ONE,
+                line.charge_amount if line.charge_amount is not None else ZERO,
+                decision.allowed_amount,
+                "DENIED" if decision.disposition is LineDisposition.DENIED else accepted,
             )
         )
     return rows

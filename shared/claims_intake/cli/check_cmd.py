@@ -40,6 +40,17 @@ def register(verbs) -> None:
     parser = verbs.add_parser(
         "check", help="check claims against the DHCS catalog, plan rules, eligibility, TARs and history"
     )
+    add_check_options(parser, "the plan checking the claims (default: the plan each claim's payer names)")
+    add_mapping_option(parser)
+    add_format_option(parser)
+    parser.set_defaults(run=run)
+
+
+def add_check_options(
+    parser, plan_help: str = "the plan deciding the claims (default: the plan each claim's payer names)"
+) -> None:
+    """FILE, --reference, --plan, --history and --received: what `read_and_check` reads, for every verb built on it
+    (check, encounters, remittance), so the three verbs take them alike."""
     parser.add_argument(
         "file", help="an upload (spreadsheet, CMS-1500 PDF/image) or the JSON of `claims-intake extract --format json`"
     )
@@ -49,9 +60,7 @@ def register(verbs) -> None:
         metavar="DIR",
         help="folder with eligibility.csv, authorizations.csv, providers.csv (docs/reference-data.md)",
     )
-    parser.add_argument(
-        "--plan", choices=plan_ids(), help="the plan checking the claims (default: the plan each claim's payer names)"
-    )
+    parser.add_argument("--plan", choices=plan_ids(), help=plan_help)
     parser.add_argument("--history", metavar="FILE", help="claims history CSV (docs/reference-data.md)")
     parser.add_argument(
         "--received",
@@ -59,9 +68,6 @@ def register(verbs) -> None:
         metavar="YYYY-MM-DD",
         help="date the plan received the file, for timely filing (default: today)",
     )
-    add_mapping_option(parser)
-    add_format_option(parser)
-    parser.set_defaults(run=run)
 
 
 @dataclass

@@ -16,7 +16,6 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from ..catalog import plan_ids
 from ..encounters import (
     ORIGINAL,
     REPLACEMENT,
@@ -26,7 +25,7 @@ from ..encounters import (
     check_encounter_file,
     write_encounters,
 )
-from .check_cmd import read_and_check
+from .check_cmd import add_check_options, read_and_check
 from .output import add_format_option, print_json, print_table
 
 DEFAULT_COUNTER = Path.home() / ".claims-intake" / "x12-control-number"
@@ -36,17 +35,16 @@ EXIT_CHECKS_FAILED = 4
 
 def register(verbs) -> None:
     parser = verbs.add_parser("encounters", help="write the 837P encounters (005010X222A1) of a file's decided claims")
-    parser.add_argument("file", help="an upload or the JSON of `claims-intake extract --format json`")
-    parser.add_argument("--reference", required=True, metavar="DIR", help="eligibility, authorizations, providers")
-    parser.add_argument("--plan", choices=plan_ids(), help="the plan deciding the claims (default: the payer's)")
-    parser.add_argument("--history", metavar="FILE", help="claims history CSV (docs/reference-data.md)")
-    parser.add_argument(
-        "--received",
-        type=date.fromisoformat,
-        metavar="YYYY-MM-DD",
-        help="date the plan received the file, for timely filing (default: today)",
-    )
+    add_check_options(parser)
     parser.add_argument("--out", required=True, type=Path, metavar="FILE.837", help="where the 837P goes")
+    add_control_numbers_option(parser)
+    parser.add_argument("--usage", choices=["T", "P"], help="ISA15: T test or P production (default: data setting)")
+    add_format_option(parser)
+    parser.set_defaults(run=run)
+
+
+def add_control_numbers_option(parser) -> None:
+    """--control-numbers: the counter file the encounter and remittance verbs share (no control number twice)."""
     parser.add_argument(
         "--control-numbers",
         type=Path,
@@ -54,9 +52,6 @@ def register(verbs) -> None:
         metavar="FILE",
         help=f"counter file of interchange control numbers (default {DEFAULT_COUNTER})",
     )
-    parser.add_argument("--usage", choices=["T", "P"], help="ISA15: T test or P production (default: data setting)")
-    add_format_option(parser)
-    parser.set_defaults(run=run)
 
 
 def run(args) -> int:

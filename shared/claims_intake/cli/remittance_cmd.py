@@ -13,20 +13,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..catalog import plan_ids
 from ..encounters import FileControlNumbers, check_remittance_file, write_remittances
-from .check_cmd import read_and_check
-from .encounters_cmd import DEFAULT_COUNTER, EXIT_CHECKS_FAILED, EXIT_NOTHING_DECIDED
+from .check_cmd import add_check_options, read_and_check
+from .encounters_cmd import EXIT_CHECKS_FAILED, EXIT_NOTHING_DECIDED, add_control_numbers_option
 from .output import add_format_option, print_json
 
 
 def register(verbs) -> None:
     parser = verbs.add_parser("remittance", help="write the 835 remittance advice (005010X221A1) of decided claims")
-    parser.add_argument("file", help="an upload or the JSON of `claims-intake extract --format json`")
-    parser.add_argument("--reference", required=True, metavar="DIR", help="eligibility, authorizations, providers")
-    parser.add_argument("--plan", choices=plan_ids(), help="the plan deciding the claims (default: the payer's)")
-    parser.add_argument("--history", metavar="FILE", help="claims history CSV")
-    parser.add_argument("--received", type=date.fromisoformat, metavar="YYYY-MM-DD", help="date of receipt")
+    add_check_options(parser)
     parser.add_argument(
         "--paid-on",
         type=date.fromisoformat,
@@ -34,13 +29,7 @@ def register(verbs) -> None:
         help="the payment run's date (BPR16; default: today)",
     )
     parser.add_argument("--out", required=True, type=Path, metavar="FILE.835", help="where the 835 goes")
-    parser.add_argument(
-        "--control-numbers",
-        type=Path,
-        default=DEFAULT_COUNTER,
-        metavar="FILE",
-        help=f"counter file of interchange control numbers (default {DEFAULT_COUNTER})",
-    )
+    add_control_numbers_option(parser)
     add_format_option(parser)
     parser.set_defaults(run=run)
 

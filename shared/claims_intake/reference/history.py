@@ -11,14 +11,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from ..catalog import TELEHEALTH, dhcs_catalog
 
 
-@dataclass(frozen=True, slots=True)  # slots: a file's checked lines join the history, one object each
-class HistoryLine:
-    """A line already on file for a member (paid or pending), for frequency and duplicate rules."""
+class HistoryLine(NamedTuple):
+    """A line already on file for a member (paid or pending), for frequency and duplicate rules.
+
+    A named tuple, not a frozen dataclass: every line of a checked file and of a loaded history becomes one,
+    and a frozen dataclass's __init__ sets each field through object.__setattr__ (~5 us a line against
+    ~0.9 us for the tuple). Still tracked by the garbage collector (CPython untracks only exact tuples)."""
 
     claim_id: str
     member_cin: str
@@ -51,9 +54,10 @@ def history_key(combination: str) -> str:
     return base if base in by_key else combination
 
 
-@dataclass(slots=True)
-class Counted:
-    """A line that counts for frequency rules: from history, or an earlier line of this claim."""
+class Counted(NamedTuple):
+    """A line that counts for frequency rules: from history, or an earlier line of this claim.
+
+    A named tuple for the same reason as HistoryLine: one per counted history line and accepted claim line."""
 
     key: str
     start: date
