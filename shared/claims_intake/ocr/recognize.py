@@ -607,17 +607,84 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
             (page, slot), factor = flat[index], framed[index][1]
             x = (int(left) + int(width) / 2 - FRAME_MARGIN[0]) / factor
             words.setdefault((page, slot.field_at(x)), []).append((x, str(text).strip(), float(conf) / 100))
+    read_date_cells_again(flat, words)
     readings: list[dict[str, Reading]] = [{} for _ in pages]
     for page, slot in flat:
         for name, _, _ in slot.members:
             found = sorted(words.get((page, name), []))
             if found:
-                readings[page][name] = Reading(" ".join(w[1] for w in found), min(w[2] for w in found))
+                again = any(len(w) > 3 for w in found)  # from read_date_cells_again
+                readings[page][name] = Reading(" ".join(w[1] for w in found), min(w[2] for w in found), again)
         if len(slot.members) == 1 and slot.members[0][0] not in readings[page]:
             readings[page][slot.members[0][0]] = Reading("", 0.0)  # ink but no characters recognised
     return [
         _join_money(_split_cents(page_readings, slots)) for page_readings, slots in zip(readings, pages, strict=False)
     ]
+
+
+# A 24A date cell whose first reading is not two digits (a fax lost the thin strokes of a Times or
+# Courier digit) is read once more, its line enlarged and read as raw text (--psm 13: no layout
+# analysis, which on these lines dropped a lone '0'). Only lines with such a cell; the cell keeps the
+# second reading only when that one is two digits, marked (Reading.read_again: the mapping flags the
+# date as repaired, since the reading was chosen because it parsed) and at a low confidence.
+AGAIN_CONFIG = DIGIT_CONFIG.replace("--psm 7", "--psm 13")
+AGAIN_SCALE = 2.0
+AGAIN_CONFIDENCE = 0.5  # a value read only on a second try, chosen because it parsed: staff verify it
+DATE_CELL_PARTS = ("_mm_", "_dd_", "_yy_")
+
+
+def read_date_cells_again(flat: list[tuple[int, Slot]], words: dict[tuple[int, str], list]) -> None:
+    """Second reading of the service lines' date cells that did not read as two digits (in place)."""
+    unread = {
+        index: names
+        for index, (page, slot) in enumerate(flat)
+        if (names := [name for name, _, _ in slot.members if _date_cell_unread(name, words.get((page, name), []))])
+    }
+    if not unread:
+        return
+    chosen = sorted(unread)
+    frames = []
+    for index in chosen:
+        image = flat[index][1].image
+        enlarged = image.resize(
+            (round(image.width * AGAIN_SCALE), round(image.height * AGAIN_SCALE)), Image.Resampling.BICUBIC
+        )
+        frames.append(_frame(enlarged)[0])
+    data = _tesseract(frames, AGAIN_CONFIG)
+    again: dict[tuple[int, str], list[tuple[float, str, float]]] = {}
+    for frame, text, conf, left, width in zip(
+        data["page_num"], data["text"], data["conf"], data["left"], data["width"], strict=False
+    ):
+        if not str(text).strip() or float(conf) < 0:
+            continue
+        page, slot = flat[chosen[int(frame) - 1]]
+        x = (int(left) + int(width) / 2 - FRAME_MARGIN[0]) / AGAIN_SCALE
+        for piece_x, piece in _split_digit_pairs(x, str(text).strip(), int(width) / AGAIN_SCALE):
+            again.setdefault((page, slot.field_at(piece_x)), []).append((piece_x, piece, float(conf) / 100))
+    for index in chosen:
+        page = flat[index][0]
+        for name in unread[index]:
+            found = again.get((page, name), [])
+            text = "".join(w[1] for w in sorted(found))
+            if len(text) == 2 and text.isdigit():
+                words[(page, name)] = [(found[0][0], text, min(AGAIN_CONFIDENCE, min(w[2] for w in found)), True)]
+
+
+def _date_cell_unread(name: str, found: list) -> bool:
+    if not any(part in name for part in DATE_CELL_PARTS):
+        return False
+    text = "".join(w[1] for w in found)
+    return not (len(text) == 2 and text.isdigit())
+
+
+def _split_digit_pairs(x: float, text: str, width: float) -> list[tuple[float, str]]:
+    """A raw-line reading may run the cells' words together ('0607'): split a run of digits into
+    its two-digit cells, each placed at its share of the word's width."""
+    if not text.isdigit() or len(text) <= 2 or len(text) % 2:
+        return [(x, text)]
+    pairs = [text[i : i + 2] for i in range(0, len(text), 2)]
+    left = x - width / 2
+    return [(left + width * (2 * i + 1) / (2 * len(pairs)), pair) for i, pair in enumerate(pairs)]
 
 
 def _tesseract(frames: list[Image.Image], config: str) -> dict:
