@@ -7,16 +7,14 @@ form's own ink, registered onto the page, is erased instead (rules only where th
 them is as thin as a rule, so typed characters touching a rule keep their strokes).
 
 Each box is resampled from the page straight into template coordinates (no full-page warp), cut to
-its ink, and becomes one frame of a multi-page TIFF; Tesseract reads every frame as a single text
-line (--psm 7) in one process, so the model loads once per page and every word maps back to its
-box by frame number. Each box is then parsed by its own rules (cms1500.parse).
+its ink, and becomes one frame; Tesseract reads every frame as a single text line (--psm 7) on the
+model the process keeps loaded (ocr/engine.py), and every word maps back to its box by frame number. Each box is then parsed by its own rules (cms1500.parse).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 
@@ -295,7 +293,8 @@ def clean_grey(grey: Image.Image, stretch: bool = True) -> Image.Image:
 
 
 def is_color(page: Image.Image) -> bool:
-    small = np.asarray(page.convert("RGB").resize((170, 220), Image.Resampling.BOX), dtype=np.int16)
+    rgb = page if page.mode == "RGB" else page.convert("RGB")  # convert() would copy an RGB page whole
+    small = np.asarray(rgb.resize((170, 220), Image.Resampling.BOX), dtype=np.int16)
     redness = small[..., 0] - small[..., 1:].max(axis=2)
     return bool((redness > 40).mean() > 0.005)  # the red form shows up in a colour scan
 
@@ -498,9 +497,10 @@ def _ink_band(region: np.ndarray, speckled: bool, cells: bool = False) -> tuple[
 
 def _despeckle(ink: np.ndarray) -> np.ndarray:
     """Drop isolated dark pixels (fax and photocopier specks): keep those with 2+ dark neighbours."""
-    padded = np.pad(ink, 1).astype(np.uint8)
-    shifted = [np.roll(np.roll(padded, dy, 0), dx, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
-    neighbours = np.sum(shifted, axis=0)[1:-1, 1:-1]
+    import cv2
+
+    # the 3x3 sum, nothing beyond the region's edge counted
+    neighbours = cv2.boxFilter(ink.astype(np.uint8), -1, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT)
     return ink & (neighbours >= 3)  # itself + 2
 
 
@@ -587,7 +587,7 @@ def read_boxes(slots: list[Slot]) -> dict[str, Reading]:
 
 
 def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
-    """The slots of every page in one Tesseract run (the model loads once per file, not per page)."""
+    """The slots of every page, read in two runs (digit-only slots, the rest) on the loaded model."""
     flat = [(index, slot) for index, slots in enumerate(pages) for slot in slots]
     if not flat:
         return [{} for _ in pages]
@@ -688,16 +688,11 @@ def _split_digit_pairs(x: float, text: str, width: float) -> list[tuple[float, s
 
 
 def _tesseract(frames: list[Image.Image], config: str) -> dict:
-    """One Tesseract run over `frames` as the pages of one TIFF (the model loads once)."""
-    import pytesseract
+    """One Tesseract run over `frames` as the pages of one document, on the model the process keeps
+    loaded (ocr/engine.py): image_to_data's dictionary, as the CLI would give it."""
+    from .engine import image_to_data
 
-    handle, path = tempfile.mkstemp(suffix=".tif", prefix="cms1500-")
-    os.close(handle)
-    try:
-        frames[0].save(path, save_all=True, append_images=frames[1:], compression="tiff_lzw", dpi=(DPI, DPI))
-        return pytesseract.image_to_data(path, lang="eng", config=config, output_type=pytesseract.Output.DICT)
-    finally:
-        os.unlink(path)
+    return image_to_data(frames, config)
 
 
 def _join_money(readings: dict[str, Reading]) -> dict[str, Reading]:
