@@ -15,11 +15,13 @@ setup: system-deps $(STAMP)
 
 test-setup: setup test-system-deps $(CHECKOV)
 
-# Debian/Ubuntu packages the project needs at run time: Tesseract OCR (English).
+# Debian/Ubuntu packages the project needs: Tesseract OCR (English), and its headers, Leptonica's and a C++
+# compiler, with which pip builds the tesserocr bindings against this same libtesseract (docs/ocr.md, Engine).
+TESSERACT_DEBS := tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev pkg-config g++
 system-deps:
-	@command -v tesseract >/dev/null 2>&1 || { \
-	  echo "Installing tesseract-ocr (Debian package)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tesseract-ocr tesseract-ocr-eng; }
+	@{ command -v tesseract && command -v g++ && pkg-config --exists tesseract lept; } >/dev/null 2>&1 || { \
+	  echo "Installing $(TESSERACT_DEBS) (Debian packages)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(TESSERACT_DEBS); }
 
 # For the tests only: Chromium, which Playwright drives headless for the staff page (never `playwright install`).
 test-system-deps:
@@ -31,7 +33,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-binary tesserocr -e '.[dev]'
 	touch $(STAMP)
 
 demo: setup

@@ -11,12 +11,16 @@ With --kaiser-share 0.25 a quarter of the claims go to Kaiser (housing navigatio
 priced from the provider's contract rates on file: the contract-rate and per-member-per-month rules run).
 
     PYTHONPATH=shared python bench/bench_check.py [--history 100000] [--claims 5000] [--kaiser-share 0.25]
+
+With --fingerprint it times nothing: it checks the claims once each way and prints a SHA-256 of the results' JSON,
+so a speed change can be shown to leave every decision (findings, amounts, dispositions) byte-identical.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import os
 import platform
 import random
@@ -31,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 
 from claims_intake.check import check_claim, check_extract
+from claims_intake.gc_pause import freeze_long_lived
 from claims_intake.model import Claim, ExtractResult, ServiceLine, SourceInfo
 from claims_intake.reference import (
     Authorization,
@@ -191,6 +196,14 @@ class CollectorClock:
         self.cpu, self.full = 0.0, 0
 
 
+def fingerprint(results: list) -> str:
+    digest = hashlib.sha256()
+    for result in results:
+        digest.update(result.model_dump_json().encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--history", type=int, default=100_000, help="prior history lines (default 100,000)")
@@ -198,6 +211,12 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=5_000, help="claims checked (4 lines each; default 5,000)")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs; the best and the median are reported")
     parser.add_argument("--kaiser-share", type=float, default=0.0, help="share of claims billed to Kaiser (default 0)")
+    parser.add_argument(
+        "--freeze", action="store_true", help="gc.freeze the loaded data first (gc_pause.freeze_long_lived)"
+    )
+    parser.add_argument(
+        "--fingerprint", action="store_true", help="print a SHA-256 of each way's results as JSON and stop (no timing)"
+    )
     args = parser.parse_args()
     rng = random.Random(20261122)
     reference = build_reference(args.members)
@@ -208,6 +227,9 @@ def main() -> None:
 
     for claim in claims[:200]:  # warm caches (catalog, plan limits, fuzzy names)
         check_claim(claim, plan, reference, history, received=RECEIVED)
+    # --freeze: as a warm process could, freeze the loaded reference data and stored history out of the
+    # collector's full walks (gc_pause.freeze_long_lived). Off by default: the pipeline and the CLI do not.
+    frozen = freeze_long_lived() if args.freeze else 0
     one_file = ExtractResult(source=SourceInfo(file="bench.xlsx", kind="xlsx"), claims=claims)
     ways = {  # name -> one run, returning the results
         "check_claim, one claim at a time": lambda: [
@@ -217,9 +239,13 @@ def main() -> None:
             one_file, plan, reference, history, received=RECEIVED
         ),
     }
+    if args.fingerprint:
+        for name, run in ways.items():
+            print(f"{fingerprint(run())}  {name}")
+        return
     print(
         f"claim check: {lines:,} lines in {len(claims):,} claims against {len(history):,} history lines "
-        f"({args.members:,} members)"
+        f"({args.members:,} members); {frozen:,} objects frozen after loading (gc.freeze)"
     )
     collector = CollectorClock()
     gc.callbacks.append(collector)

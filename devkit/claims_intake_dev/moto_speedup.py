@@ -1,6 +1,6 @@
 """Make moto's DynamoDB and Step Functions cost what a request touches, not what the tables hold.
 
-Five patches, applied together by `speed_up_moto()` (the tests, the benchmarks and the local stack).
+Six patches, applied together by `speed_up_moto()` (the tests, the benchmarks and the local stack).
 Each changes how moto works, never what it answers; the soak (bench/bench_soak.py) found them.
 
 1. TransactWriteItems. moto (5.2) backs up a table for rollback by deep-copying the whole table once
@@ -38,6 +38,12 @@ as the serializer does); the rest of the response still goes through moto's seri
 search's 25 claim summaries (a dozen paths into each claim's large header) cost more than a second.
 The paths are followed on the item as stored instead; paths into list elements still go through moto.
 
+6. Ordering. moto sorts a query's candidates, and finds where a page starts, by comparing its typed values
+(each comparison converts both sides): a search continued over a word's thousand index entries spent
+most of its time there. When every key compared is a string, the plain strings are compared instead:
+moto compares strings as Python strings either way, so the order is the same (any other type goes
+through moto as before).
+
 Real AWS is not affected by any of this; the Lambda code never imports this module.
 """
 
@@ -67,6 +73,50 @@ def speed_up_moto() -> None:
     reuse_parsed_state_machines()
     write_dynamodb_items_directly()
     project_items_directly()
+    compare_string_keys_directly()
+
+
+def compare_string_keys_directly() -> None:
+    """Sort and seek by string keys as plain strings (see the module's docstring)."""
+    if "ordering" in _applied:
+        return
+    from moto.dynamodb.models.table import Table
+
+    original_sorted, original_before = Table.sorted_items, Table._item_comes_before_dct
+
+    def sorted_items(self, hash_key_attrs, range_key_attrs, items):
+        attributes = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+        keys = [_string_key(item.attrs, attributes) for item in items]
+        if any(key is None for key in keys):
+            return original_sorted(self, hash_key_attrs, range_key_attrs, items)
+        order = sorted(range(len(items)), key=keys.__getitem__)  # stable, as moto's sort
+        items[:] = [items[index] for index in order]
+        return items
+
+    def item_comes_before_dct(self, item, dct, hash_key_attrs, range_key_attrs, scan_index_forward):
+        for attribute in self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs):
+            value, bound = item.attrs.get(attribute), dct.get(attribute)
+            if value is None:
+                continue  # moto skips an attribute the item lacks
+            if value.type != "S" or not isinstance(bound, dict) or set(bound) != {"S"}:
+                return original_before(self, item, dct, hash_key_attrs, range_key_attrs, scan_index_forward)
+            if value.value != bound["S"]:
+                return (value.value < bound["S"]) == scan_index_forward
+        return True
+
+    Table.sorted_items = sorted_items
+    Table._item_comes_before_dct = item_comes_before_dct
+    _applied.add("ordering")
+
+
+def _string_key(attrs: dict, attributes: list[str]) -> tuple[str, ...] | None:
+    key = []
+    for attribute in attributes:
+        value = attrs.get(attribute)
+        if value is None or value.type != "S":
+            return None
+        key.append(value.value)
+    return tuple(key)
 
 
 def project_items_directly() -> None:

@@ -164,3 +164,123 @@ def test_accents_slashes_and_spaces_in_what_staff_type(services):
     assert found("BHP-2026-0415") == ["C-plain"]
     assert found("ana garcia", plan="khs") == ["C-plain"]
     assert found("zoe garcia", plan="kp") == []
+
+
+def count_calls(monkeypatch, client) -> list[tuple[str, dict]]:
+    """Every query and batch read the store sends, with its request."""
+    calls: list[tuple[str, dict]] = []
+    for name in ("scan", "query", "batch_get_item"):
+        original = getattr(client, name)
+        monkeypatch.setattr(
+            client,
+            name,
+            lambda *a, _name=name, _original=original, **k: calls.append((_name, k)) or _original(*a, **k),
+        )
+    return calls
+
+
+def headers_read(calls) -> int:
+    return sum(
+        len(keys["Keys"]) for name, k in calls if name == "batch_get_item" for keys in k["RequestItems"].values()
+    )
+
+
+def test_several_words_read_the_rarest_word_and_only_the_page_of_headers(services, monkeypatch):
+    monkeypatch.setattr("claims_intake.store.search.PROBE_READS", 4)
+    for index in range(12):  # MARIA is common, PENA rare
+        store_claim(services, f"C-m{index:02d}", first="Maria", last="Smith", invoice=f"INV-{index}")
+    store_claim(services, "C-rare", first="Maria", last="Peña", invoice="INV-99")
+    calls = count_calls(monkeypatch, services.store.client)
+    assert found("maria pena") == ["C-rare"]
+    queries = [k for name, k in calls if name == "query"]
+    assert {k["ExpressionAttributeValues"][":w"]["S"] for k in queries} <= {"MARIAPENA", "MARIA", "PENA"}
+    assert queries[-1]["ExpressionAttributeValues"][":w"]["S"] == "PENA"  # read whole by its probe
+    assert "contains(search_text" in queries[-1]["FilterExpression"]  # MARIA checked by DynamoDB on the index
+    assert headers_read(calls) == 1  # only the claim listed is read from the table
+    assert not [name for name, _ in calls if name == "scan"]
+
+
+def test_two_common_words_page_through_every_match_once(services, monkeypatch):
+    monkeypatch.setattr("claims_intake.store.search.PROBE_READS", 3)
+    for index in range(9):
+        store_claim(services, f"C-{index}", first="Ana", last="Smith" if index % 3 else "Nguyen", invoice=f"S-{index}")
+    calls = count_calls(monkeypatch, services.store.client)
+    seen, token, pages = [], None, 0
+    while True:
+        query = {"q": "ana smith", "limit": "2", **({"next_token": token} if token else {})}
+        status, page = call("GET", "/api/claims", query=query)
+        assert status == 200, page
+        assert len(page["items"]) <= 2
+        seen += [item["claim_id"] for item in page["items"]]
+        token, pages = page["next_token"], pages + 1
+        if not token:
+            break
+    assert sorted(seen) == [f"C-{i}" for i in range(9) if i % 3]  # each once, none of Nguyen
+    assert pages >= 3
+    assert headers_read(calls) == len(seen)  # no header read but those of the claims listed
+
+
+def test_a_large_providers_claims_come_a_page_at_a_time(services, monkeypatch):
+    for index in range(23):
+        store_claim(services, f"C-{index:02d}", npi=NPI_A, cin=f"9{index:07d}A", invoice=f"P-{index}")
+    calls = count_calls(monkeypatch, services.store.client)
+    status, page = call("GET", "/api/claims", query={"q": NPI_A, "limit": "10"})
+    assert status == 200 and len(page["items"]) == 10 and page["next_token"]
+    assert headers_read(calls) == 10
+    entries = sum(k["Limit"] for name, k in calls if name == "query")
+    assert entries <= 11  # the index is read for the page, not for all 23 claims
+    seen, token = [item["claim_id"] for item in page["items"]], page["next_token"]
+    while token:
+        page = call("GET", "/api/claims", query={"q": NPI_A, "limit": "10", "next_token": token})[1]
+        seen += [item["claim_id"] for item in page["items"]]
+        token = page["next_token"]
+    assert sorted(seen) == [f"C-{i:02d}" for i in range(23)]
+
+
+def test_a_page_token_cannot_reach_another_providers_partition(services):
+    store_claim(services, "C-mine", npi=NPI_A, invoice="SAME-1")
+    for index in range(3):
+        store_claim(services, f"C-theirs-{index}", npi=NPI_B, invoice=f"SAME-{index + 2}", cin="98765432B")
+    staff_page = call("GET", "/api/claims", query={"q": "same", "limit": "1", "provider": NPI_B})[1]
+    assert staff_page["next_token"]
+    mine = provider_claims(NPI_A)
+    status, _ = call(
+        "GET", "/api/claims", query={"q": "same", "limit": "1", "next_token": staff_page["next_token"]}, claims=mine
+    )
+    assert status == 400  # a start key in NPI_B's partition is refused, not followed
+    assert found("same smith", claims=mine) == [] and found("same quintero", claims=mine) == ["C-mine"]
+    assert found("C theirs", claims=mine) == []
+
+
+def test_claims_indexed_before_the_terms_were_projected_are_found_after_a_rebuild(services):
+    store_claim(services, "C-old", first="Rosa", last="Quintero", invoice="OLD-1")
+    store = services.store
+    items = store.client.query(
+        TableName=store.tables.claims,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
+        ExpressionAttributeValues={":pk": {"S": "CLAIM#C-old"}, ":s": {"S": "SEARCH#"}},
+    )["Items"]
+    for item in items:  # the index shape of before: no search_text on the entries
+        store.client.update_item(
+            TableName=store.tables.claims,
+            Key={"pk": item["pk"], "sk": item["sk"]},
+            UpdateExpression="REMOVE search_text",
+        )
+    assert found("rosa quintero") == []
+    assert store.rebuild_search_index() == 1
+    assert found("rosa quintero") == ["C-old"] and found("quintero") == ["C-old"]
+
+
+def test_a_page_can_come_back_short_with_a_token_when_the_reads_run_out(services):
+    for index in range(6):  # ANN and SMITH both common, together once
+        store_claim(services, f"C-a{index}", first="Ann", last="Jones", invoice=f"A-{index}")
+        store_claim(services, f"C-b{index}", first="Bob", last="Smith", invoice=f"B-{index}")
+    store_claim(services, "C-last", first="Ann", last="Smith", invoice="A-9")
+    page, token = services.store.search_claims("ann smith", limit=5, max_reads=2)
+    pages, seen = [page], [summary["claim_id"] for summary in page]
+    while token:
+        page, token = services.store.search_claims("ann smith", limit=5, page_token=token, max_reads=2)
+        pages.append(page)
+        seen += [summary["claim_id"] for summary in page]
+    assert seen == ["C-last"]
+    assert len(pages) > 2 and [] in pages  # short pages, each with a token to read on

@@ -65,3 +65,12 @@ def test_16_bit_greyscale_keeps_its_ink():
 def test_600_dpi_pages_are_read_at_300():
     image, dpi = normalise(Image.new("L", (5100, 6600), 255), 600)
     assert dpi == 300 and image.size == (2550, 3300)
+
+
+def test_a_prepared_page_keeps_the_files_coarsest_resolution_for_the_calibration():
+    from claims_intake.ocr.scan import prepare_page
+
+    case = mailroom.make_case("fax_standard", TUNING_SEED, lines=1)
+    prepared = prepare_page(_first_page(case), ocr_settings())
+    assert prepared.registration is not None
+    assert round(prepared.registration["resolution"]) == 98  # 204 x 98 dpi: the rows are the coarse side

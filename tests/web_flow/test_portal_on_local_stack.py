@@ -25,14 +25,15 @@ RFI_INVOICE = "BHP-2026-0415"
 
 
 @pytest.fixture(scope="module")
-def portal_stack():
+def portal_stack(tmp_path_factory):
     from claims_intake.api import resolver
     from claims_intake_dev.local import demo
     from claims_intake_dev.local.stack import LocalStack
     from claims_intake_dev.local.web import WebServer
 
     resolver.use_services(None)
-    with LocalStack() as stack:
+    # the functions' output (the API's audit lines among it) goes to their log file, as `serve --logs` does
+    with LocalStack(function_log=tmp_path_factory.mktemp("lambda") / "lambda.log") as stack:
         demo.load_reference(stack)
         web = WebServer(stack, app="claims_intake_dev.web_server:app").start()
         try:

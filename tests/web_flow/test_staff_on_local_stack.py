@@ -33,14 +33,15 @@ def review_sample() -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def local_stack():
+def local_stack(tmp_path_factory):
     from claims_intake.api import resolver
     from claims_intake_dev.local import demo
     from claims_intake_dev.local.stack import LocalStack
     from claims_intake_dev.local.web import WebServer
 
     resolver.use_services(None)
-    with LocalStack() as stack:
+    # the functions' output (the API's audit lines among it) goes to their log file, as `serve --logs` does
+    with LocalStack(function_log=tmp_path_factory.mktemp("lambda") / "lambda.log") as stack:
         demo.load_reference(stack)
         s3 = stack.client("s3")
         for name in (RFI_SPREADSHEET, review_sample()[0]):

@@ -179,6 +179,7 @@ class CheckContext:
     _excluding: list[EligibilitySpan] | None = None
     _provider: Any = None
     _doubts: ClaimDoubts | None = None
+    _by_keys_cached: tuple[dict[str, list[Counted]], ...] | None = None
 
     def __post_init__(self) -> None:
         self.plan_id: str = self.profile.plan_id  # read by nearly every rule: a plain attribute
@@ -219,6 +220,7 @@ class CheckContext:
     def load_history(self) -> None:
         """The member's history, indexed: the source's own indexes when it keeps them per member (built once per
         history or file, not per claim), else one built for this claim; never with this claim's own lines."""
+        self._by_keys_cached = None
         if not self.member:
             return
         own = self.claim.claim_id
@@ -279,15 +281,20 @@ class CheckContext:
 
     def counted_in(self, keys: frozenset[str]) -> list[Counted]:
         found: list[Counted] = []
-        searched: list[dict[str, list[Counted]]] = [index.by_key for index in self.history_indexes]
-        searched.append(self.own.by_key)
-        for by_key in searched:
+        for by_key in self._by_keys():  # history's indexes, then this claim's lines
             if by_key:
                 for key in keys:
                     lines = by_key.get(key)
                     if lines:
-                        found.extend(lines)
+                        found += lines
         return found
+
+    def _by_keys(self) -> tuple[dict[str, list[Counted]], ...]:
+        """The by-key indexes counted_in searches (built once per claim; the dicts grow, the tuple does not)."""
+        by_keys = self._by_keys_cached
+        if by_keys is None:
+            by_keys = self._by_keys_cached = (*(index.by_key for index in self.history_indexes), self.own.by_key)
+        return by_keys
 
     def counted_in_month(self, year: int, month: int) -> list[Counted]:
         month_key = (year, month)

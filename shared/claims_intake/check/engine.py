@@ -27,13 +27,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from ..catalog import PlanProfile, dhcs_catalog, plan_ids, plan_profile
 from ..citations import for_people
 from ..gc_pause import gc_paused
 from ..model import Claim, ExtractResult
+from ..reference.history import FileBatch
 from ..reference.model import HistoryLine, HistorySource, InMemoryHistory, ReferenceSource
 from . import (
     rules_codes,  # noqa: F401
@@ -180,15 +181,13 @@ def check_extract(
     received: date | None = None,
 ) -> list[CheckResult]:
     """Check the claims of one file in order; earlier claims of the file count as history for later ones."""
-    batch = InMemoryHistory()
-    layered = LayeredHistory(history or InMemoryHistory(), batch)
+    layered = LayeredHistory(history or InMemoryHistory(), FileBatch())
     results = []
     unplaced = unplaced_columns_by_sheet(result)
     with gc_paused():  # every result survives the batch: collect once after it (see gc_pause)
         for claim in result.claims:
             checked = check_claim(claim, plan, reference, layered, received=received, unplaced=unplaced(claim))
-            for line in history_lines(checked):
-                layered.add(line)
+            layered.batch.add_lines(history_lines(checked))
             results.append(checked)
     return results
 
@@ -240,7 +239,7 @@ class LayeredHistory:
     member costs its lines, not claims x history (and one query per member, not per claim).
     """
 
-    def __init__(self, stored: HistorySource, batch: InMemoryHistory):
+    def __init__(self, stored: HistorySource, batch: FileBatch):
         self.stored, self.batch = stored, batch
         self._stored_indexes: dict[str, tuple[HistoryIndex, ...]] = {}
 
@@ -254,7 +253,7 @@ class LayeredHistory:
         return (*stored, self.batch.member_index(member_cin))
 
     def add(self, line: HistoryLine) -> None:
-        self.batch.add(line)
+        self.batch.add_lines([line])
 
     def member_lines(self, member_cin: str) -> list[HistoryLine]:
         return [*self.stored.member_lines(member_cin), *self.batch.member_lines(member_cin)]
@@ -327,6 +326,10 @@ def _collect(rule_name: str, found, into: list[Finding], line_number: int | None
         into.append(_finding(issue, rule_name, line_number, ctx.doubts))
 
 
+# A finding's citation for people: the same few cites (rule data) recur on every denied line of a file, and the
+# title substitution is a regex pass, so each distinct cite is rendered once.
+cite_for_people = lru_cache(maxsize=2048)(for_people)
+
 # What a doubtful reading may not do to a provider: reject the claim, deny a line, ask for information.
 PROVIDER_FACING = frozenset({Severity.REJECT, Severity.DENY, Severity.RFI})
 
@@ -342,7 +345,7 @@ def _finding(issue: Issue, rule_name: str, line_number: int | None, doubts: Clai
         element=issue.element,
         line=line,
         message=issue.message,
-        cite=for_people(issue.cite),
+        cite=cite_for_people(issue.cite),
         rule=issue.rule or rule_name,
         rests_on=[Value(element=element, line=number) for element, number in values],
     )

@@ -69,7 +69,8 @@ EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C
 NO_TESSERACT = (
     "Tesseract OCR is not installed, and scans are read with it: `make setup` installs it "
-    "(Debian/Ubuntu: sudo apt-get install tesseract-ocr tesseract-ocr-eng). Spreadsheets need no OCR."
+    "(Debian/Ubuntu: sudo apt-get install tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev "
+    "pkg-config g++, then pip install --no-binary tesserocr tesserocr). Spreadsheets need no OCR."
 )
 
 
@@ -96,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _explain(verb: str, error: Exception) -> tuple[str, str]:
-    if type(error).__name__ == "TesseractNotFoundError":  # pytesseract's own message points at its README
-        return "ocr_unavailable", NO_TESSERACT
+    if type(error).__name__ == "TesseractMissing":  # ocr/engine.py, not imported here: the CLI starts without it
+        return "ocr_unavailable", f"{NO_TESSERACT} ({str(error).split(':')[0]})"
     return "internal_error", f"{verb} failed: {type(error).__name__}: {error}".splitlines()[0][:500]
 
 

@@ -40,9 +40,7 @@ def run(args) -> int:
         result = extract_file(args.file, mapping=mapping) if mapping else extract_file(args.file)
     except IntakeError as error:
         return report_unreadable(args.file, error, args.format)
-    except (OSError, ValueError) as problem:
-        if type(problem).__name__ == "TesseractNotFoundError":
-            raise  # a missing tool, not an unreadable file: main() says how to install it
+    except (OSError, ValueError) as problem:  # a missing Tesseract (TesseractMissing) is neither: main() explains it
         print(f"claims-intake extract: {problem}", file=sys.stderr)
         return EXIT_UNREADABLE
     if not result.claims:

@@ -17,6 +17,7 @@ from typing import Any
 from ..catalog import combination_key, dhcs_catalog, plan_ids, plan_profile
 from ..elements import element
 from ..model import Claim, ExtractError, Provenance, ServiceLine
+from ..validators import is_valid_icd10
 from . import parse
 from .parse import Fixed
 
@@ -32,6 +33,7 @@ class Reading:
 
     text: str
     confidence: float = 1.0
+    read_again: bool = False  # taken from a second reading because the first did not parse
 
 
 @dataclass
@@ -211,8 +213,9 @@ def _diagnoses(claim: Claim, page: FormPage, ocr: bool = True) -> dict[str, tupl
         name = f"diagnosis{index}"
         if page.text(name):
             fixed = parse.fix_icd10(page.text(name))
-            if fixed.repaired and not ocr:  # typed into a fillable PDF: keep it as typed
-                fixed = Fixed(re.sub(r"[^0-9A-Za-z]", "", page.text(name)).upper())
+            typed = re.sub(r"[^0-9A-Za-z]", "", page.text(name)).upper()
+            if not ocr and (fixed.repaired or is_valid_icd10(typed)):  # typed into a fillable PDF: as typed
+                fixed = Fixed(typed)
             confidence = round(max(page.confidence(name) * fixed.factor, fixed.floor), 3)
             if fixed.repaired:
                 confidence = min(confidence, REPAIRED_CONFIDENCE)
@@ -236,10 +239,15 @@ def _service_line(
     box = lambda label: f"{label} line {n}"
     start = (f"sv{n}_mm_from", f"sv{n}_dd_from", f"sv{n}_yy_from")
     end = (f"sv{n}_mm_end", f"sv{n}_dd_end", f"sv{n}_yy_end")
-    if any(text(c) for c in start):
-        put(line, "service_start_date", parse.date_from_cells(*(text(c) for c in start)), box("24A"), start)
-    if any(text(c) for c in end):
-        put(line, "service_end_date", parse.date_from_cells(*(text(c) for c in end)), box("24A"), end)
+    start_cells, end_cells = [text(c) for c in start], [text(c) for c in end]
+    filled: list[str] = []
+    if ocr:
+        start_cells, end_cells, filled = parse.complete_line_dates(start_cells, end_cells, service_year(page))
+        filled += _read_again_notes(page, start, end)
+    if any(start_cells):
+        put(line, "service_start_date", _line_date(start_cells, filled, "From"), box("24A"), start)
+    if any(end_cells):
+        put(line, "service_end_date", _line_date(end_cells, filled, "To"), box("24A"), end)
     elif line.service_start_date:  # NUCC: the To date may be left blank for a one-day service
         line.service_end_date = line.service_start_date
         line.provenance["service_end_date"] = line.provenance["service_start_date"].model_copy(
@@ -285,6 +293,45 @@ def _service_line(
     _derive_unit_cost(line)
     _derive_service_name(line)
     return line
+
+
+def _line_date(cells: list[str], filled: list[str], side: str) -> Fixed:
+    """One 24A date from its cells. A cell taken from elsewhere (complete_line_dates) makes it a
+    repair; a date that lent its cells to the other is marked too: the two now agree by
+    construction, so their agreement confirms nothing and only staff can."""
+    date = parse.date_from_cells(*cells)
+    if not filled:
+        return date
+    notes = [note for note in filled if note.startswith(side)]
+    if not notes:
+        notes = ["kept as read, unconfirmed: the line's other date took its unreadable cells from this one"]
+    repaired = "; ".join(filter(None, [date.repaired, *notes]))
+    return Fixed(date.text, min(date.factor, parse.INVALID), date.note, repaired=repaired)
+
+
+def _read_again_notes(page: FormPage, start: tuple[str, ...], end: tuple[str, ...]) -> list[str]:
+    """A 24A cell taken from a second reading was chosen because it parsed: staff verify it."""
+    notes = []
+    for side, cells in (("From", start), ("To", end)):
+        for (label, _, _), name in zip(parse.DATE_CELLS, cells, strict=True):
+            reading = page.readings.get(name)
+            if reading is not None and reading.read_again:
+                notes.append(f"{side} {label} read a second time, enlarged: the first reading was not two digits")
+    return notes
+
+
+def service_year(page: FormPage) -> str | None:
+    """The two-digit year most 24A cells of the page read cleanly, when at least two agree."""
+    years = Counter(
+        year
+        for n in range(1, LINES_PER_PAGE + 1)
+        for side in ("from", "end")
+        if (year := parse.readable_cell(page.text(f"sv{n}_yy_{side}"), 0, 99))
+    )
+    if not years:
+        return None
+    year, count = years.most_common(1)[0]
+    return year if count >= 2 else None
 
 
 def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: str) -> None:
@@ -709,7 +756,7 @@ def agree_rendering_npis(claim: Claim) -> None:
 
 def _one_digit_apart(first, second) -> bool:
     """The two dates differ in one digit, a pair OCR confuses (8/9, 6/8, 1/7...; not 1/2)."""
-    a, b = first.strftime("%m%d%Y"), second.strftime("%m%d%Y")
+    a, b = (f"{day.month:02d}{day.day:02d}{day.year:04d}" for day in (first, second))  # %Y: no zeros before year 26
     differing = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
     if len(differing) != 1:
         return False

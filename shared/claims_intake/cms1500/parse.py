@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from string import ascii_uppercase
 
 from ..catalog import dhcs_catalog
 from ..validators import (
@@ -165,14 +166,22 @@ def fix_cin(text: str) -> Fixed:
 
 
 def fix_icd10(text: str) -> Fixed:
-    """An ICD-10-CM code starts with a letter, then two digits: '2590' read in box 21 is Z590."""
+    """An ICD-10-CM code starts with a letter, then two digits: '2590' read in box 21 is Z590. A
+    reading the code set does not hold is taken for the one code it holds one leading letter or one
+    stray character away ('3449' -> J449, 'F1I7210' -> F17210), else kept as read and marked invalid."""
     cleaned = _code_chars(text)
     if len(cleaned) < 3:
         return Fixed(cleaned, INVALID)
     first = ICD_FIRST_LETTER.get(cleaned[0], cleaned[0])
     second = cleaned[1].translate(AS_DIGIT)
     fixed = first + second + cleaned[2:]
-    if not is_valid_icd10(fixed):
+    billable = billable_icd10(fixed)
+    if not billable:
+        nearest = nearest_icd10(cleaned, fixed)
+        if nearest:
+            repaired = f"read {cleaned}: the one billable code of the code set one character away is {nearest}"
+            return Fixed(nearest, CORRECTED, "ICD-10 code set", repaired=repaired)
+    if not is_valid_icd10(fixed) or not billable:
         return Fixed(fixed, INVALID)
     if fixed == cleaned:
         return Fixed(fixed)
@@ -185,6 +194,25 @@ def fix_icd10(text: str) -> Fixed:
         else "ICD-10-CM shape (letter, digit, ...): confusable characters changed"
     )
     return Fixed(fixed, CORRECTED, "ICD-10 shape corrected", repaired=repaired)
+
+
+def nearest_icd10(cleaned: str, shaped: str) -> str | None:
+    """The single billable code one edit from the reading: another leading letter for a digit read
+    there, a leading letter the reading lost ('59.01' for Z59.01), or one stray character dropped (a
+    speck or a split stroke read as 'I'). None when no code or several are that near."""
+    candidates = {letter + cleaned for letter in ascii_uppercase}
+    if cleaned[0].isdigit():
+        candidates |= {letter + shaped[1:] for letter in ascii_uppercase}
+    candidates |= {shaped[:index] + shaped[index + 1 :] for index in range(1, len(shaped))}
+    found = {code for code in candidates if len(code) >= 3 and billable_icd10(code)}
+    return found.pop() if len(found) == 1 else None
+
+
+def billable_icd10(code: str) -> bool:
+    """The code is billable in a release of the ICD-10-CM code set on file."""
+    from ..codesets import icd10cm
+
+    return code in icd10cm().masks
 
 
 @cache
@@ -409,6 +437,46 @@ def date_from_cells(month: str, day: str, year: str, *, birth: bool = False) -> 
         century = 1900 if birth and int(yy.text) > 30 else 2000
         yy = Fixed(str(century + int(yy.text)))
     return Fixed(f"{mm.text.zfill(2)}/{dd.text.zfill(2)}/{yy.text}", factor, repaired=repairs or None)
+
+
+DATE_CELLS = (("month", 1, 12), ("day", 1, 31), ("year", 0, 99))  # 24A's MM, DD, YY cells
+
+
+def readable_cell(text: str, low: int, high: int) -> str | None:
+    """A date cell's two digits when they read cleanly and lie in the cell's range, else None."""
+    fixed = fix_cell(text, 2)
+    if fixed.factor <= INVALID or not fixed.text.isdigit() or not low <= int(fixed.text) <= high:
+        return None
+    return fixed.text
+
+
+def complete_line_dates(
+    start: list[str], end: list[str], page_year: str | None = None
+) -> tuple[list[str], list[str], list[str]]:
+    """A 24A From or To cell that did not read (a fax lost the thin strokes of its digits) taken from
+    the same cell of the other date of the line, and a year unreadable in both from the year the
+    page's other service lines agree on. Returns the cells and what was filled, for staff: a line's
+    From and To are usually, not always, the same day, so every fill is a guess to verify."""
+    start, end, notes = list(start), list(end), []
+    start_read, end_read = any(start), any(end)
+    for index, (label, low, high) in enumerate(DATE_CELLS):
+        first, second = readable_cell(start[index], low, high), readable_cell(end[index], low, high)
+        if first and not second and end_read:
+            notes.append(f"To {label} read {_shown(end[index])}: taken from the From date")
+            end[index] = first
+        elif second and not first and start_read:
+            notes.append(f"From {label} read {_shown(start[index])}: taken from the To date")
+            start[index] = second
+        elif not first and not second and label == "year" and page_year:
+            for side, cells, read in (("From", start, start_read), ("To", end, end_read)):
+                if read:
+                    notes.append(f"{side} year read {_shown(cells[index])}: the page's other lines are in {page_year}")
+                    cells[index] = page_year
+    return start, end, notes
+
+
+def _shown(cell: str) -> str:
+    return repr(cell) if cell else "blank"
 
 
 def fix_date(text: str) -> Fixed:

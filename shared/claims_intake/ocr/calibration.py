@@ -14,7 +14,8 @@ Signals per value (`value_signals`):
 - cross-checks on the claim: the NPI/TIN/CIN shape and check digit, the code and modifiers forming a
   DHCS catalog combination, box 28 agreeing with the sum of the 24F charges, service dates in order
   and near the claim's other dates, a birth year that makes a plausible age;
-- how well the page registered to the form (score and coverage of the blank form's rules).
+- how well the page registered to the form (score and coverage of the blank form's rules), and how coarse
+  the file's resolution was (a 204 x 98 dpi fax loses stroke detail a 300-dpi scan keeps).
 
 A logistic model (ridge-regularised) combines them; an isotonic map (pool-adjacent-violators) over
 its output then fixes what the logistic shape gets wrong, so the final number is a calibrated
@@ -46,7 +47,7 @@ from ..model import Claim, Provenance, ServiceLine
 from ..validators import is_valid_cin, is_valid_icd10, is_valid_npi, is_valid_pos, is_valid_tin
 
 TABLE = "data/ocr_calibration.json"
-REGISTRATION_EXTRA = "registration"  # claim.extras: the worst page's registration score and coverage
+REGISTRATION_EXTRA = "registration"  # claim.extras: the worst page's registration score, coverage, resolution
 
 # Kinds of element: each has its own intercept and slope on the reader's confidence.
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -65,7 +66,18 @@ GROUP_OF = {key: group for group, keys in GROUPS.items() for key in keys}
 # Per kind of element: intercept, slope on the reader's confidence (logit), an unconfirmed repair, and
 # the claim's cross-check agreeing or disagreeing (a check digit says more than a date's neighbours).
 PER_GROUP = ("intercept", "logit_confidence", "repaired", "check_agrees", "check_fails")
-SHARED = ("repair_confirmed", "unparsed", "derived", "raw_noise", "registration_score", "registration_coverage")
+SHARED = (
+    "repair_confirmed",
+    "unparsed",
+    "derived",
+    "raw_noise",
+    "registration_score",
+    "registration_coverage",
+    "coarse_scan",
+)
+# A page scanned below this resolution (in either direction) has lost stroke detail no reader restores:
+# a 204 x 98 dpi fax keeps a third of a 300-dpi page's rows. The calibration learns how much that costs.
+FULL_DETAIL_DPI = 300.0
 EPSILON = 1e-3
 
 
@@ -133,8 +145,15 @@ def value_signals(claim: Claim, ref: ValueRef) -> np.ndarray:
         float(raw_noise(claim, ref)),
         float(registration.get("score", 1.0)),
         float(registration.get("coverage", 1.0)),
+        coarse_scan(registration),
     )
     return vector
+
+
+def coarse_scan(registration: dict) -> float:
+    """0 for a page scanned at 300 dpi or finer, about 0.5 at 200 dpi, 1 at a fax's 98 dpi."""
+    resolution = min(float(registration.get("resolution", FULL_DETAIL_DPI)), FULL_DETAIL_DPI)
+    return (FULL_DETAIL_DPI - resolution) / 200.0
 
 
 # What a box may hold besides letters and digits; anything else in the text read ('18= 00', '4€ 50') is a mark

@@ -7,16 +7,14 @@ form's own ink, registered onto the page, is erased instead (rules only where th
 them is as thin as a rule, so typed characters touching a rule keep their strokes).
 
 Each box is resampled from the page straight into template coordinates (no full-page warp), cut to
-its ink, and becomes one frame of a multi-page TIFF; Tesseract reads every frame as a single text
-line (--psm 7) in one process, so the model loads once per page and every word maps back to its
-box by frame number. Each box is then parsed by its own rules (cms1500.parse).
+its ink, and becomes one frame; Tesseract reads every frame as a single text line (--psm 7) on the
+model the process keeps loaded (ocr/engine.py), and every word maps back to its box by frame number. Each box is then parsed by its own rules (cms1500.parse).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 
@@ -288,7 +286,8 @@ def clean_grey(grey: Image.Image, stretch: bool = True) -> Image.Image:
 
 
 def is_color(page: Image.Image) -> bool:
-    small = np.asarray(page.convert("RGB").resize((170, 220), Image.Resampling.BOX), dtype=np.int16)
+    rgb = page if page.mode == "RGB" else page.convert("RGB")  # convert() would copy an RGB page whole
+    small = np.asarray(rgb.resize((170, 220), Image.Resampling.BOX), dtype=np.int16)
     redness = small[..., 0] - small[..., 1:].max(axis=2)
     return bool((redness > 40).mean() > 0.005)  # the red form shows up in a colour scan
 
@@ -491,9 +490,10 @@ def _ink_band(region: np.ndarray, speckled: bool, cells: bool = False) -> tuple[
 
 def _despeckle(ink: np.ndarray) -> np.ndarray:
     """Drop isolated dark pixels (fax and photocopier specks): keep those with 2+ dark neighbours."""
-    padded = np.pad(ink, 1).astype(np.uint8)
-    shifted = [np.roll(np.roll(padded, dy, 0), dx, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
-    neighbours = np.sum(shifted, axis=0)[1:-1, 1:-1]
+    import cv2
+
+    # the 3x3 sum, nothing beyond the region's edge counted
+    neighbours = cv2.boxFilter(ink.astype(np.uint8), -1, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT)
     return ink & (neighbours >= 3)  # itself + 2
 
 
@@ -580,7 +580,7 @@ def read_boxes(slots: list[Slot]) -> dict[str, Reading]:
 
 
 def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
-    """The slots of every page in one Tesseract run (the model loads once per file, not per page)."""
+    """The slots of every page, read in two runs (digit-only slots, the rest) on the loaded model."""
     flat = [(index, slot) for index, slots in enumerate(pages) for slot in slots]
     if not flat:
         return [{} for _ in pages]
@@ -600,12 +600,14 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
             (page, slot), factor = flat[index], framed[index][1]
             x = (int(left) + int(width) / 2 - FRAME_MARGIN[0]) / factor
             words.setdefault((page, slot.field_at(x)), []).append((x, str(text).strip(), float(conf) / 100))
+    read_date_cells_again(flat, words)
     readings: list[dict[str, Reading]] = [{} for _ in pages]
     for page, slot in flat:
         for name, _, _ in slot.members:
             found = sorted(words.get((page, name), []))
             if found:
-                readings[page][name] = Reading(" ".join(w[1] for w in found), min(w[2] for w in found))
+                again = any(len(w) > 3 for w in found)  # from read_date_cells_again
+                readings[page][name] = Reading(" ".join(w[1] for w in found), min(w[2] for w in found), again)
         if len(slot.members) == 1 and slot.members[0][0] not in readings[page]:
             readings[page][slot.members[0][0]] = Reading("", 0.0)  # ink but no characters recognised
     return [
@@ -613,17 +615,77 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
     ]
 
 
-def _tesseract(frames: list[Image.Image], config: str) -> dict:
-    """One Tesseract run over `frames` as the pages of one TIFF (the model loads once)."""
-    import pytesseract
+# A 24A date cell whose first reading is not two digits (a fax lost the thin strokes of a Times or
+# Courier digit) is read once more, its line enlarged and read as raw text (--psm 13: no layout
+# analysis, which on these lines dropped a lone '0'). Only lines with such a cell; the cell keeps the
+# second reading only when that one is two digits, marked (Reading.read_again: the mapping flags the
+# date as repaired, since the reading was chosen because it parsed) and at a low confidence.
+AGAIN_CONFIG = DIGIT_CONFIG.replace("--psm 7", "--psm 13")
+AGAIN_SCALE = 2.0
+AGAIN_CONFIDENCE = 0.5  # a value read only on a second try, chosen because it parsed: staff verify it
+DATE_CELL_PARTS = ("_mm_", "_dd_", "_yy_")
 
-    handle, path = tempfile.mkstemp(suffix=".tif", prefix="cms1500-")
-    os.close(handle)
-    try:
-        frames[0].save(path, save_all=True, append_images=frames[1:], compression="tiff_lzw", dpi=(DPI, DPI))
-        return pytesseract.image_to_data(path, lang="eng", config=config, output_type=pytesseract.Output.DICT)
-    finally:
-        os.unlink(path)
+
+def read_date_cells_again(flat: list[tuple[int, Slot]], words: dict[tuple[int, str], list]) -> None:
+    """Second reading of the service lines' date cells that did not read as two digits (in place)."""
+    unread = {
+        index: names
+        for index, (page, slot) in enumerate(flat)
+        if (names := [name for name, _, _ in slot.members if _date_cell_unread(name, words.get((page, name), []))])
+    }
+    if not unread:
+        return
+    chosen = sorted(unread)
+    frames = []
+    for index in chosen:
+        image = flat[index][1].image
+        enlarged = image.resize(
+            (round(image.width * AGAIN_SCALE), round(image.height * AGAIN_SCALE)), Image.Resampling.BICUBIC
+        )
+        frames.append(_frame(enlarged)[0])
+    data = _tesseract(frames, AGAIN_CONFIG)
+    again: dict[tuple[int, str], list[tuple[float, str, float]]] = {}
+    for frame, text, conf, left, width in zip(
+        data["page_num"], data["text"], data["conf"], data["left"], data["width"], strict=False
+    ):
+        if not str(text).strip() or float(conf) < 0:
+            continue
+        page, slot = flat[chosen[int(frame) - 1]]
+        x = (int(left) + int(width) / 2 - FRAME_MARGIN[0]) / AGAIN_SCALE
+        for piece_x, piece in _split_digit_pairs(x, str(text).strip(), int(width) / AGAIN_SCALE):
+            again.setdefault((page, slot.field_at(piece_x)), []).append((piece_x, piece, float(conf) / 100))
+    for index in chosen:
+        page = flat[index][0]
+        for name in unread[index]:
+            found = again.get((page, name), [])
+            text = "".join(w[1] for w in sorted(found))
+            if len(text) == 2 and text.isdigit():
+                words[(page, name)] = [(found[0][0], text, min(AGAIN_CONFIDENCE, min(w[2] for w in found)), True)]
+
+
+def _date_cell_unread(name: str, found: list) -> bool:
+    if not any(part in name for part in DATE_CELL_PARTS):
+        return False
+    text = "".join(w[1] for w in found)
+    return not (len(text) == 2 and text.isdigit())
+
+
+def _split_digit_pairs(x: float, text: str, width: float) -> list[tuple[float, str]]:
+    """A raw-line reading may run the cells' words together ('0607'): split a run of digits into
+    its two-digit cells, each placed at its share of the word's width."""
+    if not text.isdigit() or len(text) <= 2 or len(text) % 2:
+        return [(x, text)]
+    pairs = [text[i : i + 2] for i in range(0, len(text), 2)]
+    left = x - width / 2
+    return [(left + width * (2 * i + 1) / (2 * len(pairs)), pair) for i, pair in enumerate(pairs)]
+
+
+def _tesseract(frames: list[Image.Image], config: str) -> dict:
+    """One Tesseract run over `frames` as the pages of one document, on the model the process keeps
+    loaded (ocr/engine.py): image_to_data's dictionary, as the CLI would give it."""
+    from .engine import image_to_data
+
+    return image_to_data(frames, config)
 
 
 def _join_money(readings: dict[str, Reading]) -> dict[str, Reading]:

@@ -32,6 +32,7 @@ from ..cms1500.mapping import FormPage, claims_from_pages
 from ..limits import Limits
 from ..model import ExtractError, ExtractResult, SourceInfo
 from .calibration import REGISTRATION_EXTRA, calibrate_claims, review_threshold
+from .engine import TesseractMissing
 from .normalise import normalise
 from .pages import PageImage, check_pdf_content, image_pages, pdf_pages, pdf_reader
 from .recognize import VERSION_FIELDS, Slot, page_slots, read_pages, thread_limit_env, version_slots
@@ -122,7 +123,7 @@ class PreparedPage:
     number: int
     slots: list[Slot]
     notes: list[str]
-    registration: dict[str, float] | None = None  # how well the page lined up with the form (score, coverage)
+    registration: dict[str, float] | None = None  # how well the page lined up (score, coverage); its resolution
 
 
 def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError:
@@ -153,7 +154,11 @@ def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError
         notes.append("scanned upside down; turned 180 degrees before reading")
     if registration.rotated_quarter:
         notes.append("scanned sideways; turned 90 degrees before reading")
-    quality = {"score": float(registration.score), "coverage": float(registration.coverage)}
+    quality = {
+        "score": float(registration.score),
+        "coverage": float(registration.coverage),
+        "resolution": float(min(page.dpi, page.vertical_dpi or page.dpi)),  # the file's, before resampling
+    }
     return PreparedPage(number, slots, notes, quality)
 
 
@@ -225,7 +230,7 @@ def read_prepared(prepared: list[PreparedPage]) -> tuple[list[FormPage], list[Ex
     try:
         all_readings = read_pages([p.slots for p in prepared])
     except Exception as error:
-        if type(error).__name__ == "TesseractNotFoundError":
+        if isinstance(error, TesseractMissing):
             raise  # the machine lacks the OCR engine: no page's fault, the caller says how to install it
         logger.warning("OCR failed", extra={"error": type(error).__name__})
         return [], [

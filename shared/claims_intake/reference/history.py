@@ -128,6 +128,40 @@ class ClaimCounted:
         self.by_key.setdefault(c.key, []).append(c)
 
 
+class FileBatch:
+    """The lines of the file being checked, for the claims after them: only the per-member index the rules read
+    (and the invoices), each line indexed once as its claim is decided, nothing rebuilt or kept twice."""
+
+    __slots__ = ("_indexes", "_invoices")
+
+    def __init__(self) -> None:
+        self._indexes: dict[str, HistoryIndex] = {}
+        self._invoices: set[tuple[str, str]] = set()
+
+    def member_index(self, member_cin: str) -> HistoryIndex:
+        index = self._indexes.get(member_cin)
+        if index is None:
+            index = self._indexes[member_cin] = HistoryIndex()
+        return index
+
+    def add_lines(self, lines: list[HistoryLine]) -> None:
+        """A decided claim's lines (one member's, as history_lines gives them) join the member's index in order."""
+        index, member = None, ""
+        for line in lines:
+            if index is None or line.member_cin != member:
+                member = line.member_cin
+                index = self.member_index(member)
+            self._invoices.add((line.provider_npi, line.invoice_number))
+            index.add_prior(line)
+
+    def member_lines(self, member_cin: str) -> list[HistoryLine]:
+        index = self._indexes.get(member_cin)
+        return list(index.prior) if index is not None else []
+
+    def invoice_exists(self, provider_npi: str, invoice_number: str) -> bool:
+        return (provider_npi, invoice_number) in self._invoices
+
+
 @dataclass
 class InMemoryHistory:
     """History held in memory: the CLI's `--history FILE`, and the pipeline within one claim batch.

@@ -674,24 +674,99 @@ class ClaimStore:
         limit: int = 25,
         max_reads: int = 2000,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """Claims whose terms start with every word of `query`: summaries and the next page's token.
+        """Claims having, for every word of `query`, a term starting with it: summaries and the next page's token.
 
-        One word and no filter: the index is read a page at a time (`max_reads` index entries at most per
-        call: a page may come back short, with a token to read on). Several words or a filter (plan,
-        status, disposition, provider_npi): each word's claims are read from the index (keys only) and
-        intersected, the filters checked on the remaining claims' headers, and the result paged. A
-        provider's words are read from its own partition of the index only."""
-        words = search.query_words(query)
-        if not words:
+        One word is read from the index in term order (a claim found by two of its terms is listed once);
+        the other words are checked by DynamoDB on the same index entries (their projected `search_text`),
+        so only matching claims come back. Of several words, the rarest is read: a short probe of each
+        (longest first) that reads a word whole, or fills the page, settles it; else the longest is read.
+        Only the claims of the page are read from their headers (summaries, and the filters plan, status,
+        disposition). `provider` (or the filter provider_npi) reads that provider's index partition only.
+        At most about `max_reads` index entries are read per call: a page can come back short, with a token
+        to read on."""
+        if not search.query_words(query):
             raise ValueError(f"type at least {search.MIN_WORD} letters or digits")
-        whole = search.whole_entry(query)
-        if len(words) == 1 and not filters and not whole:
-            return self._search_one_word(words[0], provider, page_token, limit, max_reads)
-        readings = [words] + ([[whole]] if whole else [])
-        return self._search_intersection(readings, provider, filters or {}, page_token, limit)
+        wanted = {name: value for name, value in (filters or {}).items() if value}
+        partition = wanted.pop("provider_npi", None)
+        if provider and partition and partition != provider:
+            return [], None
+        scope = _SearchScope(search.readings(query), provider or partition, wanted)
+        cursor: _SearchCursor | None = _SearchCursor.decode(page_token, scope)
+        found: list[dict[str, Any]] = []
+        reads = 0
+        while cursor is not None and len(found) < limit and reads < max_reads:
+            entries, last_key, read = self._search_page(scope, cursor, limit - len(found), max_reads - reads)
+            reads += read
+            cursor.rate = len(entries) / read if read else None
+            taken, stopped_at = self._search_hits(scope, cursor.word or "", entries, limit - len(found))
+            found.extend(taken)
+            if stopped_at is not None:  # the page filled before the end of what was read: go on after its last
+                return found, _SearchCursor(cursor.reading, cursor.word, _index_key(stopped_at, scope)).encode()
+            cursor = cursor.after(last_key, len(scope.readings))
+        return found, cursor.encode() if cursor else None
+
+    def _search_page(
+        self, scope: _SearchScope, cursor: _SearchCursor, wanted: int, budget: int
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, int]:
+        """The next index entries of the cursor's reading that match all its words (the word to read chosen
+        first if it is not yet): entries, the last key read, how many entries were read."""
+        words = scope.readings[cursor.reading]
+        excluded = scope.readings[: cursor.reading]
+        single = len(words) == 1 and not scope.filters  # each entry read is a claim of the page
+        if cursor.word is not None:
+            size = wanted if single else _reads_for(wanted, cursor.rate, budget)
+            return self._search_entries(scope, cursor.word, words, excluded, cursor.start, size, budget)
+        reads = 0
+        first: tuple[str, list[dict[str, Any]], dict[str, Any] | None] | None = None
+        for word in words[: search.MAX_PROBED_WORDS]:
+            size = wanted if single else search.PROBE_READS
+            entries, last_key, read = self._search_entries(scope, word, words, excluded, None, size, budget - reads)
+            reads += read
+            first = first or (word, entries, last_key)
+            to_fill = (wanted - len(entries)) * read / len(entries) if entries else float("inf")
+            # read whole (the rarest), or enough for the page, or reading on costs less than another probe
+            if last_key is None or to_fill <= search.PROBE_READS:
+                cursor.word = word
+                return entries, last_key, reads
+        assert first is not None  # a reading has at least one word
+        cursor.word, entries, last_key = first  # every probed word is common: the longest one is read on
+        return entries, last_key, reads
+
+    def _search_entries(
+        self,
+        scope: _SearchScope,
+        word: str,
+        words: list[str],
+        excluded: list[list[str]],
+        start: dict[str, Any] | None,
+        size: int,
+        budget: int,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, int]:
+        """One Query of `word`'s index entries, at most `size` read (and within `budget`), keeping those whose
+        claim matches every other word and none of an earlier reading: entries, last key, entries read."""
+        request = self._search_request(word, scope.provider)
+        request["Limit"] = max(1, min(size, budget))
+        values = request["ExpressionAttributeValues"]
+        conditions = []
+        for number, other in enumerate(w for w in words if w != word):
+            values[f":w{number}"] = {"S": f" {other}"}
+            conditions.append(f"contains(search_text, :w{number})")
+        for number, reading in enumerate(excluded):  # listed by an earlier reading (the entry as one term)
+            for index, other in enumerate(reading):
+                values[f":x{number}_{index}"] = {"S": f" {other}"}
+            conditions.append(
+                "NOT (" + " AND ".join(f"contains(search_text, :x{number}_{i})" for i in range(len(reading))) + ")"
+            )
+        if conditions:
+            request["FilterExpression"] = " AND ".join(conditions)
+        if start:
+            request["ExclusiveStartKey"] = start
+        page = self.client.query(**request)
+        entries = [from_item(item) for item in page.get("Items", [])]
+        return entries, page.get("LastEvaluatedKey"), int(page.get("ScannedCount", len(entries)))
 
     def _search_request(self, word: str, provider: str | None) -> dict[str, Any]:
-        request: dict[str, Any] = {"TableName": self.tables.claims, "ProjectionExpression": "pk, sk"}
+        request: dict[str, Any] = {"TableName": self.tables.claims}
         if provider:
             request.update(
                 IndexName="by_provider_search",
@@ -706,94 +781,40 @@ class ClaimStore:
             )
         return request
 
-    def _search_one_word(
-        self, word: str, provider: str | None, page_token: str | None, limit: int, max_reads: int
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        request = self._search_request(word, provider)
-        last_key = decode_token(page_token)
-        if last_key and "offset" in last_key:
-            raise ValueError("invalid page token")
-        found: list[dict[str, Any]] = []
-        reads = 0
-        while len(found) < limit and reads < max_reads:
-            request["Limit"] = limit - len(found)  # each entry gives at most one claim: none is skipped
-            if last_key:
-                request["ExclusiveStartKey"] = last_key
-            page = self.client.query(**request)
-            entries = [from_item(item) for item in page.get("Items", [])]
-            reads += len(entries)
-            headers = self.claim_summaries([str(e["pk"]).removeprefix("CLAIM#") for e in entries])
-            for entry in entries:
-                summary = headers.get(str(entry["pk"]).removeprefix("CLAIM#"))
-                if summary and _is_hit(summary, entry, word, [word], {}, provider):
-                    found.append(summary)
-            last_key = page.get("LastEvaluatedKey")
-            if not last_key:
-                break
-        return found, encode_token(last_key)
-
-    def _search_intersection(
-        self,
-        readings: list[list[str]],
-        provider: str | None,
-        filters: dict[str, str],
-        page_token: str | None,
-        limit: int,
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """Claims matching every word of one of the `readings` (the words; the entry as one term)."""
-        position = decode_token(page_token) or {"offset": 0}
-        if not isinstance(position.get("offset"), int) or position["offset"] < 0:
-            raise ValueError("invalid page token")
-        claim_ids = list(
-            dict.fromkeys(claim_id for words in readings for claim_id in self._claims_matching_all(words, provider))
-        )
-        if filters or any(len(words) > search.MAX_INDEXED_WORDS for words in readings):
-            summaries = self.claim_summaries(claim_ids)
-            claim_ids = [
-                c
-                for c in claim_ids
-                if c in summaries
-                and any(_is_hit(summaries[c], None, words[0], words, filters, provider) for words in readings)
-            ]
-        page = claim_ids[position["offset"] : position["offset"] + limit]
-        summaries = self.claim_summaries(page)
-        found = [summaries[c] for c in page if c in summaries]
-        more = position["offset"] + limit < len(claim_ids)
-        return found, encode_token({"offset": position["offset"] + limit}) if more else None
-
-    def _claims_matching_all(self, words: list[str], provider: str | None) -> list[str]:
-        """The claim ids with a term starting with each of the first words, read from the index and intersected."""
-        claim_ids: list[str] | None = None
-        for word in words[: search.MAX_INDEXED_WORDS]:
-            matched = self._claims_matching(word, provider)
-            claim_ids = list(matched) if claim_ids is None else [c for c in claim_ids if c in matched]
-            if not claim_ids:
-                return []
-        return claim_ids or []
-
-    def _claims_matching(self, word: str, provider: str | None) -> dict[str, None]:
-        """The claim ids with a term starting with `word`, in index order (keys only, every page)."""
-        request = self._search_request(word, provider)
-        request["ProjectionExpression"] = "pk"
-        matched: dict[str, None] = {}
-        while True:
-            page = self.client.query(**request)
-            for item in page.get("Items", []):
-                matched[item["pk"]["S"].removeprefix("CLAIM#")] = None
-            if len(matched) > search.MAX_WORD_MATCHES:
-                raise ValueError(f"more than {search.MAX_WORD_MATCHES:,} claims match '{word}': type more of it")
-            if "LastEvaluatedKey" not in page:
-                return matched
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    def _search_hits(
+        self, scope: _SearchScope, word: str, entries: list[dict[str, Any]], wanted: int
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """The first `wanted` claims of these index entries (each claim from its first matching term only,
+        the filters checked on its header), as summaries; and the entry to go on after if the page filled
+        before the last of them (else None)."""
+        listed = [
+            entry
+            for entry in entries
+            if search.first_match(search.terms_of(str(entry.get("search_text", ""))), word)
+            == str(entry["search_sort"]).rsplit("#", 1)[0]
+        ]
+        if not scope.filters:  # only the claims of the page are read
+            page = listed[:wanted]
+            summaries = self.claim_summaries([str(entry["claim_id"]) for entry in page])
+            taken = [summaries[str(entry["claim_id"])] for entry in page if str(entry["claim_id"]) in summaries]
+            return taken, page[-1] if len(listed) > wanted else None
+        summaries = self.claim_summaries([str(entry["claim_id"]) for entry in listed])
+        kept = [
+            (entry, summaries[str(entry["claim_id"])])
+            for entry in listed
+            if str(entry["claim_id"]) in summaries and _passes(summaries[str(entry["claim_id"])], scope.filters)
+        ]
+        if len(kept) > wanted:
+            return [summary for _, summary in kept[:wanted]], kept[wanted - 1][0]
+        return [summary for _, summary in kept], None
 
     def claim_summaries(self, claim_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """Each claim's summary (id, invoice, plan, provider, disposition, status, dates, member, search terms)."""
+        """Each claim's summary (id, invoice, plan, provider, disposition, status, dates, member)."""
         unique = list(dict.fromkeys(claim_ids))
         summaries: dict[str, dict[str, Any]] = {}
         projection = (
             "claim_id, invoice_number, #plan, claim_provider, disposition, #status, created_at, updated_at, "
-            "search_terms, #doc.elements.member_first_name, #doc.elements.member_last_name, "
-            "#doc.elements.member_cin"
+            "#doc.elements.member_first_name, #doc.elements.member_last_name, #doc.elements.member_cin"
         )
         names = {"#plan": "plan", "#status": "status", "#doc": "doc"}
         for start in range(0, len(unique), 100):
@@ -1087,11 +1108,13 @@ class ClaimStore:
     def _search_operations(
         self, claim_id: str, header_item: dict[str, Any], existing: dict[str, dict[str, Any]]
     ) -> list[dict[str, Any]]:
-        """Put the claim's SEARCH# items that are new, delete those of terms it no longer has."""
+        """Put the claim's SEARCH# items that are new or changed (each holds all the claim's terms), delete
+        those of terms it no longer has."""
         wanted = search.search_items(claim_id, header_item.get("claim_provider"), header_item["search_terms"])
         operations: list[dict[str, Any]] = []
         for sk, item in wanted.items():
-            if existing.get(sk, {}).get("search_provider") != item.get("search_provider") or sk not in existing:
+            stored = existing.get(sk)
+            if stored is None or any(stored.get(name) != item.get(name) for name in ("search_provider", "search_text")):
                 operations.append(
                     {"Put": {"TableName": self.tables.claims, "Item": to_item({"pk": claim_pk(claim_id), **item})}}
                 )
@@ -1222,23 +1245,78 @@ def _summary(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {values["claim_id"]: values}
 
 
-def _is_hit(
-    summary: dict[str, Any],
-    entry: dict[str, Any] | None,
-    primary: str,
-    words: list[str],
-    filters: dict[str, str],
-    provider: str | None,
-) -> bool:
-    terms = summary.get("search_terms") or []
-    if not search.matches_all(terms, words):
+class _SearchScope:
+    """What one search reads: its readings (lists of words a claim must all match), the index partition of
+    one provider (or None: the staff index), the filters checked on the claims' headers."""
+
+    def __init__(self, readings: list[list[str]], provider: str | None, filters: dict[str, str]):
+        self.readings = readings
+        self.provider = provider
+        self.filters = filters
+
+
+class _SearchCursor:
+    """Where a search goes on: which reading, the word read from the index (None: not chosen yet), and the
+    index key to read after. A page token is this cursor; one that does not fit the search is refused."""
+
+    def __init__(self, reading: int, word: str | None, start: dict[str, Any] | None):
+        self.reading, self.word, self.start = reading, word, start
+        self.rate: float | None = None  # share of the entries last read that matched every word
+
+    def after(self, last_key: dict[str, Any] | None, readings: int) -> _SearchCursor | None:
+        if last_key:
+            following = _SearchCursor(self.reading, self.word, last_key)
+            following.rate = self.rate
+            return following
+        return _SearchCursor(self.reading + 1, None, None) if self.reading + 1 < readings else None
+
+    def encode(self) -> str | None:
+        return encode_token({"reading": self.reading, "word": self.word, "start": self.start})
+
+    @classmethod
+    def decode(cls, token: str | None, scope: _SearchScope) -> _SearchCursor:
+        position = decode_token(token)
+        if position is None:
+            return cls(0, None, None)
+        reading, word, start = position.get("reading"), position.get("word"), position.get("start")
+        if not isinstance(reading, int) or not 0 <= reading < len(scope.readings):
+            raise ValueError("invalid page token")
+        if word is None and start is None:
+            return cls(reading, None, None)
+        if word not in scope.readings[reading] or not isinstance(start, dict) or not _start_fits(start, word, scope):
+            raise ValueError("invalid page token")
+        return cls(reading, word, start)
+
+
+def _reads_for(wanted: int, rate: float | None, budget: int) -> int:
+    """How many index entries to read next for `wanted` more claims, from the share that matched so far."""
+    if rate is None:
+        return search.PROBE_READS
+    if rate == 0:
+        return budget
+    return max(1, min(budget, int(wanted / rate * 1.5) + 1))
+
+
+def _start_fits(start: dict[str, Any], word: str, scope: _SearchScope) -> bool:
+    """A start key from a page token lies in the partition and the word's range the search reads."""
+    partition = (
+        ("search_provider", scope.provider) if scope.provider else ("search_shard", word[: search.SHARD_CHARACTERS])
+    )
+    expected = {partition[0], "search_sort", "pk", "sk"}
+    if set(start) != expected or any(set(value) != {"S"} for value in start.values() if isinstance(value, dict)):
         return False
-    term = str((entry or {}).get("sk", "")).removeprefix(search.SEARCH_PREFIX)
-    if entry is not None and search.first_match(terms, primary) != term:
-        return False  # read from the index in term order: listed from its first matching term only
-    if provider and summary.get("provider_npi") != provider:
-        return False
-    return all(not wanted or str(summary.get(name)) == wanted for name, wanted in filters.items())
+    values = {name: value.get("S") if isinstance(value, dict) else None for name, value in start.items()}
+    return values[partition[0]] == partition[1] and str(values["search_sort"]).startswith(word)
+
+
+def _index_key(entry: dict[str, Any], scope: _SearchScope) -> dict[str, Any]:
+    """The start key that goes on right after this index entry (index keys and table keys)."""
+    partition = "search_provider" if scope.provider else "search_shard"
+    return {name: {"S": str(entry[name])} for name in (partition, "search_sort", "pk", "sk")}
+
+
+def _passes(summary: dict[str, Any], filters: dict[str, str]) -> bool:
+    return all(str(summary.get(name)) == wanted for name, wanted in filters.items())
 
 
 def _retryable_cancellation(error: ClientError) -> bool:

@@ -2,15 +2,20 @@
 member name, billing provider NPI.
 
 Each claim carries one small SEARCH#{term} item per searchable term in its own item collection,
-written in the claim's transaction (so a claim is findable exactly when it is stored). Two sparse
-global secondary indexes serve the look-ups without reading the claims:
+written in the claim's transaction (so a claim is findable exactly when it is stored). Each of these
+items also holds the claim's whole term list as one string (`search_text`, " TERM1 TERM2 ..."). Two
+sparse global secondary indexes project it, so a search never reads a claim to match its words:
 
     by_search           HASH search_shard (the term's first 2 characters), RANGE search_sort
     by_provider_search  HASH search_provider (the billing NPI),             RANGE search_sort
 
 `search_sort` is `{term}#{claim_id}`, so `begins_with(search_sort, word)` finds every term that starts
-with what was typed ("BHP-2026" finds invoice BHP-2026-0415). A provider's search only ever reads its
-own partition of by_provider_search: it cannot find another provider's claim, whatever it types.
+with what was typed ("BHP-2026" finds invoice BHP-2026-0415). A search of several words reads one word
+from the index (the rarest it finds by a short probe, else the longest) and DynamoDB checks the other
+words on the same entries with `contains(search_text, " WORD")` (a term starting with WORD): only the
+claims matching every word come back, and only the page returned is read from the claims' headers.
+A provider's search only ever reads its own partition of by_provider_search: it cannot find another
+provider's claim, whatever it types.
 Terms are upper-case letters and digits only, accents folded, so "bhp2026", "BHP-2026" and "BHP/2026" are
 the same word and "garcia" finds García; an entry of several words ("BHP 2026") is also read as one term.
 """
@@ -26,8 +31,8 @@ SEARCH_PREFIX = "SEARCH#"
 SHARD_CHARACTERS = 2
 MIN_WORD = 2  # a shorter word would have to read a whole shard
 MAX_TERM = 64
-MAX_INDEXED_WORDS = 3  # words read from the index and intersected; any further word is checked on the claims
-MAX_WORD_MATCHES = 50_000  # claims one word of a several-word search may match ("12" would match every NPI)
+MAX_PROBED_WORDS = 3  # words of a several-word search probed for the rarest; any further word is only checked
+PROBE_READS = 200  # index entries one probe reads: a word with fewer is read whole and is the one read
 SEARCHED_ELEMENTS = ("invoice_number", "member_cin", "billing_provider_npi", "member_last_name", "member_first_name")
 NAME_ELEMENTS = ("member_last_name", "member_first_name")
 _NOT_ALPHANUMERIC = re.compile(r"[^A-Z0-9]+")
@@ -64,13 +69,33 @@ def search_terms(claim_id: str, elements: dict[str, Any]) -> list[str]:
     return sorted(term for term in terms if len(term) >= MIN_WORD)
 
 
+def readings(query: str) -> list[list[str]]:
+    """The ways an entry is read, each a list of words a claim must all match: the entry as one term (for
+    several words), then its words."""
+    whole = whole_entry(query)
+    return ([[whole]] if whole else []) + [query_words(query)]
+
+
+def search_text(terms: Iterable[str]) -> str:
+    """A claim's terms as one string, each after a space: `contains(search_text, " " + word)` is true exactly
+    when one of the terms starts with the word (terms hold letters and digits only)."""
+    return "".join(f" {term}" for term in terms)
+
+
+def terms_of(text: str) -> list[str]:
+    return text.split()
+
+
 def search_items(claim_id: str, provider_npi: str | None, terms: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The SEARCH# items of one claim, by sort key (the store puts them in the claim's collection)."""
+    terms = list(terms)
+    text = search_text(terms)
     items = {}
     for term in terms:
         item = {
             "sk": f"{SEARCH_PREFIX}{term}",
             "claim_id": claim_id,
+            "search_text": text,
             "search_shard": term[:SHARD_CHARACTERS],
             "search_sort": f"{term}#{claim_id}",
         }

@@ -1,0 +1,144 @@
+"""Where the fax reader loses fields, on TUNING seeds only (never `mailroom.HELD_OUT_SEEDS`).
+
+    nice .venv/bin/python bench/tune_fax.py --profiles fax200,fax_standard --pages 12
+
+Reads each generated fax through `extract_bytes` and tallies, per box kind (dates, amounts, NPIs,
+codes, names, ...) and per print style of the generator (font, dot-matrix, black-printed form,
+resolution), how many fields are right, wrong but flagged for staff, and silently wrong. The pages
+are cached under --cache so repeated runs while trying a lever only pay for the reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import random
+import sys
+import zlib
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_ocr import flagged
+
+from claims_intake.extract import extract_bytes
+from claims_intake.ocr.calibration import review_threshold
+from claims_intake_dev.testdata import mailroom, scans
+
+KINDS = {
+    "date": ("date", "dob", "birth"),
+    "amount": ("charge", "amount", "paid", "total"),
+    "npi": ("npi",),
+    "code": ("procedure", "modifier", "diagnos", "icd", "place", "pos"),
+    "units": ("unit",),
+    "name": ("name",),
+    "id": ("cin", "member_id", "tax", "tin", "ein", "ssn"),
+}
+
+
+def kind_of(element: str) -> str:
+    element = element.lower()
+    for kind, parts in KINDS.items():
+        if any(part in element for part in parts):
+            return kind
+    return "other"
+
+
+def style_of(family: str, seed: int) -> dict:
+    """The generator's print style for this case, drawn exactly as `mailroom.make_case` draws it."""
+    rng = random.Random(seed * 7919 + zlib.crc32(family.encode()) % 1000)
+    rng.randint(1, 6)
+    return {
+        "font": rng.choice(mailroom.FONTS),
+        "flush": rng.random() < 0.5,
+        "dots": rng.random() < 0.15,
+        "black_form": rng.random() < 0.5,
+    }
+
+
+def case(profile: str, seed: int, cache: Path):
+    path = cache / f"{profile}-{seed}.pickle"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    if seed in mailroom.HELD_OUT_SEEDS:
+        raise SystemExit("tuning seeds only")
+    built = mailroom.make_case(profile, seed)
+    path.write_bytes(pickle.dumps(built))
+    return built
+
+
+def element_values(output: dict | None, key: str):
+    if not output:
+        return None, None
+    provenance = output.get("provenance", {})
+    if key.startswith("lines["):
+        index, element = int(key[6 : key.index("]")]) - 1, key.split(".", 1)[1]
+        lines = output["lines"]
+        if index >= len(lines):
+            return None, None
+        return lines[index].get(element), provenance.get("lines", [])[index].get(element)
+    return output["elements"].get(key), provenance.get(key)
+
+
+def expected_value(sample, key: str):
+    if key.startswith("lines["):
+        index, element = int(key[6 : key.index("]")]) - 1, key.split(".", 1)[1]
+        return sample.expected["lines"][index].get(element)
+    return sample.expected["elements"].get(key)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profiles", default="fax200,fax_standard", type=lambda v: v.split(","))
+    parser.add_argument("--pages", type=int, default=12)
+    parser.add_argument("--first-seed", type=int, default=5000)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/ocrfax-cases"))
+    parser.add_argument("--show", action="store_true", help="print every wrong value")
+    args = parser.parse_args()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    review = review_threshold()
+    for profile in args.profiles:
+        tallies: dict[str, Counter] = defaultdict(Counter)
+        for seed in range(args.first_seed, args.first_seed + args.pages):
+            if seed not in mailroom.TUNING_SEEDS:
+                raise SystemExit("tuning seeds only")
+            built = case(profile, seed, args.cache)
+            style = style_of(profile, seed)
+            result = extract_bytes(built.data, built.filename)
+            output = result.claims[0].to_output() if result.claims else None
+            right, total, wrong = scans.field_accuracy(built.sample, output)
+            labels = [f"font={style['font']}", f"dots={style['dots']}", f"black_form={style['black_form']}"]
+            labels.append(f"flush={style['flush']}")
+            wrong_set = set(wrong)
+            keys = [k for k, v in built.sample.expected["elements"].items() if v is not None]
+            keys += [f"lines[{i + 1}].{k}" for i, line in enumerate(built.sample.expected["lines"]) for k in line]
+            for key in keys:
+                element = key.split(".", 1)[1] if key.startswith("lines[") else key
+                verdict = "right"
+                if key in wrong_set:
+                    value, source = element_values(output, key)
+                    silent = value not in (None, "", []) and not flagged(source, review)
+                    verdict = "silent" if silent else "flagged"
+                    if args.show:
+                        print(
+                            f"  {profile} {seed} {style['font']} dots={style['dots']} {key}: "
+                            f"{expected_value(built.sample, key)!r} -> {value!r} "
+                            f"conf={(source or {}).get('confidence')} rep={(source or {}).get('repaired')!r}"
+                            f"{' SILENT' if verdict == 'silent' else ''}"
+                        )
+                for label in (f"kind={kind_of(element)}", *labels, "all"):
+                    tallies[label][verdict] += 1
+            print(f"{profile} {seed}: {right}/{total} {[e.code for e in result.errors]}", flush=True)
+        print(f"\n{profile}: {'group':<20} {'fields':>6} {'right':>7} {'flagged':>8} {'silent':>7}")
+        for label in sorted(tallies):
+            t = tallies[label]
+            n = sum(t.values())
+            print(
+                f"{profile}: {label:<20} {n:>6} {t['right'] / n:>7.1%} {t['flagged'] / n:>8.1%} {t['silent'] / n:>7.2%}"
+            )
+
+
+if __name__ == "__main__":
+    main()
