@@ -698,9 +698,10 @@ def _join_money(readings: dict[str, Reading]) -> dict[str, Reading]:
     return readings
 
 
-def version_slots(page: Image.Image, registration: Registration) -> list[Slot]:
-    """The form's own printed version labels (read from the page as scanned, form ink kept)."""
-    window = PageWindow(clean_grey(page.convert("L")), registration)
+def version_slots(page: Image.Image, registration: Registration, grey: Image.Image | None = None) -> list[Slot]:
+    """The form's own printed version labels (read from the page as scanned, form ink kept).
+    `grey`: the page's clean_grey when the caller has it already (a grey or bilevel page's read source)."""
+    window = PageWindow(grey if grey is not None else clean_grey(page.convert("L")), registration)
     slots = []
     for name, rect in VERSION_RECTS.items():
         left, top, right, bottom = (int(v * SCALE) for v in rect)
@@ -716,6 +717,17 @@ def page_slots(page: Image.Image, registration: Registration) -> list[Slot]:
     if color:
         source = faint_typing_darkened(source, registration)
     return box_crops(PageWindow(source, registration), color)
+
+
+def reading_slots(page: Image.Image, registration: Registration) -> list[Slot]:
+    """The filled boxes and the version labels of one page. A grey or bilevel page's read source is the
+    same cleaned page the labels are read from: it is made once (a full-page pass)."""
+    source, color = drop_out_source(page)
+    if color:
+        return box_crops(PageWindow(faint_typing_darkened(source, registration), registration), color) + (
+            version_slots(page, registration)
+        )
+    return box_crops(PageWindow(source, registration), color) + version_slots(page, registration, source)
 
 
 FAINT_TYPING = 60  # after red drop-out, typing whose darkest pixels are lighter than this is faint

@@ -35,7 +35,7 @@ from .calibration import REGISTRATION_EXTRA, calibrate_claims, review_threshold
 from .engine import TesseractMissing
 from .normalise import normalise
 from .pages import PageImage, check_pdf_content, image_pages, pdf_pages, pdf_reader
-from .recognize import VERSION_FIELDS, Slot, page_slots, read_pages, thread_limit_env, version_slots
+from .recognize import VERSION_FIELDS, Slot, read_pages, reading_slots, thread_limit_env
 from .register import register as register_page
 
 logger = Logger(child=True)
@@ -141,7 +141,7 @@ def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError
         verdict = form_verdict(registration, settings)
         if verdict != "form":
             return _refusal(verdict, number)
-        slots = page_slots(image, registration) + version_slots(image, registration)
+        slots = reading_slots(image, registration)
     except Exception as error:
         logger.warning("page could not be processed", extra={"page": number, "error": type(error).__name__})
         return ExtractError(
