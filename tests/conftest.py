@@ -29,3 +29,21 @@ def powertools_loggers_set_up_anew():
             for mark in POWERTOOLS_MARKS:
                 logger.__dict__.pop(mark, None)
     yield
+
+
+def _reset_model_data_on_a_snapshot() -> None:
+    """moto's reset_model_data walks its class registry while iterating it; a moto module imported for the first
+    time by another thread at that moment (a thread still running from an earlier test) adds a class and the
+    teardown of `mock_aws()` fails with "dictionary changed size during iteration". The same reset, over
+    a snapshot of the registry."""
+    from moto.core.model_instances import model_data
+
+    for models in list(model_data.values()):
+        for model in list(models.values()):
+            model.instances_tracked = []  # type: ignore[attr-defined]
+
+
+def pytest_configure(config):
+    import moto.core.models
+
+    moto.core.models.reset_model_data = _reset_model_data_on_a_snapshot
