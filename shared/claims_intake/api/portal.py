@@ -32,11 +32,12 @@ from .service import (
     Services,
     _close_and_resume,
     _visible_claim,
+    apply_corrections,
     letter_view,
     listed_claim,
     search_claims,
 )
-from .uploads import URL_LIFETIME, accepted_content_type, safe_unique_name, signed_post
+from .uploads import URL_LIFETIME, SignedPostView, accepted_content_type, safe_unique_name, signed_post
 
 logger = logging.getLogger(__name__)
 
@@ -320,14 +321,7 @@ def answer_rfi(
                 f"{correction['element']} is not one of the values this request asks about: "
                 "send a corrected claim for anything else"
             )
-    if corrections:
-        try:
-            services.store.correct_values(
-                claim_id, [(c["element"], c.get("line"), c["value"]) for c in corrections], caller.user, note
-            )
-        except ValueError as problem:
-            raise BadRequest(str(problem)) from problem
-    applied = [{k: correction.get(k) for k in ("element", "line", "value")} for correction in corrections]
+    applied = apply_corrections(services, claim_id, corrections, caller.user, note)
     if documents_follow:
         return {"item_id": item.item_id, "status": item.status, "corrections": applied, "flow_resumed": False}
     resolution = {"action": "answered", "corrections": applied, "documents": [], "note": note}
@@ -348,13 +342,8 @@ class RfiUploadBody(BaseModel):
     content_type: str = Field(min_length=1, max_length=127, description="its media type, e.g. application/pdf")
 
 
-class RfiUploadView(BaseModel):
-    url: str = Field(description="POST the form here: the fields below, then the file as the last field `file`")
-    fields: dict[str, str]
+class RfiUploadView(SignedPostView):
     key: str = Field(description="where the document lands: rfi/{claim}/{item}/{unique name}")
-    max_bytes: int
-    content_type: str
-    expires_at: str
     item_id: str = Field(description="the RFI item the document answers")
 
 

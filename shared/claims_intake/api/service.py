@@ -485,14 +485,7 @@ def answer(
     decoded = _decode_documents(documents)
     if decoded and not services.uploads_bucket:
         raise BadRequest("documents cannot be stored: no uploads bucket is configured")
-    if corrections:
-        try:
-            services.store.correct_values(
-                claim_id, [(c["element"], c.get("line"), c["value"]) for c in corrections], caller.user, note
-            )
-        except ValueError as problem:
-            raise BadRequest(str(problem)) from problem
-    applied = [{k: correction.get(k) for k in ("element", "line", "value")} for correction in corrections]
+    applied = apply_corrections(services, claim_id, corrections, caller.user, note)
     stored_documents = [
         _store_document(services, claim_id, item_id, name, content, content_type)
         for name, content, content_type in decoded
@@ -598,6 +591,21 @@ def _resume(
             f"the item is {'closed' if payload['action'] != 'extended' else 'extended'} but the flow "
             f"no longer waits for it ({code}): its response window has probably run out"
         ) from error
+
+
+def apply_corrections(
+    services: Services, claim_id: str, corrections: list[dict[str, Any]], user: str, note: str | None
+) -> list[dict[str, Any]]:
+    """The corrections written to the claim (one write, all or none; a value that does not parse is a 400),
+    as the resolution records them."""
+    if corrections:
+        try:
+            services.store.correct_values(
+                claim_id, [(c["element"], c.get("line"), c["value"]) for c in corrections], user, note
+            )
+        except ValueError as problem:
+            raise BadRequest(str(problem)) from problem
+    return [{k: correction.get(k) for k in ("element", "line", "value")} for correction in corrections]
 
 
 def _decode_documents(documents: list[dict[str, str]]) -> list[tuple[str, bytes, str]]:

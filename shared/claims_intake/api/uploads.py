@@ -52,13 +52,19 @@ class UploadRequestBody(BaseModel):
     )
 
 
-class PresignedUpload(BaseModel):
+class SignedPostView(BaseModel):
+    """What `signed_post` gives a browser: the form to POST the file straight to S3."""
+
     url: str = Field(description="POST the form here: the fields below, then the file as the last field `file`")
     fields: dict[str, str]
-    key: str = Field(description="where the file lands: uploads/{NPI}/[{plan}/]{unique name}")
+    key: str = Field(description="where the file lands")
     max_bytes: int
     content_type: str
     expires_at: str
+
+
+class PresignedUpload(SignedPostView):
+    key: str = Field(description="where the file lands: uploads/{NPI}/[{plan}/]{unique name}")
     upload_id: str = Field(description="the record of this request (REQUESTED until the file arrives)")
 
 

@@ -8,21 +8,6 @@ const state = {
   crops: new Map(),  // claim id -> (element|line -> crop): a scan does not change
 };
 
-const $ = (selector, root = document) => root.querySelector(selector);
-const el = (tag, attrs = {}, ...children) => {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-};
-
 // ---- sign-in and API ---------------------------------------------------------------------------
 
 // Cognito hosted UI, authorization code with PKCE: the ID token (1 hour) is renewed with the refresh

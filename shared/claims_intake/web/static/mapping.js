@@ -1,7 +1,7 @@
 // Mapping reviews: workbooks held because their layout is new and a column is doubtful or unplaced.
 // Staff see each column (header, sample values, proposed element, why), confirm or change the elements,
-// and the upload is read again with that mapping (POST /api/mapping-reviews/{ref}/confirm). Uses app.js's
-// api(), el(), $() and showMessage(); app.js calls MappingReviews.start() for staff.
+// and the upload is read again with that mapping (POST /api/mapping-reviews/{ref}/confirm). Uses dom.js's el(), $()
+// and app.js's api() and showMessage(); app.js calls MappingReviews.start() for staff.
 "use strict";
 
 const MappingReviews = (() => {

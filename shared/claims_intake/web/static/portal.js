@@ -22,20 +22,6 @@ const DISPOSITION_WORDS = {
   RFI: "information needed", REVIEW: "being checked",
 };
 
-const $ = (selector, root = document) => root.querySelector(selector);
-const el = (tag, attrs = {}, ...children) => {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-};
 const money = (value) => (value === null || value === undefined ? "—" : `$${Number(value).toFixed(2)}`);
 const day = (iso) => (iso ? String(iso).slice(0, 10) : "—");
 const dates = (from, to) => (!from ? "—" : from === to || !to ? day(from) : `${day(from)} – ${day(to)}`);

@@ -1,5 +1,5 @@
 // Find a claim: the search box in the header, results in place of the queue (GET /api/claims?q=).
-// Uses app.js's api, el, $, openClaim and label; started through app.js's startHooks.
+// Uses dom.js's el, $ and app.js's api, openClaim and label; started through app.js's startHooks.
 "use strict";
 
 const search = { query: "", items: [], nextToken: null };
