@@ -225,7 +225,8 @@ def image_pages(data: bytes, filename: str, kind: str, limits: Limits) -> Iterat
                 if budget_spent():
                     yield PageImage(index + 1, None, 0.0, "not read: the file's time budget was spent")
                     continue
-                frame = image.copy()
+                # a single-image file is its own page: decoded in place, not copied (100 MB at 600 dpi)
+                frame = image.copy() if kind == "tiff" and frames > 1 else _loaded(image)
                 dpi, vertical_dpi = _dpi(frame)
                 yield PageImage(index + 1, frame, dpi, vertical_dpi=vertical_dpi)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -239,6 +240,11 @@ def image_pages(data: bytes, filename: str, kind: str, limits: Limits) -> Iterat
         raise IntakeError(
             "image_corrupt", f"{filename}: the image is damaged or truncated ({error}). Scan it again."
         ) from None
+
+
+def _loaded(image: Image.Image) -> Image.Image:
+    image.load()
+    return image
 
 
 def _dpi(image: Image.Image) -> tuple[float, float | None]:
