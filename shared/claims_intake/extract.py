@@ -52,7 +52,7 @@ def extract_bytes(
             from .ocr.scan import read_scan
 
             result = read_scan(data, filename, kind, limits)
-    result.source.sha256 = hashlib.sha256(data).hexdigest()
+    result.source.sha256 = result.source.sha256 or hashlib.sha256(data).hexdigest()  # the scan reader's own
     return result
 
 

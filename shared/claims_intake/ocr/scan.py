@@ -51,7 +51,8 @@ def read_scan(data: bytes, filename: str, kind: str, limits: Limits, calibrate: 
     """`calibrate=False` keeps the reader's own confidences (what ocr.calibration is fitted on)."""
     thread_limit_env()
     settings = ocr_settings()
-    claim_id_prefix = "cms1500-" + hashlib.sha256(data).hexdigest()[:16]
+    digest = hashlib.sha256(data).hexdigest()  # the file's, once: a 16-bit scan is tens of MB
+    claim_id_prefix = "cms1500-" + digest[:16]
     if kind == "pdf":
         reader = pdf_reader(data, filename)
         check_pdf_content(reader, filename, limits)
@@ -66,7 +67,7 @@ def read_scan(data: bytes, filename: str, kind: str, limits: Limits, calibrate: 
                 review_confidence=review_threshold(),
             )
             return ExtractResult(
-                source=SourceInfo(file=filename, kind="fillable_pdf", pages=page_count),
+                source=SourceInfo(file=filename, kind="fillable_pdf", pages=page_count, sha256=digest),
                 claims=claims,
                 errors=form_errors,
             )
@@ -112,7 +113,9 @@ def read_scan(data: bytes, filename: str, kind: str, limits: Limits, calibrate: 
     errors = sorted(errors + read_errors + page_errors, key=lambda e: e.page or 0)
     logger.info("scan read", extra={"pages": seen, "claims": len(claims), "page_errors": len(errors)})
     return ExtractResult(
-        source=SourceInfo(file=filename, kind=kind, pages=page_count or seen), claims=claims, errors=errors
+        source=SourceInfo(file=filename, kind=kind, pages=page_count or seen, sha256=digest),
+        claims=claims,
+        errors=errors,
     )
 
 
@@ -224,11 +227,33 @@ def old_form_version(readings: dict) -> str | None:
     return "12/90" if ("HCFA" in labels or "90" in found.group(0) or "0008" in found.group(0)) else "08/05"
 
 
+TOP_LABEL, FOOTER_LABEL = VERSION_FIELDS
+LEGIBLE_FOOTER = 12  # letters and digits: a footer read this far says the form's version (or that it is not old)
+
+
+def read_with_labels(prepared: list[PreparedPage]) -> list[dict]:
+    """Every page's boxes and its footer label in one Tesseract run; the label under the title (an
+    eighth of a page's recognition time) only for the pages whose footer gave too little to judge the
+    form's version by (cut off, blank): every version of the form prints its version in the footer."""
+    first = [[slot for slot in page.slots if slot.members[0][0] != TOP_LABEL] for page in prepared]
+    readings = read_pages(first)
+    again = [
+        index
+        for index, page_readings in enumerate(readings)
+        if len(re.sub(r"[^A-Za-z0-9]", "", page_readings[FOOTER_LABEL].text if FOOTER_LABEL in page_readings else ""))
+        < LEGIBLE_FOOTER
+    ]
+    tops = [[slot for slot in prepared[index].slots if slot.members[0][0] == TOP_LABEL] for index in again]
+    for index, top in zip(again, read_pages(tops) if again else [], strict=True):
+        readings[index].update(top)
+    return readings
+
+
 def read_prepared(prepared: list[PreparedPage]) -> tuple[list[FormPage], list[ExtractError]]:
     """OCR every prepared page in one Tesseract run; a page with writing but no characters is an error."""
     form_pages, errors = [], []
     try:
-        all_readings = read_pages([p.slots for p in prepared])
+        all_readings = read_with_labels(prepared)
     except Exception as error:
         if isinstance(error, TesseractMissing):
             raise  # the machine lacks the OCR engine: no page's fault, the caller says how to install it
