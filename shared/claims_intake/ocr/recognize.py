@@ -290,9 +290,7 @@ def clean_grey(grey: Image.Image, stretch: bool = True) -> Image.Image:
 
 def is_color(page: Image.Image) -> bool:
     rgb = page if page.mode == "RGB" else page.convert("RGB")  # convert() would copy an RGB page whole
-    # PIL's reduce (whole blocks) first: half the CPU of one resize from the full page
-    reduced = rgb.reduce((max(1, rgb.width // 170), max(1, rgb.height // 220)))
-    small = np.asarray(reduced.resize((170, 220), Image.Resampling.BOX), dtype=np.int16)
+    small = np.asarray(rgb.resize((170, 220), Image.Resampling.BOX), dtype=np.int16)
     redness = small[..., 0] - small[..., 1:].max(axis=2)
     return bool((redness > 40).mean() > 0.005)  # the red form shows up in a colour scan
 
