@@ -169,16 +169,83 @@ class FormMasks:
     vertical: np.ndarray
     horizontal: np.ndarray
     dots: np.ndarray
+    # the same ink not widened, as 0/1 float32: where each box's own rules lie (local_shift)
+    x_marks: np.ndarray  # vertical rules and dots: they fix a box's horizontal position
+    y_marks: np.ndarray  # horizontal rules and dots: its vertical position
 
 
 @cache
 def form_masks() -> FormMasks:
     blank = render_blank_form(DPI)
     ink = (255 - np.asarray(blank, dtype=np.uint8).min(axis=2)) > 40
-    vertical = run_lengths(ink.T).T >= RULE_MIN_LENGTH
-    horizontal = run_lengths(ink) >= RULE_MIN_LENGTH
+    long_vertical, long_horizontal = run_lengths(ink.T).T >= RULE_MIN_LENGTH, run_lengths(ink) >= RULE_MIN_LENGTH
+    vertical, horizontal = _thin_marks(long_vertical, axis=1), _thin_marks(long_horizontal, axis=0)
     dots = ink & ~vertical & ~horizontal
-    return FormMasks(_widen(vertical, 3, axis=1), _widen(horizontal, 3, axis=0), _widen(_widen(dots, 2, 0), 2, 1))
+    # bold parentheses and lettering: widened as far as the rules (their blurred feet reach as far)
+    bold = (long_vertical | long_horizontal) & dots
+    return FormMasks(
+        _widen(vertical, 3, axis=1),
+        _widen(horizontal, 3, axis=0),
+        _widen(_widen(dots, 2, 0), 2, 1) | _widen(_widen(bold, 3, 0), 3, 1),
+        (vertical | dots).astype(np.float32),
+        (horizontal | dots).astype(np.float32),
+    )
+
+
+RULE_WIDTH_PX = 3  # a printed rule is this thin across (300 dpi); wider long runs are lettering or parentheses
+BAR_PX = 100  # ... unless it is a bar or frame this wide
+
+
+def _thin_marks(runs: np.ndarray, axis: int) -> np.ndarray:
+    """The long runs that are rules: marks at most RULE_WIDTH_PX across `axis` (1: a vertical rule's
+    width). The sides of the form's bold parentheses and letters are long runs too, but wider; they go
+    with the dots, which are erased however dark (a grey copy keeps a bold parenthesis darker than the
+    hair rules, and it must not pass for typing crossing a rule)."""
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(runs.astype(np.uint8), connectivity=8)
+    across = stats[:, cv2.CC_STAT_WIDTH if axis == 1 else cv2.CC_STAT_HEIGHT]
+    rule = (across <= RULE_WIDTH_PX) | (across >= BAR_PX)
+    rule[0] = False
+    return rule[labels]
+
+
+SHIFT_SEARCH_PX = int(
+    os.environ.get("SHIFTPX", "5")
+)  # how far (300 dpi) a box's printed rules may lie from where the page registration puts them
+MIN_SHIFT_EVIDENCE = 0.3  # share of the box's rule ink that must land on page ink at the best shift
+
+
+def local_shift(region: np.ndarray, window: tuple[slice, slice], margin: int) -> tuple[int, int]:
+    """The (dx, dy) that best lays the blank form's rules of `window` on the page's dark pixels of `region`
+    (the window grown by `margin` on every side). The page registration is fitted at 100 dpi and, on a
+    clear affine scan, not refined: boxes lie 1-5 px off at 300 dpi, and the rules' blurred edges and the
+    printed parentheses of the phone box then survive the erase and read as '1' or 'i'. Each axis is
+    found from the column (row) profile of the box's vertical (horizontal) rules; an axis with too little
+    rule ink, or no shift that lays most of it on ink, stays where the registration put it."""
+    masks = form_masks()
+    dark = (region < INK).astype(np.float32)
+    return (
+        _profile_shift(masks.x_marks[window].sum(axis=0), dark.sum(axis=0), margin, region.shape[0]),
+        _profile_shift(masks.y_marks[window].sum(axis=1), dark.sum(axis=1), margin, region.shape[1]),
+    )
+
+
+def _profile_shift(form: np.ndarray, page: np.ndarray, margin: int, across: int) -> int:
+    """The shift within +-margin maximising the overlap of the form's profile with the page's (both
+    counts of ink per column or row; the page's capped at the form's, so text beside a rule adds nothing)."""
+    total = float(form.sum())
+    if total < 2 * RULE_MIN_LENGTH:
+        return 0
+    overlaps = [
+        float(np.minimum(form, page[margin + shift : margin + shift + len(form)]).sum())
+        for shift in range(-margin, margin + 1)
+    ]
+    top = max(overlaps)
+    if top < MIN_SHIFT_EVIDENCE * total:
+        return 0
+    # a plateau (a long rule along the axis, the same overlap for several shifts): the nearest to none
+    return min((shift for shift in range(-margin, margin + 1) if overlaps[shift + margin] >= 0.97 * top), key=abs)
 
 
 def _widen(mask: np.ndarray, by: int, axis: int) -> np.ndarray:
@@ -220,7 +287,7 @@ def erase_form(
         rules &= ~_darker_than_rules(region, dark, masks, window, rule_level)
     erase |= rules
     cleaned = region.copy()
-    cleaned[erase & dark] = 255
+    cleaned[erase] = 255  # the rules' grey fringes too: a blurred copy's rule is wider than its dark core
     return cleaned
 
 
@@ -325,7 +392,10 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         right = int((max(b.rect[2] for b in members) + pad_x) * SCALE)
         upper = max(int((min(b.rect[1] for b in members) - PAD_Y_PT) * SCALE), 0)
         lower = int((max(b.rect[3] for b in members) + PAD_Y_PT) * SCALE)
-        region = window.region(left, upper, right, lower)
+        if color:
+            region = window.region(left, upper, right, lower)
+        else:  # the form's ink is erased: its rules must lie where the masks say
+            region = _shifted_region(window, left, upper, right, lower)
         if not color and members[0].cents_rule_x is not None:
             region = money_region(region, (slice(upper, lower), slice(left, right)), members[0], left)
         elif not color:
@@ -342,6 +412,15 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
     return slots
 
 
+def _shifted_region(window: PageWindow, left: int, upper: int, right: int, lower: int) -> np.ndarray:
+    """The region moved by its local_shift so the page's rules lie on the template's."""
+    margin = SHIFT_SEARCH_PX
+    wide = window.region(left - margin, upper - margin, right + margin, lower + margin)
+    dx, dy = local_shift(wide, (slice(upper, lower), slice(left, right)), margin)
+    return wide[margin + dy : margin + dy + lower - upper, margin + dx : margin + dx + right - left]
+
+
+RULE_ROWS_SHARE = 0.35  # share of the box's top and bottom rows dark in a column pair for it to hold the rule
 RULE_SEARCH_PX = 8  # how far from the template's dollars/cents rule the scanned rule may lie (300 dpi)
 
 
@@ -362,11 +441,14 @@ def money_region(region: np.ndarray, window: tuple[slice, slice], box: Box, left
     # quarters (the padding above and below the line of text).
     quarter = max(dark.shape[0] // 4, 1)
     ends = np.vstack([dark[:quarter, lo:hi], dark[-quarter:, lo:hi]])
-    counts = ends.sum(axis=0)
-    if counts.max() < 0.6 * ends.shape[0]:
+    # column pairs: a rule that falls between two pixel columns is half in each (and a copy's rule is
+    # dashed, the dashes at either column)
+    pairs = ends[:, :-1] | ends[:, 1:]
+    counts = pairs.sum(axis=0)
+    if counts.max() < RULE_ROWS_SHARE * ends.shape[0]:
         return cleaned  # no rule there (a drop-out copy, or the rule lost): nothing to erase
     columns = lo + np.nonzero(counts >= 0.6 * counts.max())[0]
-    first, last = int(columns.min()), int(columns.max())
+    first, last = int(columns.min()), int(columns.max()) + 1
     touched = dark[:, first - 1] | dark[:, min(last + 1, dark.shape[1] - 1)]
     cleaned[~touched, first : last + 1] = 255
     return cleaned
@@ -601,6 +683,7 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
             x = (int(left) + int(width) / 2 - FRAME_MARGIN[0]) / factor
             words.setdefault((page, slot.field_at(x)), []).append((x, str(text).strip(), float(conf) / 100))
     read_date_cells_again(flat, words)
+    read_lone_strokes(flat, words)
     readings: list[dict[str, Reading]] = [{} for _ in pages]
     for page, slot in flat:
         for name, _, _ in slot.members:
@@ -661,6 +744,20 @@ def read_date_cells_again(flat: list[tuple[int, Slot]], words: dict[tuple[int, s
             text = "".join(w[1] for w in sorted(found))
             if len(text) == 2 and text.isdigit():
                 words[(page, name)] = [(found[0][0], text, min(AGAIN_CONFIDENCE, min(w[2] for w in found)), True)]
+
+
+def read_lone_strokes(flat: list[tuple[int, Slot]], words: dict[tuple[int, str], list]) -> None:
+    """Units cells (24G) Tesseract left empty whose one mark is an upright stroke: '1', at a low
+    confidence, since it was read by shape (ocr/strokes.py). In place."""
+    from .strokes import LONE_STROKE_CONFIDENCE, UNITS_CELL, lone_stroke_units
+
+    for page, slot in flat:
+        empty = [name for name, _, _ in slot.members if name.startswith(UNITS_CELL) and not words.get((page, name))]
+        if not empty:
+            continue
+        for name, x in lone_stroke_units(np.asarray(slot.image), slot.members, WORD_GAP).items():
+            if name in empty:
+                words[(page, name)] = [(x, "1", LONE_STROKE_CONFIDENCE)]
 
 
 def _date_cell_unread(name: str, found: list) -> bool:
