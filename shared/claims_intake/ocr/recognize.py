@@ -203,7 +203,7 @@ def _thin_marks(runs: np.ndarray, axis: int) -> np.ndarray:
     hair rules, and it must not pass for typing crossing a rule)."""
     import cv2
 
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(runs.astype(np.uint8), connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(runs.astype(np.uint8), connectivity=8)
     across = stats[:, cv2.CC_STAT_WIDTH if axis == 1 else cv2.CC_STAT_HEIGHT]
     rule = (across <= RULE_WIDTH_PX) | (across >= BAR_PX)
     rule[0] = False

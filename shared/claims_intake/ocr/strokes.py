@@ -37,7 +37,7 @@ def lone_stroke_units(slot_image: np.ndarray, members: list[tuple[str, float, fl
             continue
         # join a dot-matrix print's dots (one pixel apart) into their stroke; the dilation adds 2 px
         cell = cv2.dilate(ink[:, start:stop].astype(np.uint8), np.ones((3, 3), np.uint8))
-        count, _, stats, _ = cv2.connectedComponentsWithStats(cell, connectivity=8)
+        _, _, stats, _ = cv2.connectedComponentsWithStats(cell, connectivity=8)
         marks = [(int(w) - 2, int(h) - 2, int(left)) for left, _, w, h, _ in stats[1:]]
         marks = [m for m in marks if m[1] >= 0.3 * tallest]  # specks and stray dots are not marks
         if len(marks) != 1:
