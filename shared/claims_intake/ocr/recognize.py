@@ -679,8 +679,8 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
             if not str(text).strip() or float(conf) < 0:
                 continue
             index = chosen[int(frame) - 1]
-            (page, slot), factor = flat[index], framed[index][1]
-            x = (int(left) + int(width) / 2 - FRAME_MARGIN[0]) / factor
+            (page, slot), (image, factor) = flat[index], framed[index]
+            x = (_word_centre(int(left), int(width), str(text).strip(), image.height) - FRAME_MARGIN[0]) / factor
             words.setdefault((page, slot.field_at(x)), []).append((x, str(text).strip(), float(conf) / 100))
     read_date_cells_again(flat, words)
     read_lone_strokes(flat, words)
@@ -696,6 +696,18 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
     return [
         _join_money(_split_cents(page_readings, slots)) for page_readings, slots in zip(readings, pages, strict=False)
     ]
+
+
+CHARACTER_WIDTH_SHARE = 0.9  # a character is at most this wide for its line's height (wide capitals: 'M', 'W')
+
+
+def _word_centre(left: int, width: int, text: str, frame_height: int) -> float:
+    """Where a word sits in its frame, to find its cell. Tesseract's line model sometimes gives a line's
+    first word a box reaching to the line's end ('G9008' over the modifiers too): its centre then falls
+    in another cell. A box wider than its characters can be is taken from its left edge, at their width."""
+    line_height = frame_height - 2 * FRAME_MARGIN[1]
+    widest = len(text) * CHARACTER_WIDTH_SHARE * line_height
+    return left + min(width, widest) / 2
 
 
 # A 24A date cell whose first reading is not two digits (a fax lost the thin strokes of a Times or
