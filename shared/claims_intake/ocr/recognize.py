@@ -408,6 +408,10 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
             else _box_slot(region, members[0], left, upper, speckled=not color)
         )
         if slot is not None:
+            if len(group) == 2 and group[0].endswith(DOLLARS):
+                # colour: the cents cell has writing, so the amount's last two digits are its cents even
+                # when Tesseract ran the two cells' words together ('73 25' read '7325')
+                slot.cents = {group[0].removesuffix(DOLLARS): any(n.endswith(CENTS) for n, _, _ in slot.members)}
             slots.append(slot)
     return slots
 
@@ -694,7 +698,7 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
         if len(slot.members) == 1 and slot.members[0][0] not in readings[page]:
             readings[page][slot.members[0][0]] = Reading("", 0.0)  # ink but no characters recognised
     return [
-        _join_money(_split_cents(page_readings, slots)) for page_readings, slots in zip(readings, pages, strict=False)
+        _split_cents(_join_money(page_readings), slots) for page_readings, slots in zip(readings, pages, strict=False)
     ]
 
 
