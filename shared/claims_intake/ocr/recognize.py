@@ -210,9 +210,7 @@ def _thin_marks(runs: np.ndarray, axis: int) -> np.ndarray:
     return rule[labels]
 
 
-SHIFT_SEARCH_PX = int(
-    os.environ.get("SHIFTPX", "5")
-)  # how far (300 dpi) a box's printed rules may lie from where the page registration puts them
+SHIFT_SEARCH_PX = 5  # how far (300 dpi) a box's printed rules may lie from where the page registration puts them
 MIN_SHIFT_EVIDENCE = 0.3  # share of the box's rule ink that must land on page ink at the best shift
 
 
