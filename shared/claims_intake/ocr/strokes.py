@@ -5,7 +5,8 @@ bare stroke (Times or a dot-matrix print, blurred on a phone photo or a 200-dpi 
 gone), and "1 visit" is the commonest 24G entry. Here such a cell's ink is looked at directly: one
 mark, as tall as the line's characters and a third as wide or narrower, is a '1' (no other digit is
 a single stroke: a '0' that lost its thin top and bottom is two strokes, so it is never taken).
-The value is read by shape, not by the recogniser: it gets a low confidence, so staff verify it.
+The value is read by shape, not by the recogniser: it gets no recogniser confidence (0), so the
+calibrated confidence falls below the review threshold and staff verify it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 UNITS_CELL = "day"  # 24G in the template's field names (day1 .. day6)
-LONE_STROKE_CONFIDENCE = 0.4  # below the review threshold after calibration: staff verify it
+LONE_STROKE_CONFIDENCE = 0.0  # no recogniser confidence: calibrated below the review threshold, staff verify it
 MAX_WIDTH_SHARE = 0.34  # a stroke's width at most this share of its height
 MIN_HEIGHT_SHARE = 0.7  # ... and its height at least this share of the line's tallest mark
 INK = 150  # the slot images' ink level (recognize.INK)
