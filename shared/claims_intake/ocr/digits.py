@@ -300,6 +300,8 @@ def second_reading(slots, readings: dict) -> dict:
         members = [name for name, _, _ in slot.members]
         read_here = sum(1 for name in members if readings.get(name) is not None and readings[name].text)
         for field, piece in cell_pieces([slot]).items():
+            if field in MONEY_FIELDS:
+                continue  # its cents split is not reliable yet (39% of held-out amounts read right): Tesseract's alone
             tesseract = readings.get(field)
             if (tesseract is None or not tesseract.text) and read_here < FILL_NEIGHBOURS:
                 continue
