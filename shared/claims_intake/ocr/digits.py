@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -61,7 +62,7 @@ def text_rows(piece: np.ndarray) -> np.ndarray | None:
 
 def words(text: np.ndarray) -> list[tuple[int, int]]:
     """Column spans of the piece's words: ink separated by a blank run wider than a character gap."""
-    blank = ~(text < INK_LEVEL).any(axis=0)
+    blank = np.asarray((text < INK_LEVEL).any(axis=0)) == 0
     gap = max(3, round(WORD_GAP_SHARE * text.shape[0]))
     spans, start, run = [], 0, 0
     for x, empty in enumerate(blank):
@@ -83,7 +84,7 @@ def segment(text: np.ndarray, count: int) -> list[tuple[float, float]]:
     """`count` characters' column spans across the text: even cuts (the digits of every font used are
     of one width), each moved into the blank gap between two characters when one lies near it (a
     narrow '1' leaves a wide blank beside it and shortens the ink's span)."""
-    blank = ~(text < INK_LEVEL).any(axis=0)
+    blank = np.asarray((text < INK_LEVEL).any(axis=0)) == 0
     width = text.shape[1]
     step = width / count
     reach = SNAP_SHARE * step
@@ -150,16 +151,9 @@ class DigitNet:
         return odds / odds.sum(axis=1, keepdims=True)
 
     def save(self, path, **about) -> None:
-        np.savez_compressed(
-            path,
-            mean=self.mean,
-            scale=self.scale,
-            w1=self.w1,
-            b1=self.b1,
-            w2=self.w2,
-            b2=self.b2,
-            **{k: np.asarray(v) for k, v in about.items()},
-        )
+        arrays: dict[str, Any] = {k: np.asarray(v) for k, v in about.items()}
+        arrays.update(mean=self.mean, scale=self.scale, w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2)
+        np.savez_compressed(path, **arrays)
 
 
 WEIGHTS = "data/fax_digits.npz"
@@ -196,7 +190,7 @@ MIN_WORD_PX = 4  # narrower ink between blank gaps is a rule's remnant, not a di
 
 def main_rows(part: np.ndarray, max_gap: int = 2) -> np.ndarray | None:
     """The part cut to its tallest run of inked rows (a remnant of a rule above or below is left out)."""
-    inked = (part < INK_LEVEL).any(axis=1)
+    inked = np.asarray((part < INK_LEVEL).any(axis=1)).tolist()
     runs, start, gap = [], None, 0
     for y, has in enumerate(inked):
         if has:
