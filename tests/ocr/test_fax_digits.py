@@ -163,3 +163,17 @@ def test_a_fax_page_is_marked_for_the_second_reading_and_its_date_cells_read_rig
 def test_a_grey_page_is_not_read_a_second_time():
     _, prepared = _prepared("bw_copy", 4321)
     assert not prepared.fax
+
+
+def test_fax_pages_skip_the_second_tesseract_reading_of_date_cells(monkeypatch):
+    from PIL import Image, ImageDraw
+
+    from claims_intake.ocr import recognize
+
+    seen = []
+    monkeypatch.setattr(recognize, "read_date_cells_again", lambda flat, words: seen.append([p for p, _ in flat]))
+    image = Image.new("L", (60, 30), 255)
+    ImageDraw.Draw(image).text((5, 5), "12", fill=0)
+    slot = recognize.Slot(image, [("sv1_mm_from", float("-inf"), float("inf"))], {})
+    recognize.read_pages([[slot], [slot]], dates_again=[False, True])
+    assert seen == [[1]]
