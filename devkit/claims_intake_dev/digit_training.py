@@ -12,7 +12,8 @@
    generator printed in it.
 2. train: each cell is split into its characters as the reader splits it (digits.segment with the
    printed count) and a two-layer network is fitted (numpy, Adam, a fixed seed: the same cells give
-   the same weights); a fifth of the pages is held back to report per-glyph accuracy.
+   the same weights). `train --validate` fits on four fifths of the pages and reports the per-glyph
+   accuracy on the fifth held back.
 3. evaluate: the same collection from another seed range (with --held-out, the bench's held-out
    seeds: measured, never tuned on) and the per-glyph and per-cell accuracy of the shipped weights.
 """
