@@ -611,8 +611,10 @@ def read_boxes(slots: list[Slot]) -> dict[str, Reading]:
     return read_pages([slots])[0]
 
 
-def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
-    """The slots of every page, read in two runs (digit-only slots, the rest) on the loaded model."""
+def read_pages(pages: list[list[Slot]], dates_again: list[bool] | None = None) -> list[dict[str, Reading]]:
+    """The slots of every page, read in two runs (digit-only slots, the rest) on the loaded model.
+    `dates_again`: per page, whether unread 24A cells get a second Tesseract reading (not on pages
+    whose digit cells ocr.digits reads again anyway)."""
     flat = [(index, slot) for index, slots in enumerate(pages) for slot in slots]
     if not flat:
         return [{} for _ in pages]
@@ -632,7 +634,7 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
             (page, slot), (image, factor) = flat[index], framed[index]
             x = (_word_centre(int(left), int(width), str(text).strip(), image.height) - FRAME_MARGIN[0]) / factor
             words.setdefault((page, slot.field_at(x)), []).append((x, str(text).strip(), float(conf) / 100))
-    read_date_cells_again(flat, words)
+    read_date_cells_again([(page, slot) for page, slot in flat if dates_again is None or dates_again[page]], words)
     read_lone_strokes(flat, words)
     readings: list[dict[str, Reading]] = [{} for _ in pages]
     for page, slot in flat:
