@@ -181,6 +181,7 @@ class CheckContext:
     _provider: Any = None
     _doubts: ClaimDoubts | None = None
     _by_keys_cached: tuple[dict[str, list[Counted]], ...] | None = None
+    _tars_by_code: dict[str, list[Authorization]] | None = None
 
     def __post_init__(self) -> None:
         self.plan_id: str = self.profile.plan_id  # read by nearly every rule: a plain attribute
@@ -217,6 +218,16 @@ class CheckContext:
         if self._authorizations is None:
             self._authorizations = list(self.reference.authorizations(self.member)) if self.member else []
         return self._authorizations
+
+    def tars_for_code(self, code: str | None) -> list[Authorization]:
+        """The member's TARs with this plan for one procedure code (grouped once per claim, for every line)."""
+        if self._tars_by_code is None:
+            by_code: dict[str, list[Authorization]] = {}
+            for tar in self.authorizations():
+                if tar.plan == self.plan_id:
+                    by_code.setdefault(tar.code, []).append(tar)
+            self._tars_by_code = by_code
+        return self._tars_by_code.get(code or "", [])
 
     def load_history(self) -> None:
         """The member's history, indexed: the source's own indexes when it keeps them per member (built once per
