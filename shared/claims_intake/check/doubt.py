@@ -184,6 +184,8 @@ def unplaced_columns(result: ExtractResult, claim: Claim) -> dict[str, list[str]
 
 def unplaced_columns_by_sheet(result: ExtractResult) -> Callable[[Claim], dict[str, list[str]]]:
     """unplaced_columns for each claim of one file, worked out once per sheet."""
+    if not _has_unplaced_columns(result):
+        return _none_unplaced  # the reader placed every column: no claim needs its sheet looked up
     by_sheet: dict[str | None, dict[str, list[str]]] = {}
 
     def of(claim: Claim) -> dict[str, list[str]]:
@@ -193,6 +195,19 @@ def unplaced_columns_by_sheet(result: ExtractResult) -> Callable[[Claim], dict[s
         return by_sheet[sheet]
 
     return of
+
+
+def _has_unplaced_columns(result: ExtractResult) -> bool:
+    """Whether any sheet of the file reports columns it could not place (else every sheet's answer is {})."""
+    sheets = result.source.column_map.get("sheets") or {}
+    return any(error.code == "unmapped_columns" for error in result.errors) or any(
+        isinstance(report, dict) and any(report.get(key) for key in ("unplaced", "unmapped", "extras"))
+        for report in sheets.values()
+    )
+
+
+def _none_unplaced(claim: Claim) -> dict[str, list[str]]:
+    return {}
 
 
 def sheet_unplaced_columns(result: ExtractResult, sheet: str | None) -> dict[str, list[str]]:

@@ -65,7 +65,6 @@ from .result import (
     LineDisposition,
     LineResult,
     Severity,
-    Value,
 )
 from .result import Doubt as DoubtfulValue
 
@@ -241,16 +240,17 @@ class LayeredHistory:
 
     def __init__(self, stored: HistorySource, batch: FileBatch):
         self.stored, self.batch = stored, batch
-        self._stored_indexes: dict[str, tuple[HistoryIndex, ...]] = {}
+        self._member_indexes: dict[str, tuple[HistoryIndex, ...]] = {}
 
     def member_indexes(self, member_cin: str) -> tuple[HistoryIndex, ...]:
-        stored = self._stored_indexes.get(member_cin)
-        if stored is None:
+        """The member's stored indexes, then the member's index in the batch (the tuple is made once per member:
+        the indexes grow, the tuple does not)."""
+        indexes = self._member_indexes.get(member_cin)
+        if indexes is None:
             kept = getattr(self.stored, "member_indexes", None)
-            stored = self._stored_indexes[member_cin] = (
-                kept(member_cin) if kept is not None else (HistoryIndex(self.stored.member_lines(member_cin)),)
-            )
-        return (*stored, self.batch.member_index(member_cin))
+            stored = kept(member_cin) if kept is not None else (HistoryIndex(self.stored.member_lines(member_cin)),)
+            indexes = self._member_indexes[member_cin] = (*stored, self.batch.member_index(member_cin))
+        return indexes
 
     def add(self, line: HistoryLine) -> None:
         self.batch.add_lines([line])
@@ -347,7 +347,8 @@ def _finding(issue: Issue, rule_name: str, line_number: int | None, doubts: Clai
         message=issue.message,
         cite=cite_for_people(issue.cite),
         rule=issue.rule or rule_name,
-        rests_on=[Value(element=element, line=number) for element, number in values],
+        # as plain dicts: pydantic builds the Value models inside the Finding's own validation (cheaper)
+        rests_on=[{"element": element, "line": number} for element, number in values],
     )
     if issue.severity in PROVIDER_FACING or issue.severity is Severity.REVIEW:
         doubtful = doubts.doubtful(values)
