@@ -25,6 +25,7 @@ Disposition precedence (first that applies):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -73,7 +74,7 @@ ONE = Decimal(1)
 
 
 @cache
-def line_rules_for(plan_id: str, key: str | None) -> tuple[tuple[str, Any], ...]:
+def line_rules_for(plan_id: str, key: str | None) -> tuple[Callable[..., Any], ...]:
     """The line rules that can find something for this plan and combination (None: not in the catalog)."""
     combination = None
     if key is not None:
@@ -82,7 +83,7 @@ def line_rules_for(plan_id: str, key: str | None) -> tuple[tuple[str, Any], ...]
         )
     unit = plan_facts(plan_id).unit_basis.get(key or "", combination.unit) if combination else ""
     return tuple(
-        (rule.name, rule.function)
+        rule.function  # registered under its own name (registry.line_rule)
         for rule in LINE_RULES
         if (combination is not None or not rule.needs_combination)
         and (rule.applies is None or rule.applies(plan_id, combination, unit))
@@ -129,10 +130,10 @@ def check_claim(
     line_results = []
     for lc in ctx.lines:
         known = lc.combination is not None
-        for name, function in line_rules_for(profile.plan_id, lc.key):
-            found = function(ctx, lc)
+        for rule in line_rules_for(profile.plan_id, lc.key):
+            found = rule(ctx, lc)
             if found is not None:
-                _collect(name, found, lc.findings, lc.number, ctx)
+                _collect(rule.__name__, found, lc.findings, lc.number, ctx)
         accepted = known and not lc.denied()
         payable = accepted and not claim_denied
         allowed = _allowed_amount(ctx, lc) if payable else ZERO
