@@ -127,37 +127,49 @@ def check_claim(
         if found is not None:  # most rules find nothing: no call to _collect
             _collect(rule.name, found, ctx.findings, None, ctx)
     claim_denied = any(f.severity is Severity.DENY for f in ctx.findings)
-    line_results = []
+    decided: list[tuple[int, bool, Decimal, list[Finding]]] = []  # each line: number, payable, allowed, findings
     for lc in ctx.lines:
         known = lc.combination is not None
-        for rule in line_rules_for(profile.plan_id, lc.key):
-            found = rule(ctx, lc)
+        for check in line_rules_for(profile.plan_id, lc.key):
+            found = check(ctx, lc)
             if found is not None:
-                _collect(rule.__name__, found, lc.findings, lc.number, ctx)
+                _collect(check.__name__, found, lc.findings, lc.number, ctx)
         accepted = known and not lc.denied()
         payable = accepted and not claim_denied
         allowed = _allowed_amount(ctx, lc) if payable else ZERO
         if accepted:
             ctx.count_line(lc, allowed)
-        line_results.append(
-            LineResult(
-                line_number=lc.line.line_number or lc.number,
-                disposition=LineDisposition.PAYABLE if payable else LineDisposition.DENIED,
-                allowed_amount=allowed,
-                findings=lc.findings,
-            )
-        )
+        decided.append((lc.line.line_number or lc.number, payable, allowed, lc.findings))
     findings = [*ctx.findings, *(f for lc in ctx.lines for f in lc.findings)]
-    disposition = decide(findings, line_results)
-    if disposition is ClaimDisposition.REJECTED:
-        for result in line_results:
-            result.disposition, result.allowed_amount = LineDisposition.DENIED, ZERO
-    return CheckResult(
-        claim=claim, plan=profile.plan_id, disposition=disposition, findings=findings, lines=line_results
+    disposition = _disposition(findings, sum(1 for _, payable, _, _ in decided if payable), len(decided))
+    rejected = disposition is ClaimDisposition.REJECTED  # nothing is paid: every line DENIED with 0.00
+    # The line results as dicts: pydantic builds them inside the CheckResult's validation (one call a claim, not a line).
+    return CheckResult.model_validate(
+        {
+            "claim": claim,
+            "plan": profile.plan_id,
+            "disposition": disposition,
+            "findings": findings,
+            "lines": [
+                {
+                    "line_number": number,
+                    "disposition": LineDisposition.PAYABLE if payable and not rejected else LineDisposition.DENIED,
+                    "allowed_amount": ZERO if rejected else allowed,
+                    "findings": found,
+                }
+                for number, payable, allowed, found in decided
+            ],
+        }
     )
 
 
 def decide(findings: list[Finding], lines: list[LineResult]) -> ClaimDisposition:
+    payable = sum(1 for line in lines if line.disposition is LineDisposition.PAYABLE)
+    return _disposition(findings, payable, len(lines))
+
+
+def _disposition(findings: list[Finding], payable: int, lines: int) -> ClaimDisposition:
+    """REVIEW, REJECTED, RFI by the findings' severities (in that order), else CLEAN / PARTIAL / DENIED by the lines."""
     severities = {finding.severity for finding in findings}
     for severity, disposition in (
         (Severity.REVIEW, ClaimDisposition.REVIEW),
@@ -166,8 +178,7 @@ def decide(findings: list[Finding], lines: list[LineResult]) -> ClaimDisposition
     ):
         if severity in severities:
             return disposition
-    payable = sum(1 for line in lines if line.disposition is LineDisposition.PAYABLE)
-    if lines and payable == len(lines):
+    if lines and payable == lines:
         return ClaimDisposition.CLEAN
     return ClaimDisposition.PARTIAL if payable else ClaimDisposition.DENIED
 
@@ -340,16 +351,18 @@ def _finding(issue: Issue, rule_name: str, line_number: int | None, doubts: Clai
     values = (
         issue.rests_on if issue.rests_on is not None else (rests_on(issue.element, line=line) if issue.element else ())
     )
-    finding = Finding(
-        category=issue.category,
-        severity=issue.severity,
-        element=issue.element,
-        line=line,
-        message=issue.message,
-        cite=cite_for_people(issue.cite),
-        rule=issue.rule or rule_name,
-        # as plain dicts: pydantic builds the Value models inside the Finding's own validation (cheaper)
-        rests_on=[{"element": element, "line": number} for element, number in values],
+    # A dict, its values as plain dicts too: pydantic builds the Value models inside the Finding's own validation.
+    finding = Finding.model_validate(
+        {
+            "category": issue.category,
+            "severity": issue.severity,
+            "element": issue.element,
+            "line": line,
+            "message": issue.message,
+            "cite": cite_for_people(issue.cite),
+            "rule": issue.rule or rule_name,
+            "rests_on": [{"element": element, "line": number} for element, number in values],
+        }
     )
     if issue.severity in PROVIDER_FACING or issue.severity is Severity.REVIEW:
         doubtful = doubts.doubtful(values)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import NamedTuple
@@ -132,13 +132,13 @@ def _others(group: list[Counted], limit) -> list[Counted]:
     return [c for c in group if c.key in keys]
 
 
-def _in_month(ctx: CheckContext, lc: LineContext, limit) -> list[Counted]:
-    """The limit's lines in the line's calendar month (read from the month index: no pass over the group)."""
-    return ctx.counted_in_month_of(limit["combo_set"], lc.start.year, lc.start.month)
+def _in_month(ctx: CheckContext, day: date, limit) -> list[Counted]:
+    """The limit's lines in the calendar month of `day` (read from the month index: no pass over the group)."""
+    return ctx.counted_in_month_of(limit["combo_set"], day.year, day.month)
 
 
 def once_per_month_group(ctx, lc, limit, group):
-    used = _in_month(ctx, lc, limit)
+    used = _in_month(ctx, lc.start, limit)
     if used:
         return _deny(
             lc,
@@ -279,7 +279,7 @@ def max_units_per_day(ctx, lc, limit, group):
 
 
 def max_units_per_month_group(ctx, lc, limit, group):
-    used = sum((c.units for c in _in_month(ctx, lc, limit)), Decimal(0))
+    used = sum((c.units for c in _in_month(ctx, lc.start, limit)), Decimal(0))
     if used + lc.units > limit["units"]:
         return _deny(
             lc,
@@ -331,7 +331,7 @@ def per_member_per_month(ctx, lc, limit, group):
     """A service paid once per member per month: any other line of the group in the same calendar month
     (history, earlier claims of the file, earlier lines of the claim) means this one is a repeat."""
     units = limit.get("units", 1)
-    used = _in_month(ctx, lc, limit)
+    used = _in_month(ctx, lc.start, limit)
     if used:
         first = min(used, key=lambda c: c.start)
         invoice = f", invoice {first.invoice_number}" if first.invoice_number else ""
