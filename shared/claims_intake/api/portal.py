@@ -14,7 +14,6 @@ closes the item and resumes the flow itself with the same answer document.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -281,11 +280,8 @@ def rfi_upload(services: Services, caller: Caller, claim_id: str, file_name: str
     resumes the claim's flow (the RfiUpload function). The policy pins the key, size, type and sender."""
     _stored, item = _open_rfi_of(services, caller, claim_id)
     content_type = accepted_content_type(file_name, content_type)
-    if not services.uploads_bucket:
-        raise RuntimeError("UPLOADS_BUCKET is not set: no upload URL can be issued")
     now = services.clock()
-    token = now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
-    key = f"{RFI_PREFIX}{claim_id}/{item.item_id}/{safe_unique_name(file_name, token)}"
+    key = f"{RFI_PREFIX}{claim_id}/{item.item_id}/{safe_unique_name(file_name, now)}"
     post = signed_post(services, caller, key, content_type)
     services.store.append_audit(claim_id, caller.user, "rfi_upload_url_issued", None, {"item_id": item.item_id})
     return {

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Annotated, Any
 
@@ -116,8 +116,10 @@ def target_npi(caller: Caller, named: str | None) -> str:
     return caller.provider_npi
 
 
-def safe_unique_name(file_name: str, token: str) -> str:
-    """A key segment that keeps the extension (the intake checks it against the content) and cannot climb."""
+def safe_unique_name(file_name: str, now: datetime) -> str:
+    """A key segment unique to this request (time + random token) that keeps the extension (the intake checks
+    it against the content) and cannot climb."""
+    token = now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
     name = PurePosixPath(file_name.replace("\\", "/")).name.translate(_UNSAFE).strip("._") or "upload"
     path = PurePosixPath(name)
     stem = path.stem[: MAX_NAME_CHARS - len(path.suffix)] if len(path.suffix) < MAX_NAME_CHARS else "upload"
@@ -140,13 +142,19 @@ def accepted_content_type(file_name: str, content_type: str) -> str:
     return declared
 
 
+def uploads_bucket(services: Services) -> str:
+    if not services.uploads_bucket:
+        raise RuntimeError("UPLOADS_BUCKET is not set: no upload URL can be issued")
+    return services.uploads_bucket
+
+
 def signed_post(services: Services, caller: Caller, key: str, content_type: str) -> dict[str, Any]:
     """A presigned POST of one file at `key`: the policy pins the key, the size limit, the type and the sender."""
     max_bytes = default_limits().max_file_bytes
     fields = {"Content-Type": content_type, f"x-amz-meta-{SENT_BY_METADATA}": caller.user}
     conditions: list[Any] = [["content-length-range", 1, max_bytes], *({name: value} for name, value in fields.items())]
     return services.s3.generate_presigned_post(
-        Bucket=services.uploads_bucket,
+        Bucket=uploads_bucket(services),
         Key=key,
         Fields=fields,
         Conditions=conditions,
@@ -161,17 +169,14 @@ def request_upload(services: Services, caller: Caller, body: UploadRequestBody) 
     plan = body.plan.lower() if body.plan else None
     if plan and plan not in plan_ids():
         raise BadRequest(f"no plan {body.plan!r}: one of {', '.join(plan_ids())}")
-    if not services.uploads_bucket:
-        raise RuntimeError("UPLOADS_BUCKET is not set: no upload URL can be issued")
     now = services.clock()
-    token = now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
-    key = f"{UPLOADS_PREFIX}{npi}/{plan + '/' if plan else ''}{safe_unique_name(body.file_name, token)}"
+    key = f"{UPLOADS_PREFIX}{npi}/{plan + '/' if plan else ''}{safe_unique_name(body.file_name, now)}"
     post = signed_post(services, caller, key, content_type)
     expires_at = iso(now + URL_LIFETIME)
     record = services.store.put_upload(
         Upload(
-            upload_id=upload_request_id(services.uploads_bucket, key),
-            bucket=services.uploads_bucket,
+            upload_id=upload_request_id(uploads_bucket(services), key),
+            bucket=uploads_bucket(services),
             key=key,
             provider=npi,
             plan=plan,

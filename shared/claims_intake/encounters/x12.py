@@ -107,6 +107,12 @@ class PartyName:
         )
 
 
+def contact_segment(function: str, name: str, phone: str, email: str) -> Segment:
+    """PER: a contact reached by telephone when one is given, else by e-mail."""
+    channel = ("TE", phone) if phone else ("EM", email)
+    return ("PER", function, text(name, 60), channel[0], text(channel[1], 256))
+
+
 @dataclass(frozen=True, slots=True)
 class Submitter:
     """Loop 1000A: the plan that submits the encounters."""
@@ -118,10 +124,9 @@ class Submitter:
     email: str = ""
 
     def segments(self) -> list[Segment]:
-        contact = ("TE", self.phone) if self.phone else ("EM", self.email)
         return [
             PartyName("41", self.name, id_qualifier="46", identifier=self.identifier).segment(),
-            ("PER", "IC", text(self.contact, 60), contact[0], text(contact[1], 256)),
+            contact_segment("IC", self.contact, self.phone, self.email),
         ]
 
 

@@ -11,7 +11,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from .x12 import COMPONENT, Address, Adjustment, Interchange, Segment, _join, d8, number, procedure, text
+from .x12 import (
+    COMPONENT,
+    Address,
+    Adjustment,
+    Interchange,
+    Segment,
+    _join,
+    contact_segment,
+    d8,
+    number,
+    procedure,
+    text,
+)
 
 IMPLEMENTATION = "005010X221A1"
 
@@ -27,11 +39,10 @@ class PayerIdentification:
     email: str = ""
 
     def segments(self) -> list[Segment]:
-        channel = ("TE", self.phone) if self.phone else ("EM", self.email)
         return [
             ("N1", "PR", text(self.name, 60)),
             *self.address.segments(),
-            ("PER", "BL", text(self.contact, 60), channel[0], text(channel[1], 256)),
+            contact_segment("BL", self.contact, self.phone, self.email),
         ]
 
 

@@ -256,15 +256,7 @@ class Intake:
         return outcome
 
     def _mark_failed(self, obj: S3Object, upload: Upload, error: Exception) -> None:
-        self.store.put_upload(
-            upload.model_copy(
-                update={
-                    "status": UploadStatus.FAILED,
-                    "error_code": type(error).__name__,
-                    "error_message": "processing failed; the upload will be retried",
-                }
-            )
-        )
+        self.store.put_upload(upload.failed(error, "processing failed; the upload will be retried"))
         logger.error("upload failed", extra={"upload_ref": obj.ref, "error_type": type(error).__name__})
 
     def _read(self, obj: S3Object, response: dict[str, Any]) -> bytes:

@@ -112,15 +112,8 @@ class ReferenceLoader:
             )
             return self._reject(obj, upload, outcome, "invalid_reference_file", message, version_read)
         except Exception as error:  # DynamoDB failed part-way: nothing is in use; recorded, then retried
-            self.store.put_upload(
-                upload.model_copy(
-                    update={
-                        "status": UploadStatus.FAILED,
-                        "error_code": type(error).__name__,
-                        "error_message": "loading failed; the previous data stays in use and the file will be retried",
-                    }
-                )
-            )
+            message = "loading failed; the previous data stays in use and the file will be retried"
+            self.store.put_upload(upload.failed(error, message))
             logger.error("reference load failed", extra={"upload_ref": obj.ref, "error_type": type(error).__name__})
             raise
         outcome.status = UploadStatus.PROCESSED.value

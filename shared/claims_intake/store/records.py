@@ -47,6 +47,12 @@ class Upload(BaseModel):
     received_at: str | None = None  # REQUESTED: when the URL was issued
     updated_at: str | None = None
 
+    def failed(self, error: Exception, message: str) -> Upload:
+        """This upload as FAILED by an infrastructure error: the error's type, never its text (it may hold PHI)."""
+        return self.model_copy(
+            update={"status": UploadStatus.FAILED, "error_code": type(error).__name__, "error_message": message}
+        )
+
 
 # The presigned upload pins this user metadata to the signed-in user, so the object itself says who sent it.
 SENT_BY_METADATA = "sent-by"
