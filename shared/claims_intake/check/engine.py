@@ -252,16 +252,25 @@ class LayeredHistory:
 
     def __init__(self, stored: HistorySource, batch: FileBatch):
         self.stored, self.batch = stored, batch
+        self._stored_indexes: dict[str, tuple[HistoryIndex, ...]] = {}
         self._member_indexes: dict[str, tuple[HistoryIndex, ...]] = {}
 
     def member_indexes(self, member_cin: str) -> tuple[HistoryIndex, ...]:
-        """The member's stored indexes, then the member's index in the batch (the tuple is made once per member:
-        the indexes grow, the tuple does not)."""
+        """The member's stored indexes, then the member's index in the batch once the file has lines of the member
+        (the tuple is made once per member: the indexes grow, the tuple does not). A member with no earlier claim
+        in the file gets the stored indexes alone: no empty batch index made and searched by every rule."""
         indexes = self._member_indexes.get(member_cin)
-        if indexes is None:
+        if indexes is not None:
+            self.batch.member_index(member_cin)  # the member's lines decided since join the batch's index
+            return indexes
+        stored = self._stored_indexes.get(member_cin)
+        if stored is None:
             kept = getattr(self.stored, "member_indexes", None)
             stored = kept(member_cin) if kept is not None else (HistoryIndex(self.stored.member_lines(member_cin)),)
-            indexes = self._member_indexes[member_cin] = (*stored, self.batch.member_index(member_cin))
+            self._stored_indexes[member_cin] = stored
+        if not self.batch.holds(member_cin):
+            return stored
+        indexes = self._member_indexes[member_cin] = (*stored, self.batch.member_index(member_cin))
         return indexes
 
     def add(self, line: HistoryLine) -> None:
