@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import Any
 
 from ..catalog import PlanProfile, dhcs_catalog, plan_ids, plan_profile
@@ -198,7 +198,9 @@ def check_extract(
     with gc_paused():  # every result survives the batch: collect once after it (see gc_pause)
         for claim in result.claims:
             checked = check_claim(claim, plan, reference, layered, received=received, unplaced=unplaced(claim))
-            layered.batch.add_lines(history_lines(checked))
+            if checked.claim.member_cin and checked.disposition is not ClaimDisposition.REJECTED:
+                # its lines are made only if a later claim of the member reads them (history_lines gives none else)
+                layered.batch.add_claim(checked.claim.member_cin, partial(history_lines, checked))
             results.append(checked)
     return results
 
