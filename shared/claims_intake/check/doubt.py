@@ -114,6 +114,7 @@ class ClaimDoubts:
         self.unplaced_columns = unplaced_columns or {}  # element -> headers of columns the reader could not place
         self._lines: dict[int, Any] | None = None
         self._found: dict[ValueRef, tuple[str, str] | None] = {}
+        self._all_sure: bool | None = None
 
     def of(self, element: str, line: int | None) -> tuple[str, str] | None:
         key = (element, line)
@@ -123,6 +124,14 @@ class ClaimDoubts:
 
     def doubtful(self, values: Iterable[ValueRef]) -> list[tuple[str, int | None, str, str]]:
         """(element, line, kind, reason) of each doubtful value among `values`."""
+        if self._all_sure is None:
+            # No reading recorded anywhere and no unplaced column (a typed sheet, a re-check): nothing is doubtful.
+            claim = self.claim
+            self._all_sure = not (
+                self.unplaced_columns or claim.provenance or any(line.provenance for line in claim.lines)
+            )
+        if self._all_sure:
+            return []
         found = []
         for element, line in values:
             doubt = self.of(element, line)
