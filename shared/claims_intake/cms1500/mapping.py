@@ -34,6 +34,7 @@ class Reading:
     text: str
     confidence: float = 1.0
     read_again: bool = False  # taken from a second reading because the first did not parse
+    repaired: str | None = None  # the reader took another reader's characters over Tesseract's, and why
 
 
 @dataclass
@@ -75,6 +76,8 @@ class ClaimBuilder:
         raw_text = raw if raw is not None else " ".join(self.page.text(n) for n in names if self.page.text(n))
         if fixed.repaired and not self.ocr:
             fixed = Fixed(" ".join(raw_text.split()))
+        if self.ocr:
+            fixed = _with_reading_repairs(fixed, [self.page.readings[n] for n in names if n in self.page.readings])
         if not fixed.text:
             return
         confidence = round(max(self.page.confidence(*names) * fixed.factor, fixed.floor), 3)
@@ -90,6 +93,18 @@ class ClaimBuilder:
             repaired=fixed.repaired,
         )
         target.set_raw(key, fixed.text, source)
+
+
+def _with_reading_repairs(fixed: Fixed, readings: list[Reading]) -> Fixed:
+    """A value built from cells another reader changed is a repair; an independent check of the value
+    (the NPI check digit: floor >= CONFIRMED) confirms it, and the note says so."""
+    notes = [r.repaired for r in readings if r.repaired]
+    if not notes or not fixed.text:
+        return fixed
+    if fixed.floor >= parse.CONFIRMED:
+        notes = [f"{note}, confirmed by the NPI check digit" if "confirmed" not in note else note for note in notes]
+    repaired = "; ".join(filter(None, [fixed.repaired, *notes]))
+    return Fixed(fixed.text, fixed.factor, fixed.note, fixed.floor, repaired)
 
 
 def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:

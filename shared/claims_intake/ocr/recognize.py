@@ -175,10 +175,34 @@ class FormMasks:
 def form_masks() -> FormMasks:
     blank = render_blank_form(DPI)
     ink = (255 - np.asarray(blank, dtype=np.uint8).min(axis=2)) > 40
-    vertical = run_lengths(ink.T).T >= RULE_MIN_LENGTH
-    horizontal = run_lengths(ink) >= RULE_MIN_LENGTH
+    long_vertical, long_horizontal = run_lengths(ink.T).T >= RULE_MIN_LENGTH, run_lengths(ink) >= RULE_MIN_LENGTH
+    vertical, horizontal = _thin_marks(long_vertical, axis=1), _thin_marks(long_horizontal, axis=0)
     dots = ink & ~vertical & ~horizontal
-    return FormMasks(_widen(vertical, 3, axis=1), _widen(horizontal, 3, axis=0), _widen(_widen(dots, 2, 0), 2, 1))
+    # bold parentheses and lettering: widened as far as the rules (their blurred feet reach as far)
+    bold = (long_vertical | long_horizontal) & dots
+    return FormMasks(
+        _widen(vertical, 3, axis=1),
+        _widen(horizontal, 3, axis=0),
+        _widen(_widen(dots, 2, 0), 2, 1) | _widen(_widen(bold, 3, 0), 3, 1),
+    )
+
+
+RULE_WIDTH_PX = 3  # a printed rule is this thin across (300 dpi); wider long runs are lettering or parentheses
+BAR_PX = 100  # ... unless it is a bar or frame this wide
+
+
+def _thin_marks(runs: np.ndarray, axis: int) -> np.ndarray:
+    """The long runs that are rules: marks at most RULE_WIDTH_PX across `axis` (1: a vertical rule's
+    width). The sides of the form's bold parentheses and letters are long runs too, but wider; they go
+    with the dots, which are erased however dark (a grey copy keeps a bold parenthesis darker than the
+    hair rules, and it must not pass for typing crossing a rule)."""
+    import cv2
+
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(runs.astype(np.uint8), connectivity=8)
+    across = stats[:, cv2.CC_STAT_WIDTH if axis == 1 else cv2.CC_STAT_HEIGHT]
+    rule = (across <= RULE_WIDTH_PX) | (across >= BAR_PX)
+    rule[0] = False
+    return rule[labels]
 
 
 def _widen(mask: np.ndarray, by: int, axis: int) -> np.ndarray:
@@ -220,7 +244,7 @@ def erase_form(
         rules &= ~_darker_than_rules(region, dark, masks, window, rule_level)
     erase |= rules
     cleaned = region.copy()
-    cleaned[erase & dark] = 255
+    cleaned[erase] = 255  # the rules' grey fringes too: a blurred copy's rule is wider than its dark core
     return cleaned
 
 
@@ -338,10 +362,15 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
             else _box_slot(region, members[0], left, upper, speckled=not color)
         )
         if slot is not None:
+            if len(group) == 2 and group[0].endswith(DOLLARS):
+                # colour: the cents cell has writing, so the amount's last two digits are its cents even
+                # when Tesseract ran the two cells' words together ('73 25' read '7325')
+                slot.cents = {group[0].removesuffix(DOLLARS): any(n.endswith(CENTS) for n, _, _ in slot.members)}
             slots.append(slot)
     return slots
 
 
+RULE_ROWS_SHARE = 0.35  # share of the box's top and bottom rows dark in a column pair for it to hold the rule
 RULE_SEARCH_PX = 8  # how far from the template's dollars/cents rule the scanned rule may lie (300 dpi)
 
 
@@ -362,11 +391,14 @@ def money_region(region: np.ndarray, window: tuple[slice, slice], box: Box, left
     # quarters (the padding above and below the line of text).
     quarter = max(dark.shape[0] // 4, 1)
     ends = np.vstack([dark[:quarter, lo:hi], dark[-quarter:, lo:hi]])
-    counts = ends.sum(axis=0)
-    if counts.max() < 0.6 * ends.shape[0]:
+    # column pairs: a rule that falls between two pixel columns is half in each (and a copy's rule is
+    # dashed, the dashes at either column)
+    pairs = ends[:, :-1] | ends[:, 1:]
+    counts = pairs.sum(axis=0)
+    if counts.max() < RULE_ROWS_SHARE * ends.shape[0]:
         return cleaned  # no rule there (a drop-out copy, or the rule lost): nothing to erase
     columns = lo + np.nonzero(counts >= 0.6 * counts.max())[0]
-    first, last = int(columns.min()), int(columns.max())
+    first, last = int(columns.min()), int(columns.max()) + 1
     touched = dark[:, first - 1] | dark[:, min(last + 1, dark.shape[1] - 1)]
     cleaned[~touched, first : last + 1] = 255
     return cleaned
@@ -579,8 +611,10 @@ def read_boxes(slots: list[Slot]) -> dict[str, Reading]:
     return read_pages([slots])[0]
 
 
-def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
-    """The slots of every page, read in two runs (digit-only slots, the rest) on the loaded model."""
+def read_pages(pages: list[list[Slot]], dates_again: list[bool] | None = None) -> list[dict[str, Reading]]:
+    """The slots of every page, read in two runs (digit-only slots, the rest) on the loaded model.
+    `dates_again`: per page, whether unread 24A cells get a second Tesseract reading (not on pages
+    whose digit cells ocr.digits reads again anyway)."""
     flat = [(index, slot) for index, slots in enumerate(pages) for slot in slots]
     if not flat:
         return [{} for _ in pages]
@@ -597,10 +631,11 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
             if not str(text).strip() or float(conf) < 0:
                 continue
             index = chosen[int(frame) - 1]
-            (page, slot), factor = flat[index], framed[index][1]
-            x = (int(left) + int(width) / 2 - FRAME_MARGIN[0]) / factor
+            (page, slot), (image, factor) = flat[index], framed[index]
+            x = (_word_centre(int(left), int(width), str(text).strip(), image.height) - FRAME_MARGIN[0]) / factor
             words.setdefault((page, slot.field_at(x)), []).append((x, str(text).strip(), float(conf) / 100))
-    read_date_cells_again(flat, words)
+    read_date_cells_again([(page, slot) for page, slot in flat if dates_again is None or dates_again[page]], words)
+    read_lone_strokes(flat, words)
     readings: list[dict[str, Reading]] = [{} for _ in pages]
     for page, slot in flat:
         for name, _, _ in slot.members:
@@ -611,8 +646,20 @@ def read_pages(pages: list[list[Slot]]) -> list[dict[str, Reading]]:
         if len(slot.members) == 1 and slot.members[0][0] not in readings[page]:
             readings[page][slot.members[0][0]] = Reading("", 0.0)  # ink but no characters recognised
     return [
-        _join_money(_split_cents(page_readings, slots)) for page_readings, slots in zip(readings, pages, strict=False)
+        _split_cents(_join_money(page_readings), slots) for page_readings, slots in zip(readings, pages, strict=False)
     ]
+
+
+CHARACTER_WIDTH_SHARE = 0.9  # a character is at most this wide for its line's height (wide capitals: 'M', 'W')
+
+
+def _word_centre(left: int, width: int, text: str, frame_height: int) -> float:
+    """Where a word sits in its frame, to find its cell. Tesseract's line model sometimes gives a line's
+    first word a box reaching to the line's end ('G9008' over the modifiers too): its centre then falls
+    in another cell. A box wider than its characters can be is taken from its left edge, at their width."""
+    line_height = frame_height - 2 * FRAME_MARGIN[1]
+    widest = len(text) * CHARACTER_WIDTH_SHARE * line_height
+    return left + min(width, widest) / 2
 
 
 # A 24A date cell whose first reading is not two digits (a fax lost the thin strokes of a Times or
@@ -661,6 +708,20 @@ def read_date_cells_again(flat: list[tuple[int, Slot]], words: dict[tuple[int, s
             text = "".join(w[1] for w in sorted(found))
             if len(text) == 2 and text.isdigit():
                 words[(page, name)] = [(found[0][0], text, min(AGAIN_CONFIDENCE, min(w[2] for w in found)), True)]
+
+
+def read_lone_strokes(flat: list[tuple[int, Slot]], words: dict[tuple[int, str], list]) -> None:
+    """Units cells (24G) Tesseract left empty whose one mark is an upright stroke: '1', at a low
+    confidence, since it was read by shape (ocr/strokes.py). In place."""
+    from .strokes import LONE_STROKE_CONFIDENCE, UNITS_CELL, lone_stroke_units
+
+    for page, slot in flat:
+        empty = [name for name, _, _ in slot.members if name.startswith(UNITS_CELL) and not words.get((page, name))]
+        if not empty:
+            continue
+        for name, x in lone_stroke_units(np.asarray(slot.image), slot.members, WORD_GAP).items():
+            if name in empty:
+                words[(page, name)] = [(x, "1", LONE_STROKE_CONFIDENCE)]
 
 
 def _date_cell_unread(name: str, found: list) -> bool:

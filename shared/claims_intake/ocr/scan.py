@@ -32,6 +32,7 @@ from ..cms1500.mapping import FormPage, claims_from_pages
 from ..limits import Limits
 from ..model import ExtractError, ExtractResult, SourceInfo
 from .calibration import REGISTRATION_EXTRA, calibrate_claims, review_threshold
+from .digits import second_reading
 from .engine import TesseractMissing
 from .normalise import normalise
 from .pages import PageImage, check_pdf_content, image_pages, pdf_pages, pdf_reader
@@ -39,6 +40,7 @@ from .recognize import VERSION_FIELDS, Slot, read_pages, reading_slots, thread_l
 from .register import register as register_page
 
 logger = Logger(child=True)
+FAX_DPI = 250  # a bilevel page at or below this resolution is a fax: ocr.digits reads its digit cells again
 
 
 @cache
@@ -124,6 +126,7 @@ class PreparedPage:
     slots: list[Slot]
     notes: list[str]
     registration: dict[str, float] | None = None  # how well the page lined up (score, coverage); its resolution
+    fax: bool = False  # a bilevel page at fax resolution: its digit cells are read a second time (ocr.digits)
 
 
 def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError:
@@ -159,7 +162,8 @@ def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError
         "coverage": float(registration.coverage),
         "resolution": float(min(page.dpi, page.vertical_dpi or page.dpi)),  # the file's, before resampling
     }
-    return PreparedPage(number, slots, notes, quality)
+    fax = page.image.mode == "1" and quality["resolution"] <= FAX_DPI
+    return PreparedPage(number, slots, notes, quality, fax)
 
 
 def record_registration(claims: list, prepared: list[PreparedPage]) -> None:
@@ -228,7 +232,11 @@ def read_prepared(prepared: list[PreparedPage]) -> tuple[list[FormPage], list[Ex
     """OCR every prepared page in one Tesseract run; a page with writing but no characters is an error."""
     form_pages, errors = [], []
     try:
-        all_readings = read_pages([p.slots for p in prepared])
+        all_readings = read_pages([p.slots for p in prepared], dates_again=[not p.fax for p in prepared])
+        all_readings = [
+            second_reading(p.slots, readings) if p.fax else readings
+            for p, readings in zip(prepared, all_readings, strict=True)
+        ]
     except Exception as error:
         if isinstance(error, TesseractMissing):
             raise  # the machine lacks the OCR engine: no page's fault, the caller says how to install it

@@ -1,0 +1,265 @@
+"""Train the fax digit reader (claims_intake.ocr.digits) on glyphs of generated faxes, TUNING seeds only.
+
+    make fax-digits                                   # collect + train + write data/fax_digits.npz
+    python -m claims_intake_dev.digit_training collect --pages 240 --out .fax_digits/cells.pickle
+    python -m claims_intake_dev.digit_training train .fax_digits/cells.pickle
+    python -m claims_intake_dev.digit_training evaluate --held-out --pages 24   # per-glyph figures
+
+1. collect: the mailroom's bilevel fax families (200 dpi; 204 x 98 and 204 x 196 dpi, G3/G4) make
+   pages from TUNING seeds (never `mailroom.HELD_OUT_SEEDS`); each page goes through the intake's own
+   reader up to the cut-out cells (registration, drop-out, ink crops: `scan.prepare_page`), so the
+   glyphs are exactly what the reader sees. Each digit-only cell is kept with the digits the
+   generator printed in it.
+2. train: each cell is split into its characters as the reader splits it (digits.segment with the
+   printed count) and a two-layer network is fitted (numpy, Adam, a fixed seed: the same cells give
+   the same weights). `train --validate` fits on four fifths of the pages and reports the per-glyph
+   accuracy on the fifth held back.
+3. evaluate: the same collection from another seed range (with --held-out, the bench's held-out
+   seeds: measured, never tuned on) and the per-glyph and per-cell accuracy of the shipped weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import platform
+import re
+import resource
+import sys
+import time
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from claims_intake.limits import default_limits
+from claims_intake.ocr import digits
+from claims_intake.ocr.pages import image_pages
+from claims_intake.ocr.scan import ocr_settings, prepare_page
+
+from .testdata import mailroom
+
+FAMILIES = ("fax200", "fax_standard")
+FIRST_SEED = 20_000  # clear of the seeds bench/tune_fax.py reports on (5,000+), so those stay unseen
+WEIGHTS_PATH = Path(__file__).resolve().parents[2] / "shared" / "claims_intake" / digits.WEIGHTS
+
+
+def page_cells(family: str, seed: int) -> list[tuple[str, str, str, int, np.ndarray]]:
+    """(family, field, printed digits, seed, cell piece) for every digit-only cell of one generated fax."""
+    case = mailroom.make_case(family, seed)
+    cells = []
+    for page in image_pages(case.data, case.filename, "tiff", default_limits()):
+        prepared = prepare_page(page, ocr_settings())
+        if not hasattr(prepared, "slots"):
+            continue  # not registered: no cells to learn from
+        printed = case.sample.pages[0]
+        for name, piece in digits.cell_pieces(prepared.slots).items():
+            label = re.sub(r"\D", "", printed.get(name.split(".")[0], ""))
+            if label:
+                cells.append((family, name, label, seed, piece))
+    return cells
+
+
+def _page_job(job: tuple[str, int]) -> list:
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    return page_cells(*job)
+
+
+def collect(pages: int, first_seed: int, jobs: int, held_out: bool = False) -> list:
+    seeds = range(first_seed, first_seed + pages)
+    allowed = mailroom.HELD_OUT_SEEDS if held_out else mailroom.TUNING_SEEDS
+    if not all(seed in allowed for seed in seeds):
+        raise SystemExit(
+            f"seeds {seeds.start}-{seeds.stop - 1} are not all {'held-out' if held_out else 'tuning'} seeds"
+        )
+    work = [(family, seed) for seed in seeds for family in FAMILIES]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return [cell for cells in pool.map(_page_job, work) for cell in cells]
+
+
+def glyph_set(cells: list, jitter: tuple[int, ...] = (0,)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, digit labels and page keys (family, seed) of every printed character of the cells;
+    with `jitter`, each character also cut that many pixels off where the reader cuts it (the reader's
+    cuts are not exact: the network learns to read a digit cut a little off-centre)."""
+    features, labels, pages = [], [], []
+    for family, name, label, seed, piece in cells:
+        if name.split(".")[0] in digits.MONEY_FIELDS:
+            spans = digits.money_spans(piece, len(label) - 2)
+        else:
+            text = digits.text_rows(piece)
+            spans = None if text is None else [(text, x0, x1) for x0, x1 in digits.segment(text, len(label))]
+        if not spans or len(spans) != len(label):
+            continue
+        for (text, x0, x1), char in zip(spans, label, strict=True):
+            for shift in jitter:
+                features.append(digits.glyph_features(text, x0 + shift, x1 + shift))
+                labels.append(int(char))
+                pages.append(zlib.crc32(f"{family}-{seed}".encode()))
+    return np.asarray(features, dtype=np.float32), np.asarray(labels), np.asarray(pages)
+
+
+def fit(features: np.ndarray, labels: np.ndarray, hidden: int = 96, epochs: int = 40, seed: int = 0):
+    """A two-layer network, softmax cross-entropy with a little L2, Adam; deterministic for a seed."""
+    rng = np.random.default_rng(seed)
+    mean = features.mean(axis=0)
+    scale = features.std(axis=0) + 1e-3
+    x = (features - mean) / scale
+    n, d = x.shape
+    params = {
+        "w1": rng.normal(0, np.sqrt(2 / d), (d, hidden)).astype(np.float32),
+        "b1": np.zeros(hidden, np.float32),
+        "w2": rng.normal(0, np.sqrt(2 / hidden), (hidden, 10)).astype(np.float32),
+        "b2": np.zeros(10, np.float32),
+    }
+    moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in params.items()}
+    onehot = np.eye(10, dtype=np.float32)[labels]
+    step, rate, decay, batch = 0, 2e-3, 1e-4, 128
+    for epoch in range(epochs):
+        order = rng.permutation(n)
+        lr = rate * (0.5 ** (epoch // 15))
+        for start in range(0, n, batch):
+            idx = order[start : start + batch]
+            xb, yb = x[idx], onehot[idx]
+            h = np.maximum(xb @ params["w1"] + params["b1"], 0)
+            logits = h @ params["w2"] + params["b2"]
+            logits -= logits.max(axis=1, keepdims=True)
+            p = np.exp(logits)
+            p /= p.sum(axis=1, keepdims=True)
+            g_logits = (p - yb) / len(idx)
+            grads = {"w2": h.T @ g_logits + decay * params["w2"], "b2": g_logits.sum(axis=0)}
+            g_h = (g_logits @ params["w2"].T) * (h > 0)
+            grads["w1"] = xb.T @ g_h + decay * params["w1"]
+            grads["b1"] = g_h.sum(axis=0)
+            step += 1
+            for key, grad in grads.items():
+                m, v = moments[key]
+                m[:] = 0.9 * m + 0.1 * grad
+                v[:] = 0.999 * v + 0.001 * grad * grad
+                m_hat, v_hat = m / (1 - 0.9**step), v / (1 - 0.999**step)
+                params[key] -= lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+    return digits.DigitNet(mean.astype(np.float32), scale.astype(np.float32), **params)
+
+
+def accuracy(net, features: np.ndarray, labels: np.ndarray) -> float:
+    return float((net.probabilities(features).argmax(axis=1) == labels).mean()) if len(labels) else float("nan")
+
+
+def cell_accuracy(net_cells: list) -> tuple[int, int]:
+    """Cells whose every digit the shipped reader reads right, as the intake reads them (count chosen
+    by `candidate_counts` from the printed count for variable cells: the per-glyph figure's companion)."""
+    right = 0
+    for _, name, label, _, piece in net_cells:
+        field = name.split(".")[0]
+        reading = digits.read_cell(field, piece, digits.candidate_counts(field, label))
+        right += reading is not None and reading.digits == label
+    return right, len(net_cells)
+
+
+def _cpu() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+JITTER = (-2, 0, 2)
+
+
+def validate(cells: list, hidden: int, epochs: int) -> None:
+    """Per-glyph accuracy on a fifth of the pages (whole pages) held back from a fit on the rest."""
+    features, labels, pages = glyph_set(cells)
+    shifted, shifted_labels, shifted_pages = glyph_set(cells, JITTER)
+    held_back = shifted_pages % 5 == 0
+    net = fit(shifted[~held_back], shifted_labels[~held_back], hidden=hidden, epochs=epochs)
+    validation = pages % 5 == 0
+    print(
+        f"validation pages: {accuracy(net, features[validation], labels[validation]):.2%} of {validation.sum()} glyphs"
+    )
+
+
+def train(cells: list, out: Path, hidden: int, epochs: int) -> None:
+    features, labels, pages = glyph_set(cells)
+    shifted, shifted_labels, _ = glyph_set(cells, JITTER)
+    started = _cpu()
+    net = fit(shifted, shifted_labels, hidden=hidden, epochs=epochs)  # the shipped weights: every page
+    print(f"training glyphs: {accuracy(net, features, labels):.2%} of {len(labels)}; fit {_cpu() - started:.0f} s CPU")
+    net.save(
+        out,
+        trained_on=(
+            f"{len(labels)} glyphs (each also cut {JITTER} px off) of {len(set(pages.tolist()))} fax pages, "
+            f"families {','.join(FAMILIES)}, {hidden} hidden units, {epochs} epochs"
+        ),
+        seeds=f"{min(c[3] for c in cells)}-{max(c[3] for c in cells)} (mailroom.TUNING_SEEDS)",
+        trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        machine=f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+    )
+    print(f"wrote {out}")
+
+
+def evaluate(cells: list) -> None:
+    digits.digit_net.cache_clear()
+    features, labels, _ = glyph_set(cells)
+    print(f"glyphs: {accuracy(digits.digit_net(), features, labels):.2%} of {len(labels)}")
+    by_kind: dict[str, list] = {}
+    for cell in cells:
+        by_kind.setdefault(_kind(cell[1]), []).append(cell)
+    for kind, group in sorted(by_kind.items()):
+        right, total = cell_accuracy(group)
+        print(f"cells {kind:<8} {right / total:.2%} of {total}")
+
+
+def _kind(name: str) -> str:
+    base = name.split(".")[0]
+    for kind, test in (
+        ("date", lambda b: "_mm_" in b or "_dd_" in b or "_yy_" in b or b.startswith("birth")),
+        ("money", lambda b: b in digits.MONEY_FIELDS),
+        ("npi", lambda b: b.startswith("local") or b == "pin"),
+        ("units", lambda b: b.startswith("day")),
+        ("place", lambda b: b.startswith("place")),
+    ):
+        if test(base):
+            return kind
+    return base
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="digit_training", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("collect", "evaluate", "all"):
+        command = sub.add_parser(name)
+        command.add_argument("--pages", type=int, default=150, help="seeds per family")
+        command.add_argument("--first-seed", type=int, default=None)
+        command.add_argument("--jobs", type=int, default=2)
+        command.add_argument("--out", type=Path, default=Path(".fax_digits/cells.pickle"))
+        command.add_argument("--held-out", action="store_true", help="evaluate: the bench's held-out seeds")
+    trainer = sub.add_parser("train")
+    trainer.add_argument("cells", type=Path)
+    trainer.add_argument("--validate", action="store_true", help="only the per-glyph accuracy on held-back pages")
+    for command in (trainer, sub.choices["all"]):
+        command.add_argument("--hidden", type=int, default=96)
+        command.add_argument("--epochs", type=int, default=30)
+        command.add_argument("--weights", type=Path, default=WEIGHTS_PATH)
+    args = parser.parse_args(argv)
+    if args.command == "train" and args.validate:
+        validate(pickle.loads(args.cells.read_bytes()), args.hidden, args.epochs)
+        return
+    if args.command == "train":
+        train(pickle.loads(args.cells.read_bytes()), args.weights, args.hidden, args.epochs)
+        return
+    held_out = args.command == "evaluate" and args.held_out
+    first = args.first_seed or (mailroom.HELD_OUT_SEEDS.start if held_out else FIRST_SEED)
+    started = time.time()
+    cells = collect(args.pages, first, args.jobs, held_out=held_out)
+    print(f"{len(cells)} cells from seeds {first}-{first + args.pages - 1}, {time.time() - started:.0f} s wall")
+    if args.command == "evaluate":
+        evaluate(cells)
+        return
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(pickle.dumps(cells))
+    if args.command == "all":
+        train(cells, args.weights, args.hidden, args.epochs)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

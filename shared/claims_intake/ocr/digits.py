@@ -1,0 +1,333 @@
+"""A second reader for the digit-only cells of bilevel (fax) pages, trained on fax-degraded glyphs.
+
+At 200 dpi and below, and at 98 dpi vertical above all, a fax loses the thin strokes of Times and
+Courier digits and breaks dot-matrix print into fragments; Tesseract's general model, trained on
+clean print, then reads '26' as '20' or nothing. This reader knows only the ten digits, and it learnt
+them from glyphs the test-data generator printed and degraded exactly as faxes are (the devkit's
+`digit_training`, TUNING seeds only): each cell the page reader cut out (ocr/recognize.py, already
+registered and with the form's ink erased) is split into its characters by the cell's known geometry
+(a date cell holds two digits, an NPI ten; the digits of every font used are of one width, so the
+ink divides evenly) and each character is classified by a small two-layer network (numpy only; the
+weights are data/fax_digits.npz).
+
+Its reading is combined with Tesseract's with evidence (`combine`): agreement keeps the value and
+raises its confidence; disagreement, or a value only this reader could read, goes to staff as a
+repair, unless an independent check confirms it (the NPI check digit).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+GLYPH_SIZE = (12, 16)  # (width, height) each character is resampled to
+INK_LEVEL = 150  # below: ink (the page reader's cleaned crops are white paper, dark strokes)
+WORD_GAP_SHARE = 0.45  # a blank run this share of the text height wide separates two words
+MIN_TEXT_ROWS = 6
+
+
+# Digits each cell holds, by field name: fixed-width cells are split evenly; the others (units,
+# dollars) have their digit count estimated from the page's own digit pitch.
+def fixed_width(field: str) -> int | None:
+    base = field.split(".")[0]
+    if re.fullmatch(r"sv\d_(mm|dd|yy)_(from|end)", base) or base in ("birth_mm", "birth_dd"):
+        return 2
+    if base.startswith("place"):
+        return 2
+    if base == "birth_yy":
+        return 4
+    if base.startswith("local") or base == "pin":
+        return 10
+    if base == "tax_id":
+        return 9
+    return None
+
+
+def text_rows(piece: np.ndarray) -> np.ndarray | None:
+    """The piece cut to the rows and columns its ink spans (None: too little ink to be digits)."""
+    ink = piece < INK_LEVEL
+    rows = np.nonzero(ink.any(axis=1))[0]
+    cols = np.nonzero(ink.any(axis=0))[0]
+    if len(rows) == 0 or rows[-1] - rows[0] + 1 < MIN_TEXT_ROWS:
+        return None
+    return piece[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def words(text: np.ndarray) -> list[tuple[int, int]]:
+    """Column spans of the piece's words: ink separated by a blank run wider than a character gap."""
+    blank = np.asarray((text < INK_LEVEL).any(axis=0)) == 0
+    gap = max(3, round(WORD_GAP_SHARE * text.shape[0]))
+    spans, start, run = [], 0, 0
+    for x, empty in enumerate(blank):
+        if empty:
+            run += 1
+            continue
+        if run >= gap and x - run > start:
+            spans.append((start, x - run))
+            start = x
+        run = 0
+    spans.append((start, len(blank) - run))
+    return [(a, b) for a, b in spans if b > a]
+
+
+SNAP_SHARE = 0.3  # a cut may move this share of a digit's width to fall in a blank gap
+
+
+def segment(text: np.ndarray, count: int) -> list[tuple[float, float]]:
+    """`count` characters' column spans across the text: even cuts (the digits of every font used are
+    of one width), each moved into the blank gap between two characters when one lies near it (a
+    narrow '1' leaves a wide blank beside it and shortens the ink's span)."""
+    blank = np.asarray((text < INK_LEVEL).any(axis=0)) == 0
+    width = text.shape[1]
+    step = width / count
+    reach = SNAP_SHARE * step
+    cuts = [0.0]
+    for i in range(1, count):
+        nominal = i * step
+        lo, hi = max(int(nominal - reach), cuts[-1] + 1), min(int(nominal + reach) + 1, width - 1)
+        gaps = [x for x in range(int(lo), hi) if blank[x]]
+        cuts.append(float(min(gaps, key=lambda x: abs(x - nominal))) if gaps else nominal)
+    cuts.append(float(width))
+    return list(itertools.pairwise(cuts))
+
+
+def _columns(text: np.ndarray, x0: float, x1: float) -> np.ndarray:
+    """The text's columns x0..x1, at least one, inside the text."""
+    width = text.shape[1]
+    left = min(max(int(np.floor(x0)), 0), width - 1)
+    right = min(max(int(np.ceil(x1)), left + 1), width)
+    return text[:, left:right]
+
+
+def glyph(text: np.ndarray, x0: float, x1: float) -> np.ndarray:
+    """One character's columns, cut to its own rows of ink, resampled to GLYPH_SIZE, ink as 0..1."""
+    part = _columns(text, x0, x1)
+    ink_rows = np.nonzero((part < INK_LEVEL).any(axis=1))[0]
+    if len(ink_rows):  # a narrow '1' keeps its height; a mark at mid-height (a '-') keeps its place
+        part = part[max(ink_rows[0] - 1, 0) : ink_rows[-1] + 2]
+    image = Image.fromarray(part.astype(np.uint8)).resize(GLYPH_SIZE, Image.Resampling.BOX)
+    return 1.0 - np.asarray(image, dtype=np.float32) / 255.0
+
+
+def glyph_features(text: np.ndarray, x0: float, x1: float) -> np.ndarray:
+    """The glyph bitmap and its shape: how wide and how tall its ink is against the text line's height."""
+    bitmap = glyph(text, x0, x1).ravel()
+    ink = _columns(text, x0, x1) < INK_LEVEL
+    rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    height = text.shape[0]
+    shape = [
+        (cols[-1] - cols[0] + 1) / height if len(cols) else 0.0,
+        (rows[-1] - rows[0] + 1) / height if len(rows) else 0.0,
+        rows[0] / height if len(rows) else 0.0,
+        float(ink.mean()),
+    ]
+    return np.concatenate([bitmap, np.asarray(shape, dtype=np.float32)])
+
+
+@dataclass(frozen=True)
+class DigitNet:
+    """Two layers: features -> hidden (ReLU) -> ten digits (softmax)."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    w1: np.ndarray
+    b1: np.ndarray
+    w2: np.ndarray
+    b2: np.ndarray
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        x = (np.atleast_2d(features) - self.mean) / self.scale
+        hidden = np.maximum(x @ self.w1 + self.b1, 0.0)
+        logits = hidden @ self.w2 + self.b2
+        logits -= logits.max(axis=1, keepdims=True)
+        odds = np.exp(logits)
+        return odds / odds.sum(axis=1, keepdims=True)
+
+    def save(self, path, **about) -> None:
+        arrays: dict[str, Any] = {k: np.asarray(v) for k, v in about.items()}
+        arrays.update(mean=self.mean, scale=self.scale, w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2)
+        np.savez_compressed(path, **arrays)
+
+
+WEIGHTS = "data/fax_digits.npz"
+
+
+@cache
+def digit_net() -> DigitNet:
+    with resources.files("claims_intake").joinpath(WEIGHTS).open("rb") as handle:
+        data = np.load(handle)
+        return DigitNet(*(data[k].astype(np.float32) for k in ("mean", "scale", "w1", "b1", "w2", "b2")))
+
+
+def cell_pieces(slots) -> dict[str, np.ndarray]:
+    """Each digit-only field's ink as the page reader cut it: a cell of a composed line (24A, 24B,
+    24G, box 3) is its own span of the line's image; a box read alone is its slot's image."""
+    from .recognize import WORD_GAP, digit_field
+
+    pieces: dict[str, np.ndarray] = {}
+    for slot in slots:
+        image = np.asarray(slot.image, dtype=np.uint8)
+        for name, x0, x1 in slot.members:
+            if not digit_field(name):
+                continue
+            if np.isinf(x0):
+                pieces[name] = image
+            else:
+                pieces[name] = image[:, max(round(x0 + WORD_GAP / 2), 0) : round(x1 - WORD_GAP / 2)]
+    return pieces
+
+
+MONEY_FIELDS = frozenset({*(f"ch{n}" for n in range(1, 7)), "t_charge"})
+MIN_WORD_PX = 4  # narrower ink between blank gaps is a rule's remnant, not a digit
+
+
+def main_rows(part: np.ndarray, max_gap: int = 2) -> np.ndarray | None:
+    """The part cut to its tallest run of inked rows (a remnant of a rule above or below is left out)."""
+    inked = np.asarray((part < INK_LEVEL).any(axis=1)).tolist()
+    runs, start, gap = [], None, 0
+    for y, has in enumerate(inked):
+        if has:
+            start, gap = (y if start is None else start), 0
+        elif start is not None:
+            gap += 1
+            if gap > max_gap:
+                runs.append((start, y - gap + 1))
+                start, gap = None, 0
+    if start is not None:
+        runs.append((start, len(inked) - gap))
+    if not runs:
+        return None
+    top, bottom = max(runs, key=lambda r: r[1] - r[0])
+    return part[top:bottom] if bottom - top >= MIN_TEXT_ROWS else None
+
+
+def money_spans(piece: np.ndarray, dollar_count: int) -> list[tuple[np.ndarray, float, float]] | None:
+    """A money box's characters: the cents are the last word (right of the gap the dollars/cents
+    rule leaves), the dollars the ink before it; each word split into its digits."""
+    found = [(a, b) for a, b in words(piece) if b - a >= MIN_WORD_PX]
+    if len(found) < 2 or dollar_count < 1:
+        return None
+    spans = []
+    for (a, b), count in (((found[0][0], found[-2][1]), dollar_count), (found[-1], 2)):
+        text = main_rows(piece[:, a:b])
+        if text is None:
+            return None
+        cols = np.nonzero((text < INK_LEVEL).any(axis=0))[0]
+        text = text[:, cols[0] : cols[-1] + 1]
+        spans += [(text, x0, x1) for x0, x1 in segment(text, count)]
+    return spans
+
+
+@dataclass(frozen=True)
+class DigitReading:
+    digits: str
+    probabilities: tuple[float, ...]  # each character's probability under the network
+
+    @property
+    def least(self) -> float:
+        return min(self.probabilities, default=0.0)
+
+
+def read_spans(spans: list[tuple[np.ndarray, float, float]]) -> DigitReading:
+    features = np.vstack([glyph_features(text, x0, x1) for text, x0, x1 in spans])
+    probabilities = digit_net().probabilities(features)
+    best = probabilities.argmax(axis=1)
+    return DigitReading("".join(map(str, best)), tuple(float(p) for p in probabilities.max(axis=1)))
+
+
+def cell_spans(field: str, piece: np.ndarray, count: int) -> list[tuple[np.ndarray, float, float]] | None:
+    if field.split(".")[0] in MONEY_FIELDS:
+        return money_spans(piece, count - 2)
+    text = text_rows(piece)
+    if text is None or count < 1:
+        return None
+    return [(text, x0, x1) for x0, x1 in segment(text, count)]
+
+
+def read_cell(field: str, piece: np.ndarray, counts: list[int]) -> DigitReading | None:
+    """The cell read as each candidate number of digits; the reading whose least sure character is
+    surest wins (a wrong count cuts characters in halves or pairs, which the network is unsure of)."""
+    readings = []
+    for count in dict.fromkeys(counts):
+        spans = cell_spans(field, piece, count)
+        if spans and len(spans) == count:
+            readings.append(read_spans(spans))
+    return max(readings, key=lambda r: r.least, default=None)
+
+
+MAX_DIGITS = {"day": 3, "money": 7, "pt_zip": 9}
+
+
+def candidate_counts(field: str, tesseract_digits: str) -> list[int]:
+    """How many digits the cell may hold: fixed by the form, else what Tesseract read and one either side."""
+    fixed = fixed_width(field)
+    if fixed is not None:
+        return [fixed]
+    base = field.split(".")[0]
+    if base == "pt_zip":
+        return [5, 9]
+    limit = MAX_DIGITS["money"] if base in MONEY_FIELDS else MAX_DIGITS["day"]
+    lowest = 3 if base in MONEY_FIELDS else 1
+    seen = len(tesseract_digits)
+    if not seen:
+        return list(range(lowest, limit + 1))
+    return [n for n in (seen, seen - 1, seen + 1) if lowest <= n <= limit]
+
+
+TAKE_OVER = 0.9  # the fax reader's least sure character at least this to be taken over Tesseract
+DISAGREE_CONFIDENCE = 0.3  # two readers that disagree: staff read the box
+FILL_NEIGHBOURS = 3  # a cell Tesseract read nothing in is filled only on a line where this many cells read
+
+
+def second_reading(slots, readings: dict) -> dict:
+    """The page's Tesseract readings with every digit-only cell read again by the fax digit reader and
+    the two combined (`combine`)."""
+    out = dict(readings)
+    for slot in slots:
+        members = [name for name, _, _ in slot.members]
+        read_here = sum(1 for name in members if readings.get(name) is not None and readings[name].text)
+        for field, piece in cell_pieces([slot]).items():
+            if field in MONEY_FIELDS:
+                continue  # its cents split is not reliable yet (39% of held-out amounts read right): Tesseract's alone
+            tesseract = readings.get(field)
+            if (tesseract is None or not tesseract.text) and read_here < FILL_NEIGHBOURS:
+                continue
+            seen = re.sub(r"\D", "", tesseract.text) if tesseract is not None else ""
+            mine = read_cell(field, piece, candidate_counts(field, seen))
+            combined = combine(field, tesseract, mine) if mine is not None else None
+            if combined is not None:
+                out[field] = combined
+    return out
+
+
+def combine(field: str, tesseract, mine: DigitReading):  # -> Reading | None
+    """Evidence from two readers: agreement keeps Tesseract's text and raises its confidence to the
+    fax reader's; a sure fax reading over an unsure or malformed Tesseract one is taken as a repair
+    (the mapping caps its confidence, so staff verify it unless a check digit confirms it); any other
+    disagreement keeps Tesseract's text at a confidence that sends it to staff."""
+    from ..cms1500.mapping import Reading
+
+    text = tesseract.text if tesseract is not None else ""
+    seen = re.sub(r"[\s.]", "", text)
+    if tesseract is not None and seen == mine.digits:
+        return Reading(text, max(tesseract.confidence, mine.least), tesseract.read_again, tesseract.repaired)
+    fixed = fixed_width(field)
+    well_formed = seen.isdigit() and (fixed is None or len(seen) == fixed)
+    confidence = tesseract.confidence if tesseract is not None else 0.0
+    if mine.least >= TAKE_OVER and (not well_formed or confidence < mine.least):
+        shown = f"{mine.digits[:-2]} {mine.digits[-2:]}" if field in MONEY_FIELDS else mine.digits
+        return Reading(
+            shown,
+            mine.least,
+            repaired=f"read by the fax digit reader as {shown!r} (Tesseract read {text!r})",
+        )
+    if tesseract is None:
+        return None  # nothing read by Tesseract and the fax reader unsure: the cell stays unread
+    return Reading(text, min(confidence, DISAGREE_CONFIDENCE), tesseract.read_again, tesseract.repaired)
