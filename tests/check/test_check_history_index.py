@@ -83,3 +83,23 @@ def test_pending_and_denied_lines_count_as_the_rules_say():
     )
     history.add(pending)
     assert [c.invoice_number for c in index.counted] == ["OLD-3"]
+
+
+def test_a_file_batch_works_out_a_claims_lines_only_when_a_later_claim_of_the_member_reads_them():
+    from claims_intake.reference.history import FileBatch
+
+    batch, asked = FileBatch(), []
+
+    def lines():
+        asked.append(MEMBER)
+        return [_paid("C-1", "G9008-U1", date(2026, 11, 4), invoice="INV-1")]
+
+    batch.add_claim(MEMBER, lines)
+    assert batch.holds(MEMBER) and not batch.holds("90000002B")
+    assert asked == []  # nothing made while no later claim of the member asks
+    assert [c.combination for c in batch.member_index(MEMBER).counted] == ["G9008-U1"]
+    assert batch.member_index(MEMBER).counted and asked == [MEMBER]  # made once
+    batch.add_lines([_paid("C-2", "G9008-U1", date(2026, 11, 5), invoice="INV-2")])
+    assert batch.invoice_exists(NPI, "INV-2") and batch.invoice_exists(NPI, "INV-1")
+    assert [h.claim_id for h in batch.member_lines(MEMBER)] == ["C-1", "C-2"]
+    assert batch.member_lines("90000002B") == []

@@ -6,6 +6,7 @@ fetched once and pre-filtered to the lines that still count (PAYABLE or PENDING)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -180,6 +181,7 @@ class CheckContext:
     _provider: Any = None
     _doubts: ClaimDoubts | None = None
     _by_keys_cached: tuple[dict[str, list[Counted]], ...] | None = None
+    _tars_by_code: dict[str, list[Authorization]] | None = None
 
     def __post_init__(self) -> None:
         self.plan_id: str = self.profile.plan_id  # read by nearly every rule: a plain attribute
@@ -216,6 +218,16 @@ class CheckContext:
         if self._authorizations is None:
             self._authorizations = list(self.reference.authorizations(self.member)) if self.member else []
         return self._authorizations
+
+    def tars_for_code(self, code: str | None) -> list[Authorization]:
+        """The member's TARs with this plan for one procedure code (grouped once per claim, for every line)."""
+        if self._tars_by_code is None:
+            by_code: dict[str, list[Authorization]] = {}
+            for tar in self.authorizations():
+                if tar.plan == self.plan_id:
+                    by_code.setdefault(tar.code, []).append(tar)
+            self._tars_by_code = by_code
+        return self._tars_by_code.get(code or "", [])
 
     def load_history(self) -> None:
         """The member's history, indexed: the source's own indexes when it keeps them per member (built once per
@@ -279,7 +291,9 @@ class CheckContext:
                 return c
         return None
 
-    def counted_in(self, keys: frozenset[str]) -> list[Counted]:
+    def counted_in(self, keys: Iterable[str]) -> list[Counted]:
+        """Counted lines of these combinations: the history's indexes in order (each key in the order given),
+        then this claim's."""
         found: list[Counted] = []
         for by_key in self._by_keys():  # history's indexes, then this claim's lines
             if by_key:
@@ -295,6 +309,14 @@ class CheckContext:
         if by_keys is None:
             by_keys = self._by_keys_cached = (*(index.by_key for index in self.history_indexes), self.own.by_key)
         return by_keys
+
+    def counted_in_month_of(self, keys: frozenset[str], year: int, month: int) -> list[Counted]:
+        """Counted lines of these combinations in one calendar month, in the order they were entered (history,
+        the file, then this claim): the month index holds a member's few lines of that month."""
+        month_key = (year, month)
+        found = [c for index in self.history_indexes for c in index.by_month.get(month_key, ()) if c.key in keys]
+        found.extend(c for c in self.own.counted if c.key in keys and (c.start.year, c.start.month) == month_key)
+        return found
 
     def counted_in_month(self, year: int, month: int) -> list[Counted]:
         month_key = (year, month)

@@ -114,6 +114,7 @@ class ClaimDoubts:
         self.unplaced_columns = unplaced_columns or {}  # element -> headers of columns the reader could not place
         self._lines: dict[int, Any] | None = None
         self._found: dict[ValueRef, tuple[str, str] | None] = {}
+        self._all_sure: bool | None = None
 
     def of(self, element: str, line: int | None) -> tuple[str, str] | None:
         key = (element, line)
@@ -123,6 +124,14 @@ class ClaimDoubts:
 
     def doubtful(self, values: Iterable[ValueRef]) -> list[tuple[str, int | None, str, str]]:
         """(element, line, kind, reason) of each doubtful value among `values`."""
+        if self._all_sure is None:
+            # No reading recorded anywhere and no unplaced column (a typed sheet, a re-check): nothing is doubtful.
+            claim = self.claim
+            self._all_sure = not (
+                self.unplaced_columns or claim.provenance or any(line.provenance for line in claim.lines)
+            )
+        if self._all_sure:
+            return []
         found = []
         for element, line in values:
             doubt = self.of(element, line)
@@ -184,6 +193,8 @@ def unplaced_columns(result: ExtractResult, claim: Claim) -> dict[str, list[str]
 
 def unplaced_columns_by_sheet(result: ExtractResult) -> Callable[[Claim], dict[str, list[str]]]:
     """unplaced_columns for each claim of one file, worked out once per sheet."""
+    if not _has_unplaced_columns(result):
+        return _none_unplaced  # the reader placed every column: no claim needs its sheet looked up
     by_sheet: dict[str | None, dict[str, list[str]]] = {}
 
     def of(claim: Claim) -> dict[str, list[str]]:
@@ -193,6 +204,19 @@ def unplaced_columns_by_sheet(result: ExtractResult) -> Callable[[Claim], dict[s
         return by_sheet[sheet]
 
     return of
+
+
+def _has_unplaced_columns(result: ExtractResult) -> bool:
+    """Whether any sheet of the file reports columns it could not place (else every sheet's answer is {})."""
+    sheets = result.source.column_map.get("sheets") or {}
+    return any(error.code == "unmapped_columns" for error in result.errors) or any(
+        isinstance(report, dict) and any(report.get(key) for key in ("unplaced", "unmapped", "extras"))
+        for report in sheets.values()
+    )
+
+
+def _none_unplaced(claim: Claim) -> dict[str, list[str]]:
+    return {}
 
 
 def sheet_unplaced_columns(result: ExtractResult, sheet: str | None) -> dict[str, list[str]]:

@@ -25,9 +25,10 @@ Disposition precedence (first that applies):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import Any
 
 from ..catalog import PlanProfile, dhcs_catalog, plan_ids, plan_profile
@@ -65,7 +66,6 @@ from .result import (
     LineDisposition,
     LineResult,
     Severity,
-    Value,
 )
 from .result import Doubt as DoubtfulValue
 
@@ -74,7 +74,7 @@ ONE = Decimal(1)
 
 
 @cache
-def line_rules_for(plan_id: str, key: str | None) -> tuple[tuple[str, Any], ...]:
+def line_rules_for(plan_id: str, key: str | None) -> tuple[Callable[..., Any], ...]:
     """The line rules that can find something for this plan and combination (None: not in the catalog)."""
     combination = None
     if key is not None:
@@ -83,7 +83,7 @@ def line_rules_for(plan_id: str, key: str | None) -> tuple[tuple[str, Any], ...]
         )
     unit = plan_facts(plan_id).unit_basis.get(key or "", combination.unit) if combination else ""
     return tuple(
-        (rule.name, rule.function)
+        rule.function  # registered under its own name (registry.line_rule)
         for rule in LINE_RULES
         if (combination is not None or not rule.needs_combination)
         and (rule.applies is None or rule.applies(plan_id, combination, unit))
@@ -127,37 +127,49 @@ def check_claim(
         if found is not None:  # most rules find nothing: no call to _collect
             _collect(rule.name, found, ctx.findings, None, ctx)
     claim_denied = any(f.severity is Severity.DENY for f in ctx.findings)
-    line_results = []
+    decided: list[tuple[int, bool, Decimal, list[Finding]]] = []  # each line: number, payable, allowed, findings
     for lc in ctx.lines:
         known = lc.combination is not None
-        for name, function in line_rules_for(profile.plan_id, lc.key):
-            found = function(ctx, lc)
+        for check in line_rules_for(profile.plan_id, lc.key):
+            found = check(ctx, lc)
             if found is not None:
-                _collect(name, found, lc.findings, lc.number, ctx)
+                _collect(check.__name__, found, lc.findings, lc.number, ctx)
         accepted = known and not lc.denied()
         payable = accepted and not claim_denied
         allowed = _allowed_amount(ctx, lc) if payable else ZERO
         if accepted:
             ctx.count_line(lc, allowed)
-        line_results.append(
-            LineResult(
-                line_number=lc.line.line_number or lc.number,
-                disposition=LineDisposition.PAYABLE if payable else LineDisposition.DENIED,
-                allowed_amount=allowed,
-                findings=lc.findings,
-            )
-        )
+        decided.append((lc.line.line_number or lc.number, payable, allowed, lc.findings))
     findings = [*ctx.findings, *(f for lc in ctx.lines for f in lc.findings)]
-    disposition = decide(findings, line_results)
-    if disposition is ClaimDisposition.REJECTED:
-        for result in line_results:
-            result.disposition, result.allowed_amount = LineDisposition.DENIED, ZERO
-    return CheckResult(
-        claim=claim, plan=profile.plan_id, disposition=disposition, findings=findings, lines=line_results
+    disposition = _disposition(findings, sum(1 for _, payable, _, _ in decided if payable), len(decided))
+    rejected = disposition is ClaimDisposition.REJECTED  # nothing is paid: every line DENIED with 0.00
+    # The line results as dicts: pydantic builds them inside the CheckResult's validation (one call a claim, not a line).
+    return CheckResult.model_validate(
+        {
+            "claim": claim,
+            "plan": profile.plan_id,
+            "disposition": disposition,
+            "findings": findings,
+            "lines": [
+                {
+                    "line_number": number,
+                    "disposition": LineDisposition.PAYABLE if payable and not rejected else LineDisposition.DENIED,
+                    "allowed_amount": ZERO if rejected else allowed,
+                    "findings": found,
+                }
+                for number, payable, allowed, found in decided
+            ],
+        }
     )
 
 
 def decide(findings: list[Finding], lines: list[LineResult]) -> ClaimDisposition:
+    payable = sum(1 for line in lines if line.disposition is LineDisposition.PAYABLE)
+    return _disposition(findings, payable, len(lines))
+
+
+def _disposition(findings: list[Finding], payable: int, lines: int) -> ClaimDisposition:
+    """REVIEW, REJECTED, RFI by the findings' severities (in that order), else CLEAN / PARTIAL / DENIED by the lines."""
     severities = {finding.severity for finding in findings}
     for severity, disposition in (
         (Severity.REVIEW, ClaimDisposition.REVIEW),
@@ -166,8 +178,7 @@ def decide(findings: list[Finding], lines: list[LineResult]) -> ClaimDisposition
     ):
         if severity in severities:
             return disposition
-    payable = sum(1 for line in lines if line.disposition is LineDisposition.PAYABLE)
-    if lines and payable == len(lines):
+    if lines and payable == lines:
         return ClaimDisposition.CLEAN
     return ClaimDisposition.PARTIAL if payable else ClaimDisposition.DENIED
 
@@ -187,7 +198,9 @@ def check_extract(
     with gc_paused():  # every result survives the batch: collect once after it (see gc_pause)
         for claim in result.claims:
             checked = check_claim(claim, plan, reference, layered, received=received, unplaced=unplaced(claim))
-            layered.batch.add_lines(history_lines(checked))
+            if checked.claim.member_cin and checked.disposition is not ClaimDisposition.REJECTED:
+                # its lines are made only if a later claim of the member reads them (history_lines gives none else)
+                layered.batch.add_claim(checked.claim.member_cin, partial(history_lines, checked))
             results.append(checked)
     return results
 
@@ -242,15 +255,25 @@ class LayeredHistory:
     def __init__(self, stored: HistorySource, batch: FileBatch):
         self.stored, self.batch = stored, batch
         self._stored_indexes: dict[str, tuple[HistoryIndex, ...]] = {}
+        self._member_indexes: dict[str, tuple[HistoryIndex, ...]] = {}
 
     def member_indexes(self, member_cin: str) -> tuple[HistoryIndex, ...]:
+        """The member's stored indexes, then the member's index in the batch once the file has lines of the member
+        (the tuple is made once per member: the indexes grow, the tuple does not). A member with no earlier claim
+        in the file gets the stored indexes alone: no empty batch index made and searched by every rule."""
+        indexes = self._member_indexes.get(member_cin)
+        if indexes is not None:
+            self.batch.member_index(member_cin)  # the member's lines decided since join the batch's index
+            return indexes
         stored = self._stored_indexes.get(member_cin)
         if stored is None:
             kept = getattr(self.stored, "member_indexes", None)
-            stored = self._stored_indexes[member_cin] = (
-                kept(member_cin) if kept is not None else (HistoryIndex(self.stored.member_lines(member_cin)),)
-            )
-        return (*stored, self.batch.member_index(member_cin))
+            stored = kept(member_cin) if kept is not None else (HistoryIndex(self.stored.member_lines(member_cin)),)
+            self._stored_indexes[member_cin] = stored
+        if not self.batch.holds(member_cin):
+            return stored
+        indexes = self._member_indexes[member_cin] = (*stored, self.batch.member_index(member_cin))
+        return indexes
 
     def add(self, line: HistoryLine) -> None:
         self.batch.add_lines([line])
@@ -339,15 +362,18 @@ def _finding(issue: Issue, rule_name: str, line_number: int | None, doubts: Clai
     values = (
         issue.rests_on if issue.rests_on is not None else (rests_on(issue.element, line=line) if issue.element else ())
     )
-    finding = Finding(
-        category=issue.category,
-        severity=issue.severity,
-        element=issue.element,
-        line=line,
-        message=issue.message,
-        cite=cite_for_people(issue.cite),
-        rule=issue.rule or rule_name,
-        rests_on=[Value(element=element, line=number) for element, number in values],
+    # A dict, its values as plain dicts too: pydantic builds the Value models inside the Finding's own validation.
+    finding = Finding.model_validate(
+        {
+            "category": issue.category,
+            "severity": issue.severity,
+            "element": issue.element,
+            "line": line,
+            "message": issue.message,
+            "cite": cite_for_people(issue.cite),
+            "rule": issue.rule or rule_name,
+            "rests_on": [{"element": element, "line": number} for element, number in values],
+        }
     )
     if issue.severity in PROVIDER_FACING or issue.severity is Severity.REVIEW:
         doubtful = doubts.doubtful(values)

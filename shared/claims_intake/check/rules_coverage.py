@@ -226,14 +226,13 @@ def authorization_number_known(ctx: CheckContext):
 @line_rule(applies=lambda plan, combination, unit: combination.key in plan_facts(plan).requires_authorization)
 def authorized(ctx: CheckContext, lc: LineContext):
     """TAR on file for the member, provider, code + modifier, dates and units (001 TAR Tips; 000 NLEs; 004 IV.B.1)."""
-    if lc.key not in plan_facts(ctx.plan_id).requires_authorization or lc.start is None:
+    if lc.start is None:  # (the engine calls it only for combinations the plan authorizes: `applies`)
         return
     cite = ctx.profile.requires_authorization_cite
-    number, plan_id = ctx.claim.authorization_number, ctx.plan_id
+    number = ctx.claim.authorization_number
     numbered = ctx.reference.authorization(number) if number else None
     # only TARs for this code can authorize the line or explain why not
-    code = lc.line.procedure_code
-    candidates = [tar for tar in ctx.authorizations() if tar.code == code and tar.plan == plan_id]
+    candidates = list(ctx.tars_for_code(lc.line.procedure_code))
     if numbered is not None and numbered not in candidates:
         candidates.insert(0, numbered)
     billed = _billed_for_tar(tuple(lc.line.procedure_modifiers))
@@ -279,7 +278,7 @@ def tar_mismatches(
         reasons.append("issued for another member")
     if tar.provider_npi != ctx.claim.billing_provider_npi and tar.provider_npi != line.rendering_provider_npi:
         reasons.append(f"issued to another provider (NPI {tar.provider_npi})")
-    authorized_modifiers = tar_modifiers(tar)
+    authorized_modifiers = _tar_modifiers(tar.modifiers)  # tar_modifiers(tar), without the extra call per line
     if tar.code != line.procedure_code or authorized_modifiers != billed:
         reasons.append(
             f"authorizes {'-'.join([tar.code, *authorized_modifiers])}, "

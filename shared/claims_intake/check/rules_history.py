@@ -10,11 +10,12 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
+from typing import NamedTuple
 
-from .context import CheckContext, Issue, LineContext, days_between, limits_by_combination, money
+from .context import CheckContext, Counted, Issue, LineContext, days_between, limits_by_combination, money
 from .doubt import rests_on
 from .registry import claim_rule, line_rule
 from .result import Category, Severity
@@ -71,25 +72,36 @@ def duplicate_service(ctx: CheckContext, lc: LineContext):
 def plan_limits(ctx: CheckContext, lc: LineContext):
     if lc.start is None:
         return None
+    checks = _limit_checks(ctx.plan_id, lc.key or "")
+    # One pass over the member's counted lines for every limit of the line that reads its group (month limits
+    # read the month's lines instead, and some limits read neither).
+    group = ctx.counted_in(checks.groups) if checks.groups else []
     issues = None
-    for limit, check in _limit_checks(ctx.plan_id, lc.key or ""):
-        issue = check(ctx, lc, limit)
+    for limit, check in checks.checks:
+        issue = check(ctx, lc, limit, group)
         if issue is not None:
             issues = issues or []
             issues.append(issue._replace(rule=limit["rule"]))
     return issues
 
 
+class LimitChecks(NamedTuple):
+    checks: tuple[tuple[dict, Callable[..., Issue | None]], ...]  # each limit with its check function
+    groups: tuple[str, ...]  # the combinations of every group a check reads whole (sorted: a fixed order)
+
+
 @cache
-def _limit_checks(plan_id: str, key: str) -> tuple[tuple[dict, Callable[..., Issue | None]], ...]:
+def _limit_checks(plan_id: str, key: str) -> LimitChecks:
     """The plan's limits on a combination, each with its check function (looked up once per combination)."""
-    checks = []
+    checks, groups = [], set()
     for limit in limits_by_combination(plan_id).get(key, ()):
         check = LIMITS.get(limit["rule"])
         if check is None:
             raise KeyError(f"plans.yaml limit rule '{limit['rule']}' has no check function")
         checks.append((limit, check))
-    return tuple(checks)
+        if check in READS_GROUP:
+            groups |= limit["combo_set"]
+    return LimitChecks(tuple(checks), tuple(sorted(groups)))
 
 
 # A plan limit reads the member, the service, its dates and units (and the history those select).
@@ -114,23 +126,29 @@ def _deny(lc: LineContext, message: str, limit, category=Category.FREQUENCY, ele
     )
 
 
-def _others(ctx: CheckContext, limit):
-    return ctx.counted_in(limit["combo_set"])
+def _others(group: list[Counted], limit) -> list[Counted]:
+    """The limit's own lines among the line's gathered group (history, the file, then this claim)."""
+    keys = limit["combo_set"]
+    return [c for c in group if c.key in keys]
 
 
-def once_per_month_group(ctx, lc, limit):
-    month = (lc.start.year, lc.start.month)
-    for counted in _others(ctx, limit):
-        if (counted.start.year, counted.start.month) == month:
-            return _deny(
-                lc,
-                f"{counted.key} was already billed for {lc.start:%B %Y} ({counted.start:%m/%d/%Y}); "
-                "only one of these services is paid per member per month.",
-                limit,
-            )
+def _in_month(ctx: CheckContext, day: date, limit) -> list[Counted]:
+    """The limit's lines in the calendar month of `day` (read from the month index: no pass over the group)."""
+    return ctx.counted_in_month_of(limit["combo_set"], day.year, day.month)
 
 
-def max_per_rolling_days(ctx, lc, limit):
+def once_per_month_group(ctx, lc, limit, group):
+    used = _in_month(ctx, lc.start, limit)
+    if used:
+        return _deny(
+            lc,
+            f"{used[0].key} was already billed for {lc.start:%B %Y} ({used[0].start:%m/%d/%Y}); "
+            "only one of these services is paid per member per month.",
+            limit,
+        )
+
+
+def max_per_rolling_days(ctx, lc, limit, group):
     if limit.get("before_enrollment"):
         enrolled = [s.ecm_enrollment_date for s in ctx.eligibility() if s.ecm_enrollment_date]
         if enrolled and lc.start >= min(enrolled):
@@ -140,7 +158,7 @@ def max_per_rolling_days(ctx, lc, limit):
                 f"({min(enrolled):%m/%d/%Y}); outreach is paid only before enrollment.",
                 limit,
             )
-    window = busiest_window(lc.start, [c.start for c in _others(ctx, limit)], limit["days"])
+    window = busiest_window(lc.start, [c.start for c in _others(group, limit)], limit["days"])
     if window is not None and window[2] >= limit["count"]:
         first, last, count = window
         what = limit.get("noun", "outreach attempts")
@@ -170,16 +188,16 @@ def busiest_window(day, others, days: int):
     return best
 
 
-def lifetime_once(ctx, lc, limit):
-    for counted in _others(ctx, limit):
+def lifetime_once(ctx, lc, limit, group):
+    for counted in _others(group, limit):
         return _deny(
             lc, f"{counted.key} is paid once per lifetime and was already billed on {counted.start:%m/%d/%Y}.", limit
         )
 
 
-def lifetime_amount(ctx, lc, limit):
+def lifetime_amount(ctx, lc, limit, group):
     cap = Decimal(limit["amount"])
-    used = sum((c.allowed for c in _others(ctx, limit)), Decimal("0.00"))
+    used = sum((c.allowed for c in _others(group, limit)), Decimal("0.00"))
     remaining = cap - used
     if remaining <= 0:
         return _deny(
@@ -189,8 +207,8 @@ def lifetime_amount(ctx, lc, limit):
         lc.allowed_cap, lc.cap_cite = remaining, f"lifetime maximum {money(cap)}, {money(used)} already paid"
 
 
-def max_days_lifetime(ctx, lc, limit):
-    counted = sorted(_others(ctx, limit), key=lambda c: c.start)
+def max_days_lifetime(ctx, lc, limit, group):
+    counted = sorted(_others(group, limit), key=lambda c: c.start)
     end = lc.end or lc.start
     if limit.get("once_per_lifetime") and counted:
         stay_end = counted[0].end
@@ -218,10 +236,10 @@ def max_days_lifetime(ctx, lc, limit):
         )
 
 
-def max_continuous_days(ctx, lc, limit):
+def max_continuous_days(ctx, lc, limit, group):
     run_start, end = lc.start, lc.end or lc.start
     extended = True
-    others = _others(ctx, limit)
+    others = _others(group, limit)
     while extended:
         extended = False
         for c in others:
@@ -239,10 +257,10 @@ def max_continuous_days(ctx, lc, limit):
         )
 
 
-def max_units_per_day(ctx, lc, limit):
+def max_units_per_day(ctx, lc, limit, group):
     per_day: dict = defaultdict(Decimal)
     end = lc.end or lc.start
-    for c in _others(ctx, limit):
+    for c in _others(group, limit):
         if c.end < lc.start or c.start > end:
             continue  # no day in common (most history): skip the division and the day loop
         share = c.units / c.days
@@ -260,9 +278,8 @@ def max_units_per_day(ctx, lc, limit):
             )
 
 
-def max_units_per_month_group(ctx, lc, limit):
-    month = (lc.start.year, lc.start.month)
-    used = sum((c.units for c in _others(ctx, limit) if (c.start.year, c.start.month) == month), Decimal(0))
+def max_units_per_month_group(ctx, lc, limit, group):
+    used = sum((c.units for c in _in_month(ctx, lc.start, limit)), Decimal(0))
     if used + lc.units > limit["units"]:
         return _deny(
             lc,
@@ -274,8 +291,8 @@ def max_units_per_month_group(ctx, lc, limit):
         )
 
 
-def max_weeks_from_first(ctx, lc, limit):
-    starts = [c.start for c in _others(ctx, limit)]
+def max_weeks_from_first(ctx, lc, limit, group):
+    starts = [c.start for c in _others(group, limit)]
     first = min([*starts, lc.start])
     last_day = first + timedelta(weeks=limit["weeks"]) - timedelta(days=1)
     if (lc.end or lc.start) > last_day:
@@ -286,9 +303,9 @@ def max_weeks_from_first(ctx, lc, limit):
         )
 
 
-def not_together(ctx, lc, limit):
+def not_together(ctx, lc, limit, group):
     window = timedelta(weeks=limit.get("weeks", 0))
-    for c in _others(ctx, limit):
+    for c in _others(group, limit):
         if c.key != lc.combination.key and c.start - window <= lc.start <= c.end + window:
             return _deny(
                 lc,
@@ -298,9 +315,9 @@ def not_together(ctx, lc, limit):
             )
 
 
-def not_same_day(ctx, lc, limit):
+def not_same_day(ctx, lc, limit, group):
     end = lc.end or lc.start
-    for c in _others(ctx, limit):
+    for c in _others(group, limit):
         if c.key != lc.combination.key and c.start <= end and lc.start <= c.end:
             return _deny(
                 lc,
@@ -310,12 +327,11 @@ def not_same_day(ctx, lc, limit):
             )
 
 
-def per_member_per_month(ctx, lc, limit):
+def per_member_per_month(ctx, lc, limit, group):
     """A service paid once per member per month: any other line of the group in the same calendar month
     (history, earlier claims of the file, earlier lines of the claim) means this one is a repeat."""
-    month = (lc.start.year, lc.start.month)
     units = limit.get("units", 1)
-    used = [c for c in _others(ctx, limit) if (c.start.year, c.start.month) == month]
+    used = _in_month(ctx, lc.start, limit)
     if used:
         first = min(used, key=lambda c: c.start)
         invoice = f", invoice {first.invoice_number}" if first.invoice_number else ""
@@ -335,7 +351,7 @@ def per_member_per_month(ctx, lc, limit):
         )
 
 
-def requires_service_in_progress(ctx, lc, limit):
+def requires_service_in_progress(ctx, lc, limit, group):
     """A service that needs another one under way (Kaiser: a housing deposit 'must be in housing navigation'):
     a line of the required group within `days` before the service, or a TAR for it covering the date."""
     required = frozenset(limit["requires"])
@@ -361,7 +377,7 @@ def requires_service_in_progress(ctx, lc, limit):
     )
 
 
-def no_date_span(ctx, lc, limit):
+def no_date_span(ctx, lc, limit, group):
     if lc.end and lc.end != lc.start:
         return _deny(
             lc,
@@ -372,6 +388,21 @@ def no_date_span(ctx, lc, limit):
             "service_end_date",
         )
 
+
+# The checks that read their limit's whole group of lines (plan_limits gathers it once for all of them).
+READS_GROUP = frozenset(
+    {
+        max_per_rolling_days,
+        lifetime_once,
+        lifetime_amount,
+        max_days_lifetime,
+        max_continuous_days,
+        max_units_per_day,
+        max_weeks_from_first,
+        not_together,
+        not_same_day,
+    }
+)
 
 LIMITS = {
     function.__name__: function

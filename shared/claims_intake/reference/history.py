@@ -7,6 +7,7 @@ not a pass over every history line, and checking many claims costs their lines, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -128,37 +129,63 @@ class ClaimCounted:
         self.by_key.setdefault(c.key, []).append(c)
 
 
+# A decided claim's lines for the file batch: the lines, or how to work them out when first read.
+WaitingLines = list[HistoryLine] | Callable[[], list[HistoryLine]]
+
+
 class FileBatch:
     """The lines of the file being checked, for the claims after them: only the per-member index the rules read
-    (and the invoices), each line indexed once as its claim is decided, nothing rebuilt or kept twice."""
+    (and the invoices), nothing rebuilt or kept twice.
 
-    __slots__ = ("_indexes", "_invoices")
+    A decided claim's lines wait in a per-member list and join the member's index only when a later claim of
+    that member asks for it (`member_index`): in most files most members have one claim, and their lines are
+    never read again, so making and indexing them (two named tuples and six container insertions a line) would
+    be wasted. `add_claim` takes how to work the lines out, so that is deferred too."""
+
+    __slots__ = ("_indexes", "_invoices", "_waiting")
 
     def __init__(self) -> None:
         self._indexes: dict[str, HistoryIndex] = {}
         self._invoices: set[tuple[str, str]] = set()
+        self._waiting: dict[str, list[WaitingLines]] = {}
+
+    def holds(self, member_cin: str) -> bool:
+        """Whether the file has (or may have: lines not worked out yet) lines of this member so far."""
+        return member_cin in self._indexes or member_cin in self._waiting
 
     def member_index(self, member_cin: str) -> HistoryIndex:
+        """The member's index, with every line added so far (the same object for the whole file)."""
         index = self._indexes.get(member_cin)
         if index is None:
             index = self._indexes[member_cin] = HistoryIndex()
+        waiting = self._waiting.pop(member_cin, None)
+        if waiting is not None:
+            for entry in waiting:
+                for line in entry() if callable(entry) else entry:
+                    self._invoices.add((line.provider_npi, line.invoice_number))
+                    index.add_prior(line)
         return index
 
+    def add_claim(self, member_cin: str, lines: Callable[[], list[HistoryLine]]) -> None:
+        """A decided claim of this member: `lines()` gives its lines when a later claim of the member reads them."""
+        self._waiting.setdefault(member_cin, []).append(lines)
+
     def add_lines(self, lines: list[HistoryLine]) -> None:
-        """A decided claim's lines (one member's, as history_lines gives them) join the member's index in order."""
-        index, member = None, ""
+        """A decided claim's lines, in order: they wait for the member's index until a later claim reads it."""
+        by_member: dict[str, list[HistoryLine]] = {}
         for line in lines:
-            if index is None or line.member_cin != member:
-                member = line.member_cin
-                index = self.member_index(member)
-            self._invoices.add((line.provider_npi, line.invoice_number))
-            index.add_prior(line)
+            by_member.setdefault(line.member_cin, []).append(line)
+        for member, rows in by_member.items():
+            self._waiting.setdefault(member, []).append(rows)
 
     def member_lines(self, member_cin: str) -> list[HistoryLine]:
-        index = self._indexes.get(member_cin)
-        return list(index.prior) if index is not None else []
+        if not self.holds(member_cin):
+            return []
+        return list(self.member_index(member_cin).prior)
 
     def invoice_exists(self, provider_npi: str, invoice_number: str) -> bool:
+        for member in list(self._waiting):  # the invoices of lines not worked out yet
+            self.member_index(member)
         return (provider_npi, invoice_number) in self._invoices
 
 
