@@ -1,5 +1,5 @@
-"""Grey drop-out and box crops on copies and photos: the form's bold parentheses and dashed rules
-erased, a lone '1' in 24G, and words placed in their cells (no OCR)."""
+"""Grey drop-out and box crops on copies and photos: boxes laid on their own rules, the form's bold
+parentheses and dashed rules erased, a lone '1' in 24G, and words placed in their cells (no OCR)."""
 
 import numpy as np
 import pytest
@@ -15,6 +15,30 @@ def _blank_region(name: str, pad_pt: float = 4.0) -> tuple[np.ndarray, tuple[sli
     top, bottom = int((box.rect[1] - 2.5) * scale), int((box.rect[3] + 2.5) * scale)
     left, right = int((box.rect[0] - pad_pt) * scale), int((box.rect[2] + pad_pt) * scale)
     return blank[top:bottom, left:right].copy(), (slice(top, bottom), slice(left, right))
+
+
+def _page_margin_region(name: str, dx: int, dy: int) -> tuple[np.ndarray, tuple[slice, slice], int]:
+    """Box `name` of the blank form with a margin, its content moved by (dx, dy) pixels, as black ink."""
+    margin = recognize.SHIFT_SEARCH_PX
+    blank = np.asarray(recognize.render_blank_form(recognize.DPI).convert("L"), dtype=np.uint8)
+    box = recognize.reading_boxes()[name]
+    scale = recognize.SCALE
+    top, bottom = int((box.rect[1] - 2.5) * scale), int((box.rect[3] + 2.5) * scale)
+    left, right = int((box.rect[0] - 4) * scale), int((box.rect[2] + 4) * scale)
+    wide = blank[top - margin - dy : bottom + margin - dy, left - margin - dx : right + margin - dx]
+    return np.where(wide < 200, 0, 255).astype(np.uint8), (slice(top, bottom), slice(left, right)), margin
+
+
+@pytest.mark.parametrize(("dx", "dy"), [(3, -2), (-2, 4), (0, 0)])
+def test_a_box_a_few_pixels_off_is_laid_back_on_its_rules(dx, dy):
+    wide, window, margin = _page_margin_region("doc_phone", dx, dy)
+    assert recognize.local_shift(wide, window, margin) == (dx, dy)
+
+
+def test_a_box_without_rules_along_an_axis_stays_where_the_registration_put_it():
+    wide, window, margin = _page_margin_region("doc_phone", 2, 1)
+    wide[:, :] = 255  # nothing of the form on the page (a box cut off, a blank region)
+    assert recognize.local_shift(wide, window, margin) == (0, 0)
 
 
 def test_the_phone_boxs_bold_parentheses_are_erased_though_darker_than_the_rules():

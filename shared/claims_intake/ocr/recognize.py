@@ -169,6 +169,9 @@ class FormMasks:
     vertical: np.ndarray
     horizontal: np.ndarray
     dots: np.ndarray
+    # the same ink not widened, as 0/1 float32: where each box's own rules lie (local_shift)
+    x_marks: np.ndarray  # vertical rules and dots: they fix a box's horizontal position
+    y_marks: np.ndarray  # horizontal rules and dots: its vertical position
 
 
 @cache
@@ -184,6 +187,8 @@ def form_masks() -> FormMasks:
         _widen(vertical, 3, axis=1),
         _widen(horizontal, 3, axis=0),
         _widen(_widen(dots, 2, 0), 2, 1) | _widen(_widen(bold, 3, 0), 3, 1),
+        (vertical | dots).astype(np.float32),
+        (horizontal | dots).astype(np.float32),
     )
 
 
@@ -203,6 +208,42 @@ def _thin_marks(runs: np.ndarray, axis: int) -> np.ndarray:
     rule = (across <= RULE_WIDTH_PX) | (across >= BAR_PX)
     rule[0] = False
     return rule[labels]
+
+
+SHIFT_SEARCH_PX = 5  # how far (300 dpi) a box's printed rules may lie from where the page registration puts them
+MIN_SHIFT_EVIDENCE = 0.3  # share of the box's rule ink that must land on page ink at the best shift
+
+
+def local_shift(region: np.ndarray, window: tuple[slice, slice], margin: int) -> tuple[int, int]:
+    """The (dx, dy) that best lays the blank form's rules of `window` on the page's dark pixels of `region`
+    (the window grown by `margin` on every side). The page registration is fitted at 100 dpi and, on a
+    clear affine scan, not refined: boxes lie 1-5 px off at 300 dpi, and the rules' blurred edges and the
+    printed parentheses of the phone box then survive the erase and read as '1' or 'i'. Each axis is
+    found from the column (row) profile of the box's vertical (horizontal) rules; an axis with too little
+    rule ink, or no shift that lays most of it on ink, stays where the registration put it."""
+    masks = form_masks()
+    dark = (region < INK).astype(np.float32)
+    return (
+        _profile_shift(masks.x_marks[window].sum(axis=0), dark.sum(axis=0), margin, region.shape[0]),
+        _profile_shift(masks.y_marks[window].sum(axis=1), dark.sum(axis=1), margin, region.shape[1]),
+    )
+
+
+def _profile_shift(form: np.ndarray, page: np.ndarray, margin: int, across: int) -> int:
+    """The shift within +-margin maximising the overlap of the form's profile with the page's (both
+    counts of ink per column or row; the page's capped at the form's, so text beside a rule adds nothing)."""
+    total = float(form.sum())
+    if total < 2 * RULE_MIN_LENGTH:
+        return 0
+    overlaps = [
+        float(np.minimum(form, page[margin + shift : margin + shift + len(form)]).sum())
+        for shift in range(-margin, margin + 1)
+    ]
+    top = max(overlaps)
+    if top < MIN_SHIFT_EVIDENCE * total:
+        return 0
+    # a plateau (a long rule along the axis, the same overlap for several shifts): the nearest to none
+    return min((shift for shift in range(-margin, margin + 1) if overlaps[shift + margin] >= 0.97 * top), key=abs)
 
 
 def _widen(mask: np.ndarray, by: int, axis: int) -> np.ndarray:
@@ -352,7 +393,10 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         right = int((max(b.rect[2] for b in members) + pad_x) * SCALE)
         upper = max(int((min(b.rect[1] for b in members) - PAD_Y_PT) * SCALE), 0)
         lower = int((max(b.rect[3] for b in members) + PAD_Y_PT) * SCALE)
-        region = window.region(left, upper, right, lower)
+        if color:
+            region = window.region(left, upper, right, lower)
+        else:  # the form's ink is erased: its rules must lie where the masks say
+            region = _shifted_region(window, left, upper, right, lower)
         if not color and members[0].cents_rule_x is not None:
             region = money_region(region, (slice(upper, lower), slice(left, right)), members[0], left)
         elif not color:
@@ -371,6 +415,14 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
                 slot.cents = {group[0].removesuffix(DOLLARS): any(n.endswith(CENTS) for n, _, _ in slot.members)}
             slots.append(slot)
     return slots
+
+
+def _shifted_region(window: PageWindow, left: int, upper: int, right: int, lower: int) -> np.ndarray:
+    """The region moved by its local_shift so the page's rules lie on the template's."""
+    margin = SHIFT_SEARCH_PX
+    wide = window.region(left - margin, upper - margin, right + margin, lower + margin)
+    dx, dy = local_shift(wide, (slice(upper, lower), slice(left, right)), margin)
+    return wide[margin + dy : margin + dy + lower - upper, margin + dx : margin + dx + right - left]
 
 
 RULE_ROWS_SHARE = 0.35  # share of the box's top and bottom rows dark in a column pair for it to hold the rule
