@@ -269,3 +269,34 @@ def test_an_optional_element_left_out_is_no_mapping_question(reference, empty_hi
     )
     assert result.disposition == "CLEAN"
     assert ClaimDoubts(c, {"authorization_number": ["Notes"]}).of("authorization_number", None) is None
+
+
+def scanned_claim_without_billing_npi(verified: str | None = None):
+    """A scanned claim (values read by OCR) with box 33a read as blank."""
+    c = claim(ecm_line(), billing_provider_npi=None, source_kind="scan")
+    c.provenance["member_cin"] = Provenance(page=1, box="1a", raw="90000001A", confidence=0.99)
+    if verified:
+        c.provenance["billing_provider_npi"] = Provenance(verified=verified)
+    return c
+
+
+def test_a_required_box_read_as_blank_on_a_scan_goes_to_staff(reference, empty_history):
+    result = run(scanned_claim_without_billing_npi(), reference, empty_history)
+    finding = next(f for f in result.findings if f.element == "billing_provider_npi")
+    assert (result.disposition, finding.severity, finding.would_be) == ("REVIEW", "review", "reject")
+    (doubt,) = finding.doubts
+    assert doubt.kind == "blank_on_scan" and "Box 33a" in doubt.reason
+
+
+def test_a_blank_box_staff_confirmed_is_the_providers_to_fix(reference, empty_history):
+    result = run(scanned_claim_without_billing_npi("verified by maria at 2026-12-02"), reference, empty_history)
+    finding = next(f for f in result.findings if f.element == "billing_provider_npi")
+    assert (result.disposition, finding.severity, finding.doubts) == ("REJECTED", "reject", [])
+
+
+def test_a_missing_value_on_a_typed_form_or_sheet_is_the_providers(reference, empty_history):
+    for kind in ("fillable_pdf", "spreadsheet"):
+        c = claim(ecm_line(), billing_provider_npi=None, source_kind=kind)
+        c.provenance["member_cin"] = Provenance(page=1, box="1a", raw="90000001A", confidence=1.0)
+        result = run(c, reference, empty_history)
+        assert result.disposition == "REJECTED"

@@ -17,7 +17,10 @@ A value is doubtful when (first that applies):
   value with a confidence (the OCR gives a computed value the lowest confidence of what it was
   computed from) is judged by that confidence, like a read one;
 - it is a required element, missing while its sheet has columns the reader could not place (the
-  element may be in one of them: a mapping review, not "missing" to the provider).
+  element may be in one of them: a mapping review, not "missing" to the provider);
+- it is a required element with a box on the CMS-1500, missing on a scanned form: the reader cannot tell
+  a blank box from writing it lost (faint typing, strokes erased with the form's rules), so staff look at
+  the box first; once they confirm it blank (`verified`), the provider is told it is missing.
 A value kept in `invalid` (unparseable) is doubtful only with one of the marks above: text that
 was read cleanly and still does not parse is the provider's to fix.
 
@@ -44,6 +47,7 @@ DERIVED = "derived"
 UNPARSEABLE = "unparseable"
 UNMAPPED_COLUMN = "unmapped_column"
 FORM_UNCERTAIN = "form_uncertain"
+BLANK_ON_SCAN = "blank_on_scan"
 
 ValueRef = tuple[str, int | None]  # (element, service line number or None for a claim element)
 
@@ -164,6 +168,11 @@ class ClaimDoubts:
                 f"no column was recognised as {label(element)} while the sheet has columns "
                 f"the reader could not place ({headers}): staff map the column"
             )
+        if self.claim.source_kind == "scan" and _boxed_required(element) and _is_empty(item, element):
+            return BLANK_ON_SCAN, (
+                f"nothing was read in {element_of(element).cms1500_source} of the scan: staff check the box "
+                "before the provider is told it is missing"
+            )
         return None
 
 
@@ -173,6 +182,12 @@ def _required(element: str) -> bool:
         return element_of(element).required
     except KeyError:
         return False
+
+
+@cache
+def _boxed_required(element: str) -> bool:
+    """A required element written in a box of the CMS-1500 (not derived, assigned or taken from the plan)."""
+    return _required(element) and element_of(element).cms1500_source.startswith("Box")
 
 
 def _is_empty(item, element: str) -> bool:

@@ -11,6 +11,7 @@ const DOUBT_KINDS = {
   unmapped_column: "no column recognised",
   form_uncertain: "page not registered",
   unmapped_columns: "columns not placed",
+  blank_on_scan: "read as blank on the scan",
 };
 
 function renderReviewDoubts(item) {
