@@ -90,7 +90,10 @@ def test_a_provider_sends_files_follows_its_claims_opens_a_letter_and_answers_an
     # The RFI letter: the flow writes it; the row links it; the link opens the PDF.
     row = claims.filter(has_text=RFI_INVOICE)
     deadline = time.monotonic() + 120
-    while not row.locator("a.letter").count() and time.monotonic() < deadline:
+    # The flow writes the letter and the RFI's due date in separate steps: refresh until the row shows both.
+    while time.monotonic() < deadline and not (
+        row.locator("a.letter").count() and "by" in (row.locator(".waiting-on").text_content() or "")
+    ):
         time.sleep(2)
         page.locator("#claims-filter button[type=submit]").click()
         page.wait_for_timeout(500)
