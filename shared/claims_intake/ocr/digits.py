@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from .recognize import INK, WORD_GAP, digit_field  # the cleaned crops' ink level and cell layout
+
 GLYPH_SIZE = (12, 16)  # (width, height) each character is resampled to
-INK_LEVEL = 150  # below: ink (the page reader's cleaned crops are white paper, dark strokes)
 WORD_GAP_SHARE = 0.45  # a blank run this share of the text height wide separates two words
 MIN_TEXT_ROWS = 6
 
@@ -52,7 +53,7 @@ def fixed_width(field: str) -> int | None:
 
 def text_rows(piece: np.ndarray) -> np.ndarray | None:
     """The piece cut to the rows and columns its ink spans (None: too little ink to be digits)."""
-    ink = piece < INK_LEVEL
+    ink = piece < INK
     rows = np.nonzero(ink.any(axis=1))[0]
     cols = np.nonzero(ink.any(axis=0))[0]
     if len(rows) == 0 or rows[-1] - rows[0] + 1 < MIN_TEXT_ROWS:
@@ -62,7 +63,7 @@ def text_rows(piece: np.ndarray) -> np.ndarray | None:
 
 def words(text: np.ndarray) -> list[tuple[int, int]]:
     """Column spans of the piece's words: ink separated by a blank run wider than a character gap."""
-    blank = np.asarray((text < INK_LEVEL).any(axis=0)) == 0
+    blank = np.asarray((text < INK).any(axis=0)) == 0
     gap = max(3, round(WORD_GAP_SHARE * text.shape[0]))
     spans, start, run = [], 0, 0
     for x, empty in enumerate(blank):
@@ -84,7 +85,7 @@ def segment(text: np.ndarray, count: int) -> list[tuple[float, float]]:
     """`count` characters' column spans across the text: even cuts (the digits of every font used are
     of one width), each moved into the blank gap between two characters when one lies near it (a
     narrow '1' leaves a wide blank beside it and shortens the ink's span)."""
-    blank = np.asarray((text < INK_LEVEL).any(axis=0)) == 0
+    blank = np.asarray((text < INK).any(axis=0)) == 0
     width = text.shape[1]
     step = width / count
     reach = SNAP_SHARE * step
@@ -109,7 +110,7 @@ def _columns(text: np.ndarray, x0: float, x1: float) -> np.ndarray:
 def glyph(text: np.ndarray, x0: float, x1: float) -> np.ndarray:
     """One character's columns, cut to its own rows of ink, resampled to GLYPH_SIZE, ink as 0..1."""
     part = _columns(text, x0, x1)
-    ink_rows = np.nonzero((part < INK_LEVEL).any(axis=1))[0]
+    ink_rows = np.nonzero((part < INK).any(axis=1))[0]
     if len(ink_rows):  # a narrow '1' keeps its height; a mark at mid-height (a '-') keeps its place
         part = part[max(ink_rows[0] - 1, 0) : ink_rows[-1] + 2]
     image = Image.fromarray(part.astype(np.uint8)).resize(GLYPH_SIZE, Image.Resampling.BOX)
@@ -119,7 +120,7 @@ def glyph(text: np.ndarray, x0: float, x1: float) -> np.ndarray:
 def glyph_features(text: np.ndarray, x0: float, x1: float) -> np.ndarray:
     """The glyph bitmap and its shape: how wide and how tall its ink is against the text line's height."""
     bitmap = glyph(text, x0, x1).ravel()
-    ink = _columns(text, x0, x1) < INK_LEVEL
+    ink = _columns(text, x0, x1) < INK
     rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
     height = text.shape[0]
     shape = [
@@ -169,8 +170,6 @@ def digit_net() -> DigitNet:
 def cell_pieces(slots) -> dict[str, np.ndarray]:
     """Each digit-only field's ink as the page reader cut it: a cell of a composed line (24A, 24B,
     24G, box 3) is its own span of the line's image; a box read alone is its slot's image."""
-    from .recognize import WORD_GAP, digit_field
-
     pieces: dict[str, np.ndarray] = {}
     for slot in slots:
         image = np.asarray(slot.image, dtype=np.uint8)
@@ -190,7 +189,7 @@ MIN_WORD_PX = 4  # narrower ink between blank gaps is a rule's remnant, not a di
 
 def main_rows(part: np.ndarray, max_gap: int = 2) -> np.ndarray | None:
     """The part cut to its tallest run of inked rows (a remnant of a rule above or below is left out)."""
-    inked = np.asarray((part < INK_LEVEL).any(axis=1)).tolist()
+    inked = np.asarray((part < INK).any(axis=1)).tolist()
     runs, start, gap = [], None, 0
     for y, has in enumerate(inked):
         if has:
@@ -219,7 +218,7 @@ def money_spans(piece: np.ndarray, dollar_count: int) -> list[tuple[np.ndarray, 
         text = main_rows(piece[:, a:b])
         if text is None:
             return None
-        cols = np.nonzero((text < INK_LEVEL).any(axis=0))[0]
+        cols = np.nonzero((text < INK).any(axis=0))[0]
         text = text[:, cols[0] : cols[-1] + 1]
         spans += [(text, x0, x1) for x0, x1 in segment(text, count)]
     return spans
