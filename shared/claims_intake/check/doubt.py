@@ -221,12 +221,15 @@ def unplaced_columns_by_sheet(result: ExtractResult) -> Callable[[Claim], dict[s
     return of
 
 
+# The keys of a sheet's column_map report that list columns the reader could not place.
+UNPLACED_REPORT_KEYS = ("unplaced", "unmapped", "extras")
+
+
 def _has_unplaced_columns(result: ExtractResult) -> bool:
     """Whether any sheet of the file reports columns it could not place (else every sheet's answer is {})."""
     sheets = result.source.column_map.get("sheets") or {}
     return any(error.code == "unmapped_columns" for error in result.errors) or any(
-        isinstance(report, dict) and any(report.get(key) for key in ("unplaced", "unmapped", "extras"))
-        for report in sheets.values()
+        isinstance(report, dict) and any(report.get(key) for key in UNPLACED_REPORT_KEYS) for report in sheets.values()
     )
 
 
@@ -267,7 +270,7 @@ def _sheet_report(result: ExtractResult, sheet: str) -> dict[str, Any]:
 def _unplaced_headers(result: ExtractResult, sheet: str) -> list[str]:
     report = _sheet_report(result, sheet)
     headers = []
-    for key in ("unplaced", "unmapped", "extras"):
+    for key in UNPLACED_REPORT_KEYS:
         for column in report.get(key) or []:
             text = column.get("header") if isinstance(column, dict) else column
             if text and str(text).strip() and str(text) not in headers:
