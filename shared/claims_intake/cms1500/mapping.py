@@ -35,6 +35,9 @@ class Reading:
     confidence: float = 1.0
     read_again: bool = False  # taken from a second reading because the first did not parse
     repaired: str | None = None  # the reader took another reader's characters over Tesseract's, and why
+    # whole values the readers make plausible (another reader's, a reader's second choices), for an
+    # independent check of the value (an NPI's check digit) to choose among
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass
@@ -50,6 +53,10 @@ class FormPage:
     def confidence(self, *names: str) -> float:
         values = [self.readings[n].confidence for n in names if n in self.readings]
         return min(values) if values else 1.0
+
+    def alternatives(self, name: str) -> tuple[str, ...]:
+        reading = self.readings.get(name)
+        return reading.alternatives if reading else ()
 
     def has_data(self) -> bool:
         return any(r.text.strip() for r in self.readings.values())
@@ -97,14 +104,18 @@ class ClaimBuilder:
 
 def _with_reading_repairs(fixed: Fixed, readings: list[Reading]) -> Fixed:
     """A value built from cells another reader changed is a repair; an independent check of the value
-    (the NPI check digit: floor >= CONFIRMED) confirms it, and the note says so."""
+    confirms it only when the parse rule says which check did (`Fixed.confirmed_by`), and the note
+    names that check. A confidence floor without a named check confirms no reader's repair."""
     notes = [r.repaired for r in readings if r.repaired]
     if not notes or not fixed.text:
         return fixed
-    if fixed.floor >= parse.CONFIRMED:
-        notes = [f"{note}, confirmed by the NPI check digit" if "confirmed" not in note else note for note in notes]
-    repaired = "; ".join(filter(None, [fixed.repaired, *notes]))
-    return Fixed(fixed.text, fixed.factor, fixed.note, fixed.floor, repaired)
+    if fixed.floor >= parse.CONFIRMED and fixed.confirmed_by:
+        notes = [f"{note}, confirmed by {fixed.confirmed_by}" if "confirmed" not in note else note for note in notes]
+        floor = fixed.floor
+    else:
+        floor = min(fixed.floor, REPAIRED_CONFIDENCE)
+    repaired = "; ".join(dict.fromkeys(filter(None, [fixed.repaired, *notes])))
+    return Fixed(fixed.text, fixed.factor, fixed.note, floor, repaired, fixed.confirmed_by)
 
 
 def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
@@ -200,7 +211,7 @@ def _member_name(claim: Claim, page: FormPage, put, ocr: bool = True) -> None:
 
 def _billing_provider(claim: Claim, page: FormPage, put) -> None:
     text = page.text
-    put(claim, "billing_provider_npi", parse.fix_npi(text("pin")), "33a", ("pin",))
+    put(claim, "billing_provider_npi", parse.fix_npi(text("pin"), page.alternatives("pin")), "33a", ("pin",))
     put(claim, "billing_provider_name", parse.fix_text(text("doc_name")), "33", ("doc_name",))
     person = parse.split_person_name(parse.fix_text(text("doc_name")).text)
     if person:  # an individual billing provider writes 'LAST, FIRST'
@@ -270,22 +281,7 @@ def _service_line(
         )
     if text(f"place{n}"):
         put(line, "place_of_service", parse.fix_cell(text(f"place{n}"), 2), box("24B"), (f"place{n}",))
-    code = parse.fix_hcpcs(text(f"cpt{n}")) if text(f"cpt{n}") else Fixed("")
-    put(line, "procedure_code", code, box("24D"), (f"cpt{n}",))
-    modifier_fields = (f"mod{n}", f"mod{n}a", f"mod{n}b", f"mod{n}c")
-    modifiers = [parse.fix_modifier(text(m)) for m in modifier_fields if text(m)]
-    if modifiers:
-        corrected, note = parse.fix_modifiers_for_code(code.text, [m.text for m in modifiers])
-        factor = min(m.factor for m in modifiers) * (parse.CORRECTED if note else 1.0)
-        if ocr and not note and not set(corrected) <= parse.known_modifiers():
-            # Read as a modifier no catalog combination uses ('YL'), and no one combination near it:
-            # a misreading more likely than a new modifier. Staff read it.
-            factor = min(factor, parse.INVALID)
-        repaired = "; ".join(filter(None, [*(m.repaired for m in modifiers), note])) or None
-        joined = Fixed(
-            " ".join(corrected), factor, note or next((m.note for m in modifiers if m.note), None), repaired=repaired
-        )
-        put(line, "procedure_modifiers", joined, box("24D"), modifier_fields)
+    _procedure(line, page, n, put, ocr)
     if text(f"diag{n}"):
         _line_diagnoses(line, page, n, diagnoses, file)
         if not ocr:
@@ -298,7 +294,7 @@ def _service_line(
     put(
         line,
         "rendering_provider_npi",
-        parse.fix_npi(text(f"local{n}")) if text(f"local{n}") else Fixed(""),
+        parse.fix_npi(text(f"local{n}"), page.alternatives(f"local{n}")) if text(f"local{n}") else Fixed(""),
         box("24J"),
         (f"local{n}",),
     )
@@ -308,6 +304,55 @@ def _service_line(
     _derive_unit_cost(line)
     _derive_service_name(line)
     return line
+
+
+def _procedure(line: ServiceLine, page: FormPage, n: int, put, ocr: bool) -> None:
+    """24D: the code and its modifiers. A code not read as a catalog code (or read only by a shape
+    repair) is taken with its modifiers for the one DHCS combination nearest to both
+    (`parse.snap_combination`): a flagged repair. Otherwise, or when none or several are that near,
+    the modifiers alone are fitted to the code as read; when they needed that, the code, which may be
+    the misread half of the pair, is doubted too."""
+    text = page.text
+    box = f"24D line {n}"
+    modifier_fields = (f"mod{n}", f"mod{n}a", f"mod{n}b", f"mod{n}c")
+    code = parse.fix_hcpcs(text(f"cpt{n}")) if text(f"cpt{n}") else Fixed("")
+    modifiers = [parse.fix_modifier(text(m)) for m in modifier_fields if text(m)]
+    read = [m.text for m in modifiers]
+    as_read = dhcs_catalog().lookup(code.text, read)[0] is not None
+    code_in_doubt = code.text not in dhcs_catalog().codes() or code.repaired is not None
+    snapped = parse.snap_combination(text(f"cpt{n}"), read) if ocr and code_in_doubt and not as_read else None
+    if snapped is not None:
+        chosen_code, chosen_modifiers, why = snapped
+        if chosen_code != code.text or code.repaired:
+            code = Fixed(chosen_code, parse.CORRECTED * 0.9, "DHCS combination", repaired=why)
+        put(line, "procedure_code", code, box, (f"cpt{n}",))
+        if chosen_modifiers != read or any(m.repaired for m in modifiers):
+            put(
+                line,
+                "procedure_modifiers",
+                Fixed(" ".join(chosen_modifiers), parse.CORRECTED, repaired=why),
+                box,
+                modifier_fields,
+            )
+        elif modifiers:
+            put(line, "procedure_modifiers", Fixed(" ".join(read)), box, modifier_fields)
+        return
+    corrected, note = parse.fix_modifiers_for_code(code.text, read) if modifiers else (read, None)
+    if ocr and note and not code.repaired:  # the pair did not fit as read: either half may be the misread one
+        code = Fixed(code.text, min(code.factor, parse.INVALID), code.note)
+    put(line, "procedure_code", code, box, (f"cpt{n}",))
+    if not modifiers:
+        return
+    factor = min(m.factor for m in modifiers) * (parse.CORRECTED if note else 1.0)
+    if ocr and not note and not set(corrected) <= parse.known_modifiers():
+        # Read as a modifier no catalog combination uses ('YL'), and no one combination near it:
+        # a misreading more likely than a new modifier. Staff read it.
+        factor = min(factor, parse.INVALID)
+    repaired = "; ".join(filter(None, [*(m.repaired for m in modifiers), note])) or None
+    joined = Fixed(
+        " ".join(corrected), factor, note or next((m.note for m in modifiers if m.note), None), repaired=repaired
+    )
+    put(line, "procedure_modifiers", joined, box, modifier_fields)
 
 
 def _line_date(cells: list[str], filled: list[str], side: str) -> Fixed:

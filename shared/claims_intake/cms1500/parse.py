@@ -25,6 +25,7 @@ from ..validators import (
     is_valid_tin,
     luhn_valid,
 )
+from . import confusions
 
 # Shapes OCR confuses: a letter read where only a digit can be, and the reverse.
 AS_DIGIT = str.maketrans(
@@ -87,6 +88,7 @@ class Fixed:
     note: str | None = None
     floor: float = 0.0  # confidence is at least this: an independent check confirmed the value
     repaired: str | None = None  # what the rule changed from what was read, and why
+    confirmed_by: str | None = None  # the independent check that confirmed the value (with `floor`)
 
 
 def fix_digits(text: str, width: int | None = None) -> Fixed:
@@ -119,11 +121,25 @@ def fix_cell(text: str, width: int) -> Fixed:
 CONFIRMED = 0.9  # confidence floor when an independent check confirms what was read
 
 
-def fix_npi(text: str) -> Fixed:
+NPI_CHECK = "the NPI check digit"
+
+
+def fix_npi(text: str, alternatives: tuple[str, ...] = ()) -> Fixed:
+    """Ten digits whose check digit (Luhn with the 80840 prefix) is right. A reading that fails it:
+    the one value among the readers' candidates (`alternatives`: the fax digit reader's best and
+    second choices, Tesseract's reading) that passes is taken, confirmed by the check digit; several
+    that pass go to staff. Without candidates, the one value a confusable digit away that passes is
+    a repair for staff (the confusion table is not a reading: nothing confirms it)."""
     fixed = fix_digits(text, 10)
     if is_valid_npi(fixed.text):  # the check digit confirms all ten digits (any single misread fails it)
-        repaired = f"{fixed.repaired}, confirmed by the NPI check digit" if fixed.repaired else None
-        return Fixed(fixed.text, fixed.factor, fixed.note, floor=CONFIRMED, repaired=repaired)
+        repaired = f"{fixed.repaired}, confirmed by {NPI_CHECK}" if fixed.repaired else None
+        return Fixed(fixed.text, fixed.factor, fixed.note, floor=CONFIRMED, repaired=repaired, confirmed_by=NPI_CHECK)
+    passing = sorted({c for c in alternatives if is_valid_npi(c)})
+    if len(passing) == 1:
+        why = f"read {fixed.text}: {passing[0]} is the only candidate of the readers that passes {NPI_CHECK}"
+        return Fixed(passing[0], CORRECTED, "NPI chosen by its check digit", CONFIRMED, why, NPI_CHECK)
+    if len(passing) > 1:
+        return Fixed(fixed.text, INVALID, f"{len(passing)} of the readers' candidates pass {NPI_CHECK}: staff choose")
     if len(fixed.text) != 10 or not fixed.text.isdigit():
         return fixed
     candidates = {
@@ -196,16 +212,27 @@ def fix_icd10(text: str) -> Fixed:
     return Fixed(fixed, CORRECTED, "ICD-10 shape corrected", repaired=repaired)
 
 
+MAX_CODE_MISREAD = 1.0  # a code is snapped to its set only this near (one plain edit, two confusions)
+
+
 def nearest_icd10(cleaned: str, shaped: str) -> str | None:
-    """The single billable code one edit from the reading: another leading letter for a digit read
-    there, a leading letter the reading lost ('59.01' for Z59.01), or one stray character dropped (a
-    speck or a split stroke read as 'I'). None when no code or several are that near."""
+    """The single billable code nearest the reading, within one edit: another leading letter for a
+    digit read there, a leading letter the reading lost ('59.01' for Z59.01), a stray character
+    dropped (a speck or a split stroke read as 'I'), or one character misread anywhere ('Z5944' for
+    Z59.41). Nearness counts confusable shapes as half an edit (`confusions.misread_cost`), so one
+    code may be nearest among several one edit away. None when no billable code is that near or
+    several are equally near."""
     candidates = {letter + cleaned for letter in ascii_uppercase}
     if cleaned[0].isdigit():
         candidates |= {letter + shaped[1:] for letter in ascii_uppercase}
     candidates |= {shaped[:index] + shaped[index + 1 :] for index in range(1, len(shaped))}
+    candidates |= confusions.one_edit_variants(cleaned) | confusions.one_edit_variants(shaped)
     found = {code for code in candidates if len(code) >= 3 and billable_icd10(code)}
-    return found.pop() if len(found) == 1 else None
+    # A digit read where the code's letter belongs says nothing about which letter it was ('3' is no
+    # likelier a B than a J): every letter there costs a whole edit.
+    read = "?" + cleaned[1:] if cleaned[0].isdigit() else cleaned
+    nearest = confusions.nearest_unique(read, found, MAX_CODE_MISREAD)
+    return nearest[0] if nearest else None
 
 
 def billable_icd10(code: str) -> bool:
@@ -347,6 +374,43 @@ def _modifier_distance(read: list[str], option: tuple[str, ...]) -> int:
     for a, b in zip(read, option, strict=False):  # the extra modifiers are costed above
         cost += sum(x != y for x, y in zip(a.ljust(2), b.ljust(2), strict=False))
     return cost
+
+
+MAX_COMBINATION_MISREAD = 2.0  # code and modifiers together: at most two plain edits (four confusions)
+
+
+def snap_combination(code_text: str, modifiers: list[str]) -> tuple[str, list[str], str] | None:
+    """The one DHCS combination nearest to a 24D code and modifiers read as no combination: each
+    combination's distance is the code's misreading cost (`confusions.misread_cost`) plus the
+    modifiers' (a modifier missing or extra costs two). With no modifiers read, the code alone is
+    matched to the catalog's codes. A five-digit reading is a CPT code, left as read. Returns the
+    code, the modifiers and why; None when no combination is within MAX_COMBINATION_MISREAD or
+    several are equally near (staff choose)."""
+    code = _code_chars(code_text)
+    if not code or code.isdigit():
+        return None
+    if not modifiers:
+        nearest = confusions.nearest_unique(code, _catalog_codes(), MAX_CODE_MISREAD)
+        if nearest is None or nearest[0] == code:
+            return None
+        return nearest[0], [], f"24D read {code}: the one DHCS catalog code nearest to it is {nearest[0]}"
+    options = {(c.code, m) for c in dhcs_catalog().combinations for m in _modifier_sets(c.code, ())}
+    scored = sorted(
+        (confusions.misread_cost(code, option) + _modifier_cost(modifiers, mods), option, mods)
+        for option, mods in options
+    )
+    best = scored[0][0]
+    if best > MAX_COMBINATION_MISREAD or (len(scored) > 1 and scored[1][0] == best):
+        return None
+    chosen, mods = scored[0][1], list(scored[0][2])
+    read = " ".join([code, *modifiers])
+    return chosen, mods, f"24D read {read}: the one DHCS combination nearest to it is {' '.join([chosen, *mods])}"
+
+
+def _modifier_cost(read: list[str], option: tuple[str, ...]) -> float:
+    """Misreading cost from the modifiers read to a combination's (a missing or extra one costs two)."""
+    cost = 2.0 * abs(len(read) - len(option))
+    return cost + sum(confusions.misread_cost(a, b) for a, b in zip(read, option, strict=False))
 
 
 def fix_authorization(text: str) -> Fixed:

@@ -224,10 +224,15 @@ def money_spans(piece: np.ndarray, dollar_count: int) -> list[tuple[np.ndarray, 
     return spans
 
 
+TOP_K = 3  # choices kept per character, best first
+
+
 @dataclass(frozen=True)
 class DigitReading:
     digits: str
     probabilities: tuple[float, ...]  # each character's probability under the network
+    # each character's TOP_K likeliest digits with their probabilities, best first (the first is `digits`)
+    choices: tuple[tuple[tuple[str, float], ...], ...] = ()
 
     @property
     def least(self) -> float:
@@ -237,8 +242,35 @@ class DigitReading:
 def read_spans(spans: list[tuple[np.ndarray, float, float]]) -> DigitReading:
     features = np.vstack([glyph_features(text, x0, x1) for text, x0, x1 in spans])
     probabilities = digit_net().probabilities(features)
-    best = probabilities.argmax(axis=1)
-    return DigitReading("".join(map(str, best)), tuple(float(p) for p in probabilities.max(axis=1)))
+    order = np.argsort(-probabilities, axis=1, kind="stable")[:, :TOP_K]
+    choices = tuple(
+        tuple((str(int(d)), float(row[d])) for d in ranks) for row, ranks in zip(probabilities, order, strict=True)
+    )
+    return DigitReading("".join(c[0][0] for c in choices), tuple(c[0][1] for c in choices), choices)
+
+
+SECOND_CHOICE = 0.02  # a digit the network gives at least this probability is a candidate for its place
+MAX_NPI_CANDIDATES = 6  # more candidates than this: the check digit (1 in 10 passes by chance) chooses nothing
+
+
+def npi_candidates(mine: DigitReading, tesseract_digits: str) -> tuple[str, ...]:
+    """The ten-digit values the two readers make plausible: the fax reader's best, each with one
+    character changed to that place's second or third choice (probability >= SECOND_CHOICE) or to
+    the digit Tesseract read there, and Tesseract's own reading. More than MAX_NPI_CANDIDATES: none
+    (so many that a wrong one would pass the check digit by chance too often to be evidence)."""
+    best = mine.digits
+    options: set[str] = set()
+    if len(tesseract_digits) == len(best) == 10:
+        options.add(tesseract_digits)
+    for index, choices in enumerate(mine.choices):
+        alternatives = {digit for digit, p in choices[1:] if p >= SECOND_CHOICE}
+        if len(tesseract_digits) == len(best):
+            alternatives.add(tesseract_digits[index])
+        options |= {best[:index] + digit + best[index + 1 :] for digit in alternatives if digit != best[index]}
+    options.discard(best)
+    if len(options) + 1 > MAX_NPI_CANDIDATES:
+        return ()
+    return (best, *sorted(options))
 
 
 def cell_spans(field: str, piece: np.ndarray, count: int) -> list[tuple[np.ndarray, float, float]] | None:
@@ -310,13 +342,18 @@ def combine(field: str, tesseract, mine: DigitReading):  # -> Reading | None
     """Evidence from two readers: agreement keeps Tesseract's text and raises its confidence to the
     fax reader's; a sure fax reading over an unsure or malformed Tesseract one is taken as a repair
     (the mapping caps its confidence, so staff verify it unless a check digit confirms it); any other
-    disagreement keeps Tesseract's text at a confidence that sends it to staff."""
+    disagreement keeps Tesseract's text at a confidence that sends it to staff. An NPI's reading
+    carries the candidates the two readers make plausible (`npi_candidates`), for its check digit
+    to choose among."""
     from ..cms1500.mapping import Reading
 
     text = tesseract.text if tesseract is not None else ""
     seen = re.sub(r"[\s.]", "", text)
+    alternatives = npi_candidates(mine, re.sub(r"\D", "", text)) if fixed_width(field) == 10 else ()
     if tesseract is not None and seen == mine.digits:
-        return Reading(text, max(tesseract.confidence, mine.least), tesseract.read_again, tesseract.repaired)
+        return Reading(
+            text, max(tesseract.confidence, mine.least), tesseract.read_again, tesseract.repaired, alternatives
+        )
     fixed = fixed_width(field)
     well_formed = seen.isdigit() and (fixed is None or len(seen) == fixed)
     confidence = tesseract.confidence if tesseract is not None else 0.0
@@ -326,7 +363,11 @@ def combine(field: str, tesseract, mine: DigitReading):  # -> Reading | None
             shown,
             mine.least,
             repaired=f"read by the fax digit reader as {shown!r} (Tesseract read {text!r})",
+            alternatives=alternatives,
         )
     if tesseract is None:
+        if alternatives:  # the NPI's check digit may still choose among the fax reader's candidates
+            why = f"read by the fax digit reader alone as {mine.digits!r}, unsure (Tesseract read nothing)"
+            return Reading(mine.digits, DISAGREE_CONFIDENCE, repaired=why, alternatives=alternatives)
         return None  # nothing read by Tesseract and the fax reader unsure: the cell stays unread
-    return Reading(text, min(confidence, DISAGREE_CONFIDENCE), tesseract.read_again, tesseract.repaired)
+    return Reading(text, min(confidence, DISAGREE_CONFIDENCE), tesseract.read_again, tesseract.repaired, alternatives)
