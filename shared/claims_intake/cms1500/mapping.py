@@ -8,6 +8,7 @@ provider repeat the previous page's, after a page with all six lines used, conti
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,6 +39,9 @@ class Reading:
     # whole values the readers make plausible (another reader's, a reader's second choices), for an
     # independent check of the value (an NPI's check digit) to choose among
     alternatives: tuple[str, ...] = ()
+    # two independent readers agree on all but at most one character: a check that picks one
+    # alternative differing there confirms it (else the pick is a repair for staff)
+    readers_agree: bool = False
 
 
 @dataclass
@@ -57,6 +61,10 @@ class FormPage:
     def alternatives(self, name: str) -> tuple[str, ...]:
         reading = self.readings.get(name)
         return reading.alternatives if reading else ()
+
+    def readers_agree(self, name: str) -> bool:
+        reading = self.readings.get(name)
+        return bool(reading and reading.readers_agree)
 
     def has_data(self) -> bool:
         return any(r.text.strip() for r in self.readings.values())
@@ -167,8 +175,81 @@ def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
         line = _service_line(file, page, number, diagnoses, ocr)
         if line is not None:
             line.line_number = len(claim.lines) + 1
+            line.extras["_page_line"] = number
             claim.lines.append(line)
+    if ocr:
+        choose_amounts(claim, page)
+    for line in claim.lines:
+        line.extras.pop("_page_line", None)
     return claim
+
+
+MAX_AMOUNT_ALTERNATIVES = 4  # amounts with a second reading: more, and the combinations are too many to be evidence
+
+
+def choose_amounts(claim: Claim, page: FormPage) -> None:
+    """Box 28 and the 24F charges of one page, each read by Tesseract and, where it read otherwise,
+    by the fax digit reader (the reading's `alternatives`): when the amounts as read do not add up
+    and exactly one choice among the readings does (box 28 = the sum of 24F), that choice is taken,
+    confirmed by box 28 total. Several choices that add up: the one whose changed lines all equal
+    units x the combination's known rate, if only one; else staff."""
+    boxes = [(claim, "invoice_amount", "t_charge")]
+    boxes += [(line, "charge_amount", f"ch{line.extras['_page_line']}") for line in claim.lines]
+    if any(getattr(target, key) is None for target, key, _ in boxes):
+        return
+    options = [_amount_options(getattr(target, key), page.alternatives(name)) for target, key, name in boxes]
+    changeable = sum(len(o) > 1 for o in options)
+    if (
+        not changeable
+        or changeable > MAX_AMOUNT_ALTERNATIVES
+        or sum(v for v in claim_charges(claim)) == claim.invoice_amount
+    ):
+        return
+    fits = [choice for choice in itertools.product(*options) if sum(choice[1:], Decimal(0)) == choice[0]]
+    confirmation = "confirmed by box 28 total"
+    if len(fits) > 1:
+        rates = known_rates(claim)
+        fits = [
+            choice
+            for choice in fits
+            if all(
+                _priced(line, value, rates)
+                for (line, _, _), value, read in zip(boxes[1:], choice[1:], options[1:], strict=True)
+                if value != read[0]
+            )
+        ]
+        confirmation = "confirmed by box 28 total and 24G units x the rate"
+    if len(fits) != 1:
+        return
+    for (target, key, _), value, read in zip(boxes, fits[0], options, strict=True):
+        if value == read[0]:
+            continue
+        setattr(target, key, value)
+        target.invalid.pop(key, None)
+        source = target.provenance[key]
+        box = "box 28" if key == "invoice_amount" else "24F"
+        why = f"{box} read {read[0]}; the fax digit reader read {value}, with which box 28 equals the sum of 24F"
+        target.provenance[key] = source.model_copy(
+            update={"repaired": f"{why}, {confirmation}", "confidence": min(source.confidence or 1.0, parse.CONFIRMED)}
+        )
+        if isinstance(target, ServiceLine):
+            _derive_unit_cost(target)
+
+
+def claim_charges(claim: Claim) -> list[Decimal]:
+    return [line.charge_amount for line in claim.lines if line.charge_amount is not None]
+
+
+def _amount_options(read: Decimal, alternatives: tuple[str, ...]) -> list[Decimal]:
+    """The amount as read first, then each other reader's amount that parses."""
+    options = [read]
+    for text in alternatives:
+        fixed = parse.fix_money(text)
+        if fixed.factor > parse.INVALID:
+            value = Decimal(fixed.text)
+            if value not in options:
+                options.append(value)
+    return options
 
 
 def _member_name(claim: Claim, page: FormPage, put, ocr: bool = True) -> None:
@@ -211,7 +292,13 @@ def _member_name(claim: Claim, page: FormPage, put, ocr: bool = True) -> None:
 
 def _billing_provider(claim: Claim, page: FormPage, put) -> None:
     text = page.text
-    put(claim, "billing_provider_npi", parse.fix_npi(text("pin"), page.alternatives("pin")), "33a", ("pin",))
+    put(
+        claim,
+        "billing_provider_npi",
+        parse.fix_npi(text("pin"), page.alternatives("pin"), page.readers_agree("pin")),
+        "33a",
+        ("pin",),
+    )
     put(claim, "billing_provider_name", parse.fix_text(text("doc_name")), "33", ("doc_name",))
     person = parse.split_person_name(parse.fix_text(text("doc_name")).text)
     if person:  # an individual billing provider writes 'LAST, FIRST'
@@ -294,7 +381,9 @@ def _service_line(
     put(
         line,
         "rendering_provider_npi",
-        parse.fix_npi(text(f"local{n}"), page.alternatives(f"local{n}")) if text(f"local{n}") else Fixed(""),
+        parse.fix_npi(text(f"local{n}"), page.alternatives(f"local{n}"), page.readers_agree(f"local{n}"))
+        if text(f"local{n}")
+        else Fixed(""),
         box("24J"),
         (f"local{n}",),
     )

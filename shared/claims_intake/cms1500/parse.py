@@ -124,20 +124,26 @@ CONFIRMED = 0.9  # confidence floor when an independent check confirms what was 
 NPI_CHECK = "the NPI check digit"
 
 
-def fix_npi(text: str, alternatives: tuple[str, ...] = ()) -> Fixed:
+def fix_npi(text: str, alternatives: tuple[str, ...] = (), readers_agree: bool = False) -> Fixed:
     """Ten digits whose check digit (Luhn with the 80840 prefix) is right. A reading that fails it:
     the one value among the readers' candidates (`alternatives`: the fax digit reader's best and
-    second choices, Tesseract's reading) that passes is taken, confirmed by the check digit; several
-    that pass go to staff. Without candidates, the one value a confusable digit away that passes is
-    a repair for staff (the confusion table is not a reading: nothing confirms it)."""
+    second choices, Tesseract's reading) that passes is taken. It is confirmed by the check digit
+    when the two readers agree on every other digit (`readers_agree`): one change from an agreed
+    reading, which the check digit detects and fixes. Otherwise the pick is a repair for staff
+    (a digit both readers took wrong can leave a wrong candidate that passes by chance, 1 in 10).
+    Several candidates that pass go to staff. Without candidates, the one value a confusable digit
+    away that passes is a repair for staff (the confusion table is not a reading)."""
     fixed = fix_digits(text, 10)
     if is_valid_npi(fixed.text):  # the check digit confirms all ten digits (any single misread fails it)
         repaired = f"{fixed.repaired}, confirmed by {NPI_CHECK}" if fixed.repaired else None
         return Fixed(fixed.text, fixed.factor, fixed.note, floor=CONFIRMED, repaired=repaired, confirmed_by=NPI_CHECK)
     passing = sorted({c for c in alternatives if is_valid_npi(c)})
+    if len(passing) == 1 and readers_agree:
+        why = f"read {fixed.text}: {passing[0]}, the only candidate of the readers that passes it, confirmed by {NPI_CHECK}"
+        return Fixed(passing[0], CORRECTED, "NPI chosen by its check digit", CONFIRMED, why, NPI_CHECK)
     if len(passing) == 1:
         why = f"read {fixed.text}: {passing[0]} is the only candidate of the readers that passes {NPI_CHECK}"
-        return Fixed(passing[0], CORRECTED, "NPI chosen by its check digit", CONFIRMED, why, NPI_CHECK)
+        return Fixed(passing[0], CORRECTED * 0.9, "NPI chosen by its check digit", repaired=why)
     if len(passing) > 1:
         return Fixed(fixed.text, INVALID, f"{len(passing)} of the readers' candidates pass {NPI_CHECK}: staff choose")
     if len(fixed.text) != 10 or not fixed.text.isdigit():
@@ -164,21 +170,32 @@ def fix_tin(text: str) -> Fixed:
 
 
 def fix_cin(text: str) -> Fixed:
-    """Medi-Cal CIN: 8 digits then a letter."""
+    """Medi-Cal CIN: 8 digits then a letter. A digit read where the letter belongs is taken for the
+    letter only when its shape stands for one letter ('5' for S); a shape several letters share ('7'
+    for T or J, '0' for O or D) is kept as read, for staff: the reader never chooses a member's ID."""
     cleaned = _code_chars(text)
     if len(cleaned) != 9:
         return Fixed(cleaned, INVALID)
-    fixed = cleaned[:8].translate(AS_DIGIT) + AS_LETTER.get(cleaned[8], cleaned[8])
+    last = cleaned[8]
+    letters = cin_letters_for(last) if last.isdigit() else last
+    if len(letters) > 1:
+        return Fixed(cleaned, INVALID)  # which letter is for staff to read
+    fixed = cleaned[:8].translate(AS_DIGIT) + (letters or last)
     if not is_valid_cin(fixed):
         return Fixed(cleaned, INVALID)  # not a CIN's shape even after the usual confusions: keep what was read
     if fixed == cleaned:
         return Fixed(fixed)
     repaired = "Medi-Cal CIN shape (8 digits, a letter): " + (
-        "last character read as a digit taken for the letter it resembles"
+        "last character read as a digit taken for the one letter it resembles"
         if fixed[8] != cleaned[8]
         else "letters among the 8 digits read as digits"
     )
     return Fixed(fixed, CORRECTED, "CIN shape corrected", repaired=repaired)
+
+
+def cin_letters_for(digit: str) -> str:
+    """The capitals a digit's printed shape is confused with (confusions.CONFUSABLE_GROUPS)."""
+    return "".join(sorted({b for a, b in confusions.confusable_pairs() if a == digit and b.isalpha()}))
 
 
 def fix_icd10(text: str) -> Fixed:

@@ -122,11 +122,16 @@ def scanned_values(claim: Claim) -> Iterator[ValueRef]:
                 yield ValueRef(line, key, line.line_number or number)
 
 
+# A repair note names the independent check that confirmed it ("... confirmed by box 28 total");
+# "unconfirmed" and other mentions are no confirmation.
+CONFIRMED_BY = re.compile(r"\bconfirmed by\b")
+
+
 def value_signals(claim: Claim, ref: ValueRef) -> np.ndarray:
     """The feature vector of one value (feature_names() order)."""
     source = ref.source
     repaired = bool(source.repaired)
-    confirmed = repaired and "confirmed" in (source.repaired or "")
+    confirmed = repaired and bool(CONFIRMED_BY.search(source.repaired or ""))
     agreement = cross_check(claim, ref)
     registration = claim.extras.get(REGISTRATION_EXTRA) or {}
     vector = np.zeros(len(feature_names()))
@@ -205,7 +210,12 @@ def cross_check(claim: Claim, ref: ValueRef) -> int:
     if key in ("invoice_amount", "charge_amount", "unit_cost"):
         return _total_agrees(claim)
     if key in ("procedure_code", "procedure_modifiers", "service_name") and isinstance(item, ServiceLine):
-        return 1 if dhcs_catalog().lookup(item.procedure_code, item.procedure_modifiers or ())[0] else -1
+        if dhcs_catalog().lookup(item.procedure_code, item.procedure_modifiers or ())[0] is None:
+            return -1
+        repaired = (
+            item.provenance[k].repaired for k in ("procedure_code", "procedure_modifiers") if k in item.provenance
+        )
+        return 0 if any(repaired) else 1  # a repair chose the combination from the catalog: no agreement
     if key == "diagnosis_codes":
         return 1 if all(is_valid_icd10(code) for code in value) else -1
     if key in ("service_start_date", "service_end_date") and isinstance(item, ServiceLine):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -207,14 +207,21 @@ def main_rows(part: np.ndarray, max_gap: int = 2) -> np.ndarray | None:
     return part[top:bottom] if bottom - top >= MIN_TEXT_ROWS else None
 
 
-def money_spans(piece: np.ndarray, dollar_count: int) -> list[tuple[np.ndarray, float, float]] | None:
-    """A money box's characters: the cents are the last word (right of the gap the dollars/cents
-    rule leaves), the dollars the ink before it; each word split into its digits."""
-    found = [(a, b) for a, b in words(piece) if b - a >= MIN_WORD_PX]
-    if len(found) < 2 or dollar_count < 1:
+def money_spans(
+    piece: np.ndarray, dollar_count: int, rule_x: float | None = None
+) -> list[tuple[np.ndarray, float, float]] | None:
+    """A money box's characters: the dollars left of the dollars/cents rule, the cents right of it,
+    each part split into its digits. `rule_x`: the rule's column in the piece (the template's, as
+    the page reader cut the box): the parts divide at the blank column nearest it, so a last dollar
+    printed flush against the rule stays whole. Without it, the cents are the last word (right of
+    the gap the rule leaves) and the dollars the ink before it."""
+    if dollar_count < 1:
+        return None
+    parts = _parts_at_rule(piece, rule_x) if rule_x is not None else _parts_at_last_gap(piece)
+    if parts is None:
         return None
     spans = []
-    for (a, b), count in (((found[0][0], found[-2][1]), dollar_count), (found[-1], 2)):
+    for (a, b), count in zip(parts, (dollar_count, 2), strict=True):
         text = main_rows(piece[:, a:b])
         if text is None:
             return None
@@ -222,6 +229,33 @@ def money_spans(piece: np.ndarray, dollar_count: int) -> list[tuple[np.ndarray, 
         text = text[:, cols[0] : cols[-1] + 1]
         spans += [(text, x0, x1) for x0, x1 in segment(text, count)]
     return spans
+
+
+def _parts_at_last_gap(piece: np.ndarray) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    found = [(a, b) for a, b in words(piece) if b - a >= MIN_WORD_PX]
+    if len(found) < 2:
+        return None
+    return (found[0][0], found[-2][1]), found[-1]
+
+
+RULE_REACH_SHARE = 0.5  # the parts may divide this share of the text height either side of the rule
+
+
+def _parts_at_rule(piece: np.ndarray, rule_x: float) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The dollars' and the cents' column spans, divided at the blank column nearest the rule; a
+    remnant of the rule (ink narrower than a digit) is neither."""
+    width = piece.shape[1]
+    blank = np.asarray((piece < INK).any(axis=0)) == 0
+    reach = max(2, round(RULE_REACH_SHARE * piece.shape[0]))
+    near = [x for x in range(max(int(rule_x) - reach, 1), min(int(rule_x) + reach + 1, width - 1)) if blank[x]]
+    split = min(near, key=lambda x: abs(x - rule_x)) if near else round(rule_x)
+    if not 0 < split < width:
+        return None
+    dollars = [(a, b) for a, b in words(piece[:, :split]) if b - a >= MIN_WORD_PX]
+    cents = [(a + split, b + split) for a, b in words(piece[:, split:]) if b - a >= MIN_WORD_PX]
+    if not dollars or not cents:
+        return None
+    return (dollars[0][0], dollars[-1][1]), (cents[0][0], cents[-1][1])
 
 
 TOP_K = 3  # choices kept per character, best first
@@ -250,44 +284,47 @@ def read_spans(spans: list[tuple[np.ndarray, float, float]]) -> DigitReading:
 
 
 SECOND_CHOICE = 0.02  # a digit the network gives at least this probability is a candidate for its place
-MAX_NPI_CANDIDATES = 6  # more candidates than this: the check digit (1 in 10 passes by chance) chooses nothing
+SURE_DIGIT = 0.9  # a character read at least this surely is taken as read when candidates are made
+MAX_UNSURE_DIGITS = 2  # more unsure characters than this: the reading is too poor for one change to mend it
 
 
 def npi_candidates(mine: DigitReading, tesseract_digits: str) -> tuple[str, ...]:
-    """The ten-digit values the two readers make plausible: the fax reader's best, each with one
-    character changed to that place's second or third choice (probability >= SECOND_CHOICE) or to
-    the digit Tesseract read there, and Tesseract's own reading. More than MAX_NPI_CANDIDATES: none
-    (so many that a wrong one would pass the check digit by chance too often to be evidence)."""
+    """The ten-digit values the two readers make plausible: Tesseract's own reading, the fax reader's
+    best, and the best with one of its unsure characters (probability < SURE_DIGIT) changed to that
+    place's second or third choice (probability >= SECOND_CHOICE) or to the digit Tesseract read
+    there. A reading with more than MAX_UNSURE_DIGITS unsure characters offers only the two readings:
+    one change would not mend it, and among many candidates a wrong one passes the check digit by
+    chance (one in ten)."""
     best = mine.digits
-    options: set[str] = set()
-    if len(tesseract_digits) == len(best) == 10:
-        options.add(tesseract_digits)
-    for index, choices in enumerate(mine.choices):
-        alternatives = {digit for digit, p in choices[1:] if p >= SECOND_CHOICE}
-        if len(tesseract_digits) == len(best):
-            alternatives.add(tesseract_digits[index])
-        options |= {best[:index] + digit + best[index + 1 :] for digit in alternatives if digit != best[index]}
-    options.discard(best)
-    if len(options) + 1 > MAX_NPI_CANDIDATES:
-        return ()
-    return (best, *sorted(options))
+    options = {tesseract_digits} if len(tesseract_digits) == 10 else set()
+    unsure = [index for index, p in enumerate(mine.probabilities) if p < SURE_DIGIT]
+    if len(best) == 10 and len(unsure) <= MAX_UNSURE_DIGITS:
+        options.add(best)
+        for index in unsure:
+            alternatives = {digit for digit, p in mine.choices[index][1:] if p >= SECOND_CHOICE}
+            if len(tesseract_digits) == 10:
+                alternatives.add(tesseract_digits[index])
+            options |= {best[:index] + digit + best[index + 1 :] for digit in alternatives}
+    return tuple(sorted(options))
 
 
-def cell_spans(field: str, piece: np.ndarray, count: int) -> list[tuple[np.ndarray, float, float]] | None:
+def cell_spans(
+    field: str, piece: np.ndarray, count: int, rule_x: float | None = None
+) -> list[tuple[np.ndarray, float, float]] | None:
     if field.split(".")[0] in MONEY_FIELDS:
-        return money_spans(piece, count - 2)
+        return money_spans(piece, count - 2, rule_x)
     text = text_rows(piece)
     if text is None or count < 1:
         return None
     return [(text, x0, x1) for x0, x1 in segment(text, count)]
 
 
-def read_cell(field: str, piece: np.ndarray, counts: list[int]) -> DigitReading | None:
+def read_cell(field: str, piece: np.ndarray, counts: list[int], rule_x: float | None = None) -> DigitReading | None:
     """The cell read as each candidate number of digits; the reading whose least sure character is
     surest wins (a wrong count cuts characters in halves or pairs, which the network is unsure of)."""
     readings = []
     for count in dict.fromkeys(counts):
-        spans = cell_spans(field, piece, count)
+        spans = cell_spans(field, piece, count, rule_x)
         if spans and len(spans) == count:
             readings.append(read_spans(spans))
     return max(readings, key=lambda r: r.least, default=None)
@@ -312,6 +349,7 @@ def candidate_counts(field: str, tesseract_digits: str) -> list[int]:
     return [n for n in (seen, seen - 1, seen + 1) if lowest <= n <= limit]
 
 
+MONEY_ALTERNATIVE = 0.5  # the fax reader's least sure digit at least this for its amount to be offered
 TAKE_OVER = 0.9  # the fax reader's least sure character at least this to be taken over Tesseract
 DISAGREE_CONFIDENCE = 0.3  # two readers that disagree: staff read the box
 FILL_NEIGHBOURS = 3  # a cell Tesseract read nothing in is filled only on a line where this many cells read
@@ -326,7 +364,8 @@ def second_reading(slots, readings: dict) -> dict:
         read_here = sum(1 for name in members if readings.get(name) is not None and readings[name].text)
         for field, piece in cell_pieces([slot]).items():
             if field in MONEY_FIELDS:
-                continue  # its cents split is not reliable yet (39% of held-out amounts read right): Tesseract's alone
+                out[field] = money_reading(field, piece, readings.get(field), slot.rule_x.get(field))
+                continue
             tesseract = readings.get(field)
             if (tesseract is None or not tesseract.text) and read_here < FILL_NEIGHBOURS:
                 continue
@@ -336,6 +375,27 @@ def second_reading(slots, readings: dict) -> dict:
             if combined is not None:
                 out[field] = combined
     return out
+
+
+def _differing(first: str, second: str) -> int:
+    """Characters two readings of one cell differ in (a reading of another length differs everywhere)."""
+    if len(first) != len(second):
+        return max(len(first), len(second))
+    return sum(a != b for a, b in zip(first, second, strict=True))
+
+
+def money_reading(field: str, piece: np.ndarray, tesseract, rule_x: float | None):  # -> Reading | None
+    """An amount stays Tesseract's reading (the fax reader's alone read 39% of held-out amounts right);
+    the fax reader's, split at the dollars/cents rule, is offered beside it (`alternatives`) when
+    it differs, for box 28 and the 24F charges to choose between (mapping.choose_amounts)."""
+    if tesseract is None or not tesseract.text:
+        return tesseract
+    seen = re.sub(r"\D", "", tesseract.text)
+    mine = read_cell(field, piece, candidate_counts(field, seen), rule_x)
+    if mine is None or mine.digits == seen or mine.least < MONEY_ALTERNATIVE:
+        return tesseract
+    shown = f"{int(mine.digits[:-2])} {mine.digits[-2:]}"
+    return replace(tesseract, alternatives=(shown,))
 
 
 def combine(field: str, tesseract, mine: DigitReading):  # -> Reading | None
@@ -350,9 +410,10 @@ def combine(field: str, tesseract, mine: DigitReading):  # -> Reading | None
     text = tesseract.text if tesseract is not None else ""
     seen = re.sub(r"[\s.]", "", text)
     alternatives = npi_candidates(mine, re.sub(r"\D", "", text)) if fixed_width(field) == 10 else ()
+    agree = bool(alternatives) and _differing(re.sub(r"\D", "", text), mine.digits) <= 1
     if tesseract is not None and seen == mine.digits:
         return Reading(
-            text, max(tesseract.confidence, mine.least), tesseract.read_again, tesseract.repaired, alternatives
+            text, max(tesseract.confidence, mine.least), tesseract.read_again, tesseract.repaired, alternatives, agree
         )
     fixed = fixed_width(field)
     well_formed = seen.isdigit() and (fixed is None or len(seen) == fixed)
@@ -364,6 +425,7 @@ def combine(field: str, tesseract, mine: DigitReading):  # -> Reading | None
             mine.least,
             repaired=f"read by the fax digit reader as {shown!r} (Tesseract read {text!r})",
             alternatives=alternatives,
+            readers_agree=agree,
         )
     if tesseract is None:
         if alternatives:  # the NPI's check digit may still choose among the fax reader's candidates

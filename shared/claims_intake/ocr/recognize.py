@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
@@ -107,6 +107,7 @@ class Slot:
     image: Image.Image
     members: list[tuple[str, float, float]]  # (field, x0, x1) in the frame image's pixels before scaling
     cents: dict[str, bool]  # money boxes: is there writing right of the dollars/cents rule?
+    rule_x: dict[str, float] = field(default_factory=dict)  # money boxes: the dollars/cents rule's column
 
     @property
     def digits_only(self) -> bool:
@@ -464,7 +465,8 @@ def _box_slot(region: np.ndarray, box: Box, left: int, upper: int, speckled: boo
     if cut is None:
         return None
     cents = {box.name: _has_cents(region, box, left, upper)} if box.cents_rule_x else {}
-    return Slot(cut[0], [(box.name, float("-inf"), float("inf"))], cents)
+    rule = {box.name: box.cents_rule_x * SCALE - left - cut[1]} if box.cents_rule_x else {}
+    return Slot(cut[0], [(box.name, float("-inf"), float("inf"))], cents, rule)
 
 
 def _group_slot(region: np.ndarray, members: list[Box], left: int, pad_x: float, speckled: bool) -> Slot | None:
