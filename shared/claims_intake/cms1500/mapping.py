@@ -193,7 +193,7 @@ def choose_amounts(claim: Claim, page: FormPage) -> None:
     and exactly one choice among the readings does (box 28 = the sum of 24F), that choice is taken,
     confirmed by box 28 total. Several choices that add up: the one whose changed lines all equal
     units x the combination's known rate, if only one; else staff."""
-    boxes = [(claim, "invoice_amount", "t_charge")]
+    boxes: list[tuple[Claim | ServiceLine, str, str]] = [(claim, "invoice_amount", "t_charge")]
     boxes += [(line, "charge_amount", f"ch{line.extras['_page_line']}") for line in claim.lines]
     if any(getattr(target, key) is None for target, key, _ in boxes):
         return
@@ -208,13 +208,12 @@ def choose_amounts(claim: Claim, page: FormPage) -> None:
     fits = [choice for choice in itertools.product(*options) if sum(choice[1:], Decimal(0)) == choice[0]]
     confirmation = "confirmed by box 28 total"
     if len(fits) > 1:
-        rates = known_rates(claim)
         fits = [
             choice
             for choice in fits
             if all(
-                _priced(line, value, rates)
-                for (line, _, _), value, read in zip(boxes[1:], choice[1:], options[1:], strict=True)
+                _priced(line, value, known_rates(claim, without=line))
+                for line, value, read in zip(claim.lines, choice[1:], options[1:], strict=True)
                 if value != read[0]
             )
         ]
