@@ -96,11 +96,15 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=5000)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/ocrfax-cases"))
     parser.add_argument("--show", action="store_true", help="print every wrong value")
+    parser.add_argument(
+        "--repairs", action="store_true", help="tally every repaired value: right or wrong, confirmed or not"
+    )
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     review = review_threshold()
     for profile in args.profiles:
         tallies: dict[str, Counter] = defaultdict(Counter)
+        repairs: Counter = Counter()
         for seed in range(args.first_seed, args.first_seed + args.pages):
             if seed not in mailroom.TUNING_SEEDS:
                 raise SystemExit("tuning seeds only")
@@ -130,7 +134,16 @@ def main() -> None:
                         )
                 for label in (f"kind={kind_of(element)}", *labels, "all"):
                     tallies[label][verdict] += 1
+                _, source = element_values(output, key)
+                if args.repairs and source and source.get("repaired"):
+                    confirmed = "confirmed by" in source["repaired"]
+                    repairs[(kind_of(element), confirmed, verdict == "right")] += 1
+                    if verdict != "right":
+                        print(f"  wrong repair {profile} {seed} {key}: {source['repaired']!r}")
             print(f"{profile} {seed}: {right}/{total} {[e.code for e in result.errors]}", flush=True)
+        for (kind, confirmed, right), count in sorted(repairs.items()):
+            state = "confirmed" if confirmed else "for staff"
+            print(f"{profile}: repairs kind={kind:<7} {state:<10} {'right' if right else 'wrong':<6} {count:>4}")
         print(f"\n{profile}: {'group':<20} {'fields':>6} {'right':>7} {'flagged':>8} {'silent':>7}")
         for label in sorted(tallies):
             t = tallies[label]

@@ -186,7 +186,10 @@ def test_a_catalog_code_whose_modifiers_do_not_fit_is_doubted_with_them():
 def test_an_icd10_reading_with_one_confusable_character_is_snapped_only_to_a_unique_code():
     fixed = parse.fix_icd10("Z59.44")  # Z59.41 is a confusion away; Z59.48 a plain edit
     assert fixed.text == "Z5941" and fixed.repaired
+    assert parse.fix_icd10("259,44").text == "Z5941"  # Z read as 2 and 1 as 4: two confusions
+    assert parse.fix_icd10("759.01").text == "Z5901"  # 7 is a Z's shape; T59.01 is no billable code
     assert parse.fix_icd10("T59.01").factor == parse.INVALID  # A59.01, K59.01 and Z59.01 all one letter away
+    assert parse.fix_icd10("59.02").factor == parse.INVALID  # A59.02, K59.02, Z59.02: the lost letter is unknown
     assert parse.fix_icd10("I72.10").text == "I7210"  # I72.0, I72.1 and others one edit away
 
 
@@ -260,3 +263,23 @@ def test_an_alternative_that_does_not_parse_is_no_choice(alternative):
         Reading("300 00", 0.9), Reading("100 00", 0.9), Reading("180 00", 0.6, alternatives=(alternative,))
     )
     assert claim.lines[1].charge_amount == Decimal("180.00")
+
+
+def test_two_choices_that_add_up_are_decided_by_the_plans_rate():
+    # Partnership publishes G9008-U1 at 400.00 and G9012 at 150.00 (plans.yaml). Read 480 + 170 against
+    # box 28 550; the digit reader offers 400 / 70 and 150 / 480: 400 + 150 and 480 + 70 both add up,
+    # only the first prices both changed lines at the plan's rate.
+    readings: dict[str, Reading | str] = {
+        "insurance_name": "PARTNERSHIP HEALTHPLAN",
+        "t_charge": Reading("550 00", 0.9),
+    }
+    for n, (code, modifier, charge, other) in enumerate(
+        (("G9008", "U1", "480 00", "400 00"), ("G9012", "", "170 00", "150 00")), start=1
+    ):
+        readings |= {f"cpt{n}": code, f"day{n}": "1", f"sv{n}_mm_from": "03", f"sv{n}_dd_from": f"{n:02d}"}
+        readings |= {f"sv{n}_yy_from": "26", f"mod{n}": modifier}
+    readings["ch1"] = Reading("480 00", 0.6, alternatives=("400 00",))
+    readings["ch2"] = Reading("170 00", 0.6, alternatives=("150 00", "70 00"))
+    claim = _claim(readings)
+    assert [line.charge_amount for line in claim.lines] == [Decimal("400.00"), Decimal("150.00")]
+    assert "units x the rate" in claim.lines[0].provenance["charge_amount"].repaired

@@ -245,10 +245,7 @@ def nearest_icd10(cleaned: str, shaped: str) -> str | None:
     candidates |= {shaped[:index] + shaped[index + 1 :] for index in range(1, len(shaped))}
     candidates |= confusions.one_edit_variants(cleaned) | confusions.one_edit_variants(shaped)
     found = {code for code in candidates if len(code) >= 3 and billable_icd10(code)}
-    # A digit read where the code's letter belongs says nothing about which letter it was ('3' is no
-    # likelier a B than a J): every letter there costs a whole edit.
-    read = "?" + cleaned[1:] if cleaned[0].isdigit() else cleaned
-    nearest = confusions.nearest_unique(read, found, MAX_CODE_MISREAD)
+    nearest = confusions.nearest_unique(cleaned, found, MAX_CODE_MISREAD)
     return nearest[0] if nearest else None
 
 
