@@ -273,9 +273,7 @@ def test_two_choices_that_add_up_are_decided_by_the_plans_rate():
         "insurance_name": "PARTNERSHIP HEALTHPLAN",
         "t_charge": Reading("550 00", 0.9),
     }
-    for n, (code, modifier, charge, other) in enumerate(
-        (("G9008", "U1", "480 00", "400 00"), ("G9012", "", "170 00", "150 00")), start=1
-    ):
+    for n, (code, modifier) in enumerate((("G9008", "U1"), ("G9012", "")), start=1):
         readings |= {f"cpt{n}": code, f"day{n}": "1", f"sv{n}_mm_from": "03", f"sv{n}_dd_from": f"{n:02d}"}
         readings |= {f"sv{n}_yy_from": "26", f"mod{n}": modifier}
     readings["ch1"] = Reading("480 00", 0.6, alternatives=("400 00",))
