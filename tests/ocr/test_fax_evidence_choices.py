@@ -281,3 +281,35 @@ def test_two_choices_that_add_up_are_decided_by_the_plans_rate():
     claim = _claim(readings)
     assert [line.charge_amount for line in claim.lines] == [Decimal("400.00"), Decimal("150.00")]
     assert "units x the rate" in claim.lines[0].provenance["charge_amount"].repaired
+
+
+# --- one rendering NPI printed on several lines --------------------------------------------------
+
+
+def test_lines_read_differently_pool_into_the_npi_they_share_and_offer_it_for_staff():
+    # Three prints of 1234567893, each read with a different digit wrong but its true digit second.
+    rendering = {
+        "local1": _reading("1234567898", {9: [("8", 0.6), ("3", 0.35)]}),
+        "local2": _reading("1234561893", {6: [("1", 0.55), ("7", 0.4)]}),
+        "local3": _reading("1284567893", {2: [("8", 0.5), ("3", 0.45)]}),
+    }
+    readings = {field: Reading(r.digits, 0.3, readers_agree=True) for field, r in rendering.items()}
+    offered = digits.offer_common_npi(readings, rendering)
+    for field in rendering:
+        assert VALID_NPI in offered[field].alternatives and not offered[field].readers_agree
+    claim = _claim({name: offered[name] for name in offered} | {"cpt2": "G9008", "cpt3": "G9008"})
+    source = claim.lines[0].provenance["rendering_provider_npi"]
+    assert claim.lines[0].rendering_provider_npi == VALID_NPI
+    assert "confirmed" not in source.repaired and source.confidence <= REPAIRED_CONFIDENCE
+
+
+def test_a_pooled_npi_is_offered_only_to_lines_near_it_and_only_when_it_passes():
+    near = _reading("1234567898", {9: [("8", 0.6), ("3", 0.35)]})
+    other = _reading("1987654321", {})
+    rendering = {"local1": near, "local2": near, "local3": _reading("1234567893", {})}
+    readings = {field: Reading(r.digits, 0.3) for field, r in rendering.items()} | {"local4": Reading("1987654321")}
+    offered = digits.offer_common_npi(readings, {**rendering, "local4": other})
+    assert offered["local4"].alternatives == ()  # another rendering provider, far from the pooled NPI
+    failing = {"local1": _reading("1234567898", {}), "local2": _reading("1234567898", {})}
+    pooled = digits.offer_common_npi({f: Reading("1234567898") for f in failing}, failing)
+    assert all(pooled[f].alternatives == () for f in failing)  # 1234567898 fails its check digit: nothing offered

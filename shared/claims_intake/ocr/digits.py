@@ -359,6 +359,7 @@ def second_reading(slots, readings: dict) -> dict:
     """The page's Tesseract readings with every digit-only cell read again by the fax digit reader and
     the two combined (`combine`)."""
     out = dict(readings)
+    rendering: dict[str, DigitReading] = {}
     for slot in slots:
         members = [name for name, _, _ in slot.members]
         read_here = sum(1 for name in members if readings.get(name) is not None and readings[name].text)
@@ -374,7 +375,46 @@ def second_reading(slots, readings: dict) -> dict:
             combined = combine(field, tesseract, mine) if mine is not None else None
             if combined is not None:
                 out[field] = combined
+            if mine is not None and re.fullmatch(r"local\d", field):
+                rendering[field] = mine
+    return offer_common_npi(out, rendering)
+
+
+UNLISTED = 1e-3  # a digit outside a character's TOP_K choices: this probability when readings are pooled
+COMMON_NPI_REACH = 3  # a line's reading at most this many digits from the pooled NPI is offered it
+
+
+def offer_common_npi(readings: dict, rendering: dict[str, DigitReading]) -> dict:
+    """24J NPIs of several lines pooled: most claims bill one rendering provider on every line, so the
+    lines' fax readings are prints of one number read several times. Each place's digit is the one
+    with the highest summed log-probability over the lines; when that NPI passes its check digit, it
+    is offered (`alternatives`) to every line whose own reading is within COMMON_NPI_REACH digits of
+    it, for the check digit to choose (a line with another rendering provider reads far from it).
+    The offer is no one-change candidate of the line's own readers: what the check digit picks on
+    that line is a repair for staff, never confirmed (`readers_agree` off)."""
+    from ..validators import is_valid_npi
+
+    pooled_from = [r for r in rendering.values() if len(r.digits) == 10 and len(r.choices) == 10]
+    if len(pooled_from) < 2:
+        return readings
+    common = "".join(_pooled_digit([r.choices[place] for r in pooled_from]) for place in range(10))
+    if not is_valid_npi(common):
+        return readings
+    out = dict(readings)
+    for field, mine in rendering.items():
+        current = out.get(field)
+        if current is None or common in current.alternatives or _differing(mine.digits, common) > COMMON_NPI_REACH:
+            continue
+        out[field] = replace(current, alternatives=(*current.alternatives, common), readers_agree=False)
     return out
+
+
+def _pooled_digit(choices: list[tuple[tuple[str, float], ...]]) -> str:
+    scores = {
+        digit: sum(np.log(max(dict(choice).get(digit, UNLISTED), UNLISTED)) for choice in choices)
+        for digit in "0123456789"
+    }
+    return max(scores, key=lambda digit: scores[digit])
 
 
 def _differing(first: str, second: str) -> int:
