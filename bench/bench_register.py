@@ -132,7 +132,7 @@ def evidence(row: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--profiles", default="fax200,fax_standard", type=lambda v: v.split(","))
+    parser.add_argument("--profiles", default="fax200,fax_standard", type=lambda v: [p for p in v.split(",") if p])
     parser.add_argument("--pages", type=int, default=40)
     parser.add_argument("--first-seed", type=int, default=5000)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/ocrreg-cases"))

@@ -53,8 +53,8 @@ class Registration:
     # share of the form's HEAVY ink (what a bilevel fax keeps of the red form: bars, bold titles, the
     # line numbers) on page ink: high on a red form faxed to black and white, whose thin rules are gone
     core_coverage: float = 0.0
-    # refined pages: how many of the form's rule patches agree with the homography, and how many of
-    # them fall in the form's band (top, middle, bottom third) that has fewest
+    # how many of the form's rule patches agree with the homography fitted to them (kept as the matrix
+    # or not), and how many of those fall in the form's band (top, middle, bottom third) with fewest
     agreeing_patches: int = 0
     thinnest_band: int = 0
 

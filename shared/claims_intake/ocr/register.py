@@ -48,9 +48,6 @@ MIN_AGREEMENT = 0.5  # share of rule patches the homography must agree with (pho
 MIN_AGREEING_PATCHES = 25
 BANDS = 3  # the form cut into this many horizontal bands: the agreeing patches must reach every band
 MIN_BAND_PATCHES = 4
-# A homography this many patches agree with is taken over the profile fit even when its coverage is
-# lower (coverage is noisy on a fax whose rules broke up; the patches measure the fit itself).
-TRUSTED_PATCHES = 60
 MAX_STARTS = 2  # starting fits refined (best coverage first) until one gives a homography
 
 
@@ -80,9 +77,10 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
                 if source == "corners":
                     turns = _quarter_turns(refined.matrix)
                 break
-    if refined is not None and (
-        coverage(refined.matrix, ink) >= coverage(matrix, ink) or refined.agreeing >= TRUSTED_PATCHES
-    ):
+    # the patches' evidence counts for the verdict even when the profile fit keeps the page (its
+    # coverage higher: the homography agreed with it to within the patches' tolerance)
+    evidence = refined
+    if refined is not None and coverage(refined.matrix, ink) >= coverage(matrix, ink):
         matrix = refined.matrix
     else:
         refined = None
@@ -98,8 +96,8 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
         refined=refined is not None,
         method=PROFILE_FIT if refined is None else HOMOGRAPHY,
         core_coverage=coverage(matrix, ink, template_core_points()),
-        agreeing_patches=0 if refined is None else refined.agreeing,
-        thinnest_band=0 if refined is None else refined.thinnest_band,
+        agreeing_patches=0 if evidence is None else evidence.agreeing,
+        thinnest_band=0 if evidence is None else evidence.thinnest_band,
     )
 
 
