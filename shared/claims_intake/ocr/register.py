@@ -43,7 +43,7 @@ from .profile_fit import (
 SETTLED_COVERAGE = 0.9  # with a confident score, a fit this good needs no homography refinement
 MIN_AGREEMENT = 0.5  # share of rule patches the homography must agree with (photos of the form: 0.97-0.99)
 # ... or this many agreeing patches, spread over the form: a faxed red form whose thin rules broke up
-# leaves many patches with nothing to correlate (tuning faxes: 38-120 agree, 44-77%); the pages that
+# leaves many patches with nothing to correlate (tuning faxes: 44-120 agree, 44-77%); the pages that
 # are not the form, 15 at most (back page, ruled invoice, letter, text PDF; plain and faxed).
 MIN_AGREEING_PATCHES = 25
 BANDS = 3  # the form cut into this many horizontal bands: the agreeing patches must reach every band
