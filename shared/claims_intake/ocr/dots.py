@@ -36,17 +36,22 @@ def joined(region: np.ndarray, gap: int = DOT_GAP_PX) -> np.ndarray:
 def _marks(ink: np.ndarray) -> int:
     import cv2
 
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink.view(np.uint8), connectivity=8)
-    return int((stats[1:, cv2.CC_STAT_AREA] >= MIN_MARK_PX).sum())
+    count, labels = cv2.connectedComponents(ink.view(np.uint8), connectivity=8)
+    if count <= 1:
+        return 0
+    return int((np.bincount(labels.ravel(), minlength=count)[1:] >= MIN_MARK_PX).sum())
 
 
 def merged_marks(region: np.ndarray) -> tuple[int, int]:
     """(ink pixels, marks that joining merges) of one box region."""
     ink = region < INK
-    count = int(ink.sum())
-    if not count:
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if not len(rows):
         return 0, 0
-    return count, _marks(ink) - _marks(joined(region) < INK)
+    # only the ink's bounding box (and a margin the opening can reach across): most of a box is paper
+    top, left = max(int(rows[0]) - DOT_GAP_PX, 0), max(int(cols[0]) - DOT_GAP_PX, 0)
+    window = (slice(top, int(rows[-1]) + DOT_GAP_PX + 1), slice(left, int(cols[-1]) + DOT_GAP_PX + 1))
+    return int(ink.sum()), _marks(ink[window]) - _marks(joined(region[window]) < INK)
 
 
 def dotted(regions: list[np.ndarray]) -> bool:
