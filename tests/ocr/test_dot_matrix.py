@@ -64,3 +64,24 @@ def test_a_faxed_dot_matrix_page_is_found(family, seed, dotted):
     source, color = drop_out_source(image)
     regions = box_regions(PageWindow(source, registration), color)
     assert dots.dotted([region for *_, region in regions]) is dotted
+
+
+def test_training_knows_each_generated_page_s_print_style():
+    from claims_intake_dev.digit_training import print_style
+
+    styles = [print_style("fax200", seed) for seed in range(20_000, 22_000)]
+    assert set(styles) == {"dots", "Helv", "Cour", "TiRo"}
+    assert 0.12 < styles.count("dots") / len(styles) < 0.18  # the generator prints 15% of pages in dots
+
+
+def test_dot_matrix_glyphs_can_be_weighted_up():
+    from claims_intake_dev.digit_training import weighted
+
+    features = np.arange(8, dtype=np.float32).reshape(4, 2)
+    labels = np.array([1, 2, 3, 4])
+    styles = np.array(["dots", "Helv", "dots", "TiRo"])
+    same_features, same_labels = weighted(features, labels, styles, 1)
+    assert (same_labels == labels).all() and len(same_features) == 4
+    more_features, more_labels = weighted(features, labels, styles, 3)
+    assert sorted(more_labels.tolist()) == [1, 1, 1, 2, 3, 3, 3, 4]
+    assert len(more_features) == 8
