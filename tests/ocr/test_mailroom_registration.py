@@ -74,3 +74,17 @@ def test_a_prepared_page_keeps_the_files_coarsest_resolution_for_the_calibration
     prepared = prepare_page(_first_page(case), ocr_settings())
     assert prepared.registration is not None
     assert round(prepared.registration["resolution"]) == 98  # 204 x 98 dpi: the rows are the coarse side
+
+
+def test_a_whole_number_reduction_averages_blocks_of_pixels():
+    page = np.full((1200, 900), 255, dtype=np.uint8)
+    page[600:603, 0:900] = 0  # a rule three pixels thick at 900 dpi: one pixel at 300
+    image, dpi = normalise(Image.fromarray(page), 900)
+    pixels = np.asarray(image)
+    assert dpi == 300 and image.size == (300, 400)
+    assert pixels[200, 150] == 0 and pixels[199, 150] == 255
+
+
+def test_other_high_resolutions_are_resampled_to_300():
+    image, dpi = normalise(Image.new("RGB", (4250, 5500), "white"), 500)
+    assert dpi == 300 and image.size == (2550, 3300) and image.mode == "RGB"

@@ -150,3 +150,33 @@ def test_truncated_image():
     with pytest.raises(IntakeError) as error:
         extract_bytes(data[: len(data) // 2], "cut.png")
     assert error.value.code == "image_corrupt"
+
+
+def _large_png(mode: str) -> bytes:
+    """A 600-dpi letter page (34 MP): large enough for the libspng decoder."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    shape = (6600, 5100, 3) if mode == "RGB" else (6600, 5100)
+    buffer = io.BytesIO()
+    Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8)).save(buffer, "PNG", dpi=(600, 600), compress_level=1)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_a_large_png_decodes_to_the_same_pixels_and_resolution(mode):
+    from claims_intake.limits import default_limits
+    from claims_intake.ocr.pages import image_pages
+
+    data = _large_png(mode)
+    (page,) = image_pages(data, "page.png", "png", default_limits())
+    expected = Image.open(io.BytesIO(data))
+    assert page.image.mode == mode and round(page.dpi) == 600 and page.vertical_dpi is None
+    assert page.image.tobytes() == expected.tobytes()
+
+
+def test_a_truncated_large_png_is_reported_corrupt():
+    data = _large_png("L")
+    with pytest.raises(IntakeError) as error:
+        extract_bytes(data[: len(data) // 2], "cut.png")
+    assert error.value.code == "image_corrupt"

@@ -1,6 +1,6 @@
 """History checks: duplicates, and the frequency and lifetime limits of the plan profiles (plans.yaml).
 
-Each limit in plans.yaml names one of the functions in `LIMITS` below; the numbers (counts, days,
+Each limit in plans.yaml names one of the checks marked `@limit_check` below; the numbers (counts, days,
 units, amounts) always come from the limit entry, never from this code. "Counted" lines are the
 member's history lines that are PAYABLE or PENDING plus the accepted earlier lines of this claim.
 """
@@ -115,6 +115,24 @@ LIMIT_VALUES = (
 )
 
 
+# Each plan-limit check by name (plans.yaml `rule`), and those that read their limit's whole group of
+# lines (plan_limits gathers that group once for all of them). Filled by @limit_check where each is defined.
+LIMITS: dict[str, Callable[..., Issue | None]] = {}
+READS_GROUP: set[Callable[..., Issue | None]] = set()
+
+
+def limit_check(function=None, *, reads_group: bool = False):
+    """Register a plan-limit check under its function name."""
+
+    def register(check):
+        LIMITS[check.__name__] = check
+        if reads_group:
+            READS_GROUP.add(check)
+        return check
+
+    return register(function) if function is not None else register
+
+
 def _deny(lc: LineContext, message: str, limit, category=Category.FREQUENCY, element="procedure_code") -> Issue:
     return Issue(
         category,
@@ -137,6 +155,7 @@ def _in_month(ctx: CheckContext, day: date, limit) -> list[Counted]:
     return ctx.counted_in_month_of(limit["combo_set"], day.year, day.month)
 
 
+@limit_check
 def once_per_month_group(ctx, lc, limit, group):
     used = _in_month(ctx, lc.start, limit)
     if used:
@@ -148,6 +167,7 @@ def once_per_month_group(ctx, lc, limit, group):
         )
 
 
+@limit_check(reads_group=True)
 def max_per_rolling_days(ctx, lc, limit, group):
     if limit.get("before_enrollment"):
         enrolled = [s.ecm_enrollment_date for s in ctx.eligibility() if s.ecm_enrollment_date]
@@ -188,6 +208,7 @@ def busiest_window(day, others, days: int):
     return best
 
 
+@limit_check(reads_group=True)
 def lifetime_once(ctx, lc, limit, group):
     for counted in _others(group, limit):
         return _deny(
@@ -195,6 +216,7 @@ def lifetime_once(ctx, lc, limit, group):
         )
 
 
+@limit_check(reads_group=True)
 def lifetime_amount(ctx, lc, limit, group):
     cap = Decimal(limit["amount"])
     used = sum((c.allowed for c in _others(group, limit)), Decimal("0.00"))
@@ -207,6 +229,7 @@ def lifetime_amount(ctx, lc, limit, group):
         lc.allowed_cap, lc.cap_cite = remaining, f"lifetime maximum {money(cap)}, {money(used)} already paid"
 
 
+@limit_check(reads_group=True)
 def max_days_lifetime(ctx, lc, limit, group):
     counted = sorted(_others(group, limit), key=lambda c: c.start)
     end = lc.end or lc.start
@@ -236,6 +259,7 @@ def max_days_lifetime(ctx, lc, limit, group):
         )
 
 
+@limit_check(reads_group=True)
 def max_continuous_days(ctx, lc, limit, group):
     run_start, end = lc.start, lc.end or lc.start
     extended = True
@@ -257,6 +281,7 @@ def max_continuous_days(ctx, lc, limit, group):
         )
 
 
+@limit_check(reads_group=True)
 def max_units_per_day(ctx, lc, limit, group):
     per_day: dict = defaultdict(Decimal)
     end = lc.end or lc.start
@@ -278,6 +303,7 @@ def max_units_per_day(ctx, lc, limit, group):
             )
 
 
+@limit_check
 def max_units_per_month_group(ctx, lc, limit, group):
     used = sum((c.units for c in _in_month(ctx, lc.start, limit)), Decimal(0))
     if used + lc.units > limit["units"]:
@@ -291,6 +317,7 @@ def max_units_per_month_group(ctx, lc, limit, group):
         )
 
 
+@limit_check(reads_group=True)
 def max_weeks_from_first(ctx, lc, limit, group):
     starts = [c.start for c in _others(group, limit)]
     first = min([*starts, lc.start])
@@ -303,6 +330,7 @@ def max_weeks_from_first(ctx, lc, limit, group):
         )
 
 
+@limit_check(reads_group=True)
 def not_together(ctx, lc, limit, group):
     window = timedelta(weeks=limit.get("weeks", 0))
     for c in _others(group, limit):
@@ -315,6 +343,7 @@ def not_together(ctx, lc, limit, group):
             )
 
 
+@limit_check(reads_group=True)
 def not_same_day(ctx, lc, limit, group):
     end = lc.end or lc.start
     for c in _others(group, limit):
@@ -327,6 +356,7 @@ def not_same_day(ctx, lc, limit, group):
             )
 
 
+@limit_check
 def per_member_per_month(ctx, lc, limit, group):
     """A service paid once per member per month: any other line of the group in the same calendar month
     (history, earlier claims of the file, earlier lines of the claim) means this one is a repeat."""
@@ -351,6 +381,7 @@ def per_member_per_month(ctx, lc, limit, group):
         )
 
 
+@limit_check
 def requires_service_in_progress(ctx, lc, limit, group):
     """A service that needs another one under way (Kaiser: a housing deposit 'must be in housing navigation'):
     a line of the required group within `days` before the service, or a TAR for it covering the date."""
@@ -377,6 +408,7 @@ def requires_service_in_progress(ctx, lc, limit, group):
     )
 
 
+@limit_check
 def no_date_span(ctx, lc, limit, group):
     if lc.end and lc.end != lc.start:
         return _deny(
@@ -387,39 +419,3 @@ def no_date_span(ctx, lc, limit, group):
             Category.DATE_SPAN,
             "service_end_date",
         )
-
-
-# The checks that read their limit's whole group of lines (plan_limits gathers it once for all of them).
-READS_GROUP = frozenset(
-    {
-        max_per_rolling_days,
-        lifetime_once,
-        lifetime_amount,
-        max_days_lifetime,
-        max_continuous_days,
-        max_units_per_day,
-        max_weeks_from_first,
-        not_together,
-        not_same_day,
-    }
-)
-
-LIMITS = {
-    function.__name__: function
-    for function in (
-        once_per_month_group,
-        max_per_rolling_days,
-        lifetime_once,
-        lifetime_amount,
-        max_days_lifetime,
-        max_continuous_days,
-        max_units_per_day,
-        max_units_per_month_group,
-        max_weeks_from_first,
-        not_together,
-        not_same_day,
-        no_date_span,
-        per_member_per_month,
-        requires_service_in_progress,
-    )
-}

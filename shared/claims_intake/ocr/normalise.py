@@ -4,7 +4,8 @@
   above 255 to white, which made such a page blank.
 - Non-square pixels (a standard-resolution fax, 204 x 98 dpi) are resampled to the horizontal resolution.
 - A page above 400 dpi is reduced to 300 dpi (box filter): thin strokes average instead of aliasing,
-  and every later step costs a quarter.
+  and every later step costs a quarter. A whole-number factor (600 dpi to 300) averages blocks of pixels
+  (`Image.reduce`: the same box filter in integer arithmetic, a fifth of `resize`'s CPU on a 600-dpi page).
 """
 
 from __future__ import annotations
@@ -25,11 +26,18 @@ def normalise(image: Image.Image, dpi: float, vertical_dpi: float | None = None)
             (image.width, height), Image.Resampling.BILINEAR
         )
     if dpi > MAX_DPI:
-        factor = READ_DPI / dpi
-        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
-        image = (image.convert("L") if image.mode == "1" else image).resize(size, Image.Resampling.BOX)
-        dpi = READ_DPI
+        return _reduced(image.convert("L") if image.mode == "1" else image, dpi)
     return image, dpi
+
+
+def _reduced(image: Image.Image, dpi: float) -> tuple[Image.Image, float]:
+    """The page shrunk to about READ_DPI with a box filter, and its resolution then."""
+    factor = dpi / READ_DPI
+    whole = round(factor)
+    if abs(factor - whole) < 0.01:
+        return image.reduce(whole), dpi / whole
+    size = (max(1, round(image.width / factor)), max(1, round(image.height / factor)))
+    return image.resize(size, Image.Resampling.BOX), READ_DPI
 
 
 def eight_bit(image: Image.Image) -> Image.Image:
