@@ -51,6 +51,10 @@ class Case:
     data: bytes
     filename: str
     expected_error: str | None = None  # the ExtractError code the page must give (old versions)
+    # Where the form truly lies on the page: template point (1/72 inch, x right, y down) -> pixel of the
+    # page as stored (continuous coordinates, a pixel's centre at +0.5; rotated_pdf: of the page turned
+    # upright, as the reader sees it), a 3x3 matrix. Registration error is measured against it.
+    template_to_page: np.ndarray | None = None
 
 
 def make_case(family: str, seed: int, lines: int | None = None) -> Case:
@@ -76,8 +80,16 @@ def make_case(family: str, seed: int, lines: int | None = None) -> Case:
         "rotated_pdf": _rotated_pdf,
         "old_version": _old_version,
     }[family]
+    _PLACEMENT.clear()
     data, suffix, error = maker(page, rng, np_rng)
-    return Case(family, seed, sample, data, f"{family}-{seed}.{suffix}", error)
+    placement = _PLACEMENT.pop() if _PLACEMENT else None
+    truth = None if placement is None else placement @ np.diag([dpi / 72, dpi / 72, 1.0])
+    return Case(family, seed, sample, data, f"{family}-{seed}.{suffix}", error, truth)
+
+
+# The last placement a family made (rendered page pixel -> stored pixel, continuous coordinates):
+# `make_case` turns it into Case.template_to_page. Recorded aside so the families' draws stay as they were.
+_PLACEMENT: list[np.ndarray] = []
 
 
 @dataclass(frozen=True)
@@ -171,6 +183,7 @@ def _place(
 ) -> Image.Image:
     """The page as a scanner lays it: rotated, shifted, scaled per axis, resampled to dpi_x x dpi_y."""
     width, height = round(8.5 * dpi_x), round(11 * dpi_y)
+    original_width, original_height = page.size
     # The sensor integrates over its pixel: average the page down to the output grid first (a plain
     # resampling would skip hair-thin rules at 98 dpi), then lay it with a near 1:1 transform.
     page = page.resize((round(page.width * dpi_x / source_dpi), round(page.height * dpi_y / source_dpi)), Image.BOX)
@@ -186,6 +199,9 @@ def _place(
     cx_in, cy_in = page.width / 2, page.height / 2
     c = cx_in - a * cx_out - b * cy_out
     f = cy_in - d * cx_out - e * cy_out
+    rendered_to_resized = np.diag([page.width / original_width, page.height / original_height, 1.0])
+    out_to_in = np.array([[a, b, c], [d, e, f], [0.0, 0.0, 1.0]])
+    _PLACEMENT.append(np.linalg.inv(out_to_in) @ rendered_to_resized)
     return page.transform(
         (width, height), Image.AFFINE, (a, b, c, d, e, f), resample=Image.BILINEAR, fillcolor=(255, 255, 255)
     )
@@ -286,6 +302,7 @@ def _photo(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, N
     corners = (sheet + np_rng.uniform(-0.05, 0.05, (4, 2)) * out_w).astype(np.float32)  # perspective
     source = np.float32([[0, 0], [page.width, 0], [page.width, page.height], [0, page.height]])
     homography = cv2.getPerspectiveTransform(source, corners)
+    _PLACEMENT.append(homography.astype(np.float64))
     rgb = np.asarray(page, dtype=np.uint8)
     warped = cv2.warpPerspective(rgb, homography, (out_w, out_h), flags=cv2.INTER_AREA, borderValue=(0, 0, 0))
     mask = cv2.warpPerspective(np.full(rgb.shape[:2], 255, np.uint8), homography, (out_w, out_h)) > 127

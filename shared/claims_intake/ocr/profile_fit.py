@@ -53,6 +53,10 @@ class Registration:
     # share of the form's HEAVY ink (what a bilevel fax keeps of the red form: bars, bold titles, the
     # line numbers) on page ink: high on a red form faxed to black and white, whose thin rules are gone
     core_coverage: float = 0.0
+    # how many of the form's rule patches agree with the homography fitted to them (kept as the matrix
+    # or not), and how many of those fall in the form's band (top, middle, bottom third) with fewest
+    agreeing_patches: int = 0
+    thinnest_band: int = 0
 
     def perspective_for(self, template_dpi: float, left: float = 0.0, top: float = 0.0) -> tuple[float, ...]:
         """PIL's PERSPECTIVE data mapping output pixels (template at template_dpi, shifted by left/top)

@@ -16,6 +16,8 @@ module does not import. The staff page's crops, which run without OpenCV, use
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 from PIL import Image
@@ -40,6 +42,12 @@ from .profile_fit import (
 
 SETTLED_COVERAGE = 0.9  # with a confident score, a fit this good needs no homography refinement
 MIN_AGREEMENT = 0.5  # share of rule patches the homography must agree with (photos of the form: 0.97-0.99)
+# ... or this many agreeing patches, spread over the form: a faxed red form whose thin rules broke up
+# leaves many patches with nothing to correlate (tuning faxes: 44-120 agree, 44-77%); the pages that
+# are not the form, 15 at most (back page, ruled invoice, letter, text PDF; plain and faxed).
+MIN_AGREEING_PATCHES = 25
+BANDS = 3  # the form cut into this many horizontal bands: the agreeing patches must reach every band
+MIN_BAND_PATCHES = 4
 MAX_STARTS = 2  # starting fits refined (best coverage first) until one gives a homography
 
 
@@ -63,15 +71,19 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
         starts = [(matrix, None)] + [(fit, "corners") for fit in _sheet_corner_fits(downscale(page, dpi, COARSE_DPI))]
         for start, source in sorted(starts, key=lambda s: coverage(s[0], ink), reverse=True)[:MAX_STARTS]:
             refined = _refine(start, ink)
-            if refined is not None and refined[1] < MIN_AGREEMENT:
+            if refined is not None and not _patches_agree(refined):
                 refined = None  # the patches disagree: no form there to fit (the form's back page: 0.1)
             if refined is not None:
                 if source == "corners":
-                    turns = _quarter_turns(refined[0])
+                    turns = _quarter_turns(refined.matrix)
                 break
-    if refined is not None and coverage(refined[0], ink) >= coverage(matrix, ink):
-        matrix = refined[0]
-    is_refined = refined is not None and matrix is refined[0]
+    # the patches' evidence counts for the verdict even when the profile fit keeps the page (its
+    # coverage higher: the homography agreed with it to within the patches' tolerance)
+    evidence = refined
+    if refined is not None and coverage(refined.matrix, ink) >= coverage(matrix, ink):
+        matrix = refined.matrix
+    else:
+        refined = None
     to_page = np.diag([dpi / COARSE_DPI, dpi / COARSE_DPI, 1.0])
     return Registration(
         to_page @ matrix,
@@ -81,9 +93,11 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
         coverage(matrix, ink),
         upside_down=turns % 4 == 2,
         rotated_quarter=turns % 2,
-        refined=is_refined,
-        method=HOMOGRAPHY if is_refined else PROFILE_FIT,
+        refined=refined is not None,
+        method=PROFILE_FIT if refined is None else HOMOGRAPHY,
         core_coverage=coverage(matrix, ink, template_core_points()),
+        agreeing_patches=0 if evidence is None else evidence.agreeing,
+        thinnest_band=0 if evidence is None else evidence.thinnest_band,
     )
 
 
@@ -93,20 +107,36 @@ def _paper_level(level: np.ndarray) -> np.ndarray:
     return np.maximum(cv2.blur(closed, (PAPER_BLUR, PAPER_BLUR)), 1.0)
 
 
-def _refine(matrix: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, float] | None:
+@dataclass(frozen=True)
+class Refinement:
+    """A homography (template -> page, 100 dpi) and how the form's rule patches back it."""
+
+    matrix: np.ndarray
+    agreement: float  # share of the correlated patches that agree with it
+    agreeing: int  # how many patches agree
+    thinnest_band: int  # agreeing patches in the form's band (top, middle, bottom) that has fewest
+
+
+def _patches_agree(refined: Refinement) -> bool:
+    """The patches show a form there: most agree, or many do from every band of the form."""
+    spread = refined.agreeing >= MIN_AGREEING_PATCHES and refined.thinnest_band >= MIN_BAND_PATCHES
+    return refined.agreement >= MIN_AGREEMENT or spread
+
+
+def _refine(matrix: np.ndarray, ink: np.ndarray) -> Refinement | None:
     """A homography (template -> page, 100 dpi) fitted to the form's own rules, from `matrix`: the page
     is warped onto the template, each patch of rules finds its local shift by phase correlation, and
     OpenCV fits a homography to the shifted patch centres (RANSAC drops patches fooled by writing).
-    Returns the homography and the share of patches that agree, or None (no fit)."""
+    None when no fit."""
     template = template_ink_image()
     page = cv2.GaussianBlur(ink.astype(np.float32), (3, 3), 0)
-    current, agreement = matrix / matrix[2, 2], 0.0
+    current = Refinement(matrix / matrix[2, 2], 0.0, 0, 0)
     for patch in PATCH_SIZES:
-        fitted = _fit_patches(current, template, page, patch)
+        fitted = _fit_patches(current.matrix, template, page, patch)
         if fitted is None:
-            return None if agreement == 0.0 else (current, agreement)
-        current, agreement = fitted
-    return current, agreement
+            return None if current.agreeing == 0 else current
+        current = fitted
+    return current
 
 
 PATCH_SIZES = (128, 64)  # template pixels at 100 dpi: a wide first pass catches a photo's perspective
@@ -115,9 +145,7 @@ MIN_RESPONSE = 0.08  # phase-correlation peak below this: the patch found nothin
 MIN_PATCHES = 8  # fewer agreeing patches than this: no homography
 
 
-def _fit_patches(
-    matrix: np.ndarray, template: np.ndarray, page: np.ndarray, patch: int
-) -> tuple[np.ndarray, float] | None:
+def _fit_patches(matrix: np.ndarray, template: np.ndarray, page: np.ndarray, patch: int) -> Refinement | None:
     height, width = template.shape
     warped = cv2.warpPerspective(page, matrix, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
     window = cv2.createHanningWindow((patch, patch), cv2.CV_32F)
@@ -145,7 +173,9 @@ def _fit_patches(
     fitted, inliers = cv2.findHomography(sources_arr, targets_page, cv2.RANSAC, 2.0)
     if fitted is None or not np.all(np.isfinite(fitted)):
         return None
-    return fitted / fitted[2, 2], float(inliers.mean())
+    agreeing = inliers.ravel().astype(bool)
+    bands = np.bincount((sources_arr[agreeing, 1] * BANDS // height).astype(np.int64), minlength=BANDS)
+    return Refinement(fitted / fitted[2, 2], float(agreeing.mean()), int(agreeing.sum()), int(bands[:BANDS].min()))
 
 
 def _quarter_turns(matrix: np.ndarray) -> int:

@@ -188,6 +188,12 @@ def form_verdict(registration, settings: dict) -> str:
     fits = fits or (
         registration.core_coverage >= settings["min_core_coverage"] and registration.score >= settings["min_core_score"]
     )
+    # ... or on the rule patches: many of the form's, from top to bottom of the form, agree with one
+    # fit of the page (a fax whose rules broke up too far for either coverage).
+    fits = fits or (
+        registration.agreeing_patches >= settings["min_form_patches"]
+        and registration.thinnest_band >= settings["min_band_patches"]
+    )
     if fits:
         return "form"
     form_like = registration.coverage >= settings["form_like_coverage"] and (
