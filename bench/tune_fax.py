@@ -1,6 +1,7 @@
 """Where the fax reader loses fields, on TUNING seeds only (never `mailroom.HELD_OUT_SEEDS`).
 
     nice .venv/bin/python bench/tune_fax.py --profiles fax200,fax_standard --pages 12
+    nice .venv/bin/python bench/tune_fax.py --profiles fax200,rotated_pdf --pages 8 --dotted-only
 
 Reads each generated fax through `extract_bytes` and tallies, per box kind (dates, amounts, NPIs,
 codes, names, ...) and per print style of the generator (font, dot-matrix, black-printed form,
@@ -21,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_ocr import flagged
+from bench_ocr import CLASSIC, flagged
 
 from claims_intake.extract import extract_bytes
 from claims_intake.ocr.calibration import review_threshold
@@ -48,6 +49,8 @@ def kind_of(element: str) -> str:
 
 def style_of(family: str, seed: int) -> dict:
     """The generator's print style for this case, drawn exactly as `mailroom.make_case` draws it."""
+    if family in CLASSIC:  # the classic scanner profiles print one way: Helvetica, solid
+        return {"font": "classic", "flush": False, "dots": False, "black_form": False}
     rng = random.Random(seed * 7919 + zlib.crc32(family.encode()) % 1000)
     rng.randint(1, 6)
     return {
@@ -64,7 +67,12 @@ def case(profile: str, seed: int, cache: Path):
         return pickle.loads(path.read_bytes())
     if seed in mailroom.HELD_OUT_SEEDS:
         raise SystemExit("tuning seeds only")
-    built = mailroom.make_case(profile, seed)
+    if profile in CLASSIC:
+        sample = scans.sample_claim(seed)
+        data = scans.make_scan([sample], profile, CLASSIC[profile], seed=seed)
+        built = mailroom.Case(profile, seed, sample, data, f"{profile}-{seed}.{CLASSIC[profile]}")
+    else:
+        built = mailroom.make_case(profile, seed)
     path.write_bytes(pickle.dumps(built))
     return built
 
@@ -89,6 +97,16 @@ def expected_value(sample, key: str):
     return sample.expected["elements"].get(key)
 
 
+def seeds_of(profile: str, first: int, pages: int, dotted_only: bool) -> list[int]:
+    """`pages` seeds from `first`: every one, or only those the generator prints dot-matrix."""
+    seeds, seed = [], first
+    while len(seeds) < pages:
+        if not dotted_only or style_of(profile, seed)["dots"]:
+            seeds.append(seed)
+        seed += 1
+    return seeds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profiles", default="fax200,fax_standard", type=lambda v: v.split(","))
@@ -99,13 +117,14 @@ def main() -> None:
     parser.add_argument(
         "--repairs", action="store_true", help="tally every repaired value: right or wrong, confirmed or not"
     )
+    parser.add_argument("--dotted-only", action="store_true", help="only pages printed dot-matrix (--pages of them)")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     review = review_threshold()
     for profile in args.profiles:
         tallies: dict[str, Counter] = defaultdict(Counter)
         repairs: Counter = Counter()
-        for seed in range(args.first_seed, args.first_seed + args.pages):
+        for seed in seeds_of(profile, args.first_seed, args.pages, args.dotted_only):
             if seed not in mailroom.TUNING_SEEDS:
                 raise SystemExit("tuning seeds only")
             built = case(profile, seed, args.cache)

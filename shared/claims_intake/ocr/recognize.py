@@ -23,6 +23,7 @@ from PIL import Image
 
 from ..cms1500.mapping import Reading
 from ..cms1500.template import Box, read_fields, render_blank_form, text_boxes
+from . import dots
 from .profile_fit import Registration
 
 DPI = 300
@@ -382,9 +383,38 @@ class PageWindow:
 
 def box_crops(window: PageWindow, color: bool) -> list[Slot]:
     """The boxes (and cell groups) with something written in them, each cut to its line of ink."""
+    regions = box_regions(window, color)
+    if dots.dotted([region for *_, region in regions]):
+        regions = [
+            (group, members, left, upper, pad_x, dots.joined(region))
+            for group, members, left, upper, pad_x, region in regions
+        ]
+    slots = []
+    for group, members, left, upper, pad_x, region in regions:
+        if len(members) == 2 and members[0].name.endswith(DOLLARS):  # colour: dollars and cents cells
+            members = split_money_at_gap(region, members, left, pad_x, speckled=False)
+        slot = (
+            _group_slot(region, members, left, pad_x, speckled=not color)
+            if len(group) > 1
+            else _box_slot(region, members[0], left, upper, speckled=not color)
+        )
+        if slot is not None:
+            if len(group) == 2 and group[0].endswith(DOLLARS):
+                # colour: the cents cell has writing, so the amount's last two digits are its cents even
+                # when Tesseract ran the two cells' words together ('73 25' read '7325')
+                slot.cents = {group[0].removesuffix(DOLLARS): any(n.endswith(CENTS) for n, _, _ in slot.members)}
+            slots.append(slot)
+    return slots
+
+
+def box_regions(
+    window: PageWindow, color: bool
+) -> list[tuple[tuple[str, ...], list[Box], int, int, float, np.ndarray]]:
+    """Every box (and cell group) to read: (group, its boxes, region left and top, padding, region),
+    the region in template pixels with the form's ink gone (red dropped, or erased on a grey page)."""
     boxes = reading_boxes()
     rule_level = None if color else page_rule_level(window.source, window.registration)
-    slots = []
+    regions = []
     for group in reading_groups():
         if not color and group[0].endswith(DOLLARS):
             group = (group[0].removesuffix(DOLLARS),)  # grey/bilevel: the money box whole (money_region)
@@ -402,20 +432,8 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
             region = money_region(region, (slice(upper, lower), slice(left, right)), members[0], left)
         elif not color:
             region = erase_form(region, (slice(upper, lower), slice(left, right)), rule_level=rule_level)
-        if len(members) == 2 and members[0].name.endswith(DOLLARS):  # colour: dollars and cents cells
-            members = split_money_at_gap(region, members, left, pad_x, speckled=False)
-        slot = (
-            _group_slot(region, members, left, pad_x, speckled=not color)
-            if len(group) > 1
-            else _box_slot(region, members[0], left, upper, speckled=not color)
-        )
-        if slot is not None:
-            if len(group) == 2 and group[0].endswith(DOLLARS):
-                # colour: the cents cell has writing, so the amount's last two digits are its cents even
-                # when Tesseract ran the two cells' words together ('73 25' read '7325')
-                slot.cents = {group[0].removesuffix(DOLLARS): any(n.endswith(CENTS) for n, _, _ in slot.members)}
-            slots.append(slot)
-    return slots
+        regions.append((group, members, left, upper, pad_x, region))
+    return regions
 
 
 def _shifted_region(window: PageWindow, left: int, upper: int, right: int, lower: int) -> np.ndarray:

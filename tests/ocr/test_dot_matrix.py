@@ -1,0 +1,87 @@
+"""Dot-matrix print: a page whose type is made of separate dots is found once, and its boxes' dots are
+joined before reading; solid print is left as it is. The generated pages are TUNING seeds."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from claims_intake.ocr import dots
+
+
+def _region(text: str, size: int = 40, width: int = 900) -> np.ndarray:
+    image = Image.new("L", (width, 60), 255)
+    ImageDraw.Draw(image).text((10, 8), text, fill=0, font=ImageFont.load_default(size=size))
+    return np.asarray(image).copy()
+
+
+def _dotted(region: np.ndarray, pitch: int = 3) -> np.ndarray:
+    """As a 9-pin printer at this pitch: a light row and column of gaps through every dark stroke."""
+    out = region.copy()
+    ys, xs = np.mgrid[0 : region.shape[0], 0 : region.shape[1]]
+    holes = (region < 110) & ((ys % pitch == 0) | (xs % pitch == 0))
+    out[holes] = 255
+    return out
+
+
+TEXTS = ("RODRIGUEZ, DARNELL R", "1737721983", "07 18 26 99213", "EUREKA CA 95501")
+
+
+def test_dotted_print_is_found_and_solid_print_is_not():
+    solid = [_region(text) for text in TEXTS]
+    assert not dots.dotted(solid)
+    assert dots.dotted([_dotted(region) for region in solid])
+
+
+def test_joining_gives_the_dots_back_their_strokes():
+    solid = _region("1737721983")
+    dotted = _dotted(solid)
+    joined = dots.joined(dotted)
+    ink, dotted_ink, joined_ink = solid < 150, dotted < 150, joined < 150
+    # the dots were separate marks; joined, each digit is whole again
+    assert dots.merged_marks(dotted)[1] > 5 * 10
+    assert abs(int(joined_ink.sum()) - int(ink.sum())) < 0.15 * ink.sum() < int(ink.sum() - dotted_ink.sum())
+    assert (joined_ink & ~ink).sum() < 0.1 * ink.sum()  # nothing much added outside the strokes
+
+
+def test_a_page_with_little_ink_is_not_judged():
+    assert not dots.dotted([_dotted(_region("7", width=60))])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("family", "seed", "dotted"), [("fax200", 5014, True), ("fax200", 5002, False)])
+def test_a_faxed_dot_matrix_page_is_found(family, seed, dotted):
+    from claims_intake.limits import default_limits
+    from claims_intake.ocr.normalise import normalise
+    from claims_intake.ocr.pages import image_pages
+    from claims_intake.ocr.recognize import PageWindow, box_regions, drop_out_source
+    from claims_intake.ocr.register import register
+    from claims_intake_dev.testdata import mailroom
+
+    case = mailroom.make_case(family, seed)
+    page = next(image_pages(case.data, case.filename, "tiff", default_limits()))
+    image, dpi = normalise(page.image, page.dpi, page.vertical_dpi)
+    registration = register(image, dpi)
+    source, color = drop_out_source(image)
+    regions = box_regions(PageWindow(source, registration), color)
+    assert dots.dotted([region for *_, region in regions]) is dotted
+
+
+def test_training_knows_each_generated_page_s_print_style():
+    from claims_intake_dev.digit_training import print_style
+
+    styles = [print_style("fax200", seed) for seed in range(20_000, 22_000)]
+    assert set(styles) == {"dots", "Helv", "Cour", "TiRo"}
+    assert 0.12 < styles.count("dots") / len(styles) < 0.18  # the generator prints 15% of pages in dots
+
+
+def test_dot_matrix_glyphs_can_be_weighted_up():
+    from claims_intake_dev.digit_training import weighted
+
+    features = np.arange(8, dtype=np.float32).reshape(4, 2)
+    labels = np.array([1, 2, 3, 4])
+    styles = np.array(["dots", "Helv", "dots", "TiRo"])
+    same_features, same_labels = weighted(features, labels, styles, 1)
+    assert (same_labels == labels).all() and len(same_features) == 4
+    more_features, more_labels = weighted(features, labels, styles, 3)
+    assert sorted(more_labels.tolist()) == [1, 1, 1, 2, 3, 3, 3, 4]
+    assert len(more_features) == 8
