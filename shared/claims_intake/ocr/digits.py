@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .recognize import INK, WORD_GAP, digit_field  # the cleaned crops' ink level and cell layout
+from .levels import INK
+from .recognize import WORD_GAP, digit_field  # the cleaned crops' cell layout
 
 GLYPH_SIZE = (12, 16)  # (width, height) each character is resampled to
 WORD_GAP_SHARE = 0.45  # a blank run this share of the text height wide separates two words

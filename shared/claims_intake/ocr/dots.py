@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-INK = 150  # the cleaned page's ink level (recognize.INK)
+from .levels import INK
+
 DOT_GAP_PX = 3  # opening kernel at 300 dpi: fills gaps up to 2 px, a dot pitch up to 1/100 inch
 MIN_MARK_PX = 3  # a mark smaller than this is a speck either way; not counted
 MERGED_PER_KILO_INK = 2.0  # marks merged by the opening per 1,000 ink pixels above which the page is dotted

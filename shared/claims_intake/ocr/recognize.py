@@ -24,11 +24,11 @@ from PIL import Image
 from ..cms1500.mapping import Reading
 from ..cms1500.template import Box, read_fields, render_blank_form, text_boxes
 from . import dots
+from .levels import INK
 from .profile_fit import Registration
 
 DPI = 300
 SCALE = DPI / 72
-INK = 150  # grey level below which a pixel is ink in the cleaned page
 MIN_INK_PIXELS = 40  # fewer dark pixels than this in a box is dust, not an entry
 TEXT_HEIGHT = 30  # pixels: smaller writing (24G units, 24A dates: 7 pt) is enlarged to about this height
 RULE_MIN_LENGTH = 8  # pixels: template ink runs at least this long are rules (dotted cell rules too), the rest dots

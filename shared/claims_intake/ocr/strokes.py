@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .levels import INK
+
 UNITS_CELL = "day"  # 24G in the template's field names (day1 .. day6)
 LONE_STROKE_CONFIDENCE = 0.0  # no recogniser confidence: calibrated below the review threshold, staff verify it
 MAX_WIDTH_SHARE = 0.34  # a stroke's width at most this share of its height
 MIN_HEIGHT_SHARE = 0.7  # ... and its height at least this share of the line's tallest mark
-INK = 150  # the slot images' ink level (recognize.INK)
 
 
 def lone_stroke_units(slot_image: np.ndarray, members: list[tuple[str, float, float]], gap: float) -> dict[str, float]:
