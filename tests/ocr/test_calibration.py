@@ -186,3 +186,10 @@ def test_marks_the_parse_dropped_from_an_amount_are_noise_for_every_amount():
     assert _signals(claim, "charge_amount", line=1)["raw_noise"] == 1.0
     assert _signals(claim, "invoice_amount")["raw_noise"] == 1.0  # box 28 agreeing with a lost digit proves nothing
     assert _signals(claim, "billing_provider_npi")["raw_noise"] == 0.0
+
+
+def test_dot_matrix_print_is_a_signal():
+    claim = _scanned_claim()
+    assert _signals(claim, "billing_provider_npi")["dotted_print"] == 0.0  # stored before the signal: solid
+    claim.extras[calibration.REGISTRATION_EXTRA]["solid_print"] = 0.0
+    assert _signals(claim, "billing_provider_npi")["dotted_print"] == 1.0

@@ -85,3 +85,16 @@ def test_dot_matrix_glyphs_can_be_weighted_up():
     more_features, more_labels = weighted(features, labels, styles, 3)
     assert sorted(more_labels.tolist()) == [1, 1, 1, 2, 3, 3, 3, 4]
     assert len(more_features) == 8
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("family", "seed", "dotted"), [("fax200", 5014, True), ("fax200", 5002, False)])
+def test_a_prepared_page_tells_the_calibration_its_print_was_dotted(family, seed, dotted):
+    from claims_intake.limits import default_limits
+    from claims_intake.ocr.pages import image_pages
+    from claims_intake.ocr.scan import ocr_settings, prepare_page
+    from claims_intake_dev.testdata import mailroom
+
+    case = mailroom.make_case(family, seed)
+    prepared = prepare_page(next(image_pages(case.data, case.filename, "tiff", default_limits())), ocr_settings())
+    assert prepared.registration["solid_print"] == (0.0 if dotted else 1.0)

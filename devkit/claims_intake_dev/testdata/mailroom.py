@@ -376,12 +376,18 @@ def _deep16(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, 
     return _encode(image, suffix, (300, 300)), "tif" if suffix == "tiff" else "png", None
 
 
+TIFF_ADOBE_DEFLATE = 8  # libtiff's COMPRESSION_ADOBE_DEFLATE
+
+
 def _deep_colour(placed: Image.Image, gain: float, suffix: str, np_rng) -> bytes:
     import cv2
 
     rgb = np.asarray(placed.convert("RGB")).astype(np.float32)
     deep = np.clip(rgb * 257 * gain + np_rng.normal(0, 300, rgb.shape), 0, 65535).astype(np.uint16)
+    # Deflate, as scanner software writes deep TIFFs: OpenCV's default LZW grows noisy 16-bit samples to
+    # about 50 MiB a page, over the intake's upload limit.
     params = [cv2.IMWRITE_TIFF_RESUNIT, 2, cv2.IMWRITE_TIFF_XDPI, 300, cv2.IMWRITE_TIFF_YDPI, 300]
+    params += [cv2.IMWRITE_TIFF_COMPRESSION, TIFF_ADOBE_DEFLATE]
     ok, encoded = cv2.imencode(
         ".tif" if suffix == "tiff" else ".png", deep[..., ::-1], params if suffix == "tiff" else []
     )

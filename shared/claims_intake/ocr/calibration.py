@@ -74,6 +74,7 @@ SHARED = (
     "registration_score",
     "registration_coverage",
     "coarse_scan",
+    "dotted_print",
 )
 # A page scanned below this resolution (in either direction) has lost stroke detail no reader restores:
 # a 204 x 98 dpi fax keeps a third of a 300-dpi page's rows. The calibration learns how much that costs.
@@ -151,6 +152,7 @@ def value_signals(claim: Claim, ref: ValueRef) -> np.ndarray:
         float(registration.get("score", 1.0)),
         float(registration.get("coverage", 1.0)),
         coarse_scan(registration),
+        1.0 - float(registration.get("solid_print", 1.0)),  # dot-matrix print: joined dots misread more
     )
     return vector
 

@@ -109,6 +109,7 @@ class Slot:
     members: list[tuple[str, float, float]]  # (field, x0, x1) in the frame image's pixels before scaling
     cents: dict[str, bool]  # money boxes: is there writing right of the dollars/cents rule?
     rule_x: dict[str, float] = field(default_factory=dict)  # money boxes: the dollars/cents rule's column
+    dotted: bool = False  # cut from a page printed in dots, joined before reading (ocr/dots.py)
 
     @property
     def digits_only(self) -> bool:
@@ -384,7 +385,8 @@ class PageWindow:
 def box_crops(window: PageWindow, color: bool) -> list[Slot]:
     """The boxes (and cell groups) with something written in them, each cut to its line of ink."""
     regions = box_regions(window, color)
-    if dots.dotted([region for *_, region in regions]):
+    dotted = dots.dotted([region for *_, region in regions])
+    if dotted:
         regions = [
             (group, members, left, upper, pad_x, dots.joined(region))
             for group, members, left, upper, pad_x, region in regions
@@ -399,6 +401,7 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
             else _box_slot(region, members[0], left, upper, speckled=not color)
         )
         if slot is not None:
+            slot.dotted = dotted
             if len(group) == 2 and group[0].endswith(DOLLARS):
                 # colour: the cents cell has writing, so the amount's last two digits are its cents even
                 # when Tesseract ran the two cells' words together ('73 25' read '7325')

@@ -164,6 +164,8 @@ def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError
         "score": float(registration.score),
         "coverage": float(registration.coverage),
         "resolution": float(min(page.dpi, page.vertical_dpi or page.dpi)),  # the file's, before resampling
+        # 0 when the boxes are printed in dots (joined before reading): the worst of a claim's pages is kept
+        "solid_print": 0.0 if any(slot.dotted for slot in slots) else 1.0,
     }
     fax = page.image.mode == "1" and quality["resolution"] <= FAX_DPI
     return PreparedPage(number, slots, notes, quality, fax)
