@@ -152,3 +152,28 @@ def test_crops_keep_the_pages_resolution_unless_asked():
     image.save(out, format="PNG")
     wide = BoxGeometry(0, 0, 612, 40, 612, 792)
     assert Image.open(io.BytesIO(crop_png(out.getvalue(), 1, wide))).width == 2550
+
+
+def test_a_scanned_value_the_check_doubts_says_why_and_a_sure_one_does_not(services):
+    """The staff page marks the values staff must verify by the check's own doubt (the plan's OCR
+    threshold, a reader's repair), not by a threshold of its own."""
+    from claims_intake.check.result import CheckResult, ClaimDisposition
+    from claims_intake.extract import extract_bytes
+    from claims_intake_dev.testdata import scans
+
+    from .conftest import BUCKET, call
+
+    sample = scans.sample_claim(seed=11, lines=1)
+    scan = scans.make_scan([sample], "clean", "pdf", seed=11)
+    claim = extract_bytes(scan, "claim.pdf").claims[0]
+    claim.claim_id = "C-doubt"
+    # between the reader's old fixed 0.8 and the plan's threshold (0.95): doubtful to the check
+    claim.provenance["billing_provider_npi"].confidence = 0.9
+    claim.provenance["member_cin"].confidence = 0.99
+    services.s3.put_object(Bucket=BUCKET, Key="uploads/a/claim.pdf", Body=scan)
+    services.store.save_checked_claim(
+        CheckResult(claim=claim, plan="kp", disposition=ClaimDisposition.REVIEW), upload_key="uploads/a/claim.pdf"
+    )
+    values = {v["element"]: v for v in call("GET", "/api/claims/C-doubt")[1]["values"] if v["line"] is None}
+    assert "0.90 (below 0.95)" in values["billing_provider_npi"]["doubt"]
+    assert values["member_cin"].get("doubt") is None

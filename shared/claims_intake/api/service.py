@@ -23,9 +23,10 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from PIL import Image
 
-from ..check.doubt import is_element
+from ..check.doubt import is_element, provenance_doubt
 from ..clocks import CleanClaimClock, as_date, targets_from_counts
 from ..flow.start import start_flow
+from ..model import Provenance
 from ..store import counters
 from ..store.claims import ClaimStore, ConcurrentUpdate, QueueItemNotOpen
 from ..store.records import ClaimStatus, QueueItem, QueueStatus, StoredClaim
@@ -255,6 +256,9 @@ def _visible_claim(services: Services, caller: Caller, claim_id: str) -> StoredC
     return stored
 
 
+PROVENANCE_KEYS = frozenset(Provenance.model_fields)
+
+
 def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) -> list[dict[str, Any]]:
     """Each value read from a scan (a page on its provenance), with the crop of its box as a data URL."""
     output = stored.output
@@ -285,6 +289,9 @@ def scanned_values(services: Services, stored: StoredClaim, with_crops: bool) ->
             "corrected": bool(source.get("derived", "") and str(source.get("derived")).startswith("corrected")),
             **({"verified": source["verified"]} if source.get("verified") else {}),
         }
+        doubt = provenance_doubt(Provenance.model_validate({k: v for k, v in source.items() if k in PROVENANCE_KEYS}))
+        if doubt is not None:  # the check's own doubt (its one threshold): staff verify this value
+            entry["doubt"] = doubt[1]
         invalid = (
             output.get("invalid", {})
             if line is None

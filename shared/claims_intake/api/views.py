@@ -136,6 +136,9 @@ class ScannedValue(BaseModel):
     corrected: bool = False
     verified: str | None = Field(None, description="who confirmed or corrected the value against the upload, and when")
     invalid: str | None = Field(None, description="the text as read, when it does not parse")
+    doubt: str | None = Field(
+        None, description="why staff must verify the value (below the plan's OCR threshold, repaired by the reader)"
+    )
     crop: str | None = Field(None, description="PNG data URL of the box on the scan")
     crop_problem: str | None = None
 

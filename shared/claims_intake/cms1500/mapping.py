@@ -171,30 +171,30 @@ def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
     _billing_provider(claim, page, put)
 
     diagnoses = _diagnoses(claim, page, ocr)
+    page_lines = []  # each claim line's row on the form (24, rows 1-6): its boxes' names
     for number in range(1, LINES_PER_PAGE + 1):
         line = _service_line(file, page, number, diagnoses, ocr)
         if line is not None:
             line.line_number = len(claim.lines) + 1
-            line.extras["_page_line"] = number
             claim.lines.append(line)
+            page_lines.append(number)
     if ocr:
-        choose_amounts(claim, page)
-    for line in claim.lines:
-        line.extras.pop("_page_line", None)
+        choose_amounts(claim, page, page_lines)
     return claim
 
 
 MAX_AMOUNT_ALTERNATIVES = 4  # amounts with a second reading: more, and the combinations are too many to be evidence
 
 
-def choose_amounts(claim: Claim, page: FormPage) -> None:
+def choose_amounts(claim: Claim, page: FormPage, page_lines: list[int]) -> None:
     """Box 28 and the 24F charges of one page, each read by Tesseract and, where it read otherwise,
     by the fax digit reader (the reading's `alternatives`): when the amounts as read do not add up
     and exactly one choice among the readings does (box 28 = the sum of 24F), that choice is taken,
     confirmed by box 28 total. Several choices that add up: the one whose changed lines all equal
-    units x the combination's known rate, if only one; else staff."""
+    units x the combination's known rate, if only one; else staff. `page_lines`: the form's row
+    (24, 1-6) each of the claim's lines was read from."""
     boxes: list[tuple[Claim | ServiceLine, str, str]] = [(claim, "invoice_amount", "t_charge")]
-    boxes += [(line, "charge_amount", f"ch{line.extras['_page_line']}") for line in claim.lines]
+    boxes += [(line, "charge_amount", f"ch{row}") for line, row in zip(claim.lines, page_lines, strict=True)]
     if any(getattr(target, key) is None for target, key, _ in boxes):
         return
     options = [_amount_options(getattr(target, key), page.alternatives(name)) for target, key, name in boxes]

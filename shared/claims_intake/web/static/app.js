@@ -385,8 +385,8 @@ function renderValues() {
   $("#no-values").hidden = values.length > 0;
   $("#values-table").hidden = values.length === 0;
   $("#values-table tbody").replaceChildren(...values.map((entry) => {
-    const low = entry.confidence !== null && entry.confidence !== undefined && entry.confidence < 0.8;
-    return el("tr", { class: low || entry.invalid ? "attention" : "" },
+    const low = Boolean(entry.doubt);  // the check's doubt: below the plan's OCR threshold, or repaired by the reader
+    return el("tr", { class: low || entry.invalid ? "attention" : "", title: entry.doubt || "" },
       el("td", {}, label(entry.element), entry.line ? el("div", { class: "muted small" }, `line ${entry.line}`) : "",
         el("div", { class: "muted small" }, `p${entry.page} · box ${entry.box || ""}`),
         entry.corrected ? el("span", { class: "badge status", title: "corrected by staff" }, "corrected") : ""),
