@@ -143,7 +143,7 @@ def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
         )
     put(claim, "member_address", parse.fix_text(text("pt_street")), "5", ("pt_street",))
     put(claim, "member_city", parse.fix_text(text("pt_city")), "5", ("pt_city",))
-    put(claim, "member_zip", parse.fix_digits(text("pt_zip")), "5", ("pt_zip",))
+    put(claim, "member_zip", parse.fix_zip(text("pt_zip")), "5", ("pt_zip",))
     if text("pt_state"):
         claim.extras["member_state"] = parse.fix_state(text("pt_state")).text
 
@@ -310,7 +310,7 @@ def _billing_provider(claim: Claim, page: FormPage, put) -> None:
         city, state, zip_code = city_state_zip
         put(claim, "billing_provider_city", parse.fix_text(city), "33", ("doc_location",))
         put(claim, "billing_provider_state", parse.fix_state(state), "33", ("doc_location",))
-        put(claim, "billing_provider_zip", parse.fix_digits(zip_code), "33", ("doc_location",))
+        put(claim, "billing_provider_zip", parse.fix_zip(zip_code), "33", ("doc_location",))
     elif location:
         claim.invalid["billing_provider_city"] = location
     phone = text("doc_phone area") + text("doc_phone")
@@ -487,10 +487,11 @@ def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: 
     pointers = parse.fix_pointers(page.text(f"diag{n}"))
     missing = [p for p in pointers.text if p not in diagnoses]
     codes = [diagnoses[p][0] for p in pointers.text if p in diagnoses]
-    repairs = "; ".join(diagnoses[p][2] for p in pointers.text if p in diagnoses and diagnoses[p][2]) or None
+    notes = [pointers.repaired] + [diagnoses[p][2] for p in pointers.text if p in diagnoses]
+    repairs = "; ".join(note for note in notes if note) or None
     # A pointer that names a filled box-21 letter is confirmed by box 21 (only those letters are possible).
     pointer_confidence = page.confidence(f"diag{n}") * pointers.factor
-    if pointers.text and not missing:
+    if pointers.text and not missing and not pointers.repaired:
         pointer_confidence = max(pointer_confidence, parse.CONFIRMED)
     confidence = min([pointer_confidence] + [diagnoses[p][1] for p in pointers.text if p in diagnoses])
     source = Provenance(
