@@ -83,6 +83,7 @@ def test_city_state_zip_and_names():
     assert parse.split_city_state_zip("SANTA ROSA CA 95404") == ("SANTA ROSA", "CA", "95404")
     assert parse.split_city_state_zip("Oakland, CA 94607-1234") == ("Oakland", "CA", "946071234")
     assert parse.split_city_state_zip("SANTA ROSA CA 95404.") == ("SANTA ROSA", "CA", "95404")  # a speck after
+    assert parse.split_city_state_zip("\u201cSANTA ROSA CA'95404") == ("SANTA ROSA", "CA", "95404")
     # a digit lost from the ZIP keeps the city and state, and the ZIP is marked, not passed on as read
     assert parse.split_city_state_zip("EUREKA CA 9551") == ("EUREKA", "CA", "9551")
     assert parse.fix_zip("9551").factor == parse.INVALID and parse.fix_zip("95501").factor == 1.0

@@ -419,10 +419,9 @@ def snap_combination(code_text: str, modifiers: list[str]) -> tuple[str, list[st
         if nearest is None or nearest[0] == code:
             return None
         return nearest[0], [], f"24D read {code}: the one DHCS catalog code nearest to it is {nearest[0]}"
-    options = {(c.code, m) for c in dhcs_catalog().combinations for m in _modifier_sets(c.code, ())}
     scored = sorted(
         (confusions.misread_cost(code, option) + _modifier_cost(modifiers, mods), option, mods)
-        for option, mods in options
+        for option, mods in combination_options()
     )
     best = scored[0][0]
     if best > MAX_COMBINATION_MISREAD or (len(scored) > 1 and scored[1][0] == best):
@@ -430,6 +429,13 @@ def snap_combination(code_text: str, modifiers: list[str]) -> tuple[str, list[st
     chosen, mods = scored[0][1], list(scored[0][2])
     read = " ".join([code, *modifiers])
     return chosen, mods, f"24D read {read}: the one DHCS combination nearest to it is {' '.join([chosen, *mods])}"
+
+
+@cache
+def combination_options() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Every (code, modifiers) a 24D line may hold: the DHCS catalog's combinations, with GQ added
+    where the service may be delivered by telehealth."""
+    return tuple(sorted({(c.code, m) for c in dhcs_catalog().combinations for m in _modifier_sets(c.code, ())}))
 
 
 def _modifier_cost(read: list[str], option: tuple[str, ...]) -> float:
@@ -592,8 +598,8 @@ def fix_date(text: str) -> Fixed:
 
 
 _CITY_STATE_ZIP = re.compile(
-    r"^(?P<city>.*?)[,\s]+(?P<state>[A-Za-z]{2})[.,\s]+(?P<zip>[0-9OoIlSB]{3,6}(?:[-\s]?[0-9OoIlSB]{4})?)"
-    r"[\s.,;:'`]*$"  # a speck after the ZIP read as punctuation
+    r"^(?P<city>.*?)[,\s]+(?P<state>[A-Za-z]{2})[^A-Za-z0-9]+(?P<zip>[0-9OoIlSB]{3,6}(?:[-\s]?[0-9OoIlSB]{4})?)"
+    r"[^A-Za-z0-9]*$"  # specks beside the ZIP read as punctuation ('CA'95404', '95404.')
 )
 
 
@@ -603,7 +609,8 @@ def split_city_state_zip(text: str) -> tuple[str, str, str] | None:
     match = _CITY_STATE_ZIP.match(" ".join(text.split()))
     if not match:
         return None
-    return match["city"].strip(" ,"), match["state"].upper(), re.sub(r"[-\s]", "", match["zip"])
+    city = re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", match["city"])
+    return city, match["state"].upper(), re.sub(r"[-\s]", "", match["zip"])
 
 
 def period_for_comma(text: str) -> str | None:
