@@ -85,12 +85,6 @@ def test_disagreement_with_an_unsure_fax_reading_keeps_tesseract_but_sends_it_to
     assert combined.text == "07" and combined.confidence == digits.DISAGREE_CONFIDENCE and not combined.repaired
 
 
-def test_units_the_two_readers_count_differently_go_to_staff_as_tesseract_read_them():
-    for read, mine in (("1", "11"), ("11", "1")):
-        combined = digits.combine("day1", _tess(read, 0.8), digits.DigitReading(mine, (0.99,) * len(mine)))
-        assert combined.text == read and combined.confidence == digits.DISAGREE_CONFIDENCE
-
-
 def test_an_unsure_fax_reading_of_a_cell_tesseract_left_empty_adds_nothing():
     assert digits.combine("day1", None, digits.DigitReading("1", (0.5,))) is None
 

@@ -459,10 +459,7 @@ def combine(field: str, tesseract, mine: DigitReading):  # -> Reading | None
     fixed = fixed_width(field)
     well_formed = seen.isdigit() and (fixed is None or len(seen) == fixed)
     confidence = tesseract.confidence if tesseract is not None else 0.0
-    # units: the fax reader chooses its digit count by how sure it is of each part, and the halves of
-    # a '1' read as '1' as surely as a whole one: two readers that count differently go to staff
-    counted_apart = fixed is None and field not in MONEY_FIELDS and well_formed and len(seen) != len(mine.digits)
-    if mine.least >= TAKE_OVER and (not well_formed or confidence < mine.least) and not counted_apart:
+    if mine.least >= TAKE_OVER and (not well_formed or confidence < mine.least):
         shown = f"{mine.digits[:-2]} {mine.digits[-2:]}" if field in MONEY_FIELDS else mine.digits
         return Reading(
             shown,
