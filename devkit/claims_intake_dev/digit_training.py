@@ -77,7 +77,8 @@ def page_cells(family: str, seed: int) -> list[tuple[str, str, str, int, np.ndar
         printed = case.sample.pages[0]
         pieces = {**digits.cell_pieces(prepared.slots), **codes.code_pieces(prepared.slots)}
         for name, piece in pieces.items():
-            wanted = r"[^0-9A-Z]" if codes.code_field(name) else r"\D"
+            # a box-21 code keeps its period: the glyphs are split at it (codes.split_at_period)
+            wanted = r"[^0-9A-Z.]" if codes.code_field(name) else r"\D"
             label = re.sub(wanted, "", printed.get(name.split(".")[0], "").upper())
             if label:
                 cells.append((family, name, label, seed, piece))
@@ -127,11 +128,16 @@ def glyph_set(
     learns to read a character cut a little off-centre)."""
     features, labels, pages, styles = [], [], [], []
     for family, name, label, seed, piece in cells:
-        if not reader.reads(name) or any(char not in reader.alphabet for char in label):
+        head, _, tail = label.partition(".")
+        if not reader.reads(name) or any(char not in reader.alphabet for char in head + tail):
             continue
         style = print_style(family, seed)
+        label = head + tail
         if name.split(".")[0] in digits.MONEY_FIELDS:
             spans = digits.money_spans(piece, len(label) - 2)
+        elif tail:  # a box-21 code printed with its period: split there, as the reader does
+            text = digits.text_rows(piece)
+            spans = None if text is None else codes.icd_spans(text, len(head), len(tail))
         else:
             text = digits.text_rows(piece)
             spans = None if text is None else [(text, x0, x1) for x0, x1 in digits.segment(text, len(label))]

@@ -116,3 +116,51 @@ def test_the_24d_lines_of_a_generated_fax_decode_to_their_printed_combinations()
         wanted = " ".join(printed[f] for f in (f"cpt{n}", f"mod{n}", f"mod{n}a") if printed.get(f))
         right += decoded is not None and decoded.text == wanted
     assert right >= 3
+
+
+def _text(*blobs: tuple[int, int, int, int], height: int = 20, width: int = 60) -> np.ndarray:
+    """A white text line with dark rectangles (x0, x1, y0, y1)."""
+    image = np.full((height, width), 255, dtype=np.uint8)
+    for x0, x1, y0, y1 in blobs:
+        image[y0:y1, x0:x1] = 0
+    return image
+
+
+def test_a_box_21_code_splits_at_its_period_into_the_category_and_the_rest():
+    # three characters, a period on the baseline, two characters
+    text = _text((0, 8, 0, 20), (10, 18, 0, 20), (20, 28, 0, 20), (31, 34, 16, 20), (37, 45, 0, 20), (47, 55, 0, 20))
+    left, right = codes.split_at_period(text)
+    assert left.shape[1] == 31 and (right < 128).any(axis=0).sum() == 16
+    spans = codes.icd_spans(text, 3, 2)
+    assert len(spans) == 5 and all(x1 - x0 >= 7 for _, x0, x1 in spans)
+
+
+def test_a_code_without_a_period_does_not_split():
+    assert codes.split_at_period(_text((0, 8, 0, 20), (10, 18, 0, 20), (20, 28, 0, 20))) is None
+    # a mark on the baseline at the end is no period: nothing is right of it
+    assert codes.split_at_period(_text((0, 8, 0, 20), (10, 18, 0, 20), (20, 23, 16, 20))) is None
+
+
+def _box21(read: str, decoded: str, share: float):
+    readings = {
+        "cpt1": Reading("G9008", 0.97),
+        "mod1": Reading("U1", 0.97),
+        "ch1": Reading("100 00", 0.97),
+        "day1": Reading("1", 0.97),
+        "diag1": Reading("A", 0.97),
+        "diagnosis1": Reading(read, 0.8, alternatives=(decoded,), decode_share=share),
+    }
+    claims, _ = claims_from_pages(
+        "f.tif", [FormPage(1, readings)], source_kind="scan", claim_id_prefix="t", review_confidence=0.8
+    )
+    line = claims[0].lines[0]
+    return line.diagnosis_codes, line.provenance["diagnosis_codes"]
+
+
+def test_a_sure_icd_decode_confirms_the_box_21_code_or_is_a_repair_for_staff():
+    codes_read, source = _box21("Z59.01", "Z5901", 0.97)
+    assert codes_read == ["Z5901"] and source.confidence >= parse.CONFIRMED
+    codes_read, source = _box21("I449", "J449", 0.97)
+    assert codes_read == ["J449"] and CODE_READER in source.repaired and source.confidence <= REPAIRED_CONFIDENCE
+    codes_read, source = _box21("I449", "J449", 0.5)
+    assert codes_read == ["I449"] and (source.repaired is None or CODE_READER not in source.repaired)

@@ -330,8 +330,11 @@ def _diagnoses(claim: Claim, page: FormPage, ocr: bool = True) -> dict[str, tupl
             typed = re.sub(r"[^0-9A-Za-z]", "", page.text(name)).upper()
             if not ocr and (fixed.repaired or is_valid_icd10(typed)):  # typed into a fillable PDF: as typed
                 fixed = Fixed(typed)
+            decode = page.readings.get(name)
+            if ocr and decode is not None and decode.decode_share is not None and decode.alternatives:
+                fixed = _weigh_icd_decode(fixed, decode)
             confidence = round(max(page.confidence(name) * fixed.factor, fixed.floor), 3)
-            if fixed.repaired:
+            if fixed.repaired and fixed.floor < parse.CONFIRMED:
                 confidence = min(confidence, REPAIRED_CONFIDENCE)
             codes[letter] = (fixed.text, confidence, f"21{letter}: {fixed.repaired}" if fixed.repaired else None)
     if codes:
@@ -466,6 +469,19 @@ def _weigh_code_decode(code: Fixed, modifiers: Fixed | None, decode: Reading) ->
         taken = Fixed(" ".join(decoded[1:]), parse.CORRECTED, repaired=why) if len(decoded) > 1 else None
         return Fixed(decoded[0], parse.CORRECTED, repaired=why), taken
     return code, modifiers
+
+
+def _weigh_icd_decode(fixed: Fixed, decode: Reading) -> Fixed:
+    """A box-21 code against the code reader's decode over the ICD-10-CM code set, as for 24D: a sure
+    decode confirms the code as parsed, or is offered to staff as a repair."""
+    decoded = decode.alternatives[0]
+    if (decode.decode_share or 0.0) < SURE_DECODE:
+        return fixed
+    if decoded == fixed.text:
+        return _confirmed(fixed)
+    return Fixed(
+        decoded, parse.CORRECTED, repaired=f"read by {CODE_READER} as {decoded!r} (Tesseract read {fixed.text!r})"
+    )
 
 
 def _confirmed(fixed: Fixed) -> Fixed:

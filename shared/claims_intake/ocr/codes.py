@@ -26,6 +26,7 @@ from importlib import resources
 import numpy as np
 
 from .digits import DigitNet, glyph_features, segment, text_rows
+from .levels import INK
 from .recognize import WORD_GAP
 
 WEIGHTS = "data/fax_codes.npz"
@@ -36,8 +37,8 @@ LOG_FLOOR = 1e-4  # a character's probability is never taken below this (one bad
 
 
 def code_field(name: str) -> bool:
-    """A 24D cell this reader reads: the code (cpt1) or a modifier (mod1, mod1a, ...)."""
-    return re.fullmatch(r"(cpt\d|mod\d[a-c]?)", name.split(".")[0]) is not None
+    """A cell this reader reads: a 24D code (cpt1) or modifier (mod1, mod1a, ...), a box-21 diagnosis."""
+    return re.fullmatch(r"(cpt\d|mod\d[a-c]?|diagnosis\d+)", name.split(".")[0]) is not None
 
 
 def code_pieces(slots) -> dict[str, np.ndarray]:
@@ -67,7 +68,10 @@ class CodeNet:
         text = text_rows(piece)
         if text is None:
             return None
-        features = np.vstack([glyph_features(text, x0, x1) for x0, x1 in segment(text, count)])
+        return self.span_log_probabilities([(text, x0, x1) for x0, x1 in segment(text, count)])
+
+    def span_log_probabilities(self, spans: list[tuple[np.ndarray, float, float]]) -> np.ndarray:
+        features = np.vstack([glyph_features(text, x0, x1) for text, x0, x1 in spans])
         return np.log(np.maximum(self.net.probabilities(features), LOG_FLOOR))
 
 
@@ -85,6 +89,100 @@ def code_net() -> CodeNet:
         data = np.load(handle)
         net = DigitNet(*(data[k].astype(np.float32) for k in ("mean", "scale", "w1", "b1", "w2", "b2")))
         return CodeNet(net, str(data["alphabet"]))
+
+
+PERIOD_SHARE = 0.35  # a mark at most this share of the text's height, on its baseline, is the period
+
+
+def split_at_period(text: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """A box-21 code's ink left and right of its period ('Z59.01': 'Z59', '01'); None when no mark
+    small and low enough, with ink on both sides, is there (a code written without its period)."""
+    import cv2
+
+    height = text.shape[0]
+    count, _, stats, _ = cv2.connectedComponentsWithStats((text < INK).view(np.uint8), connectivity=8)
+    inked = np.asarray((text < INK).any(axis=0))
+    periods = []
+    for x, y, w, h, _ in stats[1:count]:
+        small = h <= PERIOD_SHARE * height and w <= PERIOD_SHARE * height
+        if not small or y + h < 0.75 * height or not inked[:x].any() or not inked[x + w :].any():
+            continue
+        blank = int((~inked[max(x - w - 3, 0) : x]).sum() + (~inked[x + w : x + 2 * w + 3]).sum())
+        periods.append((blank, x, w))
+    if not periods:
+        return None
+    _, x, w = max(periods)
+    return text[:, :x], text[:, x + w :]
+
+
+def _inked_columns(part: np.ndarray) -> np.ndarray | None:
+    cols = np.flatnonzero((part < INK).any(axis=0))
+    return part[:, cols[0] : cols[-1] + 1] if len(cols) else None
+
+
+def icd_spans(text: np.ndarray, head: int, tail: int) -> list[tuple[np.ndarray, float, float]] | None:
+    """The characters of a box-21 code printed with its period: `head` left of it, `tail` right of
+    it, each side split evenly by its own width (a period's gap would throw even cuts off)."""
+    split = split_at_period(text)
+    if split is None:
+        return None
+    spans = []
+    for part, count in zip(split, (head, tail), strict=True):
+        inked = _inked_columns(part)
+        if inked is None:
+            return None
+        spans += [(inked, x0, x1) for x0, x1 in segment(inked, count)]
+    return spans
+
+
+ICD_LENGTHS = range(3, 8)  # an ICD-10-CM code: a category of three characters, up to seven
+ICD_HEAD = 3  # characters before the period
+
+
+@cache
+def icd_spellings() -> dict[int, tuple[tuple[str, ...], np.ndarray]]:
+    """Every ICD-10-CM code a provider may write, by length: billable in a release on file, or a
+    category of one; with its characters' indices in the code reader's alphabet."""
+    from ..codesets import icd10cm
+
+    billable = set(icd10cm().masks)
+    written = billable | {code[:length] for code in billable for length in range(ICD_HEAD, len(code))}
+    alphabet = code_net().alphabet
+    spellings = {}
+    for length in ICD_LENGTHS:
+        group = tuple(sorted(code for code in written if len(code) == length))
+        spellings[length] = (group, np.array([[alphabet.index(ch) for ch in code] for code in group]))
+    return spellings
+
+
+def decode_icd(piece: np.ndarray) -> LineDecode | None:
+    """The ICD-10-CM code whose spelling a box-21 cell's glyphs favour. Its length is not printed: each
+    length is tried (with a period, only lengths past the category's three), and the one whose best
+    code's characters are surest on average wins; the share is that code's among its length's codes."""
+    text = text_rows(piece)
+    if text is None:
+        return None
+    net, with_period = code_net(), split_at_period(text) is not None
+    found = []
+    for length in ICD_LENGTHS:
+        if with_period and length == ICD_HEAD:
+            continue
+        spans = (
+            icd_spans(text, ICD_HEAD, length - ICD_HEAD)
+            if with_period
+            else [(text, x0, x1) for x0, x1 in segment(text, length)]
+        )
+        if not spans:
+            continue
+        codes, index = icd_spellings()[length]
+        scores = net.span_log_probabilities(spans)[np.arange(length), index].sum(axis=1)
+        best = int(np.argmax(scores))
+        weights = np.exp(scores - scores[best])
+        found.append((float(scores[best]) / length, codes[best], float(1.0 / weights.sum())))
+    if not found:
+        return None
+    _, code, share = max(found)
+    return LineDecode(code, (), share)
 
 
 @dataclass(frozen=True)
@@ -139,16 +237,22 @@ def rank(code_logs: np.ndarray, modifier_logs: list[np.ndarray], options, alphab
 
 def second_code_reading(slots, readings: dict) -> dict:
     """The page's readings with each 24D line's catalog decode offered on its code cell (`alternatives`:
-    'CODE MOD MOD', and the decode's share as `decode_share`) for the mapping to weigh."""
+    'CODE MOD MOD', and the decode's share as `decode_share`), and each box-21 code's decode on its
+    cell, for the mapping to weigh."""
     from ..cms1500.parse import combination_options
 
     pieces = code_pieces(slots)
     out = dict(readings)
-    for n in range(1, 7):
-        current = out.get(f"cpt{n}")
-        if current is None:
+    for name, piece in pieces.items():
+        current = out.get(name)
+        if current is None or not current.text:
             continue
-        decoded = decode_line(pieces, n, combination_options())
+        if name.startswith("cpt"):
+            decoded = decode_line(pieces, int(name[3:]), combination_options())
+        elif name.startswith("diagnosis"):
+            decoded = decode_icd(piece)
+        else:
+            continue
         if decoded is not None:
-            out[f"cpt{n}"] = replace(current, alternatives=(decoded.text,), decode_share=decoded.share)
+            out[name] = replace(current, alternatives=(decoded.text,), decode_share=decoded.share)
     return out
