@@ -164,3 +164,45 @@ def test_a_sure_icd_decode_confirms_the_box_21_code_or_is_a_repair_for_staff():
     assert codes_read == ["J449"] and CODE_READER in source.repaired and source.confidence <= REPAIRED_CONFIDENCE
     codes_read, source = _box21("I449", "J449", 0.5)
     assert codes_read == ["I449"] and (source.repaired is None or CODE_READER not in source.repaired)
+
+
+class _FakeNet:
+    """Glyph log-probabilities by character count, as if read from a cell."""
+
+    alphabet = ALPHABET
+
+    def __init__(self, by_count):
+        self.by_count = by_count
+
+    def log_probabilities(self, piece, count):
+        return self.by_count[count]
+
+
+def test_pointers_decode_among_the_filled_box_21_letters_at_the_count_the_glyphs_favour(monkeypatch):
+    two = _logs("AB", sure=0.95)
+    # cut as one character, 'AB' is a poor glyph of anything; cut as three, the parts are poor glyphs
+    one, three = _logs("A", sure=0.2), _logs("ABC", sure=0.2)
+    monkeypatch.setattr(codes, "code_net", lambda: _FakeNet({1: one, 2: two, 3: three}))
+    decoded = codes.decode_pointers(np.zeros((20, 20)), "ABC")
+    assert decoded.code == "AB" and decoded.share > 0.9
+    # a letter no box-21 code stands behind is never a pointer
+    assert codes.decode_pointers(np.zeros((20, 20)), "AC").code != "AB"
+
+
+def test_a_sure_pointer_decode_that_finds_a_lost_letter_is_a_repair_not_confirmed_by_box_21():
+    readings = {
+        "cpt1": Reading("G9008", 0.97),
+        "mod1": Reading("U1", 0.97),
+        "ch1": Reading("100 00", 0.97),
+        "day1": Reading("1", 0.97),
+        "diag1": Reading("A", 0.97, alternatives=("AB",), decode_share=0.97),
+        "diagnosis1": Reading("Z59.01", 0.97),
+        "diagnosis2": Reading("F20.9", 0.97),
+    }
+    claims, _ = claims_from_pages(
+        "f.tif", [FormPage(1, readings)], source_kind="scan", claim_id_prefix="t", review_confidence=0.8
+    )
+    line = claims[0].lines[0]
+    source = line.provenance["diagnosis_codes"]
+    assert line.diagnosis_codes == ["Z5901", "F209"]
+    assert CODE_READER in source.repaired and source.confidence <= REPAIRED_CONFIDENCE

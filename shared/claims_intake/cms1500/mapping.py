@@ -484,6 +484,17 @@ def _weigh_icd_decode(fixed: Fixed, decode: Reading) -> Fixed:
     )
 
 
+def _weigh_pointer_decode(pointers: Fixed, decode: Reading) -> Fixed:
+    """24E pointers against the code reader's decode among box 21's filled letters: a sure decode
+    that differs (a letter lost, 'A' for 'AB', or misread) is offered to staff as a repair; agreeing,
+    box 21 already confirms the pointers."""
+    decoded = decode.alternatives[0]
+    if (decode.decode_share or 0.0) < SURE_DECODE or decoded == pointers.text:
+        return pointers
+    why = f"pointers read by {CODE_READER} as {decoded!r} (Tesseract read {pointers.text or '?'!r})"
+    return Fixed(decoded, parse.CORRECTED, repaired=why)
+
+
 def _confirmed(fixed: Fixed) -> Fixed:
     repaired = f"{fixed.repaired}, confirmed by {CODE_READER}" if fixed.repaired else None
     return Fixed(fixed.text, fixed.factor, fixed.note, parse.CONFIRMED, repaired, CODE_READER)
@@ -531,6 +542,9 @@ def service_year(page: FormPage) -> str | None:
 def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: str) -> None:
     """24E pointers (letters A-L) resolved to the codes of box 21."""
     pointers = parse.fix_pointers(page.text(f"diag{n}"))
+    decode = page.readings.get(f"diag{n}")
+    if decode is not None and decode.decode_share is not None and decode.alternatives:
+        pointers = _weigh_pointer_decode(pointers, decode)
     missing = [p for p in pointers.text if p not in diagnoses]
     codes = [diagnoses[p][0] for p in pointers.text if p in diagnoses]
     notes = [pointers.repaired] + [diagnoses[p][2] for p in pointers.text if p in diagnoses]
@@ -539,6 +553,8 @@ def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: 
     pointer_confidence = page.confidence(f"diag{n}") * pointers.factor
     if pointers.text and not missing and not pointers.repaired:
         pointer_confidence = max(pointer_confidence, parse.CONFIRMED)
+    if pointers.repaired:
+        pointer_confidence = min(pointer_confidence, REPAIRED_CONFIDENCE)
     confidence = min([pointer_confidence] + [diagnoses[p][1] for p in pointers.text if p in diagnoses])
     source = Provenance(
         file=file,

@@ -18,6 +18,7 @@ they differ, a sure decode is offered to staff as a repair, never passed on unve
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 from functools import cache
@@ -37,8 +38,9 @@ LOG_FLOOR = 1e-4  # a character's probability is never taken below this (one bad
 
 
 def code_field(name: str) -> bool:
-    """A cell this reader reads: a 24D code (cpt1) or modifier (mod1, mod1a, ...), a box-21 diagnosis."""
-    return re.fullmatch(r"(cpt\d|mod\d[a-c]?|diagnosis\d+)", name.split(".")[0]) is not None
+    """A cell this reader reads: a 24D code (cpt1) or modifier (mod1, mod1a, ...), a 24E pointer (diag1),
+    a box-21 diagnosis."""
+    return re.fullmatch(r"(cpt\d|mod\d[a-c]?|diag\d|diagnosis\d+)", name.split(".")[0]) is not None
 
 
 def code_pieces(slots) -> dict[str, np.ndarray]:
@@ -147,11 +149,14 @@ def icd_spellings() -> dict[int, tuple[tuple[str, ...], np.ndarray]]:
 
     billable = set(icd10cm().masks)
     written = billable | {code[:length] for code in billable for length in range(ICD_HEAD, len(code))}
-    alphabet = code_net().alphabet
+    position = np.zeros(256, dtype=np.intp)  # character code -> its index in the alphabet
+    for index, char in enumerate(code_net().alphabet):
+        position[ord(char)] = index
     spellings = {}
     for length in ICD_LENGTHS:
         group = tuple(sorted(code for code in written if len(code) == length))
-        spellings[length] = (group, np.array([[alphabet.index(ch) for ch in code] for code in group]))
+        characters = np.frombuffer("".join(group).encode("ascii"), dtype=np.uint8).reshape(len(group), length)
+        spellings[length] = (group, position[characters])
     return spellings
 
 
@@ -183,6 +188,31 @@ def decode_icd(piece: np.ndarray) -> LineDecode | None:
         return None
     _, code, share = max(found)
     return LineDecode(code, (), share)
+
+
+POINTER_LETTERS = "ABCDEFGHIJKL"  # 24E points at box 21's A-L
+MAX_POINTERS = 4  # the form's 24E takes up to four pointers
+
+
+def decode_pointers(piece: np.ndarray, filled: str) -> LineDecode | None:
+    """The 24E pointers whose spelling the glyphs favour, among the box-21 letters that hold a code,
+    each named once. The count is not printed: each count is tried, and the one whose best spelling's
+    characters are surest on average wins; the share is that spelling's among its count's."""
+    net = code_net()
+    found = []
+    for count in range(1, min(MAX_POINTERS, len(filled)) + 1):
+        logs = net.log_probabilities(piece, count)
+        if logs is None:
+            return None
+        options = ["".join(letters) for letters in itertools.permutations(filled, count)]
+        scores = np.asarray([spelling_score(logs, option, net.alphabet) for option in options])
+        best = int(np.argmax(scores))
+        share = float(1.0 / np.exp(scores - scores[best]).sum())
+        found.append((float(scores[best]) / count, options[best], share))
+    if not found:
+        return None
+    _, letters, share = max(found)
+    return LineDecode(letters, (), share)
 
 
 @dataclass(frozen=True)
@@ -237,12 +267,16 @@ def rank(code_logs: np.ndarray, modifier_logs: list[np.ndarray], options, alphab
 
 def second_code_reading(slots, readings: dict) -> dict:
     """The page's readings with each 24D line's catalog decode offered on its code cell (`alternatives`:
-    'CODE MOD MOD', and the decode's share as `decode_share`), and each box-21 code's decode on its
-    cell, for the mapping to weigh."""
+    'CODE MOD MOD', and the decode's share as `decode_share`), each box-21 code's decode on its cell,
+    and each line's 24E pointers decoded among the box-21 letters that hold a code, for the mapping
+    to weigh."""
     from ..cms1500.parse import combination_options
 
     pieces = code_pieces(slots)
     out = dict(readings)
+    filled = "".join(
+        letter for index, letter in enumerate(POINTER_LETTERS, 1) if (r := out.get(f"diagnosis{index}")) and r.text
+    )
     for name, piece in pieces.items():
         current = out.get(name)
         if current is None or not current.text:
@@ -251,6 +285,8 @@ def second_code_reading(slots, readings: dict) -> dict:
             decoded = decode_line(pieces, int(name[3:]), combination_options())
         elif name.startswith("diagnosis"):
             decoded = decode_icd(piece)
+        elif name.startswith("diag") and filled:
+            decoded = decode_pointers(piece, filled)
         else:
             continue
         if decoded is not None:
