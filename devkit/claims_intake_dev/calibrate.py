@@ -219,7 +219,14 @@ def fit(records: list[dict[str, Any]]) -> dict[str, Any]:
         "features": calibration.feature_names(),
         "weights": {name: round(float(w), 6) for name, w in zip(calibration.feature_names(), weights, strict=True)},
         "isotonic": {"x": knots_x, "y": knots_y},
+        "ceilings": {calibration.CEILING_SIGNAL: own_check_ceiling(x, y)},
     }
+
+
+def own_check_ceiling(x: np.ndarray, y: np.ndarray) -> float:
+    """The share right of the values that fail their own check (Laplace-smoothed: a few examples never give 0 or 1)."""
+    failing = x[:, calibration.feature_names().index(calibration.CEILING_SIGNAL)] > 0
+    return round(float((y[failing].sum() + 1) / (failing.sum() + 2)), 6)
 
 
 def cross_validated(records: list[dict[str, Any]], folds: int = 5) -> list[dict[str, Any]]:
