@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from ..catalog import dhcs_catalog, plans_data
+from ..cms1500 import text_grammar
 from ..elements import element
 from ..model import Claim, Provenance, ServiceLine
 from ..validators import (
@@ -204,54 +205,15 @@ def raw_noise(claim: Claim, ref: ValueRef) -> bool:
     return any(_noisy(text, group in DIGIT_GROUPS or ref.key in MONEY) for text in texts if text)
 
 
-GRAMMAR_TABLE = "data/text_grammar.yaml"
-# A period inside a word is an initialism's ('P.O'); any other mark between two letters or digits is not a word's.
-INITIALISM = re.compile(r"(?:[A-Z]\.)+[A-Z]?", re.ASCII)
-WORD_INSIDE = re.compile(r"[A-Za-z0-9]([^A-Za-z0-9\s])[A-Za-z0-9]")
-TWO_MARKS = re.compile(r"[^A-Za-z0-9\s]{2}")
-
-
-@cache
-def text_grammar() -> tuple[frozenset[str], str, str]:
-    """The abbreviations a period may end, and the marks free text and identifiers may hold."""
-    import yaml
-
-    data = yaml.safe_load(resources.files("claims_intake").joinpath(GRAMMAR_TABLE).read_text("utf-8"))
-    return frozenset(str(a).upper() for a in data["abbreviations"]), data["text_marks"], data["identifier_marks"]
-
-
 def word_noise(ref: ValueRef) -> bool:
-    """A name, address or account number holds a mark its grammar does not allow: one outside the marks such
-    values use ('$89 SONOMA AVE', 'CS~2025'), two marks together ('ECM.-2026'), a mark other than - / ' & inside a
-    word ('RE:SPITE'), or a period after a word that is neither an initial nor an abbreviation ('EL. CAMINO',
-    'COMMUNITY. HEALTH')."""
+    """A name, address or account number holds a mark its grammar does not allow (`cms1500.text_grammar`)."""
     group = group_of(ref.key)
     if group not in ("text", "identifier"):
         return False
     value = getattr(ref.item, ref.key, None)
     if not isinstance(value, str) or not value:
         return False
-    abbreviations, text_marks, identifier_marks = text_grammar()
-    if group == "identifier":
-        return _foreign_marks(value, identifier_marks) or bool(TWO_MARKS.search(value))
-    if _foreign_marks(value, text_marks) or TWO_MARKS.search(value.replace(".,", ",")):
-        return True
-    return any(_word_noise(word, abbreviations) for word in value.split())
-
-
-def _foreign_marks(value: str, allowed: str) -> bool:
-    return any(not (ch.isalnum() or ch.isspace() or ch in allowed) for ch in value)
-
-
-def _word_noise(word: str, abbreviations: frozenset[str]) -> bool:
-    word = word.strip("(),#")
-    for match in WORD_INSIDE.finditer(word):
-        if match.group(1) not in "-/'&" and not INITIALISM.fullmatch(word.rstrip(".")):
-            return True
-    if not word.endswith("."):
-        return False
-    core = word.rstrip(".")
-    return not (len(core) == 1 or core.upper() in abbreviations or INITIALISM.fullmatch(core))
+    return text_grammar.identifier_noise(value) if group == "identifier" else text_grammar.text_noise(value)
 
 
 def _raw(item: Claim | ServiceLine, key: str) -> str | None:
