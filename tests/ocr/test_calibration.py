@@ -243,12 +243,12 @@ def test_a_zip_outside_the_state_read_beside_it_fails_its_own_check():
     claim = _with_text(_scanned_claim(), "billing_provider_state", "CA", "OAKLAND CA 04612")
     _with_text(claim, "billing_provider_zip", "04612", "OAKLAND CA 04612")  # 046: Maine, not California
     signals = _signals(claim, "billing_provider_zip")
-    assert signals["text:check_fails"] == 1.0
-    assert signals["own_check_fails"] == 0.0  # the state may be the one misread: no ceiling, the fit weighs it
-    assert _signals(claim, "billing_provider_state")["text:check_fails"] == 1.0
+    assert signals["text:check_fails"] == 1.0 and signals["own_check_fails"] == 1.0
+    state = _signals(claim, "billing_provider_state")  # either may be the one misread: both go to staff
+    assert state["text:check_fails"] == 1.0 and state["own_check_fails"] == 1.0
     _with_text(claim, "billing_provider_zip", "94612", "OAKLAND CA 94612")
-    assert _signals(claim, "billing_provider_zip")["text:check_fails"] == 0.0
-    assert _signals(claim, "billing_provider_state")["text:check_fails"] == 0.0
+    assert _signals(claim, "billing_provider_zip")["own_check_fails"] == 0.0
+    assert _signals(claim, "billing_provider_state")["own_check_fails"] == 0.0
     _with_text(claim, "billing_provider_state", "GA", "EUREKA GA 94612")  # a C read as G
     assert _signals(claim, "billing_provider_state")["text:check_fails"] == 1.0
     _with_text(claim, "billing_provider_zip", "9461", "OAKLAND CA 9461")
@@ -290,6 +290,16 @@ def test_the_same_box_21_code_twice_in_a_line_fails_its_check():
     assert signals["diagnosis:check_fails"] == 1.0 and signals["own_check_fails"] == 1.0
     line.set_raw("diagnosis_codes", ["F329", "Z5900"], Provenance(box="24E line 1", confidence=0.9, raw="CA"))
     assert _signals(claim, "diagnosis_codes", line=1)["diagnosis:check_agrees"] == 1.0
+
+
+def test_a_box_21_code_the_code_set_does_not_know_fails_its_check():
+    claim = _scanned_claim()
+    line = claim.lines[0]
+    line.set_raw("diagnosis_codes", ["B1020"], Provenance(box="24E line 1", confidence=0.9, raw="A"))  # no such code
+    assert _signals(claim, "diagnosis_codes", line=1)["own_check_fails"] == 1.0
+    for known in ("B1001", "Z594"):  # billable; a category a provider may write (the check judges it)
+        line.set_raw("diagnosis_codes", [known], Provenance(box="24E line 1", confidence=0.9, raw="A"))
+        assert _signals(claim, "diagnosis_codes", line=1)["own_check_fails"] == 0.0, known
 
 
 def test_a_value_failing_its_own_check_never_rises_above_the_fitted_ceiling():

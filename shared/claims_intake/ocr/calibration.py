@@ -43,6 +43,7 @@ import numpy as np
 
 from ..catalog import dhcs_catalog, plans_data
 from ..cms1500 import text_grammar
+from ..codesets import icd10cm
 from ..elements import element
 from ..model import Claim, Provenance, ServiceLine
 from ..validators import (
@@ -248,7 +249,7 @@ def cross_check(claim: Claim, ref: ValueRef) -> int:
     if key == "diagnosis_codes":
         # 24E names each box-21 letter once: the same code twice is a pointer misread ('CC' for 'C').
         distinct = len(set(value)) == len(value)
-        return 1 if distinct and all(is_valid_icd10(code) for code in value) else -1
+        return 1 if distinct and all(_known_code(code, item, claim) for code in value) else -1
     if key in ZIP_STATE:
         return _zip_agrees_with_state(str(value), _state_read(claim, ZIP_STATE[key]))
     if key in STATE_ZIP:  # one of the pair was misread: both go to staff
@@ -316,15 +317,28 @@ def _zip_agrees_with_state(zip_code: str, state: str | None) -> int:
 
 
 # Checks a value carries in itself (its check digit, its shape, box 21 naming billable codes once), as against
-# checks that compare it with another value of the claim (a ZIP and its state: either may be the one misread).
+# checks that compare it with other values of the claim (dates in order, box 28 and the charges).
 OWN_CHECKS = frozenset({*SHAPE_CHECKS, "diagnosis_codes"})
 
 
 def own_check_fails(claim: Claim, ref: ValueRef) -> bool:
-    if ref.key in ZIP_STATE:
+    """The value fails a check that leaves it no chance: its own check digit or shape, box 21 codes no release
+    bills or named twice, or a ZIP and the state beside it that contradict each other (one of the two was
+    misread, and staff see both)."""
+    if ref.key in ZIP_STATE or ref.key in STATE_ZIP:
         value = getattr(ref.item, ref.key, None)
-        return ref.key in ref.item.invalid or (bool(value) and not is_valid_zip(str(value).replace("-", "")))
+        malformed = ref.key in ZIP_STATE and bool(value) and not is_valid_zip(str(value).replace("-", ""))
+        return ref.key in ref.item.invalid or malformed or cross_check(claim, ref) < 0
     return ref.key in OWN_CHECKS and cross_check(claim, ref) < 0
+
+
+def _known_code(code: str, item: Claim | ServiceLine, claim: Claim) -> bool:
+    """An ICD-10-CM code the release of the line's date knows (billable, or a category a writer may put down):
+    a code no release knows ('B1020', 'I7210') is a misreading. A category stays possible: providers write them."""
+    if not is_valid_icd10(code):
+        return False
+    day = getattr(item, "service_start_date", None) or claim.invoice_date or date.today()
+    return icd10cm().verdict(code, day).status != "unknown"
 
 
 def _total_agrees(claim: Claim) -> int:
