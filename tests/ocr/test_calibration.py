@@ -114,10 +114,21 @@ def test_calibration_keeps_the_repair_mark():
 def test_isotonic_map_is_non_decreasing_and_matches_shares():
     scores = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
     right = np.array([0, 1, 0, 1, 1, 1])
-    knots_x, knots_y = fit_isotonic(scores, right)
+    knots_x, knots_y = fit_isotonic(scores, right, prior=0.0)  # the plain shares
     assert all(a <= b for a, b in itertools.pairwise(knots_y))
     assert np.interp(0.6, knots_x, knots_y) == 1.0 and np.interp(0.1, knots_x, knots_y) == 0.0
     assert np.interp(0.25, knots_x, knots_y) == pytest.approx(0.5)  # 0.2 and 0.3 pooled: one of two right
+
+
+def test_isotonic_shares_are_smoothed_so_a_small_block_is_not_overstated():
+    scores = np.linspace(0.0, 1.0, 148)
+    right = np.array([0] * 50 + [1] * 2 + [0] * 2 + [1] * 94)  # the last block: 94 right of 94
+    knots_x, knots_y = fit_isotonic(scores, right)
+    assert all(a <= b for a, b in itertools.pairwise(knots_y))
+    assert np.interp(1.0, knots_x, knots_y) == pytest.approx(95 / 96, abs=1e-6)  # Laplace: (94 + 1) / (94 + 2)
+    assert np.interp(0.0, knots_x, knots_y) > 0.0  # never a certainty from a finite sample
+    few = fit_isotonic(np.array([0.1, 0.2, 0.3]), np.array([1, 1, 1]))
+    assert max(few[1]) == pytest.approx(4 / 5)  # three right of three is not 1.0
 
 
 def test_logistic_fit_recovers_a_known_model():
