@@ -222,6 +222,7 @@ def _with_text(claim: Claim, key: str, value: str, raw: str | None = None, item:
         ("member_address", "6]2 EL CAMINO REAL"),
         ("invoice_number", "ECM.-2026-76961"),  # two marks together
         ("medical_record_number", "CS~2025-61058"),
+        ("billing_provider_address", "2664 PINE S1"),  # a street's suffix misread
     ],
 )
 def test_a_mark_the_value_grammar_does_not_allow_is_word_noise(key, value):
@@ -238,6 +239,7 @@ def test_a_mark_the_value_grammar_does_not_allow_is_word_noise(key, value):
         ("member_address", "12 1/2 OAK AVE #3"),
         ("invoice_number", "ECM-2026-76961"),
         ("authorization_number", "TAR696456781"),
+        ("billing_provider_name", "VALLEY CARE S1"),  # the street grammar is for streets only
     ],
 )
 def test_ordinary_names_addresses_and_numbers_are_not_word_noise(key, value):

@@ -62,3 +62,25 @@ def test_text_noise(value, noisy):
 )
 def test_identifier_noise(value, noisy):
     assert text_grammar.identifier_noise(value) is noisy
+
+
+@pytest.mark.parametrize(
+    ("street", "noisy"),
+    [
+        ("2664 PINE S1", True),  # ST read as S1
+        ("385 OAK AVF", True),
+        ("2617 FOURTH 51", True),
+        ("4454 MAIN NT", True),
+        ("2664 PINE ST", False),
+        ("1766 TRUXTUN AVE.", False),
+        ("9786 EL CAMINO REAL", False),
+        ("500 BROADWAY", False),
+        ("12 OAK AVE APT 4", False),
+        ("12 OAK AVE STE 110", False),
+        ("12 OAK AVE # 3", False),
+        ("12 OAK AVE #3", False),
+        ("40 MAIN ST N", False),
+    ],
+)
+def test_a_street_ends_with_its_suffix_a_long_word_or_a_unit(street, noisy):
+    assert text_grammar.street_end_noise(street) is noisy

@@ -44,6 +44,24 @@ def identifier_noise(value: str) -> bool:
     return foreign_marks(value, grammar()[2]) or bool(TWO_MARKS.search(value))
 
 
+@cache
+def unit_designators() -> frozenset[str]:
+    data = yaml.safe_load(resources.files("claims_intake").joinpath(GRAMMAR_TABLE).read_text("utf-8"))
+    return frozenset(str(u).upper() for u in data["unit_designators"])
+
+
+def street_end_noise(value: str) -> bool:
+    """A street address whose last word is short and neither a street suffix, a directional, nor a unit's number
+    ('2664 PINE S1', '385 OAK AVF', '2617 FOURTH 51'): the suffix was misread."""
+    words = value.upper().split()
+    if len(words) < 2:
+        return False
+    last, before = words[-1].rstrip("."), words[-2].rstrip(".")
+    if len(last) > 3 or last.startswith("#") or last in grammar()[0]:
+        return False
+    return not (before in unit_designators() or before == "#")
+
+
 def foreign_marks(value: str, allowed: str) -> bool:
     return any(not (ch.isalnum() or ch.isspace() or ch in allowed) for ch in value)
 

@@ -206,6 +206,9 @@ def raw_noise(claim: Claim, ref: ValueRef) -> bool:
     return any(_noisy(text, group in DIGIT_GROUPS or ref.key in MONEY) for text in texts if text)
 
 
+STREETS = ("member_address", "billing_provider_address")
+
+
 def word_noise(ref: ValueRef) -> bool:
     """A name, address or account number holds a mark its grammar does not allow (`cms1500.text_grammar`)."""
     group = group_of(ref.key)
@@ -214,7 +217,9 @@ def word_noise(ref: ValueRef) -> bool:
     value = getattr(ref.item, ref.key, None)
     if not isinstance(value, str) or not value:
         return False
-    return text_grammar.identifier_noise(value) if group == "identifier" else text_grammar.text_noise(value)
+    if group == "identifier":
+        return text_grammar.identifier_noise(value)
+    return text_grammar.text_noise(value) or (ref.key in STREETS and text_grammar.street_end_noise(value))
 
 
 def _raw(item: Claim | ServiceLine, key: str) -> str | None:
