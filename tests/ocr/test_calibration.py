@@ -264,6 +264,10 @@ def test_a_zip_outside_the_state_read_beside_it_fails_its_own_check():
     assert _signals(claim, "billing_provider_state")["own_check_fails"] == 0.0
     _with_text(claim, "billing_provider_state", "GA", "EUREKA GA 94612")  # a C read as G
     assert _signals(claim, "billing_provider_state")["text:check_fails"] == 1.0
+    _with_text(claim, "billing_provider_state", "UA", "NAPA UA 94612")  # no such state code
+    assert _signals(claim, "billing_provider_state")["own_check_fails"] == 1.0
+    _with_text(claim, "billing_provider_state", "AP", "FPO AP 96612")  # a military code: not in the table
+    assert _signals(claim, "billing_provider_state")["own_check_fails"] == 0.0
     _with_text(claim, "billing_provider_zip", "9461", "OAKLAND CA 9461")
     assert _signals(claim, "billing_provider_zip")["own_check_fails"] == 1.0  # not a ZIP at all
 
@@ -280,6 +284,7 @@ def test_box_5_zip_is_checked_against_the_box_5_state():
 def test_the_zip_prefix_table_covers_california_and_every_state_once():
     prefixes = calibration.zip_prefixes()
     assert prefixes["CA"] == ((900, 961),)
+    assert prefixes["AP"] == ()  # listed as a code, no prefixes checked
     owners: dict[int, str] = {}
     for state, spans in prefixes.items():
         for low, high in spans:

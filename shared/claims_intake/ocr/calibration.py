@@ -297,7 +297,7 @@ def zip_prefixes() -> dict[str, tuple[tuple[int, int], ...]]:
     import yaml
 
     data = yaml.safe_load(resources.files("claims_intake").joinpath(ZIP_TABLE).read_text("utf-8"))
-    ranges = {}
+    ranges: dict[str, tuple[tuple[int, int], ...]] = dict.fromkeys(data["other_codes"], ())
     for state, spans in data["states"].items():
         bounds = [tuple(int(part) for part in span.split("-")) for span in spans]
         ranges[state] = tuple((b[0], b[-1]) for b in bounds)
@@ -310,13 +310,17 @@ def _state_read(claim: Claim, key: str) -> str | None:
 
 
 def _zip_agrees_with_state(zip_code: str, state: str | None) -> int:
-    """-1 when the ZIP's prefix is not one of the state's; 0 otherwise (a prefix that fits says little about the
-    other digits, and a state the table does not list is not checked). A malformed ZIP fails its own check."""
+    """-1 when the ZIP's prefix is not one of the state's, or the state is no USPS code; 0 otherwise (a prefix
+    that fits says little about the other digits). A malformed ZIP fails its own check instead."""
     if not is_valid_zip(zip_code.replace("-", "")):
         return 0
-    spans = zip_prefixes().get(state or "")
-    if spans is None:
+    if not state:
         return 0
+    spans = zip_prefixes().get(state)
+    if spans is None:
+        return -1  # no USPS state or territory code: the state was misread
+    if not spans:
+        return 0  # military and Pacific codes: not in the table
     prefix = int(zip_code[:3])
     return 0 if any(low <= prefix <= high for low, high in spans) else -1
 
