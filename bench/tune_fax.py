@@ -148,7 +148,8 @@ def main() -> None:
                         print(
                             f"  {profile} {seed} {style['font']} dots={style['dots']} {key}: "
                             f"{expected_value(built.sample, key)!r} -> {value!r} "
-                            f"conf={(source or {}).get('confidence')} rep={(source or {}).get('repaired')!r}"
+                            f"conf={(source or {}).get('confidence')} raw={(source or {}).get('raw')!r} "
+                            f"rep={(source or {}).get('repaired')!r}"
                             f"{' SILENT' if verdict == 'silent' else ''}"
                         )
                 for label in (f"kind={kind_of(element)}", *labels, "all"):

@@ -17,6 +17,7 @@ from claims_intake.ocr import calibration
 from claims_intake.spreadsheet.headers import synonyms
 from claims_intake.validators import npi_check_digit
 from claims_intake_dev.calibrate import fit, fit_isotonic, fit_logistic, value_records
+from claims_intake_dev.calibrate import own_check_ceiling as fit_ceiling
 
 NPI = "123456789" + npi_check_digit("123456789")
 
@@ -113,10 +114,21 @@ def test_calibration_keeps_the_repair_mark():
 def test_isotonic_map_is_non_decreasing_and_matches_shares():
     scores = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
     right = np.array([0, 1, 0, 1, 1, 1])
-    knots_x, knots_y = fit_isotonic(scores, right)
+    knots_x, knots_y = fit_isotonic(scores, right, prior=0.0)  # the plain shares
     assert all(a <= b for a, b in itertools.pairwise(knots_y))
     assert np.interp(0.6, knots_x, knots_y) == 1.0 and np.interp(0.1, knots_x, knots_y) == 0.0
     assert np.interp(0.25, knots_x, knots_y) == pytest.approx(0.5)  # 0.2 and 0.3 pooled: one of two right
+
+
+def test_isotonic_shares_are_smoothed_so_a_small_block_is_not_overstated():
+    scores = np.linspace(0.0, 1.0, 148)
+    right = np.array([0] * 50 + [1] * 2 + [0] * 2 + [1] * 94)  # the last block: 94 right of 94
+    knots_x, knots_y = fit_isotonic(scores, right)
+    assert all(a <= b for a, b in itertools.pairwise(knots_y))
+    assert np.interp(1.0, knots_x, knots_y) == pytest.approx(95 / 96, abs=1e-6)  # Laplace: (94 + 1) / (94 + 2)
+    assert np.interp(0.0, knots_x, knots_y) > 0.0  # never a certainty from a finite sample
+    few = fit_isotonic(np.array([0.1, 0.2, 0.3]), np.array([1, 1, 1]))
+    assert max(few[1]) == pytest.approx(4 / 5)  # three right of three is not 1.0
 
 
 def test_logistic_fit_recovers_a_known_model():
@@ -193,3 +205,139 @@ def test_dot_matrix_print_is_a_signal():
     assert _signals(claim, "billing_provider_npi")["dotted_print"] == 0.0  # stored before the signal: solid
     claim.extras[calibration.REGISTRATION_EXTRA]["solid_print"] = 0.0
     assert _signals(claim, "billing_provider_npi")["dotted_print"] == 1.0
+
+
+def _with_text(claim: Claim, key: str, value: str, raw: str | None = None, item: Claim | ServiceLine | None = None):
+    (item or claim).set_raw(key, value, Provenance(box="33", confidence=0.9, raw=raw or value))
+    return claim
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("billing_provider_address", "611 EL. CAMINO REAL"),  # a speck read as a period after a word
+        ("billing_provider_name", "KERN COMMUNITY. HEALTH PARTNERS"),
+        ("billing_provider_name", "VALLEY RE:SPITE CENTER"),  # a mark inside a word
+        ("billing_provider_address", "$89 SONOMA AVE"),  # a 4 read as '$'
+        ("member_address", "6]2 EL CAMINO REAL"),
+        ("invoice_number", "ECM.-2026-76961"),  # two marks together
+        ("medical_record_number", "CS~2025-61058"),
+        ("billing_provider_address", "2664 PINE S1"),  # a street's suffix misread
+    ],
+)
+def test_a_mark_the_value_grammar_does_not_allow_is_word_noise(key, value):
+    claim = _with_text(_scanned_claim(), key, value)
+    assert _signals(claim, key)["word_noise"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("billing_provider_address", "1200 N. MAIN ST."),  # an initial and a USPS abbreviation
+        ("billing_provider_address", "P.O. BOX 4410"),
+        ("billing_provider_name", "O'BRIEN & SONS MEDICAL GROUP, INC."),
+        ("member_address", "12 1/2 OAK AVE #3"),
+        ("invoice_number", "ECM-2026-76961"),
+        ("authorization_number", "TAR696456781"),
+        ("billing_provider_name", "VALLEY CARE S1"),  # the street grammar is for streets only
+    ],
+)
+def test_ordinary_names_addresses_and_numbers_are_not_word_noise(key, value):
+    claim = _with_text(_scanned_claim(), key, value)
+    assert _signals(claim, key)["word_noise"] == 0.0
+
+
+def test_word_noise_is_only_for_free_text_and_identifiers():
+    claim = _scanned_claim()
+    assert _signals(claim, "billing_provider_npi")["word_noise"] == 0.0
+
+
+def test_a_zip_outside_the_state_read_beside_it_fails_its_own_check():
+    claim = _with_text(_scanned_claim(), "billing_provider_state", "CA", "OAKLAND CA 04612")
+    _with_text(claim, "billing_provider_zip", "04612", "OAKLAND CA 04612")  # 046: Maine, not California
+    signals = _signals(claim, "billing_provider_zip")
+    assert signals["text:check_fails"] == 1.0 and signals["own_check_fails"] == 1.0
+    state = _signals(claim, "billing_provider_state")  # either may be the one misread: both go to staff
+    assert state["text:check_fails"] == 1.0 and state["own_check_fails"] == 1.0
+    _with_text(claim, "billing_provider_zip", "94612", "OAKLAND CA 94612")
+    assert _signals(claim, "billing_provider_zip")["own_check_fails"] == 0.0
+    assert _signals(claim, "billing_provider_state")["own_check_fails"] == 0.0
+    _with_text(claim, "billing_provider_state", "GA", "EUREKA GA 94612")  # a C read as G
+    assert _signals(claim, "billing_provider_state")["text:check_fails"] == 1.0
+    _with_text(claim, "billing_provider_state", "UA", "NAPA UA 94612")  # no such state code
+    assert _signals(claim, "billing_provider_state")["own_check_fails"] == 1.0
+    _with_text(claim, "billing_provider_state", "AP", "FPO AP 96612")  # a military code: not in the table
+    assert _signals(claim, "billing_provider_state")["own_check_fails"] == 0.0
+    _with_text(claim, "billing_provider_zip", "9461", "OAKLAND CA 9461")
+    assert _signals(claim, "billing_provider_zip")["own_check_fails"] == 1.0  # not a ZIP at all
+
+
+def test_box_5_zip_is_checked_against_the_box_5_state():
+    claim = _with_text(_scanned_claim(), "member_zip", "04612")
+    assert _signals(claim, "member_zip")["text:check_fails"] == 0.0  # no state read: nothing to check against
+    claim.extras["member_state"] = "CA"
+    assert _signals(claim, "member_zip")["text:check_fails"] == 1.0
+    claim.extras["member_state"] = "ME"
+    assert _signals(claim, "member_zip")["text:check_fails"] == 0.0
+
+
+def test_the_zip_prefix_table_covers_california_and_every_state_once():
+    prefixes = calibration.zip_prefixes()
+    assert prefixes["CA"] == ((900, 961),)
+    assert prefixes["AP"] == ()  # listed as a code, no prefixes checked
+    owners: dict[int, str] = {}
+    for state, spans in prefixes.items():
+        for low, high in spans:
+            for prefix in range(low, high + 1):
+                assert prefix not in owners, f"{prefix:03d} in {owners.get(prefix)} and {state}"
+                owners[prefix] = state
+
+
+def test_a_phone_number_without_ten_digits_fails_its_own_check():
+    claim = _with_text(_scanned_claim(), "billing_provider_phone", "916120148", "916 $12-0148")
+    assert _signals(claim, "billing_provider_phone")["own_check_fails"] == 1.0
+    _with_text(claim, "billing_provider_phone", "9165120148", "916 512-0148")
+    assert _signals(claim, "billing_provider_phone")["own_check_fails"] == 0.0
+
+
+def test_the_same_box_21_code_twice_in_a_line_fails_its_check():
+    claim = _scanned_claim()
+    line = claim.lines[0]
+    line.set_raw("diagnosis_codes", ["F329", "F329"], Provenance(box="24E line 1", confidence=0.9, raw="Cc"))
+    signals = _signals(claim, "diagnosis_codes", line=1)
+    assert signals["diagnosis:check_fails"] == 1.0 and signals["own_check_fails"] == 1.0
+    line.set_raw("diagnosis_codes", ["F329", "Z5900"], Provenance(box="24E line 1", confidence=0.9, raw="CA"))
+    assert _signals(claim, "diagnosis_codes", line=1)["diagnosis:check_agrees"] == 1.0
+
+
+def test_a_box_21_code_the_code_set_does_not_know_fails_its_check():
+    claim = _scanned_claim()
+    line = claim.lines[0]
+    line.set_raw("diagnosis_codes", ["B1020"], Provenance(box="24E line 1", confidence=0.9, raw="A"))  # no such code
+    assert _signals(claim, "diagnosis_codes", line=1)["own_check_fails"] == 1.0
+    for known in ("B1001", "Z594"):  # billable; a category a provider may write (the check judges it)
+        line.set_raw("diagnosis_codes", [known], Provenance(box="24E line 1", confidence=0.9, raw="A"))
+        assert _signals(claim, "diagnosis_codes", line=1)["own_check_fails"] == 0.0, known
+
+
+def test_a_value_failing_its_own_check_never_rises_above_the_fitted_ceiling():
+    table = {"weights": {"npi:intercept": 8.0}, "isotonic": {"x": [0.0, 1.0], "y": [0.0, 1.0]}}
+    model = calibration.Calibration.from_table(table | {"ceilings": {"own_check_fails": 0.06}})
+    bad = NPI[:-1] + str((int(NPI[-1]) + 1) % 10)
+    failing, passing = _scanned_claim(bad), _scanned_claim()
+    calibration.calibrate_claims([failing, passing], model)
+    assert failing.provenance["billing_provider_npi"].confidence == pytest.approx(0.06)
+    assert passing.provenance["billing_provider_npi"].confidence > 0.99
+    uncapped = calibration.Calibration.from_table(table)  # an older table without the ceiling: no cap
+    claim = _scanned_claim(bad)
+    calibration.calibrate_claims([claim], uncapped)
+    assert claim.provenance["billing_provider_npi"].confidence > 0.99
+
+
+def test_the_fit_sets_the_ceiling_to_the_share_right_of_values_failing_their_own_check():
+    names = calibration.feature_names()
+    x = np.zeros((10, len(names)))
+    x[:, names.index("npi:intercept")] = 1.0
+    x[:4, names.index("own_check_fails")] = 1.0
+    y = np.array([0, 0, 0, 1, 1, 1, 1, 1, 1, 1], dtype=float)
+    assert fit_ceiling(x, y) == pytest.approx((1 + 1) / (4 + 2))

@@ -143,15 +143,15 @@ def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
             "3",
             ("birth_mm", "birth_dd", "birth_yy"),
         )
-    put(claim, "member_address", parse.fix_text(text("pt_street")), "5", ("pt_street",))
-    put(claim, "member_city", parse.fix_text(text("pt_city")), "5", ("pt_city",))
+    put(claim, "member_address", parse.fix_address(text("pt_street")), "5", ("pt_street",))
+    put(claim, "member_city", parse.fix_address(text("pt_city")), "5", ("pt_city",))
     put(claim, "member_zip", parse.fix_zip(text("pt_zip")), "5", ("pt_zip",))
     if text("pt_state"):
         claim.extras["member_state"] = parse.fix_state(text("pt_state")).text
 
     payer = text("insurance_name") or text("ins_plan_name")
     payer_box = ("insurance_name",) if text("insurance_name") else ("ins_plan_name",)
-    put(claim, "payer_name", parse.fix_text(payer), "carrier" if text("insurance_name") else "11c", payer_box)
+    put(claim, "payer_name", parse.fix_address(payer), "carrier" if text("insurance_name") else "11c", payer_box)
     _derive_payer_id(claim)
 
     put(claim, "billing_provider_tin", parse.fix_tin(text("tax_id")), "25", ("tax_id",))
@@ -300,17 +300,17 @@ def _billing_provider(claim: Claim, page: FormPage, put) -> None:
         "33a",
         ("pin",),
     )
-    put(claim, "billing_provider_name", parse.fix_text(text("doc_name")), "33", ("doc_name",))
+    put(claim, "billing_provider_name", parse.fix_address(text("doc_name")), "33", ("doc_name",))
     person = parse.split_person_name(parse.fix_text(text("doc_name")).text)
     if person:  # an individual billing provider writes 'LAST, FIRST'
         put(claim, "billing_provider_last_name", parse.fix_text(person[0]), "33", ("doc_name",))
         put(claim, "billing_provider_first_name", parse.fix_text(person[1]), "33", ("doc_name",))
-    put(claim, "billing_provider_address", parse.fix_text(text("doc_street")), "33", ("doc_street",))
+    put(claim, "billing_provider_address", parse.fix_address(text("doc_street")), "33", ("doc_street",))
     location = text("doc_location")
     city_state_zip = parse.split_city_state_zip(location)
     if city_state_zip:
         city, state, zip_code = city_state_zip
-        put(claim, "billing_provider_city", parse.fix_text(city), "33", ("doc_location",))
+        put(claim, "billing_provider_city", parse.fix_address(city), "33", ("doc_location",))
         put(claim, "billing_provider_state", parse.fix_state(state), "33", ("doc_location",))
         put(claim, "billing_provider_zip", parse.fix_zip(zip_code), "33", ("doc_location",))
     elif location:

@@ -42,9 +42,19 @@ from typing import Any
 import numpy as np
 
 from ..catalog import dhcs_catalog, plans_data
+from ..cms1500 import text_grammar
+from ..codesets import icd10cm
 from ..elements import element
 from ..model import Claim, Provenance, ServiceLine
-from ..validators import is_valid_cin, is_valid_icd10, is_valid_npi, is_valid_pos, is_valid_tin
+from ..validators import (
+    is_valid_cin,
+    is_valid_icd10,
+    is_valid_npi,
+    is_valid_phone,
+    is_valid_pos,
+    is_valid_tin,
+    is_valid_zip,
+)
 
 TABLE = "data/ocr_calibration.json"
 REGISTRATION_EXTRA = "registration"  # claim.extras: the worst page's registration score, coverage, resolution
@@ -75,7 +85,12 @@ SHARED = (
     "registration_coverage",
     "coarse_scan",
     "dotted_print",
+    "word_noise",
+    "own_check_fails",
 )
+# The signal that caps a value's probability: a value failing its own check is never vouched for, whatever its
+# other signals (the logistic shape alone let an 11-digit NPI reach 0.96 on a well-registered page).
+CEILING_SIGNAL = "own_check_fails"
 # A page scanned below this resolution (in either direction) has lost stroke detail no reader restores:
 # a 204 x 98 dpi fax keeps a third of a 300-dpi page's rows. The calibration learns how much that costs.
 FULL_DETAIL_DPI = 300.0
@@ -153,6 +168,8 @@ def value_signals(claim: Claim, ref: ValueRef) -> np.ndarray:
         float(registration.get("coverage", 1.0)),
         coarse_scan(registration),
         1.0 - float(registration.get("solid_print", 1.0)),  # dot-matrix print: joined dots misread more
+        float(word_noise(ref)),
+        float(own_check_fails(claim, ref)),
     )
     return vector
 
@@ -189,6 +206,22 @@ def raw_noise(claim: Claim, ref: ValueRef) -> bool:
     return any(_noisy(text, group in DIGIT_GROUPS or ref.key in MONEY) for text in texts if text)
 
 
+STREETS = ("member_address", "billing_provider_address")
+
+
+def word_noise(ref: ValueRef) -> bool:
+    """A name, address or account number holds a mark its grammar does not allow (`cms1500.text_grammar`)."""
+    group = group_of(ref.key)
+    if group not in ("text", "identifier"):
+        return False
+    value = getattr(ref.item, ref.key, None)
+    if not isinstance(value, str) or not value:
+        return False
+    if group == "identifier":
+        return text_grammar.identifier_noise(value)
+    return text_grammar.text_noise(value) or (ref.key in STREETS and text_grammar.street_end_noise(value))
+
+
 def _raw(item: Claim | ServiceLine, key: str) -> str | None:
     source = item.provenance.get(key)
     return source.raw if source is not None else None
@@ -219,7 +252,14 @@ def cross_check(claim: Claim, ref: ValueRef) -> int:
         )
         return 0 if any(repaired) else 1  # a repair chose the combination from the catalog: no agreement
     if key == "diagnosis_codes":
-        return 1 if all(is_valid_icd10(code) for code in value) else -1
+        # 24E names each box-21 letter once: the same code twice is a pointer misread ('CC' for 'C').
+        distinct = len(set(value)) == len(value)
+        return 1 if distinct and all(_known_code(code, item, claim) for code in value) else -1
+    if key in ZIP_STATE:
+        return _zip_agrees_with_state(str(value), _state_read(claim, ZIP_STATE[key]))
+    if key in STATE_ZIP:  # one of the pair was misread: both go to staff
+        zip_code = getattr(item, STATE_ZIP[key], None)
+        return _zip_agrees_with_state(str(zip_code), str(value).upper()) if zip_code else 0
     if key in ("service_start_date", "service_end_date") and isinstance(item, ServiceLine):
         return _line_dates_agree(claim, item)
     if key == "member_dob" and isinstance(value, date):
@@ -243,7 +283,71 @@ SHAPE_CHECKS = {
     "billing_provider_tin": is_valid_tin,
     "member_cin": is_valid_cin,
     "place_of_service": is_valid_pos,
+    "billing_provider_phone": is_valid_phone,
 }
+# Each ZIP element and where the state read beside it is (an element, or the claim's extras for box 5).
+ZIP_STATE = {"billing_provider_zip": "billing_provider_state", "member_zip": "member_state"}
+STATE_ZIP = {"billing_provider_state": "billing_provider_zip"}
+ZIP_TABLE = "data/zip_prefixes.yaml"
+
+
+@cache
+def zip_prefixes() -> dict[str, tuple[tuple[int, int], ...]]:
+    """Per USPS state code, the 3-digit ZIP prefixes its post offices use (inclusive ranges)."""
+    import yaml
+
+    data = yaml.safe_load(resources.files("claims_intake").joinpath(ZIP_TABLE).read_text("utf-8"))
+    ranges: dict[str, tuple[tuple[int, int], ...]] = dict.fromkeys(data["other_codes"], ())
+    for state, spans in data["states"].items():
+        bounds = [tuple(int(part) for part in span.split("-")) for span in spans]
+        ranges[state] = tuple((b[0], b[-1]) for b in bounds)
+    return ranges
+
+
+def _state_read(claim: Claim, key: str) -> str | None:
+    state = getattr(claim, key, None) or claim.extras.get(key)
+    return str(state).upper() if state else None
+
+
+def _zip_agrees_with_state(zip_code: str, state: str | None) -> int:
+    """-1 when the ZIP's prefix is not one of the state's, or the state is no USPS code; 0 otherwise (a prefix
+    that fits says little about the other digits). A malformed ZIP fails its own check instead."""
+    if not is_valid_zip(zip_code.replace("-", "")):
+        return 0
+    if not state:
+        return 0
+    spans = zip_prefixes().get(state)
+    if spans is None:
+        return -1  # no USPS state or territory code: the state was misread
+    if not spans:
+        return 0  # military and Pacific codes: not in the table
+    prefix = int(zip_code[:3])
+    return 0 if any(low <= prefix <= high for low, high in spans) else -1
+
+
+# Checks a value carries in itself (its check digit, its shape, box 21 naming billable codes once), as against
+# checks that compare it with other values of the claim (dates in order, box 28 and the charges).
+OWN_CHECKS = frozenset({*SHAPE_CHECKS, "diagnosis_codes"})
+
+
+def own_check_fails(claim: Claim, ref: ValueRef) -> bool:
+    """The value fails a check that leaves it no chance: its own check digit or shape, box 21 codes no release
+    bills or named twice, or a ZIP and the state beside it that contradict each other (one of the two was
+    misread, and staff see both)."""
+    if ref.key in ZIP_STATE or ref.key in STATE_ZIP:
+        value = getattr(ref.item, ref.key, None)
+        malformed = ref.key in ZIP_STATE and bool(value) and not is_valid_zip(str(value).replace("-", ""))
+        return ref.key in ref.item.invalid or malformed or cross_check(claim, ref) < 0
+    return ref.key in OWN_CHECKS and cross_check(claim, ref) < 0
+
+
+def _known_code(code: str, item: Claim | ServiceLine, claim: Claim) -> bool:
+    """An ICD-10-CM code the release of the line's date knows (billable, or a category a writer may put down):
+    a code no release knows ('B1020', 'I7210') is a misreading. A category stays possible: providers write them."""
+    if not is_valid_icd10(code):
+        return False
+    day = getattr(item, "service_start_date", None) or claim.invoice_date or date.today()
+    return icd10cm().verdict(code, day).status != "unknown"
 
 
 def _total_agrees(claim: Claim) -> int:
@@ -278,22 +382,27 @@ def _line_dates_agree(claim: Claim, line: ServiceLine) -> int:
 
 @dataclass(frozen=True)
 class Calibration:
-    """A fitted model: logistic weights over feature_names(), then an isotonic map (x knots -> y)."""
+    """A fitted model: logistic weights over feature_names(), then an isotonic map (x knots -> y), then a
+    ceiling for values that fail their own check: the share of such values read right in the fitted forms."""
 
     weights: np.ndarray
     knots_x: np.ndarray
     knots_y: np.ndarray
+    own_check_ceiling: float = 1.0
 
     def probability(self, vectors: np.ndarray) -> np.ndarray:
         raw = 1.0 / (1.0 + np.exp(-np.clip(vectors @ self.weights, -30, 30)))
-        return np.interp(raw, self.knots_x, self.knots_y)
+        calibrated = np.interp(raw, self.knots_x, self.knots_y)
+        failing = vectors[:, feature_names().index(CEILING_SIGNAL)] > 0
+        return np.where(failing, np.minimum(calibrated, self.own_check_ceiling), calibrated)
 
     @classmethod
     def from_table(cls, table: dict[str, Any]) -> Calibration:
         names = feature_names()
         weights = np.array([float(table["weights"].get(name, 0.0)) for name in names])
         isotonic = table["isotonic"]
-        return cls(weights, np.array(isotonic["x"], dtype=float), np.array(isotonic["y"], dtype=float))
+        ceiling = float(table.get("ceilings", {}).get(CEILING_SIGNAL, 1.0))
+        return cls(weights, np.array(isotonic["x"], dtype=float), np.array(isotonic["y"], dtype=float), ceiling)
 
 
 @cache

@@ -1,0 +1,85 @@
+"""What punctuation a name, address or account number may hold (data/text_grammar.yaml).
+
+A mark outside that grammar in a value read from a scan is a sign the value was misread: a speck read as a
+period ('EL. CAMINO REAL'), a 4 read as '$' ('$89 SONOMA AVE'), a mark inside a word ('RE:SPITE'). The OCR
+calibration counts it as noise; the parse drops a period no abbreviation explains, as a flagged repair.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+import yaml
+
+GRAMMAR_TABLE = "data/text_grammar.yaml"
+# A period inside a word is an initialism's ('P.O'); any other mark between two letters or digits is not a word's.
+INITIALISM = re.compile(r"(?:[A-Z]\.)+[A-Z]?", re.ASCII)
+WORD_INSIDE = re.compile(r"[A-Za-z0-9]([^A-Za-z0-9\s])[A-Za-z0-9]")
+TWO_MARKS = re.compile(r"[^A-Za-z0-9\s]{2}")
+INSIDE_A_WORD = "-/'&"
+
+
+@cache
+def grammar() -> tuple[frozenset[str], str, str]:
+    """The abbreviations a period may end, and the marks free text and identifiers may hold."""
+    data = yaml.safe_load(resources.files("claims_intake").joinpath(GRAMMAR_TABLE).read_text("utf-8"))
+    return frozenset(str(a).upper() for a in data["abbreviations"]), data["text_marks"], data["identifier_marks"]
+
+
+def text_noise(value: str) -> bool:
+    """A name or address holds a mark outside the marks such values use ('$89 SONOMA AVE'), two marks together, a
+    mark other than - / ' & inside a word ('RE:SPITE'), or a period after a word that is neither an initial nor an
+    abbreviation ('EL. CAMINO', 'COMMUNITY. HEALTH')."""
+    abbreviations, text_marks, _ = grammar()
+    if foreign_marks(value, text_marks) or TWO_MARKS.search(value.replace(".,", ",")):
+        return True
+    return any(_word_noise(word, abbreviations) for word in value.split())
+
+
+def identifier_noise(value: str) -> bool:
+    """An account or reference number holds a mark such numbers do not use ('CS~2025'), or two together
+    ('ECM.-2026')."""
+    return foreign_marks(value, grammar()[2]) or bool(TWO_MARKS.search(value))
+
+
+@cache
+def unit_designators() -> frozenset[str]:
+    data = yaml.safe_load(resources.files("claims_intake").joinpath(GRAMMAR_TABLE).read_text("utf-8"))
+    return frozenset(str(u).upper() for u in data["unit_designators"])
+
+
+def street_end_noise(value: str) -> bool:
+    """A street address whose last word is short and neither a street suffix, a directional, nor a unit's number
+    ('2664 PINE S1', '385 OAK AVF', '2617 FOURTH 51'): the suffix was misread."""
+    words = value.upper().split()
+    if len(words) < 2:
+        return False
+    last, before = words[-1].rstrip("."), words[-2].rstrip(".")
+    if len(last) > 3 or last.startswith("#") or last in grammar()[0]:
+        return False
+    return not (before in unit_designators() or before == "#")
+
+
+def foreign_marks(value: str, allowed: str) -> bool:
+    return any(not (ch.isalnum() or ch.isspace() or ch in allowed) for ch in value)
+
+
+def stray_period(word: str) -> bool:
+    """A word of letters ended by one period that no abbreviation or initial explains ('EL.', 'COMMUNITY.')."""
+    core = word[:-1]
+    if not word.endswith(".") or not core.isalpha() or len(core) == 1:
+        return False
+    return core.upper() not in grammar()[0]
+
+
+def _word_noise(word: str, abbreviations: frozenset[str]) -> bool:
+    word = word.strip("(),#")
+    for match in WORD_INSIDE.finditer(word):
+        if match.group(1) not in INSIDE_A_WORD and not INITIALISM.fullmatch(word.rstrip(".")):
+            return True
+    if not word.endswith("."):
+        return False
+    core = word.rstrip(".")
+    return not (len(core) == 1 or core.upper() in abbreviations or INITIALISM.fullmatch(core))

@@ -1,0 +1,86 @@
+"""Names, addresses and account numbers: the punctuation their grammar allows, and a speck's period dropped."""
+
+import pytest
+
+from claims_intake.cms1500 import parse, text_grammar
+
+
+@pytest.mark.parametrize(
+    ("read", "taken", "word"),
+    [
+        ("611 EL. CAMINO REAL", "611 EL CAMINO REAL", "'EL.'"),
+        ("KERN COMMUNITY. HEALTH PARTNERS", "KERN COMMUNITY HEALTH PARTNERS", "'COMMUNITY.'"),
+    ],
+)
+def test_a_period_no_abbreviation_explains_is_dropped_as_a_flagged_repair(read, taken, word):
+    fixed = parse.fix_address(read)
+    assert fixed.text == taken
+    assert fixed.repaired and word in fixed.repaired and "speck" in fixed.repaired
+    assert fixed.factor < 1.0
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        "1200 N. MAIN ST. STE. 4",  # an initial and USPS abbreviations
+        "P.O. BOX 4410",
+        "ST. HELENA HOSPITAL INC.",
+        "VALLEY RESPITE CENTER",
+        "12 1/2 OAK AVE",
+    ],
+)
+def test_periods_an_abbreviation_or_initial_explains_stay(read):
+    fixed = parse.fix_address(read)
+    assert fixed.text == read.rstrip(".") and fixed.repaired is None  # fix_text strips a last period, as before
+
+
+def test_a_period_at_the_end_is_stripped_as_before_without_a_repair():
+    fixed = parse.fix_address("KERN COMMUNITY.")
+    assert fixed.text == "KERN COMMUNITY" and fixed.repaired is None
+
+
+def test_a_period_after_digits_is_not_taken_for_a_speck():
+    assert parse.fix_address("STE 12. OAK AVE").repaired is None  # a number may end a sentence-like run
+
+
+@pytest.mark.parametrize(
+    ("value", "noisy"),
+    [
+        ("$89 SONOMA AVE", True),
+        ("VALLEY RE:SPITE CENTER", True),
+        ("EL. CAMINO REAL", True),
+        ("O'BRIEN & SONS, INC.", False),
+        ("1200 N. MAIN ST", False),
+    ],
+)
+def test_text_noise(value, noisy):
+    assert text_grammar.text_noise(value) is noisy
+
+
+@pytest.mark.parametrize(
+    ("value", "noisy"), [("ECM.-2026-76961", True), ("CS~2025-61058", True), ("ECM-2026-76961", False)]
+)
+def test_identifier_noise(value, noisy):
+    assert text_grammar.identifier_noise(value) is noisy
+
+
+@pytest.mark.parametrize(
+    ("street", "noisy"),
+    [
+        ("2664 PINE S1", True),  # ST read as S1
+        ("385 OAK AVF", True),
+        ("2617 FOURTH 51", True),
+        ("4454 MAIN NT", True),
+        ("2664 PINE ST", False),
+        ("1766 TRUXTUN AVE.", False),
+        ("9786 EL CAMINO REAL", False),
+        ("500 BROADWAY", False),
+        ("12 OAK AVE APT 4", False),
+        ("12 OAK AVE STE 110", False),
+        ("12 OAK AVE # 3", False),
+        ("12 OAK AVE #3", False),
+        ("40 MAIN ST N", False),
+    ],
+)
+def test_a_street_ends_with_its_suffix_a_long_word_or_a_unit(street, noisy):
+    assert text_grammar.street_end_noise(street) is noisy
