@@ -93,7 +93,9 @@ def page_ink(page: Image.Image, dpi: float, paper_of=None) -> np.ndarray:
 
 def brightness(image: Image.Image) -> np.ndarray:
     """0 (ink) .. 255 (paper), uint8, for any mode: the darkest channel, so red form ink counts as ink."""
-    if image.mode in ("1", "L", "I;16", "I", "F"):
+    if image.mode == "L":  # no converted copy of the page first
+        return np.asarray(image, dtype=np.uint8)
+    if image.mode in ("1", "I;16", "I", "F"):
         return np.asarray(image.convert("L"), dtype=np.uint8)
     # PIL's per-channel darker-of on the split bands: no copy of the whole RGB page into numpy (40% less CPU)
     red, green, blue = (image if image.mode == "RGB" else image.convert("RGB")).split()

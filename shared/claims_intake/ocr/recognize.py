@@ -239,10 +239,9 @@ def _profile_shift(form: np.ndarray, page: np.ndarray, margin: int, across: int)
     total = float(form.sum())
     if total < 2 * RULE_MIN_LENGTH:
         return 0
-    overlaps = [
-        float(np.minimum(form, page[margin + shift : margin + shift + len(form)]).sum())
-        for shift in range(-margin, margin + 1)
-    ]
+    # every shift's window of the page profile at once (row `shift + margin`); sums of whole counts: exact
+    windows = np.lib.stride_tricks.sliding_window_view(page[: 2 * margin + len(form)], len(form))
+    overlaps = np.minimum(form, windows).sum(axis=1).tolist()
     top = max(overlaps)
     if top < MIN_SHIFT_EVIDENCE * total:
         return 0
@@ -345,7 +344,7 @@ def drop_out_source(page: Image.Image) -> tuple[Image.Image, bool]:
     if page.mode in ("RGB", "RGBA", "P") and is_color(page):
         red = page.getchannel("R") if page.mode == "RGB" else page.convert("RGB").getchannel("R")
         return clean_grey(red, stretch=False), True
-    return clean_grey(page.convert("L")), False
+    return clean_grey(page if page.mode == "L" else page.convert("L")), False  # an L page is not copied first
 
 
 def clean_grey(grey: Image.Image, stretch: bool = True) -> Image.Image:
