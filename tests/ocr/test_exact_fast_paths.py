@@ -107,3 +107,24 @@ def test_byte_percentile_matches_numpy():
         ):
             for q in (0, 0.1, 0.5, 5, 25, 50, 99.9, 100):
                 assert byte_percentile(values, q) == float(np.percentile(values, q))
+
+
+def test_skew_angle_is_the_one_the_plain_expression_finds():
+    from claims_intake.ocr.profile_fit import _skew_angle
+
+    def plain(ys, xs, max_angle=6.0):
+        def sharpness(angle):
+            t = np.radians(angle)
+            rows = np.round(-xs * np.sin(t) + ys * np.cos(t)).astype(np.int64)
+            counts = np.bincount(rows - rows.min())
+            return float(np.dot(counts, counts))
+
+        best = max(np.arange(-max_angle, max_angle + 1e-9, 0.5), key=sharpness)
+        best = max(np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1), key=sharpness)
+        return float(max(np.arange(best - 0.1, best + 0.1 + 1e-9, 0.025), key=sharpness))
+
+    rng = np.random.default_rng(17)
+    for turn in (-4.3, -0.6, 0.0, 1.1, 5.2):
+        xs = rng.integers(0, 850, 4000)
+        ys = np.repeat(np.arange(40, 1040, 25), 100) + np.round(xs * np.tan(np.radians(turn))).astype(np.int64)
+        assert _skew_angle(ys, xs) == plain(ys, xs)
