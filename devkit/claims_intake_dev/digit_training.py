@@ -1,15 +1,18 @@
-"""Train the fax digit reader (claims_intake.ocr.digits) on glyphs of generated faxes, TUNING seeds only.
+"""Train the fax glyph readers on glyphs of generated faxes, TUNING seeds only: the digit reader
+(claims_intake.ocr.digits, data/fax_digits.npz) and the 24D code reader (claims_intake.ocr.codes,
+data/fax_codes.npz: digits and capitals).
 
     make fax-digits                                   # collect + train + write data/fax_digits.npz
+    make fax-codes                                    # the same for the code reader: data/fax_codes.npz
     python -m claims_intake_dev.digit_training collect --pages 240 --out .fax_digits/cells.pickle
-    python -m claims_intake_dev.digit_training train .fax_digits/cells.pickle
+    python -m claims_intake_dev.digit_training train .fax_digits/cells.pickle [--reader codes]
     python -m claims_intake_dev.digit_training evaluate --held-out --pages 24   # per-glyph figures
 
 1. collect: the mailroom's bilevel fax families (200 dpi; 204 x 98 and 204 x 196 dpi, G3/G4) make
    pages from TUNING seeds (never `mailroom.HELD_OUT_SEEDS`); each page goes through the intake's own
    reader up to the cut-out cells (registration, drop-out, ink crops: `scan.prepare_page`), so the
-   glyphs are exactly what the reader sees. Each digit-only cell is kept with the digits the
-   generator printed in it.
+   glyphs are exactly what the reader sees. Each digit-only cell and each 24D cell (code,
+   modifiers) is kept with the characters the generator printed in it.
 2. train: each cell is split into its characters as the reader splits it (digits.segment with the
    printed count) and a two-layer network is fitted (numpy, Adam, a fixed seed: the same cells give
    the same weights). `train --validate` fits on four fifths of the pages and reports the per-glyph
@@ -30,14 +33,17 @@ import resource
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from string import ascii_uppercase
 
 import numpy as np
 
 from claims_intake.limits import default_limits
-from claims_intake.ocr import digits
+from claims_intake.ocr import codes, digits
 from claims_intake.ocr.pages import image_pages
 from claims_intake.ocr.scan import ocr_settings, prepare_page
 
@@ -46,6 +52,7 @@ from .testdata import mailroom
 FAMILIES = ("fax200", "fax_standard")
 FIRST_SEED = 20_000  # clear of the seeds bench/tune_fax.py reports on (5,000+), so those stay unseen
 WEIGHTS_PATH = Path(__file__).resolve().parents[2] / "shared" / "claims_intake" / digits.WEIGHTS
+CODE_WEIGHTS_PATH = WEIGHTS_PATH.parent.parent / codes.WEIGHTS
 
 
 def print_style(family: str, seed: int) -> str:
@@ -59,7 +66,8 @@ def print_style(family: str, seed: int) -> str:
 
 
 def page_cells(family: str, seed: int) -> list[tuple[str, str, str, int, np.ndarray]]:
-    """(family, field, printed digits, seed, cell piece) for every digit-only cell of one generated fax."""
+    """(family, field, printed characters, seed, cell piece) for every digit-only cell and every 24D
+    cell of one generated fax."""
     case = mailroom.make_case(family, seed)
     cells = []
     for page in image_pages(case.data, case.filename, "tiff", default_limits()):
@@ -67,8 +75,11 @@ def page_cells(family: str, seed: int) -> list[tuple[str, str, str, int, np.ndar
         if not hasattr(prepared, "slots"):
             continue  # not registered: no cells to learn from
         printed = case.sample.pages[0]
-        for name, piece in digits.cell_pieces(prepared.slots).items():
-            label = re.sub(r"\D", "", printed.get(name.split(".")[0], ""))
+        pieces = {**digits.cell_pieces(prepared.slots), **codes.code_pieces(prepared.slots)}
+        for name, piece in pieces.items():
+            # a box-21 code keeps its period: the glyphs are split at it (codes.split_at_period)
+            wanted = r"[^0-9A-Z.]" if codes.code_field(name) else r"\D"
+            label = re.sub(wanted, "", printed.get(name.split(".")[0], "").upper())
             if label:
                 cells.append((family, name, label, seed, piece))
     return cells
@@ -91,15 +102,42 @@ def collect(pages: int, first_seed: int, jobs: int, held_out: bool = False) -> l
         return [cell for cells in pool.map(_page_job, work) for cell in cells]
 
 
-def glyph_set(cells: list, jitter: tuple[int, ...] = (0,)) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Features, digit labels, page keys (family, seed) and print styles of every printed character;
-    with `jitter`, each character also cut that many pixels off where the reader cuts it (the reader's
-    cuts are not exact: the network learns to read a digit cut a little off-centre)."""
+@dataclass(frozen=True)
+class Reader:
+    """One glyph reader to train: its characters, the cells it learns from, where its weights go."""
+
+    name: str
+    alphabet: str
+    reads: Callable[[str], bool]  # field name -> the reader learns from this cell
+    weights: Path
+
+
+READERS = {
+    "digits": Reader("digits", "0123456789", lambda name: not codes.code_field(name), WEIGHTS_PATH),
+    # the code reader also learns the digit cells' digits: a code's four digits are the same glyphs
+    "codes": Reader("codes", "0123456789" + ascii_uppercase, lambda name: True, CODE_WEIGHTS_PATH),
+}
+
+
+def glyph_set(
+    cells: list, jitter: tuple[int, ...] = (0,), reader: Reader = READERS["digits"]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Features, labels (index in the reader's alphabet), page keys (family, seed) and print styles of
+    every printed character of the cells the reader learns from; with `jitter`, each character also
+    cut that many pixels off where the reader cuts it (the reader's cuts are not exact: the network
+    learns to read a character cut a little off-centre)."""
     features, labels, pages, styles = [], [], [], []
     for family, name, label, seed, piece in cells:
+        head, _, tail = label.partition(".")
+        if not reader.reads(name) or any(char not in reader.alphabet for char in head + tail):
+            continue
         style = print_style(family, seed)
+        label = head + tail
         if name.split(".")[0] in digits.MONEY_FIELDS:
             spans = digits.money_spans(piece, len(label) - 2)
+        elif tail:  # a box-21 code printed with its period: split there, as the reader does
+            text = digits.text_rows(piece)
+            spans = None if text is None else codes.icd_spans(text, len(head), len(tail))
         else:
             text = digits.text_rows(piece)
             spans = None if text is None else [(text, x0, x1) for x0, x1 in digits.segment(text, len(label))]
@@ -108,7 +146,7 @@ def glyph_set(cells: list, jitter: tuple[int, ...] = (0,)) -> tuple[np.ndarray, 
         for (text, x0, x1), char in zip(spans, label, strict=True):
             for shift in jitter:
                 features.append(digits.glyph_features(text, x0 + shift, x1 + shift))
-                labels.append(int(char))
+                labels.append(reader.alphabet.index(char))
                 pages.append(zlib.crc32(f"{family}-{seed}".encode()))
                 styles.append(style)
     return np.asarray(features, dtype=np.float32), np.asarray(labels), np.asarray(pages), np.asarray(styles)
@@ -130,7 +168,7 @@ def by_style(net, features: np.ndarray, labels: np.ndarray, styles: np.ndarray) 
     return ", ".join(parts)
 
 
-def fit(features: np.ndarray, labels: np.ndarray, hidden: int = 96, epochs: int = 40, seed: int = 0):
+def fit(features: np.ndarray, labels: np.ndarray, hidden: int = 96, epochs: int = 40, seed: int = 0, classes: int = 10):
     """A two-layer network, softmax cross-entropy with a little L2, Adam; deterministic for a seed."""
     rng = np.random.default_rng(seed)
     mean = features.mean(axis=0)
@@ -140,11 +178,11 @@ def fit(features: np.ndarray, labels: np.ndarray, hidden: int = 96, epochs: int 
     params = {
         "w1": rng.normal(0, np.sqrt(2 / d), (d, hidden)).astype(np.float32),
         "b1": np.zeros(hidden, np.float32),
-        "w2": rng.normal(0, np.sqrt(2 / hidden), (hidden, 10)).astype(np.float32),
-        "b2": np.zeros(10, np.float32),
+        "w2": rng.normal(0, np.sqrt(2 / hidden), (hidden, classes)).astype(np.float32),
+        "b2": np.zeros(classes, np.float32),
     }
     moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in params.items()}
-    onehot = np.eye(10, dtype=np.float32)[labels]
+    onehot = np.eye(classes, dtype=np.float32)[labels]
     step, rate, decay, batch = 0, 2e-3, 1e-4, 128
     for epoch in range(epochs):
         order = rng.permutation(n)
@@ -196,15 +234,16 @@ JITTER = (-2, 0, 2)
 DOTS_WEIGHT = 1  # dot-matrix glyphs as often as the generator prints them (15% of pages)
 
 
-def validate(cells: list, hidden: int, epochs: int, dots_weight: int = 1) -> None:
+def validate(cells: list, hidden: int, epochs: int, dots_weight: int = 1, reader: Reader = READERS["digits"]) -> None:
     """Per-glyph accuracy on a fifth of the pages (whole pages) held back from a fit on the rest."""
-    features, labels, pages, styles = glyph_set(cells)
-    shifted, shifted_labels, shifted_pages, shifted_styles = glyph_set(cells, JITTER)
+    features, labels, pages, styles = glyph_set(cells, reader=reader)
+    shifted, shifted_labels, shifted_pages, shifted_styles = glyph_set(cells, JITTER, reader)
     held_back = shifted_pages % 5 == 0
     net = fit(
         *weighted(shifted[~held_back], shifted_labels[~held_back], shifted_styles[~held_back], dots_weight),
         hidden=hidden,
         epochs=epochs,
+        classes=len(reader.alphabet),
     )
     validation = pages % 5 == 0
     print(
@@ -213,16 +252,25 @@ def validate(cells: list, hidden: int, epochs: int, dots_weight: int = 1) -> Non
     print(f"  by style: {by_style(net, features[validation], labels[validation], styles[validation])}")
 
 
-def train(cells: list, out: Path, hidden: int, epochs: int, dots_weight: int = 1) -> None:
-    features, labels, pages, styles = glyph_set(cells)
-    shifted, shifted_labels, _, shifted_styles = glyph_set(cells, JITTER)
+def train(
+    cells: list, out: Path, hidden: int, epochs: int, dots_weight: int = 1, reader: Reader = READERS["digits"]
+) -> None:
+    features, labels, pages, styles = glyph_set(cells, reader=reader)
+    shifted, shifted_labels, _, shifted_styles = glyph_set(cells, JITTER, reader)
     started = _cpu()
     # the shipped weights: every page
-    net = fit(*weighted(shifted, shifted_labels, shifted_styles, dots_weight), hidden=hidden, epochs=epochs)
+    net = fit(
+        *weighted(shifted, shifted_labels, shifted_styles, dots_weight),
+        hidden=hidden,
+        epochs=epochs,
+        classes=len(reader.alphabet),
+    )
     print(f"training glyphs: {accuracy(net, features, labels):.2%} of {len(labels)}; fit {_cpu() - started:.0f} s CPU")
     print(f"  by style: {by_style(net, features, labels, styles)}")
+    extra = {"alphabet": reader.alphabet} if reader.name != "digits" else {}
     net.save(
         out,
+        **extra,
         trained_on=(
             f"{len(labels)} glyphs (each also cut {JITTER} px off) of {len(set(pages.tolist()))} fax pages, "
             f"families {','.join(FAMILIES)}, {hidden} hidden units, {epochs} epochs, "
@@ -237,6 +285,7 @@ def train(cells: list, out: Path, hidden: int, epochs: int, dots_weight: int = 1
 
 def evaluate(cells: list) -> None:
     digits.digit_net.cache_clear()
+    cells = [cell for cell in cells if READERS["digits"].reads(cell[1])]
     features, labels, _, styles = glyph_set(cells)
     print(f"glyphs: {accuracy(digits.digit_net(), features, labels):.2%} of {len(labels)}")
     print(f"  by style: {by_style(digits.digit_net(), features, labels, styles)}")
@@ -279,13 +328,17 @@ def main(argv: list[str] | None = None) -> None:
         command.add_argument("--hidden", type=int, default=96)
         command.add_argument("--epochs", type=int, default=30)
         command.add_argument("--dots-weight", type=int, default=DOTS_WEIGHT, help="dot-matrix glyphs repeated")
-        command.add_argument("--weights", type=Path, default=WEIGHTS_PATH)
+    for command in (trainer, sub.choices["all"]):
+        command.add_argument("--reader", choices=sorted(READERS), default="digits")
+    trainer.add_argument("--weights", type=Path, default=None, help="default: the reader's shipped weights")
     args = parser.parse_args(argv)
-    if args.command == "train" and args.validate:
-        validate(pickle.loads(args.cells.read_bytes()), args.hidden, args.epochs, args.dots_weight)
-        return
     if args.command == "train":
-        train(pickle.loads(args.cells.read_bytes()), args.weights, args.hidden, args.epochs, args.dots_weight)
+        reader = READERS[args.reader]
+        cells = pickle.loads(args.cells.read_bytes())
+        if args.validate:
+            validate(cells, args.hidden, args.epochs, args.dots_weight, reader)
+        else:
+            train(cells, args.weights or reader.weights, args.hidden, args.epochs, args.dots_weight, reader)
         return
     held_out = args.command == "evaluate" and args.held_out
     first = args.first_seed or (mailroom.HELD_OUT_SEEDS.start if held_out else FIRST_SEED)
@@ -298,7 +351,8 @@ def main(argv: list[str] | None = None) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(pickle.dumps(cells))
     if args.command == "all":
-        train(cells, args.weights, args.hidden, args.epochs, args.dots_weight)
+        reader = READERS[args.reader]
+        train(cells, reader.weights, args.hidden, args.epochs, args.dots_weight, reader)
 
 
 if __name__ == "__main__":

@@ -123,6 +123,15 @@ class Icd10cm:
         subcategories = tuple(dotted(prefix) for prefix in dict.fromkeys(c[: len(code) + 1] for c in extensions))
         return CodeVerdict("category", dotted(code), release.name, subcategories, children_billable=False)
 
+    def extends(self, code: str) -> bool:
+        """Some billable code of some release on file is longer and starts with `code`."""
+        index = bisect_left(self.codes, code)
+        while index < len(self.codes) and self.codes[index].startswith(code):
+            if self.codes[index] != code:
+                return True
+            index += 1
+        return False
+
     def _billable_extensions(self, code: str, bit: int) -> list[str]:
         found = []
         index = bisect_left(self.codes, code)

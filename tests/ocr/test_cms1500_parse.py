@@ -53,9 +53,41 @@ def test_pointers_and_dates():
     assert parse.fix_date("O3/31/2026").text == "03/31/2026"
 
 
+def test_a_pointer_letter_read_twice_is_kept_once_and_doubted():
+    # each 24E pointer names a box-21 code once: 'Cc' is one C read twice, not the same code billed twice
+    fixed = parse.fix_pointers("Cc")
+    assert fixed.text == "C" and fixed.factor < 1.0 and "repeated" in fixed.repaired
+    assert parse.fix_pointers("AB").repaired is None
+
+
+def test_a_repeated_pointer_is_not_confirmed_by_box_21():
+    line = {**_line(1), "diag1": "AA"}
+    claims, _ = claims_from_pages(
+        "f.pdf", [_page(1, **HEADER, **line)], source_kind="scan", claim_id_prefix="x", review_confidence=0.8
+    )
+    source = claims[0].lines[0].provenance["diagnosis_codes"]
+    assert claims[0].lines[0].diagnosis_codes == ["Z5901"]
+    assert source.confidence < parse.CONFIRMED and "repeated" in source.repaired
+
+
+def test_an_icd10_category_is_kept_as_read_not_snapped_to_a_billable_neighbour():
+    # E11 (a category: E11.9 and others are billable) is what a provider may well have written: the
+    # check tells the provider; the reader must not turn it into E41, another disease one character away
+    assert parse.fix_icd10("E11").text == "E11"
+    assert parse.fix_icd10("E11").repaired is None
+    # a reading one confusion away from a billable code and from no category is still snapped, for staff
+    assert parse.fix_icd10("Z5944").text == "Z5941" and parse.fix_icd10("Z5944").repaired
+
+
 def test_city_state_zip_and_names():
     assert parse.split_city_state_zip("SANTA ROSA CA 95404") == ("SANTA ROSA", "CA", "95404")
     assert parse.split_city_state_zip("Oakland, CA 94607-1234") == ("Oakland", "CA", "946071234")
+    assert parse.split_city_state_zip("SANTA ROSA CA 95404.") == ("SANTA ROSA", "CA", "95404")  # a speck after
+    assert parse.split_city_state_zip("\u201cSANTA ROSA CA'95404") == ("SANTA ROSA", "CA", "95404")
+    # a digit lost from the ZIP keeps the city and state, and the ZIP is marked, not passed on as read
+    assert parse.split_city_state_zip("EUREKA CA 9551") == ("EUREKA", "CA", "9551")
+    assert parse.fix_zip("9551").factor == parse.INVALID and parse.fix_zip("95501").factor == 1.0
+    assert parse.fix_zip("955011234").factor == 1.0
     assert parse.split_person_name("GARCIA, MARIA, L") == ("GARCIA", "MARIA", "L")
     assert parse.fix_text("3908 SONOMA AVE ,").text == "3908 SONOMA AVE"
 

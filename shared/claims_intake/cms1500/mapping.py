@@ -42,6 +42,8 @@ class Reading:
     # two independent readers agree on all but at most one character: a check that picks one
     # alternative differing there confirms it (else the pick is a repair for staff)
     readers_agree: bool = False
+    # 24D on a fax: the code reader's share of the probability for its catalog decode (`alternatives`)
+    decode_share: float | None = None
 
 
 @dataclass
@@ -143,7 +145,7 @@ def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
         )
     put(claim, "member_address", parse.fix_text(text("pt_street")), "5", ("pt_street",))
     put(claim, "member_city", parse.fix_text(text("pt_city")), "5", ("pt_city",))
-    put(claim, "member_zip", parse.fix_digits(text("pt_zip")), "5", ("pt_zip",))
+    put(claim, "member_zip", parse.fix_zip(text("pt_zip")), "5", ("pt_zip",))
     if text("pt_state"):
         claim.extras["member_state"] = parse.fix_state(text("pt_state")).text
 
@@ -310,7 +312,7 @@ def _billing_provider(claim: Claim, page: FormPage, put) -> None:
         city, state, zip_code = city_state_zip
         put(claim, "billing_provider_city", parse.fix_text(city), "33", ("doc_location",))
         put(claim, "billing_provider_state", parse.fix_state(state), "33", ("doc_location",))
-        put(claim, "billing_provider_zip", parse.fix_digits(zip_code), "33", ("doc_location",))
+        put(claim, "billing_provider_zip", parse.fix_zip(zip_code), "33", ("doc_location",))
     elif location:
         claim.invalid["billing_provider_city"] = location
     phone = text("doc_phone area") + text("doc_phone")
@@ -328,8 +330,11 @@ def _diagnoses(claim: Claim, page: FormPage, ocr: bool = True) -> dict[str, tupl
             typed = re.sub(r"[^0-9A-Za-z]", "", page.text(name)).upper()
             if not ocr and (fixed.repaired or is_valid_icd10(typed)):  # typed into a fillable PDF: as typed
                 fixed = Fixed(typed)
+            decode = page.readings.get(name)
+            if ocr and decode is not None and decode.decode_share is not None and decode.alternatives:
+                fixed = _weigh_icd_decode(fixed, decode)
             confidence = round(max(page.confidence(name) * fixed.factor, fixed.floor), 3)
-            if fixed.repaired:
+            if fixed.repaired and fixed.floor < parse.CONFIRMED:
                 confidence = min(confidence, REPAIRED_CONFIDENCE)
             codes[letter] = (fixed.text, confidence, f"21{letter}: {fixed.repaired}" if fixed.repaired else None)
     if codes:
@@ -399,10 +404,21 @@ def _procedure(line: ServiceLine, page: FormPage, n: int, put, ocr: bool) -> Non
     repair) is taken with its modifiers for the one DHCS combination nearest to both
     (`parse.snap_combination`): a flagged repair. Otherwise, or when none or several are that near,
     the modifiers alone are fitted to the code as read; when they needed that, the code, which may be
-    the misread half of the pair, is doubted too."""
-    text = page.text
+    the misread half of the pair, is doubted too. On a fax, the code reader's catalog decode is then
+    weighed against the result (`_weigh_code_decode`)."""
     box = f"24D line {n}"
     modifier_fields = (f"mod{n}", f"mod{n}a", f"mod{n}b", f"mod{n}c")
+    code, modifiers = _procedure_as_read(page, n, modifier_fields, ocr)
+    decode = page.readings.get(f"cpt{n}")
+    if ocr and decode is not None and decode.decode_share is not None and decode.alternatives:
+        code, modifiers = _weigh_code_decode(code, modifiers, decode)
+    put(line, "procedure_code", code, box, (f"cpt{n}",))
+    if modifiers is not None:
+        put(line, "procedure_modifiers", modifiers, box, modifier_fields)
+
+
+def _procedure_as_read(page: FormPage, n: int, modifier_fields, ocr: bool) -> tuple[Fixed, Fixed | None]:
+    text = page.text
     code = parse.fix_hcpcs(text(f"cpt{n}")) if text(f"cpt{n}") else Fixed("")
     modifiers = [parse.fix_modifier(text(m)) for m in modifier_fields if text(m)]
     read = [m.text for m in modifiers]
@@ -413,34 +429,64 @@ def _procedure(line: ServiceLine, page: FormPage, n: int, put, ocr: bool) -> Non
         chosen_code, chosen_modifiers, why = snapped
         if chosen_code != code.text or code.repaired:
             code = Fixed(chosen_code, parse.CORRECTED * 0.9, "DHCS combination", repaired=why)
-        put(line, "procedure_code", code, box, (f"cpt{n}",))
         if chosen_modifiers != read or any(m.repaired for m in modifiers):
-            put(
-                line,
-                "procedure_modifiers",
-                Fixed(" ".join(chosen_modifiers), parse.CORRECTED, repaired=why),
-                box,
-                modifier_fields,
-            )
-        elif modifiers:
-            put(line, "procedure_modifiers", Fixed(" ".join(read)), box, modifier_fields)
-        return
+            return code, Fixed(" ".join(chosen_modifiers), parse.CORRECTED, repaired=why)
+        return code, Fixed(" ".join(read)) if modifiers else None
     corrected, note = parse.fix_modifiers_for_code(code.text, read) if modifiers else (read, None)
     if ocr and note and not code.repaired:  # the pair did not fit as read: either half may be the misread one
         code = Fixed(code.text, min(code.factor, parse.INVALID), code.note)
-    put(line, "procedure_code", code, box, (f"cpt{n}",))
     if not modifiers:
-        return
+        return code, None
     factor = min(m.factor for m in modifiers) * (parse.CORRECTED if note else 1.0)
     if ocr and not note and not set(corrected) <= parse.known_modifiers():
         # Read as a modifier no catalog combination uses ('YL'), and no one combination near it:
         # a misreading more likely than a new modifier. Staff read it.
         factor = min(factor, parse.INVALID)
     repaired = "; ".join(filter(None, [*(m.repaired for m in modifiers), note])) or None
-    joined = Fixed(
+    return code, Fixed(
         " ".join(corrected), factor, note or next((m.note for m in modifiers if m.note), None), repaired=repaired
     )
-    put(line, "procedure_modifiers", joined, box, modifier_fields)
+
+
+CODE_READER = "the fax code reader"
+SURE_DECODE = 0.9  # the code reader's share for its decode at least this: it confirms, or is offered as a repair
+
+
+def _weigh_code_decode(code: Fixed, modifiers: Fixed | None, decode: Reading) -> tuple[Fixed, Fixed | None]:
+    """Tesseract's 24D line against the code reader's catalog decode. Agreement (a sure decode equal to
+    the line, as read or as snapped) confirms both halves: two readers that share no recognition
+    reached one combination out of the catalog's. A sure decode that differs is offered to staff as a
+    repair. An unsure decode adds nothing."""
+    decoded = decode.alternatives[0].split()
+    ours = [code.text, *(modifiers.text.split() if modifiers is not None else [])]
+    share = decode.decode_share or 0.0
+    if decoded == ours:
+        if share < SURE_DECODE:
+            return code, modifiers
+        return _confirmed(code), _confirmed(modifiers) if modifiers is not None else None
+    if share >= SURE_DECODE:
+        why = f"read by {CODE_READER} as {' '.join(decoded)!r} (Tesseract read {' '.join(ours)!r})"
+        taken = Fixed(" ".join(decoded[1:]), parse.CORRECTED, repaired=why) if len(decoded) > 1 else None
+        return Fixed(decoded[0], parse.CORRECTED, repaired=why), taken
+    return code, modifiers
+
+
+def _weigh_icd_decode(fixed: Fixed, decode: Reading) -> Fixed:
+    """A box-21 code against the code reader's decode over the ICD-10-CM code set, as for 24D: a sure
+    decode confirms the code as parsed, or is offered to staff as a repair."""
+    decoded = decode.alternatives[0]
+    if (decode.decode_share or 0.0) < SURE_DECODE:
+        return fixed
+    if decoded == fixed.text:
+        return _confirmed(fixed)
+    return Fixed(
+        decoded, parse.CORRECTED, repaired=f"read by {CODE_READER} as {decoded!r} (Tesseract read {fixed.text!r})"
+    )
+
+
+def _confirmed(fixed: Fixed) -> Fixed:
+    repaired = f"{fixed.repaired}, confirmed by {CODE_READER}" if fixed.repaired else None
+    return Fixed(fixed.text, fixed.factor, fixed.note, parse.CONFIRMED, repaired, CODE_READER)
 
 
 def _line_date(cells: list[str], filled: list[str], side: str) -> Fixed:
@@ -487,10 +533,11 @@ def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: 
     pointers = parse.fix_pointers(page.text(f"diag{n}"))
     missing = [p for p in pointers.text if p not in diagnoses]
     codes = [diagnoses[p][0] for p in pointers.text if p in diagnoses]
-    repairs = "; ".join(diagnoses[p][2] for p in pointers.text if p in diagnoses and diagnoses[p][2]) or None
+    notes = [pointers.repaired] + [diagnoses[p][2] for p in pointers.text if p in diagnoses]
+    repairs = "; ".join(note for note in notes if note) or None
     # A pointer that names a filled box-21 letter is confirmed by box 21 (only those letters are possible).
     pointer_confidence = page.confidence(f"diag{n}") * pointers.factor
-    if pointers.text and not missing:
+    if pointers.text and not missing and not pointers.repaired:
         pointer_confidence = max(pointer_confidence, parse.CONFIRMED)
     confidence = min([pointer_confidence] + [diagnoses[p][1] for p in pointers.text if p in diagnoses])
     source = Provenance(

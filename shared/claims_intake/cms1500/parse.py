@@ -201,7 +201,8 @@ def cin_letters_for(digit: str) -> str:
 def fix_icd10(text: str) -> Fixed:
     """An ICD-10-CM code starts with a letter, then two digits: '2590' read in box 21 is Z590. A
     reading the code set does not hold is taken for the one code it holds one leading letter or one
-    stray character away ('3449' -> J449, 'F1I7210' -> F17210), else kept as read and marked invalid."""
+    stray character away ('Z5944' -> Z5941, 'F1I7210' -> F17210), else kept as read and marked invalid.
+    A category of the code set ('E11') is kept as read: it is a code, only not billable."""
     cleaned = _code_chars(text)
     if len(cleaned) < 3:
         return Fixed(cleaned, INVALID)
@@ -209,7 +210,7 @@ def fix_icd10(text: str) -> Fixed:
     second = cleaned[1].translate(AS_DIGIT)
     fixed = first + second + cleaned[2:]
     billable = billable_icd10(fixed)
-    if not billable:
+    if not billable and not icd10_category(fixed):
         nearest = nearest_icd10(cleaned, fixed)
         if nearest:
             repaired = f"read {cleaned}: the one billable code of the code set one character away is {nearest}"
@@ -244,9 +245,11 @@ def nearest_icd10(cleaned: str, shaped: str) -> str | None:
         candidates |= {letter + shaped[1:] for letter in ascii_uppercase}
     candidates |= {shaped[:index] + shaped[index + 1 :] for index in range(1, len(shaped))}
     candidates |= confusions.one_edit_variants(cleaned) | confusions.one_edit_variants(shaped)
-    found = {code for code in candidates if len(code) >= 3 and billable_icd10(code)}
+    # a category as near as a billable code is as likely what was written: the provider may have billed
+    # the category, which the check tells them about; snapping would put another code in their mouth
+    found = {code for code in candidates if len(code) >= 3 and (billable_icd10(code) or icd10_category(code))}
     nearest = confusions.nearest_unique(cleaned, found, MAX_CODE_MISREAD)
-    return nearest[0] if nearest else None
+    return nearest[0] if nearest and billable_icd10(nearest[0]) else None
 
 
 def billable_icd10(code: str) -> bool:
@@ -254,6 +257,14 @@ def billable_icd10(code: str) -> bool:
     from ..codesets import icd10cm
 
     return code in icd10cm().masks
+
+
+def icd10_category(code: str) -> bool:
+    """The code is a category or subcategory of the code set on file (billable codes extend it): a code
+    a provider writes when a more specific one is due, not a reading of nothing."""
+    from ..codesets import icd10cm
+
+    return len(code) >= 3 and icd10cm().extends(code)
 
 
 @cache
@@ -408,10 +419,9 @@ def snap_combination(code_text: str, modifiers: list[str]) -> tuple[str, list[st
         if nearest is None or nearest[0] == code:
             return None
         return nearest[0], [], f"24D read {code}: the one DHCS catalog code nearest to it is {nearest[0]}"
-    options = {(c.code, m) for c in dhcs_catalog().combinations for m in _modifier_sets(c.code, ())}
     scored = sorted(
         (confusions.misread_cost(code, option) + _modifier_cost(modifiers, mods), option, mods)
-        for option, mods in options
+        for option, mods in combination_options()
     )
     best = scored[0][0]
     if best > MAX_COMBINATION_MISREAD or (len(scored) > 1 and scored[1][0] == best):
@@ -419,6 +429,13 @@ def snap_combination(code_text: str, modifiers: list[str]) -> tuple[str, list[st
     chosen, mods = scored[0][1], list(scored[0][2])
     read = " ".join([code, *modifiers])
     return chosen, mods, f"24D read {read}: the one DHCS combination nearest to it is {' '.join([chosen, *mods])}"
+
+
+@cache
+def combination_options() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Every (code, modifiers) a 24D line may hold: the DHCS catalog's combinations, with GQ added
+    where the service may be delivered by telehealth."""
+    return tuple(sorted({(c.code, m) for c in dhcs_catalog().combinations for m in _modifier_sets(c.code, ())}))
 
 
 def _modifier_cost(read: list[str], option: tuple[str, ...]) -> float:
@@ -452,6 +469,9 @@ def fix_pointers(text: str) -> Fixed:
         numbers = [int(d) for d in cleaned if d != "0"]
         return Fixed("".join("ABCDEFGHIJKL"[n - 1] for n in numbers), CORRECTED, "numeric pointers")
     letters = "".join(ch for ch in cleaned if ch in "ABCDEFGHIJKL")
+    once = "".join(dict.fromkeys(letters))
+    if once != letters:  # each pointer names a diagnosis once: a letter read twice is a misreading
+        return Fixed(once, INVALID, repaired=f"pointer letter repeated in {letters!r}: each kept once")
     return Fixed(letters, 1.0 if letters == cleaned and letters else INVALID)
 
 
@@ -478,6 +498,15 @@ def fix_units(text: str) -> Fixed:
     ok = bool(re.fullmatch(r"\d+(\.\d+)?", fixed))
     repaired = "letters read as digits" if fixed != cleaned and ok else None
     return Fixed(fixed, (CORRECTED if fixed != cleaned else 1.0) if ok else INVALID, repaired=repaired)
+
+
+def fix_zip(text: str) -> Fixed:
+    """A ZIP code is 5 digits, or 9 with the ZIP+4: any other count is a digit lost or doubled in the
+    reading, never a value to pass on as read."""
+    fixed = fix_digits(text)
+    if len(fixed.text) not in (5, 9):
+        return Fixed(fixed.text, min(fixed.factor, INVALID), fixed.note, repaired=fixed.repaired)
+    return fixed
 
 
 def fix_state(text: str) -> Fixed:
@@ -569,16 +598,19 @@ def fix_date(text: str) -> Fixed:
 
 
 _CITY_STATE_ZIP = re.compile(
-    r"^(?P<city>.*?)[,\s]+(?P<state>[A-Za-z]{2})[.,\s]+(?P<zip>[0-9OoIlSB]{5}(?:[-\s]?[0-9OoIlSB]{4})?)\s*$"
+    r"^(?P<city>.*?)[,\s]+(?P<state>[A-Za-z]{2})[^A-Za-z0-9]+(?P<zip>[0-9OoIlSB]{3,6}(?:[-\s]?[0-9OoIlSB]{4})?)"
+    r"[^A-Za-z0-9]*$"  # specks beside the ZIP read as punctuation ('CA'95404', '95404.')
 )
 
 
 def split_city_state_zip(text: str) -> tuple[str, str, str] | None:
-    """'OAKLAND CA 94607' or 'Oakland, CA 94607-1234' -> (city, state, zip)."""
+    """'OAKLAND CA 94607' or 'Oakland, CA 94607-1234' -> (city, state, zip). A ZIP read with a digit
+    lost or doubled still splits the line (`fix_zip` marks it), so the city and state are kept."""
     match = _CITY_STATE_ZIP.match(" ".join(text.split()))
     if not match:
         return None
-    return match["city"].strip(" ,"), match["state"].upper(), re.sub(r"[-\s]", "", match["zip"])
+    city = re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", match["city"])
+    return city, match["state"].upper(), re.sub(r"[-\s]", "", match["zip"])
 
 
 def period_for_comma(text: str) -> str | None:

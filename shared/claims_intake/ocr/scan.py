@@ -32,6 +32,7 @@ from ..cms1500.mapping import FormPage, claims_from_pages
 from ..limits import Limits
 from ..model import ExtractError, ExtractResult, SourceInfo
 from .calibration import REGISTRATION_EXTRA, calibrate_claims, review_threshold
+from .codes import second_code_reading
 from .digits import second_reading
 from .engine import TesseractMissing
 from .normalise import normalise
@@ -267,7 +268,7 @@ def read_prepared(prepared: list[PreparedPage]) -> tuple[list[FormPage], list[Ex
     try:
         all_readings = read_with_labels(prepared)
         all_readings = [
-            second_reading(p.slots, readings) if p.fax else readings
+            second_code_reading(p.slots, second_reading(p.slots, readings)) if p.fax else readings
             for p, readings in zip(prepared, all_readings, strict=True)
         ]
     except Exception as error:

@@ -1,0 +1,258 @@
+"""A second reader for 24D (procedure code and modifiers) on fax pages, decoded against the catalog.
+
+On a fax, Tesseract reads a HCPCS code's letter and the modifiers' letters worst of all: 'TIOW' for
+T1019, 'WB' for U8, at 204 x 98 dpi a third of the codes. Yet a 24D line can only hold one of a few
+dozen things: a DHCS ECM/CS combination (code and modifiers, GQ where telehealth is allowed). So
+this reader does not spell the line out; it scores every combination of the catalog against the
+glyphs it sees. Each cell the page reader cut out (the code, five characters; each modifier, two)
+is split into its characters by the cell's known count (`digits.segment`), and each character is
+classified by a small network trained on fax-degraded glyphs of codes, modifiers and digits (numpy
+only; weights in data/fax_codes.npz, trained by the devkit's `digit_training`, TUNING seeds only).
+A combination's score is the sum of its characters' log-probabilities; the best combination's
+share of the probability over all of them is how sure the reader is.
+
+The reading is evidence, not a verdict (cms1500.mapping `_procedure`): when it and Tesseract's
+reading (as read or snapped to the catalog) agree, two independent readers confirm the line; when
+they differ, a sure decode is offered to staff as a repair, never passed on unverified.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+from .digits import DigitNet, glyph_features, segment, text_rows
+from .levels import INK
+from .recognize import WORD_GAP
+
+WEIGHTS = "data/fax_codes.npz"
+CODE_LENGTH = 5  # a HCPCS Level II code: a letter and four digits
+MODIFIER_LENGTH = 2
+MODIFIER_SUFFIXES = ("", "a", "b", "c")  # mod1, mod1a, ...: the four modifier cells of a 24D line
+LOG_FLOOR = 1e-4  # a character's probability is never taken below this (one bad cut must not veto)
+
+
+def code_field(name: str) -> bool:
+    """A cell this reader reads: a 24D code (cpt1) or modifier (mod1, mod1a, ...), a box-21 diagnosis."""
+    return re.fullmatch(r"(cpt\d|mod\d[a-c]?|diagnosis\d+)", name.split(".")[0]) is not None
+
+
+def code_pieces(slots) -> dict[str, np.ndarray]:
+    """Each 24D cell's ink as the page reader cut it (its span of the composed line's image)."""
+    pieces: dict[str, np.ndarray] = {}
+    for slot in slots:
+        image = np.asarray(slot.image, dtype=np.uint8)
+        for name, x0, x1 in slot.members:
+            if not code_field(name):
+                continue
+            if np.isinf(x0):
+                pieces[name] = image
+            else:
+                pieces[name] = image[:, max(round(x0 + WORD_GAP / 2), 0) : round(x1 - WORD_GAP / 2)]
+    return pieces
+
+
+@dataclass(frozen=True)
+class CodeNet:
+    """The glyph network and the characters its outputs stand for."""
+
+    net: DigitNet
+    alphabet: str
+
+    def log_probabilities(self, piece: np.ndarray, count: int) -> np.ndarray | None:
+        """(count, alphabet) log-probabilities of the piece's characters; None when it holds no text."""
+        text = text_rows(piece)
+        if text is None:
+            return None
+        return self.span_log_probabilities([(text, x0, x1) for x0, x1 in segment(text, count)])
+
+    def span_log_probabilities(self, spans: list[tuple[np.ndarray, float, float]]) -> np.ndarray:
+        features = np.vstack([glyph_features(text, x0, x1) for text, x0, x1 in spans])
+        return np.log(np.maximum(self.net.probabilities(features), LOG_FLOOR))
+
+
+def spelling_score(logs: np.ndarray, value: str, alphabet: str) -> float:
+    """Sum of the log-probabilities of `value`'s characters, one per row of `logs`."""
+    index = [alphabet.find(ch) for ch in value]
+    if len(index) != len(logs) or min(index) < 0:
+        return float(np.log(LOG_FLOOR)) * len(logs)
+    return float(logs[np.arange(len(value)), index].sum())
+
+
+@cache
+def code_net() -> CodeNet:
+    with resources.files("claims_intake").joinpath(WEIGHTS).open("rb") as handle:
+        data = np.load(handle)
+        net = DigitNet(*(data[k].astype(np.float32) for k in ("mean", "scale", "w1", "b1", "w2", "b2")))
+        return CodeNet(net, str(data["alphabet"]))
+
+
+PERIOD_SHARE = 0.35  # a mark at most this share of the text's height, on its baseline, is the period
+
+
+def split_at_period(text: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """A box-21 code's ink left and right of its period ('Z59.01': 'Z59', '01'); None when no mark
+    small and low enough, with ink on both sides, is there (a code written without its period)."""
+    import cv2
+
+    height = text.shape[0]
+    count, _, stats, _ = cv2.connectedComponentsWithStats((text < INK).view(np.uint8), connectivity=8)
+    inked = np.asarray((text < INK).any(axis=0))
+    periods = []
+    for x, y, w, h, _ in stats[1:count]:
+        small = h <= PERIOD_SHARE * height and w <= PERIOD_SHARE * height
+        if not small or y + h < 0.75 * height or not inked[:x].any() or not inked[x + w :].any():
+            continue
+        blank = int((~inked[max(x - w - 3, 0) : x]).sum() + (~inked[x + w : x + 2 * w + 3]).sum())
+        periods.append((blank, x, w))
+    if not periods:
+        return None
+    _, x, w = max(periods)
+    return text[:, :x], text[:, x + w :]
+
+
+def _inked_columns(part: np.ndarray) -> np.ndarray | None:
+    cols = np.flatnonzero((part < INK).any(axis=0))
+    return part[:, cols[0] : cols[-1] + 1] if len(cols) else None
+
+
+def icd_spans(text: np.ndarray, head: int, tail: int) -> list[tuple[np.ndarray, float, float]] | None:
+    """The characters of a box-21 code printed with its period: `head` left of it, `tail` right of
+    it, each side split evenly by its own width (a period's gap would throw even cuts off)."""
+    split = split_at_period(text)
+    if split is None:
+        return None
+    spans = []
+    for part, count in zip(split, (head, tail), strict=True):
+        inked = _inked_columns(part)
+        if inked is None:
+            return None
+        spans += [(inked, x0, x1) for x0, x1 in segment(inked, count)]
+    return spans
+
+
+ICD_LENGTHS = range(3, 8)  # an ICD-10-CM code: a category of three characters, up to seven
+ICD_HEAD = 3  # characters before the period
+
+
+@cache
+def icd_spellings() -> dict[int, tuple[tuple[str, ...], np.ndarray]]:
+    """Every ICD-10-CM code a provider may write, by length: billable in a release on file, or a
+    category of one; with its characters' indices in the code reader's alphabet."""
+    from ..codesets import icd10cm
+
+    billable = set(icd10cm().masks)
+    written = billable | {code[:length] for code in billable for length in range(ICD_HEAD, len(code))}
+    alphabet = code_net().alphabet
+    spellings = {}
+    for length in ICD_LENGTHS:
+        group = tuple(sorted(code for code in written if len(code) == length))
+        spellings[length] = (group, np.array([[alphabet.index(ch) for ch in code] for code in group]))
+    return spellings
+
+
+def decode_icd(piece: np.ndarray) -> LineDecode | None:
+    """The ICD-10-CM code whose spelling a box-21 cell's glyphs favour. Its length is not printed: each
+    length is tried (with a period, only lengths past the category's three), and the one whose best
+    code's characters are surest on average wins; the share is that code's among its length's codes."""
+    text = text_rows(piece)
+    if text is None:
+        return None
+    net, with_period = code_net(), split_at_period(text) is not None
+    found = []
+    for length in ICD_LENGTHS:
+        if with_period and length == ICD_HEAD:
+            continue
+        spans = (
+            icd_spans(text, ICD_HEAD, length - ICD_HEAD)
+            if with_period
+            else [(text, x0, x1) for x0, x1 in segment(text, length)]
+        )
+        if not spans:
+            continue
+        codes, index = icd_spellings()[length]
+        scores = net.span_log_probabilities(spans)[np.arange(length), index].sum(axis=1)
+        best = int(np.argmax(scores))
+        weights = np.exp(scores - scores[best])
+        found.append((float(scores[best]) / length, codes[best], float(1.0 / weights.sum())))
+    if not found:
+        return None
+    _, code, share = max(found)
+    return LineDecode(code, (), share)
+
+
+@dataclass(frozen=True)
+class LineDecode:
+    code: str
+    modifiers: tuple[str, ...]
+    share: float  # the combination's share of the probability over every combination
+
+    @property
+    def text(self) -> str:
+        return " ".join([self.code, *self.modifiers])
+
+
+def decode_line(pieces: dict[str, np.ndarray], n: int, options) -> LineDecode | None:
+    """The catalog combination whose characters best explain line n's code and modifier cells.
+    Only combinations with as many modifiers as the line has inked modifier cells are scored: an
+    empty cell is no modifier, and a modifier read where none is printed is a speck Tesseract reads
+    too."""
+    net = code_net()
+    code_piece = pieces.get(f"cpt{n}")
+    if code_piece is None:
+        return None
+    code_logs = net.log_probabilities(code_piece, CODE_LENGTH)
+    if code_logs is None:
+        return None
+    modifier_logs = []
+    for suffix in MODIFIER_SUFFIXES:
+        piece = pieces.get(f"mod{n}{suffix}")
+        logs = net.log_probabilities(piece, MODIFIER_LENGTH) if piece is not None else None
+        if logs is not None:
+            modifier_logs.append(logs)
+    return rank(code_logs, modifier_logs, options, net.alphabet)
+
+
+def rank(code_logs: np.ndarray, modifier_logs: list[np.ndarray], options, alphabet: str) -> LineDecode | None:
+    """The option (code, modifiers) whose spelling the glyphs' log-probabilities favour, with its share
+    of the probability over all options that have as many modifiers as were read."""
+    scored = []
+    for code, modifiers in options:
+        if len(modifiers) != len(modifier_logs):
+            continue
+        total = spelling_score(code_logs, code, alphabet)
+        total += sum(spelling_score(logs, mod, alphabet) for logs, mod in zip(modifier_logs, modifiers, strict=True))
+        scored.append((total, code, tuple(modifiers)))
+    if not scored:
+        return None
+    totals = np.asarray([total for total, _, _ in scored])
+    weights = np.exp(totals - totals.max())
+    best = int(np.argmax(totals))
+    return LineDecode(scored[best][1], scored[best][2], float(weights[best] / weights.sum()))
+
+
+def second_code_reading(slots, readings: dict) -> dict:
+    """The page's readings with each 24D line's catalog decode offered on its code cell (`alternatives`:
+    'CODE MOD MOD', and the decode's share as `decode_share`), and each box-21 code's decode on its
+    cell, for the mapping to weigh."""
+    from ..cms1500.parse import combination_options
+
+    pieces = code_pieces(slots)
+    out = dict(readings)
+    for name, piece in pieces.items():
+        current = out.get(name)
+        if current is None or not current.text:
+            continue
+        if name.startswith("cpt"):
+            decoded = decode_line(pieces, int(name[3:]), combination_options())
+        elif name.startswith("diagnosis"):
+            decoded = decode_icd(piece)
+        else:
+            continue
+        if decoded is not None:
+            out[name] = replace(current, alternatives=(decoded.text,), decode_share=decoded.share)
+    return out

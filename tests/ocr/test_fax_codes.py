@@ -1,0 +1,166 @@
+"""The fax code reader (ocr.codes): a 24D line's glyphs scored against every catalog combination, and
+the decode weighed against Tesseract's reading: agreement confirms, a sure disagreement is a repair for
+staff, a doubtful one puts the line in doubt."""
+
+from string import ascii_uppercase
+
+import numpy as np
+import pytest
+
+from claims_intake.cms1500 import parse
+from claims_intake.cms1500.mapping import CODE_READER, REPAIRED_CONFIDENCE, FormPage, Reading, claims_from_pages
+from claims_intake.ocr import codes
+from claims_intake_dev.testdata import mailroom
+
+ALPHABET = "0123456789" + ascii_uppercase
+
+
+def _logs(spelling: str, sure: float = 0.9, unsure: dict[int, dict[str, float]] | None = None) -> np.ndarray:
+    """Log-probabilities of glyphs that read `spelling` with probability `sure`, except the places in
+    `unsure`, which spread their probability as given."""
+    probabilities = np.full((len(spelling), len(ALPHABET)), (1 - sure) / (len(ALPHABET) - 1))
+    for place, char in enumerate(spelling):
+        probabilities[place, ALPHABET.index(char)] = sure
+    for place, spread in (unsure or {}).items():
+        probabilities[place] = (1 - sum(spread.values())) / (len(ALPHABET) - len(spread))
+        for other, p in spread.items():
+            probabilities[place, ALPHABET.index(other)] = p
+    return np.log(probabilities)
+
+
+def test_the_combination_whose_spelling_the_glyphs_favour_wins_even_with_its_letter_unsure():
+    # the letter is as likely an I as a T: only T1019 is a catalog code, so the four digits decide
+    code = _logs("T1019", unsure={0: {"T": 0.4, "I": 0.4}})
+    decoded = codes.rank(code, [_logs("U6")], parse.combination_options(), ALPHABET)
+    assert (decoded.code, decoded.modifiers) == ("T1019", ("U6",)) and decoded.share > 0.9
+
+
+def test_two_combinations_the_glyphs_cannot_tell_apart_share_the_probability():
+    code = _logs("G9008")
+    modifier = _logs("U1", unsure={1: {"1": 0.45, "8": 0.45}})  # G9008 U1 and G9008 U8 are both in the catalog
+    decoded = codes.rank(code, [modifier], parse.combination_options(), ALPHABET)
+    assert decoded.code == "G9008" and decoded.share < 0.6
+
+
+def test_only_combinations_with_as_many_modifiers_as_inked_cells_are_scored():
+    decoded = codes.rank(_logs("G9008"), [_logs("U1"), _logs("GQ")], parse.combination_options(), ALPHABET)
+    assert decoded.modifiers == ("U1", "GQ")
+    assert codes.rank(_logs("G9008"), [_logs("U1")] * 4, parse.combination_options(), ALPHABET) is None
+
+
+def _line(cpt: str, mod: str, decoded: str, share: float):
+    readings = {
+        "cpt1": Reading(cpt, 0.97, alternatives=(decoded,), decode_share=share),
+        "mod1": Reading(mod, 0.97),
+        "ch1": Reading("100 00", 0.97),
+        "day1": Reading("1", 0.97),
+        "diag1": Reading("A", 0.97),
+        "diagnosis1": Reading("Z59.01", 0.97),
+    }
+    claims, _ = claims_from_pages(
+        "f.tif", [FormPage(1, readings)], source_kind="scan", claim_id_prefix="t", review_confidence=0.8
+    )
+    line = claims[0].lines[0]
+    return line, line.provenance["procedure_code"], line.provenance["procedure_modifiers"]
+
+
+def test_a_sure_decode_agreeing_with_tesseract_confirms_both_halves():
+    line, code, modifiers = _line("G9008", "U1", "G9008 U1", 0.97)
+    assert (line.procedure_code, line.procedure_modifiers) == ("G9008", ["U1"])
+    assert code.confidence >= parse.CONFIRMED and modifiers.confidence >= parse.CONFIRMED
+
+
+def test_a_decode_confirms_a_snapped_line_and_says_so():
+    line, code, _ = _line("G90O8", "UI", "G9008 U1", 0.97)  # read with an O and an I: snapped, then confirmed
+    assert line.procedure_code == "G9008"
+    assert f"confirmed by {CODE_READER}" in code.repaired and code.confidence >= parse.CONFIRMED
+
+
+def test_a_sure_decode_that_differs_is_a_repair_for_staff():
+    line, code, modifiers = _line("TIOW", "WB", "T1019 U6", 0.97)
+    assert (line.procedure_code, line.procedure_modifiers) == ("T1019", ["U6"])
+    assert CODE_READER in code.repaired and "TIOW" in code.repaired
+    assert code.confidence <= REPAIRED_CONFIDENCE and modifiers.confidence <= REPAIRED_CONFIDENCE
+
+
+def test_an_unsure_decode_changes_nothing():
+    _, sure_code, _ = _line("G9008", "U1", "G9008 U8", 0.3)
+    _, plain_code, _ = _line("G9008", "U1", "G9008 U1", 0.3)
+    assert sure_code.confidence == plain_code.confidence and sure_code.repaired is None
+
+
+def test_the_shipped_weights_know_every_character_of_the_catalogs_combinations_and_how_they_were_trained():
+    from importlib import resources
+
+    net = codes.code_net()
+    needed = {ch for code, mods in parse.combination_options() for ch in code + "".join(mods)}
+    assert needed <= set(net.alphabet) and net.net.w2.shape[1] == len(net.alphabet)
+    with resources.files("claims_intake").joinpath(codes.WEIGHTS).open("rb") as handle:
+        data = np.load(handle)
+        assert "TUNING" in str(data["seeds"]) and "glyphs" in str(data["trained_on"])
+
+
+@pytest.mark.slow
+def test_the_24d_lines_of_a_generated_fax_decode_to_their_printed_combinations():
+    from claims_intake.limits import default_limits
+    from claims_intake.ocr.pages import image_pages
+    from claims_intake.ocr.scan import ocr_settings, prepare_page
+
+    case = mailroom.make_case("fax200", 4321, lines=4)  # a TUNING seed outside the training range
+    page = next(iter(image_pages(case.data, case.filename, "tiff", default_limits())))
+    pieces = codes.code_pieces(prepare_page(page, ocr_settings()).slots)
+    printed = case.sample.pages[0]
+    right = 0
+    for n in range(1, 5):
+        decoded = codes.decode_line(pieces, n, parse.combination_options())
+        wanted = " ".join(printed[f] for f in (f"cpt{n}", f"mod{n}", f"mod{n}a") if printed.get(f))
+        right += decoded is not None and decoded.text == wanted
+    assert right >= 3
+
+
+def _text(*blobs: tuple[int, int, int, int], height: int = 20, width: int = 60) -> np.ndarray:
+    """A white text line with dark rectangles (x0, x1, y0, y1)."""
+    image = np.full((height, width), 255, dtype=np.uint8)
+    for x0, x1, y0, y1 in blobs:
+        image[y0:y1, x0:x1] = 0
+    return image
+
+
+def test_a_box_21_code_splits_at_its_period_into_the_category_and_the_rest():
+    # three characters, a period on the baseline, two characters
+    text = _text((0, 8, 0, 20), (10, 18, 0, 20), (20, 28, 0, 20), (31, 34, 16, 20), (37, 45, 0, 20), (47, 55, 0, 20))
+    left, right = codes.split_at_period(text)
+    assert left.shape[1] == 31 and (right < 128).any(axis=0).sum() == 16
+    spans = codes.icd_spans(text, 3, 2)
+    assert len(spans) == 5 and all(x1 - x0 >= 7 for _, x0, x1 in spans)
+
+
+def test_a_code_without_a_period_does_not_split():
+    assert codes.split_at_period(_text((0, 8, 0, 20), (10, 18, 0, 20), (20, 28, 0, 20))) is None
+    # a mark on the baseline at the end is no period: nothing is right of it
+    assert codes.split_at_period(_text((0, 8, 0, 20), (10, 18, 0, 20), (20, 23, 16, 20))) is None
+
+
+def _box21(read: str, decoded: str, share: float):
+    readings = {
+        "cpt1": Reading("G9008", 0.97),
+        "mod1": Reading("U1", 0.97),
+        "ch1": Reading("100 00", 0.97),
+        "day1": Reading("1", 0.97),
+        "diag1": Reading("A", 0.97),
+        "diagnosis1": Reading(read, 0.8, alternatives=(decoded,), decode_share=share),
+    }
+    claims, _ = claims_from_pages(
+        "f.tif", [FormPage(1, readings)], source_kind="scan", claim_id_prefix="t", review_confidence=0.8
+    )
+    line = claims[0].lines[0]
+    return line.diagnosis_codes, line.provenance["diagnosis_codes"]
+
+
+def test_a_sure_icd_decode_confirms_the_box_21_code_or_is_a_repair_for_staff():
+    codes_read, source = _box21("Z59.01", "Z5901", 0.97)
+    assert codes_read == ["Z5901"] and source.confidence >= parse.CONFIRMED
+    codes_read, source = _box21("I449", "J449", 0.97)
+    assert codes_read == ["J449"] and CODE_READER in source.repaired and source.confidence <= REPAIRED_CONFIDENCE
+    codes_read, source = _box21("I449", "J449", 0.5)
+    assert codes_read == ["I449"] and (source.repaired is None or CODE_READER not in source.repaired)
