@@ -44,13 +44,24 @@ def eight_bit(image: Image.Image) -> Image.Image:
     if image.mode in ("1", "L", "RGB"):
         return image
     if image.mode.startswith("I;16") or image.mode in ("I", "F"):
-        values = np.asarray(image)
-        if values.dtype.kind == "f":
-            values = np.clip(values, 0, 65535).astype(np.uint32)
-        if values.max(initial=0) <= 255:  # 8-bit values in a wide container
-            return Image.fromarray(np.clip(values, 0, 255).astype(np.uint8), "L")
-        # integer scaling (a quarter of the float64 version's CPU on a 300-dpi page)
-        return Image.fromarray((np.clip(values, 0, 65535).astype(np.uint32) * 255 // 65535).astype(np.uint8), "L")
+        return Image.fromarray(eight_bit_values(np.asarray(image)), "L")
     if image.mode in ("LA", "La"):
         return image.convert("L")
     return image.convert("RGB")  # P, RGBA, CMYK, YCbCr...
+
+
+def eight_bit_values(values: np.ndarray) -> np.ndarray:
+    """Wide grey samples (16-bit, 32-bit or float) as 8-bit: 8-bit values in a wide container kept as
+    they are, anything wider scaled by 255/65535 (rounded down)."""
+    if values.dtype.kind == "f":
+        values = np.clip(values, 0, 65535).astype(np.uint32)
+    if values.max(initial=0) <= 255:  # 8-bit values in a wide container
+        return np.clip(values, 0, 255).astype(np.uint8)
+    if values.dtype != np.uint16:
+        values = np.clip(values, 0, 65535).astype(np.uint16)
+    # floor(v * 255 / 65535) = floor(v / 257) = (v - v // 256) // 256 for every 16-bit v, in 16-bit
+    # arithmetic: a quarter of the CPU of scaling in 32 bits, the same values
+    scaled = values >> 8
+    np.subtract(values, scaled, out=scaled)
+    scaled >>= 8
+    return scaled.astype(np.uint8)

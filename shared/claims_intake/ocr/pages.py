@@ -21,6 +21,7 @@ from .. import page_guard
 from ..budget import budget_spent
 from ..errors import IntakeError
 from ..limits import Limits
+from .normalise import eight_bit_values
 
 LETTER_WIDTH_IN, LETTER_HEIGHT_IN = 8.5, 11.0
 # Above this many pixels an 8-bit grey or colour PNG is decoded by libspng: on a 600-dpi colour page
@@ -256,8 +257,26 @@ def _decoded(image: Image.Image, data: bytes) -> Image.Image:
             return Image.fromarray(pyspng.load(data, format=image.mode))
         except RuntimeError:
             pass  # libspng refuses what Pillow may still read (a damaged chunk): Pillow says what is wrong
+    if image.format == "PNG" and image.mode == "I;16" and len(tiles) > 0 and tiles[0].args == "I;16B":
+        grey = _sixteen_bit_grey_png(data, image.size)
+        if grey is not None:
+            return grey
     image.load()
     return image
+
+
+def _sixteen_bit_grey_png(data: bytes, size: tuple[int, int]) -> Image.Image | None:
+    """A 16-bit grey PNG decoded by OpenCV's libpng and made 8-bit (normalise.eight_bit_values: the same
+    pixels as Pillow's decode then eight_bit), in about two thirds of Pillow's CPU plus a quarter of
+    the conversion's. None when OpenCV refuses the file or decodes it as anything but one 16-bit
+    channel of the header's size (transparency, a damaged stream): Pillow then decodes it and names
+    what is wrong."""
+    import cv2
+
+    values = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    if values is None or values.dtype != np.uint16 or values.shape != (size[1], size[0]):
+        return None
+    return Image.fromarray(eight_bit_values(values), "L")
 
 
 def _dpi(image: Image.Image) -> tuple[float, float | None]:

@@ -24,6 +24,7 @@ from PIL import Image
 from ..cms1500.mapping import Reading
 from ..cms1500.template import Box, read_fields, render_blank_form, text_boxes
 from . import dots
+from .byte_percentile import byte_percentile
 from .levels import INK
 from .profile_fit import Registration
 
@@ -238,10 +239,9 @@ def _profile_shift(form: np.ndarray, page: np.ndarray, margin: int, across: int)
     total = float(form.sum())
     if total < 2 * RULE_MIN_LENGTH:
         return 0
-    overlaps = [
-        float(np.minimum(form, page[margin + shift : margin + shift + len(form)]).sum())
-        for shift in range(-margin, margin + 1)
-    ]
+    # every shift's window of the page profile at once (row `shift + margin`); sums of whole counts: exact
+    windows = np.lib.stride_tricks.sliding_window_view(page[: 2 * margin + len(form)], len(form))
+    overlaps = np.minimum(form, windows).sum(axis=1).tolist()
     top = max(overlaps)
     if top < MIN_SHIFT_EVIDENCE * total:
         return 0
@@ -267,6 +267,20 @@ def run_lengths(dark: np.ndarray) -> np.ndarray:
     return out
 
 
+def in_runs_of(dark: np.ndarray, length: int, vertical: bool) -> np.ndarray:
+    """The dark pixels whose horizontal (vertical) run of dark pixels is at least `length` long:
+    `run_lengths(dark) >= length` as one morphological opening by a line of that length (nothing
+    beyond the edges counted dark), at a fifth of the CPU."""
+    import cv2
+
+    line = np.ones((length, 1) if vertical else (1, length), np.uint8)
+    # the line's first pixel on each pixel whose run starts a full line, then every pixel such a line covers
+    start, end = (0, 0), ((0, length - 1) if vertical else (length - 1, 0))
+    starts = cv2.erode(dark.view(np.uint8), line, anchor=start, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    covered = cv2.dilate(starts, line, anchor=end, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    return np.asarray(covered).view(bool)
+
+
 def erase_form(
     region: np.ndarray, window: tuple[slice, slice], spare: slice | None = None, rule_level: float | None = None
 ) -> np.ndarray:
@@ -282,8 +296,8 @@ def erase_form(
         vertical = vertical.copy()
         vertical[:, spare] = False
         erase[:, spare] = False
-    rules = vertical & (run_lengths(dark) <= RULE_THICKNESS)
-    rules |= masks.horizontal[window] & (run_lengths(dark.T).T <= RULE_THICKNESS)
+    rules = vertical & ~in_runs_of(dark, RULE_THICKNESS + 1, vertical=False)
+    rules |= masks.horizontal[window] & ~in_runs_of(dark, RULE_THICKNESS + 1, vertical=True)
     if rule_level is not None:  # only rules: the form's lettering may print darker than its rules
         rules &= ~_darker_than_rules(region, dark, masks, window, rule_level)
     erase |= rules
@@ -330,7 +344,7 @@ def drop_out_source(page: Image.Image) -> tuple[Image.Image, bool]:
     if page.mode in ("RGB", "RGBA", "P") and is_color(page):
         red = page.getchannel("R") if page.mode == "RGB" else page.convert("RGB").getchannel("R")
         return clean_grey(red, stretch=False), True
-    return clean_grey(page.convert("L")), False
+    return clean_grey(page if page.mode == "L" else page.convert("L")), False  # an L page is not copied first
 
 
 def clean_grey(grey: Image.Image, stretch: bool = True) -> Image.Image:
@@ -345,7 +359,7 @@ def clean_grey(grey: Image.Image, stretch: bool = True) -> Image.Image:
     paper = cv2.resize(np.maximum(paper, 1), (level.shape[1], level.shape[0]), interpolation=cv2.INTER_LINEAR)
     flat = cv2.divide(level, paper, scale=255)
     # A faint copy's darkest ink is grey: stretch it back to black so thin strokes stay ink.
-    darkest = float(np.percentile(flat[::4, ::4], 0.5))
+    darkest = byte_percentile(flat[::4, ::4], 0.5)
     if stretch and 20 < darkest < 200:
         flat = cv2.convertScaleAbs(flat, alpha=255 / (255 - darkest), beta=-darkest * 255 / (255 - darkest))
     # column counts by OpenCV's reduce: a third of numpy's mean over a boolean page
