@@ -26,9 +26,8 @@ from importlib import resources
 
 import numpy as np
 
-from .digits import DigitNet, glyph_features, segment, text_rows
+from .digits import DigitNet, cell_pieces, glyph_features, segment, text_rows
 from .levels import INK
-from .recognize import WORD_GAP
 
 WEIGHTS = "data/fax_codes.npz"
 CODE_LENGTH = 5  # a HCPCS Level II code: a letter and four digits
@@ -44,18 +43,8 @@ def code_field(name: str) -> bool:
 
 
 def code_pieces(slots) -> dict[str, np.ndarray]:
-    """Each 24D cell's ink as the page reader cut it (its span of the composed line's image)."""
-    pieces: dict[str, np.ndarray] = {}
-    for slot in slots:
-        image = np.asarray(slot.image, dtype=np.uint8)
-        for name, x0, x1 in slot.members:
-            if not code_field(name):
-                continue
-            if np.isinf(x0):
-                pieces[name] = image
-            else:
-                pieces[name] = image[:, max(round(x0 + WORD_GAP / 2), 0) : round(x1 - WORD_GAP / 2)]
-    return pieces
+    """Each cell this reader reads, as the page reader cut it."""
+    return cell_pieces(slots, code_field)
 
 
 @dataclass(frozen=True)

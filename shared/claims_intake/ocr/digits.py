@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
@@ -168,14 +169,15 @@ def digit_net() -> DigitNet:
         return DigitNet(*(data[k].astype(np.float32) for k in ("mean", "scale", "w1", "b1", "w2", "b2")))
 
 
-def cell_pieces(slots) -> dict[str, np.ndarray]:
-    """Each digit-only field's ink as the page reader cut it: a cell of a composed line (24A, 24B,
-    24G, box 3) is its own span of the line's image; a box read alone is its slot's image."""
+def cell_pieces(slots, wanted: Callable[[str], bool] = digit_field) -> dict[str, np.ndarray]:
+    """Each wanted field's ink as the page reader cut it (by default the digit-only fields): a cell
+    of a composed line (24A, 24B, 24G, box 3) is its own span of the line's image; a box read alone
+    is its slot's image."""
     pieces: dict[str, np.ndarray] = {}
     for slot in slots:
         image = np.asarray(slot.image, dtype=np.uint8)
         for name, x0, x1 in slot.members:
-            if not digit_field(name):
+            if not wanted(name):
                 continue
             if np.isinf(x0):
                 pieces[name] = image
