@@ -42,7 +42,8 @@ class Reading:
     # two independent readers agree on all but at most one character: a check that picks one
     # alternative differing there confirms it (else the pick is a repair for staff)
     readers_agree: bool = False
-    # 24D on a fax: the code reader's share of the probability for its catalog decode (`alternatives`)
+    # a code cell of a fax (24D, box 21, 24E): the code reader's share of the probability for its
+    # decode, which is `alternatives`[0] (ocr/codes.py)
     decode_share: float | None = None
 
 
@@ -63,6 +64,13 @@ class FormPage:
     def alternatives(self, name: str) -> tuple[str, ...]:
         reading = self.readings.get(name)
         return reading.alternatives if reading else ()
+
+    def sure_decode(self, name: str) -> str | None:
+        """The fax code reader's decode of the cell, when it is sure of it (share >= SURE_DECODE)."""
+        reading = self.readings.get(name)
+        if reading is None or reading.decode_share is None or reading.decode_share < SURE_DECODE:
+            return None
+        return reading.alternatives[0] if reading.alternatives else None
 
     def readers_agree(self, name: str) -> bool:
         reading = self.readings.get(name)
@@ -330,9 +338,9 @@ def _diagnoses(claim: Claim, page: FormPage, ocr: bool = True) -> dict[str, tupl
             typed = re.sub(r"[^0-9A-Za-z]", "", page.text(name)).upper()
             if not ocr and (fixed.repaired or is_valid_icd10(typed)):  # typed into a fillable PDF: as typed
                 fixed = Fixed(typed)
-            decode = page.readings.get(name)
-            if ocr and decode is not None and decode.decode_share is not None and decode.alternatives:
-                fixed = _weigh_icd_decode(fixed, decode)
+            decoded = page.sure_decode(name) if ocr else None
+            if decoded:
+                fixed = _weigh_icd_decode(fixed, decoded)
             confidence = round(max(page.confidence(name) * fixed.factor, fixed.floor), 3)
             if fixed.repaired and fixed.floor < parse.CONFIRMED:
                 confidence = min(confidence, REPAIRED_CONFIDENCE)
@@ -409,9 +417,9 @@ def _procedure(line: ServiceLine, page: FormPage, n: int, put, ocr: bool) -> Non
     box = f"24D line {n}"
     modifier_fields = (f"mod{n}", f"mod{n}a", f"mod{n}b", f"mod{n}c")
     code, modifiers = _procedure_as_read(page, n, modifier_fields, ocr)
-    decode = page.readings.get(f"cpt{n}")
-    if ocr and decode is not None and decode.decode_share is not None and decode.alternatives:
-        code, modifiers = _weigh_code_decode(code, modifiers, decode)
+    decoded = page.sure_decode(f"cpt{n}") if ocr else None
+    if decoded:
+        code, modifiers = _weigh_code_decode(code, modifiers, decoded.split())
     put(line, "procedure_code", code, box, (f"cpt{n}",))
     if modifiers is not None:
         put(line, "procedure_modifiers", modifiers, box, modifier_fields)
@@ -452,31 +460,22 @@ CODE_READER = "the fax code reader"
 SURE_DECODE = 0.9  # the code reader's share for its decode at least this: it confirms, or is offered as a repair
 
 
-def _weigh_code_decode(code: Fixed, modifiers: Fixed | None, decode: Reading) -> tuple[Fixed, Fixed | None]:
-    """Tesseract's 24D line against the code reader's catalog decode. Agreement (a sure decode equal to
-    the line, as read or as snapped) confirms both halves: two readers that share no recognition
-    reached one combination out of the catalog's. A sure decode that differs is offered to staff as a
-    repair. An unsure decode adds nothing."""
-    decoded = decode.alternatives[0].split()
+def _weigh_code_decode(code: Fixed, modifiers: Fixed | None, decoded: list[str]) -> tuple[Fixed, Fixed | None]:
+    """Tesseract's 24D line against the code reader's sure catalog decode. Agreement (the decode equal
+    to the line, as read or as snapped) confirms both halves: two readers that share no recognition
+    reached one combination out of the catalog's. A decode that differs is offered to staff as a
+    repair. (An unsure decode is not weighed at all.)"""
     ours = [code.text, *(modifiers.text.split() if modifiers is not None else [])]
-    share = decode.decode_share or 0.0
     if decoded == ours:
-        if share < SURE_DECODE:
-            return code, modifiers
         return _confirmed(code), _confirmed(modifiers) if modifiers is not None else None
-    if share >= SURE_DECODE:
-        why = f"read by {CODE_READER} as {' '.join(decoded)!r} (Tesseract read {' '.join(ours)!r})"
-        taken = Fixed(" ".join(decoded[1:]), parse.CORRECTED, repaired=why) if len(decoded) > 1 else None
-        return Fixed(decoded[0], parse.CORRECTED, repaired=why), taken
-    return code, modifiers
+    why = f"read by {CODE_READER} as {' '.join(decoded)!r} (Tesseract read {' '.join(ours)!r})"
+    taken = Fixed(" ".join(decoded[1:]), parse.CORRECTED, repaired=why) if len(decoded) > 1 else None
+    return Fixed(decoded[0], parse.CORRECTED, repaired=why), taken
 
 
-def _weigh_icd_decode(fixed: Fixed, decode: Reading) -> Fixed:
-    """A box-21 code against the code reader's decode over the ICD-10-CM code set, as for 24D: a sure
-    decode confirms the code as parsed, or is offered to staff as a repair."""
-    decoded = decode.alternatives[0]
-    if (decode.decode_share or 0.0) < SURE_DECODE:
-        return fixed
+def _weigh_icd_decode(fixed: Fixed, decoded: str) -> Fixed:
+    """A box-21 code against the code reader's sure decode over the ICD-10-CM code set, as for 24D: it
+    confirms the code as parsed, or is offered to staff as a repair."""
     if decoded == fixed.text:
         return _confirmed(fixed)
     return Fixed(
@@ -484,12 +483,11 @@ def _weigh_icd_decode(fixed: Fixed, decode: Reading) -> Fixed:
     )
 
 
-def _weigh_pointer_decode(pointers: Fixed, decode: Reading) -> Fixed:
-    """24E pointers against the code reader's decode among box 21's filled letters: a sure decode
-    that differs (a letter lost, 'A' for 'AB', or misread) is offered to staff as a repair; agreeing,
-    box 21 already confirms the pointers."""
-    decoded = decode.alternatives[0]
-    if (decode.decode_share or 0.0) < SURE_DECODE or decoded == pointers.text:
+def _weigh_pointer_decode(pointers: Fixed, decoded: str) -> Fixed:
+    """24E pointers against the code reader's sure decode among box 21's filled letters: one that differs
+    (a letter lost, 'A' for 'AB', or misread) is offered to staff as a repair; agreeing, box 21 already
+    confirms the pointers."""
+    if decoded == pointers.text:
         return pointers
     why = f"pointers read by {CODE_READER} as {decoded!r} (Tesseract read {pointers.text or '?'!r})"
     return Fixed(decoded, parse.CORRECTED, repaired=why)
@@ -542,9 +540,9 @@ def service_year(page: FormPage) -> str | None:
 def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: str) -> None:
     """24E pointers (letters A-L) resolved to the codes of box 21."""
     pointers = parse.fix_pointers(page.text(f"diag{n}"))
-    decode = page.readings.get(f"diag{n}")
-    if decode is not None and decode.decode_share is not None and decode.alternatives:
-        pointers = _weigh_pointer_decode(pointers, decode)
+    decoded = page.sure_decode(f"diag{n}")
+    if decoded:
+        pointers = _weigh_pointer_decode(pointers, decoded)
     missing = [p for p in pointers.text if p not in diagnoses]
     codes = [diagnoses[p][0] for p in pointers.text if p in diagnoses]
     notes = [pointers.repaired] + [diagnoses[p][2] for p in pointers.text if p in diagnoses]
