@@ -125,12 +125,7 @@ class Icd10cm:
 
     def extends(self, code: str) -> bool:
         """Some billable code of some release on file is longer and starts with `code`."""
-        index = bisect_left(self.codes, code)
-        while index < len(self.codes) and self.codes[index].startswith(code):
-            if self.codes[index] != code:
-                return True
-            index += 1
-        return False
+        return bool(self._billable_extensions(code, ~0))  # every release's bit
 
     def _billable_extensions(self, code: str, bit: int) -> list[str]:
         found = []

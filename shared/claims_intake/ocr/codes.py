@@ -22,11 +22,10 @@ import itertools
 import re
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
 
 import numpy as np
 
-from .digits import DigitNet, cell_pieces, glyph_features, segment, text_rows
+from .digits import DigitNet, cell_pieces, glyph_features, load_weights, segment, text_rows
 from .levels import INK
 
 WEIGHTS = "data/fax_codes.npz"
@@ -76,10 +75,14 @@ def spelling_score(logs: np.ndarray, value: str, alphabet: str) -> float:
 
 @cache
 def code_net() -> CodeNet:
-    with resources.files("claims_intake").joinpath(WEIGHTS).open("rb") as handle:
-        data = np.load(handle)
-        net = DigitNet(*(data[k].astype(np.float32) for k in ("mean", "scale", "w1", "b1", "w2", "b2")))
-        return CodeNet(net, str(data["alphabet"]))
+    data = load_weights(WEIGHTS)
+    return CodeNet(DigitNet.from_arrays(data), str(data["alphabet"]))
+
+
+def _best_and_share(scores: np.ndarray) -> tuple[int, float]:
+    """The index of the highest log-score, and its share of the probability over all of them."""
+    best = int(np.argmax(scores))
+    return best, float(1.0 / np.exp(scores - scores[best]).sum())
 
 
 PERIOD_SHARE = 0.35  # a mark at most this share of the text's height, on its baseline, is the period
@@ -170,16 +173,14 @@ def decode_icd(piece: np.ndarray) -> LineDecode | None:
             continue
         codes, index = icd_spellings()[length]
         scores = net.span_log_probabilities(spans)[np.arange(length), index].sum(axis=1)
-        best = int(np.argmax(scores))
-        weights = np.exp(scores - scores[best])
-        found.append((float(scores[best]) / length, codes[best], float(1.0 / weights.sum())))
+        best, share = _best_and_share(scores)
+        found.append((float(scores[best]) / length, codes[best], share))
     if not found:
         return None
     _, code, share = max(found)
     return LineDecode(code, (), share)
 
 
-POINTER_LETTERS = "ABCDEFGHIJKL"  # 24E points at box 21's A-L
 MAX_POINTERS = 4  # the form's 24E takes up to four pointers
 
 
@@ -195,8 +196,7 @@ def decode_pointers(piece: np.ndarray, filled: str) -> LineDecode | None:
             return None
         options = ["".join(letters) for letters in itertools.permutations(filled, count)]
         scores = np.asarray([spelling_score(logs, option, net.alphabet) for option in options])
-        best = int(np.argmax(scores))
-        share = float(1.0 / np.exp(scores - scores[best]).sum())
+        best, share = _best_and_share(scores)
         found.append((float(scores[best]) / count, options[best], share))
     if not found:
         return None
@@ -248,10 +248,8 @@ def rank(code_logs: np.ndarray, modifier_logs: list[np.ndarray], options, alphab
         scored.append((total, code, tuple(modifiers)))
     if not scored:
         return None
-    totals = np.asarray([total for total, _, _ in scored])
-    weights = np.exp(totals - totals.max())
-    best = int(np.argmax(totals))
-    return LineDecode(scored[best][1], scored[best][2], float(weights[best] / weights.sum()))
+    best, share = _best_and_share(np.asarray([total for total, _, _ in scored]))
+    return LineDecode(scored[best][1], scored[best][2], share)
 
 
 def second_code_reading(slots, readings: dict) -> dict:
@@ -259,12 +257,13 @@ def second_code_reading(slots, readings: dict) -> dict:
     'CODE MOD MOD', and the decode's share as `decode_share`), each box-21 code's decode on its cell,
     and each line's 24E pointers decoded among the box-21 letters that hold a code, for the mapping
     to weigh."""
+    from ..cms1500.mapping import DIAGNOSIS_LETTERS
     from ..cms1500.parse import combination_options
 
     pieces = code_pieces(slots)
     out = dict(readings)
     filled = "".join(
-        letter for index, letter in enumerate(POINTER_LETTERS, 1) if (r := out.get(f"diagnosis{index}")) and r.text
+        letter for index, letter in enumerate(DIAGNOSIS_LETTERS, 1) if (r := out.get(f"diagnosis{index}")) and r.text
     )
     for name, piece in pieces.items():
         current = out.get(name)

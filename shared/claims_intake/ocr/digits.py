@@ -153,6 +153,10 @@ class DigitNet:
         odds = np.exp(logits)
         return odds / odds.sum(axis=1, keepdims=True)
 
+    @classmethod
+    def from_arrays(cls, data) -> DigitNet:
+        return cls(*(data[k].astype(np.float32) for k in ("mean", "scale", "w1", "b1", "w2", "b2")))
+
     def save(self, path, **about) -> None:
         arrays: dict[str, Any] = {k: np.asarray(v) for k, v in about.items()}
         arrays.update(mean=self.mean, scale=self.scale, w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2)
@@ -164,9 +168,13 @@ WEIGHTS = "data/fax_digits.npz"
 
 @cache
 def digit_net() -> DigitNet:
-    with resources.files("claims_intake").joinpath(WEIGHTS).open("rb") as handle:
-        data = np.load(handle)
-        return DigitNet(*(data[k].astype(np.float32) for k in ("mean", "scale", "w1", "b1", "w2", "b2")))
+    return DigitNet.from_arrays(load_weights(WEIGHTS))
+
+
+def load_weights(name: str) -> dict[str, np.ndarray]:
+    """A glyph network's shipped arrays (data/*.npz), read whole."""
+    with resources.files("claims_intake").joinpath(name).open("rb") as handle, np.load(handle) as data:
+        return {key: data[key] for key in data.files}
 
 
 def cell_pieces(slots, wanted: Callable[[str], bool] = digit_field) -> dict[str, np.ndarray]:
