@@ -110,7 +110,8 @@ def value_records(forms: list[dict[str, Any]]) -> list[dict[str, Any]]:
     records = []
     for form in forms:
         claim = Claim.from_output(form["claim"])
-        for ref in calibration.scanned_values(claim):
+        refs, vectors = calibration.claim_signals(claim)
+        for ref, signals in zip(refs, vectors, strict=True):
             if ref.label not in form["right"]:
                 continue
             records.append(
@@ -119,7 +120,7 @@ def value_records(forms: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "seed": form["seed"],
                     "element": ref.key,
                     "reader_confidence": ref.source.confidence,
-                    "signals": calibration.value_signals(claim, ref),
+                    "signals": signals,
                     "right": form["right"][ref.label],
                 }
             )

@@ -341,3 +341,18 @@ def test_the_fit_sets_the_ceiling_to_the_share_right_of_values_failing_their_own
     x[:4, names.index("own_check_fails")] = 1.0
     y = np.array([0, 0, 0, 1, 1, 1, 1, 1, 1, 1], dtype=float)
     assert fit_ceiling(x, y) == pytest.approx((1 + 1) / (4 + 2))
+
+
+def test_page_doubt_is_the_share_of_the_other_values_read_badly():
+    clean = _scanned_claim()
+    assert {_signals(clean, key)["page_doubt"] for key in ("billing_provider_npi", "invoice_amount")} == {0.0}
+    smudged = _scanned_claim(npi="1234567890")  # the NPI fails its check digit: one sign among five values
+    assert _signals(smudged, "invoice_amount")["page_doubt"] == pytest.approx(1 / 4)
+    assert _signals(smudged, "billing_provider_npi")["page_doubt"] == 0.0  # its own sign is not counted
+
+
+def test_page_doubt_of_a_lone_value_is_zero():
+    claim = Claim(source_kind="scan", pages=[1])
+    claim.set_raw("billing_provider_npi", "1234567890", Provenance(box="33a", confidence=0.6))
+    refs, vectors = calibration.claim_signals(claim)
+    assert len(refs) == 1 and vectors[0, calibration.feature_names().index("page_doubt")] == 0.0
