@@ -223,6 +223,8 @@ def _with_text(claim: Claim, key: str, value: str, raw: str | None = None, item:
         ("invoice_number", "ECM.-2026-76961"),  # two marks together
         ("medical_record_number", "CS~2025-61058"),
         ("billing_provider_address", "2664 PINE S1"),  # a street's suffix misread
+        ("billing_provider_address", "323) PINE ST"),  # a parenthesis never opened: a 1 that lost its foot
+        ("billing_provider_name", "VALLEY (RESPITE CENTER"),
     ],
 )
 def test_a_mark_the_value_grammar_does_not_allow_is_word_noise(key, value):
@@ -240,6 +242,7 @@ def test_a_mark_the_value_grammar_does_not_allow_is_word_noise(key, value):
         ("invoice_number", "ECM-2026-76961"),
         ("authorization_number", "TAR696456781"),
         ("billing_provider_name", "VALLEY CARE S1"),  # the street grammar is for streets only
+        ("billing_provider_name", "SMITH (DBA ACME CARE)"),
     ],
 )
 def test_ordinary_names_addresses_and_numbers_are_not_word_noise(key, value):
