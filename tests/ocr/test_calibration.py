@@ -16,7 +16,7 @@ from claims_intake.model import Claim, Provenance, ServiceLine
 from claims_intake.ocr import calibration
 from claims_intake.spreadsheet.headers import synonyms
 from claims_intake.validators import npi_check_digit
-from claims_intake_dev.calibrate import fit, fit_isotonic, fit_logistic, value_records
+from claims_intake_dev.calibrate import fit, fit_isotonic, fit_logistic, jobs_for, value_records
 from claims_intake_dev.calibrate import own_check_ceiling as fit_ceiling
 
 NPI = "123456789" + npi_check_digit("123456789")
@@ -359,3 +359,10 @@ def test_page_doubt_of_a_lone_value_is_zero():
     claim.set_raw("billing_provider_npi", "1234567890", Provenance(box="33a", confidence=0.6))
     refs, vectors = calibration.claim_signals(claim)
     assert len(refs) == 1 and vectors[0, calibration.feature_names().index("page_doubt")] == 0.0
+
+
+def test_the_profiles_read_wrong_most_often_get_more_forms_from_the_same_seed_range():
+    jobs = jobs_for(2, False, ["office", "fax_standard"], more=["fax_standard"], more_forms=3)
+    assert [seed for profile, seed in jobs if profile == "office"] == [30000, 30001]
+    assert [seed for profile, seed in jobs if profile == "fax_standard"] == [30000, 30001, 30002, 30003, 30004]
+    assert jobs[:2] == [("office", 30000), ("fax_standard", 30000)]  # round-robin: any prefix covers every profile
