@@ -238,3 +238,20 @@ def test_icd_decode_reads_a_code_whose_first_letter_looks_like_a_digit(monkeypat
     piece[5:25, 5:50] = 0.0
     decoded = codes.decode_icd(piece)
     assert decoded is not None and decoded.code == "I10" and decoded.share > 0.9
+
+
+def test_a_box_21_code_tesseract_read_as_a_code_sets_the_least_length_of_the_decode(monkeypatch):
+    class _SpanNet:
+        alphabet = ALPHABET
+
+        def span_log_probabilities(self, spans):  # squeezed into 4 glyphs, 'Z5941' looks like a sure 'Z594'
+            spelling = {3: "Z59", 4: "Z594", 5: "Z5941"}.get(len(spans), "Z5941".ljust(len(spans), "0"))
+            return _logs(spelling, sure=0.99 if len(spans) == 4 else 0.9)
+
+    monkeypatch.setattr(codes, "code_net", lambda: _SpanNet())
+    piece = np.full((30, 80), 255.0)
+    piece[5:25, 5:75] = 0.0
+    assert codes.decode_icd(piece).code == "Z594"
+    assert codes.decode_icd(piece, read="Z59.41").code == "Z5941"
+    assert codes.decode_icd(piece, read="?").code == "Z594"  # no code: every length stays open
+    assert codes.decode_icd(piece, read="259.41").code == "Z5941"  # as the parse reads it: a leading 2 is a Z

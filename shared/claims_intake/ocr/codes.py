@@ -134,13 +134,19 @@ ICD_HEAD = 3  # characters before the period
 
 
 @cache
-def icd_spellings() -> dict[int, tuple[tuple[str, ...], np.ndarray]]:
-    """Every ICD-10-CM code a provider may write, by length: billable in a release on file, or a
-    category of one; with its characters' indices in the code reader's alphabet."""
+def written_codes() -> frozenset[str]:
+    """Every ICD-10-CM code a provider may write: billable in a release on file, or a category of one."""
     from ..codesets import icd10cm
 
     billable = set(icd10cm().masks)
-    written = billable | {code[:length] for code in billable for length in range(ICD_HEAD, len(code))}
+    return frozenset(billable | {code[:length] for code in billable for length in range(ICD_HEAD, len(code))})
+
+
+@cache
+def icd_spellings() -> dict[int, tuple[tuple[str, ...], np.ndarray]]:
+    """Every ICD-10-CM code a provider may write, by length: billable in a release on file, or a
+    category of one; with its characters' indices in the code reader's alphabet."""
+    written = written_codes()
     position = np.zeros(256, dtype=np.intp)  # character code -> its index in the alphabet
     for index, char in enumerate(code_net().alphabet):
         position[ord(char)] = index
@@ -152,17 +158,23 @@ def icd_spellings() -> dict[int, tuple[tuple[str, ...], np.ndarray]]:
     return spellings
 
 
-def decode_icd(piece: np.ndarray) -> LineDecode | None:
+def decode_icd(piece: np.ndarray, read: str = "") -> LineDecode | None:
     """The ICD-10-CM code whose spelling a box-21 cell's glyphs favour. Its length is not printed: each
     length is tried (with a period, only lengths past the category's three), and the one whose best
-    code's characters are surest on average wins; the share is that code's among its length's codes."""
+    code's characters are surest on average wins; the share is that code's among its length's codes.
+    Tesseract's reading `read`, when the box-21 parse makes it a code a provider may write, sets the least length: cut into
+    fewer glyphs than it holds, the cell squeezes two characters into one glyph ('Z5941' decoded 'Z594')."""
     text = text_rows(piece)
     if text is None:
         return None
     net, with_period = code_net(), split_at_period(text) is not None
+    from ..cms1500.parse import fix_icd10
+
+    spelled = fix_icd10(read).text if read else ""  # as the box-21 parse reads it: a leading 2 is a Z
+    least = len(spelled) if spelled in written_codes() else 0
     found = []
     for length in ICD_LENGTHS:
-        if with_period and length == ICD_HEAD:
+        if (with_period and length == ICD_HEAD) or length < least:
             continue
         spans = (
             icd_spans(text, ICD_HEAD, length - ICD_HEAD)
@@ -300,7 +312,7 @@ def second_code_reading(slots, readings: dict) -> dict:
         if name.startswith("cpt"):
             decoded = decode_line(pieces, int(name[3:]), combination_options())
         elif name.startswith("diagnosis"):
-            decoded = decode_icd(piece)
+            decoded = decode_icd(piece, current.text)
         elif name.startswith("diag") and filled:
             decoded = decode_pointers(piece, filled, current.text)
         else:
