@@ -200,6 +200,15 @@ def test_marks_the_parse_dropped_from_an_amount_are_noise_for_every_amount():
     assert _signals(claim, "billing_provider_npi")["raw_noise"] == 0.0
 
 
+@pytest.mark.parametrize(("raw", "noisy"), [("(11/26/2026", True), ("01/26/2026 |", True), ("01/26/2026", False)])
+def test_a_parenthesis_or_a_bar_beside_a_dates_digits_is_noise(raw, noisy):
+    claim = _scanned_claim()
+    claim.set_raw("invoice_date", "2025-03-26", Provenance(box="31", confidence=0.9, raw=raw))
+    assert _signals(claim, "invoice_date")["raw_noise"] == float(noisy)
+    claim.set_raw("billing_provider_address", "(12 OAK AVE)", Provenance(box="33", confidence=0.9, raw="(12 OAK AVE)"))
+    assert _signals(claim, "billing_provider_address")["raw_noise"] == 0.0  # free text may hold parentheses
+
+
 def test_dot_matrix_print_is_a_signal():
     claim = _scanned_claim()
     assert _signals(claim, "billing_provider_npi")["dotted_print"] == 0.0  # stored before the signal: solid

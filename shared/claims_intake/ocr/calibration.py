@@ -219,6 +219,9 @@ def coarse_scan(registration: dict) -> float:
 # What a box may hold besides letters and digits; anything else in the text read ('18= 00', '4€ 50') is a mark
 # the parse rules dropped: a sign that a character of the value was lost or misread next to it.
 ORDINARY = re.compile(r"[A-Za-z0-9 .,/$#&'():-]*")
+# A number's box (date, amount, NPI, cell) holds digits and the separators numbers are written with: a parenthesis,
+# a quote or a '#' beside its digits is a speck or a rule's remnant ('(11/26/2026' for 01/26/2026).
+ORDINARY_NUMBER = re.compile(r"[0-9 .,/$-]*")
 DIGIT_GROUPS = frozenset({"money", "cell", "npi", "date"})
 # Values computed from others (no text of their own) take the noise of what they were computed from.
 COMPUTED_FROM = {
@@ -264,9 +267,7 @@ def _raw(item: Claim | ServiceLine, key: str) -> str | None:
 
 
 def _noisy(text: str, digits_only: bool) -> bool:
-    if not ORDINARY.fullmatch(text):
-        return True
-    return digits_only and any(ch.isalpha() for ch in text)
+    return not (ORDINARY_NUMBER if digits_only else ORDINARY).fullmatch(text)
 
 
 def cross_check(claim: Claim, ref: ValueRef) -> int:
