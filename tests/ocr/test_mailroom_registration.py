@@ -88,3 +88,23 @@ def test_a_whole_number_reduction_averages_blocks_of_pixels():
 def test_other_high_resolutions_are_resampled_to_300():
     image, dpi = normalise(Image.new("RGB", (4250, 5500), "white"), 500)
     assert dpi == 300 and image.size == (2550, 3300) and image.mode == "RGB"
+
+
+def test_the_sheets_corners_are_found_under_a_shadow_over_a_third_of_the_sheet():
+    import cv2
+
+    from claims_intake.ocr import register as register_module
+    from claims_intake.ocr.profile_fit import COARSE_DPI
+
+    height, width = 500, 400
+    corners = np.float32([[60, 40], [350, 60], [340, 470], [40, 450]])
+    level = np.full((height, width), 70, np.float32)  # the table
+    cv2.fillConvexPoly(level, corners.astype(np.int32), 210)  # the sheet
+    ys, xs = np.mgrid[0:height, 0:width]
+    level *= np.where(xs + ys < 330, 0.55, 1.0)  # the phone's shadow: sheet 115 there, table 38 (lit: 70)
+    found = register_module._sheet_corner_fits(Image.fromarray(level.astype(np.uint8)))
+    assert found, "no sheet"
+    page_w, page_h = 8.5 * COARSE_DPI, 11 * COARSE_DPI
+    letter = np.float32([[[0, 0], [page_w, 0], [page_w, page_h], [0, page_h]]])
+    placed = cv2.perspectiveTransform(letter, found[0].astype(np.float32))[0]
+    assert np.abs(placed - corners).max() < 6  # the shadowed corner too, not where the shadow's edge cuts the sheet

@@ -188,8 +188,12 @@ def _quarter_turns(matrix: np.ndarray) -> int:
 def _sheet_corner_fits(small: Image.Image) -> list[np.ndarray]:
     """Homographies that put the letter page on the largest bright quadrilateral of the image (a
     photographed sheet), one per orientation of the sheet."""
-    level = np.asarray(small.convert("L"), dtype=np.uint8)
-    _, bright = cv2.threshold(cv2.GaussianBlur(level, (5, 5), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    level = cv2.GaussianBlur(np.asarray(small.convert("L"), dtype=np.uint8), (5, 5), 0)
+    # Light falls on sheet and table alike: a shadow or the lamp's falloff multiplies both, so the sheet is told
+    # from the table by their ratio. Otsu's split on the log of the level, not on the level (a phone's shadow
+    # over a third of the sheet took that third for table).
+    logs = (np.log1p(level.astype(np.float32)) * (255 / np.log(256))).astype(np.uint8)
+    _, bright = cv2.threshold(logs, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return []
