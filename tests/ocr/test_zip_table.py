@@ -133,3 +133,13 @@ def test_the_generator_draws_real_places_from_many_cities():
     for e in drawn:
         state, zip_code = e["billing_provider_state"], e["billing_provider_zip"]
         assert places.agreement(e["billing_provider_city"], state, zip_code) == 1
+
+
+def test_the_table_is_loaded_on_the_first_look_up_never_at_import():
+    import subprocess
+    import sys
+
+    probe = "import sys, claims_intake.extract, claims_intake.ocr.calibration, claims_intake.cms1500.mapping; "
+    probe += "print('zipcodes' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

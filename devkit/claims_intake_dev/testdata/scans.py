@@ -25,9 +25,9 @@ import argparse
 import io
 import random
 from dataclasses import dataclass
-from functools import cache
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import numpy as np
