@@ -199,12 +199,13 @@ def check_address(claim: Claim, city_key: str, state_key: str, zip_key: str) -> 
     """A city, state and ZIP that no place of the ZIP code table has, taken for the one place a letter or two
     (or one ZIP digit) away when exactly one is (`places.repair`): each changed value is a `repaired` value,
     below the review threshold unless city and ZIP pointed to the place independently."""
-    city, zip_code = getattr(claim, city_key), getattr(claim, zip_key)
+    city, zip_code = getattr(claim, city_key), getattr(claim, zip_key) or claim.invalid.get(zip_key)
     state = getattr(claim, state_key, None) or claim.extras.get(state_key)
     found = places.repair(city, state, zip_code)
     if found is None:
         return
-    new = {"city": _as_written(found.city, str(city)), "state": found.state, "zip": found.zip_code + str(zip_code)[5:]}
+    plus_four = str(zip_code)[5:] if len(str(zip_code)) == 9 else ""
+    new = {"city": _as_written(found.city, str(city)), "state": found.state, "zip": found.zip_code + plus_four}
     for label, key in (("city", city_key), ("state", state_key), ("zip", zip_key)):
         if label not in found.changed:
             continue
@@ -215,6 +216,7 @@ def check_address(claim: Claim, city_key: str, state_key: str, zip_key: str) -> 
         confidence = source.confidence or 0.0
         confidence = max(confidence, parse.CONFIRMED) if found.confirmed else min(confidence, REPAIRED_CONFIDENCE)
         repaired = "; ".join(filter(None, [source.repaired, found.note]))
+        claim.invalid.pop(key, None)
         claim.set_raw(key, new[label], source.model_copy(update={"confidence": confidence, "repaired": repaired}))
 
 

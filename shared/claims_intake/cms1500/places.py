@@ -98,9 +98,15 @@ def near(read: str, name: str) -> bool:
     return Levenshtein.distance(read, name, score_cutoff=allowed) <= allowed
 
 
-def neighbour_zips(zip_code: str) -> list[str]:
-    """The ZIPs one digit away from a 5-digit ZIP (45 of them)."""
-    return [zip_code[:i] + d + zip_code[i + 1 :] for i in range(5) for d in "0123456789" if d != zip_code[i]]
+def neighbour_zips(digits: str) -> list[str]:
+    """The 5-digit ZIPs one digit away from a reading: one digit changed (of 5), lost (of 4) or doubled (of 6)."""
+    if len(digits) == 5:
+        return [digits[:i] + d + digits[i + 1 :] for i in range(5) for d in "0123456789" if d != digits[i]]
+    if len(digits) == 4:
+        return list(dict.fromkeys(digits[:i] + d + digits[i:] for i in range(5) for d in "0123456789"))
+    if len(digits) == 6:
+        return list(dict.fromkeys(digits[:i] + digits[i + 1 :] for i in range(6)))
+    return []
 
 
 def repair(city: str | None, state: str | None, zip_code: str | None) -> AddressRepair | None:
@@ -109,15 +115,17 @@ def repair(city: str | None, state: str | None, zip_code: str | None) -> Address
     - The ZIP read exists and the city reads as one of its names a letter or two off (or exactly, with the state
       read as another): city (and state) taken from the ZIP. City and ZIP point to the place independently, so
       the repair is confirmed when at most one of the three values changed.
-    - Else a ZIP one digit from the one read whose names include the city (exactly or a letter or two off), in
-      the state read: that pair, when exactly one. The ZIP was chosen by the city, so it is never confirmed.
+    - Else a ZIP one digit from the one read (a digit changed, lost or doubled) whose names include the city
+      (exactly or a letter or two off), in the state read: that pair, when exactly one. The ZIP was chosen by
+      the city, so it is never confirmed.
     """
-    if not city or not state or not zip_code or agreement(city, state, zip_code) >= 0:
+    if not city or not state or not zip_code or not re.fullmatch(r"\d{4,6}|\d{9}", zip_code.replace("-", "")):
         return None
-    digits, name, state = zip_code.replace("-", "")[:5], place_name(city), state.upper()
-    if len(digits) != 5:
+    if len(zip_code.replace("-", "")) in (5, 9) and agreement(city, state, zip_code) >= 0:
         return None
-    entry = zip_entry(digits)
+    digits, name, state = zip_code.replace("-", ""), place_name(city), state.upper()
+    digits = digits[:5] if len(digits) == 9 else digits
+    entry = zip_entry(digits) if len(digits) == 5 else None
     if entry is not None:
         fitting = [n for n in entry.names if near(name, n)]
         if len(fitting) == 1 and (entry.state == state or near(state, entry.state)):
