@@ -143,3 +143,18 @@ def test_the_table_is_loaded_on_the_first_look_up_never_at_import():
     probe += "print('zipcodes' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_a_zip_read_with_a_digit_lost_or_doubled_is_repaired_when_one_zip_of_the_city_fits():
+    lost = places.repair("EUREKA", "CA", "9551")
+    assert lost is not None and lost.zip_code == "95501" and not lost.confirmed
+    doubled = places.repair("EUREKA", "CA", "955011")
+    assert doubled is not None and doubled.zip_code == "95501"
+    assert places.repair("SANTA ANA", "CA", "9270") is None  # 92701, 92702, 92703 ... all Santa Ana's
+
+
+def test_the_mapping_repairs_a_zip_read_with_a_digit_lost():
+    claim = _address_claim("EUREKA", "CA", "9551")
+    mapping.check_address(claim, *places.ADDRESSES[1])
+    assert claim.billing_provider_zip == "95501" and "billing_provider_zip" not in claim.invalid
+    assert claim.provenance["billing_provider_zip"].confidence <= mapping.REPAIRED_CONFIDENCE
