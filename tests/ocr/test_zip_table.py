@@ -158,3 +158,8 @@ def test_the_mapping_repairs_a_zip_read_with_a_digit_lost():
     mapping.check_address(claim, *places.ADDRESSES[1])
     assert claim.billing_provider_zip == "95501" and "billing_provider_zip" not in claim.invalid
     assert claim.provenance["billing_provider_zip"].confidence <= mapping.REPAIRED_CONFIDENCE
+
+
+def test_names_of_one_zip_near_the_reading_are_one_place_not_a_tie():
+    found = places.repair("SAN LUIS OBISPO", "CA", "93110")  # Santa Barbara's; 93410 has SLO and SN LUIS OBISP
+    assert found is not None and (found.city, found.zip_code) == ("SAN LUIS OBISPO", "93410")

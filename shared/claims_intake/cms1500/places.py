@@ -127,20 +127,25 @@ def repair(city: str | None, state: str | None, zip_code: str | None) -> Address
     digits = digits[:5] if len(digits) == 9 else digits
     entry = zip_entry(digits) if len(digits) == 5 else None
     if entry is not None:
-        fitting = [n for n in entry.names if near(name, n)]
-        if len(fitting) == 1 and (entry.state == state or near(state, entry.state)):
-            return _repair_of(name, state, digits, fitting[0], entry.state, digits)
+        fitted = nearest_name(name, entry)
+        if fitted and (entry.state == state or near(state, entry.state)):
+            return _repair_of(name, state, digits, fitted, entry.state, digits)
     pairs = [
-        (found.zip_code, fitting)
+        (found.zip_code, fitted)
         for other in neighbour_zips(digits)
-        if (found := zip_entry(other)) is not None and found.state == state
-        for fitting in [[n for n in found.names if near(name, n)]]
-        if fitting
+        if (found := zip_entry(other)) is not None and found.state == state and (fitted := nearest_name(name, found))
     ]
-    if len(pairs) != 1 or len(pairs[0][1]) != 1:
+    if len(pairs) != 1:
         return None
-    (other_zip, (fitted_name,)) = pairs[0]
-    return _repair_of(name, state, digits, fitted_name, state, other_zip)
+    other_zip, fitted = pairs[0]
+    return _repair_of(name, state, digits, fitted, state, other_zip)
+
+
+def nearest_name(name: str, entry: ZipEntry) -> str | None:
+    """The ZIP's place name a reading is a letter or two off (the nearest, the primary name on a tie), or None.
+    Several names of one ZIP near the reading ('SAN LUIS OBISPO', 'SN LUIS OBISP') are one place."""
+    fitting = [n for n in entry.names if near(name, n)]
+    return min(fitting, key=lambda n: Levenshtein.distance(name, n)) if fitting else None
 
 
 def _repair_of(name: str, state: str, zip_code: str, new_name: str, new_state: str, new_zip: str) -> AddressRepair:
