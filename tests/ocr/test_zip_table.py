@@ -163,3 +163,12 @@ def test_the_mapping_repairs_a_zip_read_with_a_digit_lost():
 def test_names_of_one_zip_near_the_reading_are_one_place_not_a_tie():
     found = places.repair("SAN LUIS OBISPO", "CA", "93110")  # Santa Barbara's; 93410 has SLO and SN LUIS OBISP
     assert found is not None and (found.city, found.zip_code) == ("SAN LUIS OBISPO", "93410")
+
+
+def test_with_no_zip_read_the_city_is_checked_against_the_states_places():
+    assert places.agreement("APTOS", "CA", None) == places.agreement("APTOS", "CA", "USOtH") == 0
+    assert places.agreement("NAN JOSE", "CA", None) == -1  # no place of California
+    found = places.repair("NAN JOSE", "CA", "05E26")
+    assert found is not None and found.city == "SAN JOSE" and found.changed == ("city",) and not found.confirmed
+    assert places.CHOSEN_BY_TABLE in found.note
+    assert places.repair("ORANGA", "CA", None) is None  # ORANGE, TOPANGA, MORAGA, ORINDA as near: no choice

@@ -621,7 +621,8 @@ def split_city_state_zip(text: str) -> tuple[str, str, str] | None:
     """'OAKLAND CA 94607' or 'Oakland, CA 94607-1234' -> (city, state, zip). A ZIP read with a digit
     lost or doubled still splits the line (`fix_zip` marks it), so the city and state are kept; so does a
     ZIP read with a letter or a mark inside it ('9L7/02') or noise after it ('95338 _ oe'): the last two-letter
-    word followed by ZIP-like characters is the state (`fix_zip` then marks the letters it read as digits)."""
+    word followed by ZIP-like characters is the state (`fix_zip` then marks the letters it read as digits);
+    a ZIP read as letters after a state in capitals ('APTOS CA USOtH') keeps the city and state too."""
     match = _CITY_STATE_ZIP.match(" ".join(text.split()))
     if not match:
         return _loose_city_state_zip(text.split())
@@ -647,8 +648,13 @@ def _loose_city_state_zip(words: list[str]) -> tuple[str, str, str] | None:
                 break
             zip_text += core
         city = _city(" ".join(words[:index]))
-        if 4 <= len(zip_text) <= 9 and sum(ch.isdigit() for ch in zip_text) >= 3 and re.search("[A-Za-z]", city):
+        if not re.search("[A-Za-z]", city):
+            continue
+        if 4 <= len(zip_text) <= 9 and sum(ch.isdigit() for ch in zip_text) >= 3:
             return city, state.upper(), zip_text
+        rest = "".join(words[index + 1 :])
+        if state.isupper() and len(words) - index <= 3 and len(rest) <= 9:  # a ZIP read as letters ('USOtH')
+            return city, state, rest
     return None
 
 

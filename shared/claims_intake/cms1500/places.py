@@ -79,10 +79,13 @@ def zip_entry(zip_code: str) -> ZipEntry | None:
 
 def agreement(city: str | None, state: str | None, zip_code: str | None) -> int:
     """+1 when the ZIP exists, lies in the state, and the city is one of its accepted place names; -1 when the
-    ZIP is in no table, in another state, or the city is none of its names; 0 when one of the three is missing
-    or malformed (its own checks judge it), or the city is a name USPS knows for the ZIP but does not accept."""
-    if not city or not state or not zip_code or not re.fullmatch(r"\d{5}(\d{4})?", zip_code.replace("-", "")):
+    ZIP is in no table, in another state, or the city is none of its names (with no ZIP read: no place of the
+    state); 0 when the city or state is missing, the ZIP is missing or malformed (its own checks judge it) and
+    the city is a place of the state, or the city is a name USPS knows for the ZIP but does not accept."""
+    if not city or not state:
         return 0
+    if not zip_code or not re.fullmatch(r"\d{5}(\d{4})?", zip_code.replace("-", "")):
+        return -1 if not city_in_state(city, state) else 0
     entry = zip_entry(zip_code)
     if entry is None or entry.state != state.upper():
         return -1
@@ -90,6 +93,22 @@ def agreement(city: str | None, state: str | None, zip_code: str | None) -> int:
     if name in entry.names:
         return 1
     return 0 if name in entry.other_names else -1
+
+
+@cache
+def state_names(state: str) -> frozenset[str]:
+    """Every place name the table has in a state (accepted or not); empty for no state it knows."""
+    import zipcodes
+
+    if not re.fullmatch(r"[A-Z]{2}", state):
+        return frozenset()
+    found = zipcodes.filter_by(state=state)
+    names = (n for z in found for n in [z["city"], *z["acceptable_cities"], *z["unacceptable_cities"]])
+    return frozenset(place_name(n) for n in names)
+
+
+def city_in_state(city: str, state: str) -> bool:
+    return place_name(city) in state_names(state.upper())
 
 
 def near(read: str, name: str) -> bool:
@@ -119,8 +138,10 @@ def repair(city: str | None, state: str | None, zip_code: str | None) -> Address
       (exactly or a letter or two off), in the state read: that pair, when exactly one. The ZIP was chosen by
       the city, so it is never confirmed.
     """
-    if not city or not state or not zip_code or not re.fullmatch(r"\d{4,6}|\d{9}", zip_code.replace("-", "")):
+    if not city or not state:
         return None
+    if not zip_code or not re.fullmatch(r"\d{4,6}|\d{9}", zip_code.replace("-", "")):
+        return _city_of_state(city, state.upper())
     if len(zip_code.replace("-", "")) in (5, 9) and agreement(city, state, zip_code) >= 0:
         return None
     digits, name, state = zip_code.replace("-", ""), place_name(city), state.upper()
@@ -139,6 +160,21 @@ def repair(city: str | None, state: str | None, zip_code: str | None) -> Address
         return None
     other_zip, fitted = pairs[0]
     return _repair_of(name, state, digits, fitted, state, other_zip)
+
+
+def _city_of_state(city: str, state: str) -> AddressRepair | None:
+    """No ZIP to go by: a city that is no place of the state, a letter or two off exactly one that is, taken for
+    it (for staff: the state alone is weak evidence)."""
+    name = place_name(city)
+    if not name or name in state_names(state):
+        return None
+    fitting = [n for n in state_names(state) if near(name, n)]
+    if len(fitting) != 1:
+        return None
+    note = (
+        f"city read {city!r}, no ZIP read: {CHOSEN_BY_TABLE} in {state}; {fitting[0]} is the one a letter or two away"
+    )
+    return AddressRepair(fitting[0], state, "", ("city",), note, False)
 
 
 def nearest_name(name: str, entry: ZipEntry) -> str | None:
