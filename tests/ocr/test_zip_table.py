@@ -79,7 +79,7 @@ def test_the_mapping_flags_an_unconfirmed_repair_for_staff():
 def test_the_mapping_keeps_a_confirmed_repair_above_the_floor_and_says_what_confirmed_it():
     claim = _address_claim("Santa Roba", "CA", "95404-1234", confidence=0.5)
     mapping.check_address(claim, *places.ADDRESSES[1])
-    assert claim.billing_provider_city == "Santa Rosa"  # in the case it was written in
+    assert claim.billing_provider_city == "SANTA ROSA"  # as USPS writes it
     assert claim.provenance["billing_provider_zip"].repaired is None  # the ZIP+4 stays as read
     source = claim.provenance["billing_provider_city"]
     assert source.confidence >= 0.9 and "confirmed by the ZIP code table" in (source.repaired or "")
@@ -172,3 +172,12 @@ def test_with_no_zip_read_the_city_is_checked_against_the_states_places():
     assert found is not None and found.city == "SAN JOSE" and found.changed == ("city",) and not found.confirmed
     assert places.CHOSEN_BY_TABLE in found.note
     assert places.repair("ORANGA", "CA", None) is None  # ORANGE, TOPANGA, MORAGA, ORINDA as near: no choice
+
+
+def test_a_repaired_city_keeps_capitals_when_a_misreading_left_a_small_letter_among_them():
+    claim = Claim(source_kind="scan", pages=[1])
+    claim.set_raw("member_city", "SClO", Provenance(box="5", confidence=0.9))  # SCIO with its I read as l
+    claim.set_raw("member_zip", "97374", Provenance(box="5", confidence=0.9))
+    claim.extras["member_state"] = "OR"
+    mapping.check_address(claim, *places.ADDRESSES[0])
+    assert claim.member_city == "SCIO"

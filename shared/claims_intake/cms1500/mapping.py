@@ -205,7 +205,8 @@ def check_address(claim: Claim, city_key: str, state_key: str, zip_key: str) -> 
     if found is None:
         return
     plus_four = str(zip_code)[5:] if len(str(zip_code)) == 9 else ""
-    new = {"city": _as_written(found.city, str(city)), "state": found.state, "zip": found.zip_code + plus_four}
+    # the table's name as USPS writes it, in capitals (a reading's small letters are often misreadings: 'SClO')
+    new = {"city": found.city, "state": found.state, "zip": found.zip_code + plus_four}
     for label, key in (("city", city_key), ("state", state_key), ("zip", zip_key)):
         if label not in found.changed:
             continue
@@ -218,12 +219,6 @@ def check_address(claim: Claim, city_key: str, state_key: str, zip_key: str) -> 
         repaired = "; ".join(filter(None, [source.repaired, found.note]))
         claim.invalid.pop(key, None)
         claim.set_raw(key, new[label], source.model_copy(update={"confidence": confidence, "repaired": repaired}))
-
-
-def _as_written(name: str, read: str) -> str:
-    """The table's place name in the case the form was written in (capitals, or as a name is written)."""
-    letters = [ch for ch in read if ch.isalpha()]
-    return name if sum(ch.isupper() for ch in letters) >= 0.8 * len(letters) else name.title()
 
 
 MAX_AMOUNT_ALTERNATIVES = 4  # amounts with a second reading: more, and the combinations are too many to be evidence
