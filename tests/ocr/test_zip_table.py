@@ -106,7 +106,7 @@ def test_the_calibration_counts_agreement_and_disagreement_for_all_three_values(
     disagreeing = _address_claim("EUREKA", "CA", "95404")  # Santa Rosa's ZIP: one of the two was misread
     for key in places.ADDRESSES[1]:
         signals = _signals(disagreeing, key)
-        assert signals["text:check_fails"] == 1.0 and signals["own_check_fails"] == 0.0
+        assert signals["text:check_fails"] == 1.0 and signals["own_check_fails"] == 1.0  # all three to staff
 
 
 def test_a_zip_no_table_knows_fails_its_own_check():

@@ -350,8 +350,11 @@ OWN_CHECKS = frozenset({*SHAPE_CHECKS, "diagnosis_codes"})
 
 def own_check_fails(claim: Claim, ref: ValueRef) -> bool:
     """The value fails a check that leaves it no chance: its own check digit or shape, box 21 codes no release
-    bills or named twice, or a ZIP and the state beside it that contradict each other (one of the two was
-    misread, and staff see both)."""
+    bills or named twice, a ZIP and the state beside it that contradict each other (one of the two was
+    misread, and staff see both), or a city, state and ZIP that name no place of the ZIP code table (one of the
+    three was misread, and staff see all three: a shared weight let a right-looking ZIP of another town through)."""
+    if ref.key in ADDRESS_OF and isinstance(ref.item, Claim) and _address_agrees(ref.item, ADDRESS_OF[ref.key]) < 0:
+        return True
     if ref.key in ZIP_STATE or ref.key in STATE_ZIP:
         value = getattr(ref.item, ref.key, None)
         malformed = ref.key in ZIP_STATE and bool(value) and not is_valid_zip(str(value).replace("-", ""))
