@@ -67,11 +67,14 @@ bench: setup
 # The OCR confidence calibration (shared/claims_intake/data/ocr_calibration.json), refitted on generated scans
 # of the tuning seeds read by the current reader (claims_intake_dev.calibrate; docs/ocr.md, Calibration).
 # Refit after any change to the OCR reader. CALIBRATION_FORMS forms per profile; CALIBRATION_JOBS processes.
+# The profiles read wrong most often get CALIBRATION_MORE_FORMS more: the fit must see enough of their errors.
 CALIBRATION_FORMS ?= 14
+CALIBRATION_MORE := fax,fax200,fax_standard,photo,deep16,bw_copy,rotated_pdf
+CALIBRATION_MORE_FORMS ?= 16
 CALIBRATION_JOBS ?= 2
 calibrate: setup
 	nice $(BIN)/python -m claims_intake_dev.calibrate all --per-profile $(CALIBRATION_FORMS) --jobs $(CALIBRATION_JOBS) \
-	  --out .calibration/tuning.jsonl
+	  --more $(CALIBRATION_MORE) --more-forms $(CALIBRATION_MORE_FORMS) --out .calibration/tuning.jsonl
 
 # The fax digit reader's weights (shared/claims_intake/data/fax_digits.npz), retrained from generated faxes
 # of the TUNING seeds (claims_intake_dev.digit_training; same seeds, same weights). About 15 min CPU.

@@ -16,7 +16,7 @@ from claims_intake.model import Claim, Provenance, ServiceLine
 from claims_intake.ocr import calibration
 from claims_intake.spreadsheet.headers import synonyms
 from claims_intake.validators import npi_check_digit
-from claims_intake_dev.calibrate import fit, fit_isotonic, fit_logistic, value_records
+from claims_intake_dev.calibrate import fit, fit_isotonic, fit_logistic, jobs_for, value_records
 from claims_intake_dev.calibrate import own_check_ceiling as fit_ceiling
 
 NPI = "123456789" + npi_check_digit("123456789")
@@ -200,6 +200,15 @@ def test_marks_the_parse_dropped_from_an_amount_are_noise_for_every_amount():
     assert _signals(claim, "billing_provider_npi")["raw_noise"] == 0.0
 
 
+@pytest.mark.parametrize(("raw", "noisy"), [("(11/26/2026", True), ("01/26/2026 |", True), ("01/26/2026", False)])
+def test_a_parenthesis_or_a_bar_beside_a_dates_digits_is_noise(raw, noisy):
+    claim = _scanned_claim()
+    claim.set_raw("invoice_date", "2025-03-26", Provenance(box="31", confidence=0.9, raw=raw))
+    assert _signals(claim, "invoice_date")["raw_noise"] == float(noisy)
+    claim.set_raw("billing_provider_address", "(12 OAK AVE)", Provenance(box="33", confidence=0.9, raw="(12 OAK AVE)"))
+    assert _signals(claim, "billing_provider_address")["raw_noise"] == 0.0  # free text may hold parentheses
+
+
 def test_dot_matrix_print_is_a_signal():
     claim = _scanned_claim()
     assert _signals(claim, "billing_provider_npi")["dotted_print"] == 0.0  # stored before the signal: solid
@@ -223,6 +232,8 @@ def _with_text(claim: Claim, key: str, value: str, raw: str | None = None, item:
         ("invoice_number", "ECM.-2026-76961"),  # two marks together
         ("medical_record_number", "CS~2025-61058"),
         ("billing_provider_address", "2664 PINE S1"),  # a street's suffix misread
+        ("billing_provider_address", "323) PINE ST"),  # a parenthesis never opened: a 1 that lost its foot
+        ("billing_provider_name", "VALLEY (RESPITE CENTER"),
     ],
 )
 def test_a_mark_the_value_grammar_does_not_allow_is_word_noise(key, value):
@@ -240,6 +251,7 @@ def test_a_mark_the_value_grammar_does_not_allow_is_word_noise(key, value):
         ("invoice_number", "ECM-2026-76961"),
         ("authorization_number", "TAR696456781"),
         ("billing_provider_name", "VALLEY CARE S1"),  # the street grammar is for streets only
+        ("billing_provider_name", "SMITH (DBA ACME CARE)"),
     ],
 )
 def test_ordinary_names_addresses_and_numbers_are_not_word_noise(key, value):
@@ -341,3 +353,25 @@ def test_the_fit_sets_the_ceiling_to_the_share_right_of_values_failing_their_own
     x[:4, names.index("own_check_fails")] = 1.0
     y = np.array([0, 0, 0, 1, 1, 1, 1, 1, 1, 1], dtype=float)
     assert fit_ceiling(x, y) == pytest.approx((1 + 1) / (4 + 2))
+
+
+def test_page_doubt_is_the_share_of_the_other_values_read_badly():
+    clean = _scanned_claim()
+    assert {_signals(clean, key)["page_doubt"] for key in ("billing_provider_npi", "invoice_amount")} == {0.0}
+    smudged = _scanned_claim(npi="1234567890")  # the NPI fails its check digit: one sign among five values
+    assert _signals(smudged, "invoice_amount")["page_doubt"] == pytest.approx(1 / 4)
+    assert _signals(smudged, "billing_provider_npi")["page_doubt"] == 0.0  # its own sign is not counted
+
+
+def test_page_doubt_of_a_lone_value_is_zero():
+    claim = Claim(source_kind="scan", pages=[1])
+    claim.set_raw("billing_provider_npi", "1234567890", Provenance(box="33a", confidence=0.6))
+    refs, vectors = calibration.claim_signals(claim)
+    assert len(refs) == 1 and vectors[0, calibration.feature_names().index("page_doubt")] == 0.0
+
+
+def test_the_profiles_read_wrong_most_often_get_more_forms_from_the_same_seed_range():
+    jobs = jobs_for(2, False, ["office", "fax_standard"], more=["fax_standard"], more_forms=3)
+    assert [seed for profile, seed in jobs if profile == "office"] == [30000, 30001]
+    assert [seed for profile, seed in jobs if profile == "fax_standard"] == [30000, 30001, 30002, 30003, 30004]
+    assert jobs[:2] == [("office", 30000), ("fax_standard", 30000)]  # round-robin: any prefix covers every profile

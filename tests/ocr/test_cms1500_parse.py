@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from claims_intake.cms1500 import parse
+from claims_intake.cms1500 import mapping, parse
 from claims_intake.cms1500.mapping import FormPage, Reading, claims_from_pages
 from claims_intake.validators import is_valid_npi, npi_check_digit
 
@@ -204,3 +204,30 @@ def test_text_and_identifier_cleanup():
     assert parse.fix_text("NORTH COAST HOUSING SERVICES /").text == "NORTH COAST HOUSING SERVICES"
     assert parse.fix_identifier("INV-2026-501 11").text == "INV-2026-50111"
     assert parse.fix_hcpcs("Gg008").text == "G9008"
+
+
+@pytest.mark.parametrize(
+    ("read", "payer"),
+    [
+        ("KALSER PERMANENTE", "KAISER PERMANENTE"),
+        ("KERN HRALITH SYS'TEMS", "KERN HEALTH SYSTEMS"),
+        ("Kaisr Permanente", "Kaiser Permanente"),
+        ("PARTNERSHIP HEALTHPLAN OF CALIFORNLA", "PARTNERSHIP HEALTHPLAN OF CALIFORNIA"),
+    ],
+)
+def test_a_payer_name_a_letter_or_two_off_one_plan_is_taken_as_that_plan_flagged(read, payer):
+    fixed = parse.fix_payer(read, mapping.payer_names())
+    assert fixed.text == payer
+    assert fixed.repaired and fixed.factor < 1.0 and fixed.confirmed_by is None
+
+
+@pytest.mark.parametrize("read", ["KAISER PERMANENTE", "ANTHEM BLUE CROSS", "KAISER PLRMANLNTI", "KERN", "KHX"])
+def test_a_payer_name_read_right_far_from_every_plan_or_too_short_stays_as_read(read):
+    fixed = parse.fix_payer(read, mapping.payer_names())
+    assert fixed.text == read and not fixed.repaired
+
+
+def test_a_payer_name_between_two_plans_stays_as_read():
+    names = {"NORTH VALLEY HEALTH": "one", "NORTH VALLEY WEALTH": "two"}
+    assert parse.fix_payer("NORTH VALLEY HEALTX", names).text == "NORTH VALLEY HEALTX"
+    assert parse.fix_payer("NORTH VALLEY HEALTX", {"NORTH VALLEY HEALTH": "one"}).text == "NORTH VALLEY HEALTH"

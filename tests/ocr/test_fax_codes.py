@@ -189,6 +189,17 @@ def test_pointers_decode_among_the_filled_box_21_letters_at_the_count_the_glyphs
     assert codes.decode_pointers(np.zeros((20, 20)), "AC").code != "AB"
 
 
+def test_pointers_tesseract_read_as_distinct_filled_letters_set_the_least_count(monkeypatch):
+    # squeezed into one glyph, 'AC' can look like a sure 'C' to a network never shown letter pairs
+    one, two = _logs("C", sure=0.99), _logs("AC", sure=0.8)
+    monkeypatch.setattr(codes, "code_net", lambda: _FakeNet({1: one, 2: two, 3: _logs("ABC", sure=0.2)}))
+    assert codes.decode_pointers(np.zeros((20, 20)), "ABC").code == "C"
+    assert codes.decode_pointers(np.zeros((20, 20)), "ABC", read="AC").code == "AC"
+    # a reading that is no set of filled letters ('CC', 'Bo', '?') leaves every count open
+    for read in ("CC", "Bo", "?", "AD"):
+        assert codes.decode_pointers(np.zeros((20, 20)), "ABC", read=read).code == "C"
+
+
 def test_a_sure_pointer_decode_that_finds_a_lost_letter_is_a_repair_not_confirmed_by_box_21():
     readings = {
         "cpt1": Reading("G9008", 0.97),
@@ -206,3 +217,41 @@ def test_a_sure_pointer_decode_that_finds_a_lost_letter_is_a_repair_not_confirme
     source = line.provenance["diagnosis_codes"]
     assert line.diagnosis_codes == ["Z5901", "F209"]
     assert CODE_READER in source.repaired and source.confidence <= REPAIRED_CONFIDENCE
+
+
+def test_a_first_glyph_read_as_a_digit_counts_for_the_letter_the_box_21_rule_reads_it_as():
+    logs = codes.first_glyph_as_letter(_logs("110", sure=0.99), ALPHABET)
+    assert np.exp(logs[0, ALPHABET.index("I")]) > 0.99  # '1' -> I, as parse.ICD_FIRST_LETTER reads it
+    assert np.exp(logs[0, ALPHABET.index("Z")]) < 0.01
+    assert np.array_equal(logs[1:], _logs("110", sure=0.99)[1:])  # only the first glyph: 'I10', not 'III'
+
+
+def test_icd_decode_reads_a_code_whose_first_letter_looks_like_a_digit(monkeypatch):
+    class _SpanNet:
+        alphabet = ALPHABET
+
+        def span_log_probabilities(self, spans):
+            return _logs("110" if len(spans) == 3 else "1100"[: len(spans)].ljust(len(spans), "0"), sure=0.95)
+
+    monkeypatch.setattr(codes, "code_net", lambda: _SpanNet())
+    piece = np.full((30, 60), 255.0)
+    piece[5:25, 5:50] = 0.0
+    decoded = codes.decode_icd(piece)
+    assert decoded is not None and decoded.code == "I10" and decoded.share > 0.9
+
+
+def test_a_box_21_code_tesseract_read_as_a_code_sets_the_least_length_of_the_decode(monkeypatch):
+    class _SpanNet:
+        alphabet = ALPHABET
+
+        def span_log_probabilities(self, spans):  # squeezed into 4 glyphs, 'Z5941' looks like a sure 'Z594'
+            spelling = {3: "Z59", 4: "Z594", 5: "Z5941"}.get(len(spans), "Z5941".ljust(len(spans), "0"))
+            return _logs(spelling, sure=0.99 if len(spans) == 4 else 0.9)
+
+    monkeypatch.setattr(codes, "code_net", lambda: _SpanNet())
+    piece = np.full((30, 80), 255.0)
+    piece[5:25, 5:75] = 0.0
+    assert codes.decode_icd(piece).code == "Z594"
+    assert codes.decode_icd(piece, read="Z59.41").code == "Z5941"
+    assert codes.decode_icd(piece, read="?").code == "Z594"  # no code: every length stays open
+    assert codes.decode_icd(piece, read="259.41").code == "Z5941"  # as the parse reads it: a leading 2 is a Z

@@ -61,6 +61,16 @@ def test_money_is_split_at_the_gap_the_dollars_cents_rule_leaves_and_a_rule_remn
     assert [round(x1 - x0) for _, x0, x1 in spans] == [10, 10, 10, 10, 10]
 
 
+def test_an_amounts_ink_is_one_more_digit_count_to_try():
+    # three dollar digits left of the rule (column 50), two cents right of it: 5 digits, whatever Tesseract saw
+    piece = _blobs((0, 8), (12, 20), (24, 32), (60, 68), (72, 80), height=20, width=84)
+    assert digits.money_glyph_count(piece, 50.0) == [5]
+    assert digits.money_glyph_count(piece, None) == [5]  # no rule known: the cents are the last word
+    touching = _blobs((0, 32), (60, 68), (72, 80), height=20, width=84)
+    assert digits.money_glyph_count(touching, 50.0) == [3]  # touching digits make one run: a candidate only
+    assert digits.money_glyph_count(_blobs((0, 8), (60, 80), height=20, width=84), 50.0) == []  # cents not two
+
+
 def _tess(text: str, confidence: float = 0.9) -> Reading:
     return Reading(text, confidence)
 

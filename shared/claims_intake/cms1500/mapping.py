@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from ..catalog import combination_key, dhcs_catalog, plan_ids, plan_profile
@@ -159,7 +160,13 @@ def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
 
     payer = text("insurance_name") or text("ins_plan_name")
     payer_box = ("insurance_name",) if text("insurance_name") else ("ins_plan_name",)
-    put(claim, "payer_name", parse.fix_address(payer), "carrier" if text("insurance_name") else "11c", payer_box)
+    put(
+        claim,
+        "payer_name",
+        parse.fix_payer(payer, payer_names()),
+        "carrier" if text("insurance_name") else "11c",
+        payer_box,
+    )
     _derive_payer_id(claim)
 
     put(claim, "billing_provider_tin", parse.fix_tin(text("tax_id")), "25", ("tax_id",))
@@ -654,6 +661,14 @@ def _derive_service_name(line: ServiceLine) -> None:
             derived="DHCS catalog name of the billed code and modifiers",
         ),
     )
+
+
+@cache
+def payer_names() -> dict[str, str]:
+    """Every plan's payer names (data/plans.yaml), upper case, each with its plan."""
+    return {
+        name.upper(): plan_id for plan_id in plan_ids() for name in plan_profile(plan_id).data.get("payer_names", [])
+    }
 
 
 def _derive_payer_id(claim: Claim) -> None:

@@ -539,6 +539,39 @@ def fix_address(text: str) -> Fixed:
     return Fixed(cleaned, CORRECTED, repaired=f"a '.' after {dropped} dropped: no abbreviation ends there (a speck)")
 
 
+# A payer alias shorter than this ('kp', 'khs') is too short to be told from a misreading of another word.
+SHORTEST_PAYER_NAME = 6
+
+
+def fix_payer(text: str, payer_names: dict[str, str]) -> Fixed:
+    """The carrier block or box 11c names the plan billed, and plans are few: a reading a letter or two off
+    exactly one plan's name (`payer_names`: each name, upper case, and its plan) is taken as that name, a
+    flagged repair staff confirm. A name near two plans, or near none, stays as read."""
+    fixed = fix_address(text)
+    read = re.sub(r"[^A-Z ]", "", fixed.text.upper()).split()
+    if not read:
+        return fixed
+    from rapidfuzz.distance import Levenshtein
+
+    spelled = " ".join(read)
+    near = sorted(
+        (Levenshtein.distance(spelled, name), name, plan)
+        for name, plan in payer_names.items()
+        if len(name) >= SHORTEST_PAYER_NAME
+    )
+    if not near or near[0][0] == 0:
+        return fixed
+    distance, name, plan = near[0]
+    rivals = [other for other in near[1:] if other[2] != plan]
+    if distance > max(1, len(name) // 8) or (rivals and rivals[0][0] <= distance + 2):
+        return fixed
+    return Fixed(
+        name if fixed.text.isupper() else name.title(),
+        CORRECTED,
+        repaired=f"read {fixed.text!r}: {distance} letter{'s' if distance > 1 else ''} from the payer name of plan '{plan}'",
+    )
+
+
 def fix_identifier(text: str) -> Fixed:
     """An account or reference number (box 26, 22): no spaces inside ('INV-2026-501 11'). A '|' next
     to its digits is a '1' whose foot a fax lost ('CS-2026-2468 |'): taken as 1, flagged."""

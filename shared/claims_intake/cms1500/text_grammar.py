@@ -31,11 +31,22 @@ def grammar() -> tuple[frozenset[str], str, str]:
 def text_noise(value: str) -> bool:
     """A name or address holds a mark outside the marks such values use ('$89 SONOMA AVE'), two marks together, a
     mark other than - / ' & inside a word ('RE:SPITE'), or a period after a word that is neither an initial nor an
-    abbreviation ('EL. CAMINO', 'COMMUNITY. HEALTH')."""
+    abbreviation ('EL. CAMINO', 'COMMUNITY. HEALTH'), or a parenthesis that is not closed or not opened ('323) PINE
+    ST': a 1 whose foot the scan lost)."""
     abbreviations, text_marks, _ = grammar()
-    if foreign_marks(value, text_marks) or TWO_MARKS.search(value.replace(".,", ",")):
+    if foreign_marks(value, text_marks) or TWO_MARKS.search(value.replace(".,", ",")) or unbalanced(value):
         return True
     return any(_word_noise(word, abbreviations) for word in value.split())
+
+
+def unbalanced(value: str) -> bool:
+    """A ')' before its '(' or a '(' never closed: writers pair their parentheses ('SMITH (DBA ACME)')."""
+    depth = 0
+    for ch in value:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            return True
+    return depth != 0
 
 
 def identifier_noise(value: str) -> bool:

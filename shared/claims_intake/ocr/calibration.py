@@ -87,6 +87,7 @@ SHARED = (
     "dotted_print",
     "word_noise",
     "own_check_fails",
+    "page_doubt",
 )
 # The signal that caps a value's probability: a value failing its own check is never vouched for, whatever its
 # other signals (the logistic shape alone let an 11-digit NPI reach 0.96 on a well-registered page).
@@ -145,6 +146,40 @@ CONFIRMED_BY = re.compile(r"\bconfirmed by\b")
 
 def value_signals(claim: Claim, ref: ValueRef) -> np.ndarray:
     """The feature vector of one value (feature_names() order)."""
+    refs, vectors = claim_signals(claim)
+    return vectors[next(i for i, other in enumerate(refs) if other == ref)]
+
+
+def claim_signals(claim: Claim) -> tuple[list[ValueRef], np.ndarray]:
+    """Every scanned value of the claim and its feature vector, the page's doubt included."""
+    refs = list(scanned_values(claim))
+    vectors = np.array([_own_signals(claim, ref) for ref in refs]).reshape(len(refs), len(feature_names()))
+    vectors[:, feature_names().index("page_doubt")] = page_doubt(vectors)
+    return refs, vectors
+
+
+# The signs that a value was read badly; on a page where many of the OTHER values show one (an illegible fax,
+# a smudged copy), a value that shows none is less sure than the same value on a clean page.
+DOUBT_SIGNS = (
+    *(f"{group}:{name}" for group in GROUPS for name in ("repaired", "check_fails")),
+    "unparsed",
+    "raw_noise",
+    "word_noise",
+    "own_check_fails",
+)
+
+
+def page_doubt(vectors: np.ndarray) -> np.ndarray:
+    """Per value, the share of the claim's other scanned values that show a sign of a bad reading."""
+    names = feature_names()
+    doubtful = (vectors[:, [names.index(sign) for sign in DOUBT_SIGNS]] > 0).any(axis=1).astype(float)
+    others = len(doubtful) - 1
+    if others < 1:
+        return np.zeros(len(doubtful))
+    return (doubtful.sum() - doubtful) / others
+
+
+def _own_signals(claim: Claim, ref: ValueRef) -> np.ndarray:
     source = ref.source
     repaired = bool(source.repaired)
     confirmed = repaired and bool(CONFIRMED_BY.search(source.repaired or ""))
@@ -170,6 +205,7 @@ def value_signals(claim: Claim, ref: ValueRef) -> np.ndarray:
         1.0 - float(registration.get("solid_print", 1.0)),  # dot-matrix print: joined dots misread more
         float(word_noise(ref)),
         float(own_check_fails(claim, ref)),
+        0.0,  # page_doubt: set by claim_signals, from the claim's other values
     )
     return vector
 
@@ -183,6 +219,9 @@ def coarse_scan(registration: dict) -> float:
 # What a box may hold besides letters and digits; anything else in the text read ('18= 00', '4€ 50') is a mark
 # the parse rules dropped: a sign that a character of the value was lost or misread next to it.
 ORDINARY = re.compile(r"[A-Za-z0-9 .,/$#&'():-]*")
+# A number's box (date, amount, NPI, cell) holds digits and the separators numbers are written with: a parenthesis,
+# a quote or a '#' beside its digits is a speck or a rule's remnant ('(11/26/2026' for 01/26/2026).
+ORDINARY_NUMBER = re.compile(r"[0-9 .,/$-]*")
 DIGIT_GROUPS = frozenset({"money", "cell", "npi", "date"})
 # Values computed from others (no text of their own) take the noise of what they were computed from.
 COMPUTED_FROM = {
@@ -228,9 +267,7 @@ def _raw(item: Claim | ServiceLine, key: str) -> str | None:
 
 
 def _noisy(text: str, digits_only: bool) -> bool:
-    if not ORDINARY.fullmatch(text):
-        return True
-    return digits_only and any(ch.isalpha() for ch in text)
+    return not (ORDINARY_NUMBER if digits_only else ORDINARY).fullmatch(text)
 
 
 def cross_check(claim: Claim, ref: ValueRef) -> int:
@@ -443,10 +480,9 @@ def calibrate_claims(claims: list[Claim], calibration: Calibration | None = None
     if calibration is None:
         return
     for claim in claims:
-        refs = list(scanned_values(claim))
+        refs, vectors = claim_signals(claim)
         if not refs:
             continue
-        vectors = np.array([value_signals(claim, ref) for ref in refs])
         probabilities = calibration.probability(vectors)
         for ref, probability in zip(refs, probabilities, strict=True):
             ref.item.provenance[ref.key] = ref.source.model_copy(update={"confidence": round(float(probability), 3)})

@@ -134,13 +134,19 @@ ICD_HEAD = 3  # characters before the period
 
 
 @cache
-def icd_spellings() -> dict[int, tuple[tuple[str, ...], np.ndarray]]:
-    """Every ICD-10-CM code a provider may write, by length: billable in a release on file, or a
-    category of one; with its characters' indices in the code reader's alphabet."""
+def written_codes() -> frozenset[str]:
+    """Every ICD-10-CM code a provider may write: billable in a release on file, or a category of one."""
     from ..codesets import icd10cm
 
     billable = set(icd10cm().masks)
-    written = billable | {code[:length] for code in billable for length in range(ICD_HEAD, len(code))}
+    return frozenset(billable | {code[:length] for code in billable for length in range(ICD_HEAD, len(code))})
+
+
+@cache
+def icd_spellings() -> dict[int, tuple[tuple[str, ...], np.ndarray]]:
+    """Every ICD-10-CM code a provider may write, by length: billable in a release on file, or a
+    category of one; with its characters' indices in the code reader's alphabet."""
+    written = written_codes()
     position = np.zeros(256, dtype=np.intp)  # character code -> its index in the alphabet
     for index, char in enumerate(code_net().alphabet):
         position[ord(char)] = index
@@ -152,17 +158,23 @@ def icd_spellings() -> dict[int, tuple[tuple[str, ...], np.ndarray]]:
     return spellings
 
 
-def decode_icd(piece: np.ndarray) -> LineDecode | None:
+def decode_icd(piece: np.ndarray, read: str = "") -> LineDecode | None:
     """The ICD-10-CM code whose spelling a box-21 cell's glyphs favour. Its length is not printed: each
     length is tried (with a period, only lengths past the category's three), and the one whose best
-    code's characters are surest on average wins; the share is that code's among its length's codes."""
+    code's characters are surest on average wins; the share is that code's among its length's codes.
+    Tesseract's reading `read`, when the box-21 parse makes it a code a provider may write, sets the least length: cut into
+    fewer glyphs than it holds, the cell squeezes two characters into one glyph ('Z5941' decoded 'Z594')."""
     text = text_rows(piece)
     if text is None:
         return None
     net, with_period = code_net(), split_at_period(text) is not None
+    from ..cms1500.parse import fix_icd10
+
+    spelled = fix_icd10(read).text if read else ""  # as the box-21 parse reads it: a leading 2 is a Z
+    least = len(spelled) if spelled in written_codes() else 0
     found = []
     for length in ICD_LENGTHS:
-        if with_period and length == ICD_HEAD:
+        if (with_period and length == ICD_HEAD) or length < least:
             continue
         spans = (
             icd_spans(text, ICD_HEAD, length - ICD_HEAD)
@@ -172,7 +184,8 @@ def decode_icd(piece: np.ndarray) -> LineDecode | None:
         if not spans:
             continue
         codes, index = icd_spellings()[length]
-        scores = net.span_log_probabilities(spans)[np.arange(length), index].sum(axis=1)
+        logs = first_glyph_as_letter(net.span_log_probabilities(spans), net.alphabet)
+        scores = logs[np.arange(length), index].sum(axis=1)
         best, share = _best_and_share(scores)
         found.append((float(scores[best]) / length, codes[best], share))
     if not found:
@@ -181,16 +194,36 @@ def decode_icd(piece: np.ndarray) -> LineDecode | None:
     return LineDecode(code, (), share)
 
 
+# Digits a fax prints as the same shape as a capital letter: a 1 that lost its flag is an I, a 2 whose curve the
+# fax flattened a Z. (Other pairs, 8 and B, 5 and S, differ in shape the network sees: their letters stand alone.)
+FAX_TWINS = {"1": "I", "2": "Z"}
+
+
+def first_glyph_as_letter(logs: np.ndarray, alphabet: str) -> np.ndarray:
+    """An ICD-10-CM code starts with a letter: the first glyph's chance of being a digit a fax prints as a
+    letter's twin (`FAX_TWINS`) counts for that letter, as the box-21 parse reads a leading 1 or 2."""
+    out = logs.copy()
+    for digit, letter in FAX_TWINS.items():
+        to, of = alphabet.find(letter), alphabet.find(digit)
+        if to >= 0 and of >= 0:
+            out[0, to] = np.logaddexp(out[0, to], logs[0, of])
+    return out
+
+
 MAX_POINTERS = 4  # the form's 24E takes up to four pointers
 
 
-def decode_pointers(piece: np.ndarray, filled: str) -> LineDecode | None:
+def decode_pointers(piece: np.ndarray, filled: str, read: str = "") -> LineDecode | None:
     """The 24E pointers whose spelling the glyphs favour, among the box-21 letters that hold a code,
     each named once. The count is not printed: each count is tried, and the one whose best spelling's
-    characters are surest on average wins; the share is that spelling's among its count's."""
+    characters are surest on average wins; the share is that spelling's among its count's.
+
+    Tesseract's reading `read`, when each of its letters is a different filled letter, sets the least count:
+    cut into fewer glyphs than it holds, the cell squeezes two letters into one glyph, which the network (never
+    trained on pairs) may still call sure ('AC' decoded 'C')."""
     net = code_net()
     found = []
-    for count in range(1, min(MAX_POINTERS, len(filled)) + 1):
+    for count in range(max(1, _well_formed_pointers(read, filled)), min(MAX_POINTERS, len(filled)) + 1):
         logs = net.log_probabilities(piece, count)
         if logs is None:
             return None
@@ -202,6 +235,13 @@ def decode_pointers(piece: np.ndarray, filled: str) -> LineDecode | None:
         return None
     _, letters, share = max(found)
     return LineDecode(letters, (), share)
+
+
+def _well_formed_pointers(read: str, filled: str) -> int:
+    """How many pointers `read` names when each is a different filled box-21 letter; 0 otherwise."""
+    letters = read.replace(" ", "").upper()
+    distinct = len(set(letters)) == len(letters)
+    return len(letters) if letters and distinct and all(letter in filled for letter in letters) else 0
 
 
 @dataclass(frozen=True)
@@ -272,9 +312,9 @@ def second_code_reading(slots, readings: dict) -> dict:
         if name.startswith("cpt"):
             decoded = decode_line(pieces, int(name[3:]), combination_options())
         elif name.startswith("diagnosis"):
-            decoded = decode_icd(piece)
+            decoded = decode_icd(piece, current.text)
         elif name.startswith("diag") and filled:
-            decoded = decode_pointers(piece, filled)
+            decoded = decode_pointers(piece, filled, current.text)
         else:
             continue
         if decoded is not None:

@@ -442,11 +442,31 @@ def money_reading(field: str, piece: np.ndarray, tesseract, rule_x: float | None
     if tesseract is None or not tesseract.text:
         return tesseract
     seen = re.sub(r"\D", "", tesseract.text)
-    mine = read_cell(field, piece, candidate_counts(field, seen), rule_x)
+    counts = candidate_counts(field, seen) + money_glyph_count(piece, rule_x)
+    mine = read_cell(field, piece, counts, rule_x)
     if mine is None or mine.digits == seen or mine.least < MONEY_ALTERNATIVE:
         return tesseract
     shown = f"{int(mine.digits[:-2])} {mine.digits[-2:]}"
     return replace(tesseract, alternatives=(shown,))
+
+
+def money_glyph_count(piece: np.ndarray, rule_x: float | None) -> list[int]:
+    """How many digits the amount's ink shows, as one more count to try: each run of inked columns left of the
+    rule a dollar digit, when the cents show exactly two. Tesseract may lose digits ('127 25' read '1 27'); digits
+    that touch make one run, so this is a candidate, never the only one."""
+    parts = _parts_at_rule(piece, rule_x) if rule_x is not None else _parts_at_last_gap(piece)
+    if parts is None:
+        return []
+    dollars, cents = (_ink_runs(piece[:, a:b]) for a, b in parts)
+    return [dollars + 2] if cents == 2 and dollars >= 1 else []
+
+
+def _ink_runs(part: np.ndarray) -> int:
+    """Runs of inked columns at least a digit's stroke wide, each parted from the next by a blank column."""
+    inked = np.asarray((part < INK).any(axis=0), dtype=np.int8)
+    edges = np.diff(np.concatenate([[0], inked, [0]]))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    return int(np.count_nonzero(ends - starts >= MIN_WORD_PX))
 
 
 def combine(field: str, tesseract, mine: DigitReading):  # -> Reading | None
