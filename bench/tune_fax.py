@@ -29,6 +29,7 @@ from claims_intake.ocr.calibration import review_threshold
 from claims_intake_dev.testdata import mailroom, scans
 
 KINDS = {
+    "address": ("city", "zip", "state", "address"),
     "date": ("date", "dob", "birth"),
     "amount": ("charge", "amount", "paid", "total"),
     "npi": ("npi",),

@@ -88,6 +88,13 @@ def test_city_state_zip_and_names():
     assert parse.split_city_state_zip("EUREKA CA 9551") == ("EUREKA", "CA", "9551")
     assert parse.fix_zip("9551").factor == parse.INVALID and parse.fix_zip("95501").factor == 1.0
     assert parse.fix_zip("955011234").factor == 1.0
+    # a letter or a mark inside the ZIP, or noise after it: the line still splits, the letters are marked
+    assert parse.split_city_state_zip("AZJSA CA 9L7/02") == ("AZJSA", "CA", "9L702")
+    assert parse.fix_zip("9L702").text == "91702" and parse.fix_zip("9L702").repaired
+    assert parse.split_city_state_zip("MARIPOSA CA 953 38 _ oe ee") == ("MARIPOSA", "CA", "95338")
+    # a ZIP read as letters after a state in capitals: the city and state are kept, the ZIP is the junk read
+    assert parse.split_city_state_zip("APTOS CA USOtH") == ("APTOS", "CA", "USOtH")
+    assert parse.split_city_state_zip("CHANDA A 9)") is None  # no state: the line stays unsplit
     assert parse.split_person_name("GARCIA, MARIA, L") == ("GARCIA", "MARIA", "L")
     assert parse.fix_text("3908 SONOMA AVE ,").text == "3908 SONOMA AVE"
 

@@ -27,6 +27,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -96,18 +97,32 @@ STREETS = [
     "UNIVERSITY AVE",
     "PINE ST",
 ]
-CITIES = [
-    ("OAKLAND", "94612"),
-    ("BAKERSFIELD", "93301"),
-    ("SANTA ROSA", "95404"),
-    ("EUREKA", "95501"),
-    ("FAIRFIELD", "94533"),
-    ("REDDING", "96001"),
-    ("DELANO", "93215"),
-    ("NAPA", "94559"),
-    ("SAN LEANDRO", "94577"),
-    ("UKIAH", "95482"),
-]
+# Addresses are real places drawn from the ZIP code table the reader checks them against (the `zipcodes` package:
+# every active street-delivery ZIP of the state and its primary city), so the check is measured on some 1,500
+# California places and not on a few it could know by heart; one address in ten is out of state.
+HOME_STATE = "CA"
+OTHER_STATES = ("NV", "OR", "AZ", "WA")
+OUT_OF_STATE_SHARE = 0.1
+MAX_CITY_LENGTH = 20  # longer names shrink the form's auto-sized text below what a printer would use
+LEGACY_CITY_COUNT = 10  # the draw that chose one of ten fixed cities before: kept so a seed's other values stay
+
+
+@cache
+def places_of(state: str) -> list[tuple[str, str]]:
+    """(CITY, ZIP) of every active standard ZIP of the state whose primary city fits the form's boxes."""
+    import zipcodes
+
+    found = zipcodes.filter_by(state=state, zip_code_type="STANDARD", active=True)
+    return sorted((z["city"].upper(), z["zip_code"]) for z in found if len(z["city"]) <= MAX_CITY_LENGTH)
+
+
+def draw_place(rng: random.Random) -> tuple[str, str, str]:
+    """A city, state and ZIP that exist together."""
+    state = HOME_STATE if rng.random() >= OUT_OF_STATE_SHARE else rng.choice(OTHER_STATES)
+    city, zip_code = rng.choice(places_of(state))
+    return city, state, zip_code
+
+
 PROVIDERS = [
     "BAY AREA CARE NETWORK",
     "KERN COMMUNITY HEALTH PARTNERS",
@@ -187,10 +202,13 @@ def sample_claim(
     line_count = lines or rng.randint(1, 6)
     last, first = rng.choice(LAST_NAMES), rng.choice(FIRST_NAMES)
     middle = rng.choice("ABCDEFGHJKLMNPRSTW")
-    city, zip_code = rng.choice(CITIES)
+    rng.randrange(LEGACY_CITY_COUNT)
+    addresses = random.Random(f"addresses-{seed}")  # its own stream: the claim's other values stay as they were
+    city, state, zip_code = draw_place(addresses)
     street = "GENERAL DELIVERY (HOMELESS)" if homeless_address else f"{rng.randint(10, 9899)} {rng.choice(STREETS)}"
     dob = date(rng.randint(1940, 2004), rng.randint(1, 12), rng.randint(1, 28))
-    provider_city, provider_zip = rng.choice(CITIES)
+    rng.randrange(LEGACY_CITY_COUNT)
+    provider_city, provider_state, provider_zip = draw_place(addresses)
     billing_npi, rendering_npi = _npi(rng, "1"), _npi(rng, "1")
     tin = rng.choice("123456789") + _digits(rng, 8)
     cin = _digits(rng, 8) + rng.choice("ABCDEFGHJKMNPRSTWXYZ")
@@ -215,7 +233,7 @@ def sample_claim(
         "sex": rng.choice(["M", "F"]),
         "pt_street": street,
         "pt_city": city,
-        "pt_state": "CA",
+        "pt_state": state,
         "pt_zip": zip_code,
         "ins_name": "SAME",
         "tax_id": tin,
@@ -224,7 +242,7 @@ def sample_claim(
         "physician_signature": f"{rng.choice(FIRST_NAMES)[0]}. {rng.choice(LAST_NAMES)}",
         "doc_name": rng.choice(PROVIDERS),
         "doc_street": f"{rng.randint(100, 4999)} {rng.choice(STREETS)}",
-        "doc_location": f"{provider_city} CA {provider_zip}",
+        "doc_location": f"{provider_city} {provider_state} {provider_zip}",
         "doc_phone area": phone[:3],
         "doc_phone": f"{phone[3:6]}-{phone[6:]}",
         "pin": billing_npi,
@@ -279,7 +297,7 @@ def sample_claim(
             "billing_provider_phone": phone,
             "billing_provider_address": claim_fields["doc_street"],
             "billing_provider_city": provider_city,
-            "billing_provider_state": "CA",
+            "billing_provider_state": provider_state,
             "billing_provider_zip": provider_zip,
             "member_cin": cin,
             "medical_record_number": account,

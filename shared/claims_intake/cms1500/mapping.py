@@ -20,7 +20,7 @@ from ..catalog import combination_key, dhcs_catalog, plan_ids, plan_profile
 from ..elements import element
 from ..model import Claim, ExtractError, Provenance, ServiceLine
 from ..validators import is_valid_icd10
-from . import parse
+from . import parse, places
 from .parse import Fixed
 
 LINES_PER_PAGE = 6
@@ -197,7 +197,35 @@ def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
             page_lines.append(number)
     if ocr:
         choose_amounts(claim, page, page_lines)
+        for city, state, zip_code in places.ADDRESSES:
+            check_address(claim, city, state, zip_code)
     return claim
+
+
+def check_address(claim: Claim, city_key: str, state_key: str, zip_key: str) -> None:
+    """A city, state and ZIP that no place of the ZIP code table has, taken for the one place a letter or two
+    (or one ZIP digit) away when exactly one is (`places.repair`): each changed value is a `repaired` value,
+    below the review threshold unless city and ZIP pointed to the place independently."""
+    city, zip_code = getattr(claim, city_key), getattr(claim, zip_key) or claim.invalid.get(zip_key)
+    state = getattr(claim, state_key, None) or claim.extras.get(state_key)
+    found = places.repair(city, state, zip_code)
+    if found is None:
+        return
+    plus_four = str(zip_code)[5:] if len(str(zip_code)) == 9 else ""
+    # the table's name as USPS writes it, in capitals (a reading's small letters are often misreadings: 'SClO')
+    new = {"city": found.city, "state": found.state, "zip": found.zip_code + plus_four}
+    for label, key in (("city", city_key), ("state", state_key), ("zip", zip_key)):
+        if label not in found.changed:
+            continue
+        if key not in claim.provenance:  # box 5's state: read for the extras, no element of its own
+            claim.extras[f"{key}_read"], claim.extras[key] = claim.extras.get(key), new[label]
+            continue
+        source = claim.provenance[key]
+        confidence = source.confidence or 0.0
+        confidence = max(confidence, parse.CONFIRMED) if found.confirmed else min(confidence, REPAIRED_CONFIDENCE)
+        repaired = "; ".join(filter(None, [source.repaired, found.note]))
+        claim.invalid.pop(key, None)
+        claim.set_raw(key, new[label], source.model_copy(update={"confidence": confidence, "repaired": repaired}))
 
 
 MAX_AMOUNT_ALTERNATIVES = 4  # amounts with a second reading: more, and the combinations are too many to be evidence

@@ -652,12 +652,43 @@ _CITY_STATE_ZIP = re.compile(
 
 def split_city_state_zip(text: str) -> tuple[str, str, str] | None:
     """'OAKLAND CA 94607' or 'Oakland, CA 94607-1234' -> (city, state, zip). A ZIP read with a digit
-    lost or doubled still splits the line (`fix_zip` marks it), so the city and state are kept."""
+    lost or doubled still splits the line (`fix_zip` marks it), so the city and state are kept; so does a
+    ZIP read with a letter or a mark inside it ('9L7/02') or noise after it ('95338 _ oe'): the last two-letter
+    word followed by ZIP-like characters is the state (`fix_zip` then marks the letters it read as digits);
+    a ZIP read as letters after a state in capitals ('APTOS CA USOtH') keeps the city and state too."""
     match = _CITY_STATE_ZIP.match(" ".join(text.split()))
     if not match:
-        return None
-    city = re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", match["city"])
-    return city, match["state"].upper(), re.sub(r"[-\s]", "", match["zip"])
+        return _loose_city_state_zip(text.split())
+    return _city(match["city"]), match["state"].upper(), re.sub(r"[-\s]", "", match["zip"])
+
+
+def _city(text: str) -> str:
+    return re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", text)
+
+
+_ZIP_LIKE = re.compile(r"[0-9OoIlLSBZ]+")  # characters a ZIP digit is read as
+
+
+def _loose_city_state_zip(words: list[str]) -> tuple[str, str, str] | None:
+    for index in range(len(words) - 2, 0, -1):
+        state = re.sub(r"[^A-Za-z0-9]", "", words[index])
+        if not re.fullmatch(r"[A-Za-z]{2}", state):
+            continue
+        zip_text = ""
+        for word in words[index + 1 :]:
+            core = re.sub(r"[^A-Za-z0-9]", "", word)
+            if not _ZIP_LIKE.fullmatch(core) or len(zip_text) >= 5:
+                break
+            zip_text += core
+        city = _city(" ".join(words[:index]))
+        if not re.search("[A-Za-z]", city):
+            continue
+        if 4 <= len(zip_text) <= 9 and sum(ch.isdigit() for ch in zip_text) >= 3:
+            return city, state.upper(), zip_text
+        rest = "".join(words[index + 1 :])
+        if state.isupper() and len(words) - index <= 3 and len(rest) <= 9:  # a ZIP read as letters ('USOtH')
+            return city, state, rest
+    return None
 
 
 def period_for_comma(text: str) -> str | None:

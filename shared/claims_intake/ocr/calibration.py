@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from ..catalog import dhcs_catalog, plans_data
-from ..cms1500 import text_grammar
+from ..cms1500 import places, text_grammar
 from ..codesets import icd10cm
 from ..elements import element
 from ..model import Claim, Provenance, ServiceLine
@@ -292,11 +292,8 @@ def cross_check(claim: Claim, ref: ValueRef) -> int:
         # 24E names each box-21 letter once: the same code twice is a pointer misread ('CC' for 'C').
         distinct = len(set(value)) == len(value)
         return 1 if distinct and all(_known_code(code, item, claim) for code in value) else -1
-    if key in ZIP_STATE:
-        return _zip_agrees_with_state(str(value), _state_read(claim, ZIP_STATE[key]))
-    if key in STATE_ZIP:  # one of the pair was misread: both go to staff
-        zip_code = getattr(item, STATE_ZIP[key], None)
-        return _zip_agrees_with_state(str(zip_code), str(value).upper()) if zip_code else 0
+    if key in ADDRESS_OF and isinstance(item, Claim):
+        return _address_agrees(item, ADDRESS_OF[key]) or _zip_state_check(item, key)
     if key in ("service_start_date", "service_end_date") and isinstance(item, ServiceLine):
         return _line_dates_agree(claim, item)
     if key == "member_dob" and isinstance(value, date):
@@ -326,6 +323,27 @@ SHAPE_CHECKS = {
 ZIP_STATE = {"billing_provider_zip": "billing_provider_state", "member_zip": "member_state"}
 STATE_ZIP = {"billing_provider_state": "billing_provider_zip"}
 ZIP_TABLE = "data/zip_prefixes.yaml"
+ADDRESS_OF = {key: address for address in places.ADDRESSES for key in address}  # each element's city, state, ZIP
+
+
+def _address_agrees(claim: Claim, address: tuple[str, str, str]) -> int:
+    """+1 when the city, state and ZIP name one place of the ZIP code table, -1 when they name none; 0 when one of
+    them is missing, or when the reader took one of them from the table (the agreement is then its own doing)."""
+    if any(places.CHOSEN_BY_TABLE in (claim.provenance[k].repaired or "") for k in address if k in claim.provenance):
+        return 0
+    city, state_key, zip_key = (getattr(claim, address[0], None), address[1], address[2])
+    return places.agreement(city, _state_read(claim, state_key), getattr(claim, zip_key, None))
+
+
+def _zip_state_check(claim: Claim, key: str) -> int:
+    """The ZIP's prefix against the state read beside it (USPS L002): -1 when they contradict, else 0."""
+    if key in ZIP_STATE:
+        zip_code = getattr(claim, key, None)
+        return _zip_agrees_with_state(str(zip_code), _state_read(claim, ZIP_STATE[key])) if zip_code else 0
+    if key in STATE_ZIP:  # one of the pair was misread: both go to staff
+        zip_code = getattr(claim, STATE_ZIP[key], None)
+        return _zip_agrees_with_state(str(zip_code), _state_read(claim, key)) if zip_code else 0
+    return 0
 
 
 @cache
@@ -369,12 +387,16 @@ OWN_CHECKS = frozenset({*SHAPE_CHECKS, "diagnosis_codes"})
 
 def own_check_fails(claim: Claim, ref: ValueRef) -> bool:
     """The value fails a check that leaves it no chance: its own check digit or shape, box 21 codes no release
-    bills or named twice, or a ZIP and the state beside it that contradict each other (one of the two was
-    misread, and staff see both)."""
+    bills or named twice, a ZIP and the state beside it that contradict each other (one of the two was
+    misread, and staff see both), or a city, state and ZIP that name no place of the ZIP code table (one of the
+    three was misread, and staff see all three: a shared weight let a right-looking ZIP of another town through)."""
+    if ref.key in ADDRESS_OF and isinstance(ref.item, Claim) and _address_agrees(ref.item, ADDRESS_OF[ref.key]) < 0:
+        return True
     if ref.key in ZIP_STATE or ref.key in STATE_ZIP:
         value = getattr(ref.item, ref.key, None)
         malformed = ref.key in ZIP_STATE and bool(value) and not is_valid_zip(str(value).replace("-", ""))
-        return ref.key in ref.item.invalid or malformed or cross_check(claim, ref) < 0
+        unknown = ref.key in ZIP_STATE and bool(value) and not malformed and places.zip_entry(str(value)) is None
+        return ref.key in ref.item.invalid or malformed or unknown or _zip_state_check(claim, ref.key) < 0
     return ref.key in OWN_CHECKS and cross_check(claim, ref) < 0
 
 
