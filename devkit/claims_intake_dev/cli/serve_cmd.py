@@ -61,7 +61,10 @@ def run(args) -> int:
                 file=sys.stderr,
             )
             return EXIT_PORT_IN_USE
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
+    # Ctrl-C and `kill` stop it cleanly, once: the first signal interrupts, later ones are ignored from that moment
+    # (a second Ctrl-C landing before the teardown began would have skipped it and left the stack's threads running).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     console = Console(file=sys.stdout)  # keeps this stream while handlers' output goes to --logs
     try:
         return _serve(args, console)
@@ -119,6 +122,8 @@ def _serve(args, console: Console) -> int:
 
 
 def _interrupt(signum, frame):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 

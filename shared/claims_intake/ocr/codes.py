@@ -162,16 +162,15 @@ def decode_icd(piece: np.ndarray, read: str = "") -> LineDecode | None:
     """The ICD-10-CM code whose spelling a box-21 cell's glyphs favour. Its length is not printed: each
     length is tried (with a period, only lengths past the category's three), and the one whose best
     code's characters are surest on average wins; the share is that code's among its length's codes.
-    Tesseract's reading `read`, when the box-21 parse makes it a code a provider may write, sets the least length: cut into
-    fewer glyphs than it holds, the cell squeezes two characters into one glyph ('Z5941' decoded 'Z594')."""
+
+    Tesseract's reading `read`, when the box-21 parse makes it a code a provider may write, sets the least
+    length: cut into fewer glyphs than it holds, the cell squeezes two characters into one glyph ('Z5941'
+    decoded 'Z594')."""
     text = text_rows(piece)
     if text is None:
         return None
     net, with_period = code_net(), split_at_period(text) is not None
-    from ..cms1500.parse import fix_icd10
-
-    spelled = fix_icd10(read).text if read else ""  # as the box-21 parse reads it: a leading 2 is a Z
-    least = len(spelled) if spelled in written_codes() else 0
+    least = _code_length_read(read)
     found = []
     for length in ICD_LENGTHS:
         if (with_period and length == ICD_HEAD) or length < least:
@@ -192,6 +191,14 @@ def decode_icd(piece: np.ndarray, read: str = "") -> LineDecode | None:
         return None
     _, code, share = max(found)
     return LineDecode(code, (), share)
+
+
+def _code_length_read(read: str) -> int:
+    """How many characters `read` holds when the box-21 parse makes it a code a provider may write; 0 otherwise."""
+    from ..cms1500.parse import fix_icd10
+
+    spelled = fix_icd10(read).text if read else ""  # as the box-21 parse reads it: a leading 2 is a Z
+    return len(spelled) if spelled in written_codes() else 0
 
 
 # Digits a fax prints as the same shape as a capital letter: a 1 that lost its flag is an I, a 2 whose curve the
