@@ -135,28 +135,33 @@ def parse_date(raw) -> date:
     raise ValueError(f"'{text}' is not a date: write it as MM/DD/YYYY")
 
 
+def _finite(text: str, error: str, places: Decimal | None = None) -> Decimal:
+    """`text` as a Decimal (to `places`), or ValueError(error): also for NaN and Infinity, which Decimal accepts
+    ('NAN' in a units column) and no amount or count is."""
+    try:
+        value = Decimal(text)
+        if not value.is_finite():
+            raise ValueError(error)
+        return value.quantize(places) if places is not None else value
+    except InvalidOperation:
+        raise ValueError(error) from None
+
+
 def parse_money(raw) -> Decimal:
     if isinstance(raw, bool):
         raise ValueError(f"'{raw}' is not an amount")
     if isinstance(raw, (int, float, Decimal)):
-        return Decimal(str(raw)).quantize(CENTS)
+        return _finite(str(raw), f"'{raw}' is not an amount", CENTS)
     text = str(raw).strip()
     negative = text.startswith("(") and text.endswith(")")
-    cleaned = _MONEY_NOISE.sub("", text)
-    try:
-        amount = Decimal(cleaned).quantize(CENTS)
-    except InvalidOperation:
-        raise ValueError(f"'{text}' is not an amount: write it as 1234.50") from None
+    amount = _finite(_MONEY_NOISE.sub("", text), f"'{text}' is not an amount: write it as 1234.50", CENTS)
     return -amount if negative else amount
 
 
 def parse_units(raw) -> Decimal:
     if isinstance(raw, bool):
         raise ValueError(f"'{raw}' is not a unit count")
-    try:
-        units = Decimal(str(raw).strip().replace(",", ""))
-    except InvalidOperation:
-        raise ValueError(f"'{raw}' is not a unit count: write a number") from None
+    units = _finite(str(raw).strip().replace(",", ""), f"'{raw}' is not a unit count: write a number")
     return Decimal(int(units)) if units == units.to_integral() else units
 
 

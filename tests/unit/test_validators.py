@@ -1,8 +1,11 @@
 """Format validators for the DHCS elements (csv notes column; seed 000 Tables 1-4)."""
 
+from decimal import Decimal
+
 import pytest
 
 from claims_intake import validators as v
+from claims_intake.normalize import parse_money, parse_units
 
 
 @pytest.mark.parametrize("npi", ["1234567893", "1245319599", "1679576722"])
@@ -91,3 +94,13 @@ def test_icd10_cm(code, ok):
 def test_format_problem_says_what_is_expected():
     assert v.format_problem("cin", "91234567A") is None
     assert "8 digits then a letter" in v.format_problem("cin", "912345678")
+
+
+@pytest.mark.parametrize("text", ["NAN", "nan", "Infinity", "-inf", "sNaN", float("nan")])
+def test_nan_and_infinity_are_no_amount_and_no_unit_count(text):
+    # Decimal accepts them; a workbook cell 'NAN' in a units column crashed the column match on comparison
+    with pytest.raises(ValueError):
+        parse_money(text)
+    with pytest.raises(ValueError):
+        parse_units(text)
+    assert parse_money("(1,234.5)") == Decimal("-1234.50") and parse_units("1,000") == Decimal("1000")
