@@ -32,8 +32,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -43,21 +42,16 @@ sys.path[:0] = [str(ROOT / "shared"), str(ROOT / "devkit")]
 from claims_intake.catalog import plans_data
 from claims_intake.check import check_claim
 from claims_intake.check.doubt import FILE_REVIEW_CODES, thresholds, unplaced_columns_by_sheet
+from claims_intake.check.records import compare_with_records
 from claims_intake.check.result import CheckResult, Severity
 from claims_intake.elements import claim_keys, line_keys
 from claims_intake.extract import IntakeError, extract_bytes
 from claims_intake.model import Claim
 from claims_intake.ocr import scan as scan_module
 from claims_intake.ocr.calibration import calibrate_claims, review_threshold, scanned_values
-from claims_intake.reference import (
-    Authorization,
-    ContractRate,
-    EligibilitySpan,
-    InMemoryHistory,
-    InMemoryReference,
-    Provider,
-)
+from claims_intake.reference import InMemoryHistory
 from claims_intake_dev.testdata import invoices, scans
+from claims_intake_dev.testdata.records import matching_reference, received_after, scan_truth
 
 # What each profile is sent as (as bench_ocr.py): scanners make PDFs or JPEGs, fax servers TIFF G4.
 SCAN_FORMATS = {
@@ -69,7 +63,6 @@ SCAN_FORMATS = {
     "fax": "tiff",
     "upside_down": "pdf",
 }
-OUTREACH = ("U8", "GQ")  # never on a TAR
 PROVIDER_FACING = {Severity.REJECT, Severity.DENY, Severity.RFI}
 REFUSED = {"REJECTED", "DENIED", "PARTIAL", "RFI"}
 PLAN_BY_PAYER = {name: plan for plan, name in scans.PAYERS.items()}
@@ -150,61 +143,6 @@ class Tally:
         }
 
 
-# ---- reference data matching the truth ----------------------------------------------------------
-
-
-def matching_reference(claims: list[Claim], plan: str) -> InMemoryReference:
-    """Roster, eligibility, TARs and contract rates that let every claim, as written, through: the member
-    eligible, the provider contracted, each billed service authorized for its dates and priced at the rate
-    it was billed at (a plan paying contract rates sends a line with no rate on file to staff)."""
-    spans, tars, providers, rates = [], [], {}, {}
-    for claim in claims:
-        if claim.billing_provider_npi:
-            npi = claim.billing_provider_npi
-            providers[npi] = Provider(npi, claim.billing_provider_tin or "", claim.billing_provider_name or "", (plan,))
-        if not claim.member_cin:
-            continue
-        spans.append(EligibilitySpan(claim.member_cin, plan, date(2020, 1, 1), None))
-        dated = [line for line in claim.lines if line.service_start_date]
-        if not dated:
-            continue
-        first = min(line.service_start_date for line in dated)
-        last = max(line.service_end_date or line.service_start_date for line in dated)
-        services = dict.fromkeys(
-            (line.procedure_code, tuple(m for m in line.procedure_modifiers if m not in OUTREACH))
-            for line in dated
-            if line.procedure_code
-        )
-        for line in dated:
-            if line.procedure_code and line.charge_amount is not None and line.unit_count:
-                rate = (line.charge_amount / line.unit_count).quantize(Decimal("0.01"))
-                key = (claim.billing_provider_npi or "", line.combination)
-                rates.setdefault(key, ContractRate(key[0], plan, key[1], rate, date(2020, 1, 1)))
-        for index, (code, modifiers) in enumerate(services):
-            number = (
-                claim.authorization_number
-                if index == 0 and claim.authorization_number
-                else f"BENCH-{claim.member_cin}-{claim.invoice_number}-{index}"
-            )
-            tars.append(
-                Authorization(
-                    number, claim.member_cin, claim.billing_provider_npi or "", plan, code, modifiers, first, last
-                )
-            )
-    return InMemoryReference(spans, tars, list(providers.values()), list(rates.values()))
-
-
-def received_after(claims: list[Claim]) -> date:
-    """A week after the latest invoice or service date: inside every plan's timely filing."""
-    days = [
-        d
-        for c in claims
-        for d in [c.invoice_date, *(line.service_end_date or line.service_start_date for line in c.lines)]
-        if d
-    ]
-    return max(days) + timedelta(days=7)
-
-
 # ---- comparing a read claim with its truth -------------------------------------------------------
 
 
@@ -263,13 +201,6 @@ def check(
 # ---- scans -----------------------------------------------------------------------------------------
 
 
-def scan_truth(sample: scans.SampleClaim) -> Claim:
-    """The same form as a fillable PDF, read from its fields (no OCR): the claim exactly as written."""
-    result = extract_bytes(scans.fill_form(sample.pages[0]), "truth.pdf")
-    (claim,) = result.claims
-    return claim
-
-
 def run_scan(
     tally: Tally,
     baseline: Tally,
@@ -298,13 +229,13 @@ def run_scan(
     checked = [check(claim, plan, reference, received) for claim in (result.claims if result is not None else [])]
     tally.cpu += cpu_seconds() - cpu
     tally.wall += time.perf_counter() - wall
-    _score_scan(tally, label, result, refusal, checked, truth, truth_result, expected_error)
+    _score_scan(tally, label, result, refusal, checked, truth, truth_result, expected_error, reference)
     with ocr_threshold(BASELINE_THRESHOLD):
         checked = [check(claim, plan, reference, received) for claim in raw_claims]
-        _score_scan(baseline, label, result, refusal, checked, truth, truth_result, expected_error)
+        _score_scan(baseline, label, result, refusal, checked, truth, truth_result, expected_error, reference)
 
 
-def _score_scan(tally, label, result, refusal, checked, truth, truth_result, expected_error) -> None:
+def _score_scan(tally, label, result, refusal, checked, truth, truth_result, expected_error, reference) -> None:
     tally.files += 1
     codes = {e.code for e in result.errors} if result is not None else {refusal}
     if expected_error is not None:  # an old form version: its own refusal is right
@@ -318,7 +249,7 @@ def _score_scan(tally, label, result, refusal, checked, truth, truth_result, exp
         _page_without_claim(tally, label, code)
         return
     score(tally, label, checked[0], truth_result)  # one claim per generated form
-    score_values(tally, checked[0].claim, truth)
+    score_values(tally, checked[0].claim, truth, reference)
 
 
 BASELINE_THRESHOLD = 0.80  # the review threshold on the reader's own confidences before calibration
@@ -349,10 +280,12 @@ def reader_confidences():
         scan_module.calibrate_claims = saved
 
 
-def score_values(tally: Tally, read: Claim, truth: Claim) -> None:
-    """Each scanned value against the form as written: wrong ones below the review threshold go to staff,
-    wrong ones at or above it are silent errors."""
+def score_values(tally: Tally, read: Claim, truth: Claim, reference) -> None:
+    """Each scanned value against the form as written: a wrong one goes to staff when its calibrated confidence is
+    below the review threshold and the plan's records do not confirm it, or when the records contradict it
+    (check.records); a wrong one neither is a silent error."""
     threshold = review_threshold()
+    records = compare_with_records(read, reference)
     for ref in scanned_values(read):
         if ref.line is None:
             written = truth
@@ -364,11 +297,13 @@ def score_values(tally: Tally, read: Claim, truth: Claim) -> None:
             and getattr(ref.item, ref.key) == getattr(written, ref.key, None)
             and ref.key not in ref.item.invalid
         )
-        below = (ref.source.confidence or 0.0) < threshold
+        value = (ref.key, ref.line)
+        below = (ref.source.confidence or 0.0) < threshold and value not in records.confirmed
+        flagged = below or value in records.doubtful
         tally.values += 1
-        tally.values_flagged += below
+        tally.values_flagged += flagged
         tally.values_wrong += not right
-        tally.values_silent += (not right) and not below
+        tally.values_silent += (not right) and not flagged
 
 
 def bench_scans(profiles: list[str], count: int, seed: int) -> tuple[list[Tally], list[Tally]]:

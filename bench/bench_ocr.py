@@ -12,7 +12,9 @@
    machine being shared), wall seconds are what a user waits.
 3. Scores every DHCS element the form carries: right, wrong-but-flagged (confidence below the review
    threshold or repaired: staff verify it), and SILENT (a wrong value that nobody is told to check).
-   A refused page scores its fields as not read (not silent).
+   A refused page scores its fields as not read (not silent). "records" is the silent share once the
+   claim check has compared the scanned values with the plan's records (check.records: member file,
+   provider roster, TARs), those records holding what the provider wrote (testdata.records).
 4. Runs plain `tesseract PAGE - ` (one thread, the usual whole-page way) on the same decoded page and
    prints the reader's CPU as a ratio of it.
 """
@@ -34,14 +36,17 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 
+from claims_intake.check.records import NO_RECORDS, compare_with_records
 from claims_intake.errors import IntakeError
 from claims_intake.extract import extract_bytes
 from claims_intake.ocr.calibration import review_threshold
 from claims_intake_dev.testdata import mailroom, scans
+from claims_intake_dev.testdata.records import matching_reference, scan_truth
 
 CLASSIC = {"clean": "pdf", "office": "pdf", "photocopy": "pdf", "gray200": "jpeg", "fax": "tiff", "upside_down": "pdf"}
 PROFILES = (*CLASSIC, *mailroom.FAMILIES)
 REFUSALS = {"old_version": "cms1500_old_version"}
+PLAN_BY_PAYER = {name: plan for plan, name in scans.PAYERS.items()}
 
 
 def cpu_seconds() -> float:
@@ -89,10 +94,17 @@ def flagged(provenance: dict | None, review: float) -> bool:
     return bool(provenance.get("repaired")) or (confidence is not None and confidence < review)
 
 
+def plan_records(sample: scans.SampleClaim):
+    """The plan's records as the provider wrote the claim (member file, roster, TARs)."""
+    plan = PLAN_BY_PAYER[sample.expected["elements"]["payer_name"]]
+    return matching_reference([scan_truth(sample)], plan)
+
+
 def score(item: dict, result, review: float) -> dict:
     output = result.claims[0].to_output() if result.claims else None
     right, total, wrong = scans.field_accuracy(item["sample"], output)
-    silent = []
+    records = compare_with_records(result.claims[0], plan_records(item["sample"])) if result.claims else NO_RECORDS
+    silent, silent_after_records = [], []
     if output:
         provenance = output.get("provenance", {})
         for key in wrong:
@@ -105,7 +117,16 @@ def score(item: dict, result, review: float) -> dict:
                 value, source = output["elements"].get(key), provenance.get(key)
             if value not in (None, "", []) and not flagged(source, review):
                 silent.append(key)
-    return {"right": right, "total": total, "wrong": wrong, "silent": silent, "errors": [e.code for e in result.errors]}
+                if (key, None) not in records.doubtful:
+                    silent_after_records.append(key)
+    return {
+        "right": right,
+        "total": total,
+        "wrong": wrong,
+        "silent": silent,
+        "silent_after_records": silent_after_records,
+        "errors": [e.code for e in result.errors],
+    }
 
 
 def plain_tesseract_cpu(item: dict) -> float | None:
@@ -159,14 +180,15 @@ def main() -> None:
         f"OMP_THREAD_LIMIT=1; seeds {args.first_seed}.. (held-out split)\n"
     )
     header = (
-        f"{'profile':<13} {'files':>5} {'fields':>6} {'right':>7} {'silent':>7} {'cpu s/pg':>8} {'wall s/pg':>9} "
+        f"{'profile':<13} {'files':>5} {'fields':>6} {'right':>7} {'silent':>7} {'records':>7} {'cpu s/pg':>8} "
+        f"{'wall s/pg':>9} "
         f"{'tess cpu':>8} {'ratio':>6}  refusals"
     )
     print(header)
     summary = {}
     for profile in args.profiles:
         items = [build(profile, args.first_seed + index) for index in range(args.pages)]
-        right = total = silent = 0
+        right = total = silent = silent_after_records = 0
         cpus, walls, refusals, misses = [], [], [], []
         for item in items:
             wall, cpu, result = read(item)
@@ -175,13 +197,15 @@ def main() -> None:
             walls.append(wall / pages)
             scored = score(item, result, review)
             right, total, silent = right + scored["right"], total + scored["total"], silent + len(scored["silent"])
+            silent_after_records += len(scored["silent_after_records"])
             refusals += scored["errors"]
             misses += [w.split(".")[-1] for w in scored["wrong"]]
         tesseract = [plain_tesseract_cpu(item) for item in items[: args.tesseract_pages]]
         tess = statistics.median(tesseract) if tesseract else float("nan")
         cpu = statistics.median(cpus)
         print(
-            f"{profile:<13} {len(items):>5} {total:>6} {right / total:>7.1%} {silent / total:>7.2%} {cpu:>8.2f} "
+            f"{profile:<13} {len(items):>5} {total:>6} {right / total:>7.1%} {silent / total:>7.2%} "
+            f"{silent_after_records / total:>7.2%} {cpu:>8.2f} "
             f"{statistics.median(walls):>9.2f} {tess:>8.2f} {cpu / tess:>6.2f}  {','.join(sorted(set(refusals))) or '-'}",
             flush=True,
         )
@@ -192,6 +216,8 @@ def main() -> None:
             "accuracy": right / total,
             "silent": silent,
             "silent_share": silent / total,
+            "silent_after_records": silent_after_records,
+            "silent_after_records_share": silent_after_records / total,
             "cpu_s_per_page": cpu,
             "wall_s_per_page": statistics.median(walls),
             "tesseract_cpu_s": tess,

@@ -137,9 +137,9 @@ def test_a_value_staff_verified_is_sure(reference, empty_history):
 
 def test_low_ocr_confidence_review_lists_its_value(reference, empty_history):
     c = claim(ecm_line())
-    c.provenance["member_cin"] = Provenance(page=1, box="1a", confidence=0.4)
+    c.provenance["member_address"] = Provenance(page=1, box="5", confidence=0.4)
     finding = by_rule(run(c, reference, empty_history), "low_ocr_confidence")
-    assert [(d.element, d.kind) for d in finding.doubts] == [("member_cin", "low_confidence")]
+    assert [(d.element, d.kind) for d in finding.doubts] == [("member_address", "low_confidence")]
 
 
 def sheet_claim(**elements):

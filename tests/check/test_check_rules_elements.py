@@ -174,12 +174,12 @@ def test_per_diem_codes_pay_one_unit_a_day(reference, empty_history):
 # 000 Clean Claims: a clean claim "is accurate"; OCR values below the threshold are verified by staff
 def test_low_ocr_confidence_on_required_value_is_review(reference, empty_history):
     c = claim(ecm_line())
-    low_confidence(c, "member_cin", 0.55, raw="90000001A")
+    low_confidence(c, "member_address", 0.55, raw="200 Oak Avenue")
     result = run(c, reference, empty_history)
     assert result.disposition == "REVIEW"
-    assert "90000001A" not in result.findings[0].message  # PHI is not echoed
+    assert "Oak" not in result.findings[0].message  # PHI is not echoed
     confident = claim(ecm_line())
-    low_confidence(confident, "member_cin", 0.95)
+    low_confidence(confident, "member_address", 0.95)
     assert run(confident, reference, empty_history).disposition == "CLEAN"
 
 
@@ -187,10 +187,10 @@ def test_low_ocr_confidence_on_required_value_is_review(reference, empty_history
 def test_low_ocr_confidence_on_a_line_value_names_its_line(reference, empty_history):
     second = low_confidence(ecm_line(start="2026-10-02", end="2026-10-02"), "charge_amount", 0.5)
     c = claim(ecm_line(), second, invoice_amount=Decimal("800.00"))
-    low_confidence(c, "member_cin", 0.55)
+    low_confidence(c, "member_address", 0.55)
     result = run(c, reference, empty_history)
     review = {(f.element, f.line) for f in result.findings if f.rule == "low_ocr_confidence"}
-    assert review == {("member_cin", None), ("charge_amount", 2)}
+    assert review == {("member_address", None), ("charge_amount", 2)}
     assert result.disposition == "REVIEW"
 
 

@@ -18,6 +18,7 @@ from ..model import Claim, ServiceLine
 from ..reference.history import COUNTING_STATUSES, ClaimCounted, Counted, HistoryIndex, history_key  # noqa: F401  (re-exported)
 from ..reference.model import Authorization, EligibilitySpan, HistoryLine, HistorySource, Provider, ReferenceSource
 from .doubt import ClaimDoubts
+from .records import RecordCheck, compare_with_records
 from .result import Category, Finding, Severity
 
 CENTS = Decimal("0.01")
@@ -180,6 +181,7 @@ class CheckContext:
     _excluding: list[EligibilitySpan] | None = None
     _provider: Any = None
     _doubts: ClaimDoubts | None = None
+    _records: RecordCheck | None = None
     _by_keys_cached: tuple[dict[str, list[Counted]], ...] | None = None
     _tars_by_code: dict[str, list[Authorization]] | None = None
 
@@ -192,8 +194,14 @@ class CheckContext:
     def doubts(self) -> ClaimDoubts:
         """Which values of the claim are doubtful (worked out on demand: most claims never ask)."""
         if self._doubts is None:
-            self._doubts = ClaimDoubts(self.claim, self.unplaced_columns)
+            self._doubts = ClaimDoubts(self.claim, self.unplaced_columns, self.records())
         return self._doubts
+
+    def records(self) -> RecordCheck:
+        """The scanned values against the plan's records (nothing for a typed claim; worked out once)."""
+        if self._records is None:
+            self._records = compare_with_records(self.claim, self.reference)
+        return self._records
 
     def provider(self) -> Provider | None:
         """The billing provider's roster entry (looked up once per claim)."""

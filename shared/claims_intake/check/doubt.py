@@ -8,6 +8,8 @@ original severity kept as `would_be`), so a provider never hears about a value t
 
 A value is doubtful when (first that applies):
 - staff have not verified it (`Provenance.verified`: a value staff corrected or confirmed is sure), and
+- the plan's records contradict the scanned value (check.records: a member record with another name, a TIN
+  two digits off the roster's);
 - its OCR confidence is below the threshold (plans.yaml check.ocr_confidence_threshold; for a scan the
   confidence is calibrated, the probability that the value is right: ocr/calibration.py);
 - the reader repaired it (changed what it saw: the repair is the intake's, not the provider's);
@@ -21,6 +23,8 @@ A value is doubtful when (first that applies):
 - it is a required element with a box on the CMS-1500, missing on a scanned form: the reader cannot tell
   a blank box from writing it lost (faint typing, strokes erased with the form's rules), so staff look at
   the box first; once they confirm it blank (`verified`), the provider is told it is missing.
+A low confidence or a repair is settled when the plan's records agree with the value (check.records: the
+member record of the CIN read has the name and date of birth read).
 A value kept in `invalid` (unparseable) is doubtful only with one of the marks above: text that
 was read cleanly and still does not parse is the provider's to fix.
 
@@ -38,6 +42,7 @@ from typing import Any
 from ..catalog import plans_data
 from ..elements import element as element_of
 from ..model import Claim, ExtractError, ExtractResult, Provenance
+from .records import NO_RECORDS, RecordCheck
 from .result import claim_level, is_element, label, line_level, review_values  # noqa: F401  (public names)
 
 LOW_CONFIDENCE = "low_confidence"
@@ -48,6 +53,9 @@ UNPARSEABLE = "unparseable"
 UNMAPPED_COLUMN = "unmapped_column"
 FORM_UNCERTAIN = "form_uncertain"
 BLANK_ON_SCAN = "blank_on_scan"
+DISAGREES_WITH_RECORD = "disagrees_with_record"
+# The doubts a record's agreement settles: the reader's own unsureness, not a value it could not parse.
+SETTLED_BY_RECORD = frozenset({LOW_CONFIDENCE, REPAIRED})
 
 ValueRef = tuple[str, int | None]  # (element, service line number or None for a claim element)
 
@@ -113,9 +121,12 @@ def _where(source: Provenance) -> str:
 class ClaimDoubts:
     """The doubt of each value of one claim, worked out only for the values findings ask about."""
 
-    def __init__(self, claim: Claim, unplaced_columns: dict[str, list[str]] | None = None):
+    def __init__(
+        self, claim: Claim, unplaced_columns: dict[str, list[str]] | None = None, records: RecordCheck = NO_RECORDS
+    ):
         self.claim = claim
         self.unplaced_columns = unplaced_columns or {}  # element -> headers of columns the reader could not place
+        self.records = records  # the scanned values against the plan's records (check.records)
         self._lines: dict[int, Any] | None = None
         self._found: dict[ValueRef, tuple[str, str] | None] = {}
         self._all_sure: bool | None = None
@@ -155,13 +166,18 @@ class ClaimDoubts:
         if item is None:
             return None
         source = item.provenance.get(element)
+        if source is not None and source.verified:
+            return None
+        against_record = self.records.doubtful.get((element, line))
+        if against_record is not None:
+            return DISAGREES_WITH_RECORD, against_record
         found = provenance_doubt(source)
         if found is not None:
             if element in item.invalid:
                 return UNPARSEABLE, f"could not be parsed and was {found[1]}"
+            if found[0] in SETTLED_BY_RECORD and (element, line) in self.records.confirmed:
+                return None
             return found
-        if source is not None and source.verified:
-            return None
         if element in self.unplaced_columns and _required(element) and _is_empty(item, element):
             headers = ", ".join(f"'{header}'" for header in self.unplaced_columns[element][:6])
             return UNMAPPED_COLUMN, (

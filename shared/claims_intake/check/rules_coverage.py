@@ -109,6 +109,30 @@ def provider_on_roster(ctx: CheckContext):
     return issues or None
 
 
+RECORDS_CITE = (
+    "000 Tables 1-2: the billing provider's NPI and TIN, the member's CIN, name and date of birth are required; "
+    "001 Tips: verify eligibility every month"
+)
+
+
+@claim_rule
+def scanned_values_agree_with_records(ctx: CheckContext):
+    """A value read from a scan that the plan's records contradict (check.records) is verified by staff, whether
+    or not another rule rests on it: the member's name and date of birth go to DHCS in the encounter."""
+    # staff's verified values are settled: only those still doubtful keep the claim with staff
+    doubtful = ctx.doubts.doubtful(tuple(ctx.records().doubtful))
+    if not doubtful:
+        return None
+    return Issue(
+        Category.FORM,
+        Severity.REVIEW,
+        "Values read from the scan disagree with the plan's records (member file, provider roster, TARs): staff "
+        "compare them with the scan.",
+        RECORDS_CITE,
+        rests_on=tuple((element, line) for element, line, _, _ in doubtful),
+    )
+
+
 @line_rule
 def provider_contracted_for_service(ctx: CheckContext, lc: LineContext):
     provider = ctx.provider()

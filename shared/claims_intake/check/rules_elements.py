@@ -195,7 +195,7 @@ def invoice_amount_is_sum_of_lines(ctx: CheckContext):
 @claim_rule
 def low_ocr_confidence(ctx: CheckContext):
     """Values read by OCR below the threshold are verified by staff before deciding (REVIEW); once staff
-    verified one (Provenance.verified) it is sure."""
+    verified one (Provenance.verified), or the plan's records agree with it (check.records), it is sure."""
     issues: list[Issue] = []
     threshold = settings()["ocr_confidence_threshold"]
     cite = settings()["ocr_confidence_cite"]
@@ -206,6 +206,7 @@ def low_ocr_confidence(ctx: CheckContext):
             and source.confidence < threshold
             and key in claim_required
             and not source.verified
+            and (key, None) not in ctx.records().confirmed
         ):
             issues.append(_low_confidence(ctx.claim, key, cite, None))
     for number, line in enumerate(ctx.claim.lines, start=1):

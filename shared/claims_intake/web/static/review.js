@@ -12,6 +12,7 @@ const DOUBT_KINDS = {
   form_uncertain: "page not registered",
   unmapped_columns: "columns not placed",
   blank_on_scan: "read as blank on the scan",
+  disagrees_with_record: "disagrees with the plan's records",
 };
 
 function renderReviewDoubts(item) {

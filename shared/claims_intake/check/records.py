@@ -1,0 +1,187 @@
+"""Scanned values against the plan's own records: the member file, the provider roster, the TARs on file.
+
+A misreading that looks like a value (one digit of a CIN, a TIN or a TAR number; a letter of a name) passes every
+check of the value alone, and the reader can be sure of it. The plan's records can tell: a member record whose
+name and date of birth are the ones read, a roster entry whose TIN is the one read. So, for a scanned claim only
+(typed values are what the provider wrote, whatever they say). The reasons name no member value (PHI): staff
+see the claim and the records beside them.
+
+- **disagreement** makes a value doubtful, so a finding resting on it goes to staff, never to the provider:
+  - the member record of the CIN read has another last name, first name or date of birth than the reading (and
+    the CIN itself is doubtful when at most one of the three agrees: it may be another member's CIN misread);
+  - the CIN read is on no member record, but a CIN one character away is, with the name and date of birth read;
+  - the TIN read is one or two digits off the roster's TIN for the NPI read;
+  - the TAR number read is on file for no one, but one of the member's TARs has a number one or two characters off.
+- **agreement** confirms a value the reader was unsure of (low confidence, or its own repair): a CIN whose
+  record has at least two of the last name, first name and date of birth read, and those values; a TIN equal
+  to the roster's for the NPI read, and that NPI; a TAR number on file for the member read. Such a value is
+  what the provider wrote but for a misreading that lands exactly on the plan's record.
+
+Only the reference protocol's own lookups are used (`ReferenceSource`): a CIN on no record costs one lookup
+per CIN one character away (8 digit places x 9 + the letter's 25), only on scanned claims, only then.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from string import ascii_uppercase, digits
+
+from rapidfuzz.distance import Hamming, Levenshtein
+
+from ..model import Claim
+from ..reference.model import EligibilitySpan, ReferenceSource, authorization_key
+
+ValueRef = tuple[str, int | None]
+IDENTITY = ("member_last_name", "member_first_name", "member_dob")
+NAMES = {"member_last_name": "last name", "member_first_name": "first name", "member_dob": "date of birth"}
+CIN = re.compile(r"[0-9]{8}[A-Z]")
+NEAR_DIGITS = 2  # a TIN this many digits off the roster's is a misreading, not another TIN
+NEAR_TAR_EDITS = 2  # a TAR number this many edits off one of the member's
+SHORTEST_NEAR_TAR = 6  # shorter numbers are too near each other to tell a misreading from another TAR
+
+
+@dataclass
+class RecordCheck:
+    """What the plan's records say about a claim's scanned values: value -> reason."""
+
+    doubtful: dict[ValueRef, str] = field(default_factory=dict)
+    confirmed: dict[ValueRef, str] = field(default_factory=dict)
+
+
+NO_RECORDS = RecordCheck()
+
+
+def compare_with_records(claim: Claim, reference: ReferenceSource) -> RecordCheck:
+    """The record check of one claim; NO_RECORDS for a claim that was not read from a scan."""
+    if claim.source_kind != "scan":
+        return NO_RECORDS
+    found = RecordCheck()
+    _member(claim, reference, found)
+    _provider(claim, reference, found)
+    _authorization(claim, reference, found)
+    return found
+
+
+# ---- the member ------------------------------------------------------------------------------------
+
+
+def _member(claim: Claim, reference: ReferenceSource, found: RecordCheck) -> None:
+    cin = claim.member_cin
+    if not cin or "member_cin" in claim.invalid:
+        return
+    spans = reference.eligibility(cin)
+    if not spans:
+        _near_cin(claim, reference, found)
+        return
+    record = _identity(spans)
+    if record is None:
+        return
+    agree, differ = _compare_identity(claim, record)
+    for key in differ:
+        found.doubtful[(key, None)] = f"the member record of the CIN read has another {NAMES[key]}"
+    if len(agree) >= 2:
+        reason = "the member record of the CIN read has the " + " and ".join(NAMES[key] for key in agree) + " read"
+        for key in ("member_cin", *agree):
+            found.confirmed[(key, None)] = reason
+    elif differ:
+        found.doubtful[("member_cin", None)] = (
+            f"the member record of the CIN read has another {' and '.join(NAMES[k] for k in differ)}: "
+            "the CIN may be misread"
+        )
+
+
+def _near_cin(claim: Claim, reference: ReferenceSource, found: RecordCheck) -> None:
+    """A CIN on no record: is a CIN one character away the record of the member read?"""
+    cin = claim.member_cin or ""
+    if not CIN.fullmatch(cin):
+        return
+    for near in _one_character_away(cin):
+        record = _identity(reference.eligibility(near))
+        if record is not None and len(_compare_identity(claim, record)[0]) >= 2:
+            found.doubtful[("member_cin", None)] = (
+                "the CIN read is on no member record; a CIN one character away is the record of the member "
+                "named and born as read"
+            )
+            return
+
+
+def _one_character_away(cin: str):
+    for place, character in enumerate(cin):
+        for other in digits if character.isdigit() else ascii_uppercase:
+            if other != character:
+                yield cin[:place] + other + cin[place + 1 :]
+
+
+def _identity(spans: list[EligibilitySpan]) -> EligibilitySpan | None:
+    """The member's name and date of birth on file (any span that has them)."""
+    return next((span for span in spans if span.last_name or span.first_name or span.dob), None)
+
+
+def _compare_identity(claim: Claim, record: EligibilitySpan) -> tuple[list[str], list[str]]:
+    """(identity values read that agree with the record, those that differ); a value missing on either side is
+    neither."""
+    agree: list[str] = []
+    differ: list[str] = []
+    for key, on_file in zip(IDENTITY, (record.last_name, record.first_name, record.dob), strict=True):
+        read = getattr(claim, key)
+        if not on_file or read in (None, "") or key in claim.invalid:
+            continue
+        same = read == on_file if isinstance(on_file, date) else _same_name(str(read), on_file)
+        (agree if same else differ).append(key)
+    return agree, differ
+
+
+def _same_name(read: str, on_file: str) -> bool:
+    """Letters alike, case, spaces, hyphens and apostrophes aside; a first name read with its middle initial
+    (`MARIA L`) is the same as `MARIA`."""
+    read_words, file_words = _words(read), _words(on_file)
+    if "".join(read_words) == "".join(file_words):
+        return True
+    return len(read_words) == 2 and len(read_words[1]) == 1 and read_words[0] == "".join(file_words)
+
+
+def _words(name: str) -> list[str]:
+    return [word for word in re.sub(r"[^A-Z ]", "", name.upper().replace("-", " ")).split() if word]
+
+
+# ---- the provider and the TAR --------------------------------------------------------------------------
+
+
+def _provider(claim: Claim, reference: ReferenceSource, found: RecordCheck) -> None:
+    npi, tin = claim.billing_provider_npi, claim.billing_provider_tin
+    if not npi or not tin or {"billing_provider_npi", "billing_provider_tin"} & set(claim.invalid):
+        return
+    provider = reference.provider(npi)
+    if provider is None or not provider.tin:
+        return
+    if tin == provider.tin:
+        reason = "the provider roster has this TIN for this NPI"
+        found.confirmed[("billing_provider_tin", None)] = reason
+        found.confirmed[("billing_provider_npi", None)] = reason
+    elif len(tin) == len(provider.tin) and Hamming.distance(tin, provider.tin) <= NEAR_DIGITS:
+        found.doubtful[("billing_provider_tin", None)] = (
+            f"{Hamming.distance(tin, provider.tin)} digit(s) off the TIN on the provider roster for NPI {npi}"
+        )
+
+
+def _authorization(claim: Claim, reference: ReferenceSource, found: RecordCheck) -> None:
+    number = claim.authorization_number
+    if not number or "authorization_number" in claim.invalid:
+        return
+    tar = reference.authorization(number)
+    if tar is not None:
+        if tar.member_cin == claim.member_cin:
+            found.confirmed[("authorization_number", None)] = "a TAR of the member read has this number"
+        return
+    key = authorization_key(number)
+    if len(key) < SHORTEST_NEAR_TAR or not claim.member_cin:
+        return
+    for tar in reference.authorizations(claim.member_cin):
+        edits = Levenshtein.distance(key, authorization_key(tar.number), score_cutoff=NEAR_TAR_EDITS)
+        if edits <= NEAR_TAR_EDITS:
+            found.doubtful[("authorization_number", None)] = (
+                f"no TAR on file has this number; a TAR of the member read has a number {edits} character(s) off it"
+            )
+            return
