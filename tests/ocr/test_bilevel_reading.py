@@ -111,7 +111,7 @@ def test_the_dollars_cents_rule_is_erased_but_a_digit_across_it_keeps_its_stroke
     region[20:45, 98:104] = 0  # a digit's stroke printed across the rule ('216|75')
     region[20:24, 88:98] = 0  # ... and its top bar, reaching the rule from the dollars side
     box = Box("ch1", (0.0, 0.0, 48.0, 15.0), None, 100 / recognize.SCALE)
-    cleaned = recognize.money_region(region, (slice(0, 64), slice(0, 200)), box, 0)
+    cleaned = recognize.money_region(region, (slice(0, 64), slice(0, 200)), box.cents_rule_x, 0)
     assert (cleaned[20:45, 98:104] == 0).all()  # the digit whole, the rule's columns inside it too
     assert (cleaned[:18, 100:102] == 255).all() and (cleaned[47:, 100:102] == 255).all()  # the rule gone
 
@@ -124,5 +124,5 @@ def test_a_digit_stroke_alone_near_the_rule_is_not_taken_for_the_rule(monkeypatc
     region = np.full((64, 200), 255, dtype=np.uint8)
     region[18:46, 99:102] = 0  # the right side of an '8' where a faint fax lost the rule
     box = Box("ch1", (0.0, 0.0, 48.0, 15.0), None, 100 / recognize.SCALE)
-    cleaned = recognize.money_region(region, (slice(0, 64), slice(0, 200)), box, 0)
+    cleaned = recognize.money_region(region, (slice(0, 64), slice(0, 200)), box.cents_rule_x, 0)
     assert (cleaned == region).all()

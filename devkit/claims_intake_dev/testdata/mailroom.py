@@ -38,7 +38,7 @@ from . import scans
 
 TUNING_SEEDS = range(1, 100_000)
 HELD_OUT_SEEDS = range(900_000, 1_000_000)
-FAMILIES = ("bw_copy", "fax200", "fax_standard", "photo", "deep16", "dpi600", "rotated_pdf")
+FAMILIES = ("bw_copy", "fax200", "fax_standard", "photo", "deep16", "dpi600", "rotated_pdf", "misprint")
 OLD_VERSIONS = ("12/90", "08/05")
 FONTS = ("Helv", "Cour", "TiRo")
 
@@ -78,6 +78,7 @@ def make_case(family: str, seed: int, lines: int | None = None) -> Case:
         "deep16": _deep16,
         "dpi600": _dpi600,
         "rotated_pdf": _rotated_pdf,
+        "misprint": _misprint,
         "old_version": _old_version,
     }[family]
     _PLACEMENT.clear()
@@ -476,6 +477,32 @@ def old_version_page(page: Image.Image, version: str, dpi: int = 300) -> Image.I
         x = left if where == "top" else right - draw.textlength(text, font=font)
         draw.text((x, top), text, fill=(200, 30, 40), font=font)
     return page
+
+
+MISPRINT_MM = 3.0  # how far the typing may lie off its boxes, either way on each axis
+
+
+def _misprint(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, None]:
+    """Typing printed off its boxes: a printer feeding pre-printed stock (or a page typed on another program's
+    layout) puts every value up to MISPRINT_MM off where the form's widgets have it; scanned in colour, or
+    copied grey."""
+    dpi = 300
+    filled = np.asarray(page, dtype=np.int16)
+    blank = np.asarray(render({}, PrintStyle(), dpi), dtype=np.int16)
+    typed = np.abs(filled - blank).sum(axis=2) > 60
+    typing = np.full_like(filled, 255)
+    typing[typed] = filled[typed]
+    dx, dy = (round(rng.uniform(-MISPRINT_MM, MISPRINT_MM) / 25.4 * dpi) for _ in range(2))
+    typing = np.roll(typing, (dy, dx), axis=(0, 1))
+    printed = Image.fromarray(np.minimum(blank, typing).astype(np.uint8))
+    placed = _place(printed, np_rng, dpi_x=dpi, dpi_y=dpi, rotation=1.0, shift=0.1, anisotropy=0.005)
+    if rng.random() < 0.4:
+        grey = _grey_copy(
+            placed, np_rng, ink=rng.uniform(10, 60), paper=rng.uniform(225, 250), noise=3, specks=0, blur=0.4
+        )
+        return _encode(Image.fromarray(grey), "png", (dpi, dpi)), "png", None
+    suffix = rng.choice(["pdf", "jpeg"])
+    return _encode(placed, suffix, (dpi, dpi), jpeg_quality=rng.randint(75, 90)), suffix, None
 
 
 def _old_version(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, str]:

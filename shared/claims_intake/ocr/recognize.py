@@ -26,6 +26,7 @@ from ..cms1500.template import Box, read_fields, render_blank_form, text_boxes
 from . import dots
 from .byte_percentile import byte_percentile
 from .levels import INK
+from .print_offset import print_offset
 from .profile_fit import Registration
 
 DPI = 300
@@ -431,11 +432,12 @@ def box_regions(
     the region in template pixels with the form's ink gone (red dropped, or erased on a grey page)."""
     boxes = reading_boxes()
     rule_level = None if color else page_rule_level(window.source, window.registration)
+    offset = print_offset(window.source, window.registration)
     regions = []
     for group in reading_groups():
         if not color and group[0].endswith(DOLLARS):
             group = (group[0].removesuffix(DOLLARS),)  # grey/bilevel: the money box whole (money_region)
-        members = [boxes[name] for name in group]
+        members = [_typed_at(boxes[name], offset) for name in group]
         pad_x = PAD_CELL_PT if len(group) > 1 or _is_cell(members[0]) else PAD_FREE_PT
         left = max(int((min(b.rect[0] for b in members) - pad_x) * SCALE), 0)
         right = int((max(b.rect[2] for b in members) + pad_x) * SCALE)
@@ -446,11 +448,22 @@ def box_regions(
         else:  # the form's ink is erased: its rules must lie where the masks say
             region = _shifted_region(window, left, upper, right, lower)
         if not color and members[0].cents_rule_x is not None:
-            region = money_region(region, (slice(upper, lower), slice(left, right)), members[0], left)
+            rule_x = boxes[group[0]].cents_rule_x or 0.0  # the printed rule stays where the form has it
+            region = money_region(region, (slice(upper, lower), slice(left, right)), rule_x, left)
         elif not color:
             region = erase_form(region, (slice(upper, lower), slice(left, right)), rule_level=rule_level)
         regions.append((group, members, left, upper, pad_x, region))
     return regions
+
+
+def _typed_at(box: Box, offset: tuple[float, float]) -> Box:
+    """The box where the typing of the page lies (print_offset): its rectangle and its cents' start moved."""
+    dx, dy = offset
+    if not dx and not dy:
+        return box
+    x0, top, x1, bottom = box.rect
+    rule = None if box.cents_rule_x is None else box.cents_rule_x + dx
+    return Box(box.name, (x0 + dx, top + dy, x1 + dx, bottom + dy), box.max_length, rule)
 
 
 def _shifted_region(window: PageWindow, left: int, upper: int, right: int, lower: int) -> np.ndarray:
@@ -465,14 +478,14 @@ RULE_ROWS_SHARE = 0.35  # share of the box's top and bottom rows dark in a colum
 RULE_SEARCH_PX = 8  # how far from the template's dollars/cents rule the scanned rule may lie (300 dpi)
 
 
-def money_region(region: np.ndarray, window: tuple[slice, slice], box: Box, left: int) -> np.ndarray:
+def money_region(region: np.ndarray, window: tuple[slice, slice], rule_x: float, left: int) -> np.ndarray:
     """A grey/bilevel money box with the form erased, the dollars/cents rule precisely: a digit printed
     flush against the rule, or across it ('216|75' in a wide font), straddles the rule's columns, and
     the generic erase (any thin dark run on the rule's mask) cut it in half or took a '1' whole. Here
     the rule's own columns are found (the darkest near the template's x) and whitened only in rows
     where nothing dark touches them from either side; the box is read whole and its last two digits
     are the cents (split_cents)."""
-    expected = int((box.cents_rule_x or 0) * SCALE) - left
+    expected = int(rule_x * SCALE) - left
     lo, hi = max(expected - RULE_SEARCH_PX, 1), min(expected + RULE_SEARCH_PX, region.shape[1] - 1)
     cleaned = erase_form(region, window, spare=slice(lo - 2, hi + 2))
     if hi <= lo:

@@ -1,0 +1,118 @@
+"""Where the typing lies against the form: a printer feeding pre-printed CMS-1500 stock prints every value a
+millimetre or a few off its box (the page registration finds the form, not the typing).
+
+The typing left once the form's own ink is gone is laid, at every shift within `SEARCH_PT`, over the
+rectangles of the boxes the reader reads (the template's widgets); the shift that puts most typing inside
+them is the print offset. The service lines' 7-pt cells and their shaded rows, which no box of the
+reader covers, make a shift of a row or a cell score far below the true one, while the large free-text
+boxes score the same over a few points (a plateau: the nearest shift to none wins). Each rectangle is taken
+less the widget's inner margin, so a value moved along a row of cells, from one cell over the sides into the
+next, counts less than one in place. A shift is taken only
+when it puts clearly more typing inside the boxes than none (`MIN_GAIN`): a page printed in place keeps
+its boxes where they are.
+
+At 75 dpi (about a point a pixel): every shift's score is the sum, over the boxes, of the typing inside
+the shifted rectangle, read from one summed-area table.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+from PIL import Image
+
+from ..cms1500.template import PAGE_HEIGHT_PT, PAGE_WIDTH_PT, text_boxes
+from .levels import INK
+from .profile_fit import Registration
+
+COARSE_DPI = 75
+SEARCH_PT = 14.0  # about 5 mm either way: beyond that a value sits in the next box
+MIN_GAIN = 0.015  # share of all typing that must move inside the boxes for a shift to be taken
+MIN_SHIFT_PT = 1.5  # nearer than this the boxes' padding already holds the typing
+MIN_TYPING_PIXELS = 400  # a page with less typing than this (at 75 dpi) keeps its boxes
+PLATEAU = 0.1  # shifts within this share of the best's gain of the best are as good: the nearest to none wins
+INSET_PT = (2.0, 0.5)  # each box's rectangle less this margin left and right, top and bottom
+
+
+def print_offset(source: Image.Image, registration: Registration) -> tuple[float, float]:
+    """(dx, dy) in template points to add to every box to find its typing; (0, 0) when the typing is in place.
+
+    `source`: the drop-out source page (grey: a grey page's form is still printed, and its ink is taken out)."""
+    typing = _typing(source, registration)
+    total = int(typing.sum())
+    if total < MIN_TYPING_PIXELS:
+        return 0.0, 0.0
+    scores, reach = _scores(typing)
+    best, in_place = float(scores.max()), float(scores[reach, reach])
+    if best - in_place < MIN_GAIN * total:
+        return 0.0, 0.0
+    near = np.argwhere(scores >= best - PLATEAU * (best - in_place)) - reach
+    dy, dx = min(near.tolist(), key=lambda shift: shift[0] ** 2 + shift[1] ** 2)
+    scale = 72 / COARSE_DPI
+    dx_pt, dy_pt = dx * scale, dy * scale
+    if max(abs(dx_pt), abs(dy_pt)) < MIN_SHIFT_PT:
+        return 0.0, 0.0
+    return dx_pt, dy_pt
+
+
+def _typing(source: Image.Image, registration: Registration) -> np.ndarray:
+    """The page's dark pixels at 75 dpi in template coordinates, less the blank form's ink (widened a pixel)."""
+    size = (round(PAGE_WIDTH_PT * COARSE_DPI / 72), round(PAGE_HEIGHT_PT * COARSE_DPI / 72))
+    page = source.transform(
+        size,
+        Image.Transform.PERSPECTIVE,
+        registration.perspective_for(COARSE_DPI),
+        resample=Image.Resampling.BILINEAR,
+        fillcolor=255,
+    )
+    dark = np.asarray(page, dtype=np.uint8) < INK
+    return dark & ~_coarse_form(dark.shape)
+
+
+@cache
+def _coarse_form(shape: tuple[int, int]) -> np.ndarray:
+    """The form's ink at 75 dpi: any ink in a pixel's 4 x 4 block of the 300-dpi masks (already widened for
+    registration error), widened by one more pixel."""
+    import cv2
+
+    from .recognize import form_masks
+
+    masks = form_masks()
+    form_ink = masks.vertical | masks.horizontal | masks.dots
+    height, width = shape
+    block = form_ink[: height * 4, : width * 4]
+    block = np.pad(block, ((0, height * 4 - block.shape[0]), (0, width * 4 - block.shape[1])))
+    coarse = block.reshape(height, 4, width, 4).any(axis=(1, 3)).astype(np.uint8)
+    return np.asarray(cv2.dilate(coarse, np.ones((3, 3), np.uint8)), dtype=bool)
+
+
+def _scores(typing: np.ndarray) -> tuple[np.ndarray, int]:
+    """Typing inside the boxes for every shift (rows dy, columns dx, both from -reach to +reach)."""
+    import cv2
+
+    reach = round(SEARCH_PT * COARSE_DPI / 72)
+    table = cv2.integral(typing.astype(np.uint8))  # (h+1, w+1): table[y, x] = typing above and left of (x, y)
+    height, width = typing.shape
+    x0, y0, x1, y1 = _box_pixels()
+    shifts = np.arange(-reach, reach + 1)
+    # every box at every shift: rows of the (dy, dx, box) grid, clipped to the page
+    left = np.clip(x0[None, None, :] + shifts[None, :, None], 0, width)
+    right = np.clip(x1[None, None, :] + shifts[None, :, None], 0, width)
+    top = np.clip(y0[None, None, :] + shifts[:, None, None], 0, height)
+    bottom = np.clip(y1[None, None, :] + shifts[:, None, None], 0, height)
+    inside = table[bottom, right] - table[top, right] - table[bottom, left] + table[top, left]
+    return inside.sum(axis=2), reach
+
+
+@cache
+def _box_pixels() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The read boxes' rectangles at 75 dpi (left, top, right, bottom arrays), each box once."""
+    from .recognize import READ_FIELDS
+
+    rects = np.array([box.rect for name, box in text_boxes().items() if name in READ_FIELDS], dtype=float)
+    # the widgets' inner margins: typing printed in place keeps clear of a box's sides (a value shifted
+    # along a row of cells crosses from one cell into the next, still inside some box, but over their sides)
+    rects += np.array([INSET_PT[0], INSET_PT[1], -INSET_PT[0], -INSET_PT[1]])
+    scaled = np.rint(rects * COARSE_DPI / 72).astype(np.int64)
+    return scaled[:, 0], scaled[:, 1], scaled[:, 2], scaled[:, 3]
