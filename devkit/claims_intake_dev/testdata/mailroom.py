@@ -487,14 +487,8 @@ def _misprint(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str
     layout) puts every value up to MISPRINT_MM off where the form's widgets have it; scanned in colour, or
     copied grey."""
     dpi = 300
-    filled = np.asarray(page, dtype=np.int16)
-    blank = np.asarray(render({}, PrintStyle(), dpi), dtype=np.int16)
-    typed = np.abs(filled - blank).sum(axis=2) > 60
-    typing = np.full_like(filled, 255)
-    typing[typed] = filled[typed]
     dx, dy = (round(rng.uniform(-MISPRINT_MM, MISPRINT_MM) / 25.4 * dpi) for _ in range(2))
-    typing = np.roll(typing, (dy, dx), axis=(0, 1))
-    printed = Image.fromarray(np.minimum(blank, typing).astype(np.uint8))
+    printed = typing_shifted(page, dx, dy, dpi)
     placed = _place(printed, np_rng, dpi_x=dpi, dpi_y=dpi, rotation=1.0, shift=0.1, anisotropy=0.005)
     if rng.random() < 0.4:
         grey = _grey_copy(
@@ -503,6 +497,17 @@ def _misprint(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str
         return _encode(Image.fromarray(grey), "png", (dpi, dpi)), "png", None
     suffix = rng.choice(["pdf", "jpeg"])
     return _encode(placed, suffix, (dpi, dpi), jpeg_quality=rng.randint(75, 90)), suffix, None
+
+
+def typing_shifted(page: Image.Image, dx: int, dy: int, dpi: int = 300) -> Image.Image:
+    """The filled form `page` (rendered at `dpi`) with its typing moved (dx, dy) pixels against the form."""
+    filled = np.asarray(page, dtype=np.int16)
+    blank = np.asarray(render({}, PrintStyle(), dpi), dtype=np.int16)
+    typed = np.abs(filled - blank).sum(axis=2) > 60
+    typing = np.full_like(filled, 255)
+    typing[typed] = filled[typed]
+    typing = np.roll(typing, (dy, dx), axis=(0, 1))
+    return Image.fromarray(np.minimum(blank, typing).astype(np.uint8))
 
 
 def _old_version(page: Image.Image, rng: random.Random, np_rng) -> tuple[bytes, str, str]:

@@ -32,7 +32,7 @@ MIN_GAIN = 0.015  # share of all typing that must move inside the boxes for a sh
 MIN_SHIFT_PT = 1.5  # nearer than this the boxes' padding already holds the typing
 MIN_TYPING_PIXELS = 400  # a page with less typing than this (at 75 dpi) keeps its boxes
 PLATEAU = 0.1  # shifts within this share of the best's gain of the best are as good: the nearest to none wins
-INSET_PT = (2.0, 0.5)  # each box's rectangle less this margin left and right, top and bottom
+INSET_PT = (2.0, 1.5)  # each box's rectangle less this margin left and right, top and bottom
 
 
 def print_offset(source: Image.Image, registration: Registration) -> tuple[float, float]:
@@ -83,7 +83,7 @@ def _coarse_form(shape: tuple[int, int]) -> np.ndarray:
     height, width = shape
     block = form_ink[: height * 4, : width * 4]
     block = np.pad(block, ((0, height * 4 - block.shape[0]), (0, width * 4 - block.shape[1])))
-    coarse = block.reshape(height, 4, width, 4).any(axis=(1, 3)).astype(np.uint8)
+    coarse = np.asarray(block.reshape(height, 4, width, 4).any(axis=(1, 3)), dtype=np.uint8)
     return np.asarray(cv2.dilate(coarse, np.ones((3, 3), np.uint8)), dtype=bool)
 
 

@@ -219,18 +219,27 @@ SHIFT_SEARCH_PX = 5  # how far (300 dpi) a box's printed rules may lie from wher
 MIN_SHIFT_EVIDENCE = 0.3  # share of the box's rule ink that must land on page ink at the best shift
 
 
-def local_shift(region: np.ndarray, window: tuple[slice, slice], margin: int) -> tuple[int, int]:
+RULE_RUN_PX = 40  # a dark run this long on a row is a rule: no typed word runs unbroken that far (3.4 mm)
+
+
+def local_shift(
+    region: np.ndarray, window: tuple[slice, slice], margin: int, typing_on_rules: bool = False
+) -> tuple[int, int]:
     """The (dx, dy) that best lays the blank form's rules of `window` on the page's dark pixels of `region`
     (the window grown by `margin` on every side). The page registration is fitted at 100 dpi and, on a
     clear affine scan, not refined: boxes lie 1-5 px off at 300 dpi, and the rules' blurred edges and the
     printed parentheses of the phone box then survive the erase and read as '1' or 'i'. Each axis is
     found from the column (row) profile of the box's vertical (horizontal) rules; an axis with too little
-    rule ink, or no shift that lays most of it on ink, stays where the registration put it."""
+    rule ink, or no shift that lays most of it on ink, stays where the registration put it.
+    `typing_on_rules` (the page's typing lies off its boxes, print_offset): a line of typing over a box's
+    top or bottom rule would draw the rows' profile to itself, so only long dark runs count for the rows."""
     masks = form_masks()
-    dark = (region < INK).astype(np.float32)
+    ink = region < INK
+    dark = ink.astype(np.float32)
+    rows = in_runs_of(ink, RULE_RUN_PX, vertical=False).astype(np.float32) if typing_on_rules else dark
     return (
         _profile_shift(masks.x_marks[window].sum(axis=0), dark.sum(axis=0), margin, region.shape[0]),
-        _profile_shift(masks.y_marks[window].sum(axis=1), dark.sum(axis=1), margin, region.shape[1]),
+        _profile_shift(masks.y_marks[window].sum(axis=1), rows.sum(axis=1), margin, region.shape[1]),
     )
 
 
@@ -283,12 +292,18 @@ def in_runs_of(dark: np.ndarray, length: int, vertical: bool) -> np.ndarray:
 
 
 def erase_form(
-    region: np.ndarray, window: tuple[slice, slice], spare: slice | None = None, rule_level: float | None = None
+    region: np.ndarray,
+    window: tuple[slice, slice],
+    spare: slice | None = None,
+    rule_level: float | None = None,
+    typing_on_lettering: bool = False,
 ) -> np.ndarray:
     """Grey/bitonal scans: paint the registered blank form's ink white inside `region`; the vertical
     and dotted rules in the columns `spare` are left (the caller erases them itself). With the page's
     `rule_level` (how dark its printed rules are), typing clearly darker than the rules is kept even
-    where it crosses one: on a grey scan of the red form, a character printed across a rule."""
+    where it crosses one: on a grey scan of the red form, a character printed across a rule. With
+    `typing_on_lettering` (the typing lies off its boxes: print_offset) such typing is kept over the form's
+    lettering too, which a line of typing moved up a few points covers."""
     masks = form_masks()
     dark = region < INK
     erase = masks.dots[window].copy()
@@ -300,7 +315,10 @@ def erase_form(
     rules = vertical & ~in_runs_of(dark, RULE_THICKNESS + 1, vertical=False)
     rules |= masks.horizontal[window] & ~in_runs_of(dark, RULE_THICKNESS + 1, vertical=True)
     if rule_level is not None:  # only rules: the form's lettering may print darker than its rules
-        rules &= ~_darker_than_rules(region, dark, masks, window, rule_level)
+        typed = _darker_than_rules(region, dark, masks, window, rule_level)
+        rules &= ~typed
+        if typing_on_lettering:
+            erase &= ~typed
     erase |= rules
     cleaned = region.copy()
     cleaned[erase] = 255  # the rules' grey fringes too: a blurred copy's rule is wider than its dark core
@@ -446,12 +464,17 @@ def box_regions(
         if color:
             region = window.region(left, upper, right, lower)
         else:  # the form's ink is erased: its rules must lie where the masks say
-            region = _shifted_region(window, left, upper, right, lower)
+            region = _shifted_region(window, left, upper, right, lower, typing_on_rules=offset != (0.0, 0.0))
         if not color and members[0].cents_rule_x is not None:
             rule_x = boxes[group[0]].cents_rule_x or 0.0  # the printed rule stays where the form has it
             region = money_region(region, (slice(upper, lower), slice(left, right)), rule_x, left)
         elif not color:
-            region = erase_form(region, (slice(upper, lower), slice(left, right)), rule_level=rule_level)
+            region = erase_form(
+                region,
+                (slice(upper, lower), slice(left, right)),
+                rule_level=rule_level,
+                typing_on_lettering=offset != (0.0, 0.0),
+            )
         regions.append((group, members, left, upper, pad_x, region))
     return regions
 
@@ -466,11 +489,13 @@ def _typed_at(box: Box, offset: tuple[float, float]) -> Box:
     return Box(box.name, (x0 + dx, top + dy, x1 + dx, bottom + dy), box.max_length, rule)
 
 
-def _shifted_region(window: PageWindow, left: int, upper: int, right: int, lower: int) -> np.ndarray:
+def _shifted_region(
+    window: PageWindow, left: int, upper: int, right: int, lower: int, typing_on_rules: bool = False
+) -> np.ndarray:
     """The region moved by its local_shift so the page's rules lie on the template's."""
     margin = SHIFT_SEARCH_PX
     wide = window.region(left - margin, upper - margin, right + margin, lower + margin)
-    dx, dy = local_shift(wide, (slice(upper, lower), slice(left, right)), margin)
+    dx, dy = local_shift(wide, (slice(upper, lower), slice(left, right)), margin, typing_on_rules)
     return wide[margin + dy : margin + dy + lower - upper, margin + dx : margin + dx + right - left]
 
 
