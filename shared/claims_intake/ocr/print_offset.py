@@ -32,6 +32,7 @@ MIN_GAIN = 0.015  # share of all typing that must move inside the boxes for a sh
 MIN_SHIFT_PT = 1.5  # nearer than this the boxes' padding already holds the typing
 MIN_TYPING_PIXELS = 400  # a page with less typing than this (at 75 dpi) keeps its boxes
 PLATEAU = 0.1  # shifts within this share of the best's gain of the best are as good: the nearest to none wins
+MAX_CELL_LENGTH = 4  # a box for this many characters or fewer is a cell: its value sits in its middle
 INSET_PT = (2.0, 1.5)  # each box's rectangle less this margin left and right, top and bottom
 
 
@@ -43,12 +44,18 @@ def print_offset(source: Image.Image, registration: Registration) -> tuple[float
     total = int(typing.sum())
     if total < MIN_TYPING_PIXELS:
         return 0.0, 0.0
-    scores, reach = _scores(typing)
+    scores, reach = _scores(typing, _box_pixels())
     best, in_place = float(scores.max()), float(scores[reach, reach])
     if best - in_place < MIN_GAIN * total:
         return 0.0, 0.0
     near = np.argwhere(scores >= best - PLATEAU * (best - in_place)) - reach
-    dy, dx = min(near.tolist(), key=lambda shift: shift[0] ** 2 + shift[1] ** 2)
+    dy, dx = near.mean(axis=0)
+    # Along the rows the cells decide: their values sit in the middle of the cell, while a free-text box's
+    # value starts at its left margin and may run to its right one (the whole-page plateau leans to none).
+    cells = _scores(typing, _box_pixels(cells_only=True))[0][round(dy) + reach]
+    cells_best, cells_in_place = float(cells.max()), float(cells[reach])
+    if cells_best - cells_in_place >= MIN_GAIN * cells_best:
+        dx = (np.nonzero(cells >= cells_best - PLATEAU * (cells_best - cells_in_place))[0] - reach).mean()
     scale = 72 / COARSE_DPI
     dx_pt, dy_pt = dx * scale, dy * scale
     if max(abs(dx_pt), abs(dy_pt)) < MIN_SHIFT_PT:
@@ -87,14 +94,14 @@ def _coarse_form(shape: tuple[int, int]) -> np.ndarray:
     return np.asarray(cv2.dilate(coarse, np.ones((3, 3), np.uint8)), dtype=bool)
 
 
-def _scores(typing: np.ndarray) -> tuple[np.ndarray, int]:
+def _scores(typing: np.ndarray, boxes: tuple[np.ndarray, ...]) -> tuple[np.ndarray, int]:
     """Typing inside the boxes for every shift (rows dy, columns dx, both from -reach to +reach)."""
     import cv2
 
     reach = round(SEARCH_PT * COARSE_DPI / 72)
     table = cv2.integral(typing.astype(np.uint8))  # (h+1, w+1): table[y, x] = typing above and left of (x, y)
     height, width = typing.shape
-    x0, y0, x1, y1 = _box_pixels()
+    x0, y0, x1, y1 = boxes
     shifts = np.arange(-reach, reach + 1)
     # every box at every shift: rows of the (dy, dx, box) grid, clipped to the page
     left = np.clip(x0[None, None, :] + shifts[None, :, None], 0, width)
@@ -106,11 +113,19 @@ def _scores(typing: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 @cache
-def _box_pixels() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The read boxes' rectangles at 75 dpi (left, top, right, bottom arrays), each box once."""
+def _box_pixels(cells_only: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The read boxes' rectangles at 75 dpi (left, top, right, bottom arrays), each box once; `cells_only`:
+    the boxes of a few characters (dates, place of service, states, units)."""
     from .recognize import READ_FIELDS
 
-    rects = np.array([box.rect for name, box in text_boxes().items() if name in READ_FIELDS], dtype=float)
+    rects = np.array(
+        [
+            box.rect
+            for name, box in text_boxes().items()
+            if name in READ_FIELDS and (not cells_only or (box.max_length or 99) <= MAX_CELL_LENGTH)
+        ],
+        dtype=float,
+    )
     # the widgets' inner margins: typing printed in place keeps clear of a box's sides (a value shifted
     # along a row of cells crosses from one cell into the next, still inside some box, but over their sides)
     rects += np.array([INSET_PT[0], INSET_PT[1], -INSET_PT[0], -INSET_PT[1]])
