@@ -9,7 +9,7 @@ from PIL import Image
 from claims_intake.extract import extract_bytes
 from claims_intake.ocr.normalise import normalise
 from claims_intake.ocr.print_offset import print_offset
-from claims_intake.ocr.recognize import drop_out_source
+from claims_intake.ocr.recognize import drop_out_source, page_form_ink
 from claims_intake.ocr.register import register
 from claims_intake_dev.testdata import mailroom, scans
 
@@ -29,7 +29,7 @@ def _offset(page: Image.Image) -> tuple[float, float]:
     registration = register(image, dpi)
     assert registration is not None
     source, _ = drop_out_source(image)
-    return print_offset(source, registration)
+    return print_offset(source, registration, page_form_ink())
 
 
 def test_a_page_printed_in_place_keeps_its_boxes():

@@ -22,7 +22,7 @@ from functools import cache
 import numpy as np
 from PIL import Image
 
-from ..cms1500.template import PAGE_HEIGHT_PT, PAGE_WIDTH_PT, text_boxes
+from ..cms1500.template import PAGE_HEIGHT_PT, PAGE_WIDTH_PT, read_fields, text_boxes
 from .levels import INK
 from .profile_fit import Registration
 
@@ -36,11 +36,12 @@ MAX_CELL_LENGTH = 4  # a box for this many characters or fewer is a cell: its va
 INSET_PT = (2.0, 1.5)  # each box's rectangle less this margin left and right, top and bottom
 
 
-def print_offset(source: Image.Image, registration: Registration) -> tuple[float, float]:
+def print_offset(source: Image.Image, registration: Registration, form_ink: np.ndarray) -> tuple[float, float]:
     """(dx, dy) in template points to add to every box to find its typing; (0, 0) when the typing is in place.
 
-    `source`: the drop-out source page (grey: a grey page's form is still printed, and its ink is taken out)."""
-    typing = _typing(source, registration)
+    `source`: the drop-out source page (grey: a grey page's form is still printed); `form_ink`: the blank
+    form's ink at 75 dpi (`coarse_form_ink`), taken out of the page's dark pixels."""
+    typing = _typing(source, registration) & ~form_ink
     total = int(typing.sum())
     if total < MIN_TYPING_PIXELS:
         return 0.0, 0.0
@@ -64,8 +65,8 @@ def print_offset(source: Image.Image, registration: Registration) -> tuple[float
 
 
 def _typing(source: Image.Image, registration: Registration) -> np.ndarray:
-    """The page's dark pixels at 75 dpi in template coordinates, less the blank form's ink (widened a pixel)."""
-    size = (round(PAGE_WIDTH_PT * COARSE_DPI / 72), round(PAGE_HEIGHT_PT * COARSE_DPI / 72))
+    """The page's dark pixels at 75 dpi in template coordinates."""
+    size = _coarse_size()
     page = source.transform(
         size,
         Image.Transform.PERSPECTIVE,
@@ -73,21 +74,20 @@ def _typing(source: Image.Image, registration: Registration) -> np.ndarray:
         resample=Image.Resampling.BILINEAR,
         fillcolor=255,
     )
-    dark = np.asarray(page, dtype=np.uint8) < INK
-    return dark & ~_coarse_form(dark.shape)
+    return np.asarray(page, dtype=np.uint8) < INK
 
 
-@cache
-def _coarse_form(shape: tuple[int, int]) -> np.ndarray:
-    """The form's ink at 75 dpi: any ink in a pixel's 4 x 4 block of the 300-dpi masks (already widened for
-    registration error), widened by one more pixel."""
+def _coarse_size() -> tuple[int, int]:
+    """(width, height) of the template page at 75 dpi."""
+    return round(PAGE_WIDTH_PT * COARSE_DPI / 72), round(PAGE_HEIGHT_PT * COARSE_DPI / 72)
+
+
+def coarse_form_ink(form_ink: np.ndarray) -> np.ndarray:
+    """The blank form's ink at 300 dpi (template pixels, already widened for registration error) at 75 dpi:
+    any ink in a pixel's 4 x 4 block, widened by one more pixel."""
     import cv2
 
-    from .recognize import form_masks
-
-    masks = form_masks()
-    form_ink = masks.vertical | masks.horizontal | masks.dots
-    height, width = shape
+    width, height = _coarse_size()
     block = form_ink[: height * 4, : width * 4]
     block = np.pad(block, ((0, height * 4 - block.shape[0]), (0, width * 4 - block.shape[1])))
     coarse = np.asarray(block.reshape(height, 4, width, 4).any(axis=(1, 3)), dtype=np.uint8)
@@ -116,13 +116,11 @@ def _scores(typing: np.ndarray, boxes: tuple[np.ndarray, ...]) -> tuple[np.ndarr
 def _box_pixels(cells_only: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The read boxes' rectangles at 75 dpi (left, top, right, bottom arrays), each box once; `cells_only`:
     the boxes of a few characters (dates, place of service, states, units)."""
-    from .recognize import READ_FIELDS
-
     rects = np.array(
         [
             box.rect
             for name, box in text_boxes().items()
-            if name in READ_FIELDS and (not cells_only or (box.max_length or 99) <= MAX_CELL_LENGTH)
+            if name in read_fields() and (not cells_only or (box.max_length or 99) <= MAX_CELL_LENGTH)
         ],
         dtype=float,
     )

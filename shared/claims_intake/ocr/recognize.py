@@ -26,7 +26,7 @@ from ..cms1500.template import Box, read_fields, render_blank_form, text_boxes
 from . import dots
 from .byte_percentile import byte_percentile
 from .levels import INK
-from .print_offset import print_offset
+from .print_offset import coarse_form_ink, print_offset
 from .profile_fit import Registration
 
 DPI = 300
@@ -195,6 +195,13 @@ def form_masks() -> FormMasks:
         (vertical | dots).astype(np.float32),
         (horizontal | dots).astype(np.float32),
     )
+
+
+@cache
+def page_form_ink() -> np.ndarray:
+    """The blank form's ink, widened, at print_offset's 75 dpi."""
+    masks = form_masks()
+    return coarse_form_ink(masks.vertical | masks.horizontal | masks.dots)
 
 
 RULE_WIDTH_PX = 3  # a printed rule is this thin across (300 dpi); wider long runs are lettering or parentheses
@@ -450,7 +457,7 @@ def box_regions(
     the region in template pixels with the form's ink gone (red dropped, or erased on a grey page)."""
     boxes = reading_boxes()
     rule_level = None if color else page_rule_level(window.source, window.registration)
-    offset = print_offset(window.source, window.registration)
+    offset = print_offset(window.source, window.registration, page_form_ink())
     regions = []
     for group in reading_groups():
         if not color and group[0].endswith(DOLLARS):
