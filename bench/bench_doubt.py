@@ -229,13 +229,14 @@ def run_scan(
     checked = [check(claim, plan, reference, received) for claim in (result.claims if result is not None else [])]
     tally.cpu += cpu_seconds() - cpu
     tally.wall += time.perf_counter() - wall
-    _score_scan(tally, label, result, refusal, checked, truth, truth_result, expected_error, reference)
+    records = (reference, received)
+    _score_scan(tally, label, result, refusal, checked, truth, truth_result, expected_error, records)
     with ocr_threshold(BASELINE_THRESHOLD):
         checked = [check(claim, plan, reference, received) for claim in raw_claims]
-        _score_scan(baseline, label, result, refusal, checked, truth, truth_result, expected_error, reference)
+        _score_scan(baseline, label, result, refusal, checked, truth, truth_result, expected_error, records)
 
 
-def _score_scan(tally, label, result, refusal, checked, truth, truth_result, expected_error, reference) -> None:
+def _score_scan(tally, label, result, refusal, checked, truth, truth_result, expected_error, records) -> None:
     tally.files += 1
     codes = {e.code for e in result.errors} if result is not None else {refusal}
     if expected_error is not None:  # an old form version: its own refusal is right
@@ -249,7 +250,7 @@ def _score_scan(tally, label, result, refusal, checked, truth, truth_result, exp
         _page_without_claim(tally, label, code)
         return
     score(tally, label, checked[0], truth_result)  # one claim per generated form
-    score_values(tally, checked[0].claim, truth, reference)
+    score_values(tally, checked[0].claim, truth, *records)
 
 
 BASELINE_THRESHOLD = 0.80  # the review threshold on the reader's own confidences before calibration
@@ -280,12 +281,12 @@ def reader_confidences():
         scan_module.calibrate_claims = saved
 
 
-def score_values(tally: Tally, read: Claim, truth: Claim, reference) -> None:
+def score_values(tally: Tally, read: Claim, truth: Claim, reference, received: date) -> None:
     """Each scanned value against the form as written: a wrong one goes to staff when its calibrated confidence is
     below the review threshold and the plan's records do not confirm it, or when the records contradict it
     (check.records); a wrong one neither is a silent error."""
     threshold = review_threshold()
-    records = compare_with_records(read, reference)
+    records = compare_with_records(read, reference, received)
     for ref in scanned_values(read):
         if ref.line is None:
             written = truth

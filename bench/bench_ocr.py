@@ -41,7 +41,7 @@ from claims_intake.errors import IntakeError
 from claims_intake.extract import extract_bytes
 from claims_intake.ocr.calibration import review_threshold
 from claims_intake_dev.testdata import mailroom, scans
-from claims_intake_dev.testdata.records import matching_reference, scan_truth
+from claims_intake_dev.testdata.records import matching_reference, received_after, scan_truth
 
 CLASSIC = {"clean": "pdf", "office": "pdf", "photocopy": "pdf", "gray200": "jpeg", "fax": "tiff", "upside_down": "pdf"}
 PROFILES = (*CLASSIC, *mailroom.FAMILIES)
@@ -94,16 +94,18 @@ def flagged(provenance: dict | None, review: float) -> bool:
     return bool(provenance.get("repaired")) or (confidence is not None and confidence < review)
 
 
-def plan_records(sample: scans.SampleClaim):
-    """The plan's records as the provider wrote the claim (member file, roster, TARs)."""
+def records_check(claim, sample: scans.SampleClaim):
+    """The claim check's comparison with the plan's records as the provider wrote the claim (member file,
+    roster, TARs), the claim received a week after its last date."""
     plan = PLAN_BY_PAYER[sample.expected["elements"]["payer_name"]]
-    return matching_reference([scan_truth(sample)], plan)
+    truth = scan_truth(sample)
+    return compare_with_records(claim, matching_reference([truth], plan), received_after([truth]))
 
 
 def score(item: dict, result, review: float) -> dict:
     output = result.claims[0].to_output() if result.claims else None
     right, total, wrong = scans.field_accuracy(item["sample"], output)
-    records = compare_with_records(result.claims[0], plan_records(item["sample"])) if result.claims else NO_RECORDS
+    records = records_check(result.claims[0], item["sample"]) if result.claims else NO_RECORDS
     silent, silent_after_records = [], []
     if output:
         provenance = output.get("provenance", {})
@@ -117,7 +119,7 @@ def score(item: dict, result, review: float) -> dict:
                 value, source = output["elements"].get(key), provenance.get(key)
             if value not in (None, "", []) and not flagged(source, review):
                 silent.append(key)
-                if (key, None) not in records.doubtful:
+                if _value_ref(key) not in records.doubtful:
                     silent_after_records.append(key)
     return {
         "right": right,
@@ -127,6 +129,13 @@ def score(item: dict, result, review: float) -> dict:
         "silent_after_records": silent_after_records,
         "errors": [e.code for e in result.errors],
     }
+
+
+def _value_ref(key: str) -> tuple[str, int | None]:
+    """A scored field name (`member_cin`, `lines[2].service_start_date`) as the check's (element, line)."""
+    if key.startswith("lines["):
+        return key.split(".", 1)[1], int(key[6 : key.index("]")])
+    return key, None
 
 
 def plain_tesseract_cpu(item: dict) -> float | None:

@@ -146,3 +146,14 @@ def test_a_value_staff_verified_is_settled(reference, empty_history):
     )
     result = run(c, reference, empty_history)
     assert record_finding(result) is None and result.disposition == "CLEAN"
+
+
+def test_a_scanned_date_after_the_day_received_goes_to_staff_not_a_rejection(reference, empty_history):
+    c = ecm_claim(invoice_date=date(2026, 12, 24))  # read for 2026-02-24: after RECEIVED
+    c.provenance["invoice_date"] = sure("31", "12 24 2026")
+    result = run(c, reference, empty_history)
+    finding = next(f for f in result.findings if f.element == "invoice_date" and f.would_be)
+    assert (result.disposition, finding.would_be) == ("REVIEW", "reject")
+    assert [d.kind for d in finding.doubts] == ["disagrees_with_record"]
+    typed = ecm_claim(invoice_date=date(2026, 12, 24), source_kind="spreadsheet")
+    assert run(typed, reference, empty_history).disposition == "REJECTED"  # what the provider wrote

@@ -200,7 +200,7 @@ class CheckContext:
     def records(self) -> RecordCheck:
         """The scanned values against the plan's records (nothing for a typed claim; worked out once)."""
         if self._records is None:
-            self._records = compare_with_records(self.claim, self.reference)
+            self._records = compare_with_records(self.claim, self.reference, self.received)
         return self._records
 
     def provider(self) -> Provider | None:

@@ -11,7 +11,8 @@ see the claim and the records beside them.
     the CIN itself is doubtful when at most one of the three agrees: it may be another member's CIN misread);
   - the CIN read is on no member record, but a CIN one character away is, with the name and date of birth read;
   - the TIN read is one or two digits off the roster's TIN for the NPI read;
-  - the TAR number read is on file for no one, but one of the member's TARs has a number one or two characters off.
+  - the TAR number read is on file for no one, but one of the member's TARs has a number one or two characters off;
+  - a date read (birth, invoice, service) is after the day the plan received the claim.
 - **agreement** confirms a value the reader was unsure of (low confidence, or its own repair): a CIN whose
   record has at least two of the last name, first name and date of birth read, and those values; a TIN equal
   to the roster's for the NPI read, and that NPI; a TAR number on file for the member read. Such a value is
@@ -53,15 +54,33 @@ class RecordCheck:
 NO_RECORDS = RecordCheck()
 
 
-def compare_with_records(claim: Claim, reference: ReferenceSource) -> RecordCheck:
-    """The record check of one claim; NO_RECORDS for a claim that was not read from a scan."""
+def compare_with_records(claim: Claim, reference: ReferenceSource, received: date | None = None) -> RecordCheck:
+    """The record check of one claim; NO_RECORDS for a claim that was not read from a scan. `received`: the
+    day the plan received the claim (a date read after it is doubtful)."""
     if claim.source_kind != "scan":
         return NO_RECORDS
     found = RecordCheck()
     _member(claim, reference, found)
     _provider(claim, reference, found)
     _authorization(claim, reference, found)
+    if received is not None:
+        _dates_after(claim, received, found)
     return found
+
+
+def _dates_after(claim: Claim, received: date, found: RecordCheck) -> None:
+    """A scanned date after the day the claim arrived was not written that way, or was written wrong: either
+    way staff look first (a misread month or year, `06` for `05`, is the likelier)."""
+    reason = "read as a date after the day the claim was received"
+    for key in ("member_dob", "invoice_date"):
+        value = getattr(claim, key)
+        if isinstance(value, date) and value > received and key not in claim.invalid:
+            found.doubtful[(key, None)] = reason
+    for number, line in enumerate(claim.lines, start=1):
+        for key in ("service_start_date", "service_end_date"):
+            value = getattr(line, key)
+            if isinstance(value, date) and value > received and key not in line.invalid:
+                found.doubtful[(key, line.line_number or number)] = reason
 
 
 # ---- the member ------------------------------------------------------------------------------------

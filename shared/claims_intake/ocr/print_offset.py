@@ -51,12 +51,13 @@ def print_offset(source: Image.Image, registration: Registration, form_ink: np.n
         return 0.0, 0.0
     near = np.argwhere(scores >= best - PLATEAU * (best - in_place)) - reach
     dy, dx = near.mean(axis=0)
-    # Along the rows the cells decide: their values sit in the middle of the cell, while a free-text box's
-    # value starts at its left margin and may run to its right one (the whole-page plateau leans to none).
+    # Along the rows the cells decide, and the rightmost of their best shifts: a value is printed from its
+    # box's left margin, so the boxes can move left of it by their free room and still hold it, not right
+    # (a free-text value may also run to the right margin: the whole page's plateau leaned towards none).
     cells = _scores(typing, _box_pixels(cells_only=True))[0][round(dy) + reach]
     cells_best, cells_in_place = float(cells.max()), float(cells[reach])
     if cells_best - cells_in_place >= MIN_GAIN * cells_best:
-        dx = (np.nonzero(cells >= cells_best - PLATEAU * (cells_best - cells_in_place))[0] - reach).mean()
+        dx = int(np.nonzero(cells >= cells_best - PLATEAU * (cells_best - cells_in_place))[0].max()) - reach
     scale = 72 / COARSE_DPI
     dx_pt, dy_pt = dx * scale, dy * scale
     if max(abs(dx_pt), abs(dy_pt)) < MIN_SHIFT_PT:
