@@ -3,11 +3,13 @@ when the member file, the provider roster or the TARs on file contradict it; agr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from claims_intake.check import check_claim
 from claims_intake.check.records import NO_RECORDS, compare_with_records
 from claims_intake.model import Provenance
+from claims_intake.reference import InMemoryReference
 
 from .builders import RECEIVED, claim, line
 
@@ -43,6 +45,7 @@ def test_a_clean_scanned_claim_agrees_with_every_record(reference, empty_history
         ("member_dob", None),
         ("billing_provider_tin", None),
         ("billing_provider_npi", None),
+        ("billing_provider_name", None),
         ("authorization_number", None),
     }
     assert run(c, reference, empty_history).disposition == "CLEAN"
@@ -157,3 +160,23 @@ def test_a_scanned_date_after_the_day_received_goes_to_staff_not_a_rejection(ref
     assert [d.kind for d in finding.doubts] == ["disagrees_with_record"]
     typed = ecm_claim(invoice_date=date(2026, 12, 24), source_kind="spreadsheet")
     assert run(typed, reference, empty_history).disposition == "REJECTED"  # what the provider wrote
+
+
+def test_a_provider_name_a_letter_off_the_roster_is_doubtful(reference):
+    c = ecm_claim(billing_provider_name="SOLANO COMMUNITY CARI NETWORK")  # roster: Solano Community Care Network
+    assert "1 letter" in compare_with_records(c, reference).doubtful[("billing_provider_name", None)]
+    trade_name = ecm_claim(billing_provider_name="SCCN Housing Services")  # another name altogether: the provider's
+    assert ("billing_provider_name", None) not in compare_with_records(trade_name, reference).doubtful
+
+
+def test_a_phone_number_a_digit_off_the_roster_is_doubtful(reference):
+    with_phones = InMemoryReference(
+        reference.eligibility_spans,
+        reference.authorization_list,
+        [replace(provider, phone="7075551234") for provider in reference.providers],
+        reference.rates,
+    )
+    records = compare_with_records(ecm_claim(billing_provider_phone="7075551284"), with_phones)
+    assert ("billing_provider_phone", None) in records.doubtful
+    records = compare_with_records(ecm_claim(billing_provider_phone="7075551234"), with_phones)
+    assert ("billing_provider_phone", None) in records.confirmed

@@ -211,6 +211,7 @@ def test_text_and_identifier_cleanup():
     [
         ("KALSER PERMANENTE", "KAISER PERMANENTE"),
         ("KERN HRALITH SYS'TEMS", "KERN HEALTH SYSTEMS"),
+        ("KERN HEALTH SYS'TEMS", "KERN HEALTH SYSTEMS"),
         ("Kaisr Permanente", "Kaiser Permanente"),
         ("PARTNERSHIP HEALTHPLAN OF CALIFORNLA", "PARTNERSHIP HEALTHPLAN OF CALIFORNIA"),
     ],

@@ -27,7 +27,13 @@ def matching_reference(claims: list[Claim], plan: str) -> InMemoryReference:
     for claim in claims:
         if claim.billing_provider_npi:
             npi = claim.billing_provider_npi
-            providers[npi] = Provider(npi, claim.billing_provider_tin or "", claim.billing_provider_name or "", (plan,))
+            providers[npi] = Provider(
+                npi,
+                claim.billing_provider_tin or "",
+                claim.billing_provider_name or "",
+                (plan,),
+                phone=claim.billing_provider_phone or "",
+            )
         if not claim.member_cin:
             continue
         spans.append(

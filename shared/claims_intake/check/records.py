@@ -10,13 +10,15 @@ see the claim and the records beside them.
   - the member record of the CIN read has another last name, first name or date of birth than the reading (and
     the CIN itself is doubtful when at most one of the three agrees: it may be another member's CIN misread);
   - the CIN read is on no member record, but a CIN one character away is, with the name and date of birth read;
-  - the TIN read is one or two digits off the roster's TIN for the NPI read;
+  - the TIN or the phone number read is one or two digits off the roster's for the NPI read, the provider name a
+    letter or two off the roster's;
   - the TAR number read is on file for no one, but one of the member's TARs has a number one or two characters off;
   - a date read (birth, invoice, service) is after the day the plan received the claim.
 - **agreement** confirms a value the reader was unsure of (low confidence, or its own repair): a CIN whose
   record has at least two of the last name, first name and date of birth read, and those values; a TIN equal
-  to the roster's for the NPI read, and that NPI; a TAR number on file for the member read. Such a value is
-  what the provider wrote but for a misreading that lands exactly on the plan's record.
+  to the roster's for the NPI read, and that NPI (and a name or phone number equal to the roster's); a TAR number
+  on file for the member read. Such a value is what the provider wrote but for a misreading that lands exactly on
+  the plan's record.
 
 Only the reference protocol's own lookups are used (`ReferenceSource`): a CIN on no record costs one lookup
 per CIN one character away (8 digit places x 9 + the letter's 25), only on scanned claims, only then.
@@ -169,20 +171,44 @@ def _words(name: str) -> list[str]:
 
 
 def _provider(claim: Claim, reference: ReferenceSource, found: RecordCheck) -> None:
-    npi, tin = claim.billing_provider_npi, claim.billing_provider_tin
-    if not npi or not tin or {"billing_provider_npi", "billing_provider_tin"} & set(claim.invalid):
+    npi = claim.billing_provider_npi
+    if not npi or "billing_provider_npi" in claim.invalid:
         return
     provider = reference.provider(npi)
-    if provider is None or not provider.tin:
+    if provider is None:
         return
-    if tin == provider.tin:
-        reason = "the provider roster has this TIN for this NPI"
-        found.confirmed[("billing_provider_tin", None)] = reason
-        found.confirmed[("billing_provider_npi", None)] = reason
-    elif len(tin) == len(provider.tin) and Hamming.distance(tin, provider.tin) <= NEAR_DIGITS:
-        found.doubtful[("billing_provider_tin", None)] = (
-            f"{Hamming.distance(tin, provider.tin)} digit(s) off the TIN on the provider roster for NPI {npi}"
+    _provider_name(claim, provider.name, found)
+    _near_digits(claim, "billing_provider_phone", provider.phone, "the phone number on the provider roster", found)
+    _near_digits(claim, "billing_provider_tin", provider.tin, "the TIN on the provider roster for the NPI read", found)
+    if ("billing_provider_tin", None) in found.confirmed:  # a misread NPI on the roster with this TIN: no
+        found.confirmed[("billing_provider_npi", None)] = "the provider roster has the TIN read for this NPI"
+
+
+def _provider_name(claim: Claim, on_file: str, found: RecordCheck) -> None:
+    """Box 33's name against the roster's: the same letters confirm it; a letter or two off is a misreading
+    (a name further off is the provider's own, a trade name: nothing said)."""
+    read = claim.billing_provider_name
+    if not read or not on_file or "billing_provider_name" in claim.invalid:
+        return
+    read_letters, file_letters = " ".join(_words(read)), " ".join(_words(on_file))
+    edits = Levenshtein.distance(read_letters, file_letters)
+    if edits == 0:
+        found.confirmed[("billing_provider_name", None)] = "the provider roster has this name for the NPI read"
+    elif edits <= max(1, len(file_letters) // 8):
+        found.doubtful[("billing_provider_name", None)] = (
+            f"{edits} letter(s) off the provider name on the roster for the NPI read"
         )
+
+
+def _near_digits(claim: Claim, key: str, on_file: str, where: str, found: RecordCheck) -> None:
+    """A number read against the one on file: equal confirms it, one or two digits off is a misreading."""
+    read = getattr(claim, key)
+    if not read or not on_file or key in claim.invalid:
+        return
+    if read == on_file:
+        found.confirmed[(key, None)] = f"equal to {where}"
+    elif len(read) == len(on_file) and Hamming.distance(read, on_file) <= NEAR_DIGITS:
+        found.doubtful[(key, None)] = f"{Hamming.distance(read, on_file)} digit(s) off {where}"
 
 
 def _authorization(claim: Claim, reference: ReferenceSource, found: RecordCheck) -> None:

@@ -559,16 +559,18 @@ def fix_payer(text: str, payer_names: dict[str, str]) -> Fixed:
         for name, plan in payer_names.items()
         if len(name) >= SHORTEST_PAYER_NAME
     )
-    if not near or near[0][0] == 0:
+    if not near or (near[0][0] == 0 and " ".join(fixed.text.upper().split()) == near[0][1]):
         return fixed
     distance, name, plan = near[0]
     rivals = [other for other in near[1:] if other[2] != plan]
     if distance > max(1, len(name) // 8) or (rivals and rivals[0][0] <= distance + 2):
         return fixed
+    # the plan's very letters with a stray mark among them (`SYS'TEMS`): a speck, repaired the same way
+    off = f"{distance} letter{'s' if distance > 1 else ''} from" if distance else "stray marks in"
     return Fixed(
         name if fixed.text.isupper() else name.title(),
         CORRECTED,
-        repaired=f"read {fixed.text!r}: {distance} letter{'s' if distance > 1 else ''} from the payer name of plan '{plan}'",
+        repaired=f"read {fixed.text!r}: {off} the payer name of plan '{plan}'",
     )
 
 

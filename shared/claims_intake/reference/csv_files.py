@@ -179,6 +179,7 @@ def parse_provider_row(row: dict[str, Any]) -> Provider:
         ),
         email=_text(row, "email"),
         licence_type=_licence_type(row),
+        phone="".join(character for character in _text(row, "phone") if character.isdigit()),
     )
 
 

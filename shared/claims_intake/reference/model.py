@@ -67,6 +67,7 @@ class Provider:
     contracted: tuple[str, ...] = ()  # combination keys or categories the provider is contracted for; empty: all
     email: str = ""  # where notices go
     licence_type: str = ""  # rendering staff: "clinical" (licensed, 003 footnote 4), "non_clinical", ""
+    phone: str = ""  # digits; a scanned box-33 phone is checked against it (check.records)
 
 
 @dataclass(frozen=True)
