@@ -2,14 +2,13 @@
 millimetre or a few off its box (the page registration finds the form, not the typing).
 
 The typing left once the form's own ink is gone is laid, at every shift within `SEARCH_PT`, over the
-rectangles of the boxes the reader reads (the template's widgets); the shift that puts most typing inside
-them is the print offset. The service lines' 7-pt cells and their shaded rows, which no box of the
-reader covers, make a shift of a row or a cell score far below the true one, while the large free-text
-boxes score the same over a few points (a plateau: the nearest shift to none wins). Each rectangle is taken
-less the widget's inner margin, so a value moved along a row of cells, from one cell over the sides into the
-next, counts less than one in place. A shift is taken only
-when it puts clearly more typing inside the boxes than none (`MIN_GAIN`): a page printed in place keeps
-its boxes where they are.
+rectangles of the boxes the reader reads (the template's widgets, each less its inner margin); the shift that
+puts most typing inside them is the print offset. The service lines' 7-pt cells and their shaded rows, which no
+box of the reader covers, make a shift of a row or a cell score far below the true one. Large free-text boxes
+hold their value over a few points either way, so the best shifts form a plateau: down the page its centre is
+taken; along the rows the cells alone decide, and the rightmost of their best shifts (a value is printed from
+its box's left margin). A shift is taken only when it puts clearly more typing inside the boxes than none
+(`MIN_GAIN`): a page printed in place keeps its boxes where they are.
 
 At 75 dpi (about a point a pixel): every shift's score is the sum, over the boxes, of the typing inside
 the shifted rectangle, read from one summed-area table.
@@ -31,8 +30,8 @@ SEARCH_PT = 14.0  # about 5 mm either way: beyond that a value sits in the next 
 MIN_GAIN = 0.015  # share of all typing that must move inside the boxes for a shift to be taken
 MIN_SHIFT_PT = 1.5  # nearer than this the boxes' padding already holds the typing
 MIN_TYPING_PIXELS = 400  # a page with less typing than this (at 75 dpi) keeps its boxes
-PLATEAU = 0.1  # shifts within this share of the best's gain of the best are as good: the nearest to none wins
-MAX_CELL_LENGTH = 4  # a box for this many characters or fewer is a cell: its value sits in its middle
+PLATEAU = 0.1  # shifts within this share of the best's gain (over none) of the best are as good as the best
+MAX_CELL_LENGTH = 4  # a box for this many characters or fewer is a cell: dates, place of service, units
 INSET_PT = (2.0, 1.5)  # each box's rectangle less this margin left and right, top and bottom
 
 
