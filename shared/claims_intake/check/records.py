@@ -180,7 +180,8 @@ def _provider(claim: Claim, reference: ReferenceSource, found: RecordCheck) -> N
     _provider_name(claim, provider.name, found)
     _near_digits(claim, "billing_provider_phone", provider.phone, "the phone number on the provider roster", found)
     _near_digits(claim, "billing_provider_tin", provider.tin, "the TIN on the provider roster for the NPI read", found)
-    if ("billing_provider_tin", None) in found.confirmed:  # a misread NPI on the roster with this TIN: no
+    # a misread NPI would have to land on another roster entry with the very TIN read: the pair confirms both
+    if ("billing_provider_tin", None) in found.confirmed:
         found.confirmed[("billing_provider_npi", None)] = "the provider roster has the TIN read for this NPI"
 
 
