@@ -164,7 +164,7 @@ def test_a_scanned_date_after_the_day_received_goes_to_staff_not_a_rejection(ref
 
 def test_a_provider_name_a_letter_off_the_roster_is_doubtful(reference):
     c = ecm_claim(billing_provider_name="SOLANO COMMUNITY CARI NETWORK")  # roster: Solano Community Care Network
-    assert "1 letter" in compare_with_records(c, reference).doubtful[("billing_provider_name", None)]
+    assert "1 character" in compare_with_records(c, reference).doubtful[("billing_provider_name", None)]
     trade_name = ecm_claim(billing_provider_name="SCCN Housing Services")  # another name altogether: the provider's
     assert ("billing_provider_name", None) not in compare_with_records(trade_name, reference).doubtful
 
@@ -180,3 +180,21 @@ def test_a_phone_number_a_digit_off_the_roster_is_doubtful(reference):
     assert ("billing_provider_phone", None) in records.doubtful
     records = compare_with_records(ecm_claim(billing_provider_phone="7075551234"), with_phones)
     assert ("billing_provider_phone", None) in records.confirmed
+
+
+def test_a_street_or_zip_a_character_off_the_records_is_doubtful(reference):
+    on_file = InMemoryReference(
+        [replace(span, address="200 Oak Avenue", zip="94590") for span in reference.eligibility_spans],
+        reference.authorization_list,
+        [replace(provider, address="100 Main Street") for provider in reference.providers],
+        reference.rates,
+    )
+    misread = ecm_claim(member_address="200 OAK AVENLE", member_zip="94580", billing_provider_address="100 MAIN STRFET")
+    records = compare_with_records(misread, on_file)
+    assert {key for key, _ in records.doubtful} == {"member_address", "member_zip", "billing_provider_address"}
+    written = compare_with_records(ecm_claim(), on_file)  # the builder's 200 Oak Avenue, 94590, 100 Main Street
+    assert {("member_address", None), ("member_zip", None), ("billing_provider_address", None)} <= set(
+        written.confirmed
+    )
+    moved = compare_with_records(ecm_claim(member_address="12 Elm Court"), on_file)  # another address: the provider's
+    assert ("member_address", None) not in moved.doubtful

@@ -33,6 +33,7 @@ def matching_reference(claims: list[Claim], plan: str) -> InMemoryReference:
                 claim.billing_provider_name or "",
                 (plan,),
                 phone=claim.billing_provider_phone or "",
+                address=claim.billing_provider_address or "",
             )
         if not claim.member_cin:
             continue
@@ -45,6 +46,8 @@ def matching_reference(claims: list[Claim], plan: str) -> InMemoryReference:
                 first_name=claim.member_first_name or "",
                 last_name=claim.member_last_name or "",
                 dob=claim.member_dob,
+                address=claim.member_address or "",
+                zip=claim.member_zip or "",
             )
         )
         dated = [line for line in claim.lines if line.service_start_date]

@@ -10,13 +10,15 @@ see the claim and the records beside them.
   - the member record of the CIN read has another last name, first name or date of birth than the reading (and
     the CIN itself is doubtful when at most one of the three agrees: it may be another member's CIN misread);
   - the CIN read is on no member record, but a CIN one character away is, with the name and date of birth read;
-  - the TIN or the phone number read is one or two digits off the roster's for the NPI read, the provider name a
-    letter or two off the roster's;
+  - the TIN or the phone number read is one or two digits off the roster's for the NPI read, the provider name or
+    address a letter or two off the roster's; the member's street a letter or two off, or ZIP a digit or two off,
+    the address on the member's record;
   - the TAR number read is on file for no one, but one of the member's TARs has a number one or two characters off;
   - a date read (birth, invoice, service) is after the day the plan received the claim.
 - **agreement** confirms a value the reader was unsure of (low confidence, or its own repair): a CIN whose
   record has at least two of the last name, first name and date of birth read, and those values; a TIN equal
-  to the roster's for the NPI read, and that NPI (and a name or phone number equal to the roster's); a TAR number
+  to the roster's for the NPI read, and that NPI (and a name, address or phone number equal to the roster's, a
+  street or ZIP equal to the member's); a TAR number
   on file for the member read. Such a value is what the provider wrote but for a misreading that lands exactly on
   the plan's record.
 
@@ -96,6 +98,10 @@ def _member(claim: Claim, reference: ReferenceSource, found: RecordCheck) -> Non
     if not spans:
         _near_cin(claim, reference, found)
         return
+    residence = next((span for span in spans if span.address or span.zip), None)
+    if residence is not None:
+        _near_text(claim, "member_address", residence.address, "the member's address on file", found)
+        _near_digits(claim, "member_zip", residence.zip, "the member's ZIP code on file", found)
     record = _identity(spans)
     if record is None:
         return
@@ -177,7 +183,8 @@ def _provider(claim: Claim, reference: ReferenceSource, found: RecordCheck) -> N
     provider = reference.provider(npi)
     if provider is None:
         return
-    _provider_name(claim, provider.name, found)
+    _near_text(claim, "billing_provider_name", provider.name, "the provider name on the roster", found)
+    _near_text(claim, "billing_provider_address", provider.address, "the provider address on the roster", found)
     _near_digits(claim, "billing_provider_phone", provider.phone, "the phone number on the provider roster", found)
     _near_digits(claim, "billing_provider_tin", provider.tin, "the TIN on the provider roster for the NPI read", found)
     # a misread NPI would have to land on another roster entry with the very TIN read: the pair confirms both
@@ -185,20 +192,23 @@ def _provider(claim: Claim, reference: ReferenceSource, found: RecordCheck) -> N
         found.confirmed[("billing_provider_npi", None)] = "the provider roster has the TIN read for this NPI"
 
 
-def _provider_name(claim: Claim, on_file: str, found: RecordCheck) -> None:
-    """Box 33's name against the roster's: the same letters confirm it; a letter or two off is a misreading
-    (a name further off is the provider's own, a trade name: nothing said)."""
-    read = claim.billing_provider_name
-    if not read or not on_file or "billing_provider_name" in claim.invalid:
+def _near_text(claim: Claim, key: str, on_file: str, where: str, found: RecordCheck) -> None:
+    """A name or street read against the one on file (letters and digits, case and punctuation aside): the same
+    confirms it; a letter or two off is a misreading; further off is the provider's own (a trade name, a new
+    address, `AVENUE` for `AVE`): nothing said."""
+    read = getattr(claim, key)
+    if not read or not on_file or key in claim.invalid:
         return
-    read_letters, file_letters = " ".join(_words(read)), " ".join(_words(on_file))
-    edits = Levenshtein.distance(read_letters, file_letters)
+    read_plain, file_plain = _plain(str(read)), _plain(on_file)
+    edits = Levenshtein.distance(read_plain, file_plain)
     if edits == 0:
-        found.confirmed[("billing_provider_name", None)] = "the provider roster has this name for the NPI read"
-    elif edits <= max(1, len(file_letters) // 8):
-        found.doubtful[("billing_provider_name", None)] = (
-            f"{edits} letter(s) off the provider name on the roster for the NPI read"
-        )
+        found.confirmed[(key, None)] = f"equal to {where}"
+    elif edits <= max(1, len(file_plain) // 8):
+        found.doubtful[(key, None)] = f"{edits} character(s) off {where}"
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^A-Z0-9 ]", " ", text.upper()).split())
 
 
 def _near_digits(claim: Claim, key: str, on_file: str, where: str, found: RecordCheck) -> None:

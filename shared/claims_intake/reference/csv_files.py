@@ -145,6 +145,8 @@ def parse_eligibility_row(row: dict[str, Any]) -> EligibilitySpan:
         first_name=_text(row, "first_name"),
         last_name=_text(row, "last_name"),
         dob=_date(row, "dob", required=False),
+        address=_text(row, "address"),
+        zip="".join(character for character in _text(row, "zip") if character.isdigit()),
     )
 
 
@@ -180,6 +182,7 @@ def parse_provider_row(row: dict[str, Any]) -> Provider:
         email=_text(row, "email"),
         licence_type=_licence_type(row),
         phone="".join(character for character in _text(row, "phone") if character.isdigit()),
+        address=_text(row, "address"),
     )
 
 

@@ -32,6 +32,8 @@ class EligibilitySpan:
     first_name: str = ""  # for staff and sample builders; the check never logs them (PHI)
     last_name: str = ""
     dob: date | None = None
+    address: str = ""  # residential street address on file (PHI): a scanned box 5 is checked against it
+    zip: str = ""
 
     def covers(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
@@ -68,6 +70,7 @@ class Provider:
     email: str = ""  # where notices go
     licence_type: str = ""  # rendering staff: "clinical" (licensed, 003 footnote 4), "non_clinical", ""
     phone: str = ""  # digits; a scanned box-33 phone is checked against it (check.records)
+    address: str = ""  # street address on file; a scanned box-33 address likewise
 
 
 @dataclass(frozen=True)
