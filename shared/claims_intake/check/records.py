@@ -183,7 +183,7 @@ def _provider(claim: Claim, reference: ReferenceSource, found: RecordCheck) -> N
     provider = reference.provider(npi)
     if provider is None:
         return
-    _near_text(claim, "billing_provider_name", provider.name, "the provider name on the roster", found)
+    _near_text(claim, "billing_provider_name", provider.name, "the provider name on the roster", found, letters=True)
     _near_text(claim, "billing_provider_address", provider.address, "the provider address on the roster", found)
     _near_digits(claim, "billing_provider_phone", provider.phone, "the phone number on the provider roster", found)
     _near_digits(claim, "billing_provider_tin", provider.tin, "the TIN on the provider roster for the NPI read", found)
@@ -192,14 +192,16 @@ def _provider(claim: Claim, reference: ReferenceSource, found: RecordCheck) -> N
         found.confirmed[("billing_provider_npi", None)] = "the provider roster has the TIN read for this NPI"
 
 
-def _near_text(claim: Claim, key: str, on_file: str, where: str, found: RecordCheck) -> None:
-    """A name or street read against the one on file (letters and digits, case and punctuation aside): the same
-    confirms it; a letter or two off is a misreading; further off is the provider's own (a trade name, a new
-    address, `AVENUE` for `AVE`): nothing said."""
+def _near_text(claim: Claim, key: str, on_file: str, where: str, found: RecordCheck, letters: bool = False) -> None:
+    """A name or street read against the one on file (letters and digits, case and punctuation aside; `letters`:
+    a name's letters alone, a digit in it being a misread letter): the same confirms it; a character or two off
+    is a misreading; further off is the provider's own (a trade name, a new address, `AVENUE` for `AVE`):
+    nothing said."""
     read = getattr(claim, key)
     if not read or not on_file or key in claim.invalid:
         return
-    read_plain, file_plain = _plain(str(read)), _plain(on_file)
+    plain = (lambda text: " ".join(_words(text))) if letters else _plain
+    read_plain, file_plain = plain(str(read)), plain(on_file)
     edits = Levenshtein.distance(read_plain, file_plain)
     if edits == 0:
         found.confirmed[(key, None)] = f"equal to {where}"
