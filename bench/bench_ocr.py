@@ -110,16 +110,16 @@ def score(item: dict, result, review: float) -> dict:
     if output:
         provenance = output.get("provenance", {})
         for key in wrong:
-            if key.startswith("lines["):
-                index, element = int(key[6 : key.index("]")]) - 1, key.split(".", 1)[1]
+            element, line = _value_ref(key)
+            if line is not None:
                 lines = output["lines"]
-                value = lines[index].get(element) if index < len(lines) else None
-                source = provenance.get("lines", [])[index].get(element) if index < len(lines) else None
+                value = lines[line - 1].get(element) if line <= len(lines) else None
+                source = provenance.get("lines", [])[line - 1].get(element) if line <= len(lines) else None
             else:
                 value, source = output["elements"].get(key), provenance.get(key)
             if value not in (None, "", []) and not flagged(source, review):
                 silent.append(key)
-                if _value_ref(key) not in records.doubtful:
+                if (element, line) not in records.doubtful:
                     silent_after_records.append(key)
     return {
         "right": right,

@@ -200,13 +200,17 @@ def _near_text(claim: Claim, key: str, on_file: str, where: str, found: RecordCh
     read = getattr(claim, key)
     if not read or not on_file or key in claim.invalid:
         return
-    plain = (lambda text: " ".join(_words(text))) if letters else _plain
+    plain = _letters if letters else _plain
     read_plain, file_plain = plain(str(read)), plain(on_file)
     edits = Levenshtein.distance(read_plain, file_plain)
     if edits == 0:
         found.confirmed[(key, None)] = f"equal to {where}"
     elif edits <= max(1, len(file_plain) // 8):
         found.doubtful[(key, None)] = f"{edits} character(s) off {where}"
+
+
+def _letters(text: str) -> str:
+    return " ".join(_words(text))
 
 
 def _plain(text: str) -> str:

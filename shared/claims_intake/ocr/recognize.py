@@ -458,6 +458,7 @@ def box_regions(
     boxes = reading_boxes()
     rule_level = None if color else page_rule_level(window.source, window.registration)
     offset = print_offset(window.source, window.registration, page_form_ink())
+    off_boxes = offset != (0.0, 0.0)  # the typing lies over the boxes' rules and lettering (grey pages)
     regions = []
     for group in reading_groups():
         if not color and group[0].endswith(DOLLARS):
@@ -471,7 +472,7 @@ def box_regions(
         if color:
             region = window.region(left, upper, right, lower)
         else:  # the form's ink is erased: its rules must lie where the masks say
-            region = _shifted_region(window, left, upper, right, lower, typing_on_rules=offset != (0.0, 0.0))
+            region = _shifted_region(window, left, upper, right, lower, typing_on_rules=off_boxes)
         if not color and members[0].cents_rule_x is not None:
             rule_x = boxes[group[0]].cents_rule_x or 0.0  # the printed rule stays where the form has it
             region = money_region(region, (slice(upper, lower), slice(left, right)), rule_x, left)
@@ -480,7 +481,7 @@ def box_regions(
                 region,
                 (slice(upper, lower), slice(left, right)),
                 rule_level=rule_level,
-                typing_on_lettering=offset != (0.0, 0.0),
+                typing_on_lettering=off_boxes,
             )
         regions.append((group, members, left, upper, pad_x, region))
     return regions

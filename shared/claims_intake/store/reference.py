@@ -145,6 +145,7 @@ class DynamoReference:
         self.client = client or boto3.client("dynamodb")
         self._member: dict[str, list[dict[str, Any]]] = {}
         self._providers: dict[str, Provider | None] = {}
+        self._tars: dict[str, Authorization | None] = {}
         self._rates: dict[str, list[ContractRate]] = {}
         self._loads: dict[str, str] | None = None
 
@@ -172,16 +173,19 @@ class DynamoReference:
         return [_authorization(i) for i in self._member_items(member_cin) if i["sk"].startswith("AUTH#")]
 
     def authorization(self, number: str) -> Authorization | None:
-        items = self._current(
-            _query_all(
-                self.client,
-                TableName=self.tables.reference,
-                IndexName="by_auth_number",
-                KeyConditionExpression="auth_number = :n",
-                ExpressionAttributeValues={":n": {"S": authorization_key(number)}},
+        key = authorization_key(number)
+        if key not in self._tars:  # asked by several rules of a claim (and by the records check): one query
+            items = self._current(
+                _query_all(
+                    self.client,
+                    TableName=self.tables.reference,
+                    IndexName="by_auth_number",
+                    KeyConditionExpression="auth_number = :n",
+                    ExpressionAttributeValues={":n": {"S": key}},
+                )
             )
-        )
-        return _authorization(items[0]) if items else None
+            self._tars[key] = _authorization(items[0]) if items else None
+        return self._tars[key]
 
     def provider(self, npi: str) -> Provider | None:
         if npi not in self._providers:
