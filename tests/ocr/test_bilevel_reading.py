@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from claims_intake.ocr import form_verdict, ocr_settings
-from claims_intake.ocr.recognize import Slot, _drop_marks, read_pages, reading_groups
+from claims_intake.ocr.recognize import Slot, _drop_marks, _ink_band, _ink_crop, read_pages, reading_groups
 from claims_intake.ocr.register import Registration
 from claims_intake_dev.testdata import mailroom
 
@@ -31,6 +31,31 @@ def test_specks_and_rule_remnants_between_cells_are_dropped():
 def test_a_hyphen_inside_a_free_text_word_is_kept():
     ink = _ink_of("CS-2026-00954")
     assert (_drop_marks(ink, cells=False) == ink).all()
+
+
+def _region_of(text: str, width: int = 600) -> np.ndarray:
+    return np.where(_ink_of(text, width=width), 0, 255).astype(np.uint8)
+
+
+def test_a_bar_the_box_took_in_is_not_its_line_of_text():
+    region = np.vstack([np.zeros((6, 600), np.uint8), np.full((10, 600), 255, np.uint8), _region_of("76595330N")])
+    _, first, last = _ink_band(region, speckled=True)
+    assert first >= 16 and last - first >= 12  # the digits' rows, not the bar's
+
+
+def test_a_thin_mark_far_right_of_a_name_is_not_read_with_it():
+    region = _region_of("VALLEY RESPITE CENTER")
+    text_width = _ink_crop(region, speckled=False, free_text=True)[0].width
+    marked = region.copy()
+    marked[10:40, 520:523] = 0  # the end of the next box's parenthesis
+    assert _ink_crop(marked, speckled=False, free_text=True)[0].width == text_width
+    assert _ink_crop(marked, speckled=False)[0].width > text_width  # a cell keeps all its marks
+
+
+def test_a_name_ending_in_an_initial_keeps_it():
+    region = _region_of("SMITH, JOHN A")
+    whole = _ink_crop(region, speckled=False)[0].width
+    assert _ink_crop(region, speckled=False, free_text=True)[0].width == whole
 
 
 def test_dot_matrix_dots_join_into_their_character():

@@ -542,7 +542,7 @@ def money_region(region: np.ndarray, window: tuple[slice, slice], rule_x: float,
 
 
 def _box_slot(region: np.ndarray, box: Box, left: int, upper: int, speckled: bool) -> Slot | None:
-    cut = _ink_crop(region, speckled)
+    cut = _ink_crop(region, speckled, free_text=not (_is_cell(box) or box.cents_rule_x or digit_field(box.name)))
     if cut is None:
         return None
     cents = {box.name: _has_cents(region, box, left, upper)} if box.cents_rule_x else {}
@@ -627,8 +627,9 @@ def _has_cents(region: np.ndarray, box: Box, left: int, upper: int) -> bool:
     return int((region[rows, start:end] < INK).sum()) >= MIN_INK_PIXELS // 2
 
 
-def _ink_crop(region: np.ndarray, speckled: bool) -> tuple[Image.Image, int] | None:
-    """The region cut to its main line of ink, and the column where the cut starts."""
+def _ink_crop(region: np.ndarray, speckled: bool, free_text: bool = False) -> tuple[Image.Image, int] | None:
+    """The region cut to its main line of ink, and the column where the cut starts. `free_text`: a name or
+    an address, which ends with its last character, not with a thin mark far right of it."""
     inked = _ink_band(region, speckled)
     if inked is None:
         return None
@@ -636,11 +637,32 @@ def _ink_crop(region: np.ndarray, speckled: bool) -> tuple[Image.Image, int] | N
     if last - first < 10:  # a stray rule fragment, not characters
         return None
     band = ink[first : last + 1]
+    if free_text:
+        band = _without_trailing_marks(band)
     cols = np.nonzero(band.any(axis=0))[0]
     crop = region[first : last + 1, cols[0] : cols[-1] + 1]
     if speckled:
         crop = np.where(band[:, cols[0] : cols[-1] + 1], crop, 255).astype(np.uint8)
     return Image.fromarray(crop), int(cols[0])
+
+
+TRAILING_GAP_SHARE = 1.5  # a blank this many line heights wide ends a line of free text ...
+TRAILING_MARK_SHARE = 0.4  # ... when all that follows it is narrower than this share of the line's height
+
+
+def _without_trailing_marks(band: np.ndarray) -> np.ndarray:
+    """The band's ink less the thin marks standing alone far right of the text: the ends of a neighbouring
+    box's rules or parentheses that the box's padding took in (read '|', 'I', '!' after a name)."""
+    height = band.shape[0]
+    runs = _blank_runs(band.any(axis=0))
+    while len(runs) > 1:
+        (_, previous_end), (start, end) = runs[-2], runs[-1]
+        if start - previous_end < TRAILING_GAP_SHARE * height or end - start > TRAILING_MARK_SHARE * height:
+            break
+        runs.pop()
+    kept = band.copy()
+    kept[:, runs[-1][1] :] = False
+    return kept
 
 
 def _ink_band(region: np.ndarray, speckled: bool, cells: bool = False) -> tuple[np.ndarray, int, int] | None:
@@ -652,7 +674,8 @@ def _ink_band(region: np.ndarray, speckled: bool, cells: bool = False) -> tuple[
         ink = _drop_marks(_despeckle(ink), cells)
     if ink.sum() < MIN_INK_PIXELS:
         return None
-    first, last = _main_band(ink.sum(axis=1))
+    # a rule the erase left (a bar the box's padding took in) is no line of text, however much ink it has
+    first, last = _main_band((ink & ~in_runs_of(ink, RULE_RUN_PX, vertical=False)).sum(axis=1))
     if speckled:  # keep the grey edges of the strokes kept: a thin stroke of a faint copy is mostly edge
         ink = ink | np.roll(ink, 1, 0) | np.roll(ink, -1, 0) | np.roll(ink, 1, 1) | np.roll(ink, -1, 1)
     return ink, first, last
