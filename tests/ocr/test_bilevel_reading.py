@@ -43,6 +43,12 @@ def test_a_bar_the_box_took_in_is_not_its_line_of_text():
     assert first >= 16 and last - first >= 12  # the digits' rows, not the bar's
 
 
+def test_a_box_holding_only_a_rule_holds_no_line_of_text():
+    region = np.full((40, 600), 255, np.uint8)
+    region[18:21, :] = 0
+    assert _ink_band(region, speckled=True) is None and _ink_crop(region, speckled=False, free_text=True) is None
+
+
 def test_a_thin_mark_far_right_of_a_name_is_not_read_with_it():
     region = _region_of("VALLEY RESPITE CENTER")
     text_width = _ink_crop(region, speckled=False, free_text=True)[0].width
@@ -130,7 +136,7 @@ def test_the_dollars_cents_rule_is_erased_but_a_digit_across_it_keeps_its_stroke
     from claims_intake.cms1500.template import Box
     from claims_intake.ocr import recognize
 
-    monkeypatch.setattr(recognize, "erase_form", lambda region, window, spare=None: region.copy())
+    monkeypatch.setattr(recognize, "erase_form", lambda region, window, **_: region.copy())
     region = np.full((64, 200), 255, dtype=np.uint8)
     region[:, 100:102] = 0  # the printed rule, the box's full height
     region[20:45, 98:104] = 0  # a digit's stroke printed across the rule ('216|75')
@@ -145,9 +151,27 @@ def test_a_digit_stroke_alone_near_the_rule_is_not_taken_for_the_rule(monkeypatc
     from claims_intake.cms1500.template import Box
     from claims_intake.ocr import recognize
 
-    monkeypatch.setattr(recognize, "erase_form", lambda region, window, spare=None: region.copy())
+    monkeypatch.setattr(recognize, "erase_form", lambda region, window, **_: region.copy())
     region = np.full((64, 200), 255, dtype=np.uint8)
     region[18:46, 99:102] = 0  # the right side of an '8' where a faint fax lost the rule
     box = Box("ch1", (0.0, 0.0, 48.0, 15.0), None, 100 / recognize.SCALE)
     cleaned = recognize.money_region(region, (slice(0, 64), slice(0, 200)), box.cents_rule_x, 0)
     assert (cleaned == region).all()
+
+
+def test_typing_darker_than_the_rules_keeps_its_stroke_on_the_dollars_cents_rule(monkeypatch):
+    from claims_intake.cms1500.template import Box
+    from claims_intake.ocr import recognize
+
+    monkeypatch.setattr(recognize, "erase_form", lambda region, window, **_: region.copy())
+    region = np.full((64, 200), 255, dtype=np.uint8)
+    region[:, 100:102] = 120  # a grey copy's rule, the box's full height
+    region[20:45, 80:92] = 0  # the last dollar digit, black
+    region[20:45, 100:102] = 0  # the cents' first stroke printed on the rule, nothing beside it
+    box = Box("ch1", (0.0, 0.0, 48.0, 15.0), None, 100 / recognize.SCALE)
+    window = (slice(0, 64), slice(0, 200))
+    cleaned = recognize.money_region(region, window, box.cents_rule_x, 0, rule_level=120.0)
+    assert (cleaned[20:45, 100:102] == 0).all()  # the stroke kept
+    assert (cleaned[:18, 100:102] == 255).all()  # the rule above it gone
+    blind = recognize.money_region(region, window, box.cents_rule_x, 0)
+    assert (blind[20:45, 100:102] == 255).all()  # without the rules' level the stroke went with the rule

@@ -78,7 +78,7 @@ def _money_box_with_dashed_rule() -> tuple[np.ndarray, object]:
 
 
 def test_a_dashed_dollars_cents_rule_is_erased(monkeypatch):
-    monkeypatch.setattr(recognize, "erase_form", lambda region, window, spare=None: region.copy())
+    monkeypatch.setattr(recognize, "erase_form", lambda region, window, **_: region.copy())
     region, box = _money_box_with_dashed_rule()
     cleaned = recognize.money_region(region, (slice(0, 64), slice(0, 200)), box.cents_rule_x, 0)
     assert (cleaned[:, 99:103] == 255).all(), "the dashes gone: they read as a '1' before the cents"

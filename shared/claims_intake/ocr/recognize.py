@@ -475,7 +475,14 @@ def box_regions(
             region = _shifted_region(window, left, upper, right, lower, typing_on_rules=off_boxes)
         if not color and members[0].cents_rule_x is not None:
             rule_x = boxes[group[0]].cents_rule_x or 0.0  # the printed rule stays where the form has it
-            region = money_region(region, (slice(upper, lower), slice(left, right)), rule_x, left)
+            region = money_region(
+                region,
+                (slice(upper, lower), slice(left, right)),
+                rule_x,
+                left,
+                rule_level=rule_level,
+                typing_on_lettering=off_boxes,
+            )
         elif not color:
             region = erase_form(
                 region,
@@ -511,16 +518,26 @@ RULE_ROWS_SHARE = 0.35  # share of the box's top and bottom rows dark in a colum
 RULE_SEARCH_PX = 8  # how far from the template's dollars/cents rule the scanned rule may lie (300 dpi)
 
 
-def money_region(region: np.ndarray, window: tuple[slice, slice], rule_x: float, left: int) -> np.ndarray:
+def money_region(
+    region: np.ndarray,
+    window: tuple[slice, slice],
+    rule_x: float,
+    left: int,
+    rule_level: float | None = None,
+    typing_on_lettering: bool = False,
+) -> np.ndarray:
     """A grey/bilevel money box with the form erased, the dollars/cents rule precisely: a digit printed
     flush against the rule, or across it ('216|75' in a wide font), straddles the rule's columns, and
     the generic erase (any thin dark run on the rule's mask) cut it in half or took a '1' whole. Here
     the rule's own columns are found (the darkest near the template's x) and whitened only in rows
     where nothing dark touches them from either side; the box is read whole and its last two digits
-    are the cents (split_cents)."""
+    are the cents (split_cents). With the page's `rule_level`, typing clearly darker than the rules is kept
+    on them, as erase_form keeps it."""
     expected = int(rule_x * SCALE) - left
     lo, hi = max(expected - RULE_SEARCH_PX, 1), min(expected + RULE_SEARCH_PX, region.shape[1] - 1)
-    cleaned = erase_form(region, window, spare=slice(lo - 2, hi + 2))
+    cleaned = erase_form(
+        region, window, spare=slice(lo - 2, hi + 2), rule_level=rule_level, typing_on_lettering=typing_on_lettering
+    )
     if hi <= lo:
         return cleaned
     dark = cleaned < INK
@@ -537,7 +554,11 @@ def money_region(region: np.ndarray, window: tuple[slice, slice], rule_x: float,
     columns = lo + np.nonzero(counts >= 0.6 * counts.max())[0]
     first, last = int(columns.min()), int(columns.max()) + 1
     touched = dark[:, first - 1] | dark[:, min(last + 1, dark.shape[1] - 1)]
-    cleaned[~touched, first : last + 1] = 255
+    rule = np.zeros(dark.shape, dtype=bool)
+    rule[~touched, first : last + 1] = True
+    if rule_level is not None:
+        rule &= ~_darker_than_rules(region, region < INK, form_masks(), window, rule_level)
+    cleaned[rule] = 255
     return cleaned
 
 
@@ -655,6 +676,8 @@ def _without_trailing_marks(band: np.ndarray) -> np.ndarray:
     box's rules or parentheses that the box's padding took in (read '|', 'I', '!' after a name)."""
     height = band.shape[0]
     runs = _blank_runs(band.any(axis=0))
+    if not runs:
+        return band
     while len(runs) > 1:
         (_, previous_end), (start, end) = runs[-2], runs[-1]
         if start - previous_end < TRAILING_GAP_SHARE * height or end - start > TRAILING_MARK_SHARE * height:
@@ -675,7 +698,10 @@ def _ink_band(region: np.ndarray, speckled: bool, cells: bool = False) -> tuple[
     if ink.sum() < MIN_INK_PIXELS:
         return None
     # a rule the erase left (a bar the box's padding took in) is no line of text, however much ink it has
-    first, last = _main_band((ink & ~in_runs_of(ink, RULE_RUN_PX, vertical=False)).sum(axis=1))
+    text = ink & ~in_runs_of(ink, RULE_RUN_PX, vertical=False)
+    if text.sum() < MIN_INK_PIXELS:
+        return None
+    first, last = _main_band(text.sum(axis=1))
     if speckled:  # keep the grey edges of the strokes kept: a thin stroke of a faint copy is mostly edge
         ink = ink | np.roll(ink, 1, 0) | np.roll(ink, -1, 0) | np.roll(ink, 1, 1) | np.roll(ink, -1, 1)
     return ink, first, last
