@@ -54,3 +54,9 @@ def test_typing_a_few_millimetres_low_is_read_where_it_lies():
         assert read[key] == expected[key], key
     lines = claim.to_output()["lines"]
     assert [line["procedure_code"] for line in lines] == [line["procedure_code"] for line in sample.expected["lines"]]
+
+
+@pytest.mark.parametrize("dx_pt", [5.0, 7.0])
+def test_typing_moved_right_is_found_within_a_point_and_a_half(dx_pt):
+    dx, dy = _offset(_page(dx_pt, 0))
+    assert dx == pytest.approx(dx_pt, abs=1.5) and abs(dy) <= 1.5

@@ -31,6 +31,7 @@ MIN_GAIN = 0.015  # share of all typing that must move inside the boxes for a sh
 MIN_SHIFT_PT = 1.5  # nearer than this the boxes' padding already holds the typing
 MIN_TYPING_PIXELS = 400  # a page with less typing than this (at 75 dpi) keeps its boxes
 PLATEAU = 0.1  # shifts within this share of the best's gain (over none) of the best are as good as the best
+CELLS_PLATEAU = 0.03  # along the rows, where the rightmost such shift is taken (a wider one leans right of it)
 MAX_CELL_LENGTH = 4  # a box for this many characters or fewer is a cell: dates, place of service, units
 INSET_PT = (2.0, 1.5)  # each box's rectangle less this margin left and right, top and bottom
 
@@ -56,7 +57,7 @@ def print_offset(source: Image.Image, registration: Registration, form_ink: np.n
     cells = _scores(typing, _box_pixels(cells_only=True))[0][round(dy) + reach]
     cells_best, cells_in_place = float(cells.max()), float(cells[reach])
     if cells_best - cells_in_place >= MIN_GAIN * cells_best:
-        dx = int(np.nonzero(cells >= cells_best - PLATEAU * (cells_best - cells_in_place))[0].max()) - reach
+        dx = int(np.nonzero(cells >= cells_best - CELLS_PLATEAU * (cells_best - cells_in_place))[0].max()) - reach
     scale = 72 / COARSE_DPI
     dx_pt, dy_pt = dx * scale, dy * scale
     if max(abs(dx_pt), abs(dy_pt)) < MIN_SHIFT_PT:
