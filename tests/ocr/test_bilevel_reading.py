@@ -175,3 +175,14 @@ def test_typing_darker_than_the_rules_keeps_its_stroke_on_the_dollars_cents_rule
     assert (cleaned[:18, 100:102] == 255).all()  # the rule above it gone
     blind = recognize.money_region(region, window, box.cents_rule_x, 0)
     assert (blind[20:45, 100:102] == 255).all()  # without the rules' level the stroke went with the rule
+
+
+def test_colour_drop_out_takes_the_forms_dark_reds_and_keeps_black_typing():
+    from claims_intake.ocr.recognize import _without_dark_red
+
+    rgb = np.full((10, 30, 3), 255, np.uint8)
+    rgb[:, 0:10] = (128, 0, 0)  # a widget's maroon border
+    rgb[:, 10:20] = (230, 40, 40)  # the form's red
+    rgb[:, 20:30] = (40, 30, 30)  # black typing, a warm cast
+    red = np.asarray(_without_dark_red(Image.fromarray(rgb)))
+    assert (red[:, 0:20] >= 230).all() and (red[:, 20:30] == 40).all()

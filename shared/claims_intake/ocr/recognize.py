@@ -368,9 +368,22 @@ def drop_out_source(page: Image.Image) -> tuple[Image.Image, bool]:
     Either is divided by its local paper level (uneven light, a faint copy, a colour cast) and
     loses full-height scanner streaks."""
     if page.mode in ("RGB", "RGBA", "P") and is_color(page):
-        red = page.getchannel("R") if page.mode == "RGB" else page.convert("RGB").getchannel("R")
-        return clean_grey(red, stretch=False), True
+        rgb = page if page.mode == "RGB" else page.convert("RGB")
+        return clean_grey(_without_dark_red(rgb), stretch=False), True
     return clean_grey(page if page.mode == "L" else page.convert("L")), False  # an L page is not copied first
+
+
+DARK_RED = 100  # a pixel whose red exceeds its green and blue by this much is the form's ink, however dark
+
+
+def _without_dark_red(rgb: Image.Image) -> Image.Image:
+    """The red channel, the form's red dropped, and its darker reds too (a widget's maroon border, a dark
+    print of the form), which the red channel alone keeps as grey ink; black typing has no such excess."""
+    import cv2
+
+    red, green, blue = cv2.split(np.asarray(rgb, dtype=np.uint8))
+    excess = cv2.subtract(red, cv2.max(green, blue))
+    return Image.fromarray(np.where(excess > DARK_RED, np.uint8(255), red))
 
 
 def clean_grey(grey: Image.Image, stretch: bool = True) -> Image.Image:
