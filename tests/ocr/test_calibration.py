@@ -85,6 +85,16 @@ def test_service_dates_out_of_order_disagree():
     assert _signals(claim, "service_start_date", line=1)["date:check_fails"] == 1.0
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "fails"), [(date(2025, 8, 13), date(2025, 9, 13), 1.0), (date(2025, 3, 1), date(2025, 3, 31), 0.0)]
+)
+def test_service_dates_one_confusable_digit_apart_disagree(start, end, fails):
+    claim = _scanned_claim()
+    claim.lines[0].service_start_date, claim.lines[0].service_end_date = start, end
+    # 08/13 to 09/13 is most likely one day with a month cell misread; 03/01 to 03/31 is a month of service
+    assert _signals(claim, "service_start_date", line=1)["date:check_fails"] == fails
+
+
 def _table(weights: dict[str, float], knots_x=(0.0, 1.0), knots_y=(0.0, 1.0)) -> calibration.Calibration:
     return calibration.Calibration.from_table(
         {"weights": weights, "isotonic": {"x": list(knots_x), "y": list(knots_y)}}

@@ -957,7 +957,7 @@ def check_line_dates(claim: Claim) -> None:
     for line in claim.lines:
         start, end = line.service_start_date, line.service_end_date
         late = claim.invoice_date is not None and start is not None and start > claim.invoice_date
-        misread = bool(start and end and start != end and _one_digit_apart(start, end))
+        misread = bool(start and end and start != end and dates_one_digit_apart(start, end))
         if (start and end and start > end) or late or misread:
             for key in ("service_start_date", "service_end_date"):
                 source = line.provenance.get(key)
@@ -1006,7 +1006,7 @@ def agree_rendering_npis(claim: Claim) -> None:
         )
 
 
-def _one_digit_apart(first, second) -> bool:
+def dates_one_digit_apart(first, second) -> bool:
     """The two dates differ in one digit, a pair OCR confuses (8/9, 6/8, 1/7...; not 1/2)."""
     a, b = (f"{day.month:02d}{day.day:02d}{day.year:04d}" for day in (first, second))  # %Y: no zeros before year 26
     differing = [(x, y) for x, y in zip(a, b, strict=True) if x != y]

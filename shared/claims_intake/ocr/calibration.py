@@ -43,6 +43,7 @@ import numpy as np
 
 from ..catalog import dhcs_catalog, plans_data
 from ..cms1500 import places, text_grammar
+from ..cms1500.mapping import dates_one_digit_apart
 from ..codesets import icd10cm
 from ..elements import element
 from ..model import Claim, Provenance, ServiceLine
@@ -424,6 +425,8 @@ def _line_dates_agree(claim: Claim, line: ServiceLine) -> int:
     start, end = line.service_start_date, line.service_end_date
     if start is None or end is None or start > end or (end - start).days > 62:
         return -1
+    if start != end and dates_one_digit_apart(start, end):
+        return -1  # 08/13 to 09/13: most likely one day with one cell misread (cms1500.mapping.check_line_dates)
     others = [
         other.service_start_date for other in claim.lines if other is not line and other.service_start_date is not None
     ]
