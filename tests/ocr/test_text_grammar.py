@@ -51,6 +51,10 @@ def test_a_period_after_digits_is_not_taken_for_a_speck():
         ("EL. CAMINO REAL", True),
         ("O'BRIEN & SONS, INC.", False),
         ("1200 N. MAIN ST", False),
+        ("KERN COMMUNI'TY HEALTH PARTNERS", True),  # an apostrophe no English word has there
+        ("ST. MARY'S RESPITE", False),
+        ("D'ANGELO CARE", False),
+        ("WE'LL CARE", False),
     ],
 )
 def test_text_noise(value, noisy):

@@ -19,6 +19,9 @@ INITIALISM = re.compile(r"(?:[A-Z]\.)+[A-Z]?", re.ASCII)
 WORD_INSIDE = re.compile(r"[A-Za-z0-9]([^A-Za-z0-9\s])[A-Za-z0-9]")
 TWO_MARKS = re.compile(r"[^A-Za-z0-9\s]{2}")
 INSIDE_A_WORD = "-/'&"
+# An apostrophe inside a word follows a one-letter prefix (O'BRIEN, D'ANGELO) or starts an ending English writes
+# after one (MARY'S, CAN'T, WE'LL); elsewhere ('COMMUNI'TY') it is a speck.
+APOSTROPHE_ENDINGS = frozenset({"S", "T", "D", "M", "LL", "RE", "VE"})
 
 
 @cache
@@ -90,7 +93,14 @@ def _word_noise(word: str, abbreviations: frozenset[str]) -> bool:
     for match in WORD_INSIDE.finditer(word):
         if match.group(1) not in INSIDE_A_WORD and not INITIALISM.fullmatch(word.rstrip(".")):
             return True
+        if match.group(1) == "'" and not _apostrophe_fits(word, match.start(1)):
+            return True
     if not word.endswith("."):
         return False
     core = word.rstrip(".")
     return not (len(core) == 1 or core.upper() in abbreviations or INITIALISM.fullmatch(core))
+
+
+def _apostrophe_fits(word: str, at: int) -> bool:
+    before, after = word[:at], word[at + 1 :].rstrip(".,").upper()
+    return len(before) == 1 or after in APOSTROPHE_ENDINGS
