@@ -19,15 +19,17 @@ INITIALISM = re.compile(r"(?:[A-Z]\.)+[A-Z]?", re.ASCII)
 WORD_INSIDE = re.compile(r"[A-Za-z0-9]([^A-Za-z0-9\s])[A-Za-z0-9]")
 TWO_MARKS = re.compile(r"[^A-Za-z0-9\s]{2}")
 INSIDE_A_WORD = "-/'&"
-# An apostrophe inside a word follows a one-letter prefix (O'BRIEN, D'ANGELO) or starts an ending English writes
-# after one (MARY'S, CAN'T, WE'LL); elsewhere ('COMMUNI'TY') it is a speck.
-APOSTROPHE_ENDINGS = frozenset({"S", "T", "D", "M", "LL", "RE", "VE"})
+
+
+@cache
+def _table() -> dict:
+    return yaml.safe_load(resources.files("claims_intake").joinpath(GRAMMAR_TABLE).read_text("utf-8"))
 
 
 @cache
 def grammar() -> tuple[frozenset[str], str, str]:
     """The abbreviations a period may end, and the marks free text and identifiers may hold."""
-    data = yaml.safe_load(resources.files("claims_intake").joinpath(GRAMMAR_TABLE).read_text("utf-8"))
+    data = _table()
     return frozenset(str(a).upper() for a in data["abbreviations"]), data["text_marks"], data["identifier_marks"]
 
 
@@ -60,8 +62,12 @@ def identifier_noise(value: str) -> bool:
 
 @cache
 def unit_designators() -> frozenset[str]:
-    data = yaml.safe_load(resources.files("claims_intake").joinpath(GRAMMAR_TABLE).read_text("utf-8"))
-    return frozenset(str(u).upper() for u in data["unit_designators"])
+    return frozenset(str(u).upper() for u in _table()["unit_designators"])
+
+
+@cache
+def apostrophe_endings() -> frozenset[str]:
+    return frozenset(str(e).upper() for e in _table()["apostrophe_endings"])
 
 
 def street_end_noise(value: str) -> bool:
@@ -103,4 +109,4 @@ def _word_noise(word: str, abbreviations: frozenset[str]) -> bool:
 
 def _apostrophe_fits(word: str, at: int) -> bool:
     before, after = word[:at], word[at + 1 :].rstrip(".,").upper()
-    return len(before) == 1 or after in APOSTROPHE_ENDINGS
+    return len(before) == 1 or after in apostrophe_endings()

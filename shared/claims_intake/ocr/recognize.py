@@ -381,9 +381,9 @@ def _without_dark_red(rgb: Image.Image) -> Image.Image:
     print of the form), which the red channel alone keeps as grey ink; black typing has no such excess."""
     import cv2
 
-    red, green, blue = cv2.split(np.asarray(rgb, dtype=np.uint8))
-    excess = cv2.subtract(red, cv2.max(green, blue))
-    return Image.fromarray(np.where(excess > DARK_RED, np.uint8(255), red))
+    red, green, blue = cv2.split(np.asarray(rgb, dtype=np.uint8))  # split copies: red is ours to whiten
+    red[cv2.subtract(red, cv2.max(green, blue)) > DARK_RED] = 255
+    return Image.fromarray(red)
 
 
 def clean_grey(grey: Image.Image, stretch: bool = True) -> Image.Image:
