@@ -95,6 +95,38 @@ def test_service_dates_one_confusable_digit_apart_disagree(start, end, fails):
     assert _signals(claim, "service_start_date", line=1)["date:check_fails"] == fails
 
 
+@pytest.mark.parametrize(
+    ("units", "charge", "fails"),
+    [
+        ("3", "407.25", 0.0),  # 135.75 a unit
+        ("43", "407.25", 1.0),  # a speck read as a leading 4: no whole-cent rate
+        ("0", "407.25", 1.0),  # a charge on no units
+        ("1.5", "18.50", 0.0),  # 12.33 an hour for an hour and a half, rounded to the cent
+        ("7", "30.00", 1.0),
+    ],
+)
+def test_units_that_no_whole_cent_rate_turns_into_the_charge_disagree(units, charge, fails):
+    claim = _scanned_claim()
+    line = claim.lines[0]
+    line.set_raw("unit_count", units, Provenance(box="24G line 1", confidence=0.99))
+    line.charge_amount = Decimal(charge)
+    assert _signals(claim, "unit_count", line=1)["cell:check_fails"] == fails
+    assert _signals(claim, "unit_count", line=1)["cell:check_agrees"] == 0.0
+
+
+def test_units_off_the_rate_the_claims_other_lines_bill_for_the_service_disagree():
+    claim = _scanned_claim()
+    for number, (units, charge) in enumerate((("1", "135.75"), ("2", "271.50"), ("4", "135.75")), start=1):
+        line = claim.lines[0] if number == 1 else ServiceLine(line_number=number)
+        line.procedure_code, line.charge_amount = "H0043", Decimal(charge)
+        line.set_raw("unit_count", units, Provenance(box=f"24G line {number}", confidence=0.99))
+        if number > 1:
+            claim.lines.append(line)
+    # 135.75 divides by 4, but lines 1 and 2 bill 135.75 a unit: line 3's `4` was a `1`
+    assert _signals(claim, "unit_count", line=3)["cell:check_fails"] == 1.0
+    assert _signals(claim, "unit_count", line=2)["cell:check_fails"] == 0.0
+
+
 def _table(weights: dict[str, float], knots_x=(0.0, 1.0), knots_y=(0.0, 1.0)) -> calibration.Calibration:
     return calibration.Calibration.from_table(
         {"weights": weights, "isotonic": {"x": list(knots_x), "y": list(knots_y)}}

@@ -799,16 +799,7 @@ def known_rates(claim: Claim, without: ServiceLine | None = None) -> dict[str, D
     """Charge per unit by combination (code-modifiers), from evidence independent of the line
     `without`: the plan's published rate (data/plans.yaml, the payer read in the carrier block), else
     a rate two or more other lines of the claim agree on (a provider bills one rate per service)."""
-    rates: dict[str, Decimal] = {}
-    per_line: dict[str, list[Decimal]] = {}
-    for line in claim.lines:
-        if line is not without and line.procedure_code and line.charge_amount is not None and line.unit_count:
-            key = combination_key(line.procedure_code, line.procedure_modifiers or ())
-            per_line.setdefault(key, []).append((line.charge_amount / line.unit_count).quantize(Decimal("0.01")))
-    for key, values in per_line.items():
-        rate, count = Counter(values).most_common(1)[0]
-        if count >= 2:
-            rates[key] = rate
+    rates = billed_rates(claim, without)
     plans = [p for p in plan_ids() if plan_profile(p).matches_payer(None, claim.payer_name)] if claim.payer_name else []
     if len(plans) == 1:
         for line in claim.lines:
@@ -816,6 +807,21 @@ def known_rates(claim: Claim, without: ServiceLine | None = None) -> dict[str, D
             published = plan_profile(plans[0]).rate(key)
             if published is not None:
                 rates[key] = published
+    return rates
+
+
+def billed_rates(claim: Claim, without: ServiceLine | None = None) -> dict[str, Decimal]:
+    """Charge per unit by combination that two or more lines of the claim other than `without` agree on."""
+    per_line: dict[str, list[Decimal]] = {}
+    for line in claim.lines:
+        if line is not without and line.procedure_code and line.charge_amount is not None and line.unit_count:
+            key = combination_key(line.procedure_code, line.procedure_modifiers or ())
+            per_line.setdefault(key, []).append((line.charge_amount / line.unit_count).quantize(Decimal("0.01")))
+    rates: dict[str, Decimal] = {}
+    for key, values in per_line.items():
+        rate, count = Counter(values).most_common(1)[0]
+        if count >= 2:
+            rates[key] = rate
     return rates
 
 

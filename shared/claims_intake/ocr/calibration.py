@@ -41,9 +41,9 @@ from typing import Any
 
 import numpy as np
 
-from ..catalog import dhcs_catalog, plans_data
+from ..catalog import combination_key, dhcs_catalog, plans_data
 from ..cms1500 import places, text_grammar
-from ..cms1500.mapping import dates_one_digit_apart
+from ..cms1500.mapping import billed_rates, dates_one_digit_apart
 from ..codesets import icd10cm
 from ..elements import element
 from ..model import Claim, Provenance, ServiceLine
@@ -97,6 +97,7 @@ CEILING_SIGNAL = "own_check_fails"
 # a 204 x 98 dpi fax keeps a third of a 300-dpi page's rows. The calibration learns how much that costs.
 FULL_DETAIL_DPI = 300.0
 EPSILON = 1e-3
+CENT = Decimal("0.01")
 
 
 def feature_names() -> list[str]:
@@ -297,6 +298,8 @@ def cross_check(claim: Claim, ref: ValueRef) -> int:
         return _address_agrees(item, ADDRESS_OF[key]) or _zip_state_check(item, key)
     if key in ("service_start_date", "service_end_date") and isinstance(item, ServiceLine):
         return _line_dates_agree(claim, item)
+    if key == "unit_count" and isinstance(item, ServiceLine):
+        return _units_fit_charge(claim, item)
     if key == "member_dob" and isinstance(value, date):
         reference = claim.invoice_date or _first_service(claim)
         if reference is None:
@@ -415,6 +418,26 @@ def _total_agrees(claim: Claim) -> int:
     if claim.invoice_amount is None or not charges or any(c is None for c in charges):
         return 0
     return 1 if sum((c for c in charges if c is not None), Decimal(0)) == claim.invoice_amount else -1
+
+
+def _units_fit_charge(claim: Claim, line: ServiceLine) -> int:
+    """-1 when 24F is no whole-cent rate times the 24G units, or not the rate two other lines of the claim bill
+    for the same service: a provider bills one rate per unit, so a charge of 135.75 on 43 units (or on none)
+    says one of the two was misread, mostly the cell (a speck read as a leading digit, a lost `1`). 0
+    otherwise: a charge that divides says little about a one-unit line. The plan's published rate is no
+    evidence here: a provider may bill more than the plan pays."""
+    units, charge = line.unit_count, line.charge_amount
+    if units is None or charge is None or not charge:
+        return 0
+    if units <= 0:
+        return -1
+    billed = billed_rates(claim, without=line).get(
+        combination_key(line.procedure_code or "", line.procedure_modifiers or ())
+    )
+    if billed is not None:
+        return 0 if (billed * units).quantize(CENT) == charge else -1
+    rate = (charge / units).quantize(CENT)
+    return 0 if any((near * units).quantize(CENT) == charge for near in (rate - CENT, rate, rate + CENT)) else -1
 
 
 def _first_service(claim: Claim) -> date | None:
