@@ -51,11 +51,11 @@ def test_signals_name_the_group_the_reader_confidence_and_the_cross_checks():
 
 def test_a_coarse_scan_is_a_signal_that_grows_as_the_resolution_falls():
     claim = _scanned_claim()
-    assert _signals(claim, "billing_provider_npi")["coarse_scan"] == 0.0  # stored before the signal: full detail
+    assert _signals(claim, "billing_provider_npi")["npi:coarse_scan"] == 0.0  # stored before the signal: full detail
     levels = {}
     for dpi in (600.0, 300.0, 200.0, 98.0):
         claim.extras[calibration.REGISTRATION_EXTRA]["resolution"] = dpi
-        levels[dpi] = _signals(claim, "billing_provider_npi")["coarse_scan"]
+        levels[dpi] = _signals(claim, "billing_provider_npi")["npi:coarse_scan"]
     assert levels[600.0] == levels[300.0] == 0.0
     assert 0.0 < levels[200.0] < levels[98.0] <= 1.01
 

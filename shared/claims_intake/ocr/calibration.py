@@ -76,7 +76,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
 GROUP_OF = {key: group for group, keys in GROUPS.items() for key in keys}
 # Per kind of element: intercept, slope on the reader's confidence (logit), an unconfirmed repair, and
 # the claim's cross-check agreeing or disagreeing (a check digit says more than a date's neighbours).
-PER_GROUP = ("intercept", "logit_confidence", "repaired", "check_agrees", "check_fails")
+PER_GROUP = ("intercept", "logit_confidence", "repaired", "check_agrees", "check_fails", "coarse_scan")
 SHARED = (
     "repair_confirmed",
     "unparsed",
@@ -84,7 +84,6 @@ SHARED = (
     "raw_noise",
     "registration_score",
     "registration_coverage",
-    "coarse_scan",
     "dotted_print",
     "word_noise",
     "own_check_fails",
@@ -195,6 +194,7 @@ def _own_signals(claim: Claim, ref: ValueRef) -> np.ndarray:
         float(repaired and not confirmed),
         float(agreement > 0),
         float(agreement < 0),
+        coarse_scan(registration),
     )
     vector[len(GROUPS) * len(PER_GROUP) :] = (
         float(confirmed),
@@ -203,7 +203,6 @@ def _own_signals(claim: Claim, ref: ValueRef) -> np.ndarray:
         float(raw_noise(claim, ref)),
         float(registration.get("score", 1.0)),
         float(registration.get("coverage", 1.0)),
-        coarse_scan(registration),
         1.0 - float(registration.get("solid_print", 1.0)),  # dot-matrix print: joined dots misread more
         float(word_noise(ref)),
         float(own_check_fails(claim, ref)),
