@@ -55,6 +55,10 @@ def test_a_period_after_digits_is_not_taken_for_a_speck():
         ("ST. MARY'S RESPITE", False),
         ("D'ANGELO CARE", False),
         ("WE'LL CARE", False),
+        ("HORT COAST nJuSinG Seis VIC IS", True),  # capitals read as a mixture of letters and lookalikes
+        ("McDonald Family Services", False),
+        ("DeLEON RESPITE", False),
+        ("North Coast Housing", False),
     ],
 )
 def test_text_noise(value, noisy):

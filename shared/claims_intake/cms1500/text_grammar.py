@@ -19,6 +19,9 @@ INITIALISM = re.compile(r"(?:[A-Z]\.)+[A-Z]?", re.ASCII)
 WORD_INSIDE = re.compile(r"[A-Za-z0-9]([^A-Za-z0-9\s])[A-Za-z0-9]")
 TWO_MARKS = re.compile(r"[^A-Za-z0-9\s]{2}")
 INSIDE_A_WORD = "-/'&"
+# Written names change case inside a word at most twice after its first letter ('McDonald', 'DeLEON'); more
+# ('nJuSinG') is a line of capitals read as a mixture of letters and lookalikes.
+CASE_CHANGES = 2
 
 
 @cache
@@ -36,7 +39,8 @@ def grammar() -> tuple[frozenset[str], str, str]:
 def text_noise(value: str) -> bool:
     """A name or address holds a mark outside the marks such values use ('$89 SONOMA AVE'), two marks together, a
     mark other than - / ' & inside a word ('RE:SPITE'), or a period after a word that is neither an initial nor an
-    abbreviation ('EL. CAMINO', 'COMMUNITY. HEALTH'), or a parenthesis that is not closed or not opened ('323) PINE
+    abbreviation ('EL. CAMINO', 'COMMUNITY. HEALTH'), a word whose case changes more than a written name's
+    ('nJuSinG'), or a parenthesis that is not closed or not opened ('323) PINE
     ST': a 1 whose foot the scan lost)."""
     abbreviations, text_marks, _ = grammar()
     if foreign_marks(value, text_marks) or TWO_MARKS.search(value.replace(".,", ",")) or unbalanced(value):
@@ -94,8 +98,16 @@ def stray_period(word: str) -> bool:
     return core.upper() not in grammar()[0]
 
 
+def case_changes(word: str) -> int:
+    """How often the case changes between the word's letters after the first ('nJuSinG': 4, 'McDonald': 2)."""
+    letters = [ch.isupper() for ch in word if ch.isalpha()]
+    return sum(a != b for a, b in zip(letters[1:], letters[2:], strict=False))
+
+
 def _word_noise(word: str, abbreviations: frozenset[str]) -> bool:
     word = word.strip("(),#")
+    if case_changes(word) > CASE_CHANGES:
+        return True
     for match in WORD_INSIDE.finditer(word):
         if match.group(1) not in INSIDE_A_WORD and not INITIALISM.fullmatch(word.rstrip(".")):
             return True
