@@ -59,6 +59,11 @@ def test_a_period_after_digits_is_not_taken_for_a_speck():
         ("McDonald Family Services", False),
         ("DeLEON RESPITE", False),
         ("North Coast Housing", False),
+        ("3ROWN", True),  # a B read as a 3
+        ("1200 S0NOMA AVE", True),
+        ("211 21ST AVE APT 12B", False),
+        ("4TH STREET RESPITE", False),
+        ("1 11TH ST", False),
     ],
 )
 def test_text_noise(value, noisy):

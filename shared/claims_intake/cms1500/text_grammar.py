@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 
 import yaml
 
@@ -22,6 +23,10 @@ INSIDE_A_WORD = "-/'&"
 # Written names change case inside a word at most twice after its first letter ('McDonald', 'DeLEON'); more
 # ('nJuSinG') is a line of capitals read as a mixture of letters and lookalikes.
 CASE_CHANGES = 2
+# A digit among a word's letters ('S0NOMA', '3ROWN'); an ordinal ('4TH', '21ST') or a unit's number and letter
+# ('12B', 'B12') is how addresses and names write them.
+DIGIT_AMONG_LETTERS = re.compile(r"[A-Za-z]\d+[A-Za-z]|^\d+[A-Za-z]{2,}$")
+ORDINAL = re.compile(r"\d*(1ST|2ND|3RD|[04-9]TH|1[1-3]TH)", re.IGNORECASE)
 
 
 @cache
@@ -40,7 +45,7 @@ def text_noise(value: str) -> bool:
     """A name or address holds a mark outside the marks such values use ('$89 SONOMA AVE'), two marks together, a
     mark other than - / ' & inside a word ('RE:SPITE'), or a period after a word that is neither an initial nor an
     abbreviation ('EL. CAMINO', 'COMMUNITY. HEALTH'), a word whose case changes more than a written name's
-    ('nJuSinG'), or a parenthesis that is not closed or not opened ('323) PINE
+    ('nJuSinG'), a digit among a word's letters that is no ordinal ('S0NOMA', '3ROWN'), or a parenthesis that is not closed or not opened ('323) PINE
     ST': a 1 whose foot the scan lost)."""
     abbreviations, text_marks, _ = grammar()
     if foreign_marks(value, text_marks) or TWO_MARKS.search(value.replace(".,", ",")) or unbalanced(value):
@@ -101,12 +106,15 @@ def stray_period(word: str) -> bool:
 def case_changes(word: str) -> int:
     """How often the case changes between the word's letters after the first ('nJuSinG': 4, 'McDonald': 2)."""
     letters = [ch.isupper() for ch in word if ch.isalpha()]
-    return sum(a != b for a, b in zip(letters[1:], letters[2:], strict=False))
+    return sum(a != b for a, b in pairwise(letters[1:]))
 
 
 def _word_noise(word: str, abbreviations: frozenset[str]) -> bool:
     word = word.strip("(),#")
     if case_changes(word) > CASE_CHANGES:
+        return True
+    core = word.rstrip(".,")
+    if DIGIT_AMONG_LETTERS.search(core) and not ORDINAL.fullmatch(core):
         return True
     for match in WORD_INSIDE.finditer(word):
         if match.group(1) not in INSIDE_A_WORD and not INITIALISM.fullmatch(word.rstrip(".")):

@@ -226,6 +226,7 @@ SHIFT_SEARCH_PX = 5  # how far (300 dpi) a box's printed rules may lie from wher
 MIN_SHIFT_EVIDENCE = 0.3  # share of the box's rule ink that must land on page ink at the best shift
 
 
+LETTERING_RUN_PX, RULE_GAP_PX = 20, 5
 RULE_RUN_PX = 40  # a dark run this long on a row is a rule: no typed word runs unbroken that far (3.4 mm)
 
 
@@ -320,7 +321,10 @@ def erase_form(
         vertical[:, spare] = False
         erase[:, spare] = False
     rules = vertical & ~in_runs_of(dark, RULE_THICKNESS + 1, vertical=False)
-    rules |= masks.horizontal[window] & ~in_runs_of(dark, RULE_THICKNESS + 1, vertical=True)
+    horizontal = masks.horizontal[window] & ~in_runs_of(dark, RULE_THICKNESS + 1, vertical=True)
+    if typing_on_lettering:
+        horizontal &= ~dark | in_runs_of(_joined_along_rows(dark), LETTERING_RUN_PX, vertical=False)
+    rules |= horizontal
     if rule_level is not None:  # only rules: the form's lettering may print darker than its rules
         typed = _darker_than_rules(region, dark, masks, window, rule_level)
         rules &= ~typed
@@ -330,6 +334,13 @@ def erase_form(
     cleaned = region.copy()
     cleaned[erase] = 255  # the rules' grey fringes too: a blurred copy's rule is wider than its dark core
     return cleaned
+
+
+def _joined_along_rows(dark: np.ndarray) -> np.ndarray:
+    import cv2
+
+    closed = cv2.morphologyEx(dark.view(np.uint8), cv2.MORPH_CLOSE, np.ones((1, RULE_GAP_PX), np.uint8))
+    return np.asarray(closed).view(bool)
 
 
 def _darker_than_rules(region: np.ndarray, dark: np.ndarray, masks: FormMasks, window, rule_level: float) -> np.ndarray:
