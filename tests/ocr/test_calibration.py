@@ -369,9 +369,17 @@ def test_a_box_21_code_the_code_set_does_not_know_fails_its_check():
     line = claim.lines[0]
     line.set_raw("diagnosis_codes", ["B1020"], Provenance(box="24E line 1", confidence=0.9, raw="A"))  # no such code
     assert _signals(claim, "diagnosis_codes", line=1)["own_check_fails"] == 1.0
-    for known in ("B1001", "Z594"):  # billable; a category a provider may write (the check judges it)
-        line.set_raw("diagnosis_codes", [known], Provenance(box="24E line 1", confidence=0.9, raw="A"))
-        assert _signals(claim, "diagnosis_codes", line=1)["own_check_fails"] == 0.0, known
+    line.set_raw("diagnosis_codes", ["B1001"], Provenance(box="24E line 1", confidence=0.9, raw="A"))  # billable
+    assert _signals(claim, "diagnosis_codes", line=1)["own_check_fails"] == 0.0
+
+
+def test_a_box_21_category_fails_its_cross_check():
+    claim = _scanned_claim()
+    line = claim.lines[0]
+    line.set_raw("diagnosis_codes", ["T329"], Provenance(box="24E line 1", confidence=0.9, raw="A"))  # F32.9's F as T
+    signals = _signals(claim, "diagnosis_codes", line=1)
+    assert signals["diagnosis:check_fails"] == 1.0
+    assert signals["own_check_fails"] == 0.0  # a provider may write one: weighed by the fit, not capped
 
 
 def test_a_value_failing_its_own_check_never_rises_above_the_fitted_ceiling():

@@ -74,7 +74,10 @@ def test_an_icd10_category_is_kept_as_read_not_snapped_to_a_billable_neighbour()
     # E11 (a category: E11.9 and others are billable) is what a provider may well have written: the
     # check tells the provider; the reader must not turn it into E41, another disease one character away
     assert parse.fix_icd10("E11").text == "E11"
-    assert parse.fix_icd10("E11").repaired is None
+    # ... but staff look first: E41 is one misread away, and the check would reject the category
+    assert "kept as read" in parse.fix_icd10("E11").repaired and "E41" in parse.fix_icd10("E11").repaired
+    # a category no billable code is one misread from stays as read, for the check to judge
+    assert parse.fix_icd10("S90.1").repaired is None and not parse.billable_icd10("S901")
     # a reading one confusion away from a billable code and from no category is still snapped, for staff
     assert parse.fix_icd10("Z5944").text == "Z5941" and parse.fix_icd10("Z5944").repaired
 

@@ -215,6 +215,14 @@ def fix_icd10(text: str) -> Fixed:
         if nearest:
             repaired = f"read {cleaned}: the one billable code of the code set one character away is {nearest}"
             return Fixed(nearest, CORRECTED, "ICD-10 code set", repaired=repaired)
+    if not billable and icd10_category(fixed):
+        near = billable_icd10_near(fixed)
+        if near:  # kept as written or misread: the check would reject a category, so staff look first
+            billed = (
+                f"{near[0]}, one misread away, is" if len(near) == 1 else f"{', '.join(near)}, one misread away, are"
+            )
+            repaired = f"{fixed} is a category; {billed} billable: kept as read"
+            return Fixed(fixed, INVALID, repaired=repaired)
     if not is_valid_icd10(fixed) or not billable:
         return Fixed(fixed, INVALID)
     if fixed == cleaned:
@@ -250,6 +258,14 @@ def nearest_icd10(cleaned: str, shaped: str) -> str | None:
     found = {code for code in candidates if len(code) >= 3 and (billable_icd10(code) or icd10_category(code))}
     nearest = confusions.nearest_unique(cleaned, found, MAX_CODE_MISREAD)
     return nearest[0] if nearest and billable_icd10(nearest[0]) else None
+
+
+def billable_icd10_near(code: str) -> list[str]:
+    """The billable codes one confusable character from a reading ('F329' from 'T329': a T for an F), nearest
+    first: a category read where a billable code is that near was as likely the code, misread."""
+    variants = confusions.one_edit_variants(code)
+    near = sorted((confusions.misread_cost(code, other), other) for other in variants if billable_icd10(other))
+    return [other for cost, other in near if cost <= confusions.CONFUSABLE_COST]
 
 
 def billable_icd10(code: str) -> bool:

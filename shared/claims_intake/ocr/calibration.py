@@ -290,9 +290,8 @@ def cross_check(claim: Claim, ref: ValueRef) -> int:
         )
         return 0 if any(repaired) else 1  # a repair chose the combination from the catalog: no agreement
     if key == "diagnosis_codes":
-        # 24E names each box-21 letter once: the same code twice is a pointer misread ('CC' for 'C').
-        distinct = len(set(value)) == len(value)
-        return 1 if distinct and all(_known_code(code, item, claim) for code in value) else -1
+        statuses = _code_statuses(value, item, claim)
+        return 1 if statuses and statuses <= {"billable"} else -1
     if key in ADDRESS_OF and isinstance(item, Claim):
         return _address_agrees(item, ADDRESS_OF[key]) or _zip_state_check(item, key)
     if key in ("service_start_date", "service_end_date") and isinstance(item, ServiceLine):
@@ -400,16 +399,20 @@ def own_check_fails(claim: Claim, ref: ValueRef) -> bool:
         malformed = ref.key in ZIP_STATE and bool(value) and not is_valid_zip(str(value).replace("-", ""))
         unknown = ref.key in ZIP_STATE and bool(value) and not malformed and places.zip_entry(str(value)) is None
         return ref.key in ref.item.invalid or malformed or unknown or _zip_state_check(claim, ref.key) < 0
+    if ref.key == "diagnosis_codes":  # a category may be the provider's: it weighs as a failed cross-check only
+        value = getattr(ref.item, ref.key, None)
+        return bool(value) and bool(_code_statuses(value, ref.item, claim) - {"billable", "category"})
     return ref.key in OWN_CHECKS and cross_check(claim, ref) < 0
 
 
-def _known_code(code: str, item: Claim | ServiceLine, claim: Claim) -> bool:
-    """An ICD-10-CM code the release of the line's date knows (billable, or a category a writer may put down):
-    a code no release knows ('B1020', 'I7210') is a misreading. A category stays possible: providers write them."""
-    if not is_valid_icd10(code):
-        return False
+def _code_statuses(codes: list[str], item: Claim | ServiceLine, claim: Claim) -> set[str]:
+    """The code set's verdicts on a line's box-21 codes: `billable`, `category`, `unknown` (a code no release
+    knows, 'B1020', or malformed: a misreading), and `repeated` (24E names each box-21 letter once: the same code
+    twice is a pointer misread, 'CC' for 'C'). A category ('T329' for F32.9, a T read for an F) is mostly a
+    misreading too, and the check rejects it: it must not be vouched for as a billable code is."""
     day = getattr(item, "service_start_date", None) or claim.invoice_date or date.today()
-    return icd10cm().verdict(code, day).status != "unknown"
+    statuses = {icd10cm().verdict(code, day).status if is_valid_icd10(code) else "unknown" for code in codes}
+    return statuses | ({"repeated"} if len(set(codes)) != len(codes) else set())
 
 
 def _total_agrees(claim: Claim) -> int:

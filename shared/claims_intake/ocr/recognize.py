@@ -226,6 +226,8 @@ SHIFT_SEARCH_PX = 5  # how far (300 dpi) a box's printed rules may lie from wher
 MIN_SHIFT_EVIDENCE = 0.3  # share of the box's rule ink that must land on page ink at the best shift
 
 
+# On a page whose typing lies off its boxes, a rule's dark pixels are those running on this far along its row once
+# breaks of a grey copy's rule (up to RULE_GAP_PX) are closed: letters standing on the rule keep their feet.
 LETTERING_RUN_PX, RULE_GAP_PX = 20, 5
 RULE_RUN_PX = 40  # a dark run this long on a row is a rule: no typed word runs unbroken that far (3.4 mm)
 
