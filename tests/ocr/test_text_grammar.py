@@ -64,6 +64,11 @@ def test_a_period_after_digits_is_not_taken_for_a_speck():
         ("211 21ST AVE APT 12B", False),
         ("4TH STREET RESPITE", False),
         ("1 11TH ST", False),
+        ("REDWOOD ECM PARTNERS poe yee", True),  # rule remnants read as small letters
+        ("HOUSE of HOPE", False),
+        ("Maria de la Cruz", False),
+        ("NORTH COASTHOUSINGSERVICES", True),  # the spaces lost
+        ("NEURODEVELOPMENTAL SERVICES", False),
     ],
 )
 def test_text_noise(value, noisy):

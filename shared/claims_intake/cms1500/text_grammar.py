@@ -26,6 +26,7 @@ CASE_CHANGES = 2
 # A digit among a word's letters ('S0NOMA', '3ROWN'); an ordinal ('4TH', '21ST') or a unit's number and letter
 # ('12B', 'B12') is how addresses and names write them.
 DIGIT_AMONG_LETTERS = re.compile(r"[A-Za-z]\d+[A-Za-z]|^\d+[A-Za-z]{2,}$")
+LONGEST_WORD = 18  # letters: 'NEURODEVELOPMENTAL'; longer is words run together ('COASTHOUSINGSERVICES')
 ORDINAL = re.compile(r"\d*(1ST|2ND|3RD|[04-9]TH|1[1-3]TH)", re.IGNORECASE)
 
 
@@ -45,12 +46,27 @@ def text_noise(value: str) -> bool:
     """A name or address holds a mark outside the marks such values use ('$89 SONOMA AVE'), two marks together, a
     mark other than - / ' & inside a word ('RE:SPITE'), or a period after a word that is neither an initial nor an
     abbreviation ('EL. CAMINO', 'COMMUNITY. HEALTH'), a word whose case changes more than a written name's
-    ('nJuSinG'), a digit among a word's letters that is no ordinal ('S0NOMA', '3ROWN'), or a parenthesis that is not closed or not opened ('323) PINE
+    ('nJuSinG'), a digit among a word's letters that is no ordinal ('S0NOMA', '3ROWN'), words run together
+    past the longest English word ('COASTHOUSINGSERVICES'), a word in small letters among capitals that is no
+    particle of a name ('PARTNERS poe yee'), or a parenthesis that is not closed or not opened ('323) PINE
     ST': a 1 whose foot the scan lost)."""
     abbreviations, text_marks, _ = grammar()
     if foreign_marks(value, text_marks) or TWO_MARKS.search(value.replace(".,", ",")) or unbalanced(value):
         return True
-    return any(_word_noise(word, abbreviations) for word in value.split())
+    return small_words_among_capitals(value) or any(_word_noise(word, abbreviations) for word in value.split())
+
+
+def small_words_among_capitals(value: str) -> bool:
+    """A word in capitals of three letters or more beside a word in small letters that is no particle of a name
+    ('REDWOOD ECM PARTNERS poe yee'): billing software types a name one way."""
+    words = [word.strip(".,'()&-") for word in value.split()]
+    capitals = any(len(word) >= 3 and word.isalpha() and word.isupper() for word in words)
+    return capitals and any(word.isalpha() and word.islower() and word not in small_words() for word in words)
+
+
+@cache
+def small_words() -> frozenset[str]:
+    return frozenset(str(w) for w in _table()["small_words"])
 
 
 def unbalanced(value: str) -> bool:
@@ -111,7 +127,7 @@ def case_changes(word: str) -> int:
 
 def _word_noise(word: str, abbreviations: frozenset[str]) -> bool:
     word = word.strip("(),#")
-    if case_changes(word) > CASE_CHANGES:
+    if case_changes(word) > CASE_CHANGES or sum(ch.isalpha() for ch in word) > LONGEST_WORD:
         return True
     core = word.rstrip(".,")
     if DIGIT_AMONG_LETTERS.search(core) and not ORDINAL.fullmatch(core):
