@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: setup test-setup system-deps test-system-deps demo test check format-check lint bench calibrate fax-digits fax-codes codesets clean
+.PHONY: setup test-setup system-deps test-system-deps demo test check format-check lint bench calibrate fax-digits fax-codes codesets area-codes clean
 
 setup: system-deps $(STAMP)
 
@@ -110,6 +110,15 @@ codesets: setup
 	  FY2026=tree:$(ICD_WORK)/code-list-April-2026.txt:2025-10-01:2026-09-30 \
 	  --out shared/claims_intake/data/icd10cm_billable.tsv.gz
 	rm -rf $(ICD_WORK)
+
+# The US telephone area codes by state the OCR calibration checks box 33's phone against
+# (shared/claims_intake/data/area_codes.yaml), from libphonenumber's data in the phonenumbers wheel (not installed).
+AREA_WORK := .area_codes
+area-codes: setup
+	rm -rf $(AREA_WORK) && mkdir -p $(AREA_WORK)
+	$(BIN)/pip download -q --no-deps -d $(AREA_WORK) 'phonenumbers==9.0.43'
+	$(BIN)/python -m claims_intake_dev.area_codes $(AREA_WORK)/phonenumbers-*.whl --out shared/claims_intake/data/area_codes.yaml
+	rm -rf $(AREA_WORK)
 
 $(CHECKOV):   # the requirement is pyproject.toml's `security` extra
 	$(PYTHON) -m venv $(CHECKOV_VENV)

@@ -354,6 +354,33 @@ def test_a_phone_number_without_ten_digits_fails_its_own_check():
     assert _signals(claim, "billing_provider_phone")["own_check_fails"] == 0.0
 
 
+@pytest.mark.parametrize(
+    ("phone", "state", "agrees", "own_fails"),
+    [
+        ("5305382508", "CA", 1.0, 0.0),
+        ("4305382508", "CA", -1.0, 0.0),  # a California 530 read 430, a Texas area code: weighed, not capped
+        ("8005551234", "CA", 1.0, 0.0),  # toll-free: any state
+        ("7071994520", "CA", -1.0, 1.0),  # no exchange starts with 1
+        ("9994974382", "CA", -1.0, 1.0),  # no such area code
+        ("5305382508", None, 0.0, 0.0),
+    ],
+)
+def test_the_phone_is_checked_against_the_area_codes_and_the_state_read_in_box_33(phone, state, agrees, own_fails):
+    claim = _scanned_claim()
+    claim.set_raw("billing_provider_phone", phone, Provenance(box="33", confidence=0.99))
+    if state:
+        claim.set_raw("billing_provider_state", state, Provenance(box="33", confidence=0.99))
+    signals = _signals(claim, "billing_provider_phone")
+    assert signals["text:check_agrees"] - signals["text:check_fails"] == agrees
+    assert signals["own_check_fails"] == own_fails
+
+
+def test_the_area_code_table_names_california_and_toll_free_codes():
+    states = calibration.area_code_states()
+    assert {states[npa] for npa in (209, 213, 415, 530, 916, 951)} == {"CA"}
+    assert states[800] == states[888] == "other" and states[212] == "NY" and 123 not in states
+
+
 def test_the_same_box_21_code_twice_in_a_line_fails_its_check():
     claim = _scanned_claim()
     line = claim.lines[0]

@@ -220,6 +220,8 @@ def sample_claim(
     combos = [c for c in dhcs_catalog().combinations if c.reimbursable and plan_profile(plan).accepts(c.key)]
     start = date(2026, rng.randint(1, 9), rng.randint(1, 20))
     phone = rng.choice(["510", "661", "707", "530", "916"]) + rng.choice("23456789") + _digits(rng, 6)
+    if phone[4:6] == "11":  # an N11 exchange is a service code (211, 911), never a subscriber's: no extra draw
+        phone = phone[:5] + "0" + phone[6:]
 
     claim_fields = {
         "insurance_name": PAYERS[plan],

@@ -278,8 +278,12 @@ def cross_check(claim: Claim, ref: ValueRef) -> int:
     if key in item.invalid or value in (None, "", []):
         return -1 if key in item.invalid else 0
     shape = SHAPE_CHECKS.get(key)
+    if shape is not None and not shape(str(value)):
+        return -1
+    if key == "billing_provider_phone" and isinstance(item, Claim):
+        return _phone_state_check(str(value), _state_read(item, "billing_provider_state"))
     if shape is not None:
-        return 1 if shape(str(value)) else -1
+        return 1
     if key in ("invoice_amount", "charge_amount", "unit_cost"):
         return _total_agrees(claim)
     if key in ("procedure_code", "procedure_modifiers", "service_name") and isinstance(item, ServiceLine):
@@ -313,13 +317,43 @@ def cross_check(claim: Claim, ref: ValueRef) -> int:
     return 0
 
 
+AREA_CODE_TABLE = "data/area_codes.yaml"
+
+
+@cache
+def area_code_states() -> dict[int, str]:
+    """Each US telephone area code and the USPS code of its state (`other`: toll-free, personal)."""
+    import yaml
+
+    data = yaml.safe_load(resources.files("claims_intake").joinpath(AREA_CODE_TABLE).read_text("utf-8"))
+    return {int(npa): state for state, npas in data["states"].items() for npa in npas}
+
+
+def is_dialable_phone(value: str) -> bool:
+    """Ten digits whose area code a US state uses (or a toll-free one) and whose exchange the North American
+    Numbering Plan allows: it starts 2-9 and is no N11 service code ('707 199-4520' has a 1 misread)."""
+    if not is_valid_phone(value) or int(value[:3]) not in area_code_states():
+        return False
+    exchange = value[3:6]
+    return exchange[0] not in "01" and exchange[1:] != "11"
+
+
+def _phone_state_check(phone: str, state: str | None) -> int:
+    """+1 when the area code is one of the state's read in box 33 (or toll-free), -1 when it is another state's
+    (a California provider's 530 read 430, a Texas code), 0 with no state read."""
+    if not state:
+        return 0
+    found = area_code_states()[int(phone[:3])]
+    return 1 if found in (state, "other") else -1
+
+
 SHAPE_CHECKS = {
     "billing_provider_npi": is_valid_npi,
     "rendering_provider_npi": is_valid_npi,
     "billing_provider_tin": is_valid_tin,
     "member_cin": is_valid_cin,
     "place_of_service": is_valid_pos,
-    "billing_provider_phone": is_valid_phone,
+    "billing_provider_phone": is_dialable_phone,
 }
 # Each ZIP element and where the state read beside it is (an element, or the claim's extras for box 5).
 ZIP_STATE = {"billing_provider_zip": "billing_provider_state", "member_zip": "member_state"}
@@ -399,6 +433,9 @@ def own_check_fails(claim: Claim, ref: ValueRef) -> bool:
         malformed = ref.key in ZIP_STATE and bool(value) and not is_valid_zip(str(value).replace("-", ""))
         unknown = ref.key in ZIP_STATE and bool(value) and not malformed and places.zip_entry(str(value)) is None
         return ref.key in ref.item.invalid or malformed or unknown or _zip_state_check(claim, ref.key) < 0
+    if ref.key == "billing_provider_phone":  # another state's area code may be the provider's: weighed only
+        value = getattr(ref.item, ref.key, None)
+        return bool(value) and not is_dialable_phone(str(value))
     if ref.key == "diagnosis_codes":  # a category may be the provider's: it weighs as a failed cross-check only
         value = getattr(ref.item, ref.key, None)
         return bool(value) and bool(_code_statuses(value, ref.item, claim) - {"billable", "category"})
