@@ -38,6 +38,14 @@ def test_npi_single_digit_repaired_by_check_digit_only_when_unambiguous():
     assert is_valid_npi(fixed.text) or fixed.note == "NPI check digit fails"
 
 
+def test_an_npi_read_with_digits_beside_it_is_the_one_run_of_ten_that_passes_for_staff():
+    npi = "1966750147"
+    assert is_valid_npi(npi)
+    fixed = parse.fix_npi(npi + "000")  # a rule's remnant read after it
+    assert fixed.text == npi and fixed.repaired and fixed.factor < 1.0 and fixed.floor < parse.CONFIRMED
+    assert parse.fix_npi("1234567890123").text == "1234567890123"  # no run passes: kept as read, failing
+
+
 def test_money_dollars_and_cents():
     assert parse.fix_money("125 00").text == "125.00"
     assert parse.fix_money("1,250  50").text == "1250.50"

@@ -146,6 +146,8 @@ def fix_npi(text: str, alternatives: tuple[str, ...] = (), readers_agree: bool =
         return Fixed(passing[0], CORRECTED * 0.9, "NPI chosen by its check digit", repaired=why)
     if len(passing) > 1:
         return Fixed(fixed.text, INVALID, f"{len(passing)} of the readers' candidates pass {NPI_CHECK}: staff choose")
+    if len(fixed.text) > 10 and fixed.text.isdigit():
+        return _npi_within(fixed)
     if len(fixed.text) != 10 or not fixed.text.isdigit():
         return fixed
     candidates = {
@@ -162,6 +164,17 @@ def fix_npi(text: str, alternatives: tuple[str, ...] = (), readers_agree: bool =
             repaired="one digit changed to the only value the NPI check digit allows",
         )
     return Fixed(fixed.text, INVALID, "NPI check digit fails")
+
+
+def _npi_within(fixed: Fixed) -> Fixed:
+    """More than ten digits read (a rule's remnant or the next cell's digits beside the NPI: '1966750147000'): the
+    one run of ten that starts 1 or 2 and passes the check digit is taken, for staff (a run can pass by chance)."""
+    runs = {fixed.text[i : i + 10] for i in range(len(fixed.text) - 9)}
+    valid = sorted(run for run in runs if run[0] in "12" and luhn_valid(NPI_PREFIX + run))
+    if len(valid) != 1:
+        return fixed
+    why = f"read {fixed.text}: {valid[0]} is the only ten digits of it that pass {NPI_CHECK}"
+    return Fixed(valid[0], CORRECTED * 0.9, "NPI cut from a longer reading", repaired=why)
 
 
 def fix_tin(text: str) -> Fixed:
