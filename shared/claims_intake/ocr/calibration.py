@@ -437,8 +437,8 @@ def own_check_fails(claim: Claim, ref: ValueRef) -> bool:
         value = getattr(ref.item, ref.key, None)
         return bool(value) and not is_dialable_phone(str(value))
     if ref.key == "diagnosis_codes":  # a category may be the provider's: it weighs as a failed cross-check only
-        value = getattr(ref.item, ref.key, None)
-        return bool(value) and bool(_code_statuses(value, ref.item, claim) - {"billable", "category"})
+        codes: list[str] = getattr(ref.item, ref.key, None) or []
+        return bool(codes) and bool(_code_statuses(codes, ref.item, claim) - {"billable", "category"})
     return ref.key in OWN_CHECKS and cross_check(claim, ref) < 0
 
 
