@@ -60,3 +60,33 @@ def test_typing_a_few_millimetres_low_is_read_where_it_lies():
 def test_typing_moved_right_is_found_within_a_point_and_a_half(dx_pt):
     dx, dy = _offset(_page(dx_pt, 0))
     assert dx == pytest.approx(dx_pt, abs=1.5) and abs(dy) <= 1.5
+
+
+def test_typing_moved_only_a_little_right_is_found_by_the_cells():
+    # the wide free-text boxes hold a line 3 pt right as well as in place: the whole page gains too little,
+    # and only the cells (dates, amounts) tell; an amount 3 pt right has its dollars/cents rule in its digits
+    dx, dy = _offset(_page(3.0, 0, grey=True))
+    assert dx == pytest.approx(3.0, abs=1.0) and dy == 0.0
+
+
+def test_an_amount_whose_typing_lies_across_its_printed_rule_goes_to_staff():
+    from claims_intake.cms1500.template import Box
+    from claims_intake.ocr.recognize import reading_boxes, rule_through_typing
+
+    box = reading_boxes()["ch1"]
+    assert rule_through_typing(box) is None  # in place
+    x0, top, x1, bottom = box.rect
+    moved = Box(box.name, (x0 + 3.8, top, x1 + 3.8, bottom), box.max_length, box.cents_rule_x + 3.8)
+    assert "dollars/cents rule runs through the amount" in rule_through_typing(moved)
+    near = Box(box.name, box.rect, box.max_length, box.cents_rule_x + 1.0)
+    assert rule_through_typing(near) is None  # the box's padding holds it
+
+
+def test_a_slot_in_doubt_marks_its_readings_for_staff():
+    from claims_intake.cms1500.mapping import Reading
+    from claims_intake.ocr.recognize import Slot, _with_doubts
+
+    slot = Slot(Image.new("L", (4, 4), 255), [("ch1", 0, 4)], {"ch1": True}, doubt="the rule runs through it")
+    readings = _with_doubts({"ch1": Reading("14 10", 0.99), "ch2": Reading("37 20", 0.99)}, [slot])
+    assert readings["ch1"].repaired == "the rule runs through it" and readings["ch1"].text == "14 10"
+    assert readings["ch2"].repaired is None

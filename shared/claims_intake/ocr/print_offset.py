@@ -47,10 +47,12 @@ def print_offset(source: Image.Image, registration: Registration, form_ink: np.n
         return 0.0, 0.0
     scores, reach = _scores(typing, _box_pixels())
     best, in_place = float(scores.max()), float(scores[reach, reach])
-    if best - in_place < MIN_GAIN * total:
-        return 0.0, 0.0
-    near = np.argwhere(scores >= best - PLATEAU * (best - in_place)) - reach
-    dy, dx = near.mean(axis=0)
+    dy, dx = 0.0, 0.0
+    if best - in_place >= MIN_GAIN * total:
+        near = np.argwhere(scores >= best - PLATEAU * (best - in_place)) - reach
+        dy, dx = near.mean(axis=0)
+    # else the page's typing fits its boxes as well where it is: along the rows the wide free-text boxes hold a
+    # line moved right, so only the cells can tell (an amount moved 4 pt right crosses its dollars/cents rule)
     # Along the rows the cells decide, and the rightmost of their best shifts: a value is printed from its
     # box's left margin, so the boxes can move left of it by their free room and still hold it, not right
     # (a free-text value may also run to the right margin: the whole page's plateau leaned towards none).

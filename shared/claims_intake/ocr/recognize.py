@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import numpy as np
@@ -112,6 +112,7 @@ class Slot:
     cents: dict[str, bool]  # money boxes: is there writing right of the dollars/cents rule?
     rule_x: dict[str, float] = field(default_factory=dict)  # money boxes: the dollars/cents rule's column
     dotted: bool = False  # cut from a page printed in dots, joined before reading (ocr/dots.py)
+    doubt: str | None = None  # why every value read from the slot goes to staff, whatever it reads
 
     @property
     def digits_only(self) -> bool:
@@ -468,12 +469,34 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         )
         if slot is not None:
             slot.dotted = dotted
+            if not color and members[0].cents_rule_x is not None:
+                slot.doubt = rule_through_typing(members[0])
             if len(group) == 2 and group[0].endswith(DOLLARS):
                 # colour: the cents cell has writing, so the amount's last two digits are its cents even
                 # when Tesseract ran the two cells' words together ('73 25' read '7325')
                 slot.cents = {group[0].removesuffix(DOLLARS): any(n.endswith(CENTS) for n, _, _ in slot.members)}
             slots.append(slot)
     return slots
+
+
+RULE_CROSSING_PT = 2.0  # typing this far along the row off its money box puts the printed rule into its digits
+
+
+def rule_through_typing(typed: Box) -> str | None:
+    """Why an amount read whole on a grey or bilevel page is in doubt when its typing lies off the box along the
+    row: the form's printed dollars/cents rule then runs through a typed digit, which the erase can take with the
+    rule, and every amount of the page loses the same digit, so box 28 and the 24F sum agree on the wrong values
+    ('636 50' read '63 65' and '141 00' read '14 10': silent at P 0.999 on tuning copies)."""
+    printed = reading_boxes()[typed.name].cents_rule_x
+    if printed is None or typed.cents_rule_x is None:
+        return None
+    shift = typed.cents_rule_x - printed
+    if abs(shift) < RULE_CROSSING_PT:
+        return None
+    return (
+        f"the typing lies {abs(shift):.1f} pt {'right' if shift > 0 else 'left'} of its box: the printed "
+        "dollars/cents rule runs through the amount, and a digit under it may be lost"
+    )
 
 
 def box_regions(
@@ -859,7 +882,8 @@ def read_pages(pages: list[list[Slot]], dates_again: list[bool] | None = None) -
         if len(slot.members) == 1 and slot.members[0][0] not in readings[page]:
             readings[page][slot.members[0][0]] = Reading("", 0.0)  # ink but no characters recognised
     return [
-        _split_cents(_join_money(page_readings), slots) for page_readings, slots in zip(readings, pages, strict=False)
+        _with_doubts(_split_cents(_join_money(page_readings), slots), slots)
+        for page_readings, slots in zip(readings, pages, strict=False)
     ]
 
 
@@ -1089,6 +1113,17 @@ def _split_cents(readings: dict[str, Reading], slots: list[Slot]) -> dict[str, R
             digits = re.sub(r"\D", "", reading.text) if reading else ""
             if has_cents and reading and len(digits) >= 3 and re.fullmatch(r"[\d\s.,]+", reading.text):
                 readings[name] = Reading(f"{digits[:-2]} {digits[-2:]}", reading.confidence)
+    return readings
+
+
+def _with_doubts(readings: dict[str, Reading], slots: list[Slot]) -> dict[str, Reading]:
+    """Each reading of a slot in doubt carries the reason, so its value goes to staff (as a reader's repair)."""
+    for slot in slots:
+        for name, _, _ in slot.members if slot.doubt else ():
+            reading = readings.get(name)
+            if reading is not None and reading.text:
+                note = "; ".join(filter(None, [reading.repaired, slot.doubt]))
+                readings[name] = replace(reading, repaired=note)
     return readings
 
 
