@@ -64,9 +64,8 @@ def small_words_among_capitals(value: str) -> bool:
     return capitals and any(word.isalpha() and word.islower() and word not in small_words() for word in words)
 
 
-@cache
 def small_words() -> frozenset[str]:
-    return frozenset(str(w) for w in _table()["small_words"])
+    return _words("small_words", upper=False)
 
 
 def unbalanced(value: str) -> bool:
@@ -86,13 +85,16 @@ def identifier_noise(value: str) -> bool:
 
 
 @cache
+def _words(key: str, upper: bool = True) -> frozenset[str]:
+    return frozenset(str(word).upper() if upper else str(word) for word in _table()[key])
+
+
 def unit_designators() -> frozenset[str]:
-    return frozenset(str(u).upper() for u in _table()["unit_designators"])
+    return _words("unit_designators")
 
 
-@cache
 def apostrophe_endings() -> frozenset[str]:
-    return frozenset(str(e).upper() for e in _table()["apostrophe_endings"])
+    return _words("apostrophe_endings")
 
 
 def street_end_noise(value: str) -> bool:

@@ -320,13 +320,16 @@ def cross_check(claim: Claim, ref: ValueRef) -> int:
 AREA_CODE_TABLE = "data/area_codes.yaml"
 
 
+def _evidence_table(path: str) -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load(resources.files("claims_intake").joinpath(path).read_text("utf-8"))
+
+
 @cache
 def area_code_states() -> dict[int, str]:
     """Each US telephone area code and the USPS code of its state (`other`: toll-free, personal)."""
-    import yaml
-
-    data = yaml.safe_load(resources.files("claims_intake").joinpath(AREA_CODE_TABLE).read_text("utf-8"))
-    return {int(npa): state for state, npas in data["states"].items() for npa in npas}
+    return {int(npa): state for state, npas in _evidence_table(AREA_CODE_TABLE)["states"].items() for npa in npas}
 
 
 def is_dialable_phone(value: str) -> bool:
@@ -385,9 +388,7 @@ def _zip_state_check(claim: Claim, key: str) -> int:
 @cache
 def zip_prefixes() -> dict[str, tuple[tuple[int, int], ...]]:
     """Per USPS state code, the 3-digit ZIP prefixes its post offices use (inclusive ranges)."""
-    import yaml
-
-    data = yaml.safe_load(resources.files("claims_intake").joinpath(ZIP_TABLE).read_text("utf-8"))
+    data = _evidence_table(ZIP_TABLE)
     ranges: dict[str, tuple[tuple[int, int], ...]] = dict.fromkeys(data["other_codes"], ())
     for state, spans in data["states"].items():
         bounds = [tuple(int(part) for part in span.split("-")) for span in spans]
