@@ -72,6 +72,8 @@ def test_review_item_verified_and_rechecked(flow, staff_site, page):
     page.locator("#dialog-ok").click()
     expect(page.locator("#claim-disposition")).to_have_text("CLEAN", timeout=30000)
     expect(page.locator("#queue-table tbody tr", has_text="REV-WEB-1")).to_have_count(0)
+    # the page shows CLEAN once the recheck is stored; the flow's finalize step closes the claim just after
+    assert flow.wait_execution(claim_id)["status"] == "SUCCEEDED"
     assert flow.store.require_claim(claim_id).status == "CLOSED"
 
 
