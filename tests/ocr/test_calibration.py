@@ -354,6 +354,12 @@ def test_a_phone_number_without_ten_digits_fails_its_own_check():
     assert _signals(claim, "billing_provider_phone")["own_check_fails"] == 0.0
 
 
+def test_a_phone_that_does_not_parse_fails_its_own_check():
+    claim = _scanned_claim()
+    assert claim.set_raw("billing_provider_phone", "916 512 O148", Provenance(box="33", confidence=0.99))
+    assert _signals(claim, "billing_provider_phone")["own_check_fails"] == 1.0
+
+
 @pytest.mark.parametrize(
     ("phone", "state", "agrees", "own_fails"),
     [

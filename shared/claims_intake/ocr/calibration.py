@@ -434,6 +434,8 @@ def own_check_fails(claim: Claim, ref: ValueRef) -> bool:
         malformed = ref.key in ZIP_STATE and bool(value) and not is_valid_zip(str(value).replace("-", ""))
         unknown = ref.key in ZIP_STATE and bool(value) and not malformed and places.zip_entry(str(value)) is None
         return ref.key in ref.item.invalid or malformed or unknown or _zip_state_check(claim, ref.key) < 0
+    if ref.key in ref.item.invalid:
+        return ref.key in OWN_CHECKS
     if ref.key == "billing_provider_phone":  # another state's area code may be the provider's: weighed only
         value = getattr(ref.item, ref.key, None)
         return bool(value) and not is_dialable_phone(str(value))
