@@ -3,6 +3,7 @@ cut where the typing lies, and a page printed in place keeps its boxes. Tuning-s
 
 import io
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -86,7 +87,31 @@ def test_a_slot_in_doubt_marks_its_readings_for_staff():
     from claims_intake.cms1500.mapping import Reading
     from claims_intake.ocr.recognize import Slot, _with_doubts
 
-    slot = Slot(Image.new("L", (4, 4), 255), [("ch1", 0, 4)], {"ch1": True}, doubt="the rule runs through it")
+    slot = Slot(Image.new("L", (4, 4), 255), [("ch1", 0, 4)], {"ch1": True}, doubts={"ch1": "the rule runs through it"})
     readings = _with_doubts({"ch1": Reading("14 10", 0.99), "ch2": Reading("37 20", 0.99)}, [slot])
     assert readings["ch1"].repaired == "the rule runs through it" and readings["ch1"].text == "14 10"
     assert readings["ch2"].repaired is None
+
+
+def _typing_beside_the_left_rule(gap_px: int, offset_pt: float = -3.0) -> dict[str, str]:
+    """Box 26 typed `offset_pt` along the row, its first letter's bars `gap_px` right of the box's erased left
+    rule (an E whose stem the erase took with the rule), the rest of the line well clear of any rule."""
+    from claims_intake.ocr.recognize import SCALE, _typed_at, form_masks, reading_boxes, strokes_beside_typing
+
+    typed = _typed_at(reading_boxes()["pt_account"], (offset_pt, 0.0))
+    left, upper = int((typed.rect[0] - 4) * SCALE), int((typed.rect[1] - 2) * SCALE)
+    right, lower = int((typed.rect[2] + 4) * SCALE), int((typed.rect[3] + 2) * SCALE)
+    region = np.full((lower - upper, right - left), 255, np.uint8)
+    band = slice(region.shape[0] // 2 - 14, region.shape[0] // 2 + 14)
+    rule = np.nonzero(form_masks().vertical[upper:lower, left:right][band].mean(axis=0) > 0.9)[0]
+    first = int(rule[rule < region.shape[1] // 2].max()) + 1 + gap_px  # right of the box's left rule
+    for top in (band.start, band.start + 12, band.stop - 3):  # the E's three bars
+        region[top : top + 3, first : first + 14] = 0
+    region[band, first + 40 : first + 200 : 6] = 0  # the rest of the line: strokes clear of any rule
+    return strokes_beside_typing(region, [typed], left, upper)
+
+
+def test_typing_off_its_box_and_cut_by_a_printed_rule_goes_to_staff():
+    assert "a printed rule or mark runs through it" in _typing_beside_the_left_rule(0)["pt_account"]
+    assert _typing_beside_the_left_rule(6) == {}  # clear of the rule: nothing was cut
+    assert _typing_beside_the_left_rule(0, offset_pt=0.0) == {}  # typing in its box: its padding holds it

@@ -112,7 +112,7 @@ class Slot:
     cents: dict[str, bool]  # money boxes: is there writing right of the dollars/cents rule?
     rule_x: dict[str, float] = field(default_factory=dict)  # money boxes: the dollars/cents rule's column
     dotted: bool = False  # cut from a page printed in dots, joined before reading (ocr/dots.py)
-    doubt: str | None = None  # why every value read from the slot goes to staff, whatever it reads
+    doubts: dict[str, str] = field(default_factory=dict)  # why a field's value goes to staff, whatever it reads
 
     @property
     def digits_only(self) -> bool:
@@ -469,8 +469,11 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         )
         if slot is not None:
             slot.dotted = dotted
-            if not color and members[0].cents_rule_x is not None:
-                slot.doubt = rule_through_typing(members[0])
+            if not color:
+                slot.doubts = strokes_beside_typing(region, members, left, upper)
+                cut_by_rule = rule_through_typing(members[0]) if members[0].cents_rule_x is not None else None
+                if cut_by_rule:
+                    slot.doubts[members[0].name] = cut_by_rule
             if len(group) == 2 and group[0].endswith(DOLLARS):
                 # colour: the cents cell has writing, so the amount's last two digits are its cents even
                 # when Tesseract ran the two cells' words together ('73 25' read '7325')
@@ -497,6 +500,47 @@ def rule_through_typing(typed: Box) -> str | None:
         f"the typing lies {abs(shift):.1f} pt {'right' if shift > 0 else 'left'} of its box: the printed "
         "dollars/cents rule runs through the amount, and a digit under it may be lost"
     )
+
+
+STROKE_SHARE = 0.6  # a form mark covering this share of the typing's rows in a column is a stroke across the line
+STROKE_TOUCH_PX = 1  # typing this near an erased stroke (300 dpi, beyond the masks' widening) was cut by it
+STROKE_TOUCH_MIN_PX = 4  # ... in at least this many pixels: a speck beside a rule is no cut character
+MIN_TYPING_ROWS = 8  # fewer rows of ink (300 dpi) are no line of typing: specks or a rule's remnant
+
+
+def strokes_beside_typing(region: np.ndarray, members: list[Box], left: int, upper: int) -> dict[str, str]:
+    """Why the boxes' values are in doubt on a grey or bilevel page whose typing lies off its boxes: a form
+    stroke (a box's edge, a cell divider, a bold parenthesis) runs through the line of typing, and the erase took
+    the part of a character that lay on it. What is left still reads as a character, and surely: 'ECM' read
+    '3CM' with the E's stem gone, the 5 of '(530)' read 3 under the printed parenthesis (silent on tuning copies
+    printed 3 mm off). The box whose typing the stroke touches is in doubt, not its neighbours on the line. The
+    dollars/cents rule has its own check (rule_through_typing)."""
+    printed = reading_boxes()
+    if all(box.rect == printed[box.name].rect for box in members):
+        return {}  # typing in its boxes: the boxes' padding keeps it off their rules
+    masks = form_masks()
+    window = (slice(upper, upper + region.shape[0]), slice(left, left + region.shape[1]))
+    strokes = masks.vertical[window] | masks.dots[window]
+    ink = (region < INK) & ~strokes
+    rows = np.nonzero(ink.sum(axis=1) >= 2)[0]
+    if len(rows) < MIN_TYPING_ROWS:
+        return {}
+    band = slice(int(rows[0]), int(rows[-1]) + 1)
+    across = strokes[band].mean(axis=0) >= STROKE_SHARE
+    for box in members:
+        cents_rule = printed[box.name].cents_rule_x
+        if cents_rule is not None:
+            rule = int(cents_rule * SCALE) - left
+            across[max(rule - RULE_SEARCH_PX, 0) : rule + RULE_SEARCH_PX] = False
+    reach = np.convolve(across, np.ones(2 * STROKE_TOUCH_PX + 1), mode="same") > 0
+    touched = np.count_nonzero(ink[band] & reach, axis=0)
+    why = "the typing lies off its box, and a printed rule or mark runs through it: a stroke under it may be lost"
+    doubts = {}
+    for box in members:
+        x0, x1 = (int(x * SCALE) - left for x in (box.rect[0], box.rect[2]))
+        if np.sum(touched[max(x0, 0) : max(x1, 0)]) >= STROKE_TOUCH_MIN_PX:
+            doubts[box.name] = why
+    return doubts
 
 
 def box_regions(
@@ -1119,10 +1163,10 @@ def _split_cents(readings: dict[str, Reading], slots: list[Slot]) -> dict[str, R
 def _with_doubts(readings: dict[str, Reading], slots: list[Slot]) -> dict[str, Reading]:
     """Each reading of a slot in doubt carries the reason, so its value goes to staff (as a reader's repair)."""
     for slot in slots:
-        for name, _, _ in slot.members if slot.doubt else ():
+        for name, doubt in slot.doubts.items():
             reading = readings.get(name)
             if reading is not None and reading.text:
-                note = "; ".join(filter(None, [reading.repaired, slot.doubt]))
+                note = "; ".join(filter(None, [reading.repaired, doubt]))
                 readings[name] = replace(reading, repaired=note)
     return readings
 
