@@ -94,24 +94,30 @@ def test_a_slot_in_doubt_marks_its_readings_for_staff():
 
 
 def _typing_beside_the_left_rule(gap_px: int, offset_pt: float = -3.0) -> dict[str, str]:
-    """Box 26 typed `offset_pt` along the row, its first letter's bars `gap_px` right of the box's erased left
-    rule (an E whose stem the erase took with the rule), the rest of the line well clear of any rule."""
-    from claims_intake.ocr.recognize import SCALE, _typed_at, form_masks, reading_boxes, strokes_beside_typing
+    """Box 26 typed `offset_pt` along the row, its first letter `gap_px` right of the box's left rule, before
+    and after the erase took the rule (with the E's stem when it stood on the rule); the rest of the line clear."""
+    from claims_intake.ocr.recognize import SCALE, _typed_at, erased_from_typing, form_masks, reading_boxes
 
     typed = _typed_at(reading_boxes()["pt_account"], (offset_pt, 0.0))
     left, upper = int((typed.rect[0] - 4) * SCALE), int((typed.rect[1] - 2) * SCALE)
     right, lower = int((typed.rect[2] + 4) * SCALE), int((typed.rect[3] + 2) * SCALE)
-    region = np.full((lower - upper, right - left), 255, np.uint8)
-    band = slice(region.shape[0] // 2 - 14, region.shape[0] // 2 + 14)
-    rule = np.nonzero(form_masks().vertical[upper:lower, left:right][band].mean(axis=0) > 0.9)[0]
-    first = int(rule[rule < region.shape[1] // 2].max()) + 1 + gap_px  # right of the box's left rule
+    window = (slice(upper, lower), slice(left, right))
+    after = np.full((lower - upper, right - left), 255, np.uint8)
+    band = slice(after.shape[0] // 2 - 14, after.shape[0] // 2 + 14)
+    rule = np.nonzero(form_masks().vertical[window][band].mean(axis=0) > 0.9)[0]
+    rule = rule[rule < after.shape[1] // 2]
+    first = int(rule.max()) + 1 + gap_px  # right of the box's left rule (as the masks widen it)
     for top in (band.start, band.start + 12, band.stop - 3):  # the E's three bars
-        region[top : top + 3, first : first + 14] = 0
-    region[band, first + 40 : first + 200 : 6] = 0  # the rest of the line: strokes clear of any rule
-    return strokes_beside_typing(region, [typed], left, upper)
+        after[top : top + 3, first : first + 14] = 0
+    after[band, first + 40 : first + 200 : 6] = 0  # the rest of the line: strokes clear of any rule
+    before = after.copy()
+    before[:, rule.min() + 2 : rule.max() - 1] = 0  # the printed rule, 3 px wide
+    if gap_px == 0:
+        before[band, rule.max() - 3 : first] = 0  # the E's stem, on the rule's right edge
+    return erased_from_typing(before, after, window, [typed], left)
 
 
 def test_typing_off_its_box_and_cut_by_a_printed_rule_goes_to_staff():
-    assert "a printed rule or mark runs through it" in _typing_beside_the_left_rule(0)["pt_account"]
-    assert _typing_beside_the_left_rule(6) == {}  # clear of the rule: nothing was cut
+    assert "was erased with part of it" in _typing_beside_the_left_rule(0)["pt_account"]
+    assert _typing_beside_the_left_rule(6) == {}  # clear of the rule: nothing of it was erased
     assert _typing_beside_the_left_rule(0, offset_pt=0.0) == {}  # typing in its box: its padding holds it

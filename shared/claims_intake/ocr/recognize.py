@@ -452,14 +452,14 @@ class PageWindow:
 def box_crops(window: PageWindow, color: bool) -> list[Slot]:
     """The boxes (and cell groups) with something written in them, each cut to its line of ink."""
     regions = box_regions(window, color)
-    dotted = dots.dotted([region for *_, region in regions])
+    dotted = dots.dotted([region for *_, region, _ in regions])
     if dotted:
         regions = [
-            (group, members, left, upper, pad_x, dots.joined(region))
-            for group, members, left, upper, pad_x, region in regions
+            (group, members, left, upper, pad_x, dots.joined(region), doubts)
+            for group, members, left, upper, pad_x, region, doubts in regions
         ]
     slots = []
-    for group, members, left, upper, pad_x, region in regions:
+    for group, members, left, upper, pad_x, region, doubts in regions:
         if len(members) == 2 and members[0].name.endswith(DOLLARS):  # colour: dollars and cents cells
             members = split_money_at_gap(region, members, left, pad_x, speckled=False)
         slot = (
@@ -470,7 +470,7 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         if slot is not None:
             slot.dotted = dotted
             if not color:
-                slot.doubts = strokes_beside_typing(region, members, left, upper)
+                slot.doubts = dict(doubts)
                 cut_by_rule = rule_through_typing(members[0]) if members[0].cents_rule_x is not None else None
                 if cut_by_rule:
                     slot.doubts[members[0].name] = cut_by_rule
@@ -502,57 +502,55 @@ def rule_through_typing(typed: Box) -> str | None:
     )
 
 
-STROKE_SHARE = 0.6  # a form mark covering this share of the typing's rows in a column is a stroke across the line
-STROKE_TOUCH_PX = 1  # typing this near an erased stroke (300 dpi, beyond the masks' widening) was cut by it
-STROKE_TOUCH_MIN_PX = 4  # ... in at least this many pixels: a speck beside a rule is no cut character
-MIN_TYPING_ROWS = 8  # fewer rows of ink (300 dpi) are no line of typing: specks or a rule's remnant
+# (group, its boxes, region left and top, padding, region, why a box's value is in doubt)
+BoxRegion = tuple[tuple[str, ...], list[Box], int, int, float, np.ndarray, dict[str, str]]
+TOUCHING_MIN_PX = 4  # erased pixels touching typing for a character to have lost a stroke (a speck touches fewer)
 
 
-def strokes_beside_typing(region: np.ndarray, members: list[Box], left: int, upper: int) -> dict[str, str]:
-    """Why the boxes' values are in doubt on a grey or bilevel page whose typing lies off its boxes: a form
-    stroke (a box's edge, a cell divider, a bold parenthesis) runs through the line of typing, and the erase took
-    the part of a character that lay on it. What is left still reads as a character, and surely: 'ECM' read
-    '3CM' with the E's stem gone, the 5 of '(530)' read 3 under the printed parenthesis (silent on tuning copies
-    printed 3 mm off). The box whose typing the stroke touches is in doubt, not its neighbours on the line. The
-    dollars/cents rule has its own check (rule_through_typing)."""
+def erased_from_typing(
+    before: np.ndarray, after: np.ndarray, window: tuple[slice, slice], members: list[Box], left: int
+) -> dict[str, str]:
+    """Why the boxes' values are in doubt on a grey or bilevel page whose typing lies off its boxes: the erase
+    took dark pixels of the form (a box's edge or bottom rule, a cell divider, a bold parenthesis, lettering)
+    that touched the typing, so the part of a character that lay on them went with them. What is left still
+    reads as a character, and surely: 'ECM' read '3CM' with the E's stem gone, the 5 of '(530)' read 3 under
+    the printed parenthesis, 'MISSION' read 'MTSSTON' with the I's feet on an erased rule (silent on tuning
+    copies printed 3 mm off). Typing near a mark but clear of it touches nothing erased. The box whose typing
+    was cut is in doubt, not its neighbours on the line. The dollars/cents rule has its own check
+    (rule_through_typing)."""
+    import cv2
+
     printed = reading_boxes()
     if all(box.rect == printed[box.name].rect for box in members):
-        return {}  # typing in its boxes: the boxes' padding keeps it off their rules
+        return {}  # typing in its boxes: the boxes' padding keeps it off their marks
     masks = form_masks()
-    window = (slice(upper, upper + region.shape[0]), slice(left, left + region.shape[1]))
-    strokes = masks.vertical[window] | masks.dots[window]
-    ink = (region < INK) & ~strokes
-    rows = np.nonzero(ink.sum(axis=1) >= 2)[0]
-    if len(rows) < MIN_TYPING_ROWS:
-        return {}
-    band = slice(int(rows[0]), int(rows[-1]) + 1)
-    across = strokes[band].mean(axis=0) >= STROKE_SHARE
+    typing = (after < INK) & ~(masks.vertical[window] | masks.horizontal[window] | masks.dots[window])
+    erased = (before < INK) & (after >= INK)
+    touching = erased & (cv2.dilate(typing.view(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+    touched = np.count_nonzero(touching, axis=0)
     for box in members:
         cents_rule = printed[box.name].cents_rule_x
         if cents_rule is not None:
             rule = int(cents_rule * SCALE) - left
-            across[max(rule - RULE_SEARCH_PX, 0) : rule + RULE_SEARCH_PX] = False
-    reach = np.convolve(across, np.ones(2 * STROKE_TOUCH_PX + 1), mode="same") > 0
-    touched = np.count_nonzero(ink[band] & reach, axis=0)
-    why = "the typing lies off its box, and a printed rule or mark runs through it: a stroke under it may be lost"
+            touched[max(rule - RULE_SEARCH_PX, 0) : rule + RULE_SEARCH_PX] = 0
+    why = "the typing lies off its box, and the form's rule or mark it touched was erased with part of it"
     doubts = {}
     for box in members:
-        x0, x1 = (int(x * SCALE) - left for x in (box.rect[0], box.rect[2]))
-        if np.sum(touched[max(x0, 0) : max(x1, 0)]) >= STROKE_TOUCH_MIN_PX:
+        x0, x1 = (max(int(x * SCALE) - left, 0) for x in (box.rect[0], box.rect[2]))
+        if np.sum(touched[x0:x1]) >= TOUCHING_MIN_PX:
             doubts[box.name] = why
     return doubts
 
 
-def box_regions(
-    window: PageWindow, color: bool
-) -> list[tuple[tuple[str, ...], list[Box], int, int, float, np.ndarray]]:
-    """Every box (and cell group) to read: (group, its boxes, region left and top, padding, region),
-    the region in template pixels with the form's ink gone (red dropped, or erased on a grey page)."""
+def box_regions(window: PageWindow, color: bool) -> list[BoxRegion]:
+    """Every box (and cell group) to read: (group, its boxes, region left and top, padding, region, doubts),
+    the region in template pixels with the form's ink gone (red dropped, or erased on a grey page), and why
+    a box's value is in doubt whatever it reads (erased_from_typing)."""
     boxes = reading_boxes()
     rule_level = None if color else page_rule_level(window.source, window.registration)
     offset = print_offset(window.source, window.registration, page_form_ink())
     off_boxes = offset != (0.0, 0.0)  # the typing lies over the boxes' rules and lettering (grey pages)
-    regions = []
+    regions: list[BoxRegion] = []
     for group in reading_groups():
         if not color and group[0].endswith(DOLLARS):
             group = (group[0].removesuffix(DOLLARS),)  # grey/bilevel: the money box whole (money_region)
@@ -563,10 +561,11 @@ def box_regions(
         upper = max(int((min(b.rect[1] for b in members) - PAD_Y_PT) * SCALE), 0)
         lower = int((max(b.rect[3] for b in members) + PAD_Y_PT) * SCALE)
         if color:
-            region = window.region(left, upper, right, lower)
-        else:  # the form's ink is erased: its rules must lie where the masks say
-            region = _shifted_region(window, left, upper, right, lower, typing_on_rules=off_boxes)
-        if not color and members[0].cents_rule_x is not None:
+            regions.append((group, members, left, upper, pad_x, window.region(left, upper, right, lower), {}))
+            continue
+        # the form's ink is erased: its rules must lie where the masks say
+        region = before = _shifted_region(window, left, upper, right, lower, typing_on_rules=off_boxes)
+        if members[0].cents_rule_x is not None:
             rule_x = boxes[group[0]].cents_rule_x or 0.0  # the printed rule stays where the form has it
             region = money_region(
                 region,
@@ -576,14 +575,15 @@ def box_regions(
                 rule_level=rule_level,
                 typing_on_lettering=off_boxes,
             )
-        elif not color:
+        else:
             region = erase_form(
                 region,
                 (slice(upper, lower), slice(left, right)),
                 rule_level=rule_level,
                 typing_on_lettering=off_boxes,
             )
-        regions.append((group, members, left, upper, pad_x, region))
+        doubts = erased_from_typing(before, region, (slice(upper, lower), slice(left, right)), members, left)
+        regions.append((group, members, left, upper, pad_x, region, doubts))
     return regions
 
 
