@@ -45,9 +45,9 @@ _FIXED_WIDTH = {"npi": 10, "tin": 9, "zip": 5, "pos": 2, "phone": 10}
 
 
 def normalize(key: str, raw):
-    """The typed value of element `key`, or None when the cell is empty."""
+    """The typed value of element `key`, or None when the cell is empty (a list element's empty cell: no codes)."""
     if raw is None or (isinstance(raw, str) and (not raw or raw.isspace())):
-        return None
+        return [] if KIND[key] in LIST_KINDS else None
     if raw.__class__ is str and len(raw) > max_value_chars():
         raise ValueError(
             f"{len(raw):,} characters is longer than any value of this element (at most {max_value_chars():,})"
@@ -216,3 +216,4 @@ _PARSERS = {
     "state": parse_state,
 }
 _BY_KEY: dict = {}  # element key -> parser
+LIST_KINDS = frozenset({"modifiers", "icd10_list"})

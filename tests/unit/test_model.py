@@ -88,6 +88,15 @@ def test_unit_counts_stay_as_written():
     assert str(normalize("unit_count", "1.5")) == "1.5"
 
 
+@pytest.mark.parametrize("raw", ["", "  ", None])
+def test_an_empty_cell_of_a_list_element_is_no_codes(raw):
+    line = ServiceLine()
+    line.set_raw("diagnosis_codes", raw)
+    line.set_raw("procedure_modifiers", raw)
+    assert line.diagnosis_codes == [] and line.procedure_modifiers == []  # never None: every rule iterates them
+    assert normalize("member_last_name", raw) is None
+
+
 def test_unparseable_value_is_kept_with_its_source():
     claim = Claim()
     source = Provenance(file="inv.xlsx", sheet="Invoice", row=7, column="E")
