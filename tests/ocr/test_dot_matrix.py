@@ -6,6 +6,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from claims_intake.ocr import dots
+from claims_intake.ocr.recognize import _drop_marks
 
 
 def _region(text: str, size: int = 40, width: int = 900) -> np.ndarray:
@@ -45,6 +46,25 @@ def test_joining_gives_the_dots_back_their_strokes():
 
 def test_a_page_with_little_ink_is_not_judged():
     assert not dots.dotted([_dotted(_region("7", width=60))])
+
+
+def _lone_dots_and_a_speck() -> np.ndarray:
+    """A solid '1', a '1' of which a fax kept only single dots two pitches apart, and a speck far off."""
+    ink = np.zeros((40, 200), dtype=bool)
+    ink[8:32, 20:22] = True
+    for row in range(8, 32, 6):
+        ink[row : row + 2, 60:62] = True  # 4 px between dots: more than the solid grouping's 2 px
+    ink[4:6, 150:152] = True
+    return ink
+
+
+def test_a_dotted_page_keeps_a_character_s_lone_dots_and_still_drops_specks():
+    ink = _lone_dots_and_a_speck()
+    kept = _drop_marks(ink, cells=True, dotted=True)
+    assert kept[8:32, 60:62].sum() == ink[8:32, 60:62].sum()  # every dot of the faint '1' stays
+    assert not kept[4:6, 150:152].any()
+    solid = _drop_marks(ink, cells=True)
+    assert not solid[8:32, 60:62].any()  # on solid print such dots are specks: that grouping is as it was
 
 
 @pytest.mark.slow

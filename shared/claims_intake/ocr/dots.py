@@ -14,6 +14,10 @@ on 115 solid tuning pages of five families. Dotted type on a fax or a 200-dpi sc
 (each character is many fragments); a dotted photo's blur has joined its dots already. Only a page
 over the threshold has its boxes joined, before the speck filter, Tesseract and the fax digit reader
 see them.
+
+A fax keeps fewer dots than the opening can join: of a thin stroke or a 7-pt date, single dots two or
+three pitches apart. So on a dotted page the speck filter groups marks across wider gaps (`mark_reach`),
+and a character's lone dots are not dropped as specks.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ DOT_GAP_PX = 3  # opening kernel at 300 dpi: fills gaps up to 2 px, a dot pitch 
 MIN_MARK_PX = 3  # a mark smaller than this is a speck either way; not counted
 MERGED_PER_KILO_INK = 2.0  # marks merged by the opening per 1,000 ink pixels above which the page is dotted
 MIN_PAGE_INK = 2000  # pixels: a page with less ink in its boxes has too few characters to tell
+SOLID_REACH_PX = 3  # the speck filter's grouping on solid print: marks up to 2 px apart are one character's
+# on a dotted page: up to 6 px, two dot pitches at 300 dpi (a fax drops single dots of thin strokes)
+DOTTED_REACH_PX = 7
 
 
 def joined(region: np.ndarray, gap: int = DOT_GAP_PX) -> np.ndarray:
@@ -64,3 +71,8 @@ def dotted(regions: list[np.ndarray]) -> bool:
         ink += count
         merged += merges
     return ink >= MIN_PAGE_INK and 1000 * merged / ink > MERGED_PER_KILO_INK
+
+
+def mark_reach(dotted: bool) -> int:
+    """How far apart (kernel size, 300 dpi) two marks may lie and still be one character's, for the speck filter."""
+    return DOTTED_REACH_PX if dotted else SOLID_REACH_PX
