@@ -112,6 +112,7 @@ class Slot:
     cents: dict[str, bool]  # money boxes: is there writing right of the dollars/cents rule?
     rule_x: dict[str, float] = field(default_factory=dict)  # money boxes: the dollars/cents rule's column
     dotted: bool = False  # cut from a page printed in dots, joined before reading (ocr/dots.py)
+    fax: bool = False  # cut from a bilevel page at fax resolution (set by the page's reader, ocr/scan.py)
     doubts: dict[str, str] = field(default_factory=dict)  # why a field's value goes to staff, whatever it reads
 
     @property
@@ -907,7 +908,7 @@ def read_pages(pages: list[list[Slot]], dates_again: list[bool] | None = None) -
     flat = [(index, slot) for index, slots in enumerate(pages) for slot in slots]
     if not flat:
         return [{} for _ in pages]
-    framed = [_frame(slot.image) for _, slot in flat]
+    framed = [_frame(_as_read(slot)) for _, slot in flat]
     words: dict[tuple[int, str], list[tuple[float, str, float]]] = {}
     for digits in (False, True):
         chosen = [index for index, (_, slot) in enumerate(flat) if slot.digits_only == digits]
@@ -938,6 +939,13 @@ def read_pages(pages: list[list[Slot]], dates_again: list[bool] | None = None) -
         _with_doubts(_split_cents(_join_money(page_readings), slots), slots)
         for page_readings, slots in zip(readings, pages, strict=False)
     ]
+
+
+def _as_read(slot: Slot) -> Image.Image:
+    """The slot's image as Tesseract gets it: on a fax printed in dots, its strokes thickened and softened
+    (ocr/dots.py; on a grey 200-300 dpi page the dots are whole enough, and thickened they read worse); the
+    fax digit and code readers keep the crop as cut."""
+    return Image.fromarray(dots.for_recogniser(np.asarray(slot.image))) if slot.dotted and slot.fax else slot.image
 
 
 CHARACTER_WIDTH_SHARE = 0.9  # a character is at most this wide for its line's height (wide capitals: 'M', 'W')
