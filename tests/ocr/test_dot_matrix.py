@@ -6,6 +6,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from claims_intake.ocr import dots
+from claims_intake.ocr.recognize import Slot, _as_read, _drop_marks
 
 
 def _region(text: str, size: int = 40, width: int = 900) -> np.ndarray:
@@ -45,6 +46,52 @@ def test_joining_gives_the_dots_back_their_strokes():
 
 def test_a_page_with_little_ink_is_not_judged():
     assert not dots.dotted([_dotted(_region("7", width=60))])
+
+
+def _lone_dots_and_a_speck() -> np.ndarray:
+    """A solid '1', a '1' of which a fax kept only single dots two pitches apart, and a speck far off."""
+    ink = np.zeros((40, 200), dtype=bool)
+    ink[8:32, 20:22] = True
+    for row in range(8, 32, 6):
+        ink[row : row + 2, 60:62] = True  # 4 px between dots: more than the solid grouping's 2 px
+    ink[4:6, 150:152] = True
+    return ink
+
+
+def test_a_dotted_page_keeps_a_character_s_lone_dots_and_still_drops_specks():
+    ink = _lone_dots_and_a_speck()
+    kept = _drop_marks(ink, cells=True, dotted=True)
+    assert kept[8:32, 60:62].sum() == ink[8:32, 60:62].sum()  # every dot of the faint '1' stays
+    assert not kept[4:6, 150:152].any()
+    solid = _drop_marks(ink, cells=True)
+    assert not solid[8:32, 60:62].any()  # on solid print such dots are specks: that grouping is as it was
+
+
+def _slot(image: Image.Image, dotted: bool, fax: bool) -> Slot:
+    return Slot(image, [("pin", float("-inf"), float("inf"))], {}, dotted=dotted, fax=fax)
+
+
+def _grown(ink: np.ndarray, size: int) -> np.ndarray:
+    import cv2
+
+    return cv2.dilate(ink.astype(np.uint8), np.ones((size, size), np.uint8)).astype(bool)
+
+
+def test_tesseract_reads_a_dotted_fax_crop_thickened_and_the_crop_stays_as_cut():
+    image = Image.fromarray(_dotted(_region("1737721983")))
+    slot = _slot(image, dotted=True, fax=True)
+    read, cut = np.asarray(_as_read(slot)), np.asarray(image)
+    assert slot.image is image  # the fax digit and code readers read the crop as it was cut
+    assert (read < 150).sum() > 1.3 * (cut < 150).sum()  # the strokes are wider ...
+    assert not ((read < 150) & ~_grown(cut < 150, 5)).any()  # ... and nothing is drawn away from them
+    assert read.min() < 60  # still dark ink, not a grey haze
+
+
+@pytest.mark.parametrize(("dotted", "fax"), [(True, False), (False, True), (False, False)])
+def test_other_crops_go_to_tesseract_as_cut(dotted, fax):
+    # a dotted grey page (a 200-dpi PDF, a copy) reads worse thickened: its dots are whole enough
+    image = Image.fromarray(_dotted(_region("1737721983")))
+    assert _as_read(_slot(image, dotted, fax)) is image
 
 
 @pytest.mark.slow
@@ -98,3 +145,4 @@ def test_a_prepared_page_tells_the_calibration_its_print_was_dotted(family, seed
     case = mailroom.make_case(family, seed)
     prepared = prepare_page(next(image_pages(case.data, case.filename, "tiff", default_limits())), ocr_settings())
     assert prepared.registration["solid_print"] == (0.0 if dotted else 1.0)
+    assert prepared.fax and all(slot.fax for slot in prepared.slots)  # Tesseract reads its dotted crops thickened

@@ -112,6 +112,7 @@ class Slot:
     cents: dict[str, bool]  # money boxes: is there writing right of the dollars/cents rule?
     rule_x: dict[str, float] = field(default_factory=dict)  # money boxes: the dollars/cents rule's column
     dotted: bool = False  # cut from a page printed in dots, joined before reading (ocr/dots.py)
+    fax: bool = False  # cut from a bilevel page at fax resolution (set by the page's reader, ocr/scan.py)
     doubts: dict[str, str] = field(default_factory=dict)  # why a field's value goes to staff, whatever it reads
 
     @property
@@ -463,9 +464,9 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         if len(members) == 2 and members[0].name.endswith(DOLLARS):  # colour: dollars and cents cells
             members = split_money_at_gap(region, members, left, pad_x, speckled=False)
         slot = (
-            _group_slot(region, members, left, pad_x, speckled=not color)
+            _group_slot(region, members, left, pad_x, speckled=not color, dotted=dotted)
             if len(group) > 1
-            else _box_slot(region, members[0], left, upper, speckled=not color)
+            else _box_slot(region, members[0], left, upper, speckled=not color, dotted=dotted)
         )
         if slot is not None:
             slot.dotted = dotted
@@ -655,8 +656,9 @@ def money_region(
     return cleaned
 
 
-def _box_slot(region: np.ndarray, box: Box, left: int, upper: int, speckled: bool) -> Slot | None:
-    cut = _ink_crop(region, speckled, free_text=not (_is_cell(box) or box.cents_rule_x or digit_field(box.name)))
+def _box_slot(region: np.ndarray, box: Box, left: int, upper: int, speckled: bool, dotted: bool = False) -> Slot | None:
+    free_text = not (_is_cell(box) or box.cents_rule_x or digit_field(box.name))
+    cut = _ink_crop(region, speckled, free_text=free_text, dotted=dotted)
     if cut is None:
         return None
     cents = {box.name: _has_cents(region, box, left, upper)} if box.cents_rule_x else {}
@@ -664,9 +666,11 @@ def _box_slot(region: np.ndarray, box: Box, left: int, upper: int, speckled: boo
     return Slot(cut[0], [(box.name, float("-inf"), float("inf"))], cents, rule)
 
 
-def _group_slot(region: np.ndarray, members: list[Box], left: int, pad_x: float, speckled: bool) -> Slot | None:
+def _group_slot(
+    region: np.ndarray, members: list[Box], left: int, pad_x: float, speckled: bool, dotted: bool = False
+) -> Slot | None:
     """The group's cells that hold ink, side by side with a word gap, on their common text band."""
-    inked = _ink_band(region, speckled, cells=True)
+    inked = _ink_band(region, speckled, cells=True, dotted=dotted)
     if inked is None:
         return None
     ink, first, last = inked
@@ -741,10 +745,13 @@ def _has_cents(region: np.ndarray, box: Box, left: int, upper: int) -> bool:
     return int((region[rows, start:end] < INK).sum()) >= MIN_INK_PIXELS // 2
 
 
-def _ink_crop(region: np.ndarray, speckled: bool, free_text: bool = False) -> tuple[Image.Image, int] | None:
+def _ink_crop(
+    region: np.ndarray, speckled: bool, free_text: bool = False, dotted: bool = False
+) -> tuple[Image.Image, int] | None:
     """The region cut to its main line of ink, and the column where the cut starts. `free_text`: a name or
-    an address, which ends with its last character, not with a thin mark far right of it."""
-    inked = _ink_band(region, speckled)
+    an address, which ends with its last character, not with a thin mark far right of it. `dotted`: the
+    page is printed in dots (ocr/dots.py)."""
+    inked = _ink_band(region, speckled, dotted=dotted)
     if inked is None:
         return None
     ink, first, last = inked
@@ -781,13 +788,15 @@ def _without_trailing_marks(band: np.ndarray) -> np.ndarray:
     return kept
 
 
-def _ink_band(region: np.ndarray, speckled: bool, cells: bool = False) -> tuple[np.ndarray, int, int] | None:
+def _ink_band(
+    region: np.ndarray, speckled: bool, cells: bool = False, dotted: bool = False
+) -> tuple[np.ndarray, int, int] | None:
     """The region's ink (despeckled on a speckled scan) and its main text band's first and last rows;
     None when there is too little ink to be writing. `cells`: the region holds only codes, digits and
     letters (no '.', '-'), so every mark much smaller than a character is a speck or a rule remnant."""
     ink = region < INK
     if speckled and ink.any():
-        ink = _drop_marks(_despeckle(ink), cells)
+        ink = _drop_marks(_despeckle(ink), cells, dotted)
     if ink.sum() < MIN_INK_PIXELS:
         return None
     # a rule the erase left (a bar the box's padding took in) is no line of text, however much ink it has
@@ -813,15 +822,16 @@ MARK_SHARE = 0.45  # a mark lower and narrower than this share of the characters
 MIN_CHARACTER_PX = 12  # at 300 dpi: the smallest character height the form's entries have (7 pt digits ~ 20 px)
 
 
-def _drop_marks(ink: np.ndarray, cells: bool) -> np.ndarray:
+def _drop_marks(ink: np.ndarray, cells: bool, dotted: bool = False) -> np.ndarray:
     """Ink without the marks too small to be characters: fax specks and what is left of a dotted or
     broken rule after drop-out (read as '(', '.', ':' or '1' beside the digits). Dots one pixel apart
-    (a dot-matrix printer's) join into their character first. In a free-text box a small mark right
-    beside a character ('-', '.', an 'i' dot) is kept; in cells (dates, codes, modifiers, amounts)
-    none is."""
+    (a dot-matrix printer's) join into their character first; on a page printed in dots, dots up to two
+    dot pitches apart (`dots.mark_reach`). In a free-text box a small mark right beside a character ('-',
+    '.', an 'i' dot) is kept; in cells (dates, codes, modifiers, amounts) none is."""
     import cv2
 
-    joined = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8))
+    reach = dots.mark_reach(dotted)
+    joined = cv2.dilate(ink.astype(np.uint8), np.ones((reach, reach), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     if count <= 2:
         return ink
@@ -898,7 +908,7 @@ def read_pages(pages: list[list[Slot]], dates_again: list[bool] | None = None) -
     flat = [(index, slot) for index, slots in enumerate(pages) for slot in slots]
     if not flat:
         return [{} for _ in pages]
-    framed = [_frame(slot.image) for _, slot in flat]
+    framed = [_frame(_as_read(slot)) for _, slot in flat]
     words: dict[tuple[int, str], list[tuple[float, str, float]]] = {}
     for digits in (False, True):
         chosen = [index for index, (_, slot) in enumerate(flat) if slot.digits_only == digits]
@@ -929,6 +939,13 @@ def read_pages(pages: list[list[Slot]], dates_again: list[bool] | None = None) -
         _with_doubts(_split_cents(_join_money(page_readings), slots), slots)
         for page_readings, slots in zip(readings, pages, strict=False)
     ]
+
+
+def _as_read(slot: Slot) -> Image.Image:
+    """The slot's image as Tesseract gets it: on a fax printed in dots, its strokes thickened and softened
+    (ocr/dots.py; on a grey 200-300 dpi page the dots are whole enough, and thickened they read worse); the
+    fax digit and code readers keep the crop as cut."""
+    return Image.fromarray(dots.for_recogniser(np.asarray(slot.image))) if slot.dotted and slot.fax else slot.image
 
 
 CHARACTER_WIDTH_SHARE = 0.9  # a character is at most this wide for its line's height (wide capitals: 'M', 'W')

@@ -169,6 +169,8 @@ def prepare_page(page: PageImage, settings: dict) -> PreparedPage | ExtractError
         "solid_print": 0.0 if any(slot.dotted for slot in slots) else 1.0,
     }
     fax = page.image.mode == "1" and quality["resolution"] <= FAX_DPI
+    for slot in slots:
+        slot.fax = fax
     return PreparedPage(number, slots, notes, quality, fax)
 
 
