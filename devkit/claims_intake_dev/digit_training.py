@@ -124,8 +124,8 @@ READERS = {
 
 def restroke(text: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The cell's ink as another fax might have printed it: strokes a pixel thicker or thinner, a
-    share of the ink's pixels lost, or every second or third row or column blank (dot-matrix print).
-    The generated pages vary the printer too little for the network to learn that alone."""
+    share of the ink's pixels lost, or every second or third row or column blank (dot-matrix print):
+    faxes print the same digit in more ways than the training pages show (docs/ocr.md, eleventh round)."""
     change = rng.integers(4)
     if change == 0:  # the ink (dark) spreads: a min filter
         return cv2.erode(text, np.ones(((2, 2), (1, 2), (2, 1))[rng.integers(3)], np.uint8))
@@ -279,7 +279,7 @@ def _cpu() -> float:
 
 JITTER = (-3, -1, 0, 1, 3)
 STROKE_VARIANTS = 3  # each cell also learnt three times `restroke`d
-MEMBERS = 3  # networks averaged: on fresh tuning pages three err 21% less than one, five no less than three
+MEMBERS = 3  # networks averaged: on fresh tuning pages three err 8-10% less than one, five no less than three
 DOTS_WEIGHT = 1  # dot-matrix glyphs as often as the generator prints them (15% of pages)
 
 
