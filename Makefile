@@ -77,15 +77,16 @@ calibrate: setup
 	  --more $(CALIBRATION_MORE) --more-forms $(CALIBRATION_MORE_FORMS) --out .calibration/tuning.jsonl
 
 # The fax digit reader's weights (shared/claims_intake/data/fax_digits.npz), retrained from generated faxes
-# of the TUNING seeds (claims_intake_dev.digit_training; same seeds, same weights). About 15 min CPU.
-FAX_DIGIT_PAGES ?= 150
+# of the TUNING seeds (claims_intake_dev.digit_training; same seeds, same weights). About 15 min CPU: 11 min
+# to collect the cells, 3 min to fit (three networks on 300 pages a family).
+FAX_DIGIT_PAGES ?= 300
 fax-digits: setup
 	nice $(BIN)/python -m claims_intake_dev.digit_training all --pages $(FAX_DIGIT_PAGES) --jobs $(CALIBRATION_JOBS) \
 	  --out .fax_digits/cells.pickle
 
 # The fax code reader's weights (shared/claims_intake/data/fax_codes.npz: digits and capitals of 24D codes
-# and modifiers), from the same kind of pages. About 10 min CPU.
-FAX_CODE_PAGES ?= 120
+# and modifiers), from the same kind of pages. About 15 min CPU.
+FAX_CODE_PAGES ?= 300
 fax-codes: setup
 	nice $(BIN)/python -m claims_intake_dev.digit_training all --reader codes --pages $(FAX_CODE_PAGES) \
 	  --jobs $(CALIBRATION_JOBS) --out .fax_codes/cells.pickle

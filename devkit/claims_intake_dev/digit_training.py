@@ -4,9 +4,9 @@ data/fax_codes.npz: digits and capitals).
 
     make fax-digits                                   # collect + train + write data/fax_digits.npz
     make fax-codes                                    # the same for the code reader: data/fax_codes.npz
-    python -m claims_intake_dev.digit_training collect --pages 240 --out .fax_digits/cells.pickle
+    python -m claims_intake_dev.digit_training collect --pages 300 --out .fax_digits/cells.pickle
     python -m claims_intake_dev.digit_training train .fax_digits/cells.pickle [--reader codes]
-    python -m claims_intake_dev.digit_training evaluate --held-out --pages 24   # per-glyph figures
+    python -m claims_intake_dev.digit_training evaluate --held-out --pages 24 [--reader codes]   # per-glyph figures
 
 1. collect: the mailroom's bilevel fax families (200 dpi; 204 x 98 and 204 x 196 dpi, G3/G4) make
    pages from TUNING seeds (never `mailroom.HELD_OUT_SEEDS`); each page goes through the intake's own
@@ -14,9 +14,10 @@ data/fax_codes.npz: digits and capitals).
    glyphs are exactly what the reader sees. Each digit-only cell and each 24D cell (code,
    modifiers) is kept with the characters the generator printed in it.
 2. train: each cell is split into its characters as the reader splits it (digits.segment with the
-   printed count) and a two-layer network is fitted (numpy, Adam, a fixed seed: the same cells give
-   the same weights). `train --validate` fits on four fifths of the pages and reports the per-glyph
-   accuracy on the fifth held back.
+   printed count), each also cut a little off and drawn with its strokes changed (`restroke`), and
+   three two-layer networks are fitted from different starts, to be averaged (numpy, Adam, fixed
+   seeds: the same cells give the same weights). `train --validate` fits on four fifths of the pages
+   and reports the per-glyph accuracy on the fifth held back.
 3. evaluate: the same collection from another seed range (with --held-out, the bench's held-out
    seeds: measured, never tuned on) and the per-glyph and per-cell accuracy of the shipped weights.
 """
@@ -40,10 +41,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from string import ascii_uppercase
 
+import cv2
 import numpy as np
 
 from claims_intake.limits import default_limits
 from claims_intake.ocr import codes, digits
+from claims_intake.ocr.levels import INK
 from claims_intake.ocr.pages import image_pages
 from claims_intake.ocr.scan import ocr_settings, prepare_page
 
@@ -119,13 +122,37 @@ READERS = {
 }
 
 
+def restroke(text: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The cell's ink as another fax might have printed it: strokes a pixel thicker or thinner, a
+    share of the ink's pixels lost, or every second or third row or column blank (dot-matrix print):
+    faxes print the same digit in more ways than the training pages show (docs/ocr.md, eleventh round)."""
+    change = rng.integers(4)
+    if change == 0:  # the ink (dark) spreads: a min filter
+        return cv2.erode(text, np.ones(((2, 2), (1, 2), (2, 1))[rng.integers(3)], np.uint8))
+    if change == 1:  # the paper (light) spreads: one pixel across or down, so one-pixel strokes survive the other way
+        return cv2.dilate(text, np.ones(((1, 2), (2, 1))[rng.integers(2)], np.uint8))
+    out = text.copy()
+    if change == 2:
+        out[(out < INK) & (rng.random(out.shape) < rng.uniform(0.1, 0.3))] = 255
+        return out
+    pitch = int(rng.integers(2, 4))
+    if rng.random() < 0.5:
+        out[:, rng.integers(pitch) :: pitch] = 255
+    else:
+        out[rng.integers(pitch) :: pitch, :] = 255
+    return out
+
+
 def glyph_set(
-    cells: list, jitter: tuple[int, ...] = (0,), reader: Reader = READERS["digits"]
+    cells: list, jitter: tuple[int, ...] = (0,), reader: Reader = READERS["digits"], variants: int = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Features, labels (index in the reader's alphabet), page keys (family, seed) and print styles of
     every printed character of the cells the reader learns from; with `jitter`, each character also
     cut that many pixels off where the reader cuts it (the reader's cuts are not exact: the network
-    learns to read a character cut a little off-centre)."""
+    learns to read a character cut a little off-centre); with `variants`, each cell also that many
+    times `restroke`d, each time cut up to the widest jitter off. Deterministic for the same cells."""
+    rng = np.random.default_rng(0)
+    reach = max(abs(shift) for shift in jitter)
     features, labels, pages, styles = [], [], [], []
     for family, name, label, seed, piece in cells:
         head, _, tail = label.partition(".")
@@ -143,8 +170,13 @@ def glyph_set(
             spans = None if text is None else [(text, x0, x1) for x0, x1 in digits.segment(text, len(label))]
         if not spans or len(spans) != len(label):
             continue
-        for (text, x0, x1), char in zip(spans, label, strict=True):
-            for shift in jitter:
+        drawn = [(spans, shift) for shift in jitter]
+        for _ in range(variants):
+            restroked = {id(text): restroke(text, rng) for text, _, _ in spans}  # a money box cuts two texts
+            shift = int(rng.integers(-reach, reach + 1))
+            drawn.append(([(restroked[id(text)], x0, x1) for text, x0, x1 in spans], shift))
+        for cut, shift in drawn:
+            for (text, x0, x1), char in zip(cut, label, strict=True):
                 features.append(digits.glyph_features(text, x0 + shift, x1 + shift))
                 labels.append(reader.alphabet.index(char))
                 pages.append(zlib.crc32(f"{family}-{seed}".encode()))
@@ -168,12 +200,27 @@ def by_style(net, features: np.ndarray, labels: np.ndarray, styles: np.ndarray) 
     return ", ".join(parts)
 
 
-def fit(features: np.ndarray, labels: np.ndarray, hidden: int = 96, epochs: int = 40, seed: int = 0, classes: int = 10):
-    """A two-layer network, softmax cross-entropy with a little L2, Adam; deterministic for a seed."""
-    rng = np.random.default_rng(seed)
+def fit(
+    features: np.ndarray,
+    labels: np.ndarray,
+    hidden: int = 96,
+    epochs: int = 40,
+    seed: int = 0,
+    classes: int = 10,
+    members: int = 1,
+):
+    """`members` two-layer networks on the same glyphs, each from its own random start (seed, seed + 1,
+    ...), stacked for the reader to average; deterministic for a seed."""
     mean = features.mean(axis=0)
     scale = features.std(axis=0) + 1e-3
     x = (features - mean) / scale
+    fitted = [_fit_member(x, labels, hidden, epochs, np.random.default_rng(seed + m), classes) for m in range(members)]
+    stacked = {key: np.stack([params[key] for params in fitted]) for key in fitted[0]}
+    return digits.DigitNet(mean.astype(np.float32), scale.astype(np.float32), **stacked)
+
+
+def _fit_member(x: np.ndarray, labels: np.ndarray, hidden: int, epochs: int, rng: np.random.Generator, classes: int):
+    """One two-layer network, softmax cross-entropy with a little L2, Adam."""
     n, d = x.shape
     params = {
         "w1": rng.normal(0, np.sqrt(2 / d), (d, hidden)).astype(np.float32),
@@ -207,7 +254,7 @@ def fit(features: np.ndarray, labels: np.ndarray, hidden: int = 96, epochs: int 
                 v[:] = 0.999 * v + 0.001 * grad * grad
                 m_hat, v_hat = m / (1 - 0.9**step), v / (1 - 0.999**step)
                 params[key] -= lr * m_hat / (np.sqrt(v_hat) + 1e-8)
-    return digits.DigitNet(mean.astype(np.float32), scale.astype(np.float32), **params)
+    return params
 
 
 def accuracy(net, features: np.ndarray, labels: np.ndarray) -> float:
@@ -230,20 +277,25 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-JITTER = (-2, 0, 2)
+JITTER = (-3, -1, 0, 1, 3)
+STROKE_VARIANTS = 3  # each cell also learnt three times `restroke`d
+MEMBERS = 3  # networks averaged: on fresh tuning pages three err 8-10% less than one, five no less than three
 DOTS_WEIGHT = 1  # dot-matrix glyphs as often as the generator prints them (15% of pages)
 
 
-def validate(cells: list, hidden: int, epochs: int, dots_weight: int = 1, reader: Reader = READERS["digits"]) -> None:
+def validate(
+    cells: list, hidden: int, epochs: int, dots_weight: int = 1, reader: Reader = READERS["digits"], members: int = 1
+) -> None:
     """Per-glyph accuracy on a fifth of the pages (whole pages) held back from a fit on the rest."""
     features, labels, pages, styles = glyph_set(cells, reader=reader)
-    shifted, shifted_labels, shifted_pages, shifted_styles = glyph_set(cells, JITTER, reader)
+    shifted, shifted_labels, shifted_pages, shifted_styles = glyph_set(cells, JITTER, reader, STROKE_VARIANTS)
     held_back = shifted_pages % 5 == 0
     net = fit(
         *weighted(shifted[~held_back], shifted_labels[~held_back], shifted_styles[~held_back], dots_weight),
         hidden=hidden,
         epochs=epochs,
         classes=len(reader.alphabet),
+        members=members,
     )
     validation = pages % 5 == 0
     print(
@@ -253,10 +305,16 @@ def validate(cells: list, hidden: int, epochs: int, dots_weight: int = 1, reader
 
 
 def train(
-    cells: list, out: Path, hidden: int, epochs: int, dots_weight: int = 1, reader: Reader = READERS["digits"]
+    cells: list,
+    out: Path,
+    hidden: int,
+    epochs: int,
+    dots_weight: int = 1,
+    reader: Reader = READERS["digits"],
+    members: int = 1,
 ) -> None:
     features, labels, pages, styles = glyph_set(cells, reader=reader)
-    shifted, shifted_labels, _, shifted_styles = glyph_set(cells, JITTER, reader)
+    shifted, shifted_labels, _, shifted_styles = glyph_set(cells, JITTER, reader, STROKE_VARIANTS)
     started = _cpu()
     # the shipped weights: every page
     net = fit(
@@ -264,6 +322,7 @@ def train(
         hidden=hidden,
         epochs=epochs,
         classes=len(reader.alphabet),
+        members=members,
     )
     print(f"training glyphs: {accuracy(net, features, labels):.2%} of {len(labels)}; fit {_cpu() - started:.0f} s CPU")
     print(f"  by style: {by_style(net, features, labels, styles)}")
@@ -272,9 +331,9 @@ def train(
         out,
         **extra,
         trained_on=(
-            f"{len(labels)} glyphs (each also cut {JITTER} px off) of {len(set(pages.tolist()))} fax pages, "
-            f"families {','.join(FAMILIES)}, {hidden} hidden units, {epochs} epochs, "
-            f"dot-matrix glyphs weighted {dots_weight}x"
+            f"{len(labels)} glyphs (each also cut {JITTER} px off, each cell also {STROKE_VARIANTS} times restroked) "
+            f"of {len(set(pages.tolist()))} fax pages, families {','.join(FAMILIES)}, {members} networks of "
+            f"{hidden} hidden units averaged, {epochs} epochs, dot-matrix glyphs weighted {dots_weight}x"
         ),
         seeds=f"{min(c[3] for c in cells)}-{max(c[3] for c in cells)} (mailroom.TUNING_SEEDS)",
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -283,12 +342,17 @@ def train(
     print(f"wrote {out}")
 
 
-def evaluate(cells: list) -> None:
+def evaluate(cells: list, reader: Reader = READERS["digits"]) -> None:
+    """The shipped weights' per-glyph accuracy; for the digit reader also its per-cell accuracy."""
     digits.digit_net.cache_clear()
-    cells = [cell for cell in cells if READERS["digits"].reads(cell[1])]
-    features, labels, _, styles = glyph_set(cells)
-    print(f"glyphs: {accuracy(digits.digit_net(), features, labels):.2%} of {len(labels)}")
-    print(f"  by style: {by_style(digits.digit_net(), features, labels, styles)}")
+    codes.code_net.cache_clear()
+    net = digits.digit_net() if reader.name == "digits" else codes.code_net().net
+    cells = [cell for cell in cells if reader.reads(cell[1])]
+    features, labels, _, styles = glyph_set(cells, reader=reader)
+    print(f"glyphs: {accuracy(net, features, labels):.2%} of {len(labels)}")
+    print(f"  by style: {by_style(net, features, labels, styles)}")
+    if reader.name != "digits":
+        return
     by_kind: dict[str, list] = {}
     for cell in cells:
         by_kind.setdefault(_kind(cell[1]), []).append(cell)
@@ -328,7 +392,8 @@ def main(argv: list[str] | None = None) -> None:
         command.add_argument("--hidden", type=int, default=96)
         command.add_argument("--epochs", type=int, default=30)
         command.add_argument("--dots-weight", type=int, default=DOTS_WEIGHT, help="dot-matrix glyphs repeated")
-    for command in (trainer, sub.choices["all"]):
+        command.add_argument("--members", type=int, default=MEMBERS, help="networks averaged")
+    for command in (trainer, sub.choices["all"], sub.choices["evaluate"]):
         command.add_argument("--reader", choices=sorted(READERS), default="digits")
     trainer.add_argument("--weights", type=Path, default=None, help="default: the reader's shipped weights")
     args = parser.parse_args(argv)
@@ -336,9 +401,10 @@ def main(argv: list[str] | None = None) -> None:
         reader = READERS[args.reader]
         cells = pickle.loads(args.cells.read_bytes())
         if args.validate:
-            validate(cells, args.hidden, args.epochs, args.dots_weight, reader)
+            validate(cells, args.hidden, args.epochs, args.dots_weight, reader, args.members)
         else:
-            train(cells, args.weights or reader.weights, args.hidden, args.epochs, args.dots_weight, reader)
+            weights = args.weights or reader.weights
+            train(cells, weights, args.hidden, args.epochs, args.dots_weight, reader, args.members)
         return
     held_out = args.command == "evaluate" and args.held_out
     first = args.first_seed or (mailroom.HELD_OUT_SEEDS.start if held_out else FIRST_SEED)
@@ -346,13 +412,13 @@ def main(argv: list[str] | None = None) -> None:
     cells = collect(args.pages, first, args.jobs, held_out=held_out)
     print(f"{len(cells)} cells from seeds {first}-{first + args.pages - 1}, {time.time() - started:.0f} s wall")
     if args.command == "evaluate":
-        evaluate(cells)
+        evaluate(cells, READERS[args.reader])
         return
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(pickle.dumps(cells))
     if args.command == "all":
         reader = READERS[args.reader]
-        train(cells, reader.weights, args.hidden, args.epochs, args.dots_weight, reader)
+        train(cells, reader.weights, args.hidden, args.epochs, args.dots_weight, reader, args.members)
 
 
 if __name__ == "__main__":

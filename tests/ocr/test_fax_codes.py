@@ -94,7 +94,7 @@ def test_the_shipped_weights_know_every_character_of_the_catalogs_combinations_a
 
     net = codes.code_net()
     needed = {ch for code, mods in parse.combination_options() for ch in code + "".join(mods)}
-    assert needed <= set(net.alphabet) and net.net.w2.shape[1] == len(net.alphabet)
+    assert needed <= set(net.alphabet) and net.net.w2.shape[-1] == len(net.alphabet)
     with resources.files("claims_intake").joinpath(codes.WEIGHTS).open("rb") as handle:
         data = np.load(handle)
         assert "TUNING" in str(data["seeds"]) and "glyphs" in str(data["trained_on"])

@@ -135,16 +135,36 @@ def test_the_shipped_weights_say_how_they_were_trained():
     with resources.files("claims_intake").joinpath(digits.WEIGHTS).open("rb") as handle:
         data = np.load(handle)
         assert "TUNING" in str(data["seeds"]) and "glyphs" in str(data["trained_on"])
-    assert digits.digit_net().w2.shape[1] == 10
+    net = digits.digit_net()
+    assert net.w2.shape[-1] == 10 and net.w1.shape[0] == digit_training.MEMBERS
 
 
 def test_training_is_deterministic_for_the_same_glyphs():
     rng = np.random.default_rng(1)
     features = rng.random((60, 8)).astype(np.float32)
     labels = np.arange(60) % 10
-    first = digit_training.fit(features, labels, hidden=6, epochs=2)
-    second = digit_training.fit(features, labels, hidden=6, epochs=2)
+    first = digit_training.fit(features, labels, hidden=6, epochs=2, members=2)
+    second = digit_training.fit(features, labels, hidden=6, epochs=2, members=2)
     assert np.array_equal(first.w1, second.w1) and np.array_equal(first.w2, second.w2)
+    assert first.w1.shape == (2, 8, 6) and not np.array_equal(first.w1[0], first.w1[1])  # two random starts
+
+
+def test_the_members_probabilities_are_averaged():
+    one = {"w1": np.eye(2, dtype=np.float32), "b1": np.zeros(2, np.float32), "b2": np.zeros(2, np.float32)}
+    members = [{**one, "w2": np.float32(sign) * np.eye(2, dtype=np.float32)} for sign in (1, -1)]
+    stacked = {key: np.stack([member[key] for member in members]) for key in members[0]}
+    net = digits.DigitNet(np.zeros(2, np.float32), np.ones(2, np.float32), **stacked)
+    probabilities = net.probabilities(np.array([3.0, 0.0], np.float32))
+    assert np.allclose(probabilities, 0.5)  # one member sure of the first class, the other of the second
+
+
+def test_restroked_cells_are_learnt_as_their_own_characters_and_deterministically():
+    text = _blobs((2, 6), (10, 14), height=16)
+    cells = [("fax200", "sv1_mm_from", "11", 20_000, text)]
+    first, labels, _, _ = digit_training.glyph_set(cells, jitter=(-1, 0, 1), variants=3)
+    second, _, _, _ = digit_training.glyph_set(cells, jitter=(-1, 0, 1), variants=3)
+    assert len(first) == 2 * (3 + 3) and set(labels.tolist()) == {1}
+    assert np.array_equal(first, second)
 
 
 def _prepared(family: str, seed: int):

@@ -7,8 +7,8 @@ them from glyphs the test-data generator printed and degraded exactly as faxes a
 `digit_training`, TUNING seeds only): each cell the page reader cut out (ocr/recognize.py, already
 registered and with the form's ink erased) is split into its characters by the cell's known geometry
 (a date cell holds two digits, an NPI ten; the digits of every font used are of one width, so the
-ink divides evenly) and each character is classified by a small two-layer network (numpy only; the
-weights are data/fax_digits.npz).
+ink divides evenly) and each character is classified by three small two-layer networks, averaged
+(numpy only; the weights are data/fax_digits.npz).
 
 Its reading is combined with Tesseract's with evidence (`combine`): agreement keeps the value and
 raises its confidence; disagreement, or a value only this reader could read, goes to staff as a
@@ -136,7 +136,9 @@ def glyph_features(text: np.ndarray, x0: float, x1: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class DigitNet:
-    """Two layers: features -> hidden (ReLU) -> ten digits (softmax)."""
+    """Two layers: features -> hidden (ReLU) -> one output per character (softmax). The weights hold
+    several such networks, fitted from different random starts (the first axis of w1, b1, w2, b2);
+    their probabilities are averaged: members err on different glyphs, so together they err less."""
 
     mean: np.ndarray
     scale: np.ndarray
@@ -147,11 +149,11 @@ class DigitNet:
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         x = (np.atleast_2d(features) - self.mean) / self.scale
-        hidden = np.maximum(x @ self.w1 + self.b1, 0.0)
-        logits = hidden @ self.w2 + self.b2
-        logits -= logits.max(axis=1, keepdims=True)
+        hidden = np.maximum(x @ self.w1 + self.b1[:, None, :], 0.0)  # (members, glyphs, hidden)
+        logits = hidden @ self.w2 + self.b2[:, None, :]
+        logits -= logits.max(axis=2, keepdims=True)
         odds = np.exp(logits)
-        return odds / odds.sum(axis=1, keepdims=True)
+        return (odds / odds.sum(axis=2, keepdims=True)).mean(axis=0)
 
     @classmethod
     def from_arrays(cls, data) -> DigitNet:
