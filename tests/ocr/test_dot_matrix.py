@@ -110,7 +110,7 @@ def test_a_faxed_dot_matrix_page_is_found(family, seed, dotted):
     registration = register(image, dpi)
     source, color = drop_out_source(image)
     regions = box_regions(PageWindow(source, registration), color)
-    assert dots.dotted([region for *_, region, _ in regions]) is dotted
+    assert dots.dotted([box.region for box in regions]) is dotted
 
 
 def test_training_knows_each_generated_page_s_print_style():

@@ -17,6 +17,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -453,12 +454,9 @@ class PageWindow:
 def box_crops(window: PageWindow, color: bool) -> list[Slot]:
     """The boxes (and cell groups) with something written in them, each cut to its line of ink."""
     regions = box_regions(window, color)
-    dotted = dots.dotted([region for *_, region, _ in regions])
+    dotted = dots.dotted([box.region for box in regions])
     if dotted:
-        regions = [
-            (group, members, left, upper, pad_x, dots.joined(region), doubts)
-            for group, members, left, upper, pad_x, region, doubts in regions
-        ]
+        regions = [box._replace(region=dots.joined(box.region)) for box in regions]
     slots = []
     for group, members, left, upper, pad_x, region, doubts in regions:
         if len(members) == 2 and members[0].name.endswith(DOLLARS):  # colour: dollars and cents cells
@@ -503,8 +501,18 @@ def rule_through_typing(typed: Box) -> str | None:
     )
 
 
-# (group, its boxes, region left and top, padding, region, why a box's value is in doubt)
-BoxRegion = tuple[tuple[str, ...], list[Box], int, int, float, np.ndarray, dict[str, str]]
+class BoxRegion(NamedTuple):
+    """A box (or cell group) to read, cut from the page in template pixels with the form's ink gone."""
+
+    group: tuple[str, ...]
+    members: list[Box]  # where the typing lies (moved with the page's print offset)
+    left: int
+    upper: int
+    pad_x: float
+    region: np.ndarray
+    doubts: dict[str, str]  # why a box's value goes to staff whatever it reads (erased_from_typing)
+
+
 TOUCHING_MIN_PX = 4  # erased pixels touching typing for a character to have lost a stroke (a speck touches fewer)
 
 
@@ -544,9 +552,7 @@ def erased_from_typing(
 
 
 def box_regions(window: PageWindow, color: bool) -> list[BoxRegion]:
-    """Every box (and cell group) to read: (group, its boxes, region left and top, padding, region, doubts),
-    the region in template pixels with the form's ink gone (red dropped, or erased on a grey page), and why
-    a box's value is in doubt whatever it reads (erased_from_typing)."""
+    """Every box (and cell group) to read, the form's ink gone (red dropped, or erased on a grey page)."""
     boxes = reading_boxes()
     rule_level = None if color else page_rule_level(window.source, window.registration)
     offset = print_offset(window.source, window.registration, page_form_ink())
@@ -562,7 +568,7 @@ def box_regions(window: PageWindow, color: bool) -> list[BoxRegion]:
         upper = max(int((min(b.rect[1] for b in members) - PAD_Y_PT) * SCALE), 0)
         lower = int((max(b.rect[3] for b in members) + PAD_Y_PT) * SCALE)
         if color:
-            regions.append((group, members, left, upper, pad_x, window.region(left, upper, right, lower), {}))
+            regions.append(BoxRegion(group, members, left, upper, pad_x, window.region(left, upper, right, lower), {}))
             continue
         # the form's ink is erased: its rules must lie where the masks say
         region = before = _shifted_region(window, left, upper, right, lower, typing_on_rules=off_boxes)
@@ -584,7 +590,7 @@ def box_regions(window: PageWindow, color: bool) -> list[BoxRegion]:
                 typing_on_lettering=off_boxes,
             )
         doubts = erased_from_typing(before, region, (slice(upper, lower), slice(left, right)), members, left)
-        regions.append((group, members, left, upper, pad_x, region, doubts))
+        regions.append(BoxRegion(group, members, left, upper, pad_x, region, doubts))
     return regions
 
 
