@@ -468,11 +468,7 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         )
         if slot is not None:
             slot.dotted = dotted
-            if not color:
-                slot.doubts = dict(doubts)
-                cut_by_rule = rule_through_typing(members[0]) if members[0].cents_rule_x is not None else None
-                if cut_by_rule:
-                    slot.doubts[members[0].name] = cut_by_rule
+            slot.doubts = doubts
             if len(group) == 2 and group[0].endswith(DOLLARS):
                 # colour: the cents cell has writing, so the amount's last two digits are its cents even
                 # when Tesseract ran the two cells' words together ('73 25' read '7325')
@@ -590,6 +586,9 @@ def box_regions(window: PageWindow, color: bool) -> list[BoxRegion]:
                 typing_on_lettering=off_boxes,
             )
         doubts = erased_from_typing(before, region, (slice(upper, lower), slice(left, right)), members, left)
+        cut_by_rule = rule_through_typing(members[0])
+        if cut_by_rule:
+            doubts[members[0].name] = cut_by_rule
         regions.append(BoxRegion(group, members, left, upper, pad_x, region, doubts))
     return regions
 
