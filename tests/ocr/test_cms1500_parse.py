@@ -107,6 +107,11 @@ def test_city_state_zip_and_names():
     assert parse.split_city_state_zip("APTOS CA USOtH") == ("APTOS", "CA", "USOtH")
     assert parse.split_city_state_zip("CHANDA A 9)") is None  # no state: the line stays unsplit
     assert parse.split_person_name("GARCIA, MARIA, L") == ("GARCIA", "MARIA", "L")
+    # the comma before the middle initial left out or lost on a fax: the lone letter is the initial
+    assert parse.split_person_name("MARTINEZ, WILLIAM F") == ("MARTINEZ", "WILLIAM", "F")
+    assert parse.split_person_name("MARTINEZ, WILLIAM F.") == ("MARTINEZ", "WILLIAM", "F")
+    assert parse.split_person_name("LE, AN") == ("LE", "AN", "")
+    assert parse.split_person_name("DE LA CRUZ, MARIA JOSE") == ("DE LA CRUZ", "MARIA JOSE", "")
     assert parse.fix_text("3908 SONOMA AVE ,").text == "3908 SONOMA AVE"
 
 

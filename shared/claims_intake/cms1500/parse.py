@@ -731,8 +731,14 @@ def period_for_comma(text: str) -> str | None:
 
 
 def split_person_name(text: str) -> tuple[str, str, str] | None:
-    """'LAST, FIRST, MI' (box 2) -> (last, first, middle); None when there is no comma."""
+    """'LAST, FIRST, MI' (box 2) -> (last, first, middle); None when there is no comma. A lone letter
+    ending the first name is the middle initial whose comma was left out or not read ('DOE, JANE Q'):
+    no first name ends in a one-letter word."""
     parts = [p.strip() for p in text.split(",")]
     if len(parts) < 2 or not parts[0] or not parts[1]:
         return None
+    if len(parts) == 2:
+        initial = re.fullmatch(r"(.+?)\s+([A-Za-z])\.?", parts[1])
+        if initial:
+            return parts[0], initial[1], initial[2]
     return parts[0], parts[1], parts[2] if len(parts) > 2 else ""
