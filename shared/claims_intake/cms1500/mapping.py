@@ -152,7 +152,7 @@ def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
             "3",
             ("birth_mm", "birth_dd", "birth_yy"),
         )
-    put(claim, "member_address", parse.fix_address(text("pt_street")), "5", ("pt_street",))
+    put(claim, "member_address", parse.fix_street(text("pt_street")), "5", ("pt_street",))
     put(claim, "member_city", parse.fix_address(text("pt_city")), "5", ("pt_city",))
     put(claim, "member_zip", parse.fix_zip(text("pt_zip")), "5", ("pt_zip",))
     if text("pt_state"):
@@ -348,7 +348,7 @@ def _billing_provider(claim: Claim, page: FormPage, put) -> None:
     if person:  # an individual billing provider writes 'LAST, FIRST'
         put(claim, "billing_provider_last_name", parse.fix_text(person[0]), "33", ("doc_name",))
         put(claim, "billing_provider_first_name", parse.fix_text(person[1]), "33", ("doc_name",))
-    put(claim, "billing_provider_address", parse.fix_address(text("doc_street")), "33", ("doc_street",))
+    put(claim, "billing_provider_address", parse.fix_street(text("doc_street")), "33", ("doc_street",))
     location = text("doc_location")
     city_state_zip = parse.split_city_state_zip(location)
     if city_state_zip:
