@@ -207,7 +207,7 @@ def check_address(claim: Claim, city_key: str, state_key: str, zip_key: str) -> 
     (or one ZIP digit) away when exactly one is (`places.repair`): each changed value is a `repaired` value,
     below the review threshold unless city and ZIP pointed to the place independently."""
     city, zip_code = getattr(claim, city_key), getattr(claim, zip_key) or claim.invalid.get(zip_key)
-    state = getattr(claim, state_key, None) or claim.extras.get(state_key)
+    state = getattr(claim, state_key, None) or claim.extras.get(state_key) or claim.invalid.get(state_key)
     found = places.repair(city, state, zip_code)
     if found is None:
         return

@@ -766,7 +766,7 @@ def split_city_state_zip(text: str) -> tuple[str, str, str] | None:
     a ZIP read as letters after a state in capitals ('APTOS CA USOtH') keeps the city and state too."""
     match = _CITY_STATE_ZIP.match(" ".join(text.split()))
     if not match:
-        return _loose_city_state_zip(text.split())
+        return _loose_city_state_zip(text.split()) or _misread_state(text.split())
     return _city(match["city"]), match["state"].upper(), re.sub(r"[-\s]", "", match["zip"])
 
 
@@ -797,6 +797,21 @@ def _loose_city_state_zip(words: list[str]) -> tuple[str, str, str] | None:
         if state.isupper() and len(words) - index <= 3 and len(rest) <= 9:  # a ZIP read as letters ('USOtH')
             return city, state, rest
     return None
+
+
+_CLEAN_ZIP = re.compile(r"\d{5}(?:-?\d{4})?")
+_MISREAD_STATE = re.compile(r"[^A-Za-z0-9]{0,2}[A-Za-z0-9]{1,2}")  # a state with a mark in it or for a letter ('(A')
+
+
+def _misread_state(words: list[str]) -> tuple[str, str, str] | None:
+    """'FONTANA (A 92337': a clean ZIP last, the word before it the state read as a letter and a mark (a 'C' read
+    as '('): city, the state as read (the ZIP code table decides it: `places.repair`) and ZIP."""
+    if len(words) < 3 or not _CLEAN_ZIP.fullmatch(words[-1]) or not _MISREAD_STATE.fullmatch(words[-2]):
+        return None
+    city = _city(" ".join(words[:-2]))
+    if not re.search("[A-Za-z]{2}", city):
+        return None
+    return city, words[-2], words[-1].replace("-", "")
 
 
 def period_for_comma(text: str) -> str | None:
