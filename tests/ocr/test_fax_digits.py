@@ -207,3 +207,104 @@ def test_fax_pages_skip_the_second_tesseract_reading_of_date_cells(monkeypatch):
     slot = recognize.Slot(image, [("sv1_mm_from", float("-inf"), float("inf"))], {})
     recognize.read_pages([[slot], [slot]], dates_again=[False, True])
     assert seen == [[1]]
+
+
+def test_box_33s_zip_read_as_letters_is_read_again_from_the_lines_last_word(monkeypatch):
+    glyphs = _blobs((0, 30), (40, 52), (64, 76), (90, 150), height=20)  # 'ORANGE VA' and a five-character word
+    slot = type("Slot", (), {"image": glyphs, "members": [("doc_location", float("-inf"), float("inf"))]})()
+    cut = []
+
+    def read(spans):
+        cut.append([(x0, x1) for _, x0, x1 in spans])
+        return digits.DigitReading("92869", (0.6, 0.99, 0.8, 0.97, 0.98))
+
+    monkeypatch.setattr(digits, "read_spans", read)
+    read_again = digits.location_zip_reading([slot], {"doc_location": Reading("ORANGE VA THO", 0.4)})
+    assert cut == [[(0.0, 12.0), (12.0, 24.0), (24.0, 36.0), (36.0, 48.0), (48.0, 60.0)]]  # the last word, in five
+    zip_reading = read_again[digits.LOCATION_ZIP]
+    assert zip_reading.text == "92869" and "fax digit reader" in zip_reading.repaired
+    # a line whose ZIP Tesseract read as five digits is not read again; nor is an unsure reading kept
+    assert digits.LOCATION_ZIP not in digits.location_zip_reading([slot], {"doc_location": Reading("ORANGE CA 92869")})
+    monkeypatch.setattr(digits, "read_spans", lambda spans: digits.DigitReading("90560", (0.9, 0.29, 0.9, 1.0, 0.7)))
+    assert digits.LOCATION_ZIP not in digits.location_zip_reading([slot], {"doc_location": Reading("SOLEDAD CA Gsuet")})
+
+
+def test_a_wide_last_word_is_no_zip_to_read_again():
+    assert digits._last_word_digits(_blobs((0, 30), (45, 400), height=20)) is None  # two words run together
+
+
+def test_box_33s_zip_read_again_replaces_the_letters_and_is_a_repair_the_table_does_not_confirm():
+    note = "box 33's ZIP read by the fax digit reader as '92869' (Tesseract read the line 'ORANGE VA THO')"
+    claim = _claim(
+        {"doc_location": Reading("ORANGE VA THO", 0.7), digits.LOCATION_ZIP: Reading("92869", 0.8, repaired=note)}
+    )
+    assert (claim.billing_provider_city, claim.billing_provider_state, claim.billing_provider_zip) == (
+        "ORANGE",
+        "CA",
+        "92869",
+    )
+    for key in ("billing_provider_zip", "billing_provider_state"):
+        source = claim.provenance[key]
+        assert source.repaired and "confirmed" not in source.repaired and source.confidence <= REPAIRED_CONFIDENCE
+    assert claim.provenance["billing_provider_zip"].raw == "ORANGE VA THO"
+
+
+def test_box_33s_zip_read_again_keeps_the_state_the_zip_is_in():
+    note = "box 33's ZIP read by the fax digit reader as '95669'"
+    claim = _claim(
+        {"doc_location": Reading("PLYMOUTH CA US ti", 0.5), digits.LOCATION_ZIP: Reading("95669", 0.8, repaired=note)}
+    )
+    assert (claim.billing_provider_city, claim.billing_provider_state, claim.billing_provider_zip) == (
+        "PLYMOUTH",
+        "CA",
+        "95669",
+    )
+
+
+def _street_slot(name: str = "doc_street"):
+    glyphs = _blobs((0, 48), (60, 120), (132, 150), height=20)  # a four-digit number, a street, a suffix
+    return type("Slot", (), {"image": glyphs, "members": [(name, float("-inf"), float("inf"))]})()
+
+
+def _reads(monkeypatch, digits_read: str, least: float = 0.99) -> list[int]:
+    counts = []
+
+    def read(spans):
+        counts.append(len(spans))
+        return digits.DigitReading(digits_read[: len(spans)], (least,) * len(spans))
+
+    monkeypatch.setattr(digits, "read_spans", read)
+    return counts
+
+
+def test_a_house_number_a_sure_second_reader_reads_otherwise_is_repaired_when_tesseract_was_less_sure(monkeypatch):
+    counts = _reads(monkeypatch, "4305")
+    out = digits.house_number_reading([_street_slot()], {"doc_street": Reading("4306 MAIN ST", 0.8)})
+    assert counts == [4]  # split into as many digits as Tesseract read
+    assert out["doc_street"].text == "4305 MAIN ST" and "'4305' (Tesseract read '4306')" in out["doc_street"].repaired
+
+
+def test_a_house_number_tesseract_was_surer_of_goes_to_staff_unchanged(monkeypatch):
+    _reads(monkeypatch, "4305", least=0.95)
+    out = digits.house_number_reading([_street_slot("pt_street")], {"pt_street": Reading("4306 MAIN ST", 0.99)})
+    assert out["pt_street"].text == "4306 MAIN ST" and out["pt_street"].repaired is None
+    assert out["pt_street"].confidence <= digits.DISAGREE_CONFIDENCE
+
+
+def test_a_house_number_with_a_mark_among_its_digits_is_read_again_at_its_length_and_one_fewer(monkeypatch):
+    counts = _reads(monkeypatch, "6148")
+    out = digits.house_number_reading([_street_slot()], {"doc_street": Reading("614% UNIVERSITY AVE", 0.05)})
+    assert counts == [4, 3] and out["doc_street"].text == "6148 UNIVERSITY AVE" and out["doc_street"].repaired
+
+
+@pytest.mark.parametrize("line", ["12B MAIN ST", "PO BOX 12", "4305 MAIN ST"])
+def test_a_written_number_no_number_or_agreement_leaves_the_street_as_read(monkeypatch, line):
+    _reads(monkeypatch, "4305")
+    read = Reading(line, 0.9)
+    assert digits.house_number_reading([_street_slot()], {"doc_street": read})["doc_street"] is read
+
+
+def test_an_unsure_second_reading_of_a_house_number_changes_nothing(monkeypatch):
+    _reads(monkeypatch, "4305", least=0.6)
+    read = Reading("4306 MAIN ST", 0.5)
+    assert digits.house_number_reading([_street_slot()], {"doc_street": read})["doc_street"] is read

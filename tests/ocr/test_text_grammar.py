@@ -102,3 +102,63 @@ def test_identifier_noise(value, noisy):
 )
 def test_a_street_ends_with_its_suffix_a_long_word_or_a_unit(street, noisy):
     assert text_grammar.street_end_noise(street) is noisy
+
+
+@pytest.mark.parametrize(
+    ("read", "taken"),
+    [
+        ("\u2018GOLDEN STATE MEAL SERVICES", "GOLDEN STATE MEAL SERVICES"),  # a speck read as a quote
+        ("\u00abKERN COMMUNITY HEALTH PARTNERS", "KERN COMMUNITY HEALTH PARTNERS"),
+        ("\u2018989 FOURTH ST", "989 FOURTH ST"),
+        ("SOLAN\u00aeO CARE LINK", "SOLANO CARE LINK"),  # a mark no name holds, inside a word
+    ],
+)
+def test_marks_no_name_or_address_holds_are_dropped_as_a_flagged_repair(read, taken):
+    fixed = parse.fix_address(read)
+    assert fixed.text == taken
+    assert fixed.repaired and read in fixed.repaired and fixed.factor < 1.0
+
+
+@pytest.mark.parametrize("read", ["SMITH (DBA ACME)", "#12 MAIN ST", "O'BRIEN & SONS", "614% UNIVERSITY AVE"])
+def test_marks_a_name_may_hold_and_a_mark_touching_a_digit_stay(read):
+    fixed = parse.fix_address(read)
+    assert fixed.text == read and fixed.repaired is None  # '614%': a digit misread, not a speck to drop
+
+
+@pytest.mark.parametrize(
+    ("read", "taken"),
+    [
+        ("4889 SONOMA AVI", "4889 SONOMA AVE"),
+        ("385 OAK AVF", "385 OAK AVE"),
+        ("2615 MISSION SI", "2615 MISSION ST"),
+        ("4404 MAIN $7", "4404 MAIN ST"),
+        ("{039 SONOMA AVE", "1039 SONOMA AVE"),  # a 1 whose serifs the fax kept
+        ("11] MARKET ST", "111 MARKET ST"),
+    ],
+)
+def test_a_street_suffix_or_house_number_a_misreading_off_is_repaired_for_staff(read, taken):
+    fixed = parse.fix_street(read)
+    assert fixed.text == taken and fixed.repaired and fixed.factor < 1.0
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        "100 MAIN ST",
+        "12 OAK ST APT 4",  # a unit's number
+        "5 BROADWAY",
+        "9 MAIN ST N",  # a directional
+        "6912 MARKET SP",  # ST and SQ equally near: no one suffix
+        "4454 MAIN NT",  # ST, CT, PT equally near; MT stands before a name, not at the end
+    ],
+)
+def test_a_street_line_no_one_suffix_explains_is_left_as_read(read):
+    fixed = parse.fix_street(read)
+    assert fixed.text == read and fixed.repaired is None
+
+
+def test_the_suffixes_a_reading_is_taken_for_are_usps_standard_abbreviations_that_end_a_line():
+    suffixes = text_grammar.suffixes_to_snap()
+    assert {"ST", "AVE", "BLVD", "RD", "DR", "WAY"} <= suffixes
+    assert not suffixes & {"MT", "FT", "INC", "LLC", "APT"}
+    assert text_grammar.street_suffixes() <= text_grammar.grammar()[0]  # a period may end each of them

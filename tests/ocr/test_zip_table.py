@@ -1,7 +1,9 @@
 """A scanned city, state and ZIP checked against the ZIP code table: agreement, disagreement, the repairs and
 their flags (cms1500/places.py, mapping.check_address, the calibration's cross-check)."""
 
-from claims_intake.cms1500 import mapping, places
+import pytest
+
+from claims_intake.cms1500 import mapping, parse, places
 from claims_intake.model import Claim, Provenance
 from claims_intake.ocr import calibration
 from claims_intake_dev.testdata import scans
@@ -181,3 +183,50 @@ def test_a_repaired_city_keeps_capitals_when_a_misreading_left_a_small_letter_am
     claim.extras["member_state"] = "OR"
     mapping.check_address(claim, *places.ADDRESSES[0])
     assert claim.member_city == "SCIO"
+
+
+@pytest.mark.parametrize(
+    ("line", "split"),
+    [
+        ("FONTANA (\u2018A 92337", ("FONTANA", "(\u2018A", "92337")),  # CA read as a mark and an A
+        ("LOS MOLINOS (A 96055", ("LOS MOLINOS", "(A", "96055")),
+        ("OAKLAND CA 94607", ("OAKLAND", "CA", "94607")),
+    ],
+)
+def test_a_line_whose_state_read_as_a_mark_and_a_letter_still_splits(line, split):
+    assert parse.split_city_state_zip(line) == split
+    assert parse.split_city_state_zip("A (B 92337") is None  # no city of two letters or more
+
+
+def test_a_state_read_as_no_state_is_taken_from_the_zip_when_the_city_is_one_of_its_names():
+    for read in ("A", "UN"):
+        found = places.repair("FONTANA", read, "92337")
+        assert found is not None and found.state == "CA" and found.changed == ("state",) and found.confirmed
+    assert places.repair("FONTANA", "NV", "92337") is None  # a real state two letters off: not this place
+
+
+def test_a_zip_one_digit_off_is_looked_for_in_a_state_a_letter_off_when_the_state_read_has_none():
+    found = places.repair("ROSEVILLE", "GA", "95078")
+    assert found is not None and (found.state, found.zip_code) == ("CA", "95678")
+    assert found.changed == ("state", "zip") and not found.confirmed
+
+
+def test_the_mapping_takes_a_state_read_as_a_mark_from_the_zip_confirmed():
+    claims, _ = mapping.claims_from_pages(
+        "f.tif",
+        [
+            mapping.FormPage(
+                1, {"doc_location": mapping.Reading("FONTANA (A 92337", 0.6), "cpt1": mapping.Reading("G9008")}
+            )
+        ],
+        source_kind="scan",
+        claim_id_prefix="t",
+        review_confidence=0.8,
+    )
+    claim = claims[0]
+    assert (claim.billing_provider_city, claim.billing_provider_state, claim.billing_provider_zip) == (
+        "FONTANA",
+        "CA",
+        "92337",
+    )
+    assert places.CONFIRMED_BY_TABLE in claim.provenance["billing_provider_state"].repaired

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -152,7 +152,7 @@ def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
             "3",
             ("birth_mm", "birth_dd", "birth_yy"),
         )
-    put(claim, "member_address", parse.fix_address(text("pt_street")), "5", ("pt_street",))
+    put(claim, "member_address", parse.fix_street(text("pt_street")), "5", ("pt_street",))
     put(claim, "member_city", parse.fix_address(text("pt_city")), "5", ("pt_city",))
     put(claim, "member_zip", parse.fix_zip(text("pt_zip")), "5", ("pt_zip",))
     if text("pt_state"):
@@ -207,10 +207,13 @@ def check_address(claim: Claim, city_key: str, state_key: str, zip_key: str) -> 
     (or one ZIP digit) away when exactly one is (`places.repair`): each changed value is a `repaired` value,
     below the review threshold unless city and ZIP pointed to the place independently."""
     city, zip_code = getattr(claim, city_key), getattr(claim, zip_key) or claim.invalid.get(zip_key)
-    state = getattr(claim, state_key, None) or claim.extras.get(state_key)
+    state = getattr(claim, state_key, None) or claim.extras.get(state_key) or claim.invalid.get(state_key)
     found = places.repair(city, state, zip_code)
     if found is None:
         return
+    if found.confirmed and _zip_read_again(claim, zip_key):
+        # the ZIP is itself a second reader's repair: what it points to is for staff as well
+        found = replace(found, confirmed=False, note=found.note.replace(f", {places.CONFIRMED_BY_TABLE}", ""))
     plus_four = str(zip_code)[5:] if len(str(zip_code)) == 9 else ""
     # the table's name as USPS writes it, in capitals (a reading's small letters are often misreadings: 'SClO')
     new = {"city": found.city, "state": found.state, "zip": found.zip_code + plus_four}
@@ -226,6 +229,11 @@ def check_address(claim: Claim, city_key: str, state_key: str, zip_key: str) -> 
         repaired = "; ".join(filter(None, [source.repaired, found.note]))
         claim.invalid.pop(key, None)
         claim.set_raw(key, new[label], source.model_copy(update={"confidence": confidence, "repaired": repaired}))
+
+
+def _zip_read_again(claim: Claim, zip_key: str) -> bool:
+    source = claim.provenance.get(zip_key)
+    return bool(source and source.repaired and "fax digit reader" in source.repaired)
 
 
 MAX_AMOUNT_ALTERNATIVES = 4  # amounts with a second reading: more, and the combinations are too many to be evidence
@@ -348,19 +356,44 @@ def _billing_provider(claim: Claim, page: FormPage, put) -> None:
     if person:  # an individual billing provider writes 'LAST, FIRST'
         put(claim, "billing_provider_last_name", parse.fix_text(person[0]), "33", ("doc_name",))
         put(claim, "billing_provider_first_name", parse.fix_text(person[1]), "33", ("doc_name",))
-    put(claim, "billing_provider_address", parse.fix_address(text("doc_street")), "33", ("doc_street",))
+    put(claim, "billing_provider_address", parse.fix_street(text("doc_street")), "33", ("doc_street",))
     location = text("doc_location")
     city_state_zip = parse.split_city_state_zip(location)
+    zip_names: tuple[str, ...] = ("doc_location",)
+    read_again = text(LOCATION_ZIP)
+    if read_again and not (city_state_zip and re.fullmatch(r"\d{5}(\d{4})?", city_state_zip[2])):
+        city_state_zip = _with_zip_read_again(location, read_again) or city_state_zip
+        zip_names = ("doc_location", LOCATION_ZIP)
     if city_state_zip:
         city, state, zip_code = city_state_zip
         put(claim, "billing_provider_city", parse.fix_address(city), "33", ("doc_location",))
         put(claim, "billing_provider_state", parse.fix_state(state), "33", ("doc_location",))
-        put(claim, "billing_provider_zip", parse.fix_zip(zip_code), "33", ("doc_location",))
+        put(claim, "billing_provider_zip", parse.fix_zip(zip_code), "33", zip_names, raw=location)
     elif location:
         claim.invalid["billing_provider_city"] = location
     phone = text("doc_phone area") + text("doc_phone")
     if phone:
         put(claim, "billing_provider_phone", parse.fix_digits(phone, 10), "33", ("doc_phone area", "doc_phone"))
+
+
+LOCATION_ZIP = "doc_location zip"  # box 33's ZIP read again by the fax digit reader (ocr/digits.py)
+WORDS_A_ZIP_READS_AS = 3  # Tesseract's reading of a ZIP as letters: at most this many words ('US ti', 'Y todd')
+
+
+def _with_zip_read_again(location: str, digits: str) -> tuple[str, str, str] | None:
+    """Box 33's line split with its ZIP as the fax digit reader read it: the last one to three words Tesseract
+    read (the ZIP as letters) replaced by the digits; of the lines that split, the first whose state is the
+    ZIP's ('PUY NOEL CA US ti': 'CA', not 'US'), else the one with the fewest words replaced."""
+    words = location.split()
+    splits = [
+        split
+        for count in range(1, min(WORDS_A_ZIP_READS_AS, len(words) - 1) + 1)
+        if (split := parse.split_city_state_zip(" ".join([*words[:-count], digits]))) and split[2] == digits
+    ]
+    entry = places.zip_entry(digits)
+    in_its_state = [split for split in splits if entry is not None and split[1] == entry.state]
+    best = in_its_state or splits
+    return best[0] if best else None
 
 
 def _diagnoses(claim: Claim, page: FormPage, ocr: bool = True) -> dict[str, tuple[str, float, str | None]]:

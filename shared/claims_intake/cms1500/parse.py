@@ -559,13 +559,90 @@ def fix_address(text: str) -> Fixed:
     word of letters no abbreviation explains, with a word after it ('EL. CAMINO REAL'), is dropped: a flagged
     repair (a name may hold a period a writer put there, so staff confirm)."""
     fixed = fix_text(text)
-    words = fixed.text.split(" ")
+    trimmed = drop_foreign_marks(trim_stray_ends(fixed.text))
+    words = trimmed.split(" ")
     stray = [i for i, word in enumerate(words[:-1]) if text_grammar.stray_period(word)]
-    if not stray:
+    repairs = []
+    if trimmed != fixed.text:
+        repairs.append(f"read {fixed.text!r}: marks no name or address holds there dropped (specks)")
+    if stray:
+        dropped = ", ".join(repr(words[i]) for i in stray)
+        repairs.append(f"a '.' after {dropped} dropped: no abbreviation ends there (a speck)")
+    if not repairs:
         return fixed
     cleaned = " ".join(word[:-1] if i in stray else word for i, word in enumerate(words))
-    dropped = ", ".join(repr(words[i]) for i in stray)
-    return Fixed(cleaned, CORRECTED, repaired=f"a '.' after {dropped} dropped: no abbreviation ends there (a speck)")
+    return Fixed(cleaned, CORRECTED, repaired="; ".join(repairs))
+
+
+# What a name or address may start with besides a letter or digit ('(DBA ...)', '#12'), and end with (an
+# abbreviation's period, a closing parenthesis).
+TEXT_STARTS = "(#"
+TEXT_ENDS = ".)"
+
+
+def drop_foreign_marks(text: str) -> str:
+    """A name or address without the marks billing software never types in one ('SOLAN\u00aeO CARE', 'COAS! HOUSING'):
+    letters, digits and the text marks of data/text_grammar.yaml stay, and so does a mark touching a digit ('614%',
+    '48\u00b0'): there it is more likely a digit misread than a speck, and dropping it would shorten the number."""
+    allowed = text_grammar.grammar()[1]
+    kept = [ch for i, ch in enumerate(text) if ch.isalnum() or ch.isspace() or ch in allowed or _touches_digit(text, i)]
+    return " ".join("".join(kept).split())
+
+
+def _touches_digit(text: str, at: int) -> bool:
+    return (at > 0 and text[at - 1].isdigit()) or (at + 1 < len(text) and text[at + 1].isdigit())
+
+
+def trim_stray_ends(text: str) -> str:
+    """A name or address without the marks at its ends that billing software never types there: a speck read as a
+    quote, a guillemet or a degree sign ('\u2018GOLDEN STATE', '\u00abKERN COMMUNITY'). The ASCII marks `fix_text`
+    strips are already gone."""
+    start, end = 0, len(text)
+    while start < end and not (text[start].isalnum() or text[start] in TEXT_STARTS):
+        start += 1
+    while end > start and not (text[end - 1].isalnum() or text[end - 1] in TEXT_ENDS):
+        end -= 1
+    return text[start:end].strip()
+
+
+# Marks a fax prints for a letter of a street suffix ('MAIN $7', 'PINE \u00a71'): read as that letter before the suffix
+# is matched.
+SUFFIX_SHAPES = str.maketrans({"$": "S", "\u00a7": "S", "5": "S", "1": "T", "7": "T", "0": "O"})
+# House-number marks that are a 1 whose serifs a fax kept and stem lost ('{039 SONOMA AVE', '11] MARKET ST').
+ONE_SHAPES = "{}[]|!"
+
+
+def fix_street(text: str) -> Fixed:
+    """A street line (box 5, box 33): as `fix_address`; a house number with a bracket among its digits ('{039')
+    takes it for a 1, and a last word that is no street suffix, directional or unit number ('SONOMA AVF',
+    'PINE S1', 'MAIN $7') is taken for the one USPS suffix (Publication 28, Appendix C1) it is nearest to,
+    counting the shapes OCR confuses as half a misreading, when exactly one is within one misreading. Each
+    change is a flagged repair: a street name is not in any table to confirm it."""
+    words = " ".join(text.split()).split(" ")
+    repairs = []
+    if words and re.fullmatch(rf"[\d{re.escape(ONE_SHAPES)}]*\d[\d{re.escape(ONE_SHAPES)}]*", words[0]):
+        number = re.sub(rf"[{re.escape(ONE_SHAPES)}]", "1", words[0])
+        if number != words[0]:
+            repairs.append(f"house number read {words[0]!r}: its brackets taken for 1")
+            words[0] = number
+    if len(words) >= 3 and text_grammar.street_end_noise(" ".join(words)):
+        suffix = _nearest_suffix(words[-1])
+        if suffix:
+            repairs.append(f"street suffix read {words[-1]!r}: {suffix} is the one USPS suffix within a misreading")
+            words[-1] = suffix
+    fixed = fix_address(" ".join(words))
+    if not repairs:
+        return fixed
+    notes = "; ".join(filter(None, [*repairs, fixed.repaired]))
+    return Fixed(fixed.text, CORRECTED, repaired=notes)
+
+
+def _nearest_suffix(word: str) -> str | None:
+    shaped = word.upper().rstrip(".").translate(SUFFIX_SHAPES)
+    if not shaped.isalpha() or not 2 <= len(shaped) <= 4:
+        return None
+    found = confusions.nearest_unique(shaped, text_grammar.suffixes_to_snap(), max_cost=1.0)
+    return found[0] if found else None
 
 
 # A payer alias shorter than this ('kp', 'khs') is too short to be told from a misreading of another word.
@@ -689,7 +766,7 @@ def split_city_state_zip(text: str) -> tuple[str, str, str] | None:
     a ZIP read as letters after a state in capitals ('APTOS CA USOtH') keeps the city and state too."""
     match = _CITY_STATE_ZIP.match(" ".join(text.split()))
     if not match:
-        return _loose_city_state_zip(text.split())
+        return _loose_city_state_zip(text.split()) or _misread_state(text.split())
     return _city(match["city"]), match["state"].upper(), re.sub(r"[-\s]", "", match["zip"])
 
 
@@ -720,6 +797,21 @@ def _loose_city_state_zip(words: list[str]) -> tuple[str, str, str] | None:
         if state.isupper() and len(words) - index <= 3 and len(rest) <= 9:  # a ZIP read as letters ('USOtH')
             return city, state, rest
     return None
+
+
+_CLEAN_ZIP = re.compile(r"\d{5}(?:-?\d{4})?")
+_MISREAD_STATE = re.compile(r"[^A-Za-z0-9]{0,2}[A-Za-z0-9]{1,2}")  # a state with a mark in it or for a letter ('(A')
+
+
+def _misread_state(words: list[str]) -> tuple[str, str, str] | None:
+    """'FONTANA (A 92337': a clean ZIP last, the word before it the state read as a letter and a mark (a 'C' read
+    as '('): city, the state as read (the ZIP code table decides it: `places.repair`) and ZIP."""
+    if len(words) < 3 or not _CLEAN_ZIP.fullmatch(words[-1]) or not _MISREAD_STATE.fullmatch(words[-2]):
+        return None
+    city = _city(" ".join(words[:-2]))
+    if not re.search("[A-Za-z]{2}", city):
+        return None
+    return city, words[-2], words[-1].replace("-", "")
 
 
 def period_for_comma(text: str) -> str | None:

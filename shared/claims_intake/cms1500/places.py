@@ -132,11 +132,11 @@ def repair(city: str | None, state: str | None, zip_code: str | None) -> Address
     """The one place and ZIP a disagreeing reading points to, or None (no candidate, or more than one).
 
     - The ZIP read exists and the city reads as one of its names a letter or two off (or exactly, with the state
-      read as another): city (and state) taken from the ZIP. City and ZIP point to the place independently, so
+      read as another a letter off, or as no state at all: 'UN', 'A'): city (and state) taken from the ZIP. City and ZIP point to the place independently, so
       the repair is confirmed when at most one of the three values changed.
     - Else a ZIP one digit from the one read (a digit changed, lost or doubled) whose names include the city
-      (exactly or a letter or two off), in the state read: that pair, when exactly one. The ZIP was chosen by
-      the city, so it is never confirmed.
+      (exactly or a letter or two off), in the state read (or, when none is, in a state a letter off it): that
+      pair, when exactly one. The ZIP was chosen by the city, so it is never confirmed.
     """
     if not city or not state:
         return None
@@ -149,17 +149,20 @@ def repair(city: str | None, state: str | None, zip_code: str | None) -> Address
     entry = zip_entry(digits) if len(digits) == 5 else None
     if entry is not None:
         fitted = nearest_name(name, entry)
-        if fitted and (entry.state == state or near(state, entry.state)):
+        if fitted and (entry.state == state or near(state, entry.state) or not state_names(state)):
             return _repair_of(name, state, digits, fitted, entry.state, digits)
-    pairs = [
-        (found.zip_code, fitted)
+    fitting = [
+        (found, fitted)
         for other in neighbour_zips(digits)
-        if (found := zip_entry(other)) is not None and found.state == state and (fitted := nearest_name(name, found))
+        if (found := zip_entry(other)) is not None and (fitted := nearest_name(name, found))
     ]
+    # the state read first; a state a letter off it only when none of the state read fits ('ROSEVILLE GA 95078')
+    pairs = [(found, fitted) for found, fitted in fitting if found.state == state]
+    pairs = pairs or [(found, fitted) for found, fitted in fitting if near(state, found.state)]
     if len(pairs) != 1:
         return None
-    other_zip, fitted = pairs[0]
-    return _repair_of(name, state, digits, fitted, state, other_zip)
+    found, fitted = pairs[0]
+    return _repair_of(name, state, digits, fitted, found.state, found.zip_code)
 
 
 def _city_of_state(city: str, state: str) -> AddressRepair | None:

@@ -89,6 +89,17 @@ def _words(key: str, upper: bool = True) -> frozenset[str]:
     return frozenset(str(word).upper() if upper else str(word) for word in _table()[key])
 
 
+def street_suffixes() -> frozenset[str]:
+    """The USPS standard street suffix abbreviations (Publication 28, Appendix C1) a street line ends with."""
+    return _words("street_suffixes")
+
+
+def suffixes_to_snap() -> frozenset[str]:
+    """The street suffixes a misread last word may be taken for: those that end a street line, without the ones
+    that stand before the name far more often than after it (MT WHITNEY RD, FT BRAGG AVE; `not_last`)."""
+    return street_suffixes() - _words("not_last")
+
+
 def unit_designators() -> frozenset[str]:
     return _words("unit_designators")
 

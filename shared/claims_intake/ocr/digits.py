@@ -390,7 +390,51 @@ def second_reading(slots, readings: dict) -> dict:
                 out[field] = combined
             if mine is not None and re.fullmatch(r"local\d", field):
                 rendering[field] = mine
-    return offer_common_npi(out, rendering)
+    return house_number_reading(slots, location_zip_reading(slots, offer_common_npi(out, rendering)))
+
+
+LOCATION = "doc_location"  # box 33's city, state and ZIP, read by Tesseract as one line of text
+LOCATION_ZIP = "doc_location zip"  # its ZIP read again by this reader: a reading of its own
+ZIP_DIGITS = 5
+# Below TAKE_OVER: the ZIP replaces no reading (Tesseract's gave no five digits) and goes to staff whatever it is;
+# on tuning faxes the right ZIP's least sure digit was 0.6-0.88 where the wrong ones' were under 0.45.
+ZIP_SURE = 0.5
+ZIP_SHAPE = (1.8, 6.0)  # a five-digit word's width over its height, in every font used (wider: two words)
+
+
+def location_zip_reading(slots, readings: dict) -> dict:
+    """Box 33's ZIP read again when Tesseract's line gives none of five digits ('ORANGE VA THO', 'SOLEDAD CA
+    Gsuet': the line is read without a digit whitelist, and a fax's thin digits read as letters): the line's
+    last word, when it is shaped like five digits, split into five characters and read by this reader. Only a
+    reading whose least sure character is at least ZIP_SURE is kept, under its own name, as a repair for staff
+    (never confirmed: the ZIP code table then checks it against the city and state read)."""
+    from ..cms1500.mapping import Reading
+    from ..cms1500.parse import split_city_state_zip
+
+    location = readings.get(LOCATION)
+    if location is None or not location.text:
+        return readings
+    split = split_city_state_zip(location.text)
+    if split and re.fullmatch(r"\d{5}(\d{4})?", split[2]):
+        return readings
+    mine = _last_word_digits(cell_pieces(slots, lambda name: name == LOCATION).get(LOCATION))
+    if mine is None or mine.least < ZIP_SURE:
+        return readings
+    why = f"box 33's ZIP read by the fax digit reader as {mine.digits!r} (Tesseract read the line {location.text!r})"
+    return {**readings, LOCATION_ZIP: Reading(mine.digits, mine.least, repaired=why)}
+
+
+def _last_word_digits(piece: np.ndarray | None) -> DigitReading | None:
+    text = text_rows(piece) if piece is not None else None
+    if text is None:
+        return None
+    spans = words(text)
+    if len(spans) < 2:
+        return None
+    word = text_rows(text[:, spans[-1][0] : spans[-1][1]])
+    if word is None or not ZIP_SHAPE[0] <= word.shape[1] / word.shape[0] <= ZIP_SHAPE[1]:
+        return None
+    return read_spans([(word, x0, x1) for x0, x1 in segment(word, ZIP_DIGITS)])
 
 
 UNLISTED = 1e-3  # a digit outside a character's TOP_K choices: this probability when readings are pooled
@@ -506,3 +550,59 @@ def combine(field: str, tesseract, mine: DigitReading):  # -> Reading | None
             return Reading(mine.digits, DISAGREE_CONFIDENCE, repaired=why, alternatives=alternatives)
         return None  # nothing read by Tesseract and the fax reader unsure: the cell stays unread
     return Reading(text, min(confidence, DISAGREE_CONFIDENCE), tesseract.read_again, tesseract.repaired, alternatives)
+
+
+STREETS = ("pt_street", "doc_street")  # box 5's and box 33's street lines, read by Tesseract as text
+HOUSE_NUMBER = re.compile(r"\d{1,6}")
+# A first word a house number is written as besides digits alone: a unit letter, a range, a fraction (12B, 10-12)
+WRITTEN_NUMBER = re.compile(r"\d+[A-Za-z]|\d+[-/]\d+")
+LONGEST_HOUSE_NUMBER = 6
+
+
+def house_number_reading(slots, readings: dict) -> dict:
+    """A street line's house number (its first word) read again by this reader: no table knows a street, so a
+    second reader is the only evidence on its digits ('4306 MAIN ST' for 4305, '614% UNIVERSITY AVE'). The word
+    is split into as many characters as Tesseract read (one fewer too when a mark is among them). A sure reading
+    (every character at least TAKE_OVER) that differs from Tesseract's digits replaces them as a repair for staff
+    when Tesseract was less sure or read a mark or letter among the digits; otherwise two readers disagree and the
+    line goes to staff (DISAGREE_CONFIDENCE). Agreement changes nothing."""
+    from ..cms1500.mapping import Reading
+
+    out = dict(readings)
+    for field, piece in cell_pieces(slots, lambda name: name in STREETS).items():
+        tesseract = readings.get(field)
+        words_read = tesseract.text.split() if tesseract is not None else []
+        if tesseract is None or len(words_read) < 2:
+            continue
+        first = words_read[0]
+        plain = bool(HOUSE_NUMBER.fullmatch(first))
+        if not plain and (WRITTEN_NUMBER.fullmatch(first) or not re.search(r"\d", first)):
+            continue  # a written form of a number, or no number at all ('PO BOX 12')
+        if len(first) > LONGEST_HOUSE_NUMBER:
+            continue
+        counts = [len(first)] if plain else [len(first), len(first) - 1]
+        mine = max(
+            filter(None, (_first_word_digits(piece, n) for n in counts if n)), key=lambda r: r.least, default=None
+        )
+        if mine is None or mine.digits == first or mine.least < TAKE_OVER:
+            continue
+        if not plain or tesseract.confidence < mine.least:
+            text = " ".join([mine.digits, *words_read[1:]])
+            why = f"house number read by the fax digit reader as {mine.digits!r} (Tesseract read {first!r})"
+            out[field] = Reading(text, tesseract.confidence, tesseract.read_again, why)
+        else:
+            out[field] = replace(tesseract, confidence=min(tesseract.confidence, DISAGREE_CONFIDENCE))
+    return out
+
+
+def _first_word_digits(piece: np.ndarray, count: int) -> DigitReading | None:
+    text = text_rows(piece)
+    if text is None:
+        return None
+    spans = words(text)
+    if len(spans) < 2:
+        return None
+    word = text_rows(text[:, spans[0][0] : spans[0][1]])
+    if word is None or word.shape[1] > count * word.shape[0]:  # wider than its digits: words run together
+        return None
+    return read_spans([(word, x0, x1) for x0, x1 in segment(word, count)])
