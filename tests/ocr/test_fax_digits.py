@@ -308,3 +308,26 @@ def test_an_unsure_second_reading_of_a_house_number_changes_nothing(monkeypatch)
     _reads(monkeypatch, "4305", least=0.6)
     read = Reading("4306 MAIN ST", 0.5)
     assert digits.house_number_reading([_street_slot()], {"doc_street": read})["doc_street"] is read
+
+
+def _line_of(*blobs: tuple[int, int, int, int], height: int = 30, width: int = 60) -> np.ndarray:
+    """A white cell with dark rectangles (x0, x1, y0, y1)."""
+    image = np.full((height, width), 255, dtype=np.uint8)
+    for x0, x1, y0, y1 in blobs:
+        image[y0:y1, x0:x1] = 0
+    return image
+
+
+def test_a_rule_remnant_at_a_cells_edge_is_no_digit():
+    # a 2-px rule each side of two digits, reaching above and below them
+    piece = _line_of((0, 2, 0, 30), (8, 16, 8, 24), (20, 28, 8, 24), (56, 58, 0, 26))
+    cleaned = digits.without_edge_rules(piece)
+    assert (cleaned[:, :2] == 255).all() and (cleaned[:, 56:] == 255).all()
+    assert (cleaned[:, 8:28] == piece[:, 8:28]).all()
+
+
+def test_a_narrow_one_as_tall_as_the_digits_beside_it_stays():
+    narrow_one = _line_of((3, 5, 8, 24), (12, 20, 8, 24), (24, 32, 8, 24))
+    assert (digits.without_edge_rules(narrow_one) == narrow_one).all()
+    alone = _line_of((3, 5, 0, 30))  # a lone mark is the cell's only ink: left for the reader to judge
+    assert (digits.without_edge_rules(alone) == alone).all()

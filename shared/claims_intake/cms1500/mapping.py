@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..catalog import combination_key, dhcs_catalog, plan_ids, plan_profile
 from ..elements import element
@@ -22,6 +22,9 @@ from ..model import Claim, ExtractError, Provenance, ServiceLine
 from ..validators import is_valid_icd10
 from . import parse, places
 from .parse import Fixed
+
+if TYPE_CHECKING:
+    from ..ocr.codes import CinDecode
 
 LINES_PER_PAGE = 6
 DIAGNOSIS_LETTERS = "ABCDEFGHIJKL"
@@ -46,6 +49,8 @@ class Reading:
     # a code cell of a fax (24D, box 21, 24E): the code reader's share of the probability for its
     # decode, which is `alternatives`[0] (ocr/codes.py)
     decode_share: float | None = None
+    # box 1a of a fax: the code reader's reading of it as a CIN's eight digits and letter (ocr/codes.py)
+    cin_decode: CinDecode | None = None
 
 
 @dataclass
@@ -142,7 +147,7 @@ def page_claim(file: str, page: FormPage, ocr: bool = True) -> Claim:
     put = ClaimBuilder(file, page, ocr).put
     text = page.text
 
-    put(claim, "member_cin", parse.fix_cin(text("insurance_id")), "1a", ("insurance_id",))
+    put(claim, "member_cin", _member_cin(page, ocr), "1a", ("insurance_id",))
     _member_name(claim, page, put, ocr)
     if text("birth_mm") or text("birth_yy"):
         put(
@@ -559,6 +564,48 @@ def _weigh_pointer_decode(pointers: Fixed, decoded: str) -> Fixed:
         return pointers
     why = f"pointers read by {CODE_READER} as {decoded!r} (Tesseract read {pointers.text or '?'!r})"
     return Fixed(decoded, parse.CORRECTED, repaired=why)
+
+
+def _member_cin(page: FormPage, ocr: bool) -> Fixed:
+    """Box 1a as a CIN, weighed against the fax code reader's reading of it when there is one."""
+    fixed = parse.fix_cin(page.text("insurance_id"))
+    reading = page.readings.get("insurance_id")
+    if not ocr or reading is None or reading.cin_decode is None or not fixed.text:
+        return fixed
+    return _weigh_cin_decode(fixed, reading.text, reading.cin_decode)
+
+
+LETTER_TAKEN = 0.5  # the code reader's letter at least this share of the letters: it may fill a CIN's last place
+
+
+def _weigh_cin_decode(fixed: Fixed, read: str, decoded: CinDecode) -> Fixed:
+    """A CIN against the code reader's reading of its ink as eight digits and a letter. Sure of the digits
+    (share >= SURE_DECODE): the digits and the letter Tesseract read (else the reader's own, when likelier
+    than not) make the CIN; equal to the parsed one, it stands, confirmed when the reader's letter is sure and
+    the same; different, it is a repair for staff. Unsure digits that differ from Tesseract's: the CIN is
+    kept as read but goes to staff (a digit misread at Tesseract's full confidence, '10459237D' for
+    10450237D, had passed silently). The network learnt few of the letters a CIN may end in, so its letter
+    never overrules a letter Tesseract read."""
+    ours, digits = fixed.text, decoded.digits
+    if decoded.share < SURE_DECODE:
+        if ours[: len(digits)] == digits:
+            return fixed
+        why = f"{CODE_READER} reads the digits as {digits!r}, unsure (Tesseract read {read!r}): staff read the box"
+        return Fixed(ours, fixed.factor, fixed.note, fixed.floor, "; ".join(filter(None, [fixed.repaired, why])))
+    letter = _letter_read(read) or (decoded.letter if decoded.letter_share >= LETTER_TAKEN else "")
+    if not letter:
+        return fixed
+    if digits + letter == ours:
+        agree = decoded.letter == letter and decoded.letter_share >= SURE_DECODE
+        return _confirmed(fixed) if agree else fixed
+    why = f"read by {CODE_READER} as {digits + letter!r} (Tesseract read {read!r})"
+    return Fixed(digits + letter, parse.CORRECTED, repaired=why)
+
+
+def _letter_read(read: str) -> str:
+    """The letter Tesseract read at the end of box 1a, if it read one there."""
+    cleaned = re.sub(r"[^0-9A-Za-z]", "", read).upper()
+    return cleaned[-1] if cleaned and cleaned[-1].isalpha() else ""
 
 
 def _confirmed(fixed: Fixed) -> Fixed:

@@ -25,7 +25,7 @@ from functools import cache
 
 import numpy as np
 
-from .digits import DigitNet, cell_pieces, glyph_features, load_weights, segment, text_rows
+from .digits import DigitNet, cell_pieces, glyph_features, load_weights, main_rows, segment, text_rows
 from .levels import INK
 
 WEIGHTS = "data/fax_codes.npz"
@@ -251,6 +251,79 @@ def _well_formed_pointers(read: str, filled: str) -> int:
     return len(letters) if letters and distinct and all(letter in filled for letter in letters) else 0
 
 
+CIN_DIGITS = 8  # a Medi-Cal CIN: eight digits, then a letter (validators.is_valid_cin)
+DIGITS, LETTERS = "0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+CIN_SHAPE = 0.5  # each of the first eight glyphs at least this likely a digit, or the ink is no CIN
+# the letter is at most this many digit widths and at least the second of them (Helvetica's and Times' W
+# are 1.7-1.9 digits wide, their I half a digit; Courier's letters one)
+LETTER_WIDTHS = (0.5, 1.8)
+
+
+@dataclass(frozen=True)
+class CinDecode:
+    """Box 1a read as a CIN: the eight digits with the probability that all of them are right (each
+    glyph's share among the digits, multiplied), and the letter with its share among the letters. The
+    network learnt the letters of codes, modifiers and diagnoses: a letter no code uses (M, W, X) it
+    may call another surely, so the letter counts for less than the digits (cms1500.mapping)."""
+
+    digits: str
+    share: float
+    letter: str
+    letter_share: float
+
+
+def decode_cin(piece: np.ndarray) -> CinDecode | None:
+    """Box 1a's ink as eight digits and a letter. The digits of every font in use are of one width, the
+    letter may not be, so the ink is divided where the letter may start (each blank column within
+    LETTER_WIDTHS of the end, and the even cut) and the eight digits left of it cut evenly; the division
+    whose digits the network is surest of wins. None when the ink is no CIN's (a letter among the first
+    eight glyphs: some plans' member IDs are not CINs)."""
+    text = text_rows(piece)
+    text = main_rows(text) if text is not None else None
+    text = _inked_columns(text) if text is not None else None
+    if text is None:
+        return None
+    found = [division for split in _letter_starts(text) if (division := _cin_at(text, split)) is not None]
+    if not found:
+        return None
+    _, shape, decoded = max(found, key=lambda division: division[0])
+    return decoded if shape >= CIN_SHAPE else None
+
+
+def _letter_starts(text: np.ndarray) -> list[int]:
+    width = text.shape[1]
+    pitch = width / (CIN_DIGITS + 1)
+    blank = np.flatnonzero(~(text < INK).any(axis=0))
+    lo, hi = width - LETTER_WIDTHS[1] * pitch, width - LETTER_WIDTHS[0] * pitch
+    return sorted({round(CIN_DIGITS * pitch), *(int(x) for x in blank if lo <= x < hi)})
+
+
+def _cin_at(text: np.ndarray, split: int) -> tuple[float, float, CinDecode] | None:
+    """The CIN read with the letter starting at column `split`: the digits' mean log-probability (how
+    well the division fits), the least share of a digit glyph's probability on digits, the decode."""
+    digits, letter = _inked_columns(text[:, :split]), _inked_columns(text[:, split:])
+    if digits is None or letter is None:
+        return None
+    net = code_net()
+    spans = [(digits, x0, x1) for x0, x1 in segment(digits, CIN_DIGITS)] + [(letter, 0.0, float(letter.shape[1]))]
+    p = net.net.probabilities(np.vstack([glyph_features(t, x0, x1) for t, x0, x1 in spans]))
+    on_digits = p[:CIN_DIGITS, [net.alphabet.index(c) for c in DIGITS]]
+    on_letters = p[CIN_DIGITS, [net.alphabet.index(c) for c in LETTERS]]
+    mass = on_digits.sum(axis=1)
+    shares = on_digits / np.maximum(mass, 1e-9)[:, None]
+    best = shares.argmax(axis=1)
+    best_shares = shares.max(axis=1)
+    letter_index = int(on_letters.argmax())
+    decoded = CinDecode(
+        "".join(DIGITS[i] for i in best),
+        float(np.prod(best_shares)),
+        LETTERS[letter_index],
+        float(on_letters[letter_index] / max(on_letters.sum(), 1e-9)),
+    )
+    fit = float(np.log(np.maximum(best_shares * mass, LOG_FLOOR)).mean())
+    return fit, float(mass.min()), decoded
+
+
 @dataclass(frozen=True)
 class LineDecode:
     code: str
@@ -326,4 +399,17 @@ def second_code_reading(slots, readings: dict) -> dict:
             continue
         if decoded is not None:
             out[name] = replace(current, alternatives=(decoded.text,), decode_share=decoded.share)
-    return out
+    return _with_cin_decode(slots, out)
+
+
+CIN_FIELD = "insurance_id"  # box 1a, the insured's ID: on a Medi-Cal claim, the member's CIN
+
+
+def _with_cin_decode(slots, readings: dict) -> dict:
+    """Box 1a with its CIN decode (`cin_decode`), for the mapping to weigh against Tesseract's reading."""
+    current = readings.get(CIN_FIELD)
+    piece = cell_pieces(slots, lambda name: name == CIN_FIELD).get(CIN_FIELD)
+    if current is None or not current.text or piece is None:
+        return readings
+    decoded = decode_cin(piece)
+    return readings if decoded is None else {**readings, CIN_FIELD: replace(current, cin_decode=decoded)}

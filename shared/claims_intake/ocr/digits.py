@@ -321,12 +321,39 @@ def npi_candidates(mine: DigitReading, tesseract_digits: str) -> tuple[str, ...]
     return tuple(sorted(options))
 
 
+RULE_OVERHANG_SHARE = 0.15  # a rule's remnant reaches this share of the digits' height above or below them
+
+
+def without_edge_rules(piece: np.ndarray) -> np.ndarray:
+    """The piece with a rule's remnant at its left or right edge whitened: ink narrower than a digit
+    (MIN_WORD_PX), apart from the rest by a blank column, reaching above or below the rest's rows (a box's
+    side rule the erase left, 1-2 px wide: Tesseract reads it as a '1', and it throws the even cuts a digit
+    off). A narrow '1' standing apart is no taller than the digits beside it, and stays."""
+    ink = piece < INK
+    inked = np.asarray(ink.any(axis=0), dtype=np.int8)
+    edges = np.diff(np.concatenate([[0], inked, [0]]))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    if len(starts) < 2:
+        return piece
+    rest_rows = np.flatnonzero(ink[:, starts[1] : ends[-2]].any(axis=1))
+    if len(rest_rows) == 0:
+        return piece
+    overhang = RULE_OVERHANG_SHARE * (rest_rows[-1] - rest_rows[0] + 1)
+    out = piece.copy()
+    for start, end in ((starts[0], ends[0]), (starts[-1], ends[-1])):
+        rows = np.flatnonzero(ink[:, start:end].any(axis=1))
+        reaches = rows[0] < rest_rows[0] - overhang or rows[-1] > rest_rows[-1] + overhang
+        if end - start < MIN_WORD_PX and reaches:
+            out[:, start:end] = 255
+    return out
+
+
 def cell_spans(
     field: str, piece: np.ndarray, count: int, rule_x: float | None = None
 ) -> list[tuple[np.ndarray, float, float]] | None:
     if field.split(".")[0] in MONEY_FIELDS:
         return money_spans(piece, count - 2, rule_x)
-    text = text_rows(piece)
+    text = text_rows(without_edge_rules(piece) if fixed_width(field) else piece)
     if text is None or count < 1:
         return None
     return [(text, x0, x1) for x0, x1 in segment(text, count)]
