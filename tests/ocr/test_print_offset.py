@@ -159,3 +159,17 @@ def test_a_box_cut_by_the_form_takes_its_recheck_when_other_characters_come_back
     assert "first read 'HCM-2026-17453'" in account.repaired and TYPING_CUT in account.repaired  # still staff's
     assert readings["pt_name"].text == "BROWN, PATRICIA"  # a mark's stub read as punctuation: no stroke back
     assert readings["ch1"].text == "14 10"  # the dollars/cents rule's doubt has no recheck
+
+
+def test_a_box_21_code_the_form_cut_goes_to_staff_on_every_line_pointing_at_it():
+    from claims_intake.cms1500.mapping import FormPage, Reading, claims_from_pages
+    from claims_intake.ocr.recognize import TYPING_CUT
+
+    texts = {"cpt1": "G9008", "mod1": "U1", "ch1": "100 00", "day1": "1", "diag1": "A", "diagnosis1": "F17.220"}
+    readings = {name: Reading(text, 0.999) for name, text in texts.items()}
+    readings["diagnosis1"] = Reading("F17.220", 0.999, repaired=TYPING_CUT)
+    claims, _ = claims_from_pages(
+        "f.pdf", [FormPage(1, readings)], source_kind="scan", claim_id_prefix="t", review_confidence=0.8
+    )
+    source = claims[0].lines[0].provenance["diagnosis_codes"]
+    assert TYPING_CUT in source.repaired and source.confidence < 0.8
