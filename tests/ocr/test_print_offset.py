@@ -88,7 +88,7 @@ def test_a_slot_in_doubt_marks_its_readings_for_staff():
     from claims_intake.ocr.recognize import Slot, _with_doubts
 
     slot = Slot(Image.new("L", (4, 4), 255), [("ch1", 0, 4)], {"ch1": True}, doubts={"ch1": "the rule runs through it"})
-    readings = _with_doubts({"ch1": Reading("14 10", 0.99), "ch2": Reading("37 20", 0.99)}, [slot])
+    readings = _with_doubts({"ch1": Reading("14 10", 0.99), "ch2": Reading("37 20", 0.99)}, [slot], {})
     assert readings["ch1"].repaired == "the rule runs through it" and readings["ch1"].text == "14 10"
     assert readings["ch2"].repaired is None
 
@@ -96,7 +96,14 @@ def test_a_slot_in_doubt_marks_its_readings_for_staff():
 def _typing_beside_the_left_rule(gap_px: int, offset_pt: float = -3.0) -> dict[str, str]:
     """Box 26 typed `offset_pt` along the row, its first letter `gap_px` right of the box's left rule, before
     and after the erase took the rule (with the E's stem when it stood on the rule); the rest of the line clear."""
-    from claims_intake.ocr.recognize import SCALE, _typed_at, erased_from_typing, form_masks, reading_boxes
+    from claims_intake.ocr.recognize import erased_from_typing
+
+    before, after, window, typed, left, _ = _e_on_the_left_rule(gap_px, offset_pt)
+    return erased_from_typing(before, after, window, [typed], left)
+
+
+def _e_on_the_left_rule(gap_px: int, offset_pt: float):
+    from claims_intake.ocr.recognize import SCALE, _typed_at, form_masks, reading_boxes
 
     typed = _typed_at(reading_boxes()["pt_account"], (offset_pt, 0.0))
     left, upper = int((typed.rect[0] - 4) * SCALE), int((typed.rect[1] - 2) * SCALE)
@@ -114,10 +121,55 @@ def _typing_beside_the_left_rule(gap_px: int, offset_pt: float = -3.0) -> dict[s
     before[:, rule.min() + 2 : rule.max() - 1] = 0  # the printed rule, 3 px wide
     if gap_px == 0:
         before[band, rule.max() - 3 : first] = 0  # the E's stem, on the rule's right edge
-    return erased_from_typing(before, after, window, [typed], left)
+    return before, after, window, typed, left, (band, slice(rule.max() - 3, first))
 
 
 def test_typing_off_its_box_and_cut_by_a_printed_rule_goes_to_staff():
     assert "was erased with part of it" in _typing_beside_the_left_rule(0)["pt_account"]
     assert _typing_beside_the_left_rule(6) == {}  # clear of the rule: nothing of it was erased
     assert _typing_beside_the_left_rule(0, offset_pt=0.0) == {}  # typing in its box: its padding holds it
+
+
+def test_the_recheck_keeps_the_stroke_a_mark_took_and_not_the_mark_away_from_the_typing():
+    from claims_intake.ocr.recognize import with_touched_marks
+
+    before, after, window, _, _, (band, stem) = _e_on_the_left_rule(0, -3.0)
+    kept = with_touched_marks(before, after, window)
+    for top in (band.start, band.start + 12, band.stop - 3):  # the E's stem is back where its bars meet it
+        assert (kept[top : top + 3, stem.stop - 2 : stem.stop] == 0).all()
+    assert (kept[: band.start - 4, stem] == 255).all()  # the rule above the letter stays erased
+    assert (kept[band.stop + 4 :, stem] == 255).all()  # ... and below it
+
+
+def test_a_box_cut_by_the_form_takes_its_recheck_when_other_characters_come_back():
+    from claims_intake.cms1500.mapping import Reading
+    from claims_intake.ocr.recognize import TYPING_CUT, Slot, _with_doubts
+
+    image = Image.new("L", (4, 4), 255)
+    members = [("pt_account", 0, 4), ("pt_name", 4, 8), ("ch1", 8, 12)]
+    doubts = {"pt_account": TYPING_CUT, "pt_name": TYPING_CUT, "ch1": "the rule runs through it"}
+    slot = Slot(image, members, {}, doubts=doubts, recheck=Slot(image, members, {}))
+    first = {"pt_account": Reading("HCM-2026-17453", 0.97), "pt_name": Reading("BROWN, PATRICIA", 0.9)}
+    first["ch1"] = Reading("14 10", 0.99)
+    again = {"pt_account": Reading("ECM-2026-17453", 0.99), "pt_name": Reading("BROWN; PATRICIA", 0.99)}
+    again["ch1"] = Reading("141 00", 0.99)
+    readings = _with_doubts(first, [slot], again)
+    account = readings["pt_account"]
+    assert account.text == "ECM-2026-17453" and account.confidence == 0.97  # the less sure of the two
+    assert "first read 'HCM-2026-17453'" in account.repaired and TYPING_CUT in account.repaired  # still staff's
+    assert readings["pt_name"].text == "BROWN, PATRICIA"  # a mark's stub read as punctuation: no stroke back
+    assert readings["ch1"].text == "14 10"  # the dollars/cents rule's doubt has no recheck
+
+
+def test_a_box_21_code_the_form_cut_goes_to_staff_on_every_line_pointing_at_it():
+    from claims_intake.cms1500.mapping import FormPage, Reading, claims_from_pages
+    from claims_intake.ocr.recognize import TYPING_CUT
+
+    texts = {"cpt1": "G9008", "mod1": "U1", "ch1": "100 00", "day1": "1", "diag1": "A", "diagnosis1": "F17.220"}
+    readings = {name: Reading(text, 0.999) for name, text in texts.items()}
+    readings["diagnosis1"] = Reading("F17.220", 0.999, repaired=TYPING_CUT)
+    claims, _ = claims_from_pages(
+        "f.pdf", [FormPage(1, readings)], source_kind="scan", claim_id_prefix="t", review_confidence=0.8
+    )
+    source = claims[0].lines[0].provenance["diagnosis_codes"]
+    assert TYPING_CUT in source.repaired and source.confidence < 0.8

@@ -414,6 +414,8 @@ def _diagnoses(claim: Claim, page: FormPage, ocr: bool = True) -> dict[str, tupl
             decoded = page.sure_decode(name) if ocr else None
             if decoded:
                 fixed = _weigh_icd_decode(fixed, decoded)
+            if ocr:  # the reader's doubt about the box (typing the form's erase cut) stays with its code
+                fixed = _with_reading_repairs(fixed, [page.readings[name]])
             confidence = round(max(page.confidence(name) * fixed.factor, fixed.floor), 3)
             if fixed.repaired and fixed.floor < parse.CONFIRMED:
                 confidence = min(confidence, REPAIRED_CONFIDENCE)
@@ -658,6 +660,8 @@ def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: 
     decoded = page.sure_decode(f"diag{n}")
     if decoded:
         pointers = _weigh_pointer_decode(pointers, decoded)
+    if f"diag{n}" in page.readings:
+        pointers = _with_reading_repairs(pointers, [page.readings[f"diag{n}"]])
     missing = [p for p in pointers.text if p not in diagnoses]
     codes = [diagnoses[p][0] for p in pointers.text if p in diagnoses]
     notes = [pointers.repaired] + [diagnoses[p][2] for p in pointers.text if p in diagnoses]

@@ -115,6 +115,7 @@ class Slot:
     dotted: bool = False  # cut from a page printed in dots, joined before reading (ocr/dots.py)
     fax: bool = False  # cut from a bilevel page at fax resolution (set by the page's reader, ocr/scan.py)
     doubts: dict[str, str] = field(default_factory=dict)  # why a field's value goes to staff, whatever it reads
+    recheck: Slot | None = None  # the same boxes with the form's marks the typing touched kept (with_touched_marks)
 
     @property
     def digits_only(self) -> bool:
@@ -456,25 +457,43 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
     regions = box_regions(window, color)
     dotted = dots.dotted([box.region for box in regions])
     if dotted:
-        regions = [box._replace(region=dots.joined(box.region)) for box in regions]
+        regions = [
+            box._replace(region=dots.joined(box.region), kept=None if box.kept is None else dots.joined(box.kept))
+            for box in regions
+        ]
     slots = []
-    for group, members, left, upper, pad_x, region, doubts in regions:
+    for group, members, left, upper, pad_x, region, doubts, kept in regions:
         if len(members) == 2 and members[0].name.endswith(DOLLARS):  # colour: dollars and cents cells
             members = split_money_at_gap(region, members, left, pad_x, speckled=False)
-        slot = (
-            _group_slot(region, members, left, pad_x, speckled=not color, dotted=dotted)
-            if len(group) > 1
-            else _box_slot(region, members[0], left, upper, speckled=not color, dotted=dotted)
-        )
+        slot = _region_slot(region, group, members, left, upper, pad_x, color, dotted)
         if slot is not None:
             slot.dotted = dotted
             slot.doubts = doubts
+            if kept is not None:
+                slot.recheck = _region_slot(kept, group, members, left, upper, pad_x, color, dotted)
+                if slot.recheck is not None:
+                    slot.recheck.dotted = dotted
             if len(group) == 2 and group[0].endswith(DOLLARS):
                 # colour: the cents cell has writing, so the amount's last two digits are its cents even
                 # when Tesseract ran the two cells' words together ('73 25' read '7325')
                 slot.cents = {group[0].removesuffix(DOLLARS): any(n.endswith(CENTS) for n, _, _ in slot.members)}
             slots.append(slot)
     return slots
+
+
+def _region_slot(
+    region: np.ndarray,
+    group: tuple[str, ...],
+    members: list[Box],
+    left: int,
+    upper: int,
+    pad_x: float,
+    color: bool,
+    dotted: bool,
+) -> Slot | None:
+    if len(group) > 1:
+        return _group_slot(region, members, left, pad_x, speckled=not color, dotted=dotted)
+    return _box_slot(region, members[0], left, upper, speckled=not color, dotted=dotted)
 
 
 RULE_CROSSING_PT = 2.0  # typing this far along the row off its money box puts the printed rule into its digits
@@ -507,8 +526,10 @@ class BoxRegion(NamedTuple):
     pad_x: float
     region: np.ndarray
     doubts: dict[str, str]  # why a box's value goes to staff whatever it reads (erased_from_typing)
+    kept: np.ndarray | None = None  # with doubts: the region with the form's marks the typing touched kept
 
 
+TYPING_CUT = "the typing lies off its box, and the form's rule or mark it touched was erased with part of it"
 TOUCHING_MIN_PX = 4  # erased pixels touching typing for a character to have lost a stroke (a speck touches fewer)
 
 
@@ -538,13 +559,32 @@ def erased_from_typing(
         if cents_rule is not None:
             rule = int(cents_rule * SCALE) - left
             touched[max(rule - RULE_SEARCH_PX, 0) : rule + RULE_SEARCH_PX] = 0
-    why = "the typing lies off its box, and the form's rule or mark it touched was erased with part of it"
+    why = TYPING_CUT
     doubts = {}
     for box in members:
         x0, x1 = (max(int(x * SCALE) - left, 0) for x in (box.rect[0], box.rect[2]))
         if np.sum(touched[x0:x1]) >= TOUCHING_MIN_PX:
             doubts[box.name] = why
     return doubts
+
+
+KEPT_MARK_PX = 2  # erased form ink this near the typing is kept for the recheck (at 1 px a cut 'I' read 'T' again)
+
+
+def with_touched_marks(before: np.ndarray, after: np.ndarray, window: tuple[slice, slice]) -> np.ndarray:
+    """The erased region with the form's ink the erase took back where it lies within KEPT_MARK_PX of what is
+    left of the typing: the strokes a character lost to a mark it lay on are there again (with a stub of the
+    mark), and a mark clear of the typing stays erased."""
+    import cv2
+
+    masks = form_masks()
+    typing = (after < INK) & ~(masks.vertical[window] | masks.horizontal[window] | masks.dots[window])
+    size = 2 * KEPT_MARK_PX + 1
+    near = cv2.dilate(typing.view(np.uint8), np.ones((size, size), np.uint8)) > 0
+    restored = (before < INK) & (after >= INK) & near
+    kept = after.copy()
+    kept[restored] = before[restored]
+    return kept
 
 
 def box_regions(window: PageWindow, color: bool) -> list[BoxRegion]:
@@ -585,11 +625,13 @@ def box_regions(window: PageWindow, color: bool) -> list[BoxRegion]:
                 rule_level=rule_level,
                 typing_on_lettering=off_boxes,
             )
-        doubts = erased_from_typing(before, region, (slice(upper, lower), slice(left, right)), members, left)
+        window_slices = (slice(upper, lower), slice(left, right))
+        doubts = erased_from_typing(before, region, window_slices, members, left)
+        kept = with_touched_marks(before, region, window_slices) if doubts else None
         cut_by_rule = rule_through_typing(members[0])
         if cut_by_rule:
             doubts[members[0].name] = cut_by_rule
-        regions.append(BoxRegion(group, members, left, upper, pad_x, region, doubts))
+        regions.append(BoxRegion(group, members, left, upper, pad_x, region, doubts, kept))
     return regions
 
 
@@ -910,9 +952,13 @@ def read_pages(pages: list[list[Slot]], dates_again: list[bool] | None = None) -
     """The slots of every page, read in two runs (digit-only slots, the rest) on the loaded model.
     `dates_again`: per page, whether unread 24A cells get a second Tesseract reading (not on pages
     whose digit cells ocr.digits reads again anyway)."""
+    count = len(pages)
+    pages = pages + [[slot.recheck for slot in slots if slot.recheck is not None] for slots in pages]
+    if dates_again is not None:
+        dates_again = dates_again + [False] * count
     flat = [(index, slot) for index, slots in enumerate(pages) for slot in slots]
     if not flat:
-        return [{} for _ in pages]
+        return [{} for _ in range(count)]
     framed = [_frame(_as_read(slot)) for _, slot in flat]
     words: dict[tuple[int, str], list[tuple[float, str, float]]] = {}
     for digits in (False, True):
@@ -940,10 +986,10 @@ def read_pages(pages: list[list[Slot]], dates_again: list[bool] | None = None) -
                 readings[page][name] = Reading(" ".join(w[1] for w in found), min(w[2] for w in found), again)
         if len(slot.members) == 1 and slot.members[0][0] not in readings[page]:
             readings[page][slot.members[0][0]] = Reading("", 0.0)  # ink but no characters recognised
-    return [
-        _with_doubts(_split_cents(_join_money(page_readings), slots), slots)
-        for page_readings, slots in zip(readings, pages, strict=False)
+    joined = [
+        _split_cents(_join_money(page_readings), slots) for page_readings, slots in zip(readings, pages, strict=True)
     ]
+    return [_with_doubts(joined[index], pages[index], joined[count + index]) for index in range(count)]
 
 
 def _as_read(slot: Slot) -> Image.Image:
@@ -1182,15 +1228,43 @@ def _split_cents(readings: dict[str, Reading], slots: list[Slot]) -> dict[str, R
     return readings
 
 
-def _with_doubts(readings: dict[str, Reading], slots: list[Slot]) -> dict[str, Reading]:
-    """Each reading of a slot in doubt carries the reason, so its value goes to staff (as a reader's repair)."""
+def _with_doubts(readings: dict[str, Reading], slots: list[Slot], rechecked: dict[str, Reading]) -> dict[str, Reading]:
+    """Each reading of a slot in doubt carries the reason, so its value goes to staff (as a reader's repair).
+    A box whose typing the erase cut takes its reading with the marks the typing touched kept when the two
+    differ in their letters or digits (`_recovered`); either way staff verify it."""
     for slot in slots:
         for name, doubt in slot.doubts.items():
             reading = readings.get(name)
+            if doubt == TYPING_CUT and slot.recheck is not None:
+                reading = _recovered(reading, rechecked.get(name))
             if reading is not None and reading.text:
                 note = "; ".join(filter(None, [reading.repaired, doubt]))
                 readings[name] = replace(reading, repaired=note)
     return readings
+
+
+RECHECK_NOTE = "read again with the form's marks the typing touched kept"
+
+
+def _recovered(reading: Reading | None, recheck: Reading | None) -> Reading | None:
+    """The reading of a box whose typing the erase cut: the recheck's (the touched marks kept) when it has
+    other letters or digits than the first reading; a mark's stub read as punctuation ('BROWN; PATRICIA'
+    for 'BROWN, PATRICIA', '_' under a line) is no recovered stroke."""
+    if recheck is None or not recheck.text:
+        return reading
+    if reading is not None and _alphanumerics(recheck.text) == _alphanumerics(reading.text):
+        return reading
+    if reading is None or not reading.text:
+        return replace(recheck, repaired=RECHECK_NOTE)
+    return replace(
+        recheck,
+        confidence=min(recheck.confidence, reading.confidence),
+        repaired=f"{RECHECK_NOTE} (first read {reading.text!r})",
+    )
+
+
+def _alphanumerics(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", text)
 
 
 def thread_limit_env() -> None:
