@@ -44,8 +44,16 @@ def test_a_bar_beside_the_digits_of_an_account_number_is_a_flagged_one():
     assert claim.provenance["invoice_number"].repaired and claim.confidence("invoice_number") < REVIEW
 
 
-def test_an_account_number_without_a_bar_is_untouched():
-    assert parse.fix_identifier("INV-2026-501 11") == parse.Fixed("INV-2026-50111")
+def test_an_account_number_without_a_bar_keeps_its_characters():
+    assert parse.fix_identifier("INV-2026-50111") == parse.Fixed("INV-2026-50111")
+    assert parse.fix_identifier("ABC 123") == parse.Fixed("ABC123")  # no separators: nothing was lost
+
+
+def test_a_gap_in_a_number_written_with_separators_is_flagged():
+    # the gap may be a lost '-': 'INV- 2026 70494' was INV-2026-70494, joined it read 'INV-202670494'
+    for read, joined in (("INV- 2026 70494", "INV-202670494"), ("INV-2026-501 11", "INV-2026-50111")):
+        fixed = parse.fix_identifier(read)
+        assert fixed.text == joined and fixed.repaired and fixed.factor < 1
 
 
 def test_a_modifier_no_combination_uses_is_doubted_on_a_scan_only():

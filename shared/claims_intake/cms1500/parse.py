@@ -681,12 +681,19 @@ def fix_payer(text: str, payer_names: dict[str, str]) -> Fixed:
 
 
 def fix_identifier(text: str) -> Fixed:
-    """An account or reference number (box 26, 22): no spaces inside ('INV-2026-501 11'). A '|' next
-    to its digits is a '1' whose foot a fax lost ('CS-2026-2468 |'): taken as 1, flagged."""
+    """An account or reference number (box 26, 22): no spaces inside ('INV-2026-501 11'); a gap in a number
+    written with separators is flagged, for the gap may be a separator lost ('INV- 2026 70494' for
+    INV-2026-70494). A '|' next to its digits is a '1' whose foot a fax lost ('CS-2026-2468 |'): taken as 1,
+    flagged."""
     if re.search(r"\d\s*\|", text):
         digits = re.sub(r"(?<=\d)(\s*)\|", r"\g<1>1", text)
         return Fixed(re.sub(r"\s+", "", fix_text(digits).text), CORRECTED, repaired="a '|' beside the digits read as 1")
-    return Fixed(re.sub(r"\s+", "", fix_text(text).text))
+    read = fix_text(text).text
+    joined = re.sub(r"\s+", "", read)
+    if re.search(r"\S\s+\S", read) and re.search(r"[-/]", joined):
+        # a number written with separators and read with a gap: the gap may be a separator the scan lost
+        return Fixed(joined, CORRECTED, repaired=f"read {read!r}: the gap inside may be a lost '-' or '/'")
+    return Fixed(joined)
 
 
 def date_from_cells(month: str, day: str, year: str, *, birth: bool = False) -> Fixed:
