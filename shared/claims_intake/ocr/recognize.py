@@ -663,7 +663,9 @@ def money_region(
 
 def _box_slot(region: np.ndarray, box: Box, left: int, upper: int, speckled: bool, dotted: bool = False) -> Slot | None:
     free_text = not (_is_cell(box) or box.cents_rule_x or digit_field(box.name))
-    cut = _ink_crop(region, speckled, free_text=free_text, dotted=dotted)
+    digits_alone = digit_field(box.name) and not box.cents_rule_x  # an NPI, a TIN: no stroke as tall as the box
+    inner = (int(box.rect[0] * SCALE) - left, int(box.rect[2] * SCALE) - left) if digits_alone else None
+    cut = _ink_crop(region, speckled, free_text=free_text, dotted=dotted, rules_across=digits_alone, inner=inner)
     if cut is None:
         return None
     cents = {box.name: _has_cents(region, box, left, upper)} if box.cents_rule_x else {}
@@ -675,7 +677,7 @@ def _group_slot(
     region: np.ndarray, members: list[Box], left: int, pad_x: float, speckled: bool, dotted: bool = False
 ) -> Slot | None:
     """The group's cells that hold ink, side by side with a word gap, on their common text band."""
-    inked = _ink_band(region, speckled, cells=True, dotted=dotted)
+    inked = _ink_band(region, speckled, cells=True, dotted=dotted, rules_across=True)
     if inked is None:
         return None
     ink, first, last = inked
@@ -684,8 +686,13 @@ def _group_slot(
     for box in members:
         c0 = max(int((box.rect[0] - pad_x) * SCALE) - left, 0)
         c1 = min(int((box.rect[2] + pad_x) * SCALE) - left, band.shape[1])
-        cols = np.nonzero(band_ink[:, c0:c1].any(axis=0))[0]
-        if band_ink[:, c0:c1].sum() < MIN_INK_PIXELS // 2 or not len(cols):
+        inked = band_ink[:, c0:c1]
+        if speckled:
+            inked = _without_border_slivers(
+                inked, int(box.rect[0] * SCALE) - left - c0, int(box.rect[2] * SCALE) - left - c0
+            )
+        cols = np.nonzero(inked.any(axis=0))[0]
+        if inked.sum() < MIN_INK_PIXELS // 2 or not len(cols):
             continue
         piece = band[:, c0 + cols[0] : c0 + cols[-1] + 1]
         if speckled:
@@ -700,6 +707,26 @@ def _group_slot(
         offset = int(start + WORD_GAP / 2)
         line[:, offset : offset + piece.shape[1]] = piece
     return Slot(Image.fromarray(line), spans, {})
+
+
+SLIVER_PX = RULE_WIDTH_PX + 1  # a mark this narrow or narrower, wholly in a cell's padding, is no character
+
+
+def _without_border_slivers(inked: np.ndarray, inner_left: int, inner_right: int) -> np.ndarray:
+    """A cell's ink less the thin marks lying wholly in its padding, outside its own rectangle: what the
+    erase left of the dotted divider or the rule between two cells when the page's rules lie a pixel or two
+    off the template's (a fax). The padding is there for a character that reaches over the cell's edge,
+    which has ink inside it too; a sliver on its own there made an empty line's cells look written and
+    a date cell's '03' read as three digits ('|03')."""
+    columns = inked.any(axis=0)
+    kept = inked
+    for start, end in _blank_runs(columns):
+        outside = end <= inner_left or start >= inner_right
+        if outside and end - start <= SLIVER_PX:
+            if kept is inked:
+                kept = inked.copy()
+            kept[:, start:end] = False
+    return kept
 
 
 MONEY_SPLIT_WINDOW_PT = (1.5, 5.0)  # where the dollars may end: from before the rule to past it
@@ -751,12 +778,18 @@ def _has_cents(region: np.ndarray, box: Box, left: int, upper: int) -> bool:
 
 
 def _ink_crop(
-    region: np.ndarray, speckled: bool, free_text: bool = False, dotted: bool = False
+    region: np.ndarray,
+    speckled: bool,
+    free_text: bool = False,
+    dotted: bool = False,
+    rules_across: bool = False,
+    inner: tuple[int, int] | None = None,
 ) -> tuple[Image.Image, int] | None:
     """The region cut to its main line of ink, and the column where the cut starts. `free_text`: a name or
     an address, which ends with its last character, not with a thin mark far right of it. `dotted`: the
-    page is printed in dots (ocr/dots.py)."""
-    inked = _ink_band(region, speckled, dotted=dotted)
+    page is printed in dots (ocr/dots.py). `rules_across`, `inner`: see _ink_band, _without_border_slivers
+    (the box's own columns in the region)."""
+    inked = _ink_band(region, speckled, dotted=dotted, rules_across=rules_across)
     if inked is None:
         return None
     ink, first, last = inked
@@ -765,6 +798,10 @@ def _ink_crop(
     band = ink[first : last + 1]
     if free_text:
         band = _without_trailing_marks(band)
+    if speckled and inner is not None:
+        band = _without_border_slivers(band, *inner)
+        if not band.any():
+            return None
     cols = np.nonzero(band.any(axis=0))[0]
     crop = region[first : last + 1, cols[0] : cols[-1] + 1]
     if speckled:
@@ -794,12 +831,18 @@ def _without_trailing_marks(band: np.ndarray) -> np.ndarray:
 
 
 def _ink_band(
-    region: np.ndarray, speckled: bool, cells: bool = False, dotted: bool = False
+    region: np.ndarray, speckled: bool, cells: bool = False, dotted: bool = False, rules_across: bool = False
 ) -> tuple[np.ndarray, int, int] | None:
     """The region's ink (despeckled on a speckled scan) and its main text band's first and last rows;
     None when there is too little ink to be writing. `cells`: the region holds only codes, digits and
-    letters (no '.', '-'), so every mark much smaller than a character is a speck or a rule remnant."""
+    letters (no '.', '-'), so every mark much smaller than a character is a speck or a rule remnant.
+    `rules_across`: the region holds only characters shorter than its box (cells, digit boxes), so a
+    vertical rule the erase left is told from them by its length."""
     ink = region < INK
+    if speckled and rules_across and ink.any():
+        # a rule the erase left across the line (the page's rules a few pixels off the template's): a cell's
+        # characters are shorter than the cell, so no stroke of theirs runs this far down
+        ink &= ~in_runs_of(ink, RULE_RUN_PX, vertical=True)
     if speckled and ink.any():
         ink = _drop_marks(_despeckle(ink), cells, dotted)
     if ink.sum() < MIN_INK_PIXELS:
