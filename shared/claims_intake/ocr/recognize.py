@@ -686,13 +686,13 @@ def _group_slot(
     for box in members:
         c0 = max(int((box.rect[0] - pad_x) * SCALE) - left, 0)
         c1 = min(int((box.rect[2] + pad_x) * SCALE) - left, band.shape[1])
-        inked = band_ink[:, c0:c1]
+        cell_ink = band_ink[:, c0:c1]
         if speckled:
-            inked = _without_border_slivers(
-                inked, int(box.rect[0] * SCALE) - left - c0, int(box.rect[2] * SCALE) - left - c0
+            cell_ink = _without_border_slivers(
+                cell_ink, int(box.rect[0] * SCALE) - left - c0, int(box.rect[2] * SCALE) - left - c0
             )
-        cols = np.nonzero(inked.any(axis=0))[0]
-        if inked.sum() < MIN_INK_PIXELS // 2 or not len(cols):
+        cols = np.nonzero(cell_ink.any(axis=0))[0]
+        if cell_ink.sum() < MIN_INK_PIXELS // 2 or not len(cols):
             continue
         piece = band[:, c0 + cols[0] : c0 + cols[-1] + 1]
         if speckled:
