@@ -233,3 +233,16 @@ def test_a_digit_box_is_cut_to_its_digits_not_to_a_rule_left_in_its_padding():
     ruled[14:44:4, 388:390] = 255
     assert _ink_crop(ruled, speckled=True, inner=(5, 380))[0].width == plain
     assert _ink_crop(ruled, speckled=True)[0].width > plain  # told where the box ends, not before
+
+
+def test_an_upright_stroke_the_fax_broke_into_pieces_stays_in_its_cell():
+    ink = np.zeros((50, 120), dtype=bool)
+    ink[10:34, 40:52] = ink[10:34, 70:82] = True  # two whole digits, 24 px tall
+    ink[11:18, 20:23] = ink[26:33, 20:23] = True  # a '1' the fax broke: its top and its foot, 7 px each
+    kept = _drop_marks(ink, cells=True)
+    assert kept[:, 20:23].sum() == ink[:, 20:23].sum()
+    # two specks farther apart than a character's height are no stroke
+    specks = ink.copy()
+    specks[11:18, 20:23] = specks[26:33, 20:23] = False
+    specks[0:3, 100:103] = specks[45:48, 100:103] = True
+    assert not _drop_marks(specks, cells=True)[:, 100:103].any()

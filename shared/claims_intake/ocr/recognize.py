@@ -890,8 +890,35 @@ def _drop_marks(ink: np.ndarray, cells: bool, dotted: bool = False) -> np.ndarra
         return ink
     if not cells:
         small &= ~_beside_characters(stats[1:], small, character)
+    else:
+        small &= ~_stacked_into_a_stroke(ink, labels, small, character)
     keep = np.concatenate([[False], ~small])
     return ink & keep[labels]
+
+
+STACK_GAP_SHARE = 0.4  # small marks up to this share of a character apart down a column: pieces of one stroke ...
+STACK_MAX_SHARE = 1.25  # ... when together no taller than this share of a character (a dotted rule runs taller)
+
+
+def _stacked_into_a_stroke(ink: np.ndarray, labels: np.ndarray, small: np.ndarray, character: float) -> np.ndarray:
+    """Which small marks are the pieces of one upright stroke the fax broke: a Courier or Times '1' at 98 dpi
+    rows prints as two or three marks one above the other, each too small to be a character, together as tall
+    as one (POS '16' read '6' with its '1' dropped as specks). Only small marks are stacked, so a speck is not
+    joined to the digit beside it; a dotted rule's dots stack far taller than a character."""
+    import cv2
+
+    pieces = ink & np.concatenate([[False], small])[labels]
+    gap = max(2, round(STACK_GAP_SHARE * character))
+    stacked = cv2.dilate(pieces.view(np.uint8), np.ones((gap, 1), np.uint8))
+    _, groups, stats, _ = cv2.connectedComponentsWithStats(stacked, connectivity=8)
+    heights = stats[1:, cv2.CC_STAT_HEIGHT] - (gap - 1)  # the dilation's reach above and below taken back
+    widths = stats[1:, cv2.CC_STAT_WIDTH]
+    stroke = (heights >= MARK_SHARE * character) & (heights <= STACK_MAX_SHARE * character)
+    stroke &= widths < MARK_SHARE * character
+    in_stroke = pieces & np.concatenate([[False], stroke])[groups]
+    found = np.zeros(len(small), dtype=bool)
+    found[np.unique(labels[in_stroke]) - 1] = True
+    return found
 
 
 def _beside_characters(stats: np.ndarray, small: np.ndarray, character: float) -> np.ndarray:
