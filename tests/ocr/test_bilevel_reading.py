@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from claims_intake.ocr import form_verdict, ocr_settings
+from claims_intake.cms1500.template import Box
+from claims_intake.ocr import form_verdict, ocr_settings, recognize
 from claims_intake.ocr.recognize import Slot, _drop_marks, _ink_band, _ink_crop, read_pages, reading_groups
 from claims_intake.ocr.register import Registration
 from claims_intake_dev.testdata import mailroom
@@ -186,3 +187,62 @@ def test_colour_drop_out_takes_the_forms_dark_reds_and_keeps_black_typing():
     rgb[:, 20:30] = (40, 30, 30)  # black typing, a warm cast
     red = np.asarray(_without_dark_red(Image.fromarray(rgb)))
     assert (red[:, 0:20] >= 230).all() and (red[:, 20:30] == 40).all()
+
+
+def _two_cells() -> tuple[np.ndarray, list]:
+    """A region (template pixels) holding two date cells side by side, 'MM' and 'DD', left at column 0."""
+    region = np.full((64, 200), 255, np.uint8)
+    region[20:44, 12:22] = region[20:44, 26:36] = 0  # the first cell's two digits
+    region[20:44, 112:122] = region[20:44, 126:136] = 0  # the second's
+    scale = recognize.SCALE
+    boxes = [
+        Box("sv1_mm_from", (5 / scale, 0, 95 / scale, 64 / scale)),
+        Box("sv1_dd_from", (105 / scale, 0, 195 / scale, 64 / scale)),
+    ]
+    return region, boxes
+
+
+def test_a_sliver_of_a_divider_in_a_cells_padding_is_no_part_of_it():
+    region, boxes = _two_cells()
+    plain = recognize._group_slot(region, boxes, 0, recognize.PAD_CELL_PT, speckled=True)
+    slivered = region.copy()
+    slivered[16:48, 97:100] = 0  # what the erase left of the dotted divider between the cells, in their padding
+    cut = recognize._group_slot(slivered, boxes, 0, recognize.PAD_CELL_PT, speckled=True)
+    assert [m[2] - m[1] for m in cut.members] == [m[2] - m[1] for m in plain.members]
+    # a character reaching over the cell's edge keeps the part in the padding
+    reaching = region.copy()
+    reaching[20:44, 90:100] = 0
+    wide = recognize._group_slot(reaching, boxes, 0, recognize.PAD_CELL_PT, speckled=True)
+    assert wide.members[0][2] - wide.members[0][1] > plain.members[0][2] - plain.members[0][1]
+
+
+def test_a_rule_left_across_a_line_of_cells_is_not_its_text():
+    region, boxes = _two_cells()
+    ruled = region.copy()
+    ruled[:, 60:62] = 0  # a vertical rule the erase left, inside the first cell, the region's full height
+    cut = recognize._group_slot(ruled, boxes, 0, recognize.PAD_CELL_PT, speckled=True)
+    plain = recognize._group_slot(region, boxes, 0, recognize.PAD_CELL_PT, speckled=True)
+    assert cut.image.size == plain.image.size  # the band is the digits' rows, the piece the digits' columns
+
+
+def test_a_digit_box_is_cut_to_its_digits_not_to_a_rule_left_in_its_padding():
+    region = _region_of("1234567893", width=400)
+    plain = _ink_crop(region, speckled=True, inner=(5, 380))[0].width
+    ruled = region.copy()
+    ruled[12:44, 388:390] = 0  # the box's dashed right border, a few pixels off the template's
+    ruled[14:44:4, 388:390] = 255
+    assert _ink_crop(ruled, speckled=True, inner=(5, 380))[0].width == plain
+    assert _ink_crop(ruled, speckled=True)[0].width > plain  # told where the box ends, not before
+
+
+def test_an_upright_stroke_the_fax_broke_into_pieces_stays_in_its_cell():
+    ink = np.zeros((50, 120), dtype=bool)
+    ink[10:34, 40:52] = ink[10:34, 70:82] = True  # two whole digits, 24 px tall
+    ink[11:18, 20:23] = ink[26:33, 20:23] = True  # a '1' the fax broke: its top and its foot, 7 px each
+    kept = _drop_marks(ink, cells=True)
+    assert kept[:, 20:23].sum() == ink[:, 20:23].sum()
+    # two specks farther apart than a character's height are no stroke
+    specks = ink.copy()
+    specks[11:18, 20:23] = specks[26:33, 20:23] = False
+    specks[0:3, 100:103] = specks[45:48, 100:103] = True
+    assert not _drop_marks(specks, cells=True)[:, 100:103].any()

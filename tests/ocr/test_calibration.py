@@ -85,6 +85,21 @@ def test_service_dates_out_of_order_disagree():
     assert _signals(claim, "service_start_date", line=1)["date:check_fails"] == 1.0
 
 
+def test_box_31_is_vouched_for_only_by_service_dates_that_rest_on_no_unconfirmed_repair():
+    claim = _scanned_claim()
+    claim.set_raw("invoice_date", "2025-03-10", Provenance(box="31", confidence=0.7))
+    assert _signals(claim, "invoice_date")["date:check_agrees"] == 1.0
+    # the line's dates only the fax reader read, for staff to verify: nothing vouches for box 31
+    for key in ("service_start_date", "service_end_date"):
+        claim.lines[0].provenance[key] = Provenance(box="24A line 1", confidence=0.3, repaired="read by the fax reader")
+    signals = _signals(claim, "invoice_date")
+    assert signals["date:check_agrees"] == 0.0 and signals["date:check_fails"] == 0.0
+    claim.lines[0].provenance["service_end_date"] = Provenance(
+        box="24A line 1", confidence=0.9, repaired="read by the fax reader, confirmed by box 28 total"
+    )
+    assert _signals(claim, "invoice_date")["date:check_agrees"] == 1.0
+
+
 @pytest.mark.parametrize(
     ("start", "end", "fails"), [(date(2025, 8, 13), date(2025, 9, 13), 1.0), (date(2025, 3, 1), date(2025, 3, 31), 0.0)]
 )

@@ -219,6 +219,31 @@ def test_a_sure_pointer_decode_that_finds_a_lost_letter_is_a_repair_not_confirme
     assert CODE_READER in source.repaired and source.confidence <= REPAIRED_CONFIDENCE
 
 
+def test_a_24e_cell_tesseract_gave_no_word_takes_the_sure_pointer_decode_as_a_repair(monkeypatch):
+    # Tesseract ran 'GQ A' into one word placed in the modifier's cell: the 24E cell has ink but no reading
+    monkeypatch.setattr(codes, "code_pieces", lambda slots: {"diag1": np.zeros((20, 12))})
+    monkeypatch.setattr(codes, "decode_pointers", lambda piece, filled, read="": codes.LineDecode("A", (), 0.97))
+    readings = {
+        "cpt1": Reading("G9008", 0.97),
+        "mod1": Reading("GOA", 0.97),
+        "ch1": Reading("100 00", 0.97),
+        "day1": Reading("1", 0.97),
+        "diagnosis1": Reading("Z59.01", 0.97),
+    }
+    read = codes.second_code_reading([], readings)
+    assert read["diag1"].text == "A" and "alone" in read["diag1"].repaired
+    claims, _ = claims_from_pages(
+        "f.tif", [FormPage(1, read)], source_kind="scan", claim_id_prefix="t", review_confidence=0.8
+    )
+    line = claims[0].lines[0]
+    source = line.provenance["diagnosis_codes"]
+    assert line.diagnosis_codes == ["Z5901"]
+    assert "fax code reader alone" in source.repaired and source.confidence <= REPAIRED_CONFIDENCE
+    # an unsure decode leaves the cell unread
+    monkeypatch.setattr(codes, "decode_pointers", lambda piece, filled, read="": codes.LineDecode("A", (), 0.6))
+    assert "diag1" not in codes.second_code_reading([], readings)
+
+
 def test_a_first_glyph_read_as_a_digit_counts_for_the_letter_the_box_21_rule_reads_it_as():
     logs = codes.first_glyph_as_letter(_logs("110", sure=0.99), ALPHABET)
     assert np.exp(logs[0, ALPHABET.index("I")]) > 0.99  # '1' -> I, as parse.ICD_FIRST_LETTER reads it

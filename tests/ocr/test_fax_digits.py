@@ -5,11 +5,13 @@ fax reader is a repair unless the NPI check digit confirms it."""
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from claims_intake.cms1500.mapping import REPAIRED_CONFIDENCE, FormPage, Reading, claims_from_pages
 from claims_intake.limits import default_limits
 from claims_intake.ocr import digits
 from claims_intake.ocr.pages import image_pages, pdf_pages
+from claims_intake.ocr.recognize import Slot
 from claims_intake.ocr.scan import ocr_settings, prepare_page
 from claims_intake_dev import digit_training
 from claims_intake_dev.testdata import mailroom
@@ -97,6 +99,33 @@ def test_disagreement_with_an_unsure_fax_reading_keeps_tesseract_but_sends_it_to
 
 def test_an_unsure_fax_reading_of_a_cell_tesseract_left_empty_adds_nothing():
     assert digits.combine("day1", None, digits.DigitReading("1", (0.5,))) is None
+    assert digits.combine("day1", Reading("", 0.0), digits.DigitReading("1", (0.5,))) is None
+
+
+def test_a_fairly_sure_fax_reading_of_a_cell_tesseract_left_empty_goes_to_staff():
+    for tesseract in (None, Reading("", 0.0)):
+        combined = digits.combine("sv1_dd_from", tesseract, digits.DigitReading("18", (0.97, 0.7)))
+        assert combined.text == "18" and combined.confidence == digits.DISAGREE_CONFIDENCE
+        assert "alone" in combined.repaired and "Tesseract read nothing" in combined.repaired
+
+
+def _line_slot(*names: str) -> Slot:
+    members = [(name, 40.0 * i - 16, 40.0 * i + 24) for i, name in enumerate(names)]
+    image = np.full((20, 40 * len(names)), 255, dtype=np.uint8)
+    for i in range(len(names)):
+        image[4:16, 40 * i : 40 * i + 8] = 0
+    return Slot(Image.fromarray(image), members, {})
+
+
+def test_cells_tesseract_left_empty_are_read_on_a_written_line_not_beside_a_lone_speck(monkeypatch):
+    monkeypatch.setattr(
+        digits, "read_cell", lambda field, piece, counts, rule_x=None: digits.DigitReading("12", (0.8,))
+    )
+    # a line with ink in three cells and no word Tesseract could read: each cell is the fax reader's, for staff
+    written = digits.second_reading([_line_slot("sv1_mm_from", "sv1_dd_from", "place1")], {})
+    assert written["sv1_dd_from"].text == "12" and written["sv1_dd_from"].repaired
+    # one inked cell on a line (a speck the filter kept): not read into a value
+    assert "place1" not in digits.second_reading([_line_slot("place1")], {})
 
 
 def test_money_taken_from_the_fax_reader_keeps_its_cents_apart():

@@ -664,6 +664,9 @@ def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: 
         pointers = _with_reading_repairs(pointers, [page.readings[f"diag{n}"]])
     missing = [p for p in pointers.text if p not in diagnoses]
     codes = [diagnoses[p][0] for p in pointers.text if p in diagnoses]
+    read_by = page.readings.get(f"diag{n}")
+    if read_by is not None and read_by.repaired and not pointers.repaired:  # another reader's, not Tesseract's
+        pointers = Fixed(pointers.text, pointers.factor, pointers.note, pointers.floor, read_by.repaired)
     notes = [pointers.repaired] + [diagnoses[p][2] for p in pointers.text if p in diagnoses]
     repairs = "; ".join(note for note in notes if note) or None
     # A pointer that names a filled box-21 letter is confirmed by box 21 (only those letters are possible).

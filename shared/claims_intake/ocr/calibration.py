@@ -309,10 +309,7 @@ def cross_check(claim: Claim, ref: ValueRef) -> int:
         age = (reference - value).days / 365.25
         return 1 if 0 <= age <= 110 else -1
     if key == "invoice_date" and isinstance(value, date):
-        last = max(
-            (line.service_end_date or line.service_start_date for line in claim.lines if line.service_start_date),
-            default=None,
-        )
+        last = max(_vouching_service_dates(claim), default=None)
         return 0 if last is None else (1 if 0 <= (value - last).days <= 400 else -1)
     return 0
 
@@ -480,6 +477,20 @@ def _units_fit_charge(claim: Claim, line: ServiceLine) -> int:
         return 0 if (billed * units).quantize(CENT) == charge else -1
     rate = (charge / units).quantize(CENT)
     return 0 if any((near * units).quantize(CENT) == charge for near in (rate - CENT, rate, rate + CENT)) else -1
+
+
+def _vouching_service_dates(claim: Claim) -> list[date]:
+    """Each line's last service date, when it rests on no unconfirmed repair: a date a reader guessed for staff
+    to verify (a cell only the fax reader read, a cell taken from the line's other date) vouches for nothing."""
+    dates = []
+    for line in claim.lines:
+        if not line.service_start_date:
+            continue
+        key = "service_end_date" if line.service_end_date else "service_start_date"
+        source = line.provenance.get(key)
+        if source is None or not source.repaired or CONFIRMED_BY.search(source.repaired):
+            dates.append(getattr(line, key))
+    return dates
 
 
 def _first_service(claim: Claim) -> date | None:

@@ -388,6 +388,8 @@ def second_code_reading(slots, readings: dict) -> dict:
     for name, piece in pieces.items():
         current = out.get(name)
         if current is None or not current.text:
+            if name.startswith("diag") and filled:
+                out.update(_pointers_tesseract_missed(name, piece, filled))
             continue
         if name.startswith("cpt"):
             decoded = decode_line(pieces, int(name[3:]), combination_options())
@@ -413,3 +415,21 @@ def _with_cin_decode(slots, readings: dict) -> dict:
         return readings
     decoded = decode_cin(piece)
     return readings if decoded is None else {**readings, CIN_FIELD: replace(current, cin_decode=decoded)}
+
+
+def _pointers_tesseract_missed(name: str, piece: np.ndarray, filled: str) -> dict:
+    """A 24E cell with ink that Tesseract gave no word: the line model ran its letter into the last modifier's
+    word ('GQ A' read 'GOA', placed in the modifier's cell), so the line lost its diagnoses. The code reader's
+    sure decode is the cell's reading, as a repair for staff (never confirmed by box 21: the decode chose
+    among box 21's letters)."""
+    from ..cms1500.mapping import SURE_DECODE, Reading
+
+    decoded = decode_pointers(piece, filled)
+    if decoded is None or decoded.share < SURE_DECODE:
+        return {}
+    why = f"pointers read by the fax code reader alone as {decoded.text!r} (Tesseract read nothing in the cell)"
+    return {
+        name: Reading(
+            decoded.text, decoded.share, repaired=why, alternatives=(decoded.text,), decode_share=decoded.share
+        )
+    }

@@ -392,7 +392,18 @@ def candidate_counts(field: str, tesseract_digits: str) -> list[int]:
 MONEY_ALTERNATIVE = 0.5  # the fax reader's least sure digit at least this for its amount to be offered
 TAKE_OVER = 0.9  # the fax reader's least sure character at least this to be taken over Tesseract
 DISAGREE_CONFIDENCE = 0.3  # two readers that disagree: staff read the box
-FILL_NEIGHBOURS = 3  # a cell Tesseract read nothing in is filled only on a line where this many cells read
+FILL_SURE = 0.6  # a cell Tesseract read nothing in: the fax reader's least sure digit at least this, for staff
+FILL_NEIGHBOURS = 3  # a cell Tesseract read nothing in is filled only on a line where this many cells hold ink
+FILL_DIGIT_SHARE = 0.18  # ... and only at a digit count that gives each digit this share of the text's height
+
+
+def fillable_counts(piece: np.ndarray, counts: list[int]) -> list[int]:
+    """The counts at which a cell Tesseract read nothing in may be read: each digit as wide as a digit can
+    be (a narrow '1' of a fax is a fifth of the line's height). A sliver cut in two is no pair of digits."""
+    text = text_rows(piece)
+    if text is None:
+        return []
+    return [n for n in counts if text.shape[1] >= n * FILL_DIGIT_SHARE * text.shape[0]]
 
 
 def second_reading(slots, readings: dict) -> dict:
@@ -401,17 +412,22 @@ def second_reading(slots, readings: dict) -> dict:
     out = dict(readings)
     rendering: dict[str, DigitReading] = {}
     for slot in slots:
-        members = [name for name, _, _ in slot.members]
-        read_here = sum(1 for name in members if readings.get(name) is not None and readings[name].text)
-        for field, piece in cell_pieces([slot]).items():
+        # the cells with ink as wide as a digit: a written line's dates, place and units; a speck or what is
+        # left of a divider makes one such cell, not three
+        pieces = cell_pieces([slot])
+        written = sum(1 for piece in pieces.values() if fillable_counts(piece, [1]))
+        for field, piece in pieces.items():
             if field in MONEY_FIELDS:
                 out[field] = money_reading(field, piece, readings.get(field), slot.rule_x.get(field))
                 continue
             tesseract = readings.get(field)
-            if (tesseract is None or not tesseract.text) and read_here < FILL_NEIGHBOURS:
-                continue
             seen = re.sub(r"\D", "", tesseract.text) if tesseract is not None else ""
-            mine = read_cell(field, piece, candidate_counts(field, seen))
+            counts = candidate_counts(field, seen)
+            if tesseract is None or not tesseract.text:
+                if written < FILL_NEIGHBOURS:
+                    continue
+                counts = fillable_counts(piece, counts)
+            mine = read_cell(field, piece, counts)
             combined = combine(field, tesseract, mine) if mine is not None else None
             if combined is not None:
                 out[field] = combined
@@ -571,8 +587,10 @@ def combine(field: str, tesseract, mine: DigitReading):  # -> Reading | None
             alternatives=alternatives,
             readers_agree=agree,
         )
-    if tesseract is None:
-        if alternatives:  # the NPI's check digit may still choose among the fax reader's candidates
+    if tesseract is None or not text:
+        # Tesseract read nothing in a cell with ink (a fax lost the thin strokes it needs): the fax reader's
+        # value, unsure, is still something for staff to verify against the image; a blank would be lost
+        if alternatives or mine.least >= FILL_SURE:  # an NPI's check digit may still choose among candidates
             why = f"read by the fax digit reader alone as {mine.digits!r}, unsure (Tesseract read nothing)"
             return Reading(mine.digits, DISAGREE_CONFIDENCE, repaired=why, alternatives=alternatives)
         return None  # nothing read by Tesseract and the fax reader unsure: the cell stays unread

@@ -705,7 +705,9 @@ def money_region(
 
 def _box_slot(region: np.ndarray, box: Box, left: int, upper: int, speckled: bool, dotted: bool = False) -> Slot | None:
     free_text = not (_is_cell(box) or box.cents_rule_x or digit_field(box.name))
-    cut = _ink_crop(region, speckled, free_text=free_text, dotted=dotted)
+    digits_alone = digit_field(box.name) and not box.cents_rule_x  # an NPI, a TIN: no stroke as tall as the box
+    inner = (int(box.rect[0] * SCALE) - left, int(box.rect[2] * SCALE) - left) if digits_alone else None
+    cut = _ink_crop(region, speckled, free_text=free_text, dotted=dotted, rules_across=digits_alone, inner=inner)
     if cut is None:
         return None
     cents = {box.name: _has_cents(region, box, left, upper)} if box.cents_rule_x else {}
@@ -717,7 +719,7 @@ def _group_slot(
     region: np.ndarray, members: list[Box], left: int, pad_x: float, speckled: bool, dotted: bool = False
 ) -> Slot | None:
     """The group's cells that hold ink, side by side with a word gap, on their common text band."""
-    inked = _ink_band(region, speckled, cells=True, dotted=dotted)
+    inked = _ink_band(region, speckled, cells=True, dotted=dotted, rules_across=True)
     if inked is None:
         return None
     ink, first, last = inked
@@ -726,8 +728,13 @@ def _group_slot(
     for box in members:
         c0 = max(int((box.rect[0] - pad_x) * SCALE) - left, 0)
         c1 = min(int((box.rect[2] + pad_x) * SCALE) - left, band.shape[1])
-        cols = np.nonzero(band_ink[:, c0:c1].any(axis=0))[0]
-        if band_ink[:, c0:c1].sum() < MIN_INK_PIXELS // 2 or not len(cols):
+        cell_ink = band_ink[:, c0:c1]
+        if speckled:
+            cell_ink = _without_border_slivers(
+                cell_ink, int(box.rect[0] * SCALE) - left - c0, int(box.rect[2] * SCALE) - left - c0
+            )
+        cols = np.nonzero(cell_ink.any(axis=0))[0]
+        if cell_ink.sum() < MIN_INK_PIXELS // 2 or not len(cols):
             continue
         piece = band[:, c0 + cols[0] : c0 + cols[-1] + 1]
         if speckled:
@@ -742,6 +749,26 @@ def _group_slot(
         offset = int(start + WORD_GAP / 2)
         line[:, offset : offset + piece.shape[1]] = piece
     return Slot(Image.fromarray(line), spans, {})
+
+
+SLIVER_PX = RULE_WIDTH_PX + 1  # a mark this narrow or narrower, wholly in a cell's padding, is no character
+
+
+def _without_border_slivers(inked: np.ndarray, inner_left: int, inner_right: int) -> np.ndarray:
+    """A cell's ink less the thin marks lying wholly in its padding, outside its own rectangle: what the
+    erase left of the dotted divider or the rule between two cells when the page's rules lie a pixel or two
+    off the template's (a fax). The padding is there for a character that reaches over the cell's edge,
+    which has ink inside it too; a sliver on its own there made an empty line's cells look written and
+    a date cell's '03' read as three digits ('|03')."""
+    columns = inked.any(axis=0)
+    kept = inked
+    for start, end in _blank_runs(columns):
+        outside = end <= inner_left or start >= inner_right
+        if outside and end - start <= SLIVER_PX:
+            if kept is inked:
+                kept = inked.copy()
+            kept[:, start:end] = False
+    return kept
 
 
 MONEY_SPLIT_WINDOW_PT = (1.5, 5.0)  # where the dollars may end: from before the rule to past it
@@ -793,12 +820,18 @@ def _has_cents(region: np.ndarray, box: Box, left: int, upper: int) -> bool:
 
 
 def _ink_crop(
-    region: np.ndarray, speckled: bool, free_text: bool = False, dotted: bool = False
+    region: np.ndarray,
+    speckled: bool,
+    free_text: bool = False,
+    dotted: bool = False,
+    rules_across: bool = False,
+    inner: tuple[int, int] | None = None,
 ) -> tuple[Image.Image, int] | None:
     """The region cut to its main line of ink, and the column where the cut starts. `free_text`: a name or
     an address, which ends with its last character, not with a thin mark far right of it. `dotted`: the
-    page is printed in dots (ocr/dots.py)."""
-    inked = _ink_band(region, speckled, dotted=dotted)
+    page is printed in dots (ocr/dots.py). `rules_across`, `inner`: see _ink_band, _without_border_slivers
+    (the box's own columns in the region)."""
+    inked = _ink_band(region, speckled, dotted=dotted, rules_across=rules_across)
     if inked is None:
         return None
     ink, first, last = inked
@@ -807,6 +840,10 @@ def _ink_crop(
     band = ink[first : last + 1]
     if free_text:
         band = _without_trailing_marks(band)
+    if speckled and inner is not None:
+        band = _without_border_slivers(band, *inner)
+        if not band.any():
+            return None
     cols = np.nonzero(band.any(axis=0))[0]
     crop = region[first : last + 1, cols[0] : cols[-1] + 1]
     if speckled:
@@ -836,12 +873,18 @@ def _without_trailing_marks(band: np.ndarray) -> np.ndarray:
 
 
 def _ink_band(
-    region: np.ndarray, speckled: bool, cells: bool = False, dotted: bool = False
+    region: np.ndarray, speckled: bool, cells: bool = False, dotted: bool = False, rules_across: bool = False
 ) -> tuple[np.ndarray, int, int] | None:
     """The region's ink (despeckled on a speckled scan) and its main text band's first and last rows;
     None when there is too little ink to be writing. `cells`: the region holds only codes, digits and
-    letters (no '.', '-'), so every mark much smaller than a character is a speck or a rule remnant."""
+    letters (no '.', '-'), so every mark much smaller than a character is a speck or a rule remnant.
+    `rules_across`: the region holds only characters shorter than its box (cells, digit boxes), so a
+    vertical rule the erase left is told from them by its length."""
     ink = region < INK
+    if speckled and rules_across and ink.any():
+        # a rule the erase left across the line (the page's rules a few pixels off the template's): a cell's
+        # characters are shorter than the cell, so no stroke of theirs runs this far down
+        ink &= ~in_runs_of(ink, RULE_RUN_PX, vertical=True)
     if speckled and ink.any():
         ink = _drop_marks(_despeckle(ink), cells, dotted)
     if ink.sum() < MIN_INK_PIXELS:
@@ -889,8 +932,35 @@ def _drop_marks(ink: np.ndarray, cells: bool, dotted: bool = False) -> np.ndarra
         return ink
     if not cells:
         small &= ~_beside_characters(stats[1:], small, character)
+    else:
+        small &= ~_stacked_into_a_stroke(ink, labels, small, character)
     keep = np.concatenate([[False], ~small])
     return ink & keep[labels]
+
+
+STACK_GAP_SHARE = 0.4  # small marks up to this share of a character apart down a column: pieces of one stroke ...
+STACK_MAX_SHARE = 1.25  # ... when together no taller than this share of a character (a dotted rule runs taller)
+
+
+def _stacked_into_a_stroke(ink: np.ndarray, labels: np.ndarray, small: np.ndarray, character: float) -> np.ndarray:
+    """Which small marks are the pieces of one upright stroke the fax broke: a Courier or Times '1' at 98 dpi
+    rows prints as two or three marks one above the other, each too small to be a character, together as tall
+    as one (POS '16' read '6' with its '1' dropped as specks). Only small marks are stacked, so a speck is not
+    joined to the digit beside it; a dotted rule's dots stack far taller than a character."""
+    import cv2
+
+    pieces = ink & np.concatenate([[False], small])[labels]
+    gap = max(2, round(STACK_GAP_SHARE * character))
+    stacked = cv2.dilate(pieces.view(np.uint8), np.ones((gap, 1), np.uint8))
+    _, groups, stats, _ = cv2.connectedComponentsWithStats(stacked, connectivity=8)
+    heights = stats[1:, cv2.CC_STAT_HEIGHT] - (gap - 1)  # the dilation's reach above and below taken back
+    widths = stats[1:, cv2.CC_STAT_WIDTH]
+    stroke = (heights >= MARK_SHARE * character) & (heights <= STACK_MAX_SHARE * character)
+    stroke &= widths < MARK_SHARE * character
+    in_stroke = pieces & np.concatenate([[False], stroke])[groups]
+    found = np.zeros(len(small), dtype=bool)
+    found[np.unique(labels[in_stroke]) - 1] = True
+    return found
 
 
 def _beside_characters(stats: np.ndarray, small: np.ndarray, character: float) -> np.ndarray:
