@@ -360,3 +360,40 @@ def test_a_narrow_one_as_tall_as_the_digits_beside_it_stays():
     assert (digits.without_edge_rules(narrow_one) == narrow_one).all()
     alone = _line_of((3, 5, 0, 30))  # a lone mark is the cell's only ink: left for the reader to judge
     assert (digits.without_edge_rules(alone) == alone).all()
+
+
+def _phone_slot() -> object:
+    """'900-5788' as blocks: three digits, a low hyphen with blank columns each side, four digits."""
+    image = np.full((20, 130), 255, dtype=np.uint8)
+    for x in (0, 14, 28, 62, 76, 90, 104):
+        image[:, x : x + 10] = 0
+    image[9:12, 44:54] = 0  # the hyphen: low, off the digits' top and bottom
+    return type("Slot", (), {"image": image, "members": [("doc_phone", float("-inf"), float("inf"))]})()
+
+
+def test_a_phone_is_split_at_its_hyphen_into_three_and_four_digits(monkeypatch):
+    counts = _reads(monkeypatch, "9005788", least=0.6)
+    digits.phone_reading([_phone_slot()], {"doc_phone": Reading("900-5768", 0.97)})
+    assert counts == [7]
+    text = np.full((20, 60), 255, dtype=np.uint8)
+    text[:, 0:20] = 0
+    text[:, 40:60] = 0
+    assert digits._split_at_hyphen(text) is None  # no hyphen: not a phone's shape
+
+
+def test_a_phone_digit_the_fax_reader_reads_otherwise_sends_the_box_to_staff(monkeypatch):
+    _reads(monkeypatch, "9005788", least=0.6)
+    read = Reading("900-5768", 0.97)
+    out = digits.phone_reading([_phone_slot()], {"doc_phone": read})["doc_phone"]
+    assert out.text == read.text and "staff read the box" in out.repaired
+    _reads(monkeypatch, "9005788", least=0.3)  # the fax reader unsure where they differ: nothing changes
+    assert digits.phone_reading([_phone_slot()], {"doc_phone": read})["doc_phone"] is read
+
+
+def test_a_sure_fax_reading_of_a_phone_is_its_value_as_a_repair(monkeypatch):
+    _reads(monkeypatch, "9005788", least=0.99)
+    out = digits.phone_reading([_phone_slot()], {"doc_phone": Reading("900-5768", 0.97)})["doc_phone"]
+    assert out.text == "9005788" and out.repaired.startswith("read by the fax digit reader")
+    _reads(monkeypatch, "9005768", least=0.99)  # agreement changes nothing
+    read = Reading("900-5768", 0.97)
+    assert digits.phone_reading([_phone_slot()], {"doc_phone": read})["doc_phone"] is read

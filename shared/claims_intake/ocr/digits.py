@@ -433,7 +433,8 @@ def second_reading(slots, readings: dict) -> dict:
                 out[field] = combined
             if mine is not None and re.fullmatch(r"local\d", field):
                 rendering[field] = mine
-    return house_number_reading(slots, location_zip_reading(slots, offer_common_npi(out, rendering)))
+    read = location_zip_reading(slots, offer_common_npi(out, rendering))
+    return phone_reading(slots, house_number_reading(slots, read))
 
 
 LOCATION = "doc_location"  # box 33's city, state and ZIP, read by Tesseract as one line of text
@@ -651,3 +652,87 @@ def _first_word_digits(piece: np.ndarray, count: int) -> DigitReading | None:
     if word is None or word.shape[1] > count * word.shape[0]:  # wider than its digits: words run together
         return None
     return read_spans([(word, x0, x1) for x0, x1 in segment(word, count)])
+
+
+# Box 33's phone: the area code's cell and the number's (three digits, a hyphen, four), read by Tesseract as text
+PHONE_DIGITS = {"doc_phone area": (3,), "doc_phone": (3, 4)}
+DOUBTED_DIGIT = 0.5  # the fax reader's own digit where the readers differ at least this sure: staff read the box
+HYPHEN_HEIGHT_SHARE = 0.35  # a mark no taller than this share of the digits, off their top and bottom, is a hyphen
+
+
+def phone_reading(slots, readings: dict) -> dict:
+    """Box 33's phone read again by this reader: no table knows a provider's number, so a second reader is the
+    only evidence on its digits (a 98-dpi fax's Helvetica 8 read 6 at 0.999). Where the two differ and this
+    reader's digit there is at least DOUBTED_DIGIT sure, the box goes to staff with both readings in its note; when
+    every digit of this reader's is at least TAKE_OVER sure, its digits are the value, a repair for staff (on
+    tuning faxes it was right each time the two differed so). Agreement changes nothing."""
+    out = dict(readings)
+    for field, piece in cell_pieces(slots, lambda name: name in PHONE_DIGITS).items():
+        tesseract = readings.get(field)
+        if tesseract is None or tesseract.repaired:
+            continue
+        seen = re.sub(r"\D", "", tesseract.text)
+        groups = PHONE_DIGITS[field]
+        if len(seen) != sum(groups):
+            continue  # a reading the parse already finds malformed goes to staff on its own
+        mine = _digit_groups(piece, groups)
+        if mine is None or mine.digits == seen:
+            continue
+        if mine.least >= TAKE_OVER:
+            why = f"read by the fax digit reader as {mine.digits!r} (Tesseract read {seen!r})"
+            out[field] = replace(tesseract, text=mine.digits, repaired=why)
+            continue
+        differing = [i for i, (a, b) in enumerate(zip(seen, mine.digits, strict=True)) if a != b]
+        if max(mine.probabilities[i] for i in differing) >= DOUBTED_DIGIT:
+            why = f"the fax digit reader read {mine.digits!r} where Tesseract read {seen!r}: staff read the box"
+            out[field] = replace(tesseract, repaired=why)
+    return out
+
+
+def _digit_groups(piece: np.ndarray, groups: tuple[int, ...]) -> DigitReading | None:
+    """The piece's digits read as `groups` runs (split at a hyphen when there are two), or None when the ink does
+    not hold that shape (no hyphen where one belongs)."""
+    text = text_rows(piece)
+    if text is None:
+        return None
+    parts = [text] if len(groups) == 1 else _split_at_hyphen(text)
+    if parts is None:
+        return None
+    spans = []
+    for part, count in zip(parts, groups, strict=True):
+        part_text = text_rows(part)
+        if part_text is None or part_text.shape[1] > count * part_text.shape[0]:  # wider than its digits
+            return None
+        spans += [(part_text, x0, x1) for x0, x1 in segment(part_text, count)]
+    return read_spans(spans)
+
+
+def _split_at_hyphen(text: np.ndarray) -> list[np.ndarray] | None:
+    """The text left and right of its one hyphen: a run of inked columns whose ink is low and off the digits' top
+    and bottom rows, with blank columns on both sides."""
+    ink = text < INK
+    height = text.shape[0]
+    inked = ink.any(axis=0)
+    hyphens = []
+    for start, end in _column_runs(inked):
+        rows = np.nonzero(ink[:, start:end].any(axis=1))[0]
+        low = rows[-1] - rows[0] + 1 <= HYPHEN_HEIGHT_SHARE * height
+        if low and rows[0] > 0 and rows[-1] < height - 1:
+            hyphens.append((start, end))
+    if len(hyphens) != 1:
+        return None
+    start, end = hyphens[0]
+    return [text[:, :start], text[:, end:]]
+
+
+def _column_runs(inked: np.ndarray) -> list[tuple[int, int]]:
+    runs, start = [], None
+    for x, on in enumerate(inked):
+        if on and start is None:
+            start = x
+        elif not on and start is not None:
+            runs.append((start, x))
+            start = None
+    if start is not None:
+        runs.append((start, len(inked)))
+    return runs
