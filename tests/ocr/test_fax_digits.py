@@ -252,7 +252,8 @@ def test_box_33s_zip_read_as_letters_is_read_again_from_the_lines_last_word(monk
     assert cut == [[(0.0, 12.0), (12.0, 24.0), (24.0, 36.0), (36.0, 48.0), (48.0, 60.0)]]  # the last word, in five
     zip_reading = read_again[digits.LOCATION_ZIP]
     assert zip_reading.text == "92869" and "fax digit reader" in zip_reading.repaired
-    # a line whose ZIP Tesseract read as five digits is not read again; nor is an unsure reading kept
+    # a ZIP Tesseract read as five digits that the fax reader reads alike changes nothing; nor is an unsure
+    # reading of a ZIP read as letters kept
     assert digits.LOCATION_ZIP not in digits.location_zip_reading([slot], {"doc_location": Reading("ORANGE CA 92869")})
     monkeypatch.setattr(digits, "read_spans", lambda spans: digits.DigitReading("90560", (0.9, 0.29, 0.9, 1.0, 0.7)))
     assert digits.LOCATION_ZIP not in digits.location_zip_reading([slot], {"doc_location": Reading("SOLEDAD CA Gsuet")})
@@ -397,3 +398,47 @@ def test_a_sure_fax_reading_of_a_phone_is_its_value_as_a_repair(monkeypatch):
     _reads(monkeypatch, "9005768", least=0.99)  # agreement changes nothing
     read = Reading("900-5768", 0.97)
     assert digits.phone_reading([_phone_slot()], {"doc_phone": read})["doc_phone"] is read
+
+
+def test_a_five_digit_zip_the_fax_reader_reads_otherwise_goes_to_staff(monkeypatch):
+    glyphs = _blobs((0, 30), (40, 52), (64, 76), (90, 150), height=20)
+    slot = type("Slot", (), {"image": glyphs, "members": [("doc_location", float("-inf"), float("inf"))]})()
+    line = {"doc_location": Reading("HEMET CA 92546", 0.9)}
+    # unsure overall, but sure of the digit that differs: Tesseract's ZIP kept, for staff
+    monkeypatch.setattr(digits, "read_spans", lambda spans: digits.DigitReading("92545", (0.6, 0.99, 0.8, 0.97, 0.8)))
+    doubted = digits.location_zip_reading([slot], line)[digits.LOCATION_ZIP]
+    assert doubted.text == "92546" and "staff read it" in doubted.repaired
+    # sure of every digit: its ZIP, as a repair
+    monkeypatch.setattr(digits, "read_spans", lambda spans: digits.DigitReading("92545", (0.95,) * 5))
+    taken = digits.location_zip_reading([slot], line)[digits.LOCATION_ZIP]
+    assert taken.text == "92545" and "fax digit reader as '92545'" in taken.repaired
+    # unsure of the digit that differs: nothing
+    monkeypatch.setattr(digits, "read_spans", lambda spans: digits.DigitReading("92545", (0.9, 0.9, 0.9, 0.9, 0.3)))
+    assert digits.LOCATION_ZIP not in digits.location_zip_reading([slot], line)
+
+
+def test_a_second_opinion_on_a_clean_zip_flags_it_and_the_city_stays_as_read():
+    note = "box 33's ZIP: the fax digit reader read '92545' where Tesseract read '92546': staff read it"
+    claim = _claim(
+        {"doc_location": Reading("HEMET CA 92546", 0.9), digits.LOCATION_ZIP: Reading("92546", 0.9, repaired=note)}
+    )
+    assert (claim.billing_provider_city, claim.billing_provider_zip) == ("HEMET", "92546")
+    source = claim.provenance["billing_provider_zip"]
+    assert source.repaired and source.confidence <= REPAIRED_CONFIDENCE
+    assert not claim.provenance["billing_provider_city"].repaired
+
+
+def test_the_zip_is_the_last_word_wide_enough_for_five_digits_not_what_follows_a_narrow_one():
+    # 'CA 92145': the '1' leaves blanks nearly a space wide either side of it
+    line = _blobs((0, 30), (40, 56), (66, 78), (80, 92), (98, 101), (107, 119), (121, 133), height=20)
+    word = digits._last_word(line)
+    assert word is not None and word.shape[1] == 133 - 66
+    assert digits._last_word(_blobs((0, 30), (36, 48), height=20)) is None  # nothing ZIP-wide after a space
+
+
+def test_a_house_number_is_the_first_word_wide_enough_for_its_digits():
+    # '41 MAIN ST' read as four digits? No: '4106 MAIN', its '1' leaving a near-space blank after it
+    line = _blobs((0, 12), (15, 18), (24, 36), (38, 50), (60, 120), height=20)
+    word = digits._first_word(line, 4)
+    assert word is not None and word.shape[1] == 50
+    assert digits._first_word(_blobs((0, 12), (20, 80), height=20), 4) is None  # a one-digit word: not four

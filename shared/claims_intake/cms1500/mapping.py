@@ -366,8 +366,11 @@ def _billing_provider(claim: Claim, page: FormPage, put) -> None:
     city_state_zip = parse.split_city_state_zip(location)
     zip_names: tuple[str, ...] = ("doc_location",)
     read_again = text(LOCATION_ZIP)
-    if read_again and not (city_state_zip and re.fullmatch(r"\d{5}(\d{4})?", city_state_zip[2])):
-        city_state_zip = _with_zip_read_again(location, read_again) or city_state_zip
+    if read_again:
+        if city_state_zip and re.fullmatch(r"\d{5}", city_state_zip[2]):  # a second opinion on a clean ZIP
+            city_state_zip = (city_state_zip[0], city_state_zip[1], read_again)
+        else:
+            city_state_zip = _with_zip_read_again(location, read_again) or city_state_zip
         zip_names = ("doc_location", LOCATION_ZIP)
     if city_state_zip:
         city, state, zip_code = city_state_zip

@@ -63,6 +63,18 @@ def text_rows(piece: np.ndarray) -> np.ndarray | None:
     return piece[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
+def text_line(piece: np.ndarray) -> np.ndarray | None:
+    """A free-text box's line of writing: its tallest run of inked rows (a fax speck above or below the line, or
+    a rule's remnant, is left out; it would make the line taller and its word gaps wider), cut to its ink."""
+    band = main_rows(piece)
+    return text_rows(band) if band is not None else None
+
+
+def text_words(text: np.ndarray) -> list[tuple[int, int]]:
+    """The line's words, without the specks beside it (a mark too low to be a character)."""
+    return [(a, b) for a, b in words(text) if text_rows(text[:, a:b]) is not None]
+
+
 def words(text: np.ndarray) -> list[tuple[int, int]]:
     """Column spans of the piece's words: ink separated by a blank run wider than a character gap."""
     blank = np.asarray((text < INK).any(axis=0)) == 0
@@ -391,6 +403,7 @@ def candidate_counts(field: str, tesseract_digits: str) -> list[int]:
 
 MONEY_ALTERNATIVE = 0.5  # the fax reader's least sure digit at least this for its amount to be offered
 TAKE_OVER = 0.9  # the fax reader's least sure character at least this to be taken over Tesseract
+DOUBTED_DIGIT = 0.5  # the fax reader's own digit where the readers differ at least this sure: staff read the box
 DISAGREE_CONFIDENCE = 0.3  # two readers that disagree: staff read the box
 FILL_SURE = 0.6  # a cell Tesseract read nothing in: the fax reader's least sure digit at least this, for staff
 FILL_NEIGHBOURS = 3  # a cell Tesseract read nothing in is filled only on a line where this many cells hold ink
@@ -451,7 +464,8 @@ def location_zip_reading(slots, readings: dict) -> dict:
     Gsuet': the line is read without a digit whitelist, and a fax's thin digits read as letters): the line's
     last word, when it is shaped like five digits, split into five characters and read by this reader. Only a
     reading whose least sure character is at least ZIP_SURE is kept, under its own name, as a repair for staff
-    (never confirmed: the ZIP code table then checks it against the city and state read)."""
+    (never confirmed: the ZIP code table then checks it against the city and state read). A ZIP Tesseract read
+    as five digits is read again too (`_zip_second_opinion`)."""
     from ..cms1500.mapping import Reading
     from ..cms1500.parse import split_city_state_zip
 
@@ -459,26 +473,75 @@ def location_zip_reading(slots, readings: dict) -> dict:
     if location is None or not location.text:
         return readings
     split = split_city_state_zip(location.text)
-    if split and re.fullmatch(r"\d{5}(\d{4})?", split[2]):
+    if split and re.fullmatch(r"\d{9}", split[2]):
         return readings
     mine = _last_word_digits(cell_pieces(slots, lambda name: name == LOCATION).get(LOCATION))
+    if split and re.fullmatch(r"\d{5}", split[2]):
+        return _zip_second_opinion(readings, split[2], mine)
     if mine is None or mine.least < ZIP_SURE:
         return readings
     why = f"box 33's ZIP read by the fax digit reader as {mine.digits!r} (Tesseract read the line {location.text!r})"
     return {**readings, LOCATION_ZIP: Reading(mine.digits, mine.least, repaired=why)}
 
 
+def _zip_second_opinion(readings: dict, seen: str, mine: DigitReading | None) -> dict:
+    """A ZIP Tesseract read as five digits, against this reader's: a sure reading that differs is the ZIP, a
+    repair for staff; a digit that differs and that this reader is DOUBTED_DIGIT sure of sends the ZIP to staff
+    as read (two ZIPs of one town, 92545 and 92546, pass the ZIP code table alike)."""
+    from ..cms1500.mapping import Reading
+
+    if mine is None or mine.digits == seen:
+        return readings
+    if mine.least >= TAKE_OVER:
+        why = f"box 33's ZIP read by the fax digit reader as {mine.digits!r} (Tesseract read {seen!r})"
+        return {**readings, LOCATION_ZIP: Reading(mine.digits, mine.least, repaired=why)}
+    differing = [i for i, (a, b) in enumerate(zip(seen, mine.digits, strict=True)) if a != b]
+    if max(mine.probabilities[i] for i in differing) < DOUBTED_DIGIT:
+        return readings
+    why = f"box 33's ZIP: the fax digit reader read {mine.digits!r} where Tesseract read {seen!r}: staff read it"
+    return {**readings, LOCATION_ZIP: Reading(seen, readings[LOCATION].confidence, repaired=why)}
+
+
 def _last_word_digits(piece: np.ndarray | None) -> DigitReading | None:
-    text = text_rows(piece) if piece is not None else None
-    if text is None:
+    text = text_line(piece) if piece is not None else None
+    spans = text_words(text) if text is not None else []
+    if text is None or not spans:
         return None
-    spans = words(text)
-    if len(spans) < 2:
-        return None
-    word = text_rows(text[:, spans[-1][0] : spans[-1][1]])
+    word = _last_word(text[:, : spans[-1][1]])
     if word is None or not ZIP_SHAPE[0] <= word.shape[1] / word.shape[0] <= ZIP_SHAPE[1]:
         return None
     return read_spans([(word, x0, x1) for x0, x1 in segment(word, ZIP_DIGITS)])
+
+
+LINE_WORD_GAP_SHARE = 0.25  # between words of a printed line (a space); a character's gap is narrower, but a '1's
+SPACE_SHARE_OF_WIDEST = 0.8  # a blank run this share of the line's widest word gap is a space too
+ZIP_MIN_SHAPE = 3.0  # five digits of any font used are at least this wide for their height ('1's included)
+
+
+def _last_word(line: np.ndarray) -> np.ndarray | None:
+    """The line's last word shaped like five digits (`_cut_word`)."""
+    return _cut_word(line, lambda word: ZIP_MIN_SHAPE <= word.shape[1] / word.shape[0] <= ZIP_SHAPE[1], last=True)
+
+
+def _cut_word(line: np.ndarray, fits: Callable[[np.ndarray], bool], last: bool) -> np.ndarray | None:
+    """The line's last (or first) word: of the blank runs at least a space's share of the line's height wide that
+    leave a word that `fits` after (before) them, the nearest that end among the widest. A character's gap can be
+    nearly as wide as a space (beside a narrow '1', between Courier's narrow digits); the spaces between words are
+    the widest, and alike."""
+    blank = ~np.asarray((line < INK).any(axis=0))
+    gap = max(2, round(LINE_WORD_GAP_SHARE * line.shape[0]))
+    cuts = []
+    for start, end in _column_runs(blank):
+        if end - start < gap or start == 0:
+            continue
+        word = text_rows(line[:, end:] if last else line[:, :start])
+        if word is not None and fits(word):
+            cuts.append((end - start, word))
+    if not cuts:
+        return None
+    widest = max(width for width, _ in cuts)
+    spaces = [word for width, word in cuts if width >= SPACE_SHARE_OF_WIDEST * widest]
+    return spaces[-1] if last else spaces[0]  # the spaces of a line are alike: the one nearest that end
 
 
 UNLISTED = 1e-3  # a digit outside a character's TOP_K choices: this probability when readings are pooled
@@ -642,21 +705,28 @@ def house_number_reading(slots, readings: dict) -> dict:
 
 
 def _first_word_digits(piece: np.ndarray, count: int) -> DigitReading | None:
-    text = text_rows(piece)
+    text = text_line(piece)
     if text is None:
         return None
-    spans = words(text)
-    if len(spans) < 2:
-        return None
-    word = text_rows(text[:, spans[0][0] : spans[0][1]])
-    if word is None or word.shape[1] > count * word.shape[0]:  # wider than its digits: words run together
+    word = _first_word(text, count)
+    if word is None:
         return None
     return read_spans([(word, x0, x1) for x0, x1 in segment(word, count)])
 
 
+# A digit of the fonts used, with its share of spacing, is this wide for its height (Times' '1' to Courier's);
+# a first word outside `count` times these is not the house number (words run together, or part of one)
+DIGIT_SHAPE = (0.6, 1.25)
+
+
+def _first_word(line: np.ndarray, count: int) -> np.ndarray | None:
+    """The line's first word shaped like `count` digits (`_cut_word`)."""
+    low, high = (count * share for share in DIGIT_SHAPE)
+    return _cut_word(line, lambda word: low <= word.shape[1] / word.shape[0] <= high, last=False)
+
+
 # Box 33's phone: the area code's cell and the number's (three digits, a hyphen, four), read by Tesseract as text
 PHONE_DIGITS = {"doc_phone area": (3,), "doc_phone": (3, 4)}
-DOUBTED_DIGIT = 0.5  # the fax reader's own digit where the readers differ at least this sure: staff read the box
 HYPHEN_HEIGHT_SHARE = 0.35  # a mark no taller than this share of the digits, off their top and bottom, is a hyphen
 
 
@@ -692,7 +762,7 @@ def phone_reading(slots, readings: dict) -> dict:
 def _digit_groups(piece: np.ndarray, groups: tuple[int, ...]) -> DigitReading | None:
     """The piece's digits read as `groups` runs (split at a hyphen when there are two), or None when the ink does
     not hold that shape (no hyphen where one belongs)."""
-    text = text_rows(piece)
+    text = text_line(piece)
     if text is None:
         return None
     parts = [text] if len(groups) == 1 else _split_at_hyphen(text)
@@ -712,7 +782,7 @@ def _split_at_hyphen(text: np.ndarray) -> list[np.ndarray] | None:
     and bottom rows, with blank columns on both sides."""
     ink = text < INK
     height = text.shape[0]
-    inked = ink.any(axis=0)
+    inked = np.asarray(ink.any(axis=0))
     hyphens = []
     for start, end in _column_runs(inked):
         rows = np.nonzero(ink[:, start:end].any(axis=1))[0]
