@@ -331,3 +331,13 @@ def test_a_narrow_one_as_tall_as_the_digits_beside_it_stays():
     assert (digits.without_edge_rules(narrow_one) == narrow_one).all()
     alone = _line_of((3, 5, 0, 30))  # a lone mark is the cell's only ink: left for the reader to judge
     assert (digits.without_edge_rules(alone) == alone).all()
+
+
+def test_a_digit_cell_is_learnt_as_the_reader_cuts_it_without_a_rules_remnant_at_its_edge():
+    clean = np.full((40, 120), 255, dtype=np.uint8)
+    for left in range(6, 114, 12):  # nine digits of one width
+        clean[10:30, left : left + 8] = 0
+    ruled = clean.copy()
+    ruled[:, 1:3] = 0  # a box's side rule the erase left, taller than the digits
+    learnt = [digit_training.glyph_set([("fax200", "tax_id", "123456789", 20_000, piece)]) for piece in (clean, ruled)]
+    assert len(learnt[0][0]) == 9 and np.array_equal(learnt[0][0], learnt[1][0])
