@@ -84,8 +84,8 @@ fax-digits: setup
 	nice $(BIN)/python -m claims_intake_dev.digit_training all --pages $(FAX_DIGIT_PAGES) --jobs $(CALIBRATION_JOBS) \
 	  --out .fax_digits/cells.pickle
 
-# The fax code reader's weights (shared/claims_intake/data/fax_codes.npz: digits and capitals of 24D codes
-# and modifiers), from the same kind of pages. About 15 min CPU.
+# The fax code reader's weights (shared/claims_intake/data/fax_codes.npz: digits and capitals of 24D codes,
+# modifiers, box 21, 24E and box 1a's CIN), from the same kind of pages. About 15 min CPU.
 FAX_CODE_PAGES ?= 300
 fax-codes: setup
 	nice $(BIN)/python -m claims_intake_dev.digit_training all --reader codes --pages $(FAX_CODE_PAGES) \

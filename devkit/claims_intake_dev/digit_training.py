@@ -11,10 +11,12 @@ data/fax_codes.npz: digits and capitals).
 1. collect: the mailroom's bilevel fax families (200 dpi; 204 x 98 and 204 x 196 dpi, G3/G4) make
    pages from TUNING seeds (never `mailroom.HELD_OUT_SEEDS`); each page goes through the intake's own
    reader up to the cut-out cells (registration, drop-out, ink crops: `scan.prepare_page`), so the
-   glyphs are exactly what the reader sees. Each digit-only cell and each 24D cell (code,
-   modifiers) is kept with the characters the generator printed in it.
-2. train: each cell is split into its characters as the reader splits it (digits.segment with the
-   printed count), each also cut a little off and drawn with its strokes changed (`restroke`), and
+   glyphs are exactly what the reader sees. Each digit-only cell, each code cell (24D code and
+   modifiers, box 21, 24E) and box 1a when it holds a CIN is kept with the characters the generator
+   printed in it.
+2. train: each cell is split into its characters as the reader splits it (a digit cell by
+   digits.cell_spans, a code cell by digits.segment with the printed count, box 1a by
+   codes.cin_spans), each also cut a little off and drawn with its strokes changed (`restroke`), and
    three two-layer networks are fitted from different starts, to be averaged (numpy, Adam, fixed
    seeds: the same cells give the same weights). `train --validate` fits on four fifths of the pages
    and reports the per-glyph accuracy on the fifth held back.
@@ -85,7 +87,18 @@ def page_cells(family: str, seed: int) -> list[tuple[str, str, str, int, np.ndar
             label = re.sub(wanted, "", printed.get(name.split(".")[0], "").upper())
             if label:
                 cells.append((family, name, label, seed, piece))
+        cells.extend((family, name, label, seed, piece) for name, label, piece in _cin_cells(prepared.slots, printed))
     return cells
+
+
+def _cin_cells(slots, printed: dict) -> list[tuple[str, str, np.ndarray]]:
+    """Box 1a when a CIN is printed in it (eight digits and a letter): the code reader learns the CIN's
+    letter, which no code, modifier or diagnosis may use (M, W, X, Y, ...)."""
+    label = printed.get(codes.CIN_FIELD, "").strip().upper()
+    if not re.fullmatch(rf"\d{{{codes.CIN_DIGITS}}}[A-Z]", label):
+        return []
+    pieces = digits.cell_pieces(slots, lambda name: name == codes.CIN_FIELD)
+    return [(name, label, piece) for name, piece in pieces.items()]
 
 
 def _page_job(job: tuple[str, int]) -> list:
@@ -116,7 +129,9 @@ class Reader:
 
 
 READERS = {
-    "digits": Reader("digits", "0123456789", lambda name: not codes.code_field(name), WEIGHTS_PATH),
+    "digits": Reader(
+        "digits", "0123456789", lambda name: not codes.code_field(name) and name != codes.CIN_FIELD, WEIGHTS_PATH
+    ),
     # the code reader also learns the digit cells' digits: a code's four digits are the same glyphs
     "codes": Reader("codes", "0123456789" + ascii_uppercase, lambda name: True, CODE_WEIGHTS_PATH),
 }
@@ -160,8 +175,12 @@ def glyph_set(
             continue
         style = print_style(family, seed)
         label = head + tail
-        if name.split(".")[0] in digits.MONEY_FIELDS:
-            spans = digits.money_spans(piece, len(label) - 2)
+        if not codes.code_field(name) and name != codes.CIN_FIELD:
+            # a digit cell as the digit reader cuts it: a money box at its rule, a fixed-width cell
+            # without a rule's remnant at its edge (digits.without_edge_rules)
+            spans = digits.cell_spans(name, piece, len(label))
+        elif name == codes.CIN_FIELD:  # cut as codes.decode_cin cuts it: eight digits, then the letter
+            spans = codes.cin_spans(piece)
         elif tail:  # a box-21 code printed with its period: split there, as the reader does
             text = digits.text_rows(piece)
             spans = None if text is None else codes.icd_spans(text, len(head), len(tail))

@@ -3,6 +3,9 @@ second time as eight digits and a letter by the fax code reader, and weighed aga
 sure digits confirm or repair it (for staff), unsure digits that differ put it in doubt, the reader's
 letter never overrules one Tesseract read."""
 
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
 
 from claims_intake.cms1500 import parse
@@ -79,3 +82,38 @@ def test_the_cin_of_a_generated_204_by_98_fax_decodes_to_its_printed_digits():
     decoded = codes.decode_cin(piece["insurance_id"])
     printed = case.sample.pages[0]["insurance_id"]
     assert decoded is not None and decoded.digits == printed[:8] and decoded.share >= 0.9
+
+
+def _nine_glyphs() -> np.ndarray:
+    """Box 1a's ink as nine solid glyphs on a white cell: eight digits at one pitch, then a letter."""
+    piece = np.full((30, 130), 255, dtype=np.uint8)
+    for left in [4 + 12 * i for i in range(8)] + [104]:
+        piece[8:22, left : left + 8] = 0
+    return piece
+
+
+def test_the_cin_is_cut_for_training_as_the_reader_cuts_it():
+    spans = codes.cin_spans(_nine_glyphs())
+    assert spans is not None and len(spans) == codes.CIN_DIGITS + 1
+    letter, x0, x1 = spans[-1]
+    assert x0 == 0 and x1 == letter.shape[1] and letter.shape[1] < 14  # the letter alone, cut off the digits
+    assert codes.cin_spans(np.full((30, 130), 255, dtype=np.uint8)) is None  # no ink, no glyphs
+
+
+def test_the_code_reader_learns_the_cins_letter_and_the_digit_reader_skips_box_1a():
+    from claims_intake_dev import digit_training
+
+    cells = [("fax200", "insurance_id", "12345678M", 20_000, _nine_glyphs())]
+    _, labels, _, _ = digit_training.glyph_set(cells, reader=digit_training.READERS["codes"])
+    alphabet = digit_training.READERS["codes"].alphabet
+    assert "".join(alphabet[i] for i in labels) == "12345678M"
+    features, _, _, _ = digit_training.glyph_set(cells, reader=digit_training.READERS["digits"])
+    assert len(features) == 0
+
+
+def test_only_a_printed_cin_is_learnt_from_box_1a():
+    from claims_intake_dev import digit_training
+
+    slot = SimpleNamespace(image=_nine_glyphs(), members=[("insurance_id", float("-inf"), float("inf"))])
+    assert [cell[1] for cell in digit_training._cin_cells([slot], {"insurance_id": "12345678M"})] == ["12345678M"]
+    assert digit_training._cin_cells([slot], {"insurance_id": "XYZ1234567"}) == []

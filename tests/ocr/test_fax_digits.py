@@ -442,3 +442,13 @@ def test_a_house_number_is_the_first_word_wide_enough_for_its_digits():
     word = digits._first_word(line, 4)
     assert word is not None and word.shape[1] == 50
     assert digits._first_word(_blobs((0, 12), (20, 80), height=20), 4) is None  # a one-digit word: not four
+
+
+def test_a_digit_cell_is_learnt_as_the_reader_cuts_it_without_a_rules_remnant_at_its_edge():
+    clean = np.full((40, 120), 255, dtype=np.uint8)
+    for left in range(6, 114, 12):  # nine digits of one width
+        clean[10:30, left : left + 8] = 0
+    ruled = clean.copy()
+    ruled[:, 1:3] = 0  # a box's side rule the erase left, taller than the digits
+    learnt = [digit_training.glyph_set([("fax200", "tax_id", "123456789", 20_000, piece)]) for piece in (clean, ruled)]
+    assert len(learnt[0][0]) == 9 and np.array_equal(learnt[0][0], learnt[1][0])

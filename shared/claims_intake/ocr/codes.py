@@ -263,8 +263,8 @@ LETTER_WIDTHS = (0.5, 1.8)
 class CinDecode:
     """Box 1a read as a CIN: the eight digits with the probability that all of them are right (each
     glyph's share among the digits, multiplied), and the letter with its share among the letters. The
-    network learnt the letters of codes, modifiers and diagnoses: a letter no code uses (M, W, X) it
-    may call another surely, so the letter counts for less than the digits (cms1500.mapping)."""
+    network learnt every CIN letter from box 1a's glyphs too, yet a lone letter has no code set to check
+    it against, so the letter counts for less than the digits (cms1500.mapping)."""
 
     digits: str
     share: float
@@ -278,16 +278,28 @@ def decode_cin(piece: np.ndarray) -> CinDecode | None:
     LETTER_WIDTHS of the end, and the even cut) and the eight digits left of it cut evenly; the division
     whose digits the network is surest of wins. None when the ink is no CIN's (a letter among the first
     eight glyphs: some plans' member IDs are not CINs)."""
+    division = _best_cin_division(piece)
+    if division is None:
+        return None
+    _, shape, decoded, _ = division
+    return decoded if shape >= CIN_SHAPE else None
+
+
+def cin_spans(piece: np.ndarray) -> list[tuple[np.ndarray, float, float]] | None:
+    """The nine glyphs of box 1a as `decode_cin` cuts them (its chosen division), for the trainer: the
+    network learns the CIN's letters from the very crops it is shown when reading."""
+    division = _best_cin_division(piece)
+    return None if division is None else division[3]
+
+
+def _best_cin_division(piece: np.ndarray):
     text = text_rows(piece)
     text = main_rows(text) if text is not None else None
     text = _inked_columns(text) if text is not None else None
     if text is None:
         return None
     found = [division for split in _letter_starts(text) if (division := _cin_at(text, split)) is not None]
-    if not found:
-        return None
-    _, shape, decoded = max(found, key=lambda division: division[0])
-    return decoded if shape >= CIN_SHAPE else None
+    return max(found, key=lambda division: division[0]) if found else None
 
 
 def _letter_starts(text: np.ndarray) -> list[int]:
@@ -298,9 +310,10 @@ def _letter_starts(text: np.ndarray) -> list[int]:
     return sorted({round(CIN_DIGITS * pitch), *(int(x) for x in blank if lo <= x < hi)})
 
 
-def _cin_at(text: np.ndarray, split: int) -> tuple[float, float, CinDecode] | None:
+def _cin_at(text: np.ndarray, split: int) -> tuple[float, float, CinDecode, list] | None:
     """The CIN read with the letter starting at column `split`: the digits' mean log-probability (how
-    well the division fits), the least share of a digit glyph's probability on digits, the decode."""
+    well the division fits), the least share of a digit glyph's probability on digits, the decode, the
+    nine glyphs' spans."""
     digits, letter = _inked_columns(text[:, :split]), _inked_columns(text[:, split:])
     if digits is None or letter is None:
         return None
@@ -321,7 +334,7 @@ def _cin_at(text: np.ndarray, split: int) -> tuple[float, float, CinDecode] | No
         float(on_letters[letter_index] / max(on_letters.sum(), 1e-9)),
     )
     fit = float(np.log(np.maximum(best_shares * mass, LOG_FLOOR)).mean())
-    return fit, float(mass.min()), decoded
+    return fit, float(mass.min()), decoded, spans
 
 
 @dataclass(frozen=True)
