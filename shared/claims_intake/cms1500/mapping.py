@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..catalog import combination_key, dhcs_catalog, plan_ids, plan_profile
 from ..elements import element
@@ -23,13 +23,23 @@ from ..validators import is_valid_icd10
 from . import parse, places
 from .parse import Fixed
 
-if TYPE_CHECKING:
-    from ..ocr.codes import CinDecode
-
 LINES_PER_PAGE = 6
 DIAGNOSIS_LETTERS = "ABCDEFGHIJKL"
 HOMELESS_DIAGNOSES = ("Z5900", "Z5901", "Z5902")  # ICD-10-CM Z59.0x homelessness
 HOMELESS_WORDS = re.compile(r"\b(homeless|unhoused|no fixed address|general delivery)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CinDecode:
+    """Box 1a read as a CIN: the eight digits with the probability that all of them are right (each
+    glyph's share among the digits, multiplied), and the letter with its share among the letters. The
+    network learnt every CIN letter from box 1a's glyphs too, yet a lone letter has no code set to check
+    it against, so the letter counts for less than the digits (`_weigh_cin_decode`). Made by ocr/codes.py."""
+
+    digits: str
+    share: float
+    letter: str
+    letter_share: float
 
 
 @dataclass(frozen=True)

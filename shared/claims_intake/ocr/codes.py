@@ -25,6 +25,7 @@ from functools import cache
 
 import numpy as np
 
+from ..cms1500.mapping import CinDecode
 from .digits import DigitNet, cell_pieces, glyph_features, load_weights, main_rows, segment, text_rows
 from .levels import INK
 
@@ -257,19 +258,6 @@ CIN_SHAPE = 0.5  # each of the first eight glyphs at least this likely a digit, 
 # the letter is at most this many digit widths and at least the second of them (Helvetica's and Times' W
 # are 1.7-1.9 digits wide, their I half a digit; Courier's letters one)
 LETTER_WIDTHS = (0.5, 1.8)
-
-
-@dataclass(frozen=True)
-class CinDecode:
-    """Box 1a read as a CIN: the eight digits with the probability that all of them are right (each
-    glyph's share among the digits, multiplied), and the letter with its share among the letters. The
-    network learnt every CIN letter from box 1a's glyphs too, yet a lone letter has no code set to check
-    it against, so the letter counts for less than the digits (cms1500.mapping)."""
-
-    digits: str
-    share: float
-    letter: str
-    letter_share: float
 
 
 def decode_cin(piece: np.ndarray) -> CinDecode | None:
