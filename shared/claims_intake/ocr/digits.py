@@ -495,11 +495,16 @@ def _zip_second_opinion(readings: dict, seen: str, mine: DigitReading | None) ->
     if mine.least >= TAKE_OVER:
         why = f"box 33's ZIP read by the fax digit reader as {mine.digits!r} (Tesseract read {seen!r})"
         return {**readings, LOCATION_ZIP: Reading(mine.digits, mine.least, repaired=why)}
-    differing = [i for i, (a, b) in enumerate(zip(seen, mine.digits, strict=True)) if a != b]
-    if max(mine.probabilities[i] for i in differing) < DOUBTED_DIGIT:
+    if not _doubts(mine, seen):
         return readings
     why = f"box 33's ZIP: the fax digit reader read {mine.digits!r} where Tesseract read {seen!r}: staff read it"
     return {**readings, LOCATION_ZIP: Reading(seen, readings[LOCATION].confidence, repaired=why)}
+
+
+def _doubts(mine: DigitReading, seen: str) -> bool:
+    """This reader reads other digits than Tesseract's `seen` (as many), and is DOUBTED_DIGIT sure of one of them."""
+    differing = [i for i, (a, b) in enumerate(zip(seen, mine.digits, strict=True)) if a != b]
+    return bool(differing) and max(mine.probabilities[i] for i in differing) >= DOUBTED_DIGIT
 
 
 def _last_word_digits(piece: np.ndarray | None) -> DigitReading | None:
@@ -752,8 +757,7 @@ def phone_reading(slots, readings: dict) -> dict:
             why = f"read by the fax digit reader as {mine.digits!r} (Tesseract read {seen!r})"
             out[field] = replace(tesseract, text=mine.digits, repaired=why)
             continue
-        differing = [i for i, (a, b) in enumerate(zip(seen, mine.digits, strict=True)) if a != b]
-        if max(mine.probabilities[i] for i in differing) >= DOUBTED_DIGIT:
+        if _doubts(mine, seen):
             why = f"the fax digit reader read {mine.digits!r} where Tesseract read {seen!r}: staff read the box"
             out[field] = replace(tesseract, repaired=why)
     return out
