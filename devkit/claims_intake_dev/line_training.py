@@ -1,0 +1,372 @@
+"""Train the fax line recogniser (claims_intake.ocr.lines, data/fax_lines.onnx) on the free-text boxes
+of generated faxes, TUNING seeds only.
+
+    make fax-lines                                                # collect + train + write the ONNX file
+    python -m claims_intake_dev.line_training collect --pages 600 --out .fax_lines/lines.pickle
+    python -m claims_intake_dev.line_training train .fax_lines/lines.pickle [--epochs 12]
+    python -m claims_intake_dev.line_training evaluate --held-out --pages 24   # per-line and per-character
+
+1. collect: pages of the mailroom's bilevel fax families (200 dpi; 204 x 98 and 204 x 196 dpi) from
+   TUNING seeds (never `mailroom.HELD_OUT_SEEDS`), printed as `mailroom.make_case` prints them, except
+   that most free-text boxes hold random text (`random_text`: made-up words, random letters, numbers
+   and the punctuation forms carry) instead of the generator's few names and streets, so the network
+   learns the glyphs, not the words. Each page goes through the intake's own reader up to the cut-out
+   boxes (`scan.prepare_page`) and each box that holds one line of free text is kept with its text.
+2. train: a small convolutional network read with CTC (PyTorch, CPU; installed by `make fax-lines`
+   only: the runtime reads the exported ONNX file with OpenCV). Fixed seeds: the same lines give the
+   same weights. A tenth of the pages is held back and its figures printed.
+3. evaluate: the same collection from another seed range (with --held-out, the bench's held-out seeds:
+   measured, never tuned on) and the recogniser's per-line and per-character accuracy beside Tesseract's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import random
+import sys
+import time
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from string import ascii_uppercase, digits
+
+import numpy as np
+
+from claims_intake.limits import default_limits
+from claims_intake.ocr import lines
+from claims_intake.ocr.pages import image_pages
+from claims_intake.ocr.scan import ocr_settings, prepare_page
+
+from .testdata import mailroom, scans
+
+FAMILIES = ("fax200", "fax_standard")
+FIRST_SEED = 40_000  # clear of the tuning seeds the benches and the glyph readers use
+ONNX_PATH = Path(__file__).resolve().parents[2] / "shared" / "claims_intake" / lines.WEIGHTS
+# The boxes that hold one line of free text, and the single-box numbers (their digits are the same glyphs)
+TEXT_BOXES = (
+    "insurance_name",
+    "insurance_address",
+    "insurance_id",
+    "pt_name",
+    "pt_street",
+    "pt_city",
+    "pt_state",
+    "ins_name",
+    "pt_account",
+    "physician_signature",
+    "doc_name",
+    "doc_street",
+    "doc_location",
+    "prior_auth",
+    "physician_date",
+    "doc_phone",
+    "doc_phone area",
+    "pt_zip",
+    "tax_id",
+    "pin",
+)
+RANDOMISED = {name for name in TEXT_BOXES if name not in ("physician_date", "pt_zip", "tax_id", "pin")}
+RANDOM_SHARE = 0.6
+VOWELS, CONSONANTS = "AEIOUY", "BCDFGHJKLMNPRSTVWXZ"
+
+
+def random_word(rng: random.Random) -> str:
+    kind = rng.random()
+    if kind < 0.35:  # made up but pronounceable, as names and streets are
+        return "".join(rng.choice(CONSONANTS) + rng.choice(VOWELS) for _ in range(rng.randint(1, 5)))[
+            : rng.randint(2, 10)
+        ]
+    if kind < 0.6:
+        return "".join(rng.choice(ascii_uppercase) for _ in range(rng.randint(1, 9)))
+    if kind < 0.8:
+        return "".join(rng.choice(digits) for _ in range(rng.randint(1, 7)))
+    if kind < 0.9:  # an account or authorisation number
+        parts = [
+            "".join(rng.choice(ascii_uppercase + digits) for _ in range(rng.randint(2, 5)))
+            for _ in range(rng.randint(2, 3))
+        ]
+        return rng.choice("-/.").join(parts)
+    word = "".join(rng.choice(ascii_uppercase) for _ in range(rng.randint(1, 7)))
+    return rng.choice(
+        [f"{word},", f"{word}.", f"#{rng.randint(1, 999)}", "&", f"({word})", f"O'{word}", f"{word}-{word[::-1]}"]
+    )
+
+
+def random_text(rng: random.Random, like: str) -> str:
+    """Random words about as long as `like` (so the box's font size stays as the form prints it)."""
+    length = max(2, len(like) + rng.randint(-6, 2))
+    words: list[str] = []
+    while len(" ".join(words)) < length:
+        words.append(random_word(rng))
+    return " ".join(words)[:length].strip(" ,") or "A"
+
+
+def training_case(family: str, seed: int) -> mailroom.Case:
+    """A fax as `mailroom.make_case` prints it, most free-text boxes holding random text."""
+    if seed not in mailroom.TUNING_SEEDS:
+        raise SystemExit(f"seed {seed} is not a tuning seed")
+    rng = random.Random(seed * 104_729 + zlib.crc32(family.encode()))
+    original = scans.sample_claim
+    try:
+
+        def randomised(*args, **kwargs):
+            sample = original(*args, **kwargs)
+            fields = sample.pages[0]
+            for name in RANDOMISED & set(fields):
+                if fields[name] and rng.random() < RANDOM_SHARE:
+                    fields[name] = random_text(rng, fields[name])
+            return sample
+
+        scans.sample_claim = randomised
+        return mailroom.make_case(family, seed)
+    finally:
+        scans.sample_claim = original
+
+
+def page_lines(family: str, seed: int) -> list[tuple[str, str, str, int, np.ndarray]]:
+    """(family, box, printed text, seed, crop) for every one-box free-text frame of one generated fax."""
+    case = training_case(family, seed)
+    printed = case.sample.pages[0]
+    found = []
+    for page in image_pages(case.data, case.filename, "tiff", default_limits()):
+        prepared = prepare_page(page, ocr_settings())
+        if not hasattr(prepared, "slots"):
+            continue
+        for slot in prepared.slots:
+            if len(slot.members) != 1 or slot.members[0][0] not in TEXT_BOXES:
+                continue
+            name = slot.members[0][0]
+            text = " ".join(printed.get(name, "").upper().split())
+            if text and all(char in lines.ALPHABET for char in text):
+                found.append((family, name, text, seed, np.asarray(slot.image.convert("L"))))
+    return found
+
+
+def _page_job(job: tuple[str, int]) -> list:
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    return page_lines(*job)
+
+
+def collect(pages: int, first_seed: int, jobs: int, held_out: bool = False) -> list:
+    seeds = range(first_seed, first_seed + pages)
+    allowed = mailroom.HELD_OUT_SEEDS if held_out else mailroom.TUNING_SEEDS
+    if not all(seed in allowed for seed in seeds):
+        raise SystemExit(
+            f"seeds {seeds.start}-{seeds.stop - 1} are not all {'held-out' if held_out else 'tuning'} seeds"
+        )
+    work = [(family, seed) for seed in seeds for family in FAMILIES]
+    job = _page_job if not held_out else _held_out_job
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return [line for found in pool.map(job, work) for line in found]
+
+
+def _held_out_job(job: tuple[str, int]) -> list:
+    """Held-out pages exactly as the bench makes them (no random text: the bench's own boxes)."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    family, seed = job
+    case = mailroom.make_case(family, seed)
+    printed = case.sample.pages[0]
+    found = []
+    for page in image_pages(case.data, case.filename, "tiff", default_limits()):
+        prepared = prepare_page(page, ocr_settings())
+        for slot in getattr(prepared, "slots", []):
+            if len(slot.members) == 1 and slot.members[0][0] in TEXT_BOXES:
+                name = slot.members[0][0]
+                text = " ".join(printed.get(name, "").upper().split())
+                if text:
+                    found.append((family, name, text, seed, np.asarray(slot.image.convert("L"))))
+    return found
+
+
+# ---------------------------------------------------------------- the network (PyTorch, training only)
+
+
+def network(classes: int):
+    import torch.nn as nn
+
+    def block(cin: int, cout: int, pool: tuple[int, int] | None) -> list:
+        layers = [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU()]
+        return layers + ([nn.MaxPool2d(pool, pool)] if pool else [])
+
+    return nn.Sequential(
+        *block(1, 24, (2, 2)),  # 16 x W/2
+        *block(24, 48, (2, 2)),  # 8 x W/4
+        *block(48, 64, None),
+        *block(64, 64, (2, 1)),  # 4 x W/4
+        *block(64, 96, (4, 1)),  # 1 x W/4
+        nn.Conv2d(96, 128, (1, 3), padding=(0, 1)),
+        nn.ReLU(),
+        nn.Dropout(0.2),
+        nn.Conv2d(128, 128, (1, 3), padding=(0, 1)),
+        nn.ReLU(),
+        nn.Conv2d(128, classes, 1),
+    )
+
+
+def encode(text: str) -> list[int]:
+    return [lines.ALPHABET.index(char) + 1 for char in text]
+
+
+def batches(samples: list, size: int, rng: np.random.Generator, augment: bool):
+    """Batches of lines of about the same width, padded with paper on the right."""
+    order = sorted(range(len(samples)), key=lambda i: samples[i][0].shape[1] + rng.uniform(0, 40))
+    groups = [order[i : i + size] for i in range(0, len(order), size)]
+    rng.shuffle(groups)
+    for group in groups:
+        images = [_augmented(samples[i][0], rng) if augment else samples[i][0] for i in group]
+        width = max(image.shape[1] for image in images)
+        batch = np.zeros((len(group), 1, lines.HEIGHT, width), np.float32)
+        for row, image in enumerate(images):
+            batch[row, 0, :, : image.shape[1]] = image
+        yield batch, [samples[i][1] for i in group], [image.shape[1] for image in images]
+
+
+def _augmented(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A little wider or narrower, as another printer's pitch or a fax's scale would make it."""
+    import cv2
+
+    factor = rng.uniform(0.85, 1.15)
+    width = max(lines.STRIDE * 2, round(image.shape[1] * factor))
+    return cv2.resize(image, (width, lines.HEIGHT), interpolation=cv2.INTER_LINEAR)
+
+
+def prepared_samples(found: list) -> list[tuple[np.ndarray, str, str, str, int]]:
+    samples = []
+    for family, name, text, seed, crop in found:
+        image = lines.line_image(crop)
+        if image is not None and image.shape[1] // lines.STRIDE >= 2 * len(text) + 1:
+            samples.append((image, text, family, name, seed))
+    return samples
+
+
+def fit(samples: list, epochs: int, seed: int = 7):
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    rng = np.random.default_rng(seed)
+    model = network(len(lines.ALPHABET) + 1)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    steps = epochs * ((len(samples) + 31) // 32)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=2e-3, total_steps=steps, pct_start=0.15)
+    ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
+    for epoch in range(epochs):
+        model.train()
+        started, total, count = time.time(), 0.0, 0
+        for batch, texts, widths in batches(samples, 32, rng, augment=True):
+            logits = model(torch.from_numpy(batch))[:, :, 0, :]  # (N, C, T)
+            log_probs = logits.permute(2, 0, 1).log_softmax(2)  # (T, N, C)
+            targets = torch.tensor([c for text in texts for c in encode(text)], dtype=torch.long)
+            loss = ctc(
+                log_probs,
+                targets,
+                torch.tensor([w // lines.STRIDE for w in widths], dtype=torch.long),
+                torch.tensor([len(text) for text in texts], dtype=torch.long),
+            )
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            total, count = total + loss.item(), count + 1
+        print(f"epoch {epoch + 1}: loss {total / max(count, 1):.3f}, {time.time() - started:.0f} s", flush=True)
+    model.eval()
+    return model
+
+
+def export(model, path: Path) -> None:
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    example = torch.zeros(1, 1, lines.HEIGHT, 256)
+    torch.onnx.export(
+        model,
+        example,
+        str(path),
+        input_names=["line"],
+        output_names=["logits"],
+        dynamic_axes={"line": {3: "width"}, "logits": {3: "steps"}},
+        opset_version=13,
+        dynamo=False,
+    )
+
+
+def scores(samples: list, read) -> dict[str, float]:
+    """Share of lines read exactly, and of characters (1 - edit distance / length), by family."""
+    import difflib
+
+    tallies: dict[str, list[float]] = {}
+    for image, text, family, _, _ in samples:
+        got = read(image)
+        ratio = difflib.SequenceMatcher(None, got, text).ratio()
+        tally = tallies.setdefault(family, [0, 0.0, 0])
+        tally[0] += got == text
+        tally[1] += ratio
+        tally[2] += 1
+    return {f"{family} lines": t[0] / t[2] for family, t in tallies.items()} | {
+        f"{family} chars~": t[1] / t[2] for family, t in tallies.items()
+    }
+
+
+def onnx_reader(path: Path):
+    import cv2
+
+    net = cv2.dnn.readNetFromONNX(str(path))
+    return lambda image: lines.decode(lines.class_probabilities(image, net)).text
+
+
+def train(found: list, epochs: int, path: Path) -> None:
+    samples = prepared_samples(found)
+    pages = sorted({(s[2], s[4]) for s in samples})
+    held_back = set(random.Random(11).sample(pages, max(1, len(pages) // 10)))
+    fitting = [s for s in samples if (s[2], s[4]) not in held_back]
+    checking = [s for s in samples if (s[2], s[4]) in held_back]
+    print(f"{len(fitting)} lines to fit, {len(checking)} held back ({len(held_back)} pages)", flush=True)
+    model = fit(fitting, epochs)
+    export(model, path)
+    for label, value in scores(checking, onnx_reader(path)).items():
+        print(f"held back, {label}: {value:.3f}")
+
+
+def evaluate(found: list) -> None:
+    samples = prepared_samples(found)
+    for label, value in scores(samples, onnx_reader(ONNX_PATH)).items():
+        print(f"{label}: {value:.3f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="line_training", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("collect", "evaluate", "all"):
+        command = sub.add_parser(name)
+        command.add_argument("--pages", type=int, default=600, help="seeds per family")
+        command.add_argument("--first-seed", type=int, default=None)
+        command.add_argument("--jobs", type=int, default=2)
+        command.add_argument("--out", type=Path, default=Path(".fax_lines/lines.pickle"))
+        command.add_argument("--held-out", action="store_true", help="evaluate: the bench's held-out seeds")
+    trainer = sub.add_parser("train")
+    trainer.add_argument("found", type=Path)
+    for command in (trainer, sub.choices["all"]):
+        command.add_argument("--epochs", type=int, default=12)
+        command.add_argument("--weights", type=Path, default=ONNX_PATH)
+    args = parser.parse_args(argv)
+    if args.command == "train":
+        train(pickle.loads(args.found.read_bytes()), args.epochs, args.weights)
+        return
+    held_out = args.command == "evaluate" and args.held_out
+    first = args.first_seed or (mailroom.HELD_OUT_SEEDS.start if held_out else FIRST_SEED)
+    started = time.time()
+    found = collect(args.pages, first, args.jobs, held_out=held_out)
+    print(f"{len(found)} lines from seeds {first}-{first + args.pages - 1}, {time.time() - started:.0f} s wall")
+    if args.command == "evaluate":
+        evaluate(found)
+        return
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(pickle.dumps(found))
+    if args.command == "all":
+        train(found, args.epochs, args.weights)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,178 @@
+"""A second reader for the free-text boxes of bilevel (fax) pages: a small line recogniser trained on
+fax-degraded lines.
+
+At 98 rows an inch a fax keeps the vertical strokes of Times and Helvetica capitals and loses most of
+the horizontal ones (`E` arrives as `I` with specks, `2937 EL CAMINO` as `293/ I4 CAMINO`); Tesseract's
+general model, trained on clean print, reads such a line as other words. This reader learnt the
+degradation itself: a convolutional network read with connectionist temporal classification (CTC), fitted
+on the boxes the intake's own page reader cut out of faxes the test-data generator printed and degraded
+(the devkit's `line_training`, TUNING seeds only, most box texts replaced by random words and numbers so
+that it learns glyphs rather than the generator's names). It runs on OpenCV's DNN module from an ONNX file
+(data/fax_lines.onnx); no other library is needed.
+
+It knows capitals, digits, the space and `-,./#&'()`; a line is read case-folded. Its reading goes
+with Tesseract's through `weigh`: the same text confirms the box; a different one the recogniser is sure
+of replaces Tesseract's as a repair for staff; anything else leaves Tesseract's reading, sent to staff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+
+import cv2
+import numpy as np
+
+from .levels import INK
+
+ALPHABET = " ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-,./#&'()"  # index + 1 is the class; 0 is CTC's blank
+HEIGHT = 32  # rows a line is resampled to
+PAD = 2  # rows and columns of paper kept round the ink before resampling
+MAX_WIDTH = 1600  # a wider line is squeezed: no box of the form holds more
+STRIDE = 4  # input columns per output step of the network
+WEIGHTS = "data/fax_lines.onnx"
+MAX_BAND_GAP = 4  # blank rows a line's band may hold (a 98-dpi fax leaves gaps inside characters)
+MIN_ROWS = 6
+# The boxes read again: one line of free text each (the digit boxes, the phone and the dates have the fax
+# digit reader; 24D and box 21 the code reader)
+FREE_TEXT = (
+    "insurance_name",
+    "insurance_id",
+    "pt_name",
+    "pt_street",
+    "pt_city",
+    "pt_state",
+    "pt_account",
+    "doc_name",
+    "doc_street",
+    "doc_location",
+    "prior_auth",
+)
+TAKE_OVER = 0.9  # the recogniser's least sure character at least this to replace Tesseract's reading, for staff
+FILL_SURE = 0.6  # a box Tesseract read nothing in: the recogniser's reading, for staff, when this sure
+DISAGREE_CONFIDENCE = 0.3  # two readers that disagree: staff read the box
+
+
+@dataclass(frozen=True)
+class LineReading:
+    text: str
+    confidence: float  # the least sure character's probability (1.0 for an empty reading)
+
+
+def line_image(piece: np.ndarray) -> np.ndarray | None:
+    """A box's crop (uint8, ink dark) as the network reads it: the line's band of ink, `PAD` px of paper
+    round it, resampled to `HEIGHT` rows; float32, ink 1.0 and paper 0.0. None: no line of writing."""
+    band = _band(piece)
+    if band is None:
+        return None
+    ink = band < INK
+    cols = np.nonzero(ink.any(axis=0))[0]
+    band = band[:, cols[0] : cols[-1] + 1]
+    band = np.pad(band, PAD, constant_values=255)
+    scale = HEIGHT / band.shape[0]
+    width = int(min(MAX_WIDTH, max(STRIDE * 2, round(band.shape[1] * scale))))
+    resized = cv2.resize(band, (width, HEIGHT), interpolation=cv2.INTER_AREA)
+    return (1.0 - resized.astype(np.float32) / 255.0).clip(0.0, 1.0)
+
+
+def _band(piece: np.ndarray) -> np.ndarray | None:
+    """The piece's tallest run of inked rows (a speck or a rule's remnant above or below is left out)."""
+    inked: list[bool] = np.asarray((piece < INK).any(axis=1)).tolist()
+    runs, start, gap = [], None, 0
+    for y, has in enumerate(inked):
+        if has:
+            start, gap = (y if start is None else start), 0
+        elif start is not None:
+            gap += 1
+            if gap > MAX_BAND_GAP:
+                runs.append((start, y - gap + 1))
+                start, gap = None, 0
+    if start is not None:
+        runs.append((start, len(inked) - gap))
+    if not runs:
+        return None
+    top, bottom = max(runs, key=lambda run: run[1] - run[0])
+    return piece[top:bottom] if bottom - top >= MIN_ROWS else None
+
+
+@cache
+def _network() -> cv2.dnn.Net:
+    data = resources.files("claims_intake").joinpath(WEIGHTS).read_bytes()
+    return cv2.dnn.readNetFromONNX(np.frombuffer(data, dtype=np.uint8))
+
+
+def class_probabilities(line: np.ndarray, net: cv2.dnn.Net | None = None) -> np.ndarray:
+    """(steps, classes) probabilities of the network (the shipped one unless given) for one line from
+    `line_image`."""
+    net = net or _network()
+    net.setInput(line[np.newaxis, np.newaxis])
+    logits = np.asarray(net.forward())[0, :, 0, :].T.astype(np.float64)  # (steps, classes)
+    logits -= logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def decode(probabilities: np.ndarray) -> LineReading:
+    """Best path: the likeliest class at each step, repeats merged, blanks dropped. A character's
+    confidence is its steps' highest probability; a blank step between two characters counts against
+    neither."""
+    best = probabilities.argmax(axis=1)
+    chars, sure, previous = [], [], 0
+    for step, label in enumerate(best.tolist()):
+        if label != 0 and label != previous:
+            chars.append(ALPHABET[label - 1])
+            sure.append(float(probabilities[step, label]))
+        elif label != 0 and sure:
+            sure[-1] = max(sure[-1], float(probabilities[step, label]))
+        previous = label
+    text = " ".join("".join(chars).split())
+    return LineReading(text, min(sure) if sure else 1.0)
+
+
+def read_line(piece: np.ndarray) -> LineReading | None:
+    """The recogniser's reading of one box's crop, or None when the crop holds no line of writing."""
+    line = line_image(piece)
+    if line is None:
+        return None
+    return decode(class_probabilities(line))
+
+
+def second_line_reading(slots, readings: dict) -> dict:
+    """The page's Tesseract readings with each free-text box read again by the recogniser and the two
+    weighed (`weigh`)."""
+    out = dict(readings)
+    for slot in slots:
+        field = slot.members[0][0]
+        if len(slot.members) != 1 or field not in FREE_TEXT:
+            continue
+        mine = read_line(np.asarray(slot.image.convert("L")))
+        weighed = weigh(readings.get(field), mine) if mine is not None and mine.text else None
+        if weighed is not None:
+            out[field] = weighed
+    return out
+
+
+def same_text(tesseract: str, mine: str) -> bool:
+    return " ".join(tesseract.upper().split()) == mine
+
+
+def weigh(tesseract, mine: LineReading):  # -> Reading | None
+    """Evidence from two readers of one box: the same text (case aside) keeps Tesseract's and raises its
+    confidence to the recogniser's; a different text the recogniser is sure of (every character at least
+    TAKE_OVER) replaces it as a repair, which staff verify (the mapping caps a repair's confidence); any
+    other difference leaves Tesseract's text at a confidence that sends it to staff. A box Tesseract read
+    nothing in gets the recogniser's reading for staff when it is at least FILL_SURE."""
+    from ..cms1500.mapping import Reading
+
+    if tesseract is None or not tesseract.text.strip():
+        if mine.confidence < FILL_SURE:
+            return None
+        why = f"read by the fax line reader alone as {mine.text!r} (Tesseract read nothing)"
+        return Reading(mine.text, DISAGREE_CONFIDENCE, repaired=why)
+    if same_text(tesseract.text, mine.text):
+        return replace(tesseract, confidence=max(tesseract.confidence, mine.confidence))
+    if mine.confidence >= TAKE_OVER:
+        why = f"read by the fax line reader as {mine.text!r} (Tesseract read {tesseract.text!r})"
+        return replace(tesseract, text=mine.text, confidence=mine.confidence, repaired=why, read_again=False)
+    return replace(tesseract, confidence=min(tesseract.confidence, DISAGREE_CONFIDENCE))

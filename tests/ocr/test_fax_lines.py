@@ -1,0 +1,114 @@
+"""The fax line recogniser (ocr/lines.py): its decoding, how its reading is weighed against Tesseract's,
+and the shipped network on boxes of generated faxes (TUNING seeds)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from claims_intake.cms1500.mapping import Reading
+from claims_intake.ocr import lines
+from claims_intake.ocr.scan import ocr_settings, prepare_page
+from claims_intake_dev import line_training
+
+
+def _probabilities(path: str, sure: float = 0.95) -> np.ndarray:
+    """Step probabilities whose best path is `path` ('_' the blank)."""
+    classes = len(lines.ALPHABET) + 1
+    out = np.full((len(path), classes), (1 - sure) / (classes - 1))
+    for step, char in enumerate(path):
+        out[step, 0 if char == "_" else lines.ALPHABET.index(char) + 1] = sure
+    return out
+
+
+def test_the_best_path_merges_repeats_and_drops_blanks():
+    assert lines.decode(_probabilities("_AA_B__BB_ 1__")).text == "ABB 1"
+
+
+def test_a_doubled_letter_needs_a_blank_between():
+    assert lines.decode(_probabilities("LL_L")).text == "LL"
+
+
+def test_a_readings_confidence_is_its_least_sure_character():
+    probabilities = _probabilities("A_B_C")
+    probabilities[2] = _probabilities("B", sure=0.55)[0]
+    assert lines.decode(probabilities).confidence == pytest.approx(0.55)
+
+
+def test_spaces_at_the_ends_and_doubled_are_dropped():
+    assert lines.decode(_probabilities("  A_  _B ")).text == "A B"
+
+
+def test_a_line_is_cut_to_its_band_of_ink_and_resampled_to_the_networks_height():
+    piece = np.full((60, 300), 255, np.uint8)
+    piece[20:40, 30:250] = 0  # the line
+    piece[55:57, 100:102] = 0  # a speck under it
+    line = lines.line_image(piece)
+    assert line is not None and line.shape[0] == lines.HEIGHT and line.dtype == np.float32
+    assert line.max() == pytest.approx(1.0) and line[0].max() == 0.0  # paper round the ink
+    assert abs(line.shape[1] / lines.HEIGHT - (220 + 2 * lines.PAD) / (20 + 2 * lines.PAD)) < 0.1
+
+
+def test_a_blank_box_or_a_speck_is_no_line():
+    assert lines.line_image(np.full((40, 100), 255, np.uint8)) is None
+    speck = np.full((40, 100), 255, np.uint8)
+    speck[10:13, 10:13] = 0
+    assert lines.line_image(speck) is None
+
+
+def test_the_same_text_keeps_tesseracts_reading_and_raises_its_confidence():
+    tesseract = Reading("Main st", 0.4)
+    weighed = lines.weigh(tesseract, lines.LineReading("MAIN ST", 0.97))
+    assert weighed.text == "Main st" and weighed.confidence == 0.97 and weighed.repaired is None
+
+
+def test_a_sure_different_reading_replaces_tesseracts_as_a_repair():
+    weighed = lines.weigh(Reading("293/ I4 CAMINO REAL", 0.6), lines.LineReading("2937 EL CAMINO REAL", 0.95))
+    assert weighed.text == "2937 EL CAMINO REAL"
+    assert "fax line reader" in weighed.repaired and "293/ I4" in weighed.repaired
+
+
+def test_an_unsure_different_reading_keeps_tesseracts_text_for_staff():
+    weighed = lines.weigh(Reading("KERN HEALTH", 0.99), lines.LineReading("KERN HEALIH", 0.5))
+    assert weighed.text == "KERN HEALTH" and weighed.confidence == lines.DISAGREE_CONFIDENCE
+
+
+def test_a_box_tesseract_left_empty_gets_a_fairly_sure_reading_for_staff_only():
+    assert lines.weigh(None, lines.LineReading("FRESNO", lines.FILL_SURE - 0.01)) is None
+    weighed = lines.weigh(Reading("", 0.0), lines.LineReading("FRESNO", 0.8))
+    assert weighed.text == "FRESNO" and weighed.repaired and weighed.confidence == lines.DISAGREE_CONFIDENCE
+
+
+def test_random_box_text_is_as_long_as_the_boxs_and_printable_by_the_recogniser():
+    rng = random.Random(3)
+    for like in ("KERN COMMUNITY HEALTH PARTNERS", "CA", "TAR781778564"):
+        text = line_training.random_text(rng, like)
+        assert 1 <= len(text) <= len(like) + 2
+        assert all(char in lines.ALPHABET for char in text)
+
+
+def test_training_pages_are_tuning_seeds_only():
+    with pytest.raises(SystemExit):
+        line_training.training_case("fax200", 900_001)
+
+
+@pytest.mark.parametrize(("family", "seed"), [("fax200", 7951), ("fax_standard", 7952)])
+def test_the_shipped_network_reads_most_free_text_boxes_of_a_fax_exactly(family, seed):
+    from claims_intake.limits import default_limits
+    from claims_intake.ocr.pages import image_pages
+    from claims_intake_dev.testdata import mailroom
+
+    case = mailroom.make_case(family, seed, lines=2)
+    printed = case.sample.pages[0]
+    (page,) = image_pages(case.data, case.filename, "tiff", default_limits())
+    prepared = prepare_page(page, ocr_settings())
+    read, right = 0, 0
+    for slot in prepared.slots:
+        field = slot.members[0][0]
+        if len(slot.members) == 1 and field in lines.FREE_TEXT and printed.get(field):
+            reading = lines.read_line(np.asarray(slot.image.convert("L")))
+            read += 1
+            right += reading is not None and reading.text == " ".join(printed[field].upper().split())
+    assert read >= 8 and right >= 0.6 * read
