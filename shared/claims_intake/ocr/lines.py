@@ -2,8 +2,8 @@
 fax-degraded lines.
 
 At 98 rows an inch a fax keeps the vertical strokes of Times and Helvetica capitals and loses most of
-the horizontal ones (`E` arrives as `I` with specks, `2937 EL CAMINO` as `293/ I4 CAMINO`); Tesseract's
-general model, trained on clean print, reads such a line as other words. This reader learnt the
+the horizontal ones (`E` arrives as `I` with specks); Tesseract's general model, trained on clean print,
+reads such a line as other words (`2937 EL CAMINO REAL` as `LUCE CAMINO REAL`). This reader learnt the
 degradation itself: a convolutional network read with connectionist temporal classification (CTC), fitted
 on the boxes the intake's own page reader cut out of faxes the test-data generator printed and degraded
 (the devkit's `line_training`, TUNING seeds only, most box texts replaced by random words and numbers so
@@ -24,6 +24,7 @@ from importlib import resources
 import cv2
 import numpy as np
 
+from .digits import main_rows
 from .levels import INK
 
 ALPHABET = " ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-,./#&'()"  # index + 1 is the class; 0 is CTC's blank
@@ -33,7 +34,6 @@ MAX_WIDTH = 1600  # a wider line is squeezed: no box of the form holds more
 STRIDE = 4  # input columns per output step of the network
 WEIGHTS = "data/fax_lines.onnx"
 MAX_BAND_GAP = 4  # blank rows a line's band may hold (a 98-dpi fax leaves gaps inside characters)
-MIN_ROWS = 6
 # The boxes read again: one line of free text each (the digit boxes, the phone and the dates have the fax
 # digit reader; 24D and box 21 the code reader)
 FREE_TEXT = (
@@ -63,7 +63,7 @@ class LineReading:
 def line_image(piece: np.ndarray) -> np.ndarray | None:
     """A box's crop (uint8, ink dark) as the network reads it: the line's band of ink, `PAD` px of paper
     round it, resampled to `HEIGHT` rows; float32, ink 1.0 and paper 0.0. None: no line of writing."""
-    band = _band(piece)
+    band = main_rows(piece, MAX_BAND_GAP)  # a speck or a rule's remnant above or below is left out
     if band is None:
         return None
     ink = band < INK
@@ -74,26 +74,6 @@ def line_image(piece: np.ndarray) -> np.ndarray | None:
     width = int(min(MAX_WIDTH, max(STRIDE * 2, round(band.shape[1] * scale))))
     resized = cv2.resize(band, (width, HEIGHT), interpolation=cv2.INTER_AREA)
     return (1.0 - resized.astype(np.float32) / 255.0).clip(0.0, 1.0)
-
-
-def _band(piece: np.ndarray) -> np.ndarray | None:
-    """The piece's tallest run of inked rows (a speck or a rule's remnant above or below is left out)."""
-    inked: list[bool] = np.asarray((piece < INK).any(axis=1)).tolist()
-    runs, start, gap = [], None, 0
-    for y, has in enumerate(inked):
-        if has:
-            start, gap = (y if start is None else start), 0
-        elif start is not None:
-            gap += 1
-            if gap > MAX_BAND_GAP:
-                runs.append((start, y - gap + 1))
-                start, gap = None, 0
-    if start is not None:
-        runs.append((start, len(inked) - gap))
-    if not runs:
-        return None
-    top, bottom = max(runs, key=lambda run: run[1] - run[0])
-    return piece[top:bottom] if bottom - top >= MIN_ROWS else None
 
 
 @cache
