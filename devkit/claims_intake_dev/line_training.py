@@ -13,10 +13,11 @@ of generated faxes, TUNING seeds only.
    learns the glyphs, not the words. Each page goes through the intake's own reader up to the cut-out
    boxes (`scan.prepare_page`) and each box that holds one line of free text is kept with its text.
 2. train: a small convolutional network read with CTC (PyTorch, CPU; installed by `make fax-lines`
-   only: the runtime reads the exported ONNX file with OpenCV). Fixed seeds: the same lines give the
-   same weights. A tenth of the pages is held back and its figures printed.
+   only: the runtime reads the exported ONNX file with OpenCV). Fixed seeds (PyTorch on several threads may
+   still differ in the last digits of a weight). A tenth of the pages is held back and its figures
+   printed; the PyTorch weights are kept in .fax_lines/network.pt for a later round to go on from.
 3. evaluate: the same collection from another seed range (with --held-out, the bench's held-out seeds:
-   measured, never tuned on) and the recogniser's per-line and per-character accuracy beside Tesseract's.
+   measured, never tuned on) and the shipped recogniser's per-line and per-character accuracy.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from .testdata import mailroom, scans
 
 FAMILIES = ("fax200", "fax_standard")
 FIRST_SEED = 40_000  # clear of the tuning seeds the benches and the glyph readers use
+STATE_PATH = Path(".fax_lines/network.pt")
 ONNX_PATH = Path(__file__).resolve().parents[2] / "shared" / "claims_intake" / lines.WEIGHTS
 # The boxes that hold one line of free text, and the single-box numbers (their digits are the same glyphs)
 TEXT_BOXES = (
@@ -275,6 +277,14 @@ def fit(samples: list, epochs: int, seed: int = 7):
     return model
 
 
+def _save_state(model, path: Path) -> None:
+    """The fitted network's weights for PyTorch (not shipped): a later round can go on from them."""
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), path)
+
+
 def export(model, path: Path) -> None:
     import torch
 
@@ -325,6 +335,7 @@ def train(found: list, epochs: int, path: Path) -> None:
     print(f"{len(fitting)} lines to fit, {len(checking)} held back ({len(held_back)} pages)", flush=True)
     model = fit(fitting, epochs)
     export(model, path)
+    _save_state(model, STATE_PATH)
     for label, value in scores(checking, onnx_reader(path)).items():
         print(f"held back, {label}: {value:.3f}")
 
