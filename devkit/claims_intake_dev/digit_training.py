@@ -106,16 +106,26 @@ def _page_job(job: tuple[str, int]) -> list:
     return page_cells(*job)
 
 
-def collect(pages: int, first_seed: int, jobs: int, held_out: bool = False) -> list:
+def seed_range(first_seed: int, pages: int, held_out: bool) -> range:
+    """The seeds to collect from, all of the split asked for (else the run stops)."""
     seeds = range(first_seed, first_seed + pages)
     allowed = mailroom.HELD_OUT_SEEDS if held_out else mailroom.TUNING_SEEDS
     if not all(seed in allowed for seed in seeds):
         raise SystemExit(
             f"seeds {seeds.start}-{seeds.stop - 1} are not all {'held-out' if held_out else 'tuning'} seeds"
         )
+    return seeds
+
+
+def each_page(job: Callable[[tuple[str, int]], list], seeds: range, jobs: int) -> list:
+    """`job` run on every (family, seed) of the fax families in `jobs` processes, its lists joined."""
     work = [(family, seed) for seed in seeds for family in FAMILIES]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return [cell for cells in pool.map(_page_job, work) for cell in cells]
+        return [item for found in pool.map(job, work) for item in found]
+
+
+def collect(pages: int, first_seed: int, jobs: int, held_out: bool = False) -> list:
+    return each_page(_page_job, seed_range(first_seed, pages, held_out), jobs)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ import random
 import sys
 import time
 import zlib
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from string import ascii_uppercase, digits
 
@@ -40,9 +39,9 @@ from claims_intake.ocr import lines
 from claims_intake.ocr.pages import image_pages
 from claims_intake.ocr.scan import ocr_settings, prepare_page
 
+from . import digit_training
 from .testdata import mailroom, scans
 
-FAMILIES = ("fax200", "fax_standard")
 FIRST_SEED = 40_000  # clear of the tuning seeds the benches and the glyph readers use
 STATE_PATH = Path(".fax_lines/network.pt")
 ONNX_PATH = Path(__file__).resolve().parents[2] / "shared" / "claims_intake" / lines.WEIGHTS
@@ -127,59 +126,36 @@ def training_case(family: str, seed: int) -> mailroom.Case:
         scans.sample_claim = original
 
 
-def page_lines(family: str, seed: int) -> list[tuple[str, str, str, int, np.ndarray]]:
+def case_lines(case: mailroom.Case) -> list[tuple[str, str, str, int, np.ndarray]]:
     """(family, box, printed text, seed, crop) for every one-box free-text frame of one generated fax."""
-    case = training_case(family, seed)
     printed = case.sample.pages[0]
     found = []
     for page in image_pages(case.data, case.filename, "tiff", default_limits()):
         prepared = prepare_page(page, ocr_settings())
-        if not hasattr(prepared, "slots"):
-            continue
-        for slot in prepared.slots:
-            if len(slot.members) != 1 or slot.members[0][0] not in TEXT_BOXES:
-                continue
+        for slot in getattr(prepared, "slots", []):  # a page not registered has no boxes to learn from
             name = slot.members[0][0]
+            if len(slot.members) != 1 or name not in TEXT_BOXES:
+                continue
             text = " ".join(printed.get(name, "").upper().split())
             if text and all(char in lines.ALPHABET for char in text):
-                found.append((family, name, text, seed, np.asarray(slot.image.convert("L"))))
+                found.append((case.family, name, text, case.seed, np.asarray(slot.image.convert("L"))))
     return found
 
 
-def _page_job(job: tuple[str, int]) -> list:
+def _training_job(job: tuple[str, int]) -> list:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    return page_lines(*job)
-
-
-def collect(pages: int, first_seed: int, jobs: int, held_out: bool = False) -> list:
-    seeds = range(first_seed, first_seed + pages)
-    allowed = mailroom.HELD_OUT_SEEDS if held_out else mailroom.TUNING_SEEDS
-    if not all(seed in allowed for seed in seeds):
-        raise SystemExit(
-            f"seeds {seeds.start}-{seeds.stop - 1} are not all {'held-out' if held_out else 'tuning'} seeds"
-        )
-    work = [(family, seed) for seed in seeds for family in FAMILIES]
-    job = _page_job if not held_out else _held_out_job
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return [line for found in pool.map(job, work) for line in found]
+    return case_lines(training_case(*job))
 
 
 def _held_out_job(job: tuple[str, int]) -> list:
     """Held-out pages exactly as the bench makes them (no random text: the bench's own boxes)."""
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    family, seed = job
-    case = mailroom.make_case(family, seed)
-    printed = case.sample.pages[0]
-    found = []
-    for page in image_pages(case.data, case.filename, "tiff", default_limits()):
-        prepared = prepare_page(page, ocr_settings())
-        for slot in getattr(prepared, "slots", []):
-            if len(slot.members) == 1 and slot.members[0][0] in TEXT_BOXES:
-                name = slot.members[0][0]
-                text = " ".join(printed.get(name, "").upper().split())
-                if text:
-                    found.append((family, name, text, seed, np.asarray(slot.image.convert("L"))))
-    return found
+    return case_lines(mailroom.make_case(*job))
+
+
+def collect(pages: int, first_seed: int, jobs: int, held_out: bool = False) -> list:
+    seeds = digit_training.seed_range(first_seed, pages, held_out)
+    return digit_training.each_page(_held_out_job if held_out else _training_job, seeds, jobs)
 
 
 # ---------------------------------------------------------------- the network (PyTorch, training only)
