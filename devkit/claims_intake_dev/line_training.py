@@ -45,22 +45,13 @@ from .testdata import mailroom, scans
 FIRST_SEED = 40_000  # clear of the tuning seeds the benches and the glyph readers use
 STATE_PATH = Path(".fax_lines/network.pt")
 ONNX_PATH = Path(__file__).resolve().parents[2] / "shared" / "claims_intake" / lines.WEIGHTS
-# The boxes that hold one line of free text, and the single-box numbers (their digits are the same glyphs)
+# The boxes the runtime reads again (lines.FREE_TEXT), the other one-line boxes and the single-box numbers: all
+# their glyphs are the same
 TEXT_BOXES = (
-    "insurance_name",
+    *lines.FREE_TEXT,
     "insurance_address",
-    "insurance_id",
-    "pt_name",
-    "pt_street",
-    "pt_city",
-    "pt_state",
     "ins_name",
-    "pt_account",
     "physician_signature",
-    "doc_name",
-    "doc_street",
-    "doc_location",
-    "prior_auth",
     "physician_date",
     "doc_phone",
     "doc_phone area",

@@ -24,7 +24,7 @@ from importlib import resources
 import cv2
 import numpy as np
 
-from .digits import main_rows
+from .digits import DISAGREE_CONFIDENCE, main_rows
 from .levels import INK
 
 ALPHABET = " ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-,./#&'()"  # index + 1 is the class; 0 is CTC's blank
@@ -51,7 +51,6 @@ FREE_TEXT = (
 )
 TAKE_OVER = 0.9  # the recogniser's least sure character at least this to replace Tesseract's reading, for staff
 FILL_SURE = 0.6  # a box Tesseract read nothing in: the recogniser's reading, for staff, when this sure
-DISAGREE_CONFIDENCE = 0.3  # two readers that disagree: staff read the box
 
 
 @dataclass(frozen=True)
