@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import pickle
-import random
 import sys
-import zlib
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -49,17 +47,11 @@ def kind_of(element: str) -> str:
 
 
 def style_of(family: str, seed: int) -> dict:
-    """The generator's print style for this case, drawn exactly as `mailroom.make_case` draws it."""
+    """The generator's print style for this case, as `mailroom.make_case` draws it."""
     if family in CLASSIC:  # the classic scanner profiles print one way: Helvetica, solid
         return {"font": "classic", "flush": False, "dots": False, "black_form": False}
-    rng = random.Random(seed * 7919 + zlib.crc32(family.encode()) % 1000)
-    rng.randint(1, 6)
-    return {
-        "font": rng.choice(mailroom.FONTS),
-        "flush": rng.random() < 0.5,
-        "dots": rng.random() < 0.15,
-        "black_form": rng.random() < 0.5,
-    }
+    style = mailroom.print_style(family, seed)
+    return {"font": style.font, "flush": style.flush_amounts, "dots": style.dot_matrix, "black_form": style.black_form}
 
 
 def case(profile: str, seed: int, cache: Path):

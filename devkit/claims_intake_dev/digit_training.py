@@ -119,7 +119,11 @@ def seed_range(first_seed: int, pages: int, held_out: bool) -> range:
 
 def each_page(job: Callable[[tuple[str, int]], list], seeds: range, jobs: int) -> list:
     """`job` run on every (family, seed) of the fax families in `jobs` processes, its lists joined."""
-    work = [(family, seed) for seed in seeds for family in FAMILIES]
+    return each_job(job, [(family, seed) for seed in seeds for family in FAMILIES], jobs)
+
+
+def each_job(job: Callable[[tuple[str, int]], list], work: list[tuple[str, int]], jobs: int) -> list:
+    """`job` run on every (family, seed) of `work` in `jobs` processes, its lists joined."""
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return [item for found in pool.map(job, work) for item in found]
 

@@ -117,19 +117,30 @@ def training_case(family: str, seed: int) -> mailroom.Case:
         scans.sample_claim = original
 
 
+PLACE = "@place"  # a sample's box name ends with this when it is the box's place, not its cut slot image
+
+
 def case_lines(case: mailroom.Case) -> list[tuple[str, str, str, int, np.ndarray]]:
-    """(family, box, printed text, seed, crop) for every one-box free-text frame of one generated fax."""
+    """(family, box, printed text, seed, crop) for one generated fax: each one-box free-text frame as the page
+    reader cut it (Slot.image), and each free-text box's and cell's place on the page (Slot.places), its box
+    name ending with PLACE."""
     printed = case.sample.pages[0]
     found = []
+
+    def keep(name: str, crop: np.ndarray) -> None:
+        text = " ".join(printed.get(name.removesuffix(PLACE), "").upper().split())
+        if text and all(char in lines.ALPHABET for char in text):
+            found.append((case.family, name, text, case.seed, crop))
+
     for page in image_pages(case.data, case.filename, "tiff", default_limits()):
         prepared = prepare_page(page, ocr_settings())
         for slot in getattr(prepared, "slots", []):  # a page not registered has no boxes to learn from
             name = slot.members[0][0]
-            if len(slot.members) != 1 or name not in TEXT_BOXES:
-                continue
-            text = " ".join(printed.get(name, "").upper().split())
-            if text and all(char in lines.ALPHABET for char in text):
-                found.append((case.family, name, text, case.seed, np.asarray(slot.image.convert("L"))))
+            if len(slot.members) == 1 and name in TEXT_BOXES:
+                keep(name, np.asarray(slot.image.convert("L")))
+            for member, place in slot.places.items():
+                if member in TEXT_BOXES or lines.CELLS.fullmatch(member):
+                    keep(member + PLACE, place)
     return found
 
 
@@ -144,9 +155,29 @@ def _held_out_job(job: tuple[str, int]) -> list:
     return case_lines(mailroom.make_case(*job))
 
 
-def collect(pages: int, first_seed: int, jobs: int, held_out: bool = False) -> list:
+DOTTED_FIRST_SEED = FIRST_SEED + 5_000  # where the extra dot-matrix pages are looked for
+
+
+def collect(pages: int, first_seed: int, jobs: int, held_out: bool = False, dotted_pages: int = 0) -> list:
+    """The lines of `pages` seeds a family from `first_seed`, and of `dotted_pages` more a family printed in dots
+    (the generator prints one page in seven so: too few to learn dotted characters from)."""
     seeds = digit_training.seed_range(first_seed, pages, held_out)
-    return digit_training.each_page(_held_out_job if held_out else _training_job, seeds, jobs)
+    found = digit_training.each_page(_held_out_job if held_out else _training_job, seeds, jobs)
+    if dotted_pages:
+        extra = [(family, seed) for family in digit_training.FAMILIES for seed in dotted_seeds(family, dotted_pages)]
+        found += digit_training.each_job(_training_job, extra, jobs)
+    return found
+
+
+def dotted_seeds(family: str, count: int) -> list[int]:
+    seeds, seed = [], DOTTED_FIRST_SEED
+    while len(seeds) < count:
+        if mailroom.print_style(family, seed).dot_matrix:
+            seeds.append(seed)
+        seed += 1
+    if seed not in mailroom.TUNING_SEEDS:
+        raise SystemExit("the dotted pages ran out of tuning seeds")
+    return seeds
 
 
 # ---------------------------------------------------------------- the network (PyTorch, training only)
@@ -201,28 +232,40 @@ def _augmented(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.resize(image, (width, lines.HEIGHT), interpolation=cv2.INTER_LINEAR)
 
 
+def read_at_run_time(name: str) -> bool:
+    """The runtime reads a free-text box's cut frame (Slot.image) and a cell's place (Slot.places)."""
+    return lines.CELLS.fullmatch(name.removesuffix(PLACE)) is not None if name.endswith(PLACE) else True
+
+
 def prepared_samples(found: list) -> list[tuple[np.ndarray, str, str, str, int]]:
     samples = []
     for family, name, text, seed, crop in found:
+        if not read_at_run_time(name):
+            continue
         image = lines.line_image(crop)
         if image is not None and image.shape[1] // lines.STRIDE >= 2 * len(text) + 1:
             samples.append((image, text, family, name, seed))
     return samples
 
 
-def fit(samples: list, epochs: int, seed: int = 7):
+def fit(samples: list, epochs: int, seed: int = 7, start: Path | None = None):
+    """The network fitted to `samples`: from scratch, or (`start`) going on from a fitted one's ONNX file."""
     import torch
 
     torch.manual_seed(seed)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     rng = np.random.default_rng(seed)
     model = network(len(lines.ALPHABET) + 1)
+    if start is not None:
+        _load_onnx(model, start)
     optimiser = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     steps = epochs * ((len(samples) + 31) // 32)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=2e-3, total_steps=steps, pct_start=0.15)
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     for epoch in range(epochs):
         model.train()
+        if start is not None:
+            _hold_batch_norms(model)
         started, total, count = time.time(), 0.0, 0
         for batch, texts, widths in batches(samples, 32, rng, augment=True):
             logits = model(torch.from_numpy(batch))[:, :, 0, :]  # (N, C, T)
@@ -242,6 +285,34 @@ def fit(samples: list, epochs: int, seed: int = 7):
         print(f"epoch {epoch + 1}: loss {total / max(count, 1):.3f}, {time.time() - started:.0f} s", flush=True)
     model.eval()
     return model
+
+
+def _load_onnx(model, path: Path) -> None:
+    """The convolutions' weights from an exported network (its batch norms folded into them, so each batch norm
+    here starts as the identity and stays in inference mode, `_hold_batch_norms`)."""
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    arrays = {item.name: numpy_helper.to_array(item) for item in graph.initializer}
+    exported = [node for node in graph.node if node.op_type == "Conv"]
+    convolutions = [layer for layer in model if isinstance(layer, torch.nn.Conv2d)]
+    for node, layer in zip(exported, convolutions, strict=True):
+        layer.weight.data = torch.from_numpy(arrays[node.input[1]].copy())
+        layer.bias.data = torch.from_numpy(arrays[node.input[2]].copy())
+    for layer in model:
+        if isinstance(layer, torch.nn.BatchNorm2d):
+            layer.running_mean.zero_()
+            layer.running_var.fill_(1.0 - layer.eps)
+
+
+def _hold_batch_norms(model) -> None:
+    import torch
+
+    for layer in model:
+        if isinstance(layer, torch.nn.BatchNorm2d):
+            layer.eval()
 
 
 def _save_state(model, path: Path) -> None:
@@ -270,19 +341,20 @@ def export(model, path: Path) -> None:
 
 
 def scores(samples: list, read) -> dict[str, float]:
-    """Share of lines read exactly, and of characters (1 - edit distance / length), by family."""
+    """Share of lines read exactly, and of characters (1 - edit distance / length), by family and by what was
+    read (free-text frames, cells' places)."""
     import difflib
 
     tallies: dict[str, list[float]] = {}
-    for image, text, family, _, _ in samples:
+    for image, text, family, name, _ in samples:
         got = read(image)
         ratio = difflib.SequenceMatcher(None, got, text).ratio()
-        tally = tallies.setdefault(family, [0, 0.0, 0])
+        tally = tallies.setdefault(f"{family} {'cells' if name.endswith(PLACE) else 'free text'}", [0, 0.0, 0])
         tally[0] += got == text
         tally[1] += ratio
         tally[2] += 1
-    return {f"{family} lines": t[0] / t[2] for family, t in tallies.items()} | {
-        f"{family} chars~": t[1] / t[2] for family, t in tallies.items()
+    return {f"{group}, read exactly": t[0] / t[2] for group, t in tallies.items()} | {
+        f"{group}, characters": t[1] / t[2] for group, t in tallies.items()
     }
 
 
@@ -293,14 +365,14 @@ def onnx_reader(path: Path):
     return lambda image: lines.decode(lines.class_probabilities(image, net)).text
 
 
-def train(found: list, epochs: int, path: Path) -> None:
+def train(found: list, epochs: int, path: Path, start: Path | None = None) -> None:
     samples = prepared_samples(found)
     pages = sorted({(s[2], s[4]) for s in samples})
     held_back = set(random.Random(11).sample(pages, max(1, len(pages) // 10)))
     fitting = [s for s in samples if (s[2], s[4]) not in held_back]
     checking = [s for s in samples if (s[2], s[4]) in held_back]
     print(f"{len(fitting)} lines to fit, {len(checking)} held back ({len(held_back)} pages)", flush=True)
-    model = fit(fitting, epochs)
+    model = fit(fitting, epochs, start=start)
     export(model, path)
     _save_state(model, STATE_PATH)
     for label, value in scores(checking, onnx_reader(path)).items():
@@ -323,19 +395,21 @@ def main(argv: list[str] | None = None) -> None:
         command.add_argument("--jobs", type=int, default=2)
         command.add_argument("--out", type=Path, default=Path(".fax_lines/lines.pickle"))
         command.add_argument("--held-out", action="store_true", help="evaluate: the bench's held-out seeds")
+        command.add_argument("--dotted-pages", type=int, default=0, help="more pages a family printed in dots")
     trainer = sub.add_parser("train")
     trainer.add_argument("found", type=Path)
     for command in (trainer, sub.choices["all"]):
         command.add_argument("--epochs", type=int, default=12)
         command.add_argument("--weights", type=Path, default=ONNX_PATH)
+        command.add_argument("--start-from", type=Path, default=None, help="an ONNX network to go on from")
     args = parser.parse_args(argv)
     if args.command == "train":
-        train(pickle.loads(args.found.read_bytes()), args.epochs, args.weights)
+        train(pickle.loads(args.found.read_bytes()), args.epochs, args.weights, args.start_from)
         return
     held_out = args.command == "evaluate" and args.held_out
     first = args.first_seed or (mailroom.HELD_OUT_SEEDS.start if held_out else FIRST_SEED)
     started = time.time()
-    found = collect(args.pages, first, args.jobs, held_out=held_out)
+    found = collect(args.pages, first, args.jobs, held_out=held_out, dotted_pages=args.dotted_pages)
     print(f"{len(found)} lines from seeds {first}-{first + args.pages - 1}, {time.time() - started:.0f} s wall")
     if args.command == "evaluate":
         evaluate(found)
@@ -343,7 +417,7 @@ def main(argv: list[str] | None = None) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(pickle.dumps(found))
     if args.command == "all":
-        train(found, args.epochs, args.weights)
+        train(found, args.epochs, args.weights, args.start_from)
 
 
 if __name__ == "__main__":

@@ -60,25 +60,51 @@ def test_a_blank_box_or_a_speck_is_no_line():
 
 def test_the_same_text_keeps_tesseracts_reading_and_raises_its_confidence():
     tesseract = Reading("Main st", 0.4)
-    weighed = lines.weigh(tesseract, lines.LineReading("MAIN ST", 0.97))
+    weighed = lines.weigh("pt_street", tesseract, lines.LineReading("MAIN ST", 0.97))
     assert weighed.text == "Main st" and weighed.confidence == 0.97 and weighed.repaired is None
 
 
 def test_a_sure_different_reading_replaces_tesseracts_as_a_repair():
-    weighed = lines.weigh(Reading("293/ I4 CAMINO REAL", 0.6), lines.LineReading("2937 EL CAMINO REAL", 0.95))
+    weighed = lines.weigh(
+        "pt_street", Reading("293/ I4 CAMINO REAL", 0.6), lines.LineReading("2937 EL CAMINO REAL", 0.95)
+    )
     assert weighed.text == "2937 EL CAMINO REAL"
     assert "fax line reader" in weighed.repaired and "293/ I4" in weighed.repaired
 
 
 def test_an_unsure_different_reading_keeps_tesseracts_text_for_staff():
-    weighed = lines.weigh(Reading("KERN HEALTH", 0.99), lines.LineReading("KERN HEALIH", 0.5))
+    weighed = lines.weigh("insurance_name", Reading("KERN HEALTH", 0.99), lines.LineReading("KERN HEALIH", 0.5))
     assert weighed.text == "KERN HEALTH" and weighed.confidence == lines.DISAGREE_CONFIDENCE
 
 
 def test_a_box_tesseract_left_empty_gets_a_fairly_sure_reading_for_staff_only():
-    assert lines.weigh(None, lines.LineReading("FRESNO", lines.FILL_SURE - 0.01)) is None
-    weighed = lines.weigh(Reading("", 0.0), lines.LineReading("FRESNO", 0.8))
+    assert lines.weigh("pt_city", None, lines.LineReading("FRESNO", lines.FILL_SURE - 0.01)) is None
+    weighed = lines.weigh("pt_city", Reading("", 0.0), lines.LineReading("FRESNO", 0.8))
     assert weighed.text == "FRESNO" and weighed.repaired and weighed.confidence == lines.DISAGREE_CONFIDENCE
+
+
+def test_cells_agree_on_their_characters_not_on_how_they_are_spaced():
+    assert lines.agreeing_text("ch3", "126.50") == lines.agreeing_text("ch3", "126 50") == "12650"
+    assert lines.agreeing_text("sv1_dd_from", " 06") == "06"
+    assert lines.agreeing_text("cpt1", "t1019") == lines.agreeing_text("cpt1", "T 1019")
+    assert lines.agreeing_text("pt_street", "12 Main  St") != lines.agreeing_text("pt_street", "12 MAINST")
+
+
+def test_an_amount_the_recogniser_takes_over_keeps_the_other_reading_for_box_28_to_choose():
+    weighed = lines.weigh("ch2", Reading("40 00", 0.8, alternatives=("46 00",)), lines.LineReading("400 00", 0.95))
+    assert weighed.text == "400 00" and weighed.repaired
+    assert set(weighed.alternatives) == {"46 00", "40 00"}
+
+
+def test_an_npi_the_readers_disagree_on_offers_the_recogniser_s_reading_to_the_check_digit():
+    weighed = lines.weigh("local1", Reading("1234567890", 0.9), lines.LineReading("1234567899", 0.6))
+    assert weighed.text == "1234567890" and weighed.confidence == lines.DISAGREE_CONFIDENCE
+    assert weighed.alternatives == ("1234567899",)
+
+
+def test_a_cell_read_alike_is_confirmed_at_the_surer_confidence():
+    weighed = lines.weigh("sv1_mm_from", Reading("06", 0.2), lines.LineReading("06", 0.93))
+    assert weighed.text == "06" and weighed.confidence == 0.93 and weighed.repaired is None
 
 
 def test_random_box_text_is_as_long_as_the_boxs_and_printable_by_the_recogniser():
@@ -112,3 +138,47 @@ def test_the_shipped_network_reads_most_free_text_boxes_of_a_fax_exactly(family,
             read += 1
             right += reading is not None and reading.text == " ".join(printed[field].upper().split())
     assert read >= 8 and right >= 0.6 * read
+
+
+def _prepared_fax(family: str, seed: int):
+    from claims_intake.limits import default_limits
+    from claims_intake.ocr.pages import image_pages
+    from claims_intake_dev.testdata import mailroom
+
+    case = mailroom.make_case(family, seed, lines=2)
+    (page,) = image_pages(case.data, case.filename, "tiff", default_limits())
+    return case.sample.pages[0], prepare_page(page, ocr_settings())
+
+
+def test_every_cell_of_a_written_line_has_its_place_on_the_page_even_one_the_speck_filter_emptied():
+    _, prepared = _prepared_fax("fax200", 7953)
+    line_slots = [slot for slot in prepared.slots if any(name == "sv1_mm_from" for name, _, _ in slot.members)]
+    assert line_slots
+    (slot,) = line_slots
+    assert {name for name, _, _ in slot.members} <= set(slot.places)
+    assert {"sv1_mm_from", "sv1_dd_from", "sv1_yy_from", "place1"} <= set(slot.places)
+    for place in slot.places.values():
+        assert place.dtype == np.uint8 and place.shape[0] >= slot.image.height  # not cut to the ink's band
+
+
+@pytest.mark.parametrize(("family", "seed"), [("fax200", 7954), ("fax_standard", 7955)])
+def test_the_shipped_network_reads_most_cells_of_a_fax_from_their_place_exactly(family, seed):
+    printed, prepared = _prepared_fax(family, seed)
+    read, right = 0, 0
+    for slot in prepared.slots:
+        for field, place in slot.places.items():
+            if lines.CELLS.fullmatch(field) and printed.get(field):
+                reading = lines.read_line(place)
+                read += 1
+                right += reading is not None and reading.text == " ".join(printed[field].upper().split())
+    assert read >= 20 and right >= 0.8 * read
+
+
+def test_extra_dotted_training_pages_are_pages_the_generator_prints_in_dots():
+    from claims_intake_dev.testdata import mailroom
+
+    seeds = line_training.dotted_seeds("fax_standard", 5)
+    assert len(seeds) == 5 and all(seed in mailroom.TUNING_SEEDS for seed in seeds)
+    assert all(mailroom.print_style("fax_standard", seed).dot_matrix for seed in seeds)
+    share = sum(mailroom.print_style("fax200", seed).dot_matrix for seed in range(1, 2001)) / 2000
+    assert 0.1 < share < 0.2  # one page in seven or so, as make_case prints them

@@ -59,14 +59,9 @@ class Case:
 
 def make_case(family: str, seed: int, lines: int | None = None) -> Case:
     """One upload of `family`, its claim and its expected values, all from `seed`."""
-    rng = random.Random(seed * 7919 + zlib.crc32(family.encode()) % 1000)
+    rng = _case_rng(family, seed)
     sample = scans.sample_claim(seed, lines=lines or rng.randint(1, 6))
-    style = PrintStyle(
-        font=rng.choice(FONTS),
-        flush_amounts=rng.random() < 0.5,
-        dot_matrix=rng.random() < 0.15,
-        black_form=family in ("bw_copy", "fax200", "fax_standard") and rng.random() < 0.5,
-    )
+    style = _drawn_style(rng, family)
     dpi = 600 if family == "dpi600" else 300
     page = render(sample.pages[0], style, dpi)
     np_rng = np.random.default_rng(seed)
@@ -86,6 +81,26 @@ def make_case(family: str, seed: int, lines: int | None = None) -> Case:
     placement = _PLACEMENT.pop() if _PLACEMENT else None
     truth = None if placement is None else placement @ np.diag([dpi / 72, dpi / 72, 1.0])
     return Case(family, seed, sample, data, f"{family}-{seed}.{suffix}", error, truth)
+
+
+def print_style(family: str, seed: int) -> PrintStyle:
+    """How `make_case(family, seed)` prints its claim (font, dots, ...), drawn as it draws it."""
+    rng = _case_rng(family, seed)
+    rng.randint(1, 6)  # the claim's line count
+    return _drawn_style(rng, family)
+
+
+def _case_rng(family: str, seed: int) -> random.Random:
+    return random.Random(seed * 7919 + zlib.crc32(family.encode()) % 1000)
+
+
+def _drawn_style(rng: random.Random, family: str) -> PrintStyle:
+    return PrintStyle(
+        font=rng.choice(FONTS),
+        flush_amounts=rng.random() < 0.5,
+        dot_matrix=rng.random() < 0.15,
+        black_form=family in ("bw_copy", "fax200", "fax_standard") and rng.random() < 0.5,
+    )
 
 
 # The last placement a family made (rendered page pixel -> stored pixel, continuous coordinates):

@@ -17,6 +17,7 @@ of replaces Tesseract's as a repair for staff; anything else leaves Tesseract's 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
@@ -24,8 +25,9 @@ from importlib import resources
 import cv2
 import numpy as np
 
-from .digits import DISAGREE_CONFIDENCE, main_rows
+from .digits import DISAGREE_CONFIDENCE, MONEY_FIELDS, fixed_width, main_rows
 from .levels import INK
+from .recognize import digit_field
 
 ALPHABET = " ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-,./#&'()"  # index + 1 is the class; 0 is CTC's blank
 HEIGHT = 32  # rows a line is resampled to
@@ -48,6 +50,13 @@ FREE_TEXT = (
     "doc_street",
     "doc_location",
     "prior_auth",
+)
+# The cells read again from their place on the page (Slot.places: not cut to the ink the speck filter kept, so a
+# faint or dotted character is whole): 24A dates, 24B place, 24D code and modifiers, 24E pointers, 24F charges,
+# 24G units, 24J NPIs, box 3, box 21, box 5's ZIP, box 25, box 28, box 29 and box 33a
+CELLS = re.compile(
+    r"sv\d_(mm|dd|yy)_(from|end)|place\d|cpt\d|mod\d[a-c]?|diag\d|ch\d|day\d|local\d|t_charge|amt_paid"
+    r"|birth_(mm|dd|yy)|diagnosis\d+|pt_zip|tax_id|pin"
 )
 TAKE_OVER = 0.9  # the recogniser's least sure character at least this to replace Tesseract's reading, for staff
 FILL_SURE = 0.6  # a box Tesseract read nothing in: the recogniser's reading, for staff, when this sure
@@ -126,32 +135,70 @@ def second_line_reading(slots, readings: dict) -> dict:
         if len(slot.members) != 1 or field not in FREE_TEXT:
             continue
         mine = read_line(np.asarray(slot.image.convert("L")))
-        weighed = weigh(readings.get(field), mine) if mine is not None and mine.text else None
+        weighed = weigh(field, readings.get(field), mine) if mine is not None and mine.text else None
         if weighed is not None:
             out[field] = weighed
     return out
 
 
-def same_text(tesseract: str, mine: str) -> bool:
-    return " ".join(tesseract.upper().split()) == mine
+def second_cell_reading(slots, readings: dict) -> dict:
+    """The page's readings (Tesseract's, weighed with the fax digit and code readers') with each cell read
+    again by the recogniser from its place on the page and weighed with them (`weigh`)."""
+    out = dict(readings)
+    for slot in slots:
+        for field, place in slot.places.items():
+            if not CELLS.fullmatch(field):
+                continue
+            mine = read_line(place)
+            weighed = weigh(field, out.get(field), mine) if mine is not None and mine.text else None
+            if weighed is not None:
+                out[field] = weighed
+    return out
 
 
-def weigh(tesseract, mine: LineReading):  # -> Reading | None
-    """Evidence from two readers of one box: the same text (case aside) keeps Tesseract's and raises its
-    confidence to the recogniser's; a different text the recogniser is sure of (every character at least
-    TAKE_OVER) replaces it as a repair, which staff verify (the mapping caps a repair's confidence); any
-    other difference leaves Tesseract's text at a confidence that sends it to staff. A box Tesseract read
-    nothing in gets the recogniser's reading for staff when it is at least FILL_SURE."""
+def agreeing_text(field: str, text: str) -> str:
+    """What two readings of a box must share to agree: a digit cell's or an amount's digits, a code cell's letters
+    and digits, a free-text box's words (case aside)."""
+    if digit_field(field) or field in MONEY_FIELDS:
+        return re.sub(r"\D", "", text)
+    if CELLS.fullmatch(field):
+        return re.sub(r"[^A-Z0-9]", "", text.upper())
+    return " ".join(text.upper().split())
+
+
+def weigh(field: str, current, mine: LineReading):  # -> Reading | None
+    """Evidence from two readers of one box: the same text (`agreeing_text`) keeps the reading there was and
+    raises its confidence to the recogniser's; a different text the recogniser is sure of (every character at
+    least TAKE_OVER) replaces it as a repair, which staff verify (the mapping caps a repair's confidence); any
+    other difference leaves the reading there was at a confidence that sends it to staff. A box nothing was
+    read in gets the recogniser's reading for staff when it is at least FILL_SURE. An amount's or an NPI's
+    other reading stays among its `alternatives`, for box 28's sum or the NPI's check digit to choose."""
     from ..cms1500.mapping import Reading
 
-    if tesseract is None or not tesseract.text.strip():
+    if current is None or not current.text.strip():
         if mine.confidence < FILL_SURE:
             return None
         why = f"read by the fax line reader alone as {mine.text!r} (Tesseract read nothing)"
-        return Reading(mine.text, DISAGREE_CONFIDENCE, repaired=why)
-    if same_text(tesseract.text, mine.text):
-        return replace(tesseract, confidence=max(tesseract.confidence, mine.confidence))
+        return Reading(mine.text, DISAGREE_CONFIDENCE, repaired=why, alternatives=_offered(field, (), mine.text))
+    if agreeing_text(field, current.text) == agreeing_text(field, mine.text):
+        return replace(current, confidence=max(current.confidence, mine.confidence))
     if mine.confidence >= TAKE_OVER:
-        why = f"read by the fax line reader as {mine.text!r} (Tesseract read {tesseract.text!r})"
-        return replace(tesseract, text=mine.text, confidence=mine.confidence, repaired=why, read_again=False)
-    return replace(tesseract, confidence=min(tesseract.confidence, DISAGREE_CONFIDENCE))
+        why = f"read by the fax line reader as {mine.text!r} (Tesseract read {current.text!r})"
+        offered = _offered(field, current.alternatives, current.text)
+        return replace(
+            current, text=mine.text, confidence=mine.confidence, repaired=why, read_again=False, alternatives=offered
+        )
+    offered = _offered(field, current.alternatives, mine.text)
+    return replace(current, confidence=min(current.confidence, DISAGREE_CONFIDENCE), alternatives=offered)
+
+
+def _offered(field: str, alternatives: tuple[str, ...], other: str) -> tuple[str, ...]:
+    """An amount's or an NPI's alternatives with another reader's reading among them, when it is one."""
+    digits = re.sub(r"\D", "", other)
+    if field in MONEY_FIELDS and len(digits) >= 3:
+        shown = f"{int(digits[:-2])} {digits[-2:]}"
+    elif fixed_width(field) == 10 and len(digits) == 10:
+        shown = digits
+    else:
+        return alternatives
+    return alternatives if shown in alternatives else (*alternatives, shown)

@@ -116,6 +116,10 @@ class Slot:
     fax: bool = False  # cut from a bilevel page at fax resolution (set by the page's reader, ocr/scan.py)
     doubts: dict[str, str] = field(default_factory=dict)  # why a field's value goes to staff, whatever it reads
     recheck: Slot | None = None  # the same boxes with the form's marks the typing touched kept (with_touched_marks)
+    # each member's place on the page as registered, the form's ink erased but not cut to the ink nor cleared
+    # of specks (a faint or dotted character the speck filter thins is whole here): for a reader that learnt
+    # such crops (ocr/lines.py)
+    places: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def digits_only(self) -> bool:
@@ -469,6 +473,7 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         if slot is not None:
             slot.dotted = dotted
             slot.doubts = doubts
+            slot.places = member_places(region, members, left, pad_x)
             if kept is not None:
                 slot.recheck = _region_slot(kept, group, members, left, upper, pad_x, color, dotted)
                 if slot.recheck is not None:
@@ -494,6 +499,19 @@ def _region_slot(
     if len(group) > 1:
         return _group_slot(region, members, left, pad_x, speckled=not color, dotted=dotted)
     return _box_slot(region, members[0], left, upper, speckled=not color, dotted=dotted)
+
+
+def member_places(region: np.ndarray, members: list[Box], left: int, pad_x: float) -> dict[str, np.ndarray]:
+    """Each member's columns of the region (a box alone: the whole region), padded as the region is."""
+    if len(members) == 1:
+        return {members[0].name: region}
+    places = {}
+    for box in members:
+        c0 = max(int((box.rect[0] - pad_x) * SCALE) - left, 0)
+        c1 = min(int((box.rect[2] + pad_x) * SCALE) - left, region.shape[1])
+        if c1 > c0:
+            places[box.name] = region[:, c0:c1]
+    return places
 
 
 RULE_CROSSING_PT = 2.0  # typing this far along the row off its money box puts the printed rule into its digits

@@ -35,7 +35,7 @@ from .calibration import REGISTRATION_EXTRA, calibrate_claims, review_threshold
 from .codes import second_code_reading
 from .digits import second_reading
 from .engine import TesseractMissing
-from .lines import second_line_reading
+from .lines import second_cell_reading, second_line_reading
 from .normalise import normalise
 from .pages import PageImage, check_pdf_content, image_pages, pdf_pages, pdf_reader
 from .recognize import VERSION_FIELDS, Slot, read_pages, reading_slots, thread_limit_env
@@ -271,7 +271,9 @@ def read_prepared(prepared: list[PreparedPage]) -> tuple[list[FormPage], list[Ex
     try:
         all_readings = read_with_labels(prepared)
         all_readings = [
-            second_code_reading(p.slots, second_reading(p.slots, second_line_reading(p.slots, readings)))
+            second_cell_reading(
+                p.slots, second_code_reading(p.slots, second_reading(p.slots, second_line_reading(p.slots, readings)))
+            )
             if p.fax
             else readings
             for p, readings in zip(prepared, all_readings, strict=True)
