@@ -102,6 +102,18 @@ def test_an_npi_the_readers_disagree_on_offers_the_recogniser_s_reading_to_the_c
     assert weighed.alternatives == ("1234567899",)
 
 
+def test_an_amount_read_without_the_gap_at_the_rule_keeps_its_cents():
+    weighed = lines.weigh("ch1", Reading("24 50", 0.4), lines.LineReading("24500", 0.96))
+    assert weighed.text == "245 00"
+
+
+def test_a_reading_no_such_cell_holds_is_no_evidence_either_way():
+    assert lines.weigh("sv1_dd_from", Reading("06", 0.8), lines.LineReading("0", 0.99)) is None
+    assert lines.weigh("sv1_dd_from", None, lines.LineReading("U6", 0.99)) is None
+    assert lines.weigh("local2", Reading("1234567893", 0.8), lines.LineReading("123456789", 0.99)) is None
+    assert lines.weigh("day1", Reading("", 0.0), lines.LineReading("1", 0.95)) is not None  # units: any count
+
+
 def test_a_cell_read_alike_is_confirmed_at_the_surer_confidence():
     weighed = lines.weigh("sv1_mm_from", Reading("06", 0.2), lines.LineReading("06", 0.93))
     assert weighed.text == "06" and weighed.confidence == 0.93 and weighed.repaired is None

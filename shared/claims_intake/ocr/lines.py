@@ -175,6 +175,10 @@ def weigh(field: str, current, mine: LineReading):  # -> Reading | None
     other reading stays among its `alternatives`, for box 28's sum or the NPI's check digit to choose."""
     from ..cms1500.mapping import Reading
 
+    written = _as_written(field, mine)
+    if written is None:
+        return None
+    mine = written
     if current is None or not current.text.strip():
         if mine.confidence < FILL_SURE:
             return None
@@ -183,13 +187,29 @@ def weigh(field: str, current, mine: LineReading):  # -> Reading | None
     if agreeing_text(field, current.text) == agreeing_text(field, mine.text):
         return replace(current, confidence=max(current.confidence, mine.confidence))
     if mine.confidence >= TAKE_OVER:
-        why = f"read by the fax line reader as {mine.text!r} (Tesseract read {current.text!r})"
+        why = f"read by the fax line reader as {mine.text!r} (read {current.text!r} before)"
         offered = _offered(field, current.alternatives, current.text)
         return replace(
             current, text=mine.text, confidence=mine.confidence, repaired=why, read_again=False, alternatives=offered
         )
     offered = _offered(field, current.alternatives, mine.text)
     return replace(current, confidence=min(current.confidence, DISAGREE_CONFIDENCE), alternatives=offered)
+
+
+def _as_written(field: str, mine: LineReading) -> LineReading | None:
+    """The recogniser's reading as the box is written: an amount's digits with its last two the cents (the gap at
+    the dollars/cents rule may be lost, '400|00' read '40000'). None: a reading no such box holds (a letter in a
+    digit cell, one digit in a date's two): the recogniser failed there, which says nothing of the others."""
+    digits = re.sub(r"\D", "", mine.text)
+    if field in MONEY_FIELDS:
+        if len(digits) < 3 or re.search(r"[^\d .,]", mine.text):
+            return None
+        return replace(mine, text=f"{int(digits[:-2])} {digits[-2:]}")
+    if digit_field(field):
+        width = fixed_width(field)
+        if not re.fullmatch(r"[\d ]+", mine.text) or (width is not None and len(digits) != width):
+            return None
+    return mine
 
 
 def _offered(field: str, alternatives: tuple[str, ...], other: str) -> tuple[str, ...]:
