@@ -112,6 +112,9 @@ def test_a_reading_no_such_cell_holds_is_no_evidence_either_way():
     assert lines.weigh("sv1_dd_from", None, lines.LineReading("U6", 0.99)) is None
     assert lines.weigh("local2", Reading("1234567893", 0.8), lines.LineReading("123456789", 0.99)) is None
     assert lines.weigh("day1", Reading("", 0.0), lines.LineReading("1", 0.95)) is not None  # units: any count
+    assert lines.weigh("diag3", Reading("B", 0.8), lines.LineReading("1", 0.99)) is None  # 24E holds letters A-L
+    assert lines.weigh("diagnosis1", Reading("Z59.02", 0.8), lines.LineReading("259.02", 0.99)) is None
+    assert lines.weigh("diagnosis1", Reading("Z59.62", 0.8), lines.LineReading("Z59.02", 0.99)).text == "Z59.02"
 
 
 def test_a_cell_read_alike_is_confirmed_at_the_surer_confidence():

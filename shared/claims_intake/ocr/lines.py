@@ -58,6 +58,13 @@ CELLS = re.compile(
     r"sv\d_(mm|dd|yy)_(from|end)|place\d|cpt\d|mod\d[a-c]?|diag\d|ch\d|day\d|local\d|t_charge|amt_paid"
     r"|birth_(mm|dd|yy)|diagnosis\d+|pt_zip|tax_id|pin"
 )
+# What a code cell of the 02/12 form holds, spaces and an ICD-10 code's point aside
+CODE_SHAPES = {
+    "cpt": re.compile(r"[A-Z0-9]{5}"),  # 24D: a HCPCS or CPT code
+    "mod": re.compile(r"[A-Z0-9]{2}"),  # 24D: a modifier
+    "diag": re.compile(r"[A-L]{1,4}"),  # 24E: up to four of box 21's letters
+    "diagnosis": re.compile(r"[A-Z]\d[A-Z0-9]{1,5}"),  # box 21: an ICD-10-CM code
+}
 TAKE_OVER = 0.9  # the recogniser's least sure character at least this to replace Tesseract's reading, for staff
 FILL_SURE = 0.6  # a box Tesseract read nothing in: the recogniser's reading, for staff, when this sure
 
@@ -209,6 +216,9 @@ def _as_written(field: str, mine: LineReading) -> LineReading | None:
         width = fixed_width(field)
         if not re.fullmatch(r"[\d ]+", mine.text) or (width is not None and len(digits) != width):
             return None
+    shape = CODE_SHAPES.get(re.sub(r"\d.*", "", field))
+    if shape is not None and not shape.fullmatch(re.sub(r"[\s.]", "", mine.text)):
+        return None
     return mine
 
 
