@@ -1,23 +1,26 @@
 """Train the fax line recogniser (claims_intake.ocr.lines, data/fax_lines.onnx) on the free-text boxes
-of generated faxes, TUNING seeds only.
+and the cells of generated faxes, TUNING seeds only.
 
     make fax-lines                                                # collect + train + write the ONNX file
-    python -m claims_intake_dev.line_training collect --pages 600 --out .fax_lines/lines.pickle
-    python -m claims_intake_dev.line_training train .fax_lines/lines.pickle [--epochs 12]
+    python -m claims_intake_dev.line_training collect --pages 300 --dotted-pages 200 --out .fax_lines/lines.pickle
+    python -m claims_intake_dev.line_training train .fax_lines/lines.pickle [--epochs 6] [--start-from F.onnx]
     python -m claims_intake_dev.line_training evaluate --held-out --pages 24   # per-line and per-character
 
 1. collect: pages of the mailroom's bilevel fax families (200 dpi; 204 x 98 and 204 x 196 dpi) from
    TUNING seeds (never `mailroom.HELD_OUT_SEEDS`), printed as `mailroom.make_case` prints them, except
    that most free-text boxes hold random text (`random_text`: made-up words, random letters, numbers
    and the punctuation forms carry) instead of the generator's few names and streets, so the network
-   learns the glyphs, not the words. Each page goes through the intake's own reader up to the cut-out
-   boxes (`scan.prepare_page`) and each box that holds one line of free text is kept with its text.
+   learns the glyphs, not the words; `--dotted-pages` more a family printed in dots. Each page goes through
+   the intake's own reader up to the cut-out boxes (`scan.prepare_page`); each box that holds one line of
+   free text is kept with its text, as its frame (`Slot.image`) and its place (`Slot.places`), and each cell
+   as its place: what the runtime reads (`read_at_run_time`) is trained on.
 2. train: a small convolutional network read with CTC (PyTorch, CPU; installed by `make fax-lines`
-   only: the runtime reads the exported ONNX file with OpenCV). Fixed seeds (PyTorch on several threads may
-   still differ in the last digits of a weight). A tenth of the pages is held back and its figures
-   printed; the PyTorch weights are kept in .fax_lines/network.pt for a later round to go on from.
+   only: the runtime reads the exported ONNX file with OpenCV), from scratch or going on from an exported
+   network (`--start-from`). Fixed seeds (PyTorch on several threads may still differ in the last digits of
+   a weight). A tenth of the pages is held back and its figures printed; the PyTorch weights are kept in
+   .fax_lines/network.pt.
 3. evaluate: the same collection from another seed range (with --held-out, the bench's held-out seeds:
-   measured, never tuned on) and the shipped recogniser's per-line and per-character accuracy.
+   measured, never tuned on) and the shipped recogniser's accuracy, on the free text and on the cells.
 """
 
 from __future__ import annotations
