@@ -1,5 +1,5 @@
-"""A second reader for the free-text boxes of bilevel (fax) pages: a small line recogniser trained on
-fax-degraded lines.
+"""A second reader for the free-text boxes and the cells of bilevel (fax) pages: a small line recogniser
+trained on fax-degraded lines.
 
 At 98 rows an inch a fax keeps the vertical strokes of Times and Helvetica capitals and loses most of
 the horizontal ones (`E` arrives as `I` with specks); Tesseract's general model, trained on clean print,
@@ -10,9 +10,12 @@ on the boxes the intake's own page reader cut out of faxes the test-data generat
 that it learns glyphs rather than the generator's names). It runs on OpenCV's DNN module from an ONNX file
 (data/fax_lines.onnx); no other library is needed.
 
-It knows capitals, digits, the space and `-,./#&'()`; a line is read case-folded. Its reading goes
-with Tesseract's through `weigh`: the same text confirms the box; a different one the recogniser is sure
-of replaces Tesseract's as a repair for staff; anything else leaves Tesseract's reading, sent to staff.
+It knows capitals, digits, the space and `-,./#&'()`; a line is read case-folded. It reads each free-text
+box's frame (`second_line_reading`, before the digit and code readers) and, last, each cell from its place
+on the page (`second_cell_reading`: the region not cut to the ink the speck filter kept, where a dotted
+character is still whole). Its reading goes with the others through `weigh`: the same characters confirm
+the box; a different reading the recogniser is sure of replaces the one there was as a repair for staff;
+anything else leaves the reading there was, sent to staff.
 """
 
 from __future__ import annotations
@@ -189,7 +192,7 @@ def weigh(field: str, current, mine: LineReading):  # -> Reading | None
     if current is None or not current.text.strip():
         if mine.confidence < FILL_SURE:
             return None
-        why = f"read by the fax line reader alone as {mine.text!r} (Tesseract read nothing)"
+        why = f"read by the fax line reader alone as {mine.text!r} (nothing read there before)"
         return Reading(mine.text, DISAGREE_CONFIDENCE, repaired=why, alternatives=_offered(field, (), mine.text))
     if agreeing_text(field, current.text) == agreeing_text(field, mine.text):
         return replace(current, confidence=max(current.confidence, mine.confidence))
