@@ -186,7 +186,7 @@ def test_the_shipped_network_reads_most_cells_of_a_fax_from_their_place_exactly(
                 reading = lines.read_line(place)
                 read += 1
                 right += reading is not None and reading.text == " ".join(printed[field].upper().split())
-    assert read >= 20 and right >= 0.8 * read
+    assert read >= 20 and right >= 0.9 * read
 
 
 def test_extra_dotted_training_pages_are_pages_the_generator_prints_in_dots():
