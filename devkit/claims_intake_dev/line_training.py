@@ -173,12 +173,13 @@ def collect(pages: int, first_seed: int, jobs: int, held_out: bool = False, dott
 
 
 def dotted_seeds(family: str, count: int) -> list[int]:
+    """The first `count` tuning seeds from DOTTED_FIRST_SEED whose `family` page the generator prints in dots."""
     seeds, seed = [], DOTTED_FIRST_SEED
     while len(seeds) < count:
         if mailroom.print_style(family, seed).dot_matrix:
             seeds.append(seed)
         seed += 1
-    if seed not in mailroom.TUNING_SEEDS:
+    if seeds and seeds[-1] not in mailroom.TUNING_SEEDS:
         raise SystemExit("the dotted pages ran out of tuning seeds")
     return seeds
 
@@ -236,8 +237,11 @@ def _augmented(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def read_at_run_time(name: str) -> bool:
-    """The runtime reads a free-text box's cut frame (Slot.image) and a cell's place (Slot.places)."""
-    return lines.CELLS.fullmatch(name.removesuffix(PLACE)) is not None if name.endswith(PLACE) else True
+    """The runtime reads a free-text box's cut frame (Slot.image) and a cell's place (Slot.places); a free-text
+    box's place is collected for measuring, not trained on."""
+    if not name.endswith(PLACE):
+        return True
+    return lines.CELLS.fullmatch(name.removesuffix(PLACE)) is not None
 
 
 def prepared_samples(found: list) -> list[tuple[np.ndarray, str, str, str, int]]:
