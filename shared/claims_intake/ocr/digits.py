@@ -604,8 +604,12 @@ def money_reading(field: str, piece: np.ndarray, tesseract, rule_x: float | None
     mine = read_cell(field, piece, counts, rule_x)
     if mine is None or mine.digits == seen or mine.least < MONEY_ALTERNATIVE:
         return tesseract
-    shown = f"{int(mine.digits[:-2])} {mine.digits[-2:]}"
-    return replace(tesseract, alternatives=(shown,))
+    return replace(tesseract, alternatives=(money_text(mine.digits),))
+
+
+def money_text(digits: str) -> str:
+    """An amount's digits as a money box is written: the dollars (no leading zeros), a space, the cents."""
+    return f"{int(digits[:-2])} {digits[-2:]}"
 
 
 def money_glyph_count(piece: np.ndarray, rule_x: float | None) -> list[int]:

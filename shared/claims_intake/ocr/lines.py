@@ -21,6 +21,7 @@ anything else leaves the reading there was, sent to staff.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
@@ -28,7 +29,9 @@ from importlib import resources
 import cv2
 import numpy as np
 
-from .digits import DISAGREE_CONFIDENCE, MONEY_FIELDS, fixed_width, main_rows
+from ..cms1500.mapping import DIAGNOSIS_LETTERS, Reading
+from ..validators import is_valid_hcpcs, is_valid_icd10, is_valid_modifier
+from .digits import DISAGREE_CONFIDENCE, MONEY_FIELDS, fixed_width, main_rows, money_text
 from .levels import INK
 from .recognize import digit_field
 
@@ -61,12 +64,13 @@ CELLS = re.compile(
     r"sv\d_(mm|dd|yy)_(from|end)|place\d|cpt\d|mod\d[a-c]?|diag\d|ch\d|day\d|local\d|t_charge|amt_paid"
     r"|birth_(mm|dd|yy)|diagnosis\d+|pt_zip|tax_id|pin"
 )
-# What a code cell of the 02/12 form holds, spaces and an ICD-10 code's point aside
-CODE_SHAPES = {
-    "cpt": re.compile(r"[A-Z0-9]{5}"),  # 24D: a HCPCS or CPT code
-    "mod": re.compile(r"[A-Z0-9]{2}"),  # 24D: a modifier
-    "diag": re.compile(r"[A-L]{1,4}"),  # 24E: up to four of box 21's letters
-    "diagnosis": re.compile(r"[A-Z]\d[A-Z0-9]{1,5}"),  # box 21: an ICD-10-CM code
+# What a code cell of the 02/12 form holds (spaces and an ICD-10 code's point aside): the data elements' own
+# format checks, and 24E's one to four of box 21's letters
+CODE_SHAPES: dict[str, Callable[[str], bool]] = {
+    "cpt": is_valid_hcpcs,
+    "mod": is_valid_modifier,
+    "diag": lambda text: 1 <= len(text) <= 4 and all(letter in DIAGNOSIS_LETTERS for letter in text),
+    "diagnosis": is_valid_icd10,
 }
 TAKE_OVER = 0.9  # the recogniser's least sure character at least this to replace Tesseract's reading, for staff
 FILL_SURE = 0.6  # a box Tesseract read nothing in: the recogniser's reading, for staff, when this sure
@@ -183,8 +187,6 @@ def weigh(field: str, current, mine: LineReading):  # -> Reading | None
     other difference leaves the reading there was at a confidence that sends it to staff. A box nothing was
     read in gets the recogniser's reading for staff when it is at least FILL_SURE. An amount's or an NPI's
     other reading stays among its `alternatives`, for box 28's sum or the NPI's check digit to choose."""
-    from ..cms1500.mapping import Reading
-
     written = _as_written(field, mine)
     if written is None:
         return None
@@ -214,13 +216,13 @@ def _as_written(field: str, mine: LineReading) -> LineReading | None:
     if field in MONEY_FIELDS:
         if len(digits) < 3 or re.search(r"[^\d .,]", mine.text):
             return None
-        return replace(mine, text=f"{int(digits[:-2])} {digits[-2:]}")
+        return replace(mine, text=money_text(digits))
     if digit_field(field):
         width = fixed_width(field)
         if not re.fullmatch(r"[\d ]+", mine.text) or (width is not None and len(digits) != width):
             return None
-    shape = CODE_SHAPES.get(re.sub(r"\d.*", "", field))
-    if shape is not None and not shape.fullmatch(re.sub(r"[\s.]", "", mine.text)):
+    holds = CODE_SHAPES.get(re.sub(r"\d.*", "", field))
+    if holds is not None and not holds(re.sub(r"[\s.]", "", mine.text)):
         return None
     return mine
 
@@ -229,7 +231,7 @@ def _offered(field: str, alternatives: tuple[str, ...], other: str) -> tuple[str
     """An amount's or an NPI's alternatives with another reader's reading among them, when it is one."""
     digits = re.sub(r"\D", "", other)
     if field in MONEY_FIELDS and len(digits) >= 3:
-        shown = f"{int(digits[:-2])} {digits[-2:]}"
+        shown = money_text(digits)
     elif fixed_width(field) == 10 and len(digits) == 10:
         shown = digits
     else:
