@@ -36,13 +36,20 @@ def _claim(readings: dict[str, str], confidence: float = 0.75):
     return claims[0]
 
 
-def test_units_misread_is_repaired_from_a_confirmed_charge_and_the_plan_rate():
-    claim = _claim({"insurance_name": PARTNERSHIP, **_line(1, "G9008", "U1", "400 00", "4"), "t_charge": "400 00"})
+def test_blank_units_are_filled_from_a_confirmed_charge_and_the_plan_rate():
+    claim = _claim({"insurance_name": PARTNERSHIP, **_line(1, "G9008", "U1", "400 00", ""), "t_charge": "400 00"})
     line = claim.lines[0]
     assert line.unit_count == Decimal("1")
     source = line.provenance["unit_count"]
     assert "rate 400.00" in source.repaired and "confirmed" in source.repaired
     assert source.confidence >= 0.9
+
+
+def test_units_read_are_not_changed_by_the_plan_rate_alone():
+    # Partnership pays 400.00 for G9008-U1, but a provider bills its own charge: 4 units at 100.00 stand.
+    claim = _claim({"insurance_name": PARTNERSHIP, **_line(1, "G9008", "U1", "400 00", "4"), "t_charge": "400 00"})
+    line = claim.lines[0]
+    assert line.unit_count == Decimal("4") and not line.provenance["unit_count"].repaired
 
 
 def test_units_are_left_as_read_without_a_known_rate():

@@ -938,7 +938,9 @@ def _priced(line: ServiceLine, charge: Decimal, rates: dict[str, Decimal]) -> bo
 def check_units_by_rate(claim: Claim) -> None:
     """24F against 24G x a known rate (known_rates): when they agree, the units and the charge confirm
     each other. When a charge box 28 confirmed divides by the rate into a whole number of units that
-    is one misread from the 24G reading (or 24G is blank), that number is taken, confirmed by both.
+    is one misread from the 24G reading (or 24G is blank), that number is taken, confirmed by both; for
+    a 24G that was read, only the provider's own rate (billed_rates) may change it: a plan's published
+    rate is what it pays, and providers bill their own charges ('1' unit at 205.00 is not 41 at 5.00).
     The rate a line's own reading would give is never used to confirm that line."""
     for line in claim.lines:
         rates = known_rates(claim, without=line)
@@ -953,6 +955,8 @@ def check_units_by_rate(claim: Claim) -> None:
         if units != units.to_integral_value() or units < 1 or not _charge_confirmed(line):
             continue
         read = "" if line.unit_count is None else f"{line.unit_count.normalize():f}"
+        if read and _rate_of(line, billed_rates(claim, without=line)) != rate:
+            continue
         wanted = str(int(units))
         from rapidfuzz.distance import Levenshtein
 
