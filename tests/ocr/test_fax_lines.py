@@ -69,7 +69,7 @@ def test_a_sure_different_reading_replaces_tesseracts_as_a_repair():
         "pt_street", Reading("293/ I4 CAMINO REAL", 0.6), lines.LineReading("2937 EL CAMINO REAL", 0.95)
     )
     assert weighed.text == "2937 EL CAMINO REAL"
-    assert "fax line reader" in weighed.repaired and "293/ I4" in weighed.repaired
+    assert "line recogniser" in weighed.repaired and "293/ I4" in weighed.repaired
 
 
 def test_an_unsure_different_reading_keeps_tesseracts_text_for_staff():

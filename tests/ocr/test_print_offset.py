@@ -173,3 +173,27 @@ def test_a_box_21_code_the_form_cut_goes_to_staff_on_every_line_pointing_at_it()
     )
     source = claims[0].lines[0].provenance["diagnosis_codes"]
     assert TYPING_CUT in source.repaired and source.confidence < 0.8
+
+
+def _prepared(page: Image.Image):
+    from claims_intake.ocr.pages import PageImage
+    from claims_intake.ocr.scan import ocr_settings, prepare_page
+
+    return prepare_page(PageImage(1, page, 300), ocr_settings())
+
+
+@pytest.mark.parametrize(("dx_pt", "dy_pt", "off"), [(0.0, 0.0, False), (0.0, 7.0, True), (6.0, 0.0, True)])
+def test_a_page_says_whether_its_typing_lies_off_its_boxes(dx_pt, dy_pt, off):
+    prepared = _prepared(_page(dx_pt, dy_pt, grey=True))
+    assert prepared.slots and {slot.typing_off_boxes for slot in prepared.slots if slot.places} == {off}
+
+
+def test_the_cells_of_a_page_typed_off_its_boxes_are_read_again_from_their_place(monkeypatch):
+    from claims_intake.ocr import scan
+
+    weighed = []
+    monkeypatch.setattr(scan, "second_cell_reading", lambda slots, readings: weighed.append(slots) or readings)
+    for dy_pt in (0.0, 7.0):
+        prepared = _prepared(_page(0, dy_pt, grey=True))
+        scan.second_readings(prepared, {})
+    assert len(weighed) == 1 and all(slot.typing_off_boxes for slot in weighed[0] if slot.places)

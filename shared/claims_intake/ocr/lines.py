@@ -194,12 +194,12 @@ def weigh(field: str, current, mine: LineReading):  # -> Reading | None
     if current is None or not current.text.strip():
         if mine.confidence < FILL_SURE:
             return None
-        why = f"read by the fax line reader alone as {mine.text!r} (nothing read there before)"
+        why = f"read by the line recogniser alone as {mine.text!r} (nothing read there before)"
         return Reading(mine.text, DISAGREE_CONFIDENCE, repaired=why, alternatives=_offered(field, (), mine.text))
     if agreeing_text(field, current.text) == agreeing_text(field, mine.text):
         return replace(current, confidence=max(current.confidence, mine.confidence))
     if mine.confidence >= TAKE_OVER:
-        why = f"read by the fax line reader as {mine.text!r} (read {current.text!r} before)"
+        why = f"read by the line recogniser as {mine.text!r} (read {current.text!r} before)"
         offered = _offered(field, current.alternatives, current.text)
         return replace(
             current, text=mine.text, confidence=mine.confidence, repaired=why, read_again=False, alternatives=offered

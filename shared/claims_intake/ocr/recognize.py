@@ -115,6 +115,9 @@ class Slot:
     dotted: bool = False  # cut from a page printed in dots, joined before reading (ocr/dots.py)
     fax: bool = False  # cut from a bilevel page at fax resolution (set by the page's reader, ocr/scan.py)
     doubts: dict[str, str] = field(default_factory=dict)  # why a field's value goes to staff, whatever it reads
+    # the page's typing lies off its boxes (print_offset): the form's rules and lettering it crossed were
+    # dropped or erased with part of it, which the places keep (read again there: ocr/lines.py)
+    typing_off_boxes: bool = False
     recheck: Slot | None = None  # the same boxes with the form's marks the typing touched kept (with_touched_marks)
     # each member's place on the page as registered, the form's ink erased but not cut to the ink nor cleared
     # of specks (a faint or dotted character the speck filter thins is whole here): for a reader that learnt
@@ -466,7 +469,7 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
             for box in regions
         ]
     slots = []
-    for group, members, left, upper, pad_x, region, doubts, kept in regions:
+    for group, members, left, upper, pad_x, region, doubts, kept, off_boxes in regions:
         if len(members) == 2 and members[0].name.endswith(DOLLARS):  # colour: dollars and cents cells
             members = split_money_at_gap(region, members, left, pad_x, speckled=False)
         slot = _region_slot(region, group, members, left, upper, pad_x, color, dotted)
@@ -474,6 +477,7 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
             slot.dotted = dotted
             slot.doubts = doubts
             slot.places = member_places(region, members, left, pad_x)
+            slot.typing_off_boxes = off_boxes
             if kept is not None:
                 slot.recheck = _region_slot(kept, group, members, left, upper, pad_x, color, dotted)
                 if slot.recheck is not None:
@@ -545,6 +549,7 @@ class BoxRegion(NamedTuple):
     region: np.ndarray
     doubts: dict[str, str]  # why a box's value goes to staff whatever it reads (erased_from_typing)
     kept: np.ndarray | None = None  # with doubts: the region with the form's marks the typing touched kept
+    typing_off_boxes: bool = False  # the page's print offset moved `members` off the form's boxes
 
 
 TYPING_CUT = "the typing lies off its box, and the form's rule or mark it touched was erased with part of it"
@@ -622,7 +627,8 @@ def box_regions(window: PageWindow, color: bool) -> list[BoxRegion]:
         upper = max(int((min(b.rect[1] for b in members) - PAD_Y_PT) * SCALE), 0)
         lower = int((max(b.rect[3] for b in members) + PAD_Y_PT) * SCALE)
         if color:
-            regions.append(BoxRegion(group, members, left, upper, pad_x, window.region(left, upper, right, lower), {}))
+            region = window.region(left, upper, right, lower)
+            regions.append(BoxRegion(group, members, left, upper, pad_x, region, {}, typing_off_boxes=off_boxes))
             continue
         # the form's ink is erased: its rules must lie where the masks say
         region = before = _shifted_region(window, left, upper, right, lower, typing_on_rules=off_boxes)
@@ -649,7 +655,7 @@ def box_regions(window: PageWindow, color: bool) -> list[BoxRegion]:
         cut_by_rule = rule_through_typing(members[0])
         if cut_by_rule:
             doubts[members[0].name] = cut_by_rule
-        regions.append(BoxRegion(group, members, left, upper, pad_x, region, doubts, kept))
+        regions.append(BoxRegion(group, members, left, upper, pad_x, region, doubts, kept, off_boxes))
     return regions
 
 

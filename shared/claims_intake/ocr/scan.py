@@ -265,19 +265,24 @@ def read_with_labels(prepared: list[PreparedPage]) -> list[dict]:
     return readings
 
 
+def second_readings(page: PreparedPage, readings: dict) -> dict:
+    """Tesseract's readings of a page weighed with the readers that learnt its kind of print: on a fax the digit,
+    code and line readers; on a page whose typing lies off its boxes the line recogniser on the cells, read from
+    their place (the erase or the drop-out took the strokes that crossed the form's rules with the rules)."""
+    if page.fax:
+        lines_read = second_line_reading(page.slots, readings)
+        return second_cell_reading(page.slots, second_code_reading(page.slots, second_reading(page.slots, lines_read)))
+    if any(slot.typing_off_boxes for slot in page.slots):
+        return second_cell_reading(page.slots, readings)
+    return readings
+
+
 def read_prepared(prepared: list[PreparedPage]) -> tuple[list[FormPage], list[ExtractError]]:
     """OCR every prepared page in one Tesseract run; a page with writing but no characters is an error."""
     form_pages, errors = [], []
     try:
         all_readings = read_with_labels(prepared)
-        all_readings = [
-            second_cell_reading(
-                p.slots, second_code_reading(p.slots, second_reading(p.slots, second_line_reading(p.slots, readings)))
-            )
-            if p.fax
-            else readings
-            for p, readings in zip(prepared, all_readings, strict=True)
-        ]
+        all_readings = [second_readings(p, readings) for p, readings in zip(prepared, all_readings, strict=True)]
     except Exception as error:
         if isinstance(error, TesseractMissing):
             raise  # the machine lacks the OCR engine: no page's fault, the caller says how to install it
