@@ -138,3 +138,32 @@ def test_fillable_pdf_values_are_never_repaired_by_rate():
         "f.pdf", [page], source_kind="fillable_pdf", claim_id_prefix="t", review_confidence=REVIEW
     )
     assert claims[0].lines[0].unit_count == Decimal("4")
+
+
+def _claim_with_total_read(total: str, total_confidence: float, charge_confidence: float = 0.95):
+    cells = {**_line(1, "G9008", "U1", "208 75", "1"), **_line(2, "G9012", "", "193 50", "1")}
+    readings = {name: Reading(text, charge_confidence) for name, text in cells.items()}
+    readings |= {"pt_name": Reading("DOE, JANE", 0.95), "diagnosis1": Reading("Z59.01", 0.95)}
+    readings["t_charge"] = Reading(total, total_confidence)
+    claims, _ = claims_from_pages(
+        "f.pdf", [FormPage(1, readings)], source_kind="scan", claim_id_prefix="t", review_confidence=REVIEW
+    )
+    return claims[0]
+
+
+def test_a_total_far_less_sure_than_every_charge_is_taken_from_their_sum_for_staff():
+    # '294 87' is no single misread of the charges' sum, 402.25: the erase took typing that crossed box 28's print
+    claim = _claim_with_total_read("294 87", total_confidence=0.1)
+    assert claim.invoice_amount == Decimal("402.25")
+    source = claim.provenance["invoice_amount"]
+    assert "sum of the 24F charges" in source.repaired and "confirmed" not in source.repaired
+    assert source.confidence < REVIEW
+    # a total made from the charges vouches for none of them
+    assert all(line.confidence("charge_amount") == 0.95 for line in claim.lines)
+    assert "total_mismatch" not in claim.extras
+
+
+def test_a_total_about_as_sure_as_the_charges_is_left_as_read_for_staff():
+    claim = _claim_with_total_read("294 87", total_confidence=0.8)
+    assert claim.invoice_amount == Decimal("294.87") and not claim.provenance["invoice_amount"].repaired
+    assert "total_mismatch" in claim.extras

@@ -98,6 +98,10 @@ class FormPage:
 
 TOTAL_CONFIRMED = 0.95  # an amount the box-28 total agrees with
 REPAIRED_CONFIDENCE = 0.7  # a value the reader changed, unconfirmed: below any review threshold in use
+# Box 28 is taken from the 24F sum (for staff) only when its reading is at least this much less sure than the
+# least sure charge's: a total whose typing crossed the box's print against charges two readers read alike
+TOTAL_DOUBT_MARGIN = 0.3
+TOTAL_FROM_CHARGES = "taken as the sum of the 24F charges"
 NAME_WITHOUT_COMMA_CONFIDENCE = 0.5
 
 
@@ -895,6 +899,34 @@ def repair_amounts_by_total(claim: Claim) -> None:
         _derive_unit_cost(target)
 
 
+def total_from_surer_charges(claim: Claim) -> None:
+    """Box 28 still disagrees with the 24F sum and no one-misread repair explains it, but its reading is far less
+    sure than every charge's (TOTAL_DOUBT_MARGIN): the sum is the likelier total, taken as a repair for staff,
+    never confirmed (a provider may add wrong; staff see both). The charges are left as read."""
+    charges = claim_charges(claim)
+    source = claim.provenance.get("invoice_amount")
+    if claim.invoice_amount is None or source is None or not charges or len(charges) != len(claim.lines):
+        return
+    total = sum(charges, Decimal(0))
+    least_sure_charge = min(_confidence_of(line, "charge_amount") for line in claim.lines)
+    if total == claim.invoice_amount or (source.confidence or 0.0) > least_sure_charge - TOTAL_DOUBT_MARGIN:
+        return
+    read = claim.invoice_amount
+    claim.invoice_amount = total
+    claim.invalid.pop("invoice_amount", None)
+    claim.provenance["invoice_amount"] = source.model_copy(
+        update={
+            "repaired": f"box 28 read {read}, less sure than every 24F charge: {TOTAL_FROM_CHARGES}, {total}",
+            "confidence": min(source.confidence or 0.0, REPAIRED_CONFIDENCE),
+        }
+    )
+
+
+def _confidence_of(target: Claim | ServiceLine, key: str) -> float:
+    confidence = target.confidence(key)
+    return 1.0 if confidence is None else confidence
+
+
 def known_rates(claim: Claim, without: ServiceLine | None = None) -> dict[str, Decimal]:
     """Charge per unit by combination (code-modifiers), from evidence independent of the line
     `without`: the plan's published rate (data/plans.yaml, the payer read in the carrier block), else
@@ -1131,6 +1163,9 @@ def check_total(claim: Claim) -> None:
     charges = [line.charge_amount for line in claim.lines if line.charge_amount is not None]
     if claim.invoice_amount is None or not charges or len(charges) < len(claim.lines):
         return
+    box_28 = claim.provenance.get("invoice_amount")
+    if box_28 is not None and TOTAL_FROM_CHARGES in (box_28.repaired or ""):
+        return  # made from the charges: their sum is no evidence for them
     if sum(charges, Decimal(0)) == claim.invoice_amount:
         for target, key in [(claim, "invoice_amount"), *[(line, "charge_amount") for line in claim.lines]]:
             source = target.provenance.get(key)
@@ -1201,6 +1236,7 @@ def claims_from_pages(
     for claim in claims:
         if source_kind != "fillable_pdf":
             repair_amounts_by_total(claim)
+            total_from_surer_charges(claim)
             check_dates(claim)
             check_line_dates(claim)
             agree_rendering_npis(claim)

@@ -43,7 +43,7 @@ import numpy as np
 
 from ..catalog import combination_key, dhcs_catalog, plans_data
 from ..cms1500 import places, text_grammar
-from ..cms1500.mapping import billed_rates, dates_one_digit_apart
+from ..cms1500.mapping import TOTAL_FROM_CHARGES, billed_rates, dates_one_digit_apart
 from ..codesets import icd10cm
 from ..elements import element
 from ..model import Claim, Provenance, ServiceLine
@@ -453,8 +453,13 @@ def _code_statuses(codes: list[str], item: Claim | ServiceLine, claim: Claim) ->
 
 
 def _total_agrees(claim: Claim) -> int:
+    """Box 28 against the sum of the 24F charges: 1 agree, -1 differ, 0 no evidence (a charge missing, or box 28
+    taken from the charges' sum: agreeing by construction)."""
     charges = [line.charge_amount for line in claim.lines]
     if claim.invoice_amount is None or not charges or any(c is None for c in charges):
+        return 0
+    box_28 = claim.provenance.get("invoice_amount")
+    if box_28 is not None and TOTAL_FROM_CHARGES in (box_28.repaired or ""):
         return 0
     return 1 if sum((c for c in charges if c is not None), Decimal(0)) == claim.invoice_amount else -1
 
