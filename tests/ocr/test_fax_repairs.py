@@ -25,6 +25,19 @@ def test_a_period_where_box_2_has_its_comma_splits_the_name_and_is_flagged():
         assert claim.provenance[key].repaired and claim.provenance[key].confidence < REVIEW
 
 
+def test_a_semicolon_where_box_2_has_its_comma_splits_the_name_and_is_flagged():
+    claim = _claim({"pt_name": "DAVIS; MICHAEL, G"})
+    assert (claim.member_last_name, claim.member_first_name) == ("DAVIS", "MICHAEL")
+    assert claim.provenance["member_last_name"].repaired and claim.confidence("member_last_name") < REVIEW
+
+
+def test_a_quote_mark_a_speck_left_before_a_name_is_dropped_and_flagged():
+    claim = _claim({"pt_name": "\u2018PATEL, JAMES, J~"})
+    assert (claim.member_last_name, claim.member_first_name) == ("PATEL", "JAMES")
+    assert claim.provenance["member_last_name"].repaired and claim.confidence("member_last_name") < REVIEW
+    assert not claim.provenance["member_first_name"].repaired
+
+
 def test_a_name_with_its_commas_is_not_repaired():
     claim = _claim({"pt_name": "DAVIS, FATIMA, A."})
     assert (claim.member_last_name, claim.member_first_name) == ("DAVIS", "FATIMA")

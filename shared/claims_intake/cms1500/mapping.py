@@ -336,8 +336,12 @@ def _member_name(claim: Claim, page: FormPage, put, ocr: bool = True) -> None:
     if name:
         for key, value in (("member_last_name", name[0]), ("member_first_name", name[1])):
             fixed = parse.fix_text(value)
-            if commas:
-                fixed = Fixed(fixed.text, parse.CORRECTED, repaired="box 2: a '.' read where the comma belongs")
+            repairs = ["box 2: a '.' or ';' read where the comma belongs"] if commas else []
+            trimmed = parse.trim_stray_ends(fixed.text) if ocr else fixed.text
+            if trimmed != fixed.text:
+                repairs.append(f"read {fixed.text!r}: a mark no name holds at its end dropped (a speck)")
+            if repairs:
+                fixed = Fixed(trimmed, parse.CORRECTED, repaired="; ".join(repairs))
             put(claim, key, fixed, "2", ("pt_name",))
         if name[2]:
             claim.extras["member_middle_initial"] = name[2]

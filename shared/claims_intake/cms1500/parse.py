@@ -822,11 +822,12 @@ def _misread_state(words: list[str]) -> tuple[str, str, str] | None:
 
 
 def period_for_comma(text: str) -> str | None:
-    """Box 2 with a '.' where the form's comma belongs ('DAVIS. FATIMA, A': a fax or copy lost the
-    comma's tail): the name with commas there, or None when no word ends in a '.' before another."""
-    if not re.search(r"[A-Za-z]{2,}\.\s+\S", text):
+    """Box 2 with a '.' or ';' where the form's comma belongs ('DAVIS. FATIMA, A': a fax or copy lost the
+    comma's tail; 'DAVIS; FATIMA, A': a speck above it): the name with commas there, or None when no word ends
+    in a '.' or ';' before another."""
+    if not re.search(r"[A-Za-z]{2,}[.;]\s+\S", text):
         return None
-    return re.sub(r"(?<=[A-Za-z]{2})\.\s+", ", ", text)
+    return re.sub(r"(?<=[A-Za-z]{2})[.;]\s+", ", ", text)
 
 
 def split_person_name(text: str) -> tuple[str, str, str] | None:
