@@ -477,6 +477,8 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
             slot.dotted = dotted
             slot.doubts = doubts
             slot.places = member_places(region, members, left, pad_x)
+            if len(group) == 2 and group[0].endswith(DOLLARS):  # colour: the amount's place whole, as on grey pages
+                slot.places = {group[0].removesuffix(DOLLARS): region}
             slot.typing_off_boxes = off_boxes
             if kept is not None:
                 slot.recheck = _region_slot(kept, group, members, left, upper, pad_x, color, dotted)
