@@ -161,20 +161,31 @@ def _held_out_job(job: tuple[str, int]) -> list:
 DOTTED_FIRST_SEED = FIRST_SEED + 5_000  # where the extra dot-matrix pages are looked for
 
 
-def collect(pages: int, first_seed: int, jobs: int, held_out: bool = False, dotted_pages: int = 0) -> list:
+def collect(
+    pages: int,
+    first_seed: int,
+    jobs: int,
+    held_out: bool = False,
+    dotted_pages: int = 0,
+    dotted_first_seed: int = DOTTED_FIRST_SEED,
+) -> list:
     """The lines of `pages` seeds a family from `first_seed`, and of `dotted_pages` more a family printed in dots
-    (the generator prints one page in seven so: too few to learn dotted characters from)."""
+    from `dotted_first_seed` (the generator prints one page in seven so: too few to learn dotted characters from)."""
     seeds = digit_training.seed_range(first_seed, pages, held_out)
     found = digit_training.each_page(_held_out_job if held_out else _training_job, seeds, jobs)
     if dotted_pages:
-        extra = [(family, seed) for family in digit_training.FAMILIES for seed in dotted_seeds(family, dotted_pages)]
+        extra = [
+            (family, seed)
+            for family in digit_training.FAMILIES
+            for seed in dotted_seeds(family, dotted_pages, dotted_first_seed)
+        ]
         found += digit_training.each_job(_training_job, extra, jobs)
     return found
 
 
-def dotted_seeds(family: str, count: int) -> list[int]:
-    """The first `count` tuning seeds from DOTTED_FIRST_SEED whose `family` page the generator prints in dots."""
-    seeds, seed = [], DOTTED_FIRST_SEED
+def dotted_seeds(family: str, count: int, first: int = DOTTED_FIRST_SEED) -> list[int]:
+    """The first `count` tuning seeds from `first` whose `family` page the generator prints in dots."""
+    seeds, seed = [], first
     while len(seeds) < count:
         if mailroom.print_style(family, seed).dot_matrix:
             seeds.append(seed)
@@ -403,6 +414,7 @@ def main(argv: list[str] | None = None) -> None:
         command.add_argument("--out", type=Path, default=Path(".fax_lines/lines.pickle"))
         command.add_argument("--held-out", action="store_true", help="evaluate: the bench's held-out seeds")
         command.add_argument("--dotted-pages", type=int, default=0, help="more pages a family printed in dots")
+        command.add_argument("--dotted-first-seed", type=int, default=DOTTED_FIRST_SEED, help="where they start")
     trainer = sub.add_parser("train")
     trainer.add_argument("found", type=Path)
     for command in (trainer, sub.choices["all"]):
@@ -416,7 +428,14 @@ def main(argv: list[str] | None = None) -> None:
     held_out = args.command == "evaluate" and args.held_out
     first = args.first_seed or (mailroom.HELD_OUT_SEEDS.start if held_out else FIRST_SEED)
     started = time.time()
-    found = collect(args.pages, first, args.jobs, held_out=held_out, dotted_pages=args.dotted_pages)
+    found = collect(
+        args.pages,
+        first,
+        args.jobs,
+        held_out=held_out,
+        dotted_pages=args.dotted_pages,
+        dotted_first_seed=args.dotted_first_seed,
+    )
     print(f"{len(found)} lines from seeds {first}-{first + args.pages - 1}, {time.time() - started:.0f} s wall")
     if args.command == "evaluate":
         evaluate(found)

@@ -195,5 +195,7 @@ def test_extra_dotted_training_pages_are_pages_the_generator_prints_in_dots():
     seeds = line_training.dotted_seeds("fax_standard", 5)
     assert len(seeds) == 5 and all(seed in mailroom.TUNING_SEEDS for seed in seeds)
     assert all(mailroom.print_style("fax_standard", seed).dot_matrix for seed in seeds)
+    later = line_training.dotted_seeds("fax_standard", 5, first=seeds[-1] + 1)  # a further round's pages
+    assert not set(later) & set(seeds) and all(mailroom.print_style("fax_standard", s).dot_matrix for s in later)
     share = sum(mailroom.print_style("fax200", seed).dot_matrix for seed in range(1, 2001)) / 2000
     assert 0.1 < share < 0.2  # one page in seven or so, as make_case prints them
