@@ -99,7 +99,8 @@ class FormPage:
 TOTAL_CONFIRMED = 0.95  # an amount the box-28 total agrees with
 REPAIRED_CONFIDENCE = 0.7  # a value the reader changed, unconfirmed: below any review threshold in use
 # Box 28 is taken from the 24F sum (for staff) only when its reading is at least this much less sure than the
-# least sure charge's: a total whose typing crossed the box's print against charges two readers read alike
+# least sure charge's (on misprinted copies a total whose typing crossed the box's print read 0.0-0.45, its
+# charges 0.8-0.96)
 TOTAL_DOUBT_MARGIN = 0.3
 TOTAL_FROM_CHARGES = "taken as the sum of the 24F charges"
 NAME_WITHOUT_COMMA_CONFIDENCE = 0.5
