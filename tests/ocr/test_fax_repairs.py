@@ -2,6 +2,8 @@
 flagged (below the review threshold, `repaired` says what changed); typed fillable-PDF values are
 never repaired."""
 
+import pytest
+
 from claims_intake.cms1500 import parse
 from claims_intake.cms1500.mapping import FormPage, Reading, claims_from_pages
 
@@ -127,3 +129,16 @@ def test_a_different_valid_npi_on_one_line_is_kept():
 def test_one_line_alone_confirms_no_other():
     claim = _npi_claim([NPI, "108333049"])
     assert claim.lines[1].rendering_provider_npi != NPI
+
+
+@pytest.mark.parametrize("read", ["59352378W A", "59352378 W A", "59352378W AB"])
+def test_a_short_word_read_after_a_whole_cin_is_dropped_and_flagged(read):
+    fixed = parse.fix_cin(read)
+    assert fixed.text == "59352378W" and fixed.repaired and fixed.factor < 1.0
+    claim = _claim({"insurance_id": read})
+    assert claim.member_cin == "59352378W" and claim.confidence("member_cin") < REVIEW
+
+
+@pytest.mark.parametrize("read", ["59352378 W", "59352378W ABC", "5935237 8W"])
+def test_a_cin_without_a_stray_word_after_it_is_not_cut(read):
+    assert not (parse.fix_cin(read).repaired or "").endswith("(a speck)")

@@ -185,8 +185,15 @@ def fix_tin(text: str) -> Fixed:
 def fix_cin(text: str) -> Fixed:
     """Medi-Cal CIN: 8 digits then a letter. A digit read where the letter belongs is taken for the
     letter only when its shape stands for one letter ('5' for S); a shape several letters share ('7'
-    for T or J, '0' for O or D) is kept as read, for staff: the reader never chooses a member's ID."""
+    for T or J, '0' for O or D) is kept as read, for staff: the reader never chooses a member's ID.
+    A word of one or two characters read after a whole CIN ('59352378W A': a speck or the box's edge) is
+    dropped, as a repair for staff."""
     cleaned = _code_chars(text)
+    stray = _after_whole_cin(text)
+    if stray is not None:
+        fixed = fix_cin(text[: len(text) - len(stray)])
+        why = f"read {text.strip()!r}: {stray.strip()!r} after the CIN's 9 characters dropped (a speck)"
+        return Fixed(fixed.text, CORRECTED, repaired="; ".join(filter(None, [fixed.repaired, why])))
     if len(cleaned) != 9:
         return Fixed(cleaned, INVALID)
     last = cleaned[8]
@@ -204,6 +211,17 @@ def fix_cin(text: str) -> Fixed:
         else "letters among the 8 digits read as digits"
     )
     return Fixed(fixed, CORRECTED, "CIN shape corrected", repaired=repaired)
+
+
+def _after_whole_cin(text: str) -> str | None:
+    """The text after a CIN's ninth character when it is a separate word of one or two characters."""
+    words = text.split()
+    if len(words) < 2 or len(_code_chars(words[-1])) not in (1, 2):
+        return None
+    before = " ".join(words[:-1])
+    if not is_valid_cin(_code_chars(before)):
+        return None
+    return text[text.rindex(words[-1]) :]
 
 
 def cin_letters_for(digit: str) -> str:
