@@ -191,9 +191,9 @@ def fix_cin(text: str) -> Fixed:
     cleaned = _code_chars(text)
     stray = _after_whole_cin(text)
     if stray is not None:
-        fixed = fix_cin(text[: len(text) - len(stray)])
+        whole = fix_cin(text[: len(text) - len(stray)])
         why = f"read {text.strip()!r}: {stray.strip()!r} after the CIN's 9 characters dropped (a speck)"
-        return Fixed(fixed.text, CORRECTED, repaired="; ".join(filter(None, [fixed.repaired, why])))
+        return Fixed(whole.text, CORRECTED, repaired="; ".join(filter(None, [whole.repaired, why])))
     if len(cleaned) != 9:
         return Fixed(cleaned, INVALID)
     last = cleaned[8]
