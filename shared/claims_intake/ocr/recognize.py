@@ -116,7 +116,7 @@ class Slot:
     fax: bool = False  # cut from a bilevel page at fax resolution (set by the page's reader, ocr/scan.py)
     doubts: dict[str, str] = field(default_factory=dict)  # why a field's value goes to staff, whatever it reads
     # the page's typing lies off its boxes (print_offset): the form's rules and lettering it crossed were
-    # dropped or erased with part of it, which the places keep (read again there: ocr/lines.py)
+    # dropped or erased with part of it, so its cells get a second reader (ocr/lines.py, from their places)
     typing_off_boxes: bool = False
     recheck: Slot | None = None  # the same boxes with the form's marks the typing touched kept (with_touched_marks)
     # each member's place on the page as registered, the form's ink erased but not cut to the ink nor cleared
