@@ -927,6 +927,12 @@ def total_from_surer_charges(claim: Claim) -> None:
     )
 
 
+def total_from_charges(claim: Claim) -> bool:
+    """Box 28 was taken from the 24F sum (total_from_surer_charges): agreeing with it is no evidence for them."""
+    source = claim.provenance.get("invoice_amount")
+    return source is not None and TOTAL_FROM_CHARGES in (source.repaired or "")
+
+
 def _confidence_of(target: Claim | ServiceLine, key: str) -> float:
     confidence = target.confidence(key)
     return 1.0 if confidence is None else confidence
@@ -1168,9 +1174,8 @@ def check_total(claim: Claim) -> None:
     charges = [line.charge_amount for line in claim.lines if line.charge_amount is not None]
     if claim.invoice_amount is None or not charges or len(charges) < len(claim.lines):
         return
-    box_28 = claim.provenance.get("invoice_amount")
-    if box_28 is not None and TOTAL_FROM_CHARGES in (box_28.repaired or ""):
-        return  # made from the charges: their sum is no evidence for them
+    if total_from_charges(claim):
+        return
     if sum(charges, Decimal(0)) == claim.invoice_amount:
         for target, key in [(claim, "invoice_amount"), *[(line, "charge_amount") for line in claim.lines]]:
             source = target.provenance.get(key)

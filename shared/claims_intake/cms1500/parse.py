@@ -188,12 +188,12 @@ def fix_cin(text: str) -> Fixed:
     for T or J, '0' for O or D) is kept as read, for staff: the reader never chooses a member's ID.
     A word of one or two characters read after a whole CIN ('59352378W A': a speck or the box's edge) is
     dropped, as a repair for staff."""
-    cleaned = _code_chars(text)
     stray = _after_whole_cin(text)
     if stray is not None:
         whole = fix_cin(text[: len(text) - len(stray)])
         why = f"read {text.strip()!r}: {stray.strip()!r} after the CIN's 9 characters dropped (a speck)"
         return Fixed(whole.text, CORRECTED, repaired="; ".join(filter(None, [whole.repaired, why])))
+    cleaned = _code_chars(text)
     if len(cleaned) != 9:
         return Fixed(cleaned, INVALID)
     last = cleaned[8]

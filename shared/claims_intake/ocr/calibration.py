@@ -43,7 +43,7 @@ import numpy as np
 
 from ..catalog import combination_key, dhcs_catalog, plans_data
 from ..cms1500 import places, text_grammar
-from ..cms1500.mapping import TOTAL_FROM_CHARGES, billed_rates, dates_one_digit_apart
+from ..cms1500.mapping import billed_rates, dates_one_digit_apart, total_from_charges
 from ..codesets import icd10cm
 from ..elements import element
 from ..model import Claim, Provenance, ServiceLine
@@ -458,8 +458,7 @@ def _total_agrees(claim: Claim) -> int:
     charges = [line.charge_amount for line in claim.lines]
     if claim.invoice_amount is None or not charges or any(c is None for c in charges):
         return 0
-    box_28 = claim.provenance.get("invoice_amount")
-    if box_28 is not None and TOTAL_FROM_CHARGES in (box_28.repaired or ""):
+    if total_from_charges(claim):
         return 0
     return 1 if sum((c for c in charges if c is not None), Decimal(0)) == claim.invoice_amount else -1
 

@@ -476,9 +476,10 @@ def box_crops(window: PageWindow, color: bool) -> list[Slot]:
         if slot is not None:
             slot.dotted = dotted
             slot.doubts = doubts
-            slot.places = member_places(region, members, left, pad_x)
-            if len(group) == 2 and group[0].endswith(DOLLARS):  # colour: the amount's place whole, as on grey pages
-                slot.places = {group[0].removesuffix(DOLLARS): region}
+            money_cells = len(group) == 2 and group[0].endswith(DOLLARS)  # colour: the amount whole, as on grey pages
+            slot.places = (
+                {group[0].removesuffix(DOLLARS): region} if money_cells else member_places(region, members, left, pad_x)
+            )
             slot.typing_off_boxes = off_boxes
             if kept is not None:
                 slot.recheck = _region_slot(kept, group, members, left, upper, pad_x, color, dotted)
