@@ -59,6 +59,21 @@ def test_a_thin_mark_far_right_of_a_name_is_not_read_with_it():
     assert _ink_crop(marked, speckled=False)[0].width > text_width  # a cell keeps all its marks
 
 
+def test_the_dashes_a_rule_left_far_right_of_an_identifier_are_not_read_with_it():
+    region = _region_of("TAR204896013")
+    text_width = _ink_crop(region, speckled=False, free_text=True)[0].width
+    marked = region.copy()
+    for left in (420, 470, 500):  # a rule's remnants, wider than a character's stroke and flat, some close together
+        marked[36:39, left : left + 22] = 0
+    assert _ink_crop(marked, speckled=False, free_text=True)[0].width == text_width
+
+
+def test_a_word_far_right_of_a_name_is_kept():
+    region = _region_of("SMITH         APT 4")
+    whole = _ink_crop(region, speckled=False)[0].width
+    assert _ink_crop(region, speckled=False, free_text=True)[0].width == whole
+
+
 def test_a_name_ending_in_an_initial_keeps_it():
     region = _region_of("SMITH, JOHN A")
     whole = _ink_crop(region, speckled=False)[0].width

@@ -879,24 +879,33 @@ def _ink_crop(
 
 
 TRAILING_GAP_SHARE = 1.5  # a blank this many line heights wide ends a line of free text ...
-TRAILING_MARK_SHARE = 0.4  # ... when all that follows it is narrower than this share of the line's height
+TRAILING_MARK_SHARE = 0.4  # ... when all that follows it is marks narrower or flatter than this share of its height
 
 
 def _without_trailing_marks(band: np.ndarray) -> np.ndarray:
-    """The band's ink less the thin marks standing alone far right of the text: the ends of a neighbouring
-    box's rules or parentheses that the box's padding took in (read '|', 'I', '!' after a name)."""
+    """The band's ink less the marks standing alone far right of the text: the ends of a neighbouring box's rules
+    or parentheses that the box's padding took in (read '|', 'I', '!' after a name), and the dashes a rule or a
+    label left when typing printed off its box lies on them (read '__ eee' after an authorisation number)."""
     height = band.shape[0]
     runs = _blank_runs(band.any(axis=0))
-    if not runs:
-        return band
-    while len(runs) > 1:
-        (_, previous_end), (start, end) = runs[-2], runs[-1]
-        if start - previous_end < TRAILING_GAP_SHARE * height or end - start > TRAILING_MARK_SHARE * height:
+    cut = None
+    for index in range(len(runs) - 1, 0, -1):
+        if not _trailing_mark(band, *runs[index]):
             break
-        runs.pop()
+        if runs[index][0] - runs[index - 1][1] >= TRAILING_GAP_SHARE * height:
+            cut = index
+    if cut is None:
+        return band
     kept = band.copy()
-    kept[:, runs[-1][1] :] = False
+    kept[:, runs[cut - 1][1] :] = False
     return kept
+
+
+def _trailing_mark(band: np.ndarray, start: int, end: int) -> bool:
+    """A run of inked columns too narrow or too flat for a character of the line."""
+    limit = TRAILING_MARK_SHARE * band.shape[0]
+    rows = np.nonzero(band[:, start:end].any(axis=1))[0]
+    return end - start <= limit or rows[-1] - rows[0] + 1 <= limit
 
 
 def _ink_band(
