@@ -69,16 +69,29 @@ def test_a_photo_is_registered_by_the_homography_and_says_so():
     assert registration.coverage > 0.9
 
 
-def test_the_sheet_corner_lost_in_shadow_is_found_where_its_sides_meet():
-    corners = np.array([[120, 80], [700, 110], [760, 1050], [90, 1000]], dtype=np.float32)
+def _outline_of(corners: np.ndarray, cut: list[list[int]]) -> np.ndarray:
     mask = np.zeros((1133, 850), dtype=np.uint8)
     cv2.fillConvexPoly(mask, corners.astype(np.int32), 255)
-    cv2.fillConvexPoly(mask, np.array([[760, 1050], [700, 1050], [760, 980]], dtype=np.int32), 0)  # shadowed corner
+    cv2.fillConvexPoly(mask, np.array(cut, dtype=np.int32), 0)  # the corner in shadow
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    quad = register._quadrilateral(max(contours, key=cv2.contourArea))
-    assert quad is not None
-    found = register._clockwise(quad)
-    assert np.abs(found - corners).max() < 4
+    return max(contours, key=cv2.contourArea)
+
+
+def _nearest_candidate(outline: np.ndarray, corners: np.ndarray) -> float:
+    candidates = [register._clockwise(quad) for quad in register._quadrilaterals(outline)]
+    return min(float(np.abs(found - corners).max()) for found in candidates)
+
+
+def test_the_sheet_corner_lost_in_shadow_is_found_where_its_sides_meet():
+    corners = np.array([[120, 80], [700, 110], [760, 1050], [90, 1000]], dtype=np.float32)
+    assert _nearest_candidate(_outline_of(corners, [[760, 1050], [700, 1050], [760, 980]]), corners) < 4
+
+
+def test_a_shadow_cutting_more_than_a_side_of_the_sheet_leaves_its_corner_among_the_candidates():
+    corners = np.array([[120, 80], [700, 110], [760, 1050], [90, 1000]], dtype=np.float32)
+    # the cut runs from the right side's middle to the bottom side's left third: longer than the sides it leaves
+    outline = _outline_of(corners, [[733, 600], [1000, 600], [1000, 1133], [300, 1133], [300, 1016]])
+    assert _nearest_candidate(outline, corners) < 6
 
 
 def test_numpy_paper_level_is_opencvs_inside_the_page():

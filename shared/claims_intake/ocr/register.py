@@ -17,6 +17,7 @@ module does not import. The staff page's crops, which run without OpenCV, use
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 
 import cv2
 import numpy as np
@@ -200,28 +201,41 @@ def _sheet_corner_fits(small: Image.Image) -> list[np.ndarray]:
     sheet = max(contours, key=cv2.contourArea)
     if cv2.contourArea(sheet) < 0.2 * level.size:
         return []
-    quad = _quadrilateral(sheet)
-    if quad is None:
-        return []
-    corners = _clockwise(quad)
     width, height = PAGE_WIDTH_PT * COARSE_DPI / 72, PAGE_HEIGHT_PT * COARSE_DPI / 72
     letter = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     return [
-        cv2.getPerspectiveTransform(letter, np.roll(corners, shift, axis=0)).astype(np.float64) for shift in range(4)
+        cv2.getPerspectiveTransform(letter, np.roll(_clockwise(quad), shift, axis=0)).astype(np.float64)
+        for quad in _quadrilaterals(sheet)
+        for shift in range(4)
     ]
 
 
-def _quadrilateral(contour: np.ndarray) -> np.ndarray | None:
-    """The sheet's four corners from its outline: the lines of the four longest sides of its convex
-    hull, intersected. A corner lost in shadow or a stain (the outline cut across it) is found where
-    its two sides meet, not at the cut."""
+SHEET_SIDES = 5  # the outline's longest sides tried four at a time: the sheet's four, and a shadow's cut
+
+
+def _quadrilaterals(contour: np.ndarray) -> list[np.ndarray]:
+    """The sheet's four corners from its outline, as candidates: the lines of four of the longest sides of its convex
+    hull, intersected. A corner lost in shadow or a stain (the outline cut across it) is found where its two sides
+    meet, not at the cut; when the cut is longer than one of the sheet's sides, only another choice of four skips
+    it, and the form's ink on the page says which choice is the sheet (the caller's coverage)."""
     hull = cv2.convexHull(contour)
     polygon = cv2.approxPolyDP(hull, 0.01 * cv2.arcLength(hull, True), True).reshape(-1, 2).astype(np.float64)
     if len(polygon) < 4:
-        return None
+        return []
     following = np.roll(polygon, -1, axis=0)
     lengths = np.hypot(*(following - polygon).T)
-    sides = sorted(np.argsort(lengths)[-4:])  # the four longest, in order around the outline
+    longest = sorted(np.argsort(lengths)[-SHEET_SIDES:].tolist())  # in order around the outline
+    quads = []
+    for sides in combinations(longest, 4):
+        quad = _quadrilateral(polygon, following, list(sides))
+        if quad is not None:
+            quads.append(quad)
+    return quads
+
+
+def _quadrilateral(polygon: np.ndarray, following: np.ndarray, sides: list[int]) -> np.ndarray | None:
+    """The corners where the lines of four sides of the outline (in order round it) meet, or None when two of them
+    are nearly parallel."""
     corners = []
     for first, second in zip(sides, sides[1:] + sides[:1], strict=True):
         corner = _intersection(polygon[first], following[first], polygon[second], following[second])
