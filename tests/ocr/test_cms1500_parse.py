@@ -204,6 +204,18 @@ def test_authorization_number_digits_after_a_prefix():
     assert parse.fix_authorization("71494197924").text == "71494197924"
 
 
+def test_authorization_number_separators_are_dropped_unflagged():
+    fixed = parse.fix_authorization("TAR-0808 27881")
+    assert fixed.text == "TAR080827881" and fixed.repaired is None
+
+
+def test_authorization_number_marks_dropped_or_read_as_digits_are_repairs():
+    bar = parse.fix_authorization("4969430859 |")  # the last '1' lost its foot
+    assert bar.text == "49694308591" and "'|'" in bar.repaired and bar.factor < 1
+    speck = parse.fix_authorization("~71494197924")
+    assert speck.text == "71494197924" and "'~'" in speck.repaired
+
+
 def test_confirmed_values_get_a_confidence_floor():
     nine = "123456789"
     assert parse.fix_npi(nine + npi_check_digit(nine)).floor == parse.CONFIRMED

@@ -491,22 +491,39 @@ def _modifier_cost(read: list[str], option: tuple[str, ...]) -> float:
     return cost + sum(confusions.misread_cost(a, b) for a, b in zip(read, option, strict=False))
 
 
+def bar_beside_digits_as_one(text: str) -> tuple[str, str | None]:
+    """A '|' read beside a number's digits is a 1 whose foot the scan lost ('CS-2026-2468 |'): the text with it a 1,
+    and the repair's note (None when there was none)."""
+    if not re.search(r"\d\s*\|", text):
+        return text, None
+    return re.sub(r"(?<=\d)\s*\|", "1", text), "a '|' beside the digits read as 1"
+
+
+AUTHORIZATION_SEPARATORS = r"\s\-/"  # what a provider writes between an authorization's parts, dropped unflagged
+
+
 def fix_authorization(text: str) -> Fixed:
     """Box 23: a TAR / authorization number is digits, maybe after a short letter prefix ('TAR');
-    an O or I among the digits is a 0 or 1 (Courier's 0 and O look alike)."""
+    an O or I among the digits is a 0 or 1 (Courier's 0 and O look alike), a '|' beside the digits a 1 whose
+    foot the scan lost. Any mark dropped other than a separator ('4969430859 |' read for 49694308591, '~' from a
+    speck) is a repair: what was dropped may have been a character."""
+    text, bar = bar_beside_digits_as_one(text)
+    repairs = [bar] if bar else []
+    marks = re.sub(rf"[0-9A-Za-z{AUTHORIZATION_SEPARATORS}]", "", text)
+    if marks:
+        repairs.append(f"marks {marks!r} dropped")
     cleaned = re.sub(r"[^0-9A-Za-z]", "", text).upper()
     prefix = cleaned[: len(cleaned) - len(cleaned.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))][:3]
     rest = cleaned[len(prefix) :]
+    fixed = cleaned
     if len(rest) >= 6 and sum(ch.isdigit() for ch in rest) >= 0.8 * len(rest):
         fixed = prefix + rest.translate(AS_DIGIT)
         if fixed != cleaned:
-            return Fixed(
-                fixed,
-                CORRECTED,
-                "letters among the digits read as digits",
-                repaired="letters among the digits read as digits",
-            )
-    return Fixed(cleaned)
+            repairs.append("letters among the digits read as digits")
+    if not repairs:
+        return Fixed(cleaned)
+    why = "; ".join(repairs)
+    return Fixed(fixed, CORRECTED, why, repaired=why)
 
 
 def fix_pointers(text: str) -> Fixed:
@@ -703,9 +720,9 @@ def fix_identifier(text: str) -> Fixed:
     written with separators is flagged, for the gap may be a separator lost ('INV- 2026 70494' for
     INV-2026-70494). A '|' next to its digits is a '1' whose foot a fax lost ('CS-2026-2468 |'): taken as 1,
     flagged."""
-    if re.search(r"\d\s*\|", text):
-        digits = re.sub(r"(?<=\d)(\s*)\|", r"\g<1>1", text)
-        return Fixed(re.sub(r"\s+", "", fix_text(digits).text), CORRECTED, repaired="a '|' beside the digits read as 1")
+    digits, bar = bar_beside_digits_as_one(text)
+    if bar:
+        return Fixed(re.sub(r"\s+", "", fix_text(digits).text), CORRECTED, repaired=bar)
     read = fix_text(text).text
     joined = re.sub(r"\s+", "", read)
     if re.search(r"\S\s+\S", read) and re.search(r"[-/]", joined):
