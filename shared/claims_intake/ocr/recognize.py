@@ -1044,12 +1044,12 @@ def _beside_characters(stats: np.ndarray, small: np.ndarray, character: float) -
 
     left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     right, bottom = left + stats[:, cv2.CC_STAT_WIDTH], top + stats[:, cv2.CC_STAT_HEIGHT]
-    big = ~small
+    big, marks = ~small, np.flatnonzero(small)
+    # every mark (rows) against every character (columns) at once: the same comparisons as mark by mark
+    gap = np.maximum(left[big][None, :] - right[marks][:, None], left[marks][:, None] - right[big][None, :])
+    level = (top[marks][:, None] < bottom[big][None, :]) & (bottom[marks][:, None] > top[big][None, :] - character / 2)
     near = np.zeros(len(stats), dtype=bool)
-    for index in np.nonzero(small)[0]:
-        gap = np.maximum(left[big] - right[index], left[index] - right[big])
-        level = (top[index] < bottom[big]) & (bottom[index] > top[big] - character / 2)
-        near[index] = bool(np.any((gap < character / 2) & level))
+    near[marks] = ((gap < character / 2) & level).any(axis=1)
     return near
 
 
