@@ -222,7 +222,7 @@ def _sheet_corner_fits(small: Image.Image) -> list[np.ndarray]:
     # Light falls on sheet and table alike: a shadow or the lamp's falloff multiplies both, so the sheet is told
     # from the table by their ratio. Otsu's split on the log of the level, not on the level (a phone's shadow
     # over a third of the sheet took that third for table).
-    logs = (np.log1p(level.astype(np.float32)) * (255 / np.log(256))).astype(np.uint8)
+    logs = cv2.LUT(level, _log_levels())
     _, bright = cv2.threshold(logs, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
@@ -239,6 +239,15 @@ def _sheet_corner_fits(small: Image.Image) -> list[np.ndarray]:
     return [
         cv2.getPerspectiveTransform(letter, np.roll(corners, shift, axis=0)).astype(np.float64) for shift in range(4)
     ]
+
+
+@cache
+def _log_levels() -> np.ndarray:
+    """`(np.log1p(level.astype(np.float32)) * (255 / np.log(256))).astype(np.uint8)` for each of the 256 levels:
+    looked up, the page's log levels cost a table look-up a pixel instead of a float logarithm (the same
+    elementwise arithmetic, so the same bytes)."""
+    levels = np.arange(256, dtype=np.float32)
+    return (np.log1p(levels) * (255 / np.log(256))).astype(np.uint8)
 
 
 def _quadrilateral(contour: np.ndarray) -> np.ndarray | None:
