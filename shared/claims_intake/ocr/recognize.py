@@ -282,8 +282,13 @@ def _profile_shift(form: np.ndarray, page: np.ndarray, margin: int, across: int)
     total = float(form.sum())
     if total < 2 * RULE_MIN_LENGTH:
         return 0
-    # every shift's window of the page profile at once (row `shift + margin`); sums of whole counts: exact
-    windows = np.lib.stride_tricks.sliding_window_view(page[: 2 * margin + len(form)], len(form))
+    # every shift's window of the page profile at once (row `shift + margin`); sums of whole counts: exact.
+    # The windows as sliding_window_view gives them, without its checks (they cost more than the sums here).
+    page = np.ascontiguousarray(page[: 2 * margin + len(form)])
+    step = page.strides[0]
+    windows = np.lib.stride_tricks.as_strided(
+        page, (len(page) - len(form) + 1, len(form)), (step, step), writeable=False
+    )
     overlaps = np.minimum(form, windows).sum(axis=1).tolist()
     top = max(overlaps)
     if top < MIN_SHIFT_EVIDENCE * total:
