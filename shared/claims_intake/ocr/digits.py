@@ -18,6 +18,7 @@ repair, unless an independent check confirms it (the NPI check digit).
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -116,8 +117,8 @@ def segment(text: np.ndarray, count: int) -> list[tuple[float, float]]:
 def _columns(text: np.ndarray, x0: float, x1: float) -> np.ndarray:
     """The text's columns x0..x1, at least one, inside the text."""
     width = text.shape[1]
-    left = min(max(int(np.floor(x0)), 0), width - 1)
-    right = min(max(int(np.ceil(x1)), left + 1), width)
+    left = min(max(math.floor(x0), 0), width - 1)  # math's floor and ceil: numpy's, without an array a call
+    right = min(max(math.ceil(x1), left + 1), width)
     return text[:, left:right]
 
 
