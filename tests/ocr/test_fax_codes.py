@@ -255,8 +255,8 @@ def test_icd_decode_reads_a_code_whose_first_letter_looks_like_a_digit(monkeypat
     class _SpanNet:
         alphabet = ALPHABET
 
-        def span_log_probabilities(self, spans):
-            return _logs("110" if len(spans) == 3 else "1100"[: len(spans)].ljust(len(spans), "0"), sure=0.95)
+        def feature_log_probabilities(self, glyphs):  # decode_icd's batch: one row of features a glyph
+            return _logs("110" if len(glyphs) == 3 else "1100"[: len(glyphs)].ljust(len(glyphs), "0"), sure=0.95)
 
     monkeypatch.setattr(codes, "code_net", lambda: _SpanNet())
     piece = np.full((30, 60), 255.0)
@@ -269,9 +269,9 @@ def test_a_box_21_code_tesseract_read_as_a_code_sets_the_least_length_of_the_dec
     class _SpanNet:
         alphabet = ALPHABET
 
-        def span_log_probabilities(self, spans):  # squeezed into 4 glyphs, 'Z5941' looks like a sure 'Z594'
-            spelling = {3: "Z59", 4: "Z594", 5: "Z5941"}.get(len(spans), "Z5941".ljust(len(spans), "0"))
-            return _logs(spelling, sure=0.99 if len(spans) == 4 else 0.9)
+        def feature_log_probabilities(self, glyphs):  # squeezed into 4 glyphs, 'Z5941' looks like a sure 'Z594'
+            spelling = {3: "Z59", 4: "Z594", 5: "Z5941"}.get(len(glyphs), "Z5941".ljust(len(glyphs), "0"))
+            return _logs(spelling, sure=0.99 if len(glyphs) == 4 else 0.9)
 
     monkeypatch.setattr(codes, "code_net", lambda: _SpanNet())
     piece = np.full((30, 80), 255.0)

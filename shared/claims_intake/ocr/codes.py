@@ -62,8 +62,11 @@ class CodeNet:
         return self.span_log_probabilities([(text, x0, x1) for x0, x1 in segment(text, count)])
 
     def span_log_probabilities(self, spans: list[tuple[np.ndarray, float, float]]) -> np.ndarray:
-        features = np.vstack([glyph_features(text, x0, x1) for text, x0, x1 in spans])
-        return np.log(np.maximum(self.net.probabilities(features), LOG_FLOOR))
+        return self.feature_log_probabilities([glyph_features(text, x0, x1) for text, x0, x1 in spans])
+
+    def feature_log_probabilities(self, features: list[np.ndarray]) -> np.ndarray:
+        """(glyphs, alphabet) log-probabilities of glyphs' `glyph_features`, in one batch."""
+        return np.log(np.maximum(self.net.probabilities(np.vstack(features)), LOG_FLOOR))
 
 
 def spelling_score(logs: np.ndarray, value: str, alphabet: str) -> float:
@@ -118,16 +121,22 @@ def _inked_columns(part: np.ndarray) -> np.ndarray | None:
 def icd_spans(text: np.ndarray, head: int, tail: int) -> list[tuple[np.ndarray, float, float]] | None:
     """The characters of a box-21 code printed with its period: `head` left of it, `tail` right of
     it, each side split evenly by its own width (a period's gap would throw even cuts off)."""
+    halves = _halves_at_period(text)
+    if halves is None:
+        return None
+    return [
+        (inked, x0, x1) for inked, count in zip(halves, (head, tail), strict=True) for x0, x1 in segment(inked, count)
+    ]
+
+
+def _halves_at_period(text: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The ink left and right of a box-21 code's period, each cut to its inked columns; None without a period or
+    with nothing on one side."""
     split = split_at_period(text)
     if split is None:
         return None
-    spans = []
-    for part, count in zip(split, (head, tail), strict=True):
-        inked = _inked_columns(part)
-        if inked is None:
-            return None
-        spans += [(inked, x0, x1) for x0, x1 in segment(inked, count)]
-    return spans
+    head, tail = (_inked_columns(part) for part in split)
+    return None if head is None or tail is None else (head, tail)
 
 
 ICD_LENGTHS = range(3, 8)  # an ICD-10-CM code: a category of three characters, up to seven
@@ -143,10 +152,21 @@ def written_codes() -> frozenset[str]:
     return frozenset(billable | {code[:length] for code in billable for length in range(ICD_HEAD, len(code))})
 
 
+def spelling_scores(logs: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Each spelling's score, `logs[np.arange(length), index].sum(axis=1)` for spellings `index` (one row a
+    spelling) given as its `columns` (`index.T`, one row a place): one place's log-probabilities gathered and
+    added at a time, in the order numpy's row sums add them (first place first), without the 2-D gather."""
+    scores = logs[0].take(columns[0])
+    for place in range(1, len(columns)):
+        scores += logs[place].take(columns[place])
+    return scores
+
+
 @cache
 def icd_spellings() -> dict[int, tuple[tuple[str, ...], np.ndarray]]:
     """Every ICD-10-CM code a provider may write, by length: billable in a release on file, or a
-    category of one; with its characters' indices in the code reader's alphabet."""
+    category of one; with its characters' indices in the code reader's alphabet, one row a place of the
+    code (`spelling_scores`)."""
     written = written_codes()
     position = np.zeros(256, dtype=np.intp)  # character code -> its index in the alphabet
     for index, char in enumerate(code_net().alphabet):
@@ -155,7 +175,7 @@ def icd_spellings() -> dict[int, tuple[tuple[str, ...], np.ndarray]]:
     for length in ICD_LENGTHS:
         group = tuple(sorted(code for code in written if len(code) == length))
         characters = np.frombuffer("".join(group).encode("ascii"), dtype=np.uint8).reshape(len(group), length)
-        spellings[length] = (group, position[characters])
+        spellings[length] = (group, np.ascontiguousarray(position[characters].T))
     return spellings
 
 
@@ -172,20 +192,21 @@ def decode_icd(piece: np.ndarray, read: str = "") -> LineDecode | None:
         return None
     net, with_period = code_net(), split_at_period(text) is not None
     least = _code_length_read(read)
+    # with the period, the category's glyphs are cut alike for every length: their features are made once
+    halves = _halves_at_period(text) if with_period else None
+    head = [glyph_features(halves[0], x0, x1) for x0, x1 in segment(halves[0], ICD_HEAD)] if halves else []
     found = []
     for length in ICD_LENGTHS:
         if (with_period and length == ICD_HEAD) or length < least:
             continue
-        spans = (
-            icd_spans(text, ICD_HEAD, length - ICD_HEAD)
-            if with_period
-            else [(text, x0, x1) for x0, x1 in segment(text, length)]
-        )
-        if not spans:
-            continue
-        codes, index = icd_spellings()[length]
-        logs = first_glyph_as_letter(net.span_log_probabilities(spans), net.alphabet)
-        scores = logs[np.arange(length), index].sum(axis=1)
+        if with_period:
+            if halves is None:
+                continue
+            features = head + [glyph_features(halves[1], x0, x1) for x0, x1 in segment(halves[1], length - ICD_HEAD)]
+        else:
+            features = [glyph_features(text, x0, x1) for x0, x1 in segment(text, length)]
+        codes, columns = icd_spellings()[length]
+        scores = spelling_scores(first_glyph_as_letter(net.feature_log_probabilities(features), net.alphabet), columns)
         best, share = _best_and_share(scores)
         found.append((float(scores[best]) / length, codes[best], share))
     if not found:
@@ -286,8 +307,22 @@ def _best_cin_division(piece: np.ndarray):
     text = _inked_columns(text) if text is not None else None
     if text is None:
         return None
-    found = [division for split in _letter_starts(text) if (division := _cin_at(text, split)) is not None]
+    found = [division for split in _distinct_divisions(text) if (division := _cin_at(text, split)) is not None]
     return max(found, key=lambda division: division[0]) if found else None
+
+
+def _distinct_divisions(text: np.ndarray) -> list[int]:
+    """The letter starts of `_letter_starts` that divide the ink differently: starts within one blank run leave
+    the same inked columns either side, so the same glyphs and the same reading; the first of each is kept (the
+    best division is the first of equal ones either way)."""
+    inked = np.flatnonzero((text < INK).any(axis=0))
+    starts, seen = [], set()
+    for split in _letter_starts(text):
+        cut = int(np.searchsorted(inked, split))  # inked[:cut] left of the start, inked[cut:] from it
+        if cut not in seen:
+            seen.add(cut)
+            starts.append(split)
+    return starts
 
 
 def _letter_starts(text: np.ndarray) -> list[int]:

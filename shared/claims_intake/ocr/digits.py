@@ -18,6 +18,7 @@ repair, unless an independent check confirms it (the NPI check digit).
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -116,34 +117,41 @@ def segment(text: np.ndarray, count: int) -> list[tuple[float, float]]:
 def _columns(text: np.ndarray, x0: float, x1: float) -> np.ndarray:
     """The text's columns x0..x1, at least one, inside the text."""
     width = text.shape[1]
-    left = min(max(int(np.floor(x0)), 0), width - 1)
-    right = min(max(int(np.ceil(x1)), left + 1), width)
+    left = min(max(math.floor(x0), 0), width - 1)  # math's floor and ceil: numpy's, without an array a call
+    right = min(max(math.ceil(x1), left + 1), width)
     return text[:, left:right]
 
 
 def glyph(text: np.ndarray, x0: float, x1: float) -> np.ndarray:
     """One character's columns, cut to its own rows of ink, resampled to GLYPH_SIZE, ink as 0..1."""
     part = _columns(text, x0, x1)
-    ink_rows = np.nonzero((part < INK).any(axis=1))[0]
+    return _bitmap(part, np.flatnonzero((part < INK).any(axis=1)))
+
+
+def _bitmap(part: np.ndarray, ink_rows: np.ndarray) -> np.ndarray:
+    """`glyph` of a character's columns whose inked rows are known."""
     if len(ink_rows):  # a narrow '1' keeps its height; a mark at mid-height (a '-') keeps its place
         part = part[max(ink_rows[0] - 1, 0) : ink_rows[-1] + 2]
     image = Image.fromarray(part.astype(np.uint8)).resize(GLYPH_SIZE, Image.Resampling.BOX)
-    return 1.0 - np.asarray(image, dtype=np.float32) / 255.0
+    # the bytes straight into numpy: np.asarray of a PIL image costs more than the resize
+    pixels = np.frombuffer(image.tobytes(), dtype=np.uint8).reshape(GLYPH_SIZE[1], GLYPH_SIZE[0])
+    return 1.0 - pixels.astype(np.float32) / 255.0
 
 
 def glyph_features(text: np.ndarray, x0: float, x1: float) -> np.ndarray:
-    """The glyph bitmap and its shape: how wide and how tall its ink is against the text line's height."""
-    bitmap = glyph(text, x0, x1).ravel()
-    ink = _columns(text, x0, x1) < INK
-    rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    """The glyph bitmap and its shape: how wide and how tall its ink is against the text line's height.
+    (The character's columns and their ink are found once, for the bitmap and the shape alike.)"""
+    part = _columns(text, x0, x1)
+    ink = part < INK
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     height = text.shape[0]
     shape = [
         (cols[-1] - cols[0] + 1) / height if len(cols) else 0.0,
         (rows[-1] - rows[0] + 1) / height if len(rows) else 0.0,
         rows[0] / height if len(rows) else 0.0,
-        float(ink.mean()),
+        np.count_nonzero(ink) / ink.size,  # ink.mean(): the same count over the same size
     ]
-    return np.concatenate([bitmap, np.asarray(shape, dtype=np.float32)])
+    return np.concatenate([_bitmap(part, rows).ravel(), np.asarray(shape, dtype=np.float32)])
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,10 @@ def _add_rows(rows: dict[str, list[Any]], tsv: str) -> None:
 
 
 def _number(cell: str) -> int | str:
+    """int(float(cell)), or the cell when it is no number. A whole number's ASCII digits (every column but conf),
+    short enough for a float to hold exactly, go straight to int: the same value without the float."""
+    if len(cell) <= 15 and cell.isascii() and cell.isdigit():
+        return int(cell)
     try:
         return int(float(cell))
     except ValueError:

@@ -56,7 +56,7 @@ def print_offset(source: Image.Image, registration: Registration, form_ink: np.n
     # Along the rows the cells decide, and the rightmost of their best shifts: a value is printed from its
     # box's left margin, so the boxes can move left of it by their free room and still hold it, not right
     # (a free-text value may also run to the right margin: the whole page's plateau leaned towards none).
-    cells = _scores(typing, _box_pixels(cells_only=True))[0][round(dy) + reach]
+    cells = _scores(typing, _box_pixels(cells_only=True), row=round(dy))[0][0]
     cells_best, cells_in_place = float(cells.max()), float(cells[reach])
     if cells_best - cells_in_place >= MIN_GAIN * cells_best:
         dx = int(np.nonzero(cells >= cells_best - CELLS_PLATEAU * (cells_best - cells_in_place))[0].max()) - reach
@@ -97,8 +97,9 @@ def coarse_form_ink(form_ink: np.ndarray) -> np.ndarray:
     return np.asarray(cv2.dilate(coarse, np.ones((3, 3), np.uint8)), dtype=bool)
 
 
-def _scores(typing: np.ndarray, boxes: tuple[np.ndarray, ...]) -> tuple[np.ndarray, int]:
-    """Typing inside the boxes for every shift (rows dy, columns dx, both from -reach to +reach)."""
+def _scores(typing: np.ndarray, boxes: tuple[np.ndarray, ...], row: int | None = None) -> tuple[np.ndarray, int]:
+    """Typing inside the boxes for every shift (rows dy, columns dx, both from -reach to +reach); `row`: only the
+    shifts down the page by that dy (one row of the grid, the same numbers)."""
     import cv2
 
     reach = round(SEARCH_PT * COARSE_DPI / 72)
@@ -106,12 +107,15 @@ def _scores(typing: np.ndarray, boxes: tuple[np.ndarray, ...]) -> tuple[np.ndarr
     height, width = typing.shape
     x0, y0, x1, y1 = boxes
     shifts = np.arange(-reach, reach + 1)
+    down = shifts if row is None else np.array([row])
     # every box at every shift: rows of the (dy, dx, box) grid, clipped to the page
     left = np.clip(x0[None, None, :] + shifts[None, :, None], 0, width)
     right = np.clip(x1[None, None, :] + shifts[None, :, None], 0, width)
-    top = np.clip(y0[None, None, :] + shifts[:, None, None], 0, height)
-    bottom = np.clip(y1[None, None, :] + shifts[:, None, None], 0, height)
-    inside = table[bottom, right] - table[top, right] - table[bottom, left] + table[top, left]
+    top = np.clip(y0[None, None, :] + down[:, None, None], 0, height) * (width + 1)
+    bottom = np.clip(y1[None, None, :] + down[:, None, None], 0, height) * (width + 1)
+    # table[y, x] as one look-up in the flat table (y * (w + 1) + x): the same sums without 2-D fancy indexing
+    flat = table.ravel()
+    inside = flat.take(bottom + right) - flat.take(top + right) - flat.take(bottom + left) + flat.take(top + left)
     return inside.sum(axis=2), reach
 
 

@@ -17,6 +17,7 @@ no OpenCV, so the staff page's box crops (the API function, a zip without OpenCV
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cache
 
@@ -192,9 +193,17 @@ def _skew_angle(ys: np.ndarray, xs: np.ndarray, max_angle: float = 6.0) -> float
         counts = np.bincount(rows)
         return float(np.dot(counts, counts))
 
-    best = max(np.arange(-max_angle, max_angle + 1e-9, 0.5), key=sharpness)
-    best = max(np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1), key=sharpness)
-    return float(max(np.arange(best - 0.1, best + 0.1 + 1e-9, 0.025), key=sharpness))
+    known: dict[float, float] = {}
+
+    def once(angle: float) -> float:
+        """sharpness(angle), each angle once: a finer pass's grid holds the coarser best and its neighbours."""
+        if angle not in known:
+            known[angle] = sharpness(angle)
+        return known[angle]
+
+    best = max(np.arange(-max_angle, max_angle + 1e-9, 0.5), key=once)
+    best = max(np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1), key=once)
+    return float(max(np.arange(best - 0.1, best + 0.1 + 1e-9, 0.025), key=once))
 
 
 def _fit_axis(scan: np.ndarray, template: np.ndarray, scales: np.ndarray) -> tuple[float, float, float]:
@@ -211,14 +220,11 @@ def _fit_axis_scales(scan: np.ndarray, template: np.ndarray, scales: np.ndarray)
     length = 1 << int(np.ceil(np.log2(len(template) * 2 + len(scan))))
     template_fft = np.conj(np.fft.rfft(template, length))
     template_norm = np.linalg.norm(template)
-    positions = np.arange(len(scan))
     resampled = np.zeros((len(scales), length))
     norms = np.empty(len(scales))
-    for row, scale in enumerate(scales):
-        # Resample the scan profile onto the template's unit: u = y / s.
-        profile = np.interp(np.arange(int(len(scan) / scale)) * scale, positions, scan)[:length]
+    for row, profile in enumerate(_resampled_profiles(scan, scales, length)):
         resampled[row, : len(profile)] = profile
-        norms[row] = np.linalg.norm(profile) * template_norm
+        norms[row] = math.sqrt(profile.dot(profile)) * template_norm  # np.linalg.norm's own sum, without its checks
     correlation = np.fft.irfft(np.fft.rfft(resampled, axis=1) * template_fft, length, axis=1)
     shifts = np.argmax(correlation, axis=1)
     peaks = correlation[np.arange(len(scales)), shifts]
@@ -229,6 +235,20 @@ def _fit_axis_scales(scan: np.ndarray, template: np.ndarray, scales: np.ndarray)
     shift = int(shifts[best])
     offset_u = shift if shift < length // 2 else shift - length
     return (float(scales[best]), float(offset_u * scales[best]), float(scores[best]))
+
+
+def _resampled_profiles(scan: np.ndarray, scales: np.ndarray, length: int) -> list[np.ndarray]:
+    """The scan profile resampled onto the template's unit (u = y / s) at every scale, at most `length` long
+    each: `np.interp(np.arange(int(len(scan) / scale)) * scale, positions, scan)` per scale, all interpolated
+    in one call (each point's value depends on that point alone) instead of one call a scale."""
+    counts = [min(int(len(scan) / scale), length) for scale in scales]
+    if not counts:
+        return []
+    ends = np.cumsum(counts)
+    steps = np.arange(int(ends[-1])) - np.repeat(ends - counts, counts)  # 0, 1, .. count - 1 for each scale
+    points = steps * np.repeat(scales, counts)
+    values = np.interp(points, np.arange(len(scan)), scan)
+    return np.split(values, ends[:-1])
 
 
 def _profiles(
@@ -360,7 +380,9 @@ def coverage(matrix: np.ndarray, ink: np.ndarray, points: np.ndarray | None = No
     inside = (xs >= 0) & (ys >= 0) & (xs < ink.shape[1]) & (ys < ink.shape[0])
     if not inside.any():
         return 0.0
-    return float(near[ys[inside], xs[inside]].sum() / len(xs))
+    # near[ys, xs] as one look-up in the flat array: the same pixels, without the 2-D fancy index
+    on_ink = np.count_nonzero(near.ravel().take(ys[inside] * ink.shape[1] + xs[inside]))
+    return float(on_ink / len(xs))
 
 
 def _unrotate(matrix: np.ndarray, turns: int, shape: tuple[int, int]) -> np.ndarray:

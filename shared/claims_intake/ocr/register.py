@@ -17,6 +17,7 @@ module does not import. The staff page's crops, which run without OpenCV, use
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from itertools import combinations
 
 import cv2
@@ -58,11 +59,12 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
     if ink.mean() < 0.002:
         return None
     matrix, angle, scale, score, turns = fit_profiles(ink, is_landscape(page))
+    covered = _Coverages(ink)
     refined = None
     if score >= CONFIDENT_SCORE:
         # A clear profile fit that already puts the form's ink on the page's is an affine scan: no
         # perspective to fit (saves ~0.15 s a page).
-        if coverage(matrix, ink) < SETTLED_COVERAGE:
+        if covered(matrix) < SETTLED_COVERAGE:
             refined = _refine(matrix, ink)
     else:
         # The profiles found no clear form (a photo in perspective): start from the profile fit or
@@ -70,7 +72,7 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
         # most of the form's ink on the page's; the next start only when that refinement fails
         # (each costs ~0.15 s CPU).
         starts = [(matrix, None)] + [(fit, "corners") for fit in _sheet_corner_fits(downscale(page, dpi, COARSE_DPI))]
-        for start, source in sorted(starts, key=lambda s: coverage(s[0], ink), reverse=True)[:MAX_STARTS]:
+        for start, source in sorted(starts, key=lambda s: covered(s[0]), reverse=True)[:MAX_STARTS]:
             refined = _refine(start, ink)
             if refined is not None and not _patches_agree(refined):
                 refined = None  # the patches disagree: no form there to fit (the form's back page: 0.1)
@@ -81,7 +83,7 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
     # the patches' evidence counts for the verdict even when the profile fit keeps the page (its
     # coverage higher: the homography agreed with it to within the patches' tolerance)
     evidence = refined
-    if refined is not None and coverage(refined.matrix, ink) >= coverage(matrix, ink):
+    if refined is not None and covered(refined.matrix) >= covered(matrix):
         matrix = refined.matrix
     else:
         refined = None
@@ -91,7 +93,7 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
         angle,
         scale,
         score,
-        coverage(matrix, ink),
+        covered(matrix),
         upside_down=turns % 4 == 2,
         rotated_quarter=turns % 2,
         refined=refined is not None,
@@ -100,6 +102,21 @@ def register(page: Image.Image, dpi: float) -> Registration | None:
         agreeing_patches=0 if evidence is None else evidence.agreeing,
         thinnest_band=0 if evidence is None else evidence.thinnest_band,
     )
+
+
+class _Coverages:
+    """`coverage` of one page's ink by each fit, worked out once a fit: registration asks for the same fit's
+    more than once (to rank the starts, to keep the better fit, for the verdict)."""
+
+    def __init__(self, ink: np.ndarray):
+        self.ink = ink
+        self.known: dict[bytes, float] = {}
+
+    def __call__(self, matrix: np.ndarray) -> float:
+        key = np.asarray(matrix, dtype=np.float64).tobytes()  # the same bytes: the same fit, the same coverage
+        if key not in self.known:
+            self.known[key] = coverage(matrix, self.ink)
+        return self.known[key]
 
 
 def _paper_level(level: np.ndarray) -> np.ndarray:
@@ -129,11 +146,10 @@ def _refine(matrix: np.ndarray, ink: np.ndarray) -> Refinement | None:
     is warped onto the template, each patch of rules finds its local shift by phase correlation, and
     OpenCV fits a homography to the shifted patch centres (RANSAC drops patches fooled by writing).
     None when no fit."""
-    template = template_ink_image()
     page = cv2.GaussianBlur(ink.astype(np.float32), (3, 3), 0)
     current = Refinement(matrix / matrix[2, 2], 0.0, 0, 0)
     for patch in PATCH_SIZES:
-        fitted = _fit_patches(current.matrix, template, page, patch)
+        fitted = _fit_patches(current.matrix, page, patch)
         if fitted is None:
             return None if current.agreeing == 0 else current
         current = fitted
@@ -146,26 +162,21 @@ MIN_RESPONSE = 0.08  # phase-correlation peak below this: the patch found nothin
 MIN_PATCHES = 8  # fewer agreeing patches than this: no homography
 
 
-def _fit_patches(matrix: np.ndarray, template: np.ndarray, page: np.ndarray, patch: int) -> Refinement | None:
-    height, width = template.shape
+def _fit_patches(matrix: np.ndarray, page: np.ndarray, patch: int) -> Refinement | None:
+    height, width = template_ink_image().shape
     warped = cv2.warpPerspective(page, matrix, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
     window = cv2.createHanningWindow((patch, patch), cv2.CV_32F)
     sources, targets = [], []
-    stride = patch // 2 if patch >= 128 else patch  # the fine pass needs no overlap: half the cost
-    for top in range(0, height - patch + 1, stride):
-        for left in range(0, width - patch + 1, stride):
-            form = template[top : top + patch, left : left + patch]
-            if form.mean() < MIN_PATCH_INK:
-                continue
-            # copies: OpenCV may work in place on a view, and the template is cached
-            (dx, dy), response = cv2.phaseCorrelate(
-                form.copy(), warped[top : top + patch, left : left + patch].copy(), window
-            )
-            if response < MIN_RESPONSE or abs(dx) > patch / 3 or abs(dy) > patch / 3:
-                continue
-            centre = (left + patch / 2, top + patch / 2)
-            sources.append(centre)
-            targets.append((centre[0] + dx, centre[1] + dy))
+    for top, left, form in _form_patches(patch):
+        # a copy: OpenCV may work in place on a view (the form's patch is a copy of the cached template's)
+        (dx, dy), response = cv2.phaseCorrelate(
+            form.copy(), warped[top : top + patch, left : left + patch].copy(), window
+        )
+        if response < MIN_RESPONSE or abs(dx) > patch / 3 or abs(dy) > patch / 3:
+            continue
+        centre = (left + patch / 2, top + patch / 2)
+        sources.append(centre)
+        targets.append((centre[0] + dx, centre[1] + dy))
     if len(sources) < MIN_PATCHES:
         return None
     sources_arr, targets_arr = np.array(sources, dtype=np.float32), np.array(targets, dtype=np.float32)
@@ -177,6 +188,25 @@ def _fit_patches(matrix: np.ndarray, template: np.ndarray, page: np.ndarray, pat
     agreeing = inliers.ravel().astype(bool)
     bands = np.bincount((sources_arr[agreeing, 1] * BANDS // height).astype(np.int64), minlength=BANDS)
     return Refinement(fitted / fitted[2, 2], float(agreeing.mean()), int(agreeing.sum()), int(bands[:BANDS].min()))
+
+
+@cache
+def _form_patches(patch: int) -> tuple[tuple[int, int, np.ndarray], ...]:
+    """(top, left, the template's patch) of every patch of the form with rules to correlate, in the order they
+    are correlated: the same on every page, so found once (a tenth of a page's patch fitting went to telling
+    them)."""
+    template = template_ink_image()
+    height, width = template.shape
+    stride = patch // 2 if patch >= 128 else patch  # the fine pass needs no overlap: half the cost
+    patches = []
+    for top in range(0, height - patch + 1, stride):
+        for left in range(0, width - patch + 1, stride):
+            form = template[top : top + patch, left : left + patch]
+            if form.mean() >= MIN_PATCH_INK:
+                form = form.copy()
+                form.flags.writeable = False
+                patches.append((top, left, form))
+    return tuple(patches)
 
 
 def _quarter_turns(matrix: np.ndarray) -> int:
@@ -193,7 +223,7 @@ def _sheet_corner_fits(small: Image.Image) -> list[np.ndarray]:
     # Light falls on sheet and table alike: a shadow or the lamp's falloff multiplies both, so the sheet is told
     # from the table by their ratio. Otsu's split on the log of the level, not on the level (a phone's shadow
     # over a third of the sheet took that third for table).
-    logs = (np.log1p(level.astype(np.float32)) * (255 / np.log(256))).astype(np.uint8)
+    logs = cv2.LUT(level, _log_levels())
     _, bright = cv2.threshold(logs, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
@@ -208,6 +238,15 @@ def _sheet_corner_fits(small: Image.Image) -> list[np.ndarray]:
         for quad in _quadrilaterals(sheet)
         for shift in range(4)
     ]
+
+
+@cache
+def _log_levels() -> np.ndarray:
+    """`(np.log1p(level.astype(np.float32)) * (255 / np.log(256))).astype(np.uint8)` for each of the 256 levels:
+    looked up, the page's log levels cost a table look-up a pixel instead of a float logarithm (the same
+    elementwise arithmetic, so the same bytes)."""
+    levels = np.arange(256, dtype=np.float32)
+    return (np.log1p(levels) * (255 / np.log(256))).astype(np.uint8)
 
 
 SHEET_SIDES = 5  # the outline's longest sides tried four at a time: the sheet's four, and a shadow's cut
