@@ -22,15 +22,6 @@ def test_four_neighbours_are_the_rolled_union():
         assert np.array_equal(recognize.with_four_neighbours(ink), rolled)
 
 
-def test_linear_percentile_is_numpys():
-    rng = np.random.default_rng(32)
-    for size in (1, 2, 3, 7, 10, 41, 300):
-        for _ in range(30):
-            values = rng.integers(0, 120, size).astype(np.int32)
-            for q in (0, 5, 50, 90, 99.9, 100):
-                assert recognize.linear_percentile(values, q) == float(np.percentile(values, q))
-
-
 def test_rule_level_too_dark_to_tell_typing_means_no_typing_darker_than_the_rules():
     rng = np.random.default_rng(33)
     masks, window = recognize.form_masks(), (slice(1000, 1060), slice(300, 700))

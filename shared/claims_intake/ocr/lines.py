@@ -90,19 +90,11 @@ def line_image(piece: np.ndarray) -> np.ndarray | None:
         return None
     ink = band < INK
     cols = np.nonzero(ink.any(axis=0))[0]
-    band = _padded(band[:, cols[0] : cols[-1] + 1])
+    band = np.pad(band[:, cols[0] : cols[-1] + 1], PAD, constant_values=255)
     scale = HEIGHT / band.shape[0]
     width = int(min(MAX_WIDTH, max(STRIDE * 2, round(band.shape[1] * scale))))
     resized = cv2.resize(band, (width, HEIGHT), interpolation=cv2.INTER_AREA)
     return (1.0 - resized.astype(np.float32) / 255.0).clip(0.0, 1.0)
-
-
-def _padded(band: np.ndarray) -> np.ndarray:
-    """`np.pad(band, PAD, constant_values=255)`: PAD px of paper all round, by one fill and one copy (np.pad's
-    general machinery costs several times that on a line's few thousand pixels)."""
-    padded = np.full((band.shape[0] + 2 * PAD, band.shape[1] + 2 * PAD), 255, dtype=band.dtype)
-    padded[PAD:-PAD, PAD:-PAD] = band
-    return padded
 
 
 @cache

@@ -193,14 +193,7 @@ def _skew_angle(ys: np.ndarray, xs: np.ndarray, max_angle: float = 6.0) -> float
         counts = np.bincount(rows)
         return float(np.dot(counts, counts))
 
-    known: dict[float, float] = {}
-
-    def once(angle: float) -> float:
-        """sharpness(angle), each angle once: a finer pass's grid holds the coarser best and its neighbours."""
-        if angle not in known:
-            known[angle] = sharpness(angle)
-        return known[angle]
-
+    once = cache(sharpness)  # a finer pass's grid holds the coarser best and its neighbours: each angle once
     best = max(np.arange(-max_angle, max_angle + 1e-9, 0.5), key=once)
     best = max(np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1), key=once)
     return float(max(np.arange(best - 0.1, best + 0.1 + 1e-9, 0.025), key=once))

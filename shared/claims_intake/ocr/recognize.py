@@ -13,7 +13,6 @@ model the process keeps loaded (ocr/engine.py), and every word maps back to its 
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -282,13 +281,8 @@ def _profile_shift(form: np.ndarray, page: np.ndarray, margin: int, across: int)
     total = float(form.sum())
     if total < 2 * RULE_MIN_LENGTH:
         return 0
-    # every shift's window of the page profile at once (row `shift + margin`); sums of whole counts: exact.
-    # The windows as sliding_window_view gives them, without its checks (they cost more than the sums here).
-    page = np.ascontiguousarray(page[: 2 * margin + len(form)])
-    step = page.strides[0]
-    windows = np.lib.stride_tricks.as_strided(
-        page, (len(page) - len(form) + 1, len(form)), (step, step), writeable=False
-    )
+    # every shift's window of the page profile at once (row `shift + margin`); sums of whole counts: exact
+    windows = np.lib.stride_tricks.sliding_window_view(page[: 2 * margin + len(form)], len(form))
     overlaps = np.minimum(form, windows).sum(axis=1).tolist()
     top = max(overlaps)
     if top < MIN_SHIFT_EVIDENCE * total:
@@ -1001,7 +995,7 @@ def _drop_marks(ink: np.ndarray, cells: bool, dotted: bool = False) -> np.ndarra
     if count <= 2:
         return ink
     widths, heights = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
-    character = max(linear_percentile(heights, 90), MIN_CHARACTER_PX)
+    character = max(float(np.percentile(heights, 90)), MIN_CHARACTER_PX)
     small = (heights < MARK_SHARE * character) & (widths < MARK_SHARE * character)
     if not small.any() or small.all():
         return ink
@@ -1011,20 +1005,6 @@ def _drop_marks(ink: np.ndarray, cells: bool, dotted: bool = False) -> np.ndarra
         small &= ~_stacked_into_a_stroke(ink, labels, small, character)
     keep = np.concatenate([[False], ~small])
     return ink & np.take(keep, np.asarray(labels, dtype=np.int32))  # keep[labels] at half the CPU
-
-
-def linear_percentile(values: np.ndarray, q: float) -> float:
-    """`float(np.percentile(values, q))` of a few integers (numpy's linear method: its rank, the two order
-    statistics either side and its interpolation, the same float operations) without np.percentile's setup,
-    which costs 20 times the arithmetic on a box's few dozen marks."""
-    rank = (len(values) - 1) * (q / 100)
-    below = math.floor(rank)
-    above = min(below + 1, len(values) - 1)
-    ordered = np.partition(values, (below, above))
-    low, high = int(ordered[below]), int(ordered[above])
-    weight = rank - below
-    step = high - low
-    return high - step * (1 - weight) if weight >= 0.5 else low + step * weight
 
 
 STACK_GAP_SHARE = 0.4  # small marks up to this share of a character apart down a column: pieces of one stroke ...
