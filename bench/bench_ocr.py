@@ -27,6 +27,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+
+# as the intake function runs (template.yaml): OpenBLAS's worker threads, started at numpy's import, spin
+# on the other core after each small product and would be counted as the page's CPU
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import platform
 import random
 import resource

@@ -101,6 +101,7 @@ def test_variables_pointing_into_a_layer_are_left_to_the_local_machine():
     intake = plan.function("IntakeFunction")
     assert "TESSDATA_PREFIX" not in intake.environment  # /opt/share/tessdata exists only with the Lambda layer
     assert intake.environment["OMP_THREAD_LIMIT"] == "1"
+    assert intake.environment["OPENBLAS_NUM_THREADS"] == "1"
 
 
 def test_an_image_function_runs_from_the_folder_its_dockerfile_copies_the_handler_from():
