@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, replace
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -458,6 +458,12 @@ def is_color(page: Image.Image) -> bool:
     return bool((redness > 40).mean() > 0.005)  # the red form shows up in a colour scan
 
 
+# PIL's perspective data map an output pixel's centre to the input's, where pixel i's centre is i + 0.5;
+# OpenCV's inverse map takes pixel i's centre as i. The same map for OpenCV: shift in, map, shift back.
+_CENTRES_FROM_OPENCV = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
+_CENTRES_TO_OPENCV = np.array([[1.0, 0.0, -0.5], [0.0, 1.0, -0.5], [0.0, 0.0, 1.0]])
+
+
 class PageWindow:
     """Regions of the page resampled into template pixels (300 dpi) on demand."""
 
@@ -465,16 +471,27 @@ class PageWindow:
         self.source = source
         self.registration = registration
 
+    @cached_property
+    def pixels(self) -> np.ndarray:
+        """The page in floats, so a sample is cut to a byte as PIL cuts it (truncated, not rounded)."""
+        return np.asarray(self.source, dtype=np.float32)
+
     def region(self, left: int, top: int, right: int, bottom: int) -> np.ndarray:
-        data = self.registration.perspective_for(DPI, left, top)
-        warped = self.source.transform(
+        """Bilinear, paper outside the page: PIL's perspective transform, by OpenCV (eight times faster).
+        OpenCV places a sample to 1/32 of a pixel, so a few pixels in ten thousand differ by one grey level,
+        and within a pixel of the page's edge it blends the edge with paper where PIL repeats the edge."""
+        import cv2
+
+        to_page = np.append(self.registration.perspective_for(DPI, left, top), 1.0).reshape(3, 3)
+        warped = cv2.warpPerspective(
+            self.pixels,
+            _CENTRES_TO_OPENCV @ to_page @ _CENTRES_FROM_OPENCV,
             (right - left, bottom - top),
-            Image.Transform.PERSPECTIVE,
-            data,
-            resample=Image.Resampling.BILINEAR,
-            fillcolor=255,
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=255,
         )
-        return np.asarray(warped, dtype=np.uint8)
+        return warped.astype(np.uint8)
 
 
 def box_crops(window: PageWindow, color: bool) -> list[Slot]:
@@ -1247,10 +1264,10 @@ def _join_money(readings: dict[str, Reading]) -> dict[str, Reading]:
     return readings
 
 
-def version_slots(page: Image.Image, registration: Registration, grey: Image.Image | None = None) -> list[Slot]:
+def version_slots(page: Image.Image, registration: Registration, window: PageWindow | None = None) -> list[Slot]:
     """The form's own printed version labels (read from the page as scanned, form ink kept).
-    `grey`: the page's clean_grey when the caller has it already (a grey or bilevel page's read source)."""
-    window = PageWindow(grey if grey is not None else clean_grey(page.convert("L")), registration)
+    `window`: on the page's clean_grey, when the caller has it already (a grey or bilevel page's read source)."""
+    window = window or PageWindow(clean_grey(page.convert("L")), registration)
     slots = []
     for name, rect in VERSION_RECTS.items():
         left, top, right, bottom = (int(v * SCALE) for v in rect)
@@ -1276,7 +1293,8 @@ def reading_slots(page: Image.Image, registration: Registration) -> list[Slot]:
         return box_crops(PageWindow(faint_typing_darkened(source, registration), registration), color) + (
             version_slots(page, registration)
         )
-    return box_crops(PageWindow(source, registration), color) + version_slots(page, registration, source)
+    window = PageWindow(source, registration)
+    return box_crops(window, color) + version_slots(page, registration, window)
 
 
 FAINT_TYPING = 60  # after red drop-out, typing whose darkest pixels are lighter than this is faint
