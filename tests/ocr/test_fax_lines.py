@@ -117,6 +117,18 @@ def test_a_reading_no_such_cell_holds_is_no_evidence_either_way():
     assert lines.weigh("diagnosis1", Reading("Z59.62", 0.8), lines.LineReading("Z59.02", 0.99)).text == "Z59.02"
 
 
+def test_box_31s_date_is_weighed_only_as_a_date_a_provider_writes():
+    read_wrong = Reading("06/22/2026", 0.99)
+    weighed = lines.weigh("physician_date", read_wrong, lines.LineReading("05/22/2026", 0.97))
+    assert weighed.text == "05/22/2026" and weighed.repaired  # a repair, for staff
+    weighed = lines.weigh("physician_date", read_wrong, lines.LineReading("05/22/2026", 0.6))
+    assert weighed.text == "06/22/2026" and weighed.confidence <= 0.3  # the readers disagree: staff read it
+    for written in ("10 01 26", "100126", "10-01-2026"):
+        assert lines.weigh("physician_date", Reading("IOAN /2026", 0.2), lines.LineReading(written, 0.95))
+    for not_a_date in ("IOAN /2026", "10/01", "SIGNED 10/01/2026"):
+        assert lines.weigh("physician_date", read_wrong, lines.LineReading(not_a_date, 0.99)) is None
+
+
 def test_a_cell_read_alike_is_confirmed_at_the_surer_confidence():
     weighed = lines.weigh("sv1_mm_from", Reading("06", 0.2), lines.LineReading("06", 0.93))
     assert weighed.text == "06" and weighed.confidence == 0.93 and weighed.repaired is None

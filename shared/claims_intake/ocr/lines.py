@@ -42,8 +42,8 @@ MAX_WIDTH = 1600  # a wider line is squeezed: no box of the form holds more
 STRIDE = 4  # input columns per output step of the network
 WEIGHTS = "data/fax_lines.onnx"
 MAX_BAND_GAP = 4  # blank rows a line's band may hold (a 98-dpi fax leaves gaps inside characters)
-# The boxes read again: one line of free text each (the digit boxes, the phone and the dates have the fax
-# digit reader; 24D and box 21 the code reader)
+# The boxes read again: one line of free text each (the digit boxes, the phone and the date cells have the fax
+# digit reader; 24D and box 21 the code reader), and box 31's date, which no other reader reads again
 FREE_TEXT = (
     "insurance_name",
     "insurance_id",
@@ -56,7 +56,12 @@ FREE_TEXT = (
     "doc_street",
     "doc_location",
     "prior_auth",
+    "physician_date",
 )
+# Box 31's date as a provider types it (MM/DD/YY or MM/DD/YYYY, with slashes, spaces or dashes, or the digits
+# alone): the recogniser's reading of the box is evidence only when it is such a date
+DATE_BOXES = frozenset({"physician_date"})
+WRITTEN_DATE = re.compile(r"\d{2}[/ -]?\d{2}[/ -]?(\d{2}|\d{4})")
 # The cells read again from their place on the page (Slot.places: not cut to the ink the speck filter kept, so a
 # faint or dotted character is whole): 24A dates, 24B place, 24D code and modifiers, 24E pointers, 24F charges,
 # 24G units, 24J NPIs, box 3, box 21, box 5's ZIP, box 25, box 28, box 29 and box 33a
@@ -220,6 +225,8 @@ def _as_written(field: str, mine: LineReading) -> LineReading | None:
         width = fixed_width(field)
         if not re.fullmatch(r"[\d ]+", mine.text) or (width is not None and len(digits) != width):
             return None
+    if field in DATE_BOXES and not WRITTEN_DATE.fullmatch(mine.text):
+        return None
     holds = CODE_SHAPES.get(re.sub(r"\d.*", "", field))
     if holds is not None and not holds(re.sub(r"[\s.]", "", mine.text)):
         return None
