@@ -117,6 +117,13 @@ def test_a_reading_no_such_cell_holds_is_no_evidence_either_way():
     assert lines.weigh("diagnosis1", Reading("Z59.62", 0.8), lines.LineReading("Z59.02", 0.99)).text == "Z59.02"
 
 
+def test_a_reading_that_differs_only_in_its_word_breaks_keeps_tesseracts_for_staff():
+    weighed = lines.weigh("doc_name", Reading("SOLANO CARE LINK", 0.97), lines.LineReading("SOLANO CARELINK", 0.99))
+    assert weighed.text == "SOLANO CARE LINK" and not weighed.repaired and weighed.confidence <= 0.3
+    weighed = lines.weigh("doc_name", Reading("SOLANO CARE LINK", 0.97), lines.LineReading("SOLANO CARE LINE", 0.99))
+    assert weighed.text == "SOLANO CARE LINE" and weighed.repaired  # other characters: the sure reading, for staff
+
+
 def test_box_31s_date_is_weighed_only_as_a_date_a_provider_writes():
     read_wrong = Reading("06/22/2026", 0.99)
     weighed = lines.weigh("physician_date", read_wrong, lines.LineReading("05/22/2026", 0.97))

@@ -187,8 +187,9 @@ def agreeing_text(field: str, text: str) -> str:
 def weigh(field: str, current, mine: LineReading):  # -> Reading | None
     """Evidence from two readers of one box: the same text (`agreeing_text`) keeps the reading there was and
     raises its confidence to the recogniser's; a different text the recogniser is sure of (every character at
-    least TAKE_OVER) replaces it as a repair, which staff verify (the mapping caps a repair's confidence); any
-    other difference leaves the reading there was at a confidence that sends it to staff. A box nothing was
+    least TAKE_OVER) replaces it as a repair, which staff verify (the mapping caps a repair's confidence), unless
+    only the word breaks differ; any other difference leaves the reading there was at a confidence that sends it
+    to staff. A box nothing was
     read in gets the recogniser's reading for staff when it is at least FILL_SURE. An amount's or an NPI's
     other reading stays among its `alternatives`, for box 28's sum or the NPI's check digit to choose."""
     written = _as_written(field, mine)
@@ -202,7 +203,7 @@ def weigh(field: str, current, mine: LineReading):  # -> Reading | None
         return Reading(mine.text, DISAGREE_CONFIDENCE, repaired=why, alternatives=_offered(field, (), mine.text))
     if agreeing_text(field, current.text) == agreeing_text(field, mine.text):
         return replace(current, confidence=max(current.confidence, mine.confidence))
-    if mine.confidence >= TAKE_OVER:
+    if mine.confidence >= TAKE_OVER and not _only_word_breaks_differ(current.text, mine.text):
         why = f"read by the line recogniser as {mine.text!r} (read {current.text!r} before)"
         offered = _offered(field, current.alternatives, current.text)
         return replace(
@@ -210,6 +211,12 @@ def weigh(field: str, current, mine: LineReading):  # -> Reading | None
         )
     offered = _offered(field, current.alternatives, mine.text)
     return replace(current, confidence=min(current.confidence, DISAGREE_CONFIDENCE), alternatives=offered)
+
+
+def _only_word_breaks_differ(read: str, mine: str) -> bool:
+    """The same characters with other spaces between them: the recogniser, which reads a narrow space as
+    none, is no evidence against Tesseract's word breaks ('SOLANO CARE LINK' read 'SOLANO CARELINK')."""
+    return read.upper().split() != mine.upper().split() and "".join(read.upper().split()) == "".join(mine.split())
 
 
 def _as_written(field: str, mine: LineReading) -> LineReading | None:
