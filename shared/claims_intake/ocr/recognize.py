@@ -478,7 +478,7 @@ class PageWindow:
 
     def region(self, left: int, top: int, right: int, bottom: int) -> np.ndarray:
         """Bilinear, paper outside the page: PIL's perspective transform, by OpenCV (eight times faster).
-        OpenCV places a sample to 1/32 of a pixel, so a few pixels in ten thousand differ by one grey level,
+        OpenCV places a sample to 1/32 of a pixel, so a few pixels in a hundred thousand differ by one grey level,
         and within a pixel of the page's edge it blends the edge with paper where PIL repeats the edge."""
         import cv2
 
