@@ -117,9 +117,21 @@ def test_a_reading_no_such_cell_holds_is_no_evidence_either_way():
     assert lines.weigh("diagnosis1", Reading("Z59.62", 0.8), lines.LineReading("Z59.02", 0.99)).text == "Z59.02"
 
 
+def test_a_free_text_box_the_recogniser_fairly_surely_reads_otherwise_goes_to_staff_with_both_readings():
+    read = Reading("REDWOOH 130M PARTNERS", 0.97)
+    weighed = lines.weigh("doc_name", read, lines.LineReading("REDWOOD ECM PARTNERS", lines.FILL_SURE))
+    assert weighed.text == "REDWOOH 130M PARTNERS" and weighed.confidence <= 0.3
+    assert "REDWOOD ECM PARTNERS" in weighed.repaired and "staff read the box" in weighed.repaired
+    unsure = lines.weigh("doc_name", read, lines.LineReading("REDWOOD ECM PARTNERS", lines.FILL_SURE - 0.01))
+    assert unsure.confidence <= 0.3 and not unsure.repaired  # the calibration weighs it
+    cell = lines.weigh("sv1_mm_from", Reading("06", 0.9), lines.LineReading("05", 0.8))
+    assert cell.confidence <= 0.3 and not cell.repaired  # a cell has its own checks (dates in order, box 28)
+
+
 def test_a_reading_that_differs_only_in_its_word_breaks_keeps_tesseracts_for_staff():
     weighed = lines.weigh("doc_name", Reading("SOLANO CARE LINK", 0.97), lines.LineReading("SOLANO CARELINK", 0.99))
-    assert weighed.text == "SOLANO CARE LINK" and not weighed.repaired and weighed.confidence <= 0.3
+    assert weighed.text == "SOLANO CARE LINK" and weighed.confidence <= 0.3  # one of the two spaced it wrong
+    assert "staff read the box" in weighed.repaired
     weighed = lines.weigh("doc_name", Reading("SOLANO CARE LINK", 0.97), lines.LineReading("SOLANO CARE LINE", 0.99))
     assert weighed.text == "SOLANO CARE LINE" and weighed.repaired  # other characters: the sure reading, for staff
 
