@@ -189,7 +189,9 @@ def weigh(field: str, current, mine: LineReading):  # -> Reading | None
     raises its confidence to the recogniser's; a different text the recogniser is sure of (every character at
     least TAKE_OVER) replaces it as a repair, which staff verify (the mapping caps a repair's confidence), unless
     only the word breaks differ; any other difference leaves the reading there was at a confidence that sends it
-    to staff. A box nothing was read in gets the recogniser's reading for staff when it is at least FILL_SURE.
+    to staff, and on a free-text box a different reading at least FILL_SURE sure also says so in its note (no
+    table checks a name or a street). A box nothing was read in gets the recogniser's reading for staff when it
+    is at least FILL_SURE.
     An amount's or an NPI's other reading stays among its `alternatives`, for box 28's sum or the NPI's check
     digit to choose."""
     written = _as_written(field, mine)
@@ -220,8 +222,9 @@ def weigh(field: str, current, mine: LineReading):  # -> Reading | None
 
 
 def _only_word_breaks_differ(read: str, mine: str) -> bool:
-    """The same characters with other spaces between them: the recogniser, which reads a narrow space as
-    none, is no evidence against Tesseract's word breaks ('SOLANO CARE LINK' read 'SOLANO CARELINK')."""
+    """The same characters with other spaces between them: the recogniser reads a narrow space as none, so its
+    word breaks never replace Tesseract's ('SOLANO CARE LINK' read 'SOLANO CARELINK'); the box goes to staff as
+    any disagreement does, since one of the two spaced the line wrong."""
     return "".join(read.upper().split()) == "".join(mine.upper().split())
 
 

@@ -59,14 +59,17 @@ class Registration:
     agreeing_patches: int = 0
     thinnest_band: int = 0
 
-    def perspective_for(self, template_dpi: float, left: float = 0.0, top: float = 0.0) -> tuple[float, ...]:
-        """PIL's PERSPECTIVE data mapping output pixels (template at template_dpi, shifted by left/top)
-        to input (page pixels)."""
+    def homography_for(self, template_dpi: float, left: float = 0.0, top: float = 0.0) -> np.ndarray:
+        """The 3 x 3 map from output pixels (template at template_dpi, shifted by left/top) to input (page
+        pixels), scaled so its last entry is 1."""
         factor = COARSE_DPI / template_dpi
         to_template = np.array([[factor, 0, left * factor], [0, factor, top * factor], [0, 0, 1.0]])
         h = self.matrix @ to_template
-        h = h / h[2, 2]
-        return (h[0, 0], h[0, 1], h[0, 2], h[1, 0], h[1, 1], h[1, 2], h[2, 0], h[2, 1])
+        return h / h[2, 2]
+
+    def perspective_for(self, template_dpi: float, left: float = 0.0, top: float = 0.0) -> tuple[float, ...]:
+        """PIL's PERSPECTIVE data: `homography_for`'s first eight entries."""
+        return tuple(self.homography_for(template_dpi, left, top).ravel()[:8])
 
 
 def darkness(image: Image.Image) -> np.ndarray:

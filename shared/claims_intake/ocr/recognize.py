@@ -482,7 +482,7 @@ class PageWindow:
         and within a pixel of the page's edge it blends the edge with paper where PIL repeats the edge."""
         import cv2
 
-        to_page = np.append(self.registration.perspective_for(DPI, left, top), 1.0).reshape(3, 3)
+        to_page = self.registration.homography_for(DPI, left, top)
         warped = cv2.warpPerspective(
             self.pixels,
             _CENTRES_TO_OPENCV @ to_page @ _CENTRES_FROM_OPENCV,
@@ -1341,8 +1341,7 @@ def off_form_darkest(source: Image.Image, registration: Registration) -> float |
     points one by one in numpy: a tenth of the CPU, the same pixels."""
     import cv2
 
-    a, b, c, d, e, f, g, h = registration.perspective_for(DPI)
-    grid_to_page = np.array([[a, b, c], [d, e, f], [g, h, 1.0]]) @ np.diag([OFF_FORM_STEP, OFF_FORM_STEP, 1.0])
+    grid_to_page = registration.homography_for(DPI) @ np.diag([OFF_FORM_STEP, OFF_FORM_STEP, 1.0])
     keep = off_form_grid()
     pixels = np.asarray(source, dtype=np.uint8)
     size, flags = (keep.shape[1], keep.shape[0]), cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
