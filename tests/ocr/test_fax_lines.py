@@ -124,8 +124,11 @@ def test_a_free_text_box_the_recogniser_fairly_surely_reads_otherwise_goes_to_st
     assert "REDWOOD ECM PARTNERS" in weighed.repaired and "staff read the box" in weighed.repaired
     unsure = lines.weigh("doc_name", read, lines.LineReading("REDWOOD ECM PARTNERS", lines.FILL_SURE - 0.01))
     assert unsure.confidence <= 0.3 and not unsure.repaired  # the calibration weighs it
-    cell = lines.weigh("sv1_mm_from", Reading("06", 0.9), lines.LineReading("05", 0.8))
+    between = (lines.FILL_SURE + lines.TAKE_OVER) / 2
+    cell = lines.weigh("sv1_mm_from", Reading("06", 0.9), lines.LineReading("05", between))
     assert cell.confidence <= 0.3 and not cell.repaired  # a cell has its own checks (dates in order, box 28)
+    taken = lines.weigh("sv1_mm_from", Reading("06", 0.9), lines.LineReading("05", lines.TAKE_OVER))
+    assert taken.text == "05" and taken.repaired  # sure enough to replace it, as a repair for staff
 
 
 def test_a_reading_that_differs_only_in_its_word_breaks_keeps_tesseracts_for_staff():
