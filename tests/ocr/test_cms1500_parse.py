@@ -106,6 +106,9 @@ def test_city_state_zip_and_names():
     # a ZIP read as letters after a state in capitals: the city and state are kept, the ZIP is the junk read
     assert parse.split_city_state_zip("APTOS CA USOtH") == ("APTOS", "CA", "USOtH")
     assert parse.split_city_state_zip("CHANDA A 9)") is None  # no state: the line stays unsplit
+    # a rule the line was typed across, read as dashes between the words; a ZIP+4's own dash stays
+    assert parse.split_city_state_zip("HOLTVILLE -CA-92250") == ("HOLTVILLE", "CA", "92250")
+    assert parse.split_city_state_zip("HOLTVILLE_CA_92250-1234") == ("HOLTVILLE", "CA", "922501234")
     assert parse.split_person_name("GARCIA, MARIA, L") == ("GARCIA", "MARIA", "L")
     # the comma before the middle initial left out or lost on a fax: the lone letter is the initial
     assert parse.split_person_name("MARTINEZ, WILLIAM F") == ("MARTINEZ", "WILLIAM", "F")

@@ -197,3 +197,42 @@ def test_the_cells_of_a_page_typed_off_its_boxes_are_read_again_from_their_place
         prepared = _prepared(_page(0, dy_pt, grey=True))
         scan.second_readings(prepared, {})
     assert len(weighed) == 1 and all(slot.typing_off_boxes for slot in weighed[0] if slot.places)
+
+
+def _letters_on_the_rule_under_box_5(offset_pt: float = 7.7):
+    """Box 5's street typed `offset_pt` low on a grey copy: the full-width rule under it (drawn across a pixel
+    boundary, so 4 px thick) runs through the letters' feet. Each letter is a stem crossing the rule and a foot
+    lying on it; returns the region before and after the erase, the window, the typed box, its left, the rule's
+    rows and the stems' columns."""
+    from claims_intake.ocr.recognize import INK, SCALE, _typed_at, erase_form, form_masks, reading_boxes
+
+    typed = _typed_at(reading_boxes()["pt_street"], (0.0, offset_pt))
+    left, upper = int((typed.rect[0] - 4) * SCALE), int((typed.rect[1] - 2) * SCALE)
+    right, lower = int((typed.rect[2] + 4) * SCALE), int((typed.rect[3] + 2) * SCALE)
+    window = (slice(upper, lower), slice(left, right))
+    rule_rows = np.nonzero(form_masks().y_marks[window].mean(axis=1) > 0.9)[0]
+    assert 4 <= len(rule_rows) <= 5 and form_masks().thick_rules[window][rule_rows].all()
+    before = np.full((lower - upper, right - left), 250, np.uint8)
+    before[rule_rows] = 70  # the printed rule, as dark as the typing on a grey copy
+    stems = [slice(x, x + 3) for x in range(60, before.shape[1] - 60, 40)]
+    for stem in stems:
+        before[rule_rows[0] - 24 : rule_rows[-1] + 3, stem] = 40
+        before[rule_rows[-2] : rule_rows[-1] + 1, stem.start - 4 : stem.stop + 4] = 40  # its foot, on the rule
+    after = erase_form(before, window, typing_on_lettering=True)
+    assert INK > 70
+    return before, after, window, typed, left, rule_rows, stems
+
+
+def test_typing_crossing_a_thick_rule_keeps_its_strokes_and_goes_to_staff():
+    from claims_intake.ocr.recognize import INK, erase_form, erased_from_typing
+
+    before, after, window, typed, left, rule_rows, stems = _letters_on_the_rule_under_box_5()
+    between = slice(stems[0].stop + 8, stems[1].start - 8)
+    assert (after[rule_rows[0] : rule_rows[-1] + 1, between] == 255).all()  # the rule between the letters: gone
+    for stem in stems:  # each stem whole where it crosses the rule
+        assert (after[rule_rows[0] - 24 : rule_rows[-1] + 1, stem] < INK).all()
+    # its foot went with the rule it lay on: the letter may read as another ('B' as 'R'), so staff look
+    assert "was erased with part of it" in erased_from_typing(before, after, window, [typed], left)["pt_street"]
+    # a page typed in its boxes (a fax thickens the rule past what marks typing): the rule's band is erased whole
+    in_place = erase_form(before, window)
+    assert (in_place[rule_rows[0] : rule_rows[-1] + 1] == 255).all()

@@ -807,9 +807,16 @@ def split_city_state_zip(text: str) -> tuple[str, str, str] | None:
     word followed by ZIP-like characters is the state (`fix_zip` then marks the letters it read as digits);
     a ZIP read as letters after a state in capitals ('APTOS CA USOtH') keeps the city and state too."""
     match = _CITY_STATE_ZIP.match(" ".join(text.split()))
-    if not match:
-        return _loose_city_state_zip(text.split()) or _misread_state(text.split())
-    return _city(match["city"]), match["state"].upper(), re.sub(r"[-\s]", "", match["zip"])
+    if match:
+        return _city(match["city"]), match["state"].upper(), re.sub(r"[-\s]", "", match["zip"])
+    split = _loose_city_state_zip(text.split()) or _misread_state(text.split())
+    if split is None and _STRAY_DASHES.search(text):
+        return split_city_state_zip(_STRAY_DASHES.sub(" ", text))
+    return split
+
+
+# dashes anywhere but inside a ZIP+4: what is left of a rule the words were typed across ('HOLTVILLE -CA-92250')
+_STRAY_DASHES = re.compile(r"[-_~=]+(?!\d)|(?<!\d)[-_~=]+")
 
 
 def _city(text: str) -> str:

@@ -185,6 +185,9 @@ class FormMasks:
     vertical: np.ndarray
     horizontal: np.ndarray
     dots: np.ndarray
+    # the long horizontal rules drawn across a pixel boundary (4-5 px thick): with the dots, as a fax thickens
+    # them past what marks typing; also here, widened as the rules, for a page whose typing crosses them
+    thick_rules: np.ndarray
     # the same ink not widened, as 0/1 float32: where each box's own rules lie (local_shift)
     x_marks: np.ndarray  # vertical rules and dots: they fix a box's horizontal position
     y_marks: np.ndarray  # horizontal rules and dots: its vertical position
@@ -196,6 +199,7 @@ def form_masks() -> FormMasks:
     ink = (255 - np.asarray(blank, dtype=np.uint8).min(axis=2)) > 40
     long_vertical, long_horizontal = run_lengths(ink.T).T >= RULE_MIN_LENGTH, run_lengths(ink) >= RULE_MIN_LENGTH
     vertical, horizontal = _thin_marks(long_vertical, axis=1), _thin_marks(long_horizontal, axis=0)
+    thick_rules = _thin_marks(long_horizontal, axis=0, thickness=THICK_RULE_PX, min_length=THICK_RULE_LENGTH_PX)
     dots = ink & ~vertical & ~horizontal
     # bold parentheses and lettering: widened as far as the rules (their blurred feet reach as far)
     bold = (long_vertical | long_horizontal) & dots
@@ -203,6 +207,7 @@ def form_masks() -> FormMasks:
         _widen(vertical, 3, axis=1),
         _widen(horizontal, 3, axis=0),
         _widen(_widen(dots, 2, 0), 2, 1) | _widen(_widen(bold, 3, 0), 3, 1),
+        _widen(thick_rules & ~horizontal, 3, axis=0),
         (vertical | dots).astype(np.float32),
         (horizontal | dots).astype(np.float32),
     )
@@ -217,18 +222,21 @@ def page_form_ink() -> np.ndarray:
 
 RULE_WIDTH_PX = 3  # a printed rule is this thin across (300 dpi); wider long runs are lettering or parentheses
 BAR_PX = 100  # ... unless it is a bar or frame this wide
+# a rule drawn across a pixel boundary is 4 or 5 px thick, and told from lettering by its length (a box's side)
+THICK_RULE_PX, THICK_RULE_LENGTH_PX = 5, 80
 
 
-def _thin_marks(runs: np.ndarray, axis: int) -> np.ndarray:
-    """The long runs that are rules: marks at most RULE_WIDTH_PX across `axis` (1: a vertical rule's
-    width). The sides of the form's bold parentheses and letters are long runs too, but wider; they go
-    with the dots, which are erased however dark (a grey copy keeps a bold parenthesis darker than the
-    hair rules, and it must not pass for typing crossing a rule)."""
+def _thin_marks(runs: np.ndarray, axis: int, thickness: int = RULE_WIDTH_PX, min_length: int = 0) -> np.ndarray:
+    """The long runs that are rules: marks at most `thickness` across `axis` (1: a vertical rule's width) and at
+    least `min_length` along it. The sides of the form's bold parentheses and letters are long runs too, but
+    wider; they go with the dots, which are erased however dark (a grey copy keeps a bold parenthesis darker
+    than the hair rules, and it must not pass for typing crossing a rule)."""
     import cv2
 
     _, labels, stats, _ = cv2.connectedComponentsWithStats(runs.astype(np.uint8), connectivity=8)
     across = stats[:, cv2.CC_STAT_WIDTH if axis == 1 else cv2.CC_STAT_HEIGHT]
-    rule = (across <= RULE_WIDTH_PX) | (across >= BAR_PX)
+    along = stats[:, cv2.CC_STAT_HEIGHT if axis == 1 else cv2.CC_STAT_WIDTH]
+    rule = ((across <= thickness) | (across >= BAR_PX)) & (along >= min_length)
     rule[0] = False
     return rule[labels]
 
@@ -345,7 +353,12 @@ def erase_form(
         vertical[:, spare] = False
         erase[:, spare] = False
     rules = vertical & ~in_runs_of(dark, RULE_THICKNESS + 1, vertical=False)
-    horizontal = masks.horizontal[window] & ~in_runs_of(dark, RULE_THICKNESS + 1, vertical=True)
+    horizontal = masks.horizontal[window]
+    if typing_on_lettering:  # a line of typing moved a few points down crosses the thick rules too
+        thick = masks.thick_rules[window]
+        erase &= ~thick
+        horizontal = horizontal | thick
+    horizontal = horizontal & ~in_runs_of(dark, RULE_THICKNESS + 1, vertical=True)
     if typing_on_lettering:
         horizontal &= ~dark | in_runs_of(_joined_along_rows(dark), LETTERING_RUN_PX, vertical=False)
     rules |= horizontal
@@ -611,7 +624,8 @@ def erased_from_typing(
     if all(box.rect == printed[box.name].rect for box in members):
         return {}  # typing in its boxes: the boxes' padding keeps it off their marks
     masks = form_masks()
-    typing = (after < INK) & ~(masks.vertical[window] | masks.horizontal[window] | masks.dots[window])
+    # what the erase kept on a horizontal rule is typing crossing it (a rule is erased wherever nothing crosses)
+    typing = (after < INK) & ~(masks.vertical[window] | (masks.dots[window] & ~masks.thick_rules[window]))
     erased = (before < INK) & (after >= INK)
     touching = erased & (cv2.dilate(typing.view(np.uint8), np.ones((3, 3), np.uint8)) > 0)
     touched = np.count_nonzero(touching, axis=0)
