@@ -162,8 +162,21 @@ def test_a_sure_icd_decode_confirms_the_box_21_code_or_is_a_repair_for_staff():
     assert codes_read == ["Z5901"] and source.confidence >= parse.CONFIRMED
     codes_read, source = _box21("I449", "J449", 0.97)
     assert codes_read == ["J449"] and CODE_READER in source.repaired and source.confidence <= REPAIRED_CONFIDENCE
-    codes_read, source = _box21("I449", "J449", 0.5)
+    codes_read, source = _box21("I449", "J449", 0.4)
     assert codes_read == ["I449"] and (source.repaired is None or CODE_READER not in source.repaired)
+
+
+def test_a_box_21_reading_that_is_no_code_takes_the_likeliest_decode_for_staff():
+    # '10' (the I of I10 lost) and 'I25902' (a speck before Z5902's Z, read 2) are no code of the code set
+    for read, decoded in (("10", "I10"), ("1259.02", "Z5902")):
+        codes_read, source = _box21(read, decoded, 0.6)
+        assert codes_read == [decoded] and "no ICD-10-CM code" in source.repaired
+        assert source.confidence <= REPAIRED_CONFIDENCE
+    codes_read, _ = _box21("10", "I10", 0.4)  # the decode no likelier than the other codes together: as read
+    assert codes_read == ["10"]
+    # a category is a code, only not billable: the provider may have written it, so it stays as read
+    codes_read, source = _box21("J10", "I10", 0.6)
+    assert codes_read == ["J10"] and CODE_READER not in (source.repaired or "")
 
 
 class _FakeNet:
@@ -280,3 +293,20 @@ def test_a_box_21_code_tesseract_read_as_a_code_sets_the_least_length_of_the_dec
     assert codes.decode_icd(piece, read="Z59.41").code == "Z5941"
     assert codes.decode_icd(piece, read="?").code == "Z594"  # no code: every length stays open
     assert codes.decode_icd(piece, read="259.41").code == "Z5941"  # as the parse reads it: a leading 2 is a Z
+
+
+def test_glyphs_that_fit_a_billable_code_and_a_category_alike_read_as_the_billable_code(monkeypatch):
+    class _SpanNet:  # the first glyph an I or a J, equally: I10 is billable, J10 only a category (J10.0-J10.8)
+        alphabet = ALPHABET
+
+        def feature_log_probabilities(self, glyphs):
+            if len(glyphs) == 3:
+                return _logs("I10", sure=0.95, unsure={0: {"I": 0.45, "J": 0.45}})
+            return _logs("J10".ljust(len(glyphs), "0"), sure=0.3)
+
+    monkeypatch.setattr(codes, "code_net", lambda: _SpanNet())
+    piece = np.full((30, 60), 255.0)
+    piece[5:25, 5:50] = 0.0
+    decoded = codes.decode_icd(piece)
+    assert decoded is not None and decoded.code == "I10" and decoded.share > 0.9
+    assert parse.billable_icd10("I10") and parse.icd10_category("J10") and not parse.billable_icd10("J10")

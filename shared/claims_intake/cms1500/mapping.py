@@ -81,10 +81,12 @@ class FormPage:
         reading = self.readings.get(name)
         return reading.alternatives if reading else ()
 
-    def sure_decode(self, name: str) -> str | None:
-        """The fax code reader's decode of the cell, when it is sure of it (share >= SURE_DECODE)."""
+    def sure_decode(self, name: str, least: float | None = None) -> str | None:
+        """The fax code reader's decode of the cell, when it is sure of it (share >= `least`, SURE_DECODE unless
+        given)."""
         reading = self.readings.get(name)
-        if reading is None or reading.decode_share is None or reading.decode_share < SURE_DECODE:
+        least = SURE_DECODE if least is None else least
+        if reading is None or reading.decode_share is None or reading.decode_share < least:
             return None
         return reading.alternatives[0] if reading.alternatives else None
 
@@ -436,6 +438,8 @@ def _diagnoses(claim: Claim, page: FormPage, ocr: bool = True) -> dict[str, tupl
             decoded = page.sure_decode(name) if ocr else None
             if decoded:
                 fixed = _weigh_icd_decode(fixed, decoded)
+            elif ocr and _no_code(fixed) and (likely := page.sure_decode(name, LIKELY_DECODE)):
+                fixed = _likeliest_icd_decode(fixed, likely)
             if ocr:  # the reader's doubt about the box (typing the form's erase cut) stays with its code
                 fixed = _with_reading_repairs(fixed, [page.readings[name]])
             confidence = round(max(page.confidence(name) * fixed.factor, fixed.floor), 3)
@@ -578,6 +582,22 @@ def _weigh_icd_decode(fixed: Fixed, decoded: str) -> Fixed:
     return Fixed(
         decoded, parse.CORRECTED, repaired=f"read by {CODE_READER} as {decoded!r} (Tesseract read {fixed.text!r})"
     )
+
+
+# the code reader's decode at least this share of its length's codes (likelier than all others together): the
+# cell's reading when what Tesseract read is no code at all, as a repair for staff
+LIKELY_DECODE = 0.5
+
+
+def _no_code(fixed: Fixed) -> bool:
+    """A box-21 reading that is no ICD-10-CM code, billable or a category ('10' for I10, 'I25902' for Z5902)."""
+    return fixed.factor == parse.INVALID and not parse.icd10_category(fixed.text)
+
+
+def _likeliest_icd_decode(fixed: Fixed, decoded: str) -> Fixed:
+    """A box-21 reading that is no code, replaced by the code reader's likeliest code (unsure: staff check it)."""
+    why = f"read {fixed.text!r}, no ICD-10-CM code: {CODE_READER} reads {decoded!r}, unsure"
+    return Fixed(decoded, parse.CORRECTED, repaired=why)
 
 
 def _weigh_pointer_decode(pointers: Fixed, decoded: str) -> Fixed:

@@ -179,10 +179,34 @@ def icd_spellings() -> dict[int, tuple[tuple[str, ...], np.ndarray]]:
     return spellings
 
 
+# A provider writes billable codes in box 21; a category alone (a code short of the specificity the code set
+# has) is a mistake a few claims carry: taken as 2 codes in 100. Each spelling is weighed by it, so glyphs that
+# fit a billable code and a category about as well ('I10' and 'J10' on a 98-dpi fax) read as the billable code.
+CATEGORY_SHARE = 0.02
+
+
+@cache
+def category_log_priors() -> dict[int, np.ndarray]:
+    """By length, each spelling of `icd_spellings`' log-prior against a billable code's: 0 for a billable code,
+    less for a category (CATEGORY_SHARE of all written codes shared among the categories)."""
+    from ..codesets import icd10cm
+
+    billable = icd10cm().masks
+    spellings = icd_spellings()
+    billable_count = sum(code in billable for group, _ in spellings.values() for code in group)
+    category_count = sum(len(group) for group, _ in spellings.values()) - billable_count
+    ratio = (CATEGORY_SHARE / category_count) / ((1 - CATEGORY_SHARE) / billable_count)
+    return {
+        length: np.where(np.fromiter((code in billable for code in group), bool, len(group)), 0.0, np.log(ratio))
+        for length, (group, _) in spellings.items()
+    }
+
+
 def decode_icd(piece: np.ndarray, read: str = "") -> LineDecode | None:
     """The ICD-10-CM code whose spelling a box-21 cell's glyphs favour. Its length is not printed: each
     length is tried (with a period, only lengths past the category's three), and the one whose best
-    code's characters are surest on average wins; the share is that code's among its length's codes.
+    code's characters are surest on average wins; the share is that code's among its length's codes. A
+    category alone counts for less than a billable code (`category_log_priors`).
 
     Tesseract's reading `read`, when the box-21 parse makes it a code a provider may write, sets the least
     length: cut into fewer glyphs than it holds, the cell squeezes two characters into one glyph ('Z5941'
@@ -207,6 +231,7 @@ def decode_icd(piece: np.ndarray, read: str = "") -> LineDecode | None:
             features = [glyph_features(text, x0, x1) for x0, x1 in segment(text, length)]
         codes, columns = icd_spellings()[length]
         scores = spelling_scores(first_glyph_as_letter(net.feature_log_probabilities(features), net.alphabet), columns)
+        scores = scores + category_log_priors()[length]
         best, share = _best_and_share(scores)
         found.append((float(scores[best]) / length, codes[best], share))
     if not found:
