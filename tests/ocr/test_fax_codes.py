@@ -310,3 +310,29 @@ def test_glyphs_that_fit_a_billable_code_and_a_category_alike_read_as_the_billab
     decoded = codes.decode_icd(piece)
     assert decoded is not None and decoded.code == "I10" and decoded.share > 0.9
     assert parse.billable_icd10("I10") and parse.icd10_category("J10") and not parse.billable_icd10("J10")
+
+
+def test_the_code_reader_decodes_a_fax_page_after_the_line_recogniser_has_read_its_cells(monkeypatch):
+    """24E read 'te' by Tesseract and 'BC' by the line recogniser: the pointer decode takes 'BC' as the least
+    count, as it would Tesseract's reading (decoded against 'te', every count open, it had chosen 'B')."""
+    from claims_intake.ocr import scan
+
+    monkeypatch.setattr(scan, "second_reading", lambda slots, readings: readings)
+    monkeypatch.setattr(scan, "second_line_reading", lambda slots, readings: readings)
+    recogniser = lambda slots, readings: {**readings, "diag1": Reading("BC", 0.9)}
+    monkeypatch.setattr(scan, "second_cell_reading", recogniser)
+    decoded_with = []
+    monkeypatch.setattr(codes, "code_pieces", lambda slots: {"diag1": np.zeros((20, 40))})
+    monkeypatch.setattr(
+        codes,
+        "decode_pointers",
+        lambda piece, filled, read="": decoded_with.append(read) or codes.LineDecode(read, (), 0.97),
+    )
+    readings = {
+        "diagnosis2": Reading("F20.9", 0.97),
+        "diagnosis3": Reading("Z59.10", 0.97),
+        "diag1": Reading("te", 0.3),
+    }
+    page = scan.PreparedPage(1, [], [], {}, fax=True)
+    out = scan.second_readings(page, readings)
+    assert decoded_with == ["BC"] and out["diag1"].alternatives == ("BC",)

@@ -161,8 +161,8 @@ def second_line_reading(slots, readings: dict) -> dict:
 
 
 def second_cell_reading(slots, readings: dict) -> dict:
-    """The page's readings (Tesseract's, weighed with the fax digit and code readers') with each cell read
-    again by the recogniser from its place on the page and weighed with them (`weigh`)."""
+    """The page's readings (Tesseract's, weighed with the fax digit reader's) with each cell read again by the
+    recogniser from its place on the page and weighed with them (`weigh`); the code reader decodes after it."""
     out = dict(readings)
     for slot in slots:
         for field, place in slot.places.items():

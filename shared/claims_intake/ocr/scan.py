@@ -266,12 +266,14 @@ def read_with_labels(prepared: list[PreparedPage]) -> list[dict]:
 
 
 def second_readings(page: PreparedPage, readings: dict) -> dict:
-    """Tesseract's readings of a page weighed with the readers that learnt its kind of print: on a fax the digit,
-    code and line readers; on a page whose typing lies off its boxes the line recogniser on the cells, read from
-    their place (the erase or the drop-out took the strokes that crossed the form's rules with the rules)."""
+    """Tesseract's readings of a page weighed with the readers that learnt its kind of print: on a fax the line
+    recogniser on the free text, the digit reader, the line recogniser on the cells, and last the code reader,
+    whose decodes take the best reading so far as their least length or count; on a page whose typing lies off its
+    boxes the line recogniser on the cells, read from their place (the erase or the drop-out took the strokes that
+    crossed the form's rules with the rules)."""
     if page.fax:
         lines_read = second_line_reading(page.slots, readings)
-        return second_cell_reading(page.slots, second_code_reading(page.slots, second_reading(page.slots, lines_read)))
+        return second_code_reading(page.slots, second_cell_reading(page.slots, second_reading(page.slots, lines_read)))
     if any(slot.typing_off_boxes for slot in page.slots):
         return second_cell_reading(page.slots, readings)
     return readings
