@@ -119,12 +119,12 @@ def test_a_reading_no_such_cell_holds_is_no_evidence_either_way():
 
 def test_a_free_text_box_the_recogniser_fairly_surely_reads_otherwise_goes_to_staff_with_both_readings():
     read = Reading("REDWOOH 130M PARTNERS", 0.97)
-    weighed = lines.weigh("doc_name", read, lines.LineReading("REDWOOD ECM PARTNERS", lines.FILL_SURE))
+    weighed = lines.weigh("doc_name", read, lines.LineReading("REDWOOD ECM PARTNERS", lines.NOTE_SURE))
     assert weighed.text == "REDWOOH 130M PARTNERS" and weighed.confidence <= 0.3
     assert "REDWOOD ECM PARTNERS" in weighed.repaired and "staff read the box" in weighed.repaired
-    unsure = lines.weigh("doc_name", read, lines.LineReading("REDWOOD ECM PARTNERS", lines.FILL_SURE - 0.01))
+    unsure = lines.weigh("doc_name", read, lines.LineReading("REDWOOD ECM PARTNERS", lines.NOTE_SURE - 0.01))
     assert unsure.confidence <= 0.3 and not unsure.repaired  # the calibration weighs it
-    between = (lines.FILL_SURE + lines.TAKE_OVER) / 2
+    between = (lines.NOTE_SURE + lines.TAKE_OVER) / 2
     cell = lines.weigh("sv1_mm_from", Reading("06", 0.9), lines.LineReading("05", between))
     assert cell.confidence <= 0.3 and not cell.repaired  # a cell has its own checks (dates in order, box 28)
     taken = lines.weigh("sv1_mm_from", Reading("06", 0.9), lines.LineReading("05", lines.TAKE_OVER))

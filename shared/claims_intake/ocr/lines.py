@@ -80,6 +80,7 @@ CODE_SHAPES: dict[str, Callable[[str], bool]] = {
 TAKE_OVER = 0.7  # the recogniser's least sure character at least this to replace the reading there was, for staff
 # (measured on tuning faxes: at 0.7-0.9 sure it was right where it differed more often than the other readers)
 FILL_SURE = 0.6  # a box Tesseract read nothing in: the recogniser's reading, for staff, when this sure
+NOTE_SURE = 0.6  # a free-text box's different reading this sure is named in the box's note, which sends it to staff
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ def weigh(field: str, current, mine: LineReading):  # -> Reading | None
     raises its confidence to the recogniser's; a different text the recogniser is sure of (every character at
     least TAKE_OVER) replaces it as a repair, which staff verify (the mapping caps a repair's confidence), unless
     only the word breaks differ; any other difference leaves the reading there was at a confidence that sends it
-    to staff, and on a free-text box a different reading at least FILL_SURE sure also says so in its note (no
+    to staff, and on a free-text box a different reading at least NOTE_SURE sure also says so in its note (no
     table checks a name or a street). A box nothing was read in gets the recogniser's reading for staff when it
     is at least FILL_SURE.
     An amount's or an NPI's other reading stays among its `alternatives`, for box 28's sum or the NPI's check
@@ -214,7 +215,7 @@ def weigh(field: str, current, mine: LineReading):  # -> Reading | None
         )
     offered = _offered(field, current.alternatives, mine.text)
     doubted = replace(current, confidence=min(current.confidence, DISAGREE_CONFIDENCE), alternatives=offered)
-    if field in FREE_TEXT and mine.confidence >= FILL_SURE and not current.repaired:
+    if field in FREE_TEXT and mine.confidence >= NOTE_SURE and not current.repaired:
         # no table knows a provider's name or a street: the other reader is the only evidence on its characters
         # (as on box 33's phone), so a fairly sure other reading sends the box to staff whatever the calibration
         why = f"the line recogniser read {mine.text!r} where Tesseract read {current.text!r}: staff read the box"
