@@ -192,13 +192,11 @@ def category_log_priors() -> dict[int, np.ndarray]:
     from ..codesets import icd10cm
 
     billable = icd10cm().masks
-    spellings = icd_spellings()
-    billable_count = sum(code in billable for group, _ in spellings.values() for code in group)
-    category_count = sum(len(group) for group, _ in spellings.values()) - billable_count
-    ratio = (CATEGORY_SHARE / category_count) / ((1 - CATEGORY_SHARE) / billable_count)
+    categories = len(written_codes()) - len(billable)  # every billable code is one a provider may write
+    ratio = (CATEGORY_SHARE / categories) / ((1 - CATEGORY_SHARE) / len(billable))
     return {
         length: np.where(np.fromiter((code in billable for code in group), bool, len(group)), 0.0, np.log(ratio))
-        for length, (group, _) in spellings.items()
+        for length, (group, _) in icd_spellings().items()
     }
 
 
