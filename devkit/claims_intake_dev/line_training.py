@@ -390,11 +390,13 @@ def train(found: list, epochs: int, path: Path, start: Path | None = None) -> No
     fitting = [s for s in samples if (s[2], s[4]) not in held_back]
     checking = [s for s in samples if (s[2], s[4]) in held_back]
     print(f"{len(fitting)} lines to fit, {len(checking)} held back ({len(held_back)} pages)", flush=True)
+    before = scores(checking, onnx_reader(start)) if start is not None else {}
     model = fit(fitting, epochs, start=start)
     export(model, path)
     _save_state(model, STATE_PATH)
     for label, value in scores(checking, onnx_reader(path)).items():
-        print(f"held back, {label}: {value:.3f}")
+        was = f" (the network it went on from: {before[label]:.3f})" if label in before else ""
+        print(f"held back, {label}: {value:.3f}{was}")
 
 
 def evaluate(found: list) -> None:

@@ -72,6 +72,18 @@ def test_a_sure_different_reading_replaces_tesseracts_as_a_repair():
     assert "line recogniser" in weighed.repaired and "293/ I4" in weighed.repaired
 
 
+@pytest.mark.parametrize(("fax", "dotted", "taken"), [(True, True, True), (True, False, False), (False, True, False)])
+def test_on_a_dotted_fax_a_less_sure_reading_of_the_recogniser_takes_over(monkeypatch, fax, dotted, taken):
+    from types import SimpleNamespace
+
+    unsure = (lines.TAKE_OVER_DOTTED_FAX + lines.TAKE_OVER) / 2
+    monkeypatch.setattr(lines, "read_line", lambda piece: lines.LineReading("159 00", unsure))
+    slot = SimpleNamespace(dotted=dotted, places={"ch1": np.zeros((20, 60), np.uint8)}, members=[("ch1", 0, 0)])
+    weighed = lines.second_cell_reading([slot], {"ch1": Reading("15 00", 0.9)}, fax=fax)["ch1"]
+    assert (weighed.text == "159 00") is taken
+    assert weighed.repaired if taken else weighed.confidence == lines.DISAGREE_CONFIDENCE  # staff verify either
+
+
 def test_an_unsure_different_reading_keeps_tesseracts_text_for_staff():
     weighed = lines.weigh("insurance_name", Reading("KERN HEALTH", 0.99), lines.LineReading("KERN HEALIH", 0.5))
     assert weighed.text == "KERN HEALTH" and weighed.confidence == lines.DISAGREE_CONFIDENCE
@@ -100,6 +112,23 @@ def test_an_npi_the_readers_disagree_on_offers_the_recogniser_s_reading_to_the_c
     weighed = lines.weigh("local1", Reading("1234567890", 0.9), lines.LineReading("1234567899", 0.6))
     assert weighed.text == "1234567890" and weighed.confidence == lines.DISAGREE_CONFIDENCE
     assert weighed.alternatives == ("1234567899",)
+
+
+def test_an_empty_npi_cell_offers_an_unsure_reading_to_the_check_digit_not_as_its_text():
+    unsure = lines.FILL_SURE - 0.1
+    weighed = lines.weigh("local2", Reading("", 0.0), lines.LineReading("1234567893", unsure))
+    assert weighed.text == "" and weighed.alternatives == ("1234567893",)
+    assert lines.weigh("local2", None, lines.LineReading("1234567893", unsure)).alternatives == ("1234567893",)
+    assert lines.weigh("local2", None, lines.LineReading("123456789", unsure)) is None  # not an NPI's length
+    assert lines.weigh("pt_city", None, lines.LineReading("FRESNO", unsure)) is None  # no check to choose it
+
+
+def test_the_check_digit_chooses_an_empty_npi_cells_unsure_reading_for_staff():
+    from claims_intake.cms1500 import parse
+
+    offered = lines.weigh("local2", None, lines.LineReading("1234567893", lines.FILL_SURE - 0.1))
+    fixed = parse.fix_npi(offered.text, offered.alternatives)
+    assert fixed.text == "1234567893" and fixed.repaired and not fixed.confirmed_by
 
 
 def test_an_amount_read_without_the_gap_at_the_rule_keeps_its_cents():

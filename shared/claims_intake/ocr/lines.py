@@ -79,6 +79,9 @@ CODE_SHAPES: dict[str, Callable[[str], bool]] = {
 }
 TAKE_OVER = 0.7  # the recogniser's least sure character at least this to replace the reading there was, for staff
 # (measured on tuning faxes: at 0.7-0.9 sure it was right where it differed more often than the other readers)
+# On a fax printed in dots (`Slot.dotted`) Tesseract reads far worse than the recogniser, so a less sure reading
+# of the recogniser is still the likelier one where the two differ (tuning faxes: 0.4 and 0.0 alike, 0.7 less)
+TAKE_OVER_DOTTED_FAX = 0.4
 FILL_SURE = 0.6  # a box Tesseract read nothing in: the recogniser's reading, for staff, when this sure
 NOTE_SURE = 0.6  # a free-text box's different reading this sure is named in the box's note, which sends it to staff
 
@@ -146,34 +149,41 @@ def read_line(piece: np.ndarray) -> LineReading | None:
     return decode(class_probabilities(line))
 
 
-def second_line_reading(slots, readings: dict) -> dict:
+def second_line_reading(slots, readings: dict, fax: bool = False) -> dict:
     """The page's Tesseract readings with each free-text box read again by the recogniser and the two
-    weighed (`weigh`)."""
+    weighed (`weigh`; on a `fax` printed in dots the recogniser takes over from TAKE_OVER_DOTTED_FAX)."""
     out = dict(readings)
     for slot in slots:
         field = slot.members[0][0]
         if len(slot.members) != 1 or field not in FREE_TEXT:
             continue
         mine = read_line(np.asarray(slot.image.convert("L")))
-        weighed = weigh(field, readings.get(field), mine) if mine is not None and mine.text else None
+        take_over = _take_over(slot, fax)
+        weighed = weigh(field, readings.get(field), mine, take_over) if mine is not None and mine.text else None
         if weighed is not None:
             out[field] = weighed
     return out
 
 
-def second_cell_reading(slots, readings: dict) -> dict:
+def second_cell_reading(slots, readings: dict, fax: bool = False) -> dict:
     """The page's readings (Tesseract's, weighed with the fax digit reader's) with each cell read again by the
-    recogniser from its place on the page and weighed with them (`weigh`); the code reader decodes after it."""
+    recogniser from its place on the page and weighed with them (`weigh`, as `second_line_reading`); the code
+    reader decodes after it."""
     out = dict(readings)
     for slot in slots:
+        take_over = _take_over(slot, fax)
         for field, place in slot.places.items():
             if not CELLS.fullmatch(field):
                 continue
             mine = read_line(place)
-            weighed = weigh(field, out.get(field), mine) if mine is not None and mine.text else None
+            weighed = weigh(field, out.get(field), mine, take_over) if mine is not None and mine.text else None
             if weighed is not None:
                 out[field] = weighed
     return out
+
+
+def _take_over(slot, fax: bool) -> float:
+    return TAKE_OVER_DOTTED_FAX if fax and slot.dotted else TAKE_OVER
 
 
 def agreeing_text(field: str, text: str) -> str:
@@ -186,10 +196,10 @@ def agreeing_text(field: str, text: str) -> str:
     return " ".join(text.upper().split())
 
 
-def weigh(field: str, current, mine: LineReading):  # -> Reading | None
+def weigh(field: str, current, mine: LineReading, take_over: float = TAKE_OVER):  # -> Reading | None
     """Evidence from two readers of one box: the same text (`agreeing_text`) keeps the reading there was and
     raises its confidence to the recogniser's; a different text the recogniser is sure of (every character at
-    least TAKE_OVER) replaces it as a repair, which staff verify (the mapping caps a repair's confidence), unless
+    least `take_over`) replaces it as a repair, which staff verify (the mapping caps a repair's confidence), unless
     only the word breaks differ; any other difference leaves the reading there was at a confidence that sends it
     to staff, and on a free-text box a different reading at least NOTE_SURE sure also says so in its note (no
     table checks a name or a street). A box nothing was read in gets the recogniser's reading for staff when it
@@ -202,12 +212,12 @@ def weigh(field: str, current, mine: LineReading):  # -> Reading | None
     mine = written
     if current is None or not current.text.strip():
         if mine.confidence < FILL_SURE:
-            return None
+            return _unsure_candidate(field, current, mine)
         why = f"read by the line recogniser alone as {mine.text!r} (nothing read there before)"
         return Reading(mine.text, DISAGREE_CONFIDENCE, repaired=why, alternatives=_offered(field, (), mine.text))
     if agreeing_text(field, current.text) == agreeing_text(field, mine.text):
         return replace(current, confidence=max(current.confidence, mine.confidence))
-    if mine.confidence >= TAKE_OVER and not _only_word_breaks_differ(current.text, mine.text):
+    if mine.confidence >= take_over and not _only_word_breaks_differ(current.text, mine.text):
         why = f"read by the line recogniser as {mine.text!r} (read {current.text!r} before)"
         offered = _offered(field, current.alternatives, current.text)
         return replace(
@@ -221,6 +231,16 @@ def weigh(field: str, current, mine: LineReading):  # -> Reading | None
         why = f"the line recogniser read {mine.text!r} where Tesseract read {current.text!r}: staff read the box"
         return replace(doubted, repaired=why)
     return doubted
+
+
+def _unsure_candidate(field: str, current, mine: LineReading):  # -> Reading | None
+    """A box nothing was read in, whose recogniser reading is too unsure to fill it: an NPI's reading is still
+    offered as a candidate (`alternatives`), so that the check digit, an independent check, can choose it
+    (parse.fix_npi: a repair, for staff); anything else is left unread."""
+    if fixed_width(field) != 10 or not mine.text.isdigit() or len(mine.text) != 10:
+        return None
+    empty = current if current is not None else Reading("", 0.0)
+    return replace(empty, alternatives=_offered(field, empty.alternatives, mine.text))
 
 
 def _only_word_breaks_differ(read: str, mine: str) -> bool:

@@ -272,8 +272,9 @@ def second_readings(page: PreparedPage, readings: dict) -> dict:
     boxes the line recogniser on the cells, read from their place (the erase or the drop-out took the strokes that
     crossed the form's rules with the rules)."""
     if page.fax:
-        lines_read = second_line_reading(page.slots, readings)
-        return second_code_reading(page.slots, second_cell_reading(page.slots, second_reading(page.slots, lines_read)))
+        lines_read = second_line_reading(page.slots, readings, fax=True)
+        digits_read = second_reading(page.slots, lines_read)
+        return second_code_reading(page.slots, second_cell_reading(page.slots, digits_read, fax=True))
     if any(slot.typing_off_boxes for slot in page.slots):
         return second_cell_reading(page.slots, readings)
     return readings
