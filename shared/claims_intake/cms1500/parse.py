@@ -716,17 +716,17 @@ def fix_payer(text: str, payer_names: dict[str, str]) -> Fixed:
 
 
 def fix_identifier(text: str) -> Fixed:
-    """An account or reference number (box 26, 22): no spaces inside ('INV-2026-501 11'); a gap in a number
-    written with separators is flagged, for the gap may be a separator lost ('INV- 2026 70494' for
-    INV-2026-70494). A '|' next to its digits is a '1' whose foot a fax lost ('CS-2026-2468 |'): taken as 1,
-    flagged."""
+    """An account or reference number (box 26, 22): no spaces inside ('INV-2026-501 11'); a gap inside is
+    flagged, for it may be a separator lost ('INV- 2026 70494' for INV-2026-70494; on a dotted fax every dash may
+    go: 'INV 2026 53783' for INV-2026-53783). A '|' next to its digits is a '1' whose foot a fax lost
+    ('CS-2026-2468 |'): taken as 1, flagged."""
     digits, bar = bar_beside_digits_as_one(text)
     if bar:
         return Fixed(re.sub(r"\s+", "", fix_text(digits).text), CORRECTED, repaired=bar)
     read = fix_text(text).text
     joined = re.sub(r"\s+", "", read)
-    if re.search(r"\S\s+\S", read) and re.search(r"[-/]", joined):
-        # a number written with separators and read with a gap: the gap may be a separator the scan lost
+    if re.search(r"\S\s+\S", read):
+        # a gap may be a separator the scan lost, or the provider's space: joined, for staff
         return Fixed(joined, CORRECTED, repaired=f"read {read!r}: the gap inside may be a lost '-' or '/'")
     return Fixed(joined)
 
