@@ -94,6 +94,16 @@ def test_the_one_passing_candidate_of_readers_that_disagree_is_a_repair_for_staf
     assert source.repaired and "confirmed" not in source.repaired and source.confidence <= REPAIRED_CONFIDENCE
 
 
+def test_an_npi_cell_read_empty_takes_its_one_passing_candidate_for_staff_never_confirmed():
+    # the readers "agree" on an empty cell: the check digit confirms one digit off an agreed reading, not a guess
+    claim = _claim({"local1": Reading("", 0.0, alternatives=(VALID_NPI,), readers_agree=True)})
+    source = claim.lines[0].provenance["rendering_provider_npi"]
+    assert claim.lines[0].rendering_provider_npi == VALID_NPI
+    assert "read blank" in source.repaired and "confirmed" not in source.repaired
+    assert source.confidence <= REPAIRED_CONFIDENCE
+    assert _claim({"local1": Reading("", 0.0)}).lines[0].rendering_provider_npi in (None, "")
+
+
 def test_several_candidates_passing_the_check_digit_go_to_staff_as_read():
     fixed = parse.fix_npi("1234567892", (VALID_NPI, OTHER_VALID_NPI), readers_agree=True)
     assert fixed.text == "1234567892" and fixed.factor == parse.INVALID and not fixed.repaired

@@ -495,7 +495,7 @@ def _service_line(
         line,
         "rendering_provider_npi",
         parse.fix_npi(text(f"local{n}"), page.alternatives(f"local{n}"), page.readers_agree(f"local{n}"))
-        if text(f"local{n}")
+        if text(f"local{n}") or page.alternatives(f"local{n}")  # a cell read empty may hold a reader's candidate
         else Fixed(""),
         box("24J"),
         (f"local{n}",),

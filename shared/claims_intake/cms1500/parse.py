@@ -138,11 +138,11 @@ def fix_npi(text: str, alternatives: tuple[str, ...] = (), readers_agree: bool =
         repaired = f"{fixed.repaired}, confirmed by {NPI_CHECK}" if fixed.repaired else None
         return Fixed(fixed.text, fixed.factor, fixed.note, floor=CONFIRMED, repaired=repaired, confirmed_by=NPI_CHECK)
     passing = sorted({c for c in alternatives if is_valid_npi(c)})
-    if len(passing) == 1 and readers_agree:
+    if len(passing) == 1 and readers_agree and len(fixed.text) == 10:  # one digit off an agreed reading
         why = f"read {fixed.text}: {passing[0]}, the only candidate of the readers that passes it, confirmed by {NPI_CHECK}"
         return Fixed(passing[0], CORRECTED, "NPI chosen by its check digit", CONFIRMED, why, NPI_CHECK)
     if len(passing) == 1:
-        why = f"read {fixed.text}: {passing[0]} is the only candidate of the readers that passes {NPI_CHECK}"
+        why = f"read {fixed.text or 'blank'}: {passing[0]} is the only candidate of the readers that passes {NPI_CHECK}"
         return Fixed(passing[0], CORRECTED * 0.9, "NPI chosen by its check digit", repaired=why)
     if len(passing) > 1:
         return Fixed(fixed.text, INVALID, f"{len(passing)} of the readers' candidates pass {NPI_CHECK}: staff choose")
