@@ -203,7 +203,7 @@ def weigh(field: str, current, mine: LineReading, take_over: float = TAKE_OVER):
     only the word breaks differ; any other difference leaves the reading there was at a confidence that sends it
     to staff, and on a free-text box a different reading at least NOTE_SURE sure also says so in its note (no
     table checks a name or a street). A box nothing was read in gets the recogniser's reading for staff when it
-    is at least FILL_SURE.
+    is at least FILL_SURE (an NPI's less sure one is still offered to its check digit: `_unsure_candidate`).
     An amount's or an NPI's other reading stays among its `alternatives`, for box 28's sum or the NPI's check
     digit to choose."""
     written = _as_written(field, mine)
