@@ -104,6 +104,16 @@ def test_an_npi_cell_read_empty_takes_its_one_passing_candidate_for_staff_never_
     assert _claim({"local1": Reading("", 0.0)}).lines[0].rendering_provider_npi in (None, "")
 
 
+def test_the_mapping_gets_an_npi_cell_read_empty_only_with_a_candidate():
+    from claims_intake.ocr import scan
+
+    assert scan._kept("local2", Reading("", 0.0, alternatives=(VALID_NPI,)))
+    assert scan._kept("pin", Reading("", 0.0, alternatives=(VALID_NPI,)))
+    assert not scan._kept("local2", Reading("", 0.0))
+    assert not scan._kept("cpt1", Reading("", 0.0, alternatives=("T1019",)))  # the check digit is an NPI's alone
+    assert scan._kept("cpt1", Reading("T1019", 0.9))
+
+
 def test_several_candidates_passing_the_check_digit_go_to_staff_as_read():
     fixed = parse.fix_npi("1234567892", (VALID_NPI, OTHER_VALID_NPI), readers_agree=True)
     assert fixed.text == "1234567892" and fixed.factor == parse.INVALID and not fixed.repaired
