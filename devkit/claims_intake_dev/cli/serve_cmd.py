@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -47,6 +48,10 @@ def register(verbs) -> None:
 
 
 EXIT_PORT_IN_USE = 2
+# Once the stack is up, Ctrl-C only asks the watch loop to stop: an exception raised into the main thread in the
+# middle of a client call (a lock held, a pooled connection half used) could leave the teardown waiting forever.
+_watching = threading.Event()
+_stopping = threading.Event()
 
 
 def run(args) -> int:
@@ -106,7 +111,9 @@ def _serve(args, console: Console) -> int:
         if args.once:
             return 0
         console.print("\nWatching uploads (Ctrl-C to stop)...")
+        _watching.set()
         _watch(console, stack, demo.store_for(stack))
+        console.print("stopping (a few seconds)")
     except KeyboardInterrupt:
         console.print("stopping (a few seconds)")
     finally:
@@ -124,14 +131,16 @@ def _serve(args, console: Console) -> int:
 def _interrupt(signum, frame):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise KeyboardInterrupt
+    _stopping.set()
+    if not _watching.is_set():  # still starting: interrupt what is starting
+        raise KeyboardInterrupt
 
 
 def _watch(console, stack, store) -> None:
     from ..local import demo
 
     reported: dict[str, str] = {}
-    while True:
+    while not _stopping.is_set():
         for key, upload in sorted(demo._latest_uploads(store).items()):
             claims = [store.get_claim(claim_id) for claim_id in upload.claim_ids]
             state = f"{upload.status} " + ", ".join(
@@ -142,4 +151,4 @@ def _watch(console, stack, store) -> None:
             if reported.get(key) != state:
                 reported[key] = state
                 console.print(f"{time.strftime('%H:%M:%S')} {key}: {state}", soft_wrap=True)
-        time.sleep(1)
+        _stopping.wait(1)
