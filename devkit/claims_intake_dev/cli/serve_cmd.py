@@ -68,6 +68,8 @@ def run(args) -> int:
             return EXIT_PORT_IN_USE
     # Ctrl-C and `kill` stop it cleanly, once: the first signal interrupts, later ones are ignored from that moment
     # (a second Ctrl-C landing before the teardown began would have skipped it and left the stack's threads running).
+    _watching.clear()
+    _stopping.clear()
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     console = Console(file=sys.stdout)  # keeps this stream while handlers' output goes to --logs

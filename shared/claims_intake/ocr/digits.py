@@ -39,6 +39,14 @@ MIN_TEXT_ROWS = 6
 
 # Digits each cell holds, by field name: fixed-width cells are split evenly; the others (units,
 # dollars) have their digit count estimated from the page's own digit pitch.
+NPI_DIGITS = 10
+
+
+def npi_cell(field: str) -> bool:
+    """24J and box 33a: an NPI's ten digits, which its check digit can choose among candidates."""
+    return fixed_width(field) == NPI_DIGITS
+
+
 def fixed_width(field: str) -> int | None:
     base = field.split(".")[0]
     if re.fullmatch(r"sv\d_(mm|dd|yy)_(from|end)", base) or base in ("birth_mm", "birth_dd"):
@@ -48,7 +56,7 @@ def fixed_width(field: str) -> int | None:
     if base == "birth_yy":
         return 4
     if base.startswith("local") or base == "pin":
-        return 10
+        return NPI_DIGITS
     if base == "tax_id":
         return 9
     return None
@@ -650,7 +658,7 @@ def combine(field: str, tesseract, mine: DigitReading):  # -> Reading | None
 
     text = tesseract.text if tesseract is not None else ""
     seen = re.sub(r"[\s.]", "", text)
-    alternatives = npi_candidates(mine, re.sub(r"\D", "", text)) if fixed_width(field) == 10 else ()
+    alternatives = npi_candidates(mine, re.sub(r"\D", "", text)) if npi_cell(field) else ()
     agree = bool(alternatives) and _differing(re.sub(r"\D", "", text), mine.digits) <= 1
     if tesseract is not None and seen == mine.digits:
         return Reading(

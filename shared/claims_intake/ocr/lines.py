@@ -31,7 +31,7 @@ import numpy as np
 
 from ..cms1500.mapping import DIAGNOSIS_LETTERS, Reading
 from ..validators import is_valid_hcpcs, is_valid_icd10, is_valid_modifier
-from .digits import DISAGREE_CONFIDENCE, MONEY_FIELDS, fixed_width, main_rows, money_text
+from .digits import DISAGREE_CONFIDENCE, MONEY_FIELDS, NPI_DIGITS, fixed_width, main_rows, money_text, npi_cell
 from .levels import INK
 from .recognize import digit_field
 
@@ -237,7 +237,7 @@ def _unsure_candidate(field: str, current, mine: LineReading):  # -> Reading | N
     """A box nothing was read in, whose recogniser reading is too unsure to fill it: an NPI's reading is still
     offered as a candidate (`alternatives`), so that the check digit, an independent check, can choose it
     (parse.fix_npi: a repair, for staff); anything else is left unread."""
-    if fixed_width(field) != 10 or not mine.text.isdigit() or len(mine.text) != 10:
+    if not npi_cell(field) or not mine.text.isdigit() or len(mine.text) != NPI_DIGITS:
         return None
     empty = current if current is not None else Reading("", 0.0)
     return replace(empty, alternatives=_offered(field, empty.alternatives, mine.text))
@@ -276,7 +276,7 @@ def _offered(field: str, alternatives: tuple[str, ...], other: str) -> tuple[str
     digits = re.sub(r"\D", "", other)
     if field in MONEY_FIELDS and len(digits) >= 3:
         shown = money_text(digits)
-    elif fixed_width(field) == 10 and len(digits) == 10:
+    elif npi_cell(field) and len(digits) == NPI_DIGITS:
         shown = digits
     else:
         return alternatives

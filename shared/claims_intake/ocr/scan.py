@@ -33,7 +33,7 @@ from ..limits import Limits
 from ..model import ExtractError, ExtractResult, SourceInfo
 from .calibration import REGISTRATION_EXTRA, calibrate_claims, review_threshold
 from .codes import second_code_reading
-from .digits import fixed_width, second_reading
+from .digits import npi_cell, second_reading
 from .engine import TesseractMissing
 from .lines import second_cell_reading, second_line_reading
 from .normalise import normalise
@@ -335,4 +335,4 @@ def read_prepared(prepared: list[PreparedPage]) -> tuple[list[FormPage], list[Ex
 def _kept(name: str, reading) -> bool:
     """A reading the mapping gets: one with text, or an NPI cell read empty whose readers offered a candidate
     for its check digit to choose (lines._unsure_candidate)."""
-    return bool(reading.text) or (bool(reading.alternatives) and fixed_width(name) == 10)
+    return bool(reading.text) or (bool(reading.alternatives) and npi_cell(name))
