@@ -72,6 +72,20 @@ def test_a_sure_different_reading_replaces_tesseracts_as_a_repair():
     assert "line recogniser" in weighed.repaired and "293/ I4" in weighed.repaired
 
 
+@pytest.mark.parametrize(
+    ("read", "recognised", "taken"),
+    [
+        ("4324 TRUXTUN AVE", "4324 TRUXTUN AV6", False),  # the suffix table vouches for AVE, not for AV6
+        ("4324 TRUXTUN AV6", "4324 TRUXTUN AVE", True),
+        ("4324 TRUXTON AVE", "4324 TRUXTUN AVE", True),  # both end as the table allows: the recogniser decides
+    ],
+)
+def test_a_street_line_keeps_the_suffix_the_usps_table_allows(read, recognised, taken):
+    weighed = lines.weigh("doc_street", Reading(read, 0.9), lines.LineReading(recognised, 0.95))
+    assert (weighed.text == recognised) is taken
+    assert weighed.confidence <= lines.DISAGREE_CONFIDENCE or weighed.repaired  # staff read the box either way
+
+
 @pytest.mark.parametrize(("fax", "dotted", "taken"), [(True, True, True), (True, False, False), (False, True, False)])
 def test_on_a_dotted_fax_a_less_sure_reading_of_the_recogniser_takes_over(monkeypatch, fax, dotted, taken):
     from types import SimpleNamespace

@@ -132,9 +132,32 @@ def test_a_different_valid_npi_on_one_line_is_kept():
     assert not claim.lines[2].provenance["rendering_provider_npi"].repaired
 
 
-def test_one_line_alone_confirms_no_other():
+def test_one_line_alone_offers_its_npi_for_staff_but_confirms_nothing():
     claim = _npi_claim([NPI, "108333049"])
-    assert claim.lines[1].rendering_provider_npi != NPI
+    source = claim.lines[1].provenance["rendering_provider_npi"]
+    assert claim.lines[1].rendering_provider_npi == NPI
+    assert "another line read whole" in source.repaired and "confirmed" not in source.repaired
+    assert source.confidence < parse.CONFIRMED
+
+
+def test_lines_one_digit_apart_point_to_the_one_npi_their_check_digit_allows():
+    # both readings fail the check digit and differ in one place: the error is there
+    claim = _npi_claim([NPI[:4] + "7" + NPI[5:], NPI[:4] + "8" + NPI[5:], "10833"])
+    assert [line.rendering_provider_npi for line in claim.lines[:2]] == [NPI, NPI]
+    assert all("confirmed" not in line.provenance["rendering_provider_npi"].repaired for line in claim.lines[:2])
+    assert claim.lines[2].rendering_provider_npi != NPI  # five digits read: too far from it
+
+
+@pytest.mark.parametrize(
+    "readings",
+    [
+        ["1083330418", "1083330418"],  # the same failing reading twice: nothing says where the error is
+        ["1083390418", "1083330417"],  # two places differ
+    ],
+)
+def test_readings_that_do_not_locate_one_digit_take_nothing(readings):
+    claim = _npi_claim(readings)
+    assert all(line.rendering_provider_npi != NPI for line in claim.lines)
 
 
 @pytest.mark.parametrize("read", ["59352378W A", "59352378 W A", "59352378W AB"])

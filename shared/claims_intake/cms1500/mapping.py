@@ -19,7 +19,7 @@ from typing import Any
 from ..catalog import combination_key, dhcs_catalog, plan_ids, plan_profile
 from ..elements import element
 from ..model import Claim, ExtractError, Provenance, ServiceLine
-from ..validators import is_valid_icd10
+from ..validators import is_valid_icd10, is_valid_npi
 from . import parse, places
 from .parse import Fixed
 
@@ -1142,41 +1142,68 @@ MAX_NPI_EDITS = 2  # digits a 24J reading may differ from the NPI the other line
 
 
 def agree_rendering_npis(claim: Claim) -> None:
-    """24J NPIs across the claim's lines: when two or more lines read the same NPI whole (check digit
-    valid as read, no repair), a line whose reading is within MAX_NPI_EDITS digits of it (a fax lost a
-    digit, or a one-digit repair chose another valid NPI) takes it, confirmed by those lines'
-    independent readings. A line that read a different valid NPI keeps it (another rendering provider)."""
-    from rapidfuzz.distance import Levenshtein
-
+    """24J NPIs across the claim's lines (a claim's lines mostly share one rendering provider). When two or
+    more lines read the same NPI whole (check digit valid as read, no repair), a line whose reading is within
+    MAX_NPI_EDITS digits of it (a fax lost a digit, or a one-digit repair chose another valid NPI) takes it,
+    confirmed by those lines' independent readings. With weaker evidence, one line's whole NPI or the one
+    NPI that the lines' ten-digit readings point to (`_npi_between_readings`), such lines take it as a repair
+    for staff. A line that read a different valid NPI keeps it (another rendering provider)."""
     whole = Counter(
         line.rendering_provider_npi
         for line in claim.lines
-        if line.rendering_provider_npi
-        and not line.provenance.get("rendering_provider_npi", Provenance()).repaired
-        and (line.confidence("rendering_provider_npi") or 0) >= parse.CONFIRMED
+        if line.rendering_provider_npi and _read_whole(line.provenance.get("rendering_provider_npi"))
     )
-    if not whole:
-        return
-    npi, count = whole.most_common(1)[0]
-    if count < 2:
-        return
+    if whole and whole.most_common(1)[0][1] >= 2:
+        npi, count = whole.most_common(1)[0]
+        _take_npi(claim, npi, f"the NPI {count} other lines read whole, confirmed by them", parse.CONFIRMED)
+    elif len(whole) == 1:
+        _take_npi(claim, next(iter(whole)), "the NPI another line read whole", None)
+    elif not whole and (npi := _npi_between_readings(claim)):
+        _take_npi(claim, npi, "the one NPI the lines' readings, one digit apart, allow by its check digit", None)
+
+
+def _read_whole(source: Provenance | None) -> bool:
+    return source is not None and not source.repaired and (source.confidence or 0) >= parse.CONFIRMED
+
+
+def _take_npi(claim: Claim, npi: str, why: str, confirmed: float | None) -> None:
+    """Lines whose 24J reading lies within MAX_NPI_EDITS digits of `npi` take it: confirmed at `confirmed`,
+    or (None) as a repair for staff, below the confidence of a value read."""
+    from rapidfuzz.distance import Levenshtein
+
     for line in claim.lines:
         source = line.provenance.get("rendering_provider_npi")
-        if source is None or line.rendering_provider_npi == npi:
-            continue
-        if line.rendering_provider_npi and not source.repaired and (source.confidence or 0) >= parse.CONFIRMED:
-            continue  # a valid NPI read whole: another rendering provider on this line
+        if source is None or line.rendering_provider_npi == npi or _read_whole(source):
+            continue  # a valid NPI read whole stays: another rendering provider on this line
         digits = re.sub(r"\D", "", source.raw or "")
         if not digits or Levenshtein.distance(digits, npi) > MAX_NPI_EDITS:
             continue
+        confidence = confirmed if confirmed is not None else min(source.confidence or 1.0, parse.CORRECTED * 0.9)
         line.rendering_provider_npi = npi
         line.invalid.pop("rendering_provider_npi", None)
         line.provenance["rendering_provider_npi"] = source.model_copy(
-            update={
-                "repaired": f"24J read {source.raw}: the NPI {count} other lines read whole, confirmed by them",
-                "confidence": parse.CONFIRMED,
-            }
+            update={"repaired": f"24J read {source.raw}: {why}", "confidence": confidence}
         )
+
+
+def _npi_between_readings(claim: Claim) -> str | None:
+    """Lines that read ten digits failing the check digit and differing from each other in one place only
+    ('1037397085', '1037307085'): the error is likely there, and the check digit allows one digit in any one
+    place, so one NPI fits them. Readings alike on every digit point nowhere."""
+    readings = {
+        digits
+        for line in claim.lines
+        if (source := line.provenance.get("rendering_provider_npi")) is not None
+        and len(digits := re.sub(r"\D", "", source.raw or "")) == 10
+        and not is_valid_npi(digits)
+    }
+    differing = {i for first, second in itertools.combinations(readings, 2) for i in range(10) if first[i] != second[i]}
+    if len(differing) != 1:
+        return None
+    place = differing.pop()
+    known = next(iter(readings))
+    passing = [n for d in "0123456789" if is_valid_npi(n := known[:place] + d + known[place + 1 :])]
+    return passing[0] if len(passing) == 1 else None
 
 
 def dates_one_digit_apart(first, second) -> bool:

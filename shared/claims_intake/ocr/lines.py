@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from ..cms1500.mapping import DIAGNOSIS_LETTERS, Reading
+from ..cms1500.text_grammar import street_end_noise, street_suffixes
 from ..validators import is_valid_hcpcs, is_valid_icd10, is_valid_modifier
 from .digits import DISAGREE_CONFIDENCE, MONEY_FIELDS, NPI_DIGITS, fixed_width, main_rows, money_text, npi_cell
 from .levels import INK
@@ -61,6 +62,7 @@ FREE_TEXT = (
 # Box 31's date as a provider types it (MM/DD/YY or MM/DD/YYYY, with slashes, spaces or dashes, or the digits
 # alone): the recogniser's reading of the box is evidence only when it is such a date
 DATE_BOXES = frozenset({"physician_date"})
+STREET_BOXES = frozenset({"pt_street", "doc_street"})  # box 5 and box 33's street lines
 WRITTEN_DATE = re.compile(r"\d{2}[/ -]?\d{2}[/ -]?(\d{2}|\d{4})")
 # The cells read again from their place on the page (Slot.places: not cut to the ink the speck filter kept, so a
 # faint or dotted character is whole): 24A dates, 24B place, 24D code and modifiers, 24E pointers, 24F charges,
@@ -217,7 +219,11 @@ def weigh(field: str, current, mine: LineReading, take_over: float = TAKE_OVER):
         return Reading(mine.text, DISAGREE_CONFIDENCE, repaired=why, alternatives=_offered(field, (), mine.text))
     if agreeing_text(field, current.text) == agreeing_text(field, mine.text):
         return replace(current, confidence=max(current.confidence, mine.confidence))
-    if mine.confidence >= take_over and not _only_word_breaks_differ(current.text, mine.text):
+    if (
+        mine.confidence >= take_over
+        and not _only_word_breaks_differ(current.text, mine.text)
+        and not _loses_street_suffix(field, current.text, mine.text)
+    ):
         why = f"read by the line recogniser as {mine.text!r} (read {current.text!r} before)"
         offered = _offered(field, current.alternatives, current.text)
         return replace(
@@ -231,6 +237,15 @@ def weigh(field: str, current, mine: LineReading, take_over: float = TAKE_OVER):
         why = f"the line recogniser read {mine.text!r} where Tesseract read {current.text!r}: staff read the box"
         return replace(doubted, repaired=why)
     return doubted
+
+
+def _loses_street_suffix(field: str, current: str, mine: str) -> bool:
+    """A street line that ends in a USPS suffix against a reading whose last word is no suffix, directional or
+    unit's number ('4324 TRUXTUN AVE', 'TRUXTUN AV6'): the table is evidence for the reading there was, so the
+    recogniser does not replace it (the two still differ: staff read the box)."""
+    if field not in STREET_BOXES or not current.split():
+        return False
+    return current.split()[-1].upper().rstrip(".") in street_suffixes() and street_end_noise(mine)
 
 
 def _unsure_candidate(field: str, current, mine: LineReading):  # -> Reading | None
