@@ -1158,8 +1158,8 @@ def agree_rendering_npis(claim: Claim) -> None:
         _take_npi(claim, npi, f"the NPI {count} other lines read whole, confirmed by them", parse.CONFIRMED)
     elif len(whole) == 1:
         _take_npi(claim, next(iter(whole)), "the NPI another line read whole", None)
-    elif not whole and (npi := _npi_between_readings(claim)):
-        _take_npi(claim, npi, "the one NPI the lines' readings, one digit apart, allow by its check digit", None)
+    elif not whole and (between := _npi_between_readings(claim)):
+        _take_npi(claim, between, "the one NPI the lines' readings, one digit apart, allow by its check digit", None)
 
 
 def _read_whole(source: Provenance | None) -> bool:
