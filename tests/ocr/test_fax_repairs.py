@@ -77,6 +77,21 @@ def test_a_gap_in_an_account_number_is_flagged_even_with_no_separator_left():
         assert fixed.text == joined and fixed.repaired and fixed.factor < 1
 
 
+@pytest.mark.parametrize(
+    ("read", "taken"),
+    [
+        ("INV 2026-19681", "INV-2026-19681"),  # the dash the rest is written with, lost where letters meet digits
+        ("CS 2026/12010", "CS/2026/12010"),
+        ("ECM-2026 A7", "ECM-2026-A7"),
+        ("INV-2026-501 11", "INV-2026-50111"),  # among digits a gap may be a split number: joined
+        ("INV 2026-12/4", "INV2026-12/4"),  # two separators: nothing says which was lost
+    ],
+)
+def test_a_gap_where_letters_meet_digits_is_the_separator_the_number_is_written_with(read, taken):
+    fixed = parse.fix_identifier(read)
+    assert fixed.text == taken and fixed.repaired and fixed.factor < 1
+
+
 def test_a_modifier_no_combination_uses_is_doubted_on_a_scan_only():
     claim = _claim({"mod1": "YL"})  # G9008 has U1 and U8 (each two characters from YL): no one nearest
     assert claim.lines[0].procedure_modifiers == ["YL"]

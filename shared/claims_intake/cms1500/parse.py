@@ -718,17 +718,29 @@ def fix_payer(text: str, payer_names: dict[str, str]) -> Fixed:
 def fix_identifier(text: str) -> Fixed:
     """An account or reference number (box 26, 22): no spaces inside ('INV-2026-501 11'); a gap inside is
     flagged, for it may be a separator lost ('INV- 2026 70494' for INV-2026-70494; on a dotted fax every dash may
-    go: 'INV 2026 53783' for INV-2026-53783). A '|' next to its digits is a '1' whose foot a fax lost
-    ('CS-2026-2468 |'): taken as 1, flagged."""
+    go: 'INV 2026 53783' for INV-2026-53783). When the rest of the number is written with one separator, a gap
+    between letters and digits is taken for it ('INV 2026-19681' for INV-2026-19681), flagged all the same. A '|'
+    next to its digits is a '1' whose foot a fax lost ('CS-2026-2468 |'): taken as 1, flagged."""
     digits, bar = bar_beside_digits_as_one(text)
     if bar:
         return Fixed(re.sub(r"\s+", "", fix_text(digits).text), CORRECTED, repaired=bar)
     read = fix_text(text).text
     joined = re.sub(r"\s+", "", read)
-    if re.search(r"\S\s+\S", read):
-        # a gap may be a separator the scan lost, or the provider's space: joined, for staff
-        return Fixed(joined, CORRECTED, repaired=f"read {read!r}: the gap inside may be a lost '-' or '/'")
-    return Fixed(joined)
+    if not re.search(r"\S\s+\S", read):
+        return Fixed(joined)
+    separators = set(re.findall(r"[-/]", read))
+    if len(separators) == 1:
+        # a number is written with one separator, and a letter prefix meets the digits at one ('INV-'): a gap
+        # between letters and digits where the rest has the separator is that separator, lost; a gap among
+        # digits may as well be a number the scan split ('501 11'), so it is joined
+        mark = separators.pop()
+        spaced = re.sub(r"\s*([-/])\s*", r"\1", read.strip())
+        filled = re.sub(r"(?<=[A-Za-z])\s+(?=\d)|(?<=\d)\s+(?=[A-Za-z])", mark, spaced)
+        if filled != spaced:
+            why = f"read {read!r}: a gap between letters and digits taken for the {mark!r} it is written with"
+            return Fixed(re.sub(r"\s+", "", filled), CORRECTED, repaired=why)
+    # a gap may be a separator the scan lost, or the provider's space: joined, for staff
+    return Fixed(joined, CORRECTED, repaired=f"read {read!r}: the gap inside may be a lost '-' or '/'")
 
 
 def date_from_cells(month: str, day: str, year: str, *, birth: bool = False) -> Fixed:
