@@ -86,6 +86,20 @@ def test_a_street_line_keeps_the_suffix_the_usps_table_allows(read, recognised, 
     assert weighed.confidence <= lines.DISAGREE_CONFIDENCE or weighed.repaired  # staff read the box either way
 
 
+@pytest.mark.parametrize(
+    ("field", "read", "recognised", "taken"),
+    [
+        ("doc_name", "VALLEY RESPITE CENTER", "VALLEY RESPITE 0ENTER", False),  # a digit among a name's letters
+        ("doc_name", "VALLEY RESP1TE CENTER", "VALLEY RESPITE CENTER", True),
+        ("pt_account", "CS-2026-87581", "CS~2026-87581", False),  # a mark no account number holds
+        ("doc_name", "VALLEY RESPITE 0ENTER", "VALLEY RESP1TE CENTER", True),  # both noisy: the recogniser decides
+    ],
+)
+def test_the_recogniser_does_not_replace_a_clean_reading_with_a_noisy_one(field, read, recognised, taken):
+    weighed = lines.weigh(field, Reading(read, 0.9), lines.LineReading(recognised, 0.95))
+    assert (weighed.text == recognised) is taken
+
+
 @pytest.mark.parametrize(("fax", "dotted", "taken"), [(True, True, True), (True, False, False), (False, True, False)])
 def test_on_a_dotted_fax_a_less_sure_reading_of_the_recogniser_takes_over(monkeypatch, fax, dotted, taken):
     from types import SimpleNamespace

@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 
 from ..cms1500.mapping import DIAGNOSIS_LETTERS, Reading
-from ..cms1500.text_grammar import street_end_noise, street_suffixes
+from ..cms1500.text_grammar import identifier_noise, street_end_noise, street_suffixes, text_noise
 from ..validators import is_valid_hcpcs, is_valid_icd10, is_valid_modifier
 from .digits import DISAGREE_CONFIDENCE, MONEY_FIELDS, NPI_DIGITS, fixed_width, main_rows, money_text, npi_cell
 from .levels import INK
@@ -63,6 +63,9 @@ FREE_TEXT = (
 # alone): the recogniser's reading of the box is evidence only when it is such a date
 DATE_BOXES = frozenset({"physician_date"})
 STREET_BOXES = frozenset({"pt_street", "doc_street"})  # box 5 and box 33's street lines
+# Free text by its grammar (cms1500.text_grammar): names and addresses, and account or reference numbers
+TEXT_BOXES = frozenset({"insurance_name", "pt_name", "pt_street", "pt_city", "doc_name", "doc_street", "doc_location"})
+IDENTIFIER_BOXES = frozenset({"insurance_id", "pt_account", "prior_auth"})
 WRITTEN_DATE = re.compile(r"\d{2}[/ -]?\d{2}[/ -]?(\d{2}|\d{4})")
 # The cells read again from their place on the page (Slot.places: not cut to the ink the speck filter kept, so a
 # faint or dotted character is whole): 24A dates, 24B place, 24D code and modifiers, 24E pointers, 24F charges,
@@ -222,7 +225,7 @@ def weigh(field: str, current, mine: LineReading, take_over: float = TAKE_OVER):
     if (
         mine.confidence >= take_over
         and not _only_word_breaks_differ(current.text, mine.text)
-        and not _loses_street_suffix(field, current.text, mine.text)
+        and not _breaks_grammar(field, current.text, mine.text)
     ):
         why = f"read by the line recogniser as {mine.text!r} (read {current.text!r} before)"
         offered = _offered(field, current.alternatives, current.text)
@@ -239,10 +242,15 @@ def weigh(field: str, current, mine: LineReading, take_over: float = TAKE_OVER):
     return doubted
 
 
-def _loses_street_suffix(field: str, current: str, mine: str) -> bool:
-    """A street line that ends in a USPS suffix against a reading whose last word is no suffix, directional or
-    unit's number ('4324 TRUXTUN AVE', 'TRUXTUN AV6'): the table is evidence for the reading there was, so the
-    recogniser does not replace it (the two still differ: staff read the box)."""
+def _breaks_grammar(field: str, current: str, mine: str) -> bool:
+    """The recogniser does not replace a reading that the field's grammar finds clean with one it finds noisy
+    (text_grammar: a digit among a name's letters, '0ENTER'; a mark no account number holds), nor a street line
+    ending in a USPS suffix with one whose last word is no suffix, directional or unit's number ('4324 TRUXTUN
+    AVE', '... AV6'): the grammar is evidence for the reading there was. The two still differ, so staff read the
+    box."""
+    noise = identifier_noise if field in IDENTIFIER_BOXES else text_noise if field in TEXT_BOXES else None
+    if noise is not None and noise(mine) and not noise(current):
+        return True
     if field not in STREET_BOXES or not current.split():
         return False
     return current.split()[-1].upper().rstrip(".") in street_suffixes() and street_end_noise(mine)
