@@ -2,20 +2,28 @@
 
     nice .venv/bin/python bench/tune_fax.py --profiles fax200,fax_standard --pages 12
     nice .venv/bin/python bench/tune_fax.py --profiles fax200,rotated_pdf --pages 8 --dotted-only
+    nice .venv/bin/python bench/tune_fax.py --profiles fax200,fax_standard --pages 24 --ink
 
 Reads each generated fax through `extract_bytes` and tallies, per box kind (dates, amounts, NPIs,
 codes, names, ...) and per print style of the generator (font, dot-matrix, black-printed form,
 resolution), how many fields are right, wrong but flagged for staff, and silently wrong. The pages
-are cached under --cache so repeated runs while trying a lever only pay for the reading.
+are cached under --cache so repeated runs while trying a lever only pay for the reading. With --ink,
+each page also says what share of its typing's ink the page kept (`ink_kept`): how legible it still is.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import pickle
 import sys
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -90,6 +98,25 @@ def expected_value(sample, key: str):
     return sample.expected["elements"].get(key)
 
 
+def ink_kept(built, profile: str, seed: int) -> float | None:
+    """The share of the typing's solid glyphs (the claim typed in the page's font, no dots, placed where the
+    generator put the form: `Case.template_to_page`) that are ink on the stored page: a measure of what is
+    left to read, whatever reads it. None for a page without its placement."""
+    if built.template_to_page is None:
+        return None
+    style = replace(mailroom.print_style(profile, seed), dot_matrix=False, black_form=False)
+    filled = np.asarray(mailroom.render(built.sample.pages[0], style, 300).convert("L"), np.float32)
+    blank = np.asarray(mailroom.render({}, style, 300).convert("L"), np.float32)
+    typing = ((blank - filled) > 100).astype(np.float32)
+    page = np.asarray(Image.open(io.BytesIO(built.data)).convert("L"))
+    # template points -> 300-dpi pixels, and pixel centres at +0.5 in the placement's continuous coordinates
+    centre = np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1]])
+    to_page = np.linalg.inv(centre) @ built.template_to_page @ np.diag([72 / 300, 72 / 300, 1.0]) @ centre
+    size = (page.shape[1], page.shape[0])
+    footprint = cv2.warpPerspective(typing, to_page, size, flags=cv2.INTER_AREA) > 0.5
+    return float(((page < 128) & footprint).sum() / max(footprint.sum(), 1))
+
+
 def seeds_of(profile: str, first: int, pages: int, dotted_only: bool) -> list[int]:
     """`pages` seeds from `first`: every one, or only those the generator prints dot-matrix."""
     seeds, seed = [], first
@@ -111,6 +138,7 @@ def main() -> None:
         "--repairs", action="store_true", help="tally every repaired value: right or wrong, confirmed or not"
     )
     parser.add_argument("--dotted-only", action="store_true", help="only pages printed dot-matrix (--pages of them)")
+    parser.add_argument("--ink", action="store_true", help="print the share of each page's typing ink the page kept")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     review = review_threshold()
@@ -153,7 +181,12 @@ def main() -> None:
                     repairs[(kind_of(element), confirmed, verdict == "right")] += 1
                     if verdict != "right":
                         print(f"  wrong repair {profile} {seed} {key}: {source['repaired']!r}")
-            print(f"{profile} {seed}: {right}/{total} {[e.code for e in result.errors]}", flush=True)
+            kept = (
+                f" ink kept {ink_kept(built, profile, seed):.2f}"
+                if args.ink and built.template_to_page is not None
+                else ""
+            )
+            print(f"{profile} {seed}: {right}/{total} {[e.code for e in result.errors]}{kept}", flush=True)
         for (kind, confirmed, right), count in sorted(repairs.items()):
             state = "confirmed" if confirmed else "for staff"
             print(f"{profile}: repairs kind={kind:<7} {state:<10} {'right' if right else 'wrong':<6} {count:>4}")

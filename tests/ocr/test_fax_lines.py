@@ -148,6 +148,8 @@ def test_an_empty_npi_cell_offers_an_unsure_reading_to_the_check_digit_not_as_it
     assert weighed.text == "" and weighed.alternatives == ("1234567893",)
     assert lines.weigh("local2", None, lines.LineReading("1234567893", unsure)).alternatives == ("1234567893",)
     assert lines.weigh("local2", None, lines.LineReading("123456789", unsure)) is None  # not an NPI's length
+    spaced = lines.weigh("local2", None, lines.LineReading("12345 67893", unsure))  # as any other reading is offered
+    assert spaced.alternatives == ("1234567893",)
     assert lines.weigh("pt_city", None, lines.LineReading("FRESNO", unsure)) is None  # no check to choose it
 
 

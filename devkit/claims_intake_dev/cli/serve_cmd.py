@@ -115,10 +115,11 @@ def _serve(args, console: Console) -> int:
         console.print("\nWatching uploads (Ctrl-C to stop)...")
         _watching.set()
         _watch(console, stack, demo.store_for(stack))
-        console.print("stopping (a few seconds)")
     except KeyboardInterrupt:
-        console.print("stopping (a few seconds)")
+        pass  # Ctrl-C while the stack was starting: what started is stopped below
     finally:
+        if not args.once:
+            console.print("stopping (a few seconds)")
         # A second Ctrl-C while stopping would cut the teardown short and print a traceback: ignore it.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:

@@ -260,10 +260,11 @@ def _unsure_candidate(field: str, current, mine: LineReading):  # -> Reading | N
     """A box nothing was read in, whose recogniser reading is too unsure to fill it: an NPI's reading is still
     offered as a candidate (`alternatives`), so that the check digit, an independent check, can choose it
     (parse.fix_npi: a repair, for staff); anything else is left unread."""
-    if not npi_cell(field) or not mine.text.isdigit() or len(mine.text) != NPI_DIGITS:
+    if not npi_cell(field):
         return None
     empty = current if current is not None else Reading("", 0.0)
-    return replace(empty, alternatives=_offered(field, empty.alternatives, mine.text))
+    offered = _offered(field, empty.alternatives, mine.text)
+    return replace(empty, alternatives=offered) if offered != empty.alternatives else None
 
 
 def _only_word_breaks_differ(read: str, mine: str) -> bool:
