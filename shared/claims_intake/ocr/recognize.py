@@ -17,6 +17,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
+from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -1410,6 +1411,60 @@ def _with_doubts(readings: dict[str, Reading], slots: list[Slot], rechecked: dic
             if reading is not None and reading.text:
                 note = "; ".join(filter(None, [reading.repaired, doubt]))
                 readings[name] = replace(reading, repaired=note)
+    return readings
+
+
+# A dash a fax thinned to a dot or two, in an account or reference number (box 26, box 23)
+DASH_BAND = (0.3, 0.7)  # a dash's marks sit between these shares of the characters' height, from their top
+DASH_MARK_SHARE = 0.3  # ... each no taller than this share of that height (a character's part is taller)
+WORD_GAP_SHARE = 0.3  # a blank between characters this share of their height wide or more: a space, or a lost dash
+DASHED_BOXES = frozenset({"pt_account", "prior_auth"})  # numbers a provider may type with dashes (not box 1a's ID)
+DASHED_READING = re.compile(r"[A-Za-z0-9]+( [A-Za-z0-9]+)+")  # letters and digits in groups, nothing else read
+LOST_DASH_NOTE = "a mark at mid-height in each gap of the number taken for the '-' a fax thinned to it"
+
+
+def dashes_in_gaps(place: np.ndarray) -> int:
+    """How many of the wide gaps between a line's characters hold a small mark at mid-height: what a fax left
+    of a dash ('INV \u00b7 2026 \u00b7 53783'), which the readers read as a space. Read from the box's place as
+    registered (`Slot.places`: the speck filter, which drops such marks, has not touched it)."""
+    import cv2
+
+    count, _, stats, _ = cv2.connectedComponentsWithStats((place < INK).view(np.uint8), connectivity=8)
+    if count < 3:
+        return 0
+    left, top = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
+    width, height = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    tall = height >= 0.5 * height.max()
+    band_top, band_bottom = float(np.median(top[tall])), float(np.median((top + height)[tall]))
+    size = band_bottom - band_top
+    spans = sorted(zip(left[tall].tolist(), (left + width)[tall].tolist(), strict=True))
+    centre = (top + height / 2 - band_top) / max(size, 1.0)
+    mark = ~tall & (height <= DASH_MARK_SHARE * size) & (centre >= DASH_BAND[0]) & (centre <= DASH_BAND[1])
+    found = 0
+    for (_, gap_start), (gap_end, _) in pairwise(spans):
+        if gap_end - gap_start < WORD_GAP_SHARE * size:
+            continue
+        inside = mark & (left >= gap_start) & (left + width <= gap_end)
+        found += bool(inside.any())
+    return found
+
+
+def with_lost_dashes(slots: list[Slot], readings: dict[str, Reading]) -> dict[str, Reading]:
+    """An account or reference number read as groups of letters and digits with gaps between them, whose box shows
+    a small mark at mid-height in as many gaps (`dashes_in_gaps`), is read with a '-' in each, as a repair for
+    staff."""
+    for slot in slots:
+        if len(slot.members) != 1 or slot.members[0][0] not in DASHED_BOXES:
+            continue
+        name = slot.members[0][0]
+        reading, place = readings.get(name), slot.places.get(name)
+        if reading is None or place is None:
+            continue
+        gaps = len(reading.text.split()) - 1
+        if not DASHED_READING.fullmatch(reading.text.strip()) or dashes_in_gaps(place) != gaps:
+            continue
+        note = "; ".join(filter(None, [reading.repaired, LOST_DASH_NOTE]))
+        readings[name] = replace(reading, text="-".join(reading.text.split()), repaired=note)
     return readings
 
 

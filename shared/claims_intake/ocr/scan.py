@@ -38,7 +38,7 @@ from .engine import TesseractMissing
 from .lines import second_cell_reading, second_line_reading
 from .normalise import normalise
 from .pages import PageImage, check_pdf_content, image_pages, pdf_pages, pdf_reader
-from .recognize import VERSION_FIELDS, Slot, read_pages, reading_slots, thread_limit_env
+from .recognize import VERSION_FIELDS, Slot, read_pages, reading_slots, thread_limit_env, with_lost_dashes
 from .register import register as register_page
 
 logger = Logger(child=True)
@@ -274,7 +274,8 @@ def second_readings(page: PreparedPage, readings: dict) -> dict:
     if page.fax:
         lines_read = second_line_reading(page.slots, readings, fax=True)
         digits_read = second_reading(page.slots, lines_read)
-        return second_code_reading(page.slots, second_cell_reading(page.slots, digits_read, fax=True))
+        cells_read = second_code_reading(page.slots, second_cell_reading(page.slots, digits_read, fax=True))
+        return with_lost_dashes(page.slots, cells_read)
     if any(slot.typing_off_boxes for slot in page.slots):
         return second_cell_reading(page.slots, readings)
     return readings
