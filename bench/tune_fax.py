@@ -101,8 +101,9 @@ def expected_value(sample, key: str):
 def ink_kept(built, profile: str, seed: int) -> float | None:
     """The share of the typing's solid glyphs (the claim typed in the page's font, no dots, placed where the
     generator put the form: `Case.template_to_page`) that are ink on the stored page: a measure of what is
-    left to read, whatever reads it. None for a page without its placement."""
-    if built.template_to_page is None:
+    left to read, whatever reads it. None for a page without its placement or not stored as an image file
+    upright (a PDF, the rotated PDFs)."""
+    if built.template_to_page is None or profile == "rotated_pdf" or built.data[:4] == b"%PDF":
         return None
     style = replace(mailroom.print_style(profile, seed), dot_matrix=False, black_form=False)
     filled = np.asarray(mailroom.render(built.sample.pages[0], style, 300).convert("L"), np.float32)
@@ -181,11 +182,8 @@ def main() -> None:
                     repairs[(kind_of(element), confirmed, verdict == "right")] += 1
                     if verdict != "right":
                         print(f"  wrong repair {profile} {seed} {key}: {source['repaired']!r}")
-            kept = (
-                f" ink kept {ink_kept(built, profile, seed):.2f}"
-                if args.ink and built.template_to_page is not None
-                else ""
-            )
+            share = ink_kept(built, profile, seed) if args.ink else None
+            kept = f" ink kept {share:.2f}" if share is not None else ""
             print(f"{profile} {seed}: {right}/{total} {[e.code for e in result.errors]}{kept}", flush=True)
         for (kind, confirmed, right), count in sorted(repairs.items()):
             state = "confirmed" if confirmed else "for staff"

@@ -267,8 +267,9 @@ def read_with_labels(prepared: list[PreparedPage]) -> list[dict]:
 
 def second_readings(page: PreparedPage, readings: dict) -> dict:
     """Tesseract's readings of a page weighed with the readers that learnt its kind of print: on a fax the line
-    recogniser on the free text, the digit reader, the line recogniser on the cells, and last the code reader,
-    whose decodes take the best reading so far as their least length or count; on a page whose typing lies off its
+    recogniser on the free text, the digit reader, the line recogniser on the cells, the code reader, whose
+    decodes take the best reading so far as their least length or count, and last the dashes of box 26 and box 23
+    that the fax thinned to dots (`with_lost_dashes`); on a page whose typing lies off its
     boxes the line recogniser on the cells, read from their place (the erase or the drop-out took the strokes that
     crossed the form's rules with the rules)."""
     if page.fax:
