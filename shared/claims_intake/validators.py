@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+NPI_LENGTH = 10  # digits of an NPI, its check digit last
 NPI_PREFIX = "80840"  # ISO card issuer prefix the NPI check digit is computed with (CMS NPI standard)
 
 _TIN = re.compile(r"\d{9}", re.ASCII)
@@ -44,7 +45,11 @@ def npi_check_digit(first_nine: str) -> str:
 
 def is_valid_npi(value: str) -> bool:
     return (
-        len(value) == 10 and value.isascii() and value.isdigit() and value[0] in "12" and luhn_valid(NPI_PREFIX + value)
+        len(value) == NPI_LENGTH
+        and value.isascii()
+        and value.isdigit()
+        and value[0] in "12"
+        and luhn_valid(NPI_PREFIX + value)
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from ..catalog import combination_key, dhcs_catalog, plan_ids, plan_profile
 from ..elements import element
 from ..model import Claim, ExtractError, Provenance, ServiceLine
-from ..validators import is_valid_icd10, is_valid_npi
+from ..validators import NPI_LENGTH, is_valid_icd10, is_valid_npi
 from . import parse, places
 from .parse import Fixed
 
@@ -1194,10 +1194,12 @@ def _npi_between_readings(claim: Claim) -> str | None:
         digits
         for line in claim.lines
         if (source := line.provenance.get("rendering_provider_npi")) is not None
-        and len(digits := re.sub(r"\D", "", source.raw or "")) == 10
+        and len(digits := re.sub(r"\D", "", source.raw or "")) == NPI_LENGTH
         and not is_valid_npi(digits)
     }
-    differing = {i for first, second in itertools.combinations(readings, 2) for i in range(10) if first[i] != second[i]}
+    differing = {
+        i for first, second in itertools.combinations(readings, 2) for i in range(NPI_LENGTH) if first[i] != second[i]
+    }
     if len(differing) != 1:
         return None
     place = differing.pop()

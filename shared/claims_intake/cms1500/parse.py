@@ -17,6 +17,7 @@ from string import ascii_uppercase
 
 from ..catalog import dhcs_catalog
 from ..validators import (
+    NPI_LENGTH,
     NPI_PREFIX,
     is_valid_cin,
     is_valid_hcpcs,
@@ -133,12 +134,12 @@ def fix_npi(text: str, alternatives: tuple[str, ...] = (), readers_agree: bool =
     (a digit both readers took wrong can leave a wrong candidate that passes by chance, 1 in 10).
     Several candidates that pass go to staff. Without candidates, the one value a confusable digit
     away that passes is a repair for staff (the confusion table is not a reading)."""
-    fixed = fix_digits(text, 10)
+    fixed = fix_digits(text, NPI_LENGTH)
     if is_valid_npi(fixed.text):  # the check digit confirms all ten digits (any single misread fails it)
         repaired = f"{fixed.repaired}, confirmed by {NPI_CHECK}" if fixed.repaired else None
         return Fixed(fixed.text, fixed.factor, fixed.note, floor=CONFIRMED, repaired=repaired, confirmed_by=NPI_CHECK)
     passing = sorted({c for c in alternatives if is_valid_npi(c)})
-    if len(passing) == 1 and readers_agree and len(fixed.text) == 10:  # one digit off an agreed reading
+    if len(passing) == 1 and readers_agree and len(fixed.text) == NPI_LENGTH:  # one digit off an agreed reading
         why = f"read {fixed.text}: {passing[0]}, the only candidate of the readers that passes it, confirmed by {NPI_CHECK}"
         return Fixed(passing[0], CORRECTED, "NPI chosen by its check digit", CONFIRMED, why, NPI_CHECK)
     if len(passing) == 1:
@@ -146,9 +147,9 @@ def fix_npi(text: str, alternatives: tuple[str, ...] = (), readers_agree: bool =
         return Fixed(passing[0], CORRECTED * 0.9, "NPI chosen by its check digit", repaired=why)
     if len(passing) > 1:
         return Fixed(fixed.text, INVALID, f"{len(passing)} of the readers' candidates pass {NPI_CHECK}: staff choose")
-    if len(fixed.text) > 10 and fixed.text.isdigit():
+    if len(fixed.text) > NPI_LENGTH and fixed.text.isdigit():
         return _npi_within(fixed)
-    if len(fixed.text) != 10 or not fixed.text.isdigit():
+    if len(fixed.text) != NPI_LENGTH or not fixed.text.isdigit():
         return fixed
     candidates = {
         fixed.text[:i] + alt + fixed.text[i + 1 :]
@@ -169,7 +170,7 @@ def fix_npi(text: str, alternatives: tuple[str, ...] = (), readers_agree: bool =
 def _npi_within(fixed: Fixed) -> Fixed:
     """More than ten digits read (a rule's remnant or the next cell's digits beside the NPI: '1966750147000'): the
     one run of ten that starts 1 or 2 and passes the check digit is taken, for staff (a run can pass by chance)."""
-    runs = {fixed.text[i : i + 10] for i in range(len(fixed.text) - 9)}
+    runs = {fixed.text[i : i + NPI_LENGTH] for i in range(len(fixed.text) - NPI_LENGTH + 1)}
     valid = sorted(run for run in runs if run[0] in "12" and luhn_valid(NPI_PREFIX + run))
     if len(valid) != 1:
         return fixed

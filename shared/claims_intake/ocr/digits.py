@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ..validators import NPI_LENGTH
 from .levels import INK
 from .recognize import WORD_GAP, digit_field  # the cleaned crops' cell layout
 
@@ -39,7 +40,7 @@ MIN_TEXT_ROWS = 6
 
 # Digits each cell holds, by field name: fixed-width cells are split evenly; the others (units,
 # dollars) have their digit count estimated from the page's own digit pitch.
-NPI_DIGITS = 10
+NPI_DIGITS = NPI_LENGTH
 
 
 def npi_cell(field: str) -> bool:

@@ -1417,7 +1417,7 @@ def _with_doubts(readings: dict[str, Reading], slots: list[Slot], rechecked: dic
 # A dash a fax thinned to a dot or two, in an account or reference number (box 26, box 23)
 DASH_BAND = (0.3, 0.7)  # a dash's marks sit between these shares of the characters' height, from their top
 DASH_MARK_SHARE = 0.3  # ... each no taller than this share of that height (a character's part is taller)
-WORD_GAP_SHARE = 0.3  # a blank between characters this share of their height wide or more: a space, or a lost dash
+DASH_GAP_SHARE = 0.3  # a blank between characters this share of their height wide or more: a space, or a lost dash
 DASHED_BOXES = frozenset({"pt_account", "prior_auth"})  # numbers a provider may type with dashes (not box 1a's ID)
 DASHED_READING = re.compile(r"[A-Za-z0-9]+( [A-Za-z0-9]+)+")  # letters and digits in groups, nothing else read
 LOST_DASH_NOTE = "a mark at mid-height in each gap of the number taken for the '-' a fax thinned to it"
@@ -1442,7 +1442,7 @@ def dashes_in_gaps(place: np.ndarray) -> int:
     mark = ~tall & (height <= DASH_MARK_SHARE * size) & (centre >= DASH_BAND[0]) & (centre <= DASH_BAND[1])
     found = 0
     for (_, gap_start), (gap_end, _) in pairwise(spans):
-        if gap_end - gap_start < WORD_GAP_SHARE * size:
+        if gap_end - gap_start < DASH_GAP_SHARE * size:
             continue
         inside = mark & (left >= gap_start) & (left + width <= gap_end)
         found += bool(inside.any())
