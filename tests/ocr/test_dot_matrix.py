@@ -146,3 +146,28 @@ def test_a_prepared_page_tells_the_calibration_its_print_was_dotted(family, seed
     prepared = prepare_page(next(image_pages(case.data, case.filename, "tiff", default_limits())), ocr_settings())
     assert prepared.registration["solid_print"] == (0.0 if dotted else 1.0)
     assert prepared.fax and all(slot.fax for slot in prepared.slots)  # Tesseract reads its dotted crops thickened
+
+
+def _printed_in_dots(page: np.ndarray) -> np.ndarray:
+    from claims_intake_dev.testdata.mailroom import _dot_matrix
+
+    return np.asarray(_dot_matrix(Image.fromarray(np.repeat(page[..., None], 3, axis=2)), 300)).max(axis=2) < 110
+
+
+def test_the_generator_prints_a_thin_stroke_as_whole_dots():
+    # A pin prints its dot wherever the glyph crosses its cell: a stroke one pixel wide, running down a
+    # column the grid leaves blank between dots, must not vanish (no printer has a pin that small).
+    page = np.full((60, 60), 255, np.uint8)
+    page[12:48, 30] = 0
+    ink = _printed_in_dots(page)
+    assert ink[12:48].any(axis=1).mean() >= 0.6  # a dot every pitch down the stroke
+    assert not ink[:, :30].any() and not ink[:, 33:].any()  # each within the stroke's own cells
+    pitch_blocks = ink[12:48, 30:33].reshape(12, 3, 3)
+    assert all(block.sum() in (0, 4) for block in pitch_blocks)  # whole 2 x 2 dots, as a solid glyph's
+
+
+def test_the_generator_s_dots_leave_a_solid_glyph_its_grid_of_gaps():
+    page = np.full((60, 60), 255, np.uint8)
+    page[12:48, 15:45] = 0
+    ink = _printed_in_dots(page)[12:48, 15:45]
+    assert abs(ink.mean() - 4 / 9) < 0.05  # 2 x 2 dots on a 3-pixel grid: the gaps a dot-matrix print shows
