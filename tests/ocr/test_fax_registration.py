@@ -112,3 +112,18 @@ def test_a_homography_many_rule_patches_agree_with_from_top_to_bottom_is_the_for
     assert form_verdict(_refined(44, 0), settings) == "uncertain"
     # what pages that are not the form give (at most 15 patches, 3 in a band)
     assert form_verdict(_refined(15, 3), settings) != "form"
+
+
+def test_a_standard_fax_s_optics_spread_as_far_on_paper_each_way():
+    # On a 204 x 98 page a row is twice a column's width: the lens's blur, the same on paper each way,
+    # covers half as many rows as columns (a blur of equal pixels would wash out thin horizontal strokes).
+    from PIL import Image
+
+    page = np.full((41, 41), 255, np.uint8)
+    page[20, 20] = 0
+    spread = mailroom._grey_copy(
+        Image.fromarray(page), np.random.default_rng(0), ink=0, paper=255, noise=0, specks=0, blur=1.0, aspect=2.0
+    )
+    darkened = 255 - spread.astype(float)
+    across, down = darkened[20, 18], darkened[18, 20]  # two columns off, two rows off
+    assert across > 5 * max(down, 0.1)

@@ -234,12 +234,22 @@ def _place(
 
 
 def _grey_copy(
-    page: Image.Image, np_rng, *, ink: float, paper: float, noise: float, specks: float, blur: float
+    page: Image.Image,
+    np_rng,
+    *,
+    ink: float,
+    paper: float,
+    noise: float,
+    specks: float,
+    blur: float,
+    aspect: float = 1.0,
 ) -> np.ndarray:
-    """A photocopier's grey: contrast squeezed between `ink` and `paper`, toner noise and specks."""
+    """A photocopier's grey: contrast squeezed between `ink` and `paper`, toner noise and specks. `blur` is
+    the optics' spread in the page's horizontal pixels; `aspect` is the pixels' height over their width (2
+    on a 204 x 98 fax), since a lens spreads as far each way on paper, however coarse the rows."""
     grey = page.convert("L")
     if blur:
-        grey = grey.filter(ImageFilter.GaussianBlur(blur))
+        grey = grey.filter(ImageFilter.GaussianBlur((blur, blur / aspect)))
     pixels = np.asarray(grey).astype(np.float32) / 255.0
     pixels = ink + (paper - ink) * pixels
     pixels += np_rng.normal(0, noise, pixels.shape)
@@ -286,6 +296,7 @@ def _bilevel(page: Image.Image, rng: random.Random, np_rng, dpi_x: float, dpi_y:
         noise=rng.uniform(2, 8),
         specks=rng.uniform(0.0001, 0.0006),
         blur=rng.uniform(0.3, 0.7),
+        aspect=dpi_x / dpi_y,
     )
     if rng.random() < 0.5:
         pixels = _streaks(pixels, np_rng, rng.randint(1, 3))
