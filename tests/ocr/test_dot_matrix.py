@@ -168,6 +168,7 @@ def test_the_generator_prints_a_thin_stroke_as_whole_dots():
 
 def test_the_generator_s_dots_leave_a_solid_glyph_its_grid_of_gaps():
     page = np.full((60, 60), 255, np.uint8)
-    page[12:48, 15:45] = 0
-    ink = _printed_in_dots(page)[12:48, 15:45]
-    assert abs(ink.mean() - 4 / 9) < 0.05  # 2 x 2 dots on a 3-pixel grid: the gaps a dot-matrix print shows
+    page[13:47, 16:44] = 0  # edges off the grid: its cells there are partly black
+    ink = _printed_in_dots(page)
+    assert abs(ink[13:47, 16:44].mean() - 4 / 9) < 0.05  # 2 x 2 dots on a 3-pixel grid: a dot-matrix print's gaps
+    assert ink.sum() == ink[13:47, 16:44].sum()  # and a wide glyph is not made bolder

@@ -172,25 +172,37 @@ def _with_font(pdf: bytes, font: str) -> bytes:
 
 
 def _dot_matrix(page: Image.Image, dpi: int) -> Image.Image:
-    """Black type printed by a dot-matrix head: the page is a grid of cells 1/100 inch across, and a pin
-    fires in every cell the glyph's black covers (two pixels of nine or more), printing a dot that fills the
-    cell but for its first row and column; the glyph's other black turns paper grey. A stroke thinner than the
-    grid still prints whole dots, as a printer's own fonts do: no pin prints a dot smaller than its pitch (0.2
-    mm on a 24-pin head, 0.3 mm on a 9-pin one), so a thin font must not fall through the grid's holes."""
+    """Black type printed by a dot-matrix head: the page is a grid of cells 1/100 inch across, each with a dot
+    that fills it but for its first row and column. The glyph's black on a dot's pixels prints, the rest of it
+    turns paper grey. A stroke thinner than a cell prints the dot of every cell it crosses whole (where two of its
+    nine pixels or more are black, more than on either side across the stroke): a printer's own fonts print such
+    a stroke one dot wide, as no pin prints a dot smaller than its pitch (0.2 mm on a 24-pin head, 0.3 mm on a
+    9-pin one); on the dots' pixels alone, a 1-px stroke down a row or column of gaps would vanish."""
     pixels = np.asarray(page).astype(np.int16)
     black = pixels.max(axis=2) < 110
     pitch = max(2, round(dpi / 100))
     rows, columns = -(-black.shape[0] // pitch), -(-black.shape[1] // pitch)
     cells = np.zeros((rows * pitch, columns * pitch), bool)
     cells[: black.shape[0], : black.shape[1]] = black
-    fired = cells.reshape(rows, pitch, columns, pitch).mean(axis=(1, 3)) >= 2 / 9
+    coverage = cells.reshape(rows, pitch, columns, pitch).mean(axis=(1, 3))
+    thin = (coverage >= 2 / 9) & _across_a_thin_stroke(coverage)
     dot = np.ones((pitch, pitch), bool)
     dot[0, :] = dot[:, 0] = False
-    printed = np.kron(fired, dot)[: black.shape[0], : black.shape[1]].astype(bool)
+    on_dots = np.tile(dot, (rows, columns))[: black.shape[0], : black.shape[1]]
+    whole_dots = np.kron(thin, dot)[: black.shape[0], : black.shape[1]].astype(bool)
     out = pixels.copy()
-    out[black & ~printed] = 200
-    out[printed] = 0
+    out[black & ~on_dots & ~whole_dots] = 200
+    out[whole_dots & ~black] = 0
     return Image.fromarray(out.astype(np.uint8))
+
+
+def _across_a_thin_stroke(coverage: np.ndarray) -> np.ndarray:
+    """Cells more covered than their neighbours on both sides, along a row or down a column: the middle of a
+    stroke thinner than a cell, not the fringe of a wide one (whose inner neighbour is as black or more)."""
+    padded = np.pad(coverage, 1)
+    across_row = coverage > np.maximum(padded[1:-1, :-2], padded[1:-1, 2:])
+    down_column = coverage > np.maximum(padded[:-2, 1:-1], padded[2:, 1:-1])
+    return across_row | down_column
 
 
 # --- families -------------------------------------------------------------------------------------
