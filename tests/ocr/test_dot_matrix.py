@@ -172,3 +172,16 @@ def test_the_generator_s_dots_leave_a_solid_glyph_its_grid_of_gaps():
     ink = _printed_in_dots(page)
     assert abs(ink[13:47, 16:44].mean() - 4 / 9) < 0.05  # 2 x 2 dots on a 3-pixel grid: a dot-matrix print's gaps
     assert ink.sum() == ink[13:47, 16:44].sum()  # and a wide glyph is not made bolder
+
+
+@pytest.mark.parametrize("dotted", [True, False])
+def test_a_dotted_grey_page_s_digit_cells_get_the_glyph_reader_s_second_opinion(monkeypatch, dotted):
+    # Tesseract is as sure of a dotted '9' read '8' as of a solid one; the fax digit reader learnt dotted
+    # glyphs, so on a dotted page of any kind it reads the digit cells again (agreeing, or for staff).
+    from claims_intake.ocr import scan
+
+    seen = []
+    monkeypatch.setattr(scan, "second_reading", lambda slots, readings: seen.append(slots) or readings)
+    slot = _slot(Image.new("L", (40, 20), 255), dotted=dotted, fax=False)
+    scan.second_readings(scan.PreparedPage(1, [slot], [], {}, fax=False), {})
+    assert seen == ([[slot]] if dotted else [])
