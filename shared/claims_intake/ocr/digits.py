@@ -12,7 +12,9 @@ ink divides evenly) and each character is classified by three small two-layer ne
 
 Its reading is combined with Tesseract's with evidence (`combine`): agreement keeps the value and
 raises its confidence; disagreement, or a value only this reader could read, goes to staff as a
-repair, unless an independent check confirms it (the NPI check digit).
+repair, unless an independent check confirms it (the NPI check digit). It reads the cells of any page
+printed in dots as well (a copy, a 16-bit scan, a rotated PDF: `scan.second_readings`), since it learnt
+dotted glyphs from the faxes' dot-matrix pages.
 """
 
 from __future__ import annotations
