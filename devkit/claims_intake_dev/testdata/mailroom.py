@@ -189,7 +189,7 @@ def _dot_matrix(page: Image.Image, dpi: int) -> Image.Image:
     dot = np.ones((pitch, pitch), bool)
     dot[0, :] = dot[:, 0] = False
     on_dots = np.tile(dot, (rows, columns))[: black.shape[0], : black.shape[1]]
-    whole_dots = np.kron(thin, dot)[: black.shape[0], : black.shape[1]].astype(bool)
+    whole_dots = np.kron(thin, dot)[: black.shape[0], : black.shape[1]]
     out = pixels.copy()
     out[black & ~on_dots & ~whole_dots] = 200
     out[whole_dots & ~black] = 0
