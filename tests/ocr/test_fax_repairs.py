@@ -186,3 +186,20 @@ def test_a_short_word_read_after_a_whole_cin_is_dropped_and_flagged(read):
 @pytest.mark.parametrize("read", ["59352378 W", "59352378W ABC", "5935237 8W"])
 def test_a_cin_without_a_stray_word_after_it_is_not_cut(read):
     assert not (parse.fix_cin(read).repaired or "").endswith("(a speck)")
+
+
+@pytest.mark.parametrize(
+    ("read", "taken"),
+    [
+        ("INV-2025-38657\u00b0", "INV-2025-38657"),  # a rule's end read as a degree sign
+        ("CS-2625-27174 \u00a9", "CS-2625-27174"),
+        ("\u201cCS-2025-22433", "CS-2025-22433"),
+        ("\u00b0INV 2026-19681", "INV-2026-19681"),  # and the lost separator repaired as without the mark
+    ],
+)
+def test_a_mark_before_or_after_an_account_number_is_dropped_for_staff(read, taken):
+    fixed = parse.fix_identifier(read)
+    assert fixed.text == taken and fixed.factor < 1
+    assert "marks no account number starts or ends with" in fixed.repaired
+    claim = _claim({"pt_account": read})
+    assert claim.invoice_number == taken and claim.confidence("invoice_number") < REVIEW

@@ -716,6 +716,9 @@ def fix_payer(text: str, payer_names: dict[str, str]) -> Fixed:
     )
 
 
+IDENTIFIER_END_MARKS = re.compile(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$")
+
+
 def fix_identifier(text: str) -> Fixed:
     """An account or reference number (box 26, 22): no spaces inside ('INV-2026-501 11'); a gap inside is
     flagged, for it may be a separator lost ('INV- 2026 70494' for INV-2026-70494; on a dotted fax every dash may
@@ -726,6 +729,13 @@ def fix_identifier(text: str) -> Fixed:
     if bar:
         return Fixed(re.sub(r"\s+", "", fix_text(digits).text), CORRECTED, repaired=bar)
     read = fix_text(text).text
+    trimmed = IDENTIFIER_END_MARKS.sub("", read)
+    if trimmed != read:
+        # the number's own characters are letters and digits; a mark before or after them is a speck or a rule's
+        # remnant ('INV-2025-38657°'), but it may have been a character, so staff confirm
+        why = f"read {read!r}: marks no account number starts or ends with dropped (specks)"
+        rest = fix_identifier(trimmed)
+        return Fixed(rest.text, CORRECTED, repaired="; ".join(filter(None, (why, rest.repaired))))
     joined = re.sub(r"\s+", "", read)
     if not re.search(r"\S\s+\S", read):
         return Fixed(joined)
