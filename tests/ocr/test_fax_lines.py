@@ -41,6 +41,38 @@ def test_spaces_at_the_ends_and_doubled_are_dropped():
     assert lines.decode(_probabilities("  A_  _B ")).text == "A B"
 
 
+def test_the_text_most_widths_read_is_taken_as_sure_as_its_surest_reading():
+    readings = [lines.LineReading("MARKRT ST", 0.6)] + [lines.LineReading("MARKET ST", p) for p in (0.8, 0.9, 0.7)]
+    readings += [lines.LineReading("MABKET ST", 0.5)] * 2 + [lines.LineReading("MARKET SI", 0.4)]
+    agreed = lines.most_agreed(readings)
+    assert agreed.text == "MARKET ST" and agreed.confidence == pytest.approx(0.9)
+
+
+def test_the_first_widths_reading_wins_a_tie_and_stands_when_no_two_agree():
+    tie = [lines.LineReading(text, 0.5) for text in ("AB", "AE", "AE", "AB", "XY")]
+    assert lines.most_agreed(tie).text == "AB"
+    apart = [lines.LineReading(text, 0.9) for text in ("AB", "AE", "A8")]
+    assert lines.most_agreed(apart) == apart[0]
+
+
+def test_only_a_line_the_network_is_unsure_of_is_read_at_other_widths(monkeypatch):
+    piece = np.full((40, 200), 255, np.uint8)
+    piece[10:30, 20:180] = 0
+    widths = []
+
+    def network(line, net=None):
+        widths.append(line.shape[1])
+        return _probabilities("A_B", sure=sure)
+
+    monkeypatch.setattr(lines, "class_probabilities", network)
+    sure = 0.995
+    assert lines.read_line(piece).text == "AB" and len(widths) == 1
+    widths.clear()
+    sure = 0.9
+    assert lines.read_line(piece).text == "AB" and len(widths) == 1 + len(lines.WIDTH_FACTORS)
+    assert sorted(widths) == sorted({*widths}) and min(widths) < widths[0] < max(widths)
+
+
 def test_a_line_is_cut_to_its_band_of_ink_and_resampled_to_the_networks_height():
     piece = np.full((60, 300), 255, np.uint8)
     piece[20:40, 30:250] = 0  # the line

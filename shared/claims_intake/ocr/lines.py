@@ -21,6 +21,7 @@ anything else leaves the reading there was, sent to staff.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
@@ -89,6 +90,12 @@ TAKE_OVER = 0.7  # the recogniser's least sure character at least this to replac
 TAKE_OVER_DOTTED_FAX = 0.4
 FILL_SURE = 0.6  # a box Tesseract read nothing in: the recogniser's reading, for staff, when this sure
 NOTE_SURE = 0.6  # a free-text box's different reading this sure is named in the box's note, which sends it to staff
+# The network learnt lines stretched to 0.85-1.15 of their width (another printer's pitch, a fax's scale); a character
+# it is unsure of at one width is often plain at another, so a line with a character less sure than
+# READ_AGAIN_BELOW is read again at about those widths too and the reading most of them give is taken
+# (`most_agreed`; measured on tuning pages, docs/ocr.md). A sure line is read once, which keeps the cost down.
+READ_AGAIN_BELOW = 0.99
+WIDTH_FACTORS = (0.8, 0.87, 0.93, 1.07, 1.13, 1.2)
 
 
 @dataclass(frozen=True)
@@ -147,11 +154,31 @@ def decode(probabilities: np.ndarray) -> LineReading:
 
 
 def read_line(piece: np.ndarray) -> LineReading | None:
-    """The recogniser's reading of one box's crop, or None when the crop holds no line of writing."""
+    """The recogniser's reading of one box's crop, or None when the crop holds no line of writing. A line it is
+    not sure of (`READ_AGAIN_BELOW`) is read again at other widths (`most_agreed`)."""
     line = line_image(piece)
     if line is None:
         return None
-    return decode(class_probabilities(line))
+    first = decode(class_probabilities(line))
+    if first.confidence >= READ_AGAIN_BELOW:
+        return first
+    return most_agreed([first, *(decode(class_probabilities(_widened(line, factor))) for factor in WIDTH_FACTORS)])
+
+
+def _widened(line: np.ndarray, factor: float) -> np.ndarray:
+    width = max(STRIDE * 2, round(line.shape[1] * factor))
+    return cv2.resize(line, (width, HEIGHT), interpolation=cv2.INTER_LINEAR)
+
+
+def most_agreed(readings: list[LineReading]) -> LineReading:
+    """The text most of the readings give (the first reading's among equally many), as sure as the surest of
+    them; the first reading when no two agree."""
+    counts = Counter(reading.text for reading in readings)
+    most = max(counts.values())
+    if most == 1:
+        return readings[0]
+    text = readings[0].text if counts[readings[0].text] == most else next(t for t, n in counts.items() if n == most)
+    return LineReading(text, max(reading.confidence for reading in readings if reading.text == text))
 
 
 def second_line_reading(slots, readings: dict, fax: bool = False) -> dict:
