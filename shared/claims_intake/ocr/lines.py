@@ -93,7 +93,8 @@ NOTE_SURE = 0.6  # a free-text box's different reading this sure is named in the
 # The network learnt lines stretched to 0.85-1.15 of their width (another printer's pitch, a fax's scale); a character
 # it is unsure of at one width is often plain at another, so a line with a character less sure than
 # READ_AGAIN_BELOW is read again at about those widths too and the reading most of them give is taken
-# (`most_agreed`; measured on tuning pages, docs/ocr.md). A sure line is read once, which keeps the cost down.
+# (`most_agreed`). A sure line is read once, which keeps the cost down. Faxes only: measured on tuning pages it
+# helped the 204 x 98 fax and not the grey pages typed off their boxes (docs/ocr.md).
 READ_AGAIN_BELOW = 0.99
 WIDTH_FACTORS = (0.8, 0.87, 0.93, 1.07, 1.13, 1.2)
 
@@ -153,14 +154,14 @@ def decode(probabilities: np.ndarray) -> LineReading:
     return LineReading(text, min(sure) if sure else 1.0)
 
 
-def read_line(piece: np.ndarray) -> LineReading | None:
-    """The recogniser's reading of one box's crop, or None when the crop holds no line of writing. A line it is
-    not sure of (`READ_AGAIN_BELOW`) is read again at other widths (`most_agreed`)."""
+def read_line(piece: np.ndarray, fax: bool = False) -> LineReading | None:
+    """The recogniser's reading of one box's crop, or None when the crop holds no line of writing. On a `fax`, a
+    line it is not sure of (`READ_AGAIN_BELOW`) is read again at other widths (`most_agreed`)."""
     line = line_image(piece)
     if line is None:
         return None
     first = decode(class_probabilities(line))
-    if first.confidence >= READ_AGAIN_BELOW:
+    if not fax or first.confidence >= READ_AGAIN_BELOW:
         return first
     return most_agreed([first, *(decode(class_probabilities(_widened(line, factor))) for factor in WIDTH_FACTORS)])
 
@@ -189,7 +190,7 @@ def second_line_reading(slots, readings: dict, fax: bool = False) -> dict:
         field = slot.members[0][0]
         if len(slot.members) != 1 or field not in FREE_TEXT:
             continue
-        mine = read_line(np.asarray(slot.image.convert("L")))
+        mine = read_line(np.asarray(slot.image.convert("L")), fax)
         take_over = _take_over(slot, fax)
         weighed = weigh(field, readings.get(field), mine, take_over) if mine is not None and mine.text else None
         if weighed is not None:
@@ -207,7 +208,7 @@ def second_cell_reading(slots, readings: dict, fax: bool = False) -> dict:
         for field, place in slot.places.items():
             if not CELLS.fullmatch(field):
                 continue
-            mine = read_line(place)
+            mine = read_line(place, fax)
             weighed = weigh(field, out.get(field), mine, take_over) if mine is not None and mine.text else None
             if weighed is not None:
                 out[field] = weighed
