@@ -41,40 +41,6 @@ def test_spaces_at_the_ends_and_doubled_are_dropped():
     assert lines.decode(_probabilities("  A_  _B ")).text == "A B"
 
 
-def test_the_text_most_widths_read_is_taken_as_sure_as_its_surest_reading():
-    readings = [lines.LineReading("MARKRT ST", 0.6)] + [lines.LineReading("MARKET ST", p) for p in (0.8, 0.9, 0.7)]
-    readings += [lines.LineReading("MABKET ST", 0.5)] * 2 + [lines.LineReading("MARKET SI", 0.4)]
-    agreed = lines.most_agreed(readings)
-    assert agreed.text == "MARKET ST" and agreed.confidence == pytest.approx(0.9)
-
-
-def test_the_first_widths_reading_wins_a_tie_and_stands_when_no_two_agree():
-    tie = [lines.LineReading(text, 0.5) for text in ("AB", "AE", "AE", "AB", "XY")]
-    assert lines.most_agreed(tie).text == "AB"
-    apart = [lines.LineReading(text, 0.9) for text in ("AB", "AE", "A8")]
-    assert lines.most_agreed(apart) == apart[0]
-
-
-def test_only_a_fax_line_the_network_is_unsure_of_is_read_at_other_widths(monkeypatch):
-    piece = np.full((40, 200), 255, np.uint8)
-    piece[10:30, 20:180] = 0
-    widths = []
-
-    def network(line, net=None):
-        widths.append(line.shape[1])
-        return _probabilities("A_B", sure=sure)
-
-    monkeypatch.setattr(lines, "class_probabilities", network)
-    sure = 0.995
-    assert lines.read_line(piece, fax=True).text == "AB" and len(widths) == 1
-    widths.clear()
-    sure = 0.9
-    assert lines.read_line(piece).text == "AB" and len(widths) == 1  # a grey page's cells: once
-    widths.clear()
-    assert lines.read_line(piece, fax=True).text == "AB" and len(widths) == 1 + len(lines.WIDTH_FACTORS)
-    assert sorted(widths) == sorted({*widths}) and min(widths) < widths[0] < max(widths)
-
-
 def test_a_line_is_cut_to_its_band_of_ink_and_resampled_to_the_networks_height():
     piece = np.full((60, 300), 255, np.uint8)
     piece[20:40, 30:250] = 0  # the line
@@ -139,7 +105,7 @@ def test_on_a_dotted_fax_a_less_sure_reading_of_the_recogniser_takes_over(monkey
     from types import SimpleNamespace
 
     unsure = (lines.TAKE_OVER_DOTTED_FAX + lines.TAKE_OVER) / 2
-    monkeypatch.setattr(lines, "read_line", lambda piece, fax=False: lines.LineReading("159 00", unsure))
+    monkeypatch.setattr(lines, "read_line", lambda piece: lines.LineReading("159 00", unsure))
     slot = SimpleNamespace(dotted=dotted, places={"ch1": np.zeros((20, 60), np.uint8)}, members=[("ch1", 0, 0)])
     weighed = lines.second_cell_reading([slot], {"ch1": Reading("15 00", 0.9)}, fax=fax)["ch1"]
     assert (weighed.text == "159 00") is taken

@@ -21,7 +21,6 @@ anything else leaves the reading there was, sent to staff.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
@@ -90,13 +89,6 @@ TAKE_OVER = 0.7  # the recogniser's least sure character at least this to replac
 TAKE_OVER_DOTTED_FAX = 0.4
 FILL_SURE = 0.6  # a box Tesseract read nothing in: the recogniser's reading, for staff, when this sure
 NOTE_SURE = 0.6  # a free-text box's different reading this sure is named in the box's note, which sends it to staff
-# The network learnt lines stretched to 0.85-1.15 of their width (another printer's pitch, a fax's scale); a character
-# it is unsure of at one width is often plain at another, so a line with a character less sure than
-# READ_AGAIN_BELOW is read again at about those widths too and the reading most of them give is taken
-# (`most_agreed`). A sure line is read once, which keeps the cost down. Faxes only: measured on tuning pages it
-# helped the 204 x 98 fax and not the grey pages typed off their boxes (docs/ocr.md).
-READ_AGAIN_BELOW = 0.99
-WIDTH_FACTORS = (0.8, 0.87, 0.93, 1.07, 1.13, 1.2)
 
 
 @dataclass(frozen=True)
@@ -154,32 +146,12 @@ def decode(probabilities: np.ndarray) -> LineReading:
     return LineReading(text, min(sure) if sure else 1.0)
 
 
-def read_line(piece: np.ndarray, fax: bool = False) -> LineReading | None:
-    """The recogniser's reading of one box's crop, or None when the crop holds no line of writing. On a `fax`, a
-    line it is not sure of (`READ_AGAIN_BELOW`) is read again at other widths (`most_agreed`)."""
+def read_line(piece: np.ndarray) -> LineReading | None:
+    """The recogniser's reading of one box's crop, or None when the crop holds no line of writing."""
     line = line_image(piece)
     if line is None:
         return None
-    first = decode(class_probabilities(line))
-    if not fax or first.confidence >= READ_AGAIN_BELOW:
-        return first
-    return most_agreed([first, *(decode(class_probabilities(_widened(line, factor))) for factor in WIDTH_FACTORS)])
-
-
-def _widened(line: np.ndarray, factor: float) -> np.ndarray:
-    width = max(STRIDE * 2, round(line.shape[1] * factor))
-    return cv2.resize(line, (width, HEIGHT), interpolation=cv2.INTER_LINEAR)
-
-
-def most_agreed(readings: list[LineReading]) -> LineReading:
-    """The text most of the readings give (the first reading's among equally many), as sure as the surest of
-    them; the first reading when no two agree."""
-    counts = Counter(reading.text for reading in readings)
-    most = max(counts.values())
-    if most == 1:
-        return readings[0]
-    text = readings[0].text if counts[readings[0].text] == most else next(t for t, n in counts.items() if n == most)
-    return LineReading(text, max(reading.confidence for reading in readings if reading.text == text))
+    return decode(class_probabilities(line))
 
 
 def second_line_reading(slots, readings: dict, fax: bool = False) -> dict:
@@ -190,7 +162,7 @@ def second_line_reading(slots, readings: dict, fax: bool = False) -> dict:
         field = slot.members[0][0]
         if len(slot.members) != 1 or field not in FREE_TEXT:
             continue
-        mine = read_line(np.asarray(slot.image.convert("L")), fax)
+        mine = read_line(np.asarray(slot.image.convert("L")))
         take_over = _take_over(slot, fax)
         weighed = weigh(field, readings.get(field), mine, take_over) if mine is not None and mine.text else None
         if weighed is not None:
@@ -208,7 +180,7 @@ def second_cell_reading(slots, readings: dict, fax: bool = False) -> dict:
         for field, place in slot.places.items():
             if not CELLS.fullmatch(field):
                 continue
-            mine = read_line(place, fax)
+            mine = read_line(place)
             weighed = weigh(field, out.get(field), mine, take_over) if mine is not None and mine.text else None
             if weighed is not None:
                 out[field] = weighed
