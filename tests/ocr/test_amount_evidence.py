@@ -167,3 +167,32 @@ def test_a_total_about_as_sure_as_the_charges_is_left_as_read_for_staff():
     claim = _claim_with_total_read("294 87", total_confidence=0.8)
     assert claim.invoice_amount == Decimal("294.87") and not claim.provenance["invoice_amount"].repaired
     assert "total_mismatch" in claim.extras
+
+
+def test_a_one_the_dollars_cents_rule_left_before_the_cents_is_dropped_where_box_28_confirms():
+    # the dashed rule kept beside the typing reads as a '1' before the cents: '2241 50' for 224.50 on two lines
+    lines = {**_line(1, "G9008", "U1", "2241 50", "1"), **_line(2, "G9012", "", "1831 00", "1")}
+    claim = _claim({**lines, "t_charge": "407 50"})
+    assert [line.charge_amount for line in claim.lines] == [Decimal("224.50"), Decimal("183.00")]
+    for line in claim.lines:
+        source = line.provenance["charge_amount"]
+        assert "dollars/cents rule" in source.repaired and "confirmed by box 28 total" in source.repaired
+    assert claim.invoice_amount == Decimal("407.50") and not claim.provenance["invoice_amount"].repaired
+
+
+def test_a_dollar_amount_ending_in_one_is_kept_when_the_amounts_add_up_or_nothing_else_fits():
+    adds_up = _claim({**_line(1, "G9008", "U1", "2241 50", "1"), "t_charge": "2241 50"})
+    assert adds_up.lines[0].charge_amount == Decimal("2241.50")
+    assert not adds_up.lines[0].provenance["charge_amount"].repaired
+    no_fit = _claim({**_line(1, "G9008", "U1", "2241 50", "1"), "t_charge": "300 00"})
+    assert no_fit.lines[0].charge_amount == Decimal("2241.50")
+    assert "dollars/cents rule" not in (no_fit.lines[0].provenance["charge_amount"].repaired or "")
+
+
+def test_box_28_chooses_among_every_line_s_reading_with_and_without_a_final_one():
+    # five charges whose dollars end in '1' as read, two of them the rule's; 32 choices, one adds up
+    read = ["2241 50", "1831 00", "151 00", "301 00", "121 00"]
+    cells = {key: value for n, charge in enumerate(read, 1) for key, value in _line(n, "G9012", "", charge, "1").items()}
+    claim = _claim({**cells, "t_charge": "980 50"})
+    assert [line.charge_amount for line in claim.lines] == [Decimal(v) for v in ("224.50", "183.00", "151", "301", "121")]
+    assert [bool(line.provenance["charge_amount"].repaired) for line in claim.lines] == [True, True, False, False, False]

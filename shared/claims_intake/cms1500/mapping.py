@@ -9,6 +9,7 @@ provider repeat the previous page's, after a page with all six lines used, conti
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -258,27 +259,25 @@ def _zip_read_again(claim: Claim, zip_key: str) -> bool:
     return bool(source and source.repaired and "fax digit reader" in source.repaired)
 
 
-MAX_AMOUNT_ALTERNATIVES = 4  # amounts with a second reading: more, and the combinations are too many to be evidence
+# Choices among the amounts' readings (the product of their counts): a sum to the cent that one of this many
+# choices meets by chance is rare (their differences run to tens or hundreds of dollars); more, and it is no evidence
+MAX_AMOUNT_CHOICES = 64
 
 
 def choose_amounts(claim: Claim, page: FormPage, page_lines: list[int]) -> None:
     """Box 28 and the 24F charges of one page, each read by Tesseract and, where it read otherwise,
-    by the fax digit reader (the reading's `alternatives`): when the amounts as read do not add up
-    and exactly one choice among the readings does (box 28 = the sum of 24F), that choice is taken,
-    confirmed by box 28 total. Several choices that add up: the one whose changed lines all equal
-    units x the combination's known rate, if only one; else staff. `page_lines`: the form's row
-    (24, 1-6) each of the claim's lines was read from."""
+    by the fax digit reader (the reading's `alternatives`), and each whose dollars end in a '1' also without
+    that '1' (`_without_rule`): when the amounts as read do not add up and exactly one choice among the
+    readings does (box 28 = the sum of 24F), that choice is taken, confirmed by box 28 total. Several
+    choices that add up: the one whose changed lines all equal units x the combination's known rate, if
+    only one; else staff. `page_lines`: the form's row (24, 1-6) each of the claim's lines was read from."""
     boxes: list[tuple[Claim | ServiceLine, str, str]] = [(claim, "invoice_amount", "t_charge")]
     boxes += [(line, "charge_amount", f"ch{row}") for line, row in zip(claim.lines, page_lines, strict=True)]
     if any(getattr(target, key) is None for target, key, _ in boxes):
         return
     options = [_amount_options(getattr(target, key), page.alternatives(name)) for target, key, name in boxes]
-    changeable = sum(len(o) > 1 for o in options)
-    if (
-        not changeable
-        or changeable > MAX_AMOUNT_ALTERNATIVES
-        or sum(v for v in claim_charges(claim)) == claim.invoice_amount
-    ):
+    choices = math.prod(len(o) for o in options)
+    if choices == 1 or choices > MAX_AMOUNT_CHOICES or sum(claim_charges(claim)) == claim.invoice_amount:
         return
     fits = [choice for choice in itertools.product(*options) if sum(choice[1:], Decimal(0)) == choice[0]]
     confirmation = "confirmed by box 28 total"
@@ -302,7 +301,11 @@ def choose_amounts(claim: Claim, page: FormPage, page_lines: list[int]) -> None:
         target.invalid.pop(key, None)
         source = target.provenance[key]
         box = "box 28" if key == "invoice_amount" else "24F"
-        why = f"{box} read {read[0]}; the fax digit reader read {value}, with which box 28 equals the sum of 24F"
+        if value == _without_rule(read[0]):
+            how = f"its last dollar digit '1' taken for the dollars/cents rule ({value})"
+        else:
+            how = f"the fax digit reader read {value}"
+        why = f"{box} read {read[0]}; {how}, with which box 28 equals the sum of 24F"
         target.provenance[key] = source.model_copy(
             update={"repaired": f"{why}, {confirmation}", "confidence": min(source.confidence or 1.0, parse.CONFIRMED)}
         )
@@ -315,7 +318,8 @@ def claim_charges(claim: Claim) -> list[Decimal]:
 
 
 def _amount_options(read: Decimal, alternatives: tuple[str, ...]) -> list[Decimal]:
-    """The amount as read first, then each other reader's amount that parses."""
+    """The amount as read first, then each other reader's amount that parses, then the amount without a '1'
+    ending its dollars (`_without_rule`)."""
     options = [read]
     for text in alternatives:
         fixed = parse.fix_money(text)
@@ -323,7 +327,20 @@ def _amount_options(read: Decimal, alternatives: tuple[str, ...]) -> list[Decima
             value = Decimal(fixed.text)
             if value not in options:
                 options.append(value)
+    ruled = _without_rule(read)
+    if ruled is not None and ruled not in options:
+        options.append(ruled)
     return options
+
+
+def _without_rule(amount: Decimal) -> Decimal | None:
+    """The amount without the '1' that ends its dollars: the form's dashed dollars/cents rule, kept beside typing
+    that touched it or lay off its box, reads as a '1' before the cents ('2241 50' for 224.50). None when the
+    dollars do not end in '1' after another digit."""
+    dollars, cents = f"{amount:.2f}".split(".")
+    if len(dollars) < 2 or not dollars.endswith("1"):
+        return None
+    return Decimal(f"{dollars[:-1]}.{cents}")
 
 
 def _member_name(claim: Claim, page: FormPage, put, ocr: bool = True) -> None:
