@@ -207,6 +207,11 @@ def test_authorization_number_digits_after_a_prefix():
     assert parse.fix_authorization("71494197924").text == "71494197924"
 
 
+def test_authorization_number_letters_among_its_digits_are_digits_for_staff():
+    fixed = parse.fix_authorization("TAROO1124853")  # two O's after the prefix: 7 digits of the 9 after it
+    assert fixed.text == "TAR001124853" and fixed.repaired and fixed.factor < 1
+
+
 def test_authorization_number_separators_are_dropped_unflagged():
     fixed = parse.fix_authorization("TAR-0808 27881")
     assert fixed.text == "TAR080827881" and fixed.repaired is None

@@ -501,12 +501,15 @@ def bar_beside_digits_as_one(text: str) -> tuple[str, str | None]:
 
 
 AUTHORIZATION_SEPARATORS = r"\s\-/"  # what a provider writes between an authorization's parts, dropped unflagged
+# After its prefix an authorization number is digits: with more than this share of digits, its letters that look
+# like digits are digits misread ('TAROO1124853': two O's for 0's), repaired for staff
+AUTHORIZATION_DIGITS = 0.5
 
 
 def fix_authorization(text: str) -> Fixed:
-    """Box 23: a TAR / authorization number is digits, maybe after a short letter prefix ('TAR');
-    an O or I among the digits is a 0 or 1 (Courier's 0 and O look alike), a '|' beside the digits a 1 whose
-    foot the scan lost. Any mark dropped other than a separator ('4969430859 |' read for 49694308591, '~' from a
+    """Box 23: a TAR / authorization number is digits, maybe after a short letter prefix ('TAR'); an O or I
+    among the digits (`AUTHORIZATION_DIGITS`) is a 0 or 1 (Courier's 0 and O look alike), a '|' beside the digits
+    a 1 whose foot the scan lost. Any mark dropped other than a separator ('4969430859 |' read for 49694308591, '~' from a
     speck) is a repair: what was dropped may have been a character."""
     text, bar = bar_beside_digits_as_one(text)
     repairs = [bar] if bar else []
@@ -517,7 +520,7 @@ def fix_authorization(text: str) -> Fixed:
     prefix = cleaned[: len(cleaned) - len(cleaned.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))][:3]
     rest = cleaned[len(prefix) :]
     fixed = cleaned
-    if len(rest) >= 6 and sum(ch.isdigit() for ch in rest) >= 0.8 * len(rest):
+    if len(rest) >= 6 and sum(ch.isdigit() for ch in rest) > AUTHORIZATION_DIGITS * len(rest):
         fixed = prefix + rest.translate(AS_DIGIT)
         if fixed != cleaned:
             repairs.append("letters among the digits read as digits")
