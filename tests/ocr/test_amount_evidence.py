@@ -192,7 +192,17 @@ def test_a_dollar_amount_ending_in_one_is_kept_when_the_amounts_add_up_or_nothin
 def test_box_28_chooses_among_every_line_s_reading_with_and_without_a_final_one():
     # five charges whose dollars end in '1' as read, two of them the rule's; 32 choices, one adds up
     read = ["2241 50", "1831 00", "151 00", "301 00", "121 00"]
-    cells = {key: value for n, charge in enumerate(read, 1) for key, value in _line(n, "G9012", "", charge, "1").items()}
+    cells = {
+        key: value for n, charge in enumerate(read, 1) for key, value in _line(n, "G9012", "", charge, "1").items()
+    }
     claim = _claim({**cells, "t_charge": "980 50"})
-    assert [line.charge_amount for line in claim.lines] == [Decimal(v) for v in ("224.50", "183.00", "151", "301", "121")]
-    assert [bool(line.provenance["charge_amount"].repaired) for line in claim.lines] == [True, True, False, False, False]
+    assert [line.charge_amount for line in claim.lines] == [
+        Decimal(v) for v in ("224.50", "183.00", "151", "301", "121")
+    ]
+    assert [bool(line.provenance["charge_amount"].repaired) for line in claim.lines] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
