@@ -632,14 +632,15 @@ def _touches_digit(text: str, at: int) -> bool:
     return (at > 0 and text[at - 1].isdigit()) or (at + 1 < len(text) and text[at + 1].isdigit())
 
 
-def trim_stray_ends(text: str) -> str:
+def trim_stray_ends(text: str, starts: str = TEXT_STARTS, ends: str = TEXT_ENDS) -> str:
     """A name or address without the marks at its ends that billing software never types there: a speck read as a
-    quote, a guillemet or a degree sign ('\u2018GOLDEN STATE', '\u00abKERN COMMUNITY'). The ASCII marks `fix_text`
-    strips are already gone."""
+    quote, a guillemet or a degree sign ('\u2018GOLDEN STATE', '\u00abKERN COMMUNITY'); `starts` and `ends` are the
+    marks such a value may begin or end with besides a letter or digit. The ASCII marks `fix_text` strips are
+    already gone."""
     start, end = 0, len(text)
-    while start < end and not (text[start].isalnum() or text[start] in TEXT_STARTS):
+    while start < end and not (text[start].isalnum() or text[start] in starts):
         start += 1
-    while end > start and not (text[end - 1].isalnum() or text[end - 1] in TEXT_ENDS):
+    while end > start and not (text[end - 1].isalnum() or text[end - 1] in ends):
         end -= 1
     return text[start:end].strip()
 
@@ -719,9 +720,6 @@ def fix_payer(text: str, payer_names: dict[str, str]) -> Fixed:
     )
 
 
-IDENTIFIER_END_MARKS = re.compile(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$")
-
-
 def fix_identifier(text: str) -> Fixed:
     """An account or reference number (box 26, 22): no spaces inside ('INV-2026-501 11'); a gap inside is
     flagged, for it may be a separator lost ('INV- 2026 70494' for INV-2026-70494; on a dotted fax every dash may
@@ -732,7 +730,7 @@ def fix_identifier(text: str) -> Fixed:
     if bar:
         return Fixed(re.sub(r"\s+", "", fix_text(digits).text), CORRECTED, repaired=bar)
     read = fix_text(text).text
-    trimmed = IDENTIFIER_END_MARKS.sub("", read)
+    trimmed = trim_stray_ends(read, starts="", ends="")
     if trimmed != read:
         # the number's own characters are letters and digits; a mark before or after them is a speck or a rule's
         # remnant ('INV-2025-38657°'), but it may have been a character, so staff confirm
