@@ -283,7 +283,7 @@ def reader_confidences():
 
 def score_values(tally: Tally, read: Claim, truth: Claim, reference, received: date) -> None:
     """Each scanned value against the form as written: a wrong one goes to staff when its calibrated confidence is
-    below the review threshold and the plan's records do not confirm it, or when the records contradict it
+    below the review threshold or the reader repaired it unconfirmed, and the plan's records do not confirm it, or when the records contradict it
     (check.records); a wrong one neither is a silent error."""
     threshold = review_threshold()
     records = compare_with_records(read, reference, received)
@@ -299,7 +299,7 @@ def score_values(tally: Tally, read: Claim, truth: Claim, reference, received: d
             and ref.key not in ref.item.invalid
         )
         value = (ref.key, ref.line)
-        below = (ref.source.confidence or 0.0) < threshold and value not in records.confirmed
+        below = ref.source.needs_verification(threshold) and value not in records.confirmed
         flagged = below or value in records.doubtful
         tally.values += 1
         tally.values_flagged += flagged

@@ -11,7 +11,7 @@
    OMP_THREAD_LIMIT=1; CPU seconds are this process's and its Tesseract children's (robust to the
    machine being shared), wall seconds are what a user waits.
 3. Scores every DHCS element the form carries: right, wrong-but-flagged (confidence below the review
-   threshold or repaired: staff verify it), and SILENT (a wrong value that nobody is told to check).
+   threshold or repaired with no check confirming it: staff verify it), and SILENT (a wrong value that nobody is told to check).
    A refused page scores its fields as not read (not silent). "records" is the silent share once the
    claim check has compared the scanned values with the plan's records (check.records: member file,
    provider roster, TARs), those records holding what the provider wrote (testdata.records).
@@ -48,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 from claims_intake.check.records import NO_RECORDS, compare_with_records
 from claims_intake.errors import IntakeError
 from claims_intake.extract import extract_bytes
+from claims_intake.model import Provenance
 from claims_intake.ocr.calibration import review_threshold
 from claims_intake_dev.testdata import mailroom, scans
 from claims_intake_dev.testdata.records import matching_reference, received_after, scan_truth
@@ -96,11 +97,11 @@ def read(item: dict) -> tuple[float, float, object]:
 
 
 def flagged(provenance: dict | None, review: float) -> bool:
-    """Staff are told to check it: confidence below the review threshold, or the reader repaired it."""
+    """Staff are told to check it: confidence below the review threshold, or a repair no check confirmed
+    (Provenance.needs_verification, what the verification list and the check go by)."""
     if not provenance:
         return True  # no provenance: not an OCR value the reader vouches for
-    confidence = provenance.get("confidence")
-    return bool(provenance.get("repaired")) or (confidence is not None and confidence < review)
+    return Provenance.model_validate(provenance).needs_verification(review)
 
 
 def records_check(claim, sample: scans.SampleClaim):

@@ -7,6 +7,7 @@ tell the provider exactly what to fix; nothing the provider sent is dropped.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .elements import claim_keys, line_keys
 from .normalize import clip, normalize
+
+# A repair note names the independent check that confirmed it ("... confirmed by box 28 total");
+# "unconfirmed" and other mentions are no confirmation.
+CONFIRMED_BY = re.compile(r"\bconfirmed by\b")
 
 
 class Provenance(BaseModel):
@@ -37,6 +42,17 @@ class Provenance(BaseModel):
     # Who confirmed or corrected the value against the scan or sheet (staff): a verified value is sure,
     # whatever the reading's confidence, repair or match score were (claims_intake.check.doubt).
     verified: str | None = None
+
+    @property
+    def unconfirmed_repair(self) -> bool:
+        """The reader changed what it saw and no independent check confirmed the change: staff verify it."""
+        return self.repaired is not None and self.repaired != "" and not CONFIRMED_BY.search(self.repaired)
+
+    def needs_verification(self, threshold: float) -> bool:
+        """Staff verify this reading against the scan: read below `threshold`, or repaired without confirmation."""
+        if self.verified:
+            return False
+        return (self.confidence is not None and self.confidence < threshold) or self.unconfirmed_repair
 
 
 class _Elements(BaseModel):

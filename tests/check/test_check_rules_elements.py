@@ -194,6 +194,22 @@ def test_low_ocr_confidence_on_a_line_value_names_its_line(reference, empty_hist
     assert result.disposition == "REVIEW"
 
 
+# A value the reader changed and nothing confirmed is verified by staff, however sure the reading
+def test_unconfirmed_repair_of_a_sure_reading_is_review(reference, empty_history):
+    c = claim(ecm_line())
+    low_confidence(c.lines[0], "charge_amount", 0.99)
+    c.lines[0].provenance["charge_amount"].repaired = "read by the fax digit reader as '400 00'"
+    result = run(c, reference, empty_history)
+    assert result.disposition == "REVIEW"
+    review = {(f.rule, f.element, f.line) for f in result.findings if f.severity.value == "review"}
+    assert review == {("unconfirmed_ocr_repair", "charge_amount", 1)}
+    c.lines[0].provenance["charge_amount"].repaired = "one digit changed, confirmed by box 28 total"
+    assert run(c, reference, empty_history).disposition == "CLEAN"
+    c.lines[0].provenance["charge_amount"].repaired = "read by the fax digit reader as '400 00'"
+    c.lines[0].provenance["charge_amount"].verified = "staff"
+    assert run(c, reference, empty_history).disposition == "CLEAN"
+
+
 # 000 Table 2: Member Homeless Indicator required; derived from Z59.0x when not given
 def test_homeless_indicator_derived_from_diagnosis(reference, empty_history):
     result = run(claim(ecm_line(dx="Z59.02"), member_homeless_indicator=None), reference, empty_history)

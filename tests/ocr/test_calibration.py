@@ -161,6 +161,19 @@ def test_calibrate_claims_replaces_confidences_and_lists_what_staff_verify():
     assert all(claim.lines[0].provenance[k.split(".")[1]].confidence < threshold for k in flagged if "." in k)
 
 
+def test_a_sure_repair_is_listed_for_staff_unless_a_check_confirmed_it():
+    # However sure the calibration is of it, a value the reader changed is the intake's guess until
+    # another box confirms the change.
+    model = _table({"npi:intercept": 8.0})
+    guessed = _scanned_claim(repaired="one digit changed")
+    calibration.calibrate_claims([guessed], model)
+    assert guessed.provenance["billing_provider_npi"].confidence >= calibration.review_threshold()
+    assert "billing_provider_npi" in guessed.extras["needs_verification"]
+    confirmed = _scanned_claim(repaired="one digit changed, confirmed by the ZIP code table")
+    calibration.calibrate_claims([confirmed], model)
+    assert "billing_provider_npi" not in confirmed.extras.get("needs_verification", [])
+
+
 def test_calibration_keeps_the_repair_mark():
     model = _table({"npi:intercept": 8.0})
     claim = _scanned_claim(repaired="one digit changed")

@@ -333,3 +333,25 @@ def test_a_pooled_npi_is_offered_only_to_lines_near_it_and_only_when_it_passes()
     failing = {"local1": _reading("1234567898", {}), "local2": _reading("1234567898", {})}
     pooled = digits.offer_common_npi({f: Reading("1234567898") for f in failing}, failing)
     assert all(pooled[f].alternatives == () for f in failing)  # 1234567898 fails its check digit: nothing offered
+
+
+# A box-21 code read with a digit where ICD-10-CM has a letter is repaired by its shape; the line recogniser's
+# own reading of the cell is the independent check that confirms the repair, and only when it reached that code.
+@pytest.mark.parametrize(
+    ("recognised", "confirmed"),
+    [("Z59.02", True), ("Z5902", True), ("Z59.01", False), ("259.02", False), (None, False)],
+)
+def test_a_shape_repair_of_a_code_is_confirmed_only_by_the_recognisers_same_reading(recognised, confirmed):
+    claim = _claim({"diagnosis1": Reading("259.02", 0.9, recognised=recognised), "diag1": "A"})
+    source = claim.lines[0].provenance["diagnosis_codes"]
+    assert claim.lines[0].diagnosis_codes == ["Z5902"]
+    assert ("confirmed by the line recogniser" in source.repaired) is confirmed
+    assert source.unconfirmed_repair is not confirmed
+
+
+def test_a_hcpcs_shape_repair_is_confirmed_by_the_recognisers_same_reading():
+    claim = _claim({"cpt1": Reading("G90O8", 0.9, recognised="G9008")})
+    source = claim.lines[0].provenance["procedure_code"]
+    assert claim.lines[0].procedure_code == "G9008" and not source.unconfirmed_repair
+    unconfirmed = _claim({"cpt1": Reading("G90O8", 0.9)}).lines[0].provenance["procedure_code"]
+    assert unconfirmed.unconfirmed_repair

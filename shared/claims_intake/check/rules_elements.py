@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, utils
 
 from ..catalog import TELEHEALTH, dhcs_catalog, plan_profile
 from ..elements import KIND, PHI_ELEMENTS, element, required_keys
+from ..model import Claim, ServiceLine
 from ..normalize import normalize
 from ..validators import format_problem as _format_problem
 from .context import CENTS, CheckContext, Issue, LineContext, money, plan_facts, settings
@@ -196,29 +197,59 @@ def invoice_amount_is_sum_of_lines(ctx: CheckContext):
 def low_ocr_confidence(ctx: CheckContext):
     """Values read by OCR below the threshold are verified by staff before deciding (REVIEW); once staff
     verified one (Provenance.verified), or the plan's records agree with it (check.records), it is sure."""
-    issues: list[Issue] = []
     threshold = settings()["ocr_confidence_threshold"]
     cite = settings()["ocr_confidence_cite"]
-    claim_required, line_required = required("claim"), required("line")
-    for key, source in ctx.claim.provenance.items():
-        if (
-            source.confidence is not None
-            and source.confidence < threshold
-            and key in claim_required
-            and not source.verified
-            and (key, None) not in ctx.records().confirmed
-        ):
-            issues.append(_low_confidence(ctx.claim, key, cite, None))
-    for number, line in enumerate(ctx.claim.lines, start=1):
-        for key, source in line.provenance.items():
-            if (
-                source.confidence is not None
-                and source.confidence < threshold
-                and key in line_required
-                and not source.verified
-            ):
-                issues.append(_low_confidence(line, key, cite, line.line_number or number))
+    issues = [
+        _low_confidence(item, key, cite, line)
+        for item, key, line in _unsettled_readings(ctx)
+        if item.provenance[key].confidence < threshold
+    ]
     return issues or None
+
+
+@claim_rule
+def unconfirmed_ocr_repair(ctx: CheckContext):
+    """A required value the reader changed from what it saw (a code snapped to the catalog, a digit read by the
+    second reader) with no independent check confirming the change is the intake's guess, not the provider's
+    writing: staff verify it (REVIEW), however sure the reading is; below the threshold low_ocr_confidence
+    already asks."""
+    threshold = settings()["ocr_confidence_threshold"]
+    cite = settings()["ocr_confidence_cite"]
+    issues = [
+        _unconfirmed_repair(item, key, cite, line)
+        for item, key, line in _unsettled_readings(ctx)
+        if item.provenance[key].confidence >= threshold and item.provenance[key].unconfirmed_repair
+    ]
+    return issues or None
+
+
+def _unsettled_readings(ctx: CheckContext):
+    """(item, element, line number) of each required OCR value staff have not verified and the plan's records
+    do not confirm."""
+    confirmed = ctx.records().confirmed
+    claim_required, line_required = required("claim"), required("line")
+    items: list[tuple[Claim | ServiceLine, tuple[str, ...], int | None]] = [(ctx.claim, claim_required, None)]
+    items += [(line, line_required, line.line_number or n) for n, line in enumerate(ctx.claim.lines, start=1)]
+    for item, keys, line_number in items:
+        for key, source in item.provenance.items():
+            unsure = source.confidence is not None and not source.verified
+            if unsure and key in keys and (key, line_number) not in confirmed:
+                yield item, key, line_number
+
+
+def _unconfirmed_repair(item, key, cite, line_number):
+    source = item.provenance[key]
+    where = f" (page {source.page}, box {source.box})" if source.box else ""
+    prefix = f"Line {line_number}: " if line_number else ""
+    return Issue(
+        Category.INVALID_VALUE,
+        Severity.REVIEW,
+        f"{prefix}{label(key)}{where} was changed by the reader from what it saw, and no other box confirms the "
+        "change: staff must verify it against the scan before the claim is decided.",
+        cite,
+        key,
+        line=line_number,
+    )
 
 
 def _low_confidence(item, key, cite, line_number):

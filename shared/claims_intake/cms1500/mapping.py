@@ -12,6 +12,7 @@ import itertools
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
@@ -62,6 +63,9 @@ class Reading:
     decode_share: float | None = None
     # box 1a of a fax: the code reader's reading of it as a CIN's eight digits and letter (ocr/codes.py)
     cin_decode: CinDecode | None = None
+    # a code cell whose reading breaks its shape (a box-21 code starting with a digit): the line recogniser's own
+    # sure reading of it (ocr/lines.py), which confirms a parse rule's repair that reaches the same code
+    recognised: str | None = None
 
 
 @dataclass
@@ -90,6 +94,10 @@ class FormPage:
         if reading is None or reading.decode_share is None or reading.decode_share < least:
             return None
         return reading.alternatives[0] if reading.alternatives else None
+
+    def recognised(self, name: str) -> str | None:
+        reading = self.readings.get(name)
+        return reading.recognised if reading else None
 
     def readers_agree(self, name: str) -> bool:
         reading = self.readings.get(name)
@@ -449,6 +457,8 @@ def _diagnoses(claim: Claim, page: FormPage, ocr: bool = True) -> dict[str, tupl
         name = f"diagnosis{index}"
         if page.text(name):
             fixed = parse.fix_icd10(page.text(name))
+            if ocr:
+                fixed = _confirmed_by_recogniser(fixed, page.recognised(name), parse.fix_icd10)
             typed = re.sub(r"[^0-9A-Za-z]", "", page.text(name)).upper()
             if not ocr and (fixed.repaired or is_valid_icd10(typed)):  # typed into a fillable PDF: as typed
                 fixed = Fixed(typed)
@@ -546,6 +556,8 @@ def _procedure(line: ServiceLine, page: FormPage, n: int, put, ocr: bool) -> Non
 def _procedure_as_read(page: FormPage, n: int, modifier_fields, ocr: bool) -> tuple[Fixed, Fixed | None]:
     text = page.text
     code = parse.fix_hcpcs(text(f"cpt{n}")) if text(f"cpt{n}") else Fixed("")
+    if ocr:
+        code = _confirmed_by_recogniser(code, page.recognised(f"cpt{n}"), parse.fix_hcpcs)
     modifiers = [parse.fix_modifier(text(m)) for m in modifier_fields if text(m)]
     read = [m.text for m in modifiers]
     as_read = dhcs_catalog().lookup(code.text, read)[0] is not None
@@ -667,6 +679,21 @@ def _letter_read(read: str) -> str:
     """The letter Tesseract read at the end of box 1a, if it read one there."""
     cleaned = re.sub(r"[^0-9A-Za-z]", "", read).upper()
     return cleaned[-1] if cleaned and cleaned[-1].isalpha() else ""
+
+
+LINE_RECOGNISER = "the line recogniser"
+
+
+def _confirmed_by_recogniser(fixed: Fixed, recognised: str | None, rule: Callable[[str], Fixed]) -> Fixed:
+    """A code a parse rule repaired (a box-21 '259.02' read as Z59.02) is confirmed when the line recogniser,
+    which shares no recognition with Tesseract, read the cell as that code with nothing to repair."""
+    if not fixed.repaired or not recognised:
+        return fixed
+    own = rule(recognised)
+    if own.repaired or own.text != fixed.text or own.factor < 1.0:
+        return fixed
+    repaired = f"{fixed.repaired}, confirmed by {LINE_RECOGNISER}"
+    return Fixed(fixed.text, fixed.factor, fixed.note, parse.CONFIRMED, repaired, LINE_RECOGNISER)
 
 
 def _confirmed(fixed: Fixed) -> Fixed:
@@ -1259,20 +1286,31 @@ def check_total(claim: Claim) -> None:
 
 
 def mark_for_verification(claim: Claim, threshold: float) -> None:
-    """List the required values read with confidence below `threshold` (staff verify them)."""
-    flagged = [
-        key
-        for key, source in claim.provenance.items()
-        if source.confidence is not None and source.confidence < threshold and element(key).required
-    ]
+    """List the required values staff verify: read with confidence below `threshold`, or repaired by the reader
+    with no independent check confirming the repair (Provenance.needs_verification)."""
+    flagged = [key for key, source in claim.provenance.items() if _verify(key, source, threshold)]
     for line in claim.lines:
         flagged += [
             f"lines[{line.line_number}].{key}"
             for key, source in line.provenance.items()
-            if source.confidence is not None and source.confidence < threshold and element(key).required
+            if _verify(key, source, threshold)
         ]
     if flagged:
         claim.extras["needs_verification"] = flagged
+    else:
+        claim.extras.pop("needs_verification", None)
+
+
+def _verify(key: str, source: Provenance, threshold: float) -> bool:
+    return source.confidence is not None and source.needs_verification(threshold) and _required(key)
+
+
+@cache
+def _required(key: str) -> bool:
+    try:
+        return element(key).required
+    except KeyError:
+        return False  # a provenance note of the reader's own (no DHCS element)
 
 
 def claims_from_pages(

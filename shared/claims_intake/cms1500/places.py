@@ -22,7 +22,7 @@ from functools import cache
 
 from rapidfuzz.distance import Levenshtein
 
-# The repair note's words that the calibration takes as an independent confirmation (calibration.CONFIRMED_BY).
+# The repair note's words that the calibration takes as an independent confirmation (model.CONFIRMED_BY).
 CONFIRMED_BY_TABLE = "confirmed by the ZIP code table"
 CHOSEN_BY_TABLE = "the ZIP code table has no such place"  # every repair's note: the table chose the value
 # The scanned addresses: city, state and ZIP elements of box 5 (its state is read for the claim's extras, not an

@@ -43,9 +43,8 @@ import numpy as np
 
 from ..catalog import combination_key, dhcs_catalog, plans_data
 from ..cms1500 import places, text_grammar
-from ..cms1500.mapping import billed_rates, dates_one_digit_apart, total_from_charges
+from ..cms1500.mapping import billed_rates, dates_one_digit_apart, mark_for_verification, total_from_charges
 from ..codesets import icd10cm
-from ..elements import element
 from ..model import Claim, Provenance, ServiceLine
 from ..validators import (
     is_valid_cin,
@@ -140,11 +139,6 @@ def scanned_values(claim: Claim) -> Iterator[ValueRef]:
                 yield ValueRef(line, key, line.line_number or number)
 
 
-# A repair note names the independent check that confirmed it ("... confirmed by box 28 total");
-# "unconfirmed" and other mentions are no confirmation.
-CONFIRMED_BY = re.compile(r"\bconfirmed by\b")
-
-
 def value_signals(claim: Claim, ref: ValueRef) -> np.ndarray:
     """The feature vector of one value (feature_names() order)."""
     refs, vectors = claim_signals(claim)
@@ -183,7 +177,7 @@ def page_doubt(vectors: np.ndarray) -> np.ndarray:
 def _own_signals(claim: Claim, ref: ValueRef) -> np.ndarray:
     source = ref.source
     repaired = bool(source.repaired)
-    confirmed = repaired and bool(CONFIRMED_BY.search(source.repaired or ""))
+    confirmed = repaired and not source.unconfirmed_repair
     agreement = cross_check(claim, ref)
     registration = claim.extras.get(REGISTRATION_EXTRA) or {}
     vector = np.zeros(len(feature_names()))
@@ -492,7 +486,7 @@ def _vouching_service_dates(claim: Claim) -> list[date]:
             continue
         key = "service_end_date" if line.service_end_date else "service_start_date"
         source = line.provenance.get(key)
-        if source is None or not source.repaired or CONFIRMED_BY.search(source.repaired):
+        if source is None or not source.unconfirmed_repair:
             dates.append(getattr(line, key))
     return dates
 
@@ -569,29 +563,9 @@ def calibrate_claims(claims: list[Claim], calibration: Calibration | None = None
         probabilities = calibration.probability(vectors)
         for ref, probability in zip(refs, probabilities, strict=True):
             ref.item.provenance[ref.key] = ref.source.model_copy(update={"confidence": round(float(probability), 3)})
-        _needs_verification(claim)
+        mark_for_verification(claim, review_threshold())
 
 
 def review_threshold() -> float:
     """The one OCR review threshold (plans.yaml check.ocr_confidence_threshold): P(right) below it goes to staff."""
     return float(plans_data()["check"]["ocr_confidence_threshold"])
-
-
-def _needs_verification(claim: Claim) -> None:
-    """The required values whose calibrated probability is below the review threshold (staff verify them)."""
-    threshold = review_threshold()
-    flagged = [
-        ref.label for ref in scanned_values(claim) if (ref.source.confidence or 0.0) < threshold and _required(ref.key)
-    ]
-    if flagged:
-        claim.extras["needs_verification"] = flagged
-    else:
-        claim.extras.pop("needs_verification", None)
-
-
-@cache
-def _required(key: str) -> bool:
-    try:
-        return element(key).required
-    except KeyError:
-        return False

@@ -187,6 +187,33 @@ def second_cell_reading(slots, readings: dict, fax: bool = False) -> dict:
     return out
 
 
+# The code cells a parse rule repairs by their shape (box 21's ICD-10-CM codes, 24D's HCPCS code): where Tesseract's
+# reading breaks the shape, the recogniser reads the cell too, and a repair that reaches its reading is confirmed
+SHAPE_CHECKED = re.compile(r"diagnosis\d+|cpt\d")
+
+
+def recognised_codes(slots, readings: dict) -> dict:
+    """The page's readings with each code cell whose reading breaks its shape (`CODE_SHAPES`) given the
+    recogniser's own reading of the cell, when the recogniser is sure of it (TAKE_OVER) and it keeps the shape:
+    evidence that shares no recognition with Tesseract, for the mapping to confirm a shape repair with
+    (`Reading.recognised`). The reading itself is left as it was."""
+    out = dict(readings)
+    for slot in slots:
+        for field, place in slot.places.items():
+            current = out.get(field)
+            if current is None or not SHAPE_CHECKED.fullmatch(field) or _fits_shape(field, current.text):
+                continue
+            mine = read_line(place)
+            if mine is not None and mine.confidence >= TAKE_OVER and _fits_shape(field, mine.text):
+                out[field] = replace(current, recognised=mine.text)
+    return out
+
+
+def _fits_shape(field: str, text: str) -> bool:
+    code = re.sub(r"[\s.]", "", text).upper()
+    return bool(code) and CODE_SHAPES[re.sub(r"\d", "", field)](code)
+
+
 def _take_over(slot, fax: bool) -> float:
     return TAKE_OVER_DOTTED_FAX if fax and slot.dotted else TAKE_OVER
 
