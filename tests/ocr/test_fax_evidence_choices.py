@@ -355,3 +355,12 @@ def test_a_hcpcs_shape_repair_is_confirmed_by_the_recognisers_same_reading():
     assert claim.lines[0].procedure_code == "G9008" and not source.unconfirmed_repair
     unconfirmed = _claim({"cpt1": Reading("G90O8", 0.9)}).lines[0].provenance["procedure_code"]
     assert unconfirmed.unconfirmed_repair
+
+
+def test_a_pointer_naming_a_blank_box_21_letter_takes_the_other_readers_filled_one_for_staff():
+    box21 = {"diagnosis1": "Z59.01", "diagnosis2": "Z59.02", "diagnosis3": "Z60.2"}
+    claim = _claim({**box21, "diag1": Reading("G", 0.9, alternatives=("C",))})
+    source = claim.lines[0].provenance["diagnosis_codes"]
+    assert claim.lines[0].diagnosis_codes == ["Z602"] and source.unconfirmed_repair
+    kept = _claim({**box21, "diag1": Reading("G", 0.9, alternatives=("H",))})  # no reading names a filled letter
+    assert "diagnosis_codes" in kept.lines[0].invalid

@@ -333,3 +333,8 @@ def test_the_shipped_network_confirms_box_21s_letter_tesseract_reads_as_a_2_on_o
             repaired += "start with a letter" in note
             confirmed += "start with a letter" in note and "confirmed by the line recogniser" in note
     assert repaired >= 3 and confirmed == repaired
+
+
+def test_a_pointer_the_recogniser_replaces_stays_among_the_cells_alternatives():
+    weighed = lines.weigh("diag1", Reading("C", 0.9), lines.LineReading("G", 0.99))
+    assert weighed.text == "G" and weighed.alternatives == ("C",)

@@ -748,6 +748,7 @@ def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: 
         pointers = _weigh_pointer_decode(pointers, decoded)
     if f"diag{n}" in page.readings:
         pointers = _with_reading_repairs(pointers, [page.readings[f"diag{n}"]])
+    pointers = _pointers_to_filled_letters(pointers, page.alternatives(f"diag{n}"), diagnoses)
     missing = [p for p in pointers.text if p not in diagnoses]
     codes = [diagnoses[p][0] for p in pointers.text if p in diagnoses]
     read_by = page.readings.get(f"diag{n}")
@@ -782,6 +783,19 @@ def _line_diagnoses(line: ServiceLine, page: FormPage, n: int, diagnoses, file: 
         return
     line.set_raw("diagnosis_codes", " ".join(codes), source)
     line.extras["diagnosis_pointers"] = pointers.text
+
+
+def _pointers_to_filled_letters(pointers: Fixed, alternatives: tuple[str, ...], diagnoses) -> Fixed:
+    """24E read as naming a box-21 letter left blank, when another reader's reading of the cell names only filled
+    letters: that reading, as a repair for staff (a pointer can only name a code box 21 holds)."""
+    if not pointers.text or all(letter in diagnoses for letter in pointers.text):
+        return pointers
+    for other in alternatives:
+        fixed = parse.fix_pointers(other)
+        if fixed.text and all(letter in diagnoses for letter in fixed.text):
+            why = f"24E read {pointers.text!r}, a box-21 letter left blank: another reader's {fixed.text!r} taken"
+            return Fixed(fixed.text, parse.CORRECTED, repaired="; ".join(filter(None, [why, pointers.repaired])))
+    return pointers
 
 
 def _drop_repairs(line: ServiceLine) -> None:

@@ -74,6 +74,7 @@ CELLS = re.compile(
     r"sv\d_(mm|dd|yy)_(from|end)|place\d|cpt\d|mod\d[a-c]?|diag\d|ch\d|day\d|local\d|t_charge|amt_paid"
     r"|birth_(mm|dd|yy)|diagnosis\d+|pt_zip|tax_id|pin"
 )
+POINTER_CELL = re.compile(r"diag\d")  # 24E
 # What a code cell of the 02/12 form holds (spaces and an ICD-10 code's point aside): the data elements' own
 # format checks, and 24E's one to four of box 21's letters
 CODE_SHAPES: dict[str, Callable[[str], bool]] = {
@@ -323,12 +324,15 @@ def _as_written(field: str, mine: LineReading) -> LineReading | None:
 
 
 def _offered(field: str, alternatives: tuple[str, ...], other: str) -> tuple[str, ...]:
-    """An amount's or an NPI's alternatives with another reader's reading among them, when it is one."""
+    """An amount's, an NPI's or a 24E pointer's alternatives with another reader's reading among them, when it is
+    one (box 28's sum, the check digit or box 21's filled letters choose among them)."""
     digits = re.sub(r"\D", "", other)
     if field in MONEY_FIELDS and len(digits) >= 3:
         shown = money_text(digits)
     elif npi_cell(field) and len(digits) == NPI_DIGITS:
         shown = digits
+    elif POINTER_CELL.fullmatch(field) and other.strip():
+        shown = other.strip()
     else:
         return alternatives
     return alternatives if shown in alternatives else (*alternatives, shown)
