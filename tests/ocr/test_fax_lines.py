@@ -338,3 +338,35 @@ def test_the_shipped_network_confirms_box_21s_letter_tesseract_reads_as_a_2_on_o
 def test_a_pointer_the_recogniser_replaces_stays_among_the_cells_alternatives():
     weighed = lines.weigh("diag1", Reading("C", 0.9), lines.LineReading("G", 0.99))
     assert weighed.text == "G" and weighed.alternatives == ("C",)
+
+
+def test_digits_the_recogniser_reads_otherwise_send_the_box_to_staff_as_read(monkeypatch):
+    """On a page that is not a fax the recogniser only doubts: box 33's phone and the digit cells whose digits it
+    reads otherwise keep Tesseract's reading with a note for staff; the code cells are `recognised_codes`' own."""
+    recognised = {0: "510", 1: "125 00", 2: "G9009"}  # each piece is an array holding its key
+    monkeypatch.setattr(lines, "read_line", lambda piece: lines.LineReading(recognised[int(piece.flat[0])], 0.99))
+    image = type("Image", (), {"convert": lambda self, mode: np.zeros((1, 1), np.uint8)})()
+    phone = type("Slot", (), {"members": [("doc_phone area",)], "image": image, "places": {}})()
+    places = {"ch1": np.ones((1, 1), np.uint8), "cpt1": np.full((1, 1), 2, np.uint8)}
+    cells = type("Slot", (), {"members": [("ch1",), ("cpt1",)], "places": places})()
+    readings = {"doc_phone area": Reading("310", 0.96), "ch1": Reading("125 00", 0.9), "cpt1": Reading("G9008", 0.9)}
+    out = lines.doubted_by_recogniser([phone, cells], readings)
+    assert out["doc_phone area"].text == "310" and out["doc_phone area"].confidence <= 0.3
+    assert "staff read the box" in out["doc_phone area"].repaired
+    assert out["ch1"] == readings["ch1"] and out["cpt1"] == readings["cpt1"]  # the same digits; a code cell
+    recognised[1] = "126 00"
+    assert "staff read the box" in lines.doubted_by_recogniser([cells], readings)["ch1"].repaired
+    assert lines.doubted_by_recogniser([cells], readings, cells=False)["ch1"] == readings["ch1"]
+
+
+def test_a_blurred_dotted_area_code_tesseract_is_sure_of_goes_to_staff():
+    """A phone photo of a dot-matrix page (TUNING seed 7352): Tesseract reads box 33's area code 510 as 310 at
+    0.99; the recogniser reads 510, so the phone is on the verification list."""
+    from claims_intake.extract import extract_bytes
+    from claims_intake_dev.testdata import mailroom
+
+    assert 7352 in mailroom.TUNING_SEEDS
+    case = mailroom.make_case("photo", 7352)
+    claim = extract_bytes(case.data, case.filename).claims[0]
+    assert claim.billing_provider_phone != case.sample.expected["elements"]["billing_provider_phone"]
+    assert "billing_provider_phone" in claim.extras["needs_verification"]

@@ -193,6 +193,40 @@ def second_cell_reading(slots, readings: dict, fax: bool = False) -> dict:
 SHAPE_CHECKED = re.compile(r"diagnosis\d+|cpt\d")
 
 
+# The digit boxes and cells whose reading the recogniser's other digits doubt on a page that is not a fax: box 33's
+# phone and every cell but the code cells (24D, 24E, box 21: `recognised_codes`). On a 300-dpi page the recogniser,
+# trained at fax resolution, loses word breaks and letters; its digits hold (a dotted 5 Tesseract reads as 3).
+DOUBTED_BOXES = frozenset({"doc_phone area", "doc_phone"})
+CODE_CELLS = re.compile(r"cpt\d|mod\d[a-c]?|diag\d|diagnosis\d+")
+
+
+def doubted_by_recogniser(slots, readings: dict, cells: bool = True) -> dict:
+    """The page's readings with each digit box (and cell, unless `cells` is False: the recogniser weighed them
+    already) whose digits the recogniser reads otherwise (at least NOTE_SURE sure) doubted: kept as read, with a
+    note that sends it to staff whatever the calibration."""
+    out = dict(readings)
+    for slot in slots:
+        pieces = []
+        if len(slot.members) == 1 and slot.members[0][0] in DOUBTED_BOXES:
+            pieces.append((slot.members[0][0], np.asarray(slot.image.convert("L"))))
+        if cells:
+            pieces += [(f, p) for f, p in slot.places.items() if CELLS.fullmatch(f) and not CODE_CELLS.fullmatch(f)]
+        for field, piece in pieces:
+            current = out.get(field)
+            if current is None or not re.sub(r"\D", "", current.text):
+                continue
+            mine = read_line(piece)
+            if mine is None or mine.confidence < NOTE_SURE or not re.sub(r"\D", "", mine.text):
+                continue
+            if re.sub(r"\D", "", current.text) != re.sub(r"\D", "", mine.text):
+                why = (
+                    f"the line recogniser read {mine.text!r} where Tesseract read {current.text!r}: staff read the box"
+                )
+                note = "; ".join(filter(None, [current.repaired, why]))
+                out[field] = replace(current, confidence=min(current.confidence, DISAGREE_CONFIDENCE), repaired=note)
+    return out
+
+
 def recognised_codes(slots, readings: dict) -> dict:
     """The page's readings with each code cell whose reading breaks its shape (`CODE_SHAPES`) given the
     recogniser's own reading of the cell, when the recogniser is sure of it (TAKE_OVER) and it keeps the shape:

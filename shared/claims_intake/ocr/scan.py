@@ -35,7 +35,7 @@ from .calibration import REGISTRATION_EXTRA, calibrate_claims, review_threshold
 from .codes import second_code_reading
 from .digits import npi_cell, second_reading
 from .engine import TesseractMissing
-from .lines import recognised_codes, second_cell_reading, second_line_reading
+from .lines import doubted_by_recogniser, recognised_codes, second_cell_reading, second_line_reading
 from .normalise import normalise
 from .pages import PageImage, check_pdf_content, image_pages, pdf_pages, pdf_reader
 from .recognize import VERSION_FIELDS, Slot, read_pages, reading_slots, thread_limit_env, with_lost_dashes
@@ -274,17 +274,20 @@ def second_readings(page: PreparedPage, readings: dict) -> dict:
     crossed the form's rules with the rules); on any other page printed in dots the digit reader, which learnt
     dotted glyphs where Tesseract is as sure of a dotted '9' read '8' as of a solid one. On a page other than a fax
     the recogniser also reads each code cell whose reading breaks its shape (`recognised_codes`): a box-21 '259.02'
-    its parse rule repairs to Z59.02 is confirmed when the recogniser read Z59.02 (a fax has the code reader)."""
+    its parse rule repairs to Z59.02 is confirmed when the recogniser read Z59.02 (a fax has the code reader); and
+    where its digits differ from Tesseract's in box 33's phone or a cell it has not weighed yet, the box goes to staff
+    (`doubted_by_recogniser`: Tesseract is as sure of a blurred dotted 5 read as 3 as of any digit)."""
     if page.fax:
         lines_read = second_line_reading(page.slots, readings, fax=True)
         digits_read = second_reading(page.slots, lines_read)
         cells_read = second_code_reading(page.slots, second_cell_reading(page.slots, digits_read, fax=True))
         return with_lost_dashes(page.slots, cells_read)
-    if any(slot.typing_off_boxes for slot in page.slots):
+    cells_weighed = any(slot.typing_off_boxes for slot in page.slots)
+    if cells_weighed:
         readings = second_cell_reading(page.slots, readings)
     elif any(slot.dotted for slot in page.slots):
         readings = second_reading(page.slots, readings)
-    return recognised_codes(page.slots, readings)
+    return recognised_codes(page.slots, doubted_by_recogniser(page.slots, readings, cells=not cells_weighed))
 
 
 def read_prepared(prepared: list[PreparedPage]) -> tuple[list[FormPage], list[ExtractError]]:
