@@ -108,8 +108,8 @@ class Tally:
     review_truth_refused: int = 0  # sent to staff, and the claim as written is refused anyway (its own errors)
     values: int = 0  # scanned values compared with the truth (scans only)
     values_wrong: int = 0
-    values_flagged: int = 0  # calibrated confidence below the review threshold: staff verify them
-    values_silent: int = 0  # wrong and at or above the threshold: nobody is told to check them
+    values_flagged: int = 0  # below the review threshold or repaired unconfirmed, not settled by records: staff verify
+    values_silent: int = 0  # wrong and not for staff to verify: nobody is told to check them
     dispositions: Counter = field(default_factory=Counter)
     reading_findings: Counter = field(default_factory=Counter)
     review_causes: Counter = field(default_factory=Counter)  # low_ocr_confidence:<element> or <rule> -> <would_be>
@@ -129,7 +129,7 @@ class Tally:
             "decided_on_misread_value": self.decided_on_misread,
             "values": self.values,
             "values_wrong": self.values_wrong,
-            "values_below_threshold": self.values_flagged,
+            "values_to_verify": self.values_flagged,
             "silent_errors": self.values_silent,
             "silent_share": self.values_silent / self.values if self.values else None,
             "truth_refused": self.truth_refused,
@@ -496,7 +496,7 @@ def report(title: str, tallies: list[Tally]) -> None:
     if scored:
         print(
             f"  values (scans; review threshold {review_threshold():.2f}):\n"
-            f"  {'profile':<26} {'values':>6} {'wrong':>6} {'below threshold':>16} {'silent errors':>14}"
+            f"  {'profile':<26} {'values':>6} {'wrong':>6} {'to verify':>16} {'silent errors':>14}"
         )
         for t in scored:
             print(
@@ -532,7 +532,7 @@ def summary(title: str, tallies: list[Tally]) -> None:
         f"\n{title}: {sum(t.refused_by_reading for t in scanned)} of {claims} refused by a reading error (must be "
         f"0); REVIEW {sum(t.review for t in scanned) / claims:.1%} (target <= 15%); {silent} silent errors of "
         f"{values} values ({silent / values:.2%}; target <= 0.5%), "
-        f"{sum(t.values_flagged for t in scanned) / values:.1%} of values below the threshold"
+        f"{sum(t.values_flagged for t in scanned) / values:.1%} of values for staff to verify"
     )
 
 
