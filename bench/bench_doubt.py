@@ -282,9 +282,9 @@ def reader_confidences():
 
 
 def score_values(tally: Tally, read: Claim, truth: Claim, reference, received: date) -> None:
-    """Each scanned value against the form as written: a wrong one goes to staff when its calibrated confidence is
-    below the review threshold or the reader repaired it unconfirmed, and the plan's records do not confirm it, or when the records contradict it
-    (check.records); a wrong one neither is a silent error."""
+    """Each scanned value against the form as written: a wrong one goes to staff when the verification list holds it
+    (calibrated confidence below the review threshold, or a repair no check confirmed) and the plan's records do not
+    confirm it, or when the records contradict it (check.records); a wrong one neither is a silent error."""
     threshold = review_threshold()
     records = compare_with_records(read, reference, received)
     for ref in scanned_values(read):

@@ -11,7 +11,8 @@
    OMP_THREAD_LIMIT=1; CPU seconds are this process's and its Tesseract children's (robust to the
    machine being shared), wall seconds are what a user waits.
 3. Scores every DHCS element the form carries: right, wrong-but-flagged (confidence below the review
-   threshold or repaired with no check confirming it: staff verify it), and SILENT (a wrong value that nobody is told to check).
+   threshold or repaired with no check confirming it: staff verify it), and SILENT (a wrong value that nobody is
+   told to check).
    A refused page scores its fields as not read (not silent). "records" is the silent share once the
    claim check has compared the scanned values with the plan's records (check.records: member file,
    provider roster, TARs), those records holding what the provider wrote (testdata.records).

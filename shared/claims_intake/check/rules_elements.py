@@ -210,9 +210,9 @@ def low_ocr_confidence(ctx: CheckContext):
 @claim_rule
 def unconfirmed_ocr_repair(ctx: CheckContext):
     """A required value the reader changed from what it saw (a code snapped to the catalog, a digit read by the
-    second reader) with no independent check confirming the change is the intake's guess, not the provider's
-    writing: staff verify it (REVIEW), however sure the reading is; below the threshold low_ocr_confidence
-    already asks."""
+    second reader), or kept while another reader read it otherwise, with no independent check confirming it is
+    the intake's guess, not the provider's writing: staff verify it (REVIEW), however sure the reading is; below
+    the threshold low_ocr_confidence already asks."""
     threshold = settings()["ocr_confidence_threshold"]
     cite = settings()["ocr_confidence_cite"]
     issues = [
@@ -244,8 +244,8 @@ def _unconfirmed_repair(item, key, cite, line_number):
     return Issue(
         Category.INVALID_VALUE,
         Severity.REVIEW,
-        f"{prefix}{label(key)}{where} was changed by the reader from what it saw, and no other box confirms the "
-        "change: staff must verify it against the scan before the claim is decided.",
+        f"{prefix}{label(key)}{where} was repaired by the reader, or its readers disagree, and no other box "
+        "confirms it: staff must verify it against the scan before the claim is decided.",
         cite,
         key,
         line=line_number,
