@@ -356,6 +356,9 @@ def test_digits_the_recogniser_reads_otherwise_send_the_box_to_staff_as_read(mon
     assert out["ch1"] == readings["ch1"] and out["cpt1"] == readings["cpt1"]  # the same digits; a code cell
     recognised[1] = "126 00"
     assert "staff read the box" in lines.doubted_by_recogniser([cells], readings)["ch1"].repaired
+    recognised[1] = "12 00"  # fewer digits: the recogniser's own loss of a narrow digit, no doubt
+    assert lines.doubted_by_recogniser([cells], readings)["ch1"] == readings["ch1"]
+    recognised[1] = "126 00"
     assert lines.doubted_by_recogniser([cells], readings, cells=False)["ch1"] == readings["ch1"]
 
 
