@@ -46,7 +46,7 @@ class Provenance(BaseModel):
     @property
     def unconfirmed_repair(self) -> bool:
         """The reader changed what it saw and no independent check confirmed the change: staff verify it."""
-        return self.repaired is not None and self.repaired != "" and not CONFIRMED_BY.search(self.repaired)
+        return bool(self.repaired) and not CONFIRMED_BY.search(self.repaired or "")
 
     def needs_verification(self, threshold: float) -> bool:
         """Staff verify this reading against the scan: read below `threshold`, or repaired without confirmation."""

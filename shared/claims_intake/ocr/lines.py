@@ -214,7 +214,7 @@ def doubted_by_recogniser(slots, readings: dict, cells: bool = True) -> dict:
         for field, piece in pieces:
             current = out.get(field)
             theirs = re.sub(r"\D", "", current.text) if current is not None else ""
-            if not theirs:
+            if current is None or not theirs:
                 continue
             mine = read_line(piece)
             if mine is None or mine.confidence < NOTE_SURE:
