@@ -68,6 +68,13 @@ def test_a_pointer_letter_read_twice_is_kept_once_and_doubted():
     assert parse.fix_pointers("AB").repaired is None
 
 
+def test_a_character_no_pointer_is_dropped_from_24e_for_staff():
+    # 'AS' (B read as S): the S names no box-21 letter; dropping it changes what was read, so staff verify it
+    fixed = parse.fix_pointers("As")
+    assert fixed.text == "A" and fixed.factor < 1.0 and "'S' names no box-21 letter" in fixed.repaired
+    assert parse.fix_pointers("A, B").repaired is None  # separators are no characters of the pointers
+
+
 def test_a_repeated_pointer_is_not_confirmed_by_box_21():
     line = {**_line(1), "diag1": "AA"}
     claims, _ = claims_from_pages(

@@ -540,6 +540,9 @@ def fix_pointers(text: str) -> Fixed:
     once = "".join(dict.fromkeys(letters))
     if once != letters:  # each pointer names a diagnosis once: a letter read twice is a misreading
         return Fixed(once, INVALID, repaired=f"pointer letter repeated in {letters!r}: each kept once")
+    if letters and letters != cleaned:  # a character no pointer is ('AS'): a misread letter, dropped for staff
+        dropped = "".join(ch for ch in cleaned if ch not in letters)
+        return Fixed(letters, INVALID, repaired=f"24E read {cleaned!r}: {dropped!r} names no box-21 letter, dropped")
     return Fixed(letters, 1.0 if letters == cleaned and letters else INVALID)
 
 
