@@ -232,8 +232,8 @@ def _unsettled_readings(ctx: CheckContext):
     items += [(line, line_required, line.line_number or n) for n, line in enumerate(ctx.claim.lines, start=1)]
     for item, keys, line_number in items:
         for key, source in item.provenance.items():
-            unsure = source.confidence is not None and not source.verified
-            if unsure and key in keys and (key, line_number) not in confirmed:
+            scanned_unverified = source.confidence is not None and not source.verified
+            if scanned_unverified and key in keys and (key, line_number) not in confirmed:
                 yield item, key, line_number
 
 

@@ -692,13 +692,12 @@ def _confirmed_by_recogniser(fixed: Fixed, recognised: str | None, rule: Callabl
     own = rule(recognised)
     if own.repaired or own.text != fixed.text or own.factor < 1.0:
         return fixed
-    repaired = f"{fixed.repaired}, confirmed by {LINE_RECOGNISER}"
-    return Fixed(fixed.text, fixed.factor, fixed.note, parse.CONFIRMED, repaired, LINE_RECOGNISER)
+    return _confirmed(fixed, LINE_RECOGNISER)
 
 
-def _confirmed(fixed: Fixed) -> Fixed:
-    repaired = f"{fixed.repaired}, confirmed by {CODE_READER}" if fixed.repaired else None
-    return Fixed(fixed.text, fixed.factor, fixed.note, parse.CONFIRMED, repaired, CODE_READER)
+def _confirmed(fixed: Fixed, by: str = CODE_READER) -> Fixed:
+    repaired = f"{fixed.repaired}, confirmed by {by}" if fixed.repaired else None
+    return Fixed(fixed.text, fixed.factor, fixed.note, parse.CONFIRMED, repaired, by)
 
 
 def _line_date(cells: list[str], filled: list[str], side: str) -> Fixed:

@@ -543,7 +543,7 @@ def fix_pointers(text: str) -> Fixed:
     if letters and letters != cleaned:  # a character no pointer is ('AS'): a misread letter, dropped for staff
         dropped = "".join(ch for ch in cleaned if ch not in letters)
         return Fixed(letters, INVALID, repaired=f"24E read {cleaned!r}: {dropped!r} names no box-21 letter, dropped")
-    return Fixed(letters, 1.0 if letters == cleaned and letters else INVALID)
+    return Fixed(letters, 1.0 if letters else INVALID)
 
 
 def fix_money(dollars: str, cents: str | None = None) -> Fixed:

@@ -197,7 +197,6 @@ SHAPE_CHECKED = re.compile(r"diagnosis\d+|cpt\d")
 # phone and every cell but the code cells (24D, 24E, box 21: `recognised_codes`). On a 300-dpi page the recogniser,
 # trained at fax resolution, loses word breaks and letters; its digits hold (a dotted 5 Tesseract reads as 3).
 DOUBTED_BOXES = frozenset({"doc_phone area", "doc_phone"})
-CODE_CELLS = re.compile(r"cpt\d|mod\d[a-c]?|diag\d|diagnosis\d+")
 
 
 def doubted_by_recogniser(slots, readings: dict, cells: bool = True) -> dict:
@@ -210,11 +209,10 @@ def doubted_by_recogniser(slots, readings: dict, cells: bool = True) -> dict:
         if len(slot.members) == 1 and slot.members[0][0] in DOUBTED_BOXES:
             pieces.append((slot.members[0][0], np.asarray(slot.image.convert("L"))))
         if cells:
-            pieces += [(f, p) for f, p in slot.places.items() if CELLS.fullmatch(f) and not CODE_CELLS.fullmatch(f)]
+            pieces += [(f, p) for f, p in slot.places.items() if CELLS.fullmatch(f) and _code_shape(f) is None]
         for field, piece in pieces:
             current = out.get(field)
-            theirs = re.sub(r"\D", "", current.text) if current is not None else ""
-            if current is None or not theirs:
+            if current is None or not (theirs := re.sub(r"\D", "", current.text)):
                 continue
             mine = read_line(piece)
             if mine is None or mine.confidence < NOTE_SURE:
@@ -247,9 +245,15 @@ def recognised_codes(slots, readings: dict) -> dict:
     return out
 
 
+def _code_shape(field: str) -> Callable[[str], bool] | None:
+    """What a code cell holds (`CODE_SHAPES`: 24D's code and modifiers, 24E, box 21); None for any other box."""
+    return CODE_SHAPES.get(re.sub(r"\d.*", "", field))
+
+
 def _fits_shape(field: str, text: str) -> bool:
-    code = re.sub(r"[\s.]", "", text).upper()
-    return bool(code) and CODE_SHAPES[re.sub(r"\d", "", field)](code)
+    """The text (spaces and an ICD-10 code's point aside) is what the code cell holds."""
+    holds, code = _code_shape(field), re.sub(r"[\s.]", "", text).upper()
+    return bool(code) and holds is not None and holds(code)
 
 
 def _take_over(slot, fax: bool) -> float:
@@ -354,8 +358,7 @@ def _as_written(field: str, mine: LineReading) -> LineReading | None:
             return None
     if field in DATE_BOXES and not WRITTEN_DATE.fullmatch(mine.text):
         return None
-    holds = CODE_SHAPES.get(re.sub(r"\d.*", "", field))
-    if holds is not None and not holds(re.sub(r"[\s.]", "", mine.text)):
+    if _code_shape(field) is not None and not _fits_shape(field, mine.text):
         return None
     return mine
 
