@@ -20,6 +20,7 @@ anything else leaves the reading there was, sent to staff.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ import numpy as np
 
 from ..cms1500.mapping import DIAGNOSIS_LETTERS, Reading
 from ..cms1500.text_grammar import identifier_noise, street_end_noise, street_suffixes, text_noise
+from ..cms1500.words import SHORTEST_CHECKED, known_words, near_words, unknown_words
 from ..validators import is_valid_hcpcs, is_valid_icd10, is_valid_modifier
 from .digits import DISAGREE_CONFIDENCE, MONEY_FIELDS, NPI_DIGITS, fixed_width, main_rows, money_text, npi_cell
 from .levels import INK
@@ -66,6 +68,13 @@ STREET_BOXES = frozenset({"pt_street", "doc_street"})  # box 5 and box 33's stre
 # Free text by its grammar (cms1500.text_grammar): names and addresses, and account or reference numbers
 TEXT_BOXES = frozenset({"insurance_name", "pt_name", "pt_street", "pt_city", "doc_name", "doc_street", "doc_location"})
 IDENTIFIER_BOXES = frozenset({"insurance_id", "pt_account", "prior_auth"})
+# The boxes whose misread words the word lists may replace (cms1500.words): the payer's and the provider's names,
+# the street and city lines. Not the member's name: few people's names are on a word list (MEI, ANH).
+WORD_BOXES = TEXT_BOXES - {"pt_name"}
+# A known word replaces a word the recogniser read, none of the lists knows, when the recogniser's own probabilities
+# make the line with it at least e^-3 (1 in 20) as likely as the line as read: a letter it was unsure of ('RESPITF',
+# its E as F), not one it saw plainly ('TRUXTUN' stays: TRUXTON is far less likely). Chosen on tuning faxes.
+WORD_MARGIN = 3.0
 WRITTEN_DATE = re.compile(r"\d{2}[/ -]?\d{2}[/ -]?(\d{2}|\d{4})")
 # The cells read again from their place on the page (Slot.places: not cut to the ink the speck filter kept, so a
 # faint or dotted character is whole): 24A dates, 24B place, 24D code and modifiers, 24E pointers, 24F charges,
@@ -96,6 +105,10 @@ NOTE_SURE = 0.6  # a free-text box's different reading this sure is named in the
 class LineReading:
     text: str
     confidence: float  # the least sure character's probability (1.0 for an empty reading)
+    probabilities: np.ndarray | None = dataclasses.field(
+        default=None, compare=False, repr=False
+    )  # the network's, per step
+    words_chosen: tuple[tuple[str, str], ...] = ()  # (word as read, the known word taken for it: `with_known_words`)
 
 
 def line_image(piece: np.ndarray) -> np.ndarray | None:
@@ -130,6 +143,48 @@ def class_probabilities(line: np.ndarray, net: cv2.dnn.Net | None = None) -> np.
     return exp / exp.sum(axis=1, keepdims=True)
 
 
+def line_likelihood(probabilities: np.ndarray, text: str) -> float:
+    """The natural log of the probability the network gives `text` over the line, summed over every way its
+    steps can spell it (CTC's forward algorithm: each character on one or more steps, blanks between and
+    around, a blank between two same characters)."""
+    labels = [ALPHABET.index(char) + 1 for char in text if char in ALPHABET]
+    states = np.zeros(2 * len(labels) + 1, dtype=int)  # blank, first character, blank, second, ..., blank
+    states[1::2] = labels
+    # a step may skip the blank between two characters when they differ
+    may_skip = np.zeros(len(states), dtype=bool)
+    may_skip[3::2] = states[3::2] != states[1:-2:2]
+    logs = np.log(np.maximum(probabilities, 1e-30))
+    alpha = np.full(len(states), -np.inf)
+    alpha[: min(2, len(states))] = logs[0, states[:2]]
+    for step in range(1, len(logs)):
+        previous = np.concatenate(([-np.inf], alpha[:-1]))
+        skipped = np.where(may_skip, np.concatenate(([-np.inf, -np.inf], alpha[:-2])), -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, previous), skipped) + logs[step, states]
+    return float(np.logaddexp(alpha[-1], alpha[-2]) if len(states) > 1 else alpha[-1])
+
+
+def with_known_words(mine: LineReading) -> LineReading:
+    """The reading with each word no list knows (letters only, SHORTEST_CHECKED or more) replaced by the known word
+    the network's own probabilities make likeliest (`cms1500.words.near_words`), when the line with it is within
+    WORD_MARGIN of the line as read; the words taken are named in `words_chosen`, for staff."""
+    if mine.probabilities is None:
+        return mine
+    words, chosen = mine.text.split(), []
+    likelihood = line_likelihood(mine.probabilities, mine.text)
+    for index, word in enumerate(words):
+        if not word.isalpha() or len(word) < SHORTEST_CHECKED or word in known_words():
+            continue
+        trials = [(" ".join([*words[:index], other, *words[index + 1 :]]), other) for other in near_words(word)]
+        scored = [(line_likelihood(mine.probabilities, line), other) for line, other in trials]
+        best = max(scored, default=None)
+        if best is not None and best[0] >= likelihood - WORD_MARGIN:
+            likelihood, words[index] = best[0], best[1]
+            chosen.append((word, best[1]))
+    if not chosen:
+        return mine
+    return replace(mine, text=" ".join(words), words_chosen=(*mine.words_chosen, *chosen))
+
+
 def decode(probabilities: np.ndarray) -> LineReading:
     """Best path: the likeliest class at each step, repeats merged, blanks dropped. A character's
     confidence is its steps' highest probability; a blank step between two characters counts against
@@ -144,7 +199,7 @@ def decode(probabilities: np.ndarray) -> LineReading:
             sure[-1] = max(sure[-1], float(probabilities[step, label]))
         previous = label
     text = " ".join("".join(chars).split())
-    return LineReading(text, min(sure) if sure else 1.0)
+    return LineReading(text, min(sure) if sure else 1.0, probabilities)
 
 
 def read_line(piece: np.ndarray) -> LineReading | None:
@@ -283,24 +338,23 @@ def weigh(field: str, current, mine: LineReading, take_over: float = TAKE_OVER):
     written = _as_written(field, mine)
     if written is None:
         return None
-    mine = written
+    mine = with_known_words(written) if field in WORD_BOXES else written
     if current is None or not current.text.strip():
         if mine.confidence < FILL_SURE:
             return _unsure_candidate(field, current, mine)
-        why = f"read by the line recogniser alone as {mine.text!r} (nothing read there before)"
+        why = f"read by the line recogniser alone as {mine.text!r} (nothing read there before){_chosen(mine)}"
         return Reading(mine.text, DISAGREE_CONFIDENCE, repaired=why, alternatives=_offered(field, (), mine.text))
     if agreeing_text(field, current.text) == agreeing_text(field, mine.text):
         return replace(current, confidence=max(current.confidence, mine.confidence))
+    by_words = _judged_by_words(field, current, mine)
+    if by_words is not None:
+        return by_words
     if (
         mine.confidence >= take_over
         and not _only_word_breaks_differ(current.text, mine.text)
         and not _breaks_grammar(field, current.text, mine.text)
     ):
-        why = f"read by the line recogniser as {mine.text!r} (read {current.text!r} before)"
-        offered = _offered(field, current.alternatives, current.text)
-        return replace(
-            current, text=mine.text, confidence=mine.confidence, repaired=why, read_again=False, alternatives=offered
-        )
+        return _taken_over(field, current, mine, "")
     offered = _offered(field, current.alternatives, mine.text)
     doubted = replace(current, confidence=min(current.confidence, DISAGREE_CONFIDENCE), alternatives=offered)
     if field in FREE_TEXT and mine.confidence >= NOTE_SURE and not current.repaired:
@@ -309,6 +363,42 @@ def weigh(field: str, current, mine: LineReading, take_over: float = TAKE_OVER):
         why = f"the line recogniser read {mine.text!r} where Tesseract read {current.text!r}: staff read the box"
         return replace(doubted, repaired=why)
     return doubted
+
+
+def _taken_over(field: str, current, mine: LineReading, reason: str):  # -> Reading
+    """The recogniser's reading in place of the one there was, as a repair for staff."""
+    why = f"read by the line recogniser as {mine.text!r} (read {current.text!r} before{reason}){_chosen(mine)}"
+    offered = _offered(field, current.alternatives, current.text)
+    return replace(
+        current, text=mine.text, confidence=mine.confidence, repaired=why, read_again=False, alternatives=offered
+    )
+
+
+def _chosen(mine: LineReading) -> str:
+    """The note's words on the known words `with_known_words` took for the recogniser's."""
+    taken = ", ".join(f"{read!r} taken for {word}" for read, word in mine.words_chosen)
+    return f"; {taken}: known words its own reading allows" if taken else ""
+
+
+def _judged_by_words(field: str, current, mine: LineReading):  # -> Reading | None
+    """Two readings of a name or address line (`WORD_BOXES`: not the member's name, few people's names are on a
+    list) of which one has words no list knows (`cms1500.words`) and the other none, and holds no mark such a line
+    cannot (`text_noise`): that one is the likelier reading whatever each reader's confidence ('HOUSING' beside
+    'HQUSING'). Tesseract's reading is kept, sent to staff; the recogniser's replaces it as a repair for staff.
+    None: the lists cannot tell the two apart."""
+    if field not in WORD_BOXES:
+        return None
+    theirs, ours = unknown_words(current.text), unknown_words(mine.text)
+    if ours and not theirs:
+        why = (
+            f"the line recogniser read {mine.text!r} where Tesseract read {current.text!r}, words a word list knows"
+            f" ({', '.join(ours)} on no list): staff read the box"
+        )
+        note = "; ".join(filter(None, [current.repaired, why]))
+        return replace(current, confidence=min(current.confidence, DISAGREE_CONFIDENCE), repaired=note)
+    if theirs and not ours and not text_noise(mine.text):
+        return _taken_over(field, current, mine, f", {', '.join(theirs)} on no word list")
+    return None
 
 
 def _breaks_grammar(field: str, current: str, mine: str) -> bool:
