@@ -12,6 +12,7 @@ import yaml
 
 from claims_intake.catalog import plans_data
 from claims_intake.check.doubt import thresholds
+from claims_intake.cms1500 import places
 from claims_intake.model import Claim, Provenance, ServiceLine
 from claims_intake.ocr import calibration
 from claims_intake.spreadsheet.headers import synonyms
@@ -364,7 +365,7 @@ def test_box_5_zip_is_checked_against_the_box_5_state():
 
 
 def test_the_zip_prefix_table_covers_california_and_every_state_once():
-    prefixes = calibration.zip_prefixes()
+    prefixes = places.zip_prefixes()
     assert prefixes["CA"] == ((900, 961),)
     assert prefixes["AP"] == ()  # listed as a code, no prefixes checked
     owners: dict[int, str] = {}

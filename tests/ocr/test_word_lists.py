@@ -98,3 +98,9 @@ def test_the_words_the_recogniser_took_from_the_lists_are_named_in_the_note():
     steps = _steps("MATN", also={2: ("I", 0.3)})
     weighed = lines.weigh("pt_city", Reading("", 0.0), lines.decode(steps))
     assert weighed.text == "MAIN" and "'MATN' taken for MAIN" in weighed.repaired
+
+
+def test_place_names_no_english_list_holds_are_known_words():
+    from claims_intake.cms1500 import places
+
+    assert {"ADELANTO", "AGOURA", "APTOS"} <= places.place_words() <= words.known_words()

@@ -19,12 +19,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
+import yaml
 from rapidfuzz.distance import Levenshtein
 
 # The repair note's words that the calibration takes as an independent confirmation (model.CONFIRMED_BY).
 CONFIRMED_BY_TABLE = "confirmed by the ZIP code table"
 CHOSEN_BY_TABLE = "the ZIP code table has no such place"  # every repair's note: the table chose the value
+PREFIX_TABLE = "data/zip_prefixes.yaml"  # each state's 3-digit ZIP prefixes (USPS L002)
 # The scanned addresses: city, state and ZIP elements of box 5 (its state is read for the claim's extras, not an
 # element) and box 33.
 ADDRESSES = (
@@ -105,6 +108,26 @@ def state_names(state: str) -> frozenset[str]:
     found = zipcodes.filter_by(state=state)
     names = (n for z in found for n in [z["city"], *z["acceptable_cities"], *z["unacceptable_cities"]])
     return frozenset(place_name(n) for n in names)
+
+
+@cache
+def zip_prefixes() -> dict[str, tuple[tuple[int, int], ...]]:
+    """Per USPS state code, the 3-digit ZIP prefixes its post offices use (inclusive ranges; none for the
+    military and Pacific codes, which the table does not list)."""
+    data = yaml.safe_load(resources.files("claims_intake").joinpath(PREFIX_TABLE).read_text("utf-8"))
+    ranges: dict[str, tuple[tuple[int, int], ...]] = dict.fromkeys(data["other_codes"], ())
+    for state, spans in data["states"].items():
+        bounds = [tuple(int(part) for part in span.split("-")) for span in spans]
+        ranges[state] = tuple((b[0], b[-1]) for b in bounds)
+    return ranges
+
+
+@cache
+def place_words() -> frozenset[str]:
+    """Every word (letters only) of every place name the table has, in every state with ZIP prefixes: the
+    words of a city line no English word list holds (ADELANTO, AGOURA)."""
+    states = [state for state, spans in zip_prefixes().items() if spans]
+    return frozenset(word for state in states for name in state_names(state) for word in name.split() if word.isalpha())
 
 
 def city_in_state(city: str, state: str) -> bool:

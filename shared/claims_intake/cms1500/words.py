@@ -21,6 +21,7 @@ from functools import cache
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from .places import place_words
 from .text_grammar import INITIALISM, ORDINAL, grammar, street_suffixes, unit_designators
 
 SHORTEST_CHECKED = 3  # letters: shorter words ('EL', 'ST', an initial) are too few letters to judge
@@ -33,17 +34,9 @@ def known_words() -> frozenset[str]:
     """Every word (capitals, letters only) the lists know."""
     from spellchecker import SpellChecker
 
-    from .places import place_name
-
     english = SpellChecker().word_frequency.dictionary
     words = {word.upper() for word in english if word.isalpha()}
-    import zipcodes  # the table places.py checks addresses against
-
-    for entry in zipcodes.list_all():
-        for name in (entry["city"], *entry["acceptable_cities"], *entry["unacceptable_cities"]):
-            words.update(word for word in place_name(name).split() if word.isalpha())
-    words |= street_suffixes() | unit_designators() | grammar()[0]
-    return frozenset(words)
+    return frozenset(words | place_words() | street_suffixes() | unit_designators() | grammar()[0])
 
 
 @cache

@@ -352,7 +352,6 @@ SHAPE_CHECKS = {
 # Each ZIP element and where the state read beside it is (an element, or the claim's extras for box 5).
 ZIP_STATE = {"billing_provider_zip": "billing_provider_state", "member_zip": "member_state"}
 STATE_ZIP = {"billing_provider_state": "billing_provider_zip"}
-ZIP_TABLE = "data/zip_prefixes.yaml"
 ADDRESS_OF = {key: address for address in places.ADDRESSES for key in address}  # each element's city, state, ZIP
 
 
@@ -376,17 +375,6 @@ def _zip_state_check(claim: Claim, key: str) -> int:
     return 0
 
 
-@cache
-def zip_prefixes() -> dict[str, tuple[tuple[int, int], ...]]:
-    """Per USPS state code, the 3-digit ZIP prefixes its post offices use (inclusive ranges)."""
-    data = _evidence_table(ZIP_TABLE)
-    ranges: dict[str, tuple[tuple[int, int], ...]] = dict.fromkeys(data["other_codes"], ())
-    for state, spans in data["states"].items():
-        bounds = [tuple(int(part) for part in span.split("-")) for span in spans]
-        ranges[state] = tuple((b[0], b[-1]) for b in bounds)
-    return ranges
-
-
 def _state_read(claim: Claim, key: str) -> str | None:
     state = getattr(claim, key, None) or claim.extras.get(key)
     return str(state).upper() if state else None
@@ -399,7 +387,7 @@ def _zip_agrees_with_state(zip_code: str, state: str | None) -> int:
         return 0
     if not state:
         return 0
-    spans = zip_prefixes().get(state)
+    spans = places.zip_prefixes().get(state)
     if spans is None:
         return -1  # no USPS state or territory code: the state was misread
     if not spans:
