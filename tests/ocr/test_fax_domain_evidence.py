@@ -123,3 +123,36 @@ def test_a_typed_category_code_keeps_full_confidence_on_a_fillable_pdf():
 def test_a_year_read_with_leading_zeros_does_not_crash_the_date_checks():
     claim = _claim({**_dates(1, ("05", "05", "0026"), ("05", "05", "26"))})
     assert claim.lines[0].service_end_date is not None
+
+
+def _claim_with_alternatives(readings: dict[str, str], alternatives: dict[str, tuple[str, ...]]):
+    base = {"cpt1": "G9008", "mod1": "U1", "ch1": "100 00", "day1": "1", "diag1": "A"}
+    cells = {
+        name: Reading(text, 0.97, alternatives=alternatives.get(name, ()))
+        for name, text in {**base, **readings}.items()
+    }
+    claims, errors = claims_from_pages(
+        "f.tif", [FormPage(1, cells)], source_kind="scan", claim_id_prefix="t", review_confidence=REVIEW
+    )
+    assert not errors
+    return claims[0]
+
+
+def test_a_from_read_after_its_to_takes_the_other_readers_cell_that_puts_it_before():
+    # the recogniser read the From day 18 where Tesseract read 13; the To is 01/13
+    claim = _claim_with_alternatives(_dates(1, ("01", "18", "26"), ("01", "13", "26")), {"sv1_dd_from": ("13",)})
+    line = claim.lines[0]
+    assert str(line.service_start_date) == "2026-01-13"
+    start, end = line.provenance["service_start_date"], line.provenance["service_end_date"]
+    assert "From day read '18', another reader read '13'" in start.repaired and start.confidence <= REPAIRED_CONFIDENCE
+    assert "unconfirmed" in end.repaired  # the To was part of the contradiction: staff verify it too
+
+
+def test_dates_in_order_or_with_more_than_one_reading_that_fits_are_left_as_read():
+    in_order = _claim_with_alternatives(_dates(1, ("01", "13", "26"), ("01", "18", "26")), {"sv1_dd_from": ("19",)})
+    assert str(in_order.lines[0].service_start_date) == "2026-01-13"  # no contradiction: nothing chosen
+    both = _claim_with_alternatives(
+        _dates(1, ("01", "18", "26"), ("01", "13", "26")), {"sv1_dd_from": ("13",), "sv1_dd_end": ("19",)}
+    )
+    assert str(both.lines[0].service_start_date) == "2026-01-18"  # From 13 or To 19: two fits, staff choose
+    assert str(both.lines[0].service_end_date) == "2026-01-13"

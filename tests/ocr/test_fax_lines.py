@@ -373,3 +373,23 @@ def test_a_blurred_dotted_area_code_tesseract_is_sure_of_goes_to_staff():
     claim = extract_bytes(case.data, case.filename).claims[0]
     assert claim.billing_provider_phone != case.sample.expected["elements"]["billing_provider_phone"]
     assert "billing_provider_phone" in claim.extras["needs_verification"]
+
+
+def test_a_date_cell_the_readers_disagree_on_keeps_the_other_reading_for_the_lines_from_and_to():
+    weighed = lines.weigh("sv1_dd_from", Reading("13", 0.9), lines.LineReading("18", 0.95))
+    assert weighed.text == "18" and weighed.alternatives == ("13",)
+    kept = lines.weigh("sv1_dd_from", Reading("13", 0.9), lines.LineReading("18", 0.5))
+    assert kept.text == "13" and kept.alternatives == ("18",)
+
+
+@pytest.mark.parametrize(
+    ("read", "recognised", "sure", "kept"),
+    [
+        ("CS-2026-05515", "CS-2026 05515", 0.95, "CS-2026-05515"),  # the fax thinned a dash away: not taken over
+        ("CS 2026 05515", "CS-2026-05515", 0.5, "CS-2026-05515"),  # the dashes the recogniser saw, even unsure
+    ],
+)
+def test_an_account_number_read_alike_but_for_its_dashes_keeps_the_reading_with_more(read, recognised, sure, kept):
+    weighed = lines.weigh("pt_account", Reading(read, 0.9), lines.LineReading(recognised, sure))
+    assert weighed.text == kept
+    assert weighed.confidence <= lines.DISAGREE_CONFIDENCE or weighed.repaired  # the readers differ: staff verify

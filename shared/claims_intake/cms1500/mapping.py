@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -496,7 +497,8 @@ def _service_line(
     filled: list[str] = []
     if ocr:
         start_cells, end_cells, filled = parse.complete_line_dates(start_cells, end_cells, service_year(page))
-        filled += _read_again_notes(page, start, end)
+        start_cells, end_cells, chosen = _dates_in_order(page, (start, end), (start_cells, end_cells))
+        filled += chosen + _read_again_notes(page, start, end)
     if any(start_cells):
         put(line, "service_start_date", _line_date(start_cells, filled, "From"), box("24A"), start)
     if any(end_cells):
@@ -712,6 +714,49 @@ def _line_date(cells: list[str], filled: list[str], side: str) -> Fixed:
         notes = ["kept as read, unconfirmed: the line's other date took its unreadable cells from this one"]
     repaired = "; ".join(filter(None, [date.repaired, *notes]))
     return Fixed(date.text, min(date.factor, parse.INVALID), date.note, repaired=repaired)
+
+
+def _dates_in_order(
+    page: FormPage, names: tuple[tuple[str, ...], tuple[str, ...]], cells: tuple[list[str], list[str]]
+) -> tuple[list[str], list[str], list[str]]:
+    """A From read after its To: one of them was misread. When a cell's other reading (a second reader's, kept
+    among its `alternatives`) puts the From on or before the To, and exactly one such reading does, it is taken
+    for the cell, a repair for staff; both dates say so (`_line_date`). Returns the cells and the notes."""
+    start, end = _cells_date(cells[0]), _cells_date(cells[1])
+    if start is None or end is None or start <= end:
+        return cells[0], cells[1], []
+    fits = []
+    for side, (side_names, side_cells) in enumerate(zip(names, cells, strict=True)):
+        for index, ((label, _, _), name) in enumerate(zip(parse.DATE_CELLS, side_names, strict=True)):
+            if side_cells[index] != page.text(name):
+                continue  # a cell taken from the other date: no reading of its own
+            for other in page.alternatives(name):
+                trial = [list(cells[0]), list(cells[1])]
+                trial[side][index] = other
+                first, last = _cells_date(trial[0]), _cells_date(trial[1])
+                if first is not None and last is not None and first <= last:
+                    fits.append((trial, side, label, side_cells[index], other))
+    if len({(tuple(trial[0]), tuple(trial[1])) for trial, *_ in fits}) != 1:
+        return cells[0], cells[1], []
+    trial, side, label, read, other = fits[0]
+    changed, kept = ("From", "To") if side == 0 else ("To", "From")
+    notes = [
+        f"{changed} {label} read {read!r}, another reader read {other!r}: the one reading that puts the From on or"
+        " before the To",
+        f"{kept} kept as read, unconfirmed: the line's From was after its To as read",
+    ]
+    return trial[0], trial[1], notes
+
+
+def _cells_date(cells: list[str]) -> date | None:
+    """The date of a 24A date's MM, DD and YY cells, None when they do not read as one."""
+    fixed = parse.date_from_cells(*cells)
+    if fixed.factor <= parse.INVALID:
+        return None
+    try:
+        return datetime.strptime(fixed.text, "%m/%d/%Y").date()
+    except ValueError:
+        return None
 
 
 def _read_again_notes(page: FormPage, start: tuple[str, ...], end: tuple[str, ...]) -> list[str]:

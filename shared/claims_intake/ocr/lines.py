@@ -84,6 +84,7 @@ CELLS = re.compile(
     r"|birth_(mm|dd|yy)|diagnosis\d+|pt_zip|tax_id|pin"
 )
 POINTER_CELL = re.compile(r"diag\d")  # 24E
+DATE_CELL = re.compile(r"sv\d_(mm|dd|yy)_(from|end)")  # 24A: another reading may put the From before the To
 # What a code cell of the 02/12 form holds (spaces and an ICD-10 code's point aside): the data elements' own
 # format checks, and 24E's one to four of box 21's letters
 CODE_SHAPES: dict[str, Callable[[str], bool]] = {
@@ -349,6 +350,10 @@ def weigh(field: str, current, mine: LineReading, take_over: float = TAKE_OVER):
     by_words = _judged_by_words(field, current, mine)
     if by_words is not None:
         return by_words
+    if field in IDENTIFIER_BOXES and _only_separators_differ(current.text, mine.text):
+        if _separators(mine.text) > _separators(current.text):
+            return _taken_over(field, current, mine, ", a '-' or '/' fewer")
+        return replace(current, confidence=min(current.confidence, DISAGREE_CONFIDENCE))
     if (
         mine.confidence >= take_over
         and not _only_word_breaks_differ(current.text, mine.text)
@@ -426,6 +431,20 @@ def _unsure_candidate(field: str, current, mine: LineReading):  # -> Reading | N
     return replace(empty, alternatives=offered) if offered != empty.alternatives else None
 
 
+SEPARATORS = "-/"  # what an account or reference number's parts are written apart with, besides a space
+
+
+def _only_separators_differ(read: str, mine: str) -> bool:
+    """An account or reference number read alike but for its separators ('CS-2026-05515', 'CS-2026 05515'): a fax
+    thins a '-' to nothing and never prints one, so the reading that kept more of them is the likelier."""
+    apart = re.compile(rf"[\s{re.escape(SEPARATORS)}]")
+    return read != mine and apart.sub("", read.upper()) == apart.sub("", mine.upper())
+
+
+def _separators(text: str) -> int:
+    return sum(text.count(mark) for mark in SEPARATORS)
+
+
 def _only_word_breaks_differ(read: str, mine: str) -> bool:
     """The same characters with other spaces between them: the recogniser reads a narrow space as none, so its
     word breaks never replace Tesseract's ('SOLANO CARE LINK' read 'SOLANO CARELINK'); the box goes to staff as
@@ -454,8 +473,9 @@ def _as_written(field: str, mine: LineReading) -> LineReading | None:
 
 
 def _offered(field: str, alternatives: tuple[str, ...], other: str) -> tuple[str, ...]:
-    """An amount's, an NPI's or a 24E pointer's alternatives with another reader's reading among them, when it is
-    one (box 28's sum, the check digit or box 21's filled letters choose among them)."""
+    """An amount's, an NPI's, a 24E pointer's or a 24A date cell's alternatives with another reader's reading among
+    them, when it is one (box 28's sum, the check digit, box 21's filled letters or the line's From and To choose
+    among them)."""
     digits = re.sub(r"\D", "", other)
     if field in MONEY_FIELDS and len(digits) >= 3:
         shown = money_text(digits)
@@ -463,6 +483,8 @@ def _offered(field: str, alternatives: tuple[str, ...], other: str) -> tuple[str
         shown = digits
     elif POINTER_CELL.fullmatch(field) and other.strip():
         shown = other.strip()
+    elif DATE_CELL.fullmatch(field) and len(digits) == 2:
+        shown = digits
     else:
         return alternatives
     return alternatives if shown in alternatives else (*alternatives, shown)
