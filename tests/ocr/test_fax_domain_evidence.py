@@ -156,3 +156,44 @@ def test_dates_in_order_or_with_more_than_one_reading_that_fits_are_left_as_read
     )
     assert str(both.lines[0].service_start_date) == "2026-01-18"  # From 13 or To 19: two fits, staff choose
     assert str(both.lines[0].service_end_date) == "2026-01-13"
+
+
+def _chosen(text: str) -> Reading:
+    """A cell whose reading a second reader chose over Tesseract's (a repair for staff until confirmed)."""
+    return Reading(text, 0.97, repaired=f"read by the fax digit reader as {text!r} (Tesseract read '6')")
+
+
+def _claim_of_readings(readings: dict[str, Reading]):
+    base = {"cpt1": "G9008", "mod1": "U1", "ch1": "100 00", "day1": "1", "diag1": "A"}
+    cells = {**{name: Reading(text, 0.97) for name, text in base.items()}, **readings}
+    claims, errors = claims_from_pages(
+        "f.tif", [FormPage(1, cells)], source_kind="scan", claim_id_prefix="t", review_confidence=REVIEW
+    )
+    assert not errors
+    return claims[0]
+
+
+def test_a_cell_one_reader_chose_is_confirmed_by_the_same_cell_of_the_lines_other_date_read_clean():
+    cells = {name: Reading(text, 0.97) for name, text in _dates(1, ("06", "01", "26"), ("06", "01", "26")).items()}
+    line = _claim_of_readings({**cells, "sv1_mm_from": _chosen("06")}).lines[0]
+    start = line.provenance["service_start_date"]
+    assert "confirmed by the line's To date" in start.repaired and not start.unconfirmed_repair
+
+
+def test_cells_chosen_on_both_dates_or_dates_that_differ_confirm_nothing():
+    both = {name: Reading(text, 0.97) for name, text in _dates(1, ("06", "01", "26"), ("06", "01", "26")).items()}
+    line = _claim_of_readings({**both, "sv1_mm_from": _chosen("06"), "sv1_mm_end": _chosen("06")}).lines[0]
+    assert line.provenance["service_start_date"].unconfirmed_repair
+    assert line.provenance["service_end_date"].unconfirmed_repair
+    apart = {name: Reading(text, 0.97) for name, text in _dates(1, ("06", "01", "26"), ("06", "03", "26")).items()}
+    line = _claim_of_readings({**apart, "sv1_mm_from": _chosen("06")}).lines[0]
+    assert line.provenance["service_start_date"].unconfirmed_repair  # a two-day service: no cell vouches
+
+
+def test_a_place_of_service_one_reader_chose_is_confirmed_by_another_line_that_read_it_whole():
+    second = {"cpt2": Reading("G9008", 0.97), "mod2": Reading("U1", 0.97), "ch2": Reading("100 00", 0.97)}
+    second |= {"day2": Reading("1", 0.97), "diag2": Reading("A", 0.97)}
+    claim = _claim_of_readings({"place1": _chosen("14"), "place2": Reading("14", 0.97), **second})
+    assert not claim.lines[0].provenance["place_of_service"].unconfirmed_repair
+    alone = _claim_of_readings({"place1": _chosen("14"), "place2": Reading("12", 0.97), **second})
+    assert alone.lines[0].provenance["place_of_service"].unconfirmed_repair

@@ -508,6 +508,8 @@ def _service_line(
         line.provenance["service_end_date"] = line.provenance["service_start_date"].model_copy(
             update={"derived": "To date blank: same as From (one-day service)"}
         )
+    if ocr and not filled and any(end_cells):
+        _vouch_for_each_other(line, page, start, end)
     if text(f"place{n}"):
         put(line, "place_of_service", parse.fix_cell(text(f"place{n}"), 2), box("24B"), (f"place{n}",))
     _procedure(line, page, n, put, ocr)
@@ -746,6 +748,40 @@ def _dates_in_order(
         f"{kept} kept as read, unconfirmed: the line's From was after its To as read",
     ]
     return trial[0], trial[1], notes
+
+
+DATE_SIDES = (("service_start_date", "From"), ("service_end_date", "To"))
+
+
+def _vouch_for_each_other(line: ServiceLine, page: FormPage, start: tuple[str, ...], end: tuple[str, ...]) -> None:
+    """A line's From and To read as one day, each from its own cells: a cell one reader chose over another's
+    reading (a repair) is confirmed when the same cell of the other date reads the same two digits with no
+    repair, since two pieces of ink read apart agree. A date whose every chosen cell is so vouched for is a
+    confirmed repair (the calibration still weighs it); a cell chosen on both dates confirms nothing."""
+    if line.service_start_date is None or line.service_start_date != line.service_end_date:
+        return
+    clean = {name: _clean_cell(page, name) for name in (*start, *end)}
+    for (key, side), own, other in ((DATE_SIDES[0], start, end), (DATE_SIDES[1], end, start)):
+        source = line.provenance.get(key)
+        if source is None or not source.unconfirmed_repair:
+            continue
+        chosen = [(mine, theirs) for mine, theirs in zip(own, other, strict=True) if clean[mine] is None]
+        if chosen and all(clean[theirs] is not None for _, theirs in chosen):
+            vouched = "the line's To date" if side == "From" else "the line's From date"
+            line.provenance[key] = source.model_copy(
+                update={
+                    "repaired": f"{source.repaired}, confirmed by {vouched}, its cells read apart and alike",
+                    "confidence": max(source.confidence or 0.0, parse.CONFIRMED),
+                }
+            )
+
+
+def _clean_cell(page: FormPage, name: str) -> str | None:
+    """A 24A cell's two digits when they read as two digits with no reader's choice or repair, else None."""
+    reading = page.readings.get(name)
+    if reading is None or reading.repaired or not re.fullmatch(r"\d{2}", reading.text.strip()):
+        return None
+    return reading.text.strip()
 
 
 def _cells_date(cells: list[str]) -> date | None:
@@ -1264,6 +1300,27 @@ def agree_rendering_npis(claim: Claim) -> None:
         _take_npi(claim, between, "the one NPI the lines' readings, one digit apart, allow by its check digit", None)
 
 
+def agree_places_of_service(claim: Claim) -> None:
+    """24B across the claim's lines: a line's place of service that one reader chose over another's reading (a
+    repair) is confirmed when another line read the same code whole (no repair, read sure): two pieces of ink read
+    apart agree. A code no other line read whole stays a repair for staff (lines may have other places)."""
+    whole = {
+        line.place_of_service
+        for line in claim.lines
+        if line.place_of_service and _read_whole(line.provenance.get("place_of_service"))
+    }
+    for line in claim.lines:
+        source = line.provenance.get("place_of_service")
+        if source is None or not source.unconfirmed_repair or line.place_of_service not in whole:
+            continue
+        line.provenance["place_of_service"] = source.model_copy(
+            update={
+                "repaired": f"{source.repaired}, confirmed by another line's 24B read whole",
+                "confidence": max(source.confidence or 0.0, parse.CONFIRMED),
+            }
+        )
+
+
 def _read_whole(source: Provenance | None) -> bool:
     return source is not None and not source.repaired and (source.confidence or 0) >= parse.CONFIRMED
 
@@ -1412,6 +1469,7 @@ def claims_from_pages(
             check_dates(claim)
             check_line_dates(claim)
             agree_rendering_npis(claim)
+            agree_places_of_service(claim)
         check_total(claim)
         if source_kind != "fillable_pdf":
             check_units_by_rate(claim)
