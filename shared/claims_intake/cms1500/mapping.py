@@ -750,9 +750,6 @@ def _dates_in_order(
     return trial[0], trial[1], notes
 
 
-DATE_SIDES = (("service_start_date", "From"), ("service_end_date", "To"))
-
-
 def _vouch_for_each_other(line: ServiceLine, page: FormPage, start: tuple[str, ...], end: tuple[str, ...]) -> None:
     """A line's From and To read as one day, each from its own cells: a cell one reader chose over another's
     reading (a repair) is confirmed when the same cell of the other date reads the same two digits with no
@@ -761,16 +758,19 @@ def _vouch_for_each_other(line: ServiceLine, page: FormPage, start: tuple[str, .
     if line.service_start_date is None or line.service_start_date != line.service_end_date:
         return
     clean = {name: _clean_cell(page, name) for name in (*start, *end)}
-    for (key, side), own, other in ((DATE_SIDES[0], start, end), (DATE_SIDES[1], end, start)):
+    for key, own, other, vouching in (
+        ("service_start_date", start, end, "To"),
+        ("service_end_date", end, start, "From"),
+    ):
         source = line.provenance.get(key)
         if source is None or not source.unconfirmed_repair:
             continue
         chosen = [(mine, theirs) for mine, theirs in zip(own, other, strict=True) if clean[mine] is None]
         if chosen and all(clean[theirs] is not None for _, theirs in chosen):
-            vouched = "the line's To date" if side == "From" else "the line's From date"
             line.provenance[key] = source.model_copy(
                 update={
-                    "repaired": f"{source.repaired}, confirmed by {vouched}, its cells read apart and alike",
+                    "repaired": f"{source.repaired}, confirmed by the line's {vouching} date, its cells read apart"
+                    " and alike",
                     "confidence": max(source.confidence or 0.0, parse.CONFIRMED),
                 }
             )

@@ -41,7 +41,7 @@ def known_words() -> frozenset[str]:
 
 @cache
 def _candidates() -> list[str]:
-    return sorted(word for word in known_words() if len(word) >= SHORTEST_CHECKED - 1)
+    return sorted(known_words())  # in order, so that words equally near come in the same order every time
 
 
 def checked_words(text: str) -> list[str]:

@@ -15,7 +15,10 @@ box's frame (`second_line_reading`, before the digit and code readers) and, last
 on the page (`second_cell_reading`: the region not cut to the ink the speck filter kept, where a dotted
 character is still whole). Its reading goes with the others through `weigh`: the same characters confirm
 the box; a different reading the recogniser is sure of replaces the one there was as a repair for staff;
-anything else leaves the reading there was, sent to staff.
+anything else leaves the reading there was, sent to staff. On a name or address line, word lists weigh in first
+(`cms1500.words`): the recogniser's unsure words no list knows are taken for the known words its own probabilities
+allow (`with_known_words`, by CTC's forward algorithm), and a reading whose words are all known is preferred to one
+with words no list knows (`_judged_by_words`), each a change staff verify.
 """
 
 from __future__ import annotations
@@ -106,9 +109,8 @@ NOTE_SURE = 0.6  # a free-text box's different reading this sure is named in the
 class LineReading:
     text: str
     confidence: float  # the least sure character's probability (1.0 for an empty reading)
-    probabilities: np.ndarray | None = dataclasses.field(
-        default=None, compare=False, repr=False
-    )  # the network's, per step
+    # the network's probabilities per step, which `with_known_words` weighs known words with
+    probabilities: np.ndarray | None = dataclasses.field(default=None, compare=False, repr=False)
     words_chosen: tuple[tuple[str, str], ...] = ()  # (word as read, the known word taken for it: `with_known_words`)
 
 
@@ -387,16 +389,16 @@ def _chosen(mine: LineReading) -> str:
 
 def _judged_by_words(field: str, current, mine: LineReading):  # -> Reading | None
     """Two readings of a name or address line (`WORD_BOXES`: not the member's name, few people's names are on a
-    list) of which one has words no list knows (`cms1500.words`) and the other none, and holds no mark such a line
-    cannot (`text_noise`): that one is the likelier reading whatever each reader's confidence ('HOUSING' beside
-    'HQUSING'). Tesseract's reading is kept, sent to staff; the recogniser's replaces it as a repair for staff.
-    None: the lists cannot tell the two apart."""
+    list) of which one has words no list knows (`cms1500.words`) and the other none: that one is the likelier
+    reading whatever each reader's confidence ('HOUSING' beside 'HQUSING'). Tesseract's is kept, sent to staff; the
+    recogniser's replaces Tesseract's as a repair for staff, unless it holds a mark no such line holds
+    (`text_noise`). None: the lists cannot tell the two apart."""
     if field not in WORD_BOXES:
         return None
     theirs, ours = unknown_words(current.text), unknown_words(mine.text)
     if ours and not theirs:
         why = (
-            f"the line recogniser read {mine.text!r} where Tesseract read {current.text!r}, words a word list knows"
+            f"Tesseract read {current.text!r}, words a word list knows, where the line recogniser read {mine.text!r}"
             f" ({', '.join(ours)} on no list): staff read the box"
         )
         note = "; ".join(filter(None, [current.repaired, why]))
@@ -432,13 +434,13 @@ def _unsure_candidate(field: str, current, mine: LineReading):  # -> Reading | N
 
 
 SEPARATORS = "-/"  # what an account or reference number's parts are written apart with, besides a space
+APART = re.compile(rf"[\s{re.escape(SEPARATORS)}]")
 
 
 def _only_separators_differ(read: str, mine: str) -> bool:
     """An account or reference number read alike but for its separators ('CS-2026-05515', 'CS-2026 05515'): a fax
     thins a '-' to nothing and never prints one, so the reading that kept more of them is the likelier."""
-    apart = re.compile(rf"[\s{re.escape(SEPARATORS)}]")
-    return read != mine and apart.sub("", read.upper()) == apart.sub("", mine.upper())
+    return read != mine and APART.sub("", read.upper()) == APART.sub("", mine.upper())
 
 
 def _separators(text: str) -> int:
