@@ -32,6 +32,7 @@ import random
 import sys
 import time
 import zlib
+from dataclasses import replace
 from pathlib import Path
 from string import ascii_uppercase, digits
 
@@ -99,20 +100,27 @@ def random_text(rng: random.Random, like: str) -> str:
 
 
 def training_case(family: str, seed: int) -> mailroom.Case:
-    """A fax as `mailroom.make_case` prints it, most free-text boxes holding random text."""
+    """A fax as `mailroom.make_case` prints it, most free-text boxes holding random text (TUNING seeds only)."""
     if seed not in mailroom.TUNING_SEEDS:
         raise SystemExit(f"seed {seed} is not a tuning seed")
+    return randomised_case(family, seed)
+
+
+def randomised_case(family: str, seed: int) -> mailroom.Case:
+    """A fax as `mailroom.make_case` prints it, each free-text box holding random text of about its length with
+    RANDOM_SHARE chance (made-up words, letters, numbers, account-number shapes): names no list or network knows."""
     rng = random.Random(seed * 104_729 + zlib.crc32(family.encode()))
     original = scans.sample_claim
     try:
 
         def randomised(*args, **kwargs):
             sample = original(*args, **kwargs)
-            fields = sample.pages[0]
-            for name in RANDOMISED & set(fields):
+            fields, replaced = sample.pages[0], set()
+            for name in sorted(RANDOMISED & set(fields)):  # in order: the same seed draws the same text
                 if fields[name] and rng.random() < RANDOM_SHARE:
                     fields[name] = random_text(rng, fields[name])
-            return sample
+                    replaced.add(name)
+            return replace(sample, randomised=frozenset(replaced))
 
         scans.sample_claim = randomised
         return mailroom.make_case(family, seed)

@@ -228,6 +228,16 @@ def test_training_pages_are_tuning_seeds_only():
         line_training.training_case("fax200", 900_001)
 
 
+def test_a_randomised_page_names_the_boxes_it_filled_with_random_text():
+    from claims_intake_dev.testdata import mailroom
+
+    case = line_training.randomised_case("fax200", 7953)
+    plain = mailroom.make_case("fax200", 7953).sample.pages[0]
+    assert case.sample.randomised and case.sample.randomised <= line_training.RANDOMISED
+    changed = {name for name in line_training.RANDOMISED if case.sample.pages[0].get(name) != plain.get(name)}
+    assert changed == case.sample.randomised
+
+
 @pytest.mark.parametrize(("family", "seed"), [("fax200", 7951), ("fax_standard", 7952)])
 def test_the_shipped_network_reads_most_free_text_boxes_of_a_fax_exactly(family, seed):
     from claims_intake.limits import default_limits

@@ -104,3 +104,9 @@ def test_place_names_no_english_list_holds_are_known_words():
     from claims_intake.cms1500 import places
 
     assert {"ADELANTO", "AGOURA", "APTOS"} <= places.place_words() <= words.known_words()
+
+
+def test_a_reading_with_no_word_the_lists_judge_is_no_evidence():
+    # 'O' holds no word of three letters: it is not "all known words" beside a made-up city read whole
+    weighed = lines.weigh("pt_city", Reading("CYTO", 0.95), lines.LineReading("O", 0.5))
+    assert weighed.text == "CYTO"

@@ -182,6 +182,7 @@ class SampleClaim:
     pages: list[dict[str, str]]
     expected: dict  # {"elements": {key: json value}, "lines": [{key: json value}, ...]}
     seed: int = 0
+    randomised: frozenset[str] = frozenset()  # boxes the line trainer filled with random text (expected not updated)
 
 
 def _npi(rng: random.Random, first: str = "1") -> str:

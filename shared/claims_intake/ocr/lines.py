@@ -35,7 +35,7 @@ import numpy as np
 
 from ..cms1500.mapping import DIAGNOSIS_LETTERS, Reading
 from ..cms1500.text_grammar import identifier_noise, street_end_noise, street_suffixes, text_noise
-from ..cms1500.words import SHORTEST_CHECKED, known_words, near_words, unknown_words
+from ..cms1500.words import SHORTEST_CHECKED, checked_words, known_words, near_words, unknown_words
 from ..validators import is_valid_hcpcs, is_valid_icd10, is_valid_modifier
 from .digits import DISAGREE_CONFIDENCE, MONEY_FIELDS, NPI_DIGITS, fixed_width, main_rows, money_text, npi_cell
 from .levels import INK
@@ -393,8 +393,8 @@ def _judged_by_words(field: str, current, mine: LineReading):  # -> Reading | No
     reading whatever each reader's confidence ('HOUSING' beside 'HQUSING'). Tesseract's is kept, sent to staff; the
     recogniser's replaces Tesseract's as a repair for staff, unless it holds a mark no such line holds
     (`text_noise`). None: the lists cannot tell the two apart."""
-    if field not in WORD_BOXES:
-        return None
+    if field not in WORD_BOXES or not checked_words(current.text) or not checked_words(mine.text):
+        return None  # a reading with no word the lists judge ('O', '12') is no evidence either way
     theirs, ours = unknown_words(current.text), unknown_words(mine.text)
     if ours and not theirs:
         why = (
