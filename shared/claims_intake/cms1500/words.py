@@ -46,7 +46,8 @@ def _candidates() -> list[str]:
 
 def checked_words(text: str) -> list[str]:
     """The words of a name or address line that the lists judge: each word stripped of WORD_EDGES that holds a
-    letter and is no ordinal ('4TH') or initialism ('P.O'), and is not shorter than SHORTEST_CHECKED unless it mixes digits and letters."""
+    letter and is no ordinal ('4TH') or initialism ('P.O'), and is not shorter than SHORTEST_CHECKED unless it mixes
+    digits and letters."""
     checked = []
     for word in text.upper().split():
         core = word.strip(WORD_EDGES)
@@ -70,4 +71,4 @@ def near_words(word: str) -> list[str]:
     found = process.extract(
         word.upper(), _candidates(), scorer=Levenshtein.distance, score_cutoff=allowed, limit=NEAR_WORDS
     )
-    return [candidate for candidate, _, _ in sorted(found, key=lambda item: item[1])]
+    return [candidate for candidate, _, _ in found]  # RapidFuzz gives the nearest first
