@@ -238,30 +238,25 @@ def _unsettled_readings(ctx: CheckContext):
 
 
 def _unconfirmed_repair(item, key, cite, line_number):
-    source = item.provenance[key]
-    where = f" (page {source.page}, box {source.box})" if source.box else ""
-    prefix = f"Line {line_number}: " if line_number else ""
-    return Issue(
-        Category.INVALID_VALUE,
-        Severity.REVIEW,
-        f"{prefix}{label(key)}{where} was repaired by the reader, or its readers disagree, and no other box "
-        "confirms it: staff must verify it against the scan before the claim is decided.",
-        cite,
-        key,
-        line=line_number,
-    )
+    why = " was repaired by the reader, or its readers disagree, and no other box confirms it"
+    return _staff_verify(item, key, cite, line_number, why)
 
 
 def _low_confidence(item, key, cite, line_number):
     source = item.provenance[key]
-    where = f" (page {source.page}, box {source.box})" if source.box else ""
     seen = "" if key in PHI_ELEMENTS or not source.raw else f" read as '{source.raw}'"
+    return _staff_verify(item, key, cite, line_number, f"{seen} with OCR confidence {source.confidence:.2f}")
+
+
+def _staff_verify(item, key, cite, line_number, why: str) -> Issue:
+    """REVIEW: staff verify the scanned value (where it was read, and `why`) before the claim is decided."""
+    source = item.provenance[key]
+    where = f" (page {source.page}, box {source.box})" if source.box else ""
     prefix = f"Line {line_number}: " if line_number else ""
     return Issue(
         Category.INVALID_VALUE,
         Severity.REVIEW,
-        f"{prefix}{label(key)}{where}{seen} with OCR confidence {source.confidence:.2f}: staff must verify it "
-        "against the scan before the claim is decided.",
+        f"{prefix}{label(key)}{where}{why}: staff must verify it against the scan before the claim is decided.",
         cite,
         key,
         line=line_number,

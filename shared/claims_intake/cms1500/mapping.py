@@ -20,7 +20,7 @@ from functools import cache
 from typing import Any
 
 from ..catalog import combination_key, dhcs_catalog, plan_ids, plan_profile
-from ..elements import element
+from ..elements import element, required_keys
 from ..model import Claim, ExtractError, Provenance, ServiceLine
 from ..validators import NPI_LENGTH, is_valid_icd10, is_valid_npi
 from . import parse, places
@@ -767,13 +767,7 @@ def _vouch_for_each_other(line: ServiceLine, page: FormPage, start: tuple[str, .
             continue
         chosen = [(mine, theirs) for mine, theirs in zip(own, other, strict=True) if clean[mine] is None]
         if chosen and all(clean[theirs] is not None for _, theirs in chosen):
-            line.provenance[key] = source.model_copy(
-                update={
-                    "repaired": f"{source.repaired}, confirmed by the line's {vouching} date, its cells read apart"
-                    " and alike",
-                    "confidence": max(source.confidence or 0.0, parse.CONFIRMED),
-                }
-            )
+            line.provenance[key] = _vouched(source, f"the line's {vouching} date, its cells read apart and alike")
 
 
 def _clean_cell(page: FormPage, name: str) -> str | None:
@@ -1313,12 +1307,17 @@ def agree_places_of_service(claim: Claim) -> None:
         source = line.provenance.get("place_of_service")
         if source is None or not source.unconfirmed_repair or line.place_of_service not in whole:
             continue
-        line.provenance["place_of_service"] = source.model_copy(
-            update={
-                "repaired": f"{source.repaired}, confirmed by another line's 24B read whole",
-                "confidence": max(source.confidence or 0.0, parse.CONFIRMED),
-            }
-        )
+        line.provenance["place_of_service"] = _vouched(source, "another line's 24B read whole")
+
+
+def _vouched(source: Provenance, by: str) -> Provenance:
+    """A reader's choice another piece of ink read apart agrees with: a confirmed repair, at least CONFIRMED."""
+    return source.model_copy(
+        update={
+            "repaired": f"{source.repaired}, confirmed by {by}",
+            "confidence": max(source.confidence or 0.0, parse.CONFIRMED),
+        }
+    )
 
 
 def _read_whole(source: Provenance | None) -> bool:
@@ -1420,12 +1419,13 @@ def _verify(key: str, source: Provenance, threshold: float) -> bool:
     return source.confidence is not None and source.needs_verification(threshold) and _required(key)
 
 
-@cache
 def _required(key: str) -> bool:
-    try:
-        return element(key).required
-    except KeyError:
-        return False  # a provenance note of the reader's own (no DHCS element)
+    return key in _required_keys()  # a provenance note of the reader's own is no DHCS element: not required
+
+
+@cache
+def _required_keys() -> frozenset[str]:
+    return frozenset(required_keys("claim")) | frozenset(required_keys("line"))
 
 
 def claims_from_pages(
