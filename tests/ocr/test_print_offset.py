@@ -16,6 +16,7 @@ from claims_intake_dev.testdata import mailroom, scans
 
 SEED = mailroom.TUNING_SEEDS.start + 77
 POINT = 300 / 72  # pixels of a 300-dpi page per point
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 
 
 def _page(dx_pt: float, dy_pt: float, grey: bool = False) -> Image.Image:
@@ -159,6 +160,44 @@ def test_a_box_cut_by_the_form_takes_its_recheck_when_other_characters_come_back
     assert "first read 'HCM-2026-17453'" in account.repaired and TYPING_CUT in account.repaired  # still staff's
     assert readings["pt_name"].text == "BROWN, PATRICIA"  # a mark's stub read as punctuation: no stroke back
     assert readings["ch1"].text == "14 10"  # the dollars/cents rule's doubt has no recheck
+
+
+def test_the_line_recogniser_keeps_a_cut_box_s_first_reading_when_the_recheck_is_less_likely():
+    from claims_intake.cms1500.mapping import Reading
+    from claims_intake.ocr.recognize import TYPING_CUT, Slot, _with_doubts
+
+    image = Image.new("L", (4, 4), 255)
+    asked = []
+
+    def judge(box_image, first, second):
+        asked.append((box_image, first, second))
+        return first.startswith("CS-2025")
+
+    one = Slot(image, [("pt_account", 0, 4)], {}, doubts={"pt_account": TYPING_CUT})
+    one.recheck = Slot(image, one.members, {})
+    cells = Slot(image, [("sv1_dd_from", 0, 2), ("sv1_mm_from", 2, 4)], {}, doubts={"sv1_dd_from": TYPING_CUT})
+    cells.recheck = Slot(image, cells.members, {})
+    first = {"pt_account": Reading("CS-2025-27174", 0.5), "sv1_dd_from": Reading("03", 0.5)}
+    again = {"pt_account": Reading("CS-2625-27174 \u00a9", 0.51), "sv1_dd_from": Reading("13", 0.9)}
+    readings = _with_doubts(first, [one, cells], again, judge)
+    account = readings["pt_account"]
+    assert account.text == "CS-2025-27174" and account.confidence == 0.5
+    assert "'CS-2625-27174 \u00a9', which the line recogniser finds less likely" in account.repaired
+    assert TYPING_CUT in account.repaired  # staff verify it either way
+    assert asked == [(one.recheck.image, "CS-2025-27174", "CS-2625-27174 \u00a9")]  # judged on the marks kept
+    assert readings["sv1_dd_from"].text == "13"  # a cell of a group: its own reader weighs it later
+
+
+def test_the_line_recogniser_finds_the_text_on_the_line_likelier_than_a_misreading():
+    from PIL import ImageDraw, ImageFont
+
+    from claims_intake.ocr.lines import first_likelier
+
+    line = Image.new("L", (400, 44), 255)
+    ImageDraw.Draw(line).text((10, 6), "CS-2025-27174", font=ImageFont.truetype(FONT, 28), fill=0)
+    assert first_likelier(line, "CS-2025-27174", "CS-2625-27174 \u00a9")
+    assert not first_likelier(line, "CS-2625-27174", "cs-2025-27174")  # read case-folded
+    assert not first_likelier(Image.new("L", (400, 44), 255), "A", "B")  # no line: no choice
 
 
 def test_a_box_21_code_the_form_cut_goes_to_staff_on_every_line_pointing_at_it():

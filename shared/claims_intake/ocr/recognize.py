@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import cache, cached_property, lru_cache
+from functools import cache, cached_property, lru_cache, partial
 from itertools import pairwise
 from typing import NamedTuple
 
@@ -1119,10 +1120,13 @@ def read_boxes(slots: list[Slot]) -> dict[str, Reading]:
     return read_pages([slots])[0]
 
 
-def read_pages(pages: list[list[Slot]], dates_again: list[bool] | None = None) -> list[dict[str, Reading]]:
+def read_pages(
+    pages: list[list[Slot]], dates_again: list[bool] | None = None, judge: Judge | None = None
+) -> list[dict[str, Reading]]:
     """The slots of every page, read in two runs (digit-only slots, the rest) on the loaded model.
     `dates_again`: per page, whether unread 24A cells get a second Tesseract reading (not on pages
-    whose digit cells ocr.digits reads again anyway)."""
+    whose digit cells ocr.digits reads again anyway). `judge`: another reader that chooses between a box's
+    first reading and its recheck's (`_recovered`)."""
     count = len(pages)
     pages = pages + [[slot.recheck for slot in slots if slot.recheck is not None] for slots in pages]
     if dates_again is not None:
@@ -1160,7 +1164,7 @@ def read_pages(pages: list[list[Slot]], dates_again: list[bool] | None = None) -
     joined = [
         _split_cents(_join_money(page_readings), slots) for page_readings, slots in zip(readings, pages, strict=True)
     ]
-    return [_with_doubts(joined[index], pages[index], joined[count + index]) for index in range(count)]
+    return [_with_doubts(joined[index], pages[index], joined[count + index], judge) for index in range(count)]
 
 
 def _as_read(slot: Slot) -> Image.Image:
@@ -1399,15 +1403,19 @@ def _split_cents(readings: dict[str, Reading], slots: list[Slot]) -> dict[str, R
     return readings
 
 
-def _with_doubts(readings: dict[str, Reading], slots: list[Slot], rechecked: dict[str, Reading]) -> dict[str, Reading]:
+def _with_doubts(
+    readings: dict[str, Reading], slots: list[Slot], rechecked: dict[str, Reading], judge: Judge | None = None
+) -> dict[str, Reading]:
     """Each reading of a slot in doubt carries the reason, so its value goes to staff (as a reader's repair).
     A box whose typing the erase cut takes its reading with the marks the typing touched kept when the two
-    differ in their letters or digits (`_recovered`); either way staff verify it."""
+    differ in their letters or digits (`_recovered`), unless `judge` finds the first likelier on the box's
+    recheck image; either way staff verify it."""
     for slot in slots:
         for name, doubt in slot.doubts.items():
             reading = readings.get(name)
             if doubt == TYPING_CUT and slot.recheck is not None:
-                reading = _recovered(reading, rechecked.get(name))
+                one_box = judge if judge is not None and len(slot.members) == 1 else None
+                reading = _recovered(reading, rechecked.get(name), one_box and partial(one_box, slot.recheck.image))
             if reading is not None and reading.text:
                 note = "; ".join(filter(None, [reading.repaired, doubt]))
                 readings[name] = replace(reading, repaired=note)
@@ -1471,21 +1479,29 @@ def with_lost_dashes(slots: list[Slot], readings: dict[str, Reading]) -> dict[st
 RECHECK_NOTE = "read again with the form's marks the typing touched kept"
 
 
-def _recovered(reading: Reading | None, recheck: Reading | None) -> Reading | None:
+# Another reader's choice between two readings of a box: (the box's image, first text, second text) -> whether the
+# first is the likelier (ocr/lines.py's recogniser, which the readers here cannot import)
+Judge = Callable[[Image.Image, str, str], bool]
+
+
+def _recovered(
+    reading: Reading | None, recheck: Reading | None, first_likelier: Callable[[str, str], bool] | None = None
+) -> Reading | None:
     """The reading of a box whose typing the erase cut: the recheck's (the touched marks kept) when it has
-    other letters or digits than the first reading; a mark's stub read as punctuation ('BROWN; PATRICIA'
-    for 'BROWN, PATRICIA', '_' under a line) is no recovered stroke."""
+    other letters or digits than the first reading, unless `first_likelier` says the first is (the marks kept
+    may join a character's strokes to a stub of the form's: `CS-2025` read `CS-2625`); a mark's stub read as
+    punctuation ('BROWN; PATRICIA' for 'BROWN, PATRICIA', '_' under a line) is no recovered stroke."""
     if recheck is None or not recheck.text:
         return reading
     if reading is not None and _alphanumerics(recheck.text) == _alphanumerics(reading.text):
         return reading
     if reading is None or not reading.text:
         return replace(recheck, repaired=RECHECK_NOTE)
-    return replace(
-        recheck,
-        confidence=min(recheck.confidence, reading.confidence),
-        repaired=f"{RECHECK_NOTE} (first read {reading.text!r})",
-    )
+    confidence = min(recheck.confidence, reading.confidence)
+    if first_likelier is not None and first_likelier(reading.text, recheck.text):
+        note = f"{RECHECK_NOTE} as {recheck.text!r}, which the line recogniser finds less likely"
+        return replace(reading, confidence=confidence, repaired="; ".join(filter(None, [reading.repaired, note])))
+    return replace(recheck, confidence=confidence, repaired=f"{RECHECK_NOTE} (first read {reading.text!r})")
 
 
 def _alphanumerics(text: str) -> str:

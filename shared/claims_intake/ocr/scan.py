@@ -35,7 +35,13 @@ from .calibration import REGISTRATION_EXTRA, calibrate_claims, review_threshold
 from .codes import second_code_reading
 from .digits import npi_cell, second_reading
 from .engine import TesseractMissing
-from .lines import doubted_by_recogniser, recognised_codes, second_cell_reading, second_line_reading
+from .lines import (
+    doubted_by_recogniser,
+    first_likelier,
+    recognised_codes,
+    second_cell_reading,
+    second_line_reading,
+)
 from .normalise import normalise
 from .pages import PageImage, check_pdf_content, image_pages, pdf_pages, pdf_reader
 from .recognize import VERSION_FIELDS, Slot, read_pages, reading_slots, thread_limit_env, with_lost_dashes
@@ -252,7 +258,7 @@ def read_with_labels(prepared: list[PreparedPage]) -> list[dict]:
     eighth of a page's recognition time) only for the pages whose footer gave too little to judge the
     form's version by (cut off, blank): every version of the form prints its version in the footer."""
     first = [[slot for slot in page.slots if slot.members[0][0] != TOP_LABEL] for page in prepared]
-    readings = read_pages(first, dates_again=[not page.fax for page in prepared])
+    readings = read_pages(first, dates_again=[not page.fax for page in prepared], judge=first_likelier)
     again = [
         index
         for index, page_readings in enumerate(readings)
