@@ -403,3 +403,27 @@ def test_an_account_number_read_alike_but_for_its_dashes_keeps_the_reading_with_
     weighed = lines.weigh("pt_account", Reading(read, 0.9), lines.LineReading(recognised, sure))
     assert weighed.text == kept
     assert weighed.confidence <= lines.DISAGREE_CONFIDENCE or weighed.repaired  # the readers differ: staff verify
+
+
+def test_a_cin_whose_stray_mark_the_parse_drops_is_not_replaced_by_one_with_the_mark_read_into_it():
+    tesseract = Reading("15344353W A", 0.9)
+    weighed = lines.weigh("insurance_id", tesseract, lines.LineReading("15344353W1", 0.95))
+    assert weighed.text == "15344353W A" and weighed.confidence <= lines.DISAGREE_CONFIDENCE  # staff read it
+    taken = lines.weigh("insurance_id", Reading("335872856", 0.9), lines.LineReading("33587285G", 0.95))
+    assert taken.text == "33587285G" and "line recogniser" in taken.repaired  # a CIN for one that is none
+
+
+def test_a_box_the_erase_cut_is_read_again_with_the_marks_the_typing_touched_kept():
+    from PIL import Image, ImageDraw, ImageFont
+
+    from claims_intake.ocr.recognize import Slot
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 28)
+    cut, kept = Image.new("L", (400, 44), 255), Image.new("L", (400, 44), 255)
+    ImageDraw.Draw(cut).text((10, 6), "33587285 ", font=font, fill=0)  # the letter's strokes went with a rule
+    ImageDraw.Draw(kept).text((10, 6), "33587285G", font=font, fill=0)
+    slot = Slot(cut, [("insurance_id", 0, 400)], {}, recheck=Slot(kept, [("insurance_id", 0, 400)], {}))
+    read = lines.second_line_reading([slot], {"insurance_id": Reading("335872856", 0.9)}, boxes=lines.IDENTIFIER_BOXES)
+    assert read["insurance_id"].text == "33587285G"
+    unread = lines.second_line_reading([slot], {"pt_name": Reading("X", 0.9)}, boxes=("pt_name",))
+    assert unread == {"pt_name": Reading("X", 0.9)}  # only the boxes asked for

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
@@ -35,9 +35,10 @@ import numpy as np
 from PIL import Image
 
 from ..cms1500.mapping import DIAGNOSIS_LETTERS, Reading
+from ..cms1500.parse import fix_cin
 from ..cms1500.text_grammar import identifier_noise, street_end_noise, street_suffixes, text_noise
 from ..cms1500.words import SHORTEST_CHECKED, checked_words, known_words, near_words, unknown_words
-from ..validators import is_valid_hcpcs, is_valid_icd10, is_valid_modifier
+from ..validators import is_valid_cin, is_valid_hcpcs, is_valid_icd10, is_valid_modifier
 from .digits import DISAGREE_CONFIDENCE, MONEY_FIELDS, NPI_DIGITS, fixed_width, main_rows, money_text, npi_cell
 from .levels import INK
 from .recognize import digit_field
@@ -72,6 +73,7 @@ STREET_BOXES = frozenset({"pt_street", "doc_street"})  # box 5 and box 33's stre
 # Free text by its grammar (cms1500.text_grammar): names and addresses, and account or reference numbers
 TEXT_BOXES = frozenset({"insurance_name", "pt_name", "pt_street", "pt_city", "doc_name", "doc_street", "doc_location"})
 IDENTIFIER_BOXES = frozenset({"insurance_id", "pt_account", "prior_auth"})
+CIN_BOX = "insurance_id"  # box 1a: the member's Medi-Cal CIN (cms1500.parse.fix_cin)
 # The boxes whose misread words the word lists may replace (cms1500.words): the payer's and the provider's names,
 # the street and city lines. Not the member's name: few people's names are on a word list (MEI, ANH).
 WORD_BOXES = TEXT_BOXES - {"pt_name"}
@@ -231,15 +233,16 @@ def read_line(piece: np.ndarray) -> LineReading | None:
     return decode(class_probabilities(line))
 
 
-def second_line_reading(slots, readings: dict, fax: bool = False) -> dict:
-    """The page's Tesseract readings with each free-text box read again by the recogniser and the two
-    weighed (`weigh`; on a `fax` printed in dots the recogniser takes over from TAKE_OVER_DOTTED_FAX)."""
+def second_line_reading(slots, readings: dict, fax: bool = False, boxes: Collection[str] = FREE_TEXT) -> dict:
+    """The page's Tesseract readings with each free-text box (of `boxes`) read again by the recogniser and the two
+    weighed (`weigh`; on a `fax` printed in dots the recogniser takes over from TAKE_OVER_DOTTED_FAX). A box the
+    erase cut is read with the form's marks the typing touched kept (`Slot.recheck`): the strokes it lost are back."""
     out = dict(readings)
     for slot in slots:
         field = slot.members[0][0]
-        if len(slot.members) != 1 or field not in FREE_TEXT:
+        if len(slot.members) != 1 or field not in boxes:
             continue
-        mine = read_line(np.asarray(slot.image.convert("L")))
+        mine = read_line(np.asarray((slot.recheck or slot).image.convert("L")))
         take_over = _take_over(slot, fax)
         weighed = weigh(field, readings.get(field), mine, take_over) if mine is not None and mine.text else None
         if weighed is not None:
@@ -430,11 +433,13 @@ def _breaks_grammar(field: str, current: str, mine: str) -> bool:
     """The recogniser does not replace a reading that the field's grammar finds clean with one it finds noisy
     (text_grammar: a digit among a name's letters, '0ENTER'; a mark no account number holds), nor a street line
     ending in a USPS suffix with one whose last word is no suffix, directional or unit's number ('4324 TRUXTUN
-    AVE', '... AV6'): the grammar is evidence for the reading there was. The two still differ, so staff read the
-    box."""
+    AVE', '... AV6'), nor box 1a's reading that parses as a Medi-Cal CIN with one that does not: the grammar is
+    evidence for the reading there was. The two still differ, so staff read the box."""
     noise = identifier_noise if field in IDENTIFIER_BOXES else text_noise if field in TEXT_BOXES else None
     if noise is not None and noise(mine) and not noise(current):
         return True
+    if field == CIN_BOX and is_valid_cin(fix_cin(current).text) and not is_valid_cin(fix_cin(mine).text):
+        return True  # a stray mark the CIN's parse drops as a word of its own ('... W A') read into it ('... W1')
     if field not in STREET_BOXES or not current.split():
         return False
     return current.split()[-1].upper().rstrip(".") in street_suffixes() and street_end_noise(mine)

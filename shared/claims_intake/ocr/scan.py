@@ -36,6 +36,7 @@ from .codes import second_code_reading
 from .digits import npi_cell, second_reading
 from .engine import TesseractMissing
 from .lines import (
+    IDENTIFIER_BOXES,
     doubted_by_recogniser,
     first_likelier,
     recognised_codes,
@@ -276,8 +277,8 @@ def second_readings(page: PreparedPage, readings: dict) -> dict:
     recogniser on the free text, the digit reader, the line recogniser on the cells, the code reader, whose
     decodes take the best reading so far as their least length or count, and last the dashes of box 26 and box 23
     that the fax thinned to dots (`with_lost_dashes`); on a page whose typing lies off its
-    boxes the line recogniser on the cells, read from their place (the erase or the drop-out took the strokes that
-    crossed the form's rules with the rules); on any other page printed in dots the digit reader, which learnt
+    boxes the line recogniser on the identifiers (boxes 1a, 23 and 26: no word breaks to lose) and on the cells,
+    read from their place (the erase or the drop-out took the strokes that crossed the form's rules with the rules); on any other page printed in dots the digit reader, which learnt
     dotted glyphs where Tesseract is as sure of a dotted '9' read '8' as of a solid one. On a page other than a fax
     the recogniser also reads each code cell whose reading breaks its shape (`recognised_codes`): a box-21 '259.02'
     its parse rule repairs to Z59.02 is confirmed when the recogniser read Z59.02 (a fax has the code reader); and
@@ -290,7 +291,8 @@ def second_readings(page: PreparedPage, readings: dict) -> dict:
         return with_lost_dashes(page.slots, cells_read)
     cells_weighed = any(slot.typing_off_boxes for slot in page.slots)
     if cells_weighed:
-        readings = second_cell_reading(page.slots, readings)
+        identifiers = second_line_reading(page.slots, readings, boxes=IDENTIFIER_BOXES)
+        readings = second_cell_reading(page.slots, identifiers)
     elif any(slot.dotted for slot in page.slots):
         readings = second_reading(page.slots, readings)
     return recognised_codes(page.slots, doubted_by_recogniser(page.slots, readings, cells=not cells_weighed))
