@@ -275,3 +275,27 @@ def test_typing_crossing_a_thick_rule_keeps_its_strokes_and_goes_to_staff():
     # a page typed in its boxes (a fax thickens the rule past what marks typing): the rule's band is erased whole
     in_place = erase_form(before, window)
     assert (in_place[rule_rows[0] : rule_rows[-1] + 1] == 255).all()
+
+
+def test_on_a_page_typed_off_its_boxes_the_recogniser_reads_the_phone_and_the_identifiers_too():
+    from PIL import ImageDraw, ImageFont
+
+    from claims_intake.cms1500.mapping import Reading
+    from claims_intake.ocr.recognize import Slot
+    from claims_intake.ocr.scan import PreparedPage, second_readings
+
+    def typed(field: str, text: str, off_boxes: bool) -> Slot:
+        image = Image.new("L", (300, 44), 255)
+        ImageDraw.Draw(image).text((10, 6), text, font=ImageFont.truetype(FONT.replace("Mono", ""), 28), fill=0)
+        return Slot(image, [(field, 0, 300)], {}, typing_off_boxes=off_boxes)
+
+    tesseract = {"doc_phone area": Reading("561", 0.9), "insurance_id": Reading("335872856", 0.9)}
+    for off_boxes in (True, False):
+        slots = [typed("doc_phone area", "661", off_boxes), typed("insurance_id", "33587285G", off_boxes)]
+        read = second_readings(PreparedPage(1, slots, []), dict(tesseract))
+        if off_boxes:  # taken, for staff
+            assert read["doc_phone area"].text == "661" and "line recogniser" in read["doc_phone area"].repaired
+            assert read["insurance_id"].text == "33587285G"
+        else:  # typed in place: the phone's other digits only send it to staff, box 1a is Tesseract's alone
+            assert read["doc_phone area"].text == "561" and read["doc_phone area"].repaired
+            assert read["insurance_id"] == tesseract["insurance_id"]

@@ -36,6 +36,7 @@ from .codes import second_code_reading
 from .digits import npi_cell, second_reading
 from .engine import TesseractMissing
 from .lines import (
+    DOUBTED_BOXES,
     IDENTIFIER_BOXES,
     doubted_by_recogniser,
     first_likelier,
@@ -276,10 +277,11 @@ def second_readings(page: PreparedPage, readings: dict) -> dict:
     """Tesseract's readings of a page weighed with the readers that learnt its kind of print: on a fax the line
     recogniser on the free text, the digit reader, the line recogniser on the cells, the code reader, whose
     decodes take the best reading so far as their least length or count, and last the dashes of box 26 and box 23
-    that the fax thinned to dots (`with_lost_dashes`); on a page whose typing lies off its
-    boxes the line recogniser on the identifiers (boxes 1a, 23 and 26: no word breaks to lose) and on the cells,
-    read from their place (the erase or the drop-out took the strokes that crossed the form's rules with the rules); on any other page printed in dots the digit reader, which learnt
-    dotted glyphs where Tesseract is as sure of a dotted '9' read '8' as of a solid one. On a page other than a fax
+    that the fax thinned to dots (`with_lost_dashes`); on a page whose typing lies off its boxes the line recogniser
+    on the identifiers and box 33's phone (boxes 1a, 23, 26, 33: no word breaks to lose), then on the cells, read
+    from their place (the erase or the drop-out took the strokes that crossed the form's rules with the rules); on
+    any other page printed in dots the digit reader, which learnt dotted glyphs where Tesseract is as sure of a
+    dotted '9' read '8' as of a solid one. On a page other than a fax
     the recogniser also reads each code cell whose reading breaks its shape (`recognised_codes`): a box-21 '259.02'
     its parse rule repairs to Z59.02 is confirmed when the recogniser read Z59.02 (a fax has the code reader); and
     where its digits differ from Tesseract's in box 33's phone or a cell it has not weighed yet, the box goes to staff
@@ -291,7 +293,7 @@ def second_readings(page: PreparedPage, readings: dict) -> dict:
         return with_lost_dashes(page.slots, cells_read)
     cells_weighed = any(slot.typing_off_boxes for slot in page.slots)
     if cells_weighed:
-        identifiers = second_line_reading(page.slots, readings, boxes=IDENTIFIER_BOXES)
+        identifiers = second_line_reading(page.slots, readings, boxes=IDENTIFIER_BOXES | DOUBTED_BOXES)
         readings = second_cell_reading(page.slots, identifiers)
     elif any(slot.dotted for slot in page.slots):
         readings = second_reading(page.slots, readings)
