@@ -299,3 +299,18 @@ def test_on_a_page_typed_off_its_boxes_the_recogniser_reads_the_phone_and_the_id
         else:  # typed in place: the phone's other digits only send it to staff, box 1a is Tesseract's alone
             assert read["doc_phone area"].text == "561" and read["doc_phone area"].repaired
             assert read["insurance_id"] == tesseract["insurance_id"]
+
+
+def test_on_a_fax_the_recogniser_weighs_box_33s_phone_with_the_free_text():
+    from PIL import ImageDraw, ImageFont
+
+    from claims_intake.cms1500.mapping import Reading
+    from claims_intake.ocr.recognize import Slot
+    from claims_intake.ocr.scan import PreparedPage, second_readings
+
+    image = Image.new("L", (300, 44), 255)
+    ImageDraw.Draw(image).text((10, 6), "372-7266", font=ImageFont.truetype(FONT.replace("Mono", ""), 28), fill=0)
+    slot = Slot(image, [("doc_phone", 0, 300)], {}, fax=True)
+    read = second_readings(PreparedPage(1, [slot], [], fax=True), {"doc_phone": Reading("372-7286", 0.9)})
+    assert read["doc_phone"].text.replace("-", "").replace(" ", "") == "3727266"
+    assert "line recogniser" in read["doc_phone"].repaired  # for staff

@@ -275,8 +275,8 @@ SHAPE_CHECKED = re.compile(r"diagnosis\d+|cpt\d")
 # The digit boxes and cells whose reading the recogniser's other digits doubt on a page that is not a fax: box 33's
 # phone and every cell but the code cells (24D, 24E, box 21: `recognised_codes`). On a 300-dpi page the recogniser,
 # trained at fax resolution, loses word breaks and letters; its digits hold (a dotted 5 Tesseract reads as 3). On a
-# page typed off its boxes the phone is weighed as the identifiers are (`scan.second_readings`): the erase took its
-# digits' strokes where they crossed the form's lettering, and the recogniser reads them with the marks kept.
+# fax, and on a page typed off its boxes (the erase took its digits' strokes where they crossed the form's lettering;
+# the recogniser reads them with the marks kept), the phone is weighed as the free text is (`scan.second_readings`).
 DOUBTED_BOXES = frozenset({"doc_phone area", "doc_phone"})
 
 

@@ -37,6 +37,7 @@ from .digits import npi_cell, second_reading
 from .engine import TesseractMissing
 from .lines import (
     DOUBTED_BOXES,
+    FREE_TEXT,
     IDENTIFIER_BOXES,
     doubted_by_recogniser,
     first_likelier,
@@ -275,7 +276,7 @@ def read_with_labels(prepared: list[PreparedPage]) -> list[dict]:
 
 def second_readings(page: PreparedPage, readings: dict) -> dict:
     """Tesseract's readings of a page weighed with the readers that learnt its kind of print: on a fax the line
-    recogniser on the free text, the digit reader, the line recogniser on the cells, the code reader, whose
+    recogniser on the free text and box 33's phone, the digit reader, the line recogniser on the cells, the code reader, whose
     decodes take the best reading so far as their least length or count, and last the dashes of box 26 and box 23
     that the fax thinned to dots (`with_lost_dashes`); on a page whose typing lies off its boxes the line recogniser
     on the identifiers and box 33's phone (boxes 1a, 23, 26, 33: no word breaks to lose), then on the cells, read
@@ -287,7 +288,7 @@ def second_readings(page: PreparedPage, readings: dict) -> dict:
     where its digits differ from Tesseract's in box 33's phone or a cell it has not weighed yet, the box goes to staff
     (`doubted_by_recogniser`: Tesseract is as sure of a blurred dotted 5 read as 3 as of any digit)."""
     if page.fax:
-        lines_read = second_line_reading(page.slots, readings, fax=True)
+        lines_read = second_line_reading(page.slots, readings, fax=True, boxes=(*FREE_TEXT, *DOUBTED_BOXES))
         digits_read = second_reading(page.slots, lines_read)
         cells_read = second_code_reading(page.slots, second_cell_reading(page.slots, digits_read, fax=True))
         return with_lost_dashes(page.slots, cells_read)
