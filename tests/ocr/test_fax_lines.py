@@ -427,3 +427,27 @@ def test_a_box_the_erase_cut_is_read_again_with_the_marks_the_typing_touched_kep
     assert read["insurance_id"].text == "33587285G"
     unread = lines.second_line_reading([slot], {"pt_name": Reading("X", 0.9)}, boxes=("pt_name",))
     assert unread == {"pt_name": Reading("X", 0.9)}  # only the boxes asked for
+
+
+def test_a_line_is_read_at_three_widths_and_the_text_they_make_likeliest_together_is_taken(monkeypatch):
+    classes = len(lines.ALPHABET) + 1
+
+    def steps(text: str, sure: float, other: str) -> np.ndarray:
+        out = np.full((len(text), classes), 1e-4)
+        for step, (char, alt) in enumerate(zip(text, other, strict=True)):
+            out[step, lines.ALPHABET.index(char) + 1] = sure
+            if alt != char:
+                out[step, lines.ALPHABET.index(alt) + 1] = 1 - sure
+        return out / out.sum(axis=1, keepdims=True)
+
+    as_cut = 100
+    monkeypatch.setattr(lines, "line_image", lambda piece: np.zeros((lines.HEIGHT, as_cut), np.float32))
+
+    def probabilities(line, net=None):  # as cut: CAT, barely; narrower and wider: CAR, plainly
+        return steps("CAT", 0.55, "CAR") if line.shape[1] == as_cut else steps("CAR", 0.9, "CAT")
+
+    monkeypatch.setattr(lines, "class_probabilities", probabilities)
+    read = lines.read_line(np.zeros((40, 200), np.uint8))
+    assert read.text == "CAR" and read.confidence == pytest.approx(0.9, abs=0.01)
+    monkeypatch.setattr(lines, "class_probabilities", lambda line, net=None: steps("CAT", 0.8, "CAR"))
+    assert lines.read_line(np.zeros((40, 200), np.uint8)).text == "CAT"  # the three agree
