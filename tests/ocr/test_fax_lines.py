@@ -429,7 +429,7 @@ def test_a_box_the_erase_cut_is_read_again_with_the_marks_the_typing_touched_kep
     assert unread == {"pt_name": Reading("X", 0.9)}  # only the boxes asked for
 
 
-def test_a_line_is_read_at_three_widths_and_the_text_they_make_likeliest_together_is_taken(monkeypatch):
+def test_a_fax_line_is_read_at_three_widths_and_the_text_they_make_likeliest_together_is_taken(monkeypatch):
     classes = len(lines.ALPHABET) + 1
 
     def steps(text: str, sure: float, other: str) -> np.ndarray:
@@ -447,7 +447,8 @@ def test_a_line_is_read_at_three_widths_and_the_text_they_make_likeliest_togethe
         return steps("CAT", 0.55, "CAR") if line.shape[1] == as_cut else steps("CAR", 0.9, "CAT")
 
     monkeypatch.setattr(lines, "class_probabilities", probabilities)
-    read = lines.read_line(np.zeros((40, 200), np.uint8))
+    read = lines.read_line(np.zeros((40, 200), np.uint8), fax=True)
     assert read.text == "CAR" and read.confidence == pytest.approx(0.9, abs=0.01)
+    assert lines.read_line(np.zeros((40, 200), np.uint8)).text == "CAT"  # a 300-dpi page: as cut only
     monkeypatch.setattr(lines, "class_probabilities", lambda line, net=None: steps("CAT", 0.8, "CAR"))
-    assert lines.read_line(np.zeros((40, 200), np.uint8)).text == "CAT"  # the three agree
+    assert lines.read_line(np.zeros((40, 200), np.uint8), fax=True).text == "CAT"  # the three agree

@@ -48,11 +48,11 @@ HEIGHT = 32  # rows a line is resampled to
 PAD = 2  # rows and columns of paper kept round the ink before resampling
 MAX_WIDTH = 1600  # a wider line is squeezed: no box of the form holds more
 STRIDE = 4  # input columns per output step of the network
-# The widths a line is read at, as a share of its own: as cut, and as the narrowest and widest printer pitch the
+# The widths a fax's line is read at, as a share of its own: as cut, and as the narrowest and widest printer pitch the
 # network learnt (`line_training._augmented`). Reading the three and taking the text they make likeliest together
-# read 1.0 point more of the 204 x 98 fax's free-text lines exactly (88.5% -> 89.9%, 2,500 lines of tuning pages
+# read 1.4 points more of the 204 x 98 fax's free-text lines exactly (88.5% -> 89.9%, 2,500 lines of tuning pages
 # the network was not fitted on) and 0.4 point more of its cells (98.0% -> 98.4%), fax200 0.5 and 0.2; at three
-# times the network's cost (about 2 ms a line).
+# times the network's cost (about 2 ms a line), so only on faxes: a 300-dpi page's second readings are checks.
 READ_WIDTHS = (1.0, 0.85, 1.15)
 WEIGHTS = "data/fax_lines.onnx"
 MAX_BAND_GAP = 4  # blank rows a line's band may hold (a 98-dpi fax leaves gaps inside characters)
@@ -231,14 +231,14 @@ def decode(probabilities: np.ndarray) -> LineReading:
     return LineReading(text, min(sure) if sure else 1.0, probabilities)
 
 
-def read_line(piece: np.ndarray) -> LineReading | None:
-    """The recogniser's reading of one box's crop, or None when the crop holds no line of writing. The line is read
-    at each of READ_WIDTHS; where the readings differ, the one the three readings' probabilities together make
+def read_line(piece: np.ndarray, fax: bool = False) -> LineReading | None:
+    """The recogniser's reading of one box's crop, or None when the crop holds no line of writing. On a `fax` the line
+    is read at each of READ_WIDTHS; where the readings differ, the one the three readings' probabilities together make
     likeliest (CTC's forward algorithm on each) is taken, with its own confidence and probabilities."""
     line = line_image(piece)
     if line is None:
         return None
-    widths = [class_probabilities(_at_width(line, factor)) for factor in READ_WIDTHS]
+    widths = [class_probabilities(_at_width(line, factor)) for factor in (READ_WIDTHS if fax else (1.0,))]
     readings = [decode(probabilities) for probabilities in widths]
     if len({reading.text for reading in readings}) == 1:
         return readings[0]
@@ -261,7 +261,7 @@ def second_line_reading(slots, readings: dict, fax: bool = False, boxes: Collect
         field = slot.members[0][0]
         if len(slot.members) != 1 or field not in boxes:
             continue
-        mine = read_line(np.asarray((slot.recheck or slot).image.convert("L")))
+        mine = read_line(np.asarray((slot.recheck or slot).image.convert("L")), fax)
         take_over = _take_over(slot, fax)
         weighed = weigh(field, readings.get(field), mine, take_over) if mine is not None and mine.text else None
         if weighed is not None:
@@ -279,7 +279,7 @@ def second_cell_reading(slots, readings: dict, fax: bool = False) -> dict:
         for field, place in slot.places.items():
             if not CELLS.fullmatch(field):
                 continue
-            mine = read_line(place)
+            mine = read_line(place, fax)
             weighed = weigh(field, out.get(field), mine, take_over) if mine is not None and mine.text else None
             if weighed is not None:
                 out[field] = weighed
