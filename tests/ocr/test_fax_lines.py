@@ -105,7 +105,7 @@ def test_on_a_dotted_fax_a_less_sure_reading_of_the_recogniser_takes_over(monkey
     from types import SimpleNamespace
 
     unsure = (lines.TAKE_OVER_DOTTED_FAX + lines.TAKE_OVER) / 2
-    monkeypatch.setattr(lines, "read_line", lambda piece: lines.LineReading("159 00", unsure))
+    monkeypatch.setattr(lines, "read_line", lambda piece, fax=False: lines.LineReading("159 00", unsure))
     slot = SimpleNamespace(dotted=dotted, places={"ch1": np.zeros((20, 60), np.uint8)}, members=[("ch1", 0, 0)])
     weighed = lines.second_cell_reading([slot], {"ch1": Reading("15 00", 0.9)}, fax=fax)["ch1"]
     assert (weighed.text == "159 00") is taken
