@@ -173,6 +173,7 @@ UNITS = {
     "per_assessment": (1, 1),
 }
 POS = ["12", "11", "99", "04", "02", "10", "14", "16"]
+TWO_RENDERING_PROVIDERS = 0.25  # share of claims of two lines or more whose lines name two rendering providers
 
 
 @dataclass
@@ -277,6 +278,7 @@ def sample_claim(
                 "pointers": pointers,
             }
         )
+    _rendering_providers(seed, service_lines, rendering_npi)
     invoice_date = max(line["date"] for line in service_lines) + timedelta(days=rng.randint(1, 20))
     claim_fields["physician_date"] = invoice_date.strftime("%m/%d/%Y")
     total = sum(line["charge"] for line in service_lines)
@@ -285,7 +287,7 @@ def sample_claim(
     for page_start in range(0, line_count, LINES_PER_PAGE):
         page_fields = dict(claim_fields)
         for slot, line in enumerate(service_lines[page_start : page_start + LINES_PER_PAGE], start=1):
-            page_fields.update(_line_fields(slot, line, rendering_npi))
+            page_fields.update(_line_fields(slot, line, line["npi"]))
         last_page = page_start + LINES_PER_PAGE >= line_count
         if last_page:
             page_fields["t_charge"] = _money_field(total)
@@ -326,12 +328,25 @@ def sample_claim(
                 "place_of_service": line["pos"],
                 "diagnosis_codes": [diagnoses["ABCDEFGHIJKL".index(p)].replace(".", "") for p in line["pointers"]],
                 "charge_amount": f"{line['charge']:.2f}",
-                "rendering_provider_npi": rendering_npi,
+                "rendering_provider_npi": line["npi"],
             }
             for line in service_lines
         ],
     }
     return SampleClaim(pages=pages, expected=expected, seed=seed)
+
+
+def _rendering_providers(seed: int, service_lines: list[dict], rendering_npi: str) -> None:
+    """Each line's rendering provider: mostly one for the claim, on some claims of two lines or more a second one on
+    some of its lines (a team: a care manager and a nurse). Its own stream: the claim's other values stay as they
+    were."""
+    team = random.Random(f"rendering-{seed}")
+    second = _npi(team, "1")
+    for line in service_lines:
+        line["npi"] = rendering_npi
+    if len(service_lines) > 1 and team.random() < TWO_RENDERING_PROVIDERS:
+        for line in team.sample(service_lines, team.randint(1, len(service_lines) - 1)):
+            line["npi"] = second
 
 
 def _money_field(amount: Decimal) -> str:
