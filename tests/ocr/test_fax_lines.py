@@ -452,3 +452,45 @@ def test_a_fax_line_is_read_at_three_widths_and_the_text_they_make_likeliest_tog
     assert lines.read_line(np.zeros((40, 200), np.uint8)).text == "CAT"  # a 300-dpi page: as cut only
     monkeypatch.setattr(lines, "class_probabilities", lambda line, net=None: steps("CAT", 0.8, "CAR"))
     assert lines.read_line(np.zeros((40, 200), np.uint8), fax=True).text == "CAT"  # the three agree
+
+
+def test_a_24j_cell_takes_the_npi_the_claims_cells_make_likeliest_together_unless_it_plainly_read_another(monkeypatch):
+    from types import SimpleNamespace
+
+    classes = len(lines.ALPHABET) + 1
+
+    def steps(text: str, unsure: dict[int, str] | None = None) -> np.ndarray:
+        """One step a character, a blank between; at the `unsure` places another digit is read, barely."""
+        out = np.full((2 * len(text) + 1, classes), 1e-4)
+        out[0::2, 0] = 1.0
+        for place, char in enumerate(text):
+            other = (unsure or {}).get(place)
+            out[2 * place + 1, lines.ALPHABET.index(other or char) + 1] = 0.55 if other else 1.0
+            if other:
+                out[2 * place + 1, lines.ALPHABET.index(char) + 1] = 0.45
+        return out / out.sum(axis=1, keepdims=True)
+
+    shared, other = "1538961750", "1835077359"
+    cells = {1: steps(shared), 2: steps(shared), 3: steps(shared, {1: "6", 6: "8"}), 4: steps(other)}
+    monkeypatch.setattr(lines, "line_image", lambda piece: piece.astype(np.float32))
+    monkeypatch.setattr(lines, "class_probabilities", lambda line, net=None: cells[int(line.flat[0])])
+    places = {f"local{n}": np.full((lines.HEIGHT, 40), n, np.uint8) for n in cells}
+    slot = SimpleNamespace(places=places, members=[(name, 0, 0) for name in places])
+    read = {"local1": Reading(shared, 0.99), "local2": Reading(shared, 0.99), "local4": Reading(other, 0.99)}
+    read["local3"] = Reading("1638968750", 0.4)  # fails the check digit
+    out = lines.shared_rendering_npi([slot], read)
+    assert out["local3"].text == shared and "likeliest on the claim's 24J cells" in out["local3"].repaired
+    assert out["local3"].confidence <= lines.DISAGREE_CONFIDENCE  # for staff
+    assert out["local4"] == read["local4"]  # another rendering provider, read plainly
+    assert out["local1"] == read["local1"] and out["local2"] == read["local2"]
+
+
+def test_some_generated_claims_name_two_rendering_providers_on_their_lines():
+    from claims_intake_dev.testdata import scans
+
+    claims = [scans.sample_claim(seed) for seed in range(7100, 7160)]
+    providers = [{line["rendering_provider_npi"] for line in claim.expected["lines"]} for claim in claims]
+    assert 5 <= sum(len(npis) == 2 for npis in providers) <= 20 and all(len(npis) <= 2 for npis in providers)
+    for claim in claims:  # what the page prints is what the claim expects
+        printed = [claim.pages[0][f"local{slot}"] for slot in range(1, min(6, len(claim.expected["lines"])) + 1)]
+        assert printed == [line["rendering_provider_npi"] for line in claim.expected["lines"][:6]]

@@ -38,7 +38,7 @@ from ..cms1500.mapping import DIAGNOSIS_LETTERS, Reading
 from ..cms1500.parse import fix_cin
 from ..cms1500.text_grammar import identifier_noise, street_end_noise, street_suffixes, text_noise
 from ..cms1500.words import SHORTEST_CHECKED, checked_words, known_words, near_words, unknown_words
-from ..validators import is_valid_cin, is_valid_hcpcs, is_valid_icd10, is_valid_modifier
+from ..validators import is_valid_cin, is_valid_hcpcs, is_valid_icd10, is_valid_modifier, is_valid_npi
 from .digits import DISAGREE_CONFIDENCE, MONEY_FIELDS, NPI_DIGITS, fixed_width, main_rows, money_text, npi_cell
 from .levels import INK
 from .recognize import digit_field
@@ -159,20 +159,31 @@ def line_likelihood(probabilities: np.ndarray, text: str) -> float:
     """The natural log of the probability the network gives `text` over the line, summed over every way its
     steps can spell it (CTC's forward algorithm: each character on one or more steps, blanks between and
     around, a blank between two same characters)."""
-    labels = [ALPHABET.index(char) + 1 for char in text if char in ALPHABET]
-    states = np.zeros(2 * len(labels) + 1, dtype=int)  # blank, first character, blank, second, ..., blank
-    states[1::2] = labels
+    return float(line_likelihoods(probabilities, [text])[0])
+
+
+def line_likelihoods(probabilities: np.ndarray, texts: list[str]) -> np.ndarray:
+    """`line_likelihood` of each of `texts`, all in one pass over the steps (a shorter text's states padded after
+    its end, which no path of its own reaches)."""
+    labels = [[ALPHABET.index(char) + 1 for char in text if char in ALPHABET] for text in texts]
+    lengths = np.array([len(label) for label in labels])
+    states = np.zeros((len(texts), 2 * max(lengths, default=0) + 1), dtype=int)  # blank, first, blank, ..., blank
+    for row, label in enumerate(labels):
+        states[row, 1 : 2 * len(label) : 2] = label
     # a step may skip the blank between two characters when they differ
-    may_skip = np.zeros(len(states), dtype=bool)
-    may_skip[3::2] = states[3::2] != states[1:-2:2]
+    may_skip = np.zeros(states.shape, dtype=bool)
+    may_skip[:, 3::2] = states[:, 3::2] != states[:, 1:-2:2]
     logs = np.log(np.maximum(probabilities, 1e-30))
-    alpha = np.full(len(states), -np.inf)
-    alpha[: min(2, len(states))] = logs[0, states[:2]]
+    alpha = np.full(states.shape, -np.inf)
+    alpha[:, :2] = logs[0, states[:, :2]]
+    never = np.full((len(texts), 2), -np.inf)
     for step in range(1, len(logs)):
-        previous = np.concatenate(([-np.inf], alpha[:-1]))
-        skipped = np.where(may_skip, np.concatenate(([-np.inf, -np.inf], alpha[:-2])), -np.inf)
+        previous = np.concatenate((never[:, :1], alpha[:, :-1]), axis=1)
+        skipped = np.where(may_skip, np.concatenate((never, alpha[:, :-2]), axis=1), -np.inf)
         alpha = np.logaddexp(np.logaddexp(alpha, previous), skipped) + logs[step, states]
-    return float(np.logaddexp(alpha[-1], alpha[-2]) if len(states) > 1 else alpha[-1])
+    rows = np.arange(len(texts))
+    last = alpha[rows, 2 * lengths]  # the blank after the last character
+    return np.where(lengths > 0, np.logaddexp(last, alpha[rows, np.maximum(2 * lengths - 1, 0)]), last)
 
 
 def first_likelier(image: Image.Image, first: str, second: str) -> bool:
@@ -284,6 +295,64 @@ def second_cell_reading(slots, readings: dict, fax: bool = False) -> dict:
             if weighed is not None:
                 out[field] = weighed
     return out
+
+
+RENDERING_NPI = re.compile(r"local\d")  # 24J: each line's rendering provider's NPI
+# A claim's lines mostly share one rendering provider. A 24J cell takes the NPI the page's 24J cells make likeliest
+# together when the cell's own probabilities make it at most e^-12 less likely than the cell's likeliest reading: a
+# fax's lost or blurred digits (up to e^-9.2 on tuning faxes), never a line that plainly read another NPI (two valid
+# NPIs differ in two digits or more: a random other NPI was at least e^-31 less likely on the same cells).
+SHARED_NPI_MARGIN = 12.0
+
+
+def shared_rendering_npi(slots, readings: dict) -> dict:
+    """The page's readings with each 24J cell that its own ink allows (SHARED_NPI_MARGIN) reading the NPI the
+    recogniser finds likeliest over all the page's 24J cells together, among the valid NPIs the readers read there or
+    one digit from what they read (the check digit allows one digit in each place): a repair, for staff."""
+    cells = {
+        field: [class_probabilities(_at_width(line, factor)) for factor in READ_WIDTHS]
+        for slot in slots
+        for field, place in slot.places.items()
+        if RENDERING_NPI.fullmatch(field) and (line := line_image(place)) is not None
+    }
+    candidates = sorted(_npi_candidates(cells, readings))
+    if not candidates:
+        return readings
+    fits = {field: np.max([line_likelihoods(p, candidates) for p in widths], axis=0) for field, widths in cells.items()}
+    shared = candidates[int(np.argmax(sum(fits.values())))]
+    out = dict(readings)
+    for field, widths in cells.items():
+        current = out.get(field) or Reading("", 0.0)
+        if re.sub(r"\D", "", current.text) == shared:
+            continue
+        own = max(float(line_likelihoods(p, [decode(p).text])[0]) for p in widths)
+        if fits[field][candidates.index(shared)] < own - SHARED_NPI_MARGIN:
+            continue
+        why = (
+            f"24J read {current.text!r}: {shared}, the NPI the line recogniser finds likeliest on the claim's 24J cells"
+        )
+        note = "; ".join(filter(None, [current.repaired, why]))
+        out[field] = replace(
+            current, text=shared, confidence=min(current.confidence, DISAGREE_CONFIDENCE), repaired=note
+        )
+    return out
+
+
+def _npi_candidates(cells: dict, readings: dict) -> set[str]:
+    """The valid NPIs among the 24J cells' readings (the readers', their alternatives, the recogniser's at each
+    width), and those one digit from a ten-digit reading."""
+    read = set()
+    for field, widths in cells.items():
+        current = readings.get(field)
+        texts = [decode(p).text for p in widths] + ([current.text, *current.alternatives] if current else [])
+        read |= {digits for text in texts if len(digits := re.sub(r"\D", "", text)) == NPI_DIGITS}
+    near = {
+        reading[:place] + digit + reading[place + 1 :]
+        for reading in read
+        for place in range(NPI_DIGITS)
+        for digit in "0123456789"
+    }
+    return {npi for npi in near if is_valid_npi(npi)}
 
 
 # The code cells a parse rule repairs by their shape (box 21's ICD-10-CM codes, 24D's HCPCS code): where Tesseract's

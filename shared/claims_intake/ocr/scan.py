@@ -44,6 +44,7 @@ from .lines import (
     recognised_codes,
     second_cell_reading,
     second_line_reading,
+    shared_rendering_npi,
 )
 from .normalise import normalise
 from .pages import PageImage, check_pdf_content, image_pages, pdf_pages, pdf_reader
@@ -291,6 +292,7 @@ def second_readings(page: PreparedPage, readings: dict) -> dict:
         lines_read = second_line_reading(page.slots, readings, fax=True, boxes=(*FREE_TEXT, *DOUBTED_BOXES))
         digits_read = second_reading(page.slots, lines_read)
         cells_read = second_code_reading(page.slots, second_cell_reading(page.slots, digits_read, fax=True))
+        cells_read = shared_rendering_npi(page.slots, cells_read)
         return with_lost_dashes(page.slots, cells_read)
     cells_weighed = any(slot.typing_off_boxes for slot in page.slots)
     if cells_weighed:
