@@ -194,13 +194,9 @@ def first_likelier(image: Image.Image, first: str, second: str) -> bool:
     line = line_image(np.asarray(image.convert("L")))
     if line is None:
         return False
-    probabilities = class_probabilities(line)
-
-    def likelihood(text: str) -> float:
-        spelt = " ".join("".join(char for char in text.upper() if char in ALPHABET).split())
-        return max(line_likelihood(probabilities, spelt), line_likelihood(probabilities, spelt.replace(" ", "")))
-
-    return likelihood(first) > likelihood(second)
+    spelt = [" ".join("".join(char for char in text.upper() if char in ALPHABET).split()) for text in (first, second)]
+    scores = line_likelihoods(class_probabilities(line), [*spelt, *(text.replace(" ", "") for text in spelt)])
+    return max(scores[0], scores[2]) > max(scores[1], scores[3])
 
 
 def with_known_words(mine: LineReading) -> LineReading:
@@ -253,7 +249,8 @@ def read_line(piece: np.ndarray, fax: bool = False) -> LineReading | None:
     readings = [decode(probabilities) for probabilities in widths]
     if len({reading.text for reading in readings}) == 1:
         return readings[0]
-    return max(readings, key=lambda one: sum(line_likelihood(probabilities, one.text) for probabilities in widths))
+    together = sum(line_likelihoods(probabilities, [reading.text for reading in readings]) for probabilities in widths)
+    return readings[int(np.argmax(together))]
 
 
 def _at_width(line: np.ndarray, factor: float) -> np.ndarray:

@@ -276,18 +276,19 @@ def read_with_labels(prepared: list[PreparedPage]) -> list[dict]:
 
 
 def second_readings(page: PreparedPage, readings: dict) -> dict:
-    """Tesseract's readings of a page weighed with the readers that learnt its kind of print: on a fax the line
-    recogniser on the free text and box 33's phone, the digit reader, the line recogniser on the cells, the code reader, whose
-    decodes take the best reading so far as their least length or count, and last the dashes of box 26 and box 23
-    that the fax thinned to dots (`with_lost_dashes`); on a page whose typing lies off its boxes the line recogniser
-    on the identifiers and box 33's phone (boxes 1a, 23, 26, 33: no word breaks to lose), then on the cells, read
-    from their place (the erase or the drop-out took the strokes that crossed the form's rules with the rules); on
-    any other page printed in dots the digit reader, which learnt dotted glyphs where Tesseract is as sure of a
-    dotted '9' read '8' as of a solid one. On a page other than a fax
-    the recogniser also reads each code cell whose reading breaks its shape (`recognised_codes`): a box-21 '259.02'
-    its parse rule repairs to Z59.02 is confirmed when the recogniser read Z59.02 (a fax has the code reader); and
-    where its digits differ from Tesseract's in box 33's phone or a cell it has not weighed yet, the box goes to staff
-    (`doubted_by_recogniser`: Tesseract is as sure of a blurred dotted 5 read as 3 as of any digit)."""
+    """Tesseract's readings of a page weighed with the readers that learnt its kind of print. On a fax: the line
+    recogniser on the free text and box 33's phone, the digit reader, the line recogniser on the cells, the code
+    reader (whose decodes take the best reading so far as their least length or count), the 24J NPI the recogniser
+    finds likeliest on all the claim's 24J cells (`shared_rendering_npi`), and last the dashes of box 26 and box 23
+    that the fax thinned to dots (`with_lost_dashes`). On a page whose typing lies off its boxes: the line
+    recogniser on the identifiers and box 33's phone (boxes 1a, 23, 26, 33: no word breaks to lose), then on the
+    cells, read from their place (the erase or the drop-out took the strokes that crossed the form's rules with the
+    rules). On any other page printed in dots: the digit reader, which learnt dotted glyphs where Tesseract is as
+    sure of a dotted '9' read '8' as of a solid one. On a page other than a fax the recogniser also reads each code
+    cell whose reading breaks its shape (`recognised_codes`): a box-21 '259.02' its parse rule repairs to Z59.02 is
+    confirmed when the recogniser read Z59.02 (a fax has the code reader); and where its digits differ from
+    Tesseract's in box 33's phone or a cell it has not weighed yet, the box goes to staff (`doubted_by_recogniser`:
+    Tesseract is as sure of a blurred dotted 5 read as 3 as of any digit)."""
     if page.fax:
         lines_read = second_line_reading(page.slots, readings, fax=True, boxes=(*FREE_TEXT, *DOUBTED_BOXES))
         digits_read = second_reading(page.slots, lines_read)
