@@ -318,7 +318,7 @@ def test_the_code_reader_decodes_a_fax_page_after_the_line_recogniser_has_read_i
     from claims_intake.ocr import scan
 
     monkeypatch.setattr(scan, "second_reading", lambda slots, readings: readings)
-    monkeypatch.setattr(scan, "second_line_reading", lambda slots, readings, fax: readings)
+    monkeypatch.setattr(scan, "second_line_reading", lambda slots, readings, fax, boxes: readings)
     recogniser = lambda slots, readings, fax: {**readings, "diag1": Reading("BC", 0.9)}
     monkeypatch.setattr(scan, "second_cell_reading", recogniser)
     decoded_with = []

@@ -494,3 +494,10 @@ def test_some_generated_claims_name_two_rendering_providers_on_their_lines():
     for claim in claims:  # what the page prints is what the claim expects
         printed = [claim.pages[0][f"local{slot}"] for slot in range(1, min(6, len(claim.expected["lines"])) + 1)]
         assert printed == [line["rendering_provider_npi"] for line in claim.expected["lines"][:6]]
+
+
+def test_box_33s_phone_readings_agree_on_their_digits_whatever_marks_round_them():
+    weighed = lines.weigh("doc_phone area", Reading("(707", 0.8), lines.LineReading("707", 0.99))
+    assert weighed.text == "(707" and weighed.confidence == 0.99 and weighed.repaired is None
+    other = lines.weigh("doc_phone", Reading("372-7286", 0.8), lines.LineReading("372-7266", 0.99))
+    assert other.text == "372-7266" and "line recogniser" in other.repaired  # other digits: a repair for staff

@@ -39,7 +39,7 @@ def test_a_legible_footer_spares_the_label_under_the_title(monkeypatch):
     pages = [_page(1)]
     footer = "APPROVED OMB-0938-1197 FORM 1500 (02-12)"
 
-    def read_pages(slot_pages, dates_again=None):
+    def read_pages(slot_pages, dates_again=None, judge=None):
         return _fake_reader({id(slots): footer for slots in slot_pages}, calls)(slot_pages)
 
     monkeypatch.setattr(scan, "read_pages", read_pages)
@@ -54,7 +54,7 @@ def test_a_blank_footer_reads_the_label_under_the_title(monkeypatch):
     pages = [_page(1), _page(2)]
     footers = iter(["APPROVED OMB-0938-0999 FORM CMS-1500 (08-05)", ""])
 
-    def read_pages(slot_pages, dates_again=None):
+    def read_pages(slot_pages, dates_again=None, judge=None):
         table = {id(slots): next(footers, "") for slots in slot_pages}
         return _fake_reader(table, calls)(slot_pages)
 

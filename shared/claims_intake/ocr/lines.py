@@ -79,6 +79,13 @@ STREET_BOXES = frozenset({"pt_street", "doc_street"})  # box 5 and box 33's stre
 # Free text by its grammar (cms1500.text_grammar): names and addresses, and account or reference numbers
 TEXT_BOXES = frozenset({"insurance_name", "pt_name", "pt_street", "pt_city", "doc_name", "doc_street", "doc_location"})
 IDENTIFIER_BOXES = frozenset({"insurance_id", "pt_account", "prior_auth"})
+# The digit boxes and cells whose reading the recogniser's other digits doubt on a page that is not a fax: box 33's
+# phone and every cell but the code cells (24D, 24E, box 21: `recognised_codes`). On a 300-dpi page the recogniser,
+# trained at fax resolution, loses word breaks and letters; its digits hold (a dotted 5 Tesseract reads as 3). On a
+# fax, and on a page typed off its boxes (the erase took its digits' strokes where they crossed the form's lettering;
+# the recogniser reads them with the marks kept), the phone is weighed as the free text is (`scan.second_readings`),
+# on its digits: '(707' and '707' agree.
+PHONE_BOXES = frozenset({"doc_phone area", "doc_phone"})
 CIN_BOX = "insurance_id"  # box 1a: the member's Medi-Cal CIN (cms1500.parse.fix_cin)
 # The boxes whose misread words the word lists may replace (cms1500.words): the payer's and the provider's names,
 # the street and city lines. Not the member's name: few people's names are on a word list (MEI, ANH).
@@ -357,14 +364,6 @@ def _npi_candidates(cells: dict, readings: dict) -> set[str]:
 SHAPE_CHECKED = re.compile(r"diagnosis\d+|cpt\d")
 
 
-# The digit boxes and cells whose reading the recogniser's other digits doubt on a page that is not a fax: box 33's
-# phone and every cell but the code cells (24D, 24E, box 21: `recognised_codes`). On a 300-dpi page the recogniser,
-# trained at fax resolution, loses word breaks and letters; its digits hold (a dotted 5 Tesseract reads as 3). On a
-# fax, and on a page typed off its boxes (the erase took its digits' strokes where they crossed the form's lettering;
-# the recogniser reads them with the marks kept), the phone is weighed as the free text is (`scan.second_readings`).
-DOUBTED_BOXES = frozenset({"doc_phone area", "doc_phone"})
-
-
 def doubted_by_recogniser(slots, readings: dict, cells: bool = True) -> dict:
     """The page's readings with each digit box (and cell, unless `cells` is False: the recogniser weighed them
     already) whose digits the recogniser reads otherwise (at least NOTE_SURE sure) doubted: kept as read, with a
@@ -372,7 +371,7 @@ def doubted_by_recogniser(slots, readings: dict, cells: bool = True) -> dict:
     out = dict(readings)
     for slot in slots:
         pieces = []
-        if len(slot.members) == 1 and slot.members[0][0] in DOUBTED_BOXES:
+        if len(slot.members) == 1 and slot.members[0][0] in PHONE_BOXES:
             pieces.append((slot.members[0][0], np.asarray(slot.image.convert("L"))))
         if cells:
             pieces += [(f, p) for f, p in slot.places.items() if CELLS.fullmatch(f) and _code_shape(f) is None]
@@ -429,7 +428,7 @@ def _take_over(slot, fax: bool) -> float:
 def agreeing_text(field: str, text: str) -> str:
     """What two readings of a box must share to agree: a digit cell's or an amount's digits, a code cell's letters
     and digits, a free-text box's words (case aside)."""
-    if digit_field(field) or field in MONEY_FIELDS:
+    if digit_field(field) or field in MONEY_FIELDS or field in PHONE_BOXES:
         return re.sub(r"\D", "", text)
     if CELLS.fullmatch(field):
         return re.sub(r"[^A-Z0-9]", "", text.upper())

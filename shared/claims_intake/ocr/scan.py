@@ -36,9 +36,9 @@ from .codes import second_code_reading
 from .digits import npi_cell, second_reading
 from .engine import TesseractMissing
 from .lines import (
-    DOUBTED_BOXES,
     FREE_TEXT,
     IDENTIFIER_BOXES,
+    PHONE_BOXES,
     doubted_by_recogniser,
     first_likelier,
     recognised_codes,
@@ -290,14 +290,14 @@ def second_readings(page: PreparedPage, readings: dict) -> dict:
     Tesseract's in box 33's phone or a cell it has not weighed yet, the box goes to staff (`doubted_by_recogniser`:
     Tesseract is as sure of a blurred dotted 5 read as 3 as of any digit)."""
     if page.fax:
-        lines_read = second_line_reading(page.slots, readings, fax=True, boxes=(*FREE_TEXT, *DOUBTED_BOXES))
+        lines_read = second_line_reading(page.slots, readings, fax=True, boxes=(*FREE_TEXT, *PHONE_BOXES))
         digits_read = second_reading(page.slots, lines_read)
         cells_read = second_code_reading(page.slots, second_cell_reading(page.slots, digits_read, fax=True))
         cells_read = shared_rendering_npi(page.slots, cells_read)
         return with_lost_dashes(page.slots, cells_read)
     cells_weighed = any(slot.typing_off_boxes for slot in page.slots)
     if cells_weighed:
-        identifiers = second_line_reading(page.slots, readings, boxes=IDENTIFIER_BOXES | DOUBTED_BOXES)
+        identifiers = second_line_reading(page.slots, readings, boxes=IDENTIFIER_BOXES | PHONE_BOXES)
         readings = second_cell_reading(page.slots, identifiers)
     elif any(slot.dotted for slot in page.slots):
         readings = second_reading(page.slots, readings)
