@@ -323,14 +323,15 @@ def shared_rendering_npi(slots, readings: dict) -> dict:
     if not candidates:
         return readings
     fits = {field: np.max([line_likelihoods(p, candidates) for p in widths], axis=0) for field, widths in cells.items()}
-    shared = candidates[int(np.argmax(sum(fits.values())))]
+    best = int(np.argmax(sum(fits.values())))
+    shared = candidates[best]
     out = dict(readings)
     for field, widths in cells.items():
         current = out.get(field) or Reading("", 0.0)
         if re.sub(r"\D", "", current.text) == shared:
             continue
         own = max(float(line_likelihoods(p, [decode(p).text])[0]) for p in widths)
-        if fits[field][candidates.index(shared)] < own - SHARED_NPI_MARGIN:
+        if fits[field][best] < own - SHARED_NPI_MARGIN:
             continue
         why = (
             f"24J read {current.text!r}: {shared}, the NPI the line recogniser finds likeliest on the claim's 24J cells"
