@@ -1414,8 +1414,9 @@ def _with_doubts(
         for name, doubt in slot.doubts.items():
             reading = readings.get(name)
             if doubt == TYPING_CUT and slot.recheck is not None:
-                one_box = judge if judge is not None and len(slot.members) == 1 else None
-                reading = _recovered(reading, rechecked.get(name), one_box and partial(one_box, slot.recheck.image))
+                # a cell of a group is weighed by its own reader later
+                likelier = partial(judge, slot.recheck.image) if judge is not None and len(slot.members) == 1 else None
+                reading = _recovered(reading, rechecked.get(name), likelier)
             if reading is not None and reading.text:
                 note = "; ".join(filter(None, [reading.repaired, doubt]))
                 readings[name] = replace(reading, repaired=note)
