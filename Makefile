@@ -95,7 +95,8 @@ fax-codes: setup
 # read a second time), trained with PyTorch on generated faxes of the TUNING seeds (claims_intake_dev.line_training).
 # PyTorch is for training only (the runtime reads the ONNX file with OpenCV): its CPU build 2.13.0, not a CUDA
 # build. It goes on from the shipped network (FAX_LINE_START; empty: from scratch, then give FAX_LINE_EPOCHS=12
-# or more). About 40 min CPU on 2 cores: 12 min to collect the lines, 25 min to fit 6 epochs.
+# or more; an older network of convolutions only gives the trunk). About 45 min on 2 cores: 12 min to collect the
+# lines, 33 min to fit 6 epochs.
 FAX_LINE_PAGES ?= 300
 FAX_LINE_DOTTED_PAGES ?= 200
 FAX_LINE_EPOCHS ?= 6

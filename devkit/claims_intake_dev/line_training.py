@@ -14,9 +14,10 @@ and the cells of generated faxes, TUNING seeds only.
    the intake's own reader up to the cut-out boxes (`scan.prepare_page`); each box that holds one line of
    free text is kept with its text, as its frame (`Slot.image`) and its place (`Slot.places`), and each cell
    as its place: what the runtime reads (`read_at_run_time`) is trained on.
-2. train: a small convolutional network read with CTC (PyTorch, CPU; installed by `make fax-lines`
-   only: the runtime reads the exported ONNX file with OpenCV), from scratch or going on from an exported
-   network (`--start-from`). Fixed seeds (PyTorch on several threads may still differ in the last digits of
+2. train: convolutions and a bidirectional LSTM read with CTC (`network`; PyTorch, CPU; installed by
+   `make fax-lines` only: the runtime reads the exported ONNX file with OpenCV), from scratch or going on from
+   an exported network (`--start-from`), a quarter of the lines with a form's rule drawn through them
+   (`_ruled`). Fixed seeds (PyTorch on several threads may still differ in the last digits of
    a weight). A tenth of the pages is held back and its figures printed; the PyTorch weights are kept in
    .fax_lines/network.pt.
 3. evaluate: the same collection from another seed range (with --held-out, the bench's held-out seeds:
@@ -66,6 +67,8 @@ TEXT_BOXES = (
 RANDOMISED = {name for name in TEXT_BOXES if name not in ("physician_date", "pt_zip", "tax_id", "pin")}
 RANDOM_SHARE = 0.6
 VOWELS, CONSONANTS = "AEIOUY", "BCDFGHJKLMNPRSTVWXZ"
+CONTEXT_UNITS = 128  # each direction of the LSTM
+RULED_SHARE = 0.25  # lines fitted with a form's rule drawn through them (`_ruled`)
 
 
 def random_word(rng: random.Random) -> str:
@@ -207,25 +210,40 @@ def dotted_seeds(family: str, count: int, first: int = DOTTED_FIRST_SEED) -> lis
 
 
 def network(classes: int):
+    """Convolutions that see a few characters (each output step four input columns), then a bidirectional LSTM
+    across the whole line: a fax's thinned glyph is told by its neighbours and the word it is in (an `E` whose
+    bars are lost beside `L` and `CAMINO`), which the convolutions' window of about three characters cannot."""
+    import torch
     import torch.nn as nn
 
     def block(cin: int, cout: int, pool: tuple[int, int] | None) -> list:
         layers = [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU()]
         return layers + ([nn.MaxPool2d(pool, pool)] if pool else [])
 
-    return nn.Sequential(
-        *block(1, 24, (2, 2)),  # 16 x W/2
-        *block(24, 48, (2, 2)),  # 8 x W/4
-        *block(48, 64, None),
-        *block(64, 64, (2, 1)),  # 4 x W/4
-        *block(64, 96, (4, 1)),  # 1 x W/4
-        nn.Conv2d(96, 128, (1, 3), padding=(0, 1)),
-        nn.ReLU(),
-        nn.Dropout(0.2),
-        nn.Conv2d(128, 128, (1, 3), padding=(0, 1)),
-        nn.ReLU(),
-        nn.Conv2d(128, classes, 1),
-    )
+    class LineRecogniser(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.trunk = nn.Sequential(
+                *block(1, 24, (2, 2)),  # 16 x W/2
+                *block(24, 48, (2, 2)),  # 8 x W/4
+                *block(48, 64, None),
+                *block(64, 64, (2, 1)),  # 4 x W/4
+                *block(64, 96, (4, 1)),  # 1 x W/4
+                nn.Conv2d(96, 128, (1, 3), padding=(0, 1)),
+                nn.ReLU(),
+                nn.Conv2d(128, 128, (1, 3), padding=(0, 1)),
+                nn.ReLU(),
+            )
+            self.context = nn.LSTM(128, CONTEXT_UNITS, bidirectional=True)
+            self.dropout = nn.Dropout(0.2)
+            self.classes = nn.Linear(2 * CONTEXT_UNITS, classes)
+
+        def forward(self, line: torch.Tensor) -> torch.Tensor:  # (N, 1, 32, W) -> (N, classes, 1, W/4)
+            steps = self.trunk(line)[:, :, 0, :].permute(2, 0, 1)  # (T, N, 128)
+            context, _ = self.context(steps)
+            return self.classes(self.dropout(context)).permute(1, 2, 0).unsqueeze(2)
+
+    return LineRecogniser()
 
 
 def encode(text: str) -> list[int]:
@@ -247,12 +265,36 @@ def batches(samples: list, size: int, rng: np.random.Generator, augment: bool):
 
 
 def _augmented(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A little wider or narrower, as another printer's pitch or a fax's scale would make it."""
+    """A little wider or narrower, as another printer's pitch or a fax's scale would make it; on some lines a rule
+    of the form through the typing, as a provider's printer that lays the typing off its boxes puts it
+    (`_ruled`)."""
     import cv2
 
     factor = rng.uniform(0.85, 1.15)
     width = max(lines.STRIDE * 2, round(image.shape[1] * factor))
-    return cv2.resize(image, (width, lines.HEIGHT), interpolation=cv2.INTER_LINEAR)
+    resized = cv2.resize(image, (width, lines.HEIGHT), interpolation=cv2.INTER_LINEAR)
+    return _ruled(resized, rng) if rng.random() < RULED_SHARE else resized
+
+
+def _ruled(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The line with a form's rule drawn through it: a horizontal rule at any height, often running on past the
+    typing (the cell's own rule: the typing sits on it), or a vertical divider (the dollars/cents rule, a date
+    cell's); grey to black, one to five rows or columns."""
+    height, width = image.shape
+    ink = rng.uniform(0.5, 1.0)
+    if rng.random() < 0.7:
+        before, after = (round(width * rng.uniform(0.0, 0.3)) if rng.random() < 0.5 else 0 for _ in range(2))
+        image = np.pad(image, ((0, 0), (before, after)))
+        thickness = int(rng.integers(1, 6))
+        top = int(rng.integers(1, height - thickness))
+        start = int(rng.integers(0, max(1, image.shape[1] // 5)))
+        image[top : top + thickness, start:] = np.maximum(image[top : top + thickness, start:], ink)
+        return image
+    thickness = int(rng.integers(1, 4))
+    left = int(rng.integers(0, max(1, width - thickness)))
+    image = image.copy()
+    image[:, left : left + thickness] = np.maximum(image[:, left : left + thickness], ink)
+    return image
 
 
 def read_at_run_time(name: str) -> bool:
@@ -314,29 +356,55 @@ def fit(samples: list, epochs: int, seed: int = 7, start: Path | None = None):
 
 
 def _load_onnx(model, path: Path) -> None:
-    """The convolutions' weights from an exported network (its batch norms folded into them, so each batch norm
-    here starts as the identity and stays in inference mode, `_hold_batch_norms`)."""
+    """The weights of an exported network: the trunk's convolutions (their batch norms folded into them, so each
+    batch norm here starts as the identity and stays in inference mode, `_hold_batch_norms`), and the LSTM's and
+    the classes' where the file has them (an older network of convolutions only gives its trunk; the context and
+    classes are then fitted afresh)."""
     import onnx
     import torch
     from onnx import numpy_helper
 
     graph = onnx.load(str(path)).graph
-    arrays = {item.name: numpy_helper.to_array(item) for item in graph.initializer}
+    arrays = {item.name: numpy_helper.to_array(item).copy() for item in graph.initializer}
     exported = [node for node in graph.node if node.op_type == "Conv"]
-    convolutions = [layer for layer in model if isinstance(layer, torch.nn.Conv2d)]
-    for node, layer in zip(exported, convolutions, strict=True):
-        layer.weight.data = torch.from_numpy(arrays[node.input[1]].copy())
-        layer.bias.data = torch.from_numpy(arrays[node.input[2]].copy())
-    for layer in model:
+    convolutions = [layer for layer in model.trunk if isinstance(layer, torch.nn.Conv2d)]
+    for node, layer in zip(exported, convolutions, strict=False):
+        layer.weight.data = torch.from_numpy(arrays[node.input[1]])
+        layer.bias.data = torch.from_numpy(arrays[node.input[2]])
+    for layer in model.trunk:
         if isinstance(layer, torch.nn.BatchNorm2d):
             layer.running_mean.zero_()
             layer.running_var.fill_(1.0 - layer.eps)
+    recurrent = [node for node in graph.node if node.op_type == "LSTM"]
+    if recurrent:
+        _load_lstm(model.context, *(arrays[name] for name in recurrent[0].input[1:4]))
+        (matmul,) = (node for node in graph.node if node.op_type == "MatMul" and node.input[1] in arrays)
+        (add,) = (node for node in graph.node if node.op_type == "Add" and matmul.output[0] in node.input)
+        model.classes.weight.data = torch.from_numpy(arrays[matmul.input[1]].T.copy())
+        model.classes.bias.data = torch.from_numpy(next(arrays[name] for name in add.input if name in arrays))
+
+
+def _load_lstm(lstm, weights: np.ndarray, recurrences: np.ndarray, biases: np.ndarray) -> None:
+    """ONNX's LSTM weights into PyTorch's: ONNX orders the gates input, output, forget, cell; PyTorch input,
+    forget, cell, output; ONNX's biases are the input's and the recurrence's, one after the other."""
+    import torch
+
+    def gates(array: np.ndarray) -> torch.Tensor:
+        i, o, f, c = np.split(array, 4)
+        return torch.from_numpy(np.concatenate([i, f, c, o]))
+
+    for direction, suffix in enumerate(("", "_reverse")):
+        input_bias, recurrence_bias = np.split(biases[direction], 2)
+        getattr(lstm, f"weight_ih_l0{suffix}").data = gates(weights[direction])
+        getattr(lstm, f"weight_hh_l0{suffix}").data = gates(recurrences[direction])
+        getattr(lstm, f"bias_ih_l0{suffix}").data = gates(input_bias)
+        getattr(lstm, f"bias_hh_l0{suffix}").data = gates(recurrence_bias)
 
 
 def _hold_batch_norms(model) -> None:
     import torch
 
-    for layer in model:
+    for layer in model.trunk:
         if isinstance(layer, torch.nn.BatchNorm2d):
             layer.eval()
 

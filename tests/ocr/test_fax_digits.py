@@ -158,6 +158,14 @@ def test_an_npi_taken_from_the_fax_reader_is_confirmed_by_its_check_digit():
     assert source.confidence > REPAIRED_CONFIDENCE
 
 
+def test_an_npi_a_reader_chose_among_values_that_pass_the_check_digit_is_not_confirmed_by_it():
+    note = "24J read '': 1234567893, the NPI the line recogniser finds likeliest on the claim's 24J cells"
+    claim = _claim({"local1": Reading("1234567893", 0.99, repaired=note, chosen_by="the NPI check digit")})
+    source = claim.lines[0].provenance["rendering_provider_npi"]
+    assert "confirmed" not in source.repaired
+    assert source.confidence <= REPAIRED_CONFIDENCE
+
+
 def test_the_shipped_weights_say_how_they_were_trained():
     from importlib import resources
 

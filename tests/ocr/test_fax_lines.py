@@ -8,6 +8,7 @@ import random
 import numpy as np
 import pytest
 
+from claims_intake.cms1500 import parse
 from claims_intake.cms1500.mapping import Reading
 from claims_intake.ocr import lines
 from claims_intake.ocr.scan import ocr_settings, prepare_page
@@ -223,6 +224,30 @@ def test_random_box_text_is_as_long_as_the_boxs_and_printable_by_the_recogniser(
         assert all(char in lines.ALPHABET for char in text)
 
 
+def test_a_ruled_training_line_keeps_its_ink_and_gains_a_rule_across_or_down():
+    rng = np.random.default_rng(5)
+    line = np.zeros((lines.HEIGHT, 120), np.float32)
+    line[8:24, 10:110:12] = 1.0  # the strokes of a few characters
+    for _ in range(40):
+        ruled = line_training._ruled(line.copy(), rng)
+        inked = ruled >= 0.5
+        assert inked.mean(axis=1).max() >= 0.75 or inked.all(axis=0).any()
+        shifts = range(ruled.shape[1] - line.shape[1] + 1)  # paper the rule ran on past the typing
+        assert any((ruled[:, shift : shift + line.shape[1]] >= line).all() for shift in shifts)
+
+
+def test_the_shipped_network_reads_a_line_as_a_whole_not_a_window_at_a_time():
+    """Its LSTM carries each step's evidence along the line: ink far to the right moves the first steps'
+    probabilities, as a convolution's window of a few characters could not."""
+    line = np.zeros((lines.HEIGHT, 400), np.float32)
+    line[8:24, 20:60:8] = 1.0
+    other = line.copy()
+    other[8:24, 360:390:6] = 1.0
+    first, second = lines.class_probabilities(line), lines.class_probabilities(other)
+    assert first.shape == (100, len(lines.ALPHABET) + 1)
+    assert np.abs(first[:10] - second[:10]).max() > 1e-4
+
+
 def test_training_pages_are_tuning_seeds_only():
     with pytest.raises(SystemExit):
         line_training.training_case("fax200", 900_001)
@@ -413,6 +438,14 @@ def test_a_cin_whose_stray_mark_the_parse_drops_is_not_replaced_by_one_with_the_
     assert taken.text == "33587285G" and "line recogniser" in taken.repaired  # a CIN for one that is none
 
 
+def test_a_members_name_is_not_replaced_by_one_that_lost_a_comma_the_form_asks_for():
+    tesseract = Reading("MARTINEZ, ROBERT, A.", 0.9)
+    weighed = lines.weigh("pt_name", tesseract, lines.LineReading("MARTINEZ ROBERT, A", 0.99))
+    assert weighed.text == "MARTINEZ, ROBERT, A." and weighed.confidence <= lines.DISAGREE_CONFIDENCE
+    taken = lines.weigh("pt_name", Reading("MARTlNEZ, ROBERT, A", 0.9), lines.LineReading("MARTINEZ, ROBERT, A", 0.99))
+    assert taken.text == "MARTINEZ, ROBERT, A" and "line recogniser" in taken.repaired
+
+
 def test_a_box_the_erase_cut_is_read_again_with_the_marks_the_typing_touched_kept():
     from PIL import Image, ImageDraw, ImageFont
 
@@ -481,6 +514,7 @@ def test_a_24j_cell_takes_the_npi_the_claims_cells_make_likeliest_together_unles
     out = lines.shared_rendering_npi([slot], read)
     assert out["local3"].text == shared and "likeliest on the claim's 24J cells" in out["local3"].repaired
     assert out["local3"].confidence <= lines.DISAGREE_CONFIDENCE  # for staff
+    assert out["local3"].chosen_by == parse.NPI_CHECK  # every candidate passes it: it confirms none
     assert out["local4"] == read["local4"]  # another rendering provider, read plainly
     assert out["local1"] == read["local1"] and out["local2"] == read["local2"]
 

@@ -67,6 +67,9 @@ class Reading:
     # a code cell whose reading breaks its shape (a box-21 code starting with a digit): the line recogniser's own
     # sure reading of it (ocr/lines.py), which confirms a parse rule's repair that reaches the same code
     recognised: str | None = None
+    # the check a reader chose this value by (an NPI taken among values that pass the NPI check digit): that check
+    # passing is then no confirmation of it
+    chosen_by: str | None = None
 
 
 @dataclass
@@ -156,11 +159,13 @@ class ClaimBuilder:
 def _with_reading_repairs(fixed: Fixed, readings: list[Reading]) -> Fixed:
     """A value built from cells another reader changed is a repair; an independent check of the value
     confirms it only when the parse rule says which check did (`Fixed.confirmed_by`), and the note
-    names that check. A confidence floor without a named check confirms no reader's repair."""
+    names that check. A confidence floor without a named check confirms no reader's repair, nor does a check the
+    reader chose the value by (`Reading.chosen_by`)."""
     notes = [r.repaired for r in readings if r.repaired]
     if not notes or not fixed.text:
         return fixed
-    if fixed.floor >= parse.CONFIRMED and fixed.confirmed_by:
+    chosen_by_the_check = any(r.chosen_by and r.chosen_by == fixed.confirmed_by for r in readings)
+    if fixed.floor >= parse.CONFIRMED and fixed.confirmed_by and not chosen_by_the_check:
         notes = [f"{note}, confirmed by {fixed.confirmed_by}" if "confirmed" not in note else note for note in notes]
         floor = fixed.floor
     else:

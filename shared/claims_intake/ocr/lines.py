@@ -4,11 +4,12 @@ trained on fax-degraded lines.
 At 98 rows an inch a fax keeps the vertical strokes of Times and Helvetica capitals and loses most of
 the horizontal ones (`E` arrives as `I` with specks); Tesseract's general model, trained on clean print,
 reads such a line as other words (`2937 EL CAMINO REAL` as `LUCE CAMINO REAL`). This reader learnt the
-degradation itself: a convolutional network read with connectionist temporal classification (CTC), fitted
-on the boxes the intake's own page reader cut out of faxes the test-data generator printed and degraded
-(the devkit's `line_training`, TUNING seeds only, most box texts replaced by random words and numbers so
-that it learns glyphs rather than the generator's names). It runs on OpenCV's DNN module from an ONNX file
-(data/fax_lines.onnx); no other library is needed.
+degradation itself: convolutions that see a few characters, then a bidirectional LSTM across the whole line (a
+thinned glyph is told by its neighbours), read with connectionist temporal classification (CTC), fitted on the
+boxes the intake's own page reader cut out of faxes the test-data generator printed and degraded (the devkit's
+`line_training`, TUNING seeds only, most box texts replaced by random words and numbers so that it learns glyphs
+rather than the generator's names, some lines with a form's rule drawn through them as typing laid off its boxes
+puts it). It runs on OpenCV's DNN module from an ONNX file (data/fax_lines.onnx); no other library is needed.
 
 It knows capitals, digits, the space and `-,./#&'()`; a line is read case-folded. It reads each free-text
 box's frame (`second_line_reading`, before the digit and code readers) and, last, each cell from its place
@@ -35,7 +36,7 @@ import numpy as np
 from PIL import Image
 
 from ..cms1500.mapping import DIAGNOSIS_LETTERS, Reading
-from ..cms1500.parse import fix_cin
+from ..cms1500.parse import NPI_CHECK, fix_cin
 from ..cms1500.text_grammar import identifier_noise, street_end_noise, street_suffixes, text_noise
 from ..cms1500.words import SHORTEST_CHECKED, checked_words, known_words, near_words, unknown_words
 from ..validators import is_valid_cin, is_valid_hcpcs, is_valid_icd10, is_valid_modifier, is_valid_npi
@@ -87,6 +88,7 @@ IDENTIFIER_BOXES = frozenset({"insurance_id", "pt_account", "prior_auth"})
 # on its digits: '(707' and '707' agree.
 PHONE_BOXES = frozenset({"doc_phone area", "doc_phone"})
 CIN_BOX = "insurance_id"  # box 1a: the member's Medi-Cal CIN (cms1500.parse.fix_cin)
+NAME_BOX = "pt_name"  # box 2: Last, First, Middle initial, as the form instructs
 # The boxes whose misread words the word lists may replace (cms1500.words): the payer's and the provider's names,
 # the street and city lines. Not the member's name: few people's names are on a word list (MEI, ANH).
 WORD_BOXES = TEXT_BOXES - {"pt_name"}
@@ -312,7 +314,8 @@ SHARED_NPI_MARGIN = 12.0
 def shared_rendering_npi(slots, readings: dict) -> dict:
     """The page's readings with each 24J cell that its own ink allows (SHARED_NPI_MARGIN) reading the NPI the
     recogniser finds likeliest over all the page's 24J cells together, among the valid NPIs the readers read there or
-    one digit from what they read (the check digit allows one digit in each place): a repair, for staff."""
+    one digit from what they read (the check digit allows one digit in each place): a repair, for staff, which the
+    check digit cannot confirm (every candidate passes it)."""
     cells = {
         field: [class_probabilities(_at_width(line, factor)) for factor in READ_WIDTHS]
         for slot in slots
@@ -338,7 +341,11 @@ def shared_rendering_npi(slots, readings: dict) -> dict:
         )
         note = "; ".join(filter(None, [current.repaired, why]))
         out[field] = replace(
-            current, text=shared, confidence=min(current.confidence, DISAGREE_CONFIDENCE), repaired=note
+            current,
+            text=shared,
+            confidence=min(current.confidence, DISAGREE_CONFIDENCE),
+            repaired=note,
+            chosen_by=NPI_CHECK,  # chosen among NPIs that pass it: it cannot confirm the choice
         )
     return out
 
@@ -520,13 +527,17 @@ def _breaks_grammar(field: str, current: str, mine: str) -> bool:
     """The recogniser does not replace a reading that the field's grammar finds clean with one it finds noisy
     (text_grammar: a digit among a name's letters, '0ENTER'; a mark no account number holds), nor a street line
     ending in a USPS suffix with one whose last word is no suffix, directional or unit's number ('4324 TRUXTUN
-    AVE', '... AV6'), nor box 1a's reading that parses as a Medi-Cal CIN with one that does not: the grammar is
-    evidence for the reading there was. The two still differ, so staff read the box."""
+    AVE', '... AV6'), nor box 1a's reading that parses as a Medi-Cal CIN with one that does not, nor box 2's
+    name with one that lost a comma the form asks for between its parts ('MARTINEZ, ROBERT, A' read 'MARTINEZ
+    ROBERT, A': the parse would take ROBERT into the last name): the grammar is evidence for the reading there
+    was. The two still differ, so staff read the box."""
     noise = identifier_noise if field in IDENTIFIER_BOXES else text_noise if field in TEXT_BOXES else None
     if noise is not None and noise(mine) and not noise(current):
         return True
     if field == CIN_BOX and is_valid_cin(fix_cin(current).text) and not is_valid_cin(fix_cin(mine).text):
         return True  # a stray mark the CIN's parse drops as a word of its own ('... W A') read into it ('... W1')
+    if field == NAME_BOX and mine.count(",") < min(current.count(","), 2):
+        return True
     if field not in STREET_BOXES or not current.split():
         return False
     return current.split()[-1].upper().rstrip(".") in street_suffixes() and street_end_noise(mine)
