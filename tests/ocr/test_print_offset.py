@@ -301,6 +301,25 @@ def test_on_a_page_typed_off_its_boxes_the_recogniser_reads_the_phone_and_the_id
             assert read["insurance_id"] == tesseract["insurance_id"]
 
 
+def test_on_a_page_typed_off_its_boxes_the_recogniser_weighs_the_street_lines_but_not_the_members_name():
+    from PIL import ImageDraw, ImageFont
+
+    from claims_intake.cms1500.mapping import Reading
+    from claims_intake.ocr.recognize import Slot
+    from claims_intake.ocr.scan import PreparedPage, second_readings
+
+    def typed(field: str, text: str) -> Slot:
+        image = Image.new("L", (520, 44), 255)
+        ImageDraw.Draw(image).text((10, 6), text, font=ImageFont.truetype(FONT.replace("Mono", ""), 28), fill=0)
+        return Slot(image, [(field, 0, 520)], {}, typing_off_boxes=True)
+
+    tesseract = {"doc_street": Reading("2549 DNIVERSITY AVE", 0.9), "pt_name": Reading("GARGIA, SOPHIA", 0.9)}
+    slots = [typed("doc_street", "2549 UNIVERSITY AVE"), typed("pt_name", "GARCIA, SOPHIA")]
+    read = second_readings(PreparedPage(1, slots, []), dict(tesseract))
+    assert read["doc_street"].text == "2549 UNIVERSITY AVE" and read["doc_street"].repaired  # for staff
+    assert read["pt_name"] == tesseract["pt_name"]  # few people's names are on a word list: not weighed so
+
+
 def test_on_a_fax_the_recogniser_weighs_box_33s_phone_with_the_free_text():
     from PIL import ImageDraw, ImageFont
 

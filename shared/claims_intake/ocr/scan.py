@@ -39,6 +39,7 @@ from .lines import (
     FREE_TEXT,
     IDENTIFIER_BOXES,
     PHONE_BOXES,
+    WORD_BOXES,
     doubted_by_recogniser,
     first_likelier,
     recognised_codes,
@@ -281,8 +282,9 @@ def second_readings(page: PreparedPage, readings: dict) -> dict:
     reader (whose decodes take the best reading so far as their least length or count), the 24J NPI the recogniser
     finds likeliest on all the claim's 24J cells (`shared_rendering_npi`), and last the dashes of box 26 and box 23
     that the fax thinned to dots (`with_lost_dashes`). On a page whose typing lies off its boxes: the line
-    recogniser on the identifiers and box 33's phone (boxes 1a, 23, 26, 33: no word breaks to lose), then on the
-    cells, read from their place (the erase or the drop-out took the strokes that crossed the form's rules with the
+    recogniser on the identifiers and box 33's phone (boxes 1a, 23, 26, 33), the payer's and the provider's names
+    and the street and city lines (whose words the word lists weigh: not the member's name), then on the cells,
+    read from their place (the erase or the drop-out took the strokes that crossed the form's rules with the
     rules). On any other page printed in dots: the digit reader, which learnt dotted glyphs where Tesseract is as
     sure of a dotted '9' read '8' as of a solid one. On a page other than a fax the recogniser also reads each code
     cell whose reading breaks its shape (`recognised_codes`): a box-21 '259.02' its parse rule repairs to Z59.02 is
@@ -297,7 +299,7 @@ def second_readings(page: PreparedPage, readings: dict) -> dict:
         return with_lost_dashes(page.slots, cells_read)
     cells_weighed = any(slot.typing_off_boxes for slot in page.slots)
     if cells_weighed:
-        identifiers = second_line_reading(page.slots, readings, boxes=IDENTIFIER_BOXES | PHONE_BOXES)
+        identifiers = second_line_reading(page.slots, readings, boxes=IDENTIFIER_BOXES | PHONE_BOXES | WORD_BOXES)
         readings = second_cell_reading(page.slots, identifiers)
     elif any(slot.dotted for slot in page.slots):
         readings = second_reading(page.slots, readings)
