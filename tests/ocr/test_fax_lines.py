@@ -535,3 +535,16 @@ def test_box_33s_phone_readings_agree_on_their_digits_whatever_marks_round_them(
     assert weighed.text == "(707" and weighed.confidence == 0.99 and weighed.repaired is None
     other = lines.weigh("doc_phone", Reading("372-7286", 0.8), lines.LineReading("372-7266", 0.99))
     assert other.text == "372-7266" and "line recogniser" in other.repaired  # other digits: a repair for staff
+
+
+def test_a_lone_narrow_glyph_gets_paper_round_it_and_is_read():
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 30)
+    image = Image.new("L", (40, 44), 255)
+    ImageDraw.Draw(image).text((12, 4), "1", font=font, fill=0)
+    ink = np.nonzero((np.asarray(image) < 128).any(axis=0))[0]
+    narrow = image.crop((int(ink[0]), 0, int(ink[-1]) + 1, 44)).resize((3, 44), Image.NEAREST)  # a condensed 1
+    crop = np.asarray(narrow)
+    assert lines.line_image(crop).shape[1] >= lines.MIN_WIDTH
+    assert lines.read_line(crop, fax=True).text == "1"

@@ -49,6 +49,9 @@ HEIGHT = 32  # rows a line is resampled to
 PAD = 2  # rows and columns of paper kept round the ink before resampling
 MAX_WIDTH = 1600  # a wider line is squeezed: no box of the form holds more
 STRIDE = 4  # input columns per output step of the network
+# A line this many columns wide at least, paper added on both sides: a lone narrow glyph (a Helvetica '1' in 24G) cut
+# to its ink is two steps wide, too few for CTC to place a character between blanks, and read as nothing
+MIN_WIDTH = 4 * STRIDE
 # The widths a fax's line is read at, as a share of its own: as cut, and as the narrowest and widest printer pitch the
 # network learnt (`line_training._augmented`). Reading the three and taking the text they make likeliest together
 # read 1.4 points more of the 204 x 98 fax's free-text lines exactly (88.5% -> 89.9%, 2,500 lines of tuning pages
@@ -142,6 +145,8 @@ def line_image(piece: np.ndarray) -> np.ndarray | None:
     cols = np.nonzero(ink.any(axis=0))[0]
     band = np.pad(band[:, cols[0] : cols[-1] + 1], PAD, constant_values=255)
     scale = HEIGHT / band.shape[0]
+    short = max(0, int(np.ceil(MIN_WIDTH / scale)) - band.shape[1])
+    band = np.pad(band, ((0, 0), (short // 2, short - short // 2)), constant_values=255)
     width = int(min(MAX_WIDTH, max(STRIDE * 2, round(band.shape[1] * scale))))
     resized = cv2.resize(band, (width, HEIGHT), interpolation=cv2.INTER_AREA)
     return (1.0 - resized.astype(np.float32) / 255.0).clip(0.0, 1.0)
