@@ -94,7 +94,7 @@ CIN_BOX = "insurance_id"  # box 1a: the member's Medi-Cal CIN (cms1500.parse.fix
 NAME_BOX = "pt_name"  # box 2: Last, First, Middle initial, as the form instructs
 # The boxes whose misread words the word lists may replace (cms1500.words): the payer's and the provider's names,
 # the street and city lines. Not the member's name: few people's names are on a word list (MEI, ANH).
-WORD_BOXES = TEXT_BOXES - {"pt_name"}
+WORD_BOXES = TEXT_BOXES - {NAME_BOX}
 # A known word replaces a word the recogniser read, none of the lists knows, when the recogniser's own probabilities
 # make the line with it at least e^-3 (1 in 20) as likely as the line as read: a letter it was unsure of ('RESPITF',
 # its E as F), not one it saw plainly ('TRUXTUN' stays: TRUXTON is far less likely). Chosen on tuning faxes.
