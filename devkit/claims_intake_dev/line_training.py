@@ -16,7 +16,7 @@ and the cells of generated faxes, TUNING seeds only.
    as its place: what the runtime reads (`read_at_run_time`) is trained on.
 2. train: convolutions and a bidirectional LSTM read with CTC (`network`; PyTorch, CPU; installed by
    `make fax-lines` only: the runtime reads the exported ONNX file with OpenCV), from scratch or going on from
-   an exported network (`--start-from`), a quarter of the lines with a form's rule drawn through them
+   an exported network (`--start-from`), three lines in ten with a form's rule drawn through them
    (`_ruled`). Fixed seeds (PyTorch on several threads may still differ in the last digits of
    a weight). A tenth of the pages is held back and its figures printed; the PyTorch weights are kept in
    .fax_lines/network.pt.
@@ -68,7 +68,7 @@ RANDOMISED = {name for name in TEXT_BOXES if name not in ("physician_date", "pt_
 RANDOM_SHARE = 0.6
 VOWELS, CONSONANTS = "AEIOUY", "BCDFGHJKLMNPRSTVWXZ"
 CONTEXT_UNITS = 128  # each direction of the LSTM
-RULED_SHARE = 0.25  # lines fitted with a form's rule drawn through them (`_ruled`)
+RULED_SHARE = 0.3  # lines fitted with a form's rule drawn through them (`_ruled`)
 
 
 def random_word(rng: random.Random) -> str:
@@ -279,13 +279,14 @@ def _augmented(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def _ruled(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The line with a form's rule drawn through it: a horizontal rule at any height, often running on past the
     typing (the cell's own rule: the typing sits on it), or a vertical divider (the dollars/cents rule, a date
-    cell's); grey to black, one to five rows or columns."""
+    cell's); grey to black, one to ten rows (a third of the line: box 33a's bar, typing sat on it) or one to
+    three columns."""
     height, width = image.shape
-    ink = rng.uniform(0.5, 1.0)
+    ink = rng.uniform(0.4, 1.0)
     if rng.random() < 0.7:
         before, after = (round(width * rng.uniform(0.0, 0.3)) if rng.random() < 0.5 else 0 for _ in range(2))
         image = np.pad(image, ((0, 0), (before, after)))
-        thickness = int(rng.integers(1, 6))
+        thickness = int(rng.integers(1, 11))
         top = int(rng.integers(1, height - thickness))
         start = int(rng.integers(0, max(1, image.shape[1] // 5)))
         image[top : top + thickness, start:] = np.maximum(image[top : top + thickness, start:], ink)

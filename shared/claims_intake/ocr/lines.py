@@ -28,7 +28,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import cv2
@@ -58,6 +58,8 @@ MIN_WIDTH = 4 * STRIDE
 # the network was not fitted on) and 0.4 point more of its cells (98.0% -> 98.4%), fax200 0.5 and 0.2; at three
 # times the network's cost (about 2 ms a line), so only on faxes: a 300-dpi page's second readings are checks.
 READ_WIDTHS = (1.0, 0.85, 1.15)
+# crops whose probabilities are kept (`width_probabilities`): more than a page's cells and boxes
+RECENT_CROPS = 128
 WEIGHTS = "data/fax_lines.onnx"
 MAX_BAND_GAP = 4  # blank rows a line's band may hold (a 98-dpi fax leaves gaps inside characters)
 # The boxes read again: one line of free text each (the digit boxes, the phone and the date cells have the fax
@@ -256,15 +258,34 @@ def read_line(piece: np.ndarray, fax: bool = False) -> LineReading | None:
     """The recogniser's reading of one box's crop, or None when the crop holds no line of writing. On a `fax` the line
     is read at each of READ_WIDTHS; where the readings differ, the one the three readings' probabilities together make
     likeliest (CTC's forward algorithm on each) is taken, with its own confidence and probabilities."""
-    line = line_image(piece)
-    if line is None:
+    widths = width_probabilities(piece, fax)
+    if widths is None:
         return None
-    widths = [class_probabilities(_at_width(line, factor)) for factor in (READ_WIDTHS if fax else (1.0,))]
     readings = [decode(probabilities) for probabilities in widths]
     if len({reading.text for reading in readings}) == 1:
         return readings[0]
     together = sum(line_likelihoods(probabilities, [reading.text for reading in readings]) for probabilities in widths)
     return readings[int(np.argmax(together))]
+
+
+def width_probabilities(piece: np.ndarray, fax: bool = False) -> tuple[np.ndarray, ...] | None:
+    """The network's `class_probabilities` for one box's crop at each width `read_line` reads it at (READ_WIDTHS on a
+    `fax`); None when the crop holds no line of writing. Kept for the last crops read, by their pixels: a fax's 24J
+    cells are read by `second_cell_reading` and weighed together again by `shared_rendering_npi`. The arrays are
+    shared: read them, never write them."""
+    piece = np.ascontiguousarray(piece)
+    return _width_probabilities(piece.tobytes(), piece.shape, piece.dtype.str, fax)
+
+
+@lru_cache(maxsize=RECENT_CROPS)
+def _width_probabilities(pixels: bytes, shape: tuple, dtype: str, fax: bool) -> tuple[np.ndarray, ...] | None:
+    line = line_image(np.frombuffer(pixels, dtype=dtype).reshape(shape))
+    if line is None:
+        return None
+    widths = tuple(class_probabilities(_at_width(line, factor)) for factor in (READ_WIDTHS if fax else (1.0,)))
+    for probabilities in widths:
+        probabilities.flags.writeable = False
+    return widths
 
 
 def _at_width(line: np.ndarray, factor: float) -> np.ndarray:
@@ -322,10 +343,10 @@ def shared_rendering_npi(slots, readings: dict) -> dict:
     one digit from what they read (the check digit allows one digit in each place): a repair, for staff, which the
     check digit cannot confirm (every candidate passes it)."""
     cells = {
-        field: [class_probabilities(_at_width(line, factor)) for factor in READ_WIDTHS]
+        field: widths
         for slot in slots
         for field, place in slot.places.items()
-        if RENDERING_NPI.fullmatch(field) and (line := line_image(place)) is not None
+        if RENDERING_NPI.fullmatch(field) and (widths := width_probabilities(place, fax=True)) is not None
     }
     candidates = sorted(_npi_candidates(cells, readings))
     if not candidates:
