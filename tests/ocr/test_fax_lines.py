@@ -13,6 +13,7 @@ from claims_intake.cms1500 import parse
 from claims_intake.cms1500.mapping import Reading
 from claims_intake.ocr import lines
 from claims_intake.ocr.scan import ocr_settings, prepare_page
+from claims_intake.validators import is_valid_npi
 from claims_intake_dev import line_training
 
 
@@ -591,3 +592,43 @@ def test_training_goes_on_at_the_learning_rate_asked_for(monkeypatch, tmp_path):
     line_training.main(["train", str(found)])
     assert asked[0][1:] == (2, line_training.ONNX_PATH, Path("net.onnx"), 5e-4)
     assert asked[1][4] == line_training.LEARNING_RATE
+
+
+def test_box_33a_read_with_marks_of_the_rule_or_a_digit_lost_may_be_the_npi_its_digits_allow():
+    npi = "1308956816"
+    assert is_valid_npi(npi)
+    assert npi in lines._near_npis("4" + npi + "4", spare=2)  # the rule's two ends read as digits
+    assert npi in lines._near_npis(npi[:4] + npi[5:], spare=2)  # a digit lost
+    assert npi in lines._near_npis(npi[:3] + "7" + npi[4:], spare=0)  # a digit misread
+    assert lines._near_npis("4" + npi, spare=0) == set()  # 24J: ten digits read, no more
+    assert lines._near_npis("44" + npi + "4", spare=2) == set()
+    assert all(is_valid_npi(near) for near in lines._near_npis("4" + npi + "4", spare=2))
+
+
+def test_box_33a_read_as_no_valid_npi_takes_the_one_the_recogniser_finds_likeliest_for_staff(monkeypatch):
+    from types import SimpleNamespace
+
+    npi, classes = "1308956816", len(lines.ALPHABET) + 1
+
+    def steps(text: str, marks: set[int]) -> np.ndarray:
+        """One step a character, a blank between; at `marks` a digit read where there may be none."""
+        out = np.full((2 * len(text) + 1, classes), 1e-4)
+        out[0::2, 0] = 1.0
+        for place, char in enumerate(text):
+            out[2 * place + 1, lines.ALPHABET.index(char) + 1] = 0.6 if place in marks else 1.0
+            out[2 * place + 1, 0] = 0.4 if place in marks else 1e-4
+        return out / out.sum(axis=1, keepdims=True)
+
+    read_on_the_rule = steps("4" + npi + "4", {0, 11})
+    monkeypatch.setattr(lines, "line_image", lambda piece: piece.astype(np.float32))
+    monkeypatch.setattr(lines, "class_probabilities", lambda line, net=None: read_on_the_rule)
+    slot = SimpleNamespace(places={"pin": np.zeros((lines.HEIGHT, 40), np.uint8)}, members=[("pin", 0, 0)])
+    out = lines.likeliest_billing_npi([slot], {"pin": Reading("12020454 14", 0.3)})
+    assert out["pin"].text == npi and "valid NPI the line recogniser finds likeliest" in out["pin"].repaired
+    assert out["pin"].confidence <= lines.DISAGREE_CONFIDENCE and out["pin"].chosen_by == parse.NPI_CHECK
+    valid = {"pin": Reading("1245319599", 0.9)}  # a valid NPI read: the check digit vouches for it, nothing chosen
+    assert lines.likeliest_billing_npi([slot], valid) == valid
+    lines._width_probabilities.cache_clear()
+    read_on_the_rule = steps("9999999999", set())  # the box plainly reads no NPI near what Tesseract read
+    unsure = {"pin": Reading("1202045414", 0.3)}
+    assert lines.likeliest_billing_npi([slot], unsure) == unsure

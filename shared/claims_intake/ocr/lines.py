@@ -30,6 +30,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import combinations
 
 import cv2
 import numpy as np
@@ -376,21 +377,76 @@ def shared_rendering_npi(slots, readings: dict) -> dict:
     return out
 
 
-def _npi_candidates(cells: dict, readings: dict) -> set[str]:
-    """The valid NPIs among the 24J cells' readings (the readers', their alternatives, the recogniser's at each
-    width), and those one digit from a ten-digit reading."""
-    read = set()
+def _npi_candidates(cells: dict, readings: dict, spare: int = 0) -> set[str]:
+    """The valid NPIs one digit from the cells' readings (the readers', their alternatives, the recogniser's at each
+    width) of ten digits, or, with `spare`, of up to that many digits more or one fewer (`_near_npis`)."""
+    near = set()
     for field, widths in cells.items():
         current = readings.get(field)
         texts = [decode(p).text for p in widths] + ([current.text, *current.alternatives] if current else [])
-        read |= {digits for text in texts if len(digits := re.sub(r"\D", "", text)) == NPI_DIGITS}
+        for text in texts:
+            near |= _near_npis(re.sub(r"\D", "", text), spare)
+    return near
+
+
+def _near_npis(digits: str, spare: int) -> set[str]:
+    """The valid NPIs a reading of `digits` may be: with up to `spare` of its digits dropped (marks of the form read as
+    digits) or, when `spare` allows and one is missing, one put in; then any one digit changed."""
+    if not NPI_DIGITS - min(spare, 1) <= len(digits) <= NPI_DIGITS + spare:
+        return set()
+    if len(digits) < NPI_DIGITS:
+        tens = {digits[:place] + "0" + digits[place:] for place in range(NPI_DIGITS)}  # the changed digit fills it
+    else:
+        tens = {
+            "".join(digit for index, digit in enumerate(digits) if index not in dropped)
+            for dropped in combinations(range(len(digits)), len(digits) - NPI_DIGITS)
+        }
     near = {
-        reading[:place] + digit + reading[place + 1 :]
-        for reading in read
-        for place in range(NPI_DIGITS)
-        for digit in "0123456789"
+        ten[:place] + digit + ten[place + 1 :] for ten in tens for place in range(NPI_DIGITS) for digit in "0123456789"
     }
     return {npi for npi in near if is_valid_npi(npi)}
+
+
+# Box 33a: the billing provider's NPI. Typed onto the form's thick bottom rule (typing off its box), it loses its
+# lower half with the rule Tesseract's crop erases, and the recogniser reads the rule's ends as digits too.
+BILLING_NPI = "pin"
+SPARE_DIGITS = 2  # digits more than ten a reading of box 33a may hold: the rule's two ends
+
+
+def likeliest_billing_npi(slots, readings: dict) -> dict:
+    """The page's readings with box 33a, when what was read is no valid NPI, reading the valid NPI the recogniser finds
+    likeliest on the box's place among those its readings allow (`_near_npis`: a mark read as a digit, a digit lost
+    or misread), when its own ink allows it (SHARED_NPI_MARGIN): a repair for staff, which the check digit cannot
+    confirm (every candidate passes it)."""
+    current = readings.get(BILLING_NPI)
+    if current is not None and is_valid_npi(re.sub(r"\D", "", current.text)):
+        return readings
+    cells = {
+        field: widths
+        for slot in slots
+        for field, place in slot.places.items()
+        if field == BILLING_NPI and (widths := width_probabilities(place, fax=True)) is not None
+    }
+    candidates = sorted(_npi_candidates(cells, readings, spare=SPARE_DIGITS))
+    if not cells or not candidates:
+        return readings
+    widths = cells[BILLING_NPI]
+    fits = np.max([line_likelihoods(p, candidates) for p in widths], axis=0)
+    best = int(np.argmax(fits))
+    own = max(float(line_likelihoods(p, [decode(p).text])[0]) for p in widths)
+    if fits[best] < own - SHARED_NPI_MARGIN:
+        return readings
+    current = current or Reading("", 0.0)
+    why = f"33a read {current.text!r}: {candidates[best]}, the valid NPI the line recogniser finds likeliest there"
+    out = dict(readings)
+    out[BILLING_NPI] = replace(
+        current,
+        text=candidates[best],
+        confidence=min(current.confidence, DISAGREE_CONFIDENCE),
+        repaired="; ".join(filter(None, [current.repaired, why])),
+        chosen_by=NPI_CHECK,  # chosen among NPIs that pass it: it cannot confirm the choice
+    )
+    return out
 
 
 # The code cells a parse rule repairs by their shape (box 21's ICD-10-CM codes, 24D's HCPCS code): where Tesseract's

@@ -42,6 +42,7 @@ from .lines import (
     WORD_BOXES,
     doubted_by_recogniser,
     first_likelier,
+    likeliest_billing_npi,
     recognised_codes,
     second_cell_reading,
     second_line_reading,
@@ -295,12 +296,12 @@ def second_readings(page: PreparedPage, readings: dict) -> dict:
         lines_read = second_line_reading(page.slots, readings, fax=True, boxes=(*FREE_TEXT, *PHONE_BOXES))
         digits_read = second_reading(page.slots, lines_read)
         cells_read = second_code_reading(page.slots, second_cell_reading(page.slots, digits_read, fax=True))
-        cells_read = shared_rendering_npi(page.slots, cells_read)
+        cells_read = likeliest_billing_npi(page.slots, shared_rendering_npi(page.slots, cells_read))
         return with_lost_dashes(page.slots, cells_read)
     cells_weighed = any(slot.typing_off_boxes for slot in page.slots)
     if cells_weighed:
         identifiers = second_line_reading(page.slots, readings, boxes=IDENTIFIER_BOXES | PHONE_BOXES | WORD_BOXES)
-        readings = second_cell_reading(page.slots, identifiers)
+        readings = likeliest_billing_npi(page.slots, second_cell_reading(page.slots, identifiers))
     elif any(slot.dotted for slot in page.slots):
         readings = second_reading(page.slots, readings)
     return recognised_codes(page.slots, doubted_by_recogniser(page.slots, readings, cells=not cells_weighed))
