@@ -272,7 +272,7 @@ def read_line(piece: np.ndarray, fax: bool = False) -> LineReading | None:
 def width_probabilities(piece: np.ndarray, fax: bool = False) -> tuple[np.ndarray, ...] | None:
     """The network's `class_probabilities` for one box's crop at each width `read_line` reads it at (READ_WIDTHS on a
     `fax`); None when the crop holds no line of writing. Kept for the last crops read, by their pixels: a fax's 24J
-    cells are read by `second_cell_reading` and weighed together again by `shared_rendering_npi`. The arrays are
+    cells and box 33a are read by `second_cell_reading` and scored again against the NPIs they may hold. The arrays are
     shared: read them, never write them."""
     piece = np.ascontiguousarray(piece)
     return _width_probabilities(piece.tobytes(), piece.shape, piece.dtype.str, fax)

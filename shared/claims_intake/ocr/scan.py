@@ -281,13 +281,15 @@ def second_readings(page: PreparedPage, readings: dict) -> dict:
     """Tesseract's readings of a page weighed with the readers that learnt its kind of print. On a fax: the line
     recogniser on the free text and box 33's phone, the digit reader, the line recogniser on the cells, the code
     reader (whose decodes take the best reading so far as their least length or count), the 24J NPI the recogniser
-    finds likeliest on all the claim's 24J cells (`shared_rendering_npi`), and last the dashes of box 26 and box 23
-    that the fax thinned to dots (`with_lost_dashes`). On a page whose typing lies off its boxes: the line
+    finds likeliest on all the claim's 24J cells (`shared_rendering_npi`), the valid NPI it finds likeliest in box 33a
+    when what was read there is none (`likeliest_billing_npi`), and last the dashes of box 26 and box 23 that the fax
+    thinned to dots (`with_lost_dashes`). On a page whose typing lies off its boxes: the line
     recogniser on the identifiers and box 33's phone (boxes 1a, 23, 26, 33), the payer's and the provider's names
     and the street and city lines (whose words the word lists weigh: not the member's name), then on the cells,
     read from their place (the erase or the drop-out took the strokes that crossed the form's rules with the
-    rules). On any other page printed in dots: the digit reader, which learnt dotted glyphs where Tesseract is as
-    sure of a dotted '9' read '8' as of a solid one. On a page other than a fax the recogniser also reads each code
+    rules), and box 33a's likeliest valid NPI (typed onto the form's thick rule). On any other page printed in dots:
+    the digit reader, which learnt dotted glyphs where Tesseract is as sure of a dotted '9' read '8' as of a solid
+    one. On a page other than a fax the recogniser also reads each code
     cell whose reading breaks its shape (`recognised_codes`): a box-21 '259.02' its parse rule repairs to Z59.02 is
     confirmed when the recogniser read Z59.02 (a fax has the code reader); and where its digits differ from
     Tesseract's in box 33's phone or a cell it has not weighed yet, the box goes to staff (`doubted_by_recogniser`:
