@@ -360,21 +360,30 @@ def shared_rendering_npi(slots, readings: dict) -> dict:
         current = out.get(field) or Reading("", 0.0)
         if re.sub(r"\D", "", current.text) == shared:
             continue
-        own = max(float(line_likelihoods(p, [decode(p).text])[0]) for p in widths)
-        if fits[field][best] < own - SHARED_NPI_MARGIN:
+        if fits[field][best] < _own_likelihood(widths) - SHARED_NPI_MARGIN:
             continue
         why = (
             f"24J read {current.text!r}: {shared}, the NPI the line recogniser finds likeliest on the claim's 24J cells"
         )
-        note = "; ".join(filter(None, [current.repaired, why]))
-        out[field] = replace(
-            current,
-            text=shared,
-            confidence=min(current.confidence, DISAGREE_CONFIDENCE),
-            repaired=note,
-            chosen_by=NPI_CHECK,  # chosen among NPIs that pass it: it cannot confirm the choice
-        )
+        out[field] = _npi_chosen(current, shared, why)
     return out
+
+
+def _own_likelihood(widths) -> float:
+    """The log likelihood of a crop's likeliest reading (its best path) at the likeliest of its widths."""
+    return max(float(line_likelihoods(p, [decode(p).text])[0]) for p in widths)
+
+
+def _npi_chosen(current, npi: str, why: str):  # -> Reading
+    """`current` reading `npi`, chosen among values that pass the NPI check digit: a repair for staff, which the
+    check digit cannot confirm."""
+    return replace(
+        current,
+        text=npi,
+        confidence=min(current.confidence, DISAGREE_CONFIDENCE),
+        repaired="; ".join(filter(None, [current.repaired, why])),
+        chosen_by=NPI_CHECK,
+    )
 
 
 def _npi_candidates(cells: dict, readings: dict, spare: int = 0) -> set[str]:
@@ -433,20 +442,11 @@ def likeliest_billing_npi(slots, readings: dict) -> dict:
     widths = cells[BILLING_NPI]
     fits = np.max([line_likelihoods(p, candidates) for p in widths], axis=0)
     best = int(np.argmax(fits))
-    own = max(float(line_likelihoods(p, [decode(p).text])[0]) for p in widths)
-    if fits[best] < own - SHARED_NPI_MARGIN:
+    if fits[best] < _own_likelihood(widths) - SHARED_NPI_MARGIN:
         return readings
     current = current or Reading("", 0.0)
     why = f"33a read {current.text!r}: {candidates[best]}, the valid NPI the line recogniser finds likeliest there"
-    out = dict(readings)
-    out[BILLING_NPI] = replace(
-        current,
-        text=candidates[best],
-        confidence=min(current.confidence, DISAGREE_CONFIDENCE),
-        repaired="; ".join(filter(None, [current.repaired, why])),
-        chosen_by=NPI_CHECK,  # chosen among NPIs that pass it: it cannot confirm the choice
-    )
-    return out
+    return {**readings, BILLING_NPI: _npi_chosen(current, candidates[best], why)}
 
 
 # The code cells a parse rule repairs by their shape (box 21's ICD-10-CM codes, 24D's HCPCS code): where Tesseract's
